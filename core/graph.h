@@ -1,0 +1,107 @@
+/* graph.h — the revision graph (SPEC section 3): a DAG of migration files,
+ * its validation, a deterministic topological order, heads, targets and the
+ * upgrade/downgrade planner. Internal.
+ *
+ * Revisions are addressed by index (size_t) into g->revs. The graph owns its
+ * dm_migfile records. Edges: parents (the graph's shape) and depends
+ * (must-be-applied-first, not a parent). Both count as ancestry for planning.
+ */
+#ifndef DM_GRAPH_H
+#define DM_GRAPH_H
+
+#include <stddef.h>
+
+#include "migfile.h"
+#include "util.h"
+
+#define DM_NONE ((size_t)-1)
+
+typedef struct dm_rev {
+    dm_migfile file;   /* owned */
+    const char *id;    /* == file.revision */
+    size_t *parents;   /* indices */
+    size_t nparents;
+    size_t *depends;
+    size_t ndepends;
+    size_t *children;  /* parents-edges reversed (not depends) */
+    size_t nchildren;
+    size_t *dependents;/* depends-edges reversed */
+    size_t ndependents;
+    size_t topo;       /* position in g->order */
+} dm_rev;
+
+typedef struct dm_graph {
+    dm_rev *revs;       /* sorted by file name as loaded */
+    size_t n;
+    size_t *order;      /* topological order: parents and depends first, ties by id */
+    size_t *heads;      /* revisions without children, sorted by id */
+    size_t nheads;
+    size_t *bases;      /* revisions without parents, sorted by id */
+    size_t nbases;
+    size_t *by_id;      /* indices sorted by id (for lookup and prefixes) */
+} dm_graph;
+
+/* Reads every *.sql file directly inside dir (sorted by file name), parses
+ * them, fills default parents (previous file in name order) and builds. */
+int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err);
+/* Builds from already parsed files (takes ownership of files[0..n) even on
+ * failure; the array itself stays the caller's). Files must be in file-name
+ * order for default parents. Validation errors (DBMIG_EINVALID) name the
+ * files: duplicate ids, unknown parents/depends (with "did you mean"),
+ * reserved ids, cycles (with the path). */
+int dm_graph_build(dm_graph *g, dm_migfile *files, size_t n, dm_err *err);
+void dm_graph_free(dm_graph *g);
+
+/* Exact id lookup; DM_NONE if absent. */
+size_t dm_graph_find(const dm_graph *g, const char *id);
+
+/* The state of a database as the planner sees it. */
+typedef struct dm_applied {
+    unsigned char *is;  /* g->n flags */
+    size_t *by_seq;     /* applied revision indices in order of application */
+    size_t nseq;
+} dm_applied;
+
+/* Resolves a revision reference: exact id, else a unique prefix. Ambiguous
+ * prefix → DBMIG_EUSAGE listing the candidates; unknown → DBMIG_EUSAGE. */
+int dm_graph_lookup(const dm_graph *g, const char *ref, size_t *out, dm_err *err);
+
+/* Marks ancestors (parents and depends, transitively) of every flagged
+ * revision in `mark` (g->n flags), inclusive. */
+void dm_graph_ancestors(const dm_graph *g, unsigned char *mark);
+/* Marks descendants (children and dependents, transitively), inclusive. */
+void dm_graph_descendants(const dm_graph *g, unsigned char *mark);
+
+/* A plan: revision indices in the order to run them. */
+typedef struct dm_plan {
+    size_t *v;
+    size_t n;
+} dm_plan;
+void dm_plan_free(dm_plan *p);
+
+/* Upgrade to target: head, heads, <id>/<prefix>, <label>@head, +N, <id>+N.
+ * The plan is every unapplied ancestor of the target (inclusive) in g->order.
+ * `head` with several heads → DBMIG_EUSAGE listing them. With allow_missing
+ * = 0 the plan is computed all the same; the caller refuses on missing
+ * ancestors (see dm_graph_missing). */
+int dm_plan_upgrade(const dm_graph *g, const dm_applied *a, const char *target, dm_plan *out,
+                    dm_err *err);
+/* Downgrade to target: base, <id>/<prefix>, -N, <id>-N. The plan is every
+ * applied descendant of the target (exclusive), children first (reverse
+ * g->order). -N: the N most recently applied and their applied descendants;
+ * N larger than the applied count → DBMIG_EUSAGE. */
+int dm_plan_downgrade(const dm_graph *g, const dm_applied *a, const char *target, dm_plan *out,
+                      dm_err *err);
+/* The applied set after `stamp target`: (applied − descendants(T)) ∪
+ * ancestors(T), into `out` (g->n flags). base clears all, heads sets all. */
+int dm_plan_stamp(const dm_graph *g, const dm_applied *a, const char *target,
+                  unsigned char *out, dm_err *err);
+
+/* Flags (g->n) the unapplied revisions that are ancestors of an applied
+ * one; returns how many. */
+size_t dm_graph_missing(const dm_graph *g, const dm_applied *a, unsigned char *out);
+/* The applied heads: applied revisions none of whose children is applied,
+ * in id order. out holds up to g->n indices; returns the count. */
+size_t dm_graph_applied_heads(const dm_graph *g, const dm_applied *a, size_t *out);
+
+#endif

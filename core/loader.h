@@ -1,0 +1,43 @@
+/* loader.h — finding and loading driver plugins with libltdl (SPEC section
+ * 11). loader.c is the only file that includes <ltdl.h>. Internal.
+ *
+ * Search order: the folders of plugin_path (colon-separated: --plugin-dir,
+ * then DBMIG_PLUGIN_PATH, joined by the caller), the installed plugin folder
+ * (DBMIG_PLUGIN_INSTALL_DIR), and the build tree's plugin folder
+ * (DBMIG_PLUGIN_BUILD_DIR) when the running executable lives inside the
+ * build tree. Files are always opened by full path, never by a bare name,
+ * so the working folder is never searched by accident.
+ */
+#ifndef DM_LOADER_H
+#define DM_LOADER_H
+
+#include "dbmig/driver.h"
+#include "util.h"
+
+typedef struct dm_plugin dm_plugin;
+
+/* Loads driver `name`. Refusals (DBMIG_EUSAGE) name the file and, where it
+ * applies, both versions: ABI major differs, table too small, name differs
+ * from the file name, no entry point, file or folder writable by everyone.
+ * Not found → DBMIG_EUSAGE listing the folders searched. */
+int dm_plugin_load(const char *plugin_path, const char *name, dm_plugin **out, dm_err *err);
+const dbmig_driver *dm_plugin_driver(const dm_plugin *p);
+const char *dm_plugin_file(const dm_plugin *p);
+void dm_plugin_unload(dm_plugin *p);
+
+/* Loads a plugin from an exact file path (used by tests and by listing). */
+int dm_plugin_load_file(const char *file, const char *name, dm_plugin **out, dm_err *err);
+
+/* Every dbmig_*.so on the search path, in search order (first of a name
+ * wins; later duplicates are skipped). For each, cb gets the file, the
+ * driver table (NULL when refused) and the refusal message (NULL when
+ * loaded). The plugin is unloaded after cb returns. */
+typedef void (*dm_plugin_each_fn)(void *payload, const char *file, const dbmig_driver *drv,
+                                  const char *refusal);
+int dm_plugin_foreach(const char *plugin_path, dm_plugin_each_fn cb, void *payload,
+                      dm_err *err);
+
+/* The folders searched, in order, for messages: appended to out separated by ", ". */
+int dm_plugin_search_dirs(const char *plugin_path, dm_buf *out);
+
+#endif

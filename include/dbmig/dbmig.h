@@ -1,0 +1,212 @@
+/*
+ * dbmig/dbmig.h — the public API of libdbmig.
+ *
+ * The dbmig command-line tool is a thin client of this header; an
+ * application embeds the same engine to migrate itself at start-up:
+ *
+ *     dbmig_options o = DBMIG_OPTIONS_INIT;
+ *     o.url = getenv("DATABASE_URL");
+ *     o.dir = "/usr/share/myapp/migrations";
+ *     dbmig *h;
+ *     if (dbmig_open(&h, &o) != DBMIG_OK || dbmig_upgrade(h, "head", 0) != DBMIG_OK) {
+ *         fprintf(stderr, "migration failed: %s\n", h ? dbmig_errmsg(h) : "out of memory");
+ *         exit(1);
+ *     }
+ *     dbmig_close(h);
+ *
+ * Rules: every call returns DBMIG_OK (0) or a negative dbmig_rc; the handle
+ * keeps the message of the last failure (dbmig_errmsg). The library never
+ * prints; progress and log lines go to the callbacks of dbmig_options. No
+ * global state beyond libltdl's initialisation; one handle per thread.
+ * Every password in a message is replaced by ***.
+ */
+#ifndef DBMIG_DBMIG_H
+#define DBMIG_DBMIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DBMIG_VERSION "0.1.0"
+
+/* Return codes. -rc is the CLI's exit code. */
+typedef enum dbmig_rc {
+    DBMIG_OK = 0,
+    DBMIG_ERROR = -1,    /* a migration or the database failed (exit 1) */
+    DBMIG_EUSAGE = -2,   /* usage/configuration: bad URL, unknown driver or target (exit 2) */
+    DBMIG_EINVALID = -3, /* validation: bad file or graph, checksum mismatch, dirty, missing (exit 3) */
+    DBMIG_ELOCKED = -4   /* the migration lock was not acquired in time (exit 4) */
+} dbmig_rc;
+
+typedef struct dbmig dbmig;
+
+/* Progress events, one per migration (and a few for the run). */
+typedef enum dbmig_event_kind {
+    DBMIG_EV_LOCK_WAIT = 1, /* waiting for the lock; text says for whom */
+    DBMIG_EV_LOCKED,        /* lock acquired */
+    DBMIG_EV_START,         /* a migration starts */
+    DBMIG_EV_DONE,          /* a migration finished */
+    DBMIG_EV_FAILED,        /* a migration failed */
+    DBMIG_EV_NOTICE         /* anything worth a line: "nothing to do", a warning */
+} dbmig_event_kind;
+
+typedef struct dbmig_event {
+    dbmig_event_kind kind;
+    int downgrade;          /* 1 when reverting */
+    size_t index;           /* 1-based position in the plan */
+    size_t total;           /* plan length */
+    const char *revision;   /* NULL for run-level events */
+    const char *message;    /* the revision's message, or the notice text */
+    double ms;              /* duration, for DONE/FAILED */
+    const char *text;       /* extra text (lock holder, why non-transactional), may be NULL */
+} dbmig_event;
+
+typedef void (*dbmig_event_fn)(void *payload, const dbmig_event *ev);
+/* Writer for --sql output and the like. Returns 0 on success. */
+typedef int (*dbmig_write_fn)(void *payload, const char *data, size_t len);
+
+typedef enum dbmig_lock_strategy { DBMIG_LOCK_SESSION = 0, DBMIG_LOCK_LEASE = 1 } dbmig_lock_strategy;
+
+#define DBMIG_OPTIONS_VERSION 1
+typedef struct dbmig_options {
+    unsigned version;           /* DBMIG_OPTIONS_VERSION */
+    const char *url;            /* required for database commands */
+    const char *driver;         /* NULL: the URL's scheme */
+    const char *dir;            /* NULL: "./migrations" */
+    const char *table;          /* NULL: "dbmig_version" */
+    const char *plugin_path;    /* colon-separated folders searched first; may be NULL */
+    double lock_timeout;        /* seconds; < 0 means the default 60; 0 fails at once */
+    dbmig_lock_strategy lock;
+    int lease_seconds;          /* 0: 30 */
+    int commit_interval_ms;     /* < 0: default 200; 0 commits every migration */
+    int single_transaction;     /* the whole run in one transaction */
+    int dry_run;                /* connect and plan, change nothing */
+    /* Offline mode (--sql): when set, upgrade/downgrade write a stand-alone
+     * script through it instead of connecting. */
+    dbmig_write_fn sql_out;
+    void *sql_payload;
+    dbmig_event_fn on_event;
+    void *event_payload;
+    int verbose;                /* 1: also report DEBUG-level notices */
+} dbmig_options;
+
+#define DBMIG_OPTIONS_INIT {DBMIG_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, -1.0, \
+                            DBMIG_LOCK_SESSION, 0, -1, 0, 0, NULL, NULL, NULL, NULL, 0}
+
+/* Allocates a handle and copies the options (strings included). Nothing is
+ * read or connected yet. On failure *out may still be set so that
+ * dbmig_errmsg() explains; dbmig_close() it either way. */
+int dbmig_open(dbmig **out, const dbmig_options *opts);
+void dbmig_close(dbmig *h);
+/* The message of the last failure ("" if none). Valid until the next call. */
+const char *dbmig_errmsg(const dbmig *h);
+const char *dbmig_version(void);
+
+/* Flags for upgrade/downgrade. */
+#define DBMIG_ALLOW_MISSING 0x1u /* apply missing ancestors in graph order */
+#define DBMIG_RESUME 0x2u        /* resume a dirty revision from its failed statement */
+
+/* Targets: head, heads, base, <id>, a unique prefix, <label>@head, +N, -N,
+ * <id>+N, <id>-N. In offline mode the target of upgrade may be FROM:TO. */
+int dbmig_upgrade(dbmig *h, const char *target, unsigned flags);
+int dbmig_downgrade(dbmig *h, const char *target, unsigned flags);
+/* Set the version table to target without running migrations. */
+int dbmig_stamp(dbmig *h, const char *target);
+
+/* Repair. */
+#define DBMIG_REPAIR_CHECKSUMS 1 /* accept the files' current checksums */
+#define DBMIG_REPAIR_APPLIED 2   /* settle dirty revision `id` as applied */
+#define DBMIG_REPAIR_REVERTED 3  /* settle dirty revision `id` as not applied */
+int dbmig_repair(dbmig *h, int what, const char *id);
+
+/* ---- Status ---------------------------------------------------------- */
+
+enum {
+    DBMIG_REV_APPLIED = 1u << 0,
+    DBMIG_REV_DIRTY = 1u << 1,
+    DBMIG_REV_MODIFIED = 1u << 2, /* applied checksum differs from the file */
+    DBMIG_REV_MISSING = 1u << 3,  /* not applied, but an applied revision descends from it */
+    DBMIG_REV_UNKNOWN = 1u << 4,  /* applied, but no file has this id */
+    DBMIG_REV_HEAD = 1u << 5,     /* a head of the graph */
+    DBMIG_REV_NOTX = 1u << 6      /* runs outside a transaction */
+};
+
+typedef struct dbmig_rev_status {
+    const char *revision;
+    const char *message;
+    const char *file;         /* NULL for UNKNOWN */
+    unsigned flags;           /* DBMIG_REV_* */
+    int64_t seq;              /* order of application, 0 when not applied */
+    const char *applied_at;   /* "YYYY-MM-DD HH:MM:SS" UTC, NULL when not applied */
+    int64_t duration_ms;
+    int64_t progress;         /* statements committed of a dirty revision */
+    const char *checksum;     /* the file's */
+    const char *db_checksum;  /* the version table's, NULL when not applied */
+} dbmig_rev_status;
+
+typedef struct dbmig_status {
+    dbmig_rev_status *revs;   /* graph order (parents first), then UNKNOWN ones */
+    size_t nrevs;
+    size_t applied, pending, dirty, modified, missing, unknown;
+    const char **heads;       /* the applied heads */
+    size_t nheads;
+    const char **graph_heads; /* the heads of the graph */
+    size_t ngraph_heads;
+    const char *driver;
+    const char *url;          /* redacted */
+    const char *server_version;
+} dbmig_status;
+
+int dbmig_status_get(dbmig *h, dbmig_status **out);
+void dbmig_status_free(dbmig_status *st);
+/* The pending count alone, for readiness checks. */
+int dbmig_pending(dbmig *h, size_t *out);
+
+/* ---- Files and drivers ----------------------------------------------- */
+
+typedef struct dbmig_stmt_info {
+    const char *sql;
+    int line;                 /* line in the file */
+} dbmig_stmt_info;
+
+typedef struct dbmig_show {
+    const char *revision, *message, *file;
+    const char **parents; size_t nparents;
+    const char **branches; size_t nbranches;
+    const char **depends; size_t ndepends;
+    int transaction;          /* 0 for transaction off */
+    int reversible;           /* has a down section for the driver */
+    const char *checksum;
+    const char *driver;       /* the driver whose sections were chosen ("" for generic) */
+    dbmig_stmt_info *up; size_t nup;
+    dbmig_stmt_info *down; size_t ndown;
+} dbmig_show;
+
+int dbmig_show_get(dbmig *h, const char *rev, dbmig_show **out);
+void dbmig_show_free(dbmig_show *s);
+
+typedef struct dbmig_driver_info {
+    const char *name, *version, *description, *file;
+    unsigned abi_major, abi_minor;
+    uint32_t caps;
+    const char *caps_text;    /* "transactional-ddl savepoints ..." */
+    const char *error;        /* non-NULL: this file was refused, and why */
+} dbmig_driver_info;
+
+/* Every plugin file found on the search path, loadable or not. */
+int dbmig_drivers_list(dbmig *h, dbmig_driver_info **out, size_t *n);
+void dbmig_drivers_free(dbmig_driver_info *v, size_t n);
+
+/* ---- Helpers ------------------------------------------------------------ */
+
+/* Copies url into out with its password replaced by ***. Returns the length
+ * needed (excluding the NUL), like snprintf. */
+size_t dbmig_redact_url(const char *url, char *out, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DBMIG_DBMIG_H */
