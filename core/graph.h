@@ -39,10 +39,15 @@ typedef struct dm_graph {
     size_t *bases;      /* revisions without parents, sorted by id */
     size_t nbases;
     size_t *by_id;      /* indices sorted by id (for lookup and prefixes) */
+    size_t *edges;      /* one allocation holding every rev's parents, depends,
+                           children and dependents arrays (children and
+                           dependents lists are in id order) */
 } dm_graph;
 
-/* Reads every *.sql file directly inside dir (sorted by file name), parses
- * them, fills default parents (previous file in name order) and builds. */
+/* Reads every *.sql file directly inside dir (regular files, not dot files;
+ * sorted by file name with strcmp), parses them, fills default parents
+ * (previous file in name order) and builds. An unreadable folder is
+ * DBMIG_EUSAGE. An empty folder is an empty graph. */
 int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err);
 /* Builds from already parsed files (takes ownership of files[0..n) even on
  * failure; the array itself stays the caller's). Files must be in file-name
@@ -79,7 +84,15 @@ typedef struct dm_plan {
 } dm_plan;
 void dm_plan_free(dm_plan *p);
 
-/* Upgrade to target: head, heads, <id>/<prefix>, <label>@head, +N, <id>+N.
+/* Target forms (SPEC section 3). <label>@head is the single head among the
+ * descendants (along children) of the revisions carrying the label; a name
+ * no revision carries as a label is tried as a revision (<id>@head). <id>-N
+ * (ids may contain '-'): an exact id wins, then <id>-N if <id> resolves,
+ * then a prefix. `head` of an empty graph is an empty plan. Malformed or
+ * unknown targets are DBMIG_EUSAGE listing the accepted forms. `a` may be
+ * NULL (nothing applied). Plans are always safe to dm_plan_free.
+ *
+ * Upgrade to target: head, heads, base, <id>/<prefix>, <label>@head, +N, <id>+N.
  * The plan is every unapplied ancestor of the target (inclusive) in g->order.
  * `head` with several heads → DBMIG_EUSAGE listing them. With allow_missing
  * = 0 the plan is computed all the same; the caller refuses on missing
@@ -93,12 +106,14 @@ int dm_plan_upgrade(const dm_graph *g, const dm_applied *a, const char *target, 
 int dm_plan_downgrade(const dm_graph *g, const dm_applied *a, const char *target, dm_plan *out,
                       dm_err *err);
 /* The applied set after `stamp target`: (applied − descendants(T)) ∪
- * ancestors(T), into `out` (g->n flags). base clears all, heads sets all. */
+ * ancestors(T), into `out` (g->n flags). base clears all, heads sets all.
+ * Targets: base, head, heads, <id>/<prefix>, <label>@head, <id>+N, <id>-N.
+ * out may be a->is itself. */
 int dm_plan_stamp(const dm_graph *g, const dm_applied *a, const char *target,
                   unsigned char *out, dm_err *err);
 
 /* Flags (g->n) the unapplied revisions that are ancestors of an applied
- * one; returns how many. */
+ * one; returns how many. out may be NULL to only count. */
 size_t dm_graph_missing(const dm_graph *g, const dm_applied *a, unsigned char *out);
 /* The applied heads: applied revisions none of whose children is applied,
  * in id order. out holds up to g->n indices; returns the count. */

@@ -62,7 +62,8 @@ int dm_migfile_statements(const dm_migfile *mf, int kind, const char *driver, in
 void dm_checksum(const char *data, size_t len, char *out);
 
 /* 1 if id is a valid revision id (1-64 of [A-Za-z0-9._-], starting with a
- * letter or digit) and not reserved. */
+ * letter or digit) and not reserved. Reserved (base, head, heads, current)
+ * is matched ignoring ASCII case, so that `HEAD` cannot shadow a target. */
 int dm_valid_rev_id(const char *id);
 int dm_reserved_rev_id(const char *id);
 

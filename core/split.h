@@ -32,8 +32,9 @@ typedef struct dm_stmt_list {
 } dm_stmt_list;
 
 /* Splits text[0..len) which begins at line `first_line` of `file` (used in
- * error messages only). Chunks holding only white space and comments are
- * not statements. On an unterminated quote, comment, dollar body or
+ * error messages only) and appends the statements to `out` (zero-initialise
+ * it; on error `out` is left as it was). Chunks holding only white space and
+ * comments are not statements. On an unterminated quote, comment, dollar body or
  * escape-hatch block, returns DBMIG_EINVALID with
  * "<file>:<line>: unterminated <what> starting here". */
 int dm_split(const char *text, size_t len, int dialect, int first_line, const char *file,

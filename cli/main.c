@@ -1,0 +1,799 @@
+/* main.c — the dbmig command-line tool: a thin client of <dbmig/dbmig.h>.
+ * It parses options, merges them with the environment and the config file
+ * (config.c), runs one command through the library and prints the result
+ * (text or JSON on stdout, progress and errors on stderr). Exit code = -rc. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dbmig/dbmig.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INVALID = 3 };
+
+typedef struct cli {
+    cli_config cfg;
+    const char *command;
+    char **args;   /* command arguments and options */
+    int nargs;
+    int json;
+    int quiet, verbose;
+    int tty;
+    int sql, dry_run; /* command-line only */
+    dbmig *h;
+} cli;
+
+/* ---- help ------------------------------------------------------------------ */
+
+static const char usage_main[] =
+    "usage: dbmig [options] <command> [args]\n"
+    "\n"
+    "commands:\n"
+    "  upgrade [TARGET]      apply migrations up to TARGET (default head)\n"
+    "                        [--allow-missing] [--resume]\n"
+    "  downgrade TARGET      revert down to TARGET (-1, base, an id)\n"
+    "  current               the applied heads\n"
+    "  status                every revision: applied, pending, dirty, edited\n"
+    "  stamp TARGET          set the version table to TARGET without running SQL\n"
+    "  show REV              a revision's header and the statements it runs\n"
+    "  check                 exit 0 only if everything is applied, clean and unedited\n"
+    "  repair --checksums | --applied ID | --reverted ID\n"
+    "                        settle the version table after a manual fix\n"
+    "  drivers               the driver plugins found\n"
+    "\n"
+    "options (before the command; also from dbmig.conf or DBMIG_<NAME>):\n"
+    "  --url URL             database URL (else DBMIG_URL, else DATABASE_URL)\n"
+    "  --driver NAME         driver plugin (default: the URL's scheme)\n"
+    "  --dir DIR             migrations folder (default ./migrations)\n"
+    "  --table NAME          version table (default dbmig_version)\n"
+    "  --config FILE         INI file (default ./dbmig.conf when present)\n"
+    "  --env NAME            use the [env.NAME] section of the config file\n"
+    "  --plugin-dir DIR      look for driver plugins here first (also DBMIG_PLUGIN_PATH)\n"
+    "  --sql                 print a stand-alone SQL script instead of connecting\n"
+    "  --dry-run             connect and plan, print the plan, change nothing\n"
+    "  --lock-timeout SECS   wait this long for the migration lock (default 60)\n"
+    "  --single-transaction  the whole run in one transaction\n"
+    "  --commit-interval MS  longest time a group of migrations stays uncommitted (200)\n"
+    "  --format text|json    output format\n"
+    "  -v, -q, --no-color    more output, less output, no colour\n"
+    "  --help, --version\n"
+    "\n"
+    "targets: head, heads, base, <id>, <unique prefix>, +N, -N, <id>+N, <id>-N\n"
+    "exit codes: 0 ok, 1 migration/database failed, 2 usage, 3 validation, 4 lock time-out\n";
+
+static const struct {
+    const char *name, *usage;
+} cmd_help[] = {
+    {"upgrade", "usage: dbmig [options] upgrade [TARGET] [--allow-missing] [--resume]\n"
+                "Apply every pending migration up to TARGET (default head).\n"
+                "  --allow-missing  also apply unapplied ancestors of applied revisions\n"
+                "  --resume         finish a dirty revision from its failed statement\n"
+                "With --sql, TARGET may be FROM:TO and nothing is connected.\n"},
+    {"downgrade", "usage: dbmig [options] downgrade TARGET\n"
+                  "Revert applied migrations down to TARGET: -N, base, <id>, <id>-N.\n"
+                  "With --sql, write TARGET as FROM:TO.\n"},
+    {"current", "usage: dbmig [options] current\nPrint the applied heads.\n"},
+    {"status", "usage: dbmig [options] status\n"
+               "Every revision, applied or pending, dirty, edited, missing; a summary.\n"},
+    {"stamp", "usage: dbmig [options] stamp TARGET\n"
+              "Set the version table to TARGET without running any migration.\n"},
+    {"show", "usage: dbmig [options] show REV\n"
+             "A revision's header and the statements the chosen driver would run.\n"},
+    {"check", "usage: dbmig [options] check\n"
+              "Exit 0 only when the graph is valid, every revision is applied, nothing is\n"
+              "dirty and every checksum matches; else exit 3 and list the problems.\n"},
+    {"repair", "usage: dbmig [options] repair --checksums | --applied ID | --reverted ID\n"
+               "  --checksums     accept the current content of edited, applied files\n"
+               "  --applied ID    settle dirty revision ID as applied\n"
+               "  --reverted ID   settle dirty revision ID as not applied\n"},
+    {"drivers", "usage: dbmig [options] drivers\n"
+                "The driver plugins found: name, version, file, capabilities.\n"},
+};
+
+static const char *help_for(const char *cmd)
+{
+    for (size_t i = 0; i < sizeof cmd_help / sizeof cmd_help[0]; i++)
+        if (strcmp(cmd_help[i].name, cmd) == 0)
+            return cmd_help[i].usage;
+    return NULL;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "dbmig: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nrun `dbmig --help` for the options and commands\n");
+    return EXIT_USAGE;
+}
+
+/* ---- option parsing ------------------------------------------------------ */
+
+/* Global options taking a value, and flags (stored as "1"). */
+static const char *const value_opts[] = {"url", "driver", "dir", "table", "config", "env",
+                                         "plugin-dir", "lock-timeout", "lock", "lease-seconds",
+                                         "commit-interval", "format", NULL};
+static const char *const flag_opts[] = {"sql", "dry-run", "single-transaction", "no-color",
+                                        "verbose", "quiet", NULL};
+
+static int in_list(const char *const *l, const char *s, size_t n)
+{
+    for (; *l; l++)
+        if (strlen(*l) == n && strncmp(*l, s, n) == 0)
+            return 1;
+    return 0;
+}
+
+static int parse_globals(cli *c, int argc, char **argv, int *next)
+{
+    int i = 1;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || strcmp(a, "-") == 0)
+            break;
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        }
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage_main, stdout);
+            exit(EXIT_OK);
+        }
+        if (strcmp(a, "--version") == 0) {
+            printf("dbmig %s\n", dbmig_version());
+            exit(EXIT_OK);
+        }
+        if (strcmp(a, "-v") == 0) {
+            cli_config_set(&c->cfg, "verbose", "1");
+            continue;
+        }
+        if (strcmp(a, "-q") == 0) {
+            cli_config_set(&c->cfg, "quiet", "1");
+            continue;
+        }
+        if (strncmp(a, "--", 2) != 0)
+            return usage_error("unknown option '%s'", a);
+        const char *name = a + 2;
+        const char *eq = strchr(name, '=');
+        size_t n = eq ? (size_t)(eq - name) : strlen(name);
+        char key[64];
+        if (n >= sizeof key)
+            return usage_error("unknown option '%s'", a);
+        memcpy(key, name, n);
+        key[n] = '\0';
+        if (in_list(flag_opts, name, n)) {
+            if (eq)
+                return usage_error("option '--%s' takes no value", key);
+            if (strcmp(key, "sql") == 0)
+                c->sql = 1;
+            else if (strcmp(key, "dry-run") == 0)
+                c->dry_run = 1;
+            else
+                cli_config_set(&c->cfg, key, "1");
+        } else if (in_list(value_opts, name, n)) {
+            const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v)
+                return usage_error("option '--%s' needs a value", key);
+            cli_config_set(&c->cfg, key, v);
+        } else {
+            return usage_error("unknown option '%s'", a);
+        }
+    }
+    *next = i;
+    return EXIT_OK;
+}
+
+static int parse_number(const char *key, const char *v, double min, double *out)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (errno || end == v || *end || d < min) {
+        fprintf(stderr, "dbmig: bad value '%s' for %s: expected a number >= %g\n", v, key, min);
+        return EXIT_USAGE;
+    }
+    *out = d;
+    return EXIT_OK;
+}
+
+/* Merges environment and config file, then fills the library's options. */
+static int settle_options(cli *c, dbmig_options *o)
+{
+    char err[1024];
+    if (cli_config_load_env(&c->cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "dbmig: %s\n", err);
+        return EXIT_USAGE;
+    }
+    const char *file = cli_config_get(&c->cfg, "config");
+    int required = file != NULL;
+    if (!file)
+        file = "dbmig.conf";
+    if (cli_config_load_file(&c->cfg, file, required, cli_config_get(&c->cfg, "env"), err,
+                             sizeof err) != 0) {
+        fprintf(stderr, "dbmig: %s\n", err);
+        return EXIT_USAGE;
+    }
+    o->url = cli_config_get(&c->cfg, "url");
+    o->driver = cli_config_get(&c->cfg, "driver");
+    o->dir = cli_config_get(&c->cfg, "dir");
+    o->table = cli_config_get(&c->cfg, "table");
+    o->plugin_path = cli_config_get(&c->cfg, "plugin-dir");
+    o->dry_run = c->dry_run;
+    o->single_transaction = cli_config_get(&c->cfg, "single-transaction") != NULL;
+    const char *v;
+    double d;
+    if ((v = cli_config_get(&c->cfg, "lock-timeout"))) {
+        if (parse_number("--lock-timeout", v, 0, &d))
+            return EXIT_USAGE;
+        o->lock_timeout = d;
+    }
+    if ((v = cli_config_get(&c->cfg, "commit-interval"))) {
+        if (parse_number("--commit-interval", v, 0, &d))
+            return EXIT_USAGE;
+        o->commit_interval_ms = (int)d;
+    }
+    if ((v = cli_config_get(&c->cfg, "lease-seconds"))) {
+        if (parse_number("--lease-seconds", v, 1, &d))
+            return EXIT_USAGE;
+        o->lease_seconds = (int)d;
+    }
+    if ((v = cli_config_get(&c->cfg, "lock"))) {
+        if (strcmp(v, "session") == 0)
+            o->lock = DBMIG_LOCK_SESSION;
+        else if (strcmp(v, "lease") == 0) {
+            fprintf(stderr, "dbmig: --lock lease is not available in this version; use "
+                            "--lock session (the default)\n");
+            return EXIT_USAGE;
+        } else {
+            fprintf(stderr, "dbmig: bad value '%s' for --lock: expected session or lease\n", v);
+            return EXIT_USAGE;
+        }
+    }
+    if ((v = cli_config_get(&c->cfg, "format"))) {
+        if (strcmp(v, "json") == 0)
+            c->json = 1;
+        else if (strcmp(v, "text") != 0) {
+            fprintf(stderr, "dbmig: bad value '%s' for --format: expected text or json\n", v);
+            return EXIT_USAGE;
+        }
+    }
+    c->quiet = cli_config_get(&c->cfg, "quiet") != NULL;
+    c->verbose = cli_config_get(&c->cfg, "verbose") != NULL;
+    o->verbose = c->verbose;
+    /* DBMIG_PLUGIN_PATH comes after --plugin-dir. */
+    return EXIT_OK;
+}
+
+/* ---- progress ------------------------------------------------------------ */
+
+static void on_event(void *payload, const dbmig_event *ev)
+{
+    cli *c = payload;
+    if (c->quiet && ev->kind != DBMIG_EV_FAILED)
+        return;
+    switch (ev->kind) {
+    case DBMIG_EV_START:
+        if (c->verbose && ev->text)
+            fprintf(stderr, "note: %s %s\n", ev->revision, ev->text);
+        break;
+    case DBMIG_EV_DONE:
+    case DBMIG_EV_FAILED:
+        if (c->tty)
+            fprintf(stderr, "[%zu/%zu] ", ev->index, ev->total);
+        fprintf(stderr, "%s %s %s", ev->kind == DBMIG_EV_FAILED ? "FAILED"
+                                   : ev->downgrade                 ? "reverted"
+                                                                   : "applied",
+                ev->revision, ev->message ? ev->message : "");
+        if (ev->kind == DBMIG_EV_DONE)
+            fprintf(stderr, " (%.0f ms)", ev->ms);
+        fputc('\n', stderr);
+        break;
+    case DBMIG_EV_LOCK_WAIT:
+    case DBMIG_EV_LOCKED:
+    case DBMIG_EV_NOTICE:
+        if (ev->message)
+            fprintf(stderr, "%s\n", ev->message);
+        break;
+    }
+}
+
+static int write_stdout(void *payload, const char *data, size_t len)
+{
+    (void)payload;
+    return fwrite(data, 1, len, stdout) == len ? 0 : -1;
+}
+
+static int fail(cli *c, int rc)
+{
+    fprintf(stderr, "dbmig: error: %s\n", dbmig_errmsg(c->h));
+    return -rc;
+}
+
+/* ---- JSON helpers ----------------------------------------------------------- */
+
+static void json_print(json_t *j)
+{
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (s)
+        puts(s);
+    free(s);
+    json_decref(j);
+}
+
+static json_t *json_strs(const char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(v[i]));
+    return a;
+}
+
+static const char *rev_state(const dbmig_rev_status *r)
+{
+    if (r->flags & DBMIG_REV_DIRTY)
+        return "dirty";
+    if (r->flags & DBMIG_REV_UNKNOWN)
+        return "unknown";
+    if (r->flags & DBMIG_REV_APPLIED)
+        return "applied";
+    if (r->flags & DBMIG_REV_MISSING)
+        return "missing";
+    return "pending";
+}
+
+static json_t *json_summary(const dbmig_status *st)
+{
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "applied", (json_int_t)st->applied, "pending",
+                     (json_int_t)st->pending, "dirty", (json_int_t)st->dirty, "modified",
+                     (json_int_t)st->modified, "missing", (json_int_t)st->missing, "unknown",
+                     (json_int_t)st->unknown);
+}
+
+/* ---- commands ------------------------------------------------------------------- */
+
+static int need_args(cli *c, int min, int max)
+{
+    if (c->nargs < min || c->nargs > max) {
+        fprintf(stderr, "dbmig: %s takes %s\n%s", c->command,
+                min == max ? (min ? "exactly one argument" : "no argument")
+                           : "at most one argument",
+                help_for(c->command));
+        return EXIT_USAGE;
+    }
+    for (int i = 0; i < c->nargs; i++)
+        if (c->args[i][0] == '-' && c->args[i][1] == '-') {
+            fprintf(stderr, "dbmig: unknown option '%s' for %s\n%s", c->args[i], c->command,
+                    help_for(c->command));
+            return EXIT_USAGE;
+        }
+    return EXIT_OK;
+}
+
+static int cmd_upgrade(cli *c)
+{
+    unsigned flags = 0;
+    const char *target = NULL;
+    for (int i = 0; i < c->nargs; i++) {
+        const char *a = c->args[i];
+        if (strcmp(a, "--allow-missing") == 0)
+            flags |= DBMIG_ALLOW_MISSING;
+        else if (strcmp(a, "--resume") == 0)
+            flags |= DBMIG_RESUME;
+        else if (a[0] == '-' && a[1] == '-')
+            return usage_error("unknown option '%s' for upgrade", a);
+        else if (target)
+            return usage_error("upgrade takes one target, got another: '%s'", a);
+        else
+            target = a;
+    }
+    int rc = dbmig_upgrade(c->h, target ? target : "head", flags);
+    return rc ? fail(c, rc) : EXIT_OK;
+}
+
+static int cmd_downgrade(cli *c)
+{
+    /* "-1" is a target, not an option. */
+    if (c->nargs != 1) {
+        fprintf(stderr, "dbmig: downgrade needs exactly one target (-1, base, an id)\n%s",
+                help_for("downgrade"));
+        return EXIT_USAGE;
+    }
+    int rc = dbmig_downgrade(c->h, c->args[0], 0);
+    return rc ? fail(c, rc) : EXIT_OK;
+}
+
+static int cmd_stamp(cli *c)
+{
+    int e = need_args(c, 1, 1);
+    if (e)
+        return e;
+    int rc = dbmig_stamp(c->h, c->args[0]);
+    return rc ? fail(c, rc) : EXIT_OK;
+}
+
+static int cmd_repair(cli *c)
+{
+    int what = 0;
+    const char *id = NULL;
+    for (int i = 0; i < c->nargs; i++) {
+        const char *a = c->args[i];
+        int w = strcmp(a, "--checksums") == 0   ? DBMIG_REPAIR_CHECKSUMS
+                : strcmp(a, "--applied") == 0   ? DBMIG_REPAIR_APPLIED
+                : strcmp(a, "--reverted") == 0  ? DBMIG_REPAIR_REVERTED
+                : strncmp(a, "--applied=", 10) == 0  ? -DBMIG_REPAIR_APPLIED
+                : strncmp(a, "--reverted=", 11) == 0 ? -DBMIG_REPAIR_REVERTED
+                                                     : 0;
+        if (!w)
+            return usage_error("unknown argument '%s' for repair", a);
+        if (what)
+            return usage_error("repair takes one of --checksums, --applied ID, --reverted ID%s", "");
+        if (w < 0) {
+            what = -w;
+            id = strchr(a, '=') + 1;
+        } else {
+            what = w;
+            if (w != DBMIG_REPAIR_CHECKSUMS) {
+                if (i + 1 >= c->nargs)
+                    return usage_error("%s needs a revision id", a);
+                id = c->args[++i];
+            }
+        }
+    }
+    if (!what)
+        return usage_error("repair needs one of --checksums, --applied ID, --reverted ID%s", "");
+    int rc = dbmig_repair(c->h, what, id);
+    return rc ? fail(c, rc) : EXIT_OK;
+}
+
+static void print_status_text(const dbmig_status *st, const char *table)
+{
+    printf("database: %s (driver %s%s%s), version table %s\n", st->url, st->driver,
+           st->server_version && st->server_version[0] ? ", server " : "",
+           st->server_version ? st->server_version : "", table);
+    for (size_t i = 0; i < st->nrevs; i++) {
+        const dbmig_rev_status *r = &st->revs[i];
+        const char *state = rev_state(r);
+        printf("  %-8s %-24s %s", state, r->revision, r->message ? r->message : "");
+        if (r->flags & DBMIG_REV_APPLIED)
+            printf("  [%s, %lld ms]", r->applied_at, (long long)r->duration_ms);
+        if (r->flags & DBMIG_REV_MODIFIED)
+            printf("  EDITED since applied");
+        if (r->flags & DBMIG_REV_DIRTY)
+            printf("  (%lld statement(s) committed)", (long long)r->progress);
+        if (r->flags & DBMIG_REV_UNKNOWN)
+            printf("  (no such file)");
+        if ((r->flags & DBMIG_REV_HEAD) && !(r->flags & DBMIG_REV_UNKNOWN))
+            printf("  (head)");
+        putchar('\n');
+    }
+    printf("%zu revision(s): %zu applied, %zu pending, %zu dirty, %zu edited, %zu missing, "
+           "%zu unknown\n",
+           st->nrevs - st->unknown, st->applied, st->pending, st->dirty, st->modified,
+           st->missing, st->unknown);
+}
+
+static json_t *status_json(const dbmig_status *st)
+{
+    json_t *revs = json_array();
+    for (size_t i = 0; i < st->nrevs; i++) {
+        const dbmig_rev_status *r = &st->revs[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "revision", json_string(r->revision));
+        json_object_set_new(o, "message", json_string(r->message ? r->message : ""));
+        json_object_set_new(o, "file", r->file ? json_string(r->file) : json_null());
+        json_object_set_new(o, "state", json_string(rev_state(r)));
+        json_object_set_new(o, "applied", json_boolean(r->flags & DBMIG_REV_APPLIED));
+        json_object_set_new(o, "dirty", json_boolean(r->flags & DBMIG_REV_DIRTY));
+        json_object_set_new(o, "modified", json_boolean(r->flags & DBMIG_REV_MODIFIED));
+        json_object_set_new(o, "missing", json_boolean(r->flags & DBMIG_REV_MISSING));
+        json_object_set_new(o, "head", json_boolean(r->flags & DBMIG_REV_HEAD));
+        json_object_set_new(o, "transaction", json_boolean(!(r->flags & DBMIG_REV_NOTX)));
+        json_object_set_new(o, "seq", r->seq ? json_integer(r->seq) : json_null());
+        json_object_set_new(o, "applied_at", r->applied_at ? json_string(r->applied_at) : json_null());
+        json_object_set_new(o, "duration_ms",
+                            (r->flags & DBMIG_REV_APPLIED) ? json_integer(r->duration_ms) : json_null());
+        json_object_set_new(o, "progress", json_integer(r->progress));
+        json_object_set_new(o, "checksum", r->checksum ? json_string(r->checksum) : json_null());
+        json_object_set_new(o, "db_checksum", r->db_checksum ? json_string(r->db_checksum) : json_null());
+        json_array_append_new(revs, o);
+    }
+    json_t *j = json_object();
+    json_object_set_new(j, "driver", json_string(st->driver));
+    json_object_set_new(j, "url", json_string(st->url));
+    json_object_set_new(j, "server_version", json_string(st->server_version ? st->server_version : ""));
+    json_object_set_new(j, "revisions", revs);
+    json_object_set_new(j, "summary", json_summary(st));
+    json_object_set_new(j, "heads", json_strs(st->heads, st->nheads));
+    return j;
+}
+
+static int cmd_status(cli *c)
+{
+    int e = need_args(c, 0, 0);
+    if (e)
+        return e;
+    dbmig_status *st;
+    int rc = dbmig_status_get(c->h, &st);
+    if (rc)
+        return fail(c, rc);
+    if (c->json)
+        json_print(status_json(st));
+    else
+        print_status_text(st, cli_config_get(&c->cfg, "table") ? cli_config_get(&c->cfg, "table")
+                                                               : "dbmig_version");
+    dbmig_status_free(st);
+    return EXIT_OK;
+}
+
+static int cmd_current(cli *c)
+{
+    int e = need_args(c, 0, 0);
+    if (e)
+        return e;
+    dbmig_status *st;
+    int rc = dbmig_status_get(c->h, &st);
+    if (rc)
+        return fail(c, rc);
+    if (c->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "heads", json_strs(st->heads, st->nheads));
+        json_print(j);
+    } else if (st->nheads == 0) {
+        printf("base (nothing applied)\n");
+    } else {
+        for (size_t i = 0; i < st->nheads; i++)
+            for (size_t k = 0; k < st->nrevs; k++)
+                if (strcmp(st->revs[k].revision, st->heads[i]) == 0)
+                    printf("%s %s%s\n", st->heads[i], st->revs[k].message,
+                           (st->revs[k].flags & DBMIG_REV_HEAD) ? " (head)" : "");
+    }
+    dbmig_status_free(st);
+    return EXIT_OK;
+}
+
+static int cmd_check(cli *c)
+{
+    int e = need_args(c, 0, 0);
+    if (e)
+        return e;
+    dbmig_status *st;
+    int rc = dbmig_status_get(c->h, &st);
+    if (rc) {
+        if (c->json && rc == DBMIG_EINVALID) {
+            json_t *j = json_object();
+            json_object_set_new(j, "ok", json_false());
+            json_t *p = json_array();
+            json_array_append_new(p, json_string(dbmig_errmsg(c->h)));
+            json_object_set_new(j, "problems", p);
+            json_print(j);
+        }
+        return fail(c, rc);
+    }
+    json_t *problems = json_array();
+    char line[512];
+    for (size_t i = 0; i < st->nrevs; i++) {
+        const dbmig_rev_status *r = &st->revs[i];
+        line[0] = '\0';
+        if (r->flags & DBMIG_REV_DIRTY)
+            snprintf(line, sizeof line, "%s is dirty: settle it with `dbmig upgrade --resume` or `dbmig repair`", r->revision);
+        else if (r->flags & DBMIG_REV_MODIFIED)
+            snprintf(line, sizeof line, "%s (%s) was edited after it was applied: restore it or run `dbmig repair --checksums`", r->revision, r->file);
+        else if (r->flags & DBMIG_REV_UNKNOWN)
+            snprintf(line, sizeof line, "%s is applied but has no file in the migrations folder", r->revision);
+        else if (r->flags & DBMIG_REV_MISSING)
+            snprintf(line, sizeof line, "%s (%s) is missing: later revisions are applied, it is not; run `dbmig upgrade --allow-missing`", r->revision, r->file);
+        else if (!(r->flags & DBMIG_REV_APPLIED))
+            snprintf(line, sizeof line, "%s (%s) is pending: run `dbmig upgrade`", r->revision, r->file);
+        if (line[0])
+            json_array_append_new(problems, json_string(line));
+    }
+    size_t n = json_array_size(problems);
+    if (c->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "ok", json_boolean(n == 0));
+        json_object_set_new(j, "problems", problems);
+        json_object_set_new(j, "summary", json_summary(st));
+        json_print(j);
+    } else {
+        size_t i;
+        json_t *v;
+        json_array_foreach(problems, i, v) printf("problem: %s\n", json_string_value(v));
+        if (n == 0)
+            printf("ok: %zu revision(s), all applied, none dirty or edited\n", st->nrevs);
+        else
+            printf("check failed: %zu problem(s)\n", n);
+        json_decref(problems);
+    }
+    dbmig_status_free(st);
+    return n ? EXIT_INVALID : EXIT_OK;
+}
+
+static int cmd_show(cli *c)
+{
+    int e = need_args(c, 1, 1);
+    if (e)
+        return e;
+    dbmig_show *s;
+    int rc = dbmig_show_get(c->h, c->args[0], &s);
+    if (rc)
+        return fail(c, rc);
+    if (c->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "revision", json_string(s->revision));
+        json_object_set_new(j, "message", json_string(s->message));
+        json_object_set_new(j, "file", json_string(s->file));
+        json_object_set_new(j, "parents", json_strs(s->parents, s->nparents));
+        json_object_set_new(j, "branches", json_strs(s->branches, s->nbranches));
+        json_object_set_new(j, "depends", json_strs(s->depends, s->ndepends));
+        json_object_set_new(j, "transaction", json_boolean(s->transaction));
+        json_object_set_new(j, "reversible", json_boolean(s->reversible));
+        json_object_set_new(j, "checksum", json_string(s->checksum));
+        json_object_set_new(j, "driver", json_string(s->driver));
+        json_t *up = json_array(), *down = json_array();
+        for (size_t i = 0; i < s->nup; i++)
+            json_array_append_new(up, json_pack("{s:s,s:i}", "sql", s->up[i].sql, "line", s->up[i].line));
+        for (size_t i = 0; i < s->ndown; i++)
+            json_array_append_new(down, json_pack("{s:s,s:i}", "sql", s->down[i].sql, "line", s->down[i].line));
+        json_object_set_new(j, "up", up);
+        json_object_set_new(j, "down", down);
+        json_print(j);
+    } else {
+        printf("revision:    %s\nmessage:     %s\nfile:        %s\nparents:    ", s->revision,
+               s->message, s->file);
+        if (!s->nparents)
+            printf(" (base)");
+        for (size_t i = 0; i < s->nparents; i++)
+            printf(" %s", s->parents[i]);
+        if (s->nbranches) {
+            printf("\nbranches:   ");
+            for (size_t i = 0; i < s->nbranches; i++)
+                printf(" %s", s->branches[i]);
+        }
+        if (s->ndepends) {
+            printf("\ndepends:    ");
+            for (size_t i = 0; i < s->ndepends; i++)
+                printf(" %s", s->depends[i]);
+        }
+        printf("\ntransaction: %s\nreversible:  %s\nchecksum:    %s\ndriver:      %s\n",
+               s->transaction ? "on" : "off", s->reversible ? "yes" : "no", s->checksum,
+               s->driver[0] ? s->driver : "(generic sections)");
+        printf("\n-- up: %zu statement(s)\n", s->nup);
+        for (size_t i = 0; i < s->nup; i++)
+            printf("-- %s:%d\n%s;\n", s->file, s->up[i].line, s->up[i].sql);
+        printf("\n-- down: %zu statement(s)%s\n", s->ndown, s->reversible ? "" : " (irreversible)");
+        for (size_t i = 0; i < s->ndown; i++)
+            printf("-- %s:%d\n%s;\n", s->file, s->down[i].line, s->down[i].sql);
+    }
+    dbmig_show_free(s);
+    return EXIT_OK;
+}
+
+static int cmd_drivers(cli *c)
+{
+    int e = need_args(c, 0, 0);
+    if (e)
+        return e;
+    dbmig_driver_info *v;
+    size_t n;
+    int rc = dbmig_drivers_list(c->h, &v, &n);
+    if (rc)
+        return fail(c, rc);
+    if (c->json) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < n; i++) {
+            json_t *o = json_object();
+            char abi[32];
+            snprintf(abi, sizeof abi, "%u.%u", v[i].abi_major, v[i].abi_minor);
+            json_object_set_new(o, "name", json_string(v[i].name));
+            json_object_set_new(o, "version", json_string(v[i].version));
+            json_object_set_new(o, "description", json_string(v[i].description));
+            json_object_set_new(o, "file", json_string(v[i].file));
+            json_object_set_new(o, "abi", v[i].error ? json_null() : json_string(abi));
+            json_t *caps = json_array();
+            char *t = strdup(v[i].caps_text), *save = NULL;
+            for (char *w = t ? strtok_r(t, " ", &save) : NULL; w; w = strtok_r(NULL, " ", &save))
+                json_array_append_new(caps, json_string(w));
+            free(t);
+            json_object_set_new(o, "capabilities", caps);
+            json_object_set_new(o, "error", v[i].error ? json_string(v[i].error) : json_null());
+            json_array_append_new(a, o);
+        }
+        json_print(a);
+    } else if (n == 0) {
+        printf("no driver plugins found\n");
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            if (v[i].error) {
+                printf("%-10s REFUSED  %s\n           %s\n", v[i].name, v[i].file, v[i].error);
+                continue;
+            }
+            printf("%-10s %-8s %s\n           ABI %u.%u, %s\n           capabilities: %s\n",
+                   v[i].name, v[i].version, v[i].file, v[i].abi_major, v[i].abi_minor,
+                   v[i].description, v[i].caps_text);
+        }
+    }
+    dbmig_drivers_free(v, n);
+    return EXIT_OK;
+}
+
+static const struct {
+    const char *name;
+    int (*fn)(cli *);
+} commands[] = {
+    {"upgrade", cmd_upgrade}, {"downgrade", cmd_downgrade}, {"current", cmd_current},
+    {"status", cmd_status},   {"stamp", cmd_stamp},         {"show", cmd_show},
+    {"check", cmd_check},     {"repair", cmd_repair},       {"drivers", cmd_drivers},
+};
+
+int main(int argc, char **argv)
+{
+    cli c;
+    memset(&c, 0, sizeof c);
+    int next = 0;
+    int rc = parse_globals(&c, argc, argv, &next);
+    if (rc)
+        goto out;
+    if (next >= argc) {
+        fputs(usage_main, stderr);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    c.command = argv[next];
+    c.args = argv + next + 1;
+    c.nargs = argc - next - 1;
+    int (*fn)(cli *) = NULL;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i].name, c.command) == 0)
+            fn = commands[i].fn;
+    if (!fn) {
+        rc = usage_error("unknown command '%s'", c.command);
+        goto out;
+    }
+    for (int i = 0; i < c.nargs; i++)
+        if (strcmp(c.args[i], "--help") == 0 || strcmp(c.args[i], "-h") == 0) {
+            fputs(help_for(c.command), stdout);
+            rc = EXIT_OK;
+            goto out;
+        }
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    if ((rc = settle_options(&c, &o)) != EXIT_OK)
+        goto out;
+    /* --plugin-dir first, then DBMIG_PLUGIN_PATH. */
+    char *path = NULL;
+    const char *env_path = getenv("DBMIG_PLUGIN_PATH");
+    if (env_path && *env_path) {
+        const char *pd = o.plugin_path;
+        size_t n = (pd ? strlen(pd) + 1 : 0) + strlen(env_path) + 1;
+        path = malloc(n);
+        if (path) {
+            snprintf(path, n, "%s%s%s", pd ? pd : "", pd ? ":" : "", env_path);
+            o.plugin_path = path;
+        }
+    }
+    if (c.sql) {
+        if (strcmp(c.command, "upgrade") != 0 && strcmp(c.command, "downgrade") != 0) {
+            rc = usage_error("--sql works with upgrade and downgrade, not %s", c.command);
+            free(path);
+            goto out;
+        }
+        o.sql_out = write_stdout;
+    }
+    c.tty = isatty(2);
+    o.on_event = on_event;
+    o.event_payload = &c;
+    int orc = dbmig_open(&c.h, &o);
+    free(path);
+    if (orc != DBMIG_OK) {
+        rc = c.h ? fail(&c, orc) : EXIT_FAIL;
+        goto out;
+    }
+    rc = fn(&c);
+out:
+    dbmig_close(c.h);
+    cli_config_free(&c.cfg);
+    fflush(stdout);
+    return rc;
+}

@@ -1,0 +1,478 @@
+/* engine.c — the handle, lazy loading of folder/driver/connection, the
+ * version table and the lock. The runs themselves (upgrade, downgrade,
+ * stamp, repair) are in run.c; status and listings in report.c. */
+#define _POSIX_C_SOURCE 200809L
+#include "engine.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "url.h"
+
+/* ---- host services handed to drivers ---------------------------------- */
+
+static void *host_alloc(void *p, size_t n)
+{
+    (void)p;
+    return malloc(n ? n : 1);
+}
+static void *host_realloc(void *p, void *q, size_t n)
+{
+    (void)p;
+    return realloc(q, n ? n : 1);
+}
+static void host_free(void *p, void *q)
+{
+    (void)p;
+    free(q);
+}
+static void host_log(void *payload, int level, const char *msg)
+{
+    dbmig *h = payload;
+    if (level <= DBMIG_LOG_WARN || h->o.verbose)
+        dm_emit(h, DBMIG_EV_NOTICE, NULL, msg, NULL);
+}
+
+/* ---- handle ------------------------------------------------------------ */
+
+const char *dbmig_version(void) { return DBMIG_VERSION; }
+
+static int valid_table_name(const char *t)
+{
+    /* [schema.]table, each part an SQL identifier of up to 63 characters. */
+    int parts = 0;
+    const char *p = t;
+    for (;;) {
+        const char *s = p;
+        if (!(isalpha((unsigned char)*p) || *p == '_'))
+            return 0;
+        while (isalnum((unsigned char)*p) || *p == '_')
+            p++;
+        if (p - s > 63)
+            return 0;
+        parts++;
+        if (*p == '\0')
+            return 1;
+        if (*p != '.' || parts == 2)
+            return 0;
+        p++;
+    }
+}
+
+int dbmig_open(dbmig **out, const dbmig_options *opts)
+{
+    *out = NULL;
+    dbmig *h = calloc(1, sizeof *h);
+    if (!h)
+        return DBMIG_ERROR;
+    *out = h;
+    if (!opts || opts->version != DBMIG_OPTIONS_VERSION)
+        return dm_err_set(&h->err, DBMIG_EUSAGE,
+                          "dbmig_options.version is %u, this libdbmig expects %u; "
+                          "initialise the options with DBMIG_OPTIONS_INIT",
+                          opts ? opts->version : 0u, (unsigned)DBMIG_OPTIONS_VERSION);
+    h->o = *opts;
+    h->url = dm_strdup(opts->url);
+    h->driver_name = dm_strdup(opts->driver);
+    h->dir = dm_strdup(opts->dir ? opts->dir : "migrations");
+    h->table = dm_strdup(opts->table ? opts->table : "dbmig_version");
+    h->plugin_path = dm_strdup(opts->plugin_path);
+    if (!h->dir || !h->table || (opts->url && !h->url) || (opts->driver && !h->driver_name) ||
+        (opts->plugin_path && !h->plugin_path))
+        return dm_err_nomem(&h->err);
+    h->o.url = h->url;
+    h->o.driver = h->driver_name;
+    h->o.dir = h->dir;
+    h->o.table = h->table;
+    h->o.plugin_path = h->plugin_path;
+    if (h->o.lock_timeout < 0)
+        h->o.lock_timeout = 60;
+    if (h->o.commit_interval_ms < 0)
+        h->o.commit_interval_ms = 200;
+    if (h->o.lease_seconds <= 0)
+        h->o.lease_seconds = 30;
+
+    if (h->url) {
+        dm_buf r = {0};
+        if (dm_url_redact(h->url, &r) != 0)
+            return dm_err_nomem(&h->err);
+        h->url_redacted = dm_buf_take(&r);
+        dm_url u = {0};
+        dm_err e = {0};
+        if (dm_url_parse(h->url, &u, &e) == 0)
+            h->password = dm_strdup(u.password);
+        dm_url_free(&u);
+        dm_err_free(&e);
+    }
+    if (!valid_table_name(h->table))
+        return dm_err_set(&h->err, DBMIG_EUSAGE,
+                          "invalid version table name '%s': use letters, digits and _ "
+                          "(optionally schema.table), starting with a letter or _",
+                          h->table);
+    h->host.size = sizeof h->host;
+    h->host.payload = h;
+    h->host.alloc = host_alloc;
+    h->host.realloc = host_realloc;
+    h->host.free = host_free;
+    h->host.log = host_log;
+    return DBMIG_OK;
+}
+
+void dbmig_close(dbmig *h)
+{
+    if (!h)
+        return;
+    if (h->conn) {
+        if (h->locked)
+            h->drv->unlock(h->conn, h->table);
+        h->drv->close(h->conn);
+    }
+    if (h->plugin)
+        dm_plugin_unload(h->plugin);
+    if (h->graph_loaded)
+        dm_graph_free(&h->graph);
+    free(h->url);
+    free(h->driver_name);
+    free(h->dir);
+    free(h->table);
+    free(h->plugin_path);
+    free(h->password);
+    free(h->url_redacted);
+    free(h->qtable);
+    dm_err_free(&h->err);
+    dm_buf_free(&h->errout);
+    free(h);
+}
+
+const char *dbmig_errmsg(const dbmig *hc)
+{
+    if (!hc)
+        return "out of memory";
+    dbmig *h = (dbmig *)hc; /* the scrubbed copy is a cache */
+    dm_buf_reset(&h->errout);
+    dm_buf_puts(&h->errout, dm_err_msg(&h->err));
+    dm_scrub(&h->errout, h->password);
+    return dm_buf_str(&h->errout);
+}
+
+void dm_emit(dbmig *h, dbmig_event_kind kind, const char *rev, const char *msg, const char *text)
+{
+    if (!h->o.on_event)
+        return;
+    dbmig_event ev = {0};
+    ev.kind = kind;
+    ev.revision = rev;
+    ev.message = msg;
+    ev.text = text;
+    h->o.on_event(h->o.event_payload, &ev);
+}
+
+/* ---- lazy loading --------------------------------------------------------- */
+
+int dm_need_graph(dbmig *h)
+{
+    if (h->graph_loaded)
+        return DBMIG_OK;
+    int rc = dm_graph_load_dir(&h->graph, h->dir, &h->err);
+    if (rc != DBMIG_OK)
+        return rc;
+    h->graph_loaded = 1;
+    return DBMIG_OK;
+}
+
+/* The driver's name: --driver, else the URL's scheme (postgresql and
+ * sqlite3 are aliases). */
+static int driver_name(dbmig *h, dm_buf *name)
+{
+    if (h->driver_name)
+        return dm_buf_puts(name, h->driver_name) ? dm_err_nomem(&h->err) : DBMIG_OK;
+    if (!h->url)
+        return dm_err_set(&h->err, DBMIG_EUSAGE,
+                          "no database URL: pass --url, or set DBMIG_URL or DATABASE_URL "
+                          "(e.g. sqlite:app.db, postgres://user@host/db, mysql://user@host/db)");
+    const char *colon = strchr(h->url, ':');
+    size_t n = colon ? (size_t)(colon - h->url) : 0;
+    for (size_t i = 0; i < n; i++)
+        if (!(isalnum((unsigned char)h->url[i]) || h->url[i] == '+' || h->url[i] == '-' ||
+              h->url[i] == '.'))
+            n = 0;
+    if (n == 0)
+        return dm_err_set(&h->err, DBMIG_EUSAGE,
+                          "bad database URL '%s': it has no scheme; write it as sqlite:path, "
+                          "postgres://... or mysql://..., or pass --driver",
+                          h->url_redacted);
+    for (size_t i = 0; i < n; i++)
+        if (dm_buf_append(name, (char[]){(char)tolower((unsigned char)h->url[i])}, 1))
+            return dm_err_nomem(&h->err);
+    if (strcmp(name->ptr, "postgresql") == 0) {
+        dm_buf_reset(name);
+        dm_buf_puts(name, "postgres");
+    } else if (strcmp(name->ptr, "sqlite3") == 0) {
+        dm_buf_reset(name);
+        dm_buf_puts(name, "sqlite");
+    } else if (strcmp(name->ptr, "mariadb") == 0) {
+        dm_buf_reset(name);
+        dm_buf_puts(name, "mysql");
+    }
+    return DBMIG_OK;
+}
+
+void dm_use_driver(dbmig *h, const dbmig_driver *drv) { h->drv = drv; }
+
+int dm_need_driver(dbmig *h)
+{
+    if (h->qtable)
+        return DBMIG_OK;
+    int rc;
+    if (!h->drv) {
+        dm_buf name = {0};
+        rc = driver_name(h, &name);
+        if (rc == DBMIG_OK)
+            rc = dm_plugin_load(h->plugin_path, dm_buf_str(&name), &h->plugin, &h->err);
+        dm_buf_free(&name);
+        if (rc != DBMIG_OK)
+            return rc;
+        h->drv = dm_plugin_driver(h->plugin);
+    }
+    h->caps = h->drv->caps;
+
+    /* The quoted version table name, [schema.]table. */
+    dm_buf q = {0};
+    const char *dot = strchr(h->table, '.');
+    if (dot) {
+        char *schema = dm_strndup(h->table, (size_t)(dot - h->table));
+        rc = schema ? dm_quote_ident(h, schema, &q) : dm_err_nomem(&h->err);
+        free(schema);
+        if (rc == DBMIG_OK && dm_buf_puts(&q, "."))
+            rc = dm_err_nomem(&h->err);
+        if (rc == DBMIG_OK)
+            rc = dm_quote_ident(h, dot + 1, &q);
+    } else {
+        rc = dm_quote_ident(h, h->table, &q);
+    }
+    if (rc != DBMIG_OK) {
+        dm_buf_free(&q);
+        return rc;
+    }
+    h->qtable = dm_buf_take(&q);
+    return DBMIG_OK;
+}
+
+int dm_need_conn(dbmig *h)
+{
+    if (h->conn)
+        return DBMIG_OK;
+    int rc = dm_need_driver(h);
+    if (rc != DBMIG_OK)
+        return rc;
+    if (!h->url)
+        return dm_err_set(&h->err, DBMIG_EUSAGE,
+                          "no database URL: pass --url, or set DBMIG_URL or DATABASE_URL");
+    dbmig_db_error e;
+    memset(&e, 0, sizeof e);
+    if (h->drv->connect(&h->host, h->url, &h->conn, &e) != DBMIG_DRV_OK) {
+        h->conn = NULL;
+        return dm_err_set(&h->err, DBMIG_ERROR,
+                          "cannot connect to %s with driver %s: %s%s%s%s\n"
+                          "check the URL, that the server is running and reachable, and "
+                          "the credentials",
+                          h->url_redacted, h->drv->name, e.message, e.code[0] ? " [" : "",
+                          e.code, e.code[0] ? "]" : "");
+    }
+    if (h->drv->conn_caps)
+        h->caps = h->drv->conn_caps(h->conn);
+    if (h->drv->server_version &&
+        h->drv->server_version(h->conn, h->server_version, sizeof h->server_version) != 0)
+        h->server_version[0] = '\0';
+    return DBMIG_OK;
+}
+
+/* ---- quoting ------------------------------------------------------------ */
+
+static int quote_with(dbmig *h, dbmig_quote_fn fn, const char *s, dm_buf *out)
+{
+    size_t len = strlen(s);
+    char small[256];
+    size_t need = fn(h->conn, s, len, small, sizeof small);
+    if (need < sizeof small)
+        return dm_buf_append(out, small, need) ? dm_err_nomem(&h->err) : DBMIG_OK;
+    char *big = malloc(need + 1);
+    if (!big)
+        return dm_err_nomem(&h->err);
+    fn(h->conn, s, len, big, need + 1);
+    int rc = dm_buf_append(out, big, need) ? dm_err_nomem(&h->err) : DBMIG_OK;
+    free(big);
+    return rc;
+}
+
+int dm_quote_ident(dbmig *h, const char *s, dm_buf *out)
+{
+    return quote_with(h, h->drv->quote_ident, s, out);
+}
+
+int dm_quote_literal(dbmig *h, const char *s, dm_buf *out)
+{
+    return quote_with(h, h->drv->quote_literal, s, out);
+}
+
+/* ---- the version table -------------------------------------------------- */
+
+int dm_vtable_ddl(dbmig *h, dm_buf *out)
+{
+    int boolean = (h->caps & DBMIG_CAP_BOOLEAN) != 0;
+    const char *ts = h->drv->dialect == DBMIG_DIALECT_MYSQL ? "DATETIME" : "TIMESTAMP";
+    int rc = dm_buf_printf(out,
+                           "CREATE TABLE IF NOT EXISTS %s (\n"
+                           "    revision VARCHAR(64) NOT NULL PRIMARY KEY,\n"
+                           "    checksum VARCHAR(80) NOT NULL,\n"
+                           "    message VARCHAR(255) NOT NULL,\n"
+                           "    applied_at %s NOT NULL,\n"
+                           "    duration_ms INTEGER NOT NULL,\n"
+                           "    dirty %s NOT NULL,\n"
+                           "    progress INTEGER NOT NULL,\n"
+                           "    progress_hash VARCHAR(80),\n"
+                           "    seq INTEGER NOT NULL\n"
+                           ")",
+                           h->qtable, ts, boolean ? "BOOLEAN" : "SMALLINT");
+    return rc ? dm_err_nomem(&h->err) : DBMIG_OK;
+}
+
+typedef struct read_ctx {
+    dm_vstate *st;
+    int oom;
+} read_ctx;
+
+static int64_t to_i64(const char *s) { return s ? strtoll(s, NULL, 10) : 0; }
+
+static int is_true(const char *s)
+{
+    return s && (s[0] == '1' || s[0] == 't' || s[0] == 'T' || s[0] == 'y' || s[0] == 'Y');
+}
+
+static int read_row(void *payload, int ncols, const char *const *v, const size_t *lens)
+{
+    (void)lens;
+    read_ctx *c = payload;
+    dm_vstate *st = c->st;
+    if (ncols < 9)
+        return 0;
+    if (st->n == st->cap) {
+        size_t cap = st->cap ? st->cap * 2 : 64;
+        dm_vrow *r = realloc(st->rows, cap * sizeof *r);
+        if (!r) {
+            c->oom = 1;
+            return 1;
+        }
+        st->rows = r;
+        st->cap = cap;
+    }
+    dm_vrow *r = &st->rows[st->n];
+    memset(r, 0, sizeof *r);
+    r->revision = dm_strdup(v[0] ? v[0] : "");
+    r->checksum = dm_strdup(v[1] ? v[1] : "");
+    r->message = dm_strdup(v[2] ? v[2] : "");
+    r->applied_at = dm_strdup(v[3] ? v[3] : "");
+    r->duration_ms = to_i64(v[4]);
+    r->dirty = is_true(v[5]);
+    r->progress = to_i64(v[6]);
+    r->progress_hash = v[7] ? dm_strdup(v[7]) : NULL;
+    r->seq = to_i64(v[8]);
+    r->rev = DM_NONE;
+    st->n++;
+    if (!r->revision || !r->checksum || !r->message || !r->applied_at || (v[7] && !r->progress_hash)) {
+        c->oom = 1;
+        return 1;
+    }
+    if (r->seq > st->max_seq)
+        st->max_seq = r->seq;
+    return 0;
+}
+
+void dm_vstate_free(dm_vstate *st)
+{
+    for (size_t i = 0; i < st->n; i++) {
+        dm_vrow *r = &st->rows[i];
+        free(r->revision);
+        free(r->checksum);
+        free(r->message);
+        free(r->applied_at);
+        free(r->progress_hash);
+    }
+    free(st->rows);
+    memset(st, 0, sizeof *st);
+}
+
+int dm_db_error(dbmig *h, const char *what)
+{
+    const dbmig_db_error *e = h->drv->last_error(h->conn);
+    return dm_err_set(&h->err, DBMIG_ERROR, "%s: %s%s%s%s", what, e ? e->message : "unknown error",
+                      e && e->code[0] ? " [" : "", e ? e->code : "", e && e->code[0] ? "]" : "");
+}
+
+int dm_vstate_read(dbmig *h, dm_vstate *st)
+{
+    memset(st, 0, sizeof *st);
+    int exists = 0;
+    if (h->drv->table_exists(h->conn, h->table, &exists) != DBMIG_DRV_OK)
+        return dm_db_error(h, "cannot look up the version table");
+    st->table_exists = exists;
+    if (!exists)
+        return DBMIG_OK;
+    dm_buf sql = {0};
+    if (dm_buf_printf(&sql,
+                      "SELECT revision, checksum, message, applied_at, duration_ms, dirty, "
+                      "progress, progress_hash, seq FROM %s ORDER BY seq",
+                      h->qtable)) {
+        dm_buf_free(&sql);
+        return dm_err_nomem(&h->err);
+    }
+    read_ctx c = {st, 0};
+    int rc = h->drv->query(h->conn, sql.ptr, read_row, &c);
+    dm_buf_free(&sql);
+    if (c.oom)
+        return dm_err_nomem(&h->err);
+    if (rc != DBMIG_DRV_OK)
+        return dm_db_error(h, "cannot read the version table");
+    if (h->graph_loaded)
+        for (size_t i = 0; i < st->n; i++)
+            st->rows[i].rev = dm_graph_find(&h->graph, st->rows[i].revision);
+    return DBMIG_OK;
+}
+
+int dm_applied_from(const dm_graph *g, const dm_vstate *st, dm_applied *a)
+{
+    memset(a, 0, sizeof *a);
+    a->is = calloc(g->n ? g->n : 1, 1);
+    a->by_seq = malloc((st->n ? st->n : 1) * sizeof *a->by_seq);
+    if (!a->is || !a->by_seq) {
+        dm_applied_free(a);
+        return -1;
+    }
+    for (size_t i = 0; i < st->n; i++) {
+        size_t r = st->rows[i].rev;
+        if (r == DM_NONE)
+            continue;
+        a->is[r] = 1;
+        a->by_seq[a->nseq++] = r;
+    }
+    return 0;
+}
+
+void dm_applied_free(dm_applied *a)
+{
+    free(a->is);
+    free(a->by_seq);
+    memset(a, 0, sizeof *a);
+}
+
+int dm_error_line(const char *sql, int first_line, int position)
+{
+    int line = first_line;
+    if (position <= 0)
+        return line;
+    for (int i = 0; i < position - 1 && sql[i]; i++)
+        if (sql[i] == '\n')
+            line++;
+    return line;
+}

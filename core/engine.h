@@ -1,0 +1,78 @@
+/* engine.h — the handle behind <dbmig/dbmig.h> and what the engine's files
+ * share: lazy loading of the folder, the driver and the connection, the
+ * version table, the lock. Internal. */
+#ifndef DM_ENGINE_H
+#define DM_ENGINE_H
+
+#include "dbmig/dbmig.h"
+#include "dbmig/driver.h"
+#include "graph.h"
+#include "loader.h"
+#include "util.h"
+
+/* One row of the version table. */
+typedef struct dm_vrow {
+    char *revision, *checksum, *message, *applied_at, *progress_hash;
+    int64_t duration_ms, progress, seq;
+    int dirty;
+    size_t rev; /* graph index, DM_NONE when no file has this id */
+} dm_vrow;
+
+typedef struct dm_vstate {
+    dm_vrow *rows; /* ordered by seq */
+    size_t n, cap;
+    int64_t max_seq;
+    int table_exists;
+} dm_vstate;
+
+struct dbmig {
+    dbmig_options o; /* strings point into the owned copies below */
+    char *url, *driver_name, *dir, *table, *plugin_path;
+    char *password;  /* from the URL, scrubbed from every message */
+    char *url_redacted;
+    dm_err err;
+    dm_buf errout;   /* what dbmig_errmsg returns: err scrubbed */
+
+    dm_graph graph;
+    int graph_loaded;
+
+    dm_plugin *plugin;
+    const dbmig_driver *drv;
+    dbmig_host host;
+    dbmig_conn *conn;
+    uint32_t caps;
+    char server_version[128];
+    char *qtable;    /* quoted (possibly schema-qualified) version table */
+    int locked;
+};
+
+/* Uses drv instead of loading a plugin (tests wrap a real driver in a
+ * counting, fault-injecting table this way). Call before any command. */
+void dm_use_driver(dbmig *h, const dbmig_driver *drv);
+
+int dm_need_graph(dbmig *h);
+int dm_need_driver(dbmig *h);
+int dm_need_conn(dbmig *h);
+
+int dm_quote_ident(dbmig *h, const char *s, dm_buf *out);
+int dm_quote_literal(dbmig *h, const char *s, dm_buf *out);
+
+/* Reads the version table (empty state when it does not exist). */
+int dm_vstate_read(dbmig *h, dm_vstate *st);
+void dm_vstate_free(dm_vstate *st);
+/* Fills a (g->n flags + by_seq) from st. Free with dm_applied_free. */
+int dm_applied_from(const dm_graph *g, const dm_vstate *st, dm_applied *a);
+void dm_applied_free(dm_applied *a);
+
+/* Sets err from the driver's last error: "<what>: <message> [<code>]". */
+int dm_db_error(dbmig *h, const char *what);
+
+void dm_emit(dbmig *h, dbmig_event_kind kind, const char *rev, const char *msg,
+             const char *text);
+
+/* The SQL that creates the version table in the driver's dialect. */
+int dm_vtable_ddl(dbmig *h, dm_buf *out);
+/* Where a statement error's position points inside the file. */
+int dm_error_line(const char *sql, int first_line, int position);
+
+#endif

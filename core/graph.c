@@ -1,0 +1,1125 @@
+/* graph.c — the revision graph and the planner (SPEC section 3).
+ *
+ * Everything here is linear or n log n and iterative: a migrations folder may
+ * hold a 100,000-revision chain, so no recursion and no repeated scans.
+ *  - build: ids sorted once (by_id) for binary-search lookups; parents and
+ *    depends resolved to indices in one pass; children/dependents filled by
+ *    counting sort (so each child list is in id order); Kahn's algorithm with
+ *    a binary min-heap keyed on the id gives the deterministic topological
+ *    order (ties broken by id).
+ *  - ancestors/descendants: one sweep of g->order (reverse for ancestors),
+ *    propagating flags along the edges.
+ *  - plans: flags, then one filtered sweep of g->order.
+ * All edge arrays live in one allocation (g->edges).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "graph.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define LIST_MAX 10 /* names listed in one message before "and K more" */
+
+static const char UP_FORMS[] =
+    "upgrade accepts head, heads, base, <id> or a unique prefix of one, <label>@head, +N, <id>+N";
+static const char DOWN_FORMS[] =
+    "downgrade accepts base, <id> or a unique prefix of one, <label>@head, -N, <id>-N";
+static const char STAMP_FORMS[] =
+    "stamp accepts base, head, heads, <id> or a unique prefix of one, <label>@head, <id>+N, <id>-N";
+
+enum { MODE_UP, MODE_DOWN, MODE_STAMP };
+
+static const char *gr_mode_forms(int mode)
+{
+    return mode == MODE_UP ? UP_FORMS : mode == MODE_DOWN ? DOWN_FORMS : STAMP_FORMS;
+}
+
+static const char *gr_mode_verb(int mode)
+{
+    return mode == MODE_UP ? "upgrade" : mode == MODE_DOWN ? "downgrade" : "stamp";
+}
+
+/* The file name for messages ("003_x.sql"), and the path as opened. */
+static const char *gr_rv_name(const dm_graph *g, size_t i)
+{
+    const dm_migfile *f = &g->revs[i].file;
+    return f->filename ? f->filename : f->path ? f->path : "(no file)";
+}
+
+static const char *gr_rv_path(const dm_graph *g, size_t i)
+{
+    const dm_migfile *f = &g->revs[i].file;
+    return f->path ? f->path : f->filename ? f->filename : "(no file)";
+}
+
+static const char *gr_rv_id(const dm_graph *g, size_t i) { return g->revs[i].id; }
+
+static int gr_is_applied(const dm_applied *a, size_t i) { return a && a->is && a->is[i]; }
+
+/* ---- ids: sorting, lookup, suggestions ---------------------------------- */
+
+typedef struct gr_idkey {
+    const char *id;
+    size_t i;
+} gr_idkey;
+
+static int gr_idkey_cmp(const void *pa, const void *pb)
+{
+    const gr_idkey *a = pa, *b = pb;
+    int c = strcmp(a->id, b->id);
+    if (c)
+        return c;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+/* First position in by_id whose id is >= key. */
+static size_t gr_lower_bound(const dm_graph *g, const char *key)
+{
+    size_t lo = 0, hi = g->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(gr_rv_id(g, g->by_id[mid]), key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+size_t dm_graph_find(const dm_graph *g, const char *id)
+{
+    if (!g || !id || !g->by_id)
+        return DM_NONE;
+    size_t k = gr_lower_bound(g, id);
+    if (k < g->n && strcmp(gr_rv_id(g, g->by_id[k]), id) == 0)
+        return g->by_id[k];
+    return DM_NONE;
+}
+
+/* Optimal-string-alignment distance (Levenshtein plus adjacent swaps). */
+#define DIST_MAX_LEN 128
+static size_t gr_osa_dist(const char *a, size_t la, const char *b, size_t lb)
+{
+    size_t rows[3][DIST_MAX_LEN + 1];
+    size_t *pp = rows[0], *p = rows[1], *c = rows[2];
+    for (size_t j = 0; j <= lb; j++)
+        p[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        c[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cost = a[i - 1] != b[j - 1];
+            size_t v = p[j] + 1;
+            if (c[j - 1] + 1 < v)
+                v = c[j - 1] + 1;
+            if (p[j - 1] + cost < v)
+                v = p[j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && pp[j - 2] + 1 < v)
+                v = pp[j - 2] + 1;
+            c[j] = v;
+        }
+        size_t *t = pp;
+        pp = p;
+        p = c;
+        c = t;
+    }
+    return p[lb];
+}
+
+/* The id nearest to ref when close enough to be a likely typo, else DM_NONE.
+ * An id that ref is a prefix of counts as distance 0; refs of 1-2 characters
+ * only get prefix suggestions. Ties: smallest id. */
+static size_t gr_suggest(const dm_graph *g, const char *ref)
+{
+    size_t len = strlen(ref);
+    if (!g->by_id || len == 0 || len > DIST_MAX_LEN)
+        return DM_NONE;
+    size_t limit = len <= 2 ? 0 : len <= 4 ? 1 : len <= 8 ? 2 : 3;
+    size_t best = DM_NONE, bestd = limit + 1;
+    for (size_t k = 0; k < g->n; k++) {
+        size_t v = g->by_id[k];
+        const char *id = gr_rv_id(g, v);
+        size_t l2 = strlen(id), d;
+        if (l2 > DIST_MAX_LEN)
+            continue;
+        if (strncmp(id, ref, len) == 0)
+            d = 0;
+        else if ((l2 > len ? l2 - len : len - l2) > limit)
+            continue;
+        else
+            d = gr_osa_dist(ref, len, id, l2);
+        if (d < bestd) {
+            bestd = d;
+            best = v;
+        }
+    }
+    return best;
+}
+
+/* Appends "a (f), b (f), ... and K more" for idx[0..n). */
+static void gr_list_revs(dm_buf *b, const dm_graph *g, const size_t *idx, size_t n, int with_files)
+{
+    for (size_t k = 0; k < n && k < LIST_MAX; k++) {
+        if (with_files)
+            dm_buf_printf(b, "%s%s (%s)", k ? ", " : "", gr_rv_id(g, idx[k]), gr_rv_name(g, idx[k]));
+        else
+            dm_buf_printf(b, "%s%s", k ? ", " : "", gr_rv_id(g, idx[k]));
+    }
+    if (n > LIST_MAX)
+        dm_buf_printf(b, " and %zu more", n - LIST_MAX);
+}
+
+/* Lookup: exact id, else a unique prefix. *unknown = 1 when nothing matched
+ * (as opposed to an ambiguous prefix). */
+static int gr_lookup(const dm_graph *g, const char *ref, size_t *out, dm_err *err, int *unknown)
+{
+    *unknown = 0;
+    if (!ref || !*ref) {
+        *unknown = 1;
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "empty revision reference; give an id or a unique prefix of one");
+    }
+    size_t len = strlen(ref);
+    size_t k = g->by_id ? gr_lower_bound(g, ref) : 0;
+    if (k < g->n && strcmp(gr_rv_id(g, g->by_id[k]), ref) == 0) {
+        *out = g->by_id[k];
+        return DBMIG_OK;
+    }
+    size_t e = k;
+    while (e < g->n && strncmp(gr_rv_id(g, g->by_id[e]), ref, len) == 0)
+        e++;
+    if (e - k == 1) {
+        *out = g->by_id[k];
+        return DBMIG_OK;
+    }
+    if (e - k > 1) {
+        dm_err_set(err, DBMIG_EUSAGE, "ambiguous revision prefix '%s' matches %zu revisions: ",
+                   ref, e - k);
+        gr_list_revs(&err->msg, g, g->by_id + k, e - k, 1);
+        dm_buf_puts(&err->msg, "; give more characters of the id");
+        return DBMIG_EUSAGE;
+    }
+    *unknown = 1;
+    size_t s = gr_suggest(g, ref);
+    if (s != DM_NONE)
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "unknown revision '%s'; did you mean '%s' (%s)? `dbmig history` lists "
+                          "the revisions",
+                          ref, gr_rv_id(g, s), gr_rv_name(g, s));
+    return dm_err_set(err, DBMIG_EUSAGE,
+                      "unknown revision '%s'; `dbmig history` lists the revisions", ref);
+}
+
+int dm_graph_lookup(const dm_graph *g, const char *ref, size_t *out, dm_err *err)
+{
+    int unknown;
+    return gr_lookup(g, ref, out, err, &unknown);
+}
+
+/* ---- build --------------------------------------------------------------- */
+
+/* Binary min-heap of revision indices ordered by id. */
+typedef struct gr_heap {
+    size_t *v;
+    size_t n;
+} gr_heap;
+
+static int gr_heap_less(const dm_graph *g, size_t a, size_t b)
+{
+    return strcmp(gr_rv_id(g, a), gr_rv_id(g, b)) < 0;
+}
+
+static void gr_heap_push(const dm_graph *g, gr_heap *h, size_t x)
+{
+    size_t i = h->n++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!gr_heap_less(g, x, h->v[p]))
+            break;
+        h->v[i] = h->v[p];
+        i = p;
+    }
+    h->v[i] = x;
+}
+
+static size_t gr_heap_pop(const dm_graph *g, gr_heap *h)
+{
+    size_t top = h->v[0], x = h->v[--h->n], i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        size_t mv = x;
+        if (l < h->n && gr_heap_less(g, h->v[l], mv)) {
+            m = l;
+            mv = h->v[l];
+        }
+        if (r < h->n && gr_heap_less(g, h->v[r], mv))
+            m = r;
+        if (m == i)
+            break;
+        h->v[i] = h->v[m];
+        i = m;
+    }
+    if (h->n)
+        h->v[i] = x;
+    return top;
+}
+
+static int gr_check_ids(dm_graph *g, dm_err *err)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        const char *id = g->revs[i].id;
+        if (!id || !*id)
+            return dm_err_set(err, DBMIG_EINVALID,
+                              "%s: the file has no revision id; name it <revision>_<slug>.sql or "
+                              "add `-- dbmig:revision ID`",
+                              gr_rv_path(g, i));
+        if (dm_reserved_rev_id(id))
+            return dm_err_set(err, DBMIG_EINVALID,
+                              "%s: the revision id '%s' is reserved (base, head, heads and current "
+                              "are); rename the file or set another `-- dbmig:revision`",
+                              gr_rv_path(g, i), id);
+        if (!dm_valid_rev_id(id))
+            return dm_err_set(err, DBMIG_EINVALID,
+                              "%s: invalid revision id '%s': use 1-64 characters of "
+                              "[A-Za-z0-9._-] starting with a letter or digit",
+                              gr_rv_path(g, i), id);
+    }
+    return DBMIG_OK;
+}
+
+static int gr_sort_ids(dm_graph *g, dm_err *err)
+{
+    gr_idkey *keys = malloc((g->n ? g->n : 1) * sizeof *keys);
+    g->by_id = malloc((g->n ? g->n : 1) * sizeof *g->by_id);
+    if (!keys || !g->by_id) {
+        free(keys);
+        return dm_err_nomem(err);
+    }
+    for (size_t i = 0; i < g->n; i++) {
+        keys[i].id = g->revs[i].id;
+        keys[i].i = i;
+    }
+    qsort(keys, g->n, sizeof *keys, gr_idkey_cmp);
+    for (size_t k = 0; k < g->n; k++)
+        g->by_id[k] = keys[k].i;
+    for (size_t k = 1; k < g->n; k++) {
+        if (strcmp(keys[k - 1].id, keys[k].id) == 0) {
+            size_t a = keys[k - 1].i, b = keys[k].i;
+            free(keys);
+            return dm_err_set(err, DBMIG_EINVALID,
+                              "duplicate revision id '%s' in %s and %s; give one of them another "
+                              "id (rename the file or set `-- dbmig:revision`)",
+                              gr_rv_id(g, a), gr_rv_path(g, a), gr_rv_path(g, b));
+        }
+    }
+    free(keys);
+    return DBMIG_OK;
+}
+
+static int gr_unknown_ref(const dm_graph *g, size_t i, const char *what, const char *ref, dm_err *err)
+{
+    size_t s = gr_suggest(g, ref);
+    dm_err_set(err, DBMIG_EINVALID, "%s: revision '%s' has unknown %s '%s'", gr_rv_path(g, i),
+               gr_rv_id(g, i), what, ref);
+    if (s != DM_NONE)
+        dm_buf_printf(&err->msg, "; did you mean '%s' (%s)?", gr_rv_id(g, s), gr_rv_name(g, s));
+    dm_buf_printf(&err->msg, "; fix `-- dbmig:%s` or add the missing file",
+                  strcmp(what, "parent") == 0 ? "parents" : "depends");
+    return DBMIG_EINVALID;
+}
+
+/* Resolves parents and depends into the first part of g->edges, then fills
+ * children and dependents after them. */
+static int gr_resolve_edges(dm_graph *g, dm_err *err)
+{
+    size_t n = g->n, total = 0;
+    for (size_t i = 0; i < n; i++) {
+        const dm_migfile *f = &g->revs[i].file;
+        total += f->parents_set ? f->parents.n : (i > 0);
+        total += f->depends.n;
+    }
+    g->edges = malloc((total ? 2 * total : 1) * sizeof *g->edges);
+    size_t *seen = calloc(n ? n : 1, sizeof *seen); /* seen[j] == i + 1: j already an edge of i */
+    if (!g->edges || !seen) {
+        free(seen);
+        return dm_err_nomem(err);
+    }
+    size_t *cur = g->edges;
+    int rc = DBMIG_OK;
+    for (size_t i = 0; i < n && rc == DBMIG_OK; i++) {
+        dm_rev *r = &g->revs[i];
+        const dm_migfile *f = &r->file;
+        r->parents = cur;
+        if (!f->parents_set) {
+            if (i > 0) {
+                *cur++ = i - 1;
+                seen[i - 1] = i + 1;
+            }
+        } else {
+            for (size_t k = 0; k < f->parents.n; k++) {
+                const char *ref = f->parents.v[k];
+                if (strcmp(ref, "base") == 0)
+                    continue;
+                if (strcmp(ref, r->id) == 0) {
+                    rc = dm_err_set(err, DBMIG_EINVALID,
+                                    "%s: revision '%s' lists itself as a parent; remove it from "
+                                    "`-- dbmig:parents`",
+                                    gr_rv_path(g, i), r->id);
+                    break;
+                }
+                size_t j = dm_graph_find(g, ref);
+                if (j == DM_NONE) {
+                    rc = gr_unknown_ref(g, i, "parent", ref, err);
+                    break;
+                }
+                if (seen[j] == i + 1)
+                    continue;
+                seen[j] = i + 1;
+                *cur++ = j;
+            }
+        }
+        r->nparents = (size_t)(cur - r->parents);
+        r->depends = cur;
+        for (size_t k = 0; rc == DBMIG_OK && k < f->depends.n; k++) {
+            const char *ref = f->depends.v[k];
+            if (strcmp(ref, r->id) == 0) {
+                rc = dm_err_set(err, DBMIG_EINVALID,
+                                "%s: revision '%s' depends on itself; remove it from "
+                                "`-- dbmig:depends`",
+                                gr_rv_path(g, i), r->id);
+                break;
+            }
+            size_t j = dm_graph_find(g, ref);
+            if (j == DM_NONE) {
+                rc = gr_unknown_ref(g, i, "depends", ref, err);
+                break;
+            }
+            if (seen[j] == i + 1)
+                continue; /* already a parent or listed twice */
+            seen[j] = i + 1;
+            *cur++ = j;
+        }
+        r->ndepends = (size_t)(cur - r->depends);
+    }
+    if (rc != DBMIG_OK) {
+        free(seen);
+        return rc;
+    }
+    /* Reverse edges by counting: nchildren/ndependents, offsets, fill in id
+     * order so every child list is sorted by id. */
+    for (size_t i = 0; i < n; i++) {
+        dm_rev *r = &g->revs[i];
+        for (size_t k = 0; k < r->nparents; k++)
+            g->revs[r->parents[k]].nchildren++;
+        for (size_t k = 0; k < r->ndepends; k++)
+            g->revs[r->depends[k]].ndependents++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        dm_rev *r = &g->revs[i];
+        r->children = cur;
+        cur += r->nchildren;
+        r->dependents = cur;
+        cur += r->ndependents;
+        r->nchildren = r->ndependents = 0;
+    }
+    for (size_t k = 0; k < n; k++) {
+        size_t v = g->by_id[k];
+        dm_rev *r = &g->revs[v];
+        for (size_t e = 0; e < r->nparents; e++) {
+            dm_rev *p = &g->revs[r->parents[e]];
+            p->children[p->nchildren++] = v;
+        }
+        for (size_t e = 0; e < r->ndepends; e++) {
+            dm_rev *p = &g->revs[r->depends[e]];
+            p->dependents[p->ndependents++] = v;
+        }
+    }
+    free(seen);
+    return DBMIG_OK;
+}
+
+/* A cycle among the revisions Kahn's algorithm could not emit (indeg > 0):
+ * every such revision has an unemitted parent or depends, so walking to one
+ * repeatedly must revisit a revision. Reports it from its smallest id. */
+static int gr_report_cycle(const dm_graph *g, const size_t *indeg, dm_err *err)
+{
+    size_t n = g->n, start = DM_NONE;
+    for (size_t k = 0; k < n && start == DM_NONE; k++)
+        if (indeg[g->by_id[k]] > 0)
+            start = g->by_id[k];
+    size_t *pos = malloc(n * sizeof *pos), *path = malloc(n * sizeof *path);
+    if (!pos || !path) {
+        free(pos);
+        free(path);
+        return dm_err_nomem(err);
+    }
+    for (size_t i = 0; i < n; i++)
+        pos[i] = DM_NONE;
+    size_t len = 0, v = start;
+    while (pos[v] == DM_NONE) {
+        pos[v] = len;
+        path[len++] = v;
+        const dm_rev *r = &g->revs[v];
+        size_t next = DM_NONE;
+        for (size_t k = 0; k < r->nparents && next == DM_NONE; k++)
+            if (indeg[r->parents[k]] > 0)
+                next = r->parents[k];
+        for (size_t k = 0; k < r->ndepends && next == DM_NONE; k++)
+            if (indeg[r->depends[k]] > 0)
+                next = r->depends[k];
+        v = next; /* never DM_NONE: see above */
+    }
+    size_t first = pos[v], clen = len - first, min = first;
+    for (size_t k = first; k < len; k++)
+        if (strcmp(gr_rv_id(g, path[k]), gr_rv_id(g, path[min])) < 0)
+            min = k;
+    dm_err_set(err, DBMIG_EINVALID, "a cycle in the revision graph: ");
+    for (size_t k = 0; k < clen; k++) {
+        size_t x = path[first + (min - first + k) % clen];
+        dm_buf_printf(&err->msg, "%s (%s) -> ", gr_rv_id(g, x), gr_rv_name(g, x));
+    }
+    dm_buf_printf(&err->msg,
+                  "%s (each lists the next as a parent or in depends); remove one of these links",
+                  gr_rv_id(g, path[min]));
+    free(pos);
+    free(path);
+    return DBMIG_EINVALID;
+}
+
+static int gr_topo_sort(dm_graph *g, dm_err *err)
+{
+    size_t n = g->n;
+    size_t *indeg = malloc((n ? n : 1) * sizeof *indeg);
+    gr_heap h = {malloc((n ? n : 1) * sizeof(size_t)), 0};
+    g->order = malloc((n ? n : 1) * sizeof *g->order);
+    if (!indeg || !h.v || !g->order) {
+        free(indeg);
+        free(h.v);
+        return dm_err_nomem(err);
+    }
+    for (size_t i = 0; i < n; i++) {
+        indeg[i] = g->revs[i].nparents + g->revs[i].ndepends;
+        if (indeg[i] == 0)
+            gr_heap_push(g, &h, i);
+    }
+    size_t cnt = 0;
+    while (h.n) {
+        size_t v = gr_heap_pop(g, &h);
+        g->revs[v].topo = cnt;
+        g->order[cnt++] = v;
+        const dm_rev *r = &g->revs[v];
+        for (size_t k = 0; k < r->nchildren; k++)
+            if (--indeg[r->children[k]] == 0)
+                gr_heap_push(g, &h, r->children[k]);
+        for (size_t k = 0; k < r->ndependents; k++)
+            if (--indeg[r->dependents[k]] == 0)
+                gr_heap_push(g, &h, r->dependents[k]);
+    }
+    free(h.v);
+    int rc = cnt < n ? gr_report_cycle(g, indeg, err) : DBMIG_OK;
+    free(indeg);
+    return rc;
+}
+
+static int gr_heads_bases(dm_graph *g, dm_err *err)
+{
+    size_t n = g->n;
+    g->heads = malloc((n ? n : 1) * sizeof *g->heads);
+    g->bases = malloc((n ? n : 1) * sizeof *g->bases);
+    if (!g->heads || !g->bases)
+        return dm_err_nomem(err);
+    for (size_t k = 0; k < n; k++) {
+        size_t v = g->by_id[k];
+        if (g->revs[v].nchildren == 0)
+            g->heads[g->nheads++] = v;
+        if (g->revs[v].nparents == 0)
+            g->bases[g->nbases++] = v;
+    }
+    return DBMIG_OK;
+}
+
+int dm_graph_build(dm_graph *g, dm_migfile *files, size_t n, dm_err *err)
+{
+    memset(g, 0, sizeof *g);
+    g->revs = calloc(n ? n : 1, sizeof *g->revs);
+    if (!g->revs) {
+        for (size_t i = 0; i < n; i++)
+            dm_migfile_free(&files[i]);
+        return dm_err_nomem(err);
+    }
+    for (size_t i = 0; i < n; i++) {
+        g->revs[i].file = files[i];
+        g->revs[i].id = files[i].revision;
+        memset(&files[i], 0, sizeof files[i]);
+    }
+    g->n = n;
+    int rc = gr_check_ids(g, err);
+    if (rc == DBMIG_OK)
+        rc = gr_sort_ids(g, err);
+    if (rc == DBMIG_OK)
+        rc = gr_resolve_edges(g, err);
+    if (rc == DBMIG_OK)
+        rc = gr_topo_sort(g, err);
+    if (rc == DBMIG_OK)
+        rc = gr_heads_bases(g, err);
+    if (rc != DBMIG_OK)
+        dm_graph_free(g);
+    return rc;
+}
+
+void dm_graph_free(dm_graph *g)
+{
+    if (!g)
+        return;
+    for (size_t i = 0; i < g->n; i++)
+        dm_migfile_free(&g->revs[i].file);
+    free(g->revs);
+    free(g->edges);
+    free(g->order);
+    free(g->heads);
+    free(g->bases);
+    free(g->by_id);
+    memset(g, 0, sizeof *g);
+}
+
+static int gr_name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err)
+{
+    memset(g, 0, sizeof *g);
+    DIR *d = opendir(dir);
+    if (!d)
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "cannot read migrations folder '%s': %s; pass --dir or create it", dir,
+                          strerror(errno));
+    size_t dlen = strlen(dir);
+    int slash = dlen > 0 && dir[dlen - 1] == '/';
+    dm_strv paths = {0};
+    dm_buf path = {0};
+    int rc = DBMIG_OK;
+    struct dirent *e;
+    for (;;) {
+        errno = 0;
+        e = readdir(d);
+        if (!e) {
+            if (errno)
+                rc = dm_err_set(err, DBMIG_EUSAGE,
+                                "cannot read migrations folder '%s': %s; pass --dir or create it",
+                                dir, strerror(errno));
+            break;
+        }
+        size_t len = strlen(e->d_name);
+        /* *.sql as a shell glob sees it: no dot files (editor leftovers). */
+        if (e->d_name[0] == '.' || len <= 4 || strcmp(e->d_name + len - 4, ".sql") != 0)
+            continue;
+        dm_buf_reset(&path);
+        if (dm_buf_printf(&path, "%s%s%s", dir, slash ? "" : "/", e->d_name) != 0) {
+            rc = dm_err_nomem(err);
+            break;
+        }
+        struct stat st;
+        if (stat(dm_buf_str(&path), &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (dm_strv_push(&paths, e->d_name) != 0) {
+            rc = dm_err_nomem(err);
+            break;
+        }
+    }
+    closedir(d);
+    dm_migfile *files = NULL;
+    if (rc == DBMIG_OK) {
+        qsort(paths.v, paths.n, sizeof *paths.v, gr_name_cmp);
+        files = calloc(paths.n ? paths.n : 1, sizeof *files);
+        if (!files)
+            rc = dm_err_nomem(err);
+    }
+    size_t loaded = 0;
+    for (; rc == DBMIG_OK && loaded < paths.n; loaded++) {
+        dm_buf_reset(&path);
+        if (dm_buf_printf(&path, "%s%s%s", dir, slash ? "" : "/", paths.v[loaded]) != 0) {
+            rc = dm_err_nomem(err);
+            break;
+        }
+        rc = dm_migfile_load(dm_buf_str(&path), &files[loaded], err);
+        if (rc != DBMIG_OK) {
+            dm_migfile_free(&files[loaded]);
+            break;
+        }
+    }
+    dm_buf_free(&path);
+    if (rc == DBMIG_OK) {
+        rc = dm_graph_build(g, files, paths.n, err);
+    } else if (files) {
+        for (size_t i = 0; i < loaded; i++)
+            dm_migfile_free(&files[i]);
+    }
+    free(files);
+    dm_strv_free(&paths);
+    return rc;
+}
+
+/* ---- ancestry ------------------------------------------------------------ */
+
+void dm_graph_ancestors(const dm_graph *g, unsigned char *mark)
+{
+    for (size_t k = g->n; k-- > 0;) {
+        size_t v = g->order[k];
+        if (!mark[v])
+            continue;
+        const dm_rev *r = &g->revs[v];
+        for (size_t e = 0; e < r->nparents; e++)
+            mark[r->parents[e]] = 1;
+        for (size_t e = 0; e < r->ndepends; e++)
+            mark[r->depends[e]] = 1;
+    }
+}
+
+void dm_graph_descendants(const dm_graph *g, unsigned char *mark)
+{
+    for (size_t k = 0; k < g->n; k++) {
+        size_t v = g->order[k];
+        if (!mark[v])
+            continue;
+        const dm_rev *r = &g->revs[v];
+        for (size_t e = 0; e < r->nchildren; e++)
+            mark[r->children[e]] = 1;
+        for (size_t e = 0; e < r->ndependents; e++)
+            mark[r->dependents[e]] = 1;
+    }
+}
+
+size_t dm_graph_missing(const dm_graph *g, const dm_applied *a, unsigned char *out)
+{
+    unsigned char *m = out ? out : calloc(g->n ? g->n : 1, 1);
+    if (!m)
+        return 0;
+    for (size_t i = 0; i < g->n; i++)
+        m[i] = (unsigned char)gr_is_applied(a, i);
+    dm_graph_ancestors(g, m);
+    size_t cnt = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        if (m[i] && gr_is_applied(a, i))
+            m[i] = 0;
+        cnt += m[i];
+    }
+    if (!out)
+        free(m);
+    return cnt;
+}
+
+size_t dm_graph_applied_heads(const dm_graph *g, const dm_applied *a, size_t *out)
+{
+    size_t cnt = 0;
+    for (size_t k = 0; k < g->n; k++) {
+        size_t v = g->by_id[k];
+        if (!gr_is_applied(a, v))
+            continue;
+        const dm_rev *r = &g->revs[v];
+        size_t c = 0;
+        while (c < r->nchildren && !gr_is_applied(a, r->children[c]))
+            c++;
+        if (c == r->nchildren)
+            out[cnt++] = v;
+    }
+    return cnt;
+}
+
+/* ---- targets ------------------------------------------------------------- */
+
+/* N of +N / -N: decimal digits only, at least 1. */
+static int gr_parse_count(const char *s, size_t *n)
+{
+    if (!*s)
+        return -1;
+    size_t v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        size_t d = (size_t)(*s - '0');
+        if (v > (SIZE_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    if (v < 1)
+        return -1;
+    *n = v;
+    return 0;
+}
+
+static int gr_bad_target(const char *t, int mode, dm_err *err)
+{
+    return dm_err_set(err, DBMIG_EUSAGE, "unknown target '%s'; %s", t, gr_mode_forms(mode));
+}
+
+/* The single head; DM_NONE for an empty graph. */
+static int gr_single_head(const dm_graph *g, int mode, size_t *out, dm_err *err)
+{
+    if (g->nheads == 1) {
+        *out = g->heads[0];
+        return DBMIG_OK;
+    }
+    if (g->nheads == 0) {
+        *out = DM_NONE;
+        return DBMIG_OK;
+    }
+    dm_err_set(err, DBMIG_EUSAGE, "several heads: ");
+    gr_list_revs(&err->msg, g, g->heads, g->nheads, 0);
+    dm_buf_printf(&err->msg,
+                  "; %s one with <label>@head or an id, all with `heads`, or join them with "
+                  "`dbmig merge -m MSG`",
+                  gr_mode_verb(mode));
+    return DBMIG_EUSAGE;
+}
+
+/* label@head: the one head among the descendants (along children) of the
+ * revisions carrying the label. A name no revision carries as a label is
+ * tried as a revision (so <id>@head works too). */
+static int gr_label_head(const dm_graph *g, const char *label, size_t *out, dm_err *err)
+{
+    unsigned char *m = calloc(g->n ? g->n : 1, 1);
+    if (!m)
+        return dm_err_nomem(err);
+    size_t found = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        const dm_strv *b = &g->revs[i].file.branches;
+        for (size_t k = 0; k < b->n; k++) {
+            if (strcmp(b->v[k], label) == 0) {
+                m[i] = 1;
+                found++;
+                break;
+            }
+        }
+    }
+    if (!found) {
+        size_t r;
+        int unknown;
+        dm_err tmp = {0};
+        if (*label && gr_lookup(g, label, &r, &tmp, &unknown) == DBMIG_OK) {
+            m[r] = 1;
+        } else {
+            free(m);
+            dm_err_free(&tmp);
+            return dm_err_set(err, DBMIG_EUSAGE,
+                              "no revision carries the branch label '%s'; `dbmig history` shows "
+                              "the labels (set with `-- dbmig:branch`)",
+                              label);
+        }
+        dm_err_free(&tmp);
+    }
+    for (size_t k = 0; k < g->n; k++) {
+        size_t v = g->order[k];
+        if (!m[v])
+            continue;
+        const dm_rev *r = &g->revs[v];
+        for (size_t e = 0; e < r->nchildren; e++)
+            m[r->children[e]] = 1;
+    }
+    size_t cnt = 0, first = DM_NONE;
+    for (size_t k = 0; k < g->nheads; k++) {
+        if (m[g->heads[k]]) {
+            if (!cnt)
+                first = g->heads[k];
+            cnt++;
+        }
+    }
+    if (cnt == 1) {
+        free(m);
+        *out = first;
+        return DBMIG_OK;
+    }
+    dm_err_set(err, DBMIG_EUSAGE, "'%s@head' is ambiguous: the branch has %zu heads: ", label, cnt);
+    size_t shown = 0;
+    for (size_t k = 0; k < g->nheads; k++) {
+        if (!m[g->heads[k]])
+            continue;
+        if (shown < LIST_MAX)
+            dm_buf_printf(&err->msg, "%s%s", shown ? ", " : "", gr_rv_id(g, g->heads[k]));
+        shown++;
+    }
+    if (shown > LIST_MAX)
+        dm_buf_printf(&err->msg, " and %zu more", shown - LIST_MAX);
+    dm_buf_puts(&err->msg, "; name one by id or join them with `dbmig merge -m MSG`");
+    free(m);
+    return DBMIG_EUSAGE;
+}
+
+/* <id>+N along children, <id>-N along parents. */
+static int gr_walk(const dm_graph *g, const char *t, size_t from, size_t steps, int up, size_t *out,
+                dm_err *err)
+{
+    size_t v = from;
+    for (size_t k = 0; k < steps; k++) {
+        const dm_rev *r = &g->revs[v];
+        const size_t *next = up ? r->children : r->parents;
+        size_t nnext = up ? r->nchildren : r->nparents;
+        if (nnext == 1) {
+            v = next[0];
+            continue;
+        }
+        if (nnext == 0)
+            return dm_err_set(err, DBMIG_EUSAGE,
+                              "'%s' goes past the end of the graph: '%s' is a %s after %zu "
+                              "step%s, so at most %zu %s available",
+                              t, gr_rv_id(g, v), up ? "head" : "base", k, k == 1 ? "" : "s", k,
+                              k == 1 ? "is" : "are");
+        dm_err_set(err, DBMIG_EUSAGE, "'%s' meets a %s at '%s' (%s) after %zu step%s: its %s are ",
+                   t, up ? "branch point" : "merge", gr_rv_id(g, v), gr_rv_name(g, v), k,
+                   k == 1 ? "" : "s", up ? "children" : "parents");
+        gr_list_revs(&err->msg, g, next, nnext, 0);
+        dm_buf_puts(&err->msg, "; name the revision you want instead");
+        return DBMIG_EUSAGE;
+    }
+    *out = v;
+    return DBMIG_OK;
+}
+
+/* A target naming one revision (DM_NONE: `head` of an empty graph). */
+static int gr_resolve_one(const dm_graph *g, const char *t, int mode, size_t *out, dm_err *err)
+{
+    size_t tl = strlen(t);
+    if (strcmp(t, "head") == 0)
+        return gr_single_head(g, mode, out, err);
+    if (tl > 5 && strcmp(t + tl - 5, "@head") == 0) {
+        char *label = dm_strndup(t, tl - 5);
+        if (!label)
+            return dm_err_nomem(err);
+        int rc = gr_label_head(g, label, out, err);
+        free(label);
+        return rc;
+    }
+    if (!isalnum((unsigned char)t[0]) || strchr(t, '@'))
+        return gr_bad_target(t, mode, err);
+    size_t exact = dm_graph_find(g, t);
+    if (exact != DM_NONE) {
+        *out = exact;
+        return DBMIG_OK;
+    }
+    int unknown;
+    const char *sign = mode != MODE_DOWN ? strrchr(t, '+') : NULL;
+    if (!sign && mode != MODE_UP)
+        sign = strrchr(t, '-');
+    if (sign && mode == MODE_UP && *sign == '+') {
+        size_t steps, from;
+        if (gr_parse_count(sign + 1, &steps) != 0)
+            return gr_bad_target(t, mode, err);
+        char *base = dm_strndup(t, (size_t)(sign - t));
+        if (!base)
+            return dm_err_nomem(err);
+        int rc = gr_lookup(g, base, &from, err, &unknown);
+        free(base);
+        if (rc != DBMIG_OK) {
+            if (unknown)
+                dm_buf_printf(&err->msg, "; %s", gr_mode_forms(mode));
+            return rc;
+        }
+        return gr_walk(g, t, from, steps, 1, out, err);
+    }
+    if (sign && mode != MODE_UP) {
+        size_t steps, from;
+        int up = *sign == '+';
+        if (gr_parse_count(sign + 1, &steps) == 0) {
+            /* ids may hold '-': "abc-2" is a revision's prefix if abc is not one */
+            char *base = dm_strndup(t, (size_t)(sign - t));
+            if (!base)
+                return dm_err_nomem(err);
+            int rc = gr_lookup(g, base, &from, err, &unknown);
+            free(base);
+            if (rc == DBMIG_OK)
+                return gr_walk(g, t, from, steps, up, out, err);
+            if (!up) { /* "zz-1" with zz ambiguous may still prefix one id */
+                dm_err tmp = {0};
+                int u2;
+                int rc2 = gr_lookup(g, t, out, &tmp, &u2);
+                dm_err_free(&tmp);
+                if (rc2 == DBMIG_OK)
+                    return DBMIG_OK;
+            }
+            if (unknown)
+                dm_buf_printf(&err->msg, "; %s", gr_mode_forms(mode));
+            return rc;
+        }
+        if (up)
+            return gr_bad_target(t, mode, err);
+    }
+    int rc = gr_lookup(g, t, out, err, &unknown);
+    if (rc != DBMIG_OK && unknown)
+        dm_buf_printf(&err->msg, "; %s", gr_mode_forms(mode));
+    return rc;
+}
+
+/* ---- plans --------------------------------------------------------------- */
+
+void dm_plan_free(dm_plan *p)
+{
+    if (!p)
+        return;
+    free(p->v);
+    p->v = NULL;
+    p->n = 0;
+}
+
+/* Every flagged revision whose applied state is `applied`, in g->order (or
+ * reversed). */
+static int gr_collect(const dm_graph *g, const unsigned char *m, const dm_applied *a, int applied,
+                   int reverse, dm_plan *out, dm_err *err)
+{
+    size_t cnt = 0;
+    for (size_t i = 0; i < g->n; i++)
+        cnt += m[i] && gr_is_applied(a, i) == applied;
+    out->n = 0;
+    out->v = NULL;
+    if (!cnt)
+        return DBMIG_OK;
+    out->v = malloc(cnt * sizeof *out->v);
+    if (!out->v)
+        return dm_err_nomem(err);
+    for (size_t k = 0; k < g->n; k++) {
+        size_t v = g->order[reverse ? g->n - 1 - k : k];
+        if (m[v] && gr_is_applied(a, v) == applied)
+            out->v[out->n++] = v;
+    }
+    return DBMIG_OK;
+}
+
+int dm_plan_upgrade(const dm_graph *g, const dm_applied *a, const char *target, dm_plan *out,
+                    dm_err *err)
+{
+    out->v = NULL;
+    out->n = 0;
+    if (!target || !*target)
+        return gr_bad_target(target ? target : "", MODE_UP, err);
+    if (strcmp(target, "base") == 0)
+        return DBMIG_OK;
+    unsigned char *m = calloc(g->n ? g->n : 1, 1);
+    if (!m)
+        return dm_err_nomem(err);
+    int rc = DBMIG_OK;
+    size_t limit = 0, t = DM_NONE;
+    if (strcmp(target, "heads") == 0) {
+        for (size_t k = 0; k < g->nheads; k++)
+            m[g->heads[k]] = 1;
+    } else if (target[0] == '+') {
+        if (gr_parse_count(target + 1, &limit) != 0)
+            rc = dm_err_set(err, DBMIG_EUSAGE,
+                            "bad relative target '%s': N in +N must be a whole number of at "
+                            "least 1; %s",
+                            target, UP_FORMS);
+        else
+            rc = gr_single_head(g, MODE_UP, &t, err);
+    } else {
+        rc = gr_resolve_one(g, target, MODE_UP, &t, err);
+    }
+    if (rc == DBMIG_OK && t != DM_NONE)
+        m[t] = 1;
+    if (rc == DBMIG_OK) {
+        dm_graph_ancestors(g, m);
+        rc = gr_collect(g, m, a, 0, 0, out, err);
+    }
+    if (rc == DBMIG_OK && limit) {
+        if (out->n < limit) {
+            rc = dm_err_set(err, DBMIG_EUSAGE,
+                            "cannot upgrade %s: only %zu revision%s pending towards head", target,
+                            out->n, out->n == 1 ? " is" : "s are");
+            dm_plan_free(out);
+        } else {
+            out->n = limit;
+        }
+    }
+    free(m);
+    return rc;
+}
+
+int dm_plan_downgrade(const dm_graph *g, const dm_applied *a, const char *target, dm_plan *out,
+                      dm_err *err)
+{
+    out->v = NULL;
+    out->n = 0;
+    if (!target || !*target)
+        return gr_bad_target(target ? target : "", MODE_DOWN, err);
+    if (strcmp(target, "head") == 0 || strcmp(target, "heads") == 0)
+        return DBMIG_OK;
+    unsigned char *m = calloc(g->n ? g->n : 1, 1);
+    if (!m)
+        return dm_err_nomem(err);
+    int rc = DBMIG_OK;
+    if (strcmp(target, "base") == 0) {
+        memset(m, 1, g->n);
+    } else if (target[0] == '-') {
+        size_t n, nseq = a ? a->nseq : 0;
+        if (gr_parse_count(target + 1, &n) != 0)
+            rc = dm_err_set(err, DBMIG_EUSAGE,
+                            "bad relative target '%s': N in -N must be a whole number of at "
+                            "least 1; %s",
+                            target, DOWN_FORMS);
+        else if (n > nseq)
+            rc = dm_err_set(err, DBMIG_EUSAGE,
+                            "cannot downgrade %s: only %zu revision%s applied; use `base` to "
+                            "revert everything",
+                            target, nseq, nseq == 1 ? " is" : "s are");
+        else {
+            for (size_t k = nseq - n; k < nseq; k++)
+                if (a->by_seq[k] < g->n)
+                    m[a->by_seq[k]] = 1;
+            dm_graph_descendants(g, m);
+        }
+    } else {
+        size_t t = DM_NONE;
+        rc = gr_resolve_one(g, target, MODE_DOWN, &t, err);
+        if (rc == DBMIG_OK && t != DM_NONE) {
+            m[t] = 1;
+            dm_graph_descendants(g, m);
+            m[t] = 0;
+        }
+    }
+    if (rc == DBMIG_OK)
+        rc = gr_collect(g, m, a, 1, 1, out, err);
+    free(m);
+    return rc;
+}
+
+int dm_plan_stamp(const dm_graph *g, const dm_applied *a, const char *target, unsigned char *out,
+                  dm_err *err)
+{
+    if (!target || !*target)
+        return gr_bad_target(target ? target : "", MODE_STAMP, err);
+    if (strcmp(target, "base") == 0) {
+        memset(out, 0, g->n);
+        return DBMIG_OK;
+    }
+    if (strcmp(target, "heads") == 0) {
+        memset(out, 1, g->n);
+        return DBMIG_OK;
+    }
+    if (target[0] == '+' || target[0] == '-')
+        return gr_bad_target(target, MODE_STAMP, err);
+    size_t t = DM_NONE;
+    int rc = gr_resolve_one(g, target, MODE_STAMP, &t, err);
+    if (rc != DBMIG_OK)
+        return rc;
+    for (size_t i = 0; i < g->n; i++)
+        out[i] = (unsigned char)gr_is_applied(a, i);
+    if (t == DM_NONE)
+        return DBMIG_OK;
+    unsigned char *m = calloc(g->n, 1);
+    if (!m)
+        return dm_err_nomem(err);
+    m[t] = 1;
+    dm_graph_descendants(g, m);
+    for (size_t i = 0; i < g->n; i++)
+        if (m[i])
+            out[i] = 0;
+    memset(m, 0, g->n);
+    m[t] = 1;
+    dm_graph_ancestors(g, m);
+    for (size_t i = 0; i < g->n; i++)
+        if (m[i])
+            out[i] = 1;
+    free(m);
+    return DBMIG_OK;
+}

@@ -1,0 +1,514 @@
+/* loader.c — finding and loading driver plugins with libltdl (see loader.h).
+ *
+ * The only file of the project that includes <ltdl.h>. Design:
+ *   - lt_dlinit() is called once per loaded plugin and lt_dlexit() once per
+ *     unload: libltdl counts the calls itself, so we keep no global state.
+ *   - Files are always opened by their full path (a relative --plugin-dir is
+ *     made absolute first), with lt_dladvise ext + local: the name already
+ *     carries its extension, so libltdl never searches its own path or the
+ *     working folder, and two plugins' symbols never collide.
+ *   - Before a file is opened (which would run its constructors) the file and
+ *     its folder are checked: writable by everyone is a refusal.
+ *   - After the entry point returns the table, its ABI major, size, name and
+ *     required functions are checked; every refusal message is built before
+ *     the module is closed, since its strings live in the module.
+ *   - A driver with unload_safe == 0 is made resident: lt_dlexit() then never
+ *     closes it, and we never lt_dlclose() it.
+ *
+ * Note: libltdl itself is not thread-safe (its init counter and handle list
+ * are plain globals); load and unload plugins from one thread at a time.
+ */
+#define _XOPEN_SOURCE 700 /* realpath, PATH_MAX */
+#include "loader.h"
+
+#include <ltdl.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef DBMIG_PLUGIN_INSTALL_DIR
+#define DBMIG_PLUGIN_INSTALL_DIR "/usr/local/lib/dbmig"
+#endif
+
+#define NAME_MAX_LEN 64
+#define FILE_PREFIX "dbmig_"
+#define FILE_SUFFIX ".so"
+
+struct dm_plugin {
+    lt_dlhandle handle;
+    const dbmig_driver *drv;
+    char *file;
+    int resident; /* never lt_dlclose()d */
+};
+
+/* ---- names and paths ---------------------------------------------------- */
+
+static int ld_name_ok(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (n == 0 || n > NAME_MAX_LEN)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+/* "dbmig_<name>.so" (any folder) → newly allocated "<name>", or NULL. */
+static char *ld_name_from_file(const char *file)
+{
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    size_t pl = strlen(FILE_PREFIX), sl = strlen(FILE_SUFFIX), bl = strlen(base);
+    if (bl <= pl + sl || strncmp(base, FILE_PREFIX, pl) != 0 ||
+        strcmp(base + bl - sl, FILE_SUFFIX) != 0)
+        return NULL;
+    return dm_strndup(base + pl, bl - pl - sl);
+}
+
+/* Is path `p` equal to or inside folder `root` (both absolute, resolved)? */
+static int ld_path_under(const char *p, const char *root)
+{
+    size_t rl = strlen(root);
+    while (rl > 1 && root[rl - 1] == '/')
+        rl--;
+    if (strncmp(p, root, rl) != 0)
+        return 0;
+    return p[rl] == '\0' || p[rl] == '/' || (rl == 1 && root[0] == '/');
+}
+
+/* Whether the running program lives inside the build tree. */
+static int ld_running_from_build_tree(void)
+{
+#if defined(DBMIG_BUILD_ROOT) && defined(DBMIG_PLUGIN_BUILD_DIR)
+    char exe[PATH_MAX], root[PATH_MAX];
+    if (!realpath("/proc/self/exe", exe) || !realpath(DBMIG_BUILD_ROOT, root))
+        return 0;
+    return ld_path_under(exe, root);
+#else
+    return 0;
+#endif
+}
+
+/* Pushes dir (made absolute, without trailing '/') unless already present. */
+static int ld_push_dir(dm_strv *dirs, const char *dir, size_t n)
+{
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    if (n == 0)
+        return 0; /* an empty component never means "the working folder" */
+    dm_buf b = {0};
+    if (dir[0] != '/') {
+        char cwd[PATH_MAX];
+        if (!getcwd(cwd, sizeof cwd))
+            return 0; /* cannot make it absolute: skip it */
+        if (dm_buf_puts(&b, cwd) || (strcmp(cwd, "/") != 0 && dm_buf_puts(&b, "/")))
+            goto nomem;
+    }
+    if (dm_buf_append(&b, dir, n))
+        goto nomem;
+    for (size_t i = 0; i < dirs->n; i++) {
+        if (strcmp(dirs->v[i], dm_buf_str(&b)) == 0) {
+            dm_buf_free(&b);
+            return 0;
+        }
+    }
+    int rc = dm_strv_push(dirs, dm_buf_str(&b));
+    dm_buf_free(&b);
+    return rc;
+nomem:
+    dm_buf_free(&b);
+    return -1;
+}
+
+static int ld_dirs(const char *plugin_path, dm_strv *dirs)
+{
+    if (plugin_path) {
+        const char *p = plugin_path;
+        for (;;) {
+            const char *colon = strchr(p, ':');
+            size_t n = colon ? (size_t)(colon - p) : strlen(p);
+            if (ld_push_dir(dirs, p, n))
+                return -1;
+            if (!colon)
+                break;
+            p = colon + 1;
+        }
+    }
+    if (ld_push_dir(dirs, DBMIG_PLUGIN_INSTALL_DIR, strlen(DBMIG_PLUGIN_INSTALL_DIR)))
+        return -1;
+#ifdef DBMIG_PLUGIN_BUILD_DIR
+    if (ld_running_from_build_tree() &&
+        ld_push_dir(dirs, DBMIG_PLUGIN_BUILD_DIR, strlen(DBMIG_PLUGIN_BUILD_DIR)))
+        return -1;
+#endif
+    return 0;
+}
+
+int dm_plugin_search_dirs(const char *plugin_path, dm_buf *out)
+{
+    dm_strv dirs = {0};
+    int rc = ld_dirs(plugin_path, &dirs);
+    for (size_t i = 0; rc == 0 && i < dirs.n; i++) {
+        if ((i && dm_buf_puts(out, ", ")) || dm_buf_puts(out, dirs.v[i]))
+            rc = -1;
+    }
+    dm_strv_free(&dirs);
+    return rc ? DBMIG_ERROR : DBMIG_OK;
+}
+
+/* ---- safety checks before opening --------------------------------------- */
+
+static int ld_check_writable(const char *file, dm_err *err)
+{
+    struct stat st;
+    if (stat(file, &st) != 0)
+        return dm_err_set(err, DBMIG_EUSAGE, "cannot load plugin %s: %s", file, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return dm_err_set(err, DBMIG_EUSAGE, "cannot load plugin %s: not a regular file", file);
+    if (st.st_mode & S_IWOTH)
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "refusing to load %s: it is writable by everyone; chmod o-w it", file);
+
+    /* The folder as given and, through symlinks, the folder it really is in. */
+    char real[PATH_MAX];
+    const char *cands[2] = {file, realpath(file, real) ? real : NULL};
+    for (int i = 0; i < 2; i++) {
+        if (!cands[i])
+            continue;
+        const char *slash = strrchr(cands[i], '/');
+        char *dir = slash ? dm_strndup(cands[i], slash == cands[i] ? 1 : (size_t)(slash - cands[i]))
+                          : dm_strdup(".");
+        if (!dir)
+            return dm_err_nomem(err);
+        if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH)) {
+            dm_err_set(err, DBMIG_EUSAGE,
+                       "refusing to load %s: its folder %s is writable by everyone, so anyone "
+                       "could replace the plugin; chmod o-w %s or move the plugin elsewhere",
+                       file, dir, dir);
+            free(dir);
+            return DBMIG_EUSAGE;
+        }
+        free(dir);
+    }
+    return DBMIG_OK;
+}
+
+/* ---- checks on the table ------------------------------------------------ */
+
+static int ld_check_table(const char *file, const char *name, const dbmig_driver *d, dm_err *err)
+{
+    if (!d)
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "plugin %s: dbmig_driver_entry_%s() returned no driver table; "
+                          "the plugin is broken, rebuild or reinstall it",
+                          file, name);
+    if (d->abi_major != DBMIG_DRIVER_ABI_MAJOR)
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "plugin %s was built for driver ABI %u.%u but this dbmig speaks ABI "
+                          "%d.%d; rebuild the plugin against this dbmig's <dbmig/driver.h>",
+                          file, (unsigned)d->abi_major, (unsigned)d->abi_minor,
+                          DBMIG_DRIVER_ABI_MAJOR, DBMIG_DRIVER_ABI_MINOR);
+    if (d->size < DBMIG_DRIVER_SIZE_1_0)
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "plugin %s declares driver ABI %u.%u but its table is too small "
+                          "(%u bytes; ABI %d.0 needs at least %zu); rebuild the plugin against "
+                          "this dbmig's <dbmig/driver.h> (ABI %d.%d)",
+                          file, (unsigned)d->abi_major, (unsigned)d->abi_minor, (unsigned)d->size,
+                          DBMIG_DRIVER_ABI_MAJOR, (size_t)DBMIG_DRIVER_SIZE_1_0,
+                          DBMIG_DRIVER_ABI_MAJOR, DBMIG_DRIVER_ABI_MINOR);
+    if (!d->name || strcmp(d->name, name) != 0)
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "plugin %s calls itself '%.64s' but its file name says '%s'; a plugin "
+                          "for driver '%s' must be named dbmig_%s.so: rename the file or fix the "
+                          "driver's name",
+                          file, d->name ? d->name : "(null)", name, name, name);
+
+    struct {
+        const char *what;
+        int missing;
+    } req[] = {
+        {"connect", d->connect == NULL},         {"close", d->close == NULL},
+        {"exec", d->exec == NULL},               {"query", d->query == NULL},
+        {"begin", d->begin == NULL},             {"commit", d->commit == NULL},
+        {"rollback", d->rollback == NULL},       {"try_lock", d->try_lock == NULL},
+        {"unlock", d->unlock == NULL},           {"quote_ident", d->quote_ident == NULL},
+        {"quote_literal", d->quote_literal == NULL}, {"last_error", d->last_error == NULL},
+    };
+    for (size_t i = 0; i < sizeof req / sizeof req[0]; i++) {
+        if (req[i].missing)
+            return dm_err_set(err, DBMIG_EUSAGE,
+                              "plugin %s (driver '%s' %s) lacks the required function %s; "
+                              "the plugin is incomplete: fix it or ask its author",
+                              file, name, d->version ? d->version : "?", req[i].what);
+    }
+    return DBMIG_OK;
+}
+
+/* ---- load / unload ------------------------------------------------------ */
+
+static void ld_close(lt_dlhandle h, int resident)
+{
+    if (h && !resident)
+        lt_dlclose(h);
+    lt_dlexit();
+}
+
+int dm_plugin_load_file(const char *file, const char *name, dm_plugin **out, dm_err *err)
+{
+    char *derived = NULL;
+    int rc;
+    if (!file || !*file)
+        return dm_err_set(err, DBMIG_EUSAGE, "no plugin file given");
+    if (!name) {
+        derived = ld_name_from_file(file);
+        if (!derived)
+            return dm_err_set(err, DBMIG_EUSAGE,
+                              "cannot load plugin %s: a driver plugin's file is named "
+                              "dbmig_<name>.so",
+                              file);
+        name = derived;
+    }
+    if (!ld_name_ok(name)) {
+        rc = dm_err_set(err, DBMIG_EUSAGE,
+                        "cannot load plugin %s: invalid driver name '%.80s' (use 1-%d characters "
+                        "of [a-z0-9_])",
+                        file, name, NAME_MAX_LEN);
+        free(derived);
+        return rc;
+    }
+
+    /* Always a full path: never let a bare name reach libltdl's search. */
+    dm_buf path = {0};
+    if (file[0] != '/') {
+        char cwd[PATH_MAX];
+        if (!getcwd(cwd, sizeof cwd)) {
+            rc = dm_err_set(err, DBMIG_EUSAGE, "cannot load plugin %s: %s", file,
+                            strerror(errno));
+            free(derived);
+            return rc;
+        }
+        dm_buf_printf(&path, "%s/", cwd);
+    }
+    if (dm_buf_puts(&path, file)) {
+        free(derived);
+        dm_buf_free(&path);
+        return dm_err_nomem(err);
+    }
+    const char *full = dm_buf_str(&path);
+
+    rc = ld_check_writable(full, err);
+    if (rc != DBMIG_OK)
+        goto out;
+
+    if (lt_dlinit() != 0) {
+        const char *e = lt_dlerror();
+        rc = dm_err_set(err, DBMIG_ERROR, "cannot initialise libltdl: %s", e ? e : "unknown error");
+        lt_dlexit();
+        goto out;
+    }
+
+    lt_dladvise adv;
+    lt_dlhandle h = NULL;
+    if (lt_dladvise_init(&adv) == 0) {
+        if (lt_dladvise_ext(&adv) == 0 && lt_dladvise_local(&adv) == 0)
+            h = lt_dlopenadvise(full, adv);
+        lt_dladvise_destroy(&adv);
+    }
+    if (!h) {
+        const char *e = lt_dlerror();
+        /* libltdl says "file not found" for a file that exists but cannot be
+         * loaded (a missing dependency, a wrong architecture). */
+        rc = dm_err_set(err, DBMIG_EUSAGE,
+                        "cannot load plugin %s: %s (the file exists: is a shared library it "
+                        "needs missing, or was it built for another system? check with `ldd %s`)",
+                        full, e ? e : "unknown error", full);
+        lt_dlexit();
+        goto out;
+    }
+
+    dm_buf sym = {0};
+    if (dm_buf_printf(&sym, "dbmig_driver_entry_%s", name)) {
+        rc = dm_err_nomem(err);
+        ld_close(h, 0);
+        goto out;
+    }
+    void *fp = lt_dlsym(h, dm_buf_str(&sym));
+    dm_buf_free(&sym);
+    if (!fp) {
+        rc = dm_err_set(err, DBMIG_EUSAGE,
+                        "plugin %s has no symbol dbmig_driver_entry_%s: not a dbmig driver, or "
+                        "built for another version?",
+                        full, name);
+        ld_close(h, 0);
+        goto out;
+    }
+    const dbmig_driver *(*entry)(void);
+    /* POSIX guarantees object and function pointers convert. */
+    memcpy(&entry, &fp, sizeof entry);
+    const dbmig_driver *d = entry();
+
+    /* Messages are built (copied) here, before the module is closed. */
+    rc = ld_check_table(full, name, d, err);
+    if (rc != DBMIG_OK) {
+        ld_close(h, 0);
+        goto out;
+    }
+
+    dm_plugin *p = calloc(1, sizeof *p);
+    if (!p) {
+        rc = dm_err_nomem(err);
+        ld_close(h, 0);
+        goto out;
+    }
+    p->handle = h;
+    p->drv = d;
+    p->file = dm_buf_take(&path);
+    if (!d->unload_safe) {
+        lt_dlmakeresident(h);
+        p->resident = 1;
+    }
+    *out = p;
+    rc = DBMIG_OK;
+out:
+    dm_buf_free(&path);
+    free(derived);
+    return rc;
+}
+
+int dm_plugin_load(const char *plugin_path, const char *name, dm_plugin **out, dm_err *err)
+{
+    if (!name || !ld_name_ok(name))
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "invalid driver name '%.80s': a driver's name is 1-%d characters of "
+                          "[a-z0-9_] (postgres, mysql, sqlite or a plugin's name)",
+                          name ? name : "", NAME_MAX_LEN);
+    dm_strv dirs = {0};
+    if (ld_dirs(plugin_path, &dirs)) {
+        dm_strv_free(&dirs);
+        return dm_err_nomem(err);
+    }
+    int rc = DBMIG_EUSAGE, found = 0;
+    for (size_t i = 0; i < dirs.n && !found; i++) {
+        dm_buf f = {0};
+        if (dm_buf_printf(&f, "%s/" FILE_PREFIX "%s" FILE_SUFFIX, dirs.v[i], name)) {
+            dm_buf_free(&f);
+            dm_strv_free(&dirs);
+            return dm_err_nomem(err);
+        }
+        struct stat st;
+        if (stat(dm_buf_str(&f), &st) == 0) {
+            found = 1; /* the first one found is the one: a refusal is final */
+            rc = dm_plugin_load_file(dm_buf_str(&f), name, out, err);
+        }
+        dm_buf_free(&f);
+    }
+    if (!found) {
+        dm_buf list = {0};
+        for (size_t i = 0; i < dirs.n; i++) {
+            if (i)
+                dm_buf_puts(&list, ", ");
+            dm_buf_puts(&list, dirs.v[i]);
+        }
+        rc = dm_err_set(err, DBMIG_EUSAGE,
+                        "no driver '%s': looked for " FILE_PREFIX "%s" FILE_SUFFIX
+                        " in %s; install it or pass --plugin-dir",
+                        name, name, dirs.n ? dm_buf_str(&list) : "(no folders)");
+        dm_buf_free(&list);
+    }
+    dm_strv_free(&dirs);
+    return rc;
+}
+
+const dbmig_driver *dm_plugin_driver(const dm_plugin *p) { return p ? p->drv : NULL; }
+
+const char *dm_plugin_file(const dm_plugin *p) { return p ? p->file : NULL; }
+
+void dm_plugin_unload(dm_plugin *p)
+{
+    if (!p)
+        return;
+    ld_close(p->handle, p->resident);
+    free(p->file);
+    free(p);
+}
+
+/* ---- listing ------------------------------------------------------------ */
+
+static int ld_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int dm_plugin_foreach(const char *plugin_path, dm_plugin_each_fn cb, void *payload, dm_err *err)
+{
+    dm_strv dirs = {0}, seen = {0};
+    int rc = DBMIG_OK;
+    if (ld_dirs(plugin_path, &dirs)) {
+        rc = dm_err_nomem(err);
+        goto done;
+    }
+    for (size_t i = 0; i < dirs.n && rc == DBMIG_OK; i++) {
+        DIR *dh = opendir(dirs.v[i]);
+        if (!dh)
+            continue; /* a folder that does not exist holds no plugins */
+        dm_strv names = {0};
+        struct dirent *de;
+        while ((de = readdir(dh)) != NULL) {
+            char *n = ld_name_from_file(de->d_name);
+            if (!n)
+                continue;
+            free(n);
+            if (dm_strv_push(&names, de->d_name)) {
+                rc = dm_err_nomem(err);
+                break;
+            }
+        }
+        closedir(dh);
+        if (names.n)
+            qsort(names.v, names.n, sizeof names.v[0], ld_cmp);
+        for (size_t j = 0; j < names.n && rc == DBMIG_OK; j++) {
+            char *n = ld_name_from_file(names.v[j]);
+            int dup = 0;
+            for (size_t k = 0; n && k < seen.n; k++)
+                dup |= strcmp(seen.v[k], n) == 0;
+            if (!n || dup) {
+                free(n);
+                continue;
+            }
+            dm_buf f = {0};
+            if (dm_strv_push(&seen, n) || dm_buf_printf(&f, "%s/%s", dirs.v[i], names.v[j])) {
+                free(n);
+                dm_buf_free(&f);
+                rc = dm_err_nomem(err);
+                break;
+            }
+            struct stat st;
+            if (stat(dm_buf_str(&f), &st) == 0 && S_ISREG(st.st_mode)) {
+                dm_plugin *p = NULL;
+                dm_err e = {0};
+                if (dm_plugin_load_file(dm_buf_str(&f), n, &p, &e) == DBMIG_OK) {
+                    cb(payload, dm_plugin_file(p), dm_plugin_driver(p), NULL);
+                    dm_plugin_unload(p);
+                } else {
+                    cb(payload, dm_buf_str(&f), NULL, dm_err_msg(&e));
+                }
+                dm_err_free(&e);
+            }
+            free(n);
+            dm_buf_free(&f);
+        }
+        dm_strv_free(&names);
+    }
+done:
+    dm_strv_free(&dirs);
+    dm_strv_free(&seen);
+    return rc;
+}

@@ -1,0 +1,1003 @@
+/* run.c — the runs that change a database: upgrade, downgrade, stamp,
+ * repair, and their offline (--sql) form. SPEC sections 7 and 8.
+ *
+ * Every run: take the lock, create the version table if missing, read the
+ * state, validate, plan, parse every statement of the plan (so that a
+ * malformed file stops the run before anything is applied), then apply.
+ *
+ * Transactional migrations (the driver has transactional DDL and the file
+ * does not say `transaction off`) share one transaction, each inside its own
+ * savepoint, committed once the group has been open longer than
+ * --commit-interval: a failure in migration k rolls back to k's savepoint
+ * and commits 1..k-1, exactly as if each had committed alone.
+ * Non-transactional ones follow the dirty protocol: the row is written dirty
+ * first, `progress` counts committed statements, dirty is cleared at the end.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static int nomem(dbmig *h) { return dm_err_nomem(&h->err); }
+
+static const char *file_of(const dbmig *h, size_t r) { return h->graph.revs[r].file.path; }
+
+static void utc_now(char out[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static const char *bool_lit(const dbmig *h, int v)
+{
+    if (h->caps & DBMIG_CAP_BOOLEAN)
+        return v ? "TRUE" : "FALSE";
+    return v ? "1" : "0";
+}
+
+/* Formats the driver's last error into err, with the statement's place. */
+static int stmt_error(dbmig *h, size_t r, const dm_stmt *s, size_t idx, size_t total,
+                      dm_buf *out)
+{
+    const dbmig_db_error *e = h->drv->last_error(h->conn);
+    int line = dm_error_line(s->sql, s->line, e ? e->position : 0);
+    int rc = dm_buf_printf(out, "%s:%d: statement %zu of %zu of revision %s failed: %s",
+                           file_of(h, r), line, idx + 1, total, h->graph.revs[r].id,
+                           e && e->message[0] ? e->message : "unknown error");
+    if (e && e->code[0])
+        rc |= dm_buf_printf(out, " [%s]", e->code);
+    if (e && e->detail[0])
+        rc |= dm_buf_printf(out, "\n  detail: %s", e->detail);
+    if (e && e->hint[0])
+        rc |= dm_buf_printf(out, "\n  hint: %s", e->hint);
+    return rc ? -1 : 0;
+}
+
+static int exec_sql(dbmig *h, const char *sql, int64_t *affected)
+{
+    if (h->drv->exec(h->conn, sql, strlen(sql), affected) != DBMIG_DRV_OK) {
+        const dbmig_db_error *e = h->drv->last_error(h->conn);
+        return dm_err_set(&h->err, DBMIG_ERROR, "the database failed on `%.200s`: %s%s%s%s", sql,
+                          e ? e->message : "unknown error", e && e->code[0] ? " [" : "",
+                          e ? e->code : "", e && e->code[0] ? "]" : "");
+    }
+    return DBMIG_OK;
+}
+
+static int exec_buf(dbmig *h, dm_buf *b)
+{
+    int rc = exec_sql(h, dm_buf_str(b), NULL);
+    dm_buf_free(b);
+    return rc;
+}
+
+/* "v1:" + SHA-256 of statements[0..n) joined by NUL: what --resume compares. */
+static void progress_hash(const dm_stmt_list *l, size_t n, char out[DM_CHECKSUM_LEN + 1])
+{
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    for (size_t i = 0; i < n && i < l->n; i++)
+        EVP_DigestUpdate(ctx, l->v[i].sql, l->v[i].len + 1);
+    EVP_DigestFinal_ex(ctx, md, &mdlen);
+    EVP_MD_CTX_free(ctx);
+    memcpy(out, "v1:", 3);
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(out + 3 + 2 * i, 3, "%02x", md[i]);
+}
+
+/* ---- the lock -------------------------------------------------------------- */
+
+static int lock_take(dbmig *h)
+{
+    double deadline = dm_now_ms() + h->o.lock_timeout * 1000.0;
+    int waited = 0, sleep_ms = 20;
+    for (;;) {
+        int acquired = 0;
+        char holder[256] = "";
+        if (h->drv->try_lock(h->conn, h->table, &acquired, holder, sizeof holder) != DBMIG_DRV_OK)
+            return dm_db_error(h, "cannot take the migration lock");
+        if (acquired) {
+            h->locked = 1;
+            if (waited)
+                dm_emit(h, DBMIG_EV_LOCKED, NULL, "migration lock acquired", NULL);
+            return DBMIG_OK;
+        }
+        double now = dm_now_ms();
+        if (now >= deadline)
+            return dm_err_set(&h->err, DBMIG_ELOCKED,
+                              "the migration lock on %s is held by %s and was not released "
+                              "within --lock-timeout %gs; another dbmig is migrating this "
+                              "database: wait for it, or raise --lock-timeout",
+                              h->table, holder[0] ? holder : "another process",
+                              h->o.lock_timeout);
+        if (!waited) {
+            char msg[400];
+            snprintf(msg, sizeof msg, "waiting up to %gs for the migration lock held by %s",
+                     h->o.lock_timeout, holder[0] ? holder : "another process");
+            dm_emit(h, DBMIG_EV_LOCK_WAIT, NULL, msg, holder);
+            waited = 1;
+        }
+        double left = deadline - now;
+        dm_sleep_ms(left < sleep_ms ? (int)left + 1 : sleep_ms);
+        if (sleep_ms < 200)
+            sleep_ms *= 2;
+    }
+}
+
+static void lock_release(dbmig *h)
+{
+    if (h->locked && h->conn) {
+        h->drv->unlock(h->conn, h->table);
+        h->locked = 0;
+    }
+}
+
+/* ---- version-table writes ------------------------------------------------- */
+
+static int row_insert(dbmig *h, size_t r, int dirty, int64_t duration, int64_t seq,
+                      const char *checksum)
+{
+    const dm_migfile *f = &h->graph.revs[r].file;
+    char ts[32];
+    utc_now(ts);
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s", f->message ? f->message : "");
+    dm_buf b = {0};
+    int rc = dm_buf_printf(&b,
+                           "INSERT INTO %s (revision, checksum, message, applied_at, "
+                           "duration_ms, dirty, progress, progress_hash, seq) VALUES (",
+                           h->qtable) ||
+             dm_quote_literal(h, f->revision, &b) || dm_buf_puts(&b, ", ") ||
+             dm_quote_literal(h, checksum ? checksum : f->checksum, &b) ||
+             dm_buf_puts(&b, ", ") || dm_quote_literal(h, msg, &b) || dm_buf_puts(&b, ", ") ||
+             dm_quote_literal(h, ts, &b) ||
+             dm_buf_printf(&b, ", %lld, %s, 0, NULL, %lld)", (long long)duration,
+                           bool_lit(h, dirty), (long long)seq);
+    if (rc) {
+        dm_buf_free(&b);
+        return nomem(h);
+    }
+    return exec_buf(h, &b);
+}
+
+static int row_where(dbmig *h, dm_buf *b, const char *rev)
+{
+    if (dm_buf_puts(b, " WHERE revision = ") || dm_quote_literal(h, rev, b))
+        return nomem(h);
+    return DBMIG_OK;
+}
+
+static int row_delete(dbmig *h, const char *rev)
+{
+    dm_buf b = {0};
+    if (dm_buf_printf(&b, "DELETE FROM %s", h->qtable) || row_where(h, &b, rev)) {
+        dm_buf_free(&b);
+        return nomem(h);
+    }
+    return exec_buf(h, &b);
+}
+
+/* UPDATE <t> SET <set> WHERE revision = rev */
+static int row_update(dbmig *h, const char *rev, const char *set)
+{
+    dm_buf b = {0};
+    if (dm_buf_printf(&b, "UPDATE %s SET %s", h->qtable, set) || row_where(h, &b, rev)) {
+        dm_buf_free(&b);
+        return nomem(h);
+    }
+    return exec_buf(h, &b);
+}
+
+static int row_progress(dbmig *h, const char *rev, size_t done, const char *hash)
+{
+    char set[200];
+    snprintf(set, sizeof set, "progress = %zu, progress_hash = '%s'", done, hash);
+    return row_update(h, rev, set);
+}
+
+static int row_finish(dbmig *h, size_t r, int64_t duration)
+{
+    dm_buf set = {0};
+    char ts[32];
+    utc_now(ts);
+    int rc = dm_buf_printf(&set, "dirty = %s, progress = 0, progress_hash = NULL, duration_ms = %lld, checksum = ",
+                           bool_lit(h, 0), (long long)duration) ||
+             dm_quote_literal(h, h->graph.revs[r].file.checksum, &set) ||
+             dm_buf_puts(&set, ", applied_at = ") || dm_quote_literal(h, ts, &set);
+    if (rc) {
+        dm_buf_free(&set);
+        return nomem(h);
+    }
+    rc = row_update(h, h->graph.revs[r].id, set.ptr);
+    dm_buf_free(&set);
+    return rc;
+}
+
+/* ---- a prepared run --------------------------------------------------------- */
+
+typedef struct step {
+    size_t rev;
+    dm_stmt_list stmts;
+    int transactional;
+    size_t start;        /* first statement to run (--resume) */
+    int resume;          /* this step resumes a dirty row */
+} step;
+
+typedef struct run {
+    dbmig *h;
+    dm_vstate st;
+    dm_applied a;
+    step *steps;
+    size_t n;
+    int down;
+} run;
+
+static void run_free(run *x)
+{
+    for (size_t i = 0; i < x->n; i++)
+        dm_stmt_list_free(&x->steps[i].stmts);
+    free(x->steps);
+    dm_applied_free(&x->a);
+    dm_vstate_free(&x->st);
+}
+
+static const char *drv_name(const dbmig *h) { return h->drv ? h->drv->name : NULL; }
+static int dialect(const dbmig *h) { return h->drv ? (int)h->drv->dialect : DBMIG_DIALECT_GENERIC; }
+
+/* Parses the statements of every step; a down step without a down section
+ * makes the whole plan irreversible. */
+static int prepare_steps(run *x, const dm_plan *p)
+{
+    dbmig *h = x->h;
+    x->steps = calloc(p->n ? p->n : 1, sizeof *x->steps);
+    if (!x->steps)
+        return nomem(h);
+    for (size_t i = 0; i < p->n; i++) {
+        step *s = &x->steps[x->n++];
+        s->rev = p->v[i];
+        const dm_migfile *f = &h->graph.revs[s->rev].file;
+        int found = 0;
+        int rc = dm_migfile_statements(f, x->down ? DM_DOWN : DM_UP, drv_name(h), dialect(h),
+                                       &s->stmts, &found, &h->err);
+        if (rc != DBMIG_OK)
+            return rc;
+        if (x->down && !found)
+            return dm_err_set(&h->err, DBMIG_EINVALID,
+                              "cannot downgrade: revision %s (%s) has no down section%s%s, so it "
+                              "is irreversible; nothing was reverted. Add a `-- dbmig:down` "
+                              "section to it, or downgrade to %s or a later revision",
+                              f->revision, f->path, drv_name(h) ? " for driver " : "",
+                              drv_name(h) ? drv_name(h) : "", f->revision);
+        s->transactional = f->transaction && (h->caps & DBMIG_CAP_TRANSACTIONAL_DDL);
+    }
+    return DBMIG_OK;
+}
+
+/* Validation before a run (SPEC section 4): checksums, dirty rows, missing
+ * ancestors. All problems are listed, each with its fix. */
+static int validate(run *x, int upgrade, unsigned flags)
+{
+    dbmig *h = x->h;
+    dm_buf msg = {0};
+    size_t problems = 0;
+    for (size_t i = 0; i < x->st.n; i++) {
+        const dm_vrow *r = &x->st.rows[i];
+        if (r->rev == DM_NONE) {
+            char t[300];
+            snprintf(t, sizeof t,
+                     "revision %s is applied but no file in %s has that id; it is left alone",
+                     r->revision, h->dir);
+            dm_emit(h, DBMIG_EV_NOTICE, r->revision, t, NULL);
+            continue;
+        }
+        const dm_migfile *f = &h->graph.revs[r->rev].file;
+        if (r->dirty) {
+            if (upgrade && (flags & DBMIG_RESUME))
+                continue;
+            problems++;
+            dm_buf_printf(&msg,
+                          "\n  revision %s (%s) is dirty: it ran outside a transaction and "
+                          "failed after %lld committed statement(s). Fix the cause, then run "
+                          "`dbmig upgrade --resume`, or settle it by hand with "
+                          "`dbmig repair --applied %s` or `dbmig repair --reverted %s`",
+                          r->revision, f->path, (long long)r->progress, r->revision, r->revision);
+        } else if (strcmp(r->checksum, f->checksum) != 0) {
+            problems++;
+            dm_buf_printf(&msg,
+                          "\n  revision %s (%s) was edited after it was applied (applied %.19s…, "
+                          "file %.19s…). Restore the file as it was, or accept the edit with "
+                          "`dbmig repair --checksums`",
+                          r->revision, f->path, r->checksum, f->checksum);
+        }
+    }
+    if (upgrade && !(flags & DBMIG_ALLOW_MISSING)) {
+        unsigned char *miss = calloc(h->graph.n ? h->graph.n : 1, 1);
+        if (!miss) {
+            dm_buf_free(&msg);
+            return nomem(h);
+        }
+        if (dm_graph_missing(&h->graph, &x->a, miss)) {
+            for (size_t k = 0; k < h->graph.n; k++) {
+                size_t r = h->graph.order[k];
+                if (!miss[r])
+                    continue;
+                problems++;
+                dm_buf_printf(&msg,
+                              "\n  revision %s (%s) is not applied, but revisions that descend "
+                              "from it are (a file merged late?). Run `dbmig upgrade "
+                              "--allow-missing` to apply it in graph order",
+                              h->graph.revs[r].id, file_of(h, r));
+            }
+        }
+        free(miss);
+    }
+    int rc = DBMIG_OK;
+    if (problems)
+        rc = dm_err_set(&h->err, DBMIG_EINVALID, "refusing to %s: %zu problem(s) found; nothing was run:%s",
+                        upgrade ? "upgrade" : "downgrade", problems, dm_buf_str(&msg));
+    dm_buf_free(&msg);
+    return rc;
+}
+
+/* Reads the state under the lock and fills x->a. */
+static int load_state(run *x, int create)
+{
+    dbmig *h = x->h;
+    int rc = dm_vstate_read(h, &x->st);
+    if (rc != DBMIG_OK)
+        return rc;
+    if (!x->st.table_exists && create) {
+        dm_buf ddl = {0};
+        rc = dm_vtable_ddl(h, &ddl);
+        if (rc == DBMIG_OK)
+            rc = exec_buf(h, &ddl);
+        else
+            dm_buf_free(&ddl);
+        if (rc != DBMIG_OK)
+            return dm_err_prefix(&h->err, "cannot create the version table %s: ", h->table);
+        x->st.table_exists = 1;
+    }
+    if (dm_applied_from(&h->graph, &x->st, &x->a) != 0)
+        return nomem(h);
+    return DBMIG_OK;
+}
+
+static int begin_run(run *x, int create)
+{
+    dbmig *h = x->h;
+    int rc = dm_need_graph(h);
+    if (rc == DBMIG_OK)
+        rc = dm_need_conn(h);
+    if (rc == DBMIG_OK && create && !h->o.dry_run)
+        rc = lock_take(h);
+    if (rc == DBMIG_OK)
+        rc = load_state(x, create && !h->o.dry_run);
+    return rc;
+}
+
+/* ---- applying ----------------------------------------------------------------- */
+
+typedef struct tx {
+    int open;
+    double since;
+} tx;
+
+static int tx_commit(dbmig *h, tx *t)
+{
+    if (!t->open)
+        return DBMIG_OK;
+    t->open = 0;
+    if (h->drv->commit(h->conn) != DBMIG_DRV_OK) {
+        int rc = dm_db_error(h, "commit failed; the migrations of this group are not applied");
+        h->drv->rollback(h->conn); /* in case the transaction is still open */
+        return rc;
+    }
+    return DBMIG_OK;
+}
+
+static void tx_rollback(dbmig *h, tx *t)
+{
+    if (t->open) {
+        h->drv->rollback(h->conn);
+        t->open = 0;
+    }
+}
+
+static int use_savepoints(const dbmig *h) { return (h->caps & DBMIG_CAP_SAVEPOINTS) != 0; }
+
+static void report_done(dbmig *h, const run *x, size_t i, double ms, dbmig_event_kind kind,
+                        const char *text)
+{
+    const dm_migfile *f = &h->graph.revs[x->steps[i].rev].file;
+    if (!h->o.on_event)
+        return;
+    dbmig_event ev = {0};
+    ev.kind = kind;
+    ev.downgrade = x->down;
+    ev.index = i + 1;
+    ev.total = x->n;
+    ev.revision = f->revision;
+    ev.message = f->message;
+    ev.ms = ms;
+    ev.text = text;
+    h->o.on_event(h->o.event_payload, &ev);
+}
+
+/* Runs one transactional step inside the open transaction. On a statement
+ * failure the message goes to `why`. */
+static int run_tx_step(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
+{
+    dbmig *h = x->h;
+    step *s = &x->steps[i];
+    for (size_t k = 0; k < s->stmts.n; k++) {
+        dm_stmt *st = &s->stmts.v[k];
+        if (h->drv->exec(h->conn, st->sql, st->len, NULL) != DBMIG_DRV_OK) {
+            stmt_error(h, s->rev, st, k, s->stmts.n, why);
+            return DBMIG_ERROR;
+        }
+    }
+    if (x->down)
+        return row_delete(h, h->graph.revs[s->rev].id);
+    return row_insert(h, s->rev, 0, (int64_t)(dm_now_ms() - t0), seq, NULL);
+}
+
+/* Runs one step outside any transaction with the dirty protocol. */
+static int run_notx_step(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
+{
+    dbmig *h = x->h;
+    step *s = &x->steps[i];
+    const char *id = h->graph.revs[s->rev].id;
+    int rc;
+    if (x->down)
+        rc = row_update(h, id, h->caps & DBMIG_CAP_BOOLEAN ? "dirty = TRUE" : "dirty = 1");
+    else if (s->resume)
+        rc = DBMIG_OK;
+    else
+        rc = row_insert(h, s->rev, 1, 0, seq, NULL);
+    if (rc != DBMIG_OK)
+        return rc;
+    char hash[DM_CHECKSUM_LEN + 1];
+    for (size_t k = s->start; k < s->stmts.n; k++) {
+        dm_stmt *st = &s->stmts.v[k];
+        if (h->drv->exec(h->conn, st->sql, st->len, NULL) != DBMIG_DRV_OK) {
+            stmt_error(h, s->rev, st, k, s->stmts.n, why);
+            if (x->down)
+                dm_buf_printf(why,
+                              "\nrevision %s is marked dirty: statements 1..%zu of its down "
+                              "section ran. Fix the cause, then settle it with `dbmig repair "
+                              "--applied %s` (and downgrade again) or `dbmig repair --reverted %s`",
+                              id, k, id, id);
+            else if (k == 0)
+                dm_buf_printf(why,
+                              "\nno statement of %s was committed; it is marked dirty. Fix the "
+                              "cause, then run `dbmig upgrade --resume` (it starts at statement "
+                              "1), or `dbmig repair --reverted %s`",
+                              id, id);
+            else
+                dm_buf_printf(why,
+                              "\nstatements 1..%zu of %s were committed (it ran outside a "
+                              "transaction) and it is marked dirty. Fix the cause, then run "
+                              "`dbmig upgrade --resume` to run it from statement %zu, or settle "
+                              "it by hand with `dbmig repair --applied %s` or `dbmig repair "
+                              "--reverted %s`",
+                              k, id, k + 1, id, id);
+            return DBMIG_ERROR;
+        }
+        if (!x->down) {
+            progress_hash(&s->stmts, k + 1, hash);
+            rc = row_progress(h, id, k + 1, hash);
+            if (rc != DBMIG_OK)
+                return rc;
+        }
+    }
+    if (x->down)
+        return row_delete(h, id);
+    return row_finish(h, s->rev, (int64_t)(dm_now_ms() - t0));
+}
+
+static int apply(run *x)
+{
+    dbmig *h = x->h;
+    tx t = {0, 0};
+    int single = h->o.single_transaction;
+    int64_t seq = x->st.max_seq;
+    int rc = DBMIG_OK;
+    dm_buf why = {0};
+    size_t i;
+
+    for (i = 0; i < x->n; i++) {
+        step *s = &x->steps[i];
+        const dm_migfile *f = &h->graph.revs[s->rev].file;
+        double t0 = dm_now_ms();
+        report_done(h, x, i, 0, DBMIG_EV_START,
+                    s->transactional ? NULL : "runs outside a transaction");
+        seq++;
+        if (s->transactional) {
+            if (!t.open) {
+                if (h->drv->begin(h->conn) != DBMIG_DRV_OK) {
+                    rc = dm_db_error(h, "cannot begin a transaction");
+                    break;
+                }
+                t.open = 1;
+                t.since = t0;
+            }
+            int sp = use_savepoints(h);
+            if (sp && (rc = exec_sql(h, "SAVEPOINT dbmig_step", NULL)) != DBMIG_OK)
+                break;
+            rc = run_tx_step(x, i, seq, t0, &why);
+            if (rc != DBMIG_OK) {
+                if (single || !sp) {
+                    tx_rollback(h, &t);
+                } else {
+                    /* Undo k only, keep 1..k-1 of the group. */
+                    if (exec_sql(h, "ROLLBACK TO SAVEPOINT dbmig_step", NULL) != DBMIG_OK ||
+                        tx_commit(h, &t) != DBMIG_OK)
+                        tx_rollback(h, &t);
+                }
+                break;
+            }
+            if (sp && (rc = exec_sql(h, "RELEASE SAVEPOINT dbmig_step", NULL)) != DBMIG_OK)
+                break;
+            if (!single && (h->o.commit_interval_ms == 0 ||
+                            dm_now_ms() - t.since >= h->o.commit_interval_ms ||
+                            i + 1 == x->n || !x->steps[i + 1].transactional)) {
+                if ((rc = tx_commit(h, &t)) != DBMIG_OK)
+                    break;
+            }
+        } else {
+            if ((rc = tx_commit(h, &t)) != DBMIG_OK)
+                break;
+            rc = run_notx_step(x, i, seq, t0, &why);
+            if (rc != DBMIG_OK)
+                break;
+        }
+        report_done(h, x, i, dm_now_ms() - t0, DBMIG_EV_DONE, NULL);
+        (void)f;
+    }
+    if (rc == DBMIG_OK)
+        rc = tx_commit(h, &t);
+    else
+        tx_rollback(h, &t);
+
+    if (rc != DBMIG_OK && i < x->n) {
+        report_done(h, x, i, 0, DBMIG_EV_FAILED, NULL);
+        if (why.len) {
+            /* A statement failed: say what is applied now. */
+            const char *id = h->graph.revs[x->steps[i].rev].id;
+            if (x->steps[i].transactional) {
+                if (single)
+                    dm_buf_printf(&why, "\n--single-transaction: the whole run was rolled back; "
+                                        "nothing was %s",
+                                  x->down ? "reverted" : "applied");
+                else
+                    dm_buf_printf(&why, "\nnothing of %s was %s (its transaction was rolled "
+                                        "back); %zu earlier revision(s) of this run %s committed",
+                                  id, x->down ? "reverted" : "applied", i,
+                                  i == 1 ? "is" : "are");
+            }
+            dm_buf_puts(&why, "\nfix the statement and run the command again");
+            dm_err_set(&h->err, DBMIG_ERROR, "%s", dm_buf_str(&why));
+        }
+    }
+    dm_buf_free(&why);
+    return rc;
+}
+
+/* ---- offline (--sql) --------------------------------------------------------- */
+
+static int out_write(dbmig *h, dm_buf *b)
+{
+    int rc = h->o.sql_out(h->o.sql_payload, dm_buf_str(b), b->len) == 0
+                 ? DBMIG_OK
+                 : dm_err_set(&h->err, DBMIG_ERROR, "cannot write the SQL script");
+    dm_buf_reset(b);
+    return rc;
+}
+
+static int offline(dbmig *h, const char *target, int down)
+{
+    int rc = dm_need_graph(h);
+    if (rc == DBMIG_OK)
+        rc = dm_need_driver(h);
+    if (rc != DBMIG_OK)
+        return rc;
+    /* FROM:TO — the start state is everything up to FROM. */
+    char *from = NULL;
+    const char *to = target;
+    const char *colon = strchr(target, ':');
+    if (colon) {
+        from = dm_strndup(target, (size_t)(colon - target));
+        to = colon + 1;
+        if (!from)
+            return nomem(h);
+    } else if (down) {
+        return dm_err_set(&h->err, DBMIG_EUSAGE,
+                          "an offline downgrade needs its starting point: write the target as "
+                          "FROM:TO, e.g. `dbmig --sql downgrade head:base`");
+    }
+    run x = {0};
+    x.h = h;
+    x.down = down;
+    dm_plan p = {0};
+    x.a.is = calloc(h->graph.n ? h->graph.n : 1, 1);
+    x.a.by_seq = malloc((h->graph.n ? h->graph.n : 1) * sizeof *x.a.by_seq);
+    if (!x.a.is || !x.a.by_seq) {
+        free(from);
+        run_free(&x);
+        return nomem(h);
+    }
+    if (from && *from && strcmp(from, "base") != 0) {
+        rc = dm_plan_stamp(&h->graph, &x.a, from, x.a.is, &h->err);
+        x.a.nseq = 0;
+        for (size_t k = 0; rc == DBMIG_OK && k < h->graph.n; k++)
+            if (x.a.is[h->graph.order[k]])
+                x.a.by_seq[x.a.nseq++] = h->graph.order[k];
+    }
+    free(from);
+    if (rc == DBMIG_OK) {
+        rc = down ? dm_plan_downgrade(&h->graph, &x.a, to, &p, &h->err)
+                  : dm_plan_upgrade(&h->graph, &x.a, to, &p, &h->err);
+    }
+    if (rc == DBMIG_OK)
+        rc = prepare_steps(&x, &p);
+    dm_plan_free(&p);
+
+    dm_buf b = {0};
+    char ts[32];
+    utc_now(ts);
+    if (rc == DBMIG_OK) {
+        dm_buf_printf(&b, "-- dbmig %s script for driver %s, %zu revision(s), generated %s UTC\n",
+                      down ? "downgrade" : "upgrade", h->drv->name, x.n, ts);
+        rc = dm_vtable_ddl(h, &b);
+        dm_buf_puts(&b, ";\n");
+    }
+    for (size_t i = 0; rc == DBMIG_OK && i < x.n; i++) {
+        step *s = &x.steps[i];
+        const dm_migfile *f = &h->graph.revs[s->rev].file;
+        dm_buf_printf(&b, "\n-- %s %s: %s (%s)%s\n", down ? "revert" : "apply", f->revision,
+                      f->message ? f->message : "", f->path,
+                      s->transactional ? "" : " -- runs outside a transaction");
+        if (s->transactional)
+            dm_buf_puts(&b, "BEGIN;\n");
+        for (size_t k = 0; k < s->stmts.n; k++) {
+            dm_buf_append(&b, s->stmts.v[k].sql, s->stmts.v[k].len);
+            dm_buf_puts(&b, ";\n");
+        }
+        if (down) {
+            dm_buf_printf(&b, "DELETE FROM %s WHERE revision = ", h->qtable);
+            dm_quote_literal(h, f->revision, &b);
+        } else {
+            dm_buf_printf(&b,
+                          "INSERT INTO %s (revision, checksum, message, applied_at, duration_ms, "
+                          "dirty, progress, progress_hash, seq) SELECT ",
+                          h->qtable);
+            dm_quote_literal(h, f->revision, &b);
+            dm_buf_puts(&b, ", ");
+            dm_quote_literal(h, f->checksum, &b);
+            dm_buf_puts(&b, ", ");
+            dm_quote_literal(h, f->message ? f->message : "", &b);
+            dm_buf_puts(&b, ", ");
+            dm_quote_literal(h, ts, &b);
+            dm_buf_printf(&b, ", 0, %s, 0, NULL, COALESCE(MAX(seq), 0) + 1 FROM %s",
+                          bool_lit(h, 0), h->qtable);
+        }
+        dm_buf_puts(&b, ";\n");
+        if (s->transactional)
+            dm_buf_puts(&b, "COMMIT;\n");
+        rc = out_write(h, &b);
+    }
+    if (rc == DBMIG_OK && b.len)
+        rc = out_write(h, &b);
+    dm_buf_free(&b);
+    run_free(&x);
+    return rc;
+}
+
+/* ---- upgrade / downgrade ------------------------------------------------------ */
+
+static int dry_report(run *x)
+{
+    dbmig *h = x->h;
+    if (x->n == 0)
+        dm_emit(h, DBMIG_EV_NOTICE, NULL, "dry run: nothing to do", NULL);
+    for (size_t i = 0; i < x->n; i++) {
+        const dm_migfile *f = &h->graph.revs[x->steps[i].rev].file;
+        char t[512];
+        snprintf(t, sizeof t, "dry run: would %s %s %s (%zu statement(s)%s)",
+                 x->down ? "revert" : "apply", f->revision, f->message ? f->message : "",
+                 x->steps[i].stmts.n, x->steps[i].transactional ? "" : ", outside a transaction");
+        dm_emit(h, DBMIG_EV_NOTICE, f->revision, t, NULL);
+    }
+    return DBMIG_OK;
+}
+
+/* Turns dirty rows into resume steps placed before the plan. */
+static int add_resume_steps(run *x, dm_plan *p)
+{
+    dbmig *h = x->h;
+    size_t ndirty = 0;
+    for (size_t i = 0; i < x->st.n; i++)
+        if (x->st.rows[i].dirty && x->st.rows[i].rev != DM_NONE)
+            ndirty++;
+    if (!ndirty)
+        return DBMIG_OK;
+    size_t *v = malloc((p->n + ndirty) * sizeof *v);
+    if (!v)
+        return nomem(h);
+    size_t n = 0;
+    for (size_t i = 0; i < x->st.n; i++)
+        if (x->st.rows[i].dirty && x->st.rows[i].rev != DM_NONE)
+            v[n++] = x->st.rows[i].rev;
+    for (size_t i = 0; i < p->n; i++) {
+        int dup = 0;
+        for (size_t k = 0; k < ndirty; k++)
+            dup |= v[k] == p->v[i];
+        if (!dup)
+            v[n++] = p->v[i];
+    }
+    free(p->v);
+    p->v = v;
+    p->n = n;
+    return DBMIG_OK;
+}
+
+static int check_resume(run *x)
+{
+    dbmig *h = x->h;
+    for (size_t i = 0; i < x->n; i++) {
+        step *s = &x->steps[i];
+        const dm_vrow *row = NULL;
+        for (size_t k = 0; k < x->st.n; k++)
+            if (x->st.rows[k].rev == s->rev && x->st.rows[k].dirty)
+                row = &x->st.rows[k];
+        if (!row)
+            continue;
+        s->resume = 1;
+        s->transactional = 0; /* finishing a dirty revision is non-transactional */
+        size_t done = (size_t)(row->progress > 0 ? row->progress : 0);
+        if (done > s->stmts.n)
+            return dm_err_set(&h->err, DBMIG_EINVALID,
+                              "cannot resume %s: the version table says %zu statements were "
+                              "committed but %s now has %zu; settle it with `dbmig repair "
+                              "--applied %s` or `--reverted %s`",
+                              row->revision, done, file_of(h, s->rev), s->stmts.n, row->revision,
+                              row->revision);
+        if (done > 0) {
+            char hash[DM_CHECKSUM_LEN + 1];
+            progress_hash(&s->stmts, done, hash);
+            if (!row->progress_hash || strcmp(hash, row->progress_hash) != 0)
+                return dm_err_set(&h->err, DBMIG_EINVALID,
+                                  "cannot resume %s: its first %zu statement(s), already "
+                                  "committed, were changed in %s since they ran; restore them, "
+                                  "or settle the revision with `dbmig repair --applied %s` or "
+                                  "`--reverted %s`",
+                                  row->revision, done, file_of(h, s->rev), row->revision,
+                                  row->revision);
+        }
+        s->start = done;
+    }
+    return DBMIG_OK;
+}
+
+static int migrate(dbmig *h, const char *target, unsigned flags, int down)
+{
+    dm_err_clear(&h->err);
+    if (!target || !*target)
+        return dm_err_set(&h->err, DBMIG_EUSAGE, "%s needs a target",
+                          down ? "downgrade" : "upgrade");
+    if (h->o.sql_out)
+        return offline(h, target, down);
+    run x = {0};
+    x.h = h;
+    x.down = down;
+    dm_plan p = {0};
+    int rc = begin_run(&x, 1);
+    if (rc == DBMIG_OK)
+        rc = validate(&x, !down, flags);
+    if (rc == DBMIG_OK)
+        rc = down ? dm_plan_downgrade(&h->graph, &x.a, target, &p, &h->err)
+                  : dm_plan_upgrade(&h->graph, &x.a, target, &p, &h->err);
+    if (rc == DBMIG_OK && !down && (flags & DBMIG_ALLOW_MISSING)) {
+        /* Missing ancestors of applied revisions join the plan in graph order. */
+        unsigned char *mark = calloc(h->graph.n ? h->graph.n : 1, 1);
+        size_t *v = mark ? malloc((h->graph.n ? h->graph.n : 1) * sizeof *v) : NULL;
+        if (!mark || !v) {
+            rc = nomem(h);
+        } else {
+            dm_graph_missing(&h->graph, &x.a, mark);
+            for (size_t i = 0; i < p.n; i++)
+                mark[p.v[i]] = 1;
+            size_t n = 0;
+            for (size_t k = 0; k < h->graph.n; k++)
+                if (mark[h->graph.order[k]])
+                    v[n++] = h->graph.order[k];
+            free(p.v);
+            p.v = v;
+            p.n = n;
+            v = NULL;
+        }
+        free(mark);
+        free(v);
+    }
+    if (rc == DBMIG_OK && !down && (flags & DBMIG_RESUME))
+        rc = add_resume_steps(&x, &p);
+    if (rc == DBMIG_OK)
+        rc = prepare_steps(&x, &p);
+    if (rc == DBMIG_OK && !down && (flags & DBMIG_RESUME))
+        rc = check_resume(&x);
+    if (rc == DBMIG_OK && h->o.single_transaction) {
+        if (!(h->caps & DBMIG_CAP_TRANSACTIONAL_DDL))
+            rc = dm_err_set(&h->err, DBMIG_EUSAGE,
+                            "--single-transaction needs transactional DDL, which driver %s does "
+                            "not have; drop the option",
+                            h->drv->name);
+        for (size_t i = 0; rc == DBMIG_OK && i < x.n; i++)
+            if (!x.steps[i].transactional)
+                rc = dm_err_set(&h->err, DBMIG_EUSAGE,
+                                "--single-transaction cannot include revision %s (%s): it runs "
+                                "outside a transaction; drop the option or migrate up to it first",
+                                h->graph.revs[x.steps[i].rev].id, file_of(h, x.steps[i].rev));
+    }
+    dm_plan_free(&p);
+    if (rc == DBMIG_OK) {
+        if (h->o.dry_run)
+            rc = dry_report(&x);
+        else if (x.n == 0)
+            dm_emit(h, DBMIG_EV_NOTICE, NULL, "nothing to do", NULL);
+        else
+            rc = apply(&x);
+    }
+    lock_release(h);
+    run_free(&x);
+    return rc;
+}
+
+int dbmig_upgrade(dbmig *h, const char *target, unsigned flags)
+{
+    return migrate(h, target ? target : "head", flags, 0);
+}
+
+int dbmig_downgrade(dbmig *h, const char *target, unsigned flags)
+{
+    return migrate(h, target, flags, 1);
+}
+
+/* ---- stamp and repair ------------------------------------------------------------- */
+
+int dbmig_stamp(dbmig *h, const char *target)
+{
+    dm_err_clear(&h->err);
+    if (!target || !*target)
+        return dm_err_set(&h->err, DBMIG_EUSAGE, "stamp needs a target");
+    run x = {0};
+    x.h = h;
+    int rc = begin_run(&x, 1);
+    unsigned char *want = NULL;
+    if (rc == DBMIG_OK) {
+        want = calloc(h->graph.n ? h->graph.n : 1, 1);
+        rc = want ? dm_plan_stamp(&h->graph, &x.a, target, want, &h->err) : nomem(h);
+    }
+    if (rc == DBMIG_OK && h->o.dry_run) {
+        for (size_t k = 0; k < h->graph.n; k++) {
+            size_t r = h->graph.order[k];
+            if (want[r] != x.a.is[r]) {
+                char t[300];
+                snprintf(t, sizeof t, "dry run: would stamp %s as %s", h->graph.revs[r].id,
+                         want[r] ? "applied" : "not applied");
+                dm_emit(h, DBMIG_EV_NOTICE, h->graph.revs[r].id, t, NULL);
+            }
+        }
+    } else if (rc == DBMIG_OK) {
+        if (h->drv->begin(h->conn) != DBMIG_DRV_OK)
+            rc = dm_db_error(h, "cannot begin a transaction");
+        int64_t seq = x.st.max_seq;
+        /* Children first for removals, parents first for additions. */
+        for (size_t k = h->graph.n; rc == DBMIG_OK && k-- > 0;) {
+            size_t r = h->graph.order[k];
+            if (x.a.is[r] && !want[r])
+                rc = row_delete(h, h->graph.revs[r].id);
+        }
+        for (size_t k = 0; rc == DBMIG_OK && k < h->graph.n; k++) {
+            size_t r = h->graph.order[k];
+            if (!x.a.is[r] && want[r])
+                rc = row_insert(h, r, 0, 0, ++seq, NULL);
+        }
+        if (rc == DBMIG_OK) {
+            if (h->drv->commit(h->conn) != DBMIG_DRV_OK)
+                rc = dm_db_error(h, "commit failed; the version table is unchanged");
+        } else {
+            h->drv->rollback(h->conn);
+        }
+        if (rc == DBMIG_OK) {
+            char t[300];
+            snprintf(t, sizeof t, "stamped %s", target);
+            dm_emit(h, DBMIG_EV_NOTICE, NULL, t, NULL);
+        }
+    }
+    free(want);
+    lock_release(h);
+    run_free(&x);
+    return rc;
+}
+
+int dbmig_repair(dbmig *h, int what, const char *id)
+{
+    dm_err_clear(&h->err);
+    if (what != DBMIG_REPAIR_CHECKSUMS && (!id || !*id))
+        return dm_err_set(&h->err, DBMIG_EUSAGE, "repair --applied/--reverted needs a revision id");
+    if (what < DBMIG_REPAIR_CHECKSUMS || what > DBMIG_REPAIR_REVERTED)
+        return dm_err_set(&h->err, DBMIG_EUSAGE,
+                          "repair needs one of --checksums, --applied ID, --reverted ID");
+    run x = {0};
+    x.h = h;
+    int rc = begin_run(&x, 1);
+    size_t fixed = 0;
+    if (rc == DBMIG_OK && what == DBMIG_REPAIR_CHECKSUMS) {
+        for (size_t i = 0; rc == DBMIG_OK && i < x.st.n; i++) {
+            dm_vrow *r = &x.st.rows[i];
+            if (r->rev == DM_NONE || r->dirty)
+                continue;
+            const char *sum = h->graph.revs[r->rev].file.checksum;
+            if (strcmp(sum, r->checksum) == 0)
+                continue;
+            char set[128];
+            snprintf(set, sizeof set, "checksum = '%s'", sum);
+            rc = row_update(h, r->revision, set);
+            if (rc == DBMIG_OK) {
+                char t[300];
+                snprintf(t, sizeof t, "accepted the edited file of %s (%s)", r->revision,
+                         file_of(h, r->rev));
+                dm_emit(h, DBMIG_EV_NOTICE, r->revision, t, NULL);
+                fixed++;
+            }
+        }
+        if (rc == DBMIG_OK && !fixed)
+            dm_emit(h, DBMIG_EV_NOTICE, NULL, "every checksum already matches", NULL);
+    } else if (rc == DBMIG_OK) {
+        dm_vrow *row = NULL;
+        for (size_t i = 0; i < x.st.n; i++)
+            if (strcmp(x.st.rows[i].revision, id) == 0)
+                row = &x.st.rows[i];
+        if (!row) {
+            size_t r;
+            if (dm_graph_lookup(&h->graph, id, &r, &h->err) == DBMIG_OK)
+                for (size_t i = 0; i < x.st.n; i++)
+                    if (x.st.rows[i].rev == r)
+                        row = &x.st.rows[i];
+        }
+        if (!row || !row->dirty) {
+            rc = dm_err_set(&h->err, DBMIG_EUSAGE,
+                            "revision %s is not dirty%s; repair --applied/--reverted only settle "
+                            "dirty revisions (see `dbmig status`)",
+                            id, row ? "" : " (it has no row in the version table)");
+        } else if (what == DBMIG_REPAIR_REVERTED) {
+            rc = row_delete(h, row->revision);
+        } else if (row->rev == DM_NONE) {
+            rc = row_update(h, row->revision, h->caps & DBMIG_CAP_BOOLEAN
+                                                  ? "dirty = FALSE, progress = 0, progress_hash = NULL"
+                                                  : "dirty = 0, progress = 0, progress_hash = NULL");
+        } else {
+            rc = row_finish(h, row->rev, row->duration_ms);
+        }
+        if (rc == DBMIG_OK) {
+            char t[300];
+            snprintf(t, sizeof t, "settled %s as %s", row->revision,
+                     what == DBMIG_REPAIR_REVERTED ? "not applied" : "applied");
+            dm_emit(h, DBMIG_EV_NOTICE, row->revision, t, NULL);
+        }
+    }
+    lock_release(h);
+    run_free(&x);
+    return rc;
+}

@@ -1,0 +1,653 @@
+/* sqlite.c — the SQLite driver plugin (dbmig_sqlite.so).
+ *
+ * URLs:  sqlite:path/to/file.db   (relative to the working folder)
+ *        sqlite:/abs/path.db  or  sqlite:///abs/path.db
+ *        sqlite::memory:
+ *        the scheme may also be written sqlite3:
+ *        an optional query ?busy_timeout=MS (default 10000) sets how long a
+ *        statement waits for another connection's write lock.
+ *
+ * Errors: dbmig_db_error.code is SQLite's extended result code as a decimal
+ * number ("2067"); detail names its primary code ("SQLITE_CONSTRAINT, extended
+ * code 2067: constraint failed"); message is sqlite3_errmsg(); position is
+ * sqlite3_error_offset() + 1 counted in characters from the start of the text
+ * handed to exec()/query(), 0 when SQLite does not know.
+ *
+ * Locking: the migration lock is an OS advisory lock (flock LOCK_EX|LOCK_NB)
+ * on a file beside the database, `<dbfile>.dbmig-lock` (for a key other than
+ * "dbmig_version", `<dbfile>.dbmig-lock-<key>` with the key reduced to
+ * [A-Za-z0-9_]). The lock is the flock, not the file: the file may stay on
+ * disk for ever, and the OS drops the lock when the process dies. flock locks
+ * belong to the open file description, so a second connection of the same
+ * process conflicts too. The holder writes "pid <pid> on host <host>" into
+ * the file so that a waiting process can say whom it waits for. An in-memory
+ * database is private to its connection: the lock is always acquired.
+ *
+ * Memory: everything this driver allocates comes from host->alloc/free.
+ */
+#define _GNU_SOURCE /* gethostname, flock */
+#include <dbmig/driver.h>
+
+#include <sqlite3.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#define SQ_DEFAULT_BUSY_MS 10000
+#define SQ_LOCK_SUFFIX ".dbmig-lock"
+#define SQ_DEFAULT_KEY "dbmig_version"
+
+struct dbmig_conn {
+    dbmig_host host;
+    sqlite3 *db;
+    int memory;
+    int lock_fd; /* -1 when no lock is held */
+    char *lock_key;
+    dbmig_db_error err;
+    /* query() row buffers, grown as needed */
+    const char **vals;
+    size_t *lens;
+    int vcap;
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static void *sq_alloc(dbmig_conn *c, size_t n) { return c->host.alloc(c->host.payload, n); }
+static void sq_free(dbmig_conn *c, void *p)
+{
+    if (p)
+        c->host.free(c->host.payload, p);
+}
+
+static char *sq_strndup(dbmig_conn *c, const char *s, size_t n)
+{
+    char *p = sq_alloc(c, n + 1);
+    if (p) {
+        memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
+static void sq_err_clear(dbmig_db_error *e)
+{
+    e->code[0] = e->message[0] = e->detail[0] = e->hint[0] = '\0';
+    e->position = 0;
+}
+
+static const char *sq_primary_name(int rc)
+{
+    static const char *const names[] = {
+        "SQLITE_OK",       "SQLITE_ERROR",    "SQLITE_INTERNAL", "SQLITE_PERM",
+        "SQLITE_ABORT",    "SQLITE_BUSY",     "SQLITE_LOCKED",   "SQLITE_NOMEM",
+        "SQLITE_READONLY", "SQLITE_INTERRUPT", "SQLITE_IOERR",   "SQLITE_CORRUPT",
+        "SQLITE_NOTFOUND", "SQLITE_FULL",     "SQLITE_CANTOPEN", "SQLITE_PROTOCOL",
+        "SQLITE_EMPTY",    "SQLITE_SCHEMA",   "SQLITE_TOOBIG",   "SQLITE_CONSTRAINT",
+        "SQLITE_MISMATCH", "SQLITE_MISUSE",   "SQLITE_NOLFS",    "SQLITE_AUTH",
+        "SQLITE_FORMAT",   "SQLITE_RANGE",    "SQLITE_NOTADB",   "SQLITE_NOTICE",
+        "SQLITE_WARNING",
+    };
+    int p = rc & 0xff;
+    return p >= 0 && p < (int)(sizeof names / sizeof names[0]) ? names[p] : "SQLITE_?";
+}
+
+/* 1-based character position of byte offset off inside s, 0 if off < 0. */
+static int sq_char_pos(const char *s, size_t slen, int off)
+{
+    if (off < 0 || (size_t)off > slen)
+        return 0;
+    int chars = 0;
+    for (int i = 0; i < off; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            chars++;
+    return chars + 1;
+}
+
+/* Fills c->err from the connection's last error. base/base_len/off_base: the
+ * whole text handed in and where the failing statement starts inside it. */
+static int sq_fail(dbmig_conn *c, int rc, const char *base, size_t base_len, size_t off_base)
+{
+    dbmig_db_error *e = &c->err;
+    int ext = c->db ? sqlite3_extended_errcode(c->db) : rc;
+    if (ext == SQLITE_OK)
+        ext = rc;
+    snprintf(e->code, sizeof e->code, "%d", ext);
+    snprintf(e->message, sizeof e->message, "%s",
+             c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+    snprintf(e->detail, sizeof e->detail, "%s, extended code %d: %s", sq_primary_name(ext), ext,
+             sqlite3_errstr(ext));
+    e->hint[0] = '\0';
+    if ((ext & 0xff) == SQLITE_BUSY || (ext & 0xff) == SQLITE_LOCKED)
+        snprintf(e->hint, sizeof e->hint,
+                 "another connection holds the database; raise ?busy_timeout=MS in the URL");
+    e->position = 0;
+    if (base && c->db) {
+        int off = sqlite3_error_offset(c->db);
+        if (off >= 0)
+            e->position = sq_char_pos(base, base_len, (int)(off_base + (size_t)off));
+    }
+    return DBMIG_DRV_ERROR;
+}
+
+static int sq_fail_msg(dbmig_conn *c, const char *code, const char *msg, const char *hint)
+{
+    sq_err_clear(&c->err);
+    snprintf(c->err.code, sizeof c->err.code, "%s", code);
+    snprintf(c->err.message, sizeof c->err.message, "%s", msg);
+    if (hint)
+        snprintf(c->err.hint, sizeof c->err.hint, "%s", hint);
+    return DBMIG_DRV_ERROR;
+}
+
+/* ---- connect / close ---------------------------------------------------- */
+
+static void sq_set_err(dbmig_db_error *err, const char *code, const char *hint, const char *fmt,
+                       const char *a, const char *b)
+{
+    if (!err)
+        return;
+    sq_err_clear(err);
+    snprintf(err->code, sizeof err->code, "%s", code);
+    snprintf(err->message, sizeof err->message, fmt, a, b);
+    if (hint)
+        snprintf(err->hint, sizeof err->hint, "%s", hint);
+}
+
+/* Parses the URL into path (pointer+length inside url) and the busy time-out. */
+static int sq_parse_url(const char *url, const char **path, size_t *plen, int *busy_ms,
+                        dbmig_db_error *err)
+{
+    static const char *const schemes[] = {"sqlite3:", "sqlite:"};
+    const char *rest = NULL;
+    for (size_t i = 0; i < 2 && !rest; i++) {
+        size_t n = strlen(schemes[i]);
+        if (strncasecmp(url, schemes[i], n) == 0)
+            rest = url + n;
+    }
+    if (!rest) {
+        sq_set_err(err, "URL", "write sqlite:path/to/file.db or sqlite::memory:",
+                   "not a SQLite URL: '%.200s'%s", url, "");
+        return -1;
+    }
+    if (strncmp(rest, "//", 2) == 0 && rest[2] == '/')
+        rest += 2; /* sqlite:///abs/path.db */
+    const char *q = strchr(rest, '?');
+    *path = rest;
+    *plen = q ? (size_t)(q - rest) : strlen(rest);
+    *busy_ms = SQ_DEFAULT_BUSY_MS;
+    if (*plen == 0) {
+        sq_set_err(err, "URL", "write sqlite:path/to/file.db or sqlite::memory:",
+                   "no database file in the SQLite URL '%.200s'%s", url, "");
+        return -1;
+    }
+    while (q && *q) {
+        q++; /* skip '?' or '&' */
+        const char *end = strchr(q, '&');
+        size_t n = end ? (size_t)(end - q) : strlen(q);
+        if (n > 13 && strncmp(q, "busy_timeout=", 13) == 0) {
+            char num[16];
+            size_t dl = n - 13;
+            if (dl >= sizeof num)
+                dl = sizeof num - 1;
+            memcpy(num, q + 13, dl);
+            num[dl] = '\0';
+            char *e;
+            errno = 0;
+            long v = strtol(num, &e, 10);
+            if (*e || errno || v < 0 || v > 86400000L) {
+                sq_set_err(err, "URL", "busy_timeout is a number of milliseconds, e.g. ?busy_timeout=5000",
+                           "bad busy_timeout '%.20s' in the SQLite URL%s", num, "");
+                return -1;
+            }
+            *busy_ms = (int)v;
+        } else if (n > 0) {
+            char key[64];
+            snprintf(key, sizeof key, "%.*s", (int)(n < 63 ? n : 63), q);
+            sq_set_err(err, "URL", "the SQLite driver knows only ?busy_timeout=MS",
+                       "unknown parameter '%s' in the SQLite URL%s", key, "");
+            return -1;
+        }
+        q = end;
+    }
+    return 0;
+}
+
+static int sq_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
+                      dbmig_db_error *err)
+{
+    if (!host || !host->alloc || !host->free || !url) {
+        sq_set_err(err, "ARG", NULL, "sqlite: connect needs a host table and a URL%s%s", "", "");
+        return DBMIG_DRV_ERROR;
+    }
+    const char *path;
+    size_t plen;
+    int busy_ms;
+    if (sq_parse_url(url, &path, &plen, &busy_ms, err))
+        return DBMIG_DRV_ERROR;
+
+    dbmig_conn *c = host->alloc(host->payload, sizeof *c);
+    if (!c) {
+        sq_set_err(err, "NOMEM", NULL, "sqlite: out of memory%s%s", "", "");
+        return DBMIG_DRV_ERROR;
+    }
+    memset(c, 0, sizeof *c);
+    size_t hs = host->size && host->size < sizeof c->host ? host->size : sizeof c->host;
+    memcpy(&c->host, host, hs);
+    c->lock_fd = -1;
+    char *file = sq_strndup(c, path, plen);
+    if (!file) {
+        host->free(host->payload, c);
+        sq_set_err(err, "NOMEM", NULL, "sqlite: out of memory%s%s", "", "");
+        return DBMIG_DRV_ERROR;
+    }
+    c->memory = strcmp(file, ":memory:") == 0;
+    int rc = sqlite3_open_v2(file, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        if (err) {
+            sq_err_clear(err);
+            int ext = c->db ? sqlite3_extended_errcode(c->db) : rc;
+            snprintf(err->code, sizeof err->code, "%d", ext);
+            snprintf(err->message, sizeof err->message, "cannot open SQLite database %s: %s", file,
+                     c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+            snprintf(err->hint, sizeof err->hint,
+                     "check that the folder exists and that you may write to it");
+        }
+        sqlite3_close(c->db);
+        sq_free(c, file);
+        host->free(host->payload, c);
+        return DBMIG_DRV_ERROR;
+    }
+    sq_free(c, file);
+    sqlite3_extended_result_codes(c->db, 1);
+    sqlite3_busy_timeout(c->db, busy_ms);
+    *out = c;
+    return DBMIG_DRV_OK;
+}
+
+static void sq_unlock_fd(dbmig_conn *c)
+{
+    if (c->lock_fd >= 0) {
+        flock(c->lock_fd, LOCK_UN);
+        close(c->lock_fd);
+        c->lock_fd = -1;
+    }
+    sq_free(c, c->lock_key);
+    c->lock_key = NULL;
+}
+
+static void sq_close(dbmig_conn *c)
+{
+    if (!c)
+        return;
+    sq_unlock_fd(c);
+    sqlite3_close_v2(c->db);
+    sq_free(c, c->vals);
+    sq_free(c, c->lens);
+    c->host.free(c->host.payload, c);
+}
+
+/* ---- statements --------------------------------------------------------- */
+
+static int sq_exec(dbmig_conn *c, const char *sql, size_t len, int64_t *affected)
+{
+    sq_err_clear(&c->err);
+    if (affected)
+        *affected = 0;
+    int64_t total = 0;
+    const char *p = sql, *end = sql + len;
+    while (p < end) {
+        sqlite3_stmt *st = NULL;
+        const char *tail = NULL;
+        int rc = sqlite3_prepare_v3(c->db, p, (int)(end - p), 0, &st, &tail);
+        if (rc != SQLITE_OK)
+            return sq_fail(c, rc, sql, len, (size_t)(p - sql));
+        if (!st) /* only white space or comments left */
+            break;
+        /* sqlite3_changes64() is not reset by DDL: count a statement's
+         * changes only when the total moved while it ran. */
+        sqlite3_int64 before = sqlite3_total_changes64(c->db);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+            ;
+        if (rc != SQLITE_DONE) {
+            sq_fail(c, rc, sql, len, (size_t)(p - sql));
+            sqlite3_finalize(st);
+            return DBMIG_DRV_ERROR;
+        }
+        if (sqlite3_total_changes64(c->db) != before)
+            total += sqlite3_changes64(c->db);
+        sqlite3_finalize(st);
+        p = tail ? tail : end;
+    }
+    if (affected)
+        *affected = total;
+    return DBMIG_DRV_OK;
+}
+
+static int sq_grow_row(dbmig_conn *c, int n)
+{
+    if (n <= c->vcap)
+        return 0;
+    const char **v = sq_alloc(c, (size_t)n * sizeof *v);
+    size_t *l = sq_alloc(c, (size_t)n * sizeof *l);
+    if (!v || !l) {
+        sq_free(c, (void *)v);
+        sq_free(c, l);
+        return -1;
+    }
+    sq_free(c, (void *)c->vals);
+    sq_free(c, c->lens);
+    c->vals = v;
+    c->lens = l;
+    c->vcap = n;
+    return 0;
+}
+
+static int sq_query(dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *payload)
+{
+    sq_err_clear(&c->err);
+    size_t len = strlen(sql);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v3(c->db, sql, (int)len, 0, &st, NULL);
+    if (rc != SQLITE_OK)
+        return sq_fail(c, rc, sql, len, 0);
+    if (!st)
+        return DBMIG_DRV_OK;
+    int n = sqlite3_column_count(st);
+    if (sq_grow_row(c, n)) {
+        sqlite3_finalize(st);
+        return sq_fail_msg(c, "NOMEM", "sqlite: out of memory", NULL);
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int i = 0; i < n; i++) {
+            if (sqlite3_column_type(st, i) == SQLITE_NULL) {
+                c->vals[i] = NULL;
+                c->lens[i] = 0;
+            } else {
+                c->vals[i] = (const char *)sqlite3_column_text(st, i);
+                c->lens[i] = (size_t)sqlite3_column_bytes(st, i);
+                if (!c->vals[i]) { /* out of memory converting to text */
+                    sqlite3_finalize(st);
+                    return sq_fail_msg(c, "NOMEM", "sqlite: out of memory", NULL);
+                }
+            }
+        }
+        if (fn && fn(payload, n, c->vals, c->lens) != 0) {
+            sqlite3_finalize(st);
+            return DBMIG_DRV_OK;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        sq_fail(c, rc, sql, len, 0);
+        sqlite3_finalize(st);
+        return DBMIG_DRV_ERROR;
+    }
+    sqlite3_finalize(st);
+    return DBMIG_DRV_OK;
+}
+
+static int sq_simple(dbmig_conn *c, const char *sql) { return sq_exec(c, sql, strlen(sql), NULL); }
+static int sq_begin(dbmig_conn *c) { return sq_simple(c, "BEGIN IMMEDIATE"); }
+static int sq_commit(dbmig_conn *c) { return sq_simple(c, "COMMIT"); }
+static int sq_rollback(dbmig_conn *c) { return sq_simple(c, "ROLLBACK"); }
+
+/* ---- the migration lock ------------------------------------------------- */
+
+static char *sq_lock_path(dbmig_conn *c, const char *key)
+{
+    const char *db = sqlite3_db_filename(c->db, "main");
+    if (!db || !*db)
+        return NULL;
+    size_t dl = strlen(db), kl = key ? strlen(key) : 0;
+    int plain = !key || !*key || strcmp(key, SQ_DEFAULT_KEY) == 0;
+    size_t n = dl + sizeof SQ_LOCK_SUFFIX + (plain ? 0 : kl + 1);
+    char *p = sq_alloc(c, n);
+    if (!p)
+        return NULL;
+    memcpy(p, db, dl);
+    memcpy(p + dl, SQ_LOCK_SUFFIX, sizeof SQ_LOCK_SUFFIX); /* with its NUL */
+    if (!plain) {
+        char *q = p + dl + sizeof SQ_LOCK_SUFFIX - 1;
+        *q++ = '-';
+        for (size_t i = 0; i < kl; i++) {
+            char ch = key[i];
+            int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                     (ch >= '0' && ch <= '9') || ch == '_';
+            *q++ = ok ? ch : '_';
+        }
+        *q = '\0';
+    }
+    return p;
+}
+
+static int sq_try_lock(dbmig_conn *c, const char *key, int *acquired, char *holder,
+                       size_t holder_cap)
+{
+    sq_err_clear(&c->err);
+    *acquired = 0;
+    if (holder && holder_cap)
+        holder[0] = '\0';
+    if (c->memory) {
+        *acquired = 1; /* a memory database is private to this connection */
+        return DBMIG_DRV_OK;
+    }
+    if (c->lock_fd >= 0) {
+        int same = (!key && !c->lock_key) ||
+                   (key && c->lock_key && strcmp(key, c->lock_key) == 0);
+        if (same) {
+            *acquired = 1;
+            return DBMIG_DRV_OK;
+        }
+        return sq_fail_msg(c, "LOCK", "sqlite: this connection already holds another lock",
+                           "unlock it first");
+    }
+    char *path = sq_lock_path(c, key);
+    if (!path)
+        return sq_fail_msg(c, "NOMEM", "sqlite: cannot build the lock file name", NULL);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        char msg[sizeof c->err.message];
+        snprintf(msg, sizeof msg, "cannot open the lock file %s: %s", path, strerror(errno));
+        sq_free(c, path);
+        return sq_fail_msg(c, "LOCK", msg,
+                           "the lock file lives beside the database: make its folder writable");
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        if (e == EWOULDBLOCK || e == EINTR) {
+            if (holder && holder_cap > 1) {
+                ssize_t r = pread(fd, holder, holder_cap - 1, 0);
+                holder[r > 0 ? r : 0] = '\0';
+                char *nl = strchr(holder, '\n');
+                if (nl)
+                    *nl = '\0';
+            }
+            close(fd);
+            sq_free(c, path);
+            return DBMIG_DRV_OK;
+        }
+        char msg[sizeof c->err.message];
+        snprintf(msg, sizeof msg, "cannot lock %s: %s", path, strerror(e));
+        close(fd);
+        sq_free(c, path);
+        return sq_fail_msg(c, "LOCK", msg, NULL);
+    }
+    sq_free(c, path);
+    char who[300], host[256];
+    if (gethostname(host, sizeof host) != 0)
+        strcpy(host, "?");
+    host[sizeof host - 1] = '\0';
+    int n = snprintf(who, sizeof who, "pid %ld on host %s\n", (long)getpid(), host);
+    if (ftruncate(fd, 0) == 0 && n > 0) {
+        ssize_t w = pwrite(fd, who, (size_t)n, 0);
+        (void)w; /* only informative: a failed write leaves the holder unknown */
+    }
+    c->lock_fd = fd;
+    c->lock_key = key ? sq_strndup(c, key, strlen(key)) : NULL;
+    *acquired = 1;
+    return DBMIG_DRV_OK;
+}
+
+static int sq_unlock(dbmig_conn *c, const char *key)
+{
+    (void)key;
+    sq_err_clear(&c->err);
+    sq_unlock_fd(c);
+    return DBMIG_DRV_OK;
+}
+
+/* ---- catalog ------------------------------------------------------------ */
+
+/* Runs a one-row look-up with up to two text parameters (NULL binds NULL);
+ * *found = 1 when a row came back; its first column goes to out. */
+static int sq_lookup(dbmig_conn *c, const char *sql, const char *a, const char *b, int *found,
+                     char *out, size_t cap)
+{
+    sq_err_clear(&c->err);
+    *found = 0;
+    sqlite3_stmt *st = NULL;
+    size_t len = strlen(sql);
+    int rc = sqlite3_prepare_v3(c->db, sql, (int)len, 0, &st, NULL);
+    if (rc != SQLITE_OK)
+        return sq_fail(c, rc, NULL, 0, 0);
+    if ((a && sqlite3_bind_text(st, 1, a, -1, SQLITE_TRANSIENT) != SQLITE_OK) ||
+        (b && sqlite3_bind_text(st, 2, b, -1, SQLITE_TRANSIENT) != SQLITE_OK)) {
+        sq_fail(c, SQLITE_ERROR, NULL, 0, 0);
+        sqlite3_finalize(st);
+        return DBMIG_DRV_ERROR;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *found = 1;
+        if (out && cap) {
+            const char *t = (const char *)sqlite3_column_text(st, 0);
+            snprintf(out, cap, "%s", t ? t : "");
+        }
+    } else if (rc != SQLITE_DONE) {
+        sq_fail(c, rc, NULL, 0, 0);
+        sqlite3_finalize(st);
+        return DBMIG_DRV_ERROR;
+    }
+    sqlite3_finalize(st);
+    return DBMIG_DRV_OK;
+}
+
+static int sq_table_exists(dbmig_conn *c, const char *table, int *exists)
+{
+    return sq_lookup(c,
+                     "SELECT name FROM sqlite_master WHERE type = 'table' "
+                     "AND name = ?1 COLLATE NOCASE",
+                     table, NULL, exists, NULL, 0);
+}
+
+static int sq_column_exists(dbmig_conn *c, const char *table, const char *column, int *exists)
+{
+    return sq_lookup(c, "SELECT name FROM pragma_table_info(?1) WHERE name = ?2 COLLATE NOCASE",
+                     table, column, exists, NULL, 0);
+}
+
+static int sq_index_exists(dbmig_conn *c, const char *table, const char *index, int *exists,
+                           char *table_out, size_t table_cap)
+{
+    return sq_lookup(c,
+                     "SELECT tbl_name FROM sqlite_master WHERE type = 'index' "
+                     "AND name = ?2 COLLATE NOCASE "
+                     "AND (?1 IS NULL OR tbl_name = ?1 COLLATE NOCASE)",
+                     table, index, exists, table_out, table_cap);
+}
+
+/* ---- quoting (conn may be NULL) ----------------------------------------- */
+
+static size_t sq_quote(char q, const char *in, size_t inlen, char *out, size_t cap)
+{
+    size_t need = 2;
+    for (size_t i = 0; i < inlen; i++)
+        need += in[i] == q ? 2 : 1;
+    if (out && cap) {
+        size_t o = 0;
+#define PUT(ch)                                                                                    \
+    do {                                                                                           \
+        if (o + 1 < cap)                                                                           \
+            out[o++] = (ch);                                                                       \
+    } while (0)
+        PUT(q);
+        for (size_t i = 0; i < inlen; i++) {
+            if (in[i] == q)
+                PUT(q);
+            PUT(in[i]);
+        }
+        PUT(q);
+#undef PUT
+        out[o] = '\0';
+    }
+    return need;
+}
+
+static size_t sq_quote_ident(const dbmig_conn *c, const char *in, size_t inlen, char *out,
+                             size_t cap)
+{
+    (void)c;
+    return sq_quote('"', in, inlen, out, cap);
+}
+
+static size_t sq_quote_literal(const dbmig_conn *c, const char *in, size_t inlen, char *out,
+                               size_t cap)
+{
+    (void)c;
+    return sq_quote('\'', in, inlen, out, cap);
+}
+
+/* ---- the rest ----------------------------------------------------------- */
+
+static const dbmig_db_error *sq_last_error(const dbmig_conn *c)
+{
+    static const dbmig_db_error none = {{0}, {0}, {0}, {0}, 0};
+    return c ? &c->err : &none;
+}
+
+static int sq_server_version(dbmig_conn *c, char *out, size_t cap)
+{
+    (void)c;
+    if (out && cap)
+        snprintf(out, cap, "%s", sqlite3_libversion());
+    return DBMIG_DRV_OK;
+}
+
+static const char *const sq_schemes[] = {"sqlite", "sqlite3", NULL};
+
+static const dbmig_driver sq_driver = {
+    DBMIG_DRIVER_HEADER,
+    .name = "sqlite",
+    .version = "1.0.0",
+    .description = "SQLite 3 (files and :memory:), through the sqlite3 library",
+    .schemes = sq_schemes,
+    .caps = DBMIG_CAP_TRANSACTIONAL_DDL | DBMIG_CAP_SAVEPOINTS |
+            DBMIG_CAP_CREATE_INDEX_IF_NOT_EXISTS | DBMIG_CAP_DROP_INDEX_IF_EXISTS |
+            DBMIG_CAP_BOOLEAN | DBMIG_CAP_LOCK_REPORTS_HOLDER,
+    .dialect = DBMIG_DIALECT_SQLITE,
+    .unload_safe = 1,
+    .connect = sq_connect,
+    .close = sq_close,
+    .exec = sq_exec,
+    .query = sq_query,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .try_lock = sq_try_lock,
+    .unlock = sq_unlock,
+    .table_exists = sq_table_exists,
+    .column_exists = sq_column_exists,
+    .index_exists = sq_index_exists,
+    .quote_ident = sq_quote_ident,
+    .quote_literal = sq_quote_literal,
+    .last_error = sq_last_error,
+    .server_version = sq_server_version,
+    .conn_caps = NULL,
+};
+
+DBMIG_DRIVER_ENTRY(sqlite, sq_driver)

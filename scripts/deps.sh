@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# deps.sh — installs the Debian 12 packages dbmig needs to build and test,
+# and only those that are missing (nothing to do: well under a second).
+#
+#   bash scripts/deps.sh            install what is missing
+#   bash scripts/deps.sh --list     print the package list and exit
+#   bash scripts/deps.sh --check    exit 1 (listing them) if any is missing
+#   DBMIG_SKIP_DEPS=1               do nothing (offline machines, packagers)
+#
+# Runs apt-get as root, through sudo when not root and sudo exists.
+set -euo pipefail
+
+# The one list of what the project needs. Keep it sorted by purpose.
+PACKAGES=(
+    # toolchain
+    build-essential cmake pkg-config clang
+    # libraries the core, the CLI and the sqlite driver link
+    libltdl-dev libsqlite3-dev libssl-dev libinih-dev liburiparser-dev libjansson-dev
+    # tests: unit tests, the CLI suite (sqlite3 + jq), sanitizers, leak checks
+    libcmocka-dev sqlite3 jq libasan8 libubsan1 libclang-rt-14-dev valgrind
+)
+
+case "${1:-}" in
+    --list) printf '%s\n' "${PACKAGES[@]}"; exit 0 ;;
+    --check|"") ;;
+    *) echo "usage: $0 [--list|--check]" >&2; exit 2 ;;
+esac
+
+if [[ "${DBMIG_SKIP_DEPS:-}" == 1 ]]; then
+    exit 0
+fi
+
+# One dpkg-query for all: "name status" per known package; unknown ones are
+# simply absent from the output (dpkg-query then exits 1, hence || true).
+installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${PACKAGES[@]}" 2>/dev/null || true)
+missing=()
+for p in "${PACKAGES[@]}"; do
+    if ! grep -qx "$p installed" <<<"$installed"; then
+        missing+=("$p")
+    fi
+done
+
+if ((${#missing[@]} == 0)); then
+    exit 0
+fi
+if [[ "${1:-}" == --check ]]; then
+    echo "deps.sh: missing packages: ${missing[*]}" >&2
+    exit 1
+fi
+
+SUDO=()
+if ((EUID != 0)); then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO=(sudo)
+    else
+        echo "deps.sh: missing packages: ${missing[*]}" >&2
+        echo "deps.sh: not root and no sudo: install them as root (apt-get install ${missing[*]})" >&2
+        exit 1
+    fi
+fi
+
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"

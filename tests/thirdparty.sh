@@ -1,0 +1,93 @@
+#!/bin/sh
+# thirdparty.sh — a third party can write a driver against an INSTALLED dbmig.
+#
+# Installs dbmig (from the source folder: $1, else the folder above this
+# script) into a temporary prefix, builds plugins/example (the `litesql`
+# driver) against it through pkg-config alone, and uses it through the
+# installed CLI. Also checks that the installed CLI finds the installed sqlite
+# plugin without any option (and not the build tree's).
+#
+# Usage: tests/thirdparty.sh [SOURCE_DIR]      (ctest: thirdparty.plugin)
+set -eu
+
+src=${1:-$(cd "$(dirname "$0")/.." && pwd)}
+src=$(cd "$src" && pwd)
+umask 022 # a plugin or folder writable by everyone is refused
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dbmig-thirdparty.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM HUP
+
+jobs=$(nproc 2>/dev/null || echo 2)
+prefix="$tmp/prefix"
+log="$tmp/log"
+
+fail() {
+    echo "thirdparty: FAIL: $*" >&2
+    if [ -s "$log" ]; then
+        echo "---- last output ----" >&2
+        tail -n 40 "$log" >&2
+    fi
+    exit 1
+}
+
+step() { echo "thirdparty: $*" >&2; }
+
+# Options from the caller's environment must not leak into what we check.
+unset DBMIG_PLUGIN_PATH DBMIG_PLUGIN_DIR DBMIG_URL DATABASE_URL DBMIG_DRIVER DBMIG_DIR \
+    DBMIG_CONFIG DBMIG_TABLE 2>/dev/null || true
+
+step "building and installing dbmig into $prefix"
+cmake -S "$src" -B "$tmp/build" -DDBMIG_TESTS=OFF -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_INSTALL_LIBDIR=lib >"$log" 2>&1 ||
+    fail "configuring dbmig"
+cmake --build "$tmp/build" -j "$jobs" >"$log" 2>&1 || fail "building dbmig"
+cmake --install "$tmp/build" >"$log" 2>&1 || fail "installing dbmig"
+
+dbmig="$prefix/bin/dbmig"
+[ -x "$dbmig" ] || fail "no $dbmig after install"
+[ -f "$prefix/include/dbmig/driver.h" ] || fail "driver.h not installed"
+[ -f "$prefix/lib/pkgconfig/dbmig.pc" ] || fail "dbmig.pc not installed"
+[ -f "$prefix/lib/dbmig/dbmig_sqlite.so" ] || fail "the sqlite plugin is not installed"
+
+step "building plugins/example against the installed dbmig only"
+# A copy outside the source tree: nothing from core/ or drivers/ is reachable.
+cp -R "$src/plugins/example" "$tmp/example-src"
+PKG_CONFIG_PATH="$prefix/lib/pkgconfig" cmake -S "$tmp/example-src" -B "$tmp/example" \
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-Werror >"$log" 2>&1 || fail "configuring plugins/example"
+cmake --build "$tmp/example" -j "$jobs" >"$log" 2>&1 || fail "building plugins/example"
+[ -f "$tmp/example/dbmig_litesql.so" ] || fail "no dbmig_litesql.so built"
+grep -q "plugindir=$prefix/lib/dbmig" "$prefix/lib/pkgconfig/dbmig.pc" ||
+    fail "dbmig.pc has no plugindir=$prefix/lib/dbmig"
+
+step "dbmig --plugin-dir <example> drivers lists litesql"
+"$dbmig" --plugin-dir "$tmp/example" drivers >"$log" 2>&1 || fail "dbmig drivers exited $?"
+grep -q litesql "$log" || fail "litesql not listed by dbmig drivers"
+
+step "the installed dbmig finds the installed sqlite plugin by itself"
+(cd "$tmp" && "$dbmig" drivers) >"$log" 2>&1 || fail "dbmig drivers (installed) exited $?"
+grep -q sqlite "$log" || fail "sqlite not listed by the installed dbmig"
+grep -q "$prefix/lib/dbmig/dbmig_sqlite.so" "$log" ||
+    fail "sqlite not listed from the installed plugin folder $prefix/lib/dbmig"
+if grep -q "$tmp/build/plugins" "$log"; then
+    fail "the installed dbmig searched the build tree"
+fi
+
+step "upgrade head through the litesql driver"
+migs="$src/migrations"
+if ! ls "$migs"/*.sql >/dev/null 2>&1; then
+    # the source tree has no sample migrations: use a small chain of our own
+    migs="$tmp/migrations"
+    mkdir -p "$migs"
+    printf '%s\n' '-- dbmig:up' 'CREATE TABLE tp_users (id INTEGER PRIMARY KEY, name TEXT);' \
+        '-- dbmig:down' 'DROP TABLE tp_users;' >"$migs/001_users.sql"
+    printf '%s\n' '-- dbmig:up' 'CREATE INDEX IF NOT EXISTS tp_users_name ON tp_users (name);' \
+        '-- dbmig:down' 'DROP INDEX IF EXISTS tp_users_name;' >"$migs/002_users_name.sql"
+fi
+(cd "$tmp" && "$dbmig" --plugin-dir "$tmp/example" --driver litesql --url "litesql:$tmp/x.db" \
+    --dir "$migs" upgrade head) >"$log" 2>&1 || fail "dbmig upgrade head with litesql exited $?"
+[ -s "$tmp/x.db" ] || fail "no database file $tmp/x.db after upgrade"
+(cd "$tmp" && "$dbmig" --plugin-dir "$tmp/example" --driver litesql --url "litesql:$tmp/x.db" \
+    --dir "$migs" check) >"$log" 2>&1 || fail "dbmig check after upgrade exited $?"
+
+step "ok"

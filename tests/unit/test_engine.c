@@ -1,0 +1,535 @@
+/* test_engine.c — the engine (runs, transactions, group commit, the dirty
+ * protocol, the lock loop, validation) driven through a wrapper driver: the
+ * real SQLite plugin behind the real vtable, with every call counted and the
+ * Nth call of a chosen function made to fail. Nothing is mocked but the
+ * failures. */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "loader.h"
+
+/* ---- the wrapper driver ------------------------------------------------- */
+
+enum { F_EXEC, F_QUERY, F_BEGIN, F_COMMIT, F_ROLLBACK, F_TRYLOCK, F_NFN };
+
+typedef struct wrap {
+    const dbmig_driver *real;
+    int calls[F_NFN];
+    int fail_fn, fail_at; /* fail the fail_at-th call of fail_fn (0: never) */
+    int lock_busy;        /* try_lock reports "held" */
+    dbmig_db_error err;
+    int injected;         /* the last error was ours */
+} wrap;
+
+/* The table's functions get no payload, so the wrapper state lives in the
+ * one test fixture the functions can reach: a per-test static is fine here
+ * because cmocka runs the tests of this file one at a time. */
+static wrap *W;
+
+static int inject(int fn)
+{
+    W->calls[fn]++;
+    if (W->fail_fn == fn && W->calls[fn] == W->fail_at) {
+        memset(&W->err, 0, sizeof W->err);
+        snprintf(W->err.message, sizeof W->err.message, "injected failure of call %d", W->fail_at);
+        snprintf(W->err.code, sizeof W->err.code, "FAKE");
+        W->injected = 1;
+        return 1;
+    }
+    W->injected = 0;
+    return 0;
+}
+
+static int w_connect(const dbmig_host *h, const char *url, dbmig_conn **out, dbmig_db_error *e)
+{
+    return W->real->connect(h, url, out, e);
+}
+static void w_close(dbmig_conn *c) { W->real->close(c); }
+static int w_exec(dbmig_conn *c, const char *sql, size_t len, int64_t *aff)
+{
+    return inject(F_EXEC) ? DBMIG_DRV_ERROR : W->real->exec(c, sql, len, aff);
+}
+static int w_query(dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *p)
+{
+    return inject(F_QUERY) ? DBMIG_DRV_ERROR : W->real->query(c, sql, fn, p);
+}
+static int w_begin(dbmig_conn *c) { return inject(F_BEGIN) ? DBMIG_DRV_ERROR : W->real->begin(c); }
+static int w_commit(dbmig_conn *c)
+{
+    return inject(F_COMMIT) ? DBMIG_DRV_ERROR : W->real->commit(c);
+}
+static int w_rollback(dbmig_conn *c)
+{
+    inject(F_ROLLBACK);
+    return W->real->rollback(c);
+}
+static int w_try_lock(dbmig_conn *c, const char *key, int *acq, char *holder, size_t cap)
+{
+    if (inject(F_TRYLOCK))
+        return DBMIG_DRV_ERROR;
+    if (W->lock_busy) {
+        *acq = 0;
+        snprintf(holder, cap, "pid 4242 (test)");
+        return DBMIG_DRV_OK;
+    }
+    return W->real->try_lock(c, key, acq, holder, cap);
+}
+static int w_unlock(dbmig_conn *c, const char *key) { return W->real->unlock(c, key); }
+static int w_table_exists(dbmig_conn *c, const char *t, int *e)
+{
+    return W->real->table_exists(c, t, e);
+}
+static int w_column_exists(dbmig_conn *c, const char *t, const char *col, int *e)
+{
+    return W->real->column_exists(c, t, col, e);
+}
+static int w_index_exists(dbmig_conn *c, const char *t, const char *i, int *e, char *to, size_t n)
+{
+    return W->real->index_exists(c, t, i, e, to, n);
+}
+static size_t w_qi(const dbmig_conn *c, const char *in, size_t n, char *out, size_t cap)
+{
+    return W->real->quote_ident(c, in, n, out, cap);
+}
+static size_t w_ql(const dbmig_conn *c, const char *in, size_t n, char *out, size_t cap)
+{
+    return W->real->quote_literal(c, in, n, out, cap);
+}
+static const dbmig_db_error *w_last_error(const dbmig_conn *c)
+{
+    return W->injected ? &W->err : W->real->last_error(c);
+}
+static int w_server_version(dbmig_conn *c, char *out, size_t cap)
+{
+    return W->real->server_version(c, out, cap);
+}
+
+static dbmig_driver wrap_driver;
+
+/* ---- fixture ------------------------------------------------------------------ */
+
+typedef struct fx {
+    wrap w;
+    dm_plugin *plugin;
+    char dir[64];
+    char db[128];
+    char url[160];
+} fx;
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char p[256];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    dm_err e = {0};
+    if (dm_plugin_load(DBMIG_PLUGIN_DIR, "sqlite", &f->plugin, &e) != DBMIG_OK) {
+        fprintf(stderr, "%s\n", dm_err_msg(&e));
+        dm_err_free(&e);
+        free(f);
+        return -1;
+    }
+    dm_err_free(&e);
+    f->w.real = dm_plugin_driver(f->plugin);
+    W = &f->w;
+    wrap_driver = *f->w.real;
+    wrap_driver.connect = w_connect;
+    wrap_driver.close = w_close;
+    wrap_driver.exec = w_exec;
+    wrap_driver.query = w_query;
+    wrap_driver.begin = w_begin;
+    wrap_driver.commit = w_commit;
+    wrap_driver.rollback = w_rollback;
+    wrap_driver.try_lock = w_try_lock;
+    wrap_driver.unlock = w_unlock;
+    wrap_driver.table_exists = w_table_exists;
+    wrap_driver.column_exists = w_column_exists;
+    wrap_driver.index_exists = w_index_exists;
+    wrap_driver.quote_ident = w_qi;
+    wrap_driver.quote_literal = w_ql;
+    wrap_driver.last_error = w_last_error;
+    wrap_driver.server_version = w_server_version;
+    snprintf(f->dir, sizeof f->dir, "/tmp/dbmig-engine-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    mkdir(mig, 0755);
+    snprintf(f->db, sizeof f->db, "%s/t.db", f->dir);
+    snprintf(f->url, sizeof f->url, "sqlite:%s", f->db);
+    /* Five migrations, each a table and a row; 003 has two statements. */
+    for (int i = 1; i <= 5; i++) {
+        char name[32], body[512];
+        snprintf(name, sizeof name, "%03d_t%d.sql", i, i);
+        snprintf(body, sizeof body,
+                 "-- dbmig:up\nCREATE TABLE t%d (id INTEGER);\n%s"
+                 "-- dbmig:down\nDROP TABLE t%d;\n",
+                 i, i == 3 ? "INSERT INTO t3 VALUES (3);\n" : "", i);
+        write_file(mig, name, body);
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    dm_plugin_unload(f->plugin);
+    free(f);
+    W = NULL;
+    return 0;
+}
+
+static dbmig *open_h(fx *f, int commit_interval, int single)
+{
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    o.url = f->url;
+    o.dir = mig;
+    o.lock_timeout = 0;
+    o.commit_interval_ms = commit_interval;
+    o.single_transaction = single;
+    dbmig *h;
+    assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
+    dm_use_driver(h, &wrap_driver);
+    return h;
+}
+
+/* Applied revisions according to the version table, as a bit mask
+ * (bit i = revision 00i), and the tables that exist, the same way. */
+static unsigned applied_mask(fx *f)
+{
+    dbmig *h = open_h(f, 200, 0);
+    dbmig_status *st;
+    assert_int_equal(dbmig_status_get(h, &st), DBMIG_OK);
+    unsigned m = 0;
+    for (size_t i = 0; i < st->nrevs; i++) {
+        assert_false(st->revs[i].flags & DBMIG_REV_DIRTY);
+        if (st->revs[i].flags & DBMIG_REV_APPLIED)
+            m |= 1u << atoi(st->revs[i].revision);
+    }
+    dbmig_status_free(st);
+    dbmig_close(h);
+    return m;
+}
+
+static unsigned table_mask(fx *f)
+{
+    dbmig *h = open_h(f, 200, 0);
+    assert_int_equal(dm_need_conn(h), DBMIG_OK);
+    unsigned m = 0;
+    for (int i = 1; i <= 5; i++) {
+        char t[8];
+        int e = 0;
+        snprintf(t, sizeof t, "t%d", i);
+        assert_int_equal(h->drv->table_exists(h->conn, t, &e), DBMIG_DRV_OK);
+        if (e)
+            m |= 1u << i;
+    }
+    dbmig_close(h);
+    return m;
+}
+
+/* ---- tests ---------------------------------------------------------------------- */
+
+static void test_upgrade_and_downgrade(void **state)
+{
+    fx *f = *state;
+    dbmig *h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x3e);
+    assert_int_equal(table_mask(f), 0x3e);
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_downgrade(h, "002", 0), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x06);
+    assert_int_equal(table_mask(f), 0x06);
+    size_t pending = 99;
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_pending(h, &pending), DBMIG_OK);
+    assert_int_equal(pending, 3);
+    dbmig_close(h);
+}
+
+static void test_group_commit_counts(void **state)
+{
+    fx *f = *state;
+    dbmig *h = open_h(f, 60000, 0);
+    memset(W->calls, 0, sizeof W->calls);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(W->calls[F_BEGIN], 1); /* five migrations, one commit */
+    assert_int_equal(W->calls[F_COMMIT], 1);
+
+    h = open_h(f, 0, 0);
+    assert_int_equal(dbmig_downgrade(h, "base", 0), DBMIG_OK);
+    dbmig_close(h);
+    memset(W->calls, 0, sizeof W->calls);
+    h = open_h(f, 0, 0); /* --commit-interval 0: a commit per migration */
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(W->calls[F_COMMIT], 5);
+}
+
+static void test_failure_in_k_keeps_earlier(void **state)
+{
+    fx *f = *state;
+    /* Break 004 so that it fails on its statement. */
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    write_file(mig, "004_t4.sql", "-- dbmig:up\nCREATE TABLE t4 (id INTEGER);\nINSERT INTO nope VALUES (1);\n-- dbmig:down\nDROP TABLE t4;\n");
+    for (int interval = 0; interval <= 1; interval++) {
+        dbmig *h = open_h(f, interval ? 60000 : 0, 0);
+        assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+        const char *msg = dbmig_errmsg(h);
+        assert_non_null(strstr(msg, "004_t4.sql:3"));
+        assert_non_null(strstr(msg, "no such table: nope"));
+        assert_non_null(strstr(msg, "nothing of 004"));
+        dbmig_close(h);
+        assert_int_equal(applied_mask(f), 0x0e);
+        assert_int_equal(table_mask(f), 0x0e);
+        h = open_h(f, 0, 0);
+        assert_int_equal(dbmig_downgrade(h, "base", 0), DBMIG_OK);
+        dbmig_close(h);
+    }
+}
+
+static void test_single_transaction_all_or_nothing(void **state)
+{
+    fx *f = *state;
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    write_file(mig, "005_t5.sql", "CREATE TABLE t5 (id INTEGER);\nSELECT * FROM nope;\n");
+    dbmig *h = open_h(f, 0, 1);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+    assert_non_null(strstr(dbmig_errmsg(h), "single-transaction"));
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0);
+    assert_int_equal(table_mask(f), 0);
+}
+
+/* Every exec/commit/begin of an upgrade fails once, in turn. After each
+ * failure the version table must agree with the schema, and a clean re-run
+ * must complete. */
+static void test_fault_injection_every_call(void **state)
+{
+    fx *f = *state;
+    const int fns[] = {F_EXEC, F_BEGIN, F_COMMIT, F_QUERY, F_TRYLOCK};
+    int runs = 0;
+    for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++) {
+        for (int n = 1;; n++) {
+            unlink(f->db);
+            dbmig *h = open_h(f, k % 2 ? 0 : 60000, 0);
+            memset(W->calls, 0, sizeof W->calls);
+            W->fail_fn = fns[k];
+            W->fail_at = n;
+            int rc = dbmig_upgrade(h, "head", 0);
+            int reached = W->calls[fns[k]] >= n;
+            W->fail_fn = -1;
+            W->fail_at = 0;
+            if (reached) {
+                assert_int_not_equal(rc, DBMIG_OK);
+                assert_non_null(strstr(dbmig_errmsg(h), "injected failure"));
+            }
+            dbmig_close(h);
+            runs++;
+            assert_int_equal(applied_mask(f), table_mask(f));
+            h = open_h(f, 200, 0);
+            assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+            dbmig_close(h);
+            assert_int_equal(applied_mask(f), 0x3e);
+            if (!reached)
+                break;
+        }
+    }
+    assert_true(runs > 20);
+}
+
+static void test_lock_timeout(void **state)
+{
+    fx *f = *state;
+    dbmig *h = open_h(f, 200, 0);
+    W->lock_busy = 1;
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ELOCKED);
+    assert_non_null(strstr(dbmig_errmsg(h), "pid 4242"));
+    W->lock_busy = 0;
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0);
+}
+
+static void test_checksum_validation(void **state)
+{
+    fx *f = *state;
+    dbmig *h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_upgrade(h, "002", 0), DBMIG_OK);
+    dbmig_close(h);
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    write_file(mig, "001_t1.sql", "-- dbmig:up\nCREATE TABLE t1 (id INTEGER, x INTEGER);\n-- dbmig:down\nDROP TABLE t1;\n");
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EINVALID);
+    assert_non_null(strstr(dbmig_errmsg(h), "001_t1.sql"));
+    assert_non_null(strstr(dbmig_errmsg(h), "repair --checksums"));
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x06);
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_repair(h, DBMIG_REPAIR_CHECKSUMS, NULL), DBMIG_OK);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x3e);
+}
+
+static void test_dirty_protocol_and_resume(void **state)
+{
+    fx *f = *state;
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    write_file(mig, "003_t3.sql",
+               "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE t3 (id INTEGER);\n"
+               "INSERT INTO t3 VALUES (1);\nINSERT INTO missing_table VALUES (2);\n"
+               "INSERT INTO t3 VALUES (3);\n-- dbmig:down\nDROP TABLE t3;\n");
+    dbmig *h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+    const char *msg = dbmig_errmsg(h);
+    assert_non_null(strstr(msg, "003_t3.sql:5"));
+    assert_non_null(strstr(msg, "statements 1..2 of 003 were committed"));
+    assert_non_null(strstr(msg, "--resume"));
+    dbmig_close(h);
+
+    h = open_h(f, 200, 0);
+    dbmig_status *st;
+    assert_int_equal(dbmig_status_get(h, &st), DBMIG_OK);
+    assert_int_equal(st->dirty, 1);
+    assert_string_equal(st->revs[2].revision, "003");
+    assert_int_equal(st->revs[2].progress, 2);
+    dbmig_status_free(st);
+    /* A plain upgrade refuses. */
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EINVALID);
+    assert_non_null(strstr(dbmig_errmsg(h), "dirty"));
+    dbmig_close(h);
+
+    /* Fix the cause: the committed statements are unchanged, so resume runs
+     * statement 3 onwards, then the rest. */
+    write_file(mig, "003_t3.sql",
+               "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE t3 (id INTEGER);\n"
+               "INSERT INTO t3 VALUES (1);\nINSERT INTO t3 VALUES (2);\n"
+               "INSERT INTO t3 VALUES (3);\n-- dbmig:down\nDROP TABLE t3;\n");
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", DBMIG_RESUME), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x3e);
+
+    /* Resume refuses when committed statements changed. */
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_downgrade(h, "002", 0), DBMIG_OK);
+    dbmig_close(h);
+    write_file(mig, "003_t3.sql",
+               "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE t3 (id INTEGER);\n"
+               "INSERT INTO nope VALUES (1);\n-- dbmig:down\nDROP TABLE t3;\n");
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_upgrade(h, "003", 0), DBMIG_ERROR);
+    dbmig_close(h);
+    write_file(mig, "003_t3.sql",
+               "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE t3 (id INTEGER, y INTEGER);\n"
+               "INSERT INTO t3 VALUES (1, 1);\n-- dbmig:down\nDROP TABLE t3;\n");
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", DBMIG_RESUME), DBMIG_EINVALID);
+    assert_non_null(strstr(dbmig_errmsg(h), "were changed"));
+    /* Settle it by hand. */
+    assert_int_equal(dbmig_repair(h, DBMIG_REPAIR_REVERTED, "003"), DBMIG_OK);
+    dbmig_close(h);
+}
+
+static void test_stamp(void **state)
+{
+    fx *f = *state;
+    dbmig *h = open_h(f, 200, 0);
+    memset(W->calls, 0, sizeof W->calls);
+    assert_int_equal(dbmig_stamp(h, "003"), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x0e);
+    assert_int_equal(table_mask(f), 0); /* no migration SQL ran */
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_stamp(h, "base"), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0);
+}
+
+static int sink(void *payload, const char *data, size_t len)
+{
+    return dm_buf_append(payload, data, len);
+}
+
+static void test_offline_script(void **state)
+{
+    fx *f = *state;
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    o.url = f->url;
+    o.dir = mig;
+    dm_buf out = {0};
+    o.sql_out = sink;
+    o.sql_payload = &out;
+    dbmig *h;
+    assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
+    dm_use_driver(h, &wrap_driver);
+    assert_int_equal(dbmig_upgrade(h, "002:head", 0), DBMIG_OK);
+    const char *s = dm_buf_str(&out);
+    assert_non_null(strstr(s, "CREATE TABLE IF NOT EXISTS \"dbmig_version\""));
+    assert_null(strstr(s, "CREATE TABLE t2")); /* FROM 002: already applied */
+    assert_non_null(strstr(s, "CREATE TABLE t3"));
+    assert_non_null(strstr(s, "SELECT '005'"));
+    /* Offline downgrade needs FROM. */
+    assert_int_equal(dbmig_downgrade(h, "base", 0), DBMIG_EUSAGE);
+    dm_buf_reset(&out);
+    assert_int_equal(dbmig_downgrade(h, "head:003", 0), DBMIG_OK);
+    assert_non_null(strstr(dm_buf_str(&out), "DROP TABLE t5"));
+    assert_null(strstr(dm_buf_str(&out), "DROP TABLE t3"));
+    dbmig_close(h);
+    dm_buf_free(&out);
+    struct stat sb;
+    assert_int_not_equal(stat(f->db, &sb), 0); /* never connected */
+    assert_int_equal(W->calls[F_EXEC] + W->calls[F_QUERY], 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_upgrade_and_downgrade, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit_counts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failure_in_k_keeps_earlier, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_single_transaction_all_or_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fault_injection_every_call, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checksum_validation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dirty_protocol_and_resume, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stamp, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_offline_script, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

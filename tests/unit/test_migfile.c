@@ -1,0 +1,471 @@
+/* test_migfile.c — migration file parsing: header, defaults, sections, errors,
+ * checksum. */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "migfile.h"
+
+static int parse(const char *path, const char *text, dm_migfile *mf, dm_err *err)
+{
+    return dm_migfile_parse(path, text, strlen(text), mf, err);
+}
+
+/* Parses text expecting DBMIG_EINVALID with a message holding frag1 and frag2. */
+static void expect_error(const char *path, const char *text, size_t len, const char *frag1,
+                         const char *frag2)
+{
+    dm_migfile mf;
+    dm_err err = {0};
+    int rc = dm_migfile_parse(path, text, len, &mf, &err);
+    if (rc != DBMIG_EINVALID)
+        fail_msg("expected DBMIG_EINVALID for <%s>, got %d", text, rc);
+    const char *m = dm_err_msg(&err);
+    if (!strstr(m, frag1) || (frag2 && !strstr(m, frag2)))
+        fail_msg("message <%s> lacks <%s> or <%s>", m, frag1, frag2 ? frag2 : "");
+    assert_null(mf.revision); /* left clean */
+    assert_null(mf.text);
+    dm_err_free(&err);
+}
+
+#define EXPECT_ERROR(path, text, f1, f2) expect_error(path, text, strlen(text), f1, f2)
+
+static void test_full_header(void **st)
+{
+    (void)st;
+    const char *text = "-- a plain comment\n"
+                       "\n"
+                       "-- dbmig:revision 20251116120000\n"
+                       "-- dbmig:parents a1 b2\n"
+                       "--dbmig:description  Auth system, with users  \n"
+                       "-- dbmig:branch auth core\n"
+                       "-- dbmig:depends x9\n"
+                       "-- dbmig:transaction off\n"
+                       "\n"
+                       "-- dbmig:up\n"
+                       "CREATE TABLE users (id int);\n"
+                       "-- dbmig:down\n"
+                       "DROP TABLE users;\n";
+    dm_migfile mf;
+    dm_err err = {0};
+    int rc = parse("migrations/20251116120000_auth_system.sql", text, &mf, &err);
+    if (rc)
+        fail_msg("%s", dm_err_msg(&err));
+    assert_string_equal(mf.path, "migrations/20251116120000_auth_system.sql");
+    assert_string_equal(mf.filename, "20251116120000_auth_system.sql");
+    assert_string_equal(mf.revision, "20251116120000");
+    assert_int_equal(mf.parents_set, 1);
+    assert_int_equal(mf.parents.n, 2);
+    assert_string_equal(mf.parents.v[0], "a1");
+    assert_string_equal(mf.parents.v[1], "b2");
+    assert_string_equal(mf.message, "Auth system, with users");
+    assert_int_equal(mf.branches.n, 2);
+    assert_string_equal(mf.branches.v[1], "core");
+    assert_int_equal(mf.depends.n, 1);
+    assert_string_equal(mf.depends.v[0], "x9");
+    assert_int_equal(mf.transaction, 0);
+    assert_int_equal(mf.header_line, 3);
+    assert_int_equal(mf.nsections, 2);
+    assert_int_equal(mf.sections[0].kind, DM_UP);
+    assert_null(mf.sections[0].driver);
+    assert_int_equal(mf.sections[0].marker_line, 10);
+    assert_int_equal(mf.sections[0].line, 11);
+    assert_int_equal(mf.sections[1].kind, DM_DOWN);
+    assert_int_equal(mf.sections[1].marker_line, 12);
+
+    dm_stmt_list l = {0};
+    int found = -1;
+    assert_int_equal(dm_migfile_statements(&mf, DM_UP, "sqlite", DBMIG_DIALECT_SQLITE, &l,
+                                           &found, &err),
+                     0);
+    assert_int_equal(found, 1);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.v[0].sql, "CREATE TABLE users (id int)");
+    assert_int_equal(l.v[0].line, 11);
+    dm_stmt_list_free(&l);
+    assert_int_equal(dm_migfile_statements(&mf, DM_DOWN, NULL, DBMIG_DIALECT_GENERIC, &l,
+                                           &found, &err),
+                     0);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.v[0].sql, "DROP TABLE users");
+    assert_int_equal(l.v[0].line, 13);
+    dm_stmt_list_free(&l);
+    dm_migfile_free(&mf);
+    assert_null(mf.path);
+    dm_err_free(&err);
+}
+
+static void test_defaults_from_file_name(void **st)
+{
+    (void)st;
+    dm_migfile mf;
+    dm_err err = {0};
+    assert_int_equal(parse("migrations/003_add_users_table.sql",
+                           "CREATE TABLE users (id int);\nCREATE INDEX i ON users (id);\n", &mf,
+                           &err),
+                     0);
+    assert_string_equal(mf.revision, "003");
+    assert_string_equal(mf.message, "add users table");
+    assert_int_equal(mf.parents_set, 0);
+    assert_int_equal(mf.parents.n, 0);
+    assert_int_equal(mf.transaction, 1);
+    assert_int_equal(mf.header_line, 0);
+    assert_int_equal(mf.nsections, 1);
+    assert_int_equal(mf.sections[0].kind, DM_UP);
+    assert_int_equal(mf.sections[0].marker_line, 0);
+    assert_int_equal(mf.sections[0].line, 1);
+    assert_null(dm_migfile_section(&mf, DM_DOWN, "postgres"));
+    dm_stmt_list l = {0};
+    int found = -1;
+    assert_int_equal(
+        dm_migfile_statements(&mf, DM_DOWN, "postgres", DBMIG_DIALECT_POSTGRES, &l, &found, &err),
+        0);
+    assert_int_equal(found, 0);
+    assert_int_equal(l.n, 0);
+    assert_int_equal(
+        dm_migfile_statements(&mf, DM_UP, "postgres", DBMIG_DIALECT_POSTGRES, &l, &found, &err),
+        0);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.v[1].line, 2);
+    dm_stmt_list_free(&l);
+    dm_migfile_free(&mf);
+
+    /* no underscore: the whole stem; no slug: empty message */
+    assert_int_equal(parse("42.sql", "SELECT 1;", &mf, &err), 0);
+    assert_string_equal(mf.revision, "42");
+    assert_string_equal(mf.message, "");
+    dm_migfile_free(&mf);
+
+    /* header after a header-less... header: implicit up starts after it */
+    assert_int_equal(parse("dir/7_x.sql",
+                           "-- dbmig:parents base\n-- dbmig:message Hello\n\nSELECT 1;\n", &mf,
+                           &err),
+                     0);
+    assert_int_equal(mf.parents_set, 1);
+    assert_int_equal(mf.parents.n, 0);
+    assert_string_equal(mf.message, "Hello");
+    assert_int_equal(mf.header_line, 1);
+    assert_int_equal(mf.sections[0].line, 3);
+    assert_int_equal(mf.sections[0].marker_line, 0);
+    assert_int_equal(dm_migfile_statements(&mf, DM_UP, NULL, 0, &l, &found, &err), 0);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.v[0].line, 4);
+    dm_stmt_list_free(&l);
+    dm_migfile_free(&mf);
+
+    /* a bad id from the file name is an error too */
+    EXPECT_ERROR("m/head_x.sql", "SELECT 1;", "m/head_x.sql:1:", "reserved");
+    EXPECT_ERROR("m/-x_y.sql", "SELECT 1;", "m/-x_y.sql:1:", "-- dbmig:revision");
+    /* ... unless the header sets the revision */
+    assert_int_equal(parse("m/head_x.sql", "-- dbmig:revision h1\nSELECT 1;", &mf, &err), 0);
+    assert_string_equal(mf.revision, "h1");
+    assert_string_equal(mf.message, "x");
+    dm_migfile_free(&mf);
+    dm_err_free(&err);
+}
+
+static void test_header_errors(void **st)
+{
+    (void)st;
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:revisoin 2\nSELECT 1;", "m/1_a.sql:1:", "Known keys");
+    EXPECT_ERROR("m/1_a.sql", "\n-- dbmig:\nSELECT 1;", "m/1_a.sql:2:", "revision, parents");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:revision -bad\nSELECT 1;", "m/1_a.sql:1:", "-bad");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:revision a b\nSELECT 1;", "m/1_a.sql:1:",
+                 "not a valid revision id");
+    EXPECT_ERROR("m/1_a.sql", "-- c\n-- dbmig:revision heads\nSELECT 1;", "m/1_a.sql:2:",
+                 "reserved");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:transaction maybe\nSELECT 1;", "m/1_a.sql:1:",
+                 "`on` or `off`");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:parents\nSELECT 1;", "m/1_a.sql:1:", "base");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:parents base a1\nSELECT 1;", "m/1_a.sql:1:", "base");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:parents a1 current\nSELECT 1;", "m/1_a.sql:1:",
+                 "current");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:parents a1 a1\nSELECT 1;", "m/1_a.sql:1:", "twice");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:depends\nSELECT 1;", "m/1_a.sql:1:", "at least one");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:branch\nSELECT 1;", "m/1_a.sql:1:", "label");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:branch x@y\nSELECT 1;", "m/1_a.sql:1:", "x@y");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:message\nSELECT 1;", "m/1_a.sql:1:", "description");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:message a\n-- dbmig:description b\nSELECT 1;",
+                 "m/1_a.sql:2:", "line 1");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:message late\n", "m/1_a.sql:3:",
+                 "after the first section");
+    EXPECT_ERROR("m/1_a.sql", "SELECT 1;\n-- dbmig:message late\n", "m/1_a.sql:2:",
+                 "after SQL began");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:frobnicate\n", "m/1_a.sql:3:",
+                 "unknown key");
+}
+
+static void test_section_errors_and_selection(void **st)
+{
+    (void)st;
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:up\nSELECT 2;", "m/1_a.sql:3:",
+                 "line 1");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:down mysql\n\n-- dbmig:down mysql\n", "m/1_a.sql:3:",
+                 "second");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up Postgres\nSELECT 1;", "m/1_a.sql:1:", "driver name");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up postgres mysql\nSELECT 1;", "m/1_a.sql:1:",
+                 "driver name");
+    EXPECT_ERROR("m/1_a.sql", "CREATE TABLE t (a int);\n-- dbmig:up\nSELECT 1;", "m/1_a.sql:1:",
+                 "before the first section");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\n-- dbmig:statement start\n", "m/1_a.sql:2:",
+                 "begin");
+
+    const char *text = "-- dbmig:message multi\n"
+                       "-- dbmig:up\n"
+                       "CREATE TABLE t (id integer);\n"
+                       "-- dbmig:up postgres\n"
+                       "CREATE TABLE t (id serial);\n"
+                       "-- dbmig:statement begin\n"
+                       "CREATE FUNCTION f() RETURNS int AS 'select 1; select 2' LANGUAGE sql;\n"
+                       "-- dbmig:statement end\n"
+                       "-- dbmig:down sqlite\n"
+                       "DROP TABLE t;\n"
+                       "-- dbmig:down\n";
+    dm_migfile mf;
+    dm_err err = {0};
+    int rc = parse("m/5_multi.sql", text, &mf, &err);
+    if (rc)
+        fail_msg("%s", dm_err_msg(&err));
+    assert_int_equal(mf.nsections, 4);
+    const dm_section *s = dm_migfile_section(&mf, DM_UP, "postgres");
+    assert_non_null(s);
+    assert_string_equal(s->driver, "postgres");
+    assert_int_equal(s->marker_line, 4);
+    s = dm_migfile_section(&mf, DM_UP, "mysql");
+    assert_non_null(s);
+    assert_null(s->driver);
+    assert_int_equal(s->marker_line, 2);
+    assert_ptr_equal(dm_migfile_section(&mf, DM_UP, NULL), s);
+    s = dm_migfile_section(&mf, DM_DOWN, "sqlite");
+    assert_string_equal(s->driver, "sqlite");
+    s = dm_migfile_section(&mf, DM_DOWN, "postgres");
+    assert_null(s->driver);
+    assert_int_equal(s->len, 0);
+
+    dm_stmt_list l = {0};
+    int found = 0;
+    assert_int_equal(
+        dm_migfile_statements(&mf, DM_UP, "postgres", DBMIG_DIALECT_POSTGRES, &l, &found, &err),
+        0);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.v[0].sql, "CREATE TABLE t (id serial)");
+    assert_int_equal(l.v[0].line, 5);
+    assert_string_equal(l.v[1].sql,
+                        "CREATE FUNCTION f() RETURNS int AS 'select 1; select 2' LANGUAGE sql;");
+    assert_int_equal(l.v[1].line, 7);
+    dm_stmt_list_free(&l);
+    assert_int_equal(
+        dm_migfile_statements(&mf, DM_UP, "mysql", DBMIG_DIALECT_MYSQL, &l, &found, &err), 0);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.v[0].sql, "CREATE TABLE t (id integer)");
+    assert_int_equal(l.v[0].line, 3);
+    dm_stmt_list_free(&l);
+    /* the explicit empty generic down section: found, no statements */
+    found = 0;
+    assert_int_equal(
+        dm_migfile_statements(&mf, DM_DOWN, "mysql", DBMIG_DIALECT_MYSQL, &l, &found, &err), 0);
+    assert_int_equal(found, 1);
+    assert_int_equal(l.n, 0);
+    dm_stmt_list_free(&l);
+    dm_migfile_free(&mf);
+
+    /* a splitter error names the file and line */
+    assert_int_equal(parse("m/6_q.sql", "-- dbmig:up\n\nSELECT 'open;\n", &mf, &err), 0);
+    assert_int_equal(
+        dm_migfile_statements(&mf, DM_UP, NULL, DBMIG_DIALECT_GENERIC, &l, &found, &err),
+        DBMIG_EINVALID);
+    assert_non_null(strstr(dm_err_msg(&err), "m/6_q.sql:3: unterminated"));
+    dm_stmt_list_free(&l);
+    dm_migfile_free(&mf);
+    dm_err_free(&err);
+}
+
+static void test_empty_files(void **st)
+{
+    (void)st;
+    EXPECT_ERROR("m/1_a.sql", "", "m/1_a.sql:1:", "no SQL statement");
+    EXPECT_ERROR("m/1_a.sql", "\n\n-- just a comment\n", "m/1_a.sql:1:", "no SQL statement");
+    EXPECT_ERROR("m/1_a.sql", "-- c\n-- dbmig:message header only\n\n", "m/1_a.sql:2:",
+                 "no SQL statement");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:message x\n/* only a comment */ ;\n", "m/1_a.sql:1:",
+                 "empty -- dbmig:up");
+    /* an explicit empty section is a valid no-op (a merge revision) */
+    dm_migfile mf;
+    dm_err err = {0};
+    assert_int_equal(parse("m/9_merge.sql",
+                           "-- dbmig:parents a b\n-- dbmig:up\n-- dbmig:down\n", &mf, &err),
+                     0);
+    assert_int_equal(mf.nsections, 2);
+    assert_int_equal(mf.parents.n, 2);
+    dm_stmt_list l = {0};
+    int found = 0;
+    assert_int_equal(dm_migfile_statements(&mf, DM_UP, "sqlite", 3, &l, &found, &err), 0);
+    assert_int_equal(found, 1);
+    assert_int_equal(l.n, 0);
+    dm_migfile_free(&mf);
+    /* an unterminated quote in an implicit section is left to the driver's split */
+    assert_int_equal(parse("m/9_q.sql", "SELECT 'it\\'s';", &mf, &err), 0);
+    dm_migfile_free(&mf);
+    dm_err_free(&err);
+}
+
+static void test_bad_bytes(void **st)
+{
+    (void)st;
+    EXPECT_ERROR("m/1_a.sql", "SELECT 1;\nSELECT '\xff';\n", "m/1_a.sql:2:", "UTF-8");
+    EXPECT_ERROR("m/1_a.sql", "SELECT 1;\r\n\r\nSELECT '\xc0\xaf';\n", "m/1_a.sql:3:",
+                 "UTF-8");                                          /* overlong */
+    EXPECT_ERROR("m/1_a.sql", "SELECT '\xed\xa0\x80';", "m/1_a.sql:1:", "UTF-8"); /* surrogate */
+    EXPECT_ERROR("m/1_a.sql", "SELECT 1; -- \xe2\x82", "m/1_a.sql:1:", "UTF-8");  /* truncated */
+    expect_error("m/1_a.sql", "SELECT 1;\n\nSEL\0ECT 2;", 20, "m/1_a.sql:3:", "NUL");
+    /* valid multi-byte text is fine */
+    dm_migfile mf;
+    dm_err err = {0};
+    assert_int_equal(parse("m/1_a.sql", "INSERT INTO t VALUES ('h\xc3\xa9llo \xf0\x9f\x98\x80');",
+                           &mf, &err),
+                     0);
+    dm_migfile_free(&mf);
+    dm_err_free(&err);
+}
+
+static void test_bom_crlf(void **st)
+{
+    (void)st;
+    const char *text = "\xEF\xBB\xBF-- dbmig:message crlf\r\n\r\n-- dbmig:up\r\nSELECT 1;\r\n"
+                       "SELECT\r\n 2;\r\n-- dbmig:down\r\nSELECT 3;";
+    dm_migfile mf;
+    dm_err err = {0};
+    int rc = parse("m/2_b.sql", text, &mf, &err);
+    if (rc)
+        fail_msg("%s", dm_err_msg(&err));
+    assert_string_equal(mf.message, "crlf");
+    assert_null(strchr(mf.text, '\r'));
+    assert_int_equal(mf.text_len, strlen(mf.text));
+    assert_int_equal(strncmp(mf.text, "-- dbmig:message", 16), 0);
+    dm_stmt_list l = {0};
+    int found;
+    assert_int_equal(dm_migfile_statements(&mf, DM_UP, NULL, 0, &l, &found, &err), 0);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.v[1].sql, "SELECT\n 2");
+    assert_int_equal(l.v[1].line, 5);
+    dm_stmt_list_free(&l);
+    assert_int_equal(dm_migfile_statements(&mf, DM_DOWN, NULL, 0, &l, &found, &err), 0);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.v[0].line, 8);
+    dm_stmt_list_free(&l);
+    char ck[DM_CHECKSUM_LEN + 1];
+    dm_checksum(text, strlen(text), ck);
+    assert_string_equal(mf.checksum, ck);
+    dm_migfile_free(&mf);
+    dm_err_free(&err);
+}
+
+static void ck(const char *s, char *out) { dm_checksum(s, strlen(s), out); }
+
+static void test_checksum(void **st)
+{
+    (void)st;
+    char a[DM_CHECKSUM_LEN + 1], b[DM_CHECKSUM_LEN + 1];
+    ck("abc", a);
+    assert_string_equal(a, "v1:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_int_equal(strlen(a), DM_CHECKSUM_LEN);
+    ck("abc \t\r\n", a);
+    assert_string_equal(a, "v1:edeaaff3f1774ad2888673770c6d64097e391bc362d7d6fb34982ddf0efd18cb");
+
+    const char *base = "CREATE TABLE t (a int);\nINSERT INTO t VALUES (1);\n";
+    ck(base, a);
+    ck("CREATE TABLE t (a int);\r\nINSERT INTO t VALUES (1);\r\n", b); /* CRLF only */
+    assert_string_equal(a, b);
+    ck("CREATE TABLE t (a int);  \t\nINSERT INTO t VALUES (1); \n", b); /* trailing blanks */
+    assert_string_equal(a, b);
+    ck("\xEF\xBB\xBF" "CREATE TABLE t (a int);\nINSERT INTO t VALUES (1);\n", b); /* BOM */
+    assert_string_equal(a, b);
+    ck("CREATE TABLE t (a int);\nINSERT INTO t VALUES (2);\n", b); /* a real change */
+    assert_string_not_equal(a, b);
+    ck("CREATE TABLE t  (a int);\nINSERT INTO t VALUES (1);\n", b); /* inner blanks count */
+    assert_string_not_equal(a, b);
+    ck("CREATE TABLE t (a int);\nINSERT INTO t VALUES (1);\n\n", b); /* an added line counts */
+    assert_string_not_equal(a, b);
+    dm_checksum(NULL, 0, b);
+    assert_string_equal(b, "v1:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+static void test_rev_ids(void **st)
+{
+    (void)st;
+    char id65[66];
+    memset(id65, 'a', 65);
+    id65[65] = '\0';
+    assert_false(dm_valid_rev_id(id65));
+    id65[64] = '\0';
+    assert_true(dm_valid_rev_id(id65));
+    assert_true(dm_valid_rev_id("a"));
+    assert_true(dm_valid_rev_id("1.0-x_Y"));
+    assert_false(dm_valid_rev_id(""));
+    assert_false(dm_valid_rev_id(NULL));
+    assert_false(dm_valid_rev_id("-a"));
+    assert_false(dm_valid_rev_id(".a"));
+    assert_false(dm_valid_rev_id("a b"));
+    assert_false(dm_valid_rev_id("a@b"));
+    assert_false(dm_valid_rev_id("h\xc3\xa9"));
+    assert_false(dm_valid_rev_id("head"));
+    assert_false(dm_valid_rev_id("HEADS"));
+    assert_true(dm_reserved_rev_id("base"));
+    assert_true(dm_reserved_rev_id("current"));
+    assert_false(dm_reserved_rev_id("basement"));
+    assert_false(dm_reserved_rev_id("hea"));
+    assert_true(dm_valid_rev_id("headless"));
+}
+
+static void test_load(void **st)
+{
+    (void)st;
+    dm_migfile mf;
+    dm_err err = {0};
+    assert_int_equal(dm_migfile_load("/nonexistent/dir/1_x.sql", &mf, &err), DBMIG_EUSAGE);
+    assert_non_null(strstr(dm_err_msg(&err), "/nonexistent/dir/1_x.sql"));
+    assert_non_null(strstr(dm_err_msg(&err), "No such file"));
+
+    char path[] = "/tmp/dbmig_test_migfile_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *text = "-- dbmig:revision r1\n-- dbmig:up\nSELECT 1;\n-- dbmig:down\nSELECT 2;\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    int rc = dm_migfile_load(path, &mf, &err);
+    unlink(path);
+    if (rc)
+        fail_msg("%s", dm_err_msg(&err));
+    assert_string_equal(mf.revision, "r1");
+    assert_string_equal(mf.path, path);
+    char want[DM_CHECKSUM_LEN + 1];
+    dm_checksum(text, strlen(text), want);
+    assert_string_equal(mf.checksum, want);
+    dm_migfile_free(&mf);
+    dm_err_free(&err);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full_header),
+        cmocka_unit_test(test_defaults_from_file_name),
+        cmocka_unit_test(test_header_errors),
+        cmocka_unit_test(test_section_errors_and_selection),
+        cmocka_unit_test(test_empty_files),
+        cmocka_unit_test(test_bad_bytes),
+        cmocka_unit_test(test_bom_crlf),
+        cmocka_unit_test(test_checksum),
+        cmocka_unit_test(test_rev_ids),
+        cmocka_unit_test(test_load),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

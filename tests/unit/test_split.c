@@ -1,0 +1,498 @@
+/* test_split.c — the statement splitter on nasty inputs, per dialect. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "split.h"
+
+enum { GEN = DBMIG_DIALECT_GENERIC, PG = DBMIG_DIALECT_POSTGRES, MY = DBMIG_DIALECT_MYSQL,
+       LITE = DBMIG_DIALECT_SQLITE };
+
+typedef struct res {
+    dm_stmt_list l;
+    dm_err err;
+    int rc;
+} res;
+
+static void run(res *r, int dialect, const char *text, int first_line)
+{
+    memset(r, 0, sizeof *r);
+    r->rc = dm_split(text, text ? strlen(text) : 0, dialect, first_line, "m.sql", &r->l, &r->err);
+}
+
+static void done(res *r)
+{
+    dm_stmt_list_free(&r->l);
+    dm_err_free(&r->err);
+}
+
+/* Splits and checks the statements: expected texts, NULL-terminated. */
+static void expect(int dialect, const char *text, const char *const *want)
+{
+    res r;
+    run(&r, dialect, text, 1);
+    if (r.rc != 0)
+        fail_msg("dialect %d: %s", dialect, dm_err_msg(&r.err));
+    size_t n = 0;
+    while (want[n])
+        n++;
+    if (r.l.n != n) {
+        for (size_t i = 0; i < r.l.n; i++)
+            print_message("  got[%zu] = <%s>\n", i, r.l.v[i].sql);
+        fail_msg("dialect %d: %zu statements, want %zu", dialect, r.l.n, n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(r.l.v[i].sql, want[i]);
+        assert_int_equal(r.l.v[i].len, strlen(want[i]));
+    }
+    done(&r);
+}
+
+/* Expects an error whose message contains each of the given fragments. */
+static void expect_error(int dialect, const char *text, int first_line, const char *frag1,
+                         const char *frag2)
+{
+    res r;
+    run(&r, dialect, text, first_line);
+    if (r.rc == 0)
+        fail_msg("dialect %d: expected an error, got %zu statements", dialect, r.l.n);
+    assert_int_equal(r.rc, DBMIG_EINVALID);
+    const char *m = dm_err_msg(&r.err);
+    if (!strstr(m, frag1) || (frag2 && !strstr(m, frag2)))
+        fail_msg("message <%s> lacks <%s> or <%s>", m, frag1, frag2 ? frag2 : "");
+    assert_int_equal(r.l.n, 0);
+    done(&r);
+}
+
+#define W(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+static void test_basic_and_lines(void **st)
+{
+    (void)st;
+    static const int all[] = {GEN, PG, MY, LITE};
+    for (size_t d = 0; d < 4; d++) {
+        res r;
+        run(&r, all[d],
+            "\n-- leading comment\n/* block\n comment */\n  CREATE TABLE a (x int);\n\n"
+            "INSERT INTO a\nVALUES (1)  ;\n-- trailing comment only\n",
+            1);
+        assert_int_equal(r.rc, 0);
+        assert_int_equal(r.l.n, 2);
+        assert_string_equal(r.l.v[0].sql, "CREATE TABLE a (x int)");
+        assert_int_equal(r.l.v[0].line, 5);
+        assert_string_equal(r.l.v[1].sql, "INSERT INTO a\nVALUES (1)");
+        assert_int_equal(r.l.v[1].line, 7);
+        done(&r);
+        /* first_line offsets the numbering */
+        run(&r, all[d], "SELECT 1;\n\nSELECT 2", 10);
+        assert_int_equal(r.l.n, 2);
+        assert_int_equal(r.l.v[0].line, 10);
+        assert_int_equal(r.l.v[1].line, 12);
+        assert_string_equal(r.l.v[1].sql, "SELECT 2");
+        done(&r);
+    }
+}
+
+static void test_semicolons_in_quotes_everywhere(void **st)
+{
+    (void)st;
+    static const int all[] = {GEN, PG, MY, LITE};
+    for (size_t d = 0; d < 4; d++) {
+        expect(all[d], "SELECT 'a;b', \"c;d\" -- x;y\nFROM t; /* ; */ SELECT 'it''s; ok';;",
+               W("SELECT 'a;b', \"c;d\" -- x;y\nFROM t", "SELECT 'it''s; ok'"));
+        expect(all[d], "SELECT \"we\"\"ird;\" FROM t; SELECT 2",
+               W("SELECT \"we\"\"ird;\" FROM t", "SELECT 2"));
+    }
+}
+
+static void test_empty_input(void **st)
+{
+    (void)st;
+    static const int all[] = {GEN, PG, MY, LITE};
+    for (size_t d = 0; d < 4; d++) {
+        expect(all[d], "", W(NULL));
+        expect(all[d], "  \n\t\n", W(NULL));
+        expect(all[d], "-- only\n/* comments */ ;; ;\n", W(NULL));
+        res r;
+        run(&r, all[d], NULL, 1);
+        assert_int_equal(r.rc, 0);
+        assert_int_equal(r.l.n, 0);
+        done(&r);
+    }
+}
+
+static void test_crlf(void **st)
+{
+    (void)st;
+    res r;
+    run(&r, PG, "SELECT 1;\r\n\r\nSELECT\r\n2;\r\n", 1);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.l.n, 2);
+    assert_string_equal(r.l.v[0].sql, "SELECT 1");
+    assert_string_equal(r.l.v[1].sql, "SELECT\r\n2");
+    assert_int_equal(r.l.v[1].line, 3);
+    done(&r);
+}
+
+static void test_pg_escape_strings(void **st)
+{
+    (void)st;
+    expect(PG, "SELECT E'it\\'s; x', e'\\\\'; SELECT 2;",
+           W("SELECT E'it\\'s; x', e'\\\\'", "SELECT 2"));
+    /* outside postgres a backslash is an ordinary character in '...' */
+    expect_error(GEN, "SELECT E'it\\'s; x';\nSELECT 2;", 1, "m.sql:1:", "unterminated string");
+    /* but in postgres a plain '...' has no backslash escapes */
+    expect(PG, "SELECT 'a\\'; SELECT 2", W("SELECT 'a\\'", "SELECT 2"));
+    expect_error(PG, "SELECT 1;\nSELECT E'abc\\';\n", 1, "m.sql:2:", "unterminated escape string");
+}
+
+static void test_pg_dollar_quotes(void **st)
+{
+    (void)st;
+    expect(PG,
+           "CREATE FUNCTION f() RETURNS int AS $body$\nBEGIN\n  RETURN 1; -- ;\nEND;\n$body$ "
+           "LANGUAGE plpgsql;\nSELECT $$a;b$$;",
+           W("CREATE FUNCTION f() RETURNS int AS $body$\nBEGIN\n  RETURN 1; -- ;\nEND;\n$body$ "
+             "LANGUAGE plpgsql",
+             "SELECT $$a;b$$"));
+    /* nested different tags: the inner one is just text */
+    expect(PG, "DO $outer$ BEGIN EXECUTE $inner$ SELECT 1; $inner$; END $outer$; SELECT 2",
+           W("DO $outer$ BEGIN EXECUTE $inner$ SELECT 1; $inner$; END $outer$", "SELECT 2"));
+    /* $1 is a parameter, a$b$ an identifier */
+    expect(PG, "PREPARE p AS SELECT $1, a$b$; SELECT 2", W("PREPARE p AS SELECT $1, a$b$",
+                                                          "SELECT 2"));
+    expect_error(PG, "SELECT 1;\n\nSELECT $x$ never closed $y$;", 1, "m.sql:3:",
+                 "unterminated dollar-quoted");
+    /* other dialects have no dollar quotes */
+    expect(MY, "SELECT $$a;b$$;", W("SELECT $$a", "b$$"));
+}
+
+static void test_block_comment_nesting(void **st)
+{
+    (void)st;
+    const char *in = "/* a /* b */ ; */ SELECT 1;";
+    expect(PG, in, W("SELECT 1"));
+    expect(LITE, in, W("*/ SELECT 1"));
+    expect(MY, in, W("*/ SELECT 1"));
+    expect(GEN, in, W("*/ SELECT 1"));
+    expect_error(PG, "SELECT 1;\n/* a /* b */\n", 1, "m.sql:2:", "unterminated block comment");
+    expect_error(LITE, "SELECT 1; /* open", 5, "m.sql:5:", "dbmig:statement begin/end");
+}
+
+static void test_deep_nesting(void **st)
+{
+    (void)st;
+    enum { DEPTH = 100000 };
+    size_t cap = (size_t)DEPTH * 12 + 64;
+    char *s = malloc(cap);
+    assert_non_null(s);
+    /* nested comments: one statement after them in postgres */
+    char *p = s;
+    for (int i = 0; i < DEPTH; i++) {
+        memcpy(p, "/*", 2);
+        p += 2;
+    }
+    for (int i = 0; i < DEPTH; i++) {
+        memcpy(p, "*/", 2);
+        p += 2;
+    }
+    strcpy(p, "\nSELECT 1;");
+    expect(PG, s, W("SELECT 1"));
+    /* elsewhere the first closer ends the comment; the rest is text */
+    res r;
+    run(&r, LITE, s, 1);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.l.n, 1);
+    assert_int_equal(strncmp(r.l.v[0].sql, "*/*/", 4), 0);
+    done(&r);
+    /* unclosed nesting: an error, not a crash */
+    s[2 * DEPTH] = '\0';
+    expect_error(PG, s, 1, "m.sql:1:", "unterminated block comment");
+
+    /* 100000 nested BEGIN ... END blocks in a MySQL procedure */
+    p = s;
+    p += sprintf(p, "CREATE PROCEDURE p()\n");
+    for (int i = 0; i < DEPTH; i++) {
+        memcpy(p, "BEGIN ", 6);
+        p += 6;
+    }
+    p += sprintf(p, "SELECT 1; ");
+    for (int i = 0; i < DEPTH; i++) {
+        memcpy(p, "END; ", 5);
+        p += 5;
+    }
+    strcpy(p, "\nSELECT 2;");
+    run(&r, MY, s, 1);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.l.n, 2);
+    assert_string_equal(r.l.v[1].sql, "SELECT 2");
+    assert_int_equal(r.l.v[1].line, 3);
+    done(&r);
+
+    /* 100000 unclosed parentheses in postgres: one statement to the end */
+    memset(s, '(', DEPTH);
+    strcpy(s + DEPTH, "; SELECT 2;");
+    run(&r, PG, s, 1);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.l.n, 1);
+    done(&r);
+    free(s);
+}
+
+static void test_sqlite_trigger(void **st)
+{
+    (void)st;
+    const char *trg =
+        "CREATE TRIGGER trg AFTER INSERT ON t\n"
+        "WHEN NEW.a = CASE WHEN 1 THEN 1 END\n"
+        "BEGIN\n"
+        "  UPDATE t SET x = CASE WHEN NEW.a > 0 THEN 'p;' ELSE 'n' END, ending = 1;\n"
+        "  INSERT INTO log (beginning) VALUES (1);\n"
+        "END;\n"
+        "SELECT 1;";
+    expect(LITE, trg,
+           W("CREATE TRIGGER trg AFTER INSERT ON t\n"
+             "WHEN NEW.a = CASE WHEN 1 THEN 1 END\n"
+             "BEGIN\n"
+             "  UPDATE t SET x = CASE WHEN NEW.a > 0 THEN 'p;' ELSE 'n' END, ending = 1;\n"
+             "  INSERT INTO log (beginning) VALUES (1);\n"
+             "END",
+             "SELECT 1"));
+    /* lower case, TEMP, IF NOT EXISTS */
+    expect(LITE, "create temp trigger if not exists x before delete on t begin select 1; end;"
+                 " select 2;",
+           W("create temp trigger if not exists x before delete on t begin select 1; end",
+             "select 2"));
+    /* without a body-capable CREATE, BEGIN is a plain statement */
+    expect(LITE, "BEGIN TRANSACTION;\nCREATE TABLE x (a);\nEND;\nBEGIN;\nCOMMIT;",
+           W("BEGIN TRANSACTION", "CREATE TABLE x (a)", "END", "BEGIN", "COMMIT"));
+    /* [brackets] and `backticks` */
+    expect(LITE, "SELECT [a;b], `c;``d` FROM t; SELECT 2",
+           W("SELECT [a;b], `c;``d` FROM t", "SELECT 2"));
+    expect_error(LITE, "SELECT 1;\nSELECT [abc;", 1, "m.sql:2:", "unterminated bracket");
+    expect_error(LITE, "SELECT `abc;", 1, "m.sql:1:", "unterminated backtick");
+    /* brackets are not quotes in postgres */
+    expect(PG, "SELECT a[1]; SELECT b[2]", W("SELECT a[1]", "SELECT b[2]"));
+}
+
+static void test_mysql_procedures(void **st)
+{
+    (void)st;
+    const char *proc =
+        "CREATE DEFINER=`root`@`localhost` PROCEDURE p(IN x INT)\n"
+        "BEGIN\n"
+        "  DECLARE i INT DEFAULT 0;\n"
+        "  WHILE i < x DO SET i = i + 1; END WHILE;\n"
+        "  IF x > 1 THEN SELECT 'a;'; ELSE SELECT 'b'; END IF;\n"
+        "  CASE x WHEN 1 THEN SELECT 1; ELSE BEGIN SELECT 2; END; END CASE;\n"
+        "  lbl: LOOP LEAVE lbl; END LOOP lbl;\n"
+        "  REPEAT SET i = i - 1; UNTIL i = 0 END REPEAT;\n"
+        "  SELECT CASE WHEN x THEN 1 ELSE 2 END, t.end FROM t;\n"
+        "END;\n"
+        "SELECT 3;";
+    res r;
+    run(&r, MY, proc, 1);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.l.n, 2);
+    assert_int_equal(strncmp(r.l.v[0].sql, "CREATE DEFINER", 14), 0);
+    assert_int_equal(strcmp(r.l.v[0].sql + r.l.v[0].len - 4, "\nEND"), 0);
+    assert_string_equal(r.l.v[1].sql, "SELECT 3");
+    assert_int_equal(r.l.v[1].line, 11);
+    done(&r);
+
+    expect(MY, "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN DELETE FROM t; END; SELECT 1;",
+           W("CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO BEGIN DELETE FROM t; END", "SELECT 1"));
+    expect(MY, "create function f() returns int deterministic begin return 1; end; select 1",
+           W("create function f() returns int deterministic begin return 1; end", "select 1"));
+    /* a routine without a body ends at ; */
+    expect(MY, "CREATE FUNCTION f() RETURNS INT RETURN 1; SELECT 1",
+           W("CREATE FUNCTION f() RETURNS INT RETURN 1", "SELECT 1"));
+    /* column names that look like keywords do not open a body */
+    expect(MY, "CREATE TABLE t (event int, `begin` int, begin_at int); SELECT 1",
+           W("CREATE TABLE t (event int, `begin` int, begin_at int)", "SELECT 1"));
+    /* plain transactions */
+    expect(MY, "START TRANSACTION;\nBEGIN;\nCOMMIT;", W("START TRANSACTION", "BEGIN", "COMMIT"));
+    /* MariaDB anonymous block */
+    expect(MY, "BEGIN NOT ATOMIC SELECT 1; SELECT 2; END; SELECT 3",
+           W("BEGIN NOT ATOMIC SELECT 1; SELECT 2; END", "SELECT 3"));
+    /* trigger with CASE ... END inside the body */
+    expect(MY,
+           "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW BEGIN SET NEW.a = CASE WHEN 1 "
+           "THEN 2 END; END;\nSELECT 1;",
+           W("CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW BEGIN SET NEW.a = CASE WHEN 1 "
+             "THEN 2 END; END",
+             "SELECT 1"));
+}
+
+static void test_mysql_delimiter(void **st)
+{
+    (void)st;
+    const char *in = "DELIMITER //\n"
+                     "CREATE PROCEDURE p()\n"
+                     "BEGIN\n"
+                     "  IF 1 THEN SELECT 1; END IF;\n"
+                     "END //\n"
+                     "delimiter ;\n"
+                     "SELECT 2;\n"
+                     "DELIMITER $$\n"
+                     "CREATE FUNCTION f() RETURNS INT BEGIN RETURN 1; END$$\n"
+                     "SELECT 3$$\n"
+                     "DELIMITER ;\n";
+    res r;
+    run(&r, MY, in, 1);
+    if (r.rc)
+        fail_msg("%s", dm_err_msg(&r.err));
+    assert_int_equal(r.l.n, 4);
+    assert_string_equal(r.l.v[0].sql,
+                        "CREATE PROCEDURE p()\nBEGIN\n  IF 1 THEN SELECT 1; END IF;\nEND");
+    assert_int_equal(r.l.v[0].line, 2);
+    assert_string_equal(r.l.v[1].sql, "SELECT 2");
+    assert_int_equal(r.l.v[1].line, 7);
+    assert_string_equal(r.l.v[2].sql, "CREATE FUNCTION f() RETURNS INT BEGIN RETURN 1; END");
+    assert_string_equal(r.l.v[3].sql, "SELECT 3");
+    done(&r);
+    /* a delimiter inside a string does not count */
+    expect(MY, "DELIMITER //\nSELECT '//'; SELECT 2//", W("SELECT '//'; SELECT 2"));
+    /* ... nor inside a comment */
+    expect(MY, "DELIMITER //\nSELECT 1 -- see http://x\n# a // b\n, 2//",
+           W("SELECT 1 -- see http://x\n# a // b\n, 2"));
+    expect_error(MY, "SELECT 1;\nDELIMITER\n", 1, "m.sql:2:", "DELIMITER needs a value");
+    /* DELIMITER is a MySQL client command only */
+    expect(PG, "DELIMITER //\nSELECT 1;", W("DELIMITER //\nSELECT 1"));
+}
+
+static void test_mysql_lexing(void **st)
+{
+    (void)st;
+    expect(MY, "SELECT 1; # comment; with semicolon\nSELECT 2;", W("SELECT 1", "SELECT 2"));
+    expect(MY, "SELECT 'a\\';b', \"x\\\";y\"; SELECT 2;",
+           W("SELECT 'a\\';b', \"x\\\";y\"", "SELECT 2"));
+    expect(MY, "SELECT `a;b`, `c``;d` FROM t; SELECT 2", W("SELECT `a;b`, `c``;d` FROM t",
+                                                           "SELECT 2"));
+    /* "--" needs a blank after it in MySQL */
+    expect(MY, "SELECT 1--1;\nSELECT 2; -- c;\n", W("SELECT 1--1", "SELECT 2"));
+    /* # is not a comment elsewhere */
+    expect(PG, "SELECT 1 # 2;", W("SELECT 1 # 2"));
+    /* an executable comment is a statement in MySQL */
+    expect(MY, "/*!40101 SET NAMES utf8 */;\n/* plain */;", W("/*!40101 SET NAMES utf8 */"));
+    expect_error(MY, "SELECT 1;\n\nSELECT 'abc\\';", 1, "m.sql:3:", "unterminated string");
+    expect_error(MY, "SELECT \"abc", 1, "m.sql:1:", "unterminated quoted identifier");
+}
+
+static void test_pg_begin_atomic_and_parens(void **st)
+{
+    (void)st;
+    expect(PG,
+           "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql\n"
+           "BEGIN ATOMIC\n"
+           "  SELECT CASE WHEN a > 0 THEN 1 ELSE 0 END;\n"
+           "  SELECT 2;\n"
+           "END;\n"
+           "BEGIN;\n"
+           "SELECT 3;\n"
+           "COMMIT;",
+           W("CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql\n"
+             "BEGIN ATOMIC\n"
+             "  SELECT CASE WHEN a > 0 THEN 1 ELSE 0 END;\n"
+             "  SELECT 2;\n"
+             "END",
+             "BEGIN", "SELECT 3", "COMMIT"));
+    expect(PG,
+           "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b "
+           "VALUES (2)); SELECT ')';",
+           W("CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b "
+             "VALUES (2))",
+             "SELECT ')'"));
+    /* postgres has no BEGIN ... END trigger bodies */
+    expect(PG, "CREATE TRIGGER t BEFORE INSERT ON x EXECUTE FUNCTION f(); BEGIN; END;",
+           W("CREATE TRIGGER t BEFORE INSERT ON x EXECUTE FUNCTION f()", "BEGIN", "END"));
+}
+
+static void test_escape_hatch(void **st)
+{
+    (void)st;
+    static const int all[] = {GEN, PG, MY, LITE};
+    for (size_t d = 0; d < 4; d++) {
+        res r;
+        run(&r, all[d],
+            "SELECT 1;\n"
+            "SELECT 'unfinished' -- no semicolon\n"
+            "  --   dbmig:statement   begin  \n"
+            "\n"
+            "CREATE weird $$ thing ' with; odd \" quotes;\n"
+            "END;\n"
+            "-- dbmig:statement end\n"
+            "SELECT 2;\n",
+            1);
+        if (r.rc)
+            fail_msg("%s", dm_err_msg(&r.err));
+        assert_int_equal(r.l.n, 4);
+        assert_string_equal(r.l.v[1].sql, "SELECT 'unfinished' -- no semicolon");
+        assert_string_equal(r.l.v[2].sql, "CREATE weird $$ thing ' with; odd \" quotes;\nEND;");
+        assert_int_equal(r.l.v[2].line, 5);
+        assert_string_equal(r.l.v[3].sql, "SELECT 2");
+        assert_int_equal(r.l.v[3].line, 8);
+        done(&r);
+        expect_error(all[d], "SELECT 1;\n-- dbmig:statement begin\nSELECT 'x;\n", 20,
+                     "m.sql:21:", "unterminated -- dbmig:statement begin");
+        expect_error(all[d], "SELECT 1;\n-- dbmig:statement end\n", 1, "m.sql:2:",
+                     "without a matching");
+    }
+    /* the marker is only a marker on a line of its own */
+    expect(PG, "SELECT 1 -- dbmig:statement begin\n;", W("SELECT 1 -- dbmig:statement begin"));
+}
+
+static void test_unterminated_lines(void **st)
+{
+    (void)st;
+    expect_error(GEN, "SELECT 1;\n\nSELECT 'abc\n;\n", 1, "m.sql:3:", "unterminated string");
+    expect_error(PG, "SELECT 1;\n\nSELECT 'abc\n;\n", 7, "m.sql:9:", "starting here");
+    expect_error(LITE, "SELECT \"abc;\n", 1, "m.sql:1:", "unterminated quoted identifier");
+    expect_error(PG, "\n\n\nSELECT E'\\'", 1, "m.sql:4:", "escape string");
+}
+
+static void test_list_untouched_on_error(void **st)
+{
+    (void)st;
+    dm_stmt_list l = {0};
+    dm_err err = {0};
+    assert_int_equal(dm_split("SELECT 1;", 9, PG, 1, "a.sql", &l, &err), 0);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(dm_split("SELECT 2; SELECT '", 18, PG, 1, "b.sql", &l, &err),
+                     DBMIG_EINVALID);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.v[0].sql, "SELECT 1");
+    assert_non_null(strstr(dm_err_msg(&err), "b.sql:1:"));
+    dm_stmt_list_free(&l);
+    assert_null(l.v);
+    dm_err_free(&err);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_basic_and_lines),
+        cmocka_unit_test(test_semicolons_in_quotes_everywhere),
+        cmocka_unit_test(test_empty_input),
+        cmocka_unit_test(test_crlf),
+        cmocka_unit_test(test_pg_escape_strings),
+        cmocka_unit_test(test_pg_dollar_quotes),
+        cmocka_unit_test(test_block_comment_nesting),
+        cmocka_unit_test(test_deep_nesting),
+        cmocka_unit_test(test_sqlite_trigger),
+        cmocka_unit_test(test_mysql_procedures),
+        cmocka_unit_test(test_mysql_delimiter),
+        cmocka_unit_test(test_mysql_lexing),
+        cmocka_unit_test(test_pg_begin_atomic_and_parens),
+        cmocka_unit_test(test_escape_hatch),
+        cmocka_unit_test(test_unterminated_lines),
+        cmocka_unit_test(test_list_untouched_on_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
