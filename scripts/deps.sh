@@ -16,8 +16,12 @@ PACKAGES=(
     build-essential cmake pkg-config clang
     # libraries the core, the CLI and the sqlite driver link
     libltdl-dev libsqlite3-dev libssl-dev libinih-dev liburiparser-dev libjansson-dev
+    # the postgres and mysql driver plugins
+    libpq-dev default-libmysqlclient-dev
     # tests: unit tests, the CLI suite (sqlite3 + jq), sanitizers, leak checks
     libcmocka-dev sqlite3 jq libasan8 libubsan1 libclang-rt-14-dev valgrind
+    # throwaway database servers the integration tests start on loopback
+    postgresql postgresql-client mariadb-server mariadb-client
 )
 
 case "${1:-}" in
