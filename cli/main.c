@@ -276,7 +276,7 @@ static void on_event(void *payload, const dbmig_event *ev)
         return;
     switch (ev->kind) {
     case DBMIG_EV_START:
-        if (c->verbose && ev->text)
+        if (ev->text)
             fprintf(stderr, "note: %s %s\n", ev->revision, ev->text);
         break;
     case DBMIG_EV_DONE:

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ddl.h"
 #include "engine.h"
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -232,6 +233,7 @@ typedef struct step {
     int transactional;
     size_t start;        /* first statement to run (--resume) */
     int resume;          /* this step resumes a dirty row */
+    char why_notx[160];  /* why a transactional driver runs it outside a transaction */
 } step;
 
 typedef struct run {
@@ -254,6 +256,34 @@ static void run_free(run *x)
 
 static const char *drv_name(const dbmig *h) { return h->drv ? h->drv->name : NULL; }
 static int dialect(const dbmig *h) { return h->drv ? (int)h->drv->dialect : DBMIG_DIALECT_GENERIC; }
+
+/* Whether a step runs inside a transaction: the file allows it, and either
+ * the driver rolls DDL back or the step is made only of DML; never when a
+ * statement cannot run in a transaction (CREATE INDEX CONCURRENTLY). */
+static void decide_transaction(dbmig *h, step *s, const dm_migfile *f)
+{
+    int dialect_ = h->drv ? (int)h->drv->dialect : DBMIG_DIALECT_GENERIC;
+    int all_dml = 1;
+    s->transactional = 0;
+    s->why_notx[0] = '\0';
+    if (!f->transaction) {
+        if (h->caps & DBMIG_CAP_TRANSACTIONAL_DDL)
+            snprintf(s->why_notx, sizeof s->why_notx, "runs outside a transaction (transaction off)");
+        return;
+    }
+    for (size_t k = 0; k < s->stmts.n; k++) {
+        const dm_stmt *st = &s->stmts.v[k];
+        if (dm_ddl_needs_autocommit(st->sql, st->len, dialect_, h->caps)) {
+            snprintf(s->why_notx, sizeof s->why_notx,
+                     "runs outside a transaction: %s:%d cannot run inside one (CONCURRENTLY)",
+                     f->filename, st->line);
+            return;
+        }
+        if (all_dml && !dm_ddl_is_dml(st->sql, st->len, dialect_))
+            all_dml = 0;
+    }
+    s->transactional = (h->caps & DBMIG_CAP_TRANSACTIONAL_DDL) || all_dml;
+}
 
 /* Parses the statements of every step; a down step without a down section
  * makes the whole plan irreversible. */
@@ -279,7 +309,7 @@ static int prepare_steps(run *x, const dm_plan *p)
                               "section to it, or downgrade to %s or a later revision",
                               f->revision, f->path, drv_name(h) ? " for driver " : "",
                               drv_name(h) ? drv_name(h) : "", f->revision);
-        s->transactional = f->transaction && (h->caps & DBMIG_CAP_TRANSACTIONAL_DDL);
+        decide_transaction(h, s, f);
     }
     return DBMIG_OK;
 }
@@ -434,19 +464,37 @@ static void report_done(dbmig *h, const run *x, size_t i, double ms, dbmig_event
     h->o.on_event(h->o.event_payload, &ev);
 }
 
+/* Runs one statement through the portable-DDL layer. DBMIG_ERROR with
+ * `why` filled when the database refused it. */
+static int run_stmt(run *x, size_t r, const dm_stmt_list *l, size_t k, dm_buf *why)
+{
+    dbmig *h = x->h;
+    const dm_stmt *st = &l->v[k];
+    dm_buf sql = {0};
+    int skip = 0;
+    int rc = dm_ddl_prepare(h->drv, h->conn, h->caps, st->sql, st->len, &sql, &skip, NULL, &h->err);
+    if (rc != DBMIG_OK) {
+        dm_buf_free(&sql);
+        dm_buf_printf(why, "%s:%d: %s", file_of(h, r), st->line, dm_err_msg(&h->err));
+        return rc;
+    }
+    if (!skip && h->drv->exec(h->conn, dm_buf_str(&sql), sql.len, NULL) != DBMIG_DRV_OK) {
+        stmt_error(h, r, st, k, l->n, why);
+        rc = DBMIG_ERROR;
+    }
+    dm_buf_free(&sql);
+    return rc;
+}
+
 /* Runs one transactional step inside the open transaction. On a statement
  * failure the message goes to `why`. */
 static int run_tx_step(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
 {
     dbmig *h = x->h;
     step *s = &x->steps[i];
-    for (size_t k = 0; k < s->stmts.n; k++) {
-        dm_stmt *st = &s->stmts.v[k];
-        if (h->drv->exec(h->conn, st->sql, st->len, NULL) != DBMIG_DRV_OK) {
-            stmt_error(h, s->rev, st, k, s->stmts.n, why);
+    for (size_t k = 0; k < s->stmts.n; k++)
+        if (run_stmt(x, s->rev, &s->stmts, k, why) != DBMIG_OK)
             return DBMIG_ERROR;
-        }
-    }
     if (x->down)
         return row_delete(h, h->graph.revs[s->rev].id);
     return row_insert(h, s->rev, 0, (int64_t)(dm_now_ms() - t0), seq, NULL);
@@ -469,9 +517,7 @@ static int run_notx_step(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
         return rc;
     char hash[DM_CHECKSUM_LEN + 1];
     for (size_t k = s->start; k < s->stmts.n; k++) {
-        dm_stmt *st = &s->stmts.v[k];
-        if (h->drv->exec(h->conn, st->sql, st->len, NULL) != DBMIG_DRV_OK) {
-            stmt_error(h, s->rev, st, k, s->stmts.n, why);
+        if (run_stmt(x, s->rev, &s->stmts, k, why) != DBMIG_OK) {
             if (x->down)
                 dm_buf_printf(why,
                               "\nrevision %s is marked dirty: statements 1..%zu of its down "
@@ -520,8 +566,7 @@ static int apply(run *x)
         step *s = &x->steps[i];
         const dm_migfile *f = &h->graph.revs[s->rev].file;
         double t0 = dm_now_ms();
-        report_done(h, x, i, 0, DBMIG_EV_START,
-                    s->transactional ? NULL : "runs outside a transaction");
+        report_done(h, x, i, 0, DBMIG_EV_START, s->why_notx[0] ? s->why_notx : NULL);
         seq++;
         if (s->transactional) {
             if (!t.open) {
@@ -653,7 +698,7 @@ static int offline(dbmig *h, const char *target, int down)
         rc = prepare_steps(&x, &p);
     dm_plan_free(&p);
 
-    dm_buf b = {0};
+    dm_buf b = {0}, sql = {0};
     char ts[32];
     utc_now(ts);
     if (rc == DBMIG_OK) {
@@ -667,12 +712,20 @@ static int offline(dbmig *h, const char *target, int down)
         const dm_migfile *f = &h->graph.revs[s->rev].file;
         dm_buf_printf(&b, "\n-- %s %s: %s (%s)%s\n", down ? "revert" : "apply", f->revision,
                       f->message ? f->message : "", f->path,
-                      s->transactional ? "" : " -- runs outside a transaction");
+                      s->transactional ? "" : " -- outside a transaction");
         if (s->transactional)
             dm_buf_puts(&b, "BEGIN;\n");
-        for (size_t k = 0; k < s->stmts.n; k++) {
-            dm_buf_append(&b, s->stmts.v[k].sql, s->stmts.v[k].len);
+        for (size_t k = 0; rc == DBMIG_OK && k < s->stmts.n; k++) {
+            dm_buf note = {0};
+            int skip = 0;
+            rc = dm_ddl_prepare(h->drv, NULL, h->caps, s->stmts.v[k].sql, s->stmts.v[k].len, &sql,
+                                &skip, &note, &h->err);
+            if (note.len)
+                dm_buf_printf(&b, "-- dbmig: %s\n", note.ptr);
+            dm_buf_append(&b, dm_buf_str(&sql), sql.len);
             dm_buf_puts(&b, ";\n");
+            dm_buf_reset(&sql);
+            dm_buf_free(&note);
         }
         if (down) {
             dm_buf_printf(&b, "DELETE FROM %s WHERE revision = ", h->qtable);
@@ -700,6 +753,7 @@ static int offline(dbmig *h, const char *target, int down)
     if (rc == DBMIG_OK && b.len)
         rc = out_write(h, &b);
     dm_buf_free(&b);
+    dm_buf_free(&sql);
     run_free(&x);
     return rc;
 }

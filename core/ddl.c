@@ -1,0 +1,446 @@
+/* ddl.c — classify and rewrite the portable DDL forms of SPEC section 9.
+ * See ddl.h. The classifier is a tiny tokenizer over one statement (words,
+ * quoted identifiers, strings, punctuation; comments skipped), matched
+ * against four fixed shapes; it never needs a full SQL grammar. */
+#define _POSIX_C_SOURCE 200809L
+#include "ddl.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+enum { T_END, T_WORD, T_QUOTED, T_STRING, T_PUNCT };
+
+typedef struct tok {
+    int type;
+    size_t start, end;
+} tok;
+
+typedef struct lexer {
+    const char *s;
+    size_t len, pos;
+    int dialect;
+} lexer;
+
+static void skip_space(lexer *lx)
+{
+    const char *s = lx->s;
+    while (lx->pos < lx->len) {
+        char c = s[lx->pos];
+        if (isspace((unsigned char)c)) {
+            lx->pos++;
+        } else if (c == '-' && lx->pos + 1 < lx->len && s[lx->pos + 1] == '-') {
+            while (lx->pos < lx->len && s[lx->pos] != '\n')
+                lx->pos++;
+        } else if (c == '#' && lx->dialect == DBMIG_DIALECT_MYSQL) {
+            while (lx->pos < lx->len && s[lx->pos] != '\n')
+                lx->pos++;
+        } else if (c == '/' && lx->pos + 1 < lx->len && s[lx->pos + 1] == '*') {
+            int depth = 0;
+            do {
+                if (s[lx->pos] == '/' && lx->pos + 1 < lx->len && s[lx->pos + 1] == '*') {
+                    depth++;
+                    lx->pos += 2;
+                } else if (s[lx->pos] == '*' && lx->pos + 1 < lx->len && s[lx->pos + 1] == '/') {
+                    depth--;
+                    lx->pos += 2;
+                } else {
+                    lx->pos++;
+                }
+            } while (depth > 0 && lx->pos < lx->len);
+        } else {
+            return;
+        }
+    }
+}
+
+static int is_word_char(unsigned char c) { return isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
+
+static tok next(lexer *lx)
+{
+    skip_space(lx);
+    tok t = {T_END, lx->pos, lx->pos};
+    if (lx->pos >= lx->len)
+        return t;
+    const char *s = lx->s;
+    char c = s[lx->pos];
+    char close = c == '"' ? '"' : c == '`' ? '`' : c == '[' && lx->dialect == DBMIG_DIALECT_SQLITE ? ']' : c == '\'' ? '\'' : 0;
+    if (close) {
+        t.type = c == '\'' ? T_STRING : T_QUOTED;
+        lx->pos++;
+        while (lx->pos < lx->len) {
+            if (s[lx->pos] == close) {
+                if (close != ']' && lx->pos + 1 < lx->len && s[lx->pos + 1] == close) {
+                    lx->pos += 2; /* doubled quote */
+                    continue;
+                }
+                lx->pos++;
+                break;
+            }
+            lx->pos++;
+        }
+    } else if (is_word_char((unsigned char)c)) {
+        t.type = T_WORD;
+        while (lx->pos < lx->len && is_word_char((unsigned char)s[lx->pos]))
+            lx->pos++;
+    } else {
+        t.type = T_PUNCT;
+        lx->pos++;
+    }
+    t.end = lx->pos;
+    return t;
+}
+
+static int is_kw(const lexer *lx, tok t, const char *kw)
+{
+    size_t n = strlen(kw);
+    return t.type == T_WORD && t.end - t.start == n && strncasecmp(lx->s + t.start, kw, n) == 0;
+}
+
+static int is_punct(const lexer *lx, tok t, char c)
+{
+    return t.type == T_PUNCT && lx->s[t.start] == c;
+}
+
+/* Copies a name token's unquoted text into out (cap 128). */
+static void unquote(const lexer *lx, tok t, char *out, size_t cap)
+{
+    const char *s = lx->s + t.start;
+    size_t n = t.end - t.start;
+    out[0] = '\0';
+    if (t.type == T_QUOTED) {
+        char close = s[0] == '[' ? ']' : s[0];
+        size_t o = 0;
+        for (size_t i = 1; i + 1 < n || (i < n && s[i] != close); i++) {
+            if (s[i] == close) {
+                if (close != ']' && i + 1 < n && s[i + 1] == close)
+                    i++;
+                else
+                    break;
+            }
+            if (o + 1 >= cap)
+                return (void)(out[0] = '\0');
+            out[o++] = s[i];
+        }
+        out[o] = '\0';
+    } else {
+        if (n >= cap)
+            return;
+        memcpy(out, s, n);
+        out[n] = '\0';
+    }
+}
+
+/* Reads a possibly qualified name (a.b.c); span covers it all, last is the
+ * unquoted last part. Returns 0 when the next token is not a name. */
+static int read_name(lexer *lx, dm_span *span, char *last, size_t cap)
+{
+    tok t = next(lx);
+    if (t.type != T_WORD && t.type != T_QUOTED)
+        return 0;
+    span->start = t.start;
+    for (;;) {
+        span->end = t.end;
+        unquote(lx, t, last, cap);
+        size_t save = lx->pos;
+        tok dot = next(lx);
+        if (!is_punct(lx, dot, '.')) {
+            lx->pos = save;
+            return 1;
+        }
+        t = next(lx);
+        if (t.type != T_WORD && t.type != T_QUOTED)
+            return 0;
+    }
+}
+
+/* Optional keyword sequence: consumes and returns 1 when all match. */
+static int accept(lexer *lx, const char *const *kws, dm_span *span)
+{
+    size_t save = lx->pos;
+    tok first = {0, 0, 0}, t = {0, 0, 0};
+    for (size_t i = 0; kws[i]; i++) {
+        t = next(lx);
+        if (!is_kw(lx, t, kws[i])) {
+            lx->pos = save;
+            return 0;
+        }
+        if (i == 0)
+            first = t;
+    }
+    if (span) {
+        span->start = first.start;
+        span->end = t.end;
+    }
+    return 1;
+}
+
+static int accept1(lexer *lx, const char *kw, dm_span *span)
+{
+    const char *kws[] = {kw, NULL};
+    return accept(lx, kws, span);
+}
+
+/* 1 if the rest of the statement has a top-level comma (several actions). */
+static int rest_has_comma(lexer *lx)
+{
+    int depth = 0;
+    for (;;) {
+        tok t = next(lx);
+        if (t.type == T_END)
+            return 0;
+        if (is_punct(lx, t, '('))
+            depth++;
+        else if (is_punct(lx, t, ')'))
+            depth--;
+        else if (depth == 0 && is_punct(lx, t, ','))
+            return 1;
+    }
+}
+
+static int at_end(lexer *lx)
+{
+    size_t save = lx->pos;
+    tok t = next(lx);
+    lx->pos = save;
+    return t.type == T_END;
+}
+
+static const char *const not_a_column[] = {"CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK",
+                                           "INDEX", "KEY", "FULLTEXT", "SPATIAL", "PARTITION",
+                                           "EXCLUDE", "PERIOD", "SYSTEM", NULL};
+
+static int is_any_kw(const lexer *lx, tok t, const char *const *kws)
+{
+    for (; *kws; kws++)
+        if (is_kw(lx, t, *kws))
+            return 1;
+    return 0;
+}
+
+static void classify_index(lexer *lx, int create, dm_ddl *d)
+{
+    static const char *const if_not_exists[] = {"IF", "NOT", "EXISTS", NULL};
+    static const char *const if_exists[] = {"IF", "EXISTS", NULL};
+    d->concurrently = accept1(lx, "CONCURRENTLY", &d->concurrently_kw);
+    d->if_exists = accept(lx, create ? if_not_exists : if_exists, &d->if_kw);
+    size_t save = lx->pos;
+    if (create && is_kw(lx, next(lx), "ON"))
+        return; /* unnamed index (PostgreSQL): nothing to emulate */
+    lx->pos = save;
+    if (!read_name(lx, &d->name_tok, d->name, sizeof d->name))
+        return;
+    if (create) {
+        if (!accept1(lx, "ON", NULL))
+            return;
+        accept1(lx, "ONLY", NULL);
+        if (!read_name(lx, &d->table_tok, d->table, sizeof d->table))
+            return;
+        d->kind = DM_DDL_CREATE_INDEX;
+        return;
+    }
+    if (accept1(lx, "ON", NULL) && !read_name(lx, &d->table_tok, d->table, sizeof d->table))
+        return;
+    if (!accept1(lx, "CASCADE", NULL))
+        accept1(lx, "RESTRICT", NULL);
+    if (!at_end(lx))
+        return; /* several indexes, or something unexpected */
+    d->kind = DM_DDL_DROP_INDEX;
+}
+
+static void classify_alter(lexer *lx, dm_ddl *d)
+{
+    static const char *const if_not_exists[] = {"IF", "NOT", "EXISTS", NULL};
+    static const char *const if_exists[] = {"IF", "EXISTS", NULL};
+    if (!accept1(lx, "TABLE", NULL))
+        return;
+    size_t save = lx->pos;
+    if (is_kw(lx, next(lx), "IF"))
+        return; /* ALTER TABLE IF EXISTS: leave it to the database */
+    lx->pos = save;
+    accept1(lx, "ONLY", NULL);
+    if (!read_name(lx, &d->table_tok, d->table, sizeof d->table))
+        return;
+    tok action = next(lx);
+    int add = is_kw(lx, action, "ADD");
+    if (!add && !is_kw(lx, action, "DROP"))
+        return;
+    int column_kw = accept1(lx, "COLUMN", NULL);
+    d->if_exists = accept(lx, add ? if_not_exists : if_exists, &d->if_kw);
+    save = lx->pos;
+    tok t = next(lx);
+    lx->pos = save;
+    if (!column_kw && is_any_kw(lx, t, not_a_column))
+        return;
+    if (!read_name(lx, &d->name_tok, d->name, sizeof d->name))
+        return;
+    if (rest_has_comma(lx))
+        return;
+    d->kind = add ? DM_DDL_ADD_COLUMN : DM_DDL_DROP_COLUMN;
+}
+
+void dm_ddl_classify(const char *sql, size_t len, int dialect, dm_ddl *out)
+{
+    memset(out, 0, sizeof *out);
+    lexer lx = {sql, len, 0, dialect};
+    tok t = next(&lx);
+    if (is_kw(&lx, t, "CREATE")) {
+        accept1(&lx, "UNIQUE", NULL);
+        if (accept1(&lx, "INDEX", NULL))
+            classify_index(&lx, 1, out);
+    } else if (is_kw(&lx, t, "DROP")) {
+        if (accept1(&lx, "INDEX", NULL))
+            classify_index(&lx, 0, out);
+    } else if (is_kw(&lx, t, "ALTER")) {
+        classify_alter(&lx, out);
+    }
+    if (out->kind == DM_DDL_OTHER) {
+        dm_ddl z;
+        memset(&z, 0, sizeof z);
+        *out = z;
+    }
+}
+
+int dm_ddl_is_dml(const char *sql, size_t len, int dialect)
+{
+    static const char *const dml[] = {"INSERT", "UPDATE", "DELETE", "REPLACE", "SELECT",
+                                      "WITH",   "VALUES", "SET",    NULL};
+    lexer lx = {sql, len, 0, dialect};
+    tok t = next(&lx);
+    return is_any_kw(&lx, t, dml);
+}
+
+int dm_ddl_needs_autocommit(const char *sql, size_t len, int dialect, uint32_t caps)
+{
+    if (!(caps & DBMIG_CAP_CONCURRENT_INDEX))
+        return 0;
+    dm_ddl d;
+    dm_ddl_classify(sql, len, dialect, &d);
+    if (d.kind == DM_DDL_CREATE_INDEX || d.kind == DM_DDL_DROP_INDEX)
+        return d.concurrently;
+    /* An unnamed CREATE INDEX CONCURRENTLY ON t (...) is not classified. */
+    lexer lx = {sql, len, 0, dialect};
+    if (!is_kw(&lx, next(&lx), "CREATE"))
+        return 0;
+    accept1(&lx, "UNIQUE", NULL);
+    return accept1(&lx, "INDEX", NULL) && accept1(&lx, "CONCURRENTLY", NULL);
+}
+
+/* Appends sql minus the spans in cut[] (sorted, non-overlapping) and each
+ * span's following white space, inserting `ins` at offset `at`. */
+static int rebuild(const char *sql, size_t len, dm_span *cut, size_t ncut, size_t at,
+                   const char *ins, dm_buf *out)
+{
+    size_t pos = 0;
+    int rc = 0;
+    for (size_t i = 0; i <= ncut; i++) {
+        size_t stop = i < ncut ? cut[i].start : len;
+        if (ins && at >= pos && at <= stop) {
+            rc |= dm_buf_append(out, sql + pos, at - pos);
+            rc |= dm_buf_puts(out, ins);
+            pos = at;
+            ins = NULL;
+        }
+        rc |= dm_buf_append(out, sql + pos, stop - pos);
+        if (i < ncut) {
+            pos = cut[i].end;
+            while (pos < len && (sql[pos] == ' ' || sql[pos] == '\t'))
+                pos++;
+        }
+    }
+    return rc;
+}
+
+static int catalog_error(const dbmig_driver *drv, dbmig_conn *conn, const dm_ddl *d, dm_err *err)
+{
+    const dbmig_db_error *e = drv->last_error(conn);
+    return dm_err_set(err, DBMIG_ERROR, "catalog look-up for %s %s failed: %s%s%s%s",
+                      d->kind == DM_DDL_CREATE_INDEX || d->kind == DM_DDL_DROP_INDEX ? "index" : "column",
+                      d->name, e ? e->message : "unknown error", e && e->code[0] ? " [" : "",
+                      e ? e->code : "", e && e->code[0] ? "]" : "");
+}
+
+int dm_ddl_prepare(const dbmig_driver *drv, dbmig_conn *conn, uint32_t caps, const char *sql,
+                   size_t len, dm_buf *out, int *skip, dm_buf *note, dm_err *err)
+{
+    *skip = 0;
+    dm_ddl d;
+    dm_ddl_classify(sql, len, (int)drv->dialect, &d);
+    dm_span cut[2];
+    size_t ncut = 0;
+    int rm_conc = d.concurrently && !(caps & DBMIG_CAP_CONCURRENT_INDEX);
+    int rm_if = 0, emulate = 0, exists = 0;
+    char on_table[160] = "";
+
+    switch (d.kind) {
+    case DM_DDL_OTHER:
+        return dm_buf_append(out, sql, len) ? dm_err_nomem(err) : DBMIG_OK;
+    case DM_DDL_CREATE_INDEX:
+        emulate = d.if_exists && !(caps & DBMIG_CAP_CREATE_INDEX_IF_NOT_EXISTS);
+        if (emulate && conn) {
+            if (drv->index_exists(conn, d.table, d.name, &exists, NULL, 0) != DBMIG_DRV_OK)
+                return catalog_error(drv, conn, &d, err);
+            if (exists)
+                *skip = 1;
+        }
+        break;
+    case DM_DDL_DROP_INDEX: {
+        int needs_table = (caps & DBMIG_CAP_DROP_INDEX_NEEDS_TABLE) && d.table_tok.start == d.table_tok.end;
+        emulate = d.if_exists && !(caps & DBMIG_CAP_DROP_INDEX_IF_EXISTS);
+        if ((needs_table || emulate) && conn) {
+            char tbl[128] = "";
+            if (drv->index_exists(conn, d.table[0] ? d.table : NULL, d.name, &exists, tbl,
+                                  sizeof tbl) != DBMIG_DRV_OK)
+                return catalog_error(drv, conn, &d, err);
+            if (!exists && d.if_exists)
+                *skip = 1;
+            if (needs_table && exists && tbl[0]) {
+                char qt[140];
+                size_t n = drv->quote_ident(conn, tbl, strlen(tbl), qt, sizeof qt);
+                if (n >= sizeof qt)
+                    return dm_err_set(err, DBMIG_ERROR, "table name too long: %s", tbl);
+                snprintf(on_table, sizeof on_table, " ON %s", qt);
+            }
+        } else if (needs_table && note) {
+            dm_buf_printf(note, "DROP INDEX %s needs `ON <table>` on this database and the "
+                                "table can only be looked up with a connection; add it by hand",
+                          d.name);
+        }
+        break;
+    }
+    case DM_DDL_ADD_COLUMN:
+    case DM_DDL_DROP_COLUMN:
+        emulate = d.if_exists && !(caps & (d.kind == DM_DDL_ADD_COLUMN ? DBMIG_CAP_ADD_COLUMN_IF_NOT_EXISTS
+                                                                       : DBMIG_CAP_DROP_COLUMN_IF_EXISTS));
+        if (emulate && conn) {
+            if (drv->column_exists(conn, d.table, d.name, &exists) != DBMIG_DRV_OK)
+                return catalog_error(drv, conn, &d, err);
+            if (exists == (d.kind == DM_DDL_ADD_COLUMN))
+                *skip = 1;
+        }
+        break;
+    }
+    if (*skip)
+        return DBMIG_OK;
+    rm_if = emulate;
+    if (emulate && !conn && note)
+        dm_buf_printf(note, "IF %sEXISTS is emulated on this database with a catalog look-up, "
+                            "which an offline script cannot do: the statement below fails if %s %s "
+                            "already %s",
+                      d.kind == DM_DDL_CREATE_INDEX || d.kind == DM_DDL_ADD_COLUMN ? "NOT " : "",
+                      d.kind == DM_DDL_CREATE_INDEX || d.kind == DM_DDL_DROP_INDEX ? "index" : "column",
+                      d.name, d.kind == DM_DDL_CREATE_INDEX || d.kind == DM_DDL_ADD_COLUMN ? "exists" : "is gone");
+    if (rm_conc)
+        cut[ncut++] = d.concurrently_kw;
+    if (rm_if)
+        cut[ncut++] = d.if_kw;
+    if (ncut == 2 && cut[0].start > cut[1].start) {
+        dm_span t = cut[0];
+        cut[0] = cut[1];
+        cut[1] = t;
+    }
+    if (rebuild(sql, len, cut, ncut, d.name_tok.end, on_table[0] ? on_table : NULL, out))
+        return dm_err_nomem(err);
+    return DBMIG_OK;
+}
