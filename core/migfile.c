@@ -84,27 +84,30 @@ void dm_checksum(const char *data, size_t len, char *out)
     out[0] = '\0';
     if (!data)
         len = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (!ctx)
+    /* Normalise into one buffer, then hash it in one call: per-line
+     * EVP_DigestUpdate calls cost more than the hashing itself. */
+    char small[8192];
+    char *norm = len <= sizeof small ? small : malloc(len);
+    if (!norm)
         return;
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    int ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+    size_t n = 0;
     size_t i = data ? mf_bom(data, len) : 0;
-    while (ok && i < len) {
+    while (i < len) {
         const char *nl = memchr(data + i, '\n', len - i);
         size_t e = nl ? (size_t)(nl - data) : len, te = e;
         while (te > i && (data[te - 1] == ' ' || data[te - 1] == '\t' || data[te - 1] == '\r'))
             te--;
-        if (te > i)
-            ok = EVP_DigestUpdate(ctx, data + i, te - i) == 1;
-        if (ok && nl)
-            ok = EVP_DigestUpdate(ctx, "\n", 1) == 1;
+        memcpy(norm + n, data + i, te - i);
+        n += te - i;
+        if (nl)
+            norm[n++] = '\n';
         i = nl ? e + 1 : len;
     }
-    if (ok)
-        ok = EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == 32;
-    EVP_MD_CTX_free(ctx);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    int ok = EVP_Digest(norm, n, md, &mdlen, EVP_sha256(), NULL) == 1 && mdlen == 32;
+    if (norm != small)
+        free(norm);
     if (!ok)
         return;
     memcpy(out, "v1:", 3);

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# bench/run.sh — dbmig against each database's own client, on the same SQL,
+# in the same run. Prints markdown tables: median (min–max) of R runs and the
+# ratio dbmig / client.
+#
+#   bash bench/run.sh                 # N = 100 and 1000, every database available
+#   BENCH_N="1000" BENCH_RUNS=5 BENCH_DBS="sqlite postgres mysql" bash bench/run.sh
+#
+# Workloads (bench/gen.py): N migrations, each a table, an index and three
+# rows. "fresh": apply all to an empty database (client: the whole script in
+# one transaction, version rows included). "noop": everything applied, run
+# again (client: one query on the version table). "status": dbmig status
+# (client: the same single query). PostgreSQL and MariaDB are started on
+# loopback by scripts/pg-server.sh and scripts/mariadb-server.sh.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+NS=${BENCH_N:-"100 1000"}
+RUNS=${BENCH_RUNS:-5}
+DBS=${BENCH_DBS:-"sqlite postgres mysql"}
+BUILD=${BENCH_BUILD:-$root/build-bench}
+
+if [[ -z "${BENCH_INNER:-}" ]]; then
+    bash scripts/deps.sh
+    command -v python3 >/dev/null || apt-get install -y -qq python3 >/dev/null
+    cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DDBMIG_TESTS=OFF >/dev/null
+    targets=(dbmig_cli)
+    for db in $DBS; do targets+=("dbmig_$db"); done
+    cmake --build "$BUILD" -j"$(nproc)" --target "${targets[@]}" >/dev/null
+fi
+DBMIG=$BUILD/dbmig
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+now() { date +%s%N; }
+# stats "t1 t2 ..." (ns) -> "median min max" in ms
+stats() {
+    printf '%s\n' $1 | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f %.1f %.1f\n", m/1e6, a[1]/1e6, a[NR]/1e6}'
+}
+fmt() { # "median min max" -> "m (min–max)"
+    set -- $1
+    if awk "BEGIN{exit !($1 >= 1000)}"; then
+        awk -v m="$1" -v a="$2" -v b="$3" 'BEGIN{printf "%.2f s (%.2f–%.2f)", m/1000, a/1000, b/1000}'
+    else
+        printf '%s ms (%s–%s)' "$1" "$2" "$3"
+    fi
+}
+ratio() { awk -v a="${1%% *}" -v b="${2%% *}" 'BEGIN{printf "%.2f×", a/b}'; }
+
+# Per database: reset, client_fresh, client_query, url.
+sqlite_reset() { rm -f "$work/b.db" "$work/b.db-journal" "$work/b.db.dbmig-lock"; }
+sqlite_url() { echo "sqlite:$work/b.db"; }
+sqlite_client_fresh() { sqlite3 "$work/b.db" <"$1" >/dev/null; }
+sqlite_client_query() { sqlite3 "$work/b.db" "SELECT count(*) FROM dbmig_version" >/dev/null; }
+
+pg_psql() { PGPASSWORD=$PGPASSWORD psql -X -q -v ON_ERROR_STOP=1 "$DBMIG_TEST_PG_URL" "$@"; }
+postgres_reset() { pg_psql -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public;" >/dev/null 2>&1; }
+postgres_url() { echo "$DBMIG_TEST_PG_URL"; }
+postgres_client_fresh() { pg_psql -1 -f "$1" >/dev/null; }
+postgres_client_query() { pg_psql -c "SELECT count(*) FROM dbmig_version" >/dev/null; }
+
+my_client() { mariadb --protocol=tcp -h "$MY_HOST" -P "$MY_PORT" -u "$MY_USER" -p"$MY_PASS" "$MY_DB" "$@"; }
+mysql_reset() { my_client -e "DROP DATABASE $MY_DB; CREATE DATABASE $MY_DB;" >/dev/null 2>&1; }
+mysql_url() { echo "$DBMIG_TEST_MYSQL_URL"; }
+mysql_client_fresh() { my_client <"$1" >/dev/null; }
+mysql_client_query() { my_client -e "SELECT count(*) FROM dbmig_version" >/dev/null; }
+
+bench_db() { # db dialect
+    local db=$1 dialect=$2
+    for n in $NS; do
+        local dir=$work/m$n script=$work/base-$n-$db.sql
+        rm -rf "$dir"
+        python3 bench/gen.py "$n" "$dir" --baseline "$dialect" "$script"
+        local url; url=$(${db}_url)
+        local cf="" df="" cq="" dn="" ds=""
+        for ((r = 0; r < RUNS; r++)); do
+            ${db}_reset; t=$(now); ${db}_client_fresh "$script"; cf+=" $(($(now) - t))"
+            t=$(now); ${db}_client_query; cq+=" $(($(now) - t))"
+            ${db}_reset; t=$(now); "$DBMIG" -q --url "$url" --dir "$dir" upgrade head; df+=" $(($(now) - t))"
+            t=$(now); "$DBMIG" -q --url "$url" --dir "$dir" upgrade head; dn+=" $(($(now) - t))"
+            t=$(now); "$DBMIG" -q --url "$url" --dir "$dir" status >/dev/null; ds+=" $(($(now) - t))"
+        done
+        local scf sdf scq sdn sds
+        scf=$(stats "$cf"); sdf=$(stats "$df"); scq=$(stats "$cq"); sdn=$(stats "$dn"); sds=$(stats "$ds")
+        printf '| %s | %s | fresh upgrade head | %s | %s | %s |\n' "$db" "$n" "$(fmt "$scf")" "$(fmt "$sdf")" "$(ratio "$sdf" "$scf")"
+        printf '| %s | %s | nothing to do | %s | %s | %s |\n' "$db" "$n" "$(fmt "$scq")" "$(fmt "$sdn")" "$(ratio "$sdn" "$scq")"
+        printf '| %s | %s | status | %s | %s | %s |\n' "$db" "$n" "$(fmt "$scq")" "$(fmt "$sds")" "$(ratio "$sds" "$scq")"
+    done
+}
+
+if [[ -n "${BENCH_INNER:-}" ]]; then
+    bench_db "$BENCH_INNER" "$BENCH_DIALECT"
+    exit 0
+fi
+
+echo "dbmig $("$DBMIG" --version | cut -d' ' -f2) at $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores, $RUNS runs each, median (min–max)"
+echo
+echo "| database | N | workload | database's own client | dbmig | ratio |"
+echo "| --- | --- | --- | --- | --- | --- |"
+for db in $DBS; do
+    case $db in
+    sqlite) bench_db sqlite sqlite ;;
+    postgres)
+        if [[ -x scripts/pg-server.sh ]]; then
+            BENCH_INNER=postgres BENCH_DIALECT=postgres BENCH_BUILD=$BUILD \
+                bash scripts/pg-server.sh run bash bench/run.sh
+        else
+            echo "| postgres | - | (scripts/pg-server.sh not available) | | | |"
+        fi ;;
+    mysql)
+        if [[ -x scripts/mariadb-server.sh ]]; then
+            BENCH_INNER=mysql BENCH_DIALECT=mysql BENCH_BUILD=$BUILD \
+                bash scripts/mariadb-server.sh run bash -c '
+                    export MY_HOST=127.0.0.1
+                    u=${DBMIG_TEST_MYSQL_URL#mysql://}; cred=${u%%@*}; rest=${u#*@}
+                    export MY_USER=${cred%%:*} MY_PASS=${cred#*:}
+                    hp=${rest%%/*}; export MY_PORT=${hp##*:} MY_DB=${rest#*/}; MY_DB=${MY_DB%%\?*}
+                    exec bash bench/run.sh'
+        else
+            echo "| mysql | - | (scripts/mariadb-server.sh not available) | | | |"
+        fi ;;
+    esac
+done
