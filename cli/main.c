@@ -243,11 +243,9 @@ static int settle_options(cli *c, dbmig_options *o)
     if ((v = cli_config_get(&c->cfg, "lock"))) {
         if (strcmp(v, "session") == 0)
             o->lock = DBMIG_LOCK_SESSION;
-        else if (strcmp(v, "lease") == 0) {
-            fprintf(stderr, "dbmig: --lock lease is not available in this version; use "
-                            "--lock session (the default)\n");
-            return EXIT_USAGE;
-        } else {
+        else if (strcmp(v, "lease") == 0)
+            o->lock = DBMIG_LOCK_LEASE;
+        else {
             fprintf(stderr, "dbmig: bad value '%s' for --lock: expected session or lease\n", v);
             return EXIT_USAGE;
         }

@@ -123,11 +123,9 @@ void dbmig_close(dbmig *h)
 {
     if (!h)
         return;
-    if (h->conn) {
-        if (h->locked)
-            h->drv->unlock(h->conn, h->table);
+    dm_lock_release(h);
+    if (h->conn)
         h->drv->close(h->conn);
-    }
     if (h->plugin)
         dm_plugin_unload(h->plugin);
     if (h->graph_loaded)

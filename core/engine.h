@@ -25,6 +25,8 @@ typedef struct dm_vstate {
     int table_exists;
 } dm_vstate;
 
+typedef struct dm_lease dm_lease;
+
 struct dbmig {
     dbmig_options o; /* strings point into the owned copies below */
     char *url, *driver_name, *dir, *table, *plugin_path;
@@ -44,6 +46,7 @@ struct dbmig {
     char server_version[128];
     char *qtable;    /* quoted (possibly schema-qualified) version table */
     int locked;
+    dm_lease *lease; /* the lease lock, when held (lock.c) */
 };
 
 /* Uses drv instead of loading a plugin (tests wrap a real driver in a
@@ -63,6 +66,16 @@ void dm_vstate_free(dm_vstate *st);
 /* Fills a (g->n flags + by_seq) from st. Free with dm_applied_free. */
 int dm_applied_from(const dm_graph *g, const dm_vstate *st, dm_applied *a);
 void dm_applied_free(dm_applied *a);
+
+/* The migration lock (lock.c): session or lease per options and caps. */
+int dm_lock_acquire(dbmig *h);
+void dm_lock_release(dbmig *h);
+/* 1 (with err set) when the lease renewal found the lease taken over. */
+int dm_lease_lost(dbmig *h);
+/* Appends the fencing clause to a version-table write while a lease is
+ * held: for an INSERT ... SELECT <values> the FROM/WHERE part (insert = 1),
+ * else " AND EXISTS (...)". Appends nothing without a lease. */
+int dm_lease_fence(dbmig *h, dm_buf *b, int insert);
 
 /* Sets err from the driver's last error: "<what>: <message> [<code>]". */
 int dm_db_error(dbmig *h, const char *what);

@@ -81,6 +81,22 @@ static int exec_buf(dbmig *h, dm_buf *b)
     return rc;
 }
 
+/* A version-table write under a lease must touch a row; none means the
+ * fence refused it: the lease is no longer ours. */
+static int exec_fenced(dbmig *h, dm_buf *b)
+{
+    int64_t n = -1;
+    int rc = exec_sql(h, dm_buf_str(b), &n);
+    dm_buf_free(b);
+    if (rc == DBMIG_OK && h->lease && n == 0)
+        rc = dm_err_set(&h->err, DBMIG_ERROR,
+                        "the lease lock on %s is no longer ours (it expired and another process "
+                        "took it over); the version-table write was refused. Check `dbmig status`, "
+                        "and raise --lease-seconds if statements stall longer than the lease",
+                        h->table);
+    return rc;
+}
+
 /* "v1:" + SHA-256 of statements[0..n) joined by NUL: what --resume compares. */
 static void progress_hash(const dm_stmt_list *l, size_t n, char out[DM_CHECKSUM_LEN + 1])
 {
@@ -97,53 +113,6 @@ static void progress_hash(const dm_stmt_list *l, size_t n, char out[DM_CHECKSUM_
         snprintf(out + 3 + 2 * i, 3, "%02x", md[i]);
 }
 
-/* ---- the lock -------------------------------------------------------------- */
-
-static int lock_take(dbmig *h)
-{
-    double deadline = dm_now_ms() + h->o.lock_timeout * 1000.0;
-    int waited = 0, sleep_ms = 20;
-    for (;;) {
-        int acquired = 0;
-        char holder[256] = "";
-        if (h->drv->try_lock(h->conn, h->table, &acquired, holder, sizeof holder) != DBMIG_DRV_OK)
-            return dm_db_error(h, "cannot take the migration lock");
-        if (acquired) {
-            h->locked = 1;
-            if (waited)
-                dm_emit(h, DBMIG_EV_LOCKED, NULL, "migration lock acquired", NULL);
-            return DBMIG_OK;
-        }
-        double now = dm_now_ms();
-        if (now >= deadline)
-            return dm_err_set(&h->err, DBMIG_ELOCKED,
-                              "the migration lock on %s is held by %s and was not released "
-                              "within --lock-timeout %gs; another dbmig is migrating this "
-                              "database: wait for it, or raise --lock-timeout",
-                              h->table, holder[0] ? holder : "another process",
-                              h->o.lock_timeout);
-        if (!waited) {
-            char msg[400];
-            snprintf(msg, sizeof msg, "waiting up to %gs for the migration lock held by %s",
-                     h->o.lock_timeout, holder[0] ? holder : "another process");
-            dm_emit(h, DBMIG_EV_LOCK_WAIT, NULL, msg, holder);
-            waited = 1;
-        }
-        double left = deadline - now;
-        dm_sleep_ms(left < sleep_ms ? (int)left + 1 : sleep_ms);
-        if (sleep_ms < 200)
-            sleep_ms *= 2;
-    }
-}
-
-static void lock_release(dbmig *h)
-{
-    if (h->locked && h->conn) {
-        h->drv->unlock(h->conn, h->table);
-        h->locked = 0;
-    }
-}
-
 /* ---- version-table writes ------------------------------------------------- */
 
 static int row_insert(dbmig *h, size_t r, int dirty, int64_t duration, int64_t seq,
@@ -155,21 +124,23 @@ static int row_insert(dbmig *h, size_t r, int dirty, int64_t duration, int64_t s
     char msg[256];
     snprintf(msg, sizeof msg, "%s", f->message ? f->message : "");
     dm_buf b = {0};
+    /* INSERT ... SELECT so that a lease can fence it (see lock.c). */
     int rc = dm_buf_printf(&b,
                            "INSERT INTO %s (revision, checksum, message, applied_at, "
-                           "duration_ms, dirty, progress, progress_hash, seq) VALUES (",
-                           h->qtable) ||
+                           "duration_ms, dirty, progress, progress_hash, seq) %s",
+                           h->qtable, h->lease ? "SELECT " : "VALUES (") ||
              dm_quote_literal(h, f->revision, &b) || dm_buf_puts(&b, ", ") ||
              dm_quote_literal(h, checksum ? checksum : f->checksum, &b) ||
              dm_buf_puts(&b, ", ") || dm_quote_literal(h, msg, &b) || dm_buf_puts(&b, ", ") ||
              dm_quote_literal(h, ts, &b) ||
-             dm_buf_printf(&b, ", %lld, %s, 0, NULL, %lld)", (long long)duration,
-                           bool_lit(h, dirty), (long long)seq);
+             dm_buf_printf(&b, ", %lld, %s, 0, NULL, %lld%s", (long long)duration,
+                           bool_lit(h, dirty), (long long)seq, h->lease ? "" : ")") ||
+             dm_lease_fence(h, &b, 1);
     if (rc) {
         dm_buf_free(&b);
         return nomem(h);
     }
-    return exec_buf(h, &b);
+    return exec_fenced(h, &b);
 }
 
 static int row_where(dbmig *h, dm_buf *b, const char *rev)
@@ -182,22 +153,24 @@ static int row_where(dbmig *h, dm_buf *b, const char *rev)
 static int row_delete(dbmig *h, const char *rev)
 {
     dm_buf b = {0};
-    if (dm_buf_printf(&b, "DELETE FROM %s", h->qtable) || row_where(h, &b, rev)) {
+    if (dm_buf_printf(&b, "DELETE FROM %s", h->qtable) || row_where(h, &b, rev) ||
+        dm_lease_fence(h, &b, 0)) {
         dm_buf_free(&b);
         return nomem(h);
     }
-    return exec_buf(h, &b);
+    return exec_fenced(h, &b);
 }
 
 /* UPDATE <t> SET <set> WHERE revision = rev */
 static int row_update(dbmig *h, const char *rev, const char *set)
 {
     dm_buf b = {0};
-    if (dm_buf_printf(&b, "UPDATE %s SET %s", h->qtable, set) || row_where(h, &b, rev)) {
+    if (dm_buf_printf(&b, "UPDATE %s SET %s", h->qtable, set) || row_where(h, &b, rev) ||
+        dm_lease_fence(h, &b, 0)) {
         dm_buf_free(&b);
         return nomem(h);
     }
-    return exec_buf(h, &b);
+    return exec_fenced(h, &b);
 }
 
 static int row_progress(dbmig *h, const char *rev, size_t done, const char *hash)
@@ -410,7 +383,7 @@ static int begin_run(run *x, int create)
     if (rc == DBMIG_OK)
         rc = dm_need_conn(h);
     if (rc == DBMIG_OK && create && !h->o.dry_run)
-        rc = lock_take(h);
+        rc = dm_lock_acquire(h);
     if (rc == DBMIG_OK)
         rc = load_state(x, create && !h->o.dry_run);
     return rc;
@@ -566,6 +539,10 @@ static int apply(run *x)
         step *s = &x->steps[i];
         const dm_migfile *f = &h->graph.revs[s->rev].file;
         double t0 = dm_now_ms();
+        if (dm_lease_lost(h)) {
+            rc = DBMIG_ERROR;
+            break;
+        }
         report_done(h, x, i, 0, DBMIG_EV_START, s->why_notx[0] ? s->why_notx : NULL);
         seq++;
         if (s->transactional) {
@@ -912,7 +889,7 @@ static int migrate(dbmig *h, const char *target, unsigned flags, int down)
         else
             rc = apply(&x);
     }
-    lock_release(h);
+    dm_lock_release(h);
     run_free(&x);
     return rc;
 }
@@ -980,7 +957,7 @@ int dbmig_stamp(dbmig *h, const char *target)
         }
     }
     free(want);
-    lock_release(h);
+    dm_lock_release(h);
     run_free(&x);
     return rc;
 }
@@ -1051,7 +1028,7 @@ int dbmig_repair(dbmig *h, int what, const char *id)
             dm_emit(h, DBMIG_EV_NOTICE, row->revision, t, NULL);
         }
     }
-    lock_release(h);
+    dm_lock_release(h);
     run_free(&x);
     return rc;
 }

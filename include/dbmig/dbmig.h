@@ -68,7 +68,13 @@ typedef void (*dbmig_event_fn)(void *payload, const dbmig_event *ev);
 /* Writer for --sql output and the like. Returns 0 on success. */
 typedef int (*dbmig_write_fn)(void *payload, const char *data, size_t len);
 
-typedef enum dbmig_lock_strategy { DBMIG_LOCK_SESSION = 0, DBMIG_LOCK_LEASE = 1 } dbmig_lock_strategy;
+/* AUTO: the session lock, or the lease lock when the driver reports that a
+ * session lock cannot exclude everyone (a Galera cluster). */
+typedef enum dbmig_lock_strategy {
+    DBMIG_LOCK_AUTO = 0,
+    DBMIG_LOCK_SESSION = 1,
+    DBMIG_LOCK_LEASE = 2
+} dbmig_lock_strategy;
 
 #define DBMIG_OPTIONS_VERSION 1
 typedef struct dbmig_options {
@@ -94,7 +100,7 @@ typedef struct dbmig_options {
 } dbmig_options;
 
 #define DBMIG_OPTIONS_INIT {DBMIG_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, -1.0, \
-                            DBMIG_LOCK_SESSION, 0, -1, 0, 0, NULL, NULL, NULL, NULL, 0}
+                            DBMIG_LOCK_AUTO, 0, -1, 0, 0, NULL, NULL, NULL, NULL, 0}
 
 /* Allocates a handle and copies the options (strings included). Nothing is
  * read or connected yet. On failure *out may still be set so that

@@ -67,7 +67,11 @@ enum {
     DBMIG_CAP_DROP_COLUMN_IF_EXISTS = 1u << 6,
     DBMIG_CAP_CONCURRENT_INDEX = 1u << 7,   /* CREATE INDEX CONCURRENTLY, outside a transaction */
     DBMIG_CAP_BOOLEAN = 1u << 8,            /* a real boolean type (TRUE/FALSE) */
-    DBMIG_CAP_LOCK_REPORTS_HOLDER = 1u << 9 /* try_lock can say who holds the lock */
+    DBMIG_CAP_LOCK_REPORTS_HOLDER = 1u << 9, /* try_lock can say who holds the lock */
+    /* try_lock cannot exclude every client of this database (a Galera
+     * cluster: GET_LOCK is node-local), so the core takes the lease lock
+     * unless the user forces --lock session. Reported by conn_caps(). */
+    DBMIG_CAP_SESSION_LOCK_UNSAFE = 1u << 10
 };
 
 /* A database error, filled by the driver. Fixed-size so that ownership never

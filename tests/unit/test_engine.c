@@ -517,6 +517,74 @@ static void test_offline_script(void **state)
     assert_int_equal(W->calls[F_EXEC] + W->calls[F_QUERY], 0);
 }
 
+static int count_rows(void *payload, int ncols, const char *const *v, const size_t *lens)
+{
+    (void)ncols;
+    (void)lens;
+    *(long long *)payload = v[0] ? atoll(v[0]) : -1;
+    return 0;
+}
+
+static long long scalar(dbmig *h, const char *sql)
+{
+    long long out = -1;
+    assert_int_equal(h->drv->query(h->conn, sql, count_rows, &out), DBMIG_DRV_OK);
+    return out;
+}
+
+static dbmig *open_lease(fx *f, double timeout)
+{
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    o.url = f->url;
+    o.dir = mig;
+    o.lock_timeout = timeout;
+    o.lock = DBMIG_LOCK_LEASE;
+    o.lease_seconds = 1;
+    dbmig *h;
+    assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
+    dm_use_driver(h, &wrap_driver);
+    assert_int_equal(dm_need_conn(h), DBMIG_OK);
+    return h;
+}
+
+/* The lease lock: exclusion, renewal past the lease length, take-over only
+ * after expiry, and the fence noticing a lost lease. */
+static void test_lease_lock(void **state)
+{
+    fx *f = *state;
+    dbmig *a = open_lease(f, 0), *b = open_lease(f, 0);
+    assert_int_equal(dm_lock_acquire(a), DBMIG_OK);
+    assert_int_equal(dm_lock_acquire(b), DBMIG_ELOCKED);
+    assert_non_null(strstr(dbmig_errmsg(b), "(lease)"));
+    /* Held for 2.5 leases: renewal keeps it ours. */
+    dm_sleep_ms(2500);
+    assert_int_equal(dm_lock_acquire(b), DBMIG_ELOCKED);
+    assert_false(dm_lease_lost(a));
+    assert_true(scalar(b, "SELECT count(*) FROM dbmig_version_lock WHERE expires_at > "
+                          "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)") == 1);
+    /* Simulate a holder that stopped renewing long ago: expire the row; b
+     * takes it over, and a's renewal then finds the lease gone. */
+    assert_int_equal(b->drv->exec(b->conn, "UPDATE dbmig_version_lock SET expires_at = 0", 45, NULL), DBMIG_DRV_OK);
+    dbmig *c = open_lease(f, 5);
+    assert_int_equal(dm_lock_acquire(c), DBMIG_OK);
+    dm_sleep_ms(800);
+    assert_true(dm_lease_lost(a));
+    assert_non_null(strstr(dbmig_errmsg(a), "taken over"));
+    dm_lock_release(c);
+    assert_int_equal(scalar(b, "SELECT count(*) FROM dbmig_version_lock"), 0);
+    dm_lock_release(a); /* deletes nothing: the row is not a's */
+    dbmig_close(a);
+    dbmig_close(b);
+    dbmig_close(c);
+    /* A whole run under a lease. */
+    dbmig *h = open_lease(f, 5);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x3e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -530,6 +598,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dirty_protocol_and_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stamp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_offline_script, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lease_lock, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
