@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fleet.h"
 #include "dbmig/dbmig.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INVALID = 3 };
@@ -44,6 +45,8 @@ static const char usage_main[] =
     "  repair --checksums | --applied ID | --reverted ID\n"
     "                        settle the version table after a manual fix\n"
     "  drivers               the driver plugins found\n"
+    "  fleet --targets FILE [--jobs N] COMMAND ...\n"
+    "                        run upgrade/downgrade/status/check on many databases\n"
     "\n"
     "options (before the command; also from dbmig.conf or DBMIG_<NAME>):\n"
     "  --url URL             database URL (else DBMIG_URL, else DATABASE_URL)\n"
@@ -726,6 +729,41 @@ static const struct {
     {"check", cmd_check},     {"repair", cmd_repair},       {"drivers", cmd_drivers},
 };
 
+/* `fleet`: each target is a child dbmig given the same global options
+ * (minus --url and --format, which fleet sets per target). */
+static int run_fleet(cli *c, char **argv, int next)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        fprintf(stderr, "dbmig: fleet: cannot find my own executable\n");
+        return EXIT_FAIL;
+    }
+    exe[n] = '\0';
+    char **globals = calloc((size_t)next + 1, sizeof *globals);
+    int ng = 0;
+    if (!globals)
+        return EXIT_FAIL;
+    for (int i = 1; i < next; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--url") == 0 || strcmp(a, "--format") == 0) {
+            i++;
+            continue;
+        }
+        if (strncmp(a, "--url=", 6) == 0 || strncmp(a, "--format=", 9) == 0)
+            continue;
+        globals[ng++] = argv[i];
+    }
+    const char *fmt = cli_config_get(&c->cfg, "format");
+    if (!fmt)
+        fmt = getenv("DBMIG_FORMAT");
+    int json = fmt && strcmp(fmt, "json") == 0;
+    int rc = cli_fleet(exe, globals, ng, c->args, c->nargs, json,
+                       cli_config_get(&c->cfg, "quiet") != NULL);
+    free(globals);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     cli c;
@@ -742,6 +780,10 @@ int main(int argc, char **argv)
     c.command = argv[next];
     c.args = argv + next + 1;
     c.nargs = argc - next - 1;
+    if (strcmp(c.command, "fleet") == 0) {
+        rc = run_fleet(&c, argv, next);
+        goto out;
+    }
     int (*fn)(cli *) = NULL;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(commands[i].name, c.command) == 0)

@@ -1,0 +1,431 @@
+/* fleet.c — `dbmig fleet` (see fleet.h). Each target is a child dbmig
+ * process; a poll() loop forwards their progress lines as they come and
+ * collects their results. */
+#define _POSIX_C_SOURCE 200809L
+#include "fleet.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dbmig/dbmig.h"
+
+extern char **environ;
+
+typedef struct sbuf {
+    char *p;
+    size_t n, cap;
+} sbuf;
+
+static int sb_add(sbuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        char *q = realloc(b->p, cap);
+        if (!q)
+            return -1;
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+    return 0;
+}
+
+typedef struct target {
+    char *url;       /* as expanded */
+    char *shown;     /* redacted */
+    pid_t pid;
+    int out_fd, err_fd;
+    sbuf out, errline;
+    char *last_error;
+    int status;      /* exit code, or 128+signal */
+    double t0, ms;
+    int state;       /* 0 waiting, 1 running, 2 done */
+} target;
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static int read_targets(const char *file, target **out, size_t *n)
+{
+    FILE *f = fopen(file, "r");
+    if (!f) {
+        fprintf(stderr, "dbmig: fleet: cannot read --targets %s: %s\n", file, strerror(errno));
+        return 2;
+    }
+    char *line = NULL;
+    size_t cap = 0, lineno = 0, cnt = 0, alloc = 0;
+    target *v = NULL;
+    int rc = 0;
+    while (getline(&line, &cap, f) >= 0) {
+        lineno++;
+        char *s = line;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        size_t len = strcspn(s, "\r\n");
+        s[len] = '\0';
+        /* A comment: a line starting with #, or " #..." after the URL. */
+        char *hash = strstr(s, " #");
+        if (hash)
+            *hash = '\0';
+        len = strlen(s);
+        while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+            s[--len] = '\0';
+        if (!*s || *s == '#')
+            continue;
+        char err[256];
+        char *url = cli_expand_env(s, err, sizeof err);
+        if (!url) {
+            fprintf(stderr, "dbmig: fleet: %s:%zu: %s\n", file, lineno, err);
+            rc = 2;
+            break;
+        }
+        if (cnt == alloc) {
+            alloc = alloc ? alloc * 2 : 16;
+            target *nv = realloc(v, alloc * sizeof *nv);
+            if (!nv) {
+                free(url);
+                rc = 1;
+                break;
+            }
+            v = nv;
+        }
+        target *t = &v[cnt++];
+        memset(t, 0, sizeof *t);
+        t->url = url;
+        size_t need = dbmig_redact_url(url, NULL, 0);
+        t->shown = malloc(need + 1);
+        if (t->shown)
+            dbmig_redact_url(url, t->shown, need + 1);
+        t->out_fd = t->err_fd = -1;
+    }
+    free(line);
+    fclose(f);
+    if (rc == 0 && cnt == 0) {
+        fprintf(stderr, "dbmig: fleet: %s lists no target; write one database URL a line\n", file);
+        rc = 2;
+    }
+    *out = v;
+    *n = cnt;
+    return rc;
+}
+
+static int spawn(target *t, const char *exe, char *const *globals, int nglobals, const char *command,
+                 char *const *args, int nargs, int json_child)
+{
+    int outp[2], errp[2];
+    if (pipe(outp) != 0)
+        return -1;
+    if (pipe(errp) != 0) {
+        close(outp[0]);
+        close(outp[1]);
+        return -1;
+    }
+    char **argv = calloc((size_t)nglobals + (size_t)nargs + 8, sizeof *argv);
+    if (!argv)
+        return -1;
+    int k = 0;
+    argv[k++] = (char *)exe;
+    for (int i = 0; i < nglobals; i++)
+        argv[k++] = globals[i];
+    argv[k++] = "--url";
+    argv[k++] = t->url;
+    if (json_child) {
+        argv[k++] = "--format";
+        argv[k++] = "json";
+    }
+    argv[k++] = (char *)command;
+    for (int i = 0; i < nargs; i++)
+        argv[k++] = args[i];
+    argv[k] = NULL;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
+    posix_spawn_file_actions_addclose(&fa, outp[0]);
+    posix_spawn_file_actions_addclose(&fa, errp[0]);
+    int rc = posix_spawn(&t->pid, exe, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    free(argv);
+    close(outp[1]);
+    close(errp[1]);
+    if (rc != 0) {
+        close(outp[0]);
+        close(errp[0]);
+        errno = rc;
+        return -1;
+    }
+    t->out_fd = outp[0];
+    t->err_fd = errp[0];
+    fcntl(t->out_fd, F_SETFD, FD_CLOEXEC);
+    fcntl(t->err_fd, F_SETFD, FD_CLOEXEC);
+    t->t0 = now_ms();
+    t->state = 1;
+    return 0;
+}
+
+/* Forwards complete stderr lines as "[k] line", remembering the last error. */
+static void err_lines(target *t, size_t idx, int flush)
+{
+    char *p = t->errline.p;
+    if (!p)
+        return;
+    char *nl;
+    while ((nl = strchr(p, '\n')) || (flush && *p)) {
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        fprintf(stderr, "[%zu] %.*s\n", idx + 1, (int)n, p);
+        if (strncmp(p, "dbmig: ", 7) == 0) {
+            free(t->last_error);
+            const char *m = p + 7;
+            if (strncmp(m, "error: ", 7) == 0)
+                m += 7;
+            t->last_error = strndup(m, n - (size_t)(m - p));
+        }
+        p += n + (nl ? 1 : 0);
+    }
+    size_t rest = strlen(p);
+    memmove(t->errline.p, p, rest + 1);
+    t->errline.n = rest;
+}
+
+static void drain(target *t, size_t idx, int fd)
+{
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) {
+        if (fd == t->out_fd) {
+            sb_add(&t->out, buf, (size_t)n);
+        } else {
+            sb_add(&t->errline, buf, (size_t)n);
+            err_lines(t, idx, 0);
+        }
+        return;
+    }
+    if (n < 0 && errno == EINTR)
+        return;
+    close(fd);
+    if (fd == t->out_fd)
+        t->out_fd = -1;
+    else
+        t->err_fd = -1;
+}
+
+static void finish(target *t, size_t idx)
+{
+    int st = 0;
+    while (waitpid(t->pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    t->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    t->ms = now_ms() - t->t0;
+    err_lines(t, idx, 1);
+    if (WIFSIGNALED(st) && !t->last_error) {
+        char m[64];
+        snprintf(m, sizeof m, "killed by signal %d", WTERMSIG(st));
+        t->last_error = strdup(m);
+    }
+    t->state = 2;
+}
+
+static const char *result_word(int status)
+{
+    switch (status) {
+    case 0: return "ok";
+    case 1: return "failed";
+    case 2: return "usage";
+    case 3: return "invalid";
+    case 4: return "locked";
+    default: return "crashed";
+    }
+}
+
+int cli_fleet(const char *exe, char *const *globals, int nglobals, char *const *args, int nargs,
+              int json, int quiet)
+{
+    const char *file = NULL;
+    long jobs = 4;
+    int i = 0;
+    for (; i < nargs; i++) {
+        const char *a = args[i];
+        const char *v = NULL;
+        if (strcmp(a, "--targets") == 0 || strcmp(a, "--jobs") == 0) {
+            if (i + 1 >= nargs) {
+                fprintf(stderr, "dbmig: fleet: %s needs a value\n", a);
+                return 2;
+            }
+            v = args[++i];
+        } else if (strncmp(a, "--targets=", 10) == 0 || strncmp(a, "--jobs=", 7) == 0) {
+            v = strchr(a, '=') + 1;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            printf("usage: dbmig [options] fleet --targets FILE [--jobs N] COMMAND [ARGS...]\n"
+                   "Run upgrade, downgrade, status or check against every database URL listed\n"
+                   "in FILE (one a line, # comments, ${VAR} expanded), N at a time (default 4),\n"
+                   "each in its own process with its own connection and lock. Prints a summary\n"
+                   "(--format json for JSON); exits 0 only if every target succeeded.\n");
+            return 0;
+        } else {
+            break;
+        }
+        if (a[2] == 't')
+            file = v;
+        else {
+            char *end;
+            jobs = strtol(v, &end, 10);
+            if (*end || jobs < 1 || jobs > 256) {
+                fprintf(stderr, "dbmig: fleet: bad --jobs '%s': expected 1 to 256\n", v);
+                return 2;
+            }
+        }
+    }
+    if (!file) {
+        fprintf(stderr, "dbmig: fleet needs --targets FILE\nrun `dbmig fleet --help`\n");
+        return 2;
+    }
+    if (i >= nargs) {
+        fprintf(stderr, "dbmig: fleet needs a command: upgrade, downgrade, status or check\n");
+        return 2;
+    }
+    const char *command = args[i++];
+    if (strcmp(command, "upgrade") && strcmp(command, "downgrade") && strcmp(command, "status") &&
+        strcmp(command, "check")) {
+        fprintf(stderr, "dbmig: fleet runs upgrade, downgrade, status or check, not '%s'\n", command);
+        return 2;
+    }
+    int json_child = json && (strcmp(command, "status") == 0 || strcmp(command, "check") == 0);
+    target *t = NULL;
+    size_t n = 0;
+    int rc = read_targets(file, &t, &n);
+    if (rc) {
+        for (size_t k = 0; k < n; k++) {
+            free(t[k].url);
+            free(t[k].shown);
+        }
+        free(t);
+        return rc;
+    }
+    double start = now_ms();
+    size_t next = 0, done = 0, running = 0;
+    struct pollfd *pfd = calloc(2 * n, sizeof *pfd);
+    size_t *who = calloc(2 * n, sizeof *who);
+    while (pfd && who && done < n) {
+        while (running < (size_t)jobs && next < n) {
+            target *x = &t[next];
+            if (!quiet)
+                fprintf(stderr, "[%zu] %s %s\n", next + 1, command, x->shown);
+            if (spawn(x, exe, globals, nglobals, command, args + i, nargs - i, json_child) != 0) {
+                x->status = 1;
+                char m[256];
+                snprintf(m, sizeof m, "cannot start %s: %s", exe, strerror(errno));
+                x->last_error = strdup(m);
+                x->state = 2;
+                done++;
+            } else {
+                running++;
+            }
+            next++;
+        }
+        size_t np = 0;
+        for (size_t k = 0; k < n; k++) {
+            if (t[k].state != 1)
+                continue;
+            if (t[k].out_fd >= 0) {
+                pfd[np] = (struct pollfd){t[k].out_fd, POLLIN, 0};
+                who[np++] = k;
+            }
+            if (t[k].err_fd >= 0) {
+                pfd[np] = (struct pollfd){t[k].err_fd, POLLIN, 0};
+                who[np++] = k;
+            }
+            if (t[k].out_fd < 0 && t[k].err_fd < 0) {
+                finish(&t[k], k);
+                running--;
+                done++;
+            }
+        }
+        if (np == 0)
+            continue;
+        if (poll(pfd, np, -1) < 0 && errno != EINTR)
+            break;
+        for (size_t k = 0; k < np; k++)
+            if (pfd[k].revents & (POLLIN | POLLHUP | POLLERR))
+                drain(&t[who[k]], who[k], pfd[k].fd);
+    }
+    free(pfd);
+    free(who);
+    double total = now_ms() - start;
+
+    size_t ok = 0;
+    int worst = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (t[k].status == 0)
+            ok++;
+        else if (t[k].status > worst)
+            worst = t[k].status;
+    }
+    if (json) {
+        json_t *arr = json_array();
+        for (size_t k = 0; k < n; k++) {
+            json_t *o = json_object();
+            json_object_set_new(o, "index", json_integer((json_int_t)k + 1));
+            json_object_set_new(o, "target", json_string(t[k].shown ? t[k].shown : ""));
+            json_object_set_new(o, "exit", json_integer(t[k].status));
+            json_object_set_new(o, "result", json_string(result_word(t[k].status)));
+            json_object_set_new(o, "duration_ms", json_integer((json_int_t)t[k].ms));
+            json_object_set_new(o, "error", t[k].last_error && t[k].status ? json_string(t[k].last_error) : json_null());
+            if (json_child && t[k].out.p) {
+                json_t *child = json_loads(t[k].out.p, 0, NULL);
+                if (child)
+                    json_object_set_new(o, "output", child);
+            }
+            json_array_append_new(arr, o);
+        }
+        json_t *j = json_pack("{s:s,s:o,s:{s:I,s:I,s:I,s:I}}", "command", command, "targets", arr,
+                              "summary", "total", (json_int_t)n, "ok", (json_int_t)ok, "failed",
+                              (json_int_t)(n - ok), "duration_ms", (json_int_t)total);
+        char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (s)
+            puts(s);
+        free(s);
+        json_decref(j);
+    } else {
+        for (size_t k = 0; k < n; k++)
+            if (t[k].out.n)
+                printf("== [%zu] %s ==\n%s%s", k + 1, t[k].shown, t[k].out.p,
+                       t[k].out.p[t[k].out.n - 1] == '\n' ? "" : "\n");
+        printf("%-4s %-8s %-5s %9s  %s\n", "#", "result", "exit", "time", "target");
+        for (size_t k = 0; k < n; k++) {
+            printf("%-4zu %-8s %-5d %7.0fms  %s\n", k + 1, result_word(t[k].status), t[k].status,
+                   t[k].ms, t[k].shown);
+            if (t[k].status && t[k].last_error)
+                printf("     %s\n", t[k].last_error);
+        }
+        printf("fleet %s: %zu target(s), %zu ok, %zu failed, %.1f s, %.1f targets/s\n", command, n,
+               ok, n - ok, total / 1000.0, total > 0 ? (double)n * 1000.0 / total : 0.0);
+    }
+    for (size_t k = 0; k < n; k++) {
+        free(t[k].url);
+        free(t[k].shown);
+        free(t[k].out.p);
+        free(t[k].errline.p);
+        free(t[k].last_error);
+    }
+    free(t);
+    return worst;
+}

@@ -1,0 +1,21 @@
+/* fleet.h — `dbmig fleet`: one command against many databases.
+ *
+ *   dbmig [options] fleet --targets FILE [--jobs N] COMMAND [ARGS...]
+ *
+ * COMMAND is upgrade, downgrade, status or check. FILE lists one URL a line
+ * (`#` starts a comment, ${VAR} expands from the environment). Each target
+ * runs in its own dbmig process (so its own connection and lock, and a
+ * crash or a failure stays its own), at most N at once (default 4). Their
+ * progress lines are prefixed with the target's number; a summary table (or
+ * JSON with --format json) follows on stdout, passwords redacted. Exit 0
+ * only when every target succeeded; else the highest exit code of a target.
+ */
+#ifndef DBMIG_CLI_FLEET_H
+#define DBMIG_CLI_FLEET_H
+
+/* exe: the dbmig binary to run for each target; globals: the global
+ * options to hand on (without --url/--format); args: what follows `fleet`. */
+int cli_fleet(const char *exe, char *const *globals, int nglobals, char *const *args, int nargs,
+              int json, int quiet);
+
+#endif
