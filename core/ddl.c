@@ -327,6 +327,28 @@ int dm_ddl_needs_autocommit(const char *sql, size_t len, int dialect, uint32_t c
     return accept1(&lx, "INDEX", NULL) && accept1(&lx, "CONCURRENTLY", NULL);
 }
 
+int dm_ddl_passthrough(const char *sql, size_t len, int dialect, uint32_t caps)
+{
+    dm_ddl d;
+    dm_ddl_classify(sql, len, dialect, &d);
+    if (d.concurrently && !(caps & DBMIG_CAP_CONCURRENT_INDEX))
+        return 0;
+    switch (d.kind) {
+    case DM_DDL_CREATE_INDEX:
+        return !d.if_exists || (caps & DBMIG_CAP_CREATE_INDEX_IF_NOT_EXISTS);
+    case DM_DDL_DROP_INDEX:
+        if ((caps & DBMIG_CAP_DROP_INDEX_NEEDS_TABLE) && d.table_tok.start == d.table_tok.end)
+            return 0;
+        return !d.if_exists || (caps & DBMIG_CAP_DROP_INDEX_IF_EXISTS);
+    case DM_DDL_ADD_COLUMN:
+        return !d.if_exists || (caps & DBMIG_CAP_ADD_COLUMN_IF_NOT_EXISTS);
+    case DM_DDL_DROP_COLUMN:
+        return !d.if_exists || (caps & DBMIG_CAP_DROP_COLUMN_IF_EXISTS);
+    default:
+        return 1;
+    }
+}
+
 /* Appends sql minus the spans in cut[] (sorted, non-overlapping) and each
  * span's following white space, inserting `ins` at offset `at`. */
 static int rebuild(const char *sql, size_t len, dm_span *cut, size_t ncut, size_t at,

@@ -57,6 +57,10 @@ int dm_ddl_is_dml(const char *sql, size_t len, int dialect);
  * these caps (CONCURRENTLY on a driver with DBMIG_CAP_CONCURRENT_INDEX). */
 int dm_ddl_needs_autocommit(const char *sql, size_t len, int dialect, uint32_t caps);
 
+/* 1 when dm_ddl_prepare() would run the statement exactly as written,
+ * without a catalog look-up (so it can be batched with others). */
+int dm_ddl_passthrough(const char *sql, size_t len, int dialect, uint32_t caps);
+
 /* What to run for `sql` on driver `drv` (caps: the connection's). conn may
  * be NULL (offline --sql): emulation then cannot look at the catalog, so the
  * IF [NOT] EXISTS words are removed and `note` says so. On return *skip = 1

@@ -46,11 +46,14 @@ static const char *bool_lit(const dbmig *h, int v)
 }
 
 /* Formats the driver's last error into err, with the statement's place. */
-static int stmt_error(dbmig *h, size_t r, const dm_stmt *s, size_t idx, size_t total,
-                      dm_buf *out)
+/* Formats the driver's last error into out, with the statement's place.
+ * position: the error's offset inside this statement (1-based), or -1 to
+ * take the driver's own. */
+static int stmt_error_at(dbmig *h, size_t r, const dm_stmt *s, size_t idx, size_t total,
+                         int position, dm_buf *out)
 {
     const dbmig_db_error *e = h->drv->last_error(h->conn);
-    int line = dm_error_line(s->sql, s->line, e ? e->position : 0);
+    int line = dm_error_line(s->sql, s->line, position >= 0 ? position : e ? e->position : 0);
     int rc = dm_buf_printf(out, "%s:%d: statement %zu of %zu of revision %s failed: %s",
                            file_of(h, r), line, idx + 1, total, h->graph.revs[r].id,
                            e && e->message[0] ? e->message : "unknown error");
@@ -61,6 +64,11 @@ static int stmt_error(dbmig *h, size_t r, const dm_stmt *s, size_t idx, size_t t
     if (e && e->hint[0])
         rc |= dm_buf_printf(out, "\n  hint: %s", e->hint);
     return rc ? -1 : 0;
+}
+
+static int stmt_error(dbmig *h, size_t r, const dm_stmt *s, size_t idx, size_t total, dm_buf *out)
+{
+    return stmt_error_at(h, r, s, idx, total, -1, out);
 }
 
 static int exec_sql(dbmig *h, const char *sql, int64_t *affected)
@@ -459,6 +467,97 @@ static int run_stmt(run *x, size_t r, const dm_stmt_list *l, size_t k, dm_buf *w
     return rc;
 }
 
+/* One round trip for a whole transactional step, where the driver takes
+ * several statements in one exec (DBMIG_CAP_MULTI_STATEMENT): SAVEPOINT,
+ * the statements, the version row and RELEASE go as one text. Only for
+ * steps whose statements the portable-DDL layer passes through untouched
+ * (an emulation must look at the catalog between statements). */
+static int batchable(const run *x, const step *s)
+{
+    const dbmig *h = x->h;
+    if (!(h->caps & DBMIG_CAP_MULTI_STATEMENT) || !use_savepoints(h) || h->lease || s->resume)
+        return 0;
+    for (size_t k = 0; k < s->stmts.n; k++)
+        if (!dm_ddl_passthrough(s->stmts.v[k].sql, s->stmts.v[k].len, (int)h->drv->dialect, h->caps))
+            return 0;
+    return 1;
+}
+
+static int run_tx_batch(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
+{
+    dbmig *h = x->h;
+    step *s = &x->steps[i];
+    const dm_rev *rev = &h->graph.revs[s->rev];
+    size_t *off = malloc((s->stmts.n + 1) * sizeof *off);
+    dm_buf b = {0};
+    if (!off)
+        return nomem(h);
+    int oom = dm_buf_puts(&b, "SAVEPOINT dbmig_step;\n");
+    for (size_t k = 0; k < s->stmts.n; k++) {
+        off[k] = b.len;
+        oom |= dm_buf_append(&b, s->stmts.v[k].sql, s->stmts.v[k].len) || dm_buf_puts(&b, ";\n");
+    }
+    dm_buf row = {0};
+    if (x->down) {
+        oom |= dm_buf_printf(&row, "DELETE FROM %s WHERE revision = ", h->qtable) ||
+               dm_quote_literal(h, rev->id, &row);
+    } else {
+        char ts[32];
+        utc_now(ts);
+        char msg[256];
+        snprintf(msg, sizeof msg, "%s", rev->file.message ? rev->file.message : "");
+        oom |= dm_buf_printf(&row,
+                             "INSERT INTO %s (revision, checksum, message, applied_at, "
+                             "duration_ms, dirty, progress, progress_hash, seq) VALUES (",
+                             h->qtable) ||
+               dm_quote_literal(h, rev->id, &row) || dm_buf_puts(&row, ", ") ||
+               dm_quote_literal(h, rev->file.checksum, &row) || dm_buf_puts(&row, ", ") ||
+               dm_quote_literal(h, msg, &row) || dm_buf_puts(&row, ", ") ||
+               dm_quote_literal(h, ts, &row) ||
+               dm_buf_printf(&row, ", %lld, %s, 0, NULL, %lld)", (long long)(dm_now_ms() - t0),
+                             bool_lit(h, 0), (long long)seq);
+    }
+    off[s->stmts.n] = b.len;
+    oom |= dm_buf_append(&b, dm_buf_str(&row), row.len) || dm_buf_puts(&b, ";\nRELEASE SAVEPOINT dbmig_step");
+    dm_buf_free(&row);
+    if (oom) {
+        free(off);
+        dm_buf_free(&b);
+        return nomem(h);
+    }
+    int rc = DBMIG_OK;
+    if (h->drv->exec(h->conn, b.ptr, b.len, NULL) != DBMIG_DRV_OK) {
+        rc = DBMIG_ERROR;
+        const dbmig_db_error *e = h->drv->last_error(h->conn);
+        size_t pos = e && e->position > 0 ? (size_t)e->position - 1 : (size_t)-1;
+        size_t k = s->stmts.n;
+        if (pos != (size_t)-1)
+            for (k = 0; k < s->stmts.n && !(pos >= off[k] && pos < off[k + 1]); k++)
+                ;
+        if (k < s->stmts.n) {
+            stmt_error_at(h, s->rev, &s->stmts.v[k], k, s->stmts.n, (int)(pos - off[k]) + 1, why);
+        } else {
+            /* No position: find the failing statement by running them one
+             * at a time inside the savepoint (transactional DDL: undone). */
+            dm_buf first = {0};
+            stmt_error_at(h, s->rev, &s->stmts.v[0], 0, s->stmts.n, 0, &first);
+            int found = 0;
+            if (exec_sql(h, "ROLLBACK TO SAVEPOINT dbmig_step", NULL) == DBMIG_OK)
+                for (k = 0; k < s->stmts.n && !found; k++)
+                    if (h->drv->exec(h->conn, s->stmts.v[k].sql, s->stmts.v[k].len, NULL) != DBMIG_DRV_OK) {
+                        stmt_error(h, s->rev, &s->stmts.v[k], k, s->stmts.n, why);
+                        found = 1;
+                    }
+            if (!found)
+                dm_buf_puts(why, dm_buf_str(&first));
+            dm_buf_free(&first);
+        }
+    }
+    free(off);
+    dm_buf_free(&b);
+    return rc;
+}
+
 /* Runs one transactional step inside the open transaction. On a statement
  * failure the message goes to `why`. */
 static int run_tx_step(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
@@ -555,9 +654,10 @@ static int apply(run *x)
                 t.since = t0;
             }
             int sp = use_savepoints(h);
-            if (sp && (rc = exec_sql(h, "SAVEPOINT dbmig_step", NULL)) != DBMIG_OK)
+            int batch = batchable(x, s);
+            if (sp && !batch && (rc = exec_sql(h, "SAVEPOINT dbmig_step", NULL)) != DBMIG_OK)
                 break;
-            rc = run_tx_step(x, i, seq, t0, &why);
+            rc = batch ? run_tx_batch(x, i, seq, t0, &why) : run_tx_step(x, i, seq, t0, &why);
             if (rc != DBMIG_OK) {
                 if (single || !sp) {
                     tx_rollback(h, &t);
@@ -569,7 +669,7 @@ static int apply(run *x)
                 }
                 break;
             }
-            if (sp && (rc = exec_sql(h, "RELEASE SAVEPOINT dbmig_step", NULL)) != DBMIG_OK)
+            if (sp && !batch && (rc = exec_sql(h, "RELEASE SAVEPOINT dbmig_step", NULL)) != DBMIG_OK)
                 break;
             if (!single && (h->o.commit_interval_ms == 0 ||
                             dm_now_ms() - t.since >= h->o.commit_interval_ms ||

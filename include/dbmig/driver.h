@@ -71,7 +71,13 @@ enum {
     /* try_lock cannot exclude every client of this database (a Galera
      * cluster: GET_LOCK is node-local), so the core takes the lease lock
      * unless the user forces --lock session. Reported by conn_caps(). */
-    DBMIG_CAP_SESSION_LOCK_UNSAFE = 1u << 10
+    DBMIG_CAP_SESSION_LOCK_UNSAFE = 1u << 10,
+    /* exec() takes several statements separated by `;` and runs them in
+     * order in one round trip, stopping at the first failure; an error's
+     * position counts from the start of the whole text. The core then sends
+     * a transactional migration (savepoint, statements, version row) as one
+     * text. */
+    DBMIG_CAP_MULTI_STATEMENT = 1u << 11
 };
 
 /* A database error, filled by the driver. Fixed-size so that ownership never

@@ -517,6 +517,48 @@ static void test_offline_script(void **state)
     assert_int_equal(W->calls[F_EXEC] + W->calls[F_QUERY], 0);
 }
 
+/* With DBMIG_CAP_MULTI_STATEMENT a transactional migration goes as one
+ * exec; a failure is still pinned to its statement (by the error position,
+ * or by re-running the statements one at a time when there is none). */
+static void test_batched_steps(void **state)
+{
+    fx *f = *state;
+    wrap_driver.caps |= DBMIG_CAP_MULTI_STATEMENT;
+    dbmig *h = open_h(f, 60000, 0);
+    memset(W->calls, 0, sizeof W->calls);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    dbmig_close(h);
+    /* create the version table + one per migration */
+    assert_int_equal(W->calls[F_EXEC], 1 + 5);
+    assert_int_equal(applied_mask(f), 0x3e);
+    assert_int_equal(table_mask(f), 0x3e);
+    h = open_h(f, 60000, 0);
+    assert_int_equal(dbmig_downgrade(h, "base", 0), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(table_mask(f), 0);
+
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    /* A syntax error: the database gives a position. */
+    write_file(mig, "004_t4.sql", "-- dbmig:up\nCREATE TABLE t4 (id INTEGER);\n\nINSERT INTO t4\n  VALUES (1,, 2);\n-- dbmig:down\nDROP TABLE t4;\n");
+    h = open_h(f, 60000, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+    assert_non_null(strstr(dbmig_errmsg(h), "004_t4.sql:5: statement 2 of 2"));
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x0e);
+    assert_int_equal(table_mask(f), 0x0e);
+    /* A run-time error without a position: found by re-running. */
+    write_file(mig, "004_t4.sql", "-- dbmig:up\nCREATE TABLE t4 (id INTEGER PRIMARY KEY);\nINSERT INTO t4 VALUES (1);\nINSERT INTO t4 VALUES (1);\n-- dbmig:down\nDROP TABLE t4;\n");
+    h = open_h(f, 60000, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+    assert_non_null(strstr(dbmig_errmsg(h), "004_t4.sql:4: statement 3 of 3"));
+    assert_non_null(strstr(dbmig_errmsg(h), "UNIQUE"));
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x0e);
+    assert_int_equal(table_mask(f), 0x0e);
+    wrap_driver.caps &= ~(uint32_t)DBMIG_CAP_MULTI_STATEMENT;
+}
+
 static int count_rows(void *payload, int ncols, const char *const *v, const size_t *lens)
 {
     (void)ncols;
@@ -599,6 +641,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stamp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_offline_script, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lease_lock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batched_steps, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
