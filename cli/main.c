@@ -47,6 +47,12 @@ static const char usage_main[] =
     "  drivers               the driver plugins found\n"
     "  fleet --targets FILE [--jobs N] COMMAND ...\n"
     "                        run upgrade/downgrade/status/check on many databases\n"
+    "  history [-r A:B]      the revision graph, newest first, with branches and merges\n"
+    "  heads                 the heads of the graph\n"
+    "  branches              the branch points of the graph\n"
+    "  revision -m MSG [--parent ID]... [--branch LABEL] [--depends ID]...\n"
+    "                        write a new migration file (id: the UTC time)\n"
+    "  merge -m MSG [ID...]  write a merge revision (default: of every head)\n"
     "\n"
     "options (before the command; also from dbmig.conf or DBMIG_<NAME>):\n"
     "  --url URL             database URL (else DBMIG_URL, else DATABASE_URL)\n"
@@ -65,7 +71,7 @@ static const char usage_main[] =
     "  -v, -q, --no-color    more output, less output, no colour\n"
     "  --help, --version\n"
     "\n"
-    "targets: head, heads, base, <id>, <unique prefix>, +N, -N, <id>+N, <id>-N\n"
+    "targets: head, heads, base, <id>, <unique prefix>, <label>@head, +N, -N, <id>+N, <id>-N\n"
     "exit codes: 0 ok, 1 migration/database failed, 2 usage, 3 validation, 4 lock time-out\n";
 
 static const struct {
@@ -95,6 +101,36 @@ static const struct {
                "  --reverted ID   settle dirty revision ID as not applied\n"},
     {"drivers", "usage: dbmig [options] drivers\n"
                 "The driver plugins found: name, version, file, capabilities.\n"},
+    {"history", "usage: dbmig [options] history [-r A:B]\n"
+                "The revision graph, newest first, drawn like `git log --graph`: merges,\n"
+                "branch points, heads, branch labels and depends. With a database (--url)\n"
+                "each revision is marked applied, pending or MISSING, and the applied heads\n"
+                "current.\n"
+                "  -r, --rev-range A:B  only the descendants of A that are ancestors of B\n"
+                "                       (both included); A or B may be left out. Each is\n"
+                "                       base, head, heads, an id or prefix, <label>@head,\n"
+                "                       <id>+N, <id>-N or current (with --url).\n"
+                "--format json prints the revisions with their parents, children and marks.\n"},
+    {"heads", "usage: dbmig [options] heads\n"
+              "The heads of the graph (revisions without children), with their branch\n"
+              "labels; with --url, whether each is applied. --format json for scripts.\n"},
+    {"branches", "usage: dbmig [options] branches\n"
+                 "The branch points of the graph (revisions with two or more children)\n"
+                 "and the revisions that start each branch.\n"},
+    {"revision", "usage: dbmig [options] revision -m MSG [--parent ID]... [--branch LABEL]...\n"
+                 "                                 [--depends ID]...\n"
+                 "Write a new migration file <UTC YYYYMMDDHHMMSS>_<slug>.sql in the migrations\n"
+                 "folder, with an explicit header and empty up and down sections.\n"
+                 "  -m, --message MSG  its one-line description (also the file's slug)\n"
+                 "  --parent ID        a parent (repeat for several; `base` for a new root);\n"
+                 "                     default: the single head. With several heads, name\n"
+                 "                     one, or join them first with `dbmig merge`.\n"
+                 "  --branch LABEL     a branch label, so that LABEL@head names its head\n"
+                 "  --depends ID       a revision it needs applied first (not a parent)\n"},
+    {"merge", "usage: dbmig [options] merge -m MSG [ID...]\n"
+              "Write a merge revision whose parents are the given revisions (default: every\n"
+              "head); it joins the branches so that `head` names one revision again.\n"
+              "  -m, --message MSG  its one-line description\n"},
 };
 
 static const char *help_for(const char *cmd)
@@ -720,6 +756,278 @@ static int cmd_drivers(cli *c)
     return EXIT_OK;
 }
 
+/* ---- the revision graph: history, heads, branches, revision, merge ---------- */
+
+static int has_url(cli *c) { return cli_config_get(&c->cfg, "url") != NULL; }
+
+static void print_tags(const dbmig_graph_rev *r, int marks)
+{
+    int n = 0;
+#define TAG(...)                                                                                   \
+    do {                                                                                           \
+        fputs(n++ ? ", " : " (", stdout);                                                          \
+        printf(__VA_ARGS__);                                                                       \
+    } while (0)
+    if (r->flags & DBMIG_GREV_HEAD)
+        TAG("head");
+    if (marks && (r->flags & DBMIG_GREV_CURRENT))
+        TAG("current");
+    if (r->flags & DBMIG_GREV_BASE)
+        TAG("base");
+    if (r->flags & DBMIG_GREV_MERGE) {
+        TAG("merge of");
+        for (size_t i = 0; i < r->nparents; i++)
+            printf(" %s", r->parents[i]);
+    }
+    if (r->flags & DBMIG_GREV_BRANCHPOINT)
+        TAG("branch point");
+    for (size_t i = 0; i < r->nbranches; i++)
+        TAG("branch %s", r->branches[i]);
+    if (r->ndepends) {
+        TAG("depends on");
+        for (size_t i = 0; i < r->ndepends; i++)
+            printf(" %s", r->depends[i]);
+    }
+#undef TAG
+    if (n)
+        putchar(')');
+    if (marks)
+        printf(" [%s]", (r->flags & DBMIG_GREV_APPLIED)   ? "applied"
+                        : (r->flags & DBMIG_GREV_MISSING) ? "MISSING"
+                                                          : "pending");
+}
+
+static json_t *grev_json(const dbmig_graph_rev *r, int marks, int drawing)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "revision", json_string(r->revision));
+    json_object_set_new(o, "message", json_string(r->message));
+    json_object_set_new(o, "file", json_string(r->file));
+    json_object_set_new(o, "parents", json_strs(r->parents, r->nparents));
+    json_object_set_new(o, "children", json_strs(r->children, r->nchildren));
+    json_object_set_new(o, "depends", json_strs(r->depends, r->ndepends));
+    json_object_set_new(o, "branches", json_strs(r->branches, r->nbranches));
+    json_object_set_new(o, "head", json_boolean(r->flags & DBMIG_GREV_HEAD));
+    json_object_set_new(o, "base", json_boolean(r->flags & DBMIG_GREV_BASE));
+    json_object_set_new(o, "merge", json_boolean(r->flags & DBMIG_GREV_MERGE));
+    json_object_set_new(o, "branch_point", json_boolean(r->flags & DBMIG_GREV_BRANCHPOINT));
+    if (marks) {
+        json_object_set_new(o, "state", json_string((r->flags & DBMIG_GREV_APPLIED)   ? "applied"
+                                                    : (r->flags & DBMIG_GREV_MISSING) ? "missing"
+                                                                                      : "pending"));
+        json_object_set_new(o, "current", json_boolean(r->flags & DBMIG_GREV_CURRENT));
+    }
+    if (drawing) {
+        json_object_set_new(o, "graph", json_string(r->graph));
+        json_t *after = json_array();
+        const char *p = r->graph_after;
+        while (*p) {
+            const char *e = strchr(p, '\n');
+            size_t len = e ? (size_t)(e - p) : strlen(p);
+            json_array_append_new(after, json_stringn(p, len));
+            p += len + (e ? 1 : 0);
+        }
+        json_object_set_new(o, "graph_after", after);
+    }
+    return o;
+}
+
+static int cmd_history(cli *c)
+{
+    const char *range = NULL;
+    for (int i = 0; i < c->nargs; i++) {
+        const char *a = c->args[i];
+        if (strcmp(a, "-r") == 0 || strcmp(a, "--rev-range") == 0) {
+            if (i + 1 >= c->nargs)
+                return usage_error("%s needs a range A:B", a);
+            range = c->args[++i];
+        } else if (strncmp(a, "--rev-range=", 12) == 0) {
+            range = a + 12;
+        } else if (strncmp(a, "-r", 2) == 0 && a[2]) {
+            range = a + 2;
+        } else {
+            return usage_error("unknown argument '%s' for history (it takes -r A:B)", a);
+        }
+    }
+    dbmig_graph_list *l;
+    int rc = dbmig_history_get(c->h, range, has_url(c) ? DBMIG_GRAPH_DB : 0, &l);
+    if (rc)
+        return fail(c, rc);
+    if (c->json) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < l->n; i++)
+            json_array_append_new(a, grev_json(&l->revs[i], l->marks, 1));
+        json_t *j = json_object();
+        json_object_set_new(j, "revisions", a);
+        json_print(j);
+    } else if (l->n == 0) {
+        printf(range ? "no revision in the range %s\n" : "no revisions%s\n", range ? range : "");
+    } else {
+        for (size_t i = 0; i < l->n; i++) {
+            const dbmig_graph_rev *r = &l->revs[i];
+            printf("%s%s %s", r->graph, r->revision, r->message);
+            print_tags(r, l->marks);
+            putchar('\n');
+            if (r->graph_after[0])
+                printf("%s\n", r->graph_after);
+        }
+    }
+    dbmig_graph_list_free(l);
+    return EXIT_OK;
+}
+
+static int cmd_heads_branches(cli *c, int branches)
+{
+    int e = need_args(c, 0, 0);
+    if (e)
+        return e;
+    dbmig_graph_list *l;
+    unsigned flags = has_url(c) ? DBMIG_GRAPH_DB : 0;
+    int rc = branches ? dbmig_branches_get(c->h, flags, &l) : dbmig_heads_get(c->h, flags, &l);
+    if (rc)
+        return fail(c, rc);
+    if (c->json) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < l->n; i++)
+            json_array_append_new(a, grev_json(&l->revs[i], l->marks, 0));
+        json_t *j = json_object();
+        json_object_set_new(j, branches ? "branch_points" : "heads", a);
+        json_print(j);
+    } else if (l->n == 0) {
+        printf(branches ? "no branch points: the graph does not fork\n" : "no heads: no revisions\n");
+    } else {
+        for (size_t i = 0; i < l->n; i++) {
+            const dbmig_graph_rev *r = &l->revs[i];
+            printf("%s %s", r->revision, r->message);
+            print_tags(r, l->marks);
+            if (branches) {
+                printf(" ->");
+                for (size_t k = 0; k < r->nchildren; k++)
+                    printf("%s %s", k ? "," : "", r->children[k]);
+            }
+            putchar('\n');
+        }
+        if (!branches && l->n > 1)
+            printf("%zu heads: upgrade one with <id> or <label>@head, all with `heads`, or join "
+                   "them with `dbmig merge -m MSG`\n",
+                   l->n);
+    }
+    dbmig_graph_list_free(l);
+    return EXIT_OK;
+}
+
+static int cmd_heads(cli *c) { return cmd_heads_branches(c, 0); }
+static int cmd_branches(cli *c) { return cmd_heads_branches(c, 1); }
+
+/* Matches "-m X", "--message X", "--message=X" (short is optional). */
+static int take_value(cli *c, int *i, const char *lng, const char *shrt, const char **out)
+{
+    const char *a = c->args[*i];
+    size_t n = strlen(lng);
+    if (strcmp(a, lng) == 0 || (shrt && strcmp(a, shrt) == 0)) {
+        if (*i + 1 >= c->nargs) {
+            usage_error("%s needs a value", a);
+            return -1;
+        }
+        *out = c->args[++*i];
+        return 1;
+    }
+    if (strncmp(a, lng, n) == 0 && a[n] == '=') {
+        *out = a + n + 1;
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_new_revision(cli *c, int merge)
+{
+    const char *msg = NULL, *v;
+    const char **parents = calloc((size_t)c->nargs + 1, sizeof *parents);
+    const char **labels = calloc((size_t)c->nargs + 1, sizeof *labels);
+    const char **deps = calloc((size_t)c->nargs + 1, sizeof *deps);
+    size_t np = 0, nl = 0, nd = 0;
+    int rc = EXIT_OK;
+    if (!parents || !labels || !deps) {
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    for (int i = 0; i < c->nargs && rc == EXIT_OK; i++) {
+        int t;
+        const char *a = c->args[i];
+        if ((t = take_value(c, &i, "--message", "-m", &v)) != 0) {
+            if (t < 0 || msg) {
+                rc = t < 0 ? EXIT_USAGE : usage_error("%s: give the message once", c->command);
+                break;
+            }
+            msg = v;
+        } else if (!merge && (t = take_value(c, &i, "--parent", NULL, &v)) != 0) {
+            if (t < 0)
+                rc = EXIT_USAGE;
+            else
+                parents[np++] = v;
+        } else if (!merge && (t = take_value(c, &i, "--branch", NULL, &v)) != 0) {
+            if (t < 0)
+                rc = EXIT_USAGE;
+            else
+                labels[nl++] = v;
+        } else if (!merge && (t = take_value(c, &i, "--depends", NULL, &v)) != 0) {
+            if (t < 0)
+                rc = EXIT_USAGE;
+            else
+                deps[nd++] = v;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "dbmig: unknown option '%s' for %s\n%s", a, c->command,
+                    help_for(c->command));
+            rc = EXIT_USAGE;
+        } else if (merge) {
+            parents[np++] = a;
+        } else {
+            fprintf(stderr, "dbmig: revision takes no argument '%s'; give parents with --parent\n%s",
+                    a, help_for(c->command));
+            rc = EXIT_USAGE;
+        }
+    }
+    if (rc != EXIT_OK)
+        goto out;
+    if (!msg) {
+        fprintf(stderr, "dbmig: %s needs a message: -m \"what it does\"\n%s", c->command,
+                help_for(c->command));
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    dbmig_revision_opts o = {msg, parents, np, labels, nl, deps, nd};
+    dbmig_new_revision *r;
+    int lrc = merge ? dbmig_merge_new(c->h, &o, &r) : dbmig_revision_new(c->h, &o, &r);
+    if (lrc) {
+        rc = fail(c, lrc);
+        goto out;
+    }
+    if (c->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "revision", json_string(r->revision));
+        json_object_set_new(j, "file", json_string(r->file));
+        json_object_set_new(j, "parents", json_strs(r->parents, r->nparents));
+        json_print(j);
+    } else {
+        printf("created %s: revision %s, parent%s", r->file, r->revision,
+               r->nparents == 1 ? "" : "s");
+        if (!r->nparents)
+            printf(" base");
+        for (size_t i = 0; i < r->nparents; i++)
+            printf("%s %s", i ? "," : "", r->parents[i]);
+        putchar('\n');
+    }
+    dbmig_new_revision_free(r);
+out:
+    free(parents);
+    free(labels);
+    free(deps);
+    return rc;
+}
+
+static int cmd_revision(cli *c) { return cmd_new_revision(c, 0); }
+static int cmd_merge(cli *c) { return cmd_new_revision(c, 1); }
+
 static const struct {
     const char *name;
     int (*fn)(cli *);
@@ -727,6 +1035,8 @@ static const struct {
     {"upgrade", cmd_upgrade}, {"downgrade", cmd_downgrade}, {"current", cmd_current},
     {"status", cmd_status},   {"stamp", cmd_stamp},         {"show", cmd_show},
     {"check", cmd_check},     {"repair", cmd_repair},       {"drivers", cmd_drivers},
+    {"history", cmd_history}, {"heads", cmd_heads},         {"branches", cmd_branches},
+    {"revision", cmd_revision}, {"merge", cmd_merge},
 };
 
 /* `fleet`: each target is a child dbmig given the same global options

@@ -31,16 +31,25 @@ static const char DOWN_FORMS[] =
 static const char STAMP_FORMS[] =
     "stamp accepts base, head, heads, <id> or a unique prefix of one, <label>@head, <id>+N, <id>-N";
 
-enum { MODE_UP, MODE_DOWN, MODE_STAMP };
+static const char REF_FORMS[] =
+    "a revision is head, <id> or a unique prefix of one, <label>@head, <id>+N or <id>-N";
+
+enum { MODE_UP, MODE_DOWN, MODE_STAMP, MODE_REF };
 
 static const char *gr_mode_forms(int mode)
 {
-    return mode == MODE_UP ? UP_FORMS : mode == MODE_DOWN ? DOWN_FORMS : STAMP_FORMS;
+    return mode == MODE_UP     ? UP_FORMS
+           : mode == MODE_DOWN ? DOWN_FORMS
+           : mode == MODE_REF  ? REF_FORMS
+                               : STAMP_FORMS;
 }
 
 static const char *gr_mode_verb(int mode)
 {
-    return mode == MODE_UP ? "upgrade" : mode == MODE_DOWN ? "downgrade" : "stamp";
+    return mode == MODE_UP     ? "upgrade"
+           : mode == MODE_DOWN ? "downgrade"
+           : mode == MODE_REF  ? "name"
+                               : "stamp";
 }
 
 /* The file name for messages ("003_x.sql"), and the path as opened. */
@@ -524,6 +533,25 @@ static int gr_topo_sort(dm_graph *g, dm_err *err)
     return rc;
 }
 
+/* A branch label that is also a revision id would make `<x>@head` mean two
+ * things; labels are names of lines of work, ids name revisions. */
+static int gr_check_labels(const dm_graph *g, dm_err *err)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        const dm_strv *b = &g->revs[i].file.branches;
+        for (size_t k = 0; k < b->n; k++) {
+            size_t j = dm_graph_find(g, b->v[k]);
+            if (j != DM_NONE)
+                return dm_err_set(err, DBMIG_EINVALID,
+                                  "%s: the branch label '%s' of revision '%s' is also the id of "
+                                  "revision %s (%s); rename the label in `-- dbmig:branch`",
+                                  gr_rv_path(g, i), b->v[k], gr_rv_id(g, i), gr_rv_id(g, j),
+                                  gr_rv_name(g, j));
+        }
+    }
+    return DBMIG_OK;
+}
+
 static int gr_heads_bases(dm_graph *g, dm_err *err)
 {
     size_t n = g->n;
@@ -561,6 +589,8 @@ int dm_graph_build(dm_graph *g, dm_migfile *files, size_t n, dm_err *err)
         rc = gr_sort_ids(g, err);
     if (rc == DBMIG_OK)
         rc = gr_resolve_edges(g, err);
+    if (rc == DBMIG_OK)
+        rc = gr_check_labels(g, err);
     if (rc == DBMIG_OK)
         rc = gr_topo_sort(g, err);
     if (rc == DBMIG_OK)
@@ -634,7 +664,8 @@ int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err)
     closedir(d);
     dm_migfile *files = NULL;
     if (rc == DBMIG_OK) {
-        qsort(paths.v, paths.n, sizeof *paths.v, gr_name_cmp);
+        if (paths.n) /* qsort(NULL, 0, ...) is undefined */
+            qsort(paths.v, paths.n, sizeof *paths.v, gr_name_cmp);
         files = calloc(paths.n ? paths.n : 1, sizeof *files);
         if (!files)
             rc = dm_err_nomem(err);
@@ -951,6 +982,15 @@ static int gr_resolve_one(const dm_graph *g, const char *t, int mode, size_t *ou
     if (rc != DBMIG_OK && unknown)
         dm_buf_printf(&err->msg, "; %s", gr_mode_forms(mode));
     return rc;
+}
+
+int dm_graph_resolve(const dm_graph *g, const char *ref, size_t *out, dm_err *err)
+{
+    if (!ref || !*ref)
+        return gr_bad_target("", MODE_REF, err);
+    if (strcmp(ref, "head") == 0 && g->nheads == 0)
+        return dm_err_set(err, DBMIG_EUSAGE, "'head' names no revision: the folder holds none");
+    return gr_resolve_one(g, ref, MODE_REF, out, err);
 }
 
 /* ---- plans --------------------------------------------------------------- */

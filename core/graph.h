@@ -53,7 +53,7 @@ int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err);
  * failure; the array itself stays the caller's). Files must be in file-name
  * order for default parents. Validation errors (DBMIG_EINVALID) name the
  * files: duplicate ids, unknown parents/depends (with "did you mean"),
- * reserved ids, cycles (with the path). */
+ * reserved ids, cycles (with the path), a branch label equal to an id. */
 int dm_graph_build(dm_graph *g, dm_migfile *files, size_t n, dm_err *err);
 void dm_graph_free(dm_graph *g);
 
@@ -70,6 +70,12 @@ typedef struct dm_applied {
 /* Resolves a revision reference: exact id, else a unique prefix. Ambiguous
  * prefix → DBMIG_EUSAGE listing the candidates; unknown → DBMIG_EUSAGE. */
 int dm_graph_lookup(const dm_graph *g, const char *ref, size_t *out, dm_err *err);
+
+/* Resolves a reference to one revision: head (the single head), <id> or a
+ * unique prefix, <label>@head, <id>+N (along children), <id>-N (along
+ * parents). Errors are DBMIG_EUSAGE (several heads: listed with the merge
+ * command; ambiguous prefix: candidates; unknown: did you mean). */
+int dm_graph_resolve(const dm_graph *g, const char *ref, size_t *out, dm_err *err);
 
 /* Marks ancestors (parents and depends, transitively) of every flagged
  * revision in `mark` (g->n flags), inclusive. */

@@ -212,6 +212,78 @@ void dbmig_drivers_free(dbmig_driver_info *v, size_t n);
  * needed (excluding the NUL), like snprintf. */
 size_t dbmig_redact_url(const char *url, char *out, size_t cap);
 
+/* ---- The revision graph: history, heads, branch points, new files ------ */
+
+enum {
+    DBMIG_GREV_HEAD = 1u << 0,         /* no children */
+    DBMIG_GREV_BASE = 1u << 1,         /* no parents */
+    DBMIG_GREV_MERGE = 1u << 2,        /* two or more parents */
+    DBMIG_GREV_BRANCHPOINT = 1u << 3,  /* two or more children */
+    /* With a database (DBMIG_GRAPH_DB): */
+    DBMIG_GREV_APPLIED = 1u << 4,      /* applied */
+    DBMIG_GREV_MISSING = 1u << 5,      /* not applied, but a descendant is */
+    DBMIG_GREV_CURRENT = 1u << 6       /* an applied head (what `current` prints) */
+};
+
+typedef struct dbmig_graph_rev {
+    const char *revision, *message, *file;
+    const char **parents; size_t nparents;
+    const char **children; size_t nchildren;
+    const char **depends; size_t ndepends;
+    const char **branches; size_t nbranches; /* labels (-- dbmig:branch) */
+    unsigned flags;                          /* DBMIG_GREV_* */
+    /* history only ("" elsewhere): the ASCII drawing, git log --graph style.
+     * `graph` is this revision's row ("| * "); `graph_after` holds the
+     * connector rows drawn below it ("|/", "|\"), '\n'-separated, "" if none. */
+    const char *graph;
+    const char *graph_after;
+} dbmig_graph_rev;
+
+typedef struct dbmig_graph_list {
+    dbmig_graph_rev *revs;
+    size_t n;
+    int marks;       /* 1: APPLIED/MISSING/CURRENT were read from the database */
+} dbmig_graph_list;
+
+#define DBMIG_GRAPH_DB 0x1u /* connect and mark applied/missing/current revisions */
+
+/* The graph newest first (children before parents, ties by id, reversed).
+ * range: NULL or "" for everything, else "A:B" — the descendants of A that
+ * are ancestors of B, both inclusive; A or B may be empty (no bound) and each
+ * is base/head/heads, an id or unique prefix, <label>@head, <id>+N, <id>-N,
+ * or (with DBMIG_GRAPH_DB) current. */
+int dbmig_history_get(dbmig *h, const char *range, unsigned flags, dbmig_graph_list **out);
+/* The heads of the graph, in id order. */
+int dbmig_heads_get(dbmig *h, unsigned flags, dbmig_graph_list **out);
+/* The branch points (revisions with two or more children), newest first. */
+int dbmig_branches_get(dbmig *h, unsigned flags, dbmig_graph_list **out);
+void dbmig_graph_list_free(dbmig_graph_list *l);
+
+/* A new migration file: <UTC YYYYMMDDHHMMSS>_<slug>.sql in the migrations
+ * folder, with an explicit header (revision, parents, message, branch,
+ * depends) and empty up and down sections. The id is the current UTC time,
+ * one second later while it is taken. */
+typedef struct dbmig_revision_opts {
+    const char *message;                          /* required, one line */
+    const char *const *parents; size_t nparents;  /* ids or unique prefixes */
+    const char *const *branches; size_t nbranches;/* labels for the new revision */
+    const char *const *depends; size_t ndepends;  /* ids or unique prefixes */
+} dbmig_revision_opts;
+
+typedef struct dbmig_new_revision {
+    const char *revision;   /* the new id */
+    const char *file;       /* the path written */
+    const char **parents; size_t nparents;
+} dbmig_new_revision;
+
+/* parents default to the single head (base in an empty folder); several
+ * heads without parents is DBMIG_EUSAGE listing them. */
+int dbmig_revision_new(dbmig *h, const dbmig_revision_opts *o, dbmig_new_revision **out);
+/* A merge revision: parents default to every head; fewer than two distinct
+ * parents, or a parent that is an ancestor of another, is DBMIG_EUSAGE. */
+int dbmig_merge_new(dbmig *h, const dbmig_revision_opts *o, dbmig_new_revision **out);
+void dbmig_new_revision_free(dbmig_new_revision *r);
+
 #ifdef __cplusplus
 }
 #endif
