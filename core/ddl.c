@@ -426,7 +426,7 @@ int dm_ddl_prepare(const dbmig_driver *drv, dbmig_conn *conn, uint32_t caps, con
             }
         } else if (needs_table && note) {
             dm_buf_printf(note, "DROP INDEX %s needs `ON <table>` on this database and the "
-                                "table can only be looked up with a connection; add it by hand",
+                                "table can only be looked up with a connection; add it by hand.",
                           d.name);
         }
         break;
@@ -446,13 +446,15 @@ int dm_ddl_prepare(const dbmig_driver *drv, dbmig_conn *conn, uint32_t caps, con
     if (*skip)
         return DBMIG_OK;
     rm_if = emulate;
-    if (emulate && !conn && note)
-        dm_buf_printf(note, "IF %sEXISTS is emulated on this database with a catalog look-up, "
+    if (emulate && !conn && note) {
+        int creates = d.kind == DM_DDL_CREATE_INDEX || d.kind == DM_DDL_ADD_COLUMN;
+        dm_buf_printf(note, "%sIF %sEXISTS is emulated on this database with a catalog look-up, "
                             "which an offline script cannot do: the statement below fails if %s %s "
-                            "already %s",
-                      d.kind == DM_DDL_CREATE_INDEX || d.kind == DM_DDL_ADD_COLUMN ? "NOT " : "",
+                            "%s.",
+                      note->len ? " " : "", creates ? "NOT " : "",
                       d.kind == DM_DDL_CREATE_INDEX || d.kind == DM_DDL_DROP_INDEX ? "index" : "column",
-                      d.name, d.kind == DM_DDL_CREATE_INDEX || d.kind == DM_DDL_ADD_COLUMN ? "exists" : "is gone");
+                      d.name, creates ? "already exists" : "does not exist");
+    }
     if (rm_conc)
         cut[ncut++] = d.concurrently_kw;
     if (rm_if)

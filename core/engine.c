@@ -271,6 +271,11 @@ int dm_need_conn(dbmig *h)
     memset(&e, 0, sizeof e);
     if (h->drv->connect(&h->host, h->url, &h->conn, &e) != DBMIG_DRV_OK) {
         h->conn = NULL;
+        /* A driver that rejects the URL itself says so with the code "URL":
+         * that is a usage error (exit 2), not a failed connection. */
+        if (strcmp(e.code, "URL") == 0)
+            return dm_err_set(&h->err, DBMIG_EUSAGE, "bad database URL %s for driver %s: %s",
+                              h->url_redacted, h->drv->name, e.message);
         return dm_err_set(&h->err, DBMIG_ERROR,
                           "cannot connect to %s with driver %s: %s%s%s%s\n"
                           "check the URL, that the server is running and reachable, and "

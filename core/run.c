@@ -643,7 +643,8 @@ static int apply(run *x)
             break;
         }
         report_done(h, x, i, 0, DBMIG_EV_START, s->why_notx[0] ? s->why_notx : NULL);
-        seq++;
+        if (!x->down && !s->resume)
+            seq++; /* a resumed revision keeps its row and its seq */
         if (s->transactional) {
             if (!t.open) {
                 if (h->drv->begin(h->conn) != DBMIG_DRV_OK) {
@@ -708,7 +709,8 @@ static int apply(run *x)
                                   id, x->down ? "reverted" : "applied", i,
                                   i == 1 ? "is" : "are");
             }
-            dm_buf_puts(&why, "\nfix the statement and run the command again");
+            if (x->steps[i].transactional)
+                dm_buf_puts(&why, "\nfix the statement and run the command again");
             dm_err_set(&h->err, DBMIG_ERROR, "%s", dm_buf_str(&why));
         }
     }

@@ -559,6 +559,18 @@ static void test_batched_steps(void **state)
     wrap_driver.caps &= ~(uint32_t)DBMIG_CAP_MULTI_STATEMENT;
 }
 
+/* A URL the driver itself rejects is a usage error (exit 2). */
+static void test_bad_url_is_usage(void **state)
+{
+    fx *f = *state;
+    snprintf(f->url, sizeof f->url, "sqlite:%s?no_such_option=1", f->db);
+    dbmig *h = open_h(f, 200, 0);
+    dbmig_status *st = NULL;
+    assert_int_equal(dbmig_status_get(h, &st), DBMIG_EUSAGE);
+    assert_non_null(strstr(dbmig_errmsg(h), "bad database URL"));
+    dbmig_close(h);
+}
+
 static int count_rows(void *payload, int ncols, const char *const *v, const size_t *lens)
 {
     (void)ncols;
@@ -642,6 +654,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_offline_script, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lease_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batched_steps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_url_is_usage, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
