@@ -313,6 +313,29 @@ int dm_ddl_is_dml(const char *sql, size_t len, int dialect)
 
 int dm_ddl_needs_autocommit(const char *sql, size_t len, int dialect, uint32_t caps)
 {
+    /* Statements no transaction may hold: VACUUM everywhere; on PostgreSQL
+     * also REINDEX ... CONCURRENTLY, CREATE/DROP DATABASE and TABLESPACE,
+     * ALTER SYSTEM. */
+    {
+        lexer lx = {sql, len, 0, dialect};
+        tok t = next(&lx);
+        if (is_kw(&lx, t, "VACUUM"))
+            return 1;
+        if (dialect == DBMIG_DIALECT_POSTGRES) {
+            if (is_kw(&lx, t, "REINDEX")) {
+                for (tok u = next(&lx); u.type != T_END; u = next(&lx))
+                    if (is_kw(&lx, u, "CONCURRENTLY"))
+                        return 1;
+                return 0;
+            }
+            tok u = next(&lx);
+            if ((is_kw(&lx, t, "CREATE") || is_kw(&lx, t, "DROP")) &&
+                (is_kw(&lx, u, "DATABASE") || is_kw(&lx, u, "TABLESPACE")))
+                return 1;
+            if (is_kw(&lx, t, "ALTER") && is_kw(&lx, u, "SYSTEM"))
+                return 1;
+        }
+    }
     if (!(caps & DBMIG_CAP_CONCURRENT_INDEX))
         return 0;
     dm_ddl d;

@@ -471,11 +471,38 @@ void dm_applied_free(dm_applied *a)
 
 int dm_error_line(const char *sql, int first_line, int position)
 {
+    /* position counts characters (UTF-8 code points), not bytes. */
     int line = first_line;
     if (position <= 0)
         return line;
-    for (int i = 0; i < position - 1 && sql[i]; i++)
-        if (sql[i] == '\n')
+    int chars = 0;
+    for (const unsigned char *p = (const unsigned char *)sql; *p && chars < position - 1; p++) {
+        if ((*p & 0xC0) == 0x80)
+            continue;
+        chars++;
+        if (*p == '\n')
             line++;
+    }
     return line;
+}
+
+size_t dm_char_to_byte(const char *s, size_t len, size_t chars)
+{
+    size_t i = 0, c = 0;
+    while (i < len && c < chars) {
+        i++;
+        while (i < len && ((unsigned char)s[i] & 0xC0) == 0x80)
+            i++;
+        c++;
+    }
+    return i;
+}
+
+size_t dm_byte_to_char(const char *s, size_t bytes)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < bytes; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            c++;
+    return c;
 }

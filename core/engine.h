@@ -85,7 +85,11 @@ void dm_emit(dbmig *h, dbmig_event_kind kind, const char *rev, const char *msg,
 
 /* The SQL that creates the version table in the driver's dialect. */
 int dm_vtable_ddl(dbmig *h, dm_buf *out);
-/* Where a statement error's position points inside the file. */
+/* Where a statement error's position (1-based, in characters) points
+ * inside the file. */
 int dm_error_line(const char *sql, int first_line, int position);
+/* The byte offset of the chars-th character of s[0..len), and back. */
+size_t dm_char_to_byte(const char *s, size_t len, size_t chars);
+size_t dm_byte_to_char(const char *s, size_t bytes);
 
 #endif

@@ -12,18 +12,21 @@
  *   - After the entry point returns the table, its ABI major, size, name and
  *     required functions are checked; every refusal message is built before
  *     the module is closed, since its strings live in the module.
- *   - A driver with unload_safe == 0 is made resident: lt_dlexit() then never
- *     closes it, and we never lt_dlclose() it.
+ *   - A driver with unload_safe == 0 (its client library installs exit
+ *     handlers) is pinned with the dynamic loader's RTLD_NODELETE before
+ *     its libltdl handle is closed: the code stays mapped for the life of
+ *     the process, and libltdl's bookkeeping is still freed (no leak).
  *
  * Note: libltdl itself is not thread-safe (its init counter and handle list
  * are plain globals); load and unload plugins from one thread at a time.
  */
-#define _XOPEN_SOURCE 700 /* realpath, PATH_MAX */
+#define _GNU_SOURCE /* realpath, PATH_MAX, RTLD_NODELETE */
 #include "loader.h"
 
 #include <ltdl.h>
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -372,8 +375,13 @@ int dm_plugin_load_file(const char *file, const char *name, dm_plugin **out, dm_
     p->drv = d;
     p->file = dm_buf_take(&path);
     if (!d->unload_safe) {
-        lt_dlmakeresident(h);
-        p->resident = 1;
+        /* Pin it: a later lt_dlclose() then never unmaps it. If pinning
+         * fails, fall back to keeping the handle open for good. */
+        void *pin = dlopen(p->file, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+        if (pin)
+            dlclose(pin);
+        else
+            p->resident = 1;
     }
     *out = p;
     rc = DBMIG_OK;

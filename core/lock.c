@@ -269,9 +269,18 @@ static int lease_take(dbmig *h)
                   "expires_at BIGINT NOT NULL)",
                   l->qlock);
     if (lease_exec(h, h->conn, &sql, NULL) != DBMIG_DRV_OK) {
+        /* Two processes creating it at once: one may lose a catalog race
+         * even with IF NOT EXISTS. Fine if the table is there now. */
+        int exists = 0;
         rc = dm_db_error(h, "cannot create the lease lock table");
-        lease_free(l);
-        return rc;
+        char name[200];
+        snprintf(name, sizeof name, "%s_lock", strchr(h->table, '.') ? strchr(h->table, '.') + 1 : h->table);
+        if (h->drv->table_exists(h->conn, name, &exists) != DBMIG_DRV_OK || !exists) {
+            lease_free(l);
+            return rc;
+        }
+        dm_err_clear(&h->err);
+        rc = DBMIG_OK;
     }
 
     char now[96];

@@ -256,7 +256,7 @@ static void decide_transaction(dbmig *h, step *s, const dm_migfile *f)
         const dm_stmt *st = &s->stmts.v[k];
         if (dm_ddl_needs_autocommit(st->sql, st->len, dialect_, h->caps)) {
             snprintf(s->why_notx, sizeof s->why_notx,
-                     "runs outside a transaction: %s:%d cannot run inside one (CONCURRENTLY)",
+                     "runs outside a transaction: the statement at %s:%d cannot run inside one",
                      f->filename, st->line);
             return;
         }
@@ -529,13 +529,17 @@ static int run_tx_batch(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
     if (h->drv->exec(h->conn, b.ptr, b.len, NULL) != DBMIG_DRV_OK) {
         rc = DBMIG_ERROR;
         const dbmig_db_error *e = h->drv->last_error(h->conn);
-        size_t pos = e && e->position > 0 ? (size_t)e->position - 1 : (size_t)-1;
+        /* The position counts characters of the whole text: find the byte,
+         * then the statement, then the character inside that statement. */
+        size_t pos = e && e->position > 0 ? dm_char_to_byte(b.ptr, b.len, (size_t)e->position - 1)
+                                          : (size_t)-1;
         size_t k = s->stmts.n;
         if (pos != (size_t)-1)
             for (k = 0; k < s->stmts.n && !(pos >= off[k] && pos < off[k + 1]); k++)
                 ;
         if (k < s->stmts.n) {
-            stmt_error_at(h, s->rev, &s->stmts.v[k], k, s->stmts.n, (int)(pos - off[k]) + 1, why);
+            int in_stmt = (int)dm_byte_to_char(b.ptr + off[k], pos - off[k]) + 1;
+            stmt_error_at(h, s->rev, &s->stmts.v[k], k, s->stmts.n, in_stmt, why);
         } else {
             /* No position: find the failing statement by running them one
              * at a time inside the savepoint (transactional DDL: undone). */

@@ -18,10 +18,14 @@ PACKAGES=(
     libltdl-dev libsqlite3-dev libssl-dev libinih-dev liburiparser-dev libjansson-dev
     # the postgres and mysql driver plugins
     libpq-dev default-libmysqlclient-dev
+    # the ODBC plugin (plugins/odbc) and the ODBC drivers its tests go through
+    unixodbc-dev unixodbc libsqliteodbc odbc-postgresql
     # tests: unit tests, the CLI suite (sqlite3 + jq), sanitizers, leak checks
     libcmocka-dev sqlite3 jq libasan8 libubsan1 libclang-rt-14-dev valgrind
     # throwaway database servers the integration tests start on loopback
     postgresql postgresql-client mariadb-server mariadb-client
+    # a 3-node Galera cluster (scripts/galera-cluster.sh) and PgBouncer (scripts/pgbouncer.sh)
+    galera-4 rsync pgbouncer
 )
 
 case "${1:-}" in

@@ -7,21 +7,31 @@
 # Environment:
 #   DBMIG               the dbmig binary (required)
 #   DBMIG_SOURCE_DIR    the source tree (for the sample migrations)
-#   DBMIG_TEST_DRIVER   sqlite (default) | postgres | mysql
+#   DBMIG_TEST_DRIVER   sqlite (default) | postgres | mysql | odbc-sqlite | odbc-postgres
+#                       (odbc-X: the odbc plugin on database X, URL odbc:...;
+#                       the helpers inspect X with its own client)
 #   DBMIG_TEST_URL      for postgres/mysql: the URL of a scratch database that
 #                       the suite may empty before every case (all its tables
 #                       are dropped). Ignored for sqlite: each case gets
 #                       sqlite:$T/test.db.
+#   DBMIG_TEST_SQLITE_ODBC  for odbc-sqlite: the SQLite ODBC driver (.so path or
+#                       odbcinst name); each case gets odbc:Driver=..;Database=$T/test.db
+#   DBMIG_TEST_NATIVE_URL   for odbc-postgres: a postgres:// URL of the same
+#                       database, for psql
 #   DBMIG_TEST_KEEP=1   keep the temp dirs (for debugging)
 #   DBMIG_TEST_ONLY     a regular expression: run only the matching cases
 
 : "${DBMIG:?DBMIG must name the dbmig binary}"
 DBMIG_TEST_DRIVER=${DBMIG_TEST_DRIVER:-sqlite}
 case $DBMIG_TEST_DRIVER in
-    sqlite|postgres|mysql) ;;
+    sqlite|postgres|mysql|odbc-sqlite|odbc-postgres) ;;
     *) echo "lib.sh: unknown DBMIG_TEST_DRIVER '$DBMIG_TEST_DRIVER'" >&2; exit 2 ;;
 esac
-if [ "$DBMIG_TEST_DRIVER" != sqlite ] && [ -z "${DBMIG_TEST_URL:-}" ]; then
+# DB_KIND: the database (sqlite|postgres|mysql); DRIVER: dbmig's driver name.
+DB_KIND=${DBMIG_TEST_DRIVER#odbc-}
+DRIVER=$DBMIG_TEST_DRIVER
+[ "$DB_KIND" = "$DBMIG_TEST_DRIVER" ] || DRIVER=odbc
+if [ "$DB_KIND" != sqlite ] && [ -z "${DBMIG_TEST_URL:-}" ]; then
     echo "lib.sh: DBMIG_TEST_URL is required for driver $DBMIG_TEST_DRIVER" >&2
     exit 2
 fi
@@ -119,13 +129,13 @@ expect_eq() {
 
 # db_query SQL: prints the rows, columns separated by '|', one row a line.
 db_query() {
-    case $DBMIG_TEST_DRIVER in
+    case $DB_KIND in
         sqlite)
             sqlite3 -batch -noheader -cmd '.timeout 5000' "$DB_FILE" "$1" ;;
         postgres)
-            psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$URL" -c "$1" ;;
+            psql -X -q -A -t -v ON_ERROR_STOP=1 -d "${DBMIG_TEST_NATIVE_URL:-$URL}" -c "$1" ;;
         mysql)
-            _mysql_client -N -B -e "$1" ;;
+            _mysql_client -N -B -e "$1" | tr '\t' '|' ;;
     esac
 }
 
@@ -142,9 +152,9 @@ _mysql_client() {
 
 # db_script FILE: feeds a SQL script to the database's own client.
 db_script() {
-    case $DBMIG_TEST_DRIVER in
+    case $DB_KIND in
         sqlite) sqlite3 -batch -bail "$DB_FILE" < "$1" ;;
-        postgres) psql -X -q -v ON_ERROR_STOP=1 -d "$URL" -f "$1" ;;
+        postgres) psql -X -q -v ON_ERROR_STOP=1 -d "${DBMIG_TEST_NATIVE_URL:-$URL}" -f "$1" ;;
         mysql) _mysql_client < "$1" ;;
     esac
 }
@@ -152,7 +162,7 @@ db_script() {
 # table_exists NAME: exit status 0 when the table exists.
 table_exists() {
     local n
-    case $DBMIG_TEST_DRIVER in
+    case $DB_KIND in
         sqlite) n=$(db_query "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='$1'") ;;
         postgres) n=$(db_query "SELECT count(*) FROM information_schema.tables WHERE table_schema=current_schema() AND table_name='$1'") ;;
         mysql) n=$(db_query "SELECT count(*) FROM information_schema.tables WHERE table_schema=database() AND table_name='$1'") ;;
@@ -179,7 +189,7 @@ expect_applied() {
 
 # db_reset: empties the scratch database (postgres/mysql); sqlite starts fresh.
 db_reset() {
-    case $DBMIG_TEST_DRIVER in
+    case $DB_KIND in
         sqlite) rm -f "$DB_FILE" "$DB_FILE"-* ;;
         postgres) db_query "DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;" >/dev/null ;;
         mysql)
@@ -191,7 +201,11 @@ db_reset() {
 }
 
 # Does the driver run DDL inside transactions (SPEC section 8)?
-txddl() { [ "$DBMIG_TEST_DRIVER" != mysql ]; }
+txddl() { [ "$DB_KIND" != mysql ]; }
+
+# The version table's dirty flag as 0/1 on every driver (psql prints a real
+# boolean as t/f): SELECT $DIRTY FROM $VT ...
+DIRTY="CASE WHEN dirty THEN 1 ELSE 0 END"
 
 # ---- migration files --------------------------------------------------------
 
@@ -217,11 +231,15 @@ mk_chain3() {
 }
 
 # A statement that keeps the database busy for a while (a few seconds).
+# slow_sql [N]: N is SQLite's row count (default 15000000, about 3 s); the
+# servers sleep N/5000000 seconds instead.
 slow_sql() {
-    case $DBMIG_TEST_DRIVER in
-        sqlite) echo "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < ${1:-15000000}) SELECT count(*) FROM c;" ;;
-        postgres) echo "SELECT pg_sleep(3);" ;;
-        mysql) echo "SELECT SLEEP(3);" ;;
+    local n=${1:-15000000} secs
+    secs=$(awk -v n="$n" 'BEGIN { printf "%.2f", n / 5000000 }')
+    case $DB_KIND in
+        sqlite) echo "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < $n) SELECT count(*) FROM c;" ;;
+        postgres) echo "SELECT pg_sleep($secs);" ;;
+        mysql) echo "SELECT SLEEP($secs);" ;;
     esac
 }
 
@@ -252,9 +270,10 @@ run_case() {
     (
         T=$dir
         MIG=$T/migrations
-        if [ "$DBMIG_TEST_DRIVER" = sqlite ]; then
+        if [ "$DB_KIND" = sqlite ]; then
             DB_FILE=$T/test.db
             URL=sqlite:$DB_FILE
+            [ "$DRIVER" = odbc ] && URL="odbc:Driver=${DBMIG_TEST_SQLITE_ODBC:-SQLite3};Database=$DB_FILE"
         else
             URL=$DBMIG_TEST_URL
         fi

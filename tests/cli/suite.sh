@@ -101,19 +101,58 @@ DROP TABLE k;"
     expect_exit 1 "upgrade through a failing migration"
     expect_contains err "003_bad.sql:5"
     expect_contains err "nosuch_table"
-    expect_applied "001 002"
     expect_table a; expect_table b
-    txddl && expect_no_table k "the failed migration's own statements must be rolled back"
     expect_no_table d "nothing after the failed migration may run"
-    [ -z "$(db_query "SELECT revision FROM $VT WHERE revision='003'")" ] || fail "a row for 003 exists"
+    if txddl; then
+        expect_applied "001 002"
+        expect_no_table k "the failed migration's own statements must be rolled back"
+        [ -z "$(db_query "SELECT revision FROM $VT WHERE revision='003'")" ] || fail "a row for 003 exists"
+        return 0
+    fi
+    # No transactional DDL (SPEC section 8): 003 stays dirty with the two
+    # statements committed before the failure; later runs refuse until the
+    # revision is settled.
+    expect_contains err "statement 3"
+    expect_contains err "1..2"
+    expect_contains err "--resume"
+    expect_applied "001 002 003"
+    expect_eq "$(db_query "SELECT $DIRTY, progress FROM $VT WHERE revision='003'")" "1|2" "dirty row of 003 (dirty|progress)"
+    expect_table k "statements committed before the failure stay"
+    expect_eq "$(db_query "SELECT count(*) FROM k")" 1 "rows in k"
+    dbm "$@" upgrade head
+    expect_exit 3 "upgrade with a dirty revision"
+    expect_contains err "003"
+    expect_contains err "dbmig upgrade --resume"
+    expect_contains err "dbmig repair --applied 003"
+    expect_contains err "dbmig repair --reverted 003"
+    expect_no_table d
+    db_query "DROP TABLE k" >/dev/null   # the manual fix
+    dbm repair --reverted 003
+    expect_exit 0 "repair --reverted 003"
+    expect_applied "001 002"
+    sed -i 's/INSERT INTO nosuch_table VALUES (1);/INSERT INTO k VALUES (2);/' "$MIG/003_bad.sql"
+    dbm "$@" upgrade head
+    expect_exit 0 "the upgrade completes after repair"
+    expect_applied "001 002 003 004"
+    expect_eq "$(db_query "SELECT count(*) FROM k")" 2 "rows in k after the re-run"
+    dbm check
+    expect_exit 0 "check after the dirty revision was settled"
 }
 
 case_failure_in_k() { fail_in_k; }
 case_failure_in_k_commit_each() { fail_in_k --commit-interval 0; }
 case_failure_in_k_single_tx() {
-    txddl || skip "no transactional DDL"
     mk_chain3 "$MIG"
     mkmig "$MIG" 004_bad "INSERT INTO nosuch_table VALUES (1);"
+    if ! txddl; then
+        # all or nothing is impossible without transactional DDL: refused
+        dbm --single-transaction upgrade head
+        expect_exit 2 "--single-transaction without transactional DDL"
+        expect_contains err "transactional DDL"
+        expect_applied "" "a refused --single-transaction run changes nothing"
+        expect_no_table a
+        return 0
+    fi
     dbm --single-transaction upgrade head
     expect_exit 1 "--single-transaction with a failure"
     expect_contains err "004_bad.sql:1"
@@ -122,7 +161,26 @@ case_failure_in_k_single_tx() {
 }
 
 case_multi_statement_rollback() {
-    txddl || skip "no transactional DDL"
+    if ! txddl; then
+        # DDL commits on its own, but a migration made only of DML still
+        # runs in one transaction: a failure leaves nothing and no dirty row.
+        mk_table "$MIG" 001_a a
+        mkmig "$MIG" 002_dml "INSERT INTO a (id, v) VALUES (1, 'x');
+UPDATE a SET v = 'y' WHERE id = 1;
+INSERT INTO a (id, v) VALUES (2, 'z');
+DELETE FROM a WHERE id = 2;
+INSERT INTO a (nosuch_column) VALUES (3);"
+        dbm upgrade head
+        expect_exit 1 "a failing DML-only migration"
+        expect_contains err "002_dml.sql:5"
+        expect_eq "$(db_query "SELECT count(*) FROM a")" 0 "the DML-only migration must be rolled back"
+        expect_applied "001" "no row (not even a dirty one) for the rolled-back migration"
+        sed -i 's/(nosuch_column) VALUES (3)/(id, v) VALUES (3, '"'w'"')/' "$MIG/002_dml.sql"
+        dbm upgrade head
+        expect_exit 0 "the fixed DML-only migration"
+        expect_eq "$(db_query "SELECT count(*) FROM a")" 2 "rows after the fixed run"
+        return 0
+    fi
     mk_table "$MIG" 001_a a
     mkmig "$MIG" 002_multi "-- dbmig:up
 CREATE TABLE m1 (id INTEGER);
@@ -317,7 +375,7 @@ case_json_outputs() {
     expect_exit 0
     dbm --format json status
     expect_exit 0 "status --format json"
-    expect_jq ".driver == \"$DBMIG_TEST_DRIVER\" and (.url | type) == \"string\"" "status"
+    expect_jq ".driver == \"$DRIVER\" and (.url | type) == \"string\"" "status"
     expect_jq '(.revisions | length) == 3' "status"
     expect_jq '.revisions[0] | .revision == "001" and .file == "001_a.sql" and .state == "applied"
                and .applied == true and .dirty == false and .modified == false and .seq == 1
@@ -501,7 +559,7 @@ DROP TABLE d1;"
     expect_contains err "002_notx.sql:4"
     expect_table d1 "statement 1 of a transaction-off migration stays committed"
     expect_no_table c
-    expect_eq "$(db_query "SELECT dirty, progress FROM $VT WHERE revision='002'")" "1|1" "dirty row of 002 (dirty|progress)"
+    expect_eq "$(db_query "SELECT $DIRTY, progress FROM $VT WHERE revision='002'")" "1|1" "dirty row of 002 (dirty|progress)"
     dbm --format json status
     expect_exit 0 "status with a dirty revision"
     expect_jq '.summary.dirty == 1 and ([.revisions[] | select(.revision == "002")][0] | .dirty == true and .state == "dirty")' "status dirty"
@@ -526,7 +584,7 @@ case_notx_dirty_repair_reverted() {
     expect_exit 0 "upgrade after repair --reverted"
     expect_applied "001 002 003"
     expect_eq "$(db_query "SELECT count(*) FROM d1")" 1 "rows in d1"
-    expect_eq "$(db_query "SELECT dirty FROM $VT WHERE revision='002'")" 0 "002 clean"
+    expect_eq "$(db_query "SELECT $DIRTY FROM $VT WHERE revision='002'")" 0 "002 clean"
     dbm check
     expect_exit 0
 }
@@ -535,7 +593,7 @@ case_notx_dirty_repair_applied() {
     mk_notx
     dbm repair --applied 002
     expect_exit 0 "repair --applied 002"
-    expect_eq "$(db_query "SELECT dirty FROM $VT WHERE revision='002'")" 0 "002 clean after repair"
+    expect_eq "$(db_query "SELECT $DIRTY FROM $VT WHERE revision='002'")" 0 "002 clean after repair"
     dbm upgrade head
     expect_exit 0 "upgrade after repair --applied"
     expect_applied "001 002 003"
@@ -553,7 +611,7 @@ case_notx_dirty_resume() {
     expect_exit 0 "upgrade --resume"
     expect_applied "001 002 003"
     expect_eq "$(db_query "SELECT count(*) FROM d1")" 1 "the resumed statement ran once"
-    expect_eq "$(db_query "SELECT dirty FROM $VT WHERE revision='002'")" 0 "002 clean after resume"
+    expect_eq "$(db_query "SELECT $DIRTY FROM $VT WHERE revision='002'")" 0 "002 clean after resume"
     dbm check
     expect_exit 0 "check after --resume (the new checksum is recorded)"
 }
@@ -570,7 +628,7 @@ INSERT INTO counter VALUES ('00$i');
 $(slow_sql 300000)"
     done
     local pids="" p rc bad=""
-    for i in 1 2 3 4 5 6 7 8; do
+    for i in $(seq 1 16); do
         "$DBMIG" --url "$URL" --dir "$MIG" --lock-timeout 30 upgrade head > "$T/out.$i" 2> "$T/err.$i" &
         p=$!
         pids="$pids $p"
@@ -626,9 +684,32 @@ $(slow_sql 15000000)"
     kill -0 "$p" 2>/dev/null || fail "the slow upgrade ended too soon (calibrate slow_sql)"
     kill -9 "$p"
     wait "$p" 2>/dev/null
-    expect_applied "001" "after kill -9"
-    txddl && expect_no_table slow_t "the killed migration must leave nothing"
     expect_no_table c
+    if ! txddl; then
+        # No transactional DDL: 002 is left dirty with its first two
+        # statements committed; status says so. The server finishes the
+        # statement the killed client had sent (here the sleep) and then
+        # drops its session and the lock with it: a stale lock would make
+        # the upgrade exit 4 after the wait, not 3.
+        expect_applied "001 002" "after kill -9"
+        expect_eq "$(db_query "SELECT $DIRTY, progress FROM $VT WHERE revision='002'")" "1|2" "dirty row of 002 (dirty|progress)"
+        dbm --format json status
+        expect_exit 0 "status after kill -9"
+        expect_jq '.summary.dirty == 1 and ([.revisions[] | select(.revision == "002")][0] | .dirty == true and .state == "dirty")' "status reports the dirty revision"
+        dbm --lock-timeout 15 upgrade head
+        expect_exit 3 "upgrade after kill -9 refuses the dirty revision (and finds no stale lock)"
+        expect_contains err "--resume"
+        sed -i '$d' "$MIG/002_slow.sql"
+        dbm --lock-timeout 0 upgrade --resume head
+        expect_exit 0 "upgrade --resume after kill -9"
+        expect_applied "001 002 003"
+        expect_eq "$(db_query "SELECT count(*) FROM slow_t")" 1 "slow_t rows"
+        dbm check
+        expect_exit 0
+        return 0
+    fi
+    expect_applied "001" "after kill -9"
+    expect_no_table slow_t "the killed migration must leave nothing"
     # the unapplied slow file may change: make the re-run quick
     sed -i '$d' "$MIG/002_slow.sql"
     dbm --lock-timeout 5 upgrade head
@@ -721,7 +802,7 @@ CREATE TABLE two_a (id INTEGER);
 INSERT INTO two_a VALUES (1);
 -- dbmig:down
 DROP TABLE two_a;"
-    run --dir "$MIG" --driver "$DBMIG_TEST_DRIVER" show 004
+    run --dir "$MIG" --driver "$DRIVER" show 004
     expect_exit 0 "show 004"
     expect_contains out "CREATE TABLE two_a (id INTEGER)"
     expect_contains out "INSERT INTO two_a VALUES (1)"

@@ -92,6 +92,14 @@ static void test_dml_and_autocommit(void **state)
     assert_false(dm_ddl_needs_autocommit(c, strlen(c), DBMIG_DIALECT_SQLITE, 0));
     const char *u = "CREATE INDEX CONCURRENTLY ON t (a)";
     assert_true(dm_ddl_needs_autocommit(u, strlen(u), DBMIG_DIALECT_POSTGRES, DBMIG_CAP_CONCURRENT_INDEX));
+    const char *v = "VACUUM";
+    assert_true(dm_ddl_needs_autocommit(v, strlen(v), DBMIG_DIALECT_SQLITE, 0));
+    const char *r = "REINDEX INDEX CONCURRENTLY i";
+    assert_true(dm_ddl_needs_autocommit(r, strlen(r), DBMIG_DIALECT_POSTGRES, DBMIG_CAP_CONCURRENT_INDEX));
+    const char *r2 = "REINDEX INDEX i";
+    assert_false(dm_ddl_needs_autocommit(r2, strlen(r2), DBMIG_DIALECT_POSTGRES, DBMIG_CAP_CONCURRENT_INDEX));
+    const char *cd = "CREATE DATABASE x";
+    assert_true(dm_ddl_needs_autocommit(cd, strlen(cd), DBMIG_DIALECT_POSTGRES, DBMIG_CAP_CONCURRENT_INDEX));
     const char *d = "DROP INDEX CONCURRENTLY IF EXISTS i";
     assert_true(dm_ddl_needs_autocommit(d, strlen(d), DBMIG_DIALECT_POSTGRES, DBMIG_CAP_CONCURRENT_INDEX));
 }

@@ -547,6 +547,21 @@ static void test_batched_steps(void **state)
     dbmig_close(h);
     assert_int_equal(applied_mask(f), 0x0e);
     assert_int_equal(table_mask(f), 0x0e);
+    /* Positions count characters: multi-byte text before the error must
+     * not shift the line. */
+    write_file(mig, "004_t4.sql", "-- dbmig:up\nCREATE TABLE t4 (id INTEGER, n TEXT DEFAULT '\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9');\n"
+                                  "INSERT INTO t4 VALUES ('\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac', 1);\n\nINSERT INTO t4\n  VALUES (1,, 2);\n"
+                                  "-- dbmig:down\nDROP TABLE t4;\n");
+    h = open_h(f, 60000, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+    assert_non_null(strstr(dbmig_errmsg(h), "004_t4.sql:6: statement 3 of 3"));
+    dbmig_close(h);
+    wrap_driver.caps &= ~(uint32_t)DBMIG_CAP_MULTI_STATEMENT;
+    h = open_h(f, 60000, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+    assert_non_null(strstr(dbmig_errmsg(h), "004_t4.sql:6: statement 3 of 3"));
+    dbmig_close(h);
+    wrap_driver.caps |= DBMIG_CAP_MULTI_STATEMENT;
     /* A run-time error without a position: found by re-running. */
     write_file(mig, "004_t4.sql", "-- dbmig:up\nCREATE TABLE t4 (id INTEGER PRIMARY KEY);\nINSERT INTO t4 VALUES (1);\nINSERT INTO t4 VALUES (1);\n-- dbmig:down\nDROP TABLE t4;\n");
     h = open_h(f, 60000, 0);
