@@ -418,6 +418,12 @@ int dm_ddl_prepare(const dbmig_driver *drv, dbmig_conn *conn, uint32_t caps, con
     int rm_if = 0, emulate = 0, exists = 0;
     char on_table[160] = "";
 
+    /* A driver without the catalog look-up cannot have it emulated: the
+     * statement then goes to the database as written. */
+    if ((d.kind == DM_DDL_CREATE_INDEX || d.kind == DM_DDL_DROP_INDEX) && !drv->index_exists)
+        d.kind = DM_DDL_OTHER;
+    if ((d.kind == DM_DDL_ADD_COLUMN || d.kind == DM_DDL_DROP_COLUMN) && !drv->column_exists)
+        d.kind = DM_DDL_OTHER;
     switch (d.kind) {
     case DM_DDL_OTHER:
         return dm_buf_append(out, sql, len) ? dm_err_nomem(err) : DBMIG_OK;

@@ -676,7 +676,9 @@ static int apply(run *x)
             }
             if (sp && !batch && (rc = exec_sql(h, "RELEASE SAVEPOINT dbmig_step", NULL)) != DBMIG_OK)
                 break;
-            if (!single && (h->o.commit_interval_ms == 0 ||
+            /* Without savepoints a failure could only roll back the whole
+             * group: commit every migration alone then. */
+            if (!single && (h->o.commit_interval_ms == 0 || !sp ||
                             dm_now_ms() - t.since >= h->o.commit_interval_ms ||
                             i + 1 == x->n || !x->steps[i + 1].transactional)) {
                 if ((rc = tx_commit(h, &t)) != DBMIG_OK)

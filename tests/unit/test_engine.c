@@ -318,6 +318,25 @@ static void test_failure_in_k_keeps_earlier(void **state)
     }
 }
 
+/* A driver without savepoints: grouping would make a failure roll back
+ * the earlier migrations of the group too, so each commits alone. */
+static void test_no_savepoints_commits_each(void **state)
+{
+    fx *f = *state;
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    write_file(mig, "004_t4.sql", "CREATE TABLE t4 (id INTEGER);\nINSERT INTO nope VALUES (1);\n");
+    wrap_driver.caps &= ~(uint32_t)DBMIG_CAP_SAVEPOINTS;
+    dbmig *h = open_h(f, 60000, 0);
+    memset(W->calls, 0, sizeof W->calls);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+    dbmig_close(h);
+    wrap_driver.caps |= DBMIG_CAP_SAVEPOINTS;
+    assert_int_equal(W->calls[F_COMMIT], 3);
+    assert_int_equal(applied_mask(f), 0x0e);
+    assert_int_equal(table_mask(f), 0x0e);
+}
+
 static void test_single_transaction_all_or_nothing(void **state)
 {
     fx *f = *state;
@@ -661,6 +680,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_group_commit_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failure_in_k_keeps_earlier, setup, teardown),
         cmocka_unit_test_setup_teardown(test_single_transaction_all_or_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_savepoints_commits_each, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fault_injection_every_call, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checksum_validation, setup, teardown),
