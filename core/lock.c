@@ -349,9 +349,12 @@ static int lease_take(dbmig *h)
             dm_emit(h, DBMIG_EV_LOCK_WAIT, NULL, msg, r.holder);
             waited = 1;
         }
+        /* Poll at most every 250 ms, with a little jitter so that waiters
+         * released together do not retry in lock-step. */
         double left = deadline - t;
-        dm_sleep_ms(left < sleep_ms ? (int)left + 1 : sleep_ms);
-        if (sleep_ms < 500)
+        int nap = sleep_ms + (int)(((unsigned)getpid() * 2654435761u + (unsigned)t) % 40u);
+        dm_sleep_ms(left < nap ? (int)left + 1 : nap);
+        if (sleep_ms < 200)
             sleep_ms *= 2;
     }
 
@@ -439,9 +442,15 @@ int dm_lease_fence(dbmig *h, dm_buf *b, int insert)
     dm_lease *l = h->lease;
     if (!l)
         return 0;
+    /* Read the lock row with a share lock where the dialect has one: a
+     * take-over (an UPDATE of that row) then waits for this transaction to
+     * commit, so it cannot slip between the fenced write and the commit. */
+    const char *share = h->drv->dialect == DBMIG_DIALECT_POSTGRES ? " FOR SHARE"
+                        : h->drv->dialect == DBMIG_DIALECT_MYSQL  ? " LOCK IN SHARE MODE"
+                                                                  : "";
     if (insert)
-        return dm_buf_printf(b, " FROM %s WHERE id = '" LEASE_ID "' AND token = '%s'", l->qlock,
-                             l->token);
-    return dm_buf_printf(b, " AND EXISTS (SELECT 1 FROM %s WHERE id = '" LEASE_ID "' AND token = '%s')",
-                         l->qlock, l->token);
+        return dm_buf_printf(b, " FROM %s WHERE id = '" LEASE_ID "' AND token = '%s'%s", l->qlock,
+                             l->token, share);
+    return dm_buf_printf(b, " AND EXISTS (SELECT 1 FROM %s WHERE id = '" LEASE_ID "' AND token = '%s'%s)",
+                         l->qlock, l->token, share);
 }

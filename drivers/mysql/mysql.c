@@ -86,6 +86,7 @@ struct dbmig_conn {
     int mariadb;
     unsigned long version; /* major*10000 + minor*100 + patch */
     int emulate;
+    int wsrep; /* a Galera node (@@wsrep_on = ON): GET_LOCK is node-local */
     char server_info[128];
     char db[256]; /* the URL's database: part of the lock name */
     char lock_name[MY_LOCK_NAME_MAX * 4 + 1];
@@ -569,6 +570,21 @@ static int my_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
     snprintf(c->server_info, sizeof c->server_info, "%s", info ? info : "");
     c->mariadb = strstr(c->server_info, "MariaDB") != NULL;
     c->version = mysql_get_server_version(c->my);
+    /* Galera (MariaDB, Percona XtraDB Cluster): GET_LOCK only excludes on
+     * this node, so the core must use the lease lock. SHOW VARIABLES, not
+     * SELECT @@wsrep_on: servers built without wsrep (MySQL 8) have no such
+     * variable and answer it with an empty set rather than an error. */
+    if (mysql_query(c->my, "SHOW GLOBAL VARIABLES LIKE 'wsrep_on'") == 0) {
+        MYSQL_RES *r = mysql_store_result(c->my);
+        MYSQL_ROW row = r ? mysql_fetch_row(r) : NULL;
+        c->wsrep = row && row[1] && strcasecmp(row[1], "ON") == 0;
+        if (r)
+            mysql_free_result(r);
+    }
+    /* On a Galera node, make reads causal: a status or check on node 1 then
+     * sees what a migration just committed on node 3. */
+    if (c->wsrep)
+        mysql_query(c->my, "SET SESSION wsrep_sync_wait = 1");
     my_free(host, u.buf);
     *out = c;
     return DBMIG_DRV_OK;
@@ -1077,6 +1093,8 @@ static int my_server_version(dbmig_conn *c, char *out, size_t cap)
 static uint32_t my_conn_caps(const dbmig_conn *c)
 {
     uint32_t caps = MY_BASE_CAPS;
+    if (c && c->wsrep)
+        caps |= DBMIG_CAP_SESSION_LOCK_UNSAFE;
     if (!c || !c->mariadb || c->emulate)
         return caps;
     if (c->version >= 100002)

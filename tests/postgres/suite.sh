@@ -20,6 +20,7 @@ LOCK_WHERE="locktype = 'advisory' AND objsubid = 1 AND granted AND ((classid::bi
 
 lock_holder_pid() { db_query "SELECT pid FROM pg_locks WHERE $LOCK_WHERE"; }
 no_lock_held() { [ -z "$(lock_holder_pid)" ]; }
+lock_held() { [ -n "$(lock_holder_pid)" ]; }
 
 # The backend of a dbmig process running a pg_sleep migration (alone, or
 # inside a batch of statements sent as one text).
@@ -39,7 +40,7 @@ case_pg_lock_holder_named() {
         -c "SELECT pg_advisory_lock(hashtextextended('public.$VT', 0))" \
         -c "SELECT pg_sleep(20)" > /dev/null 2>&1 &
     BG_PIDS="$BG_PIDS $!"
-    wait_until 10 lock_holder_pid
+    wait_until 10 lock_held
     local pid
     pid=$(lock_holder_pid)
     [ -n "$pid" ] || fail "the psql session does not hold the lock"
