@@ -433,10 +433,10 @@ int dm_vstate_read(dbmig *h, dm_vstate *st)
     read_ctx c = {st, 0};
     int rc = h->drv->query(h->conn, sql.ptr, read_row, &c);
     dm_buf_free(&sql);
-    if (c.oom)
-        return dm_err_nomem(&h->err);
-    if (rc != DBMIG_DRV_OK)
-        return dm_db_error(h, "cannot read the version table");
+    if (c.oom || rc != DBMIG_DRV_OK) {
+        dm_vstate_free(st); /* on failure nothing is left to free */
+        return c.oom ? dm_err_nomem(&h->err) : dm_db_error(h, "cannot read the version table");
+    }
     if (h->graph_loaded)
         for (size_t i = 0; i < st->n; i++)
             st->rows[i].rev = dm_graph_find(&h->graph, st->rows[i].revision);

@@ -60,7 +60,8 @@ int dm_need_conn(dbmig *h);
 int dm_quote_ident(dbmig *h, const char *s, dm_buf *out);
 int dm_quote_literal(dbmig *h, const char *s, dm_buf *out);
 
-/* Reads the version table (empty state when it does not exist). */
+/* Reads the version table (empty state when it does not exist). On failure
+ * st is left empty (nothing to free). */
 int dm_vstate_read(dbmig *h, dm_vstate *st);
 void dm_vstate_free(dm_vstate *st);
 /* Fills a (g->n flags + by_seq) from st. Free with dm_applied_free. */

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <openssl/evp.h>
 
 #define MF_KNOWN_KEYS "revision, parents, message (or description), branch, depends, transaction, up, down, statement"
@@ -126,6 +128,17 @@ static int mf_check_text(const unsigned char *s, size_t n, size_t *bad)
 {
     size_t i = 0;
     while (i < n) {
+        /* eight ASCII bytes, none of them NUL, at a time */
+        while (n - i >= 8) {
+            uint64_t v;
+            memcpy(&v, s + i, 8);
+            const uint64_t hi = 0x8080808080808080ULL, lo = 0x0101010101010101ULL;
+            if ((v & hi) || ((v - lo) & ~v & hi))
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
         unsigned c = s[i];
         if (c == 0) {
             *bad = i;
@@ -246,6 +259,11 @@ typedef struct mf_ctx {
     dm_migfile *mf;
     dm_err *err;
     int seen[K_NHEADER]; /* line of each key, 0 if not seen */
+    /* the line scan */
+    int sql_line;        /* first SQL line before any section marker */
+    int first_marker;    /* line of the first section marker */
+    size_t body_off;     /* implicit up: after the last header line */
+    int body_line;
 } mf_ctx;
 
 
@@ -481,83 +499,77 @@ static int mf_defaults(mf_ctx *c)
     return 0;
 }
 
-/* The header and sections of mf->text. */
-static int mf_scan(mf_ctx *c)
+/* One line of the (normalised) text: the line `line` spans [ls, next). */
+static int mf_on_line(mf_ctx *c, const mf_line *l, int line, size_t ls, size_t next)
 {
     dm_migfile *mf = c->mf;
-    const char *t = mf->text;
-    size_t n = mf->text_len, ls = 0;
-    int line = 0;
-    int sql_line = 0;       /* first SQL line before any section marker */
-    int first_marker = 0;   /* line of the first section marker */
-    size_t body_off = 0;    /* implicit up: after the last header line */
-    int body_line = 1;
-    while (ls < n) {
-        line++;
-        const char *nl = memchr(t + ls, '\n', n - ls);
-        size_t le = nl ? (size_t)(nl - t) : n;
-        size_t next = nl ? le + 1 : n;
-        mf_line l;
-        mf_classify(t + ls, t + le, &l);
-        if (l.kind == L_SQL) {
-            if (!first_marker && !sql_line)
-                sql_line = line;
-        } else if (l.kind == L_DIRECTIVE) {
-            int hk = mf_header_key(&l);
-            int up = mf_keyis(&l, "up"), down = mf_keyis(&l, "down");
-            if (up || down) {
-                if (sql_line)
-                    return dm_err_set(c->err, DBMIG_EINVALID,
-                                      "%s:%d: SQL comes before the first section marker "
-                                      "(-- dbmig:%s at line %d). Move it into a section, or "
-                                      "remove the markers to make the whole file the up "
-                                      "section.",
-                                      mf->path, sql_line, up ? "up" : "down", line);
-                if (mf->nsections) {
-                    dm_section *prev = &mf->sections[mf->nsections - 1];
-                    prev->len = ls - prev->off;
-                }
-                int rc = mf_add_section(c, &l, up ? DM_UP : DM_DOWN, line, next);
-                if (rc)
-                    return rc;
-                if (!first_marker)
-                    first_marker = line;
-            } else if (mf_keyis(&l, "statement")) {
-                if (!((l.vallen == 5 && memcmp(l.val, "begin", 5) == 0) ||
-                      (l.vallen == 3 && memcmp(l.val, "end", 3) == 0)))
-                    return dm_err_set(c->err, DBMIG_EINVALID,
-                                      "%s:%d: -- dbmig:statement takes `begin` or `end`, not "
-                                      "'%.*s'. Enclose a statement between "
-                                      "-- dbmig:statement begin and -- dbmig:statement end.",
-                                      mf->path, line, (int)l.vallen, l.val);
-                if (!first_marker && !sql_line)
-                    sql_line = line;
-            } else if (hk >= 0) {
-                if (first_marker)
-                    return dm_err_set(c->err, DBMIG_EINVALID,
-                                      "%s:%d: header key -- dbmig:%.*s after the first section "
-                                      "marker (line %d). Move it to the header at the top of "
-                                      "the file.",
-                                      mf->path, line, (int)l.keylen, l.key, first_marker);
-                if (sql_line)
-                    return dm_err_set(c->err, DBMIG_EINVALID,
-                                      "%s:%d: header key -- dbmig:%.*s after SQL began (line "
-                                      "%d). Move it to the header at the top of the file.",
-                                      mf->path, line, (int)l.keylen, l.key, sql_line);
-                int rc = mf_header(c, hk, &l, line);
-                if (rc)
-                    return rc;
-                body_off = next;
-                body_line = line + 1;
-            } else {
+    if (l->kind == L_SQL) {
+        if (!c->first_marker && !c->sql_line)
+            c->sql_line = line;
+    } else if (l->kind == L_DIRECTIVE) {
+        int hk = mf_header_key(l);
+        int up = mf_keyis(l, "up"), down = mf_keyis(l, "down");
+        if (up || down) {
+            if (c->sql_line)
                 return dm_err_set(c->err, DBMIG_EINVALID,
-                                  "%s:%d: unknown key -- dbmig:%.*s. Known keys: " MF_KNOWN_KEYS
-                                  "; a plain comment must not start with dbmig:.",
-                                  mf->path, line, (int)l.keylen, l.key);
+                                  "%s:%d: SQL comes before the first section marker "
+                                  "(-- dbmig:%s at line %d). Move it into a section, or "
+                                  "remove the markers to make the whole file the up "
+                                  "section.",
+                                  mf->path, c->sql_line, up ? "up" : "down", line);
+            if (mf->nsections) {
+                dm_section *prev = &mf->sections[mf->nsections - 1];
+                prev->len = ls - prev->off;
             }
+            int rc = mf_add_section(c, l, up ? DM_UP : DM_DOWN, line, next);
+            if (rc)
+                return rc;
+            if (!c->first_marker)
+                c->first_marker = line;
+        } else if (mf_keyis(l, "statement")) {
+            if (!((l->vallen == 5 && memcmp(l->val, "begin", 5) == 0) ||
+                  (l->vallen == 3 && memcmp(l->val, "end", 3) == 0)))
+                return dm_err_set(c->err, DBMIG_EINVALID,
+                                  "%s:%d: -- dbmig:statement takes `begin` or `end`, not "
+                                  "'%.*s'. Enclose a statement between "
+                                  "-- dbmig:statement begin and -- dbmig:statement end.",
+                                  mf->path, line, (int)l->vallen, l->val);
+            if (!c->first_marker && !c->sql_line)
+                c->sql_line = line;
+        } else if (hk >= 0) {
+            if (c->first_marker)
+                return dm_err_set(c->err, DBMIG_EINVALID,
+                                  "%s:%d: header key -- dbmig:%.*s after the first section "
+                                  "marker (line %d). Move it to the header at the top of "
+                                  "the file.",
+                                  mf->path, line, (int)l->keylen, l->key, c->first_marker);
+            if (c->sql_line)
+                return dm_err_set(c->err, DBMIG_EINVALID,
+                                  "%s:%d: header key -- dbmig:%.*s after SQL began (line "
+                                  "%d). Move it to the header at the top of the file.",
+                                  mf->path, line, (int)l->keylen, l->key, c->sql_line);
+            int rc = mf_header(c, hk, l, line);
+            if (rc)
+                return rc;
+            c->body_off = next;
+            c->body_line = line + 1;
+        } else {
+            return dm_err_set(c->err, DBMIG_EINVALID,
+                              "%s:%d: unknown key -- dbmig:%.*s. Known keys: " MF_KNOWN_KEYS
+                              "; a plain comment must not start with dbmig:.",
+                              mf->path, line, (int)l->keylen, l->key);
         }
-        ls = next;
     }
+    return 0;
+}
+
+/* After the last line (n bytes of text): closes the last section, or makes
+ * the body the implicit up section. nst/probe_rc: the generic split of the
+ * body (only its first statement matters): no statement and no lexing error
+ * means an empty file. */
+static int mf_scan_end(mf_ctx *c, size_t n, size_t nst, int probe_rc)
+{
+    dm_migfile *mf = c->mf;
     if (mf->nsections) {
         dm_section *prev = &mf->sections[mf->nsections - 1];
         prev->len = n - prev->off;
@@ -570,23 +582,537 @@ static int mf_scan(mf_ctx *c)
     mf->nsections = 1;
     dm_section *s = &mf->sections[0];
     s->kind = DM_UP;
-    s->off = body_off;
-    s->len = n - body_off;
-    s->line = body_line;
+    s->off = c->body_off;
+    s->len = n - c->body_off;
+    s->line = c->body_line;
     s->marker_line = 0;
-    dm_stmt_list probe = {0};
-    dm_err perr = {0};
-    int rc = dm_split(t + s->off, s->len, DBMIG_DIALECT_GENERIC, s->line, mf->path, &probe,
-                      &perr);
-    size_t nst = probe.n;
-    dm_stmt_list_free(&probe);
-    dm_err_free(&perr);
-    if (rc == 0 && nst == 0) /* a lexing error is left for the driver's own split */
+    if (probe_rc == 0 && nst == 0) /* a lexing error is left for the driver's own split */
         return dm_err_set(c->err, DBMIG_EINVALID,
                           "%s:%d: the file holds no SQL statement. Add the migration's SQL, or "
                           "an empty -- dbmig:up section for a deliberate no-op.",
                           mf->path, mf->header_line ? mf->header_line : 1);
     return 0;
+}
+
+/* The header and sections of mf->text. */
+static int mf_scan(mf_ctx *c)
+{
+    dm_migfile *mf = c->mf;
+    const char *t = mf->text;
+    size_t n = mf->text_len, ls = 0;
+    int line = 0;
+    c->body_off = 0;
+    c->body_line = 1;
+    while (ls < n) {
+        line++;
+        const char *nl = memchr(t + ls, '\n', n - ls);
+        size_t le = nl ? (size_t)(nl - t) : n;
+        size_t next = nl ? le + 1 : n;
+        mf_line l;
+        mf_classify(t + ls, t + le, &l);
+        int rc = mf_on_line(c, &l, line, ls, next);
+        if (rc)
+            return rc;
+        ls = next;
+    }
+    size_t nst = 0;
+    int prc = 0;
+    if (!mf->nsections) {
+        dm_stmt_list probe = {0};
+        dm_err perr = {0};
+        prc = dm_split(t + c->body_off, n - c->body_off, DBMIG_DIALECT_GENERIC, c->body_line,
+                       mf->path, &probe, &perr);
+        nst = probe.n;
+        dm_stmt_list_free(&probe);
+        dm_err_free(&perr);
+    }
+    return mf_scan_end(c, n, nst, prc);
+}
+
+/* ------------------------------------------------------------ streaming
+ *
+ * A file of more than DM_MIGFILE_STREAM_MIN bytes is read in chunks and not
+ * kept: one pass checks the text, computes the checksum (the digest updated
+ * chunk by chunk over the same normalised bytes dm_checksum() hashes), finds
+ * the header and the section markers line by line (a line cut by a chunk
+ * boundary goes through a small state machine that decides its kind from
+ * its first bytes and keeps only a directive's text), and looks for the first
+ * statement when there is no marker. dm_migfile_stream() reads the file again
+ * and feeds the chosen section to the incremental splitter.
+ */
+
+#define MF_CHUNK 65536
+
+/* Reads a file in chunks and yields its normalised text (BOM dropped, CRLF
+ * to LF) along with the raw bytes (after the BOM) for the text checks. The
+ * raw chunk has MF_RAW_PAD writable bytes in front of it. */
+#define MF_RAW_PAD 4
+typedef struct mf_reader {
+    FILE *f;
+    int started; /* the BOM was looked for */
+    int cr;      /* the previous raw chunk ended with \r */
+    int done;
+    char *raw;   /* MF_RAW_PAD + MF_CHUNK */
+    char *norm;  /* MF_CHUNK + 1 */
+} mf_reader;
+
+static int mf_reader_open(mf_reader *r, const char *path, struct stat *st, dm_err *err)
+{
+    memset(r, 0, sizeof *r);
+    r->f = fopen(path, "rb");
+    if (!r->f)
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "%s: cannot open: %s. Check the path and its permissions.", path,
+                          strerror(errno));
+    r->raw = malloc(MF_RAW_PAD + MF_CHUNK);
+    r->norm = malloc(MF_CHUNK + 1);
+    if (!r->raw || !r->norm)
+        return dm_err_nomem(err);
+    if (st && fstat(fileno(r->f), st) != 0)
+        return dm_err_set(err, DBMIG_EUSAGE, "%s: cannot stat: %s. Check the file.", path,
+                          strerror(errno));
+    return 0;
+}
+
+static void mf_reader_close(mf_reader *r)
+{
+    if (r->f)
+        fclose(r->f);
+    free(r->raw);
+    free(r->norm);
+    memset(r, 0, sizeof *r);
+}
+
+/* 1 with a chunk (raw[0..*rawn) and norm[0..*normn), either may be empty), 0
+ * at the end, or an error code. */
+static int mf_read(mf_reader *r, const char *path, char **raw, size_t *rawn, const char **norm,
+                   size_t *normn, dm_err *err)
+{
+    char *p = r->raw + MF_RAW_PAD;
+    *raw = p;
+    *rawn = 0;
+    *norm = r->norm;
+    *normn = 0;
+    if (r->done)
+        return 0;
+    size_t n = fread(p, 1, MF_CHUNK, r->f);
+    if (n < MF_CHUNK && ferror(r->f))
+        return dm_err_set(err, DBMIG_EUSAGE, "%s: cannot read: %s. Check the file.", path,
+                          strerror(errno));
+    if (!r->started) {
+        r->started = 1;
+        size_t b = mf_bom(p, n);
+        p += b;
+        n -= b;
+    }
+    size_t o = 0;
+    if (r->cr && !(n > 0 && p[0] == '\n'))
+        r->norm[o++] = '\r';
+    r->cr = 0;
+    size_t i = 0;
+    while (i < n) {
+        const char *q = memchr(p + i, '\r', n - i);
+        size_t e = q ? (size_t)(q - p) : n;
+        memcpy(r->norm + o, p + i, e - i);
+        o += e - i;
+        if (!q)
+            break;
+        if (e + 1 == n)
+            r->cr = 1; /* decided by the next chunk */
+        else if (p[e + 1] != '\n')
+            r->norm[o++] = '\r';
+        i = e + 1;
+    }
+    if (n == 0)
+        r->done = 1;
+    *raw = p;
+    *rawn = n;
+    *norm = r->norm;
+    *normn = o;
+    return n > 0 || o > 0 ? 1 : 0;
+}
+
+/* The checksum over a stream of normalised text: trailing blanks of each line
+ * are held back until the line goes on. */
+typedef struct mf_sum {
+    EVP_MD_CTX *ctx;
+    dm_buf ws;
+    char *out; /* MF_CHUNK + 1 */
+} mf_sum;
+
+static int mf_sum_init(mf_sum *h)
+{
+    memset(h, 0, sizeof *h);
+    h->ctx = EVP_MD_CTX_new();
+    h->out = malloc(MF_CHUNK + 1);
+    return h->ctx && h->out && EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) == 1 ? 0 : -1;
+}
+
+static int mf_sum_ws(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+static int mf_sum_feed(mf_sum *h, const char *p, size_t n)
+{
+    size_t i = 0, o = 0;
+    while (i < n) {
+        const char *nl = memchr(p + i, '\n', n - i);
+        size_t e = nl ? (size_t)(nl - p) : n, te = e;
+        while (te > i && mf_sum_ws(p[te - 1]))
+            te--;
+        if (te > i) {
+            if (h->ws.len) { /* only at the chunk's start: o == 0 */
+                if (EVP_DigestUpdate(h->ctx, h->ws.ptr, h->ws.len) != 1)
+                    return -1;
+                dm_buf_reset(&h->ws);
+            }
+            memcpy(h->out + o, p + i, te - i);
+            o += te - i;
+        }
+        if (nl) {
+            dm_buf_reset(&h->ws);
+            h->out[o++] = '\n';
+            i = e + 1;
+        } else {
+            if (dm_buf_append(&h->ws, p + te, e - te))
+                return -1;
+            i = n;
+        }
+    }
+    return o && EVP_DigestUpdate(h->ctx, h->out, o) != 1 ? -1 : 0;
+}
+
+static int mf_sum_final(mf_sum *h, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (EVP_DigestFinal_ex(h->ctx, md, &mdlen) != 1 || mdlen != 32)
+        return -1;
+    memcpy(out, "v1:", 3);
+    for (unsigned k = 0; k < 32; k++) {
+        out[3 + 2 * k] = hex[md[k] >> 4];
+        out[4 + 2 * k] = hex[md[k] & 15];
+    }
+    out[DM_CHECKSUM_LEN] = '\0';
+    return 0;
+}
+
+static void mf_sum_free(mf_sum *h)
+{
+    EVP_MD_CTX_free(h->ctx);
+    dm_buf_free(&h->ws);
+    free(h->out);
+}
+
+/* The kind of a line read in pieces, decided from its first bytes. */
+enum { LS_LEAD = 0, LS_CR, LS_DASH1, LS_DASH2, LS_KEY, LS_DIR, LS_SQL, LS_COMMENT };
+
+typedef struct mf_lines {
+    int st;
+    int m;        /* LS_KEY: bytes of "dbmig:" matched */
+    dm_buf dir;   /* LS_DIR: "--dbmig:" and the rest of the line */
+    size_t ls;    /* offset of the line's first byte */
+    int line;     /* its number */
+} mf_lines;
+
+static int mf_line_end(mf_ctx *c, mf_lines *x, size_t next)
+{
+    mf_line l;
+    memset(&l, 0, sizeof l);
+    switch (x->st) {
+    case LS_LEAD:
+    case LS_CR:
+        l.kind = L_BLANK;
+        break;
+    case LS_DASH2:
+    case LS_KEY:
+    case LS_COMMENT:
+        l.kind = L_COMMENT;
+        break;
+    case LS_DIR:
+        mf_classify(x->dir.ptr, x->dir.ptr + x->dir.len, &l);
+        break;
+    default:
+        l.kind = L_SQL;
+        break;
+    }
+    int rc = mf_on_line(c, &l, x->line, x->ls, next);
+    x->st = LS_LEAD;
+    x->m = 0;
+    dm_buf_reset(&x->dir);
+    x->ls = next;
+    x->line++;
+    return rc;
+}
+
+/* Normalised text p[0..n) at offset off. */
+static int mf_lines_feed(mf_ctx *c, mf_lines *x, const char *p, size_t n, size_t off)
+{
+    static const char key[] = "dbmig:";
+    size_t i = 0;
+    while (i < n) {
+        if (x->st == LS_SQL || x->st == LS_COMMENT || x->st == LS_DIR) {
+            const char *nl = memchr(p + i, '\n', n - i);
+            size_t e = nl ? (size_t)(nl - p) : n;
+            if (x->st == LS_DIR && dm_buf_append(&x->dir, p + i, e - i))
+                return dm_err_nomem(c->err);
+            i = e;
+            if (!nl)
+                break;
+        }
+        char ch = p[i];
+        if (ch == '\n') {
+            int rc = mf_line_end(c, x, off + i + 1);
+            if (rc)
+                return rc;
+            i++;
+            continue;
+        }
+        switch (x->st) {
+        case LS_LEAD:
+            if (ch == '\r')
+                x->st = LS_CR;
+            else if (ch == '-')
+                x->st = LS_DASH1;
+            else if (!mf_blank(ch))
+                x->st = LS_SQL;
+            break;
+        case LS_CR:
+            if (!mf_blank(ch) && ch != '\r')
+                x->st = LS_SQL;
+            break;
+        case LS_DASH1:
+            x->st = ch == '-' ? LS_DASH2 : LS_SQL;
+            break;
+        case LS_DASH2:
+            if (ch == key[0]) {
+                x->st = LS_KEY;
+                x->m = 1;
+            } else if (!mf_blank(ch)) {
+                x->st = LS_COMMENT;
+            }
+            break;
+        case LS_KEY:
+            if (ch != key[x->m]) {
+                x->st = LS_COMMENT;
+            } else if (++x->m == 6) {
+                x->st = LS_DIR;
+                if (dm_buf_puts(&x->dir, "--dbmig:"))
+                    return dm_err_nomem(c->err);
+            }
+            break;
+        }
+        i++;
+    }
+    return 0;
+}
+
+/* The probe of an implicit up section: does the body hold a statement? */
+static int mf_probe_cb(void *payload, const dm_stmt *st)
+{
+    (void)payload;
+    (void)st;
+    return 1; /* the first statement settles it */
+}
+
+/* Validates raw[0..n) (*carry bytes of an unfinished UTF-8 sequence sit in
+ * front of it) and leaves the bytes of a sequence cut at the end in front
+ * of the next chunk. line: the line the first byte is on. */
+static int mf_check_chunk(const char *path, char *raw, size_t n, char *carry, size_t *ncarry,
+                          int line, int last, dm_err *err)
+{
+    const unsigned char *s = (const unsigned char *)raw - *ncarry;
+    size_t len = n + *ncarry, keep = 0;
+    if (!last) {
+        /* a lead byte among the last three whose sequence is not complete */
+        for (size_t k = 1; k <= 3 && k <= len; k++) {
+            unsigned c = s[len - k];
+            if (c < 0x80)
+                break;
+            if (c >= 0xC0) {
+                size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+                if (need > k)
+                    keep = k;
+                break;
+            }
+        }
+    }
+    size_t bad = 0;
+    int bk = mf_check_text(s, len - keep, &bad);
+    if (bk) {
+        for (size_t i = 0; i < bad; i++)
+            if (s[i] == '\n')
+                line++;
+        if (bk == 1)
+            return dm_err_set(err, DBMIG_EINVALID,
+                              "%s:%d: the file holds a NUL byte, so it is not a text file. Save "
+                              "it as plain UTF-8 text.",
+                              path, line);
+        return dm_err_set(err, DBMIG_EINVALID,
+                          "%s:%d: invalid UTF-8 (byte 0x%02X). Save the file as UTF-8.", path,
+                          line, (unsigned)s[bad]);
+    }
+    memcpy(carry, s + len - keep, keep);
+    *ncarry = keep;
+    return 0;
+}
+
+static int mf_load_stream(const char *path, dm_migfile *out, dm_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->transaction = 1;
+    out->streamed = 1;
+    mf_ctx c;
+    memset(&c, 0, sizeof c);
+    c.mf = out;
+    c.err = err;
+    c.body_line = 1;
+    mf_reader r;
+    mf_sum h;
+    mf_lines x;
+    memset(&x, 0, sizeof x);
+    x.line = 1;
+    dm_splitter *probe = NULL;
+    dm_err perr = {0};
+    int probe_rc = 0;
+    size_t nst = 0;
+    int probing = 1;
+    struct stat st;
+    int rc = 0;
+    out->path = dm_strdup(path);
+    const char *slash = strrchr(path, '/');
+    out->filename = dm_strdup(slash ? slash + 1 : path);
+    if (mf_sum_init(&h) || !out->path || !out->filename ||
+        !(probe = dm_splitter_new(DBMIG_DIALECT_GENERIC, 1, path))) {
+        memset(&r, 0, sizeof r);
+        rc = dm_err_nomem(err);
+        goto done;
+    }
+    if ((rc = mf_reader_open(&r, path, &st, err)) != 0)
+        goto done;
+    out->file_size = (long long)st.st_size;
+    out->file_mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+    out->file_ino = (unsigned long long)st.st_ino;
+    char carry[4];
+    size_t ncarry = 0, off = 0;
+    for (;;) {
+        char *raw;
+        const char *norm;
+        size_t rawn, normn;
+        int got = mf_read(&r, path, &raw, &rawn, &norm, &normn, err);
+        if (got < 0) {
+            rc = got;
+            goto done;
+        }
+        /* the unfinished UTF-8 sequence goes in front of the raw chunk */
+        memcpy(raw - ncarry, carry, ncarry);
+        if ((rc = mf_check_chunk(path, raw, rawn, carry, &ncarry, x.line, !got, err)) != 0)
+            goto done;
+        if (!got)
+            break;
+        if (mf_sum_feed(&h, norm, normn)) {
+            rc = dm_err_nomem(err);
+            goto done;
+        }
+        if ((rc = mf_lines_feed(&c, &x, norm, normn, off)) != 0)
+            goto done;
+        if (probing && !c.first_marker) {
+            int prc = dm_split_feed(probe, norm, normn, mf_probe_cb, NULL, &perr);
+            if (prc) {
+                probing = 0;
+                nst = prc == 1;
+                probe_rc = prc == 1 ? 0 : prc;
+            }
+        }
+        off += normn;
+    }
+    if (x.ls < off && (rc = mf_line_end(&c, &x, off)) != 0)
+        goto done;
+    if (probing && !c.first_marker) {
+        int prc = dm_split_finish(probe, mf_probe_cb, NULL, &perr);
+        nst = prc == 1;
+        probe_rc = prc == 1 ? 0 : prc;
+    }
+    out->text_len = off;
+    if (mf_sum_final(&h, out->checksum)) {
+        rc = dm_err_nomem(err);
+        goto done;
+    }
+    if ((rc = mf_scan_end(&c, off, nst, probe_rc)) != 0)
+        goto done;
+    rc = mf_defaults(&c);
+done:
+    mf_reader_close(&r);
+    mf_sum_free(&h);
+    dm_buf_free(&x.dir);
+    dm_splitter_free(probe);
+    dm_err_free(&perr);
+    if (rc)
+        dm_migfile_free(out);
+    return rc;
+}
+
+/* Feeds the section s of a streamed file to sp, checking on the way that the
+ * file is still the one that was loaded. */
+static int mf_stream_file(const dm_migfile *mf, const dm_section *s, dm_splitter *sp,
+                          dm_stmt_cb cb, void *payload, dm_err *err)
+{
+    mf_reader r;
+    mf_sum h;
+    struct stat st;
+    char sum[DM_CHECKSUM_LEN + 1];
+    int rc = 0;
+    if (mf_sum_init(&h)) {
+        memset(&r, 0, sizeof r);
+        rc = dm_err_nomem(err);
+        goto done;
+    }
+    if ((rc = mf_reader_open(&r, mf->path, &st, err)) != 0)
+        goto done;
+    long long mtime = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+    if ((long long)st.st_size != mf->file_size || mtime != mf->file_mtime_ns ||
+        (unsigned long long)st.st_ino != mf->file_ino) {
+        rc = dm_err_set(err, DBMIG_EINVALID,
+                        "%s: the file changed since it was read at the start of the run (its "
+                        "size, modification time or inode differ). Do not edit migration files "
+                        "during a run; run the command again.",
+                        mf->path);
+        goto done;
+    }
+    size_t off = 0, b = s->off, e = s->off + s->len;
+    for (;;) {
+        char *raw;
+        const char *norm;
+        size_t rawn, normn;
+        int got = mf_read(&r, mf->path, &raw, &rawn, &norm, &normn, err);
+        if (got < 0) {
+            rc = got;
+            goto done;
+        }
+        if (!got)
+            break;
+        if (mf_sum_feed(&h, norm, normn)) {
+            rc = dm_err_nomem(err);
+            goto done;
+        }
+        size_t cb_ = off > b ? off : b, ce = off + normn < e ? off + normn : e;
+        if (cb_ < ce && (rc = dm_split_feed(sp, norm + (cb_ - off), ce - cb_, cb, payload, err)))
+            goto done;
+        off += normn;
+    }
+    if (off != mf->text_len || mf_sum_final(&h, sum) || strcmp(sum, mf->checksum) != 0) {
+        rc = dm_err_set(err, DBMIG_EINVALID,
+                        "%s: the file changed while it was being read (its checksum is no "
+                        "longer %s). Do not edit migration files during a run; run the command "
+                        "again (statements of a transactional migration are rolled back).",
+                        mf->path, mf->checksum);
+        goto done;
+    }
+    /* the last statement only once the whole file is known to be unchanged */
+    rc = dm_split_finish(sp, cb, payload, err);
+done:
+    mf_reader_close(&r);
+    mf_sum_free(&h);
+    return rc;
 }
 
 int dm_migfile_parse(const char *path, const char *data, size_t len, dm_migfile *out,
@@ -650,13 +1176,18 @@ fail:
     return rc;
 }
 
-int dm_migfile_load(const char *path, dm_migfile *out, dm_err *err)
+int dm_migfile_load_ex(const char *path, size_t stream_min, dm_migfile *out, dm_err *err)
 {
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
     if (!f)
         return dm_err_set(err, DBMIG_EUSAGE, "%s: cannot open: %s. Check the path and its "
                           "permissions.", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > stream_min) {
+        fclose(f);
+        return mf_load_stream(path, out, err);
+    }
     dm_buf b = {0};
     char chunk[65536];
     size_t got;
@@ -675,6 +1206,11 @@ int dm_migfile_load(const char *path, dm_migfile *out, dm_err *err)
         rc = dm_migfile_parse(path, b.ptr ? b.ptr : "", b.len, out, err);
     dm_buf_free(&b);
     return rc;
+}
+
+int dm_migfile_load(const char *path, dm_migfile *out, dm_err *err)
+{
+    return dm_migfile_load_ex(path, DM_MIGFILE_STREAM_MIN, out, err);
 }
 
 void dm_migfile_free(dm_migfile *mf)
@@ -710,6 +1246,17 @@ const dm_section *dm_migfile_section(const dm_migfile *mf, int kind, const char 
     return generic;
 }
 
+typedef struct mf_list {
+    dm_stmt_list *l;
+    dm_err *err;
+} mf_list;
+
+static int mf_list_cb(void *payload, const dm_stmt *st)
+{
+    mf_list *x = payload;
+    return dm_stmt_list_push(x->l, st) ? dm_err_nomem(x->err) : 0;
+}
+
 int dm_migfile_statements(const dm_migfile *mf, int kind, const char *driver, int dialect,
                           dm_stmt_list *out, int *found, dm_err *err)
 {
@@ -718,5 +1265,38 @@ int dm_migfile_statements(const dm_migfile *mf, int kind, const char *driver, in
         *found = s != NULL;
     if (!s)
         return 0;
-    return dm_split(mf->text + s->off, s->len, dialect, s->line, mf->path, out, err);
+    if (!mf->streamed)
+        return dm_split(mf->text + s->off, s->len, dialect, s->line, mf->path, out, err);
+    size_t before = out->n;
+    mf_list x = {out, err};
+    int rc = dm_migfile_stream(mf, kind, driver, dialect, mf_list_cb, &x, NULL, err);
+    if (rc) {
+        for (size_t k = before; k < out->n; k++)
+            free(out->v[k].sql);
+        out->n = before;
+    }
+    return rc;
+}
+
+int dm_migfile_stream(const dm_migfile *mf, int kind, const char *driver, int dialect,
+                      dm_stmt_cb cb, void *payload, int *found, dm_err *err)
+{
+    const dm_section *s = dm_migfile_section(mf, kind, driver);
+    if (found)
+        *found = s != NULL;
+    if (!s)
+        return 0;
+    dm_splitter *sp = dm_splitter_new(dialect, s->line, mf->path);
+    if (!sp)
+        return dm_err_nomem(err);
+    int rc;
+    if (mf->streamed) {
+        rc = mf_stream_file(mf, s, sp, cb, payload, err);
+    } else {
+        rc = dm_split_feed(sp, mf->text + s->off, s->len, cb, payload, err);
+        if (!rc)
+            rc = dm_split_finish(sp, cb, payload, err);
+    }
+    dm_splitter_free(sp);
+    return rc;
 }

@@ -13,7 +13,8 @@ enum { DM_UP = 0, DM_DOWN = 1 };
 typedef struct dm_section {
     int kind;       /* DM_UP or DM_DOWN */
     char *driver;   /* NULL: the generic section; else a driver name */
-    size_t off;     /* body = mf->text + off, len bytes (after the marker line) */
+    size_t off;     /* body = mf->text + off, len bytes (after the marker line);
+                       offsets in the normalised text also for a streamed file */
     size_t len;
     int line;       /* file line of the body's first byte */
     int marker_line;/* line of the `-- dbmig:up` marker, 0 for an implicit up */
@@ -33,8 +34,14 @@ typedef struct dm_migfile {
     dm_strv depends;
     int transaction;    /* 1 (default) or 0 for `transaction off` */
     int header_line;    /* line of the first header key, 0 if none */
-    char *text;         /* the file after BOM removal and CRLF -> LF */
+    char *text;         /* the file after BOM removal and CRLF -> LF; NULL when
+                           streamed */
     size_t text_len;
+    int streamed;       /* 1: a large file whose text is not kept; its statements
+                           come from dm_migfile_stream(), which reads it again */
+    long long file_size;      /* streamed: what fstat said when it was loaded, */
+    long long file_mtime_ns;  /* compared when it is read again */
+    unsigned long long file_ino;
     dm_section *sections;
     size_t nsections;
     char checksum[DM_CHECKSUM_LEN + 1];
@@ -44,8 +51,17 @@ typedef struct dm_migfile {
  * derived from it. Errors (DBMIG_EINVALID) read "<path>:<line>: <what>. <fix>". */
 int dm_migfile_parse(const char *path, const char *data, size_t len, dm_migfile *out,
                      dm_err *err);
-/* Reads and parses a file. An unreadable file is DBMIG_EUSAGE. */
+/* Reads and parses a file. An unreadable file is DBMIG_EUSAGE. A regular
+ * file larger than DM_MIGFILE_STREAM_MIN bytes is streamed: read once in
+ * 64 KiB chunks (checked, checksummed, header and section markers located)
+ * without keeping its text, so loading it takes bounded memory; see
+ * dm_migfile_stream(). Everything else in the dm_migfile is the same as for
+ * an in-memory parse of the same bytes (checksum, sections' off/len/line,
+ * header, errors). */
+#define DM_MIGFILE_STREAM_MIN ((size_t)8 << 20)
 int dm_migfile_load(const char *path, dm_migfile *out, dm_err *err);
+/* The same with another threshold (tests: 0 streams every non-empty file). */
+int dm_migfile_load_ex(const char *path, size_t stream_min, dm_migfile *out, dm_err *err);
 void dm_migfile_free(dm_migfile *mf);
 
 /* The section a driver uses: the one naming it, else the generic one, else
@@ -53,9 +69,62 @@ void dm_migfile_free(dm_migfile *mf);
 const dm_section *dm_migfile_section(const dm_migfile *mf, int kind, const char *driver);
 
 /* Splits the chosen section into statements with file line numbers. A
- * missing section yields an empty list and returns 0; *found tells. */
+ * missing section yields an empty list and returns 0; *found tells. On error
+ * `out` is left as it was. Works for a streamed file too (through
+ * dm_migfile_stream), but then holds every statement in memory: the engine
+ * uses dm_migfile_stream for streamed files (see below). */
 int dm_migfile_statements(const dm_migfile *mf, int kind, const char *driver, int dialect,
                           dm_stmt_list *out, int *found, dm_err *err);
+
+/* Calls cb for each statement of the chosen section, in order, with its file
+ * line; cb's non-zero return stops and is returned (see dm_stmt_cb in
+ * split.h: st->sql lives only during the call). A missing section returns 0
+ * with *found = 0 (found may be NULL). Errors: the splitter's DBMIG_EINVALID
+ * ("<file>:<line>: unterminated ..."); for a streamed file DBMIG_EUSAGE when
+ * it cannot be opened or read, and DBMIG_EINVALID when it is no longer the
+ * file that was loaded: size, mtime or inode differ (found before any
+ * statement), or the checksum of the whole file read this time differs from
+ * mf->checksum (found at the end of the file, BEFORE the section's last
+ * statement is handed over; the statements before it have been handed over,
+ * so the caller must not commit them). For an in-memory file this is a split
+ * of mf->text. Memory for a streamed file: two 64 KiB buffers and the
+ * longest statement; time: one read and one SHA-256 pass over the file.
+ *
+ * How the engine (core/run.c) applies a streamed migration (mf->streamed),
+ * instead of keeping its statements in step.stmts:
+ *
+ *  1. Validation, before anything runs (prepare_steps): one pass that only
+ *     splits, keeping nothing but what the plan needs:
+ *        dm_migfile_stream(f, kind, drv, dialect, check_cb, &v, &found, err)
+ *     where check_cb counts the statements (v.n: the "statement k of n" in
+ *     messages) and computes what decide_transaction() now computes from
+ *     the list: any dm_ddl_needs_autocommit() (then remember its line) and
+ *     whether every statement is dm_ddl_is_dml(). A lexing error or a
+ *     missing down section stops the run here, exactly as today. The step
+ *     keeps an empty stmts list plus v.n and a flag `streamed`.
+ *  2. Execution: the same call with exec_cb, which does for statement k what
+ *     run_stmt() does for l->v[k] (dm_ddl_prepare, drv->exec; on failure
+ *     stmt_error with the statement it was given, k and v.n) and returns
+ *     DBMIG_ERROR to stop. Outside a transaction it also keeps an EVP
+ *     SHA-256 context updated with sql[0..len] (len + 1 bytes, the NUL
+ *     included, as progress_hash() does) and after statement k writes
+ *     row_progress(k + 1, hash of a copy of the context) -- the same value
+ *     progress_hash() gives for the first k + 1 statements. For --resume the
+ *     callback hashes statements 0..start-1 without running them, compares
+ *     with the row's progress_hash at statement `start` (check_resume), then
+ *     runs the rest.
+ *  3. Commit only after dm_migfile_stream returned DBMIG_OK: an error at
+ *     the end (the file changed during the run) must roll the migration
+ *     back like a failed statement.
+ *  Paths that need all statements at once cannot take a streamed step: the
+ *  multi-statement batch (one round trip for the whole migration) and the
+ *  `--sql` dry run print are statement by statement for a streamed step
+ *  (dry run: print from the callback). The plan/inspect reports
+ *  (report.c) may keep dm_migfile_statements.
+ *  In-memory files (every file of DM_MIGFILE_STREAM_MIN or less) may keep
+ *  today's path unchanged. */
+int dm_migfile_stream(const dm_migfile *mf, int kind, const char *driver, int dialect,
+                      dm_stmt_cb cb, void *payload, int *found, dm_err *err);
 
 /* SHA-256 of the normalised content as "v1:<hex>" (BOM removed, CRLF to LF,
  * trailing white space of every line removed). out holds DM_CHECKSUM_LEN+1. */

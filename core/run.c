@@ -105,21 +105,6 @@ static int exec_fenced(dbmig *h, dm_buf *b)
     return rc;
 }
 
-/* "v1:" + SHA-256 of statements[0..n) joined by NUL: what --resume compares. */
-static void progress_hash(const dm_stmt_list *l, size_t n, char out[DM_CHECKSUM_LEN + 1])
-{
-    unsigned char md[32];
-    unsigned int mdlen = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-    for (size_t i = 0; i < n && i < l->n; i++)
-        EVP_DigestUpdate(ctx, l->v[i].sql, l->v[i].len + 1);
-    EVP_DigestFinal_ex(ctx, md, &mdlen);
-    EVP_MD_CTX_free(ctx);
-    memcpy(out, "v1:", 3);
-    for (unsigned i = 0; i < 32; i++)
-        snprintf(out + 3 + 2 * i, 3, "%02x", md[i]);
-}
 
 /* ---- version-table writes ------------------------------------------------- */
 
@@ -210,7 +195,9 @@ static int row_finish(dbmig *h, size_t r, int64_t duration)
 
 typedef struct step {
     size_t rev;
-    dm_stmt_list stmts;
+    dm_stmt_list stmts;  /* every statement, unless the file is streamed */
+    int streamed;        /* a large file: statements come from dm_migfile_stream */
+    size_t nstmts;       /* the statement count (both cases) */
     int transactional;
     size_t start;        /* first statement to run (--resume) */
     int resume;          /* this step resumes a dirty row */
@@ -238,13 +225,65 @@ static void run_free(run *x)
 static const char *drv_name(const dbmig *h) { return h->drv ? h->drv->name : NULL; }
 static int dialect(const dbmig *h) { return h->drv ? (int)h->drv->dialect : DBMIG_DIALECT_GENERIC; }
 
+/* Calls fn for every statement of a step, k = 0, 1, ...: from the list, or
+ * streamed from the file (which is read again, and must not have changed).
+ * fn returns 0 to go on, or a dbmig_rc to stop, which each_stmt returns. */
+typedef int (*stmt_fn)(void *payload, size_t k, const dm_stmt *st);
+
+typedef struct stream_adapter {
+    stmt_fn fn;
+    void *payload;
+    size_t k;
+} stream_adapter;
+
+static int stream_cb(void *payload, const dm_stmt *st)
+{
+    stream_adapter *a = payload;
+    return a->fn(a->payload, a->k++, st);
+}
+
+static int each_stmt(run *x, const step *s, stmt_fn fn, void *payload)
+{
+    if (!s->streamed) {
+        for (size_t k = 0; k < s->stmts.n; k++) {
+            int rc = fn(payload, k, &s->stmts.v[k]);
+            if (rc != 0)
+                return rc;
+        }
+        return DBMIG_OK;
+    }
+    dbmig *h = x->h;
+    stream_adapter a = {fn, payload, 0};
+    int found = 0;
+    return dm_migfile_stream(&h->graph.revs[s->rev].file, x->down ? DM_DOWN : DM_UP, drv_name(h),
+                             dialect(h), stream_cb, &a, &found, &h->err);
+}
+
+/* What deciding a step's transaction needs to know of its statements. */
+typedef struct survey {
+    dbmig *h;
+    size_t n;
+    int all_dml;
+    int autocommit_line; /* a statement that cannot run in a transaction, 0 if none */
+} survey;
+
+static int survey_one(void *payload, size_t k, const dm_stmt *st)
+{
+    (void)k;
+    survey *v = payload;
+    v->n++;
+    if (!v->autocommit_line && dm_ddl_needs_autocommit(st->sql, st->len, dialect(v->h), v->h->caps))
+        v->autocommit_line = st->line;
+    if (v->all_dml && !dm_ddl_is_dml(st->sql, st->len, dialect(v->h)))
+        v->all_dml = 0;
+    return 0;
+}
+
 /* Whether a step runs inside a transaction: the file allows it, and either
  * the driver rolls DDL back or the step is made only of DML; never when a
  * statement cannot run in a transaction (CREATE INDEX CONCURRENTLY). */
-static void decide_transaction(dbmig *h, step *s, const dm_migfile *f)
+static void decide_transaction(dbmig *h, step *s, const dm_migfile *f, const survey *v)
 {
-    int dialect_ = h->drv ? (int)h->drv->dialect : DBMIG_DIALECT_GENERIC;
-    int all_dml = 1;
     s->transactional = 0;
     s->why_notx[0] = '\0';
     if (!f->transaction) {
@@ -252,22 +291,18 @@ static void decide_transaction(dbmig *h, step *s, const dm_migfile *f)
             snprintf(s->why_notx, sizeof s->why_notx, "runs outside a transaction (transaction off)");
         return;
     }
-    for (size_t k = 0; k < s->stmts.n; k++) {
-        const dm_stmt *st = &s->stmts.v[k];
-        if (dm_ddl_needs_autocommit(st->sql, st->len, dialect_, h->caps)) {
-            snprintf(s->why_notx, sizeof s->why_notx,
-                     "runs outside a transaction: the statement at %s:%d cannot run inside one",
-                     f->filename, st->line);
-            return;
-        }
-        if (all_dml && !dm_ddl_is_dml(st->sql, st->len, dialect_))
-            all_dml = 0;
+    if (v->autocommit_line) {
+        snprintf(s->why_notx, sizeof s->why_notx,
+                 "runs outside a transaction: the statement at %s:%d cannot run inside one",
+                 f->filename, v->autocommit_line);
+        return;
     }
-    s->transactional = (h->caps & DBMIG_CAP_TRANSACTIONAL_DDL) || all_dml;
+    s->transactional = (h->caps & DBMIG_CAP_TRANSACTIONAL_DDL) || v->all_dml;
 }
 
-/* Parses the statements of every step; a down step without a down section
- * makes the whole plan irreversible. */
+/* Parses the statements of every step (a streamed file: one pass that only
+ * splits), so that a malformed file stops the run before anything is
+ * applied; a down step without a down section makes the plan irreversible. */
 static int prepare_steps(run *x, const dm_plan *p)
 {
     dbmig *h = x->h;
@@ -278,11 +313,22 @@ static int prepare_steps(run *x, const dm_plan *p)
         step *s = &x->steps[x->n++];
         s->rev = p->v[i];
         const dm_migfile *f = &h->graph.revs[s->rev].file;
-        int found = 0;
-        int rc = dm_migfile_statements(f, x->down ? DM_DOWN : DM_UP, drv_name(h), dialect(h),
+        int found = 0, rc;
+        survey v = {h, 0, 1, 0};
+        if (f->streamed) {
+            stream_adapter a = {survey_one, &v, 0};
+            s->streamed = 1;
+            rc = dm_migfile_stream(f, x->down ? DM_DOWN : DM_UP, drv_name(h), dialect(h), stream_cb,
+                                   &a, &found, &h->err);
+        } else {
+            rc = dm_migfile_statements(f, x->down ? DM_DOWN : DM_UP, drv_name(h), dialect(h),
                                        &s->stmts, &found, &h->err);
+            if (rc == DBMIG_OK)
+                rc = each_stmt(x, s, survey_one, &v);
+        }
         if (rc != DBMIG_OK)
             return rc;
+        s->nstmts = v.n;
         if (x->down && !found)
             return dm_err_set(&h->err, DBMIG_EINVALID,
                               "cannot downgrade: revision %s (%s) has no down section%s%s, so it "
@@ -290,7 +336,7 @@ static int prepare_steps(run *x, const dm_plan *p)
                               "section to it, or downgrade to %s or a later revision",
                               f->revision, f->path, drv_name(h) ? " for driver " : "",
                               drv_name(h) ? drv_name(h) : "", f->revision);
-        decide_transaction(h, s, f);
+        decide_transaction(h, s, f, &v);
     }
     return DBMIG_OK;
 }
@@ -447,10 +493,9 @@ static void report_done(dbmig *h, const run *x, size_t i, double ms, dbmig_event
 
 /* Runs one statement through the portable-DDL layer. DBMIG_ERROR with
  * `why` filled when the database refused it. */
-static int run_stmt(run *x, size_t r, const dm_stmt_list *l, size_t k, dm_buf *why)
+static int run_stmt(run *x, size_t r, const dm_stmt *st, size_t k, size_t total, dm_buf *why)
 {
     dbmig *h = x->h;
-    const dm_stmt *st = &l->v[k];
     dm_buf sql = {0};
     int skip = 0;
     int rc = dm_ddl_prepare(h->drv, h->conn, h->caps, st->sql, st->len, &sql, &skip, NULL, &h->err);
@@ -460,7 +505,7 @@ static int run_stmt(run *x, size_t r, const dm_stmt_list *l, size_t k, dm_buf *w
         return rc;
     }
     if (!skip && h->drv->exec(h->conn, dm_buf_str(&sql), sql.len, NULL) != DBMIG_DRV_OK) {
-        stmt_error(h, r, st, k, l->n, why);
+        stmt_error(h, r, st, k, total, why);
         rc = DBMIG_ERROR;
     }
     dm_buf_free(&sql);
@@ -475,7 +520,8 @@ static int run_stmt(run *x, size_t r, const dm_stmt_list *l, size_t k, dm_buf *w
 static int batchable(const run *x, const step *s)
 {
     const dbmig *h = x->h;
-    if (!(h->caps & DBMIG_CAP_MULTI_STATEMENT) || !use_savepoints(h) || h->lease || s->resume)
+    if (!(h->caps & DBMIG_CAP_MULTI_STATEMENT) || !use_savepoints(h) || h->lease || s->resume ||
+        s->streamed)
         return 0;
     for (size_t k = 0; k < s->stmts.n; k++)
         if (!dm_ddl_passthrough(s->stmts.v[k].sql, s->stmts.v[k].len, (int)h->drv->dialect, h->caps))
@@ -544,7 +590,10 @@ static int run_tx_batch(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
             /* No position: find the failing statement by running them one
              * at a time inside the savepoint (transactional DDL: undone). */
             dm_buf first = {0};
-            stmt_error_at(h, s->rev, &s->stmts.v[0], 0, s->stmts.n, 0, &first);
+            if (s->stmts.n)
+                stmt_error_at(h, s->rev, &s->stmts.v[0], 0, s->stmts.n, 0, &first);
+            else
+                dm_db_error(h, "recording the revision failed"), dm_buf_puts(&first, dm_err_msg(&h->err));
             int found = 0;
             if (exec_sql(h, "ROLLBACK TO SAVEPOINT dbmig_step", NULL) == DBMIG_OK)
                 for (k = 0; k < s->stmts.n && !found; k++)
@@ -562,15 +611,83 @@ static int run_tx_batch(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
     return rc;
 }
 
-/* Runs one transactional step inside the open transaction. On a statement
- * failure the message goes to `why`. */
+/* Running a step's statements, one at a time. Outside a transaction it
+ * also keeps the SHA-256 of the statements so far (progress_hash's value,
+ * computed incrementally) and records progress after each. */
+typedef struct exec_ctx {
+    run *x;
+    step *s;
+    dm_buf *why;
+    int notx;            /* the dirty protocol: record progress */
+    EVP_MD_CTX *md;      /* notx: hash of statements 0..k */
+    size_t failed_at;    /* the statement that failed, (size_t)-1 if none */
+} exec_ctx;
+
+static int exec_one(void *payload, size_t k, const dm_stmt *st)
+{
+    exec_ctx *c = payload;
+    run *x = c->x;
+    dbmig *h = x->h;
+    const char *id = h->graph.revs[c->s->rev].id;
+    if (c->md)
+        EVP_DigestUpdate(c->md, st->sql, st->len + 1);
+    if (k < c->s->start)
+        return 0; /* --resume: committed before */
+    if (run_stmt(x, c->s->rev, st, k, c->s->nstmts, c->why) != DBMIG_OK) {
+        c->failed_at = k;
+        return DBMIG_ERROR;
+    }
+    if (c->notx && !x->down) {
+        char hash[DM_CHECKSUM_LEN + 1];
+        unsigned char md[32];
+        unsigned int mdlen = 0;
+        EVP_MD_CTX *copy = EVP_MD_CTX_new();
+        if (!copy || !EVP_MD_CTX_copy_ex(copy, c->md) || !EVP_DigestFinal_ex(copy, md, &mdlen)) {
+            EVP_MD_CTX_free(copy);
+            return nomem(h);
+        }
+        EVP_MD_CTX_free(copy);
+        memcpy(hash, "v1:", 3);
+        for (unsigned i = 0; i < 32; i++)
+            snprintf(hash + 3 + 2 * i, 3, "%02x", md[i]);
+        int rc = row_progress(h, id, k + 1, hash);
+        if (rc != DBMIG_OK)
+            return rc;
+    }
+    return 0;
+}
+
+/* Runs a step's statements; when the failure is not a statement's own (a
+ * streamed file that changed, a version-table write), `why` gets err. */
+static int exec_all(run *x, step *s, int notx, dm_buf *why, size_t *failed_at)
+{
+    dbmig *h = x->h;
+    exec_ctx c = {x, s, why, notx, NULL, (size_t)-1};
+    *failed_at = (size_t)-1;
+    if (notx) {
+        c.md = EVP_MD_CTX_new();
+        if (!c.md || !EVP_DigestInit_ex(c.md, EVP_sha256(), NULL)) {
+            EVP_MD_CTX_free(c.md);
+            return nomem(h);
+        }
+    }
+    int rc = each_stmt(x, s, exec_one, &c);
+    EVP_MD_CTX_free(c.md);
+    if (rc != DBMIG_OK && why->len == 0)
+        dm_buf_puts(why, dm_err_msg(&h->err));
+    *failed_at = c.failed_at;
+    return rc;
+}
+
+/* Runs one transactional step inside the open transaction. On a failure the
+ * message goes to `why`. */
 static int run_tx_step(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
 {
     dbmig *h = x->h;
     step *s = &x->steps[i];
-    for (size_t k = 0; k < s->stmts.n; k++)
-        if (run_stmt(x, s->rev, &s->stmts, k, why) != DBMIG_OK)
-            return DBMIG_ERROR;
+    size_t failed_at = (size_t)-1;
+    if (exec_all(x, s, 0, why, &failed_at) != DBMIG_OK)
+        return DBMIG_ERROR;
     if (x->down)
         return row_delete(h, h->graph.revs[s->rev].id);
     return row_insert(h, s->rev, 0, (int64_t)(dm_now_ms() - t0), seq, NULL);
@@ -591,37 +708,31 @@ static int run_notx_step(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
         rc = row_insert(h, s->rev, 1, 0, seq, NULL);
     if (rc != DBMIG_OK)
         return rc;
-    char hash[DM_CHECKSUM_LEN + 1];
-    for (size_t k = s->start; k < s->stmts.n; k++) {
-        if (run_stmt(x, s->rev, &s->stmts, k, why) != DBMIG_OK) {
-            if (x->down)
-                dm_buf_printf(why,
-                              "\nrevision %s is marked dirty: statements 1..%zu of its down "
-                              "section ran. Fix the cause, then settle it with `dbmig repair "
-                              "--applied %s` (and downgrade again) or `dbmig repair --reverted %s`",
-                              id, k, id, id);
-            else if (k == 0)
-                dm_buf_printf(why,
-                              "\nno statement of %s was committed; it is marked dirty. Fix the "
-                              "cause, then run `dbmig upgrade --resume` (it starts at statement "
-                              "1), or `dbmig repair --reverted %s`",
-                              id, id);
-            else
-                dm_buf_printf(why,
-                              "\nstatements 1..%zu of %s were committed (it ran outside a "
-                              "transaction) and it is marked dirty. Fix the cause, then run "
-                              "`dbmig upgrade --resume` to run it from statement %zu, or settle "
-                              "it by hand with `dbmig repair --applied %s` or `dbmig repair "
-                              "--reverted %s`",
-                              k, id, k + 1, id, id);
-            return DBMIG_ERROR;
-        }
-        if (!x->down) {
-            progress_hash(&s->stmts, k + 1, hash);
-            rc = row_progress(h, id, k + 1, hash);
-            if (rc != DBMIG_OK)
-                return rc;
-        }
+    size_t k = (size_t)-1;
+    if (exec_all(x, s, 1, why, &k) != DBMIG_OK) {
+        if (k == (size_t)-1)
+            dm_buf_printf(why, "\nrevision %s is marked dirty; see `dbmig status`", id);
+        else if (x->down)
+            dm_buf_printf(why,
+                          "\nrevision %s is marked dirty: statements 1..%zu of its down "
+                          "section ran. Fix the cause, then settle it with `dbmig repair "
+                          "--applied %s` (and downgrade again) or `dbmig repair --reverted %s`",
+                          id, k, id, id);
+        else if (k == 0)
+            dm_buf_printf(why,
+                          "\nno statement of %s was committed; it is marked dirty. Fix the "
+                          "cause, then run `dbmig upgrade --resume` (it starts at statement "
+                          "1), or `dbmig repair --reverted %s`",
+                          id, id);
+        else
+            dm_buf_printf(why,
+                          "\nstatements 1..%zu of %s were committed (it ran outside a "
+                          "transaction) and it is marked dirty. Fix the cause, then run "
+                          "`dbmig upgrade --resume` to run it from statement %zu, or settle "
+                          "it by hand with `dbmig repair --applied %s` or `dbmig repair "
+                          "--reverted %s`",
+                          k, id, k + 1, id, id);
+        return DBMIG_ERROR;
     }
     if (x->down)
         return row_delete(h, id);
@@ -735,6 +846,33 @@ static int out_write(dbmig *h, dm_buf *b)
     return rc;
 }
 
+typedef struct offline_ctx {
+    dbmig *h;
+    dm_buf *b, *sql;
+} offline_ctx;
+
+/* One statement of an offline script, through the portable-DDL layer with
+ * no connection (its notes become comments); flushed as it grows so that a
+ * streamed file never sits in memory. */
+static int offline_one(void *payload, size_t k, const dm_stmt *st)
+{
+    (void)k;
+    offline_ctx *c = payload;
+    dm_buf note = {0};
+    int skip = 0;
+    int rc = dm_ddl_prepare(c->h->drv, NULL, c->h->caps, st->sql, st->len, c->sql, &skip, &note,
+                            &c->h->err);
+    if (note.len)
+        dm_buf_printf(c->b, "-- dbmig: %s\n", note.ptr);
+    dm_buf_append(c->b, dm_buf_str(c->sql), c->sql->len);
+    dm_buf_puts(c->b, ";\n");
+    dm_buf_reset(c->sql);
+    dm_buf_free(&note);
+    if (rc == DBMIG_OK && c->b->len > 65536)
+        rc = out_write(c->h, c->b);
+    return rc;
+}
+
 static int offline(dbmig *h, const char *target, int down)
 {
     int rc = dm_need_graph(h);
@@ -800,18 +938,8 @@ static int offline(dbmig *h, const char *target, int down)
                       s->transactional ? "" : " -- outside a transaction");
         if (s->transactional)
             dm_buf_puts(&b, "BEGIN;\n");
-        for (size_t k = 0; rc == DBMIG_OK && k < s->stmts.n; k++) {
-            dm_buf note = {0};
-            int skip = 0;
-            rc = dm_ddl_prepare(h->drv, NULL, h->caps, s->stmts.v[k].sql, s->stmts.v[k].len, &sql,
-                                &skip, &note, &h->err);
-            if (note.len)
-                dm_buf_printf(&b, "-- dbmig: %s\n", note.ptr);
-            dm_buf_append(&b, dm_buf_str(&sql), sql.len);
-            dm_buf_puts(&b, ";\n");
-            dm_buf_reset(&sql);
-            dm_buf_free(&note);
-        }
+        offline_ctx oc = {h, &b, &sql};
+        rc = each_stmt(&x, s, offline_one, &oc);
         if (down) {
             dm_buf_printf(&b, "DELETE FROM %s WHERE revision = ", h->qtable);
             dm_quote_literal(h, f->revision, &b);
@@ -855,7 +983,7 @@ static int dry_report(run *x)
         char t[512];
         snprintf(t, sizeof t, "dry run: would %s %s %s (%zu statement(s)%s)",
                  x->down ? "revert" : "apply", f->revision, f->message ? f->message : "",
-                 x->steps[i].stmts.n, x->steps[i].transactional ? "" : ", outside a transaction");
+                 x->steps[i].nstmts, x->steps[i].transactional ? "" : ", outside a transaction");
         dm_emit(h, DBMIG_EV_NOTICE, f->revision, t, NULL);
     }
     return DBMIG_OK;
@@ -891,6 +1019,42 @@ static int add_resume_steps(run *x, dm_plan *p)
     return DBMIG_OK;
 }
 
+/* "v1:" + SHA-256 of the first n statements, each with its NUL: what the
+ * dirty protocol records as progress_hash and --resume compares. */
+typedef struct hash_ctx {
+    EVP_MD_CTX *md;
+    size_t n;
+} hash_ctx;
+
+static int hash_one(void *payload, size_t k, const dm_stmt *st)
+{
+    hash_ctx *c = payload;
+    if (k >= c->n)
+        return 1; /* enough: stop */
+    EVP_DigestUpdate(c->md, st->sql, st->len + 1);
+    return 0;
+}
+
+static int progress_hash(run *x, const step *s, size_t n, char out[DM_CHECKSUM_LEN + 1])
+{
+    hash_ctx c = {EVP_MD_CTX_new(), n};
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    if (!c.md || !EVP_DigestInit_ex(c.md, EVP_sha256(), NULL)) {
+        EVP_MD_CTX_free(c.md);
+        return nomem(x->h);
+    }
+    int rc = each_stmt(x, s, hash_one, &c);
+    if (rc == 1)
+        rc = DBMIG_OK;
+    EVP_DigestFinal_ex(c.md, md, &mdlen);
+    EVP_MD_CTX_free(c.md);
+    memcpy(out, "v1:", 3);
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(out + 3 + 2 * i, 3, "%02x", md[i]);
+    return rc;
+}
+
 static int check_resume(run *x)
 {
     dbmig *h = x->h;
@@ -905,16 +1069,18 @@ static int check_resume(run *x)
         s->resume = 1;
         s->transactional = 0; /* finishing a dirty revision is non-transactional */
         size_t done = (size_t)(row->progress > 0 ? row->progress : 0);
-        if (done > s->stmts.n)
+        if (done > s->nstmts)
             return dm_err_set(&h->err, DBMIG_EINVALID,
                               "cannot resume %s: the version table says %zu statements were "
                               "committed but %s now has %zu; settle it with `dbmig repair "
                               "--applied %s` or `--reverted %s`",
-                              row->revision, done, file_of(h, s->rev), s->stmts.n, row->revision,
+                              row->revision, done, file_of(h, s->rev), s->nstmts, row->revision,
                               row->revision);
         if (done > 0) {
             char hash[DM_CHECKSUM_LEN + 1];
-            progress_hash(&s->stmts, done, hash);
+            int rc = progress_hash(x, s, done, hash);
+            if (rc != DBMIG_OK)
+                return rc;
             if (!row->progress_hash || strcmp(hash, row->progress_hash) != 0)
                 return dm_err_set(&h->err, DBMIG_EINVALID,
                                   "cannot resume %s: its first %zu statement(s), already "

@@ -30,6 +30,25 @@
  * Escape hatch: a line `-- dbmig:statement begin` and a line
  * `-- dbmig:statement end` enclose one statement that is taken verbatim
  * (only the surrounding blank space is trimmed).
+ *
+ * Incremental: the scanner runs over a window of the input (the caller's
+ * chunk in place, or the carried-over bytes plus the new chunk). Each loop
+ * turn handles one token; a token whose end is not in the window yet (a
+ * quote, comment, dollar body, word, line, escape-hatch block, or fewer than
+ * SP_LOOK bytes of lookahead) is abandoned without side effects and the scan
+ * stops there (SP_MORE). The bytes from the current statement's first token
+ * (or from that token when no statement is open) are kept for the next feed;
+ * everything before is dropped, remembering only what the lookbehinds need
+ * (the byte before the window, whether the window starts a line, its line
+ * number). A cut-off token leaves a hint (how far it was scanned: the
+ * position in a quote, a block comment and its depth, where a closing dollar
+ * tag can still start, the line of an escape-hatch block being searched), so
+ * the next feed goes on from there; a token without a hint (a dollar tag, the
+ * few lookahead bytes) is rescanned whole, but only once the window has
+ * doubled. Either way a long token costs linear time however the input is
+ * chunked, and a statement is emitted by the feed that brings its terminator
+ * and the SP_LOOK - 1 bytes after it (or by dm_split_finish). dm_split() is
+ * the same scanner run once with end-of-input set.
  */
 #define _GNU_SOURCE /* memmem */
 #include "split.h"
@@ -83,18 +102,35 @@ static const struct {
 /* States of the CREATE prefix scan that decides whether BEGIN opens a body. */
 enum { CRE_NO = 0, CRE_PREFIX, CRE_DEFINER, CRE_BODY };
 
-typedef struct sp {
+/* Internal: the token at s->i needs bytes beyond the window. */
+#define SP_MORE (-0x5350)
+
+struct dm_splitter {
+    int dia;
+    char *file;
+    /* the window being scanned */
     const char *t;
     size_t n;
-    int dia;
-    const char *file;
-    int first_line;
-    size_t lc_pos; /* line cache: line number of byte lc_pos */
+    int eof;           /* no byte follows the window */
+    size_t i;          /* where the scan resumes */
+    dm_buf carry;      /* kept bytes between feeds: the window's start */
+    size_t want;       /* rescan once carry.len reaches this (amortisation) */
+    int base_line;     /* line of t[0] */
+    size_t lc_pos;     /* line cache: line number of byte lc_pos */
     int lc_line;
-    dm_stmt_list *out;
+    int at_bol;        /* the bytes before t[0] end at a line start (only blanks after a \n) */
+    unsigned char prevc; /* the byte before t[0], 0 at the start of the input */
+    dm_buf delim;      /* current statement delimiter */
+    dm_buf scratch;    /* the statement handed to the callback */
+    dm_stmt_cb cb;
+    void *payload;
     dm_err *err;
-    const char *delim; /* current statement delimiter (points into t or ";") */
-    size_t dlen;
+    /* how far the token at hint_at was scanned before the window ended, so
+     * that the next feed goes on from there (kind: HK_*) */
+    int hint_kind;
+    size_t hint_at, hint_pos, hint_depth;
+    int failed;        /* sticky error code */
+    int finished;
     /* the statement being read */
     int has_tok;
     size_t start;
@@ -106,7 +142,30 @@ typedef struct sp {
     int pend_end;      /* END seen; the next token decides what it closes */
     int pend_begin;    /* BEGIN seen; ATOMIC (or NOT for MariaDB) opens a body */
     size_t paren;      /* postgres: ( depth */
-} sp;
+};
+
+typedef struct dm_splitter sp;
+
+enum { HK_NONE = 0, HK_EOL, HK_HATCH, HK_QUOTE, HK_BLOCK, HK_DOLLAR, HK_WORD };
+
+/* Where the scan of the token at `at` of kind `kind` goes on: the hint left
+ * by the last feed, else dflt. */
+static size_t sp_hint(const sp *s, size_t at, int kind, size_t dflt)
+{
+    return s->hint_kind == kind && s->hint_at == at ? s->hint_pos : dflt;
+}
+
+static void sp_set_hint(sp *s, size_t at, int kind, size_t pos, size_t depth)
+{
+    s->hint_kind = kind;
+    s->hint_at = at;
+    s->hint_pos = pos;
+    s->hint_depth = depth;
+}
+
+/* Bytes of lookahead a token may need: slash-star-M-bang, `-- `, and the
+ * delimiter. */
+#define SP_LOOK 4
 
 static int sp_space(unsigned char c)
 {
@@ -151,7 +210,7 @@ static int sp_line(sp *s, size_t pos)
         pos = s->n;
     if (pos < s->lc_pos) {
         s->lc_pos = 0;
-        s->lc_line = s->first_line;
+        s->lc_line = s->base_line;
     }
     const char *p = s->t + s->lc_pos, *end = s->t + pos;
     while (p < end) {
@@ -169,6 +228,16 @@ static size_t sp_eol(const sp *s, size_t i)
 {
     const char *nl = memchr(s->t + i, '\n', s->n - i);
     return nl ? (size_t)(nl - s->t) : s->n;
+}
+
+/* The end of the line of the token at i; a line cut off by the window is
+ * searched only in the new bytes next time. */
+static size_t sp_eol_tok(sp *s, size_t i)
+{
+    size_t e = sp_eol(s, sp_hint(s, i, HK_EOL, i));
+    if (e == s->n)
+        sp_set_hint(s, i, HK_EOL, e, 0);
+    return e;
 }
 
 static void sp_reset_stmt(sp *s)
@@ -193,23 +262,14 @@ static int sp_push(sp *s, size_t b, size_t e)
         b++;
     if (e == b)
         return 0;
-    dm_stmt_list *l = s->out;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        dm_stmt *v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return dm_err_nomem(s->err);
-        l->v = v;
-        l->cap = cap;
-    }
-    char *sql = dm_strndup(s->t + b, e - b);
-    if (!sql)
+    dm_buf_reset(&s->scratch);
+    if (dm_buf_append(&s->scratch, s->t + b, e - b))
         return dm_err_nomem(s->err);
-    l->v[l->n].sql = sql;
-    l->v[l->n].len = e - b;
-    l->v[l->n].line = sp_line(s, b);
-    l->n++;
-    return 0;
+    dm_stmt st;
+    st.sql = s->scratch.ptr;
+    st.len = e - b;
+    st.line = sp_line(s, b);
+    return s->cb(s->payload, &st);
 }
 
 /* Ends the current statement at byte `end` (exclusive). */
@@ -252,19 +312,26 @@ static int sp_unterminated(sp *s, size_t pos, const char *what)
 /* Skips a quoted token opening at i with quote q (closing with close);
  * doubled closers and, when bs, backslashes escape. Returns the index after
  * it, or SIZE_MAX when unterminated. */
-static size_t sp_skip_quoted(const sp *s, size_t i, char close, int doubled, int bs)
+static size_t sp_skip_quoted(sp *s, size_t i, char close, int doubled, int bs)
 {
     const char *t = s->t;
-    size_t n = s->n;
-    i++;
+    size_t n = s->n, tok = i;
+    i = sp_hint(s, tok, HK_QUOTE, i + 1);
     while (i < n) {
         char c = t[i];
         if (bs && c == '\\') {
+            if (i + 1 >= n)
+                break;
             i += 2;
             continue;
         }
         if (c == close) {
-            if (doubled && i + 1 < n && t[i + 1] == close) {
+            if (doubled && i + 1 >= n) {
+                if (!s->eof)
+                    break; /* a doubled closer may follow */
+                return i + 1;
+            }
+            if (doubled && t[i + 1] == close) {
                 i += 2;
                 continue;
             }
@@ -272,14 +339,19 @@ static size_t sp_skip_quoted(const sp *s, size_t i, char close, int doubled, int
         }
         i++;
     }
+    sp_set_hint(s, tok, HK_QUOTE, i, 0);
     return SIZE_MAX;
 }
 
-static size_t sp_skip_block(const sp *s, size_t i, int nested)
+static size_t sp_skip_block(sp *s, size_t i, int nested)
 {
     const char *t = s->t;
-    size_t n = s->n, depth = 1;
+    size_t n = s->n, tok = i, depth = 1;
     i += 2;
+    if (s->hint_kind == HK_BLOCK && s->hint_at == tok) {
+        i = s->hint_pos;
+        depth = s->hint_depth;
+    }
     while (i + 1 < n) {
         if (t[i] == '*' && t[i + 1] == '/') {
             i += 2;
@@ -292,6 +364,7 @@ static size_t sp_skip_block(const sp *s, size_t i, int nested)
             i++;
         }
     }
+    sp_set_hint(s, tok, HK_BLOCK, i, depth);
     return SIZE_MAX;
 }
 
@@ -300,7 +373,7 @@ static int sp_line_start(const sp *s, size_t i)
 {
     while (i > 0 && (s->t[i - 1] == ' ' || s->t[i - 1] == '\t'))
         i--;
-    return i == 0 || s->t[i - 1] == '\n';
+    return i == 0 ? s->at_bol : s->t[i - 1] == '\n';
 }
 
 /* Checks the line [b, e) for an escape-hatch marker: 1 begin, 2 end, 0 none. */
@@ -332,18 +405,25 @@ static int sp_marker(const sp *s, size_t b, size_t e)
     return 0;
 }
 
-/* The begin marker's line starts at ls; reads up to the end marker. */
-static int sp_hatch(sp *s, size_t ls, size_t *next)
+/* The begin marker (token tok) is on the line starting at ls; reads up to
+ * the end marker. The end marker is found before anything is emitted, so
+ * SP_MORE leaves no trace but the hint. */
+static int sp_hatch(sp *s, size_t tok, size_t ls, size_t *next)
 {
-    int rc = sp_emit(s, ls);
-    if (rc)
-        return rc;
     size_t p = sp_eol(s, ls);
     p = p < s->n ? p + 1 : s->n;
     size_t body = p;
+    p = sp_hint(s, tok, HK_HATCH, p);
     while (p < s->n) {
         size_t le = sp_eol(s, p);
+        if (le == s->n && !s->eof) {
+            sp_set_hint(s, tok, HK_HATCH, p, 0);
+            return SP_MORE;
+        }
         if (sp_marker(s, p, le) == 2) {
+            int rc = sp_emit(s, ls);
+            if (rc)
+                return rc;
             rc = sp_push(s, body, p);
             if (rc)
                 return rc;
@@ -351,6 +431,10 @@ static int sp_hatch(sp *s, size_t ls, size_t *next)
             return 0;
         }
         p = le < s->n ? le + 1 : s->n;
+    }
+    if (!s->eof) {
+        sp_set_hint(s, tok, HK_HATCH, p, 0);
+        return SP_MORE;
     }
     return dm_err_set(s->err, DBMIG_EINVALID,
                       "%s:%d: unterminated -- dbmig:statement begin block starting here; add a "
@@ -362,7 +446,9 @@ static int sp_hatch(sp *s, size_t ls, size_t *next)
  * length. */
 static int sp_delimiter(sp *s, size_t i, size_t wl, size_t *next)
 {
-    size_t le = sp_eol(s, i);
+    size_t le = sp_eol_tok(s, i);
+    if (le == s->n && !s->eof)
+        return SP_MORE;
     size_t p = i + wl;
     while (p < le && (s->t[p] == ' ' || s->t[p] == '\t'))
         p++;
@@ -379,13 +465,14 @@ static int sp_delimiter(sp *s, size_t i, size_t wl, size_t *next)
         b++;
         p--;
     }
-    s->delim = s->t + b;
-    s->dlen = p - b;
+    dm_buf_reset(&s->delim);
+    if (dm_buf_append(&s->delim, s->t + b, p - b))
+        return dm_err_nomem(s->err);
     *next = le;
     return 0;
 }
 
-static int sp_custom_delim(const sp *s) { return !(s->dlen == 1 && s->delim[0] == ';'); }
+static int sp_custom_delim(const sp *s) { return !(s->delim.len == 1 && s->delim.ptr[0] == ';'); }
 
 static void sp_word(sp *s, const char *w, size_t wl, int after_dot)
 {
@@ -454,12 +541,27 @@ static void sp_word(sp *s, const char *w, size_t wl, int after_dot)
     s->widx++;
 }
 
+/* Stops the scan at token i: it needs bytes beyond the window. */
+#define SP_NEED(pos)                                                                               \
+    do {                                                                                           \
+        s->i = (pos);                                                                              \
+        return SP_MORE;                                                                            \
+    } while (0)
+
 static int sp_run(sp *s)
 {
     const char *t = s->t;
-    size_t n = s->n, i = 0;
-    int dia = s->dia;
-    while (i < n) {
+    size_t n = s->n, i = s->i;
+    int dia = s->dia, eof = s->eof;
+    for (;;) {
+        if (i >= n) {
+            if (!eof)
+                SP_NEED(i);
+            break;
+        }
+        size_t dlen = s->delim.len;
+        if (!eof && n - i < (dlen > SP_LOOK ? dlen : SP_LOOK))
+            SP_NEED(i);
         unsigned char c = (unsigned char)t[i];
         unsigned char c1 = i + 1 < n ? (unsigned char)t[i + 1] : 0;
         if (sp_space(c)) {
@@ -467,14 +569,21 @@ static int sp_run(sp *s)
             continue;
         }
         if (c == '-' && c1 == '-' && sp_line_start(s, i)) {
+            size_t le = sp_eol_tok(s, i);
+            if (le == n && !eof)
+                SP_NEED(i);
             size_t ls = i;
             while (ls > 0 && t[ls - 1] != '\n')
                 ls--;
-            int m = sp_marker(s, ls, sp_eol(s, i));
+            int m = sp_marker(s, ls, le);
             if (m == 1) {
-                int rc = sp_hatch(s, ls, &i);
+                size_t next = i;
+                int rc = sp_hatch(s, i, ls, &next);
+                if (rc == SP_MORE)
+                    SP_NEED(i);
                 if (rc)
                     return rc;
+                i = next;
                 continue;
             }
             if (m == 2)
@@ -485,35 +594,39 @@ static int sp_run(sp *s)
                                   s->file, sp_line(s, i));
         }
         /* comments */
-        if (c == '-' && c1 == '-' &&
-            (dia != DBMIG_DIALECT_MYSQL || i + 2 >= n || (unsigned char)t[i + 2] <= ' ')) {
-            i = sp_eol(s, i);
-            continue;
-        }
-        if (c == '#' && dia == DBMIG_DIALECT_MYSQL) {
-            i = sp_eol(s, i);
+        if ((c == '-' && c1 == '-' &&
+             (dia != DBMIG_DIALECT_MYSQL || i + 2 >= n || (unsigned char)t[i + 2] <= ' ')) ||
+            (c == '#' && dia == DBMIG_DIALECT_MYSQL)) {
+            size_t le = sp_eol_tok(s, i);
+            if (le == n && !eof)
+                SP_NEED(i);
+            i = le;
             continue;
         }
         if (c == '/' && c1 == '*') {
+            size_t e = sp_skip_block(s, i, dia == DBMIG_DIALECT_POSTGRES);
+            if (e == SIZE_MAX) {
+                if (!eof)
+                    SP_NEED(i);
+                return sp_unterminated(s, i, "block comment (/* ... */)");
+            }
             if (dia == DBMIG_DIALECT_MYSQL && i + 2 < n &&
                 (t[i + 2] == '!' || (t[i + 2] == 'M' && i + 3 < n && t[i + 3] == '!'))) {
                 sp_mark(s, i); /* executable comment: part of the statement */
                 sp_nonword(s);
             }
-            size_t e = sp_skip_block(s, i, dia == DBMIG_DIALECT_POSTGRES);
-            if (e == SIZE_MAX)
-                return sp_unterminated(s, i, "block comment (/* ... */)");
             i = e;
             continue;
         }
         /* a custom delimiter counts outside comments and quotes only */
         int custom = sp_custom_delim(s);
-        if (custom && n - i >= s->dlen && memcmp(t + i, s->delim, s->dlen) == 0) {
+        const char *delim = s->delim.ptr;
+        if (custom && n - i >= dlen && memcmp(t + i, delim, dlen) == 0) {
             sp_nonword(s);
             int rc = sp_emit(s, i);
             if (rc)
                 return rc;
-            i += s->dlen;
+            i += dlen;
             continue;
         }
         if (c == ';' && !custom) {
@@ -526,8 +639,9 @@ static int sp_run(sp *s)
             i++;
             continue;
         }
+        /* From here a token that runs past the window leaves no trace:
+         * has_tok is put back before SP_NEED. */
         int first = !s->has_tok;
-        sp_mark(s, i);
         /* quoted tokens */
         size_t e = 0;
         const char *what = NULL;
@@ -550,55 +664,87 @@ static int sp_run(sp *s)
                 while (j < n && sp_word_start((unsigned char)t[j]))
                     j++;
             }
+            if (j == n && !eof)
+                SP_NEED(i);
             if (j < n && t[j] == '$') {
                 size_t tl = j + 1 - i;
-                const char *close = memmem(t + j + 1, n - (j + 1), t + i, tl);
-                if (!close)
+                size_t from = sp_hint(s, i, HK_DOLLAR, j + 1);
+                const char *close = memmem(t + from, n - from, t + i, tl);
+                if (!close) {
+                    /* next time only where a closing tag can end */
+                    size_t tail = n - (tl - 1);
+                    sp_set_hint(s, i, HK_DOLLAR, tail > from ? tail : from, 0);
+                    if (!eof)
+                        SP_NEED(i);
                     return sp_unterminated(s, i, "dollar-quoted body ($tag$ ... $tag$)");
+                }
                 e = (size_t)(close - t) + tl;
                 what = "";
             }
         }
         if (what) {
-            if (e == SIZE_MAX)
+            if (e == SIZE_MAX) {
+                if (!eof)
+                    SP_NEED(i);
                 return sp_unterminated(s, i, what);
+            }
+            sp_mark(s, i);
             sp_nonword(s);
             i = e;
             continue;
         }
         /* words */
         if (sp_word_start(c)) {
-            size_t j = i + 1;
+            size_t j = sp_hint(s, i, HK_WORD, i + 1);
             while (j < n && sp_word_char((unsigned char)t[j])) {
                 /* `END$$` with DELIMITER $$: the delimiter ends the word */
-                if (custom && t[j] == s->delim[0] && n - j >= s->dlen &&
-                    memcmp(t + j, s->delim, s->dlen) == 0)
-                    break;
+                if (custom && t[j] == delim[0]) {
+                    if (n - j < dlen && !eof) {
+                        sp_set_hint(s, i, HK_WORD, j, 0);
+                        SP_NEED(i);
+                    }
+                    if (n - j >= dlen && memcmp(t + j, delim, dlen) == 0)
+                        break;
+                }
                 j++;
+            }
+            if (j == n && !eof) {
+                sp_set_hint(s, i, HK_WORD, j, 0);
+                SP_NEED(i);
             }
             size_t wl = j - i;
             if (dia == DBMIG_DIALECT_POSTGRES && wl == 1 && (c == 'E' || c == 'e') && j < n &&
                 t[j] == '\'') {
                 e = sp_skip_quoted(s, j, '\'', 1, 1);
-                if (e == SIZE_MAX)
+                if (e == SIZE_MAX) {
+                    if (!eof)
+                        SP_NEED(i);
                     return sp_unterminated(s, i, "escape string (E'...')");
+                }
+                sp_mark(s, i);
                 sp_nonword(s);
                 i = e;
                 continue;
             }
             if (first && dia == DBMIG_DIALECT_MYSQL && sp_kw(t + i, wl) == KW_DELIMITER &&
                 (j >= n || t[j] == ' ' || t[j] == '\t' || t[j] == '\n' || t[j] == '\r')) {
-                int rc = sp_delimiter(s, i, wl, &i);
+                size_t next = i;
+                int rc = sp_delimiter(s, i, wl, &next);
+                if (rc == SP_MORE)
+                    SP_NEED(i);
                 if (rc)
                     return rc;
+                i = next;
                 sp_reset_stmt(s);
                 continue;
             }
-            sp_word(s, t + i, wl, i > 0 && t[i - 1] == '.');
+            sp_mark(s, i);
+            sp_word(s, t + i, wl, i > 0 ? t[i - 1] == '.' : s->prevc == '.');
             i = j;
             continue;
         }
         /* anything else: operators, punctuation, parameters */
+        sp_mark(s, i);
         sp_nonword(s);
         if (s->cre == CRE_PREFIX || s->cre == CRE_DEFINER) {
             if (c == '(')
@@ -612,34 +758,217 @@ static int sp_run(sp *s)
         }
         i++;
     }
+    s->i = n;
     sp_nonword(s);
     return sp_emit(s, n);
+}
+
+/* ------------------------------------------------------------ the state */
+
+static int sp_init(sp *s, int dialect, int first_line, const char *file)
+{
+    memset(s, 0, sizeof *s);
+    s->dia = dialect;
+    s->file = dm_strdup(file ? file : "<input>");
+    s->base_line = first_line > 0 ? first_line : 1;
+    s->lc_line = s->base_line;
+    s->at_bol = 1;
+    sp_reset_stmt(s);
+    if (!s->file || dm_buf_append(&s->delim, ";", 1)) {
+        free(s->file);
+        dm_buf_free(&s->delim);
+        return -1;
+    }
+    return 0;
+}
+
+static void sp_done(sp *s)
+{
+    free(s->file);
+    dm_buf_free(&s->carry);
+    dm_buf_free(&s->delim);
+    dm_buf_free(&s->scratch);
+}
+
+/* Keeps the bytes from `keep` on for the next feed. */
+static int sp_keep(sp *s, int in_place)
+{
+    size_t keep = s->has_tok && s->start < s->i ? s->start : s->i;
+    const char *t = s->t;
+    int line = sp_line(s, keep);
+    size_t k = keep;
+    while (k > 0 && (t[k - 1] == ' ' || t[k - 1] == '\t'))
+        k--;
+    if (k > 0)
+        s->at_bol = t[k - 1] == '\n';
+    if (keep > 0)
+        s->prevc = (unsigned char)t[keep - 1];
+    size_t pending = s->n - s->i;
+    size_t rest = s->n - keep;
+    if (in_place) {
+        dm_buf_reset(&s->carry);
+        if (dm_buf_append(&s->carry, t + keep, rest))
+            return dm_err_nomem(s->err);
+    } else if (keep > 0) {
+        memmove(s->carry.ptr, s->carry.ptr + keep, rest);
+        s->carry.len = rest;
+        s->carry.ptr[rest] = '\0';
+    }
+    /* give back the memory of a long statement once it is gone */
+    if (s->carry.cap > ((size_t)1 << 20) && s->carry.len < s->carry.cap / 4) {
+        size_t cap = s->carry.len * 2 + 1;
+        char *p = realloc(s->carry.ptr, cap);
+        if (p) {
+            s->carry.ptr = p;
+            s->carry.cap = cap;
+        }
+    }
+    s->i -= keep;
+    if (s->has_tok)
+        s->start -= keep;
+    s->base_line = line;
+    s->lc_pos = 0;
+    s->lc_line = line;
+    if (s->hint_kind != HK_NONE && s->hint_at >= keep) {
+        s->hint_at -= keep;
+        s->hint_pos -= keep;
+    } else {
+        s->hint_kind = HK_NONE;
+    }
+    /* A token scanned up to a hint goes on with any new byte; one without a
+     * hint is rescanned whole, so only once the window has doubled. */
+    if (s->hint_kind != HK_NONE && s->hint_at == s->i)
+        s->want = s->carry.len + 1;
+    else
+        s->want = s->carry.len + (pending ? pending : 1);
+    return 0;
+}
+
+static int sp_feed(sp *s, const char *chunk, size_t n, int eof, dm_stmt_cb cb, void *payload,
+                   dm_err *err)
+{
+    if (s->failed)
+        return s->failed;
+    if (s->finished)
+        return dm_err_set(err, DBMIG_ERROR, "%s: the statement splitter was fed after its end "
+                          "(internal error; please report it)", s->file);
+    if (!chunk)
+        n = 0;
+    s->cb = cb;
+    s->payload = payload;
+    s->err = err;
+    int in_place = s->carry.len == 0;
+    if (in_place) {
+        s->t = chunk ? chunk : "";
+        s->n = n;
+    } else {
+        if (n && dm_buf_append(&s->carry, chunk, n))
+            return s->failed = dm_err_nomem(err);
+        if (!eof && s->carry.len < s->want)
+            return 0;
+        s->t = s->carry.ptr;
+        s->n = s->carry.len;
+    }
+    s->eof = eof;
+    int rc = sp_run(s);
+    if (rc == SP_MORE)
+        rc = sp_keep(s, in_place);
+    else if (rc == 0)
+        s->finished = 1;
+    s->t = NULL;
+    s->n = 0;
+    if (rc)
+        s->failed = rc;
+    return rc;
+}
+
+dm_splitter *dm_splitter_new(int dialect, int first_line, const char *file)
+{
+    sp *s = malloc(sizeof *s);
+    if (s && sp_init(s, dialect, first_line, file)) {
+        free(s);
+        s = NULL;
+    }
+    return s;
+}
+
+int dm_split_feed(dm_splitter *s, const char *chunk, size_t n, dm_stmt_cb cb, void *payload,
+                  dm_err *err)
+{
+    return sp_feed(s, chunk, n, 0, cb, payload, err);
+}
+
+int dm_split_finish(dm_splitter *s, dm_stmt_cb cb, void *payload, dm_err *err)
+{
+    return sp_feed(s, NULL, 0, 1, cb, payload, err);
+}
+
+size_t dm_splitter_buffered(const dm_splitter *s) { return s ? s->carry.cap : 0; }
+
+void dm_splitter_free(dm_splitter *s)
+{
+    if (!s)
+        return;
+    sp_done(s);
+    free(s);
+}
+
+/* ------------------------------------------------------------ one shot */
+
+typedef struct sp_list {
+    dm_stmt_list *l;
+    dm_err *err;
+} sp_list;
+
+int dm_stmt_list_push(dm_stmt_list *l, const dm_stmt *st)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        dm_stmt *v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    char *sql = dm_strndup(st->sql, st->len);
+    if (!sql)
+        return -1;
+    l->v[l->n].sql = sql;
+    l->v[l->n].len = st->len;
+    l->v[l->n].line = st->line;
+    l->n++;
+    return 0;
+}
+
+static int sp_list_push(void *payload, const dm_stmt *st)
+{
+    sp_list *x = payload;
+    return dm_stmt_list_push(x->l, st) ? dm_err_nomem(x->err) : 0;
+}
+
+int dm_split_into(dm_splitter *s, const char *chunk, size_t n, int eof, dm_stmt_list *out,
+                  dm_err *err)
+{
+    sp_list x = {out, err};
+    return sp_feed(s, chunk, n, eof, sp_list_push, &x, err);
 }
 
 int dm_split(const char *text, size_t len, int dialect, int first_line, const char *file,
              dm_stmt_list *out, dm_err *err)
 {
     sp s;
-    memset(&s, 0, sizeof s);
-    s.t = text ? text : "";
-    s.n = text ? len : 0;
-    s.dia = dialect;
-    s.file = file ? file : "<input>";
-    s.first_line = first_line > 0 ? first_line : 1;
-    s.lc_line = s.first_line;
-    s.out = out;
-    s.err = err;
-    s.delim = ";";
-    s.dlen = 1;
-    sp_reset_stmt(&s);
+    if (sp_init(&s, dialect, first_line, file))
+        return dm_err_nomem(err);
     size_t before = out->n;
-    int rc = sp_run(&s);
+    sp_list x = {out, err};
+    int rc = sp_feed(&s, text, text ? len : 0, 1, sp_list_push, &x, err);
     if (rc) {
         /* leave the list as it was */
         for (size_t k = before; k < out->n; k++)
             free(out->v[k].sql);
         out->n = before;
     }
+    sp_done(&s);
     return rc;
 }
 

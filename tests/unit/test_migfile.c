@@ -8,14 +8,207 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "migfile.h"
 
+/* ---- the streamed loader must agree with the in-memory parse -------------
+ * Every text a test parses is also written to a file (under a temporary
+ * folder, at the same relative path, so messages match) and loaded streamed
+ * (dm_migfile_load_ex with threshold 0): as is, and padded in front with a
+ * comment line so that the 64 KiB read boundary falls on each of its first
+ * bytes (a CRLF, a UTF-8 sequence, a directive or a statement cut in two).
+ * The result must be the in-memory parse of the same bytes: fields,
+ * sections, checksum, the statements of every section in every dialect, or
+ * the same error. */
+
+static char g_tmpdir[] = "/tmp/dbmig_test_migfile_dir_XXXXXX";
+static char g_cwd[4096];
+
+static int group_setup(void **st)
+{
+    (void)st;
+    if (!getcwd(g_cwd, sizeof g_cwd) || !mkdtemp(g_tmpdir) || chdir(g_tmpdir) != 0)
+        return -1;
+    return 0;
+}
+
+static int group_teardown(void **st)
+{
+    (void)st;
+    if (chdir(g_cwd) != 0)
+        return -1;
+    return rmdir(g_tmpdir);
+}
+
+static void write_rel(const char *path, const char *data, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash) {
+        char dir[512];
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+        (void)mkdir(dir, 0700);
+    }
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void remove_rel(const char *path)
+{
+    unlink(path);
+    const char *slash = strrchr(path, '/');
+    if (slash) {
+        char dir[512];
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+        (void)rmdir(dir);
+    }
+}
+
+static int collect_cb(void *payload, const dm_stmt *st)
+{
+    return dm_stmt_list_push(payload, st) ? DBMIG_ERROR : 0;
+}
+
+static void same_strv(const dm_strv *a, const dm_strv *b)
+{
+    assert_int_equal(a->n, b->n);
+    for (size_t i = 0; i < a->n; i++)
+        assert_string_equal(a->v[i], b->v[i]);
+}
+
+static void same_stmts(const dm_migfile *a, const dm_migfile *b, int kind, const char *drv,
+                       int dialect)
+{
+    dm_stmt_list la = {0}, lb = {0}, lc = {0};
+    dm_err ea = {0}, eb = {0}, ec = {0};
+    int fa = -1, fb = -1, fc = -1;
+    int ra = dm_migfile_statements(a, kind, drv, dialect, &la, &fa, &ea);
+    int rb = dm_migfile_stream(b, kind, drv, dialect, collect_cb, &lb, &fb, &eb);
+    int rc = dm_migfile_stream(a, kind, drv, dialect, collect_cb, &lc, &fc, &ec);
+    assert_int_equal(ra, rb);
+    assert_int_equal(ra, rc);
+    assert_int_equal(fa, fb);
+    assert_int_equal(fa, fc);
+    if (ra) {
+        assert_string_equal(dm_err_msg(&ea), dm_err_msg(&eb));
+        assert_string_equal(dm_err_msg(&ea), dm_err_msg(&ec));
+    } else {
+        assert_int_equal(la.n, lb.n);
+        assert_int_equal(la.n, lc.n);
+        for (size_t i = 0; i < la.n; i++) {
+            assert_string_equal(la.v[i].sql, lb.v[i].sql);
+            assert_string_equal(la.v[i].sql, lc.v[i].sql);
+            assert_int_equal(la.v[i].line, lb.v[i].line);
+            assert_int_equal(la.v[i].line, lc.v[i].line);
+        }
+        /* and the list interface over the streamed file */
+        dm_stmt_list ld = {0};
+        assert_int_equal(dm_migfile_statements(b, kind, drv, dialect, &ld, NULL, &eb), 0);
+        assert_int_equal(ld.n, la.n);
+        dm_stmt_list_free(&ld);
+    }
+    dm_stmt_list_free(&la);
+    dm_stmt_list_free(&lb);
+    dm_stmt_list_free(&lc);
+    dm_err_free(&ea);
+    dm_err_free(&eb);
+    dm_err_free(&ec);
+}
+
+static void same_migfile(const dm_migfile *a, const dm_migfile *b)
+{
+    assert_false(a->streamed);
+    assert_true(b->streamed);
+    assert_null(b->text);
+    assert_string_equal(a->path, b->path);
+    assert_string_equal(a->filename, b->filename);
+    assert_string_equal(a->revision, b->revision);
+    assert_string_equal(a->message, b->message);
+    same_strv(&a->parents, &b->parents);
+    same_strv(&a->branches, &b->branches);
+    same_strv(&a->depends, &b->depends);
+    assert_int_equal(a->parents_set, b->parents_set);
+    assert_int_equal(a->transaction, b->transaction);
+    assert_int_equal(a->header_line, b->header_line);
+    assert_int_equal(a->text_len, b->text_len);
+    assert_string_equal(a->checksum, b->checksum);
+    assert_int_equal(a->nsections, b->nsections);
+    for (size_t i = 0; i < a->nsections; i++) {
+        const dm_section *x = &a->sections[i], *y = &b->sections[i];
+        assert_int_equal(x->kind, y->kind);
+        if (x->driver || y->driver) {
+            assert_non_null(x->driver);
+            assert_non_null(y->driver);
+            assert_string_equal(x->driver, y->driver);
+        }
+        assert_int_equal(x->off, y->off);
+        assert_int_equal(x->len, y->len);
+        assert_int_equal(x->line, y->line);
+        assert_int_equal(x->marker_line, y->marker_line);
+        static const int dialects[] = {DBMIG_DIALECT_GENERIC, DBMIG_DIALECT_POSTGRES,
+                                       DBMIG_DIALECT_MYSQL, DBMIG_DIALECT_SQLITE};
+        for (size_t d = 0; d < 4; d++)
+            same_stmts(a, b, x->kind, x->driver, dialects[d]);
+    }
+}
+
+/* Loads data[0..len) streamed from `path` and compares with the in-memory
+ * parse of the same bytes. */
+static void stream_one(const char *path, const char *data, size_t len)
+{
+    dm_migfile a, b;
+    dm_err ea = {0}, eb = {0};
+    int ra = dm_migfile_parse(path, data, len, &a, &ea);
+    write_rel(path, data, len);
+    int rb = dm_migfile_load_ex(path, 0, &b, &eb);
+    if (ra != rb)
+        fail_msg("%s: in memory %d (%s), streamed %d (%s)", path, ra, dm_err_msg(&ea), rb,
+                 dm_err_msg(&eb));
+    if (ra) {
+        assert_string_equal(dm_err_msg(&ea), dm_err_msg(&eb));
+        assert_null(b.revision);
+    } else {
+        same_migfile(&a, &b);
+        dm_migfile_free(&a);
+        dm_migfile_free(&b);
+    }
+    remove_rel(path);
+    dm_err_free(&ea);
+    dm_err_free(&eb);
+}
+
+static void cross_stream(const char *path, const char *data, size_t len)
+{
+    if (len == 0)
+        return; /* an empty file is not streamed (nothing to read) */
+    stream_one(path, data, len);
+    enum { CHUNK = 65536 };
+    size_t bom = len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    char *buf = malloc(CHUNK + len + 8);
+    assert_non_null(buf);
+    for (size_t j = 0; j <= len - bom; j += j < 32 ? 1 : 7) {
+        /* [BOM] "--xxx...x\n" [rest]: byte bom + j of the rest begins at CHUNK */
+        size_t pad = CHUNK - bom - j; /* the padding line, its \n included */
+        memcpy(buf, data, bom);
+        buf[bom] = '-';
+        buf[bom + 1] = '-';
+        memset(buf + bom + 2, 'x', pad - 3);
+        buf[bom + pad - 1] = '\n';
+        memcpy(buf + bom + pad, data + bom, len - bom);
+        stream_one(path, buf, bom + pad + len - bom);
+    }
+    free(buf);
+}
+
 static int parse(const char *path, const char *text, dm_migfile *mf, dm_err *err)
 {
+    cross_stream(path, text, strlen(text));
     return dm_migfile_parse(path, text, strlen(text), mf, err);
 }
 
@@ -25,6 +218,7 @@ static void expect_error(const char *path, const char *text, size_t len, const c
 {
     dm_migfile mf;
     dm_err err = {0};
+    cross_stream(path, text, len);
     int rc = dm_migfile_parse(path, text, len, &mf, &err);
     if (rc != DBMIG_EINVALID)
         fail_msg("expected DBMIG_EINVALID for <%s>, got %d", text, rc);
@@ -453,6 +647,139 @@ static void test_load(void **st)
     dm_err_free(&err);
 }
 
+/* Line kinds decided from a line's first bytes, in every cut: blank lines
+ * with lone CRs, dashes, near-directives; trailing white space; CR runs. */
+static void test_stream_edge_lines(void **st)
+{
+    (void)st;
+    static const char *const inputs[] = {
+        "\r\n \r \t\r\n-- dbmig:revision e1\r\n\r\r\n-\r\n--\r\n-- dbmig\r:up\n"
+        "--\tdbmig:message  spaced out \t\r\nSELECT 1;  \t\r\n",
+        " \r x\n-- dbmig:revision e2\n",
+        "-x;\n-- dbmig:up\n",
+        "-- dbmig:revision e3\n   --   dbmig:up   \r\nSELECT 'a\r\nb';\r\n-- dbmig:down sqlite\n"
+        "DROP TABLE x;\n-- dbmig:down\nSELECT 2",
+        "-- dbmig:\nSELECT 1;",
+        "-- dbmig:revision e4\n-- dbmi\n--dbmig:upx\n",
+        "-- dbmig:revision e5\n-- plain\n\n/* only a comment; */\n-- dbmig:statement begin\n"
+        "X;\n-- dbmig:statement end\n",
+        "-- dbmig:revision e6\n/* only a comment */\n-- and another\n",
+        "-- dbmig:revision e7\nSELECT 'unterminated\n",
+        "-- dbmig:revision e8\n-- dbmig:up\nSELECT '\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80';\n"
+        "-- dbmig:down\nSELECT 1;\r",
+        "-- dbmig:revision e9\nSELECT 1;\n\xc3(",
+        "-- dbmig:revision e10\nSELECT 1;\n\xe2\x82",
+        "-- dbmig:revision e11\nSELECT 1;\n\xed\xa0\x80;",
+        "-- dbmig:revision e12\nSELECT 1;\r\r\r",
+        "\xEF\xBB\xBF-- dbmig:revision e13\r\nSELECT 1; \r\n \r\n",
+        "\xEF\xBB\xBFSELECT 1",
+        "SELECT 1;\n-- dbmig:revision late\n",
+        "-- dbmig:up\nSELECT 1;\n-- dbmig:up\nSELECT 2;\n",
+        "-- dbmig:transaction maybe\nSELECT 1;",
+        "\r-- dbmig:revision zz\nSELECT 1;",
+        "\r\r\r\n \r\t\r\r\n-- dbmig:up\nSELECT 1;",
+    };
+    for (size_t k = 0; k < sizeof inputs / sizeof inputs[0]; k++)
+        cross_stream("m/7_edge.sql", inputs[k], strlen(inputs[k]));
+    static const char nul[] = "-- dbmig:revision n1\nSELECT 1;\n\0;";
+    cross_stream("m/8_nul.sql", nul, sizeof nul - 1);
+}
+
+/* A streamed file must be the one that was loaded: a changed size is found
+ * before any statement; the same size with other bytes (mtime put back) by
+ * the checksum at the end, before the last statement; a vanished file is
+ * an open error. */
+static void test_stream_changed_file(void **st)
+{
+    (void)st;
+    const char *text = "-- dbmig:revision c1\n-- dbmig:up\nINSERT INTO t VALUES (1);\n"
+                       "INSERT INTO t VALUES (2);\nINSERT INTO t VALUES (3);\n-- dbmig:down\n"
+                       "DELETE FROM t;\n";
+    const char *path = "m/9_changed.sql";
+    write_rel(path, text, strlen(text));
+    dm_migfile mf;
+    dm_err err = {0};
+    assert_int_equal(dm_migfile_load_ex(path, 0, &mf, &err), 0);
+    assert_true(mf.streamed);
+    dm_stmt_list l = {0};
+    assert_int_equal(dm_migfile_stream(&mf, DM_UP, NULL, DBMIG_DIALECT_SQLITE, collect_cb, &l,
+                                       NULL, &err), 0);
+    assert_int_equal(l.n, 3);
+    assert_int_equal(l.v[2].line, 5);
+    dm_stmt_list_free(&l);
+
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    /* same size, other bytes, same mtime */
+    char *edited = strdup(text);
+    edited[strlen(edited) - 20] = '9'; /* VALUES (3) -> (9) */
+    write_rel(path, edited, strlen(edited));
+    struct timespec ts[2] = {sb.st_atim, sb.st_mtim};
+    assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+    assert_int_equal(dm_migfile_stream(&mf, DM_UP, NULL, DBMIG_DIALECT_SQLITE, collect_cb, &l,
+                                       NULL, &err), DBMIG_EINVALID);
+    assert_non_null(strstr(dm_err_msg(&err), "m/9_changed.sql: the file changed while it was "
+                                             "being read"));
+    assert_int_equal(l.n, 2); /* the last statement was held back */
+    dm_stmt_list_free(&l);
+    /* the list interface leaves the list as it was */
+    assert_int_equal(dm_migfile_statements(&mf, DM_UP, NULL, DBMIG_DIALECT_SQLITE, &l, NULL,
+                                           &err), DBMIG_EINVALID);
+    assert_int_equal(l.n, 0);
+
+    /* another size: refused before the first statement */
+    write_rel(path, "SELECT 1;\n", 10);
+    assert_int_equal(dm_migfile_stream(&mf, DM_DOWN, NULL, DBMIG_DIALECT_SQLITE, collect_cb, &l,
+                                       NULL, &err), DBMIG_EINVALID);
+    assert_non_null(strstr(dm_err_msg(&err), "changed since it was read"));
+    assert_int_equal(l.n, 0);
+
+    /* gone */
+    remove_rel(path);
+    assert_int_equal(dm_migfile_stream(&mf, DM_UP, NULL, DBMIG_DIALECT_SQLITE, collect_cb, &l,
+                                       NULL, &err), DBMIG_EUSAGE);
+    assert_non_null(strstr(dm_err_msg(&err), "m/9_changed.sql: cannot open"));
+    /* a missing section: found = 0, nothing read */
+    int found = 1;
+    assert_int_equal(dm_migfile_stream(&mf, DM_DOWN, "postgres", DBMIG_DIALECT_POSTGRES,
+                                       collect_cb, &l, &found, &err), DBMIG_EUSAGE);
+    dm_migfile mf2;
+    write_rel(path, "SELECT 1;\n", 10);
+    assert_int_equal(dm_migfile_load_ex(path, 0, &mf2, &err), 0);
+    assert_int_equal(dm_migfile_stream(&mf2, DM_DOWN, NULL, DBMIG_DIALECT_SQLITE, collect_cb, &l,
+                                       &found, &err), 0);
+    assert_int_equal(found, 0);
+    remove_rel(path);
+    dm_migfile_free(&mf2);
+    dm_stmt_list_free(&l);
+    free(edited);
+    dm_migfile_free(&mf);
+    dm_err_free(&err);
+}
+
+/* Only files above the threshold are streamed. */
+static void test_stream_threshold(void **st)
+{
+    (void)st;
+    const char *path = "m/10_small.sql";
+    write_rel(path, "SELECT 1;\n", 10);
+    dm_migfile mf;
+    dm_err err = {0};
+    assert_int_equal(dm_migfile_load(path, &mf, &err), 0);
+    assert_false(mf.streamed);
+    assert_non_null(mf.text);
+    dm_migfile_free(&mf);
+    assert_int_equal(dm_migfile_load_ex(path, 10, &mf, &err), 0);
+    assert_false(mf.streamed);
+    dm_migfile_free(&mf);
+    assert_int_equal(dm_migfile_load_ex(path, 9, &mf, &err), 0);
+    assert_true(mf.streamed);
+    assert_int_equal(mf.file_size, 10);
+    dm_migfile_free(&mf);
+    remove_rel(path);
+    dm_err_free(&err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -466,6 +793,9 @@ int main(void)
         cmocka_unit_test(test_checksum),
         cmocka_unit_test(test_rev_ids),
         cmocka_unit_test(test_load),
+        cmocka_unit_test(test_stream_edge_lines),
+        cmocka_unit_test(test_stream_changed_file),
+        cmocka_unit_test(test_stream_threshold),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

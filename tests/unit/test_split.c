@@ -20,10 +20,90 @@ typedef struct res {
     int rc;
 } res;
 
+/* Feeds text[0..len) to an incremental splitter in chunks: of `size` bytes,
+ * or of pseudo-random sizes 1..64 when size is 0. */
+static void run_chunked(res *r, int dialect, const char *text, size_t len, int first_line,
+                        size_t size, unsigned seed)
+{
+    memset(r, 0, sizeof *r);
+    dm_splitter *sp = dm_splitter_new(dialect, first_line, "m.sql");
+    assert_non_null(sp);
+    size_t i = 0;
+    r->rc = 0;
+    while (i < len && r->rc == 0) {
+        size_t k = size;
+        if (!k) {
+            seed = seed * 1103515245u + 12345u;
+            k = 1 + (seed >> 16) % 64;
+        }
+        if (k > len - i)
+            k = len - i;
+        /* a private copy, so that the splitter cannot keep pointers into it */
+        char *c = malloc(k ? k : 1);
+        assert_non_null(c);
+        memcpy(c, text + i, k);
+        r->rc = dm_split_into(sp, c, k, 0, &r->l, &r->err);
+        free(c);
+        i += k;
+    }
+    if (r->rc == 0)
+        r->rc = dm_split_into(sp, NULL, 0, 1, &r->l, &r->err);
+    dm_splitter_free(sp);
+}
+
+/* The incremental splitter, fed the same text in every chunking, must give
+ * what the one-shot split gave: the statements, their lines, or the same
+ * error message. */
+static void cross_check(const res *want, int dialect, const char *text, int first_line)
+{
+    size_t len = text ? strlen(text) : 0;
+    /* long inputs: a few sizes (test_stream_bounded feeds 8 MB a byte at a time) */
+    static const size_t big[] = {7, 64, 4096, 65536};
+    size_t nsizes = len <= 300 ? len + 2 : sizeof big / sizeof big[0] + 2;
+    for (size_t z = 0; z < nsizes; z++) {
+        size_t size;
+        unsigned seed = 0;
+        if (len <= 300)
+            size = z < len + 1 ? z + 1 : 0;
+        else if (z < sizeof big / sizeof big[0])
+            size = big[z];
+        else {
+            size = 0;
+            seed = (unsigned)z;
+        }
+        if (size == 0 && len > 300)
+            seed = (unsigned)z * 7919u;
+        for (unsigned rep = 0; rep < (size ? 1u : 4u); rep++) {
+            res r;
+            run_chunked(&r, dialect, text ? text : "", len, first_line, size, seed + rep * 31u);
+            if (r.rc != want->rc)
+                fail_msg("dialect %d, chunks of %zu: rc %d, one-shot %d (%s | %s)", dialect, size,
+                         r.rc, want->rc, dm_err_msg(&r.err), dm_err_msg(&want->err));
+            if (want->rc == 0) {
+                if (r.l.n != want->l.n)
+                    fail_msg("dialect %d, chunks of %zu: %zu statements, one-shot %zu", dialect,
+                             size, r.l.n, want->l.n);
+                for (size_t k = 0; k < r.l.n; k++) {
+                    assert_int_equal(r.l.v[k].len, want->l.v[k].len);
+                    assert_memory_equal(r.l.v[k].sql, want->l.v[k].sql, r.l.v[k].len + 1);
+                    if (r.l.v[k].line != want->l.v[k].line)
+                        fail_msg("dialect %d, chunks of %zu: statement %zu at line %d, one-shot "
+                                 "%d", dialect, size, k, r.l.v[k].line, want->l.v[k].line);
+                }
+            } else {
+                assert_string_equal(dm_err_msg(&r.err), dm_err_msg(&want->err));
+            }
+            dm_stmt_list_free(&r.l);
+            dm_err_free(&r.err);
+        }
+    }
+}
+
 static void run(res *r, int dialect, const char *text, int first_line)
 {
     memset(r, 0, sizeof *r);
     r->rc = dm_split(text, text ? strlen(text) : 0, dialect, first_line, "m.sql", &r->l, &r->err);
+    cross_check(r, dialect, text, first_line);
 }
 
 static void done(res *r)
@@ -474,6 +554,183 @@ static void test_list_untouched_on_error(void **st)
     dm_err_free(&err);
 }
 
+/* Inputs whose tokens, markers and lookbehinds straddle chunk boundaries;
+ * run() splits each one in every chunking and compares with the one-shot
+ * result, in every dialect. */
+static void test_chunked_nasty(void **st)
+{
+    (void)st;
+    static const char *const inputs[] = {
+        "SELECT 1; -- dbmig:statement end\nSELECT 2;\n",
+        "SELECT 1; -- dbmig:statement begin\nSELECT 2;\n",
+        "SELECT 1;\n   \t-- dbmig:statement begin\nA; B;\n  -- dbmig:statement end  \nSELECT 3;",
+        "SELECT 1\n-- dbmig:statement begin\nX;\n-- dbmig:statement end\n",
+        "-- dbmig:statement begin\nX;\n-- dbmig:statement ends\nY;\n-- dbmig:statement end",
+        "-- dbmig:statement begin\nX;\n",
+        "x\n-- dbmig:statement end\n",
+        "SELECT 'it''s;' || 'a''''b' AS \"q\"\"x;\"; SELECT '';''",
+        "SELECT 'abc'';'\n;\nSELECT 'x'",
+        "SELECT $$a;b$$; SELECT $tag$ $$; $ta $tag$; SELECT $1; SELECT a$b$c; SELECT $ $;",
+        "SELECT E'\\';' , e'x\\\\'; SELECT E'a''b;'; SELECT E'",
+        "/* a; /* b; */ c; */ SELECT 1; /*/ x; */ SELECT 2;",
+        "/*! SET x=1 */; /*M!100000 SET y=2 */; /* plain */ SELECT 1;",
+        "SELECT 1 --x;\nSELECT 2 -- y;\n; # z;\nSELECT 3;",
+        "DELIMITER //\nCREATE PROCEDURE p() BEGIN SELECT 1; END//\nDELIMITER ;\nSELECT 2;",
+        "DELIMITER $$\nCREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW BEGIN\n  IF 1 THEN SET "
+        "@a = 1; END IF; END$$\nDELIMITER ;\nSELECT `a;b`, \"c\\\";\", 'd\\';';",
+        "DELIMITER\nSELECT 1;",
+        "DELIMITER 'xyz'\nSELECT 1xyz SELECT 2 xyz\nDELIMITER ;\nSELECT 3;",
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  UPDATE x SET a = new.end, b = t.begin;\n"
+        "  SELECT CASE WHEN 1 THEN 2 END;\nEND;\nSELECT [a;b], `c;d`;",
+        "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; "
+        "SELECT 2; END; CREATE RULE r AS ON INSERT TO t DO (INSERT INTO a VALUES (1); "
+        "INSERT INTO b VALUES (2)); SELECT 3;",
+        "BEGIN NOT ATOMIC SELECT 1; END; BEGIN; SELECT 2; COMMIT;",
+        "SELECT 1;\r\n-- c\r\nSELECT\r\n  2;\r\n\r\n",
+        "\n\n\n   \n-- only a comment\n/* and another */\n",
+        "SELECT 'x\n\n\ny';\n\n\nSELECT 2;\nSELECT \"unterminated",
+        "SELECT 1; SELECT `unterminated",
+        "SELECT [unterminated",
+        "SELECT 1; /* unterminated",
+        "SELECT $body$ unterminated $bod",
+        "SELECT 1;;;  ;\n;SELECT 2",
+        "CREATE DEFINER = `a`@`b` PROCEDURE p() BEGIN CASE x WHEN 1 THEN BEGIN END; END "
+        "CASE; LOOP LEAVE; END LOOP; END; SELECT 2;",
+        "SELECT x.y.z, a . begin FROM t; CREATE TEMP TRIGGER q BEFORE DELETE ON t BEGIN "
+        "SELECT 1; END; SELECT 'é;ü', \"ß;\";",
+    };
+    static const int all[] = {GEN, PG, MY, LITE};
+    for (size_t k = 0; k < sizeof inputs / sizeof inputs[0]; k++)
+        for (size_t d = 0; d < 4; d++) {
+            res r;
+            run(&r, all[d], inputs[k], 1 + (int)k);
+            done(&r);
+        }
+    /* the lookbehind across a dropped prefix decides: a plain comment */
+    res r;
+    run(&r, GEN, inputs[0], 1);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.l.n, 2);
+    assert_string_equal(r.l.v[1].sql, "SELECT 2");
+    assert_int_equal(r.l.v[1].line, 2);
+    done(&r);
+}
+
+typedef struct counter {
+    size_t n, stop_at;
+    long long sum;
+    int last_line;
+} counter;
+
+static int count_cb(void *payload, const dm_stmt *s)
+{
+    counter *c = payload;
+    c->n++;
+    c->sum += (long long)s->len;
+    assert_int_equal(strlen(s->sql), s->len);
+    assert_true(s->line > c->last_line);
+    c->last_line = s->line;
+    return c->stop_at && c->n == c->stop_at ? DBMIG_ERROR : 0;
+}
+
+/* 20 MB of INSERTs fed in 4 KiB chunks: the splitter never holds more than
+ * a statement and a chunk. */
+static void test_stream_bounded(void **st)
+{
+    (void)st;
+    dm_splitter *sp = dm_splitter_new(LITE, 1, "big.sql");
+    assert_non_null(sp);
+    dm_err err = {0};
+    counter c = {0};
+    char chunk[4096];
+    size_t fill = 0, total = 0, max_held = 0, rows = 0;
+    long long want_sum = 0;
+    char line[128];
+    while (total < 20u * 1000 * 1000) {
+        int l = snprintf(line, sizeof line,
+                         "INSERT INTO t VALUES (%zu, 'row; number %zu', \"x\"\"y\");\n", rows,
+                         rows);
+        want_sum += l - 2; /* without ";\n" */
+        rows++;
+        for (int i = 0; i < l; i++) {
+            chunk[fill++] = line[i];
+            if (fill == sizeof chunk) {
+                assert_int_equal(dm_split_feed(sp, chunk, fill, count_cb, &c, &err), 0);
+                total += fill;
+                fill = 0;
+                if (dm_splitter_buffered(sp) > max_held)
+                    max_held = dm_splitter_buffered(sp);
+            }
+        }
+    }
+    assert_int_equal(dm_split_feed(sp, chunk, fill, count_cb, &c, &err), 0);
+    assert_int_equal(dm_split_finish(sp, count_cb, &c, &err), 0);
+    assert_int_equal(c.n, rows);
+    assert_int_equal(c.sum, want_sum);
+    assert_int_equal(c.last_line, (int)rows);
+    assert_true(max_held > 0 && max_held <= 4 * sizeof chunk); /* a chunk + a statement */
+    dm_splitter_free(sp);
+
+    /* one statement of 8 MB fed a byte at a time (a cut-off token is rescanned
+     * only once the carried bytes have doubled, so this is linear), then
+     * small statements: the memory of the big one is given back */
+    sp = dm_splitter_new(PG, 1, "one.sql");
+    size_t big = 8u << 20;
+    char *s = malloc(big + 32);
+    assert_non_null(s);
+    memcpy(s, "SELECT '", 8);
+    memset(s + 8, 'x', big);
+    memcpy(s + 8 + big, "';\n", 3);
+    memset(&c, 0, sizeof c);
+    for (size_t i = 0; i < big + 11; i++)
+        assert_int_equal(dm_split_feed(sp, s + i, 1, count_cb, &c, &err), 0);
+    assert_true(dm_splitter_buffered(sp) >= big);
+    for (size_t i = 0; i < 4096; i++)
+        assert_int_equal(dm_split_feed(sp, "SELECT 2;\nSELECT 3;\n", 20, count_cb, &c, &err),
+                         0);
+    assert_true(c.n >= 1 + 2 * 4000);
+    assert_true(dm_splitter_buffered(sp) < ((size_t)1 << 20));
+    assert_int_equal(dm_split_finish(sp, count_cb, &c, &err), 0);
+    assert_int_equal(c.n, 1 + 2 * 4096);
+    assert_int_equal(c.sum, (long long)big + 9 + 2 * 4096 * 8);
+    dm_splitter_free(sp);
+    free(s);
+    dm_err_free(&err);
+}
+
+/* A callback's non-zero return stops the split and sticks. */
+static void test_stream_callback_stops(void **st)
+{
+    (void)st;
+    dm_splitter *sp = dm_splitter_new(GEN, 10, "s.sql");
+    dm_err err = {0};
+    counter c = {0};
+    c.stop_at = 2;
+    const char *text = "SELECT 1;\nSELECT 2;\nSELECT 3;\n";
+    assert_int_equal(dm_split_feed(sp, text, strlen(text), count_cb, &c, &err), DBMIG_ERROR);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.last_line, 11);
+    assert_int_equal(dm_split_feed(sp, "SELECT 4;", 9, count_cb, &c, &err), DBMIG_ERROR);
+    assert_int_equal(dm_split_finish(sp, count_cb, &c, &err), DBMIG_ERROR);
+    assert_int_equal(c.n, 2);
+    dm_splitter_free(sp);
+    /* an error found before the end is returned by the feed that sees it */
+    sp = dm_splitter_new(MY, 1, "d.sql");
+    memset(&c, 0, sizeof c);
+    assert_int_equal(dm_split_feed(sp, "SELECT 1;\nDELIMITER\n", 20, count_cb, &c, &err),
+                     DBMIG_EINVALID);
+    assert_non_null(strstr(dm_err_msg(&err), "d.sql:2: DELIMITER needs a value"));
+    assert_int_equal(c.n, 1);
+    dm_splitter_free(sp);
+    /* fed after the end: an internal error, not a crash */
+    sp = dm_splitter_new(GEN, 1, NULL);
+    assert_int_equal(dm_split_finish(sp, count_cb, &c, &err), 0);
+    assert_int_equal(dm_split_feed(sp, "x", 1, count_cb, &c, &err), DBMIG_ERROR);
+    dm_splitter_free(sp);
+    dm_splitter_free(NULL);
+    dm_err_free(&err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -493,6 +750,9 @@ int main(void)
         cmocka_unit_test(test_escape_hatch),
         cmocka_unit_test(test_unterminated_lines),
         cmocka_unit_test(test_list_untouched_on_error),
+        cmocka_unit_test(test_chunked_nasty),
+        cmocka_unit_test(test_stream_bounded),
+        cmocka_unit_test(test_stream_callback_stops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
