@@ -13,6 +13,7 @@
  * All edge arrays live in one allocation (g->edges).
  */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* d_type, DT_REG */
 #include "graph.h"
 
 #include <ctype.h>
@@ -653,9 +654,15 @@ int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err)
             rc = dm_err_nomem(err);
             break;
         }
-        struct stat st;
-        if (stat(dm_buf_str(&path), &st) != 0 || !S_ISREG(st.st_mode))
-            continue;
+        /* d_type saves a stat per file; links and unknown types are
+         * stat()ed (a link to a regular file counts). */
+        if (e->d_type != DT_REG) {
+            struct stat st;
+            if (e->d_type != DT_LNK && e->d_type != DT_UNKNOWN)
+                continue;
+            if (stat(dm_buf_str(&path), &st) != 0 || !S_ISREG(st.st_mode))
+                continue;
+        }
         if (dm_strv_push(&paths, e->d_name) != 0) {
             rc = dm_err_nomem(err);
             break;
@@ -671,18 +678,20 @@ int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err)
             rc = dm_err_nomem(err);
     }
     size_t loaded = 0;
+    dm_hasher *hs = rc == DBMIG_OK && paths.n ? dm_hasher_new() : NULL;
     for (; rc == DBMIG_OK && loaded < paths.n; loaded++) {
         dm_buf_reset(&path);
         if (dm_buf_printf(&path, "%s%s%s", dir, slash ? "" : "/", paths.v[loaded]) != 0) {
             rc = dm_err_nomem(err);
             break;
         }
-        rc = dm_migfile_load(dm_buf_str(&path), &files[loaded], err);
+        rc = dm_migfile_load_h(dm_buf_str(&path), DM_MIGFILE_STREAM_MIN, hs, &files[loaded], err);
         if (rc != DBMIG_OK) {
             dm_migfile_free(&files[loaded]);
             break;
         }
     }
+    dm_hasher_free(hs);
     dm_buf_free(&path);
     if (rc == DBMIG_OK) {
         rc = dm_graph_build(g, files, paths.n, err);

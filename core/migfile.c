@@ -10,12 +10,14 @@
 #include "migfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -80,7 +82,42 @@ static size_t mf_bom(const char *d, size_t n)
                : 0;
 }
 
-void dm_checksum(const char *data, size_t len, char *out)
+/* A SHA-256 fetched once and a context reused for many files: OpenSSL 3's
+ * implicit fetch in every EVP_Digest(EVP_sha256()) costs more than hashing
+ * a small migration file. */
+struct dm_hasher {
+    EVP_MD *md;
+    EVP_MD_CTX *ctx;
+};
+
+dm_hasher *dm_hasher_new(void)
+{
+    dm_hasher *hs = calloc(1, sizeof *hs);
+    if (!hs)
+        return NULL;
+    hs->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    hs->ctx = EVP_MD_CTX_new();
+    if (!hs->md || !hs->ctx) {
+        dm_hasher_free(hs);
+        return NULL;
+    }
+    return hs;
+}
+
+void dm_hasher_free(dm_hasher *hs)
+{
+    if (!hs)
+        return;
+    EVP_MD_free(hs->md);
+    EVP_MD_CTX_free(hs->ctx);
+    free(hs);
+}
+
+static void mf_checksum(dm_hasher *hs, const char *data, size_t len, char *out);
+
+void dm_checksum(const char *data, size_t len, char *out) { mf_checksum(NULL, data, len, out); }
+
+static void mf_checksum(dm_hasher *hs, const char *data, size_t len, char *out)
 {
     static const char hex[] = "0123456789abcdef";
     out[0] = '\0';
@@ -107,7 +144,10 @@ void dm_checksum(const char *data, size_t len, char *out)
     }
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    int ok = EVP_Digest(norm, n, md, &mdlen, EVP_sha256(), NULL) == 1 && mdlen == 32;
+    int ok = hs ? EVP_DigestInit_ex(hs->ctx, hs->md, NULL) == 1 &&
+                      EVP_DigestUpdate(hs->ctx, norm, n) == 1 &&
+                      EVP_DigestFinal_ex(hs->ctx, md, &mdlen) == 1 && mdlen == 32
+                : EVP_Digest(norm, n, md, &mdlen, EVP_sha256(), NULL) == 1 && mdlen == 32;
     if (norm != small)
         free(norm);
     if (!ok)
@@ -1115,8 +1155,17 @@ done:
     return rc;
 }
 
+static int mf_parse(const char *path, const char *data, size_t len, dm_hasher *hs,
+                    dm_migfile *out, dm_err *err);
+
 int dm_migfile_parse(const char *path, const char *data, size_t len, dm_migfile *out,
                      dm_err *err)
+{
+    return mf_parse(path, data, len, NULL, out, err);
+}
+
+static int mf_parse(const char *path, const char *data, size_t len, dm_hasher *hs,
+                    dm_migfile *out, dm_err *err)
 {
     memset(out, 0, sizeof *out);
     out->transaction = 1;
@@ -1165,7 +1214,7 @@ int dm_migfile_parse(const char *path, const char *data, size_t len, dm_migfile 
     }
     out->text[o] = '\0';
     out->text_len = o;
-    dm_checksum(data, len, out->checksum);
+    mf_checksum(hs, data, len, out->checksum);
     if ((rc = mf_scan(&c)) != 0)
         goto fail;
     if ((rc = mf_defaults(&c)) != 0)
@@ -1178,33 +1227,54 @@ fail:
 
 int dm_migfile_load_ex(const char *path, size_t stream_min, dm_migfile *out, dm_err *err)
 {
+    return dm_migfile_load_h(path, stream_min, NULL, out, err);
+}
+
+/* open, fstat, read the whole file in one buffer, close: a start-up reads
+ * every file of the folder, so the syscalls count. */
+int dm_migfile_load_h(const char *path, size_t stream_min, dm_hasher *hs, dm_migfile *out,
+                      dm_err *err)
+{
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return dm_err_set(err, DBMIG_EUSAGE, "%s: cannot open: %s. Check the path and its "
                           "permissions.", path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > stream_min) {
-        fclose(f);
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > stream_min) {
+        close(fd);
         return mf_load_stream(path, out, err);
     }
-    dm_buf b = {0};
-    char chunk[65536];
-    size_t got;
-    int rc = 0;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (dm_buf_append(&b, chunk, got)) {
-            rc = dm_err_nomem(err);
+    size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536, len = 0;
+    char *buf = malloc(cap + 1);
+    int rc = buf ? 0 : dm_err_nomem(err);
+    while (!rc) {
+        if (len == cap) {
+            char *nb = cap < SIZE_MAX / 4 ? realloc(buf, cap * 2 + 1) : NULL;
+            if (!nb) {
+                rc = dm_err_nomem(err);
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        ssize_t got = read(fd, buf + len, cap - len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = dm_err_set(err, DBMIG_EUSAGE, "%s: cannot read: %s. Check the file.", path,
+                            strerror(errno));
             break;
         }
+        len += (size_t)got;
+        /* A regular file's short read is its end: no extra read for EOF. */
+        if (got == 0 || (S_ISREG(st.st_mode) && len < cap))
+            break;
     }
-    if (!rc && ferror(f))
-        rc = dm_err_set(err, DBMIG_EUSAGE, "%s: cannot read: %s. Check the file.", path,
-                        strerror(errno));
-    fclose(f);
+    close(fd);
     if (!rc)
-        rc = dm_migfile_parse(path, b.ptr ? b.ptr : "", b.len, out, err);
-    dm_buf_free(&b);
+        rc = mf_parse(path, buf ? buf : "", len, hs, out, err);
+    free(buf);
     return rc;
 }
 

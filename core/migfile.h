@@ -62,6 +62,15 @@ int dm_migfile_parse(const char *path, const char *data, size_t len, dm_migfile 
 int dm_migfile_load(const char *path, dm_migfile *out, dm_err *err);
 /* The same with another threshold (tests: 0 streams every non-empty file). */
 int dm_migfile_load_ex(const char *path, size_t stream_min, dm_migfile *out, dm_err *err);
+
+/* A SHA-256 set up once for loading many files (OpenSSL's per-call method
+ * fetch costs more than hashing a small file). */
+typedef struct dm_hasher dm_hasher;
+dm_hasher *dm_hasher_new(void); /* NULL on failure: then pass NULL below */
+void dm_hasher_free(dm_hasher *hs);
+/* dm_migfile_load_ex with a hasher (may be NULL). */
+int dm_migfile_load_h(const char *path, size_t stream_min, dm_hasher *hs, dm_migfile *out,
+                      dm_err *err);
 void dm_migfile_free(dm_migfile *mf);
 
 /* The section a driver uses: the one naming it, else the generic one, else
