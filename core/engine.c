@@ -100,8 +100,14 @@ int dbmig_open(dbmig **out, const dbmig_options *opts)
         h->url_redacted = dm_buf_take(&r);
         dm_url u = {0};
         dm_err e = {0};
-        if (dm_url_parse(h->url, &u, &e) == 0)
+        if (dm_url_parse(h->url, &u, &e) == 0) {
+            /* Secrets to scrub from every message: the userinfo password,
+             * else one given as a query parameter. */
             h->password = dm_strdup(u.password);
+            static const char *const keys[] = {"password", "pass", "pwd", "PWD", "sslpassword"};
+            for (size_t k = 0; !h->password && k < sizeof keys / sizeof keys[0]; k++)
+                h->password = dm_url_param(&u, keys[k]);
+        }
         dm_url_free(&u);
         dm_err_free(&e);
     }

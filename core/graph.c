@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #define LIST_MAX 10 /* names listed in one message before "and K more" */
@@ -300,6 +301,11 @@ static int gr_check_ids(dm_graph *g, dm_err *err)
     return DBMIG_OK;
 }
 
+static int gr_idkey_casecmp(const void *a, const void *b)
+{
+    return strcasecmp(((const gr_idkey *)a)->id, ((const gr_idkey *)b)->id);
+}
+
 static int gr_sort_ids(dm_graph *g, dm_err *err)
 {
     gr_idkey *keys = malloc((g->n ? g->n : 1) * sizeof *keys);
@@ -323,6 +329,19 @@ static int gr_sort_ids(dm_graph *g, dm_err *err)
                               "duplicate revision id '%s' in %s and %s; give one of them another "
                               "id (rename the file or set `-- dbmig:revision`)",
                               gr_rv_id(g, a), gr_rv_path(g, a), gr_rv_path(g, b));
+        }
+    }
+    /* Ids that differ only in case: a case-insensitive database (MySQL's
+     * default collation) cannot hold both in the version table. */
+    qsort(keys, g->n, sizeof *keys, gr_idkey_casecmp);
+    for (size_t k = 1; k < g->n; k++) {
+        if (strcasecmp(keys[k - 1].id, keys[k].id) == 0) {
+            size_t a = keys[k - 1].i, b = keys[k].i;
+            free(keys);
+            return dm_err_set(err, DBMIG_EINVALID,
+                              "revision ids '%s' (%s) and '%s' (%s) differ only in case; a "
+                              "case-insensitive database cannot tell them apart: rename one",
+                              gr_rv_id(g, a), gr_rv_path(g, a), gr_rv_id(g, b), gr_rv_path(g, b));
         }
     }
     free(keys);
@@ -621,6 +640,44 @@ static int gr_name_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* An entry whose type readdir() did not give as a regular file: 0 to load
+ * it, 1 to skip it (not a regular file, not a link), or DBMIG_EINVALID for a
+ * symbolic link that loops, dangles, leaves the folder or names something
+ * that is not a regular file: a migration must be a file of the folder. */
+static int gr_check_entry(const char *dir, const char *path, char **realdir, dm_err *err)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return 1;
+    if (!S_ISLNK(st.st_mode))
+        return S_ISREG(st.st_mode) ? 0 : 1;
+    char *target = realpath(path, NULL);
+    if (!target)
+        return dm_err_set(err, DBMIG_EINVALID,
+                          "%s is a symbolic link that cannot be followed (%s: a loop or a "
+                          "dangling link); replace it with the migration file itself",
+                          path, strerror(errno));
+    if (!*realdir && !(*realdir = realpath(dir, NULL))) {
+        free(target);
+        return dm_err_set(err, DBMIG_EUSAGE, "cannot resolve migrations folder '%s': %s", dir,
+                          strerror(errno));
+    }
+    size_t n = strlen(*realdir);
+    int inside = strncmp(target, *realdir, n) == 0 && target[n] == '/';
+    int rc = 0;
+    if (!inside)
+        rc = dm_err_set(err, DBMIG_EINVALID,
+                        "%s links to %s, outside the migrations folder; copy the file into "
+                        "the folder instead of linking to it",
+                        path, target);
+    else if (stat(target, &st) != 0 || !S_ISREG(st.st_mode))
+        rc = dm_err_set(err, DBMIG_EINVALID,
+                        "%s links to %s, which is not a regular file; a migration must be a "
+                        "file", path, target);
+    free(target);
+    return rc;
+}
+
 int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err)
 {
     memset(g, 0, sizeof *g);
@@ -633,6 +690,7 @@ int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err)
     int slash = dlen > 0 && dir[dlen - 1] == '/';
     dm_strv paths = {0};
     dm_buf path = {0};
+    char *realdir = NULL; /* realpath(dir), when a link needs it */
     int rc = DBMIG_OK;
     struct dirent *e;
     for (;;) {
@@ -657,11 +715,15 @@ int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err)
         /* d_type saves a stat per file; links and unknown types are
          * stat()ed (a link to a regular file counts). */
         if (e->d_type != DT_REG) {
-            struct stat st;
             if (e->d_type != DT_LNK && e->d_type != DT_UNKNOWN)
+                continue; /* a subfolder, a FIFO, a device: not a migration */
+            rc = gr_check_entry(dir, dm_buf_str(&path), &realdir, err);
+            if (rc == 1) {
+                rc = DBMIG_OK;
                 continue;
-            if (stat(dm_buf_str(&path), &st) != 0 || !S_ISREG(st.st_mode))
-                continue;
+            }
+            if (rc != DBMIG_OK)
+                break;
         }
         if (dm_strv_push(&paths, e->d_name) != 0) {
             rc = dm_err_nomem(err);
@@ -669,6 +731,7 @@ int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err)
         }
     }
     closedir(d);
+    free(realdir);
     dm_migfile *files = NULL;
     if (rc == DBMIG_OK) {
         if (paths.n) /* qsort(NULL, 0, ...) is undefined */

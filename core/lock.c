@@ -286,7 +286,7 @@ static int lease_take(dbmig *h)
     char now[96];
     long long lease_ms = (long long)h->o.lease_seconds * 1000;
     double deadline = dm_now_ms() + h->o.lock_timeout * 1000.0;
-    int waited = 0, sleep_ms = 50;
+    int waited = 0, sleep_ms = 50, lonely_failures = 0;
     for (;;) {
         now_expr(h, now, sizeof now);
         int64_t n = 0;
@@ -298,7 +298,11 @@ static int lease_take(dbmig *h)
         dm_quote_literal(h, l->holder, &sql);
         dm_buf_printf(&sql, ", %s + %lld)", now, lease_ms);
         int ok = lease_exec(h, h->conn, &sql, &n) == DBMIG_DRV_OK;
+        dm_buf insert_error = {0};
         if (!ok) {
+            const dbmig_db_error *e = h->drv->last_error(h->conn);
+            dm_buf_printf(&insert_error, "%s%s%s%s", e ? e->message : "unknown error",
+                          e && e->code[0] ? " [" : "", e ? e->code : "", e && e->code[0] ? "]" : "");
             /* 2. Take over a row whose lease has expired. */
             dm_buf_printf(&sql, "UPDATE %s SET token = '%s', holder = ", l->qlock, l->token);
             dm_quote_literal(h, l->holder, &sql);
@@ -317,20 +321,46 @@ static int lease_take(dbmig *h)
                           now, l->qlock, l->token);
             int qrc = h->drv->query(h->conn, dm_buf_str(&sql), read_holder, &r);
             dm_buf_free(&sql);
-            ok = qrc == DBMIG_DRV_OK && r.found;
+            if (qrc != DBMIG_DRV_OK) {
+                /* We may hold it without being able to tell: give it back. */
+                rc = dm_db_error(h, "cannot confirm the lease lock");
+                dm_buf_printf(&sql, "DELETE FROM %s WHERE id = '" LEASE_ID "' AND token = '%s'",
+                              l->qlock, l->token);
+                lease_exec(h, h->conn, &sql, NULL);
+                dm_buf_free(&insert_error);
+                lease_free(l);
+                return rc;
+            }
+            ok = r.found;
         }
-        if (ok)
+        if (ok) {
+            dm_buf_free(&insert_error);
             break;
+        }
         holder_row r = {"", 0, 0};
         dm_buf_printf(&sql, "SELECT holder, expires_at - %s FROM %s WHERE id = '" LEASE_ID "'", now,
                       l->qlock);
         if (h->drv->query(h->conn, dm_buf_str(&sql), read_holder, &r) != DBMIG_DRV_OK) {
             dm_buf_free(&sql);
             rc = dm_db_error(h, "cannot read the lease lock table");
+            dm_buf_free(&insert_error);
             lease_free(l);
             return rc;
         }
         dm_buf_free(&sql);
+        /* The insert failed, yet nobody holds the row: not a conflict but
+         * a database error (once may be a race with a release; three times
+         * in a row is not). */
+        if (!r.found && insert_error.len && ++lonely_failures >= 3) {
+            rc = dm_err_set(&h->err, DBMIG_ERROR, "cannot take the lease lock on %s: %s",
+                            h->table, dm_buf_str(&insert_error));
+            dm_buf_free(&insert_error);
+            lease_free(l);
+            return rc;
+        }
+        if (r.found)
+            lonely_failures = 0;
+        dm_buf_free(&insert_error);
         double t = dm_now_ms();
         if (t >= deadline) {
             rc = dm_err_set(&h->err, DBMIG_ELOCKED,

@@ -420,6 +420,11 @@ static int mf_header(mf_ctx *c, int key, const mf_line *l, int line)
                               "%s:%d: -- dbmig:%.*s has no text. Write a one-line description "
                               "after the key, or remove the line.",
                               mf->path, line, (int)l->keylen, l->key);
+        if (l->vallen > 255)
+            return dm_err_set(c->err, DBMIG_EINVALID,
+                              "%s:%d: -- dbmig:%.*s is %zu bytes long; the version table keeps "
+                              "255. Shorten it to one line of at most 255 bytes.",
+                              mf->path, line, (int)l->keylen, l->key, l->vallen);
         mf->message = dm_strndup(l->val, l->vallen);
         return mf->message ? 0 : dm_err_nomem(c->err);
     case K_BRANCH: {

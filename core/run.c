@@ -637,7 +637,7 @@ static int exec_one(void *payload, size_t k, const dm_stmt *st)
         c->failed_at = k;
         return DBMIG_ERROR;
     }
-    if (c->notx && !x->down) {
+    if (c->notx) { /* a down section records its progress too */
         char hash[DM_CHECKSUM_LEN + 1];
         unsigned char md[32];
         unsigned int mdlen = 0;

@@ -3,7 +3,15 @@
 #   1. installs what is missing (scripts/deps.sh);
 #   2. builds build/ (RelWithDebInfo) and runs every test: ctest -j2;
 #   3. builds build-asan/ with AddressSanitizer + UBSan (-DDBMIG_SANITIZE=ON)
-#      and runs the unit tests there (ctest -L unit), leaks included.
+#      and runs the unit tests and the hostile-input suite there
+#      (ctest -L 'unit|hostile'), leaks included;
+#   4. valgrind memcheck of the unit tests and the SQLite CLI suite
+#      (scripts/memcheck.sh build): no error, no definite leak;
+#   5. builds build-fuzz/ with clang (-DDBMIG_FUZZ=ON) and runs every libFuzzer
+#      target for DBMIG_FUZZ_SECONDS (default 20) under ASan + UBSan
+#      (tests/fuzz/run.sh).
+# Each step prints its time; DBMIG_SKIP_FUZZ=1 / DBMIG_SKIP_MEMCHECK=1 skip
+# steps 5 / 4 for a quick local run (CI runs them all).
 # Prints ctest's summaries and exits non-zero if anything failed. Works from
 # any folder.
 set -euo pipefail
@@ -29,14 +37,38 @@ fi
 say "build-asan/ (AddressSanitizer + UndefinedBehaviorSanitizer)"
 if cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDBMIG_SANITIZE=ON &&
     cmake --build build-asan -j"$jobs"; then
-    say "ctest -L unit in build-asan/"
+    say "ctest -L 'unit|hostile' in build-asan/"
     if ! ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
         UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        ctest --test-dir build-asan -L unit --output-on-failure -j2; then
-        failed+=("build-asan/: ctest -L unit")
+        ctest --test-dir build-asan -L 'unit|hostile' --output-on-failure -j2; then
+        failed+=("build-asan/: ctest -L 'unit|hostile'")
     fi
 else
     failed+=("build-asan/: build")
+fi
+
+if [[ "${DBMIG_SKIP_MEMCHECK:-}" != 1 ]]; then
+    say "valgrind memcheck: unit tests and the SQLite CLI suite (build/)"
+    t0=$SECONDS
+    if ! bash scripts/memcheck.sh build; then
+        failed+=("memcheck")
+    fi
+    echo "memcheck: $((SECONDS - t0)) s"
+fi
+
+if [[ "${DBMIG_SKIP_FUZZ:-}" != 1 ]]; then
+    say "build-fuzz/ (clang, libFuzzer + ASan + UBSan) and ${DBMIG_FUZZ_SECONDS:-20} s per fuzz target"
+    t0=$SECONDS
+    if CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDBMIG_FUZZ=ON \
+            -DDBMIG_TESTS=OFF > /dev/null &&
+        cmake --build build-fuzz -j"$jobs"; then
+        if ! bash tests/fuzz/run.sh build-fuzz "${DBMIG_FUZZ_SECONDS:-20}"; then
+            failed+=("fuzz")
+        fi
+    else
+        failed+=("build-fuzz/: build")
+    fi
+    echo "fuzz: $((SECONDS - t0)) s"
 fi
 
 if ((${#failed[@]})); then

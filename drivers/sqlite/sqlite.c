@@ -207,8 +207,11 @@ static int sq_parse_url(const char *url, const char **path, size_t *plen, int *b
             }
             *busy_ms = (int)v;
         } else if (n > 0) {
+            /* The name only: a value may be a secret. */
+            const char *eq = memchr(q, '=', n);
+            size_t kn = eq ? (size_t)(eq - q) : n;
             char key[64];
-            snprintf(key, sizeof key, "%.*s", (int)(n < 63 ? n : 63), q);
+            snprintf(key, sizeof key, "%.*s", (int)(kn < 63 ? kn : 63), q);
             sq_set_err(err, "URL", "the SQLite driver knows only ?busy_timeout=MS",
                        "unknown parameter '%s' in the SQLite URL%s", key, "");
             return -1;

@@ -1,0 +1,4 @@
+﻿-- dbmig:up
+CREATE TABLE t (a INT);  
+-- dbmig:down
+DROP TABLE t;

@@ -1,0 +1,4 @@
+-- dbmig:statement begin
+anything; at all;
+-- dbmig:statement end
+SELECT 1;

@@ -1,0 +1,2 @@
+-- dbmig:branch 001
+CREATE TABLE b (x INT);

@@ -1,0 +1,2 @@
+-- dbmig:parents 002
+CREATE TABLE a (x INT);

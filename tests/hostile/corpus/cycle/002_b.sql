@@ -1,0 +1,2 @@
+-- dbmig:parents 001
+CREATE TABLE b (x INT);

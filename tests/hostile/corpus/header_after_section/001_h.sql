@@ -1,0 +1,3 @@
+-- dbmig:up
+CREATE TABLE a (x INT);
+-- dbmig:revision other

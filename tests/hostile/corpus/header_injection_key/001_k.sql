@@ -1,0 +1,3 @@
+-- dbmig:up; DROP TABLE x
+CREATE TABLE a (x INT);
+-- dbmig:evil yes

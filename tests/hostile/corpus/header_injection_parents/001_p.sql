@@ -1,0 +1,2 @@
+-- dbmig:parents base; DROP TABLE dbmig_version
+CREATE TABLE a (x INT);

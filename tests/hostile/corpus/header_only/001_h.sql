@@ -1,0 +1,1 @@
+-- dbmig:message only a header

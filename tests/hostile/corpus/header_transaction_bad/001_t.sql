@@ -1,0 +1,2 @@
+-- dbmig:transaction maybe
+CREATE TABLE a (x INT);

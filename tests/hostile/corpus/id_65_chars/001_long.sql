@@ -1,0 +1,2 @@
+-- dbmig:revision aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+CREATE TABLE a (x INT);

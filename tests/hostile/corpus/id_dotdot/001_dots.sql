@@ -1,0 +1,2 @@
+-- dbmig:revision ../../etc/passwd
+CREATE TABLE a (x INT);

@@ -1,0 +1,2 @@
+-- dbmig:revision ..
+CREATE TABLE a (x INT);

@@ -1,0 +1,2 @@
+-- dbmig:revision a'b
+CREATE TABLE a (x INT);

@@ -1,0 +1,2 @@
+-- dbmig:revision HEAD
+CREATE TABLE a (x INT);

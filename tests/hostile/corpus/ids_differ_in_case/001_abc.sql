@@ -1,0 +1,2 @@
+-- dbmig:revision abc
+CREATE TABLE a (x INT);

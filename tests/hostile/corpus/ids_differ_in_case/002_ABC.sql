@@ -1,0 +1,2 @@
+-- dbmig:revision ABC
+CREATE TABLE b (x INT);

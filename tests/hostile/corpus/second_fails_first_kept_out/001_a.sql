@@ -1,0 +1,2 @@
+CREATE TABLE a (x INT);
+INSERT INTO missing VALUES (1);

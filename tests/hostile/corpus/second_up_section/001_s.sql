@@ -1,0 +1,4 @@
+-- dbmig:up
+CREATE TABLE a (x INT);
+-- dbmig:up
+SELECT 1;

@@ -1,0 +1,2 @@
+-- dbmig:depends nope
+CREATE TABLE a (x INT);

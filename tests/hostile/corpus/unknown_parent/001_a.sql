@@ -1,0 +1,2 @@
+-- dbmig:parents 999
+CREATE TABLE a (x INT);

@@ -1,0 +1,2 @@
+CREATE TABLE a (x INT);
+/* abc; SELECT 1;

@@ -1,0 +1,2 @@
+CREATE TABLE a (x INT);
+SELECT $tag$ abc; SELECT 1;

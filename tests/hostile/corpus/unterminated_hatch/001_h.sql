@@ -1,0 +1,2 @@
+-- dbmig:statement begin
+CREATE TABLE a (x INT);
