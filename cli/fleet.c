@@ -303,8 +303,8 @@ int cli_fleet(const char *exe, char *const *globals, int nglobals, char *const *
         return 2;
     }
     const char *command = args[i++];
-    if (strcmp(command, "upgrade") && strcmp(command, "downgrade") && strcmp(command, "status") &&
-        strcmp(command, "check")) {
+    if (strcmp(command, "upgrade") != 0 && strcmp(command, "downgrade") != 0 &&
+        strcmp(command, "status") != 0 && strcmp(command, "check") != 0) {
         fprintf(stderr, "dbmig: fleet runs upgrade, downgrade, status or check, not '%s'\n", command);
         return 2;
     }

@@ -30,10 +30,8 @@ static void skip_space(lexer *lx)
         char c = s[lx->pos];
         if (isspace((unsigned char)c)) {
             lx->pos++;
-        } else if (c == '-' && lx->pos + 1 < lx->len && s[lx->pos + 1] == '-') {
-            while (lx->pos < lx->len && s[lx->pos] != '\n')
-                lx->pos++;
-        } else if (c == '#' && lx->dialect == DBMIG_DIALECT_MYSQL) {
+        } else if ((c == '-' && lx->pos + 1 < lx->len && s[lx->pos + 1] == '-') ||
+                   (c == '#' && lx->dialect == DBMIG_DIALECT_MYSQL)) {
             while (lx->pos < lx->len && s[lx->pos] != '\n')
                 lx->pos++;
         } else if (c == '/' && lx->pos + 1 < lx->len && s[lx->pos + 1] == '*') {
@@ -119,8 +117,10 @@ static void unquote(const lexer *lx, tok t, char *out, size_t cap)
                 else
                     break;
             }
-            if (o + 1 >= cap)
-                return (void)(out[0] = '\0');
+            if (o + 1 >= cap) {
+                out[0] = '\0';
+                return;
+            }
             out[o++] = s[i];
         }
         out[o] = '\0';

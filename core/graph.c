@@ -195,12 +195,12 @@ static int gr_lookup(const dm_graph *g, const char *ref, size_t *out, dm_err *er
     }
     size_t len = strlen(ref);
     size_t k = g->by_id ? gr_lower_bound(g, ref) : 0;
-    if (k < g->n && strcmp(gr_rv_id(g, g->by_id[k]), ref) == 0) {
+    if (g->by_id && k < g->n && strcmp(gr_rv_id(g, g->by_id[k]), ref) == 0) {
         *out = g->by_id[k];
         return DBMIG_OK;
     }
     size_t e = k;
-    while (e < g->n && strncmp(gr_rv_id(g, g->by_id[e]), ref, len) == 0)
+    while (g->by_id && e < g->n && strncmp(gr_rv_id(g, g->by_id[e]), ref, len) == 0)
         e++;
     if (e - k == 1) {
         *out = g->by_id[k];
@@ -455,7 +455,8 @@ static int gr_resolve_edges(dm_graph *g, dm_err *err)
         r->nchildren = r->ndependents = 0;
     }
     for (size_t k = 0; k < n; k++) {
-        size_t v = g->by_id[k];
+        /* by_id holds all n indices (gr_sort_ids) */
+        size_t v = g->by_id[k]; // NOLINT(clang-analyzer-core.uninitialized.Assign)
         dm_rev *r = &g->revs[v];
         for (size_t e = 0; e < r->nparents; e++) {
             dm_rev *p = &g->revs[r->parents[e]];
@@ -488,6 +489,11 @@ static int gr_report_cycle(const dm_graph *g, const size_t *indeg, dm_err *err)
     for (size_t i = 0; i < n; i++)
         pos[i] = DM_NONE;
     size_t len = 0, v = start;
+    if (start == DM_NONE) { /* called only when a cycle is left: cannot happen */
+        free(pos);
+        free(path);
+        return dm_err_set(err, DBMIG_EINVALID, "the revision graph has a cycle");
+    }
     while (pos[v] == DM_NONE) {
         pos[v] = len;
         path[len++] = v;
@@ -692,10 +698,9 @@ int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err)
     dm_buf path = {0};
     char *realdir = NULL; /* realpath(dir), when a link needs it */
     int rc = DBMIG_OK;
-    struct dirent *e;
     for (;;) {
         errno = 0;
-        e = readdir(d);
+        struct dirent *e = readdir(d);
         if (!e) {
             if (errno)
                 rc = dm_err_set(err, DBMIG_EUSAGE,
@@ -900,8 +905,8 @@ static int gr_label_head(const dm_graph *g, const char *label, size_t *out, dm_e
         }
     }
     if (!found) {
-        size_t r;
-        int unknown;
+        size_t r = DM_NONE;
+        int unknown = 0;
         dm_err tmp = {0};
         if (*label && gr_lookup(g, label, &r, &tmp, &unknown) == DBMIG_OK) {
             m[r] = 1;
@@ -1024,7 +1029,7 @@ static int gr_resolve_one(const dm_graph *g, const char *t, int mode, size_t *ou
         return gr_walk(g, t, from, steps, 1, out, err);
     }
     if (sign && mode != MODE_UP) {
-        size_t steps, from;
+        size_t steps = 0, from = DM_NONE;
         int up = *sign == '+';
         if (gr_parse_count(sign + 1, &steps) == 0) {
             /* ids may hold '-': "abc-2" is a revision's prefix if abc is not one */
@@ -1218,7 +1223,7 @@ int dm_plan_stamp(const dm_graph *g, const dm_applied *a, const char *target, un
         out[i] = (unsigned char)gr_is_applied(a, i);
     if (t == DM_NONE)
         return DBMIG_OK;
-    unsigned char *m = calloc(g->n, 1);
+    unsigned char *m = calloc(g->n ? g->n : 1, 1);
     if (!m)
         return dm_err_nomem(err);
     m[t] = 1;

@@ -1022,6 +1022,7 @@ static int mf_load_stream(const char *path, dm_migfile *out, dm_err *err)
     size_t nst = 0;
     int probing = 1;
     struct stat st;
+    memset(&st, 0, sizeof st);
     int rc = 0;
     out->path = dm_strdup(path);
     const char *slash = strrchr(path, '/');
@@ -1104,6 +1105,7 @@ static int mf_stream_file(const dm_migfile *mf, const dm_section *s, dm_splitter
     mf_reader r;
     mf_sum h;
     struct stat st;
+    memset(&st, 0, sizeof st);
     char sum[DM_CHECKSUM_LEN + 1];
     int rc = 0;
     if (mf_sum_init(&h)) {
@@ -1246,7 +1248,13 @@ int dm_migfile_load_h(const char *path, size_t stream_min, dm_hasher *hs, dm_mig
         return dm_err_set(err, DBMIG_EUSAGE, "%s: cannot open: %s. Check the path and its "
                           "permissions.", path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > stream_min) {
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return dm_err_set(err, DBMIG_EUSAGE, "%s: cannot stat: %s. Check the file.", path,
+                          strerror(e));
+    }
+    if (S_ISREG(st.st_mode) && (size_t)st.st_size > stream_min) {
         close(fd);
         return mf_load_stream(path, out, err);
     }

@@ -71,7 +71,8 @@ int dbmig_status_get(dbmig *h, dbmig_status **out)
     dm_applied a = {0};
     unsigned char *miss = calloc(g->n ? g->n : 1, 1);
     size_t *heads = malloc((g->n ? g->n : 1) * sizeof *heads);
-    const dm_vrow **rowof = calloc(g->n ? g->n : 1, sizeof *rowof);
+    /* one pointer per revision */
+    const dm_vrow **rowof = calloc(g->n ? g->n : 1, sizeof(const dm_vrow *)); // NOLINT(bugprone-sizeof-expression)
     dbmig_status *st = calloc(1, sizeof *st);
     if (!miss || !heads || !rowof || !st || dm_applied_from(g, &vs, &a) != 0)
         goto oom;

@@ -26,6 +26,20 @@
 
 /* ---- small helpers ------------------------------------------------------- */
 
+/* "v1:" + the hex of a SHA-256 digest, as the version table keeps it. */
+static void v1_hex(const unsigned char md[32], char out[DM_CHECKSUM_LEN + 1])
+{
+    static const char hex[] = "0123456789abcdef";
+    out[0] = 'v';
+    out[1] = '1';
+    out[2] = ':';
+    for (size_t i = 0; i < 32; i++) {
+        out[3 + 2 * i] = hex[md[i] >> 4];
+        out[4 + 2 * i] = hex[md[i] & 15];
+    }
+    out[DM_CHECKSUM_LEN] = '\0';
+}
+
 static int nomem(dbmig *h) { return dm_err_nomem(&h->err); }
 
 static const char *file_of(const dbmig *h, size_t r) { return h->graph.revs[r].file.path; }
@@ -647,9 +661,7 @@ static int exec_one(void *payload, size_t k, const dm_stmt *st)
             return nomem(h);
         }
         EVP_MD_CTX_free(copy);
-        memcpy(hash, "v1:", 3);
-        for (unsigned i = 0; i < 32; i++)
-            snprintf(hash + 3 + 2 * i, 3, "%02x", md[i]);
+        v1_hex(md, hash);
         int rc = row_progress(h, id, k + 1, hash);
         if (rc != DBMIG_OK)
             return rc;
@@ -940,6 +952,8 @@ static int offline(dbmig *h, const char *target, int down)
             dm_buf_puts(&b, "BEGIN;\n");
         offline_ctx oc = {h, &b, &sql};
         rc = each_stmt(&x, s, offline_one, &oc);
+        if (rc != DBMIG_OK)
+            break;
         if (down) {
             dm_buf_printf(&b, "DELETE FROM %s WHERE revision = ", h->qtable);
             dm_quote_literal(h, f->revision, &b);
@@ -1049,9 +1063,7 @@ static int progress_hash(run *x, const step *s, size_t n, char out[DM_CHECKSUM_L
         rc = DBMIG_OK;
     EVP_DigestFinal_ex(c.md, md, &mdlen);
     EVP_MD_CTX_free(c.md);
-    memcpy(out, "v1:", 3);
-    for (unsigned i = 0; i < 32; i++)
-        snprintf(out + 3 + 2 * i, 3, "%02x", md[i]);
+    v1_hex(md, out);
     return rc;
 }
 
@@ -1193,7 +1205,7 @@ int dbmig_stamp(dbmig *h, const char *target)
         want = calloc(h->graph.n ? h->graph.n : 1, 1);
         rc = want ? dm_plan_stamp(&h->graph, &x.a, target, want, &h->err) : nomem(h);
     }
-    if (rc == DBMIG_OK && h->o.dry_run) {
+    if (rc == DBMIG_OK && want && h->o.dry_run) {
         for (size_t k = 0; k < h->graph.n; k++) {
             size_t r = h->graph.order[k];
             if (want[r] != x.a.is[r]) {
@@ -1203,7 +1215,7 @@ int dbmig_stamp(dbmig *h, const char *target)
                 dm_emit(h, DBMIG_EV_NOTICE, h->graph.revs[r].id, t, NULL);
             }
         }
-    } else if (rc == DBMIG_OK) {
+    } else if (rc == DBMIG_OK && want) {
         if (h->drv->begin(h->conn) != DBMIG_DRV_OK)
             rc = dm_db_error(h, "cannot begin a transaction");
         int64_t seq = x.st.max_seq;
@@ -1247,8 +1259,8 @@ int dbmig_repair(dbmig *h, int what, const char *id)
     run x = {0};
     x.h = h;
     int rc = begin_run(&x, 1);
-    size_t fixed = 0;
     if (rc == DBMIG_OK && what == DBMIG_REPAIR_CHECKSUMS) {
+        size_t fixed = 0;
         for (size_t i = 0; rc == DBMIG_OK && i < x.st.n; i++) {
             dm_vrow *r = &x.st.rows[i];
             if (r->rev == DM_NONE || r->dirty)
@@ -1295,7 +1307,7 @@ int dbmig_repair(dbmig *h, int what, const char *id)
         } else {
             rc = row_finish(h, row->rev, row->duration_ms);
         }
-        if (rc == DBMIG_OK) {
+        if (rc == DBMIG_OK && row) {
             char t[300];
             snprintf(t, sizeof t, "settled %s as %s", row->revision,
                      what == DBMIG_REPAIR_REVERTED ? "not applied" : "applied");

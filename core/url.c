@@ -209,7 +209,7 @@ static int u_parse_multihost(const char *url, const char *auth, dm_url *u, dm_er
         return dm_err_nomem(err);
     memcpy(copy, url, pre);
     memcpy(copy + pre, ph, sizeof ph - 1);
-    strcpy(copy + pre + sizeof ph - 1, hosts + hlen);
+    memcpy(copy + pre + sizeof ph - 1, hosts + hlen, strlen(hosts + hlen) + 1);
     int rc = u_parse_hier(copy, u, err);
     free(copy);
     if (rc != DBMIG_OK)

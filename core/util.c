@@ -29,8 +29,8 @@ int dm_buf_append(dm_buf *b, const char *s, size_t n)
 {
     if (buf_reserve(b, n) != 0)
         return -1;
-    if (n)
-        memcpy(b->ptr + b->len, s, n);
+    if (n) /* buf_reserve() allocated b->ptr */
+        memcpy(b->ptr + b->len, s, n); // NOLINT(clang-analyzer-core.NonNullParamChecker)
     b->len += n;
     b->ptr[b->len] = '\0';
     return 0;
@@ -187,7 +187,7 @@ int dm_scrub(dm_buf *b, const char *secret)
         }
         p = hit + sl;
     }
-    if (p == b->ptr)
+    if (!out.ptr) /* no occurrence */
         return 0;
     if (dm_buf_puts(&out, p)) {
         dm_buf_free(&out);

@@ -22,6 +22,8 @@ PACKAGES=(
     unixodbc-dev unixodbc libsqliteodbc odbc-postgresql
     # tests: unit tests, the CLI suite (sqlite3 + jq), sanitizers, leak checks
     libcmocka-dev sqlite3 jq libasan8 libubsan1 libclang-rt-14-dev valgrind
+    # static analysis (scripts/lint.sh)
+    cppcheck clang-tidy
     # throwaway database servers the integration tests start on loopback
     postgresql postgresql-client mariadb-server mariadb-client
     # a 3-node Galera cluster (scripts/galera-cluster.sh) and PgBouncer (scripts/pgbouncer.sh)

@@ -5,7 +5,8 @@
 #   3. builds build-asan/ with AddressSanitizer + UBSan (-DDBMIG_SANITIZE=ON)
 #      and runs the unit tests and the hostile-input suite there
 #      (ctest -L 'unit|hostile'), leaks included;
-#   4. valgrind memcheck of the unit tests and the SQLite CLI suite
+#   4. static analysis: cppcheck and clang-tidy, zero findings (scripts/lint.sh);
+#      valgrind memcheck of the unit tests and the SQLite CLI suite
 #      (scripts/memcheck.sh build): no error, no definite leak;
 #   5. builds build-fuzz/ with clang (-DDBMIG_FUZZ=ON) and runs every libFuzzer
 #      target for DBMIG_FUZZ_SECONDS (default 20) under ASan + UBSan
@@ -45,6 +46,11 @@ if cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDBMIG_SANITIZE=ON &&
     fi
 else
     failed+=("build-asan/: build")
+fi
+
+say "static analysis: cppcheck and clang-tidy (scripts/lint.sh)"
+if ! bash scripts/lint.sh; then
+    failed+=("lint")
 fi
 
 if [[ "${DBMIG_SKIP_MEMCHECK:-}" != 1 ]]; then

@@ -237,7 +237,7 @@ static int pg_fail_res(dbmig_conn *c, const PGresult *r)
         pg_copy(e->hint, sizeof e->hint,
                 "the connection to the server was lost (server restart, "
                 "pg_terminate_backend, network); the transaction was rolled back");
-    e->position = pos ? atoi(pos) : 0;
+    e->position = pos ? (int)strtol(pos, NULL, 10) : 0;
     if (e->position < 0)
         e->position = 0;
     pg_scrub_err(c, e);
@@ -899,11 +899,14 @@ static int pg_column_exists(dbmig_conn *c, const char *table, const char *column
 static int pg_index_exists(dbmig_conn *c, const char *table, const char *index, int *exists,
                            char *table_out, size_t table_cap)
 {
-    char s[256], i[256], ts[256], t[256];
-    int hs, hts;
+    char s[256], i[256], t[256];
+    int hs;
     pg_split_name(index, s, i, sizeof s, &hs);
-    if (table)
+    if (table) {
+        char ts[256]; /* the table's schema: the index's decides */
+        int hts;
         pg_split_name(table, ts, t, sizeof ts, &hts);
+    }
     const char *p[3] = {hs ? s : NULL, i, table ? t : NULL};
     char name[256];
     int rc = pg_lookup(c,

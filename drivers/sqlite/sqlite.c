@@ -412,7 +412,7 @@ static char *sq_lock_path(dbmig_conn *c, const char *key)
     char *p = sq_alloc(c, n);
     if (!p)
         return NULL;
-    memcpy(p, db, dl);
+    memcpy(p, db, dl); // NOLINT(bugprone-not-null-terminated-result): the NUL comes next
     memcpy(p + dl, SQ_LOCK_SUFFIX, sizeof SQ_LOCK_SUFFIX); /* with its NUL */
     if (!plain) {
         char *q = p + dl + sizeof SQ_LOCK_SUFFIX - 1;
