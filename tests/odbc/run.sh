@@ -101,8 +101,12 @@ step_setup() {
     exported=$(nm -D --defined-only "$so" | awk '$2 == "T" { print $3 }')
     [ "$exported" = dbmig_driver_entry_odbc ] ||
         fail "dbmig_odbc.so exports more than its entry point: $(echo $exported)"
-    ldd "$so" | grep -q libodbc || fail "dbmig_odbc.so does not link unixODBC"
-    if ldd "$so" | grep -q libdbmig; then fail "a plugin must not link libdbmig"; fi
+    # ldd's output captured first: `ldd | grep -q` under pipefail fails at
+    # random when grep exits early and ldd gets SIGPIPE.
+    local needed
+    needed=$(ldd "$so")
+    grep -q libodbc <<<"$needed" || fail "dbmig_odbc.so does not link unixODBC"
+    if grep -q libdbmig <<<"$needed"; then fail "a plugin must not link libdbmig"; fi
     grep -rq "$src" "$tmp/odbc-build/CMakeCache.txt" &&
         fail "the plugin's build refers to the source tree $src"
     cmake --install "$tmp/odbc-build" > "$log" 2>&1 || fail "installing plugins/odbc"
