@@ -547,15 +547,22 @@ static json_t *status_json(const dbmig_status *st)
     return j;
 }
 
-static int cmd_status(cli *c)
+/* The shared start of status, current: no arguments, then the status. */
+static int load_status(cli *c, dbmig_status **st)
 {
     int e = need_args(c, 0, 0);
     if (e)
         return e;
+    int rc = dbmig_status_get(c->h, st);
+    return rc ? fail(c, rc) : EXIT_OK;
+}
+
+static int cmd_status(cli *c)
+{
     dbmig_status *st;
-    int rc = dbmig_status_get(c->h, &st);
-    if (rc)
-        return fail(c, rc);
+    int e = load_status(c, &st);
+    if (e)
+        return e;
     if (c->json)
         json_print(status_json(st));
     else
@@ -567,13 +574,10 @@ static int cmd_status(cli *c)
 
 static int cmd_current(cli *c)
 {
-    int e = need_args(c, 0, 0);
+    dbmig_status *st;
+    int e = load_status(c, &st);
     if (e)
         return e;
-    dbmig_status *st;
-    int rc = dbmig_status_get(c->h, &st);
-    if (rc)
-        return fail(c, rc);
     if (c->json) {
         json_t *j = json_object();
         json_object_set_new(j, "heads", json_strs(st->heads, st->nheads));
