@@ -684,6 +684,14 @@ static int gr_check_entry(const char *dir, const char *path, char **realdir, dm_
     return rc;
 }
 
+/* dir "/" name into b (no printf: it runs twice per file at every start). */
+static int gr_join(dm_buf *b, const char *dir, int slash, const char *name)
+{
+    dm_buf_reset(b);
+    return dm_buf_puts(b, dir) || (!slash && dm_buf_append(b, "/", 1)) || dm_buf_puts(b, name) ? -1
+                                                                                               : 0;
+}
+
 int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err)
 {
     memset(g, 0, sizeof *g);
@@ -712,8 +720,7 @@ int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err)
         /* *.sql as a shell glob sees it: no dot files (editor leftovers). */
         if (e->d_name[0] == '.' || len <= 4 || strcmp(e->d_name + len - 4, ".sql") != 0)
             continue;
-        dm_buf_reset(&path);
-        if (dm_buf_printf(&path, "%s%s%s", dir, slash ? "" : "/", e->d_name) != 0) {
+        if (gr_join(&path, dir, slash, e->d_name) != 0) {
             rc = dm_err_nomem(err);
             break;
         }
@@ -746,20 +753,17 @@ int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err)
             rc = dm_err_nomem(err);
     }
     size_t loaded = 0;
-    dm_hasher *hs = rc == DBMIG_OK && paths.n ? dm_hasher_new() : NULL;
     for (; rc == DBMIG_OK && loaded < paths.n; loaded++) {
-        dm_buf_reset(&path);
-        if (dm_buf_printf(&path, "%s%s%s", dir, slash ? "" : "/", paths.v[loaded]) != 0) {
+        if (gr_join(&path, dir, slash, paths.v[loaded]) != 0) {
             rc = dm_err_nomem(err);
             break;
         }
-        rc = dm_migfile_load_h(dm_buf_str(&path), DM_MIGFILE_STREAM_MIN, hs, &files[loaded], err);
+        rc = dm_migfile_load_ex(dm_buf_str(&path), DM_MIGFILE_STREAM_MIN, &files[loaded], err);
         if (rc != DBMIG_OK) {
             dm_migfile_free(&files[loaded]);
             break;
         }
     }
-    dm_hasher_free(hs);
     dm_buf_free(&path);
     if (rc == DBMIG_OK) {
         rc = dm_graph_build(g, files, paths.n, err);

@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "migfile.h"
+#include "sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +20,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 
 #define MF_KNOWN_KEYS "revision, parents, message (or description), branch, depends, transaction, up, down, statement"
 
@@ -82,49 +82,13 @@ static size_t mf_bom(const char *d, size_t n)
                : 0;
 }
 
-/* A SHA-256 fetched once and a context reused for many files: OpenSSL 3's
- * implicit fetch in every EVP_Digest(EVP_sha256()) costs more than hashing
- * a small migration file. */
-struct dm_hasher {
-    EVP_MD *md;
-    EVP_MD_CTX *ctx;
-};
-
-dm_hasher *dm_hasher_new(void)
+void dm_checksum(const char *data, size_t len, char *out)
 {
-    dm_hasher *hs = calloc(1, sizeof *hs);
-    if (!hs)
-        return NULL;
-    hs->md = EVP_MD_fetch(NULL, "SHA256", NULL);
-    hs->ctx = EVP_MD_CTX_new();
-    if (!hs->md || !hs->ctx) {
-        dm_hasher_free(hs);
-        return NULL;
-    }
-    return hs;
-}
-
-void dm_hasher_free(dm_hasher *hs)
-{
-    if (!hs)
-        return;
-    EVP_MD_free(hs->md);
-    EVP_MD_CTX_free(hs->ctx);
-    free(hs);
-}
-
-static void mf_checksum(dm_hasher *hs, const char *data, size_t len, char *out);
-
-void dm_checksum(const char *data, size_t len, char *out) { mf_checksum(NULL, data, len, out); }
-
-static void mf_checksum(dm_hasher *hs, const char *data, size_t len, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
     out[0] = '\0';
     if (!data)
         len = 0;
     /* Normalise into one buffer, then hash it in one call: per-line
-     * EVP_DigestUpdate calls cost more than the hashing itself. */
+     * update calls cost more than the hashing itself. */
     char small[8192];
     char *norm = len <= sizeof small ? small : malloc(len);
     if (!norm)
@@ -142,22 +106,12 @@ static void mf_checksum(dm_hasher *hs, const char *data, size_t len, char *out)
             norm[n++] = '\n';
         i = nl ? e + 1 : len;
     }
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    int ok = hs ? EVP_DigestInit_ex(hs->ctx, hs->md, NULL) == 1 &&
-                      EVP_DigestUpdate(hs->ctx, norm, n) == 1 &&
-                      EVP_DigestFinal_ex(hs->ctx, md, &mdlen) == 1 && mdlen == 32
-                : EVP_Digest(norm, n, md, &mdlen, EVP_sha256(), NULL) == 1 && mdlen == 32;
+    dm_sha256 sum;
+    dm_sha256_init(&sum);
+    dm_sha256_update(&sum, norm, n);
+    dm_sha256_v1(&sum, out);
     if (norm != small)
         free(norm);
-    if (!ok)
-        return;
-    memcpy(out, "v1:", 3);
-    for (unsigned k = 0; k < 32; k++) {
-        out[3 + 2 * k] = hex[md[k] >> 4];
-        out[4 + 2 * k] = hex[md[k] & 15];
-    }
-    out[DM_CHECKSUM_LEN] = '\0';
 }
 
 /* --------------------------------------------------------------- helpers */
@@ -780,7 +734,7 @@ static int mf_read(mf_reader *r, const char *path, char **raw, size_t *rawn, con
 /* The checksum over a stream of normalised text: trailing blanks of each line
  * are held back until the line goes on. */
 typedef struct mf_sum {
-    EVP_MD_CTX *ctx;
+    dm_sha256 ctx;
     dm_buf ws;
     char *out; /* MF_CHUNK + 1 */
 } mf_sum;
@@ -788,9 +742,9 @@ typedef struct mf_sum {
 static int mf_sum_init(mf_sum *h)
 {
     memset(h, 0, sizeof *h);
-    h->ctx = EVP_MD_CTX_new();
+    dm_sha256_init(&h->ctx);
     h->out = malloc(MF_CHUNK + 1);
-    return h->ctx && h->out && EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) == 1 ? 0 : -1;
+    return h->out ? 0 : -1;
 }
 
 static int mf_sum_ws(char c) { return c == ' ' || c == '\t' || c == '\r'; }
@@ -805,8 +759,7 @@ static int mf_sum_feed(mf_sum *h, const char *p, size_t n)
             te--;
         if (te > i) {
             if (h->ws.len) { /* only at the chunk's start: o == 0 */
-                if (EVP_DigestUpdate(h->ctx, h->ws.ptr, h->ws.len) != 1)
-                    return -1;
+                dm_sha256_update(&h->ctx, h->ws.ptr, h->ws.len);
                 dm_buf_reset(&h->ws);
             }
             memcpy(h->out + o, p + i, te - i);
@@ -822,28 +775,18 @@ static int mf_sum_feed(mf_sum *h, const char *p, size_t n)
             i = n;
         }
     }
-    return o && EVP_DigestUpdate(h->ctx, h->out, o) != 1 ? -1 : 0;
+    dm_sha256_update(&h->ctx, h->out, o);
+    return 0;
 }
 
 static int mf_sum_final(mf_sum *h, char *out)
 {
-    static const char hex[] = "0123456789abcdef";
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    if (EVP_DigestFinal_ex(h->ctx, md, &mdlen) != 1 || mdlen != 32)
-        return -1;
-    memcpy(out, "v1:", 3);
-    for (unsigned k = 0; k < 32; k++) {
-        out[3 + 2 * k] = hex[md[k] >> 4];
-        out[4 + 2 * k] = hex[md[k] & 15];
-    }
-    out[DM_CHECKSUM_LEN] = '\0';
+    dm_sha256_v1(&h->ctx, out);
     return 0;
 }
 
 static void mf_sum_free(mf_sum *h)
 {
-    EVP_MD_CTX_free(h->ctx);
     dm_buf_free(&h->ws);
     free(h->out);
 }
@@ -1162,17 +1105,8 @@ done:
     return rc;
 }
 
-static int mf_parse(const char *path, const char *data, size_t len, dm_hasher *hs,
-                    dm_migfile *out, dm_err *err);
-
 int dm_migfile_parse(const char *path, const char *data, size_t len, dm_migfile *out,
                      dm_err *err)
-{
-    return mf_parse(path, data, len, NULL, out, err);
-}
-
-static int mf_parse(const char *path, const char *data, size_t len, dm_hasher *hs,
-                    dm_migfile *out, dm_err *err)
 {
     memset(out, 0, sizeof *out);
     out->transaction = 1;
@@ -1221,7 +1155,7 @@ static int mf_parse(const char *path, const char *data, size_t len, dm_hasher *h
     }
     out->text[o] = '\0';
     out->text_len = o;
-    mf_checksum(hs, data, len, out->checksum);
+    dm_checksum(data, len, out->checksum);
     if ((rc = mf_scan(&c)) != 0)
         goto fail;
     if ((rc = mf_defaults(&c)) != 0)
@@ -1232,15 +1166,9 @@ fail:
     return rc;
 }
 
-int dm_migfile_load_ex(const char *path, size_t stream_min, dm_migfile *out, dm_err *err)
-{
-    return dm_migfile_load_h(path, stream_min, NULL, out, err);
-}
-
 /* open, fstat, read the whole file in one buffer, close: a start-up reads
  * every file of the folder, so the syscalls count. */
-int dm_migfile_load_h(const char *path, size_t stream_min, dm_hasher *hs, dm_migfile *out,
-                      dm_err *err)
+int dm_migfile_load_ex(const char *path, size_t stream_min, dm_migfile *out, dm_err *err)
 {
     memset(out, 0, sizeof *out);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -1286,7 +1214,7 @@ int dm_migfile_load_h(const char *path, size_t stream_min, dm_hasher *hs, dm_mig
     }
     close(fd);
     if (!rc)
-        rc = mf_parse(path, buf ? buf : "", len, hs, out, err);
+        rc = dm_migfile_parse(path, buf ? buf : "", len, out, err);
     free(buf);
     return rc;
 }

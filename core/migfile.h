@@ -63,14 +63,6 @@ int dm_migfile_load(const char *path, dm_migfile *out, dm_err *err);
 /* The same with another threshold (tests: 0 streams every non-empty file). */
 int dm_migfile_load_ex(const char *path, size_t stream_min, dm_migfile *out, dm_err *err);
 
-/* A SHA-256 set up once for loading many files (OpenSSL's per-call method
- * fetch costs more than hashing a small file). */
-typedef struct dm_hasher dm_hasher;
-dm_hasher *dm_hasher_new(void); /* NULL on failure: then pass NULL below */
-void dm_hasher_free(dm_hasher *hs);
-/* dm_migfile_load_ex with a hasher (may be NULL). */
-int dm_migfile_load_h(const char *path, size_t stream_min, dm_hasher *hs, dm_migfile *out,
-                      dm_err *err);
 void dm_migfile_free(dm_migfile *mf);
 
 /* The section a driver uses: the one naming it, else the generic one, else
@@ -114,8 +106,8 @@ int dm_migfile_statements(const dm_migfile *mf, int kind, const char *driver, in
  *  2. Execution: the same call with exec_cb, which does for statement k what
  *     run_stmt() does for l->v[k] (dm_ddl_prepare, drv->exec; on failure
  *     stmt_error with the statement it was given, k and v.n) and returns
- *     DBMIG_ERROR to stop. Outside a transaction it also keeps an EVP
- *     SHA-256 context updated with sql[0..len] (len + 1 bytes, the NUL
+ *     DBMIG_ERROR to stop. Outside a transaction it also keeps a SHA-256
+ *     context updated with sql[0..len] (len + 1 bytes, the NUL
  *     included, as progress_hash() does) and after statement k writes
  *     row_progress(k + 1, hash of a copy of the context) -- the same value
  *     progress_hash() gives for the first k + 1 statements. For --resume the

@@ -15,7 +15,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,23 +22,11 @@
 
 #include "ddl.h"
 #include "engine.h"
+#include "sha256.h"
 
 /* ---- small helpers ------------------------------------------------------- */
 
 /* "v1:" + the hex of a SHA-256 digest, as the version table keeps it. */
-static void v1_hex(const unsigned char md[32], char out[DM_CHECKSUM_LEN + 1])
-{
-    static const char hex[] = "0123456789abcdef";
-    out[0] = 'v';
-    out[1] = '1';
-    out[2] = ':';
-    for (size_t i = 0; i < 32; i++) {
-        out[3 + 2 * i] = hex[md[i] >> 4];
-        out[4 + 2 * i] = hex[md[i] & 15];
-    }
-    out[DM_CHECKSUM_LEN] = '\0';
-}
-
 static int nomem(dbmig *h) { return dm_err_nomem(&h->err); }
 
 static const char *file_of(const dbmig *h, size_t r) { return h->graph.revs[r].file.path; }
@@ -425,7 +412,7 @@ static int validate(run *x, int upgrade, unsigned flags)
 static int load_state(run *x, int create)
 {
     dbmig *h = x->h;
-    int rc = dm_vstate_read(h, &x->st);
+    int rc = dm_vstate_read(h, &x->st, 0);
     if (rc != DBMIG_OK)
         return rc;
     if (!x->st.table_exists && create) {
@@ -447,9 +434,7 @@ static int load_state(run *x, int create)
 static int begin_run(run *x, int create)
 {
     dbmig *h = x->h;
-    int rc = dm_need_graph(h);
-    if (rc == DBMIG_OK)
-        rc = dm_need_conn(h);
+    int rc = dm_need_graph_conn(h);
     if (rc == DBMIG_OK && create && !h->o.dry_run)
         rc = dm_lock_acquire(h);
     if (rc == DBMIG_OK)
@@ -633,7 +618,7 @@ typedef struct exec_ctx {
     step *s;
     dm_buf *why;
     int notx;            /* the dirty protocol: record progress */
-    EVP_MD_CTX *md;      /* notx: hash of statements 0..k */
+    dm_sha256 md;        /* notx: hash of statements 0..k */
     size_t failed_at;    /* the statement that failed, (size_t)-1 if none */
 } exec_ctx;
 
@@ -643,8 +628,8 @@ static int exec_one(void *payload, size_t k, const dm_stmt *st)
     run *x = c->x;
     dbmig *h = x->h;
     const char *id = h->graph.revs[c->s->rev].id;
-    if (c->md)
-        EVP_DigestUpdate(c->md, st->sql, st->len + 1);
+    if (c->notx)
+        dm_sha256_update(&c->md, st->sql, st->len + 1);
     if (k < c->s->start)
         return 0; /* --resume: committed before */
     if (run_stmt(x, c->s->rev, st, k, c->s->nstmts, c->why) != DBMIG_OK) {
@@ -653,15 +638,7 @@ static int exec_one(void *payload, size_t k, const dm_stmt *st)
     }
     if (c->notx) { /* a down section records its progress too */
         char hash[DM_CHECKSUM_LEN + 1];
-        unsigned char md[32];
-        unsigned int mdlen = 0;
-        EVP_MD_CTX *copy = EVP_MD_CTX_new();
-        if (!copy || !EVP_MD_CTX_copy_ex(copy, c->md) || !EVP_DigestFinal_ex(copy, md, &mdlen)) {
-            EVP_MD_CTX_free(copy);
-            return nomem(h);
-        }
-        EVP_MD_CTX_free(copy);
-        v1_hex(md, hash);
+        dm_sha256_v1(&c->md, hash);
         int rc = row_progress(h, id, k + 1, hash);
         if (rc != DBMIG_OK)
             return rc;
@@ -674,17 +651,10 @@ static int exec_one(void *payload, size_t k, const dm_stmt *st)
 static int exec_all(run *x, step *s, int notx, dm_buf *why, size_t *failed_at)
 {
     dbmig *h = x->h;
-    exec_ctx c = {x, s, why, notx, NULL, (size_t)-1};
+    exec_ctx c = {.x = x, .s = s, .why = why, .notx = notx, .failed_at = (size_t)-1};
     *failed_at = (size_t)-1;
-    if (notx) {
-        c.md = EVP_MD_CTX_new();
-        if (!c.md || !EVP_DigestInit_ex(c.md, EVP_sha256(), NULL)) {
-            EVP_MD_CTX_free(c.md);
-            return nomem(h);
-        }
-    }
+    dm_sha256_init(&c.md);
     int rc = each_stmt(x, s, exec_one, &c);
-    EVP_MD_CTX_free(c.md);
     if (rc != DBMIG_OK && why->len == 0)
         dm_buf_puts(why, dm_err_msg(&h->err));
     *failed_at = c.failed_at;
@@ -1036,7 +1006,7 @@ static int add_resume_steps(run *x, dm_plan *p)
 /* "v1:" + SHA-256 of the first n statements, each with its NUL: what the
  * dirty protocol records as progress_hash and --resume compares. */
 typedef struct hash_ctx {
-    EVP_MD_CTX *md;
+    dm_sha256 md;
     size_t n;
 } hash_ctx;
 
@@ -1045,25 +1015,18 @@ static int hash_one(void *payload, size_t k, const dm_stmt *st)
     hash_ctx *c = payload;
     if (k >= c->n)
         return 1; /* enough: stop */
-    EVP_DigestUpdate(c->md, st->sql, st->len + 1);
+    dm_sha256_update(&c->md, st->sql, st->len + 1);
     return 0;
 }
 
 static int progress_hash(run *x, const step *s, size_t n, char out[DM_CHECKSUM_LEN + 1])
 {
-    hash_ctx c = {EVP_MD_CTX_new(), n};
-    unsigned char md[32];
-    unsigned int mdlen = 0;
-    if (!c.md || !EVP_DigestInit_ex(c.md, EVP_sha256(), NULL)) {
-        EVP_MD_CTX_free(c.md);
-        return nomem(x->h);
-    }
+    hash_ctx c = {.n = n};
+    dm_sha256_init(&c.md);
     int rc = each_stmt(x, s, hash_one, &c);
     if (rc == 1)
         rc = DBMIG_OK;
-    EVP_DigestFinal_ex(c.md, md, &mdlen);
-    EVP_MD_CTX_free(c.md);
-    v1_hex(md, out);
+    dm_sha256_v1(&c.md, out);
     return rc;
 }
 
