@@ -12,7 +12,8 @@
 
 /* One row of the version table. */
 typedef struct dm_vrow {
-    char *revision, *checksum, *message, *applied_at, *progress_hash;
+    char *revision, *checksum, *progress_hash;
+    char *message, *applied_at; /* NULL unless read in full */
     int64_t duration_ms, progress, seq;
     int dirty;
     size_t rev; /* graph index, DM_NONE when no file has this id */
@@ -56,13 +57,18 @@ void dm_use_driver(dbmig *h, const dbmig_driver *drv);
 int dm_need_graph(dbmig *h);
 int dm_need_driver(dbmig *h);
 int dm_need_conn(dbmig *h);
+/* Both, at once: the folder is loaded on a second thread while this one
+ * loads the driver and connects. Errors as if the folder came first. */
+int dm_need_graph_conn(dbmig *h);
 
 int dm_quote_ident(dbmig *h, const char *s, dm_buf *out);
 int dm_quote_literal(dbmig *h, const char *s, dm_buf *out);
 
 /* Reads the version table (empty state when it does not exist). On failure
  * st is left empty (nothing to free). */
-int dm_vstate_read(dbmig *h, dm_vstate *st);
+/* Reads the version table, rows ordered by seq. full: also message and
+ * applied_at (else NULL; only status shows them). */
+int dm_vstate_read(dbmig *h, dm_vstate *st, int full);
 void dm_vstate_free(dm_vstate *st);
 /* Fills a (g->n flags + by_seq) from st. Free with dm_applied_free. */
 int dm_applied_from(const dm_graph *g, const dm_vstate *st, dm_applied *a);

@@ -790,7 +790,7 @@ static int hs_marks_read(dbmig *h, unsigned flags, hs_marks *mk)
     if (rc != DBMIG_OK)
         return rc;
     dm_vstate vs;
-    rc = dm_vstate_read(h, &vs);
+    rc = dm_vstate_read(h, &vs, 0);
     if (rc != DBMIG_OK)
         return rc;
     const dm_graph *g = &h->graph;

@@ -58,13 +58,11 @@ int dbmig_status_get(dbmig *h, dbmig_status **out)
 {
     *out = NULL;
     dm_err_clear(&h->err);
-    int rc = dm_need_graph(h);
-    if (rc == DBMIG_OK)
-        rc = dm_need_conn(h);
+    int rc = dm_need_graph_conn(h);
     if (rc != DBMIG_OK)
         return rc;
     dm_vstate vs;
-    rc = dm_vstate_read(h, &vs);
+    rc = dm_vstate_read(h, &vs, 1);
     if (rc != DBMIG_OK)
         return rc;
     const dm_graph *g = &h->graph;
@@ -163,13 +161,11 @@ int dbmig_pending(dbmig *h, size_t *out)
 {
     *out = 0;
     dm_err_clear(&h->err);
-    int rc = dm_need_graph(h);
-    if (rc == DBMIG_OK)
-        rc = dm_need_conn(h);
+    int rc = dm_need_graph_conn(h);
     if (rc != DBMIG_OK)
         return rc;
     dm_vstate vs;
-    rc = dm_vstate_read(h, &vs);
+    rc = dm_vstate_read(h, &vs, 0);
     if (rc != DBMIG_OK)
         return rc;
     size_t applied = 0;

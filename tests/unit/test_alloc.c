@@ -41,12 +41,15 @@ void *__wrap_realloc(void *p, size_t n);
 char *__wrap_strdup(const char *s);
 char *__wrap_strndup(const char *s, size_t n);
 
-/* Test-only state: cmocka runs one test at a time in one thread. */
+/* Test-only state: cmocka runs one test at a time, but the library loads
+ * the folder on a second thread while it connects (dm_need_graph_conn), so
+ * the counters are atomic. Which thread's allocation is the Nth varies
+ * from run to run; every N is still tried, and each must fail cleanly. */
 static struct {
     int active;
-    long count;   /* allocations seen while active */
-    long fail_at; /* fail this one (1-based); 0: never */
-    long failed;  /* how many were failed */
+    _Atomic long count;   /* allocations seen while active */
+    long fail_at;         /* fail this one (1-based); 0: never */
+    _Atomic long failed;  /* how many were failed */
 } A;
 
 static int al_fail(void)
