@@ -48,6 +48,27 @@ fmt() { # "median min max" -> "m (min–max)"
 }
 ratio() { awk -v a="${1%% *}" -v b="${2%% *}" 'BEGIN{printf "%.2f×", a/b}'; }
 
+# --- peers (BENCH_PEERS=1, BENCH_PEERS_INSTALL=1 to install them): dbmate,
+# alembic and sqitch, timed by bench/peers.sh inside the same server wrappers
+# (hooks: peers_rows after each database, peers_table at the end). Their rows
+# go to a file and print as a second table after this one.
+peers_rows() { # db
+    [[ ${BENCH_PEERS:-} == 1 ]] || return 0
+    BENCH_N=$NS BENCH_RUNS=$RUNS BENCH_BUILD=$BUILD bash bench/peers.sh --rows "$1" >>"$BENCH_PEERS_OUT"
+}
+peers_table() {
+    [[ ${BENCH_PEERS:-} == 1 ]] || return 0
+    echo
+    BENCH_N=$NS BENCH_RUNS=$RUNS BENCH_BUILD=$BUILD bash bench/peers.sh --header
+    cat "$BENCH_PEERS_OUT"
+}
+if [[ ${BENCH_PEERS:-} == 1 && -z ${BENCH_INNER:-} ]]; then
+    if [[ ${BENCH_PEERS_INSTALL:-} == 1 ]]; then bash bench/peers.sh --install; fi
+    export BENCH_PEERS_OUT=$work/peers.md
+    : >"$BENCH_PEERS_OUT"
+fi
+# --- end of peers
+
 # Per database: reset, client_fresh, client_query, url.
 sqlite_reset() { rm -f "$work/b.db" "$work/b.db-journal" "$work/b.db.dbmig-lock"; }
 sqlite_url() { echo "sqlite:$work/b.db"; }
@@ -91,6 +112,7 @@ bench_db() { # db dialect
 
 if [[ -n "${BENCH_INNER:-}" ]]; then
     bench_db "$BENCH_INNER" "$BENCH_DIALECT"
+    peers_rows "$BENCH_INNER"
     exit 0
 fi
 
@@ -100,7 +122,7 @@ echo "| database | N | workload | database's own client | dbmig | ratio |"
 echo "| --- | --- | --- | --- | --- | --- |"
 for db in $DBS; do
     case $db in
-    sqlite) bench_db sqlite sqlite ;;
+    sqlite) bench_db sqlite sqlite; peers_rows sqlite ;;
     postgres)
         if [[ -x scripts/pg-server.sh ]]; then
             BENCH_INNER=postgres BENCH_DIALECT=postgres BENCH_BUILD=$BUILD \
@@ -122,3 +144,4 @@ for db in $DBS; do
         fi ;;
     esac
 done
+peers_table
