@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "thread.h"
 #include "url.h"
 
 /* ---- host services handed to drivers ---------------------------------- */
@@ -328,7 +329,7 @@ int dm_need_graph_conn(dbmig *h)
 {
     pthread_t t;
     graph_job j = {.graph = &h->graph, .dir = h->dir};
-    if (h->graph_loaded || h->conn || pthread_create(&t, NULL, graph_job_run, &j) != 0) {
+    if (h->graph_loaded || h->conn || dm_thread_start(&t, graph_job_run, &j) != 0) {
         int rc = dm_need_graph(h);
         return rc != DBMIG_OK ? rc : dm_need_conn(h);
     }

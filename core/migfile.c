@@ -734,7 +734,7 @@ static int mf_read(mf_reader *r, const char *path, char **raw, size_t *rawn, con
 /* The checksum over a stream of normalised text: trailing blanks of each line
  * are held back until the line goes on. */
 typedef struct mf_sum {
-    dm_sha256 ctx;
+    dm_sha256 *ctx; /* (on the heap: only big files are streamed) */
     dm_buf ws;
     char *out; /* MF_CHUNK + 1 */
 } mf_sum;
@@ -742,9 +742,12 @@ typedef struct mf_sum {
 static int mf_sum_init(mf_sum *h)
 {
     memset(h, 0, sizeof *h);
-    dm_sha256_init(&h->ctx);
+    h->ctx = malloc(sizeof *h->ctx);
     h->out = malloc(MF_CHUNK + 1);
-    return h->out ? 0 : -1;
+    if (!h->ctx || !h->out)
+        return -1;
+    dm_sha256_init(h->ctx);
+    return 0;
 }
 
 static int mf_sum_ws(char c) { return c == ' ' || c == '\t' || c == '\r'; }
@@ -759,7 +762,7 @@ static int mf_sum_feed(mf_sum *h, const char *p, size_t n)
             te--;
         if (te > i) {
             if (h->ws.len) { /* only at the chunk's start: o == 0 */
-                dm_sha256_update(&h->ctx, h->ws.ptr, h->ws.len);
+                dm_sha256_update(h->ctx, h->ws.ptr, h->ws.len);
                 dm_buf_reset(&h->ws);
             }
             memcpy(h->out + o, p + i, te - i);
@@ -775,18 +778,19 @@ static int mf_sum_feed(mf_sum *h, const char *p, size_t n)
             i = n;
         }
     }
-    dm_sha256_update(&h->ctx, h->out, o);
+    dm_sha256_update(h->ctx, h->out, o);
     return 0;
 }
 
 static int mf_sum_final(mf_sum *h, char *out)
 {
-    dm_sha256_v1(&h->ctx, out);
+    dm_sha256_v1(h->ctx, out);
     return 0;
 }
 
 static void mf_sum_free(mf_sum *h)
 {
+    free(h->ctx);
     dm_buf_free(&h->ws);
     free(h->out);
 }
