@@ -54,6 +54,7 @@ struct dbmig_conn {
     /* query() row buffers, grown as needed */
     const char **vals;
     size_t *lens;
+    char (*ints)[24]; /* integer columns as text, one buffer per column */
     int vcap;
 };
 
@@ -303,6 +304,7 @@ static void sq_close(dbmig_conn *c)
     sqlite3_close_v2(c->db);
     sq_free(c, c->vals);
     sq_free(c, c->lens);
+    sq_free(c, c->ints);
     c->host.free(c->host.payload, c);
 }
 
@@ -343,21 +345,45 @@ static int sq_exec(dbmig_conn *c, const char *sql, size_t len, int64_t *affected
     return DBMIG_DRV_OK;
 }
 
+/* v in decimal into out (24 bytes); returns the length. */
+static size_t sq_i64_text(sqlite3_int64 v, char *out)
+{
+    char tmp[24];
+    size_t n = 0;
+    /* Through the unsigned magnitude: -INT64_MIN does not fit. */
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    size_t o = 0;
+    if (v < 0)
+        out[o++] = '-';
+    while (n)
+        out[o++] = tmp[--n];
+    out[o] = '\0';
+    return o;
+}
+
 static int sq_grow_row(dbmig_conn *c, int n)
 {
     if (n <= c->vcap)
         return 0;
     const char **v = sq_alloc(c, (size_t)n * sizeof *v);
     size_t *l = sq_alloc(c, (size_t)n * sizeof *l);
-    if (!v || !l) {
+    char(*ints)[24] = sq_alloc(c, (size_t)n * sizeof *ints);
+    if (!v || !l || !ints) {
         sq_free(c, (void *)v);
         sq_free(c, l);
+        sq_free(c, ints);
         return -1;
     }
     sq_free(c, (void *)c->vals);
     sq_free(c, c->lens);
+    sq_free(c, c->ints);
     c->vals = v;
     c->lens = l;
+    c->ints = ints;
     c->vcap = n;
     return 0;
 }
@@ -379,9 +405,16 @@ static int sq_query(dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *paylo
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         for (int i = 0; i < n; i++) {
-            if (sqlite3_column_type(st, i) == SQLITE_NULL) {
+            int type = sqlite3_column_type(st, i);
+            if (type == SQLITE_NULL) {
                 c->vals[i] = NULL;
                 c->lens[i] = 0;
+            } else if (type == SQLITE_INTEGER) {
+                /* Formatted here: sqlite3_column_text would convert the
+                 * value in place, allocating (the version table is read
+                 * at every start, four integers a row). */
+                c->lens[i] = sq_i64_text(sqlite3_column_int64(st, i), c->ints[i]);
+                c->vals[i] = c->ints[i];
             } else {
                 c->vals[i] = (const char *)sqlite3_column_text(st, i);
                 c->lens[i] = (size_t)sqlite3_column_bytes(st, i);

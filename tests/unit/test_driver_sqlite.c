@@ -263,6 +263,29 @@ static void test_multi_statement_exec(void **state)
     assert_int_equal(cnt.live, 0);
 }
 
+/* Integers are formatted by the driver (not sqlite3_column_text): the
+ * same text as SQLite's, at the edges too; other types go through SQLite. */
+static void test_integer_text(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    dbmig_conn *c = must_connect(f->d, &h, f->url);
+    rows r;
+    assert_string_equal(query_text(f->d, c,
+                                   "SELECT 0, 7, -1, 10, -10, 9223372036854775807, "
+                                   "-9223372036854775807 - 1, 1.5, '12', NULL",
+                                   &r),
+                        "0|7|-1|10|-10|9223372036854775807|-9223372036854775808|1.5|12|NULL;");
+    /* the buffers are per column and per row */
+    must_exec(f->d, c, "CREATE TABLE n (a INTEGER, b INTEGER)");
+    must_exec(f->d, c, "INSERT INTO n VALUES (1, 22), (333, 4444)");
+    assert_string_equal(query_text(f->d, c, "SELECT a, b, a FROM n ORDER BY a", &r),
+                        "1|22|1;333|4444|333;");
+    f->d->close(c);
+    assert_int_equal(cnt.live, 0);
+}
+
 static void test_lock_files(void **state)
 {
     FX;
@@ -386,6 +409,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_url_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_fill_details, setup, teardown),
         cmocka_unit_test_setup_teardown(test_multi_statement_exec, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_integer_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_busy_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_version, setup, teardown),
