@@ -50,10 +50,12 @@ static const char *bool_lit(const dbmig *h, int v)
 /* Formats the driver's last error into out, with the statement's place.
  * position: the error's offset inside this statement (1-based), or -1 to
  * take the driver's own. */
-static int stmt_error_at(dbmig *h, size_t r, const dm_stmt *s, size_t idx, size_t total,
-                         int position, dm_buf *out)
+/* The error e (the driver's last one when NULL) of statement idx. */
+static int stmt_error_e(dbmig *h, size_t r, const dm_stmt *s, size_t idx, size_t total,
+                        int position, const dbmig_db_error *e, dm_buf *out)
 {
-    const dbmig_db_error *e = h->drv->last_error(h->conn);
+    if (!e)
+        e = h->drv->last_error(h->conn);
     int line = dm_error_line(s->sql, s->line, position >= 0 ? position : e ? e->position : 0);
     int rc = dm_buf_printf(out, "%s:%d: statement %zu of %zu of revision %s failed: %s",
                            file_of(h, r), line, idx + 1, total, h->graph.revs[r].id,
@@ -65,6 +67,12 @@ static int stmt_error_at(dbmig *h, size_t r, const dm_stmt *s, size_t idx, size_
     if (e && e->hint[0])
         rc |= dm_buf_printf(out, "\n  hint: %s", e->hint);
     return rc ? -1 : 0;
+}
+
+static int stmt_error_at(dbmig *h, size_t r, const dm_stmt *s, size_t idx, size_t total,
+                         int position, dm_buf *out)
+{
+    return stmt_error_e(h, r, s, idx, total, position, NULL, out);
 }
 
 static int stmt_error(dbmig *h, size_t r, const dm_stmt *s, size_t idx, size_t total, dm_buf *out)
@@ -109,28 +117,36 @@ static int exec_fenced(dbmig *h, dm_buf *b)
 
 /* ---- version-table writes ------------------------------------------------- */
 
-static int row_insert(dbmig *h, size_t r, int dirty, int64_t duration, int64_t seq,
-                      const char *checksum)
+/* The INSERT of a revision's row into b; -1 when out of memory. */
+static int row_insert_sql(dbmig *h, size_t r, int dirty, int64_t duration, int64_t seq,
+                          const char *checksum, dm_buf *b)
 {
     const dm_migfile *f = &h->graph.revs[r].file;
     char ts[32];
     utc_now(ts);
     char msg[256];
     snprintf(msg, sizeof msg, "%s", f->message ? f->message : "");
-    dm_buf b = {0};
     /* INSERT ... SELECT so that a lease can fence it (see lock.c). */
-    int rc = dm_buf_printf(&b,
-                           "INSERT INTO %s (revision, checksum, message, applied_at, "
-                           "duration_ms, dirty, progress, progress_hash, seq) %s",
-                           h->qtable, h->lease ? "SELECT " : "VALUES (") ||
-             dm_quote_literal(h, f->revision, &b) || dm_buf_puts(&b, ", ") ||
-             dm_quote_literal(h, checksum ? checksum : f->checksum, &b) ||
-             dm_buf_puts(&b, ", ") || dm_quote_literal(h, msg, &b) || dm_buf_puts(&b, ", ") ||
-             dm_quote_literal(h, ts, &b) ||
-             dm_buf_printf(&b, ", %lld, %s, 0, NULL, %lld%s", (long long)duration,
-                           bool_lit(h, dirty), (long long)seq, h->lease ? "" : ")") ||
-             dm_lease_fence(h, &b, 1);
-    if (rc) {
+    return dm_buf_printf(b,
+                         "INSERT INTO %s (revision, checksum, message, applied_at, "
+                         "duration_ms, dirty, progress, progress_hash, seq) %s",
+                         h->qtable, h->lease ? "SELECT " : "VALUES (") ||
+                   dm_quote_literal(h, f->revision, b) || dm_buf_puts(b, ", ") ||
+                   dm_quote_literal(h, checksum ? checksum : f->checksum, b) ||
+                   dm_buf_puts(b, ", ") || dm_quote_literal(h, msg, b) || dm_buf_puts(b, ", ") ||
+                   dm_quote_literal(h, ts, b) ||
+                   dm_buf_printf(b, ", %lld, %s, 0, NULL, %lld%s", (long long)duration,
+                                 bool_lit(h, dirty), (long long)seq, h->lease ? "" : ")") ||
+                   dm_lease_fence(h, b, 1)
+               ? -1
+               : 0;
+}
+
+static int row_insert(dbmig *h, size_t r, int dirty, int64_t duration, int64_t seq,
+                      const char *checksum)
+{
+    dm_buf b = {0};
+    if (row_insert_sql(h, r, dirty, duration, seq, checksum, &b)) {
         dm_buf_free(&b);
         return nomem(h);
     }
@@ -155,22 +171,34 @@ static int row_delete(dbmig *h, const char *rev)
     return exec_fenced(h, &b);
 }
 
-/* UPDATE <t> SET <set> WHERE revision = rev */
+/* UPDATE <t> SET <set> WHERE revision = rev, into b */
+static int row_update_sql(dbmig *h, const char *rev, const char *set, dm_buf *b)
+{
+    if (dm_buf_printf(b, "UPDATE %s SET %s", h->qtable, set) || row_where(h, b, rev) ||
+        dm_lease_fence(h, b, 0))
+        return nomem(h);
+    return DBMIG_OK;
+}
+
 static int row_update(dbmig *h, const char *rev, const char *set)
 {
     dm_buf b = {0};
-    if (dm_buf_printf(&b, "UPDATE %s SET %s", h->qtable, set) || row_where(h, &b, rev) ||
-        dm_lease_fence(h, &b, 0)) {
+    if (row_update_sql(h, rev, set, &b) != DBMIG_OK) {
         dm_buf_free(&b);
-        return nomem(h);
+        return DBMIG_ERROR;
     }
     return exec_fenced(h, &b);
+}
+
+static void progress_set(char set[200], size_t done, const char *hash)
+{
+    snprintf(set, 200, "progress = %zu, progress_hash = '%s'", done, hash);
 }
 
 static int row_progress(dbmig *h, const char *rev, size_t done, const char *hash)
 {
     char set[200];
-    snprintf(set, sizeof set, "progress = %zu, progress_hash = '%s'", done, hash);
+    progress_set(set, done, hash);
     return row_update(h, rev, set);
 }
 
@@ -675,6 +703,130 @@ static int run_tx_step(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
     return row_insert(h, s->rev, 0, (int64_t)(dm_now_ms() - t0), seq, NULL);
 }
 
+/* The dirty protocol in fewer round trips, where the driver takes several
+ * statements in one exec (DBMIG_CAP_MULTI_STATEMENT; MySQL/MariaDB, whose
+ * DDL cannot run in a transaction): each version-table write rides with
+ * the statement after it — the dirty row with statement 1, "progress = k"
+ * with statement k + 1 — and the final write settles the row. n + 1 round
+ * trips for n statements instead of 2n + 2. What a crash or a failure
+ * leaves is what the one-at-a-time protocol leaves: a write goes only after
+ * the statement it records succeeded, and the database stops a multi-
+ * statement text at its first error, so statement k + 1 never runs unless
+ * "progress = k" was written before it. Only for an upgrade that does not
+ * resume, without a lease (whose fence needs each write's own row count),
+ * of statements the portable-DDL layer passes through untouched; not where
+ * DDL is transactional (PostgreSQL runs a multi-statement text as one
+ * transaction, and its steps run outside one to escape exactly that). */
+static int rides(const run *x, const step *s)
+{
+    const dbmig *h = x->h;
+    if (!(h->caps & DBMIG_CAP_MULTI_STATEMENT) || (h->caps & DBMIG_CAP_TRANSACTIONAL_DDL) ||
+        h->lease || x->down || s->resume || s->streamed || s->stmts.n == 0)
+        return 0;
+    for (size_t k = 0; k < s->stmts.n; k++)
+        if (!dm_ddl_passthrough(s->stmts.v[k].sql, s->stmts.v[k].len, (int)h->drv->dialect, h->caps))
+            return 0;
+    return 1;
+}
+
+/* After a failed "<write>; <statement k>": did the write land? 1 yes, 0 no,
+ * -1 cannot tell. k == 0: the dirty row exists; else its progress is k. */
+typedef struct landed_ctx {
+    int found;
+    int64_t progress;
+} landed_ctx;
+
+static int landed_row(void *payload, int ncols, const char *const *v, const size_t *lens)
+{
+    (void)lens;
+    landed_ctx *c = payload;
+    c->found = 1;
+    c->progress = ncols > 0 && v[0] ? strtoll(v[0], NULL, 10) : -1;
+    return 0;
+}
+
+static int write_landed(dbmig *h, const char *id, size_t k)
+{
+    dm_buf q = {0};
+    landed_ctx c = {0, -1};
+    int rc = dm_buf_printf(&q, "SELECT progress FROM %s", h->qtable) || row_where(h, &q, id)
+                 ? -1
+                 : h->drv->query(h->conn, q.ptr, landed_row, &c) == DBMIG_DRV_OK ? 0 : -1;
+    dm_buf_free(&q);
+    if (rc != 0)
+        return -1;
+    return k == 0 ? c.found : c.found && c.progress == (int64_t)k;
+}
+
+/* Runs s's statements with the writes riding along (see rides()). On a
+ * statement's failure *failed_at = k and why holds its error; on a write's
+ * failure *failed_at stays (size_t)-1 and why says what is recorded. */
+static int exec_ride(run *x, step *s, int64_t seq, dm_buf *why, size_t *failed_at)
+{
+    dbmig *h = x->h;
+    const char *id = h->graph.revs[s->rev].id;
+    dm_sha256 md;
+    dm_sha256_init(&md);
+    dm_buf w = {0}, b = {0};
+    *failed_at = (size_t)-1;
+    if (row_insert_sql(h, s->rev, 1, 0, seq, NULL, &w)) {
+        dm_buf_free(&w);
+        return nomem(h);
+    }
+    int rc = DBMIG_OK;
+    for (size_t k = 0; k < s->stmts.n && rc == DBMIG_OK; k++) {
+        const dm_stmt *st = &s->stmts.v[k];
+        dm_buf_reset(&b);
+        if (dm_buf_append(&b, w.ptr, w.len) || dm_buf_puts(&b, ";\n") ||
+            dm_buf_append(&b, st->sql, st->len)) {
+            rc = nomem(h);
+            break;
+        }
+        size_t head = w.len + 2;
+        if (h->drv->exec(h->conn, b.ptr, b.len, NULL) != DBMIG_DRV_OK) {
+            rc = DBMIG_ERROR;
+            /* Kept: write_landed's query replaces the driver's last error. */
+            const dbmig_db_error *le = h->drv->last_error(h->conn);
+            dbmig_db_error e;
+            if (le)
+                e = *le;
+            else
+                memset(&e, 0, sizeof e);
+            size_t pos = e.position > 0 ? dm_char_to_byte(b.ptr, b.len, (size_t)e.position - 1)
+                                        : (size_t)-1;
+            int landed = pos != (size_t)-1 ? pos >= head : write_landed(h, id, k);
+            if (landed == 1) {
+                int in_stmt = pos != (size_t)-1 ? (int)dm_byte_to_char(b.ptr + head, pos - head) + 1 : 0;
+                e.position = 0;
+                stmt_error_e(h, s->rev, st, k, s->stmts.n, in_stmt, &e, why);
+                *failed_at = k;
+            } else {
+                dm_err_set(&h->err, DBMIG_ERROR, "cannot record %s of revision %s in %s: %s%s%s%s",
+                           k == 0 ? "the start" : "the progress", id, h->table,
+                           e.message[0] ? e.message : "unknown error", e.code[0] ? " [" : "",
+                           e.code, e.code[0] ? "]" : "");
+                if (k > 0 || landed < 0)
+                    dm_buf_puts(why, dm_err_msg(&h->err));
+                if (landed < 0)
+                    dm_buf_printf(why, "\n(which of \"record progress %zu\" and statement %zu "
+                                       "failed could not be told apart)", k, k + 1);
+            }
+            break;
+        }
+        dm_sha256_update(&md, st->sql, st->len + 1);
+        if (k + 1 < s->stmts.n) {
+            char hash[DM_CHECKSUM_LEN + 1], set[200];
+            dm_sha256_v1(&md, hash);
+            progress_set(set, k + 1, hash);
+            dm_buf_reset(&w);
+            rc = row_update_sql(h, id, set, &w);
+        }
+    }
+    dm_buf_free(&w);
+    dm_buf_free(&b);
+    return rc;
+}
+
 /* Runs one step outside any transaction with the dirty protocol. */
 static int run_notx_step(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
 {
@@ -682,16 +834,19 @@ static int run_notx_step(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
     step *s = &x->steps[i];
     const char *id = h->graph.revs[s->rev].id;
     int rc;
+    int ride = rides(x, s);
     if (x->down)
         rc = row_update(h, id, h->caps & DBMIG_CAP_BOOLEAN ? "dirty = TRUE" : "dirty = 1");
-    else if (s->resume)
-        rc = DBMIG_OK;
+    else if (s->resume || ride)
+        rc = DBMIG_OK; /* riding: the row goes with statement 1 */
     else
         rc = row_insert(h, s->rev, 1, 0, seq, NULL);
     if (rc != DBMIG_OK)
         return rc;
     size_t k = (size_t)-1;
-    if (exec_all(x, s, 1, why, &k) != DBMIG_OK) {
+    if (ride && (rc = exec_ride(x, s, seq, why, &k)) != DBMIG_OK && k == (size_t)-1 && !why->len)
+        return rc; /* the dirty row was not written: nothing ran */
+    if (ride ? rc != DBMIG_OK : exec_all(x, s, 1, why, &k) != DBMIG_OK) {
         if (k == (size_t)-1)
             dm_buf_printf(why, "\nrevision %s is marked dirty; see `dbmig status`", id);
         else if (x->down)

@@ -543,8 +543,12 @@ static int my_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
                mysql_error(c->my), "");
         goto fail;
     }
+    /* CLIENT_MULTI_STATEMENTS: exec() takes several statements in one
+     * text (DBMIG_CAP_MULTI_STATEMENT); the server stops at the first
+     * error. Migration files are trusted input; the core still sends one
+     * migration statement per text, plus its own version-table writes. */
     if (!mysql_real_connect(c->my, u.socket ? NULL : u.host, u.user, u.password, u.db, u.port,
-                            u.socket, 0)) {
+                            u.socket, CLIENT_MULTI_STATEMENTS)) {
         if (err) {
             my_err_clear(err);
             unsigned no = mysql_errno(c->my);
@@ -1086,7 +1090,7 @@ static int my_server_version(dbmig_conn *c, char *out, size_t cap)
 
 #define MY_BASE_CAPS                                                                               \
     (DBMIG_CAP_SAVEPOINTS | DBMIG_CAP_DROP_INDEX_NEEDS_TABLE | DBMIG_CAP_BOOLEAN |                 \
-     DBMIG_CAP_LOCK_REPORTS_HOLDER)
+     DBMIG_CAP_LOCK_REPORTS_HOLDER | DBMIG_CAP_MULTI_STATEMENT)
 
 /* MariaDB has IF [NOT] EXISTS for columns since 10.0.2 and for indexes
  * since 10.1.4; MySQL 8 has neither. */

@@ -76,7 +76,8 @@ enum {
      * order in one round trip, stopping at the first failure; an error's
      * position counts from the start of the whole text. The core then sends
      * a transactional migration (savepoint, statements, version row) as one
-     * text. */
+     * text, and outside a transaction (no TRANSACTIONAL_DDL) each
+     * version-table write together with the statement after it. */
     DBMIG_CAP_MULTI_STATEMENT = 1u << 11
 };
 

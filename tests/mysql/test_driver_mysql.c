@@ -121,7 +121,7 @@ static void test_table(void **state)
     assert_string_equal(f->d->schemes[1], "mariadb");
     assert_null(f->d->schemes[2]);
     uint32_t base = DBMIG_CAP_SAVEPOINTS | DBMIG_CAP_DROP_INDEX_NEEDS_TABLE | DBMIG_CAP_BOOLEAN |
-                    DBMIG_CAP_LOCK_REPORTS_HOLDER;
+                    DBMIG_CAP_LOCK_REPORTS_HOLDER | DBMIG_CAP_MULTI_STATEMENT;
     assert_int_equal(f->d->caps, base);
     assert_false(f->d->caps & DBMIG_CAP_TRANSACTIONAL_DDL);
     assert_non_null(f->d->conn_caps);
@@ -396,10 +396,31 @@ static void test_error_codes_and_positions(void **state)
     const char *end = "SELECT * FROM e1 WHERE";
     assert_int_equal(f->d->exec(c, end, strlen(end), NULL), DBMIG_DRV_ERROR);
     assert_int_equal(f->d->last_error(c)->position, (int)strlen(end) + 1);
-    /* statements are sent one at a time: multi-statements are off */
+    /* several statements in one text (MULTI_STATEMENT): in order, each
+     * committed on its own (autocommit), stopping at the first failure */
     const char *two = "SELECT 1; SELECT 2";
-    assert_int_equal(f->d->exec(c, two, strlen(two), NULL), DBMIG_DRV_ERROR);
+    must_exec(f->d, c, two);
+    int64_t n = -1;
+    const char *ok2 = "INSERT INTO e1 VALUES (20);\nINSERT INTO e1 VALUES (21), (22)";
+    assert_int_equal(f->d->exec(c, ok2, strlen(ok2), &n), DBMIG_DRV_OK);
+    assert_int_equal(n, 3);
+    const char *second = "INSERT INTO e1 VALUES (5);\nINSERT INTO e1 VALUES (1)";
+    assert_int_equal(f->d->exec(c, second, strlen(second), NULL), DBMIG_DRV_ERROR);
+    assert_string_equal(f->d->last_error(c)->code, "1062/23000");
+    const char *first = "INSERT INTO nosuch VALUES (1); INSERT INTO e1 VALUES (6)";
+    assert_int_equal(f->d->exec(c, first, strlen(first), NULL), DBMIG_DRV_ERROR);
+    assert_string_equal(f->d->last_error(c)->code, "1146/42S02");
+    rows r;
+    assert_string_equal(query_text(f->d, c, "SELECT id FROM e1 WHERE id IN (5, 6) ORDER BY id", &r),
+                        "5;");
+    /* a syntax error in a later statement: the position counts from the
+     * start of the whole text and lands inside that statement */
+    const char *later = "SELECT 1;\nSELECT 2 FROMM e1 WHERE";
+    assert_int_equal(f->d->exec(c, later, strlen(later), NULL), DBMIG_DRV_ERROR);
     assert_string_equal(f->d->last_error(c)->code, "1064/42000");
+    assert_int_equal(f->d->last_error(c)->position, 26); /* "e1 WHERE" */
+    /* the connection is still usable after a failure in the middle */
+    assert_string_equal(query_text(f->d, c, "SELECT COUNT(*) FROM e1", &r), "5;");
     /* a success clears the error */
     must_exec(f->d, c, "SELECT 1");
     assert_string_equal(f->d->last_error(c)->code, "");

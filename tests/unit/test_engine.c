@@ -673,6 +673,121 @@ static void test_lease_lock(void **state)
     assert_int_equal(applied_mask(f), 0x3e);
 }
 
+/* Without transactional DDL but with multi-statement exec (MySQL and
+ * MariaDB), the dirty protocol's writes ride with the next statement: n + 1
+ * execs for n statements. What a failure leaves is what the one-at-a-time
+ * protocol leaves: progress counts the statements that ran (so --resume
+ * and its progress_hash work), and an exec that fails before reaching the
+ * database leaves at most one dirty revision, settled as a user would. */
+static void test_riding_dirty_protocol(void **state)
+{
+    fx *f = *state;
+    uint32_t caps = wrap_driver.caps;
+    wrap_driver.caps = (caps | DBMIG_CAP_MULTI_STATEMENT) & ~(uint32_t)DBMIG_CAP_TRANSACTIONAL_DDL;
+    dbmig *h = open_h(f, 200, 0);
+    memset(W->calls, 0, sizeof W->calls);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    dbmig_close(h);
+    /* the version table; 001, 002, 004, 005: 1 + 1; 003: 2 + 1 (one at a
+     * time it would be 1 + 4 * 4 + 6 = 23) */
+    assert_int_equal(W->calls[F_EXEC], 1 + 4 * 2 + 3);
+    assert_int_equal(W->calls[F_BEGIN], 0);
+    assert_int_equal(applied_mask(f), 0x3e);
+    assert_int_equal(table_mask(f), 0x3e);
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_downgrade(h, "002", 0), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(table_mask(f), 0x06);
+
+    /* statement 3 of 4 fails: 1..2 ran and are recorded */
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    write_file(mig, "003_t3.sql",
+               "-- dbmig:up\nCREATE TABLE t3 (id INTEGER);\nINSERT INTO t3 VALUES (1);\n"
+               "INSERT INTO missing_table VALUES (2);\nINSERT INTO t3 VALUES (3);\n"
+               "-- dbmig:down\nDROP TABLE t3;\n");
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+    if (!strstr(dbmig_errmsg(h), "003_t3.sql:4: statement 3 of 4") ||
+        !strstr(dbmig_errmsg(h), "missing_table"))
+        fail_msg("%s", dbmig_errmsg(h));
+    assert_non_null(strstr(dbmig_errmsg(h), "statements 1..2 of 003 were committed"));
+    dbmig_close(h);
+    h = open_h(f, 200, 0);
+    dbmig_status *st;
+    assert_int_equal(dbmig_status_get(h, &st), DBMIG_OK);
+    assert_int_equal(st->dirty, 1);
+    assert_int_equal(st->revs[2].progress, 2);
+    dbmig_status_free(st);
+    dbmig_close(h);
+    /* fixed: --resume accepts the recorded progress_hash and runs 3..4 */
+    write_file(mig, "003_t3.sql",
+               "-- dbmig:up\nCREATE TABLE t3 (id INTEGER);\nINSERT INTO t3 VALUES (1);\n"
+               "INSERT INTO t3 VALUES (2);\nINSERT INTO t3 VALUES (3);\n"
+               "-- dbmig:down\nDROP TABLE t3;\n");
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", DBMIG_RESUME), DBMIG_OK);
+    assert_int_equal(dm_need_conn(h), DBMIG_OK);
+    assert_int_equal(scalar(h, "SELECT COUNT(*) FROM t3"), 3);
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x3e);
+
+    /* every exec failing in turn, before it reaches the database */
+    for (int n = 1;; n++) {
+        unlink(f->db);
+        W->fail_fn = F_EXEC;
+        W->fail_at = n;
+        memset(W->calls, 0, sizeof W->calls);
+        h = open_h(f, 200, 0);
+        int rc = dbmig_upgrade(h, "head", 0);
+        int reached = W->calls[F_EXEC] >= n;
+        if (reached) {
+            assert_int_equal(rc, DBMIG_ERROR);
+            assert_non_null(strstr(dbmig_errmsg(h), "injected"));
+        }
+        dbmig_close(h);
+        W->fail_fn = -1;
+        if (!reached) {
+            assert_int_equal(rc, DBMIG_OK);
+            break;
+        }
+        h = open_h(f, 200, 0);
+        st = NULL;
+        if (n > 1) { /* n == 1: the version table was not created */
+            assert_int_equal(dbmig_status_get(h, &st), DBMIG_OK);
+            assert_true(st->dirty <= 1);
+        }
+        unsigned applied = 0, dirty = 0;
+        for (size_t i = 0; st && i < st->nrevs; i++) {
+            unsigned bit = 1u << atoi(st->revs[i].revision);
+            if (st->revs[i].flags & DBMIG_REV_DIRTY)
+                dirty |= bit;
+            else if (st->revs[i].flags & DBMIG_REV_APPLIED)
+                applied |= bit;
+        }
+        dbmig_status_free(st);
+        dbmig_close(h);
+        unsigned tables = table_mask(f);
+        if ((tables & ~dirty) != applied)
+            fail_msg("exec %d failed: clean revisions 0x%x, tables 0x%x (dirty 0x%x)", n, applied,
+                     tables, dirty);
+        if (dirty) { /* the one in flight ran or not: settle by the schema */
+            char id[8];
+            snprintf(id, sizeof id, "%03d", __builtin_ctz(dirty));
+            h = open_h(f, 200, 0);
+            assert_int_equal(dbmig_repair(h, tables & dirty ? DBMIG_REPAIR_APPLIED : DBMIG_REPAIR_REVERTED, id),
+                             DBMIG_OK);
+            dbmig_close(h);
+        }
+        h = open_h(f, 200, 0);
+        if (dbmig_upgrade(h, "head", 0) != DBMIG_OK)
+            fail_msg("exec %d failed; the clean re-run: %s", n, dbmig_errmsg(h));
+        dbmig_close(h);
+        assert_int_equal(applied_mask(f), 0x3e);
+    }
+    wrap_driver.caps = caps;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -689,6 +804,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_offline_script, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lease_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batched_steps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_riding_dirty_protocol, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_url_is_usage, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
