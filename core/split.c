@@ -465,6 +465,11 @@ static int sp_delimiter(sp *s, size_t i, size_t wl, size_t *next)
         b++;
         p--;
     }
+    if (p == b) /* DELIMITER '' would end a statement at every byte */
+        return dm_err_set(s->err, DBMIG_EINVALID,
+                          "%s:%d: DELIMITER needs a value, and %.2s is empty; write for example "
+                          "DELIMITER // and later DELIMITER ; to go back",
+                          s->file, sp_line(s, i), s->t + b - 1);
     dm_buf_reset(&s->delim);
     if (dm_buf_append(&s->delim, s->t + b, p - b))
         return dm_err_nomem(s->err);

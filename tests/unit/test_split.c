@@ -443,6 +443,9 @@ static void test_mysql_delimiter(void **st)
     expect(MY, "DELIMITER //\nSELECT 1 -- see http://x\n# a // b\n, 2//",
            W("SELECT 1 -- see http://x\n# a // b\n, 2"));
     expect_error(MY, "SELECT 1;\nDELIMITER\n", 1, "m.sql:2:", "DELIMITER needs a value");
+    /* an empty quoted delimiter (found by fuzz_split: it looped forever) */
+    expect_error(MY, "SELECT 1;\nDELIMITER ``\nSELECT 2;", 1, "m.sql:2:", "DELIMITER needs a value");
+    expect_error(MY, "DELIMITER ''\n", 1, "m.sql:1:", "is empty");
     /* DELIMITER is a MySQL client command only */
     expect(PG, "DELIMITER //\nSELECT 1;", W("DELIMITER //\nSELECT 1"));
 }
