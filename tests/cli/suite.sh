@@ -53,6 +53,21 @@ case_upgrade_downgrade_rerun() {
     expect_applied "001 002 003"
 }
 
+# The folder is read on a second thread first placed on another CPU than
+# the caller's (core/thread.c); with a single CPU allowed there is none, and
+# the thread starts as any other.
+case_one_cpu() {
+    mk_chain3 "$MIG"
+    local c
+    for c in "upgrade head" status "upgrade head"; do
+        RC=0
+        # shellcheck disable=SC2086
+        taskset -c 0 "$DBMIG" --url "$URL" --dir "$MIG" $c >"$T/out" 2>"$T/err" || RC=$?
+        expect_exit 0 "$c on one CPU"
+    done
+    expect_applied "001 002 003"
+}
+
 case_targets_relative() {
     mk_chain3 "$MIG"
     mk_table "$MIG" 004_d d
@@ -890,6 +905,7 @@ CASES=(
     case_show
     case_help_version
     case_password_redaction
+    case_one_cpu
 )
 
 [ -x "$DBMIG" ] || { echo "suite.sh: $DBMIG is not executable" >&2; exit 2; }
