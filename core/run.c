@@ -160,13 +160,21 @@ static int row_where(dbmig *h, dm_buf *b, const char *rev)
     return DBMIG_OK;
 }
 
+/* DELETE FROM <t> WHERE revision = rev, into b */
+static int row_delete_sql(dbmig *h, const char *rev, dm_buf *b)
+{
+    if (dm_buf_printf(b, "DELETE FROM %s", h->qtable) || row_where(h, b, rev) ||
+        dm_lease_fence(h, b, 0))
+        return nomem(h);
+    return DBMIG_OK;
+}
+
 static int row_delete(dbmig *h, const char *rev)
 {
     dm_buf b = {0};
-    if (dm_buf_printf(&b, "DELETE FROM %s", h->qtable) || row_where(h, &b, rev) ||
-        dm_lease_fence(h, &b, 0)) {
+    if (row_delete_sql(h, rev, &b) != DBMIG_OK) {
         dm_buf_free(&b);
-        return nomem(h);
+        return DBMIG_ERROR;
     }
     return exec_fenced(h, &b);
 }
@@ -544,16 +552,27 @@ static int run_stmt(run *x, size_t r, const dm_stmt *st, size_t k, size_t total,
  * the statements, the version row and RELEASE go as one text. Only for
  * steps whose statements the portable-DDL layer passes through untouched
  * (an emulation must look at the catalog between statements). */
-static int batchable(const run *x, const step *s)
+static int passthrough_all(const dbmig *h, const step *s)
 {
-    const dbmig *h = x->h;
-    if (!(h->caps & DBMIG_CAP_MULTI_STATEMENT) || !use_savepoints(h) || h->lease || s->resume ||
-        s->streamed)
-        return 0;
     for (size_t k = 0; k < s->stmts.n; k++)
         if (!dm_ddl_passthrough(s->stmts.v[k].sql, s->stmts.v[k].len, (int)h->drv->dialect, h->caps))
             return 0;
     return 1;
+}
+
+static int batchable(const run *x, const step *s)
+{
+    const dbmig *h = x->h;
+    return (h->caps & DBMIG_CAP_MULTI_STATEMENT) && use_savepoints(h) && !h->lease && !s->resume &&
+           !s->streamed && passthrough_all(h, s);
+}
+
+/* The byte offset inside text of the driver's last error position, or
+ * (size_t)-1 when it gave none (positions count characters). */
+static size_t error_byte(dbmig *h, const char *text, size_t len)
+{
+    const dbmig_db_error *e = h->drv->last_error(h->conn);
+    return e && e->position > 0 ? dm_char_to_byte(text, len, (size_t)e->position - 1) : (size_t)-1;
 }
 
 static int run_tx_batch(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
@@ -571,25 +590,8 @@ static int run_tx_batch(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
         oom |= dm_buf_append(&b, s->stmts.v[k].sql, s->stmts.v[k].len) || dm_buf_puts(&b, ";\n");
     }
     dm_buf row = {0};
-    if (x->down) {
-        oom |= dm_buf_printf(&row, "DELETE FROM %s WHERE revision = ", h->qtable) ||
-               dm_quote_literal(h, rev->id, &row);
-    } else {
-        char ts[32];
-        utc_now(ts);
-        char msg[256];
-        snprintf(msg, sizeof msg, "%s", rev->file.message ? rev->file.message : "");
-        oom |= dm_buf_printf(&row,
-                             "INSERT INTO %s (revision, checksum, message, applied_at, "
-                             "duration_ms, dirty, progress, progress_hash, seq) VALUES (",
-                             h->qtable) ||
-               dm_quote_literal(h, rev->id, &row) || dm_buf_puts(&row, ", ") ||
-               dm_quote_literal(h, rev->file.checksum, &row) || dm_buf_puts(&row, ", ") ||
-               dm_quote_literal(h, msg, &row) || dm_buf_puts(&row, ", ") ||
-               dm_quote_literal(h, ts, &row) ||
-               dm_buf_printf(&row, ", %lld, %s, 0, NULL, %lld)", (long long)(dm_now_ms() - t0),
-                             bool_lit(h, 0), (long long)seq);
-    }
+    oom |= x->down ? row_delete_sql(h, rev->id, &row) != DBMIG_OK
+                   : row_insert_sql(h, s->rev, 0, (int64_t)(dm_now_ms() - t0), seq, NULL, &row);
     off[s->stmts.n] = b.len;
     oom |= dm_buf_append(&b, dm_buf_str(&row), row.len) || dm_buf_puts(&b, ";\nRELEASE SAVEPOINT dbmig_step");
     dm_buf_free(&row);
@@ -601,11 +603,9 @@ static int run_tx_batch(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
     int rc = DBMIG_OK;
     if (h->drv->exec(h->conn, b.ptr, b.len, NULL) != DBMIG_DRV_OK) {
         rc = DBMIG_ERROR;
-        const dbmig_db_error *e = h->drv->last_error(h->conn);
         /* The position counts characters of the whole text: find the byte,
          * then the statement, then the character inside that statement. */
-        size_t pos = e && e->position > 0 ? dm_char_to_byte(b.ptr, b.len, (size_t)e->position - 1)
-                                          : (size_t)-1;
+        size_t pos = error_byte(h, b.ptr, b.len);
         size_t k = s->stmts.n;
         if (pos != (size_t)-1)
             for (k = 0; k < s->stmts.n && !(pos >= off[k] && pos < off[k + 1]); k++)
@@ -720,13 +720,9 @@ static int run_tx_step(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
 static int rides(const run *x, const step *s)
 {
     const dbmig *h = x->h;
-    if (!(h->caps & DBMIG_CAP_MULTI_STATEMENT) || (h->caps & DBMIG_CAP_TRANSACTIONAL_DDL) ||
-        h->lease || x->down || s->resume || s->streamed || s->stmts.n == 0)
-        return 0;
-    for (size_t k = 0; k < s->stmts.n; k++)
-        if (!dm_ddl_passthrough(s->stmts.v[k].sql, s->stmts.v[k].len, (int)h->drv->dialect, h->caps))
-            return 0;
-    return 1;
+    return (h->caps & DBMIG_CAP_MULTI_STATEMENT) && !(h->caps & DBMIG_CAP_TRANSACTIONAL_DDL) &&
+           !h->lease && !x->down && !s->resume && !s->streamed && s->stmts.n > 0 &&
+           passthrough_all(h, s);
 }
 
 /* After a failed "<write>; <statement k>": did the write land? 1 yes, 0 no,
@@ -792,8 +788,7 @@ static int exec_ride(run *x, step *s, int64_t seq, dm_buf *why, size_t *failed_a
                 e = *le;
             else
                 memset(&e, 0, sizeof e);
-            size_t pos = e.position > 0 ? dm_char_to_byte(b.ptr, b.len, (size_t)e.position - 1)
-                                        : (size_t)-1;
+            size_t pos = error_byte(h, b.ptr, b.len);
             int landed = pos != (size_t)-1 ? pos >= head : write_landed(h, id, k);
             if (landed == 1) {
                 int in_stmt = pos != (size_t)-1 ? (int)dm_byte_to_char(b.ptr + head, pos - head) + 1 : 0;

@@ -673,6 +673,12 @@ static void test_lease_lock(void **state)
     assert_int_equal(applied_mask(f), 0x3e);
 }
 
+static void must_drop_t4(dbmig *h)
+{
+    static const char drop[] = "DROP TABLE IF EXISTS t4";
+    assert_int_equal(h->drv->exec(h->conn, drop, sizeof drop - 1, NULL), DBMIG_DRV_OK);
+}
+
 /* Without transactional DDL but with multi-statement exec (MySQL and
  * MariaDB), the dirty protocol's writes ride with the next statement: n + 1
  * execs for n statements. What a failure leaves is what the one-at-a-time
@@ -731,6 +737,51 @@ static void test_riding_dirty_protocol(void **state)
     assert_int_equal(scalar(h, "SELECT COUNT(*) FROM t3"), 3);
     dbmig_close(h);
     assert_int_equal(applied_mask(f), 0x3e);
+
+    /* a run-time error has no position: one query on the version row tells
+     * that "progress = 2" landed, so statement 3 is the one that failed */
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_downgrade(h, "003", 0), DBMIG_OK);
+    dbmig_close(h);
+    write_file(mig, "004_t4.sql",
+               "-- dbmig:up\nCREATE TABLE t4 (id INTEGER PRIMARY KEY);\nINSERT INTO t4 VALUES (1);\n"
+               "INSERT INTO t4 VALUES (1);\n-- dbmig:down\nDROP TABLE t4;\n");
+    h = open_h(f, 200, 0);
+    memset(W->calls, 0, sizeof W->calls);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+    int queries = W->calls[F_QUERY];
+    if (!strstr(dbmig_errmsg(h), "004_t4.sql:4: statement 3 of 3") ||
+        !strstr(dbmig_errmsg(h), "UNIQUE") ||
+        !strstr(dbmig_errmsg(h), "statements 1..2 of 004 were committed"))
+        fail_msg("%s", dbmig_errmsg(h));
+    dbmig_close(h);
+    /* ... and when that query fails too, the message says it cannot tell */
+    int told = 0;
+    for (int n = 1; n <= queries && !told; n++) {
+        unlink(f->db);
+        h = open_h(f, 200, 0);
+        assert_int_equal(dbmig_upgrade(h, "003", 0), DBMIG_OK);
+        dbmig_close(h);
+        h = open_h(f, 200, 0);
+        memset(W->calls, 0, sizeof W->calls);
+        W->fail_fn = F_QUERY;
+        W->fail_at = n;
+        assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+        W->fail_fn = -1;
+        told = strstr(dbmig_errmsg(h), "could not be told apart") != NULL;
+        dbmig_close(h);
+    }
+    assert_true(told);
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_status_get(h, &st), DBMIG_OK);
+    assert_int_equal(st->dirty, 1);
+    assert_int_equal(st->revs[3].progress, 2);
+    dbmig_status_free(st);
+    assert_int_equal(dbmig_repair(h, DBMIG_REPAIR_REVERTED, "004"), DBMIG_OK);
+    assert_int_equal(dm_need_conn(h), DBMIG_OK);
+    must_drop_t4(h);
+    dbmig_close(h);
+    write_file(mig, "004_t4.sql", "-- dbmig:up\nCREATE TABLE t4 (id INTEGER);\n-- dbmig:down\nDROP TABLE t4;\n");
 
     /* every exec failing in turn, before it reaches the database */
     for (int n = 1;; n++) {
