@@ -28,8 +28,8 @@
 enum { K_SQLITE, K_POSTGRES };
 
 typedef struct fx {
+    contract_fx ct; /* first: what the shared contract tests read */
     dm_plugin *plugin;
-    const dbmig_driver *d;
     int kind;
     const char *driver_so; /* sqlite */
     const char *pg_url;    /* postgres */
@@ -51,8 +51,6 @@ static void pg_holder(const dbmig_driver *d, dbmig_conn *c, char *out, size_t ca
         r.text[n - 1] = '\0';
     snprintf(out, cap, "pid %s", r.text);
 }
-
-static contract_holder_fn holder_fn(const fx *f) { return f->kind == K_POSTGRES ? pg_holder : NULL; }
 
 static int group_setup(void **state)
 {
@@ -95,7 +93,9 @@ static int group_setup(void **state)
         return -1;
     }
     dm_err_free(&e);
-    f->d = dm_plugin_driver(f->plugin);
+    f->ct.d = dm_plugin_driver(f->plugin);
+    f->ct.url = f->url; /* filled per test by setup() */
+    f->ct.holder = f->kind == K_POSTGRES ? pg_holder : NULL;
     strcpy(f->dir, "/tmp/dbmig-odbc-ct-XXXXXX");
     if (!mkdtemp(f->dir)) {
         dm_plugin_unload(f->plugin);
@@ -133,7 +133,7 @@ static int setup(void **state)
     dbmig_host h = make_host(&cnt);
     dbmig_conn *c = NULL;
     dbmig_db_error e;
-    if (f->d->connect(&h, f->url, &c, &e) != DBMIG_DRV_OK) {
+    if (f->ct.d->connect(&h, f->url, &c, &e) != DBMIG_DRV_OK) {
         fprintf(stderr, "contract_odbc: cannot connect: %s\n", e.message);
         return -1;
     }
@@ -141,65 +141,12 @@ static int setup(void **state)
                            "CREATE SCHEMA public", "DROP SCHEMA IF EXISTS ct_s CASCADE"};
     int rc = 0;
     for (size_t i = 0; i < sizeof reset / sizeof reset[0] && !rc; i++)
-        if (f->d->exec(c, reset[i], strlen(reset[i]), NULL) != DBMIG_DRV_OK) {
-            fprintf(stderr, "contract_odbc: %s: %s\n", reset[i], f->d->last_error(c)->message);
+        if (f->ct.d->exec(c, reset[i], strlen(reset[i]), NULL) != DBMIG_DRV_OK) {
+            fprintf(stderr, "contract_odbc: %s: %s\n", reset[i], f->ct.d->last_error(c)->message);
             rc = -1;
         }
-    f->d->close(c);
+    f->ct.d->close(c);
     return rc;
-}
-
-/* ---- the contract -------------------------------------------------------- */
-
-static void test_contract_table(void **state)
-{
-    FX;
-    contract_table(f->d);
-}
-static void test_contract_connect_close(void **state)
-{
-    FX;
-    contract_connect_close(f->d, f->url);
-}
-static void test_contract_exec(void **state)
-{
-    FX;
-    contract_exec(f->d, f->url);
-}
-static void test_contract_query(void **state)
-{
-    FX;
-    contract_query(f->d, f->url);
-}
-static void test_contract_errors(void **state)
-{
-    FX;
-    contract_errors(f->d, f->url);
-}
-static void test_contract_transactions(void **state)
-{
-    FX;
-    contract_transactions(f->d, f->url);
-}
-static void test_contract_catalog(void **state)
-{
-    FX;
-    contract_catalog(f->d, f->url);
-}
-static void test_contract_quoting(void **state)
-{
-    FX;
-    contract_quoting(f->d);
-}
-static void test_contract_lock(void **state)
-{
-    FX;
-    contract_lock(f->d, f->url, f->url, holder_fn(f));
-}
-static void test_contract_lock_dies_with_process(void **state)
-{
-    FX;
-    contract_lock_dies_with_process(f->d, f->url, holder_fn(f));
 }
 
 /* ---- ODBC specifics ------------------------------------------------------ */
@@ -207,18 +154,18 @@ static void test_contract_lock_dies_with_process(void **state)
 static void test_table(void **state)
 {
     FX;
-    assert_string_equal(f->d->name, "odbc");
-    assert_string_equal(f->d->schemes[0], "odbc");
-    assert_null(f->d->schemes[1]);
+    assert_string_equal(f->ct.d->name, "odbc");
+    assert_string_equal(f->ct.d->schemes[0], "odbc");
+    assert_null(f->ct.d->schemes[1]);
     /* only what every server has: the rest comes per connection */
-    assert_int_equal(f->d->caps, DBMIG_CAP_LOCK_REPORTS_HOLDER);
-    assert_int_equal(f->d->dialect, DBMIG_DIALECT_GENERIC);
-    assert_non_null(f->d->conn_caps);
-    assert_non_null(f->d->server_version);
-    assert_non_null(f->d->table_exists);
-    assert_non_null(f->d->column_exists);
-    assert_non_null(f->d->index_exists);
-    assert_int_equal(f->d->unload_safe, 0);
+    assert_int_equal(f->ct.d->caps, DBMIG_CAP_LOCK_REPORTS_HOLDER);
+    assert_int_equal(f->ct.d->dialect, DBMIG_DIALECT_GENERIC);
+    assert_non_null(f->ct.d->conn_caps);
+    assert_non_null(f->ct.d->server_version);
+    assert_non_null(f->ct.d->table_exists);
+    assert_non_null(f->ct.d->column_exists);
+    assert_non_null(f->ct.d->index_exists);
+    assert_int_equal(f->ct.d->unload_safe, 0);
 }
 
 /* Capabilities read from SQLGetInfo; the server's name and version. */
@@ -227,10 +174,10 @@ static void test_conn_caps(void **state)
     FX;
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *c = must_connect(f->d, &h, f->url);
-    uint32_t caps = f->d->conn_caps(c);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->url);
+    uint32_t caps = f->ct.d->conn_caps(c);
     char ver[128] = "";
-    assert_int_equal(f->d->server_version(c, ver, sizeof ver), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->server_version(c, ver, sizeof ver), DBMIG_DRV_OK);
     rows r;
     if (f->kind == K_SQLITE) {
         assert_int_equal(caps, DBMIG_CAP_TRANSACTIONAL_DDL | DBMIG_CAP_SAVEPOINTS |
@@ -239,7 +186,7 @@ static void test_conn_caps(void **state)
                                    DBMIG_CAP_LOCK_REPORTS_HOLDER);
         /* SQL_DBMS_VER: the SQLite the ODBC driver was built with */
         assert_true(strncmp(ver, "SQLite 3.", 9) == 0);
-        assert_string_equal(query_text(f->d, c, "SELECT 1", &r), "1;");
+        assert_string_equal(query_text(f->ct.d, c, "SELECT 1", &r), "1;");
     } else {
         assert_int_equal(caps, DBMIG_CAP_TRANSACTIONAL_DDL | DBMIG_CAP_SAVEPOINTS |
                                    DBMIG_CAP_CREATE_INDEX_IF_NOT_EXISTS |
@@ -249,12 +196,12 @@ static void test_conn_caps(void **state)
                                    DBMIG_CAP_BOOLEAN | DBMIG_CAP_LOCK_REPORTS_HOLDER);
         assert_true(strncmp(ver, "PostgreSQL ", 11) == 0);
         /* the major version the server reports, e.g. "15" of "15.0018" */
-        const char *sv = query_text(f->d, c, "SHOW server_version_num", &r);
+        const char *sv = query_text(f->ct.d, c, "SHOW server_version_num", &r);
         char major[8];
         snprintf(major, sizeof major, "%.*s", (int)(strlen(sv) - 5), sv);
         assert_true(strncmp(ver + 11, major, strlen(major)) == 0);
     }
-    f->d->close(c);
+    f->ct.d->close(c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -265,53 +212,53 @@ static void test_conn_caps_hold(void **state)
     FX;
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *c = must_connect(f->d, &h, f->url);
-    uint32_t caps = f->d->conn_caps(c);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->url);
+    uint32_t caps = f->ct.d->conn_caps(c);
     int ex = -1;
     rows r;
     assert_true(caps & DBMIG_CAP_TRANSACTIONAL_DDL);
-    assert_int_equal(f->d->begin(c), DBMIG_DRV_OK);
-    must_exec(f->d, c, "CREATE TABLE ct_ddl (id INTEGER)");
-    must_exec(f->d, c, "INSERT INTO ct_ddl VALUES (1)");
-    assert_int_equal(f->d->table_exists(c, "ct_ddl", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->begin(c), DBMIG_DRV_OK);
+    must_exec(f->ct.d, c, "CREATE TABLE ct_ddl (id INTEGER)");
+    must_exec(f->ct.d, c, "INSERT INTO ct_ddl VALUES (1)");
+    assert_int_equal(f->ct.d->table_exists(c, "ct_ddl", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(f->d->rollback(c), DBMIG_DRV_OK);
-    assert_int_equal(f->d->table_exists(c, "ct_ddl", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->rollback(c), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(c, "ct_ddl", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 0);
 
     assert_true(caps & DBMIG_CAP_SAVEPOINTS);
-    must_exec(f->d, c, "CREATE TABLE ct_sp (id INTEGER)");
-    assert_int_equal(f->d->begin(c), DBMIG_DRV_OK);
-    must_exec(f->d, c, "SAVEPOINT dbmig_1");
-    must_exec(f->d, c, "CREATE TABLE ct_sp1 (id INTEGER)");
-    must_exec(f->d, c, "INSERT INTO ct_sp VALUES (1)");
-    must_exec(f->d, c, "RELEASE SAVEPOINT dbmig_1");
-    must_exec(f->d, c, "SAVEPOINT dbmig_2");
-    must_exec(f->d, c, "CREATE TABLE ct_sp2 (id INTEGER)");
-    must_exec(f->d, c, "INSERT INTO ct_sp VALUES (2)");
+    must_exec(f->ct.d, c, "CREATE TABLE ct_sp (id INTEGER)");
+    assert_int_equal(f->ct.d->begin(c), DBMIG_DRV_OK);
+    must_exec(f->ct.d, c, "SAVEPOINT dbmig_1");
+    must_exec(f->ct.d, c, "CREATE TABLE ct_sp1 (id INTEGER)");
+    must_exec(f->ct.d, c, "INSERT INTO ct_sp VALUES (1)");
+    must_exec(f->ct.d, c, "RELEASE SAVEPOINT dbmig_1");
+    must_exec(f->ct.d, c, "SAVEPOINT dbmig_2");
+    must_exec(f->ct.d, c, "CREATE TABLE ct_sp2 (id INTEGER)");
+    must_exec(f->ct.d, c, "INSERT INTO ct_sp VALUES (2)");
     /* a failing statement inside savepoint 2, as a failing migration */
     const char *bad = "INSERT INTO ct_nosuch VALUES (1)";
-    assert_int_equal(f->d->exec(c, bad, strlen(bad), NULL), DBMIG_DRV_ERROR);
-    must_exec(f->d, c, "ROLLBACK TO SAVEPOINT dbmig_2");
-    must_exec(f->d, c, "RELEASE SAVEPOINT dbmig_2");
-    assert_int_equal(f->d->commit(c), DBMIG_DRV_OK);
-    assert_string_equal(query_text(f->d, c, "SELECT id FROM ct_sp ORDER BY id", &r), "1;");
-    assert_int_equal(f->d->table_exists(c, "ct_sp1", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->exec(c, bad, strlen(bad), NULL), DBMIG_DRV_ERROR);
+    must_exec(f->ct.d, c, "ROLLBACK TO SAVEPOINT dbmig_2");
+    must_exec(f->ct.d, c, "RELEASE SAVEPOINT dbmig_2");
+    assert_int_equal(f->ct.d->commit(c), DBMIG_DRV_OK);
+    assert_string_equal(query_text(f->ct.d, c, "SELECT id FROM ct_sp ORDER BY id", &r), "1;");
+    assert_int_equal(f->ct.d->table_exists(c, "ct_sp1", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(f->d->table_exists(c, "ct_sp2", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(c, "ct_sp2", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 0);
     /* begin twice is refused; rollback without a transaction too */
-    assert_int_equal(f->d->begin(c), DBMIG_DRV_OK);
-    assert_int_equal(f->d->begin(c), DBMIG_DRV_ERROR);
-    assert_contains(f->d->last_error(c)->message, "already open");
-    assert_int_equal(f->d->rollback(c), DBMIG_DRV_OK);
-    assert_int_equal(f->d->rollback(c), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->begin(c), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->begin(c), DBMIG_DRV_ERROR);
+    assert_contains(f->ct.d->last_error(c)->message, "already open");
+    assert_int_equal(f->ct.d->rollback(c), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->rollback(c), DBMIG_DRV_ERROR);
     /* back in autocommit: a write is visible to a second connection at once */
-    must_exec(f->d, c, "INSERT INTO ct_sp VALUES (3)");
-    dbmig_conn *c2 = must_connect(f->d, &h, f->url);
-    assert_string_equal(query_text(f->d, c2, "SELECT COUNT(*) FROM ct_sp", &r), "2;");
-    f->d->close(c2);
-    f->d->close(c);
+    must_exec(f->ct.d, c, "INSERT INTO ct_sp VALUES (3)");
+    dbmig_conn *c2 = must_connect(f->ct.d, &h, f->url);
+    assert_string_equal(query_text(f->ct.d, c2, "SELECT COUNT(*) FROM ct_sp", &r), "2;");
+    f->ct.d->close(c2);
+    f->ct.d->close(c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -321,22 +268,22 @@ static void test_quoting_conn(void **state)
     FX;
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *c = must_connect(f->d, &h, f->url);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->url);
     char out[64];
-    size_t n = f->d->quote_ident(c, "we\"ird", 6, out, sizeof out);
+    size_t n = f->ct.d->quote_ident(c, "we\"ird", 6, out, sizeof out);
     assert_string_equal(out, "\"we\"\"ird\"");
     assert_int_equal(n, strlen(out));
-    n = f->d->quote_literal(c, "it's", 4, out, sizeof out);
+    n = f->ct.d->quote_literal(c, "it's", 4, out, sizeof out);
     assert_string_equal(out, "'it''s'");
     /* a quoted name really works as a name */
     char sql[128];
-    f->d->quote_ident(c, "Mixed Case", 10, out, sizeof out);
+    f->ct.d->quote_ident(c, "Mixed Case", 10, out, sizeof out);
     snprintf(sql, sizeof sql, "CREATE TABLE %s (id INTEGER)", out);
-    must_exec(f->d, c, sql);
+    must_exec(f->ct.d, c, sql);
     int ex = -1;
-    assert_int_equal(f->d->table_exists(c, "Mixed Case", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(c, "Mixed Case", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    f->d->close(c);
+    f->ct.d->close(c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -346,10 +293,10 @@ static void test_errors_diag(void **state)
     FX;
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *c = must_connect(f->d, &h, f->url);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->url);
     const char *bad = "SELECT * FROM ct_no_such_table";
-    assert_int_equal(f->d->exec(c, bad, strlen(bad), NULL), DBMIG_DRV_ERROR);
-    const dbmig_db_error *e = f->d->last_error(c);
+    assert_int_equal(f->ct.d->exec(c, bad, strlen(bad), NULL), DBMIG_DRV_ERROR);
+    const dbmig_db_error *e = f->ct.d->last_error(c);
     assert_int_equal(strlen(e->code), 5); /* a SQLSTATE */
     if (f->kind == K_POSTGRES)
         assert_string_equal(e->code, "42P01");
@@ -359,12 +306,12 @@ static void test_errors_diag(void **state)
     assert_contains(e->detail, "SQLSTATE ");
     assert_int_equal(e->position, 0);
     /* a later success clears it */
-    must_exec(f->d, c, "CREATE TABLE ct_e (id INTEGER)");
-    assert_string_equal(f->d->last_error(c)->code, "");
+    must_exec(f->ct.d, c, "CREATE TABLE ct_e (id INTEGER)");
+    assert_string_equal(f->ct.d->last_error(c)->code, "");
     if (f->kind == K_POSTGRES) {
         /* the server's notices reach host->log at INFO */
         long logs = cnt.logs;
-        must_exec(f->d, c, "CREATE TABLE IF NOT EXISTS ct_e (id INTEGER)");
+        must_exec(f->ct.d, c, "CREATE TABLE IF NOT EXISTS ct_e (id INTEGER)");
         assert_true(cnt.logs > logs);
         assert_int_equal(cnt.last_level, DBMIG_LOG_INFO);
         assert_contains(cnt.last_log, "already exists");
@@ -372,9 +319,9 @@ static void test_errors_diag(void **state)
     /* a SELECT through exec runs to its end; its rows are dropped */
     int64_t n = -1;
     const char *sel = "SELECT id FROM ct_e";
-    assert_int_equal(f->d->exec(c, sel, strlen(sel), &n), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->exec(c, sel, strlen(sel), &n), DBMIG_DRV_OK);
     assert_int_equal(n, 0);
-    f->d->close(c);
+    f->ct.d->close(c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -407,21 +354,21 @@ static void test_query_long_values(void **state)
     FX;
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *c = must_connect(f->d, &h, f->url);
-    must_exec(f->d, c, "CREATE TABLE ct_long (id INTEGER, t VARCHAR(8000))");
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->url);
+    must_exec(f->ct.d, c, "CREATE TABLE ct_long (id INTEGER, t VARCHAR(8000))");
     char *sql = malloc(7100);
     assert_non_null(sql);
     int n = snprintf(sql, 7100, "INSERT INTO ct_long VALUES (1, '");
     memset(sql + n, 'x', 7000);
     snprintf(sql + n + 7000, 7100 - (size_t)n - 7000, "')");
-    must_exec(f->d, c, sql);
+    must_exec(f->ct.d, c, sql);
     free(sql);
-    must_exec(f->d, c, "INSERT INTO ct_long VALUES (2, 'short')");
-    must_exec(f->d, c, "INSERT INTO ct_long VALUES (3, NULL)");
-    must_exec(f->d, c, "INSERT INTO ct_long VALUES (4, 'after')");
+    must_exec(f->ct.d, c, "INSERT INTO ct_long VALUES (2, 'short')");
+    must_exec(f->ct.d, c, "INSERT INTO ct_long VALUES (3, NULL)");
+    must_exec(f->ct.d, c, "INSERT INTO ct_long VALUES (4, 'after')");
     long_seen seen;
     memset(&seen, 0, sizeof seen);
-    assert_int_equal(f->d->query(c, "SELECT t FROM ct_long ORDER BY id", long_cb, &seen),
+    assert_int_equal(f->ct.d->query(c, "SELECT t FROM ct_long ORDER BY id", long_cb, &seen),
                      DBMIG_DRV_OK);
     assert_int_equal(seen.n, 4);
     assert_int_equal(seen.len[0], 7000);
@@ -431,10 +378,10 @@ static void test_query_long_values(void **state)
     assert_int_equal(seen.len[3], 5);
     /* UTF-8 text comes back byte for byte */
     rows r;
-    must_exec(f->d, c, "INSERT INTO ct_long VALUES (5, 'h\xc3\xa9llo \xe2\x9c\x93')");
-    assert_string_equal(query_text(f->d, c, "SELECT t FROM ct_long WHERE id = 5", &r),
+    must_exec(f->ct.d, c, "INSERT INTO ct_long VALUES (5, 'h\xc3\xa9llo \xe2\x9c\x93')");
+    assert_string_equal(query_text(f->ct.d, c, "SELECT t FROM ct_long WHERE id = 5", &r),
                         "h\xc3\xa9llo \xe2\x9c\x93;");
-    f->d->close(c);
+    f->ct.d->close(c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -445,41 +392,41 @@ static void test_catalog_patterns(void **state)
     FX;
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *c = must_connect(f->d, &h, f->url);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->url);
     int ex = -1;
     char tbl[64] = "";
-    must_exec(f->d, c, "CREATE TABLE ctxcat (id INTEGER, axb INTEGER)");
-    must_exec(f->d, c, "CREATE INDEX ctxcat_i ON ctxcat (axb)");
-    assert_int_equal(f->d->table_exists(c, "ct_cat", &ex), DBMIG_DRV_OK);
+    must_exec(f->ct.d, c, "CREATE TABLE ctxcat (id INTEGER, axb INTEGER)");
+    must_exec(f->ct.d, c, "CREATE INDEX ctxcat_i ON ctxcat (axb)");
+    assert_int_equal(f->ct.d->table_exists(c, "ct_cat", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 0);
-    assert_int_equal(f->d->table_exists(c, "ctxcat", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(c, "ctxcat", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(f->d->column_exists(c, "ctxcat", "a_b", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->column_exists(c, "ctxcat", "a_b", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 0);
-    assert_int_equal(f->d->column_exists(c, "ctxcat", "axb", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->column_exists(c, "ctxcat", "axb", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(f->d->index_exists(c, NULL, "ctxcat_i", &ex, tbl, sizeof tbl), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->index_exists(c, NULL, "ctxcat_i", &ex, tbl, sizeof tbl), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
     assert_string_equal(tbl, "ctxcat");
-    assert_int_equal(f->d->index_exists(c, NULL, "ctxca__i", &ex, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->index_exists(c, NULL, "ctxca__i", &ex, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(ex, 0);
     if (f->kind == K_POSTGRES) {
         /* the current schema only, unless the name is qualified */
-        must_exec(f->d, c, "CREATE SCHEMA ct_s");
-        must_exec(f->d, c, "CREATE TABLE ct_s.ct_t (id INTEGER, c2 INTEGER)");
-        must_exec(f->d, c, "CREATE INDEX ct_t_c2 ON ct_s.ct_t (c2)");
-        assert_int_equal(f->d->table_exists(c, "ct_t", &ex), DBMIG_DRV_OK);
+        must_exec(f->ct.d, c, "CREATE SCHEMA ct_s");
+        must_exec(f->ct.d, c, "CREATE TABLE ct_s.ct_t (id INTEGER, c2 INTEGER)");
+        must_exec(f->ct.d, c, "CREATE INDEX ct_t_c2 ON ct_s.ct_t (c2)");
+        assert_int_equal(f->ct.d->table_exists(c, "ct_t", &ex), DBMIG_DRV_OK);
         assert_int_equal(ex, 0);
-        assert_int_equal(f->d->table_exists(c, "ct_s.ct_t", &ex), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->table_exists(c, "ct_s.ct_t", &ex), DBMIG_DRV_OK);
         assert_int_equal(ex, 1);
-        assert_int_equal(f->d->column_exists(c, "ct_s.ct_t", "c2", &ex), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->column_exists(c, "ct_s.ct_t", "c2", &ex), DBMIG_DRV_OK);
         assert_int_equal(ex, 1);
-        assert_int_equal(f->d->index_exists(c, "ct_s.ct_t", "ct_t_c2", &ex, NULL, 0), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->index_exists(c, "ct_s.ct_t", "ct_t_c2", &ex, NULL, 0), DBMIG_DRV_OK);
         assert_int_equal(ex, 1);
-        assert_int_equal(f->d->index_exists(c, NULL, "ct_t_c2", &ex, NULL, 0), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->index_exists(c, NULL, "ct_t_c2", &ex, NULL, 0), DBMIG_DRV_OK);
         assert_int_equal(ex, 0);
     }
-    f->d->close(c);
+    f->ct.d->close(c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -493,15 +440,15 @@ static void test_connect_errors(void **state)
     dbmig_db_error e;
     dbmig_conn *c = (dbmig_conn *)&e; /* must stay untouched */
     memset(&e, 0, sizeof e);
-    assert_int_equal(f->d->connect(&h, "odbc:", &c, &e), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->connect(&h, "odbc:", &c, &e), DBMIG_DRV_ERROR);
     assert_contains(e.message, "not an ODBC URL");
     assert_true(e.hint[0] != '\0');
     memset(&e, 0, sizeof e);
-    assert_int_equal(f->d->connect(&h, "sqlite:x.db", &c, &e), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->connect(&h, "sqlite:x.db", &c, &e), DBMIG_DRV_ERROR);
     assert_contains(e.message, "not an ODBC URL");
     /* an unknown DSN: the driver manager's SQLSTATE IM002 and a hint */
     memset(&e, 0, sizeof e);
-    assert_int_equal(f->d->connect(&h, "odbc:DSN=dbmig_no_such_dsn;UID=u;PWD=Sekrit-Pw-42", &c, &e),
+    assert_int_equal(f->ct.d->connect(&h, "odbc:DSN=dbmig_no_such_dsn;UID=u;PWD=Sekrit-Pw-42", &c, &e),
                      DBMIG_DRV_ERROR);
     assert_string_equal(e.code, "IM002");
     assert_contains(e.message, "ODBC connection failed");
@@ -513,7 +460,7 @@ static void test_connect_errors(void **state)
         char url[1100];
         snprintf(url, sizeof url, "%s;PWD={Wr0ng;pass}", f->url);
         memset(&e, 0, sizeof e);
-        assert_int_equal(f->d->connect(&h, url, &c, &e), DBMIG_DRV_ERROR);
+        assert_int_equal(f->ct.d->connect(&h, url, &c, &e), DBMIG_DRV_ERROR);
         assert_contains(e.message, "password");
         assert_null(strstr(e.message, "Wr0ng"));
         assert_null(strstr(e.detail, "Wr0ng"));
@@ -532,60 +479,60 @@ static void test_lock_table(void **state)
          * whose application_name names this process */
         counter cnt = {0};
         dbmig_host h = make_host(&cnt);
-        dbmig_conn *a = must_connect(f->d, &h, f->url);
-        dbmig_conn *b = must_connect(f->d, &h, f->url);
+        dbmig_conn *a = must_connect(f->ct.d, &h, f->url);
+        dbmig_conn *b = must_connect(f->ct.d, &h, f->url);
         int got = -1, ex = -1;
         char holder[256] = "", want[64];
-        assert_int_equal(f->d->try_lock(a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
         assert_int_equal(got, 1);
-        assert_int_equal(f->d->try_lock(b, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->try_lock(b, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
         assert_int_equal(got, 0);
         snprintf(want, sizeof want, "application dbmig pid %ld on host ", (long)getpid());
         assert_contains(holder, want);
-        assert_int_equal(f->d->table_exists(a, "dbmig_version_odbc_lock", &ex), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->table_exists(a, "dbmig_version_odbc_lock", &ex), DBMIG_DRV_OK);
         assert_int_equal(ex, 0);
         /* taking it twice on one connection is fine; one unlock frees it */
-        assert_int_equal(f->d->try_lock(a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
         assert_int_equal(got, 1);
-        assert_int_equal(f->d->unlock(a, "dbmig_version"), DBMIG_DRV_OK);
-        assert_int_equal(f->d->try_lock(b, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->unlock(a, "dbmig_version"), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->try_lock(b, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
         assert_int_equal(got, 1);
-        assert_int_equal(f->d->unlock(b, "dbmig_version"), DBMIG_DRV_OK);
-        f->d->close(a);
-        f->d->close(b);
+        assert_int_equal(f->ct.d->unlock(b, "dbmig_version"), DBMIG_DRV_OK);
+        f->ct.d->close(a);
+        f->ct.d->close(b);
         assert_int_equal(cnt.live, 0);
         return;
     }
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *a = must_connect(f->d, &h, f->url);
-    dbmig_conn *b = must_connect(f->d, &h, f->url);
+    dbmig_conn *a = must_connect(f->ct.d, &h, f->url);
+    dbmig_conn *b = must_connect(f->ct.d, &h, f->url);
     int got = -1;
     char holder[256] = "", want[300], host[128];
     rows r;
     assert_int_equal(gethostname(host, sizeof host), 0);
     host[sizeof host - 1] = '\0';
 
-    assert_int_equal(f->d->try_lock(a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
     snprintf(want, sizeof want, "pid %ld on host %s;", (long)getpid(), host);
-    assert_string_equal(query_text(f->d, b, "SELECT holder FROM dbmig_version_odbc_lock", &r), want);
+    assert_string_equal(query_text(f->ct.d, b, "SELECT holder FROM dbmig_version_odbc_lock", &r), want);
     /* a lock table cannot be taken inside a transaction */
-    assert_int_equal(f->d->begin(b), DBMIG_DRV_OK);
-    assert_int_equal(f->d->try_lock(b, "dbmig_version", &got, NULL, 0), DBMIG_DRV_ERROR);
-    assert_contains(f->d->last_error(b)->message, "transaction");
-    assert_int_equal(f->d->rollback(b), DBMIG_DRV_OK);
-    assert_int_equal(f->d->unlock(a, "dbmig_version"), DBMIG_DRV_OK);
-    assert_string_equal(query_text(f->d, b, "SELECT COUNT(*) FROM dbmig_version_odbc_lock", &r), "0;");
+    assert_int_equal(f->ct.d->begin(b), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(b, "dbmig_version", &got, NULL, 0), DBMIG_DRV_ERROR);
+    assert_contains(f->ct.d->last_error(b)->message, "transaction");
+    assert_int_equal(f->ct.d->rollback(b), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->unlock(a, "dbmig_version"), DBMIG_DRV_OK);
+    assert_string_equal(query_text(f->ct.d, b, "SELECT COUNT(*) FROM dbmig_version_odbc_lock", &r), "0;");
 
     /* a row left by a holder that died on ANOTHER host stays until deleted */
-    must_exec(f->d, b,
+    must_exec(f->ct.d, b,
               "INSERT INTO dbmig_version_odbc_lock (id, holder, host, pid, owner, acquired_at) "
               "VALUES (1, 'pid 1 on host elsewhere.example', 'elsewhere.example', 1, 'x', 'then')");
-    assert_int_equal(f->d->try_lock(a, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
     assert_int_equal(got, 0);
     assert_string_equal(holder, "pid 1 on host elsewhere.example");
-    must_exec(f->d, b, "DELETE FROM dbmig_version_odbc_lock"); /* by hand */
+    must_exec(f->ct.d, b, "DELETE FROM dbmig_version_odbc_lock"); /* by hand */
     /* the same host name in another PID namespace (a container): its pid
      * means nothing here, so its row is not taken over either */
     char other[600];
@@ -593,13 +540,13 @@ static void test_lock_table(void **state)
              "INSERT INTO dbmig_version_odbc_lock (id, holder, host, pid, owner, acquired_at) "
              "VALUES (1, 'pid 999999 on host %s', '%s pid:[1]', 999999, 'y', 'then')",
              host, host);
-    must_exec(f->d, b, other);
-    assert_int_equal(f->d->try_lock(a, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
+    must_exec(f->ct.d, b, other);
+    assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
     assert_int_equal(got, 0);
-    must_exec(f->d, b, "DELETE FROM dbmig_version_odbc_lock");
-    assert_int_equal(f->d->try_lock(a, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
+    must_exec(f->ct.d, b, "DELETE FROM dbmig_version_odbc_lock");
+    assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
-    assert_int_equal(f->d->unlock(a, "dbmig_version"), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->unlock(a, "dbmig_version"), DBMIG_DRV_OK);
 
     /* a row left by a dead process on THIS host is taken over (with a log) */
     pid_t dead = fork();
@@ -617,9 +564,9 @@ static void test_lock_table(void **state)
              "INSERT INTO dbmig_version_odbc_lock (id, holder, host, pid, owner, acquired_at) "
              "VALUES (1, 'pid %ld on host %s', '%s', %ld, 'gone', 'then')",
              (long)dead, host, hostid, (long)dead);
-    must_exec(f->d, b, sql);
+    must_exec(f->ct.d, b, sql);
     long logs = cnt.logs;
-    assert_int_equal(f->d->try_lock(a, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
     assert_true(cnt.logs > logs);
     assert_int_equal(cnt.last_level, DBMIG_LOG_WARN);
@@ -627,16 +574,16 @@ static void test_lock_table(void **state)
     snprintf(want, sizeof want, "(pid %ld on host %s)", (long)dead, host);
     assert_contains(cnt.last_log, want);
     snprintf(want, sizeof want, "%ld;", (long)getpid());
-    assert_string_equal(query_text(f->d, b, "SELECT pid FROM dbmig_version_odbc_lock", &r), want);
+    assert_string_equal(query_text(f->ct.d, b, "SELECT pid FROM dbmig_version_odbc_lock", &r), want);
 
     /* a qualified key: the lock table sits in that schema ("main" for SQLite) */
-    assert_int_equal(f->d->try_lock(b, "main.other", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(b, "main.other", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
-    assert_string_equal(query_text(f->d, a, "SELECT COUNT(*) FROM main.other_odbc_lock", &r), "1;");
+    assert_string_equal(query_text(f->ct.d, a, "SELECT COUNT(*) FROM main.other_odbc_lock", &r), "1;");
     /* closing releases */
-    f->d->close(b);
-    assert_string_equal(query_text(f->d, a, "SELECT COUNT(*) FROM main.other_odbc_lock", &r), "0;");
-    f->d->close(a);
+    f->ct.d->close(b);
+    assert_string_equal(query_text(f->ct.d, a, "SELECT COUNT(*) FROM main.other_odbc_lock", &r), "0;");
+    f->ct.d->close(a);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -657,26 +604,26 @@ static void test_lock_interop_postgres(void **state)
     const dbmig_driver *pd = dm_plugin_driver(pp);
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *o = must_connect(f->d, &h, f->url);
+    dbmig_conn *o = must_connect(f->ct.d, &h, f->url);
     dbmig_conn *p = must_connect(pd, &h, pg_url);
     int got = -1;
     char holder[256] = "", want[64];
-    assert_int_equal(f->d->try_lock(o, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(o, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
     assert_int_equal(pd->try_lock(p, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
     assert_int_equal(got, 0);
-    pg_holder(f->d, o, want, sizeof want);
+    pg_holder(f->ct.d, o, want, sizeof want);
     assert_contains(holder, want);
-    assert_int_equal(f->d->unlock(o, "dbmig_version"), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->unlock(o, "dbmig_version"), DBMIG_DRV_OK);
     assert_int_equal(pd->try_lock(p, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
-    assert_int_equal(f->d->try_lock(o, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(o, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
     assert_int_equal(got, 0);
     pg_holder(pd, p, want, sizeof want);
     assert_contains(holder, want);
     assert_int_equal(pd->unlock(p, "dbmig_version"), DBMIG_DRV_OK);
     pd->close(p);
-    f->d->close(o);
+    f->ct.d->close(o);
     dm_plugin_unload(pp);
     assert_int_equal(cnt.live, 0);
 }
@@ -686,16 +633,7 @@ static void test_lock_interop_postgres(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_contract_table),
-        T(test_contract_connect_close),
-        T(test_contract_exec),
-        T(test_contract_query),
-        T(test_contract_errors),
-        T(test_contract_transactions),
-        T(test_contract_catalog),
-        T(test_contract_quoting),
-        T(test_contract_lock),
-        T(test_contract_lock_dies_with_process),
+        CONTRACT_TESTS(setup, NULL),
         T(test_table),
         T(test_conn_caps),
         T(test_conn_caps_hold),

@@ -24,9 +24,8 @@
 #include "util.h"
 
 typedef struct fx {
+    contract_fx ct; /* first: what the shared contract tests read */
     dm_plugin *plugin;
-    const dbmig_driver *d;
-    const char *url;
     char dir[64];
 } fx;
 
@@ -73,8 +72,9 @@ static int group_setup(void **state)
         return -1;
     }
     dm_err_free(&e);
-    f->d = dm_plugin_driver(f->plugin);
-    f->url = url;
+    f->ct.d = dm_plugin_driver(f->plugin);
+    f->ct.url = url;
+    f->ct.holder = pg_holder;
     strcpy(f->dir, "/tmp/dbmig-pgtest-XXXXXX");
     if (!mkdtemp(f->dir)) {
         dm_plugin_unload(f->plugin);
@@ -101,74 +101,28 @@ static int group_teardown(void **state)
 static int setup(void **state)
 {
     fx *f = *state;
-    reset_db(f->d, f->url);
+    reset_db(f->ct.d, f->ct.url);
     return 0;
 }
 
-/* ---- the contract -------------------------------------------------------- */
+/* ---- the driver table (the shared contract: CONTRACT_TESTS) ---------- */
 
 static void test_table(void **state)
 {
     FX;
-    contract_table(f->d);
-    assert_string_equal(f->d->name, "postgres");
-    assert_int_equal(f->d->dialect, DBMIG_DIALECT_POSTGRES);
+    assert_string_equal(f->ct.d->name, "postgres");
+    assert_int_equal(f->ct.d->dialect, DBMIG_DIALECT_POSTGRES);
     uint32_t want = DBMIG_CAP_TRANSACTIONAL_DDL | DBMIG_CAP_SAVEPOINTS |
                     DBMIG_CAP_CREATE_INDEX_IF_NOT_EXISTS | DBMIG_CAP_DROP_INDEX_IF_EXISTS |
                     DBMIG_CAP_ADD_COLUMN_IF_NOT_EXISTS | DBMIG_CAP_DROP_COLUMN_IF_EXISTS |
                     DBMIG_CAP_CONCURRENT_INDEX | DBMIG_CAP_BOOLEAN |
                     DBMIG_CAP_LOCK_REPORTS_HOLDER | DBMIG_CAP_MULTI_STATEMENT;
-    assert_int_equal(f->d->caps, want);
-    assert_string_equal(f->d->schemes[0], "postgres");
-    assert_string_equal(f->d->schemes[1], "postgresql");
-    assert_null(f->d->schemes[2]);
+    assert_int_equal(f->ct.d->caps, want);
+    assert_string_equal(f->ct.d->schemes[0], "postgres");
+    assert_string_equal(f->ct.d->schemes[1], "postgresql");
+    assert_null(f->ct.d->schemes[2]);
 }
 
-static void test_connect_close(void **state)
-{
-    FX;
-    contract_connect_close(f->d, f->url);
-}
-static void test_exec(void **state)
-{
-    FX;
-    contract_exec(f->d, f->url);
-}
-static void test_query(void **state)
-{
-    FX;
-    contract_query(f->d, f->url);
-}
-static void test_errors(void **state)
-{
-    FX;
-    contract_errors(f->d, f->url);
-}
-static void test_transactions(void **state)
-{
-    FX;
-    contract_transactions(f->d, f->url);
-}
-static void test_catalog(void **state)
-{
-    FX;
-    contract_catalog(f->d, f->url);
-}
-static void test_quoting(void **state)
-{
-    FX;
-    contract_quoting(f->d);
-}
-static void test_lock(void **state)
-{
-    FX;
-    contract_lock(f->d, f->url, f->url, pg_holder);
-}
-static void test_lock_dies_with_process(void **state)
-{
-    FX;
-    contract_lock_dies_with_process(f->d, f->url, pg_holder);
-}
 
 /* ---- PostgreSQL specifics ------------------------------------------------ */
 
@@ -189,22 +143,22 @@ static void test_url_forms(void **state)
     char url[1024];
     rows r;
     /* postgresql:// and application_name defaulting to dbmig */
-    url_with(f->url, "postgresql", NULL, url, sizeof url);
-    dbmig_conn *c = must_connect(f->d, &h, url);
-    assert_string_equal(query_text(f->d, c, "SHOW application_name", &r), "dbmig;");
-    assert_string_equal(query_text(f->d, c, "SHOW client_encoding", &r), "UTF8;");
-    f->d->close(c);
+    url_with(f->ct.url, "postgresql", NULL, url, sizeof url);
+    dbmig_conn *c = must_connect(f->ct.d, &h, url);
+    assert_string_equal(query_text(f->ct.d, c, "SHOW application_name", &r), "dbmig;");
+    assert_string_equal(query_text(f->ct.d, c, "SHOW client_encoding", &r), "UTF8;");
+    f->ct.d->close(c);
     /* libpq's own parameters pass through */
-    url_with(f->url, "postgres",
+    url_with(f->ct.url, "postgres",
              "application_name=myapp&sslmode=disable&options=-c%20statement_timeout%3D4321&"
              "connect_timeout=5",
              url, sizeof url);
-    c = must_connect(f->d, &h, url);
-    assert_string_equal(query_text(f->d, c, "SHOW application_name", &r), "myapp;");
-    assert_string_equal(query_text(f->d, c, "SHOW statement_timeout", &r), "4321ms;");
-    assert_string_equal(query_text(f->d, c, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &r),
+    c = must_connect(f->ct.d, &h, url);
+    assert_string_equal(query_text(f->ct.d, c, "SHOW application_name", &r), "myapp;");
+    assert_string_equal(query_text(f->ct.d, c, "SHOW statement_timeout", &r), "4321ms;");
+    assert_string_equal(query_text(f->ct.d, c, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &r),
                         "f;");
-    f->d->close(c);
+    f->ct.d->close(c);
     /* a unix socket through host= */
     const char *sock = getenv("PG_SERVER_SOCKET");
     const char *port = getenv("PGPORT");
@@ -213,18 +167,18 @@ static void test_url_forms(void **state)
     assert_non_null(sock);
     assert_non_null(port);
     snprintf(url, sizeof url, "postgres:///%s?host=%s&port=%s&user=%s", db, sock, port, user);
-    c = must_connect(f->d, &h, url);
-    assert_string_equal(query_text(f->d, c,
+    c = must_connect(f->ct.d, &h, url);
+    assert_string_equal(query_text(f->ct.d, c,
                                    "SELECT client_port FROM pg_stat_activity WHERE pid = pg_backend_pid()",
                                    &r),
                         "-1;"); /* -1: a unix socket */
-    f->d->close(c);
+    f->ct.d->close(c);
     /* a libpq key=value string works too (with --driver postgres) */
     snprintf(url, sizeof url, "host=127.0.0.1 port=%s dbname=%s user=%s application_name=kv", port,
              db, user);
-    c = must_connect(f->d, &h, url);
-    assert_string_equal(query_text(f->d, c, "SHOW application_name", &r), "kv;");
-    f->d->close(c);
+    c = must_connect(f->ct.d, &h, url);
+    assert_string_equal(query_text(f->ct.d, c, "SHOW application_name", &r), "kv;");
+    f->ct.d->close(c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -245,16 +199,16 @@ static void test_libpq_environment(void **state)
     rows r;
     /* a URL without password: PGPASSWORD */
     snprintf(url, sizeof url, "postgres://%s@127.0.0.1:%s/%s", saved[3], saved[2], saved[4]);
-    dbmig_conn *c = must_connect(f->d, &h, url);
-    assert_string_equal(query_text(f->d, c, "SELECT current_user", &r), "dbmig_test;");
-    f->d->close(c);
+    dbmig_conn *c = must_connect(f->ct.d, &h, url);
+    assert_string_equal(query_text(f->ct.d, c, "SELECT current_user", &r), "dbmig_test;");
+    f->ct.d->close(c);
     /* the same without PGPASSWORD fails, with the auth hint */
     unsetenv("PGPASSWORD");
     setenv("PGPASSFILE", "/nonexistent/pgpass", 1);
     dbmig_db_error e;
     memset(&e, 0, sizeof e);
     c = NULL;
-    assert_int_equal(f->d->connect(&h, url, &c, &e), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->connect(&h, url, &c, &e), DBMIG_DRV_ERROR);
     assert_null(c);
     assert_true(e.message[0] != '\0');
     /* a password file */
@@ -265,8 +219,8 @@ static void test_libpq_environment(void **state)
     fclose(fp);
     assert_int_equal(chmod(pass, 0600), 0);
     setenv("PGPASSFILE", pass, 1);
-    c = must_connect(f->d, &h, url);
-    f->d->close(c);
+    c = must_connect(f->ct.d, &h, url);
+    f->ct.d->close(c);
     /* a service file: the URL names nothing but the service */
     snprintf(svc, sizeof svc, "%s/pg_service.conf", f->dir);
     fp = fopen(svc, "w");
@@ -278,12 +232,12 @@ static void test_libpq_environment(void **state)
         unsetenv(names[i]);
     setenv("PGSERVICEFILE", svc, 1);
     setenv("PGSERVICE", "dbmigsvc", 1);
-    c = must_connect(f->d, &h, "postgres://");
-    assert_string_equal(query_text(f->d, c, "SELECT current_database()", &r), "dbmig_test;");
-    f->d->close(c);
+    c = must_connect(f->ct.d, &h, "postgres://");
+    assert_string_equal(query_text(f->ct.d, c, "SELECT current_database()", &r), "dbmig_test;");
+    f->ct.d->close(c);
     unsetenv("PGSERVICE");
-    c = must_connect(f->d, &h, "postgres://?service=dbmigsvc");
-    f->d->close(c);
+    c = must_connect(f->ct.d, &h, "postgres://?service=dbmigsvc");
+    f->ct.d->close(c);
     unsetenv("PGSERVICEFILE");
     for (int i = 0; i < 6; i++) {
         if (saved[i])
@@ -327,7 +281,7 @@ static void test_password_scrubbed(void **state)
         dbmig_conn *c = NULL;
         char *saved = getenv("PGPASSWORD") ? strdup(getenv("PGPASSWORD")) : NULL;
         unsetenv("PGPASSWORD");
-        assert_int_equal(f->d->connect(&h, url, &c, &e), DBMIG_DRV_ERROR);
+        assert_int_equal(f->ct.d->connect(&h, url, &c, &e), DBMIG_DRV_ERROR);
         if (saved) {
             setenv("PGPASSWORD", saved, 1);
             free(saved);
@@ -364,34 +318,34 @@ static void test_search_path(void **state)
     memset(&e, 0, sizeof e);
     dbmig_conn *c = NULL;
     /* a missing schema is a clear error */
-    url_with(f->url, "postgres", "search_path=ct_s", url, sizeof url);
-    assert_int_equal(f->d->connect(&h, url, &c, &e), DBMIG_DRV_ERROR);
+    url_with(f->ct.url, "postgres", "search_path=ct_s", url, sizeof url);
+    assert_int_equal(f->ct.d->connect(&h, url, &c, &e), DBMIG_DRV_ERROR);
     assert_null(c);
     assert_string_equal(e.code, "3F000");
     assert_contains(e.message, "search_path=ct_s");
     assert_true(e.hint[0] != '\0');
 
-    dbmig_conn *pub = must_connect(f->d, &h, f->url);
-    must_exec(f->d, pub, "CREATE SCHEMA ct_s");
-    must_exec(f->d, pub, "CREATE TABLE ct_s.only_in_s (id INTEGER)");
-    must_exec(f->d, pub, "CREATE TABLE only_in_public (id INTEGER)");
+    dbmig_conn *pub = must_connect(f->ct.d, &h, f->ct.url);
+    must_exec(f->ct.d, pub, "CREATE SCHEMA ct_s");
+    must_exec(f->ct.d, pub, "CREATE TABLE ct_s.only_in_s (id INTEGER)");
+    must_exec(f->ct.d, pub, "CREATE TABLE only_in_public (id INTEGER)");
     /* several schemas, the parameter anywhere in the query, percent-encoded */
-    url_with(f->url, "postgres", "application_name=sp&search_path=ct_s%2Cpublic", url, sizeof url);
-    c = must_connect(f->d, &h, url);
-    assert_string_equal(query_text(f->d, c, "SELECT current_schema()", &r), "ct_s;");
-    assert_string_equal(query_text(f->d, c, "SHOW application_name", &r), "sp;");
+    url_with(f->ct.url, "postgres", "application_name=sp&search_path=ct_s%2Cpublic", url, sizeof url);
+    c = must_connect(f->ct.d, &h, url);
+    assert_string_equal(query_text(f->ct.d, c, "SELECT current_schema()", &r), "ct_s;");
+    assert_string_equal(query_text(f->ct.d, c, "SHOW application_name", &r), "sp;");
     int ex = -1;
-    assert_int_equal(f->d->table_exists(c, "only_in_s", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(c, "only_in_s", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(f->d->table_exists(c, "only_in_public", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(c, "only_in_public", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 0); /* look-ups are in the current schema only */
-    assert_int_equal(f->d->table_exists(c, "public.only_in_public", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(c, "public.only_in_public", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(f->d->table_exists(pub, "only_in_s", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(pub, "only_in_s", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 0);
     /* tables are created in it */
-    must_exec(f->d, c, "CREATE TABLE made_here (id INTEGER)");
-    assert_int_equal(f->d->table_exists(pub, "ct_s.made_here", &ex), DBMIG_DRV_OK);
+    must_exec(f->ct.d, c, "CREATE TABLE made_here (id INTEGER)");
+    assert_int_equal(f->ct.d->table_exists(pub, "ct_s.made_here", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
 
     /* the lock key is the qualified name: public.dbmig_version and
@@ -399,25 +353,25 @@ static void test_search_path(void **state)
      * the same lock as "dbmig_version" from ct_s */
     int got = -1;
     char holder[256];
-    assert_int_equal(f->d->try_lock(c, "dbmig_version", &got, holder, sizeof holder),
+    assert_int_equal(f->ct.d->try_lock(c, "dbmig_version", &got, holder, sizeof holder),
                      DBMIG_DRV_OK);
     assert_int_equal(got, 1);
-    assert_int_equal(f->d->try_lock(pub, "dbmig_version", &got, holder, sizeof holder),
+    assert_int_equal(f->ct.d->try_lock(pub, "dbmig_version", &got, holder, sizeof holder),
                      DBMIG_DRV_OK);
     assert_int_equal(got, 1);
-    assert_int_equal(f->d->unlock(pub, "dbmig_version"), DBMIG_DRV_OK);
-    assert_int_equal(f->d->try_lock(pub, "ct_s.dbmig_version", &got, holder, sizeof holder),
+    assert_int_equal(f->ct.d->unlock(pub, "dbmig_version"), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(pub, "ct_s.dbmig_version", &got, holder, sizeof holder),
                      DBMIG_DRV_OK);
     assert_int_equal(got, 0);
     char want[64];
-    pg_holder(f->d, c, want, sizeof want);
+    pg_holder(f->ct.d, c, want, sizeof want);
     assert_contains(holder, want);
     assert_contains(holder, "application sp");
     assert_contains(holder, "client 127.0.0.1");
     assert_contains(holder, "connected since");
-    assert_int_equal(f->d->unlock(c, "dbmig_version"), DBMIG_DRV_OK);
-    f->d->close(c);
-    f->d->close(pub);
+    assert_int_equal(f->ct.d->unlock(c, "dbmig_version"), DBMIG_DRV_OK);
+    f->ct.d->close(c);
+    f->ct.d->close(pub);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -428,35 +382,35 @@ static void test_lock_key_formula(void **state)
     FX;
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *a = must_connect(f->d, &h, f->url);
-    dbmig_conn *b = must_connect(f->d, &h, f->url);
+    dbmig_conn *a = must_connect(f->ct.d, &h, f->ct.url);
+    dbmig_conn *b = must_connect(f->ct.d, &h, f->ct.url);
     rows r;
     int got = -1;
-    assert_int_equal(f->d->try_lock(a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
     /* taking it again on the same connection does not stack it */
-    assert_int_equal(f->d->try_lock(a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
     char want[64], sql[512];
-    pg_holder(f->d, a, want, sizeof want);
+    pg_holder(f->ct.d, a, want, sizeof want);
     const char *q = "SELECT 'pid ' || pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
                     "AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = "
                     "hashtextextended('public.dbmig_version', 0)";
     snprintf(sql, sizeof sql, "%s", q);
     char expect[80];
     snprintf(expect, sizeof expect, "%s;", want);
-    assert_string_equal(query_text(f->d, b, sql, &r), expect);
+    assert_string_equal(query_text(f->ct.d, b, sql, &r), expect);
     /* a migration changing search_path does not lose the lock */
-    must_exec(f->d, a, "CREATE SCHEMA ct_s");
-    must_exec(f->d, a, "SET search_path = ct_s");
-    assert_int_equal(f->d->unlock(a, "dbmig_version"), DBMIG_DRV_OK);
-    assert_string_equal(query_text(f->d, b, sql, &r), "");
+    must_exec(f->ct.d, a, "CREATE SCHEMA ct_s");
+    must_exec(f->ct.d, a, "SET search_path = ct_s");
+    assert_int_equal(f->ct.d->unlock(a, "dbmig_version"), DBMIG_DRV_OK);
+    assert_string_equal(query_text(f->ct.d, b, sql, &r), "");
     /* one unlock released it: b takes it */
-    assert_int_equal(f->d->try_lock(b, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(b, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
-    assert_int_equal(f->d->unlock(b, "dbmig_version"), DBMIG_DRV_OK);
-    f->d->close(a);
-    f->d->close(b);
+    assert_int_equal(f->ct.d->unlock(b, "dbmig_version"), DBMIG_DRV_OK);
+    f->ct.d->close(a);
+    f->ct.d->close(b);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -465,39 +419,39 @@ static void test_error_fields(void **state)
     FX;
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *c = must_connect(f->d, &h, f->url);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->ct.url);
     const dbmig_db_error *e;
     const char *sql = "SELECT nosuchcol FROM pg_class";
-    assert_int_equal(f->d->exec(c, sql, strlen(sql), NULL), DBMIG_DRV_ERROR);
-    e = f->d->last_error(c);
+    assert_int_equal(f->ct.d->exec(c, sql, strlen(sql), NULL), DBMIG_DRV_ERROR);
+    e = f->ct.d->last_error(c);
     assert_string_equal(e->code, "42703");
     assert_contains(e->message, "nosuchcol");
     assert_int_equal(e->position, 8);
     /* a later statement of the same text; multi-byte characters count once */
     const char *two = "SELECT 'é'; SELECT nosuchcol FROM pg_class";
-    assert_int_equal(f->d->exec(c, two, strlen(two), NULL), DBMIG_DRV_ERROR);
-    assert_int_equal(f->d->last_error(c)->position, 20);
+    assert_int_equal(f->ct.d->exec(c, two, strlen(two), NULL), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->last_error(c)->position, 20);
     /* detail */
-    must_exec(f->d, c, "CREATE TABLE ct_u (id INTEGER PRIMARY KEY)");
-    must_exec(f->d, c, "INSERT INTO ct_u VALUES (1)");
+    must_exec(f->ct.d, c, "CREATE TABLE ct_u (id INTEGER PRIMARY KEY)");
+    must_exec(f->ct.d, c, "INSERT INTO ct_u VALUES (1)");
     const char *dup = "INSERT INTO ct_u VALUES (1)";
-    assert_int_equal(f->d->exec(c, dup, strlen(dup), NULL), DBMIG_DRV_ERROR);
-    e = f->d->last_error(c);
+    assert_int_equal(f->ct.d->exec(c, dup, strlen(dup), NULL), DBMIG_DRV_ERROR);
+    e = f->ct.d->last_error(c);
     assert_string_equal(e->code, "23505");
     assert_contains(e->detail, "Key (id)=(1) already exists.");
     assert_int_equal(e->position, 0);
     /* hint */
     const char *fn = "SELECT pg_catalog.length(1, 2, 3)";
-    assert_int_equal(f->d->exec(c, fn, strlen(fn), NULL), DBMIG_DRV_ERROR);
-    e = f->d->last_error(c);
+    assert_int_equal(f->ct.d->exec(c, fn, strlen(fn), NULL), DBMIG_DRV_ERROR);
+    e = f->ct.d->last_error(c);
     assert_string_equal(e->code, "42883");
     assert_contains(e->hint, "explicit type casts");
     assert_int_equal(e->position, 8);
     /* PL/pgSQL: the user's own fields, and the context */
     const char *raise = "DO $$ BEGIN RAISE EXCEPTION 'boom %', 7 USING DETAIL = 'the detail', "
                         "HINT = 'the hint', ERRCODE = 'P0099'; END $$";
-    assert_int_equal(f->d->exec(c, raise, strlen(raise), NULL), DBMIG_DRV_ERROR);
-    e = f->d->last_error(c);
+    assert_int_equal(f->ct.d->exec(c, raise, strlen(raise), NULL), DBMIG_DRV_ERROR);
+    e = f->ct.d->last_error(c);
     assert_string_equal(e->code, "P0099");
     assert_string_equal(e->message, "boom 7");
     assert_contains(e->detail, "the detail");
@@ -505,14 +459,14 @@ static void test_error_fields(void **state)
     assert_string_equal(e->hint, "the hint");
     /* syntax error position */
     const char *syn = "CREATE TABLE (x INTEGER)";
-    assert_int_equal(f->d->exec(c, syn, strlen(syn), NULL), DBMIG_DRV_ERROR);
-    e = f->d->last_error(c);
+    assert_int_equal(f->ct.d->exec(c, syn, strlen(syn), NULL), DBMIG_DRV_ERROR);
+    e = f->ct.d->last_error(c);
     assert_string_equal(e->code, "42601");
     assert_int_equal(e->position, 14);
     /* a success clears it */
-    must_exec(f->d, c, "SELECT 1");
-    assert_string_equal(f->d->last_error(c)->code, "");
-    f->d->close(c);
+    must_exec(f->ct.d, c, "SELECT 1");
+    assert_string_equal(f->ct.d->last_error(c)->code, "");
+    f->ct.d->close(c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -521,29 +475,29 @@ static void test_exec_multi_and_copy(void **state)
     FX;
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *c = must_connect(f->d, &h, f->url);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->ct.url);
     const char *sql = "CREATE TABLE m (x INTEGER);\n"
                       "INSERT INTO m VALUES (1);\n"
                       "INSERT INTO m VALUES (2), (3); -- a comment\n"
                       "CREATE FUNCTION m_f() RETURNS integer LANGUAGE sql AS $f$ SELECT 1; $f$;\n";
     int64_t n = -1;
-    assert_int_equal(f->d->exec(c, sql, strlen(sql), &n), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->exec(c, sql, strlen(sql), &n), DBMIG_DRV_OK);
     assert_int_equal(n, 3);
     rows r;
-    assert_string_equal(query_text(f->d, c, "SELECT sum(x) FROM m", &r), "6;");
+    assert_string_equal(query_text(f->ct.d, c, "SELECT sum(x) FROM m", &r), "6;");
     /* a failure in the middle: the text ran as one implicit transaction */
     const char *half = "INSERT INTO m VALUES (4); SELECT nosuchcol FROM m; INSERT INTO m VALUES (6)";
-    assert_int_equal(f->d->exec(c, half, strlen(half), &n), DBMIG_DRV_ERROR);
-    assert_int_equal(f->d->last_error(c)->position, 34);
-    assert_string_equal(query_text(f->d, c, "SELECT sum(x) FROM m", &r), "6;");
+    assert_int_equal(f->ct.d->exec(c, half, strlen(half), &n), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->last_error(c)->position, 34);
+    assert_string_equal(query_text(f->ct.d, c, "SELECT sum(x) FROM m", &r), "6;");
     /* COPY FROM STDIN cannot be fed: an error, and the connection stays usable */
     const char *copy = "COPY m FROM STDIN";
-    assert_int_equal(f->d->exec(c, copy, strlen(copy), &n), DBMIG_DRV_ERROR);
-    assert_contains(f->d->last_error(c)->message, "COPY");
+    assert_int_equal(f->ct.d->exec(c, copy, strlen(copy), &n), DBMIG_DRV_ERROR);
+    assert_contains(f->ct.d->last_error(c)->message, "COPY");
     const char *out = "COPY m TO STDOUT";
-    assert_int_equal(f->d->exec(c, out, strlen(out), &n), DBMIG_DRV_OK);
-    assert_string_equal(query_text(f->d, c, "SELECT count(*) FROM m", &r), "3;");
-    f->d->close(c);
+    assert_int_equal(f->ct.d->exec(c, out, strlen(out), &n), DBMIG_DRV_OK);
+    assert_string_equal(query_text(f->ct.d, c, "SELECT count(*) FROM m", &r), "3;");
+    f->ct.d->close(c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -552,34 +506,34 @@ static void test_commit_rollback_rules(void **state)
     FX;
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *c = must_connect(f->d, &h, f->url);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->ct.url);
     rows r;
-    must_exec(f->d, c, "CREATE TABLE t (x INTEGER)");
-    assert_int_equal(f->d->commit(c), DBMIG_DRV_ERROR);
-    assert_string_equal(f->d->last_error(c)->code, "25P01");
-    assert_int_equal(f->d->rollback(c), DBMIG_DRV_OK); /* nothing to roll back */
+    must_exec(f->ct.d, c, "CREATE TABLE t (x INTEGER)");
+    assert_int_equal(f->ct.d->commit(c), DBMIG_DRV_ERROR);
+    assert_string_equal(f->ct.d->last_error(c)->code, "25P01");
+    assert_int_equal(f->ct.d->rollback(c), DBMIG_DRV_OK); /* nothing to roll back */
     assert_int_equal(cnt.logs, 0);                     /* and no server WARNING */
     /* a failed statement: COMMIT does not pretend */
-    assert_int_equal(f->d->begin(c), DBMIG_DRV_OK);
-    must_exec(f->d, c, "INSERT INTO t VALUES (1)");
-    assert_int_equal(f->d->exec(c, "SELECT 1/0", 10, NULL), DBMIG_DRV_ERROR);
-    assert_string_equal(f->d->last_error(c)->code, "22012");
-    assert_int_equal(f->d->commit(c), DBMIG_DRV_ERROR);
-    assert_string_equal(f->d->last_error(c)->code, "25P02");
-    assert_string_equal(query_text(f->d, c, "SELECT count(*) FROM t", &r), "0;");
+    assert_int_equal(f->ct.d->begin(c), DBMIG_DRV_OK);
+    must_exec(f->ct.d, c, "INSERT INTO t VALUES (1)");
+    assert_int_equal(f->ct.d->exec(c, "SELECT 1/0", 10, NULL), DBMIG_DRV_ERROR);
+    assert_string_equal(f->ct.d->last_error(c)->code, "22012");
+    assert_int_equal(f->ct.d->commit(c), DBMIG_DRV_ERROR);
+    assert_string_equal(f->ct.d->last_error(c)->code, "25P02");
+    assert_string_equal(query_text(f->ct.d, c, "SELECT count(*) FROM t", &r), "0;");
     /* a savepoint recovers the transaction */
-    assert_int_equal(f->d->begin(c), DBMIG_DRV_OK);
-    must_exec(f->d, c, "INSERT INTO t VALUES (1)");
-    must_exec(f->d, c, "SAVEPOINT s1");
-    assert_int_equal(f->d->exec(c, "SELECT 1/0", 10, NULL), DBMIG_DRV_ERROR);
-    must_exec(f->d, c, "ROLLBACK TO SAVEPOINT s1");
-    assert_int_equal(f->d->commit(c), DBMIG_DRV_OK);
-    assert_string_equal(query_text(f->d, c, "SELECT count(*) FROM t", &r), "1;");
+    assert_int_equal(f->ct.d->begin(c), DBMIG_DRV_OK);
+    must_exec(f->ct.d, c, "INSERT INTO t VALUES (1)");
+    must_exec(f->ct.d, c, "SAVEPOINT s1");
+    assert_int_equal(f->ct.d->exec(c, "SELECT 1/0", 10, NULL), DBMIG_DRV_ERROR);
+    must_exec(f->ct.d, c, "ROLLBACK TO SAVEPOINT s1");
+    assert_int_equal(f->ct.d->commit(c), DBMIG_DRV_OK);
+    assert_string_equal(query_text(f->ct.d, c, "SELECT count(*) FROM t", &r), "1;");
     /* BEGIN twice is an error, not a server warning */
-    assert_int_equal(f->d->begin(c), DBMIG_DRV_OK);
-    assert_int_equal(f->d->begin(c), DBMIG_DRV_ERROR);
-    assert_int_equal(f->d->rollback(c), DBMIG_DRV_OK);
-    f->d->close(c);
+    assert_int_equal(f->ct.d->begin(c), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->begin(c), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->rollback(c), DBMIG_DRV_OK);
+    f->ct.d->close(c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -588,20 +542,20 @@ static void test_notices(void **state)
     FX;
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *c = must_connect(f->d, &h, f->url);
-    must_exec(f->d, c, "DO $$ BEGIN RAISE NOTICE 'hello %', 42; END $$");
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->ct.url);
+    must_exec(f->ct.d, c, "DO $$ BEGIN RAISE NOTICE 'hello %', 42; END $$");
     assert_true(cnt.logs >= 1);
     assert_int_equal(cnt.last_level, DBMIG_LOG_INFO);
     assert_contains(cnt.last_log, "NOTICE");
     assert_contains(cnt.last_log, "hello 42");
-    must_exec(f->d, c, "DO $$ BEGIN RAISE WARNING 'careful'; END $$");
+    must_exec(f->ct.d, c, "DO $$ BEGIN RAISE WARNING 'careful'; END $$");
     assert_int_equal(cnt.last_level, DBMIG_LOG_WARN);
     assert_contains(cnt.last_log, "careful");
     long before = cnt.logs;
-    must_exec(f->d, c, "DROP TABLE IF EXISTS ct_never_there");
+    must_exec(f->ct.d, c, "DROP TABLE IF EXISTS ct_never_there");
     assert_int_equal(cnt.logs, before + 1);
     assert_contains(cnt.last_log, "does not exist, skipping");
-    f->d->close(c);
+    f->ct.d->close(c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -610,35 +564,35 @@ static void test_quoting_with_conn(void **state)
     FX;
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *c = must_connect(f->d, &h, f->url);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->ct.url);
     const char *nasty = "it's a \\ back\"slash";
     char lit[128], id[128], sql[512];
-    size_t n = f->d->quote_literal(c, nasty, strlen(nasty), lit, sizeof lit);
+    size_t n = f->ct.d->quote_literal(c, nasty, strlen(nasty), lit, sizeof lit);
     assert_int_equal(n, strlen(lit));
-    n = f->d->quote_ident(c, nasty, strlen(nasty), id, sizeof id);
+    n = f->ct.d->quote_ident(c, nasty, strlen(nasty), id, sizeof id);
     assert_int_equal(n, strlen(id));
     snprintf(sql, sizeof sql, "CREATE TABLE %s (v TEXT)", id);
-    must_exec(f->d, c, sql);
+    must_exec(f->ct.d, c, sql);
     snprintf(sql, sizeof sql, "INSERT INTO %s VALUES (%s)", id, lit);
-    must_exec(f->d, c, sql);
+    must_exec(f->ct.d, c, sql);
     rows r;
     snprintf(sql, sizeof sql, "SELECT v FROM %s", id);
     char want[128];
     snprintf(want, sizeof want, "%s;", nasty);
-    assert_string_equal(query_text(f->d, c, sql, &r), want);
+    assert_string_equal(query_text(f->ct.d, c, sql, &r), want);
     int ex = 0;
-    assert_int_equal(f->d->table_exists(c, nasty, &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(c, nasty, &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
     /* offline: plain doubling; the server reads it back the same */
-    n = f->d->quote_literal(NULL, nasty, strlen(nasty), lit, sizeof lit);
+    n = f->ct.d->quote_literal(NULL, nasty, strlen(nasty), lit, sizeof lit);
     assert_string_equal(lit, "'it''s a \\ back\"slash'");
     snprintf(sql, sizeof sql, "SELECT %s", lit);
-    assert_string_equal(query_text(f->d, c, sql, &r), want);
+    assert_string_equal(query_text(f->ct.d, c, sql, &r), want);
     /* truncation reports the needed length */
     char small[5];
-    assert_int_equal(f->d->quote_literal(c, "abcdef", 6, small, sizeof small), 8);
+    assert_int_equal(f->ct.d->quote_literal(c, "abcdef", 6, small, sizeof small), 8);
     assert_int_equal(strlen(small), 4);
-    f->d->close(c);
+    f->ct.d->close(c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -647,14 +601,14 @@ static void test_server_version(void **state)
     FX;
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *c = must_connect(f->d, &h, f->url);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->ct.url);
     char v[64] = "", want[80];
-    assert_int_equal(f->d->server_version(c, v, sizeof v), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->server_version(c, v, sizeof v), DBMIG_DRV_OK);
     rows r;
     snprintf(want, sizeof want, "%s;", v);
-    assert_string_equal(query_text(f->d, c, "SHOW server_version", &r), want);
+    assert_string_equal(query_text(f->ct.d, c, "SHOW server_version", &r), want);
     assert_true(atoi(v) >= 11);
-    f->d->close(c);
+    f->ct.d->close(c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -665,33 +619,33 @@ static void test_terminated_backend(void **state)
     FX;
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *a = must_connect(f->d, &h, f->url);
-    dbmig_conn *b = must_connect(f->d, &h, f->url);
+    dbmig_conn *a = must_connect(f->ct.d, &h, f->ct.url);
+    dbmig_conn *b = must_connect(f->ct.d, &h, f->ct.url);
     int got = -1;
-    assert_int_equal(f->d->try_lock(a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
-    assert_int_equal(f->d->try_lock(b, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(b, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 0);
     char pid[64], sql[128];
-    pg_holder(f->d, a, pid, sizeof pid);
+    pg_holder(f->ct.d, a, pid, sizeof pid);
     snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%s)", pid + 4);
     rows r;
-    assert_string_equal(query_text(f->d, b, sql, &r), "t;");
+    assert_string_equal(query_text(f->ct.d, b, sql, &r), "t;");
     for (int i = 0; i < 50 && got != 1; i++) {
-        assert_int_equal(f->d->try_lock(b, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->try_lock(b, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
         if (!got)
             dm_sleep_ms(50);
     }
     assert_int_equal(got, 1);
-    assert_int_equal(f->d->exec(a, "SELECT 1", 8, NULL), DBMIG_DRV_ERROR);
-    const dbmig_db_error *e = f->d->last_error(a);
+    assert_int_equal(f->ct.d->exec(a, "SELECT 1", 8, NULL), DBMIG_DRV_ERROR);
+    const dbmig_db_error *e = f->ct.d->last_error(a);
     assert_true(strcmp(e->code, "57P01") == 0 || strcmp(e->code, "08006") == 0);
     assert_true(e->hint[0] != '\0');
-    assert_int_equal(f->d->unlock(a, "dbmig_version"), DBMIG_DRV_OK);
-    assert_int_equal(f->d->rollback(a), DBMIG_DRV_ERROR);
-    f->d->close(a);
-    assert_int_equal(f->d->unlock(b, "dbmig_version"), DBMIG_DRV_OK);
-    f->d->close(b);
+    assert_int_equal(f->ct.d->unlock(a, "dbmig_version"), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->rollback(a), DBMIG_DRV_ERROR);
+    f->ct.d->close(a);
+    assert_int_equal(f->ct.d->unlock(b, "dbmig_version"), DBMIG_DRV_OK);
+    f->ct.d->close(b);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -700,40 +654,40 @@ static void test_catalog_case_and_schema(void **state)
     FX;
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *c = must_connect(f->d, &h, f->url);
-    must_exec(f->d, c, "CREATE TABLE Folded (Email TEXT)");       /* folded: folded / email */
-    must_exec(f->d, c, "CREATE TABLE \"Exact\" (\"Col\" TEXT)");  /* kept: Exact / Col */
-    must_exec(f->d, c, "CREATE INDEX Folded_Email ON Folded (Email)");
-    must_exec(f->d, c, "CREATE SCHEMA ct_s");
-    must_exec(f->d, c, "CREATE TABLE ct_s.other (id INTEGER)");
-    must_exec(f->d, c, "CREATE INDEX other_id ON ct_s.other (id)");
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->ct.url);
+    must_exec(f->ct.d, c, "CREATE TABLE Folded (Email TEXT)");       /* folded: folded / email */
+    must_exec(f->ct.d, c, "CREATE TABLE \"Exact\" (\"Col\" TEXT)");  /* kept: Exact / Col */
+    must_exec(f->ct.d, c, "CREATE INDEX Folded_Email ON Folded (Email)");
+    must_exec(f->ct.d, c, "CREATE SCHEMA ct_s");
+    must_exec(f->ct.d, c, "CREATE TABLE ct_s.other (id INTEGER)");
+    must_exec(f->ct.d, c, "CREATE INDEX other_id ON ct_s.other (id)");
     int ex = -1;
     char tbl[64] = "";
-    assert_int_equal(f->d->table_exists(c, "Folded", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(c, "Folded", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(f->d->table_exists(c, "Exact", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(c, "Exact", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(f->d->table_exists(c, "exact", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(c, "exact", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 0);
-    assert_int_equal(f->d->column_exists(c, "Folded", "EMAIL", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->column_exists(c, "Folded", "EMAIL", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(f->d->column_exists(c, "Exact", "Col", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->column_exists(c, "Exact", "Col", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(f->d->index_exists(c, NULL, "Folded_Email", &ex, tbl, sizeof tbl),
+    assert_int_equal(f->ct.d->index_exists(c, NULL, "Folded_Email", &ex, tbl, sizeof tbl),
                      DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
     assert_string_equal(tbl, "folded");
     /* other schemas only when named */
-    assert_int_equal(f->d->table_exists(c, "other", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(c, "other", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 0);
-    assert_int_equal(f->d->index_exists(c, NULL, "other_id", &ex, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->index_exists(c, NULL, "other_id", &ex, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(ex, 0);
-    assert_int_equal(f->d->index_exists(c, "ct_s.other", "ct_s.other_id", &ex, NULL, 0),
+    assert_int_equal(f->ct.d->index_exists(c, "ct_s.other", "ct_s.other_id", &ex, NULL, 0),
                      DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(f->d->column_exists(c, "ct_s.other", "id", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->column_exists(c, "ct_s.other", "id", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    f->d->close(c);
+    f->ct.d->close(c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -744,26 +698,26 @@ static void test_concurrent_invalid_index(void **state)
     FX;
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *c = must_connect(f->d, &h, f->url);
-    must_exec(f->d, c, "CREATE TABLE cc (v INTEGER); INSERT INTO cc VALUES (1), (1), (2)");
-    must_exec(f->d, c, "CREATE INDEX CONCURRENTLY cc_ok ON cc (v)"); /* valid: no complaint */
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->ct.url);
+    must_exec(f->ct.d, c, "CREATE TABLE cc (v INTEGER); INSERT INTO cc VALUES (1), (1), (2)");
+    must_exec(f->ct.d, c, "CREATE INDEX CONCURRENTLY cc_ok ON cc (v)"); /* valid: no complaint */
     const char *uq = "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"CC_Uq\" ON cc (v)";
-    assert_int_equal(f->d->exec(c, uq, strlen(uq), NULL), DBMIG_DRV_ERROR);
-    const dbmig_db_error *e = f->d->last_error(c);
+    assert_int_equal(f->ct.d->exec(c, uq, strlen(uq), NULL), DBMIG_DRV_ERROR);
+    const dbmig_db_error *e = f->ct.d->last_error(c);
     assert_string_equal(e->code, "23505");
     assert_contains(e->hint, "INVALID index \"CC_Uq\"");
     assert_contains(e->hint, "DROP INDEX CONCURRENTLY \"CC_Uq\"");
-    must_exec(f->d, c, "DELETE FROM cc WHERE v = 1");
-    assert_int_equal(f->d->exec(c, uq, strlen(uq), NULL), DBMIG_DRV_ERROR);
-    assert_string_equal(f->d->last_error(c)->code, "55000");
-    assert_contains(f->d->last_error(c)->message, "INVALID");
+    must_exec(f->ct.d, c, "DELETE FROM cc WHERE v = 1");
+    assert_int_equal(f->ct.d->exec(c, uq, strlen(uq), NULL), DBMIG_DRV_ERROR);
+    assert_string_equal(f->ct.d->last_error(c)->code, "55000");
+    assert_contains(f->ct.d->last_error(c)->message, "INVALID");
     /* another statement naming only valid indexes is fine */
-    must_exec(f->d, c, "CREATE INDEX CONCURRENTLY IF NOT EXISTS cc_ok ON cc (v)");
-    must_exec(f->d, c, "DROP INDEX CONCURRENTLY \"CC_Uq\"");
-    must_exec(f->d, c, uq);
+    must_exec(f->ct.d, c, "CREATE INDEX CONCURRENTLY IF NOT EXISTS cc_ok ON cc (v)");
+    must_exec(f->ct.d, c, "DROP INDEX CONCURRENTLY \"CC_Uq\"");
+    must_exec(f->ct.d, c, uq);
     rows r;
-    assert_string_equal(query_text(f->d, c, "SELECT indisvalid FROM pg_index WHERE indexrelid = '\"CC_Uq\"'::regclass", &r), "t;");
-    f->d->close(c);
+    assert_string_equal(query_text(f->ct.d, c, "SELECT indisvalid FROM pg_index WHERE indexrelid = '\"CC_Uq\"'::regclass", &r), "t;");
+    f->ct.d->close(c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -874,18 +828,18 @@ static void test_refuses_old_server(void **state)
     dbmig_db_error e;
     memset(&e, 0, sizeof e);
     dbmig_conn *c = NULL;
-    assert_int_equal(f->d->connect(&h, url, &c, &e), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->connect(&h, url, &c, &e), DBMIG_DRV_ERROR);
     assert_null(c);
     assert_string_equal(e.code, "VERSION");
     assert_contains(e.message, "PostgreSQL 10.23");
     assert_contains(e.message, "PostgreSQL 11 and newer");
     assert_true(e.hint[0] != '\0');
     /* 11 is accepted */
-    c = must_connect(f->d, &h, url);
+    c = must_connect(f->ct.d, &h, url);
     char v[32];
-    assert_int_equal(f->d->server_version(c, v, sizeof v), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->server_version(c, v, sizeof v), DBMIG_DRV_OK);
     assert_string_equal(v, "11.0");
-    f->d->close(c);
+    f->ct.d->close(c);
     int status = -1;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -896,16 +850,8 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup(fn, setup)
     const struct CMUnitTest tests[] = {
+        CONTRACT_TESTS(setup, NULL),
         T(test_table),
-        T(test_connect_close),
-        T(test_exec),
-        T(test_query),
-        T(test_errors),
-        T(test_transactions),
-        T(test_catalog),
-        T(test_quoting),
-        T(test_lock),
-        T(test_lock_dies_with_process),
         T(test_url_forms),
         T(test_libpq_environment),
         T(test_password_scrubbed),

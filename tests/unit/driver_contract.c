@@ -470,3 +470,58 @@ void contract_lock_dies_with_process(const dbmig_driver *d, const char *url,
     close(down[1]);
     assert_int_equal(cnt.live, 0);
 }
+
+/* ---- the shared tests (see CONTRACT_TESTS) ------------------------------- */
+
+#define CT const contract_fx *ct = *state
+
+void contract_test_table(void **state)
+{
+    CT;
+    contract_table(ct->d);
+}
+void contract_test_connect_close(void **state)
+{
+    CT;
+    contract_connect_close(ct->d, ct->url);
+}
+void contract_test_exec(void **state)
+{
+    CT;
+    contract_exec(ct->d, ct->url);
+}
+void contract_test_query(void **state)
+{
+    CT;
+    contract_query(ct->d, ct->url);
+}
+void contract_test_errors(void **state)
+{
+    CT;
+    contract_errors(ct->d, ct->url);
+}
+void contract_test_transactions(void **state)
+{
+    CT;
+    contract_transactions(ct->d, ct->url);
+}
+void contract_test_catalog(void **state)
+{
+    CT;
+    contract_catalog(ct->d, ct->url);
+}
+void contract_test_quoting(void **state)
+{
+    CT;
+    contract_quoting(ct->d);
+}
+void contract_test_lock(void **state)
+{
+    CT;
+    contract_lock(ct->d, ct->url, ct->url, ct->holder);
+}
+void contract_test_lock_dies_with_process(void **state)
+{
+    CT;
+    contract_lock_dies_with_process(ct->d, ct->url, ct->holder);
+}

@@ -49,6 +49,40 @@ const char *query_text(const dbmig_driver *d, dbmig_conn *c, const char *sql, ro
 typedef void (*contract_holder_fn)(const dbmig_driver *d, dbmig_conn *conn, char *out,
                                    size_t cap);
 
+/* The shared tests below read the fixture through *state: a driver test's
+ * fixture struct starts with a contract_fx (d, the scratch database's URL,
+ * the holder function or NULL), and CONTRACT_TESTS(setup, teardown)
+ * registers them (teardown may be NULL). */
+typedef struct contract_fx {
+    const dbmig_driver *d;
+    const char *url;
+    contract_holder_fn holder;
+} contract_fx;
+
+void contract_test_table(void **state);
+void contract_test_connect_close(void **state);
+void contract_test_exec(void **state);
+void contract_test_query(void **state);
+void contract_test_errors(void **state);
+void contract_test_transactions(void **state);
+void contract_test_catalog(void **state);
+void contract_test_quoting(void **state);
+void contract_test_lock(void **state);
+void contract_test_lock_dies_with_process(void **state);
+
+#define CONTRACT_TESTS(setup, teardown)                                                            \
+    cmocka_unit_test_setup_teardown(contract_test_table, setup, teardown),                         \
+        cmocka_unit_test_setup_teardown(contract_test_connect_close, setup, teardown),             \
+        cmocka_unit_test_setup_teardown(contract_test_exec, setup, teardown),                      \
+        cmocka_unit_test_setup_teardown(contract_test_query, setup, teardown),                     \
+        cmocka_unit_test_setup_teardown(contract_test_errors, setup, teardown),                    \
+        cmocka_unit_test_setup_teardown(contract_test_transactions, setup, teardown),              \
+        cmocka_unit_test_setup_teardown(contract_test_catalog, setup, teardown),                   \
+        cmocka_unit_test_setup_teardown(contract_test_quoting, setup, teardown),                   \
+        cmocka_unit_test_setup_teardown(contract_test_lock, setup, teardown),                      \
+        cmocka_unit_test_setup_teardown(contract_test_lock_dies_with_process, setup, teardown)
+
+/* The checks themselves, for a driver test that needs them on other URLs. */
 void contract_table(const dbmig_driver *d);
 void contract_connect_close(const dbmig_driver *d, const char *url);
 void contract_exec(const dbmig_driver *d, const char *url);

@@ -25,8 +25,8 @@
 /* ---- fixtures: the plugin and a fresh database per test ------------------ */
 
 typedef struct fx {
+    contract_fx ct; /* first: what the shared contract tests read */
     dm_plugin *plugin;
-    const dbmig_driver *d;
     char dir[64];
     char url[320];
     char file[256];
@@ -45,12 +45,13 @@ static int setup(void **state)
         return -1;
     }
     dm_err_free(&e);
-    f->d = dm_plugin_driver(f->plugin);
+    f->ct.d = dm_plugin_driver(f->plugin);
     strcpy(f->dir, "/tmp/dbmig-sqlite-XXXXXX");
     if (!mkdtemp(f->dir))
         return -1;
     snprintf(f->file, sizeof f->file, "%s/test.db", f->dir);
     snprintf(f->url, sizeof f->url, "sqlite:%s", f->file);
+    f->ct.url = f->url; /* holder NULL: a client-side lock names "pid <pid>" */
     *state = f;
     return 0;
 }
@@ -71,66 +72,28 @@ static int teardown(void **state)
 static void test_table(void **state)
 {
     FX;
-    contract_table(f->d);
-    assert_string_equal(f->d->name, "sqlite");
-    assert_int_equal(f->d->dialect, DBMIG_DIALECT_SQLITE);
+    assert_string_equal(f->ct.d->name, "sqlite");
+    assert_int_equal(f->ct.d->dialect, DBMIG_DIALECT_SQLITE);
     uint32_t want = DBMIG_CAP_TRANSACTIONAL_DDL | DBMIG_CAP_SAVEPOINTS |
                     DBMIG_CAP_CREATE_INDEX_IF_NOT_EXISTS | DBMIG_CAP_DROP_INDEX_IF_EXISTS |
                     DBMIG_CAP_BOOLEAN | DBMIG_CAP_LOCK_REPORTS_HOLDER;
-    assert_int_equal(f->d->caps, want);
-    assert_true(f->d->unload_safe);
+    assert_int_equal(f->ct.d->caps, want);
+    assert_true(f->ct.d->unload_safe);
 }
 
-static void test_connect_close(void **state)
+/* The shared contract runs on a file (CONTRACT_TESTS); a connection
+ * creates that file, and the same checks hold on a memory database. */
+static void test_file_and_memory(void **state)
 {
     FX;
-    contract_connect_close(f->d, f->url);
+    contract_connect_close(f->ct.d, f->url);
     struct stat st;
     assert_int_equal(stat(f->file, &st), 0); /* created */
-    contract_connect_close(f->d, "sqlite::memory:");
-}
-static void test_exec(void **state)
-{
-    FX;
-    contract_exec(f->d, f->url);
-    contract_exec(f->d, "sqlite::memory:");
-}
-static void test_query(void **state)
-{
-    FX;
-    contract_query(f->d, f->url);
-    contract_query(f->d, "sqlite::memory:");
-}
-static void test_errors(void **state)
-{
-    FX;
-    contract_errors(f->d, f->url);
-}
-static void test_transactions(void **state)
-{
-    FX;
-    contract_transactions(f->d, f->url);
-    contract_transactions(f->d, "sqlite::memory:");
-}
-static void test_catalog(void **state)
-{
-    FX;
-    contract_catalog(f->d, f->url);
-}
-static void test_quoting(void **state)
-{
-    FX;
-    contract_quoting(f->d);
-}
-static void test_lock(void **state)
-{
-    FX;
-    contract_lock(f->d, f->url, f->url, NULL);
-}
-static void test_lock_dies_with_process(void **state)
-{
-    FX;
-    contract_lock_dies_with_process(f->d, f->url, NULL);
+    static const char mem[] = "sqlite::memory:";
+    contract_connect_close(f->ct.d, mem);
+    contract_exec(f->ct.d, mem);
+    contract_query(f->ct.d, mem);
+    contract_transactions(f->ct.d, mem);
 }
 
 /* ---- SQLite specifics ---------------------------------------------------- */
@@ -146,8 +109,8 @@ static void test_url_forms(void **state)
     const char *files[] = {"a.db", "b.db", "c.db", "d.db"};
     for (int i = 0; forms[i]; i++) {
         snprintf(url, sizeof url, forms[i], f->dir);
-        dbmig_conn *c = must_connect(f->d, &h, url);
-        f->d->close(c);
+        dbmig_conn *c = must_connect(f->ct.d, &h, url);
+        f->ct.d->close(c);
         char p[512];
         struct stat st;
         snprintf(p, sizeof p, "%s/%s", f->dir, files[i]);
@@ -158,8 +121,8 @@ static void test_url_forms(void **state)
     char cwd[4096];
     assert_non_null(getcwd(cwd, sizeof cwd));
     assert_int_equal(chdir(f->dir), 0);
-    dbmig_conn *c = must_connect(f->d, &h, "sqlite:rel.db");
-    f->d->close(c);
+    dbmig_conn *c = must_connect(f->ct.d, &h, "sqlite:rel.db");
+    f->ct.d->close(c);
     struct stat st;
     assert_int_equal(stat("rel.db", &st), 0);
     assert_int_equal(chdir(cwd), 0);
@@ -178,13 +141,13 @@ static void test_url_errors(void **state)
     const char *want[] = {"not a SQLite URL", "no database file", "busy_timeout", "mode", NULL};
     for (int i = 0; bad[i]; i++) {
         memset(&e, 0, sizeof e);
-        assert_int_equal(f->d->connect(&h, bad[i], &c, &e), DBMIG_DRV_ERROR);
+        assert_int_equal(f->ct.d->connect(&h, bad[i], &c, &e), DBMIG_DRV_ERROR);
         assert_ptr_equal(c, (dbmig_conn *)&e);
         assert_contains(e.message, want[i]);
     }
     /* an unopenable file: the path and sqlite's own message */
     memset(&e, 0, sizeof e);
-    assert_int_equal(f->d->connect(&h, "sqlite:/nonexistent-dir/sub/x.db", &c, &e),
+    assert_int_equal(f->ct.d->connect(&h, "sqlite:/nonexistent-dir/sub/x.db", &c, &e),
                      DBMIG_DRV_ERROR);
     assert_contains(e.message, "/nonexistent-dir/sub/x.db");
     assert_contains(e.message, "unable to open database file");
@@ -198,11 +161,11 @@ static void test_error_fill_details(void **state)
     FX;
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *c = must_connect(f->d, &h, f->url);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->url);
     /* position: 1-based, in characters, inside the text given */
     const char *sql = "SELECT nosuchcol FROM sqlite_master";
-    assert_int_equal(f->d->exec(c, sql, strlen(sql), NULL), DBMIG_DRV_ERROR);
-    const dbmig_db_error *e = f->d->last_error(c);
+    assert_int_equal(f->ct.d->exec(c, sql, strlen(sql), NULL), DBMIG_DRV_ERROR);
+    const dbmig_db_error *e = f->ct.d->last_error(c);
     assert_string_equal(e->code, "1");
     assert_contains(e->message, "no such column: nosuchcol");
     assert_contains(e->detail, "SQLITE_ERROR");
@@ -210,26 +173,26 @@ static void test_error_fill_details(void **state)
     /* in a later statement of the same text, counted from the text's start;
      * multi-byte characters count once */
     const char *two = "SELECT 'é'; SELECT nosuchcol FROM sqlite_master";
-    assert_int_equal(f->d->exec(c, two, strlen(two), NULL), DBMIG_DRV_ERROR);
-    assert_int_equal(f->d->last_error(c)->position, 20);
+    assert_int_equal(f->ct.d->exec(c, two, strlen(two), NULL), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->last_error(c)->position, 20);
     /* syntax errors */
     const char *syn = "CREATE TABLE (x)";
-    assert_int_equal(f->d->exec(c, syn, strlen(syn), NULL), DBMIG_DRV_ERROR);
-    assert_contains(f->d->last_error(c)->message, "syntax error");
+    assert_int_equal(f->ct.d->exec(c, syn, strlen(syn), NULL), DBMIG_DRV_ERROR);
+    assert_contains(f->ct.d->last_error(c)->message, "syntax error");
     /* constraint violation: the extended code */
-    must_exec(f->d, c, "CREATE TABLE u (id INTEGER PRIMARY KEY, email TEXT UNIQUE)");
-    must_exec(f->d, c, "INSERT INTO u VALUES (1, 'a')");
+    must_exec(f->ct.d, c, "CREATE TABLE u (id INTEGER PRIMARY KEY, email TEXT UNIQUE)");
+    must_exec(f->ct.d, c, "INSERT INTO u VALUES (1, 'a')");
     const char *dup = "INSERT INTO u VALUES (2, 'a')";
-    assert_int_equal(f->d->exec(c, dup, strlen(dup), NULL), DBMIG_DRV_ERROR);
-    assert_string_equal(f->d->last_error(c)->code, "2067"); /* SQLITE_CONSTRAINT_UNIQUE */
-    assert_contains(f->d->last_error(c)->detail, "SQLITE_CONSTRAINT");
-    assert_contains(f->d->last_error(c)->message, "UNIQUE constraint failed: u.email");
-    assert_int_equal(f->d->last_error(c)->position, 0);
+    assert_int_equal(f->ct.d->exec(c, dup, strlen(dup), NULL), DBMIG_DRV_ERROR);
+    assert_string_equal(f->ct.d->last_error(c)->code, "2067"); /* SQLITE_CONSTRAINT_UNIQUE */
+    assert_contains(f->ct.d->last_error(c)->detail, "SQLITE_CONSTRAINT");
+    assert_contains(f->ct.d->last_error(c)->message, "UNIQUE constraint failed: u.email");
+    assert_int_equal(f->ct.d->last_error(c)->position, 0);
     /* a later success clears it */
-    must_exec(f->d, c, "SELECT 1");
-    assert_string_equal(f->d->last_error(c)->code, "");
-    f->d->close(c);
-    assert_int_equal(f->d->last_error(NULL)->code[0], '\0');
+    must_exec(f->ct.d, c, "SELECT 1");
+    assert_string_equal(f->ct.d->last_error(c)->code, "");
+    f->ct.d->close(c);
+    assert_int_equal(f->ct.d->last_error(NULL)->code[0], '\0');
     assert_int_equal(cnt.live, 0);
 }
 
@@ -238,28 +201,28 @@ static void test_multi_statement_exec(void **state)
     FX;
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *c = must_connect(f->d, &h, f->url);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->url);
     const char *sql = "CREATE TABLE m (x INTEGER);\n"
                       "INSERT INTO m VALUES (1);\n"
                       "INSERT INTO m VALUES (2), (3); -- a trailing comment\n"
                       "CREATE TRIGGER m_t AFTER INSERT ON m BEGIN SELECT 1; END;\n"
                       "PRAGMA user_version = 7;\n";
     int64_t n = -1;
-    assert_int_equal(f->d->exec(c, sql, strlen(sql), &n), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->exec(c, sql, strlen(sql), &n), DBMIG_DRV_OK);
     assert_int_equal(n, 3);
     rows r;
-    assert_string_equal(query_text(f->d, c, "SELECT SUM(x) FROM m", &r), "6;");
-    assert_string_equal(query_text(f->d, c, "PRAGMA user_version", &r), "7;");
+    assert_string_equal(query_text(f->ct.d, c, "SELECT SUM(x) FROM m", &r), "6;");
+    assert_string_equal(query_text(f->ct.d, c, "PRAGMA user_version", &r), "7;");
     /* only white space and comments: nothing to do */
-    assert_int_equal(f->d->exec(c, "  -- nothing\n", 13, &n), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->exec(c, "  -- nothing\n", 13, &n), DBMIG_DRV_OK);
     assert_int_equal(n, 0);
     /* a failure in the middle stops there: the first statement ran */
     const char *half = "INSERT INTO m VALUES (4); SELECT nosuchcol FROM m; "
                        "INSERT INTO m VALUES (6)";
-    assert_int_equal(f->d->exec(c, half, strlen(half), &n), DBMIG_DRV_ERROR);
-    assert_int_equal(f->d->last_error(c)->position, 34);
-    assert_string_equal(query_text(f->d, c, "SELECT SUM(x) FROM m", &r), "10;");
-    f->d->close(c);
+    assert_int_equal(f->ct.d->exec(c, half, strlen(half), &n), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->last_error(c)->position, 34);
+    assert_string_equal(query_text(f->ct.d, c, "SELECT SUM(x) FROM m", &r), "10;");
+    f->ct.d->close(c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -270,19 +233,19 @@ static void test_integer_text(void **state)
     FX;
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *c = must_connect(f->d, &h, f->url);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->url);
     rows r;
-    assert_string_equal(query_text(f->d, c,
+    assert_string_equal(query_text(f->ct.d, c,
                                    "SELECT 0, 7, -1, 10, -10, 9223372036854775807, "
                                    "-9223372036854775807 - 1, 1.5, '12', NULL",
                                    &r),
                         "0|7|-1|10|-10|9223372036854775807|-9223372036854775808|1.5|12|NULL;");
     /* the buffers are per column and per row */
-    must_exec(f->d, c, "CREATE TABLE n (a INTEGER, b INTEGER)");
-    must_exec(f->d, c, "INSERT INTO n VALUES (1, 22), (333, 4444)");
-    assert_string_equal(query_text(f->d, c, "SELECT a, b, a FROM n ORDER BY a", &r),
+    must_exec(f->ct.d, c, "CREATE TABLE n (a INTEGER, b INTEGER)");
+    must_exec(f->ct.d, c, "INSERT INTO n VALUES (1, 22), (333, 4444)");
+    assert_string_equal(query_text(f->ct.d, c, "SELECT a, b, a FROM n ORDER BY a", &r),
                         "1|22|1;333|4444|333;");
-    f->d->close(c);
+    f->ct.d->close(c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -291,10 +254,10 @@ static void test_lock_files(void **state)
     FX;
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *c = must_connect(f->d, &h, f->url);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->url);
     int got = 0;
     char p[512], buf[128] = "";
-    assert_int_equal(f->d->try_lock(c, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(c, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
     snprintf(p, sizeof p, "%s.dbmig-lock", f->file);
     FILE *fp = fopen(p, "r");
@@ -305,34 +268,34 @@ static void test_lock_files(void **state)
     snprintf(want, sizeof want, "pid %ld on host ", (long)getpid());
     assert_contains(buf, want);
     /* taking it again on the same connection is fine */
-    assert_int_equal(f->d->try_lock(c, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(c, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
     /* a second key while holding one is refused with a message */
-    assert_int_equal(f->d->try_lock(c, "x", &got, NULL, 0), DBMIG_DRV_ERROR);
-    assert_true(f->d->last_error(c)->message[0] != '\0');
-    assert_int_equal(f->d->unlock(c, "dbmig_version"), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(c, "x", &got, NULL, 0), DBMIG_DRV_ERROR);
+    assert_true(f->ct.d->last_error(c)->message[0] != '\0');
+    assert_int_equal(f->ct.d->unlock(c, "dbmig_version"), DBMIG_DRV_OK);
     /* other keys: sanitized suffix */
-    assert_int_equal(f->d->try_lock(c, "main.my version/../x", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(c, "main.my version/../x", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
     snprintf(p, sizeof p, "%s.dbmig-lock-main_my_version____x", f->file);
     struct stat st;
     assert_int_equal(stat(p, &st), 0);
-    assert_int_equal(f->d->unlock(c, "main.my version/../x"), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->unlock(c, "main.my version/../x"), DBMIG_DRV_OK);
     /* unlock without a lock is harmless */
-    assert_int_equal(f->d->unlock(c, "dbmig_version"), DBMIG_DRV_OK);
-    f->d->close(c);
+    assert_int_equal(f->ct.d->unlock(c, "dbmig_version"), DBMIG_DRV_OK);
+    f->ct.d->close(c);
 
     /* memory databases: always acquired, no file */
-    dbmig_conn *m1 = must_connect(f->d, &h, "sqlite::memory:");
-    dbmig_conn *m2 = must_connect(f->d, &h, "sqlite::memory:");
-    assert_int_equal(f->d->try_lock(m1, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    dbmig_conn *m1 = must_connect(f->ct.d, &h, "sqlite::memory:");
+    dbmig_conn *m2 = must_connect(f->ct.d, &h, "sqlite::memory:");
+    assert_int_equal(f->ct.d->try_lock(m1, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
     got = 0;
-    assert_int_equal(f->d->try_lock(m2, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(m2, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
-    assert_int_equal(f->d->unlock(m1, "dbmig_version"), DBMIG_DRV_OK);
-    f->d->close(m1);
-    f->d->close(m2);
+    assert_int_equal(f->ct.d->unlock(m1, "dbmig_version"), DBMIG_DRV_OK);
+    f->ct.d->close(m1);
+    f->ct.d->close(m2);
 
     /* a folder where the lock file cannot be created: an error, not a hang */
     if (geteuid() != 0) {
@@ -340,13 +303,13 @@ static void test_lock_files(void **state)
         snprintf(ro, sizeof ro, "%s/ro", f->dir);
         assert_int_equal(mkdir(ro, 0700), 0);
         snprintf(url, sizeof url, "sqlite:%s/x.db", ro);
-        c = must_connect(f->d, &h, url);
-        must_exec(f->d, c, "CREATE TABLE t (x)");
+        c = must_connect(f->ct.d, &h, url);
+        must_exec(f->ct.d, c, "CREATE TABLE t (x)");
         assert_int_equal(chmod(ro, 0500), 0);
-        assert_int_equal(f->d->try_lock(c, "dbmig_version", &got, NULL, 0), DBMIG_DRV_ERROR);
-        assert_contains(f->d->last_error(c)->message, ".dbmig-lock");
+        assert_int_equal(f->ct.d->try_lock(c, "dbmig_version", &got, NULL, 0), DBMIG_DRV_ERROR);
+        assert_contains(f->ct.d->last_error(c)->message, ".dbmig-lock");
         assert_int_equal(chmod(ro, 0700), 0);
-        f->d->close(c);
+        f->ct.d->close(c);
     }
     assert_int_equal(cnt.live, 0);
 }
@@ -358,22 +321,22 @@ static void test_busy_timeout(void **state)
     dbmig_host h = make_host(&cnt);
     char url[400];
     snprintf(url, sizeof url, "%s?busy_timeout=100", f->url);
-    dbmig_conn *a = must_connect(f->d, &h, url);
-    dbmig_conn *b = must_connect(f->d, &h, url);
-    must_exec(f->d, a, "CREATE TABLE bt (x)");
-    assert_int_equal(f->d->begin(a), DBMIG_DRV_OK);
-    must_exec(f->d, a, "INSERT INTO bt VALUES (1)");
+    dbmig_conn *a = must_connect(f->ct.d, &h, url);
+    dbmig_conn *b = must_connect(f->ct.d, &h, url);
+    must_exec(f->ct.d, a, "CREATE TABLE bt (x)");
+    assert_int_equal(f->ct.d->begin(a), DBMIG_DRV_OK);
+    must_exec(f->ct.d, a, "INSERT INTO bt VALUES (1)");
     double t0 = dm_now_ms();
-    assert_int_equal(f->d->begin(b), DBMIG_DRV_ERROR); /* BEGIN IMMEDIATE waits, then gives up */
+    assert_int_equal(f->ct.d->begin(b), DBMIG_DRV_ERROR); /* BEGIN IMMEDIATE waits, then gives up */
     double waited = dm_now_ms() - t0;
     assert_true(waited >= 80 && waited < 5000);
-    assert_string_equal(f->d->last_error(b)->code, "5"); /* SQLITE_BUSY */
-    assert_true(f->d->last_error(b)->hint[0] != '\0');
-    assert_int_equal(f->d->commit(a), DBMIG_DRV_OK);
-    assert_int_equal(f->d->begin(b), DBMIG_DRV_OK);
-    assert_int_equal(f->d->rollback(b), DBMIG_DRV_OK);
-    f->d->close(a);
-    f->d->close(b);
+    assert_string_equal(f->ct.d->last_error(b)->code, "5"); /* SQLITE_BUSY */
+    assert_true(f->ct.d->last_error(b)->hint[0] != '\0');
+    assert_int_equal(f->ct.d->commit(a), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->begin(b), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->rollback(b), DBMIG_DRV_OK);
+    f->ct.d->close(a);
+    f->ct.d->close(b);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -382,29 +345,22 @@ static void test_server_version(void **state)
     FX;
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
-    dbmig_conn *c = must_connect(f->d, &h, "sqlite::memory:");
+    dbmig_conn *c = must_connect(f->ct.d, &h, "sqlite::memory:");
     char v[32] = "", v2[40] = "";
-    assert_int_equal(f->d->server_version(c, v, sizeof v), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->server_version(c, v, sizeof v), DBMIG_DRV_OK);
     assert_true(strncmp(v, "3.", 2) == 0);
     rows r;
     snprintf(v2, sizeof v2, "%s;", v);
-    assert_string_equal(query_text(f->d, c, "SELECT sqlite_version()", &r), v2);
-    f->d->close(c);
+    assert_string_equal(query_text(f->ct.d, c, "SELECT sqlite_version()", &r), v2);
+    f->ct.d->close(c);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        CONTRACT_TESTS(setup, teardown),
         cmocka_unit_test_setup_teardown(test_table, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_connect_close, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_exec, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_query, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_catalog, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_quoting, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lock_dies_with_process, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_and_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_url_forms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_url_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_fill_details, setup, teardown),
