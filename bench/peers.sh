@@ -46,17 +46,7 @@ export SQITCH_FULLNAME=Bench SQITCH_EMAIL=bench@example.invalid
 DEB_PEERS=(sqitch libdbd-sqlite3-perl libdbd-pg-perl libdbd-mysql-perl alembic python3-psycopg2 python3-pymysql)
 
 install_peers() {
-    local sudo="" missing=() p
-    [[ $(id -u) == 0 ]] || sudo=sudo
-    for p in "${DEB_PEERS[@]}"; do
-        [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true) == *"ok installed"* ]] || missing+=("$p")
-    done
-    if ((${#missing[@]})); then
-        # apt-get update only when the package lists do not know them yet
-        apt-cache show "${missing[@]}" >/dev/null 2>&1 || $sudo apt-get update -qq >/dev/null || true
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null ||
-            echo "peers.sh: apt-get install ${missing[*]} failed" >&2
-    fi
+    bash scripts/deps.sh --also "${DEB_PEERS[@]}" || echo "peers.sh: installing ${DEB_PEERS[*]} failed" >&2
     if [[ -z $(find_dbmate) ]]; then
         if command -v npm >/dev/null; then
             mkdir -p "$PEERS_DIR"
@@ -123,65 +113,8 @@ versions() {
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-now() { date +%s%N; }
-# the same statistics and formats as run.sh
-stats() {
-    printf '%s\n' $1 | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f %.1f %.1f\n", m/1e6, a[1]/1e6, a[NR]/1e6}'
-}
-fmt() {
-    set -- $1
-    if awk "BEGIN{exit !($1 >= 1000)}"; then
-        awk -v m="$1" -v a="$2" -v b="$3" 'BEGIN{printf "%.2f s (%.2f–%.2f)", m/1000, a/1000, b/1000}'
-    else
-        printf '%s ms (%s–%s)' "$1" "$2" "$3"
-    fi
-}
-ratio() { awk -v a="${1%% *}" -v b="${2%% *}" 'BEGIN{printf "%.2f×", a/b}'; }
-
-# Per database, as in run.sh: the client's fresh script and query; reset also
-# drops what the peers keep outside the database (sqitch's registry).
-sqlite_reset() { rm -f "$work"/b.db "$work"/b.db-journal "$work"/b.db.dbmig-lock "$work"/sqitch.db; }
-sqlite_client_fresh() { sqlite3 "$work/b.db" <"$1" >/dev/null; }
-sqlite_client_query() { sqlite3 "$work/b.db" "SELECT count(*) FROM dbmig_version" >/dev/null; }
-sqlite_tables() { sqlite3 "$work/b.db" "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 'bench\_%' ESCAPE '\'"; }
-sqlite_url() {
-    case $1 in
-    dbmig) echo "sqlite:$work/b.db" ;; dbmate) echo "sqlite:$work/b.db" ;;
-    alembic) echo "sqlite:///$work/b.db" ;; sqitch) echo "db:sqlite:$work/b.db" ;;
-    esac
-}
-
-pg_psql() { PGPASSWORD=$PGPASSWORD psql -X -q -v ON_ERROR_STOP=1 "$DBMIG_TEST_PG_URL" "$@"; }
-postgres_reset() { pg_psql -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public; DROP SCHEMA IF EXISTS sqitch CASCADE;" >/dev/null 2>&1; }
-postgres_client_fresh() { pg_psql -1 -f "$1" >/dev/null; }
-postgres_client_query() { pg_psql -c "SELECT count(*) FROM dbmig_version" >/dev/null; }
-postgres_tables() { pg_psql -tA -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'bench\_%'"; }
-postgres_url() {
-    local rest=${DBMIG_TEST_PG_URL#postgres://}
-    case $1 in
-    dbmig) echo "$DBMIG_TEST_PG_URL" ;; dbmate) echo "$DBMIG_TEST_PG_URL?sslmode=disable" ;;
-    alembic) echo "postgresql+psycopg2://$rest" ;; sqitch) echo "db:pg://$rest" ;;
-    esac
-}
-
-my_parse() { # MY_* from DBMIG_TEST_MYSQL_URL, as run.sh does
-    MY_HOST=127.0.0.1
-    local u=${DBMIG_TEST_MYSQL_URL#mysql://}; local cred=${u%%@*} rest=${u#*@}
-    MY_USER=${cred%%:*} MY_PASS=${cred#*:}
-    local hp=${rest%%/*}; MY_PORT=${hp##*:} MY_DB=${rest#*/}; MY_DB=${MY_DB%%\?*}
-}
-my_client() { mariadb --protocol=tcp -h "$MY_HOST" -P "$MY_PORT" -u "$MY_USER" -p"$MY_PASS" "$MY_DB" "$@"; }
-mysql_reset() { my_client -e "DROP DATABASE $MY_DB; CREATE DATABASE $MY_DB; DROP DATABASE IF EXISTS dbmig_sqitch;" >/dev/null 2>&1; }
-mysql_client_fresh() { my_client <"$1" >/dev/null; }
-mysql_client_query() { my_client -e "SELECT count(*) FROM dbmig_version" >/dev/null; }
-mysql_tables() { my_client -N -e "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE 'bench\\_%'"; }
-mysql_url() {
-    local rest=${DBMIG_TEST_MYSQL_URL#mysql://}
-    case $1 in
-    dbmig | dbmate) echo "$DBMIG_TEST_MYSQL_URL" ;;
-    alembic) echo "mysql+pymysql://$rest" ;; sqitch) echo "db:mysql://$rest" ;;
-    esac
-}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 # run_tool TOOL DB N: one upgrade (fresh or nothing to do, the database decides)
 run_tool() {

@@ -34,20 +34,8 @@ DBMIG=$BUILD/dbmig
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-now() { date +%s%N; }
-# stats "t1 t2 ..." (ns) -> "median min max" in ms
-stats() {
-    printf '%s\n' $1 | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f %.1f %.1f\n", m/1e6, a[1]/1e6, a[NR]/1e6}'
-}
-fmt() { # "median min max" -> "m (min–max)"
-    set -- $1
-    if awk "BEGIN{exit !($1 >= 1000)}"; then
-        awk -v m="$1" -v a="$2" -v b="$3" 'BEGIN{printf "%.2f s (%.2f–%.2f)", m/1000, a/1000, b/1000}'
-    else
-        printf '%s ms (%s–%s)' "$1" "$2" "$3"
-    fi
-}
-ratio() { awk -v a="${1%% *}" -v b="${2%% *}" 'BEGIN{printf "%.2f×", a/b}'; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 # --- peers (BENCH_PEERS=1, BENCH_PEERS_INSTALL=1 to install them): dbmate,
 # alembic and sqitch, timed by bench/peers.sh inside the same server wrappers
@@ -69,24 +57,6 @@ if [[ ${BENCH_PEERS:-} == 1 && -z ${BENCH_INNER:-} ]]; then
     : >"$BENCH_PEERS_OUT"
 fi
 # --- end of peers
-
-# Per database: reset, client_fresh, client_query, url.
-sqlite_reset() { rm -f "$work/b.db" "$work/b.db-journal" "$work/b.db.dbmig-lock"; }
-sqlite_url() { echo "sqlite:$work/b.db"; }
-sqlite_client_fresh() { sqlite3 "$work/b.db" <"$1" >/dev/null; }
-sqlite_client_query() { sqlite3 "$work/b.db" "SELECT count(*) FROM dbmig_version" >/dev/null; }
-
-pg_psql() { PGPASSWORD=$PGPASSWORD psql -X -q -v ON_ERROR_STOP=1 "$DBMIG_TEST_PG_URL" "$@"; }
-postgres_reset() { pg_psql -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public;" >/dev/null 2>&1; }
-postgres_url() { echo "$DBMIG_TEST_PG_URL"; }
-postgres_client_fresh() { pg_psql -1 -f "$1" >/dev/null; }
-postgres_client_query() { pg_psql -c "SELECT count(*) FROM dbmig_version" >/dev/null; }
-
-my_client() { mariadb --protocol=tcp -h "$MY_HOST" -P "$MY_PORT" -u "$MY_USER" -p"$MY_PASS" "$MY_DB" "$@"; }
-mysql_reset() { my_client -e "DROP DATABASE $MY_DB; CREATE DATABASE $MY_DB;" >/dev/null 2>&1; }
-mysql_url() { echo "$DBMIG_TEST_MYSQL_URL"; }
-mysql_client_fresh() { my_client <"$1" >/dev/null; }
-mysql_client_query() { my_client -e "SELECT count(*) FROM dbmig_version" >/dev/null; }
 
 bench_db() { # db dialect
     local db=$1 dialect=$2
@@ -118,6 +88,7 @@ bench_db() { # db dialect
 }
 
 if [[ -n "${BENCH_INNER:-}" ]]; then
+    [[ $BENCH_INNER == mysql ]] && my_parse
     bench_db "$BENCH_INNER" "$BENCH_DIALECT"
     peers_rows "$BENCH_INNER"
     exit 0
@@ -140,12 +111,7 @@ for db in $DBS; do
     mysql)
         if [[ -x scripts/mariadb-server.sh ]]; then
             BENCH_INNER=mysql BENCH_DIALECT=mysql BENCH_BUILD=$BUILD \
-                bash scripts/mariadb-server.sh run bash -c '
-                    export MY_HOST=127.0.0.1
-                    u=${DBMIG_TEST_MYSQL_URL#mysql://}; cred=${u%%@*}; rest=${u#*@}
-                    export MY_USER=${cred%%:*} MY_PASS=${cred#*:}
-                    hp=${rest%%/*}; export MY_PORT=${hp##*:} MY_DB=${rest#*/}; MY_DB=${MY_DB%%\?*}
-                    exec bash bench/run.sh'
+                bash scripts/mariadb-server.sh run bash bench/run.sh
         else
             echo "| mysql | - | (scripts/mariadb-server.sh not available) | | | |"
         fi ;;

@@ -5,6 +5,8 @@
 #   bash scripts/deps.sh            install what is missing
 #   bash scripts/deps.sh --list     print the package list and exit
 #   bash scripts/deps.sh --check    exit 1 (listing them) if any is missing
+#   bash scripts/deps.sh --also P…  the same, with the packages P… added
+#                                   (bench/peers.sh: the peers' packages)
 #   DBMIG_SKIP_DEPS=1               do nothing (offline machines, packagers)
 #
 # Runs apt-get as root, through sudo when not root and sudo exists.
@@ -32,8 +34,9 @@ PACKAGES=(
 
 case "${1:-}" in
     --list) printf '%s\n' "${PACKAGES[@]}"; exit 0 ;;
+    --also) shift; PACKAGES+=("$@"); set -- ;;
     --check|"") ;;
-    *) echo "usage: $0 [--list|--check]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--list|--check|--also PACKAGE...]" >&2; exit 2 ;;
 esac
 
 if [[ "${DBMIG_SKIP_DEPS:-}" == 1 ]]; then
