@@ -12,6 +12,12 @@
 # PostgreSQL reads DBMIG_TEST_PG_URL (scripts/pg-server.sh); MariaDB reads
 # MY_* (my_parse sets them from DBMIG_TEST_MYSQL_URL, scripts/mariadb-server.sh).
 
+# The knobs both scripts read (sourced from the project root).
+NS=${BENCH_N:-"100 1000"}
+RUNS=${BENCH_RUNS:-5}
+DBS=${BENCH_DBS:-"sqlite postgres mysql"}
+BUILD=${BENCH_BUILD:-$PWD/build-bench}
+
 now() { date +%s%N; }
 # stats "t1 t2 ..." (ns) -> "median min max" in ms
 stats() {

@@ -32,10 +32,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-NS=${BENCH_N:-"100 1000"}
-RUNS=${BENCH_RUNS:-5}
-DBS=${BENCH_DBS:-"sqlite postgres mysql"}
-BUILD=${BENCH_BUILD:-$root/build-bench}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh # the knobs NS RUNS DBS BUILD and the shared functions
 PEERS_DIR=${BENCH_PEERS_DIR:-$root/build-bench/peers}
 SQITCH_RUNS=${BENCH_SQITCH_RUNS:-$RUNS}
 DBMIG=$BUILD/dbmig
@@ -112,9 +110,6 @@ versions() {
 # ----------------------------------------------------------------- timing
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-
-# shellcheck source=bench/lib.sh
-. bench/lib.sh
 
 # run_tool TOOL DB N: one upgrade (fresh or nothing to do, the database decides)
 run_tool() {

@@ -17,10 +17,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-NS=${BENCH_N:-"100 1000"}
-RUNS=${BENCH_RUNS:-5}
-DBS=${BENCH_DBS:-"sqlite postgres mysql"}
-BUILD=${BENCH_BUILD:-$root/build-bench}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh # the knobs NS RUNS DBS BUILD and the shared functions
 
 if [[ -z "${BENCH_INNER:-}" ]]; then
     bash scripts/deps.sh
@@ -33,9 +31,6 @@ fi
 DBMIG=$BUILD/dbmig
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-
-# shellcheck source=bench/lib.sh
-. bench/lib.sh
 
 # --- peers (BENCH_PEERS=1, BENCH_PEERS_INSTALL=1 to install them): dbmate,
 # alembic and sqitch, timed by bench/peers.sh inside the same server wrappers
