@@ -4,7 +4,8 @@
 # the PG* variables):
 #   1. the driver contract + PostgreSQL driver checks (test_driver_postgres)
 #   2. the CLI suite (tests/cli/suite.sh) with DBMIG_TEST_DRIVER=postgres
-#   3. the PostgreSQL-specific CLI cases (tests/postgres/suite.sh)
+#   3. the mistakes corpus (tests/mistakes/run.sh) with DBMIG_TEST_DRIVER=postgres
+#   4. the PostgreSQL-specific CLI cases (tests/postgres/suite.sh)
 # Environment: DBMIG (the binary), DBMIG_SOURCE_DIR, DBMIG_TEST_PG_CONTRACT
 # (the test_driver_postgres binary). Exits 1 if any part failed.
 set -u
@@ -28,6 +29,8 @@ part() {
 part "driver contract (test_driver_postgres)" "$DBMIG_TEST_PG_CONTRACT"
 part "CLI suite on postgres" env DBMIG_TEST_DRIVER=postgres DBMIG_TEST_URL="$DBMIG_TEST_PG_URL" \
     bash "$HERE/../cli/suite.sh"
+part "mistakes corpus on postgres" env DBMIG_TEST_DRIVER=postgres DBMIG_TEST_URL="$DBMIG_TEST_PG_URL" \
+    bash "$HERE/../mistakes/run.sh"
 part "PostgreSQL-specific CLI cases" env DBMIG_TEST_DRIVER=postgres DBMIG_TEST_URL="$DBMIG_TEST_PG_URL" \
     bash "$HERE/suite.sh"
 printf '\nPostgreSQL tests: %ss in all\n' $((SECONDS - t0))
