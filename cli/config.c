@@ -22,15 +22,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <ini.h>
 
 static const char *const cf_keys[] = {
     "driver", "url", "dir", "table", "plugin-dir", "lock-timeout", "lock", "lease-seconds",
-    "commit-interval", "single-transaction", "format", "no-color", "verbose", "quiet", "env",
-    "config",
+    "commit-interval", "single-transaction", "format", "no-color", "verbose", "quiet", "dry-run",
+    "sql", "env", "config",
 };
 #define CF_NKEYS (sizeof cf_keys / sizeof cf_keys[0])
+
+static const char *const cf_bools[] = {
+    "single-transaction", "no-color", "verbose", "quiet", "dry-run", "sql",
+};
 
 #define CF_LONGMARK "\x01"
 
@@ -65,7 +70,7 @@ static char *cf_strndup(const char *s, size_t n)
     return p;
 }
 
-/* ---- the settings table -------------------------------------------------- */
+/* ---- names, booleans, suggestions ------------------------------------------- */
 
 int cli_config_known(const char *key)
 {
@@ -77,6 +82,91 @@ int cli_config_known(const char *key)
     return 0;
 }
 
+int cli_config_is_bool(const char *key)
+{
+    if (!key)
+        return 0;
+    for (size_t i = 0; i < sizeof cf_bools / sizeof cf_bools[0]; i++)
+        if (strcmp(cf_bools[i], key) == 0)
+            return 1;
+    return 0;
+}
+
+const char *const *cli_config_keys(size_t *n)
+{
+    *n = CF_NKEYS;
+    return cf_keys;
+}
+
+int cli_parse_bool(const char *s)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+    if (!s)
+        return -1;
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(s, yes[i]) == 0)
+            return 1;
+        if (strcasecmp(s, no[i]) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+size_t cli_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return la > lb ? la : lb; /* no typo of a name is that long */
+    size_t d[65][65];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
+            size_t cost = ca != cb;
+            size_t v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < v)
+                v = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == cb && d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    }
+    return d[la][lb];
+}
+
+const char *cli_suggest(const char *word, const char *const *cands, size_t n)
+{
+    if (!word || !*word)
+        return NULL;
+    const char *best = NULL;
+    size_t bestd = (size_t)-1;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = cli_edit_distance(word, cands[i]);
+        if (d < bestd) {
+            bestd = d;
+            best = cands[i];
+        }
+    }
+    if (!best)
+        return NULL;
+    /* close enough to be a typo: one edit for short names, up to three */
+    size_t len = strlen(best), limit = len / 3;
+    if (limit < 1)
+        limit = 1;
+    if (limit > 3)
+        limit = 3;
+    return bestd <= limit ? best : NULL;
+}
+
+/* ---- the settings table -------------------------------------------------- */
+
 static long cf_find(const cli_config *cfg, const char *key)
 {
     for (size_t i = 0; i < cfg->n; i++)
@@ -85,41 +175,55 @@ static long cf_find(const cli_config *cfg, const char *key)
     return -1;
 }
 
-int cli_config_set(cli_config *cfg, const char *key, const char *val)
+int cli_config_set_from(cli_config *cfg, const char *key, const char *val, const char *src)
 {
     if (!cli_config_known(key) || !val)
         return -1;
     char *v = cf_strdup(val);
-    if (!v)
+    char *s = src ? cf_strdup(src) : NULL;
+    if (!v || (src && !s)) {
+        free(v);
+        free(s);
         return -1;
+    }
     long i = cf_find(cfg, key);
     if (i >= 0) {
         free(cfg->val[i]);
+        free(cfg->src[i]);
         cfg->val[i] = v;
+        cfg->src[i] = s;
         return 0;
     }
-    if (cfg->n >= CLI_CONF_MAX) {
-        free(v);
-        return -1;
-    }
-    char *k = cf_strdup(key);
+    char *k = cfg->n < CLI_CONF_MAX ? cf_strdup(key) : NULL;
     if (!k) {
         free(v);
+        free(s);
         return -1;
     }
     cfg->key[cfg->n] = k;
     cfg->val[cfg->n] = v;
+    cfg->src[cfg->n] = s;
     cfg->n++;
     return 0;
 }
 
-int cli_config_default(cli_config *cfg, const char *key, const char *val)
+int cli_config_set(cli_config *cfg, const char *key, const char *val)
+{
+    return cli_config_set_from(cfg, key, val, NULL);
+}
+
+int cli_config_default_from(cli_config *cfg, const char *key, const char *val, const char *src)
 {
     if (!cli_config_known(key))
         return -1;
     if (cf_find(cfg, key) >= 0)
         return 0;
-    return cli_config_set(cfg, key, val);
+    return cli_config_set_from(cfg, key, val, src);
+}
+
+int cli_config_default(cli_config *cfg, const char *key, const char *val)
+{
+    return cli_config_default_from(cfg, key, val, NULL);
 }
 
 const char *cli_config_get(const cli_config *cfg, const char *key)
@@ -128,11 +232,69 @@ const char *cli_config_get(const cli_config *cfg, const char *key)
     return i >= 0 ? cfg->val[i] : NULL;
 }
 
+const char *cli_config_source(const cli_config *cfg, const char *key)
+{
+    long i = cf_find(cfg, key);
+    if (i < 0)
+        return NULL;
+    if (cfg->src[i])
+        return cfg->src[i];
+    /* the command line: "--key" (the key names are static) */
+    static const char *const opt[] = {
+        "--driver", "--url", "--dir", "--table", "--plugin-dir", "--lock-timeout", "--lock",
+        "--lease-seconds", "--commit-interval", "--single-transaction", "--format", "--no-color",
+        "--verbose", "--quiet", "--dry-run", "--sql", "--env", "--config",
+    };
+    for (size_t k = 0; k < CF_NKEYS; k++)
+        if (strcmp(cf_keys[k], key) == 0)
+            return opt[k];
+    return "the command line";
+}
+
+int cli_config_on(const cli_config *cfg, const char *key)
+{
+    const char *v = cli_config_get(cfg, key);
+    return v && strcmp(v, "0") != 0;
+}
+
+int cli_config_number(const cli_config *cfg, const char *key, double min, double max, int whole,
+                      const char *unit, double *out, char *errbuf, size_t errcap)
+{
+    const char *v = cli_config_get(cfg, key);
+    if (!v)
+        return 0;
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    int ok = end != v && !*end && !errno && !isspace((unsigned char)v[0]) && d == d &&
+             d >= min && d <= max;
+    /* strtod also reads "inf", "nan" and hexadecimal: only plain decimals */
+    for (const char *p = v; ok && *p; p++)
+        ok = isdigit((unsigned char)*p) || *p == '.' || (p == v && (*p == '-' || *p == '+'));
+    if (ok && whole && d != (double)(long long)d)
+        ok = 0;
+    if (ok) {
+        *out = d;
+        return 1;
+    }
+    const char *src = cli_config_source(cfg, key);
+    char range[64];
+    if (max >= 1e9)
+        snprintf(range, sizeof range, ">= %g", min);
+    else
+        snprintf(range, sizeof range, "from %g to %g", min, max);
+    cf_err(errbuf, errcap, "bad value '%s' for %s (from %s): expected %s %s %s%s", v, key,
+           src ? src : "?", whole ? "a whole number of" : "a number of", unit, range,
+           whole ? "" : ", like 60 or 2.5");
+    return -1;
+}
+
 void cli_config_free(cli_config *cfg)
 {
     for (size_t i = 0; i < cfg->n; i++) {
         free(cfg->key[i]);
         free(cfg->val[i]);
+        free(cfg->src[i]);
     }
     memset(cfg, 0, sizeof *cfg);
 }
@@ -209,6 +371,18 @@ char *cli_expand_env(const char *in, char *errbuf, size_t errcap)
 
 /* ---- the file ------------------------------------------------------------------ */
 
+/* A setting read from a section in use, kept raw until it is applied. */
+typedef struct cf_entry {
+    const char *key; /* one of cf_keys */
+    char *raw;       /* as written, ${VAR} not yet expanded */
+    int line;
+} cf_entry;
+
+typedef struct cf_section {
+    cf_entry e[CF_NKEYS];
+    size_t n;
+} cf_section;
+
 typedef struct cf_state {
     const char *file;    /* as given, for messages */
     char *dir;           /* the file's folder, NULL when the file has none */
@@ -219,9 +393,10 @@ typedef struct cf_state {
     int indented;         /* that line starts with white space */
     char *longval;        /* the value of a long line, see the header comment */
     int env_found;
+    char envnames[512];   /* the [env.*] sections seen, for messages */
     char prev_key[64];    /* the key of the previous handler call */
     int prev_line;
-    cli_config base, envcfg;
+    cf_section base, envsec;
     int failed;
     int err_line; /* the line of the error, 0 for none */
     char err[1024];
@@ -266,10 +441,26 @@ static void cf_section_line(cf_state *s, const char *p, const char *end)
     if (n > 4 && memcmp(a, "env.", 4) == 0) {
         if (s->envname && strlen(s->envname) == n - 4 && memcmp(a + 4, s->envname, n - 4) == 0)
             s->env_found = 1;
+        size_t used = strlen(s->envnames);
+        if (used + n + 8 < sizeof s->envnames)
+            snprintf(s->envnames + used, sizeof s->envnames - used, "%s[%.*s]", used ? ", " : "",
+                     (int)n, a);
         return;
     }
-    cf_fail(s, s->lineno, "unknown section [%.*s]; the sections are [dbmig] and [env.NAME]",
-            (int)n, a);
+    char name[128];
+    snprintf(name, sizeof name, "%.*s", (int)n, a);
+    const char *dot = strchr(name, '.');
+    char want[160] = "";
+    if (dot) {
+        *(char *)dot = '\0';
+        if (cli_edit_distance(name, "env") <= 1)
+            snprintf(want, sizeof want, "env.%s", dot + 1);
+        *(char *)dot = '.';
+    } else if (cli_edit_distance(name, "dbmig") <= 2) {
+        snprintf(want, sizeof want, "dbmig");
+    }
+    cf_fail(s, s->lineno, "unknown section [%s]%s%s%s; the sections are [dbmig] and [env.NAME]",
+            name, want[0] ? " (did you mean [" : "", want, want[0] ? "]?)" : "");
 }
 
 /* fgets-style reader over the file's text. */
@@ -352,6 +543,12 @@ static void cf_clean_value(char *v)
     memmove(v, v + lead, n - lead + 1);
 }
 
+/* The keys a file may set, for suggestions and the list in messages. */
+static const char *const cf_file_keys[] = {
+    "driver", "url", "dir", "table", "plugin-dir", "lock-timeout", "lock", "lease-seconds",
+    "commit-interval", "single-transaction", "format", "no-color", "verbose", "quiet",
+};
+
 static int cf_handler(void *user, const char *section, const char *name, const char *value)
 {
     cf_state *s = user;
@@ -368,11 +565,11 @@ static int cf_handler(void *user, const char *section, const char *name, const c
                 name);
         return 0;
     }
-    cli_config *dst;
+    cf_section *dst;
     if (strcmp(section, "dbmig") == 0) {
         dst = &s->base;
     } else if (strncmp(section, "env.", 4) == 0) {
-        dst = s->envname && strcmp(section + 4, s->envname) == 0 ? &s->envcfg : NULL;
+        dst = s->envname && strcmp(section + 4, s->envname) == 0 ? &s->envsec : NULL;
     } else if (!*section) {
         cf_fail(s, line, "'%s' is outside any section; put it under [dbmig]", name);
         return 0;
@@ -385,12 +582,25 @@ static int cf_handler(void *user, const char *section, const char *name, const c
                 strcmp(name, "env") == 0 ? "ENV" : "CONFIG");
         return 0;
     }
-    if (!cli_config_known(name)) {
+    if (strcmp(name, "dry-run") == 0 || strcmp(name, "sql") == 0) {
         cf_fail(s, line,
-                "unknown key '%s' in [%s]; known keys: driver, url, dir, table, plugin-dir, "
+                "'%s' cannot be set in the config file: it is a choice for one run, not a "
+                "setting to share; use --%s or DBMIG_%s",
+                name, name, strcmp(name, "sql") == 0 ? "SQL" : "DRY_RUN");
+        return 0;
+    }
+    const char *key = NULL;
+    for (size_t i = 0; i < sizeof cf_file_keys / sizeof cf_file_keys[0]; i++)
+        if (strcmp(cf_file_keys[i], name) == 0)
+            key = cf_file_keys[i];
+    if (!key) {
+        const char *near =
+            cli_suggest(name, cf_file_keys, sizeof cf_file_keys / sizeof cf_file_keys[0]);
+        cf_fail(s, line,
+                "unknown key '%s' in [%s]%s%s%s; known keys: driver, url, dir, table, plugin-dir, "
                 "lock-timeout, lock, lease-seconds, commit-interval, single-transaction, format, "
                 "no-color, verbose, quiet",
-                name, section);
+                name, section, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
         return 0;
     }
     char *raw = NULL;
@@ -398,35 +608,29 @@ static int cf_handler(void *user, const char *section, const char *name, const c
         raw = s->longval;
         s->longval = NULL;
         cf_clean_value(raw);
-        value = raw;
-    }
-    char msg[512];
-    char *v = cli_expand_env(value, msg, sizeof msg);
-    free(raw);
-    if (!v) {
-        cf_fail(s, line, "%s (in '%s' of [%s])", msg, name, section);
-        return 0;
-    }
-    if (s->dir && v[0] && v[0] != '/' && (strcmp(name, "dir") == 0 || strcmp(name, "plugin-dir") == 0)) {
-        size_t dl = strlen(s->dir), vl = strlen(v);
-        char *j = malloc(dl + vl + 2);
-        if (!j) {
-            free(v);
+    } else {
+        raw = cf_strdup(value);
+        if (!raw) {
             cf_fail(s, line, "out of memory");
             return 0;
         }
-        memcpy(j, s->dir, dl);
-        j[dl] = '/';
-        memcpy(j + dl + 1, v, vl + 1);
-        free(v);
-        v = j;
     }
-    int rc = dst ? cli_config_set(dst, name, v) : 0;
-    free(v);
-    if (rc != 0) {
-        cf_fail(s, line, "out of memory");
-        return 0;
+    if (!dst) { /* a section not in use: its values are never expanded nor checked */
+        free(raw);
+        return 1;
     }
+    for (size_t i = 0; i < dst->n; i++) {
+        if (strcmp(dst->e[i].key, key) == 0) {
+            cf_fail(s, line, "'%s' is set twice in [%s] (first on line %d); keep one", key,
+                    section, dst->e[i].line);
+            free(raw);
+            return 0;
+        }
+    }
+    dst->e[dst->n].key = key;
+    dst->e[dst->n].raw = raw;
+    dst->e[dst->n].line = line;
+    dst->n++;
     return 1;
 }
 
@@ -459,6 +663,70 @@ static char *cf_read_all(FILE *f)
     return buf;
 }
 
+/* Applies the entries of a section in use to cfg, each only when cfg has no
+ * value for its key yet; only those are expanded and checked. */
+static int cf_apply(cf_state *s, const cf_section *sec, const char *secname, cli_config *cfg)
+{
+    for (size_t i = 0; i < sec->n; i++) {
+        const cf_entry *e = &sec->e[i];
+        if (cli_config_get(cfg, e->key))
+            continue;
+        char msg[512];
+        char *v = cli_expand_env(e->raw, msg, sizeof msg);
+        if (!v) {
+            cf_fail(s, e->line, "%s (in '%s' of [%s])", msg, e->key, secname);
+            return -1;
+        }
+        if (cli_config_is_bool(e->key)) {
+            int b = cli_parse_bool(v);
+            if (b < 0) {
+                cf_fail(s, e->line,
+                        "bad value '%s' for %s: expected true/false, yes/no, on/off or 1/0", v,
+                        e->key);
+                free(v);
+                return -1;
+            }
+            free(v);
+            v = cf_strdup(b ? "1" : "0");
+            if (!v) {
+                cf_fail(s, e->line, "out of memory");
+                return -1;
+            }
+        }
+        if (s->dir && v[0] && v[0] != '/' &&
+            (strcmp(e->key, "dir") == 0 || strcmp(e->key, "plugin-dir") == 0)) {
+            size_t dl = strlen(s->dir), vl = strlen(v);
+            char *j = malloc(dl + vl + 2);
+            if (!j) {
+                free(v);
+                cf_fail(s, e->line, "out of memory");
+                return -1;
+            }
+            memcpy(j, s->dir, dl);
+            j[dl] = '/';
+            memcpy(j + dl + 1, v, vl + 1);
+            free(v);
+            v = j;
+        }
+        char src[600];
+        snprintf(src, sizeof src, "%s:%d", s->file, e->line);
+        int rc = cli_config_set_from(cfg, e->key, v, src);
+        free(v);
+        if (rc != 0) {
+            cf_fail(s, e->line, "out of memory");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void cf_section_free(cf_section *sec)
+{
+    for (size_t i = 0; i < sec->n; i++)
+        free(sec->e[i].raw);
+    sec->n = 0;
+}
+
 int cli_config_load_file(cli_config *cfg, const char *file, int required, const char *envname,
                          char *errbuf, size_t errcap)
 {
@@ -471,8 +739,10 @@ int cli_config_load_file(cli_config *cfg, const char *file, int required, const 
         int e = errno;
         if (!required && e == ENOENT) {
             if (envname) {
-                cf_err(errbuf, errcap, "%s: --env %s needs a config file with an [env.%s] section",
-                       file, envname, envname);
+                cf_err(errbuf, errcap,
+                       "%s: --env %s needs a config file with an [env.%s] section; there is no "
+                       "%s here (give one with --config FILE)",
+                       file, envname, envname, file);
                 return -1;
             }
             return 0;
@@ -498,6 +768,7 @@ int cli_config_load_file(cli_config *cfg, const char *file, int required, const 
     if (slash)
         s.dir = cf_strndup(file, slash == file ? 1 : (size_t)(slash - file));
     int rc = -1;
+    cli_config tmp = {0};
     if (slash && !s.dir) {
         cf_err(errbuf, errcap, "out of memory");
         goto out;
@@ -512,55 +783,124 @@ int cli_config_load_file(cli_config *cfg, const char *file, int required, const 
         cf_fail(&s, ir, "syntax error: expected 'key = value', '[section]' or a comment (; or #)");
     else if (!s.failed && ir < 0)
         cf_fail(&s, 0, "cannot parse the config file (out of memory)");
-    if (!s.failed && s.envname && !s.env_found)
-        cf_fail(&s, 0, "no [env.%s] section (asked for by --env %s or DBMIG_ENV)", s.envname,
-                s.envname);
+    if (!s.failed && s.envname && !s.env_found) {
+        if (s.envnames[0])
+            cf_fail(&s, 0, "no [env.%s] section (asked for by --env %s or DBMIG_ENV); the file has %s",
+                    s.envname, s.envname, s.envnames);
+        else
+            cf_fail(&s, 0,
+                    "no [env.%s] section (asked for by --env %s or DBMIG_ENV); the file has no "
+                    "[env.NAME] section",
+                    s.envname, s.envname);
+    }
+    /* [env.NAME] beats [dbmig]; both lose to what cfg already holds. Applied
+     * to a copy of what cfg holds, so that an error leaves cfg untouched. */
+    for (size_t i = 0; !s.failed && i < cfg->n; i++)
+        if (cli_config_set_from(&tmp, cfg->key[i], cfg->val[i], cfg->src[i]) != 0)
+            cf_fail(&s, 0, "out of memory");
+    if (!s.failed && cf_apply(&s, &s.envsec, s.envname ? s.envname : "", &tmp) == 0)
+        (void)cf_apply(&s, &s.base, "dbmig", &tmp);
     if (s.failed) {
         cf_err(errbuf, errcap, "%s", s.err);
         goto out;
     }
-    /* [env.NAME] beats [dbmig]; both lose to what cfg already holds. */
-    for (size_t i = 0; i < s.envcfg.n; i++)
-        if (cli_config_default(cfg, s.envcfg.key[i], s.envcfg.val[i]) != 0)
-            goto nomem;
-    for (size_t i = 0; i < s.base.n; i++)
-        if (cli_config_default(cfg, s.base.key[i], s.base.val[i]) != 0)
-            goto nomem;
+    cli_config_free(cfg);
+    *cfg = tmp;
+    memset(&tmp, 0, sizeof tmp);
     rc = 0;
-    goto out;
-nomem:
-    cf_err(errbuf, errcap, "out of memory");
 out:
+    cli_config_free(&tmp);
     free(s.longval);
     free(s.dir);
-    cli_config_free(&s.base);
-    cli_config_free(&s.envcfg);
+    cf_section_free(&s.base);
+    cf_section_free(&s.envsec);
     free(text);
     return rc;
 }
 
 /* ---- the environment --------------------------------------------------------------- */
 
+static void cf_env_name(const char *key, char *var, size_t cap)
+{
+    size_t n = (size_t)snprintf(var, cap, "DBMIG_");
+    for (const char *k = key; *k && n + 1 < cap; k++)
+        var[n++] = *k == '-' ? '_' : (char)toupper((unsigned char)*k);
+    var[n] = '\0';
+}
+
 int cli_config_load_env(cli_config *cfg, char *errbuf, size_t errcap)
 {
     for (size_t i = 0; i < CF_NKEYS; i++) {
-        char var[64] = "DBMIG_";
-        size_t n = strlen(var);
-        for (const char *k = cf_keys[i]; *k && n + 1 < sizeof var; k++)
-            var[n++] = *k == '-' ? '_' : (char)toupper((unsigned char)*k);
-        var[n] = '\0';
+        char var[64];
+        cf_env_name(cf_keys[i], var, sizeof var);
         const char *v = getenv(var);
-        if (!v || !*v)
+        if (!v || !*v || cli_config_get(cfg, cf_keys[i]))
             continue;
-        if (cli_config_default(cfg, cf_keys[i], v) != 0) {
+        if (cli_config_is_bool(cf_keys[i])) {
+            int b = cli_parse_bool(v);
+            if (b < 0) {
+                cf_err(errbuf, errcap,
+                       "bad value '%s' in the environment variable %s: expected true/false, "
+                       "yes/no, on/off or 1/0",
+                       v, var);
+                return -1;
+            }
+            v = b ? "1" : "0";
+        }
+        if (cli_config_default_from(cfg, cf_keys[i], v, var) != 0) {
             cf_err(errbuf, errcap, "out of memory");
             return -1;
         }
     }
+    return 0;
+}
+
+int cli_config_load_database_url(cli_config *cfg, char *errbuf, size_t errcap)
+{
     const char *du = getenv("DATABASE_URL");
-    if (du && *du && cli_config_default(cfg, "url", du) != 0) {
+    if (du && *du && cli_config_default_from(cfg, "url", du, "DATABASE_URL") != 0) {
         cf_err(errbuf, errcap, "out of memory");
         return -1;
     }
     return 0;
+}
+
+extern char **environ;
+
+size_t cli_config_unknown_env(void (*fn)(void *payload, const char *name, const char *suggestion),
+                              void *payload)
+{
+    char names[CF_NKEYS + 1][64];
+    const char *cands[CF_NKEYS + 1];
+    for (size_t i = 0; i < CF_NKEYS; i++) {
+        cf_env_name(cf_keys[i], names[i], sizeof names[i]);
+        cands[i] = names[i];
+    }
+    snprintf(names[CF_NKEYS], sizeof names[CF_NKEYS], "DBMIG_PLUGIN_PATH");
+    cands[CF_NKEYS] = names[CF_NKEYS];
+    size_t count = 0;
+    for (char **e = environ; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        if (strncmp(*e, "DBMIG_", 6) != 0 || !eq)
+            continue;
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)(eq - *e), *e);
+        int known = 0;
+        for (size_t i = 0; i <= CF_NKEYS && !known; i++)
+            known = strcmp(name, cands[i]) == 0;
+        if (known || strncmp(name, "DBMIG_TEST_", 11) == 0 ||
+            strncmp(name, "DBMIG_VAR_", 10) == 0 || strcmp(name, "DBMIG_VERSION") == 0)
+            continue;
+        /* the typo is in the part after the prefix */
+        const char *near = NULL;
+        const char *tails[CF_NKEYS + 1];
+        for (size_t i = 0; i <= CF_NKEYS; i++)
+            tails[i] = cands[i] + 6;
+        const char *t = cli_suggest(name + 6, tails, CF_NKEYS + 1);
+        if (t)
+            near = t - 6;
+        fn(payload, name, near);
+        count++;
+    }
+    return count;
 }

@@ -1,12 +1,26 @@
 /* config.h — the CLI's settings: the INI file (libinih), the environment and
- * the command line, merged with the precedence of SPEC section 4:
- *   command line  >  environment (DBMIG_<NAME>, DATABASE_URL)  >  [env.NAME]  >  [dbmig]
+ * the command line, merged with the precedence of SPEC section 4, highest
+ * first:
+ *   command line  >  DBMIG_<NAME>  >  the selected [env.NAME]  >  [dbmig]  >  DATABASE_URL
+ * The caller applies them in that order (each later source only fills what
+ * is still unset): the command line (cli_config_set), cli_config_load_env,
+ * cli_config_load_file, cli_config_load_database_url.
  *
  * Keys are the global long option names: driver, url, dir, table, plugin-dir,
  * lock-timeout, lock, lease-seconds, commit-interval, single-transaction,
- * format, no-color, verbose, quiet, env, config. In the file, ${VAR} expands
- * from the environment (an unset VAR is an error naming it and the line) and
- * relative `dir` / `plugin-dir` values are made relative to the file's folder.
+ * format, no-color, verbose, quiet, dry-run, sql, env, config. The file may
+ * not set env, config (they choose the file), dry-run and sql (a per-run
+ * choice, not a setting to share). In the file, ${VAR} expands from the
+ * environment, and only in the values in use: a value of an [env.NAME] that
+ * is not selected, or one that a higher source overrides, is never expanded
+ * (so an unset variable there is no error). Relative `dir` / `plugin-dir`
+ * values are made relative to the file's folder.
+ *
+ * Booleans (single-transaction, no-color, verbose, quiet, dry-run, sql) from
+ * the file or the environment accept true/false, yes/no, on/off, 1/0 in any
+ * case and are stored as "1" / "0"; anything else is an error naming where it
+ * came from. Every value remembers its source ("--url", "DBMIG_URL",
+ * "dbmig.conf:4") for the messages of later checks.
  */
 #ifndef DBMIG_CLI_CONFIG_H
 #define DBMIG_CLI_CONFIG_H
@@ -18,31 +32,71 @@
 typedef struct cli_config {
     char *key[CLI_CONF_MAX];
     char *val[CLI_CONF_MAX];
+    char *src[CLI_CONF_MAX]; /* NULL: the command line, "--<key>" */
     size_t n;
 } cli_config;
 
 /* 1 if key is a known setting name. */
 int cli_config_known(const char *key);
+/* 1 if key is a boolean setting. */
+int cli_config_is_bool(const char *key);
+/* The known keys, for suggestions and lists. */
+const char *const *cli_config_keys(size_t *n);
+
+/* true/yes/on/1 → 1, false/no/off/0 → 0 (any case, no spaces), else -1. */
+int cli_parse_bool(const char *s);
+
+/* The nearest of cands to word (case-insensitive edit distance, a swap of two
+ * neighbours counting one), or NULL when none is close enough to be a typo. */
+const char *cli_suggest(const char *word, const char *const *cands, size_t n);
+/* The edit distance used by cli_suggest (lower-cased, optimal string alignment). */
+size_t cli_edit_distance(const char *a, const char *b);
 
 /* Reads an INI file: [dbmig] then [env.<envname>] (envname may be NULL).
  * `required` = 0 for the default ./dbmig.conf (a missing file is then fine).
  * Values already set in cfg are NOT overwritten, so call this after the
  * command line and the environment have been applied. Returns 0, or -1 with
- * errbuf holding "<file>:<line>: <what>" (unknown key, unknown section,
- * unset ${VAR}, unreadable file, syntax error). An [env.NAME] asked for but
- * absent from the file is an error too. */
+ * errbuf holding "<file>:<line>: <what>" (unknown key or section, with the
+ * nearest known one; a key set twice in a section; an unset ${VAR} or a bad
+ * boolean in a value in use; unreadable file; syntax error) and nothing
+ * applied. An [env.NAME] asked for but absent from the file is an error that
+ * lists the [env.*] sections there are. */
 int cli_config_load_file(cli_config *cfg, const char *file, int required, const char *envname,
                          char *errbuf, size_t errcap);
 
 /* Applies DBMIG_<NAME> (NAME = key upper-cased, '-' → '_') for every known
- * key not already set, and DATABASE_URL for url when DBMIG_URL is unset. */
+ * key not already set; an empty variable counts as unset. A boolean that is
+ * not one is an error naming the variable. */
 int cli_config_load_env(cli_config *cfg, char *errbuf, size_t errcap);
+/* Applies DATABASE_URL to url when nothing else set it (the lowest source). */
+int cli_config_load_database_url(cli_config *cfg, char *errbuf, size_t errcap);
 
-/* Sets key (overwrites). Returns 0, or -1 for an unknown key or ENOMEM. */
+/* Calls fn for every DBMIG_* variable of the environment that dbmig does not
+ * read, with the nearest known variable or NULL. Not reported: DBMIG_PLUGIN_PATH
+ * and the settings (known), DBMIG_TEST_* (test harnesses), DBMIG_VAR_*
+ * (reserved for placeholders) and DBMIG_VERSION (often pins dbmig's own
+ * version in CI files). Returns the number reported. */
+size_t cli_config_unknown_env(void (*fn)(void *payload, const char *name, const char *suggestion),
+                              void *payload);
+
+/* Sets key (overwrites), from the command line. Returns 0, or -1 for an
+ * unknown key or ENOMEM. */
 int cli_config_set(cli_config *cfg, const char *key, const char *val);
+/* The same with a source for messages (NULL: the command line). */
+int cli_config_set_from(cli_config *cfg, const char *key, const char *val, const char *src);
 /* Sets key only if it has no value yet. */
 int cli_config_default(cli_config *cfg, const char *key, const char *val);
+int cli_config_default_from(cli_config *cfg, const char *key, const char *val, const char *src);
 const char *cli_config_get(const cli_config *cfg, const char *key); /* NULL if unset */
+/* Where key's value came from: "--key", "DBMIG_KEY", "file:line"; NULL if unset. */
+const char *cli_config_source(const cli_config *cfg, const char *key);
+/* A boolean (or -v count) key: 1 when set to anything but "0". */
+int cli_config_on(const cli_config *cfg, const char *key);
+/* A number setting: 0 when unset, 1 with *out set, -1 with errbuf naming
+ * the value, the key, its source and the accepted form (a finite number in
+ * [min, max]; a whole number when `whole`). `unit` names it ("seconds"). */
+int cli_config_number(const cli_config *cfg, const char *key, double min, double max, int whole,
+                      const char *unit, double *out, char *errbuf, size_t errcap);
 void cli_config_free(cli_config *cfg);
 
 /* Expands ${VAR} in in from the environment into a new string. On an unset

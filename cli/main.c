@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "config.h"
 #include "fleet.h"
 #include "dbmig/dbmig.h"
@@ -24,7 +25,7 @@ typedef struct cli {
     int json;
     int quiet, verbose;
     int tty;
-    int sql, dry_run; /* command-line only */
+    int sql, dry_run;
     dbmig *h;
 } cli;
 
@@ -54,8 +55,10 @@ static const char usage_main[] =
     "                        write a new migration file (id: the UTC time)\n"
     "  merge -m MSG [ID...]  write a merge revision (default: of every head)\n"
     "\n"
-    "options (before the command; also from dbmig.conf or DBMIG_<NAME>):\n"
-    "  --url URL             database URL (else DBMIG_URL, else DATABASE_URL)\n"
+    "  help [COMMAND]        this text, or a command's (same as dbmig COMMAND --help)\n"
+    "\n"
+    "options (before or after the command; also from dbmig.conf or DBMIG_<NAME>):\n"
+    "  --url URL             database URL (else DATABASE_URL)\n"
     "  --driver NAME         driver plugin (default: the URL's scheme)\n"
     "  --dir DIR             migrations folder (default ./migrations)\n"
     "  --table NAME          version table (default dbmig_version)\n"
@@ -65,11 +68,20 @@ static const char usage_main[] =
     "  --sql                 print a stand-alone SQL script instead of connecting\n"
     "  --dry-run             connect and plan, print the plan, change nothing\n"
     "  --lock-timeout SECS   wait this long for the migration lock (default 60)\n"
+    "  --lock session|lease  the lock strategy (default session)\n"
+    "  --lease-seconds N     the lease of --lock lease (default 30)\n"
     "  --single-transaction  the whole run in one transaction\n"
     "  --commit-interval MS  longest time a group of migrations stays uncommitted (200)\n"
     "  --format text|json    output format\n"
-    "  -v, -q, --no-color    more output, less output, no colour\n"
-    "  --help, --version\n"
+    "  -v, --verbose         more output (-vv: the same today)\n"
+    "  -q, --quiet           less output\n"
+    "  --no-color            no colour (dbmig prints none anyway)\n"
+    "  -h, --help            this text; after a command, the command's\n"
+    "  -V, --version         dbmig's version\n"
+    "  --                    the end of the options: what follows are arguments\n"
+    "flags also take a value (--dry-run=false); an option given twice must have the\n"
+    "same value; precedence: command line > DBMIG_<NAME> > [env.NAME] > [dbmig] >\n"
+    "DATABASE_URL.\n"
     "\n"
     "targets: head, heads, base, <id>, <unique prefix>, <label>@head, +N, -N, <id>+N, <id>-N\n"
     "exit codes: 0 ok, 1 migration/database failed, 2 usage, 3 validation, 4 lock time-out\n";
@@ -151,94 +163,37 @@ static int usage_error(const char *fmt, const char *arg)
 
 /* ---- option parsing ------------------------------------------------------ */
 
-/* Global options taking a value, and flags (stored as "1"). */
-static const char *const value_opts[] = {"url", "driver", "dir", "table", "config", "env",
-                                         "plugin-dir", "lock-timeout", "lock", "lease-seconds",
-                                         "commit-interval", "format", NULL};
-static const char *const flag_opts[] = {"sql", "dry-run", "single-transaction", "no-color",
-                                        "verbose", "quiet", NULL};
-
-static int in_list(const char *const *l, const char *s, size_t n)
+static void warn_env(void *payload, const char *name, const char *suggestion)
 {
-    for (; *l; l++)
-        if (strlen(*l) == n && strncmp(*l, s, n) == 0)
-            return 1;
-    return 0;
+    (void)payload;
+    fprintf(stderr,
+            "dbmig: warning: the environment variable %s is not a dbmig setting and is "
+            "ignored%s%s%s\n",
+            name, suggestion ? "; did you mean " : " (the settings: `dbmig help`, DBMIG_<OPTION>)",
+            suggestion ? suggestion : "", suggestion ? "?" : "");
 }
 
-static int parse_globals(cli *c, int argc, char **argv, int *next)
+/* A setting with a fixed list of values; "" when unset. */
+static int pick(cli *c, const char *key, const char *const *vals, size_t n, int *out)
 {
-    int i = 1;
-    for (; i < argc; i++) {
-        const char *a = argv[i];
-        if (a[0] != '-' || strcmp(a, "-") == 0)
-            break;
-        if (strcmp(a, "--") == 0) {
-            i++;
-            break;
+    const char *v = cli_config_get(&c->cfg, key);
+    if (!v)
+        return EXIT_OK;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v, vals[i]) == 0) {
+            *out = (int)i;
+            return EXIT_OK;
         }
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(usage_main, stdout);
-            exit(EXIT_OK);
-        }
-        if (strcmp(a, "--version") == 0) {
-            printf("dbmig %s\n", dbmig_version());
-            exit(EXIT_OK);
-        }
-        if (strcmp(a, "-v") == 0) {
-            cli_config_set(&c->cfg, "verbose", "1");
-            continue;
-        }
-        if (strcmp(a, "-q") == 0) {
-            cli_config_set(&c->cfg, "quiet", "1");
-            continue;
-        }
-        if (strncmp(a, "--", 2) != 0)
-            return usage_error("unknown option '%s'", a);
-        const char *name = a + 2;
-        const char *eq = strchr(name, '=');
-        size_t n = eq ? (size_t)(eq - name) : strlen(name);
-        char key[64];
-        if (n >= sizeof key)
-            return usage_error("unknown option '%s'", a);
-        memcpy(key, name, n);
-        key[n] = '\0';
-        if (in_list(flag_opts, name, n)) {
-            if (eq)
-                return usage_error("option '--%s' takes no value", key);
-            if (strcmp(key, "sql") == 0)
-                c->sql = 1;
-            else if (strcmp(key, "dry-run") == 0)
-                c->dry_run = 1;
-            else
-                cli_config_set(&c->cfg, key, "1");
-        } else if (in_list(value_opts, name, n)) {
-            const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v)
-                return usage_error("option '--%s' needs a value", key);
-            cli_config_set(&c->cfg, key, v);
-        } else {
-            return usage_error("unknown option '%s'", a);
-        }
-    }
-    *next = i;
-    return EXIT_OK;
+    const char *near = cli_suggest(v, vals, n);
+    fprintf(stderr, "dbmig: bad value '%s' for %s (from %s): expected %s or %s%s%s%s\n", v, key,
+            cli_config_source(&c->cfg, key), vals[0], vals[1], near ? " (did you mean " : "",
+            near ? near : "", near ? "?)" : "");
+    return EXIT_USAGE;
 }
 
-static int parse_number(const char *key, const char *v, double min, double *out)
-{
-    char *end;
-    errno = 0;
-    double d = strtod(v, &end);
-    if (errno || end == v || *end || d < min) {
-        fprintf(stderr, "dbmig: bad value '%s' for %s: expected a number >= %g\n", v, key, min);
-        return EXIT_USAGE;
-    }
-    *out = d;
-    return EXIT_OK;
-}
-
-/* Merges environment and config file, then fills the library's options. */
+/* Merges environment and config file, then fills the library's options.
+ * Precedence (config.h): command line > DBMIG_<NAME> > [env.NAME] > [dbmig]
+ * > DATABASE_URL. */
 static int settle_options(cli *c, dbmig_options *o)
 {
     char err[1024];
@@ -251,7 +206,8 @@ static int settle_options(cli *c, dbmig_options *o)
     if (!file)
         file = "dbmig.conf";
     if (cli_config_load_file(&c->cfg, file, required, cli_config_get(&c->cfg, "env"), err,
-                             sizeof err) != 0) {
+                             sizeof err) != 0 ||
+        cli_config_load_database_url(&c->cfg, err, sizeof err) != 0) {
         fprintf(stderr, "dbmig: %s\n", err);
         return EXIT_USAGE;
     }
@@ -260,48 +216,100 @@ static int settle_options(cli *c, dbmig_options *o)
     o->dir = cli_config_get(&c->cfg, "dir");
     o->table = cli_config_get(&c->cfg, "table");
     o->plugin_path = cli_config_get(&c->cfg, "plugin-dir");
+    c->dry_run = cli_config_on(&c->cfg, "dry-run");
+    c->sql = cli_config_on(&c->cfg, "sql");
     o->dry_run = c->dry_run;
-    o->single_transaction = cli_config_get(&c->cfg, "single-transaction") != NULL;
-    const char *v;
+    o->single_transaction = cli_config_on(&c->cfg, "single-transaction");
     double d;
-    if ((v = cli_config_get(&c->cfg, "lock-timeout"))) {
-        if (parse_number("--lock-timeout", v, 0, &d))
-            return EXIT_USAGE;
+    int r;
+    if ((r = cli_config_number(&c->cfg, "lock-timeout", 0, 1e9, 0, "seconds", &d, err,
+                               sizeof err)) < 0)
+        goto bad;
+    if (r)
         o->lock_timeout = d;
-    }
-    if ((v = cli_config_get(&c->cfg, "commit-interval"))) {
-        if (parse_number("--commit-interval", v, 0, &d))
-            return EXIT_USAGE;
+    if ((r = cli_config_number(&c->cfg, "commit-interval", 0, 2147483647.0, 1, "milliseconds",
+                               &d, err, sizeof err)) < 0)
+        goto bad;
+    if (r)
         o->commit_interval_ms = (int)d;
-    }
-    if ((v = cli_config_get(&c->cfg, "lease-seconds"))) {
-        if (parse_number("--lease-seconds", v, 1, &d))
-            return EXIT_USAGE;
+    if ((r = cli_config_number(&c->cfg, "lease-seconds", 1, 2147483647.0, 1, "seconds", &d, err,
+                               sizeof err)) < 0)
+        goto bad;
+    if (r)
         o->lease_seconds = (int)d;
-    }
-    if ((v = cli_config_get(&c->cfg, "lock"))) {
-        if (strcmp(v, "session") == 0)
-            o->lock = DBMIG_LOCK_SESSION;
-        else if (strcmp(v, "lease") == 0)
-            o->lock = DBMIG_LOCK_LEASE;
-        else {
-            fprintf(stderr, "dbmig: bad value '%s' for --lock: expected session or lease\n", v);
+    static const char *const locks[] = {"session", "lease"};
+    static const char *const formats[] = {"text", "json"};
+    int lock = -1, fmt = 0;
+    if (pick(c, "lock", locks, 2, &lock) || pick(c, "format", formats, 2, &fmt))
+        return EXIT_USAGE;
+    if (lock >= 0)
+        o->lock = lock == 0 ? DBMIG_LOCK_SESSION : DBMIG_LOCK_LEASE;
+    c->json = fmt == 1;
+    c->quiet = cli_config_on(&c->cfg, "quiet");
+    c->verbose = cli_config_on(&c->cfg, "verbose") ? atoi(cli_config_get(&c->cfg, "verbose")) : 0;
+    if (c->quiet && c->verbose) {
+        /* the command line beats a lower source; two of the same rank contradict */
+        const char *sq = cli_config_source(&c->cfg, "quiet");
+        const char *sv = cli_config_source(&c->cfg, "verbose");
+        int cq = strncmp(sq, "--", 2) == 0, cv = strncmp(sv, "--", 2) == 0;
+        if (cq == cv) {
+            fprintf(stderr, "dbmig: quiet (from %s) and verbose (from %s) contradict each other; "
+                            "give one\n",
+                    sq, sv);
             return EXIT_USAGE;
         }
+        if (cq)
+            c->verbose = 0;
+        else
+            c->quiet = 0;
     }
-    if ((v = cli_config_get(&c->cfg, "format"))) {
-        if (strcmp(v, "json") == 0)
-            c->json = 1;
-        else if (strcmp(v, "text") != 0) {
-            fprintf(stderr, "dbmig: bad value '%s' for --format: expected text or json\n", v);
-            return EXIT_USAGE;
-        }
-    }
-    c->quiet = cli_config_get(&c->cfg, "quiet") != NULL;
-    c->verbose = cli_config_get(&c->cfg, "verbose") != NULL;
     o->verbose = c->verbose;
     /* DBMIG_PLUGIN_PATH comes after --plugin-dir. */
     return EXIT_OK;
+bad:
+    fprintf(stderr, "dbmig: %s\n", err);
+    return EXIT_USAGE;
+}
+
+/* --driver NAME that no plugin file has: refuse before anything runs, with
+ * the nearest name (a plugin that exists but is refused is left to the
+ * loader, whose message says why). */
+static int check_driver(cli *c)
+{
+    const char *d = cli_config_get(&c->cfg, "driver");
+    if (!d || strcmp(c->command, "drivers") == 0)
+        return EXIT_OK;
+    dbmig_driver_info *v;
+    size_t n;
+    if (dbmig_drivers_list(c->h, &v, &n) != DBMIG_OK)
+        return EXIT_OK; /* the command will say what is wrong */
+    const char **names = calloc(n + 3, sizeof *names);
+    int found = 0;
+    size_t k = 0;
+    if (names) {
+        for (size_t i = 0; i < n; i++)
+            names[k++] = v[i].name;
+        names[k++] = "sqlite";
+        names[k++] = "postgres";
+        names[k++] = "mysql";
+    }
+    for (size_t i = 0; i < n && !found; i++)
+        found = strcmp(v[i].name, d) == 0;
+    int rc = EXIT_OK;
+    if (!found && names) {
+        const char *near = cli_suggest(d, names, k);
+        fprintf(stderr, "dbmig: no driver '%s' (from %s%s%s%s); the drivers found:", d,
+                cli_config_source(&c->cfg, "driver"), near ? "; did you mean " : "",
+                near ? near : "", near ? "?" : "");
+        for (size_t i = 0; i < n; i++)
+            fprintf(stderr, "%s %s", i ? "," : "", v[i].name);
+        fprintf(stderr, "%s; see `dbmig drivers`, --plugin-dir, DBMIG_PLUGIN_PATH\n",
+                n ? "" : " none");
+        rc = EXIT_USAGE;
+    }
+    free(names);
+    dbmig_drivers_free(v, n);
+    return rc;
 }
 
 /* ---- progress ------------------------------------------------------------ */
@@ -1047,6 +1055,7 @@ static const struct {
  * (minus --url and --format, which fleet sets per target). */
 static int run_fleet(cli *c, char **argv, int next)
 {
+    /* argv[0..next) are the global option tokens (cli_args.globals) */
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0) {
@@ -1058,7 +1067,7 @@ static int run_fleet(cli *c, char **argv, int next)
     int ng = 0;
     if (!globals)
         return EXIT_FAIL;
-    for (int i = 1; i < next; i++) {
+    for (int i = 0; i < next; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--url") == 0 || strcmp(a, "--format") == 0) {
             i++;
@@ -1073,29 +1082,72 @@ static int run_fleet(cli *c, char **argv, int next)
         fmt = getenv("DBMIG_FORMAT");
     int json = fmt && strcmp(fmt, "json") == 0;
     int rc = cli_fleet(exe, globals, ng, c->args, c->nargs, json,
-                       cli_config_get(&c->cfg, "quiet") != NULL);
+                       cli_config_on(&c->cfg, "quiet"));
     free(globals);
     return rc;
+}
+
+/* `dbmig help [COMMAND]`, `dbmig COMMAND --help`: the same text. */
+static int print_help(const char *cmd)
+{
+    if (!cmd || strcmp(cmd, "help") == 0) {
+        fputs(usage_main, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "fleet") == 0) {
+        char *h[] = {"--help", NULL};
+        return cli_fleet("dbmig", NULL, 0, h, 1, 0, 0);
+    }
+    const char *t = help_for(cmd);
+    if (!t) {
+        const char *near = cli_command_suggest(cmd);
+        fprintf(stderr, "dbmig: help: unknown command '%s'%s%s%s\nrun `dbmig help` for the commands\n",
+                cmd, near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
+        return EXIT_USAGE;
+    }
+    fputs(t, stdout);
+    return EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
     cli c;
     memset(&c, 0, sizeof c);
-    int next = 0;
-    int rc = parse_globals(&c, argc, argv, &next);
-    if (rc)
+    cli_args a;
+    char err[1024];
+    int rc = cli_args_parse(&a, &c.cfg, argc, argv, err, sizeof err);
+    if (rc) {
+        rc = usage_error("%s", err);
         goto out;
-    if (next >= argc) {
+    }
+    if (a.version) {
+        printf("dbmig %s\n", dbmig_version());
+        rc = EXIT_OK;
+        goto out;
+    }
+    if (a.help || (a.command && strcmp(a.command, "help") == 0)) {
+        const char *cmd = a.command;
+        if (cmd && strcmp(cmd, "help") == 0) {
+            if (a.nargs > 1) {
+                rc = usage_error("help takes one command, got '%s' too", a.args[1]);
+                goto out;
+            }
+            cmd = a.nargs ? a.args[0] : NULL;
+        }
+        rc = print_help(cmd);
+        goto out;
+    }
+    if (!a.command) {
         fputs(usage_main, stderr);
         rc = EXIT_USAGE;
         goto out;
     }
-    c.command = argv[next];
-    c.args = argv + next + 1;
-    c.nargs = argc - next - 1;
+    cli_config_unknown_env(warn_env, NULL);
+    c.command = a.command;
+    c.args = a.args;
+    c.nargs = a.nargs;
     if (strcmp(c.command, "fleet") == 0) {
-        rc = run_fleet(&c, argv, next);
+        rc = run_fleet(&c, a.globals, a.nglobals);
         goto out;
     }
     int (*fn)(cli *) = NULL;
@@ -1106,12 +1158,6 @@ int main(int argc, char **argv)
         rc = usage_error("unknown command '%s'", c.command);
         goto out;
     }
-    for (int i = 0; i < c.nargs; i++)
-        if (strcmp(c.args[i], "--help") == 0 || strcmp(c.args[i], "-h") == 0) {
-            fputs(help_for(c.command), stdout);
-            rc = EXIT_OK;
-            goto out;
-        }
     dbmig_options o = DBMIG_OPTIONS_INIT;
     if ((rc = settle_options(&c, &o)) != EXIT_OK)
         goto out;
@@ -1129,7 +1175,9 @@ int main(int argc, char **argv)
     }
     if (c.sql) {
         if (strcmp(c.command, "upgrade") != 0 && strcmp(c.command, "downgrade") != 0) {
-            rc = usage_error("--sql works with upgrade and downgrade, not %s", c.command);
+            fprintf(stderr, "dbmig: --sql (from %s) works with upgrade and downgrade, not %s\n",
+                    cli_config_source(&c.cfg, "sql"), c.command);
+            rc = EXIT_USAGE;
             free(path);
             goto out;
         }
@@ -1144,10 +1192,13 @@ int main(int argc, char **argv)
         rc = c.h ? fail(&c, orc) : EXIT_FAIL;
         goto out;
     }
+    if ((rc = check_driver(&c)) != EXIT_OK)
+        goto out;
     rc = fn(&c);
 out:
     dbmig_close(c.h);
     cli_config_free(&c.cfg);
+    cli_args_free(&a);
     fflush(stdout);
     return rc;
 }

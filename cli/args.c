@@ -1,0 +1,362 @@
+/* args.c — the command line (see args.h). The tables below are the single
+ * list of global options and of each command's own options: a new command
+ * option must be added here, or the parser refuses it as unknown. */
+#define _POSIX_C_SOURCE 200809L
+#include "args.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the tables -------------------------------------------------------------- */
+
+typedef struct gopt {
+    const char *name; /* long name without "--"; also the config key (except help, version) */
+    char shrt;        /* short flag, or 0 */
+    int value;        /* takes a value */
+} gopt;
+
+static const gopt gopts[] = {
+    {"url", 0, 1},          {"driver", 0, 1},        {"dir", 0, 1},
+    {"table", 0, 1},        {"config", 0, 1},        {"env", 0, 1},
+    {"plugin-dir", 0, 1},   {"lock-timeout", 0, 1},  {"lock", 0, 1},
+    {"lease-seconds", 0, 1}, {"commit-interval", 0, 1}, {"format", 0, 1},
+    {"sql", 0, 0},          {"dry-run", 0, 0},       {"single-transaction", 0, 0},
+    {"no-color", 0, 0},     {"verbose", 'v', 0},     {"quiet", 'q', 0},
+    {"help", 'h', 0},       {"version", 'V', 0},
+};
+#define NGOPTS (sizeof gopts / sizeof gopts[0])
+
+typedef struct copt {
+    const char *name; /* as written: "--resume", "-m" */
+    int value;        /* takes a value (the next token, or "--name=VALUE" for long ones) */
+    int attached;     /* a short option whose value may be attached: -rA:B */
+} copt;
+
+static const copt o_upgrade[] = {{"--allow-missing", 0, 0}, {"--resume", 0, 0}, {NULL, 0, 0}};
+static const copt o_repair[] = {
+    {"--checksums", 0, 0}, {"--applied", 1, 0}, {"--reverted", 1, 0}, {NULL, 0, 0}};
+static const copt o_history[] = {{"--rev-range", 1, 0}, {"-r", 1, 1}, {NULL, 0, 0}};
+static const copt o_revision[] = {{"--message", 1, 0}, {"-m", 1, 0}, {"--parent", 1, 0},
+                                  {"--branch", 1, 0},  {"--depends", 1, 0}, {NULL, 0, 0}};
+static const copt o_merge[] = {{"--message", 1, 0}, {"-m", 1, 0}, {NULL, 0, 0}};
+static const copt o_fleet[] = {{"--targets", 1, 0}, {"--jobs", 1, 0}, {NULL, 0, 0}};
+static const copt o_none[] = {{NULL, 0, 0}};
+
+static const struct {
+    const char *name;
+    const copt *opts;
+} commands[] = {
+    {"upgrade", o_upgrade}, {"downgrade", o_none}, {"current", o_none},   {"status", o_none},
+    {"stamp", o_none},      {"show", o_none},      {"check", o_none},     {"repair", o_repair},
+    {"drivers", o_none},    {"history", o_history}, {"heads", o_none},    {"branches", o_none},
+    {"revision", o_revision}, {"merge", o_merge},  {"fleet", o_fleet},    {"help", o_none},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const copt *cmd_opts(const char *name)
+{
+    for (size_t i = 0; name && i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return commands[i].opts;
+    return NULL;
+}
+
+int cli_command_known(const char *name) { return cmd_opts(name) != NULL; }
+
+const char *cli_command_suggest(const char *name)
+{
+    const char *names[NCOMMANDS];
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        names[i] = commands[i].name;
+    return cli_suggest(name, names, NCOMMANDS);
+}
+
+/* ---- helpers ------------------------------------------------------------------- */
+
+static int ar_err(char *errbuf, size_t errcap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int ar_err(char *errbuf, size_t errcap, const char *fmt, ...)
+{
+    if (errbuf && errcap) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(errbuf, errcap, fmt, ap);
+        va_end(ap);
+    }
+    return 2;
+}
+
+/* An argument, not an option: "-", "-1", "-12", anything not starting with '-'. */
+static int is_argument(const char *a)
+{
+    return a[0] != '-' || a[1] == '\0' || isdigit((unsigned char)a[1]);
+}
+
+static const gopt *find_long(const char *name, size_t n)
+{
+    for (size_t i = 0; i < NGOPTS; i++)
+        if (strlen(gopts[i].name) == n && strncmp(gopts[i].name, name, n) == 0)
+            return &gopts[i];
+    return NULL;
+}
+
+static const gopt *find_short(char c)
+{
+    for (size_t i = 0; i < NGOPTS; i++)
+        if (gopts[i].shrt && gopts[i].shrt == c)
+            return &gopts[i];
+    return NULL;
+}
+
+/* A command option matching a: 1 exact, 2 "--name=value", 3 attached short; 0 none. */
+static int match_copt(const copt *opts, const char *a, const copt **out)
+{
+    for (const copt *o = opts; o && o->name; o++) {
+        size_t n = strlen(o->name);
+        if (strcmp(a, o->name) == 0) {
+            *out = o;
+            return 1;
+        }
+        if (o->value && o->name[1] == '-' && strncmp(a, o->name, n) == 0 && a[n] == '=') {
+            *out = o;
+            return 2;
+        }
+        if (o->attached && strncmp(a, o->name, n) == 0 && a[n]) {
+            *out = o;
+            return 3;
+        }
+    }
+    return 0;
+}
+
+/* The command, if any, that has option a (for "put it after the command"). */
+static const char *owner_of(const char *a)
+{
+    const copt *o;
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, "fleet") != 0 && match_copt(commands[i].opts, a, &o))
+            return commands[i].name;
+    return NULL;
+}
+
+static int push(char ***v, int *n, char *s)
+{
+    char **nv = realloc(*v, (size_t)(*n + 2) * sizeof *nv);
+    if (!nv)
+        return -1;
+    nv[(*n)++] = s;
+    nv[*n] = NULL;
+    *v = nv;
+    return 0;
+}
+
+/* The nearest option to a misspelt one: a global option, or one of the
+ * command's; "" when none is close. Written to out. */
+static void suggest_option(const char *a, const copt *opts, char *out, size_t cap)
+{
+    const char *cands[NGOPTS + 16];
+    char longs[NGOPTS][40];
+    size_t n = 0;
+    for (size_t i = 0; i < NGOPTS; i++) {
+        snprintf(longs[i], sizeof longs[i], "--%s", gopts[i].name);
+        cands[n++] = longs[i];
+    }
+    for (const copt *o = opts; o && o->name && n < NGOPTS + 16; o++)
+        if (o->name[1] == '-')
+            cands[n++] = o->name;
+    char word[66];
+    const char *eq = strchr(a, '=');
+    int single = a[1] != '-'; /* -url → --url */
+    snprintf(word, sizeof word, "%s%.*s", single ? "-" : "",
+             (int)(eq ? (size_t)(eq - a) : strlen(a)) > 60 ? 60
+                                                            : (int)(eq ? (size_t)(eq - a) : strlen(a)),
+             a);
+    const char *s = cli_suggest(word, cands, n);
+    if (s)
+        snprintf(out, cap, " (did you mean %s?)", s);
+    else
+        out[0] = '\0';
+}
+
+/* Sets a global option's value on the command line: refuses a second,
+ * different value. */
+static int set_global(cli_config *cfg, const char *key, const char *val, char *errbuf,
+                      size_t errcap)
+{
+    const char *old = cli_config_get(cfg, key);
+    if (old && strcmp(old, val) != 0)
+        return ar_err(errbuf, errcap,
+                      "option '--%s' is given twice with different values; give it once", key);
+    if (cli_config_set(cfg, key, val) != 0)
+        return ar_err(errbuf, errcap, "out of memory");
+    return 0;
+}
+
+static int set_flag(cli_args *a, cli_config *cfg, const gopt *g, const char *val, char *errbuf,
+                    size_t errcap)
+{
+    if (strcmp(g->name, "help") == 0 || strcmp(g->name, "version") == 0) {
+        if (val)
+            return ar_err(errbuf, errcap, "option '--%s' takes no value", g->name);
+        if (g->name[0] == 'h')
+            a->help = 1;
+        else
+            a->version = 1;
+        return 0;
+    }
+    int b = 1;
+    if (val) {
+        b = cli_parse_bool(val);
+        if (b < 0)
+            return ar_err(errbuf, errcap,
+                          "bad value '%s' for --%s: expected true/false, yes/no, on/off or 1/0 "
+                          "(or --%s alone)",
+                          val, g->name, g->name);
+    }
+    if (strcmp(g->name, "verbose") == 0 && b && !val) { /* -v -v, -vv: a count */
+        const char *old = cli_config_get(cfg, "verbose");
+        char n[16];
+        snprintf(n, sizeof n, "%d", old ? atoi(old) + 1 : 1);
+        return cli_config_set(cfg, "verbose", n) ? ar_err(errbuf, errcap, "out of memory") : 0;
+    }
+    const char *old = cli_config_get(cfg, g->name);
+    if (old && (strcmp(old, "0") != 0) != b)
+        return ar_err(errbuf, errcap, "option '--%s' is given twice with opposite values; give it once",
+                      g->name);
+    return cli_config_set(cfg, g->name, b ? "1" : "0") ? ar_err(errbuf, errcap, "out of memory")
+                                                        : 0;
+}
+
+/* ---- the parser ------------------------------------------------------------------ */
+
+int cli_args_parse(cli_args *a, cli_config *cfg, int argc, char **argv, char *errbuf,
+                   size_t errcap)
+{
+    memset(a, 0, sizeof *a);
+    const copt *opts = NULL; /* the options of the command being read */
+    int ended = 0, inner = 0;
+    for (int i = 1; i < argc; i++) {
+        char *t = argv[i];
+        if (ended || is_argument(t)) {
+            if (!a->command) {
+                if (!cli_command_known(t)) {
+                    const char *s = cli_command_suggest(t);
+                    return ar_err(errbuf, errcap, "unknown command '%s'%s%s%s", t,
+                                  s ? " (did you mean " : "", s ? s : "", s ? "?)" : "");
+                }
+                a->command = t;
+                opts = cmd_opts(t);
+                continue;
+            }
+            /* fleet COMMAND ...: from there on, that command's options */
+            if (!inner && !ended && strcmp(a->command, "fleet") == 0 && cli_command_known(t)) {
+                inner = 1;
+                opts = cmd_opts(t);
+            }
+            if (push(&a->args, &a->nargs, t))
+                return ar_err(errbuf, errcap, "out of memory");
+            continue;
+        }
+        if (strcmp(t, "--") == 0) {
+            ended = 1;
+            continue;
+        }
+        /* the command's own options */
+        const copt *co;
+        int m = a->command ? match_copt(opts, t, &co) : 0;
+        if (m) {
+            if (push(&a->args, &a->nargs, t))
+                return ar_err(errbuf, errcap, "out of memory");
+            if (m == 1 && co->value) {
+                if (i + 1 >= argc)
+                    return ar_err(errbuf, errcap, "option '%s' of %s needs a value", t,
+                                  a->command);
+                if (push(&a->args, &a->nargs, argv[++i]))
+                    return ar_err(errbuf, errcap, "out of memory");
+            }
+            continue;
+        }
+        /* global options */
+        int first = a->nglobals;
+        if (push(&a->globals, &a->nglobals, t))
+            return ar_err(errbuf, errcap, "out of memory");
+        if (t[1] != '-') { /* -v, -q, -h, -V, grouped: -vv */
+            for (const char *p = t + 1; *p; p++) {
+                const gopt *g = find_short(*p);
+                if (!g) {
+                    char sug[80];
+                    suggest_option(t, opts, sug, sizeof sug);
+                    const char *own = owner_of(t);
+                    if (own && !a->command)
+                        return ar_err(errbuf, errcap,
+                                      "'%s' is an option of %s: put it after the command "
+                                      "(dbmig %s %s ...)",
+                                      t, own, own, t);
+                    if (own && strcmp(own, a->command) != 0)
+                        return ar_err(errbuf, errcap, "'%s' is an option of %s, not of %s", t,
+                                      own, a->command);
+                    return ar_err(errbuf, errcap, "unknown option '%s'%s%s%s", t,
+                                  a->command ? " for " : "", a->command ? a->command : "", sug);
+                }
+                int rc = set_flag(a, cfg, g, NULL, errbuf, errcap);
+                if (rc)
+                    return rc;
+            }
+            continue;
+        }
+        const char *name = t + 2, *eq = strchr(name, '=');
+        size_t n = eq ? (size_t)(eq - name) : strlen(name);
+        const gopt *g = find_long(name, n);
+        if (!g) {
+            const char *own = owner_of(t);
+            if (own && !a->command)
+                return ar_err(errbuf, errcap,
+                              "'%s' is an option of %s: put it after the command (dbmig %s %s ...)",
+                              t, own, own, t);
+            if (own && strcmp(own, a->command) != 0)
+                return ar_err(errbuf, errcap, "'%s' is an option of %s, not of %s", t, own,
+                              a->command);
+            char sug[80];
+            suggest_option(t, opts, sug, sizeof sug);
+            return ar_err(errbuf, errcap, "unknown option '%.*s'%s%s%s", (int)(n + 2), t,
+                          a->command ? " for " : "", a->command ? a->command : "", sug);
+        }
+        if (!g->value) {
+            int rc = set_flag(a, cfg, g, eq ? eq + 1 : NULL, errbuf, errcap);
+            if (rc)
+                return rc;
+            continue;
+        }
+        const char *v = NULL;
+        if (eq) {
+            v = eq + 1;
+        } else if (i + 1 < argc) {
+            const char *nx = argv[i + 1];
+            /* `--url --dir m`: the value is missing, not "--dir" */
+            if (nx[0] == '-' && nx[1] == '-' && find_long(nx + 2, strcspn(nx + 2, "=")))
+                return ar_err(errbuf, errcap, "option '--%s' needs a value, got the option '%s'",
+                              g->name, nx);
+            v = argv[++i];
+            if (push(&a->globals, &a->nglobals, argv[i]))
+                return ar_err(errbuf, errcap, "out of memory");
+        }
+        if (!v || !*v) {
+            a->nglobals = first; /* the token is not kept: the parse fails anyway */
+            return ar_err(errbuf, errcap, "option '--%s' needs a value", g->name);
+        }
+        int rc = set_global(cfg, g->name, v, errbuf, errcap);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+void cli_args_free(cli_args *a)
+{
+    free(a->args);
+    free(a->globals);
+    memset(a, 0, sizeof *a);
+}
