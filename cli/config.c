@@ -867,6 +867,19 @@ int cli_config_load_database_url(cli_config *cfg, char *errbuf, size_t errcap)
 
 extern char **environ;
 
+/* Other tools' names for dbmig's settings, after DBMIG_. */
+static const char *const cf_synonyms[][2] = {
+    {"DATABASE_URL", "DBMIG_URL"},     {"DSN", "DBMIG_URL"},
+    {"DB_URL", "DBMIG_URL"},           {"DATABASE", "DBMIG_URL"},
+    {"MIGRATIONS_DIR", "DBMIG_DIR"},   {"MIGRATIONS", "DBMIG_DIR"},
+    {"DIRECTORY", "DBMIG_DIR"},        {"MIGRATIONS_PATH", "DBMIG_DIR"},
+    {"VERSION_TABLE", "DBMIG_TABLE"},  {"TABLE_NAME", "DBMIG_TABLE"},
+    {"MIGRATIONS_TABLE", "DBMIG_TABLE"}, {"ENVIRONMENT", "DBMIG_ENV"},
+    {"CONFIG_FILE", "DBMIG_CONFIG"},   {"CONF", "DBMIG_CONFIG"},
+    {"PLUGINS", "DBMIG_PLUGIN_DIR"},   {"TIMEOUT", "DBMIG_LOCK_TIMEOUT"},
+    {"DRIVER_NAME", "DBMIG_DRIVER"},   {"OUTPUT", "DBMIG_FORMAT"},
+};
+
 size_t cli_config_unknown_env(void (*fn)(void *payload, const char *name, const char *suggestion),
                               void *payload)
 {
@@ -891,14 +904,29 @@ size_t cli_config_unknown_env(void (*fn)(void *payload, const char *name, const 
         if (known || strncmp(name, "DBMIG_TEST_", 11) == 0 ||
             strncmp(name, "DBMIG_VAR_", 10) == 0 || strcmp(name, "DBMIG_VERSION") == 0)
             continue;
-        /* the typo is in the part after the prefix */
-        const char *near = NULL;
+        /* a misspelling of a setting (the typo is in the part after the prefix) */
+        const char *near = NULL, *tail = name + 6;
         const char *tails[CF_NKEYS + 1];
         for (size_t i = 0; i <= CF_NKEYS; i++)
             tails[i] = cands[i] + 6;
-        const char *t = cli_suggest(name + 6, tails, CF_NKEYS + 1);
+        const char *t = cli_suggest(tail, tails, CF_NKEYS + 1);
         if (t)
             near = t - 6;
+        /* another tool's name for a setting */
+        for (size_t i = 0; !near && i < sizeof cf_synonyms / sizeof cf_synonyms[0]; i++)
+            if (strcmp(tail, cf_synonyms[i][0]) == 0)
+                near = cf_synonyms[i][1];
+        /* a setting with something after it: DBMIG_LOCK_TIMEOUT_SECS */
+        size_t best = 0;
+        for (size_t i = 0; !t && i <= CF_NKEYS; i++) {
+            size_t n = strlen(tails[i]);
+            if (n > best && strncmp(tail, tails[i], n) == 0 && tail[n] == '_') {
+                best = n;
+                near = cands[i];
+            }
+        }
+        if (!near)
+            continue; /* not ours: scripts and test harnesses use the prefix too */
         fn(payload, name, near);
         count++;
     }

@@ -72,10 +72,13 @@ int cli_config_load_env(cli_config *cfg, char *errbuf, size_t errcap);
 int cli_config_load_database_url(cli_config *cfg, char *errbuf, size_t errcap);
 
 /* Calls fn for every DBMIG_* variable of the environment that dbmig does not
- * read, with the nearest known variable or NULL. Not reported: DBMIG_PLUGIN_PATH
- * and the settings (known), DBMIG_TEST_* (test harnesses), DBMIG_VAR_*
- * (reserved for placeholders) and DBMIG_VERSION (often pins dbmig's own
- * version in CI files). Returns the number reported. */
+ * read but that looks meant for a setting, with that setting's variable: a
+ * misspelling (DBMIG_LOCKTIMEOUT), another tool's name (DBMIG_DATABASE_URL),
+ * a setting with a tail (DBMIG_LOCK_TIMEOUT_SECS). Other DBMIG_ names are
+ * left alone: scripts and test harnesses use the prefix too, and a warning
+ * on each of their runs would teach users to ignore warnings. Never
+ * reported: DBMIG_TEST_*, DBMIG_VAR_* (reserved for placeholders),
+ * DBMIG_VERSION. Returns the number reported. */
 size_t cli_config_unknown_env(void (*fn)(void *payload, const char *name, const char *suggestion),
                               void *payload);
 

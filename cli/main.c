@@ -168,9 +168,8 @@ static void warn_env(void *payload, const char *name, const char *suggestion)
     (void)payload;
     fprintf(stderr,
             "dbmig: warning: the environment variable %s is not a dbmig setting and is "
-            "ignored%s%s%s\n",
-            name, suggestion ? "; did you mean " : " (the settings: `dbmig help`, DBMIG_<OPTION>)",
-            suggestion ? suggestion : "", suggestion ? "?" : "");
+            "ignored; did you mean %s?\n",
+            name, suggestion ? suggestion : "DBMIG_<OPTION>");
 }
 
 /* A setting with a fixed list of values; "" when unset. */
