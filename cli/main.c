@@ -287,13 +287,14 @@ static int check_driver(cli *c)
     size_t k = 0;
     if (names) {
         for (size_t i = 0; i < n; i++)
-            names[k++] = v[i].name;
+            if (v[i].name)
+                names[k++] = v[i].name;
         names[k++] = "sqlite";
         names[k++] = "postgres";
         names[k++] = "mysql";
     }
     for (size_t i = 0; i < n && !found; i++)
-        found = strcmp(v[i].name, d) == 0;
+        found = v[i].name && strcmp(v[i].name, d) == 0;
     int rc = EXIT_OK;
     if (!found && names) {
         const char *near = cli_suggest(d, names, k);
@@ -301,7 +302,7 @@ static int check_driver(cli *c)
                 cli_config_source(&c->cfg, "driver"), near ? "; did you mean " : "",
                 near ? near : "", near ? "?" : "");
         for (size_t i = 0; i < n; i++)
-            fprintf(stderr, "%s %s", i ? "," : "", v[i].name);
+            fprintf(stderr, "%s %s", i ? "," : "", v[i].name ? v[i].name : v[i].file);
         fprintf(stderr, "%s; see `dbmig drivers`, --plugin-dir, DBMIG_PLUGIN_PATH\n",
                 n ? "" : " none");
         rc = EXIT_USAGE;
