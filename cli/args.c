@@ -343,7 +343,9 @@ int cli_args_parse(cli_args *a, cli_config *cfg, int argc, char **argv, char *er
             if (push(&a->globals, &a->nglobals, argv[i]))
                 return ar_err(errbuf, errcap, "out of memory");
         }
-        if (!v || !*v) {
+        /* an empty value is a mistake (`--env "$UNSET"` would quietly pick
+         * no section), except for --plugin-dir, where "" means no folder */
+        if (!v || (!*v && strcmp(g->name, "plugin-dir") != 0)) {
             a->nglobals = first; /* the token is not kept: the parse fails anyway */
             return ar_err(errbuf, errcap, "option '--%s' needs a value", g->name);
         }

@@ -13,7 +13,8 @@
  * option; after `--` everything is an argument.
  *
  * Mistakes are refused, never guessed: an unknown command or option (with
- * the nearest known one), a value missing or replaced by another option, a
+ * the nearest known one), a value missing, empty (`--env "$UNSET"`; only
+ * --plugin-dir "" is fine: no extra folder) or replaced by another option, a
  * command option before its command, an option given twice with different
  * values (the same value twice is fine; -v may be repeated: -vv).
  */

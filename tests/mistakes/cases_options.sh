@@ -339,3 +339,11 @@ m_options_flag_with_value_on_command_line() {
     expect_exit 0
     expect_contains err "applied 001 a"
 }
+
+m_options_empty_value() {
+    # `--env "$DEPLOY_ENV"` with the variable unset must not quietly run on
+    # the [dbmig] defaults
+    mk_chain3 "$MIG"
+    printf '[dbmig]\n[env.prod]\n' > dbmig.conf
+    mistake 2 "'--env' needs a value" -- --env "" upgrade
+}

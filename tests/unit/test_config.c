@@ -720,6 +720,13 @@ static void test_args_anywhere(void **st)
     cli_args_free(&a);
     cli_config_free(&cfg);
 
+    /* --plugin-dir "" means no extra folder */
+    char **pd = ARGV("--plugin-dir", "", "status");
+    assert_int_equal(parse(&a, &cfg, 0, pd, err, sizeof err), 0);
+    assert_string_equal(cli_config_get(&cfg, "plugin-dir"), "");
+    cli_args_free(&a);
+    cli_config_free(&cfg);
+
     /* the same value twice is fine */
     char **t = ARGV("--url", "sqlite:a.db", "status", "--url=sqlite:a.db");
     assert_int_equal(parse(&a, &cfg, 4, t, err, sizeof err), 0);
@@ -751,6 +758,7 @@ static void test_args_mistakes(void **st)
     args_fail(3, ARGV("-url", "x", "status"), "unknown option '-url'", "did you mean --url?");
     args_fail(2, ARGV("status", "--url"), "'--url' needs a value", NULL);
     args_fail(3, ARGV("status", "--url="), "'--url' needs a value", NULL);
+    args_fail(4, ARGV("--env", "", "status"), "'--env' needs a value", NULL);
     args_fail(4, ARGV("--url", "--dir", "m", "status"), "'--url' needs a value",
               "got the option '--dir'");
     args_fail(2, ARGV("--allow-missing", "upgrade"), "'--allow-missing' is an option of upgrade",
