@@ -172,7 +172,7 @@ static void warn_env(void *payload, const char *name, const char *suggestion)
             name, suggestion ? suggestion : "DBMIG_<OPTION>");
 }
 
-/* A setting with a fixed list of values; "" when unset. */
+/* A setting with a fixed list of values: *out = its index (left alone when unset). */
 static int pick(cli *c, const char *key, const char *const *vals, size_t n, int *out)
 {
     const char *v = cli_config_get(&c->cfg, key);
