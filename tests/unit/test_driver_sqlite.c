@@ -145,14 +145,28 @@ static void test_url_errors(void **state)
         assert_ptr_equal(c, (dbmig_conn *)&e);
         assert_contains(e.message, want[i]);
     }
-    /* an unopenable file: the path and sqlite's own message */
+    /* a file in a folder that does not exist: the path, "URL" (exit 2), a hint */
     memset(&e, 0, sizeof e);
     assert_int_equal(f->ct.d->connect(&h, "sqlite:/nonexistent-dir/sub/x.db", &c, &e),
                      DBMIG_DRV_ERROR);
     assert_contains(e.message, "/nonexistent-dir/sub/x.db");
-    assert_contains(e.message, "unable to open database file");
-    assert_string_equal(e.code, "14"); /* SQLITE_CANTOPEN */
+    assert_contains(e.message, "folder");
+    assert_string_equal(e.code, "URL");
     assert_true(e.hint[0] != '\0');
+    /* an unopenable file: the path and sqlite's own message */
+    if (geteuid() != 0) {
+        char p[300], u[320];
+        snprintf(p, sizeof p, "%s/noperm.db", f->dir);
+        FILE *fp = fopen(p, "w");
+        assert_non_null(fp);
+        fclose(fp);
+        assert_int_equal(chmod(p, 0), 0);
+        snprintf(u, sizeof u, "sqlite:%s", p);
+        memset(&e, 0, sizeof e);
+        assert_int_equal(f->ct.d->connect(&h, u, &c, &e), DBMIG_DRV_ERROR);
+        assert_contains(e.message, "noperm.db");
+        assert_string_equal(e.code, "14"); /* SQLITE_CANTOPEN */
+    }
     assert_int_equal(cnt.live, 0);
 }
 
