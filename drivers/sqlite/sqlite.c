@@ -125,6 +125,16 @@ static int sq_fail(dbmig_conn *c, int rc, const char *base, size_t base_len, siz
     snprintf(e->detail, sizeof e->detail, "%s, extended code %d: %s", sq_primary_name(ext), ext,
              sqlite3_errstr(ext));
     e->hint[0] = '\0';
+    if ((ext & 0xff) == SQLITE_READONLY && c->db) {
+        /* SQLite opens a file it may not write read-only without a word:
+         * say which file, and why, in the message the core shows. */
+        const char *f = sqlite3_db_filename(c->db, "main");
+        size_t l = strlen(e->message);
+        snprintf(e->message + l, sizeof e->message - l,
+                 " (%s or its folder is not writable by this user: check the permissions, or "
+                 "point the URL at a copy you may write)",
+                 f && *f ? f : "the database file");
+    }
     if ((ext & 0xff) == SQLITE_BUSY || (ext & 0xff) == SQLITE_LOCKED)
         snprintf(e->hint, sizeof e->hint,
                  "another connection holds the database; raise ?busy_timeout=MS in the URL");
