@@ -1,11 +1,21 @@
 /* sqlite.c — the SQLite driver plugin (dbmig_sqlite.so).
  *
- * URLs:  sqlite:path/to/file.db   (relative to the working folder)
+ * URLs:  sqlite:path/to/file.db  or  sqlite://path/to/file.db  (relative to
+ *        the working folder)
  *        sqlite:/abs/path.db  or  sqlite:///abs/path.db
  *        sqlite::memory:
  *        the scheme may also be written sqlite3:
  *        an optional query ?busy_timeout=MS (default 10000) sets how long a
- *        statement waits for another connection's write lock.
+ *        statement waits for another connection's write lock. No message
+ *        shows the query string (a value may be a secret).
+ *
+ * Creating: a missing file is created unless the host says
+ * DBMIG_HOST_NO_CREATE; then connect fails with the code NODB. A folder, a
+ * device or FIFO, a missing folder (when creating) and a file that is not an
+ * SQLite database are refused with the code URL (the core exits 2) and the
+ * file is never written. connect() never waits for another connection's
+ * lock (busy timeout 0 while it reads the schema): the core's migration
+ * lock comes first, so --lock-timeout bounds the wait.
  *
  * Errors: dbmig_db_error.code is SQLite's extended result code as a decimal
  * number ("2067"); detail names its primary code ("SQLITE_CONSTRAINT, extended
@@ -19,7 +29,10 @@
  * [A-Za-z0-9_]). The lock is the flock, not the file: the file may stay on
  * disk for ever, and the OS drops the lock when the process dies. flock locks
  * belong to the open file description, so a second connection of the same
- * process conflicts too. The holder writes "pid <pid> on host <host>" into
+ * process conflicts too. The lock file is opened with O_NOFOLLOW and must be
+ * a regular file with one link, owned by the effective user or root: a
+ * planted symlink, FIFO, folder, hard link or another user's file is
+ * refused, never written through. The holder writes "pid <pid> on host <host>" into
  * the file so that a waiting process can say whom it waits for. An in-memory
  * database is private to its connection: the lock is always acquired.
  *
