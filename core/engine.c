@@ -308,7 +308,9 @@ static int connect_with(dbmig *h, uint32_t flags)
 
 int dm_need_conn(dbmig *h)
 {
-    if (h->conn || h->nodb)
+    /* After NODB, look again each time: another process (or this handle's
+     * next upgrade) may have created the database since. */
+    if (h->conn)
         return DBMIG_OK;
     int rc = dm_need_driver(h);
     if (rc != DBMIG_OK)

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dbmig/dbmig.h"
 #include "driver_contract.h"
 #include "loader.h"
 #include "util.h"
@@ -597,6 +598,96 @@ static void test_lock_file_refusals(void **state)
     assert_int_equal(cnt.live, 0);
 }
 
+/* ---- through the library: read-only commands never create the file ------ */
+
+typedef struct notes {
+    char all[4096];
+} notes;
+
+static void on_note(void *payload, const dbmig_event *ev)
+{
+    notes *n = payload;
+    if (ev->kind == DBMIG_EV_NOTICE && ev->message) {
+        size_t l = strlen(n->all);
+        snprintf(n->all + l, sizeof n->all - l, "%s\n", ev->message);
+    }
+}
+
+static dbmig *lib_open(fx *f, notes *n, int dry_run)
+{
+    char mig[300];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    mkdir(mig, 0755);
+    char p[400];
+    snprintf(p, sizeof p, "%s/001_a.sql", mig);
+    write_text(p, "-- dbmig:up\nCREATE TABLE a (x INTEGER);\n-- dbmig:down\nDROP TABLE a;\n");
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    o.url = f->url;
+    o.dir = mig;
+    o.plugin_path = DBMIG_PLUGIN_DIR;
+    o.lock_timeout = 0;
+    o.dry_run = dry_run;
+    o.on_event = on_note;
+    o.event_payload = n;
+    dbmig *h = NULL;
+    assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
+    return h;
+}
+
+static void test_library_no_create(void **state)
+{
+    FX;
+    notes n = {""};
+    char lock[300];
+    snprintf(lock, sizeof lock, "%s.dbmig-lock", f->file);
+    struct stat st;
+    dbmig *h = lib_open(f, &n, 0);
+    dbmig_status *s = NULL;
+    assert_int_equal(dbmig_status_get(h, &s), DBMIG_OK);
+    assert_int_equal(s->applied, 0);
+    assert_int_equal(s->pending, 1);
+    dbmig_status_free(s);
+    assert_contains(n.all, "does not exist: nothing is applied");
+    assert_int_not_equal(stat(f->file, &st), 0);
+    assert_int_not_equal(stat(lock, &st), 0);
+    size_t pending = 0;
+    assert_int_equal(dbmig_pending(h, &pending), DBMIG_OK);
+    assert_int_equal(pending, 1);
+    assert_int_not_equal(stat(f->file, &st), 0);
+    /* the same handle then upgrades: the file is created, and said so */
+    n.all[0] = '\0';
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    assert_contains(n.all, "so it was created");
+    assert_int_equal(stat(f->file, &st), 0);
+    assert_int_equal(dbmig_status_get(h, &s), DBMIG_OK);
+    assert_int_equal(s->applied, 1);
+    dbmig_status_free(s);
+    dbmig_close(h);
+    /* a dry run on a missing file writes nothing either */
+    assert_int_equal(unlink(f->file), 0);
+    assert_int_equal(unlink(lock), 0);
+    n.all[0] = '\0';
+    h = lib_open(f, &n, 1);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    assert_int_equal(dbmig_stamp(h, "head"), DBMIG_OK);
+    assert_contains(n.all, "does not exist");
+    assert_int_not_equal(stat(f->file, &st), 0);
+    assert_int_not_equal(stat(lock, &st), 0);
+    dbmig_close(h);
+    /* a handle that saw no file sees one created since by someone else */
+    n.all[0] = '\0';
+    h = lib_open(f, &n, 0);
+    assert_int_equal(dbmig_status_get(h, &s), DBMIG_OK);
+    dbmig_status_free(s);
+    dbmig *other = lib_open(f, &n, 0);
+    assert_int_equal(dbmig_upgrade(other, "head", 0), DBMIG_OK);
+    dbmig_close(other);
+    assert_int_equal(dbmig_status_get(h, &s), DBMIG_OK);
+    assert_int_equal(s->applied, 1);
+    dbmig_status_free(s);
+    dbmig_close(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -616,6 +707,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_url_no_secret, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connect_does_not_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_file_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_library_no_create, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
