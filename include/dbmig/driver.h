@@ -117,10 +117,10 @@ typedef struct dbmig_host {
  * driver that can create one on connect (SQLite creates a missing file)
  * then fails with err->code DBMIG_DB_ERR_NODB ("NODB") and a message naming
  * what is missing; the core reads that as "nothing applied yet" for a
- * read-only command (status, current, check, history, --dry-run) and
- * connects again without the flag before a command that writes (it takes
- * the migration lock first). Drivers that never create a database ignore
- * the flag. */
+ * read-only command (status, current, check, history, --dry-run), and
+ * connects again without the flag when a command is about to write (just
+ * before it takes the migration lock). Drivers that never create a
+ * database ignore the flag. */
 #define DBMIG_HOST_NO_CREATE (1u << 0)
 #define DBMIG_HOST_HAS_FLAGS(host)                                                          \
     ((host)->size >= offsetof(dbmig_host, flags) + sizeof(uint32_t))
