@@ -649,6 +649,13 @@ static int sq_open_lock_file(dbmig_conn *c, const char *path)
                      path, what);
             return sq_fail_msg(c, "LOCK", msg, NULL);
         }
+        if (e == EACCES && lstat(path, &lst) == 0) {
+            snprintf(msg, sizeof msg,
+                     "cannot open the lock file %s: %s (it belongs to uid %ld, mode %03o); "
+                     "run dbmig as the user who owns the database, or remove the lock file",
+                     path, strerror(e), (long)lst.st_uid, (unsigned)(lst.st_mode & 0777));
+            return sq_fail_msg(c, "LOCK", msg, NULL);
+        }
         snprintf(msg, sizeof msg,
                  "cannot open the lock file %s: %s; the lock file lives beside the database: "
                  "make its folder writable",

@@ -268,3 +268,27 @@ m_sqlite_typo_downgrade() {
     expect_eq "$(DB_FILE=$TYPO applied)" "" "revisions applied in the new file"
     expect_applied "001" "the real database"
 }
+
+# `sudo dbmig upgrade` once, then the application's user: the lock file is
+# root's and not writable for that user. Refused (exit 1) naming the owner
+# and what to do, not "make the folder writable". Needs root (runs as nobody).
+m_sqlite_lock_left_by_root() {
+    _sq_only
+    [ "$(id -u)" = 0 ] || skip "only root can leave a lock file another user may not write"
+    command -v setpriv >/dev/null || skip "no setpriv to run as another user"
+    mk_chain3 "$MIG"
+    dbm upgrade 001; expect_exit 0
+    chmod 777 "$T"
+    chmod 666 "$DB_FILE"
+    chmod -R a+rX "$MIG"
+    setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$DBMIG" || skip "nobody cannot run $DBMIG"
+    local before
+    before=$(db_fingerprint)
+    RC=0
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$DBMIG" --url "$URL" --dir "$MIG" upgrade > "$T/out" 2> "$T/err" || RC=$?
+    expect_exit 1 "upgrade as another user than the lock file's owner"
+    expect_contains err "test.db.dbmig-lock"
+    expect_contains err "belongs to uid 0"
+    expect_contains err "run dbmig as the user who owns the database"
+    [ "$(db_fingerprint)" = "$before" ] || fail "the database changed"
+}
