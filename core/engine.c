@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,6 +147,7 @@ void dbmig_close(dbmig *h)
     free(h->password);
     free(h->url_redacted);
     free(h->qtable);
+    free(h->nodb_msg);
     dm_err_free(&h->err);
     dm_buf_free(&h->errout);
     free(h);
@@ -265,8 +267,49 @@ int dm_need_driver(dbmig *h)
     return DBMIG_OK;
 }
 
+static int connect_with(dbmig *h, uint32_t flags)
+{
+    dbmig_db_error e;
+    memset(&e, 0, sizeof e);
+    h->host.flags = flags;
+    int rc = h->drv->connect(&h->host, h->url, &h->conn, &e);
+    h->host.flags = 0;
+    if (rc != DBMIG_DRV_OK) {
+        h->conn = NULL;
+        if ((flags & DBMIG_HOST_NO_CREATE) && strcmp(e.code, DBMIG_DB_ERR_NODB) == 0) {
+            free(h->nodb_msg);
+            h->nodb_msg = dm_strdup(e.message);
+            if (!h->nodb_msg)
+                return dm_err_nomem(&h->err);
+            h->nodb = 1;
+            return DBMIG_OK;
+        }
+        /* A driver that rejects the URL itself says so with the code "URL":
+         * that is a usage error (exit 2), not a failed connection. */
+        if (strcmp(e.code, "URL") == 0)
+            return dm_err_set(&h->err, DBMIG_EUSAGE, "bad database URL %s for driver %s: %s%s%s",
+                              h->url_redacted, h->drv->name, e.message, e.hint[0] ? "; " : "",
+                              e.hint);
+        return dm_err_set(&h->err, DBMIG_ERROR,
+                          "cannot connect to %s with driver %s: %s%s%s%s\n"
+                          "check the URL, that the server is running and reachable, and "
+                          "the credentials",
+                          h->url_redacted, h->drv->name, e.message, e.code[0] ? " [" : "",
+                          e.code, e.code[0] ? "]" : "");
+    }
+    h->nodb = 0;
+    if (h->drv->conn_caps)
+        h->caps = h->drv->conn_caps(h->conn);
+    if (h->drv->server_version &&
+        h->drv->server_version(h->conn, h->server_version, sizeof h->server_version) != 0)
+        h->server_version[0] = '\0';
+    return DBMIG_OK;
+}
+
 int dm_need_conn(dbmig *h)
 {
+    /* After NODB, look again each time: another process (or this handle's
+     * next upgrade) may have created the database since. */
     if (h->conn)
         return DBMIG_OK;
     int rc = dm_need_driver(h);
@@ -275,28 +318,22 @@ int dm_need_conn(dbmig *h)
     if (!h->url)
         return dm_err_set(&h->err, DBMIG_EUSAGE,
                           "no database URL: pass --url, or set DBMIG_URL or DATABASE_URL");
-    dbmig_db_error e;
-    memset(&e, 0, sizeof e);
-    if (h->drv->connect(&h->host, h->url, &h->conn, &e) != DBMIG_DRV_OK) {
-        h->conn = NULL;
-        /* A driver that rejects the URL itself says so with the code "URL":
-         * that is a usage error (exit 2), not a failed connection. */
-        if (strcmp(e.code, "URL") == 0)
-            return dm_err_set(&h->err, DBMIG_EUSAGE, "bad database URL %s for driver %s: %s",
-                              h->url_redacted, h->drv->name, e.message);
-        return dm_err_set(&h->err, DBMIG_ERROR,
-                          "cannot connect to %s with driver %s: %s%s%s%s\n"
-                          "check the URL, that the server is running and reachable, and "
-                          "the credentials",
-                          h->url_redacted, h->drv->name, e.message, e.code[0] ? " [" : "",
-                          e.code, e.code[0] ? "]" : "");
+    return connect_with(h, DBMIG_HOST_NO_CREATE);
+}
+
+int dm_need_conn_create(dbmig *h)
+{
+    int rc = dm_need_conn(h);
+    if (rc != DBMIG_OK || h->conn)
+        return rc;
+    rc = connect_with(h, 0);
+    if (rc == DBMIG_OK) {
+        char msg[1200];
+        snprintf(msg, sizeof msg, "%s, so it was created (a new, empty database)",
+                 h->nodb_msg ? h->nodb_msg : "the database did not exist");
+        dm_emit(h, DBMIG_EV_NOTICE, NULL, msg, NULL);
     }
-    if (h->drv->conn_caps)
-        h->caps = h->drv->conn_caps(h->conn);
-    if (h->drv->server_version &&
-        h->drv->server_version(h->conn, h->server_version, sizeof h->server_version) != 0)
-        h->server_version[0] = '\0';
-    return DBMIG_OK;
+    return rc;
 }
 
 /* The folder on a second thread. The job touches nothing but its own fields
@@ -481,6 +518,14 @@ int dm_db_error(dbmig *h, const char *what)
 int dm_vstate_read(dbmig *h, dm_vstate *st, int full)
 {
     memset(st, 0, sizeof *st);
+    if (!h->conn && h->nodb) {
+        /* A read-only command on a database that does not exist yet. */
+        char msg[1200];
+        snprintf(msg, sizeof msg, "%s: nothing is applied; `dbmig upgrade` creates it",
+                 h->nodb_msg ? h->nodb_msg : "the database does not exist");
+        dm_emit(h, DBMIG_EV_NOTICE, NULL, msg, NULL);
+        return DBMIG_OK;
+    }
     int exists = 0;
     if (h->drv->table_exists(h->conn, h->table, &exists) != DBMIG_DRV_OK)
         return dm_db_error(h, "cannot look up the version table");

@@ -48,6 +48,11 @@ struct dbmig {
     char *qtable;    /* quoted (possibly schema-qualified) version table */
     int locked;
     dm_lease *lease; /* the lease lock, when held (lock.c) */
+    /* The driver said the database does not exist (DBMIG_DB_ERR_NODB): conn
+     * stays NULL, reads see nothing applied, and dm_lock_acquire creates it
+     * (dm_need_conn_create) before a command writes. nodb_msg: its words. */
+    int nodb;
+    char *nodb_msg;
 };
 
 /* Uses drv instead of loading a plugin (tests wrap a real driver in a
@@ -56,7 +61,13 @@ void dm_use_driver(dbmig *h, const dbmig_driver *drv);
 
 int dm_need_graph(dbmig *h);
 int dm_need_driver(dbmig *h);
+/* Connects without letting the driver create a missing database (a
+ * read-only command must not): when it does not exist, h->conn stays NULL
+ * and h->nodb is set; that is not an error. */
 int dm_need_conn(dbmig *h);
+/* Connects, letting the driver create the database if needed (before a
+ * write, under nothing yet: dm_lock_acquire calls it). */
+int dm_need_conn_create(dbmig *h);
 /* Both, at once: the folder is loaded on a second thread while this one
  * loads the driver and connects. Errors as if the folder came first. */
 int dm_need_graph_conn(dbmig *h);

@@ -414,6 +414,11 @@ static int lease_take(dbmig *h)
 
 int dm_lock_acquire(dbmig *h)
 {
+    /* A command that writes may create the database (a new SQLite file):
+     * the connection so far was made without. */
+    int rc = dm_need_conn_create(h);
+    if (rc != DBMIG_OK)
+        return rc;
     int lease = h->o.lock == DBMIG_LOCK_LEASE ||
                 (h->o.lock == DBMIG_LOCK_AUTO && (h->caps & DBMIG_CAP_SESSION_LOCK_UNSAFE));
     if (lease && h->o.lock == DBMIG_LOCK_AUTO)

@@ -1,11 +1,21 @@
 /* sqlite.c — the SQLite driver plugin (dbmig_sqlite.so).
  *
- * URLs:  sqlite:path/to/file.db   (relative to the working folder)
+ * URLs:  sqlite:path/to/file.db  or  sqlite://path/to/file.db  (relative to
+ *        the working folder)
  *        sqlite:/abs/path.db  or  sqlite:///abs/path.db
  *        sqlite::memory:
  *        the scheme may also be written sqlite3:
  *        an optional query ?busy_timeout=MS (default 10000) sets how long a
- *        statement waits for another connection's write lock.
+ *        statement waits for another connection's write lock. No message
+ *        shows the query string (a value may be a secret).
+ *
+ * Creating: a missing file is created unless the host says
+ * DBMIG_HOST_NO_CREATE; then connect fails with the code NODB. A folder, a
+ * device or FIFO, a missing folder (when creating) and a file that is not an
+ * SQLite database are refused with the code URL (the core exits 2) and the
+ * file is never written. connect() never waits for another connection's
+ * lock (busy timeout 0 while it reads the schema): the core's migration
+ * lock comes first, so --lock-timeout bounds the wait.
  *
  * Errors: dbmig_db_error.code is SQLite's extended result code as a decimal
  * number ("2067"); detail names its primary code ("SQLITE_CONSTRAINT, extended
@@ -19,7 +29,10 @@
  * [A-Za-z0-9_]). The lock is the flock, not the file: the file may stay on
  * disk for ever, and the OS drops the lock when the process dies. flock locks
  * belong to the open file description, so a second connection of the same
- * process conflicts too. The holder writes "pid <pid> on host <host>" into
+ * process conflicts too. The lock file is opened with O_NOFOLLOW and must be
+ * a regular file with one link, owned by the effective user or root: a
+ * planted symlink, FIFO, folder, hard link or another user's file is
+ * refused, never written through. The holder writes "pid <pid> on host <host>" into
  * the file so that a waiting process can say whom it waits for. An in-memory
  * database is private to its connection: the lock is always acquired.
  *
@@ -125,6 +138,16 @@ static int sq_fail(dbmig_conn *c, int rc, const char *base, size_t base_len, siz
     snprintf(e->detail, sizeof e->detail, "%s, extended code %d: %s", sq_primary_name(ext), ext,
              sqlite3_errstr(ext));
     e->hint[0] = '\0';
+    if ((ext & 0xff) == SQLITE_READONLY && c->db) {
+        /* SQLite opens a file it may not write read-only without a word:
+         * say which file, and why, in the message the core shows. */
+        const char *f = sqlite3_db_filename(c->db, "main");
+        size_t l = strlen(e->message);
+        snprintf(e->message + l, sizeof e->message - l,
+                 " (%s or its folder is not writable by this user: check the permissions, or "
+                 "point the URL at a copy you may write)",
+                 f && *f ? f : "the database file");
+    }
     if ((ext & 0xff) == SQLITE_BUSY || (ext & 0xff) == SQLITE_LOCKED)
         snprintf(e->hint, sizeof e->hint,
                  "another connection holds the database; raise ?busy_timeout=MS in the URL");
@@ -173,19 +196,27 @@ static int sq_parse_url(const char *url, const char **path, size_t *plen, int *b
             rest = url + n;
     }
     if (!rest) {
+        /* Only the scheme: the rest may hold a password. */
+        size_t sn = strcspn(url, ":/?@");
+        char scheme[32];
+        snprintf(scheme, sizeof scheme, "%.*s", (int)(sn < 31 ? sn : 31), url);
         sq_set_err(err, "URL", "write sqlite:path/to/file.db or sqlite::memory:",
-                   "not a SQLite URL: '%.200s'%s", url, "");
+                   "not a SQLite URL (its scheme is '%s')%s", scheme, "");
         return -1;
     }
-    if (strncmp(rest, "//", 2) == 0 && rest[2] == '/')
-        rest += 2; /* sqlite:///abs/path.db */
+    if (strncmp(rest, "//", 2) == 0)
+        rest += 2; /* sqlite:///abs/path.db is /abs/path.db; sqlite://rel.db is rel.db */
     const char *q = strchr(rest, '?');
     *path = rest;
     *plen = q ? (size_t)(q - rest) : strlen(rest);
     *busy_ms = SQ_DEFAULT_BUSY_MS;
     if (*plen == 0) {
+        /* Never the query string: a value may be a secret. */
+        char shown[16];
+        size_t sn = (size_t)(rest - url);
+        snprintf(shown, sizeof shown, "%.*s", (int)(sn < 15 ? sn : 15), url);
         sq_set_err(err, "URL", "write sqlite:path/to/file.db or sqlite::memory:",
-                   "no database file in the SQLite URL '%.200s'%s", url, "");
+                   "no database file in the SQLite URL '%s%s'", shown, q ? "?..." : "");
         return -1;
     }
     while (q && *q) {
@@ -223,6 +254,96 @@ static int sq_parse_url(const char *url, const char **path, size_t *plen, int *b
     return 0;
 }
 
+/* Appends s to the NUL-terminated out[cap], cutting what does not fit. */
+static void sq_cat(char *out, size_t cap, const char *s)
+{
+    size_t o = strlen(out), n = strlen(s);
+    if (o + 1 >= cap)
+        return;
+    if (n > cap - 1 - o)
+        n = cap - 1 - o;
+    memcpy(out + o, s, n);
+    out[o + n] = '\0';
+}
+
+/* The path as given, and where it resolves when it is relative:
+ * "app.db (/srv/x/app.db)". */
+static void sq_show_path(const char *file, char *out, size_t cap)
+{
+    char cwd[2048];
+    if (!cap)
+        return;
+    out[0] = '\0';
+    sq_cat(out, cap, file);
+    if (file[0] != '/' && getcwd(cwd, sizeof cwd)) {
+        sq_cat(out, cap, " (");
+        sq_cat(out, cap, cwd);
+        sq_cat(out, cap, "/");
+        sq_cat(out, cap, file);
+        sq_cat(out, cap, ")");
+    }
+}
+
+/* Length of the folder part of file ("" -> 0, "a/b.db" -> 1, "/x.db" -> 1). */
+static size_t sq_dir_len(const char *file)
+{
+    const char *slash = strrchr(file, '/');
+    if (!slash)
+        return 0;
+    return slash == file ? 1 : (size_t)(slash - file);
+}
+
+/* Checks what the path names before SQLite opens it: a folder or a device
+ * is refused (exit 2 through the code "URL"); a missing file is reported
+ * with the code NODB when the core asked not to create one, or when its
+ * folder is missing. Returns 0 to go on. */
+static int sq_check_path(const char *file, int no_create, dbmig_db_error *err)
+{
+    struct stat st;
+    char shown[700];
+    sq_show_path(file, shown, sizeof shown);
+    if (stat(file, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            sq_set_err(err, "URL", "name a file inside it, e.g. sqlite:<folder>/app.db",
+                       "the SQLite database path %s is a folder, not a file%s", shown, "");
+            return -1;
+        }
+        if (!S_ISREG(st.st_mode)) {
+            sq_set_err(err, "URL", "point the URL at a regular file",
+                       "the SQLite database path %s is not a regular file (a device, FIFO or "
+                       "socket)%s", shown, "");
+            return -1;
+        }
+        return 0;
+    }
+    if (errno != ENOENT)
+        return 0; /* SQLite reports it, with its own words */
+    char dir[1024];
+    size_t dl = sq_dir_len(file);
+    if (dl >= sizeof dir)
+        dl = sizeof dir - 1;
+    memcpy(dir, file, dl);
+    dir[dl] = '\0';
+    struct stat dst;
+    int dir_missing = dl > 0 && stat(dir, &dst) != 0;
+    if (no_create) {
+        if (err) {
+            sq_set_err(err, DBMIG_DB_ERR_NODB, NULL,
+                       "the SQLite database file %s does not exist%s", shown,
+                       dir_missing ? " (nor does its folder)" : "");
+            snprintf(err->hint, sizeof err->hint,
+                     "check the path in the URL; `dbmig upgrade` creates a new database");
+        }
+        return -1;
+    }
+    if (dir_missing) {
+        sq_set_err(err, "URL", "create the folder first (mkdir -p) or fix the path in the URL",
+                   "the folder of the SQLite database %s does not exist%s", shown, "");
+        return -1;
+    }
+    return 0;
+}
+
 static int sq_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
                       dbmig_db_error *err)
 {
@@ -235,6 +356,7 @@ static int sq_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
     int busy_ms;
     if (sq_parse_url(url, &path, &plen, &busy_ms, err))
         return DBMIG_DRV_ERROR;
+    int no_create = DBMIG_HOST_HAS_FLAGS(host) && (host->flags & DBMIG_HOST_NO_CREATE);
 
     dbmig_conn *c = host->alloc(host->payload, sizeof *c);
     if (!c) {
@@ -252,10 +374,46 @@ static int sq_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
         return DBMIG_DRV_ERROR;
     }
     c->memory = strcmp(file, ":memory:") == 0;
+    if (!c->memory && sq_check_path(file, no_create, err)) {
+        sq_free(c, file);
+        host->free(host->payload, c);
+        return DBMIG_DRV_ERROR;
+    }
     /* NOMUTEX: the ABI gives a connection to one thread at a time, so the
      * connection's own mutex (taken on every call) is not needed. */
-    int rc = sqlite3_open_v2(file, &c->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (no_create ? 0 : SQLITE_OPEN_CREATE);
+    int rc = sqlite3_open_v2(file, &c->db, oflags, NULL);
+    /* Read the header and the schema now, without waiting for another
+     * connection's lock (busy timeout 0): waiting here, before the core has
+     * taken the migration lock, would outlast --lock-timeout while another
+     * dbmig writes. A busy database is read later, under the lock, with the
+     * busy timeout. Reading now tells a file that is no database (SQLite
+     * would refuse every statement; dbmig must never write into it), and
+     * the first thing the core does is a schema lookup: done while
+     * connecting, it overlaps with the core reading the migration files on
+     * another thread (~3 ms for 2,000 tables). */
+    if (rc == SQLITE_OK) {
+        sqlite3_extended_result_codes(c->db, 1);
+        sqlite3_busy_timeout(c->db, 0);
+        rc = sqlite3_exec(c->db, "SELECT 1 FROM sqlite_master LIMIT 0", NULL, NULL, NULL);
+        if ((rc & 0xff) == SQLITE_NOTADB) {
+            if (err) {
+                char shown[700];
+                sq_show_path(file, shown, sizeof shown);
+                sq_err_clear(err);
+                snprintf(err->code, sizeof err->code, "URL");
+                snprintf(err->message, sizeof err->message,
+                         "%s is not an SQLite database (%s); dbmig leaves it untouched: check "
+                         "the path in the URL",
+                         shown, sqlite3_errstr(rc));
+            }
+            sqlite3_close(c->db);
+            sq_free(c, file);
+            host->free(host->payload, c);
+            return DBMIG_DRV_ERROR;
+        }
+        rc = SQLITE_OK; /* busy or otherwise: left to the first real statement */
+    }
     if (rc != SQLITE_OK) {
         if (err) {
             sq_err_clear(err);
@@ -272,15 +430,7 @@ static int sq_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
         return DBMIG_DRV_ERROR;
     }
     sq_free(c, file);
-    sqlite3_extended_result_codes(c->db, 1);
     sqlite3_busy_timeout(c->db, busy_ms);
-    /* Read the schema now. The first statement that names a table makes
-     * SQLite parse the whole schema (about 3 ms for 2,000 tables and
-     * indexes), and the first thing the core does is such a lookup; done
-     * while connecting, it overlaps with the core reading the migration
-     * files on another thread. An error here is left to that first real
-     * statement to report, with its context. */
-    (void)sqlite3_exec(c->db, "SELECT 1 FROM sqlite_master LIMIT 0", NULL, NULL, NULL);
     *out = c;
     return DBMIG_DRV_OK;
 }
@@ -472,6 +622,75 @@ static char *sq_lock_path(dbmig_conn *c, const char *key)
     return p;
 }
 
+/* Opens (creating it if needed) the lock file, refusing what could make the
+ * holder's write land elsewhere: a symbolic link (its target would be
+ * overwritten), anything but a regular file (a FIFO would block, a device
+ * be written to), a file with other names (a hard link), and a file owned
+ * by another user (who could swap it). Root's files are accepted: only
+ * root can have made them. Returns the descriptor, or -1 with c->err set. */
+static int sq_open_lock_file(dbmig_conn *c, const char *path)
+{
+    char msg[sizeof c->err.message];
+    const char *what = NULL;
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+    if (fd < 0) {
+        int e = errno;
+        struct stat lst;
+        if (e == ELOOP || (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)))
+            what = "is a symbolic link; dbmig does not follow it (the lock would overwrite the "
+                   "file it points to)";
+        else if (e == EISDIR)
+            what = "is a folder";
+        if (what) {
+            snprintf(msg, sizeof msg,
+                     "the lock file %s %s: remove it (nothing else should be there) and run "
+                     "again",
+                     path, what);
+            return sq_fail_msg(c, "LOCK", msg, NULL);
+        }
+        if (e == EACCES && lstat(path, &lst) == 0) {
+            snprintf(msg, sizeof msg,
+                     "cannot open the lock file %s: %s (it belongs to uid %ld, mode %03o); "
+                     "run dbmig as the user who owns the database, or remove the lock file",
+                     path, strerror(e), (long)lst.st_uid, (unsigned)(lst.st_mode & 0777));
+            return sq_fail_msg(c, "LOCK", msg, NULL);
+        }
+        snprintf(msg, sizeof msg,
+                 "cannot open the lock file %s: %s; the lock file lives beside the database: "
+                 "make its folder writable",
+                 path, strerror(e));
+        return sq_fail_msg(c, "LOCK", msg, NULL);
+    }
+    struct stat st;
+    char owner[64] = "";
+    if (fstat(fd, &st) != 0) {
+        snprintf(msg, sizeof msg, "cannot inspect the lock file %s: %s", path, strerror(errno));
+        close(fd);
+        return sq_fail_msg(c, "LOCK", msg, NULL);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        what = S_ISFIFO(st.st_mode) ? "is a FIFO, not a regular file"
+               : S_ISSOCK(st.st_mode) ? "is a socket, not a regular file"
+                                       : "is not a regular file";
+    } else if (st.st_nlink > 1) {
+        what = "has other names (hard links); dbmig writes into it and will not write into a "
+               "file that is also elsewhere";
+    } else if (st.st_uid != geteuid() && st.st_uid != 0) {
+        snprintf(owner, sizeof owner, "is owned by uid %ld, not by you (uid %ld)",
+                 (long)st.st_uid, (long)geteuid());
+        what = owner;
+    }
+    if (what) {
+        snprintf(msg, sizeof msg,
+                 "the lock file %s %s: remove it (nothing else should be there) and run again",
+                 path, what);
+        close(fd);
+        return sq_fail_msg(c, "LOCK", msg, NULL);
+    }
+    return fd;
+}
+
 static int sq_try_lock(dbmig_conn *c, const char *key, int *acquired, char *holder,
                        size_t holder_cap)
 {
@@ -496,13 +715,10 @@ static int sq_try_lock(dbmig_conn *c, const char *key, int *acquired, char *hold
     char *path = sq_lock_path(c, key);
     if (!path)
         return sq_fail_msg(c, "NOMEM", "sqlite: cannot build the lock file name", NULL);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = sq_open_lock_file(c, path);
     if (fd < 0) {
-        char msg[sizeof c->err.message];
-        snprintf(msg, sizeof msg, "cannot open the lock file %s: %s", path, strerror(errno));
         sq_free(c, path);
-        return sq_fail_msg(c, "LOCK", msg,
-                           "the lock file lives beside the database: make its folder writable");
+        return DBMIG_DRV_ERROR;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;

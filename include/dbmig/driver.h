@@ -106,7 +106,25 @@ typedef struct dbmig_host {
     void *(*realloc)(void *payload, void *p, size_t n);
     void (*free)(void *payload, void *p);
     void (*log)(void *payload, int level, const char *message);
+    /* --- appended after ABI 1.0: read only when size covers it --- */
+    uint32_t flags; /* DBMIG_HOST_* for this connect() */
 } dbmig_host;
+
+/* dbmig_host.flags, read by connect() only when DBMIG_HOST_HAS_FLAGS(host);
+ * an older core's host has no flags (treat as 0).
+ *
+ * DBMIG_HOST_NO_CREATE: do not create a database that does not exist. A
+ * driver that can create one on connect (SQLite creates a missing file)
+ * then fails with err->code DBMIG_DB_ERR_NODB ("NODB") and a message naming
+ * what is missing; the core reads that as "nothing applied yet" for a
+ * read-only command (status, current, check, history, --dry-run), and
+ * connects again without the flag when a command is about to write (just
+ * before it takes the migration lock). Drivers that never create a
+ * database ignore the flag. */
+#define DBMIG_HOST_NO_CREATE (1u << 0)
+#define DBMIG_HOST_HAS_FLAGS(host)                                                          \
+    ((host)->size >= offsetof(dbmig_host, flags) + sizeof(uint32_t))
+#define DBMIG_DB_ERR_NODB "NODB"
 
 /* A driver's connection: opaque to the core. A driver defines its own struct
  * and casts. */

@@ -227,7 +227,7 @@ int main(int argc, char **argv)
         return 1;
     }
     const dbmig_driver *d = dm_plugin_driver(plugin);
-    dbmig_host host = {sizeof host, NULL, h_alloc, h_realloc, h_free, h_log};
+    dbmig_host host = {sizeof host, NULL, h_alloc, h_realloc, h_free, h_log, 0};
     dbmig_conn *c = NULL;
     dbmig_db_error de;
     memset(&de, 0, sizeof de);

@@ -53,7 +53,7 @@ static void h_log(void *payload, int level, const char *message)
 
 dbmig_host make_host(counter *c)
 {
-    dbmig_host h = {sizeof(dbmig_host), c, h_alloc, h_realloc, h_free, h_log};
+    dbmig_host h = {sizeof(dbmig_host), c, h_alloc, h_realloc, h_free, h_log, 0};
     return h;
 }
 

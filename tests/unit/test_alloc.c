@@ -177,7 +177,7 @@ static void check_consistent(fx *f, int down, unsigned *applied_out)
     }
     assert_int_equal(st->unknown, 0);
     dbmig_status_free(st);
-    assert_int_equal(dm_need_conn(h), DBMIG_OK);
+    assert_int_equal(dm_need_conn_create(h), DBMIG_OK);
     for (int i = 1; i <= 4; i++) {
         if (!tables[i])
             continue;
@@ -222,7 +222,7 @@ static void finish(fx *f, int down)
     dbmig_status_free(st);
     if (dirty) {
         int e = 0;
-        assert_int_equal(dm_need_conn(h), DBMIG_OK);
+        assert_int_equal(dm_need_conn_create(h), DBMIG_OK);
         assert_int_equal(h->drv->table_exists(h->conn, "b", &e), DBMIG_DRV_OK);
         if (!down && progress == 0 && e) {
             static const char drop[] = "DROP TABLE b";

@@ -131,7 +131,7 @@ static void *h_alloc(void *p, size_t n) { (void)p; return malloc(n); }
 static void *h_realloc(void *p, void *q, size_t n) { (void)p; return realloc(q, n); }
 static void h_free(void *p, void *q) { (void)p; free(q); }
 static void h_log(void *p, int l, const char *m) { (void)p; (void)l; (void)m; }
-static const dbmig_host host = {sizeof(dbmig_host), NULL, h_alloc, h_realloc, h_free, h_log};
+static const dbmig_host host = {sizeof(dbmig_host), NULL, h_alloc, h_realloc, h_free, h_log, 0};
 
 static int teardown(void **state)
 {

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dbmig/dbmig.h"
 #include "driver_contract.h"
 #include "loader.h"
 #include "util.h"
@@ -145,14 +146,28 @@ static void test_url_errors(void **state)
         assert_ptr_equal(c, (dbmig_conn *)&e);
         assert_contains(e.message, want[i]);
     }
-    /* an unopenable file: the path and sqlite's own message */
+    /* a file in a folder that does not exist: the path, "URL" (exit 2), a hint */
     memset(&e, 0, sizeof e);
     assert_int_equal(f->ct.d->connect(&h, "sqlite:/nonexistent-dir/sub/x.db", &c, &e),
                      DBMIG_DRV_ERROR);
     assert_contains(e.message, "/nonexistent-dir/sub/x.db");
-    assert_contains(e.message, "unable to open database file");
-    assert_string_equal(e.code, "14"); /* SQLITE_CANTOPEN */
+    assert_contains(e.message, "folder");
+    assert_string_equal(e.code, "URL");
     assert_true(e.hint[0] != '\0');
+    /* an unopenable file: the path and sqlite's own message */
+    if (geteuid() != 0) {
+        char p[300], u[320];
+        snprintf(p, sizeof p, "%s/noperm.db", f->dir);
+        FILE *fp = fopen(p, "w");
+        assert_non_null(fp);
+        fclose(fp);
+        assert_int_equal(chmod(p, 0), 0);
+        snprintf(u, sizeof u, "sqlite:%s", p);
+        memset(&e, 0, sizeof e);
+        assert_int_equal(f->ct.d->connect(&h, u, &c, &e), DBMIG_DRV_ERROR);
+        assert_contains(e.message, "noperm.db");
+        assert_string_equal(e.code, "14"); /* SQLITE_CANTOPEN */
+    }
     assert_int_equal(cnt.live, 0);
 }
 
@@ -355,6 +370,324 @@ static void test_server_version(void **state)
     f->ct.d->close(c);
 }
 
+/* ---- no creation, paths that are no database, the lock file -------------- */
+
+static int file_has(const char *path, const char *want)
+{
+    char buf[256] = "";
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, fp);
+    buf[n] = '\0';
+    fclose(fp);
+    return strcmp(buf, want) == 0;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+/* DBMIG_HOST_NO_CREATE: a missing file is the error NODB, and stays missing. */
+static void test_no_create(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    h.flags = DBMIG_HOST_NO_CREATE;
+    assert_true(DBMIG_HOST_HAS_FLAGS(&h));
+    dbmig_db_error e;
+    memset(&e, 0, sizeof e);
+    dbmig_conn *c = (dbmig_conn *)&e; /* must stay untouched */
+    struct stat st;
+    assert_int_equal(f->ct.d->connect(&h, f->url, &c, &e), DBMIG_DRV_ERROR);
+    assert_ptr_equal(c, (dbmig_conn *)&e);
+    assert_string_equal(e.code, DBMIG_DB_ERR_NODB);
+    assert_contains(e.message, f->file);
+    assert_contains(e.message, "does not exist");
+    assert_int_not_equal(stat(f->file, &st), 0);
+    /* in a missing folder: NODB too, and the folder is named as missing */
+    char url[400];
+    snprintf(url, sizeof url, "sqlite:%s/nodir/x.db", f->dir);
+    memset(&e, 0, sizeof e);
+    assert_int_equal(f->ct.d->connect(&h, url, &c, &e), DBMIG_DRV_ERROR);
+    assert_string_equal(e.code, DBMIG_DB_ERR_NODB);
+    assert_contains(e.message, "folder");
+    /* a memory database always exists */
+    c = must_connect(f->ct.d, &h, "sqlite::memory:");
+    f->ct.d->close(c);
+    /* an existing file opens (an empty file is an empty database) */
+    write_text(f->file, "");
+    c = must_connect(f->ct.d, &h, f->url);
+    f->ct.d->close(c);
+    assert_int_equal(unlink(f->file), 0);
+    /* without the flag, or from a core whose host has no flags field, the
+     * file is created as before */
+    dbmig_host old = make_host(&cnt);
+    old.flags = DBMIG_HOST_NO_CREATE;
+    old.size = (uint32_t)offsetof(dbmig_host, flags);
+    assert_false(DBMIG_HOST_HAS_FLAGS(&old));
+    c = must_connect(f->ct.d, &old, f->url);
+    f->ct.d->close(c);
+    assert_int_equal(stat(f->file, &st), 0);
+    assert_int_equal(cnt.live, 0);
+}
+
+/* A text file, a folder, a FIFO where the database should be: refused as a
+ * bad URL (exit 2), never written, with or without NO_CREATE. */
+static void test_not_a_database(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    char p[300], url[400];
+    const char *text = "my notes, not a database\n";
+    snprintf(p, sizeof p, "%s/notes.db", f->dir);
+    write_text(p, text);
+    snprintf(url, sizeof url, "sqlite:%s", p);
+    for (int ro = 0; ro < 2; ro++) {
+        h.flags = ro ? DBMIG_HOST_NO_CREATE : 0;
+        dbmig_db_error e;
+        memset(&e, 0, sizeof e);
+        dbmig_conn *c = NULL;
+        assert_int_equal(f->ct.d->connect(&h, url, &c, &e), DBMIG_DRV_ERROR);
+        assert_null(c);
+        assert_string_equal(e.code, "URL");
+        assert_contains(e.message, "notes.db");
+        assert_contains(e.message, "not an SQLite database");
+        assert_true(file_has(p, text));
+        /* a folder */
+        snprintf(url, sizeof url, "sqlite:%s", f->dir);
+        memset(&e, 0, sizeof e);
+        assert_int_equal(f->ct.d->connect(&h, url, &c, &e), DBMIG_DRV_ERROR);
+        assert_string_equal(e.code, "URL");
+        assert_contains(e.message, "is a folder");
+        /* a FIFO: refused at once, never opened (that would block) */
+        char fifo[300];
+        snprintf(fifo, sizeof fifo, "%s/fifo.db", f->dir);
+        if (!ro)
+            assert_int_equal(mkfifo(fifo, 0600), 0);
+        snprintf(url, sizeof url, "sqlite:%s", fifo);
+        memset(&e, 0, sizeof e);
+        assert_int_equal(f->ct.d->connect(&h, url, &c, &e), DBMIG_DRV_ERROR);
+        assert_string_equal(e.code, "URL");
+        assert_contains(e.message, "not a regular file");
+        snprintf(url, sizeof url, "sqlite:%s", p);
+    }
+    assert_int_equal(cnt.live, 0);
+}
+
+/* No URL the driver echoes carries a query value or a password. */
+static void test_url_no_secret(void **state)
+{
+    FX;
+    (void)f;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    const char *urls[] = {"sqlite:?key=s3cret", "sqlite://?password=s3cret&x=1",
+                          "postgres://u:s3cret@h/db", "mysql://u:s3cret@h/db?pwd=s3cret",
+                          "sqlite:x.db?key=s3cret", "sqlite:x.db?busy_timeout=1&pass=s3cret", NULL};
+    for (int i = 0; urls[i]; i++) {
+        dbmig_db_error e;
+        memset(&e, 0, sizeof e);
+        dbmig_conn *c = NULL;
+        assert_int_equal(f->ct.d->connect(&h, urls[i], &c, &e), DBMIG_DRV_ERROR);
+        if (strstr(e.message, "s3cret") || strstr(e.detail, "s3cret") || strstr(e.hint, "s3cret"))
+            fail_msg("%s: the error shows the secret: %s", urls[i], e.message);
+    }
+    assert_int_equal(cnt.live, 0);
+}
+
+/* connect() never waits for another connection's lock: the migration lock
+ * comes first, bounded by --lock-timeout (issue 13, defect 18). */
+static void test_connect_does_not_wait(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    char url[400];
+    snprintf(url, sizeof url, "%s?busy_timeout=3000", f->url);
+    dbmig_conn *a = must_connect(f->ct.d, &h, url);
+    must_exec(f->ct.d, a, "CREATE TABLE w (x)");
+    must_exec(f->ct.d, a, "BEGIN EXCLUSIVE");
+    must_exec(f->ct.d, a, "INSERT INTO w VALUES (1)");
+    double t0 = dm_now_ms();
+    dbmig_conn *b = must_connect(f->ct.d, &h, url);
+    double took = dm_now_ms() - t0;
+    if (took > 1500)
+        fail_msg("connect waited %.0f ms for another connection's lock", took);
+    /* statements still wait (and give up) with the busy timeout */
+    must_exec(f->ct.d, a, "COMMIT");
+    rows r;
+    assert_string_equal(query_text(f->ct.d, b, "SELECT count(*) FROM w", &r), "1;");
+    f->ct.d->close(a);
+    f->ct.d->close(b);
+    assert_int_equal(cnt.live, 0);
+}
+
+static int try_lock_fails(const dbmig_driver *d, dbmig_conn *c, const char *want)
+{
+    int got = 0;
+    if (d->try_lock(c, "dbmig_version", &got, NULL, 0) != DBMIG_DRV_ERROR || got)
+        return 0;
+    const dbmig_db_error *e = d->last_error(c);
+    if (!strstr(e->message, ".dbmig-lock") || !strstr(e->message, want) ||
+        !strstr(e->message, "remove it"))
+        fail_msg("unexpected lock error: %s", e->message);
+    return 1;
+}
+
+/* The lock file: never through a symlink (its target survives), never a
+ * FIFO, folder, hard link or another user's file. */
+static void test_lock_file_refusals(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->url);
+    must_exec(f->ct.d, c, "CREATE TABLE t (x)");
+    char lock[300], target[300];
+    snprintf(lock, sizeof lock, "%s.dbmig-lock", f->file);
+    snprintf(target, sizeof target, "%s/precious.txt", f->dir);
+    const char *text = "precious content\nsecond line\n";
+    write_text(target, text);
+
+    assert_int_equal(symlink(target, lock), 0);
+    assert_true(try_lock_fails(f->ct.d, c, "symbolic link"));
+    assert_true(file_has(target, text));
+    /* a dangling symlink is not followed either (it would create its target) */
+    char ghost[300];
+    snprintf(ghost, sizeof ghost, "%s/ghost", f->dir);
+    assert_int_equal(unlink(lock), 0);
+    assert_int_equal(symlink(ghost, lock), 0);
+    assert_true(try_lock_fails(f->ct.d, c, "symbolic link"));
+    struct stat st;
+    assert_int_not_equal(lstat(ghost, &st), 0);
+    assert_int_equal(unlink(lock), 0);
+
+    assert_int_equal(mkfifo(lock, 0600), 0);
+    assert_true(try_lock_fails(f->ct.d, c, "FIFO"));
+    assert_int_equal(unlink(lock), 0);
+
+    assert_int_equal(mkdir(lock, 0700), 0);
+    assert_true(try_lock_fails(f->ct.d, c, "folder"));
+    assert_int_equal(rmdir(lock), 0);
+
+    assert_int_equal(link(target, lock), 0);
+    assert_true(try_lock_fails(f->ct.d, c, "hard link"));
+    assert_true(file_has(target, text));
+    assert_int_equal(unlink(lock), 0);
+
+    /* another user's file (as root: one owned by nobody); root's own files
+     * are accepted, as are the invoking user's */
+    if (geteuid() == 0) {
+        write_text(lock, "");
+        assert_int_equal(chown(lock, 65534, 65534), 0);
+        assert_true(try_lock_fails(f->ct.d, c, "owned by uid 65534"));
+        assert_int_equal(chown(lock, 0, 0), 0);
+    }
+    int got = 0;
+    assert_int_equal(f->ct.d->try_lock(c, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(got, 1);
+    assert_int_equal(f->ct.d->unlock(c, "dbmig_version"), DBMIG_DRV_OK);
+    f->ct.d->close(c);
+    assert_int_equal(cnt.live, 0);
+}
+
+/* ---- through the library: read-only commands never create the file ------ */
+
+typedef struct notes {
+    char all[4096];
+} notes;
+
+static void on_note(void *payload, const dbmig_event *ev)
+{
+    notes *n = payload;
+    if (ev->kind == DBMIG_EV_NOTICE && ev->message) {
+        size_t l = strlen(n->all);
+        snprintf(n->all + l, sizeof n->all - l, "%s\n", ev->message);
+    }
+}
+
+static dbmig *lib_open(fx *f, notes *n, int dry_run)
+{
+    char mig[300];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    mkdir(mig, 0755);
+    char p[400];
+    snprintf(p, sizeof p, "%s/001_a.sql", mig);
+    write_text(p, "-- dbmig:up\nCREATE TABLE a (x INTEGER);\n-- dbmig:down\nDROP TABLE a;\n");
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    o.url = f->url;
+    o.dir = mig;
+    o.plugin_path = DBMIG_PLUGIN_DIR;
+    o.lock_timeout = 0;
+    o.dry_run = dry_run;
+    o.on_event = on_note;
+    o.event_payload = n;
+    dbmig *h = NULL;
+    assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
+    return h;
+}
+
+static void test_library_no_create(void **state)
+{
+    FX;
+    notes n = {""};
+    char lock[300];
+    snprintf(lock, sizeof lock, "%s.dbmig-lock", f->file);
+    struct stat st;
+    dbmig *h = lib_open(f, &n, 0);
+    dbmig_status *s = NULL;
+    assert_int_equal(dbmig_status_get(h, &s), DBMIG_OK);
+    assert_int_equal(s->applied, 0);
+    assert_int_equal(s->pending, 1);
+    dbmig_status_free(s);
+    assert_contains(n.all, "does not exist: nothing is applied");
+    assert_int_not_equal(stat(f->file, &st), 0);
+    assert_int_not_equal(stat(lock, &st), 0);
+    size_t pending = 0;
+    assert_int_equal(dbmig_pending(h, &pending), DBMIG_OK);
+    assert_int_equal(pending, 1);
+    assert_int_not_equal(stat(f->file, &st), 0);
+    /* the same handle then upgrades: the file is created, and said so */
+    n.all[0] = '\0';
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    assert_contains(n.all, "so it was created");
+    assert_int_equal(stat(f->file, &st), 0);
+    assert_int_equal(dbmig_status_get(h, &s), DBMIG_OK);
+    assert_int_equal(s->applied, 1);
+    dbmig_status_free(s);
+    dbmig_close(h);
+    /* a dry run on a missing file writes nothing either */
+    assert_int_equal(unlink(f->file), 0);
+    assert_int_equal(unlink(lock), 0);
+    n.all[0] = '\0';
+    h = lib_open(f, &n, 1);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    assert_int_equal(dbmig_stamp(h, "head"), DBMIG_OK);
+    assert_contains(n.all, "does not exist");
+    assert_int_not_equal(stat(f->file, &st), 0);
+    assert_int_not_equal(stat(lock, &st), 0);
+    dbmig_close(h);
+    /* a handle that saw no file sees one created since by someone else */
+    n.all[0] = '\0';
+    h = lib_open(f, &n, 0);
+    assert_int_equal(dbmig_status_get(h, &s), DBMIG_OK);
+    dbmig_status_free(s);
+    dbmig *other = lib_open(f, &n, 0);
+    assert_int_equal(dbmig_upgrade(other, "head", 0), DBMIG_OK);
+    dbmig_close(other);
+    assert_int_equal(dbmig_status_get(h, &s), DBMIG_OK);
+    assert_int_equal(s->applied, 1);
+    dbmig_status_free(s);
+    dbmig_close(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -369,6 +702,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lock_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_busy_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_create, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_url_no_secret, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_connect_does_not_wait, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_file_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_library_no_create, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -286,7 +286,7 @@ static dbstate read_state(fx *f)
     assert_int_equal(st->dirty, (size_t)s.dirty4);
     assert_int_equal(st->unknown, 0);
     dbmig_status_free(st);
-    assert_int_equal(dm_need_conn(h), DBMIG_OK);
+    assert_int_equal(dm_need_conn_create(h), DBMIG_OK);
     const dbmig_driver *d = W->real;
     int e = 0, i1 = 0, c = 0;
     assert_int_equal(d->table_exists(h->conn, "t1", &e), 0);
