@@ -1479,8 +1479,12 @@ static dm_vrow *repair_row(run *x, int what, const char *id)
     size_t r = DM_NONE;
     if (!row) {
         if (dm_graph_lookup(&h->graph, id, &r, &h->err) != DBMIG_OK) {
-            dm_err_prefix(&h->err, "nothing to repair: no row of the version table is '%s', and ",
-                          id);
+            if (strncmp(dm_err_msg(&h->err), "unknown revision", 16) == 0)
+                dm_err_set(&h->err, DBMIG_EUSAGE,
+                           "nothing to repair: unknown revision '%s': the version table has no "
+                           "row with that id and no file in %s has it; `dbmig status` lists the "
+                           "applied revisions",
+                           id, h->dir);
             return NULL;
         }
         for (size_t i = 0; i < x->st.n; i++)
