@@ -1024,9 +1024,12 @@ static int cmd_new_revision(cli *c, int merge)
         json_object_set_new(j, "revision", json_string(r->revision));
         json_object_set_new(j, "file", json_string(r->file));
         json_object_set_new(j, "parents", json_strs(r->parents, r->nparents));
+        if (c->dry_run)
+            json_object_set_new(j, "dry_run", json_true());
         json_print(j);
     } else {
-        printf("created %s: revision %s, parent%s", r->file, r->revision,
+        printf("%s %s: revision %s, parent%s", c->dry_run ? "dry run: would create" : "created",
+               r->file, r->revision,
                r->nparents == 1 ? "" : "s");
         if (!r->nparents)
             printf(" base");

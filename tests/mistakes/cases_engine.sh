@@ -83,6 +83,16 @@ m_engine_dry_repair_reverted() {
     mistake 0 "dry run: would settle 003 as not applied" -- --dry-run repair --reverted 003
 }
 
+# revision and merge write files: a dry run says which, and writes none.
+m_engine_dry_revision_and_merge() {
+    _e_two_heads
+    local before
+    before=$(ls "$MIG")
+    mistake 0 "dry run: would create" "parent 004" -- --dry-run revision -m "more" --parent 004
+    mistake 0 "dry run: would create" "parents 003, 004" -- --dry-run merge -m "join"
+    expect_eq "$(ls "$MIG")" "$before" "the migrations folder after dry runs"
+}
+
 # ---- commands that would act on the wrong thing ---------------------------
 
 # Defect 10: downgrade -1 reverted the revision before one without a file.
