@@ -1402,11 +1402,11 @@ int dbmig_stamp(dbmig *h, const char *target)
         rc = want ? dm_plan_stamp(&h->graph, &x.a, target, want, &h->err) : nomem(h);
     }
     size_t added = 0, removed = 0;
-    for (size_t r = 0; rc == DBMIG_OK && r < h->graph.n; r++) {
+    for (size_t r = 0; rc == DBMIG_OK && want && r < h->graph.n; r++) {
         added += !x.a.is[r] && want[r];
         removed += x.a.is[r] && !want[r];
     }
-    if (rc == DBMIG_OK && h->o.dry_run) {
+    if (rc == DBMIG_OK && want && h->o.dry_run) {
         if (!added && !removed)
             dm_emit(h, DBMIG_EV_NOTICE, NULL, "dry run: nothing to do", NULL);
         else if (!x.st.table_exists) {
@@ -1426,7 +1426,7 @@ int dbmig_stamp(dbmig *h, const char *target)
     } else if (rc == DBMIG_OK && !added && !removed) {
         dm_emit(h, DBMIG_EV_NOTICE, NULL, "nothing to do: the version table already says so",
                 NULL);
-    } else if (rc == DBMIG_OK) {
+    } else if (rc == DBMIG_OK && want) {
         rc = ensure_table(&x);
         if (rc == DBMIG_OK && h->drv->begin(h->conn) != DBMIG_DRV_OK)
             rc = dm_db_error(h, "cannot begin a transaction");
