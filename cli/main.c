@@ -94,8 +94,10 @@ static const struct {
                 "  --allow-missing  also apply unapplied ancestors of applied revisions\n"
                 "  --resume         finish a dirty revision from its failed statement\n"
                 "With --sql, TARGET may be FROM:TO and nothing is connected.\n"},
-    {"downgrade", "usage: dbmig [options] downgrade TARGET\n"
+    {"downgrade", "usage: dbmig [options] downgrade TARGET [--allow-missing]\n"
                   "Revert applied migrations down to TARGET: -N, base, <id>, <id>-N.\n"
+                  "  --allow-missing  revert even though an ancestor of an applied revision\n"
+                  "                   is not applied\n"
                   "With --sql, write TARGET as FROM:TO.\n"},
     {"current", "usage: dbmig [options] current\nPrint the applied heads.\n"},
     {"status", "usage: dbmig [options] status\n"
@@ -441,12 +443,21 @@ static int cmd_upgrade(cli *c)
 static int cmd_downgrade(cli *c)
 {
     /* "-1" is a target, not an option. */
-    if (c->nargs != 1) {
+    unsigned flags = 0;
+    const char *target = NULL;
+    int ntargets = 0;
+    for (int i = 0; i < c->nargs; i++) {
+        if (strcmp(c->args[i], "--allow-missing") == 0)
+            flags |= DBMIG_ALLOW_MISSING;
+        else
+            target = c->args[i], ntargets++;
+    }
+    if (ntargets != 1) {
         fprintf(stderr, "dbmig: downgrade needs exactly one target (-1, base, an id)\n%s",
                 help_for("downgrade"));
         return EXIT_USAGE;
     }
-    int rc = dbmig_downgrade(c->h, c->args[0], 0);
+    int rc = dbmig_downgrade(c->h, target, flags);
     return rc ? fail(c, rc) : EXIT_OK;
 }
 
@@ -634,6 +645,8 @@ static int cmd_check(cli *c)
             snprintf(line, sizeof line, "%s is applied but has no file in the migrations folder", r->revision);
         else if (r->flags & DBMIG_REV_MISSING)
             snprintf(line, sizeof line, "%s (%s) is missing: later revisions are applied, it is not; run `dbmig upgrade --allow-missing`", r->revision, r->file);
+        else if (!(r->flags & DBMIG_REV_APPLIED) && st->ngraph_heads > 1)
+            snprintf(line, sizeof line, "%s (%s) is pending: the folder has %zu heads, so `dbmig upgrade` (to head) cannot run; join them with `dbmig merge -m MSG` and then `dbmig upgrade`, or apply every head with `dbmig upgrade heads`", r->revision, r->file, st->ngraph_heads);
         else if (!(r->flags & DBMIG_REV_APPLIED))
             snprintf(line, sizeof line, "%s (%s) is pending: run `dbmig upgrade`", r->revision, r->file);
         if (line[0])
@@ -1019,9 +1032,12 @@ static int cmd_new_revision(cli *c, int merge)
         json_object_set_new(j, "revision", json_string(r->revision));
         json_object_set_new(j, "file", json_string(r->file));
         json_object_set_new(j, "parents", json_strs(r->parents, r->nparents));
+        if (c->dry_run)
+            json_object_set_new(j, "dry_run", json_true());
         json_print(j);
     } else {
-        printf("created %s: revision %s, parent%s", r->file, r->revision,
+        printf("%s %s: revision %s, parent%s", c->dry_run ? "dry run: would create" : "created",
+               r->file, r->revision,
                r->nparents == 1 ? "" : "s");
         if (!r->nparents)
             printf(" base");

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "thread.h"
 #include "url.h"
@@ -245,9 +246,29 @@ int dm_need_driver(dbmig *h)
     }
     h->caps = h->drv->caps;
 
-    /* The quoted version table name, [schema.]table. */
-    dm_buf q = {0};
+    /* The quoted version table name, [schema.]table. Where the driver's
+     * catalog look-ups see only the connection's schema, a qualified name
+     * would be written to but never read back (every run would record
+     * every revision again): SQLite's `main` is its only schema and is the
+     * same as no schema; MySQL's schema is the URL's database. */
     const char *dot = strchr(h->table, '.');
+    if (dot && h->drv->dialect == DBMIG_DIALECT_SQLITE) {
+        if ((size_t)(dot - h->table) != 4 || strncasecmp(h->table, "main", 4) != 0)
+            return dm_err_set(&h->err, DBMIG_EUSAGE,
+                              "invalid version table name '%s' for driver %s: an SQLite "
+                              "database has one schema, main; use --table %s",
+                              h->table, h->drv->name, dot + 1);
+        memmove(h->table, dot + 1, strlen(dot + 1) + 1); /* main.t is t */
+        dot = NULL;
+    } else if (dot && h->drv->dialect == DBMIG_DIALECT_MYSQL) {
+        return dm_err_set(&h->err, DBMIG_EUSAGE,
+                          "invalid version table name '%s' for driver %s: the version table "
+                          "lives in the URL's database; to keep it in database %.*s, name that "
+                          "database in the URL (mysql://user@host/%.*s) and use --table %s",
+                          h->table, h->drv->name, (int)(dot - h->table), h->table,
+                          (int)(dot - h->table), h->table, dot + 1);
+    }
+    dm_buf q = {0};
     if (dot) {
         char *schema = dm_strndup(h->table, (size_t)(dot - h->table));
         rc = schema ? dm_quote_ident(h, schema, &q) : dm_err_nomem(&h->err);
@@ -361,16 +382,26 @@ static void *graph_job_run(void *arg)
  * way.
  *
  * libltdl stays on the calling thread; the second thread only reads files.
- * If no thread can be started, the two are done in turn. */
-int dm_need_graph_conn(dbmig *h)
+ * If no thread can be started, the two are done in turn.
+ *
+ * With `between` (a command that must validate its arguments against the
+ * folder before anything can be created: connecting to SQLite creates the
+ * database file), only the driver's loading overlaps the folder; `between`
+ * runs once both are there, and the connection is made only if it
+ * succeeds. */
+int dm_need_graph_conn_then(dbmig *h, int (*between)(dbmig *h, void *arg), void *arg)
 {
     pthread_t t;
     graph_job j = {.graph = &h->graph, .dir = h->dir};
     if (h->graph_loaded || h->conn || dm_thread_start(&t, graph_job_run, &j) != 0) {
         int rc = dm_need_graph(h);
+        if (rc == DBMIG_OK && between)
+            rc = dm_need_driver(h);
+        if (rc == DBMIG_OK && between)
+            rc = between(h, arg);
         return rc != DBMIG_OK ? rc : dm_need_conn(h);
     }
-    int crc = dm_need_conn(h);
+    int crc = between ? dm_need_driver(h) : dm_need_conn(h);
     pthread_join(t, NULL);
     if (j.rc != DBMIG_OK) {
         /* The folder's error wins, as when it was loaded first. */
@@ -380,8 +411,15 @@ int dm_need_graph_conn(dbmig *h)
     }
     dm_err_free(&j.err);
     h->graph_loaded = 1;
+    if (crc == DBMIG_OK && between) {
+        crc = between(h, arg);
+        if (crc == DBMIG_OK)
+            crc = dm_need_conn(h);
+    }
     return crc;
 }
+
+int dm_need_graph_conn(dbmig *h) { return dm_need_graph_conn_then(h, NULL, NULL); }
 
 /* ---- quoting ------------------------------------------------------------ */
 

@@ -71,6 +71,10 @@ int dm_need_conn_create(dbmig *h);
 /* Both, at once: the folder is loaded on a second thread while this one
  * loads the driver and connects. Errors as if the folder came first. */
 int dm_need_graph_conn(dbmig *h);
+/* The same, but `between` runs after the folder and the driver are loaded
+ * and before connecting; its error is returned and nothing is connected
+ * (a target is checked this way before connecting could create anything). */
+int dm_need_graph_conn_then(dbmig *h, int (*between)(dbmig *h, void *arg), void *arg);
 
 int dm_quote_ident(dbmig *h, const char *s, dm_buf *out);
 int dm_quote_literal(dbmig *h, const char *s, dm_buf *out);

@@ -27,11 +27,14 @@
 #define LIST_MAX 10 /* names listed in one message before "and K more" */
 
 static const char UP_FORMS[] =
-    "upgrade accepts head, heads, base, <id> or a unique prefix of one, <label>@head, +N, <id>+N";
+    "upgrade accepts head, heads, base, <id> or a unique prefix of one, <label>@head, +N, "
+    "<id>+N, <id>-N";
 static const char DOWN_FORMS[] =
-    "downgrade accepts base, <id> or a unique prefix of one, <label>@head, -N, <id>-N";
+    "downgrade accepts base, head, heads, <id> or a unique prefix of one, <label>@head, -N, "
+    "<id>-N, <id>+N";
 static const char STAMP_FORMS[] =
-    "stamp accepts base, head, heads, <id> or a unique prefix of one, <label>@head, <id>+N, <id>-N";
+    "stamp accepts base, head, heads, <id> or a unique prefix of one, <label>@head, +N, -N, "
+    "<id>+N, <id>-N";
 
 static const char REF_FORMS[] =
     "a revision is head, <id> or a unique prefix of one, <label>@head, <id>+N or <id>-N";
@@ -844,7 +847,8 @@ size_t dm_graph_applied_heads(const dm_graph *g, const dm_applied *a, size_t *ou
 
 /* ---- targets ------------------------------------------------------------- */
 
-/* N of +N / -N: decimal digits only, at least 1. */
+/* N of +N / -N: decimal digits only, at least 1 (-2: digits, but 0; -1:
+ * not a count). */
 static int gr_parse_count(const char *s, size_t *n)
 {
     if (!*s)
@@ -859,7 +863,7 @@ static int gr_parse_count(const char *s, size_t *n)
         v = v * 10 + d;
     }
     if (v < 1)
-        return -1;
+        return -2;
     *n = v;
     return 0;
 }
@@ -1005,6 +1009,33 @@ static int gr_resolve_one(const dm_graph *g, const char *t, int mode, size_t *ou
         free(label);
         return rc;
     }
+    {
+        /* head-N, <label>@head-N (and +N): relative to a head */
+        const char *p = strrchr(t, '+'), *m = strrchr(t, '-');
+        const char *sg = p && (!m || p > m) ? p : m;
+        size_t steps = 0, bl = sg ? (size_t)(sg - t) : 0;
+        int count = sg ? gr_parse_count(sg + 1, &steps) : -1;
+        if (count != -1 && dm_graph_find(g, t) == DM_NONE &&
+            ((bl == 4 && strncmp(t, "head", 4) == 0) ||
+             (bl > 5 && strncmp(sg - 5, "@head", 5) == 0))) {
+            char *base = dm_strndup(t, bl);
+            size_t from = DM_NONE;
+            if (!base)
+                return dm_err_nomem(err);
+            int rc = gr_resolve_one(g, base, mode, &from, err);
+            free(base);
+            if (rc != DBMIG_OK)
+                return rc;
+            if (from == DM_NONE)
+                return dm_err_set(err, DBMIG_EUSAGE, "'%s' names no revision: the folder holds none",
+                                  t);
+            if (count == -2)
+                return dm_err_set(err, DBMIG_EUSAGE,
+                                  "bad relative target '%s': N in %.*s%cN must be at least 1; %s",
+                                  t, (int)bl, t, *sg, gr_mode_forms(mode));
+            return gr_walk(g, t, from, steps, *sg == '+', out, err);
+        }
+    }
     if (!isalnum((unsigned char)t[0]) || strchr(t, '@'))
         return gr_bad_target(t, mode, err);
     size_t exact = dm_graph_find(g, t);
@@ -1012,36 +1043,26 @@ static int gr_resolve_one(const dm_graph *g, const char *t, int mode, size_t *ou
         *out = exact;
         return DBMIG_OK;
     }
+    /* <id>+N / <id>-N, in every mode (SPEC section 3). Ids never hold '+'
+     * but may hold '-': "abc-2" is relative when abc resolves, else it may
+     * still be a prefix of an id. */
     int unknown;
-    const char *sign = mode != MODE_DOWN ? strrchr(t, '+') : NULL;
-    if (!sign && mode != MODE_UP)
-        sign = strrchr(t, '-');
-    if (sign && mode == MODE_UP && *sign == '+') {
-        size_t steps, from;
-        if (gr_parse_count(sign + 1, &steps) != 0)
-            return gr_bad_target(t, mode, err);
-        char *base = dm_strndup(t, (size_t)(sign - t));
-        if (!base)
-            return dm_err_nomem(err);
-        int rc = gr_lookup(g, base, &from, err, &unknown);
-        free(base);
-        if (rc != DBMIG_OK) {
-            if (unknown)
-                dm_buf_printf(&err->msg, "; %s", gr_mode_forms(mode));
-            return rc;
-        }
-        return gr_walk(g, t, from, steps, 1, out, err);
-    }
-    if (sign && mode != MODE_UP) {
+    const char *plus = strrchr(t, '+'), *minus = strrchr(t, '-');
+    const char *sign = plus && (!minus || plus > minus) ? plus : minus;
+    if (sign) {
         size_t steps = 0, from = DM_NONE;
         int up = *sign == '+';
-        if (gr_parse_count(sign + 1, &steps) == 0) {
-            /* ids may hold '-': "abc-2" is a revision's prefix if abc is not one */
+        int count = gr_parse_count(sign + 1, &steps);
+        if (count != -1) {
             char *base = dm_strndup(t, (size_t)(sign - t));
             if (!base)
                 return dm_err_nomem(err);
             int rc = gr_lookup(g, base, &from, err, &unknown);
             free(base);
+            if (rc == DBMIG_OK && count == -2)
+                return dm_err_set(err, DBMIG_EUSAGE,
+                                  "bad relative target '%s': N in <id>%cN must be at least 1; %s",
+                                  t, *sign, gr_mode_forms(mode));
             if (rc == DBMIG_OK)
                 return gr_walk(g, t, from, steps, up, out, err);
             if (!up) { /* "zz-1" with zz ambiguous may still prefix one id */
@@ -1108,52 +1129,123 @@ static int gr_collect(const dm_graph *g, const unsigned char *m, const dm_applie
     return DBMIG_OK;
 }
 
+/* A parsed target: what every command shares (SPEC section 3). */
+enum { TG_BASE, TG_HEADS, TG_REV, TG_NEXT, TG_LAST };
+typedef struct gr_target {
+    int kind;
+    size_t rev;   /* TG_REV (DM_NONE: `head` of an empty graph); TG_NEXT: the head */
+    size_t count; /* TG_NEXT, TG_LAST */
+} gr_target;
+
+/* Everything about a target that does not depend on the database: its
+ * form, the revision it names, `head` with several heads, walks. */
+static int gr_parse_target(const dm_graph *g, const char *t, int mode, gr_target *o, dm_err *err)
+{
+    o->kind = TG_REV;
+    o->rev = DM_NONE;
+    o->count = 0;
+    if (!t || !*t)
+        return gr_bad_target("", mode, err);
+    if (strcmp(t, "base") == 0) {
+        o->kind = TG_BASE;
+        return DBMIG_OK;
+    }
+    if (strcmp(t, "heads") == 0) {
+        o->kind = TG_HEADS;
+        return DBMIG_OK;
+    }
+    if (t[0] == '+' || t[0] == '-') {
+        int next = t[0] == '+';
+        if (gr_parse_count(t + 1, &o->count) != 0)
+            return dm_err_set(err, DBMIG_EUSAGE,
+                              "bad relative target '%s': N in %cN must be a whole number of at "
+                              "least 1; %s",
+                              t, t[0], gr_mode_forms(mode));
+        if (next && mode == MODE_DOWN)
+            return dm_err_set(err, DBMIG_EUSAGE,
+                              "downgrade cannot go to '%s': +N names revisions to apply, and a "
+                              "downgrade only reverts; run `dbmig upgrade %s`, or give downgrade "
+                              "-N, base or a revision",
+                              t, t);
+        if (!next && mode == MODE_UP)
+            return dm_err_set(err, DBMIG_EUSAGE,
+                              "upgrade cannot go to '%s': -N reverts the %zu most recently "
+                              "applied revision%s, and an upgrade only applies; run `dbmig "
+                              "downgrade %s`",
+                              t, o->count, o->count == 1 ? "" : "s", t);
+        o->kind = next ? TG_NEXT : TG_LAST;
+        return next ? gr_single_head(g, mode, &o->rev, err) : DBMIG_OK;
+    }
+    return gr_resolve_one(g, t, mode, &o->rev, err);
+}
+
+int dm_target_check(const dm_graph *g, const char *target, dm_target_cmd cmd, dm_err *err)
+{
+    gr_target tg;
+    int mode = cmd == DM_TARGET_UPGRADE ? MODE_UP : cmd == DM_TARGET_DOWNGRADE ? MODE_DOWN
+                                                                                : MODE_STAMP;
+    return gr_parse_target(g, target, mode, &tg, err);
+}
+
 int dm_plan_upgrade(const dm_graph *g, const dm_applied *a, const char *target, dm_plan *out,
                     dm_err *err)
 {
     out->v = NULL;
     out->n = 0;
-    if (!target || !*target)
-        return gr_bad_target(target ? target : "", MODE_UP, err);
-    if (strcmp(target, "base") == 0)
-        return DBMIG_OK;
+    gr_target tg;
+    int rc = gr_parse_target(g, target, MODE_UP, &tg, err);
+    if (rc != DBMIG_OK || tg.kind == TG_BASE)
+        return rc;
     unsigned char *m = calloc(g->n ? g->n : 1, 1);
     if (!m)
         return dm_err_nomem(err);
-    int rc = DBMIG_OK;
-    size_t limit = 0, t = DM_NONE;
-    if (strcmp(target, "heads") == 0) {
+    if (tg.kind == TG_HEADS)
         for (size_t k = 0; k < g->nheads; k++)
             m[g->heads[k]] = 1;
-    } else if (target[0] == '+') {
-        if (gr_parse_count(target + 1, &limit) != 0)
-            rc = dm_err_set(err, DBMIG_EUSAGE,
-                            "bad relative target '%s': N in +N must be a whole number of at "
-                            "least 1; %s",
-                            target, UP_FORMS);
-        else
-            rc = gr_single_head(g, MODE_UP, &t, err);
-    } else {
-        rc = gr_resolve_one(g, target, MODE_UP, &t, err);
-    }
-    if (rc == DBMIG_OK && t != DM_NONE)
-        m[t] = 1;
-    if (rc == DBMIG_OK) {
-        dm_graph_ancestors(g, m);
-        rc = gr_collect(g, m, a, 0, 0, out, err);
-    }
-    if (rc == DBMIG_OK && limit) {
-        if (out->n < limit) {
+    else if (tg.rev != DM_NONE)
+        m[tg.rev] = 1;
+    dm_graph_ancestors(g, m);
+    rc = gr_collect(g, m, a, 0, 0, out, err);
+    if (rc == DBMIG_OK && tg.kind == TG_NEXT) {
+        if (out->n < tg.count) {
             rc = dm_err_set(err, DBMIG_EUSAGE,
                             "cannot upgrade %s: only %zu revision%s pending towards head", target,
                             out->n, out->n == 1 ? " is" : "s are");
             dm_plan_free(out);
         } else {
-            out->n = limit;
+            out->n = tg.count;
         }
     }
     free(m);
     return rc;
+}
+
+/* A downgrade target that is not applied: the user meant something else. */
+static int gr_not_applied(const dm_graph *g, const dm_applied *a, const char *target, size_t t,
+                          dm_err *err)
+{
+    size_t *heads = malloc((g->n ? g->n : 1) * sizeof *heads);
+    if (!heads)
+        return dm_err_nomem(err);
+    size_t nh = dm_graph_applied_heads(g, a, heads);
+    if (strcmp(target, gr_rv_id(g, t)) == 0)
+        dm_err_set(err, DBMIG_EUSAGE, "cannot downgrade to %s (%s): it is not applied, so "
+                                      "nothing can be reverted down to it; ",
+                   target, gr_rv_name(g, t));
+    else
+        dm_err_set(err, DBMIG_EUSAGE, "cannot downgrade to '%s' (%s, %s): it is not applied, so "
+                                      "nothing can be reverted down to it; ",
+                   target, gr_rv_id(g, t), gr_rv_name(g, t));
+    if (nh) {
+        dm_buf_printf(&err->msg, "the applied head%s ", nh == 1 ? " is" : "s are");
+        gr_list_revs(&err->msg, g, heads, nh, 0);
+        dm_buf_puts(&err->msg, ". Name an applied revision, -N or base (`dbmig status` shows "
+                               "what is applied)");
+    } else {
+        dm_buf_puts(&err->msg, "nothing is applied");
+    }
+    free(heads);
+    return DBMIG_EUSAGE;
 }
 
 int dm_plan_downgrade(const dm_graph *g, const dm_applied *a, const char *target, dm_plan *out,
@@ -1161,42 +1253,44 @@ int dm_plan_downgrade(const dm_graph *g, const dm_applied *a, const char *target
 {
     out->v = NULL;
     out->n = 0;
-    if (!target || !*target)
-        return gr_bad_target(target ? target : "", MODE_DOWN, err);
-    if (strcmp(target, "head") == 0 || strcmp(target, "heads") == 0)
+    gr_target tg;
+    int rc = gr_parse_target(g, target, MODE_DOWN, &tg, err);
+    if (rc != DBMIG_OK)
+        return rc;
+    if (tg.kind == TG_HEADS) {
+        /* Down to every head: nothing descends from a head; each must be
+         * applied, like any other downgrade target. */
+        for (size_t k = 0; k < g->nheads; k++)
+            if (!gr_is_applied(a, g->heads[k]))
+                return gr_not_applied(g, a, target, g->heads[k], err);
         return DBMIG_OK;
+    }
+    if (tg.kind == TG_REV && tg.rev == DM_NONE)
+        return DBMIG_OK; /* `head` of an empty graph */
+    if (tg.kind == TG_REV && !gr_is_applied(a, tg.rev))
+        return gr_not_applied(g, a, target, tg.rev, err);
     unsigned char *m = calloc(g->n ? g->n : 1, 1);
     if (!m)
         return dm_err_nomem(err);
-    int rc = DBMIG_OK;
-    if (strcmp(target, "base") == 0) {
+    if (tg.kind == TG_BASE) {
         memset(m, 1, g->n);
-    } else if (target[0] == '-') {
-        size_t n, nseq = a ? a->nseq : 0;
-        if (gr_parse_count(target + 1, &n) != 0)
-            rc = dm_err_set(err, DBMIG_EUSAGE,
-                            "bad relative target '%s': N in -N must be a whole number of at "
-                            "least 1; %s",
-                            target, DOWN_FORMS);
-        else if (n > nseq)
+    } else if (tg.kind == TG_LAST) {
+        size_t nseq = a ? a->nseq : 0;
+        if (tg.count > nseq)
             rc = dm_err_set(err, DBMIG_EUSAGE,
                             "cannot downgrade %s: only %zu revision%s applied; use `base` to "
                             "revert everything",
                             target, nseq, nseq == 1 ? " is" : "s are");
         else {
-            for (size_t k = nseq - n; k < nseq; k++)
+            for (size_t k = nseq - tg.count; k < nseq; k++)
                 if (a->by_seq[k] < g->n)
                     m[a->by_seq[k]] = 1;
             dm_graph_descendants(g, m);
         }
     } else {
-        size_t t = DM_NONE;
-        rc = gr_resolve_one(g, target, MODE_DOWN, &t, err);
-        if (rc == DBMIG_OK && t != DM_NONE) {
-            m[t] = 1;
-            dm_graph_descendants(g, m);
-            m[t] = 0;
-        }
+        m[tg.rev] = 1;
+        dm_graph_descendants(g, m);
+        m[tg.rev] = 0;
     }
     if (rc == DBMIG_OK)
         rc = gr_collect(g, m, a, 1, 1, out, err);
@@ -1207,22 +1301,29 @@ int dm_plan_downgrade(const dm_graph *g, const dm_applied *a, const char *target
 int dm_plan_stamp(const dm_graph *g, const dm_applied *a, const char *target, unsigned char *out,
                   dm_err *err)
 {
-    if (!target || !*target)
-        return gr_bad_target(target ? target : "", MODE_STAMP, err);
-    if (strcmp(target, "base") == 0) {
-        memset(out, 0, g->n);
-        return DBMIG_OK;
-    }
-    if (strcmp(target, "heads") == 0) {
-        memset(out, 1, g->n);
-        return DBMIG_OK;
-    }
-    if (target[0] == '+' || target[0] == '-')
-        return gr_bad_target(target, MODE_STAMP, err);
-    size_t t = DM_NONE;
-    int rc = gr_resolve_one(g, target, MODE_STAMP, &t, err);
+    gr_target tg;
+    int rc = gr_parse_target(g, target, MODE_STAMP, &tg, err);
     if (rc != DBMIG_OK)
         return rc;
+    if (tg.kind == TG_BASE || tg.kind == TG_HEADS) {
+        memset(out, tg.kind == TG_HEADS, g->n);
+        return DBMIG_OK;
+    }
+    if (tg.kind == TG_NEXT || tg.kind == TG_LAST) {
+        /* The state `upgrade +N` or `downgrade -N` would leave. */
+        dm_plan p;
+        rc = tg.kind == TG_NEXT ? dm_plan_upgrade(g, a, target, &p, err)
+                                : dm_plan_downgrade(g, a, target, &p, err);
+        if (rc != DBMIG_OK)
+            return rc;
+        for (size_t i = 0; i < g->n; i++)
+            out[i] = (unsigned char)gr_is_applied(a, i);
+        for (size_t k = 0; k < p.n; k++)
+            out[p.v[k]] = tg.kind == TG_NEXT;
+        dm_plan_free(&p);
+        return DBMIG_OK;
+    }
+    size_t t = tg.rev;
     for (size_t i = 0; i < g->n; i++)
         out[i] = (unsigned char)gr_is_applied(a, i);
     if (t == DM_NONE)

@@ -90,33 +90,49 @@ typedef struct dm_plan {
 } dm_plan;
 void dm_plan_free(dm_plan *p);
 
-/* Target forms (SPEC section 3). <label>@head is the single head among the
- * descendants (along children) of the revisions carrying the label; a name
- * no revision carries as a label is tried as a revision (<id>@head). <id>-N
- * (ids may contain '-'): an exact id wins, then <id>-N if <id> resolves,
- * then a prefix. `head` of an empty graph is an empty plan. Malformed or
- * unknown targets are DBMIG_EUSAGE listing the accepted forms. `a` may be
- * NULL (nothing applied). Plans are always safe to dm_plan_free.
+/* Target forms (SPEC section 3), the same for every command: head, heads,
+ * base, <id> or a unique prefix, <label>@head, +N, -N, <id>+N, <id>-N.
+ * <label>@head is the single head among the descendants (along children) of
+ * the revisions carrying the label; a name no revision carries as a label
+ * is tried as a revision (<id>@head). <id>-N (ids may contain '-'): an exact
+ * id wins, then <id>-N if <id> resolves, then a prefix. `head` of an empty
+ * graph is an empty plan; `head` with several heads is DBMIG_EUSAGE listing
+ * them. Malformed or unknown targets are DBMIG_EUSAGE listing the accepted
+ * forms. `a` may be NULL (nothing applied). Plans are always safe to
+ * dm_plan_free.
  *
- * Upgrade to target: head, heads, base, <id>/<prefix>, <label>@head, +N, <id>+N.
- * The plan is every unapplied ancestor of the target (inclusive) in g->order.
- * `head` with several heads → DBMIG_EUSAGE listing them. With allow_missing
- * = 0 the plan is computed all the same; the caller refuses on missing
- * ancestors (see dm_graph_missing). */
+ * Upgrade: the plan is every unapplied ancestor of the target (inclusive) in
+ * g->order; +N the first N of the plan to head. -N is DBMIG_EUSAGE (an
+ * upgrade never reverts; the message names `dbmig downgrade -N`). With
+ * allow_missing = 0 the plan is computed all the same; the caller refuses
+ * on missing ancestors (see dm_graph_missing). */
 int dm_plan_upgrade(const dm_graph *g, const dm_applied *a, const char *target, dm_plan *out,
                     dm_err *err);
-/* Downgrade to target: base, <id>/<prefix>, -N, <id>-N. The plan is every
- * applied descendant of the target (exclusive), children first (reverse
- * g->order). -N: the N most recently applied and their applied descendants;
- * N larger than the applied count → DBMIG_EUSAGE. */
+/* Downgrade: the plan is every applied descendant of the target
+ * (exclusive), children first (reverse g->order); base: everything. A target
+ * that is not applied (heads: any head not applied) is DBMIG_EUSAGE naming
+ * it and the applied heads. -N: the N most recently applied and their
+ * applied descendants; N larger than the applied count → DBMIG_EUSAGE. +N is
+ * DBMIG_EUSAGE (a downgrade never applies). */
 int dm_plan_downgrade(const dm_graph *g, const dm_applied *a, const char *target, dm_plan *out,
                       dm_err *err);
 /* The applied set after `stamp target`: (applied − descendants(T)) ∪
- * ancestors(T), into `out` (g->n flags). base clears all, heads sets all.
- * Targets: base, head, heads, <id>/<prefix>, <label>@head, <id>+N, <id>-N.
- * out may be a->is itself. */
+ * ancestors(T), into `out` (g->n flags). base clears all, heads sets all;
+ * +N / -N: the set `upgrade +N` / `downgrade -N` would leave. out may be
+ * a->is itself. */
 int dm_plan_stamp(const dm_graph *g, const dm_applied *a, const char *target,
                   unsigned char *out, dm_err *err);
+
+/* Checks what can be checked of a target without the database's state (its
+ * form, the revision it names, `head` with several heads, walks), with the
+ * planners' own messages: a command validates its target this way before
+ * it connects or creates anything. */
+typedef enum dm_target_cmd {
+    DM_TARGET_UPGRADE,
+    DM_TARGET_DOWNGRADE,
+    DM_TARGET_STAMP
+} dm_target_cmd;
+int dm_target_check(const dm_graph *g, const char *target, dm_target_cmd cmd, dm_err *err);
 
 /* Flags (g->n) the unapplied revisions that are ancestors of an applied
  * one; returns how many. out may be NULL to only count. */

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -650,6 +651,14 @@ int dm_newrev_write(const dm_graph *g, const char *dir, const dm_newrev *spec, t
             goto out;
         }
         dm_err_free(&perr);
+        if (spec->dry_run) {
+            struct stat sb;
+            if (lstat(dm_buf_str(&path), &sb) == 0) {
+                dm_buf_reset(&text);
+                continue;
+            }
+            break;
+        }
         fd = open(dm_buf_str(&path), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd < 0 && errno == EEXIST) {
             dm_buf_reset(&text);
@@ -662,7 +671,7 @@ int dm_newrev_write(const dm_graph *g, const char *dir, const dm_newrev *spec, t
         }
         break;
     }
-    size_t off = 0;
+    size_t off = spec->dry_run ? text.len : 0;
     while (off < text.len) {
         ssize_t k = write(fd, text.ptr + off, text.len - off);
         if (k < 0 && errno == EINTR)
@@ -674,7 +683,7 @@ int dm_newrev_write(const dm_graph *g, const char *dir, const dm_newrev *spec, t
         }
         off += (size_t)k;
     }
-    if (close(fd) != 0 && rc == DBMIG_OK)
+    if (!spec->dry_run && close(fd) != 0 && rc == DBMIG_OK)
         rc = dm_err_set(err, DBMIG_EUSAGE, "cannot write %s: %s", dm_buf_str(&path),
                         strerror(errno));
     if (rc != DBMIG_OK) {
@@ -985,12 +994,14 @@ static int hs_new(dbmig *h, const dbmig_revision_opts *o, int merge, dbmig_new_r
     if (rc != DBMIG_OK)
         return rc;
     dm_newrev spec = {o->message, o->parents, o->nparents, o->branches, o->nbranches,
-                      o->depends, o->ndepends, merge};
+                      o->depends, o->ndepends, merge, h->o.dry_run};
     char *id = NULL, *path = NULL;
     dm_strv parents = {0};
     rc = dm_newrev_write(&h->graph, h->dir, &spec, time(NULL), &id, &path, &parents, &h->err);
     if (rc != DBMIG_OK)
         goto out;
+    if (h->o.dry_run)
+        goto done; /* the caller says "would create" */
     /* the folder changed: read it again, and check the file reads back as
      * the revision we meant */
     dm_graph_free(&h->graph);
@@ -1011,6 +1022,7 @@ static int hs_new(dbmig *h, const dbmig_revision_opts *o, int merge, dbmig_new_r
                         path, id);
         goto out;
     }
+done:;
     dbmig_new_revision *r = calloc(1, sizeof *r);
     if (!r)
         goto oom;

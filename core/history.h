@@ -53,6 +53,7 @@ typedef struct dm_newrev {
     const char *const *depends;
     size_t ndepends;
     int merge;                  /* parents default to all heads; two or more required */
+    int dry_run;                /* check everything, work out the name, write nothing */
 } dm_newrev;
 
 /* The file text for a new revision (header and empty sections). */

@@ -415,7 +415,7 @@ static int validate(run *x, int upgrade, unsigned flags)
                           r->revision, f->path, r->checksum, f->checksum);
         }
     }
-    if (upgrade && !(flags & DBMIG_ALLOW_MISSING)) {
+    if (!(flags & DBMIG_ALLOW_MISSING)) {
         unsigned char *miss = calloc(h->graph.n ? h->graph.n : 1, 1);
         if (!miss) {
             dm_buf_free(&msg);
@@ -430,8 +430,10 @@ static int validate(run *x, int upgrade, unsigned flags)
                 dm_buf_printf(&msg,
                               "\n  revision %s (%s) is not applied, but revisions that descend "
                               "from it are (a file merged late?). Run `dbmig upgrade "
-                              "--allow-missing` to apply it in graph order",
-                              h->graph.revs[r].id, file_of(h, r));
+                              "--allow-missing` to apply it in graph order%s",
+                              h->graph.revs[r].id, file_of(h, r),
+                              upgrade ? "" : " first, or `dbmig downgrade --allow-missing "
+                                             "TARGET` to revert the applied ones all the same");
             }
         }
         free(miss);
@@ -444,38 +446,108 @@ static int validate(run *x, int upgrade, unsigned flags)
     return rc;
 }
 
-/* Reads the state under the lock and fills x->a. */
-static int load_state(run *x, int create)
+/* Reads the state under the lock and fills x->a. The version table is not
+ * created here: see ensure_table. */
+static int load_state(run *x)
 {
     dbmig *h = x->h;
     int rc = dm_vstate_read(h, &x->st, 0);
     if (rc != DBMIG_OK)
         return rc;
-    if (!x->st.table_exists && create) {
-        dm_buf ddl = {0};
-        rc = dm_vtable_ddl(h, &ddl);
-        if (rc == DBMIG_OK)
-            rc = exec_buf(h, &ddl);
-        else
-            dm_buf_free(&ddl);
-        if (rc != DBMIG_OK)
-            return dm_err_prefix(&h->err, "cannot create the version table %s: ", h->table);
-        x->st.table_exists = 1;
-    }
     if (dm_applied_from(&h->graph, &x->st, &x->a) != 0)
         return nomem(h);
     return DBMIG_OK;
 }
 
-static int begin_run(run *x, int create)
+/* Creates the version table when it is missing, just before the first
+ * write: a dry run, a refusal or a run with nothing to do creates nothing. */
+static int ensure_table(run *x)
 {
     dbmig *h = x->h;
-    int rc = dm_need_graph_conn(h);
-    if (rc == DBMIG_OK && create && !h->o.dry_run)
+    if (x->st.table_exists)
+        return DBMIG_OK;
+    dm_buf ddl = {0};
+    int rc = dm_vtable_ddl(h, &ddl);
+    if (rc == DBMIG_OK)
+        rc = exec_buf(h, &ddl);
+    else
+        dm_buf_free(&ddl);
+    if (rc != DBMIG_OK)
+        return dm_err_prefix(&h->err, "cannot create the version table %s: ", h->table);
+    /* A driver that cannot find the table it has just created (a --table
+     * name it does not understand) would read an empty state on every run
+     * and record every revision again: stop here. */
+    int exists = 0;
+    if (h->drv->table_exists(h->conn, h->table, &exists) != DBMIG_DRV_OK)
+        return dm_db_error(h, "cannot look up the version table");
+    if (!exists)
+        return dm_err_set(&h->err, DBMIG_EUSAGE,
+                          "driver %s cannot find the version table %s after creating it "
+                          "(CREATE TABLE IF NOT EXISTS %s ran), so it would record every "
+                          "revision again on the next run; use an unqualified --table name",
+                          h->drv->name, h->table, h->qtable);
+    x->st.table_exists = 1;
+    return DBMIG_OK;
+}
+
+/* What a command checks before connecting (engine.c's `between`). */
+typedef struct precheck {
+    const char *target; /* NULL: no target */
+    dm_target_cmd cmd;
+} precheck;
+
+static int check_before_connect(dbmig *h, void *arg)
+{
+    const precheck *p = arg;
+    return p && p->target ? dm_target_check(&h->graph, p->target, p->cmd, &h->err) : DBMIG_OK;
+}
+
+/* Loads the folder and the driver, checks the target, connects, takes the
+ * lock (not for a dry run, which writes nothing) and reads the state. */
+static int begin_run(run *x, const precheck *pre)
+{
+    dbmig *h = x->h;
+    int rc = dm_need_graph_conn_then(h, check_before_connect, (void *)pre);
+    if (rc == DBMIG_OK && !h->o.dry_run)
         rc = dm_lock_acquire(h);
     if (rc == DBMIG_OK)
-        rc = load_state(x, create && !h->o.dry_run);
+        rc = load_state(x);
     return rc;
+}
+
+/* -N counts the most recently applied rows, files or not: reverting "the
+ * one before" a revision whose file is gone would act on the wrong thing
+ * (issue 13). Exit 3 naming it, with the fixes. */
+static int check_last_rows(run *x, const char *target, const char *verb)
+{
+    dbmig *h = x->h;
+    if (!target || target[0] != '-')
+        return DBMIG_OK;
+    char *end = NULL;
+    unsigned long long n = strtoull(target + 1, &end, 10);
+    if (!isdigit((unsigned char)target[1]) || *end || n == 0)
+        return DBMIG_OK; /* the planner says what is wrong with it */
+    for (size_t i = x->st.n; i-- > 0 && n > 0; n--) {
+        const dm_vrow *r = &x->st.rows[i];
+        if (r->rev != DM_NONE)
+            continue;
+        char which[96];
+        if (strcmp(target, "-1") == 0)
+            snprintf(which, sizeof which, "the most recently applied revision");
+        else
+            snprintf(which, sizeof which, "one of the %s most recently applied revisions",
+                     target + 1);
+        return dm_err_set(&h->err, DBMIG_EINVALID,
+                          "cannot %s %s: %s, %s, has no file in %s (deleted, renamed, or from "
+                          "another branch?), so it cannot be reverted, and the revision before "
+                          "it is not the one you meant; nothing was %s. Restore its file (e.g. "
+                          "`git checkout` it) and run the command again, or, if its changes are "
+                          "already gone from the database, remove its row with `dbmig repair "
+                          "--reverted %s`",
+                          verb, target, which, r->revision, h->dir,
+                          strcmp(verb, "stamp") == 0 ? "changed" : "reverted", r->revision);
+    }
+    return DBMIG_OK;
 }
 
 /* ---- applying ----------------------------------------------------------------- */
@@ -1112,6 +1184,11 @@ static int dry_report(run *x)
     dbmig *h = x->h;
     if (x->n == 0)
         dm_emit(h, DBMIG_EV_NOTICE, NULL, "dry run: nothing to do", NULL);
+    if (x->n > 0 && !x->st.table_exists) {
+        char t[300];
+        snprintf(t, sizeof t, "dry run: would create the version table %s", h->table);
+        dm_emit(h, DBMIG_EV_NOTICE, NULL, t, NULL);
+    }
     for (size_t i = 0; i < x->n; i++) {
         const dm_migfile *f = &h->graph.revs[x->steps[i].rev].file;
         char t[512];
@@ -1232,9 +1309,12 @@ static int migrate(dbmig *h, const char *target, unsigned flags, int down)
     x.h = h;
     x.down = down;
     dm_plan p = {0};
-    int rc = begin_run(&x, 1);
+    precheck pre = {target, down ? DM_TARGET_DOWNGRADE : DM_TARGET_UPGRADE};
+    int rc = begin_run(&x, &pre);
     if (rc == DBMIG_OK)
         rc = validate(&x, !down, flags);
+    if (rc == DBMIG_OK && down)
+        rc = check_last_rows(&x, target, "downgrade");
     if (rc == DBMIG_OK)
         rc = down ? dm_plan_downgrade(&h->graph, &x.a, target, &p, &h->err)
                   : dm_plan_upgrade(&h->graph, &x.a, target, &p, &h->err);
@@ -1285,7 +1365,7 @@ static int migrate(dbmig *h, const char *target, unsigned flags, int down)
             rc = dry_report(&x);
         else if (x.n == 0)
             dm_emit(h, DBMIG_EV_NOTICE, NULL, "nothing to do", NULL);
-        else
+        else if ((rc = ensure_table(&x)) == DBMIG_OK)
             rc = apply(&x);
     }
     dm_lock_release(h);
@@ -1312,13 +1392,28 @@ int dbmig_stamp(dbmig *h, const char *target)
         return dm_err_set(&h->err, DBMIG_EUSAGE, "stamp needs a target");
     run x = {0};
     x.h = h;
-    int rc = begin_run(&x, 1);
+    precheck pre = {target, DM_TARGET_STAMP};
+    int rc = begin_run(&x, &pre);
     unsigned char *want = NULL;
+    if (rc == DBMIG_OK)
+        rc = check_last_rows(&x, target, "stamp");
     if (rc == DBMIG_OK) {
         want = calloc(h->graph.n ? h->graph.n : 1, 1);
         rc = want ? dm_plan_stamp(&h->graph, &x.a, target, want, &h->err) : nomem(h);
     }
+    size_t added = 0, removed = 0;
+    for (size_t r = 0; rc == DBMIG_OK && want && r < h->graph.n; r++) {
+        added += !x.a.is[r] && want[r];
+        removed += x.a.is[r] && !want[r];
+    }
     if (rc == DBMIG_OK && want && h->o.dry_run) {
+        if (!added && !removed)
+            dm_emit(h, DBMIG_EV_NOTICE, NULL, "dry run: nothing to do", NULL);
+        else if (!x.st.table_exists) {
+            char t[300];
+            snprintf(t, sizeof t, "dry run: would create the version table %s", h->table);
+            dm_emit(h, DBMIG_EV_NOTICE, NULL, t, NULL);
+        }
         for (size_t k = 0; k < h->graph.n; k++) {
             size_t r = h->graph.order[k];
             if (want[r] != x.a.is[r]) {
@@ -1328,30 +1423,40 @@ int dbmig_stamp(dbmig *h, const char *target)
                 dm_emit(h, DBMIG_EV_NOTICE, h->graph.revs[r].id, t, NULL);
             }
         }
+    } else if (rc == DBMIG_OK && !added && !removed) {
+        dm_emit(h, DBMIG_EV_NOTICE, NULL, "nothing to do: the version table already says so",
+                NULL);
     } else if (rc == DBMIG_OK && want) {
-        if (h->drv->begin(h->conn) != DBMIG_DRV_OK)
+        rc = ensure_table(&x);
+        if (rc == DBMIG_OK && h->drv->begin(h->conn) != DBMIG_DRV_OK)
             rc = dm_db_error(h, "cannot begin a transaction");
-        int64_t seq = x.st.max_seq;
-        /* Children first for removals, parents first for additions. */
-        for (size_t k = h->graph.n; rc == DBMIG_OK && k-- > 0;) {
-            size_t r = h->graph.order[k];
-            if (x.a.is[r] && !want[r])
-                rc = row_delete(h, h->graph.revs[r].id);
-        }
-        for (size_t k = 0; rc == DBMIG_OK && k < h->graph.n; k++) {
-            size_t r = h->graph.order[k];
-            if (!x.a.is[r] && want[r])
-                rc = row_insert(h, r, 0, 0, ++seq, NULL);
+        else if (rc == DBMIG_OK) {
+            int64_t seq = x.st.max_seq;
+            /* Children first for removals, parents first for additions. */
+            for (size_t k = h->graph.n; rc == DBMIG_OK && k-- > 0;) {
+                size_t r = h->graph.order[k];
+                if (x.a.is[r] && !want[r])
+                    rc = row_delete(h, h->graph.revs[r].id);
+            }
+            for (size_t k = 0; rc == DBMIG_OK && k < h->graph.n; k++) {
+                size_t r = h->graph.order[k];
+                if (!x.a.is[r] && want[r])
+                    rc = row_insert(h, r, 0, 0, ++seq, NULL);
+            }
+            if (rc == DBMIG_OK) {
+                if (h->drv->commit(h->conn) != DBMIG_DRV_OK)
+                    rc = dm_db_error(h, "commit failed; the version table is unchanged");
+            } else {
+                h->drv->rollback(h->conn);
+            }
         }
         if (rc == DBMIG_OK) {
-            if (h->drv->commit(h->conn) != DBMIG_DRV_OK)
-                rc = dm_db_error(h, "commit failed; the version table is unchanged");
-        } else {
-            h->drv->rollback(h->conn);
-        }
-        if (rc == DBMIG_OK) {
-            char t[300];
-            snprintf(t, sizeof t, "stamped %s", target);
+            char t[400];
+            snprintf(t, sizeof t,
+                     "stamped %s: %zu revision(s) marked applied, %zu marked not applied%s; no "
+                     "migration SQL was run",
+                     target, added, removed,
+                     removed ? " (their schema changes are still in the database)" : "");
             dm_emit(h, DBMIG_EV_NOTICE, NULL, t, NULL);
         }
     }
@@ -1359,6 +1464,57 @@ int dbmig_stamp(dbmig *h, const char *target)
     dm_lock_release(h);
     run_free(&x);
     return rc;
+}
+
+/* The version-table row repair --applied/--reverted ID names: an exact
+ * revision, else a unique prefix of a file's id. NULL with err set when
+ * there is none, or when the row cannot be settled that way. */
+static dm_vrow *repair_row(run *x, int what, const char *id)
+{
+    dbmig *h = x->h;
+    dm_vrow *row = NULL;
+    for (size_t i = 0; i < x->st.n; i++)
+        if (strcmp(x->st.rows[i].revision, id) == 0)
+            row = &x->st.rows[i];
+    size_t r = DM_NONE;
+    if (!row) {
+        if (dm_graph_lookup(&h->graph, id, &r, &h->err) != DBMIG_OK) {
+            if (strncmp(dm_err_msg(&h->err), "unknown revision", 16) == 0)
+                dm_err_set(&h->err, DBMIG_EUSAGE,
+                           "nothing to repair: unknown revision '%s': the version table has no "
+                           "row with that id and no file in %s has it; `dbmig status` lists the "
+                           "applied revisions",
+                           id, h->dir);
+            return NULL;
+        }
+        for (size_t i = 0; i < x->st.n; i++)
+            if (x->st.rows[i].rev == r)
+                row = &x->st.rows[i];
+    }
+    if (!row) {
+        dm_err_set(&h->err, DBMIG_EUSAGE,
+                   "nothing to repair: revision %s (%s) is not applied (the version table has no "
+                   "row for it); `dbmig status` shows what is applied and what is dirty",
+                   h->graph.revs[r].id, file_of(h, r));
+        return NULL;
+    }
+    if (row->dirty)
+        return row;
+    if (what == DBMIG_REPAIR_REVERTED && row->rev == DM_NONE)
+        return row; /* an applied revision whose file is gone: drop its row */
+    if (what == DBMIG_REPAIR_APPLIED)
+        dm_err_set(&h->err, DBMIG_EUSAGE,
+                   "nothing to repair: revision %s is applied and not dirty; repair --applied "
+                   "only settles a dirty revision (see `dbmig status`)",
+                   row->revision);
+    else
+        dm_err_set(&h->err, DBMIG_EUSAGE,
+                   "refusing to remove the row of revision %s: it is applied, not dirty, and its "
+                   "file %s exists, so repair --reverted would leave its schema changes in place "
+                   "unrecorded. Revert it with `dbmig downgrade` (e.g. `dbmig downgrade %s-1`), "
+                   "or change the version table alone with `dbmig stamp`",
+                   row->revision, file_of(x->h, row->rev), row->revision);
+    return NULL;
 }
 
 int dbmig_repair(dbmig *h, int what, const char *id)
@@ -1371,7 +1527,8 @@ int dbmig_repair(dbmig *h, int what, const char *id)
                           "repair needs one of --checksums, --applied ID, --reverted ID");
     run x = {0};
     x.h = h;
-    int rc = begin_run(&x, 1);
+    int dry = h->o.dry_run;
+    int rc = begin_run(&x, NULL);
     if (rc == DBMIG_OK && what == DBMIG_REPAIR_CHECKSUMS) {
         size_t fixed = 0;
         for (size_t i = 0; rc == DBMIG_OK && i < x.st.n; i++) {
@@ -1381,49 +1538,50 @@ int dbmig_repair(dbmig *h, int what, const char *id)
             const char *sum = h->graph.revs[r->rev].file.checksum;
             if (strcmp(sum, r->checksum) == 0)
                 continue;
-            char set[128];
-            snprintf(set, sizeof set, "checksum = '%s'", sum);
-            rc = row_update(h, r->revision, set);
+            if (!dry) {
+                char set[128];
+                snprintf(set, sizeof set, "checksum = '%s'", sum);
+                rc = row_update(h, r->revision, set);
+            }
             if (rc == DBMIG_OK) {
                 char t[300];
-                snprintf(t, sizeof t, "accepted the edited file of %s (%s)", r->revision,
+                snprintf(t, sizeof t, "%s the edited file of %s (%s)",
+                         dry ? "dry run: would accept" : "accepted", r->revision,
                          file_of(h, r->rev));
                 dm_emit(h, DBMIG_EV_NOTICE, r->revision, t, NULL);
                 fixed++;
             }
         }
         if (rc == DBMIG_OK && !fixed)
-            dm_emit(h, DBMIG_EV_NOTICE, NULL, "every checksum already matches", NULL);
+            dm_emit(h, DBMIG_EV_NOTICE, NULL,
+                    dry ? "dry run: nothing to do: every checksum already matches"
+                        : "every checksum already matches",
+                    NULL);
     } else if (rc == DBMIG_OK) {
-        dm_vrow *row = NULL;
-        for (size_t i = 0; i < x.st.n; i++)
-            if (strcmp(x.st.rows[i].revision, id) == 0)
-                row = &x.st.rows[i];
-        if (!row) {
-            size_t r;
-            if (dm_graph_lookup(&h->graph, id, &r, &h->err) == DBMIG_OK)
-                for (size_t i = 0; i < x.st.n; i++)
-                    if (x.st.rows[i].rev == r)
-                        row = &x.st.rows[i];
-        }
-        if (!row || !row->dirty) {
-            rc = dm_err_set(&h->err, DBMIG_EUSAGE,
-                            "revision %s is not dirty%s; repair --applied/--reverted only settle "
-                            "dirty revisions (see `dbmig status`)",
-                            id, row ? "" : " (it has no row in the version table)");
-        } else if (what == DBMIG_REPAIR_REVERTED) {
+        dm_vrow *row = repair_row(&x, what, id);
+        if (!row)
+            rc = h->err.code ? h->err.code : DBMIG_EUSAGE;
+        else if (dry)
+            rc = DBMIG_OK;
+        else if (what == DBMIG_REPAIR_REVERTED)
             rc = row_delete(h, row->revision);
-        } else if (row->rev == DM_NONE) {
+        else if (row->rev == DM_NONE)
             rc = row_update(h, row->revision, h->caps & DBMIG_CAP_BOOLEAN
                                                   ? "dirty = FALSE, progress = 0, progress_hash = NULL"
                                                   : "dirty = 0, progress = 0, progress_hash = NULL");
-        } else {
+        else
             rc = row_finish(h, row->rev, row->duration_ms);
-        }
         if (rc == DBMIG_OK && row) {
-            char t[300];
-            snprintf(t, sizeof t, "settled %s as %s", row->revision,
-                     what == DBMIG_REPAIR_REVERTED ? "not applied" : "applied");
+            char t[400];
+            if (what == DBMIG_REPAIR_REVERTED && !row->dirty)
+                snprintf(t, sizeof t,
+                         "%s the row of %s, which has no file (its schema changes, if any, "
+                         "were not reverted)",
+                         dry ? "dry run: would remove" : "removed", row->revision);
+            else
+                snprintf(t, sizeof t, "%s %s as %s", dry ? "dry run: would settle" : "settled",
+                         row->revision,
+                         what == DBMIG_REPAIR_REVERTED ? "not applied" : "applied");
             dm_emit(h, DBMIG_EV_NOTICE, row->revision, t, NULL);
         }
     }

@@ -112,11 +112,14 @@ const char *dbmig_errmsg(const dbmig *h);
 const char *dbmig_version(void);
 
 /* Flags for upgrade/downgrade. */
-#define DBMIG_ALLOW_MISSING 0x1u /* apply missing ancestors in graph order */
+#define DBMIG_ALLOW_MISSING 0x1u /* apply missing ancestors in graph order (downgrade:
+                                    revert although an ancestor is missing) */
 #define DBMIG_RESUME 0x2u        /* resume a dirty revision from its failed statement */
 
 /* Targets: head, heads, base, <id>, a unique prefix, <label>@head, +N, -N,
- * <id>+N, <id>-N. In offline mode the target of upgrade may be FROM:TO. */
+ * <id>+N, <id>-N (upgrade refuses -N, downgrade +N; a downgrade target must
+ * be applied). In offline mode the target of upgrade may be FROM:TO. With
+ * dry_run nothing is written, for every function. */
 int dbmig_upgrade(dbmig *h, const char *target, unsigned flags);
 int dbmig_downgrade(dbmig *h, const char *target, unsigned flags);
 /* Set the version table to target without running migrations. */
@@ -125,7 +128,8 @@ int dbmig_stamp(dbmig *h, const char *target);
 /* Repair. */
 #define DBMIG_REPAIR_CHECKSUMS 1 /* accept the files' current checksums */
 #define DBMIG_REPAIR_APPLIED 2   /* settle dirty revision `id` as applied */
-#define DBMIG_REPAIR_REVERTED 3  /* settle dirty revision `id` as not applied */
+#define DBMIG_REPAIR_REVERTED 3  /* settle dirty revision `id` as not applied, or drop
+                                    the row of an applied revision without a file */
 int dbmig_repair(dbmig *h, int what, const char *id);
 
 /* ---- Status ---------------------------------------------------------- */

@@ -593,6 +593,315 @@ static void test_batched_steps(void **state)
     wrap_driver.caps &= ~(uint32_t)DBMIG_CAP_MULTI_STATEMENT;
 }
 
+/* ---- issue 13: dry runs, refusals before anything is created, commands
+ * that would act on the wrong thing -------------------------------------------- */
+
+static dbmig *open_opts(fx *f, int dry, const char *table)
+{
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    o.url = f->url;
+    o.dir = mig;
+    o.lock_timeout = 0;
+    o.dry_run = dry;
+    o.table = table;
+    dbmig *h;
+    assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
+    dm_use_driver(h, &wrap_driver);
+    return h;
+}
+
+static int db_exists(const fx *f)
+{
+    struct stat sb;
+    return stat(f->db, &sb) == 0;
+}
+
+/* The version table's rows, as "rev:checksum-prefix:dirty,..." */
+static int rows_cb(void *payload, int ncols, const char *const *v, const size_t *lens)
+{
+    (void)lens;
+    dm_buf *b = payload;
+    for (int i = 0; i < ncols; i++)
+        dm_buf_printf(b, "%s%s", v[i] ? v[i] : "NULL", i + 1 < ncols ? ":" : ",");
+    return 0;
+}
+
+static char *vrows(fx *f)
+{
+    dbmig *h = open_h(f, 200, 0);
+    assert_int_equal(dm_need_conn(h), DBMIG_OK);
+    dm_buf b = {0};
+    int e = 0;
+    assert_int_equal(h->drv->table_exists(h->conn, "dbmig_version", &e), DBMIG_DRV_OK);
+    if (!e)
+        dm_buf_puts(&b, "<no version table>");
+    else
+        assert_int_equal(h->drv->query(h->conn,
+                                       "SELECT revision, checksum, dirty, progress, seq FROM "
+                                       "dbmig_version ORDER BY seq",
+                                       rows_cb, &b),
+                         DBMIG_DRV_OK);
+    dbmig_close(h);
+    return dm_buf_take(&b);
+}
+
+/* Every writing command under --dry-run: no exec, no transaction, no lock,
+ * the version table exactly as it was (and not created when missing). */
+static void test_dry_run_never_writes(void **state)
+{
+    fx *f = *state;
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    /* a fresh database: a dry upgrade creates no version table */
+    dbmig *h = open_opts(f, 1, NULL);
+    memset(W->calls, 0, sizeof W->calls);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    assert_int_equal(dbmig_stamp(h, "head"), DBMIG_OK);
+    assert_int_equal(dbmig_repair(h, DBMIG_REPAIR_CHECKSUMS, NULL), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(W->calls[F_EXEC] + W->calls[F_BEGIN] + W->calls[F_TRYLOCK], 0);
+    char *before = vrows(f), *after;
+    assert_string_equal(before, "<no version table>");
+    free(before);
+
+    /* 001, 002 applied; 003 dirty (outside a transaction, failed at 2) */
+    write_file(mig, "003_t3.sql",
+               "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE t3 (id INTEGER);\n"
+               "INSERT INTO missing_table VALUES (2);\n-- dbmig:down\nDROP TABLE t3;\n");
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+    dbmig_close(h);
+    /* 001 edited since */
+    write_file(mig, "001_t1.sql",
+               "-- dbmig:up\nCREATE TABLE t1 (id INTEGER, x INTEGER);\n-- dbmig:down\nDROP TABLE t1;\n");
+    before = vrows(f);
+    static const struct {
+        int what;
+        const char *id;
+    } repairs[] = {{DBMIG_REPAIR_CHECKSUMS, NULL},
+                   {DBMIG_REPAIR_APPLIED, "003"},
+                   {DBMIG_REPAIR_REVERTED, "003"}};
+    for (size_t k = 0; k < 3; k++) {
+        h = open_opts(f, 1, NULL);
+        memset(W->calls, 0, sizeof W->calls);
+        assert_int_equal(dbmig_repair(h, repairs[k].what, repairs[k].id), DBMIG_OK);
+        dbmig_close(h);
+        assert_int_equal(W->calls[F_EXEC] + W->calls[F_BEGIN] + W->calls[F_TRYLOCK], 0);
+        after = vrows(f);
+        assert_string_equal(after, before);
+        free(after);
+    }
+    /* settle 003 and accept 001, for real, then dry downgrade and stamp */
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_repair(h, DBMIG_REPAIR_REVERTED, "003"), DBMIG_OK);
+    assert_int_equal(dbmig_repair(h, DBMIG_REPAIR_CHECKSUMS, NULL), DBMIG_OK);
+    dbmig_close(h);
+    free(before);
+    before = vrows(f);
+    h = open_opts(f, 1, NULL);
+    memset(W->calls, 0, sizeof W->calls);
+    assert_int_equal(dbmig_downgrade(h, "base", 0), DBMIG_OK);
+    assert_int_equal(dbmig_stamp(h, "005"), DBMIG_OK);
+    assert_int_equal(dbmig_stamp(h, "base"), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(W->calls[F_EXEC] + W->calls[F_BEGIN] + W->calls[F_TRYLOCK], 0);
+    after = vrows(f);
+    assert_string_equal(after, before);
+    free(after);
+    free(before);
+}
+
+/* A target that cannot be resolved is refused before connecting: the
+ * SQLite file is not created, nor the version table. */
+static void test_bad_target_creates_nothing(void **state)
+{
+    fx *f = *state;
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    dbmig *h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_upgrade(h, "nosuch", 0), DBMIG_EUSAGE);
+    assert_non_null(strstr(dbmig_errmsg(h), "unknown revision 'nosuch'"));
+    assert_int_equal(dbmig_downgrade(h, "nosuch", 0), DBMIG_EUSAGE);
+    assert_int_equal(dbmig_stamp(h, "nosuch"), DBMIG_EUSAGE);
+    assert_int_equal(dbmig_upgrade(h, "-1", 0), DBMIG_EUSAGE);
+    assert_non_null(strstr(dbmig_errmsg(h), "dbmig downgrade -1"));
+    assert_int_equal(dbmig_downgrade(h, "+1", 0), DBMIG_EUSAGE);
+    assert_int_equal(dbmig_upgrade(h, "+0", 0), DBMIG_EUSAGE);
+    assert_int_equal(dbmig_upgrade(h, "00", 0), DBMIG_EUSAGE);
+    assert_non_null(strstr(dbmig_errmsg(h), "ambiguous"));
+    dbmig_close(h);
+    /* two heads: head is ambiguous for upgrade, downgrade and stamp */
+    write_file(mig, "006_side.sql",
+               "-- dbmig:parents 004\n-- dbmig:up\nCREATE TABLE t6 (id INTEGER);\n"
+               "-- dbmig:down\nDROP TABLE t6;\n");
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EUSAGE);
+    assert_non_null(strstr(dbmig_errmsg(h), "several heads"));
+    assert_int_equal(dbmig_downgrade(h, "head", 0), DBMIG_EUSAGE);
+    assert_non_null(strstr(dbmig_errmsg(h), "several heads"));
+    assert_int_equal(dbmig_stamp(h, "head"), DBMIG_EUSAGE);
+    dbmig_close(h);
+    assert_false(db_exists(f));
+    /* with a database: refusals leave no version table behind */
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_downgrade(h, "base", 0), DBMIG_OK); /* nothing to do */
+    assert_int_equal(dbmig_upgrade(h, "base", 0), DBMIG_OK);
+    assert_int_equal(dbmig_downgrade(h, "-1", 0), DBMIG_EUSAGE);
+    assert_int_equal(dbmig_downgrade(h, "002", 0), DBMIG_EUSAGE);
+    assert_non_null(strstr(dbmig_errmsg(h), "nothing is applied"));
+    dbmig_close(h);
+    char *rows = vrows(f);
+    assert_string_equal(rows, "<no version table>");
+    free(rows);
+}
+
+/* downgrade X where X is not applied: exit 2 naming X and the applied
+ * heads; <id>-N and <id>+N work for both commands. */
+static void test_downgrade_targets(void **state)
+{
+    fx *f = *state;
+    dbmig *h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_upgrade(h, "003-1", 0), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x06);
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_downgrade(h, "004", 0), DBMIG_EUSAGE);
+    assert_non_null(strstr(dbmig_errmsg(h), "cannot downgrade to 004"));
+    assert_non_null(strstr(dbmig_errmsg(h), "the applied head is 002"));
+    assert_int_equal(dbmig_downgrade(h, "head", 0), DBMIG_EUSAGE);
+    assert_non_null(strstr(dbmig_errmsg(h), "not applied"));
+    assert_int_equal(dbmig_downgrade(h, "001+1", 0), DBMIG_OK); /* down to 002: nothing */
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    assert_int_equal(dbmig_downgrade(h, "002+1", 0), DBMIG_OK); /* down to 003 */
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x0e);
+    assert_int_equal(table_mask(f), 0x0e);
+}
+
+/* downgrade -1 when the most recently applied revision has no file: it
+ * reverted the one before it; now exit 3 naming it and the fixes. */
+static void test_downgrade_last_without_file(void **state)
+{
+    fx *f = *state;
+    char mig[96], path[160];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    dbmig *h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    dbmig_close(h);
+    snprintf(path, sizeof path, "%s/005_t5.sql", mig);
+    assert_int_equal(unlink(path), 0);
+    char *before = vrows(f);
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_downgrade(h, "-1", 0), DBMIG_EINVALID);
+    const char *m = dbmig_errmsg(h);
+    assert_non_null(strstr(m, "the most recently applied revision, 005, has no file"));
+    assert_non_null(strstr(m, "dbmig repair --reverted 005"));
+    assert_int_equal(dbmig_downgrade(h, "-2", 0), DBMIG_EINVALID);
+    assert_int_equal(dbmig_stamp(h, "-1"), DBMIG_EINVALID);
+    dbmig_close(h);
+    char *after = vrows(f);
+    assert_string_equal(after, before);
+    free(after);
+    assert_int_equal(table_mask(f), 0x3e);
+    /* the fix: remove the row (a dry run first changes nothing) */
+    h = open_opts(f, 1, NULL);
+    assert_int_equal(dbmig_repair(h, DBMIG_REPAIR_REVERTED, "005"), DBMIG_OK);
+    dbmig_close(h);
+    after = vrows(f);
+    assert_string_equal(after, before);
+    free(after);
+    free(before);
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_repair(h, DBMIG_REPAIR_APPLIED, "004"), DBMIG_EUSAGE);
+    assert_non_null(strstr(dbmig_errmsg(h), "not dirty"));
+    assert_int_equal(dbmig_repair(h, DBMIG_REPAIR_REVERTED, "004"), DBMIG_EUSAGE);
+    assert_non_null(strstr(dbmig_errmsg(h), "dbmig downgrade"));
+    assert_int_equal(dbmig_repair(h, DBMIG_REPAIR_REVERTED, "zzz"), DBMIG_EUSAGE);
+    assert_non_null(strstr(dbmig_errmsg(h), "unknown revision 'zzz'"));
+    assert_int_equal(dbmig_repair(h, DBMIG_REPAIR_REVERTED, "005"), DBMIG_OK);
+    assert_int_equal(dbmig_downgrade(h, "-1", 0), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x0e);
+    assert_int_equal(table_mask(f), 0x2e); /* 004 reverted; t5 was never reverted */
+}
+
+/* A missing ancestor stops downgrade too (SPEC section 4), unless
+ * --allow-missing. */
+static void test_downgrade_missing_ancestor(void **state)
+{
+    fx *f = *state;
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    dbmig *h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    dbmig_close(h);
+    /* a file merged late: 0025 sorts between 001 and 002 and becomes 002's parent */
+    write_file(mig, "0025_late.sql",
+               "-- dbmig:up\nCREATE TABLE late (id INTEGER);\n-- dbmig:down\nDROP TABLE late;\n");
+    char *before = vrows(f);
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_downgrade(h, "-1", 0), DBMIG_EINVALID);
+    const char *m = dbmig_errmsg(h);
+    assert_non_null(strstr(m, "revision 0025 ("));
+    assert_non_null(strstr(m, "dbmig upgrade --allow-missing"));
+    assert_non_null(strstr(m, "dbmig downgrade --allow-missing"));
+    dbmig_close(h);
+    char *after = vrows(f);
+    assert_string_equal(after, before);
+    free(after);
+    free(before);
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_downgrade(h, "-1", DBMIG_ALLOW_MISSING), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(table_mask(f), 0x1e);
+}
+
+/* --table main.t on SQLite is t (reads and writes meet); another schema is
+ * refused before anything is created. */
+static void test_qualified_table(void **state)
+{
+    fx *f = *state;
+    dbmig *h = open_opts(f, 0, "other.dbmig_version");
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EUSAGE);
+    assert_non_null(strstr(dbmig_errmsg(h), "use --table dbmig_version"));
+    dbmig_close(h);
+    assert_false(db_exists(f));
+    for (int run = 0; run < 2; run++) {
+        h = open_opts(f, 0, "main.dbmig_version");
+        assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+        dbmig_close(h);
+    }
+    assert_int_equal(applied_mask(f), 0x3e);
+    h = open_opts(f, 0, "MAIN.dbmig_version");
+    assert_int_equal(dbmig_downgrade(h, "-1", 0), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x1e);
+}
+
+/* stamp: +N / -N; nothing to change writes nothing. */
+static void test_stamp_relative(void **state)
+{
+    fx *f = *state;
+    dbmig *h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_stamp(h, "base"), DBMIG_OK); /* nothing to change */
+    dbmig_close(h);
+    char *rows = vrows(f);
+    assert_string_equal(rows, "<no version table>");
+    free(rows);
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_stamp(h, "+2"), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x06);
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_stamp(h, "-1"), DBMIG_OK);
+    assert_int_equal(dbmig_stamp(h, "-2"), DBMIG_EUSAGE);
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x02);
+    assert_int_equal(table_mask(f), 0);
+}
+
 /* A URL the driver itself rejects is a usage error (exit 2). */
 static void test_bad_url_is_usage(void **state)
 {
@@ -857,6 +1166,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batched_steps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_riding_dirty_protocol, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_url_is_usage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dry_run_never_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_target_creates_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_downgrade_targets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_downgrade_last_without_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_downgrade_missing_ancestor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_qualified_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stamp_relative, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

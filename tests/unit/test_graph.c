@@ -438,7 +438,7 @@ static void test_upgrade_targets(void **state)
     plan_fails(UP, &g, &a, "009+1", "unknown revision '009'", "upgrade accepts");
     plan_fails(UP, &g, &a, "001+x", "unknown target '001+x'", "upgrade accepts");
     plan_fails(UP, &g, &a, "+1", "several heads", NULL);
-    plan_fails(UP, &g, &a, "-1", "unknown target '-1'", "upgrade accepts");
+    plan_fails(UP, &g, &a, "-1", "upgrade cannot go to '-1'", "`dbmig downgrade -1`");
     plan_fails(UP, &g, &a, "", "unknown target", "+N");
     plan_fails(UP, &g, &a, "a b", "unknown revision 'a b'", "upgrade accepts");
     plan_fails(UP, &g, &a, "x@y", "unknown target", NULL);
@@ -524,7 +524,7 @@ static void test_downgrade_plans(void **state)
     plan_is(DOWN, &g, &a, "base", "007 006 005 004 003 002 001");
     plan_is(DOWN, &g, &a, "002", "007 006 005 004 003");
     plan_is(DOWN, &g, &a, "005", "007");
-    plan_is(DOWN, &g, &a, "head", "");
+    plan_fails(DOWN, &g, &a, "head", "several heads: 006, 007", "dbmig merge");
     plan_is(DOWN, &g, &a, "heads", "");
     /* down to one side of the merge: the merge goes, the other side stays;
      * 006 depends on 004, so it is a descendant of 004 */
@@ -545,7 +545,7 @@ static void test_downgrade_plans(void **state)
     plan_fails(DOWN, &g, &a, "003-3", "'001' is a base after 2 steps", NULL);
     plan_fails(DOWN, &g, &a, "0", "ambiguous", NULL);
     plan_fails(DOWN, &g, &a, "999", "unknown revision", "downgrade accepts");
-    plan_fails(DOWN, &g, &a, "+1", "unknown target", "-N");
+    plan_fails(DOWN, &g, &a, "+1", "downgrade cannot go to '+1'", "`dbmig upgrade +1`");
     applied_free(&a);
 
     {
@@ -605,6 +605,108 @@ static void test_dash_in_ids(void **state)
     dm_graph_free(&g);
 }
 
+/* Issue 13, 14b: every target form for every command; `head` with several
+ * heads refused for downgrade too; a downgrade target that is not applied
+ * refused; what can be checked without a database, checked by
+ * dm_target_check. */
+static void check_ok(const dm_graph *g, const char *t, dm_target_cmd cmd)
+{
+    dm_err err = {0};
+    if (dm_target_check(g, t, cmd, &err) != DBMIG_OK)
+        fail_msg("dm_target_check '%s' (%d): %s", t, (int)cmd, dm_err_msg(&err));
+    dm_err_free(&err);
+}
+
+static void check_fails(const dm_graph *g, const char *t, dm_target_cmd cmd, const char *text)
+{
+    dm_err err = {0};
+    if (dm_target_check(g, t, cmd, &err) != DBMIG_EUSAGE)
+        fail_msg("dm_target_check '%s' (%d): accepted", t, (int)cmd);
+    if (!strstr(dm_err_msg(&err), text))
+        fail_msg("dm_target_check '%s': '%s' lacks '%s'", t, dm_err_msg(&err), text);
+    dm_err_free(&err);
+}
+
+static void test_targets_every_command(void **state)
+{
+    (void)state;
+    dm_graph g;
+    merged(&g);
+    dm_applied a;
+    applied_from(&g, &a, "001 002 003");
+    /* upgrade <id>-N: N along parents, then its unapplied ancestors */
+    plan_is(UP, &g, &a, "003-1", "");             /* 002: applied already */
+    plan_is(UP, &g, &a, "007-1", "004 005");      /* 005 */
+    plan_fails(UP, &g, &a, "005-1", "merge at '005'", "003, 004");
+    plan_fails(UP, &g, &a, "nosuch-1", "unknown revision 'nosuch'", "upgrade accepts");
+    plan_fails(UP, &g, &a, "003-0", "at least 1", NULL);
+    plan_fails(UP, &g, &a, "003+0", "at least 1", NULL);
+    plan_fails(UP, &g, &a, "+0", "at least 1", NULL);
+    /* downgrade <id>+N: N along children; the target must be applied */
+    plan_is(DOWN, &g, &a, "001+1", "003");        /* down to 002 */
+    plan_fails(DOWN, &g, &a, "002+1", "branch point at '002'", "003, 004");
+    plan_fails(DOWN, &g, &a, "003+9", "past the end", NULL);
+    /* a target that is not applied: exit 2 naming it and the applied heads */
+    plan_fails(DOWN, &g, &a, "004", "cannot downgrade to 004 (004_d.sql): it is not applied",
+               "the applied head is 003");
+    plan_fails(DOWN, &g, &a, "00", "ambiguous revision prefix '00'", "001 (001_a.sql)");
+    plan_fails(DOWN, &g, &a, "heads", "cannot downgrade to 'heads' (006", "not applied");
+    plan_fails(DOWN, &g, &a, "head", "several heads", "dbmig merge");
+    plan_fails(DOWN, &g, &a, "-0", "at least 1", "downgrade accepts");
+    plan_fails(DOWN, &g, &a, "+2", "downgrade cannot go to '+2'", "`dbmig upgrade +2`");
+    plan_fails(DOWN, &g, NULL, "002", "it is not applied", "nothing is applied");
+    plan_is(DOWN, &g, NULL, "base", "");
+    /* the same checks without a database */
+    check_ok(&g, "007-1", DM_TARGET_UPGRADE);
+    check_ok(&g, "heads", DM_TARGET_UPGRADE);
+    check_ok(&g, "base", DM_TARGET_UPGRADE);
+    check_ok(&g, "004", DM_TARGET_DOWNGRADE); /* not applied: known only with the state */
+    check_ok(&g, "-99", DM_TARGET_DOWNGRADE);
+    check_ok(&g, "-1", DM_TARGET_STAMP);
+    check_ok(&g, "001+1", DM_TARGET_STAMP);
+    check_fails(&g, "nosuch", DM_TARGET_UPGRADE, "unknown revision 'nosuch'");
+    check_fails(&g, "nosuch", DM_TARGET_DOWNGRADE, "unknown revision 'nosuch'");
+    check_fails(&g, "nosuch", DM_TARGET_STAMP, "unknown revision 'nosuch'");
+    check_fails(&g, "head", DM_TARGET_UPGRADE, "several heads");
+    check_fails(&g, "head", DM_TARGET_DOWNGRADE, "several heads");
+    check_fails(&g, "+1", DM_TARGET_UPGRADE, "several heads");
+    check_fails(&g, "-1", DM_TARGET_UPGRADE, "`dbmig downgrade -1`");
+    check_fails(&g, "+1", DM_TARGET_DOWNGRADE, "`dbmig upgrade +1`");
+    check_fails(&g, "00", DM_TARGET_STAMP, "ambiguous");
+    check_fails(&g, "005-2", DM_TARGET_STAMP, "merge at '005'");
+    check_fails(&g, "", DM_TARGET_UPGRADE, "unknown target");
+    applied_free(&a);
+    dm_graph_free(&g);
+
+    /* one head: downgrade head is that head, and must be applied */
+    files f = {0};
+    addf(&f, "001_a.sql", NULL, NULL, NULL, NULL);
+    addf(&f, "002_b.sql", NULL, NULL, NULL, NULL);
+    addf(&f, "003_c.sql", NULL, NULL, NULL, NULL);
+    build_ok(&g, &f);
+    applied_from(&g, &a, "001 002 003");
+    plan_is(DOWN, &g, &a, "head", "");
+    plan_is(DOWN, &g, &a, "heads", "");
+    plan_is(DOWN, &g, &a, "head-1", "003");
+    plan_is(DOWN, &g, &a, "001+1", "003");
+    plan_is(UP, &g, &a, "head-1", "");
+    applied_free(&a);
+    applied_from(&g, &a, "001");
+    plan_fails(DOWN, &g, &a, "head", "cannot downgrade to 'head' (003, 003_c.sql)",
+               "the applied head is 001");
+    plan_is(UP, &g, &a, "head-1", "002");
+    plan_is(UP, &g, &a, "003-2", "");
+    unsigned char out[4];
+    dm_err err = {0};
+    assert_int_equal(dm_plan_stamp(&g, &a, "+2", out, &err), DBMIG_OK);
+    assert_memory_equal(out, "\1\1\1", 3);
+    assert_int_equal(dm_plan_stamp(&g, &a, "+3", out, &err), DBMIG_EUSAGE);
+    assert_non_null(strstr(dm_err_msg(&err), "only 2 revisions are pending"));
+    dm_err_free(&err);
+    applied_free(&a);
+    dm_graph_free(&g);
+}
+
 static void test_stamp(void **state)
 {
     (void)state;
@@ -642,7 +744,14 @@ static void test_stamp(void **state)
     FLAGS("001 002 003 004 005 006 007");
     assert_int_equal(dm_plan_stamp(&g, &a, "head", out, &err), DBMIG_EUSAGE);
     assert_non_null(strstr(dm_err_msg(&err), "several heads"));
-    assert_int_equal(dm_plan_stamp(&g, &a, "-1", out, &err), DBMIG_EUSAGE);
+    /* -N / +N: the state `downgrade -N` / `upgrade +N` would leave */
+    assert_int_equal(dm_plan_stamp(&g, &a, "-1", out, &err), DBMIG_OK);
+    FLAGS("001 002 003");
+    assert_int_equal(dm_plan_stamp(&g, &a, "-5", out, &err), DBMIG_EUSAGE);
+    assert_non_null(strstr(dm_err_msg(&err), "only 4 revisions are applied"));
+    assert_int_equal(dm_plan_stamp(&g, &a, "+1", out, &err), DBMIG_EUSAGE);
+    assert_non_null(strstr(dm_err_msg(&err), "several heads"));
+    assert_int_equal(dm_plan_stamp(&g, &a, "-0", out, &err), DBMIG_EUSAGE);
     assert_non_null(strstr(dm_err_msg(&err), "stamp accepts"));
     applied_free(&a);
     dm_graph_free(&g);
@@ -853,9 +962,16 @@ static void random_case(uint64_t seed)
         PCHECK(got == (anc[c[t]] & ~app));
         PCHECK(((got | app) & anc[c[t]]) == anc[c[t]]);
         dm_plan_free(&p);
-        /* downgrade: applied strict descendants, each before its preds */
-        PCHECK(dm_plan_downgrade(g, &a, g->revs[t].id, &p, &err) == DBMIG_OK);
-        uint64_t want = desc[c[t]] & ~(1ull << c[t]) & app;
+        /* downgrade: applied strict descendants, each before its preds; a
+         * target that is not applied is refused */
+        if (!a.is[t]) {
+            PCHECK(dm_plan_downgrade(g, &a, g->revs[t].id, &p, &err) == DBMIG_EUSAGE);
+            PCHECK(strstr(dm_err_msg(&err), "is not applied") != NULL);
+            PCHECK(p.n == 0);
+        }
+        if (a.is[t])
+            PCHECK(dm_plan_downgrade(g, &a, g->revs[t].id, &p, &err) == DBMIG_OK);
+        uint64_t want = a.is[t] ? desc[c[t]] & ~(1ull << c[t]) & app : 0;
         got = 0;
         for (size_t k = 0; k < p.n; k++) {
             size_t x = c[p.v[k]];
@@ -1074,6 +1190,7 @@ int main(void)
         cmocka_unit_test(test_upgrade_plans),
         cmocka_unit_test(test_downgrade_plans),
         cmocka_unit_test(test_dash_in_ids),
+        cmocka_unit_test(test_targets_every_command),
         cmocka_unit_test(test_stamp),
         cmocka_unit_test(test_missing_and_applied_heads),
         cmocka_unit_test(test_random_dags),

@@ -395,9 +395,14 @@ static void check_state(const model *m, dm_graph g[2], const state *st, int clos
         memset(&one, 0, sizeof one);
         bs_set(&one, t);
         up_and_back(m, g, st, m->ids[t], &one, closed, start_head);
-        /* downgrade: applied strict descendants */
-        PCHECK(plan2(dm_plan_downgrade, m, g, st, m->ids[t], v, &nv, NULL, 0) == DBMIG_OK);
-        bs want = m->desc[t];
+        /* downgrade: applied strict descendants; a target that is not
+         * applied is refused (SPEC section 3) */
+        int rc0 = plan2(dm_plan_downgrade, m, g, st, m->ids[t], v, &nv, msg, sizeof msg);
+        PCHECK(bs_has(&st->set, t) ? rc0 == DBMIG_OK
+                                   : rc0 == DBMIG_EUSAGE && strstr(msg, "is not applied"));
+        if (rc0 != DBMIG_OK)
+            nv = 0;
+        bs want = bs_has(&st->set, t) ? m->desc[t] : (bs){{0}};
         want.w[t / 64] &= ~(1ull << (t % 64));
         for (size_t k = 0; k < W; k++)
             want.w[k] &= st->set.w[k];
@@ -447,7 +452,9 @@ static void check_state(const model *m, dm_graph g[2], const state *st, int clos
             }
             snprintf(tg, sizeof tg, "%s-%zu", m->ids[t], steps);
             int rc = plan2(dm_plan_downgrade, m, g, st, tg, v, &nv, msg, sizeof msg);
-            if (ok) {
+            if (ok && !bs_has(&st->set, x)) {
+                PCHECK(rc == DBMIG_EUSAGE && strstr(msg, "is not applied"));
+            } else if (ok) {
                 PCHECK(rc == DBMIG_OK);
                 want = m->desc[x];
                 want.w[x / 64] &= ~(1ull << (x % 64));
