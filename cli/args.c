@@ -36,6 +36,7 @@ typedef struct copt {
 } copt;
 
 static const copt o_upgrade[] = {{"--allow-missing", 0, 0}, {"--resume", 0, 0}, {NULL, 0, 0}};
+static const copt o_downgrade[] = {{"--allow-missing", 0, 0}, {NULL, 0, 0}};
 static const copt o_repair[] = {
     {"--checksums", 0, 0}, {"--applied", 1, 0}, {"--reverted", 1, 0}, {NULL, 0, 0}};
 static const copt o_history[] = {{"--rev-range", 1, 0}, {"-r", 1, 1}, {NULL, 0, 0}};
@@ -49,7 +50,7 @@ static const struct {
     const char *name;
     const copt *opts;
 } commands[] = {
-    {"upgrade", o_upgrade}, {"downgrade", o_none}, {"current", o_none},   {"status", o_none},
+    {"upgrade", o_upgrade}, {"downgrade", o_downgrade}, {"current", o_none},   {"status", o_none},
     {"stamp", o_none},      {"show", o_none},      {"check", o_none},     {"repair", o_repair},
     {"drivers", o_none},    {"history", o_history}, {"heads", o_none},    {"branches", o_none},
     {"revision", o_revision}, {"merge", o_merge},  {"fleet", o_fleet},    {"help", o_none},

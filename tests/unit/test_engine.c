@@ -631,7 +631,7 @@ static int rows_cb(void *payload, int ncols, const char *const *v, const size_t 
 static char *vrows(fx *f)
 {
     dbmig *h = open_h(f, 200, 0);
-    assert_int_equal(dm_need_conn(h), DBMIG_OK);
+    assert_int_equal(dm_need_conn_create(h), DBMIG_OK);
     dm_buf b = {0};
     int e = 0;
     assert_int_equal(h->drv->table_exists(h->conn, "dbmig_version", &e), DBMIG_DRV_OK);
