@@ -21,6 +21,13 @@ typedef struct dm_plugin dm_plugin;
  * from the file name, no entry point, file or folder writable by everyone.
  * Not found → DBMIG_EUSAGE listing the folders searched. */
 int dm_plugin_load(const char *plugin_path, const char *name, dm_plugin **out, dm_err *err);
+/* Loads the driver for a URL scheme (lower-case, when --driver is not
+ * given): the plugin named after it if there is one on the search path,
+ * else the one plugin that lists the scheme in its `schemes`. Several such
+ * plugins, or none, is DBMIG_EUSAGE (listing them / suggesting the nearest
+ * known name or scheme). */
+int dm_plugin_load_scheme(const char *plugin_path, const char *scheme, dm_plugin **out,
+                          dm_err *err);
 const dbmig_driver *dm_plugin_driver(const dm_plugin *p);
 const char *dm_plugin_file(const dm_plugin *p);
 void dm_plugin_unload(dm_plugin *p);
