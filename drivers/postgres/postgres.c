@@ -457,22 +457,24 @@ static const char *pg_uri_ambiguous(const char *url)
     if (!pg_is_uri(url))
         return NULL;
     const char *rest = strstr(url, "://") + 3;
+    if (!strchr(rest, '@'))
+        return NULL;
     size_t stop = strcspn(rest, "@/");
-    const char *q = strchr(rest, '?');
     if (rest[stop] == '@') {
-        /* user info found: the host list must hold no other '@' */
-        const char *hosts = rest + stop + 1;
-        size_t hl = strcspn(hosts, "/?");
-        if (memchr(hosts, '@', hl))
+        /* libpq's user info ends here: no other '@' before the query */
+        const char *after = rest + stop + 1;
+        if (memchr(after, '@', strcspn(after, "?")))
             return "its user name or password holds an unencoded '@' (libpq would read the "
-                   "rest as the host name)";
+                   "rest of it as the host or database name)";
         return NULL;
     }
-    /* no user info for libpq: an '@' before the query means a '/' in it */
-    size_t upto = q ? (size_t)(q - rest) : strlen(rest);
-    if (memchr(rest, '@', upto))
-        return "its user name or password holds an unencoded '/' (libpq would read part of "
-               "the password as the host, port or database), or its database name an '@'";
+    /* libpq sees no user info, yet an '@' follows: a '/' in a password (its
+     * start would be read as host and port), unless the '@' is only in the
+     * query of a URL without a port */
+    size_t netloc = strcspn(rest, "/?");
+    if (memchr(rest, ':', netloc) || memchr(rest, '@', strcspn(rest, "?")))
+        return "its user name or password holds an unencoded '/' or '?' (libpq would read "
+               "part of the password as the host, port or database), or a parameter an '@'";
     return NULL;
 }
 

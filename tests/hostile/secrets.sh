@@ -68,5 +68,50 @@ if grep -qF -e "Fl33t" fleet.out fleet.err; then fail "fleet: the password is in
 grep -q 'fleetuser:\*\*\*@127.0.0.1' fleet.out && ok || fail "fleet: the summary does not show the redacted URL: $(cat fleet.out)"
 kill "$LPID" 2> /dev/null; wait "$LPID" 2> /dev/null; LPID=
 
+# ---- 22. hostile passwords through every output path ----------------------
+# Each password is written into the URL as is (unencoded) and, where it holds
+# special characters, also percent-encoded. Passwords made of a marker (Zq..Wx)
+# are grepped for directly, and for their pieces (a leak of half a password
+# is a leak); the others equal a part of the URL (the scheme, user, host,
+# port) or are tiny, and there the check is that the URL is shown with
+# exactly its password masked: scheme, user, host and port intact.
+marked=('Zq/Wx' 'Zq#Wx' 'Zq?Wx' 'Zq@Wx' 'Zq:Wx' 'Zq%40Wx' 'Zq%2FWx%3F' 'Zq@Wx/Vy?Uv#Ts' 'Zq@Wx/Vy' 'Zq?Uv/Wx' 'Zq%zzWx')
+plain=('postgres' 'mysql' 'alice' '127.0.0.1' '1' 'x' '' 'appdb' '***')
+# check_out WHAT SCHEME PW: the last run's stdout+stderr ($W/o, $W/e)
+check_out() {
+    local what=$1 scheme=$2 pw=$3
+    local want="$scheme://alice:***@127.0.0.1:1/appdb"
+    if ! grep -qF -- "$want" o e; then
+        fail "$what [$pw]: the URL is not shown as $want: $(head -c 400 e)"
+    else ok; fi
+    if grep -qF -e '***://' -e '//***' -e '***@***' -e 'alice:***@***' o e; then
+        fail "$what [$pw]: something else than the password was masked: $(head -c 400 e)"
+    fi
+    case $pw in
+    Zq*) if grep -q -e 'Zq' -e 'Wx' -e 'Vy' -e 'Uv' -e 'Ts' o e; then
+             fail "$what [$pw]: (a piece of) the password is in the output: $(grep -h -m2 -e Zq -e Wx -e Vy -e Ts o e)"
+         else ok; fi ;;
+    esac
+}
+for scheme in postgres mysql; do
+    for pw in "${marked[@]}" "${plain[@]}"; do
+        url="$scheme://alice:$pw@127.0.0.1:1/appdb"
+        "$DBMIG" --url "$url" --dir m status > o 2> e; rc=$?
+        ((rc == 1 || rc == 2)) && ok || fail "$scheme status [$pw]: exit $rc, want 1 or 2: $(cat e)"
+        check_out "$scheme status" "$scheme" "$pw"
+        "$DBMIG" --url "$url" --dir m --format json status > o 2> e
+        check_out "$scheme status --format json" "$scheme" "$pw"
+        DATABASE_URL=$url "$DBMIG" --dir m -v upgrade > o 2> e
+        check_out "$scheme upgrade (DATABASE_URL)" "$scheme" "$pw"
+        echo "$url" > targets
+        "$DBMIG" --dir m fleet --targets targets status > o 2> e
+        check_out "$scheme fleet summary" "$scheme" "$pw"
+        "$DBMIG" --dir m --format json fleet --targets targets status > o 2> e
+        check_out "$scheme fleet JSON summary" "$scheme" "$pw"
+        "$DBMIG" --url "$url" --dir m --sql upgrade > o 2> e
+        case $pw in Zq*) ! grep -q -e Zq -e Wx o e && ok || fail "$scheme --sql [$pw]: the password is in the script" ;; esac
+    done
+done
+
 echo "secrets: $checks checks passed, $failures failed"
 ((failures == 0))
