@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "fleet.h"
+#include "trust.h"
 #include "dbmig/dbmig.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INVALID = 3 };
@@ -250,8 +251,15 @@ static int settle_options(cli *c, dbmig_options *o)
     int required = file != NULL;
     if (!file)
         file = "dbmig.conf";
+    int typed_plugin_dir = cli_config_get(&c->cfg, "plugin-dir") != NULL;
     if (cli_config_load_file(&c->cfg, file, required, cli_config_get(&c->cfg, "env"), err,
                              sizeof err) != 0) {
+        fprintf(stderr, "dbmig: %s\n", err);
+        return EXIT_USAGE;
+    }
+    /* a plugin folder named by the config file must be safe (trust.h) */
+    if (!typed_plugin_dir &&
+        cli_plugin_dir_trusted(cli_config_get(&c->cfg, "plugin-dir"), file, err, sizeof err)) {
         fprintf(stderr, "dbmig: %s\n", err);
         return EXIT_USAGE;
     }
