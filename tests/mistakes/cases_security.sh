@@ -1,0 +1,185 @@
+# Security mistakes (issue 13, items 22, 24, 27): hostile passwords on a
+# refused connection, a plugin folder named by a config file that is not
+# safe, a broken plugin, a URL scheme no driver (or several) declares.
+# Sourced by run.sh; see there for `mistake`.
+
+# The broken test plugins (tests/fixtures), beside the binary in a build tree.
+sec_fixtures() {
+    FIX=${DBMIG_FIXTURE_PLUGIN_DIR:-$(dirname "$DBMIG")/fixture-plugins}
+    [ -e "$FIX/dbmig_nulltable.so" ] || skip "no fixture plugins at $FIX (a build tree is needed)"
+}
+
+# sec_with_password PW: $URL with its password replaced by PW (as written);
+# on SQLite a PostgreSQL URL to a port where nothing listens.
+sec_with_password() {
+    case $DB_KIND in
+        sqlite) printf 'postgres://alice:%s@127.0.0.1:1/appdb' "$1" ;;
+        *) printf '%s' "$URL" | sed -E "s#^([a-z]+://[^:/@]+):[^@]*@#\\1:$1@#" ;;
+    esac
+}
+
+# sec_no_leak: nothing of a Zq..Wx password in the last run's output.
+sec_no_leak() {
+    expect_not_contains all "Zq"
+    expect_not_contains all "Wx"
+}
+
+# A refused password holding / # ? @ : (percent-encoded, as they must be):
+# exit 1, the server's refusal, *** in place of the password, no piece of it.
+m_security_hostile_password_refused() {
+    mk_chain3 "$MIG"
+    local pw url
+    for pw in 'Zq%2FWx' 'Zq%23Wx' 'Zq%3FWx' 'Zq%40Wx' 'Zq%3AWx' 'Zq%25Wx'; do
+        url=$(sec_with_password "$pw")
+        mistake 1 ":***@" -- --url "$url" status
+        sec_no_leak
+        mistake 1 ":***@" -- --url "$url" --format json status
+        sec_no_leak
+    done
+}
+
+# The same characters unencoded: refused before connecting where the driver
+# would read a piece of the password as host, port or database (exit 2,
+# "percent-encode"), else refused by the server (exit 1); never echoed.
+m_security_hostile_password_unencoded() {
+    mk_chain3 "$MIG"
+    local pw url
+    for pw in 'Zq/Wx' 'Zq#Wx' 'Zq?Wx' 'Zq@Wx' 'Zq:Wx' 'Zq@Wx/Vy'; do
+        url=$(sec_with_password "$pw")
+        dbm --url "$url" status
+        [ "$RC" = 1 ] || [ "$RC" = 2 ] || fail "password $pw: exit $RC, want 1 or 2"
+        [ "$RC" = 1 ] || expect_contains err "percent-encode"
+        expect_contains err ":***@"
+        sec_no_leak
+    done
+}
+
+# A password equal to the scheme or the user name masks that password only:
+# the scheme, the user, the host and the driver's name stay readable.
+m_security_password_equals_scheme_and_user() {
+    mk_chain3 "$MIG"
+    local scheme=${URL%%:*} url user
+    [ "$DB_KIND" = sqlite ] && scheme=postgres
+    url=$(sec_with_password "$scheme")
+    mistake 1 "$scheme://" "driver " -- --url "$url" status
+    expect_not_contains all "***://"
+    user=$(printf '%s' "$url" | sed -E 's#^[a-z]+://([^:]+):.*#\1#')
+    url=$(sec_with_password "$user")
+    mistake 1 "//$user:***@" -- --url "$url" status
+}
+
+# A one-character and an empty password, and one equal to the port.
+m_security_password_tiny_empty_port() {
+    mk_chain3 "$MIG"
+    local url port
+    url=$(sec_with_password x)
+    mistake 1 ":***@" -- --url "$url" status
+    url=$(sec_with_password "")
+    dbm --url "$url" status
+    expect_nonzero
+    port=$(printf '%s' "$url" | sed -E 's#.*@[^:/]+:([0-9]+)/.*#\1#')
+    url=$(sec_with_password "$port")
+    mistake 1 ":***@" ":$port/" -- --url "$url" status
+}
+
+# dbmig.conf names a plugin folder owned by someone else: refused (exit 2),
+# naming the config file, the folder and the fix; nothing is loaded.
+m_security_plugin_dir_not_owned() {
+    [ "$(id -u)" = 0 ] || skip "needs root to give the folder to another user"
+    mk_chain3 "$MIG"
+    mkdir -p "$T/plug"
+    chown nobody "$T/plug"
+    printf '[dbmig]\nplugin-dir = %s\n' "$T/plug" > dbmig.conf
+    mistake 2 "refusing plugin-dir" "dbmig.conf" "$T/plug" "owned by nobody" "--plugin-dir" -- status
+}
+
+# ... or writable by its group: refused.
+m_security_plugin_dir_group_writable() {
+    mk_chain3 "$MIG"
+    mkdir -p "$T/plug"
+    chmod 775 "$T/plug"
+    printf '[dbmig]\nplugin-dir = plug\n' > dbmig.conf
+    mistake 2 "refusing plugin-dir" "dbmig.conf" "writable by its group" "chmod go-w" -- status
+    mistake 2 "refusing plugin-dir" -- upgrade head
+}
+
+# ... or sits in a folder everyone may write to (no sticky bit): refused.
+m_security_plugin_dir_unsafe_parent() {
+    mk_chain3 "$MIG"
+    mkdir -p "$T/open/plug"
+    chmod 777 "$T/open"
+    printf '[dbmig]\nplugin-dir = open/plug\n' > dbmig.conf
+    mistake 2 "refusing plugin-dir" "folder above it" "$T/open" "writable by everyone" -- status
+}
+
+# The same folder typed by the user (--plugin-dir, DBMIG_PLUGIN_PATH) is
+# the user's choice: accepted.
+m_security_plugin_dir_typed_is_trusted() {
+    mk_chain3 "$MIG"
+    mkdir -p "$T/plug"
+    chmod 775 "$T/plug"
+    dbm --plugin-dir "$T/plug" status
+    expect_exit 0 "--plugin-dir on the command line"
+    DBMIG_PLUGIN_PATH=$T/plug dbm status
+    expect_exit 0 "DBMIG_PLUGIN_PATH"
+    printf '[dbmig]\nplugin-dir = plug\n' > dbmig.conf
+    dbm --plugin-dir "$T/plug" status
+    expect_exit 0 "--plugin-dir beats the config file's plugin-dir"
+}
+
+# A non-root user: a config-named folder owned by root is fine, one owned by
+# a third user is refused.
+m_security_plugin_dir_nonroot_invoker() {
+    [ "$(id -u)" = 0 ] || skip "needs root to switch users"
+    command -v setpriv > /dev/null || skip "no setpriv"
+    [ "$DB_KIND" = sqlite ] || skip "the refusal comes before the database; SQLite covers it"
+    mk_chain3 "$MIG"
+    chmod 755 "$T"
+    mkdir -p "$T/plug"
+    printf '[dbmig]\nplugin-dir = plug\n' > dbmig.conf
+    nobody_run() {
+        RC=0
+        setpriv --reuid=nobody --regid=nogroup --clear-groups "$DBMIG" "$@" > "$T/out" 2> "$T/err" || RC=$?
+    }
+    chown daemon "$T/plug"
+    _mistake nobody_run 2 "refusing plugin-dir" "owned by daemon" -- --url "$URL" --dir "$MIG" --sql upgrade
+    chown root "$T/plug"
+    nobody_run --url "$URL" --dir "$MIG" --sql upgrade
+    expect_exit 0 "a root-owned plugin folder, as nobody"
+}
+
+# A plugin whose required function is NULL: refused when loaded (exit 2)
+# naming the file and the function, never a crash.
+m_security_plugin_null_function() {
+    sec_fixtures
+    mk_chain3 "$MIG"
+    mistake 2 "dbmig_nulltable.so" "table_exists" "NULL" -- --plugin-dir "$FIX" --url nulltable:x status
+    mistake 2 "dbmig_nullfn.so" "exec" -- --plugin-dir "$FIX" --url nullfn:x status
+}
+
+# A URL scheme nobody serves: exit 2 with the nearest known scheme.
+m_security_unknown_scheme() {
+    mk_chain3 "$MIG"
+    local typo
+    case $DB_KIND in
+        sqlite) typo=sqlit:test.db; want=sqlite ;;
+        postgres) typo=postgress${URL#postgres}; want=postgres ;;
+        mysql) typo=mysq${URL#mysql}; want=mysql ;;
+    esac
+    mistake 2 "no driver for URL scheme" "did you mean '$want:'" -- --url "$typo" status
+    expect_not_contains all "Zq"
+}
+
+# A scheme two plugins declare: exit 2 naming both and --driver; a scheme
+# one plugin declares routes to it.
+m_security_scheme_routing() {
+    sec_fixtures
+    mk_chain3 "$MIG"
+    mistake 2 "declared by 2 drivers" "fxother" "fxroute" "--driver" -- --plugin-dir "$FIX" --url fxshared:x status
+    dbm --plugin-dir "$FIX" --url fxr:x status
+    expect_exit 1 "fxr: routes to fxroute, which has no database"
+    expect_contains err "fixture driver fxroute"
+    dbm --plugin-dir "$FIX" --driver fxother --url fxshared:x status
+    expect_exit 1 "--driver picks among them"
+    expect_contains err "fixture driver fxother"
+}
