@@ -13,6 +13,7 @@
 #include "config.h"
 #include "fleet.h"
 #include "trust.h"
+#include "tty.h"
 #include "dbmig/dbmig.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INVALID = 3 };
@@ -331,7 +332,7 @@ static void on_event(void *payload, const dbmig_event *ev)
         fprintf(stderr, "%s %s %s", ev->kind == DBMIG_EV_FAILED ? "FAILED"
                                    : ev->downgrade                 ? "reverted"
                                                                    : "applied",
-                ev->revision, ev->message ? ev->message : "");
+                ev->revision, cli_safe(ev->message, (char[2048]){0}, 2048));
         if (ev->kind == DBMIG_EV_DONE)
             fprintf(stderr, " (%.0f ms)", ev->ms);
         fputc('\n', stderr);
@@ -501,7 +502,8 @@ static void print_status_text(const dbmig_status *st, const char *table)
     for (size_t i = 0; i < st->nrevs; i++) {
         const dbmig_rev_status *r = &st->revs[i];
         const char *state = rev_state(r);
-        printf("  %-8s %-24s %s", state, r->revision, r->message ? r->message : "");
+        char safe[2048];
+        printf("  %-8s %-24s %s", state, r->revision, cli_safe(r->message, safe, sizeof safe));
         if (r->flags & DBMIG_REV_APPLIED)
             printf("  [%s, %lld ms]", r->applied_at, (long long)r->duration_ms);
         if (r->flags & DBMIG_REV_MODIFIED)
@@ -596,7 +598,8 @@ static int cmd_current(cli *c)
         for (size_t i = 0; i < st->nheads; i++)
             for (size_t k = 0; k < st->nrevs; k++)
                 if (strcmp(st->revs[k].revision, st->heads[i]) == 0)
-                    printf("%s %s%s\n", st->heads[i], st->revs[k].message,
+                    printf("%s %s%s\n", st->heads[i],
+                           cli_safe(st->revs[k].message, (char[2048]){0}, 2048),
                            (st->revs[k].flags & DBMIG_REV_HEAD) ? " (head)" : "");
     }
     dbmig_status_free(st);
@@ -690,8 +693,9 @@ static int cmd_show(cli *c)
         json_object_set_new(j, "down", down);
         json_print(j);
     } else {
+        char safe_m[2048], safe_f[2048];
         printf("revision:    %s\nmessage:     %s\nfile:        %s\nparents:    ", s->revision,
-               s->message, s->file);
+               cli_safe(s->message, safe_m, sizeof safe_m), cli_safe(s->file, safe_f, sizeof safe_f));
         if (!s->nparents)
             printf(" (base)");
         for (size_t i = 0; i < s->nparents; i++)
@@ -877,7 +881,8 @@ static int cmd_history(cli *c)
     } else {
         for (size_t i = 0; i < l->n; i++) {
             const dbmig_graph_rev *r = &l->revs[i];
-            printf("%s%s %s", r->graph, r->revision, r->message);
+            char safe[2048];
+            printf("%s%s %s", r->graph, r->revision, cli_safe(r->message, safe, sizeof safe));
             print_tags(r, l->marks);
             putchar('\n');
             if (r->graph_after[0])
@@ -910,7 +915,8 @@ static int cmd_heads_branches(cli *c, int branches)
     } else {
         for (size_t i = 0; i < l->n; i++) {
             const dbmig_graph_rev *r = &l->revs[i];
-            printf("%s %s", r->revision, r->message);
+            char safe[2048];
+            printf("%s %s", r->revision, cli_safe(r->message, safe, sizeof safe));
             print_tags(r, l->marks);
             if (branches) {
                 printf(" ->");

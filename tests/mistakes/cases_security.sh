@@ -183,3 +183,38 @@ m_security_scheme_routing() {
     expect_exit 1 "--driver picks among them"
     expect_contains err "fixture driver fxother"
 }
+
+# A newline in a file name and a CR or an ESC sequence in a message: the
+# --sql script keeps them inside their comment (escaped), so running the
+# script never runs the text hidden in them; status, history and the
+# progress lines never print them raw.
+m_security_control_chars_in_names_and_messages() {
+    mkmig "$MIG" 001_victim "-- dbmig:up
+CREATE TABLE victim (id int);
+-- dbmig:down
+DROP TABLE victim;"
+    printf -- '-- dbmig:message evil\rDROP TABLE victim; \033[31mred\n-- dbmig:up\nCREATE TABLE b2 (id int);\n-- dbmig:down\nDROP TABLE b2;\n' > "$MIG/002_cr.sql"
+    printf -- '-- dbmig:up\nCREATE TABLE c3 (id int);\n-- dbmig:down\nDROP TABLE c3;\n' \
+        > "$MIG/003_a"$'\n'"DROP TABLE victim;"$'\n'"--.sql"
+    dbm --sql upgrade
+    expect_exit 0 "--sql upgrade"
+    cp "$T/out" "$T/script.sql"
+    ! grep -q -x 'DROP TABLE victim;' "$T/script.sql" || fail "a file name broke out of its comment"
+    ! grep -q $'\r' "$T/script.sql" || fail "a raw CR is in the script"
+    ! grep -q $'\033' "$T/script.sql" || fail "a raw ESC is in the script"
+    expect_contains out 'a\nDROP TABLE victim;\n--'
+    db_script "$T/script.sql" > "$T/script.log" 2>&1 || fail "the script does not run: $(head -c 300 "$T/script.log")"
+    expect_table victim "after running the script"
+    expect_table c3 "after running the script"
+    for cmd in status history current; do
+        dbm "$cmd"
+        expect_exit 0 "$cmd"
+        ! grep -q -e $'\r' -e $'\033' "$T/out" "$T/err" || fail "$cmd printed a raw CR or ESC"
+        [ "$cmd" != status ] || expect_contains out 'evil\rDROP TABLE victim; \x1b[31mred'
+    done
+    dbm downgrade base
+    dbm upgrade head
+    expect_exit 0 "upgrade"
+    ! grep -q -e $'\r' -e $'\033' "$T/out" "$T/err" || fail "the progress lines printed a raw CR or ESC"
+    expect_table victim "after upgrade"
+}
