@@ -35,8 +35,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef DBMIG_PLUGIN_INSTALL_DIR
-#define DBMIG_PLUGIN_INSTALL_DIR "/usr/local/lib/dbmig"
+/* The plugin folder, relative to the folder holding libdbmig itself (the
+ * installed lib/dbmig, and the same layout in the build tree). */
+#ifndef DBMIG_PLUGIN_SUBDIR
+#define DBMIG_PLUGIN_SUBDIR "dbmig"
 #endif
 
 #define NAME_MAX_LEN 64
@@ -77,28 +79,24 @@ static char *ld_name_from_file(const char *file)
     return dm_strndup(base + pl, bl - pl - sl);
 }
 
-/* Is path `p` equal to or inside folder `root` (both absolute, resolved)? */
-static int ld_path_under(const char *p, const char *root)
-{
-    size_t rl = strlen(root);
-    while (rl > 1 && root[rl - 1] == '/')
-        rl--;
-    if (strncmp(p, root, rl) != 0)
-        return 0;
-    return p[rl] == '\0' || p[rl] == '/' || (rl == 1 && root[0] == '/');
-}
+/* The folder of the file that holds this code (libdbmig.so, or the program
+ * it is linked into statically), resolved, with "/" DBMIG_PLUGIN_SUBDIR
+ * appended: where an install put the plugins, whatever prefix it was given
+ * (nothing about the configure-time prefix or the build tree is compiled
+ * in). Found with dladdr() at run time. */
+static const char ld_anchor = 0;
 
-/* Whether the running program lives inside the build tree. */
-static int ld_running_from_build_tree(void)
+static int ld_own_plugin_dir(dm_buf *out)
 {
-#if defined(DBMIG_BUILD_ROOT) && defined(DBMIG_PLUGIN_BUILD_DIR)
-    char exe[PATH_MAX], root[PATH_MAX];
-    if (!realpath("/proc/self/exe", exe) || !realpath(DBMIG_BUILD_ROOT, root))
-        return 0;
-    return ld_path_under(exe, root);
-#else
-    return 0;
-#endif
+    Dl_info info;
+    char real[PATH_MAX];
+    if (!dladdr(&ld_anchor, &info) || !info.dli_fname || !realpath(info.dli_fname, real))
+        return -1;
+    char *slash = strrchr(real, '/');
+    if (!slash)
+        return -1;
+    *slash = '\0';
+    return dm_buf_printf(out, "%s/%s", real[0] ? real : "", DBMIG_PLUGIN_SUBDIR);
 }
 
 /* Pushes dir (made absolute, without trailing '/') unless already present. */
@@ -146,13 +144,12 @@ static int ld_dirs(const char *plugin_path, dm_strv *dirs)
             p = colon + 1;
         }
     }
-    if (ld_push_dir(dirs, DBMIG_PLUGIN_INSTALL_DIR, strlen(DBMIG_PLUGIN_INSTALL_DIR)))
+    dm_buf own = {0};
+    if (ld_own_plugin_dir(&own) == 0 && ld_push_dir(dirs, own.ptr, own.len)) {
+        dm_buf_free(&own);
         return -1;
-#ifdef DBMIG_PLUGIN_BUILD_DIR
-    if (ld_running_from_build_tree() &&
-        ld_push_dir(dirs, DBMIG_PLUGIN_BUILD_DIR, strlen(DBMIG_PLUGIN_BUILD_DIR)))
-        return -1;
-#endif
+    }
+    dm_buf_free(&own);
     return 0;
 }
 

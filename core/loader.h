@@ -2,10 +2,11 @@
  * 11). loader.c is the only file that includes <ltdl.h>. Internal.
  *
  * Search order: the folders of plugin_path (colon-separated: --plugin-dir,
- * then DBMIG_PLUGIN_PATH, joined by the caller), the installed plugin folder
- * (DBMIG_PLUGIN_INSTALL_DIR), and the build tree's plugin folder
- * (DBMIG_PLUGIN_BUILD_DIR) when the running executable lives inside the
- * build tree. Files are always opened by full path, never by a bare name,
+ * then DBMIG_PLUGIN_PATH, joined by the caller), then the plugin folder
+ * beside libdbmig itself: <the folder of libdbmig.so>/dbmig, found at run
+ * time (dladdr), so an install to any prefix finds its own plugins, and the
+ * build tree (same layout: build/lib/libdbmig.so, build/lib/dbmig/) finds
+ * its own. No configure-time or build-tree path is compiled in. Files are always opened by full path, never by a bare name,
  * so the working folder is never searched by accident.
  */
 #ifndef DM_LOADER_H
