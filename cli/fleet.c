@@ -144,8 +144,7 @@ static char **child_env(const char *url)
         free(envp);
         return NULL;
     }
-    memcpy(envp[0], "DBMIG_URL=", 10);
-    memcpy(envp[0] + 10, url, len + 1);
+    snprintf(envp[0], len + sizeof "DBMIG_URL=", "DBMIG_URL=%s", url);
     size_t k = 1;
     for (size_t i = 0; i < n; i++)
         if (strncmp(environ[i], "DBMIG_URL=", 10) != 0)

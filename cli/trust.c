@@ -43,12 +43,13 @@ static int tr_one(const char *dir, const char *conf, char *err, size_t cap)
             return -1;
         }
         int self = strlen(real) == len;
-        char who[96], where[PATH_MAX + 32];
+        char where[PATH_MAX + 32];
         if (self)
             snprintf(where, sizeof where, "the folder");
         else
             snprintf(where, sizeof where, "the folder above it, %s,", real);
         if (st.st_uid != me && st.st_uid != 0) {
+            char who[96];
             snprintf(err, cap,
                      "refusing plugin-dir %s set by the config file %s: %s is owned by %s, "
                      "neither you nor root, so code in it is not yours to run (a config file "

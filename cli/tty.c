@@ -12,7 +12,6 @@ const char *cli_safe(const char *s, char *buf, size_t cap)
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
         char esc[8];
         const char *piece = esc;
-        size_t n;
         if (*p == '\n')
             piece = "\\n";
         else if (*p == '\r')
@@ -25,10 +24,12 @@ const char *cli_safe(const char *s, char *buf, size_t cap)
             snprintf(esc, sizeof esc, "\\u%04x", p[1]);
             p++;
         } else {
-            esc[0] = (char)*p;
-            esc[1] = '\0';
+            if (o + 1 >= cap)
+                break;
+            buf[o++] = (char)*p;
+            continue;
         }
-        n = strlen(piece);
+        size_t n = strlen(piece);
         if (o + n >= cap)
             break;
         memcpy(buf + o, piece, n);

@@ -29,6 +29,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -477,7 +478,7 @@ static void ld_consider(ld_scan *sc, const char *cand)
     size_t d = ld_distance(sc->scheme, cand);
     if (d < sc->nearest_d && strlen(cand) <= NAME_MAX_LEN) {
         sc->nearest_d = d;
-        strcpy(sc->nearest, cand);
+        snprintf(sc->nearest, sizeof sc->nearest, "%s", cand);
     }
 }
 
