@@ -71,7 +71,7 @@ step "the installed dbmig finds the installed sqlite plugin by itself"
 grep -q sqlite "$log" || fail "sqlite not listed by the installed dbmig"
 grep -q "$prefix/lib/dbmig/dbmig_sqlite.so" "$log" ||
     fail "sqlite not listed from the installed plugin folder $prefix/lib/dbmig"
-if grep -q "$tmp/build/plugins" "$log"; then
+if grep -q "$tmp/build/" "$log"; then
     fail "the installed dbmig searched the build tree"
 fi
 
