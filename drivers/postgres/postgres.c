@@ -425,13 +425,16 @@ static void pg_set_err(dbmig_db_error *err, const dbmig_db_error *from)
 /* What libpq reads from the connection string itself: the password (URI
  * user info, ?password=, password=...), decoded, into c->secrets[2], and
  * the user, host, port and database into c->publics. Returns -1 when libpq
- * cannot parse it (its message would echo a piece of it: not shown). */
-static int pg_conninfo_parts(dbmig_conn *c, const char *conninfo)
+ * cannot parse it, with libpq's reason in why (which may quote a piece of
+ * the string: the caller shows it only when no password is in it). */
+static int pg_conninfo_parts(dbmig_conn *c, const char *conninfo, char *why, size_t cap)
 {
     char *msg = NULL;
     PQconninfoOption *opts = PQconninfoParse(conninfo, &msg);
-    if (msg)
+    if (msg) {
+        pg_one_line(why, cap, msg);
         PQfreemem(msg);
+    }
     if (!opts)
         return -1;
     static const char *const pub[4] = {"user", "host", "port", "dbname"};
@@ -445,6 +448,16 @@ static int pg_conninfo_parts(dbmig_conn *c, const char *conninfo)
                 c->publics[i] = pg_strndup(&c->host, o->val, strlen(o->val));
     }
     PQconninfoFree(opts);
+    return 0;
+}
+
+/* 1 when s contains word (ASCII, case-insensitive). */
+static int pg_has_word(const char *s, const char *word)
+{
+    size_t n = strlen(word);
+    for (; *s; s++)
+        if (strncasecmp(s, word, n) == 0)
+            return 1;
     return 0;
 }
 
@@ -518,15 +531,28 @@ static int pg_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
         return DBMIG_DRV_ERROR;
     }
     const char *ambiguous = pg_uri_ambiguous(url);
-    if (ambiguous || pg_conninfo_parts(c, conninfo) != 0) {
-        /* never libpq's own message here: it quotes the piece it choked on */
-        char msg[600];
-        snprintf(msg, sizeof msg,
-                 "the %s cannot be read safely: %s; percent-encode special characters in the "
-                 "user name and password (@ as %%40, / as %%2F, : as %%3A, ? as %%3F, # as %%23, "
-                 "%% as %%25)",
-                 pg_is_uri(url) ? "URL" : "connection string",
-                 ambiguous ? ambiguous : "libpq cannot parse it");
+    char why[300] = "";
+    if (ambiguous || pg_conninfo_parts(c, conninfo, why, sizeof why) != 0) {
+        /* libpq's own message quotes the piece it choked on: shown only
+         * when the string holds no password at all */
+        size_t rawn = 0;
+        int secret = (pg_uri_password(url, &rawn) && rawn) || pg_has_word(url, "pass") ||
+                     pg_has_word(url, "pwd");
+        const char *what = pg_is_uri(url) ? "URL" : "connection string";
+        static const char enc[] = "percent-encode special characters in the user name and "
+                                  "password (@ as %40, / as %2F, : as %3A, ? as %3F, # as %23, "
+                                  "% as %25)";
+        char msg[900];
+        if (ambiguous)
+            snprintf(msg, sizeof msg, "the %s cannot be read safely: %s; %s", what, ambiguous,
+                     enc);
+        else if (secret || !why[0])
+            snprintf(msg, sizeof msg,
+                     "libpq cannot parse the %s (its message is not shown: it may quote a piece "
+                     "of the password); check it, and %s",
+                     what, enc);
+        else
+            snprintf(msg, sizeof msg, "libpq cannot parse the %s: %s", what, why);
         pg_fail_msg(c, "URL", msg, NULL);
         pg_free(&c->host, conninfo);
         pg_free(&c->host, search_path);
@@ -629,16 +655,6 @@ static void pg_close(dbmig_conn *c)
 }
 
 /* ---- statements --------------------------------------------------------- */
-
-/* 1 when s contains word (ASCII, case-insensitive). */
-static int pg_has_word(const char *s, const char *word)
-{
-    size_t n = strlen(word);
-    for (; *s; s++)
-        if (strncasecmp(s, word, n) == 0)
-            return 1;
-    return 0;
-}
 
 /* The INVALID indexes a failed concurrent build (CREATE INDEX CONCURRENTLY,
  * REINDEX CONCURRENTLY) leaves behind, visible in search_path, whose name
