@@ -354,7 +354,9 @@ static int write_stdout(void *payload, const char *data, size_t len)
 
 static int fail(cli *c, int rc)
 {
-    fprintf(stderr, "dbmig: error: %s\n", dbmig_errmsg(c->h));
+    char *safe = cli_safe_dup(dbmig_errmsg(c->h)); /* no raw control characters */
+    fprintf(stderr, "dbmig: error: %s\n", safe ? safe : dbmig_errmsg(c->h));
+    free(safe);
     return -rc;
 }
 

@@ -2,6 +2,7 @@
 #include "tty.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *cli_safe(const char *s, char *buf, size_t cap)
@@ -37,4 +38,36 @@ const char *cli_safe(const char *s, char *buf, size_t cap)
     }
     buf[o] = '\0';
     return buf;
+}
+
+char *cli_safe_dup(const char *s)
+{
+    size_t n = strlen(s ? s : "");
+    size_t cap = n * 6 + 1; /* the longest escape, \u00HH, for 2 bytes; \xHH for 1 */
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    const char *p = s ? s : "";
+    while (*p) {
+        size_t line = strcspn(p, "\n");
+        char *seg = malloc(line + 1);
+        if (!seg) {
+            free(out);
+            return NULL;
+        }
+        memcpy(seg, p, line);
+        seg[line] = '\0';
+        cli_safe(seg, out + o, cap - o);
+        free(seg);
+        o += strlen(out + o);
+        p += line;
+        if (*p == '\n' && o + 1 < cap) {
+            out[o++] = '\n';
+            out[o] = '\0';
+            p++;
+        }
+    }
+    out[o] = '\0';
+    return out;
 }

@@ -11,4 +11,9 @@
  * \xHH, \u00HH. Truncated to cap - 1 bytes; returns buf. */
 const char *cli_safe(const char *s, char *buf, size_t cap);
 
+/* The same for a whole message (an error naming a file): a new string the
+ * caller frees, with newlines kept (messages have several lines), NULL when
+ * out of memory. */
+char *cli_safe_dup(const char *s);
+
 #endif

@@ -226,3 +226,14 @@ DROP TABLE victim;"
     ! grep -q -e $'\r' -e $'\033' "$T/out" "$T/err" || fail "the progress lines printed a raw CR or ESC"
     expect_table victim "after upgrade"
 }
+
+# An error that names a file whose name holds an ESC sequence: exit 3, the
+# name shown escaped, never raw (it would drive the terminal).
+m_security_control_chars_in_errors() {
+    mk_chain3 "$MIG"
+    dbm upgrade head
+    expect_exit 0 "upgrade head"
+    printf -- '-- dbmig:bogus x\n-- dbmig:up\nSELECT 1;\n' > "$MIG/004_a"$'\033'"[31mred.sql"
+    mistake 3 'dbmig:bogus' '004_a\x1b[31mred.sql:1' -- status
+    ! grep -q $'\033' "$T/err" "$T/out" || fail "a raw ESC reached the output"
+}
