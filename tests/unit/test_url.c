@@ -318,6 +318,10 @@ static void test_redact_hostile_passwords(void **st)
     redacts("postgres://postgres:postgres@postgres:5432/postgres",
             "postgres://postgres:***@postgres:5432/postgres");
     redacts("postgres://u:5432@h:5432/db", "postgres://u:***@h:5432/db");
+    /* an ambiguous URL (an '@' after a host:port that could be the end of a
+     * password holding '/') hides more than a password, never less */
+    redacts("postgres://h:5432/db?x=a@b", "postgres://h:***@b");
+    redacts("postgres://u:pw@h/db#x@y", "postgres://u:***@y");
 }
 
 static void test_redact_params(void **st)
