@@ -128,6 +128,31 @@ static int read_targets(const char *file, target **out, size_t *n)
     return rc;
 }
 
+/* The child's environment: ours without DBMIG_URL, plus DBMIG_URL=url as
+ * the first entry (envp[0] is the one allocated string). */
+static char **child_env(const char *url)
+{
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **envp = calloc(n + 2, sizeof *envp);
+    if (!envp)
+        return NULL;
+    size_t len = strlen(url);
+    envp[0] = malloc(len + sizeof "DBMIG_URL=");
+    if (!envp[0]) {
+        free(envp);
+        return NULL;
+    }
+    snprintf(envp[0], len + sizeof "DBMIG_URL=", "DBMIG_URL=%s", url);
+    size_t k = 1;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "DBMIG_URL=", 10) != 0)
+            envp[k++] = environ[i];
+    envp[k] = NULL;
+    return envp;
+}
+
 static int spawn(target *t, const char *exe, char *const *globals, int nglobals, const char *command,
                  char *const *args, int nargs, int json_child)
 {
@@ -146,8 +171,10 @@ static int spawn(target *t, const char *exe, char *const *globals, int nglobals,
     argv[k++] = (char *)exe;
     for (int i = 0; i < nglobals; i++)
         argv[k++] = globals[i];
-    argv[k++] = "--url";
-    argv[k++] = t->url;
+    /* The URL (and so its password) goes through the environment, never
+     * argv: any local user can read a process's command line (ps), only its
+     * owner and root its environment. DBMIG_URL ranks above the config file
+     * and DATABASE_URL; globals never hold --url. */
     if (json_child) {
         argv[k++] = "--format";
         argv[k++] = "json";
@@ -156,15 +183,27 @@ static int spawn(target *t, const char *exe, char *const *globals, int nglobals,
     for (int i = 0; i < nargs; i++)
         argv[k++] = args[i];
     argv[k] = NULL;
+    char **envp = child_env(t->url);
+    if (!envp) {
+        free(argv);
+        close(outp[0]);
+        close(outp[1]);
+        close(errp[0]);
+        close(errp[1]);
+        errno = ENOMEM;
+        return -1;
+    }
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
     posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
     posix_spawn_file_actions_addclose(&fa, outp[0]);
     posix_spawn_file_actions_addclose(&fa, errp[0]);
-    int rc = posix_spawn(&t->pid, exe, &fa, NULL, argv, environ);
+    int rc = posix_spawn(&t->pid, exe, &fa, NULL, argv, envp);
     posix_spawn_file_actions_destroy(&fa);
     free(argv);
+    free(envp[0]);
+    free(envp);
     close(outp[1]);
     close(errp[1]);
     if (rc != 0) {

@@ -5,7 +5,9 @@
  * COMMAND is upgrade, downgrade, status or check. FILE lists one URL a line
  * (`#` starts a comment, ${VAR} expands from the environment). Each target
  * runs in its own dbmig process (so its own connection and lock, and a
- * crash or a failure stays its own), at most N at once (default 4). Their
+ * crash or a failure stays its own), at most N at once (default 4), given
+ * its URL in its environment (DBMIG_URL), never on its command line, which
+ * any local user can read. Their
  * progress lines are prefixed with the target's number; a summary table (or
  * JSON with --format json) follows on stdout, passwords redacted. Exit 0
  * only when every target succeeded; else the highest exit code of a target.

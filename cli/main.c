@@ -13,6 +13,8 @@
 #include "args.h"
 #include "config.h"
 #include "fleet.h"
+#include "trust.h"
+#include "tty.h"
 #include "dbmig/dbmig.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INVALID = 3 };
@@ -206,9 +208,16 @@ static int settle_options(cli *c, dbmig_options *o)
     int required = file != NULL;
     if (!file)
         file = "dbmig.conf";
+    int typed_plugin_dir = cli_config_get(&c->cfg, "plugin-dir") != NULL;
     if (cli_config_load_file(&c->cfg, file, required, cli_config_get(&c->cfg, "env"), err,
                              sizeof err) != 0 ||
         cli_config_load_database_url(&c->cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "dbmig: %s\n", err);
+        return EXIT_USAGE;
+    }
+    /* a plugin folder named by the config file must be safe (trust.h) */
+    if (!typed_plugin_dir &&
+        cli_plugin_dir_trusted(cli_config_get(&c->cfg, "plugin-dir"), file, err, sizeof err)) {
         fprintf(stderr, "dbmig: %s\n", err);
         return EXIT_USAGE;
     }
@@ -333,7 +342,7 @@ static void on_event(void *payload, const dbmig_event *ev)
         fprintf(stderr, "%s %s %s", ev->kind == DBMIG_EV_FAILED ? "FAILED"
                                    : ev->downgrade                 ? "reverted"
                                                                    : "applied",
-                ev->revision, ev->message ? ev->message : "");
+                ev->revision, cli_safe(ev->message, (char[2048]){0}, 2048));
         if (ev->kind == DBMIG_EV_DONE)
             fprintf(stderr, " (%.0f ms)", ev->ms);
         fputc('\n', stderr);
@@ -355,7 +364,9 @@ static int write_stdout(void *payload, const char *data, size_t len)
 
 static int fail(cli *c, int rc)
 {
-    fprintf(stderr, "dbmig: error: %s\n", dbmig_errmsg(c->h));
+    char *safe = cli_safe_dup(dbmig_errmsg(c->h)); /* no raw control characters */
+    fprintf(stderr, "dbmig: error: %s\n", safe ? safe : dbmig_errmsg(c->h));
+    free(safe);
     return -rc;
 }
 
@@ -512,7 +523,8 @@ static void print_status_text(const dbmig_status *st, const char *table)
     for (size_t i = 0; i < st->nrevs; i++) {
         const dbmig_rev_status *r = &st->revs[i];
         const char *state = rev_state(r);
-        printf("  %-8s %-24s %s", state, r->revision, r->message ? r->message : "");
+        char safe[2048];
+        printf("  %-8s %-24s %s", state, r->revision, cli_safe(r->message, safe, sizeof safe));
         if (r->flags & DBMIG_REV_APPLIED)
             printf("  [%s, %lld ms]", r->applied_at, (long long)r->duration_ms);
         if (r->flags & DBMIG_REV_MODIFIED)
@@ -607,7 +619,8 @@ static int cmd_current(cli *c)
         for (size_t i = 0; i < st->nheads; i++)
             for (size_t k = 0; k < st->nrevs; k++)
                 if (strcmp(st->revs[k].revision, st->heads[i]) == 0)
-                    printf("%s %s%s\n", st->heads[i], st->revs[k].message,
+                    printf("%s %s%s\n", st->heads[i],
+                           cli_safe(st->revs[k].message, (char[2048]){0}, 2048),
                            (st->revs[k].flags & DBMIG_REV_HEAD) ? " (head)" : "");
     }
     dbmig_status_free(st);
@@ -703,8 +716,9 @@ static int cmd_show(cli *c)
         json_object_set_new(j, "down", down);
         json_print(j);
     } else {
+        char safe_m[2048], safe_f[2048];
         printf("revision:    %s\nmessage:     %s\nfile:        %s\nparents:    ", s->revision,
-               s->message, s->file);
+               cli_safe(s->message, safe_m, sizeof safe_m), cli_safe(s->file, safe_f, sizeof safe_f));
         if (!s->nparents)
             printf(" (base)");
         for (size_t i = 0; i < s->nparents; i++)
@@ -890,7 +904,8 @@ static int cmd_history(cli *c)
     } else {
         for (size_t i = 0; i < l->n; i++) {
             const dbmig_graph_rev *r = &l->revs[i];
-            printf("%s%s %s", r->graph, r->revision, r->message);
+            char safe[2048];
+            printf("%s%s %s", r->graph, r->revision, cli_safe(r->message, safe, sizeof safe));
             print_tags(r, l->marks);
             putchar('\n');
             if (r->graph_after[0])
@@ -923,7 +938,8 @@ static int cmd_heads_branches(cli *c, int branches)
     } else {
         for (size_t i = 0; i < l->n; i++) {
             const dbmig_graph_rev *r = &l->revs[i];
-            printf("%s %s", r->revision, r->message);
+            char safe[2048];
+            printf("%s %s", r->revision, cli_safe(r->message, safe, sizeof safe));
             print_tags(r, l->marks);
             if (branches) {
                 printf(" ->");

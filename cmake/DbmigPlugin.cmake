@@ -13,5 +13,6 @@ function(dbmig_add_plugin name)
   if(P_LIBS)
     target_link_libraries(${t} PRIVATE ${P_LIBS})
   endif()
-  install(TARGETS ${t} LIBRARY DESTINATION "${DBMIG_PLUGIN_INSTALL_DIR}")
+  # relative: `cmake --install --prefix DIR` puts it under DIR
+  install(TARGETS ${t} LIBRARY DESTINATION "${DBMIG_PLUGIN_INSTALL_RELDIR}")
 endfunction()

@@ -160,8 +160,11 @@ const char *dbmig_errmsg(const dbmig *hc)
         return "out of memory";
     dbmig *h = (dbmig *)hc; /* the scrubbed copy is a cache */
     dm_buf_reset(&h->errout);
+    /* No search-and-replace of the password here: it turned "postgres://"
+     * into "***://" for the password "postgres" (and so told it). Every
+     * URL in a message is redacted by structure (url.c) and drivers keep
+     * passwords out of their own errors (driver.h, connect). */
     dm_buf_puts(&h->errout, dm_err_msg(&h->err));
-    dm_scrub(&h->errout, h->password);
     return dm_buf_str(&h->errout);
 }
 
@@ -237,8 +240,11 @@ int dm_need_driver(dbmig *h)
     if (!h->drv) {
         dm_buf name = {0};
         rc = driver_name(h, &name);
-        if (rc == DBMIG_OK)
-            rc = dm_plugin_load(h->plugin_path, dm_buf_str(&name), &h->plugin, &h->err);
+        if (rc == DBMIG_OK) /* no --driver: the URL's scheme routes (loader.h) */
+            rc = h->driver_name
+                     ? dm_plugin_load(h->plugin_path, dm_buf_str(&name), &h->plugin, &h->err)
+                     : dm_plugin_load_scheme(h->plugin_path, dm_buf_str(&name), &h->plugin,
+                                             &h->err);
         dm_buf_free(&name);
         if (rc != DBMIG_OK)
             return rc;

@@ -29,13 +29,17 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef DBMIG_PLUGIN_INSTALL_DIR
-#define DBMIG_PLUGIN_INSTALL_DIR "/usr/local/lib/dbmig"
+/* The plugin folder, relative to the folder holding libdbmig itself (the
+ * installed lib/dbmig, and the same layout in the build tree). */
+#ifndef DBMIG_PLUGIN_SUBDIR
+#define DBMIG_PLUGIN_SUBDIR "dbmig"
 #endif
 
 #define NAME_MAX_LEN 64
@@ -76,28 +80,24 @@ static char *ld_name_from_file(const char *file)
     return dm_strndup(base + pl, bl - pl - sl);
 }
 
-/* Is path `p` equal to or inside folder `root` (both absolute, resolved)? */
-static int ld_path_under(const char *p, const char *root)
-{
-    size_t rl = strlen(root);
-    while (rl > 1 && root[rl - 1] == '/')
-        rl--;
-    if (strncmp(p, root, rl) != 0)
-        return 0;
-    return p[rl] == '\0' || p[rl] == '/' || (rl == 1 && root[0] == '/');
-}
+/* The folder of the file that holds this code (libdbmig.so, or the program
+ * it is linked into statically), resolved, with "/" DBMIG_PLUGIN_SUBDIR
+ * appended: where an install put the plugins, whatever prefix it was given
+ * (nothing about the configure-time prefix or the build tree is compiled
+ * in). Found with dladdr() at run time. */
+static const char ld_anchor = 0;
 
-/* Whether the running program lives inside the build tree. */
-static int ld_running_from_build_tree(void)
+static int ld_own_plugin_dir(dm_buf *out)
 {
-#if defined(DBMIG_BUILD_ROOT) && defined(DBMIG_PLUGIN_BUILD_DIR)
-    char exe[PATH_MAX], root[PATH_MAX];
-    if (!realpath("/proc/self/exe", exe) || !realpath(DBMIG_BUILD_ROOT, root))
-        return 0;
-    return ld_path_under(exe, root);
-#else
-    return 0;
-#endif
+    Dl_info info;
+    char real[PATH_MAX];
+    if (!dladdr(&ld_anchor, &info) || !info.dli_fname || !realpath(info.dli_fname, real))
+        return -1;
+    char *slash = strrchr(real, '/');
+    if (!slash)
+        return -1;
+    *slash = '\0';
+    return dm_buf_printf(out, "%s/%s", real[0] ? real : "", DBMIG_PLUGIN_SUBDIR);
 }
 
 /* Pushes dir (made absolute, without trailing '/') unless already present. */
@@ -145,13 +145,12 @@ static int ld_dirs(const char *plugin_path, dm_strv *dirs)
             p = colon + 1;
         }
     }
-    if (ld_push_dir(dirs, DBMIG_PLUGIN_INSTALL_DIR, strlen(DBMIG_PLUGIN_INSTALL_DIR)))
+    dm_buf own = {0};
+    if (ld_own_plugin_dir(&own) == 0 && ld_push_dir(dirs, own.ptr, own.len)) {
+        dm_buf_free(&own);
         return -1;
-#ifdef DBMIG_PLUGIN_BUILD_DIR
-    if (ld_running_from_build_tree() &&
-        ld_push_dir(dirs, DBMIG_PLUGIN_BUILD_DIR, strlen(DBMIG_PLUGIN_BUILD_DIR)))
-        return -1;
-#endif
+    }
+    dm_buf_free(&own);
     return 0;
 }
 
@@ -244,12 +243,14 @@ static int ld_check_table(const char *file, const char *name, const dbmig_driver
         {"rollback", d->rollback == NULL},       {"try_lock", d->try_lock == NULL},
         {"unlock", d->unlock == NULL},           {"quote_ident", d->quote_ident == NULL},
         {"quote_literal", d->quote_literal == NULL}, {"last_error", d->last_error == NULL},
+        {"table_exists", d->table_exists == NULL},
     };
     for (size_t i = 0; i < sizeof req / sizeof req[0]; i++) {
         if (req[i].missing)
             return dm_err_set(err, DBMIG_EUSAGE,
-                              "plugin %s (driver '%s' %s) lacks the required function %s; "
-                              "the plugin is incomplete: fix it or ask its author",
+                              "plugin %s (driver '%s' %s) lacks the required function %s "
+                              "(it is NULL in the driver table); the plugin is incomplete: "
+                              "fix it or ask its author",
                               file, name, d->version ? d->version : "?", req[i].what);
     }
     return DBMIG_OK;
@@ -432,6 +433,135 @@ int dm_plugin_load(const char *plugin_path, const char *name, dm_plugin **out, d
         dm_buf_free(&list);
     }
     dm_strv_free(&dirs);
+    return rc;
+}
+
+/* ---- URL schemes ---------------------------------------------------------- */
+
+/* Levenshtein distance, capped (short names only). */
+static size_t ld_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > NAME_MAX_LEN || lb > NAME_MAX_LEN)
+        return (size_t)-1;
+    size_t row[NAME_MAX_LEN + 1];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+typedef struct ld_scan {
+    const char *scheme;
+    dm_strv owners; /* driver names declaring scheme */
+    dm_strv files;
+    char nearest[NAME_MAX_LEN + 1];
+    size_t nearest_d;
+    int nomem;
+} ld_scan;
+
+static void ld_consider(ld_scan *sc, const char *cand)
+{
+    size_t d = ld_distance(sc->scheme, cand);
+    if (d < sc->nearest_d && strlen(cand) <= NAME_MAX_LEN) {
+        sc->nearest_d = d;
+        snprintf(sc->nearest, sizeof sc->nearest, "%s", cand);
+    }
+}
+
+static void ld_scan_one(void *payload, const char *file, const dbmig_driver *drv,
+                        const char *refusal)
+{
+    ld_scan *sc = payload;
+    (void)refusal;
+    if (!drv)
+        return;
+    ld_consider(sc, drv->name);
+    int declares = 0;
+    for (size_t i = 0; drv->schemes && drv->schemes[i]; i++) {
+        ld_consider(sc, drv->schemes[i]);
+        declares |= strcasecmp(drv->schemes[i], sc->scheme) == 0;
+    }
+    if (declares && (dm_strv_push(&sc->owners, drv->name) || dm_strv_push(&sc->files, file)))
+        sc->nomem = 1;
+}
+
+int dm_plugin_load_scheme(const char *plugin_path, const char *scheme, dm_plugin **out,
+                          dm_err *err)
+{
+    /* A plugin named after the scheme wins (postgres://, sqlite:, ...). */
+    if (ld_name_ok(scheme)) {
+        dm_strv dirs = {0};
+        if (ld_dirs(plugin_path, &dirs)) {
+            dm_strv_free(&dirs);
+            return dm_err_nomem(err);
+        }
+        int found = 0;
+        for (size_t i = 0; i < dirs.n && !found; i++) {
+            dm_buf f = {0};
+            struct stat st;
+            if (dm_buf_printf(&f, "%s/" FILE_PREFIX "%s" FILE_SUFFIX, dirs.v[i], scheme)) {
+                dm_buf_free(&f);
+                dm_strv_free(&dirs);
+                return dm_err_nomem(err);
+            }
+            found = stat(dm_buf_str(&f), &st) == 0;
+            dm_buf_free(&f);
+        }
+        dm_strv_free(&dirs);
+        if (found)
+            return dm_plugin_load(plugin_path, scheme, out, err);
+    }
+    /* Else the one plugin that declares the scheme. */
+    ld_scan sc;
+    memset(&sc, 0, sizeof sc);
+    sc.scheme = scheme;
+    sc.nearest_d = (size_t)-1;
+    int rc = dm_plugin_foreach(plugin_path, ld_scan_one, &sc, err);
+    if (rc == DBMIG_OK && sc.nomem)
+        rc = dm_err_nomem(err);
+    if (rc == DBMIG_OK && sc.owners.n == 1) {
+        rc = dm_plugin_load(plugin_path, sc.owners.v[0], out, err);
+    } else if (rc == DBMIG_OK && sc.owners.n > 1) {
+        dm_buf list = {0};
+        for (size_t i = 0; i < sc.owners.n; i++)
+            dm_buf_printf(&list, "%s%s (%s)", i ? ", " : "", sc.owners.v[i], sc.files.v[i]);
+        rc = dm_err_set(err, DBMIG_EUSAGE,
+                        "URL scheme '%s' is declared by %zu drivers: %s; pass --driver NAME to "
+                        "choose one",
+                        scheme, sc.owners.n, dm_buf_str(&list));
+        dm_buf_free(&list);
+    } else if (rc == DBMIG_OK) {
+        dm_buf dirs = {0};
+        dm_plugin_search_dirs(plugin_path, &dirs);
+        dm_buf hint = {0};
+        if (sc.nearest[0] && sc.nearest_d <= 2 + strlen(scheme) / 4)
+            dm_buf_printf(&hint, "did you mean '%s:'? ", sc.nearest);
+        rc = dm_err_set(err, DBMIG_EUSAGE,
+                        "no driver for URL scheme '%s': no plugin dbmig_%s.so, and no plugin "
+                        "declares that scheme (searched %s); %sstart the URL with a driver's "
+                        "scheme (`dbmig drivers` lists them), install the plugin or pass "
+                        "--plugin-dir / --driver",
+                        scheme, scheme, dirs.len ? dm_buf_str(&dirs) : "(no folders)",
+                        dm_buf_str(&hint));
+        dm_buf_free(&dirs);
+        dm_buf_free(&hint);
+    }
+    dm_strv_free(&sc.owners);
+    dm_strv_free(&sc.files);
     return rc;
 }
 

@@ -2,10 +2,11 @@
  * 11). loader.c is the only file that includes <ltdl.h>. Internal.
  *
  * Search order: the folders of plugin_path (colon-separated: --plugin-dir,
- * then DBMIG_PLUGIN_PATH, joined by the caller), the installed plugin folder
- * (DBMIG_PLUGIN_INSTALL_DIR), and the build tree's plugin folder
- * (DBMIG_PLUGIN_BUILD_DIR) when the running executable lives inside the
- * build tree. Files are always opened by full path, never by a bare name,
+ * then DBMIG_PLUGIN_PATH, joined by the caller), then the plugin folder
+ * beside libdbmig itself: <the folder of libdbmig.so>/dbmig, found at run
+ * time (dladdr), so an install to any prefix finds its own plugins, and the
+ * build tree (same layout: build/lib/libdbmig.so, build/lib/dbmig/) finds
+ * its own. No configure-time or build-tree path is compiled in. Files are always opened by full path, never by a bare name,
  * so the working folder is never searched by accident.
  */
 #ifndef DM_LOADER_H
@@ -21,6 +22,13 @@ typedef struct dm_plugin dm_plugin;
  * from the file name, no entry point, file or folder writable by everyone.
  * Not found → DBMIG_EUSAGE listing the folders searched. */
 int dm_plugin_load(const char *plugin_path, const char *name, dm_plugin **out, dm_err *err);
+/* Loads the driver for a URL scheme (lower-case, when --driver is not
+ * given): the plugin named after it if there is one on the search path,
+ * else the one plugin that lists the scheme in its `schemes`. Several such
+ * plugins, or none, is DBMIG_EUSAGE (listing them / suggesting the nearest
+ * known name or scheme). */
+int dm_plugin_load_scheme(const char *plugin_path, const char *scheme, dm_plugin **out,
+                          dm_err *err);
 const dbmig_driver *dm_plugin_driver(const dm_plugin *p);
 const char *dm_plugin_file(const dm_plugin *p);
 void dm_plugin_unload(dm_plugin *p);

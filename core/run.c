@@ -1050,6 +1050,30 @@ static int out_write(dbmig *h, dm_buf *b)
     return rc;
 }
 
+/* Appends s for a `--` comment line of a script, or a literal that ends up
+ * on a terminal: control characters (a newline in a file name, a CR or an
+ * ESC sequence in a message, the C1 controls U+0080..U+009F) become visible
+ * escapes (\n, \r, \t, \xHH, \u00HH), so nothing breaks out of the comment
+ * or drives the terminal. */
+static void script_text(dm_buf *b, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '\n')
+            dm_buf_puts(b, "\\n");
+        else if (*p == '\r')
+            dm_buf_puts(b, "\\r");
+        else if (*p == '\t')
+            dm_buf_puts(b, "\\t");
+        else if (*p < 0x20 || *p == 0x7f)
+            dm_buf_printf(b, "\\x%02x", *p);
+        else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            dm_buf_printf(b, "\\u%04x", p[1]);
+            p++;
+        } else
+            dm_buf_append(b, (const char *)p, 1);
+    }
+}
+
 typedef struct offline_ctx {
     dbmig *h;
     dm_buf *b, *sql;
@@ -1066,8 +1090,11 @@ static int offline_one(void *payload, size_t k, const dm_stmt *st)
     int skip = 0;
     int rc = dm_ddl_prepare(c->h->drv, NULL, c->h->caps, st->sql, st->len, c->sql, &skip, &note,
                             &c->h->err);
-    if (note.len)
-        dm_buf_printf(c->b, "-- dbmig: %s\n", note.ptr);
+    if (note.len) {
+        dm_buf_puts(c->b, "-- dbmig: ");
+        script_text(c->b, note.ptr);
+        dm_buf_puts(c->b, "\n");
+    }
     dm_buf_append(c->b, dm_buf_str(c->sql), c->sql->len);
     dm_buf_puts(c->b, ";\n");
     dm_buf_reset(c->sql);
@@ -1137,9 +1164,11 @@ static int offline(dbmig *h, const char *target, int down)
     for (size_t i = 0; rc == DBMIG_OK && i < x.n; i++) {
         step *s = &x.steps[i];
         const dm_migfile *f = &h->graph.revs[s->rev].file;
-        dm_buf_printf(&b, "\n-- %s %s: %s (%s)%s\n", down ? "revert" : "apply", f->revision,
-                      f->message ? f->message : "", f->path,
-                      s->transactional ? "" : " -- outside a transaction");
+        dm_buf_printf(&b, "\n-- %s %s: ", down ? "revert" : "apply", f->revision);
+        script_text(&b, f->message);
+        dm_buf_puts(&b, " (");
+        script_text(&b, f->path);
+        dm_buf_printf(&b, ")%s\n", s->transactional ? "" : " -- outside a transaction");
         if (s->transactional)
             dm_buf_puts(&b, "BEGIN;\n");
         offline_ctx oc = {h, &b, &sql};
@@ -1158,7 +1187,14 @@ static int offline(dbmig *h, const char *target, int down)
             dm_buf_puts(&b, ", ");
             dm_quote_literal(h, f->checksum, &b);
             dm_buf_puts(&b, ", ");
-            dm_quote_literal(h, f->message ? f->message : "", &b);
+            {
+                /* the message as the comment above shows it: no raw control
+                 * characters in a script that may be printed to a terminal */
+                dm_buf msg = {0};
+                script_text(&msg, f->message);
+                dm_quote_literal(h, dm_buf_str(&msg), &b);
+                dm_buf_free(&msg);
+            }
             dm_buf_puts(&b, ", ");
             dm_quote_literal(h, ts, &b);
             dm_buf_printf(&b, ", 0, %s, 0, NULL, COALESCE(MAX(seq), 0) + 1 FROM %s",

@@ -13,9 +13,10 @@
  *       drivers with their own syntax, e.g. `odbc:DSN=x;UID=y;PWD=z`).
  * A `?query` is split off every form.
  *
- * Redaction never depends on parsing succeeding: the userinfo password is
- * located by uriparser when the URL parses, else by a conservative scan (from
- * "://user:" to the last '@'), and every `password=`/`pass=`/`passwd=`/
+ * Redaction never depends on parsing succeeding, and never searches for the
+ * password's text: the userinfo password is located by uriparser when the
+ * URL parses unambiguously, else by a conservative scan (from "://user:" to
+ * the last '@'; see u_mask_userinfo), and every `password=`/`pass=`/`passwd=`/
  * `pwd=`/`sslpassword=` parameter (query string, libpq keyword string,
  * ODBC connection string) has its value masked as well. */
 #define _POSIX_C_SOURCE 200809L
@@ -320,37 +321,56 @@ static int u_keychar(char c)
     return isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.';
 }
 
-/* The userinfo password: precise when uriparser accepts the URL, else the
- * conservative scan between "://user:" and the last '@'. */
+/* The userinfo password, by the URL's structure. A password holding an
+ * unencoded '/', '?', '#' or '@' moves the end of the authority, so what
+ * uriparser (and libpq, and a MySQL client) reads as host, port, path or
+ * query may really be the rest of a password. Hence:
+ *   - uriparser accepts the URL, finds user info, and no '@' follows it
+ *     outside the query: the password is exactly the user info after its
+ *     first ':' (precise; an '@' in ?application_name=a@b is fine);
+ *   - otherwise, if an '@' follows "scheme://": everything from the first
+ *     ':' after "://" up to the LAST '@' is treated as the password.
+ * The second rule may hide more than the password (a port, when the path
+ * or query also holds an '@') but never less. Never by string search: a
+ * password equal to the scheme, user, host or port leaves those alone. */
 static void u_mask_userinfo(const char *url, u_mask *m)
 {
     const char *ss = strstr(url, "://");
     if (!ss)
         return;
+    const char *auth = ss + 3;
+    const char *last_at = strrchr(auth, '@');
+    if (!last_at)
+        return; /* no user info at all */
     size_t sl = u_scheme_len(url);
     if (sl && url + sl == ss) {
         UriUriA uri;
         const char *epos = NULL;
         memset(&uri, 0, sizeof uri);
-        if (uriParseSingleUriA(&uri, url, &epos) == URI_SUCCESS) {
-            if (uri.userInfo.first) {
-                const char *c = memchr(uri.userInfo.first, ':',
-                                       (size_t)(uri.userInfo.afterLast - uri.userInfo.first));
-                if (c)
-                    u_mask_add(m, (size_t)(c + 1 - url), (size_t)(uri.userInfo.afterLast - url));
+        if (uriParseSingleUriA(&uri, url, &epos) == URI_SUCCESS && uri.userInfo.first &&
+            uri.userInfo.afterLast && *uri.userInfo.afterLast == '@') {
+            const char *ui_end = uri.userInfo.afterLast; /* the '@' */
+            int stray = 0;
+            for (const char *p = ui_end + 1; *p; p++) {
+                if (*p != '@')
+                    continue;
+                int in_query = uri.query.first && p >= uri.query.first &&
+                               p < uri.query.afterLast;
+                stray |= !in_query;
             }
-            uriFreeUriMembersA(&uri);
-            return;
+            if (!stray) {
+                const char *c = memchr(uri.userInfo.first, ':', (size_t)(ui_end - uri.userInfo.first));
+                if (c)
+                    u_mask_add(m, (size_t)(c + 1 - url), (size_t)(ui_end - url));
+                uriFreeUriMembersA(&uri);
+                return;
+            }
         }
         uriFreeUriMembersA(&uri);
     }
-    const char *auth = ss + 3;
-    const char *at = strrchr(auth, '@');
-    if (!at)
-        return;
-    const char *c = memchr(auth, ':', (size_t)(at - auth));
+    const char *c = memchr(auth, ':', (size_t)(last_at - auth));
     if (c)
-        u_mask_add(m, (size_t)(c + 1 - url), (size_t)(at - url));
+        u_mask_add(m, (size_t)(c + 1 - url), (size_t)(last_at - url));
 }
 
 /* key=value parameters whose key names a password, in query strings

@@ -362,6 +362,20 @@ static int my_parse_url(const dbmig_host *host, const char *url, my_url *u, dbmi
     }
     memcpy(u->buf, rest, n + 1);
     char *s = u->buf;
+    /* The user info first, up to the LAST '@': a password holding an
+     * unencoded '/', '?' or '#' stays whole (split after it, it became the
+     * host and port, and "bad port" quoted a piece of it). */
+    char *at = strrchr(s, '@');
+    if (at) {
+        *at = '\0';
+        char *colon = strchr(s, ':');
+        if (colon) {
+            *colon = '\0';
+            u->password = colon + 1;
+        }
+        u->user = s;
+        s = at + 1;
+    }
     char *q = strchr(s, '?');
     if (q)
         *q++ = '\0';
@@ -370,18 +384,7 @@ static int my_parse_url(const dbmig_host *host, const char *url, my_url *u, dbmi
         *slash = '\0';
         u->db = slash + 1;
     }
-    char *at = strrchr(s, '@');
     char *hostport = s;
-    if (at) {
-        *at = '\0';
-        hostport = at + 1;
-        char *colon = strchr(s, ':');
-        if (colon) {
-            *colon = '\0';
-            u->password = colon + 1;
-        }
-        u->user = s;
-    }
     if (*hostport == '[') { /* [v6]:port */
         char *rb = strchr(hostport, ']');
         if (!rb) {

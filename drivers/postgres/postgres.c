@@ -66,6 +66,8 @@ struct dbmig_conn {
     /* the URL's password as written, decoded, and from password=, for
      * scrubbing every message; NULL where none */
     char *secrets[3];
+    /* the user, host, port and database libpq reads from it (not secret) */
+    char *publics[4];
     int locked;
     long long lock_key;
     /* query() row buffers, grown as needed */
@@ -99,39 +101,57 @@ static void pg_err_clear(dbmig_db_error *e)
     e->position = 0;
 }
 
-/* Replaces every occurrence of secret inside buf (a NUL-terminated string of
- * capacity cap) by "***". */
-static void pg_scrub_one(char *buf, size_t cap, const char *secret)
+/* Scrubbing libpq's connection-error text, by its structure, never by a
+ * search for the password's text (that turned "postgres" into "***" in
+ * "postgres://" and in 'user "postgres"' when the password was "postgres",
+ * which both mangled the message and told the password). libpq quotes every
+ * value it echoes ('invalid sslmode value: "x"', 'could not translate host
+ * name "x"'); a quoted value equal to the password (as written or decoded)
+ * becomes "***", unless it equals a non-secret part of the connection (the
+ * user, host, port or database: then it is that part, shown as is).
+ * pg_connect refuses beforehand the URLs where libpq would read a piece of
+ * the password as the host, port or database (an unencoded '@' or '/'), so
+ * no fragment of a password reaches a message. Server errors after the
+ * connection are not touched: they never hold the URL. */
+static int pg_is_public(const dbmig_conn *c, const char *tok, size_t n)
 {
-    if (!buf || !secret || !*secret)
-        return;
-    size_t sl = strlen(secret);
-    char *p = buf;
-    while ((p = strstr(p, secret)) != NULL) {
-        size_t tail = strlen(p + sl);
-        if (sl >= 3) {
-            memcpy(p, "***", 3);
-            memmove(p + 3, p + sl, tail + 1);
-        } else {
-            /* "***" is longer than the secret: shift right within cap */
-            size_t used = (size_t)(p - buf) + sl + tail + 1;
-            size_t grow = 3 - sl;
-            if (used + grow > cap) {
-                /* no room: cut the text where the secret started */
-                *p = '\0';
-                return;
-            }
-            memmove(p + 3, p + sl, tail + 1);
-            memcpy(p, "***", 3);
-        }
-        p += 3;
-    }
+    for (int i = 0; i < 4; i++)
+        if (c->publics[i] && strlen(c->publics[i]) == n && memcmp(c->publics[i], tok, n) == 0)
+            return 1;
+    return 0;
+}
+
+static int pg_is_secret(const dbmig_conn *c, const char *tok, size_t n)
+{
+    for (int i = 0; i < 3; i++)
+        if (c->secrets[i] && *c->secrets[i] && strlen(c->secrets[i]) == n &&
+            memcmp(c->secrets[i], tok, n) == 0)
+            return 1;
+    return 0;
 }
 
 static void pg_scrub_text(const dbmig_conn *c, char *buf, size_t cap)
 {
-    for (int i = 0; i < 3; i++)
-        pg_scrub_one(buf, cap, c->secrets[i]);
+    if (!buf)
+        return;
+    char *p = buf;
+    while ((p = strchr(p, '"')) != NULL) {
+        char *q = strchr(p + 1, '"');
+        if (!q)
+            break;
+        size_t n = (size_t)(q - p - 1);
+        if (pg_is_secret(c, p + 1, n) && !pg_is_public(c, p + 1, n)) {
+            size_t tail = strlen(q);
+            if ((size_t)(p + 1 - buf) + 3 + tail + 1 > cap) {
+                p[1] = '\0'; /* no room: cut the text where the secret started */
+                return;
+            }
+            memmove(p + 4, q, tail + 1);
+            memcpy(p + 1, "***", 3);
+            q = p + 4;
+        }
+        p = q + 1;
+    }
 }
 
 static void pg_scrub_err(const dbmig_conn *c, dbmig_db_error *e)
@@ -240,7 +260,6 @@ static int pg_fail_res(dbmig_conn *c, const PGresult *r)
     e->position = pos ? (int)strtol(pos, NULL, 10) : 0;
     if (e->position < 0)
         e->position = 0;
-    pg_scrub_err(c, e);
     return DBMIG_DRV_ERROR;
 }
 
@@ -378,7 +397,6 @@ static void pg_notice(void *arg, const PGresult *r)
         pg_one_line(one, sizeof one, detail);
         snprintf(line + n, sizeof line - (size_t)n, " (%s)", one);
     }
-    pg_scrub_text(c, line, sizeof line);
     int level = sev && strcmp(sev, "WARNING") == 0 ? DBMIG_LOG_WARN : DBMIG_LOG_INFO;
     c->host.log(c->host.payload, level, line);
 }
@@ -390,6 +408,8 @@ static void pg_release(dbmig_conn *c)
     c->pg = NULL;
     for (int i = 0; i < 3; i++)
         pg_free(&c->host, c->secrets[i]);
+    for (int i = 0; i < 4; i++)
+        pg_free(&c->host, c->publics[i]);
     pg_free(&c->host, (void *)c->vals);
     pg_free(&c->host, c->lens);
     dbmig_host h = c->host;
@@ -402,22 +422,73 @@ static void pg_set_err(dbmig_db_error *err, const dbmig_db_error *from)
         *err = *from;
 }
 
-/* The password libpq would use from the connection string itself (URI user
- * info, ?password=, password=...), decoded; NULL if none. */
-static char *pg_conninfo_password(const dbmig_host *h, const char *conninfo)
+/* What libpq reads from the connection string itself: the password (URI
+ * user info, ?password=, password=...), decoded, into c->secrets[2], and
+ * the user, host, port and database into c->publics. Returns -1 when libpq
+ * cannot parse it, with libpq's reason in why (which may quote a piece of
+ * the string: the caller shows it only when no password is in it). */
+static int pg_conninfo_parts(dbmig_conn *c, const char *conninfo, char *why, size_t cap)
 {
     char *msg = NULL;
     PQconninfoOption *opts = PQconninfoParse(conninfo, &msg);
-    if (msg)
+    if (msg) {
+        pg_one_line(why, cap, msg);
         PQfreemem(msg);
+    }
     if (!opts)
-        return NULL;
-    char *pw = NULL;
-    for (PQconninfoOption *o = opts; o->keyword; o++)
-        if (strcmp(o->keyword, "password") == 0 && o->val && *o->val)
-            pw = pg_strndup(h, o->val, strlen(o->val));
+        return -1;
+    static const char *const pub[4] = {"user", "host", "port", "dbname"};
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        if (!o->val || !*o->val)
+            continue;
+        if (strcmp(o->keyword, "password") == 0 && !c->secrets[2])
+            c->secrets[2] = pg_strndup(&c->host, o->val, strlen(o->val));
+        for (int i = 0; i < 4; i++)
+            if (strcmp(o->keyword, pub[i]) == 0 && !c->publics[i])
+                c->publics[i] = pg_strndup(&c->host, o->val, strlen(o->val));
+    }
     PQconninfoFree(opts);
-    return pw;
+    return 0;
+}
+
+/* 1 when s contains word (ASCII, case-insensitive). */
+static int pg_has_word(const char *s, const char *word)
+{
+    size_t n = strlen(word);
+    for (; *s; s++)
+        if (strncasecmp(s, word, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* A URI whose user info holds an unencoded '@' or '/' is read by libpq
+ * differently from what its writer meant (libpq's user info ends at the
+ * first '@' or '/'): a piece of the password would become the host, port or
+ * database and be echoed in libpq's errors. Returns the reason, or NULL. */
+static const char *pg_uri_ambiguous(const char *url)
+{
+    if (!pg_is_uri(url))
+        return NULL;
+    const char *rest = strstr(url, "://") + 3;
+    if (!strchr(rest, '@'))
+        return NULL;
+    size_t stop = strcspn(rest, "@/");
+    if (rest[stop] == '@') {
+        /* libpq's user info ends here: no other '@' before the query */
+        const char *after = rest + stop + 1;
+        if (memchr(after, '@', strcspn(after, "?")))
+            return "its user name or password holds an unencoded '@' (libpq would read the "
+                   "rest of it as the host or database name)";
+        return NULL;
+    }
+    /* libpq sees no user info, yet an '@' follows: a '/' in a password (its
+     * start would be read as host and port), unless the '@' is only in the
+     * query of a URL without a port */
+    size_t netloc = strcspn(rest, "/?");
+    if (memchr(rest, ':', netloc) || memchr(rest, '@', strcspn(rest, "?")))
+        return "its user name or password holds an unencoded '/' or '?' (libpq would read "
+               "part of the password as the host, port or database), or a parameter an '@'";
+    return NULL;
 }
 
 static int pg_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
@@ -459,7 +530,36 @@ static int pg_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
         pg_release(c);
         return DBMIG_DRV_ERROR;
     }
-    c->secrets[2] = pg_conninfo_password(&c->host, conninfo); /* also ?password=, password= */
+    const char *ambiguous = pg_uri_ambiguous(url);
+    char why[300] = "";
+    if (ambiguous || pg_conninfo_parts(c, conninfo, why, sizeof why) != 0) {
+        /* libpq's own message quotes the piece it choked on: shown only
+         * when the string holds no password at all */
+        size_t rawn = 0;
+        int secret = (pg_uri_password(url, &rawn) && rawn) || pg_has_word(url, "pass") ||
+                     pg_has_word(url, "pwd");
+        const char *what = pg_is_uri(url) ? "URL" : "connection string";
+        static const char enc[] = "percent-encode special characters in the user name and "
+                                  "password (@ as %40, / as %2F, : as %3A, ? as %3F, # as %23, "
+                                  "% as %25)";
+        char msg[900];
+        if (ambiguous)
+            snprintf(msg, sizeof msg, "the %s cannot be read safely: %s; %s", what, ambiguous,
+                     enc);
+        else if (secret || !why[0])
+            snprintf(msg, sizeof msg,
+                     "libpq cannot parse the %s (its message is not shown: it may quote a piece "
+                     "of the password); check it, and %s",
+                     what, enc);
+        else
+            snprintf(msg, sizeof msg, "libpq cannot parse the %s: %s", what, why);
+        pg_fail_msg(c, "URL", msg, NULL);
+        pg_free(&c->host, conninfo);
+        pg_free(&c->host, search_path);
+        pg_set_err(err, &c->err);
+        pg_release(c);
+        return DBMIG_DRV_ERROR;
+    }
 
     /* Keywords before dbname are defaults the connection string overrides
      * (expand_dbname processes it at dbname's place). */
@@ -555,16 +655,6 @@ static void pg_close(dbmig_conn *c)
 }
 
 /* ---- statements --------------------------------------------------------- */
-
-/* 1 when s contains word (ASCII, case-insensitive). */
-static int pg_has_word(const char *s, const char *word)
-{
-    size_t n = strlen(word);
-    for (; *s; s++)
-        if (strncasecmp(s, word, n) == 0)
-            return 1;
-    return 0;
-}
 
 /* The INVALID indexes a failed concurrent build (CREATE INDEX CONCURRENTLY,
  * REINDEX CONCURRENTLY) leaves behind, visible in search_path, whose name

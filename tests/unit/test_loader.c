@@ -275,6 +275,58 @@ static void test_load_file(void **state)
     dm_err_free(&e);
 }
 
+/* A required function that is NULL (table_exists, which the core called
+ * blindly: exit 139) is refused at load time, naming the file and the
+ * function. */
+static void test_null_table_exists(void **state)
+{
+    (void)state;
+    dm_err e = {0};
+    const char *m = expect_refusal(FIX, "nulltable", &e);
+    assert_contains(m, FIX "/dbmig_nulltable.so");
+    assert_contains(m, "table_exists");
+    assert_contains(m, "NULL");
+    dm_err_free(&e);
+}
+
+/* URL schemes route to the one plugin declaring them; several is a
+ * refusal naming them; none gets the nearest name; a plugin named after
+ * the scheme wins. */
+static void test_scheme_routing(void **state)
+{
+    (void)state;
+    dm_err e = {0};
+    dm_plugin *p = NULL;
+    assert_int_equal(dm_plugin_load_scheme(FIX, "fxr", &p, &e), DBMIG_OK);
+    assert_string_equal(dm_plugin_driver(p)->name, "fxroute");
+    dm_plugin_unload(p);
+    p = NULL;
+    assert_int_equal(dm_plugin_load_scheme(FIX, "fxother", &p, &e), DBMIG_OK);
+    assert_string_equal(dm_plugin_driver(p)->name, "fxother");
+    dm_plugin_unload(p);
+    p = NULL;
+    assert_int_equal(dm_plugin_load_scheme(FIX, "fxshared", &p, &e), DBMIG_EUSAGE);
+    assert_null(p);
+    assert_contains(dm_err_msg(&e), "declared by 2 drivers");
+    assert_contains(dm_err_msg(&e), "fxother");
+    assert_contains(dm_err_msg(&e), "fxroute");
+    assert_contains(dm_err_msg(&e), "--driver");
+    dm_err_free(&e);
+    assert_int_equal(dm_plugin_load_scheme(FIX, "fxrr", &p, &e), DBMIG_EUSAGE);
+    assert_contains(dm_err_msg(&e), "no driver for URL scheme 'fxrr'");
+    assert_contains(dm_err_msg(&e), "did you mean 'fxr:'");
+    dm_err_free(&e);
+    /* the real drivers declare their aliases */
+    assert_int_equal(dm_plugin_load_scheme(PLUG, "mariadb", &p, &e), DBMIG_OK);
+    assert_string_equal(dm_plugin_driver(p)->name, "mysql");
+    dm_plugin_unload(p);
+    p = NULL;
+    assert_int_equal(dm_plugin_load_scheme(PLUG, "postgresql", &p, &e), DBMIG_OK);
+    assert_string_equal(dm_plugin_driver(p)->name, "postgres");
+    dm_plugin_unload(p);
+    dm_err_free(&e);
+}
+
 static void test_search_dirs(void **state)
 {
     (void)state;
@@ -290,9 +342,17 @@ static void test_search_dirs(void **state)
     char *inst = install_dir();
     assert_contains(s, inst);
     free(inst);
-    /* this test program runs from the build tree: its plugin folder is searched, last */
-    size_t pl = strlen(PLUG), sl = strlen(s);
-    assert_true(sl >= pl && strcmp(s + sl - pl, PLUG) == 0);
+    /* last: the folder beside the code itself (issue 13 #25: no configure-time
+     * or build-tree path compiled in); this program links the core
+     * statically, so that is <its own folder>/dbmig */
+    char exe[4096];
+    assert_non_null(realpath("/proc/self/exe", exe));
+    *strrchr(exe, '/') = '\0';
+    char own[8192];
+    snprintf(own, sizeof own, "%s/dbmig", exe);
+    size_t pl = strlen(own), sl = strlen(s);
+    assert_true(sl >= pl && strcmp(s + sl - pl, own) == 0);
+    assert_null(strstr(s, "/usr/local/lib/dbmig"));
     /* "/a/b" appears once only */
     assert_null(strstr(strstr(s, "/a/b") + 4, "/a/b,"));
     dm_buf_free(&b);
@@ -396,6 +456,8 @@ int main(void)
         cmocka_unit_test(test_first_found_is_final),
         cmocka_unit_test(test_load_sqlite),
         cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_null_table_exists),
+        cmocka_unit_test(test_scheme_routing),
         cmocka_unit_test(test_search_dirs),
         cmocka_unit_test(test_foreach),
         cmocka_unit_test(test_foreach_first_wins),

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -287,6 +288,42 @@ static void test_redact_unparsable(void **st)
     redacts(NULL, "(none)");
 }
 
+/* Hostile passwords, unencoded and encoded, in every scheme: the password
+ * and nothing else becomes ***, whatever it holds or equals (issue 13 #22:
+ * masking by string replacement turned "postgres://" into "***://" for the
+ * password "postgres", and missed passwords holding / # ?). */
+static void test_redact_hostile_passwords(void **st)
+{
+    (void)st;
+    static const char *const pws[] = {
+        "a/b", "a#b", "a?b", "a@b", "a:b", "p%40ss", "postgres", "mysql", "alice", "dbhost",
+        "5432", "x", "", "12/34", "12?34", "12#34", "p@ss/x", "a@b?c#d/e:f", "%", "@", "/", "?",
+        "#", ":", "dbmig", "***", "db", "//", "a b",
+    };
+    static const char *const schemes[] = {"postgres", "postgresql", "mysql", "mariadb"};
+    for (size_t s = 0; s < sizeof schemes / sizeof schemes[0]; s++) {
+        for (size_t i = 0; i < sizeof pws / sizeof pws[0]; i++) {
+            char in[256], want[256];
+            snprintf(in, sizeof in, "%s://alice:%s@dbhost:5432/db", schemes[s], pws[i]);
+            snprintf(want, sizeof want, "%s://alice:***@dbhost:5432/db", schemes[s]);
+            redacts(in, want);
+            snprintf(in, sizeof in, "%s://alice:%s@dbhost:5432/db?sslmode=require", schemes[s],
+                     pws[i]);
+            snprintf(want, sizeof want, "%s://alice:***@dbhost:5432/db?sslmode=require",
+                     schemes[s]);
+            redacts(in, want);
+        }
+    }
+    /* a password equal to the user, host or port leaves those alone */
+    redacts("postgres://postgres:postgres@postgres:5432/postgres",
+            "postgres://postgres:***@postgres:5432/postgres");
+    redacts("postgres://u:5432@h:5432/db", "postgres://u:***@h:5432/db");
+    /* an ambiguous URL (an '@' after a host:port that could be the end of a
+     * password holding '/') hides more than a password, never less */
+    redacts("postgres://h:5432/db?x=a@b", "postgres://h:***@b");
+    redacts("postgres://u:pw@h/db#x@y", "postgres://u:***@y");
+}
+
 static void test_redact_params(void **st)
 {
     (void)st;
@@ -346,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_multihost),
         cmocka_unit_test(test_garbage),           cmocka_unit_test(test_param),
         cmocka_unit_test(test_redact_userinfo),   cmocka_unit_test(test_redact_unparsable),
+        cmocka_unit_test(test_redact_hostile_passwords),
         cmocka_unit_test(test_redact_params),     cmocka_unit_test(test_redact_many_secrets),
         cmocka_unit_test(test_redact_appends),
     };
