@@ -39,9 +39,9 @@ m_security_hostile_password_refused() {
     local pw url
     for pw in 'Zq%2FWx' 'Zq%23Wx' 'Zq%3FWx' 'Zq%40Wx' 'Zq%3AWx' 'Zq%25Wx'; do
         url=$(sec_with_password "$pw")
-        mistake 1 ":***@" -- --url "$url" status
+        mistake_raw 1 ":***@" -- --dir "$MIG" --url "$url" status
         sec_no_leak
-        mistake 1 ":***@" -- --url "$url" --format json status
+        mistake_raw 1 ":***@" -- --dir "$MIG" --url "$url" --format json status
         sec_no_leak
     done
 }
@@ -54,7 +54,7 @@ m_security_hostile_password_unencoded() {
     local pw url
     for pw in 'Zq/Wx' 'Zq#Wx' 'Zq?Wx' 'Zq@Wx' 'Zq:Wx' 'Zq@Wx/Vy'; do
         url=$(sec_with_password "$pw")
-        dbm --url "$url" status
+        run --dir "$MIG" --url "$url" status
         [ "$RC" = 1 ] || [ "$RC" = 2 ] || fail "password $pw: exit $RC, want 1 or 2"
         [ "$RC" = 1 ] || expect_contains err "percent-encode"
         expect_contains err ":***@"
@@ -69,11 +69,11 @@ m_security_password_equals_scheme_and_user() {
     local scheme=${URL%%:*} url user
     [ "$DB_KIND" = sqlite ] && scheme=postgres
     url=$(sec_with_password "$scheme")
-    mistake 1 "$scheme://" "driver " -- --url "$url" status
+    mistake_raw 1 "$scheme://" "driver " -- --dir "$MIG" --url "$url" status
     expect_not_contains all "***://"
     user=$(printf '%s' "$url" | sed -E 's#^[a-z]+://([^:]+):.*#\1#')
     url=$(sec_with_password "$user")
-    mistake 1 "//$user:***@" -- --url "$url" status
+    mistake_raw 1 "//$user:***@" -- --dir "$MIG" --url "$url" status
 }
 
 # A one-character and an empty password, and one equal to the port.
@@ -81,13 +81,13 @@ m_security_password_tiny_empty_port() {
     mk_chain3 "$MIG"
     local url port
     url=$(sec_with_password x)
-    mistake 1 ":***@" -- --url "$url" status
+    mistake_raw 1 ":***@" -- --dir "$MIG" --url "$url" status
     url=$(sec_with_password "")
-    dbm --url "$url" status # may connect: PGPASSWORD, ~/.pgpass or trust fill in
+    run --dir "$MIG" --url "$url" status # may connect: PGPASSWORD, ~/.pgpass or trust fill in
     expect_not_contains all "***://"
     port=$(printf '%s' "$url" | sed -E 's#.*@[^:/]+:([0-9]+)/.*#\1#')
     url=$(sec_with_password "$port")
-    mistake 1 ":***@" ":$port/" -- --url "$url" status
+    mistake_raw 1 ":***@" ":$port/" -- --dir "$MIG" --url "$url" status
 }
 
 # dbmig.conf names a plugin folder owned by someone else: refused (exit 2),
@@ -161,8 +161,8 @@ m_security_plugin_dir_nonroot_invoker() {
 m_security_plugin_null_function() {
     sec_fixtures
     mk_chain3 "$MIG"
-    mistake 2 "dbmig_nulltable.so" "table_exists" "NULL" -- --plugin-dir "$FIX" --url nulltable:x status
-    mistake 2 "dbmig_nullfn.so" "exec" -- --plugin-dir "$FIX" --url nullfn:x status
+    mistake_raw 2 "dbmig_nulltable.so" "table_exists" "NULL" -- --dir "$MIG" --plugin-dir "$FIX" --url nulltable:x status
+    mistake_raw 2 "dbmig_nullfn.so" "exec" -- --dir "$MIG" --plugin-dir "$FIX" --url nullfn:x status
 }
 
 # A URL scheme nobody serves: exit 2 with the nearest known scheme.
@@ -174,7 +174,7 @@ m_security_unknown_scheme() {
         postgres) typo=postgress${URL#postgres}; want=postgres ;;
         mysql) typo=mysq${URL#mysql}; want=mysql ;;
     esac
-    mistake 2 "no driver for URL scheme" "did you mean '$want:'" -- --url "$typo" status
+    mistake_raw 2 "no driver for URL scheme" "did you mean '$want:'" -- --dir "$MIG" --url "$typo" status
     expect_not_contains all "Zq"
 }
 
@@ -183,11 +183,11 @@ m_security_unknown_scheme() {
 m_security_scheme_routing() {
     sec_fixtures
     mk_chain3 "$MIG"
-    mistake 2 "declared by 2 drivers" "fxother" "fxroute" "--driver" -- --plugin-dir "$FIX" --url fxshared:x status
-    dbm --plugin-dir "$FIX" --url fxr:x status
+    mistake_raw 2 "declared by 2 drivers" "fxother" "fxroute" "--driver" -- --dir "$MIG" --plugin-dir "$FIX" --url fxshared:x status
+    run --dir "$MIG" --plugin-dir "$FIX" --url fxr:x status
     expect_exit 1 "fxr: routes to fxroute, which has no database"
     expect_contains err "fixture driver fxroute"
-    dbm --plugin-dir "$FIX" --driver fxother --url fxshared:x status
+    run --dir "$MIG" --plugin-dir "$FIX" --driver fxother --url fxshared:x status
     expect_exit 1 "--driver picks among them"
     expect_contains err "fixture driver fxother"
 }
