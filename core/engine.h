@@ -4,6 +4,8 @@
 #ifndef DM_ENGINE_H
 #define DM_ENGINE_H
 
+#include <signal.h>
+
 #include "dbmig/dbmig.h"
 #include "dbmig/driver.h"
 #include "graph.h"
@@ -48,6 +50,7 @@ struct dbmig {
     char *qtable;    /* quoted (possibly schema-qualified) version table */
     int locked;
     dm_lease *lease; /* the lease lock, when held (lock.c) */
+    volatile sig_atomic_t interrupted; /* dbmig_interrupt() was called (run.c) */
 };
 
 /* Uses drv instead of loading a plugin (tests wrap a real driver in a
