@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,6 +53,8 @@ struct cli_out {
     int width;
     pthread_t ticker;
     int ticking, stop;
+    pthread_t cancel_thread; /* the canceller, while signals are caught */
+    int cancelling;
 };
 
 /* ---- time ------------------------------------------------------------------ */
@@ -197,6 +200,10 @@ static void say(cli_out *o, const char *line)
  * (a signal is); the library itself keeps no such state. */
 static dbmig *volatile sig_handle;
 static volatile sig_atomic_t sig_caught;
+/* The handler wakes the canceller thread through this pipe ('s'), which
+ * calls dbmig_cancel (not async-signal-safe) so that a long statement is
+ * abandoned instead of waited for; 'q' ends the thread. */
+static int sig_pipe[2] = {-1, -1};
 
 static void on_signal(int signo)
 {
@@ -205,9 +212,31 @@ static void on_signal(int signo)
         raise(signo);
         return;
     }
+    int saved = errno;
     sig_caught = signo;
     if (sig_handle)
         dbmig_interrupt(sig_handle);
+    if (sig_pipe[1] >= 0) {
+        char b = 's';
+        ssize_t w = write(sig_pipe[1], &b, 1);
+        (void)w;
+    }
+    errno = saved;
+}
+
+static void *canceller(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        char b;
+        ssize_t r = read(sig_pipe[0], &b, 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0 || b == 'q')
+            return NULL;
+        if (sig_handle)
+            dbmig_cancel(sig_handle);
+    }
 }
 
 static void catch_signals(dbmig *h)
@@ -251,10 +280,13 @@ static void stop_ticker(cli_out *o)
     o->ticking = 0;
 }
 
+static void stop_canceller(cli_out *o);
+
 void cli_out_free(cli_out *o)
 {
     if (!o)
         return;
+    stop_canceller(o);
     stop_ticker(o);
     for (size_t i = 0; i < o->n; i++) {
         free(o->v[i].revision);
@@ -305,8 +337,20 @@ void cli_out_begin(cli_out *o, dbmig *h, const char *command, const char *target
     o->active = 1;
     o->t0 = now_ms();
     utc_iso_now(o->started_at);
-    if (signals)
+    if (signals) {
+        /* The helper threads take no signal: the handler runs on the
+         * thread running the library, whose blocking calls then restart
+         * (SA_RESTART). */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        if (sig_pipe[0] < 0 && pipe(sig_pipe) != 0)
+            sig_pipe[0] = sig_pipe[1] = -1;
+        sig_handle = h;
+        o->cancelling = sig_pipe[0] >= 0 && pthread_create(&o->cancel_thread, NULL, canceller, NULL) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         catch_signals(h);
+    }
     if (o->o.tty && !o->o.quiet && !o->ticking) {
         /* The ticker takes no signal: they go to the thread running the
          * library, whose blocking calls then restart (SA_RESTART). */
@@ -550,9 +594,22 @@ static void list_kind(const cli_out *o, dbmig_event_kind kind, char *line, size_
         appendf(line, cap, k, "%s", close);
 }
 
+static void stop_canceller(cli_out *o)
+{
+    if (!o->cancelling)
+        return;
+    char b = 'q';
+    ssize_t w = write(sig_pipe[1], &b, 1);
+    (void)w;
+    pthread_join(o->cancel_thread, NULL);
+    o->cancelling = 0;
+}
+
 int cli_out_end(cli_out *o, dbmig *h, int rc)
 {
     double ms = now_ms() - o->t0;
+    stop_canceller(o);
+    sig_handle = NULL; /* the handler runs on this thread: h is not used after this */
     stop_ticker(o);
     pthread_mutex_lock(&o->mu);
     o->live = 0;

@@ -5,6 +5,7 @@
 #define DM_ENGINE_H
 
 #include <signal.h>
+#include <stdatomic.h>
 
 #include "dbmig/dbmig.h"
 #include "dbmig/driver.h"
@@ -51,6 +52,7 @@ struct dbmig {
     int locked;
     dm_lease *lease; /* the lease lock, when held (lock.c) */
     volatile sig_atomic_t interrupted; /* dbmig_interrupt() was called (run.c) */
+    dbmig_conn *_Atomic running;       /* conn while migrations run, for dbmig_cancel */
 };
 
 /* Uses drv instead of loading a plugin (tests wrap a real driver in a

@@ -260,6 +260,7 @@ struct run {
     size_t n;
     int down;
     fail_info fail;  /* the failing statement (apply) */
+    int cancelled;   /* a stop cancelled the running statement (dbmig_cancel) */
 };
 
 static void note_failure(run *x, size_t idx, int line, const char *code)
@@ -508,6 +509,17 @@ void dbmig_interrupt(dbmig *h)
 }
 
 static int stopped(const dbmig *h) { return h->interrupted != 0; }
+
+int dbmig_cancel(dbmig *h)
+{
+    if (!h)
+        return DBMIG_ERROR;
+    h->interrupted = 1;
+    dbmig_conn *c = atomic_load(&h->running);
+    if (!c || h->drv->size < DBMIG_DRIVER_SIZE_1_1 || !h->drv->cancel)
+        return DBMIG_ERROR;
+    return h->drv->cancel(c) == DBMIG_DRV_OK ? DBMIG_OK : DBMIG_ERROR;
+}
 
 static void report_done(dbmig *h, const run *x, size_t i, double ms, dbmig_event_kind kind,
                         const char *text)
@@ -759,6 +771,14 @@ static int exec_one(void *payload, size_t k, const dm_stmt *st)
     double t0 = h->o.on_event ? dm_now_ms() : 0;
     report_stmt(h, x, c->s, k, st, 0, 0);
     if (run_stmt(x, c->s->rev, st, k, c->s->nstmts, c->why) != DBMIG_OK) {
+        if (stopped(h)) { /* cancelled by dbmig_cancel: it counts as not run */
+            c->stopped_at = k;
+            x->fail.stmt = k + 1;
+            x->fail.line = st->line;
+            x->cancelled = 1;
+            dm_buf_reset(c->why);
+            return DBMIG_EINTERRUPTED;
+        }
         c->failed_at = k;
         return DBMIG_ERROR;
     }
@@ -966,21 +986,28 @@ static int run_notx_step(run *x, size_t i, int64_t seq, double t0, dm_buf *why, 
         rc = exec_all(x, s, 1, why, &k);
     if (rc == DBMIG_EINTERRUPTED) {
         *stopped_at = k;
+        char where[96], done[64];
+        if (x->cancelled)
+            snprintf(where, sizeof where, "during statement %zu (cancelled, so not run)", k + 1);
+        else
+            snprintf(where, sizeof where, "between statements %zu and %zu", k, k + 1);
+        if (k)
+            snprintf(done, sizeof done, "statements 1..%zu %s", k, x->down ? "ran" : "are committed");
+        else
+            snprintf(done, sizeof done, "none of its statements %s", x->down ? "ran" : "is committed");
         if (x->down)
             dm_buf_printf(why,
-                          "revision %s was stopped between statements %zu and %zu of its down "
-                          "section, which runs outside a transaction: statements 1..%zu ran and "
-                          "it is marked dirty. Settle it with `dbmig repair --applied %s` (and "
-                          "downgrade again) or `dbmig repair --reverted %s`",
-                          id, k, k + 1, k, id, id);
+                          "revision %s was stopped %s of its down section, which runs outside a "
+                          "transaction: %s and it is marked dirty. Settle it with `dbmig repair "
+                          "--applied %s` (and downgrade again) or `dbmig repair --reverted %s`",
+                          id, where, done, id, id);
         else
             dm_buf_printf(why,
-                          "revision %s was stopped between statements %zu and %zu; it runs "
-                          "outside a transaction, so statements 1..%zu are committed and it is "
-                          "marked dirty with that progress recorded. Run `dbmig upgrade --resume` "
-                          "to finish it from statement %zu (or settle it with `dbmig repair "
-                          "--applied %s` or `--reverted %s`)",
-                          id, k, k + 1, k, k + 1, id, id);
+                          "revision %s was stopped %s; it runs outside a transaction, so %s and "
+                          "it is marked dirty with that progress recorded. Run `dbmig upgrade "
+                          "--resume` to finish it from statement %zu (or settle it with `dbmig "
+                          "repair --applied %s` or `--reverted %s`)",
+                          id, where, done, k + 1, id, id);
         return rc;
     }
     if (rc != DBMIG_OK) {
@@ -1021,7 +1048,13 @@ static int stop_error(run *x, size_t i, size_t committed, size_t rb0, size_t rb1
     dbmig *h = x->h;
     dm_buf m = {0};
     const char *verb = x->down ? "reverted" : "applied";
-    if (i < x->n && stopped_at != (size_t)-1)
+    if (i < x->n && x->cancelled && stopped_at != (size_t)-1)
+        dm_buf_printf(&m, "interrupted: statement %zu of %zu of revision %s was cancelled",
+                      stopped_at + 1, x->steps[i].nstmts, h->graph.revs[x->steps[i].rev].id);
+    else if (i < x->n && x->cancelled)
+        dm_buf_printf(&m, "interrupted: the statements of revision %s were cancelled",
+                      h->graph.revs[x->steps[i].rev].id);
+    else if (i < x->n && stopped_at != (size_t)-1)
         dm_buf_printf(&m, "interrupted: stopped before statement %zu of %zu of revision %s",
                       stopped_at + 1, x->steps[i].nstmts, h->graph.revs[x->steps[i].rev].id);
     else if (i < x->n && stopped_at == (size_t)-1)
@@ -1059,6 +1092,7 @@ static int apply(run *x)
     t.ms = calloc(x->n ? x->n : 1, sizeof *t.ms);
     if (!t.ms)
         return nomem(h);
+    atomic_store(&h->running, h->conn); /* dbmig_cancel may cancel from now */
 
     for (i = 0; i < x->n; i++) {
         step *s = &x->steps[i];
@@ -1089,6 +1123,12 @@ static int apply(run *x)
             if (sp && !batch && (rc = exec_sql(h, "SAVEPOINT dbmig_step", NULL)) != DBMIG_OK)
                 break;
             rc = batch ? run_tx_batch(x, i, seq, t0, &why) : run_tx_step(x, i, seq, t0, &why);
+            if (rc == DBMIG_ERROR && stopped(h)) { /* cancelled (dbmig_cancel) */
+                rc = DBMIG_EINTERRUPTED;
+                x->cancelled = 1;
+                x->fail.stmt = 0;
+                dm_buf_reset(&why);
+            }
             if (rc == DBMIG_EINTERRUPTED) {
                 stopped_at = x->fail.stmt ? x->fail.stmt - 1 : (size_t)-1;
                 break;
@@ -1142,8 +1182,10 @@ static int apply(run *x)
             report_done(h, x, k, 0, DBMIG_EV_ROLLED_BACK, "interrupted: its group was rolled back");
         if (i < x->n && !x->steps[i].transactional && stopped_at != (size_t)-1)
             report_done(h, x, i, 0, DBMIG_EV_FAILED,
-                        "interrupted between two statements outside a transaction: left dirty "
-                        "with its progress recorded");
+                        x->cancelled ? "its running statement was cancelled outside a "
+                                       "transaction: left dirty with its progress recorded"
+                                     : "stopped between two statements outside a transaction: "
+                                       "left dirty with its progress recorded");
         rc = stop_error(x, i, t.done, rb0, rb1, stopped_at, &why);
         i = x->n; /* every started step is reported */
     } else {
@@ -1171,6 +1213,7 @@ static int apply(run *x)
             dm_err_set(&h->err, DBMIG_ERROR, "%s", dm_buf_str(&why));
         }
     }
+    atomic_store(&h->running, NULL);
     free(t.ms);
     dm_buf_free(&why);
     return rc;

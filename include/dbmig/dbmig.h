@@ -158,6 +158,15 @@ int dbmig_stamp(dbmig *h, const char *target);
  * recorded) how to resume. A statement already sent runs to its end. The
  * request stays: later runs on h stop before their first migration. */
 void dbmig_interrupt(dbmig *h);
+/* dbmig_interrupt(h), and when the driver can (postgres, sqlite), also asks
+ * the database to abandon the statement running now, so that the stop does
+ * not wait for it: the cancelled statement counts as not run (outside a
+ * transaction the revision stays dirty with the progress before it). NOT
+ * async-signal-safe: call it from another thread than the one running the
+ * upgrade (a signal handler can wake such a thread through a pipe), never
+ * concurrently with or after dbmig_close(). DBMIG_OK when a cancel request
+ * was sent, DBMIG_ERROR when nothing runs or the driver cannot cancel. */
+int dbmig_cancel(dbmig *h);
 
 /* Repair. */
 #define DBMIG_REPAIR_CHECKSUMS 1 /* accept the files' current checksums */

@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -1005,6 +1008,70 @@ static void test_interrupt_rolls_back_open_group(void **state)
     assert_int_equal(applied_mask(f), 0x3e);
 }
 
+/* dbmig_cancel from another thread abandons a long statement (the driver's
+ * optional cancel method) instead of waiting for its end. */
+typedef struct canceller {
+    dbmig *h;
+    atomic_int started; /* the long statement has started */
+} canceller;
+
+static void ev_started(void *payload, const dbmig_event *ev)
+{
+    canceller *c = payload;
+    if (ev->kind == DBMIG_EV_STATEMENT && strcmp(ev->revision, "006") == 0)
+        atomic_store(&c->started, 1);
+}
+
+static void *cancel_soon(void *arg)
+{
+    canceller *c = arg;
+    while (!atomic_load(&c->started)) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    struct timespec ts = {0, 200 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    assert_int_equal(dbmig_cancel(c->h), DBMIG_OK);
+    return NULL;
+}
+
+static void test_cancel_abandons_long_statement(void **state)
+{
+    fx *f = *state;
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    /* ~10 s of work for SQLite, then a row. */
+    write_file(mig, "006_long.sql",
+               "-- dbmig:up\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x "
+               "< 50000000) SELECT count(*) FROM c;\nCREATE TABLE t6 (id INTEGER);\n"
+               "-- dbmig:down\nDROP TABLE t6;\n");
+    canceller c = {0};
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    o.url = f->url;
+    o.dir = mig;
+    o.lock_timeout = 0;
+    o.commit_interval_ms = 0;
+    o.on_event = ev_started;
+    o.event_payload = &c;
+    dbmig *h;
+    assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
+    dm_use_driver(h, &wrap_driver);
+    c.h = h;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, cancel_soon, &c), 0);
+    double t0 = dm_now_ms();
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EINTERRUPTED);
+    double ms = dm_now_ms() - t0;
+    pthread_join(t, NULL);
+    assert_non_null(strstr(dbmig_errmsg(h), "statement 1 of 2 of revision 006 was cancelled"));
+    assert_non_null(strstr(dbmig_errmsg(h), "rolled back, so not applied: 006"));
+    assert_true(ms < 5000); /* not the ~10 s the statement takes */
+    /* Nothing runs now: there is nothing to cancel. */
+    assert_int_equal(dbmig_cancel(h), DBMIG_ERROR);
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x3e); /* 001..005 committed, 006 not */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1025,6 +1092,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_url_is_usage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_done_only_after_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interrupt_rolls_back_open_group, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_abandons_long_statement, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
