@@ -636,7 +636,9 @@ int cli_out_end(cli_out *o, dbmig *h, int rc)
             put_line(line);
         } else if (done || rc == DBMIG_OK) {
             if (done || count(o, DBMIG_EV_FAILED)) {
-                snprintf(line, sizeof line, "%s %zu revision%s in %.2f s%s", verb, done,
+                /* "done:" first, so that no parser of the per-revision
+                 * "applied <id> ..." lines mistakes it for one. */
+                snprintf(line, sizeof line, "done: %s %zu revision%s in %.2f s%s", verb, done,
                          done == 1 ? "" : "s", ms / 1000.0,
                          rc == DBMIG_OK ? "" : rb ? ", then one failed and its group was rolled back" : ", then one failed");
                 put_line(line);
