@@ -714,6 +714,9 @@ static int run_tx_batch(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
         if (k < s->stmts.n) {
             int in_stmt = (int)dm_byte_to_char(b.ptr + off[k], pos - off[k]) + 1;
             stmt_error_at(x, h, s->rev, &s->stmts.v[k], k, s->stmts.n, in_stmt, why);
+        } else if (stopped(h)) {
+            /* Cancelled (dbmig_cancel): never run the statements again to
+             * find the failing one; apply() reports the stop. */
         } else {
             /* No position: find the failing statement by running them one
              * at a time inside the savepoint (transactional DDL: undone). */
