@@ -22,16 +22,13 @@ DELETE FROM s WHERE id = $i;"
     done
 }
 
-# Every revision printed as "applied X" must be in the version table.
+# The revisions printed as "applied X" are exactly those in the version
+# table: none claimed that is not committed, none committed unsaid.
 _out_printed_applied_are_recorded() {
-    local rev got
-    got=" $(applied) "
-    for rev in $(sed -n 's/^\(\[[0-9]*\/[0-9]*\] \)\{0,1\}applied \([^ ]*\) .*(.* ms)$/\2/p' "$T/err"); do
-        case $got in
-            *" $rev "*) ;;
-            *) fail "stderr says 'applied $rev' but the version table holds only:$got" ;;
-        esac
-    done
+    local printed got
+    printed=$(sed -n 's/^\(\[[0-9]*\/[0-9]*\] \)\{0,1\}applied \([^ ]*\) .*(.* ms)$/\2/p' "$T/err" | tr '\n' ' ' | sed 's/ $//')
+    got=$(applied)
+    [ "$printed" = "$got" ] || fail "stderr says applied '$printed' but the version table holds '$got'"
 }
 
 # _out_signal SIG COMMIT_INTERVAL: starts an upgrade of the slow chain,
@@ -83,9 +80,14 @@ m_output_sigint_keeps_committed() {
     expect_exit 130 "SIGINT"
     _out_printed_applied_are_recorded
     expect_contains err "applied 002"
-    expect_contains err "rolled back 003"
     expect_contains err "stopped by SIGINT"
-    expect_applied "001 002"
+    if [ "$DB_KIND" = mysql ]; then
+        # no cancel there: 003, sent as one batch, runs to its end and commits
+        expect_contains err "stopped before revision 004"
+    else
+        expect_contains err "rolled back 003"
+        expect_applied "001 002"
+    fi
     dbm --lock-timeout 0 upgrade
     expect_exit 0 "upgrade after SIGINT"
     expect_applied "001 002 003 004"
