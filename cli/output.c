@@ -374,7 +374,7 @@ static void event_locked(cli_out *o, const dbmig_event *ev)
     int quiet = o->o.quiet;
     switch (ev->kind) {
     case DBMIG_EV_START:
-        if (o->o.tty) {
+        if (o->o.tty && !quiet) {
             o->live = 1;
             snprintf(o->live_rev, sizeof o->live_rev, "%.64s %.90s", rev, msg);
             o->live_index = ev->index;

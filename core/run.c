@@ -1156,8 +1156,10 @@ static int apply(run *x)
             if (!single && (h->o.commit_interval_ms == 0 || !sp ||
                             dm_now_ms() - t.since >= h->o.commit_interval_ms ||
                             i + 1 == x->n || !x->steps[i + 1].transactional)) {
-                if ((rc = tx_commit(h, x, &t)) != DBMIG_OK)
+                if ((rc = tx_commit(h, x, &t)) != DBMIG_OK) {
+                    i = x->n; /* each step of the group is reported ROLLED_BACK */
                     break;
+                }
             }
         } else {
             if ((rc = tx_commit(h, x, &t)) != DBMIG_OK)

@@ -934,6 +934,26 @@ static void test_done_only_after_commit(void **state)
     for (size_t i = 0; i < l.n; i++)
         assert_true(l.seen[i][0] != 'D');
     assert_int_equal(applied_mask(f), 0);
+
+    /* The group's commit fails: each of its migrations is reported rolled
+     * back, once, and none applied or failed besides. */
+    write_file(mig, "004_t4.sql", "CREATE TABLE t4 (id INTEGER);\n");
+    memset(&l, 0, sizeof l);
+    h = open_ev(f, 60000, &l);
+    memset(W->calls, 0, sizeof W->calls);
+    W->fail_fn = F_COMMIT;
+    W->fail_at = 1;
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+    W->fail_fn = -1;
+    assert_non_null(strstr(dbmig_errmsg(h), "commit failed"));
+    dbmig_close(h);
+    assert_int_equal(l.n, 5);
+    for (int i = 1; i <= 5; i++) {
+        char want[16];
+        snprintf(want, sizeof want, "R%03d@1", i);
+        assert_true(seen(&l, want));
+    }
+    assert_int_equal(applied_mask(f), 0);
 }
 
 /* dbmig_interrupt at a statement boundary: the open group is rolled back,
