@@ -140,8 +140,7 @@ static void put_line(const char *line)
         fputc('\n', stderr);
         return;
     }
-    memcpy(buf, line, n);
-    buf[n] = '\n';
+    snprintf(buf, sizeof buf, "%s\n", line);
     fwrite(buf, 1, n + 1, stderr);
 }
 
@@ -177,7 +176,7 @@ static void *tick(void *arg)
     while (!o->stop) {
         draw_live(o);
         pthread_mutex_unlock(&o->mu);
-        struct timespec ts = {0, 100 * 1000 * 1000};
+        struct timespec ts = {0, 100L * 1000 * 1000};
         nanosleep(&ts, NULL);
         pthread_mutex_lock(&o->mu);
     }
@@ -566,15 +565,12 @@ static void print_json(const cli_out *o, dbmig *h, int rc, int exit_code, double
 }
 
 /* Appends to line[*k..cap), keeping it terminated. */
-static void appendf(char *line, size_t cap, size_t *k, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void appendf(char *line, size_t cap, size_t *k, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void appendf(char *line, size_t cap, size_t *k,
+                                                          const char *fmt, ...)
 {
-    if (*k >= cap - 1)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(line + *k, cap - *k, fmt, ap);
+    int n = *k < cap - 1 ? vsnprintf(line + *k, cap - *k, fmt, ap) : 0;
     va_end(ap);
     if (n > 0)
         *k = *k + (size_t)n < cap - 1 ? *k + (size_t)n : cap - 1;
@@ -622,8 +618,8 @@ int cli_out_end(cli_out *o, dbmig *h, int rc)
     int migrates = strcmp(o->command, "upgrade") == 0 || strcmp(o->command, "downgrade") == 0;
     const char *verb = strcmp(o->command, "downgrade") == 0 ? "reverted" : "applied";
     size_t done = count(o, DBMIG_EV_DONE), rb = count(o, DBMIG_EV_ROLLED_BACK);
-    char line[4096];
     if (migrates && !o->dry_run && (!o->o.quiet || rc != DBMIG_OK)) {
+        char line[4096];
         if (sig && rc == DBMIG_EINTERRUPTED) {
             size_t k = 0;
             appendf(line, sizeof line, &k, "stopped by %s after %.2f s: %zu revision%s %s and committed",
