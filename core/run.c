@@ -906,6 +906,8 @@ static int exec_ride(run *x, step *s, int64_t seq, dm_buf *why, size_t *failed_a
             if (rc == DBMIG_OK) {
                 rc = DBMIG_EINTERRUPTED;
                 *failed_at = k;
+                x->fail.stmt = k + 1; /* the statement not run */
+                x->fail.line = st->line;
             } else {
                 dm_buf_puts(why, dm_err_msg(&h->err));
             }
@@ -918,6 +920,8 @@ static int exec_ride(run *x, step *s, int64_t seq, dm_buf *why, size_t *failed_a
             break;
         }
         size_t head = w.len + 2;
+        double t0 = h->o.on_event ? dm_now_ms() : 0;
+        report_stmt(h, x, s, k, st, 0, 0);
         if (h->drv->exec(h->conn, b.ptr, b.len, NULL) != DBMIG_DRV_OK) {
             rc = DBMIG_ERROR;
             /* Kept: write_landed's query replaces the driver's last error. */
@@ -947,6 +951,8 @@ static int exec_ride(run *x, step *s, int64_t seq, dm_buf *why, size_t *failed_a
             }
             break;
         }
+        if (h->o.on_event)
+            report_stmt(h, x, s, k, st, 1, dm_now_ms() - t0);
         dm_sha256_update(&md, st->sql, st->len + 1);
         if (k + 1 < s->stmts.n) {
             char hash[DM_CHECKSUM_LEN + 1], set[200];

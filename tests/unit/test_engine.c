@@ -1026,6 +1026,29 @@ static void test_interrupt_rolls_back_open_group(void **state)
     assert_int_equal(dbmig_upgrade(h, "head", DBMIG_RESUME), DBMIG_OK);
     dbmig_close(h);
     assert_int_equal(applied_mask(f), 0x3e);
+
+    /* The riding protocol (MySQL's): the pending "progress = 1" is written
+     * before the stop, so --resume starts at statement 2. */
+    h = open_h(f, 0, 0);
+    assert_int_equal(dbmig_downgrade(h, "002", 0), DBMIG_OK);
+    dbmig_close(h);
+    uint32_t caps = wrap_driver.caps;
+    wrap_driver.caps = (caps | DBMIG_CAP_MULTI_STATEMENT) & ~(uint32_t)DBMIG_CAP_TRANSACTIONAL_DDL;
+    memset(&l, 0, sizeof l);
+    l.stop_rev = "003";
+    h = open_ev(f, 0, &l);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EINTERRUPTED);
+    assert_non_null(strstr(dbmig_errmsg(h), "statements 1..1 are committed"));
+    dbmig_close(h);
+    h = open_h(f, 0, 0);
+    assert_int_equal(dbmig_status_get(h, &st), DBMIG_OK);
+    assert_int_equal(st->revs[2].flags & DBMIG_REV_DIRTY, DBMIG_REV_DIRTY);
+    assert_int_equal(st->revs[2].progress, 1);
+    dbmig_status_free(st);
+    assert_int_equal(dbmig_upgrade(h, "head", DBMIG_RESUME), DBMIG_OK);
+    dbmig_close(h);
+    wrap_driver.caps = caps;
+    assert_int_equal(applied_mask(f), 0x3e);
 }
 
 /* dbmig_cancel from another thread abandons a long statement (the driver's
