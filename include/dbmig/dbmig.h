@@ -202,6 +202,11 @@ typedef struct dbmig_rev_status {
 typedef struct dbmig_status {
     dbmig_rev_status *revs;   /* graph order (parents first), then UNKNOWN ones */
     size_t nrevs;
+    /* As counted here: applied = rows of the version table (dirty and
+     * unknown ones included); pending = revisions with a file and no row
+     * (missing ones included); dirty, modified, missing and unknown are
+     * subsets of those. The CLI's `status` prints counts that do not
+     * overlap, computed from revs[].flags (README, "Output"). */
     size_t applied, pending, dirty, modified, missing, unknown;
     const char **heads;       /* the applied heads */
     size_t nheads;
