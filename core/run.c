@@ -765,7 +765,10 @@ static int exec_one(void *payload, size_t k, const dm_stmt *st)
         dm_sha256_update(&c->md, st->sql, st->len + 1);
     if (k < c->s->start)
         return 0; /* --resume: committed before */
-    if (k > c->s->start && stopped(h)) { /* a statement boundary inside the step */
+    /* A statement boundary: between two statements, and before the first
+     * one of a transactional step (a stop there loses nothing more; outside
+     * a transaction the step would be left dirty for no statement). */
+    if ((k > c->s->start || !c->notx) && stopped(h)) {
         c->stopped_at = k;
         x->fail.stmt = k + 1; /* the statement not run */
         x->fail.line = st->line;
