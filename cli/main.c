@@ -13,6 +13,7 @@
 #include "args.h"
 #include "config.h"
 #include "fleet.h"
+#include "output.h"
 #include "trust.h"
 #include "tty.h"
 #include "dbmig/dbmig.h"
@@ -29,6 +30,7 @@ typedef struct cli {
     int tty;
     int sql, dry_run;
     dbmig *h;
+    cli_out *out;  /* progress, summaries, JSON results (output.c) */
 } cli;
 
 /* ---- help ------------------------------------------------------------------ */
@@ -323,39 +325,6 @@ static int check_driver(cli *c)
     return rc;
 }
 
-/* ---- progress ------------------------------------------------------------ */
-
-static void on_event(void *payload, const dbmig_event *ev)
-{
-    cli *c = payload;
-    if (c->quiet && ev->kind != DBMIG_EV_FAILED)
-        return;
-    switch (ev->kind) {
-    case DBMIG_EV_START:
-        if (ev->text)
-            fprintf(stderr, "note: %s %s\n", ev->revision, ev->text);
-        break;
-    case DBMIG_EV_DONE:
-    case DBMIG_EV_FAILED:
-        if (c->tty)
-            fprintf(stderr, "[%zu/%zu] ", ev->index, ev->total);
-        fprintf(stderr, "%s %s %s", ev->kind == DBMIG_EV_FAILED ? "FAILED"
-                                   : ev->downgrade                 ? "reverted"
-                                                                   : "applied",
-                ev->revision, cli_safe(ev->message, (char[2048]){0}, 2048));
-        if (ev->kind == DBMIG_EV_DONE)
-            fprintf(stderr, " (%.0f ms)", ev->ms);
-        fputc('\n', stderr);
-        break;
-    case DBMIG_EV_LOCK_WAIT:
-    case DBMIG_EV_LOCKED:
-    case DBMIG_EV_NOTICE:
-        if (ev->message)
-            fprintf(stderr, "%s\n", ev->message);
-        break;
-    }
-}
-
 static int write_stdout(void *payload, const char *data, size_t len)
 {
     (void)payload;
@@ -402,12 +371,42 @@ static const char *rev_state(const dbmig_rev_status *r)
     return "pending";
 }
 
+/* Counts that do not overlap: every revision is in exactly one of applied,
+ * pending, dirty, missing, unknown (its `state`), which sum to total;
+ * `modified` counts the applied ones whose file was edited since. */
+typedef struct counts {
+    size_t total, applied, pending, dirty, missing, unknown, modified;
+} counts;
+
+static counts count_states(const dbmig_status *st)
+{
+    counts n = {0};
+    for (size_t i = 0; i < st->nrevs; i++) {
+        const char *s = rev_state(&st->revs[i]);
+        n.total++;
+        if (strcmp(s, "applied") == 0)
+            n.applied++;
+        else if (strcmp(s, "pending") == 0)
+            n.pending++;
+        else if (strcmp(s, "dirty") == 0)
+            n.dirty++;
+        else if (strcmp(s, "missing") == 0)
+            n.missing++;
+        else
+            n.unknown++;
+        if (st->revs[i].flags & DBMIG_REV_MODIFIED)
+            n.modified++;
+    }
+    return n;
+}
+
 static json_t *json_summary(const dbmig_status *st)
 {
-    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "applied", (json_int_t)st->applied, "pending",
-                     (json_int_t)st->pending, "dirty", (json_int_t)st->dirty, "modified",
-                     (json_int_t)st->modified, "missing", (json_int_t)st->missing, "unknown",
-                     (json_int_t)st->unknown);
+    counts n = count_states(st);
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "total", (json_int_t)n.total, "applied",
+                     (json_int_t)n.applied, "pending", (json_int_t)n.pending, "dirty",
+                     (json_int_t)n.dirty, "missing", (json_int_t)n.missing, "unknown",
+                     (json_int_t)n.unknown, "modified", (json_int_t)n.modified);
 }
 
 /* ---- commands ------------------------------------------------------------------- */
@@ -447,8 +446,8 @@ static int cmd_upgrade(cli *c)
         else
             target = a;
     }
-    int rc = dbmig_upgrade(c->h, target ? target : "head", flags);
-    return rc ? fail(c, rc) : EXIT_OK;
+    cli_out_begin(c->out, c->h, "upgrade", target ? target : "head", c->dry_run, !c->sql);
+    return cli_out_end(c->out, c->h, dbmig_upgrade(c->h, target ? target : "head", flags));
 }
 
 static int cmd_downgrade(cli *c)
@@ -468,8 +467,8 @@ static int cmd_downgrade(cli *c)
                 help_for("downgrade"));
         return EXIT_USAGE;
     }
-    int rc = dbmig_downgrade(c->h, target, flags);
-    return rc ? fail(c, rc) : EXIT_OK;
+    cli_out_begin(c->out, c->h, "downgrade", target, c->dry_run, !c->sql);
+    return cli_out_end(c->out, c->h, dbmig_downgrade(c->h, target, flags));
 }
 
 static int cmd_stamp(cli *c)
@@ -477,8 +476,8 @@ static int cmd_stamp(cli *c)
     int e = need_args(c, 1, 1);
     if (e)
         return e;
-    int rc = dbmig_stamp(c->h, c->args[0]);
-    return rc ? fail(c, rc) : EXIT_OK;
+    cli_out_begin(c->out, c->h, "stamp", c->args[0], c->dry_run, 0);
+    return cli_out_end(c->out, c->h, dbmig_stamp(c->h, c->args[0]));
 }
 
 static int cmd_repair(cli *c)
@@ -511,8 +510,8 @@ static int cmd_repair(cli *c)
     }
     if (!what)
         return usage_error("repair needs one of --checksums, --applied ID, --reverted ID%s", "");
-    int rc = dbmig_repair(c->h, what, id);
-    return rc ? fail(c, rc) : EXIT_OK;
+    cli_out_begin(c->out, c->h, "repair", id, c->dry_run, 0);
+    return cli_out_end(c->out, c->h, dbmig_repair(c->h, what, id));
 }
 
 static void print_status_text(const dbmig_status *st, const char *table)
@@ -537,10 +536,11 @@ static void print_status_text(const dbmig_status *st, const char *table)
             printf("  (head)");
         putchar('\n');
     }
-    printf("%zu revision(s): %zu applied, %zu pending, %zu dirty, %zu edited, %zu missing, "
-           "%zu unknown\n",
-           st->nrevs - st->unknown, st->applied, st->pending, st->dirty, st->modified,
-           st->missing, st->unknown);
+    /* Each revision counts once (see count_states); "edited" are applied. */
+    counts n = count_states(st);
+    printf("%zu revision(s): %zu applied (%zu of them edited), %zu pending, %zu dirty, %zu "
+           "missing, %zu unknown\n",
+           n.total, n.applied, n.modified, n.pending, n.dirty, n.missing, n.unknown);
 }
 
 static json_t *status_json(const dbmig_status *st)
@@ -560,7 +560,9 @@ static json_t *status_json(const dbmig_status *st)
         json_object_set_new(o, "head", json_boolean(r->flags & DBMIG_REV_HEAD));
         json_object_set_new(o, "transaction", json_boolean(!(r->flags & DBMIG_REV_NOTX)));
         json_object_set_new(o, "seq", r->seq ? json_integer(r->seq) : json_null());
-        json_object_set_new(o, "applied_at", r->applied_at ? json_string(r->applied_at) : json_null());
+        char iso[64];
+        cli_iso_utc(r->applied_at, iso, sizeof iso);
+        json_object_set_new(o, "applied_at", r->applied_at ? json_string(iso) : json_null());
         json_object_set_new(o, "duration_ms",
                             (r->flags & DBMIG_REV_APPLIED) ? json_integer(r->duration_ms) : json_null());
         json_object_set_new(o, "progress", json_integer(r->progress));
@@ -1213,11 +1215,23 @@ int main(int argc, char **argv)
             free(path);
             goto out;
         }
+        if (c.json) {
+            rc = usage_error("--sql writes the SQL script on stdout, so it cannot be combined with "
+                             "--format json%s", "");
+            free(path);
+            goto out;
+        }
         o.sql_out = write_stdout;
     }
     c.tty = isatty(2);
-    o.on_event = on_event;
-    o.event_payload = &c;
+    cli_out_opts oo = {c.tty, c.quiet, c.verbose, c.json};
+    if (!(c.out = cli_out_new(&oo))) {
+        free(path);
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    o.on_event = cli_out_event;
+    o.event_payload = c.out;
     int orc = dbmig_open(&c.h, &o);
     free(path);
     if (orc != DBMIG_OK) {
@@ -1229,6 +1243,7 @@ int main(int argc, char **argv)
     rc = fn(&c);
 out:
     dbmig_close(c.h);
+    cli_out_free(c.out);
     cli_config_free(&c.cfg);
     cli_args_free(&a);
     fflush(stdout);

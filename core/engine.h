@@ -4,6 +4,9 @@
 #ifndef DM_ENGINE_H
 #define DM_ENGINE_H
 
+#include <signal.h>
+#include <stdatomic.h>
+
 #include "dbmig/dbmig.h"
 #include "dbmig/driver.h"
 #include "graph.h"
@@ -53,6 +56,8 @@ struct dbmig {
      * (dm_need_conn_create) before a command writes. nodb_msg: its words. */
     int nodb;
     char *nodb_msg;
+    volatile sig_atomic_t interrupted; /* dbmig_interrupt() was called (run.c) */
+    dbmig_conn *_Atomic running;       /* conn while migrations run, for dbmig_cancel */
 };
 
 /* Uses drv instead of loading a plugin (tests wrap a real driver in a

@@ -84,6 +84,10 @@ static int session_take(dbmig *h)
             dm_emit(h, DBMIG_EV_LOCK_WAIT, NULL, msg, holder);
             waited = 1;
         }
+        if (h->interrupted) /* dbmig_interrupt (run.c) */
+            return dm_err_set(&h->err, DBMIG_EINTERRUPTED,
+                              "interrupted while waiting for the migration lock on %s; nothing "
+                              "was run", h->table);
         double left = deadline - now;
         dm_sleep_ms(left < sleep_ms ? (int)left + 1 : sleep_ms);
         if (sleep_ms < 200)
@@ -378,6 +382,12 @@ static int lease_take(dbmig *h)
                      h->o.lock_timeout, r.holder, (double)r.left_ms / 1000.0);
             dm_emit(h, DBMIG_EV_LOCK_WAIT, NULL, msg, r.holder);
             waited = 1;
+        }
+        if (h->interrupted) { /* dbmig_interrupt (run.c) */
+            lease_free(l);
+            return dm_err_set(&h->err, DBMIG_EINTERRUPTED,
+                              "interrupted while waiting for the lease lock on %s; nothing was "
+                              "run", h->table);
         }
         /* Poll at most every 250 ms, with a little jitter so that waiters
          * released together do not retry in lock-step. */

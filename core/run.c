@@ -26,6 +26,15 @@
 
 /* ---- small helpers ------------------------------------------------------- */
 
+typedef struct run run;
+/* The failing statement of a run, for the FAILED event. */
+typedef struct fail_info {
+    size_t stmt;   /* 1-based; 0 when the failure was not a statement's own */
+    int line;
+    char code[32];
+} fail_info;
+static void note_failure(run *x, size_t idx, int line, const char *code);
+
 /* "v1:" + the hex of a SHA-256 digest, as the version table keeps it. */
 static int nomem(dbmig *h) { return dm_err_nomem(&h->err); }
 
@@ -51,12 +60,13 @@ static const char *bool_lit(const dbmig *h, int v)
  * position: the error's offset inside this statement (1-based), or -1 to
  * take the driver's own. */
 /* The error e (the driver's last one when NULL) of statement idx. */
-static int stmt_error_e(dbmig *h, size_t r, const dm_stmt *s, size_t idx, size_t total,
+static int stmt_error_e(run *x, dbmig *h, size_t r, const dm_stmt *s, size_t idx, size_t total,
                         int position, const dbmig_db_error *e, dm_buf *out)
 {
     if (!e)
         e = h->drv->last_error(h->conn);
     int line = dm_error_line(s->sql, s->line, position >= 0 ? position : e ? e->position : 0);
+    note_failure(x, idx, line, e ? e->code : NULL);
     int rc = dm_buf_printf(out, "%s:%d: statement %zu of %zu of revision %s failed: %s",
                            file_of(h, r), line, idx + 1, total, h->graph.revs[r].id,
                            e && e->message[0] ? e->message : "unknown error");
@@ -69,15 +79,16 @@ static int stmt_error_e(dbmig *h, size_t r, const dm_stmt *s, size_t idx, size_t
     return rc ? -1 : 0;
 }
 
-static int stmt_error_at(dbmig *h, size_t r, const dm_stmt *s, size_t idx, size_t total,
+static int stmt_error_at(run *x, dbmig *h, size_t r, const dm_stmt *s, size_t idx, size_t total,
                          int position, dm_buf *out)
 {
-    return stmt_error_e(h, r, s, idx, total, position, NULL, out);
+    return stmt_error_e(x, h, r, s, idx, total, position, NULL, out);
 }
 
-static int stmt_error(dbmig *h, size_t r, const dm_stmt *s, size_t idx, size_t total, dm_buf *out)
+static int stmt_error(run *x, dbmig *h, size_t r, const dm_stmt *s, size_t idx, size_t total,
+                      dm_buf *out)
 {
-    return stmt_error_at(h, r, s, idx, total, -1, out);
+    return stmt_error_at(x, h, r, s, idx, total, -1, out);
 }
 
 static int exec_sql(dbmig *h, const char *sql, int64_t *affected)
@@ -241,14 +252,23 @@ typedef struct step {
     char why_notx[160];  /* why a transactional driver runs it outside a transaction */
 } step;
 
-typedef struct run {
+struct run {
     dbmig *h;
     dm_vstate st;
     dm_applied a;
     step *steps;
     size_t n;
     int down;
-} run;
+    fail_info fail;  /* the failing statement (apply) */
+    int cancelled;   /* a stop cancelled the running statement (dbmig_cancel) */
+};
+
+static void note_failure(run *x, size_t idx, int line, const char *code)
+{
+    x->fail.stmt = idx + 1;
+    x->fail.line = line;
+    snprintf(x->fail.code, sizeof x->fail.code, "%s", code ? code : "");
+}
 
 static void run_free(run *x)
 {
@@ -552,38 +572,32 @@ static int check_last_rows(run *x, const char *target, const char *verb)
 
 /* ---- applying ----------------------------------------------------------------- */
 
-typedef struct tx {
-    int open;
-    double since;
-} tx;
-
-static int tx_commit(dbmig *h, tx *t)
+/* An interrupted run stops with this (SPEC section 4): the caller names
+ * what was committed and what was rolled back. */
+void dbmig_interrupt(dbmig *h)
 {
-    if (!t->open)
-        return DBMIG_OK;
-    t->open = 0;
-    if (h->drv->commit(h->conn) != DBMIG_DRV_OK) {
-        int rc = dm_db_error(h, "commit failed; the migrations of this group are not applied");
-        h->drv->rollback(h->conn); /* in case the transaction is still open */
-        return rc;
-    }
-    return DBMIG_OK;
+    if (h)
+        h->interrupted = 1;
 }
 
-static void tx_rollback(dbmig *h, tx *t)
-{
-    if (t->open) {
-        h->drv->rollback(h->conn);
-        t->open = 0;
-    }
-}
+static int stopped(const dbmig *h) { return h->interrupted != 0; }
 
-static int use_savepoints(const dbmig *h) { return (h->caps & DBMIG_CAP_SAVEPOINTS) != 0; }
+int dbmig_cancel(dbmig *h)
+{
+    if (!h)
+        return DBMIG_ERROR;
+    h->interrupted = 1;
+    dbmig_conn *c = atomic_load(&h->running);
+    if (!c || h->drv->size < DBMIG_DRIVER_SIZE_1_1 || !h->drv->cancel)
+        return DBMIG_ERROR;
+    return h->drv->cancel(c) == DBMIG_DRV_OK ? DBMIG_OK : DBMIG_ERROR;
+}
 
 static void report_done(dbmig *h, const run *x, size_t i, double ms, dbmig_event_kind kind,
                         const char *text)
 {
-    const dm_migfile *f = &h->graph.revs[x->steps[i].rev].file;
+    const step *s = &x->steps[i];
+    const dm_migfile *f = &h->graph.revs[s->rev].file;
     if (!h->o.on_event)
         return;
     dbmig_event ev = {0};
@@ -595,8 +609,93 @@ static void report_done(dbmig *h, const run *x, size_t i, double ms, dbmig_event
     ev.message = f->message;
     ev.ms = ms;
     ev.text = text;
+    ev.nstmts = s->nstmts;
+    ev.file = f->path;
+    ev.transactional = s->transactional;
+    if (kind == DBMIG_EV_FAILED) {
+        ev.stmt = x->fail.stmt;
+        ev.line = x->fail.line;
+        ev.code = x->fail.code[0] ? x->fail.code : NULL;
+    }
     h->o.on_event(h->o.event_payload, &ev);
 }
+
+/* One step of a dry run's plan (called by dry_report). */
+static void report_plan(dbmig *h, const run *x, size_t i)
+{
+    report_done(h, x, i, 0, DBMIG_EV_PLAN, x->steps[i].why_notx[0] ? x->steps[i].why_notx : NULL);
+}
+
+/* A statement starts (done = 0) or has succeeded (done = 1, ms its time). */
+static void report_stmt(dbmig *h, const run *x, const step *s, size_t k, const dm_stmt *st,
+                        int done, double ms)
+{
+    if (!h->o.on_event)
+        return;
+    const dm_migfile *f = &h->graph.revs[s->rev].file;
+    dbmig_event ev = {0};
+    ev.kind = done ? DBMIG_EV_STATEMENT_DONE : DBMIG_EV_STATEMENT;
+    ev.downgrade = x->down;
+    ev.index = (size_t)(s - x->steps) + 1;
+    ev.total = x->n;
+    ev.revision = f->revision;
+    ev.message = f->message;
+    ev.ms = ms;
+    ev.stmt = k + 1;
+    ev.nstmts = s->nstmts;
+    ev.file = f->path;
+    ev.line = st->line;
+    ev.sql = st->sql;
+    h->o.on_event(h->o.event_payload, &ev);
+}
+
+/* The open transaction and the group of steps [g0, g1) that ran inside it:
+ * their DONE waits for the commit (a revision is reported applied only
+ * once it is committed); a rollback reports them ROLLED_BACK. ms[i] is
+ * step i's time. */
+typedef struct tx {
+    int open;
+    double since;
+    size_t g0, g1;
+    double *ms;
+    size_t done; /* steps reported DONE */
+} tx;
+
+static void tx_settle(dbmig *h, const run *x, tx *t, int committed, const char *why)
+{
+    for (size_t i = t->g0; i < t->g1; i++)
+        report_done(h, x, i, committed ? t->ms[i] : 0,
+                    committed ? DBMIG_EV_DONE : DBMIG_EV_ROLLED_BACK, committed ? NULL : why);
+    if (committed)
+        t->done += t->g1 - t->g0;
+    t->g0 = t->g1;
+}
+
+static int tx_commit(dbmig *h, const run *x, tx *t)
+{
+    if (!t->open)
+        return DBMIG_OK;
+    t->open = 0;
+    if (h->drv->commit(h->conn) != DBMIG_DRV_OK) {
+        int rc = dm_db_error(h, "commit failed; the migrations of this group are not applied");
+        h->drv->rollback(h->conn); /* in case the transaction is still open */
+        tx_settle(h, x, t, 0, "its group's commit failed");
+        return rc;
+    }
+    tx_settle(h, x, t, 1, NULL);
+    return DBMIG_OK;
+}
+
+static void tx_rollback(dbmig *h, const run *x, tx *t, const char *why)
+{
+    if (t->open) {
+        h->drv->rollback(h->conn);
+        t->open = 0;
+    }
+    tx_settle(h, x, t, 0, why);
+}
+
+static int use_savepoints(const dbmig *h) { return (h->caps & DBMIG_CAP_SAVEPOINTS) != 0; }
 
 /* Runs one statement through the portable-DDL layer. DBMIG_ERROR with
  * `why` filled when the database refused it. */
@@ -608,11 +707,12 @@ static int run_stmt(run *x, size_t r, const dm_stmt *st, size_t k, size_t total,
     int rc = dm_ddl_prepare(h->drv, h->conn, h->caps, st->sql, st->len, &sql, &skip, NULL, &h->err);
     if (rc != DBMIG_OK) {
         dm_buf_free(&sql);
+        note_failure(x, k, st->line, NULL);
         dm_buf_printf(why, "%s:%d: %s", file_of(h, r), st->line, dm_err_msg(&h->err));
         return rc;
     }
     if (!skip && h->drv->exec(h->conn, dm_buf_str(&sql), sql.len, NULL) != DBMIG_DRV_OK) {
-        stmt_error(h, r, st, k, total, why);
+        stmt_error(x, h, r, st, k, total, why);
         rc = DBMIG_ERROR;
     }
     dm_buf_free(&sql);
@@ -635,8 +735,9 @@ static int passthrough_all(const dbmig *h, const step *s)
 static int batchable(const run *x, const step *s)
 {
     const dbmig *h = x->h;
+    /* -v reports each statement and its time: one at a time then. */
     return (h->caps & DBMIG_CAP_MULTI_STATEMENT) && use_savepoints(h) && !h->lease && !s->resume &&
-           !s->streamed && passthrough_all(h, s);
+           !s->streamed && !h->o.verbose && passthrough_all(h, s);
 }
 
 /* The byte offset inside text of the driver's last error position, or
@@ -684,20 +785,23 @@ static int run_tx_batch(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
                 ;
         if (k < s->stmts.n) {
             int in_stmt = (int)dm_byte_to_char(b.ptr + off[k], pos - off[k]) + 1;
-            stmt_error_at(h, s->rev, &s->stmts.v[k], k, s->stmts.n, in_stmt, why);
+            stmt_error_at(x, h, s->rev, &s->stmts.v[k], k, s->stmts.n, in_stmt, why);
+        } else if (stopped(h)) {
+            /* Cancelled (dbmig_cancel): never run the statements again to
+             * find the failing one; apply() reports the stop. */
         } else {
             /* No position: find the failing statement by running them one
              * at a time inside the savepoint (transactional DDL: undone). */
             dm_buf first = {0};
             if (s->stmts.n)
-                stmt_error_at(h, s->rev, &s->stmts.v[0], 0, s->stmts.n, 0, &first);
+                stmt_error_at(x, h, s->rev, &s->stmts.v[0], 0, s->stmts.n, 0, &first);
             else
                 dm_db_error(h, "recording the revision failed"), dm_buf_puts(&first, dm_err_msg(&h->err));
             int found = 0;
             if (exec_sql(h, "ROLLBACK TO SAVEPOINT dbmig_step", NULL) == DBMIG_OK)
                 for (k = 0; k < s->stmts.n && !found; k++)
                     if (h->drv->exec(h->conn, s->stmts.v[k].sql, s->stmts.v[k].len, NULL) != DBMIG_DRV_OK) {
-                        stmt_error(h, s->rev, &s->stmts.v[k], k, s->stmts.n, why);
+                        stmt_error(x, h, s->rev, &s->stmts.v[k], k, s->stmts.n, why);
                         found = 1;
                     }
             if (!found)
@@ -720,6 +824,7 @@ typedef struct exec_ctx {
     int notx;            /* the dirty protocol: record progress */
     dm_sha256 md;        /* notx: hash of statements 0..k */
     size_t failed_at;    /* the statement that failed, (size_t)-1 if none */
+    size_t stopped_at;   /* dbmig_interrupt: the statement not run, (size_t)-1 if none */
 } exec_ctx;
 
 static int exec_one(void *payload, size_t k, const dm_stmt *st)
@@ -732,10 +837,31 @@ static int exec_one(void *payload, size_t k, const dm_stmt *st)
         dm_sha256_update(&c->md, st->sql, st->len + 1);
     if (k < c->s->start)
         return 0; /* --resume: committed before */
+    /* A statement boundary: between two statements, and before the first
+     * one of a transactional step (a stop there loses nothing more; outside
+     * a transaction the step would be left dirty for no statement). */
+    if ((k > c->s->start || !c->notx) && stopped(h)) {
+        c->stopped_at = k;
+        x->fail.stmt = k + 1; /* the statement not run */
+        x->fail.line = st->line;
+        return DBMIG_EINTERRUPTED;
+    }
+    double t0 = h->o.on_event ? dm_now_ms() : 0;
+    report_stmt(h, x, c->s, k, st, 0, 0);
     if (run_stmt(x, c->s->rev, st, k, c->s->nstmts, c->why) != DBMIG_OK) {
+        if (stopped(h)) { /* cancelled by dbmig_cancel: it counts as not run */
+            c->stopped_at = k;
+            x->fail.stmt = k + 1;
+            x->fail.line = st->line;
+            x->cancelled = 1;
+            dm_buf_reset(c->why);
+            return DBMIG_EINTERRUPTED;
+        }
         c->failed_at = k;
         return DBMIG_ERROR;
     }
+    if (h->o.on_event)
+        report_stmt(h, x, c->s, k, st, 1, dm_now_ms() - t0);
     if (c->notx) { /* a down section records its progress too */
         char hash[DM_CHECKSUM_LEN + 1];
         dm_sha256_v1(&c->md, hash);
@@ -751,10 +877,15 @@ static int exec_one(void *payload, size_t k, const dm_stmt *st)
 static int exec_all(run *x, step *s, int notx, dm_buf *why, size_t *failed_at)
 {
     dbmig *h = x->h;
-    exec_ctx c = {.x = x, .s = s, .why = why, .notx = notx, .failed_at = (size_t)-1};
+    exec_ctx c = {.x = x, .s = s, .why = why, .notx = notx, .failed_at = (size_t)-1,
+                  .stopped_at = (size_t)-1};
     *failed_at = (size_t)-1;
     dm_sha256_init(&c.md);
     int rc = each_stmt(x, s, exec_one, &c);
+    if (rc == DBMIG_EINTERRUPTED) {
+        *failed_at = c.stopped_at; /* statements before it ran */
+        return rc;
+    }
     if (rc != DBMIG_OK && why->len == 0)
         dm_buf_puts(why, dm_err_msg(&h->err));
     *failed_at = c.failed_at;
@@ -768,8 +899,9 @@ static int run_tx_step(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
     dbmig *h = x->h;
     step *s = &x->steps[i];
     size_t failed_at = (size_t)-1;
-    if (exec_all(x, s, 0, why, &failed_at) != DBMIG_OK)
-        return DBMIG_ERROR;
+    int rc = exec_all(x, s, 0, why, &failed_at);
+    if (rc != DBMIG_OK)
+        return rc == DBMIG_EINTERRUPTED ? rc : DBMIG_ERROR;
     if (x->down)
         return row_delete(h, h->graph.revs[s->rev].id);
     return row_insert(h, s->rev, 0, (int64_t)(dm_now_ms() - t0), seq, NULL);
@@ -794,7 +926,7 @@ static int rides(const run *x, const step *s)
     const dbmig *h = x->h;
     return (h->caps & DBMIG_CAP_MULTI_STATEMENT) && !(h->caps & DBMIG_CAP_TRANSACTIONAL_DDL) &&
            !h->lease && !x->down && !s->resume && !s->streamed && s->stmts.n > 0 &&
-           passthrough_all(h, s);
+           !h->o.verbose && passthrough_all(h, s);
 }
 
 /* After a failed "<write>; <statement k>": did the write land? 1 yes, 0 no,
@@ -844,6 +976,18 @@ static int exec_ride(run *x, step *s, int64_t seq, dm_buf *why, size_t *failed_a
     int rc = DBMIG_OK;
     for (size_t k = 0; k < s->stmts.n && rc == DBMIG_OK; k++) {
         const dm_stmt *st = &s->stmts.v[k];
+        if (k > 0 && stopped(h)) { /* "progress = k" is not written yet */
+            rc = exec_sql(h, dm_buf_str(&w), NULL);
+            if (rc == DBMIG_OK) {
+                rc = DBMIG_EINTERRUPTED;
+                *failed_at = k;
+                x->fail.stmt = k + 1; /* the statement not run */
+                x->fail.line = st->line;
+            } else {
+                dm_buf_puts(why, dm_err_msg(&h->err));
+            }
+            break;
+        }
         dm_buf_reset(&b);
         if (dm_buf_append(&b, w.ptr, w.len) || dm_buf_puts(&b, ";\n") ||
             dm_buf_append(&b, st->sql, st->len)) {
@@ -851,6 +995,8 @@ static int exec_ride(run *x, step *s, int64_t seq, dm_buf *why, size_t *failed_a
             break;
         }
         size_t head = w.len + 2;
+        double t0 = h->o.on_event ? dm_now_ms() : 0;
+        report_stmt(h, x, s, k, st, 0, 0);
         if (h->drv->exec(h->conn, b.ptr, b.len, NULL) != DBMIG_DRV_OK) {
             rc = DBMIG_ERROR;
             /* Kept: write_landed's query replaces the driver's last error. */
@@ -865,7 +1011,7 @@ static int exec_ride(run *x, step *s, int64_t seq, dm_buf *why, size_t *failed_a
             if (landed == 1) {
                 int in_stmt = pos != (size_t)-1 ? (int)dm_byte_to_char(b.ptr + head, pos - head) + 1 : 0;
                 e.position = 0;
-                stmt_error_e(h, s->rev, st, k, s->stmts.n, in_stmt, &e, why);
+                stmt_error_e(x, h, s->rev, st, k, s->stmts.n, in_stmt, &e, why);
                 *failed_at = k;
             } else {
                 dm_err_set(&h->err, DBMIG_ERROR, "cannot record %s of revision %s in %s: %s%s%s%s",
@@ -880,6 +1026,8 @@ static int exec_ride(run *x, step *s, int64_t seq, dm_buf *why, size_t *failed_a
             }
             break;
         }
+        if (h->o.on_event)
+            report_stmt(h, x, s, k, st, 1, dm_now_ms() - t0);
         dm_sha256_update(&md, st->sql, st->len + 1);
         if (k + 1 < s->stmts.n) {
             char hash[DM_CHECKSUM_LEN + 1], set[200];
@@ -894,14 +1042,19 @@ static int exec_ride(run *x, step *s, int64_t seq, dm_buf *why, size_t *failed_a
     return rc;
 }
 
-/* Runs one step outside any transaction with the dirty protocol. */
-static int run_notx_step(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
+/* Runs one step outside any transaction with the dirty protocol. A stop
+ * (dbmig_interrupt) between two of its statements returns
+ * DBMIG_EINTERRUPTED with *stopped_at = the statement not run: the row
+ * stays dirty with the progress of the statements before it, and `why`
+ * says how to go on. */
+static int run_notx_step(run *x, size_t i, int64_t seq, double t0, dm_buf *why, size_t *stopped_at)
 {
     dbmig *h = x->h;
     step *s = &x->steps[i];
     const char *id = h->graph.revs[s->rev].id;
     int rc;
     int ride = rides(x, s);
+    *stopped_at = (size_t)-1;
     if (x->down)
         rc = row_update(h, id, h->caps & DBMIG_CAP_BOOLEAN ? "dirty = TRUE" : "dirty = 1");
     else if (s->resume || ride)
@@ -913,7 +1066,35 @@ static int run_notx_step(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
     size_t k = (size_t)-1;
     if (ride && (rc = exec_ride(x, s, seq, why, &k)) != DBMIG_OK && k == (size_t)-1 && !why->len)
         return rc; /* the dirty row was not written: nothing ran */
-    if (ride ? rc != DBMIG_OK : exec_all(x, s, 1, why, &k) != DBMIG_OK) {
+    if (!ride)
+        rc = exec_all(x, s, 1, why, &k);
+    if (rc == DBMIG_EINTERRUPTED) {
+        *stopped_at = k;
+        char where[96], done[64];
+        if (x->cancelled)
+            snprintf(where, sizeof where, "during statement %zu (cancelled, so not run)", k + 1);
+        else
+            snprintf(where, sizeof where, "between statements %zu and %zu", k, k + 1);
+        if (k)
+            snprintf(done, sizeof done, "statements 1..%zu %s", k, x->down ? "ran" : "are committed");
+        else
+            snprintf(done, sizeof done, "none of its statements %s", x->down ? "ran" : "is committed");
+        if (x->down)
+            dm_buf_printf(why,
+                          "revision %s was stopped %s of its down section, which runs outside a "
+                          "transaction: %s and it is marked dirty. Settle it with `dbmig repair "
+                          "--applied %s` (and downgrade again) or `dbmig repair --reverted %s`",
+                          id, where, done, id, id);
+        else
+            dm_buf_printf(why,
+                          "revision %s was stopped %s; it runs outside a transaction, so %s and "
+                          "it is marked dirty with that progress recorded. Run `dbmig upgrade "
+                          "--resume` to finish it from statement %zu (or settle it with `dbmig "
+                          "repair --applied %s` or `--reverted %s`)",
+                          id, where, done, k + 1, id, id);
+        return rc;
+    }
+    if (rc != DBMIG_OK) {
         if (k == (size_t)-1)
             dm_buf_printf(why, "\nrevision %s is marked dirty; see `dbmig status`", id);
         else if (x->down)
@@ -943,20 +1124,67 @@ static int run_notx_step(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
     return row_finish(h, s->rev, (int64_t)(dm_now_ms() - t0));
 }
 
+/* The message of a stopped run: where it stopped, what is committed, what
+ * was rolled back (names), and how to go on. */
+static int stop_error(run *x, size_t i, size_t committed, size_t rb0, size_t rb1,
+                      size_t stopped_at, const dm_buf *why)
+{
+    dbmig *h = x->h;
+    dm_buf m = {0};
+    const char *verb = x->down ? "reverted" : "applied";
+    if (i < x->n && x->cancelled && stopped_at != (size_t)-1)
+        dm_buf_printf(&m, "interrupted: statement %zu of %zu of revision %s was cancelled",
+                      stopped_at + 1, x->steps[i].nstmts, h->graph.revs[x->steps[i].rev].id);
+    else if (i < x->n && x->cancelled)
+        dm_buf_printf(&m, "interrupted: the statements of revision %s were cancelled",
+                      h->graph.revs[x->steps[i].rev].id);
+    else if (i < x->n && stopped_at != (size_t)-1)
+        dm_buf_printf(&m, "interrupted: stopped before statement %zu of %zu of revision %s",
+                      stopped_at + 1, x->steps[i].nstmts, h->graph.revs[x->steps[i].rev].id);
+    else if (i < x->n && stopped_at == (size_t)-1)
+        dm_buf_printf(&m, "interrupted: stopped before revision %s",
+                      h->graph.revs[x->steps[i].rev].id);
+    else
+        dm_buf_puts(&m, "interrupted");
+    dm_buf_printf(&m, "; %zu revision(s) of this run %s committed (%s)", committed,
+                  committed == 1 ? "is" : "are", verb);
+    if (rb1 > rb0) {
+        dm_buf_printf(&m, "; rolled back, so not %s:", verb);
+        for (size_t k = rb0; k < rb1; k++)
+            dm_buf_printf(&m, " %s", h->graph.revs[x->steps[k].rev].id);
+    }
+    if (why->len)
+        dm_buf_printf(&m, "\n%s", dm_buf_str(why));
+    else
+        dm_buf_printf(&m, "\nthe lock is released; run the same command again to go on");
+    int rc = dm_buf_str(&m)[0] ? dm_err_set(&h->err, DBMIG_EINTERRUPTED, "%s", dm_buf_str(&m))
+                               : nomem(h);
+    dm_buf_free(&m);
+    return rc;
+}
+
 static int apply(run *x)
 {
     dbmig *h = x->h;
-    tx t = {0, 0};
+    tx t = {0};
     int single = h->o.single_transaction;
     int64_t seq = x->st.max_seq;
     int rc = DBMIG_OK;
     dm_buf why = {0};
     size_t i;
+    size_t stopped_at = (size_t)-1; /* a stop inside step i: the statement not run */
+    t.ms = calloc(x->n ? x->n : 1, sizeof *t.ms);
+    if (!t.ms)
+        return nomem(h);
+    atomic_store(&h->running, h->conn); /* dbmig_cancel may cancel from now */
 
     for (i = 0; i < x->n; i++) {
         step *s = &x->steps[i];
-        const dm_migfile *f = &h->graph.revs[s->rev].file;
         double t0 = dm_now_ms();
+        if (stopped(h)) {
+            rc = DBMIG_EINTERRUPTED;
+            break;
+        }
         if (dm_lease_lost(h)) {
             rc = DBMIG_ERROR;
             break;
@@ -972,47 +1200,83 @@ static int apply(run *x)
                 }
                 t.open = 1;
                 t.since = t0;
+                t.g0 = t.g1 = i;
             }
             int sp = use_savepoints(h);
             int batch = batchable(x, s);
             if (sp && !batch && (rc = exec_sql(h, "SAVEPOINT dbmig_step", NULL)) != DBMIG_OK)
                 break;
             rc = batch ? run_tx_batch(x, i, seq, t0, &why) : run_tx_step(x, i, seq, t0, &why);
+            if (rc == DBMIG_ERROR && stopped(h)) { /* cancelled (dbmig_cancel) */
+                rc = DBMIG_EINTERRUPTED;
+                x->cancelled = 1;
+                x->fail.stmt = 0;
+                dm_buf_reset(&why);
+            }
+            if (rc == DBMIG_EINTERRUPTED) {
+                stopped_at = x->fail.stmt ? x->fail.stmt - 1 : (size_t)-1;
+                break;
+            }
             if (rc != DBMIG_OK) {
                 if (single || !sp) {
-                    tx_rollback(h, &t);
+                    tx_rollback(h, x, &t, "the run failed");
                 } else {
                     /* Undo k only, keep 1..k-1 of the group. */
                     if (exec_sql(h, "ROLLBACK TO SAVEPOINT dbmig_step", NULL) != DBMIG_OK ||
-                        tx_commit(h, &t) != DBMIG_OK)
-                        tx_rollback(h, &t);
+                        tx_commit(h, x, &t) != DBMIG_OK)
+                        tx_rollback(h, x, &t, "the run failed");
                 }
                 break;
             }
             if (sp && !batch && (rc = exec_sql(h, "RELEASE SAVEPOINT dbmig_step", NULL)) != DBMIG_OK)
                 break;
+            t.ms[i] = dm_now_ms() - t0;
+            t.g1 = i + 1; /* reported DONE at the commit */
             /* Without savepoints a failure could only roll back the whole
              * group: commit every migration alone then. */
             if (!single && (h->o.commit_interval_ms == 0 || !sp ||
                             dm_now_ms() - t.since >= h->o.commit_interval_ms ||
                             i + 1 == x->n || !x->steps[i + 1].transactional)) {
-                if ((rc = tx_commit(h, &t)) != DBMIG_OK)
+                if ((rc = tx_commit(h, x, &t)) != DBMIG_OK) {
+                    i = x->n; /* each step of the group is reported ROLLED_BACK */
                     break;
+                }
             }
         } else {
-            if ((rc = tx_commit(h, &t)) != DBMIG_OK)
+            if ((rc = tx_commit(h, x, &t)) != DBMIG_OK)
                 break;
-            rc = run_notx_step(x, i, seq, t0, &why);
+            t.g0 = t.g1 = i + 1;
+            rc = run_notx_step(x, i, seq, t0, &why, &stopped_at);
             if (rc != DBMIG_OK)
                 break;
+            report_done(h, x, i, dm_now_ms() - t0, DBMIG_EV_DONE, NULL);
+            t.done++;
         }
-        report_done(h, x, i, dm_now_ms() - t0, DBMIG_EV_DONE, NULL);
-        (void)f;
     }
-    if (rc == DBMIG_OK)
-        rc = tx_commit(h, &t);
-    else
-        tx_rollback(h, &t);
+    if (rc == DBMIG_OK) {
+        rc = tx_commit(h, x, &t);
+    } else if (rc == DBMIG_EINTERRUPTED) {
+        /* Roll back the open group, the stopped step's own work with it. */
+        size_t rb0 = t.g0, rb1 = t.g1;
+        if (i < x->n && x->steps[i].transactional && t.open)
+            rb1 = i + 1;
+        if (t.open) {
+            h->drv->rollback(h->conn);
+            t.open = 0;
+        }
+        for (size_t k = rb0; k < rb1; k++)
+            report_done(h, x, k, 0, DBMIG_EV_ROLLED_BACK, "interrupted: its group was rolled back");
+        if (i < x->n && !x->steps[i].transactional && stopped_at != (size_t)-1)
+            report_done(h, x, i, 0, DBMIG_EV_FAILED,
+                        x->cancelled ? "its running statement was cancelled outside a "
+                                       "transaction: left dirty with its progress recorded"
+                                     : "stopped between two statements outside a transaction: "
+                                       "left dirty with its progress recorded");
+        rc = stop_error(x, i, t.done, rb0, rb1, stopped_at, &why);
+        i = x->n; /* every started step is reported */
+    } else {
+        tx_rollback(h, x, &t, "the run failed");
+    }
 
     if (rc != DBMIG_OK && i < x->n) {
         report_done(h, x, i, 0, DBMIG_EV_FAILED, NULL);
@@ -1035,6 +1299,8 @@ static int apply(run *x)
             dm_err_set(&h->err, DBMIG_ERROR, "%s", dm_buf_str(&why));
         }
     }
+    atomic_store(&h->running, NULL);
+    free(t.ms);
     dm_buf_free(&why);
     return rc;
 }
@@ -1232,6 +1498,7 @@ static int dry_report(run *x)
                  x->down ? "revert" : "apply", f->revision, f->message ? f->message : "",
                  x->steps[i].nstmts, x->steps[i].transactional ? "" : ", outside a transaction");
         dm_emit(h, DBMIG_EV_NOTICE, f->revision, t, NULL);
+        report_plan(h, x, i);
     }
     return DBMIG_OK;
 }

@@ -62,6 +62,7 @@
 struct dbmig_conn {
     dbmig_host host;
     PGconn *pg;
+    PGcancel *cancel; /* made at connect, for pg_cancel from another thread */
     dbmig_db_error err;
     /* the URL's password as written, decoded, and from password=, for
      * scrubbing every message; NULL where none */
@@ -403,6 +404,9 @@ static void pg_notice(void *arg, const PGresult *r)
 
 static void pg_release(dbmig_conn *c)
 {
+    if (c->cancel)
+        PQfreeCancel(c->cancel);
+    c->cancel = NULL;
     if (c->pg)
         PQfinish(c->pg);
     c->pg = NULL;
@@ -643,6 +647,7 @@ static int pg_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
             return DBMIG_DRV_ERROR;
         }
     }
+    c->cancel = PQgetCancel(c->pg);
     *out = c;
     return DBMIG_DRV_OK;
 }
@@ -652,6 +657,16 @@ static void pg_close(dbmig_conn *c)
     if (!c)
         return;
     pg_release(c);
+}
+
+/* ABI 1.1: abandon the running statement, from another thread. PQcancel
+ * only reads the PGcancel made at connect and sends the request on a
+ * connection of its own (libpq documents it as safe there). */
+static int pg_cancel(dbmig_conn *c)
+{
+    char why[256];
+    return c && c->cancel && PQcancel(c->cancel, why, (int)sizeof why) ? DBMIG_DRV_OK
+                                                                      : DBMIG_DRV_ERROR;
 }
 
 /* ---- statements --------------------------------------------------------- */
@@ -1240,6 +1255,7 @@ static const dbmig_driver pg_driver = {
     .last_error = pg_last_error,
     .server_version = pg_server_version,
     .conn_caps = NULL,
+    .cancel = pg_cancel,
 };
 
 DBMIG_DRIVER_ENTRY(postgres, pg_driver)

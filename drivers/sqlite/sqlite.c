@@ -458,6 +458,16 @@ static void sq_close(dbmig_conn *c)
     c->host.free(c->host.payload, c);
 }
 
+/* ABI 1.1: abandon the running statement, from another thread (SQLite
+ * allows sqlite3_interrupt there; a no-op when nothing runs). */
+static int sq_cancel(dbmig_conn *c)
+{
+    if (!c || !c->db)
+        return DBMIG_DRV_ERROR;
+    sqlite3_interrupt(c->db);
+    return DBMIG_DRV_OK;
+}
+
 /* ---- statements --------------------------------------------------------- */
 
 static int sq_exec(dbmig_conn *c, const char *sql, size_t len, int64_t *affected)
@@ -916,6 +926,7 @@ static const dbmig_driver sq_driver = {
     .last_error = sq_last_error,
     .server_version = sq_server_version,
     .conn_caps = NULL,
+    .cancel = sq_cancel,
 };
 
 DBMIG_DRIVER_ENTRY(sqlite, sq_driver)

@@ -38,7 +38,10 @@ typedef enum dbmig_rc {
     DBMIG_ERROR = -1,    /* a migration or the database failed (exit 1) */
     DBMIG_EUSAGE = -2,   /* usage/configuration: bad URL, unknown driver or target (exit 2) */
     DBMIG_EINVALID = -3, /* validation: bad file or graph, checksum mismatch, dirty, missing (exit 3) */
-    DBMIG_ELOCKED = -4   /* the migration lock was not acquired in time (exit 4) */
+    DBMIG_ELOCKED = -4,  /* the migration lock was not acquired in time (exit 4) */
+    DBMIG_EINTERRUPTED = -5 /* stopped by dbmig_interrupt() at a statement boundary: the open
+                             * group was rolled back, the lock released (the CLI exits 130
+                             * on SIGINT, 143 on SIGTERM) */
 } dbmig_rc;
 
 typedef struct dbmig dbmig;
@@ -50,7 +53,14 @@ typedef enum dbmig_event_kind {
     DBMIG_EV_START,         /* a migration starts */
     DBMIG_EV_DONE,          /* a migration finished */
     DBMIG_EV_FAILED,        /* a migration failed */
-    DBMIG_EV_NOTICE         /* anything worth a line: "nothing to do", a warning */
+    DBMIG_EV_NOTICE,        /* anything worth a line: "nothing to do", a warning */
+    /* Appended after 0.1.0 (older callbacks ignore unknown kinds): */
+    DBMIG_EV_ROLLED_BACK,   /* a migration's work was rolled back, so it is NOT applied
+                             * (its group was rolled back: a stop, a failed commit,
+                             * --single-transaction); text says why */
+    DBMIG_EV_STATEMENT,     /* a statement starts: stmt of nstmts, file, line, sql */
+    DBMIG_EV_STATEMENT_DONE,/* that statement succeeded; ms is its time */
+    DBMIG_EV_PLAN           /* a dry run: one step of the plan (index of total) */
 } dbmig_event_kind;
 
 typedef struct dbmig_event {
@@ -62,7 +72,24 @@ typedef struct dbmig_event {
     const char *message;    /* the revision's message, or the notice text */
     double ms;              /* duration, for DONE/FAILED */
     const char *text;       /* extra text (lock holder, why non-transactional), may be NULL */
+    /* Appended after 0.1.0 (zero/NULL where they do not apply): */
+    size_t stmt;            /* STATEMENT*: 1-based statement number; FAILED: the failing
+                             * statement, 0 when the failure was not a statement's own */
+    size_t nstmts;          /* START, STATEMENT*, FAILED, PLAN: the revision's statement count */
+    const char *file;       /* the migration file's path */
+    int line;               /* STATEMENT*, FAILED: the statement's line in the file (0: unknown) */
+    const char *sql;        /* STATEMENT*: the statement as written in the file */
+    const char *code;       /* FAILED: the database's code (SQLSTATE, errno), NULL if none */
+    int transactional;      /* START, PLAN: 1 when the migration runs inside a transaction */
 } dbmig_event;
+
+/* When events arrive (upgrade and downgrade): START, then STATEMENT and
+ * STATEMENT_DONE for each statement run one at a time (none for a step
+ * sent as one batch; with dbmig_options.verbose nothing is batched), then
+ * exactly one of DONE, ROLLED_BACK or FAILED per started migration. DONE
+ * fires only once the migration is committed: migrations that share a
+ * group commit (SPEC section 8) get their DONE together, after the commit,
+ * so that a DONE is never reported for work that could still be lost. */
 
 typedef void (*dbmig_event_fn)(void *payload, const dbmig_event *ev);
 /* Writer for --sql output and the like. Returns 0 on success. */
@@ -125,6 +152,25 @@ int dbmig_downgrade(dbmig *h, const char *target, unsigned flags);
 /* Set the version table to target without running migrations. */
 int dbmig_stamp(dbmig *h, const char *target);
 
+/* Asks the run in progress on h (upgrade or downgrade, from another thread
+ * or a signal handler: async-signal-safe, it only sets a flag) to stop at
+ * the next statement boundary: the open group is rolled back, the lock is
+ * released, and the run returns DBMIG_EINTERRUPTED with a message naming
+ * what is committed, what was rolled back, and (for a migration outside a
+ * transaction stopped between two statements, left dirty with its progress
+ * recorded) how to resume. A statement already sent runs to its end. The
+ * request stays: later runs on h stop before their first migration. */
+void dbmig_interrupt(dbmig *h);
+/* dbmig_interrupt(h), and when the driver can (postgres, sqlite), also asks
+ * the database to abandon the statement running now, so that the stop does
+ * not wait for it: the cancelled statement counts as not run (outside a
+ * transaction the revision stays dirty with the progress before it). NOT
+ * async-signal-safe: call it from another thread than the one running the
+ * upgrade (a signal handler can wake such a thread through a pipe), never
+ * concurrently with or after dbmig_close(). DBMIG_OK when a cancel request
+ * was sent, DBMIG_ERROR when nothing runs or the driver cannot cancel. */
+int dbmig_cancel(dbmig *h);
+
 /* Repair. */
 #define DBMIG_REPAIR_CHECKSUMS 1 /* accept the files' current checksums */
 #define DBMIG_REPAIR_APPLIED 2   /* settle dirty revision `id` as applied */
@@ -160,6 +206,11 @@ typedef struct dbmig_rev_status {
 typedef struct dbmig_status {
     dbmig_rev_status *revs;   /* graph order (parents first), then UNKNOWN ones */
     size_t nrevs;
+    /* As counted here: applied = rows of the version table (dirty and
+     * unknown ones included); pending = revisions with a file and no row
+     * (missing ones included); dirty, modified, missing and unknown are
+     * subsets of those. The CLI's `status` prints counts that do not
+     * overlap, computed from revs[].flags (README, "Output"). */
     size_t applied, pending, dirty, modified, missing, unknown;
     const char **heads;       /* the applied heads */
     size_t nheads;

@@ -42,7 +42,7 @@ extern "C" {
 #endif
 
 #define DBMIG_DRIVER_ABI_MAJOR 1
-#define DBMIG_DRIVER_ABI_MINOR 0
+#define DBMIG_DRIVER_ABI_MINOR 1
 
 #define DBMIG_DRV_OK 0
 #define DBMIG_DRV_ERROR (-1)
@@ -203,10 +203,20 @@ typedef struct dbmig_driver {
     /* Optional (may be NULL): capabilities that depend on the server the
      * connection reached (MariaDB vs MySQL); defaults to caps. */
     uint32_t (*conn_caps)(const dbmig_conn *conn);
+
+    /* --- ABI 1.1 --- */
+    /* Optional (may be NULL): ask the database to abandon the statement
+     * running on conn, from ANOTHER thread while exec() or query() runs
+     * there (dbmig_cancel); the running call then fails. Must be safe to
+     * call at any time while conn is open (a no-op when nothing runs) and
+     * must not use conn's own socket for the request. Without it a stop
+     * waits for the running statement's end. */
+    int (*cancel)(dbmig_conn *conn);
 } dbmig_driver;
 
 /* The smallest size a table of a given minor may have. */
 #define DBMIG_DRIVER_SIZE_1_0 (offsetof(dbmig_driver, conn_caps) + sizeof(void (*)(void)))
+#define DBMIG_DRIVER_SIZE_1_1 (offsetof(dbmig_driver, cancel) + sizeof(void (*)(void)))
 
 #if defined(_WIN32)
 #define DBMIG_DRIVER_EXPORT __declspec(dllexport)

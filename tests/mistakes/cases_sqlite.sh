@@ -22,7 +22,7 @@ _sq_typo_setup() {
 
 m_sqlite_typo_status() {
     _sq_typo_setup
-    mistake_raw 0 "tset.db" "does not exist" "0 applied, 3 pending" -- --url "sqlite:$TYPO" --dir "$MIG" status
+    mistake_raw 0 "tset.db" "does not exist" "0 applied (0 of them edited), 3 pending" -- --url "sqlite:$TYPO" --dir "$MIG" status
     _sq_absent "$TYPO"
 }
 
@@ -56,7 +56,7 @@ m_sqlite_typo_dry_run() {
 # the folder is not made.
 m_sqlite_typo_folder_status() {
     _sq_typo_setup
-    mistake_raw 0 "nor does its folder" "0 applied, 3 pending" -- --url "sqlite:$T/nodir/app.db" --dir "$MIG" status
+    mistake_raw 0 "nor does its folder" "0 applied (0 of them edited), 3 pending" -- --url "sqlite:$T/nodir/app.db" --dir "$MIG" status
     [ ! -e "$T/nodir" ] || fail "the folder $T/nodir was created"
 }
 
@@ -135,7 +135,7 @@ m_sqlite_read_only_file() {
     RC=0
     "${as[@]}" "$DBMIG" --url "$URL" --dir "$MIG" status > "$T/out" 2> "$T/err" || RC=$?
     expect_exit 0 "status of a read-only database file"
-    expect_contains out "1 applied, 2 pending"
+    expect_contains out "1 applied (0 of them edited), 2 pending"
 }
 
 # sqlite:rel.db and sqlite://rel.db are the same file, relative to the

@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -1148,6 +1151,279 @@ static void test_riding_dirty_protocol(void **state)
     wrap_driver.caps = caps;
 }
 
+/* ---- DONE after the commit; dbmig_interrupt ------------------------------------ */
+
+typedef struct evlog {
+    dbmig *h;
+    char seen[64][48];     /* "D001@1": kind, revision, commits made so far */
+    size_t n;
+    const char *stop_rev;  /* interrupt when this revision's statement 1 starts */
+} evlog;
+
+static void ev_record(void *payload, const dbmig_event *ev)
+{
+    evlog *l = payload;
+    char kind = ev->kind == DBMIG_EV_DONE          ? 'D'
+                : ev->kind == DBMIG_EV_ROLLED_BACK ? 'R'
+                : ev->kind == DBMIG_EV_FAILED      ? 'F'
+                : ev->kind == DBMIG_EV_STATEMENT   ? 'S'
+                                                   : 0;
+    if (kind && kind != 'S' && l->n < 64)
+        snprintf(l->seen[l->n++], sizeof l->seen[0], "%c%s@%d", kind, ev->revision,
+                 W->calls[F_COMMIT]);
+    if (kind == 'S' && l->stop_rev && ev->stmt == 1 && strcmp(ev->revision, l->stop_rev) == 0)
+        dbmig_interrupt(l->h);
+}
+
+static dbmig *open_ev(fx *f, int commit_interval, evlog *l)
+{
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    o.url = f->url;
+    o.dir = mig;
+    o.lock_timeout = 0;
+    o.commit_interval_ms = commit_interval;
+    o.on_event = ev_record;
+    o.event_payload = l;
+    dbmig *h;
+    assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
+    dm_use_driver(h, &wrap_driver);
+    l->h = h;
+    return h;
+}
+
+static int seen(const evlog *l, const char *what)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->seen[i], what) == 0)
+            return 1;
+    return 0;
+}
+
+/* Five migrations sharing one commit: every DONE comes after that commit
+ * (before the fix, each DONE fired before it, with 0 commits made). */
+static void test_done_only_after_commit(void **state)
+{
+    fx *f = *state;
+    evlog l = {0};
+    dbmig *h = open_ev(f, 60000, &l);
+    memset(W->calls, 0, sizeof W->calls);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(W->calls[F_COMMIT], 1);
+    assert_int_equal(l.n, 5);
+    for (int i = 1; i <= 5; i++) {
+        char want[16];
+        snprintf(want, sizeof want, "D%03d@1", i);
+        assert_true(seen(&l, want));
+    }
+    /* --single-transaction with a failure in 004: 001..003 were never
+     * committed, so they are reported rolled back, not applied. */
+    h = open_h(f, 0, 0);
+    assert_int_equal(dbmig_downgrade(h, "base", 0), DBMIG_OK);
+    dbmig_close(h);
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    write_file(mig, "004_t4.sql", "CREATE TABLE t4 (id INTEGER);\nINSERT INTO nope VALUES (1);\n");
+    memset(&l, 0, sizeof l);
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    o.url = f->url;
+    o.dir = mig;
+    o.single_transaction = 1;
+    o.on_event = ev_record;
+    o.event_payload = &l;
+    assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
+    dm_use_driver(h, &wrap_driver);
+    memset(W->calls, 0, sizeof W->calls);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+    dbmig_close(h);
+    assert_true(seen(&l, "R001@0") && seen(&l, "R002@0") && seen(&l, "R003@0"));
+    assert_true(seen(&l, "F004@0"));
+    for (size_t i = 0; i < l.n; i++)
+        assert_true(l.seen[i][0] != 'D');
+    assert_int_equal(applied_mask(f), 0);
+
+    /* The group's commit fails: each of its migrations is reported rolled
+     * back, once, and none applied or failed besides. */
+    write_file(mig, "004_t4.sql", "CREATE TABLE t4 (id INTEGER);\n");
+    memset(&l, 0, sizeof l);
+    h = open_ev(f, 60000, &l);
+    memset(W->calls, 0, sizeof W->calls);
+    W->fail_fn = F_COMMIT;
+    W->fail_at = 1;
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+    W->fail_fn = -1;
+    assert_non_null(strstr(dbmig_errmsg(h), "commit failed"));
+    dbmig_close(h);
+    assert_int_equal(l.n, 5);
+    for (int i = 1; i <= 5; i++) {
+        char want[16];
+        snprintf(want, sizeof want, "R%03d@1", i);
+        assert_true(seen(&l, want));
+    }
+    assert_int_equal(applied_mask(f), 0);
+}
+
+/* dbmig_interrupt at a statement boundary: the open group is rolled back,
+ * the committed revisions stay, the lock is released. */
+static void test_interrupt_rolls_back_open_group(void **state)
+{
+    fx *f = *state;
+    /* One group (long interval): stopping inside 003 loses 001..003. */
+    evlog l = {.stop_rev = "003"};
+    dbmig *h = open_ev(f, 60000, &l);
+    memset(W->calls, 0, sizeof W->calls);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EINTERRUPTED);
+    const char *msg = dbmig_errmsg(h);
+    assert_non_null(strstr(msg, "stopped before statement 2 of 2 of revision 003"));
+    assert_non_null(strstr(msg, "rolled back, so not applied: 001 002 003"));
+    assert_int_equal(W->calls[F_COMMIT], 0);
+    assert_true(seen(&l, "R001@0") && seen(&l, "R002@0") && seen(&l, "R003@0"));
+    assert_int_equal(l.n, 3);
+    /* The request stays: a later run on the handle stops at once. */
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EINTERRUPTED);
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0);
+    assert_int_equal(table_mask(f), 0);
+
+    /* A commit per migration: 001 and 002 stay applied; the lock is free
+     * (lock_timeout 0 would fail otherwise). */
+    memset(&l, 0, sizeof l);
+    l.stop_rev = "003";
+    h = open_ev(f, 0, &l);
+    memset(W->calls, 0, sizeof W->calls);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EINTERRUPTED);
+    assert_non_null(strstr(dbmig_errmsg(h), "2 revision(s) of this run are committed"));
+    dbmig_close(h);
+    assert_true(seen(&l, "D001@1") && seen(&l, "D002@2") && seen(&l, "R003@2"));
+    assert_int_equal(applied_mask(f), 0x06);
+    assert_int_equal(table_mask(f), 0x06);
+    h = open_h(f, 0, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x3e);
+
+    /* Outside a transaction: 003 is left dirty with statement 1 recorded,
+     * and the message gives the resume hint. */
+    h = open_h(f, 0, 0);
+    assert_int_equal(dbmig_downgrade(h, "002", 0), DBMIG_OK);
+    dbmig_close(h);
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    write_file(mig, "003_t3.sql", "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE t3 (id INTEGER);\n"
+                                  "INSERT INTO t3 VALUES (3);\n-- dbmig:down\nDROP TABLE t3;\n");
+    memset(&l, 0, sizeof l);
+    l.stop_rev = "003";
+    h = open_ev(f, 0, &l);
+    memset(W->calls, 0, sizeof W->calls);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EINTERRUPTED);
+    msg = dbmig_errmsg(h);
+    assert_non_null(strstr(msg, "statements 1..1 are committed"));
+    assert_non_null(strstr(msg, "dbmig upgrade --resume"));
+    assert_true(seen(&l, "F003@0"));
+    dbmig_close(h);
+    h = open_h(f, 0, 0);
+    dbmig_status *st;
+    assert_int_equal(dbmig_status_get(h, &st), DBMIG_OK);
+    for (size_t i = 0; i < st->nrevs; i++)
+        if (strcmp(st->revs[i].revision, "003") == 0) {
+            assert_true(st->revs[i].flags & DBMIG_REV_DIRTY);
+            assert_int_equal(st->revs[i].progress, 1);
+        }
+    dbmig_status_free(st);
+    assert_int_equal(dbmig_upgrade(h, "head", DBMIG_RESUME), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x3e);
+
+    /* The riding protocol (MySQL's): the pending "progress = 1" is written
+     * before the stop, so --resume starts at statement 2. */
+    h = open_h(f, 0, 0);
+    assert_int_equal(dbmig_downgrade(h, "002", 0), DBMIG_OK);
+    dbmig_close(h);
+    uint32_t caps = wrap_driver.caps;
+    wrap_driver.caps = (caps | DBMIG_CAP_MULTI_STATEMENT) & ~(uint32_t)DBMIG_CAP_TRANSACTIONAL_DDL;
+    memset(&l, 0, sizeof l);
+    l.stop_rev = "003";
+    h = open_ev(f, 0, &l);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EINTERRUPTED);
+    assert_non_null(strstr(dbmig_errmsg(h), "statements 1..1 are committed"));
+    dbmig_close(h);
+    h = open_h(f, 0, 0);
+    assert_int_equal(dbmig_status_get(h, &st), DBMIG_OK);
+    assert_int_equal(st->revs[2].flags & DBMIG_REV_DIRTY, DBMIG_REV_DIRTY);
+    assert_int_equal(st->revs[2].progress, 1);
+    dbmig_status_free(st);
+    assert_int_equal(dbmig_upgrade(h, "head", DBMIG_RESUME), DBMIG_OK);
+    dbmig_close(h);
+    wrap_driver.caps = caps;
+    assert_int_equal(applied_mask(f), 0x3e);
+}
+
+/* dbmig_cancel from another thread abandons a long statement (the driver's
+ * optional cancel method) instead of waiting for its end. */
+typedef struct canceller {
+    dbmig *h;
+    atomic_int started; /* the long statement has started */
+} canceller;
+
+static void ev_started(void *payload, const dbmig_event *ev)
+{
+    canceller *c = payload;
+    if (ev->kind == DBMIG_EV_STATEMENT && strcmp(ev->revision, "006") == 0)
+        atomic_store(&c->started, 1);
+}
+
+static void *cancel_soon(void *arg)
+{
+    canceller *c = arg;
+    while (!atomic_load(&c->started)) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    struct timespec ts = {0, 200 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    assert_int_equal(dbmig_cancel(c->h), DBMIG_OK);
+    return NULL;
+}
+
+static void test_cancel_abandons_long_statement(void **state)
+{
+    fx *f = *state;
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    /* ~10 s of work for SQLite, then a row. */
+    write_file(mig, "006_long.sql",
+               "-- dbmig:up\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x "
+               "< 50000000) SELECT count(*) FROM c;\nCREATE TABLE t6 (id INTEGER);\n"
+               "-- dbmig:down\nDROP TABLE t6;\n");
+    canceller c = {0};
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    o.url = f->url;
+    o.dir = mig;
+    o.lock_timeout = 0;
+    o.commit_interval_ms = 0;
+    o.on_event = ev_started;
+    o.event_payload = &c;
+    dbmig *h;
+    assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
+    dm_use_driver(h, &wrap_driver);
+    c.h = h;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, cancel_soon, &c), 0);
+    double t0 = dm_now_ms();
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EINTERRUPTED);
+    double ms = dm_now_ms() - t0;
+    pthread_join(t, NULL);
+    assert_non_null(strstr(dbmig_errmsg(h), "statement 1 of 2 of revision 006 was cancelled"));
+    assert_non_null(strstr(dbmig_errmsg(h), "rolled back, so not applied: 006"));
+    assert_true(ms < 5000); /* not the ~10 s the statement takes */
+    /* Nothing runs now: there is nothing to cancel. */
+    assert_int_equal(dbmig_cancel(h), DBMIG_ERROR);
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x3e); /* 001..005 committed, 006 not */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1173,6 +1449,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_downgrade_missing_ancestor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_qualified_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stamp_relative, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_done_only_after_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interrupt_rolls_back_open_group, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_abandons_long_statement, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -94,7 +94,9 @@ static void test_bad_abi(void **state)
     const char *m = expect_refusal(FIX, "badabi", &e);
     assert_contains(m, FIX "/dbmig_badabi.so");
     assert_contains(m, "ABI 99.0");
-    assert_contains(m, "ABI 1.0");
+    char speaks[64]; /* this dbmig's own ABI */
+    snprintf(speaks, sizeof speaks, "speaks ABI %d.%d", DBMIG_DRIVER_ABI_MAJOR, DBMIG_DRIVER_ABI_MINOR);
+    assert_contains(m, speaks);
     assert_contains(m, "rebuild the plugin");
     dm_err_free(&e);
 }
