@@ -201,7 +201,7 @@ static int mf_line_of(const char *t, size_t pos)
 enum { L_BLANK, L_COMMENT, L_DIRECTIVE, L_SQL, L_NEAR, L_FOREIGN };
 
 /* L_NEAR: what is wrong with a dbmig marker */
-enum { NEAR_DASHES = 1, NEAR_BLANK_BEFORE, NEAR_BLANK_AFTER, NEAR_BLOCK, NEAR_HASH };
+enum { NEAR_DASHES = 1, NEAR_BLANK_BEFORE, NEAR_BLANK_AFTER, NEAR_BLOCK, NEAR_HASH, NEAR_NO_COLON };
 /* L_FOREIGN: whose marker it is */
 enum { TOOL_GOOSE = 1, TOOL_SQL_MIGRATE, TOOL_DBMATE };
 
@@ -267,6 +267,34 @@ static const char *mf_dbmig_colon(const char *p, const char *e, int *blank_befor
     return q + 1;
 }
 
+/* `dbmig up`, `dbmig-down postgres`: the colon forgotten (or another
+ * separator), a section key and at most a built-in driver's name, nothing
+ * else (a sentence about dbmig stays a comment). The key's position, else
+ * NULL. */
+static const char *mf_dbmig_no_colon(const char *p, const char *e)
+{
+    if (!mf_ci_prefix(p, e, "dbmig"))
+        return NULL;
+    const char *q = p + 5;
+    while (q < e && (mf_blank(*q) || *q == '-' || *q == '_' || *q == '.' || *q == '='))
+        q++;
+    if (q == p + 5)
+        return NULL;
+    const char *k = q;
+    size_t kl = mf_ci_prefix(q, e, "down") ? 4 : mf_ci_prefix(q, e, "up") ? 2 : 0;
+    q += kl;
+    if (!kl || (q < e && !mf_blank(*q)))
+        return NULL;
+    while (q < e && mf_blank(*q))
+        q++;
+    static const char *const names[] = {"postgres", "postgresql", "mysql", "mariadb", "sqlite",
+                                        "sqlite3"};
+    for (size_t i = 0; q < e && i < sizeof names / sizeof names[0]; i++)
+        if (mf_ci_eq(q, (size_t)(e - q), names[i]))
+            q = e;
+    return q == e ? k : NULL;
+}
+
 /* Decides the kind of the line b[0..e) (leading blanks already skipped, at
  * most MF_PREFIX bytes of it). For L_DIRECTIVE, l->key is where the key
  * begins (the caller reads key and value from the whole line). */
@@ -300,6 +328,12 @@ static void mf_decide(const char *b, const char *e, mf_line *l)
             }
             l->kind = L_NEAR;
             l->why = dashes ? NEAR_DASHES : bb ? NEAR_BLANK_BEFORE : NEAR_BLANK_AFTER;
+            mf_split_word(q, e, l);
+            return;
+        }
+        if ((q = mf_dbmig_no_colon(p, e)) != NULL) {
+            l->kind = L_NEAR;
+            l->why = NEAR_NO_COLON;
             mf_split_word(q, e, l);
             return;
         }
@@ -715,6 +749,7 @@ static int mf_near_error(mf_ctx *c, const mf_line *l, int line)
     const char *why = l->why == NEAR_DASHES        ? "a marker starts with exactly two dashes"
                       : l->why == NEAR_BLANK_BEFORE ? "no blank may come before the colon"
                       : l->why == NEAR_BLANK_AFTER  ? "no blank may come after the colon"
+                      : l->why == NEAR_NO_COLON     ? "the key follows dbmig and a colon"
                       : l->why == NEAR_BLOCK        ? "a marker is a -- line comment, not a "
                                                       "block comment"
                                                     : "a marker is a -- line comment, not a # "

@@ -141,6 +141,14 @@ DROP TABLE c;"
     _refused "003_c.sql:1:" "no blank may come after the colon" "Write it as -- dbmig:up"
 }
 
+m_markers_no_colon() {
+    _mk_five "-- dbmig:up
+CREATE TABLE c (id INTEGER);
+-- dbmig down
+DROP TABLE c;"
+    _refused "003_c.sql:3:" "follows dbmig and a colon" "Write it as -- dbmig:down"
+}
+
 m_markers_blanks_around_dashes() {
     # no blank after --, or two: still the marker obviously meant
     _mk_five "--dbmig:up

@@ -878,6 +878,10 @@ static void test_markers_near_misses(void **st)
                  "m/1_a.sql:1: '/* dbmig:up */'", "not a block comment). Write it as -- dbmig:up");
     EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n# DBMIG:down mysql\nSELECT 2;\n",
                  "m/1_a.sql:3:", "not a # comment). Write it as -- dbmig:down mysql");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig up\nSELECT 1;\n-- DBMIG down postgres\nSELECT 2;\n",
+                 "m/1_a.sql:1:", "follows dbmig and a colon). Write it as -- dbmig:up");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig-down postgres\nSELECT 2;\n",
+                 "m/1_a.sql:3:", "Write it as -- dbmig:down postgres");
     EXPECT_ERROR("m/1_a.sql", "-- dbmig:upgrade\nSELECT 1;\n", "m/1_a.sql:1:",
                  "unknown key -- dbmig:upgrade (did you mean -- dbmig:up?)");
     EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:downgrade\nSELECT 2;\n",
@@ -895,6 +899,7 @@ static void test_markers_near_misses(void **st)
     dm_migfile mf;
     parse_ok("m/2_ok.sql",
              "-- dbmig\n-- dbmigrate:up is not ours\n-- see dbmig:up below\n/* dbmig */\n"
+             "-- dbmig up to date, nothing to do\n-- dbmig upgrade\n-- dbmig down here\n"
              "-- migrate:upper -- +gooseberry -- +migrated\n-- migrate: users\nSELECT 1;\n",
              &mf);
     assert_int_equal(mf.nsections, 1);
