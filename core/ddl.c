@@ -311,6 +311,35 @@ int dm_ddl_is_dml(const char *sql, size_t len, int dialect)
     return is_any_kw(&lx, t, dml);
 }
 
+const char *dm_ddl_txn_control(const char *sql, size_t len, int dialect)
+{
+    lexer lx = {sql, len, 0, dialect};
+    tok t = next(&lx);
+    if (t.type != T_WORD)
+        return NULL;
+    tok u = next(&lx);
+    if (is_kw(&lx, t, "BEGIN"))
+        return is_kw(&lx, u, "NOT") ? NULL : "BEGIN"; /* MariaDB: BEGIN NOT ATOMIC ... END */
+    if (is_kw(&lx, t, "START"))
+        return is_kw(&lx, u, "TRANSACTION") ? "START TRANSACTION" : NULL;
+    if (is_kw(&lx, t, "COMMIT"))
+        return "COMMIT";
+    if (is_kw(&lx, t, "END"))
+        return u.type == T_END || is_kw(&lx, u, "TRANSACTION") || is_kw(&lx, u, "WORK") ? "END"
+                                                                                     : NULL;
+    if (is_kw(&lx, t, "ABORT"))
+        return "ABORT";
+    if (is_kw(&lx, t, "PREPARE") && is_kw(&lx, u, "TRANSACTION"))
+        return "PREPARE TRANSACTION";
+    if (is_kw(&lx, t, "ROLLBACK")) {
+        /* ROLLBACK [TRANSACTION | WORK] TO [SAVEPOINT] x undoes part of it */
+        if (is_kw(&lx, u, "TRANSACTION") || is_kw(&lx, u, "WORK"))
+            u = next(&lx);
+        return is_kw(&lx, u, "TO") ? NULL : "ROLLBACK";
+    }
+    return NULL;
+}
+
 int dm_ddl_needs_autocommit(const char *sql, size_t len, int dialect, uint32_t caps)
 {
     /* Statements no transaction may hold: VACUUM everywhere; on PostgreSQL

@@ -53,6 +53,13 @@ void dm_ddl_classify(const char *sql, size_t len, int dialect, dm_ddl *out);
  * SELECT, WITH, VALUES, SET). */
 int dm_ddl_is_dml(const char *sql, size_t len, int dialect);
 
+/* The statement's keyword when it opens or ends a transaction (BEGIN,
+ * START TRANSACTION, COMMIT, END, ROLLBACK, ABORT, and PREPARE TRANSACTION /
+ * COMMIT PREPARED / ROLLBACK PREPARED on PostgreSQL), else NULL. Savepoints
+ * (SAVEPOINT, RELEASE, ROLLBACK TO) and MariaDB's BEGIN NOT ATOMIC block are
+ * not transaction control. */
+const char *dm_ddl_txn_control(const char *sql, size_t len, int dialect);
+
 /* 1 when the statement must run outside a transaction on a driver with
  * these caps (CONCURRENTLY on a driver with DBMIG_CAP_CONCURRENT_INDEX). */
 int dm_ddl_needs_autocommit(const char *sql, size_t len, int dialect, uint32_t caps);

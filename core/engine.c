@@ -182,6 +182,20 @@ void dm_emit(dbmig *h, dbmig_event_kind kind, const char *rev, const char *msg, 
 
 /* ---- lazy loading --------------------------------------------------------- */
 
+/* The loaded folder's markers against the known drivers and, once it is
+ * known, the driver in use (SPEC section 2); a folder that fails is dropped,
+ * as if it had not loaded. */
+static int check_markers(dbmig *h)
+{
+    int rc = dm_graph_check_drivers(&h->graph, h->plugin_path, h->drv ? h->drv->name : NULL,
+                                    &h->err);
+    if (rc != DBMIG_OK) {
+        dm_graph_free(&h->graph);
+        h->graph_loaded = 0;
+    }
+    return rc;
+}
+
 int dm_need_graph(dbmig *h)
 {
     if (h->graph_loaded)
@@ -190,7 +204,7 @@ int dm_need_graph(dbmig *h)
     if (rc != DBMIG_OK)
         return rc;
     h->graph_loaded = 1;
-    return DBMIG_OK;
+    return check_markers(h);
 }
 
 /* The driver's name: --driver, else the URL's scheme (postgresql and
@@ -251,6 +265,8 @@ int dm_need_driver(dbmig *h)
         h->drv = dm_plugin_driver(h->plugin);
     }
     h->caps = h->drv->caps;
+    if (h->graph_loaded && (rc = check_markers(h)) != DBMIG_OK)
+        return rc;
 
     /* The quoted version table name, [schema.]table. Where the driver's
      * catalog look-ups see only the connection's schema, a qualified name
@@ -417,6 +433,10 @@ int dm_need_graph_conn_then(dbmig *h, int (*between)(dbmig *h, void *arg), void 
     }
     dm_err_free(&j.err);
     h->graph_loaded = 1;
+    /* the driver may not be known yet if connecting failed early */
+    int mrc = check_markers(h);
+    if (mrc != DBMIG_OK)
+        return mrc;
     if (crc == DBMIG_OK && between) {
         crc = between(h, arg);
         if (crc == DBMIG_OK)

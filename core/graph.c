@@ -15,6 +15,7 @@
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE /* d_type, DT_REG */
 #include "graph.h"
+#include "loader.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -1344,4 +1345,22 @@ int dm_plan_stamp(const dm_graph *g, const dm_applied *a, const char *target, un
             out[i] = 1;
     free(m);
     return DBMIG_OK;
+}
+
+int dm_graph_check_drivers(const dm_graph *g, const char *plugin_path, const char *driver,
+                           dm_err *err)
+{
+    dm_strv plugins = {0};
+    int listed = 0, rc = DBMIG_OK;
+    for (size_t i = 0; i < g->n && rc == DBMIG_OK; i++) {
+        const dm_migfile *f = &g->revs[i].file;
+        if (!listed && dm_migfile_names_plugin(f)) {
+            listed = 1;
+            rc = dm_plugin_names(plugin_path, &plugins, err);
+        }
+        if (rc == DBMIG_OK)
+            rc = dm_migfile_check_drivers(f, listed ? &plugins : NULL, driver, err);
+    }
+    dm_strv_free(&plugins);
+    return rc;
 }

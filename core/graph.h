@@ -57,6 +57,15 @@ int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err);
 int dm_graph_build(dm_graph *g, dm_migfile *files, size_t n, dm_err *err);
 void dm_graph_free(dm_graph *g);
 
+/* Every file's section markers against the drivers (SPEC section 2), file
+ * by file in name order: each driver a marker names is built in or a plugin
+ * on plugin_path (the folders are listed only when some marker names
+ * another driver, so a folder of plain files costs no look-up); with
+ * driver non-NULL, each file has an up section that driver uses. See
+ * dm_migfile_check_drivers for the errors (DBMIG_EINVALID). */
+int dm_graph_check_drivers(const dm_graph *g, const char *plugin_path, const char *driver,
+                           dm_err *err);
+
 /* Exact id lookup; DM_NONE if absent. */
 size_t dm_graph_find(const dm_graph *g, const char *id);
 

@@ -650,3 +650,29 @@ done:
     dm_strv_free(&seen);
     return rc;
 }
+
+int dm_plugin_names(const char *plugin_path, dm_strv *out, dm_err *err)
+{
+    dm_strv dirs = {0};
+    int rc = ld_dirs(plugin_path, &dirs) ? dm_err_nomem(err) : DBMIG_OK;
+    for (size_t i = 0; i < dirs.n && rc == DBMIG_OK; i++) {
+        DIR *dh = opendir(dirs.v[i]);
+        if (!dh)
+            continue;
+        struct dirent *de;
+        while (rc == DBMIG_OK && (de = readdir(dh)) != NULL) {
+            char *n = ld_name_from_file(de->d_name);
+            if (!n)
+                continue;
+            int dup = !ld_name_ok(n);
+            for (size_t k = 0; !dup && k < out->n; k++)
+                dup = strcmp(out->v[k], n) == 0;
+            if (!dup && dm_strv_push(out, n))
+                rc = dm_err_nomem(err);
+            free(n);
+        }
+        closedir(dh);
+    }
+    dm_strv_free(&dirs);
+    return rc;
+}

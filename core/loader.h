@@ -45,6 +45,13 @@ typedef void (*dm_plugin_each_fn)(void *payload, const char *file, const dbmig_d
 int dm_plugin_foreach(const char *plugin_path, dm_plugin_each_fn cb, void *payload,
                       dm_err *err);
 
+/* The names of the plugins on the search path (the <name> of every
+ * dbmig_<name>.so file with a valid name, first of a name only), appended to
+ * out, without loading any: a listing to check names against (SPEC section
+ * 2: a marker's driver must be known). A folder that cannot be read holds
+ * none. */
+int dm_plugin_names(const char *plugin_path, dm_strv *out, dm_err *err);
+
 /* The folders searched, in order, for messages: appended to out separated by ", ". */
 int dm_plugin_search_dirs(const char *plugin_path, dm_buf *out);
 

@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "migfile.h"
+#include "ddl.h"
 #include "sha256.h"
 
 #include <errno.h>
@@ -189,41 +190,58 @@ static int mf_line_of(const char *t, size_t pos)
     return line;
 }
 
-/* A parsed line: directive key and value, or kind of line. */
-enum { L_BLANK, L_COMMENT, L_DIRECTIVE, L_SQL };
+/* A parsed line: directive key and value, or kind of line.
+ *
+ * Markers are strict (SPEC section 2): a line that looks like a marker but is
+ * not written as one, or another tool's marker, is an error, never a comment.
+ * The kind of a line is decided from its first MF_PREFIX bytes (after the
+ * leading blanks), so that the streamed loader, which keeps no more of a
+ * comment line than that, decides exactly as the in-memory parse does; only
+ * a directive is kept whole (its value). */
+enum { L_BLANK, L_COMMENT, L_DIRECTIVE, L_SQL, L_NEAR, L_FOREIGN };
+
+/* L_NEAR: what is wrong with a dbmig marker */
+enum { NEAR_DASHES = 1, NEAR_BLANK_BEFORE, NEAR_BLANK_AFTER, NEAR_BLOCK, NEAR_HASH, NEAR_NO_COLON };
+/* L_FOREIGN: whose marker it is */
+enum { TOOL_GOOSE = 1, TOOL_SQL_MIGRATE, TOOL_DBMATE };
+
+#define MF_PREFIX 1024
 
 typedef struct mf_line {
     int kind;
-    const char *key;
-    size_t keylen;
-    const char *val;
+    int why;            /* L_NEAR: NEAR_*; L_FOREIGN: TOOL_* */
+    const char *key;    /* L_DIRECTIVE: the key; L_NEAR/L_FOREIGN: the word after the */
+    size_t keylen;      /* marker's prefix (`up` of `-- dbmig: up`, `Up` of `-- +goose Up`) */
+    const char *val;    /* the rest of the line */
     size_t vallen;
+    const char *text;   /* L_NEAR/L_FOREIGN: the line as written (within the prefix) */
+    size_t textlen;
 } mf_line;
 
-static void mf_classify(const char *b, const char *e, mf_line *l)
+static int mf_lower(int c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
+
+/* Does p[0..e) begin with the lowercase word w, ignoring ASCII case? */
+static int mf_ci_prefix(const char *p, const char *e, const char *w)
 {
-    memset(l, 0, sizeof *l);
-    while (b < e && mf_blank(*b))
-        b++;
-    while (e > b && (mf_blank(e[-1]) || e[-1] == '\r'))
-        e--;
-    if (b == e) {
-        l->kind = L_BLANK;
-        return;
-    }
-    if (e - b < 2 || b[0] != '-' || b[1] != '-') {
-        l->kind = L_SQL;
-        return;
-    }
-    const char *p = b + 2;
+    size_t n = strlen(w);
+    if ((size_t)(e - p) < n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (mf_lower((unsigned char)p[i]) != w[i])
+            return 0;
+    return 1;
+}
+
+static int mf_ci_eq(const char *p, size_t n, const char *w)
+{
+    return strlen(w) == n && mf_ci_prefix(p, p + n, w);
+}
+
+/* The word at p (up to a blank) and the rest after the blanks that follow. */
+static void mf_split_word(const char *p, const char *e, mf_line *l)
+{
     while (p < e && mf_blank(*p))
         p++;
-    if (e - p < 6 || memcmp(p, "dbmig:", 6) != 0) {
-        l->kind = L_COMMENT;
-        return;
-    }
-    p += 6;
-    l->kind = L_DIRECTIVE;
     l->key = p;
     while (p < e && !mf_blank(*p))
         p++;
@@ -234,10 +252,153 @@ static void mf_classify(const char *b, const char *e, mf_line *l)
     l->vallen = (size_t)(e - p);
 }
 
-static int mf_keyis(const mf_line *l, const char *k)
+/* `dbmig` [blanks] `:` at p: the position after the colon, else NULL;
+ * *blank_before tells whether blanks came before the colon. */
+static const char *mf_dbmig_colon(const char *p, const char *e, int *blank_before)
 {
-    return l->keylen == strlen(k) && memcmp(l->key, k, l->keylen) == 0;
+    if (!mf_ci_prefix(p, e, "dbmig"))
+        return NULL;
+    const char *q = p + 5;
+    while (q < e && mf_blank(*q))
+        q++;
+    if (q == e || *q != ':')
+        return NULL;
+    *blank_before = q != p + 5;
+    return q + 1;
 }
+
+/* `dbmig up`, `dbmig-down postgres`: the colon forgotten (or another
+ * separator), a section key and at most a built-in driver's name, nothing
+ * else (a sentence about dbmig stays a comment). The key's position, else
+ * NULL. */
+static const char *mf_dbmig_no_colon(const char *p, const char *e)
+{
+    if (!mf_ci_prefix(p, e, "dbmig"))
+        return NULL;
+    const char *q = p + 5;
+    while (q < e && (mf_blank(*q) || *q == '-' || *q == '_' || *q == '.' || *q == '='))
+        q++;
+    if (q == p + 5)
+        return NULL;
+    const char *k = q;
+    size_t kl = mf_ci_prefix(q, e, "down") ? 4 : mf_ci_prefix(q, e, "up") ? 2 : 0;
+    q += kl;
+    if (!kl || (q < e && !mf_blank(*q)))
+        return NULL;
+    while (q < e && mf_blank(*q))
+        q++;
+    static const char *const names[] = {"postgres", "postgresql", "mysql", "mariadb", "sqlite",
+                                        "sqlite3"};
+    for (size_t i = 0; q < e && i < sizeof names / sizeof names[0]; i++)
+        if (mf_ci_eq(q, (size_t)(e - q), names[i]))
+            q = e;
+    return q == e ? k : NULL;
+}
+
+/* Decides the kind of the line b[0..e) (leading blanks already skipped, at
+ * most MF_PREFIX bytes of it). For L_DIRECTIVE, l->key is where the key
+ * begins (the caller reads key and value from the whole line). */
+static void mf_decide(const char *b, const char *e, mf_line *l)
+{
+    while (e > b && (mf_blank(e[-1]) || e[-1] == '\r'))
+        e--;
+    l->text = b;
+    l->textlen = (size_t)(e - b);
+    if (b == e) {
+        l->kind = L_BLANK;
+        return;
+    }
+    int bb = 0;
+    const char *q;
+    if (e - b >= 2 && b[0] == '-' && b[1] == '-') {
+        const char *p = b + 2;
+        int dashes = 0;
+        while (p < e && *p == '-') {
+            p++;
+            dashes = 1;
+        }
+        while (p < e && mf_blank(*p))
+            p++;
+        if ((q = mf_dbmig_colon(p, e, &bb)) != NULL) {
+            int ba = q < e && mf_blank(*q);
+            if (!dashes && !bb && !ba) {
+                l->kind = L_DIRECTIVE;
+                l->key = q;
+                return;
+            }
+            l->kind = L_NEAR;
+            l->why = dashes ? NEAR_DASHES : bb ? NEAR_BLANK_BEFORE : NEAR_BLANK_AFTER;
+            mf_split_word(q, e, l);
+            return;
+        }
+        if ((q = mf_dbmig_no_colon(p, e)) != NULL) {
+            l->kind = L_NEAR;
+            l->why = NEAR_NO_COLON;
+            mf_split_word(q, e, l);
+            return;
+        }
+        if (!dashes) {
+            int tool = 0;
+            size_t wl = 0;
+            if (mf_ci_prefix(p, e, "+goose"))
+                tool = TOOL_GOOSE, wl = 6;
+            else if (mf_ci_prefix(p, e, "+migrate"))
+                tool = TOOL_SQL_MIGRATE, wl = 8;
+            else if (mf_ci_prefix(p, e, "migrate:up"))
+                tool = TOOL_DBMATE, wl = 10;
+            else if (mf_ci_prefix(p, e, "migrate:down"))
+                tool = TOOL_DBMATE, wl = 12;
+            if (tool && (p + wl == e || mf_blank(p[wl]))) {
+                l->kind = L_FOREIGN;
+                l->why = tool;
+                /* dbmate: the word is up or down, the rest its options */
+                mf_split_word(p + (tool == TOOL_DBMATE ? 8 : wl), e, l);
+                return;
+            }
+        }
+        l->kind = L_COMMENT;
+        return;
+    }
+    if ((e - b >= 2 && b[0] == '/' && b[1] == '*') || b[0] == '#') {
+        int block = b[0] == '/';
+        const char *p = b + (block ? 2 : 1);
+        while (p < e && (mf_blank(*p) || (!block && *p == '#')))
+            p++;
+        if ((q = mf_dbmig_colon(p, e, &bb)) != NULL) {
+            l->kind = L_NEAR;
+            l->why = block ? NEAR_BLOCK : NEAR_HASH;
+            if (block && e - q >= 2 && e[-2] == '*' && e[-1] == '/')
+                e -= 2; /* the key without the block comment's end */
+            while (e > q && mf_blank(e[-1]))
+                e--;
+            mf_split_word(q, e, l);
+            return;
+        }
+    }
+    l->kind = L_SQL;
+}
+
+static void mf_classify(const char *b, const char *e, mf_line *l)
+{
+    memset(l, 0, sizeof *l);
+    while (b < e && mf_blank(*b))
+        b++;
+    mf_decide(b, (size_t)(e - b) > MF_PREFIX ? b + MF_PREFIX : e, l);
+    if (l->kind != L_DIRECTIVE)
+        return;
+    while (e > b && (mf_blank(e[-1]) || e[-1] == '\r'))
+        e--;
+    const char *p = l->key;
+    while (p < e && !mf_blank(*p))
+        p++;
+    l->keylen = (size_t)(p - l->key);
+    while (p < e && mf_blank(*p))
+        p++;
+    l->val = p;
+    l->vallen = (size_t)(e - p);
+}
+
+static int mf_keyis(const mf_line *l, const char *k) { return mf_ci_eq(l->key, l->keylen, k); }
 
 static int mf_header_key(const mf_line *l)
 {
@@ -247,6 +408,58 @@ static int mf_header_key(const mf_line *l)
         if (mf_keyis(l, mf_header_keys[k]))
             return k;
     return -1;
+}
+
+/* Optimal string alignment distance, ignoring ASCII case (short words). */
+static size_t mf_dist(const char *a, size_t la, const char *b, size_t lb)
+{
+    if (la > 32 || lb > 32)
+        return 99;
+    size_t d[33][33];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            int ai = mf_lower((unsigned char)a[i - 1]), bj = mf_lower((unsigned char)b[j - 1]);
+            size_t v = d[i - 1][j - 1] + (ai != bj);
+            if (d[i - 1][j] + 1 < v)
+                v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && ai == mf_lower((unsigned char)b[j - 2]) &&
+                mf_lower((unsigned char)a[i - 2]) == bj && d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[la][lb];
+}
+
+/* The candidate nearest to w[0..n): within 2 edits (at most a third of the
+ * word), else one that w begins with or that begins with w (`upgrade` → up);
+ * NULL if none. */
+static const char *mf_nearest(const char *w, size_t n, const char *const *cands, size_t ncands)
+{
+    const char *best = NULL;
+    size_t bd = 3;
+    for (size_t i = 0; i < ncands; i++) {
+        size_t cl = strlen(cands[i]);
+        size_t dd = mf_dist(w, n, cands[i], cl);
+        if (dd < bd && dd * 3 <= (n > cl ? n : cl)) {
+            bd = dd;
+            best = cands[i];
+        }
+    }
+    if (best || n == 0)
+        return best;
+    for (size_t i = 0; i < ncands; i++) {
+        size_t cl = strlen(cands[i]);
+        if ((n > cl && mf_ci_prefix(w, w + n, cands[i])) ||
+            (n < cl && mf_dist(w, n, cands[i], n) == 0))
+            return cands[i];
+    }
+    return NULL;
 }
 
 typedef struct mf_ctx {
@@ -399,9 +612,9 @@ static int mf_header(mf_ctx *c, int key, const mf_line *l, int line)
         return 0;
     }
     case K_TRANSACTION:
-        if (l->vallen == 2 && memcmp(l->val, "on", 2) == 0)
+        if (mf_ci_eq(l->val, l->vallen, "on"))
             mf->transaction = 1;
-        else if (l->vallen == 3 && memcmp(l->val, "off", 3) == 0)
+        else if (mf_ci_eq(l->val, l->vallen, "off"))
             mf->transaction = 0;
         else
             return dm_err_set(c->err, DBMIG_EINVALID,
@@ -414,43 +627,70 @@ static int mf_header(mf_ctx *c, int key, const mf_line *l, int line)
     return 0;
 }
 
+static const char *const mf_builtin[] = {"postgres", "mysql", "sqlite"};
+
+int dm_driver_builtin(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof mf_builtin / sizeof mf_builtin[0]; i++)
+        if (strcmp(name, mf_builtin[i]) == 0)
+            return 1;
+    return 0;
+}
+
 static int mf_add_section(mf_ctx *c, const mf_line *l, int kind, int line, size_t off)
 {
     dm_migfile *mf = c->mf;
     const char *kname = kind == DM_UP ? "up" : "down";
     const char *v = l->val;
     size_t vn = l->vallen;
+    char *drv = NULL;
     if (vn) {
         for (size_t i = 0; i < vn; i++) {
             char ch = v[i];
-            if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_'))
+            if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                  ch == '_'))
                 return dm_err_set(c->err, DBMIG_EINVALID,
                                   "%s:%d: '%.*s' is not a driver name in -- dbmig:%s. Write "
                                   "-- dbmig:%s alone for every driver, or one driver name "
                                   "(a-z, 0-9, _) such as postgres, mysql or sqlite.",
                                   mf->path, line, (int)vn, v, kname, kname);
         }
+        /* driver names are matched ignoring case; the URL schemes' aliases
+         * name the same drivers */
+        static const char *const alias[][2] = {
+            {"postgresql", "postgres"}, {"sqlite3", "sqlite"}, {"mariadb", "mysql"}};
+        for (size_t i = 0; i < sizeof alias / sizeof alias[0] && !drv; i++)
+            if (mf_ci_eq(v, vn, alias[i][0]))
+                drv = dm_strdup(alias[i][1]);
+        if (!drv && (drv = dm_strndup(v, vn)) != NULL)
+            for (char *p = drv; *p; p++)
+                *p = (char)mf_lower((unsigned char)*p);
+        if (!drv)
+            return dm_err_nomem(c->err);
     }
     for (size_t i = 0; i < mf->nsections; i++) {
         dm_section *s = &mf->sections[i];
-        int same = s->kind == kind && (vn ? (s->driver && strlen(s->driver) == vn &&
-                                             memcmp(s->driver, v, vn) == 0)
-                                          : s->driver == NULL);
-        if (same)
-            return dm_err_set(c->err, DBMIG_EINVALID,
-                              "%s:%d: a second -- dbmig:%s%s%.*s section (the first is at line "
-                              "%d). Merge the two sections into one.",
-                              mf->path, line, kname, vn ? " " : "", (int)vn, v, s->marker_line);
+        int same = s->kind == kind &&
+                   (drv ? (s->driver && strcmp(s->driver, drv) == 0) : s->driver == NULL);
+        if (same) {
+            dm_err_set(c->err, DBMIG_EINVALID,
+                       "%s:%d: a second -- dbmig:%s%s%s section (the first is at line %d). "
+                       "Merge the two sections into one.",
+                       mf->path, line, kname, drv ? " " : "", drv ? drv : "", s->marker_line);
+            free(drv);
+            return DBMIG_EINVALID;
+        }
     }
     dm_section *ns = realloc(mf->sections, (mf->nsections + 1) * sizeof *ns);
-    if (!ns)
+    if (!ns) {
+        free(drv);
         return dm_err_nomem(c->err);
+    }
     mf->sections = ns;
     dm_section *s = &ns[mf->nsections];
     memset(s, 0, sizeof *s);
     s->kind = kind;
-    if (vn && !(s->driver = dm_strndup(v, vn)))
-        return dm_err_nomem(c->err);
+    s->driver = drv;
     mf->nsections++;
     s->off = off;
     s->len = 0;
@@ -498,6 +738,72 @@ static int mf_defaults(mf_ctx *c)
     return 0;
 }
 
+#define MF_QUOTE 80 /* bytes of a line quoted in a message */
+
+static int mf_qlen(size_t n) { return (int)(n > MF_QUOTE ? MF_QUOTE : n); }
+
+/* A dbmig marker not written as one: `--- dbmig:up`, `-- dbmig: up`,
+ * `-- dbmig :up`, slash-star dbmig:up star-slash, `# dbmig:up`. */
+static int mf_near_error(mf_ctx *c, const mf_line *l, int line)
+{
+    const char *why = l->why == NEAR_DASHES        ? "a marker starts with exactly two dashes"
+                      : l->why == NEAR_BLANK_BEFORE ? "no blank may come before the colon"
+                      : l->why == NEAR_BLANK_AFTER  ? "no blank may come after the colon"
+                      : l->why == NEAR_NO_COLON     ? "the key follows dbmig and a colon"
+                      : l->why == NEAR_BLOCK        ? "a marker is a -- line comment, not a "
+                                                      "block comment"
+                                                    : "a marker is a -- line comment, not a # "
+                                                      "comment";
+    return dm_err_set(c->err, DBMIG_EINVALID,
+                      "%s:%d: '%.*s%s' looks like a dbmig marker but is not written as one, and "
+                      "dbmig does not guess (%s). Write it as -- dbmig:%.*s%s%.*s",
+                      c->mf->path, line, mf_qlen(l->textlen), l->text,
+                      l->textlen > MF_QUOTE ? "..." : "", why,
+                      l->keylen ? mf_qlen(l->keylen) : 5, l->keylen ? l->key : "<key>",
+                      l->vallen ? " " : "", mf_qlen(l->vallen), l->val);
+}
+
+/* Another tool's marker: what to write instead. */
+static int mf_foreign_error(mf_ctx *c, const mf_line *l, int line)
+{
+    const char *tool = l->why == TOOL_GOOSE ? "goose" : l->why == TOOL_DBMATE ? "dbmate"
+                                                                               : "sql-migrate";
+    const char *k = l->key;
+    size_t kn = l->keylen;
+    const char *use = NULL, *extra = "";
+    int notx = 0;
+    for (size_t i = 0; i + 13 <= l->vallen && !notx; i++)
+        notx = mf_ci_prefix(l->val + i, l->val + l->vallen, "notransaction");
+    for (size_t i = 0; i + 17 <= l->vallen && !notx; i++)
+        notx = mf_ci_prefix(l->val + i, l->val + l->vallen, "transaction:false");
+    if (mf_ci_eq(k, kn, "up"))
+        use = "-- dbmig:up";
+    else if (mf_ci_eq(k, kn, "down"))
+        use = "-- dbmig:down";
+    else if (l->why != TOOL_DBMATE && mf_ci_eq(k, kn, "statementbegin"))
+        use = "-- dbmig:statement begin";
+    else if (l->why != TOOL_DBMATE && mf_ci_eq(k, kn, "statementend"))
+        use = "-- dbmig:statement end";
+    else if (l->why == TOOL_GOOSE && mf_ci_eq(k, kn, "no") &&
+             mf_ci_eq(l->val, l->vallen, "transaction"))
+        use = "-- dbmig:transaction off (in the header, before the first section)";
+    if (use && notx)
+        extra = ", and -- dbmig:transaction off in the header";
+    if (!use)
+        return dm_err_set(c->err, DBMIG_EINVALID,
+                          "%s:%d: '%.*s%s' is a %s annotation, which dbmig does not read (it "
+                          "would be a mere comment). Rewrite the file with dbmig's markers: "
+                          "-- dbmig:up, -- dbmig:down, -- dbmig:statement begin/end, "
+                          "-- dbmig:transaction off.",
+                          c->mf->path, line, mf_qlen(l->textlen), l->text,
+                          l->textlen > MF_QUOTE ? "..." : "", tool);
+    return dm_err_set(c->err, DBMIG_EINVALID,
+                      "%s:%d: '%.*s%s' is a %s marker, which dbmig does not read (it would be a "
+                      "mere comment, and the sections would run together). Write %s instead%s.",
+                      c->mf->path, line, mf_qlen(l->textlen), l->text,
+                      l->textlen > MF_QUOTE ? "..." : "", tool, use, extra);
+}
+
 /* One line of the (normalised) text: the line `line` spans [ls, next). */
 static int mf_on_line(mf_ctx *c, const mf_line *l, int line, size_t ls, size_t next)
 {
@@ -526,8 +832,7 @@ static int mf_on_line(mf_ctx *c, const mf_line *l, int line, size_t ls, size_t n
             if (!c->first_marker)
                 c->first_marker = line;
         } else if (mf_keyis(l, "statement")) {
-            if (!((l->vallen == 5 && memcmp(l->val, "begin", 5) == 0) ||
-                  (l->vallen == 3 && memcmp(l->val, "end", 3) == 0)))
+            if (!mf_ci_eq(l->val, l->vallen, "begin") && !mf_ci_eq(l->val, l->vallen, "end"))
                 return dm_err_set(c->err, DBMIG_EINVALID,
                                   "%s:%d: -- dbmig:statement takes `begin` or `end`, not "
                                   "'%.*s'. Enclose a statement between "
@@ -553,11 +858,21 @@ static int mf_on_line(mf_ctx *c, const mf_line *l, int line, size_t ls, size_t n
             c->body_off = next;
             c->body_line = line + 1;
         } else {
+            static const char *const keys[] = {"up",      "down",    "revision",    "parents",
+                                               "message", "branch",  "depends",     "transaction",
+                                               "statement", "description"};
+            const char *near = mf_nearest(l->key, l->keylen, keys, sizeof keys / sizeof keys[0]);
             return dm_err_set(c->err, DBMIG_EINVALID,
-                              "%s:%d: unknown key -- dbmig:%.*s. Known keys: " MF_KNOWN_KEYS
+                              "%s:%d: unknown key -- dbmig:%.*s%s%s%s. Known keys: " MF_KNOWN_KEYS
                               "; a plain comment must not start with dbmig:.",
-                              mf->path, line, (int)l->keylen, l->key);
+                              mf->path, line, (int)l->keylen, l->key,
+                              near ? " (did you mean -- dbmig:" : "", near ? near : "",
+                              near ? "?)" : "");
         }
+    } else if (l->kind == L_NEAR) {
+        return mf_near_error(c, l, line);
+    } else if (l->kind == L_FOREIGN) {
+        return mf_foreign_error(c, l, line);
     }
     return 0;
 }
@@ -572,7 +887,14 @@ static int mf_scan_end(mf_ctx *c, size_t n, size_t nst, int probe_rc)
     if (mf->nsections) {
         dm_section *prev = &mf->sections[mf->nsections - 1];
         prev->len = n - prev->off;
-        return 0;
+        for (size_t i = 0; i < mf->nsections; i++)
+            if (mf->sections[i].kind == DM_UP)
+                return 0;
+        return dm_err_set(c->err, DBMIG_EINVALID,
+                          "%s:%d: the file has a -- dbmig:down section but no -- dbmig:up "
+                          "section, so applying it would run nothing. Add -- dbmig:up above "
+                          "the up SQL (an empty -- dbmig:up section says that nothing runs).",
+                          mf->path, c->first_marker);
     }
     /* no marker: the body after the header is the up section */
     mf->sections = calloc(1, sizeof *mf->sections);
@@ -795,13 +1117,16 @@ static void mf_sum_free(mf_sum *h)
     free(h->out);
 }
 
-/* The kind of a line read in pieces, decided from its first bytes. */
-enum { LS_LEAD = 0, LS_CR, LS_DASH1, LS_DASH2, LS_KEY, LS_DIR, LS_SQL, LS_COMMENT };
+/* The kind of a line read in pieces. A line whose first non-blank byte may
+ * open a comment (`-`, `/`, `#`) is kept from that byte on, up to MF_PREFIX
+ * bytes; there mf_decide() says whether it is a directive (then the whole
+ * line is kept) or not (then the rest is dropped), and at the line's end
+ * mf_classify() reads the kept bytes as the in-memory parse reads the line. */
+enum { LS_LEAD = 0, LS_CR, LS_BUF, LS_DIR, LS_SKIP, LS_SQL };
 
 typedef struct mf_lines {
     int st;
-    int m;        /* LS_KEY: bytes of "dbmig:" matched */
-    dm_buf dir;   /* LS_DIR: "--dbmig:" and the rest of the line */
+    dm_buf dir;   /* LS_BUF, LS_DIR, LS_SKIP: the line from its first non-blank byte */
     size_t ls;    /* offset of the line's first byte */
     int line;     /* its number */
 } mf_lines;
@@ -815,12 +1140,9 @@ static int mf_line_end(mf_ctx *c, mf_lines *x, size_t next)
     case LS_CR:
         l.kind = L_BLANK;
         break;
-    case LS_DASH2:
-    case LS_KEY:
-    case LS_COMMENT:
-        l.kind = L_COMMENT;
-        break;
+    case LS_BUF:
     case LS_DIR:
+    case LS_SKIP:
         mf_classify(x->dir.ptr, x->dir.ptr + x->dir.len, &l);
         break;
     default:
@@ -829,7 +1151,6 @@ static int mf_line_end(mf_ctx *c, mf_lines *x, size_t next)
     }
     int rc = mf_on_line(c, &l, x->line, x->ls, next);
     x->st = LS_LEAD;
-    x->m = 0;
     dm_buf_reset(&x->dir);
     x->ls = next;
     x->line++;
@@ -839,15 +1160,29 @@ static int mf_line_end(mf_ctx *c, mf_lines *x, size_t next)
 /* Normalised text p[0..n) at offset off. */
 static int mf_lines_feed(mf_ctx *c, mf_lines *x, const char *p, size_t n, size_t off)
 {
-    static const char key[] = "dbmig:";
     size_t i = 0;
     while (i < n) {
-        if (x->st == LS_SQL || x->st == LS_COMMENT || x->st == LS_DIR) {
+        if (x->st >= LS_BUF) {
             const char *nl = memchr(p + i, '\n', n - i);
             size_t e = nl ? (size_t)(nl - p) : n;
-            if (x->st == LS_DIR && dm_buf_append(&x->dir, p + i, e - i))
-                return dm_err_nomem(c->err);
-            i = e;
+            if (x->st == LS_BUF) {
+                size_t room = MF_PREFIX - x->dir.len, take = e - i < room ? e - i : room;
+                if (dm_buf_append(&x->dir, p + i, take))
+                    return dm_err_nomem(c->err);
+                i += take;
+                if (x->dir.len == MF_PREFIX) {
+                    mf_line l;
+                    memset(&l, 0, sizeof l);
+                    mf_decide(x->dir.ptr, x->dir.ptr + x->dir.len, &l);
+                    x->st = l.kind == L_DIRECTIVE ? LS_DIR : LS_SKIP;
+                }
+                if (i < e)
+                    continue; /* the rest of the line, as LS_DIR or LS_SKIP */
+            } else {
+                if (x->st == LS_DIR && dm_buf_append(&x->dir, p + i, e - i))
+                    return dm_err_nomem(c->err);
+                i = e;
+            }
             if (!nl)
                 break;
         }
@@ -861,36 +1196,18 @@ static int mf_lines_feed(mf_ctx *c, mf_lines *x, const char *p, size_t n, size_t
         }
         switch (x->st) {
         case LS_LEAD:
-            if (ch == '\r')
+            if (ch == '\r') {
                 x->st = LS_CR;
-            else if (ch == '-')
-                x->st = LS_DASH1;
-            else if (!mf_blank(ch))
+            } else if (ch == '-' || ch == '/' || ch == '#') {
+                x->st = LS_BUF;
+                continue; /* kept from this byte on */
+            } else if (!mf_blank(ch)) {
                 x->st = LS_SQL;
+            }
             break;
         case LS_CR:
             if (!mf_blank(ch) && ch != '\r')
                 x->st = LS_SQL;
-            break;
-        case LS_DASH1:
-            x->st = ch == '-' ? LS_DASH2 : LS_SQL;
-            break;
-        case LS_DASH2:
-            if (ch == key[0]) {
-                x->st = LS_KEY;
-                x->m = 1;
-            } else if (!mf_blank(ch)) {
-                x->st = LS_COMMENT;
-            }
-            break;
-        case LS_KEY:
-            if (ch != key[x->m]) {
-                x->st = LS_COMMENT;
-            } else if (++x->m == 6) {
-                x->st = LS_DIR;
-                if (dm_buf_puts(&x->dir, "--dbmig:"))
-                    return dm_err_nomem(c->err);
-            }
             break;
         }
         i++;
@@ -1261,6 +1578,25 @@ const dm_section *dm_migfile_section(const dm_migfile *mf, int kind, const char 
     return generic;
 }
 
+/* A statement that ends or opens a transaction in a file that runs in one
+ * (SPEC section 2): refused, so that dbmig's own transaction, which commits
+ * the version row with the migration, is never ended early. */
+static int mf_txn_check(const dm_migfile *mf, const dm_stmt *st, int dialect, dm_err *err)
+{
+    if (!mf->transaction)
+        return 0;
+    const char *what = dm_ddl_txn_control(st->sql, st->len, dialect);
+    if (!what)
+        return 0;
+    return dm_err_set(err, DBMIG_EINVALID,
+                      "%s:%d: %s inside a migration: dbmig already runs each migration in a "
+                      "transaction (and records it in the same one), so this statement would "
+                      "end or nest that transaction. Remove the BEGIN/COMMIT statements, or "
+                      "write -- dbmig:transaction off in the header to run the file's "
+                      "statements as written.",
+                      mf->path, st->line, what);
+}
+
 typedef struct mf_list {
     dm_stmt_list *l;
     dm_err *err;
@@ -1280,8 +1616,8 @@ int dm_migfile_statements(const dm_migfile *mf, int kind, const char *driver, in
         *found = s != NULL;
     if (!s)
         return 0;
-    if (!mf->streamed)
-        return dm_split(mf->text + s->off, s->len, dialect, s->line, mf->path, out, err);
+    /* through the incremental splitter also in memory, so that a refused
+     * statement and a lexing error after it are found in the same order */
     size_t before = out->n;
     mf_list x = {out, err};
     int rc = dm_migfile_stream(mf, kind, driver, dialect, mf_list_cb, &x, NULL, err);
@@ -1291,6 +1627,21 @@ int dm_migfile_statements(const dm_migfile *mf, int kind, const char *driver, in
         out->n = before;
     }
     return rc;
+}
+
+typedef struct mf_checked {
+    const dm_migfile *mf;
+    int dialect;
+    dm_stmt_cb cb;
+    void *payload;
+    dm_err *err;
+} mf_checked;
+
+static int mf_checked_cb(void *payload, const dm_stmt *st)
+{
+    mf_checked *x = payload;
+    int rc = mf_txn_check(x->mf, st, x->dialect, x->err);
+    return rc ? rc : x->cb(x->payload, st);
 }
 
 int dm_migfile_stream(const dm_migfile *mf, int kind, const char *driver, int dialect,
@@ -1304,14 +1655,89 @@ int dm_migfile_stream(const dm_migfile *mf, int kind, const char *driver, int di
     dm_splitter *sp = dm_splitter_new(dialect, s->line, mf->path);
     if (!sp)
         return dm_err_nomem(err);
+    mf_checked x = {mf, dialect, cb, payload, err};
     int rc;
     if (mf->streamed) {
-        rc = mf_stream_file(mf, s, sp, cb, payload, err);
+        rc = mf_stream_file(mf, s, sp, mf_checked_cb, &x, err);
     } else {
-        rc = dm_split_feed(sp, mf->text + s->off, s->len, cb, payload, err);
+        rc = dm_split_feed(sp, mf->text + s->off, s->len, mf_checked_cb, &x, err);
         if (!rc)
-            rc = dm_split_finish(sp, cb, payload, err);
+            rc = dm_split_finish(sp, mf_checked_cb, &x, err);
     }
     dm_splitter_free(sp);
     return rc;
+}
+
+/* ------------------------------------------------------- drivers (SPEC 2) */
+
+int dm_migfile_names_plugin(const dm_migfile *mf)
+{
+    for (size_t i = 0; i < mf->nsections; i++)
+        if (mf->sections[i].driver && !dm_driver_builtin(mf->sections[i].driver))
+            return 1;
+    return 0;
+}
+
+static int mf_in(const dm_strv *v, const char *name)
+{
+    for (size_t i = 0; v && i < v->n; i++)
+        if (strcmp(v->v[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+int dm_migfile_check_drivers(const dm_migfile *mf, const dm_strv *plugins, const char *driver,
+                             dm_err *err)
+{
+    for (size_t i = 0; i < mf->nsections; i++) {
+        const dm_section *s = &mf->sections[i];
+        if (!s->driver || dm_driver_builtin(s->driver) || mf_in(plugins, s->driver))
+            continue;
+        /* the nearest known name: built in, else a plugin */
+        size_t nc = 0;
+        const char **cands = calloc(3 + (plugins ? plugins->n : 0), sizeof *cands);
+        if (!cands)
+            return dm_err_nomem(err);
+        for (size_t k = 0; k < 3; k++)
+            cands[nc++] = mf_builtin[k];
+        for (size_t k = 0; plugins && k < plugins->n; k++)
+            if (!dm_driver_builtin(plugins->v[k]))
+                cands[nc++] = plugins->v[k];
+        const char *near = mf_nearest(s->driver, strlen(s->driver), cands, nc);
+        dm_buf known = {0};
+        for (size_t k = 0; k < nc; k++)
+            dm_buf_printf(&known, "%s%s", k ? ", " : "", cands[k]);
+        dm_err_set(err, DBMIG_EINVALID,
+                   "%s:%d: -- dbmig:%s %s names no known driver%s%s%s, so its SQL would never "
+                   "run. Known drivers: %s (plugins are found on --plugin-dir, "
+                   "DBMIG_PLUGIN_PATH and the installed plugin folder; see `dbmig drivers`). "
+                   "Fix the name, or install the driver's plugin.",
+                   mf->path, s->marker_line, s->kind == DM_UP ? "up" : "down", s->driver,
+                   near ? " (did you mean " : "", near ? near : "", near ? "?)" : "",
+                   dm_buf_str(&known));
+        dm_buf_free(&known);
+        free(cands);
+        return DBMIG_EINVALID;
+    }
+    if (!driver || dm_migfile_section(mf, DM_UP, driver))
+        return 0;
+    /* sections, but none this driver uses: name them */
+    dm_buf have = {0};
+    int first = 0;
+    for (size_t i = 0; i < mf->nsections; i++) {
+        const dm_section *s = &mf->sections[i];
+        if (s->kind != DM_UP)
+            continue;
+        if (!first)
+            first = s->marker_line;
+        dm_buf_printf(&have, "%s-- dbmig:up %s (line %d)", have.len ? ", " : "", s->driver,
+                      s->marker_line);
+    }
+    dm_err_set(err, DBMIG_EINVALID,
+               "%s:%d: no section of this file runs on driver %s: it has only %s, so applying "
+               "it would run nothing. Add a generic -- dbmig:up section, or an empty "
+               "-- dbmig:up %s section to say that nothing runs on %s.",
+               mf->path, first, driver, dm_buf_str(&have), driver, driver);
+    dm_buf_free(&have);
+    return DBMIG_EINVALID;
 }

@@ -66,11 +66,18 @@ int dm_migfile_load_ex(const char *path, size_t stream_min, dm_migfile *out, dm_
 void dm_migfile_free(dm_migfile *mf);
 
 /* The section a driver uses: the one naming it, else the generic one, else
- * NULL (for DM_DOWN: irreversible). driver may be NULL (generic only). */
+ * NULL (for DM_DOWN: irreversible). driver may be NULL (generic only).
+ * Section driver names are stored lowercase (markers are matched ignoring
+ * case; postgresql, sqlite3 and mariadb are read as postgres, sqlite and
+ * mysql, as in URLs). */
 const dm_section *dm_migfile_section(const dm_migfile *mf, int kind, const char *driver);
 
 /* Splits the chosen section into statements with file line numbers. A
- * missing section yields an empty list and returns 0; *found tells. On error
+ * missing section yields an empty list and returns 0; *found tells. In a
+ * file that runs in a transaction (mf->transaction), a statement that
+ * opens or ends one (BEGIN, COMMIT, START TRANSACTION, ROLLBACK, END,
+ * ABORT: see dm_ddl_txn_control) is DBMIG_EINVALID "<path>:<line>: ...",
+ * here and in dm_migfile_stream(). On error
  * `out` is left as it was. Works for a streamed file too (through
  * dm_migfile_stream), but then holds every statement in memory: the engine
  * uses dm_migfile_stream for streamed files (see below). */
@@ -126,6 +133,25 @@ int dm_migfile_statements(const dm_migfile *mf, int kind, const char *driver, in
  *  today's path unchanged. */
 int dm_migfile_stream(const dm_migfile *mf, int kind, const char *driver, int dialect,
                       dm_stmt_cb cb, void *payload, int *found, dm_err *err);
+
+/* Markers against the drivers (SPEC section 2; the parser alone cannot
+ * know the plugins or the driver in use).
+ *
+ * dm_driver_builtin: 1 for postgres, mysql and sqlite.
+ * dm_migfile_names_plugin: 1 when a section names another driver (only then
+ * need the caller list the plugins on the search path).
+ * dm_migfile_check_drivers: every section's driver is built in or in
+ * `plugins` (the plugins' names; may be NULL when none is needed), and,
+ * with driver non-NULL, the file has an up section that driver uses (its
+ * own or the generic one; an empty one counts). A file without any section
+ * for the driver would otherwise be recorded as applied having run
+ * nothing. Errors are DBMIG_EINVALID "<path>:<marker line>: ..." with the
+ * nearest known name, or the fix. A missing down section stays what it
+ * was: the file is irreversible on that driver. */
+int dm_driver_builtin(const char *name);
+int dm_migfile_names_plugin(const dm_migfile *mf);
+int dm_migfile_check_drivers(const dm_migfile *mf, const dm_strv *plugins, const char *driver,
+                             dm_err *err);
 
 /* SHA-256 of the normalised content as "v1:<hex>" (BOM removed, CRLF to LF,
  * trailing white space of every line removed). out holds DM_CHECKSUM_LEN+1. */

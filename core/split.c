@@ -56,6 +56,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum {
     KW_NONE = 0,
@@ -389,18 +390,19 @@ static int sp_marker(const sp *s, size_t b, size_t e)
     b += 2;
     while (b < e && (t[b] == ' ' || t[b] == '\t'))
         b++;
+    /* matched ignoring case, as the file's other markers (SPEC section 2) */
     static const char kw[] = "dbmig:statement";
     size_t kl = sizeof kw - 1;
-    if (e - b < kl || memcmp(t + b, kw, kl) != 0)
+    if (e - b < kl || strncasecmp(t + b, kw, kl) != 0)
         return 0;
     b += kl;
     if (b == e || (t[b] != ' ' && t[b] != '\t'))
         return 0;
     while (b < e && (t[b] == ' ' || t[b] == '\t'))
         b++;
-    if (e - b == 5 && memcmp(t + b, "begin", 5) == 0)
+    if (e - b == 5 && strncasecmp(t + b, "begin", 5) == 0)
         return 1;
-    if (e - b == 3 && memcmp(t + b, "end", 3) == 0)
+    if (e - b == 3 && strncasecmp(t + b, "end", 3) == 0)
         return 2;
     return 0;
 }

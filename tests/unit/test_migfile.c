@@ -404,7 +404,7 @@ static void test_section_errors_and_selection(void **st)
                  "line 1");
     EXPECT_ERROR("m/1_a.sql", "-- dbmig:down mysql\n\n-- dbmig:down mysql\n", "m/1_a.sql:3:",
                  "second");
-    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up Postgres\nSELECT 1;", "m/1_a.sql:1:", "driver name");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up post-gres\nSELECT 1;", "m/1_a.sql:1:", "driver name");
     EXPECT_ERROR("m/1_a.sql", "-- dbmig:up postgres mysql\nSELECT 1;", "m/1_a.sql:1:",
                  "driver name");
     EXPECT_ERROR("m/1_a.sql", "CREATE TABLE t (a int);\n-- dbmig:up\nSELECT 1;", "m/1_a.sql:1:",
@@ -780,6 +780,333 @@ static void test_stream_threshold(void **st)
     dm_err_free(&err);
 }
 
+
+/* ---- strict markers (SPEC section 2, "Markers are strict") ---------------- */
+
+/* Parses text (also streamed), which must succeed. */
+static void parse_ok(const char *path, const char *text, dm_migfile *mf)
+{
+    dm_err err = {0};
+    int rc = parse(path, text, mf, &err);
+    if (rc)
+        fail_msg("%s: %s", path, dm_err_msg(&err));
+    dm_err_free(&err);
+}
+
+/* The statements of one section as "sql|sql|...", or the error. */
+static void stmts_of(const dm_migfile *mf, int kind, const char *drv, int dialect, char *out,
+                     size_t cap)
+{
+    dm_stmt_list l = {0};
+    dm_err err = {0};
+    int found = 0;
+    out[0] = '\0';
+    if (dm_migfile_statements(mf, kind, drv, dialect, &l, &found, &err) != 0) {
+        snprintf(out, cap, "error: %s", dm_err_msg(&err));
+    } else {
+        for (size_t i = 0; i < l.n; i++)
+            snprintf(out + strlen(out), cap - strlen(out), "%s%s", i ? "|" : "", l.v[i].sql);
+        if (!found)
+            snprintf(out, cap, "<no section>");
+    }
+    dm_stmt_list_free(&l);
+    dm_err_free(&err);
+}
+
+static void test_markers_any_case(void **st)
+{
+    (void)st;
+    dm_migfile mf;
+    char got[1024];
+    /* the down SQL must not run inside up: markers in any case are markers */
+    parse_ok("m/1_case.sql",
+             "-- Dbmig:Revision r1\n-- DBMIG:Message shouting\n-- DbMig:Transaction OFF\n"
+             "-- DBMIG:UP\nCREATE TABLE t (a int);\n-- DBMIG:DOWN\nDROP TABLE t;\n",
+             &mf);
+    assert_string_equal(mf.revision, "r1");
+    assert_string_equal(mf.message, "shouting");
+    assert_int_equal(mf.transaction, 0);
+    assert_int_equal(mf.nsections, 2);
+    stmts_of(&mf, DM_UP, "sqlite", DBMIG_DIALECT_SQLITE, got, sizeof got);
+    assert_string_equal(got, "CREATE TABLE t (a int)");
+    stmts_of(&mf, DM_DOWN, "sqlite", DBMIG_DIALECT_SQLITE, got, sizeof got);
+    assert_string_equal(got, "DROP TABLE t");
+    dm_migfile_free(&mf);
+
+    /* driver names ignore case; the URL aliases name the same drivers */
+    parse_ok("m/2_drv.sql",
+             "-- dbmig:up SQLite\nSELECT 1;\n-- dbmig:up PostgreSQL\nSELECT 2;\n"
+             "-- dbmig:up MariaDB\nSELECT 3;\n-- dbmig:down sqlite3\nSELECT 4;\n",
+             &mf);
+    assert_string_equal(mf.sections[0].driver, "sqlite");
+    assert_string_equal(mf.sections[1].driver, "postgres");
+    assert_string_equal(mf.sections[2].driver, "mysql");
+    assert_string_equal(mf.sections[3].driver, "sqlite");
+    stmts_of(&mf, DM_UP, "postgres", DBMIG_DIALECT_POSTGRES, got, sizeof got);
+    assert_string_equal(got, "SELECT 2");
+    dm_migfile_free(&mf);
+    EXPECT_ERROR("m/3_dup.sql", "-- dbmig:up postgres\nSELECT 1;\n-- dbmig:up POSTGRESQL\n",
+                 "m/3_dup.sql:3:", "second -- dbmig:up postgres section");
+
+    /* the escape hatch in any case, read as such by the splitter too */
+    parse_ok("m/4_hatch.sql",
+             "-- dbmig:up\n-- DBMIG:Statement BEGIN\nCREATE TRIGGER x; y;\n"
+             "-- Dbmig:statement End\nSELECT 1;\n",
+             &mf);
+    stmts_of(&mf, DM_UP, "sqlite", DBMIG_DIALECT_SQLITE, got, sizeof got);
+    assert_string_equal(got, "CREATE TRIGGER x; y;|SELECT 1");
+    dm_migfile_free(&mf);
+
+    /* blanks around `--` are allowed, as before */
+    parse_ok("m/5_blanks.sql", "--dbmig:up\nSELECT 1;\n  --  \tdbmig:down\nSELECT 2;\n", &mf);
+    assert_int_equal(mf.nsections, 2);
+    assert_int_equal(mf.sections[1].kind, DM_DOWN);
+    dm_migfile_free(&mf);
+}
+
+static void test_markers_near_misses(void **st)
+{
+    (void)st;
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig: down\nSELECT 2;\n",
+                 "m/1_a.sql:3: '-- dbmig: down' looks like a dbmig marker",
+                 "no blank may come after the colon). Write it as -- dbmig:down");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig :up\nSELECT 1;\n", "m/1_a.sql:1:",
+                 "before the colon). Write it as -- dbmig:up");
+    EXPECT_ERROR("m/1_a.sql", "--- dbmig:up\nSELECT 1;\n", "m/1_a.sql:1:",
+                 "exactly two dashes). Write it as -- dbmig:up");
+    EXPECT_ERROR("m/1_a.sql", "/* dbmig:up */\nSELECT 1;\n/* dbmig:down */\nSELECT 2;\n",
+                 "m/1_a.sql:1: '/* dbmig:up */'", "not a block comment). Write it as -- dbmig:up");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n# DBMIG:down mysql\nSELECT 2;\n",
+                 "m/1_a.sql:3:", "not a # comment). Write it as -- dbmig:down mysql");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig up\nSELECT 1;\n-- DBMIG down postgres\nSELECT 2;\n",
+                 "m/1_a.sql:1:", "follows dbmig and a colon). Write it as -- dbmig:up");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig-down postgres\nSELECT 2;\n",
+                 "m/1_a.sql:3:", "Write it as -- dbmig:down postgres");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:upgrade\nSELECT 1;\n", "m/1_a.sql:1:",
+                 "unknown key -- dbmig:upgrade (did you mean -- dbmig:up?)");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:downgrade\nSELECT 2;\n",
+                 "m/1_a.sql:3:", "unknown key -- dbmig:downgrade (did you mean -- dbmig:down?)");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:revison x\nSELECT 1;\n", "m/1_a.sql:1:",
+                 "(did you mean -- dbmig:revision?)");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:parent x\nSELECT 1;\n", "m/1_a.sql:1:",
+                 "(did you mean -- dbmig:parents?)");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:frobnicate\nSELECT 1;\n", "m/1_a.sql:1:",
+                 "unknown key -- dbmig:frobnicate. Known keys");
+    /* a file with a down section but no up section would run nothing */
+    EXPECT_ERROR("m/1_a.sql", "-- c\n-- dbmig:down\nDROP TABLE t;\n", "m/1_a.sql:2:",
+                 "no -- dbmig:up section");
+    /* comments that only mention dbmig stay comments */
+    dm_migfile mf;
+    parse_ok("m/2_ok.sql",
+             "-- dbmig\n-- dbmigrate:up is not ours\n-- see dbmig:up below\n/* dbmig */\n"
+             "-- dbmig up to date, nothing to do\n-- dbmig upgrade\n-- dbmig down here\n"
+             "-- migrate:upper -- +gooseberry -- +migrated\n-- migrate: users\nSELECT 1;\n",
+             &mf);
+    assert_int_equal(mf.nsections, 1);
+    dm_migfile_free(&mf);
+}
+
+static void test_markers_foreign(void **st)
+{
+    (void)st;
+    static const struct {
+        const char *line, *want;
+    } cases[] = {
+        {"-- migrate:up", "dbmate marker, which dbmig does not read"},
+        {"-- migrate:up", "Write -- dbmig:up instead."},
+        {"-- migrate:down", "Write -- dbmig:down instead."},
+        {"-- migrate:up transaction:false", "-- dbmig:up instead, and -- dbmig:transaction off"},
+        {"-- +goose Up", "goose marker"},
+        {"-- +goose Up", "Write -- dbmig:up instead."},
+        {"-- +goose Down", "Write -- dbmig:down instead."},
+        {"--  +goose StatementBegin", "Write -- dbmig:statement begin instead."},
+        {"-- +goose StatementEnd", "Write -- dbmig:statement end instead."},
+        {"-- +goose NO TRANSACTION", "Write -- dbmig:transaction off (in the header"},
+        {"-- +goose ENVSUB ON", "goose annotation, which dbmig does not read"},
+        {"-- +migrate Up", "sql-migrate marker"},
+        {"-- +migrate Up notransaction", "-- dbmig:up instead, and -- dbmig:transaction off"},
+        {"-- +migrate Down", "Write -- dbmig:down instead."},
+        {"-- +migrate StatementBegin", "Write -- dbmig:statement begin instead."},
+        {"-- +migrate StatementEnd", "Write -- dbmig:statement end instead."},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[256], where[64];
+        /* as the first line, and after a valid up section */
+        snprintf(text, sizeof text, "%s\nSELECT 1;\n", cases[i].line);
+        EXPECT_ERROR("m/1_f.sql", text, "m/1_f.sql:1:", cases[i].want);
+        snprintf(text, sizeof text, "-- dbmig:up\nSELECT 1;\n%s\nSELECT 2;\n", cases[i].line);
+        snprintf(where, sizeof where, "m/1_f.sql:3: '%s'", cases[i].line);
+        EXPECT_ERROR("m/1_f.sql", text, where, cases[i].want);
+    }
+}
+
+static void test_markers_drivers(void **st)
+{
+    (void)st;
+    dm_migfile mf;
+    dm_err err = {0};
+    /* an unknown driver: did you mean, from the built-in names */
+    parse_ok("m/1_typo.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:up sqllite\nSELECT 2;\n", &mf);
+    assert_int_equal(dm_migfile_names_plugin(&mf), 1);
+    assert_int_equal(dm_migfile_check_drivers(&mf, NULL, NULL, &err), DBMIG_EINVALID);
+    assert_non_null(strstr(dm_err_msg(&err), "m/1_typo.sql:3: -- dbmig:up sqllite names no "
+                                             "known driver (did you mean sqlite?)"));
+    /* and from the plugins on the search path */
+    dm_strv plugins = {0};
+    assert_int_equal(dm_strv_push(&plugins, "oracle"), 0);
+    assert_int_equal(dm_migfile_check_drivers(&mf, &plugins, NULL, &err), DBMIG_EINVALID);
+    assert_non_null(strstr(dm_err_msg(&err), "postgres, mysql, sqlite, oracle"));
+    dm_migfile_free(&mf);
+    parse_ok("m/2_plugin.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:down oracel\nSELECT 2;\n", &mf);
+    assert_int_equal(dm_migfile_check_drivers(&mf, &plugins, NULL, &err), DBMIG_EINVALID);
+    assert_non_null(strstr(dm_err_msg(&err), "m/2_plugin.sql:3: -- dbmig:down oracel"));
+    assert_non_null(strstr(dm_err_msg(&err), "(did you mean oracle?)"));
+    dm_migfile_free(&mf);
+    parse_ok("m/3_plugin.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:up Oracle\nSELECT 2;\n", &mf);
+    assert_int_equal(dm_migfile_check_drivers(&mf, &plugins, "oracle", &err), 0);
+    dm_migfile_free(&mf);
+    dm_strv_free(&plugins);
+
+    /* built-in names need no listing */
+    parse_ok("m/4_pg.sql", "-- dbmig:up postgres\nCREATE TABLE t (a serial);\n"
+                           "-- dbmig:down postgres\nDROP TABLE t;\n", &mf);
+    assert_int_equal(dm_migfile_names_plugin(&mf), 0);
+    assert_int_equal(dm_migfile_check_drivers(&mf, NULL, NULL, &err), 0);
+    assert_int_equal(dm_migfile_check_drivers(&mf, NULL, "postgres", &err), 0);
+    /* only other drivers' sections: refused on sqlite, naming the fix */
+    assert_int_equal(dm_migfile_check_drivers(&mf, NULL, "sqlite", &err), DBMIG_EINVALID);
+    assert_non_null(strstr(dm_err_msg(&err),
+                           "m/4_pg.sql:1: no section of this file runs on driver sqlite: it has "
+                           "only -- dbmig:up postgres (line 1)"));
+    assert_non_null(strstr(dm_err_msg(&err), "Add a generic -- dbmig:up section, or an empty "
+                                             "-- dbmig:up sqlite section"));
+    dm_migfile_free(&mf);
+    /* an explicitly empty section says "nothing on SQLite" */
+    parse_ok("m/5_pg.sql", "-- dbmig:up postgres\nCREATE TABLE t (a serial);\n-- dbmig:up sqlite\n",
+             &mf);
+    assert_int_equal(dm_migfile_check_drivers(&mf, NULL, "sqlite", &err), 0);
+    assert_int_equal(dm_migfile_check_drivers(&mf, NULL, "mysql", &err), DBMIG_EINVALID);
+    dm_migfile_free(&mf);
+    /* a generic up with only a postgres down: fine to apply; on sqlite the
+     * file is irreversible (no down section it uses) */
+    parse_ok("m/6_down.sql", "-- dbmig:up\nCREATE TABLE t (a int);\n-- dbmig:down postgres\n"
+                             "DROP TABLE t;\n", &mf);
+    assert_int_equal(dm_migfile_check_drivers(&mf, NULL, "sqlite", &err), 0);
+    assert_null(dm_migfile_section(&mf, DM_DOWN, "sqlite"));
+    assert_non_null(dm_migfile_section(&mf, DM_DOWN, "postgres"));
+    dm_migfile_free(&mf);
+    /* a file without markers is generic */
+    parse_ok("m/7_plain.sql", "CREATE TABLE t (a int);\n", &mf);
+    assert_int_equal(dm_migfile_check_drivers(&mf, NULL, "sqlite", &err), 0);
+    dm_migfile_free(&mf);
+    assert_int_equal(dm_driver_builtin("mysql"), 1);
+    assert_int_equal(dm_driver_builtin("odbc"), 0);
+    dm_err_free(&err);
+}
+
+static void test_markers_transaction_control(void **st)
+{
+    (void)st;
+    dm_migfile mf;
+    char got[1024];
+    static const struct {
+        const char *sql;
+        int dialect;
+        const char *what; /* NULL: allowed */
+    } cases[] = {
+        {"BEGIN;", DBMIG_DIALECT_SQLITE, "BEGIN"},
+        {"begin transaction;", DBMIG_DIALECT_SQLITE, "BEGIN"},
+        {"BEGIN IMMEDIATE;", DBMIG_DIALECT_SQLITE, "BEGIN"},
+        {"START TRANSACTION;", DBMIG_DIALECT_MYSQL, "START TRANSACTION"},
+        {"COMMIT;", DBMIG_DIALECT_POSTGRES, "COMMIT"},
+        {"commit work;", DBMIG_DIALECT_MYSQL, "COMMIT"},
+        {"END;", DBMIG_DIALECT_POSTGRES, "END"},
+        {"END TRANSACTION;", DBMIG_DIALECT_SQLITE, "END"},
+        {"ROLLBACK;", DBMIG_DIALECT_GENERIC, "ROLLBACK"},
+        {"ABORT;", DBMIG_DIALECT_POSTGRES, "ABORT"},
+        {"/* c */ BEGIN;", DBMIG_DIALECT_GENERIC, "BEGIN"},
+        {"SAVEPOINT a;", DBMIG_DIALECT_POSTGRES, NULL},
+        {"RELEASE SAVEPOINT a;", DBMIG_DIALECT_POSTGRES, NULL},
+        {"ROLLBACK TO SAVEPOINT a;", DBMIG_DIALECT_POSTGRES, NULL},
+        {"ROLLBACK TRANSACTION TO a;", DBMIG_DIALECT_SQLITE, NULL},
+        {"UPDATE t SET begin = 1;", DBMIG_DIALECT_GENERIC, NULL},
+        {"CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END;", DBMIG_DIALECT_SQLITE, NULL},
+        {"DO $$ BEGIN PERFORM 1; END $$;", DBMIG_DIALECT_POSTGRES, NULL},
+        {"START SLAVE;", DBMIG_DIALECT_MYSQL, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text, "-- dbmig:up\nCREATE TABLE t (a int);\n%s\n-- dbmig:down\n"
+                 "DROP TABLE t;\n", cases[i].sql);
+        parse_ok("m/1_tx.sql", text, &mf);
+        stmts_of(&mf, DM_UP, NULL, cases[i].dialect, got, sizeof got);
+        if (!cases[i].what) {
+            if (strncmp(got, "error", 5) == 0)
+                fail_msg("%s: %s", cases[i].sql, got);
+        } else {
+            char want[128];
+            snprintf(want, sizeof want, "error: m/1_tx.sql:3: %s inside a migration", cases[i].what);
+            if (strncmp(got, want, strlen(want)) != 0 ||
+                !strstr(got, "dbmig already runs each migration in a transaction") ||
+                !strstr(got, "-- dbmig:transaction off"))
+                fail_msg("%s: got <%s>, want <%s ...>", cases[i].sql, got, want);
+        }
+        dm_migfile_free(&mf);
+    }
+    /* the whole file wrapped in BEGIN/COMMIT, in memory and streamed */
+    const char *wrapped = "-- dbmig:up\nBEGIN;\nCREATE TABLE t (a int);\nCOMMIT;\n";
+    parse_ok("m/2_wrapped.sql", wrapped, &mf);
+    stmts_of(&mf, DM_UP, "sqlite", DBMIG_DIALECT_SQLITE, got, sizeof got);
+    assert_non_null(strstr(got, "m/2_wrapped.sql:2: BEGIN inside"));
+    dm_migfile_free(&mf);
+    write_rel("m/2_wrapped.sql", wrapped, strlen(wrapped));
+    dm_err err = {0};
+    assert_int_equal(dm_migfile_load_ex("m/2_wrapped.sql", 0, &mf, &err), 0);
+    assert_true(mf.streamed);
+    stmts_of(&mf, DM_UP, "sqlite", DBMIG_DIALECT_SQLITE, got, sizeof got);
+    assert_non_null(strstr(got, "m/2_wrapped.sql:2: BEGIN inside"));
+    dm_migfile_free(&mf);
+    remove_rel("m/2_wrapped.sql");
+    /* allowed where the file runs outside a transaction */
+    parse_ok("m/3_off.sql", "-- dbmig:transaction off\n-- dbmig:up\nBEGIN;\nSELECT 1;\nCOMMIT;\n",
+             &mf);
+    stmts_of(&mf, DM_UP, "sqlite", DBMIG_DIALECT_SQLITE, got, sizeof got);
+    assert_string_equal(got, "BEGIN|SELECT 1|COMMIT");
+    dm_migfile_free(&mf);
+    dm_err_free(&err);
+}
+
+/* The streamed loader keeps at most a prefix of a comment line: its
+ * decisions must be the in-memory parse's for lines of any length. */
+static void test_markers_long_lines(void **st)
+{
+    (void)st;
+    size_t n = 5000;
+    char *text = malloc(3 * n + 200);
+    assert_non_null(text);
+    const char *heads[] = {"-- dbmig:up", "-- +goose Up", "-- dbmig: up", "/* dbmig:up",
+                           "-- plain", "--", "-x", "# dbmig:down", "-- dbmig:parents"};
+    for (size_t h = 0; h < sizeof heads / sizeof heads[0]; h++) {
+        static const size_t pads[] = {1000, 1013, 1030};
+        for (size_t pi = 0; pi < 3; pi++) {
+            size_t pad = pads[pi];
+            /* the head, then blanks or words up to past the prefix */
+            int o = sprintf(text, "%s", heads[h]);
+            for (size_t k = 0; k < pad; k++)
+                text[o++] = h == 8 ? (k % 4 == 0 ? ' ' : 'a' + (char)(k % 26)) : (k % 2 ? ' ' : 'y');
+            o += sprintf(text + o, "\nSELECT 1;\n-- dbmig:down\nSELECT 2;\n");
+            cross_stream("m/1_long.sql", text, (size_t)o);
+        }
+        /* blanks between `--` and the word, across the prefix */
+        int o = sprintf(text, "--");
+        for (size_t k = 0; k < 1030; k++)
+            text[o++] = ' ';
+        o += sprintf(text + o, "%s\nSELECT 1;\n", heads[h] + 2);
+        cross_stream("m/1_long.sql", text, (size_t)o);
+    }
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -796,6 +1123,12 @@ int main(void)
         cmocka_unit_test(test_stream_edge_lines),
         cmocka_unit_test(test_stream_changed_file),
         cmocka_unit_test(test_stream_threshold),
+        cmocka_unit_test(test_markers_any_case),
+        cmocka_unit_test(test_markers_near_misses),
+        cmocka_unit_test(test_markers_foreign),
+        cmocka_unit_test(test_markers_drivers),
+        cmocka_unit_test(test_markers_transaction_control),
+        cmocka_unit_test(test_markers_long_lines),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
