@@ -241,6 +241,103 @@ CREATE TABLE irr (id INTEGER);"
     expect_table c
 }
 
+# `downgrade -1` reverts the most recently APPLIED revision, which is not
+# the greatest id: two roots applied in the opposite order of their ids.
+case_downgrade_last_applied() {
+    mkmig "$MIG" 001_y "-- dbmig:parents base
+-- dbmig:up
+CREATE TABLE y (id INTEGER);
+-- dbmig:down
+DROP TABLE y;"
+    mkmig "$MIG" 002_x "-- dbmig:parents base
+-- dbmig:up
+CREATE TABLE x (id INTEGER);
+-- dbmig:down
+DROP TABLE x;"
+    dbm upgrade 002
+    expect_exit 0 "upgrade 002 (one branch)"
+    dbm upgrade 001
+    expect_exit 0 "upgrade 001 (the other branch)"
+    expect_applied "002 001" "application order"
+    dbm --format json status
+    expect_jq '([.revisions[] | select(.revision == "002")][0].seq) < ([.revisions[] | select(.revision == "001")][0].seq)' "status seq"
+    dbm downgrade -1
+    expect_exit 0 "downgrade -1"
+    expect_applied "002" "downgrade -1 reverts 001, applied last, not 002 (the greatest id)"
+    expect_no_table y; expect_table x
+    dbm upgrade 001
+    expect_exit 0
+    dbm downgrade -2
+    expect_exit 0 "downgrade -2"
+    expect_applied ""
+}
+
+# An edited applied file stops a downgrade as it stops an upgrade: the down
+# section that would run is not the one that matches what was applied.
+case_edited_file_downgrade_refuses() {
+    mk_chain3 "$MIG"
+    dbm upgrade head
+    expect_exit 0
+    local before
+    before=$(vt_snapshot)
+    printf -- '-- edited\n' >> "$MIG/002_b.sql"
+    dbm downgrade base
+    expect_exit 3 "downgrade base with an edited applied file"
+    expect_contains err 002_b.sql
+    expect_contains err "repair --checksums"
+    expect_eq "$(vt_snapshot)" "$before" "a refused downgrade changed the version table"
+    expect_table a; expect_table b; expect_table c "a refused downgrade reverted something"
+    dbm downgrade -1
+    expect_exit 3 "downgrade -1 with an edited applied file"
+    expect_table c
+    dbm repair --checksums
+    expect_exit 0
+    dbm downgrade base
+    expect_exit 0 "downgrade after repair --checksums"
+    expect_applied ""
+}
+
+# The group commit closes every --commit-interval: a run's early revisions
+# are committed (visible to another connection) while it goes on.
+case_commit_interval_commits() {
+    mk_table "$MIG" 001_a a
+    local i
+    for i in 2 3 4; do
+        mkmig "$MIG" "00${i}_s$i" "CREATE TABLE s$i (id INTEGER);
+$(slow_sql 5000000)"
+    done
+    "$DBMIG" --url "$URL" --dir "$MIG" --commit-interval 300 upgrade head > "$T/out.1" 2> "$T/err.1" &
+    local p=$! seen="" rc=0
+    BG_PIDS="$BG_PIDS $p"
+    # one query, one snapshot: the first one that holds 002
+    for i in $(seq 1 300); do
+        seen=$(db_query "SELECT revision FROM $VT ORDER BY revision" 2>/dev/null | tr '\n' ' ')
+        [[ " $seen " == *" 002 "* ]] && break
+        sleep 0.05
+    done
+    [[ " $seen " == *" 002 "* ]] || fail "002 never became visible: $(cat "$T/err.1")"
+    [[ " $seen " != *" 004 "* ]] || fail "002 became visible only with 004: the run committed once, at the end (seen: $seen)"
+    wait "$p" || rc=$?
+    [ "$rc" = 0 ] || fail "the upgrade exited $rc: $(cat "$T/err.1")"
+    expect_applied "001 002 003 004"
+}
+
+# Timestamps written to the version table are UTC, whatever the local zone.
+case_times_are_utc() {
+    [ "$(TZ=Pacific/Kiritimati date +%z)" = +1400 ] ||
+        fail "the time zone Pacific/Kiritimati is unknown here (install tzdata: scripts/deps.sh)"
+    mk_chain3 "$MIG"
+    local t0 t1 at s
+    t0=$(date -u +%s)
+    TZ=Pacific/Kiritimati dbm upgrade head
+    t1=$(date -u +%s)
+    expect_exit 0
+    at=$(db_query "SELECT applied_at FROM $VT WHERE revision = '003'")
+    s=$(TZ=UTC date -d "${at%%.*}" +%s) || fail "applied_at '$at' is not a time"
+    [ "$s" -ge $((t0 - 1)) ] && [ "$s" -le $((t1 + 1)) ] ||
+        fail "applied_at '$at' is not the UTC time of the run ($(date -u -d "@$t0" '+%F %T')..$(date -u -d "@$t1" '+%F %T'), TZ=Pacific/Kiritimati)"
+}
+
 # ---------------------------------------------------------------------------
 # stamp, check, repair
 
@@ -907,6 +1004,10 @@ CASES=(
     case_failure_in_k_single_tx
     case_multi_statement_rollback
     case_irreversible_downgrade
+    case_downgrade_last_applied
+    case_edited_file_downgrade_refuses
+    case_commit_interval_commits
+    case_times_are_utc
     case_stamp
     case_check_pending
     case_edited_file_repair_checksums
