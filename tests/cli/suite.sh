@@ -304,7 +304,7 @@ case_commit_interval_commits() {
     local i
     for i in 2 3 4; do
         mkmig "$MIG" "00${i}_s$i" "CREATE TABLE s$i (id INTEGER);
-$(slow_sql 5000000)"
+$(slow_sql 2500000)"
     done
     "$DBMIG" --url "$URL" --dir "$MIG" --commit-interval 300 upgrade head > "$T/out.1" 2> "$T/err.1" &
     local p=$! seen="" rc=0
