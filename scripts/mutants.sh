@@ -63,7 +63,7 @@ mutant version-rows-by-id core/engine.c \
         return x->seq < y->seq ? -1 : 1;
     return strcmp(x->revision, y->revision);' \
     '    return strcmp(x->revision, y->revision);' \
-    unit:engine cli:case_downgrade_last_applied
+    cli:case_downgrade_last_applied
 mutant downgrade-minus-n-off-by-one core/graph.c \
     'for (size_t k = nseq - n; k < nseq; k++)' \
     'for (size_t k = nseq - n + 1; k < nseq; k++)' \
@@ -79,7 +79,7 @@ mutant progress-one-behind core/run.c \
 # the graph
 mutant graph-cycle-accepted core/graph.c \
     'int rc = cnt < n ? gr_report_cycle(g, indeg, err) : DBMIG_OK;' \
-    'int rc = DBMIG_OK;' \
+    'int rc = cnt < n && n == 0 ? gr_report_cycle(g, indeg, err) : DBMIG_OK;' \
     unit:graph cli:case_exit3_malformed
 mutant graph-one-head-only core/graph.c \
     '        if (g->revs[v].nchildren == 0)
