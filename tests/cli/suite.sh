@@ -389,7 +389,8 @@ case_edited_file_repair_checksums() {
     printf -- '-- an edit after it was applied\n' >> "$MIG/002_b.sql"
     dbm check
     expect_exit 3 "check with an edited applied file"
-    expect_contains all 002
+    expect_contains all 002_b.sql "check names the edited file"
+    expect_contains all "repair --checksums"
     dbm --format json status
     expect_exit 0 "status with an edited file"
     expect_jq '.summary.modified == 1 and ([.revisions[] | select(.modified)][0].revision == "002")'
