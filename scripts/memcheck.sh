@@ -45,9 +45,15 @@ chmod +x "$logs/dbmig"
 cases=${DBMIG_MEMCHECK_CASES:-upgrade_downgrade_rerun|failure_in_k$|exit3_malformed|sql_offline|json_outputs|exit2_usage|notx_dirty_resume|show|config_file|password_redaction}
 jobs=${MEMCHECK_JOBS:-2}
 
-# The jobs: "unit PROGRAM" and "cli CASE". The CLI cases (many dbmig runs
-# each) go first: they are the longest.
+# The jobs: "unit PROGRAM" and "cli CASE", longest first so that the two
+# slots end together: the unit programs valgrind makes slowest (measured:
+# each 1-4 minutes on a busy 2-core machine), then the CLI cases (10-60 s
+# each), then the other unit programs (seconds).
+SLOW_UNITS=(test_migfile test_graph_props test_faults test_split test_engine)
 JOBS=()
+for t in "${SLOW_UNITS[@]}"; do
+    [ -x "$build/tests/unit/$t" ] && JOBS+=("unit $build/tests/unit/$t")
+done
 for c in $(sed -n 's/^    \(case_[a-z0-9_]*\)$/\1/p' tests/cli/suite.sh); do
     [[ $c =~ $cases ]] && JOBS+=("cli $c")
 done
@@ -60,6 +66,7 @@ for t in "$build"/tests/unit/test_*; do
     # test_stream measures its own peak RSS, which valgrind inflates; ASan
     # covers it in build-asan/.
     case $(basename "$t") in test_alloc|test_stream) continue ;; esac
+    [[ " ${SLOW_UNITS[*]} " == *" $(basename "$t") "* ]] && continue
     JOBS+=("unit $t")
 done
 
