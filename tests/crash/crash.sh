@@ -10,7 +10,7 @@
 #           `downgrade` by a random count, SIGKILLed after a random delay
 #           (so at a random migration and statement); only a kill that hit
 #           a running process counts (its exit status is 137), tries go on
-#           with shorter delays until CRASH_KILLS have hit (at most 3 x as
+#           with shorter delays until CRASH_KILLS have hit (at most 4 x as
 #           many tries, else a violation); then the lock must be
 #           free again, `status` must report any dirty revision, and an
 #           operator-like recovery plus a re-run must reach head.
@@ -272,11 +272,11 @@ fi
 reset_db
 
 # ---- 1. kill -9 at random moments ----------------------------------------------------
-# Until KILLS kills have hit a running process (at most 3 x KILLS tries); a
+# Until KILLS kills have hit a running process (at most 4 x KILLS tries); a
 # try whose command finished before the signal is a miss and makes the
 # delays shorter (the commands are quicker on this machine than assumed).
 maxdelay=400 k=0
-while ((kills < KILLS && k < 3 * KILLS)); do
+while ((kills < KILLS && k < 4 * KILLS)); do
     k=$((k + 1))
     # a random starting state, then a random command killed at a random time
     if ((RANDOM % 2)); then
