@@ -28,8 +28,7 @@
 # MUTANTS_JOBS (default 2) sets the build parallelism; MUTANTS_KEEP=1 keeps
 # the scratch folder; the last report is in docs/reliability.md.
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-SRC=$PWD
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 
 # ---- the mutants ---------------------------------------------------------
 # mutant NAME FILE OLD NEW TESTS...
