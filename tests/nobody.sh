@@ -13,4 +13,12 @@ if [ "$(id -u)" != 0 ]; then
 fi
 command -v setpriv > /dev/null || { echo "nobody.sh: running as root and setpriv is missing (util-linux)" >&2; exit 2; }
 export HOME=/tmp TMPDIR=/tmp
-exec setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all -- "$@"
+drop=(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all --)
+# A checkout under a private folder (/root, mode 0700) hides the build tree
+# from nobody: say so instead of failing obscurely (or skipping).
+if [[ $1 == */* ]] && ! "${drop[@]}" test -x "$1"; then
+    echo "nobody.sh: the user nobody cannot run $1: a folder on its path is not" \
+        "readable by others (chmod o+rx it, or build in a world-readable place)" >&2
+    exit 2
+fi
+exec "${drop[@]}" "$@"
