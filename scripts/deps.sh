@@ -24,6 +24,8 @@ PACKAGES=(
     unixodbc-dev unixodbc libsqliteodbc odbc-postgresql
     # tests: unit tests, the CLI suite (sqlite3 + jq), sanitizers, leak checks
     libcmocka-dev sqlite3 jq libasan8 libubsan1 libclang-rt-14-dev valgrind
+    # tests in a non-UTC time zone (tests/graph), dropping root (setpriv)
+    tzdata util-linux
     # static analysis (scripts/lint.sh)
     cppcheck clang-tidy
     # throwaway database servers the integration tests start on loopback

@@ -11,58 +11,94 @@
 #   5. builds build-fuzz/ with clang (-DDBMIG_FUZZ=ON) and runs every libFuzzer
 #      target for DBMIG_FUZZ_SECONDS (default 20) under ASan + UBSan
 #      (tests/fuzz/run.sh).
-# Each step prints its time; DBMIG_SKIP_FUZZ=1 / DBMIG_SKIP_MEMCHECK=1 skip
-# steps 5 / 4 for a quick local run (CI runs them all).
+# Each step prints its time, and a summary of the step times at the end;
+# DBMIG_SKIP_FUZZ=1 / DBMIG_SKIP_MEMCHECK=1 skip steps 5 / 4 for a quick
+# local run (CI runs them all): a skipped step is announced loudly and named
+# again in the final line. ctest runs with --no-tests=error (a filter or a
+# configuration that selects nothing fails) and ignores DBMIG_TEST_ONLY & co.
+# (tests/ctest-env.cmake). The mutation run (scripts/mutants.sh) is not part
+# of it: it takes longer than the rest together.
 # Prints ctest's summaries and exits non-zero if anything failed. Works from
 # any folder.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 jobs=$(nproc 2>/dev/null || echo 2)
-failed=()
+failed=() skipped=() times=()
+t_all=$SECONDS
 
 say() { printf '\n==> %s\n' "$*"; }
+# step_time NAME T0: records how long step NAME took since T0 (SECONDS).
+step_time() {
+    times+=("$(printf '%-28s %4d s' "$1" $((SECONDS - $2)))")
+    echo "$1: $((SECONDS - $2)) s"
+}
+# skip_step NAME VARIABLE: a step left out because of VARIABLE, said loudly.
+skip_step() {
+    printf '\n==> SKIPPED: %s (%s=%s is set; CI never sets it)\n' "$1" "$2" "${!2}"
+    skipped+=("$1 ($2)")
+}
 
-say "dependencies"
-bash scripts/deps.sh
-
-say "build/ (RelWithDebInfo)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-cmake --build build -j"$jobs"
-
-say "ctest in build/ (all tests)"
-if ! ctest --test-dir build --output-on-failure -j2; then
-    failed+=("build/: ctest")
+if [[ "${DBMIG_SKIP_DEPS:-}" == 1 ]]; then
+    skip_step "dependencies (scripts/deps.sh)" DBMIG_SKIP_DEPS
+else
+    say "dependencies"
+    t0=$SECONDS
+    bash scripts/deps.sh
+    step_time deps "$t0"
 fi
 
+say "build/ (RelWithDebInfo)"
+t0=$SECONDS
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build -j"$jobs"
+step_time "build" "$t0"
+
+say "ctest in build/ (all tests)"
+t0=$SECONDS
+if ! ctest --test-dir build --output-on-failure --no-tests=error -j2; then
+    failed+=("build/: ctest")
+fi
+step_time "ctest" "$t0"
+
 say "build-asan/ (AddressSanitizer + UndefinedBehaviorSanitizer)"
+t0=$SECONDS
 if cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDBMIG_SANITIZE=ON &&
     cmake --build build-asan -j"$jobs"; then
+    step_time "build-asan" "$t0"
     say "ctest -L 'unit|hostile' in build-asan/"
+    t0=$SECONDS
     if ! ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
         UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        ctest --test-dir build-asan -L 'unit|hostile' --output-on-failure -j2; then
+        ctest --test-dir build-asan -L 'unit|hostile' --output-on-failure --no-tests=error -j2; then
         failed+=("build-asan/: ctest -L 'unit|hostile'")
     fi
+    step_time "ctest (asan)" "$t0"
 else
     failed+=("build-asan/: build")
 fi
 
 say "static analysis: cppcheck and clang-tidy (scripts/lint.sh)"
+t0=$SECONDS
 if ! bash scripts/lint.sh; then
     failed+=("lint")
 fi
+step_time "lint" "$t0"
 
-if [[ "${DBMIG_SKIP_MEMCHECK:-}" != 1 ]]; then
+if [[ "${DBMIG_SKIP_MEMCHECK:-}" == 1 ]]; then
+    skip_step "valgrind memcheck" DBMIG_SKIP_MEMCHECK
+else
     say "valgrind memcheck: unit tests and the SQLite CLI suite (build/)"
     t0=$SECONDS
     if ! bash scripts/memcheck.sh build; then
         failed+=("memcheck")
     fi
-    echo "memcheck: $((SECONDS - t0)) s"
+    step_time "memcheck" "$t0"
 fi
 
-if [[ "${DBMIG_SKIP_FUZZ:-}" != 1 ]]; then
+if [[ "${DBMIG_SKIP_FUZZ:-}" == 1 ]]; then
+    skip_step "fuzzing" DBMIG_SKIP_FUZZ
+else
     say "build-fuzz/ (clang, libFuzzer + ASan + UBSan) and ${DBMIG_FUZZ_SECONDS:-20} s per fuzz target"
     t0=$SECONDS
     if CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDBMIG_FUZZ=ON \
@@ -74,11 +110,21 @@ if [[ "${DBMIG_SKIP_FUZZ:-}" != 1 ]]; then
     else
         failed+=("build-fuzz/: build")
     fi
-    echo "fuzz: $((SECONDS - t0)) s"
+    step_time "fuzz" "$t0"
 fi
 
+say "step times"
+printf '  %s\n' "${times[@]}"
+printf '  %-28s %4d s\n' total $((SECONDS - t_all))
+if ((${#skipped[@]})); then
+    say "SKIPPED STEPS: ${skipped[*]} -- this was NOT a full run"
+fi
 if ((${#failed[@]})); then
     say "FAILED: ${failed[*]}"
     exit 1
 fi
-say "all tests passed"
+if ((${#skipped[@]})); then
+    say "all tests that ran passed (${#skipped[@]} step(s) SKIPPED)"
+else
+    say "all tests passed"
+fi

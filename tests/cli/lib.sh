@@ -103,6 +103,23 @@ expect_not_contains() {
     fail "$s contains '$text' but must not: $(_snip "$f")"
 }
 
+# expect_match out|err|all ERE [what]: some line of the stream matches the
+# extended regular expression ERE.
+expect_match() {
+    local f
+    f=$(_stream "$1")
+    grep -qE -- "$2" "$f" && return 0
+    fail "${3:+$3: }$1 has no line matching /$2/: $(_snip "$f")"
+}
+
+# expect_no_match out|err|all ERE [what]: no line of the stream matches ERE.
+expect_no_match() {
+    local f
+    f=$(_stream "$1")
+    grep -qE -- "$2" "$f" || return 0
+    fail "${3:+$3: }$1 has a line matching /$2/ but must not: $(grep -E -- "$2" "$f" | head -n 3 | tr '\n' '|')"
+}
+
 _stream() {
     case $1 in
         out) echo "$T/out" ;;
@@ -298,7 +315,7 @@ run_case() {
         printf 'ok    %-34s (%ss)\n' "$name" "$secs"
     elif [ "$rc" = 77 ]; then
         NSKIP=$((NSKIP + 1))
-        printf 'skip  %-34s %s\n' "$name" "$reason"
+        printf 'SKIPPED %-32s %s\n' "$name" "$reason"
     else
         NFAIL=$((NFAIL + 1))
         FAILED_CASES="$FAILED_CASES $name"
@@ -315,8 +332,16 @@ run_case() {
     fi
 }
 
-# summary: prints the totals; returns non-zero if any case failed.
+# summary: prints the totals (skipped cases included, and the
+# DBMIG_TEST_ONLY filter when one narrowed the run); returns non-zero if any
+# case failed or if no case ran at all (a filter matching nothing is not a
+# pass).
 summary() {
-    printf '%d passed, %d failed, %d skipped (driver %s)\n' "$NPASS" "$NFAIL" "$NSKIP" "$DBMIG_TEST_DRIVER"
+    printf '%d passed, %d failed, %d skipped (driver %s)%s\n' "$NPASS" "$NFAIL" "$NSKIP" \
+        "$DBMIG_TEST_DRIVER" "${DBMIG_TEST_ONLY:+, ONLY the cases matching DBMIG_TEST_ONLY=$DBMIG_TEST_ONLY}"
+    if [ $((NPASS + NFAIL + NSKIP)) = 0 ]; then
+        echo "no case ran${DBMIG_TEST_ONLY:+: DBMIG_TEST_ONLY=$DBMIG_TEST_ONLY matches none}"
+        return 1
+    fi
     [ "$NFAIL" = 0 ]
 }

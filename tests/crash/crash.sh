@@ -8,7 +8,10 @@
 # Three parts, each followed by the invariant check:
 #   kills   CRASH_KILLS times (default 12): `upgrade` to a random target or
 #           `downgrade` by a random count, SIGKILLed after a random delay
-#           (so at a random migration and statement); then the lock must be
+#           (so at a random migration and statement); only a kill that hit
+#           a running process counts (its exit status is 137), tries go on
+#           with shorter delays until CRASH_KILLS have hit (at most 4 x as
+#           many tries, else a violation); then the lock must be
 #           free again, `status` must report any dirty revision, and an
 #           operator-like recovery plus a re-run must reach head.
 #   races   CRASH_RACES rounds (default 2) of CRASH_PROCS (default 16)
@@ -17,7 +20,8 @@
 #           process must exit 0, or 4 for the --lock-timeout 0 ones.
 #   server  CRASH_TERMINATIONS times (default 4, postgres and mysql only):
 #           the migrating connection is killed by the server
-#           (pg_terminate_backend / KILL CONNECTION) mid-migration.
+#           (pg_terminate_backend / KILL CONNECTION) mid-migration; at
+#           least one of them must hit (the upgrade exits 1).
 # Invariants after each: every revision applied at most once (each up
 # section logs itself into crash_log, each down removes its line); the
 # version table agrees with the schema, read through the catalog; a dirty
@@ -56,6 +60,7 @@ MIG=$W/m
 mkdir -p "$MIG"
 
 violations=0 kills=0 races=0 terms=0 dirty_recoveries=0 lock_waits_max=0
+kill_misses=0 term_misses=0
 declare -A vkind=([lost]=0 [double]=0 [stale]=0 [dirty]=0 [exit]=0 [other]=0)
 say() { printf '%s\n' "$*"; }
 # violation KIND MESSAGE — KIND: lost, double, stale, dirty (a dirty state
@@ -91,6 +96,7 @@ case $DRIVER in
         ;;
     *) echo "crash.sh: unknown driver $DRIVER" >&2; exit 2 ;;
 esac
+PASSWORD=${URL#*://}; PASSWORD=${PASSWORD%%@*}; PASSWORD=${PASSWORD#*:}
 
 reset_db() {
     case $DRIVER in
@@ -266,7 +272,12 @@ fi
 reset_db
 
 # ---- 1. kill -9 at random moments ----------------------------------------------------
-for k in $(seq 1 "$KILLS"); do
+# Until KILLS kills have hit a running process (at most 4 x KILLS tries); a
+# try whose command finished before the signal is a miss and makes the
+# delays shorter (the commands are quicker on this machine than assumed).
+maxdelay=400 k=0
+while ((kills < KILLS && k < 4 * KILLS)); do
+    k=$((k + 1))
     # a random starting state, then a random command killed at a random time
     if ((RANDOM % 2)); then
         dbm downgrade base > /dev/null 2>&1
@@ -275,14 +286,21 @@ for k in $(seq 1 "$KILLS"); do
         dbm upgrade head > /dev/null 2>&1
         cmd=(downgrade "-$((RANDOM % (N - 1) + 1))")
     fi
-    delay=$(printf '0.%03d' $((RANDOM % 400 + 5)))
+    delay=$(printf '0.%03d' $((RANDOM % maxdelay + 5)))
     "$DBMIG" --url "$URL" --dir "$MIG" --commit-interval $((RANDOM % 2 * 200)) "${cmd[@]}" > /dev/null 2>&1 &
     p=$!
     pids+=("$p")
     sleep "$delay"
     kill -9 "$p" 2> /dev/null
-    wait "$p" 2> /dev/null
-    kills=$((kills + 1))
+    # a hit only when the process died of the SIGKILL (137): a command that
+    # had finished before the signal tests nothing
+    rc=0; wait "$p" 2> /dev/null || rc=$?
+    if ((rc == 137)); then
+        kills=$((kills + 1))
+    else
+        kill_misses=$((kill_misses + 1))
+        maxdelay=$((maxdelay * 2 / 3 > 20 ? maxdelay * 2 / 3 : 20))
+    fi
     check_lock_free
     check_state "kill $k (${cmd[*]} after ${delay}s)" "${cmd[0]/grade/}"
     reach_head "kill $k"
@@ -338,18 +356,30 @@ if [ "$DRIVER" != sqlite ]; then
                 ;;
         esac
         rc=0; wait "$p" || rc=$?
-        terms=$((terms + 1))
+        # a hit only when the upgrade lost its connection (exit 1): an
+        # upgrade that had finished first tests nothing
         if ((rc != 0)); then
+            terms=$((terms + 1))
             ((rc == 1)) || violation exit "server kill $s: exit $rc, expected 1: $(head -c 200 "$W/term.err")"
             [ -s "$W/term.err" ] || violation exit "server kill $s: exit $rc without a message"
+        else
+            term_misses=$((term_misses + 1))
         fi
-        grep -q "${URL#*://*:}" "$W/term.err" 2> /dev/null && violation other "server kill $s: the password is in the error"
+        grep -qF -- "$PASSWORD" "$W/term.err" 2> /dev/null && violation other "server kill $s: the password is in the error"
         check_lock_free
         check_state "server kill $s"
         reach_head "server kill $s"
     done
 fi
 
-say "crash $DRIVER: $kills kills survived, $races races run ($((PROCS + 1)) processes each), $terms server kills, $dirty_recoveries dirty revisions reported and settled, longest lock release ${lock_waits_max}s; $violations violations"
+# Most kills must land while the command runs: a suite whose kills all came
+# too late would report "N kills survived" having killed nothing.
+if ((kills < KILLS)); then
+    violation other "only $kills of $KILLS kill -9 hit a running dbmig in $k tries ($kill_misses came after it had finished)"
+fi
+if [ "$DRIVER" != sqlite ] && ((TERMS > 0 && terms == 0)); then
+    violation other "none of the $TERMS server kills hit a migrating connection ($term_misses upgrades had finished first)"
+fi
+say "crash $DRIVER: $kills kills hit a running dbmig ($kill_misses missed), $races races run ($((PROCS + 1)) processes each), $terms server kills hit ($term_misses missed), $dirty_recoveries dirty revisions reported and settled, longest lock release ${lock_waits_max}s; $violations violations"
 say "crash $DRIVER: ${vkind[lost]} lost, ${vkind[double]} double-applied, ${vkind[stale]} stale locks, ${vkind[dirty]} dirty-state errors, ${vkind[exit]} wrong exits, ${vkind[other]} other"
 ((violations == 0))

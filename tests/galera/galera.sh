@@ -167,14 +167,21 @@ echo "   (lease: $(($(now_ms) - t)) ms)"
 exactly_once lease dbmig_gl
 
 # ---- 1c. --lock session forced: the problem -------------------------------
-t=$(now_ms)
-run9 session dbmig_gs --lock session
-nfail=0
-for f in "$work"/session.*.rc; do [[ $(cat "$f") != 0 ]] && nfail=$((nfail + 1)); done
-counts=$(rootsql 3 dbmig_gs -e "SELECT rev, COUNT(*), GROUP_CONCAT(node) FROM g_log GROUP BY rev ORDER BY rev" | tr '\t' ' ' | paste -sd ';')
-twice=$(rootsql 3 dbmig_gs -e "SELECT COUNT(*) FROM (SELECT rev FROM g_log GROUP BY rev HAVING COUNT(*) > 1) d")
-echo "   (session: $(($(now_ms) - t)) ms; $nfail of 9 failed; revisions applied more than once: $twice; per revision: $counts)"
-why=$(cat "$work"/session.*.err | grep -o "1062\|1213\|Duplicate entry\|Deadlock\|is dirty\|problem(s) found" | sort | uniq -c | tr '\n' ' ' | tr -s ' ')
+# On a loaded machine the 9 processes may start so far apart that they do
+# not overlap within the 3 s first revision: one more round, in a fresh
+# database, before calling it a failure.
+for round in 1 2; do
+    sdb=dbmig_gs; ((round == 1)) || { sdb=dbmig_gs$round; rootsql 1 -e "CREATE DATABASE $sdb"; rm -f "$work"/session.*; }
+    t=$(now_ms)
+    run9 session "$sdb" --lock session
+    nfail=0
+    for f in "$work"/session.*.rc; do [[ $(cat "$f") != 0 ]] && nfail=$((nfail + 1)); done
+    counts=$(rootsql 3 "$sdb" -e "SELECT rev, COUNT(*), GROUP_CONCAT(node) FROM g_log GROUP BY rev ORDER BY rev" | tr '\t' ' ' | paste -sd ';')
+    twice=$(rootsql 3 "$sdb" -e "SELECT COUNT(*) FROM (SELECT rev FROM g_log GROUP BY rev HAVING COUNT(*) > 1) d")
+    echo "   (session round $round: $(($(now_ms) - t)) ms; $nfail of 9 failed; revisions applied more than once: $twice; per revision: $counts)"
+    why=$(cat "$work"/session.*.err | grep -o "1062\|1213\|Duplicate entry\|Deadlock\|is dirty\|problem(s) found" | sort | uniq -c | tr '\n' ' ' | tr -s ' ')
+    [[ "$twice" =~ ^[0-9]+$ ]] && { ((twice > 0)) || { ((nfail > 0)) && [[ -n "$why" ]]; }; } && break
+done
 if [[ "$twice" =~ ^[0-9]+$ ]] && { ((twice > 0)) || { ((nfail > 0)) && [[ -n "$why" ]]; }; }; then
     ok "session (forced) does not exclude across nodes: $nfail of 9 processes failed, $twice revision(s) applied twice [${why}]"
 else
@@ -256,7 +263,7 @@ else
         echo "   kill -9 at t=0; lease left at kill ~$((left + t_q - t_kill)) ms (${left} ms at t=$((t_q - t_kill))); B took over at t=${gap} ms"
         if ((after < left - 50)); then
             fail "kill: B took over ${after} ms after the query, but the lease still had ${left} ms"
-        elif ((after > left + 3000)); then
+        elif ((after > left + 6000)); then
             fail "kill: B took over ${after} ms after the query, ${left} ms were left: too slow"
         else
             ok "kill: takeover ${gap} ms after kill -9 (>= the ${left} ms left of the ${lease} s lease; waited $((after - left)) ms more)"
@@ -286,12 +293,12 @@ else
 fi
 
 # ---- 3. fencing: a lease taken away mid-run ---------------------------------
-# The holder is inside a 4 s statement when the lease row is given to someone
+# The holder is inside a 6 s statement when the lease row is given to someone
 # else (as another process would after an expiry). Its next version-table
 # write must be refused: it stops with exit 1, the revision stays dirty with
 # the progress it had, and its remaining statement never runs.
 mkdir -p "$work/m3"
-sed 's/VALUES (120)/VALUES (4)/' "$work/m2/001_k.sql" >"$work/m3/001_k.sql"
+sed 's/VALUES (120)/VALUES (6)/' "$work/m2/001_k.sql" >"$work/m3/001_k.sql"
 cp "$work/m2/002_slow.sql" "$work/m2/003_k3.sql" "$work/m3/"
 rootsql 1 -e "CREATE DATABASE dbmig_gf"
 "$DBMIG" --url "$(url 1 dbmig_gf)" --dir "$work/m3" --lock lease --lease-seconds 30 upgrade head \

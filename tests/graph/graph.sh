@@ -226,16 +226,23 @@ case_missing_ancestor() {
 
 case_revision_and_merge_files() {
     mkdir -p "$MIG"
-    run --dir "$MIG" revision -m "Create users table"
+    # the id is the UTC time, whatever the local time zone (UTC+14 here, so
+    # that an id from the local time is off by 14 hours)
+    [ "$(TZ=Pacific/Kiritimati date +%z)" = +1400 ] ||
+        fail "the time zone Pacific/Kiritimati is unknown here (install tzdata: scripts/deps.sh)"
+    local t0 t1
+    t0=$(date -u +%s)
+    TZ=Pacific/Kiritimati run --dir "$MIG" revision -m "Create users table"
+    t1=$(date -u +%s)
     expect_exit 0 "first revision"
-    local f1 id1
+    local f1 id1 at
     f1=$(ls "$MIG")
     [[ $f1 =~ ^[0-9]{14}_create_users_table\.sql$ ]] || fail "file name: $f1"
     id1=${f1%%_*}
-    # the id is the UTC time
-    local now
-    now=$(date -u +%Y%m%d%H%M%S)
-    [ $((now - id1)) -ge 0 ] && [ $((now - id1)) -lt 100 ] || fail "id $id1 is not the UTC time (now $now)"
+    at=$(date -u -d "${id1:0:4}-${id1:4:2}-${id1:6:2} ${id1:8:2}:${id1:10:2}:${id1:12:2}" +%s) ||
+        fail "id $id1 is not a time"
+    [ "$at" -ge "$t0" ] && [ "$at" -le $((t1 + 2)) ] ||
+        fail "id $id1 is not the UTC time of the run ($(date -u -d "@$t0" +%Y%m%d%H%M%S)..$(date -u -d "@$t1" +%Y%m%d%H%M%S), TZ=Pacific/Kiritimati)"
     grep -qx -- "-- dbmig:parents base" "$MIG/$f1" || fail "first file: $(cat "$MIG/$f1")"
     grep -qx -- "-- dbmig:message Create users table" "$MIG/$f1" || fail "message"
     grep -qx -- "-- dbmig:up" "$MIG/$f1" && grep -qx -- "-- dbmig:down" "$MIG/$f1" || fail "sections"

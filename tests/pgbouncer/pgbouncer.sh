@@ -123,10 +123,20 @@ counts=$(ldb dbmig_session "SELECT coalesce(string_agg(rev || '=' || n, ' ' ORDE
 stale=$(direct -c "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND d.datname = 'dbmig_session'")
 errs=$(cat "$work"/session.*.err | grep -o "was not released within\|duplicate key\|already exists\|is dirty\|could not obtain\|advisory lock [^ ]* is not held" | sort | uniq -c | tr '\n' ' ' | tr -s ' ')
 echo "   session through PgBouncer (documentation, $ms ms): ${codes}revisions: $counts; advisory locks left on pooled server connections: $stale; errors: [${errs}]"
-# whatever happened, what is recorded must match what ran
-vrows=$(ldb dbmig_session "SELECT string_agg(revision, ' ' ORDER BY revision) FROM dbmig_version WHERE NOT dirty" 2>/dev/null)
-logged=$(ldb dbmig_session "SELECT string_agg(DISTINCT rev, ' ' ORDER BY rev) FROM b_log" 2>/dev/null)
-if [[ "$vrows" == "$logged" ]]; then
+# whatever happened, what is recorded must match what ran. Both queries must
+# succeed and something must have run: when every process failed before
+# running anything (no b_log, no version table), two empty answers are equal
+# but prove nothing.
+ok0=$(grep -lx 0 "$work"/session.*.rc | wc -l)
+vrows=$(ldb dbmig_session "SELECT string_agg(revision, ' ' ORDER BY revision) FROM dbmig_version WHERE NOT dirty" 2>&1) ||
+    fail "session: cannot read the version table: $vrows"
+logged=$(ldb dbmig_session "SELECT string_agg(DISTINCT rev, ' ' ORDER BY rev) FROM b_log" 2>&1) ||
+    fail "session: cannot read b_log: $logged"
+if ((ok0 == 0)); then
+    fail "session: none of the 8 processes exited 0 ($codes): $(cat "$work"/session.1.err | head -c 300)"
+elif [[ -z "$logged" ]]; then
+    fail "session: $ok0 process(es) exited 0 but no revision ran"
+elif [[ "$vrows" == "$logged" ]]; then
     ok "session: the version table lists exactly the revisions that ran ($vrows)"
 else
     fail "session: version table [$vrows] vs revisions that ran [$logged]"

@@ -941,7 +941,7 @@ static dbmig *open_lease(fx *f, double timeout)
     o.dir = mig;
     o.lock_timeout = timeout;
     o.lock = DBMIG_LOCK_LEASE;
-    o.lease_seconds = 1;
+    o.lease_seconds = 2; /* renewed every 667 ms: a loaded machine may be late by a second */
     dbmig *h;
     assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
     dm_use_driver(h, &wrap_driver);
@@ -958,8 +958,8 @@ static void test_lease_lock(void **state)
     assert_int_equal(dm_lock_acquire(a), DBMIG_OK);
     assert_int_equal(dm_lock_acquire(b), DBMIG_ELOCKED);
     assert_non_null(strstr(dbmig_errmsg(b), "(lease)"));
-    /* Held for 2.5 leases: renewal keeps it ours. */
-    dm_sleep_ms(2500);
+    /* Held for 1.5 leases: renewal keeps it ours. */
+    dm_sleep_ms(3000);
     assert_int_equal(dm_lock_acquire(b), DBMIG_ELOCKED);
     assert_false(dm_lease_lost(a));
     assert_true(scalar(b, "SELECT count(*) FROM dbmig_version_lock WHERE expires_at > "
@@ -969,7 +969,10 @@ static void test_lease_lock(void **state)
     assert_int_equal(b->drv->exec(b->conn, "UPDATE dbmig_version_lock SET expires_at = 0", 45, NULL), DBMIG_DRV_OK);
     dbmig *c = open_lease(f, 5);
     assert_int_equal(dm_lock_acquire(c), DBMIG_OK);
-    dm_sleep_ms(800);
+    /* a's next renewal (every 667 ms) finds it gone: wait for it, up to 10 s
+     * on a loaded machine */
+    for (int i = 0; i < 100 && !dm_lease_lost(a); i++)
+        dm_sleep_ms(100);
     assert_true(dm_lease_lost(a));
     assert_non_null(strstr(dbmig_errmsg(a), "taken over"));
     dm_lock_release(c);

@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# mutants.sh — mutation testing: do the tests catch a deliberate breakage?
+#
+#   bash scripts/mutants.sh              # every mutant
+#   bash scripts/mutants.sh REGEX        # the mutants whose name matches REGEX
+#   bash scripts/mutants.sh --list       # the mutants and the tests named for each
+#
+# Each mutant below is one small, precise change to the source (a literal
+# string that must occur exactly once in its file, and its replacement),
+# made where a real bug would hide: the graph, the planner, the splitter,
+# checksums, locking, transactions. For each, in turn: the change is made in
+# a scratch copy of the tree, the copy is rebuilt (incrementally), and the
+# tests named for that mutant run (a fast subset: unit programs, CLI suite
+# cases, graph suite cases); the first one that fails KILLS the mutant. A
+# mutant no test fails SURVIVED: a hole in the tests. The report ends with
+# the totals; the exit code is 0 only when every mutant was killed.
+#
+# Safe: the working tree is never touched (the copy is made from it, with
+# its uncommitted changes, and removed at the end, Ctrl-C included). Before
+# the mutants run, every named test must pass on the unchanged copy (a test
+# that fails anyway would "kill" everything). When a mutant's text is no
+# longer found exactly once (the code changed), the run says "NO LONGER
+# APPLIES" and fails: update the mutant, never drop it silently.
+#
+# Not part of scripts/test.sh (it takes several minutes: a rebuild per
+# mutant); run it before resolving anything that touches the code it
+# mutates. Needs what scripts/test.sh needs (scripts/deps.sh) and python3.
+# MUTANTS_JOBS (default 2) sets the build parallelism; MUTANTS_KEEP=1 keeps
+# the scratch folder; the last report is in docs/reliability.md.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
+
+# ---- the mutants ---------------------------------------------------------
+# mutant NAME FILE OLD NEW TESTS...
+#   OLD must occur exactly once in FILE; TESTS are tried in order:
+#   unit:NAME    tests/unit/test_NAME (built in the copy)
+#   cli:REGEX    tests/cli/suite.sh on SQLite, the cases matching REGEX
+#   graph:REGEX  tests/graph/graph.sh (TZ=Pacific/Kiritimati), cases matching REGEX
+M_NAME=() M_FILE=() M_OLD=() M_NEW=() M_TESTS=()
+mutant() {
+    M_NAME+=("$1") M_FILE+=("$2") M_OLD+=("$3") M_NEW+=("$4")
+    shift 4
+    M_TESTS+=("$*")
+}
+
+# checksums
+mutant checksum-downgrade-unchecked core/run.c \
+    '} else if (strcmp(r->checksum, f->checksum) != 0) {' \
+    '} else if (upgrade && strcmp(r->checksum, f->checksum) != 0) {' \
+    cli:case_edited_file_downgrade_refuses
+mutant checksum-never-checked core/run.c \
+    '} else if (strcmp(r->checksum, f->checksum) != 0) {' \
+    '} else if (0) {' \
+    cli:'case_edited_file_(upgrade|repair)'
+mutant checksum-cr-not-normalised core/migfile.c \
+    "static int mf_sum_ws(char c) { return c == ' ' || c == '\\t' || c == '\\r'; }" \
+    "static int mf_sum_ws(char c) { return c == ' ' || c == '\\t'; }" \
+    unit:migfile cli:case_edited_file_upgrade_refuses
+# the version table and the planner
+mutant version-rows-by-id core/engine.c \
+    '    if (x->seq != y->seq)
+        return x->seq < y->seq ? -1 : 1;
+    return strcmp(x->revision, y->revision);' \
+    '    return strcmp(x->revision, y->revision);' \
+    cli:case_downgrade_last_applied
+mutant downgrade-minus-n-off-by-one core/graph.c \
+    'for (size_t k = nseq - n; k < nseq; k++)' \
+    'for (size_t k = nseq - n + 1; k < nseq; k++)' \
+    unit:graph cli:case_targets_relative
+mutant upgrade-plus-n-ignored core/graph.c \
+    '            out->n = limit;' \
+    '            (void)limit;' \
+    unit:graph cli:case_targets_relative
+mutant progress-one-behind core/run.c \
+    'snprintf(set, 200, "progress = %zu, progress_hash = '"'"'%s'"'"'", done, hash);' \
+    'snprintf(set, 200, "progress = %zu, progress_hash = '"'"'%s'"'"'", done ? done - 1 : 0, hash);' \
+    cli:'case_notx_dirty_(resume|repair_applied)'
+# the graph
+mutant graph-cycle-accepted core/graph.c \
+    'int rc = cnt < n ? gr_report_cycle(g, indeg, err) : DBMIG_OK;' \
+    'int rc = cnt < n && n == 0 ? gr_report_cycle(g, indeg, err) : DBMIG_OK;' \
+    unit:graph cli:case_exit3_malformed
+mutant graph-one-head-only core/graph.c \
+    '        if (g->revs[v].nchildren == 0)
+            g->heads[g->nheads++] = v;' \
+    '        if (g->revs[v].nchildren == 0 && g->nheads == 0)
+            g->heads[g->nheads++] = v;' \
+    unit:graph cli:case_exit2_several_heads
+mutant revision-id-local-time core/history.c \
+    '    gmtime_r(&t, &tm);
+    strftime(out, cap, "%Y%m%d%H%M%S", &tm);' \
+    '    localtime_r(&t, &tm);
+    strftime(out, cap, "%Y%m%d%H%M%S", &tm);' \
+    graph:case_revision_and_merge_files
+mutant applied-at-local-time core/run.c \
+    '    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);' \
+    '    localtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);' \
+    cli:case_times_are_utc
+# the splitter
+mutant dollar-tag-no-digits core/split.c \
+    '                while (j < n && sp_word_start((unsigned char)t[j]))' \
+    '                while (j < n && sp_tag_start((unsigned char)t[j]))' \
+    unit:mutants_split unit:split
+mutant string-literal-not-quoted core/split.c \
+    "            e = sp_skip_quoted(s, i, '\\'', 1, dia == DBMIG_DIALECT_MYSQL);
+            what = \"string literal ('...')\";" \
+    "            e = i + 1;
+            what = \"string literal ('...')\";" \
+    unit:split
+# locking
+mutant sqlite-lock-always-granted drivers/sqlite/sqlite.c \
+    'if (flock(fd, LOCK_EX | LOCK_NB) != 0) {' \
+    'if (0) {' \
+    unit:driver_sqlite cli:case_lock_timeout
+mutant lease-never-renewed core/lock.c \
+    'rc = rc ? DBMIG_DRV_ERROR : lease_exec(h, l->conn2, &sql, &n);' \
+    'rc = DBMIG_DRV_OK; n = 1;' \
+    unit:engine
+mutant lease-live-taken-over core/lock.c \
+    "' AND expires_at < %s\"," \
+    "' AND expires_at > %s\"," \
+    unit:engine
+# transactions
+mutant commit-interval-never-commits core/run.c \
+    'dm_now_ms() - t.since >= h->o.commit_interval_ms ||' \
+    '0 ||' \
+    cli:case_commit_interval_commits
+mutant single-transaction-ignored core/run.c \
+    '    int single = h->o.single_transaction;' \
+    '    int single = 0;' \
+    cli:case_failure_in_k_single_tx
+mutant failed-step-kept core/run.c \
+    'if (exec_sql(h, "ROLLBACK TO SAVEPOINT dbmig_step", NULL) != DBMIG_OK ||' \
+    'if (exec_sql(h, "RELEASE SAVEPOINT dbmig_step", NULL) != DBMIG_OK ||' \
+    cli:'case_(multi_statement_rollback|failure_in_k$)'
+
+# ---- the run -------------------------------------------------------------
+if [ "${1:-}" = --list ]; then
+    for i in "${!M_NAME[@]}"; do printf '%-32s %-22s %s\n' "${M_NAME[$i]}" "${M_FILE[$i]}" "${M_TESTS[$i]}"; done
+    exit 0
+fi
+only=${1:-}
+command -v python3 > /dev/null || { echo "mutants.sh: python3 is required" >&2; exit 2; }
+jobs=${MUTANTS_JOBS:-2}
+W=$(mktemp -d "${TMPDIR:-/tmp}/dbmig-mutants.XXXXXX")
+cleanup() { [ -n "${MUTANTS_KEEP:-}" ] && echo "mutants.sh: kept $W" || rm -rf "$W"; }
+trap cleanup EXIT
+trap 'echo; echo "mutants.sh: interrupted (the working tree was never changed)"; exit 130' INT
+trap 'exit 143' TERM
+T0=$SECONDS
+say() { printf '==> %s\n' "$*"; }
+
+# The copy: every file git knows or would add (the working tree as it is,
+# uncommitted changes included), without build folders.
+say "copying the tree to $W/src"
+mkdir -p "$W/src"
+git ls-files -z -co --exclude-standard |
+    tar --null -T - --ignore-failed-read -cf - 2> /dev/null | tar -xf - -C "$W/src" ||
+    { echo "mutants.sh: cannot copy the tree" >&2; exit 2; }
+
+TARGETS=(dbmig_cli dbmig_sqlite)
+for i in "${!M_NAME[@]}"; do
+    for t in ${M_TESTS[$i]}; do
+        [[ $t == unit:* ]] && TARGETS+=("test_${t#unit:}")
+    done
+done
+mapfile -t TARGETS < <(printf '%s\n' "${TARGETS[@]}" | sort -u)
+
+build() {
+    cmake --build "$W/build" -j"$jobs" --target "${TARGETS[@]}" > "$W/build.log" 2>&1
+}
+say "configuring and building the copy (${TARGETS[*]})"
+cmake -S "$W/src" -B "$W/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$W/build.log" 2>&1 && build ||
+    { tail -n 30 "$W/build.log"; echo "mutants.sh: the unchanged copy does not build" >&2; exit 2; }
+
+# run_test TOKEN: 0 when the test passes; its output in $W/test.out
+run_test() {
+    local tok=$1 kind=${1%%:*} arg=${1#*:}
+    case $kind in
+        unit) timeout 300 "$W/build/tests/unit/test_$arg" ;;
+        cli) DBMIG=$W/build/dbmig DBMIG_SOURCE_DIR=$W/src DBMIG_TEST_DRIVER=sqlite DBMIG_TEST_ONLY=$arg \
+                timeout 300 bash "$W/src/tests/cli/suite.sh" ;;
+        graph) DBMIG=$W/build/dbmig DBMIG_SOURCE_DIR=$W/src DBMIG_TEST_DRIVER=sqlite DBMIG_TEST_ONLY=$arg \
+                TZ=Pacific/Kiritimati timeout 300 bash "$W/src/tests/graph/graph.sh" ;;
+        *) echo "mutants.sh: unknown test kind in '$tok'" >&2; return 2 ;;
+    esac > "$W/test.out" 2>&1
+}
+
+# The baseline: every named test passes on the unchanged copy.
+say "baseline: the named tests on the unchanged copy"
+mapfile -t ALLTESTS < <(for i in "${!M_NAME[@]}"; do
+    [[ -z $only || ${M_NAME[$i]} =~ $only ]] && printf '%s\n' ${M_TESTS[$i]}
+done | sort -u)
+for t in "${ALLTESTS[@]}"; do
+    if ! run_test "$t"; then
+        tail -n 20 "$W/test.out"
+        echo "mutants.sh: $t fails WITHOUT any mutation: fix it first" >&2
+        exit 2
+    fi
+    printf '  ok  %s\n' "$t"
+done
+
+# apply FILE OLD NEW: replaces the single occurrence; 3 when OLD is not
+# found exactly once
+apply() {
+    python3 - "$@" << 'PY'
+import sys
+path, old, new = sys.argv[1], sys.argv[2], sys.argv[3]
+s = open(path, encoding="utf-8").read()
+n = s.count(old)
+if n != 1:
+    print(f"found {n} times", file=sys.stderr)
+    sys.exit(3)
+open(path, "w", encoding="utf-8").write(s.replace(old, new))
+PY
+}
+
+killed=0 survived=0 broken=0 ran=0
+REPORT=()
+for i in "${!M_NAME[@]}"; do
+    name=${M_NAME[$i]} file=${M_FILE[$i]}
+    [[ -z $only || $name =~ $only ]] || continue
+    ran=$((ran + 1))
+    t1=$SECONDS
+    cp "$W/src/$file" "$W/orig"
+    if ! why=$(apply "$W/src/$file" "${M_OLD[$i]}" "${M_NEW[$i]}" 2>&1); then
+        line="NO LONGER APPLIES  $name: its text in $file was $why (the code changed: update the mutant)"
+        broken=$((broken + 1))
+    elif ! build; then
+        line="DOES NOT BUILD     $name ($file): fix the mutant; $(grep -m1 -E 'error' "$W/build.log")"
+        broken=$((broken + 1))
+    else
+        by=
+        for t in ${M_TESTS[$i]}; do
+            if ! run_test "$t"; then by=$t; break; fi
+        done
+        if [ -n "$by" ]; then
+            killed=$((killed + 1))
+            line="killed by $by"
+            line=$(printf '%-32s %s' "$name" "$line")
+        else
+            survived=$((survived + 1))
+            line=$(printf '%-32s SURVIVED (tests: %s)' "$name" "${M_TESTS[$i]}")
+        fi
+    fi
+    cp "$W/orig" "$W/src/$file"
+    line="$line  [$((SECONDS - t1)) s]"
+    printf '%s\n' "$line"
+    REPORT+=("$line")
+done
+if ((ran == 0)); then
+    echo "mutants.sh: no mutant matches '$only'" >&2
+    exit 2
+fi
+echo
+say "mutants: $ran run, $killed killed, $survived survived, $broken no longer apply or build ($((SECONDS - T0)) s)"
+((survived == 0 && broken == 0))
