@@ -44,6 +44,10 @@ export NO_COLOR=1
 
 VT=dbmig_version          # the version table
 
+# as_nobody CMD ARGS...: runs CMD as the user nobody when root (tests/nobody.sh:
+# setpriv; a build tree nobody cannot reach is run from a world-readable copy).
+as_nobody() { bash "$(dirname "${BASH_SOURCE[0]}")/../nobody.sh" "$@"; }
+
 # ---- failing and skipping ------------------------------------------------
 
 # fail MSG: the case fails with MSG (ends the case's subshell).

@@ -147,7 +147,7 @@ m_security_plugin_dir_nonroot_invoker() {
     printf '[dbmig]\nplugin-dir = plug\n' > dbmig.conf
     nobody_run() {
         RC=0
-        setpriv --reuid=nobody --regid=nogroup --clear-groups "$DBMIG" "$@" > "$T/out" 2> "$T/err" || RC=$?
+        as_nobody "$DBMIG" "$@" > "$T/out" 2> "$T/err" || RC=$?
     }
     chown daemon "$T/plug"
     _mistake nobody_run 2 "refusing plugin-dir" "owned by daemon" -- --url "$URL" --dir "$MIG" --sql upgrade

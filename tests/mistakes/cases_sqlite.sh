@@ -120,8 +120,7 @@ m_sqlite_read_only_file() {
         command -v setpriv >/dev/null || skip "root without setpriv cannot test a read-only file"
         chmod 777 "$T"
         chmod -R a+rX "$MIG"
-        as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-        "${as[@]}" test -x "$DBMIG" || skip "nobody cannot run $DBMIG"
+        as=(as_nobody)
     fi
     local before
     before=$(db_fingerprint)
@@ -281,11 +280,10 @@ m_sqlite_lock_left_by_root() {
     chmod 777 "$T"
     chmod 666 "$DB_FILE"
     chmod -R a+rX "$MIG"
-    setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$DBMIG" || skip "nobody cannot run $DBMIG"
     local before
     before=$(db_fingerprint)
     RC=0
-    setpriv --reuid=65534 --regid=65534 --clear-groups "$DBMIG" --url "$URL" --dir "$MIG" upgrade > "$T/out" 2> "$T/err" || RC=$?
+    as_nobody "$DBMIG" --url "$URL" --dir "$MIG" upgrade > "$T/out" 2> "$T/err" || RC=$?
     expect_exit 1 "upgrade as another user than the lock file's owner"
     expect_contains err "test.db.dbmig-lock"
     expect_contains err "belongs to uid 0"

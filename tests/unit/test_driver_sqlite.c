@@ -536,7 +536,7 @@ static int try_lock_fails(const dbmig_driver *d, dbmig_conn *c, const char *want
         return 0;
     const dbmig_db_error *e = d->last_error(c);
     if (!strstr(e->message, ".dbmig-lock") || !strstr(e->message, want) ||
-        !strstr(e->message, "remove it"))
+        !strstr(e->message, "remove"))
         fail_msg("unexpected lock error: %s", e->message);
     return 1;
 }
@@ -587,7 +587,9 @@ static void test_lock_file_refusals(void **state)
     if (geteuid() == 0) {
         write_text(lock, "");
         assert_int_equal(chown(lock, 65534, 65534), 0);
-        assert_true(try_lock_fails(f->ct.d, c, "owned by uid 65534"));
+        /* "owned by uid 65534", or "it belongs to uid 65534" where root runs
+         * without CAP_DAC_OVERRIDE (tests/nobody.sh) and cannot open it */
+        assert_true(try_lock_fails(f->ct.d, c, "uid 65534"));
         assert_int_equal(chown(lock, 0, 0), 0);
     }
     int got = 0;
