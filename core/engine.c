@@ -406,11 +406,12 @@ static void *graph_job_run(void *arg)
  * libltdl stays on the calling thread; the second thread only reads files.
  * If no thread can be started, the two are done in turn.
  *
- * With `between` (a command that must validate its arguments against the
- * folder before anything can be created: connecting to SQLite creates the
- * database file), only the driver's loading overlaps the folder; `between`
- * runs once both are there, and the connection is made only if it
- * succeeds. */
+ * With `between` (a command that validates its arguments against the
+ * folder, such as a target), `between` runs once both are there and its
+ * error wins over a failed connection. The overlap stays safe for such a
+ * command because the connection made here never creates anything (it is
+ * made with DBMIG_HOST_NO_CREATE; dm_need_conn_create, called just before
+ * the first write, is what creates a missing SQLite file). */
 int dm_need_graph_conn_then(dbmig *h, int (*between)(dbmig *h, void *arg), void *arg)
 {
     pthread_t t;
@@ -423,7 +424,7 @@ int dm_need_graph_conn_then(dbmig *h, int (*between)(dbmig *h, void *arg), void 
             rc = between(h, arg);
         return rc != DBMIG_OK ? rc : dm_need_conn(h);
     }
-    int crc = between ? dm_need_driver(h) : dm_need_conn(h);
+    int crc = dm_need_conn(h);
     pthread_join(t, NULL);
     if (j.rc != DBMIG_OK) {
         /* The folder's error wins, as when it was loaded first. */
@@ -437,10 +438,10 @@ int dm_need_graph_conn_then(dbmig *h, int (*between)(dbmig *h, void *arg), void 
     int mrc = check_markers(h);
     if (mrc != DBMIG_OK)
         return mrc;
-    if (crc == DBMIG_OK && between) {
-        crc = between(h, arg);
-        if (crc == DBMIG_OK)
-            crc = dm_need_conn(h);
+    if (between) {
+        int brc = between(h, arg);
+        if (brc != DBMIG_OK)
+            return brc;
     }
     return crc;
 }
