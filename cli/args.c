@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "args.h"
 
+#include <errno.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -220,7 +221,7 @@ static int set_flag(cli_args *a, cli_config *cfg, const gopt *g, const char *val
     if (strcmp(g->name, "verbose") == 0 && b && !val) { /* -v -v, -vv: a count */
         const char *old = cli_config_get(cfg, "verbose");
         char n[16];
-        snprintf(n, sizeof n, "%d", old ? atoi(old) + 1 : 1);
+        snprintf(n, sizeof n, "%d", old ? cli_verbosity(old) + 1 : 1);
         return cli_config_set(cfg, "verbose", n) ? ar_err(errbuf, errcap, "out of memory") : 0;
     }
     const char *old = cli_config_get(cfg, g->name);
@@ -362,4 +363,16 @@ void cli_args_free(cli_args *a)
     free(a->args);
     free(a->globals);
     memset(a, 0, sizeof *a);
+}
+
+int cli_verbosity(const char *v)
+{
+    if (!v)
+        return 0;
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (end != v && *end == '\0' && errno == 0)
+        return n < 0 ? 0 : n > 9 ? 9 : (int)n;
+    return 1; /* a boolean word already accepted as true: verbose once */
 }

@@ -47,4 +47,8 @@ int cli_command_known(const char *name);
 /* The nearest command to a misspelt one, or NULL. */
 const char *cli_command_suggest(const char *name);
 
+/* The verbosity a "verbose" setting stands for: its count ("2" for -vv),
+ * 1 for a true word (yes, on, true), 0 for NULL. */
+int cli_verbosity(const char *v);
+
 #endif

@@ -258,7 +258,7 @@ static int settle_options(cli *c, dbmig_options *o)
         o->lock = lock == 0 ? DBMIG_LOCK_SESSION : DBMIG_LOCK_LEASE;
     c->json = fmt == 1;
     c->quiet = cli_config_on(&c->cfg, "quiet");
-    c->verbose = cli_config_on(&c->cfg, "verbose") ? atoi(cli_config_get(&c->cfg, "verbose")) : 0;
+    c->verbose = cli_config_on(&c->cfg, "verbose") ? cli_verbosity(cli_config_get(&c->cfg, "verbose")) : 0;
     if (c->quiet && c->verbose) {
         /* the command line beats a lower source; two of the same rank contradict */
         const char *sq = cli_config_source(&c->cfg, "quiet");

@@ -347,3 +347,13 @@ m_options_empty_value() {
     printf '[dbmig]\n[env.prod]\n' > dbmig.conf
     mistake 2 "'--env' needs a value" -- --env "" upgrade
 }
+
+# DBMIG_VERBOSE=true is verbose (a boolean word, not a count read as 0).
+m_options_verbose_word_env() {
+    mk_chain3 "$MIG"
+    RC=0
+    DBMIG_VERBOSE=yes "$DBMIG" --url "$URL" --dir "$MIG" upgrade > "$T/out" 2> "$T/err" || RC=$?
+    expect_exit 0 "DBMIG_VERBOSE=yes upgrade"
+    expect_contains err "001_a.sql:2"
+    expect_applied "001 002 003"
+}
