@@ -280,3 +280,25 @@ DROP TABLE b;"
     expect_applied "001"
     expect_no_table b
 }
+
+# On a terminal a long migration shows a live line (revision, statement k/n,
+# elapsed time), erased before the "applied" line; script(1) gives dbmig a
+# pseudo-terminal.
+m_output_tty_live_line() {
+    command -v script > /dev/null || fail "script (util-linux) is needed for the terminal case"
+    mkmig "$MIG" 001_slow "-- dbmig:up
+CREATE TABLE a (id INTEGER);
+$(slow_sql 5000000)
+-- dbmig:down
+DROP TABLE a;"
+    RC=0
+    script -qec "$(printf '%q ' "$DBMIG" --url "$URL" --dir "$MIG" upgrade)" /dev/null \
+        < /dev/null > "$T/tty" 2>&1 || RC=$?
+    expect_exit 0 "upgrade on a terminal"
+    expect_contains "$T/tty" "[1/1] applying 001 slow"
+    expect_contains "$T/tty" "statement 2/2"
+    grep -q $'\r\033\\[K\\[1/1\\] applied 001 slow' "$T/tty" ||
+        fail "the live line is not erased before the applied line: $(head -c 600 "$T/tty" | cat -v)"
+    expect_contains "$T/tty" "done: applied 1 revision"
+    expect_applied "001"
+}
