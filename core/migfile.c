@@ -388,14 +388,7 @@ static void mf_classify(const char *b, const char *e, mf_line *l)
         return;
     while (e > b && (mf_blank(e[-1]) || e[-1] == '\r'))
         e--;
-    const char *p = l->key;
-    while (p < e && !mf_blank(*p))
-        p++;
-    l->keylen = (size_t)(p - l->key);
-    while (p < e && mf_blank(*p))
-        p++;
-    l->val = p;
-    l->vallen = (size_t)(e - p);
+    mf_split_word(l->key, e, l); /* the whole line's key and value */
 }
 
 static int mf_keyis(const mf_line *l, const char *k) { return mf_ci_eq(l->key, l->keylen, k); }

@@ -205,20 +205,27 @@ static int teardown(void **state)
     return 0;
 }
 
-static dbmig *open_h(fx *f, int commit_interval, int single)
+/* A handle on the fixture's database and folder (m/) through the wrapped
+ * driver, with o's other settings. */
+static dbmig *open_with(fx *f, dbmig_options o)
 {
-    dbmig_options o = DBMIG_OPTIONS_INIT;
     char mig[96];
     snprintf(mig, sizeof mig, "%s/m", f->dir);
     o.url = f->url;
     o.dir = mig;
     o.lock_timeout = 0;
-    o.commit_interval_ms = commit_interval;
-    o.single_transaction = single;
     dbmig *h;
     assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
     dm_use_driver(h, &wrap_driver);
     return h;
+}
+
+static dbmig *open_h(fx *f, int commit_interval, int single)
+{
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    o.commit_interval_ms = commit_interval;
+    o.single_transaction = single;
+    return open_with(f, o);
 }
 
 /* Applied revisions according to the version table, as a bit mask
@@ -602,17 +609,9 @@ static void test_batched_steps(void **state)
 static dbmig *open_opts(fx *f, int dry, const char *table)
 {
     dbmig_options o = DBMIG_OPTIONS_INIT;
-    char mig[96];
-    snprintf(mig, sizeof mig, "%s/m", f->dir);
-    o.url = f->url;
-    o.dir = mig;
-    o.lock_timeout = 0;
     o.dry_run = dry;
     o.table = table;
-    dbmig *h;
-    assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
-    dm_use_driver(h, &wrap_driver);
-    return h;
+    return open_with(f, o);
 }
 
 static int db_exists(const fx *f)
