@@ -5,7 +5,8 @@
  *      serialises libltdl): each loads and unloads the SQLite driver many
  *      times, and loads a file that is not a shared library, whose refusal
  *      must carry libltdl's message for that very file (lt_dlerror read
- *      under the same lock as the failed call).
+ *      under the same lock as the failed call). Afterwards every lt_dlinit()
+ *      of the loader has had its lt_dlexit(): libltdl is shut down again.
  *   2. The helper thread of core/thread.c is invisible to the caller: the
  *      caller's CPU mask and signal mask are the same after as before; the
  *      helper runs its job with the caller's CPU mask (a caller pinned to
@@ -18,6 +19,7 @@
 #include "thread.h"
 
 #include <fcntl.h>
+#include <ltdl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -82,6 +84,11 @@ static void test_loader(const char *dir)
     for (int i = 0; i < NTHREADS; i++)
         pthread_join(t[i], NULL);
     unlink(bogus);
+    /* Balanced: with every plugin unloaded, libltdl's count is back at 0, so
+     * one more lt_dlexit() is refused ("library already shutdown"). */
+    if (lt_dlexit() == 0)
+        fail("libltdl is still initialised after every plugin was unloaded: an lt_dlinit() "
+             "without its lt_dlexit()");
     printf("loader: %d threads x %d loads and refusals passed\n", NTHREADS, NLOADS);
 }
 
