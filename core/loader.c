@@ -2,7 +2,11 @@
  *
  * The only file of the project that includes <ltdl.h>. Design:
  *   - lt_dlinit() is called once per loaded plugin and lt_dlexit() once per
- *     unload: libltdl counts the calls itself, so we keep no global state.
+ *     unload (and once for every failed load that got past lt_dlinit):
+ *     libltdl counts the calls itself, so we keep no count of our own. The
+ *     last lt_dlexit() of the process shuts libltdl down (it closes every
+ *     handle still open that is not made resident); the next lt_dlinit()
+ *     starts it again.
  *   - Files are always opened by their full path (a relative --plugin-dir is
  *     made absolute first), with lt_dladvise ext + local: the name already
  *     carries its extension, so libltdl never searches its own path or the
@@ -17,8 +21,18 @@
  *     its libltdl handle is closed: the code stays mapped for the life of
  *     the process, and libltdl's bookkeeping is still freed (no leak).
  *
- * Note: libltdl itself is not thread-safe (its init counter and handle list
- * are plain globals); load and unload plugins from one thread at a time.
+ * Threads ("one handle per thread", dbmig.h): libltdl itself is not
+ * thread-safe. Its init count, handle list, loader list and last error are
+ * plain globals, with no lock (libltdl 2 dropped lt_dlmutex_register), so
+ * two threads loading or unloading plugins at once corrupt its list, let one
+ * thread's lt_dlexit() shut it down under another's lt_dlopen(), or read each
+ * other's lt_dlerror(). Every libltdl call therefore runs with ld_lock held
+ * (ld_open and ld_close are the only functions that call libltdl), and
+ * lt_dlerror() is read under the same hold as the call that failed, so the
+ * message is that call's. The lock is not held while the driver's entry
+ * point runs or its table is checked: the handle is ours by then (our own
+ * reference, which only our ld_close drops), and the dynamic loader
+ * (dlopen/dlclose, which libltdl calls) has its own lock.
  */
 #define _GNU_SOURCE /* realpath, PATH_MAX, RTLD_NODELETE */
 #include "loader.h"
@@ -29,6 +43,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +60,14 @@
 #define NAME_MAX_LEN 64
 #define FILE_PREFIX "dbmig_"
 #define FILE_SUFFIX ".so"
+
+/* The library's one piece of process-wide state, and it is synchronisation,
+ * not program state: the mutex that serialises every call into libltdl
+ * (see the top of this file). Statically initialised, so there is no init
+ * or destroy call to order, nothing to free at exit, and a program that
+ * never loads a plugin never touches it. Held only around libltdl calls:
+ * never while a driver's code runs, never across a call out of this file. */
+static pthread_mutex_t ld_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct dm_plugin {
     lt_dlhandle handle;
@@ -258,11 +281,55 @@ static int ld_check_table(const char *file, const char *name, const dbmig_driver
 
 /* ---- load / unload ------------------------------------------------------ */
 
+/* Drops our reference: the handle (unless resident) and our lt_dlinit(). */
 static void ld_close(lt_dlhandle h, int resident)
 {
+    pthread_mutex_lock(&ld_lock);
     if (h && !resident)
         lt_dlclose(h);
     lt_dlexit();
+    pthread_mutex_unlock(&ld_lock);
+}
+
+/* lt_dlinit(), opens `full` and looks up `sym`, all under ld_lock; the
+ * refusals read lt_dlerror() under the same hold. On success *h holds our
+ * reference (released by ld_close) and *fp the symbol, possibly NULL (a
+ * missing symbol is the caller's refusal, after the module is closed). */
+static int ld_open(const char *full, const char *sym, lt_dlhandle *h, void **fp, dm_err *err)
+{
+    int rc = DBMIG_OK;
+    *h = NULL;
+    *fp = NULL;
+    pthread_mutex_lock(&ld_lock);
+    if (lt_dlinit() != 0) {
+        const char *e = lt_dlerror();
+        rc = dm_err_set(err, DBMIG_ERROR, "cannot initialise libltdl: %s", e ? e : "unknown error");
+        lt_dlexit();
+        goto out;
+    }
+    lt_dladvise adv;
+    if (lt_dladvise_init(&adv) == 0) {
+        if (lt_dladvise_ext(&adv) == 0 && lt_dladvise_local(&adv) == 0)
+            *h = lt_dlopenadvise(full, adv);
+        lt_dladvise_destroy(&adv);
+    }
+    if (!*h) {
+        const char *e = lt_dlerror();
+        /* libltdl says "file not found" for a file that exists but cannot be
+         * loaded (a missing dependency, a wrong architecture). */
+        rc = dm_err_set(err, DBMIG_EUSAGE,
+                        "cannot load plugin %s: %s (the file exists: is a shared library it "
+                        "needs missing, or was it built for another system? check with `ldd %s`)",
+                        full, e ? e : "unknown error", full);
+        lt_dlexit();
+        goto out;
+    }
+    *fp = lt_dlsym(*h, sym);
+    if (!*fp)
+        (void)lt_dlerror(); /* clear it: the refusal is the caller's own message */
+out:
+    pthread_mutex_unlock(&ld_lock);
+    return rc;
 }
 
 int dm_plugin_load_file(const char *file, const char *name, dm_plugin **out, dm_err *err)
@@ -312,40 +379,18 @@ int dm_plugin_load_file(const char *file, const char *name, dm_plugin **out, dm_
     if (rc != DBMIG_OK)
         goto out;
 
-    if (lt_dlinit() != 0) {
-        const char *e = lt_dlerror();
-        rc = dm_err_set(err, DBMIG_ERROR, "cannot initialise libltdl: %s", e ? e : "unknown error");
-        lt_dlexit();
-        goto out;
-    }
-
-    lt_dladvise adv;
-    lt_dlhandle h = NULL;
-    if (lt_dladvise_init(&adv) == 0) {
-        if (lt_dladvise_ext(&adv) == 0 && lt_dladvise_local(&adv) == 0)
-            h = lt_dlopenadvise(full, adv);
-        lt_dladvise_destroy(&adv);
-    }
-    if (!h) {
-        const char *e = lt_dlerror();
-        /* libltdl says "file not found" for a file that exists but cannot be
-         * loaded (a missing dependency, a wrong architecture). */
-        rc = dm_err_set(err, DBMIG_EUSAGE,
-                        "cannot load plugin %s: %s (the file exists: is a shared library it "
-                        "needs missing, or was it built for another system? check with `ldd %s`)",
-                        full, e ? e : "unknown error", full);
-        lt_dlexit();
-        goto out;
-    }
-
     dm_buf sym = {0};
     if (dm_buf_printf(&sym, "dbmig_driver_entry_%s", name)) {
+        dm_buf_free(&sym);
         rc = dm_err_nomem(err);
-        ld_close(h, 0);
         goto out;
     }
-    void *fp = lt_dlsym(h, dm_buf_str(&sym));
+    lt_dlhandle h;
+    void *fp;
+    rc = ld_open(full, dm_buf_str(&sym), &h, &fp, err);
     dm_buf_free(&sym);
+    if (rc != DBMIG_OK)
+        goto out;
     if (!fp) {
         rc = dm_err_set(err, DBMIG_EUSAGE,
                         "plugin %s has no symbol dbmig_driver_entry_%s: not a dbmig driver, or "
@@ -379,10 +424,16 @@ int dm_plugin_load_file(const char *file, const char *name, dm_plugin **out, dm_
         /* Pin it: a later lt_dlclose() then never unmaps it. If pinning
          * fails, fall back to keeping the handle open for good. */
         void *pin = dlopen(p->file, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
-        if (pin)
+        if (pin) {
             dlclose(pin);
-        else
+        } else {
+            /* Made resident, or the process's last lt_dlexit() would
+             * close it after all. */
+            pthread_mutex_lock(&ld_lock);
             p->resident = 1;
+            (void)lt_dlmakeresident(h);
+            pthread_mutex_unlock(&ld_lock);
+        }
     }
     *out = p;
     rc = DBMIG_OK;

@@ -23,7 +23,7 @@ PACKAGES=(
     # the ODBC plugin (plugins/odbc) and the ODBC drivers its tests go through
     unixodbc-dev unixodbc libsqliteodbc odbc-postgresql
     # tests: unit tests, the CLI suite (sqlite3 + jq), sanitizers, leak checks
-    libcmocka-dev sqlite3 jq libasan8 libubsan1 libclang-rt-14-dev valgrind
+    libcmocka-dev sqlite3 jq libasan8 libubsan1 libtsan2 libclang-rt-14-dev valgrind
     # tests in a non-UTC time zone (tests/graph), dropping root (setpriv)
     tzdata util-linux
     # static analysis (scripts/lint.sh)

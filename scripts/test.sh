@@ -5,6 +5,9 @@
 #   3. builds build-asan/ with AddressSanitizer + UBSan (-DDBMIG_SANITIZE=ON)
 #      and runs the unit tests and the hostile-input suite there
 #      (ctest -L 'unit|hostile'), leaks included;
+#   3b. builds build-tsan/ with ThreadSanitizer (-DDBMIG_TSAN=ON), only the
+#      threaded tests' targets, and runs them (ctest -L tsan: tests/threads,
+#      8 threads at once; any race fails): under a minute;
 #   4. static analysis: cppcheck and clang-tidy, zero findings (scripts/lint.sh);
 #      valgrind memcheck of the unit tests and the SQLite CLI suite
 #      (scripts/memcheck.sh build): no error, no definite leak;
@@ -77,6 +80,19 @@ if cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDBMIG_SANITIZE=ON &&
 else
     failed+=("build-asan/: build")
 fi
+
+say "build-tsan/ (ThreadSanitizer): the threaded tests only (tests/threads)"
+t0=$SECONDS
+if cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDBMIG_TSAN=ON > /dev/null &&
+    cmake --build build-tsan -j"$jobs" --target test_threads test_thread_internals; then
+    # TSAN_OPTIONS (halt_on_error=1 exitcode=66) come from the tests' ENVIRONMENT
+    if ! ctest --test-dir build-tsan -L tsan --output-on-failure --no-tests=error; then
+        failed+=("build-tsan/: ctest -L tsan")
+    fi
+else
+    failed+=("build-tsan/: build")
+fi
+step_time "tsan (build + ctest)" "$t0"
 
 say "static analysis: cppcheck and clang-tidy (scripts/lint.sh)"
 t0=$SECONDS

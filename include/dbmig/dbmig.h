@@ -17,7 +17,11 @@
  * Rules: every call returns DBMIG_OK (0) or a negative dbmig_rc; the handle
  * keeps the message of the last failure (dbmig_errmsg). The library never
  * prints; progress and log lines go to the callbacks of dbmig_options. No
- * global state beyond libltdl's initialisation; one handle per thread.
+ * global state beyond libltdl's own and one mutex that serialises every
+ * libltdl call (libltdl is not thread-safe; the mutex is synchronisation,
+ * not program state). One handle per thread: distinct handles may be used
+ * from distinct threads at once; a handle is used by one thread at a time
+ * (dbmig_interrupt and dbmig_cancel excepted).
  * Every password in a message is replaced by ***.
  */
 #ifndef DBMIG_DBMIG_H
