@@ -119,9 +119,20 @@ typedef enum dbmig_lock_strategy {
     DBMIG_LOCK_LEASE = 2
 } dbmig_lock_strategy;
 
+/* Compatibility rule (as libgit2's versioned option structs): fields are
+ * only ever appended to dbmig_options, and each release that appends some
+ * increments DBMIG_OPTIONS_VERSION. dbmig_open reads exactly the fields of
+ * the caller's `version` (never past them: an application built against an
+ * older header passes a shorter struct) and gives every field appended
+ * since its DBMIG_OPTIONS_INIT default, so such an application keeps working
+ * with a newer libdbmig unchanged. It refuses (DBMIG_EUSAGE) version 0 (the
+ * struct was not initialised) and a version newer than its own (built
+ * against a newer header than the library it runs with). Always start from
+ * DBMIG_OPTIONS_INIT and assign fields by name.
+ *   version 1 (dbmig 0.1.0): version .. verbose */
 #define DBMIG_OPTIONS_VERSION 1
 typedef struct dbmig_options {
-    unsigned version;           /* DBMIG_OPTIONS_VERSION */
+    unsigned version;           /* DBMIG_OPTIONS_VERSION: the layout the caller was built with */
     const char *url;            /* required for database commands */
     const char *driver;         /* NULL: the URL's scheme */
     const char *dir;            /* NULL: "./migrations" */
@@ -140,6 +151,9 @@ typedef struct dbmig_options {
     dbmig_event_fn on_event;
     void *event_payload;
     int verbose;                /* 1: also report DEBUG-level notices */
+    /* New fields go here, never above: bump DBMIG_OPTIONS_VERSION, add the
+     * version's row to options_size (core/engine.c) and the field's default
+     * to DBMIG_OPTIONS_INIT. */
 } dbmig_options;
 
 #define DBMIG_OPTIONS_INIT {DBMIG_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, -1.0, \
