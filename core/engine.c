@@ -184,6 +184,9 @@ void dbmig_close(dbmig *h)
     free(h->url_redacted);
     free(h->qtable);
     free(h->nodb_msg);
+    free(h->errloc.revision);
+    free(h->errloc.file);
+    free(h->errloc.code);
     dm_err_free(&h->err);
     dm_buf_free(&h->errout);
     free(h);
@@ -201,6 +204,56 @@ const char *dbmig_errmsg(const dbmig *hc)
      * passwords out of their own errors (driver.h, connect). */
     dm_buf_puts(&h->errout, dm_err_msg(&h->err));
     return dm_buf_str(&h->errout);
+}
+
+void dm_errloc_set(dbmig *h, const char *revision, const char *file, int line, size_t stmt,
+                   const char *code)
+{
+    free(h->errloc.revision);
+    free(h->errloc.file);
+    free(h->errloc.code);
+    h->errloc.revision = dm_strdup(revision);
+    h->errloc.file = dm_strdup(file);
+    h->errloc.code = code && *code ? dm_strdup(code) : NULL;
+    h->errloc.line = line;
+    h->errloc.stmt = stmt;
+    /* A copy that failed is no location: better none than a partial one. */
+    int ok = (!revision || h->errloc.revision) && (!file || h->errloc.file) &&
+             (!code || !*code || h->errloc.code);
+    h->errloc.serial = ok ? h->err.serial : h->err.serial - 1;
+}
+
+/* The bytes of dbmig_error_info each version has (as options_size). */
+#define ERROR_INFO_END(field) \
+    (offsetof(dbmig_error_info, field) + sizeof(((dbmig_error_info *)0)->field))
+static const size_t error_info_size[] = {
+    0,
+    ERROR_INFO_END(db_code), /* 1: version .. db_code */
+};
+_Static_assert(sizeof error_info_size / sizeof error_info_size[0] == DBMIG_ERROR_INFO_VERSION + 1,
+               "error_info_size needs one row per DBMIG_ERROR_INFO_VERSION");
+
+int dbmig_last_error(const dbmig *h, dbmig_error_info *out)
+{
+    if (!out || out->version == 0 || out->version > DBMIG_ERROR_INFO_VERSION)
+        return DBMIG_EUSAGE;
+    dbmig_error_info e = DBMIG_ERROR_INFO_INIT;
+    e.version = out->version;
+    e.message = dbmig_errmsg(h);
+    if (!h) {
+        e.code = DBMIG_ERROR; /* dbmig_open could not allocate the handle */
+    } else {
+        e.code = h->err.code;
+        if (e.code != DBMIG_OK && h->errloc.serial == h->err.serial) {
+            e.revision = h->errloc.revision;
+            e.file = h->errloc.file;
+            e.line = h->errloc.line;
+            e.stmt = h->errloc.stmt;
+            e.db_code = h->errloc.code;
+        }
+    }
+    memcpy(out, &e, error_info_size[out->version]);
+    return DBMIG_OK;
 }
 
 void dm_emit(dbmig *h, dbmig_event_kind kind, const char *rev, const char *msg, const char *text)

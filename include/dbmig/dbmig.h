@@ -166,6 +166,29 @@ DBMIG_API int dbmig_open(dbmig **out, const dbmig_options *opts);
 DBMIG_API void dbmig_close(dbmig *h);
 /* The message of the last failure ("" if none). Valid until the next call. */
 DBMIG_API const char *dbmig_errmsg(const dbmig *h);
+
+/* The last failure, structured: what dbmig_errmsg says, its code, and where
+ * it happened when the engine knows (a migration that failed: its revision
+ * and file; a statement that failed: also its line, number and the
+ * database's code). Fields that do not apply are NULL / 0. Versioned as
+ * dbmig_options: start from DBMIG_ERROR_INFO_INIT; the library writes only
+ * the fields of the caller's version (an older, shorter struct is never
+ * written past). Strings are valid until the next call on h. Returns
+ * DBMIG_OK, or DBMIG_EUSAGE for a version 0 or newer than the library's. */
+#define DBMIG_ERROR_INFO_VERSION 1
+typedef struct dbmig_error_info {
+    unsigned version;       /* DBMIG_ERROR_INFO_VERSION: the layout the caller was built with */
+    int code;               /* the dbmig_rc of the last failure; DBMIG_OK if none */
+    const char *message;    /* as dbmig_errmsg(h); "" if none */
+    const char *revision;   /* the migration that failed, else NULL */
+    const char *file;       /* its file, else NULL */
+    int line;               /* the failing statement's line in the file, else 0 */
+    size_t stmt;            /* its 1-based number among the revision's statements, else 0 */
+    const char *db_code;    /* the database's code (SQLSTATE, errno), else NULL */
+    /* New fields go here: bump DBMIG_ERROR_INFO_VERSION (core/engine.c). */
+} dbmig_error_info;
+#define DBMIG_ERROR_INFO_INIT {DBMIG_ERROR_INFO_VERSION, 0, NULL, NULL, NULL, 0, 0, NULL}
+DBMIG_API int dbmig_last_error(const dbmig *h, dbmig_error_info *out);
 DBMIG_API const char *dbmig_version(void);
 
 /* Flags for upgrade/downgrade. */
