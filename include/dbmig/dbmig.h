@@ -15,7 +15,7 @@
  *     dbmig_close(h);
  *
  * Rules: every call returns DBMIG_OK (0) or a negative dbmig_rc; the handle
- * keeps the message of the last failure (dbmig_errmsg). The library never
+ * keeps the last failure (dbmig_errmsg, dbmig_last_error). The library never
  * prints; progress and log lines go to the callbacks of dbmig_options. No
  * global state beyond libltdl's initialisation; one handle per thread.
  * Every password in a message is replaced by ***.
