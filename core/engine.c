@@ -64,6 +64,43 @@ static int valid_table_name(const char *t)
     }
 }
 
+/* The bytes of dbmig_options that each version has, from `version` to its
+ * last field (trailing padding excluded): an application built against an
+ * older <dbmig/dbmig.h> passes a shorter struct, and the library must not
+ * read past it. One row per DBMIG_OPTIONS_VERSION, never changed once
+ * released; a new field is appended to the struct and gets a new row. */
+#define OPTIONS_END(field) (offsetof(dbmig_options, field) + sizeof(((dbmig_options *)0)->field))
+static const size_t options_size[] = {
+    0,                      /* 0: never valid (the struct was not initialised) */
+    OPTIONS_END(verbose),   /* 1: version .. verbose (dbmig 0.1.0) */
+};
+_Static_assert(sizeof options_size / sizeof options_size[0] == DBMIG_OPTIONS_VERSION + 1,
+               "options_size needs one row per DBMIG_OPTIONS_VERSION");
+
+/* Copies the caller's options into h->o: the fields its version has, the
+ * defaults of DBMIG_OPTIONS_INIT for the fields appended since. */
+static int options_copy(dbmig *h, const dbmig_options *opts)
+{
+    if (!opts)
+        return dm_err_set(&h->err, DBMIG_EUSAGE,
+                          "no options given to dbmig_open: pass a dbmig_options initialised "
+                          "with DBMIG_OPTIONS_INIT");
+    if (opts->version == 0 || opts->version > DBMIG_OPTIONS_VERSION)
+        return dm_err_set(&h->err, DBMIG_EUSAGE,
+                          "dbmig_options.version is %u, this libdbmig knows versions 1 to %u; "
+                          "%s",
+                          opts->version, (unsigned)DBMIG_OPTIONS_VERSION,
+                          opts->version == 0
+                              ? "initialise the options with DBMIG_OPTIONS_INIT"
+                              : "the application was built against a newer <dbmig/dbmig.h> "
+                                "than this libdbmig: run it with the libdbmig it was built for");
+    static const dbmig_options defaults = DBMIG_OPTIONS_INIT;
+    h->o = defaults;
+    memcpy(&h->o, opts, options_size[opts->version]);
+    h->o.version = DBMIG_OPTIONS_VERSION;
+    return DBMIG_OK;
+}
+
 int dbmig_open(dbmig **out, const dbmig_options *opts)
 {
     *out = NULL;
@@ -71,12 +108,10 @@ int dbmig_open(dbmig **out, const dbmig_options *opts)
     if (!h)
         return DBMIG_ERROR;
     *out = h;
-    if (!opts || opts->version != DBMIG_OPTIONS_VERSION)
-        return dm_err_set(&h->err, DBMIG_EUSAGE,
-                          "dbmig_options.version is %u, this libdbmig expects %u; "
-                          "initialise the options with DBMIG_OPTIONS_INIT",
-                          opts ? opts->version : 0u, (unsigned)DBMIG_OPTIONS_VERSION);
-    h->o = *opts;
+    int rc = options_copy(h, opts);
+    if (rc != DBMIG_OK)
+        return rc;
+    opts = &h->o; /* from here on, only the fields this version has */
     h->url = dm_strdup(opts->url);
     h->driver_name = dm_strdup(opts->driver);
     h->dir = dm_strdup(opts->dir ? opts->dir : "migrations");
@@ -149,6 +184,9 @@ void dbmig_close(dbmig *h)
     free(h->url_redacted);
     free(h->qtable);
     free(h->nodb_msg);
+    free(h->errloc.revision);
+    free(h->errloc.file);
+    free(h->errloc.code);
     dm_err_free(&h->err);
     dm_buf_free(&h->errout);
     free(h);
@@ -166,6 +204,56 @@ const char *dbmig_errmsg(const dbmig *hc)
      * passwords out of their own errors (driver.h, connect). */
     dm_buf_puts(&h->errout, dm_err_msg(&h->err));
     return dm_buf_str(&h->errout);
+}
+
+void dm_errloc_set(dbmig *h, const char *revision, const char *file, int line, size_t stmt,
+                   const char *code)
+{
+    free(h->errloc.revision);
+    free(h->errloc.file);
+    free(h->errloc.code);
+    h->errloc.revision = dm_strdup(revision);
+    h->errloc.file = dm_strdup(file);
+    h->errloc.code = code && *code ? dm_strdup(code) : NULL;
+    h->errloc.line = line;
+    h->errloc.stmt = stmt;
+    /* A copy that failed is no location: better none than a partial one. */
+    int ok = (!revision || h->errloc.revision) && (!file || h->errloc.file) &&
+             (!code || !*code || h->errloc.code);
+    h->errloc.serial = ok ? h->err.serial : h->err.serial - 1;
+}
+
+/* The bytes of dbmig_error_info each version has (as options_size). */
+#define ERROR_INFO_END(field) \
+    (offsetof(dbmig_error_info, field) + sizeof(((dbmig_error_info *)0)->field))
+static const size_t error_info_size[] = {
+    0,
+    ERROR_INFO_END(db_code), /* 1: version .. db_code */
+};
+_Static_assert(sizeof error_info_size / sizeof error_info_size[0] == DBMIG_ERROR_INFO_VERSION + 1,
+               "error_info_size needs one row per DBMIG_ERROR_INFO_VERSION");
+
+int dbmig_last_error(const dbmig *h, dbmig_error_info *out)
+{
+    if (!out || out->version == 0 || out->version > DBMIG_ERROR_INFO_VERSION)
+        return DBMIG_EUSAGE;
+    dbmig_error_info e = DBMIG_ERROR_INFO_INIT;
+    e.version = out->version;
+    e.message = dbmig_errmsg(h);
+    if (!h) {
+        e.code = DBMIG_ERROR; /* dbmig_open could not allocate the handle */
+    } else {
+        e.code = h->err.code;
+        if (e.code != DBMIG_OK && h->errloc.serial == h->err.serial) {
+            e.revision = h->errloc.revision;
+            e.file = h->errloc.file;
+            e.line = h->errloc.line;
+            e.stmt = h->errloc.stmt;
+            e.db_code = h->errloc.code;
+        }
+    }
+    memcpy(out, &e, error_info_size[out->version]);
+    return DBMIG_OK;
 }
 
 void dm_emit(dbmig *h, dbmig_event_kind kind, const char *rev, const char *msg, const char *text)

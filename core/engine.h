@@ -38,6 +38,15 @@ struct dbmig {
     char *url_redacted;
     dm_err err;
     dm_buf errout;   /* what dbmig_errmsg returns: err scrubbed */
+    /* Where the failure in err happened, when a migration failed (run.c,
+     * dm_errloc_set): valid while errloc.serial == err.serial, so a later
+     * failure elsewhere never shows an old location (dbmig_last_error). */
+    struct {
+        unsigned long serial;
+        char *revision, *file, *code;
+        int line;
+        size_t stmt;
+    } errloc;
 
     dm_graph graph;
     int graph_loaded;
@@ -107,6 +116,12 @@ int dm_lease_fence(dbmig *h, dm_buf *b, int insert);
 /* Sets err from the driver's last error: "<what>: <message> [<code>]". */
 int dm_db_error(dbmig *h, const char *what);
 
+/* Records where the failure just set in h->err happened: the migration's
+ * revision and file, and for a statement's failure its line, 1-based
+ * number and the database's code (line 0, stmt 0, code NULL or "" when
+ * not a statement's). For dbmig_last_error; out of memory drops it. */
+void dm_errloc_set(dbmig *h, const char *revision, const char *file, int line, size_t stmt,
+                   const char *code);
 void dm_emit(dbmig *h, dbmig_event_kind kind, const char *rev, const char *msg,
              const char *text);
 

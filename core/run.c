@@ -1297,6 +1297,8 @@ static int apply(run *x)
             if (x->steps[i].transactional)
                 dm_buf_puts(&why, "\nfix the statement and run the command again");
             dm_err_set(&h->err, DBMIG_ERROR, "%s", dm_buf_str(&why));
+            const dm_migfile *f = &h->graph.revs[x->steps[i].rev].file;
+            dm_errloc_set(h, f->revision, f->path, x->fail.line, x->fail.stmt, x->fail.code);
         }
     }
     atomic_store(&h->running, NULL);

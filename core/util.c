@@ -122,6 +122,7 @@ int dm_err_set(dm_err *e, int code, const char *fmt, ...)
     va_start(ap, fmt);
     dm_buf_vprintf(&e->msg, fmt, ap);
     va_end(ap);
+    e->serial++;
     return code;
 }
 
@@ -145,6 +146,7 @@ int dm_err_nomem(dm_err *e) { return dm_err_set(e, DBMIG_ERROR, "out of memory")
 void dm_err_clear(dm_err *e)
 {
     e->code = 0;
+    e->serial++;
     dm_buf_reset(&e->msg);
 }
 

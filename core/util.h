@@ -46,6 +46,7 @@ void dm_strv_free(dm_strv *s);
 typedef struct dm_err {
     int code;     /* dbmig_rc */
     dm_buf msg;
+    unsigned long serial; /* counts sets and clears: tells one failure from the next */
 } dm_err;
 
 /* Sets code and message; returns code so that `return dm_err_set(...)`. */

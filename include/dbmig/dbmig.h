@@ -15,7 +15,7 @@
  *     dbmig_close(h);
  *
  * Rules: every call returns DBMIG_OK (0) or a negative dbmig_rc; the handle
- * keeps the message of the last failure (dbmig_errmsg). The library never
+ * keeps the last failure (dbmig_errmsg, dbmig_last_error). The library never
  * prints; progress and log lines go to the callbacks of dbmig_options. No
  * global state beyond libltdl's own and one mutex that serialises every
  * libltdl call (libltdl is not thread-safe; the mutex is synchronisation,
@@ -35,6 +35,22 @@ extern "C" {
 #endif
 
 #define DBMIG_VERSION "0.1.0"
+
+/* Every function below is exported from libdbmig.so; nothing else is (the
+ * library is built with hidden visibility: `nm -D --defined-only
+ * libdbmig.so` lists only dbmig_* symbols, a promise tested by
+ * tests/embed/exports.sh). Define DBMIG_API before including this header to
+ * override it (for example, empty for a static build). */
+#ifndef DBMIG_API
+#if defined(_WIN32)
+#define DBMIG_API
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#define DBMIG_API __attribute__((visibility("default")))
+#else
+#define DBMIG_API
+#endif
+#endif
+
 
 /* Return codes. -rc is the CLI's exit code. */
 typedef enum dbmig_rc {
@@ -107,9 +123,20 @@ typedef enum dbmig_lock_strategy {
     DBMIG_LOCK_LEASE = 2
 } dbmig_lock_strategy;
 
+/* Compatibility rule (as libgit2's versioned option structs): fields are
+ * only ever appended to dbmig_options, and each release that appends some
+ * increments DBMIG_OPTIONS_VERSION. dbmig_open reads exactly the fields of
+ * the caller's `version` (never past them: an application built against an
+ * older header passes a shorter struct) and gives every field appended
+ * since its DBMIG_OPTIONS_INIT default, so such an application keeps working
+ * with a newer libdbmig unchanged. It refuses (DBMIG_EUSAGE) version 0 (the
+ * struct was not initialised) and a version newer than its own (built
+ * against a newer header than the library it runs with). Always start from
+ * DBMIG_OPTIONS_INIT and assign fields by name.
+ *   version 1 (dbmig 0.1.0): version .. verbose */
 #define DBMIG_OPTIONS_VERSION 1
 typedef struct dbmig_options {
-    unsigned version;           /* DBMIG_OPTIONS_VERSION */
+    unsigned version;           /* DBMIG_OPTIONS_VERSION: the layout the caller was built with */
     const char *url;            /* required for database commands */
     const char *driver;         /* NULL: the URL's scheme */
     const char *dir;            /* NULL: "./migrations" */
@@ -128,6 +155,9 @@ typedef struct dbmig_options {
     dbmig_event_fn on_event;
     void *event_payload;
     int verbose;                /* 1: also report DEBUG-level notices */
+    /* New fields go here, never above: bump DBMIG_OPTIONS_VERSION, add the
+     * version's row to options_size (core/engine.c) and the field's default
+     * to DBMIG_OPTIONS_INIT. */
 } dbmig_options;
 
 #define DBMIG_OPTIONS_INIT {DBMIG_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, -1.0, \
@@ -136,11 +166,34 @@ typedef struct dbmig_options {
 /* Allocates a handle and copies the options (strings included). Nothing is
  * read or connected yet. On failure *out may still be set so that
  * dbmig_errmsg() explains; dbmig_close() it either way. */
-int dbmig_open(dbmig **out, const dbmig_options *opts);
-void dbmig_close(dbmig *h);
+DBMIG_API int dbmig_open(dbmig **out, const dbmig_options *opts);
+DBMIG_API void dbmig_close(dbmig *h);
 /* The message of the last failure ("" if none). Valid until the next call. */
-const char *dbmig_errmsg(const dbmig *h);
-const char *dbmig_version(void);
+DBMIG_API const char *dbmig_errmsg(const dbmig *h);
+
+/* The last failure, structured: what dbmig_errmsg says, its code, and where
+ * it happened when the engine knows (a migration that failed: its revision
+ * and file; a statement that failed: also its line, number and the
+ * database's code). Fields that do not apply are NULL / 0. Versioned as
+ * dbmig_options: start from DBMIG_ERROR_INFO_INIT; the library writes only
+ * the fields of the caller's version (an older, shorter struct is never
+ * written past). Strings are valid until the next call on h. Returns
+ * DBMIG_OK, or DBMIG_EUSAGE for a version 0 or newer than the library's. */
+#define DBMIG_ERROR_INFO_VERSION 1
+typedef struct dbmig_error_info {
+    unsigned version;       /* DBMIG_ERROR_INFO_VERSION: the layout the caller was built with */
+    int code;               /* the dbmig_rc of the last failure; DBMIG_OK if none */
+    const char *message;    /* as dbmig_errmsg(h); "" if none */
+    const char *revision;   /* the migration that failed, else NULL */
+    const char *file;       /* its file, else NULL */
+    int line;               /* the failing statement's line in the file, else 0 */
+    size_t stmt;            /* its 1-based number among the revision's statements, else 0 */
+    const char *db_code;    /* the database's code (SQLSTATE, errno), else NULL */
+    /* New fields go here: bump DBMIG_ERROR_INFO_VERSION (core/engine.c). */
+} dbmig_error_info;
+#define DBMIG_ERROR_INFO_INIT {DBMIG_ERROR_INFO_VERSION, 0, NULL, NULL, NULL, 0, 0, NULL}
+DBMIG_API int dbmig_last_error(const dbmig *h, dbmig_error_info *out);
+DBMIG_API const char *dbmig_version(void);
 
 /* Flags for upgrade/downgrade. */
 #define DBMIG_ALLOW_MISSING 0x1u /* apply missing ancestors in graph order (downgrade:
@@ -151,10 +204,10 @@ const char *dbmig_version(void);
  * <id>+N, <id>-N (upgrade refuses -N, downgrade +N; a downgrade target must
  * be applied). In offline mode the target of upgrade may be FROM:TO. With
  * dry_run nothing is written, for every function. */
-int dbmig_upgrade(dbmig *h, const char *target, unsigned flags);
-int dbmig_downgrade(dbmig *h, const char *target, unsigned flags);
+DBMIG_API int dbmig_upgrade(dbmig *h, const char *target, unsigned flags);
+DBMIG_API int dbmig_downgrade(dbmig *h, const char *target, unsigned flags);
 /* Set the version table to target without running migrations. */
-int dbmig_stamp(dbmig *h, const char *target);
+DBMIG_API int dbmig_stamp(dbmig *h, const char *target);
 
 /* Asks the run in progress on h (upgrade or downgrade, from another thread
  * or a signal handler: async-signal-safe, it only sets a flag) to stop at
@@ -164,7 +217,7 @@ int dbmig_stamp(dbmig *h, const char *target);
  * transaction stopped between two statements, left dirty with its progress
  * recorded) how to resume. A statement already sent runs to its end. The
  * request stays: later runs on h stop before their first migration. */
-void dbmig_interrupt(dbmig *h);
+DBMIG_API void dbmig_interrupt(dbmig *h);
 /* dbmig_interrupt(h), and when the driver can (postgres, sqlite), also asks
  * the database to abandon the statement running now, so that the stop does
  * not wait for it: the cancelled statement counts as not run (outside a
@@ -173,14 +226,14 @@ void dbmig_interrupt(dbmig *h);
  * upgrade (a signal handler can wake such a thread through a pipe), never
  * concurrently with or after dbmig_close(). DBMIG_OK when a cancel request
  * was sent, DBMIG_ERROR when nothing runs or the driver cannot cancel. */
-int dbmig_cancel(dbmig *h);
+DBMIG_API int dbmig_cancel(dbmig *h);
 
 /* Repair. */
 #define DBMIG_REPAIR_CHECKSUMS 1 /* accept the files' current checksums */
 #define DBMIG_REPAIR_APPLIED 2   /* settle dirty revision `id` as applied */
 #define DBMIG_REPAIR_REVERTED 3  /* settle dirty revision `id` as not applied, or drop
                                     the row of an applied revision without a file */
-int dbmig_repair(dbmig *h, int what, const char *id);
+DBMIG_API int dbmig_repair(dbmig *h, int what, const char *id);
 
 /* ---- Status ---------------------------------------------------------- */
 
@@ -225,10 +278,10 @@ typedef struct dbmig_status {
     const char *server_version;
 } dbmig_status;
 
-int dbmig_status_get(dbmig *h, dbmig_status **out);
-void dbmig_status_free(dbmig_status *st);
+DBMIG_API int dbmig_status_get(dbmig *h, dbmig_status **out);
+DBMIG_API void dbmig_status_free(dbmig_status *st);
 /* The pending count alone, for readiness checks. */
-int dbmig_pending(dbmig *h, size_t *out);
+DBMIG_API int dbmig_pending(dbmig *h, size_t *out);
 
 /* ---- Files and drivers ----------------------------------------------- */
 
@@ -250,8 +303,8 @@ typedef struct dbmig_show {
     dbmig_stmt_info *down; size_t ndown;
 } dbmig_show;
 
-int dbmig_show_get(dbmig *h, const char *rev, dbmig_show **out);
-void dbmig_show_free(dbmig_show *s);
+DBMIG_API int dbmig_show_get(dbmig *h, const char *rev, dbmig_show **out);
+DBMIG_API void dbmig_show_free(dbmig_show *s);
 
 typedef struct dbmig_driver_info {
     const char *name, *version, *description, *file;
@@ -262,14 +315,14 @@ typedef struct dbmig_driver_info {
 } dbmig_driver_info;
 
 /* Every plugin file found on the search path, loadable or not. */
-int dbmig_drivers_list(dbmig *h, dbmig_driver_info **out, size_t *n);
-void dbmig_drivers_free(dbmig_driver_info *v, size_t n);
+DBMIG_API int dbmig_drivers_list(dbmig *h, dbmig_driver_info **out, size_t *n);
+DBMIG_API void dbmig_drivers_free(dbmig_driver_info *v, size_t n);
 
 /* ---- Helpers ------------------------------------------------------------ */
 
 /* Copies url into out with its password replaced by ***. Returns the length
  * needed (excluding the NUL), like snprintf. */
-size_t dbmig_redact_url(const char *url, char *out, size_t cap);
+DBMIG_API size_t dbmig_redact_url(const char *url, char *out, size_t cap);
 
 /* ---- The revision graph: history, heads, branch points, new files ------ */
 
@@ -311,12 +364,12 @@ typedef struct dbmig_graph_list {
  * are ancestors of B, both inclusive; A or B may be empty (no bound) and each
  * is base/head/heads, an id or unique prefix, <label>@head, <id>+N, <id>-N,
  * or (with DBMIG_GRAPH_DB) current. */
-int dbmig_history_get(dbmig *h, const char *range, unsigned flags, dbmig_graph_list **out);
+DBMIG_API int dbmig_history_get(dbmig *h, const char *range, unsigned flags, dbmig_graph_list **out);
 /* The heads of the graph, in id order. */
-int dbmig_heads_get(dbmig *h, unsigned flags, dbmig_graph_list **out);
+DBMIG_API int dbmig_heads_get(dbmig *h, unsigned flags, dbmig_graph_list **out);
 /* The branch points (revisions with two or more children), newest first. */
-int dbmig_branches_get(dbmig *h, unsigned flags, dbmig_graph_list **out);
-void dbmig_graph_list_free(dbmig_graph_list *l);
+DBMIG_API int dbmig_branches_get(dbmig *h, unsigned flags, dbmig_graph_list **out);
+DBMIG_API void dbmig_graph_list_free(dbmig_graph_list *l);
 
 /* A new migration file: <UTC YYYYMMDDHHMMSS>_<slug>.sql in the migrations
  * folder, with an explicit header (revision, parents, message, branch,
@@ -337,11 +390,11 @@ typedef struct dbmig_new_revision {
 
 /* parents default to the single head (base in an empty folder); several
  * heads without parents is DBMIG_EUSAGE listing them. */
-int dbmig_revision_new(dbmig *h, const dbmig_revision_opts *o, dbmig_new_revision **out);
+DBMIG_API int dbmig_revision_new(dbmig *h, const dbmig_revision_opts *o, dbmig_new_revision **out);
 /* A merge revision: parents default to every head; fewer than two distinct
  * parents, or a parent that is an ancestor of another, is DBMIG_EUSAGE. */
-int dbmig_merge_new(dbmig *h, const dbmig_revision_opts *o, dbmig_new_revision **out);
-void dbmig_new_revision_free(dbmig_new_revision *r);
+DBMIG_API int dbmig_merge_new(dbmig *h, const dbmig_revision_opts *o, dbmig_new_revision **out);
+DBMIG_API void dbmig_new_revision_free(dbmig_new_revision *r);
 
 #ifdef __cplusplus
 }
