@@ -56,6 +56,23 @@ mutant checksum-cr-not-normalised core/migfile.c \
     "static int mf_sum_ws(char c) { return c == ' ' || c == '\\t' || c == '\\r'; }" \
     "static int mf_sum_ws(char c) { return c == ' ' || c == '\\t'; }" \
     unit:migfile cli:case_edited_file_upgrade_refuses
+# issue 13: what used to end as silent damage
+mutant repair-dry-run-writes core/run.c \
+    'int dry = h->o.dry_run;' \
+    'int dry = 0;' \
+    unit:engine
+mutant stamp-dry-run-writes core/run.c \
+    'if (rc == DBMIG_OK && want && h->o.dry_run) {' \
+    'if (rc == DBMIG_OK && want && 0) {' \
+    unit:engine
+mutant markers-case-sensitive core/migfile.c \
+    'if (mf_lower((unsigned char)p[i]) != w[i])' \
+    'if (p[i] != w[i])' \
+    unit:migfile
+mutant false-read-as-true cli/config.c \
+    'static const char *const no[] = {"false", "no", "off", "0"};' \
+    'static const char *const no[] = {"no", "off", "0", "nope"};' \
+    unit:config
 # the version table and the planner
 mutant version-rows-by-id core/engine.c \
     '    if (x->seq != y->seq)
@@ -64,12 +81,12 @@ mutant version-rows-by-id core/engine.c \
     '    return strcmp(x->revision, y->revision);' \
     cli:case_downgrade_last_applied
 mutant downgrade-minus-n-off-by-one core/graph.c \
-    'for (size_t k = nseq - n; k < nseq; k++)' \
-    'for (size_t k = nseq - n + 1; k < nseq; k++)' \
+    'for (size_t k = nseq - tg.count; k < nseq; k++)' \
+    'for (size_t k = nseq - tg.count + 1; k < nseq; k++)' \
     unit:graph cli:case_targets_relative
 mutant upgrade-plus-n-ignored core/graph.c \
-    '            out->n = limit;' \
-    '            (void)limit;' \
+    '            out->n = tg.count;' \
+    '            (void)tg.count;' \
     unit:graph cli:case_targets_relative
 mutant progress-one-behind core/run.c \
     'snprintf(set, 200, "progress = %zu, progress_hash = '"'"'%s'"'"'", done, hash);' \

@@ -296,7 +296,9 @@ DROP TABLE a;"
         < /dev/null > "$T/tty" 2>&1 || RC=$?
     expect_exit 0 "upgrade on a terminal"
     expect_contains "$T/tty" "[1/1] applying 001 slow"
-    expect_contains "$T/tty" "statement 2/2"
+    # statement k/n where statements are sent one at a time (PostgreSQL sends
+    # a transactional migration as one text: no statement boundary to show)
+    [ "$DB_KIND" = postgres ] || expect_contains "$T/tty" "statement 2/2"
     grep -q $'\r\033\\[K\\[1/1\\] applied 001 slow' "$T/tty" ||
         fail "the live line is not erased before the applied line: $(head -c 600 "$T/tty" | cat -v)"
     expect_contains "$T/tty" "done: applied 1 revision"
