@@ -629,14 +629,15 @@ static int cmd_current(cli *c)
     return EXIT_OK;
 }
 
+/* The rule is the library's (dbmig_check); this prints its findings. */
 static int cmd_check(cli *c)
 {
     int e = need_args(c, 0, 0);
     if (e)
         return e;
-    dbmig_status *st;
-    int rc = dbmig_status_get(c->h, &st);
-    if (rc) {
+    dbmig_check_result *res;
+    int rc = dbmig_check(c->h, &res);
+    if (!res) {
         if (c->json && rc == DBMIG_EINVALID) {
             json_t *j = json_object();
             json_object_set_new(j, "ok", json_false());
@@ -647,44 +648,25 @@ static int cmd_check(cli *c)
         }
         return fail(c, rc);
     }
-    json_t *problems = json_array();
-    char line[512];
-    for (size_t i = 0; i < st->nrevs; i++) {
-        const dbmig_rev_status *r = &st->revs[i];
-        line[0] = '\0';
-        if (r->flags & DBMIG_REV_DIRTY)
-            snprintf(line, sizeof line, "%s is dirty: settle it with `dbmig upgrade --resume` or `dbmig repair`", r->revision);
-        else if (r->flags & DBMIG_REV_MODIFIED)
-            snprintf(line, sizeof line, "%s (%s) was edited after it was applied: restore it or run `dbmig repair --checksums`", r->revision, r->file);
-        else if (r->flags & DBMIG_REV_UNKNOWN)
-            snprintf(line, sizeof line, "%s is applied but has no file in the migrations folder", r->revision);
-        else if (r->flags & DBMIG_REV_MISSING)
-            snprintf(line, sizeof line, "%s (%s) is missing: later revisions are applied, it is not; run `dbmig upgrade --allow-missing`", r->revision, r->file);
-        else if (!(r->flags & DBMIG_REV_APPLIED) && st->ngraph_heads > 1)
-            snprintf(line, sizeof line, "%s (%s) is pending: the folder has %zu heads, so `dbmig upgrade` (to head) cannot run; join them with `dbmig merge -m MSG` and then `dbmig upgrade`, or apply every head with `dbmig upgrade heads`", r->revision, r->file, st->ngraph_heads);
-        else if (!(r->flags & DBMIG_REV_APPLIED))
-            snprintf(line, sizeof line, "%s (%s) is pending: run `dbmig upgrade`", r->revision, r->file);
-        if (line[0])
-            json_array_append_new(problems, json_string(line));
-    }
-    size_t n = json_array_size(problems);
+    size_t n = res->nproblems;
     if (c->json) {
+        json_t *problems = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(problems, json_string(res->problems[i].text));
         json_t *j = json_object();
         json_object_set_new(j, "ok", json_boolean(n == 0));
         json_object_set_new(j, "problems", problems);
-        json_object_set_new(j, "summary", json_summary(st));
+        json_object_set_new(j, "summary", json_summary(res->status));
         json_print(j);
     } else {
-        size_t i;
-        json_t *v;
-        json_array_foreach(problems, i, v) printf("problem: %s\n", json_string_value(v));
+        for (size_t i = 0; i < n; i++)
+            printf("problem: %s\n", res->problems[i].text);
         if (n == 0)
-            printf("ok: %zu revision(s), all applied, none dirty or edited\n", st->nrevs);
+            printf("ok: %zu revision(s), all applied, none dirty or edited\n", res->status->nrevs);
         else
             printf("check failed: %zu problem(s)\n", n);
-        json_decref(problems);
     }
-    dbmig_status_free(st);
+    dbmig_check_free(res);
     return n ? EXIT_INVALID : EXIT_OK;
 }
 

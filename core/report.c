@@ -1,5 +1,5 @@
-/* report.c — read-only views: status, the pending count, one revision's
- * statements, the drivers found. None takes the lock or writes. */
+/* report.c — read-only views: status, the pending count, the check rule,
+ * one revision's statements, the drivers found. None takes the lock or writes. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +175,102 @@ int dbmig_pending(dbmig *h, size_t *out)
     *out = h->graph.n - applied;
     dm_vstate_free(&vs);
     return DBMIG_OK;
+}
+
+/* ---- check ------------------------------------------------------------------ */
+
+void dbmig_check_free(dbmig_check_result *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; r->problems && i < r->nproblems; i++)
+        free((char *)r->problems[i].text);
+    free(r->problems);
+    dbmig_status_free(r->status);
+    free(r);
+}
+
+/* The problem of one revision, if it has one: its kind and its sentence in
+ * b (the CLI prints these sentences as they are; tests grep them). */
+static int check_one(const dbmig_status *st, const dbmig_rev_status *r, dm_buf *b)
+{
+    int rc;
+    if (r->flags & DBMIG_REV_DIRTY)
+        rc = dm_buf_printf(b, "%s is dirty: settle it with `dbmig upgrade --resume` or `dbmig repair`",
+                           r->revision) ? -1 : DBMIG_CHECK_DIRTY;
+    else if (r->flags & DBMIG_REV_MODIFIED)
+        rc = dm_buf_printf(b, "%s (%s) was edited after it was applied: restore it or run `dbmig repair --checksums`",
+                           r->revision, r->file) ? -1 : DBMIG_CHECK_EDITED;
+    else if (r->flags & DBMIG_REV_UNKNOWN)
+        rc = dm_buf_printf(b, "%s is applied but has no file in the migrations folder", r->revision)
+                 ? -1 : DBMIG_CHECK_UNKNOWN;
+    else if (r->flags & DBMIG_REV_MISSING)
+        rc = dm_buf_printf(b, "%s (%s) is missing: later revisions are applied, it is not; run `dbmig upgrade --allow-missing`",
+                           r->revision, r->file) ? -1 : DBMIG_CHECK_MISSING;
+    else if (!(r->flags & DBMIG_REV_APPLIED) && st->ngraph_heads > 1)
+        rc = dm_buf_printf(b, "%s (%s) is pending: the folder has %zu heads, so `dbmig upgrade` (to head) cannot run; join them with `dbmig merge -m MSG` and then `dbmig upgrade`, or apply every head with `dbmig upgrade heads`",
+                           r->revision, r->file, st->ngraph_heads) ? -1 : DBMIG_CHECK_PENDING;
+    else if (!(r->flags & DBMIG_REV_APPLIED))
+        rc = dm_buf_printf(b, "%s (%s) is pending: run `dbmig upgrade`", r->revision, r->file)
+                 ? -1 : DBMIG_CHECK_PENDING;
+    else
+        rc = 0;
+    return rc;
+}
+
+int dbmig_check(dbmig *h, dbmig_check_result **out)
+{
+    if (out)
+        *out = NULL;
+    dbmig_check_result *res = calloc(1, sizeof *res);
+    if (!res) {
+        dm_err_clear(&h->err);
+        return dm_err_nomem(&h->err);
+    }
+    int rc = dbmig_status_get(h, &res->status);
+    if (rc != DBMIG_OK) {
+        free(res);
+        return rc;
+    }
+    const dbmig_status *st = res->status;
+    dm_buf b = {0}, all = {0};
+    res->problems = calloc(st->nrevs + 1, sizeof *res->problems);
+    if (!res->problems)
+        goto oom;
+    for (size_t i = 0; i < st->nrevs; i++) {
+        const dbmig_rev_status *r = &st->revs[i];
+        dm_buf_reset(&b);
+        int kind = check_one(st, r, &b);
+        if (kind < 0)
+            goto oom;
+        if (kind == 0)
+            continue;
+        dbmig_check_problem *p = &res->problems[res->nproblems];
+        p->kind = (dbmig_check_kind)kind;
+        p->revision = r->revision;
+        p->file = r->file;
+        if (!(p->text = dm_strdup(dm_buf_str(&b))))
+            goto oom;
+        res->nproblems++;
+        if (dm_buf_printf(&all, "%s%s", res->nproblems > 1 ? "; " : "", p->text))
+            goto oom;
+    }
+    rc = DBMIG_OK;
+    if (res->nproblems)
+        rc = dm_err_set(&h->err, DBMIG_EINVALID, "check failed: %zu problem(s): %s", res->nproblems,
+                        dm_buf_str(&all));
+    dm_buf_free(&b);
+    dm_buf_free(&all);
+    if (out)
+        *out = res;
+    else
+        dbmig_check_free(res);
+    return rc;
+oom:
+    dm_buf_free(&b);
+    dm_buf_free(&all);
+    dbmig_check_free(res);
+    return dm_err_nomem(&h->err);
 }
 
 /* ---- show ------------------------------------------------------------------- */

@@ -283,6 +283,45 @@ DBMIG_API void dbmig_status_free(dbmig_status *st);
 /* The pending count alone, for readiness checks. */
 DBMIG_API int dbmig_pending(dbmig *h, size_t *out);
 
+/* ---- Check: the readiness rule ----------------------------------------- */
+
+/* Why a revision keeps dbmig_check from passing (one kind per revision, the
+ * first that applies in this order). */
+typedef enum dbmig_check_kind {
+    DBMIG_CHECK_DIRTY = 1,  /* a migration failed or stopped part-way */
+    DBMIG_CHECK_EDITED,     /* the file changed after it was applied */
+    DBMIG_CHECK_UNKNOWN,    /* applied, but no file has its id */
+    DBMIG_CHECK_MISSING,    /* not applied, but a later revision is */
+    DBMIG_CHECK_PENDING     /* not applied (text gives the several-heads advice
+                             * when the folder has more than one head) */
+} dbmig_check_kind;
+
+typedef struct dbmig_check_problem {
+    dbmig_check_kind kind;
+    const char *revision;
+    const char *file;       /* NULL for DBMIG_CHECK_UNKNOWN */
+    const char *text;       /* one sentence: what is wrong and what to run */
+} dbmig_check_problem;
+
+/* Allocated and freed by the library (as dbmig_status): fields may be
+ * appended, so never allocate or copy one yourself. */
+typedef struct dbmig_check_result {
+    dbmig_check_problem *problems; /* status order */
+    size_t nproblems;
+    dbmig_status *status;          /* the status the rule was decided on */
+} dbmig_check_result;
+
+/* The rule of `dbmig check` (SPEC section 4), for a readiness probe: the
+ * graph is valid, every revision is applied, none is dirty and every
+ * checksum matches. Returns DBMIG_OK when all holds; DBMIG_EINVALID when a
+ * revision fails it (dbmig_errmsg lists the problems) or when the files or
+ * the graph are invalid (then *out is NULL); the other codes for usage and
+ * connection failures (*out NULL). Nothing is written: a SQLite file that
+ * does not exist is not created (every revision is pending). out may be
+ * NULL; else free *out with dbmig_check_free. */
+DBMIG_API int dbmig_check(dbmig *h, dbmig_check_result **out);
+DBMIG_API void dbmig_check_free(dbmig_check_result *r);
+
 /* ---- Files and drivers ----------------------------------------------- */
 
 typedef struct dbmig_stmt_info {

@@ -1426,6 +1426,57 @@ static void test_cancel_abandons_long_statement(void **state)
     assert_int_equal(applied_mask(f), 0x3e); /* 001..005 committed, 006 not */
 }
 
+/* dbmig_check, the readiness rule of `dbmig check` in the library: a
+ * missing SQLite file (everything pending, nothing created), one pending,
+ * all applied, one edited. */
+static void test_check_rule(void **state)
+{
+    fx *f = *state;
+    dbmig_check_result *res;
+    dbmig *h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_check(h, &res), DBMIG_EINVALID);
+    assert_non_null(res);
+    assert_int_equal(res->nproblems, 5);
+    assert_int_equal(res->problems[0].kind, DBMIG_CHECK_PENDING);
+    assert_non_null(strstr(dbmig_errmsg(h), "001 (001_t1.sql) is pending"));
+    dbmig_check_free(res);
+    assert_int_equal(dbmig_check(h, NULL), DBMIG_EINVALID);
+    dbmig_close(h);
+    assert_false(db_exists(f));
+
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_upgrade(h, "004", 0), DBMIG_OK);
+    assert_int_equal(dbmig_check(h, &res), DBMIG_EINVALID);
+    assert_int_equal(res->nproblems, 1);
+    assert_int_equal(res->problems[0].kind, DBMIG_CHECK_PENDING);
+    assert_string_equal(res->problems[0].revision, "005");
+    assert_string_equal(res->problems[0].file, "005_t5.sql");
+    assert_non_null(strstr(res->problems[0].text, "run `dbmig upgrade`"));
+    assert_non_null(strstr(dbmig_errmsg(h), "005 (005_t5.sql) is pending"));
+    dbmig_check_free(res);
+
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    assert_int_equal(dbmig_check(h, &res), DBMIG_OK);
+    assert_int_equal(res->nproblems, 0);
+    assert_int_equal(res->status->nrevs, 5);
+    dbmig_check_free(res);
+    assert_int_equal(dbmig_check(h, NULL), DBMIG_OK);
+    dbmig_close(h);
+
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    write_file(mig, "002_t2.sql", "-- dbmig:up\nCREATE TABLE t2 (id INTEGER, x INTEGER);\n-- dbmig:down\nDROP TABLE t2;\n");
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_check(h, &res), DBMIG_EINVALID);
+    assert_int_equal(res->nproblems, 1);
+    assert_int_equal(res->problems[0].kind, DBMIG_CHECK_EDITED);
+    assert_string_equal(res->problems[0].revision, "002");
+    assert_non_null(strstr(dbmig_errmsg(h), "002 (002_t2.sql) was edited after it was applied"));
+    assert_non_null(strstr(dbmig_errmsg(h), "repair --checksums"));
+    dbmig_check_free(res);
+    dbmig_close(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1454,6 +1505,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_done_only_after_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interrupt_rolls_back_open_group, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_abandons_long_statement, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_check_rule, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
