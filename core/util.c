@@ -175,31 +175,6 @@ int dm_streq(const char *a, const char *b)
     return strcmp(a, b) == 0;
 }
 
-int dm_scrub(dm_buf *b, const char *secret)
-{
-    if (!secret || !*secret || !b->ptr)
-        return 0;
-    size_t sl = strlen(secret);
-    dm_buf out = {0};
-    const char *p = b->ptr, *hit;
-    while ((hit = strstr(p, secret)) != NULL) {
-        if (dm_buf_append(&out, p, (size_t)(hit - p)) || dm_buf_puts(&out, "***")) {
-            dm_buf_free(&out);
-            return -1;
-        }
-        p = hit + sl;
-    }
-    if (!out.ptr) /* no occurrence */
-        return 0;
-    if (dm_buf_puts(&out, p)) {
-        dm_buf_free(&out);
-        return -1;
-    }
-    dm_buf_free(b);
-    *b = out;
-    return 0;
-}
-
 double dm_now_ms(void)
 {
     struct timespec ts;

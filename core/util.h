@@ -61,8 +61,6 @@ const char *dm_err_msg(const dm_err *e);
 char *dm_strdup(const char *s);             /* NULL in, NULL out */
 char *dm_strndup(const char *s, size_t n);
 int dm_streq(const char *a, const char *b); /* NULL-safe */
-/* Replaces every occurrence of `secret` (if non-empty) in b with "***". */
-int dm_scrub(dm_buf *b, const char *secret);
 
 /* Monotonic milliseconds. */
 double dm_now_ms(void);
