@@ -22,17 +22,8 @@
 
 #include <dbmig/dbmig.h>
 
-static int failures;
+#include "embed_test.h"
 
-#define CHECK(cond, ...)                                                                  \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                          \
-            fprintf(stderr, __VA_ARGS__);                                                 \
-            fputc('\n', stderr);                                                          \
-            failures++;                                                                   \
-        }                                                                                 \
-    } while (0)
 
 static const char *str(const char *s) { return s ? s : "(null)"; }
 
@@ -90,13 +81,12 @@ int main(void)
         return 1;
     }
 
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    char *map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (map == MAP_FAILED || mprotect(map + page, page, PROT_NONE) != 0) {
+    guarded g;
+    dbmig_error_info *e = guarded_alloc(&g, sizeof(dbmig_error_info));
+    if (!e) {
         perror("mmap");
         return 1;
     }
-    dbmig_error_info *e = (dbmig_error_info *)(map + page - sizeof(dbmig_error_info));
     const dbmig_error_info init = DBMIG_ERROR_INFO_INIT;
 
     seen s;
@@ -169,7 +159,7 @@ int main(void)
               strcmp(e->message, "out of memory") == 0,
           "NULL handle: code %d message %s", e->code, str(e->message));
 
-    munmap(map, 2 * page);
+    guarded_free(&g);
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

@@ -27,6 +27,8 @@
 
 #include <dbmig/dbmig.h>
 
+#include "embed_test.h"
+
 /* dbmig_options as version 1 of <dbmig/dbmig.h> declared it. Never edit:
  * this is what applications built against dbmig 0.1.0 pass. */
 typedef struct options_v1 {
@@ -49,17 +51,6 @@ typedef struct options_v1 {
     int verbose;
 } options_v1;
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                  \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                          \
-            fprintf(stderr, __VA_ARGS__);                                                 \
-            fputc('\n', stderr);                                                          \
-            failures++;                                                                   \
-        }                                                                                 \
-    } while (0)
 
 typedef struct counts {
     int done, failed;
@@ -75,32 +66,19 @@ static void on_event(void *payload, const dbmig_event *ev)
 }
 
 /* A version-1 struct placed so that its last byte is the last readable byte
- * of the mapping (the next page is PROT_NONE). */
-typedef struct guarded {
-    void *map;
-    size_t len;
-    options_v1 *o;
-} guarded;
-
-static int guarded_alloc(guarded *g)
+ * of the mapping (the next page is PROT_NONE), set as DBMIG_OPTIONS_INIT
+ * set it at version 1. */
+static options_v1 *options_v1_alloc(guarded *g)
 {
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    g->len = 2 * page;
-    g->map = mmap(NULL, g->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (g->map == MAP_FAILED)
-        return -1;
-    if (mprotect((char *)g->map + page, page, PROT_NONE) != 0)
-        return -1;
-    g->o = (options_v1 *)((char *)g->map + page - sizeof(options_v1));
-    /* What DBMIG_OPTIONS_INIT gave at version 1. */
-    memset(g->o, 0, sizeof *g->o);
-    g->o->version = 1;
-    g->o->lock_timeout = -1.0;
-    g->o->commit_interval_ms = -1;
-    return 0;
+    options_v1 *o = guarded_alloc(g, sizeof(options_v1));
+    if (!o)
+        return NULL;
+    memset(o, 0, sizeof *o);
+    o->version = 1;
+    o->lock_timeout = -1.0;
+    o->commit_interval_ms = -1;
+    return o;
 }
-
-static void guarded_free(guarded *g) { munmap(g->map, g->len); }
 
 static size_t count_sql_files(const char *dir)
 {
@@ -135,18 +113,19 @@ int main(int argc, char **argv)
 
     /* 1. Migrate through a version-1 struct. */
     guarded g;
-    if (guarded_alloc(&g) != 0) {
+    options_v1 *o = options_v1_alloc(&g);
+    if (!o) {
         perror("mmap");
         return 1;
     }
     counts c = {0, 0};
-    g.o->url = url;
-    g.o->dir = migrations;
-    g.o->table = "app_schema_version";
-    g.o->on_event = on_event;
-    g.o->event_payload = &c;
+    o->url = url;
+    o->dir = migrations;
+    o->table = "app_schema_version";
+    o->on_event = on_event;
+    o->event_payload = &c;
     dbmig *h = NULL;
-    int rc = dbmig_open(&h, (const dbmig_options *)g.o);
+    int rc = dbmig_open(&h, (const dbmig_options *)o);
     CHECK(rc == DBMIG_OK, "dbmig_open with a version-1 struct: %d %s", rc, h ? dbmig_errmsg(h) : "");
     if (rc == DBMIG_OK) {
         rc = dbmig_upgrade(h, "head", 0);
@@ -179,9 +158,9 @@ int main(int argc, char **argv)
      * refused, each with a message saying what to do. */
     unsigned bad[] = {0, DBMIG_OPTIONS_VERSION + 1};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        g.o->version = bad[i];
+        o->version = bad[i];
         h = NULL;
-        rc = dbmig_open(&h, (const dbmig_options *)g.o);
+        rc = dbmig_open(&h, (const dbmig_options *)o);
         const char *msg = h ? dbmig_errmsg(h) : "";
         CHECK(rc == DBMIG_EUSAGE, "version %u: rc %d, expected DBMIG_EUSAGE", bad[i], rc);
         CHECK(strstr(msg, "dbmig_options.version is") != NULL,
