@@ -113,7 +113,8 @@ static const gopt *find_short(char c)
     return NULL;
 }
 
-/* A command option matching a: 1 exact, 2 "--name=value", 3 attached short; 0 none. */
+/* A command option matching a: 1 exact, 2 "--name=value", 3 attached short,
+ * 4 "--flag=value" for a flag that takes none (an error); 0 none. */
 static int match_copt(const copt *opts, const char *a, const copt **out)
 {
     for (const copt *o = opts; o && o->name; o++) {
@@ -129,6 +130,10 @@ static int match_copt(const copt *opts, const char *a, const copt **out)
         if (o->attached && strncmp(a, o->name, n) == 0 && a[n]) {
             *out = o;
             return 3;
+        }
+        if (!o->value && o->name[1] == '-' && strncmp(a, o->name, n) == 0 && a[n] == '=') {
+            *out = o; /* a flag with a value: refused by the caller */
+            return 4;
         }
     }
     return 0;
@@ -269,6 +274,9 @@ int cli_args_parse(cli_args *a, cli_config *cfg, int argc, char **argv, char *er
         /* the command's own options */
         const copt *co;
         int m = a->command ? match_copt(opts, t, &co) : 0;
+        if (m == 4)
+            return ar_err(errbuf, errcap, "option '%s' of %s takes no value: write %s alone",
+                          co->name, a->command, co->name);
         if (m) {
             if (push(&a->args, &a->nargs, t))
                 return ar_err(errbuf, errcap, "out of memory");

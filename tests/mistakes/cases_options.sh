@@ -357,3 +357,11 @@ m_options_verbose_word_env() {
     expect_contains err "001_a.sql:2"
     expect_applied "001 002 003"
 }
+
+# A command flag given a value (`--allow-missing=yes`): refused naming the
+# flag, not "unknown option ... did you mean --allow-missing?".
+m_options_command_flag_with_value() {
+    mk_chain3 "$MIG"
+    mistake 2 "'--allow-missing' of upgrade takes no value" -- upgrade --allow-missing=yes
+    mistake 2 "'--resume' of upgrade takes no value" -- upgrade --resume=false
+}
