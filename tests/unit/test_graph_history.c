@@ -16,6 +16,7 @@
 
 #include "graph.h"
 #include "history.h"
+#include "revfile.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
