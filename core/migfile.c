@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "migfile.h"
+#include "mfline.h"
 #include "ddl.h"
 #include "sha256.h"
 
@@ -179,7 +180,6 @@ static int mf_check_text(const unsigned char *s, size_t n, size_t *bad)
     return 0;
 }
 
-static int mf_blank(char c) { return c == ' ' || c == '\t'; }
 
 static int mf_line_of(const char *t, size_t pos)
 {
@@ -190,269 +190,15 @@ static int mf_line_of(const char *t, size_t pos)
     return line;
 }
 
-/* A parsed line: directive key and value, or kind of line.
- *
- * Markers are strict (SPEC section 2): a line that looks like a marker but is
- * not written as one, or another tool's marker, is an error, never a comment.
- * The kind of a line is decided from its first MF_PREFIX bytes (after the
- * leading blanks), so that the streamed loader, which keeps no more of a
- * comment line than that, decides exactly as the in-memory parse does; only
- * a directive is kept whole (its value). */
-enum { L_BLANK, L_COMMENT, L_DIRECTIVE, L_SQL, L_NEAR, L_FOREIGN };
 
-/* L_NEAR: what is wrong with a dbmig marker */
-enum { NEAR_DASHES = 1, NEAR_BLANK_BEFORE, NEAR_BLANK_AFTER, NEAR_BLOCK, NEAR_HASH, NEAR_NO_COLON };
-/* L_FOREIGN: whose marker it is */
-enum { TOOL_GOOSE = 1, TOOL_SQL_MIGRATE, TOOL_DBMATE };
-
-#define MF_PREFIX 1024
-
-typedef struct mf_line {
-    int kind;
-    int why;            /* L_NEAR: NEAR_*; L_FOREIGN: TOOL_* */
-    const char *key;    /* L_DIRECTIVE: the key; L_NEAR/L_FOREIGN: the word after the */
-    size_t keylen;      /* marker's prefix (`up` of `-- dbmig: up`, `Up` of `-- +goose Up`) */
-    const char *val;    /* the rest of the line */
-    size_t vallen;
-    const char *text;   /* L_NEAR/L_FOREIGN: the line as written (within the prefix) */
-    size_t textlen;
-} mf_line;
-
-static int mf_lower(int c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
-
-/* Does p[0..e) begin with the lowercase word w, ignoring ASCII case? */
-static int mf_ci_prefix(const char *p, const char *e, const char *w)
+static int mf_header_key(const dm_mfline *l)
 {
-    size_t n = strlen(w);
-    if ((size_t)(e - p) < n)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (mf_lower((unsigned char)p[i]) != w[i])
-            return 0;
-    return 1;
-}
-
-static int mf_ci_eq(const char *p, size_t n, const char *w)
-{
-    return strlen(w) == n && mf_ci_prefix(p, p + n, w);
-}
-
-/* The word at p (up to a blank) and the rest after the blanks that follow. */
-static void mf_split_word(const char *p, const char *e, mf_line *l)
-{
-    while (p < e && mf_blank(*p))
-        p++;
-    l->key = p;
-    while (p < e && !mf_blank(*p))
-        p++;
-    l->keylen = (size_t)(p - l->key);
-    while (p < e && mf_blank(*p))
-        p++;
-    l->val = p;
-    l->vallen = (size_t)(e - p);
-}
-
-/* `dbmig` [blanks] `:` at p: the position after the colon, else NULL;
- * *blank_before tells whether blanks came before the colon. */
-static const char *mf_dbmig_colon(const char *p, const char *e, int *blank_before)
-{
-    if (!mf_ci_prefix(p, e, "dbmig"))
-        return NULL;
-    const char *q = p + 5;
-    while (q < e && mf_blank(*q))
-        q++;
-    if (q == e || *q != ':')
-        return NULL;
-    *blank_before = q != p + 5;
-    return q + 1;
-}
-
-/* `dbmig up`, `dbmig-down postgres`: the colon forgotten (or another
- * separator), a section key and at most a built-in driver's name, nothing
- * else (a sentence about dbmig stays a comment). The key's position, else
- * NULL. */
-static const char *mf_dbmig_no_colon(const char *p, const char *e)
-{
-    if (!mf_ci_prefix(p, e, "dbmig"))
-        return NULL;
-    const char *q = p + 5;
-    while (q < e && (mf_blank(*q) || *q == '-' || *q == '_' || *q == '.' || *q == '='))
-        q++;
-    if (q == p + 5)
-        return NULL;
-    const char *k = q;
-    size_t kl = mf_ci_prefix(q, e, "down") ? 4 : mf_ci_prefix(q, e, "up") ? 2 : 0;
-    q += kl;
-    if (!kl || (q < e && !mf_blank(*q)))
-        return NULL;
-    while (q < e && mf_blank(*q))
-        q++;
-    static const char *const names[] = {"postgres", "postgresql", "mysql", "mariadb", "sqlite",
-                                        "sqlite3"};
-    for (size_t i = 0; q < e && i < sizeof names / sizeof names[0]; i++)
-        if (mf_ci_eq(q, (size_t)(e - q), names[i]))
-            q = e;
-    return q == e ? k : NULL;
-}
-
-/* Decides the kind of the line b[0..e) (leading blanks already skipped, at
- * most MF_PREFIX bytes of it). For L_DIRECTIVE, l->key is where the key
- * begins (the caller reads key and value from the whole line). */
-static void mf_decide(const char *b, const char *e, mf_line *l)
-{
-    while (e > b && (mf_blank(e[-1]) || e[-1] == '\r'))
-        e--;
-    l->text = b;
-    l->textlen = (size_t)(e - b);
-    if (b == e) {
-        l->kind = L_BLANK;
-        return;
-    }
-    int bb = 0;
-    const char *q;
-    if (e - b >= 2 && b[0] == '-' && b[1] == '-') {
-        const char *p = b + 2;
-        int dashes = 0;
-        while (p < e && *p == '-') {
-            p++;
-            dashes = 1;
-        }
-        while (p < e && mf_blank(*p))
-            p++;
-        if ((q = mf_dbmig_colon(p, e, &bb)) != NULL) {
-            int ba = q < e && mf_blank(*q);
-            if (!dashes && !bb && !ba) {
-                l->kind = L_DIRECTIVE;
-                l->key = q;
-                return;
-            }
-            l->kind = L_NEAR;
-            l->why = dashes ? NEAR_DASHES : bb ? NEAR_BLANK_BEFORE : NEAR_BLANK_AFTER;
-            mf_split_word(q, e, l);
-            return;
-        }
-        if ((q = mf_dbmig_no_colon(p, e)) != NULL) {
-            l->kind = L_NEAR;
-            l->why = NEAR_NO_COLON;
-            mf_split_word(q, e, l);
-            return;
-        }
-        if (!dashes) {
-            int tool = 0;
-            size_t wl = 0;
-            if (mf_ci_prefix(p, e, "+goose"))
-                tool = TOOL_GOOSE, wl = 6;
-            else if (mf_ci_prefix(p, e, "+migrate"))
-                tool = TOOL_SQL_MIGRATE, wl = 8;
-            else if (mf_ci_prefix(p, e, "migrate:up"))
-                tool = TOOL_DBMATE, wl = 10;
-            else if (mf_ci_prefix(p, e, "migrate:down"))
-                tool = TOOL_DBMATE, wl = 12;
-            if (tool && (p + wl == e || mf_blank(p[wl]))) {
-                l->kind = L_FOREIGN;
-                l->why = tool;
-                /* dbmate: the word is up or down, the rest its options */
-                mf_split_word(p + (tool == TOOL_DBMATE ? 8 : wl), e, l);
-                return;
-            }
-        }
-        l->kind = L_COMMENT;
-        return;
-    }
-    if ((e - b >= 2 && b[0] == '/' && b[1] == '*') || b[0] == '#') {
-        int block = b[0] == '/';
-        const char *p = b + (block ? 2 : 1);
-        while (p < e && (mf_blank(*p) || (!block && *p == '#')))
-            p++;
-        if ((q = mf_dbmig_colon(p, e, &bb)) != NULL) {
-            l->kind = L_NEAR;
-            l->why = block ? NEAR_BLOCK : NEAR_HASH;
-            if (block && e - q >= 2 && e[-2] == '*' && e[-1] == '/')
-                e -= 2; /* the key without the block comment's end */
-            while (e > q && mf_blank(e[-1]))
-                e--;
-            mf_split_word(q, e, l);
-            return;
-        }
-    }
-    l->kind = L_SQL;
-}
-
-static void mf_classify(const char *b, const char *e, mf_line *l)
-{
-    memset(l, 0, sizeof *l);
-    while (b < e && mf_blank(*b))
-        b++;
-    mf_decide(b, (size_t)(e - b) > MF_PREFIX ? b + MF_PREFIX : e, l);
-    if (l->kind != L_DIRECTIVE)
-        return;
-    while (e > b && (mf_blank(e[-1]) || e[-1] == '\r'))
-        e--;
-    mf_split_word(l->key, e, l); /* the whole line's key and value */
-}
-
-static int mf_keyis(const mf_line *l, const char *k) { return mf_ci_eq(l->key, l->keylen, k); }
-
-static int mf_header_key(const mf_line *l)
-{
-    if (mf_keyis(l, "description"))
+    if (dm_mfline_keyis(l, "description"))
         return K_MESSAGE;
     for (int k = 0; k < K_NHEADER; k++)
-        if (mf_keyis(l, mf_header_keys[k]))
+        if (dm_mfline_keyis(l, mf_header_keys[k]))
             return k;
     return -1;
-}
-
-/* Optimal string alignment distance, ignoring ASCII case (short words). */
-static size_t mf_dist(const char *a, size_t la, const char *b, size_t lb)
-{
-    if (la > 32 || lb > 32)
-        return 99;
-    size_t d[33][33];
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = j;
-    for (size_t i = 1; i <= la; i++)
-        for (size_t j = 1; j <= lb; j++) {
-            int ai = mf_lower((unsigned char)a[i - 1]), bj = mf_lower((unsigned char)b[j - 1]);
-            size_t v = d[i - 1][j - 1] + (ai != bj);
-            if (d[i - 1][j] + 1 < v)
-                v = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < v)
-                v = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && ai == mf_lower((unsigned char)b[j - 2]) &&
-                mf_lower((unsigned char)a[i - 2]) == bj && d[i - 2][j - 2] + 1 < v)
-                v = d[i - 2][j - 2] + 1;
-            d[i][j] = v;
-        }
-    return d[la][lb];
-}
-
-/* The candidate nearest to w[0..n): within 2 edits (at most a third of the
- * word), else one that w begins with or that begins with w (`upgrade` → up);
- * NULL if none. */
-static const char *mf_nearest(const char *w, size_t n, const char *const *cands, size_t ncands)
-{
-    const char *best = NULL;
-    size_t bd = 3;
-    for (size_t i = 0; i < ncands; i++) {
-        size_t cl = strlen(cands[i]);
-        size_t dd = mf_dist(w, n, cands[i], cl);
-        if (dd < bd && dd * 3 <= (n > cl ? n : cl)) {
-            bd = dd;
-            best = cands[i];
-        }
-    }
-    if (best || n == 0)
-        return best;
-    for (size_t i = 0; i < ncands; i++) {
-        size_t cl = strlen(cands[i]);
-        if ((n > cl && mf_ci_prefix(w, w + n, cands[i])) ||
-            (n < cl && mf_dist(w, n, cands[i], n) == 0))
-            return cands[i];
-    }
-    return NULL;
 }
 
 typedef struct mf_ctx {
@@ -472,10 +218,10 @@ static int mf_words(const char *v, size_t n, dm_strv *out)
 {
     size_t i = 0;
     while (i < n) {
-        while (i < n && (mf_blank(v[i]) || v[i] == ','))
+        while (i < n && (dm_mf_blank(v[i]) || v[i] == ','))
             i++;
         size_t b = i;
-        while (i < n && !mf_blank(v[i]) && v[i] != ',')
+        while (i < n && !dm_mf_blank(v[i]) && v[i] != ',')
             i++;
         if (i > b && dm_strv_pushn(out, v + b, i - b))
             return -1;
@@ -483,7 +229,7 @@ static int mf_words(const char *v, size_t n, dm_strv *out)
     return 0;
 }
 
-static int mf_ids(mf_ctx *c, int line, const char *key, const mf_line *l, dm_strv *dst,
+static int mf_ids(mf_ctx *c, int line, const char *key, const dm_mfline *l, dm_strv *dst,
                   int allow_base)
 {
     dm_migfile *mf = c->mf;
@@ -539,7 +285,7 @@ out:
     return rc;
 }
 
-static int mf_header(mf_ctx *c, int key, const mf_line *l, int line)
+static int mf_header(mf_ctx *c, int key, const dm_mfline *l, int line)
 {
     dm_migfile *mf = c->mf;
     const char *kname = mf_header_keys[key];
@@ -605,9 +351,9 @@ static int mf_header(mf_ctx *c, int key, const mf_line *l, int line)
         return 0;
     }
     case K_TRANSACTION:
-        if (mf_ci_eq(l->val, l->vallen, "on"))
+        if (dm_mf_ci_eq(l->val, l->vallen, "on"))
             mf->transaction = 1;
-        else if (mf_ci_eq(l->val, l->vallen, "off"))
+        else if (dm_mf_ci_eq(l->val, l->vallen, "off"))
             mf->transaction = 0;
         else
             return dm_err_set(c->err, DBMIG_EINVALID,
@@ -630,7 +376,7 @@ int dm_driver_builtin(const char *name)
     return 0;
 }
 
-static int mf_add_section(mf_ctx *c, const mf_line *l, int kind, int line, size_t off)
+static int mf_add_section(mf_ctx *c, const dm_mfline *l, int kind, int line, size_t off)
 {
     dm_migfile *mf = c->mf;
     const char *kname = kind == DM_UP ? "up" : "down";
@@ -653,11 +399,11 @@ static int mf_add_section(mf_ctx *c, const mf_line *l, int kind, int line, size_
         static const char *const alias[][2] = {
             {"postgresql", "postgres"}, {"sqlite3", "sqlite"}, {"mariadb", "mysql"}};
         for (size_t i = 0; i < sizeof alias / sizeof alias[0] && !drv; i++)
-            if (mf_ci_eq(v, vn, alias[i][0]))
+            if (dm_mf_ci_eq(v, vn, alias[i][0]))
                 drv = dm_strdup(alias[i][1]);
         if (!drv && (drv = dm_strndup(v, vn)) != NULL)
             for (char *p = drv; *p; p++)
-                *p = (char)mf_lower((unsigned char)*p);
+                *p = (char)dm_mf_lower((unsigned char)*p);
         if (!drv)
             return dm_err_nomem(c->err);
     }
@@ -731,82 +477,16 @@ static int mf_defaults(mf_ctx *c)
     return 0;
 }
 
-#define MF_QUOTE 80 /* bytes of a line quoted in a message */
-
-static int mf_qlen(size_t n) { return (int)(n > MF_QUOTE ? MF_QUOTE : n); }
-
-/* A dbmig marker not written as one: `--- dbmig:up`, `-- dbmig: up`,
- * `-- dbmig :up`, slash-star dbmig:up star-slash, `# dbmig:up`. */
-static int mf_near_error(mf_ctx *c, const mf_line *l, int line)
-{
-    const char *why = l->why == NEAR_DASHES        ? "a marker starts with exactly two dashes"
-                      : l->why == NEAR_BLANK_BEFORE ? "no blank may come before the colon"
-                      : l->why == NEAR_BLANK_AFTER  ? "no blank may come after the colon"
-                      : l->why == NEAR_NO_COLON     ? "the key follows dbmig and a colon"
-                      : l->why == NEAR_BLOCK        ? "a marker is a -- line comment, not a "
-                                                      "block comment"
-                                                    : "a marker is a -- line comment, not a # "
-                                                      "comment";
-    return dm_err_set(c->err, DBMIG_EINVALID,
-                      "%s:%d: '%.*s%s' looks like a dbmig marker but is not written as one, and "
-                      "dbmig does not guess (%s). Write it as -- dbmig:%.*s%s%.*s",
-                      c->mf->path, line, mf_qlen(l->textlen), l->text,
-                      l->textlen > MF_QUOTE ? "..." : "", why,
-                      l->keylen ? mf_qlen(l->keylen) : 5, l->keylen ? l->key : "<key>",
-                      l->vallen ? " " : "", mf_qlen(l->vallen), l->val);
-}
-
-/* Another tool's marker: what to write instead. */
-static int mf_foreign_error(mf_ctx *c, const mf_line *l, int line)
-{
-    const char *tool = l->why == TOOL_GOOSE ? "goose" : l->why == TOOL_DBMATE ? "dbmate"
-                                                                               : "sql-migrate";
-    const char *k = l->key;
-    size_t kn = l->keylen;
-    const char *use = NULL, *extra = "";
-    int notx = 0;
-    for (size_t i = 0; i + 13 <= l->vallen && !notx; i++)
-        notx = mf_ci_prefix(l->val + i, l->val + l->vallen, "notransaction");
-    for (size_t i = 0; i + 17 <= l->vallen && !notx; i++)
-        notx = mf_ci_prefix(l->val + i, l->val + l->vallen, "transaction:false");
-    if (mf_ci_eq(k, kn, "up"))
-        use = "-- dbmig:up";
-    else if (mf_ci_eq(k, kn, "down"))
-        use = "-- dbmig:down";
-    else if (l->why != TOOL_DBMATE && mf_ci_eq(k, kn, "statementbegin"))
-        use = "-- dbmig:statement begin";
-    else if (l->why != TOOL_DBMATE && mf_ci_eq(k, kn, "statementend"))
-        use = "-- dbmig:statement end";
-    else if (l->why == TOOL_GOOSE && mf_ci_eq(k, kn, "no") &&
-             mf_ci_eq(l->val, l->vallen, "transaction"))
-        use = "-- dbmig:transaction off (in the header, before the first section)";
-    if (use && notx)
-        extra = ", and -- dbmig:transaction off in the header";
-    if (!use)
-        return dm_err_set(c->err, DBMIG_EINVALID,
-                          "%s:%d: '%.*s%s' is a %s annotation, which dbmig does not read (it "
-                          "would be a mere comment). Rewrite the file with dbmig's markers: "
-                          "-- dbmig:up, -- dbmig:down, -- dbmig:statement begin/end, "
-                          "-- dbmig:transaction off.",
-                          c->mf->path, line, mf_qlen(l->textlen), l->text,
-                          l->textlen > MF_QUOTE ? "..." : "", tool);
-    return dm_err_set(c->err, DBMIG_EINVALID,
-                      "%s:%d: '%.*s%s' is a %s marker, which dbmig does not read (it would be a "
-                      "mere comment, and the sections would run together). Write %s instead%s.",
-                      c->mf->path, line, mf_qlen(l->textlen), l->text,
-                      l->textlen > MF_QUOTE ? "..." : "", tool, use, extra);
-}
-
 /* One line of the (normalised) text: the line `line` spans [ls, next). */
-static int mf_on_line(mf_ctx *c, const mf_line *l, int line, size_t ls, size_t next)
+static int mf_on_line(mf_ctx *c, const dm_mfline *l, int line, size_t ls, size_t next)
 {
     dm_migfile *mf = c->mf;
-    if (l->kind == L_SQL) {
+    if (l->kind == MFL_SQL) {
         if (!c->first_marker && !c->sql_line)
             c->sql_line = line;
-    } else if (l->kind == L_DIRECTIVE) {
+    } else if (l->kind == MFL_DIRECTIVE) {
         int hk = mf_header_key(l);
-        int up = mf_keyis(l, "up"), down = mf_keyis(l, "down");
+        int up = dm_mfline_keyis(l, "up"), down = dm_mfline_keyis(l, "down");
         if (up || down) {
             if (c->sql_line)
                 return dm_err_set(c->err, DBMIG_EINVALID,
@@ -824,8 +504,8 @@ static int mf_on_line(mf_ctx *c, const mf_line *l, int line, size_t ls, size_t n
                 return rc;
             if (!c->first_marker)
                 c->first_marker = line;
-        } else if (mf_keyis(l, "statement")) {
-            if (!mf_ci_eq(l->val, l->vallen, "begin") && !mf_ci_eq(l->val, l->vallen, "end"))
+        } else if (dm_mfline_keyis(l, "statement")) {
+            if (!dm_mf_ci_eq(l->val, l->vallen, "begin") && !dm_mf_ci_eq(l->val, l->vallen, "end"))
                 return dm_err_set(c->err, DBMIG_EINVALID,
                                   "%s:%d: -- dbmig:statement takes `begin` or `end`, not "
                                   "'%.*s'. Enclose a statement between "
@@ -854,7 +534,7 @@ static int mf_on_line(mf_ctx *c, const mf_line *l, int line, size_t ls, size_t n
             static const char *const keys[] = {"up",      "down",    "revision",    "parents",
                                                "message", "branch",  "depends",     "transaction",
                                                "statement", "description"};
-            const char *near = mf_nearest(l->key, l->keylen, keys, sizeof keys / sizeof keys[0]);
+            const char *near = dm_mf_nearest(l->key, l->keylen, keys, sizeof keys / sizeof keys[0]);
             return dm_err_set(c->err, DBMIG_EINVALID,
                               "%s:%d: unknown key -- dbmig:%.*s%s%s%s. Known keys: " MF_KNOWN_KEYS
                               "; a plain comment must not start with dbmig:.",
@@ -862,10 +542,10 @@ static int mf_on_line(mf_ctx *c, const mf_line *l, int line, size_t ls, size_t n
                               near ? " (did you mean -- dbmig:" : "", near ? near : "",
                               near ? "?)" : "");
         }
-    } else if (l->kind == L_NEAR) {
-        return mf_near_error(c, l, line);
-    } else if (l->kind == L_FOREIGN) {
-        return mf_foreign_error(c, l, line);
+    } else if (l->kind == MFL_NEAR) {
+        return dm_mfline_near_error(c->mf->path, l, line, c->err);
+    } else if (l->kind == MFL_FOREIGN) {
+        return dm_mfline_foreign_error(c->mf->path, l, line, c->err);
     }
     return 0;
 }
@@ -922,8 +602,8 @@ static int mf_scan(mf_ctx *c)
         const char *nl = memchr(t + ls, '\n', n - ls);
         size_t le = nl ? (size_t)(nl - t) : n;
         size_t next = nl ? le + 1 : n;
-        mf_line l;
-        mf_classify(t + ls, t + le, &l);
+        dm_mfline l;
+        dm_mfline_classify(t + ls, t + le, &l);
         int rc = mf_on_line(c, &l, line, ls, next);
         if (rc)
             return rc;
@@ -1111,10 +791,10 @@ static void mf_sum_free(mf_sum *h)
 }
 
 /* The kind of a line read in pieces. A line whose first non-blank byte may
- * open a comment (`-`, `/`, `#`) is kept from that byte on, up to MF_PREFIX
- * bytes; there mf_decide() says whether it is a directive (then the whole
+ * open a comment (`-`, `/`, `#`) is kept from that byte on, up to DM_MFLINE_PREFIX
+ * bytes; there dm_mfline_decide() says whether it is a directive (then the whole
  * line is kept) or not (then the rest is dropped), and at the line's end
- * mf_classify() reads the kept bytes as the in-memory parse reads the line. */
+ * dm_mfline_classify() reads the kept bytes as the in-memory parse reads the line. */
 enum { LS_LEAD = 0, LS_CR, LS_BUF, LS_DIR, LS_SKIP, LS_SQL };
 
 typedef struct mf_lines {
@@ -1126,20 +806,20 @@ typedef struct mf_lines {
 
 static int mf_line_end(mf_ctx *c, mf_lines *x, size_t next)
 {
-    mf_line l;
+    dm_mfline l;
     memset(&l, 0, sizeof l);
     switch (x->st) {
     case LS_LEAD:
     case LS_CR:
-        l.kind = L_BLANK;
+        l.kind = MFL_BLANK;
         break;
     case LS_BUF:
     case LS_DIR:
     case LS_SKIP:
-        mf_classify(x->dir.ptr, x->dir.ptr + x->dir.len, &l);
+        dm_mfline_classify(x->dir.ptr, x->dir.ptr + x->dir.len, &l);
         break;
     default:
-        l.kind = L_SQL;
+        l.kind = MFL_SQL;
         break;
     }
     int rc = mf_on_line(c, &l, x->line, x->ls, next);
@@ -1159,15 +839,15 @@ static int mf_lines_feed(mf_ctx *c, mf_lines *x, const char *p, size_t n, size_t
             const char *nl = memchr(p + i, '\n', n - i);
             size_t e = nl ? (size_t)(nl - p) : n;
             if (x->st == LS_BUF) {
-                size_t room = MF_PREFIX - x->dir.len, take = e - i < room ? e - i : room;
+                size_t room = DM_MFLINE_PREFIX - x->dir.len, take = e - i < room ? e - i : room;
                 if (dm_buf_append(&x->dir, p + i, take))
                     return dm_err_nomem(c->err);
                 i += take;
-                if (x->dir.len == MF_PREFIX) {
-                    mf_line l;
+                if (x->dir.len == DM_MFLINE_PREFIX) {
+                    dm_mfline l;
                     memset(&l, 0, sizeof l);
-                    mf_decide(x->dir.ptr, x->dir.ptr + x->dir.len, &l);
-                    x->st = l.kind == L_DIRECTIVE ? LS_DIR : LS_SKIP;
+                    dm_mfline_decide(x->dir.ptr, x->dir.ptr + x->dir.len, &l);
+                    x->st = l.kind == MFL_DIRECTIVE ? LS_DIR : LS_SKIP;
                 }
                 if (i < e)
                     continue; /* the rest of the line, as LS_DIR or LS_SKIP */
@@ -1194,12 +874,12 @@ static int mf_lines_feed(mf_ctx *c, mf_lines *x, const char *p, size_t n, size_t
             } else if (ch == '-' || ch == '/' || ch == '#') {
                 x->st = LS_BUF;
                 continue; /* kept from this byte on */
-            } else if (!mf_blank(ch)) {
+            } else if (!dm_mf_blank(ch)) {
                 x->st = LS_SQL;
             }
             break;
         case LS_CR:
-            if (!mf_blank(ch) && ch != '\r')
+            if (!dm_mf_blank(ch) && ch != '\r')
                 x->st = LS_SQL;
             break;
         }
@@ -1696,7 +1376,7 @@ int dm_migfile_check_drivers(const dm_migfile *mf, const dm_strv *plugins, const
         for (size_t k = 0; plugins && k < plugins->n; k++)
             if (!dm_driver_builtin(plugins->v[k]))
                 cands[nc++] = plugins->v[k];
-        const char *near = mf_nearest(s->driver, strlen(s->driver), cands, nc);
+        const char *near = dm_mf_nearest(s->driver, strlen(s->driver), cands, nc);
         dm_buf known = {0};
         for (size_t k = 0; k < nc; k++)
             dm_buf_printf(&known, "%s%s", k ? ", " : "", cands[k]);
