@@ -158,274 +158,330 @@ static int hs_taken(const dm_graph *g, const char *dir, const char *id)
     return 0;
 }
 
-int dm_newrev_write(const dm_graph *g, const char *dir, const dm_newrev *spec, time_t now,
-                    char **id_out, char **path_out, dm_strv *parents_out, dm_err *err)
+/* What dm_newrev_write works out, step by step (each step a function below,
+ * in the order the refusals are checked). */
+typedef struct nr_state {
+    const dm_graph *g;
+    const dm_newrev *spec;
+    dm_err *err;
+    size_t *par;         /* the parents (graph indexes), np of them */
+    size_t np;
+    unsigned char *anc;  /* the parents and their ancestors */
+    unsigned char *m;    /* scratch, g->n flags */
+    dm_strv pids, deps;  /* parent ids; depends ids (neither a parent nor twice) */
+    char *message, *slug;
+    dm_buf text, path;   /* the new file's text and path */
+    char id[32];
+    int fd;
+} nr_state;
+
+/* The message: one line, blanks around it dropped. */
+static int nr_message(nr_state *s)
 {
-    *id_out = NULL;
-    *path_out = NULL;
-    const char *what = spec->merge ? "merge" : "revision";
-    /* the message: one line */
-    const char *msg = spec->message ? spec->message : "";
+    const char *what = s->spec->merge ? "merge" : "revision";
+    const char *msg = s->spec->message ? s->spec->message : "";
     while (*msg == ' ' || *msg == '\t')
         msg++;
     size_t mlen = strlen(msg);
     while (mlen && (msg[mlen - 1] == ' ' || msg[mlen - 1] == '\t'))
         mlen--;
     if (!mlen)
-        return dm_err_set(err, DBMIG_EUSAGE, "%s needs a message: -m \"what it does\"", what);
+        return dm_err_set(s->err, DBMIG_EUSAGE, "%s needs a message: -m \"what it does\"", what);
     if (memchr(msg, '\n', mlen) || memchr(msg, '\r', mlen))
-        return dm_err_set(err, DBMIG_EUSAGE,
+        return dm_err_set(s->err, DBMIG_EUSAGE,
                           "the message must be one line; put details in a SQL comment of the "
                           "file");
+    s->message = dm_strndup(msg, mlen);
+    return s->message ? DBMIG_OK : dm_err_nomem(s->err);
+}
 
-    size_t n = g->n;
-    size_t *par = malloc((spec->nparents + n + 1) * sizeof *par);
-    unsigned char *anc = calloc(n ? n : 1, 1), *m = calloc(n ? n : 1, 1);
-    dm_strv pids = {0}, deps = {0};
-    dm_buf text = {0}, path = {0};
-    char *message = dm_strndup(msg, mlen), *slug = NULL;
-    size_t np = 0;
-    int rc = DBMIG_OK, fd = -1, is_base = 0;
-    if (!par || !anc || !m || !message)
-        goto oom;
-
-    /* parents */
-    for (size_t i = 0; i < spec->nparents && rc == DBMIG_OK; i++) {
+/* The parents given (resolved, duplicates dropped), else the head(s). */
+static int nr_parents(nr_state *s)
+{
+    const dm_graph *g = s->g;
+    const dm_newrev *spec = s->spec;
+    int is_base = 0;
+    for (size_t i = 0; i < spec->nparents; i++) {
         const char *ref = spec->parents[i];
         if (strcmp(ref, "base") == 0) {
             is_base = 1;
             continue;
         }
         size_t r;
-        rc = dm_graph_resolve(g, ref, &r, err);
+        int rc = dm_graph_resolve(g, ref, &r, s->err);
         if (rc != DBMIG_OK) {
-            dm_err_prefix(err, "--parent %s: ", ref);
-            break;
+            dm_err_prefix(s->err, "--parent %s: ", ref);
+            return rc;
         }
         size_t k = 0;
-        while (k < np && par[k] != r)
+        while (k < s->np && s->par[k] != r)
             k++;
-        if (k == np)
-            par[np++] = r;
+        if (k == s->np)
+            s->par[s->np++] = r;
     }
-    if (rc != DBMIG_OK)
-        goto out;
-    if (is_base && np) {
-        rc = dm_err_set(err, DBMIG_EUSAGE,
-                        "--parent base makes a new root and cannot be mixed with other parents");
-        goto out;
+    if (is_base && s->np)
+        return dm_err_set(s->err, DBMIG_EUSAGE,
+                          "--parent base makes a new root and cannot be mixed with other parents");
+    if (spec->nparents)
+        return DBMIG_OK;
+    if (spec->merge || g->nheads <= 1) {
+        for (size_t k = 0; k < g->nheads; k++)
+            s->par[s->np++] = g->heads[k];
+        return DBMIG_OK;
     }
-    if (!spec->nparents) {
-        if (spec->merge || g->nheads <= 1) {
-            for (size_t k = 0; k < g->nheads; k++)
-                par[np++] = g->heads[k];
-        } else {
-            dm_err_set(err, DBMIG_EUSAGE, "several heads: ");
-            hs_list(&err->msg, g, g->heads, g->nheads);
-            dm_buf_puts(&err->msg, "; join them first with `dbmig merge -m MSG`, or name the "
-                                   "parent of the new revision with --parent ID");
-            rc = DBMIG_EUSAGE;
-            goto out;
-        }
-    }
-    if (spec->merge) {
-        if (np < 2) {
-            dm_err_set(err, DBMIG_EUSAGE, "nothing to merge: ");
-            if (spec->nparents)
-                dm_buf_printf(&err->msg, "a merge needs two or more different revisions, %zu %s "
-                                         "given",
-                              np, np == 1 ? "was" : "were");
-            else {
-                dm_buf_printf(&err->msg, "the graph has %zu head%s", g->nheads,
-                              g->nheads == 1 ? "" : "s");
-                if (g->nheads)
-                    dm_buf_puts(&err->msg, " (");
-                hs_list(&err->msg, g, g->heads, g->nheads);
-                dm_buf_puts(&err->msg, g->nheads ? "), and a merge needs two or more"
-                                                 : " and a merge needs two or more");
-            }
-            rc = DBMIG_EUSAGE;
-            goto out;
-        }
-        /* no parent may be an ancestor (along parents) of another: the merge
-         * would join nothing */
-        for (size_t k = 0; k < np; k++) {
-            memset(m, 0, n);
-            m[par[k]] = 1;
-            for (size_t q = n; q-- > 0;) {
-                const dm_rev *x = &g->revs[g->order[q]];
-                if (m[g->order[q]])
-                    for (size_t e = 0; e < x->nparents; e++)
-                        m[x->parents[e]] = 1;
-            }
-            for (size_t j = 0; j < np; j++)
-                if (j != k && m[par[j]]) {
-                    const dm_rev *a = &g->revs[par[j]], *b = &g->revs[par[k]];
-                    rc = dm_err_set(err, DBMIG_EUSAGE,
-                                    "cannot merge %s with %s: %s (%s) is already an ancestor of "
-                                    "%s (%s); a merge joins separate lines, so drop %s",
-                                    a->id, b->id, a->id, a->file.filename, b->id,
-                                    b->file.filename, a->id);
-                    goto out;
-                }
-        }
-    }
-    for (size_t k = 0; k < np; k++)
-        anc[par[k]] = 1;
-    dm_graph_ancestors(g, anc);
+    dm_err_set(s->err, DBMIG_EUSAGE, "several heads: ");
+    hs_list(&s->err->msg, g, g->heads, g->nheads);
+    dm_buf_puts(&s->err->msg, "; join them first with `dbmig merge -m MSG`, or name the "
+                              "parent of the new revision with --parent ID");
+    return DBMIG_EUSAGE;
+}
 
-    /* depends */
+/* A merge joins two or more revisions, none an ancestor of another. */
+static int nr_merge_check(nr_state *s)
+{
+    const dm_graph *g = s->g;
+    size_t n = g->n, np = s->np;
+    if (np < 2) {
+        dm_err_set(s->err, DBMIG_EUSAGE, "nothing to merge: ");
+        dm_buf *msg = &s->err->msg;
+        if (s->spec->nparents) {
+            dm_buf_printf(msg, "a merge needs two or more different revisions, %zu %s given", np,
+                          np == 1 ? "was" : "were");
+        } else {
+            dm_buf_printf(msg, "the graph has %zu head%s", g->nheads, g->nheads == 1 ? "" : "s");
+            if (g->nheads)
+                dm_buf_puts(msg, " (");
+            hs_list(msg, g, g->heads, g->nheads);
+            dm_buf_puts(msg, g->nheads ? "), and a merge needs two or more"
+                                       : " and a merge needs two or more");
+        }
+        return DBMIG_EUSAGE;
+    }
+    /* no parent may be an ancestor (along parents) of another: the merge
+     * would join nothing */
+    for (size_t k = 0; k < np; k++) {
+        memset(s->m, 0, n);
+        s->m[s->par[k]] = 1;
+        for (size_t q = n; q-- > 0;) {
+            const dm_rev *x = &g->revs[g->order[q]];
+            if (s->m[g->order[q]])
+                for (size_t e = 0; e < x->nparents; e++)
+                    s->m[x->parents[e]] = 1;
+        }
+        for (size_t j = 0; j < np; j++)
+            if (j != k && s->m[s->par[j]]) {
+                const dm_rev *a = &g->revs[s->par[j]], *b = &g->revs[s->par[k]];
+                return dm_err_set(s->err, DBMIG_EUSAGE,
+                                  "cannot merge %s with %s: %s (%s) is already an ancestor of "
+                                  "%s (%s); a merge joins separate lines, so drop %s",
+                                  a->id, b->id, a->id, a->file.filename, b->id,
+                                  b->file.filename, a->id);
+            }
+    }
+    return DBMIG_OK;
+}
+
+/* --depends (resolved; a parent or a repeat is dropped) and --branch labels. */
+static int nr_depends_labels(nr_state *s)
+{
+    const dm_graph *g = s->g;
+    const dm_newrev *spec = s->spec;
     for (size_t i = 0; i < spec->ndepends; i++) {
         size_t r;
-        rc = dm_graph_resolve(g, spec->depends[i], &r, err);
+        int rc = dm_graph_resolve(g, spec->depends[i], &r, s->err);
         if (rc != DBMIG_OK) {
-            dm_err_prefix(err, "--depends %s: ", spec->depends[i]);
-            goto out;
+            dm_err_prefix(s->err, "--depends %s: ", spec->depends[i]);
+            return rc;
         }
-        int dup = hs_has(&deps, g->revs[r].id);
-        for (size_t k = 0; k < np; k++)
-            dup |= par[k] == r;
-        if (!dup && dm_strv_push(&deps, g->revs[r].id))
-            goto oom;
+        int dup = hs_has(&s->deps, g->revs[r].id);
+        for (size_t k = 0; k < s->np; k++)
+            dup |= s->par[k] == r;
+        if (!dup && dm_strv_push(&s->deps, g->revs[r].id))
+            return dm_err_nomem(s->err);
     }
-
-    /* labels */
     for (size_t i = 0; i < spec->nbranches; i++) {
         for (size_t j = 0; j < i; j++)
-            if (strcmp(spec->branches[j], spec->branches[i]) == 0) {
-                rc = dm_err_set(err, DBMIG_EUSAGE, "the branch label '%s' is given twice",
-                                spec->branches[i]);
-                goto out;
-            }
-        rc = hs_check_label(g, spec->branches[i], anc, err);
+            if (strcmp(spec->branches[j], spec->branches[i]) == 0)
+                return dm_err_set(s->err, DBMIG_EUSAGE, "the branch label '%s' is given twice",
+                                  spec->branches[i]);
+        int rc = hs_check_label(g, spec->branches[i], s->anc, s->err);
         if (rc != DBMIG_OK)
-            goto out;
+            return rc;
     }
+    return DBMIG_OK;
+}
 
-    for (size_t k = 0; k < np; k++)
-        if (dm_strv_push(&pids, g->revs[par[k]].id))
-            goto oom;
-    slug = dm_slug(message);
-    if (!slug)
-        goto oom;
+/* The new file (named in s->path) must not become the default parent of a
+ * header-less file that sorts right after it. */
+static int nr_check_order(nr_state *s)
+{
+    const dm_graph *g = s->g;
+    const char *fname = dm_buf_str(&s->path);
+    size_t next = DM_NONE;
+    for (size_t i = 0; i < g->n; i++) {
+        const char *f = g->revs[i].file.filename;
+        if (f && strcmp(f, fname) > 0 &&
+            (next == DM_NONE || strcmp(f, g->revs[next].file.filename) < 0))
+            next = i;
+    }
+    if (next == DM_NONE || g->revs[next].file.parents_set)
+        return DBMIG_OK;
+    size_t prev = g->revs[next].nparents ? g->revs[next].parents[0] : DM_NONE;
+    return dm_err_set(s->err, DBMIG_EUSAGE,
+                      "the new file %s would sort before %s, which has no "
+                      "`-- dbmig:parents` header and would take the new revision as its "
+                      "parent; add `-- dbmig:parents %s` to %s first",
+                      fname, g->revs[next].file.path, prev != DM_NONE ? g->revs[prev].id : "base",
+                      g->revs[next].file.path);
+}
 
-    /* the id: now, or the next free second */
+/* What we write (s->text, at s->path) must read back as intended. */
+static int nr_reads_back(nr_state *s)
+{
+    dm_migfile mf;
+    dm_err perr = {0};
+    int prc = dm_migfile_parse(dm_buf_str(&s->path), s->text.ptr, s->text.len, &mf, &perr);
+    int same = prc == DBMIG_OK && dm_streq(mf.revision, s->id) && mf.parents_set &&
+               mf.parents.n == s->pids.n && dm_streq(mf.message, s->message);
+    for (size_t k = 0; same && k < s->pids.n; k++)
+        same = strcmp(mf.parents.v[k], s->pids.v[k]) == 0;
+    if (prc == DBMIG_OK)
+        dm_migfile_free(&mf);
+    int rc = DBMIG_OK;
+    if (!same)
+        rc = dm_err_set(s->err, DBMIG_EUSAGE, "cannot write a valid file for this revision: %s",
+                        prc != DBMIG_OK ? dm_err_msg(&perr) : "the header does not read back");
+    dm_err_free(&perr);
+    return rc;
+}
+
+/* The id: `now`, or the next free second; sets s->id, s->text, s->path and
+ * (unless a dry run) s->fd, the new file created with O_EXCL. */
+static int nr_create(nr_state *s, const char *dir, time_t now)
+{
     size_t dlen = strlen(dir);
     const char *sep = dlen && dir[dlen - 1] == '/' ? "" : "/";
-    char id[32];
     for (int tries = 0;; tries++) {
-        if (tries > 100000) {
-            rc = dm_err_set(err, DBMIG_EUSAGE, "cannot find a free revision id near %s", id);
-            goto out;
-        }
-        hs_format_id(now + tries, id, sizeof id);
-        if (hs_taken(g, dir, id))
+        if (tries > 100000)
+            return dm_err_set(s->err, DBMIG_EUSAGE, "cannot find a free revision id near %s",
+                              s->id);
+        hs_format_id(now + tries, s->id, sizeof s->id);
+        if (hs_taken(s->g, dir, s->id))
             continue;
-        /* the new file must not become the default parent of a header-less
-         * file that sorts right after it */
-        dm_buf_reset(&path);
-        if (dm_buf_printf(&path, "%s_%s.sql", id, slug))
-            goto oom;
-        const char *fname = dm_buf_str(&path);
-        size_t next = DM_NONE;
-        for (size_t i = 0; i < n; i++) {
-            const char *f = g->revs[i].file.filename;
-            if (f && strcmp(f, fname) > 0 &&
-                (next == DM_NONE || strcmp(f, g->revs[next].file.filename) < 0))
-                next = i;
-        }
-        if (next != DM_NONE && !g->revs[next].file.parents_set) {
-            size_t prev = g->revs[next].nparents ? g->revs[next].parents[0] : DM_NONE;
-            rc = dm_err_set(err, DBMIG_EUSAGE,
-                            "the new file %s would sort before %s, which has no "
-                            "`-- dbmig:parents` header and would take the new revision as its "
-                            "parent; add `-- dbmig:parents %s` to %s first",
-                            fname, g->revs[next].file.path,
-                            prev != DM_NONE ? g->revs[prev].id : "base",
-                            g->revs[next].file.path);
-            goto out;
-        }
-        if (dm_newrev_text(id, &pids, message, spec, &deps, &text))
-            goto oom;
-        /* what we write must read back as intended */
-        dm_migfile mf;
-        dm_err perr = {0};
-        dm_buf_reset(&path);
-        if (dm_buf_printf(&path, "%s%s%s_%s.sql", dir, sep, id, slug))
-            goto oom;
-        int prc = dm_migfile_parse(dm_buf_str(&path), text.ptr, text.len, &mf, &perr);
-        int same = prc == DBMIG_OK && dm_streq(mf.revision, id) && mf.parents_set &&
-                   mf.parents.n == pids.n && dm_streq(mf.message, message);
-        for (size_t k = 0; same && k < pids.n; k++)
-            same = strcmp(mf.parents.v[k], pids.v[k]) == 0;
-        if (prc == DBMIG_OK)
-            dm_migfile_free(&mf);
-        if (!same) {
-            rc = dm_err_set(err, DBMIG_EUSAGE, "cannot write a valid file for this revision: %s",
-                            prc != DBMIG_OK ? dm_err_msg(&perr) : "the header does not read back");
-            dm_err_free(&perr);
-            goto out;
-        }
-        dm_err_free(&perr);
-        if (spec->dry_run) {
+        dm_buf_reset(&s->path);
+        if (dm_buf_printf(&s->path, "%s_%s.sql", s->id, s->slug))
+            return dm_err_nomem(s->err);
+        int rc = nr_check_order(s);
+        if (rc != DBMIG_OK)
+            return rc;
+        dm_buf_reset(&s->text);
+        dm_buf_reset(&s->path);
+        if (dm_newrev_text(s->id, &s->pids, s->message, s->spec, &s->deps, &s->text) ||
+            dm_buf_printf(&s->path, "%s%s%s_%s.sql", dir, sep, s->id, s->slug))
+            return dm_err_nomem(s->err);
+        if ((rc = nr_reads_back(s)) != DBMIG_OK)
+            return rc;
+        if (s->spec->dry_run) {
             struct stat sb;
-            if (lstat(dm_buf_str(&path), &sb) == 0) {
-                dm_buf_reset(&text);
+            if (lstat(dm_buf_str(&s->path), &sb) == 0)
                 continue;
-            }
-            break;
+            return DBMIG_OK;
         }
-        fd = open(dm_buf_str(&path), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd < 0 && errno == EEXIST) {
-            dm_buf_reset(&text);
-            continue; /* a file appeared since the folder was read */
-        }
-        if (fd < 0) {
-            rc = dm_err_set(err, DBMIG_EUSAGE, "cannot create %s: %s; check the folder's permissions",
-                            dm_buf_str(&path), strerror(errno));
-            goto out;
-        }
-        break;
+        s->fd = open(dm_buf_str(&s->path), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (s->fd >= 0)
+            return DBMIG_OK;
+        if (errno != EEXIST)
+            return dm_err_set(s->err, DBMIG_EUSAGE,
+                              "cannot create %s: %s; check the folder's permissions",
+                              dm_buf_str(&s->path), strerror(errno));
+        /* a file appeared since the folder was read: the next second */
     }
-    size_t off = spec->dry_run ? text.len : 0;
-    while (off < text.len) {
-        ssize_t k = write(fd, text.ptr + off, text.len - off);
+}
+
+/* Writes s->text to s->fd and closes it; on failure the file is removed. */
+static int nr_write(nr_state *s)
+{
+    int rc = DBMIG_OK;
+    size_t off = 0;
+    while (off < s->text.len) {
+        ssize_t k = write(s->fd, s->text.ptr + off, s->text.len - off);
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0) {
-            rc = dm_err_set(err, DBMIG_EUSAGE, "cannot write %s: %s", dm_buf_str(&path),
+            rc = dm_err_set(s->err, DBMIG_EUSAGE, "cannot write %s: %s", dm_buf_str(&s->path),
                             strerror(errno));
             break;
         }
         off += (size_t)k;
     }
-    if (!spec->dry_run && close(fd) != 0 && rc == DBMIG_OK)
-        rc = dm_err_set(err, DBMIG_EUSAGE, "cannot write %s: %s", dm_buf_str(&path),
+    if (close(s->fd) != 0 && rc == DBMIG_OK)
+        rc = dm_err_set(s->err, DBMIG_EUSAGE, "cannot write %s: %s", dm_buf_str(&s->path),
                         strerror(errno));
-    if (rc != DBMIG_OK) {
-        unlink(dm_buf_str(&path));
-        goto out;
+    s->fd = -1;
+    if (rc != DBMIG_OK)
+        unlink(dm_buf_str(&s->path));
+    return rc;
+}
+
+/* The checks, in the order of the refusals; then the id and the file. */
+static int nr_run(nr_state *s, const char *dir, time_t now)
+{
+    int rc = nr_message(s);
+    if (rc == DBMIG_OK)
+        rc = nr_parents(s);
+    if (rc == DBMIG_OK && s->spec->merge)
+        rc = nr_merge_check(s);
+    if (rc != DBMIG_OK)
+        return rc;
+    for (size_t k = 0; k < s->np; k++)
+        s->anc[s->par[k]] = 1;
+    dm_graph_ancestors(s->g, s->anc);
+    if ((rc = nr_depends_labels(s)) != DBMIG_OK)
+        return rc;
+    for (size_t k = 0; k < s->np; k++)
+        if (dm_strv_push(&s->pids, s->g->revs[s->par[k]].id))
+            return dm_err_nomem(s->err);
+    if (!(s->slug = dm_slug(s->message)))
+        return dm_err_nomem(s->err);
+    if ((rc = nr_create(s, dir, now)) != DBMIG_OK)
+        return rc;
+    return s->spec->dry_run ? DBMIG_OK : nr_write(s);
+}
+
+int dm_newrev_write(const dm_graph *g, const char *dir, const dm_newrev *spec, time_t now,
+                    char **id_out, char **path_out, dm_strv *parents_out, dm_err *err)
+{
+    *id_out = NULL;
+    *path_out = NULL;
+    size_t n = g->n;
+    nr_state s;
+    memset(&s, 0, sizeof s);
+    s.g = g;
+    s.spec = spec;
+    s.err = err;
+    s.fd = -1;
+    s.par = malloc((spec->nparents + n + 1) * sizeof *s.par);
+    s.anc = calloc(n ? n : 1, 1);
+    s.m = calloc(n ? n : 1, 1);
+    int rc = s.par && s.anc && s.m ? nr_run(&s, dir, now) : dm_err_nomem(err);
+    if (rc == DBMIG_OK) {
+        *id_out = dm_strdup(s.id);
+        *path_out = dm_buf_take(&s.path);
+        for (size_t k = 0; k < s.pids.n && rc == DBMIG_OK; k++)
+            if (dm_strv_push(parents_out, s.pids.v[k]))
+                rc = dm_err_nomem(err);
+        if (rc == DBMIG_OK && (!*id_out || !*path_out))
+            rc = dm_err_nomem(err);
     }
-    *id_out = dm_strdup(id);
-    *path_out = dm_buf_take(&path);
-    for (size_t k = 0; k < pids.n; k++)
-        if (dm_strv_push(parents_out, pids.v[k]))
-            goto oom;
-    if (!*id_out || !*path_out)
-        goto oom;
-    goto out;
-oom:
-    rc = dm_err_nomem(err);
-out:
-    free(par);
-    free(anc);
-    free(m);
-    free(message);
-    free(slug);
-    dm_strv_free(&pids);
-    dm_strv_free(&deps);
-    dm_buf_free(&text);
-    dm_buf_free(&path);
+    free(s.par);
+    free(s.anc);
+    free(s.m);
+    free(s.message);
+    free(s.slug);
+    dm_strv_free(&s.pids);
+    dm_strv_free(&s.deps);
+    dm_buf_free(&s.text);
+    dm_buf_free(&s.path);
     return rc;
 }
 
