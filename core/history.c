@@ -104,6 +104,95 @@ static int hs_steps(hs_ent *ents, size_t ne, char **line, size_t *lcap, dm_buf *
     }
 }
 
+/* What dm_history_draw carries from one revision to the next. */
+typedef struct hs_draw {
+    const dm_graph *g;
+    const unsigned char *sel;
+    size_t *cols, ccap, w; /* the columns: the revision each line leads to */
+    hs_ent *ents;
+    size_t ecap;
+    char *line;
+    size_t lcap;
+    dm_buf row, after;     /* after: the connector rows of the last row drawn */
+} hs_draw;
+
+/* The column of v (d->w when no line leads to it: a head). Lines that lead
+ * to v from columns apart join first (they may have to cross the lines
+ * between). -1 on ENOMEM. */
+static int hs_join(hs_draw *d, size_t v, size_t *pc)
+{
+    size_t w = d->w, c = w, dups = 0;
+    for (size_t i = 0; i < w; i++)
+        if (d->cols[i] == v) {
+            if (c == w)
+                c = i;
+            else
+                dups++;
+        }
+    *pc = c;
+    if (hs_grow((void **)&d->ents, &d->ecap, w + d->g->revs[v].nparents + 1, sizeof *d->ents))
+        return -1;
+    if (!dups)
+        return 0;
+    hs_ent *ents = d->ents;
+    size_t ne = 0, rank = 0;
+    for (size_t i = 0; i < w; i++) {
+        if (d->cols[i] == v && i != c)
+            ents[ne++] = (hs_ent){v, i, 0}; /* goal set below */
+        else
+            ents[ne++] = (hs_ent){d->cols[i], i, 0};
+    }
+    for (size_t e = 0; e < ne; e++) {
+        if (ents[e].tgt == v && ents[e].pos != c)
+            continue;
+        ents[e].goal = rank++;
+    }
+    size_t cgoal = ents[c].goal;
+    for (size_t e = 0; e < ne; e++)
+        if (ents[e].tgt == v)
+            ents[e].goal = cgoal;
+    if (hs_steps(ents, ne, &d->line, &d->lcap, &d->after))
+        return -1;
+    d->w = rank;
+    for (size_t e = 0; e < ne; e++)
+        d->cols[ents[e].goal] = ents[e].tgt;
+    *pc = cgoal;
+    return 0;
+}
+
+/* Below the row of r (in column c): the columns left of it, its parents,
+ * the columns right of it; lines next to each other that lead to the same
+ * revision join. The connector rows go to d->after. -1 on ENOMEM. */
+static int hs_below(hs_draw *d, const dm_rev *r, size_t c)
+{
+    if (hs_grow((void **)&d->ents, &d->ecap, d->w + r->nparents, sizeof *d->ents))
+        return -1;
+    hs_ent *ents = d->ents;
+    size_t ne = 0;
+    for (size_t i = 0; i < c; i++)
+        ents[ne++] = (hs_ent){d->cols[i], i, 0};
+    for (size_t e = 0; e < r->nparents; e++)
+        if (!d->sel || d->sel[r->parents[e]])
+            ents[ne++] = (hs_ent){r->parents[e], c, 0};
+    for (size_t i = c + 1; i < d->w; i++)
+        ents[ne++] = (hs_ent){d->cols[i], i, 0};
+    size_t runs = 0;
+    for (size_t e = 0; e < ne; e++) {
+        if (e == 0 || ents[e].tgt != ents[e - 1].tgt)
+            runs++;
+        ents[e].goal = runs - 1;
+    }
+    dm_buf_reset(&d->after);
+    if (hs_steps(ents, ne, &d->line, &d->lcap, &d->after))
+        return -1;
+    d->w = runs;
+    if (hs_grow((void **)&d->cols, &d->ccap, d->w + 1, sizeof *d->cols))
+        return -1;
+    for (size_t e = 0; e < ne; e++)
+        d->cols[ents[e].goal] = ents[e].tgt;
+    return 0;
+}
+
 int dm_history_draw(const dm_graph *g, const unsigned char *sel, dm_history *out, dm_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -111,111 +200,50 @@ int dm_history_draw(const dm_graph *g, const unsigned char *sel, dm_history *out
     for (size_t i = 0; i < g->n; i++)
         nsel += !sel || sel[i];
     out->rows = calloc(nsel ? nsel : 1, sizeof *out->rows);
-    size_t *cols = NULL, ccap = 0, w = 0;
-    hs_ent *ents = NULL;
-    size_t ecap = 0;
-    char *line = NULL;
-    size_t lcap = 0;
-    dm_buf row = {0}, after = {0}; /* after: the connector rows of the last row drawn */
+    hs_draw d;
+    memset(&d, 0, sizeof d);
+    d.g = g;
+    d.sel = sel;
     int rc = DBMIG_OK;
     if (!out->rows)
         goto oom;
     for (size_t k = g->n; k-- > 0;) {
-        size_t v = g->order[k];
+        size_t v = g->order[k], c;
         if (sel && !sel[v])
             continue;
-        const dm_rev *r = &g->revs[v];
-        size_t c = w, dups = 0;
-        for (size_t i = 0; i < w; i++)
-            if (cols[i] == v) {
-                if (c == w)
-                    c = i;
-                else
-                    dups++;
-            }
-        if (hs_grow((void **)&ents, &ecap, w + r->nparents + 1, sizeof *ents))
+        if (hs_join(&d, v, &c))
             goto oom;
-        if (dups) {
-            /* lines that lead here from columns apart join first (they may
-             * have to cross the lines between) */
-            size_t ne = 0, rank = 0;
-            for (size_t i = 0; i < w; i++) {
-                if (cols[i] == v && i != c)
-                    ents[ne++] = (hs_ent){v, i, 0}; /* goal set below */
-                else
-                    ents[ne++] = (hs_ent){cols[i], i, 0};
-            }
-            for (size_t e = 0; e < ne; e++) {
-                if (ents[e].tgt == v && ents[e].pos != c)
-                    continue;
-                ents[e].goal = rank++;
-            }
-            size_t cgoal = ents[c].goal;
-            for (size_t e = 0; e < ne; e++)
-                if (ents[e].tgt == v)
-                    ents[e].goal = cgoal;
-            if (hs_steps(ents, ne, &line, &lcap, &after))
-                goto oom;
-            w = rank;
-            for (size_t e = 0; e < ne; e++)
-                cols[ents[e].goal] = ents[e].tgt;
-            c = cgoal;
-        }
-        if (out->n && !(out->rows[out->n - 1].after = dm_buf_take(&after)))
+        if (out->n && !(out->rows[out->n - 1].after = dm_buf_take(&d.after)))
             goto oom;
-        if (c == w) {
-            if (hs_grow((void **)&cols, &ccap, w + 1, sizeof *cols))
+        if (c == d.w) {
+            if (hs_grow((void **)&d.cols, &d.ccap, d.w + 1, sizeof *d.cols))
                 goto oom;
-            cols[w++] = v;
+            d.cols[d.w++] = v;
         }
         /* the revision's row */
-        dm_buf_reset(&row);
-        for (size_t i = 0; i < w; i++)
-            if (dm_buf_puts(&row, i == c ? "* " : "| "))
+        dm_buf_reset(&d.row);
+        for (size_t i = 0; i < d.w; i++)
+            if (dm_buf_puts(&d.row, i == c ? "* " : "| "))
                 goto oom;
-        /* below it: the columns left of it, its parents, the columns right of
-         * it; lines next to each other that lead to the same revision join */
-        if (hs_grow((void **)&ents, &ecap, w + r->nparents, sizeof *ents))
+        if (hs_below(&d, &g->revs[v], c))
             goto oom;
-        size_t ne = 0;
-        for (size_t i = 0; i < c; i++)
-            ents[ne++] = (hs_ent){cols[i], i, 0};
-        for (size_t e = 0; e < r->nparents; e++)
-            if (!sel || sel[r->parents[e]])
-                ents[ne++] = (hs_ent){r->parents[e], c, 0};
-        for (size_t i = c + 1; i < w; i++)
-            ents[ne++] = (hs_ent){cols[i], i, 0};
-        size_t runs = 0;
-        for (size_t e = 0; e < ne; e++) {
-            if (e == 0 || ents[e].tgt != ents[e - 1].tgt)
-                runs++;
-            ents[e].goal = runs - 1;
-        }
-        dm_buf_reset(&after);
-        if (hs_steps(ents, ne, &line, &lcap, &after))
-            goto oom;
-        w = runs;
-        if (hs_grow((void **)&cols, &ccap, w + 1, sizeof *cols))
-            goto oom;
-        for (size_t e = 0; e < ne; e++)
-            cols[ents[e].goal] = ents[e].tgt;
         dm_hist_row *o = &out->rows[out->n++];
         o->rev = v;
-        if (!(o->graph = dm_buf_take(&row)))
+        if (!(o->graph = dm_buf_take(&d.row)))
             goto oom;
     }
-    if (out->n && !(out->rows[out->n - 1].after = dm_buf_take(&after)))
+    if (out->n && !(out->rows[out->n - 1].after = dm_buf_take(&d.after)))
         goto oom;
     goto done;
 oom:
     rc = dm_err_nomem(err);
     dm_history_free(out);
 done:
-    free(cols);
-    free(ents);
-    free(line);
-    dm_buf_free(&row);
-    dm_buf_free(&after);
+    free(d.cols);
+    free(d.ents);
+    free(d.line);
+    dm_buf_free(&d.row);
+    dm_buf_free(&d.after);
     return rc;
 }
 
