@@ -435,16 +435,46 @@ static int catalog_error(const dbmig_driver *drv, dbmig_conn *conn, const dm_ddl
                       e ? e->code : "", e && e->code[0] ? "]" : "");
 }
 
+/* An offline script cannot look the catalog up: say what the emulated
+ * IF [NOT] EXISTS becomes. */
+static void offline_note(const dm_ddl *d, dm_buf *note)
+{
+    int creates = d->kind == DM_DDL_CREATE_INDEX || d->kind == DM_DDL_ADD_COLUMN;
+    dm_buf_printf(note, "%sIF %sEXISTS is emulated on this database with a catalog look-up, "
+                        "which an offline script cannot do: the statement below fails if %s %s "
+                        "%s.",
+                  note->len ? " " : "", creates ? "NOT " : "",
+                  d->kind == DM_DDL_CREATE_INDEX || d->kind == DM_DDL_DROP_INDEX ? "index" : "column",
+                  d->name, creates ? "already exists" : "does not exist");
+}
+
+/* The statement without CONCURRENTLY (rm_conc) and IF [NOT] EXISTS (rm_if),
+ * with on_table after the index name. -1 on ENOMEM. */
+static int rebuild_without(const char *sql, size_t len, const dm_ddl *d, int rm_conc, int rm_if,
+                           const char *on_table, dm_buf *out)
+{
+    dm_span cut[2];
+    size_t ncut = 0;
+    if (rm_conc)
+        cut[ncut++] = d->concurrently_kw;
+    if (rm_if)
+        cut[ncut++] = d->if_kw;
+    if (ncut == 2 && cut[0].start > cut[1].start) {
+        dm_span t = cut[0];
+        cut[0] = cut[1];
+        cut[1] = t;
+    }
+    return rebuild(sql, len, cut, ncut, d->name_tok.end, on_table, out);
+}
+
 int dm_ddl_prepare(const dbmig_driver *drv, dbmig_conn *conn, uint32_t caps, const char *sql,
                    size_t len, dm_buf *out, int *skip, dm_buf *note, dm_err *err)
 {
     *skip = 0;
     dm_ddl d;
     dm_ddl_classify(sql, len, (int)drv->dialect, &d);
-    dm_span cut[2];
-    size_t ncut = 0;
     int rm_conc = d.concurrently && !(caps & DBMIG_CAP_CONCURRENT_INDEX);
-    int rm_if = 0, emulate = 0, exists = 0;
+    int emulate = 0, exists = 0;
     char on_table[160] = "";
 
     /* A driver without the catalog look-up cannot have it emulated: the
@@ -503,26 +533,9 @@ int dm_ddl_prepare(const dbmig_driver *drv, dbmig_conn *conn, uint32_t caps, con
     }
     if (*skip)
         return DBMIG_OK;
-    rm_if = emulate;
-    if (emulate && !conn && note) {
-        int creates = d.kind == DM_DDL_CREATE_INDEX || d.kind == DM_DDL_ADD_COLUMN;
-        dm_buf_printf(note, "%sIF %sEXISTS is emulated on this database with a catalog look-up, "
-                            "which an offline script cannot do: the statement below fails if %s %s "
-                            "%s.",
-                      note->len ? " " : "", creates ? "NOT " : "",
-                      d.kind == DM_DDL_CREATE_INDEX || d.kind == DM_DDL_DROP_INDEX ? "index" : "column",
-                      d.name, creates ? "already exists" : "does not exist");
-    }
-    if (rm_conc)
-        cut[ncut++] = d.concurrently_kw;
-    if (rm_if)
-        cut[ncut++] = d.if_kw;
-    if (ncut == 2 && cut[0].start > cut[1].start) {
-        dm_span t = cut[0];
-        cut[0] = cut[1];
-        cut[1] = t;
-    }
-    if (rebuild(sql, len, cut, ncut, d.name_tok.end, on_table[0] ? on_table : NULL, out))
+    if (emulate && !conn && note)
+        offline_note(&d, note);
+    if (rebuild_without(sql, len, &d, rm_conc, emulate, on_table[0] ? on_table : NULL, out))
         return dm_err_nomem(err);
     return DBMIG_OK;
 }
