@@ -1110,6 +1110,17 @@ static void test_markers_long_lines(void **st)
         o += sprintf(text + o, "%s\nSELECT 1;\n", heads[h] + 2);
         cross_stream("m/1_long.sql", text, (size_t)o);
     }
+    /* a \r among more than the prefix of blank bytes, then a marker, nothing
+     * or a word: the streamed loader decides as the in-memory parse (its
+     * kind comes from the first 1 KiB after the leading blanks) */
+    static const char *const tails[] = {"-- dbmig:up", "", "x"};
+    for (size_t t = 0; t < sizeof tails / sizeof tails[0]; t++) {
+        int o = 0;
+        for (size_t k = 0; k < 400; k++)
+            o += sprintf(text + o, " \t\r");
+        o += sprintf(text + o, "%s\nSELECT 1;\n-- dbmig:down\nSELECT 2;\n", tails[t]);
+        cross_stream("m/1_long.sql", text, (size_t)o);
+    }
     free(text);
 }
 
