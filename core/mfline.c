@@ -20,9 +20,6 @@ enum { NEAR_DASHES = 1, NEAR_BLANK_BEFORE, NEAR_BLANK_AFTER, NEAR_BLOCK, NEAR_HA
 /* MFL_FOREIGN: whose marker it is */
 enum { TOOL_GOOSE = 1, TOOL_SQL_MIGRATE, TOOL_DBMATE };
 
-
-
-
 /* Does p[0..e) begin with the lowercase word w, ignoring ASCII case? */
 int dm_mf_ci_prefix(const char *p, const char *e, const char *w)
 {
