@@ -20,23 +20,6 @@ enum { NEAR_DASHES = 1, NEAR_BLANK_BEFORE, NEAR_BLANK_AFTER, NEAR_BLOCK, NEAR_HA
 /* MFL_FOREIGN: whose marker it is */
 enum { TOOL_GOOSE = 1, TOOL_SQL_MIGRATE, TOOL_DBMATE };
 
-/* Does p[0..e) begin with the lowercase word w, ignoring ASCII case? */
-int dm_mf_ci_prefix(const char *p, const char *e, const char *w)
-{
-    size_t n = strlen(w);
-    if ((size_t)(e - p) < n)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (dm_mf_lower((unsigned char)p[i]) != w[i])
-            return 0;
-    return 1;
-}
-
-int dm_mf_ci_eq(const char *p, size_t n, const char *w)
-{
-    return strlen(w) == n && dm_mf_ci_prefix(p, p + n, w);
-}
-
 /* The word at p (up to a blank) and the rest after the blanks that follow. */
 static void mf_split_word(const char *p, const char *e, dm_mfline *l)
 {
@@ -190,8 +173,6 @@ void dm_mfline_classify(const char *b, const char *e, dm_mfline *l)
         e--;
     mf_split_word(l->key, e, l); /* the whole line's key and value */
 }
-
-int dm_mfline_keyis(const dm_mfline *l, const char *k) { return dm_mf_ci_eq(l->key, l->keylen, k); }
 
 /* Optimal string alignment distance, ignoring ASCII case (short words). */
 static size_t mf_dist(const char *a, size_t la, const char *b, size_t lb)

@@ -6,6 +6,7 @@
 #define DM_MFLINE_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -34,10 +35,24 @@ typedef struct dm_mfline {
 
 static inline int dm_mf_blank(char c) { return c == ' ' || c == '\t'; }
 static inline int dm_mf_lower(int c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
-/* Does p[0..e) begin with the lowercase word w, ignoring ASCII case? */
-int dm_mf_ci_prefix(const char *p, const char *e, const char *w);
+/* Does p[0..e) begin with the lowercase word w, ignoring ASCII case?
+ * (Inline, as the two below: migfile.c tries every key on each directive.) */
+static inline int dm_mf_ci_prefix(const char *p, const char *e, const char *w)
+{
+    size_t n = strlen(w);
+    if ((size_t)(e - p) < n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (dm_mf_lower((unsigned char)p[i]) != w[i])
+            return 0;
+    return 1;
+}
+
 /* Is p[0..n) the lowercase word w, ignoring ASCII case? */
-int dm_mf_ci_eq(const char *p, size_t n, const char *w);
+static inline int dm_mf_ci_eq(const char *p, size_t n, const char *w)
+{
+    return strlen(w) == n && dm_mf_ci_prefix(p, p + n, w);
+}
 
 /* Decides the kind of the line b[0..e) (leading blanks already skipped, at
  * most DM_MFLINE_PREFIX bytes of it). For MFL_DIRECTIVE, l->key is where the
@@ -47,7 +62,10 @@ void dm_mfline_decide(const char *b, const char *e, dm_mfline *l);
  * DM_MFLINE_PREFIX bytes after the blanks, and a directive's key and value. */
 void dm_mfline_classify(const char *b, const char *e, dm_mfline *l);
 /* Is the directive's key k, ignoring ASCII case? */
-int dm_mfline_keyis(const dm_mfline *l, const char *k);
+static inline int dm_mfline_keyis(const dm_mfline *l, const char *k)
+{
+    return dm_mf_ci_eq(l->key, l->keylen, k);
+}
 
 /* The candidate nearest to w[0..n): within 2 edits (at most a third of the
  * word), else one that w begins with or that begins with w (`upgrade` -> up);
