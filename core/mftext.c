@@ -269,7 +269,8 @@ static int mft_line(dm_mftext *t, const char *b, const char *e, size_t next, dm_
     if (t->cut) {
         if (mft_keep(t, b, e))
             return dm_err_nomem(err);
-        dm_mfline_classify(t->part.ptr ? t->part.ptr : "", t->part.ptr + t->part.len, &l);
+        const char *kept = t->part.ptr ? t->part.ptr : ""; /* nothing kept: blanks only */
+        dm_mfline_classify(kept, kept + t->part.len, &l);
     } else {
         dm_mfline_classify(b, e, &l);
     }

@@ -1110,6 +1110,9 @@ static void test_markers_long_lines(void **st)
         o += sprintf(text + o, "%s\nSELECT 1;\n", heads[h] + 2);
         cross_stream("m/1_long.sql", text, (size_t)o);
     }
+    /* lines of blanks only, cut by the chunk boundary (nothing of them kept) */
+    const char *blanks = "  \t   \t \n-- dbmig:up\n \t \nSELECT 1;\n    \n-- dbmig:down\n\t\t\nSELECT 2;\n";
+    cross_stream("m/1_blank.sql", blanks, strlen(blanks));
     /* a \r among more than the prefix of blank bytes, then a marker, nothing
      * or a word: the streamed loader decides as the in-memory parse (its
      * kind comes from the first 1 KiB after the leading blanks) */
