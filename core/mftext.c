@@ -144,12 +144,29 @@ static int mft_check(dm_mftext *t, const unsigned char *s, size_t n, int last, d
 
 /* ---- normalise: BOM dropped, CRLF to LF ----------------------------------- */
 
-static size_t mft_bom(const char *d, size_t n)
+static const char mft_bom_bytes[3] = {'\xEF', '\xBB', '\xBF'};
+
+/* The BOM: the first 3 bytes, which may come in several chunks. Returns 1
+ * while they match it so far and more may come (nothing to do yet); else
+ * drops it from raw[0..*n), or says in *held how many of its first bytes
+ * (mft_bom_bytes: they were not a BOM) earlier chunks left to go first. */
+static int mft_bom(dm_mftext *t, const char **raw, size_t *n, int last, size_t *held)
 {
-    return (n >= 3 && (unsigned char)d[0] == 0xEF && (unsigned char)d[1] == 0xBB &&
-            (unsigned char)d[2] == 0xBF)
-               ? 3
-               : 0;
+    size_t k = 0;
+    *held = 0;
+    while (t->nbom + k < 3 && k < *n && (*raw)[k] == mft_bom_bytes[t->nbom + k])
+        k++;
+    if (t->nbom + k == 3) {
+        *raw += k;
+        *n -= k;
+    } else if (k == *n && !last) {
+        t->nbom += k;
+        return 1;
+    } else {
+        *held = t->nbom;
+    }
+    t->started = 1;
+    return 0;
 }
 
 static size_t mft_normalise(dm_mftext *t, const char *p, size_t n, int last, char *norm)
@@ -320,16 +337,10 @@ void dm_mftext_init(dm_mftext *t, const char *path, int check, dm_mftext_line_cb
     dm_sha256_init(&t->sum);
 }
 
-int dm_mftext_feed(dm_mftext *t, const char *raw, size_t n, int last, char *norm, size_t *normn,
-                   dm_err *err)
+/* The stages after the BOM, on raw[0..n) into norm (room n + 1). */
+static int mft_stages(dm_mftext *t, const char *raw, size_t n, int last, char *norm,
+                      size_t *normn, dm_err *err)
 {
-    *normn = 0;
-    if (!t->started) {
-        size_t b = mft_bom(raw, n);
-        t->started = 1;
-        raw += b;
-        n -= b;
-    }
     int rc;
     if (t->check && (rc = mft_check(t, (const unsigned char *)raw, n, last, err)) != 0)
         return rc;
@@ -341,6 +352,20 @@ int dm_mftext_feed(dm_mftext *t, const char *raw, size_t n, int last, char *norm
     t->off += o;
     *normn = o;
     return 0;
+}
+
+int dm_mftext_feed(dm_mftext *t, const char *raw, size_t n, int last, char *norm, size_t *normn,
+                   dm_err *err)
+{
+    size_t held = 0, o = 0;
+    *normn = 0;
+    if (!t->started && mft_bom(t, &raw, &n, last, &held))
+        return 0;
+    int rc = held ? mft_stages(t, mft_bom_bytes, held, 0, norm, &o, err) : 0;
+    if (!rc)
+        rc = mft_stages(t, raw, n, last, norm + o, normn, err);
+    *normn += o;
+    return rc;
 }
 
 void dm_mftext_checksum(dm_mftext *t, char *out)
@@ -365,7 +390,7 @@ int dm_mftext_file(dm_mftext *t, const char *path, const dm_mftext_reader *rd, d
         return dm_err_set(err, DBMIG_EUSAGE,
                           "%s: cannot open: %s. Check the path and its permissions.", path,
                           strerror(errno));
-    char *raw = malloc(DM_MFTEXT_CHUNK), *norm = malloc(DM_MFTEXT_CHUNK + 1);
+    char *raw = malloc(DM_MFTEXT_CHUNK), *norm = malloc(DM_MFTEXT_CHUNK + 3);
     struct stat st;
     int rc = 0;
     if (!raw || !norm)

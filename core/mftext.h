@@ -32,6 +32,7 @@ typedef struct dm_mftext {
     void *payload;
     /* normalise */
     int started;               /* the BOM was looked for */
+    size_t nbom;               /* its bytes seen so far, while they may be one */
     int cr;                    /* the last chunk ended with a \r: the next byte decides */
     unsigned char carry[4];    /* check: a UTF-8 sequence cut by the chunk's end */
     size_t ncarry;
@@ -51,12 +52,12 @@ typedef struct dm_mftext {
 
 void dm_mftext_init(dm_mftext *t, const char *path, int check, dm_mftext_line_cb on_line,
                     void *payload);
-/* One chunk raw[0..n) (the first holds at least 3 bytes, or the whole text,
- * so that a BOM is seen); last: no chunk follows. The normalised bytes go to
- * norm (room for n + 1) and their count to *normn: they are the text from
- * offset t->off before the call. Errors: DBMIG_EINVALID "<path>:<line>: ..."
- * for a NUL byte or invalid UTF-8 (found before any line of this chunk is
- * handed on), ENOMEM, or on_line's code. */
+/* One chunk raw[0..n), of any size; last: no chunk follows. The normalised
+ * bytes go to norm (room for n + 3: a held \r or the first bytes of what
+ * looked like a BOM may come out with them) and their count to *normn: they
+ * are the text from offset t->off before the call. Errors: DBMIG_EINVALID
+ * "<path>:<line>: ..." for a NUL byte or invalid UTF-8 (found before any
+ * line of this chunk is handed on), ENOMEM, or on_line's code. */
 int dm_mftext_feed(dm_mftext *t, const char *raw, size_t n, int last, char *norm, size_t *normn,
                    dm_err *err);
 /* After the last chunk: "v1:<hex>" into out (DM_CHECKSUM_LEN + 1 bytes). */

@@ -571,7 +571,7 @@ int dm_migfile_parse(const char *path, const char *data, size_t len, dm_migfile 
     mf_load ld;
     int rc = mf_load_begin(&ld, out, path ? path : "<input>", err);
     size_t n = 0;
-    if (!rc && !(out->text = malloc(len + 1)))
+    if (!rc && !(out->text = malloc(len + 3)))
         rc = dm_err_nomem(err);
     if (!rc)
         rc = dm_mftext_feed(&ld.t, data ? data : "", len, 1, out->text, &n, err);
@@ -679,7 +679,7 @@ void dm_checksum(const char *data, size_t len, char *out)
 {
     dm_mftext t;
     dm_err err = {0};
-    char norm[4096 + 1];
+    char norm[4096 + 3];
     dm_mftext_init(&t, "", 0, NULL, NULL);
     if (!data) {
         data = "";
