@@ -1096,63 +1096,23 @@ int dm_graph_resolve(const dm_graph *g, const char *ref, size_t *out, dm_err *er
     return gr_resolve_one(g, ref, MODE_REF, out, err);
 }
 
-/* ---- plans --------------------------------------------------------------- */
-
-void dm_plan_free(dm_plan *p)
-{
-    if (!p)
-        return;
-    free(p->v);
-    p->v = NULL;
-    p->n = 0;
-}
-
-/* Every flagged revision whose applied state is `applied`, in g->order (or
- * reversed). */
-static int gr_collect(const dm_graph *g, const unsigned char *m, const dm_applied *a, int applied,
-                   int reverse, dm_plan *out, dm_err *err)
-{
-    size_t cnt = 0;
-    for (size_t i = 0; i < g->n; i++)
-        cnt += m[i] && gr_is_applied(a, i) == applied;
-    out->n = 0;
-    out->v = NULL;
-    if (!cnt)
-        return DBMIG_OK;
-    out->v = malloc(cnt * sizeof *out->v);
-    if (!out->v)
-        return dm_err_nomem(err);
-    for (size_t k = 0; k < g->n; k++) {
-        size_t v = g->order[reverse ? g->n - 1 - k : k];
-        if (m[v] && gr_is_applied(a, v) == applied)
-            out->v[out->n++] = v;
-    }
-    return DBMIG_OK;
-}
-
-/* A parsed target: what every command shares (SPEC section 3). */
-enum { TG_BASE, TG_HEADS, TG_REV, TG_NEXT, TG_LAST };
-typedef struct gr_target {
-    int kind;
-    size_t rev;   /* TG_REV (DM_NONE: `head` of an empty graph); TG_NEXT: the head */
-    size_t count; /* TG_NEXT, TG_LAST */
-} gr_target;
+/* ---- targets, parsed ---------------------------------------------------- */
 
 /* Everything about a target that does not depend on the database: its
  * form, the revision it names, `head` with several heads, walks. */
-static int gr_parse_target(const dm_graph *g, const char *t, int mode, gr_target *o, dm_err *err)
+static int gr_parse_target(const dm_graph *g, const char *t, int mode, dm_target *o, dm_err *err)
 {
-    o->kind = TG_REV;
+    o->kind = DM_TG_REV;
     o->rev = DM_NONE;
     o->count = 0;
     if (!t || !*t)
         return gr_bad_target("", mode, err);
     if (strcmp(t, "base") == 0) {
-        o->kind = TG_BASE;
+        o->kind = DM_TG_BASE;
         return DBMIG_OK;
     }
     if (strcmp(t, "heads") == 0) {
-        o->kind = TG_HEADS;
+        o->kind = DM_TG_HEADS;
         return DBMIG_OK;
     }
     if (t[0] == '+' || t[0] == '-') {
@@ -1174,7 +1134,7 @@ static int gr_parse_target(const dm_graph *g, const char *t, int mode, gr_target
                               "applied revision%s, and an upgrade only applies; run `dbmig "
                               "downgrade %s`",
                               t, o->count, o->count == 1 ? "" : "s", t);
-        o->kind = next ? TG_NEXT : TG_LAST;
+        o->kind = next ? DM_TG_NEXT : DM_TG_LAST;
         return next ? gr_single_head(g, mode, &o->rev, err) : DBMIG_OK;
     }
     return gr_resolve_one(g, t, mode, &o->rev, err);
@@ -1182,170 +1142,27 @@ static int gr_parse_target(const dm_graph *g, const char *t, int mode, gr_target
 
 int dm_target_check(const dm_graph *g, const char *target, dm_target_cmd cmd, dm_err *err)
 {
-    gr_target tg;
+    dm_target tg;
     int mode = cmd == DM_TARGET_UPGRADE ? MODE_UP : cmd == DM_TARGET_DOWNGRADE ? MODE_DOWN
                                                                                 : MODE_STAMP;
     return gr_parse_target(g, target, mode, &tg, err);
 }
 
-int dm_plan_upgrade(const dm_graph *g, const dm_applied *a, const char *target, dm_plan *out,
-                    dm_err *err)
-{
-    out->v = NULL;
-    out->n = 0;
-    gr_target tg;
-    int rc = gr_parse_target(g, target, MODE_UP, &tg, err);
-    if (rc != DBMIG_OK || tg.kind == TG_BASE)
-        return rc;
-    unsigned char *m = calloc(g->n ? g->n : 1, 1);
-    if (!m)
-        return dm_err_nomem(err);
-    if (tg.kind == TG_HEADS)
-        for (size_t k = 0; k < g->nheads; k++)
-            m[g->heads[k]] = 1;
-    else if (tg.rev != DM_NONE)
-        m[tg.rev] = 1;
-    dm_graph_ancestors(g, m);
-    rc = gr_collect(g, m, a, 0, 0, out, err);
-    if (rc == DBMIG_OK && tg.kind == TG_NEXT) {
-        if (out->n < tg.count) {
-            rc = dm_err_set(err, DBMIG_EUSAGE,
-                            "cannot upgrade %s: only %zu revision%s pending towards head", target,
-                            out->n, out->n == 1 ? " is" : "s are");
-            dm_plan_free(out);
-        } else {
-            out->n = tg.count;
-        }
-    }
-    free(m);
-    return rc;
-}
-
-/* A downgrade target that is not applied: the user meant something else. */
-static int gr_not_applied(const dm_graph *g, const dm_applied *a, const char *target, size_t t,
+int dm_graph_parse_target(const dm_graph *g, const char *target, dm_target_cmd cmd, dm_target *o,
                           dm_err *err)
 {
-    size_t *heads = malloc((g->n ? g->n : 1) * sizeof *heads);
-    if (!heads)
-        return dm_err_nomem(err);
-    size_t nh = dm_graph_applied_heads(g, a, heads);
-    if (strcmp(target, gr_rv_id(g, t)) == 0)
-        dm_err_set(err, DBMIG_EUSAGE, "cannot downgrade to %s (%s): it is not applied, so "
-                                      "nothing can be reverted down to it; ",
-                   target, gr_rv_name(g, t));
-    else
-        dm_err_set(err, DBMIG_EUSAGE, "cannot downgrade to '%s' (%s, %s): it is not applied, so "
-                                      "nothing can be reverted down to it; ",
-                   target, gr_rv_id(g, t), gr_rv_name(g, t));
-    if (nh) {
-        dm_buf_printf(&err->msg, "the applied head%s ", nh == 1 ? " is" : "s are");
-        gr_list_revs(&err->msg, g, heads, nh, 0);
-        dm_buf_puts(&err->msg, ". Name an applied revision, -N or base (`dbmig status` shows "
-                               "what is applied)");
-    } else {
-        dm_buf_puts(&err->msg, "nothing is applied");
-    }
-    free(heads);
-    return DBMIG_EUSAGE;
+    int mode = cmd == DM_TARGET_UPGRADE ? MODE_UP : cmd == DM_TARGET_DOWNGRADE ? MODE_DOWN
+                                                                                : MODE_STAMP;
+    return gr_parse_target(g, target, mode, o, err);
 }
 
-int dm_plan_downgrade(const dm_graph *g, const dm_applied *a, const char *target, dm_plan *out,
-                      dm_err *err)
+/* Exported for the planner (plan.c): its messages list revisions the same way. */
+void dm_graph_list_revs(dm_buf *b, const dm_graph *g, const size_t *idx, size_t n, int with_files)
 {
-    out->v = NULL;
-    out->n = 0;
-    gr_target tg;
-    int rc = gr_parse_target(g, target, MODE_DOWN, &tg, err);
-    if (rc != DBMIG_OK)
-        return rc;
-    if (tg.kind == TG_HEADS) {
-        /* Down to every head: nothing descends from a head; each must be
-         * applied, like any other downgrade target. */
-        for (size_t k = 0; k < g->nheads; k++)
-            if (!gr_is_applied(a, g->heads[k]))
-                return gr_not_applied(g, a, target, g->heads[k], err);
-        return DBMIG_OK;
-    }
-    if (tg.kind == TG_REV && tg.rev == DM_NONE)
-        return DBMIG_OK; /* `head` of an empty graph */
-    if (tg.kind == TG_REV && !gr_is_applied(a, tg.rev))
-        return gr_not_applied(g, a, target, tg.rev, err);
-    unsigned char *m = calloc(g->n ? g->n : 1, 1);
-    if (!m)
-        return dm_err_nomem(err);
-    if (tg.kind == TG_BASE) {
-        memset(m, 1, g->n);
-    } else if (tg.kind == TG_LAST) {
-        size_t nseq = a ? a->nseq : 0;
-        if (tg.count > nseq)
-            rc = dm_err_set(err, DBMIG_EUSAGE,
-                            "cannot downgrade %s: only %zu revision%s applied; use `base` to "
-                            "revert everything",
-                            target, nseq, nseq == 1 ? " is" : "s are");
-        else {
-            for (size_t k = nseq - tg.count; k < nseq; k++)
-                if (a->by_seq[k] < g->n)
-                    m[a->by_seq[k]] = 1;
-            dm_graph_descendants(g, m);
-        }
-    } else {
-        m[tg.rev] = 1;
-        dm_graph_descendants(g, m);
-        m[tg.rev] = 0;
-    }
-    if (rc == DBMIG_OK)
-        rc = gr_collect(g, m, a, 1, 1, out, err);
-    free(m);
-    return rc;
+    gr_list_revs(b, g, idx, n, with_files);
 }
 
-int dm_plan_stamp(const dm_graph *g, const dm_applied *a, const char *target, unsigned char *out,
-                  dm_err *err)
-{
-    gr_target tg;
-    int rc = gr_parse_target(g, target, MODE_STAMP, &tg, err);
-    if (rc != DBMIG_OK)
-        return rc;
-    if (tg.kind == TG_BASE || tg.kind == TG_HEADS) {
-        memset(out, tg.kind == TG_HEADS, g->n);
-        return DBMIG_OK;
-    }
-    if (tg.kind == TG_NEXT || tg.kind == TG_LAST) {
-        /* The state `upgrade +N` or `downgrade -N` would leave. */
-        dm_plan p;
-        rc = tg.kind == TG_NEXT ? dm_plan_upgrade(g, a, target, &p, err)
-                                : dm_plan_downgrade(g, a, target, &p, err);
-        if (rc != DBMIG_OK)
-            return rc;
-        for (size_t i = 0; i < g->n; i++)
-            out[i] = (unsigned char)gr_is_applied(a, i);
-        for (size_t k = 0; k < p.n; k++)
-            out[p.v[k]] = tg.kind == TG_NEXT;
-        dm_plan_free(&p);
-        return DBMIG_OK;
-    }
-    size_t t = tg.rev;
-    for (size_t i = 0; i < g->n; i++)
-        out[i] = (unsigned char)gr_is_applied(a, i);
-    if (t == DM_NONE)
-        return DBMIG_OK;
-    unsigned char *m = calloc(g->n ? g->n : 1, 1);
-    if (!m)
-        return dm_err_nomem(err);
-    m[t] = 1;
-    dm_graph_descendants(g, m);
-    for (size_t i = 0; i < g->n; i++)
-        if (m[i])
-            out[i] = 0;
-    memset(m, 0, g->n);
-    m[t] = 1;
-    dm_graph_ancestors(g, m);
-    for (size_t i = 0; i < g->n; i++)
-        if (m[i])
-            out[i] = 1;
-    free(m);
-    return DBMIG_OK;
-}
+const char *dm_graph_rev_name(const dm_graph *g, size_t i) { return gr_rv_name(g, i); }
 
 int dm_graph_check_drivers(const dm_graph *g, const char *plugin_path, const char *driver,
                            dm_err *err)

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "lock.h"
 
 #define LEASE_ID "dbmig"
 
