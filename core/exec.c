@@ -845,6 +845,56 @@ static int offline_one(void *payload, size_t k, const dm_stmt *st)
     return rc;
 }
 
+/* The script's head: what it is, and the version table's DDL. */
+static int script_head(const dm_run *x, const char *ts, dm_buf *b)
+{
+    dbmig *h = x->h;
+    dm_buf_printf(b, "-- dbmig %s script for driver %s, %zu revision(s), generated %s UTC\n",
+                  x->down ? "downgrade" : "upgrade", h->drv->name, x->n, ts);
+    int rc = dm_vtable_ddl(h, b);
+    dm_buf_puts(b, ";\n");
+    return rc;
+}
+
+/* One step of the script: a comment naming it, its statements (inside
+ * BEGIN/COMMIT when transactional) and its version-table write, built by
+ * vtable.c as a live run's is. */
+static int script_step(dm_run *x, size_t i, const char *ts, dm_buf *b, dm_buf *sql)
+{
+    dbmig *h = x->h;
+    dm_step *s = &x->steps[i];
+    const dm_migfile *f = &h->graph.revs[s->rev].file;
+    dm_buf_printf(b, "\n-- %s %s: ", x->down ? "revert" : "apply", f->revision);
+    script_text(b, f->message);
+    dm_buf_puts(b, " (");
+    script_text(b, f->path);
+    dm_buf_printf(b, ")%s\n", s->transactional ? "" : " -- outside a transaction");
+    if (s->transactional)
+        dm_buf_puts(b, "BEGIN;\n");
+    offline_ctx oc = {h, b, sql};
+    int rc = dm_step_each(x, s, offline_one, &oc);
+    if (rc != DBMIG_OK)
+        return rc;
+    if (x->down) {
+        rc = dm_vt_delete_sql(h, f->revision, b);
+    } else {
+        /* the message as the comment above shows it: no raw control
+         * characters in a script that may be printed to a terminal */
+        dm_buf msg = {0};
+        script_text(&msg, f->message);
+        dm_vt_row row = {.rev = s->rev, .message = dm_buf_str(&msg), .applied_at = ts,
+                         .seq = DM_VT_SEQ_NEXT};
+        rc = dm_vt_row_insert_sql(h, &row, b) ? nomem(h) : DBMIG_OK;
+        dm_buf_free(&msg);
+    }
+    if (rc != DBMIG_OK)
+        return rc;
+    dm_buf_puts(b, ";\n");
+    if (s->transactional)
+        dm_buf_puts(b, "COMMIT;\n");
+    return out_write(h, b);
+}
+
 int dm_exec_offline(dbmig *h, const char *target, int down)
 {
     int rc = dm_need_graph(h);
@@ -852,100 +902,17 @@ int dm_exec_offline(dbmig *h, const char *target, int down)
         rc = dm_need_driver(h);
     if (rc != DBMIG_OK)
         return rc;
-    /* FROM:TO — the start state is everything up to FROM. */
-    char *from = NULL;
-    const char *to = target;
-    const char *colon = strchr(target, ':');
-    if (colon) {
-        from = dm_strndup(target, (size_t)(colon - target));
-        to = colon + 1;
-        if (!from)
-            return nomem(h);
-    } else if (down) {
-        return dm_err_set(&h->err, DBMIG_EUSAGE,
-                          "an offline downgrade needs its starting point: write the target as "
-                          "FROM:TO, e.g. `dbmig --sql downgrade head:base`");
-    }
     dm_run x = {0};
     x.h = h;
     x.down = down;
-    dm_plan p = {0};
-    x.a.is = calloc(h->graph.n ? h->graph.n : 1, 1);
-    x.a.by_seq = malloc((h->graph.n ? h->graph.n : 1) * sizeof *x.a.by_seq);
-    if (!x.a.is || !x.a.by_seq) {
-        free(from);
-        dm_run_free(&x);
-        return nomem(h);
-    }
-    if (from && *from && strcmp(from, "base") != 0) {
-        rc = dm_plan_stamp(&h->graph, &x.a, from, x.a.is, &h->err);
-        x.a.nseq = 0;
-        for (size_t k = 0; rc == DBMIG_OK && k < h->graph.n; k++)
-            if (x.a.is[h->graph.order[k]])
-                x.a.by_seq[x.a.nseq++] = h->graph.order[k];
-    }
-    free(from);
-    if (rc == DBMIG_OK) {
-        rc = down ? dm_plan_downgrade(&h->graph, &x.a, to, &p, &h->err)
-                  : dm_plan_upgrade(&h->graph, &x.a, to, &p, &h->err);
-    }
-    if (rc == DBMIG_OK)
-        rc = dm_plan_steps(&x, &p);
-    dm_plan_free(&p);
-
+    rc = dm_plan_offline(&x, target);
     dm_buf b = {0}, sql = {0};
     char ts[32];
     dm_utc_now(ts);
-    if (rc == DBMIG_OK) {
-        dm_buf_printf(&b, "-- dbmig %s script for driver %s, %zu revision(s), generated %s UTC\n",
-                      down ? "downgrade" : "upgrade", h->drv->name, x.n, ts);
-        rc = dm_vtable_ddl(h, &b);
-        dm_buf_puts(&b, ";\n");
-    }
-    for (size_t i = 0; rc == DBMIG_OK && i < x.n; i++) {
-        dm_step *s = &x.steps[i];
-        const dm_migfile *f = &h->graph.revs[s->rev].file;
-        dm_buf_printf(&b, "\n-- %s %s: ", down ? "revert" : "apply", f->revision);
-        script_text(&b, f->message);
-        dm_buf_puts(&b, " (");
-        script_text(&b, f->path);
-        dm_buf_printf(&b, ")%s\n", s->transactional ? "" : " -- outside a transaction");
-        if (s->transactional)
-            dm_buf_puts(&b, "BEGIN;\n");
-        offline_ctx oc = {h, &b, &sql};
-        rc = dm_step_each(&x, s, offline_one, &oc);
-        if (rc != DBMIG_OK)
-            break;
-        if (down) {
-            dm_buf_printf(&b, "DELETE FROM %s WHERE revision = ", h->qtable);
-            dm_quote_literal(h, f->revision, &b);
-        } else {
-            dm_buf_printf(&b,
-                          "INSERT INTO %s (revision, checksum, message, applied_at, duration_ms, "
-                          "dirty, progress, progress_hash, seq) SELECT ",
-                          h->qtable);
-            dm_quote_literal(h, f->revision, &b);
-            dm_buf_puts(&b, ", ");
-            dm_quote_literal(h, f->checksum, &b);
-            dm_buf_puts(&b, ", ");
-            {
-                /* the message as the comment above shows it: no raw control
-                 * characters in a script that may be printed to a terminal */
-                dm_buf msg = {0};
-                script_text(&msg, f->message);
-                dm_quote_literal(h, dm_buf_str(&msg), &b);
-                dm_buf_free(&msg);
-            }
-            dm_buf_puts(&b, ", ");
-            dm_quote_literal(h, ts, &b);
-            dm_buf_printf(&b, ", 0, %s, 0, NULL, COALESCE(MAX(seq), 0) + 1 FROM %s",
-                          dm_vt_bool(h, 0), h->qtable);
-        }
-        dm_buf_puts(&b, ";\n");
-        if (s->transactional)
-            dm_buf_puts(&b, "COMMIT;\n");
-        rc = out_write(h, &b);
-    }
+    if (rc == DBMIG_OK)
+        rc = script_head(&x, ts, &b);
+    for (size_t i = 0; rc == DBMIG_OK && i < x.n; i++)
+        rc = script_step(&x, i, ts, &b, &sql);
     if (rc == DBMIG_OK && b.len)
         rc = out_write(h, &b);
     dm_buf_free(&b);

@@ -546,3 +546,120 @@ int dm_plan_check_resume(dm_run *x)
     }
     return DBMIG_OK;
 }
+
+/* --allow-missing: the missing ancestors of applied revisions join the plan
+ * in graph order. */
+static int add_missing(dm_run *x, dm_plan *p)
+{
+    dbmig *h = x->h;
+    unsigned char *mark = calloc(h->graph.n ? h->graph.n : 1, 1);
+    size_t *v = mark ? malloc((h->graph.n ? h->graph.n : 1) * sizeof *v) : NULL;
+    if (!mark || !v) {
+        free(mark);
+        free(v);
+        return nomem(h);
+    }
+    dm_graph_missing(&h->graph, &x->a, mark);
+    for (size_t i = 0; i < p->n; i++)
+        mark[p->v[i]] = 1;
+    size_t n = 0;
+    for (size_t k = 0; k < h->graph.n; k++)
+        if (mark[h->graph.order[k]])
+            v[n++] = h->graph.order[k];
+    free(p->v);
+    p->v = v;
+    p->n = n;
+    free(mark);
+    return DBMIG_OK;
+}
+
+/* --single-transaction: only when every step runs inside a transaction. */
+static int check_single(dm_run *x)
+{
+    dbmig *h = x->h;
+    if (!(h->caps & DBMIG_CAP_TRANSACTIONAL_DDL))
+        return dm_err_set(&h->err, DBMIG_EUSAGE,
+                          "--single-transaction needs transactional DDL, which driver %s does "
+                          "not have; drop the option",
+                          h->drv->name);
+    for (size_t i = 0; i < x->n; i++)
+        if (!x->steps[i].transactional)
+            return dm_err_set(&h->err, DBMIG_EUSAGE,
+                              "--single-transaction cannot include revision %s (%s): it runs "
+                              "outside a transaction; drop the option or migrate up to it first",
+                              h->graph.revs[x->steps[i].rev].id, file_of(h, x->steps[i].rev));
+    return DBMIG_OK;
+}
+
+int dm_plan_run(dm_run *x, const char *target, unsigned flags)
+{
+    dbmig *h = x->h;
+    int down = x->down;
+    dm_plan p = {0};
+    int rc = dm_plan_validate(x, !down, flags);
+    if (rc == DBMIG_OK && down)
+        rc = dm_plan_check_last_rows(x, target, "downgrade");
+    if (rc == DBMIG_OK)
+        rc = down ? dm_plan_downgrade(&h->graph, &x->a, target, &p, &h->err)
+                  : dm_plan_upgrade(&h->graph, &x->a, target, &p, &h->err);
+    if (rc == DBMIG_OK && !down && (flags & DBMIG_ALLOW_MISSING))
+        rc = add_missing(x, &p);
+    if (rc == DBMIG_OK && !down && (flags & DBMIG_RESUME))
+        rc = dm_plan_add_resume(x, &p);
+    if (rc == DBMIG_OK)
+        rc = dm_plan_steps(x, &p);
+    if (rc == DBMIG_OK && !down && (flags & DBMIG_RESUME))
+        rc = dm_plan_check_resume(x);
+    if (rc == DBMIG_OK && h->o.single_transaction)
+        rc = check_single(x);
+    dm_plan_free(&p);
+    return rc;
+}
+
+/* The start state of an offline script: nothing applied, or everything up
+ * to FROM (the applied set `stamp FROM` would leave), in graph order. */
+static int offline_start(dm_run *x, const char *from)
+{
+    dbmig *h = x->h;
+    x->a.is = calloc(h->graph.n ? h->graph.n : 1, 1);
+    x->a.by_seq = malloc((h->graph.n ? h->graph.n : 1) * sizeof *x->a.by_seq);
+    if (!x->a.is || !x->a.by_seq)
+        return nomem(h);
+    if (!from || !*from || strcmp(from, "base") == 0)
+        return DBMIG_OK;
+    int rc = dm_plan_stamp(&h->graph, &x->a, from, x->a.is, &h->err);
+    x->a.nseq = 0;
+    for (size_t k = 0; rc == DBMIG_OK && k < h->graph.n; k++)
+        if (x->a.is[h->graph.order[k]])
+            x->a.by_seq[x->a.nseq++] = h->graph.order[k];
+    return rc;
+}
+
+int dm_plan_offline(dm_run *x, const char *target)
+{
+    dbmig *h = x->h;
+    /* FROM:TO — the start state is everything up to FROM. */
+    char *from = NULL;
+    const char *to = target;
+    const char *colon = strchr(target, ':');
+    if (colon) {
+        from = dm_strndup(target, (size_t)(colon - target));
+        to = colon + 1;
+        if (!from)
+            return nomem(h);
+    } else if (x->down) {
+        return dm_err_set(&h->err, DBMIG_EUSAGE,
+                          "an offline downgrade needs its starting point: write the target as "
+                          "FROM:TO, e.g. `dbmig --sql downgrade head:base`");
+    }
+    int rc = offline_start(x, from);
+    free(from);
+    dm_plan p = {0};
+    if (rc == DBMIG_OK)
+        rc = x->down ? dm_plan_downgrade(&h->graph, &x->a, to, &p, &h->err)
+                     : dm_plan_upgrade(&h->graph, &x->a, to, &p, &h->err);
+    if (rc == DBMIG_OK)
+        rc = dm_plan_steps(x, &p);
+    dm_plan_free(&p);
+    return rc;
+}

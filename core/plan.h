@@ -63,6 +63,7 @@ typedef struct dm_fail {
     char code[32];
 } dm_fail;
 
+/* One step of a run: a revision, its statements and how it runs. */
 typedef struct dm_step {
     size_t rev;
     dm_stmt_list stmts;  /* every statement, unless the file is streamed */
@@ -74,6 +75,8 @@ typedef struct dm_step {
     char why_notx[160];  /* why a transactional driver runs it outside a transaction */
 } dm_step;
 
+/* A run: the state it starts from, its steps in order, and what the
+ * executor records of a failure. */
 typedef struct dm_run {
     dbmig *h;
     dm_vstate st;
@@ -81,7 +84,7 @@ typedef struct dm_run {
     dm_step *steps;
     size_t n;
     int down;
-    dm_fail fail;  /* the failing statement (apply) */
+    dm_fail fail;    /* the failing statement (exec.c) */
     int cancelled;   /* a stop cancelled the running statement (dbmig_cancel) */
 } dm_run;
 
@@ -100,6 +103,16 @@ int dm_plan_steps(dm_run *x, const dm_plan *p);
 /* Validation before a run (SPEC section 4): checksums, dirty rows, missing
  * ancestors. All problems are listed, each with its fix. */
 int dm_plan_validate(dm_run *x, int upgrade, unsigned flags);
+/* Everything a run does, decided: validation, the revisions the target
+ * names, --allow-missing (missing ancestors join in graph order), --resume
+ * (dirty revisions first, each from its progress), the steps and their
+ * transaction modes, --single-transaction's refusals. x->st and x->a hold
+ * the state read under the lock; x->down says which way. */
+int dm_plan_run(dm_run *x, const char *target, unsigned flags);
+/* The same for an offline script, from no database: target is TO or
+ * FROM:TO (a downgrade needs FROM); the start state is what `stamp FROM`
+ * would leave. */
+int dm_plan_offline(dm_run *x, const char *target);
 /* -N naming a row without a file: refused (exit 3), naming the fixes. */
 int dm_plan_check_last_rows(dm_run *x, const char *target, const char *verb);
 /* --resume: dirty rows become steps placed before the plan ... */

@@ -70,58 +70,10 @@ static int migrate(dbmig *h, const char *target, unsigned flags, int down)
     dm_run x = {0};
     x.h = h;
     x.down = down;
-    dm_plan p = {0};
     precheck pre = {target, down ? DM_TARGET_DOWNGRADE : DM_TARGET_UPGRADE};
     int rc = begin_run(&x, &pre);
     if (rc == DBMIG_OK)
-        rc = dm_plan_validate(&x, !down, flags);
-    if (rc == DBMIG_OK && down)
-        rc = dm_plan_check_last_rows(&x, target, "downgrade");
-    if (rc == DBMIG_OK)
-        rc = down ? dm_plan_downgrade(&h->graph, &x.a, target, &p, &h->err)
-                  : dm_plan_upgrade(&h->graph, &x.a, target, &p, &h->err);
-    if (rc == DBMIG_OK && !down && (flags & DBMIG_ALLOW_MISSING)) {
-        /* Missing ancestors of applied revisions join the plan in graph order. */
-        unsigned char *mark = calloc(h->graph.n ? h->graph.n : 1, 1);
-        size_t *v = mark ? malloc((h->graph.n ? h->graph.n : 1) * sizeof *v) : NULL;
-        if (!mark || !v) {
-            rc = nomem(h);
-        } else {
-            dm_graph_missing(&h->graph, &x.a, mark);
-            for (size_t i = 0; i < p.n; i++)
-                mark[p.v[i]] = 1;
-            size_t n = 0;
-            for (size_t k = 0; k < h->graph.n; k++)
-                if (mark[h->graph.order[k]])
-                    v[n++] = h->graph.order[k];
-            free(p.v);
-            p.v = v;
-            p.n = n;
-            v = NULL;
-        }
-        free(mark);
-        free(v);
-    }
-    if (rc == DBMIG_OK && !down && (flags & DBMIG_RESUME))
-        rc = dm_plan_add_resume(&x, &p);
-    if (rc == DBMIG_OK)
-        rc = dm_plan_steps(&x, &p);
-    if (rc == DBMIG_OK && !down && (flags & DBMIG_RESUME))
-        rc = dm_plan_check_resume(&x);
-    if (rc == DBMIG_OK && h->o.single_transaction) {
-        if (!(h->caps & DBMIG_CAP_TRANSACTIONAL_DDL))
-            rc = dm_err_set(&h->err, DBMIG_EUSAGE,
-                            "--single-transaction needs transactional DDL, which driver %s does "
-                            "not have; drop the option",
-                            h->drv->name);
-        for (size_t i = 0; rc == DBMIG_OK && i < x.n; i++)
-            if (!x.steps[i].transactional)
-                rc = dm_err_set(&h->err, DBMIG_EUSAGE,
-                                "--single-transaction cannot include revision %s (%s): it runs "
-                                "outside a transaction; drop the option or migrate up to it first",
-                                h->graph.revs[x.steps[i].rev].id, file_of(h, x.steps[i].rev));
-    }
-    dm_plan_free(&p);
+        rc = dm_plan_run(&x, target, flags);
     if (rc == DBMIG_OK) {
         if (h->o.dry_run)
             rc = dm_exec_dry_report(&x);

@@ -59,33 +59,46 @@ static int exec_fenced(dbmig *h, dm_buf *b)
 
 /* ---- version-table writes ------------------------------------------------- */
 
+int dm_vt_row_insert_sql(dbmig *h, const dm_vt_row *row, dm_buf *b)
+{
+    const dm_migfile *f = &h->graph.revs[row->rev].file;
+    char ts[32], msg[256];
+    if (!row->applied_at)
+        dm_utc_now(ts);
+    if (!row->message) /* the column holds 255 bytes */
+        snprintf(msg, sizeof msg, "%s", f->message ? f->message : "");
+    /* INSERT ... SELECT so that a lease can fence it (see lock.c), and so
+     * that an offline script computes seq from the table. */
+    int next = row->seq == DM_VT_SEQ_NEXT, select = h->lease || next;
+    int rc = dm_buf_printf(b,
+                           "INSERT INTO %s (revision, checksum, message, applied_at, "
+                           "duration_ms, dirty, progress, progress_hash, seq) %s",
+                           h->qtable, select ? "SELECT " : "VALUES (") ||
+             dm_quote_literal(h, f->revision, b) || dm_buf_puts(b, ", ") ||
+             dm_quote_literal(h, row->checksum ? row->checksum : f->checksum, b) ||
+             dm_buf_puts(b, ", ") || dm_quote_literal(h, row->message ? row->message : msg, b) ||
+             dm_buf_puts(b, ", ") || dm_quote_literal(h, row->applied_at ? row->applied_at : ts, b) ||
+             dm_buf_printf(b, ", %lld, %s, 0, NULL, ", (long long)row->duration_ms,
+                           dm_vt_bool(h, row->dirty));
+    if (next)
+        rc = rc || dm_buf_printf(b, "COALESCE(MAX(seq), 0) + 1 FROM %s", h->qtable);
+    else
+        rc = rc || dm_buf_printf(b, "%lld%s", (long long)row->seq, select ? "" : ")") ||
+             dm_lease_fence(h, b, 1);
+    return rc ? -1 : 0;
+}
+
 /* The INSERT of a revision's row into b; -1 when out of memory. */
 int dm_vt_insert_sql(dbmig *h, size_t r, int dirty, int64_t duration, int64_t seq,
-                          const char *checksum, dm_buf *b)
+                     const char *checksum, dm_buf *b)
 {
-    const dm_migfile *f = &h->graph.revs[r].file;
-    char ts[32];
-    dm_utc_now(ts);
-    char msg[256];
-    snprintf(msg, sizeof msg, "%s", f->message ? f->message : "");
-    /* INSERT ... SELECT so that a lease can fence it (see lock.c). */
-    return dm_buf_printf(b,
-                         "INSERT INTO %s (revision, checksum, message, applied_at, "
-                         "duration_ms, dirty, progress, progress_hash, seq) %s",
-                         h->qtable, h->lease ? "SELECT " : "VALUES (") ||
-                   dm_quote_literal(h, f->revision, b) || dm_buf_puts(b, ", ") ||
-                   dm_quote_literal(h, checksum ? checksum : f->checksum, b) ||
-                   dm_buf_puts(b, ", ") || dm_quote_literal(h, msg, b) || dm_buf_puts(b, ", ") ||
-                   dm_quote_literal(h, ts, b) ||
-                   dm_buf_printf(b, ", %lld, %s, 0, NULL, %lld%s", (long long)duration,
-                                 dm_vt_bool(h, dirty), (long long)seq, h->lease ? "" : ")") ||
-                   dm_lease_fence(h, b, 1)
-               ? -1
-               : 0;
+    dm_vt_row row = {.rev = r, .checksum = checksum, .dirty = dirty, .duration_ms = duration,
+                     .seq = seq};
+    return dm_vt_row_insert_sql(h, &row, b);
 }
 
 int dm_vt_insert(dbmig *h, size_t r, int dirty, int64_t duration, int64_t seq,
-                      const char *checksum)
+                 const char *checksum)
 {
     dm_buf b = {0};
     if (dm_vt_insert_sql(h, r, dirty, duration, seq, checksum, &b)) {

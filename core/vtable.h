@@ -53,6 +53,21 @@ void dm_utc_now(char out[32]);
 /* A boolean literal for the driver (TRUE/FALSE or 1/0). */
 const char *dm_vt_bool(const dbmig *h, int v);
 
+/* A row to insert. NULL fields take the file's own (its checksum, its
+ * message cut to the column's 255 bytes) or now (applied_at). seq
+ * DM_VT_SEQ_NEXT: one more than the table's largest, computed by the
+ * INSERT itself (an offline script, which cannot know it). */
+#define DM_VT_SEQ_NEXT INT64_MIN
+typedef struct dm_vt_row {
+    size_t rev; /* graph index */
+    const char *checksum, *message, *applied_at;
+    int dirty;
+    int64_t duration_ms, seq;
+} dm_vt_row;
+/* The INSERT of row into b (INSERT ... SELECT under a lease, fenced, or
+ * for DM_VT_SEQ_NEXT); -1 when out of memory. */
+int dm_vt_row_insert_sql(dbmig *h, const dm_vt_row *row, dm_buf *b);
+
 /* Row builders: the SQL into b (-1 or DBMIG_ERROR when out of memory), and
  * the writers that run it fenced. r is a graph index. */
 int dm_vt_insert_sql(dbmig *h, size_t r, int dirty, int64_t duration, int64_t seq,
