@@ -343,14 +343,14 @@ static int exec_one(void *payload, size_t k, const dm_stmt *st)
      * a transaction the step would be left dirty for no statement). */
     if ((k > c->s->start || !c->notx) && stopped(h)) {
         c->stopped_at = k;
-        x->fail.stmt = k + 1; /* the statement not dm_run */
+        x->fail.stmt = k + 1; /* the statement not run */
         x->fail.line = st->line;
         return DBMIG_EINTERRUPTED;
     }
     double t0 = h->o.on_event ? dm_now_ms() : 0;
     report_stmt(h, x, c->s, k, st, 0, 0);
     if (run_stmt(x, c->s->rev, st, k, c->s->nstmts, c->why) != DBMIG_OK) {
-        if (stopped(h)) { /* cancelled by dbmig_cancel: it counts as not dm_run */
+        if (stopped(h)) { /* cancelled by dbmig_cancel: it counts as not run */
             c->stopped_at = k;
             x->fail.stmt = k + 1;
             x->fail.line = st->line;
@@ -454,7 +454,7 @@ static int exec_ride(dm_run *x, dm_step *s, int64_t seq, dm_buf *why, size_t *fa
             if (rc == DBMIG_OK) {
                 rc = DBMIG_EINTERRUPTED;
                 *failed_at = k;
-                x->fail.stmt = k + 1; /* the statement not dm_run */
+                x->fail.stmt = k + 1; /* the statement not run */
                 x->fail.line = st->line;
             } else {
                 dm_buf_puts(why, dm_err_msg(&h->err));
@@ -529,7 +529,7 @@ static int run_notx_step(dm_run *x, size_t i, int64_t seq, double t0, dm_buf *wh
     int ride = rides(x, s);
     *stopped_at = (size_t)-1;
     if (x->down)
-        rc = dm_vt_update(h, id, h->caps & DBMIG_CAP_BOOLEAN ? "dirty = TRUE" : "dirty = 1");
+        rc = dm_vt_mark_dirty(h, id);
     else if (s->resume || ride)
         rc = DBMIG_OK; /* riding: the row goes with statement 1 */
     else
@@ -636,22 +636,147 @@ static int stop_error(dm_run *x, size_t i, size_t committed, size_t rb0, size_t 
     return rc;
 }
 
+/* Begins the group's transaction when none is open. */
+static int tx_open(dbmig *h, tx *t, size_t i, double t0)
+{
+    if (t->open)
+        return DBMIG_OK;
+    if (h->drv->begin(h->conn) != DBMIG_DRV_OK)
+        return dm_db_error(h, "cannot begin a transaction");
+    t->open = 1;
+    t->since = t0;
+    t->g0 = t->g1 = i;
+    return DBMIG_OK;
+}
+
+/* After step i of a group failed: undo it alone (rollback to its savepoint)
+ * and commit 1..i-1 of the group, or roll the whole group back. */
+static void tx_fail(dm_run *x, tx *t, int sp)
+{
+    dbmig *h = x->h;
+    if (h->o.single_transaction || !sp) {
+        tx_rollback(h, x, t, "the run failed");
+        return;
+    }
+    if (dm_sql_exec(h, "ROLLBACK TO SAVEPOINT dbmig_step", NULL) != DBMIG_OK ||
+        tx_commit(h, x, t) != DBMIG_OK)
+        tx_rollback(h, x, t, "the run failed");
+}
+
+/* Whether the group commits after step i: at the commit interval, at the
+ * end of the run or of the transactional steps. Without savepoints a
+ * failure could only roll back the whole group: every migration commits
+ * alone then. */
+static int tx_due(const dm_run *x, const tx *t, size_t i, int sp)
+{
+    const dbmig *h = x->h;
+    return !h->o.single_transaction &&
+           (h->o.commit_interval_ms == 0 || !sp || dm_now_ms() - t->since >= h->o.commit_interval_ms ||
+            i + 1 == x->n || !x->steps[i + 1].transactional);
+}
+
+/* Runs transactional step i inside the group's transaction, in its own
+ * savepoint. A failed group commit sets *all_reported (each step of the
+ * group is reported ROLLED_BACK). */
+static int run_in_group(dm_run *x, tx *t, size_t i, int64_t seq, double t0, dm_buf *why,
+                        size_t *stopped_at, int *all_reported)
+{
+    dbmig *h = x->h;
+    int rc = tx_open(h, t, i, t0);
+    if (rc != DBMIG_OK)
+        return rc;
+    int sp = use_savepoints(h);
+    int batch = batchable(x, &x->steps[i]);
+    if (sp && !batch && (rc = dm_sql_exec(h, "SAVEPOINT dbmig_step", NULL)) != DBMIG_OK)
+        return rc;
+    rc = batch ? run_tx_batch(x, i, seq, t0, why) : run_tx_step(x, i, seq, t0, why);
+    if (rc == DBMIG_ERROR && stopped(h)) { /* cancelled (dbmig_cancel) */
+        rc = DBMIG_EINTERRUPTED;
+        x->cancelled = 1;
+        x->fail.stmt = 0;
+        dm_buf_reset(why);
+    }
+    if (rc == DBMIG_EINTERRUPTED) {
+        *stopped_at = x->fail.stmt ? x->fail.stmt - 1 : (size_t)-1;
+        return rc;
+    }
+    if (rc != DBMIG_OK) {
+        tx_fail(x, t, sp);
+        return rc;
+    }
+    if (sp && !batch && (rc = dm_sql_exec(h, "RELEASE SAVEPOINT dbmig_step", NULL)) != DBMIG_OK)
+        return rc;
+    t->ms[i] = dm_now_ms() - t0;
+    t->g1 = i + 1; /* reported DONE at the commit */
+    if (tx_due(x, t, i, sp) && (rc = tx_commit(h, x, t)) != DBMIG_OK)
+        *all_reported = 1;
+    return rc;
+}
+
+/* A stopped run: roll back the open group (the stopped step's own work
+ * with it), report what was rolled back and what is left dirty, and say
+ * so in err. */
+static int settle_stop(dm_run *x, tx *t, size_t i, size_t stopped_at, const dm_buf *why)
+{
+    dbmig *h = x->h;
+    size_t rb0 = t->g0, rb1 = t->g1;
+    if (i < x->n && x->steps[i].transactional && t->open)
+        rb1 = i + 1;
+    if (t->open) {
+        h->drv->rollback(h->conn);
+        t->open = 0;
+    }
+    for (size_t k = rb0; k < rb1; k++)
+        report_done(h, x, k, 0, DBMIG_EV_ROLLED_BACK, "interrupted: its group was rolled back");
+    if (i < x->n && !x->steps[i].transactional && stopped_at != (size_t)-1)
+        report_done(h, x, i, 0, DBMIG_EV_FAILED,
+                    x->cancelled ? "its running statement was cancelled outside a "
+                                   "transaction: left dirty with its progress recorded"
+                                 : "stopped between two statements outside a transaction: "
+                                   "left dirty with its progress recorded");
+    return stop_error(x, i, t->done, rb0, rb1, stopped_at, why);
+}
+
+/* Step i failed: report it, and when a statement failed say what is
+ * applied now (err, and its place for dbmig_last_error). */
+static void report_failure(dm_run *x, size_t i, dm_buf *why)
+{
+    dbmig *h = x->h;
+    report_done(h, x, i, 0, DBMIG_EV_FAILED, NULL);
+    if (!why->len)
+        return;
+    const char *id = h->graph.revs[x->steps[i].rev].id;
+    if (x->steps[i].transactional) {
+        if (h->o.single_transaction)
+            dm_buf_printf(why, "\n--single-transaction: the whole run was rolled back; "
+                               "nothing was %s",
+                          x->down ? "reverted" : "applied");
+        else
+            dm_buf_printf(why, "\nnothing of %s was %s (its transaction was rolled "
+                               "back); %zu earlier revision(s) of this run %s committed",
+                          id, x->down ? "reverted" : "applied", i, i == 1 ? "is" : "are");
+        dm_buf_puts(why, "\nfix the statement and run the command again");
+    }
+    dm_err_set(&h->err, DBMIG_ERROR, "%s", dm_buf_str(why));
+    const dm_migfile *f = &h->graph.revs[x->steps[i].rev].file;
+    dm_errloc_set(h, f->revision, f->path, x->fail.line, x->fail.stmt, x->fail.code);
+}
+
 int dm_exec_apply(dm_run *x)
 {
     dbmig *h = x->h;
     tx t = {0};
-    int single = h->o.single_transaction;
     int64_t seq = x->st.max_seq;
-    int rc = DBMIG_OK;
+    int rc = DBMIG_OK, all_reported = 0;
     dm_buf why = {0};
     size_t i;
-    size_t stopped_at = (size_t)-1; /* a stop inside step i: the statement not dm_run */
+    size_t stopped_at = (size_t)-1; /* a stop inside step i: the statement not run */
     t.ms = calloc(x->n ? x->n : 1, sizeof *t.ms);
     if (!t.ms)
         return nomem(h);
     atomic_store(&h->running, h->conn); /* dbmig_cancel may cancel from now */
 
-    for (i = 0; i < x->n; i++) {
+    for (i = 0; i < x->n && rc == DBMIG_OK; i++) {
         dm_step *s = &x->steps[i];
         double t0 = dm_now_ms();
         if (stopped(h)) {
@@ -666,114 +791,30 @@ int dm_exec_apply(dm_run *x)
         if (!x->down && !s->resume)
             seq++; /* a resumed revision keeps its row and its seq */
         if (s->transactional) {
-            if (!t.open) {
-                if (h->drv->begin(h->conn) != DBMIG_DRV_OK) {
-                    rc = dm_db_error(h, "cannot begin a transaction");
-                    break;
-                }
-                t.open = 1;
-                t.since = t0;
-                t.g0 = t.g1 = i;
-            }
-            int sp = use_savepoints(h);
-            int batch = batchable(x, s);
-            if (sp && !batch && (rc = dm_sql_exec(h, "SAVEPOINT dbmig_step", NULL)) != DBMIG_OK)
-                break;
-            rc = batch ? run_tx_batch(x, i, seq, t0, &why) : run_tx_step(x, i, seq, t0, &why);
-            if (rc == DBMIG_ERROR && stopped(h)) { /* cancelled (dbmig_cancel) */
-                rc = DBMIG_EINTERRUPTED;
-                x->cancelled = 1;
-                x->fail.stmt = 0;
-                dm_buf_reset(&why);
-            }
-            if (rc == DBMIG_EINTERRUPTED) {
-                stopped_at = x->fail.stmt ? x->fail.stmt - 1 : (size_t)-1;
-                break;
-            }
-            if (rc != DBMIG_OK) {
-                if (single || !sp) {
-                    tx_rollback(h, x, &t, "the run failed");
-                } else {
-                    /* Undo k only, keep 1..k-1 of the group. */
-                    if (dm_sql_exec(h, "ROLLBACK TO SAVEPOINT dbmig_step", NULL) != DBMIG_OK ||
-                        tx_commit(h, x, &t) != DBMIG_OK)
-                        tx_rollback(h, x, &t, "the run failed");
-                }
-                break;
-            }
-            if (sp && !batch && (rc = dm_sql_exec(h, "RELEASE SAVEPOINT dbmig_step", NULL)) != DBMIG_OK)
-                break;
-            t.ms[i] = dm_now_ms() - t0;
-            t.g1 = i + 1; /* reported DONE at the commit */
-            /* Without savepoints a failure could only roll back the whole
-             * group: commit every migration alone then. */
-            if (!single && (h->o.commit_interval_ms == 0 || !sp ||
-                            dm_now_ms() - t.since >= h->o.commit_interval_ms ||
-                            i + 1 == x->n || !x->steps[i + 1].transactional)) {
-                if ((rc = tx_commit(h, x, &t)) != DBMIG_OK) {
-                    i = x->n; /* each step of the group is reported ROLLED_BACK */
-                    break;
-                }
-            }
-        } else {
-            if ((rc = tx_commit(h, x, &t)) != DBMIG_OK)
-                break;
+            rc = run_in_group(x, &t, i, seq, t0, &why, &stopped_at, &all_reported);
+        } else if ((rc = tx_commit(h, x, &t)) == DBMIG_OK) {
             t.g0 = t.g1 = i + 1;
             rc = run_notx_step(x, i, seq, t0, &why, &stopped_at);
-            if (rc != DBMIG_OK)
-                break;
-            report_done(h, x, i, dm_now_ms() - t0, DBMIG_EV_DONE, NULL);
-            t.done++;
+            if (rc == DBMIG_OK) {
+                report_done(h, x, i, dm_now_ms() - t0, DBMIG_EV_DONE, NULL);
+                t.done++;
+            }
         }
+        if (rc != DBMIG_OK)
+            break;
     }
+    if (all_reported)
+        i = x->n; /* each step of the group is reported ROLLED_BACK */
     if (rc == DBMIG_OK) {
         rc = tx_commit(h, x, &t);
     } else if (rc == DBMIG_EINTERRUPTED) {
-        /* Roll back the open group, the stopped step's own work with it. */
-        size_t rb0 = t.g0, rb1 = t.g1;
-        if (i < x->n && x->steps[i].transactional && t.open)
-            rb1 = i + 1;
-        if (t.open) {
-            h->drv->rollback(h->conn);
-            t.open = 0;
-        }
-        for (size_t k = rb0; k < rb1; k++)
-            report_done(h, x, k, 0, DBMIG_EV_ROLLED_BACK, "interrupted: its group was rolled back");
-        if (i < x->n && !x->steps[i].transactional && stopped_at != (size_t)-1)
-            report_done(h, x, i, 0, DBMIG_EV_FAILED,
-                        x->cancelled ? "its running statement was cancelled outside a "
-                                       "transaction: left dirty with its progress recorded"
-                                     : "stopped between two statements outside a transaction: "
-                                       "left dirty with its progress recorded");
-        rc = stop_error(x, i, t.done, rb0, rb1, stopped_at, &why);
+        rc = settle_stop(x, &t, i, stopped_at, &why);
         i = x->n; /* every started step is reported */
     } else {
         tx_rollback(h, x, &t, "the run failed");
     }
-
-    if (rc != DBMIG_OK && i < x->n) {
-        report_done(h, x, i, 0, DBMIG_EV_FAILED, NULL);
-        if (why.len) {
-            /* A statement failed: say what is applied now. */
-            const char *id = h->graph.revs[x->steps[i].rev].id;
-            if (x->steps[i].transactional) {
-                if (single)
-                    dm_buf_printf(&why, "\n--single-transaction: the whole run was rolled back; "
-                                        "nothing was %s",
-                                  x->down ? "reverted" : "applied");
-                else
-                    dm_buf_printf(&why, "\nnothing of %s was %s (its transaction was rolled "
-                                        "back); %zu earlier revision(s) of this run %s committed",
-                                  id, x->down ? "reverted" : "applied", i,
-                                  i == 1 ? "is" : "are");
-            }
-            if (x->steps[i].transactional)
-                dm_buf_puts(&why, "\nfix the statement and run the command again");
-            dm_err_set(&h->err, DBMIG_ERROR, "%s", dm_buf_str(&why));
-            const dm_migfile *f = &h->graph.revs[x->steps[i].rev].file;
-            dm_errloc_set(h, f->revision, f->path, x->fail.line, x->fail.stmt, x->fail.code);
-        }
-    }
+    if (rc != DBMIG_OK && i < x->n)
+        report_failure(x, i, &why);
     atomic_store(&h->running, NULL);
     free(t.ms);
     dm_buf_free(&why);

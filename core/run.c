@@ -99,6 +99,48 @@ int dbmig_downgrade(dbmig *h, const char *target, unsigned flags)
 
 /* ---- stamp and repair ------------------------------------------------------------- */
 
+/* What a dry stamp would change, as notices. */
+static void stamp_dry(dm_run *x, const unsigned char *want, size_t changes)
+{
+    dbmig *h = x->h;
+    if (!changes)
+        dm_emit(h, DBMIG_EV_NOTICE, NULL, "dry run: nothing to do", NULL);
+    else if (!x->st.table_exists) {
+        char t[300];
+        snprintf(t, sizeof t, "dry run: would create the version table %s", h->table);
+        dm_emit(h, DBMIG_EV_NOTICE, NULL, t, NULL);
+    }
+    for (size_t k = 0; k < h->graph.n; k++) {
+        size_t r = h->graph.order[k];
+        if (want[r] != x->a.is[r]) {
+            char t[300];
+            snprintf(t, sizeof t, "dry run: would stamp %s as %s", h->graph.revs[r].id,
+                     want[r] ? "applied" : "not applied");
+            dm_emit(h, DBMIG_EV_NOTICE, h->graph.revs[r].id, t, NULL);
+        }
+    }
+}
+
+/* Writes the stamped state (vtable.c) and says what it did. */
+static int stamp_write(dm_run *x, const unsigned char *want, const char *target, size_t added,
+                       size_t removed)
+{
+    dbmig *h = x->h;
+    int rc = dm_vt_ensure(h, &x->st);
+    if (rc == DBMIG_OK)
+        rc = dm_vt_stamp(h, x->a.is, want, x->st.max_seq);
+    if (rc == DBMIG_OK) {
+        char t[400];
+        snprintf(t, sizeof t,
+                 "stamped %s: %zu revision(s) marked applied, %zu marked not applied%s; no "
+                 "migration SQL was run",
+                 target, added, removed,
+                 removed ? " (their schema changes are still in the database)" : "");
+        dm_emit(h, DBMIG_EV_NOTICE, NULL, t, NULL);
+    }
+    return rc;
+}
+
 int dbmig_stamp(dbmig *h, const char *target)
 {
     dm_err_clear(&h->err);
@@ -116,64 +158,17 @@ int dbmig_stamp(dbmig *h, const char *target)
         rc = want ? dm_plan_stamp(&h->graph, &x.a, target, want, &h->err) : nomem(h);
     }
     size_t added = 0, removed = 0;
-    for (size_t r = 0; rc == DBMIG_OK && want && r < h->graph.n; r++) {
+    for (size_t r = 0; rc == DBMIG_OK && r < h->graph.n; r++) {
         added += !x.a.is[r] && want[r];
         removed += x.a.is[r] && !want[r];
     }
-    if (rc == DBMIG_OK && want && h->o.dry_run) {
-        if (!added && !removed)
-            dm_emit(h, DBMIG_EV_NOTICE, NULL, "dry run: nothing to do", NULL);
-        else if (!x.st.table_exists) {
-            char t[300];
-            snprintf(t, sizeof t, "dry run: would create the version table %s", h->table);
-            dm_emit(h, DBMIG_EV_NOTICE, NULL, t, NULL);
-        }
-        for (size_t k = 0; k < h->graph.n; k++) {
-            size_t r = h->graph.order[k];
-            if (want[r] != x.a.is[r]) {
-                char t[300];
-                snprintf(t, sizeof t, "dry run: would stamp %s as %s", h->graph.revs[r].id,
-                         want[r] ? "applied" : "not applied");
-                dm_emit(h, DBMIG_EV_NOTICE, h->graph.revs[r].id, t, NULL);
-            }
-        }
-    } else if (rc == DBMIG_OK && !added && !removed) {
+    if (rc == DBMIG_OK && h->o.dry_run)
+        stamp_dry(&x, want, added + removed);
+    else if (rc == DBMIG_OK && !added && !removed)
         dm_emit(h, DBMIG_EV_NOTICE, NULL, "nothing to do: the version table already says so",
                 NULL);
-    } else if (rc == DBMIG_OK && want) {
-        rc = dm_vt_ensure(h, &x.st);
-        if (rc == DBMIG_OK && h->drv->begin(h->conn) != DBMIG_DRV_OK)
-            rc = dm_db_error(h, "cannot begin a transaction");
-        else if (rc == DBMIG_OK) {
-            int64_t seq = x.st.max_seq;
-            /* Children first for removals, parents first for additions. */
-            for (size_t k = h->graph.n; rc == DBMIG_OK && k-- > 0;) {
-                size_t r = h->graph.order[k];
-                if (x.a.is[r] && !want[r])
-                    rc = dm_vt_delete(h, h->graph.revs[r].id);
-            }
-            for (size_t k = 0; rc == DBMIG_OK && k < h->graph.n; k++) {
-                size_t r = h->graph.order[k];
-                if (!x.a.is[r] && want[r])
-                    rc = dm_vt_insert(h, r, 0, 0, ++seq, NULL);
-            }
-            if (rc == DBMIG_OK) {
-                if (h->drv->commit(h->conn) != DBMIG_DRV_OK)
-                    rc = dm_db_error(h, "commit failed; the version table is unchanged");
-            } else {
-                h->drv->rollback(h->conn);
-            }
-        }
-        if (rc == DBMIG_OK) {
-            char t[400];
-            snprintf(t, sizeof t,
-                     "stamped %s: %zu revision(s) marked applied, %zu marked not applied%s; no "
-                     "migration SQL was run",
-                     target, added, removed,
-                     removed ? " (their schema changes are still in the database)" : "");
-            dm_emit(h, DBMIG_EV_NOTICE, NULL, t, NULL);
-        }
-    }
+    else if (rc == DBMIG_OK)
+        rc = stamp_write(&x, want, target, added, removed);
     free(want);
     dm_lock_release(h);
     dm_run_free(&x);
@@ -253,9 +248,7 @@ int dbmig_repair(dbmig *h, int what, const char *id)
             if (strcmp(sum, r->checksum) == 0)
                 continue;
             if (!dry) {
-                char set[128];
-                snprintf(set, sizeof set, "checksum = '%s'", sum);
-                rc = dm_vt_update(h, r->revision, set);
+                rc = dm_vt_set_checksum(h, r->revision, sum);
             }
             if (rc == DBMIG_OK) {
                 char t[300];
@@ -280,9 +273,7 @@ int dbmig_repair(dbmig *h, int what, const char *id)
         else if (what == DBMIG_REPAIR_REVERTED)
             rc = dm_vt_delete(h, row->revision);
         else if (row->rev == DM_NONE)
-            rc = dm_vt_update(h, row->revision, h->caps & DBMIG_CAP_BOOLEAN
-                                                  ? "dirty = FALSE, progress = 0, progress_hash = NULL"
-                                                  : "dirty = 0, progress = 0, progress_hash = NULL");
+            rc = dm_vt_settle(h, row->revision);
         else
             rc = dm_vt_finish(h, row->rev, row->duration_ms);
         if (rc == DBMIG_OK && row) {

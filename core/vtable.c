@@ -409,3 +409,49 @@ void dm_applied_free(dm_applied *a)
     memset(a, 0, sizeof *a);
 }
 
+
+/* ---- settling rows: stamp, repair, a downgrade outside a transaction ---- */
+
+int dm_vt_mark_dirty(dbmig *h, const char *rev)
+{
+    return dm_vt_update(h, rev, h->caps & DBMIG_CAP_BOOLEAN ? "dirty = TRUE" : "dirty = 1");
+}
+
+int dm_vt_settle(dbmig *h, const char *rev)
+{
+    return dm_vt_update(h, rev, h->caps & DBMIG_CAP_BOOLEAN
+                                    ? "dirty = FALSE, progress = 0, progress_hash = NULL"
+                                    : "dirty = 0, progress = 0, progress_hash = NULL");
+}
+
+int dm_vt_set_checksum(dbmig *h, const char *rev, const char *checksum)
+{
+    char set[128];
+    snprintf(set, sizeof set, "checksum = '%s'", checksum);
+    return dm_vt_update(h, rev, set);
+}
+
+int dm_vt_stamp(dbmig *h, const unsigned char *is, const unsigned char *want, int64_t seq)
+{
+    if (h->drv->begin(h->conn) != DBMIG_DRV_OK)
+        return dm_db_error(h, "cannot begin a transaction");
+    int rc = DBMIG_OK;
+    /* Children first for removals, parents first for additions. */
+    for (size_t k = h->graph.n; rc == DBMIG_OK && k-- > 0;) {
+        size_t r = h->graph.order[k];
+        if (is[r] && !want[r])
+            rc = dm_vt_delete(h, h->graph.revs[r].id);
+    }
+    for (size_t k = 0; rc == DBMIG_OK && k < h->graph.n; k++) {
+        size_t r = h->graph.order[k];
+        if (!is[r] && want[r])
+            rc = dm_vt_insert(h, r, 0, 0, ++seq, NULL);
+    }
+    if (rc != DBMIG_OK) {
+        h->drv->rollback(h->conn);
+        return rc;
+    }
+    if (h->drv->commit(h->conn) != DBMIG_DRV_OK)
+        return dm_db_error(h, "commit failed; the version table is unchanged");
+    return DBMIG_OK;
+}

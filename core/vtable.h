@@ -84,6 +84,16 @@ void dm_vt_progress_set(char set[200], size_t done, const char *hash);
 int dm_vt_progress(dbmig *h, const char *rev, size_t done, const char *hash);
 /* Settles a dirty row as applied: dirty cleared, the file's checksum. */
 int dm_vt_finish(dbmig *h, size_t r, int64_t duration);
+/* Row settling: dirty set (a down section outside a transaction), dirty
+ * cleared with no progress (repair --applied of a row without a file), a
+ * new checksum (repair --checksums). */
+int dm_vt_mark_dirty(dbmig *h, const char *rev);
+int dm_vt_settle(dbmig *h, const char *rev);
+int dm_vt_set_checksum(dbmig *h, const char *rev, const char *checksum);
+/* Stamp: in one transaction, deletes the rows flagged in `is` and not in
+ * `want` (children first), inserts the others (parents first, seq after
+ * `seq`). */
+int dm_vt_stamp(dbmig *h, const unsigned char *is, const unsigned char *want, int64_t seq);
 /* After a failed "<write>; <statement k>": did the write land? 1 yes, 0
  * no, -1 cannot tell. k == 0: the dirty row exists; else its progress is k. */
 int dm_vt_landed(dbmig *h, const char *id, size_t k);
