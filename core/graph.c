@@ -1,4 +1,5 @@
-/* graph.c — the revision graph and the planner (SPEC section 3).
+/* graph.c — the revision graph (SPEC section 3): build, validate, order,
+ * and targets resolved to revisions. The planner is plan.c's.
  *
  * Everything here is linear or n log n and iterative: a migrations folder may
  * hold a 100,000-revision chain, so no recursion and no repeated scans.
@@ -9,7 +10,6 @@
  *    order (ties broken by id).
  *  - ancestors/descendants: one sweep of g->order (reverse for ancestors),
  *    propagating flags along the edges.
- *  - plans: flags, then one filtered sweep of g->order.
  * All edge arrays live in one allocation (g->edges).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -366,83 +366,41 @@ static int gr_unknown_ref(const dm_graph *g, size_t i, const char *what, const c
 
 /* Resolves parents and depends into the first part of g->edges, then fills
  * children and dependents after them. */
-static int gr_resolve_edges(dm_graph *g, dm_err *err)
+/* Appends to *cur the indices of revision i's parents (parents = 1) or
+ * depends, each once: seen[j] == i + 1 when j is already an edge of i.
+ * `base` as a parent names no revision. */
+static int gr_add_refs(dm_graph *g, size_t i, int parents, size_t *seen, size_t **cur, dm_err *err)
 {
-    size_t n = g->n, total = 0;
-    for (size_t i = 0; i < n; i++) {
-        const dm_migfile *f = &g->revs[i].file;
-        total += f->parents_set ? f->parents.n : (i > 0);
-        total += f->depends.n;
+    const dm_rev *r = &g->revs[i];
+    const dm_strv *refs = parents ? &r->file.parents : &r->file.depends;
+    for (size_t k = 0; k < refs->n; k++) {
+        const char *ref = refs->v[k];
+        if (parents && strcmp(ref, "base") == 0)
+            continue;
+        if (strcmp(ref, r->id) == 0)
+            return dm_err_set(err, DBMIG_EINVALID,
+                              parents ? "%s: revision '%s' lists itself as a parent; remove it "
+                                        "from `-- dbmig:parents`"
+                                      : "%s: revision '%s' depends on itself; remove it from "
+                                        "`-- dbmig:depends`",
+                              gr_rv_path(g, i), r->id);
+        size_t j = dm_graph_find(g, ref);
+        if (j == DM_NONE)
+            return gr_unknown_ref(g, i, parents ? "parent" : "depends", ref, err);
+        if (seen[j] == i + 1)
+            continue; /* already a parent or listed twice */
+        seen[j] = i + 1;
+        *(*cur)++ = j;
     }
-    g->edges = malloc((total ? 2 * total : 1) * sizeof *g->edges);
-    size_t *seen = calloc(n ? n : 1, sizeof *seen); /* seen[j] == i + 1: j already an edge of i */
-    if (!g->edges || !seen) {
-        free(seen);
-        return dm_err_nomem(err);
-    }
-    size_t *cur = g->edges;
-    int rc = DBMIG_OK;
-    for (size_t i = 0; i < n && rc == DBMIG_OK; i++) {
-        dm_rev *r = &g->revs[i];
-        const dm_migfile *f = &r->file;
-        r->parents = cur;
-        if (!f->parents_set) {
-            if (i > 0) {
-                *cur++ = i - 1;
-                seen[i - 1] = i + 1;
-            }
-        } else {
-            for (size_t k = 0; k < f->parents.n; k++) {
-                const char *ref = f->parents.v[k];
-                if (strcmp(ref, "base") == 0)
-                    continue;
-                if (strcmp(ref, r->id) == 0) {
-                    rc = dm_err_set(err, DBMIG_EINVALID,
-                                    "%s: revision '%s' lists itself as a parent; remove it from "
-                                    "`-- dbmig:parents`",
-                                    gr_rv_path(g, i), r->id);
-                    break;
-                }
-                size_t j = dm_graph_find(g, ref);
-                if (j == DM_NONE) {
-                    rc = gr_unknown_ref(g, i, "parent", ref, err);
-                    break;
-                }
-                if (seen[j] == i + 1)
-                    continue;
-                seen[j] = i + 1;
-                *cur++ = j;
-            }
-        }
-        r->nparents = (size_t)(cur - r->parents);
-        r->depends = cur;
-        for (size_t k = 0; rc == DBMIG_OK && k < f->depends.n; k++) {
-            const char *ref = f->depends.v[k];
-            if (strcmp(ref, r->id) == 0) {
-                rc = dm_err_set(err, DBMIG_EINVALID,
-                                "%s: revision '%s' depends on itself; remove it from "
-                                "`-- dbmig:depends`",
-                                gr_rv_path(g, i), r->id);
-                break;
-            }
-            size_t j = dm_graph_find(g, ref);
-            if (j == DM_NONE) {
-                rc = gr_unknown_ref(g, i, "depends", ref, err);
-                break;
-            }
-            if (seen[j] == i + 1)
-                continue; /* already a parent or listed twice */
-            seen[j] = i + 1;
-            *cur++ = j;
-        }
-        r->ndepends = (size_t)(cur - r->depends);
-    }
-    if (rc != DBMIG_OK) {
-        free(seen);
-        return rc;
-    }
-    /* Reverse edges by counting: nchildren/ndependents, offsets, fill in id
-     * order so every child list is sorted by id. */
+    return DBMIG_OK;
+}
+
+/* Reverse edges by counting: nchildren/ndependents, offsets, fill in id
+ * order so every child list is sorted by id. cur: the free part of
+ * g->edges. */
+static void gr_reverse_edges(dm_graph *g, size_t *cur)
+{
+    size_t n = g->n;
     for (size_t i = 0; i < n; i++) {
         dm_rev *r = &g->revs[i];
         for (size_t k = 0; k < r->nparents; k++)
@@ -471,7 +429,43 @@ static int gr_resolve_edges(dm_graph *g, dm_err *err)
             p->dependents[p->ndependents++] = v;
         }
     }
+}
+
+static int gr_resolve_edges(dm_graph *g, dm_err *err)
+{
+    size_t n = g->n, total = 0;
+    for (size_t i = 0; i < n; i++) {
+        const dm_migfile *f = &g->revs[i].file;
+        total += f->parents_set ? f->parents.n : (i > 0);
+        total += f->depends.n;
+    }
+    g->edges = malloc((total ? 2 * total : 1) * sizeof *g->edges);
+    size_t *seen = calloc(n ? n : 1, sizeof *seen); /* seen[j] == i + 1: j already an edge of i */
+    if (!g->edges || !seen) {
+        free(seen);
+        return dm_err_nomem(err);
+    }
+    size_t *cur = g->edges;
+    int rc = DBMIG_OK;
+    for (size_t i = 0; i < n && rc == DBMIG_OK; i++) {
+        dm_rev *r = &g->revs[i];
+        r->parents = cur;
+        if (r->file.parents_set) {
+            rc = gr_add_refs(g, i, 1, seen, &cur, err);
+        } else if (i > 0) { /* the previous file in name order */
+            *cur++ = i - 1;
+            seen[i - 1] = i + 1;
+        }
+        r->nparents = (size_t)(cur - r->parents);
+        r->depends = cur;
+        if (rc == DBMIG_OK)
+            rc = gr_add_refs(g, i, 0, seen, &cur, err);
+        r->ndepends = (size_t)(cur - r->depends);
+    }
     free(seen);
+    if (rc != DBMIG_OK)
+        return rc;
+    gr_reverse_edges(g, cur);
     return DBMIG_OK;
 }
 
@@ -696,17 +690,12 @@ static int gr_join(dm_buf *b, const char *dir, int slash, const char *name)
                                                                                                : 0;
 }
 
-int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err)
+/* The names of the *.sql files directly inside dir (regular files or
+ * links to one, not dot files), into paths, unsorted. */
+static int gr_list_dir(DIR *d, const char *dir, dm_strv *paths, dm_err *err)
 {
-    memset(g, 0, sizeof *g);
-    DIR *d = opendir(dir);
-    if (!d)
-        return dm_err_set(err, DBMIG_EUSAGE,
-                          "cannot read migrations folder '%s': %s; pass --dir or create it", dir,
-                          strerror(errno));
     size_t dlen = strlen(dir);
     int slash = dlen > 0 && dir[dlen - 1] == '/';
-    dm_strv paths = {0};
     dm_buf path = {0};
     char *realdir = NULL; /* realpath(dir), when a link needs it */
     int rc = DBMIG_OK;
@@ -741,13 +730,30 @@ int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err)
             if (rc != DBMIG_OK)
                 break;
         }
-        if (dm_strv_push(&paths, e->d_name) != 0) {
+        if (dm_strv_push(paths, e->d_name) != 0) {
             rc = dm_err_nomem(err);
             break;
         }
     }
-    closedir(d);
+    dm_buf_free(&path);
     free(realdir);
+    return rc;
+}
+
+int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err)
+{
+    memset(g, 0, sizeof *g);
+    DIR *d = opendir(dir);
+    if (!d)
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "cannot read migrations folder '%s': %s; pass --dir or create it", dir,
+                          strerror(errno));
+    size_t dlen = strlen(dir);
+    int slash = dlen > 0 && dir[dlen - 1] == '/';
+    dm_strv paths = {0};
+    dm_buf path = {0};
+    int rc = gr_list_dir(d, dir, &paths, err);
+    closedir(d);
     dm_migfile *files = NULL;
     if (rc == DBMIG_OK) {
         if (paths.n) /* qsort(NULL, 0, ...) is undefined */
@@ -996,6 +1002,77 @@ static int gr_walk(const dm_graph *g, const char *t, size_t from, size_t steps, 
     return DBMIG_OK;
 }
 
+static int gr_resolve_one(const dm_graph *g, const char *t, int mode, size_t *out, dm_err *err);
+
+/* head-N, <label>@head-N (and +N): relative to a head. 1 when t has none
+ * of these forms (the caller goes on), else the result. */
+static int gr_resolve_head_rel(const dm_graph *g, const char *t, int mode, size_t *out,
+                               dm_err *err)
+{
+    const char *p = strrchr(t, '+'), *m = strrchr(t, '-');
+    const char *sg = p && (!m || p > m) ? p : m;
+    size_t steps = 0, bl = sg ? (size_t)(sg - t) : 0;
+    int count = sg ? gr_parse_count(sg + 1, &steps) : -1;
+    if (count == -1 || dm_graph_find(g, t) != DM_NONE ||
+        !((bl == 4 && strncmp(t, "head", 4) == 0) || (bl > 5 && strncmp(sg - 5, "@head", 5) == 0)))
+        return 1;
+    char *base = dm_strndup(t, bl);
+    size_t from = DM_NONE;
+    if (!base)
+        return dm_err_nomem(err);
+    int rc = gr_resolve_one(g, base, mode, &from, err);
+    free(base);
+    if (rc != DBMIG_OK)
+        return rc;
+    if (from == DM_NONE)
+        return dm_err_set(err, DBMIG_EUSAGE, "'%s' names no revision: the folder holds none", t);
+    if (count == -2)
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "bad relative target '%s': N in %.*s%cN must be at least 1; %s", t,
+                          (int)bl, t, *sg, gr_mode_forms(mode));
+    return gr_walk(g, t, from, steps, *sg == '+', out, err);
+}
+
+/* <id>+N / <id>-N, in every mode (SPEC section 3). Ids never hold '+'
+ * but may hold '-': "abc-2" is relative when abc resolves, else it may
+ * still be a prefix of an id. 1 when t is not of this form (the caller
+ * looks it up as an id or a prefix), else the result. */
+static int gr_resolve_id_rel(const dm_graph *g, const char *t, int mode, size_t *out, dm_err *err)
+{
+    int unknown;
+    const char *plus = strrchr(t, '+'), *minus = strrchr(t, '-');
+    const char *sign = plus && (!minus || plus > minus) ? plus : minus;
+    if (!sign)
+        return 1;
+    size_t steps = 0, from = DM_NONE;
+    int up = *sign == '+';
+    int count = gr_parse_count(sign + 1, &steps);
+    if (count == -1)
+        return up ? gr_bad_target(t, mode, err) : 1;
+    char *base = dm_strndup(t, (size_t)(sign - t));
+    if (!base)
+        return dm_err_nomem(err);
+    int rc = gr_lookup(g, base, &from, err, &unknown);
+    free(base);
+    if (rc == DBMIG_OK && count == -2)
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "bad relative target '%s': N in <id>%cN must be at least 1; %s", t,
+                          *sign, gr_mode_forms(mode));
+    if (rc == DBMIG_OK)
+        return gr_walk(g, t, from, steps, up, out, err);
+    if (!up) { /* "zz-1" with zz ambiguous may still prefix one id */
+        dm_err tmp = {0};
+        int u2;
+        int rc2 = gr_lookup(g, t, out, &tmp, &u2);
+        dm_err_free(&tmp);
+        if (rc2 == DBMIG_OK)
+            return DBMIG_OK;
+    }
+    if (unknown)
+        dm_buf_printf(&err->msg, "; %s", gr_mode_forms(mode));
+    return rc;
+}
+
 /* A target naming one revision (DM_NONE: `head` of an empty graph). */
 static int gr_resolve_one(const dm_graph *g, const char *t, int mode, size_t *out, dm_err *err)
 {
@@ -1010,33 +1087,9 @@ static int gr_resolve_one(const dm_graph *g, const char *t, int mode, size_t *ou
         free(label);
         return rc;
     }
-    {
-        /* head-N, <label>@head-N (and +N): relative to a head */
-        const char *p = strrchr(t, '+'), *m = strrchr(t, '-');
-        const char *sg = p && (!m || p > m) ? p : m;
-        size_t steps = 0, bl = sg ? (size_t)(sg - t) : 0;
-        int count = sg ? gr_parse_count(sg + 1, &steps) : -1;
-        if (count != -1 && dm_graph_find(g, t) == DM_NONE &&
-            ((bl == 4 && strncmp(t, "head", 4) == 0) ||
-             (bl > 5 && strncmp(sg - 5, "@head", 5) == 0))) {
-            char *base = dm_strndup(t, bl);
-            size_t from = DM_NONE;
-            if (!base)
-                return dm_err_nomem(err);
-            int rc = gr_resolve_one(g, base, mode, &from, err);
-            free(base);
-            if (rc != DBMIG_OK)
-                return rc;
-            if (from == DM_NONE)
-                return dm_err_set(err, DBMIG_EUSAGE, "'%s' names no revision: the folder holds none",
-                                  t);
-            if (count == -2)
-                return dm_err_set(err, DBMIG_EUSAGE,
-                                  "bad relative target '%s': N in %.*s%cN must be at least 1; %s",
-                                  t, (int)bl, t, *sg, gr_mode_forms(mode));
-            return gr_walk(g, t, from, steps, *sg == '+', out, err);
-        }
-    }
+    int rc = gr_resolve_head_rel(g, t, mode, out, err);
+    if (rc != 1)
+        return rc;
     if (!isalnum((unsigned char)t[0]) || strchr(t, '@'))
         return gr_bad_target(t, mode, err);
     size_t exact = dm_graph_find(g, t);
@@ -1044,44 +1097,11 @@ static int gr_resolve_one(const dm_graph *g, const char *t, int mode, size_t *ou
         *out = exact;
         return DBMIG_OK;
     }
-    /* <id>+N / <id>-N, in every mode (SPEC section 3). Ids never hold '+'
-     * but may hold '-': "abc-2" is relative when abc resolves, else it may
-     * still be a prefix of an id. */
+    rc = gr_resolve_id_rel(g, t, mode, out, err);
+    if (rc != 1)
+        return rc;
     int unknown;
-    const char *plus = strrchr(t, '+'), *minus = strrchr(t, '-');
-    const char *sign = plus && (!minus || plus > minus) ? plus : minus;
-    if (sign) {
-        size_t steps = 0, from = DM_NONE;
-        int up = *sign == '+';
-        int count = gr_parse_count(sign + 1, &steps);
-        if (count != -1) {
-            char *base = dm_strndup(t, (size_t)(sign - t));
-            if (!base)
-                return dm_err_nomem(err);
-            int rc = gr_lookup(g, base, &from, err, &unknown);
-            free(base);
-            if (rc == DBMIG_OK && count == -2)
-                return dm_err_set(err, DBMIG_EUSAGE,
-                                  "bad relative target '%s': N in <id>%cN must be at least 1; %s",
-                                  t, *sign, gr_mode_forms(mode));
-            if (rc == DBMIG_OK)
-                return gr_walk(g, t, from, steps, up, out, err);
-            if (!up) { /* "zz-1" with zz ambiguous may still prefix one id */
-                dm_err tmp = {0};
-                int u2;
-                int rc2 = gr_lookup(g, t, out, &tmp, &u2);
-                dm_err_free(&tmp);
-                if (rc2 == DBMIG_OK)
-                    return DBMIG_OK;
-            }
-            if (unknown)
-                dm_buf_printf(&err->msg, "; %s", gr_mode_forms(mode));
-            return rc;
-        }
-        if (up)
-            return gr_bad_target(t, mode, err);
-    }
-    int rc = gr_lookup(g, t, out, err, &unknown);
+    rc = gr_lookup(g, t, out, err, &unknown);
     if (rc != DBMIG_OK && unknown)
         dm_buf_printf(&err->msg, "; %s", gr_mode_forms(mode));
     return rc;
