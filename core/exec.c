@@ -41,7 +41,7 @@ static int stmt_error_e(dm_run *x, dbmig *h, size_t r, const dm_stmt *s, size_t 
     int line = dm_error_line(s->sql, s->line, position >= 0 ? position : e ? e->position : 0);
     note_failure(x, idx, line, e ? e->code : NULL);
     int rc = dm_buf_printf(out, "%s:%d: statement %zu of %zu of revision %s failed: %s",
-                           file_of(h, r), line, idx + 1, total, h->graph.revs[r].id,
+                           file_of(h, r), line, idx + 1, total, x->g->revs[r].id,
                            e && e->message[0] ? e->message : "unknown error");
     if (e && e->code[0])
         rc |= dm_buf_printf(out, " [%s]", e->code);
@@ -98,7 +98,7 @@ static void report_done(dbmig *h, const dm_run *x, size_t i, double ms, dbmig_ev
                         const char *text)
 {
     const dm_step *s = &x->steps[i];
-    const dm_migfile *f = &h->graph.revs[s->rev].file;
+    const dm_migfile *f = &x->g->revs[s->rev].file;
     if (!h->o.on_event)
         return;
     dbmig_event ev = {0};
@@ -133,7 +133,7 @@ static void report_stmt(dbmig *h, const dm_run *x, const dm_step *s, size_t k, c
 {
     if (!h->o.on_event)
         return;
-    const dm_migfile *f = &h->graph.revs[s->rev].file;
+    const dm_migfile *f = &x->g->revs[s->rev].file;
     dbmig_event ev = {0};
     ev.kind = done ? DBMIG_EV_STATEMENT_DONE : DBMIG_EV_STATEMENT;
     ev.downgrade = x->down;
@@ -205,11 +205,11 @@ static int run_stmt(dm_run *x, size_t r, const dm_stmt *st, size_t k, size_t tot
     dbmig *h = x->h;
     dm_buf sql = {0};
     int skip = 0;
-    int rc = dm_ddl_prepare(h->drv, h->conn, h->caps, st->sql, st->len, &sql, &skip, NULL, &h->err);
+    int rc = dm_ddl_prepare(h->drv, h->conn, h->caps, st->sql, st->len, &sql, &skip, NULL, x->err);
     if (rc != DBMIG_OK) {
         dm_buf_free(&sql);
         note_failure(x, k, st->line, NULL);
-        dm_buf_printf(why, "%s:%d: %s", file_of(h, r), st->line, dm_err_msg(&h->err));
+        dm_buf_printf(why, "%s:%d: %s", file_of(h, r), st->line, dm_err_msg(x->err));
         return rc;
     }
     if (!skip && h->drv->exec(h->conn, dm_buf_str(&sql), sql.len, NULL) != DBMIG_DRV_OK) {
@@ -253,7 +253,7 @@ static int run_tx_batch(dm_run *x, size_t i, int64_t seq, double t0, dm_buf *why
 {
     dbmig *h = x->h;
     dm_step *s = &x->steps[i];
-    const dm_rev *rev = &h->graph.revs[s->rev];
+    const dm_rev *rev = &x->g->revs[s->rev];
     size_t *off = malloc((s->stmts.n + 1) * sizeof *off);
     dm_buf b = {0};
     if (!off)
@@ -297,7 +297,7 @@ static int run_tx_batch(dm_run *x, size_t i, int64_t seq, double t0, dm_buf *why
             if (s->stmts.n)
                 stmt_error_at(x, h, s->rev, &s->stmts.v[0], 0, s->stmts.n, 0, &first);
             else
-                dm_db_error(h, "recording the revision failed"), dm_buf_puts(&first, dm_err_msg(&h->err));
+                dm_db_error(h, "recording the revision failed"), dm_buf_puts(&first, dm_err_msg(x->err));
             int found = 0;
             if (dm_sql_exec(h, "ROLLBACK TO SAVEPOINT dbmig_step", NULL) == DBMIG_OK)
                 for (k = 0; k < s->stmts.n && !found; k++)
@@ -333,7 +333,7 @@ static int exec_one(void *payload, size_t k, const dm_stmt *st)
     exec_ctx *c = payload;
     dm_run *x = c->x;
     dbmig *h = x->h;
-    const char *id = h->graph.revs[c->s->rev].id;
+    const char *id = x->g->revs[c->s->rev].id;
     if (c->notx)
         dm_sha256_update(&c->md, st->sql, st->len + 1);
     if (k < c->s->start)
@@ -377,7 +377,6 @@ static int exec_one(void *payload, size_t k, const dm_stmt *st)
  * streamed file that changed, a version-table write), `why` gets err. */
 static int exec_all(dm_run *x, dm_step *s, int notx, dm_buf *why, size_t *failed_at)
 {
-    dbmig *h = x->h;
     exec_ctx c = {.x = x, .s = s, .why = why, .notx = notx, .failed_at = (size_t)-1,
                   .stopped_at = (size_t)-1};
     *failed_at = (size_t)-1;
@@ -388,7 +387,7 @@ static int exec_all(dm_run *x, dm_step *s, int notx, dm_buf *why, size_t *failed
         return rc;
     }
     if (rc != DBMIG_OK && why->len == 0)
-        dm_buf_puts(why, dm_err_msg(&h->err));
+        dm_buf_puts(why, dm_err_msg(x->err));
     *failed_at = c.failed_at;
     return rc;
 }
@@ -404,7 +403,7 @@ static int run_tx_step(dm_run *x, size_t i, int64_t seq, double t0, dm_buf *why)
     if (rc != DBMIG_OK)
         return rc == DBMIG_EINTERRUPTED ? rc : DBMIG_ERROR;
     if (x->down)
-        return dm_vt_delete(h, h->graph.revs[s->rev].id);
+        return dm_vt_delete(h, x->g->revs[s->rev].id);
     return dm_vt_insert(h, s->rev, 0, (int64_t)(dm_now_ms() - t0), seq, NULL);
 }
 
@@ -437,7 +436,7 @@ static int rides(const dm_run *x, const dm_step *s)
 static int exec_ride(dm_run *x, dm_step *s, int64_t seq, dm_buf *why, size_t *failed_at)
 {
     dbmig *h = x->h;
-    const char *id = h->graph.revs[s->rev].id;
+    const char *id = x->g->revs[s->rev].id;
     dm_sha256 md;
     dm_sha256_init(&md);
     dm_buf w = {0}, b = {0};
@@ -457,7 +456,7 @@ static int exec_ride(dm_run *x, dm_step *s, int64_t seq, dm_buf *why, size_t *fa
                 x->fail.stmt = k + 1; /* the statement not run */
                 x->fail.line = st->line;
             } else {
-                dm_buf_puts(why, dm_err_msg(&h->err));
+                dm_buf_puts(why, dm_err_msg(x->err));
             }
             break;
         }
@@ -487,12 +486,12 @@ static int exec_ride(dm_run *x, dm_step *s, int64_t seq, dm_buf *why, size_t *fa
                 stmt_error_e(x, h, s->rev, st, k, s->stmts.n, in_stmt, &e, why);
                 *failed_at = k;
             } else {
-                dm_err_set(&h->err, DBMIG_ERROR, "cannot record %s of revision %s in %s: %s%s%s%s",
+                dm_err_set(x->err, DBMIG_ERROR, "cannot record %s of revision %s in %s: %s%s%s%s",
                            k == 0 ? "the start" : "the progress", id, h->table,
                            e.message[0] ? e.message : "unknown error", e.code[0] ? " [" : "",
                            e.code, e.code[0] ? "]" : "");
                 if (k > 0 || landed < 0)
-                    dm_buf_puts(why, dm_err_msg(&h->err));
+                    dm_buf_puts(why, dm_err_msg(x->err));
                 if (landed < 0)
                     dm_buf_printf(why, "\n(which of \"record progress %zu\" and statement %zu "
                                        "failed could not be told apart)", k, k + 1);
@@ -524,7 +523,7 @@ static int run_notx_step(dm_run *x, size_t i, int64_t seq, double t0, dm_buf *wh
 {
     dbmig *h = x->h;
     dm_step *s = &x->steps[i];
-    const char *id = h->graph.revs[s->rev].id;
+    const char *id = x->g->revs[s->rev].id;
     int rc;
     int ride = rides(x, s);
     *stopped_at = (size_t)-1;
@@ -607,16 +606,16 @@ static int stop_error(dm_run *x, size_t i, size_t committed, size_t rb0, size_t 
     const char *verb = x->down ? "reverted" : "applied";
     if (i < x->n && x->cancelled && stopped_at != (size_t)-1)
         dm_buf_printf(&m, "interrupted: statement %zu of %zu of revision %s was cancelled",
-                      stopped_at + 1, x->steps[i].nstmts, h->graph.revs[x->steps[i].rev].id);
+                      stopped_at + 1, x->steps[i].nstmts, x->g->revs[x->steps[i].rev].id);
     else if (i < x->n && x->cancelled)
         dm_buf_printf(&m, "interrupted: the statements of revision %s were cancelled",
-                      h->graph.revs[x->steps[i].rev].id);
+                      x->g->revs[x->steps[i].rev].id);
     else if (i < x->n && stopped_at != (size_t)-1)
         dm_buf_printf(&m, "interrupted: stopped before statement %zu of %zu of revision %s",
-                      stopped_at + 1, x->steps[i].nstmts, h->graph.revs[x->steps[i].rev].id);
+                      stopped_at + 1, x->steps[i].nstmts, x->g->revs[x->steps[i].rev].id);
     else if (i < x->n && stopped_at == (size_t)-1)
         dm_buf_printf(&m, "interrupted: stopped before revision %s",
-                      h->graph.revs[x->steps[i].rev].id);
+                      x->g->revs[x->steps[i].rev].id);
     else
         dm_buf_puts(&m, "interrupted");
     dm_buf_printf(&m, "; %zu revision(s) of this run %s committed (%s)", committed,
@@ -624,13 +623,13 @@ static int stop_error(dm_run *x, size_t i, size_t committed, size_t rb0, size_t 
     if (rb1 > rb0) {
         dm_buf_printf(&m, "; rolled back, so not %s:", verb);
         for (size_t k = rb0; k < rb1; k++)
-            dm_buf_printf(&m, " %s", h->graph.revs[x->steps[k].rev].id);
+            dm_buf_printf(&m, " %s", x->g->revs[x->steps[k].rev].id);
     }
     if (why->len)
         dm_buf_printf(&m, "\n%s", dm_buf_str(why));
     else
         dm_buf_printf(&m, "\nthe lock is released; run the same command again to go on");
-    int rc = dm_buf_str(&m)[0] ? dm_err_set(&h->err, DBMIG_EINTERRUPTED, "%s", dm_buf_str(&m))
+    int rc = dm_buf_str(&m)[0] ? dm_err_set(x->err, DBMIG_EINTERRUPTED, "%s", dm_buf_str(&m))
                                : nomem(h);
     dm_buf_free(&m);
     return rc;
@@ -745,7 +744,7 @@ static void report_failure(dm_run *x, size_t i, dm_buf *why)
     report_done(h, x, i, 0, DBMIG_EV_FAILED, NULL);
     if (!why->len)
         return;
-    const char *id = h->graph.revs[x->steps[i].rev].id;
+    const char *id = x->g->revs[x->steps[i].rev].id;
     if (x->steps[i].transactional) {
         if (h->o.single_transaction)
             dm_buf_printf(why, "\n--single-transaction: the whole run was rolled back; "
@@ -757,8 +756,8 @@ static void report_failure(dm_run *x, size_t i, dm_buf *why)
                           id, x->down ? "reverted" : "applied", i, i == 1 ? "is" : "are");
         dm_buf_puts(why, "\nfix the statement and run the command again");
     }
-    dm_err_set(&h->err, DBMIG_ERROR, "%s", dm_buf_str(why));
-    const dm_migfile *f = &h->graph.revs[x->steps[i].rev].file;
+    dm_err_set(x->err, DBMIG_ERROR, "%s", dm_buf_str(why));
+    const dm_migfile *f = &x->g->revs[x->steps[i].rev].file;
     dm_errloc_set(h, f->revision, f->path, x->fail.line, x->fail.stmt, x->fail.code);
 }
 
@@ -904,7 +903,7 @@ static int script_step(dm_run *x, size_t i, const char *ts, dm_buf *b, dm_buf *s
 {
     dbmig *h = x->h;
     dm_step *s = &x->steps[i];
-    const dm_migfile *f = &h->graph.revs[s->rev].file;
+    const dm_migfile *f = &x->g->revs[s->rev].file;
     dm_buf_printf(b, "\n-- %s %s: ", x->down ? "revert" : "apply", f->revision);
     script_text(b, f->message);
     dm_buf_puts(b, " (");
@@ -943,9 +942,8 @@ int dm_exec_offline(dbmig *h, const char *target, int down)
         rc = dm_need_driver(h);
     if (rc != DBMIG_OK)
         return rc;
-    dm_run x = {0};
-    x.h = h;
-    x.down = down;
+    dm_run x;
+    dm_run_init(&x, h, down);
     rc = dm_plan_offline(&x, target);
     dm_buf b = {0}, sql = {0};
     char ts[32];
@@ -975,7 +973,7 @@ int dm_exec_dry_report(dm_run *x)
         dm_emit(h, DBMIG_EV_NOTICE, NULL, t, NULL);
     }
     for (size_t i = 0; i < x->n; i++) {
-        const dm_migfile *f = &h->graph.revs[x->steps[i].rev].file;
+        const dm_migfile *f = &x->g->revs[x->steps[i].rev].file;
         char t[512];
         snprintf(t, sizeof t, "dry run: would %s %s %s (%zu statement(s)%s)",
                  x->down ? "revert" : "apply", f->revision, f->message ? f->message : "",

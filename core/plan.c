@@ -223,6 +223,15 @@ int dm_plan_stamp(const dm_graph *g, const dm_applied *a, const char *target, un
 
 /* ---- a run's steps -------------------------------------------------------- */
 
+void dm_run_init(dm_run *x, dbmig *h, int down)
+{
+    memset(x, 0, sizeof *x);
+    x->h = h;
+    x->g = &h->graph;
+    x->err = &h->err;
+    x->down = down;
+}
+
 void dm_run_free(dm_run *x)
 {
     for (size_t i = 0; i < x->n; i++)
@@ -260,8 +269,8 @@ int dm_step_each(dm_run *x, const dm_step *s, dm_stmt_fn fn, void *payload)
     dbmig *h = x->h;
     stream_adapter a = {fn, payload, 0};
     int found = 0;
-    return dm_migfile_stream(&h->graph.revs[s->rev].file, x->down ? DM_DOWN : DM_UP, drv_name(h),
-                             dialect(h), stream_cb, &a, &found, &h->err);
+    return dm_migfile_stream(&x->g->revs[s->rev].file, x->down ? DM_DOWN : DM_UP, drv_name(h),
+                             dialect(h), stream_cb, &a, &found, x->err);
 }
 
 
@@ -318,17 +327,17 @@ int dm_plan_steps(dm_run *x, const dm_plan *p)
     for (size_t i = 0; i < p->n; i++) {
         dm_step *s = &x->steps[x->n++];
         s->rev = p->v[i];
-        const dm_migfile *f = &h->graph.revs[s->rev].file;
+        const dm_migfile *f = &x->g->revs[s->rev].file;
         int found = 0, rc;
         survey v = {h, 0, 1, 0};
         if (f->streamed) {
             stream_adapter a = {survey_one, &v, 0};
             s->streamed = 1;
             rc = dm_migfile_stream(f, x->down ? DM_DOWN : DM_UP, drv_name(h), dialect(h), stream_cb,
-                                   &a, &found, &h->err);
+                                   &a, &found, x->err);
         } else {
             rc = dm_migfile_statements(f, x->down ? DM_DOWN : DM_UP, drv_name(h), dialect(h),
-                                       &s->stmts, &found, &h->err);
+                                       &s->stmts, &found, x->err);
             if (rc == DBMIG_OK)
                 rc = dm_step_each(x, s, survey_one, &v);
         }
@@ -336,7 +345,7 @@ int dm_plan_steps(dm_run *x, const dm_plan *p)
             return rc;
         s->nstmts = v.n;
         if (x->down && !found)
-            return dm_err_set(&h->err, DBMIG_EINVALID,
+            return dm_err_set(x->err, DBMIG_EINVALID,
                               "cannot downgrade: revision %s (%s) has no down section%s%s, so it "
                               "is irreversible; nothing was reverted. Add a `-- dbmig:down` "
                               "section to it, or downgrade to %s or a later revision",
@@ -364,7 +373,7 @@ int dm_plan_validate(dm_run *x, int upgrade, unsigned flags)
             dm_emit(h, DBMIG_EV_NOTICE, r->revision, t, NULL);
             continue;
         }
-        const dm_migfile *f = &h->graph.revs[r->rev].file;
+        const dm_migfile *f = &x->g->revs[r->rev].file;
         if (r->dirty) {
             if (upgrade && (flags & DBMIG_RESUME))
                 continue;
@@ -385,14 +394,14 @@ int dm_plan_validate(dm_run *x, int upgrade, unsigned flags)
         }
     }
     if (!(flags & DBMIG_ALLOW_MISSING)) {
-        unsigned char *miss = calloc(h->graph.n ? h->graph.n : 1, 1);
+        unsigned char *miss = calloc(x->g->n ? x->g->n : 1, 1);
         if (!miss) {
             dm_buf_free(&msg);
             return nomem(h);
         }
-        if (dm_graph_missing(&h->graph, &x->a, miss)) {
-            for (size_t k = 0; k < h->graph.n; k++) {
-                size_t r = h->graph.order[k];
+        if (dm_graph_missing(x->g, &x->a, miss)) {
+            for (size_t k = 0; k < x->g->n; k++) {
+                size_t r = x->g->order[k];
                 if (!miss[r])
                     continue;
                 problems++;
@@ -400,7 +409,7 @@ int dm_plan_validate(dm_run *x, int upgrade, unsigned flags)
                               "\n  revision %s (%s) is not applied, but revisions that descend "
                               "from it are (a file merged late?). Run `dbmig upgrade "
                               "--allow-missing` to apply it in graph order%s",
-                              h->graph.revs[r].id, file_of(h, r),
+                              x->g->revs[r].id, file_of(h, r),
                               upgrade ? "" : " first, or `dbmig downgrade --allow-missing "
                                              "TARGET` to revert the applied ones all the same");
             }
@@ -409,7 +418,7 @@ int dm_plan_validate(dm_run *x, int upgrade, unsigned flags)
     }
     int rc = DBMIG_OK;
     if (problems)
-        rc = dm_err_set(&h->err, DBMIG_EINVALID, "refusing to %s: %zu problem(s) found; nothing was run:%s",
+        rc = dm_err_set(x->err, DBMIG_EINVALID, "refusing to %s: %zu problem(s) found; nothing was run:%s",
                         upgrade ? "upgrade" : "downgrade", problems, dm_buf_str(&msg));
     dm_buf_free(&msg);
     return rc;
@@ -437,7 +446,7 @@ int dm_plan_check_last_rows(dm_run *x, const char *target, const char *verb)
         else
             snprintf(which, sizeof which, "one of the %s most recently applied revisions",
                      target + 1);
-        return dm_err_set(&h->err, DBMIG_EINVALID,
+        return dm_err_set(x->err, DBMIG_EINVALID,
                           "cannot %s %s: %s, %s, has no file in %s (deleted, renamed, or from "
                           "another branch?), so it cannot be reverted, and the revision before "
                           "it is not the one you meant; nothing was %s. Restore its file (e.g. "
@@ -522,7 +531,7 @@ int dm_plan_check_resume(dm_run *x)
         s->transactional = 0; /* finishing a dirty revision is non-transactional */
         size_t done = (size_t)(row->progress > 0 ? row->progress : 0);
         if (done > s->nstmts)
-            return dm_err_set(&h->err, DBMIG_EINVALID,
+            return dm_err_set(x->err, DBMIG_EINVALID,
                               "cannot resume %s: the version table says %zu statements were "
                               "committed but %s now has %zu; settle it with `dbmig repair "
                               "--applied %s` or `--reverted %s`",
@@ -534,7 +543,7 @@ int dm_plan_check_resume(dm_run *x)
             if (rc != DBMIG_OK)
                 return rc;
             if (!row->progress_hash || strcmp(hash, row->progress_hash) != 0)
-                return dm_err_set(&h->err, DBMIG_EINVALID,
+                return dm_err_set(x->err, DBMIG_EINVALID,
                                   "cannot resume %s: its first %zu statement(s), already "
                                   "committed, were changed in %s since they ran; restore them, "
                                   "or settle the revision with `dbmig repair --applied %s` or "
@@ -552,20 +561,20 @@ int dm_plan_check_resume(dm_run *x)
 static int add_missing(dm_run *x, dm_plan *p)
 {
     dbmig *h = x->h;
-    unsigned char *mark = calloc(h->graph.n ? h->graph.n : 1, 1);
-    size_t *v = mark ? malloc((h->graph.n ? h->graph.n : 1) * sizeof *v) : NULL;
+    unsigned char *mark = calloc(x->g->n ? x->g->n : 1, 1);
+    size_t *v = mark ? malloc((x->g->n ? x->g->n : 1) * sizeof *v) : NULL;
     if (!mark || !v) {
         free(mark);
         free(v);
         return nomem(h);
     }
-    dm_graph_missing(&h->graph, &x->a, mark);
+    dm_graph_missing(x->g, &x->a, mark);
     for (size_t i = 0; i < p->n; i++)
         mark[p->v[i]] = 1;
     size_t n = 0;
-    for (size_t k = 0; k < h->graph.n; k++)
-        if (mark[h->graph.order[k]])
-            v[n++] = h->graph.order[k];
+    for (size_t k = 0; k < x->g->n; k++)
+        if (mark[x->g->order[k]])
+            v[n++] = x->g->order[k];
     free(p->v);
     p->v = v;
     p->n = n;
@@ -578,16 +587,16 @@ static int check_single(dm_run *x)
 {
     dbmig *h = x->h;
     if (!(h->caps & DBMIG_CAP_TRANSACTIONAL_DDL))
-        return dm_err_set(&h->err, DBMIG_EUSAGE,
+        return dm_err_set(x->err, DBMIG_EUSAGE,
                           "--single-transaction needs transactional DDL, which driver %s does "
                           "not have; drop the option",
                           h->drv->name);
     for (size_t i = 0; i < x->n; i++)
         if (!x->steps[i].transactional)
-            return dm_err_set(&h->err, DBMIG_EUSAGE,
+            return dm_err_set(x->err, DBMIG_EUSAGE,
                               "--single-transaction cannot include revision %s (%s): it runs "
                               "outside a transaction; drop the option or migrate up to it first",
-                              h->graph.revs[x->steps[i].rev].id, file_of(h, x->steps[i].rev));
+                              x->g->revs[x->steps[i].rev].id, file_of(h, x->steps[i].rev));
     return DBMIG_OK;
 }
 
@@ -600,8 +609,8 @@ int dm_plan_run(dm_run *x, const char *target, unsigned flags)
     if (rc == DBMIG_OK && down)
         rc = dm_plan_check_last_rows(x, target, "downgrade");
     if (rc == DBMIG_OK)
-        rc = down ? dm_plan_downgrade(&h->graph, &x->a, target, &p, &h->err)
-                  : dm_plan_upgrade(&h->graph, &x->a, target, &p, &h->err);
+        rc = down ? dm_plan_downgrade(x->g, &x->a, target, &p, x->err)
+                  : dm_plan_upgrade(x->g, &x->a, target, &p, x->err);
     if (rc == DBMIG_OK && !down && (flags & DBMIG_ALLOW_MISSING))
         rc = add_missing(x, &p);
     if (rc == DBMIG_OK && !down && (flags & DBMIG_RESUME))
@@ -621,17 +630,17 @@ int dm_plan_run(dm_run *x, const char *target, unsigned flags)
 static int offline_start(dm_run *x, const char *from)
 {
     dbmig *h = x->h;
-    x->a.is = calloc(h->graph.n ? h->graph.n : 1, 1);
-    x->a.by_seq = malloc((h->graph.n ? h->graph.n : 1) * sizeof *x->a.by_seq);
+    x->a.is = calloc(x->g->n ? x->g->n : 1, 1);
+    x->a.by_seq = malloc((x->g->n ? x->g->n : 1) * sizeof *x->a.by_seq);
     if (!x->a.is || !x->a.by_seq)
         return nomem(h);
     if (!from || !*from || strcmp(from, "base") == 0)
         return DBMIG_OK;
-    int rc = dm_plan_stamp(&h->graph, &x->a, from, x->a.is, &h->err);
+    int rc = dm_plan_stamp(x->g, &x->a, from, x->a.is, x->err);
     x->a.nseq = 0;
-    for (size_t k = 0; rc == DBMIG_OK && k < h->graph.n; k++)
-        if (x->a.is[h->graph.order[k]])
-            x->a.by_seq[x->a.nseq++] = h->graph.order[k];
+    for (size_t k = 0; rc == DBMIG_OK && k < x->g->n; k++)
+        if (x->a.is[x->g->order[k]])
+            x->a.by_seq[x->a.nseq++] = x->g->order[k];
     return rc;
 }
 
@@ -648,7 +657,7 @@ int dm_plan_offline(dm_run *x, const char *target)
         if (!from)
             return nomem(h);
     } else if (x->down) {
-        return dm_err_set(&h->err, DBMIG_EUSAGE,
+        return dm_err_set(x->err, DBMIG_EUSAGE,
                           "an offline downgrade needs its starting point: write the target as "
                           "FROM:TO, e.g. `dbmig --sql downgrade head:base`");
     }
@@ -656,8 +665,8 @@ int dm_plan_offline(dm_run *x, const char *target)
     free(from);
     dm_plan p = {0};
     if (rc == DBMIG_OK)
-        rc = x->down ? dm_plan_downgrade(&h->graph, &x->a, to, &p, &h->err)
-                     : dm_plan_upgrade(&h->graph, &x->a, to, &p, &h->err);
+        rc = x->down ? dm_plan_downgrade(x->g, &x->a, to, &p, x->err)
+                     : dm_plan_upgrade(x->g, &x->a, to, &p, x->err);
     if (rc == DBMIG_OK)
         rc = dm_plan_steps(x, &p);
     dm_plan_free(&p);

@@ -79,6 +79,8 @@ typedef struct dm_step {
  * executor records of a failure. */
 typedef struct dm_run {
     dbmig *h;
+    dm_graph *g;     /* h's graph, loaded */
+    dm_err *err;     /* h's error */
     dm_vstate st;
     dm_applied a;
     dm_step *steps;
@@ -88,6 +90,8 @@ typedef struct dm_run {
     int cancelled;   /* a stop cancelled the running statement (dbmig_cancel) */
 } dm_run;
 
+/* A run of h (down: a downgrade): nothing planned yet. */
+void dm_run_init(dm_run *x, dbmig *h, int down);
 void dm_run_free(dm_run *x);
 
 /* Calls fn for every statement of a step, k = 0, 1, ...: from the list, or

@@ -67,9 +67,8 @@ static int migrate(dbmig *h, const char *target, unsigned flags, int down)
                           down ? "downgrade" : "upgrade");
     if (h->o.sql_out)
         return dm_exec_offline(h, target, down);
-    dm_run x = {0};
-    x.h = h;
-    x.down = down;
+    dm_run x;
+    dm_run_init(&x, h, down);
     precheck pre = {target, down ? DM_TARGET_DOWNGRADE : DM_TARGET_UPGRADE};
     int rc = begin_run(&x, &pre);
     if (rc == DBMIG_OK)
@@ -146,8 +145,8 @@ int dbmig_stamp(dbmig *h, const char *target)
     dm_err_clear(&h->err);
     if (!target || !*target)
         return dm_err_set(&h->err, DBMIG_EUSAGE, "stamp needs a target");
-    dm_run x = {0};
-    x.h = h;
+    dm_run x;
+    dm_run_init(&x, h, 0);
     precheck pre = {target, DM_TARGET_STAMP};
     int rc = begin_run(&x, &pre);
     unsigned char *want = NULL;
@@ -234,8 +233,8 @@ int dbmig_repair(dbmig *h, int what, const char *id)
     if (what < DBMIG_REPAIR_CHECKSUMS || what > DBMIG_REPAIR_REVERTED)
         return dm_err_set(&h->err, DBMIG_EUSAGE,
                           "repair needs one of --checksums, --applied ID, --reverted ID");
-    dm_run x = {0};
-    x.h = h;
+    dm_run x;
+    dm_run_init(&x, h, 0);
     int dry = h->o.dry_run;
     int rc = begin_run(&x, NULL);
     if (rc == DBMIG_OK && what == DBMIG_REPAIR_CHECKSUMS) {
