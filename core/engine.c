@@ -1,6 +1,7 @@
-/* engine.c — the handle, lazy loading of folder/driver/connection, the
- * version table and the lock. The runs themselves (upgrade, downgrade,
- * stamp, repair) are in run.c; status and listings in report.c. */
+/* engine.c — the handle: options, lazy loading of the folder, the driver
+ * and the connection, quoting, events and errors. The commands that change
+ * a database are run.c's (planned by plan.c, run by exec.c, recorded by
+ * vtable.c, under lock.c's lock); status and listings are report.c's. */
 #define _POSIX_C_SOURCE 200809L
 #include "engine.h"
 #include "lock.h"

@@ -26,7 +26,7 @@ struct dbmig {
     char *url_redacted;
     dm_err err;
     dm_buf errout;   /* what dbmig_errmsg returns: err scrubbed */
-    /* Where the failure in err happened, when a migration failed (run.c,
+    /* Where the failure in err happened, when a migration failed (exec.c,
      * dm_errloc_set): valid while errloc.serial == err.serial, so a later
      * failure elsewhere never shows an old location (dbmig_last_error). */
     struct {
@@ -53,7 +53,7 @@ struct dbmig {
      * (dm_need_conn_create) before a command writes. nodb_msg: its words. */
     int nodb;
     char *nodb_msg;
-    volatile sig_atomic_t interrupted; /* dbmig_interrupt() was called (run.c) */
+    volatile sig_atomic_t interrupted; /* dbmig_interrupt() was called (exec.c) */
     dbmig_conn *_Atomic running;       /* conn while migrations run, for dbmig_cancel */
 };
 

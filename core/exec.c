@@ -430,6 +430,41 @@ static int rides(const dm_run *x, const dm_step *s)
 }
 
 
+/* "<write>;\n<statement k>" failed (b, the statement from byte head):
+ * statement k's error (*failed_at = k) when the write landed, else what is
+ * recorded. */
+static void ride_failed(dm_run *x, const dm_step *s, size_t k, const dm_buf *b, size_t head,
+                        dm_buf *why, size_t *failed_at)
+{
+    dbmig *h = x->h;
+    const char *id = x->g->revs[s->rev].id;
+    /* Kept: dm_vt_landed's query replaces the driver's last error. */
+    const dbmig_db_error *le = h->drv->last_error(h->conn);
+    dbmig_db_error e;
+    if (le)
+        e = *le;
+    else
+        memset(&e, 0, sizeof e);
+    size_t pos = error_byte(h, b->ptr, b->len);
+    int landed = pos != (size_t)-1 ? pos >= head : dm_vt_landed(h, id, k);
+    if (landed == 1) {
+        int in_stmt = pos != (size_t)-1 ? (int)dm_byte_to_char(b->ptr + head, pos - head) + 1 : 0;
+        e.position = 0;
+        stmt_error_e(x, h, s->rev, &s->stmts.v[k], k, s->stmts.n, in_stmt, &e, why);
+        *failed_at = k;
+        return;
+    }
+    dm_err_set(x->err, DBMIG_ERROR, "cannot record %s of revision %s in %s: %s%s%s%s",
+               k == 0 ? "the start" : "the progress", id, h->table,
+               e.message[0] ? e.message : "unknown error", e.code[0] ? " [" : "", e.code,
+               e.code[0] ? "]" : "");
+    if (k > 0 || landed < 0)
+        dm_buf_puts(why, dm_err_msg(x->err));
+    if (landed < 0)
+        dm_buf_printf(why, "\n(which of \"record progress %zu\" and statement %zu "
+                           "failed could not be told apart)", k, k + 1);
+}
+
 /* Runs s's statements with the writes riding along (see rides()). On a
  * statement's failure *failed_at = k and why holds its error; on a write's
  * failure *failed_at stays (size_t)-1 and why says what is recorded. */
@@ -471,31 +506,7 @@ static int exec_ride(dm_run *x, dm_step *s, int64_t seq, dm_buf *why, size_t *fa
         report_stmt(h, x, s, k, st, 0, 0);
         if (h->drv->exec(h->conn, b.ptr, b.len, NULL) != DBMIG_DRV_OK) {
             rc = DBMIG_ERROR;
-            /* Kept: dm_vt_landed's query replaces the driver's last error. */
-            const dbmig_db_error *le = h->drv->last_error(h->conn);
-            dbmig_db_error e;
-            if (le)
-                e = *le;
-            else
-                memset(&e, 0, sizeof e);
-            size_t pos = error_byte(h, b.ptr, b.len);
-            int landed = pos != (size_t)-1 ? pos >= head : dm_vt_landed(h, id, k);
-            if (landed == 1) {
-                int in_stmt = pos != (size_t)-1 ? (int)dm_byte_to_char(b.ptr + head, pos - head) + 1 : 0;
-                e.position = 0;
-                stmt_error_e(x, h, s->rev, st, k, s->stmts.n, in_stmt, &e, why);
-                *failed_at = k;
-            } else {
-                dm_err_set(x->err, DBMIG_ERROR, "cannot record %s of revision %s in %s: %s%s%s%s",
-                           k == 0 ? "the start" : "the progress", id, h->table,
-                           e.message[0] ? e.message : "unknown error", e.code[0] ? " [" : "",
-                           e.code, e.code[0] ? "]" : "");
-                if (k > 0 || landed < 0)
-                    dm_buf_puts(why, dm_err_msg(x->err));
-                if (landed < 0)
-                    dm_buf_printf(why, "\n(which of \"record progress %zu\" and statement %zu "
-                                       "failed could not be told apart)", k, k + 1);
-            }
+            ride_failed(x, s, k, &b, head, why, failed_at);
             break;
         }
         if (h->o.on_event)
@@ -512,6 +523,62 @@ static int exec_ride(dm_run *x, dm_step *s, int64_t seq, dm_buf *why, size_t *fa
     dm_buf_free(&w);
     dm_buf_free(&b);
     return rc;
+}
+
+/* Why a step outside a transaction stopped before statement k + 1 (a stop
+ * between statements, or a cancelled statement k + 1): its row is dirty. */
+static void notx_stopped(const dm_run *x, const char *id, size_t k, dm_buf *why)
+{
+    char where[96], done[64];
+    if (x->cancelled)
+        snprintf(where, sizeof where, "during statement %zu (cancelled, so not run)", k + 1);
+    else
+        snprintf(where, sizeof where, "between statements %zu and %zu", k, k + 1);
+    if (k)
+        snprintf(done, sizeof done, "statements 1..%zu %s", k, x->down ? "ran" : "are committed");
+    else
+        snprintf(done, sizeof done, "none of its statements %s", x->down ? "ran" : "is committed");
+    if (x->down)
+        dm_buf_printf(why,
+                      "revision %s was stopped %s of its down section, which runs outside a "
+                      "transaction: %s and it is marked dirty. Settle it with `dbmig repair "
+                      "--applied %s` (and downgrade again) or `dbmig repair --reverted %s`",
+                      id, where, done, id, id);
+    else
+        dm_buf_printf(why,
+                      "revision %s was stopped %s; it runs outside a transaction, so %s and "
+                      "it is marked dirty with that progress recorded. Run `dbmig upgrade "
+                      "--resume` to finish it from statement %zu (or settle it with `dbmig "
+                      "repair --applied %s` or `--reverted %s`)",
+                      id, where, done, k + 1, id, id);
+}
+
+/* What a failed step outside a transaction leaves: statements 1..k ran (k
+ * (size_t)-1: the failure was not a statement's), the row is dirty. */
+static void notx_failed(const dm_run *x, const char *id, size_t k, dm_buf *why)
+{
+    if (k == (size_t)-1)
+        dm_buf_printf(why, "\nrevision %s is marked dirty; see `dbmig status`", id);
+    else if (x->down)
+        dm_buf_printf(why,
+                      "\nrevision %s is marked dirty: statements 1..%zu of its down "
+                      "section ran. Fix the cause, then settle it with `dbmig repair "
+                      "--applied %s` (and downgrade again) or `dbmig repair --reverted %s`",
+                      id, k, id, id);
+    else if (k == 0)
+        dm_buf_printf(why,
+                      "\nno statement of %s was committed; it is marked dirty. Fix the "
+                      "cause, then run `dbmig upgrade --resume` (it starts at statement "
+                      "1), or `dbmig repair --reverted %s`",
+                      id, id);
+    else
+        dm_buf_printf(why,
+                      "\nstatements 1..%zu of %s were committed (it ran outside a "
+                      "transaction) and it is marked dirty. Fix the cause, then run "
+                      "`dbmig upgrade --resume` to run it from statement %zu, or settle "
+                      "it by hand with `dbmig repair --applied %s` or `dbmig repair "
+                      "--reverted %s`",
+                      k, id, k + 1, id, id);
 }
 
 /* Runs one step outside any transaction with the dirty protocol. A stop
@@ -542,53 +609,11 @@ static int run_notx_step(dm_run *x, size_t i, int64_t seq, double t0, dm_buf *wh
         rc = exec_all(x, s, 1, why, &k);
     if (rc == DBMIG_EINTERRUPTED) {
         *stopped_at = k;
-        char where[96], done[64];
-        if (x->cancelled)
-            snprintf(where, sizeof where, "during statement %zu (cancelled, so not run)", k + 1);
-        else
-            snprintf(where, sizeof where, "between statements %zu and %zu", k, k + 1);
-        if (k)
-            snprintf(done, sizeof done, "statements 1..%zu %s", k, x->down ? "ran" : "are committed");
-        else
-            snprintf(done, sizeof done, "none of its statements %s", x->down ? "ran" : "is committed");
-        if (x->down)
-            dm_buf_printf(why,
-                          "revision %s was stopped %s of its down section, which runs outside a "
-                          "transaction: %s and it is marked dirty. Settle it with `dbmig repair "
-                          "--applied %s` (and downgrade again) or `dbmig repair --reverted %s`",
-                          id, where, done, id, id);
-        else
-            dm_buf_printf(why,
-                          "revision %s was stopped %s; it runs outside a transaction, so %s and "
-                          "it is marked dirty with that progress recorded. Run `dbmig upgrade "
-                          "--resume` to finish it from statement %zu (or settle it with `dbmig "
-                          "repair --applied %s` or `--reverted %s`)",
-                          id, where, done, k + 1, id, id);
+        notx_stopped(x, id, k, why);
         return rc;
     }
     if (rc != DBMIG_OK) {
-        if (k == (size_t)-1)
-            dm_buf_printf(why, "\nrevision %s is marked dirty; see `dbmig status`", id);
-        else if (x->down)
-            dm_buf_printf(why,
-                          "\nrevision %s is marked dirty: statements 1..%zu of its down "
-                          "section ran. Fix the cause, then settle it with `dbmig repair "
-                          "--applied %s` (and downgrade again) or `dbmig repair --reverted %s`",
-                          id, k, id, id);
-        else if (k == 0)
-            dm_buf_printf(why,
-                          "\nno statement of %s was committed; it is marked dirty. Fix the "
-                          "cause, then run `dbmig upgrade --resume` (it starts at statement "
-                          "1), or `dbmig repair --reverted %s`",
-                          id, id);
-        else
-            dm_buf_printf(why,
-                          "\nstatements 1..%zu of %s were committed (it ran outside a "
-                          "transaction) and it is marked dirty. Fix the cause, then run "
-                          "`dbmig upgrade --resume` to run it from statement %zu, or settle "
-                          "it by hand with `dbmig repair --applied %s` or `dbmig repair "
-                          "--reverted %s`",
-                          k, id, k + 1, id, id);
+        notx_failed(x, id, k, why);
         return DBMIG_ERROR;
     }
     if (x->down)

@@ -85,7 +85,7 @@ static int session_take(dbmig *h)
             dm_emit(h, DBMIG_EV_LOCK_WAIT, NULL, msg, holder);
             waited = 1;
         }
-        if (h->interrupted) /* dbmig_interrupt (run.c) */
+        if (h->interrupted) /* dbmig_interrupt (exec.c) */
             return dm_err_set(&h->err, DBMIG_EINTERRUPTED,
                               "interrupted while waiting for the migration lock on %s; nothing "
                               "was run", h->table);

@@ -273,7 +273,6 @@ int dm_step_each(dm_run *x, const dm_step *s, dm_stmt_fn fn, void *payload)
                              dialect(h), stream_cb, &a, &found, x->err);
 }
 
-
 /* What deciding a step's transaction needs to know of its statements. */
 typedef struct survey {
     dbmig *h;
