@@ -36,8 +36,10 @@ static void host_free(void *p, void *q)
 static void host_log(void *payload, int level, const char *msg)
 {
     dbmig *h = payload;
+    /* A driver's message never fails the run: a NOTICE, at most a warning. */
+    int at = level < DBMIG_LOG_WARN ? DBMIG_LOG_WARN : level > DBMIG_LOG_DEBUG ? DBMIG_LOG_DEBUG : level;
     if (level <= DBMIG_LOG_WARN || h->o.verbose)
-        dm_emit(h, DBMIG_EV_NOTICE, NULL, msg, NULL);
+        dm_emit_level(h, DBMIG_EV_NOTICE, at, NULL, msg, NULL);
 }
 
 /* ---- handle ------------------------------------------------------------ */
@@ -258,7 +260,8 @@ int dbmig_last_error(const dbmig *h, dbmig_error_info *out)
     return DBMIG_OK;
 }
 
-void dm_emit(dbmig *h, dbmig_event_kind kind, const char *rev, const char *msg, const char *text)
+void dm_emit_level(dbmig *h, dbmig_event_kind kind, int level, const char *rev, const char *msg,
+                   const char *text)
 {
     if (!h->o.on_event)
         return;
@@ -267,7 +270,30 @@ void dm_emit(dbmig *h, dbmig_event_kind kind, const char *rev, const char *msg, 
     ev.revision = rev;
     ev.message = msg;
     ev.text = text;
+    ev.level = level;
     h->o.on_event(h->o.event_payload, &ev);
+}
+
+/* The level an event of this kind has unless its sender says otherwise
+ * (a NOTICE that warns: dm_emit_level). */
+static int kind_level(dbmig_event_kind kind)
+{
+    switch (kind) {
+    case DBMIG_EV_FAILED:
+        return DBMIG_LOG_ERROR;
+    case DBMIG_EV_ROLLED_BACK:
+        return DBMIG_LOG_WARN;
+    case DBMIG_EV_STATEMENT:
+    case DBMIG_EV_STATEMENT_DONE:
+        return DBMIG_LOG_DEBUG;
+    default:
+        return DBMIG_LOG_INFO;
+    }
+}
+
+void dm_emit(dbmig *h, dbmig_event_kind kind, const char *rev, const char *msg, const char *text)
+{
+    dm_emit_level(h, kind, kind_level(kind), rev, msg, text);
 }
 
 /* ---- lazy loading --------------------------------------------------------- */

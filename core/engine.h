@@ -95,6 +95,10 @@ void dm_errloc_set(dbmig *h, const char *revision, const char *file, int line, s
                    const char *code);
 void dm_emit(dbmig *h, dbmig_event_kind kind, const char *rev, const char *msg,
              const char *text);
+/* The same with the event's level given (DBMIG_LOG_*); dm_emit gives the
+ * kind's own (FAILED: ERROR, ROLLED_BACK: WARN, STATEMENT*: DEBUG, else INFO). */
+void dm_emit_level(dbmig *h, dbmig_event_kind kind, int level, const char *rev, const char *msg,
+                   const char *text);
 
 /* Where a statement error's position (1-based, in characters) points
  * inside the file. */

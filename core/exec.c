@@ -103,6 +103,9 @@ static void report_done(dbmig *h, const dm_run *x, size_t i, double ms, dbmig_ev
         return;
     dbmig_event ev = {0};
     ev.kind = kind;
+    ev.level = kind == DBMIG_EV_FAILED        ? DBMIG_LOG_ERROR
+               : kind == DBMIG_EV_ROLLED_BACK ? DBMIG_LOG_WARN
+                                              : DBMIG_LOG_INFO;
     ev.downgrade = x->down;
     ev.index = i + 1;
     ev.total = x->n;
@@ -136,6 +139,7 @@ static void report_stmt(dbmig *h, const dm_run *x, const dm_step *s, size_t k, c
     const dm_migfile *f = &x->g->revs[s->rev].file;
     dbmig_event ev = {0};
     ev.kind = done ? DBMIG_EV_STATEMENT_DONE : DBMIG_EV_STATEMENT;
+    ev.level = DBMIG_LOG_DEBUG;
     ev.downgrade = x->down;
     ev.index = (size_t)(s - x->steps) + 1;
     ev.total = x->n;

@@ -369,7 +369,7 @@ int dm_plan_validate(dm_run *x, int upgrade, unsigned flags)
             snprintf(t, sizeof t,
                      "revision %s is applied but no file in %s has that id; it is left alone",
                      r->revision, h->dir);
-            dm_emit(h, DBMIG_EV_NOTICE, r->revision, t, NULL);
+            dm_emit_level(h, DBMIG_EV_NOTICE, DBMIG_LOG_WARN, r->revision, t, NULL);
             continue;
         }
         const dm_migfile *f = &x->g->revs[r->rev].file;
