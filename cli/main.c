@@ -35,7 +35,7 @@ typedef struct cli {
 
 /* ---- help ------------------------------------------------------------------ */
 
-static const char usage_main[] =
+static const char cli_usage_main[] =
     "usage: dbmig [options] <command> [args]\n"
     "\n"
     "commands:\n"
@@ -151,7 +151,7 @@ static const struct {
               "  -m, --message MSG  its one-line description\n"},
 };
 
-static const char *help_for(const char *cmd)
+static const char *cli_help_for(const char *cmd)
 {
     for (size_t i = 0; i < sizeof cmd_help / sizeof cmd_help[0]; i++)
         if (strcmp(cmd_help[i].name, cmd) == 0)
@@ -159,7 +159,7 @@ static const char *help_for(const char *cmd)
     return NULL;
 }
 
-static int usage_error(const char *fmt, const char *arg)
+static int cli_usage_error(const char *fmt, const char *arg)
 {
     fprintf(stderr, "dbmig: ");
     fprintf(stderr, fmt, arg);
@@ -331,7 +331,7 @@ static int write_stdout(void *payload, const char *data, size_t len)
     return fwrite(data, 1, len, stdout) == len ? 0 : -1;
 }
 
-static int fail(cli *c, int rc)
+static int cli_fail(cli *c, int rc)
 {
     char *safe = cli_safe_dup(dbmig_errmsg(c->h)); /* no raw control characters */
     fprintf(stderr, "dbmig: error: %s\n", safe ? safe : dbmig_errmsg(c->h));
@@ -341,7 +341,7 @@ static int fail(cli *c, int rc)
 
 /* ---- JSON helpers ----------------------------------------------------------- */
 
-static void json_print(json_t *j)
+static void cli_json_print(json_t *j)
 {
     char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (s)
@@ -350,7 +350,7 @@ static void json_print(json_t *j)
     json_decref(j);
 }
 
-static json_t *json_strs(const char *const *v, size_t n)
+static json_t *cli_json_strs(const char *const *v, size_t n)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
@@ -411,19 +411,19 @@ static json_t *json_summary(const dbmig_status *st)
 
 /* ---- commands ------------------------------------------------------------------- */
 
-static int need_args(cli *c, int min, int max)
+static int cli_need_args(cli *c, int min, int max)
 {
     if (c->nargs < min || c->nargs > max) {
         fprintf(stderr, "dbmig: %s takes %s\n%s", c->command,
                 min == max ? (min ? "exactly one argument" : "no argument")
                            : "at most one argument",
-                help_for(c->command));
+                cli_help_for(c->command));
         return EXIT_USAGE;
     }
     for (int i = 0; i < c->nargs; i++)
         if (c->args[i][0] == '-' && c->args[i][1] == '-') {
             fprintf(stderr, "dbmig: unknown option '%s' for %s\n%s", c->args[i], c->command,
-                    help_for(c->command));
+                    cli_help_for(c->command));
             return EXIT_USAGE;
         }
     return EXIT_OK;
@@ -440,9 +440,9 @@ static int cmd_upgrade(cli *c)
         else if (strcmp(a, "--resume") == 0)
             flags |= DBMIG_RESUME;
         else if (a[0] == '-' && a[1] == '-')
-            return usage_error("unknown option '%s' for upgrade", a);
+            return cli_usage_error("unknown option '%s' for upgrade", a);
         else if (target)
-            return usage_error("upgrade takes one target, got another: '%s'", a);
+            return cli_usage_error("upgrade takes one target, got another: '%s'", a);
         else
             target = a;
     }
@@ -464,7 +464,7 @@ static int cmd_downgrade(cli *c)
     }
     if (ntargets != 1) {
         fprintf(stderr, "dbmig: downgrade needs exactly one target (-1, base, an id)\n%s",
-                help_for("downgrade"));
+                cli_help_for("downgrade"));
         return EXIT_USAGE;
     }
     cli_out_begin(c->out, c->h, "downgrade", target, c->dry_run, !c->sql);
@@ -473,7 +473,7 @@ static int cmd_downgrade(cli *c)
 
 static int cmd_stamp(cli *c)
 {
-    int e = need_args(c, 1, 1);
+    int e = cli_need_args(c, 1, 1);
     if (e)
         return e;
     cli_out_begin(c->out, c->h, "stamp", c->args[0], c->dry_run, 0);
@@ -493,9 +493,9 @@ static int cmd_repair(cli *c)
                 : strncmp(a, "--reverted=", 11) == 0 ? -DBMIG_REPAIR_REVERTED
                                                      : 0;
         if (!w)
-            return usage_error("unknown argument '%s' for repair", a);
+            return cli_usage_error("unknown argument '%s' for repair", a);
         if (what)
-            return usage_error("repair takes one of --checksums, --applied ID, --reverted ID%s", "");
+            return cli_usage_error("repair takes one of --checksums, --applied ID, --reverted ID%s", "");
         if (w < 0) {
             what = -w;
             id = strchr(a, '=') + 1;
@@ -503,13 +503,13 @@ static int cmd_repair(cli *c)
             what = w;
             if (w != DBMIG_REPAIR_CHECKSUMS) {
                 if (i + 1 >= c->nargs)
-                    return usage_error("%s needs a revision id", a);
+                    return cli_usage_error("%s needs a revision id", a);
                 id = c->args[++i];
             }
         }
     }
     if (!what)
-        return usage_error("repair needs one of --checksums, --applied ID, --reverted ID%s", "");
+        return cli_usage_error("repair needs one of --checksums, --applied ID, --reverted ID%s", "");
     cli_out_begin(c->out, c->h, "repair", id, c->dry_run, 0);
     return cli_out_end(c->out, c->h, dbmig_repair(c->h, what, id));
 }
@@ -576,18 +576,18 @@ static json_t *status_json(const dbmig_status *st)
     json_object_set_new(j, "server_version", json_string(st->server_version ? st->server_version : ""));
     json_object_set_new(j, "revisions", revs);
     json_object_set_new(j, "summary", json_summary(st));
-    json_object_set_new(j, "heads", json_strs(st->heads, st->nheads));
+    json_object_set_new(j, "heads", cli_json_strs(st->heads, st->nheads));
     return j;
 }
 
 /* The shared start of status, current: no arguments, then the status. */
 static int load_status(cli *c, dbmig_status **st)
 {
-    int e = need_args(c, 0, 0);
+    int e = cli_need_args(c, 0, 0);
     if (e)
         return e;
     int rc = dbmig_status_get(c->h, st);
-    return rc ? fail(c, rc) : EXIT_OK;
+    return rc ? cli_fail(c, rc) : EXIT_OK;
 }
 
 static int cmd_status(cli *c)
@@ -597,7 +597,7 @@ static int cmd_status(cli *c)
     if (e)
         return e;
     if (c->json)
-        json_print(status_json(st));
+        cli_json_print(status_json(st));
     else
         print_status_text(st, cli_config_get(&c->cfg, "table") ? cli_config_get(&c->cfg, "table")
                                                                : "dbmig_version");
@@ -613,8 +613,8 @@ static int cmd_current(cli *c)
         return e;
     if (c->json) {
         json_t *j = json_object();
-        json_object_set_new(j, "heads", json_strs(st->heads, st->nheads));
-        json_print(j);
+        json_object_set_new(j, "heads", cli_json_strs(st->heads, st->nheads));
+        cli_json_print(j);
     } else if (st->nheads == 0) {
         printf("base (nothing applied)\n");
     } else {
@@ -632,7 +632,7 @@ static int cmd_current(cli *c)
 /* The rule is the library's (dbmig_check); this prints its findings. */
 static int cmd_check(cli *c)
 {
-    int e = need_args(c, 0, 0);
+    int e = cli_need_args(c, 0, 0);
     if (e)
         return e;
     dbmig_check_result *res;
@@ -644,9 +644,9 @@ static int cmd_check(cli *c)
             json_t *p = json_array();
             json_array_append_new(p, json_string(dbmig_errmsg(c->h)));
             json_object_set_new(j, "problems", p);
-            json_print(j);
+            cli_json_print(j);
         }
-        return fail(c, rc);
+        return cli_fail(c, rc);
     }
     size_t n = res->nproblems;
     if (c->json) {
@@ -657,7 +657,7 @@ static int cmd_check(cli *c)
         json_object_set_new(j, "ok", json_boolean(n == 0));
         json_object_set_new(j, "problems", problems);
         json_object_set_new(j, "summary", json_summary(res->status));
-        json_print(j);
+        cli_json_print(j);
     } else {
         for (size_t i = 0; i < n; i++)
             printf("problem: %s\n", res->problems[i].text);
@@ -672,21 +672,21 @@ static int cmd_check(cli *c)
 
 static int cmd_show(cli *c)
 {
-    int e = need_args(c, 1, 1);
+    int e = cli_need_args(c, 1, 1);
     if (e)
         return e;
     dbmig_show *s;
     int rc = dbmig_show_get(c->h, c->args[0], &s);
     if (rc)
-        return fail(c, rc);
+        return cli_fail(c, rc);
     if (c->json) {
         json_t *j = json_object();
         json_object_set_new(j, "revision", json_string(s->revision));
         json_object_set_new(j, "message", json_string(s->message));
         json_object_set_new(j, "file", json_string(s->file));
-        json_object_set_new(j, "parents", json_strs(s->parents, s->nparents));
-        json_object_set_new(j, "branches", json_strs(s->branches, s->nbranches));
-        json_object_set_new(j, "depends", json_strs(s->depends, s->ndepends));
+        json_object_set_new(j, "parents", cli_json_strs(s->parents, s->nparents));
+        json_object_set_new(j, "branches", cli_json_strs(s->branches, s->nbranches));
+        json_object_set_new(j, "depends", cli_json_strs(s->depends, s->ndepends));
         json_object_set_new(j, "transaction", json_boolean(s->transaction));
         json_object_set_new(j, "reversible", json_boolean(s->reversible));
         json_object_set_new(j, "checksum", json_string(s->checksum));
@@ -698,7 +698,7 @@ static int cmd_show(cli *c)
             json_array_append_new(down, json_pack("{s:s,s:i}", "sql", s->down[i].sql, "line", s->down[i].line));
         json_object_set_new(j, "up", up);
         json_object_set_new(j, "down", down);
-        json_print(j);
+        cli_json_print(j);
     } else {
         char safe_m[2048], safe_f[2048];
         printf("revision:    %s\nmessage:     %s\nfile:        %s\nparents:    ", s->revision,
@@ -733,14 +733,14 @@ static int cmd_show(cli *c)
 
 static int cmd_drivers(cli *c)
 {
-    int e = need_args(c, 0, 0);
+    int e = cli_need_args(c, 0, 0);
     if (e)
         return e;
     dbmig_driver_info *v;
     size_t n;
     int rc = dbmig_drivers_list(c->h, &v, &n);
     if (rc)
-        return fail(c, rc);
+        return cli_fail(c, rc);
     if (c->json) {
         json_t *a = json_array();
         for (size_t i = 0; i < n; i++) {
@@ -761,7 +761,7 @@ static int cmd_drivers(cli *c)
             json_object_set_new(o, "error", v[i].error ? json_string(v[i].error) : json_null());
             json_array_append_new(a, o);
         }
-        json_print(a);
+        cli_json_print(a);
     } else if (n == 0) {
         printf("no driver plugins found\n");
     } else {
@@ -826,10 +826,10 @@ static json_t *grev_json(const dbmig_graph_rev *r, int marks, int drawing)
     json_object_set_new(o, "revision", json_string(r->revision));
     json_object_set_new(o, "message", json_string(r->message));
     json_object_set_new(o, "file", json_string(r->file));
-    json_object_set_new(o, "parents", json_strs(r->parents, r->nparents));
-    json_object_set_new(o, "children", json_strs(r->children, r->nchildren));
-    json_object_set_new(o, "depends", json_strs(r->depends, r->ndepends));
-    json_object_set_new(o, "branches", json_strs(r->branches, r->nbranches));
+    json_object_set_new(o, "parents", cli_json_strs(r->parents, r->nparents));
+    json_object_set_new(o, "children", cli_json_strs(r->children, r->nchildren));
+    json_object_set_new(o, "depends", cli_json_strs(r->depends, r->ndepends));
+    json_object_set_new(o, "branches", cli_json_strs(r->branches, r->nbranches));
     json_object_set_new(o, "head", json_boolean(r->flags & DBMIG_GREV_HEAD));
     json_object_set_new(o, "base", json_boolean(r->flags & DBMIG_GREV_BASE));
     json_object_set_new(o, "merge", json_boolean(r->flags & DBMIG_GREV_MERGE));
@@ -862,27 +862,27 @@ static int cmd_history(cli *c)
         const char *a = c->args[i];
         if (strcmp(a, "-r") == 0 || strcmp(a, "--rev-range") == 0) {
             if (i + 1 >= c->nargs)
-                return usage_error("%s needs a range A:B", a);
+                return cli_usage_error("%s needs a range A:B", a);
             range = c->args[++i];
         } else if (strncmp(a, "--rev-range=", 12) == 0) {
             range = a + 12;
         } else if (strncmp(a, "-r", 2) == 0 && a[2]) {
             range = a + 2;
         } else {
-            return usage_error("unknown argument '%s' for history (it takes -r A:B)", a);
+            return cli_usage_error("unknown argument '%s' for history (it takes -r A:B)", a);
         }
     }
     dbmig_graph_list *l;
     int rc = dbmig_history_get(c->h, range, has_url(c) ? DBMIG_GRAPH_DB : 0, &l);
     if (rc)
-        return fail(c, rc);
+        return cli_fail(c, rc);
     if (c->json) {
         json_t *a = json_array();
         for (size_t i = 0; i < l->n; i++)
             json_array_append_new(a, grev_json(&l->revs[i], l->marks, 1));
         json_t *j = json_object();
         json_object_set_new(j, "revisions", a);
-        json_print(j);
+        cli_json_print(j);
     } else if (l->n == 0) {
         printf(range ? "no revision in the range %s\n" : "no revisions%s\n", range ? range : "");
     } else {
@@ -902,21 +902,21 @@ static int cmd_history(cli *c)
 
 static int cmd_heads_branches(cli *c, int branches)
 {
-    int e = need_args(c, 0, 0);
+    int e = cli_need_args(c, 0, 0);
     if (e)
         return e;
     dbmig_graph_list *l;
     unsigned flags = has_url(c) ? DBMIG_GRAPH_DB : 0;
     int rc = branches ? dbmig_branches_get(c->h, flags, &l) : dbmig_heads_get(c->h, flags, &l);
     if (rc)
-        return fail(c, rc);
+        return cli_fail(c, rc);
     if (c->json) {
         json_t *a = json_array();
         for (size_t i = 0; i < l->n; i++)
             json_array_append_new(a, grev_json(&l->revs[i], l->marks, 0));
         json_t *j = json_object();
         json_object_set_new(j, branches ? "branch_points" : "heads", a);
-        json_print(j);
+        cli_json_print(j);
     } else if (l->n == 0) {
         printf(branches ? "no branch points: the graph does not fork\n" : "no heads: no revisions\n");
     } else {
@@ -951,7 +951,7 @@ static int take_value(cli *c, int *i, const char *lng, const char *shrt, const c
     size_t n = strlen(lng);
     if (strcmp(a, lng) == 0 || (shrt && strcmp(a, shrt) == 0)) {
         if (*i + 1 >= c->nargs) {
-            usage_error("%s needs a value", a);
+            cli_usage_error("%s needs a value", a);
             return -1;
         }
         *out = c->args[++*i];
@@ -981,7 +981,7 @@ static int cmd_new_revision(cli *c, int merge)
         const char *a = c->args[i];
         if ((t = take_value(c, &i, "--message", "-m", &v)) != 0) {
             if (t < 0 || msg) {
-                rc = t < 0 ? EXIT_USAGE : usage_error("%s: give the message once", c->command);
+                rc = t < 0 ? EXIT_USAGE : cli_usage_error("%s: give the message once", c->command);
                 break;
             }
             msg = v;
@@ -1002,13 +1002,13 @@ static int cmd_new_revision(cli *c, int merge)
                 deps[nd++] = v;
         } else if (a[0] == '-') {
             fprintf(stderr, "dbmig: unknown option '%s' for %s\n%s", a, c->command,
-                    help_for(c->command));
+                    cli_help_for(c->command));
             rc = EXIT_USAGE;
         } else if (merge) {
             parents[np++] = a;
         } else {
             fprintf(stderr, "dbmig: revision takes no argument '%s'; give parents with --parent\n%s",
-                    a, help_for(c->command));
+                    a, cli_help_for(c->command));
             rc = EXIT_USAGE;
         }
     }
@@ -1016,7 +1016,7 @@ static int cmd_new_revision(cli *c, int merge)
         goto out;
     if (!msg) {
         fprintf(stderr, "dbmig: %s needs a message: -m \"what it does\"\n%s", c->command,
-                help_for(c->command));
+                cli_help_for(c->command));
         rc = EXIT_USAGE;
         goto out;
     }
@@ -1024,17 +1024,17 @@ static int cmd_new_revision(cli *c, int merge)
     dbmig_new_revision *r;
     int lrc = merge ? dbmig_merge_new(c->h, &o, &r) : dbmig_revision_new(c->h, &o, &r);
     if (lrc) {
-        rc = fail(c, lrc);
+        rc = cli_fail(c, lrc);
         goto out;
     }
     if (c->json) {
         json_t *j = json_object();
         json_object_set_new(j, "revision", json_string(r->revision));
         json_object_set_new(j, "file", json_string(r->file));
-        json_object_set_new(j, "parents", json_strs(r->parents, r->nparents));
+        json_object_set_new(j, "parents", cli_json_strs(r->parents, r->nparents));
         if (c->dry_run)
             json_object_set_new(j, "dry_run", json_true());
-        json_print(j);
+        cli_json_print(j);
     } else {
         printf("%s %s: revision %s, parent%s", c->dry_run ? "dry run: would create" : "created",
                r->file, r->revision,
@@ -1104,17 +1104,17 @@ static int run_fleet(cli *c, char **argv, int next)
 }
 
 /* `dbmig help [COMMAND]`, `dbmig COMMAND --help`: the same text. */
-static int print_help(const char *cmd)
+static int cli_print_help(const char *cmd)
 {
     if (!cmd || strcmp(cmd, "help") == 0) {
-        fputs(usage_main, stdout);
+        fputs(cli_usage_main, stdout);
         return EXIT_OK;
     }
     if (strcmp(cmd, "fleet") == 0) {
         char *h[] = {"--help", NULL};
         return cli_fleet("dbmig", NULL, 0, h, 1, 0, 0);
     }
-    const char *t = help_for(cmd);
+    const char *t = cli_help_for(cmd);
     if (!t) {
         const char *near = cli_command_suggest(cmd);
         fprintf(stderr, "dbmig: help: unknown command '%s'%s%s%s\nrun `dbmig help` for the commands\n",
@@ -1133,7 +1133,7 @@ int main(int argc, char **argv)
     char err[1024];
     int rc = cli_args_parse(&a, &c.cfg, argc, argv, err, sizeof err);
     if (rc) {
-        rc = usage_error("%s", err);
+        rc = cli_usage_error("%s", err);
         goto out;
     }
     if (a.version) {
@@ -1145,16 +1145,16 @@ int main(int argc, char **argv)
         const char *cmd = a.command;
         if (cmd && strcmp(cmd, "help") == 0) {
             if (a.nargs > 1) {
-                rc = usage_error("help takes one command, got '%s' too", a.args[1]);
+                rc = cli_usage_error("help takes one command, got '%s' too", a.args[1]);
                 goto out;
             }
             cmd = a.nargs ? a.args[0] : NULL;
         }
-        rc = print_help(cmd);
+        rc = cli_print_help(cmd);
         goto out;
     }
     if (!a.command) {
-        fputs(usage_main, stderr);
+        fputs(cli_usage_main, stderr);
         rc = EXIT_USAGE;
         goto out;
     }
@@ -1171,7 +1171,7 @@ int main(int argc, char **argv)
         if (strcmp(commands[i].name, c.command) == 0)
             fn = commands[i].fn;
     if (!fn) {
-        rc = usage_error("unknown command '%s'", c.command);
+        rc = cli_usage_error("unknown command '%s'", c.command);
         goto out;
     }
     dbmig_options o = DBMIG_OPTIONS_INIT;
@@ -1198,7 +1198,7 @@ int main(int argc, char **argv)
             goto out;
         }
         if (c.json) {
-            rc = usage_error("--sql writes the SQL script on stdout, so it cannot be combined with "
+            rc = cli_usage_error("--sql writes the SQL script on stdout, so it cannot be combined with "
                              "--format json%s", "");
             free(path);
             goto out;
@@ -1217,7 +1217,7 @@ int main(int argc, char **argv)
     int orc = dbmig_open(&c.h, &o);
     free(path);
     if (orc != DBMIG_OK) {
-        rc = c.h ? fail(&c, orc) : EXIT_FAIL;
+        rc = c.h ? cli_fail(&c, orc) : EXIT_FAIL;
         goto out;
     }
     if ((rc = check_driver(&c)) != EXIT_OK)
