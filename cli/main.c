@@ -286,7 +286,7 @@ bad:
 /* --driver NAME that no plugin file has: refuse before anything runs, with
  * the nearest name (a plugin that exists but is refused is left to the
  * loader, whose message says why). */
-static int check_driver(cli *c)
+static int cli_check_driver(cli *c)
 {
     const char *d = cli_config_get(&c->cfg, "driver");
     if (!d || strcmp(c->command, "drivers") == 0)
@@ -1220,7 +1220,7 @@ int main(int argc, char **argv)
         rc = c.h ? cli_fail(&c, orc) : EXIT_FAIL;
         goto out;
     }
-    if ((rc = check_driver(&c)) != EXIT_OK)
+    if ((rc = cli_check_driver(&c)) != EXIT_OK)
         goto out;
     rc = fn(&c);
 out:
