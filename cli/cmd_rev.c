@@ -31,69 +31,51 @@ static int take_value(cli *c, int *i, const char *lng, const char *shrt, const c
     return 0;
 }
 
-static int cmd_new_revision(cli *c, int merge)
+/* What revision and merge were given: the message and three lists (each
+ * with room for every argument). */
+enum { R_PARENTS, R_BRANCHES, R_DEPENDS, R_NLISTS };
+typedef struct rev_args {
+    const char *msg;
+    const char **list[R_NLISTS];
+    size_t n[R_NLISTS];
+} rev_args;
+
+/* Reads the argument at *i (and its value): EXIT_OK or EXIT_USAGE. */
+static int take_rev_arg(cli *c, int merge, int *i, rev_args *r)
 {
-    const char *msg = NULL, *v;
-    const char **parents = calloc((size_t)c->nargs + 1, sizeof *parents);
-    const char **labels = calloc((size_t)c->nargs + 1, sizeof *labels);
-    const char **deps = calloc((size_t)c->nargs + 1, sizeof *deps);
-    size_t np = 0, nl = 0, nd = 0;
-    int rc = EXIT_OK;
-    if (!parents || !labels || !deps) {
-        rc = EXIT_FAIL;
-        goto out;
+    static const char *const list_opts[R_NLISTS] = {"--parent", "--branch", "--depends"};
+    const char *a = c->args[*i], *v;
+    int t;
+    if ((t = take_value(c, i, "--message", "-m", &v)) != 0) {
+        if (t < 0 || r->msg)
+            return t < 0 ? EXIT_USAGE : cli_usage_error("%s: give the message once", c->command);
+        r->msg = v;
+        return EXIT_OK;
     }
-    for (int i = 0; i < c->nargs && rc == EXIT_OK; i++) {
-        int t;
-        const char *a = c->args[i];
-        if ((t = take_value(c, &i, "--message", "-m", &v)) != 0) {
-            if (t < 0 || msg) {
-                rc = t < 0 ? EXIT_USAGE : cli_usage_error("%s: give the message once", c->command);
-                break;
-            }
-            msg = v;
-        } else if (!merge && (t = take_value(c, &i, "--parent", NULL, &v)) != 0) {
+    for (int k = 0; !merge && k < R_NLISTS; k++)
+        if ((t = take_value(c, i, list_opts[k], NULL, &v)) != 0) {
             if (t < 0)
-                rc = EXIT_USAGE;
-            else
-                parents[np++] = v;
-        } else if (!merge && (t = take_value(c, &i, "--branch", NULL, &v)) != 0) {
-            if (t < 0)
-                rc = EXIT_USAGE;
-            else
-                labels[nl++] = v;
-        } else if (!merge && (t = take_value(c, &i, "--depends", NULL, &v)) != 0) {
-            if (t < 0)
-                rc = EXIT_USAGE;
-            else
-                deps[nd++] = v;
-        } else if (a[0] == '-') {
-            fprintf(stderr, "dbmig: unknown option '%s' for %s\n%s", a, c->command,
-                    cli_help_for(c->command));
-            rc = EXIT_USAGE;
-        } else if (merge) {
-            parents[np++] = a;
-        } else {
-            fprintf(stderr, "dbmig: revision takes no argument '%s'; give parents with --parent\n%s",
-                    a, cli_help_for(c->command));
-            rc = EXIT_USAGE;
+                return EXIT_USAGE;
+            r->list[k][r->n[k]++] = v;
+            return EXIT_OK;
         }
-    }
-    if (rc != EXIT_OK)
-        goto out;
-    if (!msg) {
-        fprintf(stderr, "dbmig: %s needs a message: -m \"what it does\"\n%s", c->command,
+    if (a[0] == '-') {
+        fprintf(stderr, "dbmig: unknown option '%s' for %s\n%s", a, c->command,
                 cli_help_for(c->command));
-        rc = EXIT_USAGE;
-        goto out;
+        return EXIT_USAGE;
     }
-    dbmig_revision_opts o = {msg, parents, np, labels, nl, deps, nd};
-    dbmig_new_revision *r;
-    int lrc = merge ? dbmig_merge_new(c->h, &o, &r) : dbmig_revision_new(c->h, &o, &r);
-    if (lrc) {
-        rc = cli_fail(c, lrc);
-        goto out;
+    if (merge) {
+        r->list[R_PARENTS][r->n[R_PARENTS]++] = a;
+        return EXIT_OK;
     }
+    fprintf(stderr, "dbmig: revision takes no argument '%s'; give parents with --parent\n%s", a,
+            cli_help_for(c->command));
+    return EXIT_USAGE;
+}
+
+/* The revision written (or, with --dry-run, that would be). */
+static void print_new_revision(cli *c, const dbmig_new_revision *r)
+{
     if (c->json) {
         json_t *j = json_object();
         json_object_set_new(j, "revision", json_string(r->revision));
@@ -102,21 +84,45 @@ static int cmd_new_revision(cli *c, int merge)
         if (c->dry_run)
             json_object_set_new(j, "dry_run", json_true());
         cli_json_print(j);
-    } else {
-        printf("%s %s: revision %s, parent%s", c->dry_run ? "dry run: would create" : "created",
-               r->file, r->revision,
-               r->nparents == 1 ? "" : "s");
-        if (!r->nparents)
-            printf(" base");
-        for (size_t i = 0; i < r->nparents; i++)
-            printf("%s %s", i ? "," : "", r->parents[i]);
-        putchar('\n');
+        return;
     }
-    dbmig_new_revision_free(r);
-out:
-    free(parents);
-    free(labels);
-    free(deps);
+    printf("%s %s: revision %s, parent%s", c->dry_run ? "dry run: would create" : "created",
+           r->file, r->revision, r->nparents == 1 ? "" : "s");
+    if (!r->nparents)
+        printf(" base");
+    for (size_t i = 0; i < r->nparents; i++)
+        printf("%s %s", i ? "," : "", r->parents[i]);
+    putchar('\n');
+}
+
+static int cmd_new_revision(cli *c, int merge)
+{
+    rev_args r = {0};
+    int rc = EXIT_OK;
+    for (int k = 0; k < R_NLISTS; k++)
+        if (!(r.list[k] = calloc((size_t)c->nargs + 1, sizeof *r.list[k])))
+            rc = EXIT_FAIL;
+    for (int i = 0; i < c->nargs && rc == EXIT_OK; i++)
+        rc = take_rev_arg(c, merge, &i, &r);
+    if (rc == EXIT_OK && !r.msg) {
+        fprintf(stderr, "dbmig: %s needs a message: -m \"what it does\"\n%s", c->command,
+                cli_help_for(c->command));
+        rc = EXIT_USAGE;
+    }
+    if (rc == EXIT_OK) {
+        dbmig_revision_opts o = {r.msg, r.list[R_PARENTS], r.n[R_PARENTS], r.list[R_BRANCHES],
+                                 r.n[R_BRANCHES], r.list[R_DEPENDS], r.n[R_DEPENDS]};
+        dbmig_new_revision *nr;
+        int lrc = merge ? dbmig_merge_new(c->h, &o, &nr) : dbmig_revision_new(c->h, &o, &nr);
+        if (lrc) {
+            rc = cli_fail(c, lrc);
+        } else {
+            print_new_revision(c, nr);
+            dbmig_new_revision_free(nr);
+        }
+    }
+    for (int k = 0; k < R_NLISTS; k++)
+        free(r.list[k]);
     return rc;
 }
 

@@ -5,7 +5,6 @@
  * texts in help.c), which prints the result (text or JSON on stdout,
  * progress and errors on stderr). Exit code = -rc. */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,16 +49,14 @@ static int pick(cli *c, const char *key, const char *const *vals, size_t n, int 
     return EXIT_USAGE;
 }
 
-/* Merges environment and config file, then fills the library's options.
- * Precedence (config.h): command line > DBMIG_<NAME> > [env.NAME] > [dbmig]
- * > DATABASE_URL. */
-static int settle_options(cli *c, dbmig_options *o)
+/* The environment, then the config file, then DATABASE_URL, each below
+ * what is already set; a plugin folder named by the config file must be
+ * safe (trust.h). */
+static int load_settings(cli *c)
 {
     char err[1024];
-    if (cli_config_load_env(&c->cfg, err, sizeof err) != 0) {
-        fprintf(stderr, "dbmig: %s\n", err);
-        return EXIT_USAGE;
-    }
+    if (cli_config_load_env(&c->cfg, err, sizeof err) != 0)
+        goto bad;
     const char *file = cli_config_get(&c->cfg, "config");
     int required = file != NULL;
     if (!file)
@@ -67,25 +64,21 @@ static int settle_options(cli *c, dbmig_options *o)
     int typed_plugin_dir = cli_config_get(&c->cfg, "plugin-dir") != NULL;
     if (cli_config_load_file(&c->cfg, file, required, cli_config_get(&c->cfg, "env"), err,
                              sizeof err) != 0 ||
-        cli_config_load_database_url(&c->cfg, err, sizeof err) != 0) {
-        fprintf(stderr, "dbmig: %s\n", err);
-        return EXIT_USAGE;
-    }
-    /* a plugin folder named by the config file must be safe (trust.h) */
+        cli_config_load_database_url(&c->cfg, err, sizeof err) != 0)
+        goto bad;
     if (!typed_plugin_dir &&
-        cli_plugin_dir_trusted(cli_config_get(&c->cfg, "plugin-dir"), file, err, sizeof err)) {
-        fprintf(stderr, "dbmig: %s\n", err);
-        return EXIT_USAGE;
-    }
-    o->url = cli_config_get(&c->cfg, "url");
-    o->driver = cli_config_get(&c->cfg, "driver");
-    o->dir = cli_config_get(&c->cfg, "dir");
-    o->table = cli_config_get(&c->cfg, "table");
-    o->plugin_path = cli_config_get(&c->cfg, "plugin-dir");
-    c->dry_run = cli_config_on(&c->cfg, "dry-run");
-    c->sql = cli_config_on(&c->cfg, "sql");
-    o->dry_run = c->dry_run;
-    o->single_transaction = cli_config_on(&c->cfg, "single-transaction");
+        cli_plugin_dir_trusted(cli_config_get(&c->cfg, "plugin-dir"), file, err, sizeof err))
+        goto bad;
+    return EXIT_OK;
+bad:
+    fprintf(stderr, "dbmig: %s\n", err);
+    return EXIT_USAGE;
+}
+
+/* The numeric settings: each left at the library's default when unset. */
+static int settle_numbers(cli *c, dbmig_options *o)
+{
+    char err[1024];
     double d;
     int r;
     if ((r = cli_config_number(&c->cfg, "lock-timeout", 0, 1e9, 0, "seconds", &d, err,
@@ -103,6 +96,55 @@ static int settle_options(cli *c, dbmig_options *o)
         goto bad;
     if (r)
         o->lease_seconds = (int)d;
+    return EXIT_OK;
+bad:
+    fprintf(stderr, "dbmig: %s\n", err);
+    return EXIT_USAGE;
+}
+
+/* -q and -v: the command line beats a lower source; two of the same rank
+ * contradict. */
+static int settle_verbosity(cli *c)
+{
+    c->quiet = cli_config_on(&c->cfg, "quiet");
+    c->verbose = cli_config_on(&c->cfg, "verbose") ? cli_verbosity(cli_config_get(&c->cfg, "verbose")) : 0;
+    if (!c->quiet || !c->verbose)
+        return EXIT_OK;
+    const char *sq = cli_config_source(&c->cfg, "quiet");
+    const char *sv = cli_config_source(&c->cfg, "verbose");
+    int cq = strncmp(sq, "--", 2) == 0, cv = strncmp(sv, "--", 2) == 0;
+    if (cq == cv) {
+        fprintf(stderr, "dbmig: quiet (from %s) and verbose (from %s) contradict each other; "
+                        "give one\n",
+                sq, sv);
+        return EXIT_USAGE;
+    }
+    if (cq)
+        c->verbose = 0;
+    else
+        c->quiet = 0;
+    return EXIT_OK;
+}
+
+/* Merges environment and config file, then fills the library's options.
+ * Precedence (config.h): command line > DBMIG_<NAME> > [env.NAME] > [dbmig]
+ * > DATABASE_URL. */
+static int settle_options(cli *c, dbmig_options *o)
+{
+    int rc = load_settings(c);
+    if (rc)
+        return rc;
+    o->url = cli_config_get(&c->cfg, "url");
+    o->driver = cli_config_get(&c->cfg, "driver");
+    o->dir = cli_config_get(&c->cfg, "dir");
+    o->table = cli_config_get(&c->cfg, "table");
+    o->plugin_path = cli_config_get(&c->cfg, "plugin-dir");
+    c->dry_run = cli_config_on(&c->cfg, "dry-run");
+    c->sql = cli_config_on(&c->cfg, "sql");
+    o->dry_run = c->dry_run;
+    o->single_transaction = cli_config_on(&c->cfg, "single-transaction");
+    if ((rc = settle_numbers(c, o)) != EXIT_OK)
+        return rc;
     static const char *const locks[] = {"session", "lease"};
     static const char *const formats[] = {"text", "json"};
     int lock = -1, fmt = 0;
@@ -111,30 +153,11 @@ static int settle_options(cli *c, dbmig_options *o)
     if (lock >= 0)
         o->lock = lock == 0 ? DBMIG_LOCK_SESSION : DBMIG_LOCK_LEASE;
     c->json = fmt == 1;
-    c->quiet = cli_config_on(&c->cfg, "quiet");
-    c->verbose = cli_config_on(&c->cfg, "verbose") ? cli_verbosity(cli_config_get(&c->cfg, "verbose")) : 0;
-    if (c->quiet && c->verbose) {
-        /* the command line beats a lower source; two of the same rank contradict */
-        const char *sq = cli_config_source(&c->cfg, "quiet");
-        const char *sv = cli_config_source(&c->cfg, "verbose");
-        int cq = strncmp(sq, "--", 2) == 0, cv = strncmp(sv, "--", 2) == 0;
-        if (cq == cv) {
-            fprintf(stderr, "dbmig: quiet (from %s) and verbose (from %s) contradict each other; "
-                            "give one\n",
-                    sq, sv);
-            return EXIT_USAGE;
-        }
-        if (cq)
-            c->verbose = 0;
-        else
-            c->quiet = 0;
-    }
+    if ((rc = settle_verbosity(c)) != EXIT_OK)
+        return rc;
     o->verbose = c->verbose;
-    /* DBMIG_PLUGIN_PATH comes after --plugin-dir. */
+    /* DBMIG_PLUGIN_PATH comes after --plugin-dir (plugin_path). */
     return EXIT_OK;
-bad:
-    fprintf(stderr, "dbmig: %s\n", err);
-    return EXIT_USAGE;
 }
 
 static int write_stdout(void *payload, const char *data, size_t len)
@@ -217,6 +240,98 @@ static int run_fleet(cli *c, char **argv, int next)
     return rc;
 }
 
+/* --plugin-dir first, then DBMIG_PLUGIN_PATH: sets o->plugin_path to the
+ * joined list and returns it (the caller frees it after dbmig_open), or
+ * NULL when there is nothing to join (or no memory: --plugin-dir alone). */
+static char *plugin_path(dbmig_options *o)
+{
+    const char *env_path = getenv("DBMIG_PLUGIN_PATH");
+    if (!env_path || !*env_path)
+        return NULL;
+    const char *pd = o->plugin_path;
+    size_t n = (pd ? strlen(pd) + 1 : 0) + strlen(env_path) + 1;
+    char *path = malloc(n);
+    if (path) {
+        snprintf(path, n, "%s%s%s", pd ? pd : "", pd ? ":" : "", env_path);
+        o->plugin_path = path;
+    }
+    return path;
+}
+
+/* Opens the handle with the run's output attached; --sql (upgrade and
+ * downgrade only, not with JSON) writes the script on stdout. */
+static int open_handle(cli *c, dbmig_options *o)
+{
+    if (c->sql) {
+        if (strcmp(c->command, "upgrade") != 0 && strcmp(c->command, "downgrade") != 0) {
+            fprintf(stderr, "dbmig: --sql (from %s) works with upgrade and downgrade, not %s\n",
+                    cli_config_source(&c->cfg, "sql"), c->command);
+            return EXIT_USAGE;
+        }
+        if (c->json)
+            return cli_usage_error("--sql writes the SQL script on stdout, so it cannot be "
+                                   "combined with --format json%s", "");
+        o->sql_out = write_stdout;
+    }
+    c->tty = isatty(2);
+    cli_out_opts oo = {c->tty, c->quiet, c->verbose, c->json};
+    if (!(c->out = cli_out_new(&oo)))
+        return EXIT_FAIL;
+    o->on_event = cli_out_event;
+    o->event_payload = c->out;
+    int orc = dbmig_open(&c->h, o);
+    if (orc != DBMIG_OK)
+        return c->h ? cli_fail(c, orc) : EXIT_FAIL;
+    return EXIT_OK;
+}
+
+/* A command: settle the options, open the handle, check --driver, run it. */
+static int run_command(cli *c, const cli_args *a)
+{
+    cli_config_unknown_env(warn_env, NULL);
+    c->command = a->command;
+    c->args = a->args;
+    c->nargs = a->nargs;
+    if (strcmp(c->command, "fleet") == 0)
+        return run_fleet(c, a->globals, a->nglobals);
+    int (*fn)(cli *) = NULL;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i].name, c->command) == 0)
+            fn = commands[i].fn;
+    if (!fn)
+        return cli_usage_error("unknown command '%s'", c->command);
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    int rc = settle_options(c, &o);
+    if (rc != EXIT_OK)
+        return rc;
+    char *path = plugin_path(&o);
+    rc = open_handle(c, &o);
+    free(path);
+    if (rc != EXIT_OK || (rc = cli_check_driver(c)) != EXIT_OK)
+        return rc;
+    return fn(c);
+}
+
+/* -V, -h, `help [COMMAND]`, or no command at all (the usage, exit 2). */
+static int answer_without_command(const cli_args *a)
+{
+    if (a->version) {
+        printf("dbmig %s\n", dbmig_version());
+        return EXIT_OK;
+    }
+    if (a->help || (a->command && strcmp(a->command, "help") == 0)) {
+        const char *cmd = a->command;
+        if (cmd && strcmp(cmd, "help") == 0) {
+            if (a->nargs > 1)
+                return cli_usage_error("help takes one command, got '%s' too", a->args[1]);
+            cmd = a->nargs ? a->args[0] : NULL;
+        }
+        return cli_print_help(cmd);
+    }
+    fputs(cli_usage_main, stderr);
+    return EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
     cli c;
@@ -224,98 +339,12 @@ int main(int argc, char **argv)
     cli_args a;
     char err[1024];
     int rc = cli_args_parse(&a, &c.cfg, argc, argv, err, sizeof err);
-    if (rc) {
+    if (rc)
         rc = cli_usage_error("%s", err);
-        goto out;
-    }
-    if (a.version) {
-        printf("dbmig %s\n", dbmig_version());
-        rc = EXIT_OK;
-        goto out;
-    }
-    if (a.help || (a.command && strcmp(a.command, "help") == 0)) {
-        const char *cmd = a.command;
-        if (cmd && strcmp(cmd, "help") == 0) {
-            if (a.nargs > 1) {
-                rc = cli_usage_error("help takes one command, got '%s' too", a.args[1]);
-                goto out;
-            }
-            cmd = a.nargs ? a.args[0] : NULL;
-        }
-        rc = cli_print_help(cmd);
-        goto out;
-    }
-    if (!a.command) {
-        fputs(cli_usage_main, stderr);
-        rc = EXIT_USAGE;
-        goto out;
-    }
-    cli_config_unknown_env(warn_env, NULL);
-    c.command = a.command;
-    c.args = a.args;
-    c.nargs = a.nargs;
-    if (strcmp(c.command, "fleet") == 0) {
-        rc = run_fleet(&c, a.globals, a.nglobals);
-        goto out;
-    }
-    int (*fn)(cli *) = NULL;
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(commands[i].name, c.command) == 0)
-            fn = commands[i].fn;
-    if (!fn) {
-        rc = cli_usage_error("unknown command '%s'", c.command);
-        goto out;
-    }
-    dbmig_options o = DBMIG_OPTIONS_INIT;
-    if ((rc = settle_options(&c, &o)) != EXIT_OK)
-        goto out;
-    /* --plugin-dir first, then DBMIG_PLUGIN_PATH. */
-    char *path = NULL;
-    const char *env_path = getenv("DBMIG_PLUGIN_PATH");
-    if (env_path && *env_path) {
-        const char *pd = o.plugin_path;
-        size_t n = (pd ? strlen(pd) + 1 : 0) + strlen(env_path) + 1;
-        path = malloc(n);
-        if (path) {
-            snprintf(path, n, "%s%s%s", pd ? pd : "", pd ? ":" : "", env_path);
-            o.plugin_path = path;
-        }
-    }
-    if (c.sql) {
-        if (strcmp(c.command, "upgrade") != 0 && strcmp(c.command, "downgrade") != 0) {
-            fprintf(stderr, "dbmig: --sql (from %s) works with upgrade and downgrade, not %s\n",
-                    cli_config_source(&c.cfg, "sql"), c.command);
-            rc = EXIT_USAGE;
-            free(path);
-            goto out;
-        }
-        if (c.json) {
-            rc = cli_usage_error("--sql writes the SQL script on stdout, so it cannot be combined with "
-                             "--format json%s", "");
-            free(path);
-            goto out;
-        }
-        o.sql_out = write_stdout;
-    }
-    c.tty = isatty(2);
-    cli_out_opts oo = {c.tty, c.quiet, c.verbose, c.json};
-    if (!(c.out = cli_out_new(&oo))) {
-        free(path);
-        rc = EXIT_FAIL;
-        goto out;
-    }
-    o.on_event = cli_out_event;
-    o.event_payload = c.out;
-    int orc = dbmig_open(&c.h, &o);
-    free(path);
-    if (orc != DBMIG_OK) {
-        rc = c.h ? cli_fail(&c, orc) : EXIT_FAIL;
-        goto out;
-    }
-    if ((rc = cli_check_driver(&c)) != EXIT_OK)
-        goto out;
-    rc = fn(&c);
-out:
+    else if (a.version || a.help || !a.command || strcmp(a.command, "help") == 0)
+        rc = answer_without_command(&a);
+    else
+        rc = run_command(&c, &a);
     dbmig_close(c.h);
     cli_out_free(c.out);
     cli_config_free(&c.cfg);
