@@ -218,6 +218,59 @@ int cmd_check(cli *c)
     return n ? EXIT_INVALID : EXIT_OK;
 }
 
+static void show_json(const dbmig_show *s)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "revision", json_string(s->revision));
+    json_object_set_new(j, "message", json_string(s->message));
+    json_object_set_new(j, "file", json_string(s->file));
+    json_object_set_new(j, "parents", cli_json_strs(s->parents, s->nparents));
+    json_object_set_new(j, "branches", cli_json_strs(s->branches, s->nbranches));
+    json_object_set_new(j, "depends", cli_json_strs(s->depends, s->ndepends));
+    json_object_set_new(j, "transaction", json_boolean(s->transaction));
+    json_object_set_new(j, "reversible", json_boolean(s->reversible));
+    json_object_set_new(j, "checksum", json_string(s->checksum));
+    json_object_set_new(j, "driver", json_string(s->driver));
+    json_t *up = json_array(), *down = json_array();
+    for (size_t i = 0; i < s->nup; i++)
+        json_array_append_new(up, json_pack("{s:s,s:i}", "sql", s->up[i].sql, "line", s->up[i].line));
+    for (size_t i = 0; i < s->ndown; i++)
+        json_array_append_new(down, json_pack("{s:s,s:i}", "sql", s->down[i].sql, "line", s->down[i].line));
+    json_object_set_new(j, "up", up);
+    json_object_set_new(j, "down", down);
+    cli_json_print(j);
+}
+
+static void show_text(const dbmig_show *s)
+{
+    char safe_m[2048], safe_f[2048];
+    printf("revision:    %s\nmessage:     %s\nfile:        %s\nparents:    ", s->revision,
+           cli_safe(s->message, safe_m, sizeof safe_m), cli_safe(s->file, safe_f, sizeof safe_f));
+    if (!s->nparents)
+        printf(" (base)");
+    for (size_t i = 0; i < s->nparents; i++)
+        printf(" %s", s->parents[i]);
+    if (s->nbranches) {
+        printf("\nbranches:   ");
+        for (size_t i = 0; i < s->nbranches; i++)
+            printf(" %s", s->branches[i]);
+    }
+    if (s->ndepends) {
+        printf("\ndepends:    ");
+        for (size_t i = 0; i < s->ndepends; i++)
+            printf(" %s", s->depends[i]);
+    }
+    printf("\ntransaction: %s\nreversible:  %s\nchecksum:    %s\ndriver:      %s\n",
+           s->transaction ? "on" : "off", s->reversible ? "yes" : "no", s->checksum,
+           s->driver[0] ? s->driver : "(generic sections)");
+    printf("\n-- up: %zu statement(s)\n", s->nup);
+    for (size_t i = 0; i < s->nup; i++)
+        printf("-- %s:%d\n%s;\n", s->file, s->up[i].line, s->up[i].sql);
+    printf("\n-- down: %zu statement(s)%s\n", s->ndown, s->reversible ? "" : " (irreversible)");
+    for (size_t i = 0; i < s->ndown; i++)
+        printf("-- %s:%d\n%s;\n", s->file, s->down[i].line, s->down[i].sql);
+}
+
 int cmd_show(cli *c)
 {
     int e = cli_need_args(c, 1, 1);
@@ -227,54 +280,10 @@ int cmd_show(cli *c)
     int rc = dbmig_show_get(c->h, c->args[0], &s);
     if (rc)
         return cli_fail(c, rc);
-    if (c->json) {
-        json_t *j = json_object();
-        json_object_set_new(j, "revision", json_string(s->revision));
-        json_object_set_new(j, "message", json_string(s->message));
-        json_object_set_new(j, "file", json_string(s->file));
-        json_object_set_new(j, "parents", cli_json_strs(s->parents, s->nparents));
-        json_object_set_new(j, "branches", cli_json_strs(s->branches, s->nbranches));
-        json_object_set_new(j, "depends", cli_json_strs(s->depends, s->ndepends));
-        json_object_set_new(j, "transaction", json_boolean(s->transaction));
-        json_object_set_new(j, "reversible", json_boolean(s->reversible));
-        json_object_set_new(j, "checksum", json_string(s->checksum));
-        json_object_set_new(j, "driver", json_string(s->driver));
-        json_t *up = json_array(), *down = json_array();
-        for (size_t i = 0; i < s->nup; i++)
-            json_array_append_new(up, json_pack("{s:s,s:i}", "sql", s->up[i].sql, "line", s->up[i].line));
-        for (size_t i = 0; i < s->ndown; i++)
-            json_array_append_new(down, json_pack("{s:s,s:i}", "sql", s->down[i].sql, "line", s->down[i].line));
-        json_object_set_new(j, "up", up);
-        json_object_set_new(j, "down", down);
-        cli_json_print(j);
-    } else {
-        char safe_m[2048], safe_f[2048];
-        printf("revision:    %s\nmessage:     %s\nfile:        %s\nparents:    ", s->revision,
-               cli_safe(s->message, safe_m, sizeof safe_m), cli_safe(s->file, safe_f, sizeof safe_f));
-        if (!s->nparents)
-            printf(" (base)");
-        for (size_t i = 0; i < s->nparents; i++)
-            printf(" %s", s->parents[i]);
-        if (s->nbranches) {
-            printf("\nbranches:   ");
-            for (size_t i = 0; i < s->nbranches; i++)
-                printf(" %s", s->branches[i]);
-        }
-        if (s->ndepends) {
-            printf("\ndepends:    ");
-            for (size_t i = 0; i < s->ndepends; i++)
-                printf(" %s", s->depends[i]);
-        }
-        printf("\ntransaction: %s\nreversible:  %s\nchecksum:    %s\ndriver:      %s\n",
-               s->transaction ? "on" : "off", s->reversible ? "yes" : "no", s->checksum,
-               s->driver[0] ? s->driver : "(generic sections)");
-        printf("\n-- up: %zu statement(s)\n", s->nup);
-        for (size_t i = 0; i < s->nup; i++)
-            printf("-- %s:%d\n%s;\n", s->file, s->up[i].line, s->up[i].sql);
-        printf("\n-- down: %zu statement(s)%s\n", s->ndown, s->reversible ? "" : " (irreversible)");
-        for (size_t i = 0; i < s->ndown; i++)
-            printf("-- %s:%d\n%s;\n", s->file, s->down[i].line, s->down[i].sql);
-    }
+    if (c->json)
+        show_json(s);
+    else
+        show_text(s);
     dbmig_show_free(s);
     return EXIT_OK;
 }
