@@ -437,7 +437,7 @@ static void ev_result(cli_out *o, const dbmig_event *ev, const char *rev, const 
 
 static void event_locked(cli_out *o, const dbmig_event *ev)
 {
-    char rev[96], msg[200], line[1024];
+    char rev[96], msg[200];
     clean(ev->revision, rev, sizeof rev);
     clean(ev->message, msg, sizeof msg);
     switch (ev->kind) {
@@ -464,6 +464,7 @@ static void event_locked(cli_out *o, const dbmig_event *ev)
         if (ev->kind == DBMIG_EV_NOTICE)
             keep(o, ev);
         if (!o->o.quiet && ev->message) {
+            char line[1024];
             clean(ev->message, line, sizeof line);
             say(o, line);
         }
