@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "lock.h"
 #include "loader.h"
 
 /* ---- the wrapper driver ------------------------------------------------- */
@@ -1153,6 +1154,97 @@ static void test_riding_dirty_protocol(void **state)
     wrap_driver.caps = caps;
 }
 
+/* ---- event levels ------------------------------------------------------------- */
+
+typedef struct levlog {
+    int kind[256], level[256];
+    char msg[256][80];
+    size_t n;
+} levlog;
+
+static void ev_level(void *payload, const dbmig_event *ev)
+{
+    levlog *l = payload;
+    if (l->n < 256) {
+        l->kind[l->n] = ev->kind;
+        l->level[l->n] = ev->level;
+        snprintf(l->msg[l->n], sizeof l->msg[0], "%s", ev->message ? ev->message : "");
+        l->n++;
+    }
+}
+
+/* How many events of kind were seen; each must have level `level` (a
+ * NOTICE: each whose message contains `about`). */
+static size_t levels_are(const levlog *l, int kind, const char *about, int level)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->kind[i] != kind || (about && !strstr(l->msg[i], about)))
+            continue;
+        if (l->level[i] != level)
+            fail_msg("event %d (%s) has level %d, not %d", kind, l->msg[i], l->level[i], level);
+        n++;
+    }
+    return n;
+}
+
+/* Every event carries a level: INFO for a migration's progress, DEBUG for
+ * its statements, ERROR for a failure, WARN for a rollback or a notice
+ * that warns, INFO for other notices. */
+static void test_event_levels(void **state)
+{
+    fx *f = *state;
+    levlog l = {0};
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    o.verbose = 1; /* statements one at a time: STATEMENT events */
+    o.on_event = ev_level;
+    o.event_payload = &l;
+    dbmig *h = open_with(f, o);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    assert_int_equal(levels_are(&l, DBMIG_EV_START, NULL, DBMIG_LOG_INFO), 5);
+    assert_int_equal(levels_are(&l, DBMIG_EV_DONE, NULL, DBMIG_LOG_INFO), 5);
+    assert_int_equal(levels_are(&l, DBMIG_EV_STATEMENT, NULL, DBMIG_LOG_DEBUG), 6);
+    assert_int_equal(levels_are(&l, DBMIG_EV_STATEMENT_DONE, NULL, DBMIG_LOG_DEBUG), 6);
+    memset(&l, 0, sizeof l);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    assert_int_equal(levels_are(&l, DBMIG_EV_NOTICE, "nothing to do", DBMIG_LOG_INFO), 1);
+    memset(&l, 0, sizeof l);
+    o.dry_run = 1;
+    dbmig *d = open_with(f, o);
+    assert_int_equal(dbmig_downgrade(d, "-1", 0), DBMIG_OK);
+    dbmig_close(d);
+    o.dry_run = 0;
+    assert_int_equal(levels_are(&l, DBMIG_EV_PLAN, NULL, DBMIG_LOG_INFO), 1);
+    assert_int_equal(levels_are(&l, DBMIG_EV_NOTICE, "dry run", DBMIG_LOG_INFO), 1);
+    /* An applied revision whose file is gone: a warning, and the run goes on. */
+    char mig[96], path[128];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    snprintf(path, sizeof path, "%s/005_t5.sql", mig);
+    assert_int_equal(unlink(path), 0);
+    dbmig_close(h); /* a handle reads its folder once */
+    h = open_with(f, o);
+    memset(&l, 0, sizeof l);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    assert_int_equal(levels_are(&l, DBMIG_EV_NOTICE, "no file", DBMIG_LOG_WARN), 1);
+    assert_int_equal(levels_are(&l, DBMIG_EV_NOTICE, "nothing to do", DBMIG_LOG_INFO), 1);
+    dbmig_close(h);
+    /* A failure inside --single-transaction: the failed one ERROR, the
+     * ones rolled back with it WARN. */
+    h = open_h(f, 0, 0);
+    assert_int_equal(dbmig_repair(h, DBMIG_REPAIR_REVERTED, "005"), DBMIG_OK);
+    assert_int_equal(dbmig_downgrade(h, "base", 0), DBMIG_OK);
+    dbmig_close(h);
+    write_file(mig, "004_t4.sql", "CREATE TABLE t4 (id INTEGER);\nINSERT INTO nope VALUES (1);\n");
+    memset(&l, 0, sizeof l);
+    o.verbose = 0;
+    o.single_transaction = 1;
+    h = open_with(f, o);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+    dbmig_close(h);
+    assert_int_equal(levels_are(&l, DBMIG_EV_FAILED, NULL, DBMIG_LOG_ERROR), 1);
+    assert_int_equal(levels_are(&l, DBMIG_EV_ROLLED_BACK, NULL, DBMIG_LOG_WARN), 3);
+}
+
 /* ---- DONE after the commit; dbmig_interrupt ------------------------------------ */
 
 typedef struct evlog {
@@ -1502,6 +1594,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_downgrade_missing_ancestor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_qualified_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stamp_relative, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_levels, setup, teardown),
         cmocka_unit_test_setup_teardown(test_done_only_after_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interrupt_rolls_back_open_group, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_abandons_long_statement, setup, teardown),
