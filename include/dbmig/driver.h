@@ -97,7 +97,7 @@ typedef enum dbmig_dialect {
  * (transactions, rewriting, emulation) from these. */
 enum {
     DBMIG_CAP_TRANSACTIONAL_DDL = 1u << 0,  /* DDL rolls back with the transaction */
-    DBMIG_CAP_SAVEPOINTS = 1u << 1,         /* SAVEPOINT / RELEASE / ROLLBACK TO */
+    DBMIG_CAP_SAVEPOINTS = 1u << 1,         /* savepoints, with the verbs of dbmig_dialect_sql */
     DBMIG_CAP_CREATE_INDEX_IF_NOT_EXISTS = 1u << 2,
     DBMIG_CAP_DROP_INDEX_IF_EXISTS = 1u << 3,
     DBMIG_CAP_DROP_INDEX_NEEDS_TABLE = 1u << 4, /* DROP INDEX i ON t (mysql) */

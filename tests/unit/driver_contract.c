@@ -161,7 +161,7 @@ void contract_dialect_sql(const dbmig_driver *d, const char *url)
     char sql[512];
     rows r;
     /* the version table's timestamp type */
-    snprintf(sql, sizeof sql, "CREATE TABLE ct_ts (id INTEGER, at %s)", ts);
+    snprintf(sql, sizeof sql, "CREATE TABLE ct_ts (id INTEGER, stamp %s)", ts);
     must_exec(d, c, sql);
     /* the savepoint verbs, as the core sends them */
     if (d->caps & DBMIG_CAP_SAVEPOINTS) {
