@@ -961,6 +961,38 @@ static dbmig *open_lease(fx *f, double timeout)
 
 /* The lease lock: exclusion, renewal past the lease length, take-over only
  * after expiry, and the fence noticing a lost lease. */
+/* A driver that gives no lease SQL (driver.h, dbmig_dialect_sql) is never
+ * handed another dialect's: --lock lease, and the lease a server that
+ * cannot share a session lock needs (--lock auto), are refused by name
+ * (DBMIG_EUSAGE, exit 2) before anything is written. */
+static void test_lease_needs_driver_sql(void **state)
+{
+    fx *f = *state;
+    f->w.table.sql = NULL;
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    o.lock = DBMIG_LOCK_LEASE;
+    dbmig *h = open_with(f, o);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EUSAGE);
+    assert_non_null(strstr(dbmig_errmsg(h), "--lock lease: driver sqlite"));
+    assert_non_null(strstr(dbmig_errmsg(h), "gives no SQL for the lease lock"));
+    dbmig_close(h);
+    f->w.table.caps |= DBMIG_CAP_SESSION_LOCK_UNSAFE; /* a Galera-like server */
+    o.lock = DBMIG_LOCK_AUTO;
+    h = open_with(f, o);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EUSAGE);
+    assert_non_null(strstr(dbmig_errmsg(h), "cannot share a session lock"));
+    assert_non_null(strstr(dbmig_errmsg(h), "--lock session"));
+    int e = 1;
+    assert_int_equal(h->drv->table_exists(h->drv_self, h->conn, "dbmig_version", &e), DBMIG_DRV_OK);
+    assert_int_equal(e, 0); /* nothing written */
+    dbmig_close(h);
+    /* the same table with the driver's SQL takes the lease */
+    f->w.table.sql = f->w.real->sql;
+    h = open_with(f, o);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    dbmig_close(h);
+}
+
 static void test_lease_lock(void **state)
 {
     fx *f = *state;
@@ -1509,6 +1541,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dirty_protocol_and_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stamp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_offline_script, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lease_needs_driver_sql, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lease_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batched_steps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_riding_dirty_protocol, setup, teardown),
