@@ -413,112 +413,122 @@ out:
     return rc;
 }
 
-int dm_plugin_load_file(const char *file, const char *name, dm_plugin **out, dm_err *err)
+/* The driver's name for file: name when given, else from the file name
+ * (dbmig_<name>.so); checked. *owned receives what to free. */
+static int ld_file_name(const char *file, const char **name, char **owned, dm_err *err)
 {
-    char *derived = NULL;
-    int rc;
-    if (!file || !*file)
-        return dm_err_set(err, DBMIG_EUSAGE, "no plugin file given");
-    if (!name) {
-        derived = ld_name_from_file(file);
-        if (!derived)
+    *owned = NULL;
+    if (!*name) {
+        *owned = ld_name_from_file(file);
+        if (!*owned)
             return dm_err_set(err, DBMIG_EUSAGE,
                               "cannot load plugin %s: a driver plugin's file is named "
                               "dbmig_<name>.so",
                               file);
-        name = derived;
+        *name = *owned;
     }
-    if (!ld_name_ok(name)) {
-        rc = dm_err_set(err, DBMIG_EUSAGE,
-                        "cannot load plugin %s: invalid driver name '%.80s' (use 1-%d characters "
-                        "of [a-z0-9_])",
-                        file, name, NAME_MAX_LEN);
-        free(derived);
-        return rc;
-    }
+    if (!ld_name_ok(*name))
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "cannot load plugin %s: invalid driver name '%.80s' (use 1-%d characters "
+                          "of [a-z0-9_])",
+                          file, *name, NAME_MAX_LEN);
+    return DBMIG_OK;
+}
 
-    /* Always a full path: never let a bare name reach libltdl's search. */
-    dm_buf path = {0};
+/* file as a full path: never let a bare name reach libltdl's search. */
+static int ld_full_path(const char *file, dm_buf *path, dm_err *err)
+{
     if (file[0] != '/') {
         char cwd[PATH_MAX];
-        if (!getcwd(cwd, sizeof cwd)) {
-            rc = dm_err_set(err, DBMIG_EUSAGE, "cannot load plugin %s: %s", file,
-                            strerror(errno));
-            free(derived);
-            return rc;
-        }
-        dm_buf_printf(&path, "%s/", cwd);
+        if (!getcwd(cwd, sizeof cwd))
+            return dm_err_set(err, DBMIG_EUSAGE, "cannot load plugin %s: %s", file,
+                              strerror(errno));
+        if (dm_buf_printf(path, "%s/", cwd))
+            return dm_err_nomem(err);
     }
-    if (dm_buf_puts(&path, file)) {
-        free(derived);
-        dm_buf_free(&path);
-        return dm_err_nomem(err);
-    }
-    const char *full = dm_buf_str(&path);
+    return dm_buf_puts(path, file) ? dm_err_nomem(err) : DBMIG_OK;
+}
 
-    rc = ld_check_writable(full, err);
-    if (rc != DBMIG_OK)
-        goto out;
-
+/* Opens full, calls dbmig_driver_entry_<name>() and checks the table; on
+ * success *h holds our reference and *d the table. */
+static int ld_open_table(const char *full, const char *name, lt_dlhandle *h,
+                         const dbmig_driver **d, dm_err *err)
+{
     dm_buf sym = {0};
     if (dm_buf_printf(&sym, "dbmig_driver_entry_%s", name)) {
         dm_buf_free(&sym);
-        rc = dm_err_nomem(err);
-        goto out;
+        return dm_err_nomem(err);
     }
-    lt_dlhandle h;
     void *fp;
-    rc = ld_open(full, dm_buf_str(&sym), &h, &fp, err);
+    int rc = ld_open(full, dm_buf_str(&sym), h, &fp, err);
     dm_buf_free(&sym);
     if (rc != DBMIG_OK)
-        goto out;
+        return rc;
     if (!fp) {
         rc = dm_err_set(err, DBMIG_EUSAGE,
                         "plugin %s has no symbol dbmig_driver_entry_%s: not a dbmig driver, or "
                         "built for another version?",
                         full, name);
-        ld_close(h, 0);
-        goto out;
+        ld_close(*h, 0);
+        return rc;
     }
     const dbmig_driver *(*entry)(void);
     /* POSIX guarantees object and function pointers convert. */
     memcpy(&entry, &fp, sizeof entry);
-    const dbmig_driver *d = entry();
-
+    *d = entry();
     /* Messages are built (copied) here, before the module is closed. */
-    rc = dm_driver_check(full, name, d, err);
-    if (rc != DBMIG_OK) {
-        ld_close(h, 0);
-        goto out;
-    }
+    rc = dm_driver_check(full, name, *d, err);
+    if (rc != DBMIG_OK)
+        ld_close(*h, 0);
+    return rc;
+}
 
-    dm_plugin *p = calloc(1, sizeof *p);
-    if (!p) {
-        rc = dm_err_nomem(err);
-        ld_close(h, 0);
-        goto out;
+/* A driver that must never be unloaded (unload_safe == 0) is pinned: a
+ * later lt_dlclose() then never unmaps it. If pinning fails, the handle is
+ * made resident instead (or the process's last lt_dlexit() would close it
+ * after all). */
+static void ld_pin(dm_plugin *p)
+{
+    void *pin = dlopen(p->file, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+    if (pin) {
+        dlclose(pin);
+        return;
     }
-    p->handle = h;
-    p->drv = d;
-    p->file = dm_buf_take(&path);
-    if (!d->unload_safe) {
-        /* Pin it: a later lt_dlclose() then never unmaps it. If pinning
-         * fails, fall back to keeping the handle open for good. */
-        void *pin = dlopen(p->file, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
-        if (pin) {
-            dlclose(pin);
+    pthread_mutex_lock(&ld_lock);
+    p->resident = 1;
+    (void)lt_dlmakeresident(p->handle);
+    pthread_mutex_unlock(&ld_lock);
+}
+
+int dm_plugin_load_file(const char *file, const char *name, dm_plugin **out, dm_err *err)
+{
+    char *derived = NULL;
+    dm_buf path = {0};
+    lt_dlhandle h = NULL;
+    const dbmig_driver *d = NULL;
+    if (!file || !*file)
+        return dm_err_set(err, DBMIG_EUSAGE, "no plugin file given");
+    int rc = ld_file_name(file, &name, &derived, err);
+    if (rc == DBMIG_OK)
+        rc = ld_full_path(file, &path, err);
+    if (rc == DBMIG_OK)
+        rc = ld_check_writable(dm_buf_str(&path), err);
+    if (rc == DBMIG_OK)
+        rc = ld_open_table(dm_buf_str(&path), name, &h, &d, err);
+    if (rc == DBMIG_OK) {
+        dm_plugin *p = calloc(1, sizeof *p);
+        if (!p) {
+            rc = dm_err_nomem(err);
+            ld_close(h, 0);
         } else {
-            /* Made resident, or the process's last lt_dlexit() would
-             * close it after all. */
-            pthread_mutex_lock(&ld_lock);
-            p->resident = 1;
-            (void)lt_dlmakeresident(h);
-            pthread_mutex_unlock(&ld_lock);
+            p->handle = h;
+            p->drv = d;
+            p->file = dm_buf_take(&path);
+            if (!d->unload_safe)
+                ld_pin(p);
+            *out = p;
         }
     }
-    *out = p;
-    rc = DBMIG_OK;
-out:
     dm_buf_free(&path);
     free(derived);
     return rc;
