@@ -285,7 +285,8 @@ static int my_key_is(const char *k, const char *want)
 static int my_parse_param(my_url *u, char *key, char *val, dbmig_db_error *err)
 {
     if (my_decode(key) || my_decode(val)) {
-        my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT, "bad %%-escape in the MySQL URL parameter '%.100s'%s", key, "");
+        my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
+                    "bad %%-escape in the MySQL URL parameter '%.100s'%s", key, "");
         return -1;
     }
     static const struct {
@@ -301,7 +302,8 @@ static int my_parse_param(my_url *u, char *key, char *val, dbmig_db_error *err)
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         if (my_key_is(key, files[i].name)) {
             if (!*val) {
-                my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT, "empty value for '%s' in the MySQL URL%s", key, "");
+                my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
+                            "empty value for '%s' in the MySQL URL%s", key, "");
                 return -1;
             }
             *(const char **)((char *)u + files[i].off) = val;
@@ -361,7 +363,8 @@ static int my_parse_url(const dbmig_host *host, const char *url, my_url *u, dbmi
             rest = url + strlen(schemes[i]);
     if (!rest) {
         /* never echo the URL: it may hold a password */
-        my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT, "not a MySQL URL (it must start with mysql://)%s%s", "", "");
+        my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
+                    "not a MySQL URL (it must start with mysql://)%s%s", "", "");
         return -1;
     }
     size_t n = strlen(rest);
@@ -398,18 +401,21 @@ static int my_parse_url(const dbmig_host *host, const char *url, my_url *u, dbmi
     if (*hostport == '[') { /* [v6]:port */
         char *rb = strchr(hostport, ']');
         if (!rb) {
-            my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT, "unclosed '[' in the MySQL URL's host%s%s", "", "");
+            my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
+                        "unclosed '[' in the MySQL URL's host%s%s", "", "");
             goto bad;
         }
         *rb = '\0';
         u->host = hostport + 1;
         if (rb[1] == ':') {
             if (my_parse_uint(rb + 2, 65535, &u->port) || u->port == 0) {
-                my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT, "bad port '%.20s' in the MySQL URL%s", rb + 2, "");
+                my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
+                            "bad port '%.20s' in the MySQL URL%s", rb + 2, "");
                 goto bad;
             }
         } else if (rb[1]) {
-            my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT, "unexpected text after ']' in the MySQL URL%s%s", "", "");
+            my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
+                        "unexpected text after ']' in the MySQL URL%s%s", "", "");
             goto bad;
         }
     } else {
@@ -417,7 +423,8 @@ static int my_parse_url(const dbmig_host *host, const char *url, my_url *u, dbmi
         if (colon) {
             *colon = '\0';
             if (my_parse_uint(colon + 1, 65535, &u->port) || u->port == 0) {
-                my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT, "bad port '%.20s' in the MySQL URL%s", colon + 1, "");
+                my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
+                            "bad port '%.20s' in the MySQL URL%s", colon + 1, "");
                 goto bad;
             }
         }
@@ -717,7 +724,10 @@ static int my_query(void *self, dbmig_conn *c, const char *sql, dbmig_row_fn fn,
     return my_more(c, sql, len, NULL);
 }
 
-static int my_simple(dbmig_conn *c, const char *sql) { return my_exec(NULL, c, sql, strlen(sql), NULL); }
+static int my_simple(dbmig_conn *c, const char *sql)
+{
+    return my_exec(NULL, c, sql, strlen(sql), NULL);
+}
 /* MySQL accepts COMMIT and ROLLBACK without a transaction; the driver
  * reports them as errors, as the other drivers do, when begin() was not
  * called. (DDL inside a transaction commits it implicitly: the final COMMIT
@@ -744,8 +754,8 @@ static int my_rollback(void *self, dbmig_conn *c) { (void)self; return my_end(c,
 
 /* ---- quoting (conn may be NULL) ----------------------------------------- */
 
-static size_t my_quote_ident(void *self, const dbmig_conn *c, const char *in, size_t inlen, char *out,
-                             size_t cap)
+static size_t my_quote_ident(void *self, const dbmig_conn *c, const char *in, size_t inlen,
+                             char *out, size_t cap)
 {
     (void)self;
     (void)c;
@@ -791,8 +801,8 @@ static size_t my_quote_offline(const char *in, size_t inlen, char *out, size_t c
 #undef PUT
 }
 
-static size_t my_quote_literal(void *self, const dbmig_conn *c, const char *in, size_t inlen, char *out,
-                               size_t cap)
+static size_t my_quote_literal(void *self, const dbmig_conn *c, const char *in, size_t inlen,
+                               char *out, size_t cap)
 {
     (void)self;
     if (!c || !c->my)
@@ -1033,7 +1043,8 @@ static int my_table_exists(void *self, dbmig_conn *c, const char *table, int *ex
     return DBMIG_DRV_OK;
 }
 
-static int my_column_exists(void *self, dbmig_conn *c, const char *table, const char *column, int *exists)
+static int my_column_exists(void *self, dbmig_conn *c, const char *table, const char *column,
+                            int *exists)
 {
     (void)self;
     my_err_clear(&c->err);
@@ -1056,8 +1067,8 @@ static int my_column_exists(void *self, dbmig_conn *c, const char *table, const 
     return DBMIG_DRV_OK;
 }
 
-static int my_index_exists(void *self, dbmig_conn *c, const char *table, const char *index, int *exists,
-                           char *table_out, size_t table_cap)
+static int my_index_exists(void *self, dbmig_conn *c, const char *table, const char *index,
+                           int *exists, char *table_out, size_t table_cap)
 {
     (void)self;
     my_err_clear(&c->err);

@@ -995,7 +995,8 @@ static int pg_table_exists(void *self, dbmig_conn *c, const char *table, int *ex
                      2, p, exists, NULL, 0);
 }
 
-static int pg_column_exists(void *self, dbmig_conn *c, const char *table, const char *column, int *exists)
+static int pg_column_exists(void *self, dbmig_conn *c, const char *table, const char *column,
+                            int *exists)
 {
     (void)self;
     char s[256], t[256];
@@ -1013,8 +1014,8 @@ static int pg_column_exists(void *self, dbmig_conn *c, const char *table, const 
                      3, p, exists, NULL, 0);
 }
 
-static int pg_index_exists(void *self, dbmig_conn *c, const char *table, const char *index, int *exists,
-                           char *table_out, size_t table_cap)
+static int pg_index_exists(void *self, dbmig_conn *c, const char *table, const char *index,
+                           int *exists, char *table_out, size_t table_cap)
 {
     (void)self;
     char s[256], i[256], t[256];
@@ -1188,8 +1189,8 @@ static size_t pg_quote_plain(char q, const char *in, size_t inlen, char *out, si
     return need;
 }
 
-static size_t pg_quote_ident(void *self, const dbmig_conn *c, const char *in, size_t inlen, char *out,
-                             size_t cap)
+static size_t pg_quote_ident(void *self, const dbmig_conn *c, const char *in, size_t inlen,
+                             char *out, size_t cap)
 {
     (void)self;
     if (c && c->pg && PQstatus(c->pg) == CONNECTION_OK) {
@@ -1203,8 +1204,8 @@ static size_t pg_quote_ident(void *self, const dbmig_conn *c, const char *in, si
     return pg_quote_plain('"', in, inlen, out, cap);
 }
 
-static size_t pg_quote_literal(void *self, const dbmig_conn *c, const char *in, size_t inlen, char *out,
-                               size_t cap)
+static size_t pg_quote_literal(void *self, const dbmig_conn *c, const char *in, size_t inlen,
+                               char *out, size_t cap)
 {
     (void)self;
     if (c && c->pg && PQstatus(c->pg) == CONNECTION_OK) {

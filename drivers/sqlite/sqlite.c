@@ -244,7 +244,8 @@ static int sq_parse_url(const char *url, const char **path, size_t *plen, int *b
             errno = 0;
             long v = strtol(num, &e, 10);
             if (*e || errno || v < 0 || v > 86400000L) {
-                sq_set_kind(err, DBMIG_DB_ERR_URL, "busy_timeout is a number of milliseconds, e.g. ?busy_timeout=5000",
+                sq_set_kind(err, DBMIG_DB_ERR_URL,
+                            "busy_timeout is a number of milliseconds, e.g. ?busy_timeout=5000",
                            "bad busy_timeout '%.20s' in the SQLite URL%s", num, "");
                 return -1;
             }
@@ -347,7 +348,8 @@ static int sq_check_path(const char *file, int no_create, dbmig_db_error *err)
         return -1;
     }
     if (dir_missing) {
-        sq_set_kind(err, DBMIG_DB_ERR_URL, "create the folder first (mkdir -p) or fix the path in the URL",
+        sq_set_kind(err, DBMIG_DB_ERR_URL,
+                    "create the folder first (mkdir -p) or fix the path in the URL",
                    "the folder of the SQLite database %s does not exist%s", shown, "");
         return -1;
     }
@@ -613,8 +615,15 @@ static int sq_query(void *self, dbmig_conn *c, const char *sql, dbmig_row_fn fn,
     return DBMIG_DRV_OK;
 }
 
-static int sq_simple(dbmig_conn *c, const char *sql) { return sq_exec(NULL, c, sql, strlen(sql), NULL); }
-static int sq_begin(void *self, dbmig_conn *c) { (void)self; return sq_simple(c, "BEGIN IMMEDIATE"); }
+static int sq_simple(dbmig_conn *c, const char *sql)
+{
+    return sq_exec(NULL, c, sql, strlen(sql), NULL);
+}
+static int sq_begin(void *self, dbmig_conn *c)
+{
+    (void)self;
+    return sq_simple(c, "BEGIN IMMEDIATE");
+}
 static int sq_commit(void *self, dbmig_conn *c) { (void)self; return sq_simple(c, "COMMIT"); }
 static int sq_rollback(void *self, dbmig_conn *c) { (void)self; return sq_simple(c, "ROLLBACK"); }
 
@@ -841,15 +850,16 @@ static int sq_table_exists(void *self, dbmig_conn *c, const char *table, int *ex
                      table, NULL, exists, NULL, 0);
 }
 
-static int sq_column_exists(void *self, dbmig_conn *c, const char *table, const char *column, int *exists)
+static int sq_column_exists(void *self, dbmig_conn *c, const char *table, const char *column,
+                            int *exists)
 {
     (void)self;
     return sq_lookup(c, "SELECT name FROM pragma_table_info(?1) WHERE name = ?2 COLLATE NOCASE",
                      table, column, exists, NULL, 0);
 }
 
-static int sq_index_exists(void *self, dbmig_conn *c, const char *table, const char *index, int *exists,
-                           char *table_out, size_t table_cap)
+static int sq_index_exists(void *self, dbmig_conn *c, const char *table, const char *index,
+                           int *exists, char *table_out, size_t table_cap)
 {
     (void)self;
     return sq_lookup(c,
@@ -886,16 +896,16 @@ static size_t sq_quote(char q, const char *in, size_t inlen, char *out, size_t c
     return need;
 }
 
-static size_t sq_quote_ident(void *self, const dbmig_conn *c, const char *in, size_t inlen, char *out,
-                             size_t cap)
+static size_t sq_quote_ident(void *self, const dbmig_conn *c, const char *in, size_t inlen,
+                             char *out, size_t cap)
 {
     (void)self;
     (void)c;
     return sq_quote('"', in, inlen, out, cap);
 }
 
-static size_t sq_quote_literal(void *self, const dbmig_conn *c, const char *in, size_t inlen, char *out,
-                               size_t cap)
+static size_t sq_quote_literal(void *self, const dbmig_conn *c, const char *in, size_t inlen,
+                               char *out, size_t cap)
 {
     (void)self;
     (void)c;

@@ -143,12 +143,16 @@ static int ls_query(void *self, dbmig_conn *c, const char *sql, dbmig_row_fn fn,
     return rc == SQLITE_DONE ? DBMIG_DRV_OK : ls_fail(c);
 }
 
-static int ls_begin(void *self, dbmig_conn *c) { return ls_exec(self, c, "BEGIN IMMEDIATE", 15, NULL); }
+static int ls_begin(void *self, dbmig_conn *c)
+{
+    return ls_exec(self, c, "BEGIN IMMEDIATE", 15, NULL);
+}
 static int ls_commit(void *self, dbmig_conn *c) { return ls_exec(self, c, "COMMIT", 6, NULL); }
 static int ls_rollback(void *self, dbmig_conn *c) { return ls_exec(self, c, "ROLLBACK", 8, NULL); }
 
 /* The lock: flock on <file>.litesql-lock; the OS drops it when we die. */
-static int ls_try_lock(void *self, dbmig_conn *c, const char *key, int *acquired, char *holder, size_t cap)
+static int ls_try_lock(void *self, dbmig_conn *c, const char *key, int *acquired, char *holder,
+                       size_t cap)
 {
     (void)self;
     (void)key;
@@ -209,15 +213,16 @@ static int ls_table_exists(void *self, dbmig_conn *c, const char *table, int *ex
                      exists);
 }
 
-static int ls_column_exists(void *self, dbmig_conn *c, const char *table, const char *column, int *exists)
+static int ls_column_exists(void *self, dbmig_conn *c, const char *table, const char *column,
+                            int *exists)
 {
     (void)self;
     return ls_lookup(c, "SELECT 1 FROM pragma_table_info(?1) WHERE name=?2", table, column,
                      exists);
 }
 
-static int ls_index_exists(void *self, dbmig_conn *c, const char *table, const char *index, int *exists,
-                           char *table_out, size_t cap)
+static int ls_index_exists(void *self, dbmig_conn *c, const char *table, const char *index,
+                           int *exists, char *table_out, size_t cap)
 {
     (void)self;
     sqlite3_stmt *st = NULL;
@@ -260,7 +265,8 @@ static size_t ls_quote(char q, const char *in, size_t inlen, char *out, size_t c
     return need;
 }
 
-static size_t ls_quote_ident(void *self, const dbmig_conn *c, const char *in, size_t n, char *out, size_t cap)
+static size_t ls_quote_ident(void *self, const dbmig_conn *c, const char *in, size_t n,
+                             char *out, size_t cap)
 {
     (void)self;
     (void)c;
@@ -275,7 +281,11 @@ static size_t ls_quote_literal(void *self, const dbmig_conn *c, const char *in, 
     return ls_quote('\'', in, n, out, cap);
 }
 
-static const dbmig_db_error *ls_last_error(void *self, const dbmig_conn *c) { (void)self; return &c->err; }
+static const dbmig_db_error *ls_last_error(void *self, const dbmig_conn *c)
+{
+    (void)self;
+    return &c->err;
+}
 
 static int ls_server_version(void *self, dbmig_conn *c, char *out, size_t cap)
 {

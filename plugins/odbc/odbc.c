@@ -317,8 +317,8 @@ static size_t od_quote(char q, int bs, const char *in, size_t inlen, char *out, 
     return need;
 }
 
-static size_t od_quote_ident(void *self, const dbmig_conn *c, const char *in, size_t inlen, char *out,
-                             size_t cap)
+static size_t od_quote_ident(void *self, const dbmig_conn *c, const char *in, size_t inlen,
+                             char *out, size_t cap)
 {
     (void)self;
     if (c && !c->quote) { /* the server quotes no identifiers: pass it as is */
@@ -332,8 +332,8 @@ static size_t od_quote_ident(void *self, const dbmig_conn *c, const char *in, si
     return od_quote(c ? c->quote : '"', 0, in, inlen, out, cap);
 }
 
-static size_t od_quote_literal(void *self, const dbmig_conn *c, const char *in, size_t inlen, char *out,
-                               size_t cap)
+static size_t od_quote_literal(void *self, const dbmig_conn *c, const char *in, size_t inlen,
+                               char *out, size_t cap)
 {
     (void)self;
     /* MySQL reads \ as an escape inside '...' (unless NO_BACKSLASH_ESCAPES,
@@ -425,7 +425,10 @@ static int od_exec(void *self, dbmig_conn *c, const char *sql, size_t len, int64
     return DBMIG_DRV_OK;
 }
 
-static int od_simple(dbmig_conn *c, const char *sql) { return od_exec(NULL, c, sql, strlen(sql), NULL); }
+static int od_simple(dbmig_conn *c, const char *sql)
+{
+    return od_exec(NULL, c, sql, strlen(sql), NULL);
+}
 
 static int od_grow_row(dbmig_conn *c, int n)
 {
@@ -695,7 +698,8 @@ static int od_table_exists(void *self, dbmig_conn *c, const char *table, int *ex
     return DBMIG_DRV_OK;
 }
 
-static int od_column_exists(void *self, dbmig_conn *c, const char *table, const char *column, int *exists)
+static int od_column_exists(void *self, dbmig_conn *c, const char *table, const char *column,
+                            int *exists)
 {
     (void)self;
     od_err_clear(&c->err);
@@ -746,8 +750,8 @@ static int od_index_in(dbmig_conn *c, const char *schema, const char *t, const c
     return DBMIG_DRV_OK;
 }
 
-static int od_index_exists(void *self, dbmig_conn *c, const char *table, const char *index, int *exists,
-                           char *table_out, size_t table_cap)
+static int od_index_exists(void *self, dbmig_conn *c, const char *table, const char *index,
+                           int *exists, char *table_out, size_t table_cap)
 {
     (void)self;
     od_err_clear(&c->err);

@@ -338,7 +338,8 @@ void contract_transactions(const dbmig_driver *d, const char *url)
     if (d->caps & DBMIG_CAP_SAVEPOINTS) {
         assert_int_equal(d->begin(NULL, c), DBMIG_DRV_OK);
         must_exec(d, c, "INSERT INTO ct_tx VALUES (10)");
-        must_exec(d, c, "SAVEPOINT dbmig_1"); /* standard SQL; the core's verbs: contract_dialect_sql */
+        must_exec(d, c,
+                  "SAVEPOINT dbmig_1"); /* standard SQL; the core's verbs: contract_dialect_sql */
         must_exec(d, c, "INSERT INTO ct_tx VALUES (11)");
         must_exec(d, c, "ROLLBACK TO SAVEPOINT dbmig_1");
         must_exec(d, c, "RELEASE SAVEPOINT dbmig_1");
@@ -389,9 +390,11 @@ void contract_catalog(const dbmig_driver *d, const char *url)
                      DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
     assert_string_equal(tbl, "ct_cat");
-    assert_int_equal(d->index_exists(NULL, c, "ct_cat", "ct_cat_email", &ex, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(d->index_exists(NULL, c, "ct_cat", "ct_cat_email", &ex, NULL, 0),
+                     DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(d->index_exists(NULL, c, "ct_other", "ct_cat_email", &ex, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(d->index_exists(NULL, c, "ct_other", "ct_cat_email", &ex, NULL, 0),
+                     DBMIG_DRV_OK);
     assert_int_equal(ex, 0);
     assert_int_equal(d->index_exists(NULL, c, NULL, "ct_nope", &ex, tbl, sizeof tbl), DBMIG_DRV_OK);
     assert_int_equal(ex, 0);
@@ -446,10 +449,12 @@ void contract_lock(const dbmig_driver *d, const char *url, const char *url2,
     int got = -1;
     char holder[128];
 
-    assert_int_equal(d->try_lock(NULL, a, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
+    assert_int_equal(d->try_lock(NULL, a, "dbmig_version", &got, holder, sizeof holder),
+                     DBMIG_DRV_OK);
     assert_int_equal(got, 1);
     strcpy(holder, "junk");
-    assert_int_equal(d->try_lock(NULL, b, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
+    assert_int_equal(d->try_lock(NULL, b, "dbmig_version", &got, holder, sizeof holder),
+                     DBMIG_DRV_OK);
     assert_int_equal(got, 0);
     if (d->caps & DBMIG_CAP_LOCK_REPORTS_HOLDER) {
         char pid[64];
@@ -457,12 +462,14 @@ void contract_lock(const dbmig_driver *d, const char *url, const char *url2,
         assert_contains(holder, pid);
     }
     /* another key is another lock */
-    assert_int_equal(d->try_lock(NULL, b, "other_table", &got, holder, sizeof holder), DBMIG_DRV_OK);
+    assert_int_equal(d->try_lock(NULL, b, "other_table", &got, holder, sizeof holder),
+                     DBMIG_DRV_OK);
     assert_int_equal(got, 1);
     assert_int_equal(d->unlock(NULL, b, "other_table"), DBMIG_DRV_OK);
 
     assert_int_equal(d->unlock(NULL, a, "dbmig_version"), DBMIG_DRV_OK);
-    assert_int_equal(d->try_lock(NULL, b, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
+    assert_int_equal(d->try_lock(NULL, b, "dbmig_version", &got, holder, sizeof holder),
+                     DBMIG_DRV_OK);
     assert_int_equal(got, 1);
     /* closing the holder's connection releases the lock too (a server may
      * need a moment to end the session) */
@@ -521,7 +528,8 @@ void contract_lock_dies_with_process(const dbmig_driver *d, const char *url,
     dbmig_conn *c = must_connect(d, &h, url);
     int got = -1;
     char holder[128] = "";
-    assert_int_equal(d->try_lock(NULL, c, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
+    assert_int_equal(d->try_lock(NULL, c, "dbmig_version", &got, holder, sizeof holder),
+                     DBMIG_DRV_OK);
     assert_int_equal(got, 0);
     if (d->caps & DBMIG_CAP_LOCK_REPORTS_HOLDER) {
         char want[64];
