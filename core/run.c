@@ -23,7 +23,6 @@
 #include "ddl.h"
 #include "engine.h"
 #include "sha256.h"
-#include "loader.h"
 
 /* ---- small helpers ------------------------------------------------------- */
 
@@ -65,12 +64,18 @@ static int stmt_error_e(run *x, dbmig *h, size_t r, const dm_stmt *s, size_t idx
                         int position, const dbmig_db_error *e, dm_buf *out)
 {
     if (!e)
-        e = h->drv->last_error(h->drv_self, h->conn);
+        e = h->drv->last_error(h->conn);
     int line = dm_error_line(s->sql, s->line, position >= 0 ? position : e ? e->position : 0);
     note_failure(x, idx, line, e ? e->code : NULL);
-    int rc = dm_buf_printf(out, "%s:%d: statement %zu of %zu of revision %s failed: ",
-                           file_of(h, r), line, idx + 1, total, h->graph.revs[r].id);
-    rc |= dm_db_error_format(out, e);
+    int rc = dm_buf_printf(out, "%s:%d: statement %zu of %zu of revision %s failed: %s",
+                           file_of(h, r), line, idx + 1, total, h->graph.revs[r].id,
+                           e && e->message[0] ? e->message : "unknown error");
+    if (e && e->code[0])
+        rc |= dm_buf_printf(out, " [%s]", e->code);
+    if (e && e->detail[0])
+        rc |= dm_buf_printf(out, "\n  detail: %s", e->detail);
+    if (e && e->hint[0])
+        rc |= dm_buf_printf(out, "\n  hint: %s", e->hint);
     return rc ? -1 : 0;
 }
 
@@ -88,14 +93,11 @@ static int stmt_error(run *x, dbmig *h, size_t r, const dm_stmt *s, size_t idx, 
 
 static int exec_sql(dbmig *h, const char *sql, int64_t *affected)
 {
-    if (h->drv->exec(h->drv_self, h->conn, sql, strlen(sql), affected) != DBMIG_DRV_OK) {
-        dm_buf m = {0};
-        int oom = dm_db_error_format(&m, h->drv->last_error(h->drv_self, h->conn));
-        int rc = oom ? dm_err_nomem(&h->err)
-                     : dm_err_set(&h->err, DBMIG_ERROR, "the database failed on `%.200s`: %s", sql,
-                                  dm_buf_str(&m));
-        dm_buf_free(&m);
-        return rc;
+    if (h->drv->exec(h->conn, sql, strlen(sql), affected) != DBMIG_DRV_OK) {
+        const dbmig_db_error *e = h->drv->last_error(h->conn);
+        return dm_err_set(&h->err, DBMIG_ERROR, "the database failed on `%.200s`: %s%s%s%s", sql,
+                          e ? e->message : "unknown error", e && e->code[0] ? " [" : "",
+                          e ? e->code : "", e && e->code[0] ? "]" : "");
     }
     return DBMIG_OK;
 }
@@ -496,7 +498,7 @@ static int ensure_table(run *x)
      * name it does not understand) would read an empty state on every run
      * and record every revision again: stop here. */
     int exists = 0;
-    if (h->drv->table_exists(h->drv_self, h->conn, h->table, &exists) != DBMIG_DRV_OK)
+    if (h->drv->table_exists(h->conn, h->table, &exists) != DBMIG_DRV_OK)
         return dm_db_error(h, "cannot look up the version table");
     if (!exists)
         return dm_err_set(&h->err, DBMIG_EUSAGE,
@@ -586,10 +588,9 @@ int dbmig_cancel(dbmig *h)
         return DBMIG_ERROR;
     h->interrupted = 1;
     dbmig_conn *c = atomic_load(&h->running);
-    int (*cancel)(void *, dbmig_conn *) = DM_DRV_OPT(h->drv, cancel);
-    if (!c || !cancel)
+    if (!c || h->drv->size < DBMIG_DRIVER_SIZE_1_1 || !h->drv->cancel)
         return DBMIG_ERROR;
-    return cancel(h->drv_self, c) == DBMIG_DRV_OK ? DBMIG_OK : DBMIG_ERROR;
+    return h->drv->cancel(c) == DBMIG_DRV_OK ? DBMIG_OK : DBMIG_ERROR;
 }
 
 static void report_done(dbmig *h, const run *x, size_t i, double ms, dbmig_event_kind kind,
@@ -675,9 +676,9 @@ static int tx_commit(dbmig *h, const run *x, tx *t)
     if (!t->open)
         return DBMIG_OK;
     t->open = 0;
-    if (h->drv->commit(h->drv_self, h->conn) != DBMIG_DRV_OK) {
+    if (h->drv->commit(h->conn) != DBMIG_DRV_OK) {
         int rc = dm_db_error(h, "commit failed; the migrations of this group are not applied");
-        h->drv->rollback(h->drv_self, h->conn); /* in case the transaction is still open */
+        h->drv->rollback(h->conn); /* in case the transaction is still open */
         tx_settle(h, x, t, 0, "its group's commit failed");
         return rc;
     }
@@ -688,38 +689,13 @@ static int tx_commit(dbmig *h, const run *x, tx *t)
 static void tx_rollback(dbmig *h, const run *x, tx *t, const char *why)
 {
     if (t->open) {
-        h->drv->rollback(h->drv_self, h->conn);
+        h->drv->rollback(h->conn);
         t->open = 0;
     }
     tx_settle(h, x, t, 0, why);
 }
 
 static int use_savepoints(const dbmig *h) { return (h->caps & DBMIG_CAP_SAVEPOINTS) != 0; }
-
-/* The savepoint statements, with the driver's verbs (driver.h,
- * dbmig_dialect_sql: NULL is standard SQL; a release "" sends nothing). */
-enum { SP_SET, SP_ROLLBACK, SP_RELEASE };
-
-static const char *sp_verb(const dbmig *h, int which)
-{
-    const char *v = which == SP_SET        ? DM_DRV_SQL(h->drv, savepoint)
-                    : which == SP_ROLLBACK ? DM_DRV_SQL(h->drv, rollback_to_savepoint)
-                                           : DM_DRV_SQL(h->drv, release_savepoint);
-    if (v)
-        return v;
-    return which == SP_SET ? "SAVEPOINT" : which == SP_ROLLBACK ? "ROLLBACK TO SAVEPOINT"
-                                                                : "RELEASE SAVEPOINT";
-}
-
-static int sp_exec(dbmig *h, int which)
-{
-    const char *verb = sp_verb(h, which);
-    char sql[160];
-    if (!*verb)
-        return DBMIG_OK;
-    snprintf(sql, sizeof sql, "%.120s dbmig_step", verb);
-    return exec_sql(h, sql, NULL);
-}
 
 /* Runs one statement through the portable-DDL layer. DBMIG_ERROR with
  * `why` filled when the database refused it. */
@@ -728,14 +704,14 @@ static int run_stmt(run *x, size_t r, const dm_stmt *st, size_t k, size_t total,
     dbmig *h = x->h;
     dm_buf sql = {0};
     int skip = 0;
-    int rc = dm_ddl_prepare(h->drv, h->drv_self, h->conn, h->caps, st->sql, st->len, &sql, &skip, NULL, &h->err);
+    int rc = dm_ddl_prepare(h->drv, h->conn, h->caps, st->sql, st->len, &sql, &skip, NULL, &h->err);
     if (rc != DBMIG_OK) {
         dm_buf_free(&sql);
         note_failure(x, k, st->line, NULL);
         dm_buf_printf(why, "%s:%d: %s", file_of(h, r), st->line, dm_err_msg(&h->err));
         return rc;
     }
-    if (!skip && h->drv->exec(h->drv_self, h->conn, dm_buf_str(&sql), sql.len, NULL) != DBMIG_DRV_OK) {
+    if (!skip && h->drv->exec(h->conn, dm_buf_str(&sql), sql.len, NULL) != DBMIG_DRV_OK) {
         stmt_error(x, h, r, st, k, total, why);
         rc = DBMIG_ERROR;
     }
@@ -768,7 +744,7 @@ static int batchable(const run *x, const step *s)
  * (size_t)-1 when it gave none (positions count characters). */
 static size_t error_byte(dbmig *h, const char *text, size_t len)
 {
-    const dbmig_db_error *e = h->drv->last_error(h->drv_self, h->conn);
+    const dbmig_db_error *e = h->drv->last_error(h->conn);
     return e && e->position > 0 ? dm_char_to_byte(text, len, (size_t)e->position - 1) : (size_t)-1;
 }
 
@@ -781,7 +757,7 @@ static int run_tx_batch(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
     dm_buf b = {0};
     if (!off)
         return nomem(h);
-    int oom = dm_buf_printf(&b, "%s dbmig_step;\n", sp_verb(h, SP_SET));
+    int oom = dm_buf_puts(&b, "SAVEPOINT dbmig_step;\n");
     for (size_t k = 0; k < s->stmts.n; k++) {
         off[k] = b.len;
         oom |= dm_buf_append(&b, s->stmts.v[k].sql, s->stmts.v[k].len) || dm_buf_puts(&b, ";\n");
@@ -790,7 +766,7 @@ static int run_tx_batch(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
     oom |= x->down ? row_delete_sql(h, rev->id, &row) != DBMIG_OK
                    : row_insert_sql(h, s->rev, 0, (int64_t)(dm_now_ms() - t0), seq, NULL, &row);
     off[s->stmts.n] = b.len;
-    oom |= dm_buf_append(&b, dm_buf_str(&row), row.len) || (*sp_verb(h, SP_RELEASE) && dm_buf_printf(&b, ";\n%s dbmig_step", sp_verb(h, SP_RELEASE)));
+    oom |= dm_buf_append(&b, dm_buf_str(&row), row.len) || dm_buf_puts(&b, ";\nRELEASE SAVEPOINT dbmig_step");
     dm_buf_free(&row);
     if (oom) {
         free(off);
@@ -798,7 +774,7 @@ static int run_tx_batch(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
         return nomem(h);
     }
     int rc = DBMIG_OK;
-    if (h->drv->exec(h->drv_self, h->conn, b.ptr, b.len, NULL) != DBMIG_DRV_OK) {
+    if (h->drv->exec(h->conn, b.ptr, b.len, NULL) != DBMIG_DRV_OK) {
         rc = DBMIG_ERROR;
         /* The position counts characters of the whole text: find the byte,
          * then the statement, then the character inside that statement. */
@@ -822,9 +798,9 @@ static int run_tx_batch(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
             else
                 dm_db_error(h, "recording the revision failed"), dm_buf_puts(&first, dm_err_msg(&h->err));
             int found = 0;
-            if (sp_exec(h, SP_ROLLBACK) == DBMIG_OK)
+            if (exec_sql(h, "ROLLBACK TO SAVEPOINT dbmig_step", NULL) == DBMIG_OK)
                 for (k = 0; k < s->stmts.n && !found; k++)
-                    if (h->drv->exec(h->drv_self, h->conn, s->stmts.v[k].sql, s->stmts.v[k].len, NULL) != DBMIG_DRV_OK) {
+                    if (h->drv->exec(h->conn, s->stmts.v[k].sql, s->stmts.v[k].len, NULL) != DBMIG_DRV_OK) {
                         stmt_error(x, h, s->rev, &s->stmts.v[k], k, s->stmts.n, why);
                         found = 1;
                     }
@@ -975,7 +951,7 @@ static int write_landed(dbmig *h, const char *id, size_t k)
     landed_ctx c = {0, -1};
     int rc = dm_buf_printf(&q, "SELECT progress FROM %s", h->qtable) || row_where(h, &q, id)
                  ? -1
-                 : h->drv->query(h->drv_self, h->conn, q.ptr, landed_row, &c) == DBMIG_DRV_OK ? 0 : -1;
+                 : h->drv->query(h->conn, q.ptr, landed_row, &c) == DBMIG_DRV_OK ? 0 : -1;
     dm_buf_free(&q);
     if (rc != 0)
         return -1;
@@ -1021,10 +997,10 @@ static int exec_ride(run *x, step *s, int64_t seq, dm_buf *why, size_t *failed_a
         size_t head = w.len + 2;
         double t0 = h->o.on_event ? dm_now_ms() : 0;
         report_stmt(h, x, s, k, st, 0, 0);
-        if (h->drv->exec(h->drv_self, h->conn, b.ptr, b.len, NULL) != DBMIG_DRV_OK) {
+        if (h->drv->exec(h->conn, b.ptr, b.len, NULL) != DBMIG_DRV_OK) {
             rc = DBMIG_ERROR;
             /* Kept: write_landed's query replaces the driver's last error. */
-            const dbmig_db_error *le = h->drv->last_error(h->drv_self, h->conn);
+            const dbmig_db_error *le = h->drv->last_error(h->conn);
             dbmig_db_error e;
             if (le)
                 e = *le;
@@ -1038,11 +1014,10 @@ static int exec_ride(run *x, step *s, int64_t seq, dm_buf *why, size_t *failed_a
                 stmt_error_e(x, h, s->rev, st, k, s->stmts.n, in_stmt, &e, why);
                 *failed_at = k;
             } else {
-                dm_buf m = {0};
-                dm_db_error_format(&m, &e);
-                dm_err_set(&h->err, DBMIG_ERROR, "cannot record %s of revision %s in %s: %s",
-                           k == 0 ? "the start" : "the progress", id, h->table, dm_buf_str(&m));
-                dm_buf_free(&m);
+                dm_err_set(&h->err, DBMIG_ERROR, "cannot record %s of revision %s in %s: %s%s%s%s",
+                           k == 0 ? "the start" : "the progress", id, h->table,
+                           e.message[0] ? e.message : "unknown error", e.code[0] ? " [" : "",
+                           e.code, e.code[0] ? "]" : "");
                 if (k > 0 || landed < 0)
                     dm_buf_puts(why, dm_err_msg(&h->err));
                 if (landed < 0)
@@ -1219,7 +1194,7 @@ static int apply(run *x)
             seq++; /* a resumed revision keeps its row and its seq */
         if (s->transactional) {
             if (!t.open) {
-                if (h->drv->begin(h->drv_self, h->conn) != DBMIG_DRV_OK) {
+                if (h->drv->begin(h->conn) != DBMIG_DRV_OK) {
                     rc = dm_db_error(h, "cannot begin a transaction");
                     break;
                 }
@@ -1229,7 +1204,7 @@ static int apply(run *x)
             }
             int sp = use_savepoints(h);
             int batch = batchable(x, s);
-            if (sp && !batch && (rc = sp_exec(h, SP_SET)) != DBMIG_OK)
+            if (sp && !batch && (rc = exec_sql(h, "SAVEPOINT dbmig_step", NULL)) != DBMIG_OK)
                 break;
             rc = batch ? run_tx_batch(x, i, seq, t0, &why) : run_tx_step(x, i, seq, t0, &why);
             if (rc == DBMIG_ERROR && stopped(h)) { /* cancelled (dbmig_cancel) */
@@ -1247,13 +1222,13 @@ static int apply(run *x)
                     tx_rollback(h, x, &t, "the run failed");
                 } else {
                     /* Undo k only, keep 1..k-1 of the group. */
-                    if (sp_exec(h, SP_ROLLBACK) != DBMIG_OK ||
+                    if (exec_sql(h, "ROLLBACK TO SAVEPOINT dbmig_step", NULL) != DBMIG_OK ||
                         tx_commit(h, x, &t) != DBMIG_OK)
                         tx_rollback(h, x, &t, "the run failed");
                 }
                 break;
             }
-            if (sp && !batch && (rc = sp_exec(h, SP_RELEASE)) != DBMIG_OK)
+            if (sp && !batch && (rc = exec_sql(h, "RELEASE SAVEPOINT dbmig_step", NULL)) != DBMIG_OK)
                 break;
             t.ms[i] = dm_now_ms() - t0;
             t.g1 = i + 1; /* reported DONE at the commit */
@@ -1286,7 +1261,7 @@ static int apply(run *x)
         if (i < x->n && x->steps[i].transactional && t.open)
             rb1 = i + 1;
         if (t.open) {
-            h->drv->rollback(h->drv_self, h->conn);
+            h->drv->rollback(h->conn);
             t.open = 0;
         }
         for (size_t k = rb0; k < rb1; k++)
@@ -1381,7 +1356,7 @@ static int offline_one(void *payload, size_t k, const dm_stmt *st)
     offline_ctx *c = payload;
     dm_buf note = {0};
     int skip = 0;
-    int rc = dm_ddl_prepare(c->h->drv, c->h->drv_self, NULL, c->h->caps, st->sql, st->len, c->sql, &skip, &note,
+    int rc = dm_ddl_prepare(c->h->drv, NULL, c->h->caps, st->sql, st->len, c->sql, &skip, &note,
                             &c->h->err);
     if (note.len) {
         dm_buf_puts(c->b, "-- dbmig: ");
@@ -1758,7 +1733,7 @@ int dbmig_stamp(dbmig *h, const char *target)
                 NULL);
     } else if (rc == DBMIG_OK && want) {
         rc = ensure_table(&x);
-        if (rc == DBMIG_OK && h->drv->begin(h->drv_self, h->conn) != DBMIG_DRV_OK)
+        if (rc == DBMIG_OK && h->drv->begin(h->conn) != DBMIG_DRV_OK)
             rc = dm_db_error(h, "cannot begin a transaction");
         else if (rc == DBMIG_OK) {
             int64_t seq = x.st.max_seq;
@@ -1774,10 +1749,10 @@ int dbmig_stamp(dbmig *h, const char *target)
                     rc = row_insert(h, r, 0, 0, ++seq, NULL);
             }
             if (rc == DBMIG_OK) {
-                if (h->drv->commit(h->drv_self, h->conn) != DBMIG_DRV_OK)
+                if (h->drv->commit(h->conn) != DBMIG_DRV_OK)
                     rc = dm_db_error(h, "commit failed; the version table is unchanged");
             } else {
-                h->drv->rollback(h->drv_self, h->conn);
+                h->drv->rollback(h->conn);
             }
         }
         if (rc == DBMIG_OK) {
