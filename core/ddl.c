@@ -442,6 +442,40 @@ static int catalog_error(const dbmig_driver *drv, void *self, dbmig_conn *conn, 
     return rc;
 }
 
+/* DROP INDEX: IF EXISTS emulated through index_exists, and the owning
+ * table looked up where the database needs `DROP INDEX i ON t`
+ * (DBMIG_CAP_DROP_INDEX_NEEDS_TABLE); offline (conn NULL), a note says to
+ * add it by hand. */
+static int prep_drop_index(const dbmig_driver *drv, void *self, dbmig_conn *conn, uint32_t caps,
+                           const dm_ddl *d, int *emulate, int *skip, char *on_table, size_t on_cap,
+                           dm_buf *note, dm_err *err)
+{
+    int needs_table =
+        (caps & DBMIG_CAP_DROP_INDEX_NEEDS_TABLE) && d->table_tok.start == d->table_tok.end;
+    int exists = 0;
+    *emulate = d->if_exists && !(caps & DBMIG_CAP_DROP_INDEX_IF_EXISTS);
+    if ((needs_table || *emulate) && conn) {
+        char tbl[128] = "";
+        if (DM_DRV_OPT(drv, index_exists)(self, conn, d->table[0] ? d->table : NULL, d->name,
+                                          &exists, tbl, sizeof tbl) != DBMIG_DRV_OK)
+            return catalog_error(drv, self, conn, d, err);
+        if (!exists && d->if_exists)
+            *skip = 1;
+        if (needs_table && exists && tbl[0]) {
+            char qt[140];
+            size_t n = drv->quote_ident(self, conn, tbl, strlen(tbl), qt, sizeof qt);
+            if (n >= sizeof qt)
+                return dm_err_set(err, DBMIG_ERROR, "table name too long: %s", tbl);
+            snprintf(on_table, on_cap, " ON %s", qt);
+        }
+    } else if (needs_table && note) {
+        dm_buf_printf(note, "DROP INDEX %s needs `ON <table>` on this database and the "
+                            "table can only be looked up with a connection; add it by hand.",
+                      d->name);
+    }
+    return DBMIG_OK;
+}
+
 int dm_ddl_prepare(const dbmig_driver *drv, void *self, dbmig_conn *conn, uint32_t caps,
                    const char *sql, size_t len, dm_buf *out, int *skip, dm_buf *note, dm_err *err)
 {
@@ -476,28 +510,10 @@ int dm_ddl_prepare(const dbmig_driver *drv, void *self, dbmig_conn *conn, uint32
         }
         break;
     case DM_DDL_DROP_INDEX: {
-        int needs_table = (caps & DBMIG_CAP_DROP_INDEX_NEEDS_TABLE) && d.table_tok.start == d.table_tok.end;
-        emulate = d.if_exists && !(caps & DBMIG_CAP_DROP_INDEX_IF_EXISTS);
-        if ((needs_table || emulate) && conn) {
-            char tbl[128] = "";
-            if (DM_DRV_OPT(drv, index_exists)(self, conn, d.table[0] ? d.table : NULL, d.name,
-                                              &exists, tbl,
-                                  sizeof tbl) != DBMIG_DRV_OK)
-                return catalog_error(drv, self, conn, &d, err);
-            if (!exists && d.if_exists)
-                *skip = 1;
-            if (needs_table && exists && tbl[0]) {
-                char qt[140];
-                size_t n = drv->quote_ident(self, conn, tbl, strlen(tbl), qt, sizeof qt);
-                if (n >= sizeof qt)
-                    return dm_err_set(err, DBMIG_ERROR, "table name too long: %s", tbl);
-                snprintf(on_table, sizeof on_table, " ON %s", qt);
-            }
-        } else if (needs_table && note) {
-            dm_buf_printf(note, "DROP INDEX %s needs `ON <table>` on this database and the "
-                                "table can only be looked up with a connection; add it by hand.",
-                          d.name);
-        }
+        int rc = prep_drop_index(drv, self, conn, caps, &d, &emulate, skip, on_table,
+                                 sizeof on_table, note, err);
+        if (rc != DBMIG_OK)
+            return rc;
         break;
     }
     case DM_DDL_ADD_COLUMN:
