@@ -431,7 +431,8 @@ static int catalog_error(const dbmig_driver *drv, void *self, dbmig_conn *conn, 
                          dm_err *err)
 {
     dm_buf m = {0};
-    int oom = dm_db_error_format(&m, drv->last_error(self, conn));
+    const dbmig_db_error *e = drv->last_error(self, conn);
+    int oom = dm_db_error_format(&m, e);
     int rc = oom ? dm_err_nomem(err)
                  : dm_err_set(err, DBMIG_ERROR, "catalog look-up for %s %s failed: %s",
                               d->kind == DM_DDL_CREATE_INDEX || d->kind == DM_DDL_DROP_INDEX
@@ -439,7 +440,7 @@ static int catalog_error(const dbmig_driver *drv, void *self, dbmig_conn *conn, 
                                   : "column",
                               d->name, dm_buf_str(&m));
     dm_buf_free(&m);
-    return rc;
+    return oom ? rc : dm_db_error_note(err, e);
 }
 
 /* DROP INDEX: IF EXISTS emulated through index_exists, and the owning

@@ -236,9 +236,27 @@ void dm_errloc_set(dbmig *h, const char *revision, const char *file, int line, s
 static const size_t error_info_size[] = {
     0,
     ERROR_INFO_END(db_code), /* 1: version .. db_code */
+    ERROR_INFO_END(hint),    /* 2: + kind, detail, hint */
 };
 _Static_assert(sizeof error_info_size / sizeof error_info_size[0] == DBMIG_ERROR_INFO_VERSION + 1,
                "error_info_size needs one row per DBMIG_ERROR_INFO_VERSION");
+
+/* The kind of err: the one named where it was set (dm_err_kind, dm_err_db),
+ * else the one its code implies; DBMIG_ERROR alone is no one's in particular. */
+static int error_kind(const dm_err *err)
+{
+    if (err->code == DBMIG_OK)
+        return DBMIG_KIND_NONE;
+    if (err->kind)
+        return err->kind;
+    switch (err->code) {
+    case DBMIG_EUSAGE: return DBMIG_KIND_USAGE;
+    case DBMIG_EINVALID: return DBMIG_KIND_INVALID;
+    case DBMIG_ELOCKED: return DBMIG_KIND_LOCK;
+    case DBMIG_EINTERRUPTED: return DBMIG_KIND_INTERRUPTED;
+    default: return DBMIG_KIND_SYSTEM;
+    }
+}
 
 int dbmig_last_error(const dbmig *h, dbmig_error_info *out)
 {
@@ -249,8 +267,12 @@ int dbmig_last_error(const dbmig *h, dbmig_error_info *out)
     e.message = dbmig_errmsg(h);
     if (!h) {
         e.code = DBMIG_ERROR; /* dbmig_open could not allocate the handle */
+        e.kind = DBMIG_KIND_SYSTEM;
     } else {
         e.code = h->err.code;
+        e.kind = error_kind(&h->err);
+        e.detail = h->err.detail;
+        e.hint = h->err.hint;
         if (e.code != DBMIG_OK && h->errloc.serial == h->err.serial) {
             e.revision = h->errloc.revision;
             e.file = h->errloc.file;
@@ -409,12 +431,12 @@ int dm_need_driver(dbmig *h)
                      : dm_plugin_load_scheme(h->plugin_path, dm_buf_str(&name), &h->plugin,
                                              &h->err);
         dm_buf_free(&name);
-        if (rc != DBMIG_OK)
-            return rc;
+        if (rc != DBMIG_OK) /* a bad driver name too: only the loader can tell */
+            return dm_err_kind(&h->err, DBMIG_KIND_DRIVER);
         h->drv = dm_plugin_driver(h->plugin);
         if ((rc = driver_init(h)) != DBMIG_OK) {
             h->drv = NULL;
-            return rc;
+            return dm_err_kind(&h->err, DBMIG_KIND_DRIVER);
         }
     }
     h->caps = h->drv->caps;
@@ -491,7 +513,7 @@ static int connect_with(dbmig *h, uint32_t flags)
                         "check the URL, that the server is running and reachable, and "
                         "the credentials", h->url_redacted, h->drv->name, dm_buf_str(&m));
         dm_buf_free(&m);
-        return rc;
+        return dm_db_error_note(&h->err, &e);
     }
     h->nodb = 0;
     if (DM_DRV_OPT(h->drv, conn_caps))
@@ -638,19 +660,20 @@ int dm_db_error(dbmig *h, const char *what)
     int rc = oom ? dm_err_nomem(&h->err)
                  : dm_err_set(&h->err, DBMIG_ERROR, "%s: %s", what, dm_buf_str(&m));
     dm_buf_free(&m);
-    return rc;
+    return oom ? rc : dm_db_error_note(&h->err, e);
 }
 
 int dm_sql_exec(dbmig *h, const char *sql, int64_t *affected)
 {
     if (h->drv->exec(h->drv_self, h->conn, sql, strlen(sql), affected) != DBMIG_DRV_OK) {
         dm_buf m = {0};
-        int oom = dm_db_error_format(&m, h->drv->last_error(h->drv_self, h->conn));
+        const dbmig_db_error *e = h->drv->last_error(h->drv_self, h->conn);
+        int oom = dm_db_error_format(&m, e);
         int rc = oom ? dm_err_nomem(&h->err)
                      : dm_err_set(&h->err, DBMIG_ERROR, "the database failed on `%.200s`: %s", sql,
                                   dm_buf_str(&m));
         dm_buf_free(&m);
-        return rc;
+        return oom ? rc : dm_db_error_note(&h->err, e);
     }
     return DBMIG_OK;
 }

@@ -27,7 +27,7 @@ static int nomem(dbmig *h) { return dm_err_nomem(&h->err); }
 
 static const char *file_of(const dbmig *h, size_t r) { return h->graph.revs[r].file.path; }
 
-static void note_failure(dm_run *x, size_t idx, int line, const char *code);
+static void note_failure(dm_run *x, size_t idx, int line, int db, const dbmig_db_error *e);
 
 /* Formats the driver's last error into err, with the statement's place. */
 /* Formats the driver's last error into out, with the statement's place.
@@ -40,7 +40,7 @@ static int stmt_error_e(dm_run *x, dbmig *h, size_t r, const dm_stmt *s, size_t 
     if (!e)
         e = h->drv->last_error(h->drv_self, h->conn);
     int line = dm_error_line(s->sql, s->line, position >= 0 ? position : e ? e->position : 0);
-    note_failure(x, idx, line, e ? e->code : NULL);
+    note_failure(x, idx, line, 1, e);
     int rc = dm_buf_printf(out, "%s:%d: statement %zu of %zu of revision %s failed: ",
                            file_of(h, r), line, idx + 1, total, x->g->revs[r].id);
     rc |= dm_db_error_format(out, e);
@@ -59,11 +59,18 @@ static int stmt_error(dm_run *x, dbmig *h, size_t r, const dm_stmt *s, size_t id
     return stmt_error_at(x, h, r, s, idx, total, -1, out);
 }
 
-static void note_failure(dm_run *x, size_t idx, int line, const char *code)
+/* db: the database refused statement idx, e (may be NULL) saying why. */
+static void note_failure(dm_run *x, size_t idx, int line, int db, const dbmig_db_error *e)
 {
     x->fail.stmt = idx + 1;
     x->fail.line = line;
-    snprintf(x->fail.code, sizeof x->fail.code, "%s", code ? code : "");
+    x->fail.db = db;
+    snprintf(x->fail.code, sizeof x->fail.code, "%.*s", e ? (int)sizeof e->code : 0,
+             e ? e->code : "");
+    snprintf(x->fail.detail, sizeof x->fail.detail, "%.*s", e ? (int)sizeof e->detail : 0,
+             e ? e->detail : "");
+    snprintf(x->fail.hint, sizeof x->fail.hint, "%.*s", e ? (int)sizeof e->hint : 0,
+             e ? e->hint : "");
 }
 
 /* ---- applying ----------------------------------------------------------------- */
@@ -234,7 +241,7 @@ static int run_stmt(dm_run *x, size_t r, const dm_stmt *st, size_t k, size_t tot
                             NULL, x->err);
     if (rc != DBMIG_OK) {
         dm_buf_free(&sql);
-        note_failure(x, k, st->line, NULL);
+        note_failure(x, k, st->line, 0, NULL);
         dm_buf_printf(why, "%s:%d: %s", file_of(h, r), st->line, dm_err_msg(x->err));
         return rc;
     }
@@ -813,6 +820,9 @@ static void report_failure(dm_run *x, size_t i, dm_buf *why)
         dm_buf_puts(why, "\nfix the statement and run the command again");
     }
     dm_err_set(x->err, DBMIG_ERROR, "%s", dm_buf_str(why));
+    if (x->fail.db)
+        dm_err_db(x->err, x->fail.detail, sizeof x->fail.detail, x->fail.hint,
+                  sizeof x->fail.hint);
     const dm_migfile *f = &x->g->revs[x->steps[i].rev].file;
     dm_errloc_set(h, f->revision, f->path, x->fail.line, x->fail.stmt, x->fail.code);
 }

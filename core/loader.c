@@ -351,6 +351,12 @@ int dm_db_error_format(dm_buf *out, const dbmig_db_error *e)
     return rc ? -1 : 0;
 }
 
+int dm_db_error_note(dm_err *err, const dbmig_db_error *e)
+{
+    return e ? dm_err_db(err, e->detail, sizeof e->detail, e->hint, sizeof e->hint)
+             : dm_err_db(err, NULL, 0, NULL, 0);
+}
+
 const char *dm_dialect_sql_at(const dbmig_driver *d, size_t off)
 {
     const char *s = NULL;

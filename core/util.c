@@ -112,10 +112,20 @@ void dm_strv_free(dm_strv *s)
     s->n = s->cap = 0;
 }
 
+/* A new failure (or none): forget where the last one came from. */
+static void err_forget(dm_err *e)
+{
+    e->kind = 0;
+    free(e->detail);
+    free(e->hint);
+    e->detail = e->hint = NULL;
+}
+
 int dm_err_set(dm_err *e, int code, const char *fmt, ...)
 {
     if (!e)
         return code;
+    err_forget(e);
     e->code = code;
     dm_buf_reset(&e->msg);
     va_list ap;
@@ -143,14 +153,41 @@ int dm_err_prefix(dm_err *e, const char *fmt, ...)
 
 int dm_err_nomem(dm_err *e) { return dm_err_set(e, DBMIG_ERROR, "out of memory"); }
 
+int dm_err_kind(dm_err *e, int kind)
+{
+    if (!e)
+        return DBMIG_ERROR;
+    e->kind = kind;
+    return e->code;
+}
+
+int dm_err_db(dm_err *e, const char *detail, size_t dn, const char *hint, size_t hn)
+{
+    if (!e)
+        return DBMIG_ERROR;
+    err_forget(e);
+    e->kind = DBMIG_KIND_DATABASE;
+    /* Out of memory drops a detail or hint: the message still has them. */
+    if (detail && dn && *detail)
+        e->detail = dm_strndup(detail, strnlen(detail, dn));
+    if (hint && hn && *hint)
+        e->hint = dm_strndup(hint, strnlen(hint, hn));
+    return e->code;
+}
+
 void dm_err_clear(dm_err *e)
 {
+    err_forget(e);
     e->code = 0;
     e->serial++;
     dm_buf_reset(&e->msg);
 }
 
-void dm_err_free(dm_err *e) { dm_buf_free(&e->msg); }
+void dm_err_free(dm_err *e)
+{
+    err_forget(e);
+    dm_buf_free(&e->msg);
+}
 
 const char *dm_err_msg(const dm_err *e) { return dm_buf_str(&e->msg); }
 

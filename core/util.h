@@ -53,6 +53,12 @@ typedef struct dm_err {
     int code;     /* dbmig_rc */
     dm_buf msg;
     unsigned long serial; /* counts sets and clears: tells one failure from the next */
+    /* Where it came from (dbmig_error_kind): 0 until dm_err_kind names it,
+     * then dbmig_last_error derives it from code. detail and hint: the
+     * database's, for a DATABASE failure (dm_err_db), else NULL. Every set
+     * and clear resets all three; a prefix keeps them (same failure). */
+    int kind;
+    char *detail, *hint;
 } dm_err;
 
 /* Sets code and message; returns code so that `return dm_err_set(...)`. */
@@ -60,6 +66,12 @@ int dm_err_set(dm_err *e, int code, const char *fmt, ...) DM_PRINTF(3, 4);
 /* Prepends context ("while reading x: ") to an existing message. */
 int dm_err_prefix(dm_err *e, const char *fmt, ...) DM_PRINTF(2, 3);
 int dm_err_nomem(dm_err *e);
+/* Names the kind of the failure just set (dbmig_error_kind); returns code. */
+int dm_err_kind(dm_err *e, int kind);
+/* Marks the failure just set as the database's (DBMIG_KIND_DATABASE) and
+ * keeps its detail and hint (at most dn / hn bytes, "" is none; loader.h:
+ * dm_db_error_note takes them from a dbmig_db_error). Returns code. */
+int dm_err_db(dm_err *e, const char *detail, size_t dn, const char *hint, size_t hn);
 void dm_err_clear(dm_err *e);
 void dm_err_free(dm_err *e);
 const char *dm_err_msg(const dm_err *e);

@@ -189,12 +189,28 @@ DBMIG_API const char *dbmig_errmsg(const dbmig *h);
 /* The last failure, structured: what dbmig_errmsg says, its code, and where
  * it happened when the engine knows (a migration that failed: its revision
  * and file; a statement that failed: also its line, number and the
- * database's code). Fields that do not apply are NULL / 0. Versioned as
+ * database's code; a database's refusal: its detail and hint). Fields that
+ * do not apply are NULL / 0. Versioned as
  * dbmig_options: start from DBMIG_ERROR_INFO_INIT; the library writes only
  * the fields of the caller's version (an older, shorter struct is never
  * written past). Strings are valid until the next call on h. Returns
  * DBMIG_OK, or DBMIG_EUSAGE for a version 0 or newer than the library's. */
-#define DBMIG_ERROR_INFO_VERSION 1
+/* Where a failure came from (dbmig_error_info.kind, version 2): what an
+ * embedding application can act on. code says how bad, kind says where. */
+typedef enum dbmig_error_kind {
+    DBMIG_KIND_NONE = 0,    /* no failure (code DBMIG_OK) */
+    DBMIG_KIND_USAGE,       /* a bad call, option, URL or target (DBMIG_EUSAGE): fix the call */
+    DBMIG_KIND_INVALID,     /* the files or the recorded state do not validate (DBMIG_EINVALID):
+                               a bad file or folder, the graph, a checksum, dirty, missing */
+    DBMIG_KIND_DATABASE,    /* the database refused a statement or the connection:
+                               db_code, detail, hint say why */
+    DBMIG_KIND_LOCK,        /* the migration lock was not acquired in time (DBMIG_ELOCKED) */
+    DBMIG_KIND_DRIVER,      /* the driver plugin could not be loaded, is invalid or failed to start */
+    DBMIG_KIND_SYSTEM,      /* anything else: out of memory, I/O, a run the engine stopped itself */
+    DBMIG_KIND_INTERRUPTED  /* dbmig_interrupt() stopped the run (DBMIG_EINTERRUPTED) */
+} dbmig_error_kind;
+
+#define DBMIG_ERROR_INFO_VERSION 2
 typedef struct dbmig_error_info {
     unsigned version;       /* DBMIG_ERROR_INFO_VERSION: the layout the caller was built with */
     int code;               /* the dbmig_rc of the last failure; DBMIG_OK if none */
@@ -204,9 +220,14 @@ typedef struct dbmig_error_info {
     int line;               /* the failing statement's line in the file, else 0 */
     size_t stmt;            /* its 1-based number among the revision's statements, else 0 */
     const char *db_code;    /* the database's code (SQLSTATE, errno), else NULL */
+    /* Version 2: */
+    int kind;               /* dbmig_error_kind: where the failure came from */
+    const char *detail;     /* DBMIG_KIND_DATABASE: the database's detail, else NULL */
+    const char *hint;       /* DBMIG_KIND_DATABASE: the database's hint, else NULL */
     /* New fields go here: bump DBMIG_ERROR_INFO_VERSION (core/engine.c). */
 } dbmig_error_info;
-#define DBMIG_ERROR_INFO_INIT {DBMIG_ERROR_INFO_VERSION, 0, NULL, NULL, NULL, 0, 0, NULL}
+#define DBMIG_ERROR_INFO_INIT \
+    {DBMIG_ERROR_INFO_VERSION, 0, NULL, NULL, NULL, 0, 0, NULL, 0, NULL, NULL}
 DBMIG_API int dbmig_last_error(const dbmig *h, dbmig_error_info *out);
 DBMIG_API const char *dbmig_version(void);
 
