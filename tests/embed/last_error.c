@@ -1,16 +1,21 @@
 /*
  * tests/embed/last_error.c — dbmig_last_error: the last failure, structured
- * (code, message, and for a migration's statement its revision, file, line,
- * statement number and the database's code), through the shared library.
+ * (code, kind, message, and for a migration's statement its revision, file,
+ * line, statement number, the database's code, detail and hint), through
+ * the shared library.
  *
  *   last_error
  *
  * Migrates a folder whose second migration fails at a known line, checks the
  * structured error against the file and the FAILED event, then that a later
  * failure elsewhere (an unknown target) carries no stale location and that a
- * call that succeeds leaves no error. The dbmig_error_info is written at
- * the very end of a readable page (a PROT_NONE page follows): writing past
- * the caller's version crashes here.
+ * call that succeeds leaves no error; then the kinds a real failure gives
+ * through the public API (a missing driver, a bad file, no handle; LOCK and
+ * INTERRUPTED are tests/unit/test_engine.c's, test_error_kinds, with a
+ * PostgreSQL-like detail and hint). The dbmig_error_info is written at the
+ * very end of a readable page (a PROT_NONE page follows): writing past the
+ * caller's version crashes here, and a version-1 caller (the struct as
+ * version 1 declared it) gets its fields and nothing past them.
  */
 #define _DEFAULT_SOURCE /* mkdtemp, MAP_ANONYMOUS */
 #include <stdio.h>
@@ -26,6 +31,31 @@
 
 
 static const char *str(const char *s) { return s ? s : "(null)"; }
+
+/* dbmig_error_info as DBMIG_ERROR_INFO_VERSION 1 declared it: what an
+ * application built against that header passes. */
+typedef struct error_info_v1 {
+    unsigned version;
+    int code;
+    const char *message;
+    const char *revision;
+    const char *file;
+    int line;
+    size_t stmt;
+    const char *db_code;
+} error_info_v1;
+
+/* The kind of h's last failure (and its code into *code). */
+static int kind_of(const dbmig *h, int *code, const char **detail, const char **hint)
+{
+    dbmig_error_info e = DBMIG_ERROR_INFO_INIT;
+    if (dbmig_last_error(h, &e) != DBMIG_OK)
+        return -1;
+    *code = e.code;
+    *detail = e.detail;
+    *hint = e.hint;
+    return e.kind;
+}
 
 /* What the FAILED event said, to compare with dbmig_last_error. */
 typedef struct seen {
@@ -119,6 +149,46 @@ int main(void)
     CHECK(e->db_code && strcmp(e->db_code, s.code) == 0, "db_code %s (event: %s)", str(e->db_code),
           s.code);
     CHECK(s.failed == 1, "%d FAILED events", s.failed);
+    /* Version 2: the database refused it. SQLite gives a detail (its result
+     * code, also in the message) and never a hint (PostgreSQL's are checked
+     * in tests/postgres and, simulated, in tests/unit/test_engine.c). */
+    CHECK(e->kind == DBMIG_KIND_DATABASE, "kind %d, expected DATABASE", e->kind);
+    CHECK(e->detail && strstr(e->detail, "SQLITE_ERROR") && e->message &&
+              strstr(e->message, e->detail),
+          "detail %s", str(e->detail));
+    CHECK(!e->hint, "hint %s from SQLite", str(e->hint));
+
+    /* 1b. The same, asked by an application built with version 1: its
+     * fields, and not one byte past them (here: a PROT_NONE page; in a
+     * longer buffer: the bytes after it untouched). */
+    {
+        guarded g1;
+        error_info_v1 *v1 = guarded_alloc(&g1, sizeof(error_info_v1));
+        CHECK(v1 != NULL, "mmap");
+        if (v1) {
+            memset(v1, 0, sizeof *v1);
+            v1->version = 1;
+            CHECK(dbmig_last_error(h, (dbmig_error_info *)v1) == DBMIG_OK, "version 1 refused");
+            CHECK(v1->version == 1 && v1->code == e->code && v1->message == e->message &&
+                      v1->revision == e->revision && v1->file == e->file && v1->line == e->line &&
+                      v1->stmt == e->stmt && v1->db_code == e->db_code,
+                  "version 1 got other fields than version 2");
+            guarded_free(&g1);
+        }
+        union {
+            dbmig_error_info v2;
+            unsigned char bytes[sizeof(dbmig_error_info) + 64];
+        } buf;
+        memset(&buf, 0xA5, sizeof buf);
+        ((error_info_v1 *)&buf)->version = 1;
+        CHECK(dbmig_last_error(h, (dbmig_error_info *)&buf) == DBMIG_OK, "version 1 refused");
+        size_t bad = 0;
+        for (size_t i = sizeof(error_info_v1); i < sizeof buf.bytes; i++)
+            bad += buf.bytes[i] != 0xA5;
+        CHECK(bad == 0, "%zu bytes past a version-1 struct written", bad);
+        CHECK(((error_info_v1 *)&buf)->line == 6, "version 1: line %d",
+              ((error_info_v1 *)&buf)->line);
+    }
 
     /* 2. A later failure that is no migration's: no stale location. */
     rc = dbmig_upgrade(h, "no_such_target", 0);
@@ -130,6 +200,9 @@ int main(void)
     CHECK(!e->revision && !e->file && e->line == 0 && e->stmt == 0 && !e->db_code,
           "a stale location: %s %s:%d stmt %zu code %s", str(e->revision), str(e->file), e->line,
           e->stmt, str(e->db_code));
+    CHECK(e->kind == DBMIG_KIND_USAGE && !e->detail && !e->hint,
+          "unknown target: kind %d (expected USAGE), detail %s, hint %s", e->kind, str(e->detail),
+          str(e->hint));
 
     /* 3. A call that succeeds leaves no error. */
     size_t pending = 0;
@@ -140,6 +213,8 @@ int main(void)
     CHECK(e->code == DBMIG_OK && e->message && e->message[0] == '\0' && !e->revision,
           "after a success: code %d, message \"%s\", revision %s", e->code, str(e->message),
           str(e->revision));
+    CHECK(e->kind == DBMIG_KIND_NONE && !e->detail && !e->hint, "after a success: kind %d",
+          e->kind);
 
     /* 4. Versions the library does not know are refused, nothing written. */
     unsigned bad[] = {0, DBMIG_ERROR_INFO_VERSION + 1};
@@ -153,11 +228,44 @@ int main(void)
     CHECK(dbmig_last_error(h, NULL) == DBMIG_EUSAGE, "NULL out accepted");
     dbmig_close(h);
 
+    /* 4b. DRIVER: no plugin for the URL's scheme (a usage code, exit 2). */
+    int code = 0;
+    const char *detail, *hint;
+    o.url = "nosuchdriver://x";
+    o.on_event = NULL;
+    rc = dbmig_open(&h, &o);
+    CHECK(rc == DBMIG_OK, "dbmig_open: %d", rc);
+    rc = dbmig_pending(h, &pending);
+    int kind = kind_of(h, &code, &detail, &hint);
+    CHECK(rc == DBMIG_EUSAGE && code == rc && kind == DBMIG_KIND_DRIVER && !detail && !hint,
+          "a missing driver: rc %d, kind %d (expected DRIVER): %s", rc, kind, dbmig_errmsg(h));
+    dbmig_close(h);
+
+    /* 4c. INVALID: a migration file that does not parse (the message names
+     * file:line; the fields do not: the parser does not record them). */
+    char bad_dir[600];
+    snprintf(bad_dir, sizeof bad_dir, "%s/bad", dir);
+    if (mkdir(bad_dir, 0700) != 0 ||
+        write_file(bad_dir, "001_bad.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:bogus\n") != 0) {
+        perror("writing the bad folder");
+        return 1;
+    }
+    o.url = url;
+    o.dir = bad_dir;
+    rc = dbmig_open(&h, &o);
+    CHECK(rc == DBMIG_OK, "dbmig_open: %d", rc);
+    rc = dbmig_pending(h, &pending);
+    kind = kind_of(h, &code, &detail, &hint);
+    CHECK(rc == DBMIG_EINVALID && kind == DBMIG_KIND_INVALID && strstr(dbmig_errmsg(h), "001_bad.sql:3:"),
+          "a bad file: rc %d, kind %d (expected INVALID): %s", rc, kind, dbmig_errmsg(h));
+    dbmig_close(h);
+
     /* 5. No handle (dbmig_open could not allocate one). */
     *e = init;
     CHECK(dbmig_last_error(NULL, e) == DBMIG_OK && e->code == DBMIG_ERROR && e->message &&
               strcmp(e->message, "out of memory") == 0,
           "NULL handle: code %d message %s", e->code, str(e->message));
+    CHECK(e->kind == DBMIG_KIND_SYSTEM, "NULL handle: kind %d, expected SYSTEM", e->kind);
 
     guarded_free(&g);
     char cmd[700];
@@ -166,6 +274,7 @@ int main(void)
         fprintf(stderr, "could not remove %s\n", dir);
     if (failures)
         return 1;
-    printf("ok: dbmig_last_error gave 002_second.sql:6, statement 2, and no stale location after\n");
+    printf("ok: dbmig_last_error gave 002_second.sql:6, statement 2, its kind, and no stale "
+           "location after\n");
     return 0;
 }

@@ -36,6 +36,10 @@ typedef struct wrap {
     int lock_busy;        /* try_lock reports "held" */
     dbmig_db_error err;
     int injected;         /* the last error was ours */
+    /* Non-NULL: the real driver's errors get this detail and hint (as a
+     * PostgreSQL server gives them; SQLite has neither). */
+    const char *add_detail, *add_hint;
+    dbmig_db_error decorated;
 } wrap;
 
 /* The wrapper's state is its self (driver ABI 2): dm_use_driver(h, &w->table,
@@ -124,7 +128,13 @@ static size_t w_ql(void *self, const dbmig_conn *c, const char *in, size_t n, ch
 static const dbmig_db_error *w_last_error(void *self, const dbmig_conn *c)
 {
     wrap *w = self;
-    return w->injected ? &w->err : w->real->last_error(w->inner, c);
+    const dbmig_db_error *e = w->injected ? &w->err : w->real->last_error(w->inner, c);
+    if (!e || (!w->add_detail && !w->add_hint))
+        return e;
+    w->decorated = *e;
+    snprintf(w->decorated.detail, sizeof w->decorated.detail, "%s", w->add_detail ? w->add_detail : "");
+    snprintf(w->decorated.hint, sizeof w->decorated.hint, "%s", w->add_hint ? w->add_hint : "");
+    return &w->decorated;
 }
 static int w_server_version(void *self, dbmig_conn *c, char *out, size_t cap)
 {
@@ -420,6 +430,92 @@ static void test_lock_timeout(void **state)
     f->w.lock_busy = 0;
     dbmig_close(h);
     assert_int_equal(applied_mask(f), 0);
+}
+
+/* dbmig_last_error's kind, detail and hint: each kind from a real failure. */
+static dbmig_error_info last_error_of(const dbmig *h)
+{
+    dbmig_error_info e = DBMIG_ERROR_INFO_INIT;
+    assert_int_equal(dbmig_last_error(h, &e), DBMIG_OK);
+    assert_string_equal(e.message, dbmig_errmsg(h));
+    return e;
+}
+
+static void test_error_kinds(void **state)
+{
+    fx *f = *state;
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    /* DATABASE: a statement refused, with the database's detail and hint,
+     * which the message keeps as before. */
+    write_file(mig, "004_t4.sql", "-- dbmig:up\nCREATE TABLE t4 (id INTEGER);\n"
+                                  "INSERT INTO nope VALUES (1);\n");
+    f->w.add_detail = "the detail";
+    f->w.add_hint = "the hint";
+    dbmig *h = open_h(f, 0, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+    dbmig_error_info e = last_error_of(h);
+    assert_int_equal(e.kind, DBMIG_KIND_DATABASE);
+    assert_string_equal(e.revision, "004");
+    assert_int_equal(e.line, 3);
+    assert_string_equal(e.detail, "the detail");
+    assert_string_equal(e.hint, "the hint");
+    assert_non_null(strstr(e.message, "no such table: nope [1]\n  detail: the detail\n  hint: the hint\n"));
+    /* SQLite's own: a detail (its result code), no hint: NULL, not "". */
+    f->w.add_detail = f->w.add_hint = NULL;
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+    e = last_error_of(h);
+    assert_int_equal(e.kind, DBMIG_KIND_DATABASE);
+    assert_non_null(e.detail);
+    assert_non_null(strstr(e.detail, "SQLITE_ERROR"));
+    assert_non_null(strstr(e.message, e.detail));
+    assert_null(e.hint);
+    /* A driver call that fails outside a statement (a commit): DATABASE. */
+    dbmig_close(h);
+    write_file(mig, "004_t4.sql", "CREATE TABLE t4 (id INTEGER);\n");
+    h = open_h(f, 0, 0);
+    memset(f->w.calls, 0, sizeof f->w.calls);
+    f->w.fail_fn = F_COMMIT;
+    f->w.fail_at = 1;
+    f->w.add_detail = "commit detail";
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+    f->w.fail_fn = -1;
+    f->w.add_detail = NULL;
+    e = last_error_of(h);
+    assert_int_equal(e.kind, DBMIG_KIND_DATABASE);
+    assert_non_null(strstr(e.message, "injected failure of call 1 [FAKE]\n  detail: commit detail"));
+    assert_string_equal(e.detail, "commit detail");
+    assert_null(e.hint);
+    /* USAGE: an unknown target; nothing of the last failure stays. */
+    assert_int_equal(dbmig_upgrade(h, "no_such_target", 0), DBMIG_EUSAGE);
+    e = last_error_of(h);
+    assert_int_equal(e.kind, DBMIG_KIND_USAGE);
+    assert_null(e.detail);
+    assert_null(e.hint);
+    /* NONE after a success. */
+    size_t pending = 0;
+    assert_int_equal(dbmig_pending(h, &pending), DBMIG_OK);
+    assert_int_equal(last_error_of(h).kind, DBMIG_KIND_NONE);
+    dbmig_close(h);
+    /* LOCK: the lock is held elsewhere. */
+    h = open_h(f, 0, 0);
+    f->w.lock_busy = 1;
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ELOCKED);
+    f->w.lock_busy = 0;
+    assert_int_equal(last_error_of(h).kind, DBMIG_KIND_LOCK);
+    /* INTERRUPTED: a requested stop. */
+    dbmig_interrupt(h);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EINTERRUPTED);
+    assert_int_equal(last_error_of(h).kind, DBMIG_KIND_INTERRUPTED);
+    dbmig_close(h);
+    /* INVALID: a file that does not parse. */
+    write_file(mig, "006_bad.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:bogus\n");
+    h = open_h(f, 0, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EINVALID);
+    e = last_error_of(h);
+    assert_int_equal(e.kind, DBMIG_KIND_INVALID);
+    assert_non_null(strstr(e.message, "006_bad.sql:3:"));
+    dbmig_close(h);
 }
 
 static void test_checksum_validation(void **state)
@@ -1629,6 +1725,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_savepoints_commits_each, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fault_injection_every_call, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_kinds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checksum_validation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dirty_protocol_and_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stamp, setup, teardown),
