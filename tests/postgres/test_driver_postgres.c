@@ -470,6 +470,43 @@ static void test_error_fields(void **state)
     assert_int_equal(cnt.live, 0);
 }
 
+/* Through the library: dbmig_last_error hands the server's detail and hint
+ * of a failed migration over as fields (kind DATABASE), the message as ever. */
+static void test_last_error_detail_hint(void **state)
+{
+    FX;
+    char dir[128], path[160];
+    snprintf(dir, sizeof dir, "%s/last_error", f->dir);
+    mkdir(dir, 0700);
+    snprintf(path, sizeof path, "%s/001_raise.sql", dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("-- dbmig:up\nCREATE TABLE le_a (id INTEGER);\n"
+          "DO $$ BEGIN RAISE EXCEPTION 'boom %', 7 USING DETAIL = 'the detail', "
+          "HINT = 'the hint', ERRCODE = 'P0099'; END $$;\n"
+          "-- dbmig:down\nDROP TABLE le_a;\n",
+          fp);
+    assert_int_equal(fclose(fp), 0);
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    o.url = f->ct.url;
+    o.dir = dir;
+    o.plugin_path = DBMIG_PLUGIN_DIR;
+    dbmig *h = NULL;
+    assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+    dbmig_error_info e = DBMIG_ERROR_INFO_INIT;
+    assert_int_equal(dbmig_last_error(h, &e), DBMIG_OK);
+    assert_int_equal(e.kind, DBMIG_KIND_DATABASE);
+    assert_string_equal(e.db_code, "P0099");
+    assert_int_equal(e.line, 3);
+    assert_non_null(e.detail);
+    assert_contains(e.detail, "the detail");
+    assert_string_equal(e.hint, "the hint");
+    assert_contains(e.message, "boom 7 [P0099]\n  detail: the detail");
+    assert_contains(e.message, "\n  hint: the hint\n");
+    dbmig_close(h);
+}
+
 static void test_exec_multi_and_copy(void **state)
 {
     FX;
@@ -858,6 +895,7 @@ int main(void)
         T(test_search_path),
         T(test_lock_key_formula),
         T(test_error_fields),
+        T(test_last_error_detail_hint),
         T(test_exec_multi_and_copy),
         T(test_commit_rollback_rules),
         T(test_notices),
