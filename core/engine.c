@@ -271,6 +271,7 @@ int dbmig_last_error(const dbmig *h, dbmig_error_info *out)
     } else {
         e.code = h->err.code;
         e.kind = error_kind(&h->err);
+        e.db_code = h->err.db_code; /* any refusal's; a statement's is also errloc's */
         e.detail = h->err.detail;
         e.hint = h->err.hint;
         if (e.code != DBMIG_OK && h->errloc.serial == h->err.serial) {
@@ -278,7 +279,8 @@ int dbmig_last_error(const dbmig *h, dbmig_error_info *out)
             e.file = h->errloc.file;
             e.line = h->errloc.line;
             e.stmt = h->errloc.stmt;
-            e.db_code = h->errloc.code;
+            if (h->errloc.code)
+                e.db_code = h->errloc.code;
         }
     }
     memcpy(out, &e, error_info_size[out->version]);

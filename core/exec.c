@@ -820,9 +820,11 @@ static void report_failure(dm_run *x, size_t i, dm_buf *why)
         dm_buf_puts(why, "\nfix the statement and run the command again");
     }
     dm_err_set(x->err, DBMIG_ERROR, "%s", dm_buf_str(why));
-    if (x->fail.db)
-        dm_err_db(x->err, x->fail.detail, sizeof x->fail.detail, x->fail.hint,
-                  sizeof x->fail.hint);
+    if (x->fail.db) {
+        const char *db[3] = {x->fail.code, x->fail.detail, x->fail.hint};
+        const size_t n[3] = {sizeof x->fail.code, sizeof x->fail.detail, sizeof x->fail.hint};
+        dm_err_db(x->err, db, n);
+    }
     const dm_migfile *f = &x->g->revs[x->steps[i].rev].file;
     dm_errloc_set(h, f->revision, f->path, x->fail.line, x->fail.stmt, x->fail.code);
 }

@@ -353,8 +353,9 @@ int dm_db_error_format(dm_buf *out, const dbmig_db_error *e)
 
 int dm_db_error_note(dm_err *err, const dbmig_db_error *e)
 {
-    return e ? dm_err_db(err, e->detail, sizeof e->detail, e->hint, sizeof e->hint)
-             : dm_err_db(err, NULL, 0, NULL, 0);
+    const char *s[3] = {e ? e->code : NULL, e ? e->detail : NULL, e ? e->hint : NULL};
+    const size_t n[3] = {sizeof e->code, sizeof e->detail, sizeof e->hint};
+    return dm_err_db(err, s, n);
 }
 
 const char *dm_dialect_sql_at(const dbmig_driver *d, size_t off)

@@ -65,7 +65,7 @@ const char *dm_dialect_sql_at(const dbmig_driver *d, size_t off);
  * memory. Every core message built from a driver error uses it. */
 int dm_db_error_format(dm_buf *out, const dbmig_db_error *e);
 /* Marks the failure just set in err from e as the database's, with e's
- * detail and hint (dm_err_db; e NULL: neither). Call it after dm_err_set,
+ * code, detail and hint (dm_err_db; e NULL: none). Call it after dm_err_set,
  * wherever a message came from dm_db_error_format. Returns err's code. */
 int dm_db_error_note(dm_err *err, const dbmig_db_error *e);
 

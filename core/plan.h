@@ -61,8 +61,8 @@ typedef struct dm_fail {
     size_t stmt;   /* 1-based; 0 when the failure was not a statement's own */
     int line;
     char code[32];
-    /* The database refused it (exec.c, stmt_error_e): its detail and hint
-     * go to dbmig_last_error with the failure (dm_err_db). */
+    /* The database refused it (exec.c, stmt_error_e): its code, detail and
+     * hint go to dbmig_last_error with the failure (dm_err_db). */
     int db;
     char detail[512], hint[512];
 } dm_fail;

@@ -116,9 +116,10 @@ void dm_strv_free(dm_strv *s)
 static void err_forget(dm_err *e)
 {
     e->kind = 0;
+    free(e->db_code);
     free(e->detail);
     free(e->hint);
-    e->detail = e->hint = NULL;
+    e->db_code = e->detail = e->hint = NULL;
 }
 
 int dm_err_set(dm_err *e, int code, const char *fmt, ...)
@@ -161,17 +162,16 @@ int dm_err_kind(dm_err *e, int kind)
     return e->code;
 }
 
-int dm_err_db(dm_err *e, const char *detail, size_t dn, const char *hint, size_t hn)
+int dm_err_db(dm_err *e, const char *const s[3], const size_t n[3])
 {
     if (!e)
         return DBMIG_ERROR;
     err_forget(e);
     e->kind = DBMIG_KIND_DATABASE;
-    /* Out of memory drops a detail or hint: the message still has them. */
-    if (detail && dn && *detail)
-        e->detail = dm_strndup(detail, strnlen(detail, dn));
-    if (hint && hn && *hint)
-        e->hint = dm_strndup(hint, strnlen(hint, hn));
+    char **to[3] = {&e->db_code, &e->detail, &e->hint};
+    for (int i = 0; i < 3; i++) /* out of memory drops one: the message still has it */
+        if (s[i] && n[i] && *s[i])
+            *to[i] = dm_strndup(s[i], strnlen(s[i], n[i]));
     return e->code;
 }
 

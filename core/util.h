@@ -53,12 +53,12 @@ typedef struct dm_err {
     int code;     /* dbmig_rc */
     dm_buf msg;
     unsigned long serial; /* counts sets and clears: tells one failure from the next */
-    /* Where it came from (dbmig_error_kind): 0 until dm_err_kind names it,
-     * then dbmig_last_error derives it from code. detail and hint: the
-     * database's, for a DATABASE failure (dm_err_db), else NULL. Every set
-     * and clear resets all three; a prefix keeps them (same failure). */
+    /* Where it came from (dbmig_error_kind): 0 unless dm_err_kind named it
+     * (dbmig_last_error then derives it from code). db_code, detail, hint:
+     * the database's, for a DATABASE failure (dm_err_db), else NULL. Every
+     * set and clear resets them; a prefix keeps them (same failure). */
     int kind;
-    char *detail, *hint;
+    char *db_code, *detail, *hint;
 } dm_err;
 
 /* Sets code and message; returns code so that `return dm_err_set(...)`. */
@@ -69,9 +69,10 @@ int dm_err_nomem(dm_err *e);
 /* Names the kind of the failure just set (dbmig_error_kind); returns code. */
 int dm_err_kind(dm_err *e, int kind);
 /* Marks the failure just set as the database's (DBMIG_KIND_DATABASE) and
- * keeps its detail and hint (at most dn / hn bytes, "" is none; loader.h:
- * dm_db_error_note takes them from a dbmig_db_error). Returns code. */
-int dm_err_db(dm_err *e, const char *detail, size_t dn, const char *hint, size_t hn);
+ * keeps its code, detail and hint (s[0..2], at most n[i] bytes each; NULL
+ * or "" is none; loader.h: dm_db_error_note takes them from a
+ * dbmig_db_error). Out of memory drops them. Returns e's code. */
+int dm_err_db(dm_err *e, const char *const s[3], const size_t n[3]);
 void dm_err_clear(dm_err *e);
 void dm_err_free(dm_err *e);
 const char *dm_err_msg(const dm_err *e);

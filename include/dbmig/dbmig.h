@@ -186,17 +186,10 @@ DBMIG_API void dbmig_close(dbmig *h);
 /* The message of the last failure ("" if none). Valid until the next call. */
 DBMIG_API const char *dbmig_errmsg(const dbmig *h);
 
-/* The last failure, structured: what dbmig_errmsg says, its code, and where
- * it happened when the engine knows (a migration that failed: its revision
- * and file; a statement that failed: also its line, number and the
- * database's code; a database's refusal: its detail and hint). Fields that
- * do not apply are NULL / 0. Versioned as
- * dbmig_options: start from DBMIG_ERROR_INFO_INIT; the library writes only
- * the fields of the caller's version (an older, shorter struct is never
- * written past). Strings are valid until the next call on h. Returns
- * DBMIG_OK, or DBMIG_EUSAGE for a version 0 or newer than the library's. */
 /* Where a failure came from (dbmig_error_info.kind, version 2): what an
- * embedding application can act on. code says how bad, kind says where. */
+ * embedding application can act on. code says how it ends (the exit
+ * status), kind says where it came from: a DRIVER failure has the code
+ * DBMIG_EUSAGE, a DATABASE one DBMIG_ERROR. Values are only ever added. */
 typedef enum dbmig_error_kind {
     DBMIG_KIND_NONE = 0,    /* no failure (code DBMIG_OK) */
     DBMIG_KIND_USAGE,       /* a bad call, option, URL or target (DBMIG_EUSAGE): fix the call */
@@ -206,10 +199,19 @@ typedef enum dbmig_error_kind {
                                db_code, detail, hint say why */
     DBMIG_KIND_LOCK,        /* the migration lock was not acquired in time (DBMIG_ELOCKED) */
     DBMIG_KIND_DRIVER,      /* the driver plugin could not be loaded, is invalid or failed to start */
-    DBMIG_KIND_SYSTEM,      /* anything else: out of memory, I/O, a run the engine stopped itself */
+    DBMIG_KIND_SYSTEM,      /* anything else (DBMIG_ERROR): out of memory, I/O, no handle */
     DBMIG_KIND_INTERRUPTED  /* dbmig_interrupt() stopped the run (DBMIG_EINTERRUPTED) */
 } dbmig_error_kind;
 
+/* The last failure, structured: what dbmig_errmsg says, its code and kind,
+ * and where it happened when the engine knows (a migration that failed:
+ * its revision and file; a statement that failed: also its line and
+ * number; the database refused: its code, detail and hint). Fields that do
+ * not apply are NULL / 0. Versioned as dbmig_options: start from
+ * DBMIG_ERROR_INFO_INIT; the library writes only the fields of the
+ * caller's version (an older, shorter struct is never written past).
+ * Strings are valid until the next call on h. Returns DBMIG_OK, or
+ * DBMIG_EUSAGE for a version 0 or newer than the library's. */
 #define DBMIG_ERROR_INFO_VERSION 2
 typedef struct dbmig_error_info {
     unsigned version;       /* DBMIG_ERROR_INFO_VERSION: the layout the caller was built with */
@@ -219,7 +221,7 @@ typedef struct dbmig_error_info {
     const char *file;       /* its file, else NULL */
     int line;               /* the failing statement's line in the file, else 0 */
     size_t stmt;            /* its 1-based number among the revision's statements, else 0 */
-    const char *db_code;    /* the database's code (SQLSTATE, errno), else NULL */
+    const char *db_code;    /* the database's code (SQLSTATE, errno) when it refused, else NULL */
     /* Version 2: */
     int kind;               /* dbmig_error_kind: where the failure came from */
     const char *detail;     /* DBMIG_KIND_DATABASE: the database's detail, else NULL */

@@ -486,6 +486,8 @@ static void test_error_kinds(void **state)
     assert_non_null(strstr(e.message, "injected failure of call 1 [FAKE]\n  detail: commit detail"));
     assert_string_equal(e.detail, "commit detail");
     assert_null(e.hint);
+    assert_string_equal(e.db_code, "FAKE"); /* no statement's, yet the database's */
+    assert_null(e.revision);
     /* USAGE: an unknown target; nothing of the last failure stays. */
     assert_int_equal(dbmig_upgrade(h, "no_such_target", 0), DBMIG_EUSAGE);
     e = last_error_of(h);
