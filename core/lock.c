@@ -381,9 +381,11 @@ static int lease_wait_once(dbmig *h, dm_lease *l, const char *now, const dm_buf 
     /* The insert failed, yet nobody holds the row: not a conflict but
      * a database error (once may be a race with a release; three times
      * in a row is not). */
-    if (!r.found && insert_error->len && ++w->lonely_failures >= 3)
-        return dm_err_set(&h->err, DBMIG_ERROR, "cannot take the lease lock on %s: %s", h->table,
-                          dm_buf_str(insert_error));
+    if (!r.found && insert_error->len && ++w->lonely_failures >= 3) {
+        dm_err_set(&h->err, DBMIG_ERROR, "cannot take the lease lock on %s: %s", h->table,
+                   dm_buf_str(insert_error));
+        return dm_err_kind(&h->err, DBMIG_KIND_DATABASE); /* detail, hint: in the message only */
+    }
     if (r.found)
         w->lonely_failures = 0;
     double t = dm_now_ms();
