@@ -221,7 +221,9 @@ static int row_progress(dbmig *h, const char *rev, size_t done, const char *hash
     return row_update(h, rev, set);
 }
 
-static int row_finish(dbmig *h, size_t r, int64_t duration)
+/* The UPDATE that settles a revision's row (clean, its duration and the
+ * file's checksum), into b. */
+static int row_finish_sql(dbmig *h, size_t r, int64_t duration, dm_buf *b)
 {
     dm_buf set = {0};
     char ts[32];
@@ -230,13 +232,19 @@ static int row_finish(dbmig *h, size_t r, int64_t duration)
                            bool_lit(h, 0), (long long)duration) ||
              dm_quote_literal(h, h->graph.revs[r].file.checksum, &set) ||
              dm_buf_puts(&set, ", applied_at = ") || dm_quote_literal(h, ts, &set);
-    if (rc) {
-        dm_buf_free(&set);
-        return nomem(h);
-    }
-    rc = row_update(h, h->graph.revs[r].id, set.ptr);
+    rc = rc ? nomem(h) : row_update_sql(h, h->graph.revs[r].id, set.ptr, b);
     dm_buf_free(&set);
     return rc;
+}
+
+static int row_finish(dbmig *h, size_t r, int64_t duration)
+{
+    dm_buf b = {0};
+    if (row_finish_sql(h, r, duration, &b) != DBMIG_OK) {
+        dm_buf_free(&b);
+        return DBMIG_ERROR;
+    }
+    return exec_fenced(h, &b);
 }
 
 /* ---- a prepared run --------------------------------------------------------- */
@@ -909,18 +917,37 @@ static int run_tx_step(run *x, size_t i, int64_t seq, double t0, dm_buf *why)
 
 /* The dirty protocol in fewer round trips, where the driver takes several
  * statements in one exec (DBMIG_CAP_MULTI_STATEMENT; MySQL/MariaDB, whose
- * DDL cannot run in a transaction): each version-table write rides with
- * the statement after it — the dirty row with statement 1, "progress = k"
- * with statement k + 1 — and the final write settles the row. n + 1 round
- * trips for n statements instead of 2n + 2. What a crash or a failure
- * leaves is what the one-at-a-time protocol leaves: a write goes only after
- * the statement it records succeeded, and the database stops a multi-
- * statement text at its first error, so statement k + 1 never runs unless
- * "progress = k" was written before it. Only for an upgrade that does not
- * resume, without a lease (whose fence needs each write's own row count),
- * of statements the portable-DDL layer passes through untouched; not where
- * DDL is transactional (PostgreSQL runs a multi-statement text as one
- * transaction, and its steps run outside one to escape exactly that). */
+ * DDL cannot run in a transaction). While a statement runs, and after a
+ * crash or a failure, the row says what the one-at-a-time protocol says: no
+ * row, no statement committed; dirty with progress p, statements 1..p
+ * committed (and p + 1 perhaps, in the instant between its commit and the
+ * next write); clean, all of them. The writes:
+ *
+ *  - before a statement, the record of every statement before it (the
+ *    dirty row before statement 1, "progress = k" after statement k) rides
+ *    in front of it, in the same text, unless it is recorded already;
+ *  - a row change (INSERT, UPDATE, DELETE, REPLACE: dm_ddl_is_row_change)
+ *    runs in one transaction with its own record ("progress = k + 1", or
+ *    the final row after the last statement): both commit or neither, so
+ *    nothing is owed after it, and a first statement that is a row change
+ *    needs no dirty row before it (a crash leaves no row and nothing
+ *    committed). Like DML-only migrations (decide_transaction), this counts
+ *    on a transactional engine for the changed table;
+ *  - after a last statement that commits on its own (DDL, CALL, a SELECT),
+ *    the final row is a round trip of its own (row_finish in run_notx_step):
+ *    the server finishes a text whose client was killed, and a client killed
+ *    during its last statement must leave the row dirty;
+ *  - a stop between two statements first makes the write owed.
+ * The database stops a multi-statement text at its first error. Round trips
+ * and row writes for n statements: n + 1 and n + 1 before; now n when the
+ * last statement is a row change, one write fewer per row change that
+ * follows another or comes first (bench migration: CREATE TABLE, CREATE
+ * INDEX, INSERT: 3 round trips instead of 4, docs/performance.md). Only for
+ * an upgrade that does not resume, without a lease (whose fence needs each
+ * write's own row count), of statements the portable-DDL layer passes
+ * through untouched; not where DDL is transactional (PostgreSQL runs a
+ * multi-statement text as one transaction, and its steps run outside one to
+ * escape exactly that). */
 static int rides(const run *x, const step *s)
 {
     const dbmig *h = x->h;
@@ -929,11 +956,14 @@ static int rides(const run *x, const step *s)
            !h->o.verbose && passthrough_all(h, s);
 }
 
-/* After a failed "<write>; <statement k>": did the write land? 1 yes, 0 no,
- * -1 cannot tell. k == 0: the dirty row exists; else its progress is k. */
+/* After a failed text: did its version-table write land (in the still open
+ * transaction, for a row change)? 1 yes, 0 no, -1 cannot tell. It landed
+ * when the row exists and, for want > 0, has progress = want; want < 0:
+ * the row is clean (the final row). */
 typedef struct landed_ctx {
     int found;
     int64_t progress;
+    int dirty;
 } landed_ctx;
 
 static int landed_row(void *payload, int ncols, const char *const *v, const size_t *lens)
@@ -942,42 +972,186 @@ static int landed_row(void *payload, int ncols, const char *const *v, const size
     landed_ctx *c = payload;
     c->found = 1;
     c->progress = ncols > 0 && v[0] ? strtoll(v[0], NULL, 10) : -1;
+    c->dirty = ncols > 1 && v[1] && (v[1][0] == '1' || v[1][0] == 't' || v[1][0] == 'T');
     return 0;
 }
 
-static int write_landed(dbmig *h, const char *id, size_t k)
+static int write_landed(dbmig *h, const char *id, int64_t want)
 {
     dm_buf q = {0};
-    landed_ctx c = {0, -1};
-    int rc = dm_buf_printf(&q, "SELECT progress FROM %s", h->qtable) || row_where(h, &q, id)
+    landed_ctx c = {0, -1, 1};
+    int rc = dm_buf_printf(&q, "SELECT progress, dirty FROM %s", h->qtable) || row_where(h, &q, id)
                  ? -1
                  : h->drv->query(h->conn, q.ptr, landed_row, &c) == DBMIG_DRV_OK ? 0 : -1;
     dm_buf_free(&q);
     if (rc != 0)
         return -1;
-    return k == 0 ? c.found : c.found && c.progress == (int64_t)k;
+    if (want < 0)
+        return c.found && !c.dirty;
+    return c.found && (want == 0 || c.progress == want);
+}
+
+/* One step's riding state. */
+typedef struct ride {
+    run *x;
+    step *s;
+    const char *id;
+    int64_t seq;
+    double t0;         /* the step's start: the final row's duration */
+    dm_sha256 md;      /* the statements committed so far */
+    int row;           /* its row is written */
+    dm_buf owed;       /* the record owed before the next statement, if not yet written */
+    dm_buf b;          /* the text sent */
+    size_t head;       /* where the statement starts inside b */
+    int txn;           /* b is a row change's transaction */
+    int64_t want;      /* the write in b, for write_landed (-2: none) */
+    int64_t duration;  /* the final row's duration_ms, when b writes it */
+} ride;
+
+/* The record of statements 0..k (a row change's own write) into b. */
+static int ride_record(ride *r, size_t k, const char *hash, dm_buf *b)
+{
+    dbmig *h = r->x->h;
+    size_t n = r->s->stmts.n;
+    char set[200];
+    progress_set(set, k + 1, hash);
+    r->duration = (int64_t)(dm_now_ms() - r->t0);
+    r->want = k + 1 == n ? -1 : (int64_t)(k + 1);
+    if (k + 1 == n)
+        return r->row ? row_finish_sql(h, r->s->rev, r->duration, b)
+                      : row_insert_sql(h, r->s->rev, 0, r->duration, r->seq, NULL, b) ? nomem(h) : DBMIG_OK;
+    if (!r->row && (row_insert_sql(h, r->s->rev, 1, 0, r->seq, NULL, b) || dm_buf_puts(b, ";\n")))
+        return nomem(h);
+    return row_update_sql(h, r->id, set, b);
+}
+
+/* The text for statement k: "[<owed write>;] <statement>", or for a row
+ * change "[<owed write>;] START TRANSACTION; <its record>; <statement>;
+ * COMMIT". */
+static int ride_text(ride *r, size_t k, const dm_stmt *st)
+{
+    dbmig *h = r->x->h;
+    dm_buf_reset(&r->b);
+    r->txn = dm_ddl_is_row_change(st->sql, st->len, (int)h->drv->dialect);
+    r->want = r->owed.len && r->row ? (int64_t)k : r->owed.len ? 0 : -2;
+    int oom = 0;
+    if (r->owed.len && (r->row || !r->txn)) /* a first row change needs no dirty row */
+        oom = dm_buf_append(&r->b, r->owed.ptr, r->owed.len) || dm_buf_puts(&r->b, ";\n");
+    if (r->txn) {
+        dm_sha256 md = r->md;
+        char hash[DM_CHECKSUM_LEN + 1];
+        dm_sha256_update(&md, st->sql, st->len + 1);
+        dm_sha256_v1(&md, hash);
+        /* SQL's own verb; SQLite (only under the unit tests' wrapper: its
+         * DDL is transactional) knows BEGIN, which MariaDB's Oracle mode
+         * reads as a block. */
+        oom = oom || dm_buf_puts(&r->b, h->drv->dialect == DBMIG_DIALECT_SQLITE ? "BEGIN;\n"
+                                                                               : "START TRANSACTION;\n");
+        if (!oom && ride_record(r, k, hash, &r->b) != DBMIG_OK)
+            return DBMIG_ERROR;
+        oom = oom || dm_buf_puts(&r->b, ";\n");
+    }
+    r->head = r->b.len;
+    /* "\n;": a statement may end in a -- or # comment (the last one of a
+     * file, without its semicolon). */
+    oom = oom || dm_buf_append(&r->b, st->sql, st->len) || (r->txn && dm_buf_puts(&r->b, "\n;\nCOMMIT"));
+    return oom ? nomem(h) : DBMIG_OK;
+}
+
+/* Statement k's text failed: whose failure was it, what is recorded now.
+ * A statement's failure: *failed_at = k, why its error (progress is exact:
+ * the writes before it landed, its own was rolled back with it). A write's:
+ * *failed_at stays (size_t)-1, why says what is recorded (nothing when the
+ * row was not written: nothing ran). */
+static int ride_failed(ride *r, size_t k, const dm_stmt *st, dm_buf *why, size_t *failed_at)
+{
+    run *x = r->x;
+    dbmig *h = x->h;
+    /* Kept: the queries below replace the driver's last error. */
+    const dbmig_db_error *le = h->drv->last_error(h->conn);
+    dbmig_db_error e;
+    if (le)
+        e = *le;
+    else
+        memset(&e, 0, sizeof e);
+    size_t pos = error_byte(h, r->b.ptr, r->b.len);
+    int landed = pos != (size_t)-1 ? pos >= r->head : r->want == -2 ? 1 : write_landed(h, r->id, r->want);
+    /* A deadlock (SQLSTATE 40001) rolls the whole transaction back, the
+     * record with the statement that failed. */
+    if (r->txn && landed == 0 && strstr(e.code, "40001"))
+        landed = 1;
+    if (r->txn)
+        h->drv->rollback(h->conn); /* a lost connection rolls it back too */
+    if (landed == 1) {
+        int in_stmt = pos != (size_t)-1 ? (int)dm_byte_to_char(r->b.ptr + r->head, pos - r->head) + 1 : 0;
+        e.position = 0;
+        stmt_error_e(x, h, r->s->rev, st, k, r->s->stmts.n, in_stmt, &e, why);
+        /* A first row change failed: nothing is committed; the dirty row
+         * says so, as after any failure outside a transaction. */
+        if (r->row || !r->txn || exec_sql(h, r->owed.ptr, NULL) == DBMIG_OK) {
+            *failed_at = k;
+            return DBMIG_ERROR;
+        }
+        dm_buf_printf(why, "\nand writing its dirty row failed: %s", dm_err_msg(&h->err));
+        return DBMIG_ERROR;
+    }
+    dm_err_set(&h->err, DBMIG_ERROR, "cannot record %s of revision %s in %s: %s%s%s%s",
+               r->row ? "the progress" : "the start", r->id, h->table,
+               e.message[0] ? e.message : "unknown error", e.code[0] ? " [" : "", e.code,
+               e.code[0] ? "]" : "");
+    if (r->row || landed < 0)
+        dm_buf_puts(why, dm_err_msg(&h->err));
+    if (landed < 0)
+        dm_buf_printf(why, "\n(which of \"record progress %lld\" and statement %zu failed could not "
+                           "be told apart)",
+                      (long long)(r->want < 0 ? (int64_t)r->s->stmts.n : r->want), k + 1);
+    return DBMIG_ERROR;
+}
+
+/* Statement k ran: what the next statement is owed. */
+static int ride_ran(ride *r, size_t k, const dm_stmt *st, int *settled)
+{
+    dbmig *h = r->x->h;
+    size_t n = r->s->stmts.n;
+    r->row = 1;
+    dm_sha256_update(&r->md, st->sql, st->len + 1);
+    dm_buf_reset(&r->owed);
+    if (r->txn && k + 1 == n) {
+        *settled = 1;
+        /* The final row went with the statement and carries the time before
+         * it: correct it when the statement itself took long. */
+        int64_t all = (int64_t)(dm_now_ms() - r->t0);
+        char set[64];
+        snprintf(set, sizeof set, "duration_ms = %lld", (long long)all);
+        if (all - r->duration >= 100)
+            (void)row_update(h, r->id, set); /* the row is settled either way */
+        return DBMIG_OK;
+    }
+    if (r->txn || k + 1 == n)
+        return DBMIG_OK; /* nothing owed: recorded, or row_finish follows */
+    char hash[DM_CHECKSUM_LEN + 1], set[200];
+    dm_sha256_v1(&r->md, hash);
+    progress_set(set, k + 1, hash);
+    return row_update_sql(h, r->id, set, &r->owed);
 }
 
 /* Runs s's statements with the writes riding along (see rides()). On a
  * statement's failure *failed_at = k and why holds its error; on a write's
- * failure *failed_at stays (size_t)-1 and why says what is recorded. */
-static int exec_ride(run *x, step *s, int64_t seq, dm_buf *why, size_t *failed_at)
+ * failure *failed_at stays (size_t)-1 and why says what is recorded.
+ * *settled = 1 when the final row went with the last statement. */
+static int exec_ride(run *x, step *s, int64_t seq, double t0, dm_buf *why, size_t *failed_at,
+                     int *settled)
 {
     dbmig *h = x->h;
-    const char *id = h->graph.revs[s->rev].id;
-    dm_sha256 md;
-    dm_sha256_init(&md);
-    dm_buf w = {0}, b = {0};
+    ride r = {.x = x, .s = s, .id = h->graph.revs[s->rev].id, .seq = seq, .t0 = t0};
+    dm_sha256_init(&r.md);
     *failed_at = (size_t)-1;
-    if (row_insert_sql(h, s->rev, 1, 0, seq, NULL, &w)) {
-        dm_buf_free(&w);
-        return nomem(h);
-    }
-    int rc = DBMIG_OK;
+    *settled = 0;
+    int rc = row_insert_sql(h, s->rev, 1, 0, seq, NULL, &r.owed) ? nomem(h) : DBMIG_OK;
     for (size_t k = 0; k < s->stmts.n && rc == DBMIG_OK; k++) {
         const dm_stmt *st = &s->stmts.v[k];
-        if (k > 0 && stopped(h)) { /* "progress = k" is not written yet */
-            rc = exec_sql(h, dm_buf_str(&w), NULL);
+        if (k > 0 && stopped(h)) { /* the owed write first: progress is exact */
+            rc = r.owed.len ? exec_sql(h, dm_buf_str(&r.owed), NULL) : DBMIG_OK;
             if (rc == DBMIG_OK) {
                 rc = DBMIG_EINTERRUPTED;
                 *failed_at = k;
@@ -988,57 +1162,20 @@ static int exec_ride(run *x, step *s, int64_t seq, dm_buf *why, size_t *failed_a
             }
             break;
         }
-        dm_buf_reset(&b);
-        if (dm_buf_append(&b, w.ptr, w.len) || dm_buf_puts(&b, ";\n") ||
-            dm_buf_append(&b, st->sql, st->len)) {
-            rc = nomem(h);
+        if ((rc = ride_text(&r, k, st)) != DBMIG_OK)
             break;
-        }
-        size_t head = w.len + 2;
-        double t0 = h->o.on_event ? dm_now_ms() : 0;
+        double ts = h->o.on_event ? dm_now_ms() : 0;
         report_stmt(h, x, s, k, st, 0, 0);
-        if (h->drv->exec(h->conn, b.ptr, b.len, NULL) != DBMIG_DRV_OK) {
-            rc = DBMIG_ERROR;
-            /* Kept: write_landed's query replaces the driver's last error. */
-            const dbmig_db_error *le = h->drv->last_error(h->conn);
-            dbmig_db_error e;
-            if (le)
-                e = *le;
-            else
-                memset(&e, 0, sizeof e);
-            size_t pos = error_byte(h, b.ptr, b.len);
-            int landed = pos != (size_t)-1 ? pos >= head : write_landed(h, id, k);
-            if (landed == 1) {
-                int in_stmt = pos != (size_t)-1 ? (int)dm_byte_to_char(b.ptr + head, pos - head) + 1 : 0;
-                e.position = 0;
-                stmt_error_e(x, h, s->rev, st, k, s->stmts.n, in_stmt, &e, why);
-                *failed_at = k;
-            } else {
-                dm_err_set(&h->err, DBMIG_ERROR, "cannot record %s of revision %s in %s: %s%s%s%s",
-                           k == 0 ? "the start" : "the progress", id, h->table,
-                           e.message[0] ? e.message : "unknown error", e.code[0] ? " [" : "",
-                           e.code, e.code[0] ? "]" : "");
-                if (k > 0 || landed < 0)
-                    dm_buf_puts(why, dm_err_msg(&h->err));
-                if (landed < 0)
-                    dm_buf_printf(why, "\n(which of \"record progress %zu\" and statement %zu "
-                                       "failed could not be told apart)", k, k + 1);
-            }
+        if (h->drv->exec(h->conn, r.b.ptr, r.b.len, NULL) != DBMIG_DRV_OK) {
+            rc = ride_failed(&r, k, st, why, failed_at);
             break;
         }
         if (h->o.on_event)
-            report_stmt(h, x, s, k, st, 1, dm_now_ms() - t0);
-        dm_sha256_update(&md, st->sql, st->len + 1);
-        if (k + 1 < s->stmts.n) {
-            char hash[DM_CHECKSUM_LEN + 1], set[200];
-            dm_sha256_v1(&md, hash);
-            progress_set(set, k + 1, hash);
-            dm_buf_reset(&w);
-            rc = row_update_sql(h, id, set, &w);
-        }
+            report_stmt(h, x, s, k, st, 1, dm_now_ms() - ts);
+        rc = ride_ran(&r, k, st, settled);
     }
-    dm_buf_free(&w);
-    dm_buf_free(&b);
+    dm_buf_free(&r.owed);
+    dm_buf_free(&r.b);
     return rc;
 }
 
@@ -1064,7 +1201,9 @@ static int run_notx_step(run *x, size_t i, int64_t seq, double t0, dm_buf *why, 
     if (rc != DBMIG_OK)
         return rc;
     size_t k = (size_t)-1;
-    if (ride && (rc = exec_ride(x, s, seq, why, &k)) != DBMIG_OK && k == (size_t)-1 && !why->len)
+    int settled = 0; /* the final row rode with the last statement */
+    if (ride && (rc = exec_ride(x, s, seq, t0, why, &k, &settled)) != DBMIG_OK && k == (size_t)-1 &&
+        !why->len)
         return rc; /* the dirty row was not written: nothing ran */
     if (!ride)
         rc = exec_all(x, s, 1, why, &k);
@@ -1121,7 +1260,7 @@ static int run_notx_step(run *x, size_t i, int64_t seq, double t0, dm_buf *why, 
     }
     if (x->down)
         return row_delete(h, id);
-    return row_finish(h, s->rev, (int64_t)(dm_now_ms() - t0));
+    return settled ? DBMIG_OK : row_finish(h, s->rev, (int64_t)(dm_now_ms() - t0));
 }
 
 /* The message of a stopped run: where it stopped, what is committed, what
