@@ -239,127 +239,153 @@ static int set_flag(cli_args *a, cli_config *cfg, const gopt *g, const char *val
 
 /* ---- the parser ------------------------------------------------------------------ */
 
+/* The parse under way: the token being read is argv[i]. */
+typedef struct parser {
+    cli_args *a;
+    cli_config *cfg;
+    int argc;
+    char **argv;
+    int i;
+    const copt *opts; /* the options of the command being read */
+    int ended;        /* after `--` */
+    int inner;        /* fleet's COMMAND has been read */
+    char *errbuf;
+    size_t errcap;
+} parser;
+
+/* An argument: the command, or one of its arguments. */
+static int take_argument(parser *p, char *t)
+{
+    cli_args *a = p->a;
+    if (!a->command) {
+        if (!cli_command_known(t)) {
+            const char *s = cli_command_suggest(t);
+            return ar_err(p->errbuf, p->errcap, "unknown command '%s'%s%s%s", t,
+                          s ? " (did you mean " : "", s ? s : "", s ? "?)" : "");
+        }
+        a->command = t;
+        p->opts = cmd_opts(t);
+        return 0;
+    }
+    /* fleet COMMAND ...: from there on, that command's options */
+    if (!p->inner && !p->ended && strcmp(a->command, "fleet") == 0 && cli_command_known(t)) {
+        p->inner = 1;
+        p->opts = cmd_opts(t);
+    }
+    if (push(&a->args, &a->nargs, t))
+        return ar_err(p->errbuf, p->errcap, "out of memory");
+    return 0;
+}
+
+/* One of the command's own options: -1 when t is none, else 0 or the error. */
+static int take_command_option(parser *p, char *t)
+{
+    cli_args *a = p->a;
+    const copt *co;
+    int m = a->command ? match_copt(p->opts, t, &co) : 0;
+    if (m == 0)
+        return -1;
+    if (m == 4)
+        return ar_err(p->errbuf, p->errcap, "option '%s' of %s takes no value: write %s alone",
+                      co->name, a->command, co->name);
+    if (push(&a->args, &a->nargs, t))
+        return ar_err(p->errbuf, p->errcap, "out of memory");
+    if (m == 1 && co->value) {
+        if (p->i + 1 >= p->argc)
+            return ar_err(p->errbuf, p->errcap, "option '%s' of %s needs a value", t, a->command);
+        if (push(&a->args, &a->nargs, p->argv[++p->i]))
+            return ar_err(p->errbuf, p->errcap, "out of memory");
+    }
+    return 0;
+}
+
+/* An option that is no global one: another command's (put it after that
+ * command), or unknown (with the nearest name). shown: how much of t to
+ * quote (without "=value"). */
+static int refuse_option(parser *p, const char *t, int shown)
+{
+    const char *cmd = p->a->command;
+    const char *own = owner_of(t);
+    if (own && !cmd)
+        return ar_err(p->errbuf, p->errcap,
+                      "'%s' is an option of %s: put it after the command (dbmig %s %s ...)", t,
+                      own, own, t);
+    if (own && strcmp(own, cmd) != 0)
+        return ar_err(p->errbuf, p->errcap, "'%s' is an option of %s, not of %s", t, own, cmd);
+    char sug[80];
+    suggest_option(t, p->opts, sug, sizeof sug);
+    return ar_err(p->errbuf, p->errcap, "unknown option '%.*s'%s%s%s", shown, t,
+                  cmd ? " for " : "", cmd ? cmd : "", sug);
+}
+
+/* -v, -q, -h, -V, also grouped: -vv */
+static int take_short_flags(parser *p, const char *t)
+{
+    for (const char *c = t + 1; *c; c++) {
+        const gopt *g = find_short(*c);
+        if (!g)
+            return refuse_option(p, t, (int)strlen(t));
+        int rc = set_flag(p->a, p->cfg, g, NULL, p->errbuf, p->errcap);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* --name, --name=VALUE, --name VALUE; first: the count of global tokens
+ * before this one. */
+static int take_long_option(parser *p, const char *t, int first)
+{
+    cli_args *a = p->a;
+    const char *name = t + 2, *eq = strchr(name, '=');
+    size_t n = eq ? (size_t)(eq - name) : strlen(name);
+    const gopt *g = find_long(name, n);
+    if (!g)
+        return refuse_option(p, t, (int)(n + 2));
+    if (!g->value)
+        return set_flag(a, p->cfg, g, eq ? eq + 1 : NULL, p->errbuf, p->errcap);
+    const char *v = NULL;
+    if (eq) {
+        v = eq + 1;
+    } else if (p->i + 1 < p->argc) {
+        const char *nx = p->argv[p->i + 1];
+        /* `--url --dir m`: the value is missing, not "--dir" */
+        if (nx[0] == '-' && nx[1] == '-' && find_long(nx + 2, strcspn(nx + 2, "=")))
+            return ar_err(p->errbuf, p->errcap, "option '--%s' needs a value, got the option '%s'",
+                          g->name, nx);
+        v = p->argv[++p->i];
+        if (push(&a->globals, &a->nglobals, p->argv[p->i]))
+            return ar_err(p->errbuf, p->errcap, "out of memory");
+    }
+    /* an empty value is a mistake (`--env "$UNSET"` would quietly pick
+     * no section), except for --plugin-dir, where "" means no folder */
+    if (!v || (!*v && strcmp(g->name, "plugin-dir") != 0)) {
+        a->nglobals = first; /* the token is not kept: the parse fails anyway */
+        return ar_err(p->errbuf, p->errcap, "option '--%s' needs a value", g->name);
+    }
+    return set_global(p->cfg, g->name, v, p->errbuf, p->errcap);
+}
+
 int cli_args_parse(cli_args *a, cli_config *cfg, int argc, char **argv, char *errbuf,
                    size_t errcap)
 {
     memset(a, 0, sizeof *a);
-    const copt *opts = NULL; /* the options of the command being read */
-    int ended = 0, inner = 0;
-    for (int i = 1; i < argc; i++) {
-        char *t = argv[i];
-        if (ended || is_argument(t)) {
-            if (!a->command) {
-                if (!cli_command_known(t)) {
-                    const char *s = cli_command_suggest(t);
-                    return ar_err(errbuf, errcap, "unknown command '%s'%s%s%s", t,
-                                  s ? " (did you mean " : "", s ? s : "", s ? "?)" : "");
-                }
-                a->command = t;
-                opts = cmd_opts(t);
-                continue;
-            }
-            /* fleet COMMAND ...: from there on, that command's options */
-            if (!inner && !ended && strcmp(a->command, "fleet") == 0 && cli_command_known(t)) {
-                inner = 1;
-                opts = cmd_opts(t);
-            }
-            if (push(&a->args, &a->nargs, t))
+    parser p = {a, cfg, argc, argv, 0, NULL, 0, 0, errbuf, errcap};
+    for (p.i = 1; p.i < argc; p.i++) {
+        char *t = argv[p.i];
+        int rc;
+        if (p.ended || is_argument(t)) {
+            rc = take_argument(&p, t);
+        } else if (strcmp(t, "--") == 0) {
+            p.ended = 1;
+            rc = 0;
+        } else if ((rc = take_command_option(&p, t)) < 0) {
+            /* a global option */
+            int first = a->nglobals;
+            if (push(&a->globals, &a->nglobals, t))
                 return ar_err(errbuf, errcap, "out of memory");
-            continue;
+            rc = t[1] != '-' ? take_short_flags(&p, t) : take_long_option(&p, t, first);
         }
-        if (strcmp(t, "--") == 0) {
-            ended = 1;
-            continue;
-        }
-        /* the command's own options */
-        const copt *co;
-        int m = a->command ? match_copt(opts, t, &co) : 0;
-        if (m == 4)
-            return ar_err(errbuf, errcap, "option '%s' of %s takes no value: write %s alone",
-                          co->name, a->command, co->name);
-        if (m) {
-            if (push(&a->args, &a->nargs, t))
-                return ar_err(errbuf, errcap, "out of memory");
-            if (m == 1 && co->value) {
-                if (i + 1 >= argc)
-                    return ar_err(errbuf, errcap, "option '%s' of %s needs a value", t,
-                                  a->command);
-                if (push(&a->args, &a->nargs, argv[++i]))
-                    return ar_err(errbuf, errcap, "out of memory");
-            }
-            continue;
-        }
-        /* global options */
-        int first = a->nglobals;
-        if (push(&a->globals, &a->nglobals, t))
-            return ar_err(errbuf, errcap, "out of memory");
-        if (t[1] != '-') { /* -v, -q, -h, -V, grouped: -vv */
-            for (const char *p = t + 1; *p; p++) {
-                const gopt *g = find_short(*p);
-                if (!g) {
-                    char sug[80];
-                    suggest_option(t, opts, sug, sizeof sug);
-                    const char *own = owner_of(t);
-                    if (own && !a->command)
-                        return ar_err(errbuf, errcap,
-                                      "'%s' is an option of %s: put it after the command "
-                                      "(dbmig %s %s ...)",
-                                      t, own, own, t);
-                    if (own && strcmp(own, a->command) != 0)
-                        return ar_err(errbuf, errcap, "'%s' is an option of %s, not of %s", t,
-                                      own, a->command);
-                    return ar_err(errbuf, errcap, "unknown option '%s'%s%s%s", t,
-                                  a->command ? " for " : "", a->command ? a->command : "", sug);
-                }
-                int rc = set_flag(a, cfg, g, NULL, errbuf, errcap);
-                if (rc)
-                    return rc;
-            }
-            continue;
-        }
-        const char *name = t + 2, *eq = strchr(name, '=');
-        size_t n = eq ? (size_t)(eq - name) : strlen(name);
-        const gopt *g = find_long(name, n);
-        if (!g) {
-            const char *own = owner_of(t);
-            if (own && !a->command)
-                return ar_err(errbuf, errcap,
-                              "'%s' is an option of %s: put it after the command (dbmig %s %s ...)",
-                              t, own, own, t);
-            if (own && strcmp(own, a->command) != 0)
-                return ar_err(errbuf, errcap, "'%s' is an option of %s, not of %s", t, own,
-                              a->command);
-            char sug[80];
-            suggest_option(t, opts, sug, sizeof sug);
-            return ar_err(errbuf, errcap, "unknown option '%.*s'%s%s%s", (int)(n + 2), t,
-                          a->command ? " for " : "", a->command ? a->command : "", sug);
-        }
-        if (!g->value) {
-            int rc = set_flag(a, cfg, g, eq ? eq + 1 : NULL, errbuf, errcap);
-            if (rc)
-                return rc;
-            continue;
-        }
-        const char *v = NULL;
-        if (eq) {
-            v = eq + 1;
-        } else if (i + 1 < argc) {
-            const char *nx = argv[i + 1];
-            /* `--url --dir m`: the value is missing, not "--dir" */
-            if (nx[0] == '-' && nx[1] == '-' && find_long(nx + 2, strcspn(nx + 2, "=")))
-                return ar_err(errbuf, errcap, "option '--%s' needs a value, got the option '%s'",
-                              g->name, nx);
-            v = argv[++i];
-            if (push(&a->globals, &a->nglobals, argv[i]))
-                return ar_err(errbuf, errcap, "out of memory");
-        }
-        /* an empty value is a mistake (`--env "$UNSET"` would quietly pick
-         * no section), except for --plugin-dir, where "" means no folder */
-        if (!v || (!*v && strcmp(g->name, "plugin-dir") != 0)) {
-            a->nglobals = first; /* the token is not kept: the parse fails anyway */
-            return ar_err(errbuf, errcap, "option '--%s' needs a value", g->name);
-        }
-        int rc = set_global(cfg, g->name, v, errbuf, errcap);
         if (rc)
             return rc;
     }

@@ -301,6 +301,39 @@ void cli_config_free(cli_config *cfg)
 
 /* ---- ${VAR} ----------------------------------------------------------------- */
 
+/* The value of the "${NAME}" at p, and *next after it; NULL with the error
+ * when it is malformed or NAME is not set. */
+static const char *cf_lookup(const char *p, const char **next, char *errbuf, size_t errcap)
+{
+    const char *name = p + 2, *end = strchr(name, '}');
+    if (!end) {
+        cf_err(errbuf, errcap, "unterminated '${' (write $$ for a literal $)");
+        return NULL;
+    }
+    size_t nl = (size_t)(end - name);
+    int ok = nl > 0 && !isdigit((unsigned char)name[0]);
+    for (size_t i = 0; ok && i < nl; i++)
+        ok = isalnum((unsigned char)name[i]) || name[i] == '_';
+    if (!ok) {
+        cf_err(errbuf, errcap,
+               "bad variable name '${%.*s}' (letters, digits and _; write $$ for a literal $)",
+               (int)nl, name);
+        return NULL;
+    }
+    char var[256];
+    if (nl >= sizeof var) {
+        cf_err(errbuf, errcap, "variable name too long");
+        return NULL;
+    }
+    memcpy(var, name, nl);
+    var[nl] = '\0';
+    const char *v = getenv(var);
+    if (!v)
+        cf_err(errbuf, errcap, "environment variable %s is not set", var);
+    *next = end + 1;
+    return v;
+}
+
 char *cli_expand_env(const char *in, char *errbuf, size_t errcap)
 {
     size_t cap = strlen(in) + 1, len = 0;
@@ -315,39 +348,11 @@ char *cli_expand_env(const char *in, char *errbuf, size_t errcap)
         if (p[0] == '$' && p[1] == '$') {
             p += 2;
         } else if (p[0] == '$' && p[1] == '{') {
-            const char *name = p + 2, *end = strchr(name, '}');
-            if (!end) {
-                cf_err(errbuf, errcap, "unterminated '${' (write $$ for a literal $)");
-                free(out);
-                return NULL;
-            }
-            size_t nl = (size_t)(end - name);
-            int ok = nl > 0 && !isdigit((unsigned char)name[0]);
-            for (size_t i = 0; ok && i < nl; i++)
-                ok = isalnum((unsigned char)name[i]) || name[i] == '_';
-            if (!ok) {
-                cf_err(errbuf, errcap,
-                       "bad variable name '${%.*s}' (letters, digits and _; write $$ for a literal $)",
-                       (int)nl, name);
-                free(out);
-                return NULL;
-            }
-            char var[256];
-            if (nl >= sizeof var) {
-                cf_err(errbuf, errcap, "variable name too long");
-                free(out);
-                return NULL;
-            }
-            memcpy(var, name, nl);
-            var[nl] = '\0';
-            add = getenv(var);
-            if (!add) {
-                cf_err(errbuf, errcap, "environment variable %s is not set", var);
+            if (!(add = cf_lookup(p, &p, errbuf, errcap))) {
                 free(out);
                 return NULL;
             }
             addn = strlen(add);
-            p = end + 1;
         } else {
             p++;
         }
@@ -549,71 +554,88 @@ static const char *const cf_file_keys[] = {
     "commit-interval", "single-transaction", "format", "no-color", "verbose", "quiet",
 };
 
-static int cf_handler(void *user, const char *section, const char *name, const char *value)
+/* An indented line right after the same key: an attempt at a multi-line
+ * value, which inih would join. Returns 1 (and fails) when it is one. */
+static int cf_continued(cf_state *s, const char *name, int line)
 {
-    cf_state *s = user;
-    int line = s->lineno;
-    if (s->failed)
-        return 1;
     int same = strcmp(s->prev_key, name) == 0 && s->prev_line == line - 1;
     snprintf(s->prev_key, sizeof s->prev_key, "%s", name);
     s->prev_line = line;
-    if (s->indented && same) {
-        cf_fail(s, line,
-                "an indented line continues the value of '%s'; settings are one line each, "
-                "remove the indentation",
-                name);
+    if (!(s->indented && same))
         return 0;
-    }
-    cf_section *dst;
+    cf_fail(s, line,
+            "an indented line continues the value of '%s'; settings are one line each, "
+            "remove the indentation",
+            name);
+    return 1;
+}
+
+/* The entries of section: *dst, NULL for an [env.*] section not in use.
+ * -1 (failed) for no or an unknown section. */
+static int cf_pick_section(cf_state *s, const char *section, const char *name, int line,
+                           cf_section **dst)
+{
     if (strcmp(section, "dbmig") == 0) {
-        dst = &s->base;
+        *dst = &s->base;
     } else if (strncmp(section, "env.", 4) == 0) {
-        dst = s->envname && strcmp(section + 4, s->envname) == 0 ? &s->envsec : NULL;
+        *dst = s->envname && strcmp(section + 4, s->envname) == 0 ? &s->envsec : NULL;
     } else if (!*section) {
         cf_fail(s, line, "'%s' is outside any section; put it under [dbmig]", name);
-        return 0;
+        return -1;
     } else {
         cf_fail(s, line, "unknown section [%s]; the sections are [dbmig] and [env.NAME]", section);
-        return 0;
+        return -1;
     }
+    return 0;
+}
+
+/* The key name stands for (one of cf_file_keys), or NULL (failed): a
+ * setting only the command line or environment may give, or unknown. */
+static const char *cf_known_key(cf_state *s, const char *section, const char *name, int line)
+{
     if (strcmp(name, "env") == 0 || strcmp(name, "config") == 0) {
         cf_fail(s, line, "'%s' cannot be set in the config file; use --%s or DBMIG_%s", name, name,
                 strcmp(name, "env") == 0 ? "ENV" : "CONFIG");
-        return 0;
+        return NULL;
     }
     if (strcmp(name, "dry-run") == 0 || strcmp(name, "sql") == 0) {
         cf_fail(s, line,
                 "'%s' cannot be set in the config file: it is a choice for one run, not a "
                 "setting to share; use --%s or DBMIG_%s",
                 name, name, strcmp(name, "sql") == 0 ? "SQL" : "DRY_RUN");
-        return 0;
+        return NULL;
     }
-    const char *key = NULL;
     for (size_t i = 0; i < sizeof cf_file_keys / sizeof cf_file_keys[0]; i++)
         if (strcmp(cf_file_keys[i], name) == 0)
-            key = cf_file_keys[i];
-    if (!key) {
-        const char *near =
-            cli_suggest(name, cf_file_keys, sizeof cf_file_keys / sizeof cf_file_keys[0]);
-        cf_fail(s, line,
-                "unknown key '%s' in [%s]%s%s%s; known keys: driver, url, dir, table, plugin-dir, "
-                "lock-timeout, lock, lease-seconds, commit-interval, single-transaction, format, "
-                "no-color, verbose, quiet",
-                name, section, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+            return cf_file_keys[i];
+    const char *near = cli_suggest(name, cf_file_keys, sizeof cf_file_keys / sizeof cf_file_keys[0]);
+    cf_fail(s, line,
+            "unknown key '%s' in [%s]%s%s%s; known keys: driver, url, dir, table, plugin-dir, "
+            "lock-timeout, lock, lease-seconds, commit-interval, single-transaction, format, "
+            "no-color, verbose, quiet",
+            name, section, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+    return NULL;
+}
+
+static int cf_handler(void *user, const char *section, const char *name, const char *value)
+{
+    cf_state *s = user;
+    int line = s->lineno;
+    if (s->failed)
+        return 1;
+    cf_section *dst;
+    const char *key;
+    if (cf_continued(s, name, line) || cf_pick_section(s, section, name, line, &dst) != 0 ||
+        !(key = cf_known_key(s, section, name, line)))
         return 0;
-    }
     char *raw = NULL;
     if (strcmp(value, CF_LONGMARK) == 0 && s->longval) {
         raw = s->longval;
         s->longval = NULL;
         cf_clean_value(raw);
-    } else {
-        raw = cf_strdup(value);
-        if (!raw) {
-            cf_fail(s, line, "out of memory");
-            return 0;
-        }
+    } else if (!(raw = cf_strdup(value))) {
+        cf_fail(s, line, "out of memory");
+        return 0;
     }
     if (!dst) { /* a section not in use: its values are never expanded nor checked */
         free(raw);
@@ -727,13 +749,12 @@ static void cf_section_free(cf_section *sec)
     sec->n = 0;
 }
 
-int cli_config_load_file(cli_config *cfg, const char *file, int required, const char *envname,
-                         char *errbuf, size_t errcap)
+/* The file's text into *text: 0, 1 when an optional file is absent, or -1
+ * with the error. */
+static int cf_load_text(const char *file, int required, const char *envname, char **text,
+                        char *errbuf, size_t errcap)
 {
-    if (!file) {
-        cf_err(errbuf, errcap, "no config file name");
-        return -1;
-    }
+    *text = NULL;
     FILE *f = fopen(file, "r");
     if (!f) {
         int e = errno;
@@ -745,20 +766,56 @@ int cli_config_load_file(cli_config *cfg, const char *file, int required, const 
                        file, envname, envname, file);
                 return -1;
             }
-            return 0;
+            return 1;
         }
         cf_err(errbuf, errcap, "%s: cannot read the config file: %s", file, strerror(e));
         return -1;
     }
-    char *text = cf_read_all(f);
+    *text = cf_read_all(f);
     int rerr = errno;
     fclose(f);
-    if (!text) {
+    if (!*text) {
         cf_err(errbuf, errcap, "%s: cannot read the config file: %s", file,
                rerr ? strerror(rerr) : "out of memory");
         return -1;
     }
+    return 0;
+}
 
+/* Parses s->text into s->base and s->envsec; the first error, if any,
+ * in s (a syntax error before a later error of ours wins). */
+static void cf_parse(cf_state *s)
+{
+    int ir = ini_parse_stream(cf_reader, s, cf_handler, s);
+    if (ir > 0 && s->failed && ir < s->err_line)
+        s->failed = 0; /* a syntax error comes first: report it */
+    if (!s->failed && ir > 0)
+        cf_fail(s, ir, "syntax error: expected 'key = value', '[section]' or a comment (; or #)");
+    else if (!s->failed && ir < 0)
+        cf_fail(s, 0, "cannot parse the config file (out of memory)");
+    if (!s->failed && s->envname && !s->env_found) {
+        if (s->envnames[0])
+            cf_fail(s, 0, "no [env.%s] section (asked for by --env %s or DBMIG_ENV); the file has %s",
+                    s->envname, s->envname, s->envnames);
+        else
+            cf_fail(s, 0,
+                    "no [env.%s] section (asked for by --env %s or DBMIG_ENV); the file has no "
+                    "[env.NAME] section",
+                    s->envname, s->envname);
+    }
+}
+
+int cli_config_load_file(cli_config *cfg, const char *file, int required, const char *envname,
+                         char *errbuf, size_t errcap)
+{
+    if (!file) {
+        cf_err(errbuf, errcap, "no config file name");
+        return -1;
+    }
+    char *text;
+    int lr = cf_load_text(file, required, envname, &text, errbuf, errcap);
+    if (lr != 0)
+        return lr < 0 ? -1 : 0;
     cf_state s;
     memset(&s, 0, sizeof s);
     s.file = file;
@@ -775,24 +832,7 @@ int cli_config_load_file(cli_config *cfg, const char *file, int required, const 
     }
     if (s.dir && strcmp(s.dir, "/") == 0)
         s.dir[0] = '\0'; /* "/" + "/" + value would double the slash */
-
-    int ir = ini_parse_stream(cf_reader, &s, cf_handler, &s);
-    if (ir > 0 && s.failed && ir < s.err_line)
-        s.failed = 0; /* a syntax error comes first: report it */
-    if (!s.failed && ir > 0)
-        cf_fail(&s, ir, "syntax error: expected 'key = value', '[section]' or a comment (; or #)");
-    else if (!s.failed && ir < 0)
-        cf_fail(&s, 0, "cannot parse the config file (out of memory)");
-    if (!s.failed && s.envname && !s.env_found) {
-        if (s.envnames[0])
-            cf_fail(&s, 0, "no [env.%s] section (asked for by --env %s or DBMIG_ENV); the file has %s",
-                    s.envname, s.envname, s.envnames);
-        else
-            cf_fail(&s, 0,
-                    "no [env.%s] section (asked for by --env %s or DBMIG_ENV); the file has no "
-                    "[env.NAME] section",
-                    s.envname, s.envname);
-    }
+    cf_parse(&s);
     /* [env.NAME] beats [dbmig]; both lose to what cfg already holds. Applied
      * to a copy of what cfg holds, so that an error leaves cfg untouched. */
     for (size_t i = 0; !s.failed && i < cfg->n; i++)

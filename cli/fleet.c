@@ -64,6 +64,62 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
+/* One fleet run: what each child is given, and the targets. */
+typedef struct fleet {
+    const char *exe;          /* the dbmig binary */
+    char *const *globals;     /* the global options handed on */
+    int nglobals;
+    const char *command;      /* upgrade, downgrade, status or check */
+    char *const *args;        /* its arguments */
+    int nargs;
+    int json_child;           /* the children print JSON (status, check with --format json) */
+    long jobs;
+    target *t;
+    size_t n;
+} fleet;
+
+/* A line of the targets file without blanks and comments (a line starting
+ * with #, or " #..." after the URL): the URL, or NULL for none. */
+static char *target_line(char *line)
+{
+    char *s = line;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t len = strcspn(s, "\r\n");
+    s[len] = '\0';
+    char *hash = strstr(s, " #");
+    if (hash)
+        *hash = '\0';
+    len = strlen(s);
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        s[--len] = '\0';
+    return !*s || *s == '#' ? NULL : s;
+}
+
+/* Appends a target for url (taken over); -1 when out of memory. */
+static int add_target(target **v, size_t *cnt, size_t *alloc, char *url)
+{
+    if (*cnt == *alloc) {
+        size_t a = *alloc ? *alloc * 2 : 16;
+        target *nv = realloc(*v, a * sizeof *nv);
+        if (!nv) {
+            free(url);
+            return -1;
+        }
+        *v = nv;
+        *alloc = a;
+    }
+    target *t = &(*v)[(*cnt)++];
+    memset(t, 0, sizeof *t);
+    t->url = url;
+    size_t need = dbmig_redact_url(url, NULL, 0);
+    t->shown = malloc(need + 1);
+    if (t->shown)
+        dbmig_redact_url(url, t->shown, need + 1);
+    t->out_fd = t->err_fd = -1;
+    return 0;
+}
+
 static int read_targets(const char *file, target **out, size_t *n)
 {
     FILE *f = fopen(file, "r");
@@ -77,19 +133,8 @@ static int read_targets(const char *file, target **out, size_t *n)
     int rc = 0;
     while (getline(&line, &cap, f) >= 0) {
         lineno++;
-        char *s = line;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        size_t len = strcspn(s, "\r\n");
-        s[len] = '\0';
-        /* A comment: a line starting with #, or " #..." after the URL. */
-        char *hash = strstr(s, " #");
-        if (hash)
-            *hash = '\0';
-        len = strlen(s);
-        while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-            s[--len] = '\0';
-        if (!*s || *s == '#')
+        char *s = target_line(line);
+        if (!s)
             continue;
         char err[256];
         char *url = cli_expand_env(s, err, sizeof err);
@@ -98,24 +143,10 @@ static int read_targets(const char *file, target **out, size_t *n)
             rc = 2;
             break;
         }
-        if (cnt == alloc) {
-            alloc = alloc ? alloc * 2 : 16;
-            target *nv = realloc(v, alloc * sizeof *nv);
-            if (!nv) {
-                free(url);
-                rc = 1;
-                break;
-            }
-            v = nv;
+        if (add_target(&v, &cnt, &alloc, url) != 0) {
+            rc = 1;
+            break;
         }
-        target *t = &v[cnt++];
-        memset(t, 0, sizeof *t);
-        t->url = url;
-        size_t need = dbmig_redact_url(url, NULL, 0);
-        t->shown = malloc(need + 1);
-        if (t->shown)
-            dbmig_redact_url(url, t->shown, need + 1);
-        t->out_fd = t->err_fd = -1;
     }
     free(line);
     fclose(f);
@@ -126,6 +157,18 @@ static int read_targets(const char *file, target **out, size_t *n)
     *out = v;
     *n = cnt;
     return rc;
+}
+
+static void free_targets(target *t, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        free(t[k].url);
+        free(t[k].shown);
+        free(t[k].out.p);
+        free(t[k].errline.p);
+        free(t[k].last_error);
+    }
+    free(t);
 }
 
 /* The child's environment: ours without DBMIG_URL, plus DBMIG_URL=url as
@@ -153,8 +196,40 @@ static char **child_env(const char *url)
     return envp;
 }
 
-static int spawn(target *t, const char *exe, char *const *globals, int nglobals, const char *command,
-                 char *const *args, int nargs, int json_child)
+/* The child's command line: dbmig GLOBALS [--format json] COMMAND ARGS.
+ * The URL (and so its password) goes through the environment, never argv:
+ * any local user can read a process's command line (ps), only its owner
+ * and root its environment. DBMIG_URL ranks above the config file and
+ * DATABASE_URL; globals never hold --url. */
+static char **child_argv(const fleet *f)
+{
+    char **argv = calloc((size_t)f->nglobals + (size_t)f->nargs + 8, sizeof *argv);
+    if (!argv)
+        return NULL;
+    int k = 0;
+    argv[k++] = (char *)f->exe;
+    for (int i = 0; i < f->nglobals; i++)
+        argv[k++] = f->globals[i];
+    if (f->json_child) {
+        argv[k++] = "--format";
+        argv[k++] = "json";
+    }
+    argv[k++] = (char *)f->command;
+    for (int i = 0; i < f->nargs; i++)
+        argv[k++] = f->args[i];
+    argv[k] = NULL;
+    return argv;
+}
+
+static void close_pipes(int outp[2], int errp[2])
+{
+    close(outp[0]);
+    close(outp[1]);
+    close(errp[0]);
+    close(errp[1]);
+}
+
+static int spawn(const fleet *f, target *t)
 {
     int outp[2], errp[2];
     if (pipe(outp) != 0)
@@ -164,32 +239,11 @@ static int spawn(target *t, const char *exe, char *const *globals, int nglobals,
         close(outp[1]);
         return -1;
     }
-    char **argv = calloc((size_t)nglobals + (size_t)nargs + 8, sizeof *argv);
-    if (!argv)
-        return -1;
-    int k = 0;
-    argv[k++] = (char *)exe;
-    for (int i = 0; i < nglobals; i++)
-        argv[k++] = globals[i];
-    /* The URL (and so its password) goes through the environment, never
-     * argv: any local user can read a process's command line (ps), only its
-     * owner and root its environment. DBMIG_URL ranks above the config file
-     * and DATABASE_URL; globals never hold --url. */
-    if (json_child) {
-        argv[k++] = "--format";
-        argv[k++] = "json";
-    }
-    argv[k++] = (char *)command;
-    for (int i = 0; i < nargs; i++)
-        argv[k++] = args[i];
-    argv[k] = NULL;
-    char **envp = child_env(t->url);
+    char **argv = child_argv(f);
+    char **envp = argv ? child_env(t->url) : NULL;
     if (!envp) {
         free(argv);
-        close(outp[0]);
-        close(outp[1]);
-        close(errp[0]);
-        close(errp[1]);
+        close_pipes(outp, errp);
         errno = ENOMEM;
         return -1;
     }
@@ -199,7 +253,7 @@ static int spawn(target *t, const char *exe, char *const *globals, int nglobals,
     posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
     posix_spawn_file_actions_addclose(&fa, outp[0]);
     posix_spawn_file_actions_addclose(&fa, errp[0]);
-    int rc = posix_spawn(&t->pid, exe, &fa, NULL, argv, envp);
+    int rc = posix_spawn(&t->pid, f->exe, &fa, NULL, argv, envp);
     posix_spawn_file_actions_destroy(&fa);
     free(argv);
     free(envp[0]);
@@ -295,21 +349,19 @@ static const char *result_word(int status)
     }
 }
 
-int cli_fleet(const char *exe, char *const *globals, int nglobals, char *const *args, int nargs,
-              int json, int quiet)
+/* --targets FILE, --jobs N, --help before the command. Returns -1 to go
+ * on (*i: the index of the command), else the exit code. */
+static int fleet_options(char *const *args, int nargs, const char **file, long *jobs, int *i)
 {
-    const char *file = NULL;
-    long jobs = 4;
-    int i = 0;
-    for (; i < nargs; i++) {
-        const char *a = args[i];
+    for (; *i < nargs; (*i)++) {
+        const char *a = args[*i];
         const char *v = NULL;
         if (strcmp(a, "--targets") == 0 || strcmp(a, "--jobs") == 0) {
-            if (i + 1 >= nargs) {
+            if (*i + 1 >= nargs) {
                 fprintf(stderr, "dbmig: fleet: %s needs a value\n", a);
                 return 2;
             }
-            v = args[++i];
+            v = args[++*i];
         } else if (strncmp(a, "--targets=", 10) == 0 || strncmp(a, "--jobs=", 7) == 0) {
             v = strchr(a, '=') + 1;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -323,63 +375,50 @@ int cli_fleet(const char *exe, char *const *globals, int nglobals, char *const *
             break;
         }
         if (a[2] == 't')
-            file = v;
+            *file = v;
         else {
             char *end;
-            jobs = strtol(v, &end, 10);
-            if (*end || jobs < 1 || jobs > 256) {
+            *jobs = strtol(v, &end, 10);
+            if (*end || *jobs < 1 || *jobs > 256) {
                 fprintf(stderr, "dbmig: fleet: bad --jobs '%s': expected 1 to 256\n", v);
                 return 2;
             }
         }
     }
-    if (!file) {
-        fprintf(stderr, "dbmig: fleet needs --targets FILE\nrun `dbmig fleet --help`\n");
-        return 2;
-    }
-    if (i >= nargs) {
-        fprintf(stderr, "dbmig: fleet needs a command: upgrade, downgrade, status or check\n");
-        return 2;
-    }
-    const char *command = args[i++];
-    if (strcmp(command, "upgrade") != 0 && strcmp(command, "downgrade") != 0 &&
-        strcmp(command, "status") != 0 && strcmp(command, "check") != 0) {
-        fprintf(stderr, "dbmig: fleet runs upgrade, downgrade, status or check, not '%s'\n", command);
-        return 2;
-    }
-    int json_child = json && (strcmp(command, "status") == 0 || strcmp(command, "check") == 0);
-    target *t = NULL;
-    size_t n = 0;
-    int rc = read_targets(file, &t, &n);
-    if (rc) {
-        for (size_t k = 0; k < n; k++) {
-            free(t[k].url);
-            free(t[k].shown);
+    return -1;
+}
+
+/* Starts waiting targets while fewer than --jobs run. */
+static void start_more(fleet *f, size_t *next, size_t *running, size_t *done, int quiet)
+{
+    while (*running < (size_t)f->jobs && *next < f->n) {
+        target *x = &f->t[*next];
+        if (!quiet)
+            fprintf(stderr, "[%zu] %s %s\n", *next + 1, f->command, x->shown);
+        if (spawn(f, x) != 0) {
+            x->status = 1;
+            char m[256];
+            snprintf(m, sizeof m, "cannot start %s: %s", f->exe, strerror(errno));
+            x->last_error = strdup(m);
+            x->state = 2;
+            (*done)++;
+        } else {
+            (*running)++;
         }
-        free(t);
-        return rc;
+        (*next)++;
     }
-    double start = now_ms();
-    size_t next = 0, done = 0, running = 0;
+}
+
+/* Runs every target, at most --jobs at once, forwarding their stderr as it
+ * comes and collecting their stdout, until all have ended. */
+static void run_targets(fleet *f, int quiet)
+{
+    size_t n = f->n, next = 0, done = 0, running = 0;
+    target *t = f->t;
     struct pollfd *pfd = calloc(2 * n, sizeof *pfd);
     size_t *who = calloc(2 * n, sizeof *who);
     while (pfd && who && done < n) {
-        while (running < (size_t)jobs && next < n) {
-            target *x = &t[next];
-            if (!quiet)
-                fprintf(stderr, "[%zu] %s %s\n", next + 1, command, x->shown);
-            if (spawn(x, exe, globals, nglobals, command, args + i, nargs - i, json_child) != 0) {
-                x->status = 1;
-                char m[256];
-                snprintf(m, sizeof m, "cannot start %s: %s", exe, strerror(errno));
-                x->last_error = strdup(m);
-                x->state = 2;
-                done++;
-            } else {
-                running++;
-            }
-            next++;
-        }
+        start_more(f, &next, &running, &done, quiet);
         size_t np = 0;
         for (size_t k = 0; k < n; k++) {
             if (t[k].state != 1)
@@ -408,63 +447,100 @@ int cli_fleet(const char *exe, char *const *globals, int nglobals, char *const *
     }
     free(pfd);
     free(who);
-    double total = now_ms() - start;
+}
 
+static void print_json_summary(const fleet *f, size_t ok, double total)
+{
+    const target *t = f->t;
+    json_t *arr = json_array();
+    for (size_t k = 0; k < f->n; k++) {
+        json_t *o = json_object();
+        json_object_set_new(o, "index", json_integer((json_int_t)k + 1));
+        json_object_set_new(o, "target", json_string(t[k].shown ? t[k].shown : ""));
+        json_object_set_new(o, "exit", json_integer(t[k].status));
+        json_object_set_new(o, "result", json_string(result_word(t[k].status)));
+        json_object_set_new(o, "duration_ms", json_integer((json_int_t)t[k].ms));
+        json_object_set_new(o, "error", t[k].last_error && t[k].status ? json_string(t[k].last_error) : json_null());
+        if (f->json_child && t[k].out.p) {
+            json_t *child = json_loads(t[k].out.p, 0, NULL);
+            if (child)
+                json_object_set_new(o, "output", child);
+        }
+        json_array_append_new(arr, o);
+    }
+    json_t *j = json_pack("{s:s,s:o,s:{s:I,s:I,s:I,s:I}}", "command", f->command, "targets", arr,
+                          "summary", "total", (json_int_t)f->n, "ok", (json_int_t)ok, "failed",
+                          (json_int_t)(f->n - ok), "duration_ms", (json_int_t)total);
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (s)
+        puts(s);
+    free(s);
+    json_decref(j);
+}
+
+static void print_text_summary(const fleet *f, size_t ok, double total)
+{
+    const target *t = f->t;
+    size_t n = f->n;
+    for (size_t k = 0; k < n; k++)
+        if (t[k].out.n)
+            printf("== [%zu] %s ==\n%s%s", k + 1, t[k].shown, t[k].out.p,
+                   t[k].out.p[t[k].out.n - 1] == '\n' ? "" : "\n");
+    printf("%-4s %-8s %-5s %9s  %s\n", "#", "result", "exit", "time", "target");
+    for (size_t k = 0; k < n; k++) {
+        printf("%-4zu %-8s %-5d %7.0fms  %s\n", k + 1, result_word(t[k].status), t[k].status,
+               t[k].ms, t[k].shown);
+        if (t[k].status && t[k].last_error)
+            printf("     %s\n", t[k].last_error);
+    }
+    printf("fleet %s: %zu target(s), %zu ok, %zu failed, %.1f s, %.1f targets/s\n", f->command, n,
+           ok, n - ok, total / 1000.0, total > 0 ? (double)n * 1000.0 / total : 0.0);
+}
+
+int cli_fleet(const char *exe, char *const *globals, int nglobals, char *const *args, int nargs,
+              int json, int quiet)
+{
+    const char *file = NULL;
+    long jobs = 4;
+    int i = 0;
+    int rc = fleet_options(args, nargs, &file, &jobs, &i);
+    if (rc >= 0)
+        return rc;
+    if (!file) {
+        fprintf(stderr, "dbmig: fleet needs --targets FILE\nrun `dbmig fleet --help`\n");
+        return 2;
+    }
+    if (i >= nargs) {
+        fprintf(stderr, "dbmig: fleet needs a command: upgrade, downgrade, status or check\n");
+        return 2;
+    }
+    const char *command = args[i++];
+    if (strcmp(command, "upgrade") != 0 && strcmp(command, "downgrade") != 0 &&
+        strcmp(command, "status") != 0 && strcmp(command, "check") != 0) {
+        fprintf(stderr, "dbmig: fleet runs upgrade, downgrade, status or check, not '%s'\n", command);
+        return 2;
+    }
+    int json_child = json && (strcmp(command, "status") == 0 || strcmp(command, "check") == 0);
+    fleet f = {exe, globals, nglobals, command, args + i, nargs - i, json_child, jobs, NULL, 0};
+    if ((rc = read_targets(file, &f.t, &f.n)) != 0) {
+        free_targets(f.t, f.n);
+        return rc;
+    }
+    double start = now_ms();
+    run_targets(&f, quiet);
+    double total = now_ms() - start;
     size_t ok = 0;
     int worst = 0;
-    for (size_t k = 0; k < n; k++) {
-        if (t[k].status == 0)
+    for (size_t k = 0; k < f.n; k++) {
+        if (f.t[k].status == 0)
             ok++;
-        else if (t[k].status > worst)
-            worst = t[k].status;
+        else if (f.t[k].status > worst)
+            worst = f.t[k].status;
     }
-    if (json) {
-        json_t *arr = json_array();
-        for (size_t k = 0; k < n; k++) {
-            json_t *o = json_object();
-            json_object_set_new(o, "index", json_integer((json_int_t)k + 1));
-            json_object_set_new(o, "target", json_string(t[k].shown ? t[k].shown : ""));
-            json_object_set_new(o, "exit", json_integer(t[k].status));
-            json_object_set_new(o, "result", json_string(result_word(t[k].status)));
-            json_object_set_new(o, "duration_ms", json_integer((json_int_t)t[k].ms));
-            json_object_set_new(o, "error", t[k].last_error && t[k].status ? json_string(t[k].last_error) : json_null());
-            if (json_child && t[k].out.p) {
-                json_t *child = json_loads(t[k].out.p, 0, NULL);
-                if (child)
-                    json_object_set_new(o, "output", child);
-            }
-            json_array_append_new(arr, o);
-        }
-        json_t *j = json_pack("{s:s,s:o,s:{s:I,s:I,s:I,s:I}}", "command", command, "targets", arr,
-                              "summary", "total", (json_int_t)n, "ok", (json_int_t)ok, "failed",
-                              (json_int_t)(n - ok), "duration_ms", (json_int_t)total);
-        char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (s)
-            puts(s);
-        free(s);
-        json_decref(j);
-    } else {
-        for (size_t k = 0; k < n; k++)
-            if (t[k].out.n)
-                printf("== [%zu] %s ==\n%s%s", k + 1, t[k].shown, t[k].out.p,
-                       t[k].out.p[t[k].out.n - 1] == '\n' ? "" : "\n");
-        printf("%-4s %-8s %-5s %9s  %s\n", "#", "result", "exit", "time", "target");
-        for (size_t k = 0; k < n; k++) {
-            printf("%-4zu %-8s %-5d %7.0fms  %s\n", k + 1, result_word(t[k].status), t[k].status,
-                   t[k].ms, t[k].shown);
-            if (t[k].status && t[k].last_error)
-                printf("     %s\n", t[k].last_error);
-        }
-        printf("fleet %s: %zu target(s), %zu ok, %zu failed, %.1f s, %.1f targets/s\n", command, n,
-               ok, n - ok, total / 1000.0, total > 0 ? (double)n * 1000.0 / total : 0.0);
-    }
-    for (size_t k = 0; k < n; k++) {
-        free(t[k].url);
-        free(t[k].shown);
-        free(t[k].out.p);
-        free(t[k].errline.p);
-        free(t[k].last_error);
-    }
-    free(t);
+    if (json)
+        print_json_summary(&f, ok, total);
+    else
+        print_text_summary(&f, ok, total);
+    free_targets(f.t, f.n);
     return worst;
 }

@@ -359,83 +359,102 @@ void cli_out_begin(cli_out *o, dbmig *h, const char *command, const char *target
 
 /* ---- events ------------------------------------------------------------------------ */
 
+/* A migration starts: the live line on a terminal, a line in a log. */
+static void ev_start(cli_out *o, const dbmig_event *ev, const char *rev, const char *msg)
+{
+    char line[1024];
+    int quiet = o->o.quiet;
+    if (o->o.tty && !quiet) {
+        o->live = 1;
+        snprintf(o->live_rev, sizeof o->live_rev, "%.64s %.90s", rev, msg);
+        o->live_index = ev->index;
+        o->live_total = ev->total;
+        o->live_stmt = 0;
+        o->live_nstmts = ev->nstmts;
+        o->live_down = ev->downgrade;
+        o->live_t0 = now_ms();
+    }
+    if (quiet)
+        return;
+    if (ev->text) {
+        snprintf(line, sizeof line, "note: %s %s", rev, ev->text);
+        say(o, line);
+    }
+    if (!o->o.tty) {
+        snprintf(line, sizeof line, "%s %s %s ...", ev->downgrade ? "reverting" : "applying",
+                 rev, msg);
+        say(o, line);
+    } else {
+        draw_live(o);
+    }
+}
+
+/* -v: a statement's first line, where it is, and its time. */
+static void ev_statement_done(cli_out *o, const dbmig_event *ev)
+{
+    if (!o->o.verbose || o->o.quiet)
+        return;
+    char sql[120], line[1024];
+    const char *nl = ev->sql ? strchr(ev->sql, '\n') : NULL;
+    size_t len = ev->sql ? (nl ? (size_t)(nl - ev->sql) : strlen(ev->sql)) : 0;
+    if (len > sizeof sql - 1)
+        len = sizeof sql - 1;
+    char first[120];
+    memcpy(first, ev->sql ? ev->sql : "", len);
+    first[len] = '\0';
+    clean(first, sql, sizeof sql);
+    snprintf(line, sizeof line, "  %s:%d  %s%s  (%.1f ms)", ev->file ? ev->file : "?",
+             ev->line, sql, nl || len == sizeof sql - 1 ? " ..." : "", ev->ms);
+    say(o, line);
+}
+
+/* A migration ended: applied (committed), rolled back, or failed. */
+static void ev_result(cli_out *o, const dbmig_event *ev, const char *rev, const char *msg)
+{
+    char line[1024];
+    const char *verb = ev->downgrade ? "reverted" : "applied";
+    keep(o, ev);
+    if (o->live && ev->index == o->live_index) {
+        o->live = 0;
+        erase_live(o);
+    }
+    if (o->o.quiet && ev->kind != DBMIG_EV_FAILED)
+        return;
+    char counter[48] = "";
+    if (o->o.tty)
+        snprintf(counter, sizeof counter, "[%zu/%zu] ", ev->index, ev->total);
+    if (ev->kind == DBMIG_EV_DONE)
+        snprintf(line, sizeof line, "%s%s %s %s (%.0f ms)", counter, verb, rev, msg, ev->ms);
+    else if (ev->kind == DBMIG_EV_ROLLED_BACK)
+        snprintf(line, sizeof line, "%srolled back %s %s: not %s (%s)", counter, rev, msg,
+                 verb, ev->text ? ev->text : "its transaction was rolled back");
+    else if (ev->text)
+        snprintf(line, sizeof line, "%sSTOPPED %s %s: %s", counter, rev, msg, ev->text);
+    else
+        snprintf(line, sizeof line, "%sFAILED %s %s", counter, rev, msg);
+    say(o, line);
+}
+
 static void event_locked(cli_out *o, const dbmig_event *ev)
 {
-    char rev[96], msg[200], line[1024];
+    char rev[96], msg[200];
     clean(ev->revision, rev, sizeof rev);
     clean(ev->message, msg, sizeof msg);
-    const char *verb = ev->downgrade ? "reverted" : "applied";
-    int quiet = o->o.quiet;
     switch (ev->kind) {
     case DBMIG_EV_START:
-        if (o->o.tty && !quiet) {
-            o->live = 1;
-            snprintf(o->live_rev, sizeof o->live_rev, "%.64s %.90s", rev, msg);
-            o->live_index = ev->index;
-            o->live_total = ev->total;
-            o->live_stmt = 0;
-            o->live_nstmts = ev->nstmts;
-            o->live_down = ev->downgrade;
-            o->live_t0 = now_ms();
-        }
-        if (quiet)
-            break;
-        if (ev->text) {
-            snprintf(line, sizeof line, "note: %s %s", rev, ev->text);
-            say(o, line);
-        }
-        if (!o->o.tty) {
-            snprintf(line, sizeof line, "%s %s %s ...", ev->downgrade ? "reverting" : "applying",
-                     rev, msg);
-            say(o, line);
-        } else {
-            draw_live(o);
-        }
+        ev_start(o, ev, rev, msg);
         break;
     case DBMIG_EV_STATEMENT:
         o->live_stmt = ev->stmt;
         break;
     case DBMIG_EV_STATEMENT_DONE:
-        if (o->o.verbose && !quiet) {
-            char sql[120];
-            const char *nl = ev->sql ? strchr(ev->sql, '\n') : NULL;
-            size_t len = ev->sql ? (nl ? (size_t)(nl - ev->sql) : strlen(ev->sql)) : 0;
-            if (len > sizeof sql - 1)
-                len = sizeof sql - 1;
-            char first[120];
-            memcpy(first, ev->sql ? ev->sql : "", len);
-            first[len] = '\0';
-            clean(first, sql, sizeof sql);
-            snprintf(line, sizeof line, "  %s:%d  %s%s  (%.1f ms)", ev->file ? ev->file : "?",
-                     ev->line, sql, nl || len == sizeof sql - 1 ? " ..." : "", ev->ms);
-            say(o, line);
-        }
+        ev_statement_done(o, ev);
         break;
     case DBMIG_EV_DONE:
     case DBMIG_EV_ROLLED_BACK:
-    case DBMIG_EV_FAILED: {
-        keep(o, ev);
-        if (o->live && ev->index == o->live_index) {
-            o->live = 0;
-            erase_live(o);
-        }
-        if (quiet && ev->kind != DBMIG_EV_FAILED)
-            break;
-        char counter[48] = "";
-        if (o->o.tty)
-            snprintf(counter, sizeof counter, "[%zu/%zu] ", ev->index, ev->total);
-        if (ev->kind == DBMIG_EV_DONE)
-            snprintf(line, sizeof line, "%s%s %s %s (%.0f ms)", counter, verb, rev, msg, ev->ms);
-        else if (ev->kind == DBMIG_EV_ROLLED_BACK)
-            snprintf(line, sizeof line, "%srolled back %s %s: not %s (%s)", counter, rev, msg,
-                     verb, ev->text ? ev->text : "its transaction was rolled back");
-        else if (ev->text)
-            snprintf(line, sizeof line, "%sSTOPPED %s %s: %s", counter, rev, msg, ev->text);
-        else
-            snprintf(line, sizeof line, "%sFAILED %s %s", counter, rev, msg);
-        say(o, line);
+    case DBMIG_EV_FAILED:
+        ev_result(o, ev, rev, msg);
         break;
-    }
     case DBMIG_EV_PLAN:
         keep(o, ev);
         break;
@@ -444,7 +463,8 @@ static void event_locked(cli_out *o, const dbmig_event *ev)
     case DBMIG_EV_NOTICE:
         if (ev->kind == DBMIG_EV_NOTICE)
             keep(o, ev);
-        if (!quiet && ev->message) {
+        if (!o->o.quiet && ev->message) {
+            char line[1024];
             clean(ev->message, line, sizeof line);
             say(o, line);
         }
@@ -489,10 +509,51 @@ static json_t *rev_json(const rec *r, int with_ms)
     return j;
 }
 
+/* upgrade and downgrade: what was applied (or reverted), rolled back,
+ * failed, and with --dry-run the plan. */
+static void runs_json(const cli_out *o, dbmig *h, json_t *j)
+{
+    int down = strcmp(o->command, "downgrade") == 0;
+    json_t *done = json_array(), *rb = json_array(), *plan = json_array();
+    json_t *failed = json_null();
+    for (size_t i = 0; i < o->n; i++) {
+        const rec *r = &o->v[i];
+        if (r->kind == DBMIG_EV_DONE) {
+            json_array_append_new(done, rev_json(r, 1));
+        } else if (r->kind == DBMIG_EV_ROLLED_BACK) {
+            json_t *x = rev_json(r, 0);
+            json_object_set_new(x, "reason", jstr(r->text));
+            json_array_append_new(rb, x);
+        } else if (r->kind == DBMIG_EV_FAILED) {
+            json_decref(failed);
+            failed = rev_json(r, 0);
+            json_object_set_new(failed, "statement", r->stmt ? json_integer((json_int_t)r->stmt) : json_null());
+            json_object_set_new(failed, "statements", json_integer((json_int_t)r->nstmts));
+            json_object_set_new(failed, "line", r->line ? json_integer(r->line) : json_null());
+            json_object_set_new(failed, "code", jstr(r->code && r->code[0] ? r->code : NULL));
+            json_object_set_new(failed, "error", json_string(dbmig_errmsg(h)));
+            json_object_set_new(failed, "dirty", json_boolean(r->text != NULL));
+        } else if (r->kind == DBMIG_EV_PLAN) {
+            json_t *x = rev_json(r, 0);
+            json_object_set_new(x, "action", json_string(r->downgrade ? "revert" : "apply"));
+            json_object_set_new(x, "statements", json_integer((json_int_t)r->nstmts));
+            json_object_set_new(x, "transaction", json_boolean(r->transactional));
+            json_object_set_new(x, "note", jstr(r->text));
+            json_array_append_new(plan, x);
+        }
+    }
+    json_object_set_new(j, down ? "reverted" : "applied", done);
+    json_object_set_new(j, "rolled_back", rb);
+    json_object_set_new(j, "failed", failed);
+    if (o->dry_run)
+        json_object_set_new(j, "plan", plan);
+    else
+        json_decref(plan);
+}
+
 static void print_json(const cli_out *o, dbmig *h, int rc, int exit_code, double ms)
 {
     int migrates = strcmp(o->command, "upgrade") == 0 || strcmp(o->command, "downgrade") == 0;
-    int down = strcmp(o->command, "downgrade") == 0;
     char ended[40];
     utc_iso_now(ended);
     json_t *j = json_object();
@@ -504,43 +565,8 @@ static void print_json(const cli_out *o, dbmig *h, int rc, int exit_code, double
     json_object_set_new(j, "started_at", json_string(o->started_at));
     json_object_set_new(j, "finished_at", json_string(ended));
     json_object_set_new(j, "duration_ms", json_real((double)(long long)(ms * 10 + 0.5) / 10));
-    if (migrates) {
-        json_t *done = json_array(), *rb = json_array(), *plan = json_array();
-        json_t *failed = json_null();
-        for (size_t i = 0; i < o->n; i++) {
-            const rec *r = &o->v[i];
-            if (r->kind == DBMIG_EV_DONE) {
-                json_array_append_new(done, rev_json(r, 1));
-            } else if (r->kind == DBMIG_EV_ROLLED_BACK) {
-                json_t *x = rev_json(r, 0);
-                json_object_set_new(x, "reason", jstr(r->text));
-                json_array_append_new(rb, x);
-            } else if (r->kind == DBMIG_EV_FAILED) {
-                json_decref(failed);
-                failed = rev_json(r, 0);
-                json_object_set_new(failed, "statement", r->stmt ? json_integer((json_int_t)r->stmt) : json_null());
-                json_object_set_new(failed, "statements", json_integer((json_int_t)r->nstmts));
-                json_object_set_new(failed, "line", r->line ? json_integer(r->line) : json_null());
-                json_object_set_new(failed, "code", jstr(r->code && r->code[0] ? r->code : NULL));
-                json_object_set_new(failed, "error", json_string(dbmig_errmsg(h)));
-                json_object_set_new(failed, "dirty", json_boolean(r->text != NULL));
-            } else if (r->kind == DBMIG_EV_PLAN) {
-                json_t *x = rev_json(r, 0);
-                json_object_set_new(x, "action", json_string(r->downgrade ? "revert" : "apply"));
-                json_object_set_new(x, "statements", json_integer((json_int_t)r->nstmts));
-                json_object_set_new(x, "transaction", json_boolean(r->transactional));
-                json_object_set_new(x, "note", jstr(r->text));
-                json_array_append_new(plan, x);
-            }
-        }
-        json_object_set_new(j, down ? "reverted" : "applied", done);
-        json_object_set_new(j, "rolled_back", rb);
-        json_object_set_new(j, "failed", failed);
-        if (o->dry_run)
-            json_object_set_new(j, "plan", plan);
-        else
-            json_decref(plan);
-    }
+    if (migrates)
+        runs_json(o, h, j);
     json_t *notes = json_array();
     for (size_t i = 0; i < o->n; i++)
         if (o->v[i].kind == DBMIG_EV_NOTICE)

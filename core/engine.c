@@ -1,8 +1,10 @@
-/* engine.c — the handle, lazy loading of folder/driver/connection, the
- * version table and the lock. The runs themselves (upgrade, downgrade,
- * stamp, repair) are in run.c; status and listings in report.c. */
+/* engine.c — the handle: options, lazy loading of the folder, the driver
+ * and the connection, quoting, events and errors. The commands that change
+ * a database are run.c's (planned by plan.c, run by exec.c, recorded by
+ * vtable.c, under lock.c's lock); status and listings are report.c's. */
 #define _POSIX_C_SOURCE 200809L
 #include "engine.h"
+#include "lock.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -564,103 +566,6 @@ int dm_quote_literal(dbmig *h, const char *s, dm_buf *out)
     return quote_with(h, h->drv->quote_literal, s, out);
 }
 
-/* ---- the version table -------------------------------------------------- */
-
-int dm_vtable_ddl(dbmig *h, dm_buf *out)
-{
-    int boolean = (h->caps & DBMIG_CAP_BOOLEAN) != 0;
-    const char *ts = h->drv->dialect == DBMIG_DIALECT_MYSQL ? "DATETIME" : "TIMESTAMP";
-    int rc = dm_buf_printf(out,
-                           "CREATE TABLE IF NOT EXISTS %s (\n"
-                           "    revision VARCHAR(64) NOT NULL PRIMARY KEY,\n"
-                           "    checksum VARCHAR(80) NOT NULL,\n"
-                           "    message VARCHAR(255) NOT NULL,\n"
-                           "    applied_at %s NOT NULL,\n"
-                           "    duration_ms INTEGER NOT NULL,\n"
-                           "    dirty %s NOT NULL,\n"
-                           "    progress INTEGER NOT NULL,\n"
-                           "    progress_hash VARCHAR(80),\n"
-                           "    seq INTEGER NOT NULL\n"
-                           ")",
-                           h->qtable, ts, boolean ? "BOOLEAN" : "SMALLINT");
-    return rc ? dm_err_nomem(&h->err) : DBMIG_OK;
-}
-
-typedef struct read_ctx {
-    dm_vstate *st;
-    int full;
-    int oom;
-} read_ctx;
-
-static int64_t to_i64(const char *s) { return s ? strtoll(s, NULL, 10) : 0; }
-
-static int is_true(const char *s)
-{
-    return s && (s[0] == '1' || s[0] == 't' || s[0] == 'T' || s[0] == 'y' || s[0] == 'Y');
-}
-
-static int read_row(void *payload, int ncols, const char *const *v, const size_t *lens)
-{
-    (void)lens;
-    read_ctx *c = payload;
-    dm_vstate *st = c->st;
-    if (ncols < 9)
-        return 0;
-    if (st->n == st->cap) {
-        size_t cap = st->cap ? st->cap * 2 : 64;
-        dm_vrow *r = realloc(st->rows, cap * sizeof *r);
-        if (!r) {
-            c->oom = 1;
-            return 1;
-        }
-        st->rows = r;
-        st->cap = cap;
-    }
-    dm_vrow *r = &st->rows[st->n];
-    memset(r, 0, sizeof *r);
-    r->revision = dm_strdup(v[0] ? v[0] : "");
-    r->checksum = dm_strdup(v[1] ? v[1] : "");
-    r->message = c->full ? dm_strdup(v[2] ? v[2] : "") : NULL;
-    r->applied_at = c->full ? dm_strdup(v[3] ? v[3] : "") : NULL;
-    r->duration_ms = to_i64(v[4]);
-    r->dirty = is_true(v[5]);
-    r->progress = to_i64(v[6]);
-    r->progress_hash = v[7] ? dm_strdup(v[7]) : NULL;
-    r->seq = to_i64(v[8]);
-    r->rev = DM_NONE;
-    st->n++;
-    if (!r->revision || !r->checksum || (c->full && (!r->message || !r->applied_at)) ||
-        (v[7] && !r->progress_hash)) {
-        c->oom = 1;
-        return 1;
-    }
-    if (r->seq > st->max_seq)
-        st->max_seq = r->seq;
-    return 0;
-}
-
-static int vrow_cmp(const void *a, const void *b)
-{
-    const dm_vrow *x = a, *y = b;
-    if (x->seq != y->seq)
-        return x->seq < y->seq ? -1 : 1;
-    return strcmp(x->revision, y->revision);
-}
-
-void dm_vstate_free(dm_vstate *st)
-{
-    for (size_t i = 0; i < st->n; i++) {
-        dm_vrow *r = &st->rows[i];
-        free(r->revision);
-        free(r->checksum);
-        free(r->message);
-        free(r->applied_at);
-        free(r->progress_hash);
-    }
-    free(st->rows);
-    memset(st, 0, sizeof *st);
-}
-
 int dm_db_error(dbmig *h, const char *what)
 {
     const dbmig_db_error *e = h->drv->last_error(h->conn);
@@ -668,74 +573,15 @@ int dm_db_error(dbmig *h, const char *what)
                       e && e->code[0] ? " [" : "", e ? e->code : "", e && e->code[0] ? "]" : "");
 }
 
-int dm_vstate_read(dbmig *h, dm_vstate *st, int full)
+int dm_sql_exec(dbmig *h, const char *sql, int64_t *affected)
 {
-    memset(st, 0, sizeof *st);
-    if (!h->conn && h->nodb) {
-        /* A read-only command on a database that does not exist yet. */
-        char msg[1200];
-        snprintf(msg, sizeof msg, "%s: nothing is applied; `dbmig upgrade` creates it",
-                 h->nodb_msg ? h->nodb_msg : "the database does not exist");
-        dm_emit(h, DBMIG_EV_NOTICE, NULL, msg, NULL);
-        return DBMIG_OK;
+    if (h->drv->exec(h->conn, sql, strlen(sql), affected) != DBMIG_DRV_OK) {
+        const dbmig_db_error *e = h->drv->last_error(h->conn);
+        return dm_err_set(&h->err, DBMIG_ERROR, "the database failed on `%.200s`: %s%s%s%s", sql,
+                          e ? e->message : "unknown error", e && e->code[0] ? " [" : "",
+                          e ? e->code : "", e && e->code[0] ? "]" : "");
     }
-    int exists = 0;
-    if (h->drv->table_exists(h->conn, h->table, &exists) != DBMIG_DRV_OK)
-        return dm_db_error(h, "cannot look up the version table");
-    st->table_exists = exists;
-    if (!exists)
-        return DBMIG_OK;
-    /* Not ORDER BY seq: the table has no index on seq, so the database
-     * would sort through its sorter (on SQLite, more than half the cost of
-     * reading 1,000 rows); the rows are sorted here instead. Brief reads
-     * skip the two text columns only status shows. */
-    dm_buf sql = {0};
-    if (dm_buf_printf(&sql,
-                      "SELECT revision, checksum, %s, duration_ms, dirty, progress, "
-                      "progress_hash, seq FROM %s",
-                      full ? "message, applied_at" : "NULL, NULL", h->qtable)) {
-        dm_buf_free(&sql);
-        return dm_err_nomem(&h->err);
-    }
-    read_ctx c = {st, full, 0};
-    int rc = h->drv->query(h->conn, sql.ptr, read_row, &c);
-    dm_buf_free(&sql);
-    if (c.oom || rc != DBMIG_DRV_OK) {
-        dm_vstate_free(st); /* on failure nothing is left to free */
-        return c.oom ? dm_err_nomem(&h->err) : dm_db_error(h, "cannot read the version table");
-    }
-    if (st->n > 1)
-        qsort(st->rows, st->n, sizeof *st->rows, vrow_cmp);
-    if (h->graph_loaded)
-        for (size_t i = 0; i < st->n; i++)
-            st->rows[i].rev = dm_graph_find(&h->graph, st->rows[i].revision);
     return DBMIG_OK;
-}
-
-int dm_applied_from(const dm_graph *g, const dm_vstate *st, dm_applied *a)
-{
-    memset(a, 0, sizeof *a);
-    a->is = calloc(g->n ? g->n : 1, 1);
-    a->by_seq = malloc((st->n ? st->n : 1) * sizeof *a->by_seq);
-    if (!a->is || !a->by_seq) {
-        dm_applied_free(a);
-        return -1;
-    }
-    for (size_t i = 0; i < st->n; i++) {
-        size_t r = st->rows[i].rev;
-        if (r == DM_NONE)
-            continue;
-        a->is[r] = 1;
-        a->by_seq[a->nseq++] = r;
-    }
-    return 0;
-}
-
-void dm_applied_free(dm_applied *a)
-{
-    free(a->is);
-    free(a->by_seq);
-    memset(a, 0, sizeof *a);
 }
 
 int dm_error_line(const char *sql, int first_line, int position)

@@ -1,6 +1,7 @@
 /* engine.h — the handle behind <dbmig/dbmig.h> and what the engine's files
- * share: lazy loading of the folder, the driver and the connection, the
- * version table, the lock. Internal. */
+ * share: lazy loading of the folder, the driver and the connection, quoting,
+ * events and errors. The version table is vtable.h's, the lock lock.h's,
+ * planning plan.h's, running a plan exec.h's. Internal. */
 #ifndef DM_ENGINE_H
 #define DM_ENGINE_H
 
@@ -12,22 +13,9 @@
 #include "graph.h"
 #include "loader.h"
 #include "util.h"
-
-/* One row of the version table. */
-typedef struct dm_vrow {
-    char *revision, *checksum, *progress_hash;
-    char *message, *applied_at; /* NULL unless read in full */
-    int64_t duration_ms, progress, seq;
-    int dirty;
-    size_t rev; /* graph index, DM_NONE when no file has this id */
-} dm_vrow;
-
-typedef struct dm_vstate {
-    dm_vrow *rows; /* ordered by seq */
-    size_t n, cap;
-    int64_t max_seq;
-    int table_exists;
-} dm_vstate;
+/* The version table's rows and reads: history.c reads the state through
+ * this header (to go once it includes vtable.h itself). */
+#include "vtable.h"
 
 typedef struct dm_lease dm_lease;
 
@@ -38,7 +26,7 @@ struct dbmig {
     char *url_redacted;
     dm_err err;
     dm_buf errout;   /* what dbmig_errmsg returns: err scrubbed */
-    /* Where the failure in err happened, when a migration failed (run.c,
+    /* Where the failure in err happened, when a migration failed (exec.c,
      * dm_errloc_set): valid while errloc.serial == err.serial, so a later
      * failure elsewhere never shows an old location (dbmig_last_error). */
     struct {
@@ -65,7 +53,7 @@ struct dbmig {
      * (dm_need_conn_create) before a command writes. nodb_msg: its words. */
     int nodb;
     char *nodb_msg;
-    volatile sig_atomic_t interrupted; /* dbmig_interrupt() was called (run.c) */
+    volatile sig_atomic_t interrupted; /* dbmig_interrupt() was called (exec.c) */
     dbmig_conn *_Atomic running;       /* conn while migrations run, for dbmig_cancel */
 };
 
@@ -93,28 +81,11 @@ int dm_need_graph_conn_then(dbmig *h, int (*between)(dbmig *h, void *arg), void 
 int dm_quote_ident(dbmig *h, const char *s, dm_buf *out);
 int dm_quote_literal(dbmig *h, const char *s, dm_buf *out);
 
-/* Reads the version table (empty state when it does not exist). On failure
- * st is left empty (nothing to free). */
-/* Reads the version table, rows ordered by seq. full: also message and
- * applied_at (else NULL; only status shows them). */
-int dm_vstate_read(dbmig *h, dm_vstate *st, int full);
-void dm_vstate_free(dm_vstate *st);
-/* Fills a (g->n flags + by_seq) from st. Free with dm_applied_free. */
-int dm_applied_from(const dm_graph *g, const dm_vstate *st, dm_applied *a);
-void dm_applied_free(dm_applied *a);
-
-/* The migration lock (lock.c): session or lease per options and caps. */
-int dm_lock_acquire(dbmig *h);
-void dm_lock_release(dbmig *h);
-/* 1 (with err set) when the lease renewal found the lease taken over. */
-int dm_lease_lost(dbmig *h);
-/* Appends the fencing clause to a version-table write while a lease is
- * held: for an INSERT ... SELECT <values> the FROM/WHERE part (insert = 1),
- * else " AND EXISTS (...)". Appends nothing without a lease. */
-int dm_lease_fence(dbmig *h, dm_buf *b, int insert);
-
 /* Sets err from the driver's last error: "<what>: <message> [<code>]". */
 int dm_db_error(dbmig *h, const char *what);
+/* Runs one statement; on failure err says "the database failed on `<sql>`:
+ * ...". affected may be NULL. */
+int dm_sql_exec(dbmig *h, const char *sql, int64_t *affected);
 
 /* Records where the failure just set in h->err happened: the migration's
  * revision and file, and for a statement's failure its line, 1-based
@@ -125,8 +96,6 @@ void dm_errloc_set(dbmig *h, const char *revision, const char *file, int line, s
 void dm_emit(dbmig *h, dbmig_event_kind kind, const char *rev, const char *msg,
              const char *text);
 
-/* The SQL that creates the version table in the driver's dialect. */
-int dm_vtable_ddl(dbmig *h, dm_buf *out);
 /* Where a statement error's position (1-based, in characters) points
  * inside the file. */
 int dm_error_line(const char *sql, int first_line, int position);

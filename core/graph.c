@@ -1,4 +1,5 @@
-/* graph.c — the revision graph and the planner (SPEC section 3).
+/* graph.c — the revision graph (SPEC section 3): build, validate, order,
+ * and targets resolved to revisions. The planner is plan.c's.
  *
  * Everything here is linear or n log n and iterative: a migrations folder may
  * hold a 100,000-revision chain, so no recursion and no repeated scans.
@@ -9,7 +10,6 @@
  *    order (ties broken by id).
  *  - ancestors/descendants: one sweep of g->order (reverse for ancestors),
  *    propagating flags along the edges.
- *  - plans: flags, then one filtered sweep of g->order.
  * All edge arrays live in one allocation (g->edges).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -366,83 +366,41 @@ static int gr_unknown_ref(const dm_graph *g, size_t i, const char *what, const c
 
 /* Resolves parents and depends into the first part of g->edges, then fills
  * children and dependents after them. */
-static int gr_resolve_edges(dm_graph *g, dm_err *err)
+/* Appends to *cur the indices of revision i's parents (parents = 1) or
+ * depends, each once: seen[j] == i + 1 when j is already an edge of i.
+ * `base` as a parent names no revision. */
+static int gr_add_refs(dm_graph *g, size_t i, int parents, size_t *seen, size_t **cur, dm_err *err)
 {
-    size_t n = g->n, total = 0;
-    for (size_t i = 0; i < n; i++) {
-        const dm_migfile *f = &g->revs[i].file;
-        total += f->parents_set ? f->parents.n : (i > 0);
-        total += f->depends.n;
+    const dm_rev *r = &g->revs[i];
+    const dm_strv *refs = parents ? &r->file.parents : &r->file.depends;
+    for (size_t k = 0; k < refs->n; k++) {
+        const char *ref = refs->v[k];
+        if (parents && strcmp(ref, "base") == 0)
+            continue;
+        if (strcmp(ref, r->id) == 0)
+            return dm_err_set(err, DBMIG_EINVALID,
+                              parents ? "%s: revision '%s' lists itself as a parent; remove it "
+                                        "from `-- dbmig:parents`"
+                                      : "%s: revision '%s' depends on itself; remove it from "
+                                        "`-- dbmig:depends`",
+                              gr_rv_path(g, i), r->id);
+        size_t j = dm_graph_find(g, ref);
+        if (j == DM_NONE)
+            return gr_unknown_ref(g, i, parents ? "parent" : "depends", ref, err);
+        if (seen[j] == i + 1)
+            continue; /* already a parent or listed twice */
+        seen[j] = i + 1;
+        *(*cur)++ = j;
     }
-    g->edges = malloc((total ? 2 * total : 1) * sizeof *g->edges);
-    size_t *seen = calloc(n ? n : 1, sizeof *seen); /* seen[j] == i + 1: j already an edge of i */
-    if (!g->edges || !seen) {
-        free(seen);
-        return dm_err_nomem(err);
-    }
-    size_t *cur = g->edges;
-    int rc = DBMIG_OK;
-    for (size_t i = 0; i < n && rc == DBMIG_OK; i++) {
-        dm_rev *r = &g->revs[i];
-        const dm_migfile *f = &r->file;
-        r->parents = cur;
-        if (!f->parents_set) {
-            if (i > 0) {
-                *cur++ = i - 1;
-                seen[i - 1] = i + 1;
-            }
-        } else {
-            for (size_t k = 0; k < f->parents.n; k++) {
-                const char *ref = f->parents.v[k];
-                if (strcmp(ref, "base") == 0)
-                    continue;
-                if (strcmp(ref, r->id) == 0) {
-                    rc = dm_err_set(err, DBMIG_EINVALID,
-                                    "%s: revision '%s' lists itself as a parent; remove it from "
-                                    "`-- dbmig:parents`",
-                                    gr_rv_path(g, i), r->id);
-                    break;
-                }
-                size_t j = dm_graph_find(g, ref);
-                if (j == DM_NONE) {
-                    rc = gr_unknown_ref(g, i, "parent", ref, err);
-                    break;
-                }
-                if (seen[j] == i + 1)
-                    continue;
-                seen[j] = i + 1;
-                *cur++ = j;
-            }
-        }
-        r->nparents = (size_t)(cur - r->parents);
-        r->depends = cur;
-        for (size_t k = 0; rc == DBMIG_OK && k < f->depends.n; k++) {
-            const char *ref = f->depends.v[k];
-            if (strcmp(ref, r->id) == 0) {
-                rc = dm_err_set(err, DBMIG_EINVALID,
-                                "%s: revision '%s' depends on itself; remove it from "
-                                "`-- dbmig:depends`",
-                                gr_rv_path(g, i), r->id);
-                break;
-            }
-            size_t j = dm_graph_find(g, ref);
-            if (j == DM_NONE) {
-                rc = gr_unknown_ref(g, i, "depends", ref, err);
-                break;
-            }
-            if (seen[j] == i + 1)
-                continue; /* already a parent or listed twice */
-            seen[j] = i + 1;
-            *cur++ = j;
-        }
-        r->ndepends = (size_t)(cur - r->depends);
-    }
-    if (rc != DBMIG_OK) {
-        free(seen);
-        return rc;
-    }
-    /* Reverse edges by counting: nchildren/ndependents, offsets, fill in id
-     * order so every child list is sorted by id. */
+    return DBMIG_OK;
+}
+
+/* Reverse edges by counting: nchildren/ndependents, offsets, fill in id
+ * order so every child list is sorted by id. cur: the free part of
+ * g->edges. */
+static void gr_reverse_edges(dm_graph *g, size_t *cur)
+{
+    size_t n = g->n;
     for (size_t i = 0; i < n; i++) {
         dm_rev *r = &g->revs[i];
         for (size_t k = 0; k < r->nparents; k++)
@@ -471,7 +429,43 @@ static int gr_resolve_edges(dm_graph *g, dm_err *err)
             p->dependents[p->ndependents++] = v;
         }
     }
+}
+
+static int gr_resolve_edges(dm_graph *g, dm_err *err)
+{
+    size_t n = g->n, total = 0;
+    for (size_t i = 0; i < n; i++) {
+        const dm_migfile *f = &g->revs[i].file;
+        total += f->parents_set ? f->parents.n : (i > 0);
+        total += f->depends.n;
+    }
+    g->edges = malloc((total ? 2 * total : 1) * sizeof *g->edges);
+    size_t *seen = calloc(n ? n : 1, sizeof *seen); /* seen[j] == i + 1: j already an edge of i */
+    if (!g->edges || !seen) {
+        free(seen);
+        return dm_err_nomem(err);
+    }
+    size_t *cur = g->edges;
+    int rc = DBMIG_OK;
+    for (size_t i = 0; i < n && rc == DBMIG_OK; i++) {
+        dm_rev *r = &g->revs[i];
+        r->parents = cur;
+        if (r->file.parents_set) {
+            rc = gr_add_refs(g, i, 1, seen, &cur, err);
+        } else if (i > 0) { /* the previous file in name order */
+            *cur++ = i - 1;
+            seen[i - 1] = i + 1;
+        }
+        r->nparents = (size_t)(cur - r->parents);
+        r->depends = cur;
+        if (rc == DBMIG_OK)
+            rc = gr_add_refs(g, i, 0, seen, &cur, err);
+        r->ndepends = (size_t)(cur - r->depends);
+    }
     free(seen);
+    if (rc != DBMIG_OK)
+        return rc;
+    gr_reverse_edges(g, cur);
     return DBMIG_OK;
 }
 
@@ -696,17 +690,12 @@ static int gr_join(dm_buf *b, const char *dir, int slash, const char *name)
                                                                                                : 0;
 }
 
-int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err)
+/* The names of the *.sql files directly inside dir (regular files or
+ * links to one, not dot files), into paths, unsorted. */
+static int gr_list_dir(DIR *d, const char *dir, dm_strv *paths, dm_err *err)
 {
-    memset(g, 0, sizeof *g);
-    DIR *d = opendir(dir);
-    if (!d)
-        return dm_err_set(err, DBMIG_EUSAGE,
-                          "cannot read migrations folder '%s': %s; pass --dir or create it", dir,
-                          strerror(errno));
     size_t dlen = strlen(dir);
     int slash = dlen > 0 && dir[dlen - 1] == '/';
-    dm_strv paths = {0};
     dm_buf path = {0};
     char *realdir = NULL; /* realpath(dir), when a link needs it */
     int rc = DBMIG_OK;
@@ -741,13 +730,30 @@ int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err)
             if (rc != DBMIG_OK)
                 break;
         }
-        if (dm_strv_push(&paths, e->d_name) != 0) {
+        if (dm_strv_push(paths, e->d_name) != 0) {
             rc = dm_err_nomem(err);
             break;
         }
     }
-    closedir(d);
+    dm_buf_free(&path);
     free(realdir);
+    return rc;
+}
+
+int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err)
+{
+    memset(g, 0, sizeof *g);
+    DIR *d = opendir(dir);
+    if (!d)
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "cannot read migrations folder '%s': %s; pass --dir or create it", dir,
+                          strerror(errno));
+    size_t dlen = strlen(dir);
+    int slash = dlen > 0 && dir[dlen - 1] == '/';
+    dm_strv paths = {0};
+    dm_buf path = {0};
+    int rc = gr_list_dir(d, dir, &paths, err);
+    closedir(d);
     dm_migfile *files = NULL;
     if (rc == DBMIG_OK) {
         if (paths.n) /* qsort(NULL, 0, ...) is undefined */
@@ -996,6 +1002,77 @@ static int gr_walk(const dm_graph *g, const char *t, size_t from, size_t steps, 
     return DBMIG_OK;
 }
 
+static int gr_resolve_one(const dm_graph *g, const char *t, int mode, size_t *out, dm_err *err);
+
+/* head-N, <label>@head-N (and +N): relative to a head. 1 when t has none
+ * of these forms (the caller goes on), else the result. */
+static int gr_resolve_head_rel(const dm_graph *g, const char *t, int mode, size_t *out,
+                               dm_err *err)
+{
+    const char *p = strrchr(t, '+'), *m = strrchr(t, '-');
+    const char *sg = p && (!m || p > m) ? p : m;
+    size_t steps = 0, bl = sg ? (size_t)(sg - t) : 0;
+    int count = sg ? gr_parse_count(sg + 1, &steps) : -1;
+    if (count == -1 || dm_graph_find(g, t) != DM_NONE ||
+        !((bl == 4 && strncmp(t, "head", 4) == 0) || (bl > 5 && strncmp(sg - 5, "@head", 5) == 0)))
+        return 1;
+    char *base = dm_strndup(t, bl);
+    size_t from = DM_NONE;
+    if (!base)
+        return dm_err_nomem(err);
+    int rc = gr_resolve_one(g, base, mode, &from, err);
+    free(base);
+    if (rc != DBMIG_OK)
+        return rc;
+    if (from == DM_NONE)
+        return dm_err_set(err, DBMIG_EUSAGE, "'%s' names no revision: the folder holds none", t);
+    if (count == -2)
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "bad relative target '%s': N in %.*s%cN must be at least 1; %s", t,
+                          (int)bl, t, *sg, gr_mode_forms(mode));
+    return gr_walk(g, t, from, steps, *sg == '+', out, err);
+}
+
+/* <id>+N / <id>-N, in every mode (SPEC section 3). Ids never hold '+'
+ * but may hold '-': "abc-2" is relative when abc resolves, else it may
+ * still be a prefix of an id. 1 when t is not of this form (the caller
+ * looks it up as an id or a prefix), else the result. */
+static int gr_resolve_id_rel(const dm_graph *g, const char *t, int mode, size_t *out, dm_err *err)
+{
+    int unknown;
+    const char *plus = strrchr(t, '+'), *minus = strrchr(t, '-');
+    const char *sign = plus && (!minus || plus > minus) ? plus : minus;
+    if (!sign)
+        return 1;
+    size_t steps = 0, from = DM_NONE;
+    int up = *sign == '+';
+    int count = gr_parse_count(sign + 1, &steps);
+    if (count == -1)
+        return up ? gr_bad_target(t, mode, err) : 1;
+    char *base = dm_strndup(t, (size_t)(sign - t));
+    if (!base)
+        return dm_err_nomem(err);
+    int rc = gr_lookup(g, base, &from, err, &unknown);
+    free(base);
+    if (rc == DBMIG_OK && count == -2)
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "bad relative target '%s': N in <id>%cN must be at least 1; %s", t,
+                          *sign, gr_mode_forms(mode));
+    if (rc == DBMIG_OK)
+        return gr_walk(g, t, from, steps, up, out, err);
+    if (!up) { /* "zz-1" with zz ambiguous may still prefix one id */
+        dm_err tmp = {0};
+        int u2;
+        int rc2 = gr_lookup(g, t, out, &tmp, &u2);
+        dm_err_free(&tmp);
+        if (rc2 == DBMIG_OK)
+            return DBMIG_OK;
+    }
+    if (unknown)
+        dm_buf_printf(&err->msg, "; %s", gr_mode_forms(mode));
+    return rc;
+}
+
 /* A target naming one revision (DM_NONE: `head` of an empty graph). */
 static int gr_resolve_one(const dm_graph *g, const char *t, int mode, size_t *out, dm_err *err)
 {
@@ -1010,33 +1087,9 @@ static int gr_resolve_one(const dm_graph *g, const char *t, int mode, size_t *ou
         free(label);
         return rc;
     }
-    {
-        /* head-N, <label>@head-N (and +N): relative to a head */
-        const char *p = strrchr(t, '+'), *m = strrchr(t, '-');
-        const char *sg = p && (!m || p > m) ? p : m;
-        size_t steps = 0, bl = sg ? (size_t)(sg - t) : 0;
-        int count = sg ? gr_parse_count(sg + 1, &steps) : -1;
-        if (count != -1 && dm_graph_find(g, t) == DM_NONE &&
-            ((bl == 4 && strncmp(t, "head", 4) == 0) ||
-             (bl > 5 && strncmp(sg - 5, "@head", 5) == 0))) {
-            char *base = dm_strndup(t, bl);
-            size_t from = DM_NONE;
-            if (!base)
-                return dm_err_nomem(err);
-            int rc = gr_resolve_one(g, base, mode, &from, err);
-            free(base);
-            if (rc != DBMIG_OK)
-                return rc;
-            if (from == DM_NONE)
-                return dm_err_set(err, DBMIG_EUSAGE, "'%s' names no revision: the folder holds none",
-                                  t);
-            if (count == -2)
-                return dm_err_set(err, DBMIG_EUSAGE,
-                                  "bad relative target '%s': N in %.*s%cN must be at least 1; %s",
-                                  t, (int)bl, t, *sg, gr_mode_forms(mode));
-            return gr_walk(g, t, from, steps, *sg == '+', out, err);
-        }
-    }
+    int rc = gr_resolve_head_rel(g, t, mode, out, err);
+    if (rc != 1)
+        return rc;
     if (!isalnum((unsigned char)t[0]) || strchr(t, '@'))
         return gr_bad_target(t, mode, err);
     size_t exact = dm_graph_find(g, t);
@@ -1044,44 +1097,11 @@ static int gr_resolve_one(const dm_graph *g, const char *t, int mode, size_t *ou
         *out = exact;
         return DBMIG_OK;
     }
-    /* <id>+N / <id>-N, in every mode (SPEC section 3). Ids never hold '+'
-     * but may hold '-': "abc-2" is relative when abc resolves, else it may
-     * still be a prefix of an id. */
+    rc = gr_resolve_id_rel(g, t, mode, out, err);
+    if (rc != 1)
+        return rc;
     int unknown;
-    const char *plus = strrchr(t, '+'), *minus = strrchr(t, '-');
-    const char *sign = plus && (!minus || plus > minus) ? plus : minus;
-    if (sign) {
-        size_t steps = 0, from = DM_NONE;
-        int up = *sign == '+';
-        int count = gr_parse_count(sign + 1, &steps);
-        if (count != -1) {
-            char *base = dm_strndup(t, (size_t)(sign - t));
-            if (!base)
-                return dm_err_nomem(err);
-            int rc = gr_lookup(g, base, &from, err, &unknown);
-            free(base);
-            if (rc == DBMIG_OK && count == -2)
-                return dm_err_set(err, DBMIG_EUSAGE,
-                                  "bad relative target '%s': N in <id>%cN must be at least 1; %s",
-                                  t, *sign, gr_mode_forms(mode));
-            if (rc == DBMIG_OK)
-                return gr_walk(g, t, from, steps, up, out, err);
-            if (!up) { /* "zz-1" with zz ambiguous may still prefix one id */
-                dm_err tmp = {0};
-                int u2;
-                int rc2 = gr_lookup(g, t, out, &tmp, &u2);
-                dm_err_free(&tmp);
-                if (rc2 == DBMIG_OK)
-                    return DBMIG_OK;
-            }
-            if (unknown)
-                dm_buf_printf(&err->msg, "; %s", gr_mode_forms(mode));
-            return rc;
-        }
-        if (up)
-            return gr_bad_target(t, mode, err);
-    }
-    int rc = gr_lookup(g, t, out, err, &unknown);
+    rc = gr_lookup(g, t, out, err, &unknown);
     if (rc != DBMIG_OK && unknown)
         dm_buf_printf(&err->msg, "; %s", gr_mode_forms(mode));
     return rc;
@@ -1096,63 +1116,23 @@ int dm_graph_resolve(const dm_graph *g, const char *ref, size_t *out, dm_err *er
     return gr_resolve_one(g, ref, MODE_REF, out, err);
 }
 
-/* ---- plans --------------------------------------------------------------- */
-
-void dm_plan_free(dm_plan *p)
-{
-    if (!p)
-        return;
-    free(p->v);
-    p->v = NULL;
-    p->n = 0;
-}
-
-/* Every flagged revision whose applied state is `applied`, in g->order (or
- * reversed). */
-static int gr_collect(const dm_graph *g, const unsigned char *m, const dm_applied *a, int applied,
-                   int reverse, dm_plan *out, dm_err *err)
-{
-    size_t cnt = 0;
-    for (size_t i = 0; i < g->n; i++)
-        cnt += m[i] && gr_is_applied(a, i) == applied;
-    out->n = 0;
-    out->v = NULL;
-    if (!cnt)
-        return DBMIG_OK;
-    out->v = malloc(cnt * sizeof *out->v);
-    if (!out->v)
-        return dm_err_nomem(err);
-    for (size_t k = 0; k < g->n; k++) {
-        size_t v = g->order[reverse ? g->n - 1 - k : k];
-        if (m[v] && gr_is_applied(a, v) == applied)
-            out->v[out->n++] = v;
-    }
-    return DBMIG_OK;
-}
-
-/* A parsed target: what every command shares (SPEC section 3). */
-enum { TG_BASE, TG_HEADS, TG_REV, TG_NEXT, TG_LAST };
-typedef struct gr_target {
-    int kind;
-    size_t rev;   /* TG_REV (DM_NONE: `head` of an empty graph); TG_NEXT: the head */
-    size_t count; /* TG_NEXT, TG_LAST */
-} gr_target;
+/* ---- targets, parsed ---------------------------------------------------- */
 
 /* Everything about a target that does not depend on the database: its
  * form, the revision it names, `head` with several heads, walks. */
-static int gr_parse_target(const dm_graph *g, const char *t, int mode, gr_target *o, dm_err *err)
+static int gr_parse_target(const dm_graph *g, const char *t, int mode, dm_target *o, dm_err *err)
 {
-    o->kind = TG_REV;
+    o->kind = DM_TG_REV;
     o->rev = DM_NONE;
     o->count = 0;
     if (!t || !*t)
         return gr_bad_target("", mode, err);
     if (strcmp(t, "base") == 0) {
-        o->kind = TG_BASE;
+        o->kind = DM_TG_BASE;
         return DBMIG_OK;
     }
     if (strcmp(t, "heads") == 0) {
-        o->kind = TG_HEADS;
+        o->kind = DM_TG_HEADS;
         return DBMIG_OK;
     }
     if (t[0] == '+' || t[0] == '-') {
@@ -1174,7 +1154,7 @@ static int gr_parse_target(const dm_graph *g, const char *t, int mode, gr_target
                               "applied revision%s, and an upgrade only applies; run `dbmig "
                               "downgrade %s`",
                               t, o->count, o->count == 1 ? "" : "s", t);
-        o->kind = next ? TG_NEXT : TG_LAST;
+        o->kind = next ? DM_TG_NEXT : DM_TG_LAST;
         return next ? gr_single_head(g, mode, &o->rev, err) : DBMIG_OK;
     }
     return gr_resolve_one(g, t, mode, &o->rev, err);
@@ -1182,170 +1162,27 @@ static int gr_parse_target(const dm_graph *g, const char *t, int mode, gr_target
 
 int dm_target_check(const dm_graph *g, const char *target, dm_target_cmd cmd, dm_err *err)
 {
-    gr_target tg;
+    dm_target tg;
     int mode = cmd == DM_TARGET_UPGRADE ? MODE_UP : cmd == DM_TARGET_DOWNGRADE ? MODE_DOWN
                                                                                 : MODE_STAMP;
     return gr_parse_target(g, target, mode, &tg, err);
 }
 
-int dm_plan_upgrade(const dm_graph *g, const dm_applied *a, const char *target, dm_plan *out,
-                    dm_err *err)
-{
-    out->v = NULL;
-    out->n = 0;
-    gr_target tg;
-    int rc = gr_parse_target(g, target, MODE_UP, &tg, err);
-    if (rc != DBMIG_OK || tg.kind == TG_BASE)
-        return rc;
-    unsigned char *m = calloc(g->n ? g->n : 1, 1);
-    if (!m)
-        return dm_err_nomem(err);
-    if (tg.kind == TG_HEADS)
-        for (size_t k = 0; k < g->nheads; k++)
-            m[g->heads[k]] = 1;
-    else if (tg.rev != DM_NONE)
-        m[tg.rev] = 1;
-    dm_graph_ancestors(g, m);
-    rc = gr_collect(g, m, a, 0, 0, out, err);
-    if (rc == DBMIG_OK && tg.kind == TG_NEXT) {
-        if (out->n < tg.count) {
-            rc = dm_err_set(err, DBMIG_EUSAGE,
-                            "cannot upgrade %s: only %zu revision%s pending towards head", target,
-                            out->n, out->n == 1 ? " is" : "s are");
-            dm_plan_free(out);
-        } else {
-            out->n = tg.count;
-        }
-    }
-    free(m);
-    return rc;
-}
-
-/* A downgrade target that is not applied: the user meant something else. */
-static int gr_not_applied(const dm_graph *g, const dm_applied *a, const char *target, size_t t,
+int dm_graph_parse_target(const dm_graph *g, const char *target, dm_target_cmd cmd, dm_target *o,
                           dm_err *err)
 {
-    size_t *heads = malloc((g->n ? g->n : 1) * sizeof *heads);
-    if (!heads)
-        return dm_err_nomem(err);
-    size_t nh = dm_graph_applied_heads(g, a, heads);
-    if (strcmp(target, gr_rv_id(g, t)) == 0)
-        dm_err_set(err, DBMIG_EUSAGE, "cannot downgrade to %s (%s): it is not applied, so "
-                                      "nothing can be reverted down to it; ",
-                   target, gr_rv_name(g, t));
-    else
-        dm_err_set(err, DBMIG_EUSAGE, "cannot downgrade to '%s' (%s, %s): it is not applied, so "
-                                      "nothing can be reverted down to it; ",
-                   target, gr_rv_id(g, t), gr_rv_name(g, t));
-    if (nh) {
-        dm_buf_printf(&err->msg, "the applied head%s ", nh == 1 ? " is" : "s are");
-        gr_list_revs(&err->msg, g, heads, nh, 0);
-        dm_buf_puts(&err->msg, ". Name an applied revision, -N or base (`dbmig status` shows "
-                               "what is applied)");
-    } else {
-        dm_buf_puts(&err->msg, "nothing is applied");
-    }
-    free(heads);
-    return DBMIG_EUSAGE;
+    int mode = cmd == DM_TARGET_UPGRADE ? MODE_UP : cmd == DM_TARGET_DOWNGRADE ? MODE_DOWN
+                                                                                : MODE_STAMP;
+    return gr_parse_target(g, target, mode, o, err);
 }
 
-int dm_plan_downgrade(const dm_graph *g, const dm_applied *a, const char *target, dm_plan *out,
-                      dm_err *err)
+/* Exported for the planner (plan.c): its messages list revisions the same way. */
+void dm_graph_list_revs(dm_buf *b, const dm_graph *g, const size_t *idx, size_t n, int with_files)
 {
-    out->v = NULL;
-    out->n = 0;
-    gr_target tg;
-    int rc = gr_parse_target(g, target, MODE_DOWN, &tg, err);
-    if (rc != DBMIG_OK)
-        return rc;
-    if (tg.kind == TG_HEADS) {
-        /* Down to every head: nothing descends from a head; each must be
-         * applied, like any other downgrade target. */
-        for (size_t k = 0; k < g->nheads; k++)
-            if (!gr_is_applied(a, g->heads[k]))
-                return gr_not_applied(g, a, target, g->heads[k], err);
-        return DBMIG_OK;
-    }
-    if (tg.kind == TG_REV && tg.rev == DM_NONE)
-        return DBMIG_OK; /* `head` of an empty graph */
-    if (tg.kind == TG_REV && !gr_is_applied(a, tg.rev))
-        return gr_not_applied(g, a, target, tg.rev, err);
-    unsigned char *m = calloc(g->n ? g->n : 1, 1);
-    if (!m)
-        return dm_err_nomem(err);
-    if (tg.kind == TG_BASE) {
-        memset(m, 1, g->n);
-    } else if (tg.kind == TG_LAST) {
-        size_t nseq = a ? a->nseq : 0;
-        if (tg.count > nseq)
-            rc = dm_err_set(err, DBMIG_EUSAGE,
-                            "cannot downgrade %s: only %zu revision%s applied; use `base` to "
-                            "revert everything",
-                            target, nseq, nseq == 1 ? " is" : "s are");
-        else {
-            for (size_t k = nseq - tg.count; k < nseq; k++)
-                if (a->by_seq[k] < g->n)
-                    m[a->by_seq[k]] = 1;
-            dm_graph_descendants(g, m);
-        }
-    } else {
-        m[tg.rev] = 1;
-        dm_graph_descendants(g, m);
-        m[tg.rev] = 0;
-    }
-    if (rc == DBMIG_OK)
-        rc = gr_collect(g, m, a, 1, 1, out, err);
-    free(m);
-    return rc;
+    gr_list_revs(b, g, idx, n, with_files);
 }
 
-int dm_plan_stamp(const dm_graph *g, const dm_applied *a, const char *target, unsigned char *out,
-                  dm_err *err)
-{
-    gr_target tg;
-    int rc = gr_parse_target(g, target, MODE_STAMP, &tg, err);
-    if (rc != DBMIG_OK)
-        return rc;
-    if (tg.kind == TG_BASE || tg.kind == TG_HEADS) {
-        memset(out, tg.kind == TG_HEADS, g->n);
-        return DBMIG_OK;
-    }
-    if (tg.kind == TG_NEXT || tg.kind == TG_LAST) {
-        /* The state `upgrade +N` or `downgrade -N` would leave. */
-        dm_plan p;
-        rc = tg.kind == TG_NEXT ? dm_plan_upgrade(g, a, target, &p, err)
-                                : dm_plan_downgrade(g, a, target, &p, err);
-        if (rc != DBMIG_OK)
-            return rc;
-        for (size_t i = 0; i < g->n; i++)
-            out[i] = (unsigned char)gr_is_applied(a, i);
-        for (size_t k = 0; k < p.n; k++)
-            out[p.v[k]] = tg.kind == TG_NEXT;
-        dm_plan_free(&p);
-        return DBMIG_OK;
-    }
-    size_t t = tg.rev;
-    for (size_t i = 0; i < g->n; i++)
-        out[i] = (unsigned char)gr_is_applied(a, i);
-    if (t == DM_NONE)
-        return DBMIG_OK;
-    unsigned char *m = calloc(g->n ? g->n : 1, 1);
-    if (!m)
-        return dm_err_nomem(err);
-    m[t] = 1;
-    dm_graph_descendants(g, m);
-    for (size_t i = 0; i < g->n; i++)
-        if (m[i])
-            out[i] = 0;
-    memset(m, 0, g->n);
-    m[t] = 1;
-    dm_graph_ancestors(g, m);
-    for (size_t i = 0; i < g->n; i++)
-        if (m[i])
-            out[i] = 1;
-    free(m);
-    return DBMIG_OK;
-}
+const char *dm_graph_rev_name(const dm_graph *g, size_t i) { return gr_rv_name(g, i); }
 
 int dm_graph_check_drivers(const dm_graph *g, const char *plugin_path, const char *driver,
                            dm_err *err)

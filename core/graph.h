@@ -1,6 +1,7 @@
 /* graph.h — the revision graph (SPEC section 3): a DAG of migration files,
- * its validation, a deterministic topological order, heads, targets and the
- * upgrade/downgrade planner. Internal.
+ * its validation, a deterministic topological order, heads, and targets
+ * resolved to revisions. The planner (targets → ordered steps) is plan.h's.
+ * Internal.
  *
  * Revisions are addressed by index (size_t) into g->revs. The graph owns its
  * dm_migfile records. Edges: parents (the graph's shape) and depends
@@ -92,46 +93,6 @@ void dm_graph_ancestors(const dm_graph *g, unsigned char *mark);
 /* Marks descendants (children and dependents, transitively), inclusive. */
 void dm_graph_descendants(const dm_graph *g, unsigned char *mark);
 
-/* A plan: revision indices in the order to run them. */
-typedef struct dm_plan {
-    size_t *v;
-    size_t n;
-} dm_plan;
-void dm_plan_free(dm_plan *p);
-
-/* Target forms (SPEC section 3), the same for every command: head, heads,
- * base, <id> or a unique prefix, <label>@head, +N, -N, <id>+N, <id>-N.
- * <label>@head is the single head among the descendants (along children) of
- * the revisions carrying the label; a name no revision carries as a label
- * is tried as a revision (<id>@head). <id>-N (ids may contain '-'): an exact
- * id wins, then <id>-N if <id> resolves, then a prefix. `head` of an empty
- * graph is an empty plan; `head` with several heads is DBMIG_EUSAGE listing
- * them. Malformed or unknown targets are DBMIG_EUSAGE listing the accepted
- * forms. `a` may be NULL (nothing applied). Plans are always safe to
- * dm_plan_free.
- *
- * Upgrade: the plan is every unapplied ancestor of the target (inclusive) in
- * g->order; +N the first N of the plan to head. -N is DBMIG_EUSAGE (an
- * upgrade never reverts; the message names `dbmig downgrade -N`). With
- * allow_missing = 0 the plan is computed all the same; the caller refuses
- * on missing ancestors (see dm_graph_missing). */
-int dm_plan_upgrade(const dm_graph *g, const dm_applied *a, const char *target, dm_plan *out,
-                    dm_err *err);
-/* Downgrade: the plan is every applied descendant of the target
- * (exclusive), children first (reverse g->order); base: everything. A target
- * that is not applied (heads: any head not applied) is DBMIG_EUSAGE naming
- * it and the applied heads. -N: the N most recently applied and their
- * applied descendants; N larger than the applied count → DBMIG_EUSAGE. +N is
- * DBMIG_EUSAGE (a downgrade never applies). */
-int dm_plan_downgrade(const dm_graph *g, const dm_applied *a, const char *target, dm_plan *out,
-                      dm_err *err);
-/* The applied set after `stamp target`: (applied − descendants(T)) ∪
- * ancestors(T), into `out` (g->n flags). base clears all, heads sets all;
- * +N / -N: the set `upgrade +N` / `downgrade -N` would leave. out may be
- * a->is itself. */
-int dm_plan_stamp(const dm_graph *g, const dm_applied *a, const char *target,
-                  unsigned char *out, dm_err *err);
-
 /* Checks what can be checked of a target without the database's state (its
  * form, the revision it names, `head` with several heads, walks), with the
  * planners' own messages: a command validates its target this way before
@@ -142,6 +103,24 @@ typedef enum dm_target_cmd {
     DM_TARGET_STAMP
 } dm_target_cmd;
 int dm_target_check(const dm_graph *g, const char *target, dm_target_cmd cmd, dm_err *err);
+
+/* A parsed target: what every command shares (SPEC section 3). */
+enum { DM_TG_BASE, DM_TG_HEADS, DM_TG_REV, DM_TG_NEXT, DM_TG_LAST };
+typedef struct dm_target {
+    int kind;
+    size_t rev;   /* DM_TG_REV (DM_NONE: `head` of an empty graph); DM_TG_NEXT: the head */
+    size_t count; /* DM_TG_NEXT, DM_TG_LAST */
+} dm_target;
+/* Everything about a target that does not depend on the database: its
+ * form, the revision it names, `head` with several heads, walks; errors in
+ * cmd's words (the planner, plan.c, goes on from here). */
+int dm_graph_parse_target(const dm_graph *g, const char *target, dm_target_cmd cmd, dm_target *o,
+                          dm_err *err);
+
+/* Appends "a (f), b (f), ... and K more" for idx[0..n) (with_files: the
+ * file names too), and the file name of revision i, for messages. */
+void dm_graph_list_revs(dm_buf *b, const dm_graph *g, const size_t *idx, size_t n, int with_files);
+const char *dm_graph_rev_name(const dm_graph *g, size_t i);
 
 /* Flags (g->n) the unapplied revisions that are ancestors of an applied
  * one; returns how many. out may be NULL to only count. */

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "lock.h"
 
 #define LEASE_ID "dbmig"
 
@@ -84,7 +85,7 @@ static int session_take(dbmig *h)
             dm_emit(h, DBMIG_EV_LOCK_WAIT, NULL, msg, holder);
             waited = 1;
         }
-        if (h->interrupted) /* dbmig_interrupt (run.c) */
+        if (h->interrupted) /* dbmig_interrupt (exec.c) */
             return dm_err_set(&h->err, DBMIG_EINTERRUPTED,
                               "interrupted while waiting for the migration lock on %s; nothing "
                               "was run", h->table);
@@ -227,11 +228,12 @@ static void lease_free(dm_lease *l)
     free(l);
 }
 
-static int lease_take(dbmig *h)
+/* A new lease: its random token and the holder it names. */
+static dm_lease *lease_new(dbmig *h)
 {
     dm_lease *l = calloc(1, sizeof *l);
     if (!l)
-        return dm_err_nomem(&h->err);
+        return NULL;
     l->h = h;
     pthread_mutex_init(&l->mu, NULL);
     pthread_cond_init(&l->cv, NULL);
@@ -239,14 +241,17 @@ static int lease_take(dbmig *h)
     char host[64] = "?";
     gethostname(host, sizeof host - 1);
     snprintf(l->holder, sizeof l->holder, "pid %ld on %s (lease)", (long)getpid(), host);
+    return l;
+}
 
+/* l->qlock: <table>_lock quoted, in the version table's schema if any. */
+static int lease_qlock(dbmig *h, dm_lease *l)
+{
     dm_buf q = {0};
     char *lockname = malloc(strlen(h->table) + 6);
     int rc = DBMIG_OK;
-    if (!lockname) {
-        lease_free(l);
+    if (!lockname)
         return dm_err_nomem(&h->err);
-    }
     sprintf(lockname, "%s_lock", h->table);
     const char *dot = strchr(lockname, '.');
     if (dot) {
@@ -261,144 +266,148 @@ static int lease_take(dbmig *h)
     free(lockname);
     if (rc != DBMIG_OK) {
         dm_buf_free(&q);
-        lease_free(l);
         return rc;
     }
     l->qlock = dm_buf_take(&q);
+    return DBMIG_OK;
+}
 
+/* Creates the lock table if it is missing. */
+static int lease_table(dbmig *h, dm_lease *l)
+{
     dm_buf sql = {0};
     dm_buf_printf(&sql,
                   "CREATE TABLE IF NOT EXISTS %s (id VARCHAR(64) NOT NULL PRIMARY KEY, "
                   "token VARCHAR(64) NOT NULL, holder VARCHAR(255) NOT NULL, "
                   "expires_at BIGINT NOT NULL)",
                   l->qlock);
-    if (lease_exec(h, h->conn, &sql, NULL) != DBMIG_DRV_OK) {
-        /* Two processes creating it at once: one may lose a catalog race
-         * even with IF NOT EXISTS. Fine if the table is there now. */
-        int exists = 0;
-        rc = dm_db_error(h, "cannot create the lease lock table");
-        char name[200];
-        snprintf(name, sizeof name, "%s_lock", strchr(h->table, '.') ? strchr(h->table, '.') + 1 : h->table);
-        if (h->drv->table_exists(h->conn, name, &exists) != DBMIG_DRV_OK || !exists) {
-            lease_free(l);
-            return rc;
-        }
-        dm_err_clear(&h->err);
-        rc = DBMIG_OK;
-    }
+    if (lease_exec(h, h->conn, &sql, NULL) == DBMIG_DRV_OK)
+        return DBMIG_OK;
+    /* Two processes creating it at once: one may lose a catalog race
+     * even with IF NOT EXISTS. Fine if the table is there now. */
+    int exists = 0;
+    int rc = dm_db_error(h, "cannot create the lease lock table");
+    char name[200];
+    snprintf(name, sizeof name, "%s_lock", strchr(h->table, '.') ? strchr(h->table, '.') + 1 : h->table);
+    if (h->drv->table_exists(h->conn, name, &exists) != DBMIG_DRV_OK || !exists)
+        return rc;
+    dm_err_clear(&h->err);
+    return DBMIG_OK;
+}
 
-    char now[96];
+/* One attempt: insert a fresh row, else take over an expired one, then
+ * confirm the row carries our token. *got = 1 when the lease is ours;
+ * insert_error gets the failed insert's error. */
+static int lease_try(dbmig *h, dm_lease *l, const char *now, dm_buf *insert_error, int *got)
+{
     long long lease_ms = (long long)h->o.lease_seconds * 1000;
-    double deadline = dm_now_ms() + h->o.lock_timeout * 1000.0;
-    int waited = 0, sleep_ms = 50, lonely_failures = 0;
-    for (;;) {
-        now_expr(h, now, sizeof now);
-        int64_t n = 0;
-        /* 1. A fresh row. Two inserts racing (or two Galera nodes) make one
-         *    fail with a duplicate key or a certification conflict. */
-        dm_buf_printf(&sql, "INSERT INTO %s (id, token, holder, expires_at) VALUES ('" LEASE_ID
-                            "', '%s', ",
-                      l->qlock, l->token);
+    dm_buf sql = {0};
+    int64_t n = 0;
+    *got = 0;
+    /* 1. A fresh row. Two inserts racing (or two Galera nodes) make one
+     *    fail with a duplicate key or a certification conflict. */
+    dm_buf_printf(&sql, "INSERT INTO %s (id, token, holder, expires_at) VALUES ('" LEASE_ID
+                        "', '%s', ",
+                  l->qlock, l->token);
+    dm_quote_literal(h, l->holder, &sql);
+    dm_buf_printf(&sql, ", %s + %lld)", now, lease_ms);
+    int ok = lease_exec(h, h->conn, &sql, &n) == DBMIG_DRV_OK;
+    if (!ok) {
+        const dbmig_db_error *e = h->drv->last_error(h->conn);
+        dm_buf_printf(insert_error, "%s%s%s%s", e ? e->message : "unknown error",
+                      e && e->code[0] ? " [" : "", e ? e->code : "", e && e->code[0] ? "]" : "");
+        /* 2. Take over a row whose lease has expired. */
+        dm_buf_printf(&sql, "UPDATE %s SET token = '%s', holder = ", l->qlock, l->token);
         dm_quote_literal(h, l->holder, &sql);
-        dm_buf_printf(&sql, ", %s + %lld)", now, lease_ms);
-        int ok = lease_exec(h, h->conn, &sql, &n) == DBMIG_DRV_OK;
-        dm_buf insert_error = {0};
-        if (!ok) {
-            const dbmig_db_error *e = h->drv->last_error(h->conn);
-            dm_buf_printf(&insert_error, "%s%s%s%s", e ? e->message : "unknown error",
-                          e && e->code[0] ? " [" : "", e ? e->code : "", e && e->code[0] ? "]" : "");
-            /* 2. Take over a row whose lease has expired. */
-            dm_buf_printf(&sql, "UPDATE %s SET token = '%s', holder = ", l->qlock, l->token);
-            dm_quote_literal(h, l->holder, &sql);
-            dm_buf_printf(&sql, ", expires_at = %s + %lld WHERE id = '" LEASE_ID "' AND expires_at < %s",
-                          now, lease_ms, now);
-            ok = lease_exec(h, h->conn, &sql, &n) == DBMIG_DRV_OK && n == 1;
-            if (ok)
-                dm_emit(h, DBMIG_EV_NOTICE, NULL, "took over an expired lease lock", NULL);
-        }
-        if (ok) {
-            /* Confirm: the row carries our token (a Galera conflict can
-             * surface only at commit, i.e. after the statement returned). */
-            holder_row r = {"", 0, 0};
-            dm_buf_printf(&sql, "SELECT holder, expires_at - %s FROM %s WHERE id = '" LEASE_ID
-                                "' AND token = '%s'",
-                          now, l->qlock, l->token);
-            int qrc = h->drv->query(h->conn, dm_buf_str(&sql), read_holder, &r);
-            dm_buf_free(&sql);
-            if (qrc != DBMIG_DRV_OK) {
-                /* We may hold it without being able to tell: give it back. */
-                rc = dm_db_error(h, "cannot confirm the lease lock");
-                dm_buf_printf(&sql, "DELETE FROM %s WHERE id = '" LEASE_ID "' AND token = '%s'",
-                              l->qlock, l->token);
-                lease_exec(h, h->conn, &sql, NULL);
-                dm_buf_free(&insert_error);
-                lease_free(l);
-                return rc;
-            }
-            ok = r.found;
-        }
-        if (ok) {
-            dm_buf_free(&insert_error);
-            break;
-        }
-        holder_row r = {"", 0, 0};
-        dm_buf_printf(&sql, "SELECT holder, expires_at - %s FROM %s WHERE id = '" LEASE_ID "'", now,
-                      l->qlock);
-        if (h->drv->query(h->conn, dm_buf_str(&sql), read_holder, &r) != DBMIG_DRV_OK) {
-            dm_buf_free(&sql);
-            rc = dm_db_error(h, "cannot read the lease lock table");
-            dm_buf_free(&insert_error);
-            lease_free(l);
-            return rc;
-        }
-        dm_buf_free(&sql);
-        /* The insert failed, yet nobody holds the row: not a conflict but
-         * a database error (once may be a race with a release; three times
-         * in a row is not). */
-        if (!r.found && insert_error.len && ++lonely_failures >= 3) {
-            rc = dm_err_set(&h->err, DBMIG_ERROR, "cannot take the lease lock on %s: %s",
-                            h->table, dm_buf_str(&insert_error));
-            dm_buf_free(&insert_error);
-            lease_free(l);
-            return rc;
-        }
-        if (r.found)
-            lonely_failures = 0;
-        dm_buf_free(&insert_error);
-        double t = dm_now_ms();
-        if (t >= deadline) {
-            rc = dm_err_set(&h->err, DBMIG_ELOCKED,
-                            "the lease lock on %s is held by %s (lease ends in %.1fs) and was not "
-                            "released within --lock-timeout %gs; wait for it, or raise "
-                            "--lock-timeout",
-                            h->table, r.found ? r.holder : "another process",
-                            r.found ? (double)r.left_ms / 1000.0 : 0.0, h->o.lock_timeout);
-            lease_free(l);
-            return rc;
-        }
-        if (!waited && r.found) {
-            char msg[400];
-            snprintf(msg, sizeof msg, "waiting up to %gs for the lease lock held by %s (lease ends in %.1fs)",
-                     h->o.lock_timeout, r.holder, (double)r.left_ms / 1000.0);
-            dm_emit(h, DBMIG_EV_LOCK_WAIT, NULL, msg, r.holder);
-            waited = 1;
-        }
-        if (h->interrupted) { /* dbmig_interrupt (run.c) */
-            lease_free(l);
-            return dm_err_set(&h->err, DBMIG_EINTERRUPTED,
-                              "interrupted while waiting for the lease lock on %s; nothing was "
-                              "run", h->table);
-        }
-        /* Poll at most every 250 ms, with a little jitter so that waiters
-         * released together do not retry in lock-step. */
-        double left = deadline - t;
-        int nap = sleep_ms + (int)(((unsigned)getpid() * 2654435761u + (unsigned)t) % 40u);
-        dm_sleep_ms(left < nap ? (int)left + 1 : nap);
-        if (sleep_ms < 200)
-            sleep_ms *= 2;
+        dm_buf_printf(&sql, ", expires_at = %s + %lld WHERE id = '" LEASE_ID "' AND expires_at < %s",
+                      now, lease_ms, now);
+        ok = lease_exec(h, h->conn, &sql, &n) == DBMIG_DRV_OK && n == 1;
+        if (ok)
+            dm_emit(h, DBMIG_EV_NOTICE, NULL, "took over an expired lease lock", NULL);
     }
+    if (!ok)
+        return DBMIG_OK;
+    /* Confirm: the row carries our token (a Galera conflict can surface
+     * only at commit, i.e. after the statement returned). */
+    holder_row r = {"", 0, 0};
+    dm_buf_printf(&sql, "SELECT holder, expires_at - %s FROM %s WHERE id = '" LEASE_ID
+                        "' AND token = '%s'",
+                  now, l->qlock, l->token);
+    int qrc = h->drv->query(h->conn, dm_buf_str(&sql), read_holder, &r);
+    dm_buf_free(&sql);
+    if (qrc != DBMIG_DRV_OK) {
+        /* We may hold it without being able to tell: give it back. */
+        int rc = dm_db_error(h, "cannot confirm the lease lock");
+        dm_buf_printf(&sql, "DELETE FROM %s WHERE id = '" LEASE_ID "' AND token = '%s'",
+                      l->qlock, l->token);
+        lease_exec(h, h->conn, &sql, NULL);
+        return rc;
+    }
+    *got = r.found;
+    return DBMIG_OK;
+}
 
-    /* Renew from a second connection while the run lasts. */
+/* The waiting between two attempts. */
+typedef struct lease_wait {
+    double deadline;
+    int waited, sleep_ms, lonely_failures;
+} lease_wait;
+
+/* After a failed attempt: who holds the row; give up at --lock-timeout,
+ * on a stop or on a database error; else say so once and sleep. */
+static int lease_wait_once(dbmig *h, dm_lease *l, const char *now, const dm_buf *insert_error,
+                           lease_wait *w)
+{
+    holder_row r = {"", 0, 0};
+    dm_buf sql = {0};
+    dm_buf_printf(&sql, "SELECT holder, expires_at - %s FROM %s WHERE id = '" LEASE_ID "'", now,
+                  l->qlock);
+    int qrc = h->drv->query(h->conn, dm_buf_str(&sql), read_holder, &r);
+    dm_buf_free(&sql);
+    if (qrc != DBMIG_DRV_OK)
+        return dm_db_error(h, "cannot read the lease lock table");
+    /* The insert failed, yet nobody holds the row: not a conflict but
+     * a database error (once may be a race with a release; three times
+     * in a row is not). */
+    if (!r.found && insert_error->len && ++w->lonely_failures >= 3)
+        return dm_err_set(&h->err, DBMIG_ERROR, "cannot take the lease lock on %s: %s", h->table,
+                          dm_buf_str(insert_error));
+    if (r.found)
+        w->lonely_failures = 0;
+    double t = dm_now_ms();
+    if (t >= w->deadline)
+        return dm_err_set(&h->err, DBMIG_ELOCKED,
+                          "the lease lock on %s is held by %s (lease ends in %.1fs) and was not "
+                          "released within --lock-timeout %gs; wait for it, or raise "
+                          "--lock-timeout",
+                          h->table, r.found ? r.holder : "another process",
+                          r.found ? (double)r.left_ms / 1000.0 : 0.0, h->o.lock_timeout);
+    if (!w->waited && r.found) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "waiting up to %gs for the lease lock held by %s (lease ends in %.1fs)",
+                 h->o.lock_timeout, r.holder, (double)r.left_ms / 1000.0);
+        dm_emit(h, DBMIG_EV_LOCK_WAIT, NULL, msg, r.holder);
+        w->waited = 1;
+    }
+    if (h->interrupted) /* dbmig_interrupt (exec.c) */
+        return dm_err_set(&h->err, DBMIG_EINTERRUPTED,
+                          "interrupted while waiting for the lease lock on %s; nothing was "
+                          "run", h->table);
+    /* Poll at most every 250 ms, with a little jitter so that waiters
+     * released together do not retry in lock-step. */
+    double left = w->deadline - t;
+    int nap = w->sleep_ms + (int)(((unsigned)getpid() * 2654435761u + (unsigned)t) % 40u);
+    dm_sleep_ms(left < nap ? (int)left + 1 : nap);
+    if (w->sleep_ms < 200)
+        w->sleep_ms *= 2;
+    return DBMIG_OK;
+}
+
+/* The lease is ours: renew it from a second connection while the run
+ * lasts. */
+static int lease_start(dbmig *h, dm_lease *l, int waited)
+{
+    int rc = DBMIG_OK;
     dbmig_db_error e;
     memset(&e, 0, sizeof e);
     if (h->drv->connect(&h->host, h->url, &l->conn2, &e) != DBMIG_DRV_OK) {
@@ -418,6 +427,32 @@ static int lease_take(dbmig *h)
     if (waited)
         dm_emit(h, DBMIG_EV_LOCKED, NULL, "lease lock acquired", NULL);
     return DBMIG_OK;
+}
+
+static int lease_take(dbmig *h)
+{
+    dm_lease *l = lease_new(h);
+    if (!l)
+        return dm_err_nomem(&h->err);
+    int rc = lease_qlock(h, l);
+    if (rc == DBMIG_OK)
+        rc = lease_table(h, l);
+    lease_wait w = {dm_now_ms() + h->o.lock_timeout * 1000.0, 0, 50, 0};
+    int got = 0;
+    while (rc == DBMIG_OK && !got) {
+        char now[96];
+        now_expr(h, now, sizeof now);
+        dm_buf insert_error = {0};
+        rc = lease_try(h, l, now, &insert_error, &got);
+        if (rc == DBMIG_OK && !got)
+            rc = lease_wait_once(h, l, now, &insert_error, &w);
+        dm_buf_free(&insert_error);
+    }
+    if (rc != DBMIG_OK) {
+        lease_free(l);
+        return rc;
+    }
+    return lease_start(h, l, w.waited);
 }
 
 /* ---- the interface --------------------------------------------------------- */

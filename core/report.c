@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "vtable.h"
 
 #define XDUP(dst, src)                                                                   \
     do {                                                                                 \
@@ -54,6 +55,81 @@ static int fill_row(dbmig_rev_status *o, const dm_vrow *row)
     return o->applied_at && o->db_checksum ? 0 : -1;
 }
 
+/* One revision with a file: its flags, its row if applied, the counts. */
+static int status_file_rev(dbmig_status *st, const dm_graph *g, size_t r, const dm_vrow *row,
+                           int missing)
+{
+    const dm_migfile *f = &g->revs[r].file;
+    dbmig_rev_status *o = &st->revs[st->nrevs++];
+    XDUP(o->revision, f->revision);
+    XDUP(o->message, f->message ? f->message : "");
+    XDUP(o->file, f->filename);
+    XDUP(o->checksum, f->checksum);
+    if (g->revs[r].nchildren == 0)
+        o->flags |= DBMIG_REV_HEAD;
+    if (!f->transaction)
+        o->flags |= DBMIG_REV_NOTX;
+    if (row) {
+        if (fill_row(o, row) != 0)
+            goto oom;
+        st->applied++;
+        if (row->dirty)
+            st->dirty++;
+        else if (strcmp(row->checksum, f->checksum) != 0) {
+            o->flags |= DBMIG_REV_MODIFIED;
+            st->modified++;
+        }
+    } else {
+        st->pending++;
+        if (missing) {
+            o->flags |= DBMIG_REV_MISSING;
+            st->missing++;
+        }
+    }
+    return 0;
+oom:
+    return -1;
+}
+
+/* An applied row whose file is gone. */
+static int status_unknown_row(dbmig_status *st, const dm_vrow *row)
+{
+    dbmig_rev_status *o = &st->revs[st->nrevs++];
+    XDUP(o->revision, row->revision);
+    XDUP(o->message, row->message);
+    o->flags |= DBMIG_REV_UNKNOWN;
+    if (fill_row(o, row) != 0)
+        goto oom;
+    st->applied++;
+    st->unknown++;
+    if (row->dirty)
+        st->dirty++;
+    return 0;
+oom:
+    return -1;
+}
+
+/* The applied heads, the graph's heads, and where the database is. */
+static int status_heads(dbmig *h, dbmig_status *st, const dm_applied *a, size_t *heads)
+{
+    const dm_graph *g = &h->graph;
+    size_t nh = dm_graph_applied_heads(g, a, heads);
+    st->heads = calloc(nh + 1, sizeof *st->heads);
+    st->graph_heads = calloc(g->nheads + 1, sizeof *st->graph_heads);
+    if (!st->heads || !st->graph_heads)
+        goto oom;
+    for (size_t i = 0; i < nh; i++)
+        XDUP(st->heads[st->nheads++], g->revs[heads[i]].id);
+    for (size_t i = 0; i < g->nheads; i++)
+        XDUP(st->graph_heads[st->ngraph_heads++], g->revs[g->heads[i]].id);
+    XDUP(st->driver, h->drv->name);
+    XDUP(st->url, h->url_redacted ? h->url_redacted : "");
+    XDUP(st->server_version, h->server_version);
+    return 0;
+oom:
+    return -1;
+}
+
 int dbmig_status_get(dbmig *h, dbmig_status **out)
 {
     *out = NULL;
@@ -85,62 +161,14 @@ int dbmig_status_get(dbmig *h, dbmig_status **out)
     st->revs = calloc(g->n + unknown + 1, sizeof *st->revs);
     if (!st->revs)
         goto oom;
-    for (size_t k = 0; k < g->n; k++) {
-        size_t r = g->order[k];
-        const dm_migfile *f = &g->revs[r].file;
-        dbmig_rev_status *o = &st->revs[st->nrevs++];
-        XDUP(o->revision, f->revision);
-        XDUP(o->message, f->message ? f->message : "");
-        XDUP(o->file, f->filename);
-        XDUP(o->checksum, f->checksum);
-        if (g->revs[r].nchildren == 0)
-            o->flags |= DBMIG_REV_HEAD;
-        if (!f->transaction)
-            o->flags |= DBMIG_REV_NOTX;
-        if (rowof[r]) {
-            if (fill_row(o, rowof[r]) != 0)
-                goto oom;
-            st->applied++;
-            if (rowof[r]->dirty)
-                st->dirty++;
-            else if (strcmp(rowof[r]->checksum, f->checksum) != 0) {
-                o->flags |= DBMIG_REV_MODIFIED;
-                st->modified++;
-            }
-        } else {
-            st->pending++;
-            if (miss[r]) {
-                o->flags |= DBMIG_REV_MISSING;
-                st->missing++;
-            }
-        }
-    }
-    for (size_t i = 0; i < vs.n; i++) {
-        if (vs.rows[i].rev != DM_NONE)
-            continue;
-        dbmig_rev_status *o = &st->revs[st->nrevs++];
-        XDUP(o->revision, vs.rows[i].revision);
-        XDUP(o->message, vs.rows[i].message);
-        o->flags |= DBMIG_REV_UNKNOWN;
-        if (fill_row(o, &vs.rows[i]) != 0)
+    for (size_t k = 0; k < g->n; k++)
+        if (status_file_rev(st, g, g->order[k], rowof[g->order[k]], miss[g->order[k]]) != 0)
             goto oom;
-        st->applied++;
-        st->unknown++;
-        if (vs.rows[i].dirty)
-            st->dirty++;
-    }
-    size_t nh = dm_graph_applied_heads(g, &a, heads);
-    st->heads = calloc(nh + 1, sizeof *st->heads);
-    st->graph_heads = calloc(g->nheads + 1, sizeof *st->graph_heads);
-    if (!st->heads || !st->graph_heads)
+    for (size_t i = 0; i < vs.n; i++)
+        if (vs.rows[i].rev == DM_NONE && status_unknown_row(st, &vs.rows[i]) != 0)
+            goto oom;
+    if (status_heads(h, st, &a, heads) != 0)
         goto oom;
-    for (size_t i = 0; i < nh; i++)
-        XDUP(st->heads[st->nheads++], g->revs[heads[i]].id);
-    for (size_t i = 0; i < g->nheads; i++)
-        XDUP(st->graph_heads[st->ngraph_heads++], g->revs[g->heads[i]].id);
-    XDUP(st->driver, h->drv->name);
-    XDUP(st->url, h->url_redacted ? h->url_redacted : "");
-    XDUP(st->server_version, h->server_version);
     *out = st;
     st = NULL;
     rc = DBMIG_OK;

@@ -13,6 +13,7 @@
 
 #include "fuzz_common.h"
 #include "graph.h"
+#include "plan.h"
 
 static char fz_dir[64];
 

@@ -8,6 +8,7 @@
  * downgrades only applied ones. */
 #include "fuzz_common.h"
 #include "graph.h"
+#include "plan.h"
 
 static const char *const fz_files[][2] = {
     {"001_base.sql", "-- dbmig:branch core\nCREATE TABLE a (id INT);\n"},

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "lock.h"
 #include "loader.h"
 
 /* ---- the wrapper driver ------------------------------------------------- */

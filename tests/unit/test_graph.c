@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "graph.h"
+#include "plan.h"
 
 /* ---- helpers --------------------------------------------------------------- */
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "graph.h"
+#include "plan.h"
 #include "history.h"
 
 /* ---- helpers ------------------------------------------------------------ */

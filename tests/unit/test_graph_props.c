@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "graph.h"
+#include "plan.h"
 
 #define MAXN 500
 #define W ((MAXN + 63) / 64)

@@ -1,0 +1,77 @@
+/* cli.h — what the files of the dbmig program share, and nothing more: the
+ * exit codes, the run's state (struct cli, filled by main.c), the helpers
+ * every command uses, and one entry point per command. Internal to the
+ * program (not part of dbmig_clilib, which the unit tests link): the
+ * commands reach the library only through <dbmig/dbmig.h>.
+ *
+ *   main.c        options settled, the handle opened, one command dispatched
+ *   help.c        usage texts and usage errors (exit 2)
+ *   cmd_run.c     upgrade, downgrade, stamp, repair (they change the database)
+ *   cmd_show.c    status, current, check, show
+ *   cmd_graph.c   history, heads, branches
+ *   cmd_rev.c     revision, merge (they write a migration file)
+ *   cmd_drivers.c drivers, and the --driver check before any command */
+#ifndef DBMIG_CLI_CLI_H
+#define DBMIG_CLI_CLI_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "output.h"
+#include "dbmig/dbmig.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INVALID = 3 };
+
+typedef struct cli {
+    cli_config cfg;
+    const char *command;
+    char **args;   /* command arguments and options */
+    int nargs;
+    int json;
+    int quiet, verbose;
+    int tty;
+    int sql, dry_run;
+    dbmig *h;
+    cli_out *out;  /* progress, summaries, JSON results (output.c) */
+} cli;
+
+/* help.c */
+extern const char cli_usage_main[];
+/* A command's help text, NULL for an unknown command. */
+const char *cli_help_for(const char *cmd);
+/* "dbmig: <fmt with arg>" and the pointer to --help on stderr; EXIT_USAGE. */
+int cli_usage_error(const char *fmt, const char *arg);
+/* Between min and max arguments and no --option, else the refusal with the
+ * command's help on stderr: EXIT_USAGE. */
+int cli_need_args(cli *c, int min, int max);
+/* `dbmig help [COMMAND]`, `dbmig COMMAND --help`. */
+int cli_print_help(const char *cmd);
+
+/* main.c */
+/* The library's error on stderr, made safe to print; returns -rc (the exit code). */
+int cli_fail(cli *c, int rc);
+/* Prints j indented on stdout and frees it. */
+void cli_json_print(json_t *j);
+json_t *cli_json_strs(const char *const *v, size_t n);
+
+/* cmd_drivers.c */
+int cli_check_driver(cli *c);
+
+/* The commands: each returns the exit code. */
+int cmd_upgrade(cli *c);
+int cmd_downgrade(cli *c);
+int cmd_stamp(cli *c);
+int cmd_repair(cli *c);
+int cmd_status(cli *c);
+int cmd_current(cli *c);
+int cmd_check(cli *c);
+int cmd_show(cli *c);
+int cmd_drivers(cli *c);
+int cmd_history(cli *c);
+int cmd_heads(cli *c);
+int cmd_branches(cli *c);
+int cmd_revision(cli *c);
+int cmd_merge(cli *c);
+
+#endif

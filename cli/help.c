@@ -1,0 +1,185 @@
+/* help.c — what dbmig says about its own use: the main usage text, each
+ * command's help (`dbmig help COMMAND`, `dbmig COMMAND --help`), and the
+ * usage errors that point at them (exit 2). One table, so that a command's
+ * help and its refusals never drift apart. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "cli.h"
+#include "fleet.h"
+
+/* ---- help ------------------------------------------------------------------ */
+
+const char cli_usage_main[] =
+    "usage: dbmig [options] <command> [args]\n"
+    "\n"
+    "commands:\n"
+    "  upgrade [TARGET]      apply migrations up to TARGET (default head)\n"
+    "                        [--allow-missing] [--resume]\n"
+    "  downgrade TARGET      revert down to TARGET (-1, base, an id)\n"
+    "  current               the applied heads\n"
+    "  status                every revision: applied, pending, dirty, edited\n"
+    "  stamp TARGET          set the version table to TARGET without running SQL\n"
+    "  show REV              a revision's header and the statements it runs\n"
+    "  check                 exit 0 only if everything is applied, clean and unedited\n"
+    "  repair --checksums | --applied ID | --reverted ID\n"
+    "                        settle the version table after a manual fix\n"
+    "  drivers               the driver plugins found\n"
+    "  fleet --targets FILE [--jobs N] COMMAND ...\n"
+    "                        run upgrade/downgrade/status/check on many databases\n"
+    "  history [-r A:B]      the revision graph, newest first, with branches and merges\n"
+    "  heads                 the heads of the graph\n"
+    "  branches              the branch points of the graph\n"
+    "  revision -m MSG [--parent ID]... [--branch LABEL] [--depends ID]...\n"
+    "                        write a new migration file (id: the UTC time)\n"
+    "  merge -m MSG [ID...]  write a merge revision (default: of every head)\n"
+    "\n"
+    "  help [COMMAND]        this text, or a command's (same as dbmig COMMAND --help)\n"
+    "\n"
+    "options (before or after the command; also from dbmig.conf or DBMIG_<NAME>):\n"
+    "  --url URL             database URL (else DATABASE_URL)\n"
+    "  --driver NAME         driver plugin (default: the URL's scheme)\n"
+    "  --dir DIR             migrations folder (default ./migrations)\n"
+    "  --table NAME          version table (default dbmig_version)\n"
+    "  --config FILE         INI file (default ./dbmig.conf when present)\n"
+    "  --env NAME            use the [env.NAME] section of the config file\n"
+    "  --plugin-dir DIR      look for driver plugins here first (also DBMIG_PLUGIN_PATH)\n"
+    "  --sql                 print a stand-alone SQL script instead of connecting\n"
+    "  --dry-run             connect and plan, print the plan, change nothing\n"
+    "  --lock-timeout SECS   wait this long for the migration lock (default 60)\n"
+    "  --lock session|lease  the lock strategy (default session)\n"
+    "  --lease-seconds N     the lease of --lock lease (default 30)\n"
+    "  --single-transaction  the whole run in one transaction\n"
+    "  --commit-interval MS  longest time a group of migrations stays uncommitted (200)\n"
+    "  --format text|json    output format\n"
+    "  -v, --verbose         more output (-vv: the same today)\n"
+    "  -q, --quiet           less output\n"
+    "  --no-color            no colour (dbmig prints none anyway)\n"
+    "  -h, --help            this text; after a command, the command's\n"
+    "  -V, --version         dbmig's version\n"
+    "  --                    the end of the options: what follows are arguments\n"
+    "flags also take a value (--dry-run=false); an option given twice must have the\n"
+    "same value; precedence: command line > DBMIG_<NAME> > [env.NAME] > [dbmig] >\n"
+    "DATABASE_URL.\n"
+    "\n"
+    "targets: head, heads, base, <id>, <unique prefix>, <label>@head, +N, -N, <id>+N, <id>-N\n"
+    "exit codes: 0 ok, 1 migration/database failed, 2 usage, 3 validation, 4 lock time-out\n";
+
+static const struct {
+    const char *name, *usage;
+} cmd_help[] = {
+    {"upgrade", "usage: dbmig [options] upgrade [TARGET] [--allow-missing] [--resume]\n"
+                "Apply every pending migration up to TARGET (default head).\n"
+                "  --allow-missing  also apply unapplied ancestors of applied revisions\n"
+                "  --resume         finish a dirty revision from its failed statement\n"
+                "With --sql, TARGET may be FROM:TO and nothing is connected.\n"},
+    {"downgrade", "usage: dbmig [options] downgrade TARGET [--allow-missing]\n"
+                  "Revert applied migrations down to TARGET: -N, base, <id>, <id>-N.\n"
+                  "  --allow-missing  revert even though an ancestor of an applied revision\n"
+                  "                   is not applied\n"
+                  "With --sql, write TARGET as FROM:TO.\n"},
+    {"current", "usage: dbmig [options] current\nPrint the applied heads.\n"},
+    {"status", "usage: dbmig [options] status\n"
+               "Every revision, applied or pending, dirty, edited, missing; a summary.\n"},
+    {"stamp", "usage: dbmig [options] stamp TARGET\n"
+              "Set the version table to TARGET without running any migration.\n"},
+    {"show", "usage: dbmig [options] show REV\n"
+             "A revision's header and the statements the chosen driver would run.\n"},
+    {"check", "usage: dbmig [options] check\n"
+              "Exit 0 only when the graph is valid, every revision is applied, nothing is\n"
+              "dirty and every checksum matches; else exit 3 and list the problems.\n"},
+    {"repair", "usage: dbmig [options] repair --checksums | --applied ID | --reverted ID\n"
+               "  --checksums     accept the current content of edited, applied files\n"
+               "  --applied ID    settle dirty revision ID as applied\n"
+               "  --reverted ID   settle dirty revision ID as not applied\n"},
+    {"drivers", "usage: dbmig [options] drivers\n"
+                "The driver plugins found: name, version, file, capabilities.\n"},
+    {"history", "usage: dbmig [options] history [-r A:B]\n"
+                "The revision graph, newest first, drawn like `git log --graph`: merges,\n"
+                "branch points, heads, branch labels and depends. With a database (--url)\n"
+                "each revision is marked applied, pending or MISSING, and the applied heads\n"
+                "current.\n"
+                "  -r, --rev-range A:B  only the descendants of A that are ancestors of B\n"
+                "                       (both included); A or B may be left out. Each is\n"
+                "                       base, head, heads, an id or prefix, <label>@head,\n"
+                "                       <id>+N, <id>-N or current (with --url).\n"
+                "--format json prints the revisions with their parents, children and marks.\n"},
+    {"heads", "usage: dbmig [options] heads\n"
+              "The heads of the graph (revisions without children), with their branch\n"
+              "labels; with --url, whether each is applied. --format json for scripts.\n"},
+    {"branches", "usage: dbmig [options] branches\n"
+                 "The branch points of the graph (revisions with two or more children)\n"
+                 "and the revisions that start each branch.\n"},
+    {"revision", "usage: dbmig [options] revision -m MSG [--parent ID]... [--branch LABEL]...\n"
+                 "                                 [--depends ID]...\n"
+                 "Write a new migration file <UTC YYYYMMDDHHMMSS>_<slug>.sql in the migrations\n"
+                 "folder, with an explicit header and empty up and down sections.\n"
+                 "  -m, --message MSG  its one-line description (also the file's slug)\n"
+                 "  --parent ID        a parent (repeat for several; `base` for a new root);\n"
+                 "                     default: the single head. With several heads, name\n"
+                 "                     one, or join them first with `dbmig merge`.\n"
+                 "  --branch LABEL     a branch label, so that LABEL@head names its head\n"
+                 "  --depends ID       a revision it needs applied first (not a parent)\n"},
+    {"merge", "usage: dbmig [options] merge -m MSG [ID...]\n"
+              "Write a merge revision whose parents are the given revisions (default: every\n"
+              "head); it joins the branches so that `head` names one revision again.\n"
+              "  -m, --message MSG  its one-line description\n"},
+};
+
+const char *cli_help_for(const char *cmd)
+{
+    for (size_t i = 0; i < sizeof cmd_help / sizeof cmd_help[0]; i++)
+        if (strcmp(cmd_help[i].name, cmd) == 0)
+            return cmd_help[i].usage;
+    return NULL;
+}
+
+int cli_usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "dbmig: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nrun `dbmig --help` for the options and commands\n");
+    return EXIT_USAGE;
+}
+
+int cli_need_args(cli *c, int min, int max)
+{
+    if (c->nargs < min || c->nargs > max) {
+        fprintf(stderr, "dbmig: %s takes %s\n%s", c->command,
+                min == max ? (min ? "exactly one argument" : "no argument")
+                           : "at most one argument",
+                cli_help_for(c->command));
+        return EXIT_USAGE;
+    }
+    for (int i = 0; i < c->nargs; i++)
+        if (c->args[i][0] == '-' && c->args[i][1] == '-') {
+            fprintf(stderr, "dbmig: unknown option '%s' for %s\n%s", c->args[i], c->command,
+                    cli_help_for(c->command));
+            return EXIT_USAGE;
+        }
+    return EXIT_OK;
+}
+
+/* `dbmig help [COMMAND]`, `dbmig COMMAND --help`: the same text. */
+int cli_print_help(const char *cmd)
+{
+    if (!cmd || strcmp(cmd, "help") == 0) {
+        fputs(cli_usage_main, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "fleet") == 0) {
+        char *h[] = {"--help", NULL};
+        return cli_fleet("dbmig", NULL, 0, h, 1, 0, 0);
+    }
+    const char *t = cli_help_for(cmd);
+    if (!t) {
+        const char *near = cli_command_suggest(cmd);
+        fprintf(stderr, "dbmig: help: unknown command '%s'%s%s%s\nrun `dbmig help` for the commands\n",
+                cmd, near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
+        return EXIT_USAGE;
+    }
+    fputs(t, stdout);
+    return EXIT_OK;
+}
