@@ -4,6 +4,7 @@
  * against four fixed shapes; it never needs a full SQL grammar. */
 #define _POSIX_C_SOURCE 200809L
 #include "ddl.h"
+#include "loader.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -434,17 +435,57 @@ static int rebuild(const char *sql, size_t len, dm_span *cut, size_t ncut, size_
     return rc;
 }
 
-static int catalog_error(const dbmig_driver *drv, dbmig_conn *conn, const dm_ddl *d, dm_err *err)
+static int catalog_error(const dbmig_driver *drv, void *self, dbmig_conn *conn, const dm_ddl *d,
+                         dm_err *err)
 {
-    const dbmig_db_error *e = drv->last_error(conn);
-    return dm_err_set(err, DBMIG_ERROR, "catalog look-up for %s %s failed: %s%s%s%s",
-                      d->kind == DM_DDL_CREATE_INDEX || d->kind == DM_DDL_DROP_INDEX ? "index" : "column",
-                      d->name, e ? e->message : "unknown error", e && e->code[0] ? " [" : "",
-                      e ? e->code : "", e && e->code[0] ? "]" : "");
+    dm_buf m = {0};
+    int oom = dm_db_error_format(&m, drv->last_error(self, conn));
+    int rc = oom ? dm_err_nomem(err)
+                 : dm_err_set(err, DBMIG_ERROR, "catalog look-up for %s %s failed: %s",
+                              d->kind == DM_DDL_CREATE_INDEX || d->kind == DM_DDL_DROP_INDEX
+                                  ? "index"
+                                  : "column",
+                              d->name, dm_buf_str(&m));
+    dm_buf_free(&m);
+    return rc;
 }
 
-int dm_ddl_prepare(const dbmig_driver *drv, dbmig_conn *conn, uint32_t caps, const char *sql,
-                   size_t len, dm_buf *out, int *skip, dm_buf *note, dm_err *err)
+/* DROP INDEX: IF EXISTS emulated through index_exists, and the owning
+ * table looked up where the database needs `DROP INDEX i ON t`
+ * (DBMIG_CAP_DROP_INDEX_NEEDS_TABLE); offline (conn NULL), a note says to
+ * add it by hand. */
+static int prep_drop_index(const dbmig_driver *drv, void *self, dbmig_conn *conn, uint32_t caps,
+                           const dm_ddl *d, int *emulate, int *skip, char *on_table, size_t on_cap,
+                           dm_buf *note, dm_err *err)
+{
+    int needs_table =
+        (caps & DBMIG_CAP_DROP_INDEX_NEEDS_TABLE) && d->table_tok.start == d->table_tok.end;
+    int exists = 0;
+    *emulate = d->if_exists && !(caps & DBMIG_CAP_DROP_INDEX_IF_EXISTS);
+    if ((needs_table || *emulate) && conn) {
+        char tbl[128] = "";
+        if (DM_DRV_OPT(drv, index_exists)(self, conn, d->table[0] ? d->table : NULL, d->name,
+                                          &exists, tbl, sizeof tbl) != DBMIG_DRV_OK)
+            return catalog_error(drv, self, conn, d, err);
+        if (!exists && d->if_exists)
+            *skip = 1;
+        if (needs_table && exists && tbl[0]) {
+            char qt[140];
+            size_t n = drv->quote_ident(self, conn, tbl, strlen(tbl), qt, sizeof qt);
+            if (n >= sizeof qt)
+                return dm_err_set(err, DBMIG_ERROR, "table name too long: %s", tbl);
+            snprintf(on_table, on_cap, " ON %s", qt);
+        }
+    } else if (needs_table && note) {
+        dm_buf_printf(note, "DROP INDEX %s needs `ON <table>` on this database and the "
+                            "table can only be looked up with a connection; add it by hand.",
+                      d->name);
+    }
+    return DBMIG_OK;
+}
+
+int dm_ddl_prepare(const dbmig_driver *drv, void *self, dbmig_conn *conn, uint32_t caps,
+                   const char *sql, size_t len, dm_buf *out, int *skip, dm_buf *note, dm_err *err)
 {
     *skip = 0;
     dm_ddl d;
@@ -457,9 +498,11 @@ int dm_ddl_prepare(const dbmig_driver *drv, dbmig_conn *conn, uint32_t caps, con
 
     /* A driver without the catalog look-up cannot have it emulated: the
      * statement then goes to the database as written. */
-    if ((d.kind == DM_DDL_CREATE_INDEX || d.kind == DM_DDL_DROP_INDEX) && !drv->index_exists)
+    if ((d.kind == DM_DDL_CREATE_INDEX || d.kind == DM_DDL_DROP_INDEX) &&
+        !DM_DRV_OPT(drv, index_exists))
         d.kind = DM_DDL_OTHER;
-    if ((d.kind == DM_DDL_ADD_COLUMN || d.kind == DM_DDL_DROP_COLUMN) && !drv->column_exists)
+    if ((d.kind == DM_DDL_ADD_COLUMN || d.kind == DM_DDL_DROP_COLUMN) &&
+        !DM_DRV_OPT(drv, column_exists))
         d.kind = DM_DDL_OTHER;
     switch (d.kind) {
     case DM_DDL_OTHER:
@@ -467,34 +510,18 @@ int dm_ddl_prepare(const dbmig_driver *drv, dbmig_conn *conn, uint32_t caps, con
     case DM_DDL_CREATE_INDEX:
         emulate = d.if_exists && !(caps & DBMIG_CAP_CREATE_INDEX_IF_NOT_EXISTS);
         if (emulate && conn) {
-            if (drv->index_exists(conn, d.table, d.name, &exists, NULL, 0) != DBMIG_DRV_OK)
-                return catalog_error(drv, conn, &d, err);
+            if (DM_DRV_OPT(drv, index_exists)(self, conn, d.table, d.name, &exists, NULL, 0) !=
+                DBMIG_DRV_OK)
+                return catalog_error(drv, self, conn, &d, err);
             if (exists)
                 *skip = 1;
         }
         break;
     case DM_DDL_DROP_INDEX: {
-        int needs_table = (caps & DBMIG_CAP_DROP_INDEX_NEEDS_TABLE) && d.table_tok.start == d.table_tok.end;
-        emulate = d.if_exists && !(caps & DBMIG_CAP_DROP_INDEX_IF_EXISTS);
-        if ((needs_table || emulate) && conn) {
-            char tbl[128] = "";
-            if (drv->index_exists(conn, d.table[0] ? d.table : NULL, d.name, &exists, tbl,
-                                  sizeof tbl) != DBMIG_DRV_OK)
-                return catalog_error(drv, conn, &d, err);
-            if (!exists && d.if_exists)
-                *skip = 1;
-            if (needs_table && exists && tbl[0]) {
-                char qt[140];
-                size_t n = drv->quote_ident(conn, tbl, strlen(tbl), qt, sizeof qt);
-                if (n >= sizeof qt)
-                    return dm_err_set(err, DBMIG_ERROR, "table name too long: %s", tbl);
-                snprintf(on_table, sizeof on_table, " ON %s", qt);
-            }
-        } else if (needs_table && note) {
-            dm_buf_printf(note, "DROP INDEX %s needs `ON <table>` on this database and the "
-                                "table can only be looked up with a connection; add it by hand.",
-                          d.name);
-        }
+        int rc = prep_drop_index(drv, self, conn, caps, &d, &emulate, skip, on_table,
+                                 sizeof on_table, note, err);
+        if (rc != DBMIG_OK)
+            return rc;
         break;
     }
     case DM_DDL_ADD_COLUMN:
@@ -502,8 +529,9 @@ int dm_ddl_prepare(const dbmig_driver *drv, dbmig_conn *conn, uint32_t caps, con
         emulate = d.if_exists && !(caps & (d.kind == DM_DDL_ADD_COLUMN ? DBMIG_CAP_ADD_COLUMN_IF_NOT_EXISTS
                                                                        : DBMIG_CAP_DROP_COLUMN_IF_EXISTS));
         if (emulate && conn) {
-            if (drv->column_exists(conn, d.table, d.name, &exists) != DBMIG_DRV_OK)
-                return catalog_error(drv, conn, &d, err);
+            if (DM_DRV_OPT(drv, column_exists)(self, conn, d.table, d.name, &exists) !=
+                DBMIG_DRV_OK)
+                return catalog_error(drv, self, conn, &d, err);
             if (exists == (d.kind == DM_DDL_ADD_COLUMN))
                 *skip = 1;
         }

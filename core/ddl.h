@@ -82,7 +82,7 @@ int dm_ddl_passthrough(const char *sql, size_t len, int dialect, uint32_t caps);
  * means the emulated condition says there is nothing to do; otherwise `out`
  * holds the statement to run (possibly unchanged). `note` (may be NULL)
  * receives a one-line explanation when something was rewritten. */
-int dm_ddl_prepare(const dbmig_driver *drv, dbmig_conn *conn, uint32_t caps, const char *sql,
-                   size_t len, dm_buf *out, int *skip, dm_buf *note, dm_err *err);
+int dm_ddl_prepare(const dbmig_driver *drv, void *self, dbmig_conn *conn, uint32_t caps,
+                   const char *sql, size_t len, dm_buf *out, int *skip, dm_buf *note, dm_err *err);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "thread.h"
 #include "url.h"
+#include "loader.h"
 
 /* ---- host services handed to drivers ---------------------------------- */
 
@@ -36,8 +37,10 @@ static void host_free(void *p, void *q)
 static void host_log(void *payload, int level, const char *msg)
 {
     dbmig *h = payload;
+    /* A driver's message never fails the run: a NOTICE, at most a warning. */
+    int at = level < DBMIG_LOG_WARN ? DBMIG_LOG_WARN : level > DBMIG_LOG_DEBUG ? DBMIG_LOG_DEBUG : level;
     if (level <= DBMIG_LOG_WARN || h->o.verbose)
-        dm_emit(h, DBMIG_EV_NOTICE, NULL, msg, NULL);
+        dm_emit_level(h, DBMIG_EV_NOTICE, at, NULL, msg, NULL);
 }
 
 /* ---- handle ------------------------------------------------------------ */
@@ -172,7 +175,9 @@ void dbmig_close(dbmig *h)
         return;
     dm_lock_release(h);
     if (h->conn)
-        h->drv->close(h->conn);
+        h->drv->close(h->drv_self, h->conn);
+    if (h->drv_inited)
+        DM_DRV_OPT(h->drv, fini)(h->drv_self); /* the loader pairs init with fini */
     if (h->plugin)
         dm_plugin_unload(h->plugin);
     if (h->graph_loaded)
@@ -258,7 +263,8 @@ int dbmig_last_error(const dbmig *h, dbmig_error_info *out)
     return DBMIG_OK;
 }
 
-void dm_emit(dbmig *h, dbmig_event_kind kind, const char *rev, const char *msg, const char *text)
+void dm_emit_level(dbmig *h, dbmig_event_kind kind, int level, const char *rev, const char *msg,
+                   const char *text)
 {
     if (!h->o.on_event)
         return;
@@ -267,7 +273,30 @@ void dm_emit(dbmig *h, dbmig_event_kind kind, const char *rev, const char *msg, 
     ev.revision = rev;
     ev.message = msg;
     ev.text = text;
+    ev.level = level;
     h->o.on_event(h->o.event_payload, &ev);
+}
+
+/* The level an event of this kind has unless its sender says otherwise
+ * (a NOTICE that warns: dm_emit_level). */
+static int kind_level(dbmig_event_kind kind)
+{
+    switch (kind) {
+    case DBMIG_EV_FAILED:
+        return DBMIG_LOG_ERROR;
+    case DBMIG_EV_ROLLED_BACK:
+        return DBMIG_LOG_WARN;
+    case DBMIG_EV_STATEMENT:
+    case DBMIG_EV_STATEMENT_DONE:
+        return DBMIG_LOG_DEBUG;
+    default:
+        return DBMIG_LOG_INFO;
+    }
+}
+
+void dm_emit(dbmig *h, dbmig_event_kind kind, const char *rev, const char *msg, const char *text)
+{
+    dm_emit_level(h, kind, kind_level(kind), rev, msg, text);
 }
 
 /* ---- lazy loading --------------------------------------------------------- */
@@ -334,7 +363,37 @@ static int driver_name(dbmig *h, dm_buf *name)
     return DBMIG_OK;
 }
 
-void dm_use_driver(dbmig *h, const dbmig_driver *drv) { h->drv = drv; }
+int dm_use_driver(dbmig *h, const dbmig_driver *drv, void *self)
+{
+    int rc = dm_driver_check("(in-process driver table)", drv && drv->name ? drv->name : "?", drv,
+                             &h->err);
+    if (rc != DBMIG_OK)
+        return rc;
+    h->drv = drv;
+    h->drv_self = self;
+    return DBMIG_OK;
+}
+
+/* The driver's init(), once per handle, for a loaded plugin. */
+static int driver_init(dbmig *h)
+{
+    int (*init)(const dbmig_host *, void **, dbmig_db_error *) = DM_DRV_OPT(h->drv, init);
+    if (!init)
+        return DBMIG_OK;
+    dbmig_db_error e;
+    memset(&e, 0, sizeof e);
+    if (init(&h->host, &h->drv_self, &e) != DBMIG_DRV_OK) {
+        dm_buf m = {0};
+        dm_db_error_format(&m, &e);
+        int rc = dm_err_set(&h->err, DBMIG_ERROR, "driver %s (%s) could not start: %s",
+                            h->drv->name, dm_plugin_file(h->plugin), dm_buf_str(&m));
+        dm_buf_free(&m);
+        h->drv_self = NULL;
+        return rc;
+    }
+    h->drv_inited = 1;
+    return DBMIG_OK;
+}
 
 int dm_need_driver(dbmig *h)
 {
@@ -353,6 +412,10 @@ int dm_need_driver(dbmig *h)
         if (rc != DBMIG_OK)
             return rc;
         h->drv = dm_plugin_driver(h->plugin);
+        if ((rc = driver_init(h)) != DBMIG_OK) {
+            h->drv = NULL;
+            return rc;
+        }
     }
     h->caps = h->drv->caps;
     if (h->graph_loaded && (rc = check_markers(h)) != DBMIG_OK)
@@ -364,21 +427,19 @@ int dm_need_driver(dbmig *h)
      * every revision again): SQLite's `main` is its only schema and is the
      * same as no schema; MySQL's schema is the URL's database. */
     const char *dot = strchr(h->table, '.');
-    if (dot && h->drv->dialect == DBMIG_DIALECT_SQLITE) {
-        if ((size_t)(dot - h->table) != 4 || strncasecmp(h->table, "main", 4) != 0)
+    const char *only = DM_DRV_SQL(h->drv, table_schema); /* driver.h: the schema rule */
+    if (dot && only) {
+        size_t n = (size_t)(dot - h->table);
+        if (!*only || strlen(only) != n || strncasecmp(h->table, only, n) != 0) {
+            const char *why = DM_DRV_SQL(h->drv, table_schema_why);
             return dm_err_set(&h->err, DBMIG_EUSAGE,
-                              "invalid version table name '%s' for driver %s: an SQLite "
-                              "database has one schema, main; use --table %s",
-                              h->table, h->drv->name, dot + 1);
+                              "invalid version table name '%s' for driver %s: %s; use --table %s",
+                              h->table, h->drv->name,
+                              why ? why : "its catalog look-ups see only the connection's schema",
+                              dot + 1);
+        }
         memmove(h->table, dot + 1, strlen(dot + 1) + 1); /* main.t is t */
         dot = NULL;
-    } else if (dot && h->drv->dialect == DBMIG_DIALECT_MYSQL) {
-        return dm_err_set(&h->err, DBMIG_EUSAGE,
-                          "invalid version table name '%s' for driver %s: the version table "
-                          "lives in the URL's database; to keep it in database %.*s, name that "
-                          "database in the URL (mysql://user@host/%.*s) and use --table %s",
-                          h->table, h->drv->name, (int)(dot - h->table), h->table,
-                          (int)(dot - h->table), h->table, dot + 1);
     }
     dm_buf q = {0};
     if (dot) {
@@ -405,11 +466,11 @@ static int connect_with(dbmig *h, uint32_t flags)
     dbmig_db_error e;
     memset(&e, 0, sizeof e);
     h->host.flags = flags;
-    int rc = h->drv->connect(&h->host, h->url, &h->conn, &e);
+    int rc = h->drv->connect(h->drv_self, &h->host, h->url, &h->conn, &e);
     h->host.flags = 0;
     if (rc != DBMIG_DRV_OK) {
         h->conn = NULL;
-        if ((flags & DBMIG_HOST_NO_CREATE) && strcmp(e.code, DBMIG_DB_ERR_NODB) == 0) {
+        if ((flags & DBMIG_HOST_NO_CREATE) && e.kind == DBMIG_DB_ERR_NODB) {
             free(h->nodb_msg);
             h->nodb_msg = dm_strdup(e.message);
             if (!h->nodb_msg)
@@ -417,24 +478,27 @@ static int connect_with(dbmig *h, uint32_t flags)
             h->nodb = 1;
             return DBMIG_OK;
         }
-        /* A driver that rejects the URL itself says so with the code "URL":
+        /* A driver that rejects the URL itself says so with the kind URL:
          * that is a usage error (exit 2), not a failed connection. */
-        if (strcmp(e.code, "URL") == 0)
+        if (e.kind == DBMIG_DB_ERR_URL)
             return dm_err_set(&h->err, DBMIG_EUSAGE, "bad database URL %s for driver %s: %s%s%s",
                               h->url_redacted, h->drv->name, e.message, e.hint[0] ? "; " : "",
                               e.hint);
-        return dm_err_set(&h->err, DBMIG_ERROR,
-                          "cannot connect to %s with driver %s: %s%s%s%s\n"
-                          "check the URL, that the server is running and reachable, and "
-                          "the credentials",
-                          h->url_redacted, h->drv->name, e.message, e.code[0] ? " [" : "",
-                          e.code, e.code[0] ? "]" : "");
+        dm_buf m = {0};
+        dm_db_error_format(&m, &e);
+        rc = dm_err_set(&h->err, DBMIG_ERROR,
+                        "cannot connect to %s with driver %s: %s\n"
+                        "check the URL, that the server is running and reachable, and "
+                        "the credentials", h->url_redacted, h->drv->name, dm_buf_str(&m));
+        dm_buf_free(&m);
+        return rc;
     }
     h->nodb = 0;
-    if (h->drv->conn_caps)
-        h->caps = h->drv->conn_caps(h->conn);
-    if (h->drv->server_version &&
-        h->drv->server_version(h->conn, h->server_version, sizeof h->server_version) != 0)
+    if (DM_DRV_OPT(h->drv, conn_caps))
+        h->caps = DM_DRV_OPT(h->drv, conn_caps)(h->drv_self, h->conn);
+    if (DM_DRV_OPT(h->drv, server_version) &&
+        DM_DRV_OPT(h->drv, server_version)(h->drv_self, h->conn, h->server_version,
+                                           sizeof h->server_version) != 0)
         h->server_version[0] = '\0';
     return DBMIG_OK;
 }
@@ -544,13 +608,13 @@ static int quote_with(dbmig *h, dbmig_quote_fn fn, const char *s, dm_buf *out)
 {
     size_t len = strlen(s);
     char small[256];
-    size_t need = fn(h->conn, s, len, small, sizeof small);
+    size_t need = fn(h->drv_self, h->conn, s, len, small, sizeof small);
     if (need < sizeof small)
         return dm_buf_append(out, small, need) ? dm_err_nomem(&h->err) : DBMIG_OK;
     char *big = malloc(need + 1);
     if (!big)
         return dm_err_nomem(&h->err);
-    fn(h->conn, s, len, big, need + 1);
+    fn(h->drv_self, h->conn, s, len, big, need + 1);
     int rc = dm_buf_append(out, big, need) ? dm_err_nomem(&h->err) : DBMIG_OK;
     free(big);
     return rc;
@@ -568,18 +632,25 @@ int dm_quote_literal(dbmig *h, const char *s, dm_buf *out)
 
 int dm_db_error(dbmig *h, const char *what)
 {
-    const dbmig_db_error *e = h->drv->last_error(h->conn);
-    return dm_err_set(&h->err, DBMIG_ERROR, "%s: %s%s%s%s", what, e ? e->message : "unknown error",
-                      e && e->code[0] ? " [" : "", e ? e->code : "", e && e->code[0] ? "]" : "");
+    const dbmig_db_error *e = h->conn ? h->drv->last_error(h->drv_self, h->conn) : NULL;
+    dm_buf m = {0};
+    int oom = dm_db_error_format(&m, e);
+    int rc = oom ? dm_err_nomem(&h->err)
+                 : dm_err_set(&h->err, DBMIG_ERROR, "%s: %s", what, dm_buf_str(&m));
+    dm_buf_free(&m);
+    return rc;
 }
 
 int dm_sql_exec(dbmig *h, const char *sql, int64_t *affected)
 {
-    if (h->drv->exec(h->conn, sql, strlen(sql), affected) != DBMIG_DRV_OK) {
-        const dbmig_db_error *e = h->drv->last_error(h->conn);
-        return dm_err_set(&h->err, DBMIG_ERROR, "the database failed on `%.200s`: %s%s%s%s", sql,
-                          e ? e->message : "unknown error", e && e->code[0] ? " [" : "",
-                          e ? e->code : "", e && e->code[0] ? "]" : "");
+    if (h->drv->exec(h->drv_self, h->conn, sql, strlen(sql), affected) != DBMIG_DRV_OK) {
+        dm_buf m = {0};
+        int oom = dm_db_error_format(&m, h->drv->last_error(h->drv_self, h->conn));
+        int rc = oom ? dm_err_nomem(&h->err)
+                     : dm_err_set(&h->err, DBMIG_ERROR, "the database failed on `%.200s`: %s", sql,
+                                  dm_buf_str(&m));
+        dm_buf_free(&m);
+        return rc;
     }
     return DBMIG_OK;
 }

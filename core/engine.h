@@ -41,6 +41,8 @@ struct dbmig {
 
     dm_plugin *plugin;
     const dbmig_driver *drv;
+    void *drv_self;  /* the driver's own state (driver.h: init), first argument of every method */
+    int drv_inited;  /* init() succeeded: fini(drv_self) at dbmig_close */
     dbmig_host host;
     dbmig_conn *conn;
     uint32_t caps;
@@ -59,7 +61,10 @@ struct dbmig {
 
 /* Uses drv instead of loading a plugin (tests wrap a real driver in a
  * counting, fault-injecting table this way). Call before any command. */
-void dm_use_driver(dbmig *h, const dbmig_driver *drv);
+/* Uses drv (checked as the loader checks a plugin) with self as its state,
+ * instead of loading a plugin: for tests (wrapper drivers). The caller owns
+ * self; init/fini are not called. */
+int dm_use_driver(dbmig *h, const dbmig_driver *drv, void *self);
 
 int dm_need_graph(dbmig *h);
 int dm_need_driver(dbmig *h);
@@ -95,6 +100,10 @@ void dm_errloc_set(dbmig *h, const char *revision, const char *file, int line, s
                    const char *code);
 void dm_emit(dbmig *h, dbmig_event_kind kind, const char *rev, const char *msg,
              const char *text);
+/* The same with the event's level given (DBMIG_LOG_*); dm_emit gives the
+ * kind's own (FAILED: ERROR, ROLLED_BACK: WARN, STATEMENT*: DEBUG, else INFO). */
+void dm_emit_level(dbmig *h, dbmig_event_kind kind, int level, const char *rev, const char *msg,
+                   const char *text);
 
 /* Where a statement error's position (1-based, in characters) points
  * inside the file. */

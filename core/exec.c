@@ -21,6 +21,7 @@
 #include "exec.h"
 #include "lock.h"
 #include "sha256.h"
+#include "loader.h"
 
 static int nomem(dbmig *h) { return dm_err_nomem(&h->err); }
 
@@ -37,18 +38,12 @@ static int stmt_error_e(dm_run *x, dbmig *h, size_t r, const dm_stmt *s, size_t 
                         int position, const dbmig_db_error *e, dm_buf *out)
 {
     if (!e)
-        e = h->drv->last_error(h->conn);
+        e = h->drv->last_error(h->drv_self, h->conn);
     int line = dm_error_line(s->sql, s->line, position >= 0 ? position : e ? e->position : 0);
     note_failure(x, idx, line, e ? e->code : NULL);
-    int rc = dm_buf_printf(out, "%s:%d: statement %zu of %zu of revision %s failed: %s",
-                           file_of(h, r), line, idx + 1, total, x->g->revs[r].id,
-                           e && e->message[0] ? e->message : "unknown error");
-    if (e && e->code[0])
-        rc |= dm_buf_printf(out, " [%s]", e->code);
-    if (e && e->detail[0])
-        rc |= dm_buf_printf(out, "\n  detail: %s", e->detail);
-    if (e && e->hint[0])
-        rc |= dm_buf_printf(out, "\n  hint: %s", e->hint);
+    int rc = dm_buf_printf(out, "%s:%d: statement %zu of %zu of revision %s failed: ",
+                           file_of(h, r), line, idx + 1, total, x->g->revs[r].id);
+    rc |= dm_db_error_format(out, e);
     return rc ? -1 : 0;
 }
 
@@ -89,9 +84,10 @@ int dbmig_cancel(dbmig *h)
         return DBMIG_ERROR;
     h->interrupted = 1;
     dbmig_conn *c = atomic_load(&h->running);
-    if (!c || h->drv->size < DBMIG_DRIVER_SIZE_1_1 || !h->drv->cancel)
+    int (*cancel)(void *, dbmig_conn *) = DM_DRV_OPT(h->drv, cancel);
+    if (!c || !cancel)
         return DBMIG_ERROR;
-    return h->drv->cancel(c) == DBMIG_DRV_OK ? DBMIG_OK : DBMIG_ERROR;
+    return cancel(h->drv_self, c) == DBMIG_DRV_OK ? DBMIG_OK : DBMIG_ERROR;
 }
 
 static void report_done(dbmig *h, const dm_run *x, size_t i, double ms, dbmig_event_kind kind,
@@ -103,6 +99,9 @@ static void report_done(dbmig *h, const dm_run *x, size_t i, double ms, dbmig_ev
         return;
     dbmig_event ev = {0};
     ev.kind = kind;
+    ev.level = kind == DBMIG_EV_FAILED        ? DBMIG_LOG_ERROR
+               : kind == DBMIG_EV_ROLLED_BACK ? DBMIG_LOG_WARN
+                                              : DBMIG_LOG_INFO;
     ev.downgrade = x->down;
     ev.index = i + 1;
     ev.total = x->n;
@@ -136,6 +135,7 @@ static void report_stmt(dbmig *h, const dm_run *x, const dm_step *s, size_t k, c
     const dm_migfile *f = &x->g->revs[s->rev].file;
     dbmig_event ev = {0};
     ev.kind = done ? DBMIG_EV_STATEMENT_DONE : DBMIG_EV_STATEMENT;
+    ev.level = DBMIG_LOG_DEBUG;
     ev.downgrade = x->down;
     ev.index = (size_t)(s - x->steps) + 1;
     ev.total = x->n;
@@ -177,9 +177,9 @@ static int tx_commit(dbmig *h, const dm_run *x, tx *t)
     if (!t->open)
         return DBMIG_OK;
     t->open = 0;
-    if (h->drv->commit(h->conn) != DBMIG_DRV_OK) {
+    if (h->drv->commit(h->drv_self, h->conn) != DBMIG_DRV_OK) {
         int rc = dm_db_error(h, "commit failed; the migrations of this group are not applied");
-        h->drv->rollback(h->conn); /* in case the transaction is still open */
+        h->drv->rollback(h->drv_self, h->conn); /* in case the transaction is still open */
         tx_settle(h, x, t, 0, "its group's commit failed");
         return rc;
     }
@@ -190,13 +190,38 @@ static int tx_commit(dbmig *h, const dm_run *x, tx *t)
 static void tx_rollback(dbmig *h, const dm_run *x, tx *t, const char *why)
 {
     if (t->open) {
-        h->drv->rollback(h->conn);
+        h->drv->rollback(h->drv_self, h->conn);
         t->open = 0;
     }
     tx_settle(h, x, t, 0, why);
 }
 
 static int use_savepoints(const dbmig *h) { return (h->caps & DBMIG_CAP_SAVEPOINTS) != 0; }
+
+/* The savepoint statements, with the driver's verbs (driver.h,
+ * dbmig_dialect_sql: NULL is standard SQL; a release "" sends nothing). */
+enum { SP_SET, SP_ROLLBACK, SP_RELEASE };
+
+static const char *sp_verb(const dbmig *h, int which)
+{
+    const char *v = which == SP_SET        ? DM_DRV_SQL(h->drv, savepoint)
+                    : which == SP_ROLLBACK ? DM_DRV_SQL(h->drv, rollback_to_savepoint)
+                                           : DM_DRV_SQL(h->drv, release_savepoint);
+    if (v)
+        return v;
+    return which == SP_SET ? "SAVEPOINT" : which == SP_ROLLBACK ? "ROLLBACK TO SAVEPOINT"
+                                                                : "RELEASE SAVEPOINT";
+}
+
+static int sp_exec(dbmig *h, int which)
+{
+    const char *verb = sp_verb(h, which);
+    char sql[160];
+    if (!*verb)
+        return DBMIG_OK;
+    snprintf(sql, sizeof sql, "%.120s dbmig_step", verb);
+    return dm_sql_exec(h, sql, NULL);
+}
 
 /* Runs one statement through the portable-DDL layer. DBMIG_ERROR with
  * `why` filled when the database refused it. */
@@ -205,14 +230,16 @@ static int run_stmt(dm_run *x, size_t r, const dm_stmt *st, size_t k, size_t tot
     dbmig *h = x->h;
     dm_buf sql = {0};
     int skip = 0;
-    int rc = dm_ddl_prepare(h->drv, h->conn, h->caps, st->sql, st->len, &sql, &skip, NULL, x->err);
+    int rc = dm_ddl_prepare(h->drv, h->drv_self, h->conn, h->caps, st->sql, st->len, &sql, &skip,
+                            NULL, x->err);
     if (rc != DBMIG_OK) {
         dm_buf_free(&sql);
         note_failure(x, k, st->line, NULL);
         dm_buf_printf(why, "%s:%d: %s", file_of(h, r), st->line, dm_err_msg(x->err));
         return rc;
     }
-    if (!skip && h->drv->exec(h->conn, dm_buf_str(&sql), sql.len, NULL) != DBMIG_DRV_OK) {
+    if (!skip &&
+        h->drv->exec(h->drv_self, h->conn, dm_buf_str(&sql), sql.len, NULL) != DBMIG_DRV_OK) {
         stmt_error(x, h, r, st, k, total, why);
         rc = DBMIG_ERROR;
     }
@@ -245,7 +272,7 @@ static int batchable(const dm_run *x, const dm_step *s)
  * (size_t)-1 when it gave none (positions count characters). */
 static size_t error_byte(dbmig *h, const char *text, size_t len)
 {
-    const dbmig_db_error *e = h->drv->last_error(h->conn);
+    const dbmig_db_error *e = h->drv->last_error(h->drv_self, h->conn);
     return e && e->position > 0 ? dm_char_to_byte(text, len, (size_t)e->position - 1) : (size_t)-1;
 }
 
@@ -258,7 +285,7 @@ static int run_tx_batch(dm_run *x, size_t i, int64_t seq, double t0, dm_buf *why
     dm_buf b = {0};
     if (!off)
         return nomem(h);
-    int oom = dm_buf_puts(&b, "SAVEPOINT dbmig_step;\n");
+    int oom = dm_buf_printf(&b, "%s dbmig_step;\n", sp_verb(h, SP_SET));
     for (size_t k = 0; k < s->stmts.n; k++) {
         off[k] = b.len;
         oom |= dm_buf_append(&b, s->stmts.v[k].sql, s->stmts.v[k].len) || dm_buf_puts(&b, ";\n");
@@ -267,7 +294,9 @@ static int run_tx_batch(dm_run *x, size_t i, int64_t seq, double t0, dm_buf *why
     oom |= x->down ? dm_vt_delete_sql(h, rev->id, &row) != DBMIG_OK
                    : dm_vt_insert_sql(h, s->rev, 0, (int64_t)(dm_now_ms() - t0), seq, NULL, &row);
     off[s->stmts.n] = b.len;
-    oom |= dm_buf_append(&b, dm_buf_str(&row), row.len) || dm_buf_puts(&b, ";\nRELEASE SAVEPOINT dbmig_step");
+    oom |= dm_buf_append(&b, dm_buf_str(&row), row.len);
+    if (*sp_verb(h, SP_RELEASE)) /* a dialect without RELEASE sends nothing */
+        oom |= dm_buf_printf(&b, ";\n%s dbmig_step", sp_verb(h, SP_RELEASE));
     dm_buf_free(&row);
     if (oom) {
         free(off);
@@ -275,7 +304,7 @@ static int run_tx_batch(dm_run *x, size_t i, int64_t seq, double t0, dm_buf *why
         return nomem(h);
     }
     int rc = DBMIG_OK;
-    if (h->drv->exec(h->conn, b.ptr, b.len, NULL) != DBMIG_DRV_OK) {
+    if (h->drv->exec(h->drv_self, h->conn, b.ptr, b.len, NULL) != DBMIG_DRV_OK) {
         rc = DBMIG_ERROR;
         /* The position counts characters of the whole text: find the byte,
          * then the statement, then the character inside that statement. */
@@ -299,9 +328,10 @@ static int run_tx_batch(dm_run *x, size_t i, int64_t seq, double t0, dm_buf *why
             else
                 dm_db_error(h, "recording the revision failed"), dm_buf_puts(&first, dm_err_msg(x->err));
             int found = 0;
-            if (dm_sql_exec(h, "ROLLBACK TO SAVEPOINT dbmig_step", NULL) == DBMIG_OK)
+            if (sp_exec(h, SP_ROLLBACK) == DBMIG_OK)
                 for (k = 0; k < s->stmts.n && !found; k++)
-                    if (h->drv->exec(h->conn, s->stmts.v[k].sql, s->stmts.v[k].len, NULL) != DBMIG_DRV_OK) {
+                    if (h->drv->exec(h->drv_self, h->conn, s->stmts.v[k].sql,
+                                     s->stmts.v[k].len, NULL) != DBMIG_DRV_OK) {
                         stmt_error(x, h, s->rev, &s->stmts.v[k], k, s->stmts.n, why);
                         found = 1;
                     }
@@ -499,11 +529,8 @@ static int ride_text(ride *r, size_t k, const dm_stmt *st)
         char hash[DM_CHECKSUM_LEN + 1];
         dm_sha256_update(&md, st->sql, st->len + 1);
         dm_sha256_v1(&md, hash);
-        /* SQL's own verb; SQLite (only under the unit tests' wrapper: its
-         * DDL is transactional) knows BEGIN, which MariaDB's Oracle mode
-         * reads as a block. */
-        oom = oom || dm_buf_puts(&r->b, h->drv->dialect == DBMIG_DIALECT_SQLITE ? "BEGIN;\n"
-                                                                               : "START TRANSACTION;\n");
+        const char *begin = DM_DRV_SQL(h->drv, begin_transaction);
+        oom = oom || dm_buf_puts(&r->b, begin ? begin : "START TRANSACTION") || dm_buf_puts(&r->b, ";\n");
         if (!oom && ride_record(r, k, hash, &r->b) != DBMIG_OK)
             return DBMIG_ERROR;
         oom = oom || dm_buf_puts(&r->b, ";\n");
@@ -525,7 +552,7 @@ static int ride_failed(ride *r, size_t k, const dm_stmt *st, dm_buf *why, size_t
     dm_run *x = r->x;
     dbmig *h = x->h;
     /* Kept: the queries below replace the driver's last error. */
-    const dbmig_db_error *le = h->drv->last_error(h->conn);
+    const dbmig_db_error *le = h->drv->last_error(h->drv_self, h->conn);
     dbmig_db_error e;
     if (le)
         e = *le;
@@ -538,7 +565,7 @@ static int ride_failed(ride *r, size_t k, const dm_stmt *st, dm_buf *why, size_t
     if (r->txn && landed == 0 && strstr(e.code, "40001"))
         landed = 1;
     if (r->txn)
-        h->drv->rollback(h->conn); /* a lost connection rolls it back too */
+        h->drv->rollback(h->drv_self, h->conn); /* a lost connection rolls it back too */
     if (landed == 1) {
         int in_stmt = pos != (size_t)-1 ? (int)dm_byte_to_char(r->b.ptr + r->head, pos - r->head) + 1 : 0;
         e.position = 0;
@@ -552,10 +579,11 @@ static int ride_failed(ride *r, size_t k, const dm_stmt *st, dm_buf *why, size_t
         dm_buf_printf(why, "\nand writing its dirty row failed: %s", dm_err_msg(x->err));
         return DBMIG_ERROR;
     }
-    dm_err_set(x->err, DBMIG_ERROR, "cannot record %s of revision %s in %s: %s%s%s%s",
-               r->row ? "the progress" : "the start", r->id, h->table,
-               e.message[0] ? e.message : "unknown error", e.code[0] ? " [" : "", e.code,
-               e.code[0] ? "]" : "");
+    dm_buf m = {0};
+    dm_db_error_format(&m, &e);
+    dm_err_set(x->err, DBMIG_ERROR, "cannot record %s of revision %s in %s: %s",
+               r->row ? "the progress" : "the start", r->id, h->table, dm_buf_str(&m));
+    dm_buf_free(&m);
     if (r->row || landed < 0)
         dm_buf_puts(why, dm_err_msg(x->err));
     if (landed < 0)
@@ -623,7 +651,7 @@ static int exec_ride(dm_run *x, dm_step *s, int64_t seq, double t0, dm_buf *why,
             break;
         double ts = h->o.on_event ? dm_now_ms() : 0;
         report_stmt(h, x, s, k, st, 0, 0);
-        if (h->drv->exec(h->conn, r.b.ptr, r.b.len, NULL) != DBMIG_DRV_OK) {
+        if (h->drv->exec(h->drv_self, h->conn, r.b.ptr, r.b.len, NULL) != DBMIG_DRV_OK) {
             rc = ride_failed(&r, k, st, why, failed_at);
             break;
         }
@@ -778,7 +806,7 @@ static int tx_open(dbmig *h, tx *t, size_t i, double t0)
 {
     if (t->open)
         return DBMIG_OK;
-    if (h->drv->begin(h->conn) != DBMIG_DRV_OK)
+    if (h->drv->begin(h->drv_self, h->conn) != DBMIG_DRV_OK)
         return dm_db_error(h, "cannot begin a transaction");
     t->open = 1;
     t->since = t0;
@@ -795,7 +823,7 @@ static void tx_fail(dm_run *x, tx *t, int sp)
         tx_rollback(h, x, t, "the run failed");
         return;
     }
-    if (dm_sql_exec(h, "ROLLBACK TO SAVEPOINT dbmig_step", NULL) != DBMIG_OK ||
+    if (sp_exec(h, SP_ROLLBACK) != DBMIG_OK ||
         tx_commit(h, x, t) != DBMIG_OK)
         tx_rollback(h, x, t, "the run failed");
 }
@@ -824,7 +852,7 @@ static int run_in_group(dm_run *x, tx *t, size_t i, int64_t seq, double t0, dm_b
         return rc;
     int sp = use_savepoints(h);
     int batch = batchable(x, &x->steps[i]);
-    if (sp && !batch && (rc = dm_sql_exec(h, "SAVEPOINT dbmig_step", NULL)) != DBMIG_OK)
+    if (sp && !batch && (rc = sp_exec(h, SP_SET)) != DBMIG_OK)
         return rc;
     rc = batch ? run_tx_batch(x, i, seq, t0, why) : run_tx_step(x, i, seq, t0, why);
     if (rc == DBMIG_ERROR && stopped(h)) { /* cancelled (dbmig_cancel) */
@@ -841,7 +869,7 @@ static int run_in_group(dm_run *x, tx *t, size_t i, int64_t seq, double t0, dm_b
         tx_fail(x, t, sp);
         return rc;
     }
-    if (sp && !batch && (rc = dm_sql_exec(h, "RELEASE SAVEPOINT dbmig_step", NULL)) != DBMIG_OK)
+    if (sp && !batch && (rc = sp_exec(h, SP_RELEASE)) != DBMIG_OK)
         return rc;
     t->ms[i] = dm_now_ms() - t0;
     t->g1 = i + 1; /* reported DONE at the commit */
@@ -860,7 +888,7 @@ static int settle_stop(dm_run *x, tx *t, size_t i, size_t stopped_at, const dm_b
     if (i < x->n && x->steps[i].transactional && t->open)
         rb1 = i + 1;
     if (t->open) {
-        h->drv->rollback(h->conn);
+        h->drv->rollback(h->drv_self, h->conn);
         t->open = 0;
     }
     for (size_t k = rb0; k < rb1; k++)
@@ -1007,8 +1035,8 @@ static int offline_one(void *payload, size_t k, const dm_stmt *st)
     offline_ctx *c = payload;
     dm_buf note = {0};
     int skip = 0;
-    int rc = dm_ddl_prepare(c->h->drv, NULL, c->h->caps, st->sql, st->len, c->sql, &skip, &note,
-                            &c->h->err);
+    int rc = dm_ddl_prepare(c->h->drv, c->h->drv_self, NULL, c->h->caps, st->sql, st->len,
+                            c->sql, &skip, &note, &c->h->err);
     if (note.len) {
         dm_buf_puts(c->b, "-- dbmig: ");
         script_text(c->b, note.ptr);

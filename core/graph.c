@@ -900,14 +900,10 @@ static int gr_single_head(const dm_graph *g, int mode, size_t *out, dm_err *err)
     return DBMIG_EUSAGE;
 }
 
-/* label@head: the one head among the descendants (along children) of the
- * revisions carrying the label. A name no revision carries as a label is
- * tried as a revision (so <id>@head works too). */
-static int gr_label_head(const dm_graph *g, const char *label, size_t *out, dm_err *err)
+/* Flags in m the revisions carrying the label; a name no revision carries
+ * as a label is tried as a revision (so <id>@head works too). */
+static int gr_label_mark(const dm_graph *g, const char *label, unsigned char *m, dm_err *err)
 {
-    unsigned char *m = calloc(g->n ? g->n : 1, 1);
-    if (!m)
-        return dm_err_nomem(err);
     size_t found = 0;
     for (size_t i = 0; i < g->n; i++) {
         const dm_strv *b = &g->revs[i].file.branches;
@@ -919,21 +915,33 @@ static int gr_label_head(const dm_graph *g, const char *label, size_t *out, dm_e
             }
         }
     }
-    if (!found) {
-        size_t r = DM_NONE;
-        int unknown = 0;
-        dm_err tmp = {0};
-        if (*label && gr_lookup(g, label, &r, &tmp, &unknown) == DBMIG_OK) {
-            m[r] = 1;
-        } else {
-            free(m);
-            dm_err_free(&tmp);
-            return dm_err_set(err, DBMIG_EUSAGE,
-                              "no revision carries the branch label '%s'; `dbmig history` shows "
-                              "the labels (set with `-- dbmig:branch`)",
-                              label);
-        }
-        dm_err_free(&tmp);
+    if (found)
+        return DBMIG_OK;
+    size_t r = DM_NONE;
+    int unknown = 0;
+    dm_err tmp = {0};
+    int rc = *label ? gr_lookup(g, label, &r, &tmp, &unknown) : DBMIG_EUSAGE;
+    dm_err_free(&tmp);
+    if (rc != DBMIG_OK)
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "no revision carries the branch label '%s'; `dbmig history` shows "
+                          "the labels (set with `-- dbmig:branch`)",
+                          label);
+    m[r] = 1;
+    return DBMIG_OK;
+}
+
+/* label@head: the one head among the descendants (along children) of the
+ * revisions carrying the label (gr_label_mark). */
+static int gr_label_head(const dm_graph *g, const char *label, size_t *out, dm_err *err)
+{
+    unsigned char *m = calloc(g->n ? g->n : 1, 1);
+    if (!m)
+        return dm_err_nomem(err);
+    int rc = gr_label_mark(g, label, m, err);
+    if (rc != DBMIG_OK) {
+        free(m);
+        return rc;
     }
     for (size_t k = 0; k < g->n; k++) {
         size_t v = g->order[k];

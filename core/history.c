@@ -1,7 +1,8 @@
-/* history.c — the graph as people read it and grow it: `history` (an ASCII
- * drawing like `git log --graph`, newest first), `heads`, `branches`, and
- * the writer behind `revision` and `merge`. Also the public graph section of
- * <dbmig/dbmig.h>.
+/* history.c — the graph as people read it: `history` (an ASCII drawing like
+ * `git log --graph`, newest first, of a range of revisions), `heads` and
+ * `branches`: the public dbmig_history_get / heads / branches, with the
+ * database's marks (applied, missing, current) when asked. The writer
+ * behind `revision` and `merge` is revfile.c.
  *
  * The drawing: revisions come newest first (g->order reversed, so every
  * child comes before its parents). A row of columns is kept, each column a
@@ -16,17 +17,10 @@
 #define _POSIX_C_SOURCE 200809L
 #include "history.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "engine.h"
-
-#define LIST_MAX 10
 
 /* ---- drawing ------------------------------------------------------------ */
 
@@ -110,6 +104,95 @@ static int hs_steps(hs_ent *ents, size_t ne, char **line, size_t *lcap, dm_buf *
     }
 }
 
+/* What dm_history_draw carries from one revision to the next. */
+typedef struct hs_draw {
+    const dm_graph *g;
+    const unsigned char *sel;
+    size_t *cols, ccap, w; /* the columns: the revision each line leads to */
+    hs_ent *ents;
+    size_t ecap;
+    char *line;
+    size_t lcap;
+    dm_buf row, after;     /* after: the connector rows of the last row drawn */
+} hs_draw;
+
+/* The column of v (d->w when no line leads to it: a head). Lines that lead
+ * to v from columns apart join first (they may have to cross the lines
+ * between). -1 on ENOMEM. */
+static int hs_join(hs_draw *d, size_t v, size_t *pc)
+{
+    size_t w = d->w, c = w, dups = 0;
+    for (size_t i = 0; i < w; i++)
+        if (d->cols[i] == v) {
+            if (c == w)
+                c = i;
+            else
+                dups++;
+        }
+    *pc = c;
+    if (hs_grow((void **)&d->ents, &d->ecap, w + d->g->revs[v].nparents + 1, sizeof *d->ents))
+        return -1;
+    if (!dups)
+        return 0;
+    hs_ent *ents = d->ents;
+    size_t ne = 0, rank = 0;
+    for (size_t i = 0; i < w; i++) {
+        if (d->cols[i] == v && i != c)
+            ents[ne++] = (hs_ent){v, i, 0}; /* goal set below */
+        else
+            ents[ne++] = (hs_ent){d->cols[i], i, 0};
+    }
+    for (size_t e = 0; e < ne; e++) {
+        if (ents[e].tgt == v && ents[e].pos != c)
+            continue;
+        ents[e].goal = rank++;
+    }
+    size_t cgoal = ents[c].goal;
+    for (size_t e = 0; e < ne; e++)
+        if (ents[e].tgt == v)
+            ents[e].goal = cgoal;
+    if (hs_steps(ents, ne, &d->line, &d->lcap, &d->after))
+        return -1;
+    d->w = rank;
+    for (size_t e = 0; e < ne; e++)
+        d->cols[ents[e].goal] = ents[e].tgt;
+    *pc = cgoal;
+    return 0;
+}
+
+/* Below the row of r (in column c): the columns left of it, its parents,
+ * the columns right of it; lines next to each other that lead to the same
+ * revision join. The connector rows go to d->after. -1 on ENOMEM. */
+static int hs_below(hs_draw *d, const dm_rev *r, size_t c)
+{
+    if (hs_grow((void **)&d->ents, &d->ecap, d->w + r->nparents, sizeof *d->ents))
+        return -1;
+    hs_ent *ents = d->ents;
+    size_t ne = 0;
+    for (size_t i = 0; i < c; i++)
+        ents[ne++] = (hs_ent){d->cols[i], i, 0};
+    for (size_t e = 0; e < r->nparents; e++)
+        if (!d->sel || d->sel[r->parents[e]])
+            ents[ne++] = (hs_ent){r->parents[e], c, 0};
+    for (size_t i = c + 1; i < d->w; i++)
+        ents[ne++] = (hs_ent){d->cols[i], i, 0};
+    size_t runs = 0;
+    for (size_t e = 0; e < ne; e++) {
+        if (e == 0 || ents[e].tgt != ents[e - 1].tgt)
+            runs++;
+        ents[e].goal = runs - 1;
+    }
+    dm_buf_reset(&d->after);
+    if (hs_steps(ents, ne, &d->line, &d->lcap, &d->after))
+        return -1;
+    d->w = runs;
+    if (hs_grow((void **)&d->cols, &d->ccap, d->w + 1, sizeof *d->cols))
+        return -1;
+    for (size_t e = 0; e < ne; e++)
+        d->cols[ents[e].goal] = ents[e].tgt;
+    return 0;
+}
+
 int dm_history_draw(const dm_graph *g, const unsigned char *sel, dm_history *out, dm_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -117,111 +200,50 @@ int dm_history_draw(const dm_graph *g, const unsigned char *sel, dm_history *out
     for (size_t i = 0; i < g->n; i++)
         nsel += !sel || sel[i];
     out->rows = calloc(nsel ? nsel : 1, sizeof *out->rows);
-    size_t *cols = NULL, ccap = 0, w = 0;
-    hs_ent *ents = NULL;
-    size_t ecap = 0;
-    char *line = NULL;
-    size_t lcap = 0;
-    dm_buf row = {0}, after = {0}; /* after: the connector rows of the last row drawn */
+    hs_draw d;
+    memset(&d, 0, sizeof d);
+    d.g = g;
+    d.sel = sel;
     int rc = DBMIG_OK;
     if (!out->rows)
         goto oom;
     for (size_t k = g->n; k-- > 0;) {
-        size_t v = g->order[k];
+        size_t v = g->order[k], c;
         if (sel && !sel[v])
             continue;
-        const dm_rev *r = &g->revs[v];
-        size_t c = w, dups = 0;
-        for (size_t i = 0; i < w; i++)
-            if (cols[i] == v) {
-                if (c == w)
-                    c = i;
-                else
-                    dups++;
-            }
-        if (hs_grow((void **)&ents, &ecap, w + r->nparents + 1, sizeof *ents))
+        if (hs_join(&d, v, &c))
             goto oom;
-        if (dups) {
-            /* lines that lead here from columns apart join first (they may
-             * have to cross the lines between) */
-            size_t ne = 0, rank = 0;
-            for (size_t i = 0; i < w; i++) {
-                if (cols[i] == v && i != c)
-                    ents[ne++] = (hs_ent){v, i, 0}; /* goal set below */
-                else
-                    ents[ne++] = (hs_ent){cols[i], i, 0};
-            }
-            for (size_t e = 0; e < ne; e++) {
-                if (ents[e].tgt == v && ents[e].pos != c)
-                    continue;
-                ents[e].goal = rank++;
-            }
-            size_t cgoal = ents[c].goal;
-            for (size_t e = 0; e < ne; e++)
-                if (ents[e].tgt == v)
-                    ents[e].goal = cgoal;
-            if (hs_steps(ents, ne, &line, &lcap, &after))
-                goto oom;
-            w = rank;
-            for (size_t e = 0; e < ne; e++)
-                cols[ents[e].goal] = ents[e].tgt;
-            c = cgoal;
-        }
-        if (out->n && !(out->rows[out->n - 1].after = dm_buf_take(&after)))
+        if (out->n && !(out->rows[out->n - 1].after = dm_buf_take(&d.after)))
             goto oom;
-        if (c == w) {
-            if (hs_grow((void **)&cols, &ccap, w + 1, sizeof *cols))
+        if (c == d.w) {
+            if (hs_grow((void **)&d.cols, &d.ccap, d.w + 1, sizeof *d.cols))
                 goto oom;
-            cols[w++] = v;
+            d.cols[d.w++] = v;
         }
         /* the revision's row */
-        dm_buf_reset(&row);
-        for (size_t i = 0; i < w; i++)
-            if (dm_buf_puts(&row, i == c ? "* " : "| "))
+        dm_buf_reset(&d.row);
+        for (size_t i = 0; i < d.w; i++)
+            if (dm_buf_puts(&d.row, i == c ? "* " : "| "))
                 goto oom;
-        /* below it: the columns left of it, its parents, the columns right of
-         * it; lines next to each other that lead to the same revision join */
-        if (hs_grow((void **)&ents, &ecap, w + r->nparents, sizeof *ents))
+        if (hs_below(&d, &g->revs[v], c))
             goto oom;
-        size_t ne = 0;
-        for (size_t i = 0; i < c; i++)
-            ents[ne++] = (hs_ent){cols[i], i, 0};
-        for (size_t e = 0; e < r->nparents; e++)
-            if (!sel || sel[r->parents[e]])
-                ents[ne++] = (hs_ent){r->parents[e], c, 0};
-        for (size_t i = c + 1; i < w; i++)
-            ents[ne++] = (hs_ent){cols[i], i, 0};
-        size_t runs = 0;
-        for (size_t e = 0; e < ne; e++) {
-            if (e == 0 || ents[e].tgt != ents[e - 1].tgt)
-                runs++;
-            ents[e].goal = runs - 1;
-        }
-        dm_buf_reset(&after);
-        if (hs_steps(ents, ne, &line, &lcap, &after))
-            goto oom;
-        w = runs;
-        if (hs_grow((void **)&cols, &ccap, w + 1, sizeof *cols))
-            goto oom;
-        for (size_t e = 0; e < ne; e++)
-            cols[ents[e].goal] = ents[e].tgt;
         dm_hist_row *o = &out->rows[out->n++];
         o->rev = v;
-        if (!(o->graph = dm_buf_take(&row)))
+        if (!(o->graph = dm_buf_take(&d.row)))
             goto oom;
     }
-    if (out->n && !(out->rows[out->n - 1].after = dm_buf_take(&after)))
+    if (out->n && !(out->rows[out->n - 1].after = dm_buf_take(&d.after)))
         goto oom;
     goto done;
 oom:
     rc = dm_err_nomem(err);
     dm_history_free(out);
 done:
-    free(cols);
-    free(ents);
-    free(line);
-    dm_buf_free(&row);
-    dm_buf_free(&after);
+    free(d.cols);
+    free(d.ents);
+    free(d.line);
+    dm_buf_free(&d.row);
+    dm_buf_free(&d.after);
     return rc;
 }
 
@@ -304,431 +326,8 @@ int dm_history_select(const dm_graph *g, const dm_applied *a, const char *range,
     return rc;
 }
 
-/* ---- new revision files --------------------------------------------------- */
-
-#define SLUG_MAX 40
-
-char *dm_slug(const char *message)
-{
-    dm_buf b = {0};
-    int gap = 0;
-    for (const unsigned char *p = (const unsigned char *)message; p && *p; p++) {
-        if (*p < 128 && isalnum(*p)) {
-            if (b.len + (gap && b.len ? 2 : 1) > SLUG_MAX)
-                break;
-            if (gap && b.len && dm_buf_puts(&b, "_"))
-                goto oom;
-            gap = 0;
-            char ch = (char)tolower(*p);
-            if (dm_buf_append(&b, &ch, 1))
-                goto oom;
-        } else {
-            gap = 1;
-        }
-    }
-    while (b.len && b.ptr[b.len - 1] == '_')
-        b.ptr[--b.len] = '\0';
-    if (!b.len && dm_buf_puts(&b, "revision"))
-        goto oom;
-    return dm_buf_take(&b);
-oom:
-    dm_buf_free(&b);
-    return NULL;
-}
-
-static int hs_words(dm_buf *out, const char *key, const dm_strv *v)
-{
-    if (!v->n)
-        return 0;
-    int rc = dm_buf_printf(out, "-- dbmig:%s", key);
-    for (size_t i = 0; i < v->n && rc == 0; i++)
-        rc = dm_buf_printf(out, " %s", v->v[i]);
-    return rc ? rc : dm_buf_puts(out, "\n");
-}
-
-int dm_newrev_text(const char *id, const dm_strv *parents, const char *message,
-                   const dm_newrev *spec, const dm_strv *depends, dm_buf *out)
-{
-    int rc = dm_buf_printf(out, "-- dbmig:revision %s\n-- dbmig:parents", id);
-    if (!parents->n && !rc)
-        rc = dm_buf_puts(out, " base");
-    for (size_t i = 0; i < parents->n && !rc; i++)
-        rc = dm_buf_printf(out, " %s", parents->v[i]);
-    if (!rc)
-        rc = dm_buf_printf(out, "\n-- dbmig:message %s\n", message);
-    if (!rc && spec->nbranches) {
-        rc = dm_buf_puts(out, "-- dbmig:branch");
-        for (size_t i = 0; i < spec->nbranches && !rc; i++)
-            rc = dm_buf_printf(out, " %s", spec->branches[i]);
-        if (!rc)
-            rc = dm_buf_puts(out, "\n");
-    }
-    if (!rc)
-        rc = hs_words(out, "depends", depends);
-    if (!rc)
-        rc = dm_buf_puts(out, spec->merge ? "\n-- dbmig:up\n\n-- dbmig:down\n"
-                                          : "\n-- dbmig:up\n\n\n-- dbmig:down\n\n");
-    return rc;
-}
-
-static int hs_has(const dm_strv *v, const char *s)
-{
-    for (size_t i = 0; i < v->n; i++)
-        if (strcmp(v->v[i], s) == 0)
-            return 1;
-    return 0;
-}
-
-static void hs_list(dm_buf *b, const dm_graph *g, const size_t *idx, size_t n)
-{
-    for (size_t k = 0; k < n && k < LIST_MAX; k++)
-        dm_buf_printf(b, "%s%s (%s)", k ? ", " : "", g->revs[idx[k]].id,
-                      g->revs[idx[k]].file.filename ? g->revs[idx[k]].file.filename : "?");
-    if (n > LIST_MAX)
-        dm_buf_printf(b, " and %zu more", n - LIST_MAX);
-}
-
-/* A label already carried by a revision must be on the new revision's own
- * line (an ancestor), else `<label>@head` would become ambiguous. */
-static int hs_check_label(const dm_graph *g, const char *label, const unsigned char *anc,
-                          dm_err *err)
-{
-    if (!dm_valid_rev_id(label))
-        return dm_err_set(err, DBMIG_EUSAGE,
-                          "'%s' is not a valid branch label: use 1-64 characters of A-Z a-z 0-9 "
-                          ". _ - starting with a letter or digit, other than base, head, heads "
-                          "and current",
-                          label);
-    size_t j = dm_graph_find(g, label);
-    if (j != DM_NONE)
-        return dm_err_set(err, DBMIG_EUSAGE,
-                          "the branch label '%s' is the id of revision %s (%s); pick another "
-                          "label",
-                          label, g->revs[j].id, g->revs[j].file.filename);
-    for (size_t i = 0; i < g->n; i++) {
-        const dm_strv *b = &g->revs[i].file.branches;
-        if (hs_has(b, label) && !anc[i])
-            return dm_err_set(err, DBMIG_EUSAGE,
-                              "the branch label '%s' is already used by revision %s (%s), which "
-                              "is not an ancestor of the new revision; pick another label, or "
-                              "continue that branch with `--parent %s@head`",
-                              label, g->revs[i].id, g->revs[i].file.filename, label);
-    }
-    return DBMIG_OK;
-}
-
-static void hs_format_id(time_t t, char *out, size_t cap)
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, cap, "%Y%m%d%H%M%S", &tm);
-}
-
-/* Is the id taken by a revision, a label, or a file named "<id>_..."? */
-static int hs_taken(const dm_graph *g, const char *dir, const char *id)
-{
-    if (dm_graph_find(g, id) != DM_NONE)
-        return 1;
-    for (size_t i = 0; i < g->n; i++)
-        if (hs_has(&g->revs[i].file.branches, id))
-            return 1;
-    size_t len = strlen(id);
-    for (size_t i = 0; i < g->n; i++) {
-        const char *f = g->revs[i].file.filename;
-        if (f && strncmp(f, id, len) == 0 && (f[len] == '_' || f[len] == '.'))
-            return 1;
-    }
-    (void)dir;
-    return 0;
-}
-
-int dm_newrev_write(const dm_graph *g, const char *dir, const dm_newrev *spec, time_t now,
-                    char **id_out, char **path_out, dm_strv *parents_out, dm_err *err)
-{
-    *id_out = NULL;
-    *path_out = NULL;
-    const char *what = spec->merge ? "merge" : "revision";
-    /* the message: one line */
-    const char *msg = spec->message ? spec->message : "";
-    while (*msg == ' ' || *msg == '\t')
-        msg++;
-    size_t mlen = strlen(msg);
-    while (mlen && (msg[mlen - 1] == ' ' || msg[mlen - 1] == '\t'))
-        mlen--;
-    if (!mlen)
-        return dm_err_set(err, DBMIG_EUSAGE, "%s needs a message: -m \"what it does\"", what);
-    if (memchr(msg, '\n', mlen) || memchr(msg, '\r', mlen))
-        return dm_err_set(err, DBMIG_EUSAGE,
-                          "the message must be one line; put details in a SQL comment of the "
-                          "file");
-
-    size_t n = g->n;
-    size_t *par = malloc((spec->nparents + n + 1) * sizeof *par);
-    unsigned char *anc = calloc(n ? n : 1, 1), *m = calloc(n ? n : 1, 1);
-    dm_strv pids = {0}, deps = {0};
-    dm_buf text = {0}, path = {0};
-    char *message = dm_strndup(msg, mlen), *slug = NULL;
-    size_t np = 0;
-    int rc = DBMIG_OK, fd = -1, is_base = 0;
-    if (!par || !anc || !m || !message)
-        goto oom;
-
-    /* parents */
-    for (size_t i = 0; i < spec->nparents && rc == DBMIG_OK; i++) {
-        const char *ref = spec->parents[i];
-        if (strcmp(ref, "base") == 0) {
-            is_base = 1;
-            continue;
-        }
-        size_t r;
-        rc = dm_graph_resolve(g, ref, &r, err);
-        if (rc != DBMIG_OK) {
-            dm_err_prefix(err, "--parent %s: ", ref);
-            break;
-        }
-        size_t k = 0;
-        while (k < np && par[k] != r)
-            k++;
-        if (k == np)
-            par[np++] = r;
-    }
-    if (rc != DBMIG_OK)
-        goto out;
-    if (is_base && np) {
-        rc = dm_err_set(err, DBMIG_EUSAGE,
-                        "--parent base makes a new root and cannot be mixed with other parents");
-        goto out;
-    }
-    if (!spec->nparents) {
-        if (spec->merge || g->nheads <= 1) {
-            for (size_t k = 0; k < g->nheads; k++)
-                par[np++] = g->heads[k];
-        } else {
-            dm_err_set(err, DBMIG_EUSAGE, "several heads: ");
-            hs_list(&err->msg, g, g->heads, g->nheads);
-            dm_buf_puts(&err->msg, "; join them first with `dbmig merge -m MSG`, or name the "
-                                   "parent of the new revision with --parent ID");
-            rc = DBMIG_EUSAGE;
-            goto out;
-        }
-    }
-    if (spec->merge) {
-        if (np < 2) {
-            dm_err_set(err, DBMIG_EUSAGE, "nothing to merge: ");
-            if (spec->nparents)
-                dm_buf_printf(&err->msg, "a merge needs two or more different revisions, %zu %s "
-                                         "given",
-                              np, np == 1 ? "was" : "were");
-            else {
-                dm_buf_printf(&err->msg, "the graph has %zu head%s", g->nheads,
-                              g->nheads == 1 ? "" : "s");
-                if (g->nheads)
-                    dm_buf_puts(&err->msg, " (");
-                hs_list(&err->msg, g, g->heads, g->nheads);
-                dm_buf_puts(&err->msg, g->nheads ? "), and a merge needs two or more"
-                                                 : " and a merge needs two or more");
-            }
-            rc = DBMIG_EUSAGE;
-            goto out;
-        }
-        /* no parent may be an ancestor (along parents) of another: the merge
-         * would join nothing */
-        for (size_t k = 0; k < np; k++) {
-            memset(m, 0, n);
-            m[par[k]] = 1;
-            for (size_t q = n; q-- > 0;) {
-                const dm_rev *x = &g->revs[g->order[q]];
-                if (m[g->order[q]])
-                    for (size_t e = 0; e < x->nparents; e++)
-                        m[x->parents[e]] = 1;
-            }
-            for (size_t j = 0; j < np; j++)
-                if (j != k && m[par[j]]) {
-                    const dm_rev *a = &g->revs[par[j]], *b = &g->revs[par[k]];
-                    rc = dm_err_set(err, DBMIG_EUSAGE,
-                                    "cannot merge %s with %s: %s (%s) is already an ancestor of "
-                                    "%s (%s); a merge joins separate lines, so drop %s",
-                                    a->id, b->id, a->id, a->file.filename, b->id,
-                                    b->file.filename, a->id);
-                    goto out;
-                }
-        }
-    }
-    for (size_t k = 0; k < np; k++)
-        anc[par[k]] = 1;
-    dm_graph_ancestors(g, anc);
-
-    /* depends */
-    for (size_t i = 0; i < spec->ndepends; i++) {
-        size_t r;
-        rc = dm_graph_resolve(g, spec->depends[i], &r, err);
-        if (rc != DBMIG_OK) {
-            dm_err_prefix(err, "--depends %s: ", spec->depends[i]);
-            goto out;
-        }
-        int dup = hs_has(&deps, g->revs[r].id);
-        for (size_t k = 0; k < np; k++)
-            dup |= par[k] == r;
-        if (!dup && dm_strv_push(&deps, g->revs[r].id))
-            goto oom;
-    }
-
-    /* labels */
-    for (size_t i = 0; i < spec->nbranches; i++) {
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(spec->branches[j], spec->branches[i]) == 0) {
-                rc = dm_err_set(err, DBMIG_EUSAGE, "the branch label '%s' is given twice",
-                                spec->branches[i]);
-                goto out;
-            }
-        rc = hs_check_label(g, spec->branches[i], anc, err);
-        if (rc != DBMIG_OK)
-            goto out;
-    }
-
-    for (size_t k = 0; k < np; k++)
-        if (dm_strv_push(&pids, g->revs[par[k]].id))
-            goto oom;
-    slug = dm_slug(message);
-    if (!slug)
-        goto oom;
-
-    /* the id: now, or the next free second */
-    size_t dlen = strlen(dir);
-    const char *sep = dlen && dir[dlen - 1] == '/' ? "" : "/";
-    char id[32];
-    for (int tries = 0;; tries++) {
-        if (tries > 100000) {
-            rc = dm_err_set(err, DBMIG_EUSAGE, "cannot find a free revision id near %s", id);
-            goto out;
-        }
-        hs_format_id(now + tries, id, sizeof id);
-        if (hs_taken(g, dir, id))
-            continue;
-        /* the new file must not become the default parent of a header-less
-         * file that sorts right after it */
-        dm_buf_reset(&path);
-        if (dm_buf_printf(&path, "%s_%s.sql", id, slug))
-            goto oom;
-        const char *fname = dm_buf_str(&path);
-        size_t next = DM_NONE;
-        for (size_t i = 0; i < n; i++) {
-            const char *f = g->revs[i].file.filename;
-            if (f && strcmp(f, fname) > 0 &&
-                (next == DM_NONE || strcmp(f, g->revs[next].file.filename) < 0))
-                next = i;
-        }
-        if (next != DM_NONE && !g->revs[next].file.parents_set) {
-            size_t prev = g->revs[next].nparents ? g->revs[next].parents[0] : DM_NONE;
-            rc = dm_err_set(err, DBMIG_EUSAGE,
-                            "the new file %s would sort before %s, which has no "
-                            "`-- dbmig:parents` header and would take the new revision as its "
-                            "parent; add `-- dbmig:parents %s` to %s first",
-                            fname, g->revs[next].file.path,
-                            prev != DM_NONE ? g->revs[prev].id : "base",
-                            g->revs[next].file.path);
-            goto out;
-        }
-        if (dm_newrev_text(id, &pids, message, spec, &deps, &text))
-            goto oom;
-        /* what we write must read back as intended */
-        dm_migfile mf;
-        dm_err perr = {0};
-        dm_buf_reset(&path);
-        if (dm_buf_printf(&path, "%s%s%s_%s.sql", dir, sep, id, slug))
-            goto oom;
-        int prc = dm_migfile_parse(dm_buf_str(&path), text.ptr, text.len, &mf, &perr);
-        int same = prc == DBMIG_OK && dm_streq(mf.revision, id) && mf.parents_set &&
-                   mf.parents.n == pids.n && dm_streq(mf.message, message);
-        for (size_t k = 0; same && k < pids.n; k++)
-            same = strcmp(mf.parents.v[k], pids.v[k]) == 0;
-        if (prc == DBMIG_OK)
-            dm_migfile_free(&mf);
-        if (!same) {
-            rc = dm_err_set(err, DBMIG_EUSAGE, "cannot write a valid file for this revision: %s",
-                            prc != DBMIG_OK ? dm_err_msg(&perr) : "the header does not read back");
-            dm_err_free(&perr);
-            goto out;
-        }
-        dm_err_free(&perr);
-        if (spec->dry_run) {
-            struct stat sb;
-            if (lstat(dm_buf_str(&path), &sb) == 0) {
-                dm_buf_reset(&text);
-                continue;
-            }
-            break;
-        }
-        fd = open(dm_buf_str(&path), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd < 0 && errno == EEXIST) {
-            dm_buf_reset(&text);
-            continue; /* a file appeared since the folder was read */
-        }
-        if (fd < 0) {
-            rc = dm_err_set(err, DBMIG_EUSAGE, "cannot create %s: %s; check the folder's permissions",
-                            dm_buf_str(&path), strerror(errno));
-            goto out;
-        }
-        break;
-    }
-    size_t off = spec->dry_run ? text.len : 0;
-    while (off < text.len) {
-        ssize_t k = write(fd, text.ptr + off, text.len - off);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            rc = dm_err_set(err, DBMIG_EUSAGE, "cannot write %s: %s", dm_buf_str(&path),
-                            strerror(errno));
-            break;
-        }
-        off += (size_t)k;
-    }
-    if (!spec->dry_run && close(fd) != 0 && rc == DBMIG_OK)
-        rc = dm_err_set(err, DBMIG_EUSAGE, "cannot write %s: %s", dm_buf_str(&path),
-                        strerror(errno));
-    if (rc != DBMIG_OK) {
-        unlink(dm_buf_str(&path));
-        goto out;
-    }
-    *id_out = dm_strdup(id);
-    *path_out = dm_buf_take(&path);
-    for (size_t k = 0; k < pids.n; k++)
-        if (dm_strv_push(parents_out, pids.v[k]))
-            goto oom;
-    if (!*id_out || !*path_out)
-        goto oom;
-    goto out;
-oom:
-    rc = dm_err_nomem(err);
-out:
-    free(par);
-    free(anc);
-    free(m);
-    free(message);
-    free(slug);
-    dm_strv_free(&pids);
-    dm_strv_free(&deps);
-    dm_buf_free(&text);
-    dm_buf_free(&path);
-    return rc;
-}
 
 /* ---- the public API --------------------------------------------------------- */
-
-static const char **hs_strs(const char *const *v, size_t n)
-{
-    const char **o = calloc(n + 1, sizeof *o);
-    if (!o)
-        return NULL;
-    for (size_t i = 0; i < n; i++)
-        if (!(o[i] = dm_strdup(v[i]))) {
-            for (size_t k = 0; k < i; k++)
-                free((char *)o[k]);
-            free(o);
-            return NULL;
-        }
-    return o;
-}
 
 static const char **hs_ids(const dm_graph *g, const size_t *idx, size_t n)
 {
@@ -745,15 +344,6 @@ static const char **hs_ids(const dm_graph *g, const size_t *idx, size_t n)
     return o;
 }
 
-static void hs_free_strs(const char **v, size_t n)
-{
-    if (!v)
-        return;
-    for (size_t i = 0; i < n; i++)
-        free((char *)v[i]);
-    free(v);
-}
-
 void dbmig_graph_list_free(dbmig_graph_list *l)
 {
     if (!l)
@@ -763,10 +353,10 @@ void dbmig_graph_list_free(dbmig_graph_list *l)
         free((char *)r->revision);
         free((char *)r->message);
         free((char *)r->file);
-        hs_free_strs(r->parents, r->nparents);
-        hs_free_strs(r->children, r->nchildren);
-        hs_free_strs(r->depends, r->ndepends);
-        hs_free_strs(r->branches, r->nbranches);
+        dm_strs_free(r->parents, r->nparents);
+        dm_strs_free(r->children, r->nchildren);
+        dm_strs_free(r->depends, r->ndepends);
+        dm_strs_free(r->branches, r->nbranches);
         free((char *)r->graph);
         free((char *)r->graph_after);
     }
@@ -836,7 +426,7 @@ static int hs_fill(const dm_graph *g, size_t v, const hs_marks *mk, dbmig_graph_
     o->ndepends = r->ndepends;
     o->depends = hs_ids(g, r->depends, r->ndepends);
     o->nbranches = f->branches.n;
-    o->branches = hs_strs((const char *const *)f->branches.v, f->branches.n);
+    o->branches = dm_strs_dup((const char *const *)f->branches.v, f->branches.n);
     if (!o->revision || !o->message || !o->file || !o->parents || !o->children || !o->depends ||
         !o->branches)
         return -1;
@@ -972,86 +562,4 @@ int dbmig_heads_get(dbmig *h, unsigned flags, dbmig_graph_list **out)
 int dbmig_branches_get(dbmig *h, unsigned flags, dbmig_graph_list **out)
 {
     return hs_pick(h, flags, 1, out);
-}
-
-void dbmig_new_revision_free(dbmig_new_revision *r)
-{
-    if (!r)
-        return;
-    free((char *)r->revision);
-    free((char *)r->file);
-    hs_free_strs(r->parents, r->nparents);
-    free(r);
-}
-
-static int hs_new(dbmig *h, const dbmig_revision_opts *o, int merge, dbmig_new_revision **out)
-{
-    *out = NULL;
-    dm_err_clear(&h->err);
-    if (!o)
-        return dm_err_set(&h->err, DBMIG_EUSAGE, "no options given");
-    int rc = dm_need_graph(h);
-    if (rc != DBMIG_OK)
-        return rc;
-    dm_newrev spec = {o->message, o->parents, o->nparents, o->branches, o->nbranches,
-                      o->depends, o->ndepends, merge, h->o.dry_run};
-    char *id = NULL, *path = NULL;
-    dm_strv parents = {0};
-    rc = dm_newrev_write(&h->graph, h->dir, &spec, time(NULL), &id, &path, &parents, &h->err);
-    if (rc != DBMIG_OK)
-        goto out;
-    if (h->o.dry_run)
-        goto done; /* the caller says "would create" */
-    /* the folder changed: read it again, and check the file reads back as
-     * the revision we meant */
-    dm_graph_free(&h->graph);
-    h->graph_loaded = 0;
-    rc = dm_need_graph(h);
-    if (rc != DBMIG_OK) {
-        dm_err_prefix(&h->err, "wrote %s, but the folder no longer loads: ", path);
-        goto out;
-    }
-    size_t v = dm_graph_find(&h->graph, id);
-    int same = v != DM_NONE && h->graph.revs[v].nparents == parents.n;
-    for (size_t k = 0; same && k < parents.n; k++)
-        same = strcmp(h->graph.revs[h->graph.revs[v].parents[k]].id, parents.v[k]) == 0;
-    if (!same) {
-        rc = dm_err_set(&h->err, DBMIG_EINVALID,
-                        "wrote %s, but it does not read back as revision %s with the intended "
-                        "parents; check the file",
-                        path, id);
-        goto out;
-    }
-done:;
-    dbmig_new_revision *r = calloc(1, sizeof *r);
-    if (!r)
-        goto oom;
-    r->revision = id;
-    r->file = path;
-    id = path = NULL;
-    r->nparents = parents.n;
-    r->parents = hs_strs((const char *const *)parents.v, parents.n);
-    if (!r->parents) {
-        dbmig_new_revision_free(r);
-        goto oom;
-    }
-    *out = r;
-    goto out;
-oom:
-    rc = dm_err_nomem(&h->err);
-out:
-    free(id);
-    free(path);
-    dm_strv_free(&parents);
-    return rc;
-}
-
-int dbmig_revision_new(dbmig *h, const dbmig_revision_opts *o, dbmig_new_revision **out)
-{
-    return hs_new(h, o, 0, out);
-}
-
-int dbmig_merge_new(dbmig *h, const dbmig_revision_opts *o, dbmig_new_revision **out)
-{
-    return hs_new(h, o, 1, out);
 }

@@ -14,8 +14,11 @@
  *   - Before a file is opened (which would run its constructors) the file and
  *     its folder are checked: writable by everyone is a refusal.
  *   - After the entry point returns the table, its ABI major, size, name and
- *     required functions are checked; every refusal message is built before
- *     the module is closed, since its strings live in the module.
+ *     required methods are checked against ONE list of the table's methods
+ *     (ld_methods: name, offset, required, minor); every refusal message is
+ *     built before the module is closed, since its strings live in the
+ *     module. The same check serves a table handed in by a test
+ *     (dm_driver_check).
  *   - A driver with unload_safe == 0 (its client library installs exit
  *     handlers) is pinned with the dynamic loader's RTLD_NODELETE before
  *     its libltdl handle is closed: the code stays mapped for the life of
@@ -228,26 +231,84 @@ static int ld_check_writable(const char *file, dm_err *err)
 
 /* ---- checks on the table ------------------------------------------------ */
 
-static int ld_check_table(const char *file, const char *name, const dbmig_driver *d, dm_err *err)
+/* THE list of the table's methods (driver.h): the loader's checks, the
+ * minimum size of each minor and plugins/README.md's table all follow it.
+ * A minor appends optional entries only; `since` is the minor that added
+ * the entry. */
+typedef struct ld_method {
+    const char *name;
+    size_t off;
+    unsigned char required;
+    unsigned char since; /* ABI 2.<since> */
+} ld_method;
+
+#define LD_M(m, req) {#m, offsetof(dbmig_driver, m), req, 0}
+static const ld_method ld_methods[] = {
+    LD_M(init, 0),           LD_M(fini, 0),
+    LD_M(connect, 1),        LD_M(close, 1),         LD_M(exec, 1),
+    LD_M(query, 1),          LD_M(begin, 1),         LD_M(commit, 1),
+    LD_M(rollback, 1),       LD_M(try_lock, 1),      LD_M(unlock, 1),
+    LD_M(table_exists, 1),   LD_M(quote_ident, 1),   LD_M(quote_literal, 1),
+    LD_M(last_error, 1),
+    LD_M(column_exists, 0),  LD_M(index_exists, 0),  LD_M(server_version, 0),
+    LD_M(conn_caps, 0),      LD_M(cancel, 0),
+};
+#undef LD_M
+
+#define LD_NMETHODS (sizeof ld_methods / sizeof ld_methods[0])
+#define LD_FNSIZE sizeof(void (*)(void))
+
+/* The smallest table a plugin of ABI 2.<minor> may have: up to the end of
+ * the last entry of that minor (an unknown newer minor: of ours). */
+static size_t ld_min_size(unsigned minor)
+{
+    size_t need = 0;
+    for (size_t i = 0; i < LD_NMETHODS; i++)
+        if (ld_methods[i].since <= minor && ld_methods[i].off + LD_FNSIZE > need)
+            need = ld_methods[i].off + LD_FNSIZE;
+    return need;
+}
+
+/* Whether the table's method at off is set (within size). */
+static int ld_has(const dbmig_driver *d, size_t off)
+{
+    void (*fp)(void) = NULL;
+    if (d->size < off + LD_FNSIZE)
+        return 0;
+    memcpy(&fp, (const char *)d + off, sizeof fp);
+    return fp != NULL;
+}
+
+int dm_driver_check(const char *file, const char *name, const dbmig_driver *d, dm_err *err)
 {
     if (!d)
         return dm_err_set(err, DBMIG_EUSAGE,
                           "plugin %s: dbmig_driver_entry_%s() returned no driver table; "
                           "the plugin is broken, rebuild or reinstall it",
                           file, name);
+    if (d->abi_major == 1)
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "plugin %s was built for driver ABI %u.%u but this dbmig speaks ABI "
+                          "%d.%d, which it cannot load: rebuild the plugin against this dbmig's "
+                          "<dbmig/driver.h> (ABI 2 passes a self pointer to every method, "
+                          "reports error kinds and takes the dialect's SQL from the driver; "
+                          "plugins/README.md, \"From ABI 1 to ABI 2\", lists the changes)",
+                          file, (unsigned)d->abi_major, (unsigned)d->abi_minor,
+                          DBMIG_DRIVER_ABI_MAJOR, DBMIG_DRIVER_ABI_MINOR);
     if (d->abi_major != DBMIG_DRIVER_ABI_MAJOR)
         return dm_err_set(err, DBMIG_EUSAGE,
                           "plugin %s was built for driver ABI %u.%u but this dbmig speaks ABI "
                           "%d.%d; rebuild the plugin against this dbmig's <dbmig/driver.h>",
                           file, (unsigned)d->abi_major, (unsigned)d->abi_minor,
                           DBMIG_DRIVER_ABI_MAJOR, DBMIG_DRIVER_ABI_MINOR);
-    if (d->size < DBMIG_DRIVER_SIZE_1_0)
+    size_t need = ld_min_size(d->abi_minor);
+    if (d->size < need)
         return dm_err_set(err, DBMIG_EUSAGE,
                           "plugin %s declares driver ABI %u.%u but its table is too small "
-                          "(%u bytes; ABI %d.0 needs at least %zu); rebuild the plugin against "
+                          "(%u bytes; ABI %u.%u needs at least %zu); rebuild the plugin against "
                           "this dbmig's <dbmig/driver.h> (ABI %d.%d)",
                           file, (unsigned)d->abi_major, (unsigned)d->abi_minor, (unsigned)d->size,
-                          DBMIG_DRIVER_ABI_MAJOR, (size_t)DBMIG_DRIVER_SIZE_1_0,
+                          (unsigned)d->abi_major, (unsigned)d->abi_minor, need,
                           DBMIG_DRIVER_ABI_MAJOR, DBMIG_DRIVER_ABI_MINOR);
     if (!d->name || strcmp(d->name, name) != 0)
         return dm_err_set(err, DBMIG_EUSAGE,
@@ -255,28 +316,48 @@ static int ld_check_table(const char *file, const char *name, const dbmig_driver
                           "for driver '%s' must be named dbmig_%s.so: rename the file or fix the "
                           "driver's name",
                           file, d->name ? d->name : "(null)", name, name, name);
-
-    struct {
-        const char *what;
-        int missing;
-    } req[] = {
-        {"connect", d->connect == NULL},         {"close", d->close == NULL},
-        {"exec", d->exec == NULL},               {"query", d->query == NULL},
-        {"begin", d->begin == NULL},             {"commit", d->commit == NULL},
-        {"rollback", d->rollback == NULL},       {"try_lock", d->try_lock == NULL},
-        {"unlock", d->unlock == NULL},           {"quote_ident", d->quote_ident == NULL},
-        {"quote_literal", d->quote_literal == NULL}, {"last_error", d->last_error == NULL},
-        {"table_exists", d->table_exists == NULL},
-    };
-    for (size_t i = 0; i < sizeof req / sizeof req[0]; i++) {
-        if (req[i].missing)
+    for (size_t i = 0; i < LD_NMETHODS; i++) {
+        const ld_method *m = &ld_methods[i];
+        if (m->required && m->since <= d->abi_minor && !ld_has(d, m->off))
             return dm_err_set(err, DBMIG_EUSAGE,
                               "plugin %s (driver '%s' %s) lacks the required function %s "
                               "(it is NULL in the driver table); the plugin is incomplete: "
                               "fix it or ask its author",
-                              file, name, d->version ? d->version : "?", req[i].what);
+                              file, name, d->version ? d->version : "?", m->name);
     }
+    if (ld_has(d, offsetof(dbmig_driver, init)) != ld_has(d, offsetof(dbmig_driver, fini)))
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "plugin %s (driver '%s' %s) has %s but not %s: a driver with state "
+                          "sets both (driver.h); fix it or ask its author",
+                          file, name, d->version ? d->version : "?", d->init ? "init" : "fini",
+                          d->init ? "fini" : "init");
+    if (d->sql && d->sql->size < sizeof(uint32_t))
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "plugin %s (driver '%s' %s): its dialect SQL table declares size %u; "
+                          "fill it with DBMIG_DIALECT_SQL_HEADER",
+                          file, name, d->version ? d->version : "?", (unsigned)d->sql->size);
     return DBMIG_OK;
+}
+
+int dm_db_error_format(dm_buf *out, const dbmig_db_error *e)
+{
+    int rc = dm_buf_puts(out, e && e->message[0] ? e->message : "unknown error");
+    if (e && e->code[0])
+        rc |= dm_buf_printf(out, " [%.*s]", (int)sizeof e->code, e->code);
+    if (e && e->detail[0])
+        rc |= dm_buf_printf(out, "\n  detail: %.*s", (int)sizeof e->detail, e->detail);
+    if (e && e->hint[0])
+        rc |= dm_buf_printf(out, "\n  hint: %.*s", (int)sizeof e->hint, e->hint);
+    return rc ? -1 : 0;
+}
+
+const char *dm_dialect_sql_at(const dbmig_driver *d, size_t off)
+{
+    const char *s = NULL;
+    if (d && d->size >= offsetof(dbmig_driver, sql) + sizeof d->sql && d->sql &&
+        d->sql->size >= off + sizeof s)
+        memcpy(&s, (const char *)d->sql + off, sizeof s);
+    return s;
 }
 
 /* ---- load / unload ------------------------------------------------------ */
@@ -332,112 +413,122 @@ out:
     return rc;
 }
 
-int dm_plugin_load_file(const char *file, const char *name, dm_plugin **out, dm_err *err)
+/* The driver's name for file: name when given, else from the file name
+ * (dbmig_<name>.so); checked. *owned receives what to free. */
+static int ld_file_name(const char *file, const char **name, char **owned, dm_err *err)
 {
-    char *derived = NULL;
-    int rc;
-    if (!file || !*file)
-        return dm_err_set(err, DBMIG_EUSAGE, "no plugin file given");
-    if (!name) {
-        derived = ld_name_from_file(file);
-        if (!derived)
+    *owned = NULL;
+    if (!*name) {
+        *owned = ld_name_from_file(file);
+        if (!*owned)
             return dm_err_set(err, DBMIG_EUSAGE,
                               "cannot load plugin %s: a driver plugin's file is named "
                               "dbmig_<name>.so",
                               file);
-        name = derived;
+        *name = *owned;
     }
-    if (!ld_name_ok(name)) {
-        rc = dm_err_set(err, DBMIG_EUSAGE,
-                        "cannot load plugin %s: invalid driver name '%.80s' (use 1-%d characters "
-                        "of [a-z0-9_])",
-                        file, name, NAME_MAX_LEN);
-        free(derived);
-        return rc;
-    }
+    if (!ld_name_ok(*name))
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "cannot load plugin %s: invalid driver name '%.80s' (use 1-%d characters "
+                          "of [a-z0-9_])",
+                          file, *name, NAME_MAX_LEN);
+    return DBMIG_OK;
+}
 
-    /* Always a full path: never let a bare name reach libltdl's search. */
-    dm_buf path = {0};
+/* file as a full path: never let a bare name reach libltdl's search. */
+static int ld_full_path(const char *file, dm_buf *path, dm_err *err)
+{
     if (file[0] != '/') {
         char cwd[PATH_MAX];
-        if (!getcwd(cwd, sizeof cwd)) {
-            rc = dm_err_set(err, DBMIG_EUSAGE, "cannot load plugin %s: %s", file,
-                            strerror(errno));
-            free(derived);
-            return rc;
-        }
-        dm_buf_printf(&path, "%s/", cwd);
+        if (!getcwd(cwd, sizeof cwd))
+            return dm_err_set(err, DBMIG_EUSAGE, "cannot load plugin %s: %s", file,
+                              strerror(errno));
+        if (dm_buf_printf(path, "%s/", cwd))
+            return dm_err_nomem(err);
     }
-    if (dm_buf_puts(&path, file)) {
-        free(derived);
-        dm_buf_free(&path);
-        return dm_err_nomem(err);
-    }
-    const char *full = dm_buf_str(&path);
+    return dm_buf_puts(path, file) ? dm_err_nomem(err) : DBMIG_OK;
+}
 
-    rc = ld_check_writable(full, err);
-    if (rc != DBMIG_OK)
-        goto out;
-
+/* Opens full, calls dbmig_driver_entry_<name>() and checks the table; on
+ * success *h holds our reference and *d the table. */
+static int ld_open_table(const char *full, const char *name, lt_dlhandle *h,
+                         const dbmig_driver **d, dm_err *err)
+{
     dm_buf sym = {0};
     if (dm_buf_printf(&sym, "dbmig_driver_entry_%s", name)) {
         dm_buf_free(&sym);
-        rc = dm_err_nomem(err);
-        goto out;
+        return dm_err_nomem(err);
     }
-    lt_dlhandle h;
     void *fp;
-    rc = ld_open(full, dm_buf_str(&sym), &h, &fp, err);
+    int rc = ld_open(full, dm_buf_str(&sym), h, &fp, err);
     dm_buf_free(&sym);
     if (rc != DBMIG_OK)
-        goto out;
+        return rc;
     if (!fp) {
         rc = dm_err_set(err, DBMIG_EUSAGE,
                         "plugin %s has no symbol dbmig_driver_entry_%s: not a dbmig driver, or "
                         "built for another version?",
                         full, name);
-        ld_close(h, 0);
-        goto out;
+        ld_close(*h, 0);
+        return rc;
     }
     const dbmig_driver *(*entry)(void);
     /* POSIX guarantees object and function pointers convert. */
     memcpy(&entry, &fp, sizeof entry);
-    const dbmig_driver *d = entry();
-
+    *d = entry();
     /* Messages are built (copied) here, before the module is closed. */
-    rc = ld_check_table(full, name, d, err);
-    if (rc != DBMIG_OK) {
-        ld_close(h, 0);
-        goto out;
-    }
+    rc = dm_driver_check(full, name, *d, err);
+    if (rc != DBMIG_OK)
+        ld_close(*h, 0);
+    return rc;
+}
 
-    dm_plugin *p = calloc(1, sizeof *p);
-    if (!p) {
-        rc = dm_err_nomem(err);
-        ld_close(h, 0);
-        goto out;
+/* A driver that must never be unloaded (unload_safe == 0) is pinned: a
+ * later lt_dlclose() then never unmaps it. If pinning fails, the handle is
+ * made resident instead (or the process's last lt_dlexit() would close it
+ * after all). */
+static void ld_pin(dm_plugin *p)
+{
+    void *pin = dlopen(p->file, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+    if (pin) {
+        dlclose(pin);
+        return;
     }
-    p->handle = h;
-    p->drv = d;
-    p->file = dm_buf_take(&path);
-    if (!d->unload_safe) {
-        /* Pin it: a later lt_dlclose() then never unmaps it. If pinning
-         * fails, fall back to keeping the handle open for good. */
-        void *pin = dlopen(p->file, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
-        if (pin) {
-            dlclose(pin);
+    pthread_mutex_lock(&ld_lock);
+    p->resident = 1;
+    (void)lt_dlmakeresident(p->handle);
+    pthread_mutex_unlock(&ld_lock);
+}
+
+int dm_plugin_load_file(const char *file, const char *name, dm_plugin **out, dm_err *err)
+{
+    char *derived = NULL;
+    dm_buf path = {0};
+    lt_dlhandle h = NULL;
+    const dbmig_driver *d = NULL;
+    if (!file || !*file)
+        return dm_err_set(err, DBMIG_EUSAGE, "no plugin file given");
+    int rc = ld_file_name(file, &name, &derived, err);
+    if (rc == DBMIG_OK)
+        rc = ld_full_path(file, &path, err);
+    if (rc == DBMIG_OK)
+        rc = ld_check_writable(dm_buf_str(&path), err);
+    if (rc == DBMIG_OK)
+        rc = ld_open_table(dm_buf_str(&path), name, &h, &d, err);
+    if (rc == DBMIG_OK) {
+        dm_plugin *p = calloc(1, sizeof *p);
+        if (!p) {
+            rc = dm_err_nomem(err);
+            ld_close(h, 0);
         } else {
-            /* Made resident, or the process's last lt_dlexit() would
-             * close it after all. */
-            pthread_mutex_lock(&ld_lock);
-            p->resident = 1;
-            (void)lt_dlmakeresident(h);
-            pthread_mutex_unlock(&ld_lock);
+            p->handle = h;
+            p->drv = d;
+            p->file = dm_buf_take(&path);
+            if (!d->unload_safe)
+                ld_pin(p);
+            *out = p;
         }
     }
-    *out = p;
-    rc = DBMIG_OK;
-out:
     dm_buf_free(&path);
     free(derived);
     return rc;

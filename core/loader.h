@@ -8,6 +8,12 @@
  * build tree (same layout: build/lib/libdbmig.so, build/lib/dbmig/) finds
  * its own. No configure-time or build-tree path is compiled in. Files are always opened by full path, never by a bare name,
  * so the working folder is never searched by accident.
+ *
+ * It also owns the rules of the driver table (driver.h, ABI 2): the one list
+ * of methods the loader checks (dm_driver_check), the one accessor through
+ * which the core reaches an optional method (DM_DRV_OPT) or a string of the
+ * driver's dialect SQL (DM_DRV_SQL), and the one way a driver error is
+ * written into a message (dm_db_error_format).
  */
 #ifndef DM_LOADER_H
 #define DM_LOADER_H
@@ -32,6 +38,32 @@ int dm_plugin_load_scheme(const char *plugin_path, const char *scheme, dm_plugin
 const dbmig_driver *dm_plugin_driver(const dm_plugin *p);
 const char *dm_plugin_file(const dm_plugin *p);
 void dm_plugin_unload(dm_plugin *p);
+
+/* Checks a driver table as the loader does after the entry point returned
+ * it (ABI major, size for its minor, name, required methods, init/fini):
+ * also for a table a test hands to the core directly (dm_use_driver). file
+ * names it in the refusal (DBMIG_EUSAGE). */
+int dm_driver_check(const char *file, const char *name, const dbmig_driver *d, dm_err *err);
+
+/* An optional method of a checked table, or NULL when the table is too
+ * small to have it (an older minor) or leaves it NULL. The only way the
+ * core reaches an optional method:
+ *     if (DM_DRV_OPT(drv, cancel)) DM_DRV_OPT(drv, cancel)(self, conn);
+ * (a required method is called directly: the loader guarantees it). */
+#define DM_DRV_OPT(drv, m)                                                                 \
+    ((drv)->size >= offsetof(dbmig_driver, m) + sizeof (drv)->m ? (drv)->m : NULL)
+
+/* A string of the driver's dialect SQL (dbmig_dialect_sql), or NULL when
+ * the driver gives none (no table, a table too small for the field, or
+ * NULL): DM_DRV_SQL(drv, lease_now_ms). The caller decides what NULL means
+ * (driver.h says it for each field). */
+const char *dm_dialect_sql_at(const dbmig_driver *d, size_t off);
+#define DM_DRV_SQL(drv, field) dm_dialect_sql_at((drv), offsetof(dbmig_dialect_sql, field))
+
+/* Appends a driver error to out: "message [code]", then "\n  detail: ..."
+ * and "\n  hint: ..." when set ("unknown error" for e NULL). -1 on no
+ * memory. Every core message built from a driver error uses it. */
+int dm_db_error_format(dm_buf *out, const dbmig_db_error *e);
 
 /* Loads a plugin from an exact file path (used by tests and by listing). */
 int dm_plugin_load_file(const char *file, const char *name, dm_plugin **out, dm_err *err);

@@ -35,6 +35,7 @@
 
 #include "engine.h"
 #include "lock.h"
+#include "loader.h"
 
 #define LEASE_ID "dbmig"
 
@@ -62,7 +63,8 @@ static int session_take(dbmig *h)
     for (;;) {
         int acquired = 0;
         char holder[256] = "";
-        if (h->drv->try_lock(h->conn, h->table, &acquired, holder, sizeof holder) != DBMIG_DRV_OK)
+        if (h->drv->try_lock(h->drv_self, h->conn, h->table, &acquired, holder, sizeof holder) !=
+            DBMIG_DRV_OK)
             return dm_db_error(h, "cannot take the migration lock");
         if (acquired) {
             h->locked = 1;
@@ -98,32 +100,44 @@ static int session_take(dbmig *h)
 
 /* ---- lease --------------------------------------------------------------- */
 
-/* The database's clock in epoch milliseconds, as an SQL expression; the
- * core's clock as a literal where the dialect is unknown. */
+/* The database's clock in epoch milliseconds, as an SQL expression: the
+ * driver's (dbmig_dialect_sql.lease_now_ms). Never NULL here: a driver
+ * without it is refused the lease before anything is taken (lease_sql). */
 static void now_expr(const dbmig *h, char *out, size_t cap)
 {
-    switch (h->drv->dialect) {
-    case DBMIG_DIALECT_POSTGRES:
-        snprintf(out, cap, "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)");
-        break;
-    case DBMIG_DIALECT_MYSQL:
-        snprintf(out, cap, "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)");
-        break;
-    case DBMIG_DIALECT_SQLITE:
-        snprintf(out, cap, "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)");
-        break;
-    default: {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        snprintf(out, cap, "%lld", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-    }
-    }
+    const char *now = DM_DRV_SQL(h->drv, lease_now_ms);
+    snprintf(out, cap, "%s", now ? now : "NULL");
+}
+
+/* The lease needs the driver's SQL (driver.h: lease_now_ms and
+ * lease_share_lock); without it the core never guesses another database's
+ * SQL: the lease is refused, naming the driver (exit 2). auto: chosen
+ * because the server cannot share a session lock (Galera). */
+static int lease_sql(dbmig *h, int autochosen)
+{
+    if (DM_DRV_SQL(h->drv, lease_now_ms) && DM_DRV_SQL(h->drv, lease_share_lock))
+        return DBMIG_OK;
+    const char *file = dm_plugin_file(h->plugin);
+    if (autochosen)
+        return dm_err_set(&h->err, DBMIG_EUSAGE,
+                          "the server cannot share a session lock across its nodes, so dbmig "
+                          "needs the lease lock, but driver %s%s%s%s gives no SQL for it (its "
+                          "dialect SQL has no lease clock: plugins/README.md, section 6); "
+                          "update the driver, or pass --lock session if every client reaches "
+                          "one node",
+                          h->drv->name, file ? " (" : "", file ? file : "", file ? ")" : "");
+    return dm_err_set(&h->err, DBMIG_EUSAGE,
+                      "--lock lease: driver %s%s%s%s gives no SQL for the lease lock (its dialect "
+                      "SQL has no lease clock: plugins/README.md, section 6), and dbmig "
+                      "does not guess another database's SQL; use --lock session, or a driver "
+                      "that supports the lease lock",
+                      h->drv->name, file ? " (" : "", file ? file : "", file ? ")" : "");
 }
 
 static int lease_exec(dbmig *h, dbmig_conn *c, dm_buf *sql, int64_t *affected)
 {
     int64_t n = 0;
-    int rc = h->drv->exec(c, dm_buf_str(sql), sql->len, &n);
+    int rc = h->drv->exec(h->drv_self, c, dm_buf_str(sql), sql->len, &n);
     dm_buf_free(sql);
     if (affected)
         *affected = n;
@@ -223,7 +237,7 @@ static void lease_free(dm_lease *l)
     pthread_mutex_destroy(&l->mu);
     pthread_cond_destroy(&l->cv);
     if (l->conn2)
-        l->h->drv->close(l->conn2);
+        l->h->drv->close(l->h->drv_self, l->conn2);
     free(l->qlock);
     free(l);
 }
@@ -289,7 +303,7 @@ static int lease_table(dbmig *h, dm_lease *l)
     int rc = dm_db_error(h, "cannot create the lease lock table");
     char name[200];
     snprintf(name, sizeof name, "%s_lock", strchr(h->table, '.') ? strchr(h->table, '.') + 1 : h->table);
-    if (h->drv->table_exists(h->conn, name, &exists) != DBMIG_DRV_OK || !exists)
+    if (h->drv->table_exists(h->drv_self, h->conn, name, &exists) != DBMIG_DRV_OK || !exists)
         return rc;
     dm_err_clear(&h->err);
     return DBMIG_OK;
@@ -313,9 +327,7 @@ static int lease_try(dbmig *h, dm_lease *l, const char *now, dm_buf *insert_erro
     dm_buf_printf(&sql, ", %s + %lld)", now, lease_ms);
     int ok = lease_exec(h, h->conn, &sql, &n) == DBMIG_DRV_OK;
     if (!ok) {
-        const dbmig_db_error *e = h->drv->last_error(h->conn);
-        dm_buf_printf(insert_error, "%s%s%s%s", e ? e->message : "unknown error",
-                      e && e->code[0] ? " [" : "", e ? e->code : "", e && e->code[0] ? "]" : "");
+        dm_db_error_format(insert_error, h->drv->last_error(h->drv_self, h->conn));
         /* 2. Take over a row whose lease has expired. */
         dm_buf_printf(&sql, "UPDATE %s SET token = '%s', holder = ", l->qlock, l->token);
         dm_quote_literal(h, l->holder, &sql);
@@ -333,7 +345,7 @@ static int lease_try(dbmig *h, dm_lease *l, const char *now, dm_buf *insert_erro
     dm_buf_printf(&sql, "SELECT holder, expires_at - %s FROM %s WHERE id = '" LEASE_ID
                         "' AND token = '%s'",
                   now, l->qlock, l->token);
-    int qrc = h->drv->query(h->conn, dm_buf_str(&sql), read_holder, &r);
+    int qrc = h->drv->query(h->drv_self, h->conn, dm_buf_str(&sql), read_holder, &r);
     dm_buf_free(&sql);
     if (qrc != DBMIG_DRV_OK) {
         /* We may hold it without being able to tell: give it back. */
@@ -362,7 +374,7 @@ static int lease_wait_once(dbmig *h, dm_lease *l, const char *now, const dm_buf 
     dm_buf sql = {0};
     dm_buf_printf(&sql, "SELECT holder, expires_at - %s FROM %s WHERE id = '" LEASE_ID "'", now,
                   l->qlock);
-    int qrc = h->drv->query(h->conn, dm_buf_str(&sql), read_holder, &r);
+    int qrc = h->drv->query(h->drv_self, h->conn, dm_buf_str(&sql), read_holder, &r);
     dm_buf_free(&sql);
     if (qrc != DBMIG_DRV_OK)
         return dm_db_error(h, "cannot read the lease lock table");
@@ -410,9 +422,13 @@ static int lease_start(dbmig *h, dm_lease *l, int waited)
     int rc = DBMIG_OK;
     dbmig_db_error e;
     memset(&e, 0, sizeof e);
-    if (h->drv->connect(&h->host, h->url, &l->conn2, &e) != DBMIG_DRV_OK) {
+    if (h->drv->connect(h->drv_self, &h->host, h->url, &l->conn2, &e) != DBMIG_DRV_OK) {
         l->conn2 = NULL;
-        rc = dm_err_set(&h->err, DBMIG_ERROR, "cannot open the lease renewal connection: %s", e.message);
+        dm_buf m = {0};
+        dm_db_error_format(&m, &e);
+        rc = dm_err_set(&h->err, DBMIG_ERROR, "cannot open the lease renewal connection: %s",
+                        dm_buf_str(&m));
+        dm_buf_free(&m);
     } else if (pthread_create(&l->thread, NULL, renew_main, l) != 0) {
         rc = dm_err_set(&h->err, DBMIG_ERROR, "cannot start the lease renewal thread");
     } else {
@@ -459,13 +475,19 @@ static int lease_take(dbmig *h)
 
 int dm_lock_acquire(dbmig *h)
 {
+    /* Refused before anything is created when the driver cannot. */
+    int rc = h->o.lock == DBMIG_LOCK_LEASE ? lease_sql(h, 0) : DBMIG_OK;
+    if (rc != DBMIG_OK)
+        return rc;
     /* A command that writes may create the database (a new SQLite file):
      * the connection so far was made without. */
-    int rc = dm_need_conn_create(h);
+    rc = dm_need_conn_create(h);
     if (rc != DBMIG_OK)
         return rc;
     int lease = h->o.lock == DBMIG_LOCK_LEASE ||
                 (h->o.lock == DBMIG_LOCK_AUTO && (h->caps & DBMIG_CAP_SESSION_LOCK_UNSAFE));
+    if (lease && h->o.lock == DBMIG_LOCK_AUTO && (rc = lease_sql(h, 1)) != DBMIG_OK)
+        return rc;
     if (lease && h->o.lock == DBMIG_LOCK_AUTO)
         dm_emit(h, DBMIG_EV_NOTICE, NULL,
                 "the server cannot share a session lock across its nodes (Galera): using the "
@@ -499,7 +521,7 @@ void dm_lock_release(dbmig *h)
         return;
     }
     if (h->locked && h->conn) {
-        h->drv->unlock(h->conn, h->table);
+        h->drv->unlock(h->drv_self, h->conn, h->table);
         h->locked = 0;
     }
 }
@@ -525,9 +547,9 @@ int dm_lease_fence(dbmig *h, dm_buf *b, int insert)
     /* Read the lock row with a share lock where the dialect has one: a
      * take-over (an UPDATE of that row) then waits for this transaction to
      * commit, so it cannot slip between the fenced write and the commit. */
-    const char *share = h->drv->dialect == DBMIG_DIALECT_POSTGRES ? " FOR SHARE"
-                        : h->drv->dialect == DBMIG_DIALECT_MYSQL  ? " LOCK IN SHARE MODE"
-                                                                  : "";
+    const char *share = DM_DRV_SQL(h->drv, lease_share_lock);
+    if (!share)
+        share = "";
     if (insert)
         return dm_buf_printf(b, " FROM %s WHERE id = '" LEASE_ID "' AND token = '%s'%s", l->qlock,
                              l->token, share);

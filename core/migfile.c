@@ -1,26 +1,30 @@
-/* migfile.c — one migration file: header, sections, checksum (SPEC section 2).
+/* migfile.c — one migration file as the engine sees it (SPEC section 2): the
+ * header (revision, parents, message, branch, depends, transaction), the
+ * sections (up/down, generic or per driver) with their offsets and lines in
+ * the normalised text, the checksum, and the statements of a section.
  *
- * The file is checked (UTF-8, no NUL), its BOM dropped and CRLF turned into
- * LF; the result is kept in mf->text so that offsets and line numbers of the
- * sections refer to it. The header and the section markers are found line by
- * line: a line `-- dbmig:<key> [value]` (blanks allowed around `--`) is a
- * directive wherever it is; any other line is a blank line, a comment or SQL.
+ * Three files, one concern each: mftext.c is the text pipeline (check,
+ * BOM/CRLF, checksum, cutting lines; one implementation whether the file is
+ * in memory or streamed), mfline.c the grammar of one line, and this file
+ * the model built from the lines (mf_on_line: header keys, section markers,
+ * where SQL may appear) plus loading, reading a section back and the
+ * drivers' check. A file of DM_MIGFILE_STREAM_MIN bytes or less is one chunk
+ * whose normalised text is kept in mf->text; a larger one is streamed.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "migfile.h"
+#include "mfline.h"
 #include "ddl.h"
-#include "sha256.h"
+#include "mftext.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
-
 
 #define MF_KNOWN_KEYS "revision, parents, message (or description), branch, depends, transaction, up, down, statement"
 
@@ -73,386 +77,14 @@ int dm_valid_rev_id(const char *id)
     return id && mf_id_syntax(id, strlen(id)) && !dm_reserved_rev_id(id);
 }
 
-/* ------------------------------------------------------------- checksum */
-
-static size_t mf_bom(const char *d, size_t n)
+static int mf_header_key(const dm_mfline *l)
 {
-    return (n >= 3 && (unsigned char)d[0] == 0xEF && (unsigned char)d[1] == 0xBB &&
-            (unsigned char)d[2] == 0xBF)
-               ? 3
-               : 0;
-}
-
-void dm_checksum(const char *data, size_t len, char *out)
-{
-    out[0] = '\0';
-    if (!data)
-        len = 0;
-    /* Normalise into one buffer, then hash it in one call: per-line
-     * update calls cost more than the hashing itself. */
-    char small[8192];
-    char *norm = len <= sizeof small ? small : malloc(len);
-    if (!norm)
-        return;
-    size_t n = 0;
-    size_t i = data ? mf_bom(data, len) : 0;
-    while (i < len) {
-        const char *nl = memchr(data + i, '\n', len - i);
-        size_t e = nl ? (size_t)(nl - data) : len, te = e;
-        while (te > i && (data[te - 1] == ' ' || data[te - 1] == '\t' || data[te - 1] == '\r'))
-            te--;
-        memcpy(norm + n, data + i, te - i);
-        n += te - i;
-        if (nl)
-            norm[n++] = '\n';
-        i = nl ? e + 1 : len;
-    }
-    dm_sha256 sum;
-    dm_sha256_init(&sum);
-    dm_sha256_update(&sum, norm, n);
-    dm_sha256_v1(&sum, out);
-    if (norm != small)
-        free(norm);
-}
-
-/* --------------------------------------------------------------- helpers */
-
-/* Returns 0 if fine, else the offset of the first bad byte in *bad and 1 for
- * a NUL byte, 2 for invalid UTF-8. */
-static int mf_check_text(const unsigned char *s, size_t n, size_t *bad)
-{
-    size_t i = 0;
-    while (i < n) {
-        /* eight ASCII bytes, none of them NUL, at a time */
-        while (n - i >= 8) {
-            uint64_t v;
-            memcpy(&v, s + i, 8);
-            const uint64_t hi = 0x8080808080808080ULL, lo = 0x0101010101010101ULL;
-            if ((v & hi) || ((v - lo) & ~v & hi))
-                break;
-            i += 8;
-        }
-        if (i >= n)
-            break;
-        unsigned c = s[i];
-        if (c == 0) {
-            *bad = i;
-            return 1;
-        }
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k;
-        uint32_t cp;
-        if (c >= 0xC2 && c <= 0xDF) {
-            k = 1;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            k = 2;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            k = 3;
-            cp = c & 0x07;
-        } else {
-            *bad = i;
-            return 2;
-        }
-        if (n - i <= k) {
-            *bad = i;
-            return 2;
-        }
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xC0) != 0x80) {
-                *bad = i;
-                return 2;
-            }
-            cp = (cp << 6) | (s[i + j] & 0x3F);
-        }
-        if ((k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-            (k == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
-            *bad = i;
-            return 2;
-        }
-        i += k + 1;
-    }
-    return 0;
-}
-
-static int mf_blank(char c) { return c == ' ' || c == '\t'; }
-
-static int mf_line_of(const char *t, size_t pos)
-{
-    int line = 1;
-    for (size_t i = 0; i < pos; i++)
-        if (t[i] == '\n')
-            line++;
-    return line;
-}
-
-/* A parsed line: directive key and value, or kind of line.
- *
- * Markers are strict (SPEC section 2): a line that looks like a marker but is
- * not written as one, or another tool's marker, is an error, never a comment.
- * The kind of a line is decided from its first MF_PREFIX bytes (after the
- * leading blanks), so that the streamed loader, which keeps no more of a
- * comment line than that, decides exactly as the in-memory parse does; only
- * a directive is kept whole (its value). */
-enum { L_BLANK, L_COMMENT, L_DIRECTIVE, L_SQL, L_NEAR, L_FOREIGN };
-
-/* L_NEAR: what is wrong with a dbmig marker */
-enum { NEAR_DASHES = 1, NEAR_BLANK_BEFORE, NEAR_BLANK_AFTER, NEAR_BLOCK, NEAR_HASH, NEAR_NO_COLON };
-/* L_FOREIGN: whose marker it is */
-enum { TOOL_GOOSE = 1, TOOL_SQL_MIGRATE, TOOL_DBMATE };
-
-#define MF_PREFIX 1024
-
-typedef struct mf_line {
-    int kind;
-    int why;            /* L_NEAR: NEAR_*; L_FOREIGN: TOOL_* */
-    const char *key;    /* L_DIRECTIVE: the key; L_NEAR/L_FOREIGN: the word after the */
-    size_t keylen;      /* marker's prefix (`up` of `-- dbmig: up`, `Up` of `-- +goose Up`) */
-    const char *val;    /* the rest of the line */
-    size_t vallen;
-    const char *text;   /* L_NEAR/L_FOREIGN: the line as written (within the prefix) */
-    size_t textlen;
-} mf_line;
-
-static int mf_lower(int c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
-
-/* Does p[0..e) begin with the lowercase word w, ignoring ASCII case? */
-static int mf_ci_prefix(const char *p, const char *e, const char *w)
-{
-    size_t n = strlen(w);
-    if ((size_t)(e - p) < n)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (mf_lower((unsigned char)p[i]) != w[i])
-            return 0;
-    return 1;
-}
-
-static int mf_ci_eq(const char *p, size_t n, const char *w)
-{
-    return strlen(w) == n && mf_ci_prefix(p, p + n, w);
-}
-
-/* The word at p (up to a blank) and the rest after the blanks that follow. */
-static void mf_split_word(const char *p, const char *e, mf_line *l)
-{
-    while (p < e && mf_blank(*p))
-        p++;
-    l->key = p;
-    while (p < e && !mf_blank(*p))
-        p++;
-    l->keylen = (size_t)(p - l->key);
-    while (p < e && mf_blank(*p))
-        p++;
-    l->val = p;
-    l->vallen = (size_t)(e - p);
-}
-
-/* `dbmig` [blanks] `:` at p: the position after the colon, else NULL;
- * *blank_before tells whether blanks came before the colon. */
-static const char *mf_dbmig_colon(const char *p, const char *e, int *blank_before)
-{
-    if (!mf_ci_prefix(p, e, "dbmig"))
-        return NULL;
-    const char *q = p + 5;
-    while (q < e && mf_blank(*q))
-        q++;
-    if (q == e || *q != ':')
-        return NULL;
-    *blank_before = q != p + 5;
-    return q + 1;
-}
-
-/* `dbmig up`, `dbmig-down postgres`: the colon forgotten (or another
- * separator), a section key and at most a built-in driver's name, nothing
- * else (a sentence about dbmig stays a comment). The key's position, else
- * NULL. */
-static const char *mf_dbmig_no_colon(const char *p, const char *e)
-{
-    if (!mf_ci_prefix(p, e, "dbmig"))
-        return NULL;
-    const char *q = p + 5;
-    while (q < e && (mf_blank(*q) || *q == '-' || *q == '_' || *q == '.' || *q == '='))
-        q++;
-    if (q == p + 5)
-        return NULL;
-    const char *k = q;
-    size_t kl = mf_ci_prefix(q, e, "down") ? 4 : mf_ci_prefix(q, e, "up") ? 2 : 0;
-    q += kl;
-    if (!kl || (q < e && !mf_blank(*q)))
-        return NULL;
-    while (q < e && mf_blank(*q))
-        q++;
-    static const char *const names[] = {"postgres", "postgresql", "mysql", "mariadb", "sqlite",
-                                        "sqlite3"};
-    for (size_t i = 0; q < e && i < sizeof names / sizeof names[0]; i++)
-        if (mf_ci_eq(q, (size_t)(e - q), names[i]))
-            q = e;
-    return q == e ? k : NULL;
-}
-
-/* Decides the kind of the line b[0..e) (leading blanks already skipped, at
- * most MF_PREFIX bytes of it). For L_DIRECTIVE, l->key is where the key
- * begins (the caller reads key and value from the whole line). */
-static void mf_decide(const char *b, const char *e, mf_line *l)
-{
-    while (e > b && (mf_blank(e[-1]) || e[-1] == '\r'))
-        e--;
-    l->text = b;
-    l->textlen = (size_t)(e - b);
-    if (b == e) {
-        l->kind = L_BLANK;
-        return;
-    }
-    int bb = 0;
-    const char *q;
-    if (e - b >= 2 && b[0] == '-' && b[1] == '-') {
-        const char *p = b + 2;
-        int dashes = 0;
-        while (p < e && *p == '-') {
-            p++;
-            dashes = 1;
-        }
-        while (p < e && mf_blank(*p))
-            p++;
-        if ((q = mf_dbmig_colon(p, e, &bb)) != NULL) {
-            int ba = q < e && mf_blank(*q);
-            if (!dashes && !bb && !ba) {
-                l->kind = L_DIRECTIVE;
-                l->key = q;
-                return;
-            }
-            l->kind = L_NEAR;
-            l->why = dashes ? NEAR_DASHES : bb ? NEAR_BLANK_BEFORE : NEAR_BLANK_AFTER;
-            mf_split_word(q, e, l);
-            return;
-        }
-        if ((q = mf_dbmig_no_colon(p, e)) != NULL) {
-            l->kind = L_NEAR;
-            l->why = NEAR_NO_COLON;
-            mf_split_word(q, e, l);
-            return;
-        }
-        if (!dashes) {
-            int tool = 0;
-            size_t wl = 0;
-            if (mf_ci_prefix(p, e, "+goose"))
-                tool = TOOL_GOOSE, wl = 6;
-            else if (mf_ci_prefix(p, e, "+migrate"))
-                tool = TOOL_SQL_MIGRATE, wl = 8;
-            else if (mf_ci_prefix(p, e, "migrate:up"))
-                tool = TOOL_DBMATE, wl = 10;
-            else if (mf_ci_prefix(p, e, "migrate:down"))
-                tool = TOOL_DBMATE, wl = 12;
-            if (tool && (p + wl == e || mf_blank(p[wl]))) {
-                l->kind = L_FOREIGN;
-                l->why = tool;
-                /* dbmate: the word is up or down, the rest its options */
-                mf_split_word(p + (tool == TOOL_DBMATE ? 8 : wl), e, l);
-                return;
-            }
-        }
-        l->kind = L_COMMENT;
-        return;
-    }
-    if ((e - b >= 2 && b[0] == '/' && b[1] == '*') || b[0] == '#') {
-        int block = b[0] == '/';
-        const char *p = b + (block ? 2 : 1);
-        while (p < e && (mf_blank(*p) || (!block && *p == '#')))
-            p++;
-        if ((q = mf_dbmig_colon(p, e, &bb)) != NULL) {
-            l->kind = L_NEAR;
-            l->why = block ? NEAR_BLOCK : NEAR_HASH;
-            if (block && e - q >= 2 && e[-2] == '*' && e[-1] == '/')
-                e -= 2; /* the key without the block comment's end */
-            while (e > q && mf_blank(e[-1]))
-                e--;
-            mf_split_word(q, e, l);
-            return;
-        }
-    }
-    l->kind = L_SQL;
-}
-
-static void mf_classify(const char *b, const char *e, mf_line *l)
-{
-    memset(l, 0, sizeof *l);
-    while (b < e && mf_blank(*b))
-        b++;
-    mf_decide(b, (size_t)(e - b) > MF_PREFIX ? b + MF_PREFIX : e, l);
-    if (l->kind != L_DIRECTIVE)
-        return;
-    while (e > b && (mf_blank(e[-1]) || e[-1] == '\r'))
-        e--;
-    mf_split_word(l->key, e, l); /* the whole line's key and value */
-}
-
-static int mf_keyis(const mf_line *l, const char *k) { return mf_ci_eq(l->key, l->keylen, k); }
-
-static int mf_header_key(const mf_line *l)
-{
-    if (mf_keyis(l, "description"))
+    if (dm_mfline_keyis(l, "description"))
         return K_MESSAGE;
     for (int k = 0; k < K_NHEADER; k++)
-        if (mf_keyis(l, mf_header_keys[k]))
+        if (dm_mfline_keyis(l, mf_header_keys[k]))
             return k;
     return -1;
-}
-
-/* Optimal string alignment distance, ignoring ASCII case (short words). */
-static size_t mf_dist(const char *a, size_t la, const char *b, size_t lb)
-{
-    if (la > 32 || lb > 32)
-        return 99;
-    size_t d[33][33];
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = j;
-    for (size_t i = 1; i <= la; i++)
-        for (size_t j = 1; j <= lb; j++) {
-            int ai = mf_lower((unsigned char)a[i - 1]), bj = mf_lower((unsigned char)b[j - 1]);
-            size_t v = d[i - 1][j - 1] + (ai != bj);
-            if (d[i - 1][j] + 1 < v)
-                v = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < v)
-                v = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && ai == mf_lower((unsigned char)b[j - 2]) &&
-                mf_lower((unsigned char)a[i - 2]) == bj && d[i - 2][j - 2] + 1 < v)
-                v = d[i - 2][j - 2] + 1;
-            d[i][j] = v;
-        }
-    return d[la][lb];
-}
-
-/* The candidate nearest to w[0..n): within 2 edits (at most a third of the
- * word), else one that w begins with or that begins with w (`upgrade` → up);
- * NULL if none. */
-static const char *mf_nearest(const char *w, size_t n, const char *const *cands, size_t ncands)
-{
-    const char *best = NULL;
-    size_t bd = 3;
-    for (size_t i = 0; i < ncands; i++) {
-        size_t cl = strlen(cands[i]);
-        size_t dd = mf_dist(w, n, cands[i], cl);
-        if (dd < bd && dd * 3 <= (n > cl ? n : cl)) {
-            bd = dd;
-            best = cands[i];
-        }
-    }
-    if (best || n == 0)
-        return best;
-    for (size_t i = 0; i < ncands; i++) {
-        size_t cl = strlen(cands[i]);
-        if ((n > cl && mf_ci_prefix(w, w + n, cands[i])) ||
-            (n < cl && mf_dist(w, n, cands[i], n) == 0))
-            return cands[i];
-    }
-    return NULL;
 }
 
 typedef struct mf_ctx {
@@ -472,10 +104,10 @@ static int mf_words(const char *v, size_t n, dm_strv *out)
 {
     size_t i = 0;
     while (i < n) {
-        while (i < n && (mf_blank(v[i]) || v[i] == ','))
+        while (i < n && (dm_mf_blank(v[i]) || v[i] == ','))
             i++;
         size_t b = i;
-        while (i < n && !mf_blank(v[i]) && v[i] != ',')
+        while (i < n && !dm_mf_blank(v[i]) && v[i] != ',')
             i++;
         if (i > b && dm_strv_pushn(out, v + b, i - b))
             return -1;
@@ -483,7 +115,7 @@ static int mf_words(const char *v, size_t n, dm_strv *out)
     return 0;
 }
 
-static int mf_ids(mf_ctx *c, int line, const char *key, const mf_line *l, dm_strv *dst,
+static int mf_ids(mf_ctx *c, int line, const char *key, const dm_mfline *l, dm_strv *dst,
                   int allow_base)
 {
     dm_migfile *mf = c->mf;
@@ -539,7 +171,7 @@ out:
     return rc;
 }
 
-static int mf_header(mf_ctx *c, int key, const mf_line *l, int line)
+static int mf_header(mf_ctx *c, int key, const dm_mfline *l, int line)
 {
     dm_migfile *mf = c->mf;
     const char *kname = mf_header_keys[key];
@@ -605,9 +237,9 @@ static int mf_header(mf_ctx *c, int key, const mf_line *l, int line)
         return 0;
     }
     case K_TRANSACTION:
-        if (mf_ci_eq(l->val, l->vallen, "on"))
+        if (dm_mf_ci_eq(l->val, l->vallen, "on"))
             mf->transaction = 1;
-        else if (mf_ci_eq(l->val, l->vallen, "off"))
+        else if (dm_mf_ci_eq(l->val, l->vallen, "off"))
             mf->transaction = 0;
         else
             return dm_err_set(c->err, DBMIG_EINVALID,
@@ -630,7 +262,7 @@ int dm_driver_builtin(const char *name)
     return 0;
 }
 
-static int mf_add_section(mf_ctx *c, const mf_line *l, int kind, int line, size_t off)
+static int mf_add_section(mf_ctx *c, const dm_mfline *l, int kind, int line, size_t off)
 {
     dm_migfile *mf = c->mf;
     const char *kname = kind == DM_UP ? "up" : "down";
@@ -653,11 +285,11 @@ static int mf_add_section(mf_ctx *c, const mf_line *l, int kind, int line, size_
         static const char *const alias[][2] = {
             {"postgresql", "postgres"}, {"sqlite3", "sqlite"}, {"mariadb", "mysql"}};
         for (size_t i = 0; i < sizeof alias / sizeof alias[0] && !drv; i++)
-            if (mf_ci_eq(v, vn, alias[i][0]))
+            if (dm_mf_ci_eq(v, vn, alias[i][0]))
                 drv = dm_strdup(alias[i][1]);
         if (!drv && (drv = dm_strndup(v, vn)) != NULL)
             for (char *p = drv; *p; p++)
-                *p = (char)mf_lower((unsigned char)*p);
+                *p = (char)dm_mf_lower((unsigned char)*p);
         if (!drv)
             return dm_err_nomem(c->err);
     }
@@ -731,82 +363,17 @@ static int mf_defaults(mf_ctx *c)
     return 0;
 }
 
-#define MF_QUOTE 80 /* bytes of a line quoted in a message */
-
-static int mf_qlen(size_t n) { return (int)(n > MF_QUOTE ? MF_QUOTE : n); }
-
-/* A dbmig marker not written as one: `--- dbmig:up`, `-- dbmig: up`,
- * `-- dbmig :up`, slash-star dbmig:up star-slash, `# dbmig:up`. */
-static int mf_near_error(mf_ctx *c, const mf_line *l, int line)
-{
-    const char *why = l->why == NEAR_DASHES        ? "a marker starts with exactly two dashes"
-                      : l->why == NEAR_BLANK_BEFORE ? "no blank may come before the colon"
-                      : l->why == NEAR_BLANK_AFTER  ? "no blank may come after the colon"
-                      : l->why == NEAR_NO_COLON     ? "the key follows dbmig and a colon"
-                      : l->why == NEAR_BLOCK        ? "a marker is a -- line comment, not a "
-                                                      "block comment"
-                                                    : "a marker is a -- line comment, not a # "
-                                                      "comment";
-    return dm_err_set(c->err, DBMIG_EINVALID,
-                      "%s:%d: '%.*s%s' looks like a dbmig marker but is not written as one, and "
-                      "dbmig does not guess (%s). Write it as -- dbmig:%.*s%s%.*s",
-                      c->mf->path, line, mf_qlen(l->textlen), l->text,
-                      l->textlen > MF_QUOTE ? "..." : "", why,
-                      l->keylen ? mf_qlen(l->keylen) : 5, l->keylen ? l->key : "<key>",
-                      l->vallen ? " " : "", mf_qlen(l->vallen), l->val);
-}
-
-/* Another tool's marker: what to write instead. */
-static int mf_foreign_error(mf_ctx *c, const mf_line *l, int line)
-{
-    const char *tool = l->why == TOOL_GOOSE ? "goose" : l->why == TOOL_DBMATE ? "dbmate"
-                                                                               : "sql-migrate";
-    const char *k = l->key;
-    size_t kn = l->keylen;
-    const char *use = NULL, *extra = "";
-    int notx = 0;
-    for (size_t i = 0; i + 13 <= l->vallen && !notx; i++)
-        notx = mf_ci_prefix(l->val + i, l->val + l->vallen, "notransaction");
-    for (size_t i = 0; i + 17 <= l->vallen && !notx; i++)
-        notx = mf_ci_prefix(l->val + i, l->val + l->vallen, "transaction:false");
-    if (mf_ci_eq(k, kn, "up"))
-        use = "-- dbmig:up";
-    else if (mf_ci_eq(k, kn, "down"))
-        use = "-- dbmig:down";
-    else if (l->why != TOOL_DBMATE && mf_ci_eq(k, kn, "statementbegin"))
-        use = "-- dbmig:statement begin";
-    else if (l->why != TOOL_DBMATE && mf_ci_eq(k, kn, "statementend"))
-        use = "-- dbmig:statement end";
-    else if (l->why == TOOL_GOOSE && mf_ci_eq(k, kn, "no") &&
-             mf_ci_eq(l->val, l->vallen, "transaction"))
-        use = "-- dbmig:transaction off (in the header, before the first section)";
-    if (use && notx)
-        extra = ", and -- dbmig:transaction off in the header";
-    if (!use)
-        return dm_err_set(c->err, DBMIG_EINVALID,
-                          "%s:%d: '%.*s%s' is a %s annotation, which dbmig does not read (it "
-                          "would be a mere comment). Rewrite the file with dbmig's markers: "
-                          "-- dbmig:up, -- dbmig:down, -- dbmig:statement begin/end, "
-                          "-- dbmig:transaction off.",
-                          c->mf->path, line, mf_qlen(l->textlen), l->text,
-                          l->textlen > MF_QUOTE ? "..." : "", tool);
-    return dm_err_set(c->err, DBMIG_EINVALID,
-                      "%s:%d: '%.*s%s' is a %s marker, which dbmig does not read (it would be a "
-                      "mere comment, and the sections would run together). Write %s instead%s.",
-                      c->mf->path, line, mf_qlen(l->textlen), l->text,
-                      l->textlen > MF_QUOTE ? "..." : "", tool, use, extra);
-}
-
 /* One line of the (normalised) text: the line `line` spans [ls, next). */
-static int mf_on_line(mf_ctx *c, const mf_line *l, int line, size_t ls, size_t next)
+static int mf_on_line(void *payload, const dm_mfline *l, int line, size_t ls, size_t next)
 {
+    mf_ctx *c = payload;
     dm_migfile *mf = c->mf;
-    if (l->kind == L_SQL) {
+    if (l->kind == MFL_SQL) {
         if (!c->first_marker && !c->sql_line)
             c->sql_line = line;
-    } else if (l->kind == L_DIRECTIVE) {
+    } else if (l->kind == MFL_DIRECTIVE) {
         int hk = mf_header_key(l);
-        int up = mf_keyis(l, "up"), down = mf_keyis(l, "down");
+        int up = dm_mfline_keyis(l, "up"), down = dm_mfline_keyis(l, "down");
         if (up || down) {
             if (c->sql_line)
                 return dm_err_set(c->err, DBMIG_EINVALID,
@@ -824,8 +391,8 @@ static int mf_on_line(mf_ctx *c, const mf_line *l, int line, size_t ls, size_t n
                 return rc;
             if (!c->first_marker)
                 c->first_marker = line;
-        } else if (mf_keyis(l, "statement")) {
-            if (!mf_ci_eq(l->val, l->vallen, "begin") && !mf_ci_eq(l->val, l->vallen, "end"))
+        } else if (dm_mfline_keyis(l, "statement")) {
+            if (!dm_mf_ci_eq(l->val, l->vallen, "begin") && !dm_mf_ci_eq(l->val, l->vallen, "end"))
                 return dm_err_set(c->err, DBMIG_EINVALID,
                                   "%s:%d: -- dbmig:statement takes `begin` or `end`, not "
                                   "'%.*s'. Enclose a statement between "
@@ -854,7 +421,7 @@ static int mf_on_line(mf_ctx *c, const mf_line *l, int line, size_t ls, size_t n
             static const char *const keys[] = {"up",      "down",    "revision",    "parents",
                                                "message", "branch",  "depends",     "transaction",
                                                "statement", "description"};
-            const char *near = mf_nearest(l->key, l->keylen, keys, sizeof keys / sizeof keys[0]);
+            const char *near = dm_mf_nearest(l->key, l->keylen, keys, sizeof keys / sizeof keys[0]);
             return dm_err_set(c->err, DBMIG_EINVALID,
                               "%s:%d: unknown key -- dbmig:%.*s%s%s%s. Known keys: " MF_KNOWN_KEYS
                               "; a plain comment must not start with dbmig:.",
@@ -862,10 +429,10 @@ static int mf_on_line(mf_ctx *c, const mf_line *l, int line, size_t ls, size_t n
                               near ? " (did you mean -- dbmig:" : "", near ? near : "",
                               near ? "?)" : "");
         }
-    } else if (l->kind == L_NEAR) {
-        return mf_near_error(c, l, line);
-    } else if (l->kind == L_FOREIGN) {
-        return mf_foreign_error(c, l, line);
+    } else if (l->kind == MFL_NEAR) {
+        return dm_mfline_near_error(c->mf->path, l, line, c->err);
+    } else if (l->kind == MFL_FOREIGN) {
+        return dm_mfline_foreign_error(c->mf->path, l, line, c->err);
     }
     return 0;
 }
@@ -908,304 +475,46 @@ static int mf_scan_end(mf_ctx *c, size_t n, size_t nst, int probe_rc)
     return 0;
 }
 
-/* The header and sections of mf->text. */
-static int mf_scan(mf_ctx *c)
-{
-    dm_migfile *mf = c->mf;
-    const char *t = mf->text;
-    size_t n = mf->text_len, ls = 0;
-    int line = 0;
-    c->body_off = 0;
-    c->body_line = 1;
-    while (ls < n) {
-        line++;
-        const char *nl = memchr(t + ls, '\n', n - ls);
-        size_t le = nl ? (size_t)(nl - t) : n;
-        size_t next = nl ? le + 1 : n;
-        mf_line l;
-        mf_classify(t + ls, t + le, &l);
-        int rc = mf_on_line(c, &l, line, ls, next);
-        if (rc)
-            return rc;
-        ls = next;
-    }
-    size_t nst = 0;
-    int prc = 0;
-    if (!mf->nsections) {
-        dm_stmt_list probe = {0};
-        dm_err perr = {0};
-        prc = dm_split(t + c->body_off, n - c->body_off, DBMIG_DIALECT_GENERIC, c->body_line,
-                       mf->path, &probe, &perr);
-        nst = probe.n;
-        dm_stmt_list_free(&probe);
-        dm_err_free(&perr);
-    }
-    return mf_scan_end(c, n, nst, prc);
-}
-
-/* ------------------------------------------------------------ streaming
+/* ------------------------------------------------------------------ loading
  *
- * A file of more than DM_MIGFILE_STREAM_MIN bytes is read in chunks and not
- * kept: one pass checks the text, computes the checksum (the digest updated
- * chunk by chunk over the same normalised bytes dm_checksum() hashes), finds
- * the header and the section markers line by line (a line cut by a chunk
- * boundary goes through a small state machine that decides its kind from
- * its first bytes and keeps only a directive's text), and looks for the first
- * statement when there is no marker. dm_migfile_stream() reads the file again
- * and feeds the chosen section to the incremental splitter.
+ * A file in memory and a streamed one are loaded the same way: the text
+ * pipeline (mftext.c) checks, normalises and hashes the bytes and hands
+ * every line to mf_on_line; after each chunk the probe looks, while no
+ * section marker was seen, for the first statement (a file without markers
+ * must hold one); at the end mf_scan_end closes the sections. The file in
+ * memory is one chunk whose normalised text is kept (mf->text); a streamed
+ * file (more than DM_MIGFILE_STREAM_MIN bytes) is read in 64 KiB chunks and
+ * not kept, and dm_migfile_stream() reads it again.
  */
 
-#define MF_CHUNK 65536
+typedef struct mf_load {
+    mf_ctx c;
+    dm_mftext t;
+    dm_splitter *probe; /* made when first needed */
+    int probing;        /* until the probe has its answer */
+    size_t nst;         /* 1: it found a statement */
+    int probe_rc;       /* a lexing error (left for the driver's own split) */
+    dm_err perr;
+} mf_load;
 
-/* Reads a file in chunks and yields its normalised text (BOM dropped, CRLF
- * to LF) along with the raw bytes (after the BOM) for the text checks. The
- * raw chunk has MF_RAW_PAD writable bytes in front of it. */
-#define MF_RAW_PAD 4
-typedef struct mf_reader {
-    FILE *f;
-    int started; /* the BOM was looked for */
-    int cr;      /* the previous raw chunk ended with \r */
-    int done;
-    char *raw;   /* MF_RAW_PAD + MF_CHUNK */
-    char *norm;  /* MF_CHUNK + 1 */
-} mf_reader;
-
-static int mf_reader_open(mf_reader *r, const char *path, struct stat *st, dm_err *err)
+static int mf_load_begin(mf_load *ld, dm_migfile *out, const char *path, dm_err *err)
 {
-    memset(r, 0, sizeof *r);
-    r->f = fopen(path, "rb");
-    if (!r->f)
-        return dm_err_set(err, DBMIG_EUSAGE,
-                          "%s: cannot open: %s. Check the path and its permissions.", path,
-                          strerror(errno));
-    r->raw = malloc(MF_RAW_PAD + MF_CHUNK);
-    r->norm = malloc(MF_CHUNK + 1);
-    if (!r->raw || !r->norm)
-        return dm_err_nomem(err);
-    if (st && fstat(fileno(r->f), st) != 0)
-        return dm_err_set(err, DBMIG_EUSAGE, "%s: cannot stat: %s. Check the file.", path,
-                          strerror(errno));
-    return 0;
-}
-
-static void mf_reader_close(mf_reader *r)
-{
-    if (r->f)
-        fclose(r->f);
-    free(r->raw);
-    free(r->norm);
-    memset(r, 0, sizeof *r);
-}
-
-/* 1 with a chunk (raw[0..*rawn) and norm[0..*normn), either may be empty), 0
- * at the end, or an error code. */
-static int mf_read(mf_reader *r, const char *path, char **raw, size_t *rawn, const char **norm,
-                   size_t *normn, dm_err *err)
-{
-    char *p = r->raw + MF_RAW_PAD;
-    *raw = p;
-    *rawn = 0;
-    *norm = r->norm;
-    *normn = 0;
-    if (r->done)
-        return 0;
-    size_t n = fread(p, 1, MF_CHUNK, r->f);
-    if (n < MF_CHUNK && ferror(r->f))
-        return dm_err_set(err, DBMIG_EUSAGE, "%s: cannot read: %s. Check the file.", path,
-                          strerror(errno));
-    if (!r->started) {
-        r->started = 1;
-        size_t b = mf_bom(p, n);
-        p += b;
-        n -= b;
-    }
-    size_t o = 0;
-    if (r->cr && !(n > 0 && p[0] == '\n'))
-        r->norm[o++] = '\r';
-    r->cr = 0;
-    size_t i = 0;
-    while (i < n) {
-        const char *q = memchr(p + i, '\r', n - i);
-        size_t e = q ? (size_t)(q - p) : n;
-        memcpy(r->norm + o, p + i, e - i);
-        o += e - i;
-        if (!q)
-            break;
-        if (e + 1 == n)
-            r->cr = 1; /* decided by the next chunk */
-        else if (p[e + 1] != '\n')
-            r->norm[o++] = '\r';
-        i = e + 1;
-    }
-    if (n == 0)
-        r->done = 1;
-    *raw = p;
-    *rawn = n;
-    *norm = r->norm;
-    *normn = o;
-    return n > 0 || o > 0 ? 1 : 0;
-}
-
-/* The checksum over a stream of normalised text: trailing blanks of each line
- * are held back until the line goes on. */
-typedef struct mf_sum {
-    dm_sha256 *ctx; /* (on the heap: only big files are streamed) */
-    dm_buf ws;
-    char *out; /* MF_CHUNK + 1 */
-} mf_sum;
-
-static int mf_sum_init(mf_sum *h)
-{
-    memset(h, 0, sizeof *h);
-    h->ctx = malloc(sizeof *h->ctx);
-    h->out = malloc(MF_CHUNK + 1);
-    if (!h->ctx || !h->out)
-        return -1;
-    dm_sha256_init(h->ctx);
-    return 0;
-}
-
-static int mf_sum_ws(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-
-static int mf_sum_feed(mf_sum *h, const char *p, size_t n)
-{
-    size_t i = 0, o = 0;
-    while (i < n) {
-        const char *nl = memchr(p + i, '\n', n - i);
-        size_t e = nl ? (size_t)(nl - p) : n, te = e;
-        while (te > i && mf_sum_ws(p[te - 1]))
-            te--;
-        if (te > i) {
-            if (h->ws.len) { /* only at the chunk's start: o == 0 */
-                dm_sha256_update(h->ctx, h->ws.ptr, h->ws.len);
-                dm_buf_reset(&h->ws);
-            }
-            memcpy(h->out + o, p + i, te - i);
-            o += te - i;
-        }
-        if (nl) {
-            dm_buf_reset(&h->ws);
-            h->out[o++] = '\n';
-            i = e + 1;
-        } else {
-            if (dm_buf_append(&h->ws, p + te, e - te))
-                return -1;
-            i = n;
-        }
-    }
-    dm_sha256_update(h->ctx, h->out, o);
-    return 0;
-}
-
-static int mf_sum_final(mf_sum *h, char *out)
-{
-    dm_sha256_v1(h->ctx, out);
-    return 0;
-}
-
-static void mf_sum_free(mf_sum *h)
-{
-    free(h->ctx);
-    dm_buf_free(&h->ws);
-    free(h->out);
-}
-
-/* The kind of a line read in pieces. A line whose first non-blank byte may
- * open a comment (`-`, `/`, `#`) is kept from that byte on, up to MF_PREFIX
- * bytes; there mf_decide() says whether it is a directive (then the whole
- * line is kept) or not (then the rest is dropped), and at the line's end
- * mf_classify() reads the kept bytes as the in-memory parse reads the line. */
-enum { LS_LEAD = 0, LS_CR, LS_BUF, LS_DIR, LS_SKIP, LS_SQL };
-
-typedef struct mf_lines {
-    int st;
-    dm_buf dir;   /* LS_BUF, LS_DIR, LS_SKIP: the line from its first non-blank byte */
-    size_t ls;    /* offset of the line's first byte */
-    int line;     /* its number */
-} mf_lines;
-
-static int mf_line_end(mf_ctx *c, mf_lines *x, size_t next)
-{
-    mf_line l;
-    memset(&l, 0, sizeof l);
-    switch (x->st) {
-    case LS_LEAD:
-    case LS_CR:
-        l.kind = L_BLANK;
-        break;
-    case LS_BUF:
-    case LS_DIR:
-    case LS_SKIP:
-        mf_classify(x->dir.ptr, x->dir.ptr + x->dir.len, &l);
-        break;
-    default:
-        l.kind = L_SQL;
-        break;
-    }
-    int rc = mf_on_line(c, &l, x->line, x->ls, next);
-    x->st = LS_LEAD;
-    dm_buf_reset(&x->dir);
-    x->ls = next;
-    x->line++;
-    return rc;
-}
-
-/* Normalised text p[0..n) at offset off. */
-static int mf_lines_feed(mf_ctx *c, mf_lines *x, const char *p, size_t n, size_t off)
-{
-    size_t i = 0;
-    while (i < n) {
-        if (x->st >= LS_BUF) {
-            const char *nl = memchr(p + i, '\n', n - i);
-            size_t e = nl ? (size_t)(nl - p) : n;
-            if (x->st == LS_BUF) {
-                size_t room = MF_PREFIX - x->dir.len, take = e - i < room ? e - i : room;
-                if (dm_buf_append(&x->dir, p + i, take))
-                    return dm_err_nomem(c->err);
-                i += take;
-                if (x->dir.len == MF_PREFIX) {
-                    mf_line l;
-                    memset(&l, 0, sizeof l);
-                    mf_decide(x->dir.ptr, x->dir.ptr + x->dir.len, &l);
-                    x->st = l.kind == L_DIRECTIVE ? LS_DIR : LS_SKIP;
-                }
-                if (i < e)
-                    continue; /* the rest of the line, as LS_DIR or LS_SKIP */
-            } else {
-                if (x->st == LS_DIR && dm_buf_append(&x->dir, p + i, e - i))
-                    return dm_err_nomem(c->err);
-                i = e;
-            }
-            if (!nl)
-                break;
-        }
-        char ch = p[i];
-        if (ch == '\n') {
-            int rc = mf_line_end(c, x, off + i + 1);
-            if (rc)
-                return rc;
-            i++;
-            continue;
-        }
-        switch (x->st) {
-        case LS_LEAD:
-            if (ch == '\r') {
-                x->st = LS_CR;
-            } else if (ch == '-' || ch == '/' || ch == '#') {
-                x->st = LS_BUF;
-                continue; /* kept from this byte on */
-            } else if (!mf_blank(ch)) {
-                x->st = LS_SQL;
-            }
-            break;
-        case LS_CR:
-            if (!mf_blank(ch) && ch != '\r')
-                x->st = LS_SQL;
-            break;
-        }
-        i++;
-    }
-    return 0;
+    memset(out, 0, sizeof *out);
+    out->transaction = 1;
+    memset(&ld->c, 0, sizeof ld->c);
+    ld->c.mf = out;
+    ld->c.err = err;
+    ld->c.body_line = 1;
+    ld->probe = NULL;
+    ld->probing = 1;
+    ld->nst = 0;
+    ld->probe_rc = 0;
+    memset(&ld->perr, 0, sizeof ld->perr);
+    out->path = dm_strdup(path);
+    const char *slash = strrchr(path, '/');
+    out->filename = dm_strdup(slash ? slash + 1 : path);
+    dm_mftext_init(&ld->t, out->path, 1, mf_on_line, &ld->c);
+    return out->path && out->filename ? 0 : dm_err_nomem(err);
 }
 
 /* The probe of an implicit up section: does the body hold a statement? */
@@ -1216,268 +525,178 @@ static int mf_probe_cb(void *payload, const dm_stmt *st)
     return 1; /* the first statement settles it */
 }
 
-/* Validates raw[0..n) (*carry bytes of an unfinished UTF-8 sequence sit in
- * front of it) and leaves the bytes of a sequence cut at the end in front
- * of the next chunk. line: the line the first byte is on. */
-static int mf_check_chunk(const char *path, char *raw, size_t n, char *carry, size_t *ncarry,
-                          int line, int last, dm_err *err)
+/* After each chunk of normalised text: the probe, until a marker makes it
+ * moot. It splits from the file's start, not from the end of the header:
+ * before that only blank lines and -- comments can come (anything else
+ * before a header key is refused), and they are no statement. */
+static int mf_load_chunk(void *payload, const char *norm, size_t n, int last)
 {
-    const unsigned char *s = (const unsigned char *)raw - *ncarry;
-    size_t len = n + *ncarry, keep = 0;
-    if (!last) {
-        /* a lead byte among the last three whose sequence is not complete */
-        for (size_t k = 1; k <= 3 && k <= len; k++) {
-            unsigned c = s[len - k];
-            if (c < 0x80)
-                break;
-            if (c >= 0xC0) {
-                size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-                if (need > k)
-                    keep = k;
-                break;
-            }
-        }
+    mf_load *ld = payload;
+    if (!ld->probing || ld->c.first_marker)
+        return 0;
+    if (!ld->probe && !(ld->probe = dm_splitter_new(DBMIG_DIALECT_GENERIC, 1, ld->c.mf->path)))
+        return dm_err_nomem(ld->c.err);
+    int prc = dm_split_feed(ld->probe, norm, n, mf_probe_cb, NULL, &ld->perr);
+    if (!prc && last)
+        prc = dm_split_finish(ld->probe, mf_probe_cb, NULL, &ld->perr);
+    if (prc || last) {
+        ld->probing = 0;
+        ld->nst = prc == 1;
+        ld->probe_rc = prc == 1 ? 0 : prc;
     }
-    size_t bad = 0;
-    int bk = mf_check_text(s, len - keep, &bad);
-    if (bk) {
-        for (size_t i = 0; i < bad; i++)
-            if (s[i] == '\n')
-                line++;
-        if (bk == 1)
-            return dm_err_set(err, DBMIG_EINVALID,
-                              "%s:%d: the file holds a NUL byte, so it is not a text file. Save "
-                              "it as plain UTF-8 text.",
-                              path, line);
-        return dm_err_set(err, DBMIG_EINVALID,
-                          "%s:%d: invalid UTF-8 (byte 0x%02X). Save the file as UTF-8.", path,
-                          line, (unsigned)s[bad]);
-    }
-    memcpy(carry, s + len - keep, keep);
-    *ncarry = keep;
     return 0;
 }
 
-static int mf_load_stream(const char *path, dm_migfile *out, dm_err *err)
+static int mf_load_end(mf_load *ld)
 {
-    memset(out, 0, sizeof *out);
-    out->transaction = 1;
-    out->streamed = 1;
-    mf_ctx c;
-    memset(&c, 0, sizeof c);
-    c.mf = out;
-    c.err = err;
-    c.body_line = 1;
-    mf_reader r;
-    mf_sum h;
-    mf_lines x;
-    memset(&x, 0, sizeof x);
-    x.line = 1;
-    dm_splitter *probe = NULL;
-    dm_err perr = {0};
-    int probe_rc = 0;
-    size_t nst = 0;
-    int probing = 1;
-    struct stat st;
-    memset(&st, 0, sizeof st);
-    int rc = 0;
-    out->path = dm_strdup(path);
-    const char *slash = strrchr(path, '/');
-    out->filename = dm_strdup(slash ? slash + 1 : path);
-    if (mf_sum_init(&h) || !out->path || !out->filename ||
-        !(probe = dm_splitter_new(DBMIG_DIALECT_GENERIC, 1, path))) {
-        memset(&r, 0, sizeof r);
-        rc = dm_err_nomem(err);
-        goto done;
-    }
-    if ((rc = mf_reader_open(&r, path, &st, err)) != 0)
-        goto done;
-    out->file_size = (long long)st.st_size;
-    out->file_mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-    out->file_ino = (unsigned long long)st.st_ino;
-    char carry[4];
-    size_t ncarry = 0, off = 0;
-    for (;;) {
-        char *raw;
-        const char *norm;
-        size_t rawn, normn;
-        int got = mf_read(&r, path, &raw, &rawn, &norm, &normn, err);
-        if (got < 0) {
-            rc = got;
-            goto done;
-        }
-        /* the unfinished UTF-8 sequence goes in front of the raw chunk */
-        memcpy(raw - ncarry, carry, ncarry);
-        if ((rc = mf_check_chunk(path, raw, rawn, carry, &ncarry, x.line, !got, err)) != 0)
-            goto done;
-        if (!got)
-            break;
-        if (mf_sum_feed(&h, norm, normn)) {
-            rc = dm_err_nomem(err);
-            goto done;
-        }
-        if ((rc = mf_lines_feed(&c, &x, norm, normn, off)) != 0)
-            goto done;
-        if (probing && !c.first_marker) {
-            int prc = dm_split_feed(probe, norm, normn, mf_probe_cb, NULL, &perr);
-            if (prc) {
-                probing = 0;
-                nst = prc == 1;
-                probe_rc = prc == 1 ? 0 : prc;
-            }
-        }
-        off += normn;
-    }
-    if (x.ls < off && (rc = mf_line_end(&c, &x, off)) != 0)
-        goto done;
-    if (probing && !c.first_marker) {
-        int prc = dm_split_finish(probe, mf_probe_cb, NULL, &perr);
-        nst = prc == 1;
-        probe_rc = prc == 1 ? 0 : prc;
-    }
-    out->text_len = off;
-    if (mf_sum_final(&h, out->checksum)) {
-        rc = dm_err_nomem(err);
-        goto done;
-    }
-    if ((rc = mf_scan_end(&c, off, nst, probe_rc)) != 0)
-        goto done;
-    rc = mf_defaults(&c);
-done:
-    mf_reader_close(&r);
-    mf_sum_free(&h);
-    dm_buf_free(&x.dir);
-    dm_splitter_free(probe);
-    dm_err_free(&perr);
-    if (rc)
-        dm_migfile_free(out);
-    return rc;
+    dm_migfile *mf = ld->c.mf;
+    mf->text_len = ld->t.off;
+    dm_mftext_checksum(&ld->t, mf->checksum);
+    int rc = mf_scan_end(&ld->c, ld->t.off, ld->nst, ld->probe_rc);
+    return rc ? rc : mf_defaults(&ld->c);
 }
 
-/* Feeds the section s of a streamed file to sp, checking on the way that the
- * file is still the one that was loaded. */
-static int mf_stream_file(const dm_migfile *mf, const dm_section *s, dm_splitter *sp,
-                          dm_stmt_cb cb, void *payload, dm_err *err)
+static void mf_load_free(mf_load *ld)
 {
-    mf_reader r;
-    mf_sum h;
-    struct stat st;
-    memset(&st, 0, sizeof st);
-    char sum[DM_CHECKSUM_LEN + 1];
-    int rc = 0;
-    if (mf_sum_init(&h)) {
-        memset(&r, 0, sizeof r);
-        rc = dm_err_nomem(err);
-        goto done;
-    }
-    if ((rc = mf_reader_open(&r, mf->path, &st, err)) != 0)
-        goto done;
-    long long mtime = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-    if ((long long)st.st_size != mf->file_size || mtime != mf->file_mtime_ns ||
-        (unsigned long long)st.st_ino != mf->file_ino) {
-        rc = dm_err_set(err, DBMIG_EINVALID,
-                        "%s: the file changed since it was read at the start of the run (its "
-                        "size, modification time or inode differ). Do not edit migration files "
-                        "during a run; run the command again.",
-                        mf->path);
-        goto done;
-    }
-    size_t off = 0, b = s->off, e = s->off + s->len;
-    for (;;) {
-        char *raw;
-        const char *norm;
-        size_t rawn, normn;
-        int got = mf_read(&r, mf->path, &raw, &rawn, &norm, &normn, err);
-        if (got < 0) {
-            rc = got;
-            goto done;
-        }
-        if (!got)
-            break;
-        if (mf_sum_feed(&h, norm, normn)) {
-            rc = dm_err_nomem(err);
-            goto done;
-        }
-        size_t cb_ = off > b ? off : b, ce = off + normn < e ? off + normn : e;
-        if (cb_ < ce && (rc = dm_split_feed(sp, norm + (cb_ - off), ce - cb_, cb, payload, err)))
-            goto done;
-        off += normn;
-    }
-    if (off != mf->text_len || mf_sum_final(&h, sum) || strcmp(sum, mf->checksum) != 0) {
-        rc = dm_err_set(err, DBMIG_EINVALID,
-                        "%s: the file changed while it was being read (its checksum is no "
-                        "longer %s). Do not edit migration files during a run; run the command "
-                        "again (statements of a transactional migration are rolled back).",
-                        mf->path, mf->checksum);
-        goto done;
-    }
-    /* the last statement only once the whole file is known to be unchanged */
-    rc = dm_split_finish(sp, cb, payload, err);
-done:
-    mf_reader_close(&r);
-    mf_sum_free(&h);
-    return rc;
+    dm_mftext_free(&ld->t);
+    dm_splitter_free(ld->probe);
+    dm_err_free(&ld->perr);
 }
 
 int dm_migfile_parse(const char *path, const char *data, size_t len, dm_migfile *out,
                      dm_err *err)
 {
-    memset(out, 0, sizeof *out);
-    out->transaction = 1;
     if (!data)
         len = 0;
-    if (!path)
-        path = "<input>";
-    mf_ctx c;
-    memset(&c, 0, sizeof c);
-    c.mf = out;
-    c.err = err;
-    int rc = 0;
-    out->path = dm_strdup(path);
-    const char *slash = strrchr(path, '/');
-    out->filename = dm_strdup(slash ? slash + 1 : path);
-    if (!out->path || !out->filename) {
+    mf_load ld;
+    int rc = mf_load_begin(&ld, out, path ? path : "<input>", err);
+    size_t n = 0;
+    if (!rc && !(out->text = malloc(len + 3)))
         rc = dm_err_nomem(err);
-        goto fail;
+    if (!rc)
+        rc = dm_mftext_feed(&ld.t, data ? data : "", len, 1, out->text, &n, err);
+    if (!rc) {
+        out->text[n] = '\0';
+        rc = mf_load_chunk(&ld, out->text, n, 1);
     }
-    size_t b = data ? mf_bom(data, len) : 0;
-    size_t bad = 0;
-    int bk = data ? mf_check_text((const unsigned char *)data + b, len - b, &bad) : 0;
-    if (bk) {
-        int line = mf_line_of(data + b, bad);
-        if (bk == 1)
-            rc = dm_err_set(err, DBMIG_EINVALID,
-                            "%s:%d: the file holds a NUL byte, so it is not a text file. Save "
-                            "it as plain UTF-8 text.",
-                            path, line);
-        else
-            rc = dm_err_set(err, DBMIG_EINVALID,
-                            "%s:%d: invalid UTF-8 (byte 0x%02X). Save the file as UTF-8.", path,
-                            line, (unsigned)(unsigned char)data[b + bad]);
-        goto fail;
-    }
-    out->text = malloc(len - b + 1);
-    if (!out->text) {
-        rc = dm_err_nomem(err);
-        goto fail;
-    }
-    size_t o = 0;
-    for (size_t i = b; i < len; i++) {
-        if (data[i] == '\r' && i + 1 < len && data[i + 1] == '\n')
-            continue;
-        out->text[o++] = data[i];
-    }
-    out->text[o] = '\0';
-    out->text_len = o;
-    dm_checksum(data, len, out->checksum);
-    if ((rc = mf_scan(&c)) != 0)
-        goto fail;
-    if ((rc = mf_defaults(&c)) != 0)
-        goto fail;
-    return 0;
-fail:
-    dm_migfile_free(out);
+    if (!rc)
+        rc = mf_load_end(&ld);
+    mf_load_free(&ld);
+    if (rc)
+        dm_migfile_free(out);
     return rc;
+}
+
+static int mf_load_opened(void *payload, const struct stat *st)
+{
+    dm_migfile *mf = ((mf_load *)payload)->c.mf;
+    mf->file_size = (long long)st->st_size;
+    mf->file_mtime_ns = (long long)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
+    mf->file_ino = (unsigned long long)st->st_ino;
+    return 0;
+}
+
+static int mf_load_stream(const char *path, dm_migfile *out, dm_err *err)
+{
+    mf_load ld;
+    int rc = mf_load_begin(&ld, out, path, err);
+    out->streamed = 1;
+    dm_mftext_reader rd = {mf_load_opened, mf_load_chunk, &ld};
+    if (!rc)
+        rc = dm_mftext_file(&ld.t, path, &rd, err);
+    if (!rc)
+        rc = mf_load_end(&ld);
+    mf_load_free(&ld);
+    if (rc)
+        dm_migfile_free(out);
+    return rc;
+}
+
+/* The section [b, e) of a streamed file, read again through the pipeline
+ * (without the checks and the lines, done at load) into sp, checking on the
+ * way that the file is still the one that was loaded. */
+typedef struct mf_reread {
+    const dm_migfile *mf;
+    dm_mftext *t;
+    size_t b, e;
+    dm_splitter *sp;
+    dm_stmt_cb cb;
+    void *payload;
+    dm_err *err;
+} mf_reread;
+
+static int mf_reread_opened(void *payload, const struct stat *st)
+{
+    mf_reread *x = payload;
+    const dm_migfile *mf = x->mf;
+    long long mtime = (long long)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
+    if ((long long)st->st_size != mf->file_size || mtime != mf->file_mtime_ns ||
+        (unsigned long long)st->st_ino != mf->file_ino)
+        return dm_err_set(x->err, DBMIG_EINVALID,
+                          "%s: the file changed since it was read at the start of the run (its "
+                          "size, modification time or inode differ). Do not edit migration "
+                          "files during a run; run the command again.",
+                          mf->path);
+    return 0;
+}
+
+static int mf_reread_chunk(void *payload, const char *norm, size_t n, int last)
+{
+    mf_reread *x = payload;
+    size_t off = x->t->off - n; /* of norm[0] */
+    size_t b = off > x->b ? off : x->b, e = off + n < x->e ? off + n : x->e;
+    int rc = b < e ? dm_split_feed(x->sp, norm + (b - off), e - b, x->cb, x->payload, x->err) : 0;
+    if (rc || !last)
+        return rc;
+    char sum[DM_CHECKSUM_LEN + 1];
+    dm_mftext_checksum(x->t, sum);
+    if (x->t->off != x->mf->text_len || strcmp(sum, x->mf->checksum) != 0)
+        return dm_err_set(x->err, DBMIG_EINVALID,
+                          "%s: the file changed while it was being read (its checksum is no "
+                          "longer %s). Do not edit migration files during a run; run the "
+                          "command again (statements of a transactional migration are rolled "
+                          "back).",
+                          x->mf->path, x->mf->checksum);
+    /* the last statement only once the whole file is known to be unchanged */
+    return dm_split_finish(x->sp, x->cb, x->payload, x->err);
+}
+
+static int mf_stream_file(const dm_migfile *mf, const dm_section *s, dm_splitter *sp,
+                          dm_stmt_cb cb, void *payload, dm_err *err)
+{
+    dm_mftext t;
+    dm_mftext_init(&t, mf->path, 0, NULL, NULL);
+    mf_reread x = {mf, &t, s->off, s->off + s->len, sp, cb, payload, err};
+    dm_mftext_reader rd = {mf_reread_opened, mf_reread_chunk, &x};
+    int rc = dm_mftext_file(&t, mf->path, &rd, err);
+    dm_mftext_free(&t);
+    return rc;
+}
+
+/* SHA-256 of the text as the pipeline hashes it (fed in pieces: it needs
+ * room for the normalised bytes). */
+void dm_checksum(const char *data, size_t len, char *out)
+{
+    dm_mftext t;
+    dm_err err = {0};
+    char norm[4096 + 3];
+    dm_mftext_init(&t, "", 0, NULL, NULL);
+    if (!data) {
+        data = "";
+        len = 0;
+    }
+    size_t i = 0, n;
+    int rc = 0;
+    do {
+        size_t take = len - i < 4096 ? len - i : 4096;
+        rc = dm_mftext_feed(&t, data + i, take, i + take == len, norm, &n, &err);
+        i += take;
+    } while (!rc && i < len);
+    out[0] = '\0';
+    if (!rc)
+        dm_mftext_checksum(&t, out);
+    dm_mftext_free(&t);
+    dm_err_free(&err);
 }
 
 /* open, fstat, read the whole file in one buffer, close: a start-up reads
@@ -1696,7 +915,7 @@ int dm_migfile_check_drivers(const dm_migfile *mf, const dm_strv *plugins, const
         for (size_t k = 0; plugins && k < plugins->n; k++)
             if (!dm_driver_builtin(plugins->v[k]))
                 cands[nc++] = plugins->v[k];
-        const char *near = mf_nearest(s->driver, strlen(s->driver), cands, nc);
+        const char *near = dm_mf_nearest(s->driver, strlen(s->driver), cands, nc);
         dm_buf known = {0};
         for (size_t k = 0; k < nc; k++)
             dm_buf_printf(&known, "%s%s", k ? ", " : "", cands[k]);

@@ -98,10 +98,10 @@ int dm_migfile_statements(const dm_migfile *mf, int kind, const char *driver, in
  * of mf->text. Memory for a streamed file: two 64 KiB buffers and the
  * longest statement; time: one read and one SHA-256 pass over the file.
  *
- * How the engine (core/run.c) applies a streamed migration (mf->streamed),
- * instead of keeping its statements in step.stmts:
+ * How the engine (core/plan.c, core/exec.c) applies a streamed migration
+ * (mf->streamed), instead of keeping its statements in step.stmts:
  *
- *  1. Validation, before anything runs (prepare_steps): one pass that only
+ *  1. Validation, before anything runs (dm_plan_steps): one pass that only
  *     splits, keeping nothing but what the plan needs:
  *        dm_migfile_stream(f, kind, drv, dialect, check_cb, &v, &found, err)
  *     where check_cb counts the statements (v.n: the "statement k of n" in
@@ -116,11 +116,11 @@ int dm_migfile_statements(const dm_migfile *mf, int kind, const char *driver, in
  *     DBMIG_ERROR to stop. Outside a transaction it also keeps a SHA-256
  *     context updated with sql[0..len] (len + 1 bytes, the NUL
  *     included, as progress_hash() does) and after statement k writes
- *     row_progress(k + 1, hash of a copy of the context) -- the same value
+ *     dm_vt_progress(k + 1, hash of a copy of the context) -- the same value
  *     progress_hash() gives for the first k + 1 statements. For --resume the
  *     callback hashes statements 0..start-1 without running them, compares
- *     with the row's progress_hash at statement `start` (check_resume), then
- *     runs the rest.
+ *     with the row's progress_hash at statement `start`
+ *     (dm_plan_check_resume), then runs the rest.
  *  3. Commit only after dm_migfile_stream returned DBMIG_OK: an error at
  *     the end (the file changed during the run) must roll the migration
  *     back like a failed statement.

@@ -355,6 +355,32 @@ int dm_plan_steps(dm_run *x, const dm_plan *p)
     return DBMIG_OK;
 }
 
+/* The unapplied ancestors of applied revisions, one problem each, into
+ * msg (validation without --allow-missing). */
+static int list_missing(dm_run *x, int upgrade, dm_buf *msg, size_t *problems)
+{
+    unsigned char *miss = calloc(x->g->n ? x->g->n : 1, 1);
+    if (!miss)
+        return DBMIG_ERROR;
+    if (dm_graph_missing(x->g, &x->a, miss)) {
+        for (size_t k = 0; k < x->g->n; k++) {
+            size_t r = x->g->order[k];
+            if (!miss[r])
+                continue;
+            (*problems)++;
+            dm_buf_printf(msg,
+                          "\n  revision %s (%s) is not applied, but revisions that descend "
+                          "from it are (a file merged late?). Run `dbmig upgrade "
+                          "--allow-missing` to apply it in graph order%s",
+                          x->g->revs[r].id, file_of(x->h, r),
+                          upgrade ? "" : " first, or `dbmig downgrade --allow-missing "
+                                         "TARGET` to revert the applied ones all the same");
+        }
+    }
+    free(miss);
+    return DBMIG_OK;
+}
+
 /* Validation before a run (SPEC section 4): checksums, dirty rows, missing
  * ancestors. All problems are listed, each with its fix. */
 int dm_plan_validate(dm_run *x, int upgrade, unsigned flags)
@@ -369,7 +395,7 @@ int dm_plan_validate(dm_run *x, int upgrade, unsigned flags)
             snprintf(t, sizeof t,
                      "revision %s is applied but no file in %s has that id; it is left alone",
                      r->revision, h->dir);
-            dm_emit(h, DBMIG_EV_NOTICE, r->revision, t, NULL);
+            dm_emit_level(h, DBMIG_EV_NOTICE, DBMIG_LOG_WARN, r->revision, t, NULL);
             continue;
         }
         const dm_migfile *f = &x->g->revs[r->rev].file;
@@ -392,28 +418,9 @@ int dm_plan_validate(dm_run *x, int upgrade, unsigned flags)
                           r->revision, f->path, r->checksum, f->checksum);
         }
     }
-    if (!(flags & DBMIG_ALLOW_MISSING)) {
-        unsigned char *miss = calloc(x->g->n ? x->g->n : 1, 1);
-        if (!miss) {
-            dm_buf_free(&msg);
-            return nomem(h);
-        }
-        if (dm_graph_missing(x->g, &x->a, miss)) {
-            for (size_t k = 0; k < x->g->n; k++) {
-                size_t r = x->g->order[k];
-                if (!miss[r])
-                    continue;
-                problems++;
-                dm_buf_printf(&msg,
-                              "\n  revision %s (%s) is not applied, but revisions that descend "
-                              "from it are (a file merged late?). Run `dbmig upgrade "
-                              "--allow-missing` to apply it in graph order%s",
-                              x->g->revs[r].id, file_of(h, r),
-                              upgrade ? "" : " first, or `dbmig downgrade --allow-missing "
-                                             "TARGET` to revert the applied ones all the same");
-            }
-        }
-        free(miss);
+    if (!(flags & DBMIG_ALLOW_MISSING) && list_missing(x, upgrade, &msg, &problems) != DBMIG_OK) {
+        dm_buf_free(&msg);
+        return nomem(h);
     }
     int rc = DBMIG_OK;
     if (problems)

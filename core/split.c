@@ -555,11 +555,253 @@ static void sp_word(sp *s, const char *w, size_t wl, int after_dot)
         return SP_MORE;                                                                            \
     } while (0)
 
-static int sp_run(sp *s)
+/* The token handlers of sp_run. Each looks at the token at *pi: if it is of
+ * its kind, it handles it and moves *pi past it (every token is at least one
+ * byte); if not, it leaves *pi alone and returns 0, and the next handler
+ * looks. Non-zero: SP_MORE (the token runs past the window: s->i is set, as
+ * SP_NEED does), a lexing error, or the statement callback's code. */
+
+/* `-- dbmig:statement begin` ... end (the escape hatch), or a stray end. */
+static int sp_tok_marker(sp *s, size_t *pi)
 {
     const char *t = s->t;
-    size_t n = s->n, i = s->i;
+    size_t i = *pi, n = s->n;
+    if (!(t[i] == '-' && i + 1 < n && t[i + 1] == '-' && sp_line_start(s, i)))
+        return 0;
+    size_t le = sp_eol_tok(s, i);
+    if (le == n && !s->eof)
+        SP_NEED(i);
+    size_t ls = i;
+    while (ls > 0 && t[ls - 1] != '\n')
+        ls--;
+    int m = sp_marker(s, ls, le);
+    if (m == 1) {
+        size_t next = i;
+        int rc = sp_hatch(s, i, ls, &next);
+        if (rc == SP_MORE)
+            SP_NEED(i);
+        if (rc)
+            return rc;
+        *pi = next;
+        return 0;
+    }
+    if (m == 2)
+        return dm_err_set(s->err, DBMIG_EINVALID,
+                          "%s:%d: -- dbmig:statement end without a matching "
+                          "-- dbmig:statement begin; add the begin line before the "
+                          "statement or remove this one",
+                          s->file, sp_line(s, i));
+    return 0;
+}
+
+/* Line comments (-- and MySQL's #) and block comments. */
+static int sp_tok_comment(sp *s, size_t *pi)
+{
+    const char *t = s->t;
+    size_t i = *pi, n = s->n;
     int dia = s->dia, eof = s->eof;
+    unsigned char c = (unsigned char)t[i];
+    unsigned char c1 = i + 1 < n ? (unsigned char)t[i + 1] : 0;
+    if ((c == '-' && c1 == '-' &&
+         (dia != DBMIG_DIALECT_MYSQL || i + 2 >= n || (unsigned char)t[i + 2] <= ' ')) ||
+        (c == '#' && dia == DBMIG_DIALECT_MYSQL)) {
+        size_t le = sp_eol_tok(s, i);
+        if (le == n && !eof)
+            SP_NEED(i);
+        *pi = le;
+        return 0;
+    }
+    if (c == '/' && c1 == '*') {
+        size_t e = sp_skip_block(s, i, dia == DBMIG_DIALECT_POSTGRES);
+        if (e == SIZE_MAX) {
+            if (!eof)
+                SP_NEED(i);
+            return sp_unterminated(s, i, "block comment (/* ... */)");
+        }
+        if (dia == DBMIG_DIALECT_MYSQL && i + 2 < n &&
+            (t[i + 2] == '!' || (t[i + 2] == 'M' && i + 3 < n && t[i + 3] == '!'))) {
+            sp_mark(s, i); /* executable comment: part of the statement */
+            sp_nonword(s);
+        }
+        *pi = e;
+    }
+    return 0;
+}
+
+/* The end of a statement: a custom delimiter (outside comments and quotes
+ * only), or `;` outside any body and, on PostgreSQL, any parentheses. */
+static int sp_tok_end(sp *s, size_t *pi)
+{
+    size_t i = *pi, dlen = s->delim.len;
+    if (sp_custom_delim(s)) {
+        if (s->n - i < dlen || memcmp(s->t + i, s->delim.ptr, dlen) != 0)
+            return 0;
+        sp_nonword(s);
+        *pi = i + dlen;
+        return sp_emit(s, i);
+    }
+    if (s->t[i] != ';')
+        return 0;
+    sp_nonword(s);
+    *pi = i + 1;
+    return s->bdepth == 0 && s->paren == 0 ? sp_emit(s, i) : 0;
+}
+
+/* A PostgreSQL $tag$ ... $tag$ body at i: its end in *e (unchanged when the
+ * `$` opens no body). */
+static int sp_dollar(sp *s, size_t i, size_t *e)
+{
+    const char *t = s->t;
+    size_t n = s->n, j = i + 1;
+    if (j < n && sp_tag_start((unsigned char)t[j])) {
+        j++;
+        while (j < n && sp_word_start((unsigned char)t[j]))
+            j++;
+    }
+    if (j == n && !s->eof)
+        SP_NEED(i);
+    if (!(j < n && t[j] == '$'))
+        return 0;
+    size_t tl = j + 1 - i;
+    size_t from = sp_hint(s, i, HK_DOLLAR, j + 1);
+    const char *close = memmem(t + from, n - from, t + i, tl);
+    if (!close) {
+        /* next time only where a closing tag can end */
+        size_t tail = n - (tl - 1);
+        sp_set_hint(s, i, HK_DOLLAR, tail > from ? tail : from, 0);
+        if (!s->eof)
+            SP_NEED(i);
+        return sp_unterminated(s, i, "dollar-quoted body ($tag$ ... $tag$)");
+    }
+    *e = (size_t)(close - t) + tl;
+    return 0;
+}
+
+/* Quoted tokens: strings, quoted identifiers, dollar bodies. From here a
+ * token that runs past the window leaves no trace (SP_NEED before any
+ * change of the state). */
+static int sp_tok_quoted(sp *s, size_t *pi)
+{
+    size_t i = *pi, e = 0;
+    int dia = s->dia;
+    unsigned char c = (unsigned char)s->t[i];
+    unsigned char c1 = i + 1 < s->n ? (unsigned char)s->t[i + 1] : 0;
+    const char *what = NULL;
+    if (c == '\'') {
+        e = sp_skip_quoted(s, i, '\'', 1, dia == DBMIG_DIALECT_MYSQL);
+        what = "string literal ('...')";
+    } else if (c == '"') {
+        e = sp_skip_quoted(s, i, '"', 1, dia == DBMIG_DIALECT_MYSQL);
+        what = "quoted identifier (\"...\")";
+    } else if (c == '`' && (dia == DBMIG_DIALECT_MYSQL || dia == DBMIG_DIALECT_SQLITE)) {
+        e = sp_skip_quoted(s, i, '`', 1, 0);
+        what = "backtick identifier (`...`)";
+    } else if (c == '[' && dia == DBMIG_DIALECT_SQLITE) {
+        e = sp_skip_quoted(s, i, ']', 0, 0);
+        what = "bracket identifier ([...])";
+    } else if (c == '$' && dia == DBMIG_DIALECT_POSTGRES && !(c1 >= '0' && c1 <= '9')) {
+        int rc = sp_dollar(s, i, &e);
+        if (rc)
+            return rc;
+        if (e)
+            what = "";
+    }
+    if (!what)
+        return 0;
+    if (e == SIZE_MAX) {
+        if (!s->eof)
+            SP_NEED(i);
+        return sp_unterminated(s, i, what);
+    }
+    sp_mark(s, i);
+    sp_nonword(s);
+    *pi = e;
+    return 0;
+}
+
+/* Words: keywords and identifiers (they drive the body levels: sp_word),
+ * PostgreSQL's E'...', MySQL's DELIMITER command. */
+static int sp_tok_word(sp *s, size_t *pi)
+{
+    const char *t = s->t;
+    size_t i = *pi, n = s->n, dlen = s->delim.len;
+    int eof = s->eof, custom = sp_custom_delim(s);
+    unsigned char c = (unsigned char)t[i];
+    if (!sp_word_start(c))
+        return 0;
+    int first = !s->has_tok;
+    size_t j = sp_hint(s, i, HK_WORD, i + 1);
+    while (j < n && sp_word_char((unsigned char)t[j])) {
+        /* `END$$` with DELIMITER $$: the delimiter ends the word */
+        if (custom && t[j] == s->delim.ptr[0]) {
+            if (n - j < dlen && !eof) {
+                sp_set_hint(s, i, HK_WORD, j, 0);
+                SP_NEED(i);
+            }
+            if (n - j >= dlen && memcmp(t + j, s->delim.ptr, dlen) == 0)
+                break;
+        }
+        j++;
+    }
+    if (j == n && !eof) {
+        sp_set_hint(s, i, HK_WORD, j, 0);
+        SP_NEED(i);
+    }
+    size_t wl = j - i;
+    if (s->dia == DBMIG_DIALECT_POSTGRES && wl == 1 && (c == 'E' || c == 'e') && j < n &&
+        t[j] == '\'') {
+        size_t e = sp_skip_quoted(s, j, '\'', 1, 1);
+        if (e == SIZE_MAX) {
+            if (!eof)
+                SP_NEED(i);
+            return sp_unterminated(s, i, "escape string (E'...')");
+        }
+        sp_mark(s, i);
+        sp_nonword(s);
+        *pi = e;
+        return 0;
+    }
+    if (first && s->dia == DBMIG_DIALECT_MYSQL && sp_kw(t + i, wl) == KW_DELIMITER &&
+        (j >= n || t[j] == ' ' || t[j] == '\t' || t[j] == '\n' || t[j] == '\r')) {
+        size_t next = i;
+        int rc = sp_delimiter(s, i, wl, &next);
+        if (rc == SP_MORE)
+            SP_NEED(i);
+        if (rc)
+            return rc;
+        sp_reset_stmt(s);
+        *pi = next;
+        return 0;
+    }
+    sp_mark(s, i);
+    sp_word(s, t + i, wl, i > 0 ? t[i - 1] == '.' : s->prevc == '.');
+    *pi = j;
+    return 0;
+}
+
+/* Anything else: operators, punctuation, parameters. */
+static void sp_tok_other(sp *s, size_t i)
+{
+    unsigned char c = (unsigned char)s->t[i];
+    sp_mark(s, i);
+    sp_nonword(s);
+    if ((s->cre == CRE_PREFIX || s->cre == CRE_DEFINER) && c == '(')
+        s->cre = CRE_NO;
+    if (s->dia == DBMIG_DIALECT_POSTGRES) {
+        if (c == '(')
+            s->paren++;
+        else if (c == ')' && s->paren)
+            s->paren--;
+    }
+}
+
+/* The scan: blank space is skipped here, every token goes to the first
+ * handler that takes it (the order matters: a marker line before a comment,
+ * comments before the delimiter, the delimiter before quotes and words). */
+static int sp_run(sp *s)
+{
+    size_t n = s->n, i = s->i;
+    int eof = s->eof;
     for (;;) {
         if (i >= n) {
             if (!eof)
@@ -569,201 +811,24 @@ static int sp_run(sp *s)
         size_t dlen = s->delim.len;
         if (!eof && n - i < (dlen > SP_LOOK ? dlen : SP_LOOK))
             SP_NEED(i);
-        unsigned char c = (unsigned char)t[i];
-        unsigned char c1 = i + 1 < n ? (unsigned char)t[i + 1] : 0;
-        if (sp_space(c)) {
+        if (sp_space((unsigned char)s->t[i])) {
             i++;
             continue;
         }
-        if (c == '-' && c1 == '-' && sp_line_start(s, i)) {
-            size_t le = sp_eol_tok(s, i);
-            if (le == n && !eof)
-                SP_NEED(i);
-            size_t ls = i;
-            while (ls > 0 && t[ls - 1] != '\n')
-                ls--;
-            int m = sp_marker(s, ls, le);
-            if (m == 1) {
-                size_t next = i;
-                int rc = sp_hatch(s, i, ls, &next);
-                if (rc == SP_MORE)
-                    SP_NEED(i);
-                if (rc)
-                    return rc;
-                i = next;
-                continue;
-            }
-            if (m == 2)
-                return dm_err_set(s->err, DBMIG_EINVALID,
-                                  "%s:%d: -- dbmig:statement end without a matching "
-                                  "-- dbmig:statement begin; add the begin line before the "
-                                  "statement or remove this one",
-                                  s->file, sp_line(s, i));
-        }
-        /* comments */
-        if ((c == '-' && c1 == '-' &&
-             (dia != DBMIG_DIALECT_MYSQL || i + 2 >= n || (unsigned char)t[i + 2] <= ' ')) ||
-            (c == '#' && dia == DBMIG_DIALECT_MYSQL)) {
-            size_t le = sp_eol_tok(s, i);
-            if (le == n && !eof)
-                SP_NEED(i);
-            i = le;
-            continue;
-        }
-        if (c == '/' && c1 == '*') {
-            size_t e = sp_skip_block(s, i, dia == DBMIG_DIALECT_POSTGRES);
-            if (e == SIZE_MAX) {
-                if (!eof)
-                    SP_NEED(i);
-                return sp_unterminated(s, i, "block comment (/* ... */)");
-            }
-            if (dia == DBMIG_DIALECT_MYSQL && i + 2 < n &&
-                (t[i + 2] == '!' || (t[i + 2] == 'M' && i + 3 < n && t[i + 3] == '!'))) {
-                sp_mark(s, i); /* executable comment: part of the statement */
-                sp_nonword(s);
-            }
-            i = e;
-            continue;
-        }
-        /* a custom delimiter counts outside comments and quotes only */
-        int custom = sp_custom_delim(s);
-        const char *delim = s->delim.ptr;
-        if (custom && n - i >= dlen && memcmp(t + i, delim, dlen) == 0) {
-            sp_nonword(s);
-            int rc = sp_emit(s, i);
-            if (rc)
-                return rc;
-            i += dlen;
-            continue;
-        }
-        if (c == ';' && !custom) {
-            sp_nonword(s);
-            if (s->bdepth == 0 && s->paren == 0) {
-                int rc = sp_emit(s, i);
-                if (rc)
-                    return rc;
-            }
-            i++;
-            continue;
-        }
-        /* From here a token that runs past the window leaves no trace:
-         * has_tok is put back before SP_NEED. */
-        int first = !s->has_tok;
-        /* quoted tokens */
-        size_t e = 0;
-        const char *what = NULL;
-        if (c == '\'') {
-            e = sp_skip_quoted(s, i, '\'', 1, dia == DBMIG_DIALECT_MYSQL);
-            what = "string literal ('...')";
-        } else if (c == '"') {
-            e = sp_skip_quoted(s, i, '"', 1, dia == DBMIG_DIALECT_MYSQL);
-            what = "quoted identifier (\"...\")";
-        } else if (c == '`' && (dia == DBMIG_DIALECT_MYSQL || dia == DBMIG_DIALECT_SQLITE)) {
-            e = sp_skip_quoted(s, i, '`', 1, 0);
-            what = "backtick identifier (`...`)";
-        } else if (c == '[' && dia == DBMIG_DIALECT_SQLITE) {
-            e = sp_skip_quoted(s, i, ']', 0, 0);
-            what = "bracket identifier ([...])";
-        } else if (c == '$' && dia == DBMIG_DIALECT_POSTGRES && !(c1 >= '0' && c1 <= '9')) {
-            size_t j = i + 1;
-            if (j < n && sp_tag_start((unsigned char)t[j])) {
-                j++;
-                while (j < n && sp_word_start((unsigned char)t[j]))
-                    j++;
-            }
-            if (j == n && !eof)
-                SP_NEED(i);
-            if (j < n && t[j] == '$') {
-                size_t tl = j + 1 - i;
-                size_t from = sp_hint(s, i, HK_DOLLAR, j + 1);
-                const char *close = memmem(t + from, n - from, t + i, tl);
-                if (!close) {
-                    /* next time only where a closing tag can end */
-                    size_t tail = n - (tl - 1);
-                    sp_set_hint(s, i, HK_DOLLAR, tail > from ? tail : from, 0);
-                    if (!eof)
-                        SP_NEED(i);
-                    return sp_unterminated(s, i, "dollar-quoted body ($tag$ ... $tag$)");
-                }
-                e = (size_t)(close - t) + tl;
-                what = "";
-            }
-        }
-        if (what) {
-            if (e == SIZE_MAX) {
-                if (!eof)
-                    SP_NEED(i);
-                return sp_unterminated(s, i, what);
-            }
-            sp_mark(s, i);
-            sp_nonword(s);
-            i = e;
-            continue;
-        }
-        /* words */
-        if (sp_word_start(c)) {
-            size_t j = sp_hint(s, i, HK_WORD, i + 1);
-            while (j < n && sp_word_char((unsigned char)t[j])) {
-                /* `END$$` with DELIMITER $$: the delimiter ends the word */
-                if (custom && t[j] == delim[0]) {
-                    if (n - j < dlen && !eof) {
-                        sp_set_hint(s, i, HK_WORD, j, 0);
-                        SP_NEED(i);
-                    }
-                    if (n - j >= dlen && memcmp(t + j, delim, dlen) == 0)
-                        break;
-                }
-                j++;
-            }
-            if (j == n && !eof) {
-                sp_set_hint(s, i, HK_WORD, j, 0);
-                SP_NEED(i);
-            }
-            size_t wl = j - i;
-            if (dia == DBMIG_DIALECT_POSTGRES && wl == 1 && (c == 'E' || c == 'e') && j < n &&
-                t[j] == '\'') {
-                e = sp_skip_quoted(s, j, '\'', 1, 1);
-                if (e == SIZE_MAX) {
-                    if (!eof)
-                        SP_NEED(i);
-                    return sp_unterminated(s, i, "escape string (E'...')");
-                }
-                sp_mark(s, i);
-                sp_nonword(s);
-                i = e;
-                continue;
-            }
-            if (first && dia == DBMIG_DIALECT_MYSQL && sp_kw(t + i, wl) == KW_DELIMITER &&
-                (j >= n || t[j] == ' ' || t[j] == '\t' || t[j] == '\n' || t[j] == '\r')) {
-                size_t next = i;
-                int rc = sp_delimiter(s, i, wl, &next);
-                if (rc == SP_MORE)
-                    SP_NEED(i);
-                if (rc)
-                    return rc;
-                i = next;
-                sp_reset_stmt(s);
-                continue;
-            }
-            sp_mark(s, i);
-            sp_word(s, t + i, wl, i > 0 ? t[i - 1] == '.' : s->prevc == '.');
-            i = j;
-            continue;
-        }
-        /* anything else: operators, punctuation, parameters */
-        sp_mark(s, i);
-        sp_nonword(s);
-        if (s->cre == CRE_PREFIX || s->cre == CRE_DEFINER) {
-            if (c == '(')
-                s->cre = CRE_NO;
-        }
-        if (dia == DBMIG_DIALECT_POSTGRES) {
-            if (c == '(')
-                s->paren++;
-            else if (c == ')' && s->paren)
-                s->paren--;
-        }
-        i++;
+        size_t at = i;
+        int rc = sp_tok_marker(s, &i);
+        if (!rc && i == at)
+            rc = sp_tok_comment(s, &i);
+        if (!rc && i == at)
+            rc = sp_tok_end(s, &i);
+        if (!rc && i == at)
+            rc = sp_tok_quoted(s, &i);
+        if (!rc && i == at)
+            rc = sp_tok_word(s, &i);
+        if (rc)
+            return rc;
+        if (i == at)
+            sp_tok_other(s, i++);
     }
     s->i = n;
     sp_nonword(s);

@@ -99,6 +99,66 @@ static int u_parse_opaque(const char *url, const char *rest, dm_url *u, dm_err *
     return DBMIG_OK;
 }
 
+/* User and password from the user info (percent-decoded; an empty user is
+ * none). -1 on ENOMEM. */
+static int u_userinfo(const UriUriA *uri, dm_url *u)
+{
+    const char *c = memchr(uri->userInfo.first, ':',
+                           (size_t)(uri->userInfo.afterLast - uri->userInfo.first));
+    if (c) {
+        u->user = dm_strndup(uri->userInfo.first, (size_t)(c - uri->userInfo.first));
+        u->password = dm_strndup(c + 1, (size_t)(uri->userInfo.afterLast - c - 1));
+        if (!u->user || !u->password)
+            return -1;
+    } else {
+        u->user = u_range_dup(&uri->userInfo);
+        if (!u->user)
+            return -1;
+    }
+    u_unescape(u->user);
+    u_unescape(u->password);
+    if (u->user && !*u->user) {
+        free(u->user);
+        u->user = NULL;
+    }
+    return 0;
+}
+
+/* The port: 1-65535, else -1. */
+static long u_port(const UriTextRangeA *r)
+{
+    long port = 0;
+    for (const char *p = r->first; p < r->afterLast; p++) {
+        if (!isdigit((unsigned char)*p) || port > 65535)
+            return -1;
+        port = port * 10 + (*p - '0');
+    }
+    return port >= 1 && port <= 65535 ? port : -1;
+}
+
+/* The path segments joined with '/', percent-decoded; none when empty. -1
+ * on ENOMEM. */
+static int u_path(const UriUriA *uri, dm_url *u)
+{
+    dm_buf p = {0};
+    for (UriPathSegmentA *s = uri->pathHead; s; s = s->next) {
+        if ((s != uri->pathHead && dm_buf_puts(&p, "/") != 0) ||
+            (s->text.first &&
+             dm_buf_append(&p, s->text.first, (size_t)(s->text.afterLast - s->text.first)) != 0)) {
+            dm_buf_free(&p);
+            return -1;
+        }
+    }
+    if (p.len) {
+        u->path = dm_buf_take(&p);
+        if (!u->path)
+            return -1;
+        u_unescape(u->path);
+    }
+    dm_buf_free(&p);
+    return 0;
+}
+
 static int u_parse_hier(const char *url, dm_url *u, dm_err *err)
 {
     UriUriA uri;
@@ -114,26 +174,8 @@ static int u_parse_hier(const char *url, dm_url *u, dm_err *err)
         return u_fail(err, url, what);
     }
     int rc = DBMIG_OK;
-    if (uri.userInfo.first) {
-        const char *c = memchr(uri.userInfo.first, ':',
-                               (size_t)(uri.userInfo.afterLast - uri.userInfo.first));
-        if (c) {
-            u->user = dm_strndup(uri.userInfo.first, (size_t)(c - uri.userInfo.first));
-            u->password = dm_strndup(c + 1, (size_t)(uri.userInfo.afterLast - c - 1));
-            if (!u->user || !u->password)
-                goto nomem;
-        } else {
-            u->user = u_range_dup(&uri.userInfo);
-            if (!u->user)
-                goto nomem;
-        }
-        u_unescape(u->user);
-        u_unescape(u->password);
-        if (u->user && !*u->user) {
-            free(u->user);
-            u->user = NULL;
-        }
-    }
+    if (uri.userInfo.first && u_userinfo(&uri, u))
+        goto nomem;
     if (uri.hostText.first && uri.hostText.afterLast > uri.hostText.first) {
         u->host = u_range_dup(&uri.hostText);
         if (!u->host)
@@ -141,42 +183,15 @@ static int u_parse_hier(const char *url, dm_url *u, dm_err *err)
         u_unescape(u->host);
     }
     if (uri.portText.first && uri.portText.afterLast > uri.portText.first) {
-        long port = 0;
-        for (const char *p = uri.portText.first; p < uri.portText.afterLast; p++) {
-            if (!isdigit((unsigned char)*p) || port > 65535) {
-                port = -1;
-                break;
-            }
-            port = port * 10 + (*p - '0');
-        }
-        if (port < 1 || port > 65535) {
+        long port = u_port(&uri.portText);
+        if (port < 0) {
             rc = u_fail(err, url, "the port must be a number from 1 to 65535");
             goto out;
         }
         u->port = (int)port;
     }
-    if (uri.pathHead) {
-        dm_buf p = {0};
-        for (UriPathSegmentA *s = uri.pathHead; s; s = s->next) {
-            if (s != uri.pathHead && dm_buf_puts(&p, "/") != 0)
-                goto pnomem;
-            if (s->text.first &&
-                dm_buf_append(&p, s->text.first, (size_t)(s->text.afterLast - s->text.first)) != 0)
-                goto pnomem;
-        }
-        if (p.len) {
-            u->path = dm_buf_take(&p);
-            if (!u->path)
-                goto nomem;
-            u_unescape(u->path);
-        }
-        dm_buf_free(&p);
-        goto pathdone;
-    pnomem:
-        dm_buf_free(&p);
+    if (uri.pathHead && u_path(&uri, u))
         goto nomem;
-    }
-pathdone:
     if (uri.query.first && uri.query.afterLast > uri.query.first) {
         u->query = u_range_dup(&uri.query);
         if (!u->query)

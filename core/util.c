@@ -187,3 +187,29 @@ void dm_sleep_ms(int ms)
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
+
+/* ---- arrays of strings handed to callers (public result structs) ---- */
+
+const char **dm_strs_dup(const char *const *v, size_t n)
+{
+    const char **o = calloc(n + 1, sizeof *o);
+    if (!o)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!(o[i] = dm_strdup(v[i]))) {
+            for (size_t k = 0; k < i; k++)
+                free((char *)o[k]);
+            free(o);
+            return NULL;
+        }
+    return o;
+}
+
+void dm_strs_free(const char **v, size_t n)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free((char *)v[i]);
+    free(v);
+}

@@ -41,6 +41,12 @@ int dm_strv_push(dm_strv *s, const char *str);           /* copies */
 int dm_strv_pushn(dm_strv *s, const char *str, size_t n);
 void dm_strv_free(dm_strv *s);
 
+/* A malloc'd copy of n strings (NULL-terminated, each copied), as the
+ * public result structs hold them; NULL on ENOMEM. dm_strs_free frees one
+ * (NULL is fine). */
+const char **dm_strs_dup(const char *const *v, size_t n);
+void dm_strs_free(const char **v, size_t n);
+
 /* The error record: a dbmig_rc code and a message. Internal functions take
  * `dm_err *err` and fill it on failure; callers only propagate. */
 typedef struct dm_err {

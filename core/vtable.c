@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "lock.h"
 #include "vtable.h"
+#include "loader.h"
 
 static int nomem(dbmig *h) { return dm_err_nomem(&h->err); }
 
@@ -207,7 +208,7 @@ int dm_vt_ensure(dbmig *h, dm_vstate *st)
      * name it does not understand) would read an empty state on every run
      * and record every revision again: stop here. */
     int exists = 0;
-    if (h->drv->table_exists(h->conn, h->table, &exists) != DBMIG_DRV_OK)
+    if (h->drv->table_exists(h->drv_self, h->conn, h->table, &exists) != DBMIG_DRV_OK)
         return dm_db_error(h, "cannot look up the version table");
     if (!exists)
         return dm_err_set(&h->err, DBMIG_EUSAGE,
@@ -243,7 +244,9 @@ int dm_vt_landed(dbmig *h, const char *id, int64_t want)
     landed_ctx c = {0, -1, 1};
     int rc = dm_buf_printf(&q, "SELECT progress, dirty FROM %s", h->qtable) || dm_vt_where(h, &q, id)
                  ? -1
-                 : h->drv->query(h->conn, q.ptr, landed_row, &c) == DBMIG_DRV_OK ? 0 : -1;
+                 : h->drv->query(h->drv_self, h->conn, q.ptr, landed_row, &c) == DBMIG_DRV_OK
+                       ? 0
+                       : -1;
     dm_buf_free(&q);
     if (rc != 0)
         return -1;
@@ -257,7 +260,9 @@ int dm_vt_landed(dbmig *h, const char *id, int64_t want)
 int dm_vtable_ddl(dbmig *h, dm_buf *out)
 {
     int boolean = (h->caps & DBMIG_CAP_BOOLEAN) != 0;
-    const char *ts = h->drv->dialect == DBMIG_DIALECT_MYSQL ? "DATETIME" : "TIMESTAMP";
+    const char *ts = DM_DRV_SQL(h->drv, timestamp_type); /* driver.h: NULL is standard SQL */
+    if (!ts)
+        ts = "TIMESTAMP";
     int rc = dm_buf_printf(out,
                            "CREATE TABLE IF NOT EXISTS %s (\n"
                            "    revision VARCHAR(64) NOT NULL PRIMARY KEY,\n"
@@ -361,7 +366,7 @@ int dm_vstate_read(dbmig *h, dm_vstate *st, int full)
         return DBMIG_OK;
     }
     int exists = 0;
-    if (h->drv->table_exists(h->conn, h->table, &exists) != DBMIG_DRV_OK)
+    if (h->drv->table_exists(h->drv_self, h->conn, h->table, &exists) != DBMIG_DRV_OK)
         return dm_db_error(h, "cannot look up the version table");
     st->table_exists = exists;
     if (!exists)
@@ -379,7 +384,7 @@ int dm_vstate_read(dbmig *h, dm_vstate *st, int full)
         return dm_err_nomem(&h->err);
     }
     read_ctx c = {st, full, 0};
-    int rc = h->drv->query(h->conn, sql.ptr, read_row, &c);
+    int rc = h->drv->query(h->drv_self, h->conn, sql.ptr, read_row, &c);
     dm_buf_free(&sql);
     if (c.oom || rc != DBMIG_DRV_OK) {
         dm_vstate_free(st); /* on failure nothing is left to free */
@@ -443,7 +448,7 @@ int dm_vt_set_checksum(dbmig *h, const char *rev, const char *checksum)
 
 int dm_vt_stamp(dbmig *h, const unsigned char *is, const unsigned char *want, int64_t seq)
 {
-    if (h->drv->begin(h->conn) != DBMIG_DRV_OK)
+    if (h->drv->begin(h->drv_self, h->conn) != DBMIG_DRV_OK)
         return dm_db_error(h, "cannot begin a transaction");
     int rc = DBMIG_OK;
     /* Children first for removals, parents first for additions. */
@@ -458,10 +463,10 @@ int dm_vt_stamp(dbmig *h, const unsigned char *is, const unsigned char *want, in
             rc = dm_vt_insert(h, r, 0, 0, ++seq, NULL);
     }
     if (rc != DBMIG_OK) {
-        h->drv->rollback(h->conn);
+        h->drv->rollback(h->drv_self, h->conn);
         return rc;
     }
-    if (h->drv->commit(h->conn) != DBMIG_DRV_OK)
+    if (h->drv->commit(h->drv_self, h->conn) != DBMIG_DRV_OK)
         return dm_db_error(h, "commit failed; the version table is unchanged");
     return DBMIG_OK;
 }

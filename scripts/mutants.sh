@@ -148,10 +148,24 @@ mutant single-transaction-ignored core/run.c \
     '    int single = h->o.single_transaction;' \
     '    int single = 0;' \
     cli:case_failure_in_k_single_tx
-mutant failed-step-kept core/run.c \
-    'if (exec_sql(h, "ROLLBACK TO SAVEPOINT dbmig_step", NULL) != DBMIG_OK ||' \
-    'if (exec_sql(h, "RELEASE SAVEPOINT dbmig_step", NULL) != DBMIG_OK ||' \
+mutant failed-step-kept core/exec.c \
+    'if (sp_exec(h, SP_ROLLBACK) != DBMIG_OK ||' \
+    'if (sp_exec(h, SP_RELEASE) != DBMIG_OK ||' \
     cli:'case_(multi_statement_rollback|failure_in_k$)'
+# the driver ABI (issue 14): the loader's one list, scheme routing, no
+# guessed dialect SQL
+mutant abi-required-method-unchecked core/loader.c \
+    'LD_M(connect, 1),        LD_M(close, 1),         LD_M(exec, 1),' \
+    'LD_M(connect, 1),        LD_M(close, 1),         LD_M(exec, 0),' \
+    unit:loader
+mutant abi-schemes-ignored core/loader.c \
+    'declares |= strcasecmp(drv->schemes[i], sc->scheme) == 0;' \
+    'declares |= 0;' \
+    unit:loader
+mutant abi-lease-sql-guessed core/lock.c \
+    '    if (DM_DRV_SQL(h->drv, lease_now_ms) && DM_DRV_SQL(h->drv, lease_share_lock))' \
+    '    if (1)' \
+    unit:engine
 
 # ---- the run -------------------------------------------------------------
 if [ "${1:-}" = --list ]; then

@@ -4,8 +4,10 @@
 # Installs dbmig (from the source folder: $1, else the folder above this
 # script) into a temporary prefix, builds plugins/example (the `litesql`
 # driver) against it through pkg-config alone, and uses it through the
-# installed CLI. Also checks that the installed CLI finds the installed sqlite
-# plugin without any option (and not the build tree's).
+# installed CLI: by --driver, by the URL scheme its table declares (lsql:),
+# and with the lease lock (the dialect SQL it gives). Also checks that the
+# installed CLI finds the installed sqlite plugin without any option (and
+# not the build tree's).
 #
 # Usage: tests/thirdparty.sh [SOURCE_DIR]      (ctest: thirdparty.plugin)
 set -eu
@@ -91,5 +93,16 @@ fi
 [ -s "$tmp/x.db" ] || fail "no database file $tmp/x.db after upgrade"
 (cd "$tmp" && "$dbmig" --plugin-dir "$tmp/example" --driver litesql --url "litesql:$tmp/x.db" \
     --dir "$migs" check) >"$log" 2>&1 || fail "dbmig check after upgrade exited $?"
+
+step "an lsql: URL picks litesql by the schemes its table declares (no --driver)"
+(cd "$tmp" && "$dbmig" --plugin-dir "$tmp/example" --url "lsql:$tmp/y.db" --dir "$migs" \
+    upgrade head) >"$log" 2>&1 || fail "dbmig upgrade head with an lsql: URL exited $?"
+(cd "$tmp" && "$dbmig" --plugin-dir "$tmp/example" --url "lsql:$tmp/y.db" --dir "$migs" \
+    status) >"$log" 2>&1 || fail "dbmig status with an lsql: URL exited $?"
+grep -q "driver litesql" "$log" || fail "an lsql: URL did not use litesql"
+
+step "the lease lock through the SQL litesql gives for it (dialect SQL, driver ABI 2)"
+(cd "$tmp" && "$dbmig" --plugin-dir "$tmp/example" --url "lsql:$tmp/z.db" --dir "$migs" \
+    --lock lease upgrade head) >"$log" 2>&1 || fail "dbmig --lock lease with litesql exited $?"
 
 step "ok"

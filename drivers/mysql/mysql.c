@@ -109,6 +109,7 @@ static void my_free(const dbmig_host *h, void *p)
 
 static void my_err_clear(dbmig_db_error *e)
 {
+    e->kind = DBMIG_DB_ERR_GENERIC;
     e->code[0] = e->message[0] = e->detail[0] = e->hint[0] = '\0';
     e->position = 0;
 }
@@ -192,6 +193,15 @@ static int my_error_position(const char *msg, const char *sql, size_t len)
 }
 
 /* Fills c->err from the client library's last error. */
+/* A failure the core acts on (driver.h): its kind, no MySQL code. */
+static void my_set_kind(dbmig_db_error *e, uint32_t kind, const char *hint, const char *fmt,
+                        const char *a, const char *b)
+{
+    my_set(e, "", hint, fmt, a, b);
+    if (e)
+        e->kind = kind;
+}
+
 static int my_fail(dbmig_conn *c, const char *sql, size_t len)
 {
     dbmig_db_error *e = &c->err;
@@ -275,7 +285,8 @@ static int my_key_is(const char *k, const char *want)
 static int my_parse_param(my_url *u, char *key, char *val, dbmig_db_error *err)
 {
     if (my_decode(key) || my_decode(val)) {
-        my_set(err, "URL", URL_HINT, "bad %%-escape in the MySQL URL parameter '%.100s'%s", key, "");
+        my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
+                    "bad %%-escape in the MySQL URL parameter '%.100s'%s", key, "");
         return -1;
     }
     static const struct {
@@ -291,7 +302,8 @@ static int my_parse_param(my_url *u, char *key, char *val, dbmig_db_error *err)
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         if (my_key_is(key, files[i].name)) {
             if (!*val) {
-                my_set(err, "URL", URL_HINT, "empty value for '%s' in the MySQL URL%s", key, "");
+                my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
+                            "empty value for '%s' in the MySQL URL%s", key, "");
                 return -1;
             }
             *(const char **)((char *)u + files[i].off) = val;
@@ -305,7 +317,7 @@ static int my_parse_param(my_url *u, char *key, char *val, dbmig_db_error *err)
                 u->ssl_mode = MY_SSL_DISABLED + i;
                 return 0;
             }
-        my_set(err, "URL",
+        my_set_kind(err, DBMIG_DB_ERR_URL,
                "ssl-mode is one of DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY",
                "bad ssl-mode '%.40s' in the MySQL URL%s", val, "");
         return -1;
@@ -316,7 +328,7 @@ static int my_parse_param(my_url *u, char *key, char *val, dbmig_db_error *err)
         else if (strcmp(val, "0") == 0 || strcasecmp(val, "false") == 0)
             u->emulate = 0;
         else {
-            my_set(err, "URL", "write ?emulate_if_not_exists=1 or =0",
+            my_set_kind(err, DBMIG_DB_ERR_URL, "write ?emulate_if_not_exists=1 or =0",
                    "bad emulate_if_not_exists '%.40s' in the MySQL URL%s", val, "");
             return -1;
         }
@@ -324,13 +336,13 @@ static int my_parse_param(my_url *u, char *key, char *val, dbmig_db_error *err)
     }
     if (my_key_is(key, "connect-timeout")) {
         if (my_parse_uint(val, 3600, &u->timeout) || u->timeout == 0) {
-            my_set(err, "URL", "connect-timeout is a number of seconds, 1 to 3600",
+            my_set_kind(err, DBMIG_DB_ERR_URL, "connect-timeout is a number of seconds, 1 to 3600",
                    "bad connect-timeout '%.40s' in the MySQL URL%s", val, "");
             return -1;
         }
         return 0;
     }
-    my_set(err, "URL",
+    my_set_kind(err, DBMIG_DB_ERR_URL,
            "known parameters: socket, ssl-mode, ssl-ca, ssl-capath, ssl-cert, ssl-key, "
            "ssl-cipher, ssl-crl, ssl-crlpath, charset, connect-timeout, emulate_if_not_exists",
            "unknown parameter '%.60s' in the MySQL URL%s", key, "");
@@ -351,7 +363,8 @@ static int my_parse_url(const dbmig_host *host, const char *url, my_url *u, dbmi
             rest = url + strlen(schemes[i]);
     if (!rest) {
         /* never echo the URL: it may hold a password */
-        my_set(err, "URL", URL_HINT, "not a MySQL URL (it must start with mysql://)%s%s", "", "");
+        my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
+                    "not a MySQL URL (it must start with mysql://)%s%s", "", "");
         return -1;
     }
     size_t n = strlen(rest);
@@ -388,18 +401,21 @@ static int my_parse_url(const dbmig_host *host, const char *url, my_url *u, dbmi
     if (*hostport == '[') { /* [v6]:port */
         char *rb = strchr(hostport, ']');
         if (!rb) {
-            my_set(err, "URL", URL_HINT, "unclosed '[' in the MySQL URL's host%s%s", "", "");
+            my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
+                        "unclosed '[' in the MySQL URL's host%s%s", "", "");
             goto bad;
         }
         *rb = '\0';
         u->host = hostport + 1;
         if (rb[1] == ':') {
             if (my_parse_uint(rb + 2, 65535, &u->port) || u->port == 0) {
-                my_set(err, "URL", URL_HINT, "bad port '%.20s' in the MySQL URL%s", rb + 2, "");
+                my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
+                            "bad port '%.20s' in the MySQL URL%s", rb + 2, "");
                 goto bad;
             }
         } else if (rb[1]) {
-            my_set(err, "URL", URL_HINT, "unexpected text after ']' in the MySQL URL%s%s", "", "");
+            my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
+                        "unexpected text after ']' in the MySQL URL%s%s", "", "");
             goto bad;
         }
     } else {
@@ -407,7 +423,8 @@ static int my_parse_url(const dbmig_host *host, const char *url, my_url *u, dbmi
         if (colon) {
             *colon = '\0';
             if (my_parse_uint(colon + 1, 65535, &u->port) || u->port == 0) {
-                my_set(err, "URL", URL_HINT, "bad port '%.20s' in the MySQL URL%s", colon + 1, "");
+                my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
+                            "bad port '%.20s' in the MySQL URL%s", colon + 1, "");
                 goto bad;
             }
         }
@@ -416,11 +433,11 @@ static int my_parse_url(const dbmig_host *host, const char *url, my_url *u, dbmi
     if ((u->user && my_decode((char *)u->user)) ||
         (u->password && my_decode((char *)u->password)) || (u->db && my_decode((char *)u->db)) ||
         my_decode((char *)u->host)) {
-        my_set(err, "URL", URL_HINT, "bad %%-escape in the MySQL URL%s%s", "", "");
+        my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT, "bad %%-escape in the MySQL URL%s%s", "", "");
         goto bad;
     }
     if (!u->db || !*u->db || strchr(u->db, '/')) {
-        my_set(err, "URL", URL_HINT,
+        my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
                "the MySQL URL must name one database after the host: mysql://user:password@host"
                "/DATABASE%s%s",
                "", "");
@@ -502,9 +519,10 @@ static int my_set_tls(MYSQL *my, const my_url *u)
     return rc;
 }
 
-static int my_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
+static int my_connect(void *self, const dbmig_host *host, const char *url, dbmig_conn **out,
                       dbmig_db_error *err)
 {
+    (void)self;
     if (!host || !host->alloc || !host->free || !url) {
         my_set(err, "ARG", NULL, "mysql: connect needs a host table and a URL%s%s", "", "");
         return DBMIG_DRV_ERROR;
@@ -602,8 +620,9 @@ fail:
     return DBMIG_DRV_ERROR;
 }
 
-static void my_close(dbmig_conn *c)
+static void my_close(void *self, dbmig_conn *c)
 {
+    (void)self;
     if (!c)
         return;
     /* closing the connection releases GET_LOCK locks too */
@@ -651,8 +670,9 @@ static int my_drain(dbmig_conn *c, const char *sql, size_t len, int64_t *total)
     return my_more(c, sql, len, total);
 }
 
-static int my_exec(dbmig_conn *c, const char *sql, size_t len, int64_t *affected)
+static int my_exec(void *self, dbmig_conn *c, const char *sql, size_t len, int64_t *affected)
 {
+    (void)self;
     my_err_clear(&c->err);
     if (affected)
         *affected = 0;
@@ -666,8 +686,9 @@ static int my_exec(dbmig_conn *c, const char *sql, size_t len, int64_t *affected
     return DBMIG_DRV_OK;
 }
 
-static int my_query(dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *payload)
+static int my_query(void *self, dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *payload)
 {
+    (void)self;
     my_err_clear(&c->err);
     size_t len = strlen(sql);
     if (mysql_real_query(c->my, sql, (unsigned long)len))
@@ -703,13 +724,17 @@ static int my_query(dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *paylo
     return my_more(c, sql, len, NULL);
 }
 
-static int my_simple(dbmig_conn *c, const char *sql) { return my_exec(c, sql, strlen(sql), NULL); }
+static int my_simple(dbmig_conn *c, const char *sql)
+{
+    return my_exec(NULL, c, sql, strlen(sql), NULL);
+}
 /* MySQL accepts COMMIT and ROLLBACK without a transaction; the driver
  * reports them as errors, as the other drivers do, when begin() was not
  * called. (DDL inside a transaction commits it implicitly: the final COMMIT
  * then succeeds, there is nothing left to commit.) */
-static int my_begin(dbmig_conn *c)
+static int my_begin(void *self, dbmig_conn *c)
 {
+    (void)self;
     int rc = my_simple(c, "START TRANSACTION");
     c->in_tx = rc == DBMIG_DRV_OK;
     return rc;
@@ -724,14 +749,15 @@ static int my_end(dbmig_conn *c, const char *sql)
     c->in_tx = 0;
     return my_simple(c, sql);
 }
-static int my_commit(dbmig_conn *c) { return my_end(c, "COMMIT"); }
-static int my_rollback(dbmig_conn *c) { return my_end(c, "ROLLBACK"); }
+static int my_commit(void *self, dbmig_conn *c) { (void)self; return my_end(c, "COMMIT"); }
+static int my_rollback(void *self, dbmig_conn *c) { (void)self; return my_end(c, "ROLLBACK"); }
 
 /* ---- quoting (conn may be NULL) ----------------------------------------- */
 
-static size_t my_quote_ident(const dbmig_conn *c, const char *in, size_t inlen, char *out,
-                             size_t cap)
+static size_t my_quote_ident(void *self, const dbmig_conn *c, const char *in, size_t inlen,
+                             char *out, size_t cap)
 {
+    (void)self;
     (void)c;
     size_t need = 2, o = 0;
     for (size_t i = 0; i < inlen; i++)
@@ -775,9 +801,10 @@ static size_t my_quote_offline(const char *in, size_t inlen, char *out, size_t c
 #undef PUT
 }
 
-static size_t my_quote_literal(const dbmig_conn *c, const char *in, size_t inlen, char *out,
-                               size_t cap)
+static size_t my_quote_literal(void *self, const dbmig_conn *c, const char *in, size_t inlen,
+                               char *out, size_t cap)
 {
+    (void)self;
     if (!c || !c->my)
         return my_quote_offline(in, inlen, out, cap);
     /* mysql_real_escape_string needs 2n+1 bytes; it knows the connection's
@@ -819,7 +846,7 @@ static size_t my_quote_literal(const dbmig_conn *c, const char *in, size_t inlen
 /* Appends a quoted literal to a fixed buffer; -1 when it does not fit. */
 static int my_lit(const dbmig_conn *c, const char *s, char *buf, size_t cap, size_t *used)
 {
-    size_t n = my_quote_literal(c, s, strlen(s), buf + *used, cap - *used);
+    size_t n = my_quote_literal(NULL, c, s, strlen(s), buf + *used, cap - *used);
     if (*used + n + 1 > cap)
         return -1;
     *used += n;
@@ -853,7 +880,7 @@ static int my_one(dbmig_conn *c, const char *sql, int *rows, int *null, char *ou
     my_first f = {0, 0, out, cap};
     if (out && cap)
         out[0] = '\0';
-    int rc = my_query(c, sql, my_first_row, &f);
+    int rc = my_query(NULL, c, sql, my_first_row, &f);
     if (rows)
         *rows = f.rows;
     if (null)
@@ -928,9 +955,10 @@ static void my_holder(dbmig_conn *c, const char *name, char *holder, size_t cap)
              who[0] ? ")" : "", pid[0] ? ", pid " : "", pid);
 }
 
-static int my_try_lock(dbmig_conn *c, const char *key, int *acquired, char *holder,
+static int my_try_lock(void *self, dbmig_conn *c, const char *key, int *acquired, char *holder,
                        size_t holder_cap)
 {
+    (void)self;
     my_err_clear(&c->err);
     *acquired = 0;
     if (holder && holder_cap)
@@ -970,8 +998,9 @@ static int my_try_lock(dbmig_conn *c, const char *key, int *acquired, char *hold
     return DBMIG_DRV_OK;
 }
 
-static int my_unlock(dbmig_conn *c, const char *key)
+static int my_unlock(void *self, dbmig_conn *c, const char *key)
 {
+    (void)self;
     (void)key;
     my_err_clear(&c->err);
     if (!c->lock_held)
@@ -994,8 +1023,9 @@ static int my_unlock(dbmig_conn *c, const char *key)
 /* MySQL's identifiers have at most 64 characters: longer names exist nowhere. */
 #define MY_NAME_MAX_BYTES 256
 
-static int my_table_exists(dbmig_conn *c, const char *table, int *exists)
+static int my_table_exists(void *self, dbmig_conn *c, const char *table, int *exists)
 {
+    (void)self;
     my_err_clear(&c->err);
     *exists = 0;
     if (strlen(table) > MY_NAME_MAX_BYTES)
@@ -1013,8 +1043,10 @@ static int my_table_exists(dbmig_conn *c, const char *table, int *exists)
     return DBMIG_DRV_OK;
 }
 
-static int my_column_exists(dbmig_conn *c, const char *table, const char *column, int *exists)
+static int my_column_exists(void *self, dbmig_conn *c, const char *table, const char *column,
+                            int *exists)
 {
+    (void)self;
     my_err_clear(&c->err);
     *exists = 0;
     if (strlen(table) > MY_NAME_MAX_BYTES || strlen(column) > MY_NAME_MAX_BYTES)
@@ -1035,9 +1067,10 @@ static int my_column_exists(dbmig_conn *c, const char *table, const char *column
     return DBMIG_DRV_OK;
 }
 
-static int my_index_exists(dbmig_conn *c, const char *table, const char *index, int *exists,
-                           char *table_out, size_t table_cap)
+static int my_index_exists(void *self, dbmig_conn *c, const char *table, const char *index,
+                           int *exists, char *table_out, size_t table_cap)
 {
+    (void)self;
     my_err_clear(&c->err);
     *exists = 0;
     if (table_out && table_cap)
@@ -1078,14 +1111,16 @@ static int my_index_exists(dbmig_conn *c, const char *table, const char *index, 
 
 /* ---- the rest ----------------------------------------------------------- */
 
-static const dbmig_db_error *my_last_error(const dbmig_conn *c)
+static const dbmig_db_error *my_last_error(void *self, const dbmig_conn *c)
 {
-    static const dbmig_db_error none = {{0}, {0}, {0}, {0}, 0};
+    (void)self;
+    static const dbmig_db_error none = {0, {0}, {0}, {0}, {0}, 0};
     return c ? &c->err : &none;
 }
 
-static int my_server_version(dbmig_conn *c, char *out, size_t cap)
+static int my_server_version(void *self, dbmig_conn *c, char *out, size_t cap)
 {
+    (void)self;
     if (out && cap)
         snprintf(out, cap, "%s", c ? c->server_info : "");
     return DBMIG_DRV_OK;
@@ -1097,8 +1132,9 @@ static int my_server_version(dbmig_conn *c, char *out, size_t cap)
 
 /* MariaDB has IF [NOT] EXISTS for columns since 10.0.2 and for indexes
  * since 10.1.4; MySQL 8 has neither. */
-static uint32_t my_conn_caps(const dbmig_conn *c)
+static uint32_t my_conn_caps(void *self, const dbmig_conn *c)
 {
+    (void)self;
     uint32_t caps = MY_BASE_CAPS;
     if (c && c->wsrep)
         caps |= DBMIG_CAP_SESSION_LOCK_UNSAFE;
@@ -1113,6 +1149,23 @@ static uint32_t my_conn_caps(const dbmig_conn *c)
 
 static const char *const my_schemes[] = {"mysql", "mariadb", NULL};
 
+/* The SQL the core writes for MySQL/MariaDB (driver.h). TIMESTAMP would
+ * be bounded by 2038 and converted by the session time zone: DATETIME. The
+ * schema of a MySQL connection is the URL's database, and the catalog
+ * look-ups read only it. */
+static const dbmig_dialect_sql my_sql = {
+    DBMIG_DIALECT_SQL_HEADER,
+    .timestamp_type = "DATETIME",
+    .savepoint = "SAVEPOINT",
+    .rollback_to_savepoint = "ROLLBACK TO SAVEPOINT",
+    .release_savepoint = "RELEASE SAVEPOINT",
+    .lease_now_ms = "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)",
+    .lease_share_lock = " LOCK IN SHARE MODE",
+    .table_schema = "",
+    .table_schema_why = "the version table lives in the URL's database; to keep it in another "
+                        "database, name that database in the URL (mysql://user@host/DATABASE)",
+};
+
 static const dbmig_driver my_driver = {
     DBMIG_DRIVER_HEADER,
     .name = "mysql",
@@ -1122,6 +1175,7 @@ static const dbmig_driver my_driver = {
     .caps = MY_BASE_CAPS,
     .dialect = DBMIG_DIALECT_MYSQL,
     .unload_safe = 0, /* the client library keeps global state set up by mysql_init */
+    .sql = &my_sql,
     .connect = my_connect,
     .close = my_close,
     .exec = my_exec,

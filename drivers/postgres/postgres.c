@@ -98,6 +98,7 @@ static char *pg_strndup(const dbmig_host *h, const char *s, size_t n)
 
 static void pg_err_clear(dbmig_db_error *e)
 {
+    e->kind = DBMIG_DB_ERR_GENERIC;
     e->code[0] = e->message[0] = e->detail[0] = e->hint[0] = '\0';
     e->position = 0;
 }
@@ -495,9 +496,10 @@ static const char *pg_uri_ambiguous(const char *url)
     return NULL;
 }
 
-static int pg_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
+static int pg_connect(void *self, const dbmig_host *host, const char *url, dbmig_conn **out,
                       dbmig_db_error *err)
 {
+    (void)self;
     if (!host || !host->alloc || !host->free || !url) {
         if (err) {
             pg_err_clear(err);
@@ -557,7 +559,8 @@ static int pg_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
                      what, enc);
         else
             snprintf(msg, sizeof msg, "libpq cannot parse the %s: %s", what, why);
-        pg_fail_msg(c, "URL", msg, NULL);
+        pg_fail_msg(c, "", msg, NULL);
+        c->err.kind = DBMIG_DB_ERR_URL;
         pg_free(&c->host, conninfo);
         pg_free(&c->host, search_path);
         pg_set_err(err, &c->err);
@@ -652,8 +655,9 @@ static int pg_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
     return DBMIG_DRV_OK;
 }
 
-static void pg_close(dbmig_conn *c)
+static void pg_close(void *self, dbmig_conn *c)
 {
+    (void)self;
     if (!c)
         return;
     pg_release(c);
@@ -662,8 +666,9 @@ static void pg_close(dbmig_conn *c)
 /* ABI 1.1: abandon the running statement, from another thread. PQcancel
  * only reads the PGcancel made at connect and sends the request on a
  * connection of its own (libpq documents it as safe there). */
-static int pg_cancel(dbmig_conn *c)
+static int pg_cancel(void *self, dbmig_conn *c)
 {
+    (void)self;
     char why[256];
     return c && c->cancel && PQcancel(c->cancel, why, (int)sizeof why) ? DBMIG_DRV_OK
                                                                       : DBMIG_DRV_ERROR;
@@ -785,8 +790,9 @@ static int pg_exec_once(dbmig_conn *c, const char *text, int64_t *total, int *ra
     return failed ? DBMIG_DRV_ERROR : DBMIG_DRV_OK;
 }
 
-static int pg_exec(dbmig_conn *c, const char *sql, size_t len, int64_t *affected)
+static int pg_exec(void *self, dbmig_conn *c, const char *sql, size_t len, int64_t *affected)
 {
+    (void)self;
     pg_err_clear(&c->err);
     if (affected)
         *affected = 0;
@@ -856,8 +862,9 @@ static int pg_rows(dbmig_conn *c, PGresult *r, dbmig_row_fn fn, void *payload)
     return DBMIG_DRV_OK;
 }
 
-static int pg_query(dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *payload)
+static int pg_query(void *self, dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *payload)
 {
+    (void)self;
     pg_err_clear(&c->err);
     PGresult *r = PQexec(c->pg, sql);
     ExecStatusType st = PQresultStatus(r);
@@ -882,8 +889,9 @@ static int pg_command(dbmig_conn *c, const char *sql)
     return rc;
 }
 
-static int pg_begin(dbmig_conn *c)
+static int pg_begin(void *self, dbmig_conn *c)
 {
+    (void)self;
     if (PQtransactionStatus(c->pg) != PQTRANS_IDLE &&
         PQstatus(c->pg) == CONNECTION_OK)
         return pg_fail_msg(c, "25001", "postgres: BEGIN while a transaction is already open",
@@ -891,8 +899,9 @@ static int pg_begin(dbmig_conn *c)
     return pg_command(c, "BEGIN");
 }
 
-static int pg_commit(dbmig_conn *c)
+static int pg_commit(void *self, dbmig_conn *c)
 {
+    (void)self;
     PGTransactionStatusType ts = PQtransactionStatus(c->pg);
     if (ts == PQTRANS_IDLE)
         return pg_fail_msg(c, "25P01", "postgres: COMMIT without a transaction in progress", NULL);
@@ -916,8 +925,9 @@ static int pg_commit(dbmig_conn *c)
     return rc;
 }
 
-static int pg_rollback(dbmig_conn *c)
+static int pg_rollback(void *self, dbmig_conn *c)
 {
+    (void)self;
     pg_err_clear(&c->err);
     if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) == PQTRANS_IDLE)
         return DBMIG_DRV_OK; /* nothing to roll back (and no server WARNING) */
@@ -969,8 +979,9 @@ static void pg_split_name(const char *in, char *schema, char *name, size_t cap, 
 
 /* Names match as written, else folded to lower case (how PostgreSQL reads an
  * unquoted identifier). Schema: the given one, else current_schema(). */
-static int pg_table_exists(dbmig_conn *c, const char *table, int *exists)
+static int pg_table_exists(void *self, dbmig_conn *c, const char *table, int *exists)
 {
+    (void)self;
     char s[256], t[256];
     int hs;
     pg_split_name(table, s, t, sizeof s, &hs);
@@ -984,8 +995,10 @@ static int pg_table_exists(dbmig_conn *c, const char *table, int *exists)
                      2, p, exists, NULL, 0);
 }
 
-static int pg_column_exists(dbmig_conn *c, const char *table, const char *column, int *exists)
+static int pg_column_exists(void *self, dbmig_conn *c, const char *table, const char *column,
+                            int *exists)
 {
+    (void)self;
     char s[256], t[256];
     int hs;
     pg_split_name(table, s, t, sizeof s, &hs);
@@ -1001,9 +1014,10 @@ static int pg_column_exists(dbmig_conn *c, const char *table, const char *column
                      3, p, exists, NULL, 0);
 }
 
-static int pg_index_exists(dbmig_conn *c, const char *table, const char *index, int *exists,
-                           char *table_out, size_t table_cap)
+static int pg_index_exists(void *self, dbmig_conn *c, const char *table, const char *index,
+                           int *exists, char *table_out, size_t table_cap)
 {
+    (void)self;
     char s[256], i[256], t[256];
     int hs;
     pg_split_name(index, s, i, sizeof s, &hs);
@@ -1081,9 +1095,10 @@ static void pg_lock_holder(dbmig_conn *c, long long k, char *holder, size_t cap)
     PQclear(r);
 }
 
-static int pg_try_lock(dbmig_conn *c, const char *key, int *acquired, char *holder,
+static int pg_try_lock(void *self, dbmig_conn *c, const char *key, int *acquired, char *holder,
                        size_t holder_cap)
 {
+    (void)self;
     pg_err_clear(&c->err);
     *acquired = 0;
     if (holder && holder_cap)
@@ -1117,8 +1132,9 @@ static int pg_try_lock(dbmig_conn *c, const char *key, int *acquired, char *hold
     return DBMIG_DRV_OK;
 }
 
-static int pg_unlock(dbmig_conn *c, const char *key)
+static int pg_unlock(void *self, dbmig_conn *c, const char *key)
 {
+    (void)self;
     (void)key; /* the key computed when the lock was taken */
     pg_err_clear(&c->err);
     if (!c->locked)
@@ -1173,9 +1189,10 @@ static size_t pg_quote_plain(char q, const char *in, size_t inlen, char *out, si
     return need;
 }
 
-static size_t pg_quote_ident(const dbmig_conn *c, const char *in, size_t inlen, char *out,
-                             size_t cap)
+static size_t pg_quote_ident(void *self, const dbmig_conn *c, const char *in, size_t inlen,
+                             char *out, size_t cap)
 {
+    (void)self;
     if (c && c->pg && PQstatus(c->pg) == CONNECTION_OK) {
         char *q = PQescapeIdentifier(c->pg, in, inlen);
         if (q) {
@@ -1187,9 +1204,10 @@ static size_t pg_quote_ident(const dbmig_conn *c, const char *in, size_t inlen, 
     return pg_quote_plain('"', in, inlen, out, cap);
 }
 
-static size_t pg_quote_literal(const dbmig_conn *c, const char *in, size_t inlen, char *out,
-                               size_t cap)
+static size_t pg_quote_literal(void *self, const dbmig_conn *c, const char *in, size_t inlen,
+                               char *out, size_t cap)
 {
+    (void)self;
     if (c && c->pg && PQstatus(c->pg) == CONNECTION_OK) {
         char *q = PQescapeLiteral(c->pg, in, inlen);
         if (q) {
@@ -1203,14 +1221,16 @@ static size_t pg_quote_literal(const dbmig_conn *c, const char *in, size_t inlen
 
 /* ---- the rest ----------------------------------------------------------- */
 
-static const dbmig_db_error *pg_last_error(const dbmig_conn *c)
+static const dbmig_db_error *pg_last_error(void *self, const dbmig_conn *c)
 {
-    static const dbmig_db_error none = {{0}, {0}, {0}, {0}, 0};
+    (void)self;
+    static const dbmig_db_error none = {0, {0}, {0}, {0}, {0}, 0};
     return c ? &c->err : &none;
 }
 
-static int pg_server_version(dbmig_conn *c, char *out, size_t cap)
+static int pg_server_version(void *self, dbmig_conn *c, char *out, size_t cap)
 {
+    (void)self;
     const char *v = PQparameterStatus(c->pg, "server_version");
     if (v && *v) {
         snprintf(out, cap, "%s", v);
@@ -1225,6 +1245,20 @@ static int pg_server_version(dbmig_conn *c, char *out, size_t cap)
 
 static const char *const pg_schemes[] = {"postgres", "postgresql", NULL};
 
+/* The SQL the core writes for PostgreSQL (driver.h): any schema.table is
+ * honoured (the catalog look-ups follow the name). */
+static const dbmig_dialect_sql pg_sql = {
+    DBMIG_DIALECT_SQL_HEADER,
+    .timestamp_type = "TIMESTAMP",
+    .savepoint = "SAVEPOINT",
+    .rollback_to_savepoint = "ROLLBACK TO SAVEPOINT",
+    .release_savepoint = "RELEASE SAVEPOINT",
+    .lease_now_ms = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
+    .lease_share_lock = " FOR SHARE",
+    .table_schema = NULL,
+    .table_schema_why = NULL,
+};
+
 static const dbmig_driver pg_driver = {
     DBMIG_DRIVER_HEADER,
     .name = "postgres",
@@ -1238,6 +1272,7 @@ static const dbmig_driver pg_driver = {
             DBMIG_CAP_MULTI_STATEMENT,
     .dialect = DBMIG_DIALECT_POSTGRES,
     .unload_safe = 0, /* libpq (and the OpenSSL it loads) must stay mapped */
+    .sql = &pg_sql,
     .connect = pg_connect,
     .close = pg_close,
     .exec = pg_exec,

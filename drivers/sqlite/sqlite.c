@@ -10,9 +10,9 @@
  *        shows the query string (a value may be a secret).
  *
  * Creating: a missing file is created unless the host says
- * DBMIG_HOST_NO_CREATE; then connect fails with the code NODB. A folder, a
+ * DBMIG_HOST_NO_CREATE; then connect fails with the kind NODB. A folder, a
  * device or FIFO, a missing folder (when creating) and a file that is not an
- * SQLite database are refused with the code URL (the core exits 2) and the
+ * SQLite database are refused with the kind URL (the core exits 2) and the
  * file is never written. connect() never waits for another connection's
  * lock (busy timeout 0 while it reads the schema): the core's migration
  * lock comes first, so --lock-timeout bounds the wait.
@@ -92,6 +92,7 @@ static char *sq_strndup(dbmig_conn *c, const char *s, size_t n)
 
 static void sq_err_clear(dbmig_db_error *e)
 {
+    e->kind = DBMIG_DB_ERR_GENERIC;
     e->code[0] = e->message[0] = e->detail[0] = e->hint[0] = '\0';
     e->position = 0;
 }
@@ -184,6 +185,15 @@ static void sq_set_err(dbmig_db_error *err, const char *code, const char *hint, 
         snprintf(err->hint, sizeof err->hint, "%s", hint);
 }
 
+/* A failure the core acts on (driver.h): its kind, no code of SQLite's. */
+static void sq_set_kind(dbmig_db_error *err, uint32_t kind, const char *hint, const char *fmt,
+                        const char *a, const char *b)
+{
+    sq_set_err(err, "", hint, fmt, a, b);
+    if (err)
+        err->kind = kind;
+}
+
 /* Parses the URL into path (pointer+length inside url) and the busy time-out. */
 static int sq_parse_url(const char *url, const char **path, size_t *plen, int *busy_ms,
                         dbmig_db_error *err)
@@ -200,7 +210,7 @@ static int sq_parse_url(const char *url, const char **path, size_t *plen, int *b
         size_t sn = strcspn(url, ":/?@");
         char scheme[32];
         snprintf(scheme, sizeof scheme, "%.*s", (int)(sn < 31 ? sn : 31), url);
-        sq_set_err(err, "URL", "write sqlite:path/to/file.db or sqlite::memory:",
+        sq_set_kind(err, DBMIG_DB_ERR_URL, "write sqlite:path/to/file.db or sqlite::memory:",
                    "not a SQLite URL (its scheme is '%s')%s", scheme, "");
         return -1;
     }
@@ -215,7 +225,7 @@ static int sq_parse_url(const char *url, const char **path, size_t *plen, int *b
         char shown[16];
         size_t sn = (size_t)(rest - url);
         snprintf(shown, sizeof shown, "%.*s", (int)(sn < 15 ? sn : 15), url);
-        sq_set_err(err, "URL", "write sqlite:path/to/file.db or sqlite::memory:",
+        sq_set_kind(err, DBMIG_DB_ERR_URL, "write sqlite:path/to/file.db or sqlite::memory:",
                    "no database file in the SQLite URL '%s%s'", shown, q ? "?..." : "");
         return -1;
     }
@@ -234,7 +244,8 @@ static int sq_parse_url(const char *url, const char **path, size_t *plen, int *b
             errno = 0;
             long v = strtol(num, &e, 10);
             if (*e || errno || v < 0 || v > 86400000L) {
-                sq_set_err(err, "URL", "busy_timeout is a number of milliseconds, e.g. ?busy_timeout=5000",
+                sq_set_kind(err, DBMIG_DB_ERR_URL,
+                            "busy_timeout is a number of milliseconds, e.g. ?busy_timeout=5000",
                            "bad busy_timeout '%.20s' in the SQLite URL%s", num, "");
                 return -1;
             }
@@ -245,7 +256,7 @@ static int sq_parse_url(const char *url, const char **path, size_t *plen, int *b
             size_t kn = eq ? (size_t)(eq - q) : n;
             char key[64];
             snprintf(key, sizeof key, "%.*s", (int)(kn < 63 ? kn : 63), q);
-            sq_set_err(err, "URL", "the SQLite driver knows only ?busy_timeout=MS",
+            sq_set_kind(err, DBMIG_DB_ERR_URL, "the SQLite driver knows only ?busy_timeout=MS",
                        "unknown parameter '%s' in the SQLite URL%s", key, "");
             return -1;
         }
@@ -294,8 +305,8 @@ static size_t sq_dir_len(const char *file)
 }
 
 /* Checks what the path names before SQLite opens it: a folder or a device
- * is refused (exit 2 through the code "URL"); a missing file is reported
- * with the code NODB when the core asked not to create one, or when its
+ * is refused (exit 2 through the kind URL); a missing file is reported
+ * with the kind NODB when the core asked not to create one, or when its
  * folder is missing. Returns 0 to go on. */
 static int sq_check_path(const char *file, int no_create, dbmig_db_error *err)
 {
@@ -304,12 +315,12 @@ static int sq_check_path(const char *file, int no_create, dbmig_db_error *err)
     sq_show_path(file, shown, sizeof shown);
     if (stat(file, &st) == 0) {
         if (S_ISDIR(st.st_mode)) {
-            sq_set_err(err, "URL", "name a file inside it, e.g. sqlite:<folder>/app.db",
+            sq_set_kind(err, DBMIG_DB_ERR_URL, "name a file inside it, e.g. sqlite:<folder>/app.db",
                        "the SQLite database path %s is a folder, not a file%s", shown, "");
             return -1;
         }
         if (!S_ISREG(st.st_mode)) {
-            sq_set_err(err, "URL", "point the URL at a regular file",
+            sq_set_kind(err, DBMIG_DB_ERR_URL, "point the URL at a regular file",
                        "the SQLite database path %s is not a regular file (a device, FIFO or "
                        "socket)%s", shown, "");
             return -1;
@@ -328,7 +339,7 @@ static int sq_check_path(const char *file, int no_create, dbmig_db_error *err)
     int dir_missing = dl > 0 && stat(dir, &dst) != 0;
     if (no_create) {
         if (err) {
-            sq_set_err(err, DBMIG_DB_ERR_NODB, NULL,
+            sq_set_kind(err, DBMIG_DB_ERR_NODB, NULL,
                        "the SQLite database file %s does not exist%s", shown,
                        dir_missing ? " (nor does its folder)" : "");
             snprintf(err->hint, sizeof err->hint,
@@ -337,16 +348,18 @@ static int sq_check_path(const char *file, int no_create, dbmig_db_error *err)
         return -1;
     }
     if (dir_missing) {
-        sq_set_err(err, "URL", "create the folder first (mkdir -p) or fix the path in the URL",
+        sq_set_kind(err, DBMIG_DB_ERR_URL,
+                    "create the folder first (mkdir -p) or fix the path in the URL",
                    "the folder of the SQLite database %s does not exist%s", shown, "");
         return -1;
     }
     return 0;
 }
 
-static int sq_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
+static int sq_connect(void *self, const dbmig_host *host, const char *url, dbmig_conn **out,
                       dbmig_db_error *err)
 {
+    (void)self;
     if (!host || !host->alloc || !host->free || !url) {
         sq_set_err(err, "ARG", NULL, "sqlite: connect needs a host table and a URL%s%s", "", "");
         return DBMIG_DRV_ERROR;
@@ -356,7 +369,7 @@ static int sq_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
     int busy_ms;
     if (sq_parse_url(url, &path, &plen, &busy_ms, err))
         return DBMIG_DRV_ERROR;
-    int no_create = DBMIG_HOST_HAS_FLAGS(host) && (host->flags & DBMIG_HOST_NO_CREATE);
+    int no_create = (host->flags & DBMIG_HOST_NO_CREATE) != 0;
 
     dbmig_conn *c = host->alloc(host->payload, sizeof *c);
     if (!c) {
@@ -401,7 +414,7 @@ static int sq_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
                 char shown[700];
                 sq_show_path(file, shown, sizeof shown);
                 sq_err_clear(err);
-                snprintf(err->code, sizeof err->code, "URL");
+                err->kind = DBMIG_DB_ERR_URL;
                 snprintf(err->message, sizeof err->message,
                          "%s is not an SQLite database (%s); dbmig leaves it untouched: check "
                          "the path in the URL",
@@ -446,8 +459,9 @@ static void sq_unlock_fd(dbmig_conn *c)
     c->lock_key = NULL;
 }
 
-static void sq_close(dbmig_conn *c)
+static void sq_close(void *self, dbmig_conn *c)
 {
+    (void)self;
     if (!c)
         return;
     sq_unlock_fd(c);
@@ -460,8 +474,9 @@ static void sq_close(dbmig_conn *c)
 
 /* ABI 1.1: abandon the running statement, from another thread (SQLite
  * allows sqlite3_interrupt there; a no-op when nothing runs). */
-static int sq_cancel(dbmig_conn *c)
+static int sq_cancel(void *self, dbmig_conn *c)
 {
+    (void)self;
     if (!c || !c->db)
         return DBMIG_DRV_ERROR;
     sqlite3_interrupt(c->db);
@@ -470,8 +485,9 @@ static int sq_cancel(dbmig_conn *c)
 
 /* ---- statements --------------------------------------------------------- */
 
-static int sq_exec(dbmig_conn *c, const char *sql, size_t len, int64_t *affected)
+static int sq_exec(void *self, dbmig_conn *c, const char *sql, size_t len, int64_t *affected)
 {
+    (void)self;
     sq_err_clear(&c->err);
     if (affected)
         *affected = 0;
@@ -548,8 +564,9 @@ static int sq_grow_row(dbmig_conn *c, int n)
     return 0;
 }
 
-static int sq_query(dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *payload)
+static int sq_query(void *self, dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *payload)
 {
+    (void)self;
     sq_err_clear(&c->err);
     size_t len = strlen(sql);
     sqlite3_stmt *st = NULL;
@@ -598,10 +615,17 @@ static int sq_query(dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *paylo
     return DBMIG_DRV_OK;
 }
 
-static int sq_simple(dbmig_conn *c, const char *sql) { return sq_exec(c, sql, strlen(sql), NULL); }
-static int sq_begin(dbmig_conn *c) { return sq_simple(c, "BEGIN IMMEDIATE"); }
-static int sq_commit(dbmig_conn *c) { return sq_simple(c, "COMMIT"); }
-static int sq_rollback(dbmig_conn *c) { return sq_simple(c, "ROLLBACK"); }
+static int sq_simple(dbmig_conn *c, const char *sql)
+{
+    return sq_exec(NULL, c, sql, strlen(sql), NULL);
+}
+static int sq_begin(void *self, dbmig_conn *c)
+{
+    (void)self;
+    return sq_simple(c, "BEGIN IMMEDIATE");
+}
+static int sq_commit(void *self, dbmig_conn *c) { (void)self; return sq_simple(c, "COMMIT"); }
+static int sq_rollback(void *self, dbmig_conn *c) { (void)self; return sq_simple(c, "ROLLBACK"); }
 
 /* ---- the migration lock ------------------------------------------------- */
 
@@ -701,9 +725,10 @@ static int sq_open_lock_file(dbmig_conn *c, const char *path)
     return fd;
 }
 
-static int sq_try_lock(dbmig_conn *c, const char *key, int *acquired, char *holder,
+static int sq_try_lock(void *self, dbmig_conn *c, const char *key, int *acquired, char *holder,
                        size_t holder_cap)
 {
+    (void)self;
     sq_err_clear(&c->err);
     *acquired = 0;
     if (holder && holder_cap)
@@ -771,8 +796,9 @@ static int sq_try_lock(dbmig_conn *c, const char *key, int *acquired, char *hold
     return DBMIG_DRV_OK;
 }
 
-static int sq_unlock(dbmig_conn *c, const char *key)
+static int sq_unlock(void *self, dbmig_conn *c, const char *key)
 {
+    (void)self;
     (void)key;
     sq_err_clear(&c->err);
     sq_unlock_fd(c);
@@ -815,23 +841,27 @@ static int sq_lookup(dbmig_conn *c, const char *sql, const char *a, const char *
     return DBMIG_DRV_OK;
 }
 
-static int sq_table_exists(dbmig_conn *c, const char *table, int *exists)
+static int sq_table_exists(void *self, dbmig_conn *c, const char *table, int *exists)
 {
+    (void)self;
     return sq_lookup(c,
                      "SELECT name FROM sqlite_master WHERE type = 'table' "
                      "AND name = ?1 COLLATE NOCASE",
                      table, NULL, exists, NULL, 0);
 }
 
-static int sq_column_exists(dbmig_conn *c, const char *table, const char *column, int *exists)
+static int sq_column_exists(void *self, dbmig_conn *c, const char *table, const char *column,
+                            int *exists)
 {
+    (void)self;
     return sq_lookup(c, "SELECT name FROM pragma_table_info(?1) WHERE name = ?2 COLLATE NOCASE",
                      table, column, exists, NULL, 0);
 }
 
-static int sq_index_exists(dbmig_conn *c, const char *table, const char *index, int *exists,
-                           char *table_out, size_t table_cap)
+static int sq_index_exists(void *self, dbmig_conn *c, const char *table, const char *index,
+                           int *exists, char *table_out, size_t table_cap)
 {
+    (void)self;
     return sq_lookup(c,
                      "SELECT tbl_name FROM sqlite_master WHERE type = 'index' "
                      "AND name = ?2 COLLATE NOCASE "
@@ -866,30 +896,34 @@ static size_t sq_quote(char q, const char *in, size_t inlen, char *out, size_t c
     return need;
 }
 
-static size_t sq_quote_ident(const dbmig_conn *c, const char *in, size_t inlen, char *out,
-                             size_t cap)
+static size_t sq_quote_ident(void *self, const dbmig_conn *c, const char *in, size_t inlen,
+                             char *out, size_t cap)
 {
+    (void)self;
     (void)c;
     return sq_quote('"', in, inlen, out, cap);
 }
 
-static size_t sq_quote_literal(const dbmig_conn *c, const char *in, size_t inlen, char *out,
-                               size_t cap)
+static size_t sq_quote_literal(void *self, const dbmig_conn *c, const char *in, size_t inlen,
+                               char *out, size_t cap)
 {
+    (void)self;
     (void)c;
     return sq_quote('\'', in, inlen, out, cap);
 }
 
 /* ---- the rest ----------------------------------------------------------- */
 
-static const dbmig_db_error *sq_last_error(const dbmig_conn *c)
+static const dbmig_db_error *sq_last_error(void *self, const dbmig_conn *c)
 {
-    static const dbmig_db_error none = {{0}, {0}, {0}, {0}, 0};
+    (void)self;
+    static const dbmig_db_error none = {0, {0}, {0}, {0}, {0}, 0};
     return c ? &c->err : &none;
 }
 
-static int sq_server_version(dbmig_conn *c, char *out, size_t cap)
+static int sq_server_version(void *self, dbmig_conn *c, char *out, size_t cap)
 {
+    (void)self;
     (void)c;
     if (out && cap)
         snprintf(out, cap, "%s", sqlite3_libversion());
@@ -897,6 +931,22 @@ static int sq_server_version(dbmig_conn *c, char *out, size_t cap)
 }
 
 static const char *const sq_schemes[] = {"sqlite", "sqlite3", NULL};
+
+/* The SQL the core writes for SQLite (driver.h). The lease clock is the
+ * database's (julianday('now') in ms); no share lock is needed: a write
+ * transaction holds the whole database. */
+static const dbmig_dialect_sql sq_sql = {
+    DBMIG_DIALECT_SQL_HEADER,
+    .timestamp_type = "TIMESTAMP",
+    .savepoint = "SAVEPOINT",
+    .rollback_to_savepoint = "ROLLBACK TO SAVEPOINT",
+    .release_savepoint = "RELEASE SAVEPOINT",
+    .lease_now_ms = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)",
+    .lease_share_lock = "",
+    .table_schema = "main",
+    .table_schema_why = "an SQLite database has one schema, main",
+    .begin_transaction = "BEGIN",
+};
 
 static const dbmig_driver sq_driver = {
     DBMIG_DRIVER_HEADER,
@@ -909,6 +959,7 @@ static const dbmig_driver sq_driver = {
             DBMIG_CAP_BOOLEAN | DBMIG_CAP_LOCK_REPORTS_HOLDER,
     .dialect = DBMIG_DIALECT_SQLITE,
     .unload_safe = 1,
+    .sql = &sq_sql,
     .connect = sq_connect,
     .close = sq_close,
     .exec = sq_exec,

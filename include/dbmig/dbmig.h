@@ -66,6 +66,16 @@ typedef enum dbmig_rc {
 
 typedef struct dbmig dbmig;
 
+/* The level of an event (dbmig_event.level): the values of the log levels
+ * a driver uses (<dbmig/driver.h>), lowest most severe. An application
+ * filters on it, e.g. shows DBMIG_LOG_DEBUG events only when asked. */
+#ifndef DBMIG_LOG_ERROR
+#define DBMIG_LOG_ERROR 0
+#define DBMIG_LOG_WARN 1
+#define DBMIG_LOG_INFO 2
+#define DBMIG_LOG_DEBUG 3
+#endif
+
 /* Progress events, one per migration (and a few for the run). */
 typedef enum dbmig_event_kind {
     DBMIG_EV_LOCK_WAIT = 1, /* waiting for the lock; text says for whom */
@@ -101,6 +111,11 @@ typedef struct dbmig_event {
     const char *sql;        /* STATEMENT*: the statement as written in the file */
     const char *code;       /* FAILED: the database's code (SQLSTATE, errno), NULL if none */
     int transactional;      /* START, PLAN: 1 when the migration runs inside a transaction */
+    /* Appended after the fields above (dbmig 0.2): */
+    int level;              /* every event: DBMIG_LOG_ERROR (FAILED), DBMIG_LOG_WARN
+                             * (ROLLED_BACK, a NOTICE that warns), DBMIG_LOG_INFO (START,
+                             * DONE, PLAN, the lock events, other NOTICEs), DBMIG_LOG_DEBUG
+                             * (STATEMENT*, a NOTICE shown only with verbose) */
 } dbmig_event;
 
 /* When events arrive (upgrade and downgrade): START, then STATEMENT and

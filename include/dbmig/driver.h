@@ -1,22 +1,54 @@
 /*
- * dbmig/driver.h — the boundary between the dbmig core and a database driver.
+ * dbmig/driver.h — the boundary between the dbmig core and a database driver
+ * (driver ABI 2.0).
  *
  * This is the only header a driver plugin needs. Applications embedding dbmig
- * include <dbmig/dbmig.h> instead and never see this one.
+ * include <dbmig/dbmig.h> instead and never see this one. plugins/README.md
+ * is the contract in prose; this header is the same contract in C.
  *
  * A plugin is a loadable module named `dbmig_<name>` (dbmig_sqlite.so, ...)
  * that exports one function, `dbmig_driver_entry_<name>`, returning a pointer
  * to a constant `dbmig_driver` table. Use DBMIG_DRIVER_ENTRY(name, table) to
  * generate it.
  *
- * Versioning rules (see plugins/README.md):
+ * Why ABI 2 is built this way:
+ *   - `self` on every method. A driver may keep state per dbmig handle: the
+ *     optional init() allocates it, the core keeps it next to the loaded
+ *     table and passes it first to every call, fini() frees it. A wrapper
+ *     driver (the test suite's fault-injecting one) or an ODBC-style driver
+ *     (an environment handle shared by its connections) therefore never
+ *     needs a global. A driver without init() gets self == NULL.
+ *   - Required first, optional after. The loader checks the table once,
+ *     against ONE list (core/loader.c: name, offset, required, since-minor):
+ *     a NULL required method is a refusal naming the method and the file.
+ *     The core reaches an optional method through one accessor that checks
+ *     both `size` and NULL, so a table from an older minor is never read
+ *     past its end.
+ *   - The SQL the core writes besides the user's migrations (version-table
+ *     column type, savepoint verbs, the lease lock's clock and share lock,
+ *     the schema rule of the version table's name) comes from the driver
+ *     (`sql`, a dbmig_dialect_sql). The core never picks it from `dialect`:
+ *     a driver that gives no lease SQL has no lease lock (refused with a
+ *     message), instead of being handed another database's SQL.
+ *   - `dialect` stays, for the statement splitter's lexical rules only
+ *     (quotes, comments, dollar quotes, DELIMITER) and the portable-DDL
+ *     classifier that reads the same tokens.
+ *   - Driver errors carry a kind (dbmig_db_error_kind) instead of magic
+ *     strings in `code`, which stays the database's own code.
+ *
+ * Versioning rules (see plugins/README.md, "Versioning"):
  *   - The table starts with abi_major, abi_minor and its own size. The core
- *     refuses a plugin whose abi_major differs from DBMIG_DRIVER_ABI_MAJOR, or
- *     whose size is smaller than the fields of its declared minor.
- *   - Fields are only ever appended at the end (which bumps abi_minor). The
- *     core reads an appended field only when `size` covers it and the pointer
- *     is non-NULL; otherwise it falls back.
- *   - Optional functions may be NULL; each is marked below.
+ *     refuses a plugin whose abi_major differs from DBMIG_DRIVER_ABI_MAJOR
+ *     (an ABI 1 plugin is refused by name: rebuild it against this header),
+ *     or whose size is smaller than the fields of its declared minor.
+ *   - A minor only appends, at the end of the table: optional methods
+ *     (catalog inspection, batch execution are the next ones expected),
+ *     each documented with the minor that added it. A required method is
+ *     never added by a minor. The core reads an appended field only when
+ *     `size` covers it and the pointer is non-NULL; otherwise it does
+ *     without (and says so when the user asked for that feature).
+ *   - dbmig_dialect_sql and dbmig_host carry their own size and grow the
+ *     same way.
  *
  * Memory: every string a driver hands back through an out-parameter or a
  * callback is owned by the driver and valid only until the next call on the
@@ -24,12 +56,16 @@
  * are owned by the core.
  *
  * Threads: one connection is used by one thread at a time. Distinct
- * connections may be used from distinct threads at once; a driver keeps no
+ * connections may be used from distinct threads at once (cancel() excepted,
+ * see there). self belongs to one dbmig handle; while a lease lock is held,
+ * the handle's renewal thread calls exec() on its own connection at the
+ * same time as the handle's thread uses the main one, so what self holds
+ * is read-only after init() or guarded by the driver. A driver keeps no
  * mutable global state.
  *
- * Errors: functions return DBMIG_DRV_OK (0) or DBMIG_DRV_ERROR (-1). On error
+ * Errors: methods return DBMIG_DRV_OK (0) or DBMIG_DRV_ERROR (-1). On error
  * the driver fills its connection's dbmig_db_error, which last_error()
- * returns. A driver never prints.
+ * returns (connect() fills the one it is handed). A driver never prints.
  */
 #ifndef DBMIG_DRIVER_H
 #define DBMIG_DRIVER_H
@@ -41,13 +77,15 @@
 extern "C" {
 #endif
 
-#define DBMIG_DRIVER_ABI_MAJOR 1
-#define DBMIG_DRIVER_ABI_MINOR 1
+#define DBMIG_DRIVER_ABI_MAJOR 2
+#define DBMIG_DRIVER_ABI_MINOR 0
 
 #define DBMIG_DRV_OK 0
 #define DBMIG_DRV_ERROR (-1)
 
-/* Lexical rules the statement splitter applies to this driver's SQL. */
+/* Lexical rules the statement splitter (and the portable-DDL classifier)
+ * applies to this driver's SQL. Nothing else: the SQL the core writes comes
+ * from dbmig_dialect_sql. */
 typedef enum dbmig_dialect {
     DBMIG_DIALECT_GENERIC = 0, /* '...', "...", --, non-nested block comments */
     DBMIG_DIALECT_POSTGRES = 1,
@@ -59,7 +97,7 @@ typedef enum dbmig_dialect {
  * (transactions, rewriting, emulation) from these. */
 enum {
     DBMIG_CAP_TRANSACTIONAL_DDL = 1u << 0,  /* DDL rolls back with the transaction */
-    DBMIG_CAP_SAVEPOINTS = 1u << 1,         /* SAVEPOINT / RELEASE / ROLLBACK TO */
+    DBMIG_CAP_SAVEPOINTS = 1u << 1,         /* savepoints, with the verbs of dbmig_dialect_sql */
     DBMIG_CAP_CREATE_INDEX_IF_NOT_EXISTS = 1u << 2,
     DBMIG_CAP_DROP_INDEX_IF_EXISTS = 1u << 3,
     DBMIG_CAP_DROP_INDEX_NEEDS_TABLE = 1u << 4, /* DROP INDEX i ON t (mysql) */
@@ -81,9 +119,29 @@ enum {
     DBMIG_CAP_MULTI_STATEMENT = 1u << 11
 };
 
+/* What kind of failure a dbmig_db_error reports: only the kinds the core
+ * acts on. Anything else is GENERIC, reported with its code, message,
+ * detail and hint. A core that meets a kind newer than itself treats it as
+ * GENERIC, so new kinds need no new minor. */
+typedef enum dbmig_db_error_kind {
+    DBMIG_DB_ERR_GENERIC = 0,
+    /* connect(): the URL itself is wrong (syntax, unknown parameter, a path
+     * that cannot be a database). The core reports a usage error (exit 2),
+     * not a failed connection. */
+    DBMIG_DB_ERR_URL = 1,
+    /* connect() with DBMIG_HOST_NO_CREATE: the database does not exist and
+     * was not created. The message names what is missing. The core reads it
+     * as "nothing applied yet" for a read-only command and connects again
+     * without the flag just before a command writes. */
+    DBMIG_DB_ERR_NODB = 2
+} dbmig_db_error_kind;
+
 /* A database error, filled by the driver. Fixed-size so that ownership never
- * crosses the boundary. Strings are NUL-terminated, possibly empty. */
+ * crosses the boundary. Strings are NUL-terminated, possibly empty. The core
+ * shows message [code], then detail and hint on lines of their own, in every
+ * message built from a driver error. */
 typedef struct dbmig_db_error {
+    uint32_t kind;      /* dbmig_db_error_kind; 0 (GENERIC) after a memset */
     char code[16];      /* SQLSTATE, errno or the client library's code, as text */
     char message[1024]; /* the database's own message, one line if possible */
     char detail[512];
@@ -91,9 +149,9 @@ typedef struct dbmig_db_error {
     int position;       /* 1-based character offset inside the failing statement, 0 if unknown */
 } dbmig_db_error;
 
-/* Services the core offers a driver, handed to connect(). A driver uses
- * these instead of malloc()/fprintf() so that it links only its client
- * library. */
+/* Services the core offers a driver, handed to init() and connect(). A
+ * driver uses these instead of malloc()/fprintf() so that it links only its
+ * client library. */
 #define DBMIG_LOG_ERROR 0
 #define DBMIG_LOG_WARN 1
 #define DBMIG_LOG_INFO 2
@@ -106,25 +164,17 @@ typedef struct dbmig_host {
     void *(*realloc)(void *payload, void *p, size_t n);
     void (*free)(void *payload, void *p);
     void (*log)(void *payload, int level, const char *message);
-    /* --- appended after ABI 1.0: read only when size covers it --- */
-    uint32_t flags; /* DBMIG_HOST_* for this connect() */
+    uint32_t flags; /* DBMIG_HOST_* for this connect(); 0 for init() */
+    /* Appended fields are read only when size covers them. */
 } dbmig_host;
 
-/* dbmig_host.flags, read by connect() only when DBMIG_HOST_HAS_FLAGS(host);
- * an older core's host has no flags (treat as 0).
+/* dbmig_host.flags, read by connect().
  *
  * DBMIG_HOST_NO_CREATE: do not create a database that does not exist. A
  * driver that can create one on connect (SQLite creates a missing file)
- * then fails with err->code DBMIG_DB_ERR_NODB ("NODB") and a message naming
- * what is missing; the core reads that as "nothing applied yet" for a
- * read-only command (status, current, check, history, --dry-run), and
- * connects again without the flag when a command is about to write (just
- * before it takes the migration lock). Drivers that never create a
- * database ignore the flag. */
+ * then fails with err->kind DBMIG_DB_ERR_NODB and a message naming what is
+ * missing. Drivers that never create a database ignore the flag. */
 #define DBMIG_HOST_NO_CREATE (1u << 0)
-#define DBMIG_HOST_HAS_FLAGS(host)                                                          \
-    ((host)->size >= offsetof(dbmig_host, flags) + sizeof(uint32_t))
-#define DBMIG_DB_ERR_NODB "NODB"
 
 /* A driver's connection: opaque to the core. A driver defines its own struct
  * and casts. */
@@ -136,14 +186,67 @@ typedef struct dbmig_conn dbmig_conn;
 typedef int (*dbmig_row_fn)(void *payload, int ncols, const char *const *values,
                             const size_t *lengths);
 
-/* Output buffer for quoting: the driver writes at most cap bytes including
- * the NUL and returns the length it needed (excluding the NUL), like
- * snprintf. The core retries with a larger buffer when needed. */
-typedef size_t (*dbmig_quote_fn)(const dbmig_conn *conn, const char *in, size_t inlen,
-                                 char *out, size_t cap);
+/* Quoting: the driver writes at most cap bytes including the NUL and
+ * returns the length it needed (excluding the NUL), like snprintf. The core
+ * retries with a larger buffer when needed. conn may be NULL (offline --sql
+ * mode): the driver then uses its dialect's default rules. */
+typedef size_t (*dbmig_quote_fn)(void *self, const dbmig_conn *conn, const char *in,
+                                 size_t inlen, char *out, size_t cap);
 
+/* The SQL the core writes besides the user's migrations, supplied by the
+ * driver (dbmig_driver.sql). Every field may be NULL; what NULL means is
+ * said for each. Only appended to (the core reads a field only when `size`
+ * covers it). Strings are constants that live as long as the module. */
+typedef struct dbmig_dialect_sql {
+    uint32_t size; /* sizeof(dbmig_dialect_sql) as the driver was built */
+
+    /* The type of the version table's applied_at column ("DATETIME" on
+     * MySQL). NULL: TIMESTAMP (standard SQL). */
+    const char *timestamp_type;
+
+    /* Savepoint verbs, each followed by a space and the savepoint's name
+     * (used only with DBMIG_CAP_SAVEPOINTS). NULL: the standard SAVEPOINT,
+     * ROLLBACK TO SAVEPOINT and RELEASE SAVEPOINT; release "" when the
+     * database has no release (nothing is sent). */
+    const char *savepoint;
+    const char *rollback_to_savepoint;
+    const char *release_savepoint;
+
+    /* The lease lock (--lock lease, and what a Galera cluster needs): an
+     * SQL expression for the database's clock in epoch milliseconds, as an
+     * integer (all holders must read one clock); and the clause appended to
+     * `SELECT ... FROM <lock row> WHERE ...` inside a fenced version-table
+     * write so that it holds a share lock on the row until commit (" FOR
+     * SHARE"), or "" when the database already serialises writers (SQLite).
+     * Both NULL: the driver has no lease lock, and the core refuses one
+     * with a message naming the driver. One NULL is the same as both. */
+    const char *lease_now_ms;
+    const char *lease_share_lock;
+
+    /* The version table named schema.table (--table s.t). NULL: any schema
+     * is honoured. Otherwise the driver's catalog look-ups see only the
+     * connection's own schema, and table_schema names it: a schema.table
+     * with exactly that schema is the same as table ("main" on SQLite), any
+     * other schema is refused with table_schema_why ("an SQLite database has
+     * one schema, main"). "" when no schema may be named (MySQL: the schema
+     * is the URL's database). */
+    const char *table_schema;
+    const char *table_schema_why;
+
+    /* The statement that opens a transaction inside a multi-statement text:
+     * with DBMIG_CAP_MULTI_STATEMENT and no transactional DDL, the dirty
+     * protocol sends each INSERT/UPDATE/DELETE/REPLACE of a migration as
+     * "<it> ; <its progress row> ; <the statement> ; COMMIT". NULL: START
+     * TRANSACTION (standard SQL; "BEGIN" is a block in MariaDB's Oracle
+     * mode). */
+    const char *begin_transaction;
+} dbmig_dialect_sql;
+
+/* The method table. Every method takes the driver's `self` first (NULL
+ * when the driver has no init()). Comments mark each method required or
+ * optional; the loader refuses a table with a NULL required method. */
 typedef struct dbmig_driver {
-    /* --- ABI 1.0 --- */
+    /* --- ABI 2.0: header --- */
     uint16_t abi_major;
     uint16_t abi_minor;
     uint32_t size; /* sizeof(dbmig_driver) as the plugin was built */
@@ -151,26 +254,40 @@ typedef struct dbmig_driver {
     const char *name;        /* must equal <name> in the file name dbmig_<name> */
     const char *version;     /* the driver's own version, e.g. "1.0.0" */
     const char *description; /* one line, shown by `dbmig drivers` */
-    const char *const *schemes; /* URL schemes it serves, NULL-terminated: {"sqlite", NULL} */
+    /* URL schemes it serves, NULL-terminated: {"sqlite", NULL}. Without
+     * --driver, a URL's scheme picks the plugin named after it, else the
+     * one plugin whose schemes list it. */
+    const char *const *schemes;
     uint32_t caps;           /* DBMIG_CAP_* the driver always has */
-    uint32_t dialect;        /* dbmig_dialect */
+    uint32_t dialect;        /* dbmig_dialect: the splitter's lexical rules only */
     uint32_t unload_safe;    /* 0 if the client library must never be dlclose()d */
+    const dbmig_dialect_sql *sql; /* the SQL the core needs; NULL: all defaults, no lease */
 
+    /* --- ABI 2.0: state (optional, both or neither) --- */
+    /* Called once per dbmig handle before any other method, *self NULL on
+     * entry. On failure return DBMIG_DRV_ERROR with err filled; the core
+     * then calls nothing else (not fini). */
+    int (*init)(const dbmig_host *host, void **self, dbmig_db_error *err);
+    /* Called once when the handle closes, after every connection is closed. */
+    void (*fini)(void *self);
+
+    /* --- ABI 2.0: required --- */
     /* Connect from the full URL as the user gave it. On failure return
      * DBMIG_DRV_ERROR with err filled (never containing a password) and
      * *out untouched. */
-    int (*connect)(const dbmig_host *host, const char *url, dbmig_conn **out,
+    int (*connect)(void *self, const dbmig_host *host, const char *url, dbmig_conn **out,
                    dbmig_db_error *err);
-    void (*close)(dbmig_conn *conn);
+    void (*close)(void *self, dbmig_conn *conn);
 
     /* Run one statement (no result rows expected). affected may be NULL. */
-    int (*exec)(dbmig_conn *conn, const char *sql, size_t len, int64_t *affected);
+    int (*exec)(void *self, dbmig_conn *conn, const char *sql, size_t len, int64_t *affected);
     /* Run one query and call fn for each row. */
-    int (*query)(dbmig_conn *conn, const char *sql, dbmig_row_fn fn, void *payload);
+    int (*query)(void *self, dbmig_conn *conn, const char *sql, dbmig_row_fn fn,
+                 void *payload);
 
-    int (*begin)(dbmig_conn *conn);
-    int (*commit)(dbmig_conn *conn);
-    int (*rollback)(dbmig_conn *conn);
+    int (*begin)(void *self, dbmig_conn *conn);
+    int (*commit)(void *self, dbmig_conn *conn);
+    int (*rollback)(void *self, dbmig_conn *conn);
 
     /* Try once, without waiting, to take the migration lock named `key` (the
      * core builds it from the version table's qualified name). *acquired is
@@ -178,45 +295,47 @@ typedef struct dbmig_driver {
      * receives who holds it ("pid 1234 on host x"), else "". The core owns
      * the waiting and the time-out. The lock must be released by the server
      * or the OS when the process or connection dies. */
-    int (*try_lock)(dbmig_conn *conn, const char *key, int *acquired, char *holder,
+    int (*try_lock)(void *self, dbmig_conn *conn, const char *key, int *acquired, char *holder,
                     size_t holder_cap);
-    int (*unlock)(dbmig_conn *conn, const char *key);
+    int (*unlock)(void *self, dbmig_conn *conn, const char *key);
 
-    /* Catalog look-ups in the connection's current schema. *exists = 0/1. */
-    int (*table_exists)(dbmig_conn *conn, const char *table, int *exists);
-    int (*column_exists)(dbmig_conn *conn, const char *table, const char *column,
-                         int *exists);
-    /* table may be NULL: any table. When found and table_out is non-NULL,
-     * the owning table's name is written there (for DROP INDEX ... ON t). */
-    int (*index_exists)(dbmig_conn *conn, const char *table, const char *index,
-                        int *exists, char *table_out, size_t table_cap);
+    /* Catalog look-up in the connection's current schema. *exists = 0/1. */
+    int (*table_exists)(void *self, dbmig_conn *conn, const char *table, int *exists);
 
-    /* Quoting. conn may be NULL (offline --sql mode): the driver then uses
-     * its dialect's default rules. */
     dbmig_quote_fn quote_ident;
     dbmig_quote_fn quote_literal;
 
-    const dbmig_db_error *(*last_error)(const dbmig_conn *conn);
+    const dbmig_db_error *(*last_error)(void *self, const dbmig_conn *conn);
+
+    /* --- ABI 2.0: optional (may be NULL) --- */
+    /* Catalog look-ups for the portable DDL forms (SPEC 9); without them
+     * the statement goes to the database as written. */
+    int (*column_exists)(void *self, dbmig_conn *conn, const char *table, const char *column,
+                         int *exists);
+    /* table may be NULL: any table. When found and table_out is non-NULL,
+     * the owning table's name is written there (for DROP INDEX ... ON t). */
+    int (*index_exists)(void *self, dbmig_conn *conn, const char *table, const char *index,
+                        int *exists, char *table_out, size_t table_cap);
     /* The server's version as text ("16.2", "10.11.6-MariaDB"). */
-    int (*server_version)(dbmig_conn *conn, char *out, size_t cap);
+    int (*server_version)(void *self, dbmig_conn *conn, char *out, size_t cap);
+    /* Capabilities that depend on the server the connection reached
+     * (MariaDB vs MySQL); defaults to caps. */
+    uint32_t (*conn_caps)(void *self, const dbmig_conn *conn);
+    /* Ask the database to abandon the statement running on conn, from
+     * ANOTHER thread while exec() or query() runs there (dbmig_cancel); the
+     * running call then fails. Must be safe to call at any time while conn
+     * is open (a no-op when nothing runs) and must not use conn's own socket
+     * for the request. Without it a stop waits for the running statement's
+     * end. */
+    int (*cancel)(void *self, dbmig_conn *conn);
 
-    /* Optional (may be NULL): capabilities that depend on the server the
-     * connection reached (MariaDB vs MySQL); defaults to caps. */
-    uint32_t (*conn_caps)(const dbmig_conn *conn);
-
-    /* --- ABI 1.1 --- */
-    /* Optional (may be NULL): ask the database to abandon the statement
-     * running on conn, from ANOTHER thread while exec() or query() runs
-     * there (dbmig_cancel); the running call then fails. Must be safe to
-     * call at any time while conn is open (a no-op when nothing runs) and
-     * must not use conn's own socket for the request. Without it a stop
-     * waits for the running statement's end. */
-    int (*cancel)(dbmig_conn *conn);
+    /* --- appended by later minors: optional methods only, each marked with
+     * the minor that added it (catalog inspection and batch execution are
+     * expected next). Never insert above this line. --- */
 } dbmig_driver;
 
 /* The smallest size a table of a given minor may have. */
-#define DBMIG_DRIVER_SIZE_1_0 (offsetof(dbmig_driver, conn_caps) + sizeof(void (*)(void)))
-#define DBMIG_DRIVER_SIZE_1_1 (offsetof(dbmig_driver, cancel) + sizeof(void (*)(void)))
+#define DBMIG_DRIVER_SIZE_2_0 (offsetof(dbmig_driver, cancel) + sizeof(void (*)(void)))
 
 #if defined(_WIN32)
 #define DBMIG_DRIVER_EXPORT __declspec(dllexport)
@@ -231,10 +350,13 @@ typedef struct dbmig_driver {
     DBMIG_DRIVER_EXPORT const dbmig_driver *dbmig_driver_entry_##name(void);              \
     DBMIG_DRIVER_EXPORT const dbmig_driver *dbmig_driver_entry_##name(void) { return &(table); }
 
-/* Fills the three version fields of a table. */
+/* Fills the three version fields of a table (a designated initialiser). */
 #define DBMIG_DRIVER_HEADER                                                               \
     .abi_major = DBMIG_DRIVER_ABI_MAJOR, .abi_minor = DBMIG_DRIVER_ABI_MINOR,             \
     .size = (uint32_t)sizeof(dbmig_driver)
+
+/* Fills the size of a dbmig_dialect_sql (a designated initialiser). */
+#define DBMIG_DIALECT_SQL_HEADER .size = (uint32_t)sizeof(dbmig_dialect_sql)
 
 #ifdef __cplusplus
 }

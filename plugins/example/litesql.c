@@ -6,11 +6,17 @@
  *     table (DBMIG_DRIVER_ENTRY does it) whose name matches the file name
  *     dbmig_<name>.so;
  *   - fill the table's ABI header with DBMIG_DRIVER_HEADER;
+ *   - take `self` first in every method (NULL here: this driver has no
+ *     init(), so it keeps no state outside its connections);
+ *   - give the SQL the core writes for it (ls_sql), or do without what
+ *     needs it (no lease SQL: no --lock lease);
  *   - allocate through host->alloc/free, never print, report errors through
  *     its connection's dbmig_db_error;
  *   - provide a migration lock that dies with the process.
  *
- * URL: litesql:path/to/file.db (or litesql::memory:).
+ * URL: litesql:path/to/file.db (or litesql::memory:); the scheme lsql: is
+ * the same (the table's `schemes` lists both, so an lsql: URL picks this
+ * driver without --driver).
  */
 #define _DEFAULT_SOURCE /* flock */
 #include <dbmig/driver.h>
@@ -38,10 +44,16 @@ static int ls_fail(dbmig_conn *c)
     return DBMIG_DRV_ERROR;
 }
 
-static int ls_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
+static int ls_connect(void *self, const dbmig_host *host, const char *url, dbmig_conn **out,
                       dbmig_db_error *err)
 {
-    if (strncmp(url, "litesql:", 8) != 0 || !url[8]) {
+    (void)self;
+    const char *path = strncmp(url, "litesql:", 8) == 0 ? url + 8
+                       : strncmp(url, "lsql:", 5) == 0  ? url + 5
+                                                        : NULL;
+    if (!path || !*path) {
+        memset(err, 0, sizeof *err);
+        err->kind = DBMIG_DB_ERR_URL; /* the core: a usage error (exit 2) */
         snprintf(err->message, sizeof err->message, "litesql: expected litesql:<file>");
         return DBMIG_DRV_ERROR;
     }
@@ -53,9 +65,9 @@ static int ls_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
     memset(c, 0, sizeof *c);
     c->host = *host;
     c->lock_fd = -1;
-    if (sqlite3_open_v2(url + 8, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
-        snprintf(err->message, sizeof err->message, "litesql: cannot open %s: %s", url + 8,
+        snprintf(err->message, sizeof err->message, "litesql: cannot open %s: %s", path,
                  c->db ? sqlite3_errmsg(c->db) : "out of memory");
         sqlite3_close(c->db);
         host->free(host->payload, c);
@@ -66,16 +78,18 @@ static int ls_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
     return DBMIG_DRV_OK;
 }
 
-static void ls_close(dbmig_conn *c)
+static void ls_close(void *self, dbmig_conn *c)
 {
+    (void)self;
     if (c->lock_fd >= 0)
         close(c->lock_fd); /* closing the file releases the flock */
     sqlite3_close_v2(c->db);
     c->host.free(c->host.payload, c);
 }
 
-static int ls_exec(dbmig_conn *c, const char *sql, size_t len, int64_t *affected)
+static int ls_exec(void *self, dbmig_conn *c, const char *sql, size_t len, int64_t *affected)
 {
+    (void)self;
     const char *p = sql, *end = sql + len;
     int64_t n = 0;
     while (p < end) {
@@ -101,8 +115,9 @@ static int ls_exec(dbmig_conn *c, const char *sql, size_t len, int64_t *affected
     return DBMIG_DRV_OK;
 }
 
-static int ls_query(dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *payload)
+static int ls_query(void *self, dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *payload)
 {
+    (void)self;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
         return ls_fail(c);
@@ -128,13 +143,18 @@ static int ls_query(dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *paylo
     return rc == SQLITE_DONE ? DBMIG_DRV_OK : ls_fail(c);
 }
 
-static int ls_begin(dbmig_conn *c) { return ls_exec(c, "BEGIN IMMEDIATE", 15, NULL); }
-static int ls_commit(dbmig_conn *c) { return ls_exec(c, "COMMIT", 6, NULL); }
-static int ls_rollback(dbmig_conn *c) { return ls_exec(c, "ROLLBACK", 8, NULL); }
+static int ls_begin(void *self, dbmig_conn *c)
+{
+    return ls_exec(self, c, "BEGIN IMMEDIATE", 15, NULL);
+}
+static int ls_commit(void *self, dbmig_conn *c) { return ls_exec(self, c, "COMMIT", 6, NULL); }
+static int ls_rollback(void *self, dbmig_conn *c) { return ls_exec(self, c, "ROLLBACK", 8, NULL); }
 
 /* The lock: flock on <file>.litesql-lock; the OS drops it when we die. */
-static int ls_try_lock(dbmig_conn *c, const char *key, int *acquired, char *holder, size_t cap)
+static int ls_try_lock(void *self, dbmig_conn *c, const char *key, int *acquired, char *holder,
+                       size_t cap)
 {
+    (void)self;
     (void)key;
     const char *file = sqlite3_db_filename(c->db, "main");
     if (holder && cap)
@@ -160,8 +180,9 @@ static int ls_try_lock(dbmig_conn *c, const char *key, int *acquired, char *hold
     return DBMIG_DRV_OK;
 }
 
-static int ls_unlock(dbmig_conn *c, const char *key)
+static int ls_unlock(void *self, dbmig_conn *c, const char *key)
 {
+    (void)self;
     (void)key;
     if (c->lock_fd >= 0)
         close(c->lock_fd);
@@ -185,21 +206,25 @@ static int ls_lookup(dbmig_conn *c, const char *sql, const char *a, const char *
     return DBMIG_DRV_OK;
 }
 
-static int ls_table_exists(dbmig_conn *c, const char *table, int *exists)
+static int ls_table_exists(void *self, dbmig_conn *c, const char *table, int *exists)
 {
+    (void)self;
     return ls_lookup(c, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?1", table, NULL,
                      exists);
 }
 
-static int ls_column_exists(dbmig_conn *c, const char *table, const char *column, int *exists)
+static int ls_column_exists(void *self, dbmig_conn *c, const char *table, const char *column,
+                            int *exists)
 {
+    (void)self;
     return ls_lookup(c, "SELECT 1 FROM pragma_table_info(?1) WHERE name=?2", table, column,
                      exists);
 }
 
-static int ls_index_exists(dbmig_conn *c, const char *table, const char *index, int *exists,
-                           char *table_out, size_t cap)
+static int ls_index_exists(void *self, dbmig_conn *c, const char *table, const char *index,
+                           int *exists, char *table_out, size_t cap)
 {
+    (void)self;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(c->db,
                            "SELECT tbl_name FROM sqlite_master WHERE type='index' AND name=?1 "
@@ -240,29 +265,49 @@ static size_t ls_quote(char q, const char *in, size_t inlen, char *out, size_t c
     return need;
 }
 
-static size_t ls_quote_ident(const dbmig_conn *c, const char *in, size_t n, char *out, size_t cap)
+static size_t ls_quote_ident(void *self, const dbmig_conn *c, const char *in, size_t n,
+                             char *out, size_t cap)
 {
+    (void)self;
     (void)c;
     return ls_quote('"', in, n, out, cap);
 }
 
-static size_t ls_quote_literal(const dbmig_conn *c, const char *in, size_t n, char *out,
+static size_t ls_quote_literal(void *self, const dbmig_conn *c, const char *in, size_t n, char *out,
                                size_t cap)
 {
+    (void)self;
     (void)c;
     return ls_quote('\'', in, n, out, cap);
 }
 
-static const dbmig_db_error *ls_last_error(const dbmig_conn *c) { return &c->err; }
-
-static int ls_server_version(dbmig_conn *c, char *out, size_t cap)
+static const dbmig_db_error *ls_last_error(void *self, const dbmig_conn *c)
 {
+    (void)self;
+    return &c->err;
+}
+
+static int ls_server_version(void *self, dbmig_conn *c, char *out, size_t cap)
+{
+    (void)self;
     (void)c;
     snprintf(out, cap, "%s", sqlite3_libversion());
     return DBMIG_DRV_OK;
 }
 
-static const char *const ls_schemes[] = {"litesql", NULL};
+static const char *const ls_schemes[] = {"litesql", "lsql", NULL};
+
+/* The SQL the core writes besides the migrations: SQLite's, including the
+ * lease lock's clock (julianday in ms) and no share lock (a write
+ * transaction holds the whole file). Fields left out (NULL) take the
+ * defaults driver.h names. */
+static const dbmig_dialect_sql ls_sql = {
+    DBMIG_DIALECT_SQL_HEADER,
+    .lease_now_ms = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)",
+    .lease_share_lock = "",
+    .table_schema = "main",
+    .table_schema_why = "an SQLite database has one schema, main",
+};
 
 static const dbmig_driver ls_driver = {
     DBMIG_DRIVER_HEADER,
@@ -274,6 +319,7 @@ static const dbmig_driver ls_driver = {
             DBMIG_CAP_CREATE_INDEX_IF_NOT_EXISTS | DBMIG_CAP_DROP_INDEX_IF_EXISTS,
     .dialect = DBMIG_DIALECT_SQLITE,
     .unload_safe = 1,
+    .sql = &ls_sql,
     .connect = ls_connect,
     .close = ls_close,
     .exec = ls_exec,

@@ -20,7 +20,9 @@
  *   The static table's caps hold only what is true for every server:
  *   DBMIG_CAP_LOCK_REPORTS_HOLDER. The table's dialect (which the core's
  *   statement splitter uses) is GENERIC: the ABI has no per-connection
- *   dialect yet.
+ *   dialect yet. For the same reason it gives no dialect SQL (driver.h,
+ *   `sql`): the core uses the standard savepoint verbs and TIMESTAMP, and
+ *   refuses --lock lease (no clock expression fits every server).
  *
  * The migration lock (try_lock / unlock), by server kind:
  *   - PostgreSQL: pg_try_advisory_lock(k), k = hashtextextended(
@@ -132,6 +134,7 @@ static char *od_strdup(dbmig_conn *c, const char *s, size_t n)
 
 static void od_err_clear(dbmig_db_error *e)
 {
+    e->kind = DBMIG_DB_ERR_GENERIC;
     e->code[0] = e->message[0] = e->detail[0] = e->hint[0] = '\0';
     e->position = 0;
 }
@@ -314,9 +317,10 @@ static size_t od_quote(char q, int bs, const char *in, size_t inlen, char *out, 
     return need;
 }
 
-static size_t od_quote_ident(const dbmig_conn *c, const char *in, size_t inlen, char *out,
-                             size_t cap)
+static size_t od_quote_ident(void *self, const dbmig_conn *c, const char *in, size_t inlen,
+                             char *out, size_t cap)
 {
+    (void)self;
     if (c && !c->quote) { /* the server quotes no identifiers: pass it as is */
         if (out && cap) {
             size_t n = inlen < cap - 1 ? inlen : cap - 1;
@@ -328,9 +332,10 @@ static size_t od_quote_ident(const dbmig_conn *c, const char *in, size_t inlen, 
     return od_quote(c ? c->quote : '"', 0, in, inlen, out, cap);
 }
 
-static size_t od_quote_literal(const dbmig_conn *c, const char *in, size_t inlen, char *out,
-                               size_t cap)
+static size_t od_quote_literal(void *self, const dbmig_conn *c, const char *in, size_t inlen,
+                               char *out, size_t cap)
 {
+    (void)self;
     /* MySQL reads \ as an escape inside '...' (unless NO_BACKSLASH_ESCAPES,
      * where doubling it is wrong only for a backslash itself: never in the
      * names and checksums the core writes). */
@@ -341,8 +346,8 @@ static size_t od_quote_literal(const dbmig_conn *c, const char *in, size_t inlen
 static int od_put_quoted(const dbmig_conn *c, int ident, const char *s, char *buf, size_t cap,
                          size_t *used)
 {
-    size_t n = ident ? od_quote_ident(c, s, strlen(s), buf + *used, cap - *used)
-                     : od_quote_literal(c, s, strlen(s), buf + *used, cap - *used);
+    size_t n = ident ? od_quote_ident(NULL, c, s, strlen(s), buf + *used, cap - *used)
+                     : od_quote_literal(NULL, c, s, strlen(s), buf + *used, cap - *used);
     if (*used + n + 1 > cap)
         return -1;
     *used += n;
@@ -353,8 +358,9 @@ static int od_put_quoted(const dbmig_conn *c, int ident, const char *s, char *bu
 
 /* Runs sql; fetches and drops any result rows (so that the whole statement
  * runs, and its errors surface); *affected = rows changed. */
-static int od_exec(dbmig_conn *c, const char *sql, size_t len, int64_t *affected)
+static int od_exec(void *self, dbmig_conn *c, const char *sql, size_t len, int64_t *affected)
 {
+    (void)self;
     od_err_clear(&c->err);
     if (affected)
         *affected = 0;
@@ -419,7 +425,10 @@ static int od_exec(dbmig_conn *c, const char *sql, size_t len, int64_t *affected
     return DBMIG_DRV_OK;
 }
 
-static int od_simple(dbmig_conn *c, const char *sql) { return od_exec(c, sql, strlen(sql), NULL); }
+static int od_simple(dbmig_conn *c, const char *sql)
+{
+    return od_exec(NULL, c, sql, strlen(sql), NULL);
+}
 
 static int od_grow_row(dbmig_conn *c, int n)
 {
@@ -534,8 +543,9 @@ static int od_rows(dbmig_conn *c, SQLHSTMT st, dbmig_row_fn fn, void *payload)
     return DBMIG_DRV_OK;
 }
 
-static int od_query(dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *payload)
+static int od_query(void *self, dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *payload)
 {
+    (void)self;
     od_err_clear(&c->err);
     SQLHSTMT st;
     if (od_stmt(c, &st) != DBMIG_DRV_OK)
@@ -575,7 +585,7 @@ static int od_query_one(dbmig_conn *c, const char *sql, char *out, size_t cap, i
     od_one_ctx x = {out, cap, 0};
     if (cap)
         out[0] = '\0';
-    int rc = od_query(c, sql, od_one_row, &x);
+    int rc = od_query(NULL, c, sql, od_one_row, &x);
     if (found)
         *found = x.found;
     return rc;
@@ -585,8 +595,9 @@ static int od_truthy(const char *s) { return s[0] == '1' || s[0] == 't' || s[0] 
 
 /* ---- transactions ------------------------------------------------------- */
 
-static int od_begin(dbmig_conn *c)
+static int od_begin(void *self, dbmig_conn *c)
 {
+    (void)self;
     od_err_clear(&c->err);
     if (c->in_tx)
         return od_fail_msg(c, "25000", "odbc: a transaction is already open", NULL);
@@ -626,8 +637,8 @@ static int od_end(dbmig_conn *c, SQLSMALLINT how)
     return DBMIG_DRV_OK;
 }
 
-static int od_commit(dbmig_conn *c) { return od_end(c, SQL_COMMIT); }
-static int od_rollback(dbmig_conn *c) { return od_end(c, SQL_ROLLBACK); }
+static int od_commit(void *self, dbmig_conn *c) { (void)self; return od_end(c, SQL_COMMIT); }
+static int od_rollback(void *self, dbmig_conn *c) { (void)self; return od_end(c, SQL_ROLLBACK); }
 
 /* ---- catalog ------------------------------------------------------------ */
 
@@ -661,8 +672,9 @@ static int od_col(SQLHSTMT st, int col, char *out, size_t cap)
 
 #define OD_S(s) (SQLCHAR *)(s), (SQLSMALLINT)((s) ? SQL_NTS : 0)
 
-static int od_table_exists(dbmig_conn *c, const char *table, int *exists)
+static int od_table_exists(void *self, dbmig_conn *c, const char *table, int *exists)
 {
+    (void)self;
     od_err_clear(&c->err);
     *exists = 0;
     char sbuf[130];
@@ -686,8 +698,10 @@ static int od_table_exists(dbmig_conn *c, const char *table, int *exists)
     return DBMIG_DRV_OK;
 }
 
-static int od_column_exists(dbmig_conn *c, const char *table, const char *column, int *exists)
+static int od_column_exists(void *self, dbmig_conn *c, const char *table, const char *column,
+                            int *exists)
 {
+    (void)self;
     od_err_clear(&c->err);
     *exists = 0;
     char sbuf[130];
@@ -736,16 +750,17 @@ static int od_index_in(dbmig_conn *c, const char *schema, const char *t, const c
     return DBMIG_DRV_OK;
 }
 
-static int od_index_exists(dbmig_conn *c, const char *table, const char *index, int *exists,
-                           char *table_out, size_t table_cap)
+static int od_index_exists(void *self, dbmig_conn *c, const char *table, const char *index,
+                           int *exists, char *table_out, size_t table_cap)
 {
+    (void)self;
     od_err_clear(&c->err);
     *exists = 0;
     char sbuf[130];
     const char *schema;
     if (table) {
         int texists = 0;
-        if (od_table_exists(c, table, &texists) != DBMIG_DRV_OK)
+        if (od_table_exists(self, c, table, &texists) != DBMIG_DRV_OK)
             return DBMIG_DRV_ERROR;
         if (!texists)
             return DBMIG_DRV_OK;
@@ -1014,7 +1029,7 @@ static int od_lock_tbl(dbmig_conn *c, const char *key, int *acquired, char *hold
         return od_fail_msg(c, "LOCK", "odbc: lock key too long", NULL);
     od_lock_table_plain(key, plain, sizeof plain);
     int exists = 0;
-    if (od_table_exists(c, plain, &exists) != DBMIG_DRV_OK)
+    if (od_table_exists(NULL, c, plain, &exists) != DBMIG_DRV_OK)
         return DBMIG_DRV_ERROR;
     if (!exists) {
         snprintf(sql, sizeof sql,
@@ -1025,7 +1040,7 @@ static int od_lock_tbl(dbmig_conn *c, const char *key, int *acquired, char *hold
         if (od_simple(c, sql) != DBMIG_DRV_OK) {
             /* another process may have created it in between */
             dbmig_db_error keep = c->err;
-            if (od_table_exists(c, plain, &exists) != DBMIG_DRV_OK || !exists) {
+            if (od_table_exists(NULL, c, plain, &exists) != DBMIG_DRV_OK || !exists) {
                 c->err = keep;
                 return DBMIG_DRV_ERROR;
             }
@@ -1036,7 +1051,7 @@ static int od_lock_tbl(dbmig_conn *c, const char *key, int *acquired, char *hold
         od_row_ctx x;
         memset(&x, 0, sizeof x);
         snprintf(sql, sizeof sql, "SELECT holder, host, pid, owner FROM %s WHERE id = 1", qt);
-        if (od_query(c, sql, od_lock_row, &x) != DBMIG_DRV_OK)
+        if (od_query(NULL, c, sql, od_lock_row, &x) != DBMIG_DRV_OK)
             return DBMIG_DRV_ERROR;
         if (x.found) {
             if (!od_holder_dead(c, &x)) {
@@ -1047,7 +1062,7 @@ static int od_lock_tbl(dbmig_conn *c, const char *key, int *acquired, char *hold
             /* the holder died on this host: take its row away, if still its */
             size_t used = (size_t)snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id = 1 AND owner = ", qt);
             if (od_put_quoted(c, 0, x.owner, sql, sizeof sql, &used) ||
-                od_exec(c, sql, used, NULL) != DBMIG_DRV_OK)
+                od_exec(NULL, c, sql, used, NULL) != DBMIG_DRV_OK)
                 return DBMIG_DRV_ERROR;
             if (c->host.log) {
                 char msg[400];
@@ -1090,7 +1105,7 @@ static int od_lock_tbl(dbmig_conn *c, const char *key, int *acquired, char *hold
             return od_fail_msg(c, "LOCK", "odbc: lock statement too long", NULL);
         sql[used++] = ')';
         sql[used] = '\0';
-        if (od_exec(c, sql, used, NULL) == DBMIG_DRV_OK) {
+        if (od_exec(NULL, c, sql, used, NULL) == DBMIG_DRV_OK) {
             *acquired = 1;
             return DBMIG_DRV_OK;
         }
@@ -1111,12 +1126,13 @@ static int od_unlock_tbl(dbmig_conn *c, const char *key)
     size_t used = (size_t)snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id = 1 AND owner = ", qt);
     if (od_put_quoted(c, 0, c->owner, sql, sizeof sql, &used))
         return od_fail_msg(c, "LOCK", "odbc: lock key too long", NULL);
-    return od_exec(c, sql, used, NULL);
+    return od_exec(NULL, c, sql, used, NULL);
 }
 
-static int od_try_lock(dbmig_conn *c, const char *key, int *acquired, char *holder,
+static int od_try_lock(void *self, dbmig_conn *c, const char *key, int *acquired, char *holder,
                        size_t holder_cap)
 {
+    (void)self;
     od_err_clear(&c->err);
     *acquired = 0;
     if (holder && holder_cap)
@@ -1156,8 +1172,9 @@ static int od_try_lock(dbmig_conn *c, const char *key, int *acquired, char *hold
     return rc;
 }
 
-static int od_unlock(dbmig_conn *c, const char *key)
+static int od_unlock(void *self, dbmig_conn *c, const char *key)
 {
+    (void)self;
     (void)key; /* one lock per connection: the one held */
     od_err_clear(&c->err);
     if (!c->lock_key)
@@ -1287,9 +1304,10 @@ static void od_discover(dbmig_conn *c)
     c->caps = caps;
 }
 
-static int od_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
+static int od_connect(void *self, const dbmig_host *host, const char *url, dbmig_conn **out,
                       dbmig_db_error *err)
 {
+    (void)self;
     if (!host || !host->alloc || !host->free || !url) {
         od_set(err, "ARG", "odbc: connect needs a host table and a URL", NULL);
         return DBMIG_DRV_ERROR;
@@ -1298,6 +1316,10 @@ static int od_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
         od_set(err, "URL", "not an ODBC URL: it must be odbc: followed by an ODBC connection string",
                "e.g. odbc:DSN=name;UID=user;PWD=secret or "
                "odbc:Driver=/path/to/driver.so;Database=app.db");
+        if (err) {
+            err->kind = DBMIG_DB_ERR_URL; /* the core: a usage error, exit 2 */
+            err->code[0] = '\0';
+        }
         return DBMIG_DRV_ERROR;
     }
     const char *cs = url + 5;
@@ -1358,7 +1380,7 @@ static int od_connect(const dbmig_host *host, const char *url, dbmig_conn **out,
         memcpy(who, "dbmig ", 6);
         who[63] = '\0'; /* PostgreSQL keeps 63 bytes */
         if (od_put_quoted(c, 0, who, sql, sizeof sql, &used) == 0 &&
-            od_exec(c, sql, used, NULL) != DBMIG_DRV_OK)
+            od_exec(self, c, sql, used, NULL) != DBMIG_DRV_OK)
             od_err_clear(&c->err); /* informative only */
         if (od_query_one(c, "SELECT current_schema()", c->schema, sizeof c->schema, NULL) !=
             DBMIG_DRV_OK) {
@@ -1389,8 +1411,9 @@ fail:
     return DBMIG_DRV_ERROR;
 }
 
-static void od_close(dbmig_conn *c)
+static void od_close(void *self, dbmig_conn *c)
 {
+    (void)self;
     if (!c)
         return;
     if (c->in_tx) {
@@ -1400,7 +1423,7 @@ static void od_close(dbmig_conn *c)
         c->in_tx = 0;
     }
     if (c->lock_key)
-        od_unlock(c, c->lock_key); /* session locks go with the connection anyway */
+        od_unlock(self, c, c->lock_key); /* session locks go with the connection anyway */
     if (c->connected)
         SQLDisconnect(c->dbc);
     SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
@@ -1417,21 +1440,23 @@ static void od_close(dbmig_conn *c)
 
 /* ---- the rest ----------------------------------------------------------- */
 
-static const dbmig_db_error *od_last_error(const dbmig_conn *c)
+static const dbmig_db_error *od_last_error(void *self, const dbmig_conn *c)
 {
-    static const dbmig_db_error none = {{0}, {0}, {0}, {0}, 0};
+    (void)self;
+    static const dbmig_db_error none = {0, {0}, {0}, {0}, {0}, 0};
     return c ? &c->err : &none;
 }
 
-static int od_server_version(dbmig_conn *c, char *out, size_t cap)
+static int od_server_version(void *self, dbmig_conn *c, char *out, size_t cap)
 {
+    (void)self;
     if (out && cap)
         snprintf(out, cap, "%s%s%s", c->dbms[0] ? c->dbms : "ODBC", c->dbms_ver[0] ? " " : "",
                  c->dbms_ver);
     return DBMIG_DRV_OK;
 }
 
-static uint32_t od_conn_caps(const dbmig_conn *c) { return c->caps; }
+static uint32_t od_conn_caps(void *self, const dbmig_conn *c) { (void)self; return c->caps; }
 
 static const char *const od_schemes[] = {"odbc", NULL};
 

@@ -529,7 +529,7 @@ case_json_outputs() {
     expect_jq 'type == "array" and length >= 1' "drivers"
     expect_jq 'map(select(.name == "sqlite")) | length == 1' "drivers lists sqlite once"
     expect_jq '.[] | select(.name == "sqlite") | (.version | type) == "string"
-               and (.file | test("dbmig_sqlite\\.so$")) and (.abi | test("^1\\.[0-9]+$"))
+               and (.file | test("dbmig_sqlite\\.so$")) and (.abi | test("^2\\.[0-9]+$"))
                and (.capabilities | type) == "array" and (.capabilities | index("transactional-ddl")) != null
                and .error == null' "drivers sqlite entry"
 

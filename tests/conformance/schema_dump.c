@@ -231,7 +231,7 @@ int main(int argc, char **argv)
     dbmig_conn *c = NULL;
     dbmig_db_error de;
     memset(&de, 0, sizeof de);
-    if (d->connect(&host, url, &c, &de) != DBMIG_DRV_OK) {
+    if (d->connect(NULL, &host, url, &c, &de) != DBMIG_DRV_OK) {
         fprintf(stderr, "schema_dump: cannot connect: %s [%s]\n", de.message, de.code);
         dm_plugin_unload(plugin);
         return 1;
@@ -242,15 +242,15 @@ int main(int argc, char **argv)
     lines out = {0};
     idx_acc acc = {.out = &out};
     int rc = 0;
-    if (d->query(c, q[0], on_table, &out) != DBMIG_DRV_OK ||
-        d->query(c, q[1], on_column, &out) != DBMIG_DRV_OK ||
-        d->query(c, q[2], on_index, &acc) != DBMIG_DRV_OK) {
+    if (d->query(NULL, c, q[0], on_table, &out) != DBMIG_DRV_OK ||
+        d->query(NULL, c, q[1], on_column, &out) != DBMIG_DRV_OK ||
+        d->query(NULL, c, q[2], on_index, &acc) != DBMIG_DRV_OK) {
         fprintf(stderr, "schema_dump: catalog query failed: %s [%s]\n",
-                d->last_error(c)->message, d->last_error(c)->code);
+                d->last_error(NULL, c)->message, d->last_error(NULL, c)->code);
         rc = 1;
     }
     idx_flush(&acc);
-    d->close(c);
+    d->close(NULL, c);
     dm_plugin_unload(plugin);
     if (rc == 0) {
         qsort(out.v, out.n, sizeof *out.v, cmp);

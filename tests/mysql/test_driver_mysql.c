@@ -87,7 +87,7 @@ static int setup(void **state)
     dbmig_conn *c = must_connect(f->ct.d, &h, u);
     must_exec(f->ct.d, c, "DROP DATABASE IF EXISTS " TEST_DB);
     must_exec(f->ct.d, c, "CREATE DATABASE " TEST_DB " CHARACTER SET utf8mb4");
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     *state = f;
     return 0;
 }
@@ -142,7 +142,7 @@ static void test_conn_caps_and_version(void **state)
     dbmig_host h = make_host(&cnt);
     dbmig_conn *c = must_connect(f->ct.d, &h, f->url);
     char v[128] = "";
-    assert_int_equal(f->ct.d->server_version(c, v, sizeof v), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->server_version(NULL, c, v, sizeof v), DBMIG_DRV_OK);
     rows r;
     char want[140];
     snprintf(want, sizeof want, "%s;", v);
@@ -150,10 +150,10 @@ static void test_conn_caps_and_version(void **state)
     uint32_t native = DBMIG_CAP_CREATE_INDEX_IF_NOT_EXISTS | DBMIG_CAP_DROP_INDEX_IF_EXISTS |
                       DBMIG_CAP_ADD_COLUMN_IF_NOT_EXISTS | DBMIG_CAP_DROP_COLUMN_IF_EXISTS;
     if (strstr(v, "MariaDB"))
-        assert_int_equal(f->ct.d->conn_caps(c), f->ct.d->caps | native);
+        assert_int_equal(f->ct.d->conn_caps(NULL, c), f->ct.d->caps | native);
     else
-        assert_int_equal(f->ct.d->conn_caps(c), f->ct.d->caps);
-    f->ct.d->close(c);
+        assert_int_equal(f->ct.d->conn_caps(NULL, c), f->ct.d->caps);
+    f->ct.d->close(NULL, c);
 
     const char *emu[] = {"?emulate_if_not_exists=1", "?emulate-if-not-exists=true",
                          "?charset=utf8mb4&emulate_if_not_exists", NULL};
@@ -161,15 +161,15 @@ static void test_conn_caps_and_version(void **state)
         char url[700];
         snprintf(url, sizeof url, "%s%s", f->url, emu[i]);
         c = must_connect(f->ct.d, &h, url);
-        assert_int_equal(f->ct.d->conn_caps(c), f->ct.d->caps);
-        f->ct.d->close(c);
+        assert_int_equal(f->ct.d->conn_caps(NULL, c), f->ct.d->caps);
+        f->ct.d->close(NULL, c);
     }
     char url[700];
     snprintf(url, sizeof url, "%s?emulate_if_not_exists=0", f->url);
     c = must_connect(f->ct.d, &h, url);
     if (strstr(v, "MariaDB"))
-        assert_int_equal(f->ct.d->conn_caps(c), f->ct.d->caps | native);
-    f->ct.d->close(c);
+        assert_int_equal(f->ct.d->conn_caps(NULL, c), f->ct.d->caps | native);
+    f->ct.d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -184,10 +184,10 @@ static void test_url_forms(void **state)
     snprintf(url, sizeof url, "mariadb%s", strchr(f->url, ':'));
     dbmig_conn *c = must_connect(f->ct.d, &h, url);
     assert_string_equal(query_text(f->ct.d, c, "SELECT DATABASE()", &r), TEST_DB ";");
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     snprintf(url, sizeof url, "MySQL%s", strchr(f->url, ':'));
     c = must_connect(f->ct.d, &h, url);
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     /* the default character set is utf8mb4; ?charset= changes it */
     c = must_connect(f->ct.d, &h, f->url);
     assert_string_equal(query_text(f->ct.d, c, "SELECT @@character_set_connection", &r),
@@ -196,12 +196,12 @@ static void test_url_forms(void **state)
     must_exec(f->ct.d, c, "CREATE TABLE emoji (s VARCHAR(10))");
     must_exec(f->ct.d, c, "INSERT INTO emoji VALUES ('\xf0\x9f\x90\xac')");
     assert_string_equal(query_text(f->ct.d, c, "SELECT s FROM emoji", &r), "\xf0\x9f\x90\xac;");
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     snprintf(url, sizeof url, "%s?charset=latin1&connect_timeout=5", f->url);
     c = must_connect(f->ct.d, &h, url);
     assert_string_equal(query_text(f->ct.d, c, "SELECT @@character_set_connection", &r),
                         "latin1;");
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     /* a Unix socket */
     const char *sock = getenv("DBMIG_TEST_MYSQL_SOCKET");
     if (sock && *sock) {
@@ -218,7 +218,7 @@ static void test_url_forms(void **state)
         /* over the socket, the server sees the user at localhost */
         query_text(f->ct.d, c, "SELECT CURRENT_USER()", &r);
         assert_contains(r.text, "@localhost");
-        f->ct.d->close(c);
+        f->ct.d->close(NULL, c);
     }
     /* a password that needs %-encoding */
     const char *special = getenv("DBMIG_TEST_MYSQL_SPECIAL_URL");
@@ -226,7 +226,7 @@ static void test_url_forms(void **state)
         c = must_connect(f->ct.d, &h, special);
         query_text(f->ct.d, c, "SELECT CURRENT_USER()", &r);
         assert_contains(r.text, "dbmig_special@");
-        f->ct.d->close(c);
+        f->ct.d->close(NULL, c);
     }
     assert_int_equal(cnt.live, 0);
 }
@@ -266,14 +266,19 @@ static void test_url_errors(void **state)
         dbmig_db_error e;
         memset(&e, 0, sizeof e);
         dbmig_conn *c = (dbmig_conn *)&e;
-        if (f->ct.d->connect(&h, url, &c, &e) != DBMIG_DRV_ERROR)
+        if (f->ct.d->connect(NULL, &h, url, &c, &e) != DBMIG_DRV_ERROR)
             fail_msg("connect %s succeeded", url);
         assert_ptr_equal(c, (dbmig_conn *)&e); /* untouched */
         assert_contains(e.message, bad[i].want);
-        if (strcmp(bad[i].code, "2002/HY000") == 0) /* 2002 or 2003 */
-            assert_true(strncmp(e.code, "200", 3) == 0);
-        else
-            assert_string_equal(e.code, bad[i].code);
+        if (strcmp(bad[i].code, "URL") == 0) { /* the URL itself: kind URL (the core exits 2) */
+            assert_int_equal(e.kind, DBMIG_DB_ERR_URL);
+        } else {
+            assert_int_equal(e.kind, DBMIG_DB_ERR_GENERIC);
+            if (strcmp(bad[i].code, "2002/HY000") == 0) /* 2002 or 2003 */
+                assert_true(strncmp(e.code, "200", 3) == 0);
+            else
+                assert_string_equal(e.code, bad[i].code);
+        }
         if (strstr(e.message, "SECRETPW") || strstr(e.hint, "SECRETPW") ||
             (f->password[0] && (strstr(e.message, f->password) || strstr(e.hint, f->password))))
             fail_msg("the password leaked into the error of %s: %s / %s", bad[i].suffix,
@@ -286,7 +291,7 @@ static void test_url_errors(void **state)
     dbmig_db_error e;
     dbmig_conn *c = NULL;
     memset(&e, 0, sizeof e);
-    assert_int_equal(f->ct.d->connect(&h, url, &c, &e), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->connect(NULL, &h, url, &c, &e), DBMIG_DRV_ERROR);
     assert_string_equal(e.code, "1045/28000");
     assert_contains(e.hint, "password");
     assert_int_equal(cnt.live, 0);
@@ -310,7 +315,7 @@ static void test_tls_modes(void **state)
                                 "WHERE VARIABLE_NAME = 'SSL_CIPHER'",
                        &r),
             ";");
-        f->ct.d->close(c);
+        f->ct.d->close(NULL, c);
     }
     const char *refused[] = {"ssl-mode=REQUIRED", "ssl_mode=VERIFY_CA",
                              "ssl-mode=VERIFY_IDENTITY&ssl-ca=%2Fnonexistent%2Fca.pem", NULL};
@@ -319,7 +324,7 @@ static void test_tls_modes(void **state)
         dbmig_db_error e;
         memset(&e, 0, sizeof e);
         dbmig_conn *c = NULL;
-        if (f->ct.d->connect(&h, url, &c, &e) != DBMIG_DRV_ERROR)
+        if (f->ct.d->connect(NULL, &h, url, &c, &e) != DBMIG_DRV_ERROR)
             fail_msg("%s connected without TLS", refused[i]);
         if (!strstr(e.message, "TLS") && !strstr(e.message, "SSL"))
             fail_msg("%s: the error does not mention TLS: %s", refused[i], e.message);
@@ -335,54 +340,54 @@ static void test_error_codes_and_positions(void **state)
     dbmig_conn *c = must_connect(f->ct.d, &h, f->url);
     must_exec(f->ct.d, c, "CREATE TABLE e1 (id INTEGER PRIMARY KEY)");
     const char *dup = "CREATE TABLE e1 (id INTEGER)";
-    assert_int_equal(f->ct.d->exec(c, dup, strlen(dup), NULL), DBMIG_DRV_ERROR);
-    assert_string_equal(f->ct.d->last_error(c)->code, "1050/42S01");
-    assert_contains(f->ct.d->last_error(c)->message, "'e1' already exists");
+    assert_int_equal(f->ct.d->exec(NULL, c, dup, strlen(dup), NULL), DBMIG_DRV_ERROR);
+    assert_string_equal(f->ct.d->last_error(NULL, c)->code, "1050/42S01");
+    assert_contains(f->ct.d->last_error(NULL, c)->message, "'e1' already exists");
     const char *miss = "INSERT INTO nosuch VALUES (1)";
-    assert_int_equal(f->ct.d->exec(c, miss, strlen(miss), NULL), DBMIG_DRV_ERROR);
-    assert_string_equal(f->ct.d->last_error(c)->code, "1146/42S02");
+    assert_int_equal(f->ct.d->exec(NULL, c, miss, strlen(miss), NULL), DBMIG_DRV_ERROR);
+    assert_string_equal(f->ct.d->last_error(NULL, c)->code, "1146/42S02");
     must_exec(f->ct.d, c, "INSERT INTO e1 VALUES (1)");
     const char *pk = "INSERT INTO e1 VALUES (1)";
-    assert_int_equal(f->ct.d->exec(c, pk, strlen(pk), NULL), DBMIG_DRV_ERROR);
-    assert_string_equal(f->ct.d->last_error(c)->code, "1062/23000");
+    assert_int_equal(f->ct.d->exec(NULL, c, pk, strlen(pk), NULL), DBMIG_DRV_ERROR);
+    assert_string_equal(f->ct.d->last_error(NULL, c)->code, "1062/23000");
     /* a syntax error: the position of the server's "near '...'" text,
      * counted in characters, on the right line */
     const char *syn = "SELECT 'é',\n  1 FROMM e1 WHERE";
-    assert_int_equal(f->ct.d->exec(c, syn, strlen(syn), NULL), DBMIG_DRV_ERROR);
-    assert_string_equal(f->ct.d->last_error(c)->code, "1064/42000");
-    assert_int_equal(f->ct.d->last_error(c)->position, 23); /* "e1 WHERE" (FROMM is an alias) */
+    assert_int_equal(f->ct.d->exec(NULL, c, syn, strlen(syn), NULL), DBMIG_DRV_ERROR);
+    assert_string_equal(f->ct.d->last_error(NULL, c)->code, "1064/42000");
+    assert_int_equal(f->ct.d->last_error(NULL, c)->position, 23); /* "e1 WHERE" (FROMM is an alias) */
     const char *end = "SELECT * FROM e1 WHERE";
-    assert_int_equal(f->ct.d->exec(c, end, strlen(end), NULL), DBMIG_DRV_ERROR);
-    assert_int_equal(f->ct.d->last_error(c)->position, (int)strlen(end) + 1);
+    assert_int_equal(f->ct.d->exec(NULL, c, end, strlen(end), NULL), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->last_error(NULL, c)->position, (int)strlen(end) + 1);
     /* several statements in one text (MULTI_STATEMENT): in order, each
      * committed on its own (autocommit), stopping at the first failure */
     const char *two = "SELECT 1; SELECT 2";
     must_exec(f->ct.d, c, two);
     int64_t n = -1;
     const char *ok2 = "INSERT INTO e1 VALUES (20);\nINSERT INTO e1 VALUES (21), (22)";
-    assert_int_equal(f->ct.d->exec(c, ok2, strlen(ok2), &n), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->exec(NULL, c, ok2, strlen(ok2), &n), DBMIG_DRV_OK);
     assert_int_equal(n, 3);
     const char *second = "INSERT INTO e1 VALUES (5);\nINSERT INTO e1 VALUES (1)";
-    assert_int_equal(f->ct.d->exec(c, second, strlen(second), NULL), DBMIG_DRV_ERROR);
-    assert_string_equal(f->ct.d->last_error(c)->code, "1062/23000");
+    assert_int_equal(f->ct.d->exec(NULL, c, second, strlen(second), NULL), DBMIG_DRV_ERROR);
+    assert_string_equal(f->ct.d->last_error(NULL, c)->code, "1062/23000");
     const char *first = "INSERT INTO nosuch VALUES (1); INSERT INTO e1 VALUES (6)";
-    assert_int_equal(f->ct.d->exec(c, first, strlen(first), NULL), DBMIG_DRV_ERROR);
-    assert_string_equal(f->ct.d->last_error(c)->code, "1146/42S02");
+    assert_int_equal(f->ct.d->exec(NULL, c, first, strlen(first), NULL), DBMIG_DRV_ERROR);
+    assert_string_equal(f->ct.d->last_error(NULL, c)->code, "1146/42S02");
     rows r;
     assert_string_equal(query_text(f->ct.d, c, "SELECT id FROM e1 WHERE id IN (5, 6) ORDER BY id", &r),
                         "5;");
     /* a syntax error in a later statement: the position counts from the
      * start of the whole text and lands inside that statement */
     const char *later = "SELECT 1;\nSELECT 2 FROMM e1 WHERE";
-    assert_int_equal(f->ct.d->exec(c, later, strlen(later), NULL), DBMIG_DRV_ERROR);
-    assert_string_equal(f->ct.d->last_error(c)->code, "1064/42000");
-    assert_int_equal(f->ct.d->last_error(c)->position, 26); /* "e1 WHERE" */
+    assert_int_equal(f->ct.d->exec(NULL, c, later, strlen(later), NULL), DBMIG_DRV_ERROR);
+    assert_string_equal(f->ct.d->last_error(NULL, c)->code, "1064/42000");
+    assert_int_equal(f->ct.d->last_error(NULL, c)->position, 26); /* "e1 WHERE" */
     /* the connection is still usable after a failure in the middle */
     assert_string_equal(query_text(f->ct.d, c, "SELECT COUNT(*) FROM e1", &r), "5;");
     /* a success clears the error */
     must_exec(f->ct.d, c, "SELECT 1");
-    assert_string_equal(f->ct.d->last_error(c)->code, "");
-    f->ct.d->close(c);
+    assert_string_equal(f->ct.d->last_error(NULL, c)->code, "");
+    f->ct.d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -396,21 +401,21 @@ static void test_exec_results(void **state)
     rows r;
     /* a statement returning rows through exec: the rows are drained */
     const char *sel = "SELECT SLEEP(0), 'x'";
-    assert_int_equal(f->ct.d->exec(c, sel, strlen(sel), &n), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->exec(NULL, c, sel, strlen(sel), &n), DBMIG_DRV_OK);
     assert_int_equal(n, 0);
     /* a procedure returning several results (CALL) */
     must_exec(f->ct.d, c, "CREATE TABLE pr (x INTEGER)");
     must_exec(f->ct.d, c,
               "CREATE PROCEDURE two_results() BEGIN SELECT 1; SELECT 2; "
               "INSERT INTO pr VALUES (1), (2); END");
-    assert_int_equal(f->ct.d->exec(c, "CALL two_results()", 18, &n), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->exec(NULL, c, "CALL two_results()", 18, &n), DBMIG_DRV_OK);
     assert_string_equal(query_text(f->ct.d, c, "SELECT COUNT(*) FROM pr", &r), "2;");
     query_text(f->ct.d, c, "CALL two_results()", &r);
     assert_string_equal(r.text, "1;");
     assert_string_equal(query_text(f->ct.d, c, "SELECT COUNT(*) FROM pr", &r), "4;");
     /* query() of a statement without rows */
     assert_string_equal(query_text(f->ct.d, c, "UPDATE pr SET x = 3", &r), "");
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -431,12 +436,12 @@ static void test_quoting_roundtrip(void **state)
         for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
             must_exec(f->ct.d, c, "DELETE FROM q");
             char lit[256], sql[400];
-            size_t need = f->ct.d->quote_literal(c, vals[i], strlen(vals[i]), lit, sizeof lit);
+            size_t need = f->ct.d->quote_literal(NULL, c, vals[i], strlen(vals[i]), lit, sizeof lit);
             assert_int_equal(need, strlen(lit));
             /* asking for the size first gives the same answer */
-            assert_int_equal(f->ct.d->quote_literal(c, vals[i], strlen(vals[i]), NULL, 0), need);
+            assert_int_equal(f->ct.d->quote_literal(NULL, c, vals[i], strlen(vals[i]), NULL, 0), need);
             char small[5];
-            assert_int_equal(f->ct.d->quote_literal(c, vals[i], strlen(vals[i]), small, sizeof small),
+            assert_int_equal(f->ct.d->quote_literal(NULL, c, vals[i], strlen(vals[i]), small, sizeof small),
                              need);
             assert_true(strlen(small) < sizeof small);
             snprintf(sql, sizeof sql, "INSERT INTO q VALUES (%s)", lit);
@@ -449,16 +454,16 @@ static void test_quoting_roundtrip(void **state)
     }
     /* identifiers: backticks doubled */
     char out[64];
-    assert_int_equal(f->ct.d->quote_ident(NULL, "we`ird", 6, out, sizeof out), 9);
+    assert_int_equal(f->ct.d->quote_ident(NULL, NULL, "we`ird", 6, out, sizeof out), 9);
     assert_string_equal(out, "`we``ird`");
     must_exec(f->ct.d, c, "CREATE TABLE `we``ird` (`a``b` INTEGER)");
     int ex = 0;
-    assert_int_equal(f->ct.d->column_exists(c, "we`ird", "a`b", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->column_exists(NULL, c, "we`ird", "a`b", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
     /* offline: ' and \ doubled */
-    assert_int_equal(f->ct.d->quote_literal(NULL, "a\\b'c", 5, out, sizeof out), 9);
+    assert_int_equal(f->ct.d->quote_literal(NULL, NULL, "a\\b'c", 5, out, sizeof out), 9);
     assert_string_equal(out, "'a\\\\b''c'");
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -473,7 +478,7 @@ static void test_lock_names(void **state)
     char holder[256];
     rows r;
     /* the name: dbmig:<database>.<key>, visible to other sessions */
-    assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
     assert_string_equal(query_text(f->ct.d, b, "SELECT IS_FREE_LOCK('dbmig:" TEST_DB
                                             ".dbmig_version')",
@@ -481,17 +486,17 @@ static void test_lock_names(void **state)
                         "0;");
     /* taking it again on the same connection does not nest it: one unlock
      * frees it */
-    assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
     /* a second key while holding one is refused */
-    assert_int_equal(f->ct.d->try_lock(a, "other", &got, NULL, 0), DBMIG_DRV_ERROR);
-    assert_int_equal(f->ct.d->unlock(a, "dbmig_version"), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, a, "other", &got, NULL, 0), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->unlock(NULL, a, "dbmig_version"), DBMIG_DRV_OK);
     assert_string_equal(query_text(f->ct.d, b, "SELECT IS_FREE_LOCK('dbmig:" TEST_DB
                                             ".dbmig_version')",
                                    &r),
                         "1;");
     /* unlock without a lock is harmless */
-    assert_int_equal(f->ct.d->unlock(a, "dbmig_version"), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->unlock(NULL, a, "dbmig_version"), DBMIG_DRV_OK);
 
     /* keys longer than MySQL's 64 characters: hashed, distinct, still exclusive */
     char k1[201], k2[201];
@@ -499,27 +504,27 @@ static void test_lock_names(void **state)
     k1[200] = '\0';
     memcpy(k2, k1, sizeof k1);
     k2[199] = 'z';
-    assert_int_equal(f->ct.d->try_lock(a, k1, &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, a, k1, &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
-    assert_int_equal(f->ct.d->try_lock(b, k1, &got, holder, sizeof holder), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, b, k1, &got, holder, sizeof holder), DBMIG_DRV_OK);
     assert_int_equal(got, 0);
     char want[64];
     holder_conn_id(f->ct.d, a, want, sizeof want);
     assert_contains(holder, want);
     assert_contains(holder, "dbmig@");
-    assert_int_equal(f->ct.d->try_lock(b, k2, &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, b, k2, &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1); /* same 47-byte prefix, another hash */
-    assert_int_equal(f->ct.d->unlock(b, k2), DBMIG_DRV_OK);
-    assert_int_equal(f->ct.d->unlock(a, k1), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->unlock(NULL, b, k2), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->unlock(NULL, a, k1), DBMIG_DRV_OK);
     /* a multi-byte key is cut on a character boundary */
     char k3[300] = "";
     for (int i = 0; i < 40; i++)
         strcat(k3, "\xc3\xa9"); /* é */
-    assert_int_equal(f->ct.d->try_lock(a, k3, &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, a, k3, &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
-    assert_int_equal(f->ct.d->unlock(a, k3), DBMIG_DRV_OK);
-    f->ct.d->close(a);
-    f->ct.d->close(b);
+    assert_int_equal(f->ct.d->unlock(NULL, a, k3), DBMIG_DRV_OK);
+    f->ct.d->close(NULL, a);
+    f->ct.d->close(NULL, b);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -533,7 +538,7 @@ static void test_lost_connection_no_reconnect(void **state)
     dbmig_conn *a = must_connect(f->ct.d, &h, f->url);
     dbmig_conn *b = must_connect(f->ct.d, &h, f->url);
     int got = -1;
-    assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
     rows r;
     char id[40], sql[80];
@@ -542,22 +547,22 @@ static void test_lost_connection_no_reconnect(void **state)
     snprintf(sql, sizeof sql, "KILL CONNECTION %s", id);
     must_exec(f->ct.d, b, sql);
     for (int i = 0; i < 2; i++) {
-        assert_int_equal(f->ct.d->exec(a, "SELECT 1", 8, NULL), DBMIG_DRV_ERROR);
-        const char *code = f->ct.d->last_error(a)->code;
+        assert_int_equal(f->ct.d->exec(NULL, a, "SELECT 1", 8, NULL), DBMIG_DRV_ERROR);
+        const char *code = f->ct.d->last_error(NULL, a)->code;
         if (strncmp(code, "2006/", 5) != 0 && strncmp(code, "2013/", 5) != 0 &&
             strncmp(code, "1927/", 5) != 0 && strncmp(code, "4031/", 5) != 0)
-            fail_msg("unexpected code %s: %s", code, f->ct.d->last_error(a)->message);
+            fail_msg("unexpected code %s: %s", code, f->ct.d->last_error(NULL, a)->message);
     }
     /* the lock went with the killed session (KILL takes effect soon after) */
     got = 0;
     for (int i = 0; i < 50 && !got; i++) {
-        assert_int_equal(f->ct.d->try_lock(b, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->try_lock(NULL, b, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
         if (!got)
             dm_sleep_ms(100);
     }
     assert_int_equal(got, 1);
-    f->ct.d->close(a);
-    f->ct.d->close(b);
+    f->ct.d->close(NULL, a);
+    f->ct.d->close(NULL, b);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -574,30 +579,30 @@ static void test_index_lookup(void **state)
     must_exec(f->ct.d, c, "CREATE INDEX ix_a ON t1 (a)");
     int ex = -1;
     char tbl[80];
-    assert_int_equal(f->ct.d->index_exists(c, NULL, "IX_A", &ex, tbl, sizeof tbl), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->index_exists(NULL, c, NULL, "IX_A", &ex, tbl, sizeof tbl), DBMIG_DRV_OK);
     assert_int_equal(ex, 1); /* index names are case-insensitive */
     assert_string_equal(tbl, "t1");
     must_exec(f->ct.d, c, "CREATE INDEX ix_a ON t2 (a)");
-    assert_int_equal(f->ct.d->index_exists(c, NULL, "ix_a", &ex, tbl, sizeof tbl), DBMIG_DRV_ERROR);
-    assert_contains(f->ct.d->last_error(c)->message, "2 tables");
-    assert_contains(f->ct.d->last_error(c)->hint, "ON t");
-    assert_int_equal(f->ct.d->index_exists(c, "t2", "ix_a", &ex, tbl, sizeof tbl), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->index_exists(NULL, c, NULL, "ix_a", &ex, tbl, sizeof tbl), DBMIG_DRV_ERROR);
+    assert_contains(f->ct.d->last_error(NULL, c)->message, "2 tables");
+    assert_contains(f->ct.d->last_error(NULL, c)->hint, "ON t");
+    assert_int_equal(f->ct.d->index_exists(NULL, c, "t2", "ix_a", &ex, tbl, sizeof tbl), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
     assert_string_equal(tbl, "t2");
     /* a multi-column index is one index */
     must_exec(f->ct.d, c, "CREATE UNIQUE INDEX ix_ab ON t1 (a, b)");
-    assert_int_equal(f->ct.d->index_exists(c, NULL, "ix_ab", &ex, tbl, sizeof tbl), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->index_exists(NULL, c, NULL, "ix_ab", &ex, tbl, sizeof tbl), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
     /* names longer than any identifier exist nowhere */
     char longname[400];
     memset(longname, 'x', sizeof longname - 1);
     longname[sizeof longname - 1] = '\0';
-    assert_int_equal(f->ct.d->table_exists(c, longname, &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(NULL, c, longname, &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 0);
     /* other databases' tables are not seen */
-    assert_int_equal(f->ct.d->table_exists(c, "user", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(NULL, c, "user", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 0);
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
 }
 

@@ -133,7 +133,7 @@ static int setup(void **state)
     dbmig_host h = make_host(&cnt);
     dbmig_conn *c = NULL;
     dbmig_db_error e;
-    if (f->ct.d->connect(&h, f->url, &c, &e) != DBMIG_DRV_OK) {
+    if (f->ct.d->connect(NULL, &h, f->url, &c, &e) != DBMIG_DRV_OK) {
         fprintf(stderr, "contract_odbc: cannot connect: %s\n", e.message);
         return -1;
     }
@@ -141,11 +141,11 @@ static int setup(void **state)
                            "CREATE SCHEMA public", "DROP SCHEMA IF EXISTS ct_s CASCADE"};
     int rc = 0;
     for (size_t i = 0; i < sizeof reset / sizeof reset[0] && !rc; i++)
-        if (f->ct.d->exec(c, reset[i], strlen(reset[i]), NULL) != DBMIG_DRV_OK) {
-            fprintf(stderr, "contract_odbc: %s: %s\n", reset[i], f->ct.d->last_error(c)->message);
+        if (f->ct.d->exec(NULL, c, reset[i], strlen(reset[i]), NULL) != DBMIG_DRV_OK) {
+            fprintf(stderr, "contract_odbc: %s: %s\n", reset[i], f->ct.d->last_error(NULL, c)->message);
             rc = -1;
         }
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     return rc;
 }
 
@@ -175,9 +175,9 @@ static void test_conn_caps(void **state)
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
     dbmig_conn *c = must_connect(f->ct.d, &h, f->url);
-    uint32_t caps = f->ct.d->conn_caps(c);
+    uint32_t caps = f->ct.d->conn_caps(NULL, c);
     char ver[128] = "";
-    assert_int_equal(f->ct.d->server_version(c, ver, sizeof ver), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->server_version(NULL, c, ver, sizeof ver), DBMIG_DRV_OK);
     rows r;
     if (f->kind == K_SQLITE) {
         assert_int_equal(caps, DBMIG_CAP_TRANSACTIONAL_DDL | DBMIG_CAP_SAVEPOINTS |
@@ -201,7 +201,7 @@ static void test_conn_caps(void **state)
         snprintf(major, sizeof major, "%.*s", (int)(strlen(sv) - 5), sv);
         assert_true(strncmp(ver + 11, major, strlen(major)) == 0);
     }
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -213,22 +213,22 @@ static void test_conn_caps_hold(void **state)
     counter cnt = {0};
     dbmig_host h = make_host(&cnt);
     dbmig_conn *c = must_connect(f->ct.d, &h, f->url);
-    uint32_t caps = f->ct.d->conn_caps(c);
+    uint32_t caps = f->ct.d->conn_caps(NULL, c);
     int ex = -1;
     rows r;
     assert_true(caps & DBMIG_CAP_TRANSACTIONAL_DDL);
-    assert_int_equal(f->ct.d->begin(c), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->begin(NULL, c), DBMIG_DRV_OK);
     must_exec(f->ct.d, c, "CREATE TABLE ct_ddl (id INTEGER)");
     must_exec(f->ct.d, c, "INSERT INTO ct_ddl VALUES (1)");
-    assert_int_equal(f->ct.d->table_exists(c, "ct_ddl", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(NULL, c, "ct_ddl", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(f->ct.d->rollback(c), DBMIG_DRV_OK);
-    assert_int_equal(f->ct.d->table_exists(c, "ct_ddl", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->rollback(NULL, c), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(NULL, c, "ct_ddl", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 0);
 
     assert_true(caps & DBMIG_CAP_SAVEPOINTS);
     must_exec(f->ct.d, c, "CREATE TABLE ct_sp (id INTEGER)");
-    assert_int_equal(f->ct.d->begin(c), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->begin(NULL, c), DBMIG_DRV_OK);
     must_exec(f->ct.d, c, "SAVEPOINT dbmig_1");
     must_exec(f->ct.d, c, "CREATE TABLE ct_sp1 (id INTEGER)");
     must_exec(f->ct.d, c, "INSERT INTO ct_sp VALUES (1)");
@@ -238,27 +238,27 @@ static void test_conn_caps_hold(void **state)
     must_exec(f->ct.d, c, "INSERT INTO ct_sp VALUES (2)");
     /* a failing statement inside savepoint 2, as a failing migration */
     const char *bad = "INSERT INTO ct_nosuch VALUES (1)";
-    assert_int_equal(f->ct.d->exec(c, bad, strlen(bad), NULL), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->exec(NULL, c, bad, strlen(bad), NULL), DBMIG_DRV_ERROR);
     must_exec(f->ct.d, c, "ROLLBACK TO SAVEPOINT dbmig_2");
     must_exec(f->ct.d, c, "RELEASE SAVEPOINT dbmig_2");
-    assert_int_equal(f->ct.d->commit(c), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->commit(NULL, c), DBMIG_DRV_OK);
     assert_string_equal(query_text(f->ct.d, c, "SELECT id FROM ct_sp ORDER BY id", &r), "1;");
-    assert_int_equal(f->ct.d->table_exists(c, "ct_sp1", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(NULL, c, "ct_sp1", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(f->ct.d->table_exists(c, "ct_sp2", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(NULL, c, "ct_sp2", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 0);
     /* begin twice is refused; rollback without a transaction too */
-    assert_int_equal(f->ct.d->begin(c), DBMIG_DRV_OK);
-    assert_int_equal(f->ct.d->begin(c), DBMIG_DRV_ERROR);
-    assert_contains(f->ct.d->last_error(c)->message, "already open");
-    assert_int_equal(f->ct.d->rollback(c), DBMIG_DRV_OK);
-    assert_int_equal(f->ct.d->rollback(c), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->begin(NULL, c), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->begin(NULL, c), DBMIG_DRV_ERROR);
+    assert_contains(f->ct.d->last_error(NULL, c)->message, "already open");
+    assert_int_equal(f->ct.d->rollback(NULL, c), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->rollback(NULL, c), DBMIG_DRV_ERROR);
     /* back in autocommit: a write is visible to a second connection at once */
     must_exec(f->ct.d, c, "INSERT INTO ct_sp VALUES (3)");
     dbmig_conn *c2 = must_connect(f->ct.d, &h, f->url);
     assert_string_equal(query_text(f->ct.d, c2, "SELECT COUNT(*) FROM ct_sp", &r), "2;");
-    f->ct.d->close(c2);
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c2);
+    f->ct.d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -270,20 +270,20 @@ static void test_quoting_conn(void **state)
     dbmig_host h = make_host(&cnt);
     dbmig_conn *c = must_connect(f->ct.d, &h, f->url);
     char out[64];
-    size_t n = f->ct.d->quote_ident(c, "we\"ird", 6, out, sizeof out);
+    size_t n = f->ct.d->quote_ident(NULL, c, "we\"ird", 6, out, sizeof out);
     assert_string_equal(out, "\"we\"\"ird\"");
     assert_int_equal(n, strlen(out));
-    n = f->ct.d->quote_literal(c, "it's", 4, out, sizeof out);
+    n = f->ct.d->quote_literal(NULL, c, "it's", 4, out, sizeof out);
     assert_string_equal(out, "'it''s'");
     /* a quoted name really works as a name */
     char sql[128];
-    f->ct.d->quote_ident(c, "Mixed Case", 10, out, sizeof out);
+    f->ct.d->quote_ident(NULL, c, "Mixed Case", 10, out, sizeof out);
     snprintf(sql, sizeof sql, "CREATE TABLE %s (id INTEGER)", out);
     must_exec(f->ct.d, c, sql);
     int ex = -1;
-    assert_int_equal(f->ct.d->table_exists(c, "Mixed Case", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(NULL, c, "Mixed Case", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -295,8 +295,8 @@ static void test_errors_diag(void **state)
     dbmig_host h = make_host(&cnt);
     dbmig_conn *c = must_connect(f->ct.d, &h, f->url);
     const char *bad = "SELECT * FROM ct_no_such_table";
-    assert_int_equal(f->ct.d->exec(c, bad, strlen(bad), NULL), DBMIG_DRV_ERROR);
-    const dbmig_db_error *e = f->ct.d->last_error(c);
+    assert_int_equal(f->ct.d->exec(NULL, c, bad, strlen(bad), NULL), DBMIG_DRV_ERROR);
+    const dbmig_db_error *e = f->ct.d->last_error(NULL, c);
     assert_int_equal(strlen(e->code), 5); /* a SQLSTATE */
     if (f->kind == K_POSTGRES)
         assert_string_equal(e->code, "42P01");
@@ -307,7 +307,7 @@ static void test_errors_diag(void **state)
     assert_int_equal(e->position, 0);
     /* a later success clears it */
     must_exec(f->ct.d, c, "CREATE TABLE ct_e (id INTEGER)");
-    assert_string_equal(f->ct.d->last_error(c)->code, "");
+    assert_string_equal(f->ct.d->last_error(NULL, c)->code, "");
     if (f->kind == K_POSTGRES) {
         /* the server's notices reach host->log at INFO */
         long logs = cnt.logs;
@@ -319,9 +319,9 @@ static void test_errors_diag(void **state)
     /* a SELECT through exec runs to its end; its rows are dropped */
     int64_t n = -1;
     const char *sel = "SELECT id FROM ct_e";
-    assert_int_equal(f->ct.d->exec(c, sel, strlen(sel), &n), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->exec(NULL, c, sel, strlen(sel), &n), DBMIG_DRV_OK);
     assert_int_equal(n, 0);
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -368,7 +368,7 @@ static void test_query_long_values(void **state)
     must_exec(f->ct.d, c, "INSERT INTO ct_long VALUES (4, 'after')");
     long_seen seen;
     memset(&seen, 0, sizeof seen);
-    assert_int_equal(f->ct.d->query(c, "SELECT t FROM ct_long ORDER BY id", long_cb, &seen),
+    assert_int_equal(f->ct.d->query(NULL, c, "SELECT t FROM ct_long ORDER BY id", long_cb, &seen),
                      DBMIG_DRV_OK);
     assert_int_equal(seen.n, 4);
     assert_int_equal(seen.len[0], 7000);
@@ -381,7 +381,7 @@ static void test_query_long_values(void **state)
     must_exec(f->ct.d, c, "INSERT INTO ct_long VALUES (5, 'h\xc3\xa9llo \xe2\x9c\x93')");
     assert_string_equal(query_text(f->ct.d, c, "SELECT t FROM ct_long WHERE id = 5", &r),
                         "h\xc3\xa9llo \xe2\x9c\x93;");
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -397,36 +397,36 @@ static void test_catalog_patterns(void **state)
     char tbl[64] = "";
     must_exec(f->ct.d, c, "CREATE TABLE ctxcat (id INTEGER, axb INTEGER)");
     must_exec(f->ct.d, c, "CREATE INDEX ctxcat_i ON ctxcat (axb)");
-    assert_int_equal(f->ct.d->table_exists(c, "ct_cat", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(NULL, c, "ct_cat", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 0);
-    assert_int_equal(f->ct.d->table_exists(c, "ctxcat", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(NULL, c, "ctxcat", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(f->ct.d->column_exists(c, "ctxcat", "a_b", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->column_exists(NULL, c, "ctxcat", "a_b", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 0);
-    assert_int_equal(f->ct.d->column_exists(c, "ctxcat", "axb", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->column_exists(NULL, c, "ctxcat", "axb", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(f->ct.d->index_exists(c, NULL, "ctxcat_i", &ex, tbl, sizeof tbl), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->index_exists(NULL, c, NULL, "ctxcat_i", &ex, tbl, sizeof tbl), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
     assert_string_equal(tbl, "ctxcat");
-    assert_int_equal(f->ct.d->index_exists(c, NULL, "ctxca__i", &ex, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->index_exists(NULL, c, NULL, "ctxca__i", &ex, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(ex, 0);
     if (f->kind == K_POSTGRES) {
         /* the current schema only, unless the name is qualified */
         must_exec(f->ct.d, c, "CREATE SCHEMA ct_s");
         must_exec(f->ct.d, c, "CREATE TABLE ct_s.ct_t (id INTEGER, c2 INTEGER)");
         must_exec(f->ct.d, c, "CREATE INDEX ct_t_c2 ON ct_s.ct_t (c2)");
-        assert_int_equal(f->ct.d->table_exists(c, "ct_t", &ex), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->table_exists(NULL, c, "ct_t", &ex), DBMIG_DRV_OK);
         assert_int_equal(ex, 0);
-        assert_int_equal(f->ct.d->table_exists(c, "ct_s.ct_t", &ex), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->table_exists(NULL, c, "ct_s.ct_t", &ex), DBMIG_DRV_OK);
         assert_int_equal(ex, 1);
-        assert_int_equal(f->ct.d->column_exists(c, "ct_s.ct_t", "c2", &ex), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->column_exists(NULL, c, "ct_s.ct_t", "c2", &ex), DBMIG_DRV_OK);
         assert_int_equal(ex, 1);
-        assert_int_equal(f->ct.d->index_exists(c, "ct_s.ct_t", "ct_t_c2", &ex, NULL, 0), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->index_exists(NULL, c, "ct_s.ct_t", "ct_t_c2", &ex, NULL, 0), DBMIG_DRV_OK);
         assert_int_equal(ex, 1);
-        assert_int_equal(f->ct.d->index_exists(c, NULL, "ct_t_c2", &ex, NULL, 0), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->index_exists(NULL, c, NULL, "ct_t_c2", &ex, NULL, 0), DBMIG_DRV_OK);
         assert_int_equal(ex, 0);
     }
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -440,15 +440,15 @@ static void test_connect_errors(void **state)
     dbmig_db_error e;
     dbmig_conn *c = (dbmig_conn *)&e; /* must stay untouched */
     memset(&e, 0, sizeof e);
-    assert_int_equal(f->ct.d->connect(&h, "odbc:", &c, &e), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->connect(NULL, &h, "odbc:", &c, &e), DBMIG_DRV_ERROR);
     assert_contains(e.message, "not an ODBC URL");
     assert_true(e.hint[0] != '\0');
     memset(&e, 0, sizeof e);
-    assert_int_equal(f->ct.d->connect(&h, "sqlite:x.db", &c, &e), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->connect(NULL, &h, "sqlite:x.db", &c, &e), DBMIG_DRV_ERROR);
     assert_contains(e.message, "not an ODBC URL");
     /* an unknown DSN: the driver manager's SQLSTATE IM002 and a hint */
     memset(&e, 0, sizeof e);
-    assert_int_equal(f->ct.d->connect(&h, "odbc:DSN=dbmig_no_such_dsn;UID=u;PWD=Sekrit-Pw-42", &c, &e),
+    assert_int_equal(f->ct.d->connect(NULL, &h, "odbc:DSN=dbmig_no_such_dsn;UID=u;PWD=Sekrit-Pw-42", &c, &e),
                      DBMIG_DRV_ERROR);
     assert_string_equal(e.code, "IM002");
     assert_contains(e.message, "ODBC connection failed");
@@ -460,7 +460,7 @@ static void test_connect_errors(void **state)
         char url[1100];
         snprintf(url, sizeof url, "%s;PWD={Wr0ng;pass}", f->url);
         memset(&e, 0, sizeof e);
-        assert_int_equal(f->ct.d->connect(&h, url, &c, &e), DBMIG_DRV_ERROR);
+        assert_int_equal(f->ct.d->connect(NULL, &h, url, &c, &e), DBMIG_DRV_ERROR);
         assert_contains(e.message, "password");
         assert_null(strstr(e.message, "Wr0ng"));
         assert_null(strstr(e.detail, "Wr0ng"));
@@ -483,23 +483,23 @@ static void test_lock_table(void **state)
         dbmig_conn *b = must_connect(f->ct.d, &h, f->url);
         int got = -1, ex = -1;
         char holder[256] = "", want[64];
-        assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->try_lock(NULL, a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
         assert_int_equal(got, 1);
-        assert_int_equal(f->ct.d->try_lock(b, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->try_lock(NULL, b, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
         assert_int_equal(got, 0);
         snprintf(want, sizeof want, "application dbmig pid %ld on host ", (long)getpid());
         assert_contains(holder, want);
-        assert_int_equal(f->ct.d->table_exists(a, "dbmig_version_odbc_lock", &ex), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->table_exists(NULL, a, "dbmig_version_odbc_lock", &ex), DBMIG_DRV_OK);
         assert_int_equal(ex, 0);
         /* taking it twice on one connection is fine; one unlock frees it */
-        assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->try_lock(NULL, a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
         assert_int_equal(got, 1);
-        assert_int_equal(f->ct.d->unlock(a, "dbmig_version"), DBMIG_DRV_OK);
-        assert_int_equal(f->ct.d->try_lock(b, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->unlock(NULL, a, "dbmig_version"), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->try_lock(NULL, b, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
         assert_int_equal(got, 1);
-        assert_int_equal(f->ct.d->unlock(b, "dbmig_version"), DBMIG_DRV_OK);
-        f->ct.d->close(a);
-        f->ct.d->close(b);
+        assert_int_equal(f->ct.d->unlock(NULL, b, "dbmig_version"), DBMIG_DRV_OK);
+        f->ct.d->close(NULL, a);
+        f->ct.d->close(NULL, b);
         assert_int_equal(cnt.live, 0);
         return;
     }
@@ -513,23 +513,23 @@ static void test_lock_table(void **state)
     assert_int_equal(gethostname(host, sizeof host), 0);
     host[sizeof host - 1] = '\0';
 
-    assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
     snprintf(want, sizeof want, "pid %ld on host %s;", (long)getpid(), host);
     assert_string_equal(query_text(f->ct.d, b, "SELECT holder FROM dbmig_version_odbc_lock", &r), want);
     /* a lock table cannot be taken inside a transaction */
-    assert_int_equal(f->ct.d->begin(b), DBMIG_DRV_OK);
-    assert_int_equal(f->ct.d->try_lock(b, "dbmig_version", &got, NULL, 0), DBMIG_DRV_ERROR);
-    assert_contains(f->ct.d->last_error(b)->message, "transaction");
-    assert_int_equal(f->ct.d->rollback(b), DBMIG_DRV_OK);
-    assert_int_equal(f->ct.d->unlock(a, "dbmig_version"), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->begin(NULL, b), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, b, "dbmig_version", &got, NULL, 0), DBMIG_DRV_ERROR);
+    assert_contains(f->ct.d->last_error(NULL, b)->message, "transaction");
+    assert_int_equal(f->ct.d->rollback(NULL, b), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->unlock(NULL, a, "dbmig_version"), DBMIG_DRV_OK);
     assert_string_equal(query_text(f->ct.d, b, "SELECT COUNT(*) FROM dbmig_version_odbc_lock", &r), "0;");
 
     /* a row left by a holder that died on ANOTHER host stays until deleted */
     must_exec(f->ct.d, b,
               "INSERT INTO dbmig_version_odbc_lock (id, holder, host, pid, owner, acquired_at) "
               "VALUES (1, 'pid 1 on host elsewhere.example', 'elsewhere.example', 1, 'x', 'then')");
-    assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, a, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
     assert_int_equal(got, 0);
     assert_string_equal(holder, "pid 1 on host elsewhere.example");
     must_exec(f->ct.d, b, "DELETE FROM dbmig_version_odbc_lock"); /* by hand */
@@ -541,12 +541,12 @@ static void test_lock_table(void **state)
              "VALUES (1, 'pid 999999 on host %s', '%s pid:[1]', 999999, 'y', 'then')",
              host, host);
     must_exec(f->ct.d, b, other);
-    assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, a, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
     assert_int_equal(got, 0);
     must_exec(f->ct.d, b, "DELETE FROM dbmig_version_odbc_lock");
-    assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, a, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
-    assert_int_equal(f->ct.d->unlock(a, "dbmig_version"), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->unlock(NULL, a, "dbmig_version"), DBMIG_DRV_OK);
 
     /* a row left by a dead process on THIS host is taken over (with a log) */
     pid_t dead = fork();
@@ -566,7 +566,7 @@ static void test_lock_table(void **state)
              (long)dead, host, hostid, (long)dead);
     must_exec(f->ct.d, b, sql);
     long logs = cnt.logs;
-    assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, a, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
     assert_true(cnt.logs > logs);
     assert_int_equal(cnt.last_level, DBMIG_LOG_WARN);
@@ -577,13 +577,13 @@ static void test_lock_table(void **state)
     assert_string_equal(query_text(f->ct.d, b, "SELECT pid FROM dbmig_version_odbc_lock", &r), want);
 
     /* a qualified key: the lock table sits in that schema ("main" for SQLite) */
-    assert_int_equal(f->ct.d->try_lock(b, "main.other", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, b, "main.other", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
     assert_string_equal(query_text(f->ct.d, a, "SELECT COUNT(*) FROM main.other_odbc_lock", &r), "1;");
     /* closing releases */
-    f->ct.d->close(b);
+    f->ct.d->close(NULL, b);
     assert_string_equal(query_text(f->ct.d, a, "SELECT COUNT(*) FROM main.other_odbc_lock", &r), "0;");
-    f->ct.d->close(a);
+    f->ct.d->close(NULL, a);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -608,22 +608,22 @@ static void test_lock_interop_postgres(void **state)
     dbmig_conn *p = must_connect(pd, &h, pg_url);
     int got = -1;
     char holder[256] = "", want[64];
-    assert_int_equal(f->ct.d->try_lock(o, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, o, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
-    assert_int_equal(pd->try_lock(p, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
+    assert_int_equal(pd->try_lock(NULL, p, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
     assert_int_equal(got, 0);
     pg_holder(f->ct.d, o, want, sizeof want);
     assert_contains(holder, want);
-    assert_int_equal(f->ct.d->unlock(o, "dbmig_version"), DBMIG_DRV_OK);
-    assert_int_equal(pd->try_lock(p, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->unlock(NULL, o, "dbmig_version"), DBMIG_DRV_OK);
+    assert_int_equal(pd->try_lock(NULL, p, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
-    assert_int_equal(f->ct.d->try_lock(o, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, o, "dbmig_version", &got, holder, sizeof holder), DBMIG_DRV_OK);
     assert_int_equal(got, 0);
     pg_holder(pd, p, want, sizeof want);
     assert_contains(holder, want);
-    assert_int_equal(pd->unlock(p, "dbmig_version"), DBMIG_DRV_OK);
-    pd->close(p);
-    f->ct.d->close(o);
+    assert_int_equal(pd->unlock(NULL, p, "dbmig_version"), DBMIG_DRV_OK);
+    pd->close(NULL, p);
+    f->ct.d->close(NULL, o);
     dm_plugin_unload(pp);
     assert_int_equal(cnt.live, 0);
 }

@@ -121,7 +121,7 @@ step_plugin() {
     "$dbmig" --plugin-dir "$build" --format json drivers > "$out" 2> "$log" ||
         fail "dbmig drivers exited $?"
     jq -e --arg f "$build/dbmig_odbc.so" '[.[] | select(.name == "odbc")] | length == 1 and
-        (.[0] | .version == "1.0.0" and .file == $f and .abi == "1.1" and .error == null
+        (.[0] | .version == "1.0.0" and .file == $f and .abi == "2.0" and .error == null
          and (.capabilities | index("lock-reports-holder")) != null
          and (.description | test("ODBC")))' "$out" > /dev/null ||
         fail "odbc is not listed from $build with its version and capabilities: $(cat "$out")"
@@ -140,31 +140,31 @@ step_plugin() {
     jq -e --arg f "$plugindir/dbmig_odbc.so" '.[] | select(.name == "odbc") | .file == $f' "$out" > /dev/null ||
         fail "odbc not listed from $plugindir: $(cat "$out")"
 
-    say "a plugin built for driver ABI 2 is refused, naming the file and both versions"
+    say "a plugin built for driver ABI 3 is refused, naming the file and both versions"
     mkdir -p "$tmp/badinc"
     cp -R "$prefix/include/dbmig" "$tmp/badinc/dbmig"
-    sed -i 's/^#define DBMIG_DRIVER_ABI_MAJOR 1$/#define DBMIG_DRIVER_ABI_MAJOR 2/' "$tmp/badinc/dbmig/driver.h"
-    grep -q '^#define DBMIG_DRIVER_ABI_MAJOR 2$' "$tmp/badinc/dbmig/driver.h" ||
+    sed -i 's/^#define DBMIG_DRIVER_ABI_MAJOR 2$/#define DBMIG_DRIVER_ABI_MAJOR 3/' "$tmp/badinc/dbmig/driver.h"
+    grep -q '^#define DBMIG_DRIVER_ABI_MAJOR 3$' "$tmp/badinc/dbmig/driver.h" ||
         fail "could not patch the ABI major in a copy of driver.h"
     rm -rf "$tmp/badabi-src" "$tmp/badabi-build"
     cp -R "$src/tests/odbc/badabi" "$tmp/badabi-src"
     cmake -S "$tmp/badabi-src" -B "$tmp/badabi-build" -DCMAKE_PREFIX_PATH="$prefix" \
-        -DBADABI_INCLUDE="$tmp/badinc" > "$log" 2>&1 || fail "configuring the ABI-2 plugin"
-    cmake --build "$tmp/badabi-build" > "$log" 2>&1 || fail "building the ABI-2 plugin"
+        -DBADABI_INCLUDE="$tmp/badinc" > "$log" 2>&1 || fail "configuring the ABI-3 plugin"
+    cmake --build "$tmp/badabi-build" > "$log" 2>&1 || fail "building the ABI-3 plugin"
     local bad=$tmp/badabi-build/dbmig_badabi.so
     [ -f "$bad" ] || fail "no $bad"
     "$dbmig" --plugin-dir "$tmp/badabi-build" --format json drivers > "$out" 2> "$log" || true
     jq -e --arg f "$bad" '.[] | select(.name == "badabi") | .error | type == "string"
-        and contains($f) and contains("ABI 2.") and contains("ABI 1.1")' "$out" > /dev/null ||
+        and contains($f) and contains("ABI 3.") and contains("ABI 2.0")' "$out" > /dev/null ||
         fail "dbmig drivers does not show the refusal: $(cat "$out")"
     mkdir -p "$tmp/empty-migs"
     local rc=0
     "$dbmig" --plugin-dir "$tmp/badabi-build" --url badabi:x --dir "$tmp/empty-migs" status \
         > "$log" 2>&1 || rc=$?
-    [ "$rc" = 2 ] || fail "using the ABI-2 plugin: expected exit 2, got $rc"
+    [ "$rc" = 2 ] || fail "using the ABI-3 plugin: expected exit 2, got $rc"
     grep -qF "$bad" "$log" || fail "the refusal does not name $bad"
-    grep -qF "was built for driver ABI 2." "$log" || fail "the refusal does not name the plugin's ABI 2.x"
-    grep -qF "this dbmig speaks ABI 1.1" "$log" || fail "the refusal does not name dbmig's ABI 1.1"
+    grep -qF "was built for driver ABI 3." "$log" || fail "the refusal does not name the plugin's ABI 3.x"
+    grep -qF "this dbmig speaks ABI 2.0" "$log" || fail "the refusal does not name dbmig's ABI 2.0"
     say "plugin ok"
 }
 

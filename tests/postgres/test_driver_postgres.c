@@ -50,7 +50,7 @@ static void reset_db(const dbmig_driver *d, const char *url)
     must_exec(d, c,
               "SET client_min_messages = warning; DROP SCHEMA IF EXISTS public CASCADE; "
               "CREATE SCHEMA public; DROP SCHEMA IF EXISTS ct_s CASCADE");
-    d->close(c);
+    d->close(NULL, c);
 }
 
 static int group_setup(void **state)
@@ -147,7 +147,7 @@ static void test_url_forms(void **state)
     dbmig_conn *c = must_connect(f->ct.d, &h, url);
     assert_string_equal(query_text(f->ct.d, c, "SHOW application_name", &r), "dbmig;");
     assert_string_equal(query_text(f->ct.d, c, "SHOW client_encoding", &r), "UTF8;");
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     /* libpq's own parameters pass through */
     url_with(f->ct.url, "postgres",
              "application_name=myapp&sslmode=disable&options=-c%20statement_timeout%3D4321&"
@@ -158,7 +158,7 @@ static void test_url_forms(void **state)
     assert_string_equal(query_text(f->ct.d, c, "SHOW statement_timeout", &r), "4321ms;");
     assert_string_equal(query_text(f->ct.d, c, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &r),
                         "f;");
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     /* a unix socket through host= */
     const char *sock = getenv("PG_SERVER_SOCKET");
     const char *port = getenv("PGPORT");
@@ -172,13 +172,13 @@ static void test_url_forms(void **state)
                                    "SELECT client_port FROM pg_stat_activity WHERE pid = pg_backend_pid()",
                                    &r),
                         "-1;"); /* -1: a unix socket */
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     /* a libpq key=value string works too (with --driver postgres) */
     snprintf(url, sizeof url, "host=127.0.0.1 port=%s dbname=%s user=%s application_name=kv", port,
              db, user);
     c = must_connect(f->ct.d, &h, url);
     assert_string_equal(query_text(f->ct.d, c, "SHOW application_name", &r), "kv;");
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -201,14 +201,14 @@ static void test_libpq_environment(void **state)
     snprintf(url, sizeof url, "postgres://%s@127.0.0.1:%s/%s", saved[3], saved[2], saved[4]);
     dbmig_conn *c = must_connect(f->ct.d, &h, url);
     assert_string_equal(query_text(f->ct.d, c, "SELECT current_user", &r), "dbmig_test;");
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     /* the same without PGPASSWORD fails, with the auth hint */
     unsetenv("PGPASSWORD");
     setenv("PGPASSFILE", "/nonexistent/pgpass", 1);
     dbmig_db_error e;
     memset(&e, 0, sizeof e);
     c = NULL;
-    assert_int_equal(f->ct.d->connect(&h, url, &c, &e), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->connect(NULL, &h, url, &c, &e), DBMIG_DRV_ERROR);
     assert_null(c);
     assert_true(e.message[0] != '\0');
     /* a password file */
@@ -220,7 +220,7 @@ static void test_libpq_environment(void **state)
     assert_int_equal(chmod(pass, 0600), 0);
     setenv("PGPASSFILE", pass, 1);
     c = must_connect(f->ct.d, &h, url);
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     /* a service file: the URL names nothing but the service */
     snprintf(svc, sizeof svc, "%s/pg_service.conf", f->dir);
     fp = fopen(svc, "w");
@@ -234,10 +234,10 @@ static void test_libpq_environment(void **state)
     setenv("PGSERVICE", "dbmigsvc", 1);
     c = must_connect(f->ct.d, &h, "postgres://");
     assert_string_equal(query_text(f->ct.d, c, "SELECT current_database()", &r), "dbmig_test;");
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     unsetenv("PGSERVICE");
     c = must_connect(f->ct.d, &h, "postgres://?service=dbmigsvc");
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     unsetenv("PGSERVICEFILE");
     for (int i = 0; i < 6; i++) {
         if (saved[i])
@@ -281,7 +281,7 @@ static void test_password_scrubbed(void **state)
         dbmig_conn *c = NULL;
         char *saved = getenv("PGPASSWORD") ? strdup(getenv("PGPASSWORD")) : NULL;
         unsetenv("PGPASSWORD");
-        assert_int_equal(f->ct.d->connect(&h, url, &c, &e), DBMIG_DRV_ERROR);
+        assert_int_equal(f->ct.d->connect(NULL, &h, url, &c, &e), DBMIG_DRV_ERROR);
         if (saved) {
             setenv("PGPASSWORD", saved, 1);
             free(saved);
@@ -319,7 +319,7 @@ static void test_search_path(void **state)
     dbmig_conn *c = NULL;
     /* a missing schema is a clear error */
     url_with(f->ct.url, "postgres", "search_path=ct_s", url, sizeof url);
-    assert_int_equal(f->ct.d->connect(&h, url, &c, &e), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->connect(NULL, &h, url, &c, &e), DBMIG_DRV_ERROR);
     assert_null(c);
     assert_string_equal(e.code, "3F000");
     assert_contains(e.message, "search_path=ct_s");
@@ -335,17 +335,17 @@ static void test_search_path(void **state)
     assert_string_equal(query_text(f->ct.d, c, "SELECT current_schema()", &r), "ct_s;");
     assert_string_equal(query_text(f->ct.d, c, "SHOW application_name", &r), "sp;");
     int ex = -1;
-    assert_int_equal(f->ct.d->table_exists(c, "only_in_s", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(NULL, c, "only_in_s", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(f->ct.d->table_exists(c, "only_in_public", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(NULL, c, "only_in_public", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 0); /* look-ups are in the current schema only */
-    assert_int_equal(f->ct.d->table_exists(c, "public.only_in_public", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(NULL, c, "public.only_in_public", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(f->ct.d->table_exists(pub, "only_in_s", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(NULL, pub, "only_in_s", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 0);
     /* tables are created in it */
     must_exec(f->ct.d, c, "CREATE TABLE made_here (id INTEGER)");
-    assert_int_equal(f->ct.d->table_exists(pub, "ct_s.made_here", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(NULL, pub, "ct_s.made_here", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
 
     /* the lock key is the qualified name: public.dbmig_version and
@@ -353,14 +353,14 @@ static void test_search_path(void **state)
      * the same lock as "dbmig_version" from ct_s */
     int got = -1;
     char holder[256];
-    assert_int_equal(f->ct.d->try_lock(c, "dbmig_version", &got, holder, sizeof holder),
+    assert_int_equal(f->ct.d->try_lock(NULL, c, "dbmig_version", &got, holder, sizeof holder),
                      DBMIG_DRV_OK);
     assert_int_equal(got, 1);
-    assert_int_equal(f->ct.d->try_lock(pub, "dbmig_version", &got, holder, sizeof holder),
+    assert_int_equal(f->ct.d->try_lock(NULL, pub, "dbmig_version", &got, holder, sizeof holder),
                      DBMIG_DRV_OK);
     assert_int_equal(got, 1);
-    assert_int_equal(f->ct.d->unlock(pub, "dbmig_version"), DBMIG_DRV_OK);
-    assert_int_equal(f->ct.d->try_lock(pub, "ct_s.dbmig_version", &got, holder, sizeof holder),
+    assert_int_equal(f->ct.d->unlock(NULL, pub, "dbmig_version"), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, pub, "ct_s.dbmig_version", &got, holder, sizeof holder),
                      DBMIG_DRV_OK);
     assert_int_equal(got, 0);
     char want[64];
@@ -369,9 +369,9 @@ static void test_search_path(void **state)
     assert_contains(holder, "application sp");
     assert_contains(holder, "client 127.0.0.1");
     assert_contains(holder, "connected since");
-    assert_int_equal(f->ct.d->unlock(c, "dbmig_version"), DBMIG_DRV_OK);
-    f->ct.d->close(c);
-    f->ct.d->close(pub);
+    assert_int_equal(f->ct.d->unlock(NULL, c, "dbmig_version"), DBMIG_DRV_OK);
+    f->ct.d->close(NULL, c);
+    f->ct.d->close(NULL, pub);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -386,10 +386,10 @@ static void test_lock_key_formula(void **state)
     dbmig_conn *b = must_connect(f->ct.d, &h, f->ct.url);
     rows r;
     int got = -1;
-    assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
     /* taking it again on the same connection does not stack it */
-    assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
     char want[64], sql[512];
     pg_holder(f->ct.d, a, want, sizeof want);
@@ -403,14 +403,14 @@ static void test_lock_key_formula(void **state)
     /* a migration changing search_path does not lose the lock */
     must_exec(f->ct.d, a, "CREATE SCHEMA ct_s");
     must_exec(f->ct.d, a, "SET search_path = ct_s");
-    assert_int_equal(f->ct.d->unlock(a, "dbmig_version"), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->unlock(NULL, a, "dbmig_version"), DBMIG_DRV_OK);
     assert_string_equal(query_text(f->ct.d, b, sql, &r), "");
     /* one unlock released it: b takes it */
-    assert_int_equal(f->ct.d->try_lock(b, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, b, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
-    assert_int_equal(f->ct.d->unlock(b, "dbmig_version"), DBMIG_DRV_OK);
-    f->ct.d->close(a);
-    f->ct.d->close(b);
+    assert_int_equal(f->ct.d->unlock(NULL, b, "dbmig_version"), DBMIG_DRV_OK);
+    f->ct.d->close(NULL, a);
+    f->ct.d->close(NULL, b);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -422,36 +422,36 @@ static void test_error_fields(void **state)
     dbmig_conn *c = must_connect(f->ct.d, &h, f->ct.url);
     const dbmig_db_error *e;
     const char *sql = "SELECT nosuchcol FROM pg_class";
-    assert_int_equal(f->ct.d->exec(c, sql, strlen(sql), NULL), DBMIG_DRV_ERROR);
-    e = f->ct.d->last_error(c);
+    assert_int_equal(f->ct.d->exec(NULL, c, sql, strlen(sql), NULL), DBMIG_DRV_ERROR);
+    e = f->ct.d->last_error(NULL, c);
     assert_string_equal(e->code, "42703");
     assert_contains(e->message, "nosuchcol");
     assert_int_equal(e->position, 8);
     /* a later statement of the same text; multi-byte characters count once */
     const char *two = "SELECT 'é'; SELECT nosuchcol FROM pg_class";
-    assert_int_equal(f->ct.d->exec(c, two, strlen(two), NULL), DBMIG_DRV_ERROR);
-    assert_int_equal(f->ct.d->last_error(c)->position, 20);
+    assert_int_equal(f->ct.d->exec(NULL, c, two, strlen(two), NULL), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->last_error(NULL, c)->position, 20);
     /* detail */
     must_exec(f->ct.d, c, "CREATE TABLE ct_u (id INTEGER PRIMARY KEY)");
     must_exec(f->ct.d, c, "INSERT INTO ct_u VALUES (1)");
     const char *dup = "INSERT INTO ct_u VALUES (1)";
-    assert_int_equal(f->ct.d->exec(c, dup, strlen(dup), NULL), DBMIG_DRV_ERROR);
-    e = f->ct.d->last_error(c);
+    assert_int_equal(f->ct.d->exec(NULL, c, dup, strlen(dup), NULL), DBMIG_DRV_ERROR);
+    e = f->ct.d->last_error(NULL, c);
     assert_string_equal(e->code, "23505");
     assert_contains(e->detail, "Key (id)=(1) already exists.");
     assert_int_equal(e->position, 0);
     /* hint */
     const char *fn = "SELECT pg_catalog.length(1, 2, 3)";
-    assert_int_equal(f->ct.d->exec(c, fn, strlen(fn), NULL), DBMIG_DRV_ERROR);
-    e = f->ct.d->last_error(c);
+    assert_int_equal(f->ct.d->exec(NULL, c, fn, strlen(fn), NULL), DBMIG_DRV_ERROR);
+    e = f->ct.d->last_error(NULL, c);
     assert_string_equal(e->code, "42883");
     assert_contains(e->hint, "explicit type casts");
     assert_int_equal(e->position, 8);
     /* PL/pgSQL: the user's own fields, and the context */
     const char *raise = "DO $$ BEGIN RAISE EXCEPTION 'boom %', 7 USING DETAIL = 'the detail', "
                         "HINT = 'the hint', ERRCODE = 'P0099'; END $$";
-    assert_int_equal(f->ct.d->exec(c, raise, strlen(raise), NULL), DBMIG_DRV_ERROR);
-    e = f->ct.d->last_error(c);
+    assert_int_equal(f->ct.d->exec(NULL, c, raise, strlen(raise), NULL), DBMIG_DRV_ERROR);
+    e = f->ct.d->last_error(NULL, c);
     assert_string_equal(e->code, "P0099");
     assert_string_equal(e->message, "boom 7");
     assert_contains(e->detail, "the detail");
@@ -459,14 +459,14 @@ static void test_error_fields(void **state)
     assert_string_equal(e->hint, "the hint");
     /* syntax error position */
     const char *syn = "CREATE TABLE (x INTEGER)";
-    assert_int_equal(f->ct.d->exec(c, syn, strlen(syn), NULL), DBMIG_DRV_ERROR);
-    e = f->ct.d->last_error(c);
+    assert_int_equal(f->ct.d->exec(NULL, c, syn, strlen(syn), NULL), DBMIG_DRV_ERROR);
+    e = f->ct.d->last_error(NULL, c);
     assert_string_equal(e->code, "42601");
     assert_int_equal(e->position, 14);
     /* a success clears it */
     must_exec(f->ct.d, c, "SELECT 1");
-    assert_string_equal(f->ct.d->last_error(c)->code, "");
-    f->ct.d->close(c);
+    assert_string_equal(f->ct.d->last_error(NULL, c)->code, "");
+    f->ct.d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -481,23 +481,23 @@ static void test_exec_multi_and_copy(void **state)
                       "INSERT INTO m VALUES (2), (3); -- a comment\n"
                       "CREATE FUNCTION m_f() RETURNS integer LANGUAGE sql AS $f$ SELECT 1; $f$;\n";
     int64_t n = -1;
-    assert_int_equal(f->ct.d->exec(c, sql, strlen(sql), &n), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->exec(NULL, c, sql, strlen(sql), &n), DBMIG_DRV_OK);
     assert_int_equal(n, 3);
     rows r;
     assert_string_equal(query_text(f->ct.d, c, "SELECT sum(x) FROM m", &r), "6;");
     /* a failure in the middle: the text ran as one implicit transaction */
     const char *half = "INSERT INTO m VALUES (4); SELECT nosuchcol FROM m; INSERT INTO m VALUES (6)";
-    assert_int_equal(f->ct.d->exec(c, half, strlen(half), &n), DBMIG_DRV_ERROR);
-    assert_int_equal(f->ct.d->last_error(c)->position, 34);
+    assert_int_equal(f->ct.d->exec(NULL, c, half, strlen(half), &n), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->last_error(NULL, c)->position, 34);
     assert_string_equal(query_text(f->ct.d, c, "SELECT sum(x) FROM m", &r), "6;");
     /* COPY FROM STDIN cannot be fed: an error, and the connection stays usable */
     const char *copy = "COPY m FROM STDIN";
-    assert_int_equal(f->ct.d->exec(c, copy, strlen(copy), &n), DBMIG_DRV_ERROR);
-    assert_contains(f->ct.d->last_error(c)->message, "COPY");
+    assert_int_equal(f->ct.d->exec(NULL, c, copy, strlen(copy), &n), DBMIG_DRV_ERROR);
+    assert_contains(f->ct.d->last_error(NULL, c)->message, "COPY");
     const char *out = "COPY m TO STDOUT";
-    assert_int_equal(f->ct.d->exec(c, out, strlen(out), &n), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->exec(NULL, c, out, strlen(out), &n), DBMIG_DRV_OK);
     assert_string_equal(query_text(f->ct.d, c, "SELECT count(*) FROM m", &r), "3;");
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -509,31 +509,31 @@ static void test_commit_rollback_rules(void **state)
     dbmig_conn *c = must_connect(f->ct.d, &h, f->ct.url);
     rows r;
     must_exec(f->ct.d, c, "CREATE TABLE t (x INTEGER)");
-    assert_int_equal(f->ct.d->commit(c), DBMIG_DRV_ERROR);
-    assert_string_equal(f->ct.d->last_error(c)->code, "25P01");
-    assert_int_equal(f->ct.d->rollback(c), DBMIG_DRV_OK); /* nothing to roll back */
+    assert_int_equal(f->ct.d->commit(NULL, c), DBMIG_DRV_ERROR);
+    assert_string_equal(f->ct.d->last_error(NULL, c)->code, "25P01");
+    assert_int_equal(f->ct.d->rollback(NULL, c), DBMIG_DRV_OK); /* nothing to roll back */
     assert_int_equal(cnt.logs, 0);                     /* and no server WARNING */
     /* a failed statement: COMMIT does not pretend */
-    assert_int_equal(f->ct.d->begin(c), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->begin(NULL, c), DBMIG_DRV_OK);
     must_exec(f->ct.d, c, "INSERT INTO t VALUES (1)");
-    assert_int_equal(f->ct.d->exec(c, "SELECT 1/0", 10, NULL), DBMIG_DRV_ERROR);
-    assert_string_equal(f->ct.d->last_error(c)->code, "22012");
-    assert_int_equal(f->ct.d->commit(c), DBMIG_DRV_ERROR);
-    assert_string_equal(f->ct.d->last_error(c)->code, "25P02");
+    assert_int_equal(f->ct.d->exec(NULL, c, "SELECT 1/0", 10, NULL), DBMIG_DRV_ERROR);
+    assert_string_equal(f->ct.d->last_error(NULL, c)->code, "22012");
+    assert_int_equal(f->ct.d->commit(NULL, c), DBMIG_DRV_ERROR);
+    assert_string_equal(f->ct.d->last_error(NULL, c)->code, "25P02");
     assert_string_equal(query_text(f->ct.d, c, "SELECT count(*) FROM t", &r), "0;");
     /* a savepoint recovers the transaction */
-    assert_int_equal(f->ct.d->begin(c), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->begin(NULL, c), DBMIG_DRV_OK);
     must_exec(f->ct.d, c, "INSERT INTO t VALUES (1)");
     must_exec(f->ct.d, c, "SAVEPOINT s1");
-    assert_int_equal(f->ct.d->exec(c, "SELECT 1/0", 10, NULL), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->exec(NULL, c, "SELECT 1/0", 10, NULL), DBMIG_DRV_ERROR);
     must_exec(f->ct.d, c, "ROLLBACK TO SAVEPOINT s1");
-    assert_int_equal(f->ct.d->commit(c), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->commit(NULL, c), DBMIG_DRV_OK);
     assert_string_equal(query_text(f->ct.d, c, "SELECT count(*) FROM t", &r), "1;");
     /* BEGIN twice is an error, not a server warning */
-    assert_int_equal(f->ct.d->begin(c), DBMIG_DRV_OK);
-    assert_int_equal(f->ct.d->begin(c), DBMIG_DRV_ERROR);
-    assert_int_equal(f->ct.d->rollback(c), DBMIG_DRV_OK);
-    f->ct.d->close(c);
+    assert_int_equal(f->ct.d->begin(NULL, c), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->begin(NULL, c), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->rollback(NULL, c), DBMIG_DRV_OK);
+    f->ct.d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -555,7 +555,7 @@ static void test_notices(void **state)
     must_exec(f->ct.d, c, "DROP TABLE IF EXISTS ct_never_there");
     assert_int_equal(cnt.logs, before + 1);
     assert_contains(cnt.last_log, "does not exist, skipping");
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -567,9 +567,9 @@ static void test_quoting_with_conn(void **state)
     dbmig_conn *c = must_connect(f->ct.d, &h, f->ct.url);
     const char *nasty = "it's a \\ back\"slash";
     char lit[128], id[128], sql[512];
-    size_t n = f->ct.d->quote_literal(c, nasty, strlen(nasty), lit, sizeof lit);
+    size_t n = f->ct.d->quote_literal(NULL, c, nasty, strlen(nasty), lit, sizeof lit);
     assert_int_equal(n, strlen(lit));
-    n = f->ct.d->quote_ident(c, nasty, strlen(nasty), id, sizeof id);
+    n = f->ct.d->quote_ident(NULL, c, nasty, strlen(nasty), id, sizeof id);
     assert_int_equal(n, strlen(id));
     snprintf(sql, sizeof sql, "CREATE TABLE %s (v TEXT)", id);
     must_exec(f->ct.d, c, sql);
@@ -581,18 +581,18 @@ static void test_quoting_with_conn(void **state)
     snprintf(want, sizeof want, "%s;", nasty);
     assert_string_equal(query_text(f->ct.d, c, sql, &r), want);
     int ex = 0;
-    assert_int_equal(f->ct.d->table_exists(c, nasty, &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(NULL, c, nasty, &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
     /* offline: plain doubling; the server reads it back the same */
-    n = f->ct.d->quote_literal(NULL, nasty, strlen(nasty), lit, sizeof lit);
+    n = f->ct.d->quote_literal(NULL, NULL, nasty, strlen(nasty), lit, sizeof lit);
     assert_string_equal(lit, "'it''s a \\ back\"slash'");
     snprintf(sql, sizeof sql, "SELECT %s", lit);
     assert_string_equal(query_text(f->ct.d, c, sql, &r), want);
     /* truncation reports the needed length */
     char small[5];
-    assert_int_equal(f->ct.d->quote_literal(c, "abcdef", 6, small, sizeof small), 8);
+    assert_int_equal(f->ct.d->quote_literal(NULL, c, "abcdef", 6, small, sizeof small), 8);
     assert_int_equal(strlen(small), 4);
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -603,12 +603,12 @@ static void test_server_version(void **state)
     dbmig_host h = make_host(&cnt);
     dbmig_conn *c = must_connect(f->ct.d, &h, f->ct.url);
     char v[64] = "", want[80];
-    assert_int_equal(f->ct.d->server_version(c, v, sizeof v), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->server_version(NULL, c, v, sizeof v), DBMIG_DRV_OK);
     rows r;
     snprintf(want, sizeof want, "%s;", v);
     assert_string_equal(query_text(f->ct.d, c, "SHOW server_version", &r), want);
     assert_true(atoi(v) >= 11);
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -622,9 +622,9 @@ static void test_terminated_backend(void **state)
     dbmig_conn *a = must_connect(f->ct.d, &h, f->ct.url);
     dbmig_conn *b = must_connect(f->ct.d, &h, f->ct.url);
     int got = -1;
-    assert_int_equal(f->ct.d->try_lock(a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, a, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 1);
-    assert_int_equal(f->ct.d->try_lock(b, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->try_lock(NULL, b, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(got, 0);
     char pid[64], sql[128];
     pg_holder(f->ct.d, a, pid, sizeof pid);
@@ -632,20 +632,20 @@ static void test_terminated_backend(void **state)
     rows r;
     assert_string_equal(query_text(f->ct.d, b, sql, &r), "t;");
     for (int i = 0; i < 50 && got != 1; i++) {
-        assert_int_equal(f->ct.d->try_lock(b, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+        assert_int_equal(f->ct.d->try_lock(NULL, b, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
         if (!got)
             dm_sleep_ms(50);
     }
     assert_int_equal(got, 1);
-    assert_int_equal(f->ct.d->exec(a, "SELECT 1", 8, NULL), DBMIG_DRV_ERROR);
-    const dbmig_db_error *e = f->ct.d->last_error(a);
+    assert_int_equal(f->ct.d->exec(NULL, a, "SELECT 1", 8, NULL), DBMIG_DRV_ERROR);
+    const dbmig_db_error *e = f->ct.d->last_error(NULL, a);
     assert_true(strcmp(e->code, "57P01") == 0 || strcmp(e->code, "08006") == 0);
     assert_true(e->hint[0] != '\0');
-    assert_int_equal(f->ct.d->unlock(a, "dbmig_version"), DBMIG_DRV_OK);
-    assert_int_equal(f->ct.d->rollback(a), DBMIG_DRV_ERROR);
-    f->ct.d->close(a);
-    assert_int_equal(f->ct.d->unlock(b, "dbmig_version"), DBMIG_DRV_OK);
-    f->ct.d->close(b);
+    assert_int_equal(f->ct.d->unlock(NULL, a, "dbmig_version"), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->rollback(NULL, a), DBMIG_DRV_ERROR);
+    f->ct.d->close(NULL, a);
+    assert_int_equal(f->ct.d->unlock(NULL, b, "dbmig_version"), DBMIG_DRV_OK);
+    f->ct.d->close(NULL, b);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -663,31 +663,31 @@ static void test_catalog_case_and_schema(void **state)
     must_exec(f->ct.d, c, "CREATE INDEX other_id ON ct_s.other (id)");
     int ex = -1;
     char tbl[64] = "";
-    assert_int_equal(f->ct.d->table_exists(c, "Folded", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(NULL, c, "Folded", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(f->ct.d->table_exists(c, "Exact", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(NULL, c, "Exact", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(f->ct.d->table_exists(c, "exact", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(NULL, c, "exact", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 0);
-    assert_int_equal(f->ct.d->column_exists(c, "Folded", "EMAIL", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->column_exists(NULL, c, "Folded", "EMAIL", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(f->ct.d->column_exists(c, "Exact", "Col", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->column_exists(NULL, c, "Exact", "Col", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(f->ct.d->index_exists(c, NULL, "Folded_Email", &ex, tbl, sizeof tbl),
+    assert_int_equal(f->ct.d->index_exists(NULL, c, NULL, "Folded_Email", &ex, tbl, sizeof tbl),
                      DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
     assert_string_equal(tbl, "folded");
     /* other schemas only when named */
-    assert_int_equal(f->ct.d->table_exists(c, "other", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->table_exists(NULL, c, "other", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 0);
-    assert_int_equal(f->ct.d->index_exists(c, NULL, "other_id", &ex, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->index_exists(NULL, c, NULL, "other_id", &ex, NULL, 0), DBMIG_DRV_OK);
     assert_int_equal(ex, 0);
-    assert_int_equal(f->ct.d->index_exists(c, "ct_s.other", "ct_s.other_id", &ex, NULL, 0),
+    assert_int_equal(f->ct.d->index_exists(NULL, c, "ct_s.other", "ct_s.other_id", &ex, NULL, 0),
                      DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    assert_int_equal(f->ct.d->column_exists(c, "ct_s.other", "id", &ex), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->column_exists(NULL, c, "ct_s.other", "id", &ex), DBMIG_DRV_OK);
     assert_int_equal(ex, 1);
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -702,22 +702,22 @@ static void test_concurrent_invalid_index(void **state)
     must_exec(f->ct.d, c, "CREATE TABLE cc (v INTEGER); INSERT INTO cc VALUES (1), (1), (2)");
     must_exec(f->ct.d, c, "CREATE INDEX CONCURRENTLY cc_ok ON cc (v)"); /* valid: no complaint */
     const char *uq = "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"CC_Uq\" ON cc (v)";
-    assert_int_equal(f->ct.d->exec(c, uq, strlen(uq), NULL), DBMIG_DRV_ERROR);
-    const dbmig_db_error *e = f->ct.d->last_error(c);
+    assert_int_equal(f->ct.d->exec(NULL, c, uq, strlen(uq), NULL), DBMIG_DRV_ERROR);
+    const dbmig_db_error *e = f->ct.d->last_error(NULL, c);
     assert_string_equal(e->code, "23505");
     assert_contains(e->hint, "INVALID index \"CC_Uq\"");
     assert_contains(e->hint, "DROP INDEX CONCURRENTLY \"CC_Uq\"");
     must_exec(f->ct.d, c, "DELETE FROM cc WHERE v = 1");
-    assert_int_equal(f->ct.d->exec(c, uq, strlen(uq), NULL), DBMIG_DRV_ERROR);
-    assert_string_equal(f->ct.d->last_error(c)->code, "55000");
-    assert_contains(f->ct.d->last_error(c)->message, "INVALID");
+    assert_int_equal(f->ct.d->exec(NULL, c, uq, strlen(uq), NULL), DBMIG_DRV_ERROR);
+    assert_string_equal(f->ct.d->last_error(NULL, c)->code, "55000");
+    assert_contains(f->ct.d->last_error(NULL, c)->message, "INVALID");
     /* another statement naming only valid indexes is fine */
     must_exec(f->ct.d, c, "CREATE INDEX CONCURRENTLY IF NOT EXISTS cc_ok ON cc (v)");
     must_exec(f->ct.d, c, "DROP INDEX CONCURRENTLY \"CC_Uq\"");
     must_exec(f->ct.d, c, uq);
     rows r;
     assert_string_equal(query_text(f->ct.d, c, "SELECT indisvalid FROM pg_index WHERE indexrelid = '\"CC_Uq\"'::regclass", &r), "t;");
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -828,7 +828,7 @@ static void test_refuses_old_server(void **state)
     dbmig_db_error e;
     memset(&e, 0, sizeof e);
     dbmig_conn *c = NULL;
-    assert_int_equal(f->ct.d->connect(&h, url, &c, &e), DBMIG_DRV_ERROR);
+    assert_int_equal(f->ct.d->connect(NULL, &h, url, &c, &e), DBMIG_DRV_ERROR);
     assert_null(c);
     assert_string_equal(e.code, "VERSION");
     assert_contains(e.message, "PostgreSQL 10.23");
@@ -837,9 +837,9 @@ static void test_refuses_old_server(void **state)
     /* 11 is accepted */
     c = must_connect(f->ct.d, &h, url);
     char v[32];
-    assert_int_equal(f->ct.d->server_version(c, v, sizeof v), DBMIG_DRV_OK);
+    assert_int_equal(f->ct.d->server_version(NULL, c, v, sizeof v), DBMIG_DRV_OK);
     assert_string_equal(v, "11.0");
-    f->ct.d->close(c);
+    f->ct.d->close(NULL, c);
     int status = -1;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);

@@ -66,6 +66,7 @@ void contract_test_query(void **state);
 void contract_test_errors(void **state);
 void contract_test_transactions(void **state);
 void contract_test_catalog(void **state);
+void contract_test_dialect_sql(void **state);
 void contract_test_quoting(void **state);
 void contract_test_lock(void **state);
 void contract_test_lock_dies_with_process(void **state);
@@ -78,6 +79,7 @@ void contract_test_lock_dies_with_process(void **state);
         cmocka_unit_test_setup_teardown(contract_test_errors, setup, teardown),                    \
         cmocka_unit_test_setup_teardown(contract_test_transactions, setup, teardown),              \
         cmocka_unit_test_setup_teardown(contract_test_catalog, setup, teardown),                   \
+        cmocka_unit_test_setup_teardown(contract_test_dialect_sql, setup, teardown),               \
         cmocka_unit_test_setup_teardown(contract_test_quoting, setup, teardown),                   \
         cmocka_unit_test_setup_teardown(contract_test_lock, setup, teardown),                      \
         cmocka_unit_test_setup_teardown(contract_test_lock_dies_with_process, setup, teardown)
@@ -90,6 +92,7 @@ void contract_query(const dbmig_driver *d, const char *url);
 void contract_errors(const dbmig_driver *d, const char *url);
 void contract_transactions(const dbmig_driver *d, const char *url);
 void contract_catalog(const dbmig_driver *d, const char *url);
+void contract_dialect_sql(const dbmig_driver *d, const char *url);
 void contract_quoting(const dbmig_driver *d);
 /* url2: a second connection to the same database (the same URL for files). */
 void contract_lock(const dbmig_driver *d, const char *url, const char *url2,

@@ -182,7 +182,7 @@ static void check_consistent(fx *f, int down, unsigned *applied_out)
         if (!tables[i])
             continue;
         int e = -1;
-        assert_int_equal(h->drv->table_exists(h->conn, tables[i], &e), DBMIG_DRV_OK);
+        assert_int_equal(h->drv->table_exists(h->drv_self, h->conn, tables[i], &e), DBMIG_DRV_OK);
         if (i != 4 || !dirty4)
             assert_int_equal(e, !!(applied & (1u << i)));
         /* Dirty: `progress` counts the statements known to be committed;
@@ -196,10 +196,10 @@ static void check_consistent(fx *f, int down, unsigned *applied_out)
     /* No lock left: a fresh connection takes it at once. */
     int acq = 0;
     char holder[128] = "";
-    assert_int_equal(h->drv->try_lock(h->conn, "dbmig_version", &acq, holder, sizeof holder),
+    assert_int_equal(h->drv->try_lock(h->drv_self, h->conn, "dbmig_version", &acq, holder, sizeof holder),
                      DBMIG_DRV_OK);
     assert_int_equal(acq, 1);
-    assert_int_equal(h->drv->unlock(h->conn, "dbmig_version"), DBMIG_DRV_OK);
+    assert_int_equal(h->drv->unlock(h->drv_self, h->conn, "dbmig_version"), DBMIG_DRV_OK);
     dbmig_close(h);
     if (applied_out)
         *applied_out = applied;
@@ -223,10 +223,10 @@ static void finish(fx *f, int down)
     if (dirty) {
         int e = 0;
         assert_int_equal(dm_need_conn_create(h), DBMIG_OK);
-        assert_int_equal(h->drv->table_exists(h->conn, "b", &e), DBMIG_DRV_OK);
+        assert_int_equal(h->drv->table_exists(h->drv_self, h->conn, "b", &e), DBMIG_DRV_OK);
         if (!down && progress == 0 && e) {
             static const char drop[] = "DROP TABLE b";
-            assert_int_equal(h->drv->exec(h->conn, drop, sizeof drop - 1, NULL), DBMIG_DRV_OK);
+            assert_int_equal(h->drv->exec(h->drv_self, h->conn, drop, sizeof drop - 1, NULL), DBMIG_DRV_OK);
         }
         if (down)
             assert_int_equal(dbmig_repair(h, e ? DBMIG_REPAIR_APPLIED : DBMIG_REPAIR_REVERTED,

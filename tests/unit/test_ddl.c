@@ -146,7 +146,7 @@ static char *prep(fx *f, uint32_t caps, const char *sql, dm_buf *note)
     dm_buf out = {0};
     dm_err e = {0};
     int skip = -1;
-    assert_int_equal(dm_ddl_prepare(f->drv, f->conn, caps, sql, strlen(sql), &out, &skip, note, &e),
+    assert_int_equal(dm_ddl_prepare(f->drv, NULL, f->conn, caps, sql, strlen(sql), &out, &skip, note, &e),
                      DBMIG_OK);
     dm_err_free(&e);
     if (skip) {
@@ -158,7 +158,7 @@ static char *prep(fx *f, uint32_t caps, const char *sql, dm_buf *note)
 
 static void exec_ok(fx *f, const char *sql)
 {
-    assert_int_equal(f->drv->exec(f->conn, sql, strlen(sql), NULL), DBMIG_DRV_OK);
+    assert_int_equal(f->drv->exec(NULL, f->conn, sql, strlen(sql), NULL), DBMIG_DRV_OK);
 }
 
 #define EXPECT(caps, sql, want)                                                                  \
@@ -172,7 +172,7 @@ static void test_rewrite_emulation(void **state)
 {
     fx *f = *state;
     dbmig_db_error err;
-    assert_int_equal(f->drv->connect(&host, "sqlite::memory:", &f->conn, &err), DBMIG_DRV_OK);
+    assert_int_equal(f->drv->connect(NULL, &host, "sqlite::memory:", &f->conn, &err), DBMIG_DRV_OK);
     exec_ok(f, "CREATE TABLE t (a INTEGER, b INTEGER)");
 
     const uint32_t native = f->drv->caps; /* SQLite: native CREATE/DROP INDEX IF [NOT] EXISTS */
@@ -210,7 +210,7 @@ static void test_rewrite_emulation(void **state)
            "ALTER TABLE t ADD COLUMN IF NOT EXISTS b INT");
     /* Anything else is untouched. */
     EXPECT(mysql, "INSERT INTO t VALUES (1, 2)", "INSERT INTO t VALUES (1, 2)");
-    f->drv->close(f->conn);
+    f->drv->close(NULL, f->conn);
     f->conn = NULL;
 }
 

@@ -28,7 +28,9 @@
 enum { F_EXEC, F_QUERY, F_BEGIN, F_COMMIT, F_ROLLBACK, F_TRYLOCK, F_NFN };
 
 typedef struct wrap {
+    dbmig_driver table;  /* this wrapper's: the real one's, with the w_* methods */
     const dbmig_driver *real;
+    void *inner;         /* the real driver's self (NULL: sqlite has no init) */
     int calls[F_NFN];
     int fail_fn, fail_at; /* fail the fail_at-th call of fail_fn (0: never) */
     int lock_busy;        /* try_lock reports "held" */
@@ -36,90 +38,101 @@ typedef struct wrap {
     int injected;         /* the last error was ours */
 } wrap;
 
-/* The table's functions get no payload, so the wrapper state lives in the
- * one test fixture the functions can reach: a per-test static is fine here
- * because cmocka runs the tests of this file one at a time. */
-static wrap *W;
+/* The wrapper's state is its self (driver ABI 2): dm_use_driver(h, &w->table,
+ * w) hands it to the core, which passes it first to every method. */
 
-static int inject(int fn)
+static int inject(wrap *w, int fn)
 {
-    W->calls[fn]++;
-    if (W->fail_fn == fn && W->calls[fn] == W->fail_at) {
-        memset(&W->err, 0, sizeof W->err);
-        snprintf(W->err.message, sizeof W->err.message, "injected failure of call %d", W->fail_at);
-        snprintf(W->err.code, sizeof W->err.code, "FAKE");
-        W->injected = 1;
+    w->calls[fn]++;
+    if (w->fail_fn == fn && w->calls[fn] == w->fail_at) {
+        memset(&w->err, 0, sizeof w->err);
+        snprintf(w->err.message, sizeof w->err.message, "injected failure of call %d", w->fail_at);
+        snprintf(w->err.code, sizeof w->err.code, "FAKE");
+        w->injected = 1;
         return 1;
     }
-    W->injected = 0;
+    w->injected = 0;
     return 0;
 }
 
-static int w_connect(const dbmig_host *h, const char *url, dbmig_conn **out, dbmig_db_error *e)
+static int w_connect(void *self, const dbmig_host *h, const char *url, dbmig_conn **out, dbmig_db_error *e)
 {
-    return W->real->connect(h, url, out, e);
+    wrap *w = self;
+    return w->real->connect(w->inner, h, url, out, e);
 }
-static void w_close(dbmig_conn *c) { W->real->close(c); }
-static int w_exec(dbmig_conn *c, const char *sql, size_t len, int64_t *aff)
+static void w_close(void *self, dbmig_conn *c) { wrap *w = self; w->real->close(w->inner, c); }
+static int w_exec(void *self, dbmig_conn *c, const char *sql, size_t len, int64_t *aff)
 {
-    return inject(F_EXEC) ? DBMIG_DRV_ERROR : W->real->exec(c, sql, len, aff);
+    wrap *w = self;
+    return inject(w, F_EXEC) ? DBMIG_DRV_ERROR : w->real->exec(w->inner, c, sql, len, aff);
 }
-static int w_query(dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *p)
+static int w_query(void *self, dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *p)
 {
-    return inject(F_QUERY) ? DBMIG_DRV_ERROR : W->real->query(c, sql, fn, p);
+    wrap *w = self;
+    return inject(w, F_QUERY) ? DBMIG_DRV_ERROR : w->real->query(w->inner, c, sql, fn, p);
 }
-static int w_begin(dbmig_conn *c) { return inject(F_BEGIN) ? DBMIG_DRV_ERROR : W->real->begin(c); }
-static int w_commit(dbmig_conn *c)
+static int w_begin(void *self, dbmig_conn *c) { wrap *w = self; return inject(w, F_BEGIN) ? DBMIG_DRV_ERROR : w->real->begin(w->inner, c); }
+static int w_commit(void *self, dbmig_conn *c)
 {
-    return inject(F_COMMIT) ? DBMIG_DRV_ERROR : W->real->commit(c);
+    wrap *w = self;
+    return inject(w, F_COMMIT) ? DBMIG_DRV_ERROR : w->real->commit(w->inner, c);
 }
-static int w_rollback(dbmig_conn *c)
+static int w_rollback(void *self, dbmig_conn *c)
 {
-    inject(F_ROLLBACK);
-    return W->real->rollback(c);
+    wrap *w = self;
+    inject(w, F_ROLLBACK);
+    return w->real->rollback(w->inner, c);
 }
-static int w_try_lock(dbmig_conn *c, const char *key, int *acq, char *holder, size_t cap)
+static int w_try_lock(void *self, dbmig_conn *c, const char *key, int *acq, char *holder, size_t cap)
 {
-    if (inject(F_TRYLOCK))
+    wrap *w = self;
+    if (inject(w, F_TRYLOCK))
         return DBMIG_DRV_ERROR;
-    if (W->lock_busy) {
+    if (w->lock_busy) {
         *acq = 0;
         snprintf(holder, cap, "pid 4242 (test)");
         return DBMIG_DRV_OK;
     }
-    return W->real->try_lock(c, key, acq, holder, cap);
+    return w->real->try_lock(w->inner, c, key, acq, holder, cap);
 }
-static int w_unlock(dbmig_conn *c, const char *key) { return W->real->unlock(c, key); }
-static int w_table_exists(dbmig_conn *c, const char *t, int *e)
+static int w_unlock(void *self, dbmig_conn *c, const char *key) { wrap *w = self; return w->real->unlock(w->inner, c, key); }
+static int w_table_exists(void *self, dbmig_conn *c, const char *t, int *e)
 {
-    return W->real->table_exists(c, t, e);
+    wrap *w = self;
+    return w->real->table_exists(w->inner, c, t, e);
 }
-static int w_column_exists(dbmig_conn *c, const char *t, const char *col, int *e)
+static int w_column_exists(void *self, dbmig_conn *c, const char *t, const char *col, int *e)
 {
-    return W->real->column_exists(c, t, col, e);
+    wrap *w = self;
+    return w->real->column_exists(w->inner, c, t, col, e);
 }
-static int w_index_exists(dbmig_conn *c, const char *t, const char *i, int *e, char *to, size_t n)
+static int w_index_exists(void *self, dbmig_conn *c, const char *t, const char *i, int *e, char *to, size_t n)
 {
-    return W->real->index_exists(c, t, i, e, to, n);
+    wrap *w = self;
+    return w->real->index_exists(w->inner, c, t, i, e, to, n);
 }
-static size_t w_qi(const dbmig_conn *c, const char *in, size_t n, char *out, size_t cap)
+static size_t w_qi(void *self, const dbmig_conn *c, const char *in, size_t n, char *out, size_t cap)
 {
-    return W->real->quote_ident(c, in, n, out, cap);
+    wrap *w = self;
+    return w->real->quote_ident(w->inner, c, in, n, out, cap);
 }
-static size_t w_ql(const dbmig_conn *c, const char *in, size_t n, char *out, size_t cap)
+static size_t w_ql(void *self, const dbmig_conn *c, const char *in, size_t n, char *out, size_t cap)
 {
-    return W->real->quote_literal(c, in, n, out, cap);
+    wrap *w = self;
+    return w->real->quote_literal(w->inner, c, in, n, out, cap);
 }
-static const dbmig_db_error *w_last_error(const dbmig_conn *c)
+static const dbmig_db_error *w_last_error(void *self, const dbmig_conn *c)
 {
-    return W->injected ? &W->err : W->real->last_error(c);
+    wrap *w = self;
+    return w->injected ? &w->err : w->real->last_error(w->inner, c);
 }
-static int w_server_version(dbmig_conn *c, char *out, size_t cap)
+static int w_server_version(void *self, dbmig_conn *c, char *out, size_t cap)
 {
-    return W->real->server_version(c, out, cap);
+    wrap *w = self;
+    return w->real->server_version(w->inner, c, out, cap);
 }
 
-static dbmig_driver wrap_driver;
+
 
 /* ---- fixture ------------------------------------------------------------------ */
 
@@ -153,24 +166,23 @@ static int setup(void **state)
     }
     dm_err_free(&e);
     f->w.real = dm_plugin_driver(f->plugin);
-    W = &f->w;
-    wrap_driver = *f->w.real;
-    wrap_driver.connect = w_connect;
-    wrap_driver.close = w_close;
-    wrap_driver.exec = w_exec;
-    wrap_driver.query = w_query;
-    wrap_driver.begin = w_begin;
-    wrap_driver.commit = w_commit;
-    wrap_driver.rollback = w_rollback;
-    wrap_driver.try_lock = w_try_lock;
-    wrap_driver.unlock = w_unlock;
-    wrap_driver.table_exists = w_table_exists;
-    wrap_driver.column_exists = w_column_exists;
-    wrap_driver.index_exists = w_index_exists;
-    wrap_driver.quote_ident = w_qi;
-    wrap_driver.quote_literal = w_ql;
-    wrap_driver.last_error = w_last_error;
-    wrap_driver.server_version = w_server_version;
+    f->w.table = *f->w.real;
+    f->w.table.connect = w_connect;
+    f->w.table.close = w_close;
+    f->w.table.exec = w_exec;
+    f->w.table.query = w_query;
+    f->w.table.begin = w_begin;
+    f->w.table.commit = w_commit;
+    f->w.table.rollback = w_rollback;
+    f->w.table.try_lock = w_try_lock;
+    f->w.table.unlock = w_unlock;
+    f->w.table.table_exists = w_table_exists;
+    f->w.table.column_exists = w_column_exists;
+    f->w.table.index_exists = w_index_exists;
+    f->w.table.quote_ident = w_qi;
+    f->w.table.quote_literal = w_ql;
+    f->w.table.last_error = w_last_error;
+    f->w.table.server_version = w_server_version;
     snprintf(f->dir, sizeof f->dir, "/tmp/dbmig-engine-XXXXXX");
     if (!mkdtemp(f->dir))
         return -1;
@@ -202,7 +214,6 @@ static int teardown(void **state)
         return -1;
     dm_plugin_unload(f->plugin);
     free(f);
-    W = NULL;
     return 0;
 }
 
@@ -217,7 +228,7 @@ static dbmig *open_with(fx *f, dbmig_options o)
     o.lock_timeout = 0;
     dbmig *h;
     assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
-    dm_use_driver(h, &wrap_driver);
+    assert_int_equal(dm_use_driver(h, &f->w.table, &f->w), DBMIG_OK);
     return h;
 }
 
@@ -256,7 +267,7 @@ static unsigned table_mask(fx *f)
         char t[8];
         int e = 0;
         snprintf(t, sizeof t, "t%d", i);
-        assert_int_equal(h->drv->table_exists(h->conn, t, &e), DBMIG_DRV_OK);
+        assert_int_equal(h->drv->table_exists(h->drv_self, h->conn, t, &e), DBMIG_DRV_OK);
         if (e)
             m |= 1u << i;
     }
@@ -290,20 +301,20 @@ static void test_group_commit_counts(void **state)
 {
     fx *f = *state;
     dbmig *h = open_h(f, 60000, 0);
-    memset(W->calls, 0, sizeof W->calls);
+    memset(f->w.calls, 0, sizeof f->w.calls);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
     dbmig_close(h);
-    assert_int_equal(W->calls[F_BEGIN], 1); /* five migrations, one commit */
-    assert_int_equal(W->calls[F_COMMIT], 1);
+    assert_int_equal(f->w.calls[F_BEGIN], 1); /* five migrations, one commit */
+    assert_int_equal(f->w.calls[F_COMMIT], 1);
 
     h = open_h(f, 0, 0);
     assert_int_equal(dbmig_downgrade(h, "base", 0), DBMIG_OK);
     dbmig_close(h);
-    memset(W->calls, 0, sizeof W->calls);
+    memset(f->w.calls, 0, sizeof f->w.calls);
     h = open_h(f, 0, 0); /* --commit-interval 0: a commit per migration */
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
     dbmig_close(h);
-    assert_int_equal(W->calls[F_COMMIT], 5);
+    assert_int_equal(f->w.calls[F_COMMIT], 5);
 }
 
 static void test_failure_in_k_keeps_earlier(void **state)
@@ -337,13 +348,13 @@ static void test_no_savepoints_commits_each(void **state)
     char mig[96];
     snprintf(mig, sizeof mig, "%s/m", f->dir);
     write_file(mig, "004_t4.sql", "CREATE TABLE t4 (id INTEGER);\nINSERT INTO nope VALUES (1);\n");
-    wrap_driver.caps &= ~(uint32_t)DBMIG_CAP_SAVEPOINTS;
+    f->w.table.caps &= ~(uint32_t)DBMIG_CAP_SAVEPOINTS;
     dbmig *h = open_h(f, 60000, 0);
-    memset(W->calls, 0, sizeof W->calls);
+    memset(f->w.calls, 0, sizeof f->w.calls);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
     dbmig_close(h);
-    wrap_driver.caps |= DBMIG_CAP_SAVEPOINTS;
-    assert_int_equal(W->calls[F_COMMIT], 3);
+    f->w.table.caps |= DBMIG_CAP_SAVEPOINTS;
+    assert_int_equal(f->w.calls[F_COMMIT], 3);
     assert_int_equal(applied_mask(f), 0x0e);
     assert_int_equal(table_mask(f), 0x0e);
 }
@@ -374,13 +385,13 @@ static void test_fault_injection_every_call(void **state)
         for (int n = 1;; n++) {
             unlink(f->db);
             dbmig *h = open_h(f, k % 2 ? 0 : 60000, 0);
-            memset(W->calls, 0, sizeof W->calls);
-            W->fail_fn = fns[k];
-            W->fail_at = n;
+            memset(f->w.calls, 0, sizeof f->w.calls);
+            f->w.fail_fn = fns[k];
+            f->w.fail_at = n;
             int rc = dbmig_upgrade(h, "head", 0);
-            int reached = W->calls[fns[k]] >= n;
-            W->fail_fn = -1;
-            W->fail_at = 0;
+            int reached = f->w.calls[fns[k]] >= n;
+            f->w.fail_fn = -1;
+            f->w.fail_at = 0;
             if (reached) {
                 assert_int_not_equal(rc, DBMIG_OK);
                 assert_non_null(strstr(dbmig_errmsg(h), "injected failure"));
@@ -403,10 +414,10 @@ static void test_lock_timeout(void **state)
 {
     fx *f = *state;
     dbmig *h = open_h(f, 200, 0);
-    W->lock_busy = 1;
+    f->w.lock_busy = 1;
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ELOCKED);
     assert_non_null(strstr(dbmig_errmsg(h), "pid 4242"));
-    W->lock_busy = 0;
+    f->w.lock_busy = 0;
     dbmig_close(h);
     assert_int_equal(applied_mask(f), 0);
 }
@@ -498,7 +509,7 @@ static void test_stamp(void **state)
 {
     fx *f = *state;
     dbmig *h = open_h(f, 200, 0);
-    memset(W->calls, 0, sizeof W->calls);
+    memset(f->w.calls, 0, sizeof f->w.calls);
     assert_int_equal(dbmig_stamp(h, "003"), DBMIG_OK);
     dbmig_close(h);
     assert_int_equal(applied_mask(f), 0x0e);
@@ -527,7 +538,7 @@ static void test_offline_script(void **state)
     o.sql_payload = &out;
     dbmig *h;
     assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
-    dm_use_driver(h, &wrap_driver);
+    assert_int_equal(dm_use_driver(h, &f->w.table, &f->w), DBMIG_OK);
     assert_int_equal(dbmig_upgrade(h, "002:head", 0), DBMIG_OK);
     const char *s = dm_buf_str(&out);
     assert_non_null(strstr(s, "CREATE TABLE IF NOT EXISTS \"dbmig_version\""));
@@ -544,7 +555,7 @@ static void test_offline_script(void **state)
     dm_buf_free(&out);
     struct stat sb;
     assert_int_not_equal(stat(f->db, &sb), 0); /* never connected */
-    assert_int_equal(W->calls[F_EXEC] + W->calls[F_QUERY], 0);
+    assert_int_equal(f->w.calls[F_EXEC] + f->w.calls[F_QUERY], 0);
 }
 
 /* With DBMIG_CAP_MULTI_STATEMENT a transactional migration goes as one
@@ -553,13 +564,13 @@ static void test_offline_script(void **state)
 static void test_batched_steps(void **state)
 {
     fx *f = *state;
-    wrap_driver.caps |= DBMIG_CAP_MULTI_STATEMENT;
+    f->w.table.caps |= DBMIG_CAP_MULTI_STATEMENT;
     dbmig *h = open_h(f, 60000, 0);
-    memset(W->calls, 0, sizeof W->calls);
+    memset(f->w.calls, 0, sizeof f->w.calls);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
     dbmig_close(h);
     /* create the version table + one per migration */
-    assert_int_equal(W->calls[F_EXEC], 1 + 5);
+    assert_int_equal(f->w.calls[F_EXEC], 1 + 5);
     assert_int_equal(applied_mask(f), 0x3e);
     assert_int_equal(table_mask(f), 0x3e);
     h = open_h(f, 60000, 0);
@@ -586,12 +597,12 @@ static void test_batched_steps(void **state)
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
     assert_non_null(strstr(dbmig_errmsg(h), "004_t4.sql:6: statement 3 of 3"));
     dbmig_close(h);
-    wrap_driver.caps &= ~(uint32_t)DBMIG_CAP_MULTI_STATEMENT;
+    f->w.table.caps &= ~(uint32_t)DBMIG_CAP_MULTI_STATEMENT;
     h = open_h(f, 60000, 0);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
     assert_non_null(strstr(dbmig_errmsg(h), "004_t4.sql:6: statement 3 of 3"));
     dbmig_close(h);
-    wrap_driver.caps |= DBMIG_CAP_MULTI_STATEMENT;
+    f->w.table.caps |= DBMIG_CAP_MULTI_STATEMENT;
     /* A run-time error without a position: found by re-running. */
     write_file(mig, "004_t4.sql", "-- dbmig:up\nCREATE TABLE t4 (id INTEGER PRIMARY KEY);\nINSERT INTO t4 VALUES (1);\nINSERT INTO t4 VALUES (1);\n-- dbmig:down\nDROP TABLE t4;\n");
     h = open_h(f, 60000, 0);
@@ -601,7 +612,7 @@ static void test_batched_steps(void **state)
     dbmig_close(h);
     assert_int_equal(applied_mask(f), 0x0e);
     assert_int_equal(table_mask(f), 0x0e);
-    wrap_driver.caps &= ~(uint32_t)DBMIG_CAP_MULTI_STATEMENT;
+    f->w.table.caps &= ~(uint32_t)DBMIG_CAP_MULTI_STATEMENT;
 }
 
 /* ---- issue 13: dry runs, refusals before anything is created, commands
@@ -637,11 +648,11 @@ static char *vrows(fx *f)
     assert_int_equal(dm_need_conn_create(h), DBMIG_OK);
     dm_buf b = {0};
     int e = 0;
-    assert_int_equal(h->drv->table_exists(h->conn, "dbmig_version", &e), DBMIG_DRV_OK);
+    assert_int_equal(h->drv->table_exists(h->drv_self, h->conn, "dbmig_version", &e), DBMIG_DRV_OK);
     if (!e)
         dm_buf_puts(&b, "<no version table>");
     else
-        assert_int_equal(h->drv->query(h->conn,
+        assert_int_equal(h->drv->query(h->drv_self, h->conn,
                                        "SELECT revision, checksum, dirty, progress, seq FROM "
                                        "dbmig_version ORDER BY seq",
                                        rows_cb, &b),
@@ -659,12 +670,12 @@ static void test_dry_run_never_writes(void **state)
     snprintf(mig, sizeof mig, "%s/m", f->dir);
     /* a fresh database: a dry upgrade creates no version table */
     dbmig *h = open_opts(f, 1, NULL);
-    memset(W->calls, 0, sizeof W->calls);
+    memset(f->w.calls, 0, sizeof f->w.calls);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
     assert_int_equal(dbmig_stamp(h, "head"), DBMIG_OK);
     assert_int_equal(dbmig_repair(h, DBMIG_REPAIR_CHECKSUMS, NULL), DBMIG_OK);
     dbmig_close(h);
-    assert_int_equal(W->calls[F_EXEC] + W->calls[F_BEGIN] + W->calls[F_TRYLOCK], 0);
+    assert_int_equal(f->w.calls[F_EXEC] + f->w.calls[F_BEGIN] + f->w.calls[F_TRYLOCK], 0);
     char *before = vrows(f), *after;
     assert_string_equal(before, "<no version table>");
     free(before);
@@ -688,10 +699,10 @@ static void test_dry_run_never_writes(void **state)
                    {DBMIG_REPAIR_REVERTED, "003"}};
     for (size_t k = 0; k < 3; k++) {
         h = open_opts(f, 1, NULL);
-        memset(W->calls, 0, sizeof W->calls);
+        memset(f->w.calls, 0, sizeof f->w.calls);
         assert_int_equal(dbmig_repair(h, repairs[k].what, repairs[k].id), DBMIG_OK);
         dbmig_close(h);
-        assert_int_equal(W->calls[F_EXEC] + W->calls[F_BEGIN] + W->calls[F_TRYLOCK], 0);
+        assert_int_equal(f->w.calls[F_EXEC] + f->w.calls[F_BEGIN] + f->w.calls[F_TRYLOCK], 0);
         after = vrows(f);
         assert_string_equal(after, before);
         free(after);
@@ -704,12 +715,12 @@ static void test_dry_run_never_writes(void **state)
     free(before);
     before = vrows(f);
     h = open_opts(f, 1, NULL);
-    memset(W->calls, 0, sizeof W->calls);
+    memset(f->w.calls, 0, sizeof f->w.calls);
     assert_int_equal(dbmig_downgrade(h, "base", 0), DBMIG_OK);
     assert_int_equal(dbmig_stamp(h, "005"), DBMIG_OK);
     assert_int_equal(dbmig_stamp(h, "base"), DBMIG_OK);
     dbmig_close(h);
-    assert_int_equal(W->calls[F_EXEC] + W->calls[F_BEGIN] + W->calls[F_TRYLOCK], 0);
+    assert_int_equal(f->w.calls[F_EXEC] + f->w.calls[F_BEGIN] + f->w.calls[F_TRYLOCK], 0);
     after = vrows(f);
     assert_string_equal(after, before);
     free(after);
@@ -928,7 +939,7 @@ static int count_rows(void *payload, int ncols, const char *const *v, const size
 static long long scalar(dbmig *h, const char *sql)
 {
     long long out = -1;
-    assert_int_equal(h->drv->query(h->conn, sql, count_rows, &out), DBMIG_DRV_OK);
+    assert_int_equal(h->drv->query(h->drv_self, h->conn, sql, count_rows, &out), DBMIG_DRV_OK);
     return out;
 }
 
@@ -944,13 +955,45 @@ static dbmig *open_lease(fx *f, double timeout)
     o.lease_seconds = 2; /* renewed every 667 ms: a loaded machine may be late by a second */
     dbmig *h;
     assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
-    dm_use_driver(h, &wrap_driver);
+    assert_int_equal(dm_use_driver(h, &f->w.table, &f->w), DBMIG_OK);
     assert_int_equal(dm_need_conn(h), DBMIG_OK);
     return h;
 }
 
 /* The lease lock: exclusion, renewal past the lease length, take-over only
  * after expiry, and the fence noticing a lost lease. */
+/* A driver that gives no lease SQL (driver.h, dbmig_dialect_sql) is never
+ * handed another dialect's: --lock lease, and the lease a server that
+ * cannot share a session lock needs (--lock auto), are refused by name
+ * (DBMIG_EUSAGE, exit 2) before anything is written. */
+static void test_lease_needs_driver_sql(void **state)
+{
+    fx *f = *state;
+    f->w.table.sql = NULL;
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    o.lock = DBMIG_LOCK_LEASE;
+    dbmig *h = open_with(f, o);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EUSAGE);
+    assert_non_null(strstr(dbmig_errmsg(h), "--lock lease: driver sqlite"));
+    assert_non_null(strstr(dbmig_errmsg(h), "gives no SQL for the lease lock"));
+    dbmig_close(h);
+    f->w.table.caps |= DBMIG_CAP_SESSION_LOCK_UNSAFE; /* a Galera-like server */
+    o.lock = DBMIG_LOCK_AUTO;
+    h = open_with(f, o);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EUSAGE);
+    assert_non_null(strstr(dbmig_errmsg(h), "cannot share a session lock"));
+    assert_non_null(strstr(dbmig_errmsg(h), "--lock session"));
+    int e = 1;
+    assert_int_equal(h->drv->table_exists(h->drv_self, h->conn, "dbmig_version", &e), DBMIG_DRV_OK);
+    assert_int_equal(e, 0); /* nothing written */
+    dbmig_close(h);
+    /* the same table with the driver's SQL takes the lease */
+    f->w.table.sql = f->w.real->sql;
+    h = open_with(f, o);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    dbmig_close(h);
+}
+
 static void test_lease_lock(void **state)
 {
     fx *f = *state;
@@ -966,7 +1009,7 @@ static void test_lease_lock(void **state)
                           "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)") == 1);
     /* Simulate a holder that stopped renewing long ago: expire the row; b
      * takes it over, and a's renewal then finds the lease gone. */
-    assert_int_equal(b->drv->exec(b->conn, "UPDATE dbmig_version_lock SET expires_at = 0", 45, NULL), DBMIG_DRV_OK);
+    assert_int_equal(b->drv->exec(b->drv_self, b->conn, "UPDATE dbmig_version_lock SET expires_at = 0", 45, NULL), DBMIG_DRV_OK);
     dbmig *c = open_lease(f, 5);
     assert_int_equal(dm_lock_acquire(c), DBMIG_OK);
     /* a's next renewal (every 667 ms) finds it gone: wait for it, up to 10 s
@@ -991,7 +1034,7 @@ static void test_lease_lock(void **state)
 static void must_drop_t4(dbmig *h)
 {
     static const char drop[] = "DROP TABLE IF EXISTS t4";
-    assert_int_equal(h->drv->exec(h->conn, drop, sizeof drop - 1, NULL), DBMIG_DRV_OK);
+    assert_int_equal(h->drv->exec(h->drv_self, h->conn, drop, sizeof drop - 1, NULL), DBMIG_DRV_OK);
 }
 
 /* Without transactional DDL but with multi-statement exec (MySQL and
@@ -1003,17 +1046,17 @@ static void must_drop_t4(dbmig *h)
 static void test_riding_dirty_protocol(void **state)
 {
     fx *f = *state;
-    uint32_t caps = wrap_driver.caps;
-    wrap_driver.caps = (caps | DBMIG_CAP_MULTI_STATEMENT) & ~(uint32_t)DBMIG_CAP_TRANSACTIONAL_DDL;
+    uint32_t caps = f->w.table.caps;
+    f->w.table.caps = (caps | DBMIG_CAP_MULTI_STATEMENT) & ~(uint32_t)DBMIG_CAP_TRANSACTIONAL_DDL;
     dbmig *h = open_h(f, 200, 0);
-    memset(W->calls, 0, sizeof W->calls);
+    memset(f->w.calls, 0, sizeof f->w.calls);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
     dbmig_close(h);
     /* the version table; 001, 002, 004, 005: 1 + 1; 003 (CREATE TABLE,
      * INSERT): 2, its final row in the INSERT's transaction (one at a time
      * it would be 1 + 4 * 4 + 6 = 23) */
-    assert_int_equal(W->calls[F_EXEC], 1 + 4 * 2 + 2);
-    assert_int_equal(W->calls[F_BEGIN], 0);
+    assert_int_equal(f->w.calls[F_EXEC], 1 + 4 * 2 + 2);
+    assert_int_equal(f->w.calls[F_BEGIN], 0);
     assert_int_equal(applied_mask(f), 0x3e);
     assert_int_equal(table_mask(f), 0x3e);
     h = open_h(f, 200, 0);
@@ -1063,9 +1106,9 @@ static void test_riding_dirty_protocol(void **state)
                "-- dbmig:up\nCREATE TABLE t4 (id INTEGER PRIMARY KEY);\nINSERT INTO t4 VALUES (1);\n"
                "INSERT INTO t4 VALUES (1);\n-- dbmig:down\nDROP TABLE t4;\n");
     h = open_h(f, 200, 0);
-    memset(W->calls, 0, sizeof W->calls);
+    memset(f->w.calls, 0, sizeof f->w.calls);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
-    int queries = W->calls[F_QUERY];
+    int queries = f->w.calls[F_QUERY];
     if (!strstr(dbmig_errmsg(h), "004_t4.sql:4: statement 3 of 3") ||
         !strstr(dbmig_errmsg(h), "UNIQUE") ||
         !strstr(dbmig_errmsg(h), "statements 1..2 of 004 were committed"))
@@ -1079,11 +1122,11 @@ static void test_riding_dirty_protocol(void **state)
         assert_int_equal(dbmig_upgrade(h, "003", 0), DBMIG_OK);
         dbmig_close(h);
         h = open_h(f, 200, 0);
-        memset(W->calls, 0, sizeof W->calls);
-        W->fail_fn = F_QUERY;
-        W->fail_at = n;
+        memset(f->w.calls, 0, sizeof f->w.calls);
+        f->w.fail_fn = F_QUERY;
+        f->w.fail_at = n;
         assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
-        W->fail_fn = -1;
+        f->w.fail_fn = -1;
         told = strstr(dbmig_errmsg(h), "could not be told apart") != NULL;
         dbmig_close(h);
     }
@@ -1102,18 +1145,18 @@ static void test_riding_dirty_protocol(void **state)
     /* every exec failing in turn, before it reaches the database */
     for (int n = 1;; n++) {
         unlink(f->db);
-        W->fail_fn = F_EXEC;
-        W->fail_at = n;
-        memset(W->calls, 0, sizeof W->calls);
+        f->w.fail_fn = F_EXEC;
+        f->w.fail_at = n;
+        memset(f->w.calls, 0, sizeof f->w.calls);
         h = open_h(f, 200, 0);
         int rc = dbmig_upgrade(h, "head", 0);
-        int reached = W->calls[F_EXEC] >= n;
+        int reached = f->w.calls[F_EXEC] >= n;
         if (reached) {
             assert_int_equal(rc, DBMIG_ERROR);
             assert_non_null(strstr(dbmig_errmsg(h), "injected"));
         }
         dbmig_close(h);
-        W->fail_fn = -1;
+        f->w.fail_fn = -1;
         if (!reached) {
             assert_int_equal(rc, DBMIG_OK);
             break;
@@ -1152,13 +1195,105 @@ static void test_riding_dirty_protocol(void **state)
         dbmig_close(h);
         assert_int_equal(applied_mask(f), 0x3e);
     }
-    wrap_driver.caps = caps;
+    f->w.table.caps = caps;
+}
+
+/* ---- event levels ------------------------------------------------------------- */
+
+typedef struct levlog {
+    int kind[256], level[256];
+    char msg[256][80];
+    size_t n;
+} levlog;
+
+static void ev_level(void *payload, const dbmig_event *ev)
+{
+    levlog *l = payload;
+    if (l->n < 256) {
+        l->kind[l->n] = ev->kind;
+        l->level[l->n] = ev->level;
+        snprintf(l->msg[l->n], sizeof l->msg[0], "%s", ev->message ? ev->message : "");
+        l->n++;
+    }
+}
+
+/* How many events of kind were seen; each must have level `level` (a
+ * NOTICE: each whose message contains `about`). */
+static size_t levels_are(const levlog *l, int kind, const char *about, int level)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->kind[i] != kind || (about && !strstr(l->msg[i], about)))
+            continue;
+        if (l->level[i] != level)
+            fail_msg("event %d (%s) has level %d, not %d", kind, l->msg[i], l->level[i], level);
+        n++;
+    }
+    return n;
+}
+
+/* Every event carries a level: INFO for a migration's progress, DEBUG for
+ * its statements, ERROR for a failure, WARN for a rollback or a notice
+ * that warns, INFO for other notices. */
+static void test_event_levels(void **state)
+{
+    fx *f = *state;
+    levlog l = {0};
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    o.verbose = 1; /* statements one at a time: STATEMENT events */
+    o.on_event = ev_level;
+    o.event_payload = &l;
+    dbmig *h = open_with(f, o);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    assert_int_equal(levels_are(&l, DBMIG_EV_START, NULL, DBMIG_LOG_INFO), 5);
+    assert_int_equal(levels_are(&l, DBMIG_EV_DONE, NULL, DBMIG_LOG_INFO), 5);
+    assert_int_equal(levels_are(&l, DBMIG_EV_STATEMENT, NULL, DBMIG_LOG_DEBUG), 6);
+    assert_int_equal(levels_are(&l, DBMIG_EV_STATEMENT_DONE, NULL, DBMIG_LOG_DEBUG), 6);
+    memset(&l, 0, sizeof l);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    assert_int_equal(levels_are(&l, DBMIG_EV_NOTICE, "nothing to do", DBMIG_LOG_INFO), 1);
+    memset(&l, 0, sizeof l);
+    o.dry_run = 1;
+    dbmig *d = open_with(f, o);
+    assert_int_equal(dbmig_downgrade(d, "-1", 0), DBMIG_OK);
+    dbmig_close(d);
+    o.dry_run = 0;
+    assert_int_equal(levels_are(&l, DBMIG_EV_PLAN, NULL, DBMIG_LOG_INFO), 1);
+    assert_int_equal(levels_are(&l, DBMIG_EV_NOTICE, "dry run", DBMIG_LOG_INFO), 1);
+    /* An applied revision whose file is gone: a warning, and the run goes on. */
+    char mig[96], path[128];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    snprintf(path, sizeof path, "%s/005_t5.sql", mig);
+    assert_int_equal(unlink(path), 0);
+    dbmig_close(h); /* a handle reads its folder once */
+    h = open_with(f, o);
+    memset(&l, 0, sizeof l);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    assert_int_equal(levels_are(&l, DBMIG_EV_NOTICE, "no file", DBMIG_LOG_WARN), 1);
+    assert_int_equal(levels_are(&l, DBMIG_EV_NOTICE, "nothing to do", DBMIG_LOG_INFO), 1);
+    dbmig_close(h);
+    /* A failure inside --single-transaction: the failed one ERROR, the
+     * ones rolled back with it WARN. */
+    h = open_h(f, 0, 0);
+    assert_int_equal(dbmig_repair(h, DBMIG_REPAIR_REVERTED, "005"), DBMIG_OK);
+    assert_int_equal(dbmig_downgrade(h, "base", 0), DBMIG_OK);
+    dbmig_close(h);
+    write_file(mig, "004_t4.sql", "CREATE TABLE t4 (id INTEGER);\nINSERT INTO nope VALUES (1);\n");
+    memset(&l, 0, sizeof l);
+    o.verbose = 0;
+    o.single_transaction = 1;
+    h = open_with(f, o);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+    dbmig_close(h);
+    assert_int_equal(levels_are(&l, DBMIG_EV_FAILED, NULL, DBMIG_LOG_ERROR), 1);
+    assert_int_equal(levels_are(&l, DBMIG_EV_ROLLED_BACK, NULL, DBMIG_LOG_WARN), 3);
 }
 
 /* ---- DONE after the commit; dbmig_interrupt ------------------------------------ */
 
 typedef struct evlog {
     dbmig *h;
+    const wrap *w;         /* the wrapper driver, for its commit count */
     char seen[64][48];     /* "D001@1": kind, revision, commits made so far */
     size_t n;
     const char *stop_rev;  /* interrupt when this revision's statement 1 starts */
@@ -1174,7 +1309,7 @@ static void ev_record(void *payload, const dbmig_event *ev)
                                                    : 0;
     if (kind && kind != 'S' && l->n < 64)
         snprintf(l->seen[l->n++], sizeof l->seen[0], "%c%s@%d", kind, ev->revision,
-                 W->calls[F_COMMIT]);
+                 l->w->calls[F_COMMIT]);
     if (kind == 'S' && l->stop_rev && ev->stmt == 1 && strcmp(ev->revision, l->stop_rev) == 0)
         dbmig_interrupt(l->h);
 }
@@ -1192,8 +1327,9 @@ static dbmig *open_ev(fx *f, int commit_interval, evlog *l)
     o.event_payload = l;
     dbmig *h;
     assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
-    dm_use_driver(h, &wrap_driver);
+    assert_int_equal(dm_use_driver(h, &f->w.table, &f->w), DBMIG_OK);
     l->h = h;
+    l->w = &f->w;
     return h;
 }
 
@@ -1212,10 +1348,10 @@ static void test_done_only_after_commit(void **state)
     fx *f = *state;
     evlog l = {0};
     dbmig *h = open_ev(f, 60000, &l);
-    memset(W->calls, 0, sizeof W->calls);
+    memset(f->w.calls, 0, sizeof f->w.calls);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
     dbmig_close(h);
-    assert_int_equal(W->calls[F_COMMIT], 1);
+    assert_int_equal(f->w.calls[F_COMMIT], 1);
     assert_int_equal(l.n, 5);
     for (int i = 1; i <= 5; i++) {
         char want[16];
@@ -1231,6 +1367,7 @@ static void test_done_only_after_commit(void **state)
     snprintf(mig, sizeof mig, "%s/m", f->dir);
     write_file(mig, "004_t4.sql", "CREATE TABLE t4 (id INTEGER);\nINSERT INTO nope VALUES (1);\n");
     memset(&l, 0, sizeof l);
+    l.w = &f->w;
     dbmig_options o = DBMIG_OPTIONS_INIT;
     o.url = f->url;
     o.dir = mig;
@@ -1238,8 +1375,8 @@ static void test_done_only_after_commit(void **state)
     o.on_event = ev_record;
     o.event_payload = &l;
     assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
-    dm_use_driver(h, &wrap_driver);
-    memset(W->calls, 0, sizeof W->calls);
+    assert_int_equal(dm_use_driver(h, &f->w.table, &f->w), DBMIG_OK);
+    memset(f->w.calls, 0, sizeof f->w.calls);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
     dbmig_close(h);
     assert_true(seen(&l, "R001@0") && seen(&l, "R002@0") && seen(&l, "R003@0"));
@@ -1252,12 +1389,13 @@ static void test_done_only_after_commit(void **state)
      * back, once, and none applied or failed besides. */
     write_file(mig, "004_t4.sql", "CREATE TABLE t4 (id INTEGER);\n");
     memset(&l, 0, sizeof l);
+    l.w = &f->w;
     h = open_ev(f, 60000, &l);
-    memset(W->calls, 0, sizeof W->calls);
-    W->fail_fn = F_COMMIT;
-    W->fail_at = 1;
+    memset(f->w.calls, 0, sizeof f->w.calls);
+    f->w.fail_fn = F_COMMIT;
+    f->w.fail_at = 1;
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
-    W->fail_fn = -1;
+    f->w.fail_fn = -1;
     assert_non_null(strstr(dbmig_errmsg(h), "commit failed"));
     dbmig_close(h);
     assert_int_equal(l.n, 5);
@@ -1277,12 +1415,12 @@ static void test_interrupt_rolls_back_open_group(void **state)
     /* One group (long interval): stopping inside 003 loses 001..003. */
     evlog l = {.stop_rev = "003"};
     dbmig *h = open_ev(f, 60000, &l);
-    memset(W->calls, 0, sizeof W->calls);
+    memset(f->w.calls, 0, sizeof f->w.calls);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EINTERRUPTED);
     const char *msg = dbmig_errmsg(h);
     assert_non_null(strstr(msg, "stopped before statement 2 of 2 of revision 003"));
     assert_non_null(strstr(msg, "rolled back, so not applied: 001 002 003"));
-    assert_int_equal(W->calls[F_COMMIT], 0);
+    assert_int_equal(f->w.calls[F_COMMIT], 0);
     assert_true(seen(&l, "R001@0") && seen(&l, "R002@0") && seen(&l, "R003@0"));
     assert_int_equal(l.n, 3);
     /* The request stays: a later run on the handle stops at once. */
@@ -1294,9 +1432,10 @@ static void test_interrupt_rolls_back_open_group(void **state)
     /* A commit per migration: 001 and 002 stay applied; the lock is free
      * (lock_timeout 0 would fail otherwise). */
     memset(&l, 0, sizeof l);
+    l.w = &f->w;
     l.stop_rev = "003";
     h = open_ev(f, 0, &l);
-    memset(W->calls, 0, sizeof W->calls);
+    memset(f->w.calls, 0, sizeof f->w.calls);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EINTERRUPTED);
     assert_non_null(strstr(dbmig_errmsg(h), "2 revision(s) of this run are committed"));
     dbmig_close(h);
@@ -1318,9 +1457,10 @@ static void test_interrupt_rolls_back_open_group(void **state)
     write_file(mig, "003_t3.sql", "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE t3 (id INTEGER);\n"
                                   "INSERT INTO t3 VALUES (3);\n-- dbmig:down\nDROP TABLE t3;\n");
     memset(&l, 0, sizeof l);
+    l.w = &f->w;
     l.stop_rev = "003";
     h = open_ev(f, 0, &l);
-    memset(W->calls, 0, sizeof W->calls);
+    memset(f->w.calls, 0, sizeof f->w.calls);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EINTERRUPTED);
     msg = dbmig_errmsg(h);
     assert_non_null(strstr(msg, "statements 1..1 are committed"));
@@ -1345,9 +1485,10 @@ static void test_interrupt_rolls_back_open_group(void **state)
     h = open_h(f, 0, 0);
     assert_int_equal(dbmig_downgrade(h, "002", 0), DBMIG_OK);
     dbmig_close(h);
-    uint32_t caps = wrap_driver.caps;
-    wrap_driver.caps = (caps | DBMIG_CAP_MULTI_STATEMENT) & ~(uint32_t)DBMIG_CAP_TRANSACTIONAL_DDL;
+    uint32_t caps = f->w.table.caps;
+    f->w.table.caps = (caps | DBMIG_CAP_MULTI_STATEMENT) & ~(uint32_t)DBMIG_CAP_TRANSACTIONAL_DDL;
     memset(&l, 0, sizeof l);
+    l.w = &f->w;
     l.stop_rev = "003";
     h = open_ev(f, 0, &l);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EINTERRUPTED);
@@ -1360,7 +1501,7 @@ static void test_interrupt_rolls_back_open_group(void **state)
     dbmig_status_free(st);
     assert_int_equal(dbmig_upgrade(h, "head", DBMIG_RESUME), DBMIG_OK);
     dbmig_close(h);
-    wrap_driver.caps = caps;
+    f->w.table.caps = caps;
     assert_int_equal(applied_mask(f), 0x3e);
 }
 
@@ -1373,8 +1514,8 @@ static void test_riding_row_changes(void **state)
     fx *f = *state;
     char mig[96];
     snprintf(mig, sizeof mig, "%s/m", f->dir);
-    uint32_t caps = wrap_driver.caps;
-    wrap_driver.caps = (caps | DBMIG_CAP_MULTI_STATEMENT) & ~(uint32_t)DBMIG_CAP_TRANSACTIONAL_DDL;
+    uint32_t caps = f->w.table.caps;
+    f->w.table.caps = (caps | DBMIG_CAP_MULTI_STATEMENT) & ~(uint32_t)DBMIG_CAP_TRANSACTIONAL_DDL;
     dbmig *h = open_h(f, 200, 0);
     assert_int_equal(dbmig_upgrade(h, "005", 0), DBMIG_OK);
     dbmig_close(h);
@@ -1384,9 +1525,9 @@ static void test_riding_row_changes(void **state)
                "-- dbmig:transaction off\n-- dbmig:up\nINSERT INTO t3 VALUES (6);\n"
                "UPDATE t3 SET id = 7 WHERE id = 6;\n-- dbmig:down\nDELETE FROM t3 WHERE id = 7;\n");
     h = open_h(f, 200, 0);
-    memset(W->calls, 0, sizeof W->calls);
+    memset(f->w.calls, 0, sizeof f->w.calls);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
-    assert_int_equal(W->calls[F_EXEC], 2);
+    assert_int_equal(f->w.calls[F_EXEC], 2);
     assert_int_equal(dm_need_conn(h), DBMIG_OK);
     assert_int_equal(scalar(h, "SELECT COUNT(*) FROM t3 WHERE id = 7"), 1);
     assert_int_equal(scalar(h, "SELECT dirty + progress FROM dbmig_version WHERE revision = '006'"), 0);
@@ -1415,9 +1556,9 @@ static void test_riding_row_changes(void **state)
                "-- dbmig:up\nCREATE TABLE t6 (id INTEGER);\nINSERT INTO t6 VALUES (1);\n"
                "CREATE TABLE t3 (id INTEGER);\n-- dbmig:down\nDROP TABLE t6;\n");
     h = open_h(f, 200, 0);
-    memset(W->calls, 0, sizeof W->calls);
+    memset(f->w.calls, 0, sizeof f->w.calls);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
-    assert_int_equal(W->calls[F_EXEC], 3);
+    assert_int_equal(f->w.calls[F_EXEC], 3);
     assert_non_null(strstr(dbmig_errmsg(h), "statements 1..2 of 006 were committed"));
     assert_int_equal(dbmig_status_get(h, &st), DBMIG_OK);
     assert_int_equal(st->revs[5].progress, 2);
@@ -1431,7 +1572,7 @@ static void test_riding_row_changes(void **state)
     assert_int_equal(dm_need_conn(h), DBMIG_OK);
     assert_int_equal(scalar(h, "SELECT COUNT(*) FROM t6"), 1);
     dbmig_close(h);
-    wrap_driver.caps = caps;
+    f->w.table.caps = caps;
 }
 
 /* dbmig_cancel from another thread abandons a long statement (the driver's
@@ -1481,7 +1622,7 @@ static void test_cancel_abandons_long_statement(void **state)
     o.event_payload = &c;
     dbmig *h;
     assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
-    dm_use_driver(h, &wrap_driver);
+    assert_int_equal(dm_use_driver(h, &f->w.table, &f->w), DBMIG_OK);
     c.h = h;
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, cancel_soon, &c), 0);
@@ -1563,6 +1704,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dirty_protocol_and_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stamp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_offline_script, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lease_needs_driver_sql, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lease_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batched_steps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_riding_dirty_protocol, setup, teardown),
@@ -1575,6 +1717,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_downgrade_missing_ancestor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_qualified_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stamp_relative, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_levels, setup, teardown),
         cmocka_unit_test_setup_teardown(test_done_only_after_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interrupt_rolls_back_open_group, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_abandons_long_statement, setup, teardown),

@@ -41,90 +41,102 @@ static const char *const fn_names[F_NFN] = {
     "table_exists", "column_exists", "index_exists", "server_version"};
 
 typedef struct wrap {
+    dbmig_driver table;  /* this wrapper's: the real one's, with the w_* methods */
     const dbmig_driver *real;
+    void *inner;         /* the real driver's self (NULL: sqlite has no init) */
     int calls[F_NFN];
     int fail_fn, fail_at;
     dbmig_db_error err;
     const dbmig_conn *injected_on; /* the connection whose last error is ours */
 } wrap;
 
-/* The table's functions get no payload: the state lives in this test-only
- * static (cmocka runs one test at a time). */
-static wrap *W;
+/* The wrapper's state is its self (driver ABI 2): dm_use_driver(h, &w->table,
+ * w) hands it to the core, which passes it first to every method. */
 
-static int inject(int fn, const dbmig_conn *c)
+static int inject(wrap *w, int fn, const dbmig_conn *c)
 {
-    W->calls[fn]++;
-    if (W->fail_fn == fn && W->calls[fn] == W->fail_at) {
-        memset(&W->err, 0, sizeof W->err);
-        snprintf(W->err.message, sizeof W->err.message, "injected failure of %s call %d",
-                 fn_names[fn], W->fail_at);
-        snprintf(W->err.code, sizeof W->err.code, "FAKE");
-        W->injected_on = c;
+    w->calls[fn]++;
+    if (w->fail_fn == fn && w->calls[fn] == w->fail_at) {
+        memset(&w->err, 0, sizeof w->err);
+        snprintf(w->err.message, sizeof w->err.message, "injected failure of %s call %d",
+                 fn_names[fn], w->fail_at);
+        snprintf(w->err.code, sizeof w->err.code, "FAKE");
+        w->injected_on = c;
         return 1;
     }
-    if (c && W->injected_on == c)
-        W->injected_on = NULL;
+    if (c && w->injected_on == c)
+        w->injected_on = NULL;
     return 0;
 }
 
-static int w_connect(const dbmig_host *h, const char *url, dbmig_conn **out, dbmig_db_error *e)
+static int w_connect(void *self, const dbmig_host *h, const char *url, dbmig_conn **out, dbmig_db_error *e)
 {
-    if (inject(F_CONNECT, NULL)) {
-        *e = W->err;
+    wrap *w = self;
+    if (inject(w, F_CONNECT, NULL)) {
+        *e = w->err;
         return DBMIG_DRV_ERROR;
     }
-    return W->real->connect(h, url, out, e);
+    return w->real->connect(w->inner, h, url, out, e);
 }
-static void w_close(dbmig_conn *c)
+static void w_close(void *self, dbmig_conn *c)
 {
-    if (W->injected_on == c)
-        W->injected_on = NULL;
-    W->real->close(c);
+    wrap *w = self;
+    if (w->injected_on == c)
+        w->injected_on = NULL;
+    w->real->close(w->inner, c);
 }
-static int w_exec(dbmig_conn *c, const char *sql, size_t len, int64_t *aff)
+static int w_exec(void *self, dbmig_conn *c, const char *sql, size_t len, int64_t *aff)
 {
-    return inject(F_EXEC, c) ? DBMIG_DRV_ERROR : W->real->exec(c, sql, len, aff);
+    wrap *w = self;
+    return inject(w, F_EXEC, c) ? DBMIG_DRV_ERROR : w->real->exec(w->inner, c, sql, len, aff);
 }
-static int w_query(dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *p)
+static int w_query(void *self, dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *p)
 {
-    return inject(F_QUERY, c) ? DBMIG_DRV_ERROR : W->real->query(c, sql, fn, p);
+    wrap *w = self;
+    return inject(w, F_QUERY, c) ? DBMIG_DRV_ERROR : w->real->query(w->inner, c, sql, fn, p);
 }
-static int w_begin(dbmig_conn *c) { return inject(F_BEGIN, c) ? DBMIG_DRV_ERROR : W->real->begin(c); }
-static int w_commit(dbmig_conn *c) { return inject(F_COMMIT, c) ? DBMIG_DRV_ERROR : W->real->commit(c); }
+static int w_begin(void *self, dbmig_conn *c) { wrap *w = self; return inject(w, F_BEGIN, c) ? DBMIG_DRV_ERROR : w->real->begin(w->inner, c); }
+static int w_commit(void *self, dbmig_conn *c) { wrap *w = self; return inject(w, F_COMMIT, c) ? DBMIG_DRV_ERROR : w->real->commit(w->inner, c); }
 /* A failed rollback does not roll back: the transaction stays open until
  * the connection closes (the worst a driver can do). */
-static int w_rollback(dbmig_conn *c) { return inject(F_ROLLBACK, c) ? DBMIG_DRV_ERROR : W->real->rollback(c); }
-static int w_try_lock(dbmig_conn *c, const char *key, int *acq, char *holder, size_t cap)
+static int w_rollback(void *self, dbmig_conn *c) { wrap *w = self; return inject(w, F_ROLLBACK, c) ? DBMIG_DRV_ERROR : w->real->rollback(w->inner, c); }
+static int w_try_lock(void *self, dbmig_conn *c, const char *key, int *acq, char *holder, size_t cap)
 {
-    return inject(F_TRYLOCK, c) ? DBMIG_DRV_ERROR : W->real->try_lock(c, key, acq, holder, cap);
+    wrap *w = self;
+    return inject(w, F_TRYLOCK, c) ? DBMIG_DRV_ERROR : w->real->try_lock(w->inner, c, key, acq, holder, cap);
 }
-static int w_unlock(dbmig_conn *c, const char *key)
+static int w_unlock(void *self, dbmig_conn *c, const char *key)
 {
-    return inject(F_UNLOCK, c) ? DBMIG_DRV_ERROR : W->real->unlock(c, key);
+    wrap *w = self;
+    return inject(w, F_UNLOCK, c) ? DBMIG_DRV_ERROR : w->real->unlock(w->inner, c, key);
 }
-static int w_table_exists(dbmig_conn *c, const char *t, int *e)
+static int w_table_exists(void *self, dbmig_conn *c, const char *t, int *e)
 {
-    return inject(F_TABLE, c) ? DBMIG_DRV_ERROR : W->real->table_exists(c, t, e);
+    wrap *w = self;
+    return inject(w, F_TABLE, c) ? DBMIG_DRV_ERROR : w->real->table_exists(w->inner, c, t, e);
 }
-static int w_column_exists(dbmig_conn *c, const char *t, const char *col, int *e)
+static int w_column_exists(void *self, dbmig_conn *c, const char *t, const char *col, int *e)
 {
-    return inject(F_COLUMN, c) ? DBMIG_DRV_ERROR : W->real->column_exists(c, t, col, e);
+    wrap *w = self;
+    return inject(w, F_COLUMN, c) ? DBMIG_DRV_ERROR : w->real->column_exists(w->inner, c, t, col, e);
 }
-static int w_index_exists(dbmig_conn *c, const char *t, const char *i, int *e, char *to, size_t n)
+static int w_index_exists(void *self, dbmig_conn *c, const char *t, const char *i, int *e, char *to, size_t n)
 {
-    return inject(F_INDEX, c) ? DBMIG_DRV_ERROR : W->real->index_exists(c, t, i, e, to, n);
+    wrap *w = self;
+    return inject(w, F_INDEX, c) ? DBMIG_DRV_ERROR : w->real->index_exists(w->inner, c, t, i, e, to, n);
 }
-static const dbmig_db_error *w_last_error(const dbmig_conn *c)
+static const dbmig_db_error *w_last_error(void *self, const dbmig_conn *c)
 {
-    return c && W->injected_on == c ? &W->err : W->real->last_error(c);
+    wrap *w = self;
+    return c && w->injected_on == c ? &w->err : w->real->last_error(w->inner, c);
 }
-static int w_server_version(dbmig_conn *c, char *out, size_t cap)
+static int w_server_version(void *self, dbmig_conn *c, char *out, size_t cap)
 {
-    return inject(F_VERSION, c) ? DBMIG_DRV_ERROR : W->real->server_version(c, out, cap);
+    wrap *w = self;
+    return inject(w, F_VERSION, c) ? DBMIG_DRV_ERROR : w->real->server_version(w->inner, c, out, cap);
 }
 
-static dbmig_driver wrap_driver;
+
 
 /* ---- fixture ----------------------------------------------------------------- */
 
@@ -157,25 +169,24 @@ static int setup(void **state)
     dm_err_free(&e);
     f->w.real = dm_plugin_driver(f->plugin);
     f->w.fail_fn = -1;
-    W = &f->w;
-    wrap_driver = *f->w.real;
-    wrap_driver.caps &= ~(uint32_t)(DBMIG_CAP_CREATE_INDEX_IF_NOT_EXISTS |
+    f->w.table = *f->w.real;
+    f->w.table.caps &= ~(uint32_t)(DBMIG_CAP_CREATE_INDEX_IF_NOT_EXISTS |
                                     DBMIG_CAP_DROP_INDEX_IF_EXISTS);
-    wrap_driver.conn_caps = NULL;
-    wrap_driver.connect = w_connect;
-    wrap_driver.close = w_close;
-    wrap_driver.exec = w_exec;
-    wrap_driver.query = w_query;
-    wrap_driver.begin = w_begin;
-    wrap_driver.commit = w_commit;
-    wrap_driver.rollback = w_rollback;
-    wrap_driver.try_lock = w_try_lock;
-    wrap_driver.unlock = w_unlock;
-    wrap_driver.table_exists = w_table_exists;
-    wrap_driver.column_exists = w_column_exists;
-    wrap_driver.index_exists = w_index_exists;
-    wrap_driver.last_error = w_last_error;
-    wrap_driver.server_version = w_server_version;
+    f->w.table.conn_caps = NULL;
+    f->w.table.connect = w_connect;
+    f->w.table.close = w_close;
+    f->w.table.exec = w_exec;
+    f->w.table.query = w_query;
+    f->w.table.begin = w_begin;
+    f->w.table.commit = w_commit;
+    f->w.table.rollback = w_rollback;
+    f->w.table.try_lock = w_try_lock;
+    f->w.table.unlock = w_unlock;
+    f->w.table.table_exists = w_table_exists;
+    f->w.table.column_exists = w_column_exists;
+    f->w.table.index_exists = w_index_exists;
+    f->w.table.last_error = w_last_error;
+    f->w.table.server_version = w_server_version;
     /* tmpfs when there is one: these loops commit thousands of times. */
     snprintf(f->dir, sizeof f->dir, "/dev/shm/dbmig-faults-XXXXXX");
     if (!mkdtemp(f->dir)) {
@@ -214,7 +225,6 @@ static int teardown(void **state)
     int rc = system(cmd);
     dm_plugin_unload(f->plugin);
     free(f);
-    W = NULL;
     return rc == 0 ? 0 : -1;
 }
 
@@ -240,7 +250,7 @@ static dbmig *open_h(fx *f, const op *o)
     }
     dbmig *h = NULL;
     assert_int_equal(dbmig_open(&h, &opt), DBMIG_OK);
-    dm_use_driver(h, &wrap_driver);
+    assert_int_equal(dm_use_driver(h, &f->w.table, &f->w), DBMIG_OK);
     return h;
 }
 
@@ -267,7 +277,7 @@ static int count_rows(void *p, int n, const char *const *v, const size_t *l)
 static dbstate read_state(fx *f)
 {
     dbstate s = {0};
-    W->fail_fn = -1;
+    f->w.fail_fn = -1;
     dbmig *h = open_h(f, NULL);
     dbmig_status *st = NULL;
     if (dbmig_status_get(h, &st) != DBMIG_OK)
@@ -287,36 +297,36 @@ static dbstate read_state(fx *f)
     assert_int_equal(st->unknown, 0);
     dbmig_status_free(st);
     assert_int_equal(dm_need_conn_create(h), DBMIG_OK);
-    const dbmig_driver *d = W->real;
+    const dbmig_driver *d = f->w.real;
     int e = 0, i1 = 0, c = 0;
-    assert_int_equal(d->table_exists(h->conn, "t1", &e), 0);
+    assert_int_equal(d->table_exists(NULL, h->conn, "t1", &e), 0);
     if (e) {
-        assert_int_equal(d->index_exists(h->conn, "t1", "i1", &i1, NULL, 0), 0);
-        assert_int_equal(d->column_exists(h->conn, "t1", "c", &c), 0);
+        assert_int_equal(d->index_exists(NULL, h->conn, "t1", "i1", &i1, NULL, 0), 0);
+        assert_int_equal(d->column_exists(NULL, h->conn, "t1", "c", &c), 0);
         assert_int_equal(i1, 1); /* 001 is one transaction: table and index together */
         s.schema |= 1u << 1;
         if (c)
             s.schema |= 1u << 3;
     }
-    assert_int_equal(d->table_exists(h->conn, "t2", &e), 0);
+    assert_int_equal(d->table_exists(NULL, h->conn, "t2", &e), 0);
     s.schema |= e ? 1u << 2 : 0;
-    assert_int_equal(d->table_exists(h->conn, "t4", &e), 0);
+    assert_int_equal(d->table_exists(NULL, h->conn, "t4", &e), 0);
     s.t4 = e;
     s.schema |= e ? 1u << 4 : 0;
-    assert_int_equal(d->table_exists(h->conn, "t5", &e), 0);
+    assert_int_equal(d->table_exists(NULL, h->conn, "t5", &e), 0);
     s.schema |= e ? 1u << 5 : 0;
     /* No lock left: this fresh connection takes the session lock at once. */
     int acq = 0;
     char holder[128] = "";
-    assert_int_equal(d->try_lock(h->conn, "dbmig_version", &acq, holder, sizeof holder), 0);
+    assert_int_equal(d->try_lock(NULL, h->conn, "dbmig_version", &acq, holder, sizeof holder), 0);
     if (!acq)
         fail_msg("%s: the migration lock is still held (by %s)", ctx, holder);
-    assert_int_equal(d->unlock(h->conn, "dbmig_version"), 0);
+    assert_int_equal(d->unlock(NULL, h->conn, "dbmig_version"), 0);
     /* ... and no lease row is left behind. */
-    assert_int_equal(d->table_exists(h->conn, "dbmig_version_lock", &e), 0);
+    assert_int_equal(d->table_exists(NULL, h->conn, "dbmig_version_lock", &e), 0);
     if (e) {
         long rows = -1;
-        assert_int_equal(d->query(h->conn, "SELECT COUNT(*) FROM dbmig_version_lock",
+        assert_int_equal(d->query(NULL, h->conn, "SELECT COUNT(*) FROM dbmig_version_lock",
                                   count_rows, &rows),
                          0);
         s.lease_rows = rows;
@@ -331,7 +341,7 @@ static void expire_lease(fx *f)
     dbmig *h = open_h(f, NULL);
     assert_int_equal(dm_need_conn(h), DBMIG_OK);
     static const char sql[] = "UPDATE dbmig_version_lock SET expires_at = 0";
-    assert_int_equal(W->real->exec(h->conn, sql, sizeof sql - 1, NULL), 0);
+    assert_int_equal(f->w.real->exec(NULL, h->conn, sql, sizeof sql - 1, NULL), 0);
     dbmig_close(h);
 }
 
@@ -347,7 +357,7 @@ static void recover(fx *f, const op *o, const dbstate *s)
         if (s->progress4 == 0 && s->t4) { /* statement 1 committed, progress not */
             assert_int_equal(dm_need_conn(h), DBMIG_OK);
             static const char drop[] = "DROP TABLE t4";
-            assert_int_equal(W->real->exec(h->conn, drop, sizeof drop - 1, NULL), 0);
+            assert_int_equal(f->w.real->exec(NULL, h->conn, drop, sizeof drop - 1, NULL), 0);
         }
         flags = DBMIG_RESUME;
     } else if (s->dirty4) {
@@ -368,9 +378,9 @@ static int run_op(fx *f, const op *o)
 {
     dbmig *h = open_h(f, o);
     int rc = o->down ? dbmig_downgrade(h, o->target, 0) : dbmig_upgrade(h, o->target, 0);
-    int failed = W->fail_fn >= 0 && W->calls[W->fail_fn] >= W->fail_at;
+    int failed = f->w.fail_fn >= 0 && f->w.calls[f->w.fail_fn] >= f->w.fail_at;
     if (failed && rc == DBMIG_ELOCKED && o->lease &&
-        (W->fail_fn == F_EXEC || W->fail_fn == F_QUERY)) {
+        (f->w.fail_fn == F_EXEC || f->w.fail_fn == F_QUERY)) {
         /* Known: when the lease row's INSERT (or its confirming SELECT)
          * fails, lock.c reports the lease as held — by "another process",
          * or by itself — with exit 4 instead of the database's error.
@@ -380,7 +390,7 @@ static int run_op(fx *f, const op *o)
         const char *m = dbmig_errmsg(h);
         if (!strstr(m, "injected failure"))
             fail_msg("%s, %s call %d failed: the error does not carry the database's message: %s",
-                     o->name, fn_names[W->fail_fn], W->fail_at, m);
+                     o->name, fn_names[f->w.fail_fn], f->w.fail_at, m);
         assert_true(rc == DBMIG_ERROR);
     }
     dbmig_close(h);
@@ -395,22 +405,22 @@ static void fault_loop(fx *f, const op *o, unsigned expect_after, long min_runs)
     for (int fn = 0; fn < F_NFN; fn++) {
         for (int n = 1;; n++) {
             unlink(f->db);
-            W->fail_fn = -1;
+            f->w.fail_fn = -1;
             if (o->from_head) {
                 dbmig *h = open_h(f, NULL);
                 assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
                 dbmig_close(h);
             }
-            memset(W->calls, 0, sizeof W->calls);
-            W->fail_fn = fn;
-            W->fail_at = n;
+            memset(f->w.calls, 0, sizeof f->w.calls);
+            f->w.fail_fn = fn;
+            f->w.fail_at = n;
             snprintf(ctx, sizeof ctx, "%s, %s call %d failed", o->name, fn_names[fn], n);
             double t0 = dm_now_ms();
             int rc = run_op(f, o);
             if (getenv("DBMIG_FAULTS_DEBUG"))
                 fprintf(stderr, "%s: rc %d in %.0f ms\n", ctx, rc, dm_now_ms() - t0);
-            int reached = W->calls[fn] >= n;
-            W->fail_fn = -1;
+            int reached = f->w.calls[fn] >= n;
+            f->w.fail_fn = -1;
             dbstate s = read_state(f);
             if (!reached) {
                 /* Past the last call: the operation ran clean. */

@@ -17,6 +17,7 @@
 #include "graph.h"
 #include "plan.h"
 #include "history.h"
+#include "revfile.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

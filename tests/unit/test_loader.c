@@ -130,7 +130,7 @@ static void test_tiny_table(void **state)
     const char *m = expect_refusal(FIX, "tiny", &e);
     assert_contains(m, FIX "/dbmig_tiny.so");
     assert_contains(m, "too small");
-    assert_contains(m, "1.0");
+    assert_contains(m, "2.0");
     dm_err_free(&e);
 }
 
@@ -141,6 +141,109 @@ static void test_null_function(void **state)
     const char *m = expect_refusal(FIX, "nullfn", &e);
     assert_contains(m, FIX "/dbmig_nullfn.so");
     assert_contains(m, "required function exec");
+    dm_err_free(&e);
+}
+
+/* An ABI 1 plugin: refused by name, with both ABIs and what to do. */
+static void test_abi1_refused(void **state)
+{
+    (void)state;
+    dm_err e = {0};
+    const char *m = expect_refusal(FIX, "abi1", &e);
+    assert_contains(m, FIX "/dbmig_abi1.so");
+    assert_contains(m, "built for driver ABI 1.0");
+    assert_contains(m, "speaks ABI 2.0");
+    assert_contains(m, "rebuild the plugin against this dbmig's <dbmig/driver.h>");
+    assert_contains(m, "plugins/README.md");
+    dm_err_free(&e);
+}
+
+static void test_init_without_fini(void **state)
+{
+    (void)state;
+    dm_err e = {0};
+    const char *m = expect_refusal(FIX, "initonly", &e);
+    assert_contains(m, FIX "/dbmig_initonly.so");
+    assert_contains(m, "has init but not fini");
+    dm_err_free(&e);
+}
+
+/* The one list of required methods: each, set to NULL in an otherwise
+ * good table, is refused by its name (the same check as the loader's). */
+static void test_each_required_method(void **state)
+{
+    (void)state;
+    dm_plugin *p = NULL;
+    dm_err e = {0};
+    assert_int_equal(dm_plugin_load(PLUG, "sqlite", &p, &e), DBMIG_OK);
+    const dbmig_driver *real = dm_plugin_driver(p);
+    assert_int_equal(dm_driver_check("x.so", "sqlite", real, &e), DBMIG_OK);
+    static const struct {
+        const char *name;
+        size_t off;
+    } req[] = {
+#define R(m) {#m, offsetof(dbmig_driver, m)}
+        R(connect), R(close), R(exec), R(query), R(begin), R(commit), R(rollback),
+        R(try_lock), R(unlock), R(table_exists), R(quote_ident), R(quote_literal),
+        R(last_error),
+#undef R
+    };
+    for (size_t i = 0; i < sizeof req / sizeof req[0]; i++) {
+        dbmig_driver t = *real;
+        memset((char *)&t + req[i].off, 0, sizeof(void (*)(void)));
+        assert_int_equal(dm_driver_check("x.so", "sqlite", &t, &e), DBMIG_EUSAGE);
+        char want[80];
+        snprintf(want, sizeof want, "lacks the required function %s ", req[i].name);
+        assert_contains(dm_err_msg(&e), want);
+        assert_contains(dm_err_msg(&e), "x.so");
+        dm_err_clear(&e);
+    }
+    /* optional ones may be NULL */
+    dbmig_driver t = *real;
+    t.column_exists = NULL, t.index_exists = NULL, t.server_version = NULL;
+    t.conn_caps = NULL, t.cancel = NULL, t.sql = NULL;
+    assert_int_equal(dm_driver_check("x.so", "sqlite", &t, &e), DBMIG_OK);
+    dm_err_free(&e);
+    dm_plugin_unload(p);
+}
+
+/* An optional method or a dialect SQL string is read only through the
+ * accessors, which stop at the table's declared size. */
+static void test_optional_accessors(void **state)
+{
+    (void)state;
+    dm_plugin *p = NULL;
+    dm_err e = {0};
+    assert_int_equal(dm_plugin_load(PLUG, "sqlite", &p, &e), DBMIG_OK);
+    const dbmig_driver *real = dm_plugin_driver(p);
+    assert_non_null(DM_DRV_OPT(real, cancel));
+    assert_non_null(DM_DRV_SQL(real, lease_now_ms));
+    dbmig_driver t = *real;
+    t.size = (uint32_t)offsetof(dbmig_driver, cancel); /* as if cancel came later */
+    assert_null(DM_DRV_OPT(&t, cancel));
+    assert_null(DM_DRV_OPT(&t, conn_caps)); /* sqlite has none */
+    dbmig_dialect_sql q = *real->sql;
+    q.size = (uint32_t)offsetof(dbmig_dialect_sql, lease_now_ms); /* an older, shorter one */
+    t.sql = &q;
+    assert_null(DM_DRV_SQL(&t, lease_now_ms));
+    assert_non_null(DM_DRV_SQL(&t, savepoint));
+    t.sql = NULL;
+    assert_null(DM_DRV_SQL(&t, savepoint));
+    dm_err_free(&e);
+    dm_plugin_unload(p);
+}
+
+/* A plugin that declares the scheme lsql (plugins/example's litesql) is
+ * the one an lsql: URL loads; no plugin is named dbmig_lsql.so. */
+static void test_scheme_declared_lsql(void **state)
+{
+    (void)state;
+    dm_plugin *p = NULL;
+    dm_err e = {0};
+    assert_int_equal(dm_plugin_load_scheme(FIX, "lsql", &p, &e), DBMIG_OK);
+    assert_string_equal(dm_plugin_driver(p)->name, "litesql");
+    assert_contains(dm_plugin_file(p), FIX "/dbmig_litesql.so");
+    dm_plugin_unload(p);
     dm_err_free(&e);
 }
 
@@ -452,6 +555,11 @@ int main(void)
         cmocka_unit_test(test_wrong_name),
         cmocka_unit_test(test_tiny_table),
         cmocka_unit_test(test_null_function),
+        cmocka_unit_test(test_abi1_refused),
+        cmocka_unit_test(test_init_without_fini),
+        cmocka_unit_test(test_each_required_method),
+        cmocka_unit_test(test_optional_accessors),
+        cmocka_unit_test(test_scheme_declared_lsql),
         cmocka_unit_test(test_invalid_names),
         cmocka_unit_test(test_not_found_lists_dirs),
         cmocka_unit_test(test_world_writable),

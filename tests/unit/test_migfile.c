@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "migfile.h"
+#include "mftext.h"
 
 /* ---- the streamed loader must agree with the in-memory parse -------------
  * Every text a test parses is also written to a file (under a temporary
@@ -1110,7 +1111,115 @@ static void test_markers_long_lines(void **st)
         o += sprintf(text + o, "%s\nSELECT 1;\n", heads[h] + 2);
         cross_stream("m/1_long.sql", text, (size_t)o);
     }
+    /* lines of blanks only, cut by the chunk boundary (nothing of them kept) */
+    const char *blanks = "  \t   \t \n-- dbmig:up\n \t \nSELECT 1;\n    \n-- dbmig:down\n\t\t\nSELECT 2;\n";
+    cross_stream("m/1_blank.sql", blanks, strlen(blanks));
+    /* a \r among more than the prefix of blank bytes, then a marker, nothing
+     * or a word: the streamed loader decides as the in-memory parse (its
+     * kind comes from the first 1 KiB after the leading blanks) */
+    static const char *const tails[] = {"-- dbmig:up", "", "x"};
+    for (size_t t = 0; t < sizeof tails / sizeof tails[0]; t++) {
+        int o = 0;
+        for (size_t k = 0; k < 400; k++)
+            o += sprintf(text + o, " \t\r");
+        o += sprintf(text + o, "%s\nSELECT 1;\n-- dbmig:down\nSELECT 2;\n", tails[t]);
+        cross_stream("m/1_long.sql", text, (size_t)o);
+    }
     free(text);
+}
+
+/* ---- the text pipeline in any chunking -------------------------------------
+ * dm_mftext fed in chunks of every size from 1 byte gives the normalised
+ * text, the lines (kind, number, offsets, a directive's key and value), the
+ * checksum and the errors of the same bytes fed as one chunk. */
+
+static int record_line(void *payload, const dm_mfline *l, int line, size_t ls, size_t next)
+{
+    dm_buf *b = payload;
+    dm_buf_printf(b, "%d:%d:%zu:%zu", l->kind, line, ls, next);
+    if (l->kind == MFL_DIRECTIVE)
+        dm_buf_printf(b, ":%.*s=%.*s", (int)l->keylen, l->key, (int)l->vallen, l->val);
+    dm_buf_puts(b, "\n");
+    return 0;
+}
+
+static void pipe_run(const char *text, size_t len, size_t chunk, dm_buf *lines, dm_buf *norm,
+                     char *sum, dm_buf *msg)
+{
+    dm_mftext t;
+    dm_err err = {0};
+    dm_mftext_init(&t, "m/1_x.sql", 1, record_line, lines);
+    char *out = malloc(chunk + 3);
+    assert_non_null(out);
+    size_t i = 0, n = 0;
+    int rc;
+    do {
+        size_t take = len - i < chunk ? len - i : chunk;
+        rc = dm_mftext_feed(&t, text + i, take, i + take == len, out, &n, &err);
+        if (!rc)
+            dm_buf_append(norm, out, n);
+        i += take;
+    } while (!rc && i < len);
+    sum[0] = '\0';
+    if (!rc)
+        dm_mftext_checksum(&t, sum);
+    dm_buf_puts(msg, dm_err_msg(&err));
+    free(out);
+    dm_mftext_free(&t);
+    dm_err_free(&err);
+}
+
+static void test_pipeline_any_chunking(void **st)
+{
+    (void)st;
+    char *dir = malloc(1200 + 100);
+    assert_non_null(dir);
+    int o = sprintf(dir, "-- dbmig:message ");
+    for (int k = 0; k < 1200; k++)
+        dir[o++] = (char)('a' + k % 26);
+    sprintf(dir + o, "  \r\n  \t\n \r x\nSELECT 1;");
+    const char *const texts[] = {
+        "\xEF\xBB\xBF-- dbmig:revision r1\r\n-- dbmig:up \r\nSELECT 'h\xC3\xA9' ;  \r\n\r\r\n",
+        "  \t \n\t-- dbmig:up\n\xF0\x9F\x98\x80 x\r\rx\r",
+        "-- dbmig:down\n-- +goose Up\n# dbmig:up\n--- dbmig:up\nx",
+        "ok\n\xC3(bad)\n",
+        "ok\nbad \xF0\x9F\x98\n",
+        "a\nNUL\0here\n",
+        "",
+        "\r",
+        dir,
+    };
+    const size_t lens[] = {0, 0, 0, 0, 0, 11, 0, 1, 0};
+    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) {
+        size_t len = lens[k] ? lens[k] : strlen(texts[k]);
+        dm_buf l1 = {0}, n1 = {0}, m1 = {0};
+        char s1[DM_CHECKSUM_LEN + 1];
+        pipe_run(texts[k], len, len + 1, &l1, &n1, s1, &m1);
+        if (!m1.len) {
+            char s0[DM_CHECKSUM_LEN + 1];
+            dm_checksum(texts[k], len, s0);
+            assert_string_equal(s0, s1);
+        }
+        for (size_t chunk = 1; chunk <= len + 1; chunk += chunk < 40 ? 1 : 97) {
+            dm_buf l2 = {0}, n2 = {0}, m2 = {0};
+            char s2[DM_CHECKSUM_LEN + 1];
+            pipe_run(texts[k], len, chunk, &l2, &n2, s2, &m2);
+            assert_string_equal(dm_buf_str(&m1), dm_buf_str(&m2));
+            if (!m1.len) {
+                assert_string_equal(dm_buf_str(&l1), dm_buf_str(&l2));
+                assert_int_equal(n1.len, n2.len);
+                assert_memory_equal(dm_buf_str(&n1), dm_buf_str(&n2), n1.len);
+                assert_string_equal(s1, s2);
+            }
+            dm_buf_free(&l2);
+            dm_buf_free(&n2);
+            dm_buf_free(&m2);
+        }
+        dm_buf_free(&l1);
+        dm_buf_free(&n1);
+        dm_buf_free(&m1);
+    }
+    free(dir);
 }
 
 int main(void)
@@ -1135,6 +1244,7 @@ int main(void)
         cmocka_unit_test(test_markers_drivers),
         cmocka_unit_test(test_markers_transaction_control),
         cmocka_unit_test(test_markers_long_lines),
+        cmocka_unit_test(test_pipeline_any_chunking),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

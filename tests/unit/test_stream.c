@@ -193,8 +193,8 @@ static int exec_cb(void *payload, const dm_stmt *st)
     x->n++;
     const char *sql = x->n == x->fail_at ? "INSERT INTO no_such_table VALUES (1)" : st->sql;
     size_t len = x->n == x->fail_at ? strlen(sql) : st->len;
-    if (x->d->exec(x->conn, sql, len, NULL) != DBMIG_DRV_OK) {
-        const dbmig_db_error *e = x->d->last_error(x->conn);
+    if (x->d->exec(NULL, x->conn, sql, len, NULL) != DBMIG_DRV_OK) {
+        const dbmig_db_error *e = x->d->last_error(NULL, x->conn);
         return dm_err_set(x->err, DBMIG_ERROR, "line %d: statement %zu of %zu failed: %s",
                           st->line, x->n, x->total, e ? e->message : "?");
     }
@@ -224,12 +224,12 @@ static int apply(fx *f, const dm_migfile *mf, dbmig_conn *c, size_t fail_at, dm_
     assert_true(found);
     *validated = v.n;
     execx x = {f->d, c, err, 0, v.n, fail_at};
-    assert_int_equal(f->d->begin(c), DBMIG_DRV_OK);
+    assert_int_equal(f->d->begin(NULL, c), DBMIG_DRV_OK);
     rc = dm_migfile_stream(mf, DM_UP, f->d->name, dialect, exec_cb, &x, NULL, err);
     if (rc == DBMIG_OK)
-        assert_int_equal(f->d->commit(c), DBMIG_DRV_OK);
+        assert_int_equal(f->d->commit(NULL, c), DBMIG_DRV_OK);
     else
-        assert_int_equal(f->d->rollback(c), DBMIG_DRV_OK);
+        assert_int_equal(f->d->rollback(NULL, c), DBMIG_DRV_OK);
     return rc;
 }
 
@@ -288,7 +288,7 @@ static void test_big_migration_bounded(void **state)
         fail_msg("peak RSS %ld KiB > %d KiB for a streamed %u MB migration", ru.ru_maxrss,
                  RSS_LIMIT_KIB, BIG_BYTES / 1000000);
 
-    f->d->close(c);
+    f->d->close(NULL, c);
     dm_migfile_free(&mf);
     dm_err_free(&err);
 }
@@ -313,9 +313,9 @@ static void test_big_migration_failure_rolls_back(void **state)
     assert_contains(dm_err_msg(&err), want);
     assert_contains(dm_err_msg(&err), "no_such_table");
     int exists = 1;
-    assert_int_equal(f->d->table_exists(c, "t", &exists), DBMIG_DRV_OK);
+    assert_int_equal(f->d->table_exists(NULL, c, "t", &exists), DBMIG_DRV_OK);
     assert_int_equal(exists, 0);
-    f->d->close(c);
+    f->d->close(NULL, c);
     dm_migfile_free(&mf);
     dm_err_free(&err);
 }
@@ -359,16 +359,16 @@ static void test_file_changed_before_commit(void **state)
     assert_contains(dm_err_msg(&err), "the file changed while it was being read");
     /* pass 2 alone (as if the edit came after pass 1) */
     execx x = {f->d, c, &err, 0, 3, 0};
-    assert_int_equal(f->d->begin(c), DBMIG_DRV_OK);
+    assert_int_equal(f->d->begin(NULL, c), DBMIG_DRV_OK);
     assert_int_equal(dm_migfile_stream(&mf, DM_UP, "sqlite", DBMIG_DIALECT_SQLITE, exec_cb, &x,
                                        NULL, &err),
                      DBMIG_EINVALID);
     assert_int_equal(x.n, 2); /* the last statement was not handed over */
-    assert_int_equal(f->d->rollback(c), DBMIG_DRV_OK);
+    assert_int_equal(f->d->rollback(NULL, c), DBMIG_DRV_OK);
     int exists = 1;
-    assert_int_equal(f->d->table_exists(c, "s", &exists), DBMIG_DRV_OK);
+    assert_int_equal(f->d->table_exists(NULL, c, "s", &exists), DBMIG_DRV_OK);
     assert_int_equal(exists, 0);
-    f->d->close(c);
+    f->d->close(NULL, c);
     dm_migfile_free(&mf);
     dm_err_free(&err);
 }
