@@ -312,6 +312,14 @@ int dm_ddl_is_dml(const char *sql, size_t len, int dialect)
     return is_any_kw(&lx, t, dml);
 }
 
+int dm_ddl_is_row_change(const char *sql, size_t len, int dialect)
+{
+    static const char *const rows[] = {"INSERT", "UPDATE", "DELETE", "REPLACE", NULL};
+    lexer lx = {sql, len, 0, dialect};
+    tok t = next(&lx);
+    return is_any_kw(&lx, t, rows);
+}
+
 const char *dm_ddl_txn_control(const char *sql, size_t len, int dialect)
 {
     lexer lx = {sql, len, 0, dialect};

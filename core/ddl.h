@@ -53,6 +53,14 @@ void dm_ddl_classify(const char *sql, size_t len, int dialect, dm_ddl *out);
  * SELECT, WITH, VALUES, SET). */
 int dm_ddl_is_dml(const char *sql, size_t len, int dialect);
 
+/* 1 when the statement changes rows and nothing else (INSERT, UPDATE,
+ * DELETE, REPLACE): it commits together with the other writes of its
+ * transaction, so the dirty protocol may commit it with its version-table
+ * row instead of recording progress before it. SELECT, WITH, VALUES and SET
+ * are not: a SET may change the transaction itself, a SELECT may only wait
+ * (SLEEP) and is better left on its own. */
+int dm_ddl_is_row_change(const char *sql, size_t len, int dialect);
+
 /* The statement's keyword when it opens or ends a transaction (BEGIN,
  * START TRANSACTION, COMMIT, END, ROLLBACK, ABORT, and PREPARE TRANSACTION /
  * COMMIT PREPARED / ROLLBACK PREPARED on PostgreSQL), else NULL. Savepoints

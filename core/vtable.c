@@ -166,7 +166,7 @@ int dm_vt_progress(dbmig *h, const char *rev, size_t done, const char *hash)
     return dm_vt_update(h, rev, set);
 }
 
-int dm_vt_finish(dbmig *h, size_t r, int64_t duration)
+int dm_vt_finish_sql(dbmig *h, size_t r, int64_t duration, dm_buf *b)
 {
     dm_buf set = {0};
     char ts[32];
@@ -175,13 +175,19 @@ int dm_vt_finish(dbmig *h, size_t r, int64_t duration)
                            dm_vt_bool(h, 0), (long long)duration) ||
              dm_quote_literal(h, h->graph.revs[r].file.checksum, &set) ||
              dm_buf_puts(&set, ", applied_at = ") || dm_quote_literal(h, ts, &set);
-    if (rc) {
-        dm_buf_free(&set);
-        return nomem(h);
-    }
-    rc = dm_vt_update(h, h->graph.revs[r].id, set.ptr);
+    rc = rc ? nomem(h) : dm_vt_update_sql(h, h->graph.revs[r].id, set.ptr, b);
     dm_buf_free(&set);
     return rc;
+}
+
+int dm_vt_finish(dbmig *h, size_t r, int64_t duration)
+{
+    dm_buf b = {0};
+    if (dm_vt_finish_sql(h, r, duration, &b) != DBMIG_OK) {
+        dm_buf_free(&b);
+        return DBMIG_ERROR;
+    }
+    return exec_fenced(h, &b);
 }
 
 /* Creates the version table when it is missing, just before the first
@@ -219,6 +225,7 @@ int dm_vt_ensure(dbmig *h, dm_vstate *st)
 typedef struct landed_ctx {
     int found;
     int64_t progress;
+    int dirty;
 } landed_ctx;
 
 static int landed_row(void *payload, int ncols, const char *const *v, const size_t *lens)
@@ -227,14 +234,15 @@ static int landed_row(void *payload, int ncols, const char *const *v, const size
     landed_ctx *c = payload;
     c->found = 1;
     c->progress = ncols > 0 && v[0] ? strtoll(v[0], NULL, 10) : -1;
+    c->dirty = ncols > 1 && v[1] && (v[1][0] == '1' || v[1][0] == 't' || v[1][0] == 'T');
     return 0;
 }
 
-int dm_vt_landed(dbmig *h, const char *id, size_t k)
+int dm_vt_landed(dbmig *h, const char *id, int64_t want)
 {
     dm_buf q = {0};
-    landed_ctx c = {0, -1};
-    int rc = dm_buf_printf(&q, "SELECT progress FROM %s", h->qtable) || dm_vt_where(h, &q, id)
+    landed_ctx c = {0, -1, 1};
+    int rc = dm_buf_printf(&q, "SELECT progress, dirty FROM %s", h->qtable) || dm_vt_where(h, &q, id)
                  ? -1
                  : h->drv->query(h->drv_self, h->conn, q.ptr, landed_row, &c) == DBMIG_DRV_OK
                        ? 0
@@ -242,7 +250,9 @@ int dm_vt_landed(dbmig *h, const char *id, size_t k)
     dm_buf_free(&q);
     if (rc != 0)
         return -1;
-    return k == 0 ? c.found : c.found && c.progress == (int64_t)k;
+    if (want < 0)
+        return c.found && !c.dirty;
+    return c.found && (want == 0 || c.progress == want);
 }
 
 /* ---- the version table -------------------------------------------------- */

@@ -83,6 +83,7 @@ int dm_vt_update(dbmig *h, const char *rev, const char *set);
 void dm_vt_progress_set(char set[200], size_t done, const char *hash);
 int dm_vt_progress(dbmig *h, const char *rev, size_t done, const char *hash);
 /* Settles a dirty row as applied: dirty cleared, the file's checksum. */
+int dm_vt_finish_sql(dbmig *h, size_t r, int64_t duration, dm_buf *b);
 int dm_vt_finish(dbmig *h, size_t r, int64_t duration);
 /* Row settling: dirty set (a down section outside a transaction), dirty
  * cleared with no progress (repair --applied of a row without a file), a
@@ -94,8 +95,10 @@ int dm_vt_set_checksum(dbmig *h, const char *rev, const char *checksum);
  * `want` (children first), inserts the others (parents first, seq after
  * `seq`). */
 int dm_vt_stamp(dbmig *h, const unsigned char *is, const unsigned char *want, int64_t seq);
-/* After a failed "<write>; <statement k>": did the write land? 1 yes, 0
- * no, -1 cannot tell. k == 0: the dirty row exists; else its progress is k. */
-int dm_vt_landed(dbmig *h, const char *id, size_t k);
+/* After a failed text of the riding dirty protocol (exec.c): did its write
+ * land (in the still open transaction, for a row change)? 1 yes, 0 no, -1
+ * cannot tell. want 0: the row exists; want > 0: its progress is want; want
+ * < 0: it is clean (the final row). */
+int dm_vt_landed(dbmig *h, const char *id, int64_t want);
 
 #endif

@@ -945,6 +945,7 @@ static const dbmig_dialect_sql sq_sql = {
     .lease_share_lock = "",
     .table_schema = "main",
     .table_schema_why = "an SQLite database has one schema, main",
+    .begin_transaction = "BEGIN",
 };
 
 static const dbmig_driver sq_driver = {

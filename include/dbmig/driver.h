@@ -232,6 +232,14 @@ typedef struct dbmig_dialect_sql {
      * is the URL's database). */
     const char *table_schema;
     const char *table_schema_why;
+
+    /* The statement that opens a transaction inside a multi-statement text:
+     * with DBMIG_CAP_MULTI_STATEMENT and no transactional DDL, the dirty
+     * protocol sends each INSERT/UPDATE/DELETE/REPLACE of a migration as
+     * "<it> ; <its progress row> ; <the statement> ; COMMIT". NULL: START
+     * TRANSACTION (standard SQL; "BEGIN" is a block in MariaDB's Oracle
+     * mode). */
+    const char *begin_transaction;
 } dbmig_dialect_sql;
 
 /* The method table. Every method takes the driver's `self` first (NULL

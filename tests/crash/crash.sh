@@ -5,7 +5,7 @@
 #   scripts/pg-server.sh run bash tests/crash/crash.sh postgres       (uses DBMIG_TEST_PG_URL)
 #   scripts/mariadb-server.sh run bash tests/crash/crash.sh mysql     (uses DBMIG_TEST_MYSQL_URL)
 #
-# Three parts, each followed by the invariant check:
+# Four parts, each followed by the invariant check:
 #   kills   CRASH_KILLS times (default 12): `upgrade` to a random target or
 #           `downgrade` by a random count, SIGKILLed after a random delay
 #           (so at a random migration and statement); only a kill that hit
@@ -22,6 +22,10 @@
 #           the migrating connection is killed by the server
 #           (pg_terminate_backend / KILL CONNECTION) mid-migration; at
 #           least one of them must hit (the upgrade exits 1).
+#   windows (mysql only) five deterministic kills inside a row change that
+#           the dirty protocol commits with its own progress record (the
+#           statement waits on a row the script holds): status must be
+#           exact, the change made at most once, the re-run must finish it.
 # Invariants after each: every revision applied at most once (each up
 # section logs itself into crash_log, each down removes its line); the
 # version table agrees with the schema, read through the catalog; a dirty
@@ -372,6 +376,93 @@ if [ "$DRIVER" != sqlite ]; then
     done
 fi
 
+# ---- 4. the dirty protocol's windows (mysql) --------------------------------------------------
+# Deterministic kills inside a row change (INSERT, UPDATE, DELETE, REPLACE),
+# which the MySQL dirty protocol commits together with its own progress
+# record (core/run.c, rides()). The migration's `UPDATE gate` waits on a row
+# this script holds for 3 s; meanwhile the migrating connection is killed
+# by the server (its transaction is rolled back) or the client is killed -9
+# (the server finishes the text it was sent once the row is free). Then
+# `status` must say exactly what committed (no row / dirty with progress p
+# / applied), the gate's counter must have moved at most once, and a re-run
+# (`upgrade --resume` for a dirty revision) must apply the rest, the
+# counter moved exactly once.
+WDIR=$W/w
+mkdir -p "$WDIR"
+windows=0
+w_status() { # the revision's "applied dirty progress"
+    "$DBMIG" --url "$URL" --dir "$WDIR" --format json status 2> /dev/null |
+        jq -r '.revisions[] | select(.revision == "001") |
+            "\(if .applied then 1 else 0 end) \(if .dirty then 1 else 0 end) \(.progress // 0)"' 2> /dev/null
+}
+w_waiting() { # the id of the migrating connection once it waits on the gate
+    sql "SELECT id FROM information_schema.processlist WHERE db = '$MYDB' AND info LIKE 'UPDATE gate SET n = n + 1%'"
+}
+w_busy() { # the migrating connection still exists (the server finishes a killed client's text)
+    [ -n "$(sql "SELECT id FROM information_schema.processlist WHERE db = '$MYDB' AND user <> 'root'")" ]
+}
+# window NAME HOW(server|client) WANT(status after) WANTN(the counter after) STATEMENTS...
+window() {
+    local name=$1 how=$2 want=$3 wantn=$4 t id got n p gp
+    shift 4
+    reset_db
+    sql "CREATE TABLE gate (id INTEGER PRIMARY KEY, n INTEGER); INSERT INTO gate VALUES (1, 0)" > /dev/null
+    rm -f "$WDIR"/*.sql
+    { printf -- '-- dbmig:up\n'; printf '%s;\n' "$@"; } > "$WDIR/001_w.sql"
+    sql "START TRANSACTION; UPDATE gate SET n = n WHERE id = 1; DO SLEEP(3); COMMIT" > /dev/null &
+    gp=$!
+    pids+=("$gp")
+    sleep 0.3
+    "$DBMIG" --url "$URL" --dir "$WDIR" upgrade head > /dev/null 2> "$W/w.err" &
+    p=$!
+    pids+=("$p")
+    for t in $(seq 1 50); do
+        id=$(w_waiting)
+        [ -n "$id" ] && break
+        sleep 0.05
+    done
+    if [ -z "$id" ]; then
+        violation other "window $name: the migration never waited on the gate: $(head -c 200 "$W/w.err")"
+        wait "$p" "$gp" 2> /dev/null
+        return
+    fi
+    case $how in
+        server) sql "KILL CONNECTION $id" > /dev/null ;;
+        client) kill -9 "$p" ;;
+    esac
+    wait "$p" 2> /dev/null
+    wait "$gp" 2> /dev/null
+    for t in $(seq 1 100); do w_busy || break; sleep 0.05; done
+    got=$(w_status)
+    n=$(sql "SELECT n FROM gate WHERE id = 1")
+    [ "$got" = "$want" ] || violation dirty "window $name: status says '$got' (applied dirty progress), expected '$want'"
+    [ "$n" = "$wantn" ] || violation lost "window $name: the counter is $n after the kill, expected $wantn"
+    if [ "${want:2:1}" = 1 ]; then
+        "$DBMIG" --url "$URL" --dir "$WDIR" upgrade --resume head > /dev/null 2> "$W/w.err" ||
+            violation exit "window $name: upgrade --resume failed: $(head -c 300 "$W/w.err")"
+    else
+        "$DBMIG" --url "$URL" --dir "$WDIR" upgrade head > /dev/null 2> "$W/w.err" ||
+            violation exit "window $name: the re-run failed: $(head -c 300 "$W/w.err")"
+    fi
+    got=$(w_status)
+    n=$(sql "SELECT n FROM gate WHERE id = 1")
+    [ "$got" = "1 0 0" ] || violation dirty "window $name: after the re-run status says '$got'"
+    [ "$n" = 1 ] || violation double "window $name: after the re-run the counter is $n, expected 1"
+    windows=$((windows + 1))
+}
+if [ "$DRIVER" = mysql ]; then
+    UP="UPDATE gate SET n = n + 1 WHERE id = 1"
+    # after DDL: the progress of the DDL rode in front of the transaction
+    window after-ddl/server server "1 1 1" 0 "CREATE TABLE wa (x INTEGER)" "$UP" "CREATE TABLE wb (x INTEGER)"
+    # the row change and "progress = 2" committed together
+    window after-ddl/client client "1 1 2" 1 "CREATE TABLE wa (x INTEGER)" "$UP" "CREATE TABLE wb (x INTEGER)"
+    # a first row change: no dirty row before it, none after its rollback
+    window first/server server "0 0 0" 0 "$UP" "CREATE TABLE wc (x INTEGER)"
+    # a last row change: the final row commits with it
+    window last/client client "1 0 0" 1 "CREATE TABLE wd (x INTEGER)" "$UP"
+    window last/server server "1 1 1" 0 "CREATE TABLE wd (x INTEGER)" "$UP"
+fi
+
 # Most kills must land while the command runs: a suite whose kills all came
 # too late would report "N kills survived" having killed nothing.
 if ((kills < KILLS)); then
@@ -380,6 +471,6 @@ fi
 if [ "$DRIVER" != sqlite ] && ((TERMS > 0 && terms == 0)); then
     violation other "none of the $TERMS server kills hit a migrating connection ($term_misses upgrades had finished first)"
 fi
-say "crash $DRIVER: $kills kills hit a running dbmig ($kill_misses missed), $races races run ($((PROCS + 1)) processes each), $terms server kills hit ($term_misses missed), $dirty_recoveries dirty revisions reported and settled, longest lock release ${lock_waits_max}s; $violations violations"
+say "crash $DRIVER: $kills kills hit a running dbmig ($kill_misses missed), $races races run ($((PROCS + 1)) processes each), $terms server kills hit ($term_misses missed), $dirty_recoveries dirty revisions reported and settled, $windows protocol windows checked, longest lock release ${lock_waits_max}s; $violations violations"
 say "crash $DRIVER: ${vkind[lost]} lost, ${vkind[double]} double-applied, ${vkind[stale]} stale locks, ${vkind[dirty]} dirty-state errors, ${vkind[exit]} wrong exits, ${vkind[other]} other"
 ((violations == 0))

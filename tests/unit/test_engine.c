@@ -1150,9 +1150,10 @@ static void test_riding_dirty_protocol(void **state)
     memset(f->w.calls, 0, sizeof f->w.calls);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
     dbmig_close(h);
-    /* the version table; 001, 002, 004, 005: 1 + 1; 003: 2 + 1 (one at a
-     * time it would be 1 + 4 * 4 + 6 = 23) */
-    assert_int_equal(f->w.calls[F_EXEC], 1 + 4 * 2 + 3);
+    /* the version table; 001, 002, 004, 005: 1 + 1; 003 (CREATE TABLE,
+     * INSERT): 2, its final row in the INSERT's transaction (one at a time
+     * it would be 1 + 4 * 4 + 6 = 23) */
+    assert_int_equal(f->w.calls[F_EXEC], 1 + 4 * 2 + 2);
     assert_int_equal(f->w.calls[F_BEGIN], 0);
     assert_int_equal(applied_mask(f), 0x3e);
     assert_int_equal(table_mask(f), 0x3e);
@@ -1602,6 +1603,76 @@ static void test_interrupt_rolls_back_open_group(void **state)
     assert_int_equal(applied_mask(f), 0x3e);
 }
 
+/* The riding protocol's row changes (INSERT, UPDATE, DELETE, REPLACE) run in
+ * one transaction with their own progress record: nothing is owed after
+ * one, a first one needs no dirty row before it, a last one carries the
+ * final row. What a failure leaves stays exact. */
+static void test_riding_row_changes(void **state)
+{
+    fx *f = *state;
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    uint32_t caps = f->w.table.caps;
+    f->w.table.caps = (caps | DBMIG_CAP_MULTI_STATEMENT) & ~(uint32_t)DBMIG_CAP_TRANSACTIONAL_DDL;
+    dbmig *h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_upgrade(h, "005", 0), DBMIG_OK);
+    dbmig_close(h);
+    /* two row changes alone (transaction off): one exec each, no dirty row
+     * before the first, the final row with the second */
+    write_file(mig, "006_rows.sql",
+               "-- dbmig:transaction off\n-- dbmig:up\nINSERT INTO t3 VALUES (6);\n"
+               "UPDATE t3 SET id = 7 WHERE id = 6;\n-- dbmig:down\nDELETE FROM t3 WHERE id = 7;\n");
+    h = open_h(f, 200, 0);
+    memset(f->w.calls, 0, sizeof f->w.calls);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    assert_int_equal(f->w.calls[F_EXEC], 2);
+    assert_int_equal(dm_need_conn(h), DBMIG_OK);
+    assert_int_equal(scalar(h, "SELECT COUNT(*) FROM t3 WHERE id = 7"), 1);
+    assert_int_equal(scalar(h, "SELECT dirty + progress FROM dbmig_version WHERE revision = '006'"), 0);
+    assert_int_equal(dbmig_downgrade(h, "005", 0), DBMIG_OK);
+    dbmig_close(h);
+    /* a first row change that fails: rolled back, and the dirty row with
+     * progress 0 says that nothing of it committed, as before */
+    write_file(mig, "006_rows.sql",
+               "-- dbmig:up\nINSERT INTO nope VALUES (1);\nCREATE TABLE t6 (id INTEGER);\n"
+               "-- dbmig:down\nDROP TABLE t6;\n");
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+    if (!strstr(dbmig_errmsg(h), "006_rows.sql:2: statement 1 of 2") ||
+        !strstr(dbmig_errmsg(h), "no statement of 006 was committed"))
+        fail_msg("%s", dbmig_errmsg(h));
+    dbmig_status *st;
+    assert_int_equal(dbmig_status_get(h, &st), DBMIG_OK);
+    assert_int_equal(st->revs[5].flags & DBMIG_REV_DIRTY, DBMIG_REV_DIRTY);
+    assert_int_equal(st->revs[5].progress, 0);
+    dbmig_status_free(st);
+    assert_int_equal(dbmig_repair(h, DBMIG_REPAIR_REVERTED, "006"), DBMIG_OK);
+    dbmig_close(h);
+    /* DDL, a row change, DDL that fails: the row change's record came with
+     * it (progress 2, no write between), and --resume runs statement 3 */
+    write_file(mig, "006_rows.sql",
+               "-- dbmig:up\nCREATE TABLE t6 (id INTEGER);\nINSERT INTO t6 VALUES (1);\n"
+               "CREATE TABLE t3 (id INTEGER);\n-- dbmig:down\nDROP TABLE t6;\n");
+    h = open_h(f, 200, 0);
+    memset(f->w.calls, 0, sizeof f->w.calls);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
+    assert_int_equal(f->w.calls[F_EXEC], 3);
+    assert_non_null(strstr(dbmig_errmsg(h), "statements 1..2 of 006 were committed"));
+    assert_int_equal(dbmig_status_get(h, &st), DBMIG_OK);
+    assert_int_equal(st->revs[5].progress, 2);
+    dbmig_status_free(st);
+    dbmig_close(h);
+    write_file(mig, "006_rows.sql",
+               "-- dbmig:up\nCREATE TABLE t6 (id INTEGER);\nINSERT INTO t6 VALUES (1);\n"
+               "CREATE TABLE t7 (id INTEGER);\n-- dbmig:down\nDROP TABLE t7;\nDROP TABLE t6;\n");
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", DBMIG_RESUME), DBMIG_OK);
+    assert_int_equal(dm_need_conn(h), DBMIG_OK);
+    assert_int_equal(scalar(h, "SELECT COUNT(*) FROM t6"), 1);
+    dbmig_close(h);
+    f->w.table.caps = caps;
+}
+
 /* dbmig_cancel from another thread abandons a long statement (the driver's
  * optional cancel method) instead of waiting for its end. */
 typedef struct canceller {
@@ -1736,6 +1807,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lease_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batched_steps, setup, teardown),
         cmocka_unit_test_setup_teardown(test_riding_dirty_protocol, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_riding_row_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_url_is_usage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dry_run_never_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_target_creates_nothing, setup, teardown),
