@@ -283,6 +283,22 @@ static size_t error_byte(dbmig *h, const char *text, size_t len)
     return e && e->position > 0 ? dm_char_to_byte(text, len, (size_t)e->position - 1) : (size_t)-1;
 }
 
+/* What ends a statement sent inside a longer text (a batch, the offline
+ * script): ";\n", or "\n;\n" when its last line holds a line comment
+ * (`--`, or `#` on MySQL), which would swallow a `;` on the same line: the
+ * last statement of a file may end in a comment without its semicolon. */
+static const char *stmt_end(const dbmig *h, const char *sql, size_t len)
+{
+    size_t i = len;
+    while (i > 0 && sql[i - 1] != '\n')
+        i--;
+    for (; i < len; i++)
+        if ((sql[i] == '-' && i + 1 < len && sql[i + 1] == '-') ||
+            (sql[i] == '#' && h->drv->dialect == DBMIG_DIALECT_MYSQL))
+            return "\n;\n";
+    return ";\n";
+}
+
 static int run_tx_batch(dm_run *x, size_t i, int64_t seq, double t0, dm_buf *why)
 {
     dbmig *h = x->h;
@@ -295,7 +311,8 @@ static int run_tx_batch(dm_run *x, size_t i, int64_t seq, double t0, dm_buf *why
     int oom = dm_buf_printf(&b, "%s dbmig_step;\n", sp_verb(h, SP_SET));
     for (size_t k = 0; k < s->stmts.n; k++) {
         off[k] = b.len;
-        oom |= dm_buf_append(&b, s->stmts.v[k].sql, s->stmts.v[k].len) || dm_buf_puts(&b, ";\n");
+        oom |= dm_buf_append(&b, s->stmts.v[k].sql, s->stmts.v[k].len) ||
+               dm_buf_puts(&b, stmt_end(h, s->stmts.v[k].sql, s->stmts.v[k].len));
     }
     dm_buf row = {0};
     oom |= x->down ? dm_vt_delete_sql(h, rev->id, &row) != DBMIG_OK
@@ -1055,7 +1072,7 @@ static int offline_one(void *payload, size_t k, const dm_stmt *st)
         dm_buf_puts(c->b, "\n");
     }
     dm_buf_append(c->b, dm_buf_str(c->sql), c->sql->len);
-    dm_buf_puts(c->b, ";\n");
+    dm_buf_puts(c->b, stmt_end(c->h, dm_buf_str(c->sql), c->sql->len));
     dm_buf_reset(c->sql);
     dm_buf_free(&note);
     if (rc == DBMIG_OK && c->b->len > 65536)

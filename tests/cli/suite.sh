@@ -421,6 +421,34 @@ case_edited_file_upgrade_refuses() {
     expect_applied "001 002 003"
 }
 
+# The last statement of a section may end in a line comment without its
+# semicolon. Sent inside a longer text (a transactional batch on PostgreSQL
+# and MariaDB, the --sql script) a `;` after it on the same line would be
+# commented out and glue it to the version-table write.
+case_last_statement_ends_in_comment() {
+    mkmig "$MIG" 001_a "-- dbmig:up
+CREATE TABLE a (id INTEGER PRIMARY KEY);
+INSERT INTO a VALUES (1) -- the first row
+-- dbmig:down
+DROP TABLE a -- and it is gone"
+    mk_table "$MIG" 002_b b
+    dbm upgrade head
+    expect_exit 0 "upgrade: the last statement ends in a comment"
+    expect_applied "001 002"
+    expect_eq "$(db_query 'SELECT COUNT(*) FROM a')" 1 "the row of 001"
+    dbm downgrade base
+    expect_exit 0 "downgrade: the statement ends in a comment"
+    expect_no_table a
+    local off=$URL
+    [ "$DB_KIND" = sqlite ] && off=sqlite:$T/never.db
+    run --url "$off" --dir "$MIG" --sql upgrade head
+    expect_exit 0 "--sql upgrade head"
+    cp "$T/out" "$T/script.sql"
+    db_script "$T/script.sql" > "$T/script.log" 2>&1 || fail "the --sql script failed: $(head -c 300 "$T/script.log")"
+    expect_applied "001 002" "the script writes the version rows"
+    expect_eq "$(db_query 'SELECT COUNT(*) FROM a')" 1 "the script's row of 001"
+}
+
 # ---------------------------------------------------------------------------
 # offline and dry runs
 
@@ -1033,6 +1061,7 @@ CASES=(
     case_help_version
     case_password_redaction
     case_one_cpu
+    case_last_statement_ends_in_comment
 )
 
 [ -x "$DBMIG" ] || { echo "suite.sh: $DBMIG is not executable" >&2; exit 2; }
