@@ -44,17 +44,17 @@ mutant() {
 }
 
 # checksums
-mutant checksum-downgrade-unchecked core/run.c \
+mutant checksum-downgrade-unchecked core/plan.c \
     '} else if (strcmp(r->checksum, f->checksum) != 0) {' \
     '} else if (upgrade && strcmp(r->checksum, f->checksum) != 0) {' \
     cli:case_edited_file_downgrade_refuses
-mutant checksum-never-checked core/run.c \
+mutant checksum-never-checked core/plan.c \
     '} else if (strcmp(r->checksum, f->checksum) != 0) {' \
     '} else if (0) {' \
     cli:'case_edited_file_(upgrade|repair)'
-mutant checksum-cr-not-normalised core/migfile.c \
-    "static int mf_sum_ws(char c) { return c == ' ' || c == '\\t' || c == '\\r'; }" \
-    "static int mf_sum_ws(char c) { return c == ' ' || c == '\\t'; }" \
+mutant checksum-cr-not-normalised core/mftext.c \
+    "static int mft_sum_ws(char c) { return c == ' ' || c == '\\t' || c == '\\r'; }" \
+    "static int mft_sum_ws(char c) { return c == ' ' || c == '\\t'; }" \
     unit:migfile cli:case_edited_file_upgrade_refuses
 # issue 13: what used to end as silent damage
 mutant repair-dry-run-writes core/run.c \
@@ -62,11 +62,13 @@ mutant repair-dry-run-writes core/run.c \
     'int dry = 0;' \
     unit:engine
 mutant stamp-dry-run-writes core/run.c \
-    'if (rc == DBMIG_OK && want && h->o.dry_run) {' \
-    'if (rc == DBMIG_OK && want && 0) {' \
+    '    if (rc == DBMIG_OK && h->o.dry_run)
+        stamp_dry' \
+    '    if (rc == DBMIG_OK && 0)
+        stamp_dry' \
     unit:engine
-mutant markers-case-sensitive core/migfile.c \
-    'if (mf_lower((unsigned char)p[i]) != w[i])' \
+mutant markers-case-sensitive core/mfline.h \
+    'if (dm_mf_lower((unsigned char)p[i]) != w[i])' \
     'if (p[i] != w[i])' \
     unit:migfile
 mutant false-read-as-true cli/config.c \
@@ -74,21 +76,21 @@ mutant false-read-as-true cli/config.c \
     'static const char *const no[] = {"no", "off", "0", "nope"};' \
     unit:config
 # the version table and the planner
-mutant version-rows-by-id core/engine.c \
+mutant version-rows-by-id core/vtable.c \
     '    if (x->seq != y->seq)
         return x->seq < y->seq ? -1 : 1;
     return strcmp(x->revision, y->revision);' \
     '    return strcmp(x->revision, y->revision);' \
     cli:case_downgrade_last_applied
-mutant downgrade-minus-n-off-by-one core/graph.c \
+mutant downgrade-minus-n-off-by-one core/plan.c \
     'for (size_t k = nseq - tg.count; k < nseq; k++)' \
     'for (size_t k = nseq - tg.count + 1; k < nseq; k++)' \
     unit:graph cli:case_targets_relative
-mutant upgrade-plus-n-ignored core/graph.c \
+mutant upgrade-plus-n-ignored core/plan.c \
     '            out->n = tg.count;' \
     '            (void)tg.count;' \
     unit:graph cli:case_targets_relative
-mutant progress-one-behind core/run.c \
+mutant progress-one-behind core/vtable.c \
     'snprintf(set, 200, "progress = %zu, progress_hash = '"'"'%s'"'"'", done, hash);' \
     'snprintf(set, 200, "progress = %zu, progress_hash = '"'"'%s'"'"'", done ? done - 1 : 0, hash);' \
     cli:'case_notx_dirty_(resume|repair_applied)'
@@ -103,13 +105,13 @@ mutant graph-one-head-only core/graph.c \
     '        if (g->revs[v].nchildren == 0 && g->nheads == 0)
             g->heads[g->nheads++] = v;' \
     unit:graph cli:case_exit2_several_heads
-mutant revision-id-local-time core/history.c \
+mutant revision-id-local-time core/revfile.c \
     '    gmtime_r(&t, &tm);
     strftime(out, cap, "%Y%m%d%H%M%S", &tm);' \
     '    localtime_r(&t, &tm);
     strftime(out, cap, "%Y%m%d%H%M%S", &tm);' \
     graph:case_revision_and_merge_files
-mutant applied-at-local-time core/run.c \
+mutant applied-at-local-time core/vtable.c \
     '    gmtime_r(&t, &tm);
     strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm);' \
     '    localtime_r(&t, &tm);
@@ -117,14 +119,14 @@ mutant applied-at-local-time core/run.c \
     cli:case_times_are_utc
 # the splitter
 mutant dollar-tag-no-digits core/split.c \
-    '                while (j < n && sp_word_start((unsigned char)t[j]))' \
-    '                while (j < n && sp_tag_start((unsigned char)t[j]))' \
+    '        while (j < n && sp_word_start((unsigned char)t[j]))' \
+    '        while (j < n && sp_tag_start((unsigned char)t[j]))' \
     unit:mutants_split unit:split
 mutant string-literal-not-quoted core/split.c \
-    "            e = sp_skip_quoted(s, i, '\\'', 1, dia == DBMIG_DIALECT_MYSQL);
-            what = \"string literal ('...')\";" \
-    "            e = i + 1;
-            what = \"string literal ('...')\";" \
+    "        e = sp_skip_quoted(s, i, '\\'', 1, dia == DBMIG_DIALECT_MYSQL);
+        what = \"string literal ('...')\";" \
+    "        e = i + 1;
+        what = \"string literal ('...')\";" \
     unit:split
 # locking
 mutant sqlite-lock-always-granted drivers/sqlite/sqlite.c \
@@ -140,14 +142,18 @@ mutant lease-live-taken-over core/lock.c \
     "' AND expires_at > %s\"," \
     unit:engine
 # transactions
-mutant commit-interval-never-commits core/run.c \
-    'dm_now_ms() - t.since >= h->o.commit_interval_ms ||' \
+mutant commit-interval-never-commits core/exec.c \
+    'dm_now_ms() - t->since >= h->o.commit_interval_ms ||' \
     '0 ||' \
     cli:case_commit_interval_commits
-mutant single-transaction-ignored core/run.c \
-    '    int single = h->o.single_transaction;' \
-    '    int single = 0;' \
+mutant single-transaction-ignored core/exec.c \
+    '    if (h->o.single_transaction || !sp) {' \
+    '    if (!sp) {' \
     cli:case_failure_in_k_single_tx
+mutant statement-end-in-comment core/exec.c \
+    'return "\n;\n";' \
+    'return ";\n";' \
+    cli:case_last_statement_ends_in_comment
 mutant failed-step-kept core/exec.c \
     'if (sp_exec(h, SP_ROLLBACK) != DBMIG_OK ||' \
     'if (sp_exec(h, SP_RELEASE) != DBMIG_OK ||' \
