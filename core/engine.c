@@ -606,8 +606,10 @@ int dm_need_graph_conn_then(dbmig *h, int (*between)(dbmig *h, void *arg), void 
     pthread_join(t, NULL);
     if (j.rc != DBMIG_OK) {
         /* The folder's error wins, as when it was loaded first. */
+        unsigned long serial = h->err.serial;
         dm_err_free(&h->err);
         h->err = j.err;
+        h->err.serial = serial + 1; /* a new failure: no older location applies */
         return j.rc;
     }
     dm_err_free(&j.err);

@@ -53,8 +53,10 @@ mutant checksum-never-checked core/plan.c \
     '} else if (0) {' \
     cli:'case_edited_file_(upgrade|repair)'
 mutant checksum-cr-not-normalised core/mftext.c \
-    "static int mft_sum_ws(char c) { return c == ' ' || c == '\\t' || c == '\\r'; }" \
-    "static int mft_sum_ws(char c) { return c == ' ' || c == '\\t'; }" \
+    "        else if (p[e + 1] != '\\n')
+            norm[o++] = '\\r';" \
+    "        else if (1)
+            norm[o++] = '\\r';" \
     unit:migfile cli:case_edited_file_upgrade_refuses
 # issue 13: what used to end as silent damage
 mutant repair-dry-run-writes core/run.c \
@@ -144,7 +146,7 @@ mutant lease-live-taken-over core/lock.c \
 # transactions
 mutant commit-interval-never-commits core/exec.c \
     'dm_now_ms() - t->since >= h->o.commit_interval_ms ||' \
-    '0 ||' \
+    't->since < 0 ||' \
     cli:case_commit_interval_commits
 mutant single-transaction-ignored core/exec.c \
     '    if (h->o.single_transaction || !sp) {' \
