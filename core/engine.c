@@ -176,8 +176,11 @@ void dbmig_close(dbmig *h)
     dm_lock_release(h);
     if (h->conn)
         h->drv->close(h->drv_self, h->conn);
-    if (h->drv_inited)
-        DM_DRV_OPT(h->drv, fini)(h->drv_self); /* the loader pairs init with fini */
+    if (h->drv_inited) { /* the loader pairs init with fini */
+        void (*fini)(void *) = DM_DRV_OPT(h->drv, fini);
+        if (fini)
+            fini(h->drv_self);
+    }
     if (h->plugin)
         dm_plugin_unload(h->plugin);
     if (h->graph_loaded)
@@ -436,7 +439,7 @@ int dm_need_driver(dbmig *h)
         if (rc != DBMIG_OK) /* a bad driver name too: only the loader can tell */
             return dm_err_kind(&h->err, DBMIG_KIND_DRIVER);
         h->drv = dm_plugin_driver(h->plugin);
-        if ((rc = driver_init(h)) != DBMIG_OK) {
+        if (driver_init(h) != DBMIG_OK) {
             h->drv = NULL;
             return dm_err_kind(&h->err, DBMIG_KIND_DRIVER);
         }
@@ -510,7 +513,7 @@ static int connect_with(dbmig *h, uint32_t flags)
                               e.hint);
         dm_buf m = {0};
         dm_db_error_format(&m, &e);
-        rc = dm_err_set(&h->err, DBMIG_ERROR,
+        dm_err_set(&h->err, DBMIG_ERROR,
                         "cannot connect to %s with driver %s: %s\n"
                         "check the URL, that the server is running and reachable, and "
                         "the credentials", h->url_redacted, h->drv->name, dm_buf_str(&m));

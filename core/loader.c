@@ -361,7 +361,7 @@ int dm_db_error_note(dm_err *err, const dbmig_db_error *e)
 const char *dm_dialect_sql_at(const dbmig_driver *d, size_t off)
 {
     const char *s = NULL;
-    if (d && d->size >= offsetof(dbmig_driver, sql) + sizeof d->sql && d->sql &&
+    if (d && d->size >= offsetof(dbmig_driver, sql) + sizeof(void *) && d->sql &&
         d->sql->size >= off + sizeof s)
         memcpy(&s, (const char *)d->sql + off, sizeof s);
     return s;
@@ -531,7 +531,7 @@ int dm_plugin_load_file(const char *file, const char *name, dm_plugin **out, dm_
             p->handle = h;
             p->drv = d;
             p->file = dm_buf_take(&path);
-            if (!d->unload_safe)
+            if (d && !d->unload_safe) /* d is set when rc is OK */
                 ld_pin(p);
             *out = p;
         }

@@ -51,7 +51,7 @@ int dm_driver_check(const char *file, const char *name, const dbmig_driver *d, d
  *     if (DM_DRV_OPT(drv, cancel)) DM_DRV_OPT(drv, cancel)(self, conn);
  * (a required method is called directly: the loader guarantees it). */
 #define DM_DRV_OPT(drv, m)                                                                 \
-    ((drv)->size >= offsetof(dbmig_driver, m) + sizeof (drv)->m ? (drv)->m : NULL)
+    ((drv)->size >= offsetof(dbmig_driver, m) + sizeof((drv)->m) ? (drv)->m : NULL)
 
 /* A string of the driver's dialect SQL (dbmig_dialect_sql), or NULL when
  * the driver gives none (no table, a table too small for the field, or

@@ -89,11 +89,14 @@ static int mft_check_text(const unsigned char *s, size_t n, size_t *bad)
 
 /* The error for bad byte s[bad] (kind 1: NUL, 2: invalid UTF-8); s begins on
  * the line being read. */
-static int mft_bad(const dm_mftext *t, const unsigned char *s, size_t bad, int kind, dm_err *err)
+static int mft_bad(const dm_mftext *t, const unsigned char *s, size_t n, size_t bad, int kind,
+                   dm_err *err)
 {
     int line = t->line;
+    if (bad >= n) /* never: mft_check_text found it inside s[0..n) */
+        bad = n ? n - 1 : 0;
     for (size_t i = 0; i < bad; i++)
-        if (s[i] == '\n')
+        if (s[i] == '\n') // NOLINT(clang-analyzer-core.UndefinedBinaryOperatorResult): i < bad < n
             line++;
     if (kind == 1)
         return dm_err_set(err, DBMIG_EINVALID,
@@ -102,7 +105,7 @@ static int mft_bad(const dm_mftext *t, const unsigned char *s, size_t bad, int k
                           t->path, line);
     return dm_err_set(err, DBMIG_EINVALID,
                       "%s:%d: invalid UTF-8 (byte 0x%02X). Save the file as UTF-8.", t->path,
-                      line, (unsigned)s[bad]);
+                      line, n ? (unsigned)s[bad] : 0u);
 }
 
 /* Bytes at the end of s[0..n) that begin a UTF-8 sequence the chunk does
@@ -131,12 +134,14 @@ static int mft_check(dm_mftext *t, const unsigned char *s, size_t n, int last, d
         if (t->ncarry < need && !last)
             return 0;
         if ((kind = mft_check_text(t->carry, t->ncarry, &bad)) != 0)
-            return mft_bad(t, t->carry, bad, kind, err);
+            return mft_bad(t, t->carry, t->ncarry, bad, kind, err);
         t->ncarry = 0;
     }
     size_t keep = last ? 0 : mft_cut_tail(s + i, n - i);
+    if (keep > n - i) /* never: a tail of s[i..n) (said for the analyser) */
+        keep = n - i;
     if ((kind = mft_check_text(s + i, n - i - keep, &bad)) != 0)
-        return mft_bad(t, s + i, bad, kind, err);
+        return mft_bad(t, s + i, n - i - keep, bad, kind, err);
     memcpy(t->carry, s + n - keep, keep);
     t->ncarry = keep;
     return 0;
@@ -303,13 +308,13 @@ static int mft_line(dm_mftext *t, const char *b, const char *e, size_t next, dm_
 static int mft_lines(dm_mftext *t, const char *p, size_t n, int last, dm_err *err)
 {
     size_t i = 0;
-    int rc;
     while (i < n) {
         const char *nl = memchr(p + i, '\n', n - i);
         if (!nl)
             break;
         size_t e = (size_t)(nl - p);
-        if ((rc = mft_line(t, p + i, p + e, t->off + e + 1, err)) != 0)
+        int rc = mft_line(t, p + i, p + e, t->off + e + 1, err);
+        if (rc != 0)
             return rc;
         i = e + 1;
     }
@@ -361,6 +366,8 @@ int dm_mftext_feed(dm_mftext *t, const char *raw, size_t n, int last, char *norm
     *normn = 0;
     if (!t->started && mft_bom(t, &raw, &n, last, &held))
         return 0;
+    if (held > sizeof mft_bom_bytes) /* never: what a BOM cut short left (for the analyser) */
+        held = sizeof mft_bom_bytes;
     int rc = held ? mft_stages(t, mft_bom_bytes, held, 0, norm, &o, err) : 0;
     if (!rc)
         rc = mft_stages(t, raw, n, last, norm + o, normn, err);

@@ -575,7 +575,7 @@ int dm_migfile_parse(const char *path, const char *data, size_t len, dm_migfile 
         rc = dm_err_nomem(err);
     if (!rc)
         rc = dm_mftext_feed(&ld.t, data ? data : "", len, 1, out->text, &n, err);
-    if (!rc) {
+    if (!rc && out->text) {
         out->text[n] = '\0';
         rc = mf_load_chunk(&ld, out->text, n, 1);
     }

@@ -256,9 +256,9 @@ int dbmig_check(dbmig *h, dbmig_check_result **out)
         return dm_err_nomem(&h->err);
     }
     int rc = dbmig_status_get(h, &res->status);
-    if (rc != DBMIG_OK) {
+    if (rc != DBMIG_OK || !res->status) {
         free(res);
-        return rc;
+        return rc != DBMIG_OK ? rc : DBMIG_ERROR;
     }
     const dbmig_status *st = res->status;
     dm_buf b = {0}, all = {0};

@@ -102,6 +102,8 @@ int dbmig_downgrade(dbmig *h, const char *target, unsigned flags)
 static void stamp_dry(dm_run *x, const unsigned char *want, size_t changes)
 {
     dbmig *h = x->h;
+    if (!want) /* only called once the plan is made */
+        return;
     if (!changes)
         dm_emit(h, DBMIG_EV_NOTICE, NULL, "dry run: nothing to do", NULL);
     else if (!x->st.table_exists) {
@@ -157,7 +159,7 @@ int dbmig_stamp(dbmig *h, const char *target)
         rc = want ? dm_plan_stamp(&h->graph, &x.a, target, want, &h->err) : nomem(h);
     }
     size_t added = 0, removed = 0;
-    for (size_t r = 0; rc == DBMIG_OK && r < h->graph.n; r++) {
+    for (size_t r = 0; rc == DBMIG_OK && want && r < h->graph.n; r++) {
         added += !x.a.is[r] && want[r];
         removed += x.a.is[r] && !want[r];
     }
