@@ -7,6 +7,8 @@
 #   bash scripts/deps.sh --check    exit 1 (listing them) if any is missing
 #   bash scripts/deps.sh --also P…  the same, with the packages P… added
 #                                   (bench/peers.sh: the peers' packages)
+#   bash scripts/deps.sh --demo     only what scripts/demo.sh needs: the
+#                                   toolchain, the core's libraries, SQLite
 #   DBMIG_SKIP_DEPS=1               do nothing (offline machines, packagers)
 #
 # Runs apt-get as root, through sudo when not root and sudo exists.
@@ -34,11 +36,18 @@ PACKAGES=(
     galera-4 rsync pgbouncer
 )
 
+# What the demo needs: the core, the CLI and the SQLite driver, no tests.
+DEMO_PACKAGES=(
+    build-essential cmake pkg-config
+    libltdl-dev libsqlite3-dev libssl-dev libinih-dev liburiparser-dev libjansson-dev
+)
+
 case "${1:-}" in
     --list) printf '%s\n' "${PACKAGES[@]}"; exit 0 ;;
+    --demo) PACKAGES=("${DEMO_PACKAGES[@]}"); set -- ;;
     --also) shift; PACKAGES+=("$@"); set -- ;;
     --check|"") ;;
-    *) echo "usage: $0 [--list|--check|--also PACKAGE...]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--list|--check|--demo|--also PACKAGE...]" >&2; exit 2 ;;
 esac
 
 if [[ "${DBMIG_SKIP_DEPS:-}" == 1 ]]; then

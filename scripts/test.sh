@@ -53,7 +53,8 @@ fi
 
 say "build/ (RelWithDebInfo)"
 t0=$SECONDS
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDBMIG_TESTS=ON \
+    "-DDBMIG_DRIVERS=sqlite;postgres;mysql"
 cmake --build build -j"$jobs"
 step_time "build" "$t0"
 
