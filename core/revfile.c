@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -138,6 +139,34 @@ static void hs_format_id(time_t t, char *out, size_t cap)
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(out, cap, "%Y%m%d%H%M%S", &tm);
+}
+
+/* A folder whose revision ids are all plain numbers of one width (001, 002,
+ * ...; fewer than 14 digits, so not the UTC-time ids) keeps numbering: the
+ * next id is the largest plus one, zero-padded to that width, so that a
+ * hand-written next file and `dbmig revision` agree instead of making a
+ * second head. Not when the next number needs another digit: "10_x.sql"
+ * would sort before "9_y.sql", and file names order header-less files. An
+ * empty folder, or any other id, gets the time. */
+static int nr_numbered(const dm_graph *g, int *width, unsigned long long *max)
+{
+    size_t w = 0;
+    unsigned long long m = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        const char *id = g->revs[i].id;
+        size_t n = strspn(id, "0123456789");
+        if (n == 0 || id[n] != '\0' || n >= 14 || (w && n != w))
+            return 0;
+        unsigned long long v = strtoull(id, NULL, 10);
+        w = n;
+        m = v > m ? v : m;
+    }
+    char next[32];
+    if (g->n == 0 || (size_t)snprintf(next, sizeof next, "%llu", m + 1) > w)
+        return 0;
+    *width = (int)w;
+    *max = m;
+    return 1;
 }
 
 /* Is the id taken by a revision, a label, or a file named "<id>_..."? */
@@ -355,17 +384,24 @@ static int nr_reads_back(nr_state *s)
     return rc;
 }
 
-/* The id: `now`, or the next free second; sets s->id, s->text, s->path and
- * (unless a dry run) s->fd, the new file created with O_EXCL. */
+/* The id: the next number in a numbered folder (nr_numbered), else `now`
+ * or the next free second; sets s->id, s->text, s->path and (unless a dry
+ * run) s->fd, the new file created with O_EXCL. */
 static int nr_create(nr_state *s, const char *dir, time_t now)
 {
     size_t dlen = strlen(dir);
     const char *sep = dlen && dir[dlen - 1] == '/' ? "" : "/";
+    int width = 0;
+    unsigned long long max = 0;
+    int numbered = nr_numbered(s->g, &width, &max);
     for (int tries = 0;; tries++) {
         if (tries > 100000)
             return dm_err_set(s->err, DBMIG_EUSAGE, "cannot find a free revision id near %s",
                               s->id);
-        hs_format_id(now + tries, s->id, sizeof s->id);
+        if (numbered)
+            snprintf(s->id, sizeof s->id, "%0*llu", width, max + 1 + (unsigned long long)tries);
+        else
+            hs_format_id(now + tries, s->id, sizeof s->id);
         if (hs_taken(s->g, dir, s->id))
             continue;
         dm_buf_reset(&s->path);

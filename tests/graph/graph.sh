@@ -429,7 +429,21 @@ case_help_and_usage() {
     expect_exit 2 "merge in an empty folder"
 }
 
+# A numbered folder stays numbered: `revision` writes the next number, as
+# the sample project's next hand-written file would be.
+SAMPLE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../migrations" && pwd)
+case_revision_numbered_folder() {
+    rm -rf "$MIG"
+    cp -r "$SAMPLE_DIR" "$MIG"
+    run --dir "$MIG" --format json revision -m "Add invoices"
+    expect_exit 0 "revision in the numbered sample folder"
+    [ "$(jq -r .revision "$T/out")" = 011 ] || fail "id: $(cat "$T/out")"
+    [ -f "$MIG/011_add_invoices.sql" ] || fail "file: $(ls "$MIG")"
+    grep -qx -- "-- dbmig:parents 010" "$MIG/011_add_invoices.sql" || fail "parents: $(head -5 "$MIG/011_add_invoices.sql")"
+}
+
 CASES=(
+    case_revision_numbered_folder
     case_two_developers_merge
     case_label_head
     case_depends_across_branches

@@ -616,6 +616,28 @@ static void test_revision_default_parent_hazard(void **state)
     free(id);
 }
 
+static void test_revision_numbered_folder(void **state)
+{
+    (void)state;
+    /* numbered files stay numbered: the next number, padded like the others */
+    write_file("001_a.sql", "CREATE TABLE a (id int);\n");
+    write_file("002_b.sql", "CREATE TABLE b (id int);\n");
+    dm_newrev spec = {0};
+    spec.message = "next one";
+    char *id = newrev(&spec, T0, DBMIG_OK, NULL);
+    assert_string_equal(id, "003");
+    expect_parents("003", "002");
+    char path[512];
+    snprintf(path, sizeof path, "%s/003_next_one.sql", g_dir);
+    assert_int_equal(access(path, R_OK), 0);
+    free(id);
+    /* one id that is not a plain number (here the UTC time): the time */
+    write_file("20250101000000_c.sql", "-- dbmig:parents 003\nCREATE TABLE c (id int);\n");
+    id = newrev(&spec, T0, DBMIG_OK, NULL);
+    assert_string_equal(id, "20251116120000");
+    free(id);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -628,6 +650,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_revision_files, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_revision_default_parent_hazard, setup_dir,
                                         teardown_dir),
+        cmocka_unit_test_setup_teardown(test_revision_numbered_folder, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
