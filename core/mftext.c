@@ -93,7 +93,7 @@ static int mft_bad(const dm_mftext *t, const unsigned char *s, size_t n, size_t 
                    dm_err *err)
 {
     int line = t->line;
-    if (bad >= n) /* never: mft_check_text found it inside s[0..n) */
+    if (bad >= n) /* never: mft_check_text found it inside s[0..n) (said for the analyser) */
         bad = n ? n - 1 : 0;
     for (size_t i = 0; i < bad; i++)
         if (s[i] == '\n') // NOLINT(clang-analyzer-core.UndefinedBinaryOperatorResult): i < bad < n
@@ -138,8 +138,6 @@ static int mft_check(dm_mftext *t, const unsigned char *s, size_t n, int last, d
         t->ncarry = 0;
     }
     size_t keep = last ? 0 : mft_cut_tail(s + i, n - i);
-    if (keep > n - i) /* never: a tail of s[i..n) (said for the analyser) */
-        keep = n - i;
     if ((kind = mft_check_text(s + i, n - i - keep, &bad)) != 0)
         return mft_bad(t, s + i, n - i - keep, bad, kind, err);
     memcpy(t->carry, s + n - keep, keep);
