@@ -563,6 +563,18 @@ static void mf_load_free(mf_load *ld)
     dm_err_free(&ld->perr);
 }
 
+/* The end of a load, in memory or streamed: the last checks when all went
+ * well, then the loader's state freed, and out with it on failure. */
+static int mf_load_finish(mf_load *ld, dm_migfile *out, int rc)
+{
+    if (!rc)
+        rc = mf_load_end(ld);
+    mf_load_free(ld);
+    if (rc)
+        dm_migfile_free(out);
+    return rc;
+}
+
 int dm_migfile_parse(const char *path, const char *data, size_t len, dm_migfile *out,
                      dm_err *err)
 {
@@ -579,12 +591,7 @@ int dm_migfile_parse(const char *path, const char *data, size_t len, dm_migfile 
         out->text[n] = '\0';
         rc = mf_load_chunk(&ld, out->text, n, 1);
     }
-    if (!rc)
-        rc = mf_load_end(&ld);
-    mf_load_free(&ld);
-    if (rc)
-        dm_migfile_free(out);
-    return rc;
+    return mf_load_finish(&ld, out, rc);
 }
 
 static int mf_load_opened(void *payload, const struct stat *st)
@@ -604,12 +611,7 @@ static int mf_load_stream(const char *path, dm_migfile *out, dm_err *err)
     dm_mftext_reader rd = {mf_load_opened, mf_load_chunk, &ld};
     if (!rc)
         rc = dm_mftext_file(&ld.t, path, &rd, err);
-    if (!rc)
-        rc = mf_load_end(&ld);
-    mf_load_free(&ld);
-    if (rc)
-        dm_migfile_free(out);
-    return rc;
+    return mf_load_finish(&ld, out, rc);
 }
 
 /* The section [b, e) of a streamed file, read again through the pipeline
