@@ -168,6 +168,31 @@ static void test_init_without_fini(void **state)
     dm_err_free(&e);
 }
 
+/* A driver whose init fails: the command fails naming the driver, its file
+ * and its words, as kind DRIVER, and fini is never called (the fixture's
+ * fini crashes). */
+static void test_init_fails(void **state)
+{
+    (void)state;
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    o.url = "initfail:nowhere";
+    o.plugin_path = FIX;
+    o.dir = ".";
+    dbmig *h = NULL;
+    assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
+    dbmig_status *st = NULL;
+    assert_int_not_equal(dbmig_status_get(h, &st), DBMIG_OK);
+    assert_null(st);
+    const char *m = dbmig_errmsg(h);
+    assert_contains(m, "driver initfail (" FIX "/dbmig_initfail.so) could not start");
+    assert_contains(m, "no licence for this driver");
+    assert_contains(m, "ask your vendor");
+    dbmig_error_info ei = DBMIG_ERROR_INFO_INIT;
+    assert_int_equal(dbmig_last_error(h, &ei), DBMIG_OK);
+    assert_int_equal(ei.kind, DBMIG_KIND_DRIVER);
+    dbmig_close(h);
+}
+
 /* The one list of required methods: each, set to NULL in an otherwise
  * good table, is refused by its name (the same check as the loader's). */
 static void test_each_required_method(void **state)
@@ -557,6 +582,7 @@ int main(void)
         cmocka_unit_test(test_null_function),
         cmocka_unit_test(test_abi1_refused),
         cmocka_unit_test(test_init_without_fini),
+        cmocka_unit_test(test_init_fails),
         cmocka_unit_test(test_each_required_method),
         cmocka_unit_test(test_optional_accessors),
         cmocka_unit_test(test_scheme_declared_lsql),
