@@ -7,7 +7,7 @@
 #   bash scripts/deps.sh --check    exit 1 (listing them) if any is missing
 #   bash scripts/deps.sh --also P…  the same, with the packages P… added
 #                                   (bench/peers.sh: the peers' packages)
-#   bash scripts/deps.sh --demo     only what scripts/demo.sh needs: the
+#   bash scripts/deps.sh --demo     (combines with --list, --check) only what scripts/demo.sh needs: the
 #                                   toolchain, the core's libraries, SQLite
 #   DBMIG_SKIP_DEPS=1               do nothing (offline machines, packagers)
 #
@@ -42,13 +42,26 @@ DEMO_PACKAGES=(
     libltdl-dev libsqlite3-dev libssl-dev libinih-dev liburiparser-dev libjansson-dev
 )
 
-case "${1:-}" in
-    --list) printf '%s\n' "${PACKAGES[@]}"; exit 0 ;;
-    --demo) PACKAGES=("${DEMO_PACKAGES[@]}"); set -- ;;
-    --also) shift; PACKAGES+=("$@"); set -- ;;
-    --check|"") ;;
-    *) echo "usage: $0 [--list|--check|--demo|--also PACKAGE...]" >&2; exit 2 ;;
-esac
+# Options combine in any order (--demo --check, --list --demo); --also takes
+# every word after it. Anything else is refused, never ignored.
+list=0 check=0 demo=0 also=()
+while (($#)); do
+    case $1 in
+        --list) list=1 ;;
+        --check) check=1 ;;
+        --demo) demo=1 ;;
+        --also) shift; also=("$@"); break ;;
+        *) echo "deps.sh: unknown option '$1'; usage: $0 [--list] [--check] [--demo] [--also PACKAGE...]" >&2
+           exit 2 ;;
+    esac
+    shift
+done
+((demo)) && PACKAGES=("${DEMO_PACKAGES[@]}")
+PACKAGES+=("${also[@]}")
+if ((list)); then
+    printf '%s\n' "${PACKAGES[@]}"
+    exit 0
+fi
 
 if [[ "${DBMIG_SKIP_DEPS:-}" == 1 ]]; then
     exit 0
@@ -67,7 +80,7 @@ done
 if ((${#missing[@]} == 0)); then
     exit 0
 fi
-if [[ "${1:-}" == --check ]]; then
+if ((check)); then
     echo "deps.sh: missing packages: ${missing[*]}" >&2
     exit 1
 fi
