@@ -7,8 +7,9 @@
 #   bash scripts/deps.sh --check    exit 1 (listing them) if any is missing
 #   bash scripts/deps.sh --also P…  the same, with the packages P… added
 #                                   (bench/peers.sh: the peers' packages)
-#   bash scripts/deps.sh --demo     (combines with --list, --check) only what scripts/demo.sh needs: the
+#   bash scripts/deps.sh --demo     only what scripts/demo.sh needs: the
 #                                   toolchain, the core's libraries, SQLite
+#   (the options combine: --demo --check, --list --demo; a typo is refused)
 #   DBMIG_SKIP_DEPS=1               do nothing (offline machines, packagers)
 #
 # Runs apt-get as root, through sudo when not root and sudo exists.
