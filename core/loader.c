@@ -243,6 +243,7 @@ typedef struct ld_method {
 } ld_method;
 
 #define LD_M(m, req) {#m, offsetof(dbmig_driver, m), req, 0}
+#define LD_M21(m) {#m, offsetof(dbmig_driver, m), 0, 1}
 static const ld_method ld_methods[] = {
     LD_M(init, 0),           LD_M(fini, 0),
     LD_M(connect, 1),        LD_M(close, 1),         LD_M(exec, 1),
@@ -252,8 +253,10 @@ static const ld_method ld_methods[] = {
     LD_M(last_error, 1),
     LD_M(column_exists, 0),  LD_M(index_exists, 0),  LD_M(server_version, 0),
     LD_M(conn_caps, 0),      LD_M(cancel, 0),
+    LD_M21(inspect),         LD_M21(scratch_create), LD_M21(scratch_drop),
 };
 #undef LD_M
+#undef LD_M21
 
 #define LD_NMETHODS (sizeof ld_methods / sizeof ld_methods[0])
 #define LD_FNSIZE sizeof(void (*)(void))

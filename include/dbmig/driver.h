@@ -78,7 +78,7 @@ extern "C" {
 #endif
 
 #define DBMIG_DRIVER_ABI_MAJOR 2
-#define DBMIG_DRIVER_ABI_MINOR 0
+#define DBMIG_DRIVER_ABI_MINOR 1
 
 #define DBMIG_DRV_OK 0
 #define DBMIG_DRV_ERROR (-1)
@@ -242,6 +242,94 @@ typedef struct dbmig_dialect_sql {
     const char *begin_transaction;
 } dbmig_dialect_sql;
 
+/* --- Schema inspection (ABI 2.1; SPEC section 12) ---
+ *
+ * inspect() describes the connection's schema to the core one object at a
+ * time, in any order; the core copies each object into its own model
+ * (core/schema.h), puts the model in canonical order, leaves out its own
+ * version and lock tables, and owns comparison and rendering. A driver
+ * reports what its catalog says and normalises nothing but what is listed
+ * below, so that the same database always gives the same objects.
+ *
+ * Which fields each kind uses (the others are NULL / 0):
+ *   TABLE        name
+ *   COLUMN       table, name, position, type, flags NULLABLE/IDENTITY/
+ *                GENERATED_STORED, default_expr, generated, collation
+ *   PRIMARY_KEY  table, name ("" when the database gives the key no name),
+ *                columns
+ *   UNIQUE       table, name (""), columns       (a UNIQUE constraint)
+ *   FOREIGN_KEY  table, name (""), columns, ref_table, ref_columns,
+ *                on_delete, on_update, flags DEFERRABLE
+ *   CHECK        table, name (""), definition (the expression, without
+ *                CHECK and the outer parentheses)
+ *   INDEX        table, name, columns (a column name, or an expression in
+ *                parentheses), flags UNIQUE, predicate (partial index),
+ *                method (NULL for the database's default, e.g. btree)
+ *   VIEW         name, definition (the query, without CREATE VIEW ... AS)
+ *   SEQUENCE     name, definition ("AS bigint START 1 INCREMENT 1 ..." as
+ *                CREATE SEQUENCE takes it), table/columns: the owning
+ *                column when the sequence belongs to one (serial)
+ *   TRIGGER      table, name, definition (the whole CREATE TRIGGER text)
+ *   FUNCTION     name (with its argument types when the database
+ *                overloads: "f(integer)"), definition (the whole CREATE
+ *                FUNCTION/PROCEDURE text)
+ * Indexes that only implement a PRIMARY KEY or UNIQUE constraint (and the
+ * ones MySQL adds for a foreign key) are not reported as INDEX: the
+ * constraint is. Texts are the database's own (type "character
+ * varying(255)", "varchar(255)", "VARCHAR(255)"); on_delete/on_update are
+ * upper-case SQL ("NO ACTION", "CASCADE", "SET NULL", "SET DEFAULT",
+ * "RESTRICT"). Names are as stored (case kept). */
+typedef enum dbmig_schema_kind {
+    DBMIG_SO_TABLE = 1,
+    DBMIG_SO_COLUMN = 2,
+    DBMIG_SO_PRIMARY_KEY = 3,
+    DBMIG_SO_UNIQUE = 4,
+    DBMIG_SO_FOREIGN_KEY = 5,
+    DBMIG_SO_CHECK = 6,
+    DBMIG_SO_INDEX = 7,
+    DBMIG_SO_VIEW = 8,
+    DBMIG_SO_SEQUENCE = 9,
+    DBMIG_SO_TRIGGER = 10,
+    DBMIG_SO_FUNCTION = 11
+} dbmig_schema_kind;
+
+enum {
+    DBMIG_SO_NULLABLE = 1u << 0,         /* COLUMN: NULL allowed */
+    DBMIG_SO_IDENTITY = 1u << 1,         /* COLUMN: auto-increment / identity / INTEGER PRIMARY KEY AUTOINCREMENT */
+    DBMIG_SO_GENERATED_STORED = 1u << 2, /* COLUMN: `generated` is stored (else virtual) */
+    DBMIG_SO_UNIQUE_INDEX = 1u << 3,     /* INDEX: unique */
+    DBMIG_SO_DEFERRABLE = 1u << 4        /* FOREIGN_KEY: deferrable */
+};
+
+typedef struct dbmig_schema_object {
+    uint32_t size; /* sizeof(dbmig_schema_object) as the driver was built */
+    uint32_t kind; /* dbmig_schema_kind */
+    const char *table;
+    const char *name;
+    uint32_t flags;    /* DBMIG_SO_* */
+    uint32_t position; /* COLUMN: 1-based ordinal */
+    const char *type;
+    const char *default_expr;
+    const char *generated;
+    const char *collation; /* NULL when the column uses its table's default */
+    const char *const *columns;
+    uint32_t ncolumns;
+    uint32_t nref_columns;
+    const char *ref_table;
+    const char *const *ref_columns;
+    const char *on_delete;
+    const char *on_update;
+    const char *predicate;
+    const char *method;
+    const char *definition;
+    /* Appended fields are read only when size covers them. */
+} dbmig_schema_object;
+
+/* inspect()'s callback: the object and its strings are valid only during
+ * the call. Returns 0 to go on, non-zero to stop (inspect then returns at
+ * once, DBMIG_DRV_OK; the core knows why it stopped). */
+typedef int (*dbmig_schema_fn)(void *payload, const dbmig_schema_object *obj);
+
 /* The method table. Every method takes the driver's `self` first (NULL
  * when the driver has no init()). Comments mark each method required or
  * optional; the loader refuses a table with a NULL required method. */
@@ -329,13 +417,37 @@ typedef struct dbmig_driver {
      * end. */
     int (*cancel)(void *self, dbmig_conn *conn);
 
+    /* --- ABI 2.1: optional (may be NULL) --- */
+    /* Describe the connection's current schema (its database on MySQL,
+     * current_schema() on PostgreSQL, main on SQLite) through fn, see
+     * dbmig_schema_object. A few catalog queries, one per object kind,
+     * never one per table. Without it schema dump, drift and test are
+     * refused naming the driver. */
+    int (*inspect)(void *self, dbmig_conn *conn, dbmig_schema_fn fn, void *payload);
+    /* Create an empty scratch database called `name` (the core makes it:
+     * "dbmig_scratch_<random>", [a-z0-9_]) next to conn's: on the same
+     * server with the same credentials (PostgreSQL, MySQL: CREATE
+     * DATABASE), or a new file in the temporary folder (SQLite: conn may
+     * then be NULL, when the user's database does not exist yet). Writes
+     * into url (cap bytes, NUL-terminated) a URL the core connects to it
+     * with; it may hold the password (the core never shows it unredacted).
+     * On failure: DBMIG_DRV_ERROR, err filled, nothing left behind. */
+    int (*scratch_create)(void *self, dbmig_conn *conn, const char *name, char *url, size_t cap,
+                          dbmig_db_error *err);
+    /* Remove what scratch_create made (conn: the same connection, never one
+     * to the scratch database; the core closes those first). Succeeds when
+     * it is already gone. */
+    int (*scratch_drop)(void *self, dbmig_conn *conn, const char *name, const char *url,
+                        dbmig_db_error *err);
+
     /* --- appended by later minors: optional methods only, each marked with
-     * the minor that added it (catalog inspection and batch execution are
-     * expected next). Never insert above this line. --- */
+     * the minor that added it (batch execution is expected next). Never
+     * insert above this line. --- */
 } dbmig_driver;
 
 /* The smallest size a table of a given minor may have. */
 #define DBMIG_DRIVER_SIZE_2_0 (offsetof(dbmig_driver, cancel) + sizeof(void (*)(void)))
+#define DBMIG_DRIVER_SIZE_2_1 (offsetof(dbmig_driver, scratch_drop) + sizeof(void (*)(void)))
 
 #if defined(_WIN32)
 #define DBMIG_DRIVER_EXPORT __declspec(dllexport)

@@ -1,0 +1,44 @@
+/* inspect.h — the schema commands' plumbing on a handle: inspecting the
+ * handle's connection into the model (core/schema.h), and scratch
+ * databases (SPEC section 12), the throwaway databases that drift and test
+ * replay migrations on.
+ *
+ * Why it is built this way:
+ *   - A scratch database is driven through a second dbmig handle opened on
+ *     the scratch URL with the first handle's folder, driver, plugin path,
+ *     table and event callback, so replaying migrations there is the same
+ *     code path (plan.c, exec.c) as a user's upgrade, not a copy of it.
+ *   - The driver makes and removes the database (driver.h: scratch_create,
+ *     scratch_drop: a CREATE DATABASE on the same server, or a temporary
+ *     SQLite file); the core names it dbmig_scratch_<random> and always
+ *     removes it: after success, after failure, and after an interrupted
+ *     run (dbmig_interrupt stops the run; dm_scratch_close still runs).
+ *   - --scratch-url names a database the user gave for it: it must be empty
+ *     (no tables besides a version table), and it is emptied again but not
+ *     dropped at the end.
+ */
+#ifndef DM_INSPECT_H
+#define DM_INSPECT_H
+
+#include "dbmig/dbmig.h"
+#include "schema.h"
+
+/* The handle's current schema, sorted, without the version table and its
+ * lock table. Connects first when needed; a database that does not exist
+ * yet is an empty schema. */
+int dm_inspect(dbmig *h, dm_schema *out);
+
+typedef struct dm_scratch dm_scratch;
+
+/* A scratch database next to h's database (scratch_url NULL) or at
+ * scratch_url, and a handle open on it. */
+int dm_scratch_open(dbmig *h, const char *scratch_url, dm_scratch **out);
+dbmig *dm_scratch_handle(dm_scratch *s);
+/* Its URL with any password replaced, for messages. */
+const char *dm_scratch_where(const dm_scratch *s);
+/* Closes its handle and removes the database. A failure to remove it is
+ * reported in h's error (naming what is left behind and how to remove it)
+ * when h has no error yet, else appended to it. s NULL: nothing. */
+int dm_scratch_close(dbmig *h, dm_scratch *s);
+
+#endif
