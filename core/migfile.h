@@ -8,10 +8,13 @@
 #include "split.h"
 #include "util.h"
 
-enum { DM_UP = 0, DM_DOWN = 1 };
+/* Section kinds. DM_VERIFY (`-- dbmig:verify [driver]`): statements run
+ * after up by `test` and `upgrade --verify`; DM_FIXTURE (`-- dbmig:fixture
+ * [driver]`): rows `test` inserts after up (SPEC section 12). */
+enum { DM_UP = 0, DM_DOWN = 1, DM_VERIFY = 2, DM_FIXTURE = 3 };
 
 typedef struct dm_section {
-    int kind;       /* DM_UP or DM_DOWN */
+    int kind;       /* DM_UP, DM_DOWN, DM_VERIFY or DM_FIXTURE */
     char *driver;   /* NULL: the generic section; else a driver name */
     size_t off;     /* body = mf->text + off, len bytes (after the marker line);
                        offsets in the normalised text also for a streamed file */
@@ -33,6 +36,8 @@ typedef struct dm_migfile {
     dm_strv branches;
     dm_strv depends;
     int transaction;    /* 1 (default) or 0 for `transaction off` */
+    int irreversible;   /* header key `irreversible` (no value): test runs its
+                           up and does not round-trip it (SPEC section 12) */
     int header_line;    /* line of the first header key, 0 if none */
     char *text;         /* the file after BOM removal and CRLF -> LF; NULL when
                            streamed */
