@@ -7,8 +7,7 @@
  * Why it is built this way:
  *   - Only what every dialect can express and report alike is rendered:
  *     tables, columns by type family and nullability, primary keys, unique
- *     constraints, indexes, foreign keys with their ON DELETE, views by
- *     name. Defaults, checks, collations, sequences, triggers and functions
+ *     keys, indexes, foreign keys with their ON DELETE, views by name. Defaults, checks, collations, sequences, triggers and functions
  *     are written differently by each database and are left out.
  *   - Normalised here, not in the drivers (which report their catalog as it
  *     is): names lower-cased; a primary key's columns are NOT NULL (SQLite
@@ -17,7 +16,11 @@
  *     columns (SQLite's `REFERENCES t`) names the target's primary key; ON
  *     DELETE RESTRICT reads "no action" (MariaDB reports RESTRICT for a key
  *     declared without one; the two differ only for deferred checks, which
- *     MariaDB does not have).
+ *     MariaDB does not have); smallint, integer and bigint are one family
+ *     "integer" (SQLite's integers are all 8 bytes); a UNIQUE constraint
+ *     and a unique index over plain columns are both "unique t (c)"
+ *     (MySQL has only the index, and its driver reports it as the
+ *     constraint; SQLite names neither alike).
  *   - The lines are sorted byte-wise after lower-casing, so the text does
  *     not depend on the order the model had.
  */
@@ -109,6 +112,26 @@ static const char *fk_action(const char *a)
     return a;
 }
 
+/* A unique index over plain columns, whole, in the default method: the
+ * same fact as a UNIQUE constraint (MySQL has only the index, and reports
+ * such an index as the constraint). */
+static int plain_unique(const dm_sobj *o)
+{
+    if (!(o->flags & DBMIG_SO_UNIQUE_INDEX) || o->predicate || o->method)
+        return 0;
+    for (size_t i = 0; i < o->ncolumns; i++)
+        if (strpbrk(o->columns[i], "( ") || !o->columns[i][0])
+            return 0;
+    return 1;
+}
+
+/* The integer families are one: SQLite stores every integer in up to 8
+ * bytes whatever its declared type, so a width cannot be portable. */
+static const char *pt_family(const char *f)
+{
+    return !strcmp(f, "smallint") || !strcmp(f, "bigint") ? "integer" : f;
+}
+
 /* One object's line into b (nothing for kinds the portable form leaves out). */
 static int pt_line(const pk_index *s, const dm_sobj *o, dm_buf *b)
 {
@@ -122,7 +145,7 @@ static int pt_line(const pk_index *s, const dm_sobj *o, dm_buf *b)
         int null = (o->flags & DBMIG_SO_NULLABLE) && !in_pk(pk_of(s, o->table), o->name);
         rc = dm_buf_puts(b, "column ") | put_lower(b, o->table) | dm_buf_puts(b, ".") |
              put_lower(b, o->name);
-        return rc | dm_buf_printf(b, " %s %s", o->family, null ? "null" : "notnull");
+        return rc | dm_buf_printf(b, " %s %s", pt_family(o->family), null ? "null" : "notnull");
     }
     case DBMIG_SO_PRIMARY_KEY:
     case DBMIG_SO_UNIQUE:
@@ -130,6 +153,9 @@ static int pt_line(const pk_index *s, const dm_sobj *o, dm_buf *b)
              put_lower(b, o->table) | dm_buf_puts(b, " ");
         return rc | put_cols(b, o->columns, o->ncolumns);
     case DBMIG_SO_INDEX:
+        if (plain_unique(o))
+            return dm_buf_puts(b, "unique ") | put_lower(b, o->table) | dm_buf_puts(b, " ") |
+                   put_cols(b, o->columns, o->ncolumns);
         rc = dm_buf_puts(b, "index ") | put_lower(b, o->table) | dm_buf_puts(b, ".") |
              put_lower(b, o->name);
         rc |= dm_buf_puts(b, o->flags & DBMIG_SO_UNIQUE_INDEX ? " unique " : " nonunique ");

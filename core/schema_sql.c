@@ -73,6 +73,36 @@ static void ident(sq *q, const char *name)
     q->rc |= dm_buf_append(q->out, &mark, 1);
 }
 
+/* One key part: an expression "(...)" as it is; a name quoted, with what a
+ * driver may append kept after it: " DESC", and on MySQL a prefix length
+ * "(10)". */
+static void key_part(sq *q, const char *p)
+{
+    if (p[0] == '(') {
+        put(q, p);
+        return;
+    }
+    size_t n = strlen(p), tail = n;
+    if (n > 5 && !strcmp(p + n - 5, " DESC"))
+        tail = n - 5;
+    size_t name = tail;
+    if (q->s->dialect == DBMIG_DIALECT_MYSQL && name > 2 && p[name - 1] == ')') {
+        size_t k = name - 1;
+        while (k > 0 && isdigit((unsigned char)p[k - 1]))
+            k--;
+        if (k > 1 && k < name - 1 && p[k - 1] == '(')
+            name = k - 1;
+    }
+    char *id = dm_strndup(p, name);
+    if (!id) {
+        q->rc = -1;
+        return;
+    }
+    ident(q, id);
+    free(id);
+    q->rc |= dm_buf_append(q->out, p + name, n - name);
+}
+
 /* "(a, b)": names quoted, expressions as they are. */
 static void col_list(sq *q, char *const *v, size_t n)
 {
@@ -80,10 +110,7 @@ static void col_list(sq *q, char *const *v, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (i)
             put(q, ", ");
-        if (v[i][0] == '(')
-            put(q, v[i]);
-        else
-            ident(q, v[i]);
+        key_part(q, v[i]);
     }
     put(q, ")");
 }

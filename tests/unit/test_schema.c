@@ -874,7 +874,7 @@ static const char base_portable[] =
         "column customers.id integer notnull\n"
         "column invoices.amount decimal notnull\n"
         "column invoices.customer_id integer null\n"
-        "column invoices.id bigint notnull\n"
+        "column invoices.id integer notnull\n"
         "fk invoices (customer_id) -> customers (id) on delete cascade\n"
         "index invoices.invoices_customer_idx nonunique (customer_id)\n"
         "pk customers (id)\n"
@@ -905,7 +905,7 @@ static void test_portable_normalises(void **st)
 {
     (void)st;
     dm_schema s = {0};
-    static const char *const k[] = {"Code"}, *const r[] = {"Parent"};
+    static const char *const k[] = {"Code"}, *const r[] = {"Parent"}, *const lower[] = {"(lower(Code))"};
     dbmig_schema_object v[] = {
         so(DBMIG_SO_TABLE, NULL, "Items"),
         col("Items", "Code", 1, "VARCHAR(10)", DBMIG_SO_NULLABLE, "'x'"),
@@ -916,21 +916,30 @@ static void test_portable_normalises(void **st)
         so(DBMIG_SO_SEQUENCE, NULL, "s"),
         so(DBMIG_SO_FUNCTION, NULL, "f(integer)"),
         keyo(DBMIG_SO_INDEX, "Items", "Items_Parent", r, 1),
+        keyo(DBMIG_SO_INDEX, "Items", "Items_Code_Part", k, 1),
+        keyo(DBMIG_SO_INDEX, "Items", "Items_Lower", lower, 1),
+        col("Items", "N", 3, "SMALLINT", 0, NULL),
     };
     v[4].ref_table = "Items";
     v[4].on_delete = "RESTRICT";
     v[5].definition = "length(Code) > 1";
-    v[8].flags = DBMIG_SO_UNIQUE_INDEX;
+    v[8].flags = DBMIG_SO_UNIQUE_INDEX; /* a plain unique index: a unique key */
+    v[9].flags = DBMIG_SO_UNIQUE_INDEX;   /* partial: an index */
+    v[9].predicate = "Code > 'a'";
+    v[10].flags = DBMIG_SO_UNIQUE_INDEX;  /* an expression: an index */
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         add_ok(&s, &v[i]);
     dm_buf a = {0};
     assert_int_equal(dm_schema_render_portable(&s, &a), 0);
     assert_string_equal(dm_buf_str(&a), "column items.code text notnull\n"
+                                        "column items.n integer notnull\n"
                                         "column items.parent text null\n"
                                         "fk items (parent) -> items (code) on delete no action\n"
-                                        "index items.items_parent unique (parent)\n"
+                                        "index items.items_code_part unique (code)\n"
+                                        "index items.items_lower unique ((lower(code)))\n"
                                         "pk items (code)\n"
-                                        "table items\n");
+                                        "table items\n"
+                                        "unique items (parent)\n");
     dm_buf_free(&a);
     dm_schema_free(&s);
     /* An empty model renders nothing. */
@@ -1163,6 +1172,22 @@ static void test_render_sql_quote(void **st)
     dm_buf_reset(&a);
     assert_int_equal(dm_schema_render_sql(&s, NULL, NULL, &a), 0); /* the default: "" doubled */
     assert_non_null(strstr(dm_buf_str(&a), "xxx\" (\n  \"a\"\"b\"\n);\n"));
+    dm_schema_free(&s);
+    /* Key parts: a DESC and a MySQL prefix stay outside the quotes. */
+    static const char *const parts[] = {"name(10)", "age DESC", "(lower(x))", "f(x)"};
+    dbmig_schema_object x = keyo(DBMIG_SO_INDEX, "t", "i", parts, 4);
+    x.method = "HASH";
+    add_ok(&s, &x);
+    s.dialect = DBMIG_DIALECT_MYSQL;
+    dm_buf_reset(&a);
+    assert_int_equal(dm_schema_render_sql(&s, NULL, NULL, &a), 0);
+    assert_non_null(strstr(dm_buf_str(&a), "\nCREATE INDEX `i` USING HASH ON `t` "
+                                           "(`name`(10), `age` DESC, (lower(x)), `f(x)`);\n"));
+    s.dialect = DBMIG_DIALECT_POSTGRES;
+    dm_buf_reset(&a);
+    assert_int_equal(dm_schema_render_sql(&s, NULL, NULL, &a), 0);
+    assert_non_null(strstr(dm_buf_str(&a), "\nCREATE INDEX \"i\" ON \"t\" USING HASH "
+                                           "(\"name(10)\", \"age\" DESC, (lower(x)), \"f(x)\");\n"));
     dm_buf_free(&a);
     dm_schema_free(&s);
 }
