@@ -19,9 +19,11 @@
 # corpus, stamp base + upgrade head (every statement applied a second time
 # over the finished schema); downgrade base (only the version table may
 # remain); upgrade head once more; downgrade base. After each upgrade the
-# schema is read from the database's catalog (schema_dump: tables, columns
-# with nullability, indexes with their columns and uniqueness) and must equal
-# the first one; the first one must be the same on every target, and the
+# schema is read from the database's catalog by the driver's inspect() into
+# the core's schema model and printed in its portable form (schema_dump:
+# tables, columns with type family and nullability, primary and unique keys,
+# indexes, foreign keys, views; docs/schema-model.md) and must equal the
+# first one; the first one must be the same on every target, and the
 # corpus's must equal corpus.expected.
 #
 # Needs: DBMIG, DBMIG_SCHEMA_DUMP, DBMIG_PLUGIN_DIR, DBMIG_SOURCE_DIR,
@@ -105,12 +107,10 @@ same() { # same A B WHAT
     return 1
 }
 
-only_version_table() { # FILE WHAT
-    local extra
-    extra=$(grep -v -E '^(table dbmig_version|column dbmig_version\.|index dbmig_version\.)' "$1")
-    if [ -z "$extra" ] && grep -qx 'table dbmig_version' "$1"; then pass; return 0; fi
+only_version_table() { # FILE WHAT (schema_dump leaves the version and lock tables out)
+    if [ ! -s "$1" ]; then pass; return 0; fi
     fail "$2: after downgrade base, more than the version table remains:"
-    printf '%s\n' "$extra" | sed 's/^/      /' | head -n 20
+    sed 's/^/      /' "$1" | head -n 20
 }
 
 TARGETS=(sqlite postgres mariadb mariadb-emulated)
