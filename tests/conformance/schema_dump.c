@@ -2,7 +2,11 @@
  * core's schema model (core/schema.h, dm_schema_render_portable), read
  * through the driver plugin's own inspect() (driver ABI 2.1):
  *
- *   schema_dump PLUGIN_DIR URL
+ *   schema_dump [--format portable|sql|json] PLUGIN_DIR URL
+ *
+ * (--format sql and json: the model's other renderings, which the suite
+ * uses to check that a dump reloads into an empty database as the same
+ * model.)
  *
  * The portable form is one line per fact, lower-case, sorted, the same on
  * SQLite, PostgreSQL and MySQL/MariaDB when the schemas match: "table t",
@@ -69,8 +73,30 @@ static const char *driver_of(const char *url)
     return NULL;
 }
 
+typedef struct {
+    const dbmig_driver *d;
+    void *self;
+    const dbmig_conn *conn;
+} quoter;
+
+static size_t quote(void *arg, const char *in, char *out, size_t cap)
+{
+    quoter *q = arg;
+    return q->d->quote_ident(q->self, q->conn, in, strlen(in), out, cap);
+}
+
+static int render(const dm_schema *s, const char *format, quoter *q, dm_buf *out)
+{
+    if (!strcmp(format, "sql"))
+        return dm_schema_render_sql(s, quote, q, out);
+    if (!strcmp(format, "json"))
+        return dm_schema_render_json(s, out);
+    return dm_schema_render_portable(s, out);
+}
+
 /* Connects, inspects, prints; 0 or 1. */
-static int dump(const dbmig_driver *d, void *self, const dbmig_host *host, const char *url)
+static int dump(const dbmig_driver *d, void *self, const dbmig_host *host, const char *url,
+                const char *format)
 {
     dbmig_conn *c = NULL;
     dbmig_db_error de;
@@ -87,7 +113,7 @@ static int dump(const dbmig_driver *d, void *self, const dbmig_host *host, const
     if (dm_schema_from_driver(d, self, c, skip, &s, &e) != 0) {
         fprintf(stderr, "schema_dump: %s\n", dm_err_msg(&e));
         rc = 1;
-    } else if (dm_schema_render_portable(&s, &out) != 0) {
+    } else if (render(&s, format, &(quoter){d, self, c}, &out) != 0) {
         fputs("schema_dump: out of memory\n", stderr);
         rc = 1;
     } else {
@@ -102,8 +128,15 @@ static int dump(const dbmig_driver *d, void *self, const dbmig_host *host, const
 
 int main(int argc, char **argv)
 {
+    const char *format = "portable";
+    if (argc == 5 && !strcmp(argv[1], "--format") &&
+        (!strcmp(argv[2], "portable") || !strcmp(argv[2], "sql") || !strcmp(argv[2], "json"))) {
+        format = argv[2];
+        argv += 2;
+        argc -= 2;
+    }
     if (argc != 3) {
-        fputs("usage: schema_dump PLUGIN_DIR URL\n", stderr);
+        fputs("usage: schema_dump [--format portable|sql|json] PLUGIN_DIR URL\n", stderr);
         return 2;
     }
     const char *name = driver_of(argv[2]);
@@ -128,7 +161,7 @@ int main(int argc, char **argv)
         dm_plugin_unload(plugin);
         return 1;
     }
-    int rc = dump(d, self, &host, argv[2]);
+    int rc = dump(d, self, &host, argv[2], format);
     if (d->init && d->fini)
         d->fini(self);
     dm_plugin_unload(plugin);
