@@ -18,9 +18,11 @@
  *     counts parentheses, which is all those clauses need.
  *   - Reported as the catalog says it: the declared type as written, the
  *     default as stored, a PK column's nullability as the pragma gives it.
- *     Normalised only as driver.h lists: a foreign key that names no parent
- *     columns gets the parent's primary key (what SQLite uses), so that a
- *     dump, which always names them, inspects the same.
+ *     Changed only where a dump (which writes these back) would otherwise
+ *     inspect differently: a foreign key that names no parent columns gets
+ *     the parent's primary key (what SQLite uses); an expression default
+ *     gets back the parentheses the pragma drops; texts end at their last
+ *     token (a trailing comment is cut).
  *   - Left out: sqlite_* tables, sqlite_autoindex_* (reported as their
  *     PRIMARY KEY / UNIQUE constraint), and virtual tables (their columns
  *     depend on a module that may not be loaded).
@@ -205,14 +207,16 @@ static const char *tk_close(const char *s, const char *e)
     }
 }
 
-/* A copy of the text [s, e) without the white space around it. */
+/* A copy of the text [s, e) from its first token to the end of its last:
+ * without the white space and comments around it (a trailing `-- note`
+ * would swallow whatever a dump writes after the text). */
 static char *sqi_trimdup(sqi *x, const char *s, const char *e)
 {
-    while (s < e && isspace((unsigned char)*s))
-        s++;
-    while (e > s && isspace((unsigned char)e[-1]))
-        e--;
-    return sqi_strndup(x, s, (size_t)(e - s));
+    tok t;
+    const char *end = s = tk_skip(s, e);
+    for (const char *p = s; (p = tk_next(p, e, &t)), t.kind != TK_END;)
+        end = p;
+    return sqi_strndup(x, s, (size_t)(end - s));
 }
 
 /* A name token as stored: quotes removed, doubled quotes single. */
@@ -474,6 +478,48 @@ static const char *sqi_view_query(const char *sql)
     return sql;
 }
 
+/* A default as a dump can write it after DEFAULT. pragma_table_info gives
+ * `DEFAULT (1 + 2)` without its parentheses ("1 + 2"), which DEFAULT does
+ * not take again: anything but a literal (a string, a blob, a signed or
+ * unsigned number, a bare word such as NULL or CURRENT_TIMESTAMP) is put
+ * back in parentheses, unless it already is in one pair. Then `DEFAULT
+ * (1 + 2)` and `DEFAULT ((1 + 2))` both read "(1 + 2)" again. */
+static int sqi_default_plain(const char *d)
+{
+    const char *s = d + (*d == '+' || *d == '-'), *e = d + strlen(d);
+    tok t;
+    if ((*s == 'x' || *s == 'X') && s[1] == '\'')
+        s++;
+    if (*s == '\'') {
+        const char *q = tk_next(s, e, &t);
+        return t.kind == TK_STRING && q == e;
+    }
+    if (!*s)
+        return 0;
+    for (const char *p = s; *p; p++) {
+        int sign = (*p == '+' || *p == '-') && p > s && (p[-1] == 'e' || p[-1] == 'E');
+        if (!sign && !tk_wordch((unsigned char)*p) && *p != '.')
+            return 0;
+    }
+    return 1;
+}
+
+static char *sqi_default(sqi *x, const char *d)
+{
+    const char *e = d + strlen(d);
+    tok t;
+    const char *p = tk_next(d, e, &t);
+    if (sqi_default_plain(d) || (tk_punct(&t, '(') && tk_close(p, e) == e - 1))
+        return sqi_strndup(x, d, (size_t)(e - d));
+    char *w = sqi_alloc(x, (size_t)(e - d) + 3);
+    if (w) {
+        w[0] = '(';
+        memcpy(w + 1, d, (size_t)(e - d));
+        memcpy(w + 1 + (e - d), ")", 2);
+    }
+    return w;
+}
+
 /* ---- reporting --------------------------------------------------------- */
 
 static void sqi_obj(dbmig_schema_object *o, uint32_t kind, const char *table, const char *name)
@@ -621,14 +667,19 @@ static int sqi_table_row(sqi *x, sqlite3_stmt *st, void *arg)
     o.flags = (sqlite3_column_int(st, 5) ? 0 : DBMIG_SO_NULLABLE) |
               (cd && cd->autoinc ? DBMIG_SO_IDENTITY : 0) |
               (hidden == 3 ? DBMIG_SO_GENERATED_STORED : 0);
-    o.default_expr = col_text(st, 6);
+    const char *dflt = col_text(st, 6);
+    char *dcopy = dflt ? sqi_default(x, dflt) : NULL;
+    if (dflt && !dcopy)
+        return -1;
+    o.default_expr = dcopy;
     if (hidden == 2 || hidden == 3)
         o.generated = cd && cd->generated ? cd->generated : "";
     o.collation = cd ? cd->collation : NULL;
-    if (pk > 0 && sqi_pk_put(x, &cur->pk, pk, o.name))
-        return -1;
-    sqi_emit(x, &o);
-    return 0;
+    int rc = pk > 0 ? sqi_pk_put(x, &cur->pk, pk, o.name) : 0;
+    if (rc == 0)
+        sqi_emit(x, &o);
+    sqi_free(x, dcopy);
+    return rc;
 }
 
 static int sqi_tables(sqi *x)
@@ -831,14 +882,18 @@ static int sqi_other_row(sqi *x, sqlite3_stmt *st, void *arg)
     if (!type || !sql)
         return 0;
     dbmig_schema_object o;
-    if (strcmp(type, "view") == 0) {
+    int view = strcmp(type, "view") == 0;
+    const char *from = view ? sqi_view_query(sql) : sql;
+    char *def = sqi_trimdup(x, from, sql + strlen(sql));
+    if (!def)
+        return -1;
+    if (view)
         sqi_obj(&o, DBMIG_SO_VIEW, NULL, col_text(st, 1));
-        o.definition = sqi_view_query(sql);
-    } else {
+    else
         sqi_obj(&o, DBMIG_SO_TRIGGER, col_text(st, 2), col_text(st, 1));
-        o.definition = sql;
-    }
+    o.definition = def;
     sqi_emit(x, &o);
+    sqi_free(x, def);
     return 0;
 }
 
