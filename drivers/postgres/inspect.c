@@ -23,7 +23,10 @@
  *     migrations run elsewhere.
  *   - Left out: objects owned by an extension (pg_depend 'e'), internal
  *     triggers, the indexes behind a PRIMARY KEY, UNIQUE or EXCLUDE
- *     constraint, and identity sequences (the identity column says it).
+ *     constraint, identity sequences (the identity column says it), and
+ *     the constraints a partition inherits from its partitioned table (and
+ *     the per-partition copies of a foreign key to a partitioned table:
+ *     conparentid), which the parent's constraint says.
  *     Not modelled: materialized views, exclusion constraints, an index
  *     key's ordering (DESC) and INCLUDE columns.
  *   - Servers 11 and newer; attgenerated exists from 12 on (11 reads '').
@@ -97,7 +100,8 @@ static const char pg_q_constraints[] =
     "LEFT JOIN pg_catalog.pg_class r ON r.oid = con.confrelid "
     "LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace "
     "WHERE c.relnamespace = " PG_NS " AND c.relkind IN ('r', 'p') "
-    "AND con.contype IN ('p', 'u', 'f', 'c') AND" PG_NOT_EXT("pg_class", "c.oid")
+    "AND con.contype IN ('p', 'u', 'f', 'c') AND con.conparentid = 0 "
+    "AND" PG_NOT_EXT("pg_class", "c.oid")
     "ORDER BY 2, 1, 3";
 
 /* a key column: its name, or its expression in parentheses (ruleutils puts

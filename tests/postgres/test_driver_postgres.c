@@ -1171,6 +1171,33 @@ static void test_inspect_leaves_extensions_out(void **state)
     assert_int_equal(cnt.live, 0);
 }
 
+/* Partitioned tables: the parent's keys once; a foreign key to a
+ * partitioned table once (PostgreSQL keeps a copy per partition). */
+static void test_inspect_partitions(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->ct.url);
+    must_exec(f->ct.d, c,
+              "CREATE TABLE m (id int, k int, PRIMARY KEY (id, k)) PARTITION BY RANGE (k);"
+              "CREATE TABLE m1 PARTITION OF m FOR VALUES FROM (0) TO (10);"
+              "CREATE TABLE m2 PARTITION OF m FOR VALUES FROM (10) TO (20);"
+              "CREATE TABLE r (mid int, mk int, CONSTRAINT r_m FOREIGN KEY (mid, mk) REFERENCES m)");
+    sobjs x = {0};
+    assert_int_equal(f->ct.d->inspect(NULL, c, so_collect, &x), DBMIG_DRV_OK);
+    assert_int_equal(so_count(&x, DBMIG_SO_TABLE), 4);
+    assert_string_equal(so_find(&x, DBMIG_SO_PRIMARY_KEY, "m", "m_pkey"),
+                        "3|m|m_pkey|0|0|-|-|-|-|id,k|-|-|-|-|-|-|-");
+    assert_int_equal(so_count(&x, DBMIG_SO_PRIMARY_KEY), 1);
+    assert_string_equal(so_find(&x, DBMIG_SO_FOREIGN_KEY, "r", "r_m"),
+                        "5|r|r_m|0|0|-|-|-|-|mid,mk|m|id,k|NO ACTION|NO ACTION|-|-|-");
+    assert_int_equal(so_count(&x, DBMIG_SO_FOREIGN_KEY), 1);
+    so_free(&x);
+    f->ct.d->close(NULL, c);
+    assert_int_equal(cnt.live, 0);
+}
+
 /* ---- ABI 2.1: scratch databases ------------------------------------------ */
 
 /* The server's superuser, over the unix socket (trust). */
@@ -1353,6 +1380,7 @@ int main(void)
         T(test_inspect_every_kind),
         T(test_inspect_stop_empty_txn),
         T(test_inspect_leaves_extensions_out),
+        T(test_inspect_partitions),
         cmocka_unit_test_setup_teardown(test_scratch_refused, setup, teardown_createdb),
         cmocka_unit_test_setup_teardown(test_scratch_create_drop, setup, teardown_createdb),
         cmocka_unit_test_setup_teardown(test_scratch_url_forms, setup, teardown_createdb),
