@@ -9,7 +9,11 @@
  * Non-transactional ones follow the dirty protocol: the row is written dirty
  * first, `progress` counts committed statements, dirty is cleared at the end.
  * A stop (dbmig_interrupt, dbmig_cancel) is honoured between statements.
- * Every version-table write goes through vtable.c.
+ * Every version-table write goes through vtable.c. With --verify a step's
+ * verify statements run after its own, before its row is final: a failure
+ * is the step's (rolled back to its savepoint, or dirty outside a
+ * transaction). dm_exec_section runs one section of a file on a handle
+ * (dbmig test: fixtures and verify on a scratch database).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
