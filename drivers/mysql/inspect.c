@@ -146,7 +146,10 @@ static int text_add(my_text *t, const char *s, size_t n)
     return 0;
 }
 
-static int text_str(my_text *t, const char *s) { return text_add(t, s ? s : "", s ? strlen(s) : 0); }
+static int text_str(my_text *t, const char *s)
+{
+    return text_add(t, s ? s : "", s ? strlen(s) : 0);
+}
 
 /* `name` with backticks doubled. */
 static int text_ident(my_text *t, const char *name)
@@ -193,6 +196,11 @@ static void text_free(my_text *t)
 
 /* ---- the inspection's state ---------------------------------------------- */
 
+/* A base table and its default collation (x->tabs, sorted by name). */
+typedef struct my_tab {
+    const char *name, *collation;
+} my_tab;
+
 typedef struct my_ictx {
     dbmig_conn *c;
     dbmig_schema_fn fn;
@@ -202,7 +210,9 @@ typedef struct my_ictx {
     my_strs grp;  /* the object being gathered: [0] and [1] its key, then fields, parts */
     size_t nhead; /* how many of grp's strings come before the parts */
     int plain;    /* STATISTICS: every part a bare column, ascending */
-    my_strs json; /* MariaDB: table, column of each JSON column (pairs) */
+    my_strs json; /* MariaDB: JSON candidate checks, see check_row */
+    my_tab *tabs; /* the base tables, sorted (during ic_columns) */
+    size_t ntabs;
     my_strs fks;  /* table, name, columns..., NULL: each foreign key */
     my_text text; /* scratch for one value */
     my_text def;  /* scratch for one definition */
@@ -277,7 +287,7 @@ static const char **grp_parts(my_ictx *x, size_t from, size_t step, uint32_t *n)
 /* After a grouped query: reports the last group, then no memory. */
 static int ic_end(my_ictx *x, int rc, void (*flush)(my_ictx *))
 {
-    if (rc == 0 && x->grp.n && !x->stop && !x->nomem)
+    if (rc == 0 && flush && x->grp.n && !x->stop && !x->nomem)
         flush(x);
     x->grp.n = x->grp.len = 0;
     if (rc == 0 && x->nomem)
@@ -328,12 +338,12 @@ static int wrapped(const char *s, size_t n)
     return depth == 0;
 }
 
-/* MariaDB's implicit CHECK of a JSON column: json_valid(`col`) named
- * after its LONGTEXT column, at column level. */
+/* A candidate for MariaDB's implicit CHECK of a JSON column:
+ * json_valid(`col`) named after a column, at column level. Whether the
+ * column is LONGTEXT (then it is JSON) is known only with the columns. */
 static int json_check(my_ictx *x, const char *const *v, const size_t *l)
 {
-    if (!x->c->mariadb || !v[3] || strcmp(v[3], "Column") != 0 || !v[4] ||
-        strcasecmp(v[4], "longtext") != 0 || !v[2])
+    if (!x->c->mariadb || !v[3] || strcmp(v[3], "Column") != 0 || !v[2])
         return 0;
     x->text.len = 0;
     if (text_str(&x->text, "json_valid(") || text_ident(&x->text, v[1]) ||
@@ -344,20 +354,10 @@ static int json_check(my_ictx *x, const char *const *v, const size_t *l)
     return l[2] == x->text.len && memcmp(v[2], x->text.p, l[2]) == 0;
 }
 
-/* Row: table, name, clause, level (MariaDB), the column's DATA_TYPE. */
-static int check_row(void *p, int n, const char *const *v, const size_t *l)
+/* Reports a CHECK (MySQL's outer parentheses removed). */
+static int check_emit(my_ictx *x, const char *table, const char *name, const char *def,
+                      size_t dl)
 {
-    my_ictx *x = p;
-    (void)n;
-    if (json_check(x, v, l)) {
-        if (strs_push(&x->json, v[0], l[0]) || strs_push(&x->json, v[1], l[1]))
-            x->nomem = 1;
-        return x->nomem;
-    }
-    if (x->nomem)
-        return 1;
-    const char *def = v[2] ? v[2] : "";
-    size_t dl = v[2] ? l[2] : 0;
     if (!x->c->mariadb && wrapped(def, dl)) {
         def++;
         dl -= 2;
@@ -365,9 +365,26 @@ static int check_row(void *p, int n, const char *const *v, const size_t *l)
     x->text.len = 0;
     if (text_add(&x->text, def, dl))
         return x->nomem = 1;
-    dbmig_schema_object o = {.size = sizeof o, .kind = DBMIG_SO_CHECK, .table = v[0],
-                             .name = v[1] ? v[1] : "", .definition = x->text.p};
+    dbmig_schema_object o = {.size = sizeof o, .kind = DBMIG_SO_CHECK, .table = table,
+                             .name = name ? name : "", .definition = x->text.p};
     return ic_emit(x, &o);
+}
+
+/* Row: table, name, clause, LEVEL (MariaDB). A JSON candidate waits in
+ * x->json (table, column, clause, "0"; "1" once a JSON column took it). */
+static int check_row(void *p, int n, const char *const *v, const size_t *l)
+{
+    my_ictx *x = p;
+    (void)n;
+    if (json_check(x, v, l)) {
+        if (strs_push(&x->json, v[0], l[0]) || strs_push(&x->json, v[1], l[1]) ||
+            strs_push(&x->json, v[2], l[2]) || strs_push(&x->json, "0", 1))
+            x->nomem = 1;
+        return x->nomem;
+    }
+    if (x->nomem)
+        return 1;
+    return check_emit(x, v[0], v[1], v[2] ? v[2] : "", v[2] ? l[2] : 0);
 }
 
 /* CHECK_CONSTRAINTS: MariaDB 10.2.22+/10.3.10+ (with TABLE_NAME and
@@ -380,46 +397,93 @@ static int ic_checks(my_ictx *x)
         if (v < 100222 || (v >= 100300 && v < 100310))
             return 0;
         return ic_run(x,
-                      "SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.CHECK_CLAUSE, k.LEVEL, c.DATA_TYPE "
-                      "FROM information_schema.CHECK_CONSTRAINTS k "
-                      "LEFT JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = "
-                      "k.CONSTRAINT_SCHEMA AND c.TABLE_NAME = k.TABLE_NAME "
-                      "AND c.COLUMN_NAME = k.CONSTRAINT_NAME "
-                      "WHERE k.CONSTRAINT_SCHEMA = DATABASE()",
+                      "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE, LEVEL "
+                      "FROM information_schema.CHECK_CONSTRAINTS "
+                      "WHERE CONSTRAINT_SCHEMA = DATABASE()",
                       check_row);
     }
     if (v < 80016)
         return 0;
     return ic_run(x,
-                  "SELECT t.TABLE_NAME, k.CONSTRAINT_NAME, k.CHECK_CLAUSE, NULL, NULL "
+                  "SELECT t.TABLE_NAME, k.CONSTRAINT_NAME, k.CHECK_CLAUSE, NULL "
                   "FROM information_schema.CHECK_CONSTRAINTS k "
                   "JOIN information_schema.TABLE_CONSTRAINTS t ON t.CONSTRAINT_SCHEMA = "
                   "k.CONSTRAINT_SCHEMA AND t.CONSTRAINT_NAME = k.CONSTRAINT_NAME "
                   "AND t.CONSTRAINT_TYPE = 'CHECK' "
-                  "WHERE k.CONSTRAINT_SCHEMA = DATABASE()",
+                  "WHERE k.CONSTRAINT_SCHEMA = DATABASE() AND t.TABLE_SCHEMA = DATABASE()",
                   check_row);
+}
+
+/* The JSON candidates no JSON column took: ordinary checks after all. */
+static int ic_checks_left(my_ictx *x)
+{
+    for (size_t i = 0; i + 3 < x->json.n && !x->stop && !x->nomem; i += 4)
+        if (*strs_get(&x->json, i + 3) == '0') {
+            const char *def = strs_get(&x->json, i + 2);
+            check_emit(x, strs_get(&x->json, i), strs_get(&x->json, i + 1), def, strlen(def));
+        }
+    return ic_end(x, 0, NULL);
 }
 
 /* ---- tables and columns -------------------------------------------------- */
 
-#define MY_BASE_TABLES "('BASE TABLE', 'SYSTEM VERSIONED')"
+static int cmp_tab(const void *a, const void *b)
+{
+    return strcmp(((const my_tab *)a)->name, ((const my_tab *)b)->name);
+}
 
+/* Row: table, TABLE_COLLATION. */
 static int table_row(void *p, int n, const char *const *v, const size_t *l)
 {
+    my_ictx *x = p;
     (void)n;
-    (void)l;
+    if (strs_push(&x->grp, v[0], l[0]) || strs_push(&x->grp, v[1], v[1] ? l[1] : 0))
+        return x->nomem = 1;
     dbmig_schema_object o = {.size = sizeof o, .kind = DBMIG_SO_TABLE, .name = v[0]};
     return ic_emit(p, &o);
 }
 
-/* Whether table.column is one of MariaDB's JSON columns. */
-static int is_json(const my_ictx *x, const char *table, const char *column)
+/* The base tables: reported, and kept in x->tabs (pointing into x->grp)
+ * for the columns, which are read without a join (information_schema
+ * joins cost a table scan each). */
+static int ic_tables(my_ictx *x)
 {
-    for (size_t i = 0; i + 1 < x->json.n; i += 2)
-        if (strcmp(strs_get(&x->json, i), table) == 0 &&
-            strcmp(strs_get(&x->json, i + 1), column) == 0)
-            return 1;
+    x->grp.n = x->grp.len = 0;
+    if (ic_run(x,
+               "SELECT TABLE_NAME, TABLE_COLLATION FROM information_schema.TABLES "
+               "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE IN ('BASE TABLE', "
+               "'SYSTEM VERSIONED')",
+               table_row))
+        return -1;
+    x->ntabs = x->grp.n / 2;
+    if (x->ntabs) {
+        x->tabs = x->c->host.alloc(x->c->host.payload, x->ntabs * sizeof *x->tabs);
+        if (!x->tabs)
+            return my_fail_msg(x->c, "NOMEM", "mysql: out of memory", NULL);
+    }
+    for (size_t i = 0; i < x->ntabs; i++) {
+        x->tabs[i].name = strs_get(&x->grp, 2 * i);
+        x->tabs[i].collation = strs_get(&x->grp, 2 * i + 1);
+    }
+    qsort(x->tabs, x->ntabs, sizeof *x->tabs, cmp_tab);
     return 0;
+}
+
+/* Takes MariaDB's JSON candidate check of table.column, if any. */
+static int take_json(my_ictx *x, const char *table, const char *column)
+{
+    for (size_t i = 0; i + 3 < x->json.n; i += 4)
+        if (strcmp(strs_get(&x->json, i), table) == 0 &&
+            strcmp(strs_get(&x->json, i + 1), column) == 0) {
+            x->json.buf[x->json.off[i + 3]] = '1';
+            return 1;
+        }
+    return 0;
+}
+static const my_tab *find_tab(const my_ictx *x, const char *name)
+{
+    my_tab key = {name, NULL};
+    return x->ntabs ? bsearch(&key, x->tabs, x->ntabs, sizeof *x->tabs, cmp_tab) : NULL;
 }
 
 /* Numeric types, whose defaults both servers write bare. */
@@ -452,7 +516,7 @@ static const char *ic_default(my_ictx *x, const char *d, size_t n, const char *d
             x->nomem = 1;
         return x->text.p;
     }
-    if (numeric_type(data_type) || (strncmp(d, "b'", 2) == 0 && has_word(data_type, "bit")))
+    if (numeric_type(data_type))
         return d;
     if (text_lit(&x->text, d, n))
         x->nomem = 1;
@@ -460,31 +524,34 @@ static const char *ic_default(my_ictx *x, const char *d, size_t n, const char *d
 }
 
 /* Row: table, column, position, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT,
- * EXTRA, GENERATION_EXPRESSION, collation (when not the table's),
- * DATA_TYPE. */
+ * EXTRA, GENERATION_EXPRESSION, COLLATION_NAME, DATA_TYPE. */
 static int column_row(void *p, int n, const char *const *v, const size_t *l)
 {
     my_ictx *x = p;
     (void)n;
+    const my_tab *t = find_tab(x, v[0]);
+    if (!t) /* a view's */
+        return 0;
     const char *extra = v[6] ? v[6] : "";
     dbmig_schema_object o = {.size = sizeof o, .kind = DBMIG_SO_COLUMN, .table = v[0],
-                             .name = v[1], .type = v[3], .collation = v[8]};
+                             .name = v[1], .type = v[3]};
     o.position = v[2] ? (uint32_t)strtoul(v[2], NULL, 10) : 0;
+    if (v[8] && (!t->collation || strcmp(v[8], t->collation) != 0))
+        o.collation = v[8];
     if (v[4] && strcmp(v[4], "YES") == 0)
         o.flags |= DBMIG_SO_NULLABLE;
     if (has_word(extra, "auto_increment"))
         o.flags |= DBMIG_SO_IDENTITY;
-    int gen = v[7] && *v[7] &&
-              (has_word(extra, "GENERATED") || has_word(extra, "VIRTUAL") ||
-               has_word(extra, "PERSISTENT") || has_word(extra, "STORED"));
-    if (gen) {
+    if (v[7] && *v[7] &&
+        (has_word(extra, "GENERATED") || has_word(extra, "VIRTUAL") ||
+         has_word(extra, "PERSISTENT") || has_word(extra, "STORED"))) {
         o.generated = v[7];
         if (has_word(extra, "STORED") || has_word(extra, "PERSISTENT"))
             o.flags |= DBMIG_SO_GENERATED_STORED;
     } else {
         o.default_expr = ic_default(x, v[5], l[5], v[9], extra);
     }
-    if (x->c->mariadb && v[9] && strcasecmp(v[9], "longtext") == 0 && is_json(x, v[0], v[1])) {
+    if (x->c->mariadb && v[9] && strcasecmp(v[9], "longtext") == 0 && take_json(x, v[0], v[1])) {
         o.type = "json";
         if (o.collation && strcmp(o.collation, "utf8mb4_bin") == 0)
             o.collation = NULL;
@@ -494,27 +561,23 @@ static int column_row(void *p, int n, const char *const *v, const size_t *l)
     return ic_emit(x, &o);
 }
 
-static int ic_tables_columns(my_ictx *x)
+static int ic_columns(my_ictx *x)
 {
-    if (ic_run(x,
-               "SELECT TABLE_NAME FROM information_schema.TABLES "
-               "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE IN " MY_BASE_TABLES,
-               table_row) ||
-        x->stop)
-        return x->stop ? 0 : -1;
     /* GENERATION_EXPRESSION: MariaDB 10.2.5+, MySQL 5.7+ */
     int gen = !x->c->mariadb || x->c->version >= 100205;
     char sql[1024];
     snprintf(sql, sizeof sql,
-             "SELECT c.TABLE_NAME, c.COLUMN_NAME, c.ORDINAL_POSITION, c.COLUMN_TYPE, "
-             "c.IS_NULLABLE, c.COLUMN_DEFAULT, c.EXTRA, %s, "
-             "CASE WHEN c.COLLATION_NAME <> t.TABLE_COLLATION THEN c.COLLATION_NAME END, "
-             "c.DATA_TYPE FROM information_schema.COLUMNS c "
-             "JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA "
-             "AND t.TABLE_NAME = c.TABLE_NAME "
-             "WHERE c.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE IN " MY_BASE_TABLES,
-             gen ? "c.GENERATION_EXPRESSION" : "NULL");
-    return ic_run(x, sql, column_row);
+             "SELECT TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, COLUMN_TYPE, IS_NULLABLE, "
+             "COLUMN_DEFAULT, EXTRA, %s, COLLATION_NAME, DATA_TYPE "
+             "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()",
+             gen ? "GENERATION_EXPRESSION" : "NULL");
+    int rc = ic_run(x, sql, column_row);
+    /* the tables' names are no longer needed */
+    ic_free(x, x->tabs);
+    x->tabs = NULL;
+    x->ntabs = 0;
+    x->grp.n = x->grp.len = 0;
+    return rc;
 }
 
 /* ---- foreign keys -------------------------------------------------------- */
@@ -858,13 +921,16 @@ int my_inspect(void *self, dbmig_conn *c, dbmig_schema_fn fn, void *payload)
     x.payload = payload;
     x.grp.h = x.json.h = x.fks.h = &c->host;
     x.text.h = x.def.h = &c->host;
-    /* checks first: they tell which columns are MariaDB's JSON; foreign
-     * keys before indexes: they tell which index the server made for one */
-    int (*const steps[])(my_ictx *) = {ic_checks, ic_tables_columns, ic_fks, ic_indexes,
+    /* tables before columns: their collations and which are base tables;
+     * checks before columns: which are MariaDB's JSON; foreign keys before
+     * indexes: which index the server made for one */
+    int (*const steps[])(my_ictx *) = {ic_tables,  ic_checks,         ic_columns,
+                                       ic_checks_left, ic_fks, ic_indexes,
                                        ic_views_triggers, ic_routines};
     int rc = 0;
     for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == 0 && !x.stop; i++)
         rc = steps[i](&x);
+    ic_free(&x, x.tabs);
     strs_free(&x.grp);
     strs_free(&x.json);
     strs_free(&x.fks);

@@ -727,6 +727,7 @@ static void assert_no_line(const objs *r, const char *prefix)
 static const char *const SCHEMA[] = {
     "CREATE TABLE parent (a INT NOT NULL, b VARCHAR(20) NOT NULL, "
     "label VARCHAR(50) COLLATE utf8mb4_bin DEFAULT 'it''s', n2 VARCHAR(9) DEFAULT 'a\\\\b', "
+    "js VARCHAR(100) CHECK (json_valid(js)), "
     "PRIMARY KEY (a, b), CONSTRAINT parent_label_uq UNIQUE (label))",
     "CREATE TABLE child (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, pa INT, pb VARCHAR(20), "
     "qty INT NOT NULL DEFAULT 0, price DECIMAL(10,2) DEFAULT NULL CHECK (price > 0), "
@@ -786,12 +787,16 @@ static void test_inspect(void **state)
     /* MariaDB's JSON: reported as json, without its collation and check */
     assert_line(&r, "column child.doc #10 json null");
     assert_no_line(&r, "check child.doc");
+    /* the same check on a column that is no JSON stays a check */
+    assert_line(&r, "column parent.js #5 varchar(100) null");
+    assert_line(&r, "check parent.js | json_valid(`js`)");
     /* keys */
     assert_line(&r, "pk parent. (a,b)");
     assert_line(&r, "pk child. (id)");
     assert_line(&r, "unique parent.parent_label_uq (label)");
     assert_line(&r, "unique child.child_qty_id (qty,id)");
-    assert_line(&r, "fk child.child_parent_fk (pa,pb) -> parent(a,b) delete CASCADE update RESTRICT");
+    assert_line(&r,
+                "fk child.child_parent_fk (pa,pb) -> parent(a,b) delete CASCADE update RESTRICT");
     assert_line(&r, "fk fk2.fk2_ibfk_1 (x) -> child(id) delete RESTRICT update RESTRICT");
     assert_line(&r, "fk fk2.fk2_ibfk_2 (y) -> child(id) delete RESTRICT update SET NULL");
     /* checks: named, and a column's (named after it); MariaDB keeps no outer parentheses */
@@ -815,7 +820,9 @@ static void test_inspect(void **state)
                     "DETERMINISTIC\nRETURN x + 1");
     assert_line(&r, "function p1 | CREATE PROCEDURE `p1`(IN `x` int(11), OUT `y` varchar(10)) "
                     "READS SQL DATA COMMENT 'it''s'\nBEGIN SELECT x INTO y; END");
-    assert_int_equal(r.n, 37); /* 3 tables, 17 columns, 2 pk, 2 unique, 3 fk, 2 check, 4 index, view, trigger, 2 routines */
+    /* 3 tables, 18 columns, 2 pk, 2 unique, 3 fk, 3 check, 4 index, view,
+     * trigger, 2 routines */
+    assert_int_equal(r.n, 39);
     /* the callback stops it: no further call, and still a success */
     r.stop_after = 3;
     inspect_into(f->ct.d, c, &r);
@@ -917,9 +924,10 @@ static void scratch_round(const fx *f, const char *base_url, const char *name,
     snprintf(want, sizeof want, "%s;", name);
     assert_string_equal(query_text(d, s, "SELECT DATABASE()", &r), want);
     /* the same defaults as the database it stands next to */
+    const char *defaults = "SELECT @@character_set_database, @@collation_database";
     char cs[200];
-    snprintf(cs, sizeof cs, "%s", query_text(d, c, "SELECT @@character_set_database, @@collation_database", &r));
-    assert_string_equal(query_text(d, s, "SELECT @@character_set_database, @@collation_database", &r), cs);
+    snprintf(cs, sizeof cs, "%s", query_text(d, c, defaults, &r));
+    assert_string_equal(query_text(d, s, defaults, &r), cs);
     must_exec(d, s, "CREATE TABLE t (x INT)");
     d->close(NULL, s);
     assert_int_equal(d->scratch_drop(NULL, c, name, url, &e), DBMIG_DRV_OK);
