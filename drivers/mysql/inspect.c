@@ -3,7 +3,8 @@
  *
  * inspect() reads the connection's DATABASE() from information_schema with
  * one query per object kind, never one per table: checks, tables, columns,
- * foreign keys, keys and indexes (STATISTICS), views, triggers, routines.
+ * foreign keys, keys and indexes (STATISTICS), views, triggers, routines,
+ * MariaDB sequences.
  * Rows that make one object together (a key's columns, a routine's
  * parameters) come ordered by the binary table and object name, so an
  * object is complete when the name changes; its strings are gathered in a
@@ -42,8 +43,9 @@
  *     statement; ROUTINES joined with PARAMETERS: parameters, return type,
  *     characteristics, body), without DEFINER, so one query per kind
  *     suffices (SHOW CREATE would be one per object).
- * Left out: MariaDB sequences (their parameters are read one sequence at a
- * time), ON UPDATE current_timestamp(), column comments, table options,
+ *   - MariaDB sequences: SHOW CREATE SEQUENCE's parameters, read from the
+ *     sequences' own tables in one UNION ALL query.
+ * Left out: ON UPDATE current_timestamp(), column comments, table options,
  * trigger order, view options; the model has no field for them.
  *
  * scratch_create() makes CREATE DATABASE `<name>` with the character set
@@ -214,6 +216,7 @@ typedef struct my_ictx {
     my_tab *tabs; /* the base tables, sorted (during ic_columns) */
     size_t ntabs;
     my_strs fks;  /* table, name, columns..., NULL: each foreign key */
+    my_strs seqs; /* MariaDB: the sequences' names */
     my_text text; /* scratch for one value */
     my_text def;  /* scratch for one definition */
 } my_ictx;
@@ -432,11 +435,14 @@ static int cmp_tab(const void *a, const void *b)
     return strcmp(((const my_tab *)a)->name, ((const my_tab *)b)->name);
 }
 
-/* Row: table, TABLE_COLLATION. */
+/* Row: table, TABLE_COLLATION, TABLE_TYPE. A MariaDB sequence waits in
+ * x->seqs for ic_sequences. */
 static int table_row(void *p, int n, const char *const *v, const size_t *l)
 {
     my_ictx *x = p;
     (void)n;
+    if (v[2] && strcmp(v[2], "SEQUENCE") == 0)
+        return strs_push(&x->seqs, v[0], l[0]) ? (x->nomem = 1) : 0;
     if (strs_push(&x->grp, v[0], l[0]) || strs_push(&x->grp, v[1], v[1] ? l[1] : 0))
         return x->nomem = 1;
     dbmig_schema_object o = {.size = sizeof o, .kind = DBMIG_SO_TABLE, .name = v[0]};
@@ -450,9 +456,9 @@ static int ic_tables(my_ictx *x)
 {
     x->grp.n = x->grp.len = 0;
     if (ic_run(x,
-               "SELECT TABLE_NAME, TABLE_COLLATION FROM information_schema.TABLES "
+               "SELECT TABLE_NAME, TABLE_COLLATION, TABLE_TYPE FROM information_schema.TABLES "
                "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE IN ('BASE TABLE', "
-               "'SYSTEM VERSIONED')",
+               "'SYSTEM VERSIONED', 'SEQUENCE')",
                table_row))
         return -1;
     x->ntabs = x->grp.n / 2;
@@ -908,6 +914,60 @@ static int ic_routines(my_ictx *x)
     return ic_end(x, rc, routine_flush);
 }
 
+/* ---- sequences (MariaDB 10.3+) --------------------------------------------- */
+
+/* Row: the sequence's index in x->seqs, start_value, minimum_value,
+ * maximum_value, increment, cache_size, cycle_option. The definition is
+ * SHOW CREATE SEQUENCE's, without the name and ENGINE. */
+static int sequence_row(void *p, int n, const char *const *v, const size_t *l)
+{
+    my_ictx *x = p;
+    (void)n;
+    (void)l;
+    for (int i = 0; i < 7; i++)
+        if (!v[i])
+            return 0;
+    my_text *t = &x->def;
+    t->len = 0;
+    int bad = text_str(t, "start with ") || text_str(t, v[1]) || text_str(t, " minvalue ") ||
+              text_str(t, v[2]) || text_str(t, " maxvalue ") || text_str(t, v[3]) ||
+              text_str(t, " increment by ") || text_str(t, v[4]);
+    if (strcmp(v[5], "0") == 0)
+        bad = bad || text_str(t, " nocache");
+    else
+        bad = bad || text_str(t, " cache ") || text_str(t, v[5]);
+    bad = bad || text_str(t, strcmp(v[6], "0") == 0 ? " nocycle" : " cycle");
+    if (bad)
+        return x->nomem = 1;
+    dbmig_schema_object o = {.size = sizeof o, .kind = DBMIG_SO_SEQUENCE,
+                             .name = strs_get(&x->seqs, strtoul(v[0], NULL, 10)),
+                             .definition = t->p};
+    return o.name ? ic_emit(x, &o) : 0;
+}
+
+/* A sequence's parameters are rows of its own table: one query reads them
+ * all, a UNION ALL of one SELECT per sequence. */
+static int ic_sequences(my_ictx *x)
+{
+    if (!x->seqs.n)
+        return 0;
+    my_text q = {&x->c->host, NULL, 0, 0};
+    int bad = 0;
+    for (size_t i = 0; i < x->seqs.n && !bad; i++) {
+        char num[32];
+        snprintf(num, sizeof num, "%zu", i);
+        bad = (i && text_str(&q, " UNION ALL ")) || text_str(&q, "SELECT ") ||
+              text_str(&q, num) ||
+              text_str(&q, ", start_value, minimum_value, maximum_value, increment, "
+                           "cache_size, cycle_option FROM ") ||
+              text_ident(&q, strs_get(&x->seqs, i));
+    }
+    int rc = bad ? my_fail_msg(x->c, "NOMEM", "mysql: out of memory", NULL)
+                 : ic_run(x, q.p, sequence_row);
+    text_free(&q);
+    return rc;
+}
+
 /* ---- inspect() -------------------------------------------------------------- */
 
 int my_inspect(void *self, dbmig_conn *c, dbmig_schema_fn fn, void *payload)
@@ -919,14 +979,14 @@ int my_inspect(void *self, dbmig_conn *c, dbmig_schema_fn fn, void *payload)
     x.c = c;
     x.fn = fn;
     x.payload = payload;
-    x.grp.h = x.json.h = x.fks.h = &c->host;
+    x.grp.h = x.json.h = x.fks.h = x.seqs.h = &c->host;
     x.text.h = x.def.h = &c->host;
     /* tables before columns: their collations and which are base tables;
      * checks before columns: which are MariaDB's JSON; foreign keys before
      * indexes: which index the server made for one */
     int (*const steps[])(my_ictx *) = {ic_tables,  ic_checks,         ic_columns,
                                        ic_checks_left, ic_fks, ic_indexes,
-                                       ic_views_triggers, ic_routines};
+                                       ic_views_triggers, ic_routines, ic_sequences};
     int rc = 0;
     for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == 0 && !x.stop; i++)
         rc = steps[i](&x);
@@ -934,6 +994,7 @@ int my_inspect(void *self, dbmig_conn *c, dbmig_schema_fn fn, void *payload)
     strs_free(&x.grp);
     strs_free(&x.json);
     strs_free(&x.fks);
+    strs_free(&x.seqs);
     text_free(&x.text);
     text_free(&x.def);
     return rc || x.nomem ? DBMIG_DRV_ERROR : DBMIG_DRV_OK;

@@ -749,6 +749,7 @@ static const char *const SCHEMA[] = {
     "CREATE PROCEDURE p1(IN x INT, OUT y VARCHAR(10)) COMMENT 'it''s' READS SQL DATA "
     "BEGIN SELECT x INTO y; END",
     "CREATE SEQUENCE sq START WITH 5",
+    "CREATE SEQUENCE `s``q` START WITH 1 INCREMENT BY -1 MINVALUE -100 MAXVALUE 1 NOCACHE CYCLE",
     NULL,
 };
 
@@ -769,7 +770,11 @@ static void test_inspect(void **state)
     assert_line(&r, "table child");
     assert_line(&r, "table fk2");
     assert_no_line(&r, "table child_v"); /* a view is no table */
-    assert_no_line(&r, "table sq");      /* sequences are left out */
+    assert_no_line(&r, "table sq"); /* a sequence is no table */
+    assert_line(&r, "seq sq | start with 5 minvalue 1 maxvalue 9223372036854775806 "
+                    "increment by 1 cache 1000 nocycle");
+    assert_line(&r, "seq s`q | start with 1 minvalue -100 maxvalue 1 increment by -1 nocache "
+                    "cycle");
     assert_no_line(&r, "column child_v.");
     /* columns: type, nullability, defaults in MariaDB's expression form
      * (DEFAULT NULL is no default), collation only when not the table's */
@@ -821,8 +826,8 @@ static void test_inspect(void **state)
     assert_line(&r, "function p1 | CREATE PROCEDURE `p1`(IN `x` int(11), OUT `y` varchar(10)) "
                     "READS SQL DATA COMMENT 'it''s'\nBEGIN SELECT x INTO y; END");
     /* 3 tables, 18 columns, 2 pk, 2 unique, 3 fk, 3 check, 4 index, view,
-     * trigger, 2 routines */
-    assert_int_equal(r.n, 39);
+     * trigger, 2 routines, 2 sequences */
+    assert_int_equal(r.n, 41);
     /* the callback stops it: no further call, and still a success */
     r.stop_after = 3;
     inspect_into(f->ct.d, c, &r);
@@ -832,8 +837,9 @@ static void test_inspect(void **state)
     assert_int_equal(cnt.live, 0);
 }
 
-/* The built texts recreate what they describe: each trigger's and
- * function's definition, run in an empty database, inspects the same. */
+/* The built texts recreate what they describe: each trigger, routine,
+ * view and sequence dropped and made again from its definition inspects
+ * the same. */
 static void test_inspect_texts_recreate(void **state)
 {
     FX;
@@ -848,13 +854,19 @@ static void test_inspect_texts_recreate(void **state)
     must_exec(f->ct.d, c, "DROP FUNCTION add1");
     must_exec(f->ct.d, c, "DROP PROCEDURE p1");
     must_exec(f->ct.d, c, "DROP VIEW child_v");
+    must_exec(f->ct.d, c, "DROP SEQUENCE sq, `s``q`");
     for (size_t i = 0; i < a.n; i++) {
         const char *bar = strstr(a.v[i], " | ");
-        if (strncmp(a.v[i], "trigger ", 8) == 0 || strncmp(a.v[i], "function ", 9) == 0)
+        char sql[1024];
+        if (strncmp(a.v[i], "trigger ", 8) == 0 || strncmp(a.v[i], "function ", 9) == 0) {
             must_exec(f->ct.d, c, bar + 3);
-        else if (strncmp(a.v[i], "view ", 5) == 0) {
-            char sql[1024];
+        } else if (strncmp(a.v[i], "view ", 5) == 0) {
             snprintf(sql, sizeof sql, "CREATE VIEW child_v AS %s", bar + 3);
+            must_exec(f->ct.d, c, sql);
+        } else if (strncmp(a.v[i], "seq ", 4) == 0) {
+            char q[80];
+            f->ct.d->quote_ident(NULL, NULL, a.v[i] + 4, (size_t)(bar - a.v[i] - 4), q, sizeof q);
+            snprintf(sql, sizeof sql, "CREATE SEQUENCE %s %s", q, bar + 3);
             must_exec(f->ct.d, c, sql);
         }
     }
