@@ -74,6 +74,11 @@ static int drift_replay(dbmig *h, dm_scratch *s, const dm_strv *heads)
                               "failed: %s",
                               dm_scratch_where(s), dbmig_errmsg(sh));
     }
+    if (h->interrupted) /* after the last statement: stop before comparing */
+        return dm_err_set(&h->err, DBMIG_EINTERRUPTED,
+                          "interrupted after replaying the applied revisions on the scratch "
+                          "database %s (which is removed); nothing was changed in the database",
+                          dm_scratch_where(s));
     return DBMIG_OK;
 }
 

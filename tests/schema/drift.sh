@@ -8,7 +8,8 @@
 #     --format json;
 #   - the scratch database is gone after success, after a failure (a
 #     migration that fails on the scratch) and after SIGINT (while it
-#     replays a slow migration): on PostgreSQL pg_database, on MariaDB SHOW
+#     replays a slow migration; PostgreSQL and SQLite cancel the statement,
+#     MariaDB stops after it): on PostgreSQL pg_database, on MariaDB SHOW
 #     DATABASES, on SQLite the private TMPDIR;
 #   - --scratch-url: a database that is not empty (a table, a version
 #     table) or the --url one is refused; an empty one is used and emptied
@@ -215,7 +216,8 @@ cat > "$S/001_slow.sql" <<'SQL'
 -- dbmig:up postgres
 SELECT pg_sleep(60);
 -- dbmig:up mysql
-DO SLEEP(6);
+DO SLEEP(4);
+DO SLEEP(4);
 -- dbmig:up sqlite
 WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000000) SELECT count(*) FROM c;
 -- dbmig:down
