@@ -101,13 +101,22 @@ void dbmig_interrupt(dbmig *h)
         h->interrupted = 1;
 }
 
-static int stopped(const dbmig *h) { return h->interrupted != 0; }
+/* A scratch handle (inspect.c) stops with the handle it was opened from. */
+static int stopped(const dbmig *h)
+{
+    return h->interrupted != 0 || (h->parent && h->parent->interrupted != 0);
+}
 
 int dbmig_cancel(dbmig *h)
 {
     if (!h)
         return DBMIG_ERROR;
     h->interrupted = 1;
+    pthread_mutex_lock(&h->child_mu); /* a scratch database's run (inspect.c) */
+    int child_rc = h->child ? dbmig_cancel(h->child) : DBMIG_ERROR;
+    pthread_mutex_unlock(&h->child_mu);
+    if (child_rc == DBMIG_OK)
+        return DBMIG_OK;
     dbmig_conn *c = atomic_load(&h->running);
     int (*cancel)(void *, dbmig_conn *) = DM_DRV_OPT(h->drv, cancel);
     if (!c || !cancel)
