@@ -20,7 +20,8 @@
  *     column itself is INTEGER PRIMARY KEY AUTOINCREMENT (the table's
  *     primary key clause is then left out).
  *   - Texts the database gave (types, defaults, expressions, definitions)
- *     are written as given; identifiers go through the driver's quoting
+ *     are written as given, except one PostgreSQL deparse that would not
+ *     parse back into the same tree (pg_expr: ARRAY[...]::T[]); identifiers go through the driver's quoting
  *     (the dialect's default quote when none is given); an index column
  *     that is an expression ("(lower(email))") is written as it is.
  */
@@ -73,13 +74,127 @@ static void ident(sq *q, const char *name)
     q->rc |= dm_buf_append(q->out, &mark, 1);
 }
 
+/* ---- PostgreSQL: expressions that reload as they were --------------------- */
+
+/* Where the quoted text or identifier starting at p ends (past its quote). */
+static const char *skip_quoted(const char *p)
+{
+    char qc = *p++;
+    for (; *p; p++)
+        if (*p == qc) {
+            if (p[1] != qc)
+                return p + 1;
+            p++; /* a doubled quote */
+        }
+    return p;
+}
+
+/* The `]` closing the `[` at p (NULL if none), skipping quotes. */
+static const char *array_end(const char *p)
+{
+    int depth = 0;
+    while (*p) {
+        if (*p == '\'' || *p == '"') {
+            p = skip_quoted(p);
+            continue;
+        }
+        if (*p == '[')
+            depth++;
+        else if (*p == ']' && --depth == 0)
+            return p;
+        p++;
+    }
+    return NULL;
+}
+
+/* The cast every element of ARRAY[...] (from open+1 to close) ends with,
+ * "::character varying", as a length at *cast; 0 when they differ. */
+static size_t element_cast(const char *open, const char *close, const char **cast)
+{
+    size_t len = 0;
+    *cast = NULL;
+    const char *start = open + 1, *p = start;
+    int depth = 0;
+    for (;; p++) {
+        if (p < close && (*p == '\'' || *p == '"')) {
+            p = skip_quoted(p) - 1;
+            continue;
+        }
+        if (p < close && (*p == '(' || *p == '['))
+            depth++;
+        else if (p < close && (*p == ')' || *p == ']'))
+            depth--;
+        if (p < close && (*p != ',' || depth))
+            continue;
+        /* one element [start, p): its last top-level "::" */
+        const char *c = NULL;
+        for (const char *k = start; k + 1 < p; k++) {
+            if (*k == '\'' || *k == '"') {
+                k = skip_quoted(k) - 1;
+                continue;
+            }
+            if (k[0] == ':' && k[1] == ':')
+                c = k;
+        }
+        if (!c || strpbrk(c, "()'\"[") < p)
+            return 0;
+        size_t l = (size_t)(p - c);
+        while (l && c[l - 1] == ' ')
+            l--;
+        if (*cast && (l != len || strncmp(c, *cast, l)))
+            return 0;
+        *cast = c;
+        len = l;
+        if (p >= close)
+            return len;
+        start = p + 1;
+        while (*start == ' ')
+            start++;
+    }
+}
+
+/* PostgreSQL deparses `col IN ('a', 'b')` on a varchar column as
+ * `ARRAY['a'::character varying, ...]::text[]`, and that text, parsed
+ * again, casts each element instead of the array: the reloaded catalog
+ * reads differently. Writing the array's own type first
+ * (`ARRAY[...]::character varying[]::text[]`) gives back the original tree
+ * (the same value, the same deparsed text). */
+static void pg_expr(sq *q, const char *text)
+{
+    if (q->s->dialect != DBMIG_DIALECT_POSTGRES || !strstr(text, "ARRAY[")) {
+        put(q, text);
+        return;
+    }
+    const char *p = text, *done = text;
+    while (*p) {
+        if (*p == '\'' || *p == '"') {
+            p = skip_quoted(p);
+            continue;
+        }
+        const char *close = strncmp(p, "ARRAY[", 6) ? NULL : array_end(p + 5);
+        const char *cast;
+        size_t n = close && !strncmp(close + 1, "::", 2) ? element_cast(p + 5, close, &cast) : 0;
+        const char *t = close ? close + 3 : NULL, *arr = t ? strstr(t, "[]") : NULL;
+        if (!n || !arr || strpbrk(t, "(),'") < arr ||
+            ((size_t)(arr - t) == n - 2 && !strncmp(t, cast + 2, n - 2))) {
+            p += close ? 6 : 1;
+            continue;
+        }
+        q->rc |= dm_buf_append(q->out, done, (size_t)(close + 1 - done));
+        q->rc |= dm_buf_append(q->out, cast, n);
+        put(q, "[]");
+        done = p = close + 1;
+    }
+    put(q, done);
+}
+
 /* One key part: an expression "(...)" as it is; a name quoted, with what a
  * driver may append kept after it: " DESC", and on MySQL a prefix length
  * "(10)". */
 static void key_part(sq *q, const char *p)
 {
     if (p[0] == '(') {
-        put(q, p);
+        pg_expr(q, p);
         return;
     }
     size_t n = strlen(p), tail = n;
@@ -184,7 +299,7 @@ static void column_def(sq *q, const dm_sobj *c, const dm_sobj *pk)
     }
     if (c->generated) {
         put(q, " GENERATED ALWAYS AS (");
-        put(q, c->generated);
+        pg_expr(q, c->generated);
         put(q, c->flags & DBMIG_SO_GENERATED_STORED ? ") STORED" : ") VIRTUAL");
     }
     if (sqlite_rowid_key(q, c, pk)) {
@@ -195,7 +310,7 @@ static void column_def(sq *q, const dm_sobj *c, const dm_sobj *pk)
     if (c->default_expr && !c->generated) {
         int paren = dialect == DBMIG_DIALECT_SQLITE && !sqlite_bare_default(c->default_expr);
         put(q, paren ? " DEFAULT (" : " DEFAULT ");
-        put(q, c->default_expr);
+        pg_expr(q, c->default_expr);
         put(q, paren ? ")" : "");
     }
     if (!(c->flags & DBMIG_SO_NULLABLE))
@@ -247,7 +362,7 @@ static int table_constraint(sq *q, const dm_sobj *o, int rowid_key)
         put(q, ",\n  ");
         constraint_name(q, o);
         put(q, "CHECK (");
-        put(q, o->definition);
+        pg_expr(q, o->definition);
         put(q, ")");
     } else if (o->kind == DBMIG_SO_FOREIGN_KEY && q->s->dialect == DBMIG_DIALECT_SQLITE) {
         put(q, ",\n  ");
@@ -312,7 +427,7 @@ static void create_index(sq *q, const dm_sobj *x)
     col_list(q, x->columns, x->ncolumns);
     if (x->predicate) {
         put(q, " WHERE ");
-        put(q, x->predicate);
+        pg_expr(q, x->predicate);
     }
     put(q, ";\n");
 }

@@ -114,29 +114,39 @@ only_version_table() { # FILE WHAT (schema_dump leaves the version and lock tabl
     sed 's/^/      /' "$1" | head -n 20
 }
 
+# reload TARGET FROM_URL NAME OUT: dumps FROM_URL as SQL, loads it with the
+# database's own client into the empty database (schema on PostgreSQL)
+# NAME, prints that one's URL; OUT.sql / OUT.err keep what happened
+reload() {
+    local t=$1 from=$2 name=$3 out=$4
+    "$DBMIG_SCHEMA_DUMP" --format sql "$DBMIG_PLUGIN_DIR" "$from" > "$out.sql" 2> "$out.err" ||
+        return 1
+    case $t in
+        sqlite) rm -f "$W/$name.db"; echo "sqlite:$W/$name.db"
+                sqlite3 -bail "$W/$name.db" < "$out.sql" >> "$out.err" 2>&1 ;;
+        postgres) echo "$DBMIG_TEST_PG_URL?search_path=$name"
+                  psql -X -q -v ON_ERROR_STOP=1 -d "$DBMIG_TEST_PG_URL" \
+                      -c "DROP SCHEMA IF EXISTS $name CASCADE; CREATE SCHEMA $name" >> "$out.err" 2>&1 &&
+                  PGOPTIONS="-c search_path=$name" psql -X -q -v ON_ERROR_STOP=1 \
+                      -d "$DBMIG_TEST_PG_URL" -f "$out.sql" >> "$out.err" 2>&1 ;;
+        mariadb*) echo "$mysql_base/$name"
+                  mysql_root -e "DROP DATABASE IF EXISTS $name; CREATE DATABASE $name" >> "$out.err" 2>&1 &&
+                  mysql_root "$name" < "$out.sql" >> "$out.err" 2>&1 ;;
+    esac
+}
+
+json_of() { "$DBMIG_SCHEMA_DUMP" --format json "$DBMIG_PLUGIN_DIR" "$1" > "$2" 2> "$W/dump.err" ||
+    { fail "schema_dump --format json failed: $(cat "$W/dump.err")"; return 1; }; }
+
 # reload_same TARGET FOLDER: the model's SQL rendering (what `schema dump`
 # writes) loads into an empty database of the same driver with the
 # database's own client, and that database inspects to the same model
 # (every field: the JSON rendering).
 reload_same() {
-    local t=$1 f=$2 url out="$W/$2.$1.reload"
-    "$DBMIG_SCHEMA_DUMP" --format sql "$DBMIG_PLUGIN_DIR" "$(url_of "$t")" > "$out.sql" 2> "$W/dump.err" ||
-        { fail "$t $f: schema_dump --format sql failed: $(cat "$W/dump.err")"; return 1; }
-    case $t in
-        sqlite) rm -f "$W/reload.db"; url="sqlite:$W/reload.db"
-                sqlite3 -bail "$W/reload.db" < "$out.sql" > "$out.err" 2>&1 ;;
-        postgres) url="$DBMIG_TEST_PG_URL?search_path=dbmig_reload"
-                  psql -X -q -v ON_ERROR_STOP=1 -d "$DBMIG_TEST_PG_URL" \
-                      -c "DROP SCHEMA IF EXISTS dbmig_reload CASCADE; CREATE SCHEMA dbmig_reload" > "$out.err" 2>&1 &&
-                  PGOPTIONS="-c search_path=dbmig_reload" psql -X -q -v ON_ERROR_STOP=1 \
-                      -d "$DBMIG_TEST_PG_URL" -f "$out.sql" >> "$out.err" 2>&1 ;;
-        mariadb*) url="$mysql_base/dbmig_reload"
-                  mysql_root -e "DROP DATABASE IF EXISTS dbmig_reload; CREATE DATABASE dbmig_reload" > "$out.err" 2>&1 &&
-                  mysql_root dbmig_reload < "$out.sql" >> "$out.err" 2>&1 ;;
-    esac || { fail "$t $f: the SQL dump does not load into an empty database: $(head -c 600 "$out.err" | tr '\n' '|')"; return 1; }
-    "$DBMIG_SCHEMA_DUMP" --format json "$DBMIG_PLUGIN_DIR" "$(url_of "$t")" > "$out.a.json" 2> "$W/dump.err" &&
-        "$DBMIG_SCHEMA_DUMP" --format json "$DBMIG_PLUGIN_DIR" "$url" > "$out.b.json" 2>> "$W/dump.err" ||
-        { fail "$t $f: schema_dump --format json failed: $(cat "$W/dump.err")"; return 1; }
+    local t=$1 f=$2 u1 out="$W/$2.$1.reload"
+    u1=$(reload "$t" "$(url_of "$t")" dbmig_reload "$out") ||
+        { fail "$t $f: the SQL dump does not load into an empty database: $(head -c 600 "$out.err" | tr '\n' '|')"; return 1; }
+    json_of "$(url_of "$t")" "$out.a.json" && json_of "$u1" "$out.b.json" || return 1
     same "$out.a.json" "$out.b.json" "$t $f: the reloaded SQL dump inspects differently (- original, + reloaded)"
 }
 

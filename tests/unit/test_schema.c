@@ -1212,6 +1212,53 @@ static void test_render_sql(void **st)
     }
 }
 
+/* PostgreSQL: a deparsed ARRAY[...]::T[] gets its own element type first,
+ * so that it parses back into the same tree; anything else is unchanged. */
+static void test_render_sql_pg_arrays(void **st)
+{
+    (void)st;
+    static const char *const t[][2] = {
+        {"role::text = ANY (ARRAY['a'::character varying, 'b'::character varying]::text[])",
+         "role::text = ANY (ARRAY['a'::character varying, 'b'::character varying]::character "
+         "varying[]::text[])"},
+        {"a = ANY (ARRAY['x'::character varying]::text[]) OR b = ANY (ARRAY['y'::bpchar, "
+         "'z'::bpchar]::text[])",
+         "a = ANY (ARRAY['x'::character varying]::character varying[]::text[]) OR b = ANY "
+         "(ARRAY['y'::bpchar, 'z'::bpchar]::bpchar[]::text[])"},
+        {"x = ANY (ARRAY[1::bigint, 2::bigint]::bigint[])",
+         "x = ANY (ARRAY[1::bigint, 2::bigint]::bigint[])"},
+        {"x = ANY (ARRAY[1, 2]::bigint[])", "x = ANY (ARRAY[1, 2]::bigint[])"},
+        {"x = ANY (ARRAY[1::int, 2::bigint]::text[])", "x = ANY (ARRAY[1::int, 2::bigint]::text[])"},
+        {"x = ANY (ARRAY[lower('a'::text)]::text[])", "x = ANY (ARRAY[lower('a'::text)]::text[])"},
+        {"n <> 'ARRAY[''a''::varchar]::text[]'", "n <> 'ARRAY[''a''::varchar]::text[]'"},
+        {"x = ANY (ARRAY['a]'::character varying]::text[])",
+         "x = ANY (ARRAY['a]'::character varying]::character varying[]::text[])"},
+        {"ARRAY['a'::varchar", "ARRAY['a'::varchar"},
+        {"ARRAY['a'::varchar]::", "ARRAY['a'::varchar]::"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        for (int d = 0; d < 2; d++) {
+            dm_schema s = {0};
+            s.dialect = d ? DBMIG_DIALECT_MYSQL : DBMIG_DIALECT_POSTGRES;
+            dbmig_schema_object tb = so(DBMIG_SO_TABLE, NULL, "t");
+            dbmig_schema_object c = so(DBMIG_SO_CHECK, "t", "c");
+            c.definition = t[i][0];
+            add_ok(&s, &tb);
+            add_ok(&s, &c);
+            dm_buf a = {0}, want = {0};
+            assert_int_equal(dm_schema_render_sql(&s, NULL, NULL, &a), 0);
+            dm_buf_printf(&want, "CONSTRAINT %sc%s CHECK (%s)", d ? "`" : "\"", d ? "`" : "\"",
+                          t[i][d ? 0 : 1]);
+            if (!strstr(dm_buf_str(&a), dm_buf_str(&want)))
+                fail_msg("case %zu (%s): got\n%s\nwant %s", i, d ? "mysql" : "postgres",
+                         dm_buf_str(&a), dm_buf_str(&want));
+            dm_buf_free(&a);
+            dm_buf_free(&want);
+            dm_schema_free(&s);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1231,6 +1278,7 @@ int main(void)
         cmocka_unit_test(test_portable_normalises),
         cmocka_unit_test(test_render_sql),
         cmocka_unit_test(test_render_sql_quote),
+        cmocka_unit_test(test_render_sql_pg_arrays),
         cmocka_unit_test(test_oom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
