@@ -261,6 +261,36 @@ static int sobj_qcmp(const void *a, const void *b)
     return sobj_cmp(a, b);
 }
 
+/* <0, 0, >0: where (kind, table) sorts against o, the first two keys of
+ * sobj_cmp. */
+static int kt_cmp(int kind, const char *table, const dm_sobj *o)
+{
+    if (kind != o->kind)
+        return kind < o->kind ? -1 : 1;
+    return str_cmp(table, o->table);
+}
+
+/* The first index whose (kind, table) is >= (kind, table), or > with upper. */
+static size_t kt_bound(const dm_schema *s, int kind, const char *table, int upper)
+{
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = kt_cmp(kind, table, &s->v[mid]);
+        if (c > 0 || (upper && c == 0))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void dm_schema_range(const dm_schema *s, int kind, const char *table, size_t *lo, size_t *hi)
+{
+    *lo = kt_bound(s, kind, table, 0);
+    *hi = kt_bound(s, kind, table, 1);
+}
+
 void dm_schema_sort(dm_schema *s)
 {
     if (s->n > 1)

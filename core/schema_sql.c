@@ -239,18 +239,12 @@ static void constraint_name(sq *q, const dm_sobj *o)
     }
 }
 
-static int kind_is(const dm_sobj *o, int kind, const char *table)
-{
-    return o->kind == kind && dm_streq(o->table, table);
-}
-
 /* The table's primary key, or NULL. */
-static const dm_sobj *table_pk(const dm_schema *s, size_t from, const char *table)
+static const dm_sobj *table_pk(const dm_schema *s, const char *table)
 {
-    for (size_t i = from; i < s->n && s->v[i].kind <= DBMIG_SO_PRIMARY_KEY; i++)
-        if (kind_is(&s->v[i], DBMIG_SO_PRIMARY_KEY, table))
-            return &s->v[i];
-    return NULL;
+    size_t lo, hi;
+    dm_schema_range(s, DBMIG_SO_PRIMARY_KEY, table, &lo, &hi);
+    return lo < hi ? &s->v[lo] : NULL;
 }
 
 /* SQLite: the identity column is the key itself (INTEGER PRIMARY KEY
@@ -375,25 +369,25 @@ static int table_constraint(sq *q, const dm_sobj *o, int rowid_key)
 
 static void create_table(sq *q, const char *t)
 {
-    const dm_sobj *pk = table_pk(q->s, 0, t);
+    const dm_sobj *pk = table_pk(q->s, t);
     int rowid_key = 0;
+    size_t lo, hi;
     put(q, "CREATE TABLE ");
     ident(q, t);
     put(q, " (\n");
-    int first = 1;
-    for (size_t i = 0; i < q->s->n; i++) {
+    dm_schema_range(q->s, DBMIG_SO_COLUMN, t, &lo, &hi);
+    for (size_t i = lo; i < hi; i++) {
         const dm_sobj *c = &q->s->v[i];
-        if (!kind_is(c, DBMIG_SO_COLUMN, t))
-            continue;
-        put(q, first ? "" : ",\n");
-        first = 0;
+        put(q, i > lo ? ",\n" : "");
         column_def(q, c, pk);
         rowid_key |= sqlite_rowid_key(q, c, pk);
     }
-    for (size_t i = 0; i < q->s->n; i++)
-        if (dm_streq(q->s->v[i].table, t) && q->s->v[i].kind >= DBMIG_SO_PRIMARY_KEY &&
-            q->s->v[i].kind <= DBMIG_SO_CHECK)
+    /* the kinds in canonical order: PRIMARY_KEY, UNIQUE, FOREIGN_KEY, CHECK */
+    for (int k = DBMIG_SO_PRIMARY_KEY; k <= DBMIG_SO_CHECK; k++) {
+        dm_schema_range(q->s, k, t, &lo, &hi);
+        for (size_t i = lo; i < hi; i++)
             table_constraint(q, &q->s->v[i], rowid_key);
+    }
     put(q, "\n);\n");
 }
 
