@@ -10,7 +10,8 @@
  *   cmd_show.c    status, current, check, show
  *   cmd_graph.c   history, heads, branches
  *   cmd_rev.c     revision, merge (they write a migration file)
- *   cmd_drivers.c drivers, and the --driver check before any command */
+ *   cmd_drivers.c drivers, and the --driver check before any command
+ *   cmd_test.c    test (with junit.c, its JUnit XML writer) */
 #ifndef DBMIG_CLI_CLI_H
 #define DBMIG_CLI_CLI_H
 
@@ -73,5 +74,7 @@ int cmd_heads(cli *c);
 int cmd_branches(cli *c);
 int cmd_revision(cli *c);
 int cmd_merge(cli *c);
+/* cmd_test.c */
+int cmd_test(cli *c);
 
 #endif
