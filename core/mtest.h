@@ -23,8 +23,11 @@ typedef struct dm_tdigest {
     char why[200];
 } dm_tdigest;
 
-/* Reads table (as written in a fixture: a name, or schema.name) on h. */
-int dm_mt_digest(dbmig *h, const char *table, dm_tdigest *out);
+/* Reads table (as written in a fixture: a name, or schema.name) on h:
+ * the columns the table has in ref (matched ignoring case, in their
+ * order), so that a column a broken down leaves behind does not change the
+ * rows; every column when ref is NULL or does not know the table. */
+int dm_mt_digest(dbmig *h, const char *table, const dm_schema *ref, dm_tdigest *out);
 
 /* Runs the section `kind` (DM_VERIFY: queries whose rows are ignored;
  * DM_FIXTURE: statements) of mf on h's connection, autocommit. *found

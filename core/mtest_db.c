@@ -160,10 +160,34 @@ static int hash_row(void *payload, int ncols, const char *const *values, const s
 
 static int cmp_row(const void *a, const void *b) { return strcmp(a, b); }
 
-/* "SELECT * FROM " and the table quoted part by part (s.t). */
-static int select_all(dbmig *h, const char *table, dm_buf *q)
+/* The columns of table in ref, quoted and comma-separated, "*" when ref
+ * does not know it. */
+static int column_list(dbmig *h, const char *table, const dm_schema *ref, dm_buf *q)
 {
-    int rc = dm_buf_puts(q, "SELECT * FROM ") ? dm_err_nomem(&h->err) : DBMIG_OK;
+    const char *dot = strrchr(table, '.');
+    const char *base = dot ? dot + 1 : table;
+    size_t n = 0;
+    for (size_t i = 0; ref && i < ref->n; i++) {
+        const dm_sobj *o = &ref->v[i];
+        if (o->kind != DBMIG_SO_COLUMN || !o->table || strcasecmp(o->table, base) != 0)
+            continue;
+        if (n++ && dm_buf_puts(q, ", "))
+            return dm_err_nomem(&h->err);
+        int rc = dm_quote_ident(h, o->name, q);
+        if (rc != DBMIG_OK)
+            return rc;
+    }
+    return n || !dm_buf_puts(q, "*") ? DBMIG_OK : dm_err_nomem(&h->err);
+}
+
+/* "SELECT <columns> FROM " and the table quoted part by part (s.t). */
+static int select_all(dbmig *h, const char *table, const dm_schema *ref, dm_buf *q)
+{
+    int rc = dm_buf_puts(q, "SELECT ") ? dm_err_nomem(&h->err) : DBMIG_OK;
+    if (rc == DBMIG_OK)
+        rc = column_list(h, table, ref, q);
+    if (rc == DBMIG_OK && dm_buf_puts(q, " FROM "))
+        rc = dm_err_nomem(&h->err);
     const char *p = table;
     while (rc == DBMIG_OK) {
         const char *dot = strchr(p, '.');
@@ -179,12 +203,12 @@ static int select_all(dbmig *h, const char *table, dm_buf *q)
     return rc;
 }
 
-int dm_mt_digest(dbmig *h, const char *table, dm_tdigest *out)
+int dm_mt_digest(dbmig *h, const char *table, const dm_schema *ref, dm_tdigest *out)
 {
     memset(out, 0, sizeof *out);
     dm_buf q = {0};
     rowset rs = {0};
-    int rc = select_all(h, table, &q);
+    int rc = select_all(h, table, ref, &q);
     if (rc == DBMIG_OK &&
         h->drv->query(h->drv_self, h->conn, dm_buf_str(&q), hash_row, &rs) != DBMIG_DRV_OK) {
         const dbmig_db_error *e = h->drv->last_error(h->drv_self, h->conn);
