@@ -320,9 +320,13 @@ static int mt_compare(mt *m, size_t rv, const dm_schema *a, const dm_schema *c, 
         const dm_sdiff *x = &d.v[i];
         if (mt_part_of_whole(&d, x))
             continue;
-        if (x->left && !x->right && strcmp(x->field, "extra") == 0)
+        if (strcmp(x->field, "extra") == 0) /* only in c, the left */
             rc = mt_case(m, rev->id, rev->file.path, "down", 0, ms,
                          "downgrade of %s leaves %s behind", rev->id, x->object);
+        else if (strcmp(x->field, "missing") == 0)
+            rc = mt_case(m, rev->id, rev->file.path, "down", 0, ms,
+                         "downgrade of %s removes %s, which was there before its upgrade",
+                         rev->id, x->object);
         else
             rc = mt_case(m, rev->id, rev->file.path, "down", 0, ms,
                          "downgrade of %s does not restore the schema: %s: %s", rev->id,
