@@ -113,7 +113,11 @@ static void print_json(const dbmig_test_report *r)
                           "checks", (json_int_t)r->n, "failed", (json_int_t)r->failed,
                           "skipped", (json_int_t)r->skipped, "duration_ms", ms3(r->duration_ms),
                           "database", r->where, "cases", cases);
-    cli_json_print(j);
+    char *out = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+    if (out)
+        puts(out);
+    free(out);
+    json_decref(j);
 }
 
 int cmd_test(cli *c)
