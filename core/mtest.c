@@ -428,6 +428,25 @@ static int mt_revision(mt *m, size_t rv)
 
 /* ---- the run ------------------------------------------------------------------------- */
 
+/* A scratch database is thrown away: its commits need not wait for the
+ * disk (thousands of DDL commits would otherwise take minutes on SQLite).
+ * Never for the user's own database (--yes-destroy). */
+static int mt_fast(dbmig *s)
+{
+    int rc = dm_need_conn_create(s);
+    if (rc != DBMIG_OK)
+        return rc;
+    int d = (int)s->drv->dialect;
+    if (d == DBMIG_DIALECT_SQLITE) {
+        rc = dm_sql_exec(s, "PRAGMA synchronous = OFF", NULL);
+        if (rc == DBMIG_OK)
+            rc = dm_sql_exec(s, "PRAGMA journal_mode = MEMORY", NULL);
+    } else if (d == DBMIG_DIALECT_POSTGRES) {
+        rc = dm_sql_exec(s, "SET synchronous_commit = off", NULL);
+    }
+    return rc;
+}
+
 /* The database to test on: a scratch one, or (destroy) h's own, emptied. */
 static int mt_open(mt *m, const dbmig_test_opts *o)
 {
@@ -442,6 +461,8 @@ static int mt_open(mt *m, const dbmig_test_opts *o)
         rc = dm_scratch_open(h, o->scratch_url, &m->sc);
         m->s = rc == DBMIG_OK ? dm_scratch_handle(m->sc) : NULL;
     }
+    if (rc == DBMIG_OK && m->sc)
+        rc = mt_fast(m->s);
     if (rc != DBMIG_OK)
         return rc;
     m->r->where = dm_strdup(m->sc ? dm_scratch_where(m->sc) : h->url_redacted);
