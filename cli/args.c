@@ -36,7 +36,8 @@ typedef struct copt {
     int attached;     /* a short option whose value may be attached: -rA:B */
 } copt;
 
-static const copt o_upgrade[] = {{"--allow-missing", 0, 0}, {"--resume", 0, 0}, {NULL, 0, 0}};
+static const copt o_upgrade[] = {{"--allow-missing", 0, 0}, {"--resume", 0, 0}, {"--verify", 0, 0},
+                                 {NULL, 0, 0}};
 static const copt o_downgrade[] = {{"--allow-missing", 0, 0}, {NULL, 0, 0}};
 static const copt o_repair[] = {
     {"--checksums", 0, 0}, {"--applied", 1, 0}, {"--reverted", 1, 0}, {NULL, 0, 0}};

@@ -18,6 +18,8 @@ int cmd_upgrade(cli *c)
             flags |= DBMIG_ALLOW_MISSING;
         else if (strcmp(a, "--resume") == 0)
             flags |= DBMIG_RESUME;
+        else if (strcmp(a, "--verify") == 0)
+            flags |= DBMIG_VERIFY;
         else if (a[0] == '-' && a[1] == '-')
             return cli_usage_error("unknown option '%s' for upgrade", a);
         else if (target)

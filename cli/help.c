@@ -17,7 +17,7 @@ const char cli_usage_main[] =
     "\n"
     "commands:\n"
     "  upgrade [TARGET]      apply migrations up to TARGET (default head)\n"
-    "                        [--allow-missing] [--resume]\n"
+    "                        [--allow-missing] [--resume] [--verify]\n"
     "  downgrade TARGET      revert down to TARGET (-1, base, an id)\n"
     "  current               the applied heads\n"
     "  status                every revision: applied, pending, dirty, edited\n"
@@ -72,11 +72,14 @@ const char cli_usage_main[] =
 static const struct {
     const char *name, *usage;
 } cmd_help[] = {
-    {"upgrade", "usage: dbmig [options] upgrade [TARGET] [--allow-missing] [--resume]\n"
+    {"upgrade", "usage: dbmig [options] upgrade [TARGET] [--allow-missing] [--resume] "
+                "[--verify]\n"
                 "Apply every pending migration up to TARGET (default head).\n"
                 "  --allow-missing  also apply unapplied ancestors of applied revisions\n"
                 "  --resume         finish a dirty revision from its failed statement\n"
-                "With --sql, TARGET may be FROM:TO and nothing is connected.\n"},
+                "  --verify         after each revision's up statements, run its\n"
+                "                   -- dbmig:verify section; an error fails the revision\n"
+                "With --sql, TARGET may be FROM:TO and nothing is connected (no --verify).\n"},
     {"downgrade", "usage: dbmig [options] downgrade TARGET [--allow-missing]\n"
                   "Revert applied migrations down to TARGET: -N, base, <id>, <id>-N.\n"
                   "  --allow-missing  revert even though an ancestor of an applied revision\n"

@@ -230,8 +230,8 @@ static int mt_section(mt *m, size_t rv, int kind)
         return DBMIG_OK;
     if (rc == DBMIG_OK)
         return mt_case(m, rev->id, rev->file.path, check, 1, dm_now_ms() - t0, "%s", "");
-    if (rc == DBMIG_EUSAGE || m->s->err.code == DBMIG_EINVALID)
-        return rc; /* the file cannot be split: upgrade would have said so */
+    if (rc != DBMIG_ERROR && rc != DBMIG_EINVALID) /* a malformed section fails the check */
+        return rc;
     return mt_case(m, rev->id, rev->file.path, check, 0, dm_now_ms() - t0, "%s of %s fails: %s",
                    check, rev->id, mt_err(m));
 }

@@ -29,11 +29,11 @@ typedef struct dm_tdigest {
  * rows; every column when ref is NULL or does not know the table. */
 int dm_mt_digest(dbmig *h, const char *table, const dm_schema *ref, dm_tdigest *out);
 
-/* Runs the section `kind` (DM_VERIFY: queries whose rows are ignored;
- * DM_FIXTURE: statements) of mf on h's connection, autocommit. *found
- * says whether the file has one for h's driver. With tables non-NULL
- * (fixtures), the table of every INSERT INTO is added to it once. An error
- * is DBMIG_ERROR in h->err: "<file>:<line>: <the database's message>". */
+/* Runs the section `kind` (DM_VERIFY, DM_FIXTURE) of mf on h's
+ * connection (dm_exec_section). *found says whether the file has one for
+ * h's driver. With tables non-NULL (fixtures), the table of every INSERT
+ * INTO is added to it once. A failing statement is DBMIG_ERROR in h->err
+ * ("<file>:<line>: ..."), a malformed section DBMIG_EINVALID. */
 int dm_mt_section(dbmig *h, const dm_migfile *mf, int kind, int *found, dm_strv *tables);
 
 /* Drops everything dm_inspect lists on h (views, tables, sequences,

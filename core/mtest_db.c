@@ -2,11 +2,10 @@
  * fixture sections, table digests, emptying a database for --yes-destroy.
  *
  * Why it is built this way:
- *   - A section runs statement by statement through the driver, each
- *     failing one named by its file:line, as a migration's would be; verify
- *     statements go through query() (they are SELECTs whose rows do not
- *     matter, and a driver must read a result set to the end), fixtures
- *     through exec().
+ *   - A section runs through dm_exec_section (exec.c), the code that
+ *     `upgrade --verify` runs too: statement by statement, each failing one
+ *     named by its file:line. The tables a fixture fills are read from its
+ *     INSERT statements.
  *   - A digest hashes each row on its own (every value length-prefixed, NULL
  *     distinct from ''), sorts the row hashes and hashes the sorted list:
  *     the same rows in any physical order give the same digest, so a table
@@ -22,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "exec.h"
 #include "inspect.h"
 #include "loader.h"
 #include "mtest.h"
@@ -30,12 +30,6 @@
 static const char *drv_name(const dbmig *h) { return h->drv ? h->drv->name : NULL; }
 
 /* ---- sections ------------------------------------------------------------------ */
-
-static int ignore_row(void *payload, int ncols, const char *const *values, const size_t *lengths)
-{
-    (void)payload, (void)ncols, (void)values, (void)lengths;
-    return 0;
-}
 
 /* The words after the keyword `INTO` of an INSERT (INSERT [OR x|IGNORE]
  * INTO t), unquoted: "t" or "s.t"; NULL when sql is no INSERT. */
@@ -93,32 +87,18 @@ static int add_table_once(dm_strv *tables, const char *sql)
 
 int dm_mt_section(dbmig *h, const dm_migfile *mf, int kind, int *found, dm_strv *tables)
 {
+    *found = dm_migfile_section(mf, kind, drv_name(h)) != NULL;
+    int rc = *found ? dm_need_conn_create(h) : DBMIG_OK;
+    if (rc == DBMIG_OK && *found)
+        rc = dm_exec_section(h, mf, kind);
+    if (rc != DBMIG_OK || !*found || !tables)
+        return rc;
     dm_stmt_list l = {0};
-    *found = 0;
-    int rc = dm_need_conn_create(h);
-    if (rc == DBMIG_OK)
-        rc = dm_migfile_statements(mf, kind, drv_name(h), (int)h->drv->dialect, &l, found,
-                                   &h->err);
-    for (size_t k = 0; rc == DBMIG_OK && k < l.n; k++) {
-        const dm_stmt *st = &l.v[k];
-        int drc = kind == DM_VERIFY
-                      ? h->drv->query(h->drv_self, h->conn, st->sql, ignore_row, NULL)
-                      : h->drv->exec(h->drv_self, h->conn, st->sql, st->len, NULL);
-        if (drc != DBMIG_DRV_OK) {
-            dm_buf m = {0};
-            const dbmig_db_error *e = h->drv->last_error(h->drv_self, h->conn);
-            if (dm_db_error_format(&m, e) != 0)
-                rc = dm_err_nomem(&h->err);
-            else {
-                dm_err_set(&h->err, DBMIG_ERROR, "%s:%d: %s", mf->path, st->line,
-                           dm_buf_str(&m));
-                rc = dm_db_error_note(&h->err, e);
-            }
-            dm_buf_free(&m);
-        } else if (tables && add_table_once(tables, st->sql) != 0) {
+    int any = 0;
+    rc = dm_migfile_statements(mf, kind, drv_name(h), (int)h->drv->dialect, &l, &any, &h->err);
+    for (size_t k = 0; rc == DBMIG_OK && k < l.n; k++)
+        if (add_table_once(tables, l.v[k].sql) != 0)
             rc = dm_err_nomem(&h->err);
-        }
-    }
     dm_stmt_list_free(&l);
     return rc;
 }

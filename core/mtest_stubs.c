@@ -1,6 +1,6 @@
 /* mtest_stubs.c — TEMPORARY (branch mtest only, removed when the model and
- * dumpdrift helpers' core/schema.c and core/inspect.c are merged): weak
- * stand-ins for the functions of core/schema.h and core/inspect.h that
+ * dumpdrift helper's core/inspect.c is merged): weak
+ * stand-ins for the functions of core/inspect.h that
  * core/mtest.c calls, so that this branch builds before they land. Each
  * refuses with a message; the real (strong) definitions replace them at
  * link time. */
@@ -23,11 +23,3 @@ DM_WEAK int dm_scratch_open(dbmig *h, const char *scratch_url, dm_scratch **out)
 DM_WEAK dbmig *dm_scratch_handle(dm_scratch *s) { (void)s; return NULL; }
 DM_WEAK const char *dm_scratch_where(const dm_scratch *s) { (void)s; return ""; }
 DM_WEAK int dm_scratch_close(dbmig *h, dm_scratch *s) { (void)h, (void)s; return DBMIG_OK; }
-DM_WEAK void dm_schema_free(dm_schema *s) { (void)s; }
-DM_WEAK int dm_schema_compare(const dm_schema *a, const dm_schema *b, const char *l,
-                              const char *r, dm_sdiffs *out, dm_err *e)
-{
-    (void)a, (void)b, (void)l, (void)r, (void)out;
-    return dm_err_set(e, DBMIG_EUSAGE, "schema comparison is not built in yet");
-}
-DM_WEAK void dm_sdiffs_free(dm_sdiffs *d) { (void)d; }

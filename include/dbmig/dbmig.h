@@ -473,6 +473,15 @@ DBMIG_API int dbmig_revision_new(dbmig *h, const dbmig_revision_opts *o, dbmig_n
 DBMIG_API int dbmig_merge_new(dbmig *h, const dbmig_revision_opts *o, dbmig_new_revision **out);
 DBMIG_API void dbmig_new_revision_free(dbmig_new_revision *r);
 
+/* ---- upgrade --verify (issue 15, SPEC section 12) ----
+ * Flag for dbmig_upgrade: after each revision's up statements, run its
+ * `-- dbmig:verify [driver]` section; an error fails the revision. Inside a
+ * transaction the revision is rolled back (not applied); outside one its
+ * statements are committed and it is left dirty (fix it, then `upgrade
+ * --resume` with this flag runs only the verify section again). A dry run
+ * lists the verify statements without running them; offline mode (sql_out)
+ * and dbmig_downgrade refuse it (DBMIG_EUSAGE). */
+#define DBMIG_VERIFY 0x4u
 
 /* ---- dbmig test: the migrations proven on a scratch database (SPEC 12) -- */
 

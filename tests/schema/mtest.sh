@@ -143,8 +143,8 @@ failed 004 down
 failed 005 verify
 failed 007 data
 failed 008 down
-failed 012 up
 skipped 009 down
+failed 012 up
 failed graph heads"
 [ "$jv" = "$jexp" ] || fail faults_json "got: $jv"
 if [ "$TARGET" = sqlite ]; then
