@@ -57,7 +57,10 @@ static char *mt_vfmt(const char *fmt, va_list ap)
         dm_buf_free(&b);
         return NULL;
     }
-    return b.len ? dm_buf_take(&b) : dm_strdup("");
+    if (b.len)
+        return dm_buf_take(&b);
+    dm_buf_free(&b);
+    return dm_strdup("");
 }
 
 /* The case (rev, check): a new one, or, when it ran already for this
