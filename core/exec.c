@@ -9,7 +9,11 @@
  * Non-transactional ones follow the dirty protocol: the row is written dirty
  * first, `progress` counts committed statements, dirty is cleared at the end.
  * A stop (dbmig_interrupt, dbmig_cancel) is honoured between statements.
- * Every version-table write goes through vtable.c.
+ * Every version-table write goes through vtable.c. With --verify a step's
+ * verify statements run after its own, before its row is final: a failure
+ * is the step's (rolled back to its savepoint, or dirty outside a
+ * transaction). dm_exec_section runs one section of a file on a handle
+ * (dbmig test: fixtures and verify on a scratch database).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -97,13 +101,22 @@ void dbmig_interrupt(dbmig *h)
         h->interrupted = 1;
 }
 
-static int stopped(const dbmig *h) { return h->interrupted != 0; }
+/* A scratch handle (inspect.c) stops with the handle it was opened from. */
+static int stopped(const dbmig *h)
+{
+    return h->interrupted != 0 || (h->parent && h->parent->interrupted != 0);
+}
 
 int dbmig_cancel(dbmig *h)
 {
     if (!h)
         return DBMIG_ERROR;
     h->interrupted = 1;
+    pthread_mutex_lock(&h->child_mu); /* a scratch database's run (inspect.c) */
+    int child_rc = h->child ? dbmig_cancel(h->child) : DBMIG_ERROR;
+    pthread_mutex_unlock(&h->child_mu);
+    if (child_rc == DBMIG_OK)
+        return DBMIG_OK;
     dbmig_conn *c = atomic_load(&h->running);
     int (*cancel)(void *, dbmig_conn *) = DM_DRV_OPT(h->drv, cancel);
     if (!c || !cancel)

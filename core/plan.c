@@ -5,7 +5,8 @@
  * _stamp: flags, then one filtered sweep of g->order), what refuses a run
  * (dm_plan_validate), and the steps: every statement parsed up front (a
  * malformed file stops the run before anything is applied), each step's
- * transaction mode, dirty revisions resumed first from their progress.
+ * transaction mode, dirty revisions resumed first from their progress,
+ * and with --verify each step's verify statements, parsed up front too.
  * Running the steps is exec.c's; the commands that tie both together are
  * run.c's.
  */
