@@ -308,11 +308,24 @@ static int mt_part_of_whole(const dm_sdiffs *all, const dm_sdiff *d)
     return 0;
 }
 
+/* A part of a table as a sentence wants it: "table t: column c" reads
+ * "column c of table t"; anything else stays as it is. Into b. */
+static const char *mt_object(dm_buf *b, const char *object)
+{
+    const char *colon = strstr(object, ": ");
+    dm_buf_reset(b);
+    if (strncmp(object, "table ", 6) != 0 || !colon ||
+        dm_buf_printf(b, "%s of %.*s", colon + 2, (int)(colon - object), object) != 0)
+        return object;
+    return dm_buf_str(b);
+}
+
 /* The schema after the down (c) against the one before the up (a). */
 static int mt_compare(mt *m, size_t rv, const dm_schema *a, const dm_schema *c, double ms)
 {
     const dm_rev *rev = &m->s->graph.revs[rv];
     dm_sdiffs d = {0};
+    dm_buf ob = {0};
     int rc = dm_schema_compare(c, a, "after its downgrade", "before its upgrade", &d,
                                &m->h->err);
     if (rc != DBMIG_OK)
@@ -325,17 +338,18 @@ static int mt_compare(mt *m, size_t rv, const dm_schema *a, const dm_schema *c, 
             continue;
         if (strcmp(x->field, "extra") == 0) /* only in c, the left */
             rc = mt_case(m, rev->id, rev->file.path, "down", 0, ms,
-                         "downgrade of %s leaves %s behind", rev->id, x->object);
+                         "downgrade of %s leaves %s behind", rev->id, mt_object(&ob, x->object));
         else if (strcmp(x->field, "missing") == 0)
             rc = mt_case(m, rev->id, rev->file.path, "down", 0, ms,
                          "downgrade of %s removes %s, which was there before its upgrade",
-                         rev->id, x->object);
+                         rev->id, mt_object(&ob, x->object));
         else
             rc = mt_case(m, rev->id, rev->file.path, "down", 0, ms,
                          "downgrade of %s does not restore the schema: %s: %s", rev->id,
                          x->object, x->what);
         ms = 0;
     }
+    dm_buf_free(&ob);
     dm_sdiffs_free(&d);
     return rc;
 }
