@@ -184,6 +184,38 @@ t --dir "$FAULTS" --format json test --yes-destroy --heads
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if "dbmig_scratch" not in d["database"] else 1)' "$W/out" 2>/dev/null ||
     fail destroy_database "tested on $(grep '"database"' "$W/out")"
 
+# the --url database now holds tables: it cannot be a scratch database
+t --dir "$SAMPLE" test --scratch-url "$URL"
+[ "$RC" != 0 ] && [ "$RC" != 3 ] && grep -q "empty" "$W/err" ||
+    fail scratch_url_not_empty "exit $RC: $(cat "$W/err")"
+
+# a failing fixture statement is its revision's failure, named by file:line
+mkdir -p "$W/fx"
+cat >"$W/fx/001_t.sql" <<'SQL'
+-- dbmig:up
+CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY);
+-- dbmig:down
+DROP TABLE t;
+-- dbmig:fixture
+INSERT INTO t (id) VALUES (1);
+INSERT INTO t (id) VALUES (1);
+SQL
+t --dir "$W/fx" test
+[ "$RC" = 3 ] && [ "$(verdicts)" = "FAIL 001 fixture" ] && grep -q "001_t.sql:7: " "$W/out" ||
+    fail fixture_fails "exit $RC: $(cat "$W/out" "$W/err" | head -5)"
+
+# a driver that cannot inspect its catalog is named
+if [ "$TARGET" = sqlite ]; then
+    if [ -e "${DBMIG_FIXTURE_PLUGIN_DIR:-/nonexistent}/dbmig_litesql.so" ]; then
+        "$DBMIG" --plugin-dir "$DBMIG_FIXTURE_PLUGIN_DIR" --url "lsql:$W/l.db" --dir "$SAMPLE" test \
+            >"$W/out" 2>"$W/err"
+        RC=$?
+        [ "$RC" = 2 ] && grep -q "driver litesql" "$W/err" || fail no_inspect "exit $RC: $(cat "$W/err")"
+    else
+        fail no_inspect "DBMIG_FIXTURE_PLUGIN_DIR/dbmig_litesql.so is missing (build the fixtures)"
+    fi
+fi
+
 # --- usage mistakes ------------------------------------------------------------------
 t --dir "$SAMPLE" test --bogus
 [ "$RC" = 2 ] && grep -q "unknown option '--bogus' for test" "$W/err" || fail usage_unknown "exit $RC: $(cat "$W/err")"
