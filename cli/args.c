@@ -48,6 +48,8 @@ static const copt o_merge[] = {{"--message", 1, 0}, {"-m", 1, 0}, {NULL, 0, 0}};
 static const copt o_fleet[] = {{"--targets", 1, 0}, {"--jobs", 1, 0}, {NULL, 0, 0}};
 static const copt o_schema[] = {{"--format", 1, 0}, {"-o", 1, 0}, {"--output", 1, 0}, {NULL, 0, 0}};
 static const copt o_drift[] = {{"--scratch-url", 1, 0}, {NULL, 0, 0}};
+static const copt o_test[] = {{"--heads", 0, 0}, {"--junit", 1, 0}, {"--scratch-url", 1, 0},
+                              {"--yes-destroy", 0, 0}, {NULL, 0, 0}};
 static const copt o_none[] = {{NULL, 0, 0}};
 
 static const struct {
@@ -59,6 +61,7 @@ static const struct {
     {"drivers", o_none},    {"history", o_history}, {"heads", o_none},    {"branches", o_none},
     {"revision", o_revision}, {"merge", o_merge},  {"fleet", o_fleet},    {"help", o_none},
     {"schema", o_schema},   {"drift", o_drift},
+    {"test", o_test},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -40,6 +40,8 @@ const char cli_usage_main[] =
     "  drift [--scratch-url URL]\n"
     "                        compare the schema with the applied migrations replayed\n"
     "                        on a scratch database (exit 3 when they differ)\n"
+    "  test [--heads] [--junit FILE] [--scratch-url URL] [--yes-destroy]\n"
+    "                        prove every migration up, down and up on a scratch database\n"
     "\n"
     "  help [COMMAND]        this text, or a command's (same as dbmig COMMAND --help)\n"
     "\n"
@@ -149,6 +151,21 @@ static const struct {
               "  --scratch-url URL  replay there instead: an empty database of the same\n"
               "                     driver, emptied again (not dropped) at the end\n"
               "--format json prints {drift, differences, exit_code, error}.\n"},
+    {"test", "usage: dbmig [options] test [--heads] [--junit FILE] [--scratch-url URL]\n"
+             "                             [--yes-destroy]\n"
+             "Test the migrations on a scratch database (a temporary database on the\n"
+             "--url server, a temporary file for SQLite; removed at the end): the graph\n"
+             "has one head; for each revision in order, its up runs, its verify section\n"
+             "passes, its down gives back the schema from before its up (a down section\n"
+             "is needed unless the file says -- dbmig:irreversible), its up runs again,\n"
+             "its fixture rows go in, and the fixture rows so far read back the same.\n"
+             "Every failure is reported; exit 0 when all pass, 3 when some fail.\n"
+             "  --heads            several heads are fine\n"
+             "  --junit FILE       also write the report as JUnit XML (for CI)\n"
+             "  --scratch-url URL  test on this (empty) database instead\n"
+             "  --yes-destroy      test on the --url database itself, emptying it first\n"
+             "                     (only with --url given on the command line)\n"
+             "  --format json      the report as JSON\n"},
 };
 
 const char *cli_help_for(const char *cmd)

@@ -203,6 +203,7 @@ static const struct {
     {"history", cmd_history}, {"heads", cmd_heads},         {"branches", cmd_branches},
     {"revision", cmd_revision}, {"merge", cmd_merge},
     {"schema", cmd_schema},   {"drift", cmd_drift},
+    {"test", cmd_test}, /* mtest */
 };
 
 /* `fleet`: each target is a child dbmig given the same global options
@@ -281,7 +282,8 @@ static int open_handle(cli *c, dbmig_options *o)
         o->sql_out = write_stdout;
     }
     c->tty = isatty(2);
-    cli_out_opts oo = {c->tty, c->quiet, c->verbose, c->json};
+    /* `test` prints its own JSON report (cmd_test.c), not a run's. */
+    cli_out_opts oo = {c->tty, c->quiet, c->verbose, c->json && strcmp(c->command, "test") != 0};
     if (!(c->out = cli_out_new(&oo)))
         return EXIT_FAIL;
     o->on_event = cli_out_event;

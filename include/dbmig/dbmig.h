@@ -514,6 +514,52 @@ DBMIG_API int dbmig_drift(dbmig *h, const char *scratch_url, int json, char **ou
  * and dbmig_drift's text): use it rather than free(), the library may use
  * another allocator. */
 DBMIG_API void dbmig_free(void *p);
+/* ---- dbmig test: the migrations proven on a scratch database (SPEC 12) -- */
+
+/* Versioned like dbmig_options: start from DBMIG_TEST_OPTS_INIT. */
+#define DBMIG_TEST_OPTS_VERSION 1
+typedef struct dbmig_test_opts {
+    unsigned version;        /* DBMIG_TEST_OPTS_VERSION */
+    const char *scratch_url; /* NULL: a scratch database next to the handle's
+                              * (same server; SQLite: a temporary file) */
+    int allow_heads;         /* 1: several heads are allowed (--heads) */
+    int destroy;             /* 1: test on the handle's own database, emptied
+                              * first (--yes-destroy); not with scratch_url */
+} dbmig_test_opts;
+#define DBMIG_TEST_OPTS_INIT {DBMIG_TEST_OPTS_VERSION, NULL, 0, 0}
+
+/* One check of one revision ("graph" for the graph-wide ones). check is
+ * "heads", "up", "verify", "down", "fixture" or "data"; status 1 passed,
+ * 0 failed, -1 skipped (message says why). */
+typedef struct dbmig_test_case {
+    const char *revision;
+    const char *check;
+    int status;
+    const char *message;     /* "" when it passed */
+    const char *file;        /* the migration file, "" for graph checks */
+    double duration_ms;
+} dbmig_test_case;
+
+typedef struct dbmig_test_report {
+    dbmig_test_case *cases;  /* in the order they ran */
+    size_t n;
+    size_t revisions;        /* revisions in the graph */
+    size_t failed, skipped;  /* cases */
+    double duration_ms;
+    const char *where;       /* the database tested on, password redacted */
+} dbmig_test_report;
+
+/* Runs `dbmig test`: the graph has one head (unless allow_heads); then,
+ * on a scratch database, for each revision in graph order: its up, its
+ * verify section, its down (the schema must be the one before its up: a
+ * down section is required unless the file says `irreversible`), its up
+ * again, its fixture rows, and that every fixture row inserted so far
+ * reads back the same across its round trip. Every failure is collected.
+ * DBMIG_OK when every check passed, DBMIG_EINVALID when some failed (*out
+ * says which); any other code (no scratch database, a bad folder) leaves
+ * *out NULL. The scratch database is removed in every case. */
+DBMIG_API int dbmig_test(dbmig *h, const dbmig_test_opts *o, dbmig_test_report **out);
+DBMIG_API void dbmig_test_report_free(dbmig_test_report *r);
 
 #ifdef __cplusplus
 }

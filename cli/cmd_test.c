@@ -1,0 +1,150 @@
+/* cmd_test.c — `dbmig test [--heads] [--junit FILE] [--scratch-url URL]
+ * [--yes-destroy]` (SPEC section 12): reads its options, calls dbmig_test
+ * and prints the report: each failure and skip and a summary line in text,
+ * or one JSON document, and the JUnit file for CI.
+ *
+ * Why it is built this way: the library does the testing and returns every
+ * result; this file only prints. --yes-destroy empties a database, so it
+ * is taken only with a URL given on this command line: a DATABASE_URL or a
+ * config file may well name production. Exit 0 when every check passed, 3
+ * when some failed (the report is printed either way), else the library's
+ * error (2 for usage, 1 when no scratch database could be made). */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "junit.h"
+#include "tty.h"
+
+typedef struct test_args {
+    dbmig_test_opts o;
+    const char *junit;
+} test_args;
+
+/* The value of `--name VALUE` or `--name=VALUE` at args[*i], or NULL
+ * when args[*i] is not that option. */
+static const char *opt_value(cli *c, int *i, const char *name, int *missing)
+{
+    const char *a = c->args[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0)
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (a[n])
+        return NULL;
+    if (*i + 1 >= c->nargs) {
+        *missing = 1;
+        return NULL;
+    }
+    return c->args[++*i];
+}
+
+static int parse_args(cli *c, test_args *t)
+{
+    for (int i = 0; i < c->nargs; i++) {
+        const char *a = c->args[i], *v = NULL;
+        int missing = 0;
+        if (strcmp(a, "--heads") == 0)
+            t->o.allow_heads = 1;
+        else if (strcmp(a, "--yes-destroy") == 0)
+            t->o.destroy = 1;
+        else if ((v = opt_value(c, &i, "--junit", &missing)) != NULL)
+            t->junit = v;
+        else if ((v = opt_value(c, &i, "--scratch-url", &missing)) != NULL)
+            t->o.scratch_url = v;
+        else if (missing)
+            return cli_usage_error("%s needs a value", a);
+        else
+            return cli_usage_error("unknown argument '%s' for test", a);
+        if (v && !*v)
+            return cli_usage_error("%s needs a value", a);
+    }
+    if (t->o.destroy) {
+        const char *src = cli_config_source(&c->cfg, "url");
+        if (!src || strcmp(src, "--url") != 0) {
+            fprintf(stderr,
+                    "dbmig: --yes-destroy empties the database it tests on, so it takes the "
+                    "database only from --url on the command line%s%s%s; without "
+                    "--yes-destroy, test runs on a scratch database and touches nothing\n",
+                    src ? " (the URL came from " : "", src ? src : "", src ? ")" : "");
+            return EXIT_USAGE;
+        }
+    }
+    return EXIT_OK;
+}
+
+/* Milliseconds to the microsecond: enough for a report, short in JSON. */
+static double ms3(double ms) { return (double)(long long)(ms * 1000.0 + 0.5) / 1000.0; }
+
+static const char *status_word(int s) { return s > 0 ? "passed" : s == 0 ? "failed" : "skipped"; }
+
+static void print_text(const dbmig_test_report *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const dbmig_test_case *k = &r->cases[i];
+        if (k->status > 0)
+            continue;
+        char *msg = cli_safe_dup(k->message);
+        printf("%s %s %s: ", k->status == 0 ? "FAIL" : "SKIP", k->revision, k->check);
+        for (const char *p = msg ? msg : ""; *p; p++) /* later lines indented */
+            p[0] == '\n' ? fputs("\n    ", stdout) : (void)putchar(*p);
+        putchar('\n');
+        free(msg);
+    }
+    printf("%zu revision%s, %zu checks, %zu failed%s in %.2f s (on %s)\n", r->revisions,
+           r->revisions == 1 ? "" : "s", r->n, r->failed,
+           r->skipped ? ", some skipped" : "", r->duration_ms / 1000.0, r->where);
+}
+
+static void print_json(const dbmig_test_report *r)
+{
+    json_t *cases = json_array();
+    for (size_t i = 0; i < r->n; i++) {
+        const dbmig_test_case *k = &r->cases[i];
+        json_array_append_new(
+            cases, json_pack("{s:s,s:s,s:s,s:s,s:s,s:f}", "revision", k->revision, "check",
+                             k->check, "status", status_word(k->status), "message", k->message,
+                             "file", k->file, "duration_ms", ms3(k->duration_ms)));
+    }
+    json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:f,s:s,s:o}", "revisions", (json_int_t)r->revisions,
+                          "checks", (json_int_t)r->n, "failed", (json_int_t)r->failed,
+                          "skipped", (json_int_t)r->skipped, "duration_ms", ms3(r->duration_ms),
+                          "database", r->where, "cases", cases);
+    char *out = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+    if (out)
+        puts(out);
+    free(out);
+    json_decref(j);
+}
+
+int cmd_test(cli *c)
+{
+    test_args t = {.o = DBMIG_TEST_OPTS_INIT};
+    int e = parse_args(c, &t);
+    if (e)
+        return e;
+    dbmig_test_report *r = NULL;
+    cli_out_begin(c->out, c->h, "test", NULL, 0, 1);
+    int rc = dbmig_test(c->h, &t.o, &r);
+    int code = cli_out_end(c->out, c->h, r ? DBMIG_OK : rc);
+    if (!r)
+        return code;
+    if (c->json)
+        print_json(r);
+    else
+        print_text(r);
+    if (t.junit) {
+        char err[512];
+        if (cli_junit_write(t.junit, r, err, sizeof err) != 0) {
+            fprintf(stderr, "dbmig: error: %s\n", err);
+            dbmig_test_report_free(r);
+            return EXIT_FAIL;
+        }
+    }
+    code = r->failed ? EXIT_INVALID : code;
+    dbmig_test_report_free(r);
+    return code;
+}

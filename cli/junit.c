@@ -1,0 +1,131 @@
+/* junit.c — `dbmig test --junit FILE`: the report as JUnit XML, the format
+ * every CI server reads (one testsuite, one testcase per revision and
+ * check, named after the revision; a failure carries its message, a skip
+ * says why).
+ *
+ * Why it is built this way: the file is written beside its destination and
+ * renamed over it only once complete and flushed, so a CI job never reads
+ * half a report, and a failed write leaves any earlier report untouched.
+ * Text is escaped for XML 1.0, which cannot carry most control characters
+ * at all: those become '?'. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "junit.h"
+
+static void xml_text(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        switch (c) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&apos;", f); break;
+        case '\n': fputs("&#10;", f); break;
+        case '\t': fputs("&#9;", f); break;
+        default: fputc(c < 0x20 || c == 0x7f ? '?' : c, f); break;
+        }
+    }
+}
+
+/* The first line of a message, for the failure's `message` attribute. */
+static void xml_first_line(FILE *f, const char *s)
+{
+    const char *nl = strchr(s, '\n');
+    char *one = nl ? strndup(s, (size_t)(nl - s)) : NULL;
+    xml_text(f, one ? one : s);
+    free(one);
+}
+
+static void write_case(FILE *f, const dbmig_test_case *c)
+{
+    fputs("    <testcase classname=\"", f);
+    xml_text(f, c->revision);
+    fputs("\" name=\"", f);
+    xml_text(f, c->revision);
+    fputc(' ', f);
+    xml_text(f, c->check);
+    fputc('"', f);
+    if (c->file && *c->file) {
+        fputs(" file=\"", f);
+        xml_text(f, c->file);
+        fputc('"', f);
+    }
+    fprintf(f, " time=\"%.3f\"", c->duration_ms / 1000.0);
+    if (c->status > 0) {
+        fputs("/>\n", f);
+        return;
+    }
+    fputs(">\n      <", f);
+    fputs(c->status == 0 ? "failure" : "skipped", f);
+    fputs(" message=\"", f);
+    xml_first_line(f, c->message);
+    if (c->status == 0) {
+        fputs("\" type=\"", f);
+        xml_text(f, c->check);
+        fputs("\">", f);
+        xml_text(f, c->message);
+        fputs("</failure>\n", f);
+    } else {
+        fputs("\"/>\n", f);
+    }
+    fputs("    </testcase>\n", f);
+}
+
+static void write_report(FILE *f, const dbmig_test_report *r)
+{
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
+    fprintf(f,
+            "<testsuites name=\"dbmig test\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
+            "skipped=\"%zu\" time=\"%.3f\">\n",
+            r->n, r->failed, r->skipped, r->duration_ms / 1000.0);
+    fprintf(f,
+            "  <testsuite name=\"dbmig test\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
+            "skipped=\"%zu\" time=\"%.3f\">\n",
+            r->n, r->failed, r->skipped, r->duration_ms / 1000.0);
+    fputs("    <properties>\n      <property name=\"revisions\" value=\"", f);
+    fprintf(f, "%zu\"/>\n      <property name=\"database\" value=\"", r->revisions);
+    xml_text(f, r->where);
+    fputs("\"/>\n    </properties>\n", f);
+    for (size_t i = 0; i < r->n; i++)
+        write_case(f, &r->cases[i]);
+    fputs("  </testsuite>\n</testsuites>\n", f);
+}
+
+int cli_junit_write(const char *path, const dbmig_test_report *r, char *err, size_t cap)
+{
+    size_t n = strlen(path) + 32;
+    char *tmp = malloc(n);
+    if (!tmp) {
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        snprintf(err, cap, "cannot write the JUnit report %s: %s (is its folder there and "
+                 "writable?)", path, strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    write_report(f, r);
+    int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
+    int e = errno;
+    bad |= fclose(f) != 0;
+    if (!bad && rename(tmp, path) != 0) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad) {
+        snprintf(err, cap, "cannot write the JUnit report %s: %s", path, strerror(e));
+        unlink(tmp);
+    }
+    free(tmp);
+    return bad ? -1 : 0;
+}
