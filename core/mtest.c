@@ -500,13 +500,11 @@ static int mt_stairway(mt *m)
     m->payload = m->h->o.event_payload;
     m->s->o.on_event = NULL; /* the steps' own progress would drown the results */
     int rc = mt_grow_digests(m);
-    for (size_t k = 0; rc == DBMIG_OK && k < g->n && !m->stop; k++) {
-        if (m->h->interrupted) {
-            rc = dm_err_set(&m->h->err, DBMIG_EINTERRUPTED, "dbmig test was interrupted");
-            break;
-        }
+    for (size_t k = 0; rc == DBMIG_OK && k < g->n && !m->stop && !m->h->interrupted; k++) {
         size_t before = m->r->n;
         rc = mt_revision(m, g->order[k]);
+        if (m->h->interrupted)
+            break; /* what failed then is the stop's doing, not the revision's */
         int failed = 0;
         for (size_t i = before; i < m->r->n; i++)
             failed |= m->r->cases[i].status == 0;
@@ -515,7 +513,10 @@ static int mt_stairway(mt *m)
                  failed ? "FAILED" : "ok");
         mt_say(m, g->revs[g->order[k]].id, failed ? DBMIG_LOG_WARN : DBMIG_LOG_INFO, t);
     }
-    if (rc == DBMIG_OK && m->stop)
+    if (m->h->interrupted) /* by dbmig_interrupt (SIGINT): no report, the scratch goes */
+        rc = dm_err_set(&m->h->err, DBMIG_EINTERRUPTED,
+                        "dbmig test was interrupted; the scratch database is removed");
+    else if (rc == DBMIG_OK && m->stop)
         rc = mt_case(m, "graph", "", "stairway", 0, 0,
                      "the stairway stopped: the scratch database no longer follows the "
                      "migrations (see the failure above), so the revisions after it were not "

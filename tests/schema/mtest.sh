@@ -216,6 +216,21 @@ if [ "$TARGET" = sqlite ]; then
     fi
 fi
 
+# --- SIGINT: stops between revisions, exit 130, the scratch database removed ------------
+python3 "$DBMIG_SOURCE_DIR/bench/gen.py" 400 "$W/many" >/dev/null
+# (a background job of a script starts with SIGINT ignored: python restores it)
+python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' \
+    "$DBMIG" --plugin-dir "$DBMIG_PLUGIN_DIR" --url "$URL" --dir "$W/many" --format json test \
+    >"$W/int.out" 2>"$W/int.err" &
+pid=$!
+for _ in $(seq 1 600); do grep -q '^\[2/400\]' "$W/int.err" && break; sleep 0.05; done
+kill -INT "$pid"
+wait "$pid"
+RC=$?
+[ "$RC" = 130 ] && grep -q "interrupted" "$W/int.err" && ! grep -q FAILED "$W/int.err" ||
+    fail sigint "exit $RC: $(tail -n 3 "$W/int.err")"
+[ "$(scratch_left)" = "$before" ] || fail sigint_scratch_removed "scratch databases left: $(scratch_left)"
+
 # --- usage mistakes ------------------------------------------------------------------
 t --dir "$SAMPLE" test --bogus
 [ "$RC" = 2 ] && grep -q "unknown option '--bogus' for test" "$W/err" || fail usage_unknown "exit $RC: $(cat "$W/err")"
