@@ -28,7 +28,8 @@
  *     the per-partition copies of a foreign key to a partitioned table:
  *     conparentid), which the parent's constraint says.
  *     Not modelled: materialized views, exclusion constraints, an index
- *     key's ordering (DESC) and INCLUDE columns.
+ *     key's NULLS FIRST/LAST when not the default (DESC is: "c DESC"),
+ *     INCLUDE columns, user-defined types (enums, domains).
  *   - One rewrite of the server's text: exprnorm.c (an IN list's array
  *     cast, put in the form PostgreSQL gives back once the text is loaded
  *     again), so that a dump reloads to the same model.
@@ -108,13 +109,15 @@ static const char pg_q_constraints[] =
     "ORDER BY 2, 1, 3";
 
 /* a key column: its name, or its expression in parentheses (ruleutils puts
- * every expression that is not a function call in parentheses already) */
+ * every expression that is not a function call in parentheses already),
+ * followed by " DESC" for a descending key (indoption bit 1) */
 static const char pg_q_indexes[] =
     "SELECT 7, t.relname, i.relname, CASE WHEN x.indisunique THEN 8 ELSE 0 END, 0, "
     "NULL, NULL, NULL, NULL, "
     "(SELECT pg_catalog.string_agg(" PG_ENC(
         "CASE WHEN x.indkey[k.n - 1] <> 0 THEN a.attname::text "
-        "WHEN pg_catalog.left(e.d, 1) = '(' THEN e.d ELSE '(' || e.d || ')' END") ", ',' "
+        "WHEN pg_catalog.left(e.d, 1) = '(' THEN e.d ELSE '(' || e.d || ')' END "
+        "|| CASE WHEN (x.indoption[k.n - 1] & 1) = 1 THEN ' DESC' ELSE '' END") ", ',' "
     "ORDER BY k.n) FROM pg_catalog.generate_series(1, x.indnkeyatts) k(n) "
     "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = x.indrelid "
     "AND a.attnum = x.indkey[k.n - 1] "

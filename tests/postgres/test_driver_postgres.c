@@ -990,7 +990,7 @@ static const char inspect_schema[] =
     "ALTER TABLE orders DROP COLUMN \"Odd \"\"name\"\"\";"
     "ALTER TABLE orders ADD COLUMN \"Odd \"\"name\"\"\" int;"
     "CREATE INDEX orders_note_partial ON orders (note) WHERE note IS NOT NULL;"
-    "CREATE INDEX orders_lower_note ON orders (lower(note), org_id);"
+    "CREATE INDEX orders_lower_note ON orders (lower(note) DESC, org_id DESC NULLS LAST);"
     "CREATE INDEX orders_sum ON orders ((org_id + 1));"
     "CREATE INDEX orders_tags_gin ON orders USING gin (tags);"
     "CREATE INDEX orders_note_hash ON orders USING hash (note);"
@@ -1061,7 +1061,7 @@ static void test_inspect_every_kind(void **state)
     assert_string_equal(so_find(&x, DBMIG_SO_INDEX, "orders", "orders_note_partial"),
                         "7|orders|orders_note_partial|0|0|-|-|-|-|note|-|-|-|-|note IS NOT NULL|-|-");
     assert_string_equal(so_find(&x, DBMIG_SO_INDEX, "orders", "orders_lower_note"),
-                        "7|orders|orders_lower_note|0|0|-|-|-|-|(lower(note)),org_id|-|-|-|-|-|-|-");
+                        "7|orders|orders_lower_note|0|0|-|-|-|-|(lower(note)) DESC,org_id DESC|-|-|-|-|-|-|-");
     assert_string_equal(so_find(&x, DBMIG_SO_INDEX, "orders", "orders_sum"),
                         "7|orders|orders_sum|0|0|-|-|-|-|(org_id + 1)|-|-|-|-|-|-|-");
     assert_string_equal(so_find(&x, DBMIG_SO_INDEX, "orders", "orders_tags_gin"),
