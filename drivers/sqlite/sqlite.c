@@ -36,6 +36,13 @@
  * the file so that a waiting process can say whom it waits for. An in-memory
  * database is private to its connection: the lock is always acquired.
  *
+ * Schema (ABI 2.1): inspect() reads the `main` schema (inspect.c says how)
+ * inside a savepoint, so its few catalog queries see one snapshot. A scratch
+ * database is a new file <TMPDIR or /tmp>/<name>.db, created with O_EXCL
+ * (never an existing file), URL sqlite:<path>; scratch_drop removes it with
+ * its -journal, -wal, -shm and lock files, and nothing but a file named
+ * <name>.db.
+ *
  * Memory: everything this driver allocates comes from host->alloc/free.
  */
 #define _GNU_SOURCE /* gethostname, flock */
@@ -43,6 +50,9 @@
 
 #include <sqlite3.h>
 
+#include "inspect.h"
+
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -912,6 +922,170 @@ static size_t sq_quote_literal(void *self, const dbmig_conn *c, const char *in, 
     return sq_quote('\'', in, inlen, out, cap);
 }
 
+/* ---- schema inspection (ABI 2.1, inspect.c) ---------------------------- */
+
+/* The catalog queries run inside a savepoint, so that they read one
+ * snapshot also outside a transaction (inside one, the savepoint nests). */
+static int sq_inspect(void *self, dbmig_conn *c, dbmig_schema_fn fn, void *payload)
+{
+    (void)self;
+    sq_err_clear(&c->err);
+    if (!fn)
+        return sq_fail_msg(c, "ARG", "sqlite: inspect needs a callback", NULL);
+    int rc = sqlite3_exec(c->db, "SAVEPOINT dbmig_inspect", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return sq_fail(c, rc, NULL, 0, 0);
+    rc = sqi_inspect(c->db, &c->host, fn, payload);
+    if (rc == SQLITE_NOMEM)
+        sq_fail_msg(c, "NOMEM", "sqlite: out of memory while inspecting the schema", NULL);
+    else if (rc != SQLITE_OK)
+        sq_fail(c, rc, NULL, 0, 0);
+    /* read only: releasing is the same as rolling back */
+    int rel = sqlite3_exec(c->db, "RELEASE dbmig_inspect", NULL, NULL, NULL);
+    if (rc == SQLITE_OK && rel != SQLITE_OK)
+        return sq_fail(c, rel, NULL, 0, 0);
+    return rc == SQLITE_OK ? DBMIG_DRV_OK : DBMIG_DRV_ERROR;
+}
+
+/* ---- scratch databases (ABI 2.1) ---------------------------------------- */
+
+/* A scratch database is the file <TMPDIR or /tmp>/<name>.db, made empty
+ * (an empty file is an empty SQLite database) with O_EXCL: a file that is
+ * already there is never reused. conn is not needed (it may be NULL). */
+
+static void sq_tmpdir(char *out, size_t cap)
+{
+    const char *t = getenv("TMPDIR");
+    snprintf(out, cap, "%s", t && *t ? t : "/tmp");
+    size_t n = strlen(out);
+    while (n > 1 && out[n - 1] == '/')
+        out[--n] = '\0';
+}
+
+static int sq_scratch_name_ok(const char *name)
+{
+    if (!name || !*name || strlen(name) > 200)
+        return 0;
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_'))
+            return 0;
+    return 1;
+}
+
+static int sq_scratch_create(void *self, dbmig_conn *conn, const char *name, char *url,
+                             size_t cap, dbmig_db_error *err)
+{
+    (void)self;
+    (void)conn;
+    char dir[1024], path[1300];
+    if (!sq_scratch_name_ok(name)) {
+        sq_set_err(err, "ARG", "scratch names are letters, digits and _ (dbmig_scratch_<random>)",
+                   "sqlite: '%.100s' cannot name a scratch database file%s", name ? name : "", "");
+        return DBMIG_DRV_ERROR;
+    }
+    sq_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/%s.db", dir, name);
+    if (strchr(path, '?')) {
+        sq_set_err(err, "ARG", "set TMPDIR to another folder",
+                   "sqlite: the temporary folder %s has a '?' in its name, which an SQLite URL "
+                   "cannot hold%s", dir, "");
+        return DBMIG_DRV_ERROR;
+    }
+    /* sqlite://x is the relative path x: a path that starts with // keeps it */
+    const char *prefix = strncmp(path, "//", 2) == 0 ? "sqlite://" : "sqlite:";
+    if (!url || strlen(prefix) + strlen(path) + 1 > cap) {
+        sq_set_err(err, "ARG", NULL, "sqlite: the scratch URL for %s does not fit in %s bytes",
+                   path, url ? "the buffer's" : "no");
+        return DBMIG_DRV_ERROR;
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        int e = errno;
+        if (e == EEXIST)
+            sq_set_err(err, "EEXIST", "remove it if no dbmig run is using it, or set TMPDIR",
+                       "sqlite: the scratch database file %s already exists; dbmig never "
+                       "reuses one%s", path, "");
+        else
+            sq_set_err(err, "IO", "set TMPDIR to a folder you may write",
+                       "sqlite: cannot create the scratch database file %s: %s", path,
+                       strerror(e));
+        return DBMIG_DRV_ERROR;
+    }
+    close(fd);
+    snprintf(url, cap, "%s%s", prefix, path);
+    return DBMIG_DRV_OK;
+}
+
+/* Removes file; 0 when it is gone (or never was), else -1 with err set. */
+static int sq_unlink(const char *file, dbmig_db_error *err)
+{
+    if (unlink(file) == 0 || errno == ENOENT)
+        return 0;
+    sq_set_err(err, "IO", "remove it by hand", "sqlite: cannot remove %.800s: %s", file,
+               strerror(errno));
+    return -1;
+}
+
+/* Removes the lock files of the database file path (<path>.dbmig-lock*). */
+static int sq_unlink_locks(const char *path, dbmig_db_error *err)
+{
+    char dir[1100], full[1400];
+    size_t dl = sq_dir_len(path);
+    snprintf(dir, sizeof dir, "%.*s", (int)(dl ? dl : 1), dl ? path : ".");
+    const char *base = path + (dl ? dl + (path[dl] == '/') : 0);
+    char prefix[400];
+    snprintf(prefix, sizeof prefix, "%.300s%s", base, SQ_LOCK_SUFFIX);
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0; /* no folder: nothing left in it */
+    int rc = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+            continue;
+        snprintf(full, sizeof full, "%s/%s", dir, de->d_name);
+        if (sq_unlink(full, err))
+            rc = -1;
+    }
+    closedir(d);
+    return rc;
+}
+
+static int sq_scratch_drop(void *self, dbmig_conn *conn, const char *name, const char *url,
+                           dbmig_db_error *err)
+{
+    (void)self;
+    (void)conn;
+    const char *path;
+    size_t plen;
+    int busy;
+    char file[1300], want[260];
+    if (!url || sq_parse_url(url, &path, &plen, &busy, err))
+        return DBMIG_DRV_ERROR;
+    snprintf(file, sizeof file, "%.*s", (int)plen, path);
+    /* Only what scratch_create made: <folder>/<name>.db, never another file. */
+    size_t dl = sq_dir_len(file);
+    const char *base = file + (dl ? dl + (file[dl] == '/') : 0);
+    snprintf(want, sizeof want, "%s.db", name ? name : "");
+    if (!sq_scratch_name_ok(name) || strcmp(base, want) != 0) {
+        sq_set_err(err, "ARG", NULL,
+                   "sqlite: will not remove %.700s: it is not the scratch database %s", file, want);
+        return DBMIG_DRV_ERROR;
+    }
+    static const char *const suffixes[] = {"-journal", "-wal", "-shm", ""};
+    int rc = 0;
+    char side[1400];
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        snprintf(side, sizeof side, "%s%s", file, suffixes[i]);
+        if (sq_unlink(side, err))
+            rc = -1;
+    }
+    if (sq_unlink_locks(file, err))
+        rc = -1;
+    return rc ? DBMIG_DRV_ERROR : DBMIG_DRV_OK;
+}
+
 /* ---- the rest ----------------------------------------------------------- */
 
 static const dbmig_db_error *sq_last_error(void *self, const dbmig_conn *c)
@@ -978,6 +1152,9 @@ static const dbmig_driver sq_driver = {
     .server_version = sq_server_version,
     .conn_caps = NULL,
     .cancel = sq_cancel,
+    .inspect = sq_inspect,
+    .scratch_create = sq_scratch_create,
+    .scratch_drop = sq_scratch_drop,
 };
 
 DBMIG_DRIVER_ENTRY(sqlite, sq_driver)

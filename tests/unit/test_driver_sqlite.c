@@ -685,6 +685,362 @@ static void test_library_no_create(void **state)
     dbmig_close(h);
 }
 
+/* ---- inspect() and scratch databases (ABI 2.1) ------------------------------ */
+
+/* One reported object, flattened to text: lists joined with ','. */
+typedef struct iobj {
+    uint32_t kind, flags, position;
+    char table[64], name[64], type[64], dflt[64], gen[64], coll[32];
+    char cols[128], ref[64], refcols[64], del[16], upd[16], pred[64], def[256];
+} iobj;
+
+typedef struct icoll {
+    iobj v[64];
+    int n, stop_after; /* stop_after > 0: return 1 at that object */
+} icoll;
+
+static void cpy(char *out, size_t cap, const char *s) { snprintf(out, cap, "%s", s ? s : "NULL"); }
+
+static void join(char *out, size_t cap, const char *const *v, uint32_t n)
+{
+    out[0] = '\0';
+    for (uint32_t i = 0; i < n; i++) {
+        size_t o = strlen(out);
+        snprintf(out + o, cap - o, "%s%s", i ? "," : "", v[i]);
+    }
+}
+
+static int on_obj(void *payload, const dbmig_schema_object *o)
+{
+    icoll *c = payload;
+    assert_true(c->n < 64);
+    assert_int_equal(o->size, sizeof *o);
+    iobj *d = &c->v[c->n++];
+    d->kind = o->kind;
+    d->flags = o->flags;
+    d->position = o->position;
+    cpy(d->table, sizeof d->table, o->table);
+    cpy(d->name, sizeof d->name, o->name);
+    cpy(d->type, sizeof d->type, o->type);
+    cpy(d->dflt, sizeof d->dflt, o->default_expr);
+    cpy(d->gen, sizeof d->gen, o->generated);
+    cpy(d->coll, sizeof d->coll, o->collation);
+    join(d->cols, sizeof d->cols, o->columns, o->ncolumns);
+    cpy(d->ref, sizeof d->ref, o->ref_table);
+    join(d->refcols, sizeof d->refcols, o->ref_columns, o->nref_columns);
+    cpy(d->del, sizeof d->del, o->on_delete);
+    cpy(d->upd, sizeof d->upd, o->on_update);
+    cpy(d->pred, sizeof d->pred, o->predicate);
+    cpy(d->def, sizeof d->def, o->definition);
+    return c->stop_after > 0 && c->n >= c->stop_after;
+}
+
+static int count_kind(const icoll *c, uint32_t kind)
+{
+    int n = 0;
+    for (int i = 0; i < c->n; i++)
+        n += c->v[i].kind == kind;
+    return n;
+}
+
+/* The object of that kind, table ("NULL" for none) and name; fails the
+ * test when there is none. */
+static const iobj *find_obj(const icoll *c, uint32_t kind, const char *table, const char *name)
+{
+    for (int i = 0; i < c->n; i++)
+        if (c->v[i].kind == kind && strcmp(c->v[i].table, table) == 0 &&
+            strcmp(c->v[i].name, name) == 0)
+            return &c->v[i];
+    fail_msg("no object of kind %u named %s.%s", kind, table, name);
+    return NULL;
+}
+
+/* The object of that kind on table whose columns are cols. */
+static const iobj *find_cols(const icoll *c, uint32_t kind, const char *table, const char *cols)
+{
+    for (int i = 0; i < c->n; i++)
+        if (c->v[i].kind == kind && strcmp(c->v[i].table, table) == 0 &&
+            strcmp(c->v[i].cols, cols) == 0)
+            return &c->v[i];
+    fail_msg("no object of kind %u on %s (%s)", kind, table, cols);
+    return NULL;
+}
+
+static const char INSPECT_SCHEMA[] =
+    "CREATE TABLE parent (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " code TEXT NOT NULL UNIQUE COLLATE NOCASE, note varchar(20) DEFAULT 'n/a');"
+    "CREATE TABLE child (a INTEGER NOT NULL, b INTEGER NOT NULL,"
+    " parent_id INTEGER REFERENCES parent(id) ON DELETE CASCADE,"
+    " qty INT CONSTRAINT qty_pos CHECK (qty > 0),"
+    " dbl INT GENERATED ALWAYS AS (qty * 2) STORED, half INT AS (qty / 2),"
+    " PRIMARY KEY (b, a), CHECK (a <> b));"
+    "CREATE INDEX child_big ON child (qty) WHERE qty > 10;"
+    "CREATE UNIQUE INDEX parent_lower ON parent (lower(code), note DESC);"
+    "CREATE VIEW v (x) AS SELECT a FROM child;"
+    "CREATE TRIGGER tr AFTER INSERT ON child BEGIN SELECT 1; END;";
+
+static void inspect_into(const dbmig_driver *d, dbmig_conn *c, icoll *out)
+{
+    if (d->inspect(NULL, c, on_obj, out) != DBMIG_DRV_OK)
+        fail_msg("inspect: %s", d->last_error(NULL, c)->message);
+}
+
+/* Every kind SQLite has, counted, and the fields each one carries. */
+static void test_inspect_objects(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    const dbmig_driver *d = f->ct.d;
+    assert_non_null(d->inspect);
+    dbmig_conn *c = must_connect(d, &h, f->url);
+    must_exec(d, c, INSPECT_SCHEMA);
+    must_exec(d, c, "INSERT INTO parent (code) VALUES ('x')"); /* fills sqlite_sequence */
+    static icoll got;
+    memset(&got, 0, sizeof got);
+    inspect_into(d, c, &got);
+    assert_int_equal(count_kind(&got, DBMIG_SO_TABLE), 2); /* no sqlite_sequence */
+    assert_int_equal(count_kind(&got, DBMIG_SO_COLUMN), 9);
+    assert_int_equal(count_kind(&got, DBMIG_SO_PRIMARY_KEY), 2);
+    assert_int_equal(count_kind(&got, DBMIG_SO_UNIQUE), 1);
+    assert_int_equal(count_kind(&got, DBMIG_SO_FOREIGN_KEY), 1);
+    assert_int_equal(count_kind(&got, DBMIG_SO_CHECK), 2);
+    assert_int_equal(count_kind(&got, DBMIG_SO_INDEX), 2);
+    assert_int_equal(count_kind(&got, DBMIG_SO_VIEW), 1);
+    assert_int_equal(count_kind(&got, DBMIG_SO_TRIGGER), 1);
+    assert_int_equal(got.n, 21);
+
+    const iobj *o = find_obj(&got, DBMIG_SO_COLUMN, "parent", "id");
+    assert_int_equal(o->position, 1);
+    assert_string_equal(o->type, "INTEGER");
+    assert_true(o->flags & DBMIG_SO_IDENTITY);
+    o = find_obj(&got, DBMIG_SO_COLUMN, "parent", "code");
+    assert_int_equal(o->flags, 0); /* NOT NULL */
+    assert_string_equal(o->coll, "NOCASE");
+    o = find_obj(&got, DBMIG_SO_COLUMN, "parent", "note");
+    assert_int_equal(o->flags, DBMIG_SO_NULLABLE);
+    assert_string_equal(o->type, "varchar(20)");
+    assert_string_equal(o->dflt, "'n/a'");
+    assert_string_equal(o->coll, "NULL");
+    o = find_obj(&got, DBMIG_SO_COLUMN, "child", "dbl");
+    assert_int_equal(o->position, 5);
+    assert_int_equal(o->flags, DBMIG_SO_NULLABLE | DBMIG_SO_GENERATED_STORED);
+    assert_string_equal(o->gen, "qty * 2");
+    o = find_obj(&got, DBMIG_SO_COLUMN, "child", "half");
+    assert_int_equal(o->flags, DBMIG_SO_NULLABLE); /* virtual */
+    assert_string_equal(o->gen, "qty / 2");
+    assert_string_equal(find_obj(&got, DBMIG_SO_COLUMN, "child", "a")->gen, "NULL");
+
+    assert_string_equal(find_obj(&got, DBMIG_SO_TABLE, "NULL", "child")->name, "child");
+    assert_string_equal(find_obj(&got, DBMIG_SO_PRIMARY_KEY, "child", "")->cols, "b,a");
+    assert_string_equal(find_obj(&got, DBMIG_SO_PRIMARY_KEY, "parent", "")->cols, "id");
+    assert_string_equal(find_obj(&got, DBMIG_SO_UNIQUE, "parent", "")->cols, "code");
+    o = find_obj(&got, DBMIG_SO_FOREIGN_KEY, "child", "");
+    assert_string_equal(o->cols, "parent_id");
+    assert_string_equal(o->ref, "parent");
+    assert_string_equal(o->refcols, "id");
+    assert_string_equal(o->del, "CASCADE");
+    assert_string_equal(o->upd, "NO ACTION");
+    assert_int_equal(o->flags, 0);
+    assert_string_equal(find_obj(&got, DBMIG_SO_CHECK, "child", "qty_pos")->def, "qty > 0");
+    assert_string_equal(find_obj(&got, DBMIG_SO_CHECK, "child", "")->def, "a <> b");
+    o = find_obj(&got, DBMIG_SO_INDEX, "child", "child_big");
+    assert_string_equal(o->cols, "qty");
+    assert_string_equal(o->pred, "qty > 10");
+    assert_int_equal(o->flags, 0);
+    o = find_obj(&got, DBMIG_SO_INDEX, "parent", "parent_lower");
+    assert_string_equal(o->cols, "(lower(code)),note");
+    assert_string_equal(o->pred, "NULL");
+    assert_int_equal(o->flags, DBMIG_SO_UNIQUE_INDEX);
+    assert_string_equal(find_obj(&got, DBMIG_SO_VIEW, "NULL", "v")->def, "SELECT a FROM child");
+    assert_string_equal(find_obj(&got, DBMIG_SO_TRIGGER, "child", "tr")->def,
+                        "CREATE TRIGGER tr AFTER INSERT ON child BEGIN SELECT 1; END");
+
+    /* a callback that says stop ends the walk there, without an error */
+    static icoll few;
+    memset(&few, 0, sizeof few);
+    few.stop_after = 3;
+    inspect_into(d, c, &few);
+    assert_int_equal(few.n, 3);
+    d->close(NULL, c);
+    assert_int_equal(cnt.live, 0);
+}
+
+/* The stored text is read token by token: quotes, comments and strings
+ * hide what looks like a clause; a foreign key's DEFERRABLE lands on the
+ * right key; a key without parent columns gets the parent's key. */
+static void test_inspect_text_scan(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    const dbmig_driver *d = f->ct.d;
+    dbmig_conn *c = must_connect(d, &h, f->url);
+    must_exec(d, c,
+              "CREATE TABLE p (k1 INT, k2 INT, e1 DEFAULT (abs(-1)), e2 DEFAULT ((1) + 2), e3 DEFAULT (-5),"
+              " PRIMARY KEY (k1, k2));"
+              "CREATE TABLE \"we\"\"ird\" (\"a,b\" TEXT DEFAULT 'x,) CHECK (0)' /* ) , CHECK (1) */"
+              " -- CHECK (2), AS (3)\n"
+              " CHECK (\"a,b\" <> 'CHECK (3)') COLLATE [RTRIM],"
+              " r1 INT, r2 INT, s INT REFERENCES p (k1) DEFERRABLE INITIALLY DEFERRED,"
+              " FOREIGN KEY (r1, r2) REFERENCES p NOT DEFERRABLE,"
+              " CONSTRAINT \"c\"\"1\" CHECK (r1 IN (1, 2)))");
+    must_exec(d, c,
+              "CREATE INDEX \"we_i\" ON \"we\"\"ird\" (\"a,b\" COLLATE NOCASE, (r1 + r2) DESC, "
+              "substr(\"a,b\", 1, 2)) WHERE r1 IS NOT NULL -- why\n");
+    static icoll got;
+    memset(&got, 0, sizeof got);
+    inspect_into(d, c, &got);
+    assert_int_equal(count_kind(&got, DBMIG_SO_CHECK), 2);
+    assert_string_equal(find_obj(&got, DBMIG_SO_CHECK, "we\"ird", "")->def,
+                        "\"a,b\" <> 'CHECK (3)'");
+    assert_string_equal(find_obj(&got, DBMIG_SO_CHECK, "we\"ird", "c\"1")->def,
+                        "r1 IN (1, 2)");
+    const iobj *o = find_obj(&got, DBMIG_SO_COLUMN, "we\"ird", "a,b");
+    assert_string_equal(o->coll, "RTRIM");
+    assert_string_equal(o->dflt, "'x,) CHECK (0)'");
+    assert_string_equal(o->gen, "NULL");
+    assert_int_equal(count_kind(&got, DBMIG_SO_FOREIGN_KEY), 2);
+    o = find_cols(&got, DBMIG_SO_FOREIGN_KEY, "we\"ird", "s");
+    assert_int_equal(o->flags, DBMIG_SO_DEFERRABLE);
+    assert_string_equal(o->refcols, "k1");
+    o = find_cols(&got, DBMIG_SO_FOREIGN_KEY, "we\"ird", "r1,r2");
+    assert_int_equal(o->flags, 0);
+    assert_string_equal(o->refcols, "k1,k2"); /* the parent's key */
+    /* SQLite gives an expression default without its parentheses: back in */
+    assert_string_equal(find_obj(&got, DBMIG_SO_COLUMN, "p", "e1")->dflt, "(abs(-1))");
+    assert_string_equal(find_obj(&got, DBMIG_SO_COLUMN, "p", "e2")->dflt, "((1) + 2)");
+    assert_string_equal(find_obj(&got, DBMIG_SO_COLUMN, "p", "e3")->dflt, "-5");
+    o = find_obj(&got, DBMIG_SO_INDEX, "we\"ird", "we_i");
+    assert_string_equal(o->cols, "a,b,(r1 + r2),(substr(\"a,b\", 1, 2))");
+    assert_string_equal(o->pred, "r1 IS NOT NULL"); /* not the comment */
+    d->close(NULL, c);
+    assert_int_equal(cnt.live, 0);
+}
+
+/* An empty database has nothing to report; a catalog read that fails (a
+ * writer holds the file) is an error with SQLite's words, and the
+ * connection works again afterwards. */
+static void test_inspect_empty_and_busy(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    const dbmig_driver *d = f->ct.d;
+    dbmig_conn *c = must_connect(d, &h, "sqlite::memory:");
+    static icoll got;
+    memset(&got, 0, sizeof got);
+    inspect_into(d, c, &got);
+    assert_int_equal(got.n, 0);
+    d->close(NULL, c);
+
+    char url[400];
+    snprintf(url, sizeof url, "%s?busy_timeout=0", f->url);
+    c = must_connect(d, &h, url);
+    must_exec(d, c, "CREATE TABLE t (a INT)");
+    dbmig_conn *w = must_connect(d, &h, f->url);
+    must_exec(d, w, "BEGIN EXCLUSIVE");
+    memset(&got, 0, sizeof got);
+    assert_int_equal(d->inspect(NULL, c, on_obj, &got), DBMIG_DRV_ERROR);
+    assert_contains(d->last_error(NULL, c)->message, "locked");
+    must_exec(d, w, "ROLLBACK");
+    memset(&got, 0, sizeof got);
+    inspect_into(d, c, &got);
+    assert_int_equal(got.n, 2);
+    d->close(NULL, w);
+    d->close(NULL, c);
+    assert_int_equal(cnt.live, 0);
+}
+
+static int file_exists(const char *p)
+{
+    struct stat st;
+    return lstat(p, &st) == 0;
+}
+
+static int dir_entries(const char *dir)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s')\"", dir);
+    return system(cmd) == 0 ? 0 : 1;
+}
+
+/* scratch_create makes <TMPDIR>/<name>.db (conn NULL), never reuses a file,
+ * refuses a name that is not one; scratch_drop removes the file and
+ * everything beside it, succeeds when it is gone, and removes nothing but
+ * the scratch database it names. */
+static void test_scratch(void **state)
+{
+    FX;
+    const dbmig_driver *d = f->ct.d;
+    assert_non_null(d->scratch_create);
+    assert_non_null(d->scratch_drop);
+    char tmp[128], url[512], want[600], file[300];
+    snprintf(tmp, sizeof tmp, "%s/tmp/", f->dir); /* a trailing slash too */
+    assert_int_equal(mkdir(tmp, 0700), 0);
+    const char *old = getenv("TMPDIR");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("TMPDIR", tmp, 1);
+    dbmig_db_error e;
+    memset(&e, 0, sizeof e);
+    assert_int_equal(d->scratch_create(NULL, NULL, "dbmig_scratch_t1", url, sizeof url, &e),
+                     DBMIG_DRV_OK);
+    snprintf(file, sizeof file, "%s/tmp/dbmig_scratch_t1.db", f->dir);
+    snprintf(want, sizeof want, "sqlite:%s", file);
+    assert_string_equal(url, want);
+    assert_true(file_exists(file));
+
+    /* usable, and its lock and journal files are removed with it */
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    dbmig_conn *c = must_connect(d, &h, url);
+    must_exec(d, c, "CREATE TABLE t (a INT)");
+    int got = 0;
+    assert_int_equal(d->try_lock(NULL, c, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    assert_int_equal(d->try_lock(NULL, c, "dbmig_version", &got, NULL, 0), DBMIG_DRV_OK);
+    d->close(NULL, c);
+    char side[600];
+    snprintf(side, sizeof side, "%s-journal", file);
+    write_text(side, "");
+    snprintf(side, sizeof side, "%s.dbmig-lock-other", file);
+    write_text(side, "");
+
+    /* never reused: the existing file is refused and left as it is */
+    char url2[512] = "unchanged";
+    memset(&e, 0, sizeof e);
+    assert_int_equal(d->scratch_create(NULL, NULL, "dbmig_scratch_t1", url2, sizeof url2, &e),
+                     DBMIG_DRV_ERROR);
+    assert_contains(e.message, "already exists");
+    assert_contains(e.message, file);
+    c = must_connect(d, &h, url);
+    rows r = {0};
+    assert_string_equal(query_text(d, c, "SELECT count(*) FROM sqlite_master", &r), "1;");
+    d->close(NULL, c);
+
+    /* bad names, and a URL that is not that scratch database */
+    memset(&e, 0, sizeof e);
+    assert_int_equal(d->scratch_create(NULL, NULL, "../evil", url2, sizeof url2, &e),
+                     DBMIG_DRV_ERROR);
+    assert_contains(e.message, "cannot name a scratch database");
+    assert_int_equal(d->scratch_create(NULL, NULL, "dbmig_scratch_t2", url2, 10, &e),
+                     DBMIG_DRV_ERROR);
+    assert_contains(e.message, "does not fit");
+    assert_int_equal(d->scratch_drop(NULL, NULL, "dbmig_scratch_t2", url, &e), DBMIG_DRV_ERROR);
+    assert_contains(e.message, "will not remove");
+    assert_true(file_exists(file));
+
+    assert_int_equal(d->scratch_drop(NULL, NULL, "dbmig_scratch_t1", url, &e), DBMIG_DRV_OK);
+    assert_int_equal(dir_entries(tmp), 0);
+    assert_int_equal(d->scratch_drop(NULL, NULL, "dbmig_scratch_t1", url, &e), DBMIG_DRV_OK);
+    assert_int_equal(cnt.live, 0);
+    if (saved) {
+        setenv("TMPDIR", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("TMPDIR");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -705,6 +1061,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_connect_does_not_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_file_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_library_no_create, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inspect_objects, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inspect_text_scan, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inspect_empty_and_busy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scratch, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
