@@ -28,7 +28,11 @@
  *     the per-partition copies of a foreign key to a partitioned table:
  *     conparentid), which the parent's constraint says.
  *     Not modelled: materialized views, exclusion constraints, an index
- *     key's ordering (DESC) and INCLUDE columns.
+ *     key's NULLS FIRST/LAST when not the default (DESC is: "c DESC"),
+ *     INCLUDE columns, user-defined types (enums, domains).
+ *   - One rewrite of the server's text: exprnorm.c (an IN list's array
+ *     cast, put in the form PostgreSQL gives back once the text is loaded
+ *     again), so that a dump reloads to the same model.
  *   - Servers 11 and newer; attgenerated exists from 12 on (11 reads '').
  */
 #include "pg_int.h"
@@ -105,13 +109,15 @@ static const char pg_q_constraints[] =
     "ORDER BY 2, 1, 3";
 
 /* a key column: its name, or its expression in parentheses (ruleutils puts
- * every expression that is not a function call in parentheses already) */
+ * every expression that is not a function call in parentheses already),
+ * followed by " DESC" for a descending key (indoption bit 1) */
 static const char pg_q_indexes[] =
     "SELECT 7, t.relname, i.relname, CASE WHEN x.indisunique THEN 8 ELSE 0 END, 0, "
     "NULL, NULL, NULL, NULL, "
     "(SELECT pg_catalog.string_agg(" PG_ENC(
         "CASE WHEN x.indkey[k.n - 1] <> 0 THEN a.attname::text "
-        "WHEN pg_catalog.left(e.d, 1) = '(' THEN e.d ELSE '(' || e.d || ')' END") ", ',' "
+        "WHEN pg_catalog.left(e.d, 1) = '(' THEN e.d ELSE '(' || e.d || ')' END "
+        "|| CASE WHEN (x.indoption[k.n - 1] & 1) = 1 THEN ' DESC' ELSE '' END") ", ',' "
     "ORDER BY k.n) FROM pg_catalog.generate_series(1, x.indnkeyatts) k(n) "
     "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = x.indrelid "
     "AND a.attnum = x.indkey[k.n - 1] "
@@ -176,6 +182,7 @@ typedef struct pg_insp {
     size_t names_cap;
     const char **ptrs; /* columns, then ref_columns */
     size_t ptrs_cap;
+    char *norm[4]; /* one row's rewritten expressions (exprnorm.c) */
 } pg_insp;
 
 /* Unpacks a list ("a""b","c": see the top comment) into dst (NUL after
@@ -239,6 +246,34 @@ static int pg_insp_fail(pg_insp *x, const char *code, const char *msg)
     return 1;
 }
 
+/* The deparsed expressions of o put in their fixed-point form
+ * (exprnorm.c): default, generated, predicate, and the definition of a
+ * CHECK, VIEW or TRIGGER (a function's text is its author's). The new
+ * texts stay in x->norm until pg_insp_norm_free. -1: no memory. */
+static int pg_insp_norm(pg_insp *x, dbmig_schema_object *o)
+{
+    const char **fields[4] = {&o->default_expr, &o->generated, &o->predicate, NULL};
+    if (o->kind == DBMIG_SO_CHECK || o->kind == DBMIG_SO_VIEW || o->kind == DBMIG_SO_TRIGGER)
+        fields[3] = &o->definition;
+    for (int i = 0; i < 4; i++) {
+        if (!fields[i] || !*fields[i])
+            continue;
+        if (pg_expr_normalise(&x->c->host, *fields[i], &x->norm[i]) != 0)
+            return -1;
+        if (x->norm[i])
+            *fields[i] = x->norm[i];
+    }
+    return 0;
+}
+
+static void pg_insp_norm_free(pg_insp *x)
+{
+    for (int i = 0; i < 4; i++) {
+        pg_free(&x->c->host, x->norm[i]);
+        x->norm[i] = NULL;
+    }
+}
+
 /* One row of any pg_q_* query (PG_COLS columns) -> one object -> fn. */
 static int pg_insp_row(void *payload, int ncols, const char *const *v, const size_t *len)
 {
@@ -276,7 +311,13 @@ static int pg_insp_row(void *payload, int ncols, const char *const *v, const siz
     o.ncolumns = n;
     o.ref_columns = nref ? x->ptrs + n : NULL;
     o.nref_columns = nref;
-    if (x->fn(x->payload, &o) != 0) {
+    if (pg_insp_norm(x, &o) != 0) {
+        pg_insp_norm_free(x);
+        return pg_insp_fail(x, "NOMEM", "postgres: out of memory");
+    }
+    int stop = x->fn(x->payload, &o);
+    pg_insp_norm_free(x);
+    if (stop) {
         x->stopped = 1;
         return 1;
     }

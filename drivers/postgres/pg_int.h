@@ -5,8 +5,8 @@
  *
  * Why split: postgres.c is the ABI 2.0 driver (connect, statements, locks,
  * quoting); the ABI 2.1 methods live in files of their own, inspect.c
- * (catalog inspection) and scratch.c (scratch databases), and reach the
- * connection through this header only. */
+ * (catalog inspection, with exprnorm.c) and scratch.c (scratch databases),
+ * and reach the connection through this header only. */
 #ifndef DBMIG_PG_INT_H
 #define DBMIG_PG_INT_H
 
@@ -65,6 +65,10 @@ int pg_lookup(dbmig_conn *c, const char *sql, int n, const char *const *params, 
 int pg_connect(void *self, const dbmig_host *host, const char *url, dbmig_conn **out,
                dbmig_db_error *err);
 void pg_close(void *self, dbmig_conn *c);
+
+/* exprnorm.c: a deparsed expression in its fixed-point form; *out NULL
+ * when unchanged, else host-allocated. -1: no memory. */
+int pg_expr_normalise(const dbmig_host *h, const char *in, char **out);
 
 /* ABI 2.1 (inspect.c, scratch.c) */
 int pg_inspect(void *self, dbmig_conn *c, dbmig_schema_fn fn, void *payload);
