@@ -207,7 +207,8 @@ typedef struct my_ictx {
     dbmig_conn *c;
     dbmig_schema_fn fn;
     void *payload;
-    int stop;   /* fn asked to stop */
+    int stop;   /* fn asked to stop, or failed */
+    int failed; /* c->err is filled: inspect fails */
     int nomem;
     my_strs grp;  /* the object being gathered: [0] and [1] its key, then fields, parts */
     size_t nhead; /* how many of grp's strings come before the parts */
@@ -232,7 +233,7 @@ static int ic_emit(my_ictx *x, const dbmig_schema_object *o)
  * (c->err filled) or no memory. */
 static int ic_run(my_ictx *x, const char *sql, dbmig_row_fn row)
 {
-    if (my_query(NULL, x->c, sql, row, x) != DBMIG_DRV_OK)
+    if (my_query(NULL, x->c, sql, row, x) != DBMIG_DRV_OK || x->failed)
         return -1;
     if (x->nomem)
         return my_fail_msg(x->c, "NOMEM", "mysql: out of memory while inspecting the schema",
@@ -293,10 +294,27 @@ static int ic_end(my_ictx *x, int rc, void (*flush)(my_ictx *))
     if (rc == 0 && flush && x->grp.n && !x->stop && !x->nomem)
         flush(x);
     x->grp.n = x->grp.len = 0;
+    if (x->failed)
+        return -1;
     if (rc == 0 && x->nomem)
         return my_fail_msg(x->c, "NOMEM", "mysql: out of memory while inspecting the schema",
                            NULL);
     return rc;
+}
+
+/* A definition the server hides from this user (information_schema gives
+ * NULL or ""): inspect fails, naming the object and the privilege, rather
+ * than report a text that recreates nothing (and a false drift). */
+static int ic_hidden(my_ictx *x, const char *what, const char *name, const char *hint)
+{
+    char msg[400];
+    snprintf(msg, sizeof msg,
+             "mysql: the definition of %s %.200s is not visible to this user, so the schema "
+             "cannot be inspected",
+             what, name ? name : "?");
+    my_fail_msg(x->c, "PRIVILEGE", msg, hint);
+    x->failed = x->stop = 1;
+    return 1;
 }
 
 static void ic_free(my_ictx *x, const void *p)
@@ -790,6 +808,8 @@ static int view_row(void *p, int n, const char *const *v, const size_t *l)
 {
     my_ictx *x = p;
     (void)n;
+    if (!v[1] || !*v[1])
+        return ic_hidden(x, "view", v[0], "GRANT SHOW VIEW on the database to the user");
     x->def.len = 0;
     if (text_str(&x->def, "") ||
         (v[1] && unqualify(&x->def, v[1], l[1], v[2] ? v[2] : "")))
@@ -847,6 +867,13 @@ static void routine_flush(my_ictx *x)
 {
     const my_strs *g = &x->grp;
     const char *type = strs_get(g, 0), *access = strs_get(g, 4), *comment = strs_get(g, 6);
+    if (!strs_get(g, 7)) {
+        ic_hidden(x, strcmp(type, "FUNCTION") == 0 ? "function" : "procedure", strs_get(g, 1),
+                  "inspect as the routine's definer, or give the user the right to read "
+                  "routines: GRANT SELECT ON mysql.proc (MariaDB), GRANT SHOW_ROUTINE ON *.* "
+                  "(MySQL 8.0.20+)");
+        return;
+    }
     my_text *t = &x->def;
     t->len = 0;
     int bad = text_str(t, "CREATE ") || text_str(t, type) || text_str(t, " ") ||
@@ -997,7 +1024,7 @@ int my_inspect(void *self, dbmig_conn *c, dbmig_schema_fn fn, void *payload)
     strs_free(&x.seqs);
     text_free(&x.text);
     text_free(&x.def);
-    return rc || x.nomem ? DBMIG_DRV_ERROR : DBMIG_DRV_OK;
+    return rc || x.nomem || x.failed ? DBMIG_DRV_ERROR : DBMIG_DRV_OK;
 }
 
 /* ---- scratch databases ---------------------------------------------------- */
