@@ -924,12 +924,20 @@ static int routine_row(void *p, int n, const char *const *v, const size_t *l)
     return x->nomem;
 }
 
+/* A parameter's or return value's type, with its character set when it has
+ * one (DTD_IDENTIFIER leaves it out; a routine made where another is the
+ * default would otherwise change). */
+#define MY_DTD(t)                                                                                  \
+    "CASE WHEN " t ".CHARACTER_SET_NAME IS NULL OR " t ".DTD_IDENTIFIER LIKE '%CHARSET%' "        \
+    "THEN " t ".DTD_IDENTIFIER ELSE CONCAT(" t ".DTD_IDENTIFIER, ' CHARSET ', " t                \
+    ".CHARACTER_SET_NAME) END"
+
 static int ic_routines(my_ictx *x)
 {
     int rc = ic_run(x,
-                    "SELECT r.ROUTINE_TYPE, r.ROUTINE_NAME, r.DTD_IDENTIFIER, r.IS_DETERMINISTIC, "
+                    "SELECT r.ROUTINE_TYPE, r.ROUTINE_NAME, " MY_DTD("r") ", r.IS_DETERMINISTIC, "
                     "r.SQL_DATA_ACCESS, r.SECURITY_TYPE, r.ROUTINE_COMMENT, r.ROUTINE_DEFINITION, "
-                    "p.PARAMETER_MODE, p.PARAMETER_NAME, p.DTD_IDENTIFIER "
+                    "p.PARAMETER_MODE, p.PARAMETER_NAME, " MY_DTD("p") " "
                     "FROM information_schema.ROUTINES r "
                     "LEFT JOIN information_schema.PARAMETERS p "
                     "ON p.SPECIFIC_SCHEMA = r.ROUTINE_SCHEMA AND p.SPECIFIC_NAME = r.SPECIFIC_NAME "

@@ -823,7 +823,8 @@ static void test_inspect(void **state)
                     "FOR EACH ROW BEGIN IF NEW.qty < 0 THEN SET NEW.qty = 0; END IF; END");
     assert_line(&r, "function add1 | CREATE FUNCTION `add1`(`x` int(11)) RETURNS int(11) "
                     "DETERMINISTIC\nRETURN x + 1");
-    assert_line(&r, "function p1 | CREATE PROCEDURE `p1`(IN `x` int(11), OUT `y` varchar(10)) "
+    assert_line(&r, "function p1 | CREATE PROCEDURE `p1`(IN `x` int(11), "
+                    "OUT `y` varchar(10) CHARSET utf8mb4) "
                     "READS SQL DATA COMMENT 'it''s'\nBEGIN SELECT x INTO y; END");
     /* 3 tables, 18 columns, 2 pk, 2 unique, 3 fk, 3 check, 4 index, view,
      * trigger, 2 routines, 2 sequences */

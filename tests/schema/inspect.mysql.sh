@@ -84,8 +84,8 @@ cat > "$W/want.json" <<'JSON'
       "name": "add1"
     },
     {
-      "definition": "CREATE PROCEDURE `p1`(IN `x` int(11), OUT `y` varchar(10)) COMMENT 'it''s'\nBEGIN\n  SELECT x INTO y;\nEND",
-      "digest": "a4f8cea47f956509",
+      "definition": "CREATE PROCEDURE `p1`(IN `x` int(11), OUT `y` varchar(10) CHARSET utf8mb4) COMMENT 'it''s'\nBEGIN\n  SELECT x INTO y;\nEND",
+      "digest": "126e02fbb16eeff8",
       "name": "p1"
     }
   ],
