@@ -823,7 +823,8 @@ static void test_inspect(void **state)
                     "FOR EACH ROW BEGIN IF NEW.qty < 0 THEN SET NEW.qty = 0; END IF; END");
     assert_line(&r, "function add1 | CREATE FUNCTION `add1`(`x` int(11)) RETURNS int(11) "
                     "DETERMINISTIC\nRETURN x + 1");
-    assert_line(&r, "function p1 | CREATE PROCEDURE `p1`(IN `x` int(11), OUT `y` varchar(10)) "
+    assert_line(&r, "function p1 | CREATE PROCEDURE `p1`(IN `x` int(11), "
+                    "OUT `y` varchar(10) CHARSET utf8mb4) "
                     "READS SQL DATA COMMENT 'it''s'\nBEGIN SELECT x INTO y; END");
     /* 3 tables, 18 columns, 2 pk, 2 unique, 3 fk, 3 check, 4 index, view,
      * trigger, 2 routines, 2 sequences */
@@ -900,6 +901,37 @@ static void test_inspect_error(void **state)
     objs_free(&r);
     f->ct.d->close(NULL, a);
     f->ct.d->close(NULL, b);
+    assert_int_equal(cnt.live, 0);
+}
+
+/* A routine made by another user (root) hides its body from this one:
+ * inspect fails, naming it and the privilege, instead of reporting a text
+ * that recreates nothing. */
+static void test_inspect_hidden_body(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    const char *sock = env_or_die("DBMIG_TEST_MYSQL_SOCKET");
+    char enc[400] = "", url[600];
+    size_t o = 0;
+    for (const char *p = sock; *p && o + 4 < sizeof enc; p++)
+        o += (size_t)(*p == '/' ? snprintf(enc + o, sizeof enc - o, "%%2F")
+                                : snprintf(enc + o, sizeof enc - o, "%c", *p));
+    snprintf(url, sizeof url, "mysql://root@localhost/" TEST_DB "?socket=%s", enc);
+    dbmig_conn *root = must_connect(f->ct.d, &h, url);
+    must_exec(f->ct.d, root, "CREATE TABLE t (x INT)");
+    must_exec(f->ct.d, root, "CREATE FUNCTION hid() RETURNS INT RETURN 1");
+    f->ct.d->close(NULL, root);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->url);
+    objs r = {0};
+    assert_int_equal(f->ct.d->inspect(NULL, c, collect_obj, &r), DBMIG_DRV_ERROR);
+    const dbmig_db_error *e = f->ct.d->last_error(NULL, c);
+    assert_string_equal(e->code, "PRIVILEGE");
+    assert_contains(e->message, "function hid is not visible to this user");
+    assert_contains(e->hint, "GRANT SELECT ON mysql.proc");
+    objs_free(&r);
+    f->ct.d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
 }
 
@@ -1037,6 +1069,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_inspect, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inspect_texts_recreate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inspect_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inspect_hidden_body, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scratch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scratch_errors, setup, teardown),
     };
