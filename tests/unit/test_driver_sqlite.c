@@ -849,7 +849,7 @@ static void test_inspect_objects(void **state)
     assert_string_equal(o->pred, "qty > 10");
     assert_int_equal(o->flags, 0);
     o = find_obj(&got, DBMIG_SO_INDEX, "parent", "parent_lower");
-    assert_string_equal(o->cols, "(lower(code)),note");
+    assert_string_equal(o->cols, "(lower(code)),note DESC");
     assert_string_equal(o->pred, "NULL");
     assert_int_equal(o->flags, DBMIG_SO_UNIQUE_INDEX);
     assert_string_equal(find_obj(&got, DBMIG_SO_VIEW, "NULL", "v")->def, "SELECT a FROM child");
@@ -912,7 +912,7 @@ static void test_inspect_text_scan(void **state)
     assert_string_equal(find_obj(&got, DBMIG_SO_COLUMN, "p", "e2")->dflt, "((1) + 2)");
     assert_string_equal(find_obj(&got, DBMIG_SO_COLUMN, "p", "e3")->dflt, "-5");
     o = find_obj(&got, DBMIG_SO_INDEX, "we\"ird", "we_i");
-    assert_string_equal(o->cols, "a,b,(r1 + r2),(substr(\"a,b\", 1, 2))");
+    assert_string_equal(o->cols, "a,b,(r1 + r2) DESC,(substr(\"a,b\", 1, 2))");
     assert_string_equal(o->pred, "r1 IS NOT NULL"); /* not the comment */
     d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
