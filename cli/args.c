@@ -36,7 +36,8 @@ typedef struct copt {
     int attached;     /* a short option whose value may be attached: -rA:B */
 } copt;
 
-static const copt o_upgrade[] = {{"--allow-missing", 0, 0}, {"--resume", 0, 0}, {NULL, 0, 0}};
+static const copt o_upgrade[] = {{"--allow-missing", 0, 0}, {"--resume", 0, 0}, {"--verify", 0, 0},
+                                 {NULL, 0, 0}};
 static const copt o_downgrade[] = {{"--allow-missing", 0, 0}, {NULL, 0, 0}};
 static const copt o_repair[] = {
     {"--checksums", 0, 0}, {"--applied", 1, 0}, {"--reverted", 1, 0}, {NULL, 0, 0}};
@@ -45,6 +46,8 @@ static const copt o_revision[] = {{"--message", 1, 0}, {"-m", 1, 0}, {"--parent"
                                   {"--branch", 1, 0},  {"--depends", 1, 0}, {NULL, 0, 0}};
 static const copt o_merge[] = {{"--message", 1, 0}, {"-m", 1, 0}, {NULL, 0, 0}};
 static const copt o_fleet[] = {{"--targets", 1, 0}, {"--jobs", 1, 0}, {NULL, 0, 0}};
+static const copt o_schema[] = {{"--format", 1, 0}, {"-o", 1, 0}, {"--output", 1, 0}, {NULL, 0, 0}};
+static const copt o_drift[] = {{"--scratch-url", 1, 0}, {NULL, 0, 0}};
 static const copt o_none[] = {{NULL, 0, 0}};
 
 static const struct {
@@ -55,6 +58,7 @@ static const struct {
     {"stamp", o_none},      {"show", o_none},      {"check", o_none},     {"repair", o_repair},
     {"drivers", o_none},    {"history", o_history}, {"heads", o_none},    {"branches", o_none},
     {"revision", o_revision}, {"merge", o_merge},  {"fleet", o_fleet},    {"help", o_none},
+    {"schema", o_schema},   {"drift", o_drift},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -10,7 +10,8 @@
  *   cmd_show.c    status, current, check, show
  *   cmd_graph.c   history, heads, branches
  *   cmd_rev.c     revision, merge (they write a migration file)
- *   cmd_drivers.c drivers, and the --driver check before any command */
+ *   cmd_drivers.c drivers, and the --driver check before any command
+ *   cmd_schema.c  schema dump, drift (SPEC section 12) */
 #ifndef DBMIG_CLI_CLI_H
 #define DBMIG_CLI_CLI_H
 
@@ -73,5 +74,16 @@ int cmd_heads(cli *c);
 int cmd_branches(cli *c);
 int cmd_revision(cli *c);
 int cmd_merge(cli *c);
+
+/* cmd_schema.c: schema dump (and drift); the atomic writer of -o and
+ * dump-schema (a temporary file beside path, renamed over it): 0, or -1
+ * with err filled. */
+int cmd_schema(cli *c);
+int cmd_drift(cli *c);
+int cli_write_atomic(const char *path, const char *text, char *err, size_t errcap);
+/* After upgrade/downgrade ended with exit_code: with the setting
+ * dump-schema = FILE and a run that succeeded (not --sql, not --dry-run),
+ * writes the SQL dump to FILE; returns exit_code, or the dump's failure. */
+int cli_dump_after(cli *c, int exit_code);
 
 #endif

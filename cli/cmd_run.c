@@ -18,6 +18,8 @@ int cmd_upgrade(cli *c)
             flags |= DBMIG_ALLOW_MISSING;
         else if (strcmp(a, "--resume") == 0)
             flags |= DBMIG_RESUME;
+        else if (strcmp(a, "--verify") == 0)
+            flags |= DBMIG_VERIFY;
         else if (a[0] == '-' && a[1] == '-')
             return cli_usage_error("unknown option '%s' for upgrade", a);
         else if (target)
@@ -26,7 +28,8 @@ int cmd_upgrade(cli *c)
             target = a;
     }
     cli_out_begin(c->out, c->h, "upgrade", target ? target : "head", c->dry_run, !c->sql);
-    return cli_out_end(c->out, c->h, dbmig_upgrade(c->h, target ? target : "head", flags));
+    int code = cli_out_end(c->out, c->h, dbmig_upgrade(c->h, target ? target : "head", flags));
+    return cli_dump_after(c, code); /* dump-schema (cmd_schema.c) */
 }
 
 int cmd_downgrade(cli *c)
@@ -47,7 +50,8 @@ int cmd_downgrade(cli *c)
         return EXIT_USAGE;
     }
     cli_out_begin(c->out, c->h, "downgrade", target, c->dry_run, !c->sql);
-    return cli_out_end(c->out, c->h, dbmig_downgrade(c->h, target, flags));
+    int code = cli_out_end(c->out, c->h, dbmig_downgrade(c->h, target, flags));
+    return cli_dump_after(c, code); /* dump-schema (cmd_schema.c) */
 }
 
 int cmd_stamp(cli *c)

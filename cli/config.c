@@ -29,7 +29,7 @@
 static const char *const cf_keys[] = {
     "driver", "url", "dir", "table", "plugin-dir", "lock-timeout", "lock", "lease-seconds",
     "commit-interval", "single-transaction", "format", "no-color", "verbose", "quiet", "dry-run",
-    "sql", "env", "config",
+    "sql", "env", "config", "dump-schema",
 };
 #define CF_NKEYS (sizeof cf_keys / sizeof cf_keys[0])
 
@@ -552,6 +552,7 @@ static void cf_clean_value(char *v)
 static const char *const cf_file_keys[] = {
     "driver", "url", "dir", "table", "plugin-dir", "lock-timeout", "lock", "lease-seconds",
     "commit-interval", "single-transaction", "format", "no-color", "verbose", "quiet",
+    "dump-schema",
 };
 
 /* An indented line right after the same key: an attempt at a multi-line
@@ -612,7 +613,7 @@ static const char *cf_known_key(cf_state *s, const char *section, const char *na
     cf_fail(s, line,
             "unknown key '%s' in [%s]%s%s%s; known keys: driver, url, dir, table, plugin-dir, "
             "lock-timeout, lock, lease-seconds, commit-interval, single-transaction, format, "
-            "no-color, verbose, quiet",
+            "no-color, verbose, quiet, dump-schema",
             name, section, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
     return NULL;
 }
@@ -716,7 +717,8 @@ static int cf_apply(cf_state *s, const cf_section *sec, const char *secname, cli
             }
         }
         if (s->dir && v[0] && v[0] != '/' &&
-            (strcmp(e->key, "dir") == 0 || strcmp(e->key, "plugin-dir") == 0)) {
+            (strcmp(e->key, "dir") == 0 || strcmp(e->key, "plugin-dir") == 0 ||
+             strcmp(e->key, "dump-schema") == 0)) {
             size_t dl = strlen(s->dir), vl = strlen(v);
             char *j = malloc(dl + vl + 2);
             if (!j) {

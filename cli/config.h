@@ -8,13 +8,14 @@
  *
  * Keys are the global long option names: driver, url, dir, table, plugin-dir,
  * lock-timeout, lock, lease-seconds, commit-interval, single-transaction,
- * format, no-color, verbose, quiet, dry-run, sql, env, config. The file may
+ * format, no-color, verbose, quiet, dry-run, sql, env, config, and
+ * dump-schema (a file, config and DBMIG_DUMP_SCHEMA only). The file may
  * not set env, config (they choose the file), dry-run and sql (a per-run
  * choice, not a setting to share). In the file, ${VAR} expands from the
  * environment, and only in the values in use: a value of an [env.NAME] that
  * is not selected, or one that a higher source overrides, is never expanded
- * (so an unset variable there is no error). Relative `dir` / `plugin-dir`
- * values are made relative to the file's folder.
+ * (so an unset variable there is no error). Relative `dir` / `plugin-dir` /
+ * `dump-schema` values are made relative to the file's folder.
  *
  * Booleans (single-transaction, no-color, verbose, quiet, dry-run, sql) from
  * the file or the environment accept true/false, yes/no, on/off, 1/0 in any

@@ -17,7 +17,7 @@ const char cli_usage_main[] =
     "\n"
     "commands:\n"
     "  upgrade [TARGET]      apply migrations up to TARGET (default head)\n"
-    "                        [--allow-missing] [--resume]\n"
+    "                        [--allow-missing] [--resume] [--verify]\n"
     "  downgrade TARGET      revert down to TARGET (-1, base, an id)\n"
     "  current               the applied heads\n"
     "  status                every revision: applied, pending, dirty, edited\n"
@@ -35,6 +35,11 @@ const char cli_usage_main[] =
     "  revision -m MSG [--parent ID]... [--branch LABEL] [--depends ID]...\n"
     "                        write a new migration file (id: the UTC time)\n"
     "  merge -m MSG [ID...]  write a merge revision (default: of every head)\n"
+    "  schema dump [--format sql|json] [-o FILE]\n"
+    "                        the database's schema as DDL or JSON\n"
+    "  drift [--scratch-url URL]\n"
+    "                        compare the schema with the applied migrations replayed\n"
+    "                        on a scratch database (exit 3 when they differ)\n"
     "\n"
     "  help [COMMAND]        this text, or a command's (same as dbmig COMMAND --help)\n"
     "\n"
@@ -70,11 +75,14 @@ const char cli_usage_main[] =
 static const struct {
     const char *name, *usage;
 } cmd_help[] = {
-    {"upgrade", "usage: dbmig [options] upgrade [TARGET] [--allow-missing] [--resume]\n"
+    {"upgrade", "usage: dbmig [options] upgrade [TARGET] [--allow-missing] [--resume] "
+                "[--verify]\n"
                 "Apply every pending migration up to TARGET (default head).\n"
                 "  --allow-missing  also apply unapplied ancestors of applied revisions\n"
                 "  --resume         finish a dirty revision from its failed statement\n"
-                "With --sql, TARGET may be FROM:TO and nothing is connected.\n"},
+                "  --verify         after each revision's up statements, run its\n"
+                "                   -- dbmig:verify section; an error fails the revision\n"
+                "With --sql, TARGET may be FROM:TO and nothing is connected (no --verify).\n"},
     {"downgrade", "usage: dbmig [options] downgrade TARGET [--allow-missing]\n"
                   "Revert applied migrations down to TARGET: -N, base, <id>, <id>-N.\n"
                   "  --allow-missing  revert even though an ancestor of an applied revision\n"
@@ -126,6 +134,21 @@ static const struct {
               "Write a merge revision whose parents are the given revisions (default: every\n"
               "head); it joins the branches so that `head` names one revision again.\n"
               "  -m, --message MSG  its one-line description\n"},
+    {"schema", "usage: dbmig [options] schema dump [--format sql|json] [-o FILE]\n"
+               "The database's schema (without dbmig's version and lock tables): DDL in the\n"
+               "driver's dialect that recreates it in an empty database, or JSON. The same\n"
+               "database gives the same bytes.\n"
+               "  --format sql|json  default sql (json with the global --format json)\n"
+               "  -o, --output FILE  write FILE atomically instead of stdout\n"},
+    {"drift", "usage: dbmig [options] drift [--scratch-url URL]\n"
+              "Replay the applied revisions on a scratch database of the same driver,\n"
+              "inspect both and compare: exit 0 when the database's schema is what its\n"
+              "migrations give, 3 with one line per difference. The scratch database is\n"
+              "dbmig_scratch_<random> on the same server (SQLite: a temporary file) and is\n"
+              "always removed, also on failure and Ctrl-C.\n"
+              "  --scratch-url URL  replay there instead: an empty database of the same\n"
+              "                     driver, emptied again (not dropped) at the end\n"
+              "--format json prints {drift, differences, exit_code, error}.\n"},
 };
 
 const char *cli_help_for(const char *cmd)

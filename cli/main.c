@@ -202,6 +202,7 @@ static const struct {
     {"check", cmd_check},     {"repair", cmd_repair},       {"drivers", cmd_drivers},
     {"history", cmd_history}, {"heads", cmd_heads},         {"branches", cmd_branches},
     {"revision", cmd_revision}, {"merge", cmd_merge},
+    {"schema", cmd_schema},   {"drift", cmd_drift},
 };
 
 /* `fleet`: each target is a child dbmig given the same global options
@@ -262,6 +263,12 @@ static char *plugin_path(dbmig_options *o)
  * downgrade only, not with JSON) writes the script on stdout. */
 static int open_handle(cli *c, dbmig_options *o)
 {
+    if (c->sql && (strcmp(c->command, "schema") == 0 || strcmp(c->command, "drift") == 0)) {
+        fprintf(stderr, "dbmig: --sql (offline mode, from %s) cannot be used with %s: it "
+                        "reads the live database's catalog; leave --sql out\n",
+                cli_config_source(&c->cfg, "sql"), c->command);
+        return EXIT_USAGE;
+    }
     if (c->sql) {
         if (strcmp(c->command, "upgrade") != 0 && strcmp(c->command, "downgrade") != 0) {
             fprintf(stderr, "dbmig: --sql (from %s) works with upgrade and downgrade, not %s\n",

@@ -112,6 +112,7 @@ int dbmig_open(dbmig **out, const dbmig_options *opts)
     dbmig *h = calloc(1, sizeof *h);
     if (!h)
         return DBMIG_ERROR;
+    pthread_mutex_init(&h->child_mu, NULL);
     *out = h;
     int rc = options_copy(h, opts);
     if (rc != DBMIG_OK)
@@ -199,6 +200,7 @@ void dbmig_close(dbmig *h)
     free(h->errloc.code);
     dm_err_free(&h->err);
     dm_buf_free(&h->errout);
+    pthread_mutex_destroy(&h->child_mu);
     free(h);
 }
 

@@ -5,6 +5,7 @@
 #ifndef DM_ENGINE_H
 #define DM_ENGINE_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 
@@ -57,6 +58,13 @@ struct dbmig {
     char *nodb_msg;
     volatile sig_atomic_t interrupted; /* dbmig_interrupt() was called (exec.c) */
     dbmig_conn *_Atomic running;       /* conn while migrations run, for dbmig_cancel */
+    /* Scratch databases (inspect.c): a scratch handle's parent is the
+     * handle it was opened from, whose stop stops it too (exec.c: stopped);
+     * the parent's child, under child_mu, is the scratch handle open now,
+     * which dbmig_cancel on the parent cancels as well. */
+    dbmig *parent;
+    dbmig *child;
+    pthread_mutex_t child_mu;
 };
 
 /* Uses drv instead of loading a plugin (tests wrap a real driver in a

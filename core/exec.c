@@ -9,7 +9,11 @@
  * Non-transactional ones follow the dirty protocol: the row is written dirty
  * first, `progress` counts committed statements, dirty is cleared at the end.
  * A stop (dbmig_interrupt, dbmig_cancel) is honoured between statements.
- * Every version-table write goes through vtable.c.
+ * Every version-table write goes through vtable.c. With --verify a step's
+ * verify statements run after its own, before its row is final: a failure
+ * is the step's (rolled back to its savepoint, or dirty outside a
+ * transaction). dm_exec_section runs one section of a file on a handle
+ * (dbmig test: fixtures and verify on a scratch database).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -60,17 +64,31 @@ static int stmt_error(dm_run *x, dbmig *h, size_t r, const dm_stmt *s, size_t id
 }
 
 /* db: the database refused statement idx, e (may be NULL) saying why. */
+static void fail_note(dm_fail *f, size_t idx, int line, int db, const dbmig_db_error *e)
+{
+    f->stmt = idx + 1;
+    f->line = line;
+    f->db = db;
+    f->verify = 0;
+    snprintf(f->code, sizeof f->code, "%.*s", e ? (int)sizeof e->code : 0, e ? e->code : "");
+    snprintf(f->detail, sizeof f->detail, "%.*s", e ? (int)sizeof e->detail : 0,
+             e ? e->detail : "");
+    snprintf(f->hint, sizeof f->hint, "%.*s", e ? (int)sizeof e->hint : 0, e ? e->hint : "");
+}
+
 static void note_failure(dm_run *x, size_t idx, int line, int db, const dbmig_db_error *e)
 {
-    x->fail.stmt = idx + 1;
-    x->fail.line = line;
-    x->fail.db = db;
-    snprintf(x->fail.code, sizeof x->fail.code, "%.*s", e ? (int)sizeof e->code : 0,
-             e ? e->code : "");
-    snprintf(x->fail.detail, sizeof x->fail.detail, "%.*s", e ? (int)sizeof e->detail : 0,
-             e ? e->detail : "");
-    snprintf(x->fail.hint, sizeof x->fail.hint, "%.*s", e ? (int)sizeof e->hint : 0,
-             e ? e->hint : "");
+    fail_note(&x->fail, idx, line, db, e);
+}
+
+/* The database's code, detail and hint of f into err (dbmig_last_error). */
+static void fail_err_db(dm_err *err, const dm_fail *f)
+{
+    if (!f->db)
+        return;
+    const char *db[3] = {f->code, f->detail, f->hint};
+    const size_t n[3] = {sizeof f->code, sizeof f->detail, sizeof f->hint};
+    dm_err_db(err, db, n);
 }
 
 /* ---- applying ----------------------------------------------------------------- */
@@ -83,13 +101,22 @@ void dbmig_interrupt(dbmig *h)
         h->interrupted = 1;
 }
 
-static int stopped(const dbmig *h) { return h->interrupted != 0; }
+/* A scratch handle (inspect.c) stops with the handle it was opened from. */
+static int stopped(const dbmig *h)
+{
+    return h->interrupted != 0 || (h->parent && h->parent->interrupted != 0);
+}
 
 int dbmig_cancel(dbmig *h)
 {
     if (!h)
         return DBMIG_ERROR;
     h->interrupted = 1;
+    pthread_mutex_lock(&h->child_mu); /* a scratch database's run (inspect.c) */
+    int child_rc = h->child ? dbmig_cancel(h->child) : DBMIG_ERROR;
+    pthread_mutex_unlock(&h->child_mu);
+    if (child_rc == DBMIG_OK)
+        return DBMIG_OK;
     dbmig_conn *c = atomic_load(&h->running);
     int (*cancel)(void *, dbmig_conn *) = DM_DRV_OPT(h->drv, cancel);
     if (!c || !cancel)
@@ -272,7 +299,7 @@ static int batchable(const dm_run *x, const dm_step *s)
     const dbmig *h = x->h;
     /* -v reports each statement and its time: one at a time then. */
     return (h->caps & DBMIG_CAP_MULTI_STATEMENT) && use_savepoints(h) && !h->lease && !s->resume &&
-           !s->streamed && !h->o.verbose && passthrough_all(h, s);
+           !s->streamed && !h->o.verbose && !s->verify.n && passthrough_all(h, s);
 }
 
 /* The byte offset inside text of the driver's last error position, or
@@ -369,6 +396,98 @@ static int run_tx_batch(dm_run *x, size_t i, int64_t seq, double t0, dm_buf *why
     return rc;
 }
 
+/* ---- verify and fixture sections (SPEC section 12) ---------------------------- */
+
+/* Statement k of n of section `kind` of mf on h's connection, through the
+ * portable-DDL layer like a migration's statement. On failure f says where
+ * (line, the database's words; stmt k + 1) and why "<file>:<line>: ...". */
+static int section_stmt(dbmig *h, const dm_migfile *mf, int kind, const dm_stmt *st, size_t k,
+                        size_t n, dm_fail *f, dm_buf *why)
+{
+    dm_buf sql = {0};
+    int skip = 0;
+    int rc = dm_ddl_prepare(h->drv, h->drv_self, h->conn, h->caps, st->sql, st->len, &sql, &skip,
+                            NULL, &h->err);
+    if (rc != DBMIG_OK) {
+        fail_note(f, k, st->line, 0, NULL);
+        dm_buf_printf(why, "%s:%d: %s", mf->path, st->line, dm_err_msg(&h->err));
+    } else if (!skip &&
+               h->drv->exec(h->drv_self, h->conn, dm_buf_str(&sql), sql.len, NULL) != DBMIG_DRV_OK) {
+        const dbmig_db_error *e = h->drv->last_error(h->drv_self, h->conn);
+        int line = dm_error_line(st->sql, st->line, e ? e->position : 0);
+        fail_note(f, k, line, 1, e);
+        if (kind == DM_VERIFY)
+            dm_buf_printf(why, "%s:%d: verify failed: statement %zu of %zu of the verify section "
+                               "of revision %s raised an error: ",
+                          mf->path, line, k + 1, n, mf->revision);
+        else
+            dm_buf_printf(why, "%s:%d: statement %zu of %zu of the %s section of revision %s "
+                               "failed: ",
+                          mf->path, line, k + 1, n, dm_section_kind_name(kind), mf->revision);
+        dm_db_error_format(why, e);
+        rc = DBMIG_ERROR;
+    }
+    dm_buf_free(&sql);
+    return rc;
+}
+
+static int section_run(dbmig *h, const dm_migfile *mf, int kind, const dm_stmt_list *l,
+                       dm_fail *f, dm_buf *why)
+{
+    for (size_t k = 0; k < l->n; k++) {
+        int rc = section_stmt(h, mf, kind, &l->v[k], k, l->n, f, why);
+        if (rc != DBMIG_OK)
+            return rc;
+    }
+    return DBMIG_OK;
+}
+
+int dm_exec_section(dbmig *h, const dm_migfile *mf, int kind)
+{
+    if (!h->drv || !h->conn)
+        return dm_err_set(&h->err, DBMIG_EUSAGE, "%s: the %s section cannot run: not connected",
+                          mf->path, dm_section_kind_name(kind));
+    dm_stmt_list l = {0};
+    dm_fail f = {0};
+    dm_buf why = {0};
+    int rc = dm_migfile_statements(mf, kind, h->drv->name, (int)h->drv->dialect, &l, NULL,
+                                   &h->err);
+    if (rc == DBMIG_OK)
+        rc = section_run(h, mf, kind, &l, &f, &why);
+    if (rc != DBMIG_OK && why.len) {
+        dm_err_set(&h->err, rc, "%s", dm_buf_str(&why));
+        fail_err_db(&h->err, &f);
+        dm_errloc_set(h, mf->revision, mf->path, f.line, f.stmt, f.code);
+    }
+    dm_stmt_list_free(&l);
+    dm_buf_free(&why);
+    return rc;
+}
+
+/* --verify: step s's verify statements, after its own. A failure is the
+ * step's: x->fail names the verify statement (stmt 0: none of the step's
+ * own statements; its line), why says that verify failed. */
+static int run_verify(dm_run *x, const dm_step *s, dm_buf *why)
+{
+    dbmig *h = x->h;
+    if (!s->verify.n)
+        return DBMIG_OK;
+    const dm_migfile *f = &x->g->revs[s->rev].file;
+    int rc = section_run(h, f, DM_VERIFY, &s->verify, &x->fail, why);
+    if (rc != DBMIG_OK) {
+        x->fail.stmt = 0;
+        x->fail.verify = 1;
+        return rc;
+    }
+    if (h->o.verbose) {
+        char t[200];
+        snprintf(t, sizeof t, "verified %s: %zu verify statement(s) passed", f->revision,
+                 s->verify.n);
+        dm_emit_level(h, DBMIG_EV_NOTICE, DBMIG_LOG_DEBUG, f->revision, t, NULL);
+    }
+    return DBMIG_OK;
+}
+
 /* Running a step's statements, one at a time. Outside a transaction it
  * also keeps the SHA-256 of the statements so far (progress_hash's value,
  * computed incrementally) and records progress after each. */
@@ -456,6 +575,8 @@ static int run_tx_step(dm_run *x, size_t i, int64_t seq, double t0, dm_buf *why)
     int rc = exec_all(x, s, 0, why, &failed_at);
     if (rc != DBMIG_OK)
         return rc == DBMIG_EINTERRUPTED ? rc : DBMIG_ERROR;
+    if (run_verify(x, s, why) != DBMIG_OK)
+        return DBMIG_ERROR; /* rolled back to the step's savepoint with the rest */
     if (x->down)
         return dm_vt_delete(h, x->g->revs[s->rev].id);
     return dm_vt_insert(h, s->rev, 0, (int64_t)(dm_now_ms() - t0), seq, NULL);
@@ -499,7 +620,7 @@ static int rides(const dm_run *x, const dm_step *s)
     const dbmig *h = x->h;
     return (h->caps & DBMIG_CAP_MULTI_STATEMENT) && !(h->caps & DBMIG_CAP_TRANSACTIONAL_DDL) &&
            !h->lease && !x->down && !s->resume && !s->streamed && s->stmts.n > 0 &&
-           !h->o.verbose && passthrough_all(h, s);
+           !h->o.verbose && !s->verify.n && passthrough_all(h, s);
 }
 
 /* One step's riding state. */
@@ -744,6 +865,23 @@ static void notx_failed(const dm_run *x, const char *id, size_t k, dm_buf *why)
                       k, id, k + 1, id, id);
 }
 
+/* --verify failed after a step outside a transaction: every statement of
+ * it is committed (progress n), and no verify can undo them, so the row
+ * stays dirty, as after a failed statement: the state is not the one the
+ * file promises. `--resume --verify` runs none of its statements again
+ * (progress n) and only the verify section. */
+static void notx_verify_failed(const dm_run *x, const char *id, size_t n, dm_buf *why)
+{
+    (void)x;
+    dm_buf_printf(why,
+                  "\nrevision %s runs outside a transaction, so its %zu statement(s) are "
+                  "committed; as its verify section failed, it is marked dirty (progress %zu). "
+                  "Fix the cause, then run `dbmig upgrade --resume --verify` to run only its "
+                  "verify section again, or settle it by hand with `dbmig repair --applied %s` "
+                  "or `dbmig repair --reverted %s`",
+                  id, n, n, id, id);
+}
+
 /* Runs one step outside any transaction with the dirty protocol. A stop
  * (dbmig_interrupt) between two of its statements returns
  * DBMIG_EINTERRUPTED with *stopped_at = the statement not run: the row
@@ -779,6 +917,10 @@ static int run_notx_step(dm_run *x, size_t i, int64_t seq, double t0, dm_buf *wh
     }
     if (rc != DBMIG_OK) {
         notx_failed(x, id, k, why);
+        return DBMIG_ERROR;
+    }
+    if (run_verify(x, s, why) != DBMIG_OK) {
+        notx_verify_failed(x, id, s->nstmts, why);
         return DBMIG_ERROR;
     }
     if (x->down)
@@ -944,14 +1086,12 @@ static void report_failure(dm_run *x, size_t i, dm_buf *why)
             dm_buf_printf(why, "\nnothing of %s was %s (its transaction was rolled "
                                "back); %zu earlier revision(s) of this run %s committed",
                           id, x->down ? "reverted" : "applied", i, i == 1 ? "is" : "are");
-        dm_buf_puts(why, "\nfix the statement and run the command again");
+        dm_buf_puts(why, x->fail.verify ? "\nfix the migration or its verify section and run "
+                                          "the command again"
+                                        : "\nfix the statement and run the command again");
     }
     dm_err_set(x->err, DBMIG_ERROR, "%s", dm_buf_str(why));
-    if (x->fail.db) {
-        const char *db[3] = {x->fail.code, x->fail.detail, x->fail.hint};
-        const size_t n[3] = {sizeof x->fail.code, sizeof x->fail.detail, sizeof x->fail.hint};
-        dm_err_db(x->err, db, n);
-    }
+    fail_err_db(x->err, &x->fail);
     const dm_migfile *f = &x->g->revs[x->steps[i].rev].file;
     dm_errloc_set(h, f->revision, f->path, x->fail.line, x->fail.stmt, x->fail.code);
 }
@@ -1157,6 +1297,23 @@ int dm_exec_offline(dbmig *h, const char *target, int down)
 
 /* ---- a dry run ------------------------------------------------------------------ */
 
+/* --verify: the statements that would verify step i, listed, never run. */
+static void dry_verify(dbmig *h, const dm_run *x, size_t i)
+{
+    const dm_step *s = &x->steps[i];
+    const dm_migfile *f = &x->g->revs[s->rev].file;
+    for (size_t k = 0; x->verify && k < s->verify.n; k++) {
+        const dm_stmt *st = &s->verify.v[k];
+        dm_buf sql = {0}, t = {0};
+        script_text(&sql, st->sql); /* one line, no control characters */
+        dm_buf_printf(&t, "dry run: would then verify %s with %s:%d: %.300s%s", f->revision,
+                      f->path, st->line, dm_buf_str(&sql), sql.len > 300 ? "..." : "");
+        dm_emit(h, DBMIG_EV_NOTICE, f->revision, dm_buf_str(&t), NULL);
+        dm_buf_free(&sql);
+        dm_buf_free(&t);
+    }
+}
+
 int dm_exec_dry_report(dm_run *x)
 {
     dbmig *h = x->h;
@@ -1175,6 +1332,7 @@ int dm_exec_dry_report(dm_run *x)
                  x->steps[i].nstmts, x->steps[i].transactional ? "" : ", outside a transaction");
         dm_emit(h, DBMIG_EV_NOTICE, f->revision, t, NULL);
         report_plan(h, x, i);
+        dry_verify(h, x, i);
     }
     return DBMIG_OK;
 }

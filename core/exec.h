@@ -12,7 +12,23 @@ int dm_exec_apply(dm_run *x);
 /* Writes the offline (--sql) script of `upgrade/downgrade target` to the
  * sql_out callback, without connecting. */
 int dm_exec_offline(dbmig *h, const char *target, int down);
-/* A dry run: says what would run (notices and PLAN events), runs nothing. */
+/* A dry run: says what would run (notices and PLAN events), runs nothing;
+ * with --verify it lists each step's verify statements. */
 int dm_exec_dry_report(dm_run *x);
+
+/* Runs the statements of one section of mf (DM_VERIFY, DM_FIXTURE, or any
+ * kind) for h's driver, in order, on h's open connection (h->conn; the
+ * caller connected, e.g. to a scratch database), in whatever transaction
+ * the caller has open, through the portable-DDL layer as migration
+ * statements are. No section for the driver: DBMIG_OK, nothing run (ask
+ * dm_migfile_section to tell). A malformed section: DBMIG_EINVALID
+ * "<file>:<line>: ..." before any statement runs. The first failing
+ * statement stops it: DBMIG_ERROR, h->err "<file>:<line>: verify failed:
+ * statement k of n of the verify section of revision R raised an error:
+ * <database message> [code]" ("statement k of n of the fixture section of
+ * revision R failed: ..." for other kinds), and dbmig_last_error gives the
+ * revision, file, line, k and the database's code, detail and hint. No
+ * events, no version-table write. */
+int dm_exec_section(dbmig *h, const dm_migfile *mf, int kind);
 
 #endif

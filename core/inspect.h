@@ -7,7 +7,9 @@
  *   - A scratch database is driven through a second dbmig handle opened on
  *     the scratch URL with the first handle's folder, driver, plugin path,
  *     table and event callback, so replaying migrations there is the same
- *     code path (plan.c, exec.c) as a user's upgrade, not a copy of it.
+ *     code path (plan.c, exec.c) as a user's upgrade, not a copy of it. Its
+ *     events reach the callback only with verbose (-v): a replay's
+ *     "applied ..." lines would read as changes to the user's database.
  *   - The driver makes and removes the database (driver.h: scratch_create,
  *     scratch_drop: a CREATE DATABASE on the same server, or a temporary
  *     SQLite file); the core names it dbmig_scratch_<random> and always

@@ -50,8 +50,8 @@ static const char *mf_dbmig_colon(const char *p, const char *e, int *blank_befor
     return q + 1;
 }
 
-/* `dbmig up`, `dbmig-down postgres`: the colon forgotten (or another
- * separator), a section key and at most a built-in driver's name, nothing
+/* `dbmig up`, `dbmig-down postgres`, `dbmig verify`: the colon forgotten
+ * (or another separator), a section key and at most a built-in driver's name, nothing
  * else (a sentence about dbmig stays a comment). The key's position, else
  * NULL. */
 static const char *mf_dbmig_no_colon(const char *p, const char *e)
@@ -64,7 +64,10 @@ static const char *mf_dbmig_no_colon(const char *p, const char *e)
     if (q == p + 5)
         return NULL;
     const char *k = q;
-    size_t kl = dm_mf_ci_prefix(q, e, "down") ? 4 : dm_mf_ci_prefix(q, e, "up") ? 2 : 0;
+    static const char *const keys[] = {"down", "up", "verify", "fixture"};
+    size_t kl = 0;
+    for (size_t i = 0; !kl && i < sizeof keys / sizeof keys[0]; i++)
+        kl = dm_mf_ci_prefix(q, e, keys[i]) ? strlen(keys[i]) : 0;
     q += kl;
     if (!kl || (q < e && !dm_mf_blank(*q)))
         return NULL;

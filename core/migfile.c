@@ -1,7 +1,9 @@
-/* migfile.c — one migration file as the engine sees it (SPEC section 2): the
- * header (revision, parents, message, branch, depends, transaction), the
- * sections (up/down, generic or per driver) with their offsets and lines in
- * the normalised text, the checksum, and the statements of a section.
+/* migfile.c — one migration file as the engine sees it (SPEC sections 2
+ * and 12): the header (revision, parents, message, branch, depends,
+ * transaction, irreversible), the sections (up, down, verify, fixture;
+ * generic or per driver) with their offsets and lines in the normalised
+ * text, the checksum, and the statements of a section. The flag
+ * `irreversible` and a down section exclude each other.
  *
  * Three files, one concern each: mftext.c is the text pipeline (check,
  * BOM/CRLF, checksum, cutting lines; one implementation whether the file is
@@ -26,12 +28,33 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MF_KNOWN_KEYS "revision, parents, message (or description), branch, depends, transaction, up, down, statement"
+#define MF_KNOWN_KEYS                                                                          \
+    "revision, parents, message (or description), branch, depends, transaction, "              \
+    "irreversible, up, down, verify, fixture, statement"
 
-enum { K_REVISION = 0, K_PARENTS, K_MESSAGE, K_BRANCH, K_DEPENDS, K_TRANSACTION, K_NHEADER };
+enum { K_REVISION = 0, K_PARENTS, K_MESSAGE, K_BRANCH, K_DEPENDS, K_TRANSACTION, K_IRREVERSIBLE,
+       K_NHEADER };
 
-static const char *const mf_header_keys[K_NHEADER] = {"revision", "parents", "message",
-                                                      "branch",   "depends", "transaction"};
+static const char *const mf_header_keys[K_NHEADER] = {
+    "revision", "parents", "message", "branch", "depends", "transaction", "irreversible"};
+
+/* The section keys, indexed by kind (DM_UP .. DM_FIXTURE). */
+static const char *const mf_kind_names[] = {"up", "down", "verify", "fixture"};
+#define MF_NKINDS (sizeof mf_kind_names / sizeof mf_kind_names[0])
+
+const char *dm_section_kind_name(int kind)
+{
+    return kind >= 0 && (size_t)kind < MF_NKINDS ? mf_kind_names[kind] : "?";
+}
+
+/* The section kind a directive's key names, else -1. */
+static int mf_section_kind(const dm_mfline *l)
+{
+    for (size_t k = 0; k < MF_NKINDS; k++)
+        if (dm_mfline_keyis(l, mf_kind_names[k]))
+            return (int)k;
+    return -1;
+}
 
 /* ------------------------------------------------------------------ ids */
 
@@ -171,6 +194,78 @@ out:
     return rc;
 }
 
+static int mf_h_revision(mf_ctx *c, const dm_mfline *l, int line)
+{
+    dm_migfile *mf = c->mf;
+    char *id = dm_strndup(l->val, l->vallen);
+    if (!id)
+        return dm_err_nomem(c->err);
+    if (!dm_valid_rev_id(id)) {
+        int reserved = dm_reserved_rev_id(id);
+        dm_err_set(c->err, DBMIG_EINVALID,
+                   "%s:%d: '%s' is not a valid revision id%s. Use 1-64 characters of "
+                   "A-Z a-z 0-9 . _ - starting with a letter or digit; base, head, heads "
+                   "and current are reserved.",
+                   mf->path, line, id, reserved ? " (it is reserved)" : "");
+        free(id);
+        return DBMIG_EINVALID;
+    }
+    mf->revision = id;
+    return 0;
+}
+
+static int mf_h_branch(mf_ctx *c, const dm_mfline *l, int line)
+{
+    dm_migfile *mf = c->mf;
+    if (mf_words(l->val, l->vallen, &mf->branches))
+        return dm_err_nomem(c->err);
+    if (mf->branches.n == 0)
+        return dm_err_set(c->err, DBMIG_EINVALID,
+                          "%s:%d: -- dbmig:branch needs at least one label. Write the "
+                          "labels separated by spaces, or remove the line.",
+                          mf->path, line);
+    for (size_t i = 0; i < mf->branches.n; i++)
+        if (!dm_valid_rev_id(mf->branches.v[i]))
+            return dm_err_set(c->err, DBMIG_EINVALID,
+                              "%s:%d: '%s' is not a valid branch label. Use 1-64 characters "
+                              "of A-Z a-z 0-9 . _ - starting with a letter or digit, other "
+                              "than base, head, heads and current.",
+                              mf->path, line, mf->branches.v[i]);
+    return 0;
+}
+
+/* `irreversible` is a flag: a value (`true`, `yes`, `off`...) would be read
+ * one way or the other by a reader, so none is accepted. */
+static int mf_h_irreversible(mf_ctx *c, const dm_mfline *l, int line)
+{
+    if (l->vallen)
+        return dm_err_set(c->err, DBMIG_EINVALID,
+                          "%s:%d: -- dbmig:irreversible takes no value, not '%.*s'. Write "
+                          "-- dbmig:irreversible alone to mark the revision irreversible (it "
+                          "then has no down section), or remove the line to keep it "
+                          "reversible.",
+                          c->mf->path, line, (int)l->vallen, l->val);
+    c->mf->irreversible = 1;
+    return 0;
+}
+
+static int mf_h_message(mf_ctx *c, const dm_mfline *l, int line)
+{
+    dm_migfile *mf = c->mf;
+    if (l->vallen == 0)
+        return dm_err_set(c->err, DBMIG_EINVALID,
+                          "%s:%d: -- dbmig:%.*s has no text. Write a one-line description "
+                          "after the key, or remove the line.",
+                          mf->path, line, (int)l->keylen, l->key);
+    if (l->vallen > 255)
+        return dm_err_set(c->err, DBMIG_EINVALID,
+                          "%s:%d: -- dbmig:%.*s is %zu bytes long; the version table keeps "
+                          "255. Shorten it to one line of at most 255 bytes.",
+                          mf->path, line, (int)l->keylen, l->key, l->vallen);
+    mf->message = dm_strndup(l->val, l->vallen);
+    return mf->message ? 0 : dm_err_nomem(c->err);
+}
+
 static int mf_header(mf_ctx *c, int key, const dm_mfline *l, int line)
 {
     dm_migfile *mf = c->mf;
@@ -184,58 +279,19 @@ static int mf_header(mf_ctx *c, int key, const dm_mfline *l, int line)
     if (!mf->header_line)
         mf->header_line = line;
     switch (key) {
-    case K_REVISION: {
-        char *id = dm_strndup(l->val, l->vallen);
-        if (!id)
-            return dm_err_nomem(c->err);
-        if (!dm_valid_rev_id(id)) {
-            int reserved = dm_reserved_rev_id(id);
-            dm_err_set(c->err, DBMIG_EINVALID,
-                       "%s:%d: '%s' is not a valid revision id%s. Use 1-64 characters of "
-                       "A-Z a-z 0-9 . _ - starting with a letter or digit; base, head, heads "
-                       "and current are reserved.",
-                       mf->path, line, id, reserved ? " (it is reserved)" : "");
-            free(id);
-            return DBMIG_EINVALID;
-        }
-        mf->revision = id;
-        return 0;
-    }
+    case K_REVISION:
+        return mf_h_revision(c, l, line);
     case K_PARENTS:
         mf->parents_set = 1;
         return mf_ids(c, line, kname, l, &mf->parents, 1);
     case K_DEPENDS:
         return mf_ids(c, line, kname, l, &mf->depends, 0);
     case K_MESSAGE:
-        if (l->vallen == 0)
-            return dm_err_set(c->err, DBMIG_EINVALID,
-                              "%s:%d: -- dbmig:%.*s has no text. Write a one-line description "
-                              "after the key, or remove the line.",
-                              mf->path, line, (int)l->keylen, l->key);
-        if (l->vallen > 255)
-            return dm_err_set(c->err, DBMIG_EINVALID,
-                              "%s:%d: -- dbmig:%.*s is %zu bytes long; the version table keeps "
-                              "255. Shorten it to one line of at most 255 bytes.",
-                              mf->path, line, (int)l->keylen, l->key, l->vallen);
-        mf->message = dm_strndup(l->val, l->vallen);
-        return mf->message ? 0 : dm_err_nomem(c->err);
-    case K_BRANCH: {
-        if (mf_words(l->val, l->vallen, &mf->branches))
-            return dm_err_nomem(c->err);
-        if (mf->branches.n == 0)
-            return dm_err_set(c->err, DBMIG_EINVALID,
-                              "%s:%d: -- dbmig:branch needs at least one label. Write the "
-                              "labels separated by spaces, or remove the line.",
-                              mf->path, line);
-        for (size_t i = 0; i < mf->branches.n; i++)
-            if (!dm_valid_rev_id(mf->branches.v[i]))
-                return dm_err_set(c->err, DBMIG_EINVALID,
-                                  "%s:%d: '%s' is not a valid branch label. Use 1-64 characters "
-                                  "of A-Z a-z 0-9 . _ - starting with a letter or digit, other "
-                                  "than base, head, heads and current.",
-                                  mf->path, line, mf->branches.v[i]);
-        return 0;
-    }
+        return mf_h_message(c, l, line);
+    case K_BRANCH:
+        return mf_h_branch(c, l, line);
+    case K_IRREVERSIBLE:
+        return mf_h_irreversible(c, l, line);
     case K_TRANSACTION:
         if (dm_mf_ci_eq(l->val, l->vallen, "on"))
             mf->transaction = 1;
@@ -265,10 +321,16 @@ int dm_driver_builtin(const char *name)
 static int mf_add_section(mf_ctx *c, const dm_mfline *l, int kind, int line, size_t off)
 {
     dm_migfile *mf = c->mf;
-    const char *kname = kind == DM_UP ? "up" : "down";
+    const char *kname = dm_section_kind_name(kind);
     const char *v = l->val;
     size_t vn = l->vallen;
     char *drv = NULL;
+    if (kind == DM_DOWN && dm_mf_ci_eq(v, vn, "irreversible"))
+        return dm_err_set(c->err, DBMIG_EINVALID,
+                          "%s:%d: -- dbmig:down irreversible would be a down section for a "
+                          "driver named irreversible. Write -- dbmig:irreversible in the header "
+                          "(before the first section) instead, and no down section.",
+                          mf->path, line);
     if (vn) {
         for (size_t i = 0; i < vn; i++) {
             char ch = v[i];
@@ -363,6 +425,105 @@ static int mf_defaults(mf_ctx *c)
     return 0;
 }
 
+/* A section marker of kind `kind` on line `line` (the body starts at next):
+ * closes the previous section and opens this one. */
+static int mf_marker(mf_ctx *c, const dm_mfline *l, int kind, int line, size_t ls, size_t next)
+{
+    dm_migfile *mf = c->mf;
+    if (c->sql_line)
+        return dm_err_set(c->err, DBMIG_EINVALID,
+                          "%s:%d: SQL comes before the first section marker (-- dbmig:%s at "
+                          "line %d). %s",
+                          mf->path, c->sql_line, dm_section_kind_name(kind), line,
+                          kind == DM_UP || kind == DM_DOWN
+                              ? "Move it into a section, or remove the markers to make the "
+                                "whole file the up section."
+                              : "Put -- dbmig:up above it: a file with a verify or fixture "
+                                "section marks its up section too.");
+    if (mf->nsections) {
+        dm_section *prev = &mf->sections[mf->nsections - 1];
+        prev->len = ls - prev->off;
+    }
+    int rc = mf_add_section(c, l, kind, line, next);
+    if (rc)
+        return rc;
+    if (!c->first_marker)
+        c->first_marker = line;
+    return 0;
+}
+
+/* `-- dbmig:irreversible: true`, `-- dbmig:transaction=off`: a known key
+ * glued to `:` or `=` (the YAML / INI habit), refused with the fix; 0 when
+ * the key is not one of those. */
+static int mf_glued_key(mf_ctx *c, const dm_mfline *l, int line)
+{
+    size_t n = 0;
+    while (n < l->keylen && l->key[n] != ':' && l->key[n] != '=')
+        n++;
+    if (n == l->keylen || n == 0)
+        return 0;
+    dm_mfline k = *l;
+    k.keylen = n;
+    int hk = mf_header_key(&k);
+    if (hk < 0 && mf_section_kind(&k) < 0 && !dm_mfline_keyis(&k, "statement"))
+        return 0;
+    const char *g = l->key + n + 1; /* what was glued after the colon */
+    size_t gn = l->keylen - n - 1;
+    dm_buf fix = {0};
+    dm_buf_printf(&fix, "-- dbmig:%.*s", (int)n, l->key);
+    if (hk == K_IRREVERSIBLE)
+        dm_buf_puts(&fix, " alone: it takes no value (remove the line to keep the revision "
+                          "reversible)");
+    else if (gn || l->vallen)
+        dm_buf_printf(&fix, " %.*s%s%.*s", (int)gn, g, gn && l->vallen ? " " : "",
+                      (int)l->vallen, l->val);
+    int rc = dm_err_set(c->err, DBMIG_EINVALID,
+                        "%s:%d: '%.*s' puts '%c' after the key; a marker is -- dbmig:<key>, a "
+                        "blank, then its value. Write %s",
+                        c->mf->path, line, (int)(l->textlen > 80 ? 80 : l->textlen), l->text,
+                        l->key[n], dm_buf_str(&fix));
+    dm_buf_free(&fix);
+    return rc;
+}
+
+static int mf_unknown_key(mf_ctx *c, const dm_mfline *l, int line)
+{
+    int rc = mf_glued_key(c, l, line);
+    if (rc)
+        return rc;
+    static const char *const keys[] = {"up",        "down",        "verify",      "fixture",
+                                       "revision",  "parents",     "message",     "branch",
+                                       "depends",   "transaction", "irreversible", "statement",
+                                       "description"};
+    const char *near = dm_mf_nearest(l->key, l->keylen, keys, sizeof keys / sizeof keys[0]);
+    return dm_err_set(c->err, DBMIG_EINVALID,
+                      "%s:%d: unknown key -- dbmig:%.*s%s%s%s. Known keys: " MF_KNOWN_KEYS
+                      "; a plain comment must not start with dbmig:.",
+                      c->mf->path, line, (int)l->keylen, l->key,
+                      near ? " (did you mean -- dbmig:" : "", near ? near : "", near ? "?)" : "");
+}
+
+static int mf_header_line(mf_ctx *c, int hk, const dm_mfline *l, int line, size_t next)
+{
+    dm_migfile *mf = c->mf;
+    if (c->first_marker)
+        return dm_err_set(c->err, DBMIG_EINVALID,
+                          "%s:%d: header key -- dbmig:%.*s after the first section marker "
+                          "(line %d). Move it to the header at the top of the file.",
+                          mf->path, line, (int)l->keylen, l->key, c->first_marker);
+    if (c->sql_line)
+        return dm_err_set(c->err, DBMIG_EINVALID,
+                          "%s:%d: header key -- dbmig:%.*s after SQL began (line %d). Move it "
+                          "to the header at the top of the file.",
+                          mf->path, line, (int)l->keylen, l->key, c->sql_line);
+    int rc = mf_header(c, hk, l, line);
+    if (rc)
+        return rc;
+    c->body_off = next;
+    c->body_line = line + 1;
+    return 0;
+}
+
 /* One line of the (normalised) text: the line `line` spans [ls, next). */
 static int mf_on_line(void *payload, const dm_mfline *l, int line, size_t ls, size_t next)
 {
@@ -372,26 +533,10 @@ static int mf_on_line(void *payload, const dm_mfline *l, int line, size_t ls, si
         if (!c->first_marker && !c->sql_line)
             c->sql_line = line;
     } else if (l->kind == MFL_DIRECTIVE) {
-        int hk = mf_header_key(l);
-        int up = dm_mfline_keyis(l, "up"), down = dm_mfline_keyis(l, "down");
-        if (up || down) {
-            if (c->sql_line)
-                return dm_err_set(c->err, DBMIG_EINVALID,
-                                  "%s:%d: SQL comes before the first section marker "
-                                  "(-- dbmig:%s at line %d). Move it into a section, or "
-                                  "remove the markers to make the whole file the up "
-                                  "section.",
-                                  mf->path, c->sql_line, up ? "up" : "down", line);
-            if (mf->nsections) {
-                dm_section *prev = &mf->sections[mf->nsections - 1];
-                prev->len = ls - prev->off;
-            }
-            int rc = mf_add_section(c, l, up ? DM_UP : DM_DOWN, line, next);
-            if (rc)
-                return rc;
-            if (!c->first_marker)
-                c->first_marker = line;
-        } else if (dm_mfline_keyis(l, "statement")) {
+        int hk = mf_header_key(l), kind = mf_section_kind(l);
+        if (kind >= 0)
+            return mf_marker(c, l, kind, line, ls, next);
+        if (dm_mfline_keyis(l, "statement")) {
             if (!dm_mf_ci_eq(l->val, l->vallen, "begin") && !dm_mf_ci_eq(l->val, l->vallen, "end"))
                 return dm_err_set(c->err, DBMIG_EINVALID,
                                   "%s:%d: -- dbmig:statement takes `begin` or `end`, not "
@@ -400,39 +545,34 @@ static int mf_on_line(void *payload, const dm_mfline *l, int line, size_t ls, si
                                   mf->path, line, (int)l->vallen, l->val);
             if (!c->first_marker && !c->sql_line)
                 c->sql_line = line;
-        } else if (hk >= 0) {
-            if (c->first_marker)
-                return dm_err_set(c->err, DBMIG_EINVALID,
-                                  "%s:%d: header key -- dbmig:%.*s after the first section "
-                                  "marker (line %d). Move it to the header at the top of "
-                                  "the file.",
-                                  mf->path, line, (int)l->keylen, l->key, c->first_marker);
-            if (c->sql_line)
-                return dm_err_set(c->err, DBMIG_EINVALID,
-                                  "%s:%d: header key -- dbmig:%.*s after SQL began (line "
-                                  "%d). Move it to the header at the top of the file.",
-                                  mf->path, line, (int)l->keylen, l->key, c->sql_line);
-            int rc = mf_header(c, hk, l, line);
-            if (rc)
-                return rc;
-            c->body_off = next;
-            c->body_line = line + 1;
-        } else {
-            static const char *const keys[] = {"up",      "down",    "revision",    "parents",
-                                               "message", "branch",  "depends",     "transaction",
-                                               "statement", "description"};
-            const char *near = dm_mf_nearest(l->key, l->keylen, keys, sizeof keys / sizeof keys[0]);
-            return dm_err_set(c->err, DBMIG_EINVALID,
-                              "%s:%d: unknown key -- dbmig:%.*s%s%s%s. Known keys: " MF_KNOWN_KEYS
-                              "; a plain comment must not start with dbmig:.",
-                              mf->path, line, (int)l->keylen, l->key,
-                              near ? " (did you mean -- dbmig:" : "", near ? near : "",
-                              near ? "?)" : "");
+            return 0;
         }
+        if (hk >= 0)
+            return mf_header_line(c, hk, l, line, next);
+        return mf_unknown_key(c, l, line);
     } else if (l->kind == MFL_NEAR) {
         return dm_mfline_near_error(c->mf->path, l, line, c->err);
     } else if (l->kind == MFL_FOREIGN) {
         return dm_mfline_foreign_error(c->mf->path, l, line, c->err);
+    }
+    return 0;
+}
+
+/* `irreversible` and a down section say opposite things: `test` would
+ * either skip a down that exists or run one the author disowned. */
+static int mf_irreversible_down(mf_ctx *c)
+{
+    dm_migfile *mf = c->mf;
+    for (size_t i = 0; mf->irreversible && i < mf->nsections; i++) {
+        const dm_section *s = &mf->sections[i];
+        if (s->kind == DM_DOWN)
+            return dm_err_set(c->err, DBMIG_EINVALID,
+                              "%s:%d: the file has a -- dbmig:down%s%s section but is marked "
+                              "-- dbmig:irreversible (line %d): remove one. Remove the down "
+                              "section if the revision cannot be reverted, or the "
+                              "irreversible line if it can.",
+                              mf->path, s->marker_line, s->driver ? " " : "",
+                              s->driver ? s->driver : "", c->seen[K_IRREVERSIBLE]);
     }
     return 0;
 }
@@ -447,14 +587,18 @@ static int mf_scan_end(mf_ctx *c, size_t n, size_t nst, int probe_rc)
     if (mf->nsections) {
         dm_section *prev = &mf->sections[mf->nsections - 1];
         prev->len = n - prev->off;
+        int has_up = 0;
         for (size_t i = 0; i < mf->nsections; i++)
-            if (mf->sections[i].kind == DM_UP)
-                return 0;
-        return dm_err_set(c->err, DBMIG_EINVALID,
-                          "%s:%d: the file has a -- dbmig:down section but no -- dbmig:up "
-                          "section, so applying it would run nothing. Add -- dbmig:up above "
-                          "the up SQL (an empty -- dbmig:up section says that nothing runs).",
-                          mf->path, c->first_marker);
+            has_up |= mf->sections[i].kind == DM_UP;
+        if (!has_up)
+            return dm_err_set(c->err, DBMIG_EINVALID,
+                              "%s:%d: the file has a -- dbmig:%s section but no -- dbmig:up "
+                              "section, so applying it would run nothing. Add -- dbmig:up "
+                              "above the up SQL (an empty -- dbmig:up section says that "
+                              "nothing runs).",
+                              mf->path, c->first_marker,
+                              dm_section_kind_name(mf->sections[0].kind));
+        return mf_irreversible_down(c);
     }
     /* no marker: the body after the header is the up section */
     mf->sections = calloc(1, sizeof *mf->sections);
@@ -926,7 +1070,7 @@ int dm_migfile_check_drivers(const dm_migfile *mf, const dm_strv *plugins, const
                    "run. Known drivers: %s (plugins are found on --plugin-dir, "
                    "DBMIG_PLUGIN_PATH and the installed plugin folder; see `dbmig drivers`). "
                    "Fix the name, or install the driver's plugin.",
-                   mf->path, s->marker_line, s->kind == DM_UP ? "up" : "down", s->driver,
+                   mf->path, s->marker_line, dm_section_kind_name(s->kind), s->driver,
                    near ? " (did you mean " : "", near ? near : "", near ? "?)" : "",
                    dm_buf_str(&known));
         dm_buf_free(&known);

@@ -13,6 +13,10 @@
  * [driver]`): rows `test` inserts after up (SPEC section 12). */
 enum { DM_UP = 0, DM_DOWN = 1, DM_VERIFY = 2, DM_FIXTURE = 3 };
 
+/* "up", "down", "verify", "fixture" (the marker's key), "?" for another
+ * value. Kinds are values, not bits: ask for one kind at a time. */
+const char *dm_section_kind_name(int kind);
+
 typedef struct dm_section {
     int kind;       /* DM_UP, DM_DOWN, DM_VERIFY or DM_FIXTURE */
     char *driver;   /* NULL: the generic section; else a driver name */
@@ -70,8 +74,9 @@ int dm_migfile_load_ex(const char *path, size_t stream_min, dm_migfile *out, dm_
 
 void dm_migfile_free(dm_migfile *mf);
 
-/* The section a driver uses: the one naming it, else the generic one, else
- * NULL (for DM_DOWN: irreversible). driver may be NULL (generic only).
+/* The section of a kind (DM_UP, DM_DOWN, DM_VERIFY, DM_FIXTURE) a driver
+ * uses: the one naming it, else the generic one, else NULL (for DM_DOWN:
+ * irreversible; for DM_VERIFY / DM_FIXTURE: nothing to run). driver may be NULL (generic only).
  * Section driver names are stored lowercase (markers are matched ignoring
  * case; postgresql, sqlite3 and mariadb are read as postgres, sqlite and
  * mysql, as in URLs). */

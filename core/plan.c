@@ -5,7 +5,8 @@
  * _stamp: flags, then one filtered sweep of g->order), what refuses a run
  * (dm_plan_validate), and the steps: every statement parsed up front (a
  * malformed file stops the run before anything is applied), each step's
- * transaction mode, dirty revisions resumed first from their progress.
+ * transaction mode, dirty revisions resumed first from their progress,
+ * and with --verify each step's verify statements, parsed up front too.
  * Running the steps is exec.c's; the commands that tie both together are
  * run.c's.
  */
@@ -234,8 +235,10 @@ void dm_run_init(dm_run *x, dbmig *h, int down)
 
 void dm_run_free(dm_run *x)
 {
-    for (size_t i = 0; i < x->n; i++)
+    for (size_t i = 0; i < x->n; i++) {
         dm_stmt_list_free(&x->steps[i].stmts);
+        dm_stmt_list_free(&x->steps[i].verify);
+    }
     free(x->steps);
     dm_applied_free(&x->a);
     dm_vstate_free(&x->st);
@@ -314,6 +317,25 @@ static void decide_transaction(dbmig *h, dm_step *s, const dm_migfile *f, const 
     s->transactional = (h->caps & DBMIG_CAP_TRANSACTIONAL_DDL) || v->all_dml;
 }
 
+/* --verify: the step's verify statements (SPEC section 12), parsed with
+ * the others so that a malformed one stops the run before anything runs.
+ * They run inside the step's transaction when it has one, so they count in
+ * its decision: a DDL verify statement on MySQL would commit the step's
+ * DML half-way, so it takes the step out of the transaction (the dirty
+ * protocol) rather than break it. */
+static int plan_verify(dm_run *x, dm_step *s, const dm_migfile *f, survey *v)
+{
+    dbmig *h = x->h;
+    if (!x->verify)
+        return DBMIG_OK;
+    int rc = dm_migfile_statements(f, DM_VERIFY, drv_name(h), dialect(h), &s->verify, NULL, x->err);
+    size_t n = v->n;
+    for (size_t k = 0; rc == DBMIG_OK && k < s->verify.n; k++)
+        survey_one(v, k, &s->verify.v[k]);
+    v->n = n; /* the step's own statements only */
+    return rc;
+}
+
 /* Parses the statements of every step (a streamed file: one pass that only
  * splits), so that a malformed file stops the run before anything is
  * applied; a down step without a down section makes the plan irreversible. */
@@ -340,9 +362,16 @@ int dm_plan_steps(dm_run *x, const dm_plan *p)
             if (rc == DBMIG_OK)
                 rc = dm_step_each(x, s, survey_one, &v);
         }
+        if (rc == DBMIG_OK)
+            rc = plan_verify(x, s, f, &v);
         if (rc != DBMIG_OK)
             return rc;
         s->nstmts = v.n;
+        if (x->down && !found && f->irreversible)
+            return dm_err_set(x->err, DBMIG_EINVALID,
+                              "cannot downgrade: revision %s (%s) is marked -- dbmig:irreversible; "
+                              "nothing was reverted. Downgrade to %s or a later revision",
+                              f->revision, f->path, f->revision);
         if (x->down && !found)
             return dm_err_set(x->err, DBMIG_EINVALID,
                               "cannot downgrade: revision %s (%s) has no down section%s%s, so it "
@@ -611,6 +640,7 @@ int dm_plan_run(dm_run *x, const char *target, unsigned flags)
     dbmig *h = x->h;
     int down = x->down;
     dm_plan p = {0};
+    x->verify = !down && (flags & DBMIG_VERIFY);
     int rc = dm_plan_validate(x, !down, flags);
     if (rc == DBMIG_OK && down)
         rc = dm_plan_check_last_rows(x, target, "downgrade");

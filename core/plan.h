@@ -65,6 +65,8 @@ typedef struct dm_fail {
      * hint go to dbmig_last_error with the failure (dm_err_db). */
     int db;
     char detail[512], hint[512];
+    int verify;    /* a statement of the step's verify section failed (--verify);
+                      stmt is 0 then, line the verify statement's */
 } dm_fail;
 
 /* One step of a run: a revision, its statements and how it runs. */
@@ -77,6 +79,8 @@ typedef struct dm_step {
     size_t start;        /* first statement to run (--resume) */
     int resume;          /* this step resumes a dirty row */
     char why_notx[160];  /* why a transactional driver runs it outside a transaction */
+    dm_stmt_list verify; /* upgrade --verify: the verify section's statements, run after
+                            the step's own, before its version row is final (exec.c) */
 } dm_step;
 
 /* A run: the state it starts from, its steps in order, and what the
@@ -90,6 +94,7 @@ typedef struct dm_run {
     dm_step *steps;
     size_t n;
     int down;
+    int verify;      /* upgrade --verify (DBMIG_VERIFY): steps carry their verify statements */
     dm_fail fail;    /* the failing statement (exec.c) */
     int cancelled;   /* a stop cancelled the running statement (dbmig_cancel) */
 } dm_run;
@@ -106,7 +111,9 @@ int dm_step_each(dm_run *x, const dm_step *s, dm_stmt_fn fn, void *payload);
 
 /* Parses the statements of every step of p into x->steps (a streamed
  * file: one pass that only splits), so that a malformed file stops the run
- * before anything is applied, and decides each step's transaction mode. */
+ * before anything is applied, and decides each step's transaction mode.
+ * With x->verify, also each step's verify statements (held in memory, even
+ * for a streamed file), which count in the transaction decision. */
 int dm_plan_steps(dm_run *x, const dm_plan *p);
 /* Validation before a run (SPEC section 4): checksums, dirty rows, missing
  * ancestors. All problems are listed, each with its fix. */

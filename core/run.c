@@ -65,6 +65,15 @@ static int migrate(dbmig *h, const char *target, unsigned flags, int down)
     if (!target || !*target)
         return dm_err_set(&h->err, DBMIG_EUSAGE, "%s needs a target",
                           down ? "downgrade" : "upgrade");
+    if ((flags & DBMIG_VERIFY) && (down || h->o.sql_out))
+        return dm_err_set(&h->err, DBMIG_EUSAGE,
+                          down ? "--verify is for upgrade: a verify section checks what a "
+                                 "revision's up section did, and a downgrade runs none; drop "
+                                 "--verify"
+                               : "--verify cannot be honoured with --sql: the script is only "
+                                 "written, so nothing would be verified. Drop --verify, and run "
+                                 "the files' -- dbmig:verify statements after the script, or "
+                                 "apply with `dbmig upgrade --verify` instead");
     if (h->o.sql_out)
         return dm_exec_offline(h, target, down);
     dm_run x;

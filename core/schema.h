@@ -15,7 +15,7 @@
  *     merge walk (dm_schema_compare).
  *   - An object's identity (what two models match on) is (kind, table,
  *     name); an unnamed constraint (SQLite names none) is matched by its
- *     content instead (columns, target), see dm_schema_key.
+ *     content instead (columns, target), see core/schema_cmp.c.
  *   - Two comparisons: exact, within one driver (drift, test: every field
  *     that the driver reported), and portable, across drivers (the
  *     conformance suite: lower-case names, type families, no defaults), by
@@ -121,6 +121,8 @@ void dm_sdiffs_free(dm_sdiffs *d);
  * driver for the same portable schema: "table t", "column t.c <family>
  * null|notnull", "pk t (c,...)", "unique t (c,...)", "index t.<name>
  * unique|nonunique (c,...)", "fk t (c) -> r (c) on delete <a>", "view v".
+ * A unique index over plain columns reads as "unique t (c,...)", and
+ * smallint/integer/bigint as "integer" (docs/schema-model.md says why).
  * The conformance suite compares these. */
 typedef size_t (*dm_quote_cb)(void *arg, const char *in, char *out, size_t cap);
 int dm_schema_render_sql(const dm_schema *s, dm_quote_cb quote, void *quote_arg, dm_buf *out);

@@ -40,15 +40,14 @@
  * connection can never silently drop the lock.
  *
  * Catalog: information_schema.tables / columns / statistics with
- * TABLE_SCHEMA = DATABASE(). Quoting: `backticks`; literals through
+ * TABLE_SCHEMA = DATABASE(). Schema inspection and scratch databases (ABI
+ * 2.1) live in inspect.c. Quoting: `backticks`; literals through
  * mysql_real_escape_string() (honours NO_BACKSLASH_ESCAPES and the
  * connection's character set); offline (conn == NULL) ' and \ are doubled.
  *
  * Memory: everything this driver allocates comes from host->alloc/free.
  */
-#include <dbmig/driver.h>
-
-#include <mysql.h>
+#include "mysql_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -62,7 +61,6 @@
 #define MY_CONNECTOR_C 0
 #endif
 
-#define MY_LOCK_NAME_MAX 64
 #define MY_DEFAULT_PORT 3306
 #define MY_DEFAULT_TIMEOUT 10
 
@@ -80,23 +78,6 @@ typedef struct my_url {
     int emulate;
 } my_url;
 
-struct dbmig_conn {
-    dbmig_host host;
-    MYSQL *my;
-    int mariadb;
-    unsigned long version; /* major*10000 + minor*100 + patch */
-    int emulate;
-    int wsrep; /* a Galera node (@@wsrep_on = ON): GET_LOCK is node-local */
-    char server_info[128];
-    char db[256]; /* the URL's database: part of the lock name */
-    char lock_name[MY_LOCK_NAME_MAX * 4 + 1];
-    int lock_held;
-    int in_tx; /* begin() called, commit()/rollback() not yet */
-    dbmig_db_error err;
-    /* query() row buffer, grown as needed */
-    size_t *lens;
-    unsigned vcap;
-};
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -107,14 +88,14 @@ static void my_free(const dbmig_host *h, void *p)
         h->free(h->payload, p);
 }
 
-static void my_err_clear(dbmig_db_error *e)
+void my_err_clear(dbmig_db_error *e)
 {
     e->kind = DBMIG_DB_ERR_GENERIC;
     e->code[0] = e->message[0] = e->detail[0] = e->hint[0] = '\0';
     e->position = 0;
 }
 
-static void my_set(dbmig_db_error *e, const char *code, const char *hint, const char *fmt,
+void my_set(dbmig_db_error *e, const char *code, const char *hint, const char *fmt,
                    const char *a, const char *b)
 {
     if (!e)
@@ -126,7 +107,7 @@ static void my_set(dbmig_db_error *e, const char *code, const char *hint, const 
         snprintf(e->hint, sizeof e->hint, "%s", hint);
 }
 
-static const char *my_hint_for(unsigned no)
+const char *my_hint_for(unsigned no)
 {
     switch (no) {
     case 1045:
@@ -202,7 +183,7 @@ static void my_set_kind(dbmig_db_error *e, uint32_t kind, const char *hint, cons
         e->kind = kind;
 }
 
-static int my_fail(dbmig_conn *c, const char *sql, size_t len)
+int my_fail(dbmig_conn *c, const char *sql, size_t len)
 {
     dbmig_db_error *e = &c->err;
     my_err_clear(e);
@@ -218,7 +199,7 @@ static int my_fail(dbmig_conn *c, const char *sql, size_t len)
     return DBMIG_DRV_ERROR;
 }
 
-static int my_fail_msg(dbmig_conn *c, const char *code, const char *msg, const char *hint)
+int my_fail_msg(dbmig_conn *c, const char *code, const char *msg, const char *hint)
 {
     my_set(&c->err, code, hint, "%s%s", msg, "");
     return DBMIG_DRV_ERROR;
@@ -349,6 +330,66 @@ static int my_parse_param(my_url *u, char *key, char *val, dbmig_db_error *err)
     return -1;
 }
 
+/* host, [v6addr], with an optional :port, into u. -1 with err filled. */
+static int my_parse_host(my_url *u, char *hostport, dbmig_db_error *err)
+{
+    if (*hostport == '[') { /* [v6]:port */
+        char *rb = strchr(hostport, ']');
+        if (!rb) {
+            my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
+                        "unclosed '[' in the MySQL URL's host%s%s", "", "");
+            return -1;
+        }
+        *rb = '\0';
+        u->host = hostport + 1;
+        if (rb[1] == ':') {
+            if (my_parse_uint(rb + 2, 65535, &u->port) || u->port == 0) {
+                my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
+                            "bad port '%.20s' in the MySQL URL%s", rb + 2, "");
+                return -1;
+            }
+        } else if (rb[1]) {
+            my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
+                        "unexpected text after ']' in the MySQL URL%s%s", "", "");
+            return -1;
+        }
+    } else {
+        char *colon = strchr(hostport, ':');
+        if (colon) {
+            *colon = '\0';
+            if (my_parse_uint(colon + 1, 65535, &u->port) || u->port == 0) {
+                my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
+                            "bad port '%.20s' in the MySQL URL%s", colon + 1, "");
+                return -1;
+            }
+        }
+        u->host = hostport;
+    }
+    return 0;
+}
+
+/* The parameters after '?' (q may be NULL), into u. -1 with err filled. */
+static int my_parse_query(my_url *u, char *q, dbmig_db_error *err)
+{
+    while (q && *q) {
+        char *amp = strchr(q, '&');
+        if (amp)
+            *amp = '\0';
+        if (*q) {
+            char *eq = strchr(q, '=');
+            char *val = q + strlen(q); /* no '=': an empty value */
+            if (eq) {
+                *eq = '\0';
+                val = eq + 1;
+            }
+            if (my_parse_param(u, q, val, err))
+                return -1;
+        }
+        q = amp ? amp + 1 : NULL;
+    }
+    return 0;
+}
+
 /* Takes url apart into u (u->buf must be freed with host->free). */
 static int my_parse_url(const dbmig_host *host, const char *url, my_url *u, dbmig_db_error *err)
 {
@@ -397,39 +438,8 @@ static int my_parse_url(const dbmig_host *host, const char *url, my_url *u, dbmi
         *slash = '\0';
         u->db = slash + 1;
     }
-    char *hostport = s;
-    if (*hostport == '[') { /* [v6]:port */
-        char *rb = strchr(hostport, ']');
-        if (!rb) {
-            my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
-                        "unclosed '[' in the MySQL URL's host%s%s", "", "");
-            goto bad;
-        }
-        *rb = '\0';
-        u->host = hostport + 1;
-        if (rb[1] == ':') {
-            if (my_parse_uint(rb + 2, 65535, &u->port) || u->port == 0) {
-                my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
-                            "bad port '%.20s' in the MySQL URL%s", rb + 2, "");
-                goto bad;
-            }
-        } else if (rb[1]) {
-            my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
-                        "unexpected text after ']' in the MySQL URL%s%s", "", "");
-            goto bad;
-        }
-    } else {
-        char *colon = strchr(hostport, ':');
-        if (colon) {
-            *colon = '\0';
-            if (my_parse_uint(colon + 1, 65535, &u->port) || u->port == 0) {
-                my_set_kind(err, DBMIG_DB_ERR_URL, URL_HINT,
-                            "bad port '%.20s' in the MySQL URL%s", colon + 1, "");
-                goto bad;
-            }
-        }
-        u->host = hostport;
-    }
+    if (my_parse_host(u, s, err))
+        goto bad;
     if ((u->user && my_decode((char *)u->user)) ||
         (u->password && my_decode((char *)u->password)) || (u->db && my_decode((char *)u->db)) ||
         my_decode((char *)u->host)) {
@@ -445,22 +455,8 @@ static int my_parse_url(const dbmig_host *host, const char *url, my_url *u, dbmi
     }
     if (!*u->host)
         u->host = NULL; /* the client library's default (localhost) */
-    while (q && *q) {
-        char *amp = strchr(q, '&');
-        if (amp)
-            *amp = '\0';
-        if (*q) {
-            char *eq = strchr(q, '=');
-            char *val = q + strlen(q); /* no '=': an empty value */
-            if (eq) {
-                *eq = '\0';
-                val = eq + 1;
-            }
-            if (my_parse_param(u, q, val, err))
-                goto bad;
-        }
-        q = amp ? amp + 1 : NULL;
-    }
+    if (my_parse_query(u, q, err))
+        goto bad;
     return 0;
 bad:
     my_free(host, u->buf);
@@ -519,6 +515,55 @@ static int my_set_tls(MYSQL *my, const my_url *u)
     return rc;
 }
 
+/* A connection not yet connected: the host table, the URL's database and
+ * the URL itself copied, the client handle made. NULL: no memory. */
+static dbmig_conn *my_conn_new(const dbmig_host *host, const char *url, const my_url *u)
+{
+    dbmig_conn *c = my_alloc(host, sizeof *c);
+    if (!c)
+        return NULL;
+    memset(c, 0, sizeof *c);
+    size_t hs = host->size && host->size < sizeof c->host ? host->size : sizeof c->host;
+    memcpy(&c->host, host, hs);
+    c->emulate = u->emulate;
+    snprintf(c->db, sizeof c->db, "%s", u->db);
+    size_t ulen = strlen(url);
+    c->url = my_alloc(host, ulen + 1);
+    if (c->url)
+        memcpy(c->url, url, ulen + 1);
+    c->my = c->url ? mysql_init(NULL) : NULL;
+    if (!c->my) {
+        my_free(host, c->url);
+        my_free(host, c);
+        return NULL;
+    }
+    return c;
+}
+
+/* What the server is, once connected. */
+static void my_probe(dbmig_conn *c)
+{
+    const char *info = mysql_get_server_info(c->my);
+    snprintf(c->server_info, sizeof c->server_info, "%s", info ? info : "");
+    c->mariadb = strstr(c->server_info, "MariaDB") != NULL;
+    c->version = mysql_get_server_version(c->my);
+    /* Galera (MariaDB, Percona XtraDB Cluster): GET_LOCK only excludes on
+     * this node, so the core must use the lease lock. SHOW VARIABLES, not
+     * SELECT @@wsrep_on: servers built without wsrep (MySQL 8) have no such
+     * variable and answer it with an empty set rather than an error. */
+    if (mysql_query(c->my, "SHOW GLOBAL VARIABLES LIKE 'wsrep_on'") == 0) {
+        MYSQL_RES *r = mysql_store_result(c->my);
+        MYSQL_ROW row = r ? mysql_fetch_row(r) : NULL;
+        c->wsrep = row && row[1] && strcasecmp(row[1], "ON") == 0;
+        if (r)
+            mysql_free_result(r);
+    }
+    /* On a Galera node, make reads causal: a status or check on node 1 then
+     * sees what a migration just committed on node 3. */
+    if (c->wsrep)
+        mysql_query(c->my, "SET SESSION wsrep_sync_wait = 1");
+}
+
 static int my_connect(void *self, const dbmig_host *host, const char *url, dbmig_conn **out,
                       dbmig_db_error *err)
 {
@@ -530,22 +575,10 @@ static int my_connect(void *self, const dbmig_host *host, const char *url, dbmig
     my_url u;
     if (my_parse_url(host, url, &u, err))
         return DBMIG_DRV_ERROR;
-    dbmig_conn *c = my_alloc(host, sizeof *c);
+    dbmig_conn *c = my_conn_new(host, url, &u);
     if (!c) {
         my_free(host, u.buf);
         my_set(err, "NOMEM", NULL, "mysql: out of memory%s%s", "", "");
-        return DBMIG_DRV_ERROR;
-    }
-    memset(c, 0, sizeof *c);
-    size_t hs = host->size && host->size < sizeof c->host ? host->size : sizeof c->host;
-    memcpy(&c->host, host, hs);
-    c->emulate = u.emulate;
-    snprintf(c->db, sizeof c->db, "%s", u.db);
-    c->my = mysql_init(NULL);
-    if (!c->my) {
-        my_free(host, u.buf);
-        my_free(host, c);
-        my_set(err, "NOMEM", NULL, "mysql: mysql_init failed (out of memory)%s%s", "", "");
         return DBMIG_DRV_ERROR;
     }
     my_bool reconnect = 0;
@@ -591,31 +624,14 @@ static int my_connect(void *self, const dbmig_host *host, const char *url, dbmig
                u.ssl_mode == MY_SSL_REQUIRED ? "REQUIRED" : "VERIFY_*", "");
         goto fail;
     }
-    const char *info = mysql_get_server_info(c->my);
-    snprintf(c->server_info, sizeof c->server_info, "%s", info ? info : "");
-    c->mariadb = strstr(c->server_info, "MariaDB") != NULL;
-    c->version = mysql_get_server_version(c->my);
-    /* Galera (MariaDB, Percona XtraDB Cluster): GET_LOCK only excludes on
-     * this node, so the core must use the lease lock. SHOW VARIABLES, not
-     * SELECT @@wsrep_on: servers built without wsrep (MySQL 8) have no such
-     * variable and answer it with an empty set rather than an error. */
-    if (mysql_query(c->my, "SHOW GLOBAL VARIABLES LIKE 'wsrep_on'") == 0) {
-        MYSQL_RES *r = mysql_store_result(c->my);
-        MYSQL_ROW row = r ? mysql_fetch_row(r) : NULL;
-        c->wsrep = row && row[1] && strcasecmp(row[1], "ON") == 0;
-        if (r)
-            mysql_free_result(r);
-    }
-    /* On a Galera node, make reads causal: a status or check on node 1 then
-     * sees what a migration just committed on node 3. */
-    if (c->wsrep)
-        mysql_query(c->my, "SET SESSION wsrep_sync_wait = 1");
+    my_probe(c);
     my_free(host, u.buf);
     *out = c;
     return DBMIG_DRV_OK;
 fail:
     mysql_close(c->my);
     my_free(host, u.buf);
+    my_free(host, c->url);
     my_free(host, c);
     return DBMIG_DRV_ERROR;
 }
@@ -628,6 +644,7 @@ static void my_close(void *self, dbmig_conn *c)
     /* closing the connection releases GET_LOCK locks too */
     mysql_close(c->my);
     my_free(&c->host, c->lens);
+    my_free(&c->host, c->url);
     c->host.free(c->host.payload, c);
 }
 
@@ -670,7 +687,7 @@ static int my_drain(dbmig_conn *c, const char *sql, size_t len, int64_t *total)
     return my_more(c, sql, len, total);
 }
 
-static int my_exec(void *self, dbmig_conn *c, const char *sql, size_t len, int64_t *affected)
+int my_exec(void *self, dbmig_conn *c, const char *sql, size_t len, int64_t *affected)
 {
     (void)self;
     my_err_clear(&c->err);
@@ -686,7 +703,7 @@ static int my_exec(void *self, dbmig_conn *c, const char *sql, size_t len, int64
     return DBMIG_DRV_OK;
 }
 
-static int my_query(void *self, dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *payload)
+int my_query(void *self, dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *payload)
 {
     (void)self;
     my_err_clear(&c->err);
@@ -754,7 +771,7 @@ static int my_rollback(void *self, dbmig_conn *c) { (void)self; return my_end(c,
 
 /* ---- quoting (conn may be NULL) ----------------------------------------- */
 
-static size_t my_quote_ident(void *self, const dbmig_conn *c, const char *in, size_t inlen,
+size_t my_quote_ident(void *self, const dbmig_conn *c, const char *in, size_t inlen,
                              char *out, size_t cap)
 {
     (void)self;
@@ -1169,7 +1186,7 @@ static const dbmig_dialect_sql my_sql = {
 static const dbmig_driver my_driver = {
     DBMIG_DRIVER_HEADER,
     .name = "mysql",
-    .version = "1.0.0",
+    .version = "1.1.0",
     .description = "MySQL 8 and MariaDB 10.x, through the MySQL/MariaDB client library",
     .schemes = my_schemes,
     .caps = MY_BASE_CAPS,
@@ -1193,6 +1210,9 @@ static const dbmig_driver my_driver = {
     .last_error = my_last_error,
     .server_version = my_server_version,
     .conn_caps = my_conn_caps,
+    .inspect = my_inspect,
+    .scratch_create = my_scratch_create,
+    .scratch_drop = my_scratch_drop,
 };
 
 DBMIG_DRIVER_ENTRY(mysql, my_driver)

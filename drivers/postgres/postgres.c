@@ -1,5 +1,7 @@
 /* postgres.c — the PostgreSQL driver plugin (dbmig_postgres.so), linked only
- * against libpq.
+ * against libpq. This file is the ABI 2.0 driver; the ABI 2.1 methods are in
+ * inspect.c (catalog inspection) and scratch.c (scratch databases), which
+ * share the connection struct and the helpers through pg_int.h.
  *
  * URLs: postgres://user:pass@host:port/db?param=value&... and postgresql://
  * are handed to libpq as they are, so every libpq parameter works (sslmode,
@@ -50,6 +52,8 @@
 
 #include <libpq-fe.h>
 
+#include "pg_int.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,36 +61,18 @@
 #include <strings.h>
 
 #define PG_MIN_SERVER_VERSION 110000
-#define PG_STRIPPED_PARAM "search_path"
 
-struct dbmig_conn {
-    dbmig_host host;
-    PGconn *pg;
-    PGcancel *cancel; /* made at connect, for pg_cancel from another thread */
-    dbmig_db_error err;
-    /* the URL's password as written, decoded, and from password=, for
-     * scrubbing every message; NULL where none */
-    char *secrets[3];
-    /* the user, host, port and database libpq reads from it (not secret) */
-    char *publics[4];
-    int locked;
-    long long lock_key;
-    /* query() row buffers, grown as needed */
-    const char **vals;
-    size_t *lens;
-    int vcap;
-};
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static void *pg_alloc(const dbmig_host *h, size_t n) { return h->alloc(h->payload, n ? n : 1); }
-static void pg_free(const dbmig_host *h, void *p)
+void *pg_alloc(const dbmig_host *h, size_t n) { return h->alloc(h->payload, n ? n : 1); }
+void pg_free(const dbmig_host *h, void *p)
 {
     if (p)
         h->free(h->payload, p);
 }
 
-static char *pg_strndup(const dbmig_host *h, const char *s, size_t n)
+char *pg_strndup(const dbmig_host *h, const char *s, size_t n)
 {
     char *p = pg_alloc(h, n + 1);
     if (p) {
@@ -96,7 +82,7 @@ static char *pg_strndup(const dbmig_host *h, const char *s, size_t n)
     return p;
 }
 
-static void pg_err_clear(dbmig_db_error *e)
+void pg_err_clear(dbmig_db_error *e)
 {
     e->kind = DBMIG_DB_ERR_GENERIC;
     e->code[0] = e->message[0] = e->detail[0] = e->hint[0] = '\0';
@@ -156,7 +142,7 @@ static void pg_scrub_text(const dbmig_conn *c, char *buf, size_t cap)
     }
 }
 
-static void pg_scrub_err(const dbmig_conn *c, dbmig_db_error *e)
+void pg_scrub_err(const dbmig_conn *c, dbmig_db_error *e)
 {
     pg_scrub_text(c, e->message, sizeof e->message);
     pg_scrub_text(c, e->detail, sizeof e->detail);
@@ -165,7 +151,7 @@ static void pg_scrub_err(const dbmig_conn *c, dbmig_db_error *e)
 
 /* Copies libpq's multi-line text into out as one line: lines joined with
  * "; ", leading white space of each line and trailing white space removed. */
-static void pg_one_line(char *out, size_t cap, const char *in)
+void pg_one_line(char *out, size_t cap, const char *in)
 {
     size_t o = 0;
     if (!cap)
@@ -197,7 +183,7 @@ static void pg_one_line(char *out, size_t cap, const char *in)
 }
 
 /* Copies in into out, truncated to cap - 1 bytes. */
-static void pg_copy(char *out, size_t cap, const char *in)
+void pg_copy(char *out, size_t cap, const char *in)
 {
     if (!cap)
         return;
@@ -209,7 +195,7 @@ static void pg_copy(char *out, size_t cap, const char *in)
     out[n] = '\0';
 }
 
-static int pg_fail_msg(dbmig_conn *c, const char *code, const char *msg, const char *hint)
+int pg_fail_msg(dbmig_conn *c, const char *code, const char *msg, const char *hint)
 {
     pg_err_clear(&c->err);
     pg_copy(c->err.code, sizeof c->err.code, code);
@@ -222,7 +208,7 @@ static int pg_fail_msg(dbmig_conn *c, const char *code, const char *msg, const c
 
 /* Fills c->err from a failed result (r may be NULL: the connection's own
  * message is used). */
-static int pg_fail_res(dbmig_conn *c, const PGresult *r)
+int pg_fail_res(dbmig_conn *c, const PGresult *r)
 {
     dbmig_db_error *e = &c->err;
     pg_err_clear(e);
@@ -278,7 +264,7 @@ static int pg_hexval(int ch)
 }
 
 /* Percent-decodes s[0..n) into a new string. */
-static char *pg_decode(const dbmig_host *h, const char *s, size_t n)
+char *pg_decode(const dbmig_host *h, const char *s, size_t n)
 {
     char *out = pg_alloc(h, n + 1);
     if (!out)
@@ -298,7 +284,7 @@ static char *pg_decode(const dbmig_host *h, const char *s, size_t n)
     return out;
 }
 
-static int pg_is_uri(const char *url)
+int pg_is_uri(const char *url)
 {
     return strncasecmp(url, "postgres://", 11) == 0 || strncasecmp(url, "postgresql://", 13) == 0;
 }
@@ -328,7 +314,7 @@ static const char *pg_uri_password(const char *url, size_t *n)
 /* Copies url into a new string without the query parameter `name`
  * (URI form only); its percent-decoded value (the last one if repeated) goes
  * to *value (NULL when absent). */
-static int pg_strip_param(const dbmig_host *h, const char *url, const char *name, char **stripped,
+int pg_strip_param(const dbmig_host *h, const char *url, const char *name, char **stripped,
                           char **value)
 {
     *stripped = NULL;
@@ -415,6 +401,7 @@ static void pg_release(dbmig_conn *c)
         pg_free(&c->host, c->secrets[i]);
     for (int i = 0; i < 4; i++)
         pg_free(&c->host, c->publics[i]);
+    pg_free(&c->host, c->url);
     pg_free(&c->host, (void *)c->vals);
     pg_free(&c->host, c->lens);
     dbmig_host h = c->host;
@@ -496,7 +483,7 @@ static const char *pg_uri_ambiguous(const char *url)
     return NULL;
 }
 
-static int pg_connect(void *self, const dbmig_host *host, const char *url, dbmig_conn **out,
+int pg_connect(void *self, const dbmig_host *host, const char *url, dbmig_conn **out,
                       dbmig_db_error *err)
 {
     (void)self;
@@ -522,6 +509,13 @@ static int pg_connect(void *self, const dbmig_host *host, const char *url, dbmig
     size_t hs = host->size && host->size < sizeof c->host ? host->size : sizeof c->host;
     memcpy(&c->host, host, hs);
 
+    c->url = pg_strndup(&c->host, url, strlen(url));
+    if (!c->url) {
+        pg_fail_msg(c, "NOMEM", "postgres: out of memory", NULL);
+        pg_set_err(err, &c->err);
+        pg_release(c);
+        return DBMIG_DRV_ERROR;
+    }
     /* Know the password before anything can echo it. */
     size_t rawlen = 0;
     const char *raw = pg_uri_password(url, &rawlen);
@@ -655,7 +649,7 @@ static int pg_connect(void *self, const dbmig_host *host, const char *url, dbmig
     return DBMIG_DRV_OK;
 }
 
-static void pg_close(void *self, dbmig_conn *c)
+void pg_close(void *self, dbmig_conn *c)
 {
     (void)self;
     if (!c)
@@ -862,7 +856,7 @@ static int pg_rows(dbmig_conn *c, PGresult *r, dbmig_row_fn fn, void *payload)
     return DBMIG_DRV_OK;
 }
 
-static int pg_query(void *self, dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *payload)
+int pg_query(void *self, dbmig_conn *c, const char *sql, dbmig_row_fn fn, void *payload)
 {
     (void)self;
     pg_err_clear(&c->err);
@@ -880,7 +874,7 @@ static int pg_query(void *self, dbmig_conn *c, const char *sql, dbmig_row_fn fn,
 }
 
 /* Runs a command that returns no rows. */
-static int pg_command(dbmig_conn *c, const char *sql)
+int pg_command(dbmig_conn *c, const char *sql)
 {
     pg_err_clear(&c->err);
     PGresult *r = PQexec(c->pg, sql);
@@ -939,7 +933,7 @@ static int pg_rollback(void *self, dbmig_conn *c)
 /* Runs sql with n text parameters (NULL binds NULL); *found = 1 when a row
  * came back (and its first column is not NULL when out is given); the first
  * column goes to out. */
-static int pg_lookup(dbmig_conn *c, const char *sql, int n, const char *const *params, int *found,
+int pg_lookup(dbmig_conn *c, const char *sql, int n, const char *const *params, int *found,
                      char *out, size_t cap)
 {
     pg_err_clear(&c->err);
@@ -1291,6 +1285,9 @@ static const dbmig_driver pg_driver = {
     .server_version = pg_server_version,
     .conn_caps = NULL,
     .cancel = pg_cancel,
+    .inspect = pg_inspect,
+    .scratch_create = pg_scratch_create,
+    .scratch_drop = pg_scratch_drop,
 };
 
 DBMIG_DRIVER_ENTRY(postgres, pg_driver)

@@ -1022,7 +1022,7 @@ static int sq_unlink(const char *file, dbmig_db_error *err)
 {
     if (unlink(file) == 0 || errno == ENOENT)
         return 0;
-    sq_set_err(err, "IO", "remove it by hand", "sqlite: cannot remove %s: %s", file,
+    sq_set_err(err, "IO", "remove it by hand", "sqlite: cannot remove %.800s: %s", file,
                strerror(errno));
     return -1;
 }

@@ -473,6 +473,48 @@ DBMIG_API int dbmig_revision_new(dbmig *h, const dbmig_revision_opts *o, dbmig_n
 DBMIG_API int dbmig_merge_new(dbmig *h, const dbmig_revision_opts *o, dbmig_new_revision **out);
 DBMIG_API void dbmig_new_revision_free(dbmig_new_revision *r);
 
+/* ---- upgrade --verify (issue 15, SPEC section 12) ----
+ * Flag for dbmig_upgrade: after each revision's up statements, run its
+ * `-- dbmig:verify [driver]` section; an error fails the revision. Inside a
+ * transaction the revision is rolled back (not applied); outside one its
+ * statements are committed and it is left dirty (fix it, then `upgrade
+ * --resume` with this flag runs only the verify section again). A dry run
+ * lists the verify statements without running them; offline mode (sql_out)
+ * and dbmig_downgrade refuse it (DBMIG_EUSAGE). */
+#define DBMIG_VERIFY 0x4u
+
+/* ---- Schema dump and drift (SPEC section 12) --------------------------- */
+
+#define DBMIG_SCHEMA_SQL 1  /* deterministic DDL in the driver's dialect */
+#define DBMIG_SCHEMA_JSON 2 /* the schema model as JSON (keys sorted) */
+
+/* The database's schema (without the version table and its lock table) in
+ * format: the same database gives the same bytes, and the SQL loads into an
+ * empty database of the same driver and inspects to the same schema. *out
+ * is a malloc'd, NUL-terminated text: free it with dbmig_free. A database
+ * that does not exist yet is an empty schema. DBMIG_EUSAGE in offline mode
+ * (sql_out set) and when the driver cannot inspect (no inspect method,
+ * driver ABI 2.1). */
+DBMIG_API int dbmig_schema_dump(dbmig *h, int format, char **out);
+/* Drift: replays the revisions applied to h's database on a scratch
+ * database of the same driver (scratch_url NULL: a temporary one the driver
+ * makes next to it, dbmig_scratch_<random>, dropped at the end; else that
+ * database, which must be empty and is emptied again at the end), inspects
+ * both and compares them. DBMIG_OK when they are the same; DBMIG_EINVALID
+ * when they differ, with *out listing the differences: one line each,
+ * "table invoices: column amount: NOT NULL in the database, NULL in the
+ * migrations" (json 0), or a JSON array of {"object", "field", "what",
+ * "left", "right"} (json 1); free it with dbmig_free. Also DBMIG_EINVALID,
+ * with *out NULL, when the applied set cannot be replayed (a dirty or
+ * missing revision, an applied one without a file). The scratch database
+ * is removed on every return, also after dbmig_interrupt
+ * (DBMIG_EINTERRUPTED). */
+DBMIG_API int dbmig_drift(dbmig *h, const char *scratch_url, int json, char **out);
+/* Frees what the library handed out as a plain buffer (dbmig_schema_dump's
+ * and dbmig_drift's text): use it rather than free(), the library may use
+ * another allocator. */
+DBMIG_API void dbmig_free(void *p);
+
 #ifdef __cplusplus
 }
 #endif

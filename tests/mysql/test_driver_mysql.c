@@ -1,7 +1,8 @@
 /* test_driver_mysql.c — the driver contract suite (tests/unit/driver_contract.c)
  * run against the real MySQL plugin and a real MariaDB server, plus the
  * MySQL-specific checks (URL forms, TLS modes, capability bits, error codes,
- * quoting, lock names, lost connections).
+ * quoting, lock names, lost connections), and ABI 2.1: schema inspection
+ * of a schema with every kind of object MariaDB has, scratch databases.
  *
  * Needs DBMIG_TEST_MYSQL_URL (scripts/mariadb-server.sh sets it): without
  * it the program FAILS, it never skips. Each test gets a fresh database
@@ -606,6 +607,417 @@ static void test_index_lookup(void **state)
     assert_int_equal(cnt.live, 0);
 }
 
+/* ---- schema inspection (ABI 2.1) ------------------------------------------ */
+
+/* Every object inspect() reports, one line each, sorted (a test reads them
+ * as text): kind table.name flags type default generated collation
+ * (columns) -> ref(cols) rules method | definition. */
+typedef struct objs {
+    char **v;
+    size_t n;
+    int stop_after; /* > 0: the callback asks to stop after that many */
+    char all[16384];
+} objs;
+
+static const char *const KIND[] = {"?",     "table", "column", "pk",  "unique",  "fk",
+                                   "check", "index", "view",   "seq", "trigger", "function"};
+
+static void add_list(char *line, size_t cap, const char *const *v, uint32_t n)
+{
+    strncat(line, "(", cap - strlen(line) - 1);
+    for (uint32_t i = 0; i < n; i++) {
+        if (i)
+            strncat(line, ",", cap - strlen(line) - 1);
+        strncat(line, v[i], cap - strlen(line) - 1);
+    }
+    strncat(line, ")", cap - strlen(line) - 1);
+}
+
+static int collect_obj(void *payload, const dbmig_schema_object *o)
+{
+    objs *r = payload;
+    assert_int_equal(o->size, sizeof *o);
+    char line[2048];
+    snprintf(line, sizeof line, "%s %s%s%s", KIND[o->kind <= 11 ? o->kind : 0],
+             o->table ? o->table : "", o->table ? "." : "", o->name ? o->name : "(null)");
+    size_t l = strlen(line);
+    if (o->kind == DBMIG_SO_COLUMN)
+        l += (size_t)snprintf(line + l, sizeof line - l, " #%u %s%s%s%s", o->position, o->type,
+                              o->flags & DBMIG_SO_NULLABLE ? " null" : " notnull",
+                              o->flags & DBMIG_SO_IDENTITY ? " identity" : "",
+                              o->flags & DBMIG_SO_GENERATED_STORED ? " stored" : "");
+    if (o->default_expr)
+        l += (size_t)snprintf(line + l, sizeof line - l, " default=%s", o->default_expr);
+    if (o->generated)
+        l += (size_t)snprintf(line + l, sizeof line - l, " as=%s", o->generated);
+    if (o->collation)
+        l += (size_t)snprintf(line + l, sizeof line - l, " collate=%s", o->collation);
+    if (o->flags & DBMIG_SO_UNIQUE_INDEX)
+        strncat(line, " unique", sizeof line - strlen(line) - 1);
+    if (o->ncolumns) {
+        strncat(line, " ", sizeof line - strlen(line) - 1);
+        add_list(line, sizeof line, o->columns, o->ncolumns);
+    }
+    if (o->ref_table) {
+        l = strlen(line);
+        snprintf(line + l, sizeof line - l, " -> %s", o->ref_table);
+        add_list(line, sizeof line, o->ref_columns, o->nref_columns);
+        l = strlen(line);
+        snprintf(line + l, sizeof line - l, " delete %s update %s", o->on_delete, o->on_update);
+    }
+    l = strlen(line);
+    if (o->method)
+        l += (size_t)snprintf(line + l, sizeof line - l, " using %s", o->method);
+    if (o->definition)
+        snprintf(line + l, sizeof line - l, " | %s", o->definition);
+    char **nv = realloc(r->v, (r->n + 1) * sizeof *nv);
+    assert_non_null(nv);
+    r->v = nv;
+    r->v[r->n++] = strdup(line);
+    return r->stop_after > 0 && (int)r->n >= r->stop_after;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void objs_free(objs *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->v[i]);
+    free(r->v);
+    memset(r, 0, sizeof *r);
+}
+
+/* Inspects conn into r (sorted; r->all: every line, '\n' after each). */
+static void inspect_into(const dbmig_driver *d, dbmig_conn *c, objs *r)
+{
+    int stop = r->stop_after;
+    objs_free(r);
+    r->stop_after = stop;
+    if (d->inspect(NULL, c, collect_obj, r) != DBMIG_DRV_OK)
+        fail_msg("inspect: %s", d->last_error(NULL, c)->message);
+    qsort(r->v, r->n, sizeof *r->v, cmp_line);
+    r->all[0] = '\0';
+    for (size_t i = 0; i < r->n; i++) {
+        strncat(r->all, r->v[i], sizeof r->all - strlen(r->all) - 1);
+        strncat(r->all, "\n", sizeof r->all - strlen(r->all) - 1);
+    }
+}
+
+static void assert_line(const objs *r, const char *want)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (strcmp(r->v[i], want) == 0)
+            return;
+    fprintf(stderr, "the objects:\n%s", r->all);
+    fail_msg("expected the object line: %s", want);
+}
+
+static void assert_no_line(const objs *r, const char *prefix)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (strncmp(r->v[i], prefix, strlen(prefix)) == 0)
+            fail_msg("unexpected object: %s", r->v[i]);
+}
+
+/* A schema with every kind of object MariaDB has, each statement on its
+ * own (the trigger's and procedure's bodies hold ';'). */
+static const char *const SCHEMA[] = {
+    "CREATE TABLE parent (a INT NOT NULL, b VARCHAR(20) NOT NULL, "
+    "label VARCHAR(50) COLLATE utf8mb4_bin DEFAULT 'it''s', n2 VARCHAR(9) DEFAULT 'a\\\\b', "
+    "js VARCHAR(100) CHECK (json_valid(js)), "
+    "PRIMARY KEY (a, b), CONSTRAINT parent_label_uq UNIQUE (label))",
+    "CREATE TABLE child (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, pa INT, pb VARCHAR(20), "
+    "qty INT NOT NULL DEFAULT 0, price DECIMAL(10,2) DEFAULT NULL CHECK (price > 0), "
+    "total DECIMAL(12,2) AS (qty * price) VIRTUAL, "
+    "stotal DECIMAL(12,2) AS (qty * price) PERSISTENT, note TEXT, "
+    "created DATETIME DEFAULT CURRENT_TIMESTAMP, doc JSON, d DATE DEFAULT '2020-01-02', "
+    "CONSTRAINT child_parent_fk FOREIGN KEY (pa, pb) REFERENCES parent (a, b) ON DELETE CASCADE, "
+    "CONSTRAINT qty_positive CHECK ((qty >= 0)))",
+    "CREATE INDEX child_note_prefix ON child (note(10), qty)",
+    "CREATE FULLTEXT INDEX child_note_ft ON child (note)",
+    "CREATE UNIQUE INDEX child_note_hash ON child (note, qty) USING HASH",
+    "CREATE UNIQUE INDEX child_qty_id ON child (qty, id)",
+    "CREATE TABLE fk2 (x BIGINT, y BIGINT, FOREIGN KEY (x) REFERENCES child (id), "
+    "INDEX fk2_y (y), FOREIGN KEY (y) REFERENCES child (id) ON UPDATE SET NULL)",
+    "CREATE VIEW child_v AS SELECT id, qty FROM child WHERE qty > 0 AND note <> '`dbmig_ct`.x'",
+    "CREATE TRIGGER child_bi BEFORE INSERT ON child FOR EACH ROW "
+    "BEGIN IF NEW.qty < 0 THEN SET NEW.qty = 0; END IF; END",
+    "CREATE FUNCTION add1(x INT) RETURNS INT DETERMINISTIC RETURN x + 1",
+    "CREATE PROCEDURE p1(IN x INT, OUT y VARCHAR(10)) COMMENT 'it''s' READS SQL DATA "
+    "BEGIN SELECT x INTO y; END",
+    "CREATE SEQUENCE sq START WITH 5",
+    "CREATE SEQUENCE `s``q` START WITH 1 INCREMENT BY -1 MINVALUE -100 MAXVALUE 1 NOCACHE CYCLE",
+    NULL,
+};
+
+static void test_inspect(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->url);
+    assert_non_null(f->ct.d->inspect);
+    objs r = {0};
+    inspect_into(f->ct.d, c, &r); /* an empty database: nothing */
+    assert_int_equal(r.n, 0);
+    for (int i = 0; SCHEMA[i]; i++)
+        must_exec(f->ct.d, c, SCHEMA[i]);
+    inspect_into(f->ct.d, c, &r);
+    assert_line(&r, "table parent");
+    assert_line(&r, "table child");
+    assert_line(&r, "table fk2");
+    assert_no_line(&r, "table child_v"); /* a view is no table */
+    assert_no_line(&r, "table sq"); /* a sequence is no table */
+    assert_line(&r, "seq sq | start with 5 minvalue 1 maxvalue 9223372036854775806 "
+                    "increment by 1 cache 1000 nocycle");
+    assert_line(&r, "seq s`q | start with 1 minvalue -100 maxvalue 1 increment by -1 nocache "
+                    "cycle");
+    assert_no_line(&r, "column child_v.");
+    /* columns: type, nullability, defaults in MariaDB's expression form
+     * (DEFAULT NULL is no default), collation only when not the table's */
+    assert_line(&r, "column parent.a #1 int(11) notnull");
+    assert_line(&r, "column parent.label #3 varchar(50) null default='it''s' collate=utf8mb4_bin");
+    assert_line(&r, "column parent.n2 #4 varchar(9) null default='a\\\\b'");
+    assert_line(&r, "column child.id #1 bigint(20) notnull identity");
+    assert_line(&r, "column child.pb #3 varchar(20) null");
+    assert_line(&r, "column child.qty #4 int(11) notnull default=0");
+    assert_line(&r, "column child.price #5 decimal(10,2) null");
+    assert_line(&r, "column child.total #6 decimal(12,2) null as=`qty` * `price`");
+    assert_line(&r, "column child.stotal #7 decimal(12,2) null stored as=`qty` * `price`");
+    assert_line(&r, "column child.created #9 datetime null default=current_timestamp()");
+    assert_line(&r, "column child.d #11 date null default='2020-01-02'");
+    /* MariaDB's JSON: reported as json, without its collation and check */
+    assert_line(&r, "column child.doc #10 json null");
+    assert_no_line(&r, "check child.doc");
+    /* the same check on a column that is no JSON stays a check */
+    assert_line(&r, "column parent.js #5 varchar(100) null");
+    assert_line(&r, "check parent.js | json_valid(`js`)");
+    /* keys */
+    assert_line(&r, "pk parent. (a,b)");
+    assert_line(&r, "pk child. (id)");
+    assert_line(&r, "unique parent.parent_label_uq (label)");
+    assert_line(&r, "unique child.child_qty_id (qty,id)");
+    assert_line(&r,
+                "fk child.child_parent_fk (pa,pb) -> parent(a,b) delete CASCADE update RESTRICT");
+    assert_line(&r, "fk fk2.fk2_ibfk_1 (x) -> child(id) delete RESTRICT update RESTRICT");
+    assert_line(&r, "fk fk2.fk2_ibfk_2 (y) -> child(id) delete RESTRICT update SET NULL");
+    /* checks: named, and a column's (named after it); MariaDB keeps no outer parentheses */
+    assert_line(&r, "check child.qty_positive | `qty` >= 0");
+    assert_line(&r, "check child.price | `price` > 0");
+    /* indexes: prefix, FULLTEXT, a unique HASH; not those behind keys */
+    assert_line(&r, "index child.child_note_prefix (note(10),qty)");
+    assert_line(&r, "index child.child_note_ft (note) using FULLTEXT");
+    assert_line(&r, "index child.child_note_hash unique (note,qty) using HASH");
+    assert_line(&r, "index fk2.fk2_y (y)"); /* the user's own, used by the key */
+    assert_no_line(&r, "index child.child_parent_fk"); /* made by the server for the key */
+    assert_no_line(&r, "index fk2.x");
+    assert_no_line(&r, "index child.PRIMARY");
+    assert_no_line(&r, "index parent.parent_label_uq");
+    /* view without the database qualifier (but the literal kept) */
+    assert_line(&r, "view child_v | select `child`.`id` AS `id`,`child`.`qty` AS `qty` from "
+                    "`child` where `child`.`qty` > 0 and `child`.`note` <> '`dbmig_ct`.x'");
+    assert_line(&r, "trigger child.child_bi | CREATE TRIGGER `child_bi` BEFORE INSERT ON `child` "
+                    "FOR EACH ROW BEGIN IF NEW.qty < 0 THEN SET NEW.qty = 0; END IF; END");
+    assert_line(&r, "function add1 | CREATE FUNCTION `add1`(`x` int(11)) RETURNS int(11) "
+                    "DETERMINISTIC\nRETURN x + 1");
+    assert_line(&r, "function p1 | CREATE PROCEDURE `p1`(IN `x` int(11), OUT `y` varchar(10)) "
+                    "READS SQL DATA COMMENT 'it''s'\nBEGIN SELECT x INTO y; END");
+    /* 3 tables, 18 columns, 2 pk, 2 unique, 3 fk, 3 check, 4 index, view,
+     * trigger, 2 routines, 2 sequences */
+    assert_int_equal(r.n, 41);
+    /* the callback stops it: no further call, and still a success */
+    r.stop_after = 3;
+    inspect_into(f->ct.d, c, &r);
+    assert_int_equal(r.n, 3);
+    objs_free(&r);
+    f->ct.d->close(NULL, c);
+    assert_int_equal(cnt.live, 0);
+}
+
+/* The built texts recreate what they describe: each trigger, routine,
+ * view and sequence dropped and made again from its definition inspects
+ * the same. */
+static void test_inspect_texts_recreate(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->url);
+    for (int i = 0; SCHEMA[i]; i++)
+        must_exec(f->ct.d, c, SCHEMA[i]);
+    objs a = {0}, b = {0};
+    inspect_into(f->ct.d, c, &a);
+    must_exec(f->ct.d, c, "DROP TRIGGER child_bi");
+    must_exec(f->ct.d, c, "DROP FUNCTION add1");
+    must_exec(f->ct.d, c, "DROP PROCEDURE p1");
+    must_exec(f->ct.d, c, "DROP VIEW child_v");
+    must_exec(f->ct.d, c, "DROP SEQUENCE sq, `s``q`");
+    for (size_t i = 0; i < a.n; i++) {
+        const char *bar = strstr(a.v[i], " | ");
+        char sql[1024];
+        if (strncmp(a.v[i], "trigger ", 8) == 0 || strncmp(a.v[i], "function ", 9) == 0) {
+            must_exec(f->ct.d, c, bar + 3);
+        } else if (strncmp(a.v[i], "view ", 5) == 0) {
+            snprintf(sql, sizeof sql, "CREATE VIEW child_v AS %s", bar + 3);
+            must_exec(f->ct.d, c, sql);
+        } else if (strncmp(a.v[i], "seq ", 4) == 0) {
+            char q[80];
+            f->ct.d->quote_ident(NULL, NULL, a.v[i] + 4, (size_t)(bar - a.v[i] - 4), q, sizeof q);
+            snprintf(sql, sizeof sql, "CREATE SEQUENCE %s %s", q, bar + 3);
+            must_exec(f->ct.d, c, sql);
+        }
+    }
+    inspect_into(f->ct.d, c, &b);
+    assert_string_equal(a.all, b.all);
+    objs_free(&a);
+    objs_free(&b);
+    f->ct.d->close(NULL, c);
+    assert_int_equal(cnt.live, 0);
+}
+
+/* inspect() on a dead connection fails with the server's error. */
+static void test_inspect_error(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    dbmig_conn *a = must_connect(f->ct.d, &h, f->url);
+    dbmig_conn *b = must_connect(f->ct.d, &h, f->url);
+    must_exec(f->ct.d, a, "CREATE TABLE t (x INT PRIMARY KEY)");
+    rows q;
+    char id[40], sql[80];
+    snprintf(id, sizeof id, "%s", query_text(f->ct.d, a, "SELECT CONNECTION_ID()", &q));
+    id[strlen(id) - 1] = '\0';
+    snprintf(sql, sizeof sql, "KILL CONNECTION %s", id);
+    must_exec(f->ct.d, b, sql);
+    objs r = {0};
+    assert_int_equal(f->ct.d->inspect(NULL, a, collect_obj, &r), DBMIG_DRV_ERROR);
+    assert_int_equal(r.n, 0);
+    assert_true(f->ct.d->last_error(NULL, a)->message[0] != '\0');
+    objs_free(&r);
+    f->ct.d->close(NULL, a);
+    f->ct.d->close(NULL, b);
+    assert_int_equal(cnt.live, 0);
+}
+
+/* ---- scratch databases (ABI 2.1) ------------------------------------------ */
+
+static int db_exists(const dbmig_driver *d, dbmig_conn *c, const char *name)
+{
+    char sql[200];
+    rows r;
+    snprintf(sql, sizeof sql,
+             "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '%s'", name);
+    return strcmp(query_text(d, c, sql, &r), "1;") == 0;
+}
+
+/* Creates name next to the database of base_url, connects to its URL,
+ * checks it, drops it. */
+static void scratch_round(const fx *f, const char *base_url, const char *name,
+                          const char *want_suffix)
+{
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    const dbmig_driver *d = f->ct.d;
+    dbmig_conn *c = must_connect(d, &h, base_url);
+    char url[1024];
+    dbmig_db_error e;
+    memset(&e, 0, sizeof e);
+    if (d->scratch_create(NULL, c, name, url, sizeof url, &e) != DBMIG_DRV_OK)
+        fail_msg("scratch_create %s: %s (%s)", name, e.message, e.hint);
+    assert_contains(url, want_suffix);
+    assert_true(db_exists(d, c, name));
+    dbmig_conn *s = must_connect(d, &h, url);
+    rows r;
+    char want[200];
+    snprintf(want, sizeof want, "%s;", name);
+    assert_string_equal(query_text(d, s, "SELECT DATABASE()", &r), want);
+    /* the same defaults as the database it stands next to */
+    const char *defaults = "SELECT @@character_set_database, @@collation_database";
+    char cs[200];
+    snprintf(cs, sizeof cs, "%s", query_text(d, c, defaults, &r));
+    assert_string_equal(query_text(d, s, defaults, &r), cs);
+    must_exec(d, s, "CREATE TABLE t (x INT)");
+    d->close(NULL, s);
+    assert_int_equal(d->scratch_drop(NULL, c, name, url, &e), DBMIG_DRV_OK);
+    assert_false(db_exists(d, c, name));
+    /* gone: connecting fails; dropping again succeeds */
+    memset(&e, 0, sizeof e);
+    s = NULL;
+    assert_int_equal(d->connect(NULL, &h, url, &s, &e), DBMIG_DRV_ERROR);
+    assert_contains(e.code, "1049/");
+    assert_int_equal(d->scratch_drop(NULL, c, name, url, &e), DBMIG_DRV_OK);
+    d->close(NULL, c);
+    assert_int_equal(cnt.live, 0);
+}
+
+static void test_scratch(void **state)
+{
+    FX;
+    char want[700], url[900];
+    snprintf(want, sizeof want, "%s/dbmig_scratch_t1", f->base);
+    scratch_round(f, f->url, "dbmig_scratch_t1", want);
+    /* every URL parameter is kept */
+    snprintf(url, sizeof url, "%s?charset=utf8mb4&connect_timeout=5", f->url);
+    snprintf(want, sizeof want, "%s/dbmig_scratch_t2?charset=utf8mb4&connect_timeout=5", f->base);
+    scratch_round(f, url, "dbmig_scratch_t2", want);
+    /* a password that needs %-encoding stays encoded */
+    const char *special = env_or_die("DBMIG_TEST_MYSQL_SPECIAL_URL");
+    snprintf(want, sizeof want, "%.*s/dbmig_scratch_t3", (int)(strrchr(special, '/') - special),
+             special);
+    scratch_round(f, special, "dbmig_scratch_t3", want);
+}
+
+static void test_scratch_errors(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    const dbmig_driver *d = f->ct.d;
+    dbmig_conn *c = must_connect(d, &h, f->url);
+    char url[1024];
+    dbmig_db_error e;
+    /* the user may create only dbmig_* databases: denied, with the way out */
+    memset(&e, 0, sizeof e);
+    assert_int_equal(d->scratch_create(NULL, c, "other_scratch_1", url, sizeof url, &e),
+                     DBMIG_DRV_ERROR);
+    assert_contains(e.code, "1044/");
+    assert_contains(e.hint, "--scratch-url");
+    assert_contains(e.hint, "GRANT CREATE");
+    if (f->password[0] && (strstr(e.message, f->password) || strstr(e.hint, f->password)))
+        fail_msg("the password leaked: %s", e.message);
+    assert_false(db_exists(d, c, "other_scratch_1"));
+    /* names the core never makes are refused before anything runs */
+    const char *bad[] = {"", "Dbmig_x", "dbmig-x", "x`; DROP DATABASE dbmig_ct; --",
+                         "dbmig_scratch_0123456789012345678901234567890123456789012345678901234",
+                         NULL};
+    for (int i = 0; bad[i]; i++) {
+        memset(&e, 0, sizeof e);
+        assert_int_equal(d->scratch_create(NULL, c, bad[i], url, sizeof url, &e),
+                         DBMIG_DRV_ERROR);
+        assert_contains(e.message, "refusing the scratch database name");
+        memset(&e, 0, sizeof e);
+        assert_int_equal(d->scratch_drop(NULL, c, bad[i], url, &e), DBMIG_DRV_ERROR);
+        assert_contains(e.hint, "[a-z0-9_]");
+    }
+    assert_true(db_exists(d, c, TEST_DB));
+    /* a URL buffer too small: an error, nothing created */
+    memset(&e, 0, sizeof e);
+    assert_int_equal(d->scratch_create(NULL, c, "dbmig_scratch_small", url, 10, &e),
+                     DBMIG_DRV_ERROR);
+    assert_contains(e.message, "does not fit");
+    assert_false(db_exists(d, c, "dbmig_scratch_small"));
+    /* it exists already: the server's error */
+    memset(&e, 0, sizeof e);
+    assert_int_equal(d->scratch_create(NULL, c, TEST_DB, url, sizeof url, &e), DBMIG_DRV_ERROR);
+    assert_contains(e.code, "1007/");
+    d->close(NULL, c);
+    assert_int_equal(cnt.live, 0);
+}
+
 int main(void)
 {
     env_or_die("DBMIG_TEST_MYSQL_URL");
@@ -622,6 +1034,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lock_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lost_connection_no_reconnect, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_lookup, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inspect, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inspect_texts_recreate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inspect_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scratch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scratch_errors, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -883,6 +883,478 @@ static void test_refuses_old_server(void **state)
     assert_int_equal(cnt.live, 0);
 }
 
+/* ---- ABI 2.1: inspect ---------------------------------------------------- */
+
+/* What inspect reported: one line per object,
+ * "kind|table|name|flags|position|type|default|generated|collation|
+ *  col,col|ref_table|col,col|on_delete|on_update|predicate|method|definition"
+ * (NULL as "-"). */
+typedef struct sobjs {
+    char *line[256];
+    int n, stop_after, calls;
+} sobjs;
+
+static void so_put(char *buf, size_t cap, const char *s)
+{
+    size_t o = strlen(buf);
+    snprintf(buf + o, cap - o, "%s|", s ? s : "-");
+}
+
+static int so_collect(void *payload, const dbmig_schema_object *o)
+{
+    sobjs *x = payload;
+    x->calls++;
+    assert_true(o->size >= sizeof *o);
+    assert_true(x->n < 256);
+    char buf[4096] = "", cols[1024] = "", refs[1024] = "";
+    for (uint32_t i = 0; i < o->ncolumns; i++)
+        snprintf(cols + strlen(cols), sizeof cols - strlen(cols), "%s%s", i ? "," : "",
+                 o->columns[i]);
+    for (uint32_t i = 0; i < o->nref_columns; i++)
+        snprintf(refs + strlen(refs), sizeof refs - strlen(refs), "%s%s", i ? "," : "",
+                 o->ref_columns[i]);
+    snprintf(buf, sizeof buf, "%u|", o->kind);
+    so_put(buf, sizeof buf, o->table);
+    so_put(buf, sizeof buf, o->name);
+    snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%u|%u|", o->flags, o->position);
+    so_put(buf, sizeof buf, o->type);
+    so_put(buf, sizeof buf, o->default_expr);
+    so_put(buf, sizeof buf, o->generated);
+    so_put(buf, sizeof buf, o->collation);
+    so_put(buf, sizeof buf, o->ncolumns ? cols : NULL);
+    so_put(buf, sizeof buf, o->ref_table);
+    so_put(buf, sizeof buf, o->nref_columns ? refs : NULL);
+    so_put(buf, sizeof buf, o->on_delete);
+    so_put(buf, sizeof buf, o->on_update);
+    so_put(buf, sizeof buf, o->predicate);
+    so_put(buf, sizeof buf, o->method);
+    so_put(buf, sizeof buf, o->definition);
+    buf[strlen(buf) - 1] = '\0';
+    x->line[x->n++] = strdup(buf);
+    return x->stop_after && x->calls >= x->stop_after;
+}
+
+static void so_free(sobjs *x)
+{
+    for (int i = 0; i < x->n; i++)
+        free(x->line[i]);
+    x->n = 0;
+}
+
+/* The line of the object of kind with that table and name (table NULL:
+ * any), failing the test when there is none or more than one. */
+static const char *so_find(const sobjs *x, int kind, const char *table, const char *name)
+{
+    char pre[512];
+    snprintf(pre, sizeof pre, "%d|%s|%s|", kind, table ? table : "-", name);
+    const char *hit = NULL;
+    for (int i = 0; i < x->n; i++)
+        if (strncmp(x->line[i], pre, strlen(pre)) == 0) {
+            if (hit)
+                fail_msg("two objects %s", pre);
+            hit = x->line[i];
+        }
+    if (!hit)
+        fail_msg("no object %s", pre);
+    return hit;
+}
+
+static int so_count(const sobjs *x, int kind)
+{
+    int n = 0;
+    char pre[16];
+    snprintf(pre, sizeof pre, "%d|", kind);
+    for (int i = 0; i < x->n; i++)
+        n += strncmp(x->line[i], pre, strlen(pre)) == 0;
+    return n;
+}
+
+/* Every object kind, and the fields the contract names for each. */
+static const char inspect_schema[] =
+    "CREATE TABLE accounts ("
+    "  org_id integer NOT NULL,"
+    "  id bigint GENERATED ALWAYS AS IDENTITY,"
+    "  email text COLLATE \"C\" NOT NULL,"
+    "  name character varying(100) DEFAULT 'anon',"
+    "  price numeric(10,2),"
+    "  total numeric GENERATED ALWAYS AS (price * 2) STORED,"
+    "  CONSTRAINT accounts_pkey PRIMARY KEY (org_id, id),"
+    "  CONSTRAINT accounts_email_key UNIQUE (email),"
+    "  CONSTRAINT price_positive CHECK (price > 0 AND price < 1000));"
+    "CREATE TABLE orders ("
+    "  id serial PRIMARY KEY,"
+    "  org_id integer, account_id bigint, tags text[], note text,"
+    "  \"Odd \"\"name\"\"\" int,"
+    "  CONSTRAINT orders_account_fk FOREIGN KEY (org_id, account_id)"
+    "    REFERENCES accounts (org_id, id) ON DELETE CASCADE ON UPDATE SET NULL DEFERRABLE);"
+    "ALTER TABLE orders DROP COLUMN \"Odd \"\"name\"\"\";"
+    "ALTER TABLE orders ADD COLUMN \"Odd \"\"name\"\"\" int;"
+    "CREATE INDEX orders_note_partial ON orders (note) WHERE note IS NOT NULL;"
+    "CREATE INDEX orders_lower_note ON orders (lower(note), org_id);"
+    "CREATE INDEX orders_sum ON orders ((org_id + 1));"
+    "CREATE INDEX orders_tags_gin ON orders USING gin (tags);"
+    "CREATE INDEX orders_note_hash ON orders USING hash (note);"
+    "CREATE UNIQUE INDEX orders_odd ON orders (\"Odd \"\"name\"\"\", org_id);"
+    "CREATE VIEW big_orders AS SELECT id, note FROM orders WHERE org_id > 10;"
+    "CREATE FUNCTION touch_note() RETURNS trigger LANGUAGE plpgsql AS "
+    "  $$ BEGIN NEW.note := coalesce(NEW.note, 'x'); RETURN NEW; END $$;"
+    "CREATE FUNCTION add_one(integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT $1 + 1';"
+    "CREATE PROCEDURE nothing() LANGUAGE sql AS 'SELECT 1';"
+    "CREATE TRIGGER orders_touch BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION touch_note();"
+    "CREATE SEQUENCE invoice_no AS integer START 100 INCREMENT 5 MINVALUE 10 MAXVALUE 100000 "
+    "  CACHE 3 CYCLE;"
+    "CREATE SCHEMA ct_s; CREATE TABLE ct_s.elsewhere (id int PRIMARY KEY);"
+    "CREATE MATERIALIZED VIEW mat AS SELECT 1 AS one";
+
+static void test_inspect_every_kind(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->ct.url);
+    must_exec(f->ct.d, c, inspect_schema);
+    sobjs x = {0};
+    assert_non_null(f->ct.d->inspect);
+    assert_int_equal(f->ct.d->inspect(NULL, c, so_collect, &x), DBMIG_DRV_OK);
+    /* tables: not the other schema's, not the materialized view */
+    assert_int_equal(so_count(&x, DBMIG_SO_TABLE), 2);
+    so_find(&x, DBMIG_SO_TABLE, NULL, "accounts");
+    so_find(&x, DBMIG_SO_TABLE, NULL, "orders");
+    /* columns */
+    assert_string_equal(so_find(&x, DBMIG_SO_COLUMN, "accounts", "org_id"),
+                        "2|accounts|org_id|0|1|integer|-|-|-|-|-|-|-|-|-|-|-");
+    assert_string_equal(so_find(&x, DBMIG_SO_COLUMN, "accounts", "id"),
+                        "2|accounts|id|2|2|bigint|-|-|-|-|-|-|-|-|-|-|-");
+    assert_string_equal(so_find(&x, DBMIG_SO_COLUMN, "accounts", "email"),
+                        "2|accounts|email|0|3|text|-|-|C|-|-|-|-|-|-|-|-");
+    assert_string_equal(so_find(&x, DBMIG_SO_COLUMN, "accounts", "name"),
+                        "2|accounts|name|1|4|character varying(100)|'anon'::character varying|-|-"
+                        "|-|-|-|-|-|-|-|-");
+    assert_string_equal(so_find(&x, DBMIG_SO_COLUMN, "accounts", "price"),
+                        "2|accounts|price|1|5|numeric(10,2)|-|-|-|-|-|-|-|-|-|-|-");
+    assert_string_equal(so_find(&x, DBMIG_SO_COLUMN, "accounts", "total"),
+                        "2|accounts|total|5|6|numeric|-|price * 2::numeric|-|-|-|-|-|-|-|-|-");
+    assert_string_equal(so_find(&x, DBMIG_SO_COLUMN, "orders", "id"),
+                        "2|orders|id|0|1|integer|nextval('orders_id_seq'::regclass)|-|-|-|-|-|-|-|"
+                        "-|-|-");
+    assert_string_equal(so_find(&x, DBMIG_SO_COLUMN, "orders", "tags"),
+                        "2|orders|tags|1|4|text[]|-|-|-|-|-|-|-|-|-|-|-");
+    /* a dropped column leaves no gap in the positions */
+    assert_string_equal(so_find(&x, DBMIG_SO_COLUMN, "orders", "Odd \"name\""),
+                        "2|orders|Odd \"name\"|1|6|integer|-|-|-|-|-|-|-|-|-|-|-");
+    assert_int_equal(so_count(&x, DBMIG_SO_COLUMN), 12);
+    /* constraints */
+    assert_string_equal(so_find(&x, DBMIG_SO_PRIMARY_KEY, "accounts", "accounts_pkey"),
+                        "3|accounts|accounts_pkey|0|0|-|-|-|-|org_id,id|-|-|-|-|-|-|-");
+    assert_string_equal(so_find(&x, DBMIG_SO_PRIMARY_KEY, "orders", "orders_pkey"),
+                        "3|orders|orders_pkey|0|0|-|-|-|-|id|-|-|-|-|-|-|-");
+    assert_string_equal(so_find(&x, DBMIG_SO_UNIQUE, "accounts", "accounts_email_key"),
+                        "4|accounts|accounts_email_key|0|0|-|-|-|-|email|-|-|-|-|-|-|-");
+    assert_string_equal(so_find(&x, DBMIG_SO_FOREIGN_KEY, "orders", "orders_account_fk"),
+                        "5|orders|orders_account_fk|16|0|-|-|-|-|org_id,account_id|accounts|"
+                        "org_id,id|CASCADE|SET NULL|-|-|-");
+    assert_string_equal(so_find(&x, DBMIG_SO_CHECK, "accounts", "price_positive"),
+                        "6|accounts|price_positive|0|0|-|-|-|-|-|-|-|-|-|-|-|"
+                        "price > 0::numeric AND price < 1000::numeric");
+    /* indexes: not the ones behind the keys */
+    assert_int_equal(so_count(&x, DBMIG_SO_INDEX), 6);
+    assert_string_equal(so_find(&x, DBMIG_SO_INDEX, "orders", "orders_note_partial"),
+                        "7|orders|orders_note_partial|0|0|-|-|-|-|note|-|-|-|-|note IS NOT NULL|-|-");
+    assert_string_equal(so_find(&x, DBMIG_SO_INDEX, "orders", "orders_lower_note"),
+                        "7|orders|orders_lower_note|0|0|-|-|-|-|(lower(note)),org_id|-|-|-|-|-|-|-");
+    assert_string_equal(so_find(&x, DBMIG_SO_INDEX, "orders", "orders_sum"),
+                        "7|orders|orders_sum|0|0|-|-|-|-|(org_id + 1)|-|-|-|-|-|-|-");
+    assert_string_equal(so_find(&x, DBMIG_SO_INDEX, "orders", "orders_tags_gin"),
+                        "7|orders|orders_tags_gin|0|0|-|-|-|-|tags|-|-|-|-|-|gin|-");
+    assert_string_equal(so_find(&x, DBMIG_SO_INDEX, "orders", "orders_note_hash"),
+                        "7|orders|orders_note_hash|0|0|-|-|-|-|note|-|-|-|-|-|hash|-");
+    assert_string_equal(so_find(&x, DBMIG_SO_INDEX, "orders", "orders_odd"),
+                        "7|orders|orders_odd|8|0|-|-|-|-|Odd \"name\",org_id|-|-|-|-|-|-|-");
+    /* the view's query, without its ';' */
+    assert_string_equal(so_find(&x, DBMIG_SO_VIEW, NULL, "big_orders"),
+                        "8|-|big_orders|0|0|-|-|-|-|-|-|-|-|-|-|-|SELECT orders.id,\n"
+                        "    orders.note\n   FROM orders\n  WHERE orders.org_id > 10");
+    assert_int_equal(so_count(&x, DBMIG_SO_VIEW), 1);
+    /* sequences: serial (owned), standalone; not the identity one */
+    assert_int_equal(so_count(&x, DBMIG_SO_SEQUENCE), 2);
+    assert_string_equal(so_find(&x, DBMIG_SO_SEQUENCE, "orders", "orders_id_seq"),
+                        "9|orders|orders_id_seq|0|0|-|-|-|-|id|-|-|-|-|-|-|AS integer START 1 "
+                        "INCREMENT 1 MINVALUE 1 MAXVALUE 2147483647 CACHE 1 NO CYCLE");
+    assert_string_equal(so_find(&x, DBMIG_SO_SEQUENCE, NULL, "invoice_no"),
+                        "9|-|invoice_no|0|0|-|-|-|-|-|-|-|-|-|-|-|AS integer START 100 "
+                        "INCREMENT 5 MINVALUE 10 MAXVALUE 100000 CACHE 3 CYCLE");
+    /* triggers (not internal: the foreign key's are not reported) */
+    assert_int_equal(so_count(&x, DBMIG_SO_TRIGGER), 1);
+    assert_string_equal(so_find(&x, DBMIG_SO_TRIGGER, "orders", "orders_touch"),
+                        "10|orders|orders_touch|0|0|-|-|-|-|-|-|-|-|-|-|-|CREATE TRIGGER "
+                        "orders_touch BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION "
+                        "touch_note()");
+    /* functions and procedures, named with their argument types */
+    assert_int_equal(so_count(&x, DBMIG_SO_FUNCTION), 3);
+    assert_string_equal(so_find(&x, DBMIG_SO_FUNCTION, NULL, "add_one(integer)"),
+                        "11|-|add_one(integer)|0|0|-|-|-|-|-|-|-|-|-|-|-|CREATE OR REPLACE "
+                        "FUNCTION public.add_one(integer)\n RETURNS integer\n LANGUAGE sql\n "
+                        "IMMUTABLE\nAS $function$SELECT $1 + 1$function$");
+    assert_contains(so_find(&x, DBMIG_SO_FUNCTION, NULL, "touch_note()"),
+                    "CREATE OR REPLACE FUNCTION public.touch_note()");
+    assert_contains(so_find(&x, DBMIG_SO_FUNCTION, NULL, "nothing()"),
+                    "CREATE OR REPLACE PROCEDURE public.nothing()");
+    assert_int_equal(x.n, 2 + 12 + 2 + 1 + 1 + 1 + 6 + 1 + 2 + 1 + 3);
+    /* the same database, the same objects: a second run is identical */
+    sobjs y = {0};
+    assert_int_equal(f->ct.d->inspect(NULL, c, so_collect, &y), DBMIG_DRV_OK);
+    assert_int_equal(y.n, x.n);
+    for (int i = 0; i < x.n; i++)
+        assert_string_equal(x.line[i], y.line[i]);
+    so_free(&x);
+    so_free(&y);
+    f->ct.d->close(NULL, c);
+    assert_int_equal(cnt.live, 0);
+}
+
+/* The callback stops it at once; an empty schema reports nothing; inside
+ * the caller's transaction it reads that transaction's objects and leaves
+ * the transaction open; a missing current schema is an empty one. */
+static void test_inspect_stop_empty_txn(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->ct.url);
+    sobjs x = {0};
+    assert_int_equal(f->ct.d->inspect(NULL, c, so_collect, &x), DBMIG_DRV_OK);
+    assert_int_equal(x.n, 0);
+    must_exec(f->ct.d, c, inspect_schema);
+    x.stop_after = 3;
+    assert_int_equal(f->ct.d->inspect(NULL, c, so_collect, &x), DBMIG_DRV_OK);
+    assert_int_equal(x.calls, 3);
+    so_free(&x);
+    /* no transaction left open by inspect */
+    rows r;
+    assert_string_equal(query_text(f->ct.d, c, "SELECT 1", &r), "1;");
+    assert_int_equal(f->ct.d->begin(NULL, c), DBMIG_DRV_OK); /* fails if one were open */
+    must_exec(f->ct.d, c, "CREATE TABLE in_txn (a int)");
+    memset(&x, 0, sizeof x);
+    assert_int_equal(f->ct.d->inspect(NULL, c, so_collect, &x), DBMIG_DRV_OK);
+    so_find(&x, DBMIG_SO_TABLE, NULL, "in_txn");
+    so_free(&x);
+    assert_int_equal(f->ct.d->rollback(NULL, c), DBMIG_DRV_OK);
+    memset(&x, 0, sizeof x);
+    assert_int_equal(f->ct.d->inspect(NULL, c, so_collect, &x), DBMIG_DRV_OK);
+    assert_int_equal(so_count(&x, DBMIG_SO_TABLE), 2); /* in_txn rolled back */
+    so_free(&x);
+    must_exec(f->ct.d, c, "SET search_path = no_such_schema");
+    memset(&x, 0, sizeof x);
+    assert_int_equal(f->ct.d->inspect(NULL, c, so_collect, &x), DBMIG_DRV_OK);
+    assert_int_equal(x.n, 0);
+    f->ct.d->close(NULL, c);
+    assert_int_equal(cnt.live, 0);
+}
+
+/* Objects an extension owns (citext: a type and its functions) are left
+ * out; a column of its type is the user's and is reported. */
+static void test_inspect_leaves_extensions_out(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->ct.url);
+    must_exec(f->ct.d, c, "CREATE EXTENSION citext; CREATE TABLE people (nick citext)");
+    sobjs x = {0};
+    assert_int_equal(f->ct.d->inspect(NULL, c, so_collect, &x), DBMIG_DRV_OK);
+    assert_int_equal(so_count(&x, DBMIG_SO_FUNCTION), 0);
+    assert_int_equal(x.n, 2);
+    assert_string_equal(so_find(&x, DBMIG_SO_COLUMN, "people", "nick"),
+                        "2|people|nick|1|1|citext|-|-|-|-|-|-|-|-|-|-|-");
+    so_free(&x);
+    f->ct.d->close(NULL, c);
+    assert_int_equal(cnt.live, 0);
+}
+
+/* Partitioned tables: the parent's keys once; a foreign key to a
+ * partitioned table once (PostgreSQL keeps a copy per partition). */
+static void test_inspect_partitions(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->ct.url);
+    must_exec(f->ct.d, c,
+              "CREATE TABLE m (id int, k int, PRIMARY KEY (id, k)) PARTITION BY RANGE (k);"
+              "CREATE TABLE m1 PARTITION OF m FOR VALUES FROM (0) TO (10);"
+              "CREATE TABLE m2 PARTITION OF m FOR VALUES FROM (10) TO (20);"
+              "CREATE TABLE r (mid int, mk int, CONSTRAINT r_m FOREIGN KEY (mid, mk) REFERENCES m)");
+    sobjs x = {0};
+    assert_int_equal(f->ct.d->inspect(NULL, c, so_collect, &x), DBMIG_DRV_OK);
+    assert_int_equal(so_count(&x, DBMIG_SO_TABLE), 4);
+    assert_string_equal(so_find(&x, DBMIG_SO_PRIMARY_KEY, "m", "m_pkey"),
+                        "3|m|m_pkey|0|0|-|-|-|-|id,k|-|-|-|-|-|-|-");
+    assert_int_equal(so_count(&x, DBMIG_SO_PRIMARY_KEY), 1);
+    assert_string_equal(so_find(&x, DBMIG_SO_FOREIGN_KEY, "r", "r_m"),
+                        "5|r|r_m|0|0|-|-|-|-|mid,mk|m|id,k|NO ACTION|NO ACTION|-|-|-");
+    assert_int_equal(so_count(&x, DBMIG_SO_FOREIGN_KEY), 1);
+    so_free(&x);
+    f->ct.d->close(NULL, c);
+    assert_int_equal(cnt.live, 0);
+}
+
+/* ---- ABI 2.1: scratch databases ------------------------------------------ */
+
+/* The server's superuser, over the unix socket (trust). */
+static dbmig_conn *superuser(const dbmig_driver *d, const dbmig_host *h)
+{
+    char url[512];
+    snprintf(url, sizeof url, "postgres:///postgres?host=%s&port=%s&user=postgres",
+             getenv("PG_SERVER_SOCKET"), getenv("PGPORT"));
+    return must_connect(d, h, url);
+}
+
+static void createdb_right(const dbmig_driver *d, int grant)
+{
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    dbmig_conn *su = superuser(d, &h);
+    char sql[256];
+    snprintf(sql, sizeof sql, "ALTER ROLE %s %sCREATEDB", getenv("PGUSER"), grant ? "" : "NO");
+    must_exec(d, su, sql);
+    d->close(NULL, su);
+}
+
+static int teardown_createdb(void **state)
+{
+    fx *f = *state;
+    createdb_right(f->ct.d, 0);
+    return 0;
+}
+
+static const char *db_exists(const dbmig_driver *d, dbmig_conn *c, const char *name, rows *r)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM pg_database WHERE datname = '%s'", name);
+    return query_text(d, c, sql, r);
+}
+
+/* Without CREATEDB: the error says what to do; the name is checked. */
+static void test_scratch_refused(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->ct.url);
+    char url[1024] = "x";
+    dbmig_db_error e;
+    memset(&e, 0, sizeof e);
+    assert_int_equal(f->ct.d->scratch_create(NULL, c, "dbmig_scratch_t0", url, sizeof url, &e),
+                     DBMIG_DRV_ERROR);
+    assert_string_equal(e.code, "42501");
+    assert_contains(e.message, "permission denied");
+    assert_contains(e.hint, "--scratch-url");
+    assert_contains(e.hint, "CREATEDB");
+    assert_string_equal(f->ct.d->last_error(NULL, c)->code, "42501");
+    memset(&e, 0, sizeof e);
+    assert_int_equal(f->ct.d->scratch_create(NULL, c, "Bad\"; DROP", url, sizeof url, &e),
+                     DBMIG_DRV_ERROR);
+    assert_contains(e.message, "[a-z0-9_]");
+    /* a URL buffer too small: refused before anything is created */
+    createdb_right(f->ct.d, 1);
+    char tiny[8];
+    memset(&e, 0, sizeof e);
+    assert_int_equal(f->ct.d->scratch_create(NULL, c, "dbmig_scratch_t0", tiny, sizeof tiny, &e),
+                     DBMIG_DRV_ERROR);
+    assert_contains(e.message, "does not fit");
+    rows r;
+    assert_string_equal(db_exists(f->ct.d, c, "dbmig_scratch_t0", &r), "0;");
+    f->ct.d->close(NULL, c);
+    assert_int_equal(cnt.live, 0);
+}
+
+/* create -> connect to its URL (the password and search_path kept) ->
+ * drop while a session is still connected -> gone; dropping again is fine. */
+static void test_scratch_create_drop(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    createdb_right(f->ct.d, 1);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->ct.url);
+    must_exec(f->ct.d, c, "CREATE SCHEMA ct_s");
+    f->ct.d->close(NULL, c);
+    char base[1024];
+    url_with(f->ct.url, "postgres", "search_path=ct_s,public&application_name=scr", base,
+             sizeof base);
+    c = must_connect(f->ct.d, &h, base);
+    char url[1024];
+    dbmig_db_error e;
+    memset(&e, 0, sizeof e);
+    assert_int_equal(f->ct.d->scratch_create(NULL, c, "dbmig_scratch_t1", url, sizeof url, &e),
+                     DBMIG_DRV_OK);
+    assert_contains(url, getenv("PGPASSWORD"));
+    assert_contains(url, "/dbmig_scratch_t1?search_path=ct_s,public&application_name=scr");
+    rows r;
+    assert_string_equal(db_exists(f->ct.d, c, "dbmig_scratch_t1", &r), "1;");
+    dbmig_conn *s = must_connect(f->ct.d, &h, url);
+    assert_string_equal(query_text(f->ct.d, s,
+                                   "SELECT current_database(), current_schema(), "
+                                   "current_setting('application_name')",
+                                   &r),
+                        "dbmig_scratch_t1|ct_s|scr;");
+    /* it is empty */
+    sobjs x = {0};
+    assert_int_equal(f->ct.d->inspect(NULL, s, so_collect, &x), DBMIG_DRV_OK);
+    assert_int_equal(x.n, 0);
+    /* dropped with s still connected (WITH (FORCE)) */
+    assert_int_equal(f->ct.d->scratch_drop(NULL, c, "dbmig_scratch_t1", url, &e), DBMIG_DRV_OK);
+    assert_string_equal(db_exists(f->ct.d, c, "dbmig_scratch_t1", &r), "0;");
+    assert_int_equal(f->ct.d->scratch_drop(NULL, c, "dbmig_scratch_t1", url, &e), DBMIG_DRV_OK);
+    f->ct.d->close(NULL, s);
+    f->ct.d->close(NULL, c);
+    assert_int_equal(cnt.live, 0);
+}
+
+/* The URL forms: a dbname= parameter is replaced too; a libpq key=value
+ * string is rebuilt with the new dbname (quotes and all). */
+static void test_scratch_url_forms(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    createdb_right(f->ct.d, 1);
+    char base[1024], url[1024];
+    rows r;
+    dbmig_db_error e;
+    url_with(f->ct.url, "postgresql", "dbname=" "dbmig_test" "&sslmode=disable", base,
+             sizeof base);
+    dbmig_conn *c = must_connect(f->ct.d, &h, base);
+    assert_int_equal(f->ct.d->scratch_create(NULL, c, "dbmig_scratch_t2", url, sizeof url, &e),
+                     DBMIG_DRV_OK);
+    assert_contains(url, "postgresql://");
+    assert_contains(url, "/dbmig_scratch_t2?dbname=dbmig_scratch_t2&sslmode=disable");
+    dbmig_conn *s = must_connect(f->ct.d, &h, url);
+    assert_string_equal(query_text(f->ct.d, s, "SELECT current_database()", &r),
+                        "dbmig_scratch_t2;");
+    f->ct.d->close(NULL, s);
+    assert_int_equal(f->ct.d->scratch_drop(NULL, c, "dbmig_scratch_t2", url, &e), DBMIG_DRV_OK);
+    f->ct.d->close(NULL, c);
+    snprintf(base, sizeof base,
+             "host=127.0.0.1 port=%s dbname=%s user=%s password='%s' application_name='a b\\'c'",
+             getenv("PGPORT"), getenv("PGDATABASE"), getenv("PGUSER"), getenv("PGPASSWORD"));
+    c = must_connect(f->ct.d, &h, base);
+    assert_int_equal(f->ct.d->scratch_create(NULL, c, "dbmig_scratch_t3", url, sizeof url, &e),
+                     DBMIG_DRV_OK);
+    assert_contains(url, "dbname=dbmig_scratch_t3");
+    assert_contains(url, getenv("PGPASSWORD"));
+    s = must_connect(f->ct.d, &h, url);
+    assert_string_equal(query_text(f->ct.d, s,
+                                   "SELECT current_database(), current_setting('application_name')",
+                                   &r),
+                        "dbmig_scratch_t3|a b'c;");
+    f->ct.d->close(NULL, s);
+    assert_int_equal(f->ct.d->scratch_drop(NULL, c, "dbmig_scratch_t3", url, &e), DBMIG_DRV_OK);
+    assert_string_equal(db_exists(f->ct.d, c, "dbmig_scratch_t3", &r), "0;");
+    f->ct.d->close(NULL, c);
+    assert_int_equal(cnt.live, 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup(fn, setup)
@@ -905,6 +1377,13 @@ int main(void)
         T(test_catalog_case_and_schema),
         T(test_concurrent_invalid_index),
         T(test_refuses_old_server),
+        T(test_inspect_every_kind),
+        T(test_inspect_stop_empty_txn),
+        T(test_inspect_leaves_extensions_out),
+        T(test_inspect_partitions),
+        cmocka_unit_test_setup_teardown(test_scratch_refused, setup, teardown_createdb),
+        cmocka_unit_test_setup_teardown(test_scratch_create_drop, setup, teardown_createdb),
+        cmocka_unit_test_setup_teardown(test_scratch_url_forms, setup, teardown_createdb),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "exec.h"
 #include "lock.h"
 #include "loader.h"
 
@@ -1788,6 +1789,191 @@ static void test_check_rule(void **state)
     dbmig_close(h);
 }
 
+/* ---- verify sections (SPEC section 12): upgrade --verify, dm_exec_section -- */
+
+/* count(*) of a table, through a fresh handle (-1: the query failed). */
+static int count_cb(void *payload, int ncols, const char *const *v, const size_t *lens)
+{
+    (void)ncols;
+    (void)lens;
+    *(int *)payload = v[0] ? atoi(v[0]) : -1;
+    return 0;
+}
+
+static int row_count(fx *f, const char *table)
+{
+    dbmig *h = open_h(f, 200, 0);
+    assert_int_equal(dm_need_conn_create(h), DBMIG_OK);
+    char sql[96];
+    int n = -1;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    if (h->drv->query(h->drv_self, h->conn, sql, count_cb, &n) != DBMIG_DRV_OK)
+        n = -1;
+    dbmig_close(h);
+    return n;
+}
+
+static void test_exec_section(void **state)
+{
+    fx *f = *state;
+    dbmig *h = open_h(f, 200, 0);
+    assert_int_equal(dm_need_driver(h), DBMIG_OK);
+    assert_int_equal(dm_need_conn_create(h), DBMIG_OK);
+    assert_int_equal(dm_sql_exec(h, "CREATE TABLE fx (id INTEGER)", NULL), DBMIG_OK);
+    const char *text = "-- dbmig:up\nSELECT 1;\n"
+                       "-- dbmig:fixture\nINSERT INTO fx VALUES (1);\nINSERT INTO fx VALUES (2);\n"
+                       "-- dbmig:verify\nSELECT id FROM fx;\n\nSELECT nosuch\n  FROM fx;\n"
+                       "-- dbmig:verify postgres\nSELECT 1/0;\n";
+    dm_migfile mf;
+    dm_err err = {0};
+    assert_int_equal(dm_migfile_parse("m/010_fx.sql", text, strlen(text), &mf, &err), 0);
+    assert_int_equal(dm_exec_section(h, &mf, DM_FIXTURE), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(row_count(f, "fx"), 2);
+
+    h = open_h(f, 200, 0);
+    assert_int_equal(dm_need_conn_create(h), DBMIG_OK);
+    memset(f->w.calls, 0, sizeof f->w.calls);
+    /* the generic verify section (not postgres'): statement 2 fails */
+    assert_int_equal(dm_exec_section(h, &mf, DM_VERIFY), DBMIG_ERROR);
+    assert_int_equal(f->w.calls[F_EXEC], 2);
+    const char *msg = dbmig_errmsg(h);
+    assert_non_null(strstr(msg, "m/010_fx.sql:9: verify failed: statement 2 of 2 of the verify "
+                                "section of revision 010 raised an error: "));
+    assert_non_null(strstr(msg, "no such column: nosuch"));
+    dbmig_error_info ei = DBMIG_ERROR_INFO_INIT;
+    assert_int_equal(dbmig_last_error(h, &ei), DBMIG_OK);
+    assert_int_equal(ei.code, DBMIG_ERROR);
+    assert_int_equal(ei.kind, DBMIG_KIND_DATABASE);
+    assert_string_equal(ei.revision, "010");
+    assert_string_equal(ei.file, "m/010_fx.sql");
+    assert_int_equal(ei.line, 9);
+    assert_int_equal(ei.stmt, 2);
+    /* a kind without a section for the driver: nothing runs */
+    memset(f->w.calls, 0, sizeof f->w.calls);
+    assert_int_equal(dm_exec_section(h, &mf, DM_DOWN), DBMIG_OK);
+    assert_int_equal(f->w.calls[F_EXEC], 0);
+    /* a failing fixture statement says so */
+    assert_int_equal(dm_sql_exec(h, "DROP TABLE fx", NULL), DBMIG_OK);
+    assert_int_equal(dm_exec_section(h, &mf, DM_FIXTURE), DBMIG_ERROR);
+    assert_non_null(strstr(dbmig_errmsg(h), "m/010_fx.sql:4: statement 1 of 2 of the fixture "
+                                            "section of revision 010 failed: no such table"));
+    dm_migfile_free(&mf);
+    /* a malformed section: refused before anything runs */
+    const char *bad = "-- dbmig:up\nSELECT 1;\n-- dbmig:fixture\nINSERT INTO fx VALUES ('x);\n";
+    assert_int_equal(dm_migfile_parse("m/011_bad.sql", bad, strlen(bad), &mf, &err), 0);
+    memset(f->w.calls, 0, sizeof f->w.calls);
+    assert_int_equal(dm_exec_section(h, &mf, DM_FIXTURE), DBMIG_EINVALID);
+    assert_int_equal(f->w.calls[F_EXEC], 0);
+    assert_non_null(strstr(dbmig_errmsg(h), "m/011_bad.sql:4: unterminated"));
+    dm_migfile_free(&mf);
+    dbmig_close(h);
+    dm_err_free(&err);
+}
+
+static void test_upgrade_verify(void **state)
+{
+    fx *f = *state;
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    /* 002 verifies its row, 004 checks a column that is not there */
+    write_file(mig, "002_t2.sql",
+               "-- dbmig:up\nCREATE TABLE t2 (id INTEGER);\nINSERT INTO t2 VALUES (2);\n"
+               "-- dbmig:verify\nSELECT id FROM t2;\n-- dbmig:down\nDROP TABLE t2;\n");
+    write_file(mig, "004_t4.sql",
+               "-- dbmig:up\nCREATE TABLE t4 (id INTEGER);\n-- dbmig:verify\n"
+               "SELECT id FROM t4;\nSELECT name FROM t4;\n-- dbmig:down\nDROP TABLE t4;\n");
+    /* without --verify the verify sections are not run */
+    dbmig *h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    assert_int_equal(dbmig_downgrade(h, "base", 0), DBMIG_OK);
+    /* a dry run lists them and runs nothing */
+    dbmig_close(h);
+    h = open_opts(f, 1, NULL);
+    memset(f->w.calls, 0, sizeof f->w.calls);
+    assert_int_equal(dbmig_upgrade(h, "head", DBMIG_VERIFY), DBMIG_OK);
+    assert_int_equal(f->w.calls[F_EXEC] + f->w.calls[F_BEGIN], 0);
+    dbmig_close(h);
+    /* --verify: 004 fails its verify and is rolled back, 001..003 stay */
+    for (int interval = 0; interval <= 1; interval++) {
+        h = open_h(f, interval ? 60000 : 0, 0);
+        assert_int_equal(dbmig_upgrade(h, "head", DBMIG_VERIFY), DBMIG_ERROR);
+        const char *msg = dbmig_errmsg(h);
+        assert_non_null(strstr(msg, "004_t4.sql:5: verify failed: statement 2 of 2 of the "
+                                    "verify section of revision 004"));
+        assert_non_null(strstr(msg, "nothing of 004 was applied"));
+        assert_non_null(strstr(msg, "its verify section"));
+        dbmig_error_info ei = DBMIG_ERROR_INFO_INIT;
+        assert_int_equal(dbmig_last_error(h, &ei), DBMIG_OK);
+        assert_string_equal(ei.revision, "004");
+        assert_int_equal(ei.line, 5);
+        assert_int_equal(ei.stmt, 0); /* not one of 004's own statements */
+        dbmig_close(h);
+        assert_int_equal(applied_mask(f), 0x0e);
+        assert_int_equal(table_mask(f), 0x0e);
+        h = open_h(f, 0, 0);
+        assert_int_equal(dbmig_downgrade(h, "base", 0), DBMIG_OK);
+        dbmig_close(h);
+    }
+    /* fixed: every verify passes */
+    write_file(mig, "004_t4.sql",
+               "-- dbmig:up\nCREATE TABLE t4 (id INTEGER, name TEXT);\n-- dbmig:verify\n"
+               "SELECT id FROM t4;\nSELECT name FROM t4;\n-- dbmig:down\nDROP TABLE t4;\n");
+    h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", DBMIG_VERIFY), DBMIG_OK);
+    /* refused where it cannot be honoured */
+    assert_int_equal(dbmig_downgrade(h, "base", DBMIG_VERIFY), DBMIG_EUSAGE);
+    assert_non_null(strstr(dbmig_errmsg(h), "--verify is for upgrade"));
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x3e);
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    dm_buf out = {0};
+    o.sql_out = sink;
+    o.sql_payload = &out;
+    h = open_with(f, o);
+    assert_int_equal(dbmig_upgrade(h, "base:head", DBMIG_VERIFY), DBMIG_EUSAGE);
+    assert_non_null(strstr(dbmig_errmsg(h), "--verify cannot be honoured with --sql"));
+    assert_int_equal(out.len, 0);
+    dbmig_close(h);
+    dm_buf_free(&out);
+}
+
+/* Outside a transaction a failed verify cannot undo the statements: the
+ * revision is left dirty with every statement counted, and `--resume
+ * --verify` runs only the verify section again. */
+static void test_upgrade_verify_notx(void **state)
+{
+    fx *f = *state;
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    write_file(mig, "003_t3.sql",
+               "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE t3 (id INTEGER);\n"
+               "INSERT INTO t3 VALUES (3);\n-- dbmig:verify\nSELECT id FROM t3 WHERE id = 3;\n"
+               "SELECT id FROM t3_expected;\n-- dbmig:down\nDROP TABLE t3;\n");
+    dbmig *h = open_h(f, 200, 0);
+    assert_int_equal(dbmig_upgrade(h, "head", DBMIG_VERIFY), DBMIG_ERROR);
+    const char *msg = dbmig_errmsg(h);
+    assert_non_null(strstr(msg, "003_t3.sql:7: verify failed"));
+    assert_non_null(strstr(msg, "its 2 statement(s) are committed"));
+    assert_non_null(strstr(msg, "marked dirty (progress 2)"));
+    assert_non_null(strstr(msg, "dbmig upgrade --resume --verify"));
+    dbmig_status *st;
+    assert_int_equal(dbmig_status_get(h, &st), DBMIG_OK);
+    assert_int_equal(st->dirty, 1);
+    assert_int_equal(st->revs[2].progress, 2);
+    dbmig_status_free(st);
+    dbmig_close(h);
+    assert_int_equal(row_count(f, "t3"), 1);
+    /* the cause fixed by hand: resume runs no statement of 003 again */
+    h = open_h(f, 200, 0);
+    assert_int_equal(dm_need_conn_create(h), DBMIG_OK);
+    assert_int_equal(dm_sql_exec(h, "CREATE TABLE t3_expected (id INTEGER)", NULL), DBMIG_OK);
+    assert_int_equal(dbmig_upgrade(h, "head", DBMIG_RESUME | DBMIG_VERIFY), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(row_count(f, "t3"), 1);
+    assert_int_equal(applied_mask(f), 0x3e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1821,6 +2007,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_interrupt_rolls_back_open_group, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_abandons_long_statement, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_rule, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec_section, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_verify, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_verify_notx, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -136,6 +136,7 @@ static void same_migfile(const dm_migfile *a, const dm_migfile *b)
     same_strv(&a->depends, &b->depends);
     assert_int_equal(a->parents_set, b->parents_set);
     assert_int_equal(a->transaction, b->transaction);
+    assert_int_equal(a->irreversible, b->irreversible);
     assert_int_equal(a->header_line, b->header_line);
     assert_int_equal(a->text_len, b->text_len);
     assert_string_equal(a->checksum, b->checksum);
@@ -1222,6 +1223,205 @@ static void test_pipeline_any_chunking(void **st)
     free(dir);
 }
 
+/* ---- verify and fixture sections, `irreversible` (SPEC section 12) ------- */
+
+static void test_verify_fixture_sections(void **st)
+{
+    (void)st;
+    dm_migfile mf;
+    char got[1024];
+    const char *text = "-- dbmig:message with checks\n"
+                       "-- dbmig:up\n"
+                       "CREATE TABLE t (id integer);\n"
+                       "-- dbmig:verify\n"
+                       "SELECT id FROM t;\n"
+                       "SELECT count(*) FROM t;\n"
+                       "-- dbmig:Verify PostgreSQL\n"
+                       "SELECT 1/0 WHERE NOT EXISTS (SELECT 1 FROM t);\n"
+                       "-- dbmig:fixture\n"
+                       "INSERT INTO t VALUES (1);\n"
+                       "-- dbmig:FIXTURE mysql\n"
+                       "-- dbmig:down\n"
+                       "DROP TABLE t;\n";
+    parse_ok("m/1_vf.sql", text, &mf);
+    assert_int_equal(mf.nsections, 6);
+    assert_int_equal(mf.irreversible, 0);
+    assert_string_equal(dm_section_kind_name(DM_VERIFY), "verify");
+    assert_string_equal(dm_section_kind_name(DM_FIXTURE), "fixture");
+    assert_string_equal(dm_section_kind_name(9), "?");
+    /* a driver's own section wins over the generic one */
+    const dm_section *s = dm_migfile_section(&mf, DM_VERIFY, "sqlite");
+    assert_non_null(s);
+    assert_null(s->driver);
+    assert_int_equal(s->marker_line, 4);
+    assert_int_equal(s->line, 5);
+    s = dm_migfile_section(&mf, DM_VERIFY, "postgres");
+    assert_string_equal(s->driver, "postgres");
+    assert_int_equal(s->marker_line, 7);
+    stmts_of(&mf, DM_VERIFY, "sqlite", DBMIG_DIALECT_SQLITE, got, sizeof got);
+    assert_string_equal(got, "SELECT id FROM t|SELECT count(*) FROM t");
+    stmts_of(&mf, DM_VERIFY, "postgres", DBMIG_DIALECT_POSTGRES, got, sizeof got);
+    assert_string_equal(got, "SELECT 1/0 WHERE NOT EXISTS (SELECT 1 FROM t)");
+    stmts_of(&mf, DM_FIXTURE, "sqlite", DBMIG_DIALECT_SQLITE, got, sizeof got);
+    assert_string_equal(got, "INSERT INTO t VALUES (1)");
+    /* an explicitly empty fixture section for mysql: found, nothing in it */
+    stmts_of(&mf, DM_FIXTURE, "mysql", DBMIG_DIALECT_MYSQL, got, sizeof got);
+    assert_string_equal(got, "");
+    /* the sections around them keep their own statements */
+    stmts_of(&mf, DM_UP, "sqlite", DBMIG_DIALECT_SQLITE, got, sizeof got);
+    assert_string_equal(got, "CREATE TABLE t (id integer)");
+    stmts_of(&mf, DM_DOWN, "sqlite", DBMIG_DIALECT_SQLITE, got, sizeof got);
+    assert_string_equal(got, "DROP TABLE t");
+    /* the statements' lines are the file's */
+    dm_stmt_list l = {0};
+    dm_err err = {0};
+    int found = 0;
+    assert_int_equal(dm_migfile_statements(&mf, DM_VERIFY, "mysql", DBMIG_DIALECT_MYSQL, &l,
+                                           &found, &err), 0);
+    assert_int_equal(found, 1);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.v[1].line, 6);
+    dm_stmt_list_free(&l);
+    assert_int_equal(dm_migfile_check_drivers(&mf, NULL, "sqlite", &err), 0);
+    dm_migfile_free(&mf);
+
+    /* no verify section: not found, no error */
+    parse_ok("m/2_plain.sql", "-- dbmig:up\nSELECT 1;\n", &mf);
+    stmts_of(&mf, DM_VERIFY, "sqlite", DBMIG_DIALECT_SQLITE, got, sizeof got);
+    assert_string_equal(got, "<no section>");
+    dm_migfile_free(&mf);
+
+    /* the checksum covers every section: editing a verify section is an edit */
+    char a[DM_CHECKSUM_LEN + 1], b[DM_CHECKSUM_LEN + 1];
+    dm_checksum(text, strlen(text), a);
+    char *edited = strdup(text);
+    *strstr(edited, "count(*)") = 'C';
+    dm_checksum(edited, strlen(edited), b);
+    assert_string_not_equal(a, b);
+    free(edited);
+
+    /* a verify section for an unknown driver: did you mean, naming verify */
+    parse_ok("m/3_typo.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:verify postgress\nSELECT 2;\n",
+             &mf);
+    assert_int_equal(dm_migfile_check_drivers(&mf, NULL, NULL, &err), DBMIG_EINVALID);
+    assert_non_null(strstr(dm_err_msg(&err), "m/3_typo.sql:3: -- dbmig:verify postgress names "
+                                             "no known driver (did you mean postgres?)"));
+    dm_migfile_free(&mf);
+    /* only a verify section for this driver, no up: refused like before */
+    parse_ok("m/4_only.sql", "-- dbmig:up postgres\nSELECT 1;\n-- dbmig:verify sqlite\n"
+                             "SELECT 2;\n", &mf);
+    assert_int_equal(dm_migfile_check_drivers(&mf, NULL, "sqlite", &err), DBMIG_EINVALID);
+    assert_non_null(strstr(dm_err_msg(&err), "no section of this file runs on driver sqlite"));
+    dm_migfile_free(&mf);
+    /* a BEGIN in a verify section of a transactional file is refused too */
+    parse_ok("m/5_tx.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:verify\nBEGIN;\n", &mf);
+    stmts_of(&mf, DM_VERIFY, "sqlite", DBMIG_DIALECT_SQLITE, got, sizeof got);
+    assert_non_null(strstr(got, "m/5_tx.sql:4: BEGIN inside a migration"));
+    dm_migfile_free(&mf);
+    dm_err_free(&err);
+}
+
+static void test_verify_fixture_errors(void **st)
+{
+    (void)st;
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:verify\nSELECT 2;\n"
+                 "-- dbmig:verify\nSELECT 3;\n",
+                 "m/1_a.sql:5:", "a second -- dbmig:verify section (the first is at line 3)");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:fixture sqlite\n"
+                 "-- dbmig:fixture SQLite3\n",
+                 "m/1_a.sql:4:", "a second -- dbmig:fixture sqlite section");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:verify SELECT 1\n",
+                 "m/1_a.sql:3:", "'SELECT 1' is not a driver name in -- dbmig:verify");
+    /* SQL before a verify marker: the up marker is missing */
+    EXPECT_ERROR("m/1_a.sql", "CREATE TABLE t (a int);\n-- dbmig:verify\nSELECT a FROM t;\n",
+                 "m/1_a.sql:1: SQL comes before the first section marker (-- dbmig:verify at "
+                 "line 2)", "Put -- dbmig:up above it");
+    /* only verify / fixture sections: nothing would be applied */
+    EXPECT_ERROR("m/1_a.sql", "-- c\n-- dbmig:fixture\nINSERT INTO t VALUES (1);\n",
+                 "m/1_a.sql:2:", "a -- dbmig:fixture section but no -- dbmig:up section");
+    /* near-misses: did you mean */
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:verfy\nSELECT 2;\n",
+                 "m/1_a.sql:3:", "unknown key -- dbmig:verfy (did you mean -- dbmig:verify?)");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:verfiy\nSELECT 2;\n",
+                 "m/1_a.sql:3:", "(did you mean -- dbmig:verify?)");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:fixtures\nSELECT 2;\n",
+                 "m/1_a.sql:3:", "unknown key -- dbmig:fixtures (did you mean -- dbmig:fixture?)");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:fixure\nSELECT 2;\n",
+                 "m/1_a.sql:3:", "(did you mean -- dbmig:fixture?)");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig verify\nSELECT 2;\n",
+                 "m/1_a.sql:3:", "follows dbmig and a colon). Write it as -- dbmig:verify");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig: fixture mysql\nSELECT 2;\n",
+                 "m/1_a.sql:3:", "Write it as -- dbmig:fixture mysql");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n# dbmig:verify\nSELECT 2;\n",
+                 "m/1_a.sql:3:", "not a # comment). Write it as -- dbmig:verify");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:verify:\nSELECT 2;\n",
+                 "m/1_a.sql:3: '-- dbmig:verify:' puts ':' after the key", "Write -- dbmig:verify");
+}
+
+static void test_irreversible(void **st)
+{
+    (void)st;
+    dm_migfile mf;
+    parse_ok("m/1_irr.sql", "-- dbmig:message drop the old table\n-- DBMIG:Irreversible\n"
+                            "-- dbmig:up\nDROP TABLE old;\n-- dbmig:verify\nSELECT 1;\n",
+             &mf);
+    assert_int_equal(mf.irreversible, 1);
+    assert_int_equal(mf.header_line, 1);
+    assert_null(dm_migfile_section(&mf, DM_DOWN, "sqlite"));
+    dm_migfile_free(&mf);
+    /* without markers: the body is the up section */
+    parse_ok("m/2_irr.sql", "-- dbmig:irreversible\nDROP TABLE old;\n", &mf);
+    assert_int_equal(mf.irreversible, 1);
+    assert_int_equal(mf.header_line, 1);
+    assert_int_equal(mf.nsections, 1);
+    assert_int_equal(mf.sections[0].line, 2);
+    dm_migfile_free(&mf);
+    parse_ok("m/3_rev.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:down\nSELECT 2;\n", &mf);
+    assert_int_equal(mf.irreversible, 0);
+    dm_migfile_free(&mf);
+
+    /* a value: refused, whatever it says */
+    static const char *const values[] = {"true", "yes", "off", "false", "1"};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        char text[128], want[96];
+        snprintf(text, sizeof text, "-- c\n-- dbmig:irreversible %s\nDROP TABLE old;\n",
+                 values[i]);
+        snprintf(want, sizeof want, "takes no value, not '%s'", values[i]);
+        EXPECT_ERROR("m/1_a.sql", text, "m/1_a.sql:2: -- dbmig:irreversible", want);
+    }
+    /* written as YAML or INI */
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:irreversible: true\nDROP TABLE old;\n",
+                 "m/1_a.sql:1: '-- dbmig:irreversible: true' puts ':' after the key",
+                 "Write -- dbmig:irreversible alone: it takes no value");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:irreversible=true\nDROP TABLE old;\n",
+                 "m/1_a.sql:1:", "puts '=' after the key");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:transaction: off\nSELECT 1;\n", "m/1_a.sql:1:",
+                 "Write -- dbmig:transaction off");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:transaction=off\nSELECT 1;\n", "m/1_a.sql:1:",
+                 "Write -- dbmig:transaction off");
+    /* misspelt */
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:irreversable\nDROP TABLE old;\n", "m/1_a.sql:1:",
+                 "unknown key -- dbmig:irreversable (did you mean -- dbmig:irreversible?)");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:ireversible\nDROP TABLE old;\n", "m/1_a.sql:1:",
+                 "(did you mean -- dbmig:irreversible?)");
+    /* with a down section (any driver's, even empty): remove one */
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:irreversible\n-- dbmig:up\nDROP TABLE old;\n"
+                 "-- dbmig:down\nCREATE TABLE old (a int);\n",
+                 "m/1_a.sql:4: the file has a -- dbmig:down section but is marked "
+                 "-- dbmig:irreversible (line 1): remove one", "or the irreversible line");
+    EXPECT_ERROR("m/1_a.sql", "-- c\n-- dbmig:irreversible\n-- dbmig:up\nSELECT 1;\n"
+                 "-- dbmig:down postgres\n",
+                 "m/1_a.sql:5: the file has a -- dbmig:down postgres section", "(line 2)");
+    /* in the wrong place, twice, as a down section's driver */
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:irreversible\n",
+                 "m/1_a.sql:3:", "after the first section marker");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:irreversible\n-- dbmig:irreversible\nSELECT 1;\n",
+                 "m/1_a.sql:2:", "duplicate header key");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:down irreversible\n",
+                 "m/1_a.sql:3: -- dbmig:down irreversible", "Write -- dbmig:irreversible in "
+                 "the header");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1245,6 +1445,9 @@ int main(void)
         cmocka_unit_test(test_markers_transaction_control),
         cmocka_unit_test(test_markers_long_lines),
         cmocka_unit_test(test_pipeline_any_chunking),
+        cmocka_unit_test(test_verify_fixture_sections),
+        cmocka_unit_test(test_verify_fixture_errors),
+        cmocka_unit_test(test_irreversible),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
