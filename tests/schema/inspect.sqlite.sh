@@ -22,6 +22,8 @@
 #   scratch_clean `dbmig drift` (a scratch database made and dropped by the
 #                 driver) on a clean and on a drifted database leaves
 #                 nothing in its private TMPDIR
+#   scratch_tmpdir  a TMPDIR where no scratch file can be made: drift fails
+#                 naming the file and the fix (set TMPDIR)
 #
 # DBMIG_SCHEMA_REPIN=1 rewrites inspect.sqlite.json from this run (review
 # the diff before committing it).
@@ -143,6 +145,14 @@ rc=$?
 [ $rc -eq 3 ] || fail scratch_clean "drift after an index added by hand: exit $rc, want 3"
 grep -q by_hand "$W/drift.out" || fail scratch_clean "drift does not name the index by_hand"
 [ -z "$(leftovers)" ] || fail scratch_clean "drift (drifted) left $(leftovers)"
+
+# a TMPDIR where no file can be made: drift fails, saying so and what to do
+TMPDIR=$W/missing dbmig --url "$URL" drift > "$W/drift.out" 2>&1
+rc=$?
+[ $rc -ne 0 ] && [ $rc -ne 3 ] || fail scratch_tmpdir "drift with a missing TMPDIR: exit $rc"
+grep -q "cannot create the scratch database file $W/missing/" "$W/drift.out" ||
+    fail scratch_tmpdir "no message naming the scratch file: $(head -c 300 "$W/drift.out" | tr '\n' ' ')"
+grep -q "set TMPDIR" "$W/drift.out" || fail scratch_tmpdir "no hint about TMPDIR"
 
 [ $NFAIL -eq 0 ] || exit 1
 echo "inspect.sqlite.sh: all cases passed"

@@ -1033,6 +1033,26 @@ static void test_scratch(void **state)
     assert_int_equal(dir_entries(tmp), 0);
     assert_int_equal(d->scratch_drop(NULL, NULL, "dbmig_scratch_t1", url, &e), DBMIG_DRV_OK);
     assert_int_equal(cnt.live, 0);
+
+    /* a TMPDIR that cannot hold one: said, with the fix */
+    char bad[200];
+    snprintf(bad, sizeof bad, "%s/missing", f->dir);
+    setenv("TMPDIR", bad, 1);
+    memset(&e, 0, sizeof e);
+    assert_int_equal(d->scratch_create(NULL, NULL, "dbmig_scratch_t3", url2, sizeof url2, &e),
+                     DBMIG_DRV_ERROR);
+    assert_contains(e.message, "cannot create the scratch database file");
+    assert_contains(e.message, bad);
+    assert_contains(e.hint, "TMPDIR");
+    snprintf(bad, sizeof bad, "%s/q?x", f->dir);
+    assert_int_equal(mkdir(bad, 0700), 0);
+    setenv("TMPDIR", bad, 1);
+    memset(&e, 0, sizeof e);
+    assert_int_equal(d->scratch_create(NULL, NULL, "dbmig_scratch_t3", url2, sizeof url2, &e),
+                     DBMIG_DRV_ERROR);
+    assert_contains(e.message, "has a '?' in its name");
+    assert_contains(e.hint, "TMPDIR");
+    assert_int_equal(dir_entries(bad), 0);
     if (saved) {
         setenv("TMPDIR", saved, 1);
         free(saved);
