@@ -707,18 +707,18 @@ typedef struct sqi_icur {
 static int sqi_index_end(sqi *x, void *arg)
 {
     sqi_icur *cur = arg;
-    if (!cur->name)
-        return 0;
-    dbmig_schema_object o;
-    sqi_obj(&o, cur->constraint ? DBMIG_SO_UNIQUE : DBMIG_SO_INDEX, cur->table,
-            cur->constraint ? "" : cur->name);
-    o.columns = (const char *const *)cur->cols.v;
-    o.ncolumns = (uint32_t)cur->cols.n;
-    if (!cur->constraint) {
-        o.flags = cur->unique ? DBMIG_SO_UNIQUE_INDEX : 0;
-        o.predicate = cur->partial ? cur->where : NULL;
+    if (cur->name) {
+        dbmig_schema_object o;
+        sqi_obj(&o, cur->constraint ? DBMIG_SO_UNIQUE : DBMIG_SO_INDEX, cur->table,
+                cur->constraint ? "" : cur->name);
+        o.columns = (const char *const *)cur->cols.v;
+        o.ncolumns = (uint32_t)cur->cols.n;
+        if (!cur->constraint) {
+            o.flags = cur->unique ? DBMIG_SO_UNIQUE_INDEX : 0;
+            o.predicate = cur->partial ? cur->where : NULL;
+        }
+        sqi_emit(x, &o);
     }
-    sqi_emit(x, &o);
     sqi_free(x, cur->table);
     sqi_free(x, cur->name);
     sqi_free(x, cur->where);
