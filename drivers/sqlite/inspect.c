@@ -707,18 +707,18 @@ typedef struct sqi_icur {
 static int sqi_index_end(sqi *x, void *arg)
 {
     sqi_icur *cur = arg;
-    if (!cur->name)
-        return 0;
-    dbmig_schema_object o;
-    sqi_obj(&o, cur->constraint ? DBMIG_SO_UNIQUE : DBMIG_SO_INDEX, cur->table,
-            cur->constraint ? "" : cur->name);
-    o.columns = (const char *const *)cur->cols.v;
-    o.ncolumns = (uint32_t)cur->cols.n;
-    if (!cur->constraint) {
-        o.flags = cur->unique ? DBMIG_SO_UNIQUE_INDEX : 0;
-        o.predicate = cur->partial ? cur->where : NULL;
+    if (cur->name) {
+        dbmig_schema_object o;
+        sqi_obj(&o, cur->constraint ? DBMIG_SO_UNIQUE : DBMIG_SO_INDEX, cur->table,
+                cur->constraint ? "" : cur->name);
+        o.columns = (const char *const *)cur->cols.v;
+        o.ncolumns = (uint32_t)cur->cols.n;
+        if (!cur->constraint) {
+            o.flags = cur->unique ? DBMIG_SO_UNIQUE_INDEX : 0;
+            o.predicate = cur->partial ? cur->where : NULL;
+        }
+        sqi_emit(x, &o);
     }
-    sqi_emit(x, &o);
     sqi_free(x, cur->table);
     sqi_free(x, cur->name);
     sqi_free(x, cur->where);
@@ -728,7 +728,8 @@ static int sqi_index_end(sqi *x, void *arg)
     return 0;
 }
 
-/* Row: table, index, unique, origin, partial, seqno, cid, column, sql. */
+/* Row: table, index, unique, origin, partial, seqno, cid, column, sql,
+ * desc. */
 static int sqi_index_row(sqi *x, sqlite3_stmt *st, void *arg)
 {
     sqi_icur *cur = arg;
@@ -752,7 +753,19 @@ static int sqi_index_row(sqi *x, sqlite3_stmt *st, void *arg)
         col = seqno >= 0 && (size_t)seqno < cur->items.n ? cur->items.v[seqno] : "(?)";
     else if (cid == -1)
         col = "rowid";
-    return sv_push_str(x, &cur->cols, col ? col : "");
+    if (!col)
+        col = "";
+    if (!sqlite3_column_int(st, 9))
+        return sv_push_str(x, &cur->cols, col);
+    size_t n = strlen(col); /* a descending key part: "name DESC" (schema.h) */
+    char *d = sqi_alloc(x, n + 6);
+    if (!d)
+        return -1;
+    memcpy(d, col, n);
+    memcpy(d + n, " DESC", 6);
+    int rc = sv_push_str(x, &cur->cols, d);
+    sqi_free(x, d);
+    return rc;
 }
 
 static int sqi_indexes(sqi *x)
@@ -760,7 +773,7 @@ static int sqi_indexes(sqi *x)
     sqi_icur cur = {0};
     int rc = sqi_run(x,
                      "SELECT m.name, il.name, il.\"unique\", il.origin, il.partial, ix.seqno, "
-                     "ix.cid, ix.name, s.sql FROM main.sqlite_master m "
+                     "ix.cid, ix.name, s.sql, ix.desc FROM main.sqlite_master m "
                      "JOIN pragma_index_list(m.name, 'main') il "
                      "JOIN pragma_index_xinfo(il.name, 'main') ix "
                      "LEFT JOIN main.sqlite_master s ON s.type = 'index' AND s.name = il.name "

@@ -263,7 +263,8 @@ typedef struct dbmig_dialect_sql {
  *   CHECK        table, name (""), definition (the expression, without
  *                CHECK and the outer parentheses)
  *   INDEX        table, name, columns (a column name, or an expression in
- *                parentheses), flags UNIQUE, predicate (partial index),
+ *                parentheses; either followed by " DESC" for a descending
+ *                key part), flags UNIQUE, predicate (partial index),
  *                method (NULL for the database's default, e.g. btree)
  *   VIEW         name, definition (the query, without CREATE VIEW ... AS)
  *   SEQUENCE     name, definition ("AS bigint START 1 INCREMENT 1 ..." as

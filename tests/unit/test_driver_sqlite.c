@@ -849,7 +849,7 @@ static void test_inspect_objects(void **state)
     assert_string_equal(o->pred, "qty > 10");
     assert_int_equal(o->flags, 0);
     o = find_obj(&got, DBMIG_SO_INDEX, "parent", "parent_lower");
-    assert_string_equal(o->cols, "(lower(code)),note");
+    assert_string_equal(o->cols, "(lower(code)),note DESC");
     assert_string_equal(o->pred, "NULL");
     assert_int_equal(o->flags, DBMIG_SO_UNIQUE_INDEX);
     assert_string_equal(find_obj(&got, DBMIG_SO_VIEW, "NULL", "v")->def, "SELECT a FROM child");
@@ -912,7 +912,7 @@ static void test_inspect_text_scan(void **state)
     assert_string_equal(find_obj(&got, DBMIG_SO_COLUMN, "p", "e2")->dflt, "((1) + 2)");
     assert_string_equal(find_obj(&got, DBMIG_SO_COLUMN, "p", "e3")->dflt, "-5");
     o = find_obj(&got, DBMIG_SO_INDEX, "we\"ird", "we_i");
-    assert_string_equal(o->cols, "a,b,(r1 + r2),(substr(\"a,b\", 1, 2))");
+    assert_string_equal(o->cols, "a,b,(r1 + r2) DESC,(substr(\"a,b\", 1, 2))");
     assert_string_equal(o->pred, "r1 IS NOT NULL"); /* not the comment */
     d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
@@ -950,6 +950,69 @@ static void test_inspect_empty_and_busy(void **state)
     d->close(NULL, w);
     d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
+}
+
+/* A host whose allocations fail from the n-th on (fail_at 0: never). */
+typedef struct failing {
+    long n, fail_at, live;
+} failing;
+
+static void *fl_alloc(void *p, size_t n)
+{
+    failing *f = p;
+    if (f->fail_at && ++f->n >= f->fail_at)
+        return NULL;
+    void *q = malloc(n);
+    f->live += q != NULL;
+    return q;
+}
+static void *fl_realloc(void *p, void *q, size_t n)
+{
+    (void)p;
+    return realloc(q, n);
+}
+static void fl_free(void *p, void *q)
+{
+    failing *f = p;
+    f->live -= q != NULL;
+    free(q);
+}
+static void fl_log(void *p, int level, const char *m)
+{
+    (void)p;
+    (void)level;
+    (void)m;
+}
+
+/* Every allocation inspect() makes fails in turn: each run ends with an
+ * out-of-memory error (or succeeds, once no allocation is left to fail),
+ * never a crash, and frees what it took. */
+static void test_inspect_out_of_memory(void **state)
+{
+    FX;
+    const dbmig_driver *d = f->ct.d;
+    failing fl = {0, 0, 0};
+    dbmig_host h = {sizeof h, &fl, fl_alloc, fl_realloc, fl_free, fl_log, 0};
+    dbmig_conn *c = must_connect(d, &h, f->url);
+    must_exec(d, c, INSPECT_SCHEMA);
+    static icoll got;
+    int ok = 0;
+    for (long at = 1; at < 2000 && !ok; at++) {
+        long before = fl.live;
+        fl.n = 0;
+        fl.fail_at = at;
+        memset(&got, 0, sizeof got);
+        if (d->inspect(NULL, c, on_obj, &got) == DBMIG_DRV_OK)
+            ok = 1;
+        else
+            assert_contains(d->last_error(NULL, c)->message, "out of memory");
+        fl.fail_at = 0;
+        assert_int_equal(fl.live, before);
+    }
+    assert_true(ok);
+    assert_int_equal(got.n, 21);
+    d->close(NULL, c);
+    assert_int_equal(fl.live, 0);
 }
 
 static int file_exists(const char *p)
@@ -1033,6 +1096,26 @@ static void test_scratch(void **state)
     assert_int_equal(dir_entries(tmp), 0);
     assert_int_equal(d->scratch_drop(NULL, NULL, "dbmig_scratch_t1", url, &e), DBMIG_DRV_OK);
     assert_int_equal(cnt.live, 0);
+
+    /* a TMPDIR that cannot hold one: said, with the fix */
+    char bad[200];
+    snprintf(bad, sizeof bad, "%s/missing", f->dir);
+    setenv("TMPDIR", bad, 1);
+    memset(&e, 0, sizeof e);
+    assert_int_equal(d->scratch_create(NULL, NULL, "dbmig_scratch_t3", url2, sizeof url2, &e),
+                     DBMIG_DRV_ERROR);
+    assert_contains(e.message, "cannot create the scratch database file");
+    assert_contains(e.message, bad);
+    assert_contains(e.hint, "TMPDIR");
+    snprintf(bad, sizeof bad, "%s/q?x", f->dir);
+    assert_int_equal(mkdir(bad, 0700), 0);
+    setenv("TMPDIR", bad, 1);
+    memset(&e, 0, sizeof e);
+    assert_int_equal(d->scratch_create(NULL, NULL, "dbmig_scratch_t3", url2, sizeof url2, &e),
+                     DBMIG_DRV_ERROR);
+    assert_contains(e.message, "has a '?' in its name");
+    assert_contains(e.hint, "TMPDIR");
+    assert_int_equal(dir_entries(bad), 0);
     if (saved) {
         setenv("TMPDIR", saved, 1);
         free(saved);
@@ -1064,6 +1147,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_inspect_objects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inspect_text_scan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inspect_empty_and_busy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inspect_out_of_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scratch, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
