@@ -1212,6 +1212,35 @@ static void test_render_sql(void **st)
     }
 }
 
+/* A deferrable foreign key: SQLite checks a plain DEFERRABLE key at once,
+ * so its dump says INITIALLY DEFERRED; PostgreSQL reports condeferrable
+ * alone, so its dump says DEFERRABLE (initially immediate), as it inspects
+ * back. Without the flag, neither word. */
+static void test_render_sql_deferrable(void **st)
+{
+    (void)st;
+    static const char *const want[2] = {
+        "REFERENCES \"customers\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION DEFERRABLE;\n",
+        "REFERENCES \"customers\" (\"id\") ON DELETE CASCADE ON UPDATE NO ACTION DEFERRABLE INITIALLY DEFERRED,\n",
+    };
+    int d[] = {DBMIG_DIALECT_POSTGRES, DBMIG_DIALECT_SQLITE};
+    for (int i = 0; i < 2; i++) {
+        dm_schema s;
+        sql_schema(&s, d[i]);
+        dm_buf a = {0};
+        assert_int_equal(dm_schema_render_sql(&s, NULL, NULL, &a), 0);
+        assert_null(strstr(dm_buf_str(&a), "DEFERR"));
+        dm_buf_free(&a);
+        find(&s, DBMIG_SO_FOREIGN_KEY, "invoices", "invoices_customer_fk")->flags |= DBMIG_SO_DEFERRABLE;
+        assert_int_equal(dm_schema_render_sql(&s, NULL, NULL, &a), 0);
+        const char *fk = strstr(dm_buf_str(&a), "REFERENCES \"customers\"");
+        assert_non_null(fk);
+        assert_int_equal(strncmp(fk, want[i], strlen(want[i])), 0);
+        dm_buf_free(&a);
+        dm_schema_free(&s);
+    }
+}
+
 /* PostgreSQL: a deparsed ARRAY[...]::T[] gets its own element type first,
  * so that it parses back into the same tree; anything else is unchanged. */
 static void test_render_sql_pg_arrays(void **st)
@@ -1278,6 +1307,7 @@ int main(void)
         cmocka_unit_test(test_portable_normalises),
         cmocka_unit_test(test_render_sql),
         cmocka_unit_test(test_render_sql_quote),
+        cmocka_unit_test(test_render_sql_deferrable),
         cmocka_unit_test(test_render_sql_pg_arrays),
         cmocka_unit_test(test_oom),
     };
