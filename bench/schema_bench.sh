@@ -11,7 +11,9 @@
 # columns (text NOT NULL, a default, a nullable integer, a timestamp, a
 # decimal), a unique key, an index and a foreign key to the table before it.
 # The clients: `sqlite3 DB .schema`, `pg_dump --schema-only`,
-# `mariadb-dump --no-data`. Peak RSS from GNU time (%M) for dbmig's dump.
+# `mariadb-dump --no-data`. Peak RSS from GNU time (%M) for dbmig's dump;
+# the number of queries one dump sends (PostgreSQL, MariaDB: see
+# postgres_queries, mysql_queries), which must not grow with the tables.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -50,6 +52,39 @@ gen_schema() { # n dialect file
     } >"$out"
 }
 
+# queries_DB URL: how many queries one `schema dump` sends (the target: one
+# catalog query per object kind, never one per table). PostgreSQL: the
+# statements the server logs for the user (log_statement = all, set for the
+# role by the superuser over the socket, then reset); MariaDB: the growth of
+# the server's Questions counter, read by root over the socket (less root's
+# own query). SQLite has no server to count: "-".
+pg_super() {
+    local as=()
+    [[ $(id -u) == 0 ]] && as=(runuser -u nobody --)
+    (cd / && "${as[@]}" psql -X -q -tA -v ON_ERROR_STOP=1 -h "$PG_SERVER_SOCKET" -p "$PG_SERVER_PORT" \
+        -U postgres -d postgres "$@")
+}
+my_root() { mariadb --no-defaults --socket="$DBMIG_TEST_MYSQL_SOCKET" -uroot -N "$@"; }
+sqlite_queries() { echo "-"; }
+postgres_queries() {
+    local user=${DBMIG_TEST_PG_URL#*://} log=$PG_SERVER_DIR/server.log before after
+    user=${user%%[:@]*}
+    pg_super -c "ALTER ROLE $user SET log_statement = 'all'" >/dev/null
+    before=$(grep -c -E 'LOG: +(statement|execute)' "$log" || true)
+    "$DBMIG" -q --url "$1" schema dump >/dev/null
+    sleep 0.2 # the logging collector writes behind
+    after=$(grep -c -E 'LOG: +(statement|execute)' "$log" || true)
+    pg_super -c "ALTER ROLE $user RESET log_statement" >/dev/null
+    echo $((after - before))
+}
+mysql_queries() {
+    local before after
+    before=$(my_root -e "SHOW GLOBAL STATUS LIKE 'Questions'" | awk '{print $2}')
+    "$DBMIG" -q --url "$1" schema dump >/dev/null
+    after=$(my_root -e "SHOW GLOBAL STATUS LIKE 'Questions'" | awk '{print $2}')
+    echo $((after - before - 1))
+}
+
 sqlite_dump_client() { sqlite3 "$work/b.db" .schema >/dev/null; }
 postgres_dump_client() { PGPASSWORD=${PGPASSWORD:-} pg_dump --schema-only "$DBMIG_TEST_PG_URL" >/dev/null; }
 mysql_dump_client() { mariadb-dump --protocol=tcp -h "$MY_HOST" -P "$MY_PORT" -u "$MY_USER" -p"$MY_PASS" --no-data "$MY_DB" >/dev/null; }
@@ -68,10 +103,11 @@ bench_db() { # db dialect
             t=$(now); "$DBMIG" -q --url "$url" schema dump >/dev/null; d+=" $(($(now) - t))"
         done
         rss=$(/usr/bin/time -f %M "$DBMIG" -q --url "$url" schema dump 2>&1 >/dev/null | tail -1)
-        local sc sd
+        local sc sd nq
         sc=$(stats "$c"); sd=$(stats "$d")
-        printf '| %s | %s | %s | %s | %s | %.1f MiB |\n' "$db" "$n" "$(fmt "$sc")" "$(fmt "$sd")" \
-            "$(ratio "$sd" "$sc")" "$(awk -v k="$rss" 'BEGIN{print k/1024}')"
+        nq=$(${db}_queries "$url")
+        printf '| %s | %s | %s | %s | %s | %.1f MiB | %s |\n' "$db" "$n" "$(fmt "$sc")" "$(fmt "$sd")" \
+            "$(ratio "$sd" "$sc")" "$(awk -v k="$rss" 'BEGIN{print k/1024}')" "$nq"
     done
 }
 
@@ -83,8 +119,8 @@ fi
 
 echo "dbmig $("$DBMIG" --version | cut -d' ' -f2) at $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores, $RUNS runs each, median (min–max)"
 echo
-echo "| database | tables | database's own dumper | dbmig schema dump | ratio | dbmig peak RSS |"
-echo "| --- | --- | --- | --- | --- | --- |"
+echo "| database | tables | database's own dumper | dbmig schema dump | ratio | dbmig peak RSS | queries sent by the dump |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
 for db in $DBS; do
     case $db in
     sqlite) bench_db sqlite sqlite ;;
