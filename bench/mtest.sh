@@ -25,7 +25,8 @@
 #             file (core/mtest.c: synchronous OFF, journal in memory);
 #   psql -1   the whole script in one transaction (as bench/run.sh);
 #   mariadb   the script as it is (DDL commits itself on MariaDB).
-# Prints a markdown table: median (min–max) of the runs, and the ratio.
+# Prints a markdown table: median (min–max) of the runs, the ratio, and
+# dbmig test's highest peak RSS over the runs (GNU time's %M).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -79,15 +80,17 @@ bench_db() {
     postgres) url=$(postgres_url) client="psql -1" ;;
     mysql) my_parse; url=$(mysql_url) client="mariadb" ;;
     esac
-    local dt=() ct=() t0 r
+    local dt=() ct=() t0 r rss maxrss=0
     for ((r = 0; r < RUNS; r++)); do
         [[ $db == sqlite ]] && rm -f "$work/url.db"
         t0=$(now)
-        "$DBMIG" --url "$url" --dir "$work/m-$db" -q test >"$work/out-$db" 2>&1 || {
-            echo "| $db | $n | dbmig test failed: $(tail -n 1 "$work/out-$db" | tr '|' '/') | | | |"
+        /usr/bin/time -o "$work/rss" -f %M "$DBMIG" --url "$url" --dir "$work/m-$db" -q test >"$work/out-$db" 2>&1 || {
+            echo "| $db | $n | dbmig test failed: $(tail -n 1 "$work/out-$db" | tr '|' '/') | | | | |"
             return 0
         }
         dt+=($(($(now) - t0)))
+        rss=$(tail -n 1 "$work/rss")
+        ((rss > maxrss)) && maxrss=$rss
         if [[ $db == sqlite ]]; then
             rm -f "$work/c.db"
             t0=$(now)
@@ -103,8 +106,8 @@ bench_db() {
     read -r dm dmin dmax <<<"$(stats_s "${dt[@]}")"
     read -r cm cmin cmax <<<"$(stats_s "${ct[@]}")"
     awk -v db="$db" -v n="$n" -v cl="$client" -v dm="$dm" -v dmin="$dmin" -v dmax="$dmax" \
-        -v cm="$cm" -v cmin="$cmin" -v cmax="$cmax" -v last="$(tail -n 1 "$work/out-$db" | tr '|' '/')" \
-        'BEGIN { printf "| %s | %d | %s s (%s–%s) | %s: %s s (%s–%s) | %.1f× | %s |\n", db, n, dm, dmin, dmax, cl, cm, cmin, cmax, dm / cm, last }'
+        -v cm="$cm" -v cmin="$cmin" -v cmax="$cmax" -v rss="$maxrss" -v last="$(tail -n 1 "$work/out-$db" | tr '|' '/')" \
+        'BEGIN { printf "| %s | %d | %s s (%s–%s) | %s: %s s (%s–%s) | %.1f× | %.1f MiB | %s |\n", db, n, dm, dmin, dmax, cl, cm, cmin, cmax, dm / cm, rss / 1024, last }'
 }
 
 # PostgreSQL: the test user may create databases (dbmig test makes its
@@ -126,8 +129,8 @@ fi
 
 echo "dbmig $("$DBMIG" --version | cut -d' ' -f2) at $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores, $RUNS runs each, median (min–max)"
 echo
-echo "| database | migrations | dbmig test | the client: up, down, up of each | ratio | dbmig test's last line |"
-echo "| --- | --- | --- | --- | --- | --- |"
+echo "| database | migrations | dbmig test | the client: up, down, up of each | ratio | dbmig test peak RSS | dbmig test's last line |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
 for db in $DBS; do
     case $db in
     sqlite) bench_db sqlite "$N" ;;
