@@ -336,8 +336,9 @@ static void fk_body(sq *q, const dm_sobj *f)
         put(q, " ON UPDATE ");
         put(q, f->on_update);
     }
-    /* SQLite: plain DEFERRABLE is checked immediately there, and the SQLite
-     * driver reports the flag for the deferred keys it finds; PostgreSQL
+    /* SQLite: plain DEFERRABLE is checked immediately there; only INITIALLY
+     * DEFERRED defers (the flag must mean that on SQLite: the SQLite driver
+     * also sets it for DEFERRABLE [INITIALLY IMMEDIATE] today). PostgreSQL
      * reports condeferrable alone, so its key stays DEFERRABLE (initially
      * immediate, as it inspects back). */
     if ((f->flags & DBMIG_SO_DEFERRABLE) && q->s->dialect == DBMIG_DIALECT_SQLITE)
