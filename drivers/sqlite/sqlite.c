@@ -1120,6 +1120,8 @@ static const dbmig_dialect_sql sq_sql = {
     .table_schema = "main",
     .table_schema_why = "an SQLite database has one schema, main",
     .begin_transaction = "BEGIN",
+    .schema_digest = "SELECT type, name, tbl_name, sql FROM main.sqlite_master "
+                     "ORDER BY type, name",
 };
 
 static const dbmig_driver sq_driver = {

@@ -240,6 +240,15 @@ typedef struct dbmig_dialect_sql {
      * TRANSACTION (standard SQL; "BEGIN" is a block in MariaDB's Oracle
      * mode). */
     const char *begin_transaction;
+
+    /* ABI 2.1: a query whose rows change whenever the schema does (SQLite:
+     * the rows of sqlite_master, the schema's own text). `dbmig test`
+     * hashes them before a revision's up and after its down: the same
+     * digest means the same schema, and the full inspection is skipped
+     * (a stairway over N revisions otherwise inspects O(N^2) objects).
+     * Different digests say nothing: the core then inspects and compares.
+     * NULL: it always inspects. */
+    const char *schema_digest;
 } dbmig_dialect_sql;
 
 /* --- Schema inspection (ABI 2.1; SPEC section 12) ---

@@ -803,7 +803,7 @@ SELECT 1/count(*) FROM a WHERE id = 2;
 -- dbmig:down
 DELETE FROM a;"
     local line=4
-    [ "$DB_KIND" = postgres ] && line=6
+    [ "$DBMIG_TEST_DRIVER" = postgres ] && line=6
     dbm upgrade --verify
     expect_exit 1 "the assertion fails: no row 2"
     expect_contains err "002_rows.sql:$line: verify failed"
