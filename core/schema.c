@@ -112,12 +112,19 @@ static int dup_list(char ***dst, size_t *n, const char *const *src, uint32_t cou
 
 static void sobj_free(dm_sobj *s)
 {
-    char **strs[] = {&s->table,      &s->name,      &s->type,      &s->family,
-                     &s->default_expr, &s->generated, &s->collation, &s->ref_table,
-                     &s->on_delete,  &s->on_update, &s->predicate, &s->method,
-                     &s->definition};
-    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
-        free(*strs[i]);
+    free(s->table);
+    free(s->name);
+    free(s->type);
+    free(s->family);
+    free(s->default_expr);
+    free(s->generated);
+    free(s->collation);
+    free(s->ref_table);
+    free(s->on_delete);
+    free(s->on_update);
+    free(s->predicate);
+    free(s->method);
+    free(s->definition);
     for (size_t i = 0; i < s->ncolumns; i++)
         free(s->columns[i]);
     for (size_t i = 0; i < s->nref_columns; i++)

@@ -73,12 +73,12 @@ static int ident_qcmp(const void *a, const void *b)
 
 static const dm_sobj **ident_view(const dm_schema *s)
 {
-    const dm_sobj **v = malloc((s->n ? s->n : 1) * sizeof *v);
+    const dm_sobj **v = malloc((s->n ? s->n : 1) * sizeof *v); // NOLINT(bugprone-sizeof-expression): an array of pointers
     if (!v)
         return NULL;
     for (size_t i = 0; i < s->n; i++)
         v[i] = &s->v[i];
-    qsort(v, s->n, sizeof *v, ident_qcmp);
+    qsort(v, s->n, sizeof *v, ident_qcmp); // NOLINT(bugprone-sizeof-expression): an array of pointers
     return v;
 }
 
@@ -289,7 +289,10 @@ static void cmp_one(cmp_ctx *c, const dm_sobj *a, const dm_sobj *b, const dm_sob
                     int in_left)
 {
     dm_buf label = {0};
-    if (so_label(&label, a ? a : only)) {
+    const dm_sobj *named = only ? only : a;
+    if (!named) /* never: one side or a pair */
+        return;
+    if (so_label(&label, named)) {
         c->oom = 1;
         dm_buf_free(&label);
         return;

@@ -1113,7 +1113,7 @@ static int first_two(void *p, int n, const char *const *v, const size_t *l)
     for (int i = 0; i < 2 && i < n; i++) {
         const char *s = v[i] ? v[i] : "";
         size_t k = 0;
-        while (s[k] && k < 63 &&
+        while (k < 63 && s[k] &&
                ((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') ||
                 (s[k] >= '0' && s[k] <= '9') || s[k] == '_'))
             k++;
