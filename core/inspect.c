@@ -221,8 +221,8 @@ static int scratch_create(dbmig *h, dm_scratch *s)
         dm_db_error_format(&m, &e);
         dm_err_set(&h->err, DBMIG_ERROR,
                    "cannot create a scratch database %s with driver %s next to %s: %s\n"
-                   "the user needs the right to create databases there; or pass "
-                   "--scratch-url URL naming an empty database to use instead",
+                   "fix what the driver says above, or pass --scratch-url URL naming an "
+                   "empty database to use instead",
                    s->name, h->drv->name, h->url_redacted ? h->url_redacted : "(no URL)",
                    dm_buf_str(&m));
         dm_buf_free(&m);
