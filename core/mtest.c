@@ -531,20 +531,24 @@ static int mt_revision(mt *m, size_t rv)
 
 /* A scratch database is thrown away: its commits need not wait for the
  * disk (thousands of DDL commits would otherwise take minutes on SQLite).
+ * The statements are the driver's (dbmig_dialect_sql.scratch_session).
  * Never for the user's own database (--yes-destroy). */
 static int mt_fast(dbmig *s)
 {
     int rc = dm_need_conn_create(s);
-    if (rc != DBMIG_OK)
-        return rc;
-    int d = (int)s->drv->dialect;
-    if (d == DBMIG_DIALECT_SQLITE) {
-        rc = dm_sql_exec(s, "PRAGMA synchronous = OFF", NULL);
-        if (rc == DBMIG_OK)
-            rc = dm_sql_exec(s, "PRAGMA journal_mode = MEMORY", NULL);
-    } else if (d == DBMIG_DIALECT_POSTGRES) {
-        rc = dm_sql_exec(s, "SET synchronous_commit = off", NULL);
+    const char *sql = rc == DBMIG_OK ? DM_DRV_SQL(s->drv, scratch_session) : NULL;
+    char *copy = sql ? dm_strdup(sql) : NULL;
+    if (sql && !copy)
+        return dm_err_nomem(&s->err);
+    char *save = NULL;
+    for (char *st = copy ? strtok_r(copy, ";", &save) : NULL; rc == DBMIG_OK && st;
+         st = strtok_r(NULL, ";", &save)) {
+        while (*st == ' ' || *st == '\n')
+            st++;
+        if (*st)
+            rc = dm_sql_exec(s, st, NULL);
     }
+    free(copy);
     return rc;
 }
 

@@ -249,6 +249,13 @@ typedef struct dbmig_dialect_sql {
      * Different digests say nothing: the core then inspects and compares.
      * NULL: it always inspects. */
     const char *schema_digest;
+
+    /* ABI 2.1: statements run on every connection to a scratch database
+     * (drift, test) that trade durability for speed, separated by `;` (none
+     * inside one): a throwaway database need not wait for the disk (SQLite
+     * "PRAGMA synchronous = OFF"). Never run on the user's database. NULL:
+     * none. */
+    const char *scratch_session;
 } dbmig_dialect_sql;
 
 /* --- Schema inspection (ABI 2.1; SPEC section 12) ---
