@@ -29,7 +29,7 @@ static const char *opt_value(cli *c, int *i, const char *name, int *missing)
 {
     const char *a = c->args[*i];
     size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0)
+    if (!a || strncmp(a, name, n) != 0)
         return NULL;
     if (a[n] == '=')
         return a + n + 1;

@@ -25,6 +25,7 @@
  */
 #define _GNU_SOURCE
 #include "inspect.h"
+#include "sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -99,6 +100,41 @@ int dm_inspect(dbmig *h, dm_schema *out)
     if (!version_table_inspected(h))
         skip[0] = NULL;
     return dm_schema_from_driver(h->drv, h->drv_self, h->conn, skip, out, &h->err);
+}
+
+/* Hashes one row: each value's length (or -1 for NULL), then its bytes, so
+ * that no two different rows hash alike. */
+static int digest_row(void *p, int n, const char *const *v, const size_t *len)
+{
+    dm_sha256 *s = p;
+    for (int i = 0; i < n; i++) {
+        long long l = v[i] ? (long long)len[i] : -1;
+        dm_sha256_update(s, &l, sizeof l);
+        if (v[i])
+            dm_sha256_update(s, v[i], len[i]);
+    }
+    return 0;
+}
+
+int dm_schema_digest(dbmig *h, char *out, int *have)
+{
+    out[0] = '\0';
+    *have = 0;
+    int rc = dm_need_driver(h);
+    if (rc != DBMIG_OK)
+        return rc;
+    const char *q = DM_DRV_SQL(h->drv, schema_digest);
+    if (!q)
+        return DBMIG_OK;
+    if ((rc = dm_need_conn(h)) != DBMIG_OK)
+        return rc;
+    dm_sha256 s;
+    dm_sha256_init(&s);
+    if (h->conn && h->drv->query(h->drv_self, h->conn, q, digest_row, &s) != DBMIG_DRV_OK)
+        return dm_db_error(h, "reading the schema's digest");
+    dm_sha256_v1(&s, out);
+    *have = 1;
+    return DBMIG_OK;
 }
 
 /* ---- scratch databases --------------------------------------------------- */
@@ -185,8 +221,8 @@ static int scratch_create(dbmig *h, dm_scratch *s)
         dm_db_error_format(&m, &e);
         dm_err_set(&h->err, DBMIG_ERROR,
                    "cannot create a scratch database %s with driver %s next to %s: %s\n"
-                   "the user needs the right to create databases there; or pass "
-                   "--scratch-url URL naming an empty database to use instead",
+                   "fix what the driver says above, or pass --scratch-url URL naming an "
+                   "empty database to use instead",
                    s->name, h->drv->name, h->url_redacted ? h->url_redacted : "(no URL)",
                    dm_buf_str(&m));
         dm_buf_free(&m);

@@ -30,6 +30,13 @@
  * yet is an empty schema. */
 int dm_inspect(dbmig *h, dm_schema *out);
 
+/* A digest of the handle's schema from the driver's schema_digest query
+ * (driver.h): SHA-256 over every row's values, into out ("v1:" + hex,
+ * DM_SHA256_V1_LEN + 1 bytes). *have = 0 (and out "") when the driver has
+ * no such query: the caller then inspects. Equal digests mean an
+ * unchanged schema; different ones mean nothing on their own. */
+int dm_schema_digest(dbmig *h, char *out, int *have);
+
 typedef struct dm_scratch dm_scratch;
 
 /* A scratch database next to h's database (scratch_url NULL) or at

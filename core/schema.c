@@ -112,12 +112,19 @@ static int dup_list(char ***dst, size_t *n, const char *const *src, uint32_t cou
 
 static void sobj_free(dm_sobj *s)
 {
-    char **strs[] = {&s->table,      &s->name,      &s->type,      &s->family,
-                     &s->default_expr, &s->generated, &s->collation, &s->ref_table,
-                     &s->on_delete,  &s->on_update, &s->predicate, &s->method,
-                     &s->definition};
-    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
-        free(*strs[i]);
+    free(s->table);
+    free(s->name);
+    free(s->type);
+    free(s->family);
+    free(s->default_expr);
+    free(s->generated);
+    free(s->collation);
+    free(s->ref_table);
+    free(s->on_delete);
+    free(s->on_update);
+    free(s->predicate);
+    free(s->method);
+    free(s->definition);
     for (size_t i = 0; i < s->ncolumns; i++)
         free(s->columns[i]);
     for (size_t i = 0; i < s->nref_columns; i++)
@@ -207,15 +214,15 @@ void dm_schema_free(dm_schema *s)
 
 /* ---- canonical order ------------------------------------------------------ */
 
-static int str_cmp(const char *a, const char *b)
+int dm_sstr_cmp(const char *a, const char *b)
 {
     return strcmp(a ? a : "", b ? b : ""); /* byte-wise, whatever the locale */
 }
 
-static int list_cmp(char *const *a, size_t na, char *const *b, size_t nb)
+int dm_slist_cmp(char *const *a, size_t na, char *const *b, size_t nb)
 {
     for (size_t i = 0; i < na && i < nb; i++) {
-        int c = str_cmp(a[i], b[i]);
+        int c = dm_sstr_cmp(a[i], b[i]);
         if (c)
             return c;
     }
@@ -225,19 +232,19 @@ static int list_cmp(char *const *a, size_t na, char *const *b, size_t nb)
 /* Every field after the identity: the tie-break that makes the order total. */
 static int content_cmp(const dm_sobj *a, const dm_sobj *b)
 {
-    int c = list_cmp(a->columns, a->ncolumns, b->columns, b->ncolumns);
+    int c = dm_slist_cmp(a->columns, a->ncolumns, b->columns, b->ncolumns);
     if (!c)
-        c = str_cmp(a->ref_table, b->ref_table);
+        c = dm_sstr_cmp(a->ref_table, b->ref_table);
     if (!c)
-        c = list_cmp(a->ref_columns, a->nref_columns, b->ref_columns, b->nref_columns);
+        c = dm_slist_cmp(a->ref_columns, a->nref_columns, b->ref_columns, b->nref_columns);
     if (!c)
-        c = str_cmp(a->definition, b->definition);
+        c = dm_sstr_cmp(a->definition, b->definition);
     const char *sa[] = {a->type, a->default_expr, a->generated, a->collation,
                         a->on_delete, a->on_update, a->predicate, a->method};
     const char *sb[] = {b->type, b->default_expr, b->generated, b->collation,
                         b->on_delete, b->on_update, b->predicate, b->method};
     for (size_t i = 0; !c && i < sizeof sa / sizeof sa[0]; i++)
-        c = str_cmp(sa[i], sb[i]);
+        c = dm_sstr_cmp(sa[i], sb[i]);
     if (!c)
         c = a->flags < b->flags ? -1 : a->flags > b->flags;
     return c;
@@ -247,12 +254,12 @@ static int sobj_cmp(const dm_sobj *a, const dm_sobj *b)
 {
     if (a->kind != b->kind)
         return a->kind < b->kind ? -1 : 1;
-    int c = str_cmp(a->table, b->table);
+    int c = dm_sstr_cmp(a->table, b->table);
     if (c)
         return c;
     if (a->kind == DBMIG_SO_COLUMN && a->position != b->position)
         return a->position < b->position ? -1 : 1;
-    c = str_cmp(a->name, b->name);
+    c = dm_sstr_cmp(a->name, b->name);
     return c ? c : content_cmp(a, b);
 }
 
@@ -267,7 +274,7 @@ static int kt_cmp(int kind, const char *table, const dm_sobj *o)
 {
     if (kind != o->kind)
         return kind < o->kind ? -1 : 1;
-    return str_cmp(table, o->table);
+    return dm_sstr_cmp(table, o->table);
 }
 
 /* The first index whose (kind, table) is >= (kind, table), or > with upper. */

@@ -62,6 +62,11 @@ int dm_schema_add(dm_schema *s, const dbmig_schema_object *o, dm_err *e);
  * gave: it is part of the key). */
 void dm_schema_sort(dm_schema *s);
 void dm_schema_free(dm_schema *s);
+/* Byte-wise order of two strings (NULL as ""), whatever the locale, and of
+ * two string lists (element by element, then the shorter first): the
+ * canonical order's and the comparison's. */
+int dm_sstr_cmp(const char *a, const char *b);
+int dm_slist_cmp(char *const *a, size_t na, char *const *b, size_t nb);
 /* The objects of `kind` that belong to `table` (NULL: those with none) in a
  * SORTED model: v[*lo..*hi), found by binary search, so that rendering a
  * table's columns and keys costs log n, not n (a 2,000-table dump). */

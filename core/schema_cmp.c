@@ -27,42 +27,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int scmp(const char *a, const char *b)
-{
-    return strcmp(a ? a : "", b ? b : "");
-}
-
-static int lcmp(char *const *a, size_t na, char *const *b, size_t nb)
-{
-    for (size_t i = 0; i < na && i < nb; i++) {
-        int c = scmp(a[i], b[i]);
-        if (c)
-            return c;
-    }
-    return na < nb ? -1 : na > nb;
-}
-
 /* Identity order: kind, table, then the name, or the content when unnamed
  * (unnamed sorts before named). */
 static int ident_cmp(const dm_sobj *a, const dm_sobj *b)
 {
     if (a->kind != b->kind)
         return a->kind < b->kind ? -1 : 1;
-    int c = scmp(a->table, b->table);
+    int c = dm_sstr_cmp(a->table, b->table);
     if (c || a->kind == DBMIG_SO_PRIMARY_KEY)
         return c;
     int na = a->name && a->name[0], nb = b->name && b->name[0];
     if (na != nb)
         return na ? 1 : -1;
     if (na)
-        return scmp(a->name, b->name);
-    c = lcmp(a->columns, a->ncolumns, b->columns, b->ncolumns);
+        return dm_sstr_cmp(a->name, b->name);
+    c = dm_slist_cmp(a->columns, a->ncolumns, b->columns, b->ncolumns);
     if (!c)
-        c = scmp(a->ref_table, b->ref_table);
+        c = dm_sstr_cmp(a->ref_table, b->ref_table);
     if (!c)
-        c = lcmp(a->ref_columns, a->nref_columns, b->ref_columns, b->nref_columns);
+        c = dm_slist_cmp(a->ref_columns, a->nref_columns, b->ref_columns, b->nref_columns);
     if (!c)
-        c = scmp(a->definition, b->definition);
+        c = dm_sstr_cmp(a->definition, b->definition);
     return c;
 }
 
@@ -73,12 +58,12 @@ static int ident_qcmp(const void *a, const void *b)
 
 static const dm_sobj **ident_view(const dm_schema *s)
 {
-    const dm_sobj **v = malloc((s->n ? s->n : 1) * sizeof *v);
+    const dm_sobj **v = malloc((s->n ? s->n : 1) * sizeof *v); // NOLINT(bugprone-sizeof-expression): an array of pointers
     if (!v)
         return NULL;
     for (size_t i = 0; i < s->n; i++)
         v[i] = &s->v[i];
-    qsort(v, s->n, sizeof *v, ident_qcmp);
+    qsort(v, s->n, sizeof *v, ident_qcmp); // NOLINT(bugprone-sizeof-expression): an array of pointers
     return v;
 }
 
@@ -160,7 +145,7 @@ static void push(cmp_ctx *c, const char *field, const char *what, const char *lv
 static void diff_val(cmp_ctx *c, const char *field, const char *label, const char *lv,
                      const char *rv)
 {
-    if (!scmp(lv, rv) && !lv == !rv)
+    if (!dm_sstr_cmp(lv, rv) && !lv == !rv)
         return;
     dm_buf w = {0};
     if (lv)
@@ -193,7 +178,7 @@ static void diff_flag(cmp_ctx *c, const char *field, uint32_t fa, uint32_t fb, u
 static void diff_list(cmp_ctx *c, const char *field, const char *label, char *const *a,
                       size_t na, char *const *b, size_t nb)
 {
-    if (!lcmp(a, na, b, nb))
+    if (!dm_slist_cmp(a, na, b, nb))
         return;
     dm_buf l = {0}, r = {0};
     c->oom |= put_list(&l, a, na) | put_list(&r, b, nb);
@@ -289,7 +274,10 @@ static void cmp_one(cmp_ctx *c, const dm_sobj *a, const dm_sobj *b, const dm_sob
                     int in_left)
 {
     dm_buf label = {0};
-    if (so_label(&label, a ? a : only)) {
+    const dm_sobj *named = only ? only : a;
+    if (!named) /* never: one side or a pair */
+        return;
+    if (so_label(&label, named)) {
         c->oom = 1;
         dm_buf_free(&label);
         return;

@@ -63,13 +63,13 @@ static int pk_qcmp(const void *a, const void *b)
 static int pk_index_build(pk_index *x, const dm_schema *s)
 {
     x->n = 0;
-    x->v = malloc((s->n ? s->n : 1) * sizeof *x->v);
+    x->v = malloc((s->n ? s->n : 1) * sizeof *x->v); // NOLINT(bugprone-sizeof-expression): an array of pointers
     if (!x->v)
         return -1;
     for (size_t i = 0; i < s->n; i++)
         if (s->v[i].kind == DBMIG_SO_PRIMARY_KEY)
             x->v[x->n++] = &s->v[i];
-    qsort(x->v, x->n, sizeof *x->v, pk_qcmp);
+    qsort(x->v, x->n, sizeof *x->v, pk_qcmp); // NOLINT(bugprone-sizeof-expression): an array of pointers
     return 0;
 }
 
@@ -198,7 +198,7 @@ int dm_schema_render_portable(const dm_schema *s, dm_buf *out)
     if (!rc && lines.n)
         qsort(lines.v, lines.n, sizeof *lines.v, line_cmp);
     for (size_t i = 0; !rc && i < lines.n; i++)
-        if (!i || strcmp(lines.v[i], lines.v[i - 1])) /* one line per fact */
+        if (!i || strcmp(lines.v[i], lines.v[i - 1]) != 0) /* one line per fact */
             rc = dm_buf_printf(out, "%s\n", lines.v[i]);
     dm_strv_free(&lines);
     return rc ? -1 : 0;

@@ -143,7 +143,7 @@ static size_t element_cast(const char *open, const char *close, const char **cas
         size_t l = (size_t)(p - c);
         while (l && c[l - 1] == ' ')
             l--;
-        if (*cast && (l != len || strncmp(c, *cast, l)))
+        if (*cast && (l != len || strncmp(c, *cast, l) != 0))
             return 0;
         *cast = c;
         len = l;

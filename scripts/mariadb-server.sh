@@ -75,6 +75,12 @@ if [ "$(id -u)" = 0 ]; then
     chown "$run_as" "$dir"
 fi
 chmod 0755 "$dir"
+# The server's own temporary folder (internal temporary tables): inside
+# dir, not the shared /tmp, where another process's clean-up once removed
+# a temporary table's file under a running query ("Error on delete of
+# '/tmp/#sql-temptable-...' (Errcode: 2)").
+mkdir -p "$dir/tmp"
+[ -n "${run_as:-}" ] && chown "$run_as" "$dir/tmp"
 
 if ! mariadb-install-db --no-defaults "${user_opt[@]}" --datadir="$dir/data" \
         --auth-root-authentication-method=normal --skip-test-db --skip-name-resolve \
@@ -101,7 +107,7 @@ started=0
 for attempt in 1 2 3 4 5; do
     port=$(free_port)
     mariadbd --no-defaults "${user_opt[@]}" --datadir="$dir/data" \
-        --port="$port" --bind-address=127.0.0.1 --socket="$sock" \
+        --port="$port" --bind-address=127.0.0.1 --socket="$sock" --tmpdir="$dir/tmp" \
         --pid-file="$dir/mysqld.pid" --log-error="$dir/server.log" \
         --skip-name-resolve --skip-log-bin --skip-performance-schema \
         --innodb-buffer-pool-size=32M --innodb-log-file-size=8M \

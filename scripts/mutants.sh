@@ -36,6 +36,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 #   unit:NAME    tests/unit/test_NAME (built in the copy)
 #   cli:REGEX    tests/cli/suite.sh on SQLite, the cases matching REGEX
 #   graph:REGEX  tests/graph/graph.sh (TZ=Pacific/Kiritimati), cases matching REGEX
+#   schema:NAME  tests/schema/NAME.sh on SQLite (a fresh database and TMPDIR,
+#                as tests/schema/run.sh gives it)
 M_NAME=() M_FILE=() M_OLD=() M_NEW=() M_TESTS=()
 mutant() {
     M_NAME+=("$1") M_FILE+=("$2") M_OLD+=("$3") M_NEW+=("$4")
@@ -175,6 +177,41 @@ mutant abi-lease-sql-guessed core/lock.c \
     '    if (1)' \
     unit:engine
 
+# the schema (issue 15): comparison, scratch databases, drift, dbmig test,
+# verify sections, the SQLite driver's inspect
+mutant schema-nullability-not-compared core/schema_cmp.c \
+    'diff_flag(c, "nullable", a->flags, b->flags, DBMIG_SO_NULLABLE, "NULL", "NOT NULL");' \
+    ';' \
+    unit:schema
+mutant scratch-never-dropped core/inspect.c \
+    'if (!s->user_given && s->name[0]) {' \
+    'if (0) {' \
+    schema:drift
+mutant drift-differences-dropped core/drift.c \
+    '*ndiff = d.n;' \
+    '*ndiff = 0;' \
+    schema:drift
+mutant mtest-digest-always-equal core/mtest.c \
+    'strcmp(da, dc) == 0)' \
+    '1)' \
+    schema:mtest
+mutant mtest-quick-mode-never-ends core/mtest.c \
+    '            m->quick = 0;' \
+    '            (void)0;' \
+    schema:mtest
+mutant verify-never-run core/exec.c \
+    '    if (!s->verify.n)
+        return DBMIG_OK;
+    const dm_migfile *f = &x->g->revs[s->rev].file;' \
+    '    if (1)
+        return DBMIG_OK;
+    const dm_migfile *f = &x->g->revs[s->rev].file;' \
+    unit:engine cli:case_verify_fails
+mutant sqlite-inspect-drops-checks drivers/sqlite/inspect.c \
+    'for (size_t i = 0; i < cur->td.chk_exprs.n; i++) {' \
+    'for (size_t i = 0; i < cur->td.chk_exprs.n && !cur; i++) {' \
+    unit:driver_sqlite
+
 # ---- the run -------------------------------------------------------------
 if [ "${1:-}" = --list ]; then
     for i in "${!M_NAME[@]}"; do printf '%-32s %-22s %s\n' "${M_NAME[$i]}" "${M_FILE[$i]}" "${M_TESTS[$i]}"; done
@@ -203,6 +240,7 @@ TARGETS=(dbmig_cli dbmig_sqlite)
 for i in "${!M_NAME[@]}"; do
     for t in ${M_TESTS[$i]}; do
         [[ $t == unit:* ]] && TARGETS+=("test_${t#unit:}")
+        [[ $t == schema:* ]] && TARGETS+=(dbmig_litesql) # the fixture driver without inspect
     done
 done
 mapfile -t TARGETS < <(printf '%s\n' "${TARGETS[@]}" | sort -u)
@@ -223,6 +261,13 @@ run_test() {
                 timeout 300 bash "$W/src/tests/cli/suite.sh" ;;
         graph) DBMIG=$W/build/dbmig DBMIG_SOURCE_DIR=$W/src DBMIG_TEST_DRIVER=sqlite DBMIG_TEST_ONLY=$arg \
                 TZ=Pacific/Kiritimati timeout 300 bash "$W/src/tests/graph/graph.sh" ;;
+        schema) local sw=$W/schema-run plugins
+                plugins=$(dirname "$(find "$W/build" -name dbmig_sqlite.so -print -quit)")
+                rm -rf "$sw" && mkdir -p "$sw/tmp" &&
+                (cd "$sw" && TARGET=sqlite URL=sqlite:$sw/db.sqlite TMPDIR=$sw/tmp DBMIG=$W/build/dbmig \
+                    DBMIG_PLUGIN_DIR=$plugins DBMIG_SOURCE_DIR=$W/src NO_COLOR=1 \
+                    DBMIG_FIXTURE_PLUGIN_DIR=$W/build/fixture-plugins \
+                    timeout 300 bash "$W/src/tests/schema/$arg.sh") ;;
         *) echo "mutants.sh: unknown test kind in '$tok'" >&2; return 2 ;;
     esac > "$W/test.out" 2>&1
 }

@@ -15,7 +15,11 @@
  *   - Defaults. MariaDB (10.2.7+) reports COLUMN_DEFAULT as an SQL
  *     expression ('abc' quoted, current_timestamp(), 1), MySQL reports the
  *     raw value (abc, CURRENT_TIMESTAMP). MySQL's are rewritten into
- *     MariaDB's form, so that the same DDL gives the same default on both.
+ *     MariaDB's form, so that the same DDL gives the same default on both,
+ *     except that an expression other than CURRENT_TIMESTAMP keeps (or
+ *     gets) its parentheses, as MySQL needs them to load it: (rand()) on
+ *     MySQL, rand() on MariaDB. (Written from MySQL 8's documentation: no
+ *     MySQL server runs in the tests.)
  *     DEFAULT NULL and no default are the same thing for a column and are
  *     reported as no default (MariaDB says NULL, MySQL nothing).
  *   - JSON. MariaDB's JSON is LONGTEXT COLLATE utf8mb4_bin with an implicit
@@ -538,8 +542,14 @@ static const char *ic_default(my_ictx *x, const char *d, size_t n, const char *d
         return d;
     x->text.len = 0;
     if (has_word(extra, "DEFAULT_GENERATED")) { /* an expression */
-        if (strncasecmp(d, "CURRENT_TIMESTAMP", 17) != 0)
-            return d;
+        if (strncasecmp(d, "CURRENT_TIMESTAMP", 17) != 0) {
+            /* MySQL takes an expression default only in parentheses */
+            if (wrapped(d, n))
+                return d;
+            if (text_str(&x->text, "(") || text_add(&x->text, d, n) || text_str(&x->text, ")"))
+                x->nomem = 1;
+            return x->text.p;
+        }
         const char *rest = d + 17;
         if (text_str(&x->text, "current_timestamp") ||
             text_str(&x->text, *rest ? rest : "()"))
@@ -744,9 +754,10 @@ static int index_row(void *p, int n, const char *const *v, const size_t *l)
         return 1;
     x->text.len = 0;
     int bad;
-    if (v[7]) {
-        bad = text_str(&x->text, "(") || text_add(&x->text, v[7], l[7]) ||
-              text_str(&x->text, ")");
+    if (v[7]) { /* in parentheses, once */
+        int w = wrapped(v[7], l[7]);
+        bad = (!w && text_str(&x->text, "(")) || text_add(&x->text, v[7], l[7]) ||
+              (!w && text_str(&x->text, ")"));
         x->plain = 0;
     } else {
         bad = text_add(&x->text, v[4] ? v[4] : "", v[4] ? l[4] : 0);
@@ -1102,7 +1113,7 @@ static int first_two(void *p, int n, const char *const *v, const size_t *l)
     for (int i = 0; i < 2 && i < n; i++) {
         const char *s = v[i] ? v[i] : "";
         size_t k = 0;
-        while (s[k] && k < 63 &&
+        while (k < 63 && s[k] &&
                ((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') ||
                 (s[k] >= '0' && s[k] <= '9') || s[k] == '_'))
             k++;

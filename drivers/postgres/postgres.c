@@ -1251,6 +1251,7 @@ static const dbmig_dialect_sql pg_sql = {
     .lease_share_lock = " FOR SHARE",
     .table_schema = NULL,
     .table_schema_why = NULL,
+    .scratch_session = "SET synchronous_commit = off",
 };
 
 static const dbmig_driver pg_driver = {

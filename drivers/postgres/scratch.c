@@ -21,7 +21,10 @@
  *   - The schemas of the connection's search path (current_schemas) are
  *     created in the new database, so a URL with search_path=app connects
  *     there, and the migrations land in a schema of the same name (a
- *     function's or trigger's text names it).
+ *     function's or trigger's text names it). A search path that comes
+ *     from the database's settings instead of the URL is added to the
+ *     scratch URL (postgres:// form), since CREATE DATABASE does not copy
+ *     settings.
  *   - Drop: DROP DATABASE IF EXISTS ... WITH (FORCE) from PostgreSQL 13 on
  *     (a session left connected by a crash cannot keep it alive), plain
  *     before; so dropping what is gone succeeds.
@@ -119,6 +122,44 @@ static int pg_scratch_keywords(const char *url, const char *name, char *out, siz
     return rc ? -1 : 0;
 }
 
+/* A URI without a search_path parameter whose connection's search_path
+ * is not the server's default (ALTER DATABASE ... SET search_path, a
+ * role's setting) gets it appended, percent-encoded, so the scratch
+ * database puts the migrations in the same schema: a database's own
+ * settings do not travel with CREATE DATABASE. 0, or -1 when it does not
+ * fit (*failed: the look-up failed, c->err says why). */
+static int pg_scratch_path(dbmig_conn *c, char *url, size_t cap, int *failed)
+{
+    *failed = 0;
+    const char *q = strchr(url, '?');
+    if (!pg_is_uri(url) || (q && (strstr(q, "?search_path=") || strstr(q, "&search_path="))))
+        return 0;
+    char path[1024] = "";
+    int found = 0;
+    if (pg_lookup(c,
+                  "SELECT setting FROM pg_catalog.pg_settings WHERE name = 'search_path' "
+                  "AND setting IS DISTINCT FROM boot_val",
+                  0, NULL, &found, path, sizeof path) != DBMIG_DRV_OK) {
+        *failed = 1;
+        return -1;
+    }
+    if (!found || !path[0] || strchr(url, '#'))
+        return 0;
+    size_t o = strlen(url);
+    if (pg_put_n(url, cap, &o, q ? "&search_path=" : "?search_path=", 13))
+        return -1;
+    for (const char *p = path; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        char enc[4];
+        int plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-';
+        snprintf(enc, sizeof enc, plain ? "%c" : "%%%02X", ch);
+        if (pg_put_n(url, cap, &o, enc, strlen(enc)))
+            return -1;
+    }
+    return 0;
+}
+
 /* Collects "CREATE SCHEMA IF NOT EXISTS x; ..." for the search path's
  * schemas other than public (which the template has). */
 static int pg_scratch_schema_row(void *payload, int ncols, const char *const *v,
@@ -199,6 +240,13 @@ int pg_scratch_create(void *self, dbmig_conn *c, const char *name, char *url, si
     }
     int bad = pg_is_uri(c->url) ? pg_scratch_uri(c->url, name, url, cap)
                                 : pg_scratch_keywords(c->url, name, url, cap);
+    int failed = 0;
+    if (!bad)
+        bad = pg_scratch_path(c, url, cap, &failed);
+    if (failed) {
+        url[0] = '\0';
+        return pg_scratch_fail(c, err);
+    }
     if (bad) {
         url[0] = '\0';
         pg_fail_msg(c, "ARG", "postgres: the scratch database's URL does not fit its buffer",

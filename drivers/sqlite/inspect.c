@@ -133,10 +133,10 @@ static const char *tk_skip(const char *s, const char *e)
     for (;;) {
         while (s < e && isspace((unsigned char)*s))
             s++;
-        if (e - s >= 2 && s[0] == '-' && s[1] == '-') {
+        if (s + 1 < e && s[0] == '-' && s[1] == '-') {
             while (s < e && *s != '\n')
                 s++;
-        } else if (e - s >= 2 && s[0] == '/' && s[1] == '*') {
+        } else if (s + 1 < e && s[0] == '/' && s[1] == '*') {
             const char *q = s + 2;
             while (e - q >= 2 && !(q[0] == '*' && q[1] == '/'))
                 q++;
@@ -437,7 +437,8 @@ static int sqi_index_item_cb(sqi *x, const char *s, const char *e, void *arg)
     if (w) {
         w[0] = '(';
         memcpy(w + 1, in, n);
-        memcpy(w + 1 + n, ")", 2);
+        w[n + 1] = ')';
+        w[n + 2] = '\0';
         rc = sv_push_str(x, items, w);
     }
     sqi_free(x, w);
@@ -762,7 +763,8 @@ static int sqi_index_row(sqi *x, sqlite3_stmt *st, void *arg)
     if (!d)
         return -1;
     memcpy(d, col, n);
-    memcpy(d + n, " DESC", 6);
+    memcpy(d + n, " DESC", 5);
+    d[n + 5] = '\0';
     int rc = sv_push_str(x, &cur->cols, d);
     sqi_free(x, d);
     return rc;

@@ -1120,6 +1120,9 @@ static const dbmig_dialect_sql sq_sql = {
     .table_schema = "main",
     .table_schema_why = "an SQLite database has one schema, main",
     .begin_transaction = "BEGIN",
+    .schema_digest = "SELECT type, name, tbl_name, sql FROM main.sqlite_master "
+                     "ORDER BY type, name",
+    .scratch_session = "PRAGMA synchronous = OFF; PRAGMA journal_mode = MEMORY",
 };
 
 static const dbmig_driver sq_driver = {

@@ -240,6 +240,22 @@ typedef struct dbmig_dialect_sql {
      * TRANSACTION (standard SQL; "BEGIN" is a block in MariaDB's Oracle
      * mode). */
     const char *begin_transaction;
+
+    /* ABI 2.1: a query whose rows change whenever the schema does (SQLite:
+     * the rows of sqlite_master, the schema's own text). `dbmig test`
+     * hashes them before a revision's up and after its down: the same
+     * digest means the same schema, and the full inspection is skipped
+     * (a stairway over N revisions otherwise inspects O(N^2) objects).
+     * Different digests say nothing: the core then inspects and compares.
+     * NULL: it always inspects. */
+    const char *schema_digest;
+
+    /* ABI 2.1: statements run on every connection to a scratch database
+     * (drift, test) that trade durability for speed, separated by `;` (none
+     * inside one): a throwaway database need not wait for the disk (SQLite
+     * "PRAGMA synchronous = OFF"). Never run on the user's database. NULL:
+     * none. */
+    const char *scratch_session;
 } dbmig_dialect_sql;
 
 /* --- Schema inspection (ABI 2.1; SPEC section 12) ---

@@ -793,17 +793,20 @@ case_verify_fails() {
 # driver's own verify section wins over the generic one. DML only:
 # transactional on every driver, so a failure leaves nothing.
 case_verify_driver_sections() {
+    # PostgreSQL folds abs(<min bigint>) at plan time (it fails whatever
+    # the WHERE says), so a PostgreSQL server gets its own section, named
+    # after the driver that reaches it (postgres, or odbc in the ODBC suite).
+    local sect=postgres line=4
+    [ "$DB_KIND" = postgres ] && sect=${DBMIG_TEST_DRIVER%-postgres} line=6
     mk_table "$MIG" 001_a a
     mkmig "$MIG" 002_rows "-- dbmig:up
 INSERT INTO a (id, v) VALUES (1, 'x');
 -- dbmig:verify
 SELECT abs(-9223372036854775808) FROM (SELECT 1 AS one) AS x WHERE NOT EXISTS (SELECT 1 FROM a WHERE id = 2);
--- dbmig:verify postgres
+-- dbmig:verify $sect
 SELECT 1/count(*) FROM a WHERE id = 2;
 -- dbmig:down
 DELETE FROM a;"
-    local line=4
-    [ "$DB_KIND" = postgres ] && line=6
     dbm upgrade --verify
     expect_exit 1 "the assertion fails: no row 2"
     expect_contains err "002_rows.sql:$line: verify failed"

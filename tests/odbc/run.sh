@@ -121,7 +121,7 @@ step_plugin() {
     "$dbmig" --plugin-dir "$build" --format json drivers > "$out" 2> "$log" ||
         fail "dbmig drivers exited $?"
     jq -e --arg f "$build/dbmig_odbc.so" '[.[] | select(.name == "odbc")] | length == 1 and
-        (.[0] | .version == "1.0.0" and .file == $f and .abi == "2.0" and .error == null
+        (.[0] | .version == "1.0.0" and .file == $f and (.abi | startswith("2.")) and .error == null
          and (.capabilities | index("lock-reports-holder")) != null
          and (.description | test("ODBC")))' "$out" > /dev/null ||
         fail "odbc is not listed from $build with its version and capabilities: $(cat "$out")"
@@ -155,7 +155,7 @@ step_plugin() {
     [ -f "$bad" ] || fail "no $bad"
     "$dbmig" --plugin-dir "$tmp/badabi-build" --format json drivers > "$out" 2> "$log" || true
     jq -e --arg f "$bad" '.[] | select(.name == "badabi") | .error | type == "string"
-        and contains($f) and contains("ABI 3.") and contains("ABI 2.0")' "$out" > /dev/null ||
+        and contains($f) and contains("ABI 3.") and contains("speaks ABI 2.")' "$out" > /dev/null ||
         fail "dbmig drivers does not show the refusal: $(cat "$out")"
     mkdir -p "$tmp/empty-migs"
     local rc=0
@@ -164,7 +164,7 @@ step_plugin() {
     [ "$rc" = 2 ] || fail "using the ABI-3 plugin: expected exit 2, got $rc"
     grep -qF "$bad" "$log" || fail "the refusal does not name $bad"
     grep -qF "was built for driver ABI 3." "$log" || fail "the refusal does not name the plugin's ABI 3.x"
-    grep -qF "this dbmig speaks ABI 2.1" "$log" || fail "the refusal does not name dbmig's ABI 2.0"
+    grep -qF "this dbmig speaks ABI 2.1" "$log" || fail "the refusal does not name dbmig's ABI 2.1"
     say "plugin ok"
 }
 

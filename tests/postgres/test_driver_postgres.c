@@ -49,7 +49,8 @@ static void reset_db(const dbmig_driver *d, const char *url)
     dbmig_conn *c = must_connect(d, &h, url);
     must_exec(d, c,
               "SET client_min_messages = warning; DROP SCHEMA IF EXISTS public CASCADE; "
-              "CREATE SCHEMA public; DROP SCHEMA IF EXISTS ct_s CASCADE");
+              "CREATE SCHEMA public; DROP SCHEMA IF EXISTS ct_s CASCADE; "
+              "DROP SCHEMA IF EXISTS \"ct s\" CASCADE");
     d->close(NULL, c);
 }
 
@@ -1284,6 +1285,60 @@ static const char *db_exists(const dbmig_driver *d, dbmig_conn *c, const char *n
     return query_text(d, c, sql, r);
 }
 
+static int teardown_db_settings(void **state)
+{
+    fx *f = *state;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    dbmig_conn *su = superuser(f->ct.d, &h);
+    char sql[256];
+    snprintf(sql, sizeof sql, "ALTER DATABASE %s RESET search_path", getenv("PGDATABASE"));
+    must_exec(f->ct.d, su, sql);
+    f->ct.d->close(NULL, su);
+    return teardown_createdb(state);
+}
+
+/* A search path set on the database (not in the URL) is carried to the
+ * scratch database through its URL, with its schemas made there. */
+static void test_scratch_database_search_path(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    createdb_right(f->ct.d, 1);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->ct.url);
+    char sql[256];
+    snprintf(sql, sizeof sql, "CREATE SCHEMA \"ct s\"; ALTER DATABASE %s SET search_path = \"ct s\", public",
+             getenv("PGDATABASE"));
+    must_exec(f->ct.d, c, sql);
+    f->ct.d->close(NULL, c);
+    c = must_connect(f->ct.d, &h, f->ct.url);
+    rows r;
+    assert_string_equal(query_text(f->ct.d, c, "SELECT current_schema()", &r), "ct s;");
+    char url[1024];
+    dbmig_db_error e;
+    assert_int_equal(f->ct.d->scratch_create(NULL, c, "dbmig_scratch_t4", url, sizeof url, &e),
+                     DBMIG_DRV_OK);
+    assert_contains(url, "/dbmig_scratch_t4?search_path=%22ct%20s%22%2C%20public");
+    dbmig_conn *s = must_connect(f->ct.d, &h, url);
+    assert_string_equal(query_text(f->ct.d, s, "SELECT current_database(), current_schema()", &r),
+                        "dbmig_scratch_t4|ct s;");
+    f->ct.d->close(NULL, s);
+    assert_int_equal(f->ct.d->scratch_drop(NULL, c, "dbmig_scratch_t4", url, &e), DBMIG_DRV_OK);
+    /* the URL's own search_path wins: nothing appended */
+    f->ct.d->close(NULL, c);
+    char base[1024];
+    url_with(f->ct.url, "postgres", "search_path=public", base, sizeof base);
+    c = must_connect(f->ct.d, &h, base);
+    assert_int_equal(f->ct.d->scratch_create(NULL, c, "dbmig_scratch_t5", url, sizeof url, &e),
+                     DBMIG_DRV_OK);
+    assert_contains(url, "/dbmig_scratch_t5?search_path=public");
+    assert_null(strstr(url, "ct%20s"));
+    assert_int_equal(f->ct.d->scratch_drop(NULL, c, "dbmig_scratch_t5", url, &e), DBMIG_DRV_OK);
+    f->ct.d->close(NULL, c);
+    assert_int_equal(cnt.live, 0);
+}
+
 /* Without CREATEDB: the error says what to do; the name is checked. */
 static void test_scratch_refused(void **state)
 {
@@ -1435,6 +1490,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_scratch_refused, setup, teardown_createdb),
         cmocka_unit_test_setup_teardown(test_scratch_create_drop, setup, teardown_createdb),
         cmocka_unit_test_setup_teardown(test_scratch_url_forms, setup, teardown_createdb),
+        cmocka_unit_test_setup_teardown(test_scratch_database_search_path, setup,
+                                        teardown_db_settings),
     };
 #undef T
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -7,7 +7,8 @@
 # and its function, a procedure, a standalone sequence, an IN list on a
 # varchar column) dumps to the pinned JSON below, twice the same bytes; its
 # SQL dump, loaded into the emptied database with psql, dumps to the same
-# JSON again (the round trip); the version table is not in the dump.
+# JSON again (the round trip); the version table is not in the dump; drift
+# as a user without CREATEDB says to grant it or to give --scratch-url.
 # Pinned on PostgreSQL 15 (scripts/pg-server.sh takes the newest server
 # installed): another major may spell a view's or function's text
 # differently; re-pin from the diff then, after reading it.
@@ -448,6 +449,36 @@ else
     esac
     case $out in
         *dbmig_version*) fail version_table "the version table is in the dump" ;;
+    esac
+fi
+
+# no_createdb: drift as a user who may not create databases says what to do
+# (the driver's hint: --scratch-url or CREATEDB), without the password
+pg_super() {
+    local as=()
+    [ "$(id -u)" = 0 ] && as=(runuser -u nobody --)
+    (cd / && "${as[@]}" psql -X -q -v ON_ERROR_STOP=1 -h "$PG_SERVER_SOCKET" -p "$PG_SERVER_PORT" \
+        -U postgres -d postgres "$@")
+}
+user=${URL#*://}
+user=${user%%[:@]*}
+pass=${URL#*://$user:}
+pass=${pass%%@*}
+if [ -z "${PG_SERVER_SOCKET:-}" ] || [ -z "${PG_SERVER_PORT:-}" ]; then
+    fail no_createdb "PG_SERVER_SOCKET and PG_SERVER_PORT are not set (run through scripts/pg-server.sh)"
+elif ! pg_super -c "ALTER ROLE $user NOCREATEDB" >/dev/null; then
+    fail no_createdb "cannot take CREATEDB from $user"
+else
+    out=$(dbmig drift 2>&1)
+    rc=$?
+    pg_super -c "ALTER ROLE $user CREATEDB" >/dev/null || fail no_createdb "cannot give CREATEDB back"
+    [ "$rc" = 1 ] || fail no_createdb "exit $rc, not 1: $out"
+    case $out in
+        *"ALTER ROLE $user CREATEDB"*"--scratch-url"* | *"--scratch-url"*"ALTER ROLE $user CREATEDB"*) ;;
+        *) fail no_createdb "the message does not say what to do: $out" ;;
+    esac
+    case $out in
+        *"$pass"*) fail no_createdb "the password is shown: $out" ;;
     esac
 fi
 empty
