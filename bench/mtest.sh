@@ -22,7 +22,8 @@
 # The clients run one script holding, for each migration, its up, its down
 # and its up again, on an emptied database:
 #   sqlite3   a new file, with the pragmas dbmig test sets on its scratch
-#             file (core/mtest.c: synchronous OFF, journal in memory);
+#             file (the SQLite driver's scratch_session: synchronous OFF,
+#             journal in memory);
 #   psql -1   the whole script in one transaction (as bench/run.sh);
 #   mariadb   the script as it is (DDL commits itself on MariaDB).
 # Prints a markdown table: median (min–max) of the runs, the ratio, and
