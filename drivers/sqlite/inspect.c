@@ -332,7 +332,14 @@ static int sqi_table_item(sqi *x, const char *s, const char *e, sqi_tdef *td)
             else
                 td->defer[td->nrefs++] = 0;
         } else if (tk_is(&t, "DEFERRABLE") && td->nrefs && !tk_is(&prev, "NOT")) {
-            td->defer[td->nrefs - 1] = 1;
+            /* only DEFERRABLE INITIALLY DEFERRED defers the check: a plain
+             * DEFERRABLE (or INITIALLY IMMEDIATE) key is checked at once */
+            tok t2, t3;
+            const char *q = tk_next(p, e, &t2);
+            if (tk_is(&t2, "INITIALLY")) {
+                tk_next(q, e, &t3);
+                td->defer[td->nrefs - 1] = tk_is(&t3, "DEFERRED");
+            }
         }
         sqi_free(x, cname); /* a CONSTRAINT name names only what follows it */
         cname = NULL;

@@ -883,6 +883,8 @@ static void test_inspect_text_scan(void **state)
               " -- CHECK (2), AS (3)\n"
               " CHECK (\"a,b\" <> 'CHECK (3)') COLLATE [RTRIM],"
               " r1 INT, r2 INT, s INT REFERENCES p (k1) DEFERRABLE INITIALLY DEFERRED,"
+              " t INT REFERENCES p (k2) DEFERRABLE INITIALLY IMMEDIATE,"
+              " u INT REFERENCES p (k1) DEFERRABLE,"
               " FOREIGN KEY (r1, r2) REFERENCES p NOT DEFERRABLE,"
               " CONSTRAINT \"c\"\"1\" CHECK (r1 IN (1, 2)))");
     must_exec(d, c,
@@ -900,9 +902,12 @@ static void test_inspect_text_scan(void **state)
     assert_string_equal(o->coll, "RTRIM");
     assert_string_equal(o->dflt, "'x,) CHECK (0)'");
     assert_string_equal(o->gen, "NULL");
-    assert_int_equal(count_kind(&got, DBMIG_SO_FOREIGN_KEY), 2);
+    assert_int_equal(count_kind(&got, DBMIG_SO_FOREIGN_KEY), 4);
     o = find_cols(&got, DBMIG_SO_FOREIGN_KEY, "we\"ird", "s");
     assert_int_equal(o->flags, DBMIG_SO_DEFERRABLE);
+    /* checked at once all the same: not deferred */
+    assert_int_equal(find_cols(&got, DBMIG_SO_FOREIGN_KEY, "we\"ird", "t")->flags, 0);
+    assert_int_equal(find_cols(&got, DBMIG_SO_FOREIGN_KEY, "we\"ird", "u")->flags, 0);
     assert_string_equal(o->refcols, "k1");
     o = find_cols(&got, DBMIG_SO_FOREIGN_KEY, "we\"ird", "r1,r2");
     assert_int_equal(o->flags, 0);
