@@ -62,6 +62,7 @@ static const struct {
     {"revision", o_revision}, {"merge", o_merge},  {"fleet", o_fleet},    {"help", o_none},
     {"schema", o_schema},   {"drift", o_drift},
     {"test", o_test},
+    {"init", o_none}, /* init: --driver and --dir are global options */
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -12,7 +12,8 @@
  *   cmd_rev.c     revision, merge (they write a migration file)
  *   cmd_drivers.c drivers, and the --driver check before any command
  *   cmd_schema.c  schema dump, drift (SPEC section 12)
- *   cmd_test.c    test (with junit.c, its JUnit XML writer) */
+ *   cmd_test.c    test (with junit.c, its JUnit XML writer)
+ *   cmd_init.c    init (a new project: folder, dbmig.conf, first migration) */
 #ifndef DBMIG_CLI_CLI_H
 #define DBMIG_CLI_CLI_H
 
@@ -77,6 +78,8 @@ int cmd_revision(cli *c);
 int cmd_merge(cli *c);
 /* cmd_test.c */
 int cmd_test(cli *c);
+/* cmd_init.c */
+int cmd_init(cli *c);
 
 /* cmd_schema.c: schema dump (and drift); the atomic writer of -o and
  * dump-schema (a temporary file beside path, renamed over it): 0, or -1

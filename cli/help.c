@@ -42,6 +42,7 @@ const char cli_usage_main[] =
     "                        on a scratch database (exit 3 when they differ)\n"
     "  test [--heads] [--junit FILE] [--scratch-url URL] [--yes-destroy]\n"
     "                        prove every migration up, down and up on a scratch database\n"
+    "  init [--driver D]     start a project: migrations/, dbmig.conf, a first migration\n"
     "\n"
     "  help [COMMAND]        this text, or a command's (same as dbmig COMMAND --help)\n"
     "\n"
@@ -166,6 +167,14 @@ static const struct {
              "  --yes-destroy      test on the --url database itself, emptying it first\n"
              "                     (only with --url given on the command line)\n"
              "  --format json      the report as JSON\n"},
+    {"init", "usage: dbmig [--driver sqlite|postgres|mysql] [--dir DIR] [--config FILE] init\n"
+             "Start a project in the working folder, offline: the migrations folder\n"
+             "(--dir, default migrations/) with a first migration, a commented dbmig.conf\n"
+             "(--config FILE to name it) with a [dbmig] section and an [env.production]\n"
+             "example, and .gitignore lines (the lock files, a local SQLite database).\n"
+             "  --driver D  the URL examples to write: sqlite (default), postgres, mysql\n"
+             "Nothing is overwritten: an existing config file or a non-empty migrations\n"
+             "folder is refused (exit 2) before anything is written.\n"},
 };
 
 const char *cli_help_for(const char *cmd)

@@ -204,6 +204,7 @@ static const struct {
     {"revision", cmd_revision}, {"merge", cmd_merge},
     {"schema", cmd_schema},   {"drift", cmd_drift},
     {"test", cmd_test}, /* mtest */
+    {"init", cmd_init},
 };
 
 /* `fleet`: each target is a child dbmig given the same global options
@@ -309,6 +310,8 @@ static int run_command(cli *c, const cli_args *a)
             fn = commands[i].fn;
     if (!fn)
         return cli_usage_error("unknown command '%s'", c->command);
+    if (fn == cmd_init) /* offline: no config file read, no handle of main's */
+        return cmd_init(c);
     dbmig_options o = DBMIG_OPTIONS_INIT;
     int rc = settle_options(c, &o);
     if (rc != EXIT_OK)
