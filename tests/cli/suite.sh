@@ -1144,6 +1144,129 @@ case_password_redaction() {
 
 # ---------------------------------------------------------------------------
 
+# ---------------------------------------------------------------------------
+# init (cli/cmd_init.c): a new project in an empty folder, offline
+
+# The files of the folder with their checksums and modes (to prove a refused
+# init changed nothing).
+init_snapshot() {
+    find . -print0 | sort -z | xargs -0 stat -c '%n %a %s' | grep -v '^\. '
+    find . -type f -print0 | sort -z | xargs -0 -r sha256sum
+}
+
+# init for the suite's database (DB_KIND: sqlite, postgres, mysql).
+init_driver_args() { [ "$DB_KIND" = sqlite ] || printf -- '--driver\n%s\n' "$DB_KIND"; }
+
+case_init_creates_files() {
+    mkdir "$T/proj" && cd "$T/proj" || fail "cd"
+    umask 022
+    local -a dargs
+    mapfile -t dargs < <(init_driver_args)
+    run init "${dargs[@]}"
+    expect_exit 0 "init"
+    local f id
+    f=$(cd migrations && ls)
+    [[ $f =~ ^([0-9]{14})_first_migration\.sql$ ]] || fail "first migration named $f"
+    id=${BASH_REMATCH[1]}
+    expect_eq "$(stat -c %a migrations dbmig.conf "migrations/$f" .gitignore | tr '\n' ' ')" \
+        "755 644 644 644 " "modes"
+    expect_eq "$(head -3 "migrations/$f")" \
+        "-- dbmig:revision $id
+-- dbmig:parents base
+-- dbmig:message first migration" "the header of dbmig revision"
+    grep -qx -- '-- dbmig:up' "migrations/$f" && grep -qx -- '-- dbmig:down' "migrations/$f" ||
+        fail "up and down sections"
+    grep -qx '\[dbmig\]' dbmig.conf && grep -qx '\[env.production\]' dbmig.conf || fail "sections"
+    grep -qx '\*\.dbmig-lock\*' .gitignore || fail ".gitignore lacks the lock line"
+    expect_contains out "dbmig upgrade"
+    expect_contains out "migrations/$f"
+    if [ "$DB_KIND" = sqlite ]; then
+        grep -qx 'url = sqlite:dev.db' dbmig.conf || fail "no sqlite url"
+        grep -qx 'dev.db' .gitignore || fail ".gitignore lacks dev.db"
+        run upgrade
+        expect_exit 0 "upgrade with the created config"
+        DB_FILE=$T/proj/dev.db expect_applied "$id" "dev.db"
+        run --config dbmig.conf status
+        expect_exit 0 "--config dbmig.conf status"
+        expect_contains out "applied"
+    else
+        grep -qx "driver = $DB_KIND" dbmig.conf || fail "the config does not name $DB_KIND"
+        grep -q '^url = '"$DB_KIND"'://app@\|^url = '"$DB_KIND"'://app:\${' dbmig.conf ||
+            fail "no $DB_KIND:// example without a password"
+        grep -q 'DATABASE_URL' dbmig.conf || fail "no pointer to DATABASE_URL"
+        run --config dbmig.conf history
+        expect_exit 0 "the config loads (offline)"
+        local -a odbc=()
+        [ "$DRIVER" = odbc ] && odbc=(--driver odbc)
+        run --config dbmig.conf "${odbc[@]}" --url "$URL" upgrade
+        expect_exit 0 "upgrade with the created config"
+        expect_applied "$id"
+    fi
+}
+
+case_init_refuses_existing() {
+    mkdir "$T/proj" && cd "$T/proj" || fail "cd"
+    run init
+    expect_exit 0 "first init"
+    local before
+    before=$(init_snapshot)
+    run init
+    expect_exit 2 "second init"
+    expect_contains err "dbmig.conf"
+    expect_contains err "nothing was written"
+    expect_eq "$(init_snapshot)" "$before" "a refused init must change nothing"
+    # no config, but a migrations folder with a file in it
+    rm dbmig.conf
+    before=$(init_snapshot)
+    run init --driver postgres
+    expect_exit 2 "non-empty migrations folder"
+    expect_contains err "migrations"
+    expect_contains err "dbmig revision"
+    expect_eq "$(init_snapshot)" "$before" "a refused init must change nothing (folder)"
+    [ -e dbmig.conf ] && fail "dbmig.conf written despite the refusal"
+    # an empty folder is used as it is
+    mkdir "$T/proj2" "$T/proj2/migrations" && cd "$T/proj2" || fail "cd"
+    run init
+    expect_exit 0 "init with an empty migrations folder"
+}
+
+case_init_gitignore_kept() {
+    mkdir "$T/proj" && cd "$T/proj" || fail "cd"
+    printf 'node_modules/\n*.dbmig-lock*\n/build' > .gitignore
+    local -a dargs
+    mapfile -t dargs < <(init_driver_args)
+    run init "${dargs[@]}"
+    expect_exit 0 "init"
+    expect_eq "$(head -3 .gitignore)" "node_modules/
+*.dbmig-lock*
+/build" "the existing lines stay first"
+    expect_eq "$(grep -c '^\*\.dbmig-lock\*$' .gitignore)" 1 "the lock line once"
+    grep -qx '/build' .gitignore || fail "the last line without a newline was damaged"
+    if [ "$DB_KIND" = sqlite ]; then
+        grep -qx 'dev.db' .gitignore || fail "dev.db not added"
+    else
+        expect_eq "$(sed -n '4,$p' .gitignore | grep -cv '^#')" 0 "nothing else added"
+    fi
+}
+
+case_init_usage_errors() {
+    mkdir "$T/proj" && cd "$T/proj" || fail "cd"
+    run --driver postgress init
+    expect_exit 2 "unknown driver"
+    expect_contains err "did you mean postgres"
+    run init --driver=mysq
+    expect_exit 2 "unknown driver after the command"
+    expect_contains err "did you mean mysql"
+    run init extra
+    expect_exit 2 "an argument"
+    run init --bogus
+    expect_exit 2 "an option"
+    expect_eq "$(ls -A)" "" "a refused init writes nothing"
+    run init --help
+    expect_exit 0 "init --help"
+    expect_contains out "--driver"
+}
+
 CASES=(
     case_upgrade_downgrade_rerun
     case_targets_relative
@@ -1186,6 +1309,10 @@ CASES=(
     case_verify_passes
     case_verify_fails
     case_verify_driver_sections
+    case_init_creates_files
+    case_init_refuses_existing
+    case_init_gitignore_kept
+    case_init_usage_errors
 )
 
 [ -x "$DBMIG" ] || { echo "suite.sh: $DBMIG is not executable" >&2; exit 2; }
