@@ -305,8 +305,8 @@ static int write_first(cli *c, const init_plan *p, dbmig_new_revision **nr)
     dbmig_revision_opts ro = {FIRST_MESSAGE, NULL, 0, NULL, 0, NULL, 0};
     if (rc == DBMIG_OK)
         rc = dbmig_revision_new(c->h, &ro, nr);
-    if (rc != DBMIG_OK)
-        return c->h ? cli_fail(c, rc) : EXIT_FAIL;
+    if (rc != DBMIG_OK || !*nr)
+        return c->h && rc ? cli_fail(c, rc) : EXIT_FAIL;
     char *text = slurp((*nr)->file);
     char *up = text ? strstr(text, "\n-- dbmig:up\n") : NULL;
     int ok = up != NULL;
@@ -379,7 +379,7 @@ int cmd_init(cli *c)
         rc = fail_errno("write", p.conf);
     if (rc == EXIT_OK && write_gitignore(&p) != 0)
         rc = fail_errno("write", ".gitignore");
-    if (rc == EXIT_OK)
+    if (rc == EXIT_OK && nr)
         print_done(&p, nr);
     dbmig_new_revision_free(nr);
     free(p.conf_dir);
