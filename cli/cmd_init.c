@@ -168,6 +168,14 @@ static int plan_check(init_plan *p)
                           "revision -m MSG`, or name another folder with --dir DIR.");
         p->dir_exists = 1;
     }
+    const char *slash = strrchr(p->conf, '/');
+    if (slash && slash != p->conf) {
+        char parent[4096];
+        snprintf(parent, sizeof parent, "%.*s", (int)(slash - p->conf), p->conf);
+        if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode))
+            return refuse("there is no folder for the config file", p->conf,
+                          "Create its folder first, or name another file with --config FILE.");
+    }
     return check_gitignore(p);
 }
 
@@ -324,6 +332,7 @@ static int write_first(cli *c, const init_plan *p, dbmig_new_revision **nr)
 
 static void print_done(const init_plan *p, const dbmig_new_revision *nr)
 {
+    int dflt = strcmp(p->conf, "dbmig.conf") == 0; /* found without --config */
     if (!p->dir_exists)
         printf("created %s/\n", p->dir);
     printf("created %s: revision %s, parent base\n", nr->file, nr->revision);
@@ -335,11 +344,13 @@ static void print_done(const init_plan *p, const dbmig_new_revision *nr)
         putchar('\n');
     }
     if (p->kind == K_SQLITE)
-        printf("next: write your schema in %s, then run `dbmig upgrade`\n", nr->file);
+        printf("next: write your schema in %s, then run `dbmig%s%s upgrade`\n", nr->file,
+               dflt ? "" : " --config ", dflt ? "" : p->conf);
     else
         printf("next: write your schema in %s, set DATABASE_URL=%s://USER@HOST/DATABASE "
-               "(or the url in %s), then run `dbmig upgrade`\n",
-               nr->file, init_drivers[p->kind], p->conf);
+               "(or the url in %s), then run `dbmig%s%s upgrade`\n",
+               nr->file, init_drivers[p->kind], p->conf, dflt ? "" : " --config ",
+               dflt ? "" : p->conf);
 }
 
 static int fail_errno(const char *what, const char *path)

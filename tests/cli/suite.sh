@@ -1249,6 +1249,19 @@ case_init_gitignore_kept() {
     fi
 }
 
+# --config FILE in another folder: its relative dir would be read from
+# there, so init writes the folder's absolute path.
+case_init_config_elsewhere() {
+    mkdir -p "$T/proj/conf" && cd "$T/proj" || fail "cd"
+    run --config conf/db.ini --dir db init
+    expect_exit 0 "init --config conf/db.ini --dir db"
+    [ -d db ] && [ -f conf/db.ini ] || fail "db/ and conf/db.ini not created"
+    expect_contains out "dbmig --config conf/db.ini upgrade"
+    run --config conf/db.ini history
+    expect_exit 0 "history with the created config"
+    expect_contains out "first migration"
+}
+
 case_init_usage_errors() {
     mkdir "$T/proj" && cd "$T/proj" || fail "cd"
     run --driver postgress init
@@ -1261,6 +1274,9 @@ case_init_usage_errors() {
     expect_exit 2 "an argument"
     run init --bogus
     expect_exit 2 "an option"
+    run --config nowhere/dbmig.conf init
+    expect_exit 2 "a config file in a missing folder"
+    expect_contains err "nowhere/dbmig.conf"
     expect_eq "$(ls -A)" "" "a refused init writes nothing"
     run init --help
     expect_exit 0 "init --help"
@@ -1312,6 +1328,7 @@ CASES=(
     case_init_creates_files
     case_init_refuses_existing
     case_init_gitignore_kept
+    case_init_config_elsewhere
     case_init_usage_errors
 )
 
