@@ -353,6 +353,25 @@ static void print_done(const init_plan *p, const dbmig_new_revision *nr)
                dflt ? "" : p->conf);
 }
 
+/* --dry-run: what init would create, and nothing written (a dry run never
+ * writes). The first migration's name is the UTC time of the real run. */
+static int print_dry(const init_plan *p)
+{
+    if (!p->dir_exists)
+        printf("would create %s/\n", p->dir);
+    printf("would create %s/<UTC time>_first_migration.sql (revision <UTC time>, parent base)\n",
+           p->dir);
+    printf("would create %s (driver %s)\n", p->conf, init_drivers[p->kind]);
+    if (p->ngi_add) {
+        printf("would %s .gitignore:", p->gi_exists ? "add to" : "create");
+        for (size_t i = 0; i < p->ngi_add; i++)
+            printf(" %s", p->gi_add[i]);
+        putchar('\n');
+    }
+    printf("dry run: nothing was written; run `dbmig init` without --dry-run to create them\n");
+    return EXIT_OK;
+}
+
 static int fail_errno(const char *what, const char *path)
 {
     fprintf(stderr, "dbmig: init: cannot %s %s: %s\n", what, path, strerror(errno));
@@ -379,6 +398,8 @@ int cmd_init(cli *c)
     p.dir = p.dir ? p.dir : "migrations";
     if ((rc = plan_check(&p)) != EXIT_OK)
         return rc;
+    if (cli_config_on(&c->cfg, "dry-run"))
+        return print_dry(&p);
     if (!(p.conf_dir = conf_dir_value(&p)))
         return fail_errno("find the working folder for", p.dir);
     dbmig_new_revision *nr = NULL;

@@ -626,6 +626,11 @@ static int mt_check_opts(dbmig *h, const dbmig_test_opts *o, dbmig_test_report *
                           "dbmig_test_opts version %u is not one this library knows (1..%d): "
                           "start from DBMIG_TEST_OPTS_INIT",
                           o->version, DBMIG_TEST_OPTS_VERSION);
+    if (h->o.dry_run) /* it runs migrations; with destroy it empties the --url database */
+        return dm_err_set(&h->err, DBMIG_EUSAGE,
+                          "dbmig test has no dry run: it applies and reverts every migration "
+                          "(on a scratch database, or on the --url database itself with "
+                          "--yes-destroy); run it without --dry-run");
     if (o && o->destroy && o->scratch_url)
         return dm_err_set(&h->err, DBMIG_EUSAGE,
                           "--yes-destroy tests on the --url database itself, --scratch-url on "

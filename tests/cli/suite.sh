@@ -1249,6 +1249,19 @@ case_init_gitignore_kept() {
     fi
 }
 
+# A dry run never writes: init --dry-run says what it would create, and
+# the folder stays empty.
+case_init_dry_run() {
+    mkdir "$T/proj" && cd "$T/proj" || fail "cd"
+    local -a dargs
+    mapfile -t dargs < <(init_driver_args)
+    run --dry-run init "${dargs[@]}"
+    expect_exit 0 "init --dry-run"
+    expect_contains out "would create dbmig.conf"
+    expect_contains out "nothing was written"
+    expect_eq "$(ls -A | wc -l)" 0 "nothing written by a dry run"
+}
+
 # --config FILE in another folder: its relative dir would be read from
 # there, so init writes the folder's absolute path.
 case_init_config_elsewhere() {
@@ -1329,6 +1342,7 @@ CASES=(
     case_init_refuses_existing
     case_init_gitignore_kept
     case_init_config_elsewhere
+    case_init_dry_run
     case_init_usage_errors
 )
 

@@ -177,6 +177,13 @@ t --dir "$SAMPLE" test --yes-destroy --scratch-url "$URL"
     fail destroy_not_with_scratch_url "exit $RC: $(cat "$W/err")"
 t --dir "$SAMPLE" upgrade 005
 [ "$RC" = 0 ] || fail destroy_setup "upgrade 005: exit $RC: $(cat "$W/err")"
+# a dry run never writes: --dry-run test is refused before anything runs,
+# and the database --yes-destroy would empty keeps its revisions
+t --dir "$SAMPLE" --dry-run test --yes-destroy
+[ "$RC" = 2 ] && grep -q "has no dry run" "$W/err" ||
+    fail destroy_dry_run_refused "exit $RC: $(cat "$W/err")"
+t --dir "$SAMPLE" current
+grep -q "^005" "$W/out" || fail destroy_dry_run_untouched "after --dry-run: $(cat "$W/out" "$W/err")"
 t --dir "$FAULTS" test --yes-destroy --heads
 [ "$RC" = 3 ] && [ "$(verdicts | grep -c '^FAIL')" = 7 ] ||
     fail destroy_tests_on_url "exit $RC (the sample's tables must have been dropped first): $(verdicts; head -3 "$W/err")"
