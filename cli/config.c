@@ -686,6 +686,24 @@ static char *cf_read_all(FILE *f)
     return buf;
 }
 
+/* A path key given what cannot be meant as a path: dump-schema = (empty),
+ * or a boolean word (`dump-schema = false` would write a file "false").
+ * The message, or NULL. */
+static const char *cf_path_mistake(const char *key, const char *v, char *buf, size_t cap)
+{
+    if (strcmp(key, "dump-schema") != 0)
+        return NULL;
+    if (!*v)
+        snprintf(buf, cap, "dump-schema needs a file path (such as db/schema.sql); to turn the "
+                           "dump off, remove the line");
+    else if (cli_parse_bool(v) >= 0)
+        snprintf(buf, cap, "dump-schema takes a file path, not '%s'; to turn the dump off, "
+                           "remove the line", v);
+    else
+        return NULL;
+    return buf;
+}
+
 /* Applies the entries of a section in use to cfg, each only when cfg has no
  * value for its key yet; only those are expanded and checked. */
 static int cf_apply(cf_state *s, const cf_section *sec, const char *secname, cli_config *cfg)
@@ -698,6 +716,11 @@ static int cf_apply(cf_state *s, const cf_section *sec, const char *secname, cli
         char *v = cli_expand_env(e->raw, msg, sizeof msg);
         if (!v) {
             cf_fail(s, e->line, "%s (in '%s' of [%s])", msg, e->key, secname);
+            return -1;
+        }
+        if (cf_path_mistake(e->key, v, msg, sizeof msg)) {
+            cf_fail(s, e->line, "%s", msg);
+            free(v);
             return -1;
         }
         if (cli_config_is_bool(e->key)) {
@@ -878,6 +901,11 @@ int cli_config_load_env(cli_config *cfg, char *errbuf, size_t errcap)
         const char *v = getenv(var);
         if (!v || !*v || cli_config_get(cfg, cf_keys[i]))
             continue;
+        char msg[300];
+        if (cf_path_mistake(cf_keys[i], v, msg, sizeof msg)) {
+            cf_err(errbuf, errcap, "%s (in the environment variable %s)", msg, var);
+            return -1;
+        }
         if (cli_config_is_bool(cf_keys[i])) {
             int b = cli_parse_bool(v);
             if (b < 0) {

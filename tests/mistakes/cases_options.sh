@@ -365,3 +365,24 @@ m_options_command_flag_with_value() {
     mistake 2 "'--allow-missing' of upgrade takes no value" -- upgrade --allow-missing=yes
     mistake 2 "'--resume' of upgrade takes no value" -- upgrade --resume=false
 }
+
+# dump-schema takes a path: an empty value or a boolean word (`false` would
+# write a file named "false") is refused before anything runs, with the line
+m_options_dump_schema_false() {
+    mk_chain3 "$MIG"
+    printf '[dbmig]\ndump-schema = false\n' > dbmig.conf
+    mistake 2 "dbmig.conf:2" "takes a file path, not 'false'" "remove the line" -- upgrade
+    [ ! -e "$T/false" ] || fail "a file named false was written"
+}
+
+m_options_dump_schema_empty() {
+    mk_chain3 "$MIG"
+    printf '[dbmig]\ndump-schema =\n' > dbmig.conf
+    mistake 2 "dbmig.conf:2" "dump-schema needs a file path" -- upgrade
+}
+
+m_options_dump_schema_env_off() {
+    mk_chain3 "$MIG"
+    DBMIG_DUMP_SCHEMA=off mistake 2 "DBMIG_DUMP_SCHEMA" "not 'off'" -- upgrade
+    [ ! -e "$T/off" ] || fail "a file named off was written"
+}
