@@ -320,6 +320,15 @@ int dm_ddl_is_row_change(const char *sql, size_t len, int dialect)
     return is_any_kw(&lx, t, rows);
 }
 
+int dm_ddl_is_schema_change(const char *sql, size_t len, int dialect)
+{
+    static const char *const verbs[] = {"CREATE", "ALTER", "DROP",  "TRUNCATE", "RENAME",
+                                        "COMMENT", "GRANT", "REVOKE", NULL};
+    lexer lx = {sql, len, 0, dialect};
+    tok t = next(&lx);
+    return is_any_kw(&lx, t, verbs);
+}
+
 const char *dm_ddl_txn_control(const char *sql, size_t len, int dialect)
 {
     lexer lx = {sql, len, 0, dialect};

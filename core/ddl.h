@@ -61,6 +61,11 @@ int dm_ddl_is_dml(const char *sql, size_t len, int dialect);
  * (SLEEP) and is better left on its own. */
 int dm_ddl_is_row_change(const char *sql, size_t len, int dialect);
 
+/* 1 when the statement changes the schema or its rights (CREATE, ALTER,
+ * DROP, TRUNCATE, RENAME, COMMENT, GRANT, REVOKE): what a verify section,
+ * which only checks, must not hold. */
+int dm_ddl_is_schema_change(const char *sql, size_t len, int dialect);
+
 /* The statement's keyword when it opens or ends a transaction (BEGIN,
  * START TRANSACTION, COMMIT, END, ROLLBACK, ABORT, and PREPARE TRANSACTION /
  * COMMIT PREPARED / ROLLBACK PREPARED on PostgreSQL), else NULL. Savepoints

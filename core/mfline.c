@@ -64,7 +64,7 @@ static const char *mf_dbmig_no_colon(const char *p, const char *e)
     if (q == p + 5)
         return NULL;
     const char *k = q;
-    static const char *const keys[] = {"down", "up", "verify", "fixture"};
+    static const char *const keys[] = {"down", "up", "verify", "fixture", "irreversible"};
     size_t kl = 0;
     for (size_t i = 0; !kl && i < sizeof keys / sizeof keys[0]; i++)
         kl = dm_mf_ci_prefix(q, e, keys[i]) ? strlen(keys[i]) : 0;

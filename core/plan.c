@@ -330,8 +330,18 @@ static int plan_verify(dm_run *x, dm_step *s, const dm_migfile *f, survey *v)
         return DBMIG_OK;
     int rc = dm_migfile_statements(f, DM_VERIFY, drv_name(h), dialect(h), &s->verify, NULL, x->err);
     size_t n = v->n;
-    for (size_t k = 0; rc == DBMIG_OK && k < s->verify.n; k++)
-        survey_one(v, k, &s->verify.v[k]);
+    for (size_t k = 0; rc == DBMIG_OK && k < s->verify.n; k++) {
+        const dm_stmt *st = &s->verify.v[k];
+        if (dm_ddl_is_schema_change(st->sql, st->len, dialect(h)) ||
+            dm_ddl_is_row_change(st->sql, st->len, dialect(h)))
+            return dm_err_set(x->err, DBMIG_EINVALID,
+                              "%s:%d: a verify section only checks, but this statement changes "
+                              "the database (it would be applied with the revision); move it to "
+                              "the up section, or write it as a query that fails when the check "
+                              "does not hold",
+                              f->path, st->line);
+        survey_one(v, k, st);
+    }
     v->n = n; /* the step's own statements only */
     return rc;
 }

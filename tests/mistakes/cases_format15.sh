@@ -201,3 +201,32 @@ DELETE FROM keep;"
     expect_eq "$(db_query "SELECT count(*) FROM keep")" 0 "the revision's row was rolled back"
     expect_applied "001"
 }
+
+# `-- dbmig irreversible` (no colon) is not read as a comment
+m_format15_irreversible_no_colon() {
+    _f15_three "-- dbmig irreversible
+-- dbmig:up
+CREATE TABLE b (id INTEGER);"
+    _f15_refused "002_b.sql:1:" "follows dbmig and a colon" "Write it as -- dbmig:irreversible"
+}
+
+# a verify section only checks: a statement that changes the database would
+# be applied with the revision, so it is refused before anything runs
+m_format15_verify_changes_database() {
+    _f15_three "-- dbmig:up
+CREATE TABLE b (id INTEGER);
+-- dbmig:verify
+DROP TABLE b;
+-- dbmig:down
+DROP TABLE b;"
+    mistake 3 "002_b.sql:4" "a verify section only checks" "move it to the up section" -- upgrade --verify
+    expect_applied "" "nothing applied"
+    mkmig "$MIG" 002_b "-- dbmig:up
+CREATE TABLE b (id INTEGER);
+-- dbmig:verify
+DELETE FROM b;
+-- dbmig:down
+DROP TABLE b;"
+    mistake 3 "002_b.sql:4" "a verify section only checks" -- upgrade --verify
+    expect_applied "" "nothing applied"
+}
