@@ -113,7 +113,10 @@ static int cmd_schema_dump(cli *c)
     if (rc != DBMIG_OK)
         return cli_fail(c, rc);
     int ex = EXIT_OK;
-    if (file) {
+    if (file && c->dry_run) { /* a dry run never writes */
+        printf("dry run: would write the schema (%zu bytes) to %s; nothing was written\n",
+               strlen(text), file);
+    } else if (file) {
         char err[4200];
         if (cli_write_atomic(file, text, err, sizeof err) != 0) {
             fprintf(stderr, "dbmig: error: %s\n", err);

@@ -122,6 +122,11 @@ int dbmig_drift(dbmig *h, const char *scratch_url, int json, char **out)
         return dm_err_set(&h->err, DBMIG_EUSAGE,
                           "drift reads the live database and replays migrations on a scratch "
                           "database, so it cannot run offline (--sql): leave --sql out");
+    if (h->o.dry_run) /* it creates, fills and drops a scratch database */
+        return dm_err_set(&h->err, DBMIG_EUSAGE,
+                          "drift has no dry run: it only reads your database, but it creates, "
+                          "fills and drops a scratch database to compare with; run it without "
+                          "--dry-run");
     dm_strv heads = {0};
     dm_buf b = {0};
     size_t ndiff = 0;

@@ -134,6 +134,9 @@ if setup clean; then
     [ "$RC" = 0 ] || fail clean "drift exit $RC on a clean database: $(errtext) $(head -c 300 "$W/out" | tr '\n' '|')"
     grep -q "no drift" "$W/out" || fail clean "no 'no drift' line: $(head -c 300 "$W/out")"
     no_scratch_left clean
+    run --dry-run drift # it would create a scratch database: refused, nothing made
+    [ "$RC" = 2 ] && grep -q "drift has no dry run" "$W/err" || fail dry_run_refused "exit $RC: $(errtext)"
+    no_scratch_left dry_run_refused
     run --format json drift
     [ "$RC" = 0 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d["drift"] is False and d["differences"] == [] and d["exit_code"] == 0))' "$W/out" ||
         fail clean_json "exit $RC, $(head -c 300 "$W/out" | tr '\n' '|')"

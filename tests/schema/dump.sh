@@ -104,6 +104,10 @@ fi
 # -o FILE: the same bytes, atomically
 mkdir -p "$W/o"
 echo old > "$W/o/schema.sql"
+# a dry run never writes: -o FILE keeps its old bytes
+dbm --url "$URL" --dir "$M" --dry-run schema dump -o "$W/o/schema.sql" > "$W/out" 2> "$W/err" &&
+    grep -q "nothing was written" "$W/out" && [ "$(cat "$W/o/schema.sql")" = old ] ||
+    fail dry_run_output "--dry-run schema dump -o wrote the file or said nothing: $(cat "$W/out" "$W/err" | head -c 300)"
 if dbm --url "$URL" --dir "$M" schema dump -o "$W/o/schema.sql" > "$W/out" 2> "$W/err"; then
     cmp -s "$W/a.sql" "$W/o/schema.sql" || fail output_file "-o wrote other bytes than stdout"
     [ -s "$W/out" ] && fail output_file "-o also printed on stdout"
