@@ -259,6 +259,8 @@ typedef struct parser {
     int inner;        /* fleet's COMMAND has been read */
     char *errbuf;
     size_t errcap;
+    const char *seen[16]; /* the command's options given so far (copt_twice) */
+    int nseen;
 } parser;
 
 /* An argument: the command, or one of its arguments. */
@@ -273,15 +275,48 @@ static int take_argument(parser *p, char *t)
         }
         a->command = t;
         p->opts = cmd_opts(t);
+        p->nseen = 0;
         return 0;
     }
     /* fleet COMMAND ...: from there on, that command's options */
     if (!p->inner && !p->ended && strcmp(a->command, "fleet") == 0 && cli_command_known(t)) {
         p->inner = 1;
         p->opts = cmd_opts(t);
+        p->nseen = 0;
     }
     if (push(&a->args, &a->nargs, t))
         return ar_err(p->errbuf, p->errcap, "out of memory");
+    return 0;
+}
+
+/* An option's long name when it has a short one (-m and --message are one
+ * option). */
+static const char *copt_canon(const char *name)
+{
+    static const char *const pairs[][2] = {{"-m", "--message"}, {"-o", "--output"},
+                                           {"-r", "--rev-range"}};
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        if (strcmp(name, pairs[i][0]) == 0)
+            return pairs[i][1];
+    return name;
+}
+
+/* A command option given a second time: refused, as a global one is,
+ * instead of the last one silently winning; the lists (--parent, --branch,
+ * --depends) excepted. */
+static int copt_twice(parser *p, const copt *co)
+{
+    static const char *const lists[] = {"--parent", "--branch", "--depends"};
+    const char *name = copt_canon(co->name);
+    int many = 0;
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+        many |= strcmp(name, lists[i]) == 0;
+    for (int i = 0; !many && i < p->nseen; i++)
+        if (strcmp(p->seen[i], name) == 0)
+            return ar_err(p->errbuf, p->errcap, "option '%s' of %s is given twice; give it once",
+                          name, p->a->command);
+    if (p->nseen < (int)(sizeof p->seen / sizeof p->seen[0]))
+        p->seen[p->nseen++] = name;
     return 0;
 }
 
@@ -296,6 +331,9 @@ static int take_command_option(parser *p, char *t)
     if (m == 4)
         return ar_err(p->errbuf, p->errcap, "option '%s' of %s takes no value: write %s alone",
                       co->name, a->command, co->name);
+    int twice = copt_twice(p, co);
+    if (twice)
+        return twice;
     if (push(&a->args, &a->nargs, t))
         return ar_err(p->errbuf, p->errcap, "out of memory");
     if (m == 1 && co->value) {
@@ -378,7 +416,7 @@ int cli_args_parse(cli_args *a, cli_config *cfg, int argc, char **argv, char *er
                    size_t errcap)
 {
     memset(a, 0, sizeof *a);
-    parser p = {a, cfg, argc, argv, 0, NULL, 0, 0, errbuf, errcap};
+    parser p = {a, cfg, argc, argv, 0, NULL, 0, 0, errbuf, errcap, {NULL}, 0};
     for (p.i = 1; p.i < argc; p.i++) {
         char *t = argv[p.i];
         int rc;

@@ -386,3 +386,16 @@ m_options_dump_schema_env_off() {
     DBMIG_DUMP_SCHEMA=off mistake 2 "DBMIG_DUMP_SCHEMA" "not 'off'" -- upgrade
     [ ! -e "$T/off" ] || fail "a file named off was written"
 }
+
+# A command's own option given twice is refused as a global one is (the last
+# one no longer silently wins); -o and --output are one option; a list
+# option (--depends) may repeat
+m_options_command_option_twice() {
+    mk_chain3 "$MIG"
+    mistake 2 "'--output' of schema is given twice" -- schema dump -o "$T/a.sql" --output "$T/b.sql"
+    [ ! -e "$T/a.sql" ] && [ ! -e "$T/b.sql" ] || fail "a dump was written"
+    mistake 2 "'--junit' of test is given twice" -- test --junit "$T/a.xml" --junit "$T/b.xml"
+    mistake 2 "'--rev-range' of history is given twice" -- history -r 001:002 --rev-range 001:003
+    run --dry-run revision -m x --depends 001 --depends 002
+    expect_exit 0 "--depends twice is a list"
+}
