@@ -126,6 +126,11 @@ int cmd_test(cli *c)
     int e = parse_args(c, &t);
     if (e)
         return e;
+    char err[512];
+    if (t.junit && cli_junit_check(t.junit, err, sizeof err) != 0) {
+        fprintf(stderr, "dbmig: error: %s\n", err);
+        return EXIT_FAIL;
+    }
     dbmig_test_report *r = NULL;
     cli_out_begin(c->out, c->h, "test", NULL, 0, 1);
     int rc = dbmig_test(c->h, &t.o, &r);
@@ -137,7 +142,6 @@ int cmd_test(cli *c)
     else
         print_text(r);
     if (t.junit) {
-        char err[512];
         if (cli_junit_write(t.junit, r, err, sizeof err) != 0) {
             fprintf(stderr, "dbmig: error: %s\n", err);
             dbmig_test_report_free(r);

@@ -3,9 +3,12 @@
  * check, named after the revision; a failure carries its message, a skip
  * says why).
  *
- * Why it is built this way: the file is written beside its destination and
- * renamed over it only once complete and flushed, so a CI job never reads
- * half a report, and a failed write leaves any earlier report untouched.
+ * Why it is built this way: the report is rendered in memory and written
+ * with the CLI's one atomic writer (cli_write_atomic: a temporary file
+ * beside it, renamed over it), so a CI job never reads half a report and a
+ * failed write leaves an earlier one untouched; the folder is checked
+ * before the run (cli_junit_check), so a typo in the path does not cost a
+ * whole test run.
  * Text is escaped for XML 1.0, which cannot carry most control characters
  * at all: those become '?'. */
 #define _POSIX_C_SOURCE 200809L
@@ -15,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "junit.h"
 
 static void xml_text(FILE *f, const char *s)
@@ -98,34 +102,36 @@ static void write_report(FILE *f, const dbmig_test_report *r)
     fputs("  </testsuite>\n</testsuites>\n", f);
 }
 
+int cli_junit_check(const char *path, char *err, size_t cap)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    int bad = !dir || access(dir, W_OK | X_OK) != 0;
+    if (bad)
+        snprintf(err, cap, "cannot write the JUnit report %s: its folder %s: %s (is it there "
+                 "and writable?)", path, dir ? dir : "", dir ? strerror(errno) : "out of memory");
+    free(dir);
+    return bad ? -1 : 0;
+}
+
 int cli_junit_write(const char *path, const dbmig_test_report *r, char *err, size_t cap)
 {
-    size_t n = strlen(path) + 32;
-    char *tmp = malloc(n);
-    if (!tmp) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) {
         snprintf(err, cap, "out of memory");
         return -1;
     }
-    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        snprintf(err, cap, "cannot write the JUnit report %s: %s (is its folder there and "
-                 "writable?)", path, strerror(errno));
-        free(tmp);
-        return -1;
-    }
     write_report(f, r);
-    int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
-    int e = errno;
-    bad |= fclose(f) != 0;
-    if (!bad && rename(tmp, path) != 0) {
+    int bad = fclose(f) != 0 || !text;
+    if (bad)
+        snprintf(err, cap, "out of memory");
+    char why[4200];
+    if (!bad && cli_write_atomic(path, text, why, sizeof why) != 0) {
+        snprintf(err, cap, "the JUnit report: %s", why);
         bad = 1;
-        e = errno;
     }
-    if (bad) {
-        snprintf(err, cap, "cannot write the JUnit report %s: %s", path, strerror(e));
-        unlink(tmp);
-    }
-    free(tmp);
+    free(text);
     return bad ? -1 : 0;
 }

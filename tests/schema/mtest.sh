@@ -263,5 +263,12 @@ t --dir "$SAMPLE" test --junit
 t --dir "$SAMPLE" test --junit "$W/no/such/folder/r.xml"
 [ "$RC" = 1 ] && grep -q "cannot write the JUnit report" "$W/err" ||
     fail junit_unwritable "exit $RC: $(cat "$W/err")"
+grep -q '^\[1/' "$W/err" && fail junit_checked_first "the run went ahead with an unwritable report path"
+# a path the folder allows but the rename cannot take (a folder): after the run
+mkdir -p "$W/adir"
+t --dir "$SAMPLE" test --junit "$W/adir"
+[ "$RC" = 1 ] && grep -q "the JUnit report: cannot write" "$W/err" && [ -d "$W/adir" ] &&
+    [ -z "$(ls -A "$W/adir")" ] && [ -z "$(ls "$W" | grep '^adir.')" ] ||
+    fail junit_write_fails "exit $RC: $(cat "$W/err" | tail -2) $(ls -A "$W")"
 
 [ "$NFAIL" = 0 ]
