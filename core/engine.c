@@ -471,23 +471,26 @@ int dm_need_driver(dbmig *h)
         dot = NULL;
     }
     dm_buf q = {0};
-    if (dot) {
-        char *schema = dm_strndup(h->table, (size_t)(dot - h->table));
-        rc = schema ? dm_quote_ident(h, schema, &q) : dm_err_nomem(&h->err);
-        free(schema);
-        if (rc == DBMIG_OK && dm_buf_puts(&q, "."))
-            rc = dm_err_nomem(&h->err);
-        if (rc == DBMIG_OK)
-            rc = dm_quote_ident(h, dot + 1, &q);
-    } else {
-        rc = dm_quote_ident(h, h->table, &q);
-    }
+    rc = dm_quote_qualified(h, h->table, &q);
     if (rc != DBMIG_OK) {
         dm_buf_free(&q);
         return rc;
     }
     h->qtable = dm_buf_take(&q);
     return DBMIG_OK;
+}
+
+int dm_quote_qualified(dbmig *h, const char *name, dm_buf *out)
+{
+    const char *dot = strchr(name, '.');
+    if (!dot)
+        return dm_quote_ident(h, name, out);
+    char *schema = dm_strndup(name, (size_t)(dot - name));
+    int rc = schema ? dm_quote_ident(h, schema, out) : dm_err_nomem(&h->err);
+    free(schema);
+    if (rc == DBMIG_OK && dm_buf_puts(out, "."))
+        rc = dm_err_nomem(&h->err);
+    return rc == DBMIG_OK ? dm_quote_ident(h, dot + 1, out) : rc;
 }
 
 static int connect_with(dbmig *h, uint32_t flags)

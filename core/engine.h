@@ -92,6 +92,9 @@ int dm_need_graph_conn(dbmig *h);
 int dm_need_graph_conn_then(dbmig *h, int (*between)(dbmig *h, void *arg), void *arg);
 
 int dm_quote_ident(dbmig *h, const char *s, dm_buf *out);
+/* A [schema.]name quoted part by part (the first dot splits): the version
+ * table, its lock table, a table named by a fixture. */
+int dm_quote_qualified(dbmig *h, const char *name, dm_buf *out);
 int dm_quote_literal(dbmig *h, const char *s, dm_buf *out);
 
 /* Sets err from the driver's last error: "<what>: <message> [<code>]". */

@@ -290,25 +290,22 @@ static void list_names(const dm_schema *m, dm_buf *b)
         dm_buf_printf(b, " and %zu more", named - shown);
 }
 
-/* DROP TABLE IF EXISTS of the version table and its lock table. */
-static int drop_version_tables(dbmig *sh)
+int dm_drop_version_tables(dbmig *h)
 {
-    const char *dot = strchr(sh->table, '.');
-    const char *bare = dot ? dot + 1 : sh->table;
-    char lock[300];
-    snprintf(lock, sizeof lock, "%s_lock", bare);
-    const char *names[2] = {bare, lock};
-    for (int i = 0; i < 2; i++) {
-        dm_buf sql = {0};
-        dm_buf_puts(&sql, "DROP TABLE IF EXISTS ");
-        int rc = dm_quote_ident(sh, names[i], &sql);
+    int rc = dm_need_driver(h);
+    for (int lock = 0; rc == DBMIG_OK && lock < 2; lock++) {
+        dm_buf name = {0}, sql = {0};
+        if (dm_buf_printf(&name, "%s%s", h->table, lock ? "_lock" : "") ||
+            dm_buf_puts(&sql, "DROP TABLE IF EXISTS "))
+            rc = dm_err_nomem(&h->err);
         if (rc == DBMIG_OK)
-            rc = dm_sql_exec(sh, dm_buf_str(&sql), NULL);
+            rc = dm_quote_qualified(h, dm_buf_str(&name), &sql);
+        if (rc == DBMIG_OK)
+            rc = dm_sql_exec(h, dm_buf_str(&sql), NULL);
+        dm_buf_free(&name);
         dm_buf_free(&sql);
-        if (rc != DBMIG_OK)
-            return rc;
     }
-    return DBMIG_OK;
+    return rc;
 }
 
 /* Whether sh's database has the version table (sh's table, bare name). */
@@ -453,7 +450,7 @@ static int scratch_empty(dbmig *h, dm_scratch *s, dm_buf *left)
         if (!gone || empty)
             break;
     }
-    if (rc == DBMIG_OK && drop_version_tables(sh) != DBMIG_OK)
+    if (rc == DBMIG_OK && dm_drop_version_tables(sh) != DBMIG_OK)
         rc = DBMIG_ERROR;
     if (rc != DBMIG_OK && !left->len)
         dm_buf_puts(left, dbmig_errmsg(sh));

@@ -37,6 +37,11 @@ int dm_inspect(dbmig *h, dm_schema *out);
  * unchanged schema; different ones mean nothing on their own. */
 int dm_schema_digest(dbmig *h, char *out, int *have);
 
+/* DROP TABLE IF EXISTS of the handle's version table and its lock table,
+ * schema-qualified as --table gives them (dm_inspect leaves both out, so
+ * emptying a database drops them by name). */
+int dm_drop_version_tables(dbmig *h);
+
 typedef struct dm_scratch dm_scratch;
 
 /* A scratch database next to h's database (scratch_url NULL) or at

@@ -267,16 +267,7 @@ static int lease_qlock(dbmig *h, dm_lease *l)
     if (!lockname)
         return dm_err_nomem(&h->err);
     sprintf(lockname, "%s_lock", h->table);
-    const char *dot = strchr(lockname, '.');
-    if (dot) {
-        char *schema = dm_strndup(lockname, (size_t)(dot - lockname));
-        rc = schema ? dm_quote_ident(h, schema, &q) : dm_err_nomem(&h->err);
-        free(schema);
-        if (rc == DBMIG_OK && !dm_buf_puts(&q, "."))
-            rc = dm_quote_ident(h, dot + 1, &q);
-    } else {
-        rc = dm_quote_ident(h, lockname, &q);
-    }
+    rc = dm_quote_qualified(h, lockname, &q);
     free(lockname);
     if (rc != DBMIG_OK) {
         dm_buf_free(&q);

@@ -261,26 +261,6 @@ static int drop_all(dbmig *h, const dm_schema *s)
     return rc;
 }
 
-/* The version table and its lock table, which dm_inspect leaves out. */
-static int drop_version_tables(dbmig *h)
-{
-    int rc = DBMIG_OK;
-    for (int k = 0; k < 2 && rc == DBMIG_OK; k++) {
-        dm_buf t = {0};
-        if (dm_buf_printf(&t, "%s%s", h->table, k ? "_lock" : "") != 0) {
-            rc = dm_err_nomem(&h->err);
-        } else {
-            dm_schema one = {0};
-            dm_sobj o = {.kind = DBMIG_SO_TABLE, .name = (char *)dm_buf_str(&t)};
-            one.v = &o;
-            one.n = 1;
-            rc = drop_all(h, &one);
-        }
-        dm_buf_free(&t);
-    }
-    return rc;
-}
-
 int dm_mt_empty(dbmig *h)
 {
     dm_schema s = {0};
@@ -294,7 +274,7 @@ int dm_mt_empty(dbmig *h)
         if (rc == DBMIG_OK)
             rc = drop_all(h, &s);
         if (rc == DBMIG_OK)
-            rc = drop_version_tables(h);
+            rc = dm_drop_version_tables(h);
         if (my)
             (void)dm_sql_exec(h, "SET FOREIGN_KEY_CHECKS = 1", NULL);
     }

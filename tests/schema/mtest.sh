@@ -191,6 +191,17 @@ t --dir "$FAULTS" --format json test --yes-destroy --heads
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if "dbmig_scratch" not in d["database"] else 1)' "$W/out" 2>/dev/null ||
     fail destroy_database "tested on $(grep '"database"' "$W/out")"
 
+# --yes-destroy with a schema-qualified --table (PostgreSQL): the version
+# table it drops is the one in that schema, not a table named "vt.ver"
+if [ "$TARGET" = postgres ]; then
+    psql -X -q -d "$URL" -c "CREATE SCHEMA IF NOT EXISTS vt" >/dev/null 2>&1
+    t --table vt.ver --dir "$SAMPLE" upgrade 002
+    psql -X -q -d "$URL" -c "UPDATE vt.ver SET message = 'stale'" >/dev/null 2>&1
+    t --table vt.ver --dir "$SAMPLE" test --yes-destroy
+    [ "$RC" = 0 ] && [ "$(psql -X -Atq -d "$URL" -c "SELECT count(*) FROM vt.ver WHERE message = 'stale'")" = 0 ] ||
+        fail destroy_qualified_table "exit $RC; stale rows left in vt.ver: $(psql -X -Atq -d "$URL" -c "SELECT revision FROM vt.ver WHERE message = 'stale'" | tr '\n' ' ') $(tail -2 "$W/err")"
+fi
+
 # the --url database now holds tables: it cannot be a scratch database
 t --dir "$SAMPLE" test --scratch-url "$URL"
 [ "$RC" != 0 ] && [ "$RC" != 3 ] && grep -q "empty" "$W/err" ||
