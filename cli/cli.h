@@ -87,9 +87,10 @@ int cmd_init(cli *c);
 int cmd_schema(cli *c);
 int cmd_drift(cli *c);
 int cli_write_atomic(const char *path, const char *text, char *err, size_t errcap);
-/* After upgrade/downgrade ended with exit_code: with the setting
- * dump-schema = FILE and a run that succeeded (not --sql, not --dry-run),
- * writes the SQL dump to FILE; returns exit_code, or the dump's failure. */
-int cli_dump_after(cli *c, int exit_code);
+/* After an upgrade/downgrade that succeeded (rc DBMIG_OK, not --sql, not
+ * --dry-run), with the setting dump-schema = FILE: writes the SQL dump to
+ * FILE. NULL when done (or nothing to do), else what failed, in err, for
+ * cli_out_end_after (so the summary and the JSON result carry it). */
+const char *cli_dump_after(cli *c, int rc, char *err, size_t errcap);
 
 #endif

@@ -28,8 +28,9 @@ int cmd_upgrade(cli *c)
             target = a;
     }
     cli_out_begin(c->out, c->h, "upgrade", target ? target : "head", c->dry_run, !c->sql);
-    int code = cli_out_end(c->out, c->h, dbmig_upgrade(c->h, target ? target : "head", flags));
-    return cli_dump_after(c, code); /* dump-schema (cmd_schema.c) */
+    int rc = dbmig_upgrade(c->h, target ? target : "head", flags);
+    char err[4600]; /* dump-schema (cmd_schema.c), before the summary that reports it */
+    return cli_out_end_after(c->out, c->h, rc, cli_dump_after(c, rc, err, sizeof err));
 }
 
 int cmd_downgrade(cli *c)
@@ -50,8 +51,9 @@ int cmd_downgrade(cli *c)
         return EXIT_USAGE;
     }
     cli_out_begin(c->out, c->h, "downgrade", target, c->dry_run, !c->sql);
-    int code = cli_out_end(c->out, c->h, dbmig_downgrade(c->h, target, flags));
-    return cli_dump_after(c, code); /* dump-schema (cmd_schema.c) */
+    int rc = dbmig_downgrade(c->h, target, flags);
+    char err[4600];
+    return cli_out_end_after(c->out, c->h, rc, cli_dump_after(c, rc, err, sizeof err));
 }
 
 int cmd_stamp(cli *c)

@@ -142,28 +142,26 @@ int cmd_schema(cli *c)
 
 /* ---- dump-schema ------------------------------------------------------------ */
 
-int cli_dump_after(cli *c, int exit_code)
+const char *cli_dump_after(cli *c, int rc, char *err, size_t errcap)
 {
     const char *file = cli_config_get(&c->cfg, "dump-schema");
-    if (exit_code != EXIT_OK || !file || c->sql || c->dry_run)
-        return exit_code;
+    if (rc != DBMIG_OK || !file || c->sql || c->dry_run)
+        return NULL;
     char *text = NULL;
-    int rc = dbmig_schema_dump(c->h, DBMIG_SCHEMA_SQL, &text);
-    if (rc != DBMIG_OK) {
-        fprintf(stderr, "dbmig: error: %s succeeded, but the schema dump for dump-schema = %s "
-                        "(from %s) failed: %s\n",
-                c->command, file, cli_config_source(&c->cfg, "dump-schema"), dbmig_errmsg(c->h));
-        return -rc;
+    if (dbmig_schema_dump(c->h, DBMIG_SCHEMA_SQL, &text) != DBMIG_OK) {
+        snprintf(err, errcap, "%s succeeded, but the schema dump for dump-schema = %s (from %s) "
+                 "failed: %s", c->command, file, cli_config_source(&c->cfg, "dump-schema"),
+                 dbmig_errmsg(c->h));
+        return err;
     }
-    char err[4200];
-    int w = cli_write_atomic(file, text, err, sizeof err);
+    char why[4200];
+    int w = cli_write_atomic(file, text, why, sizeof why);
     dbmig_free(text);
-    if (w != 0) {
-        fprintf(stderr, "dbmig: error: %s succeeded, but dump-schema (from %s) failed: %s\n",
-                c->command, cli_config_source(&c->cfg, "dump-schema"), err);
-        return EXIT_FAIL;
-    }
-    return EXIT_OK;
+    if (w == 0)
+        return NULL;
+    snprintf(err, errcap, "%s succeeded, but dump-schema (from %s) failed: %s", c->command,
+             cli_config_source(&c->cfg, "dump-schema"), why);
+    return err;
 }
 
 /* ---- drift ------------------------------------------------------------------ */

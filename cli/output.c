@@ -551,7 +551,8 @@ static void runs_json(const cli_out *o, dbmig *h, json_t *j)
         json_decref(plan);
 }
 
-static void print_json(const cli_out *o, dbmig *h, int rc, int exit_code, double ms)
+static void print_json(const cli_out *o, dbmig *h, int rc, int exit_code, double ms,
+                       const char *after)
 {
     int migrates = strcmp(o->command, "upgrade") == 0 || strcmp(o->command, "downgrade") == 0;
     char ended[40];
@@ -560,7 +561,7 @@ static void print_json(const cli_out *o, dbmig *h, int rc, int exit_code, double
     json_object_set_new(j, "command", json_string(o->command));
     json_object_set_new(j, "target", jstr(o->target));
     json_object_set_new(j, "dry_run", json_boolean(o->dry_run));
-    json_object_set_new(j, "ok", json_boolean(rc == DBMIG_OK));
+    json_object_set_new(j, "ok", json_boolean(rc == DBMIG_OK && !after));
     json_object_set_new(j, "exit_code", json_integer(exit_code));
     json_object_set_new(j, "started_at", json_string(o->started_at));
     json_object_set_new(j, "finished_at", json_string(ended));
@@ -575,7 +576,9 @@ static void print_json(const cli_out *o, dbmig *h, int rc, int exit_code, double
     json_object_set_new(j, "notices", notes);
     json_object_set_new(j, "interrupted",
                         sig_caught && rc == DBMIG_EINTERRUPTED ? json_string(signame(sig_caught)) : json_null());
-    json_object_set_new(j, "error", rc == DBMIG_OK ? json_null() : json_string(dbmig_errmsg(h)));
+    json_object_set_new(j, "error", rc != DBMIG_OK ? json_string(dbmig_errmsg(h))
+                                    : after        ? json_string(after)
+                                                   : json_null());
     char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     if (s) {
         fputs(s, stdout);
@@ -622,8 +625,11 @@ static void stop_canceller(cli_out *o)
     o->cancelling = 0;
 }
 
-int cli_out_end(cli_out *o, dbmig *h, int rc)
+int cli_out_end(cli_out *o, dbmig *h, int rc) { return cli_out_end_after(o, h, rc, NULL); }
+
+int cli_out_end_after(cli_out *o, dbmig *h, int rc, const char *after)
 {
+    after = rc == DBMIG_OK ? after : NULL;
     double ms = now_ms() - o->t0;
     stop_canceller(o);
     sig_handle = NULL; /* the handler runs on this thread: h is not used after this */
@@ -664,8 +670,12 @@ int cli_out_end(cli_out *o, dbmig *h, int rc)
     }
     if (rc != DBMIG_OK)
         fprintf(stderr, "dbmig: error: %s\n", dbmig_errmsg(h));
+    if (after) {
+        fprintf(stderr, "dbmig: error: %s\n", after);
+        exit_code = 1; /* EXIT_FAIL (cli.h): the run is committed, the step after it failed */
+    }
     if (o->o.json)
-        print_json(o, h, rc, exit_code, ms);
+        print_json(o, h, rc, exit_code, ms, after);
     o->active = 0;
     return exit_code;
 }

@@ -35,6 +35,11 @@ void cli_out_begin(cli_out *o, dbmig *h, const char *command, const char *target
  * stderr, the JSON result on stdout, and returns the exit code: 130 or 143
  * when a signal stopped it. */
 int cli_out_end(cli_out *o, dbmig *h, int rc);
+/* The same, when a step after a successful run failed (dump-schema):
+ * `after` says what (the run's own work stays committed and the summary
+ * says so); the exit code is 1 and the JSON result has ok false and this
+ * error. after NULL: cli_out_end. */
+int cli_out_end_after(cli_out *o, dbmig *h, int rc, const char *after);
 
 /* "YYYY-MM-DD HH:MM:SS[.fff]" (UTC) as ISO-8601 with Z into out; other
  * text is copied as it is. */

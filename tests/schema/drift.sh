@@ -326,6 +326,12 @@ DBMIG_DUMP_SCHEMA=$W/nowhere/s.sql dbm --url "$URL" --dir "$M" -q upgrade head >
 rc=$?
 [ "$rc" = 1 ] && grep -q "upgrade succeeded, but dump-schema" "$W/err" && grep -q "nowhere/s.sql" "$W/err" ||
     fail dump_schema_unwritable "exit $rc: $(errtext)"
+# the JSON result says so too (ok false, exit code 1, the error), not "ok"
+dbm --url "$URL" --dir "$M" downgrade -1 > /dev/null 2>&1
+DBMIG_DUMP_SCHEMA=$W/nowhere/s.sql dbm --url "$URL" --dir "$M" --format json upgrade head > "$W/out" 2> "$W/err"
+rc=$?
+[ "$rc" = 1 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d["ok"] is False and d["exit_code"] == 1 and "dump-schema" in d["error"]))' "$W/out" ||
+    fail dump_schema_unwritable_json "exit $rc: $(head -c 400 "$W/out" | tr '\n' '|')"
 printf '[dbmig]\ndump-schemas = x.sql\n' > "$W/conf/dbmig.conf"
 (cd "$W/conf" && dbm --url "$URL" --dir "$M" status > /dev/null 2> "$W/err")
 grep -q "did you mean 'dump-schema'" "$W/err" || fail dump_schema_typo "$(errtext)"
