@@ -27,33 +27,26 @@
  *     (the dialect's default quote when none is given); an index column
  *     that is an expression ("(lower(email))") is written as it is.
  */
-#include "schema.h"
+#include "schema_sql.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    const dm_schema *s;
-    dm_quote_cb quote;
-    void *arg;
-    dm_buf *out;
-    int rc;
-} sq;
 
-static void put(sq *q, const char *str)
+void dm_sqlw_put(dm_sqlw *q, const char *str)
 {
     q->rc |= dm_buf_puts(q->out, str ? str : "");
 }
 
 /* An identifier, quoted by the driver or by the dialect's default rule. */
-static void ident(sq *q, const char *name)
+void dm_sqlw_ident(dm_sqlw *q, const char *name)
 {
     if (q->quote) {
         char small[128];
         size_t need = q->quote(q->arg, name, small, sizeof small);
         if (need < sizeof small) {
-            put(q, small);
+            dm_sqlw_put(q, small);
             return;
         }
         char *big = malloc(need + 1);
@@ -62,7 +55,7 @@ static void ident(sq *q, const char *name)
             return;
         }
         q->quote(q->arg, name, big, need + 1);
-        put(q, big);
+        dm_sqlw_put(q, big);
         free(big);
         return;
     }
@@ -161,10 +154,10 @@ static size_t element_cast(const char *open, const char *close, const char **cas
  * reads differently. Writing the array's own type first
  * (`ARRAY[...]::character varying[]::text[]`) gives back the original tree
  * (the same value, the same deparsed text). */
-static void pg_expr(sq *q, const char *text)
+void dm_sqlw_expr(dm_sqlw *q, const char *text)
 {
     if (q->s->dialect != DBMIG_DIALECT_POSTGRES || !strstr(text, "ARRAY[")) {
-        put(q, text);
+        dm_sqlw_put(q, text);
         return;
     }
     const char *p = text, *done = text;
@@ -184,19 +177,19 @@ static void pg_expr(sq *q, const char *text)
         }
         q->rc |= dm_buf_append(q->out, done, (size_t)(close + 1 - done));
         q->rc |= dm_buf_append(q->out, cast, n);
-        put(q, "[]");
+        dm_sqlw_put(q, "[]");
         done = p = close + 1;
     }
-    put(q, done);
+    dm_sqlw_put(q, done);
 }
 
 /* One key part: an expression "(...)" as it is; a name quoted, with what a
  * driver may append kept after it: " DESC", and on MySQL a prefix length
  * "(10)". */
-static void key_part(sq *q, const char *p)
+static void key_part(dm_sqlw *q, const char *p)
 {
     if (p[0] == '(') {
-        pg_expr(q, p);
+        dm_sqlw_expr(q, p);
         return;
     }
     size_t n = strlen(p), tail = n;
@@ -215,34 +208,34 @@ static void key_part(sq *q, const char *p)
         q->rc = -1;
         return;
     }
-    ident(q, id);
+    dm_sqlw_ident(q, id);
     free(id);
     q->rc |= dm_buf_append(q->out, p + name, n - name);
 }
 
 /* "(a, b)": names quoted, expressions as they are. */
-static void col_list(sq *q, char *const *v, size_t n)
+void dm_sqlw_col_list(dm_sqlw *q, char *const *v, size_t n)
 {
-    put(q, "(");
+    dm_sqlw_put(q, "(");
     for (size_t i = 0; i < n; i++) {
         if (i)
-            put(q, ", ");
+            dm_sqlw_put(q, ", ");
         key_part(q, v[i]);
     }
-    put(q, ")");
+    dm_sqlw_put(q, ")");
 }
 
-static void constraint_name(sq *q, const dm_sobj *o)
+static void constraint_name(dm_sqlw *q, const dm_sobj *o)
 {
     if (o->name && o->name[0]) {
-        put(q, "CONSTRAINT ");
-        ident(q, o->name);
-        put(q, " ");
+        dm_sqlw_put(q, "CONSTRAINT ");
+        dm_sqlw_ident(q, o->name);
+        dm_sqlw_put(q, " ");
     }
 }
 
 /* The table's primary key, or NULL. */
-static const dm_sobj *table_pk(const dm_schema *s, const char *table)
+const dm_sobj *dm_schema_pk(const dm_schema *s, const char *table)
 {
     size_t lo, hi;
     dm_schema_range(s, DBMIG_SO_PRIMARY_KEY, table, &lo, &hi);
@@ -251,7 +244,7 @@ static const dm_sobj *table_pk(const dm_schema *s, const char *table)
 
 /* SQLite: the identity column is the key itself (INTEGER PRIMARY KEY
  * AUTOINCREMENT), possible only for a one-column key. */
-static int sqlite_rowid_key(const sq *q, const dm_sobj *c, const dm_sobj *pk)
+int dm_sqlw_rowid_key(const dm_sqlw *q, const dm_sobj *c, const dm_sobj *pk)
 {
     return q->s->dialect == DBMIG_DIALECT_SQLITE && (c->flags & DBMIG_SO_IDENTITY) && pk &&
            pk->ncolumns == 1 && dm_streq(pk->columns[0], c->name);
@@ -277,64 +270,64 @@ static int sqlite_bare_default(const char *d)
     return 0;
 }
 
-static void column_def(sq *q, const dm_sobj *c, const dm_sobj *pk)
+void dm_sqlw_column_def(dm_sqlw *q, const dm_sobj *c, const dm_sobj *pk)
 {
     int dialect = q->s->dialect;
-    put(q, "  ");
-    ident(q, c->name);
+    dm_sqlw_put(q, "  ");
+    dm_sqlw_ident(q, c->name);
     if (c->type && c->type[0]) {
-        put(q, " ");
-        put(q, c->type);
+        dm_sqlw_put(q, " ");
+        dm_sqlw_put(q, c->type);
     }
     if (c->collation) {
-        put(q, " COLLATE ");
+        dm_sqlw_put(q, " COLLATE ");
         if (dialect == DBMIG_DIALECT_POSTGRES)
-            ident(q, c->collation);
+            dm_sqlw_ident(q, c->collation);
         else
-            put(q, c->collation);
+            dm_sqlw_put(q, c->collation);
     }
     if (c->generated) {
-        put(q, " GENERATED ALWAYS AS (");
-        pg_expr(q, c->generated);
-        put(q, c->flags & DBMIG_SO_GENERATED_STORED ? ") STORED" : ") VIRTUAL");
+        dm_sqlw_put(q, " GENERATED ALWAYS AS (");
+        dm_sqlw_expr(q, c->generated);
+        dm_sqlw_put(q, c->flags & DBMIG_SO_GENERATED_STORED ? ") STORED" : ") VIRTUAL");
     }
-    if (sqlite_rowid_key(q, c, pk)) {
-        put(q, " ");
+    if (dm_sqlw_rowid_key(q, c, pk)) {
+        dm_sqlw_put(q, " ");
         constraint_name(q, pk);
-        put(q, "PRIMARY KEY AUTOINCREMENT");
+        dm_sqlw_put(q, "PRIMARY KEY AUTOINCREMENT");
     }
     if (c->default_expr && !c->generated) {
         int paren = dialect == DBMIG_DIALECT_SQLITE && !sqlite_bare_default(c->default_expr);
-        put(q, paren ? " DEFAULT (" : " DEFAULT ");
-        pg_expr(q, c->default_expr);
-        put(q, paren ? ")" : "");
+        dm_sqlw_put(q, paren ? " DEFAULT (" : " DEFAULT ");
+        dm_sqlw_expr(q, c->default_expr);
+        dm_sqlw_put(q, paren ? ")" : "");
     }
     if (!(c->flags & DBMIG_SO_NULLABLE))
-        put(q, " NOT NULL");
+        dm_sqlw_put(q, " NOT NULL");
     if ((c->flags & DBMIG_SO_IDENTITY) && dialect == DBMIG_DIALECT_POSTGRES)
-        put(q, " GENERATED BY DEFAULT AS IDENTITY");
+        dm_sqlw_put(q, " GENERATED BY DEFAULT AS IDENTITY");
     if ((c->flags & DBMIG_SO_IDENTITY) && dialect == DBMIG_DIALECT_MYSQL)
-        put(q, " AUTO_INCREMENT");
+        dm_sqlw_put(q, " AUTO_INCREMENT");
 }
 
-static void fk_body(sq *q, const dm_sobj *f)
+void dm_sqlw_fk_body(dm_sqlw *q, const dm_sobj *f)
 {
     constraint_name(q, f);
-    put(q, "FOREIGN KEY ");
-    col_list(q, f->columns, f->ncolumns);
-    put(q, " REFERENCES ");
-    ident(q, f->ref_table);
+    dm_sqlw_put(q, "FOREIGN KEY ");
+    dm_sqlw_col_list(q, f->columns, f->ncolumns);
+    dm_sqlw_put(q, " REFERENCES ");
+    dm_sqlw_ident(q, f->ref_table);
     if (f->nref_columns) {
-        put(q, " ");
-        col_list(q, f->ref_columns, f->nref_columns);
+        dm_sqlw_put(q, " ");
+        dm_sqlw_col_list(q, f->ref_columns, f->nref_columns);
     }
     if (f->on_delete) {
-        put(q, " ON DELETE ");
-        put(q, f->on_delete);
+        dm_sqlw_put(q, " ON DELETE ");
+        dm_sqlw_put(q, f->on_delete);
     }
     if (f->on_update) {
-        put(q, " ON UPDATE ");
-        put(q, f->on_update);
+        dm_sqlw_put(q, " ON UPDATE ");
+        dm_sqlw_put(q, f->on_update);
     }
     /* SQLite: plain DEFERRABLE is checked immediately there; only INITIALLY
      * DEFERRED defers (the flag must mean that on SQLite: the SQLite driver
@@ -342,107 +335,107 @@ static void fk_body(sq *q, const dm_sobj *f)
      * reports condeferrable alone, so its key stays DEFERRABLE (initially
      * immediate, as it inspects back). */
     if ((f->flags & DBMIG_SO_DEFERRABLE) && q->s->dialect == DBMIG_DIALECT_SQLITE)
-        put(q, " DEFERRABLE INITIALLY DEFERRED");
+        dm_sqlw_put(q, " DEFERRABLE INITIALLY DEFERRED");
     else if (f->flags & DBMIG_SO_DEFERRABLE)
-        put(q, " DEFERRABLE");
+        dm_sqlw_put(q, " DEFERRABLE");
 }
 
 /* A table-level constraint line of CREATE TABLE, when o is one for t. */
-static int table_constraint(sq *q, const dm_sobj *o, int rowid_key)
+int dm_sqlw_table_constraint(dm_sqlw *q, const dm_sobj *o, int rowid_key)
 {
     if (o->kind == DBMIG_SO_PRIMARY_KEY && !rowid_key) {
-        put(q, ",\n  ");
+        dm_sqlw_put(q, ",\n  ");
         if (q->s->dialect != DBMIG_DIALECT_MYSQL) /* MySQL names every key PRIMARY */
             constraint_name(q, o);
-        put(q, "PRIMARY KEY ");
-        col_list(q, o->columns, o->ncolumns);
+        dm_sqlw_put(q, "PRIMARY KEY ");
+        dm_sqlw_col_list(q, o->columns, o->ncolumns);
     } else if (o->kind == DBMIG_SO_UNIQUE) {
-        put(q, ",\n  ");
+        dm_sqlw_put(q, ",\n  ");
         constraint_name(q, o);
-        put(q, "UNIQUE ");
-        col_list(q, o->columns, o->ncolumns);
+        dm_sqlw_put(q, "UNIQUE ");
+        dm_sqlw_col_list(q, o->columns, o->ncolumns);
     } else if (o->kind == DBMIG_SO_CHECK) {
-        put(q, ",\n  ");
+        dm_sqlw_put(q, ",\n  ");
         constraint_name(q, o);
-        put(q, "CHECK (");
-        pg_expr(q, o->definition);
-        put(q, ")");
+        dm_sqlw_put(q, "CHECK (");
+        dm_sqlw_expr(q, o->definition);
+        dm_sqlw_put(q, ")");
     } else if (o->kind == DBMIG_SO_FOREIGN_KEY && q->s->dialect == DBMIG_DIALECT_SQLITE) {
-        put(q, ",\n  ");
-        fk_body(q, o);
+        dm_sqlw_put(q, ",\n  ");
+        dm_sqlw_fk_body(q, o);
     } else {
         return 0;
     }
     return 1;
 }
 
-static void create_table(sq *q, const char *t)
+void dm_sqlw_create_table(dm_sqlw *q, const char *t, const char *as)
 {
-    const dm_sobj *pk = table_pk(q->s, t);
+    const dm_sobj *pk = dm_schema_pk(q->s, t);
     int rowid_key = 0;
     size_t lo, hi;
-    put(q, "CREATE TABLE ");
-    ident(q, t);
-    put(q, " (\n");
+    dm_sqlw_put(q, "CREATE TABLE ");
+    dm_sqlw_ident(q, as ? as : t);
+    dm_sqlw_put(q, " (\n");
     dm_schema_range(q->s, DBMIG_SO_COLUMN, t, &lo, &hi);
     for (size_t i = lo; i < hi; i++) {
         const dm_sobj *c = &q->s->v[i];
-        put(q, i > lo ? ",\n" : "");
-        column_def(q, c, pk);
-        rowid_key |= sqlite_rowid_key(q, c, pk);
+        dm_sqlw_put(q, i > lo ? ",\n" : "");
+        dm_sqlw_column_def(q, c, pk);
+        rowid_key |= dm_sqlw_rowid_key(q, c, pk);
     }
     /* the kinds in canonical order: PRIMARY_KEY, UNIQUE, FOREIGN_KEY, CHECK */
     for (int k = DBMIG_SO_PRIMARY_KEY; k <= DBMIG_SO_CHECK; k++) {
         dm_schema_range(q->s, k, t, &lo, &hi);
         for (size_t i = lo; i < hi; i++)
-            table_constraint(q, &q->s->v[i], rowid_key);
+            dm_sqlw_table_constraint(q, &q->s->v[i], rowid_key);
     }
-    put(q, "\n);\n");
+    dm_sqlw_put(q, "\n);\n");
 }
 
-static void create_index(sq *q, const dm_sobj *x)
+void dm_sqlw_create_index(dm_sqlw *q, const dm_sobj *x)
 {
     int my = q->s->dialect == DBMIG_DIALECT_MYSQL;
     int fulltext = my && x->method && (!strcmp(x->method, "FULLTEXT") ||
                                        !strcmp(x->method, "fulltext") ||
                                        !strcmp(x->method, "SPATIAL") ||
                                        !strcmp(x->method, "spatial"));
-    put(q, "CREATE ");
+    dm_sqlw_put(q, "CREATE ");
     if (x->flags & DBMIG_SO_UNIQUE_INDEX)
-        put(q, "UNIQUE ");
+        dm_sqlw_put(q, "UNIQUE ");
     if (fulltext) {
-        put(q, x->method);
-        put(q, " ");
+        dm_sqlw_put(q, x->method);
+        dm_sqlw_put(q, " ");
     }
-    put(q, "INDEX ");
-    ident(q, x->name);
+    dm_sqlw_put(q, "INDEX ");
+    dm_sqlw_ident(q, x->name);
     if (my && x->method && !fulltext) {
-        put(q, " USING ");
-        put(q, x->method);
+        dm_sqlw_put(q, " USING ");
+        dm_sqlw_put(q, x->method);
     }
-    put(q, " ON ");
-    ident(q, x->table);
+    dm_sqlw_put(q, " ON ");
+    dm_sqlw_ident(q, x->table);
     if (!my && x->method && q->s->dialect == DBMIG_DIALECT_POSTGRES) {
-        put(q, " USING ");
-        put(q, x->method);
+        dm_sqlw_put(q, " USING ");
+        dm_sqlw_put(q, x->method);
     }
-    put(q, " ");
-    col_list(q, x->columns, x->ncolumns);
+    dm_sqlw_put(q, " ");
+    dm_sqlw_col_list(q, x->columns, x->ncolumns);
     if (x->predicate) {
-        put(q, " WHERE ");
-        pg_expr(q, x->predicate);
+        dm_sqlw_put(q, " WHERE ");
+        dm_sqlw_expr(q, x->predicate);
     }
-    put(q, ";\n");
+    dm_sqlw_put(q, ";\n");
 }
 
 /* A definition without its trailing blanks and `;`, then one `;`. */
-static void put_statement(sq *q, const char *def)
+void dm_sqlw_statement(dm_sqlw *q, const char *def)
 {
     size_t n = def ? strlen(def) : 0;
     while (n && (isspace((unsigned char)def[n - 1]) || def[n - 1] == ';'))
         n--;
     q->rc |= dm_buf_append(q->out, def ? def : "", n);
-    put(q, ";\n");
+    dm_sqlw_put(q, ";\n");
 }
 
 static int strncasecmp_ascii(const char *a, const char *b, size_t n)
@@ -455,12 +448,11 @@ static int strncasecmp_ascii(const char *a, const char *b, size_t n)
     return 0;
 }
 
-/* Does view a's definition name view b (as a whole word, any case)? */
-static int mentions(const dm_sobj *a, const dm_sobj *b)
+int dm_sobj_mentions(const dm_sobj *a, const char *name)
 {
-    size_t n = strlen(b->name);
+    size_t n = strlen(name);
     for (const char *p = a->definition ? a->definition : ""; *p; p++) {
-        if (strncasecmp_ascii(p, b->name, n))
+        if (strncasecmp_ascii(p, name, n))
             continue;
         int before = p == a->definition || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
         int after = !(isalnum((unsigned char)p[n]) || p[n] == '_');
@@ -470,121 +462,144 @@ static int mentions(const dm_sobj *a, const dm_sobj *b)
     return 0;
 }
 
-/* Views in name order, except that one comes after the views it names. */
-static void views(sq *q)
+int dm_schema_view_order(const dm_schema *s, size_t **order, size_t *n)
 {
-    const dm_schema *s = q->s;
-    size_t n = 0, first = s->n;
+    size_t first = s->n;
+    *order = NULL;
+    *n = 0;
     for (size_t i = 0; i < s->n; i++)
         if (s->v[i].kind == DBMIG_SO_VIEW) {
             first = first < i ? first : i;
-            n++;
+            ++*n;
         }
-    if (!n)
-        return;
-    char *done = calloc(n, 1);
-    if (!done) {
-        q->rc = -1;
-        return;
+    if (!*n)
+        return 0;
+    size_t nv = *n;
+    char *done = calloc(nv, 1);
+    size_t *o = malloc(nv * sizeof *o);
+    if (!done || !o) {
+        free(done);
+        free(o);
+        return -1;
     }
     const dm_sobj *v = &s->v[first]; /* the views are contiguous (canonical order) */
-    for (size_t left = n; left; left--) {
-        size_t pick = n;
-        for (size_t i = 0; i < n && pick == n; i++) {
+    for (size_t k = 0; k < nv; k++) {
+        size_t pick = nv;
+        for (size_t i = 0; i < nv && pick == nv; i++) {
             if (done[i])
                 continue;
             int ready = 1;
-            for (size_t j = 0; j < n && ready; j++)
-                ready = j == i || done[j] || !mentions(&v[i], &v[j]);
-            pick = ready ? i : n;
+            for (size_t j = 0; j < nv && ready; j++)
+                ready = j == i || done[j] || !dm_sobj_mentions(&v[i], v[j].name);
+            pick = ready ? i : nv;
         }
-        for (size_t i = 0; pick == n && i < n; i++) /* a cycle: name order */
-            pick = done[i] ? n : i;
+        for (size_t i = 0; pick == nv && i < nv; i++) /* a cycle: name order */
+            pick = done[i] ? nv : i;
         done[pick] = 1;
-        put(q, "CREATE VIEW ");
-        ident(q, v[pick].name);
-        put(q, " AS ");
-        put_statement(q, v[pick].definition);
+        o[k] = first + pick;
     }
     free(done);
+    *order = o;
+    return 0;
 }
 
-static void sequences(sq *q, int owners)
+void dm_sqlw_create_view(dm_sqlw *q, const dm_sobj *v)
+{
+    dm_sqlw_put(q, "CREATE VIEW ");
+    dm_sqlw_ident(q, v->name);
+    dm_sqlw_put(q, " AS ");
+    dm_sqlw_statement(q, v->definition);
+}
+
+/* Views in name order, except that one comes after the views it names. */
+static void views(dm_sqlw *q)
+{
+    size_t *order, n;
+    if (dm_schema_view_order(q->s, &order, &n)) {
+        q->rc = -1;
+        return;
+    }
+    for (size_t k = 0; k < n; k++)
+        dm_sqlw_create_view(q, &q->s->v[order[k]]);
+    free(order);
+}
+
+static void sequences(dm_sqlw *q, int owners)
 {
     for (size_t i = 0; i < q->s->n; i++) {
         const dm_sobj *o = &q->s->v[i];
         if (o->kind != DBMIG_SO_SEQUENCE || (owners && (!o->table || !o->ncolumns)))
             continue;
         if (owners) {
-            put(q, "ALTER SEQUENCE ");
-            ident(q, o->name);
-            put(q, " OWNED BY ");
-            ident(q, o->table);
-            put(q, ".");
-            ident(q, o->columns[0]);
-            put(q, ";\n");
+            dm_sqlw_put(q, "ALTER SEQUENCE ");
+            dm_sqlw_ident(q, o->name);
+            dm_sqlw_put(q, " OWNED BY ");
+            dm_sqlw_ident(q, o->table);
+            dm_sqlw_put(q, ".");
+            dm_sqlw_ident(q, o->columns[0]);
+            dm_sqlw_put(q, ";\n");
         } else {
-            put(q, "CREATE SEQUENCE ");
-            ident(q, o->name);
+            dm_sqlw_put(q, "CREATE SEQUENCE ");
+            dm_sqlw_ident(q, o->name);
             if (o->definition && o->definition[0]) {
-                put(q, " ");
-                put(q, o->definition);
+                dm_sqlw_put(q, " ");
+                dm_sqlw_put(q, o->definition);
             }
-            put(q, ";\n");
+            dm_sqlw_put(q, ";\n");
         }
     }
 }
 
-static void foreign_keys(sq *q)
+static void foreign_keys(dm_sqlw *q)
 {
     for (size_t i = 0; i < q->s->n; i++) {
         const dm_sobj *o = &q->s->v[i];
         if (o->kind != DBMIG_SO_FOREIGN_KEY)
             continue;
-        put(q, "ALTER TABLE ");
-        ident(q, o->table);
-        put(q, " ADD ");
-        fk_body(q, o);
-        put(q, ";\n");
+        dm_sqlw_put(q, "ALTER TABLE ");
+        dm_sqlw_ident(q, o->table);
+        dm_sqlw_put(q, " ADD ");
+        dm_sqlw_fk_body(q, o);
+        dm_sqlw_put(q, ";\n");
     }
 }
 
 /* Every object of `kind` through `each`. */
-static void each_of(sq *q, int kind, void (*each)(sq *, const dm_sobj *))
+static void each_of(dm_sqlw *q, int kind, void (*each)(dm_sqlw *, const dm_sobj *))
 {
     for (size_t i = 0; i < q->s->n; i++)
         if (q->s->v[i].kind == kind)
             each(q, &q->s->v[i]);
 }
 
-static void each_verbatim(sq *q, const dm_sobj *o)
+static void each_verbatim(dm_sqlw *q, const dm_sobj *o)
 {
-    put_statement(q, o->definition);
+    dm_sqlw_statement(q, o->definition);
 }
 
-static void w_sequences(sq *q) { sequences(q, 0); }
-static void w_owners(sq *q)
+static void w_sequences(dm_sqlw *q) { sequences(q, 0); }
+static void w_owners(dm_sqlw *q)
 {
     if (q->s->dialect == DBMIG_DIALECT_POSTGRES)
         sequences(q, 1);
 }
-static void w_tables(sq *q)
+static void w_tables(dm_sqlw *q)
 {
     int n = 0;
     for (size_t i = 0; i < q->s->n; i++)
         if (q->s->v[i].kind == DBMIG_SO_TABLE) {
-            put(q, n++ ? "\n" : "");
-            create_table(q, q->s->v[i].name);
+            dm_sqlw_put(q, n++ ? "\n" : "");
+            dm_sqlw_create_table(q, q->s->v[i].name, NULL);
         }
 }
-static void w_indexes(sq *q) { each_of(q, DBMIG_SO_INDEX, create_index); }
-static void w_fks(sq *q)
+static void w_indexes(dm_sqlw *q) { each_of(q, DBMIG_SO_INDEX, dm_sqlw_create_index); }
+static void w_fks(dm_sqlw *q)
 {
     if (q->s->dialect != DBMIG_DIALECT_SQLITE) /* inline in CREATE TABLE there */
         foreign_keys(q);
 }
-static void w_functions(sq *q) { each_of(q, DBMIG_SO_FUNCTION, each_verbatim); }
-static void w_triggers(sq *q) { each_of(q, DBMIG_SO_TRIGGER, each_verbatim); }
+static void w_functions(dm_sqlw *q) { each_of(q, DBMIG_SO_FUNCTION, each_verbatim); }
+static void w_triggers(dm_sqlw *q) { each_of(q, DBMIG_SO_TRIGGER, each_verbatim); }
 
 static const char *dialect_word(int d)
 {
@@ -596,15 +611,15 @@ static const char *dialect_word(int d)
 
 int dm_schema_render_sql(const dm_schema *s, dm_quote_cb quote, void *quote_arg, dm_buf *out)
 {
-    sq q = {s, quote, quote_arg, out, 0};
-    put(&q, "-- Schema dumped by dbmig (");
-    put(&q, dialect_word(s->dialect));
-    put(&q, "); it loads into an empty database.\n");
-    void (*const sections[])(sq *) = {w_sequences, w_tables, w_owners,  w_indexes,
+    dm_sqlw q = {s, quote, quote_arg, out, 0};
+    dm_sqlw_put(&q, "-- Schema dumped by dbmig (");
+    dm_sqlw_put(&q, dialect_word(s->dialect));
+    dm_sqlw_put(&q, "); it loads into an empty database.\n");
+    void (*const sections[])(dm_sqlw *) = {w_sequences, w_tables, w_owners,  w_indexes,
                                       w_fks,       w_functions, views, w_triggers};
     for (size_t i = 0; !q.rc && i < sizeof sections / sizeof sections[0]; i++) {
         size_t before = out->len; /* a blank line before each section that has something */
-        put(&q, "\n");
+        dm_sqlw_put(&q, "\n");
         sections[i](&q);
         if (!q.rc && out->len == before + 1) {
             out->len = before;

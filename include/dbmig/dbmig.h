@@ -561,6 +561,75 @@ typedef struct dbmig_test_report {
 DBMIG_API int dbmig_test(dbmig *h, const dbmig_test_opts *o, dbmig_test_report **out);
 DBMIG_API void dbmig_test_report_free(dbmig_test_report *r);
 
+/* ---- dbmig diff: a migration generated from the schema you want (SPEC 13) */
+
+/* Versioned like dbmig_options: start from DBMIG_DIFF_OPTS_INIT. */
+#define DBMIG_DIFF_OPTS_VERSION 1
+typedef struct dbmig_diff_opts {
+    unsigned version;            /* DBMIG_DIFF_OPTS_VERSION */
+    const char *to;              /* required: the desired schema, a file of
+                                  * CREATE statements (schema.sql); it may hold
+                                  * `-- dbmig:up <driver>` sections */
+    const char *message;         /* the new revision's message (NULL: "schema diff") */
+    int from_db;                 /* 1: the first state is the handle's live
+                                  * database (only read), not the migrations
+                                  * folder replayed on a scratch database */
+    const char *const *drivers;  /* the dialects to write, e.g. {"sqlite",
+    size_t ndrivers;              * "postgres"}: one section pair each; NULL/0:
+                                  * the handle's driver, generic sections */
+    const char *const *scratch_urls; /* a database per driver for its scratch
+    size_t nscratch_urls;             * work (the scheme says which driver; it
+                                      * must be empty and is emptied again).
+                                      * None: next to the handle's database for
+                                      * its driver, a temporary file for SQLite */
+    int allow_destructive;       /* 1: write a file whose up section loses data */
+    int concurrently;            /* 1: PostgreSQL indexes CONCURRENTLY; the file
+                                  * is `transaction off` */
+    int write;                   /* 1: write the revision file; 0: compute and
+                                  * verify only (--sql) */
+    unsigned test_faults;        /* dbmig's own tests: DBMIG_DIFF_FAULT_* */
+} dbmig_diff_opts;
+#define DBMIG_DIFF_OPTS_INIT {DBMIG_DIFF_OPTS_VERSION, NULL, NULL, 0, NULL, 0, NULL, 0, 0, 0, 1, 0}
+/* test_faults: a planted generator bug, which the self-verification must
+ * catch (tests/schema/diff.sh): the last statement of each up section is
+ * left out before it is verified. */
+#define DBMIG_DIFF_FAULT_UP 0x1u
+
+/* One note about the generated statements. kind: "destructive" (the
+ * statement can lose data), "rename" (a drop and an add that may be a
+ * rename: never guessed), "info". section: "up" or "down". */
+typedef struct dbmig_diff_note {
+    const char *driver, *section, *kind, *object, *text;
+} dbmig_diff_note;
+
+typedef struct dbmig_diff_result {
+    int changed;                 /* 0: the two states are equal: no file */
+    const char *text;            /* the revision file's whole text ("" when unchanged) */
+    const char *sql;             /* the up statements, per driver under a
+                                  * "-- <driver>" line when several (--sql) */
+    const char *revision;        /* the new id, NULL unless written */
+    const char *file;            /* the path written, NULL unless written */
+    const char *parent;          /* the head the new revision follows ("base": none) */
+    dbmig_diff_note *notes;
+    size_t nnotes;
+    size_t destructive;          /* destructive notes in up sections */
+} dbmig_diff_result;
+
+/* `dbmig diff`: for each driver, the first state (the migrations folder
+ * replayed on a scratch database, or the live database with from_db) and
+ * the desired one (o->to applied to a scratch database) are inspected and
+ * compared; the up statements turn the first into the second, the down
+ * statements turn it back. Both are verified on the scratch database
+ * before anything is written (up gives the desired schema, down the first
+ * one); a mismatch is DBMIG_ERROR naming it as a dbmig bug, with both
+ * schemas' differences, and no file. DBMIG_OK with changed 0 when they are
+ * equal. Destructive up statements without allow_destructive:
+ * DBMIG_EINVALID, no file, *out set (the notes say what). The folder must
+ * have one head (DBMIG_EUSAGE naming `dbmig merge` otherwise). Every
+ * scratch database is removed on every return. */
+DBMIG_API int dbmig_diff(dbmig *h, const dbmig_diff_opts *o, dbmig_diff_result **out);
+DBMIG_API void dbmig_diff_result_free(dbmig_diff_result *r);
+
 #ifdef __cplusplus
 }
 #endif

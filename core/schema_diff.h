@@ -1,0 +1,115 @@
+/* schema_diff.h — the statements that turn one schema model into another
+ * (SPEC section 13, `dbmig diff`): the heart of the migration generator.
+ * Pure functions on two sorted models of the same dialect; no database.
+ * Internal: the library's dbmig_diff (core/diff.c) calls it twice, once
+ * from A to B (the up section) and once from B to A (the down section),
+ * and verifies both on a scratch database before anything is written.
+ *
+ * Why it is built this way:
+ *   - Objects are matched by the identity the comparison uses (kind, table,
+ *     name; an unnamed constraint by its content: core/schema_cmp.c), so
+ *     "what differs" here is exactly what drift and `test` would report.
+ *   - An object that differs is altered in place where the dialect can
+ *     (PostgreSQL ALTER COLUMN ... TYPE ... USING, SET/DROP NOT NULL,
+ *     SET/DROP DEFAULT; MySQL/MariaDB MODIFY COLUMN with the whole column
+ *     definition), else dropped and created again (constraints, indexes,
+ *     views, triggers, functions). SQLite's ALTER TABLE can add a column and
+ *     little else: any other change to a SQLite table is the table rebuild
+ *     of SQLite's own documentation (core/schema_diff_sqlite.c).
+ *   - One fixed order of phases, so that each statement finds what it
+ *     needs and nothing is dropped while something still depends on it:
+ *       1. drop views that change or that read a table that changes
+ *          (dependents first), triggers and functions that change;
+ *       2. drop foreign keys that change or that point at a table or key
+ *          that goes away or changes;
+ *       3. drop indexes, unique and check constraints and primary keys
+ *          that change or go away;
+ *       4. drop tables that go away; drop columns that go away;
+ *       5. create sequences; create tables (their own keys inline);
+ *          add columns; alter columns; SQLite rebuilds;
+ *       6. add primary keys, unique and check constraints; create indexes;
+ *       7. add foreign keys (every table exists by now);
+ *       8. drop sequences that go away;
+ *       9. create functions, views (in dependency order), triggers.
+ *   - Safety is decided here, where the change is known: every statement
+ *     that can lose data (drop table, drop column, a type that narrows, a
+ *     NOT NULL added to a column that may hold NULLs, a SQLite rebuild that
+ *     drops a column) is preceded by a line `-- dbmig:destructive <what>`
+ *     and reported in notes; a column that disappears while one of the same
+ *     type appears in the same table (a table that disappears while one
+ *     with the same columns appears) is reported as a possible rename and
+ *     never guessed.
+ *   - Deterministic: the same two models give the same bytes (objects in
+ *     canonical order within each phase), fit for a code review.
+ */
+#ifndef DM_SCHEMA_DIFF_H
+#define DM_SCHEMA_DIFF_H
+
+#include "schema_sql.h"
+
+enum {
+    DM_NOTE_DESTRUCTIVE = 1, /* a statement that can lose data (needs --allow-destructive in up) */
+    DM_NOTE_RENAME = 2,      /* a possible rename: drop + add of the same type */
+    DM_NOTE_INFO = 3         /* anything else worth a line (a rebuild, an unsupported change) */
+};
+
+/* One note: kind, object ("table t: column c"), text (one line, the
+ * user's words: "drops column c and its data", "rename? use ALTER TABLE t
+ * RENAME COLUMN a TO b and re-run diff"). */
+typedef struct dm_dnote {
+    int kind;
+    char *object, *text;
+} dm_dnote;
+
+typedef struct dm_dnotes {
+    dm_dnote *v;
+    size_t n, cap;
+} dm_dnotes;
+
+typedef struct dm_diff_opts {
+    dm_quote_cb quote;  /* the driver's quote_ident (NULL: the dialect's rule) */
+    void *quote_arg;
+    int concurrently;   /* PostgreSQL: CREATE/DROP INDEX CONCURRENTLY (the
+                         * caller makes the revision `transaction off`) */
+} dm_diff_opts;
+
+/* The statements that turn `from` into `to` (both sorted, same dialect:
+ * from->dialect), appended to sql, each ending ";\n", each destructive one
+ * preceded by its "-- dbmig:destructive <what>\n" line; notes appended to
+ * notes (may be NULL). *nstmt: how many statements (0: the models are the
+ * same, sql untouched). 0, or -1 with e set (no memory; a change the
+ * dialect cannot express, named with the object and what to do). */
+int dm_schema_diff(const dm_schema *from, const dm_schema *to, const dm_diff_opts *o,
+                   dm_buf *sql, size_t *nstmt, dm_dnotes *notes, dm_err *e);
+
+int dm_dnotes_add(dm_dnotes *n, int kind, const char *object, const char *fmt, ...) DM_PRINTF(4, 5);
+void dm_dnotes_free(dm_dnotes *n);
+
+/* ---- SQLite (core/schema_diff_sqlite.c) --------------------------------- */
+
+/* 1 when table t (present in both models) changes in a way SQLite's ALTER
+ * TABLE cannot do, so it must be rebuilt: anything but columns added in
+ * the forms ADD COLUMN accepts (no PRIMARY KEY or UNIQUE, a constant or
+ * NULL default, NOT NULL only with a non-NULL default, no STORED generated
+ * column, a foreign key only with a NULL default), indexes and triggers. */
+int dm_sqlite_needs_rebuild(const dm_schema *from, const dm_schema *to, const char *t);
+
+/* Writes the rebuild of table t to w (w->s is `to`), the procedure of
+ * SQLite's documentation (https://www.sqlite.org/lang_altertable.html,
+ * "Making Other Kinds Of Table Schema Changes"): CREATE TABLE
+ * "_dbmig_new_<t>" as t is in `to`; INSERT INTO it the columns both
+ * versions have, SELECT from t; DROP TABLE t; ALTER TABLE "_dbmig_new_<t>"
+ * RENAME TO t; create t's indexes and triggers of `to`; and, when t has or
+ * is the target of foreign keys, a statement that fails naming t when
+ * PRAGMA foreign_key_check finds a violation. dbmig's SQLite connections
+ * run with foreign_keys off (SQLite's default), so the DROP cascades
+ * nothing and the rebuild runs inside the migration's transaction. Views
+ * that read t are the caller's (dropped before, created after). A column
+ * that only `from` has is lost: noted DESTRUCTIVE (and the statement
+ * marked); a column only `to` has gets its default (a NOT NULL column
+ * without one makes the copy fail on a non-empty table: noted). *nstmt is
+ * increased by the statements written. */
+int dm_sqlite_rebuild(dm_sqlw *w, const dm_schema *from, const char *t, size_t *nstmt,
+                      dm_dnotes *notes);
+
+#endif
