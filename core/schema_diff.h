@@ -112,4 +112,18 @@ int dm_sqlite_needs_rebuild(const dm_schema *from, const dm_schema *to, const ch
 int dm_sqlite_rebuild(dm_sqlw *w, const dm_schema *from, const char *t, size_t *nstmt,
                       dm_dnotes *notes);
 
+/* ---- PostgreSQL enum types (core/schema_diff_enum.c) ------------------- */
+
+/* Called by dm_schema_diff in phase 5, before any table is created or
+ * altered: CREATE TYPE ... AS ENUM for the enums only `to` has; ALTER TYPE
+ * ... ADD VALUE for labels appended or inserted (BEFORE/AFTER); an enum
+ * that loses or reorders labels is recreated (rename the old type, create
+ * the new one, ALTER COLUMN ... TYPE ... USING col::text::new for every
+ * column of `from` using it, default dropped and set again, old type
+ * dropped), noted DESTRUCTIVE when a label goes. w->s is `to`. */
+int dm_diff_enums_before(dm_sqlw *w, const dm_schema *from, size_t *nstmt, dm_dnotes *notes);
+/* Called in phase 8, after tables and columns are dropped: DROP TYPE for
+ * the enums only `from` has. */
+int dm_diff_enums_after(dm_sqlw *w, const dm_schema *from, size_t *nstmt, dm_dnotes *notes);
+
 #endif

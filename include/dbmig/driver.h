@@ -290,6 +290,8 @@ typedef struct dbmig_dialect_sql {
  *   FUNCTION     name (with its argument types when the database
  *                overloads: "f(integer)"), definition (the whole CREATE
  *                FUNCTION/PROCEDURE text)
+ *   ENUM         (ABI 2.2, PostgreSQL) name, columns: its labels in
+ *                their order (the values, unquoted)
  * Indexes that only implement a PRIMARY KEY or UNIQUE constraint (and the
  * ones MySQL adds for a foreign key) are not reported as INDEX: the
  * constraint is. Texts are the database's own (type "character
@@ -307,7 +309,8 @@ typedef enum dbmig_schema_kind {
     DBMIG_SO_VIEW = 8,
     DBMIG_SO_SEQUENCE = 9,
     DBMIG_SO_TRIGGER = 10,
-    DBMIG_SO_FUNCTION = 11
+    DBMIG_SO_FUNCTION = 11,
+    DBMIG_SO_ENUM = 12 /* ABI 2.2: a PostgreSQL enum type (see below) */
 } dbmig_schema_kind;
 
 enum {
