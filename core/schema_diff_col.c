@@ -157,7 +157,7 @@ static void change_risks(dd *d, const dm_sobj *a, const dm_sobj *b, int type, in
 
 static void drop_column(dd *d, const dm_sobj *c, int readd)
 {
-    if (!readd || !c->generated) {
+    if (!c->generated) { /* a generated column's values are derived: nothing is lost */
         dm_buf o = {0};
         col_label(&o, c);
         dd_destructive(d, dm_buf_str(&o),
@@ -271,14 +271,14 @@ static void pg_type(dd *d, const dm_sobj *a, const dm_sobj *b, int type)
 static void pg_alter(dd *d, const dm_sobj *a, const dm_sobj *b)
 {
     int type = !dd_sv(a->type, b->type), coll = !dd_sv(a->collation, b->collation);
-    int dflt = !dd_sv(a->default_expr, b->default_expr) || type;
+    int dflt = !dd_sv(a->default_expr, b->default_expr) || type; /* a kept one would be cast */
     uint32_t ia = a->flags & DBMIG_SO_IDENTITY, ib = b->flags & DBMIG_SO_IDENTITY;
     uint32_t na = a->flags & DBMIG_SO_NULLABLE, nb = b->flags & DBMIG_SO_NULLABLE;
     if (ia && !ib) {
         pg_step(d, b, "DROP IDENTITY");
         dd_end(d);
     }
-    if (dflt && a->default_expr) {
+    if (dflt && a->default_expr && (type || !b->default_expr)) {
         pg_step(d, b, "DROP DEFAULT");
         dd_end(d);
     }
@@ -338,7 +338,8 @@ static void my_with_key(dd *d, const char *t)
     for (size_t j = lo; j < hi; j++)
         if ((d->fb[j] & (DD_CHANGED | DD_READD)) == DD_CHANGED)
             change_risks(d, &d->a->v[d->mb[j]], &d->b->v[j], 1, 1);
-    dd_alter(d, t);
+    dm_sqlw_put(&d->wb, "ALTER TABLE ");
+    dm_sqlw_ident(&d->wb, t);
     const char *sep = "\n  ";
     if (la < ha && my_pk_stays(d, &d->a->v[la])) {
         dm_sqlw_put(&d->wb, sep);
@@ -412,7 +413,8 @@ void dd_column_renames(dd *d, const char *t)
             continue;
         for (size_t j = lb; j < hb; j++) {
             const dm_sobj *b = &d->b->v[j];
-            if (!(d->fb[j] & DD_NEW) || !dd_sv(a->type, b->type))
+            if (!(d->fb[j] & DD_NEW) || !dd_sv(a->type, b->type) || a->generated ||
+                b->generated)
                 continue;
             dm_buf o = {0};
             col_label(&o, a);
