@@ -3,8 +3,10 @@
  * altered, and writes the statements in the header's nine phases.
  * core/schema_diff_col.c writes the column changes of a table per dialect
  * (PostgreSQL ALTER COLUMN, MySQL/MariaDB MODIFY COLUMN, destructive and
- * rename notes); core/schema_diff_sqlite.c SQLite's table rebuild;
- * core/schema_diff_enum.c PostgreSQL's enum types.
+ * rename notes), core/schema_diff_obj.c views, triggers, functions and
+ * sequences; core/schema_diff_sqlite.c SQLite's table rebuild,
+ * core/schema_diff_enum.c PostgreSQL's enum types. What they share is
+ * core/schema_diff_int.h.
  *
  * Why it is built this way:
  *   - Matching uses the identity of core/schema_cmp.c (kind, table, name;
@@ -40,7 +42,6 @@
  */
 #include "schema_diff_int.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,7 +199,7 @@ int dd_refuse(dd *d, const char *fmt, ...)
 }
 
 /* "DROP <what> n" */
-static void drop_named(dd *d, const char *what, const char *name)
+void dd_drop_named(dd *d, const char *what, const char *name)
 {
     dm_sqlw_put(&d->wb, "DROP ");
     dm_sqlw_put(&d->wb, what);
@@ -353,7 +354,7 @@ static int match(dd *d)
 
 /* ---- the plan ------------------------------------------------------------------ */
 
-static void redo_a(dd *d, size_t i)
+void dd_redo_a(dd *d, size_t i)
 {
     d->fa[i] |= DD_REDO;
     if (d->ma[i] != DD_NONE)
@@ -439,7 +440,7 @@ static void plan_keys(dd *d)
         dm_schema_range(d->a, DBMIG_SO_COLUMN, o->table, &lo, &hi);
         for (size_t c = lo; c < hi; c++)
             if ((d->fa[c] & (DD_GONE | DD_READD)) && uses_column(o, d->a->v[c].name)) {
-                redo_a(d, i);
+                dd_redo_a(d, i);
                 break;
             }
     }
@@ -484,131 +485,8 @@ static void plan_fks(dd *d)
             key_moves(d, f->table, f->columns, f->ncolumns) ||
             key_moves(d, f->ref_table, f->ref_columns, f->nref_columns) ||
             (dd_tab_a(d, f->ref_table) & (DD_GONE | DD_REDO)))
-            redo_a(d, i);
+            dd_redo_a(d, i);
     }
-}
-
-/* "f(integer)" -> "f" into buf. */
-static const char *fn_base(const char *name, char *buf, size_t cap)
-{
-    size_t n = strcspn(name, "(");
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(buf, name, n);
-    buf[n] = '\0';
-    return buf;
-}
-
-/* Does o (a view or trigger of from) read something that goes or changes? */
-static int code_depends(const dd *d, size_t i)
-{
-    const dm_sobj *o = &d->a->v[i];
-    for (size_t k = 0; k < d->a->n; k++) {
-        const dm_sobj *x = &d->a->v[k];
-        uint8_t f = d->fa[k];
-        char base[256];
-        if (k == i)
-            continue;
-        if (x->kind == DBMIG_SO_TABLE && o->kind == DBMIG_SO_VIEW && (f & DD_TOUCH) &&
-            dm_sobj_mentions(o, x->name))
-            return 1;
-        if (x->kind == DBMIG_SO_TABLE && o->kind == DBMIG_SO_TRIGGER &&
-            (f & (DD_GONE | DD_REDO)) && !dm_streq(o->table, x->name) &&
-            dm_sobj_mentions(o, x->name))
-            return 1;
-        if ((x->kind == DBMIG_SO_VIEW || x->kind == DBMIG_SO_FUNCTION) && (f & DD_DROPS) &&
-            dm_sobj_mentions(o, x->kind == DBMIG_SO_VIEW ? x->name
-                                                         : fn_base(x->name, base, sizeof base)))
-            return 1;
-    }
-    return 0;
-}
-
-/* Views and triggers that read what changes are dropped and created again,
- * until nothing more moves (a view over a view). */
-static void plan_code(dd *d)
-{
-    for (int moved = 1; moved;) {
-        moved = 0;
-        for (size_t i = 0; i < d->a->n; i++) {
-            int k = d->a->v[i].kind;
-            if ((k != DBMIG_SO_VIEW && k != DBMIG_SO_TRIGGER) || (d->fa[i] & DD_DROPS))
-                continue;
-            if (code_depends(d, i)) {
-                redo_a(d, i);
-                moved = 1;
-            }
-        }
-    }
-}
-
-/* ---- phase 1: views, triggers, functions ----------------------------------------- */
-
-/* The word w (upper case) at p, in any case, as a whole word? */
-static int word_at(const char *start, const char *p, const char *w)
-{
-    size_t n = strlen(w);
-    for (size_t k = 0; k < n; k++)
-        if (toupper((unsigned char)p[k]) != w[k])
-            return 0;
-    int before = p == start || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
-    return before && !(isalnum((unsigned char)p[n]) || p[n] == '_');
-}
-
-/* Which a definition creates: read from its text (MySQL keeps functions
- * and procedures apart, so does DROP). */
-static int is_procedure(const char *def)
-{
-    for (const char *p = def ? def : ""; *p; p++) {
-        if (word_at(def, p, "FUNCTION"))
-            return 0;
-        if (word_at(def, p, "PROCEDURE"))
-            return 1;
-    }
-    return 0;
-}
-
-static void drop_function(dd *d, const dm_sobj *f)
-{
-    char base[256];
-    const char *args = strchr(f->name, '(');
-    if (args && (size_t)(args - f->name) >= sizeof base)
-        args = NULL;
-    drop_named(d, is_procedure(f->definition) ? "PROCEDURE" : "FUNCTION",
-               args ? fn_base(f->name, base, sizeof base) : f->name);
-    if (args)
-        dm_sqlw_put(&d->wb, args);
-    dd_end(d);
-}
-
-static void ph_drop_code(dd *d)
-{
-    size_t *ord, n;
-    if (dm_schema_view_order(d->a, &ord, &n)) {
-        d->wb.rc = -1;
-        return;
-    }
-    for (size_t k = n; k-- > 0;) /* the views that read others first */
-        if (d->fa[ord[k]] & DD_DROPS) {
-            drop_named(d, "VIEW", d->a->v[ord[k]].name);
-            dd_end(d);
-        }
-    free(ord);
-    for (size_t i = 0; i < d->a->n; i++) {
-        const dm_sobj *o = &d->a->v[i];
-        if (o->kind != DBMIG_SO_TRIGGER || !(d->fa[i] & DD_DROPS) ||
-            (dd_tab_a(d, o->table) & (DD_GONE | DD_REDO)))
-            continue;
-        drop_named(d, "TRIGGER", o->name);
-        if (d->pg) {
-            dm_sqlw_put(&d->wb, " ON ");
-            dm_sqlw_ident(&d->wb, o->table);
-        }
-        dd_end(d);
-    }
-    for (size_t i = 0; i < d->a->n; i++)
-        if (d->a->v[i].kind == DBMIG_SO_FUNCTION && (d->fa[i] & DD_DROPS))
-            drop_function(d, &d->a->v[i]);
 }
 
 /* ---- phase 2: foreign keys ---------------------------------------------------------- */
@@ -644,12 +522,12 @@ static void drop_fk(dd *d, const dm_sobj *f, int table_stays)
         return;
     }
     dd_alter(d, f->table);
-    drop_named(d, d->my ? "FOREIGN KEY" : "CONSTRAINT", f->name);
+    dd_drop_named(d, d->my ? "FOREIGN KEY" : "CONSTRAINT", f->name);
     dd_end(d);
     const char *ix = d->my && table_stays ? my_fk_index(d, f) : NULL;
     if (ix) {
         dd_alter(d, f->table);
-        drop_named(d, "INDEX", ix);
+        dd_drop_named(d, "INDEX", ix);
         dd_end(d);
     }
 }
@@ -687,9 +565,9 @@ static int pk_renamed(const dd *d, size_t i)
 static void drop_index(dd *d, const dm_sobj *x)
 {
     if (d->pg && d->o->concurrently) {
-        drop_named(d, "INDEX CONCURRENTLY", x->name);
+        dd_drop_named(d, "INDEX CONCURRENTLY", x->name);
     } else {
-        drop_named(d, "INDEX", x->name);
+        dd_drop_named(d, "INDEX", x->name);
         if (d->my) {
             dm_sqlw_put(&d->wb, " ON ");
             dm_sqlw_ident(&d->wb, x->table);
@@ -720,7 +598,7 @@ static void drop_key(dd *d, size_t i)
         dm_sqlw_put(&d->wb, " TO ");
         dm_sqlw_ident(&d->wb, d->b->v[d->ma[i]].name);
     } else {
-        drop_named(d, d->my && o->kind == DBMIG_SO_UNIQUE ? "INDEX" : "CONSTRAINT", o->name);
+        dd_drop_named(d, d->my && o->kind == DBMIG_SO_UNIQUE ? "INDEX" : "CONSTRAINT", o->name);
     }
     dd_end(d);
 }
@@ -740,27 +618,9 @@ static void ph_drop_keys(dd *d)
 
 /* ---- phase 4: tables, columns ---------------------------------------------------- */
 
-/* PostgreSQL: a sequence whose owner changes lets go of it first (DROP
- * TABLE would take it along). */
-static void release_sequences(dd *d)
-{
-    for (size_t i = 0; i < d->a->n && d->pg; i++) {
-        const dm_sobj *s = &d->a->v[i];
-        if (s->kind != DBMIG_SO_SEQUENCE || d->ma[i] == DD_NONE || !s->table || !s->ncolumns)
-            continue;
-        const dm_sobj *t = &d->b->v[d->ma[i]];
-        if (sv(s->table, t->table) && slist_eq(s->columns, s->ncolumns, t->columns, t->ncolumns))
-            continue;
-        dm_sqlw_put(&d->wb, "ALTER SEQUENCE ");
-        dm_sqlw_ident(&d->wb, s->name);
-        dm_sqlw_put(&d->wb, " OWNED BY NONE");
-        dd_end(d);
-    }
-}
-
 static void ph_drop_tables(dd *d)
 {
-    release_sequences(d);
+    dd_release_sequences(d);
     for (size_t i = 0; i < d->a->n; i++) {
         const dm_sobj *t = &d->a->v[i];
         if (t->kind != DBMIG_SO_TABLE || !(d->fa[i] & DD_GONE))
@@ -771,7 +631,7 @@ static void ph_drop_tables(dd *d)
         dd_destructive(d, dm_buf_str(&o), "drops the table and its rows", "drop table %s",
                        t->name);
         dm_buf_free(&o);
-        drop_named(d, "TABLE", t->name);
+        dd_drop_named(d, "TABLE", t->name);
         dd_end(d);
     }
     for (size_t i = 0; i < d->a->n; i++)
@@ -781,49 +641,11 @@ static void ph_drop_tables(dd *d)
 
 /* ---- phase 5: sequences, tables, columns, rebuilds --------------------------------- */
 
-static void create_sequence(dd *d, const dm_sobj *s)
-{
-    dm_sqlw_put(&d->wb, "CREATE SEQUENCE ");
-    dm_sqlw_ident(&d->wb, s->name);
-    if (s->definition && s->definition[0]) {
-        dm_sqlw_put(&d->wb, " ");
-        dm_sqlw_put(&d->wb, s->definition);
-    }
-    dd_end(d);
-}
-
-static void ph_sequences(dd *d)
-{
-    for (size_t j = 0; j < d->b->n; j++) {
-        const dm_sobj *s = &d->b->v[j];
-        if (s->kind != DBMIG_SO_SEQUENCE || !(d->fb[j] & DD_MAKES))
-            continue;
-        const dm_sobj *was = d->mb[j] == DD_NONE ? NULL : &d->a->v[d->mb[j]];
-        if (!was) {
-            create_sequence(d, s);
-        } else if (!sv(was->definition, s->definition) && d->pg) {
-            dm_sqlw_put(&d->wb, "ALTER SEQUENCE ");
-            dm_sqlw_ident(&d->wb, s->name);
-            dm_sqlw_put(&d->wb, " ");
-            dm_sqlw_put(&d->wb, s->definition);
-            dd_end(d);
-        } else if (!sv(was->definition, s->definition)) { /* MariaDB: created again */
-            drop_named(d, "SEQUENCE", s->name);
-            dd_end(d);
-            create_sequence(d, s);
-            if (dm_dnotes_add(d->notes, DM_NOTE_INFO, s->name,
-                              "sequence %s is created again: it restarts at its START value",
-                              s->name))
-                d->wb.rc = -1;
-        }
-    }
-}
-
 static void ph_create(dd *d)
 {
     if (dm_diff_enums_before(&d->wb, d->a, d->nstmt, d->notes))
         d->wb.rc = d->wb.rc ? d->wb.rc : -1;
-    ph_sequences(d);
+    dd_sequences(d);
     for (size_t j = 0; j < d->b->n; j++)
         if (d->b->v[j].kind == DBMIG_SO_TABLE && (d->fb[j] & DD_NEW)) {
             dm_sqlw_create_table(&d->wb, d->b->v[j].name, NULL);
@@ -882,26 +704,6 @@ static void add_key(dd *d, const dm_sobj *o)
     dd_end(d);
 }
 
-static void own_sequences(dd *d)
-{
-    for (size_t j = 0; j < d->b->n && d->pg; j++) {
-        const dm_sobj *s = &d->b->v[j];
-        if (s->kind != DBMIG_SO_SEQUENCE || !s->table || !s->ncolumns)
-            continue;
-        const dm_sobj *was = d->mb[j] == DD_NONE ? NULL : &d->a->v[d->mb[j]];
-        if (was && sv(s->table, was->table) &&
-            slist_eq(s->columns, s->ncolumns, was->columns, was->ncolumns))
-            continue;
-        dm_sqlw_put(&d->wb, "ALTER SEQUENCE ");
-        dm_sqlw_ident(&d->wb, s->name);
-        dm_sqlw_put(&d->wb, " OWNED BY ");
-        dm_sqlw_ident(&d->wb, s->table);
-        dm_sqlw_put(&d->wb, ".");
-        dm_sqlw_ident(&d->wb, s->columns[0]);
-        dd_end(d);
-    }
-}
-
 static void ph_add_keys(dd *d)
 {
     for (size_t j = 0; j < d->b->n && !d->failed; j++) {
@@ -922,7 +724,7 @@ static void ph_add_keys(dd *d)
         }
         add_key(d, o);
     }
-    own_sequences(d);
+    dd_own_sequences(d);
 }
 
 /* ---- phase 7: foreign keys --------------------------------------------------------- */
@@ -938,56 +740,6 @@ static void ph_add_fks(dd *d)
         dm_sqlw_put(&d->wb, "ADD ");
         dm_sqlw_fk_body(&d->wb, f);
         dd_end(d);
-    }
-}
-
-/* ---- phase 8: sequences, enums ----------------------------------------------------- */
-
-static void ph_drop_sequences(dd *d)
-{
-    for (size_t i = 0; i < d->a->n; i++) {
-        const dm_sobj *s = &d->a->v[i];
-        if (s->kind != DBMIG_SO_SEQUENCE || !(d->fa[i] & DD_GONE))
-            continue;
-        if (d->pg && s->table && s->ncolumns) { /* owned: gone with its column? */
-            size_t c = dd_find_col(d->a, s->table, s->columns[0]);
-            if ((dd_tab_a(d, s->table) & DD_GONE) || (c != DD_NONE && (d->fa[c] & DD_GONE)))
-                continue;
-        }
-        drop_named(d, "SEQUENCE", s->name);
-        dd_end(d);
-    }
-    if (dm_diff_enums_after(&d->wb, d->a, d->nstmt, d->notes))
-        d->wb.rc = d->wb.rc ? d->wb.rc : -1;
-}
-
-/* ---- phase 9: functions, views, triggers ------------------------------------------- */
-
-static void ph_create_code(dd *d)
-{
-    for (size_t j = 0; j < d->b->n; j++)
-        if (d->b->v[j].kind == DBMIG_SO_FUNCTION && (d->fb[j] & DD_MAKES)) {
-            dm_sqlw_statement(&d->wb, d->b->v[j].definition);
-            ++*d->nstmt;
-        }
-    size_t *ord, n;
-    if (dm_schema_view_order(d->b, &ord, &n)) {
-        d->wb.rc = -1;
-        return;
-    }
-    for (size_t k = 0; k < n; k++)
-        if (d->fb[ord[k]] & DD_MAKES) {
-            dm_sqlw_create_view(&d->wb, &d->b->v[ord[k]]);
-            ++*d->nstmt;
-        }
-    free(ord);
-    for (size_t j = 0; j < d->b->n; j++) {
-        const dm_sobj *o = &d->b->v[j];
-        if (o->kind == DBMIG_SO_TRIGGER && (d->fb[j] & DD_MAKES) &&
-            !(dd_tab_b(d, o->table) & DD_REDO)) {
-            dm_sqlw_statement(&d->wb, o->definition);
-            ++*d->nstmt;
-        }
     }
 }
 
@@ -1037,9 +789,9 @@ typedef void (*dd_phase)(dd *);
 
 static int run(dd *d, dm_buf *sql)
 {
-    static const dd_phase phases[] = {ph_drop_code, ph_drop_fks,  ph_drop_keys,
+    static const dd_phase phases[] = {dd_drop_code, ph_drop_fks,  ph_drop_keys,
                                       ph_drop_tables, ph_create,  ph_add_keys,
-                                      ph_add_fks,   ph_drop_sequences, ph_create_code};
+                                      ph_add_fks,   dd_drop_sequences, dd_create_code};
     size_t start = sql->len;
     for (size_t k = 0; k < sizeof phases / sizeof phases[0]; k++) {
         size_t before = sql->len;
@@ -1097,7 +849,7 @@ int dm_schema_diff(const dm_schema *from, const dm_schema *to, const dm_diff_opt
             plan_tables(&d);
             plan_keys(&d);
             plan_fks(&d);
-            plan_code(&d);
+            dd_plan_code(&d);
             rc = run(&d, sql);
         }
         if (rc && sql->len > start) { /* nothing half-written */

@@ -67,6 +67,20 @@ int dd_refuse(dd *d, const char *fmt, ...) DM_PRINTF(2, 3);
 /* Does the text name `name` as a whole word, in any case? */
 int dd_mentions(const char *text, const char *name);
 
+void dd_drop_named(dd *d, const char *what, const char *name); /* "DROP <what> n" */
+/* Flags from-object i (and its twin) to be dropped and created again. */
+void dd_redo_a(dd *d, size_t i);
+
+/* core/schema_diff_obj.c: views, triggers, functions (phases 1, 9) and
+ * sequences (phases 4, 5, 6, 8). */
+void dd_plan_code(dd *d);
+void dd_drop_code(dd *d);
+void dd_create_code(dd *d);
+void dd_release_sequences(dd *d);
+void dd_sequences(dd *d);
+void dd_own_sequences(dd *d);
+void dd_drop_sequences(dd *d);
+
 /* core/schema_diff_col.c: phase 4's column drops and phase 5's column
  * changes of table t (in both models, not rebuilt), and the rename hints. */
 void dd_drop_columns(dd *d, const char *t);
