@@ -474,6 +474,25 @@ static int key_moves(const dd *d, const char *t, char *const *cols, size_t n)
     return 0;
 }
 
+/* PostgreSQL: what cannot live through an enum's recreation (a check or
+ * index naming it, a view, trigger or function, a foreign key over a
+ * converted column) is dropped and created again
+ * (core/schema_diff_enum.c decides). */
+static void plan_enums(dd *d)
+{
+    size_t lo, hi;
+    dm_schema_range(d->a, DBMIG_SO_ENUM, NULL, &lo, &hi);
+    if (!d->pg || lo == hi)
+        return;
+    for (size_t i = 0; i < d->a->n; i++) {
+        int k = d->a->v[i].kind;
+        if ((k == DBMIG_SO_CHECK || k == DBMIG_SO_INDEX || k == DBMIG_SO_VIEW ||
+             k == DBMIG_SO_TRIGGER || k == DBMIG_SO_FUNCTION || k == DBMIG_SO_FOREIGN_KEY) &&
+            !(d->fa[i] & DD_DROPS) && dm_diff_enum_dependent(d->a, d->b, &d->a->v[i]))
+            dd_redo_a(d, i);
+    }
+}
+
 static void plan_fks(dd *d)
 {
     for (size_t i = 0; i < d->a->n; i++) {
@@ -848,6 +867,7 @@ int dm_schema_diff(const dm_schema *from, const dm_schema *to, const dm_diff_opt
         if (!rc) {
             plan_tables(&d);
             plan_keys(&d);
+            plan_enums(&d);
             plan_fks(&d);
             dd_plan_code(&d);
             rc = run(&d, sql);
