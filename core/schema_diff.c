@@ -381,6 +381,27 @@ static int tab_differs(const dd *d, const char *t)
     return 0;
 }
 
+/* A generated column that reads a column that changes or goes is dropped
+ * and added again around the change (PostgreSQL refuses to alter a column
+ * a generated one reads). */
+static void plan_generated(dd *d)
+{
+    for (size_t i = 0; i < d->a->n && !d->lite; i++) {
+        const dm_sobj *g = &d->a->v[i];
+        if (g->kind != DBMIG_SO_COLUMN || !g->generated || (d->fa[i] & (DD_GONE | DD_READD)))
+            continue;
+        size_t lo, hi;
+        dm_schema_range(d->a, DBMIG_SO_COLUMN, g->table, &lo, &hi);
+        for (size_t c = lo; c < hi; c++)
+            if (c != i && (d->fa[c] & (DD_GONE | DD_CHANGED)) &&
+                dd_mentions(g->generated, d->a->v[c].name)) {
+                d->fa[i] |= DD_READD;
+                d->fb[d->ma[i]] |= DD_READD;
+                break;
+            }
+    }
+}
+
 /* Tables rebuilt on SQLite, columns dropped and added again (a generated
  * expression that changes), tables whose columns change (views). */
 static void plan_tables(dd *d)
@@ -404,6 +425,7 @@ static void plan_tables(dd *d)
         if (ti != DD_NONE)
             d->fa[ti] |= DD_TOUCH;
     }
+    plan_generated(d);
     for (size_t j = 0; j < d->b->n; j++)
         if (d->b->v[j].kind == DBMIG_SO_COLUMN && (d->fb[j] & DD_NEW)) {
             size_t ti = dd_find_table(d->a, d->b->v[j].table);
