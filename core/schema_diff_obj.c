@@ -55,6 +55,14 @@ static const char *fn_base(const char *name, char *buf, size_t cap)
 static int code_depends(const dd *d, size_t i)
 {
     const dm_sobj *o = &d->a->v[i];
+    if (o->kind == DBMIG_SO_TRIGGER) { /* PostgreSQL: UPDATE OF c, WHEN (... c ...) */
+        size_t lo, hi;
+        dm_schema_range(d->a, DBMIG_SO_COLUMN, o->table, &lo, &hi);
+        for (size_t c = lo; c < hi; c++)
+            if ((d->fa[c] & (DD_GONE | DD_CHANGED | DD_READD)) &&
+                dm_sobj_mentions(o, d->a->v[c].name))
+                return 1;
+    }
     for (size_t k = 0; k < d->a->n; k++) {
         const dm_sobj *x = &d->a->v[k];
         uint8_t f = d->fa[k];
