@@ -3,9 +3,12 @@
  * MySQL/MariaDB (and what SQLite does without a rebuild), the order of the
  * phases (foreign keys dropped before the tables they point at, views
  * created after their tables), the destructive lines and notes, the rename
- * hints, determinism, and refusals. The statements were also run by hand
- * on PostgreSQL 16 and MariaDB 11 (the closure test in tests/diff/ runs
- * them at scale). */
+ * hints, determinism, refusals, and every allocation failing in turn
+ * (this executable wraps the allocator: tests/unit/CMakeLists.txt). The
+ * same kinds of change were run by hand on PostgreSQL 15 and MariaDB 10.11
+ * (up and down, inspected back equal); the closure test in tests/diff/
+ * runs them at scale. REGEN=1 prints the SQL of an expectation left
+ * empty (XP), for a new case. */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +22,40 @@
 
 #include "schema_diff.h"
 #include "schema_diff_int.h"
+
+/* ---- the allocator wrappers (test_oom) ------------------------------------ */
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+char *__real_strdup(const char *s);
+char *__real_strndup(const char *s, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t m);
+void *__wrap_realloc(void *p, size_t n);
+char *__wrap_strdup(const char *s);
+char *__wrap_strndup(const char *s, size_t n);
+
+static struct {
+    long count, fail_at, failed;
+} A; /* test-only; the generator is single-threaded */
+
+static int al_fail(void)
+{
+    if (!A.fail_at)
+        return 0;
+    if (++A.count == A.fail_at) {
+        A.failed++;
+        return 1;
+    }
+    return 0;
+}
+
+void *__wrap_malloc(size_t n) { return al_fail() ? NULL : __real_malloc(n); }
+void *__wrap_calloc(size_t n, size_t m) { return al_fail() ? NULL : __real_calloc(n, m); }
+void *__wrap_realloc(void *p, size_t n) { return al_fail() ? NULL : __real_realloc(p, n); }
+char *__wrap_strdup(const char *s) { return al_fail() ? NULL : __real_strdup(s); }
+char *__wrap_strndup(const char *s, size_t n) { return al_fail() ? NULL : __real_strndup(s, n); }
 
 /* ---- building models --------------------------------------------------------- */
 
@@ -1064,6 +1101,55 @@ static void test_refusals(void **state)
     free2(&a, &b);
 }
 
+/* Failing the Nth allocation, for every N: the diff fails with no memory
+ * and leaves the caller's buffer as it was, or (an allocation it could do
+ * without) succeeds with the same bytes; never a shorter, silent result. */
+static void test_oom(void **state)
+{
+    (void)state;
+    for (int d = PG; d <= MY; d++) {
+        dm_schema a, b;
+        M(&a, d), M(&b, d);
+        keys(&a, d, 0), keys(&b, d, 1);
+        orders(&a, d);
+        if (d == PG)
+            pg_cols(&b, 1);
+        else
+            my_cols(&b, 1);
+        D(&a, DBMIG_SO_VIEW, NULL, "v", "SELECT a FROM m", NULL);
+        D(&b, DBMIG_SO_VIEW, NULL, "v", "SELECT a FROM m", NULL);
+        run_t ref;
+        diff(&ref, &a, &b, 0);
+        assert_int_equal(ref.rc, 0);
+        long n = 1;
+        for (;; n++) {
+            dm_buf sql = {0};
+            dm_dnotes notes = {0};
+            dm_err e = {0};
+            size_t k = 0;
+            dm_buf_puts(&sql, "-- mine\n");
+            A.count = 0, A.failed = 0, A.fail_at = n;
+            int rc = dm_schema_diff(&a, &b, NULL, &sql, &k, &notes, &e);
+            A.fail_at = 0;
+            if (rc) {
+                assert_int_equal(A.failed, 1);
+                assert_string_equal(dm_buf_str(&sql), "-- mine\n");
+            } else {
+                assert_string_equal(dm_buf_str(&sql) + 8, dm_buf_str(&ref.sql));
+                assert_int_equal(notes.n, ref.notes.n);
+            }
+            dm_buf_free(&sql);
+            dm_dnotes_free(&notes);
+            dm_err_free(&e);
+            if (!rc && !A.failed)
+                break; /* no allocation left to fail */
+        }
+        assert_true(n > 20);
+        run_free(&ref);
+        free2(&a, &b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1084,6 +1170,7 @@ int main(void)
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_symmetry),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_oom),
         };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
