@@ -651,7 +651,7 @@ static void ph_drop_keys(dd *d)
         if (!is_key(o->kind) || !(d->fa[i] & DD_DROPS) ||
             (dd_tab_a(d, o->table) & (DD_GONE | DD_REDO)))
             continue;
-        if (o->kind == DBMIG_SO_PRIMARY_KEY && d->my)
+        if (d->my && (o->kind == DBMIG_SO_PRIMARY_KEY || dd_my_ai_key(d, o, 0)))
             continue; /* with the columns, dd_change_columns */
         drop_key(d, i);
     }
@@ -682,16 +682,37 @@ static void ph_drop_tables(dd *d)
 
 /* ---- phase 5: sequences, tables, columns, rebuilds --------------------------------- */
 
+/* CREATE TABLE; on MySQL with the indexes led by an AUTO_INCREMENT column
+ * inline (the column must be a key when the statement ends). */
+static void create_table(dd *d, const char *t)
+{
+    size_t lo, hi, start = d->wb.out->len;
+    dm_sqlw_create_table(&d->wb, t, NULL);
+    ++*d->nstmt;
+    dm_schema_range(d->b, DBMIG_SO_INDEX, t, &lo, &hi);
+    for (size_t j = lo; j < hi && !d->wb.rc; j++) {
+        if (!dd_my_ai_key(d, &d->b->v[j], 1))
+            continue;
+        dm_buf *out = d->wb.out; /* "\n);\n" is the statement's end */
+        if (out->len < start + 4 || strcmp(out->ptr + out->len - 4, "\n);\n")) {
+            d->wb.rc = -1;
+            return;
+        }
+        out->len -= 4;
+        dm_sqlw_put(&d->wb, ",\n  ");
+        dd_my_index_clause(d, &d->b->v[j]);
+        dm_sqlw_put(&d->wb, "\n);\n");
+    }
+}
+
 static void ph_create(dd *d)
 {
     if (dm_diff_enums_before(&d->wb, d->a, d->nstmt, d->notes))
         d->wb.rc = d->wb.rc ? d->wb.rc : -1;
     dd_sequences(d);
     for (size_t j = 0; j < d->b->n; j++)
-        if (d->b->v[j].kind == DBMIG_SO_TABLE && (d->fb[j] & DD_NEW)) {
-            dm_sqlw_create_table(&d->wb, d->b->v[j].name, NULL);
-            ++*d->nstmt;
-        }
+        if (d->b->v[j].kind == DBMIG_SO_TABLE && (d->fb[j] & DD_NEW))
+            create_table(d, d->b->v[j].name);
     for (size_t j = 0; j < d->b->n && !d->failed && !d->wb.rc; j++) {
         const dm_sobj *t = &d->b->v[j];
         if (t->kind != DBMIG_SO_TABLE || (d->fb[j] & DD_NEW))
@@ -757,6 +778,8 @@ static void ph_add_keys(dd *d)
             continue;
         if (o->kind == DBMIG_SO_PRIMARY_KEY &&
             (d->my || (d->mb[j] != DD_NONE && pk_renamed(d, d->mb[j]))))
+            continue;
+        if (dd_my_ai_key(d, o, 1)) /* with the columns, or inline in CREATE TABLE */
             continue;
         if (d->lite && o->kind != DBMIG_SO_INDEX) {
             dd_refuse(d, "table %s: SQLite cannot add a constraint without rebuilding the "

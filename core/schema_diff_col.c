@@ -13,10 +13,12 @@
  *     the destructive line on the step that can lose data.
  *   - MySQL/MariaDB MODIFY COLUMN takes the whole definition (type, NULL,
  *     default, collation, AUTO_INCREMENT) from dm_sqlw_column_def, the
- *     dump's own writer. When the table's primary key changes, the key and
- *     every column change of the table go in one ALTER TABLE: an
- *     AUTO_INCREMENT column must be a key at every statement's end, so the
- *     key cannot be dropped before, nor added after, the column changes.
+ *     dump's own writer. When the table's primary key changes, or a key
+ *     led by an AUTO_INCREMENT column (of either side), those keys and
+ *     every column change of the table go in one ALTER TABLE: such a
+ *     column must be the first column of a key at every statement's end,
+ *     so its key cannot be dropped before, nor added after, the column
+ *     changes.
  *   - A generated column whose expression (or STORED/VIRTUAL) changes is
  *     dropped and added again: its values are derived, so that is not
  *     destructive, unless the column was a plain one.
@@ -309,31 +311,104 @@ static void my_modify(dd *d, const dm_sobj *b)
     dd_coldef(d, b);
 }
 
-int dd_my_pk_changes(const dd *d, const char *t)
+int dd_my_ai_key(const dd *d, const dm_sobj *k, int in_to)
 {
-    size_t la, ha, lb, hb;
-    dm_schema_range(d->a, DBMIG_SO_PRIMARY_KEY, t, &la, &ha);
-    dm_schema_range(d->b, DBMIG_SO_PRIMARY_KEY, t, &lb, &hb);
-    return (la < ha && (d->fa[la] & DD_DROPS)) || (lb < hb && (d->fb[lb] & DD_MAKES));
+    const dm_schema *s = in_to ? d->b : d->a;
+    if (!d->my || !k->ncolumns ||
+        (k->kind != DBMIG_SO_PRIMARY_KEY && k->kind != DBMIG_SO_UNIQUE && k->kind != DBMIG_SO_INDEX))
+        return 0;
+    size_t c = dd_find_col(s, k->table, k->columns[0]);
+    return c != DD_NONE && (s->v[c].flags & DBMIG_SO_IDENTITY);
+}
+
+/* The keys of table t, in from (DD_DROPS) or in to (DD_MAKES), that move
+ * with its columns: the primary key and the keys led by an AUTO_INCREMENT
+ * column. */
+static int my_moving_key(const dd *d, size_t i, int in_to)
+{
+    const dm_sobj *k = in_to ? &d->b->v[i] : &d->a->v[i];
+    uint8_t f = in_to ? d->fb[i] : d->fa[i];
+    return (f & (in_to ? DD_MAKES : DD_DROPS)) &&
+           (k->kind == DBMIG_SO_PRIMARY_KEY || dd_my_ai_key(d, k, in_to));
+}
+
+int dd_my_combined(const dd *d, const char *t)
+{
+    for (int kind = DBMIG_SO_PRIMARY_KEY; kind <= DBMIG_SO_INDEX; kind++) {
+        size_t lo, hi;
+        dm_schema_range(d->a, kind, t, &lo, &hi);
+        for (size_t i = lo; i < hi; i++)
+            if (my_moving_key(d, i, 0))
+                return 1;
+        dm_schema_range(d->b, kind, t, &lo, &hi);
+        for (size_t j = lo; j < hi; j++)
+            if (my_moving_key(d, j, 1))
+                return 1;
+    }
+    return 0;
 }
 
 /* Does the old key survive phase 4 (some of its columns stay)? */
-static int my_pk_stays(const dd *d, const dm_sobj *pk)
+static int my_key_stays(const dd *d, const dm_sobj *k)
 {
-    for (size_t k = 0; k < pk->ncolumns; k++) {
-        size_t c = dd_find_col(d->a, pk->table, pk->columns[k]);
+    for (size_t n = 0; n < k->ncolumns; n++) {
+        size_t c = dd_find_col(d->a, k->table, k->columns[n]);
         if (c != DD_NONE && !(d->fa[c] & (DD_GONE | DD_READD)))
             return 1;
     }
     return 0;
 }
 
-/* One ALTER TABLE: DROP PRIMARY KEY, MODIFY / ADD COLUMN ..., ADD PRIMARY KEY. */
+void dd_my_index_clause(dd *d, const dm_sobj *x)
+{
+    int ft = x->method && (!strcmp(x->method, "FULLTEXT") || !strcmp(x->method, "SPATIAL"));
+    if (x->kind == DBMIG_SO_UNIQUE || (x->flags & DBMIG_SO_UNIQUE_INDEX))
+        dm_sqlw_put(&d->wb, "UNIQUE ");
+    if (ft) {
+        dm_sqlw_put(&d->wb, x->method);
+        dm_sqlw_put(&d->wb, " ");
+    }
+    dm_sqlw_put(&d->wb, "INDEX ");
+    dm_sqlw_ident(&d->wb, x->name);
+    if (x->method && !ft) {
+        dm_sqlw_put(&d->wb, " USING ");
+        dm_sqlw_put(&d->wb, x->method);
+    }
+    dm_sqlw_put(&d->wb, " ");
+    dm_sqlw_col_list(&d->wb, x->columns, x->ncolumns);
+}
+
+/* The keys that move with the columns: drops (in from) or adds (in to). */
+static void my_keys(dd *d, const char *t, int in_to, const char **sep)
+{
+    for (int kind = DBMIG_SO_PRIMARY_KEY; kind <= DBMIG_SO_INDEX; kind++) {
+        size_t lo, hi;
+        dm_schema_range(in_to ? d->b : d->a, kind, t, &lo, &hi);
+        for (size_t i = lo; i < hi; i++) {
+            const dm_sobj *k = in_to ? &d->b->v[i] : &d->a->v[i];
+            if (!my_moving_key(d, i, in_to) || (!in_to && !my_key_stays(d, k)))
+                continue;
+            dm_sqlw_put(&d->wb, *sep);
+            *sep = ",\n  ";
+            if (kind == DBMIG_SO_PRIMARY_KEY) {
+                dm_sqlw_put(&d->wb, in_to ? "ADD PRIMARY KEY " : "DROP PRIMARY KEY");
+                if (in_to)
+                    dm_sqlw_col_list(&d->wb, k->columns, k->ncolumns);
+            } else if (!in_to) {
+                dd_drop_named(d, "INDEX", k->name);
+            } else {
+                dm_sqlw_put(&d->wb, "ADD ");
+                dd_my_index_clause(d, k);
+            }
+        }
+    }
+}
+
+/* One ALTER TABLE: DROP PRIMARY KEY and the keys led by an AUTO_INCREMENT
+ * column, MODIFY / ADD COLUMN ..., ADD PRIMARY KEY and those keys. */
 static void my_with_key(dd *d, const char *t)
 {
-    size_t la, ha, lb, hb, lo, hi;
-    dm_schema_range(d->a, DBMIG_SO_PRIMARY_KEY, t, &la, &ha);
-    dm_schema_range(d->b, DBMIG_SO_PRIMARY_KEY, t, &lb, &hb);
+    size_t lo, hi;
     dm_schema_range(d->b, DBMIG_SO_COLUMN, t, &lo, &hi);
     for (size_t j = lo; j < hi; j++)
         if ((d->fb[j] & (DD_CHANGED | DD_READD)) == DD_CHANGED)
@@ -341,11 +416,7 @@ static void my_with_key(dd *d, const char *t)
     dm_sqlw_put(&d->wb, "ALTER TABLE ");
     dm_sqlw_ident(&d->wb, t);
     const char *sep = "\n  ";
-    if (la < ha && my_pk_stays(d, &d->a->v[la])) {
-        dm_sqlw_put(&d->wb, sep);
-        dm_sqlw_put(&d->wb, "DROP PRIMARY KEY");
-        sep = ",\n  ";
-    }
+    my_keys(d, t, 0, &sep);
     for (int adds = 0; adds <= 1; adds++)
         for (size_t j = lo; j < hi; j++) {
             int add = (d->fb[j] & (DD_NEW | DD_READD)) != 0;
@@ -358,11 +429,7 @@ static void my_with_key(dd *d, const char *t)
             else
                 my_modify(d, &d->b->v[j]);
         }
-    if (lb < hb) {
-        dm_sqlw_put(&d->wb, sep);
-        dm_sqlw_put(&d->wb, "ADD PRIMARY KEY ");
-        dm_sqlw_col_list(&d->wb, d->b->v[lb].columns, d->b->v[lb].ncolumns);
-    }
+    my_keys(d, t, 1, &sep);
     dd_end(d);
 }
 
@@ -386,7 +453,7 @@ static void change_one(dd *d, size_t j)
 
 void dd_change_columns(dd *d, const char *t)
 {
-    if (d->my && dd_my_pk_changes(d, t)) {
+    if (d->my && dd_my_combined(d, t)) {
         my_with_key(d, t);
         return;
     }

@@ -91,8 +91,15 @@ void dd_column_renames(dd *d, const char *t);
  * TEXT/BLOB sizes apply. */
 int dd_narrows(const char *from_type, const char *from_family, const char *to_type,
                const char *to_family, int pg);
-/* MySQL/MariaDB: 1 when the primary key of t changes (the key and the
- * column changes then go in one ALTER TABLE, dd_change_columns). */
-int dd_my_pk_changes(const dd *d, const char *t);
+/* MySQL/MariaDB: 1 when the primary key of t changes, or a key led by an
+ * AUTO_INCREMENT column: those keys and the column changes then go in one
+ * ALTER TABLE (dd_change_columns), not in phases 3 and 6. */
+int dd_my_combined(const dd *d, const char *t);
+/* MySQL/MariaDB: 1 when key k (of to when in_to, else of from) is led by
+ * an AUTO_INCREMENT column. */
+int dd_my_ai_key(const dd *d, const dm_sobj *k, int in_to);
+/* "[UNIQUE |FULLTEXT ]INDEX n [USING m] (parts)": an index or unique
+ * constraint as ALTER TABLE ... ADD and CREATE TABLE take it. */
+void dd_my_index_clause(dd *d, const dm_sobj *x);
 
 #endif

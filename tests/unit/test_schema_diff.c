@@ -544,6 +544,62 @@ static void test_my_columns(void **state)
     free2(&a, &b);
 }
 
+/* MySQL: a key led by an AUTO_INCREMENT column moves in the same ALTER
+ * TABLE as the column (the column must be a key at the statement's end);
+ * a new table gets such an index inline. */
+static void my_ai(dm_schema *s, int after)
+{
+    T(s, "t1"); /* gains AUTO_INCREMENT and its unique key */
+    C(s, "t1", "id", 1, "int(11)", after ? IDN : 0, NULL);
+    if (after)
+        K(s, DBMIG_SO_UNIQUE, "t1", "t1_u", "id");
+    T(s, "t2"); /* its key changes */
+    C(s, "t2", "id", 1, "int(11)", IDN, NULL);
+    if (after)
+        IX(s, "t2", "t2_k", "id", 0, NULL, NULL);
+    else
+        K(s, DBMIG_SO_UNIQUE, "t2", "t2_u", "id");
+    if (after) {
+        T(s, "t4");
+        C(s, "t4", "id", 1, "int(11)", IDN, NULL);
+        C(s, "t4", "v", 2, "int(11)", NUL, NULL);
+        IX(s, "t4", "t4_k", "id|v", 0, NULL, NULL);
+    }
+}
+
+static void test_my_ai_keys(void **state)
+{
+    (void)state;
+    dm_schema a, b;
+    M(&a, MY), M(&b, MY);
+    my_ai(&a, 0), my_ai(&b, 1);
+    expect(&a, &b, 0,
+        "CREATE TABLE `t4` (\n"
+        "  `id` int(11) NOT NULL AUTO_INCREMENT,\n"
+        "  `v` int(11),\n"
+        "  INDEX `t4_k` (`id`, `v`)\n"
+        ");\n"
+        "ALTER TABLE `t1`\n"
+        "  MODIFY COLUMN `id` int(11) NOT NULL AUTO_INCREMENT,\n"
+        "  ADD UNIQUE INDEX `t1_u` (`id`);\n"
+        "ALTER TABLE `t2`\n"
+        "  DROP INDEX `t2_u`,\n"
+        "  ADD INDEX `t2_k` (`id`);\n",
+        3);
+    expect(&b, &a, 0,
+        "-- dbmig:destructive drop table t4\n"
+        "DROP TABLE `t4`;\n"
+        "\n"
+        "ALTER TABLE `t1`\n"
+        "  DROP INDEX `t1_u`,\n"
+        "  MODIFY COLUMN `id` int(11) NOT NULL;\n"
+        "ALTER TABLE `t2`\n"
+        "  DROP INDEX `t2_k`,\n"
+        "  ADD UNIQUE INDEX `t2_u` (`id`);\n",
+        3);
+    free2(&a, &b);
+}
+
 /* Keys: a primary key over other columns, one only renamed (PostgreSQL),
  * unique, check, a foreign key's ON DELETE. */
 static void keys(dm_schema *s, int d, int after)
@@ -1158,6 +1214,7 @@ int main(void)
         cmocka_unit_test(test_drop_order),
         cmocka_unit_test(test_pg_columns),
         cmocka_unit_test(test_my_columns),
+        cmocka_unit_test(test_my_ai_keys),
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_my_fk_index),
         cmocka_unit_test(test_indexes),
