@@ -252,6 +252,34 @@ static void pg_step(dd *d, const dm_sobj *c, const char *what)
     dm_sqlw_put(&d->wb, what);
 }
 
+/* Is type an enum of s: 1 a scalar, 2 an array of one, else 0. */
+static int enum_type(const dm_schema *s, const char *type)
+{
+    size_t lo, hi, n = strlen(type);
+    int array = n > 2 && !strcmp(type + n - 2, "[]");
+    n -= array ? 2 : 0;
+    if (n > 1 && type[0] == '"' && type[n - 1] == '"')
+        type++, n -= 2; /* a quoted name (its doubled quotes are rare enough to miss) */
+    dm_schema_range(s, DBMIG_SO_ENUM, NULL, &lo, &hi);
+    for (size_t i = lo; i < hi; i++)
+        if (strlen(s->v[i].name) == n && !strncmp(s->v[i].name, type, n))
+            return array ? 2 : 1;
+    return 0;
+}
+
+/* USING c::t; from or to an enum through text (PostgreSQL casts no enum to
+ * another type directly): c::text::t, c::text[]::t[] for arrays. */
+static void pg_using(dd *d, const dm_sobj *a, const dm_sobj *b)
+{
+    int ea = enum_type(d->a, a->type), eb = enum_type(d->b, b->type);
+    dm_sqlw_put(&d->wb, " USING ");
+    dm_sqlw_ident(&d->wb, b->name);
+    if ((ea || eb) && strcmp(b->type, "text") && strcmp(b->type, "text[]"))
+        dm_sqlw_put(&d->wb, (ea ? ea : eb) == 2 ? "::text[]" : "::text");
+    dm_sqlw_put(&d->wb, "::");
+    dm_sqlw_put(&d->wb, b->type);
+}
+
 static void pg_type(dd *d, const dm_sobj *a, const dm_sobj *b, int type)
 {
     change_risks(d, a, b, type, 0);
@@ -261,12 +289,8 @@ static void pg_type(dd *d, const dm_sobj *a, const dm_sobj *b, int type)
         dm_sqlw_put(&d->wb, " COLLATE ");
         dm_sqlw_ident(&d->wb, b->collation ? b->collation : "default");
     }
-    if (type) {
-        dm_sqlw_put(&d->wb, " USING ");
-        dm_sqlw_ident(&d->wb, b->name);
-        dm_sqlw_put(&d->wb, "::");
-        dm_sqlw_put(&d->wb, b->type);
-    }
+    if (type)
+        pg_using(d, a, b);
     dd_end(d);
 }
 

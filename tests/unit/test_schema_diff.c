@@ -958,6 +958,39 @@ static void test_dependencies(void **state)
     }
 }
 
+/* PostgreSQL casts no enum to another type: a column moving from or to an
+ * enum goes through text (found by the enums helper). */
+static void test_pg_enum_cast(void **state)
+{
+    (void)state;
+    dm_schema a, b;
+    M(&a, PG), M(&b, PG);
+    char l1[] = "a", l2[] = "b";
+    const char *labels[] = {l1, l2};
+    for (int k = 0; k < 2; k++) {
+        dm_schema *s = k ? &b : &a;
+        dbmig_schema_object e = so(DBMIG_SO_ENUM, NULL, k ? "feeling" : "mood");
+        e.columns = labels, e.ncolumns = 2;
+        add(s, &e);
+        T(s, "t");
+        C(s, "t", "m", 1, k ? "feeling" : "mood", NUL, NULL);
+        C(s, "t", "n", 2, k ? "feeling[]" : "mood[]", NUL, NULL);
+        C(s, "t", "o", 3, k ? "text" : "mood", NUL, NULL);
+    }
+    expect(&a, &b, 0,
+        "CREATE TYPE \"feeling\" AS ENUM ('a', 'b');\n"
+        "-- dbmig:destructive type of t.m from mood to feeling\n"
+        "ALTER TABLE \"t\" ALTER COLUMN \"m\" TYPE feeling USING \"m\"::text::feeling;\n"
+        "-- dbmig:destructive type of t.n from mood[] to feeling[]\n"
+        "ALTER TABLE \"t\" ALTER COLUMN \"n\" TYPE feeling[] USING \"n\"::text[]::feeling[];\n"
+        "-- dbmig:destructive type of t.o from mood to text\n"
+        "ALTER TABLE \"t\" ALTER COLUMN \"o\" TYPE text USING \"o\"::text;\n"
+        "\n"
+        "DROP TYPE \"mood\";\n",
+        5);
+    free2(&a, &b);
+}
+
 /* Notes: destructive ones with their line above the statement, rename
  * hints for a column and a table, never a rename guessed. */
 static void test_notes(void **state)
@@ -1222,6 +1255,7 @@ int main(void)
         cmocka_unit_test(test_sequences),
         cmocka_unit_test(test_code),
         cmocka_unit_test(test_dependencies),
+        cmocka_unit_test(test_pg_enum_cast),
         cmocka_unit_test(test_notes),
         cmocka_unit_test(test_narrows),
         cmocka_unit_test(test_deterministic),
