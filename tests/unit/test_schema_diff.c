@@ -465,11 +465,11 @@ static void test_pg_columns(void **state)
         "ALTER TABLE \"t\" ADD COLUMN \"created\" text;\n",
         12);
     expect(&b, &a, 0,
+        "ALTER TABLE \"t\" ALTER COLUMN \"id\" DROP IDENTITY;\n"
         "ALTER TABLE \"t\" DROP COLUMN \"full\";\n"
         "-- dbmig:destructive drop column t.created\n"
         "ALTER TABLE \"t\" DROP COLUMN \"created\";\n"
         "\n"
-        "ALTER TABLE \"t\" ALTER COLUMN \"id\" DROP IDENTITY;\n"
         "-- dbmig:destructive type of t.id from bigint to integer\n"
         "ALTER TABLE \"t\" ALTER COLUMN \"id\" TYPE integer USING \"id\"::integer;\n"
         "ALTER TABLE \"t\" ALTER COLUMN \"email\" TYPE character varying(255) USING \"email\"::character varying(255);\n"
