@@ -402,6 +402,17 @@ static void plan_generated(dd *d)
     }
 }
 
+/* Is column a dropped and added again to become b: its generated
+ * expression or kind changes, except a STORED one that becomes a plain
+ * column (PostgreSQL DROP EXPRESSION, MySQL MODIFY keep its values). */
+static int readds(const dm_sobj *a, const dm_sobj *b)
+{
+    if (a->generated && (a->flags & DBMIG_SO_GENERATED_STORED) && !b->generated)
+        return 0;
+    return !sv(a->generated, b->generated) ||
+           (a->generated && ((a->flags ^ b->flags) & DBMIG_SO_GENERATED_STORED));
+}
+
 /* Tables rebuilt on SQLite, columns dropped and added again (a generated
  * expression that changes), tables whose columns change (views). */
 static void plan_tables(dd *d)
@@ -416,8 +427,7 @@ static void plan_tables(dd *d)
         if (o->kind != DBMIG_SO_COLUMN || !(d->fa[i] & (DD_GONE | DD_CHANGED)))
             continue;
         const dm_sobj *t = d->ma[i] == DD_NONE ? NULL : &d->b->v[d->ma[i]];
-        if (t && !d->lite && (!sv(o->generated, t->generated) ||
-                              (o->generated && (o->flags ^ t->flags) & DBMIG_SO_GENERATED_STORED))) {
+        if (t && !d->lite && readds(o, t)) {
             d->fa[i] |= DD_READD;
             d->fb[d->ma[i]] |= DD_READD;
         }

@@ -23,7 +23,9 @@
  *     changes.
  *   - A generated column whose expression (or STORED/VIRTUAL) changes is
  *     dropped and added again: its values are derived, so that is not
- *     destructive, unless the column was a plain one.
+ *     destructive, unless the column was a plain one. A STORED one that
+ *     becomes plain keeps its values (PostgreSQL DROP EXPRESSION, MySQL
+ *     MODIFY COLUMN).
  *   - Narrowing is judged on the type text and family (dm_type_family): a
  *     different family (except a wider integer), or the same family with a
  *     smaller length, precision or scale, or a shorter integer or float;
@@ -311,6 +313,10 @@ static void pg_alter(dd *d, const dm_sobj *a, const dm_sobj *b)
     int dflt = !dd_sv(a->default_expr, b->default_expr) || type; /* a kept one would be cast */
     uint32_t ia = a->flags & DBMIG_SO_IDENTITY, ib = b->flags & DBMIG_SO_IDENTITY;
     uint32_t na = a->flags & DBMIG_SO_NULLABLE, nb = b->flags & DBMIG_SO_NULLABLE;
+    if (a->generated && !b->generated) { /* a STORED one keeps its values */
+        pg_step(d, b, "DROP EXPRESSION");
+        dd_end(d);
+    }
     if (dflt && a->default_expr && (type || !b->default_expr)) {
         pg_step(d, b, "DROP DEFAULT");
         dd_end(d);

@@ -958,6 +958,37 @@ static void test_dependencies(void **state)
     }
 }
 
+/* A STORED generated column that becomes plain keeps its values; back, the
+ * plain column is dropped (destructive) and the generated one added. */
+static void test_generated_to_plain(void **state)
+{
+    (void)state;
+    for (int d = PG; d <= MY; d++) {
+        dm_schema a, b;
+        M(&a, d), M(&b, d);
+        T(&a, "t"), T(&b, "t");
+        C(&a, "t", "a", 1, "integer", NUL, NULL), C(&b, "t", "a", 1, "integer", NUL, NULL);
+        G(&a, "t", "g", 2, "integer", "(a * 2)", 1);
+        C(&b, "t", "g", 2, "integer", NUL, NULL);
+        if (d == PG) {
+            expect(&a, &b, 0,
+        "ALTER TABLE \"t\" ALTER COLUMN \"g\" DROP EXPRESSION;\n",
+        1);
+            expect(&b, &a, 0,
+        "-- dbmig:destructive drop column t.g\n"
+        "ALTER TABLE \"t\" DROP COLUMN \"g\";\n"
+        "\n"
+        "ALTER TABLE \"t\" ADD COLUMN \"g\" integer GENERATED ALWAYS AS ((a * 2)) STORED;\n",
+        2);
+        } else {
+            expect(&a, &b, 0,
+        "ALTER TABLE `t` MODIFY COLUMN `g` integer;\n",
+        1);
+        }
+        free2(&a, &b);
+    }
+}
+
 /* PostgreSQL casts no enum to another type: a column moving from or to an
  * enum goes through text (found by the enums helper). */
 static void test_pg_enum_cast(void **state)
@@ -1255,6 +1286,7 @@ int main(void)
         cmocka_unit_test(test_sequences),
         cmocka_unit_test(test_code),
         cmocka_unit_test(test_dependencies),
+        cmocka_unit_test(test_generated_to_plain),
         cmocka_unit_test(test_pg_enum_cast),
         cmocka_unit_test(test_notes),
         cmocka_unit_test(test_narrows),
