@@ -542,15 +542,22 @@ static void plan_fks(dd *d)
 
 /* ---- phase 2: foreign keys ---------------------------------------------------------- */
 
-/* MySQL: the name of the index the server made for foreign key f, or NULL
- * when another index of its table starts with its columns. */
-static const char *my_fk_index(const dd *d, const dm_sobj *f)
+/* MySQL: a name the server gives a foreign key, <table>_ibfk_<n>. */
+static int my_server_fk_name(const dm_sobj *f)
+{
+    size_t tl = strlen(f->table);
+    return !strncmp(f->name, f->table, tl) && !strncmp(f->name + tl, "_ibfk_", 6);
+}
+
+/* MySQL: the name of the index the server made for foreign key f of s,
+ * or NULL when another index of its table starts with its columns. */
+static const char *my_fk_index(const dm_schema *s, const dm_sobj *f)
 {
     for (int kind = DBMIG_SO_PRIMARY_KEY; kind <= DBMIG_SO_INDEX; kind++) {
         size_t lo, hi;
-        dm_schema_range(d->a, kind, f->table, &lo, &hi);
+        dm_schema_range(s, kind, f->table, &lo, &hi);
         for (size_t i = lo; i < hi && is_key(kind) && kind != DBMIG_SO_CHECK; i++) {
-            const dm_sobj *x = &d->a->v[i];
+            const dm_sobj *x = &s->v[i];
             size_t k = 0;
             while (k < f->ncolumns && k < x->ncolumns && dm_streq(x->columns[k], f->columns[k]))
                 k++;
@@ -558,8 +565,7 @@ static const char *my_fk_index(const dd *d, const dm_sobj *f)
                 return NULL;
         }
     }
-    size_t tl = strlen(f->table);
-    if (!strncmp(f->name, f->table, tl) && !strncmp(f->name + tl, "_ibfk_", 6))
+    if (my_server_fk_name(f))
         return f->columns[0]; /* the server's own name: the index is after the column */
     return f->name;
 }
@@ -575,7 +581,7 @@ static void drop_fk(dd *d, const dm_sobj *f, int table_stays)
     dd_alter(d, f->table);
     dd_drop_named(d, d->my ? "FOREIGN KEY" : "CONSTRAINT", f->name);
     dd_end(d);
-    const char *ix = d->my && table_stays ? my_fk_index(d, f) : NULL;
+    const char *ix = d->my && table_stays ? my_fk_index(d->a, f) : NULL;
     if (ix) {
         dd_alter(d, f->table);
         dd_drop_named(d, "INDEX", ix);
@@ -803,6 +809,23 @@ static void ph_add_keys(dd *d)
 
 /* ---- phase 7: foreign keys --------------------------------------------------------- */
 
+/* MySQL: a key added under a server-made name (<table>_ibfk_<n>) would get
+ * an index of that name, where the server named the original one after
+ * the key's first column: that index is made first, as the server would
+ * have, so that dropping the key later finds it (my_fk_index). */
+static void my_fk_index_first(dd *d, const dm_sobj *f)
+{
+    if (!d->my || !my_server_fk_name(f) || !my_fk_index(d->b, f))
+        return;
+    dm_sqlw_put(&d->wb, "CREATE INDEX ");
+    dm_sqlw_ident(&d->wb, f->columns[0]);
+    dm_sqlw_put(&d->wb, " ON ");
+    dm_sqlw_ident(&d->wb, f->table);
+    dm_sqlw_put(&d->wb, " ");
+    dm_sqlw_col_list(&d->wb, f->columns, f->ncolumns);
+    dd_end(d);
+}
+
 static void ph_add_fks(dd *d)
 {
     for (size_t j = 0; j < d->b->n && !d->lite; j++) {
@@ -810,6 +833,7 @@ static void ph_add_fks(dd *d)
         if (f->kind != DBMIG_SO_FOREIGN_KEY ||
             !((d->fb[j] & DD_MAKES) || (dd_tab_b(d, f->table) & DD_NEW)))
             continue;
+        my_fk_index_first(d, f);
         dd_alter(d, f->table);
         dm_sqlw_put(&d->wb, "ADD ");
         dm_sqlw_fk_body(&d->wb, f);

@@ -712,6 +712,15 @@ static void test_my_fk_index(void **state)
     C(&a, "o", "w", 3, "int(11)", NUL, NULL), C(&b, "o", "w", 3, "int(11)", NUL, NULL);
     FK(&a, "o", "o_ibfk_2", "w", "users", "id", NULL); /* the server named its index w */
     IX(&a, "o", "o_vu", "v|u|id", 0, NULL, NULL), IX(&b, "o", "o_vu", "v|u|id", 0, NULL, NULL);
+    /* back: a key under a server-made name gets its index first, named as
+     * the server would (after the column), not after the key */
+    expect(&b, &a, 0,
+        "ALTER TABLE `o` ADD CONSTRAINT `o_ibfk_1` FOREIGN KEY (`v`) REFERENCES `users` (`id`);\n"
+        "CREATE INDEX `w` ON `o` (`w`);\n"
+        "ALTER TABLE `o` ADD CONSTRAINT `o_ibfk_2` FOREIGN KEY (`w`) REFERENCES `users` (`id`);\n"
+        "ALTER TABLE `o` ADD CONSTRAINT `o_u_fk` FOREIGN KEY (`u`) REFERENCES `users` (`id`);\n"
+        "ALTER TABLE `o` ADD CONSTRAINT `o_v2_fk` FOREIGN KEY (`v`, `u`) REFERENCES `users` (`id`, `email`);\n",
+        5);
     expect(&a, &b, 0,
         "ALTER TABLE `o` DROP FOREIGN KEY `o_ibfk_1`;\n"
         "ALTER TABLE `o` DROP FOREIGN KEY `o_ibfk_2`;\n"
