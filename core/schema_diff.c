@@ -735,7 +735,7 @@ static void ph_create(dd *d)
             continue;
         if (d->fb[j] & DD_REDO) {
             if (dm_sqlite_rebuild(&d->wb, d->a, t->name, d->nstmt, d->notes))
-                dd_refuse(d, "table %s: the SQLite table rebuild failed", t->name);
+                d->wb.rc = -1; /* no memory (t is in both models) */
         } else {
             dd_change_columns(d, t->name);
         }
@@ -828,11 +828,17 @@ static void my_fk_index_first(dd *d, const dm_sobj *f)
 
 static void ph_add_fks(dd *d)
 {
-    for (size_t j = 0; j < d->b->n && !d->lite; j++) {
+    for (size_t j = 0; j < d->b->n && !d->failed; j++) {
         const dm_sobj *f = &d->b->v[j];
         if (f->kind != DBMIG_SO_FOREIGN_KEY ||
             !((d->fb[j] & DD_MAKES) || (dd_tab_b(d, f->table) & DD_NEW)))
             continue;
+        if (d->lite) { /* inline in CREATE TABLE, new or rebuilt */
+            if (!(dd_tab_b(d, f->table) & (DD_NEW | DD_REDO)))
+                dd_refuse(d, "table %s: SQLite cannot add a foreign key without rebuilding "
+                             "the table (a dbmig bug: report it)", f->table);
+            continue;
+        }
         my_fk_index_first(d, f);
         dd_alter(d, f->table);
         dm_sqlw_put(&d->wb, "ADD ");

@@ -215,42 +215,12 @@ void dd_drop_columns(dd *d, const char *t)
 
 /* ---- phase 5: adds ------------------------------------------------------------- */
 
-/* SQLite: the foreign key new on exactly column c, written inline. */
-static void lite_inline_fk(dd *d, const dm_sobj *c)
-{
-    size_t lo, hi;
-    dm_schema_range(d->b, DBMIG_SO_FOREIGN_KEY, c->table, &lo, &hi);
-    for (size_t j = lo; j < hi; j++) {
-        const dm_sobj *f = &d->b->v[j];
-        if (!(d->fb[j] & DD_NEW) || f->ncolumns != 1 || !dm_streq(f->columns[0], c->name))
-            continue;
-        dm_buf t = {0};
-        dm_sqlw w = {d->b, d->o->quote, d->o->quote_arg, &t, 0};
-        dm_sqlw_fk_body(&w, f);
-        const char *r = strstr(dm_buf_str(&t), "REFERENCES ");
-        if (w.rc || !r) {
-            d->wb.rc = -1;
-        } else {
-            dm_sqlw_put(&d->wb, " ");
-            if (f->name[0]) {
-                dm_sqlw_put(&d->wb, "CONSTRAINT ");
-                dm_sqlw_ident(&d->wb, f->name);
-                dm_sqlw_put(&d->wb, " ");
-            }
-            dm_sqlw_put(&d->wb, r);
-        }
-        dm_buf_free(&t);
-    }
-}
-
 static void add_column(dd *d, const dm_sobj *c, int alone)
 {
     if (alone)
         dd_alter(d, c->table);
     dm_sqlw_put(&d->wb, "ADD COLUMN ");
     dd_coldef(d, c);
-    if (d->lite)
-        lite_inline_fk(d, c);
     if (alone)
         dd_end(d);
     if (!(c->flags & DBMIG_SO_NULLABLE) && !c->default_expr && !c->generated &&
