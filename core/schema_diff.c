@@ -527,7 +527,7 @@ static void plan_enums(dd *d)
 
 static void plan_fks(dd *d)
 {
-    for (size_t i = 0; i < d->a->n; i++) {
+    for (size_t i = 0; i < d->a->n && !d->lite; i++) { /* SQLite: a name, kept by a rebuild */
         const dm_sobj *f = &d->a->v[i];
         if (f->kind != DBMIG_SO_FOREIGN_KEY || (d->fa[i] & DD_DROPS))
             continue;
