@@ -171,17 +171,24 @@ static void pg_step(dd *d, const dm_sobj *c, const char *what)
 
 /* ---- phase 4: drops ------------------------------------------------------------ */
 
+/* The destructive line of dropping column c (none for a generated one:
+ * its values are derived, nothing is lost). */
+static void drop_risk(dd *d, const dm_sobj *c, int readd)
+{
+    if (c->generated)
+        return;
+    dm_buf o = {0};
+    col_label(&o, c);
+    dd_destructive(d, dm_buf_str(&o),
+                   readd ? "becomes a generated column: its values are replaced"
+                         : "drops the column and its data",
+                   "drop column %s.%s", c->table, c->name);
+    dm_buf_free(&o);
+}
+
 static void drop_column(dd *d, const dm_sobj *c, int readd)
 {
-    if (!c->generated) { /* a generated column's values are derived: nothing is lost */
-        dm_buf o = {0};
-        col_label(&o, c);
-        dd_destructive(d, dm_buf_str(&o),
-                       readd ? "becomes a generated column: its values are replaced"
-                             : "drops the column and its data",
-                       "drop column %s.%s", c->table, c->name);
-        dm_buf_free(&o);
-    }
+    drop_risk(d, c, readd);
     dd_alter(d, c->table);
     dm_sqlw_put(&d->wb, "DROP COLUMN ");
     dm_sqlw_ident(&d->wb, c->name);
@@ -199,10 +206,13 @@ void dd_drop_columns(dd *d, const char *t)
             dd_end(d);
         }
     }
+    /* MySQL: a column that goes from a table whose keys move with its
+     * columns goes in that one ALTER TABLE (my_with_key) */
+    uint8_t drops = d->my && dd_my_combined(d, t) ? DD_READD : DD_GONE | DD_READD;
     for (int gen = 1; gen >= 0; gen--) /* generated ones first: they may read the others */
         for (size_t i = lo; i < hi; i++) {
             const dm_sobj *c = &d->a->v[i];
-            if (!(d->fa[i] & (DD_GONE | DD_READD)) || !c->generated != !gen)
+            if (!(d->fa[i] & drops) || !c->generated != !gen)
                 continue;
             if (d->lite) {
                 dd_refuse(d, "table %s: column %s goes, which needs the SQLite table "
@@ -355,15 +365,37 @@ int dd_my_combined(const dd *d, const char *t)
     return 0;
 }
 
-/* Does the old key survive phase 4 (some of its columns stay)? */
+/* Does the old key survive phase 4 (a column of it is not dropped and
+ * added again there)? */
 static int my_key_stays(const dd *d, const dm_sobj *k)
 {
     for (size_t n = 0; n < k->ncolumns; n++) {
         size_t c = dd_find_col(d->a, k->table, k->columns[n]);
-        if (c != DD_NONE && !(d->fa[c] & (DD_GONE | DD_READD)))
+        if (c != DD_NONE && !(d->fa[c] & DD_READD))
             return 1;
     }
     return 0;
+}
+
+/* The columns that go, in the ALTER TABLE (generated ones first); risks:
+ * their destructive lines only. */
+static void my_drops(dd *d, const char *t, int risks, const char **sep)
+{
+    size_t lo, hi;
+    dm_schema_range(d->a, DBMIG_SO_COLUMN, t, &lo, &hi);
+    for (int gen = 1; gen >= 0; gen--)
+        for (size_t i = lo; i < hi; i++) {
+            const dm_sobj *c = &d->a->v[i];
+            if ((d->fa[i] & (DD_GONE | DD_READD)) != DD_GONE || !c->generated != !gen)
+                continue;
+            if (risks) {
+                drop_risk(d, c, 0);
+                continue;
+            }
+            dm_sqlw_put(&d->wb, *sep);
+            *sep = ",\n  ";
+            dd_drop_named(d, "COLUMN", c->name);
+        }
 }
 
 void dd_my_index_clause(dd *d, const dm_sobj *x)
@@ -412,18 +444,22 @@ static void my_keys(dd *d, const char *t, int in_to, const char **sep)
 }
 
 /* One ALTER TABLE: DROP PRIMARY KEY and the keys led by an AUTO_INCREMENT
- * column, MODIFY / ADD COLUMN ..., ADD PRIMARY KEY and those keys. */
+ * column, DROP / MODIFY / ADD COLUMN ..., ADD PRIMARY KEY and those keys
+ * (MariaDB refuses to drop a column of the primary key on its own when the
+ * key without it would repeat another). */
 static void my_with_key(dd *d, const char *t)
 {
     size_t lo, hi;
+    const char *sep = "\n  ";
+    my_drops(d, t, 1, &sep);
     dm_schema_range(d->b, DBMIG_SO_COLUMN, t, &lo, &hi);
     for (size_t j = lo; j < hi; j++)
         if ((d->fb[j] & (DD_CHANGED | DD_READD)) == DD_CHANGED)
             change_risks(d, &d->a->v[d->mb[j]], &d->b->v[j], 1, 1);
     dm_sqlw_put(&d->wb, "ALTER TABLE ");
     dm_sqlw_ident(&d->wb, t);
-    const char *sep = "\n  ";
     my_keys(d, t, 0, &sep);
+    my_drops(d, t, 0, &sep);
     for (int adds = 0; adds <= 1; adds++)
         for (size_t j = lo; j < hi; j++) {
             int add = (d->fb[j] & (DD_NEW | DD_READD)) != 0;

@@ -526,13 +526,13 @@ static void test_my_columns(void **state)
         "ALTER TABLE `t` ADD COLUMN `created` text;\n",
         6);
     expect(&b, &a, 0,
-        "-- dbmig:destructive drop column k.n\n"
-        "ALTER TABLE `k` DROP COLUMN `n`;\n"
         "-- dbmig:destructive drop column t.created\n"
         "ALTER TABLE `t` DROP COLUMN `created`;\n"
         "\n"
+        "-- dbmig:destructive drop column k.n\n"
         "ALTER TABLE `k`\n"
         "  DROP PRIMARY KEY,\n"
+        "  DROP COLUMN `n`,\n"
         "  MODIFY COLUMN `c` int(11) NOT NULL,\n"
         "  ADD PRIMARY KEY (`a`);\n"
         "-- dbmig:destructive type of t.id from bigint(20) to int(11)\n"
@@ -540,7 +540,7 @@ static void test_my_columns(void **state)
         "ALTER TABLE `t` MODIFY COLUMN `email` varchar(255);\n"
         "ALTER TABLE `t` MODIFY COLUMN `age` int(11) DEFAULT 0;\n"
         "ALTER TABLE `t` ADD COLUMN `legacy` text;\n",
-        7);
+        6);
     free2(&a, &b);
 }
 
