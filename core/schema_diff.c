@@ -1,31 +1,19 @@
-/* schema_diff.c — the migration generator (core/schema_diff.h): matches
- * the objects of two sorted models, plans what is dropped, created and
- * altered, and writes the statements in the header's nine phases.
- * core/schema_diff_col.c writes the column changes of a table per dialect
- * (PostgreSQL ALTER COLUMN, MySQL/MariaDB MODIFY COLUMN, destructive and
- * rename notes), core/schema_diff_obj.c views, triggers, functions and
- * sequences; core/schema_diff_sqlite.c SQLite's table rebuild,
- * core/schema_diff_enum.c PostgreSQL's enum types. What they share is
- * core/schema_diff_int.h.
+/* schema_diff.c — the migration generator (core/schema_diff.h): its entry
+ * point, its notes, and the statements of the tables' objects in the
+ * header's nine phases. The generator's other files: schema_diff_plan.c
+ * matches the two models and plans (what is dropped, created, altered, or
+ * dropped and created again), schema_diff_col.c writes a table's column
+ * changes per dialect (with the destructive and rename notes),
+ * schema_diff_obj.c views, triggers, functions and sequences;
+ * schema_diff_sqlite.c is SQLite's table rebuild, schema_diff_enum.c
+ * PostgreSQL's enum types. What they share is core/schema_diff_int.h.
  *
  * Why it is built this way:
- *   - Matching uses the identity of core/schema_cmp.c (kind, table, name;
- *     a primary key by its table; an unnamed constraint by its content) in
- *     one merge walk over identity-ordered views, so a difference here is
- *     exactly one that drift or `dbmig test` would report. A sequence's
- *     table is its owner, so a sequence whose owner changes is paired
- *     again by name (ALTER SEQUENCE ... OWNED BY, not drop and create).
- *   - The plan is flags beside each model (core/schema_diff_int.h), made
- *     before anything is written: gone, new, changed; and "redo" for an
- *     object that is unchanged but must be dropped and created again
- *     because something it depends on changes: a view reading a table
- *     whose columns change (PostgreSQL refuses to alter them under it), a
- *     key or index over a column that is dropped, a foreign key whose
- *     columns, target columns or supporting keys change (MySQL refuses to
- *     alter a column or drop an index a foreign key uses).
- *   - Each phase walks the models in canonical order, so the same two
- *     models give the same bytes; a blank line separates the phases that
- *     wrote something.
+ *   - Everything is decided before anything is written (the plan), so
+ *     every phase reads the same decisions; each phase walks the models in
+ *     canonical order, so the same two models give the same bytes; a blank
+ *     line separates the phases that wrote something. On failure the
+ *     caller's buffer is left as it was: nothing half-written.
  *   - Objects of a table that goes away are not dropped one by one (DROP
  *     TABLE takes its indexes, keys and triggers), except foreign keys
  *     into another table that goes away; objects of a new table are
@@ -34,11 +22,18 @@
  *     rebuild is left whole to dm_sqlite_rebuild.
  *   - MySQL specifics: a check is dropped with DROP CONSTRAINT (MariaDB
  *     10.2+ and MySQL 8.0.19+ accept it; MySQL's DROP CHECK is not
- *     MariaDB's); a foreign key dropped also drops the index the server
- *     made for it, which exists exactly when no other index of the table
- *     starts with the key's columns (the server drops its own when
- *     another appears, and refuses to drop the other while the key needs
- *     it).
+ *     MariaDB's); a unique constraint with DROP INDEX. A foreign key
+ *     dropped also drops the index the server made for it, which exists
+ *     exactly when no other index of the table starts with the key's
+ *     columns (the server drops its own when another appears, and refuses
+ *     to drop the other while the key needs it); it is named after the key,
+ *     or after its first column when the server named the key
+ *     (<table>_ibfk_<n>) — so a key added under such a name gets that index
+ *     first. The primary key and the keys led by an AUTO_INCREMENT column
+ *     move with the table's column changes (schema_diff_col.c).
+ *   - A change a dialect cannot express is refused with the object and what
+ *     to do (an unnamed constraint to drop, a SQLite change that needs the
+ *     rebuild but did not get one), never skipped.
  */
 #include "schema_diff_int.h"
 
@@ -207,337 +202,11 @@ void dd_drop_named(dd *d, const char *what, const char *name)
     dm_sqlw_ident(&d->wb, name);
 }
 
-/* ---- matching (the identity of core/schema_cmp.c) ----------------------------- */
-
-static int ident_cmp(const dm_sobj *a, const dm_sobj *b)
-{
-    if (a->kind != b->kind)
-        return a->kind < b->kind ? -1 : 1;
-    int c = dm_sstr_cmp(a->table, b->table);
-    if (c || a->kind == DBMIG_SO_PRIMARY_KEY)
-        return c;
-    int na = a->name && a->name[0], nb = b->name && b->name[0];
-    if (na != nb)
-        return na ? 1 : -1;
-    if (na)
-        return dm_sstr_cmp(a->name, b->name);
-    c = dm_slist_cmp(a->columns, a->ncolumns, b->columns, b->ncolumns);
-    if (!c)
-        c = dm_sstr_cmp(a->ref_table, b->ref_table);
-    if (!c)
-        c = dm_slist_cmp(a->ref_columns, a->nref_columns, b->ref_columns, b->nref_columns);
-    if (!c)
-        c = dm_sstr_cmp(a->definition, b->definition);
-    return c;
-}
-
-static int ident_qcmp(const void *a, const void *b)
-{
-    return ident_cmp(*(const dm_sobj *const *)a, *(const dm_sobj *const *)b);
-}
-
-static const dm_sobj **ident_view(const dm_schema *s)
-{
-    const dm_sobj **v = malloc((s->n ? s->n : 1) * sizeof *v); // NOLINT(bugprone-sizeof-expression): an array of pointers
-    if (!v)
-        return NULL;
-    for (size_t i = 0; i < s->n; i++)
-        v[i] = &s->v[i];
-    qsort(v, s->n, sizeof *v, ident_qcmp); // NOLINT(bugprone-sizeof-expression): an array of pointers
-    return v;
-}
-
 #define sv dd_sv
 
 static int slist_eq(char *const *a, size_t na, char *const *b, size_t nb)
 {
     return !dm_slist_cmp(a, na, b, nb);
-}
-
-static int same_column(const dm_sobj *a, const dm_sobj *b)
-{
-    uint32_t m = DBMIG_SO_NULLABLE | DBMIG_SO_IDENTITY;
-    if ((a->flags & m) != (b->flags & m) || !sv(a->type, b->type) ||
-        !sv(a->default_expr, b->default_expr) || !sv(a->collation, b->collation) ||
-        !sv(a->generated, b->generated))
-        return 0;
-    return !a->generated ||
-           (a->flags & DBMIG_SO_GENERATED_STORED) == (b->flags & DBMIG_SO_GENERATED_STORED);
-}
-
-/* Every field schema_cmp.c compares (its diff_fields). */
-static int same(const dm_sobj *a, const dm_sobj *b)
-{
-    switch (a->kind) {
-    case DBMIG_SO_COLUMN:
-        return same_column(a, b);
-    case DBMIG_SO_PRIMARY_KEY:
-        if (dm_sstr_cmp(a->name, b->name))
-            return 0;
-        /* fall through */
-    case DBMIG_SO_UNIQUE:
-        return slist_eq(a->columns, a->ncolumns, b->columns, b->ncolumns);
-    case DBMIG_SO_FOREIGN_KEY:
-        return slist_eq(a->columns, a->ncolumns, b->columns, b->ncolumns) &&
-               sv(a->ref_table, b->ref_table) &&
-               slist_eq(a->ref_columns, a->nref_columns, b->ref_columns, b->nref_columns) &&
-               sv(a->on_delete, b->on_delete) && sv(a->on_update, b->on_update) &&
-               (a->flags & DBMIG_SO_DEFERRABLE) == (b->flags & DBMIG_SO_DEFERRABLE);
-    case DBMIG_SO_CHECK:
-        return sv(a->definition, b->definition);
-    case DBMIG_SO_INDEX:
-        return (a->flags & DBMIG_SO_UNIQUE_INDEX) == (b->flags & DBMIG_SO_UNIQUE_INDEX) &&
-               slist_eq(a->columns, a->ncolumns, b->columns, b->ncolumns) &&
-               sv(a->predicate, b->predicate) && sv(a->method, b->method);
-    case DBMIG_SO_SEQUENCE:
-        return sv(a->definition, b->definition) && sv(a->table, b->table) &&
-               slist_eq(a->columns, a->ncolumns, b->columns, b->ncolumns);
-    case DBMIG_SO_TRIGGER:
-    case DBMIG_SO_VIEW:
-    case DBMIG_SO_FUNCTION:
-        return !strcmp(a->digest, b->digest);
-    default:
-        return 1; /* enums are core/schema_diff_enum.c's */
-    }
-}
-
-static void pair(dd *d, size_t i, size_t j)
-{
-    d->ma[i] = j;
-    d->mb[j] = i;
-    if (!same(&d->a->v[i], &d->b->v[j])) {
-        d->fa[i] |= DD_CHANGED;
-        d->fb[j] |= DD_CHANGED;
-    }
-}
-
-/* A sequence whose owner changes has another identity: pair it by name. */
-static void pair_sequences(dd *d)
-{
-    for (size_t i = 0; i < d->a->n; i++) {
-        if (d->a->v[i].kind != DBMIG_SO_SEQUENCE || d->ma[i] != DD_NONE)
-            continue;
-        for (size_t j = 0; j < d->b->n; j++)
-            if (d->b->v[j].kind == DBMIG_SO_SEQUENCE && d->mb[j] == DD_NONE &&
-                dm_streq(d->a->v[i].name, d->b->v[j].name)) {
-                d->fa[i] &= (uint8_t)~DD_GONE;
-                d->fb[j] &= (uint8_t)~DD_NEW;
-                pair(d, i, j);
-                break;
-            }
-    }
-}
-
-static int match(dd *d)
-{
-    const dm_schema *a = d->a, *b = d->b;
-    const dm_sobj **va = ident_view(a), **vb = ident_view(b);
-    int rc = !va || !vb ? -1 : 0;
-    size_t i = 0, j = 0;
-    while (!rc && (i < a->n || j < b->n)) {
-        int k = i == a->n ? 1 : j == b->n ? -1 : ident_cmp(va[i], vb[j]);
-        if (k < 0) {
-            d->fa[va[i++] - a->v] |= DD_GONE;
-        } else if (k > 0) {
-            d->fb[vb[j++] - b->v] |= DD_NEW;
-        } else {
-            pair(d, (size_t)(va[i] - a->v), (size_t)(vb[j] - b->v));
-            i++, j++;
-        }
-    }
-    free(va);
-    free(vb);
-    if (!rc)
-        pair_sequences(d);
-    return rc;
-}
-
-/* ---- the plan ------------------------------------------------------------------ */
-
-void dd_redo_a(dd *d, size_t i)
-{
-    d->fa[i] |= DD_REDO;
-    if (d->ma[i] != DD_NONE)
-        d->fb[d->ma[i]] |= DD_REDO;
-}
-
-/* Does a column or constraint of table t (in both) differ? (Indexes and
- * triggers never need a SQLite rebuild.) */
-static int tab_differs(const dd *d, const char *t)
-{
-    static const int kinds[] = {DBMIG_SO_COLUMN, DBMIG_SO_PRIMARY_KEY, DBMIG_SO_UNIQUE,
-                                DBMIG_SO_FOREIGN_KEY, DBMIG_SO_CHECK};
-    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-        size_t lo, hi;
-        dm_schema_range(d->a, kinds[k], t, &lo, &hi);
-        for (size_t i = lo; i < hi; i++)
-            if (d->fa[i] & (DD_GONE | DD_CHANGED))
-                return 1;
-        dm_schema_range(d->b, kinds[k], t, &lo, &hi);
-        for (size_t j = lo; j < hi; j++)
-            if (d->fb[j] & DD_NEW)
-                return 1;
-    }
-    return 0;
-}
-
-/* A generated column that reads a column that changes or goes is dropped
- * and added again around the change (PostgreSQL refuses to alter a column
- * a generated one reads). */
-static void plan_generated(dd *d)
-{
-    for (size_t i = 0; i < d->a->n && !d->lite; i++) {
-        const dm_sobj *g = &d->a->v[i];
-        if (g->kind != DBMIG_SO_COLUMN || !g->generated || (d->fa[i] & (DD_GONE | DD_READD)))
-            continue;
-        size_t lo, hi;
-        dm_schema_range(d->a, DBMIG_SO_COLUMN, g->table, &lo, &hi);
-        for (size_t c = lo; c < hi; c++)
-            if (c != i && (d->fa[c] & (DD_GONE | DD_CHANGED)) &&
-                dd_mentions(g->generated, d->a->v[c].name)) {
-                d->fa[i] |= DD_READD;
-                d->fb[d->ma[i]] |= DD_READD;
-                break;
-            }
-    }
-}
-
-/* Is column a dropped and added again to become b: its generated
- * expression or kind changes, except a STORED one that becomes a plain
- * column (PostgreSQL DROP EXPRESSION, MySQL MODIFY keep its values). */
-static int readds(const dm_sobj *a, const dm_sobj *b)
-{
-    if (a->generated && (a->flags & DBMIG_SO_GENERATED_STORED) && !b->generated)
-        return 0;
-    return !sv(a->generated, b->generated) ||
-           (a->generated && ((a->flags ^ b->flags) & DBMIG_SO_GENERATED_STORED));
-}
-
-/* Tables rebuilt on SQLite, columns dropped and added again (a generated
- * expression that changes), tables whose columns change (views). */
-static void plan_tables(dd *d)
-{
-    for (size_t i = 0; i < d->a->n; i++) {
-        const dm_sobj *o = &d->a->v[i];
-        if (o->kind == DBMIG_SO_TABLE && (d->fa[i] & DD_GONE))
-            d->fa[i] |= DD_TOUCH;
-        else if (o->kind == DBMIG_SO_TABLE && d->lite && tab_differs(d, o->name) &&
-                 dm_sqlite_needs_rebuild(d->a, d->b, o->name))
-            d->fa[i] |= DD_REDO | DD_TOUCH, d->fb[d->ma[i]] |= DD_REDO;
-        if (o->kind != DBMIG_SO_COLUMN || !(d->fa[i] & (DD_GONE | DD_CHANGED)))
-            continue;
-        const dm_sobj *t = d->ma[i] == DD_NONE ? NULL : &d->b->v[d->ma[i]];
-        if (t && !d->lite && readds(o, t)) {
-            d->fa[i] |= DD_READD;
-            d->fb[d->ma[i]] |= DD_READD;
-        }
-        size_t ti = dd_find_table(d->a, o->table);
-        if (ti != DD_NONE)
-            d->fa[ti] |= DD_TOUCH;
-    }
-    plan_generated(d);
-    for (size_t j = 0; j < d->b->n; j++)
-        if (d->b->v[j].kind == DBMIG_SO_COLUMN && (d->fb[j] & DD_NEW)) {
-            size_t ti = dd_find_table(d->a, d->b->v[j].table);
-            if (ti != DD_NONE)
-                d->fa[ti] |= DD_TOUCH;
-        }
-}
-
-/* Does key, index or check o name column c (a list entry, an expression,
- * a predicate, a definition)? */
-static int uses_column(const dm_sobj *o, const char *c)
-{
-    for (size_t k = 0; k < o->ncolumns; k++)
-        if (dm_streq(o->columns[k], c) || dd_mentions(o->columns[k], c))
-            return 1;
-    return dd_mentions(o->predicate, c) || dd_mentions(o->definition, c);
-}
-
-static int is_key(int kind)
-{
-    return kind == DBMIG_SO_PRIMARY_KEY || kind == DBMIG_SO_UNIQUE || kind == DBMIG_SO_CHECK ||
-           kind == DBMIG_SO_INDEX;
-}
-
-/* A key or index over a column that is dropped (or dropped and added
- * again) is dropped first and created again. */
-static void plan_keys(dd *d)
-{
-    for (size_t i = 0; i < d->a->n; i++) {
-        const dm_sobj *o = &d->a->v[i];
-        if (!is_key(o->kind) || (d->fa[i] & DD_DROPS))
-            continue;
-        size_t lo, hi;
-        dm_schema_range(d->a, DBMIG_SO_COLUMN, o->table, &lo, &hi);
-        for (size_t c = lo; c < hi; c++)
-            if ((d->fa[c] & (DD_GONE | DD_READD)) && uses_column(o, d->a->v[c].name)) {
-                dd_redo_a(d, i);
-                break;
-            }
-    }
-}
-
-/* Does column c of table t change (or go), in from? */
-static int col_moves(const dd *d, const char *t, char *const *cols, size_t n)
-{
-    for (size_t k = 0; k < n; k++) {
-        size_t c = dd_find_col(d->a, t, cols[k]);
-        if (c != DD_NONE && (d->fa[c] & (DD_GONE | DD_CHANGED | DD_READD)))
-            return 1;
-    }
-    return 0;
-}
-
-/* Is a key or index of table t that shares a column with cols dropped? */
-static int key_moves(const dd *d, const char *t, char *const *cols, size_t n)
-{
-    for (int kind = DBMIG_SO_PRIMARY_KEY; kind <= DBMIG_SO_INDEX; kind++) {
-        size_t lo, hi;
-        dm_schema_range(d->a, kind, t, &lo, &hi);
-        for (size_t i = lo; i < hi; i++) {
-            if (!is_key(kind) || !(d->fa[i] & DD_DROPS))
-                continue;
-            for (size_t k = 0; k < n; k++)
-                if (uses_column(&d->a->v[i], cols[k]))
-                    return 1;
-        }
-    }
-    return 0;
-}
-
-/* PostgreSQL: what cannot live through an enum's recreation (a check or
- * index naming it, a view, trigger or function, a foreign key over a
- * converted column) is dropped and created again
- * (core/schema_diff_enum.c decides). */
-static void plan_enums(dd *d)
-{
-    size_t lo, hi;
-    dm_schema_range(d->a, DBMIG_SO_ENUM, NULL, &lo, &hi);
-    if (!d->pg || lo == hi)
-        return;
-    for (size_t i = 0; i < d->a->n; i++) {
-        int k = d->a->v[i].kind;
-        if ((k == DBMIG_SO_CHECK || k == DBMIG_SO_INDEX || k == DBMIG_SO_VIEW ||
-             k == DBMIG_SO_TRIGGER || k == DBMIG_SO_FUNCTION || k == DBMIG_SO_FOREIGN_KEY) &&
-            !(d->fa[i] & DD_DROPS) && dm_diff_enum_dependent(d->a, d->b, &d->a->v[i]))
-            dd_redo_a(d, i);
-    }
-}
-
-static void plan_fks(dd *d)
-{
-    for (size_t i = 0; i < d->a->n && !d->lite; i++) { /* SQLite: a name, kept by a rebuild */
-        const dm_sobj *f = &d->a->v[i];
-        if (f->kind != DBMIG_SO_FOREIGN_KEY || (d->fa[i] & DD_DROPS))
-            continue;
-        if (col_moves(d, f->table, f->columns, f->ncolumns) ||
-            col_moves(d, f->ref_table, f->ref_columns, f->nref_columns) ||
-            key_moves(d, f->table, f->columns, f->ncolumns) ||
-            key_moves(d, f->ref_table, f->ref_columns, f->nref_columns) ||
-            (dd_tab_a(d, f->ref_table) & (DD_GONE | DD_REDO)))
-            dd_redo_a(d, i);
-    }
 }
 
 /* ---- phase 2: foreign keys ---------------------------------------------------------- */
@@ -556,7 +225,7 @@ static const char *my_fk_index(const dm_schema *s, const dm_sobj *f)
     for (int kind = DBMIG_SO_PRIMARY_KEY; kind <= DBMIG_SO_INDEX; kind++) {
         size_t lo, hi;
         dm_schema_range(s, kind, f->table, &lo, &hi);
-        for (size_t i = lo; i < hi && is_key(kind) && kind != DBMIG_SO_CHECK; i++) {
+        for (size_t i = lo; i < hi && dd_is_key(kind) && kind != DBMIG_SO_CHECK; i++) {
             const dm_sobj *x = &s->v[i];
             size_t k = 0;
             while (k < f->ncolumns && k < x->ncolumns && dm_streq(x->columns[k], f->columns[k]))
@@ -664,7 +333,7 @@ static void ph_drop_keys(dd *d)
 {
     for (size_t i = 0; i < d->a->n && !d->failed; i++) {
         const dm_sobj *o = &d->a->v[i];
-        if (!is_key(o->kind) || !(d->fa[i] & DD_DROPS) ||
+        if (!dd_is_key(o->kind) || !(d->fa[i] & DD_DROPS) ||
             (dd_tab_a(d, o->table) & (DD_GONE | DD_REDO)))
             continue;
         if (d->my && (o->kind == DBMIG_SO_PRIMARY_KEY || dd_my_ai_key(d, o, 0)))
@@ -786,7 +455,7 @@ static void ph_add_keys(dd *d)
 {
     for (size_t j = 0; j < d->b->n && !d->failed; j++) {
         const dm_sobj *o = &d->b->v[j];
-        if (!is_key(o->kind))
+        if (!dd_is_key(o->kind))
             continue;
         uint8_t tf = dd_tab_b(d, o->table);
         if ((tf & DD_REDO) || ((tf & DD_NEW) && o->kind != DBMIG_SO_INDEX) ||
@@ -948,13 +617,9 @@ int dm_schema_diff(const dm_schema *from, const dm_schema *to, const dm_diff_opt
         memset(d.ma, 0xff, na * sizeof *d.ma);
         memset(d.mb, 0xff, nb * sizeof *d.mb);
         size_t start = sql->len;
-        rc = match(&d) ? dm_err_nomem(e) : 0;
+        rc = dd_match(&d) ? dm_err_nomem(e) : 0;
         if (!rc) {
-            plan_tables(&d);
-            plan_keys(&d);
-            plan_enums(&d);
-            plan_fks(&d);
-            dd_plan_code(&d);
+            dd_plan(&d);
             rc = run(&d, sql);
         }
         if (rc && sql->len > start) { /* nothing half-written */

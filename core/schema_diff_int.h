@@ -68,6 +68,13 @@ int dd_refuse(dd *d, const char *fmt, ...) DM_PRINTF(2, 3);
 int dd_mentions(const char *text, const char *name);
 
 void dd_drop_named(dd *d, const char *what, const char *name); /* "DROP <what> n" */
+/* A primary key, unique, check or index: phase 3 and 6's kinds. */
+int dd_is_key(int kind);
+
+/* core/schema_diff_plan.c: pairs the objects (ma, mb; gone, new,
+ * changed), -1 on no memory; then the plan (redo, readd, rebuilt). */
+int dd_match(dd *d);
+void dd_plan(dd *d);
 /* Flags from-object i (and its twin) to be dropped and created again. */
 void dd_redo_a(dd *d, size_t i);
 
