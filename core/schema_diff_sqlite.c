@@ -48,16 +48,18 @@
  *     check is a temporary table with one INTEGER column per checked table,
  *     each with a named CHECK (n = 0) whose name is the message; the INSERT
  *     of pragma_foreign_key_check's row counts then fails with "CHECK
- *     constraint failed: foreign key check after rebuilding table "t":
- *     rows of table "c" point at no parent row (SELECT * FROM
- *     pragma_foreign_key_check('c'))", and the migration's transaction
+ *     constraint failed: foreign key check after rebuilding table t: rows
+ *     of table c point at no parent row; list them with SELECT * FROM
+ *     pragma_foreign_key_check('c')", and the migration's transaction
  *     rolls back. The pragma fails outright ("foreign key mismatch") when a
  *     parent key does not exist yet, so a table's keys are checked once,
  *     at the rebuild of the last (in name order: dm_schema_diff calls the
  *     rebuilds in canonical order) of the rebuilt tables among itself and
  *     its parents, when every one of them has its final keys; a key whose
- *     parent's unique index the generator creates later (phase 6) leaves
- *     that child unchecked, with an INFO note.
+ *     parent key is missing then (a unique index the generator creates
+ *     later, in phase 6) or at all (a key on a plain column, which SQLite
+ *     accepts while foreign keys are off) leaves that child unchecked,
+ *     with an INFO note.
  *   - Not in the model, so not kept: WITHOUT ROWID (the model has no flag
  *     for it) and the hidden rowid of a table without an INTEGER PRIMARY
  *     KEY (rows get new rowids, as in SQLite's own procedure).
@@ -451,18 +453,19 @@ static int same_set(char *const *a, size_t na, char *const *b, size_t nb)
     return 1;
 }
 
-/* Does the parent key of fk exist when this rebuild's check runs? A
- * rebuilt parent has all its keys and indexes by then (it comes earlier in
- * name order, or it is t); any other parent has its primary key and
- * unique constraints, and only those unique indexes the generator leaves
- * alone (a new one is created after the rebuilds). */
+/* Does the parent key of fk exist when this rebuild's check runs? (Else
+ * pragma_foreign_key_check fails with "foreign key mismatch".) It must be
+ * the parent's primary key, a unique constraint, or a unique index without
+ * a WHERE, in `to`; a rebuilt parent has all of them by then (it comes
+ * earlier in name order, or it is t), any other parent only those unique
+ * indexes the generator leaves alone (a new one is created after the
+ * rebuilds). A key naming no parent column whose parent has no primary
+ * key is a mismatch too. */
 static int parent_key_ready(const rb *r, const dm_sobj *fk)
 {
     const dm_sobj *p = find_table(r->to, fk->ref_table);
-    if (!p)
+    if (!p || !fk->nref_columns)
         return 0;
-    if (rebuilt(r, p->name) || !fk->nref_columns)
-        return 1;
     const dm_sobj *pk = dm_schema_pk(r->to, p->name);
     if (pk && same_set(fk->ref_columns, fk->nref_columns, pk->columns, pk->ncolumns))
         return 1;
@@ -472,6 +475,7 @@ static int parent_key_ready(const rb *r, const dm_sobj *fk)
         if (same_set(fk->ref_columns, fk->nref_columns, r->to->v[i].columns,
                      r->to->v[i].ncolumns))
             return 1;
+    int all_new = rebuilt(r, p->name);
     dm_schema_range(r->to, DBMIG_SO_INDEX, p->name, &lo, &hi);
     dm_schema_range(r->from, DBMIG_SO_INDEX, p->name, &flo, &fhi);
     for (size_t i = lo; i < hi; i++) {
@@ -479,6 +483,8 @@ static int parent_key_ready(const rb *r, const dm_sobj *fk)
         if (!(x->flags & DBMIG_SO_UNIQUE_INDEX) || x->predicate ||
             !same_set(fk->ref_columns, fk->nref_columns, x->columns, x->ncolumns))
             continue;
+        if (all_new)
+            return 1;
         for (size_t j = flo; j < fhi; j++)
             if (sobj_same(x, &r->from->v[j]))
                 return 1;
@@ -519,6 +525,20 @@ static void check_message(rb *r, const char *c)
     dm_buf_free(&m);
 }
 
+static void unchecked_note(rb *r, const char *c)
+{
+    dm_buf obj = {0};
+    if (!r->notes)
+        return;
+    if (dm_buf_printf(&obj, "table %s", c) ||
+        dm_dnotes_add(r->notes, DM_NOTE_INFO, dm_buf_str(&obj),
+                      "foreign keys not checked after rebuilding table %s: a parent key they "
+                      "name is not a primary key or unique yet (or at all)",
+                      r->t))
+        r->rc = -1;
+    dm_buf_free(&obj);
+}
+
 /* CREATE TEMP TABLE with a named CHECK per table, INSERT the violation
  * counts (a violation fails the CHECK, whose name is the message), DROP. */
 static void fk_check(rb *r)
@@ -535,9 +555,7 @@ static void fk_check(rb *r)
         if (k > 0)
             pick[n++] = i;
         else if (k < 0)
-            note(r, DM_NOTE_INFO, NULL,
-                 "not checked after the rebuild: the foreign keys of a table that points at a "
-                 "unique index created later in this migration");
+            unchecked_note(r, r->to->v[i].name);
     }
     dm_sqlw *w = r->w;
     if (n) {
