@@ -19,6 +19,8 @@
  *       INSERT INTO new (columns both have) SELECT (the same) FROM t
  *         (a generated column of `to` is left out: SQLite computes it; a
  *         changed type is copied as is and SQLite converts by affinity);
+ *       [a guard that fails when foreign keys are on] (when a key points at
+ *         t with an ON DELETE action: DROP TABLE would run it);
  *       -- dbmig:destructive <what>   (when the rebuild can lose data)
  *       DROP TABLE t;
  *       PRAGMA legacy_alter_table = ON; ALTER TABLE new RENAME TO t;
@@ -35,7 +37,11 @@
  *     nothing and deletes no child row, and the whole rebuild runs inside
  *     the migration's transaction (the pragma foreign_keys would be a no-op
  *     there anyway). Children's REFERENCES t clauses are text: they point
- *     at the new table once it is renamed to t.
+ *     at the new table once it is renamed to t. A migration could still
+ *     have turned them on (PRAGMA foreign_keys = ON in a `transaction off`
+ *     revision, same connection): then DROP TABLE t would run the ON DELETE
+ *     actions of t's children, so when one has such an action the rebuild
+ *     first fails, saying so, when pragma_foreign_keys reads 1.
  *   - The rename runs with legacy_alter_table on: since SQLite 3.26 a
  *     rename re-parses every view and trigger of the schema and fails when
  *     one reads a table that is missing at that moment ("error in trigger
@@ -73,6 +79,7 @@
 
 #define NEW_PREFIX "_dbmig_new_"
 #define CHECK_TABLE "_dbmig_fk_check"
+#define GUARD_TABLE "_dbmig_fk_off"
 
 /* ---- looking things up -------------------------------------------------- */
 
@@ -585,9 +592,52 @@ static void fk_check(rb *r)
 
 /* ---- the procedure ------------------------------------------------------ */
 
+/* Does a foreign key of s point at t with an ON DELETE action (what DROP
+ * TABLE t would run, were foreign keys on)? */
+static int has_delete_action(const dm_schema *s, const char *t)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        const dm_sobj *f = &s->v[i];
+        if (f->kind == DBMIG_SO_FOREIGN_KEY && !ascii_casecmp(f->ref_table, t) && f->on_delete &&
+            (!ascii_casecmp(f->on_delete, "CASCADE") || !ascii_casecmp(f->on_delete, "SET NULL") ||
+             !ascii_casecmp(f->on_delete, "SET DEFAULT")))
+            return 1;
+    }
+    return 0;
+}
+
+/* With foreign keys on (a migration that ran PRAGMA foreign_keys = ON in a
+ * `transaction off` revision, on the same connection), DROP TABLE t would
+ * delete t's rows one by one first and run the children's ON DELETE
+ * actions: rows lost without a word. So, when some key has one, the rebuild
+ * stops before the DROP, saying why. */
+static void foreign_keys_off_guard(rb *r)
+{
+    if (!has_delete_action(r->from, r->ft) && !has_delete_action(r->to, r->t))
+        return;
+    dm_sqlw *w = r->w;
+    dm_sqlw_put(w, "CREATE TEMP TABLE " GUARD_TABLE " (\n  n INTEGER CONSTRAINT ");
+    dm_buf m = {0};
+    if (dm_buf_printf(&m,
+                      "rebuilding table %s needs PRAGMA foreign_keys off (DROP TABLE %s would "
+                      "run its children's ON DELETE actions): run this revision on a connection "
+                      "that did not turn foreign keys on",
+                      r->t, r->t))
+        r->rc = -1;
+    dm_sqlw_ident(w, dm_buf_str(&m));
+    dm_buf_free(&m);
+    dm_sqlw_put(w, " CHECK (n = 0)\n)");
+    stmt_end(r, ";\n");
+    dm_sqlw_put(w, "INSERT INTO temp." GUARD_TABLE " SELECT foreign_keys FROM pragma_foreign_keys");
+    stmt_end(r, ";\n");
+    dm_sqlw_put(w, "DROP TABLE temp." GUARD_TABLE);
+    stmt_end(r, ";\n");
+}
+
 static void drop_and_rename(rb *r)
 {
     dm_sqlw *w = r->w;
+    foreign_keys_off_guard(r);
     if (r->lost.len) {
         dm_sqlw_put(w, "-- dbmig:destructive table ");
         dm_sqlw_put(w, r->t);

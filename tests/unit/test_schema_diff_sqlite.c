@@ -625,6 +625,30 @@ static void test_referenced_table(void **state)
     assert_contains(sql, "INSERT INTO temp._dbmig_fk_check SELECT\n  (SELECT count(*) FROM "
                          "pragma_foreign_key_check('c', 'main'));\n"
                          "DROP TABLE temp._dbmig_fk_check;\n");
+    /* c's ON DELETE CASCADE: the guard before the DROP */
+    assert_contains(sql, "INSERT INTO temp._dbmig_fk_off SELECT foreign_keys FROM "
+                         "pragma_foreign_keys;\nDROP TABLE temp._dbmig_fk_off;\n");
+    result_free(&r);
+    /* which stops a connection that turned foreign keys on: DROP TABLE p
+     * would have deleted c's rows */
+    c.rows = "PRAGMA foreign_keys = ON;"
+             "INSERT INTO p VALUES (1, 'a'), (2, 'b'); INSERT INTO c VALUES (10, 1), (11, 2);";
+    c.fails = "CHECK constraint failed: rebuilding table p needs PRAGMA foreign_keys off";
+    run_simple(&c);
+    /* no key with an ON DELETE action: no guard */
+    rcase plain = {
+        .from = "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT);"
+                "CREATE TABLE c (pid INTEGER REFERENCES p (id) ON DELETE RESTRICT);",
+        .to = "CREATE TABLE p (id INTEGER PRIMARY KEY, name INTEGER);"
+              "CREATE TABLE c (pid INTEGER REFERENCES p (id) ON DELETE RESTRICT);",
+        .table = "p",
+        .rows = "INSERT INTO p VALUES (1, 'a'); INSERT INTO c VALUES (1);",
+        .query = "SELECT count(*) FROM c;",
+        .expect = "1\n",
+    };
+    run_case(&plain, &r);
+    assert_null(strstr(dm_buf_str(&r.sql), "_dbmig_fk_off"));
+    assert_contains(dm_buf_str(&r.sql), "pragma_foreign_key_check('c', 'main')");
     result_free(&r);
 }
 
