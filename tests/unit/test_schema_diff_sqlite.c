@@ -2,7 +2,8 @@
  * (core/schema_diff_sqlite.c), tried on real SQLite databases.
  *
  * Every case starts from two schemas written as SQL (from, to), loads
- * each into a fresh database with the sqlite3 CLI and inspects it through
+ * each into a fresh database (SQLite's library, foreign keys off as on
+ * dbmig's connections) and inspects it through
  * a dbmig handle (the SQLite driver, as `diff` would), so the models are
  * the ones diff sees. Then:
  *   - dm_sqlite_needs_rebuild(from, to, t) is what the case says; a case
@@ -10,12 +11,11 @@
  *     take on a copy of `from` and inspecting: it must give `to`;
  *   - a rebuild case writes the rebuild, runs `from`'s dump
  *     (dm_schema_render_sql) + the case's rows + BEGIN; rebuild; COMMIT in
- *     a third database (the CLI runs with foreign_keys off, as dbmig's
- *     connections do), inspects it (it must equal `to`, exactly) and runs
+ *     a third database, inspects it (it must equal `to`, exactly) and runs
  *     the case's queries against the rows (copied, defaults, ids going on
  *     after an AUTOINCREMENT rebuild, triggers firing, children's keys);
  *   - a case that must fail (a NULL into NOT NULL, a foreign-key
- *     violation) checks the error the CLI prints.
+ *     violation) checks SQLite's error message.
  * The notes are checked once dm_dnotes_add records them (the generator's
  * placeholder drops them: then the marker line in the SQL is checked
  * alone). */
@@ -32,6 +32,8 @@
 
 #include <cmocka.h>
 
+#include <sqlite3.h>
+
 #include "dbmig/dbmig.h"
 #include "inspect.h"
 #include "schema_diff.h"
@@ -42,27 +44,55 @@ static int g_notes_on;  /* dm_dnotes_add records notes (not the placeholder) */
 
 /* ---- running SQL and inspecting ------------------------------------------- */
 
-static void write_file(const char *path, const char *text)
+typedef struct outbuf {
+    char *p;
+    size_t len, cap;
+} outbuf;
+
+static void out_put(outbuf *o, const char *s)
 {
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    size_t n = strlen(s);
+    if (o->len + n >= o->cap)
+        n = o->cap - 1 - o->len;
+    memcpy(o->p + o->len, s, n);
+    o->len += n;
+    o->p[o->len] = '\0';
 }
 
-/* Runs sql in the database file db with the sqlite3 CLI (-bail): 0 on
- * success; what it printed (stdout and stderr) into out. */
+/* A row as the sqlite3 CLI prints it: values joined by '|', NULL empty. */
+static int out_row(void *arg, int n, char **v, char **names)
+{
+    (void)names;
+    for (int i = 0; i < n; i++) {
+        out_put(arg, i ? "|" : "");
+        out_put(arg, v[i] ? v[i] : "");
+    }
+    out_put(arg, "\n");
+    return 0;
+}
+
+/* Runs sql in the database file db (foreign keys off: SQLite's default,
+ * as on dbmig's connections), stopping at the first error: 0 on success;
+ * the rows it printed, then the error, into out. */
 static int run_sql(const char *db, const char *sql, char *out, size_t cap)
 {
-    char in[320], cmd[1024];
-    snprintf(in, sizeof in, "%s/in.sql", g_dir);
-    write_file(in, sql);
-    snprintf(cmd, sizeof cmd, "sqlite3 -bail '%s' < '%s' 2>&1", db, in);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t n = fread(out, 1, cap - 1, p);
-    out[n] = '\0';
-    return pclose(p);
+    sqlite3 *h = NULL;
+    outbuf o = {out, 0, cap};
+    out[0] = '\0';
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    char *err = NULL; /* throwaway files: no syncing (what scratch databases do) */
+    assert_int_equal(sqlite3_exec(h, "PRAGMA synchronous = OFF; PRAGMA journal_mode = MEMORY",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    int rc = sqlite3_exec(h, sql, out_row, &o, &err);
+    if (rc != SQLITE_OK) {
+        out_put(&o, "Error: ");
+        out_put(&o, err ? err : sqlite3_errstr(rc));
+        out_put(&o, "\n");
+    }
+    sqlite3_free(err);
+    sqlite3_close(h);
+    return rc;
 }
 
 static void new_db(char *path, size_t cap)
