@@ -311,6 +311,15 @@ static int type_may_convert(const char *a, const char *b)
     return !(fa == AFF_INTEGER && (fb == AFF_NUMERIC || fb == AFF_TEXT));
 }
 
+/* Is c its table's INTEGER PRIMARY KEY, the rowid itself, never NULL
+ * (though the pragma reports it nullable)? */
+static int rowid_alias(const dm_schema *s, const dm_sobj *c)
+{
+    const dm_sobj *pk = dm_schema_pk(s, c->table);
+    return pk && pk->ncolumns == 1 && !ascii_casecmp(pk->columns[0], c->name) && c->type &&
+           !ascii_casecmp(c->type, "INTEGER");
+}
+
 static void type_note(rb *r, const dm_sobj *a, const dm_sobj *b)
 {
     dm_buf text = {0};
@@ -337,7 +346,7 @@ static void column_notes(rb *r)
         else if (b && !b->generated && type_may_convert(a->type, b->type))
             type_note(r, a, b);
         if (b && !b->generated && (a->flags & DBMIG_SO_NULLABLE) &&
-            !(b->flags & DBMIG_SO_NULLABLE))
+            !(b->flags & DBMIG_SO_NULLABLE) && !rowid_alias(r->from, a))
             lose(r, a->name, "becomes NOT NULL: the copy fails if it holds NULLs");
     }
     dm_schema_range(r->to, DBMIG_SO_COLUMN, r->t, &lo, &hi);

@@ -417,6 +417,24 @@ static void test_not_null(void **state)
     run_case(&drop, &r);
     assert_null(strstr(dm_buf_str(&r.sql), "dbmig:destructive"));
     result_free(&r);
+    /* the rowid itself cannot hold NULLs: nothing to mark */
+    rcase id = {
+        .from = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);",
+        .to = "CREATE TABLE t (id INTEGER PRIMARY KEY NOT NULL, a TEXT);",
+        .rows = "INSERT INTO t (a) VALUES ('x');",
+        .query = "SELECT * FROM t;",
+        .expect = "1|x\n",
+    };
+    run_case(&id, &r);
+    assert_null(strstr(dm_buf_str(&r.sql), "dbmig:destructive"));
+    result_free(&r);
+    /* a key column of another type can */
+    id.from = "CREATE TABLE t (id TEXT PRIMARY KEY, a TEXT);";
+    id.to = "CREATE TABLE t (id TEXT PRIMARY KEY NOT NULL, a TEXT);";
+    id.rows = "INSERT INTO t VALUES ('1', 'x');";
+    run_case(&id, &r);
+    assert_contains(dm_buf_str(&r.sql), "column id becomes NOT NULL");
+    result_free(&r);
 }
 
 static void test_default_change(void **state)
