@@ -340,7 +340,7 @@ static void column_notes(rb *r)
     for (size_t i = lo; i < hi; i++) {
         const dm_sobj *a = &r->from->v[i], *b = find_column(r->to, r->t, a->name);
         if (!b && !a->generated)
-            lose(r, a->name, "is dropped with its data");
+            lose(r, a->name, "dropped with its data");
         else if (b && b->generated && !a->generated)
             lose(r, a->name, "becomes generated: its values are replaced");
         else if (b && !b->generated && type_may_convert(a->type, b->type))

@@ -464,7 +464,7 @@ static void test_column_dropped(void **state)
     run_case(&c, &r);
     /* the generated column held no data of its own: not in the marker */
     assert_line_above(dm_buf_str(&r.sql),
-                      "-- dbmig:destructive table t: column b is dropped with its data",
+                      "-- dbmig:destructive table t: column b dropped with its data",
                       "DROP TABLE \"t\";");
     assert_note(&r, DM_NOTE_DESTRUCTIVE, "table t: column b", "dropped with its data");
     assert_contains(dm_buf_str(&r.sql), "(\"id\", \"a\")\nSELECT \"id\", \"a\" FROM \"t\"");
