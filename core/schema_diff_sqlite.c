@@ -595,6 +595,10 @@ static void fk_check(rb *r)
         stmt_end(r, ";\n");
         dm_sqlw_put(w, "DROP TABLE temp." CHECK_TABLE);
         stmt_end(r, ";\n");
+        note(r, DM_NOTE_INFO, NULL,
+             "ends with a foreign-key check: the migration fails if a row points at no parent "
+             "row, also one that did before it (SQLite enforces foreign keys only with PRAGMA "
+             "foreign_keys on); the message names the table to look at");
     }
     free(pick);
 }

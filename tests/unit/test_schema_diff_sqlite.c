@@ -729,6 +729,7 @@ static void test_referenced_table(void **state)
     assert_contains(sql, "INSERT INTO temp._dbmig_fk_check SELECT\n  (SELECT count(*) FROM "
                          "pragma_foreign_key_check('c', 'main'));\n"
                          "DROP TABLE temp._dbmig_fk_check;\n");
+    assert_note(&r, DM_NOTE_INFO, "table p", "ends with a foreign-key check");
     /* c's ON DELETE CASCADE: the guard before the DROP */
     assert_contains(sql, "INSERT INTO temp._dbmig_fk_off SELECT foreign_keys FROM "
                          "pragma_foreign_keys;\nDROP TABLE temp._dbmig_fk_off;\n");
