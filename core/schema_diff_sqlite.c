@@ -267,7 +267,9 @@ static void note(rb *r, int kind, const char *column, const char *text)
 static void lose(rb *r, const char *column, const char *text)
 {
     note(r, DM_NOTE_DESTRUCTIVE, column, text);
-    if (dm_buf_printf(&r->lost, "%scolumn %s %s", r->lost.len ? "; " : "", column, text))
+    if (dm_buf_printf(&r->lost, "%s%s%s%s", r->lost.len ? "; " : "", column ? "column " : "",
+                      column ? column : "", column ? " " : "") ||
+        dm_buf_puts(&r->lost, text))
         r->rc = -1;
 }
 
@@ -386,9 +388,10 @@ static void copy_rows(rb *r)
     }
     dm_sqlw_put(w, " FROM ");
     dm_sqlw_ident(w, r->ft);
-    if (n == 0 && !w->rc) { /* nothing to copy: no statement */
+    if (n == 0 && !w->rc) { /* nothing to copy: no statement, and no rows */
         out->len = start;
         out->ptr[start] = '\0';
+        lose(r, NULL, "its rows are lost: no column of the old table is copied");
         return;
     }
     stmt_end(r, ";\n");

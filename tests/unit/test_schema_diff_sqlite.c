@@ -471,6 +471,28 @@ static void test_column_dropped(void **state)
     result_free(&r);
 }
 
+/* No column in common: the rows cannot be copied, and that is said. */
+static void test_nothing_to_copy(void **state)
+{
+    (void)state;
+    rcase c = {
+        .from = "CREATE TABLE t (a TEXT);",
+        .to = "CREATE TABLE t (b TEXT, c INTEGER);",
+        .rows = "INSERT INTO t VALUES ('x');",
+        .query = "SELECT count(*) FROM t;",
+        .expect = "0\n",
+    };
+    result r;
+    run_case(&c, &r);
+    assert_null(strstr(dm_buf_str(&r.sql), "INSERT INTO"));
+    assert_line_above(dm_buf_str(&r.sql),
+                      "-- dbmig:destructive table t: column a dropped with its data; its rows "
+                      "are lost: no column of the old table is copied",
+                      "DROP TABLE \"t\";");
+    assert_note(&r, DM_NOTE_DESTRUCTIVE, "table t", "its rows are lost");
+    result_free(&r);
+}
+
 static void test_column_added_expression_default(void **state)
 {
     (void)state;
@@ -981,6 +1003,7 @@ int main(void)
         cmocka_unit_test(test_default_change),
         cmocka_unit_test(test_column_dropped),
         cmocka_unit_test(test_column_added_expression_default),
+        cmocka_unit_test(test_nothing_to_copy),
         cmocka_unit_test(test_primary_key_change),
         cmocka_unit_test(test_constraints),
         cmocka_unit_test(test_matrix),
