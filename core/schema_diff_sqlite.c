@@ -98,9 +98,16 @@ static const dm_sobj *find_table(const dm_schema *s, const char *name)
 {
     size_t lo, hi;
     dm_schema_range(s, DBMIG_SO_TABLE, NULL, &lo, &hi);
-    for (size_t i = lo; i < hi; i++)
-        if (dm_streq(s->v[i].name, name))
-            return &s->v[i];
+    for (size_t a = lo, b = hi; a < b;) { /* tables are in name order */
+        size_t m = a + (b - a) / 2;
+        int c = dm_sstr_cmp(s->v[m].name, name);
+        if (!c)
+            return &s->v[m];
+        if (c < 0)
+            a = m + 1;
+        else
+            b = m;
+    }
     for (size_t i = lo; i < hi; i++)
         if (!ascii_casecmp(s->v[i].name, name))
             return &s->v[i];
