@@ -308,16 +308,23 @@ static int affinity(const char *type)
     return AFF_NUMERIC;
 }
 
-/* Can copying a value of type a into a column of type b change it? Text
- * into a numeric column ('007' -> 7), a real into text (15 digits), an
- * integer into a real (beyond 2^53). An integer into NUMERIC or TEXT, and
- * anything into a column without affinity, keeps its value. */
+/* Can copying a value of type a into a column of type b change it?
+ * (datatype3.html: INTEGER and NUMERIC affinity store alike; REAL stores
+ * integers as floats.) Text into a numeric column ('007' -> 7), a real or
+ * a value without affinity into text (15 digits), an integer into REAL
+ * (beyond 2^53): yes. The same affinity, INTEGER <-> NUMERIC, an integer
+ * into text, a real into INTEGER or NUMERIC (only a real that is an
+ * integer converts, to that integer), anything into a column without
+ * affinity: no. */
 static int type_may_convert(const char *a, const char *b)
 {
     int fa = affinity(a), fb = affinity(b);
-    if (fa == fb || fb == AFF_BLOB)
+    int inum = (fa == AFF_INTEGER || fa == AFF_NUMERIC) && (fb == AFF_INTEGER || fb == AFF_NUMERIC);
+    if (fa == fb || fb == AFF_BLOB || inum)
         return 0;
-    return !(fa == AFF_INTEGER && (fb == AFF_NUMERIC || fb == AFF_TEXT));
+    if (fa == AFF_INTEGER && fb == AFF_TEXT)
+        return 0;
+    return !(fa == AFF_REAL && (fb == AFF_INTEGER || fb == AFF_NUMERIC));
 }
 
 /* Is c its table's INTEGER PRIMARY KEY, the rowid itself, never NULL

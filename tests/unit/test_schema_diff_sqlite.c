@@ -407,6 +407,34 @@ static void test_type_change(void **state)
     assert_null(strstr(sql, "pragma_foreign_key_check")); /* no keys: no check */
     assert_null(strstr(sql, "sqlite_sequence"));
     result_free(&r);
+    /* conversions that keep every value: no marker */
+    rcase keep = {
+        .from = "CREATE TABLE t (id INTEGER PRIMARY KEY, a BIGINT, b REAL, c INT, d TEXT, "
+                "e VARCHAR(9), f NUMERIC);",
+        .to = "CREATE TABLE t (id INTEGER PRIMARY KEY, a NUMERIC, b INTEGER, c TEXT, d BLOB, "
+              "e CLOB, f INTEGER);",
+        .rows = "INSERT INTO t VALUES (1, 9007199254740993, 3.0, 7, '007', 'e', 2.5);",
+        .query = "SELECT a, b, typeof(b), c, typeof(c), d, e, f FROM t;",
+        .expect = "9007199254740993|3|integer|7|text|007|e|2.5\n",
+    };
+    run_case(&keep, &r);
+    assert_null(strstr(dm_buf_str(&r.sql), "dbmig:destructive"));
+    result_free(&r);
+    /* and ones that may not: an integer into REAL, a number into text */
+    rcase lose = {
+        .from = "CREATE TABLE t (id INTEGER PRIMARY KEY, a BIGINT, b DOUBLE, c);",
+        .to = "CREATE TABLE t (id INTEGER PRIMARY KEY, a REAL, b TEXT, c TEXT);",
+        .rows = "INSERT INTO t VALUES (1, 9007199254740993, 0.1, 2.5);",
+        .query = "SELECT a = 9007199254740993, b, c FROM t;",
+        .expect = "0|0.1|2.5\n",
+    };
+    run_case(&lose, &r);
+    assert_contains(dm_buf_str(&r.sql),
+                    "-- dbmig:destructive table t: column a changes type from BIGINT to REAL: "
+                    "SQLite converts the values it can; column b changes type from DOUBLE to "
+                    "TEXT: SQLite converts the values it can; column c changes type from (none) "
+                    "to TEXT: SQLite converts the values it can\nDROP TABLE");
+    result_free(&r);
 }
 
 static void test_not_null(void **state)
