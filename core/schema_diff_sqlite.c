@@ -55,8 +55,8 @@
  *     each with a named CHECK (n = 0) whose name is the message; the INSERT
  *     of pragma_foreign_key_check's row counts then fails with "CHECK
  *     constraint failed: foreign key check after rebuilding table t: rows
- *     of table c point at no parent row; list them with SELECT * FROM
- *     pragma_foreign_key_check('c')", and the migration's transaction
+ *     of table c point at no parent row (list them: SELECT * FROM
+ *     pragma_foreign_key_check('c'))", and the migration's transaction
  *     rolls back. The pragma fails outright ("foreign key mismatch") when a
  *     parent key does not exist yet, so a table's keys are checked once,
  *     at the rebuild of the last (in name order: dm_schema_diff calls the
@@ -547,9 +547,9 @@ static void check_message(rb *r, const char *c)
     dm_buf m = {0};
     if (dm_buf_printf(&m,
                       "foreign key check after rebuilding table %s: rows of table %s point at no "
-                      "parent row; list them with SELECT * FROM pragma_foreign_key_check('",
+                      "parent row (list them: SELECT * FROM pragma_foreign_key_check('",
                       r->t, c) ||
-        dm_buf_puts(&m, c) || dm_buf_puts(&m, "')")) {
+        dm_buf_puts(&m, c) || dm_buf_puts(&m, "'))")) {
         r->rc = -1;
     } else {
         /* a quote inside the name: the literal in the message is for a human */

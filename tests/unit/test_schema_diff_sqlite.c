@@ -37,6 +37,7 @@
 #include "dbmig/dbmig.h"
 #include "inspect.h"
 #include "schema_diff.h"
+#include "split.h"
 
 /* ---- the allocator wrappers (test_oom) ------------------------------------ */
 
@@ -226,6 +227,15 @@ static void run_case(const rcase *c, result *r)
     for (const char *p = dm_buf_str(&r->sql); (p = strstr(p, ";\n")); p += 2)
         ends++;
     assert_int_equal(ends, r->nstmt);
+    /* and dbmig's own splitter (how a migration file is run) finds as many */
+    dm_stmt_list l = {0};
+    dm_err e = {0};
+    assert_int_equal(dm_split(dm_buf_str(&r->sql), r->sql.len, DBMIG_DIALECT_SQLITE, 1, "rebuild",
+                              &l, &e),
+                     0);
+    assert_int_equal(l.n, r->nstmt);
+    dm_stmt_list_free(&l);
+    dm_err_free(&e);
 
     dm_buf all = {0};
     assert_int_equal(dm_schema_render_sql(&from, NULL, NULL, &all), 0);
@@ -797,8 +807,8 @@ static void test_referenced_table(void **state)
     const char *sql = dm_buf_str(&r.sql);
     assert_contains(sql, "CREATE TEMP TABLE _dbmig_fk_check (\n  n1 INTEGER CONSTRAINT "
                          "\"foreign key check after rebuilding table p: rows of table c point "
-                         "at no parent row; list them with SELECT * FROM "
-                         "pragma_foreign_key_check('c')\" CHECK (n1 = 0)\n);\n");
+                         "at no parent row (list them: SELECT * FROM "
+                         "pragma_foreign_key_check('c'))\" CHECK (n1 = 0)\n);\n");
     assert_contains(sql, "INSERT INTO temp._dbmig_fk_check SELECT\n  (SELECT count(*) FROM "
                          "pragma_foreign_key_check('c', 'main'));\n"
                          "DROP TABLE temp._dbmig_fk_check;\n");
@@ -841,8 +851,8 @@ static void test_violation_caught(void **state)
               "CREATE TABLE t (id INTEGER PRIMARY KEY, pid INTEGER REFERENCES p (id));",
         .rows = "INSERT INTO p VALUES (1); INSERT INTO t VALUES (1, 1), (2, 7);",
         .fails = "CHECK constraint failed: foreign key check after rebuilding table t: rows of "
-                 "table t point at no parent row; list them with SELECT * FROM "
-                 "pragma_foreign_key_check('t')",
+                 "table t point at no parent row (list them: SELECT * FROM "
+                 "pragma_foreign_key_check('t'))",
     };
     run_simple(&c);
     c.rows = "INSERT INTO p VALUES (1); INSERT INTO t VALUES (1, 1), (2, NULL);"; /* fine */
