@@ -301,6 +301,11 @@ static void test_recreate_label_used(void **st)
         {DBMIG_SO_CHECK, "n <> 'x''c'::text", 0},
         {DBMIG_SO_CHECK, "m <> 'a'::mood", 0},
         {DBMIG_SO_CHECK, "m <> 'c'::mood2", 0},
+        {DBMIG_SO_COLUMN, "'{a,c}'::mood[]", 1},
+        {DBMIG_SO_COLUMN, "'{\"it''s\",c}'::\"mood\"[]", 1},
+        {DBMIG_SO_COLUMN, "'{a,b}'::mood[]", 0},
+        {DBMIG_SO_COLUMN, "'{c}'::text[]", 0},
+        {DBMIG_SO_COLUMN, "'c'::mood[]", 0},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         dm_schema from, to;
