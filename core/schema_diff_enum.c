@@ -199,6 +199,18 @@ static int text_uses(const char *text, const char *label, const char *name, int 
     return hit || rc; /* no memory: say "used", the safe answer */
 }
 
+int dm_diff_enum_type(const dm_schema *s, const char *type)
+{
+    size_t lo, hi;
+    dm_schema_range(s, DBMIG_SO_ENUM, NULL, &lo, &hi);
+    for (size_t i = lo; type && i < hi; i++) {
+        int k = type_is(type, s->v[i].name);
+        if (k)
+            return k;
+    }
+    return 0;
+}
+
 /* ---- the decision --------------------------------------------------------- */
 
 enum { EP_SAME, EP_CREATE, EP_DROP, EP_ADD, EP_RECREATE };
