@@ -145,5 +145,11 @@ int dm_diff_enum_recreated(const dm_schema *from, const dm_schema *to, const cha
  * column (either side). The generator treats o as changed even when `to`
  * has it identical: dropped in phases 1-3, created again in 6, 7 or 9. */
 int dm_diff_enum_dependent(const dm_schema *from, const dm_schema *to, const dm_sobj *o);
+/* (added by "enums") 1 when `type` (a column's, as inspected: "mood",
+ * "\"Mood\"") is an enum of s, 2 when an array of one ("mood[]"), else 0.
+ * PostgreSQL has no cast between two enum types (nor from an enum to most
+ * types): a column changing from or to one converts through text, USING
+ * c::text::new (arrays: c::text[]::new[]). */
+int dm_diff_enum_type(const dm_schema *s, const char *type);
 
 #endif
