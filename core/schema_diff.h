@@ -120,10 +120,24 @@ int dm_sqlite_rebuild(dm_sqlw *w, const dm_schema *from, const char *t, size_t *
  * that loses or reorders labels is recreated (rename the old type, create
  * the new one, ALTER COLUMN ... TYPE ... USING col::text::new for every
  * column of `from` using it, default dropped and set again, old type
- * dropped), noted DESTRUCTIVE when a label goes. w->s is `to`. */
+ * dropped), noted DESTRUCTIVE when a label goes. w->s is `to`. The old type
+ * is renamed _dbmig_old_<name> and dropped by dm_diff_enums_after; columns
+ * of it that change type (or go) in `to` are the generator's and move off
+ * it before phase 8. */
 int dm_diff_enums_before(dm_sqlw *w, const dm_schema *from, size_t *nstmt, dm_dnotes *notes);
 /* Called in phase 8, after tables and columns are dropped: DROP TYPE for
- * the enums only `from` has. */
+ * the enums only `from` has, and for the old types of recreated ones. */
 int dm_diff_enums_after(dm_sqlw *w, const dm_schema *from, size_t *nstmt, dm_dnotes *notes);
+/* (added by "enums") 1 when dm_diff_enums_before recreates enum `name`
+ * (it is in both models and loses or reorders labels, or `to` uses a label
+ * it gains, which ALTER TYPE ... ADD VALUE would not allow before commit). */
+int dm_diff_enum_recreated(const dm_schema *from, const dm_schema *to, const char *name);
+/* (added by "enums") 1 when object o of `from` cannot live through the
+ * recreation of an enum: a CHECK, INDEX (expression or predicate), VIEW,
+ * TRIGGER or FUNCTION whose text names a recreated enum, a VIEW that reads
+ * a table with a column the recreation converts, a FOREIGN KEY over such a
+ * column (either side). The generator treats o as changed even when `to`
+ * has it identical: dropped in phases 1-3, created again in 6, 7 or 9. */
+int dm_diff_enum_dependent(const dm_schema *from, const dm_schema *to, const dm_sobj *o);
 
 #endif
