@@ -782,9 +782,9 @@ static void test_indexes(void **state)
     }
 }
 
-/* A view over a table whose columns change is dropped (readers first) and
- * created again (in dependency order); a view over an unchanged table is
- * left alone. */
+/* A view over a table whose columns change or go is dropped (readers
+ * first) and created again (in dependency order); a view over an
+ * unchanged table, or one that only gains a column, is left alone. */
 static void test_views(void **state)
 {
     (void)state;
@@ -794,7 +794,9 @@ static void test_views(void **state)
     T(&a, "other"), T(&b, "other");
     C(&a, "other", "x", 1, "integer", NUL, NULL);
     C(&b, "other", "x", 1, "integer", NUL, NULL);
-    C(&b, "users", "name", 3, "text", NUL, NULL);
+    C(&a, "users", "name", 3, "text", NUL, NULL);
+    C(&b, "users", "name", 3, "character varying(50)", NUL, NULL);
+    C(&b, "users", "added", 4, "text", NUL, NULL); /* reads the same: no redo */
     D(&a, DBMIG_SO_VIEW, NULL, "a_top", "SELECT id FROM z_base", NULL);
     D(&b, DBMIG_SO_VIEW, NULL, "a_top", "SELECT id FROM z_base", NULL);
     D(&a, DBMIG_SO_VIEW, NULL, "z_base", "SELECT id FROM users", NULL);
@@ -808,24 +810,28 @@ static void test_views(void **state)
         "DROP VIEW \"z_base\";\n"
         "DROP VIEW \"v_chg\";\n"
         "\n"
-        "ALTER TABLE \"users\" ADD COLUMN \"name\" text;\n"
+        "-- dbmig:destructive type of users.name from text to character varying(50)\n"
+        "ALTER TABLE \"users\" ALTER COLUMN \"name\" TYPE character varying(50) USING \"name\"::character varying(50);\n"
+        "ALTER TABLE \"users\" ADD COLUMN \"added\" text;\n"
         "\n"
         "CREATE VIEW \"v_chg\" AS SELECT 2;\n"
         "CREATE VIEW \"z_base\" AS SELECT id FROM users;\n"
         "CREATE VIEW \"a_top\" AS SELECT id FROM z_base;\n",
-        7);
+        8);
     expect(&b, &a, 0,
         "DROP VIEW \"a_top\";\n"
         "DROP VIEW \"z_base\";\n"
         "DROP VIEW \"v_chg\";\n"
         "\n"
-        "-- dbmig:destructive drop column users.name\n"
-        "ALTER TABLE \"users\" DROP COLUMN \"name\";\n"
+        "-- dbmig:destructive drop column users.added\n"
+        "ALTER TABLE \"users\" DROP COLUMN \"added\";\n"
+        "\n"
+        "ALTER TABLE \"users\" ALTER COLUMN \"name\" TYPE text USING \"name\"::text;\n"
         "\n"
         "CREATE VIEW \"v_chg\" AS SELECT 1;\n"
         "CREATE VIEW \"z_base\" AS SELECT id FROM users;\n"
         "CREATE VIEW \"a_top\" AS SELECT id FROM z_base;\n",
-        7);
+        8);
     free2(&a, &b);
 }
 
@@ -1028,6 +1034,65 @@ static void test_pg_enum_cast(void **state)
         "\n"
         "DROP TYPE \"mood\";\n",
         5);
+    free2(&a, &b);
+}
+
+/* SQLite: what ALTER TABLE can do (ADD COLUMN, indexes) without a rebuild;
+ * a rebuilt table's readers (a view, a trigger of another table naming it)
+ * are dropped before and created after, its own triggers and indexes are
+ * the rebuild's. */
+static void lite(dm_schema *s, int after)
+{
+    T(s, "a");
+    C(s, "a", "id", 1, "INTEGER", NUL, NULL);
+    C(s, "a", "x", 2, "TEXT", after ? 0 : NUL, after ? "''" : NULL);
+    K(s, DBMIG_SO_PRIMARY_KEY, "a", "", "id");
+    T(s, "b");
+    C(s, "b", "id", 1, "INTEGER", NUL, NULL);
+    C(s, "b", "y", 2, "INTEGER", NUL, NULL);
+    if (after)
+        C(s, "b", "w", 3, "TEXT", NUL, "'q'");
+    IX(s, "b", "b_y", after ? "y|w" : "y", 0, NULL, NULL);
+    D(s, DBMIG_SO_TRIGGER, "b", "b_log",
+      "CREATE TRIGGER b_log AFTER INSERT ON b BEGIN SELECT x FROM a; END", NULL);
+    D(s, DBMIG_SO_TRIGGER, "a", "a_own", "CREATE TRIGGER a_own AFTER INSERT ON a BEGIN SELECT 1; END",
+      NULL);
+    D(s, DBMIG_SO_VIEW, NULL, "va", "SELECT id, x FROM a", NULL);
+    D(s, DBMIG_SO_VIEW, NULL, "vb", "SELECT y FROM b", NULL);
+}
+
+static void test_sqlite(void **state)
+{
+    (void)state;
+    dm_schema a, b;
+    M(&a, LT), M(&b, LT);
+    lite(&a, 0), lite(&b, 1);
+    expect(&a, &b, 0,
+        "DROP VIEW \"va\";\n"
+        "DROP TRIGGER \"b_log\";\n"
+        "\n"
+        "DROP INDEX \"b_y\";\n"
+        "\n"
+        "CREATE TABLE \"_dbmig_new_a\" (\n"
+        "  \"id\" INTEGER,\n"
+        "  \"x\" TEXT DEFAULT '' NOT NULL,\n"
+        "  PRIMARY KEY (\"id\")\n"
+        ");\n"
+        "INSERT INTO \"_dbmig_new_a\" (\"id\", \"x\")\n"
+        "SELECT \"id\", \"x\" FROM \"a\";\n"
+        "-- dbmig:destructive table a: column x becomes NOT NULL: the copy fails if it holds NULLs\n"
+        "DROP TABLE \"a\";\n"
+        "PRAGMA legacy_alter_table = ON;\n"
+        "ALTER TABLE \"_dbmig_new_a\" RENAME TO \"a\";\n"
+        "PRAGMA legacy_alter_table = OFF;\n"
+        "CREATE TRIGGER a_own AFTER INSERT ON a BEGIN SELECT 1; END;\n"
+        "ALTER TABLE \"b\" ADD COLUMN \"w\" TEXT DEFAULT 'q';\n"
+        "\n"
+        "CREATE INDEX \"b_y\" ON \"b\" (\"y\", \"w\");\n"
+        "\n"
+        "CREATE VIEW \"va\" AS SELECT id, x FROM a;\n"
+        "CREATE TRIGGER b_log AFTER INSERT ON b BEGIN SELECT x FROM a; END;\n",
+        14);
     free2(&a, &b);
 }
 
@@ -1297,6 +1362,7 @@ int main(void)
         cmocka_unit_test(test_dependencies),
         cmocka_unit_test(test_generated_to_plain),
         cmocka_unit_test(test_pg_enum_cast),
+        cmocka_unit_test(test_sqlite),
         cmocka_unit_test(test_notes),
         cmocka_unit_test(test_narrows),
         cmocka_unit_test(test_deterministic),
