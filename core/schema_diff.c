@@ -239,39 +239,109 @@ static const char *my_fk_index(const dm_schema *s, const dm_sobj *f)
     return f->name;
 }
 
-static void drop_fk(dd *d, const dm_sobj *f, int table_stays)
+static int my_has_sibling(const dm_schema *s, const dm_sobj *f)
 {
-    if (!f->name || !f->name[0]) {
-        dd_refuse(d, "table %s: a foreign key without a name (to %s) must be dropped, and "
-                     "the database cannot drop it by name: give it a name in a migration "
-                     "(CONSTRAINT ...) and re-run diff", f->table, f->ref_table);
+    size_t lo, hi;
+    dm_schema_range(s, DBMIG_SO_FOREIGN_KEY, f->table, &lo, &hi);
+    for (size_t k = lo; k < hi; k++)
+        if (dd_fk_siblings(f, &s->v[k]))
+            return 1;
+    return 0;
+}
+
+/* MySQL: DROP INDEX n when it exists (MariaDB's DROP INDEX IF EXISTS is
+ * not MySQL's): a statement chosen from information_schema, prepared. */
+static void my_drop_index_if_exists(dd *d, const char *t, const char *n)
+{
+    dm_buf stmt = {0};
+    dm_sqlw w = {d->a, d->o->quote, d->o->quote_arg, &stmt, 0};
+    dm_sqlw_put(&w, "ALTER TABLE ");
+    dm_sqlw_ident(&w, t);
+    dm_sqlw_put(&w, " DROP INDEX ");
+    dm_sqlw_ident(&w, n);
+    const char *lit[] = {dm_buf_str(&stmt), t, n};
+    static const char *const part[] = {"SET @dbmig_sql = (SELECT IF(COUNT(*) > 0, '",
+                                       "', 'DO 0') FROM information_schema.STATISTICS "
+                                       "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '",
+                                       "' AND INDEX_NAME = '"};
+    for (size_t k = 0; k < 3; k++) {
+        dm_sqlw_put(&d->wb, part[k]);
+        for (const char *p = lit[k]; *p; p++) /* a string literal: quotes doubled */
+            d->wb.rc |= dm_buf_append(d->wb.out, p, *p == '\'' || *p == '\\' ? 1 : 0) |
+                        dm_buf_append(d->wb.out, p, 1);
+    }
+    dm_sqlw_put(&d->wb, "')");
+    dd_end(d);
+    d->wb.rc |= w.rc;
+    dm_buf_free(&stmt);
+    dm_sqlw_put(&d->wb, "PREPARE dbmig_stmt FROM @dbmig_sql");
+    dd_end(d);
+    dm_sqlw_put(&d->wb, "EXECUTE dbmig_stmt");
+    dd_end(d);
+    dm_sqlw_put(&d->wb, "DEALLOCATE PREPARE dbmig_stmt");
+    dd_end(d);
+}
+
+/* MySQL: the index the server made for foreign key f, once every key that
+ * goes is gone. Keys sharing one (siblings) leave its name unknown: each
+ * name it may have is dropped if it exists. */
+static void my_drop_fk_index(dd *d, size_t i)
+{
+    const dm_sobj *f = &d->a->v[i];
+    const char *ix = my_fk_index(d->a, f);
+    if (!ix)
+        return;
+    if (my_has_sibling(d->a, f)) {
+        my_drop_index_if_exists(d, f->table, f->name);
+        size_t lo, hi;
+        dm_schema_range(d->a, DBMIG_SO_FOREIGN_KEY, f->table, &lo, &hi);
+        for (size_t k = lo; k < i && ix != f->name; k++) /* tried already for a sibling */
+            if (dd_fk_siblings(f, &d->a->v[k]) && my_server_fk_name(&d->a->v[k]) &&
+                dm_streq(d->a->v[k].columns[0], ix))
+                return;
+        if (ix != f->name)
+            my_drop_index_if_exists(d, f->table, ix);
         return;
     }
     dd_alter(d, f->table);
-    dd_drop_named(d, d->my ? "FOREIGN KEY" : "CONSTRAINT", f->name);
+    dd_drop_named(d, "INDEX", ix);
     dd_end(d);
-    const char *ix = d->my && table_stays ? my_fk_index(d->a, f) : NULL;
-    if (ix) {
-        dd_alter(d, f->table);
-        dd_drop_named(d, "INDEX", ix);
-        dd_end(d);
-    }
+}
+
+/* Does phase 2 drop foreign key i (and does its table stay)? */
+static int fk_drops(const dd *d, size_t i, int *stays)
+{
+    const dm_sobj *f = &d->a->v[i];
+    int gone = dd_tab_a(d, f->table) & DD_GONE;
+    *stays = !gone;
+    if (f->kind != DBMIG_SO_FOREIGN_KEY || !(d->fa[i] & DD_DROPS))
+        return 0;
+    /* DROP TABLE takes it, unless it points at another table that goes */
+    return !gone || ((dd_tab_a(d, f->ref_table) & DD_GONE) && !dm_streq(f->table, f->ref_table));
 }
 
 static void ph_drop_fks(dd *d)
 {
+    int stays;
     if (d->lite) /* inline in CREATE TABLE: a rebuild's */
         return;
     for (size_t i = 0; i < d->a->n && !d->failed; i++) {
         const dm_sobj *f = &d->a->v[i];
-        if (f->kind != DBMIG_SO_FOREIGN_KEY)
+        if (!fk_drops(d, i, &stays))
             continue;
-        int gone = dd_tab_a(d, f->table) & DD_GONE;
-        if (gone && !((dd_tab_a(d, f->ref_table) & DD_GONE) && !dm_streq(f->table, f->ref_table)))
-            continue; /* DROP TABLE takes it */
-        if (d->fa[i] & DD_DROPS)
-            drop_fk(d, f, !gone);
+        if (!f->name || !f->name[0]) {
+            dd_refuse(d, "table %s: a foreign key without a name (to %s) must be dropped, and "
+                         "the database cannot drop it by name: give it a name in a migration "
+                         "(CONSTRAINT ...) and re-run diff", f->table, f->ref_table);
+            return;
+        }
+        dd_alter(d, f->table);
+        dd_drop_named(d, d->my ? "FOREIGN KEY" : "CONSTRAINT", f->name);
+        dd_end(d);
     }
+    for (size_t i = 0; i < d->a->n && d->my; i++) /* once every key that goes is gone */
+        if (fk_drops(d, i, &stays) && stays)
+            my_drop_fk_index(d, i);
 }
 
 /* ---- phase 3: keys, checks, indexes ----------------------------------------------- */
@@ -482,10 +552,17 @@ static void ph_add_keys(dd *d)
  * an index of that name, where the server named the original one after
  * the key's first column: that index is made first, as the server would
  * have, so that dropping the key later finds it (my_fk_index). */
-static void my_fk_index_first(dd *d, const dm_sobj *f)
+static void my_fk_index_first(dd *d, size_t j)
 {
+    const dm_sobj *f = &d->b->v[j];
     if (!d->my || !my_server_fk_name(f) || !my_fk_index(d->b, f))
         return;
+    size_t lo, hi;
+    int adds = dd_tab_b(d, f->table) & DD_NEW;
+    dm_schema_range(d->b, DBMIG_SO_FOREIGN_KEY, f->table, &lo, &hi);
+    for (size_t k = lo; k < hi; k++) /* a sibling there, or added before, has the index */
+        if (dd_fk_siblings(f, &d->b->v[k]) && (k < j || !(adds || (d->fb[k] & DD_MAKES))))
+            return;
     dm_sqlw_put(&d->wb, "CREATE INDEX ");
     dm_sqlw_ident(&d->wb, f->columns[0]);
     dm_sqlw_put(&d->wb, " ON ");
@@ -508,7 +585,7 @@ static void ph_add_fks(dd *d)
                              "the table (a dbmig bug: report it)", f->table);
             continue;
         }
-        my_fk_index_first(d, f);
+        my_fk_index_first(d, j);
         dd_alter(d, f->table);
         dm_sqlw_put(&d->wb, "ADD ");
         dm_sqlw_fk_body(&d->wb, f);

@@ -75,6 +75,9 @@ int dd_is_key(int kind);
  * changed), -1 on no memory; then the plan (redo, readd, rebuilt). */
 int dd_match(dd *d);
 void dd_plan(dd *d);
+/* MySQL: do foreign keys f and g of one table share the server's index
+ * (the columns of one a prefix of the other's)? */
+int dd_fk_siblings(const dm_sobj *f, const dm_sobj *g);
 /* Flags from-object i (and its twin) to be dropped and created again. */
 void dd_redo_a(dd *d, size_t i);
 

@@ -347,6 +347,41 @@ static void plan_enums(dd *d)
     }
 }
 
+int dd_fk_siblings(const dm_sobj *f, const dm_sobj *g)
+{
+    if (f == g || !dm_streq(f->table, g->table))
+        return 0;
+    size_t n = f->ncolumns < g->ncolumns ? f->ncolumns : g->ncolumns;
+    for (size_t k = 0; k < n; k++)
+        if (!dm_streq(f->columns[k], g->columns[k]))
+            return 0;
+    return 1;
+}
+
+/* MySQL: foreign keys of one table whose columns are a prefix of each
+ * other's share the index the server made for the first: one that goes
+ * takes the others along (dropped first, added again), so that the index
+ * can go too, whatever key it was named after. */
+static void plan_fk_siblings(dd *d)
+{
+    for (int moved = d->my; moved;) {
+        moved = 0;
+        for (size_t i = 0; i < d->a->n; i++) {
+            const dm_sobj *f = &d->a->v[i];
+            if (f->kind != DBMIG_SO_FOREIGN_KEY || !(d->fa[i] & DD_DROPS) ||
+                (dd_tab_a(d, f->table) & DD_GONE))
+                continue;
+            size_t lo, hi;
+            dm_schema_range(d->a, DBMIG_SO_FOREIGN_KEY, f->table, &lo, &hi);
+            for (size_t k = lo; k < hi; k++)
+                if (!(d->fa[k] & DD_DROPS) && dd_fk_siblings(f, &d->a->v[k])) {
+                    dd_redo_a(d, k);
+                    moved = 1;
+                }
+        }
+    }
+}
+
 static void plan_fks(dd *d)
 {
     for (size_t i = 0; i < d->a->n && !d->lite; i++) { /* SQLite: a name, kept by a rebuild */
@@ -360,6 +395,7 @@ static void plan_fks(dd *d)
             (dd_tab_a(d, f->ref_table) & (DD_GONE | DD_REDO)))
             dd_redo_a(d, i);
     }
+    plan_fk_siblings(d);
 }
 
 void dd_plan(dd *d)

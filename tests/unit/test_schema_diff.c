@@ -711,6 +711,11 @@ static void test_my_fk_index(void **state)
     FK(&a, "o", "o_v2_fk", "v|u", "users", "id|email", NULL);
     C(&a, "o", "w", 3, "int(11)", NUL, NULL), C(&b, "o", "w", 3, "int(11)", NUL, NULL);
     FK(&a, "o", "o_ibfk_2", "w", "users", "id", NULL); /* the server named its index w */
+    /* two keys over s share one index, named after either: o_s2 goes, o_s1
+     * goes with it and comes back, the index goes by whichever name it has */
+    C(&a, "o", "s", 4, "int(11)", NUL, NULL), C(&b, "o", "s", 4, "int(11)", NUL, NULL);
+    FK(&a, "o", "o_s1", "s", "users", "id", NULL), FK(&b, "o", "o_s1", "s", "users", "id", NULL);
+    FK(&a, "o", "o_s2", "s", "users", "id", "CASCADE");
     IX(&a, "o", "o_vu", "v|u|id", 0, NULL, NULL), IX(&b, "o", "o_vu", "v|u|id", 0, NULL, NULL);
     /* back: a key under a server-made name gets its index first, named as
      * the server would (after the column), not after the key */
@@ -718,17 +723,30 @@ static void test_my_fk_index(void **state)
         "ALTER TABLE `o` ADD CONSTRAINT `o_ibfk_1` FOREIGN KEY (`v`) REFERENCES `users` (`id`);\n"
         "CREATE INDEX `w` ON `o` (`w`);\n"
         "ALTER TABLE `o` ADD CONSTRAINT `o_ibfk_2` FOREIGN KEY (`w`) REFERENCES `users` (`id`);\n"
+        "ALTER TABLE `o` ADD CONSTRAINT `o_s2` FOREIGN KEY (`s`) REFERENCES `users` (`id`) ON DELETE CASCADE;\n"
         "ALTER TABLE `o` ADD CONSTRAINT `o_u_fk` FOREIGN KEY (`u`) REFERENCES `users` (`id`);\n"
         "ALTER TABLE `o` ADD CONSTRAINT `o_v2_fk` FOREIGN KEY (`v`, `u`) REFERENCES `users` (`id`, `email`);\n",
-        5);
+        6);
     expect(&a, &b, 0,
         "ALTER TABLE `o` DROP FOREIGN KEY `o_ibfk_1`;\n"
         "ALTER TABLE `o` DROP FOREIGN KEY `o_ibfk_2`;\n"
-        "ALTER TABLE `o` DROP INDEX `w`;\n"
+        "ALTER TABLE `o` DROP FOREIGN KEY `o_s1`;\n"
+        "ALTER TABLE `o` DROP FOREIGN KEY `o_s2`;\n"
         "ALTER TABLE `o` DROP FOREIGN KEY `o_u_fk`;\n"
+        "ALTER TABLE `o` DROP FOREIGN KEY `o_v2_fk`;\n"
+        "ALTER TABLE `o` DROP INDEX `w`;\n"
+        "SET @dbmig_sql = (SELECT IF(COUNT(*) > 0, 'ALTER TABLE `o` DROP INDEX `o_s1`', 'DO 0') FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'o' AND INDEX_NAME = 'o_s1');\n"
+        "PREPARE dbmig_stmt FROM @dbmig_sql;\n"
+        "EXECUTE dbmig_stmt;\n"
+        "DEALLOCATE PREPARE dbmig_stmt;\n"
+        "SET @dbmig_sql = (SELECT IF(COUNT(*) > 0, 'ALTER TABLE `o` DROP INDEX `o_s2`', 'DO 0') FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'o' AND INDEX_NAME = 'o_s2');\n"
+        "PREPARE dbmig_stmt FROM @dbmig_sql;\n"
+        "EXECUTE dbmig_stmt;\n"
+        "DEALLOCATE PREPARE dbmig_stmt;\n"
         "ALTER TABLE `o` DROP INDEX `o_u_fk`;\n"
-        "ALTER TABLE `o` DROP FOREIGN KEY `o_v2_fk`;\n",
-        6);
+        "\n"
+        "ALTER TABLE `o` ADD CONSTRAINT `o_s1` FOREIGN KEY (`s`) REFERENCES `users` (`id`);\n",
+        17);
     free2(&a, &b);
 }
 
