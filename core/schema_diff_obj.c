@@ -221,10 +221,12 @@ void dd_sequences(dd *d)
             dd_drop_named(d, "SEQUENCE", s->name);
             dd_end(d);
             create_sequence(d, s);
-            if (dm_dnotes_add(d->notes, DM_NOTE_INFO, s->name,
-                              "sequence %s is created again: it restarts at its START value",
-                              s->name))
+            dm_buf o = {0};
+            if (dm_buf_printf(&o, "sequence %s", s->name) ||
+                dm_dnotes_add(d->notes, DM_NOTE_INFO, dm_buf_str(&o),
+                              "created again: it restarts at its START value"))
                 d->wb.rc = -1;
+            dm_buf_free(&o);
         }
     }
 }
