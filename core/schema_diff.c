@@ -433,6 +433,7 @@ static void ph_drop_tables(dd *d)
     for (size_t i = 0; i < d->a->n; i++)
         if (d->a->v[i].kind == DBMIG_SO_TABLE && !(d->fa[i] & (DD_GONE | DD_REDO)))
             dd_drop_columns(d, d->a->v[i].name);
+    dd_drop_functions(d); /* nothing that goes uses them any more */
 }
 
 /* ---- phase 5: sequences, tables, columns, rebuilds --------------------------------- */
@@ -465,6 +466,7 @@ static void ph_create(dd *d)
     if (dm_diff_enums_before(&d->wb, d->a, d->nstmt, d->notes))
         d->wb.rc = d->wb.rc ? d->wb.rc : -1;
     dd_sequences(d);
+    dd_create_functions(d, 1);
     for (size_t j = 0; j < d->b->n; j++)
         if (d->b->v[j].kind == DBMIG_SO_TABLE && (d->fb[j] & DD_NEW))
             create_table(d, d->b->v[j].name);

@@ -199,10 +199,16 @@ void dd_drop_columns(dd *d, const char *t)
 {
     size_t lo, hi;
     dm_schema_range(d->a, DBMIG_SO_COLUMN, t, &lo, &hi);
-    for (size_t i = lo; i < hi && d->pg; i++) { /* its sequence's name may be created again in 5 */
+    for (size_t i = lo; i < hi && d->pg; i++) {
         const dm_sobj *c = &d->a->v[i], *to = d->ma[i] == DD_NONE ? NULL : &d->b->v[d->ma[i]];
-        if (to && !(d->fa[i] & DD_READD) && (c->flags & ~to->flags & DBMIG_SO_IDENTITY)) {
+        if (!to || (d->fa[i] & DD_READD))
+            continue;
+        if (c->flags & ~to->flags & DBMIG_SO_IDENTITY) { /* its sequence's name may be made in 5 */
             pg_step(d, c, "DROP IDENTITY");
+            dd_end(d);
+        }
+        if ((d->fa[i] & DD_REDO) && c->default_expr) { /* it calls a function dropped next */
+            pg_step(d, c, "DROP DEFAULT");
             dd_end(d);
         }
     }
@@ -290,14 +296,15 @@ static void pg_type(dd *d, const dm_sobj *a, const dm_sobj *b, int type)
 static void pg_alter(dd *d, const dm_sobj *a, const dm_sobj *b)
 {
     int type = !dd_sv(a->type, b->type), coll = !dd_sv(a->collation, b->collation);
-    int dflt = !dd_sv(a->default_expr, b->default_expr) || type; /* a kept one would be cast */
+    int early = (d->fa[d->mb[b - d->b->v]] & DD_REDO) != 0; /* dropped in phase 4 */
+    int dflt = !dd_sv(a->default_expr, b->default_expr) || type || early; /* kept: cast */
     uint32_t ia = a->flags & DBMIG_SO_IDENTITY, ib = b->flags & DBMIG_SO_IDENTITY;
     uint32_t na = a->flags & DBMIG_SO_NULLABLE, nb = b->flags & DBMIG_SO_NULLABLE;
     if (a->generated && !b->generated) { /* a STORED one keeps its values */
         pg_step(d, b, "DROP EXPRESSION");
         dd_end(d);
     }
-    if (dflt && a->default_expr && (type || !b->default_expr)) {
+    if (dflt && a->default_expr && !early && (type || !b->default_expr)) {
         pg_step(d, b, "DROP DEFAULT");
         dd_end(d);
     }
@@ -503,7 +510,7 @@ void dd_change_columns(dd *d, const char *t)
     size_t lo, hi;
     dm_schema_range(d->b, DBMIG_SO_COLUMN, t, &lo, &hi);
     for (size_t j = lo; j < hi && !d->failed; j++)
-        if ((d->fb[j] & (DD_CHANGED | DD_READD)) == DD_CHANGED)
+        if ((d->fb[j] & (DD_CHANGED | DD_REDO)) && !(d->fb[j] & DD_READD))
             change_one(d, j);
     for (size_t j = lo; j < hi; j++)
         if (d->fb[j] & (DD_NEW | DD_READD))

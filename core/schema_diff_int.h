@@ -24,7 +24,9 @@ enum {
     DD_NEW = 2,     /* to: no object of that identity in from */
     DD_CHANGED = 4, /* both: a field differs */
     DD_REDO = 8,    /* both: same, but dropped and created again for a dependency;
-                     * a table: rebuilt (SQLite) */
+                     * a table: rebuilt (SQLite); a column (PostgreSQL): its default
+                     * calls a function that is dropped, so it is dropped in phase 4
+                     * and set again in 5 */
     DD_READD = 16,  /* a column dropped and added again (generated: its expression or
                      * kind changes, or it reads a column that changes) */
     DD_TOUCH = 32   /* from, a table: gone, rebuilt, or a column of it changes (views) */
@@ -87,6 +89,12 @@ void dd_redo_a(dd *d, size_t i);
  * sequences (phases 4, 5, 6, 8). */
 void dd_plan_code(dd *d);
 void dd_drop_code(dd *d);
+/* Is from-object i a function dropped (not replaced in place)? */
+int dd_fn_drops(const dd *d, size_t i);
+void dd_drop_functions(dd *d); /* end of phase 4 */
+/* The functions to create: early, those a column, check or index calls
+ * (PostgreSQL, phase 5, before the tables), else the others (phase 9). */
+void dd_create_functions(dd *d, int early);
 void dd_create_code(dd *d);
 void dd_release_sequences(dd *d);
 void dd_sequences(dd *d);
