@@ -316,8 +316,10 @@ static int fk_drops(const dd *d, size_t i, int *stays)
     *stays = !gone;
     if (f->kind != DBMIG_SO_FOREIGN_KEY || !(d->fa[i] & DD_DROPS))
         return 0;
-    /* DROP TABLE takes it, unless it points at another table that goes */
-    return !gone || ((dd_tab_a(d, f->ref_table) & DD_GONE) && !dm_streq(f->table, f->ref_table));
+    /* DROP TABLE takes it, unless it points at another table that goes or
+     * at a key that changes (both dropped before phase 4) */
+    return !gone || (d->fa[i] & DD_REDO) ||
+           ((dd_tab_a(d, f->ref_table) & DD_GONE) && !dm_streq(f->table, f->ref_table));
 }
 
 static void ph_drop_fks(dd *d)

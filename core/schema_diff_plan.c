@@ -387,7 +387,13 @@ static void plan_fks(dd *d)
 {
     for (size_t i = 0; i < d->a->n && !d->lite; i++) { /* SQLite: a name, kept by a rebuild */
         const dm_sobj *f = &d->a->v[i];
-        if (f->kind != DBMIG_SO_FOREIGN_KEY || (d->fa[i] & DD_DROPS))
+        if (f->kind != DBMIG_SO_FOREIGN_KEY)
+            continue;
+        if ((dd_tab_a(d, f->table) & DD_GONE) && !dm_streq(f->table, f->ref_table) &&
+            (col_moves(d, f->ref_table, f->ref_columns, f->nref_columns) ||
+             key_moves(d, f->ref_table, f->ref_columns, f->nref_columns)))
+            d->fa[i] |= DD_REDO; /* its table goes too late (phase 4) for the key it uses */
+        if (d->fa[i] & DD_DROPS)
             continue;
         if (col_moves(d, f->table, f->columns, f->ncolumns) ||
             col_moves(d, f->ref_table, f->ref_columns, f->nref_columns) ||

@@ -422,6 +422,43 @@ static void test_drop_order(void **state)
     }
 }
 
+/* A table that goes keeps its foreign keys until phase 4, too late for a
+ * key of a kept table that it points at and that changes in phase 3: such
+ * a foreign key is dropped in phase 2 (found by the closure test). */
+static void test_fk_of_gone_table(void **state)
+{
+    (void)state;
+    dm_schema a, b;
+    M(&a, PG), M(&b, PG);
+    T(&a, "p"), T(&b, "p");
+    C(&a, "p", "c6", 1, "integer", 0, NULL), C(&b, "p", "c6", 1, "integer", 0, NULL);
+    C(&a, "p", "c7", 2, "integer", 0, NULL), C(&b, "p", "c7", 2, "integer", 0, NULL);
+    K(&a, DBMIG_SO_PRIMARY_KEY, "p", "p_pkey", "c6");
+    K(&b, DBMIG_SO_PRIMARY_KEY, "p", "u19", "c7");
+    T(&a, "t8");
+    C(&a, "t8", "c9", 1, "integer", 0, NULL);
+    FK(&a, "t8", "f18", "c9", "p", "c6", NULL);
+    T(&a, "q"), T(&b, "q");
+    C(&a, "q", "id", 1, "integer", 0, NULL), C(&b, "q", "id", 1, "integer", 0, NULL);
+    K(&a, DBMIG_SO_PRIMARY_KEY, "q", "q_pkey", "id"), K(&b, DBMIG_SO_PRIMARY_KEY, "q", "q_pkey", "id");
+    T(&a, "t9"); /* its key points at a key that stays: DROP TABLE takes it */
+    C(&a, "t9", "c7", 1, "integer", 0, NULL);
+    FK(&a, "t9", "f19", "c7", "q", "id", NULL);
+    expect(&a, &b, 0,
+        "ALTER TABLE \"t8\" DROP CONSTRAINT \"f18\";\n"
+        "\n"
+        "ALTER TABLE \"p\" DROP CONSTRAINT \"p_pkey\";\n"
+        "\n"
+        "-- dbmig:destructive drop table t8\n"
+        "DROP TABLE \"t8\";\n"
+        "-- dbmig:destructive drop table t9\n"
+        "DROP TABLE \"t9\";\n"
+        "\n"
+        "ALTER TABLE \"p\" ADD CONSTRAINT \"u19\" PRIMARY KEY (\"c7\");\n",
+        5);
+    free2(&a, &b);
+}
+
 /* Column changes on PostgreSQL: one step per statement, in the order that
  * works. */
 static void pg_cols(dm_schema *s, int after)
@@ -1427,6 +1464,7 @@ int main(void)
         cmocka_unit_test(test_no_change),
         cmocka_unit_test(test_tables),
         cmocka_unit_test(test_drop_order),
+        cmocka_unit_test(test_fk_of_gone_table),
         cmocka_unit_test(test_pg_columns),
         cmocka_unit_test(test_my_columns),
         cmocka_unit_test(test_my_ai_keys),
