@@ -127,7 +127,7 @@ int dd_narrows(const char *ta, const char *fa, const char *tb, const char *fb, i
     int ia = int_bytes(ta), ib = int_bytes(tb);
     int ints_a = !strcmp(fa, "integer") || !strcmp(fa, "bigint") || !strcmp(fa, "smallint");
     int ints_b = !strcmp(fb, "integer") || !strcmp(fb, "bigint") || !strcmp(fb, "smallint");
-    if (strcmp(fa, fb) && !(ints_a && ints_b))
+    if (strcmp(fa, fb) != 0 && !(ints_a && ints_b))
         return 1;
     if (ints_a && ints_b)
         return ib < ia || has_word(ta, "unsigned") != has_word(tb, "unsigned");
@@ -273,7 +273,7 @@ static void pg_using(dd *d, const dm_sobj *a, const dm_sobj *b)
     int ea = enum_type(d->a, a->type), eb = enum_type(d->b, b->type);
     dm_sqlw_put(&d->wb, " USING ");
     dm_sqlw_ident(&d->wb, b->name);
-    if ((ea || eb) && strcmp(b->type, "text") && strcmp(b->type, "text[]"))
+    if ((ea || eb) && strcmp(b->type, "text") != 0 && strcmp(b->type, "text[]") != 0)
         dm_sqlw_put(&d->wb, (ea ? ea : eb) == 2 ? "::text[]" : "::text");
     dm_sqlw_put(&d->wb, "::");
     dm_sqlw_put(&d->wb, b->type);

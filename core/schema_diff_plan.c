@@ -434,11 +434,9 @@ static void plan_functions(dd *d)
                 (d->fa[k] & (DD_GONE | DD_READD)) || (dd_tab_a(d, o->table) & DD_GONE) ||
                 !calls(o, base))
                 continue;
-            if (o->kind != DBMIG_SO_COLUMN)
-                dd_redo_a(d, k);
-            else if (o->generated)
+            if (o->kind == DBMIG_SO_COLUMN && o->generated)
                 d->fa[k] |= DD_READD, d->fb[d->ma[k]] |= DD_READD;
-            else
+            else /* a check or index; a column's default */
                 dd_redo_a(d, k);
         }
     }
