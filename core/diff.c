@@ -342,7 +342,13 @@ static int df_generate(df *x, df_drv *d, dbmig *sh, const dm_schema *a, const dm
     dbmig *h = x->h;
     int pg = sh->drv->dialect == DBMIG_DIALECT_POSTGRES;
     dm_diff_opts go = {df_quote, sh, x->o->concurrently && pg};
-    int rc = dm_schema_diff(a, b, &go, &d->up, &d->nup, &d->upn, &h->err);
+    dm_sdiffs sd = {0};
+    int rc = dm_schema_compare(a, b, "the first", "the desired", &sd, &h->err);
+    size_t same = rc == DBMIG_OK && sd.n == 0;
+    dm_sdiffs_free(&sd);
+    if (rc != DBMIG_OK || same) /* equal: no statement either way */
+        return rc;
+    rc = dm_schema_diff(a, b, &go, &d->up, &d->nup, &d->upn, &h->err);
     if (rc == DBMIG_OK)
         rc = dm_schema_diff(b, a, &go, &d->down, &d->ndown, &d->downn, &h->err);
     if (rc != DBMIG_OK)
@@ -586,8 +592,11 @@ static int df_finish(df *x, dbmig_diff_result **out)
     if (!r || df_notes(x, r) || df_body(x, &body, &sql, &txoff) ||
         !(r->parent = dm_strdup(x->parent)) || !(r->sql = dm_buf_take(&sql)))
         rc = dm_err_nomem(&h->err);
-    for (size_t i = 0; rc == DBMIG_OK && i < x->nd; i++)
+    for (size_t i = 0; rc == DBMIG_OK && i < x->nd; i++) {
         r->changed |= x->d[i].nup || x->d[i].ndown;
+        r->nup += x->d[i].nup;
+        r->ndown += x->d[i].ndown;
+    }
     if (rc == DBMIG_OK && !r->changed && !(r->text = dm_strdup("")))
         rc = dm_err_nomem(&h->err);
     else if (rc == DBMIG_OK && r->changed && r->destructive && !x->o->allow_destructive)

@@ -614,6 +614,8 @@ typedef struct dbmig_diff_result {
     dbmig_diff_note *notes;
     size_t nnotes;
     size_t destructive;          /* destructive notes in up sections */
+    size_t nup, ndown;           /* statements in the up and down sections
+                                  * (summed over the drivers) */
 } dbmig_diff_result;
 
 /* `dbmig diff`: for each driver, the first state (the migrations folder
