@@ -153,7 +153,8 @@ static int df_drivers(df *x)
         for (size_t j = 0; j < i; j++)
             if (strcmp(x->d[j].name, x->d[i].name) == 0)
                 return dm_err_set(&h->err, DBMIG_EUSAGE,
-                                  "--drivers names %s twice; name each driver once", nm);
+                                  "--drivers names %s twice (%s, %s); name each driver once",
+                                  x->d[i].name, o->drivers[j], nm);
     }
     if (o->from_db && (!x->hdrv || n != 1 || strcmp(x->d[0].name, x->hdrv) != 0))
         return dm_err_set(&h->err, DBMIG_EUSAGE,
@@ -662,11 +663,11 @@ int dbmig_diff(dbmig *h, const dbmig_diff_opts *o, dbmig_diff_result **out)
     x.o = o;
     int rc = df_check_opts(h, o);
     if (rc == DBMIG_OK)
-        rc = df_parent(&x);
-    if (rc == DBMIG_OK)
         rc = df_drivers(&x);
     if (rc == DBMIG_OK)
         rc = df_scratch_urls(&x);
+    if (rc == DBMIG_OK)
+        rc = df_parent(&x);
     if (rc == DBMIG_OK)
         rc = df_read_to(&x);
     for (size_t i = 0; rc == DBMIG_OK && i < x.nd; i++)
