@@ -195,6 +195,42 @@ static int df_scratch_urls(df *x)
     return DBMIG_OK;
 }
 
+/* Parses text as the migration file `path`. A file name that gives no
+ * valid revision id ("my schema.sql", "head.sql") is parsed under the name
+ * schema.sql beside it, and the messages and mf->path say path again. */
+static int df_parse(const char *path, const char *text, size_t len, dm_migfile *mf, dm_err *e)
+{
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    size_t n = strcspn(base, "_");
+    if (n >= 4 && !base[n] && strcmp(base + n - 4, ".sql") == 0)
+        n -= 4;
+    char *id = dm_strndup(base, n);
+    int ok = id && dm_valid_rev_id(id);
+    free(id);
+    if (ok)
+        return dm_migfile_parse(path, text, len, mf, e);
+    dm_buf sub = {0};
+    dm_err pe = {0};
+    if (dm_buf_printf(&sub, "%.*sschema.sql", (int)(base - path), path))
+        return dm_err_nomem(e);
+    int rc = dm_migfile_parse(dm_buf_str(&sub), text, len, mf, &pe);
+    const char *m = dm_err_msg(&pe);
+    if (rc != DBMIG_OK)
+        dm_err_set(e, rc, "%s%s", path,
+                   strncmp(m, sub.ptr, sub.len) == 0 ? m + sub.len : m);
+    char *p = rc == DBMIG_OK ? dm_strdup(path) : NULL;
+    if (rc == DBMIG_OK && !p) {
+        dm_migfile_free(mf);
+        rc = dm_err_nomem(e);
+    } else if (rc == DBMIG_OK) {
+        free(mf->path);
+        mf->path = p;
+    }
+    dm_err_free(&pe);
+    dm_buf_free(&sub);
+    return rc;
+}
+
 /* The desired schema: read whole and parsed as a migration file with no
  * header; a file without any statement (nor marker) is the empty schema. */
 static int df_read_to(df *x)
@@ -221,7 +257,7 @@ static int df_read_to(df *x)
                           p, strerror(e));
     }
     dm_err pe = {0};
-    int rc = dm_migfile_parse(p, dm_buf_str(&t), t.len, &x->to, &pe);
+    int rc = df_parse(p, dm_buf_str(&t), t.len, &x->to, &pe);
     x->to_parsed = rc == DBMIG_OK;
     if (rc != DBMIG_OK) {
         dm_stmt_list l = {0};
@@ -282,7 +318,7 @@ static int df_load_live(df *x, dbmig *sh)
     dm_schema_free(&live);
     dm_migfile mf;
     if (rc == DBMIG_OK && sql.len &&
-        (rc = dm_migfile_parse("the database's schema dump", sql.ptr, sql.len, &mf, &h->err)) ==
+        (rc = dm_migfile_parse("database_dump.sql", sql.ptr, sql.len, &mf, &h->err)) ==
             DBMIG_OK) {
         if ((rc = dm_exec_section(sh, &mf, DM_UP)) != DBMIG_OK)
             rc = dm_err_set(&h->err, rc, "the --url database's schema dump does not load into "
@@ -366,10 +402,11 @@ static int df_check(df *x, df_drv *d, dbmig *sh, const char *which, const dm_buf
 {
     dbmig *h = x->h;
     char path[96];
-    snprintf(path, sizeof path, "(the generated %s statements for %s)", which, d->name);
+    snprintf(path, sizeof path, "generated_%s_%s.sql", which, d->name);
     dm_buf text = {0};
     dm_migfile mf;
-    int rc = dm_buf_printf(&text, "-- dbmig:%s\n%s", which, dm_buf_str(sql))
+    int rc = dm_buf_printf(&text, "-- dbmig:up\n%s%s", strcmp(which, "up") ? "-- dbmig:down\n" : "",
+                           dm_buf_str(sql))
                  ? dm_err_nomem(&h->err)
                  : dm_migfile_parse(path, text.ptr, text.len, &mf, &h->err);
     dm_buf_free(&text);
