@@ -28,6 +28,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +103,17 @@ static int df_stopped(df *x)
         return DBMIG_OK;
     return dm_err_set(&x->h->err, DBMIG_EINTERRUPTED,
                       "interrupted: the scratch databases are removed and no file was written");
+}
+
+/* A section of mf run on the scratch handle sh, whose running statement
+ * dbmig_cancel on h (Ctrl-C) then cancels; stopped that way, it is
+ * DBMIG_EINTERRUPTED in h. */
+static int df_exec(df *x, dbmig *sh, const dm_migfile *mf, int kind)
+{
+    atomic_store(&sh->running, sh->conn);
+    int rc = dm_exec_section(sh, mf, kind);
+    atomic_store(&sh->running, NULL);
+    return rc != DBMIG_OK && x->h->interrupted ? df_stopped(x) : rc;
 }
 
 /* ---- the options ------------------------------------------------------------ */
@@ -289,8 +301,8 @@ static int df_desired(df *x, df_drv *d, dbmig *sh, dm_schema *b)
                           "generic `-- dbmig:up`",
                           p, d->name, d->name);
     df_say(x, "diff: applying %s to a scratch %s database", p, d->name);
-    int rc = x->to_empty ? DBMIG_OK : dm_exec_section(sh, &x->to, DM_UP);
-    if (rc != DBMIG_OK)
+    int rc = x->to_empty ? DBMIG_OK : df_exec(x, sh, &x->to, DM_UP);
+    if (rc != DBMIG_OK && rc != DBMIG_EINTERRUPTED)
         return dm_err_set(&h->err, rc, "%s does not load into an empty %s database: %s", p,
                           d->name, dbmig_errmsg(sh));
     if ((rc = df_stopped(x)) != DBMIG_OK)
@@ -320,7 +332,7 @@ static int df_load_live(df *x, dbmig *sh)
     if (rc == DBMIG_OK && sql.len &&
         (rc = dm_migfile_parse("database_dump.sql", sql.ptr, sql.len, &mf, &h->err)) ==
             DBMIG_OK) {
-        if ((rc = dm_exec_section(sh, &mf, DM_UP)) != DBMIG_OK)
+        if ((rc = df_exec(x, sh, &mf, DM_UP)) != DBMIG_OK && rc != DBMIG_EINTERRUPTED)
             rc = dm_err_set(&h->err, rc, "the --url database's schema dump does not load into "
                             "an empty database (a dbmig bug; please report it with `dbmig schema "
                             "dump`): %s", dbmig_errmsg(sh));
@@ -412,8 +424,10 @@ static int df_check(df *x, df_drv *d, dbmig *sh, const char *which, const dm_buf
     dm_buf_free(&text);
     if (rc != DBMIG_OK)
         return dm_err_prefix(&h->err, "dbmig bug: "), rc;
-    rc = dm_exec_section(sh, &mf, strcmp(which, "up") == 0 ? DM_UP : DM_DOWN);
+    rc = df_exec(x, sh, &mf, strcmp(which, "up") == 0 ? DM_UP : DM_DOWN);
     dm_migfile_free(&mf);
+    if (rc == DBMIG_EINTERRUPTED)
+        return rc;
     if (rc != DBMIG_OK)
         return dm_err_set(&h->err, DBMIG_ERROR,
                           "dbmig bug: the generated %s statements for %s fail on a scratch "
