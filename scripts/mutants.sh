@@ -38,6 +38,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 #   graph:REGEX  tests/graph/graph.sh (TZ=Pacific/Kiritimati), cases matching REGEX
 #   schema:NAME  tests/schema/NAME.sh on SQLite (a fresh database and TMPDIR,
 #                as tests/schema/run.sh gives it)
+#   closure:N    tests/diff/closure on SQLite: N pairs of the closure
+#                property test, seed 1 (the same pairs every run)
 M_NAME=() M_FILE=() M_OLD=() M_NEW=() M_TESTS=()
 mutant() {
     M_NAME+=("$1") M_FILE+=("$2") M_OLD+=("$3") M_NEW+=("$4")
@@ -241,6 +243,7 @@ for i in "${!M_NAME[@]}"; do
     for t in ${M_TESTS[$i]}; do
         [[ $t == unit:* ]] && TARGETS+=("test_${t#unit:}")
         [[ $t == schema:* ]] && TARGETS+=(dbmig_litesql) # the fixture driver without inspect
+        [[ $t == closure:* ]] && TARGETS+=(closure)
     done
 done
 mapfile -t TARGETS < <(printf '%s\n' "${TARGETS[@]}" | sort -u)
@@ -268,6 +271,11 @@ run_test() {
                     DBMIG_PLUGIN_DIR=$plugins DBMIG_SOURCE_DIR=$W/src NO_COLOR=1 \
                     DBMIG_FIXTURE_PLUGIN_DIR=$W/build/fixture-plugins \
                     timeout 300 bash "$W/src/tests/schema/$arg.sh") ;;
+        closure) local cw=$W/closure-run plugins
+                plugins=$(dirname "$(find "$W/build" -name dbmig_sqlite.so -print -quit)")
+                rm -rf "$cw" && mkdir -p "$cw/tmp" &&
+                TMPDIR=$cw/tmp DBMIG_PLUGIN_DIR=$plugins timeout 300 "$W/build/tests/diff/closure" \
+                    --url "sqlite:$cw/base.sqlite" --seed 1 --pairs "$arg" --max-report 1 ;;
         *) echo "mutants.sh: unknown test kind in '$tok'" >&2; return 2 ;;
     esac > "$W/test.out" 2>&1
 }

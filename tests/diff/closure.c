@@ -6,7 +6,7 @@
  *
  *   closure --url URL [--seed N] [--pairs N] [--walk W] [--steps N]
  *           [--enums auto|on|off] [--verbose] [--max-report N]
- *           [--generator-only]
+ *           [--generator-only] [--profile]
  *
  * How one step runs (two scratch databases, dm_scratch_open, next to URL:
  * two new databases on PostgreSQL and MariaDB, two temporary files for
@@ -64,6 +64,8 @@ typedef struct ctx {
     cdb d1, d2;
     long pairs, failures, identical, with_rows, walks, stmts;
     double t_stmts, t_inspect; /* seconds in statements, in inspections */
+    int profile;               /* --profile: seconds per statement kind */
+    struct { char key[40]; double t; long n; } prof[64];
     long kinds[64];
 } ctx;
 
@@ -123,6 +125,26 @@ static void db_close(cdb *d)
     dm_schema_free(&d->m);
 }
 
+/* --profile: time per (database, first two words of the statement). */
+static void prof_add(ctx *c, const char *db, const char *sql, double t)
+{
+    char key[40];
+    int n = snprintf(key, sizeof key, "%s ", db), words = 0;
+    for (const char *p = sql; *p && n < (int)sizeof key - 1; p++) {
+        if (*p == ' ' || *p == '\n' || *p == '(')
+            if (++words == 2)
+                break;
+        key[n++] = *p == '\n' ? ' ' : *p;
+    }
+    key[n] = 0;
+    for (int i = 0; i < 64; i++)
+        if (!c->prof[i].key[0] || !strcmp(c->prof[i].key, key)) {
+            memcpy(c->prof[i].key, key, sizeof key);
+            c->prof[i].t += t, c->prof[i].n++;
+            return;
+        }
+}
+
 /* Runs each statement of sql (split by the dialect's rules, comments
  * dropped); tx: inside one transaction. 0, or -1 with the error in err. */
 static int db_run(ctx *c, cdb *d, const char *sql, int tx, dm_buf *err)
@@ -141,11 +163,15 @@ static int db_run(ctx *c, cdb *d, const char *sql, int tx, dm_buf *err)
         dm_buf_printf(err, "cannot begin a transaction");
         rc = -1;
     }
-    for (size_t i = 0; !rc && i < l.n; i++, c->stmts++)
+    for (size_t i = 0; !rc && i < l.n; i++, c->stmts++) {
+        double t1 = now();
         if (dm_sql_exec(d->h, l.v[i].sql, NULL) != DBMIG_OK) {
             dm_buf_printf(err, "statement %zu: %s", i + 1, dbmig_errmsg(d->h));
             rc = -1;
         }
+        if (c->profile)
+            prof_add(c, d == &c->d1 ? "D1" : "D2", l.v[i].sql, now() - t1);
+    }
     if (tx && !rc && drv->commit(d->h->drv_self, d->h->conn) != DBMIG_DRV_OK) {
         dm_buf_printf(err, "the commit failed");
         rc = -1;
@@ -512,6 +538,7 @@ static int usage(void)
     fputs("usage: closure --url URL [--seed N] [--pairs N] [--walk W] [--steps N]\n"
           "               [--enums auto|on|off] [--max-report N] [--verbose]\n"
           "               [--generator-only]  (the generator alone: no diff)\n"
+          "               [--profile]  (seconds per kind of statement)\n"
           "  (the driver plugins: DBMIG_PLUGIN_DIR or --plugin-dir DIR)\n",
           stderr);
     return 2;
@@ -521,8 +548,8 @@ static int args(ctx *c, int argc, char **argv, const char **plugins, const char 
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--verbose") || !strcmp(a, "--generator-only")) {
-            *(a[2] == 'v' ? &c->verbose : &c->gen_only) = 1;
+        if (!strcmp(a, "--verbose") || !strcmp(a, "--generator-only") || !strcmp(a, "--profile")) {
+            *(a[2] == 'v' ? &c->verbose : a[2] == 'g' ? &c->gen_only : &c->profile) = 1;
             continue;
         }
         if (!v)
@@ -561,6 +588,9 @@ static void summary(ctx *c, double secs)
            c->pairs ? secs * 1000 / (double)c->pairs : 0.0, c->stmts, c->seed);
     printf("closure %s: %.1f s in statements, %.1f s in inspections\n", c->driver, c->t_stmts,
            c->t_inspect);
+    for (int i = 0; c->profile && i < 64 && c->prof[i].key[0]; i++)
+        printf("closure %s: profile %-30s %6ld statements %7.2f s\n", c->driver, c->prof[i].key,
+               c->prof[i].n, c->prof[i].t);
     printf("closure %s: mutations:", c->driver);
     for (int k = 0; k < gen_nkinds(); k++)
         printf(" %s %ld%s", gen_kind_name(k), c->kinds[k], k + 1 < gen_nkinds() ? "," : "\n");
