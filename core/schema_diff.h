@@ -91,7 +91,10 @@ void dm_dnotes_free(dm_dnotes *n);
  * TABLE cannot do, so it must be rebuilt: anything but columns added in
  * the forms ADD COLUMN accepts (no PRIMARY KEY or UNIQUE, a constant or
  * NULL default, NOT NULL only with a non-NULL default, no STORED generated
- * column, a foreign key only with a NULL default), indexes and triggers. */
+ * column, a foreign key only with a NULL default), indexes and triggers.
+ * A new column that carries a CHECK or a REFERENCES rebuilds too (t's
+ * CHECK / FOREIGN_KEY objects differ: the generator's ADD COLUMN writes
+ * the column's definition only), and so does one not added last. */
 int dm_sqlite_needs_rebuild(const dm_schema *from, const dm_schema *to, const char *t);
 
 /* Writes the rebuild of table t to w (w->s is `to`), the procedure of
@@ -108,7 +111,10 @@ int dm_sqlite_needs_rebuild(const dm_schema *from, const dm_schema *to, const ch
  * that only `from` has is lost: noted DESTRUCTIVE (and the statement
  * marked); a column only `to` has gets its default (a NOT NULL column
  * without one makes the copy fail on a non-empty table: noted). *nstmt is
- * increased by the statements written. */
+ * increased by the statements written. dm_schema_diff calls it for the
+ * rebuilt tables in canonical (name) order: the foreign-key check of a
+ * table runs at the rebuild of the last of it and its rebuilt parents, once
+ * every parent key it names exists (core/schema_diff_sqlite.c). */
 int dm_sqlite_rebuild(dm_sqlw *w, const dm_schema *from, const char *t, size_t *nstmt,
                       dm_dnotes *notes);
 
@@ -139,5 +145,11 @@ int dm_diff_enum_recreated(const dm_schema *from, const dm_schema *to, const cha
  * column (either side). The generator treats o as changed even when `to`
  * has it identical: dropped in phases 1-3, created again in 6, 7 or 9. */
 int dm_diff_enum_dependent(const dm_schema *from, const dm_schema *to, const dm_sobj *o);
+/* (added by "enums") 1 when `type` (a column's, as inspected: "mood",
+ * "\"Mood\"") is an enum of s, 2 when an array of one ("mood[]"), else 0.
+ * PostgreSQL has no cast between two enum types (nor from an enum to most
+ * types): a column changing from or to one converts through text, USING
+ * c::text::new (arrays: c::text[]::new[]). */
+int dm_diff_enum_type(const dm_schema *s, const char *type);
 
 #endif

@@ -149,8 +149,34 @@ static int text_names(const char *text, const char *name)
     return 0;
 }
 
+/* Does the array constant '{...}' that ends at q (its closing quote) hold
+ * `label` (as a substring of its text: "used" is the safe answer)? */
+static int array_uses(const char *text, const char *q, const char *label)
+{
+    const char *open = q - 1; /* back to the quote that opens the literal */
+    while (open >= text && !(*open == '\'' && (open == text || open[-1] != '\'')))
+        open -= open > text && *open == '\'' ? 2 : 1;
+    if (open < text || open[1] != '{')
+        return 0;
+    size_t n = strlen(label);
+    for (const char *p = open + 1; p + n <= q; p++)
+        if (!strncmp(p, label, n))
+            return 1;
+    return 0;
+}
+
+/* Is the text at p the cast "::name" (array: "::name[]"), whole? */
+static int cast_to(const char *p, const char *name, int array)
+{
+    const char *end = !strncmp(p, "::", 2) ? type_end(p + 2, name) : NULL;
+    if (end && array)
+        end = !strncmp(end, "[]", 2) ? end + 2 : NULL;
+    return end && !ident_char(*end) && *end != '"' && *end != '[';
+}
+
 /* Does text use `label` of enum `name`: the deparsed constant 'label'::name
- * (cast: 1), or the literal 'label' anywhere (cast: 0, a function body)? */
+ * or an array constant '{..label..}'::name[] (cast: 1), or the literal
+ * 'label' anywhere (cast: 0, a function body)? */
 static int text_uses(const char *text, const char *label, const char *name, int cast)
 {
     dm_buf lit = {0};
@@ -164,11 +190,25 @@ static int text_uses(const char *text, const char *label, const char *name, int 
         p++;
         if (p - 1 != text && (p[-2] == '\'' || p[-2] == '\\'))
             continue; /* inside another literal */
-        const char *end = !strncmp(after, "::", 2) ? type_end(after + 2, name) : NULL;
-        hit = !cast || (end && !ident_char(*end) && *end != '"');
+        hit = !cast || cast_to(after, name, 0);
     }
+    for (const char *p = cast && text ? strstr(text, "'::") : NULL; !hit && p;
+         p = strstr(p + 1, "'::"))
+        hit = cast_to(p + 1, name, 1) && array_uses(text, p, label);
     dm_buf_free(&lit);
     return hit || rc; /* no memory: say "used", the safe answer */
+}
+
+int dm_diff_enum_type(const dm_schema *s, const char *type)
+{
+    size_t lo, hi;
+    dm_schema_range(s, DBMIG_SO_ENUM, NULL, &lo, &hi);
+    for (size_t i = lo; type && i < hi; i++) {
+        int k = type_is(type, s->v[i].name);
+        if (k)
+            return k;
+    }
+    return 0;
 }
 
 /* ---- the decision --------------------------------------------------------- */

@@ -11,7 +11,8 @@
 # partial index) dumps to the pinned JSON below, twice the same bytes; its
 # SQL dump, loaded into the emptied database with psql, dumps to the same
 # JSON again (the round trip); the version table is not in the dump; drift
-# as a user without CREATEDB says to grant it or to give --scratch-url.
+# as a user without CREATEDB says to grant it or to give --scratch-url;
+# `test --yes-destroy` and drift's --scratch-url empty enum types too.
 # Pinned on PostgreSQL 15 (scripts/pg-server.sh takes the newest server
 # installed): another major may spell a view's or function's text
 # differently; re-pin from the diff then, after reading it.
@@ -588,6 +589,28 @@ else
     case $out in
         *"$pass"*) fail no_createdb "the password is shown: $out" ;;
     esac
+fi
+# enums_emptied: the objects dbmig empties a database of include enum types:
+# `test --yes-destroy` on a database holding one, and drift's --scratch-url
+# database once a folder that creates one was replayed there
+empty
+rm -f "$W/migrations"/*.sql
+printf -- "-- dbmig:up\nCREATE TYPE mood AS ENUM ('a', 'b');\nCREATE TABLE feel (m mood);\n-- dbmig:down\nDROP TABLE feel;\nDROP TYPE mood;\n" \
+    > "$W/migrations/20240101000000_mood.sql"
+psql_url -c "CREATE TYPE left_over AS ENUM ('x'); CREATE TABLE t (l left_over)" >/dev/null
+if ! out=$(dbmig test --yes-destroy 2>&1); then
+    fail enums_emptied "test --yes-destroy failed: $(echo "$out" | head -c 600)"
+fi
+scratch=${URL##*/}_scratch
+if ! psql_url -c "CREATE DATABASE $scratch" >/dev/null; then
+    fail enums_emptied "cannot create $scratch"
+else
+    dbmig upgrade >/dev/null 2>&1 || fail enums_emptied "upgrade failed"
+    out=$(dbmig drift --scratch-url "${URL%/*}/$scratch" 2>&1) ||
+        fail enums_emptied "drift --scratch-url failed: $(echo "$out" | head -c 600)"
+    left=$(psql -X -q -A -t -d "${URL%/*}/$scratch" -c "SELECT count(*) FROM pg_type WHERE typtype = 'e'")
+    [ "$left" = 0 ] || fail enums_emptied "the scratch database still holds $left enum type(s)"
+    psql_url -c "DROP DATABASE $scratch WITH (FORCE)" >/dev/null
 fi
 empty
 exit $((nfail > 0))

@@ -301,6 +301,11 @@ static void test_recreate_label_used(void **st)
         {DBMIG_SO_CHECK, "n <> 'x''c'::text", 0},
         {DBMIG_SO_CHECK, "m <> 'a'::mood", 0},
         {DBMIG_SO_CHECK, "m <> 'c'::mood2", 0},
+        {DBMIG_SO_COLUMN, "'{a,c}'::mood[]", 1},
+        {DBMIG_SO_COLUMN, "'{\"it''s\",c}'::\"mood\"[]", 1},
+        {DBMIG_SO_COLUMN, "'{a,b}'::mood[]", 0},
+        {DBMIG_SO_COLUMN, "'{c}'::text[]", 0},
+        {DBMIG_SO_COLUMN, "'c'::mood[]", 0},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         dm_schema from, to;
@@ -423,6 +428,26 @@ static void test_dependent(void **st)
     dm_schema_free(&to);
 }
 
+/* Which column types are enums of a model (scalar 1, array 2). */
+static void test_enum_type(void **st)
+{
+    (void)st;
+    dm_schema s;
+    m_init(&s);
+    m_enum(&s, "mood", "a");
+    m_enum(&s, "My \"Mood\"", "a");
+    dm_schema_sort(&s);
+    assert_int_equal(dm_diff_enum_type(&s, "mood"), 1);
+    assert_int_equal(dm_diff_enum_type(&s, "mood[]"), 2);
+    assert_int_equal(dm_diff_enum_type(&s, "\"mood\""), 1);
+    assert_int_equal(dm_diff_enum_type(&s, "\"My \"\"Mood\"\"\"[]"), 2);
+    assert_int_equal(dm_diff_enum_type(&s, "mood2"), 0);
+    assert_int_equal(dm_diff_enum_type(&s, "mood[][]"), 0);
+    assert_int_equal(dm_diff_enum_type(&s, "text"), 0);
+    assert_int_equal(dm_diff_enum_type(&s, NULL), 0);
+    dm_schema_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -434,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_recreate_label_used),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_dependent),
+        cmocka_unit_test(test_enum_type),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
