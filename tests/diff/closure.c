@@ -18,6 +18,8 @@
  *   Rows go into D1's tables (see gen_data_safe: kept when they survive
  *   A -> B -> A, else the tables are emptied and the statements run on
  *   empty tables). up = dm_schema_diff(A, B), down = dm_schema_diff(B, A).
+ *   With rows, every table A and B both have must still hold its two rows
+ *   after up and after down (a SQLite rebuild copies them).
  *   up runs on D1 (inside one transaction where DDL is transactional,
  *   PostgreSQL and SQLite, as a migration would), D1 is inspected and
  *   compared with B (dm_schema_compare: zero differences); down runs, D1
@@ -62,7 +64,7 @@ typedef struct ctx {
     uint64_t seed;
     long target, only_walk;
     cdb d1, d2;
-    long pairs, failures, identical, with_rows, walks, stmts;
+    long pairs, failures, identical, with_rows, walks, stmts, counted;
     double t_stmts, t_inspect; /* seconds in statements, in inspections */
     int profile;               /* --profile: seconds per statement kind */
     struct { char key[40]; double t; long n; } prof[64];
@@ -72,7 +74,7 @@ typedef struct ctx {
 /* One walk's state. */
 typedef struct walk {
     long no;
-    int step;
+    int step, rows; /* rows: D1's tables hold A's two rows each */
     gspec a, b;
     dm_schema A; /* D1's model */
     char desc[600];
@@ -343,6 +345,7 @@ static int rows(ctx *c, walk *w)
     gen_clear(&w->a, &part);
     dm_buf_puts(&sql, dm_buf_str(&part));
     int safe = gen_data_safe(&w->a, &w->b);
+    w->rows = safe;
     if (safe) {
         gen_rows(&w->a, &part);
         dm_buf_puts(&sql, dm_buf_str(&part));
@@ -375,13 +378,49 @@ static int make_b(ctx *c, walk *w, grng *r)
     return rc;
 }
 
-/* Runs sql on D1 and checks that D1's schema is now `want`; *got: the
- * model inspected. */
+static int count_row(void *p, int n, const char *const *v, const size_t *len)
+{
+    (void)len;
+    *(long *)p = n > 0 && v[0] ? atol(v[0]) : -1;
+    return 0;
+}
+
+/* With rows (w->rows): each table A and B both have still holds its two
+ * rows (a rebuild copies them, ALTER keeps them; a table only A has is
+ * created again by down, empty). */
+static int rows_kept(ctx *c, walk *w)
+{
+    const gspec *x = &w->b;
+    for (int i = 0; w->rows && i < w->a.nt; i++) {
+        const char *t = w->a.t[i].name;
+        int both = 0;
+        for (int j = 0; j < x->nt; j++)
+            both |= !strcmp(x->t[j].name, t);
+        if (!both)
+            continue;
+        char sql[64];
+        long n = -2;
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", t);
+        c->counted++;
+        if (c->d1.h->drv->query(c->d1.h->drv_self, c->d1.h->conn, sql, count_row, &n) != DBMIG_DRV_OK) {
+            dm_buf_printf(&w->err, "%s failed", sql);
+            return -1;
+        }
+        if (n != 2) {
+            dm_buf_printf(&w->err, "table %s holds %ld rows, not the 2 it had", t, n);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Runs sql on D1 and checks that D1's schema is now `want` and that the
+ * rows are still there; *got: the model inspected. */
 static int apply(ctx *c, walk *w, const char *sql, const dm_schema *want, dm_schema *got)
 {
     if (db_run(c, &c->d1, sql, c->tx, &w->err) != 0 || db_inspect(c, &c->d1, got, &w->err) != 0)
         return -1;
-    return same(c, w, got, want);
+    return same(c, w, got, want) == 0 ? rows_kept(c, w) : -1;
 }
 
 /* --generator-only: the generator checked without the diff. B's DDL is
@@ -459,11 +498,11 @@ static int step(ctx *c, walk *w, grng *r)
     char d_up[DM_SHA256_V1_LEN + 1], d_again[DM_SHA256_V1_LEN + 1];
     int have = 0, rc = -1;
     if (apply(c, w, dm_buf_str(&w->up), B, &got) != 0)
-        fail(c, w, "up did not give B");
+        fail(c, w, "up did not give B (or lost rows)");
     else if (dm_schema_digest(c->d1.h, d_up, &have) != DBMIG_OK)
         dm_buf_printf(&w->err, "digest: %s", dbmig_errmsg(c->d1.h)), fail(c, w, "digest");
     else if (apply(c, w, dm_buf_str(&w->down), &w->A, &back) != 0)
-        fail(c, w, "down did not give A");
+        fail(c, w, "down did not give A (or lost rows)");
     else if (db_run(c, &c->d1, dm_buf_str(&w->up), c->tx, &w->err) != 0)
         fail(c, w, "up, run again after down, was refused");
     else if (again(c, w, have, d_up, d_again, B) != 0)
@@ -582,9 +621,9 @@ static int args(ctx *c, int argc, char **argv, const char **plugins, const char 
 
 static void summary(ctx *c, double secs)
 {
-    printf("closure %s: %ld pairs (%ld identical, %ld with rows) in %ld walks, %ld failures, %.1f s "
-           "(%.0f ms a pair, %ld statements), seed %" PRIu64 "\n",
-           c->driver, c->pairs, c->identical, c->with_rows, c->walks, c->failures, secs,
+    printf("closure %s: %ld pairs (%ld identical, %ld with rows, %ld row counts checked) in %ld "
+           "walks, %ld failures, %.1f s (%.0f ms a pair, %ld statements), seed %" PRIu64 "\n",
+           c->driver, c->pairs, c->identical, c->with_rows, c->counted, c->walks, c->failures, secs,
            c->pairs ? secs * 1000 / (double)c->pairs : 0.0, c->stmts, c->seed);
     printf("closure %s: %.1f s in statements, %.1f s in inspections\n", c->driver, c->t_stmts,
            c->t_inspect);
