@@ -21,7 +21,9 @@
  *   With rows, every table A and B both have must still hold its two rows
  *   after up and after down (a SQLite rebuild copies them).
  *   up runs on D1 (inside one transaction where DDL is transactional,
- *   PostgreSQL and SQLite, as a migration would), D1 is inspected and
+ *   PostgreSQL and SQLite, as a migration would; every other PostgreSQL
+ *   walk is generated with --concurrently and runs without one, as its
+ *   `transaction off` revision would), D1 is inspected and
  *   compared with B (dm_schema_compare: zero differences); down runs, D1
  *   compared with A; up runs again (D1 holds B: its digest must equal the
  *   one after the first up). B becomes the next A.
@@ -61,6 +63,8 @@ typedef struct cdb {
 typedef struct ctx {
     const char *url, *driver;
     int gd, dialect, tx, enums, verbose, steps, max_report, reported, gen_only;
+    int concurrently; /* this walk: PostgreSQL CREATE INDEX CONCURRENTLY, no transaction */
+    long conc_walks;
     uint64_t seed;
     long target, only_walk;
     cdb d1, d2;
@@ -323,7 +327,7 @@ static int same(ctx *c, walk *w, const dm_schema *got, const dm_schema *want)
 
 static int diff(ctx *c, const dm_schema *from, const dm_schema *to, dm_buf *sql, size_t *n, dm_buf *err)
 {
-    dm_diff_opts o = {q_ident, c->d1.h, 0};
+    dm_diff_opts o = {q_ident, c->d1.h, c->concurrently};
     dm_err e = {0};
     dm_buf_reset(sql);
     if (dm_schema_diff(from, to, &o, sql, n, NULL, &e) != 0) {
@@ -533,6 +537,11 @@ static void run_walk(ctx *c, long no)
     gen_render(&w.a, &ddl);
     w.A.dialect = c->dialect;
     c->walks++;
+    /* PostgreSQL: every other walk as `diff --concurrently` writes it
+     * (the revision is `transaction off`: no transaction around it) */
+    c->concurrently = c->gd == GD_PG && (no & 1);
+    c->tx = c->gd != GD_MY && !c->concurrently;
+    c->conc_walks += c->concurrently;
     if (db_empty(c, &c->d1, &w.err) != 0 || db_run(c, &c->d1, dm_buf_str(&ddl), 0, &w.err) != 0 ||
         db_inspect(c, &c->d1, &w.A, &w.err) != 0) {
         fail(&*c, &w, "the generator's DDL for A was refused (a bug in tests/diff/gen.c)");
@@ -625,8 +634,8 @@ static void summary(ctx *c, double secs)
            "walks, %ld failures, %.1f s (%.0f ms a pair, %ld statements), seed %" PRIu64 "\n",
            c->driver, c->pairs, c->identical, c->with_rows, c->counted, c->walks, c->failures, secs,
            c->pairs ? secs * 1000 / (double)c->pairs : 0.0, c->stmts, c->seed);
-    printf("closure %s: %.1f s in statements, %.1f s in inspections\n", c->driver, c->t_stmts,
-           c->t_inspect);
+    printf("closure %s: %.1f s in statements, %.1f s in inspections; %ld walks with "
+           "--concurrently\n", c->driver, c->t_stmts, c->t_inspect, c->conc_walks);
     for (int i = 0; c->profile && i < 64 && c->prof[i].key[0]; i++)
         printf("closure %s: profile %-30s %6ld statements %7.2f s\n", c->driver, c->prof[i].key,
                c->prof[i].n, c->prof[i].t);

@@ -480,6 +480,11 @@ static int m_pk(gspec *sp, grng *r, char *d, size_t cap)
     gcol *a = t ? pick_col(t, r, 0, 1) : NULL, *b = t ? pick_col(t, r, 0, 1) : NULL;
     if (!a)
         return 0;
+    if (t->npk && grng_int(r, 5) == 0) { /* a table without one (keys to it go) */
+        t->npk = 0;
+        snprintf(d, cap, "drop primary key %s", t->name);
+        return 1;
+    }
     t->npk = 1;
     cpy(t->pk[0], a->name);
     if (b != a && grng_int(r, 3) == 0)
@@ -812,7 +817,7 @@ uint64_t gen_mutate(gspec *sp, grng *r, char *desc, size_t cap)
 {
     uint64_t kinds = 0;
     dm_buf before = {0}, after = {0};
-    int want = 1 + (grng_int(r, 3) == 0);
+    int x = grng_int(r, 20), want = x < 10 ? 1 : x < 17 ? 2 : 3;
     size_t used = 0;
     desc[0] = 0;
     for (int done = 0, tries = 0; done < want && tries < 200; tries++) {
