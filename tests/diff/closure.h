@@ -107,7 +107,7 @@ int grng_int(grng *r, int n); /* 0 .. n-1 */
 /* A random spec of 2-4 tables in dialect d (GD_*); enums: PostgreSQL
  * enum types may appear. */
 void gen_init(gspec *sp, int d, int enums, grng *r);
-/* One or two random mutations; desc gets what they were ("drop column
+/* One to three random mutations; desc gets what they were ("drop column
  * t1.c4; add index i9 on t2"). Returns the kinds applied, one bit each
  * (1 << kind), for the run's per-kind counts. */
 uint64_t gen_mutate(gspec *sp, grng *r, char *desc, size_t cap);
