@@ -288,7 +288,7 @@ static void list_names(const dm_schema *m, dm_buf *b)
     for (size_t i = 0; i < m->n; i++) {
         int k = m->v[i].kind;
         if (k != DBMIG_SO_TABLE && k != DBMIG_SO_VIEW && k != DBMIG_SO_SEQUENCE &&
-            k != DBMIG_SO_FUNCTION)
+            k != DBMIG_SO_FUNCTION && k != DBMIG_SO_ENUM)
             continue;
         if (shown < 10)
             dm_buf_printf(b, "%s%s", shown ? ", " : "", m->v[i].name ? m->v[i].name : "?");
@@ -460,9 +460,10 @@ static void drop_one(dbmig *sh, const dm_sobj *o, int *ok)
 {
     static const char *const verbs[] = {
         [DBMIG_SO_TABLE] = "DROP TABLE ", [DBMIG_SO_VIEW] = "DROP VIEW ",
-        [DBMIG_SO_SEQUENCE] = "DROP SEQUENCE ", [DBMIG_SO_FUNCTION] = "DROP FUNCTION "};
+        [DBMIG_SO_SEQUENCE] = "DROP SEQUENCE ", [DBMIG_SO_FUNCTION] = "DROP FUNCTION ",
+        [DBMIG_SO_ENUM] = "DROP TYPE "};
     *ok = 0;
-    if (o->kind < 0 || o->kind > DBMIG_SO_FUNCTION || !verbs[o->kind] || !o->name)
+    if (o->kind < 0 || o->kind > DBMIG_SO_ENUM || !verbs[o->kind] || !o->name)
         return;
     for (int attempt = 0; attempt < 2 && !*ok; attempt++) {
         /* a function's name may carry its argument types: f(integer) */
@@ -492,7 +493,7 @@ static int scratch_empty(dbmig *h, dm_scratch *s, dm_buf *left)
             break;
         size_t gone = 0;
         static const int order[] = {DBMIG_SO_VIEW, DBMIG_SO_TABLE, DBMIG_SO_SEQUENCE,
-                                    DBMIG_SO_FUNCTION};
+                                    DBMIG_SO_FUNCTION, DBMIG_SO_ENUM};
         for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
             for (size_t i = 0; i < m.n; i++)
                 if (m.v[i].kind == order[k]) {

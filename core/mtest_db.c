@@ -222,6 +222,7 @@ static int drop_sql(dbmig *h, const dm_sobj *o, dm_buf *q)
                        : o->kind == DBMIG_SO_VIEW     ? "VIEW"
                        : o->kind == DBMIG_SO_SEQUENCE ? "SEQUENCE"
                        : o->kind == DBMIG_SO_FUNCTION ? "FUNCTION"
+                       : o->kind == DBMIG_SO_ENUM     ? "TYPE"
                                                       : NULL;
     if (!what || !o->name)
         return DBMIG_OK;
@@ -240,11 +241,12 @@ static int drop_sql(dbmig *h, const dm_sobj *o, dm_buf *q)
 }
 
 /* The drops, views first (they depend on tables), then tables, then the
- * rest; each failure is kept in h->err and the next one tried. */
+ * rest, enum types last (a table or function may use one); each failure is
+ * kept in h->err and the next one tried. */
 static int drop_all(dbmig *h, const dm_schema *s)
 {
     static const int order[] = {DBMIG_SO_VIEW, DBMIG_SO_TABLE, DBMIG_SO_SEQUENCE,
-                                DBMIG_SO_FUNCTION};
+                                DBMIG_SO_FUNCTION, DBMIG_SO_ENUM};
     int rc = DBMIG_OK;
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
         for (size_t i = 0; i < s->n; i++) {

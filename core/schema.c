@@ -33,11 +33,12 @@
 
 static const char *const so_kind_names[] = {
     NULL,          "table", "column", "primary key", "unique constraint", "foreign key",
-    "check",       "index", "view",   "sequence",    "trigger",           "function"};
+    "check",       "index", "view",   "sequence",    "trigger",           "function",
+    "enum"};
 
 static const char *so_kind_name(uint32_t kind)
 {
-    return kind >= 1 && kind <= DBMIG_SO_FUNCTION ? so_kind_names[kind] : "object";
+    return kind >= 1 && kind <= DBMIG_SO_ENUM ? so_kind_names[kind] : "object";
 }
 
 /* A description of the object for a refusal: "column t.c", "index (no name)". */
@@ -50,14 +51,27 @@ static int so_refuse(dm_err *e, const dbmig_schema_object *o, const char *why)
                       o->name && o->name[0] ? o->name : "(no name)", why);
 }
 
+/* An enum's labels (its columns) are its values: each one at most once,
+ * so that an old and a new list can be matched label by label (the diff
+ * does). None at all is an enum created with no label, which PostgreSQL
+ * allows. */
+static const char *so_check_labels(const dbmig_schema_object *o)
+{
+    for (uint32_t i = 0; i < o->ncolumns; i++)
+        for (uint32_t j = i + 1; j < o->ncolumns; j++)
+            if (!strcmp(o->columns[i], o->columns[j]))
+                return "one of its labels is listed twice";
+    return NULL;
+}
+
 /* What each kind must have; NULL when the object is well-formed. */
 static const char *so_check(const dbmig_schema_object *o)
 {
     int k = (int)o->kind;
-    if (k < DBMIG_SO_TABLE || k > DBMIG_SO_FUNCTION)
+    if (k < DBMIG_SO_TABLE || k > DBMIG_SO_ENUM)
         return "unknown kind (a driver newer than this dbmig?)";
     int needs_table = k != DBMIG_SO_TABLE && k != DBMIG_SO_VIEW && k != DBMIG_SO_SEQUENCE &&
-                      k != DBMIG_SO_FUNCTION;
+                      k != DBMIG_SO_FUNCTION && k != DBMIG_SO_ENUM;
     int may_be_unnamed = k == DBMIG_SO_PRIMARY_KEY || k == DBMIG_SO_UNIQUE ||
                          k == DBMIG_SO_FOREIGN_KEY || k == DBMIG_SO_CHECK;
     if (needs_table && (!o->table || !o->table[0]))
@@ -81,6 +95,8 @@ static const char *so_check(const dbmig_schema_object *o)
         return "it references no table";
     if (k == DBMIG_SO_CHECK && !o->definition)
         return "it has no expression (definition)";
+    if (k == DBMIG_SO_ENUM)
+        return so_check_labels(o);
     return NULL;
 }
 
@@ -310,7 +326,8 @@ void dm_schema_drop_table(dm_schema *s, const char *table)
     for (size_t r = 0; r < s->n; r++) {
         dm_sobj *o = &s->v[r];
         int drop = o->kind == DBMIG_SO_TABLE ? dm_streq(o->name, table)
-                   : o->kind == DBMIG_SO_VIEW || o->kind == DBMIG_SO_FUNCTION
+                   : o->kind == DBMIG_SO_VIEW || o->kind == DBMIG_SO_FUNCTION ||
+                           o->kind == DBMIG_SO_ENUM
                        ? 0
                        : dm_streq(o->table, table); /* SEQUENCE: owned by a column of it */
         if (drop)

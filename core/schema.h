@@ -117,14 +117,14 @@ void dm_sdiffs_free(dm_sdiffs *d);
 /* Renderings, appended to out; 0 or -1 on no memory.
  *
  * SQL: deterministic DDL in the model's dialect that recreates the schema
- * in an empty database (sequences, tables with their columns and
+ * in an empty database (enum types, sequences, tables with their columns and
  * constraints, indexes, foreign keys added after every table, views,
  * functions, triggers), one statement per `;`, identifiers quoted with
  * quote (the driver's quote_ident, conn NULL). The output loads into an
  * empty database of the same driver and inspects to the same model.
  *
- * JSON: {"tables": [...], "views": [...], ...}, keys sorted, two-space
- * indent, every field of every object (jansson).
+ * JSON: {"tables": [...], "views": [...], "enums": [...], ...}, keys
+ * sorted, two-space indent, every field of every object (jansson).
  *
  * Portable: one line per fact, lower-case, sorted, the same on every
  * driver for the same portable schema: "table t", "column t.c <family>

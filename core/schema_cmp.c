@@ -82,7 +82,7 @@ static int so_label(dm_buf *b, const dm_sobj *o)
 {
     static const char *const word[] = {NULL,    NULL,    "column", "primary key", "unique",
                                        "foreign key", "check", "index", "view", "sequence",
-                                       "trigger", "function"};
+                                       "trigger", "function", "enum"};
     switch (o->kind) {
     case DBMIG_SO_TABLE:
         return dm_buf_printf(b, "table %s", o->name);
@@ -91,6 +91,7 @@ static int so_label(dm_buf *b, const dm_sobj *o)
     case DBMIG_SO_SEQUENCE:
     case DBMIG_SO_TRIGGER:
     case DBMIG_SO_FUNCTION:
+    case DBMIG_SO_ENUM:
         return dm_buf_printf(b, "%s %s", word[o->kind], o->name);
     default:
         break;
@@ -263,6 +264,9 @@ static void diff_fields(cmp_ctx *c, const dm_sobj *a, const dm_sobj *b)
     case DBMIG_SO_VIEW:
     case DBMIG_SO_FUNCTION:
         diff_val(c, "definition", "definition digest", a->digest, b->digest);
+        break;
+    case DBMIG_SO_ENUM: /* the labels in their order: the order is the type's sort order */
+        diff_list(c, "labels", "labels", a->columns, a->ncolumns, b->columns, b->ncolumns);
         break;
     default:
         break;

@@ -91,7 +91,10 @@ void dm_dnotes_free(dm_dnotes *n);
  * TABLE cannot do, so it must be rebuilt: anything but columns added in
  * the forms ADD COLUMN accepts (no PRIMARY KEY or UNIQUE, a constant or
  * NULL default, NOT NULL only with a non-NULL default, no STORED generated
- * column, a foreign key only with a NULL default), indexes and triggers. */
+ * column, a foreign key only with a NULL default), indexes and triggers.
+ * A new column that carries a CHECK or a REFERENCES rebuilds too (t's
+ * CHECK / FOREIGN_KEY objects differ: the generator's ADD COLUMN writes
+ * the column's definition only), and so does one not added last. */
 int dm_sqlite_needs_rebuild(const dm_schema *from, const dm_schema *to, const char *t);
 
 /* Writes the rebuild of table t to w (w->s is `to`), the procedure of
@@ -108,7 +111,10 @@ int dm_sqlite_needs_rebuild(const dm_schema *from, const dm_schema *to, const ch
  * that only `from` has is lost: noted DESTRUCTIVE (and the statement
  * marked); a column only `to` has gets its default (a NOT NULL column
  * without one makes the copy fail on a non-empty table: noted). *nstmt is
- * increased by the statements written. */
+ * increased by the statements written. dm_schema_diff calls it for the
+ * rebuilt tables in canonical (name) order: the foreign-key check of a
+ * table runs at the rebuild of the last of it and its rebuilt parents, once
+ * every parent key it names exists (core/schema_diff_sqlite.c). */
 int dm_sqlite_rebuild(dm_sqlw *w, const dm_schema *from, const char *t, size_t *nstmt,
                       dm_dnotes *notes);
 
@@ -120,10 +126,30 @@ int dm_sqlite_rebuild(dm_sqlw *w, const dm_schema *from, const char *t, size_t *
  * that loses or reorders labels is recreated (rename the old type, create
  * the new one, ALTER COLUMN ... TYPE ... USING col::text::new for every
  * column of `from` using it, default dropped and set again, old type
- * dropped), noted DESTRUCTIVE when a label goes. w->s is `to`. */
+ * dropped), noted DESTRUCTIVE when a label goes. w->s is `to`. The old type
+ * is renamed _dbmig_old_<name> and dropped by dm_diff_enums_after; columns
+ * of it that change type (or go) in `to` are the generator's and move off
+ * it before phase 8. */
 int dm_diff_enums_before(dm_sqlw *w, const dm_schema *from, size_t *nstmt, dm_dnotes *notes);
 /* Called in phase 8, after tables and columns are dropped: DROP TYPE for
- * the enums only `from` has. */
+ * the enums only `from` has, and for the old types of recreated ones. */
 int dm_diff_enums_after(dm_sqlw *w, const dm_schema *from, size_t *nstmt, dm_dnotes *notes);
+/* (added by "enums") 1 when dm_diff_enums_before recreates enum `name`
+ * (it is in both models and loses or reorders labels, or `to` uses a label
+ * it gains, which ALTER TYPE ... ADD VALUE would not allow before commit). */
+int dm_diff_enum_recreated(const dm_schema *from, const dm_schema *to, const char *name);
+/* (added by "enums") 1 when object o of `from` cannot live through the
+ * recreation of an enum: a CHECK, INDEX (expression or predicate), VIEW,
+ * TRIGGER or FUNCTION whose text names a recreated enum, a VIEW that reads
+ * a table with a column the recreation converts, a FOREIGN KEY over such a
+ * column (either side). The generator treats o as changed even when `to`
+ * has it identical: dropped in phases 1-3, created again in 6, 7 or 9. */
+int dm_diff_enum_dependent(const dm_schema *from, const dm_schema *to, const dm_sobj *o);
+/* (added by "enums") 1 when `type` (a column's, as inspected: "mood",
+ * "\"Mood\"") is an enum of s, 2 when an array of one ("mood[]"), else 0.
+ * PostgreSQL has no cast between two enum types (nor from an enum to most
+ * types): a column changing from or to one converts through text, USING
+ * c::text::new (arrays: c::text[]::new[]). */
+int dm_diff_enum_type(const dm_schema *s, const char *type);
 
 #endif

@@ -8,8 +8,9 @@
  *     two-space indent, so the bytes depend only on the model: the same
  *     database always prints the same text.
  *   - A table holds its own columns, keys, checks, indexes and triggers
- *     (what a reader looks for under a table); views, sequences and
- *     functions stand beside the tables. Every field of the object's kind
+ *     (what a reader looks for under a table); views, sequences,
+ *     functions and enums ({"name", "labels": [...] in their order}) stand
+ *     beside the tables, each list present (maybe empty) on every driver. Every field of the object's kind
  *     is present, null when the database gave none, so a consumer never
  *     has to ask whether a key exists. An object whose table was not
  *     reported still appears, under a table entry of that name.
@@ -118,6 +119,9 @@ static json_t *j_object(jb *b, const dm_sobj *o)
         jset(b, j, "predicate", jstr(b, o->predicate));
         jset(b, j, "method", jstr(b, o->method));
         break;
+    case DBMIG_SO_ENUM:
+        jset(b, j, "labels", jlist(b, o->columns, o->ncolumns));
+        break;
     case DBMIG_SO_SEQUENCE:
         jset(b, j, "definition", jstr(b, o->definition));
         jset(b, j, "owned_by_table", jstr(b, o->table));
@@ -160,14 +164,16 @@ static void j_place(jb *b, json_t *root, json_t *byname, const dm_sobj *o)
 {
     static const char *const top[] = {[DBMIG_SO_VIEW] = "views",
                                       [DBMIG_SO_SEQUENCE] = "sequences",
-                                      [DBMIG_SO_FUNCTION] = "functions"};
+                                      [DBMIG_SO_FUNCTION] = "functions",
+                                      [DBMIG_SO_ENUM] = "enums"};
     static const char *const under[] = {[DBMIG_SO_UNIQUE] = "unique",
                                         [DBMIG_SO_FOREIGN_KEY] = "foreign_keys",
                                         [DBMIG_SO_CHECK] = "checks",
                                         [DBMIG_SO_INDEX] = "indexes",
                                         [DBMIG_SO_TRIGGER] = "triggers"};
     json_t *tables = json_object_get(root, "tables");
-    if (o->kind == DBMIG_SO_VIEW || o->kind == DBMIG_SO_SEQUENCE || o->kind == DBMIG_SO_FUNCTION) {
+    if (o->kind == DBMIG_SO_VIEW || o->kind == DBMIG_SO_SEQUENCE || o->kind == DBMIG_SO_FUNCTION ||
+        o->kind == DBMIG_SO_ENUM) {
         if (json_array_append_new(json_object_get(root, top[o->kind]), j_object(b, o)))
             b->bad = 1;
         return;
@@ -198,7 +204,7 @@ int dm_schema_render_json(const dm_schema *s, dm_buf *out)
     jb b = {0};
     json_t *root = json_object(), *byname = json_object();
     jset(&b, root, "dialect", jstr(&b, dialect_name(s->dialect)));
-    static const char *const lists[] = {"tables", "views", "sequences", "functions"};
+    static const char *const lists[] = {"tables", "views", "sequences", "functions", "enums"};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
         jset(&b, root, lists[i], json_array());
     for (size_t i = 0; !b.bad && byname && i < s->n; i++)

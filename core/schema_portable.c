@@ -8,7 +8,11 @@
  *   - Only what every dialect can express and report alike is rendered:
  *     tables, columns by type family and nullability, primary keys, unique
  *     keys, indexes, foreign keys with their ON DELETE, views by name. Defaults, checks, collations, sequences, triggers and functions
- *     are written differently by each database and are left out.
+ *     are written differently by each database and are left out, and so
+ *     are PostgreSQL's enum types (no other database has them as types).
+ *     A column of an enum type is of the family "other", the family of
+ *     MySQL's enum(...) columns too: the family is read from the type's
+ *     text alone, and the same portable schema then reads alike.
  *   - Normalised here, not in the drivers (which report their catalog as it
  *     is): names lower-cased; a primary key's columns are NOT NULL (SQLite
  *     lets a non-INTEGER key column hold NULL unless declared NOT NULL, a

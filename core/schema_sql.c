@@ -6,8 +6,10 @@
  *   - Deterministic: the model is in canonical order and nothing else goes
  *     in (the header line carries no time, host or version), so the same
  *     database gives the same bytes, fit for a code review.
- *   - Order of statements, so that each finds what it needs: sequences
- *     (a column default may call nextval), tables with their columns,
+ *   - Order of statements, so that each finds what it needs: enum types
+ *     (PostgreSQL; a column, a default or a function may use one; labels
+ *     written as literals in their order), sequences (a column default
+ *     may call nextval), tables with their columns,
  *     primary key, unique and check constraints inline, then the sequences'
  *     owners (ALTER SEQUENCE ... OWNED BY, once the column exists), the
  *     indexes, the foreign keys added once every table exists (so two
@@ -67,6 +69,31 @@ void dm_sqlw_ident(dm_sqlw *q, const char *name)
             q->rc |= dm_buf_append(q->out, &mark, 1);
     }
     q->rc |= dm_buf_append(q->out, &mark, 1);
+}
+
+void dm_sqlw_literal(dm_sqlw *q, const char *text)
+{
+    int pg_escape = q->s->dialect == DBMIG_DIALECT_POSTGRES && strchr(text, '\\');
+    int my = q->s->dialect == DBMIG_DIALECT_MYSQL;
+    dm_sqlw_put(q, pg_escape ? "E'" : "'");
+    for (const char *p = text; *p; p++) {
+        q->rc |= dm_buf_append(q->out, p, 1);
+        if (*p == '\'' || (*p == '\\' && (pg_escape || my)))
+            q->rc |= dm_buf_append(q->out, p, 1);
+    }
+    dm_sqlw_put(q, "'");
+}
+
+void dm_sqlw_create_enum(dm_sqlw *q, const dm_sobj *e, const char *as)
+{
+    dm_sqlw_put(q, "CREATE TYPE ");
+    dm_sqlw_ident(q, as ? as : e->name);
+    dm_sqlw_put(q, " AS ENUM (");
+    for (size_t i = 0; i < e->ncolumns; i++) {
+        dm_sqlw_put(q, i ? ", " : "");
+        dm_sqlw_literal(q, e->columns[i]);
+    }
+    dm_sqlw_put(q, ");\n");
 }
 
 /* ---- PostgreSQL: expressions that reload as they were --------------------- */
@@ -577,6 +604,12 @@ static void each_verbatim(dm_sqlw *q, const dm_sobj *o)
     dm_sqlw_statement(q, o->definition);
 }
 
+static void w_enums(dm_sqlw *q)
+{
+    for (size_t i = 0; i < q->s->n; i++)
+        if (q->s->v[i].kind == DBMIG_SO_ENUM)
+            dm_sqlw_create_enum(q, &q->s->v[i], NULL);
+}
 static void w_sequences(dm_sqlw *q) { sequences(q, 0); }
 static void w_owners(dm_sqlw *q)
 {
@@ -615,8 +648,9 @@ int dm_schema_render_sql(const dm_schema *s, dm_quote_cb quote, void *quote_arg,
     dm_sqlw_put(&q, "-- Schema dumped by dbmig (");
     dm_sqlw_put(&q, dialect_word(s->dialect));
     dm_sqlw_put(&q, "); it loads into an empty database.\n");
-    void (*const sections[])(dm_sqlw *) = {w_sequences, w_tables, w_owners,  w_indexes,
-                                      w_fks,       w_functions, views, w_triggers};
+    void (*const sections[])(dm_sqlw *) = {w_enums, w_sequences, w_tables,    w_owners,
+                                           w_indexes, w_fks,     w_functions, views,
+                                           w_triggers};
     for (size_t i = 0; !q.rc && i < sizeof sections / sizeof sections[0]; i++) {
         size_t before = out->len; /* a blank line before each section that has something */
         dm_sqlw_put(&q, "\n");

@@ -29,6 +29,10 @@ typedef struct dm_sqlw {
 
 void dm_sqlw_put(dm_sqlw *q, const char *str);
 void dm_sqlw_ident(dm_sqlw *q, const char *name);
+/* A string literal: '...' with quotes doubled; a backslash is doubled on
+ * MySQL, and on PostgreSQL makes it E'...' with backslashes doubled (the
+ * same value whatever standard_conforming_strings says). */
+void dm_sqlw_literal(dm_sqlw *q, const char *text);
 /* An expression as the database gave it (PostgreSQL: array casts fixed so
  * that it reloads into the same tree). */
 void dm_sqlw_expr(dm_sqlw *q, const char *text);
@@ -55,6 +59,10 @@ void dm_sqlw_create_table(dm_sqlw *q, const char *t, const char *as);
 void dm_sqlw_create_index(dm_sqlw *q, const dm_sobj *x);
 /* CREATE VIEW v AS <definition>;\n */
 void dm_sqlw_create_view(dm_sqlw *q, const dm_sobj *v);
+/* CREATE TYPE e AS ENUM ('a', 'b');\n (PostgreSQL), named `as` (NULL: e's
+ * own name; the diff recreates an enum under its name while the old one is
+ * renamed). */
+void dm_sqlw_create_enum(dm_sqlw *q, const dm_sobj *e, const char *as);
 /* A definition without its trailing blanks and `;`, then ";\n" (triggers,
  * functions: the database's whole CREATE text). */
 void dm_sqlw_statement(dm_sqlw *q, const char *def);

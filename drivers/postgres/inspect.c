@@ -1,11 +1,16 @@
-/* inspect.c — the PostgreSQL driver's inspect() (driver ABI 2.1, SPEC
- * section 12): the connection's current_schema() described object by
- * object, from pg_catalog.
+/* inspect.c — the PostgreSQL driver's inspect() (driver ABI 2.1, enum
+ * types 2.2; SPEC section 12): the connection's current_schema()
+ * described object by object, from pg_catalog.
  *
  * Why it is built this way:
  *   - One catalog query per object kind (tables, columns, constraints,
- *     indexes, views, sequences, triggers, functions), never one per table:
- *     a 2,000-table schema is eight round trips.
+ *     indexes, views, sequences, triggers, functions, enum types), never
+ *     one per table: a 2,000-table schema is nine round trips.
+ *   - Enum types of the current schema are reported by their bare name,
+ *     as tables are; a column of one reports format_type's spelling, which
+ *     is the same bare name while the schema is on the search_path (as
+ *     current_schema() is), quoted when the name needs it ("Mood"), and
+ *     schema-qualified for an enum of another schema (not reported).
  *   - Every query returns the same 17 columns, in the order of
  *     dbmig_schema_object's fields (PG_COLS below), so ONE row callback
  *     turns any row into an object. What PostgreSQL spells differently from
@@ -29,7 +34,8 @@
  *     conparentid), which the parent's constraint says.
  *     Not modelled: materialized views, exclusion constraints, an index
  *     key's NULLS FIRST/LAST when not the default (DESC is: "c DESC"),
- *     INCLUDE columns, user-defined types (enums, domains).
+ *     INCLUDE columns, user-defined types other than enums (domains,
+ *     composite and range types).
  *   - One rewrite of the server's text: exprnorm.c (an IN list's array
  *     cast, put in the form PostgreSQL gives back once the text is loaded
  *     again), so that a dump reloads to the same model.
@@ -170,6 +176,17 @@ static const char pg_q_functions[] =
     "pg_catalog.rtrim(pg_catalog.pg_get_functiondef(p.oid), E' \\n') "
     "FROM pg_catalog.pg_proc p WHERE p.pronamespace = " PG_NS " AND p.prokind IN ('f', 'p') "
     "AND" PG_NOT_EXT("pg_proc", "p.oid") "ORDER BY 3";
+
+/* ABI 2.2: enum types (pg_type typtype 'e'), their labels in sort order
+ * (pg_enum.enumsortorder, a float: a label added BEFORE/AFTER another
+ * sorts between them) in the columns list; NULL for an enum without one */
+static const char pg_q_enums[] =
+    "SELECT 12, NULL, t.typname, 0, 0, NULL, NULL, NULL, NULL, "
+    "(SELECT pg_catalog.string_agg(" PG_ENC("e.enumlabel") ", ',' ORDER BY e.enumsortorder) "
+    "FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid), "
+    "NULL, NULL, NULL, NULL, NULL, NULL, NULL "
+    "FROM pg_catalog.pg_type t WHERE t.typnamespace = " PG_NS " AND t.typtype = 'e' "
+    "AND" PG_NOT_EXT("pg_type", "t.oid") "ORDER BY 3";
 
 /* One inspection: the callback, why it ended, and the per-row arrays. */
 typedef struct pg_insp {
@@ -324,7 +341,7 @@ static int pg_insp_row(void *payload, int ncols, const char *const *v, const siz
     return 0;
 }
 
-/* The eight queries in order; stops at the first failure or stop. */
+/* The nine queries in order; stops at the first failure or stop. */
 static int pg_insp_run(pg_insp *x)
 {
     char columns[sizeof pg_q_columns + 64];
@@ -332,7 +349,8 @@ static int pg_insp_run(pg_insp *x)
     snprintf(columns, sizeof columns, pg_q_columns, gen, gen, gen);
     const char *const queries[] = {pg_q_tables,    columns,        pg_q_constraints,
                                    pg_q_indexes,   pg_q_views,     pg_q_sequences,
-                                   pg_q_triggers,  pg_q_functions, NULL};
+                                   pg_q_triggers,  pg_q_functions, pg_q_enums,
+                                   NULL};
     for (int i = 0; queries[i]; i++) {
         if (pg_query(NULL, x->c, queries[i], pg_insp_row, x) != DBMIG_DRV_OK)
             return DBMIG_DRV_ERROR;

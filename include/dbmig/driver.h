@@ -1,6 +1,6 @@
 /*
  * dbmig/driver.h — the boundary between the dbmig core and a database driver
- * (driver ABI 2.0).
+ * (driver ABI 2.2).
  *
  * This is the only header a driver plugin needs. Applications embedding dbmig
  * include <dbmig/dbmig.h> instead and never see this one. plugins/README.md
@@ -78,7 +78,7 @@ extern "C" {
 #endif
 
 #define DBMIG_DRIVER_ABI_MAJOR 2
-#define DBMIG_DRIVER_ABI_MINOR 1
+#define DBMIG_DRIVER_ABI_MINOR 2
 
 #define DBMIG_DRV_OK 0
 #define DBMIG_DRV_ERROR (-1)
@@ -260,6 +260,12 @@ typedef struct dbmig_dialect_sql {
 
 /* --- Schema inspection (ABI 2.1; SPEC section 12) ---
  *
+ * ABI 2.2 added one kind, DBMIG_SO_ENUM, and no method: a 2.2 core loads
+ * 2.0 and 2.1 plugins as before (they never report an enum), and a 2.2
+ * plugin that reports an enum to a 2.1 core has its inspection refused
+ * there ("unknown kind"): schema dump, drift and test then need the newer
+ * dbmig. The table's size rules are 2.1's (DBMIG_DRIVER_SIZE_2_2).
+ *
  * inspect() describes the connection's schema to the core one object at a
  * time, in any order; the core copies each object into its own model
  * (core/schema.h), puts the model in canonical order, leaves out its own
@@ -291,7 +297,11 @@ typedef struct dbmig_dialect_sql {
  *                overloads: "f(integer)"), definition (the whole CREATE
  *                FUNCTION/PROCEDURE text)
  *   ENUM         (ABI 2.2, PostgreSQL) name, columns: its labels in
- *                their order (the values, unquoted)
+ *                their order (the values, unquoted; none for an enum
+ *                created with no label). A column of an enum type gives
+ *                the type's name as the database spells it (PostgreSQL:
+ *                format_type, schema-qualified only outside the
+ *                search_path)
  * Indexes that only implement a PRIMARY KEY or UNIQUE constraint (and the
  * ones MySQL adds for a foreign key) are not reported as INDEX: the
  * constraint is. Texts are the database's own (type "character
@@ -468,6 +478,8 @@ typedef struct dbmig_driver {
 /* The smallest size a table of a given minor may have. */
 #define DBMIG_DRIVER_SIZE_2_0 (offsetof(dbmig_driver, cancel) + sizeof(void (*)(void)))
 #define DBMIG_DRIVER_SIZE_2_1 (offsetof(dbmig_driver, scratch_drop) + sizeof(void (*)(void)))
+/* 2.2 added a schema object kind (DBMIG_SO_ENUM), no method. */
+#define DBMIG_DRIVER_SIZE_2_2 DBMIG_DRIVER_SIZE_2_1
 
 #if defined(_WIN32)
 #define DBMIG_DRIVER_EXPORT __declspec(dllexport)

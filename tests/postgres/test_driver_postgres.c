@@ -1152,6 +1152,39 @@ static void test_inspect_stop_empty_txn(void **state)
     assert_int_equal(cnt.live, 0);
 }
 
+/* ABI 2.2: the enum types of the current schema, labels in their sort
+ * order (one added BEFORE another sits between them), none for an empty
+ * one; a column reports the type as format_type spells it: bare for the
+ * current schema's enum, quoted when the name needs it, qualified for an
+ * enum of another schema, which itself is not reported. */
+static void test_inspect_enums(void **state)
+{
+    FX;
+    counter cnt = {0};
+    dbmig_host h = make_host(&cnt);
+    dbmig_conn *c = must_connect(f->ct.d, &h, f->ct.url);
+    must_exec(f->ct.d, c,
+              "CREATE TYPE mood AS ENUM ('sad', 'ok', 'a\"b''');"
+              "ALTER TYPE mood ADD VALUE 'meh' BEFORE 'ok';"
+              "CREATE TYPE \"Odd\" AS ENUM ();"
+              "CREATE SCHEMA ct_s; CREATE TYPE ct_s.color AS ENUM ('red');"
+              "CREATE TABLE t (m mood, o \"Odd\", k ct_s.color, h mood[])");
+    sobjs x = {0};
+    assert_int_equal(f->ct.d->inspect(NULL, c, so_collect, &x), DBMIG_DRV_OK);
+    assert_int_equal(so_count(&x, DBMIG_SO_ENUM), 2);
+    assert_string_equal(so_find(&x, DBMIG_SO_ENUM, NULL, "mood"),
+                        "12|-|mood|0|0|-|-|-|-|sad,meh,ok,a\"b'|-|-|-|-|-|-|-");
+    assert_string_equal(so_find(&x, DBMIG_SO_ENUM, NULL, "Odd"),
+                        "12|-|Odd|0|0|-|-|-|-|-|-|-|-|-|-|-|-");
+    assert_contains(so_find(&x, DBMIG_SO_COLUMN, "t", "m"), "|1|1|mood|");
+    assert_contains(so_find(&x, DBMIG_SO_COLUMN, "t", "o"), "|1|2|\"Odd\"|");
+    assert_contains(so_find(&x, DBMIG_SO_COLUMN, "t", "k"), "|1|3|ct_s.color|");
+    assert_contains(so_find(&x, DBMIG_SO_COLUMN, "t", "h"), "|1|4|mood[]|");
+    so_free(&x);
+    f->ct.d->close(NULL, c);
+    assert_int_equal(cnt.live, 0);
+}
+
 /* Objects an extension owns (citext: a type and its functions) are left
  * out; a column of its type is the user's and is reported. */
 static void test_inspect_leaves_extensions_out(void **state)
@@ -1485,6 +1518,7 @@ int main(void)
         T(test_inspect_every_kind),
         T(test_inspect_stop_empty_txn),
         T(test_inspect_leaves_extensions_out),
+        T(test_inspect_enums),
         T(test_inspect_partitions),
         T(test_inspect_fixed_point),
         cmocka_unit_test_setup_teardown(test_scratch_refused, setup, teardown_createdb),

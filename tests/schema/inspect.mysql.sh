@@ -77,6 +77,7 @@ EOF
 cat > "$W/want.json" <<'JSON'
 {
   "dialect": "mysql",
+  "enums": [],
   "functions": [
     {
       "definition": "CREATE FUNCTION `add1`(`x` int(11)) RETURNS int(11) DETERMINISTIC\nRETURN x + 1",

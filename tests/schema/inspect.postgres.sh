@@ -5,10 +5,14 @@
 # foreign key, a named CHECK, generated, identity and serial columns, a
 # collation, partial, expression, gin and hash indexes, a view, a trigger
 # and its function, a procedure, a standalone sequence, an IN list on a
-# varchar column) dumps to the pinned JSON below, twice the same bytes; its
+# varchar column; enum types: one with a quote and a backslash in a label
+# and a label added BEFORE another, an empty one with a quoted name, and a
+# table using them in a column, an array column, a default, a CHECK and a
+# partial index) dumps to the pinned JSON below, twice the same bytes; its
 # SQL dump, loaded into the emptied database with psql, dumps to the same
 # JSON again (the round trip); the version table is not in the dump; drift
-# as a user without CREATEDB says to grant it or to give --scratch-url.
+# as a user without CREATEDB says to grant it or to give --scratch-url;
+# `test --yes-destroy` and drift's --scratch-url empty enum types too.
 # Pinned on PostgreSQL 15 (scripts/pg-server.sh takes the newest server
 # installed): another major may spell a view's or function's text
 # differently; re-pin from the diff then, after reading it.
@@ -69,12 +73,38 @@ CREATE TRIGGER orders_touch BEFORE INSERT ON orders
   FOR EACH ROW EXECUTE FUNCTION touch_note();
 CREATE SEQUENCE invoice_no AS integer START 100 INCREMENT 5 MINVALUE 10 MAXVALUE 100000
   CACHE 3 CYCLE;
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'it''s \fine');
+ALTER TYPE mood ADD VALUE 'meh' BEFORE 'ok';
+CREATE TYPE "Odd Enum" AS ENUM ();
+CREATE TABLE moods (
+  id integer PRIMARY KEY,
+  m mood NOT NULL DEFAULT 'ok',
+  history mood[],
+  odd "Odd Enum",
+  CONSTRAINT moods_not_sad CHECK (m <> 'sad')
+);
+CREATE INDEX moods_meh ON moods (id) WHERE m = 'meh';
 EOF
 
 # ---- the pinned dump -------------------------------------------------------
 cat > "$W/expected.json" <<'EOF'
 {
   "dialect": "postgres",
+  "enums": [
+    {
+      "labels": [],
+      "name": "Odd Enum"
+    },
+    {
+      "labels": [
+        "sad",
+        "meh",
+        "ok",
+        "it's \\fine"
+      ],
+      "name": "mood"
+    }
+  ],
   "functions": [
     {
       "definition": "CREATE OR REPLACE FUNCTION public.add_one(integer)\n RETURNS integer\n LANGUAGE sql\n IMMUTABLE\nAS $function$SELECT $1 + 1$function$",
@@ -207,6 +237,85 @@ cat > "$W/expected.json" <<'EOF'
           "name": "accounts_email_key"
         }
       ]
+    },
+    {
+      "checks": [
+        {
+          "expression": "m <> 'sad'::mood",
+          "name": "moods_not_sad"
+        }
+      ],
+      "columns": [
+        {
+          "collation": null,
+          "default": null,
+          "family": "integer",
+          "generated": null,
+          "generated_stored": false,
+          "identity": false,
+          "name": "id",
+          "nullable": false,
+          "position": 1,
+          "type": "integer"
+        },
+        {
+          "collation": null,
+          "default": "'ok'::mood",
+          "family": "other",
+          "generated": null,
+          "generated_stored": false,
+          "identity": false,
+          "name": "m",
+          "nullable": false,
+          "position": 2,
+          "type": "mood"
+        },
+        {
+          "collation": null,
+          "default": null,
+          "family": "other",
+          "generated": null,
+          "generated_stored": false,
+          "identity": false,
+          "name": "history",
+          "nullable": true,
+          "position": 3,
+          "type": "mood[]"
+        },
+        {
+          "collation": null,
+          "default": null,
+          "family": "other",
+          "generated": null,
+          "generated_stored": false,
+          "identity": false,
+          "name": "odd",
+          "nullable": true,
+          "position": 4,
+          "type": "\"Odd Enum\""
+        }
+      ],
+      "foreign_keys": [],
+      "indexes": [
+        {
+          "columns": [
+            "id"
+          ],
+          "method": null,
+          "name": "moods_meh",
+          "predicate": "m = 'meh'::mood",
+          "unique": false
+        }
+      ],
+      "name": "moods",
+      "primary_key": {
+        "columns": [
+          "id"
+        ],
+        "name": "moods_pkey"
+      },
+      "triggers": [],
+      "unique": []
     },
     {
       "checks": [
@@ -480,6 +589,28 @@ else
     case $out in
         *"$pass"*) fail no_createdb "the password is shown: $out" ;;
     esac
+fi
+# enums_emptied: the objects dbmig empties a database of include enum types:
+# `test --yes-destroy` on a database holding one, and drift's --scratch-url
+# database once a folder that creates one was replayed there
+empty
+rm -f "$W/migrations"/*.sql
+printf -- "-- dbmig:up\nCREATE TYPE mood AS ENUM ('a', 'b');\nCREATE TABLE feel (m mood);\n-- dbmig:down\nDROP TABLE feel;\nDROP TYPE mood;\n" \
+    > "$W/migrations/20240101000000_mood.sql"
+psql_url -c "CREATE TYPE left_over AS ENUM ('x'); CREATE TABLE t (l left_over)" >/dev/null
+if ! out=$(dbmig test --yes-destroy 2>&1); then
+    fail enums_emptied "test --yes-destroy failed: $(echo "$out" | head -c 600)"
+fi
+scratch=${URL##*/}_scratch
+if ! psql_url -c "CREATE DATABASE $scratch" >/dev/null; then
+    fail enums_emptied "cannot create $scratch"
+else
+    dbmig upgrade >/dev/null 2>&1 || fail enums_emptied "upgrade failed"
+    out=$(dbmig drift --scratch-url "${URL%/*}/$scratch" 2>&1) ||
+        fail enums_emptied "drift --scratch-url failed: $(echo "$out" | head -c 600)"
+    left=$(psql -X -q -A -t -d "${URL%/*}/$scratch" -c "SELECT count(*) FROM pg_type WHERE typtype = 'e'")
+    [ "$left" = 0 ] || fail enums_emptied "the scratch database still holds $left enum type(s)"
+    psql_url -c "DROP DATABASE $scratch WITH (FORCE)" >/dev/null
 fi
 empty
 exit $((nfail > 0))

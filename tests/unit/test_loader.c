@@ -152,7 +152,7 @@ static void test_abi1_refused(void **state)
     const char *m = expect_refusal(FIX, "abi1", &e);
     assert_contains(m, FIX "/dbmig_abi1.so");
     assert_contains(m, "built for driver ABI 1.0");
-    assert_contains(m, "speaks ABI 2.1");
+    assert_contains(m, "speaks ABI 2.2");
     assert_contains(m, "rebuild the plugin against this dbmig's <dbmig/driver.h>");
     assert_contains(m, "plugins/README.md");
     dm_err_free(&e);
@@ -228,6 +228,43 @@ static void test_each_required_method(void **state)
     t.column_exists = NULL, t.index_exists = NULL, t.server_version = NULL;
     t.conn_caps = NULL, t.cancel = NULL, t.sql = NULL;
     assert_int_equal(dm_driver_check("x.so", "sqlite", &t, &e), DBMIG_OK);
+    dm_err_free(&e);
+    dm_plugin_unload(p);
+}
+
+/* ABI 2.2 (an enum kind, no method): a table of every earlier minor still
+ * loads at the size of its own minor, a 2.2 table needs no more than a
+ * 2.1 one, and a table smaller than its declared minor is refused. */
+static void test_older_minors_load(void **state)
+{
+    (void)state;
+    dm_plugin *p = NULL;
+    dm_err e = {0};
+    assert_int_equal(dm_plugin_load(PLUG, "sqlite", &p, &e), DBMIG_OK);
+    const dbmig_driver *real = dm_plugin_driver(p);
+    assert_int_equal(real->abi_minor, 2);
+    static const struct {
+        uint16_t minor;
+        size_t size;
+        int ok;
+    } cases[] = {
+        {0, DBMIG_DRIVER_SIZE_2_0, 1}, {1, DBMIG_DRIVER_SIZE_2_1, 1},
+        {2, DBMIG_DRIVER_SIZE_2_2, 1}, {2, DBMIG_DRIVER_SIZE_2_1, 1},
+        {1, DBMIG_DRIVER_SIZE_2_0, 0}, {2, DBMIG_DRIVER_SIZE_2_0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dbmig_driver t = *real;
+        t.abi_minor = cases[i].minor;
+        t.size = (uint32_t)cases[i].size;
+        int rc = dm_driver_check("x.so", "sqlite", &t, &e);
+        if (cases[i].ok) {
+            assert_int_equal(rc, DBMIG_OK);
+        } else {
+            assert_int_equal(rc, DBMIG_EUSAGE);
+            assert_contains(dm_err_msg(&e), "too small");
+            dm_err_clear(&e);
+        }
+    }
     dm_err_free(&e);
     dm_plugin_unload(p);
 }
@@ -585,6 +622,7 @@ int main(void)
         cmocka_unit_test(test_init_fails),
         cmocka_unit_test(test_each_required_method),
         cmocka_unit_test(test_optional_accessors),
+        cmocka_unit_test(test_older_minors_load),
         cmocka_unit_test(test_scheme_declared_lsql),
         cmocka_unit_test(test_invalid_names),
         cmocka_unit_test(test_not_found_lists_dirs),

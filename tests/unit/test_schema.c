@@ -715,6 +715,7 @@ static void test_compare_tables_and_json(void **st)
 static const char base_json[] =
         "{\n"
         "  \"dialect\": \"postgres\",\n"
+        "  \"enums\": [],\n"
         "  \"functions\": [],\n"
         "  \"sequences\": [\n"
         "    {\n"
@@ -1288,6 +1289,210 @@ static void test_render_sql_pg_arrays(void **st)
     }
 }
 
+
+/* ---- PostgreSQL enum types (DBMIG_SO_ENUM, ABI 2.2) ------------------------- */
+
+static dbmig_schema_object enum_o(const char *name, const char *const *labels, uint32_t n)
+{
+    return keyo(DBMIG_SO_ENUM, NULL, name, labels, n);
+}
+
+/* Copied (labels too, in their order), refused without a name or with a
+ * label twice, kept with no label (PostgreSQL allows ENUM ()), sorted
+ * after every other kind, never dropped with a table. */
+static void test_enum_model(void **st)
+{
+    (void)st;
+    char l0[] = "sad", l1[] = "ok", l2[] = "happy";
+    const char *labels[] = {l0, l1, l2};
+    dm_schema s = {0};
+    dbmig_schema_object f = so(DBMIG_SO_FUNCTION, NULL, "f()");
+    f.definition = "CREATE FUNCTION f() ...";
+    dbmig_schema_object v[] = {enum_o("mood", labels, 3), so(DBMIG_SO_TABLE, NULL, "t"),
+                               col("t", "m", 1, "mood", DBMIG_SO_NULLABLE, "'ok'::mood"),
+                               enum_o("empty", NULL, 0), f};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        add_ok(&s, &v[i]);
+    l1[0] = 'X'; /* the model owns its copies */
+    dm_schema_sort(&s);
+    assert_int_equal(s.n, 5);
+    assert_int_equal(s.v[3].kind, DBMIG_SO_ENUM);
+    assert_string_equal(s.v[3].name, "empty");
+    assert_int_equal(s.v[3].ncolumns, 0);
+    const dm_sobj *e = &s.v[4];
+    assert_string_equal(e->name, "mood");
+    assert_null(e->table);
+    assert_int_equal(e->ncolumns, 3);
+    assert_string_equal(e->columns[0], "sad"); /* the labels keep their order */
+    assert_string_equal(e->columns[1], "ok");
+    assert_string_equal(e->columns[2], "happy");
+    assert_string_equal(find(&s, DBMIG_SO_COLUMN, "t", "m")->family, "other");
+    dm_schema_drop_table(&s, "t");
+    assert_int_equal(s.n, 3);
+    find(&s, DBMIG_SO_ENUM, NULL, "mood");
+    dm_schema_free(&s);
+
+    refused(enum_o(NULL, labels, 3), "enum (no name): it has no name");
+    refused(enum_o("", labels, 3), "enum (no name): it has no name");
+    const char *twice[] = {"a", "b", "a"};
+    refused(enum_o("e", twice, 3), "enum e: one of its labels is listed twice");
+    const char *hole[] = {"a", NULL};
+    refused(enum_o("e", hole, 2), "enum e: one of its columns is NULL");
+}
+
+/* Two models that differ in an enum: only on one side, or its labels (in
+ * order: a reordering is a difference, the order is the type's sort
+ * order). */
+static void test_enum_compare(void **st)
+{
+    (void)st;
+    const char *ab[] = {"a", "b"}, *ba[] = {"b", "a"}, *abc[] = {"a", "b", "c"};
+    dm_schema a = {0}, b = {0};
+    dbmig_schema_object ea = enum_o("e", ab, 2), eb = enum_o("e", ab, 2);
+    dbmig_schema_object only = enum_o("f", ab, 2);
+    add_ok(&a, &ea);
+    add_ok(&b, &eb);
+    add_ok(&b, &only);
+    dm_schema_sort(&a);
+    dm_schema_sort(&b);
+    dm_sdiffs d = {0};
+    dm_err e = {0};
+    assert_int_equal(dm_schema_compare(&a, &b, "the database", "the migrations", &d, &e), 0);
+    assert_int_equal(d.n, 1);
+    assert_string_equal(d.v[0].object, "enum f");
+    assert_string_equal(d.v[0].field, "missing");
+    dm_sdiffs_free(&d);
+    const char *const *want[] = {ba, abc};
+    size_t nwant[] = {2, 3};
+    const char *right[] = {"(b, a)", "(a, b, c)"};
+    for (int i = 0; i < 2; i++) {
+        dm_schema_free(&b);
+        eb = enum_o("e", want[i], (uint32_t)nwant[i]);
+        add_ok(&b, &eb);
+        assert_int_equal(dm_schema_compare(&a, &b, "the database", "the migrations", &d, &e), 0);
+        assert_int_equal(d.n, 1);
+        assert_string_equal(d.v[0].object, "enum e");
+        assert_string_equal(d.v[0].field, "labels");
+        assert_string_equal(d.v[0].left, "(a, b)");
+        assert_string_equal(d.v[0].right, right[i]);
+        dm_sdiffs_free(&d);
+    }
+    dm_schema_free(&a);
+    dm_schema_free(&b);
+}
+
+/* Rendered: SQL (CREATE TYPE before everything, labels as literals with
+ * quotes and backslashes escaped), JSON ("enums" beside the tables, labels
+ * in order), portable (no line: PostgreSQL only; the column is "other"). */
+static void test_enum_render(void **st)
+{
+    (void)st;
+    const char *mood[] = {"sad", "it's ok", "a\\b"}, *none[] = {NULL};
+    dm_schema s = {0};
+    s.dialect = DBMIG_DIALECT_POSTGRES;
+    dbmig_schema_object v[] = {
+        so(DBMIG_SO_TABLE, NULL, "t"),
+        col("t", "m", 1, "mood", 0, "'sad'::mood"),
+        enum_o("mood", mood, 3),
+        enum_o("Empty", none, 0),
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        add_ok(&s, &v[i]);
+    dbmig_schema_object seq = so(DBMIG_SO_SEQUENCE, NULL, "n");
+    add_ok(&s, &seq);
+    dm_schema_sort(&s);
+    dm_buf a = {0};
+    assert_int_equal(dm_schema_render_sql(&s, NULL, NULL, &a), 0);
+    assert_string_equal(dm_buf_str(&a),
+                        "-- Schema dumped by dbmig (PostgreSQL); it loads into an empty database.\n"
+                        "\n"
+                        "CREATE TYPE \"Empty\" AS ENUM ();\n"
+                        "CREATE TYPE \"mood\" AS ENUM ('sad', 'it''s ok', E'a\\\\b');\n"
+                        "\n"
+                        "CREATE SEQUENCE \"n\";\n"
+                        "\n"
+                        "CREATE TABLE \"t\" (\n"
+                        "  \"m\" mood DEFAULT 'sad'::mood NOT NULL\n"
+                        ");\n");
+    dm_buf_reset(&a);
+    assert_int_equal(dm_schema_render_json(&s, &a), 0);
+    const char *json = dm_buf_str(&a);
+    assert_non_null(strstr(json, "  \"dialect\": \"postgres\",\n"
+                                 "  \"enums\": [\n"
+                                 "    {\n"
+                                 "      \"labels\": [],\n"
+                                 "      \"name\": \"Empty\"\n"
+                                 "    },\n"
+                                 "    {\n"
+                                 "      \"labels\": [\n"
+                                 "        \"sad\",\n"
+                                 "        \"it's ok\",\n"
+                                 "        \"a\\\\b\"\n"
+                                 "      ],\n"
+                                 "      \"name\": \"mood\"\n"
+                                 "    }\n"
+                                 "  ],\n"
+                                 "  \"functions\": [],\n"));
+    assert_non_null(strstr(json, "\"family\": \"other\""));
+    dm_buf_reset(&a);
+    assert_int_equal(dm_schema_render_portable(&s, &a), 0);
+    assert_string_equal(dm_buf_str(&a), "column t.m other notnull\ntable t\n");
+    dm_buf_free(&a);
+    dm_schema_free(&s);
+}
+
+/* Every allocation of the enum paths (copying labels, comparing them,
+ * rendering them) failed in turn: reported, nothing leaked. */
+static int enum_oom_round(void)
+{
+    const char *ab[] = {"a", "b'c"}, *ba[] = {"b'c", "a"};
+    dm_schema a = {0}, b = {0};
+    dm_sdiffs d = {0};
+    dm_err e = {0};
+    dm_buf out = {0};
+    a.dialect = b.dialect = DBMIG_DIALECT_POSTGRES;
+    dbmig_schema_object ea = enum_o("e", ab, 2), eb = enum_o("e", ba, 2);
+    int rc = dm_schema_add(&a, &ea, &e);
+    if (!rc)
+        rc = dm_schema_add(&b, &eb, &e);
+    if (!rc)
+        rc = dm_schema_compare(&a, &b, "L", "R", &d, &e);
+    if (rc)
+        assert_string_equal(dm_err_msg(&e), "out of memory");
+    if (!rc)
+        rc = dm_schema_render_sql(&a, NULL, NULL, &out);
+    if (!rc)
+        rc = dm_schema_render_json(&a, &out);
+    if (!rc)
+        assert_int_equal(d.n, 1);
+    dm_buf_free(&out);
+    dm_sdiffs_free(&d);
+    dm_schema_free(&a);
+    dm_schema_free(&b);
+    dm_err_free(&e);
+    return rc;
+}
+
+static void test_enum_oom(void **st)
+{
+    (void)st;
+    long n = 1;
+    for (;; n++) {
+        A.count = 0;
+        A.failed = 0;
+        A.fail_at = n;
+        int rc = enum_oom_round();
+        A.fail_at = 0;
+        if (!A.failed) {
+            assert_int_equal(rc, 0);
+            break;
+        }
+        if (!rc)
+            fail_msg("allocation %ld failed and nobody noticed", n);
+    }
+    assert_true(n > 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1310,6 +1515,10 @@ int main(void)
         cmocka_unit_test(test_render_sql_deferrable),
         cmocka_unit_test(test_render_sql_pg_arrays),
         cmocka_unit_test(test_oom),
+        cmocka_unit_test(test_enum_model),
+        cmocka_unit_test(test_enum_compare),
+        cmocka_unit_test(test_enum_render),
+        cmocka_unit_test(test_enum_oom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
