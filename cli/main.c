@@ -276,8 +276,8 @@ static int open_handle(cli *c, dbmig_options *o)
      * it never writes an offline script, so no sql_out */
     if (c->sql && strcmp(c->command, "diff") != 0) {
         if (strcmp(c->command, "upgrade") != 0 && strcmp(c->command, "downgrade") != 0) {
-            fprintf(stderr, "dbmig: --sql (from %s) works with upgrade, downgrade and diff, "
-                            "not %s\n",
+            fprintf(stderr, "dbmig: --sql (from %s) works with upgrade and downgrade (and "
+                            "diff, which then prints its statements), not %s\n",
                     cli_config_source(&c->cfg, "sql"), c->command);
             return EXIT_USAGE;
         }
