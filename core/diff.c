@@ -721,8 +721,12 @@ int dbmig_diff(dbmig *h, const dbmig_diff_opts *o, dbmig_diff_result **out)
         rc = df_parent(&x);
     if (rc == DBMIG_OK)
         rc = df_read_to(&x);
-    for (size_t i = 0; rc == DBMIG_OK && i < x.nd; i++)
-        rc = df_driver(&x, &x.d[i]);
+    /* the other drivers first: a missing --scratch-url fails before the
+     * handle's own driver does its work */
+    for (int own = 0; own < 2; own++)
+        for (size_t i = 0; rc == DBMIG_OK && i < x.nd; i++)
+            if ((x.hdrv && strcmp(x.d[i].name, x.hdrv) == 0) == own)
+                rc = df_driver(&x, &x.d[i]);
     if (rc == DBMIG_OK)
         rc = df_finish(&x, out);
     df_free(&x);
