@@ -7,7 +7,8 @@
 #     the next revision after the head, applied with `upgrade` (the
 #     database then dumps as the desired schema) and reverted with
 #     `downgrade` (it dumps as before); --from-db then sees no changes;
-#   - --sql prints the statements and writes nothing;
+#   - --sql prints the statements and writes nothing; --concurrently on
+#     PostgreSQL writes CONCURRENTLY in a transaction-off revision;
 #   - the safety rules: a destructive change refused without
 #     --allow-destructive (exit 3, no file, the flag named), written with
 #     it and marked -- dbmig:destructive; a table renamed by hand reported
@@ -146,6 +147,26 @@ check from_db_folder_unchanged 0 # the folder has no such index
 grep -q hand_idx "$W/out" && fail from_db_folder_unchanged "the folder's diff names an index it does not have: $(outtext)"
 run -q downgrade base
 run -q upgrade head
+
+# --concurrently (PostgreSQL): the index CONCURRENTLY, in a transaction-off revision
+if [ "$TARGET" = postgres ]; then
+    cp "$W/head.sql" "$W/conc.sql"
+    echo "CREATE INDEX users_email2_idx ON users (email);" >> "$W/conc.sql"
+    run diff --to conc.sql --concurrently -m conc
+    check concurrently 0 "wrote "
+    NEW=$(find "$M" -maxdepth 1 -name '*_conc.sql' | head -1)
+    if [ -z "$NEW" ]; then
+        fail concurrently "no file: $(ls "$M")"
+    else
+        grep -q '^-- dbmig:transaction off$' "$NEW" && grep -q 'CREATE INDEX CONCURRENTLY' "$NEW" ||
+            fail concurrently "no transaction off / CONCURRENTLY: $(tr '\n' '|' < "$NEW" | head -c 600)"
+        run -q upgrade head
+        check concurrently_applies 0
+        run -q downgrade -1
+        check concurrently_reverts 0
+        rm -f "$NEW"
+    fi
+fi
 
 # ---- safety: destructive, rename, the planted bug -------------------------------------------
 cp "$W/head.sql" "$W/drop.sql"
