@@ -17,6 +17,11 @@
  *     under the parent's child_mu (engine.h).
  *   - The scratch URL may hold a password: only its redacted form (url.c)
  *     is ever put into a message.
+ *   - `dbmig diff --drivers` needs scratch databases of other drivers than
+ *     the handle's (dm_scratch_open_driver): a URL the user gives, or, for
+ *     a driver that needs no server (SQLite), one made and removed through
+ *     a handle without a URL on that driver (s->maker); the same struct and
+ *     close path, so every exit removes it alike.
  *   - dm_scratch_close never asks whether the run was interrupted: it
  *     always closes the scratch handle and then drops the database through
  *     the parent's connection (or, for --scratch-url, drops what the model
