@@ -37,6 +37,7 @@
  */
 #include "schema_diff_int.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,12 +126,21 @@ uint8_t dd_tab_b(const dd *d, const char *name)
     return j == DD_NONE ? 0 : (uint8_t)(d->fb[j] | 0x80);
 }
 
+/* As dm_sobj_mentions (core/schema_sql.c), on any text. */
 int dd_mentions(const char *text, const char *name)
 {
-    dm_sobj o;
-    memset(&o, 0, sizeof o);
-    o.definition = (char *)(uintptr_t)text; /* read only */
-    return text && dm_sobj_mentions(&o, name);
+    size_t n = strlen(name);
+    for (const char *p = text ? text : ""; n && *p; p++) {
+        size_t k = 0;
+        while (k < n && p[k] && tolower((unsigned char)p[k]) == tolower((unsigned char)name[k]))
+            k++;
+        if (k < n)
+            continue;
+        int before = p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+        if (before && !(isalnum((unsigned char)p[n]) || p[n] == '_'))
+            return 1;
+    }
+    return 0;
 }
 
 /* ---- statements -------------------------------------------------------------- */
@@ -316,8 +326,10 @@ static int fk_drops(const dd *d, size_t i, int *stays)
     *stays = !gone;
     if (f->kind != DBMIG_SO_FOREIGN_KEY || !(d->fa[i] & DD_DROPS))
         return 0;
-    /* DROP TABLE takes it, unless it points at another table that goes */
-    return !gone || ((dd_tab_a(d, f->ref_table) & DD_GONE) && !dm_streq(f->table, f->ref_table));
+    /* DROP TABLE takes it, unless it points at another table that goes or
+     * at a key that changes (both dropped before phase 4) */
+    return !gone || (d->fa[i] & DD_REDO) ||
+           ((dd_tab_a(d, f->ref_table) & DD_GONE) && !dm_streq(f->table, f->ref_table));
 }
 
 static void ph_drop_fks(dd *d)
@@ -433,6 +445,7 @@ static void ph_drop_tables(dd *d)
     for (size_t i = 0; i < d->a->n; i++)
         if (d->a->v[i].kind == DBMIG_SO_TABLE && !(d->fa[i] & (DD_GONE | DD_REDO)))
             dd_drop_columns(d, d->a->v[i].name);
+    dd_drop_functions(d); /* nothing that goes uses them any more */
 }
 
 /* ---- phase 5: sequences, tables, columns, rebuilds --------------------------------- */
@@ -449,7 +462,7 @@ static void create_table(dd *d, const char *t)
         if (!dd_my_ai_key(d, &d->b->v[j], 1))
             continue;
         dm_buf *out = d->wb.out; /* "\n);\n" is the statement's end */
-        if (out->len < start + 4 || strcmp(out->ptr + out->len - 4, "\n);\n")) {
+        if (out->len < start + 4 || strcmp(out->ptr + out->len - 4, "\n);\n") != 0) {
             d->wb.rc = -1;
             return;
         }
@@ -465,6 +478,7 @@ static void ph_create(dd *d)
     if (dm_diff_enums_before(&d->wb, d->a, d->nstmt, d->notes))
         d->wb.rc = d->wb.rc ? d->wb.rc : -1;
     dd_sequences(d);
+    dd_create_functions(d, 1);
     for (size_t j = 0; j < d->b->n; j++)
         if (d->b->v[j].kind == DBMIG_SO_TABLE && (d->fb[j] & DD_NEW))
             create_table(d, d->b->v[j].name);
@@ -561,7 +575,7 @@ static void my_fk_index_first(dd *d, size_t j)
     int adds = dd_tab_b(d, f->table) & DD_NEW;
     dm_schema_range(d->b, DBMIG_SO_FOREIGN_KEY, f->table, &lo, &hi);
     for (size_t k = lo; k < hi; k++) /* a sibling there, or added before, has the index */
-        if (dd_fk_siblings(f, &d->b->v[k]) && (k < j || !(adds || (d->fb[k] & DD_MAKES))))
+        if ((k < j || !(adds || (d->fb[k] & DD_MAKES))) && dd_fk_siblings(f, &d->b->v[k]))
             return;
     dm_sqlw_put(&d->wb, "CREATE INDEX ");
     dm_sqlw_ident(&d->wb, f->columns[0]);
@@ -637,6 +651,22 @@ static void table_renames(dd *d)
 
 typedef void (*dd_phase)(dd *);
 
+/* Runs one phase after a blank line (when something came before), and
+ * takes the blank line back when the phase wrote nothing. */
+static void phase(dd *d, dd_phase ph, size_t start)
+{
+    dm_buf *out = d->wb.out;
+    size_t before = out->len;
+    int gap = before > start;
+    if (gap)
+        dm_sqlw_put(&d->wb, "\n");
+    ph(d); /* appends to out through d->wb */
+    if (gap && !d->failed && !d->wa.rc && !d->wb.rc && out->len == before + 1) {
+        out->len = before;
+        out->ptr[before] = '\0';
+    }
+}
+
 static int run(dd *d, dm_buf *sql)
 {
     static const dd_phase phases[] = {dd_drop_code, ph_drop_fks,  ph_drop_keys,
@@ -644,17 +674,9 @@ static int run(dd *d, dm_buf *sql)
                                       ph_add_fks,   dd_drop_sequences, dd_create_code};
     size_t start = sql->len;
     for (size_t k = 0; k < sizeof phases / sizeof phases[0]; k++) {
-        size_t before = sql->len;
-        if (before > start)
-            dm_sqlw_put(&d->wb, "\n");
-        size_t mark = sql->len;
-        phases[k](d);
+        phase(d, phases[k], start);
         if (d->failed || d->wa.rc || d->wb.rc)
             break;
-        if (sql->len == mark && mark > before) { /* nothing: no blank line */
-            sql->len = before;
-            sql->ptr[before] = '\0';
-        }
     }
     table_renames(d);
     for (size_t i = 0; i < d->a->n; i++)

@@ -19,13 +19,17 @@
  *   - One fixed order of phases, so that each statement finds what it
  *     needs and nothing is dropped while something still depends on it:
  *       1. drop views that change or that read a table that changes
- *          (dependents first), triggers and functions that change;
+ *          (dependents first), triggers that change;
  *       2. drop foreign keys that change or that point at a table or key
  *          that goes away or changes;
  *       3. drop indexes, unique and check constraints and primary keys
  *          that change or go away;
- *       4. drop tables that go away; drop columns that go away;
- *       5. create sequences; create tables (their own keys inline);
+ *       4. drop tables that go away; drop columns that go away; drop
+ *          functions that change or go (last: what used them is gone; a
+ *          PostgreSQL function whose body only changes is replaced in
+ *          place in 9 instead);
+ *       5. create sequences (and, on PostgreSQL, the functions a column,
+ *          check or index calls); create tables (their own keys inline);
  *          add columns; alter columns; SQLite rebuilds;
  *       6. add primary keys, unique and check constraints; create indexes;
  *       7. add foreign keys (every table exists by now);

@@ -127,7 +127,7 @@ int dd_narrows(const char *ta, const char *fa, const char *tb, const char *fb, i
     int ia = int_bytes(ta), ib = int_bytes(tb);
     int ints_a = !strcmp(fa, "integer") || !strcmp(fa, "bigint") || !strcmp(fa, "smallint");
     int ints_b = !strcmp(fb, "integer") || !strcmp(fb, "bigint") || !strcmp(fb, "smallint");
-    if (strcmp(fa, fb) && !(ints_a && ints_b))
+    if (strcmp(fa, fb) != 0 && !(ints_a && ints_b))
         return 1;
     if (ints_a && ints_b)
         return ib < ia || has_word(ta, "unsigned") != has_word(tb, "unsigned");
@@ -199,10 +199,16 @@ void dd_drop_columns(dd *d, const char *t)
 {
     size_t lo, hi;
     dm_schema_range(d->a, DBMIG_SO_COLUMN, t, &lo, &hi);
-    for (size_t i = lo; i < hi && d->pg; i++) { /* its sequence's name may be created again in 5 */
+    for (size_t i = lo; i < hi && d->pg; i++) {
         const dm_sobj *c = &d->a->v[i], *to = d->ma[i] == DD_NONE ? NULL : &d->b->v[d->ma[i]];
-        if (to && !(d->fa[i] & DD_READD) && (c->flags & ~to->flags & DBMIG_SO_IDENTITY)) {
+        if (!to || (d->fa[i] & DD_READD))
+            continue;
+        if (c->flags & ~to->flags & DBMIG_SO_IDENTITY) { /* its sequence's name may be made in 5 */
             pg_step(d, c, "DROP IDENTITY");
+            dd_end(d);
+        }
+        if ((d->fa[i] & DD_REDO) && c->default_expr) { /* it calls a function dropped next */
+            pg_step(d, c, "DROP DEFAULT");
             dd_end(d);
         }
     }
@@ -267,7 +273,7 @@ static void pg_using(dd *d, const dm_sobj *a, const dm_sobj *b)
     int ea = enum_type(d->a, a->type), eb = enum_type(d->b, b->type);
     dm_sqlw_put(&d->wb, " USING ");
     dm_sqlw_ident(&d->wb, b->name);
-    if ((ea || eb) && strcmp(b->type, "text") && strcmp(b->type, "text[]"))
+    if ((ea || eb) && strcmp(b->type, "text") != 0 && strcmp(b->type, "text[]") != 0)
         dm_sqlw_put(&d->wb, (ea ? ea : eb) == 2 ? "::text[]" : "::text");
     dm_sqlw_put(&d->wb, "::");
     dm_sqlw_put(&d->wb, b->type);
@@ -290,14 +296,15 @@ static void pg_type(dd *d, const dm_sobj *a, const dm_sobj *b, int type)
 static void pg_alter(dd *d, const dm_sobj *a, const dm_sobj *b)
 {
     int type = !dd_sv(a->type, b->type), coll = !dd_sv(a->collation, b->collation);
-    int dflt = !dd_sv(a->default_expr, b->default_expr) || type; /* a kept one would be cast */
+    int early = (d->fa[d->mb[b - d->b->v]] & DD_REDO) != 0; /* dropped in phase 4 */
+    int dflt = !dd_sv(a->default_expr, b->default_expr) || type || early; /* kept: cast */
     uint32_t ia = a->flags & DBMIG_SO_IDENTITY, ib = b->flags & DBMIG_SO_IDENTITY;
     uint32_t na = a->flags & DBMIG_SO_NULLABLE, nb = b->flags & DBMIG_SO_NULLABLE;
     if (a->generated && !b->generated) { /* a STORED one keeps its values */
         pg_step(d, b, "DROP EXPRESSION");
         dd_end(d);
     }
-    if (dflt && a->default_expr && (type || !b->default_expr)) {
+    if (dflt && a->default_expr && !early && (type || !b->default_expr)) {
         pg_step(d, b, "DROP DEFAULT");
         dd_end(d);
     }
@@ -503,7 +510,7 @@ void dd_change_columns(dd *d, const char *t)
     size_t lo, hi;
     dm_schema_range(d->b, DBMIG_SO_COLUMN, t, &lo, &hi);
     for (size_t j = lo; j < hi && !d->failed; j++)
-        if ((d->fb[j] & (DD_CHANGED | DD_READD)) == DD_CHANGED)
+        if ((d->fb[j] & (DD_CHANGED | DD_REDO)) && !(d->fb[j] & DD_READD))
             change_one(d, j);
     for (size_t j = lo; j < hi; j++)
         if (d->fb[j] & (DD_NEW | DD_READD))

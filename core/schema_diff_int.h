@@ -1,7 +1,8 @@
-/* schema_diff_int.h — what the generator's two files share (internal to
- * core/schema_diff.c, which matches the models and writes the phases, and
- * core/schema_diff_col.c, which writes a table's column changes per
- * dialect): the state of one dm_schema_diff call.
+/* schema_diff_int.h — what the generator's files share (internal to
+ * core/schema_diff.c, the entry and the tables' phases; schema_diff_plan.c,
+ * matching and plan; schema_diff_col.c, column changes per dialect;
+ * schema_diff_obj.c, views, triggers, functions, sequences): the state of
+ * one dm_schema_diff call.
  *
  * Why it is built this way: the plan (which object is dropped, created,
  * altered) is made once, as flags beside each model's objects, before any
@@ -23,8 +24,11 @@ enum {
     DD_NEW = 2,     /* to: no object of that identity in from */
     DD_CHANGED = 4, /* both: a field differs */
     DD_REDO = 8,    /* both: same, but dropped and created again for a dependency;
-                     * a table: rebuilt (SQLite) */
-    DD_READD = 16,  /* a column dropped and added again (its generated expression changed) */
+                     * a table: rebuilt (SQLite); a column (PostgreSQL): its default
+                     * calls a function that is dropped, so it is dropped in phase 4
+                     * and set again in 5 */
+    DD_READD = 16,  /* a column dropped and added again (generated: its expression or
+                     * kind changes, or it reads a column that changes) */
     DD_TOUCH = 32   /* from, a table: gone, rebuilt, or a column of it changes (views) */
 };
 #define DD_DROPS (DD_GONE | DD_CHANGED | DD_REDO)
@@ -85,6 +89,12 @@ void dd_redo_a(dd *d, size_t i);
  * sequences (phases 4, 5, 6, 8). */
 void dd_plan_code(dd *d);
 void dd_drop_code(dd *d);
+/* Is from-object i a function dropped (not replaced in place)? */
+int dd_fn_drops(const dd *d, size_t i);
+void dd_drop_functions(dd *d); /* end of phase 4 */
+/* The functions to create: early, those a column, check or index calls
+ * (PostgreSQL, phase 5, before the tables), else the others (phase 9). */
+void dd_create_functions(dd *d, int early);
 void dd_create_code(dd *d);
 void dd_release_sequences(dd *d);
 void dd_sequences(dd *d);

@@ -1,6 +1,6 @@
 /* schema_diff_obj.c — the generator's objects outside tables
  * (core/schema_diff.h, called by core/schema_diff.c): views, triggers and
- * functions (phases 1 and 9), sequences (phases 4, 5, 6 and 8).
+ * functions (phases 1, 4 and 9), sequences (phases 4, 5, 6 and 8).
  *
  * Why it is built this way:
  *   - Views, triggers and functions have no ALTER the three dialects share:
@@ -15,7 +15,17 @@
  *     fails the migration.
  *   - Views are dropped readers first (the reverse of dm_schema_view_order
  *     on from) and created in dm_schema_view_order on to; functions are
- *     created before views and triggers, which may call them.
+ *     dropped last of all (end of phase 4: after the views, triggers,
+ *     keys, tables and columns that may use them; core/schema_diff_plan.c
+ *     redoes the checks, indexes, defaults and generated columns of kept
+ *     tables that do) and created before views and triggers, which may
+ *     call them; on PostgreSQL one that a column, check or index calls is
+ *     created before the tables (phase 5), the others last (a SQL
+ *     function's body is checked against the tables it reads).
+ *   - A PostgreSQL function whose body changes is replaced in place (CREATE
+ *     OR REPLACE, as the database wrote its definition), so that what uses
+ *     it (a default, a check, a view, a trigger) stays; one whose result
+ *     type changes is dropped and created.
  *   - MySQL keeps functions and procedures apart, so DROP says which,
  *     read from the definition's text; a PostgreSQL function's name holds
  *     its argument types ("f(integer)"), which DROP FUNCTION takes as they
@@ -51,6 +61,30 @@ static const char *fn_base(const char *name, char *buf, size_t cap)
     return buf;
 }
 
+/* The text after "RETURNS" up to the line's end ("" when none). */
+static size_t returns_clause(const char *def, const char **at)
+{
+    const char *p = def ? strstr(def, "RETURNS ") : NULL;
+    *at = p ? p : "";
+    return p ? strcspn(p, "\n") : 0;
+}
+
+/* PostgreSQL: a function whose body changes is replaced in place (its
+ * definition is CREATE OR REPLACE, as pg_get_functiondef writes it), so
+ * that a default, check, index, view or trigger using it need not go;
+ * not when its result type changes, which OR REPLACE refuses. */
+static int fn_in_place(const dd *d, size_t i)
+{
+    const dm_sobj *f = &d->a->v[i];
+    if (!d->pg || f->kind != DBMIG_SO_FUNCTION || (d->fa[i] & DD_DROPS) != DD_CHANGED)
+        return 0;
+    const dm_sobj *t = &d->b->v[d->ma[i]];
+    const char *ra, *rb;
+    size_t na = returns_clause(f->definition, &ra), nb = returns_clause(t->definition, &rb);
+    return t->definition && !strncmp(t->definition, "CREATE OR REPLACE ", 18) && na == nb &&
+           !strncmp(ra, rb, na);
+}
+
 /* Does o (a view or trigger of from) read something that goes or changes? */
 static int code_depends(const dd *d, size_t i)
 {
@@ -77,6 +111,7 @@ static int code_depends(const dd *d, size_t i)
             dm_sobj_mentions(o, x->name))
             return 1;
         if ((x->kind == DBMIG_SO_VIEW || x->kind == DBMIG_SO_FUNCTION) && (f & DD_DROPS) &&
+            !fn_in_place(d, k) &&
             dm_sobj_mentions(o, x->kind == DBMIG_SO_VIEW ? x->name
                                                          : fn_base(x->name, base, sizeof base)))
             return 1;
@@ -166,8 +201,17 @@ void dd_drop_code(dd *d)
         }
         dd_end(d);
     }
+}
+
+int dd_fn_drops(const dd *d, size_t i)
+{
+    return d->a->v[i].kind == DBMIG_SO_FUNCTION && (d->fa[i] & DD_DROPS) && !fn_in_place(d, i);
+}
+
+void dd_drop_functions(dd *d)
+{
     for (size_t i = 0; i < d->a->n; i++)
-        if (d->a->v[i].kind == DBMIG_SO_FUNCTION && (d->fa[i] & DD_DROPS))
+        if (dd_fn_drops(d, i))
             drop_function(d, &d->a->v[i]);
 }
 
@@ -221,10 +265,12 @@ void dd_sequences(dd *d)
             dd_drop_named(d, "SEQUENCE", s->name);
             dd_end(d);
             create_sequence(d, s);
-            if (dm_dnotes_add(d->notes, DM_NOTE_INFO, s->name,
-                              "sequence %s is created again: it restarts at its START value",
-                              s->name))
+            dm_buf o = {0};
+            if (dm_buf_printf(&o, "sequence %s", s->name) ||
+                dm_dnotes_add(d->notes, DM_NOTE_INFO, dm_buf_str(&o),
+                              "created again: it restarts at its START value"))
                 d->wb.rc = -1;
+            dm_buf_free(&o);
         }
     }
 }
@@ -271,13 +317,45 @@ void dd_drop_sequences(dd *d)
 
 /* ---- phase 9: functions, views, triggers ------------------------------------------- */
 
-void dd_create_code(dd *d)
+/* PostgreSQL: is function j of to called by a column (default, generated
+ * expression), check or index of to? Then it is made before the tables. */
+static int fn_early(const dd *d, size_t j)
+{
+    char base[256];
+    if (!d->pg)
+        return 0;
+    fn_base(d->b->v[j].name, base, sizeof base);
+    for (size_t k = 0; k < d->b->n; k++) {
+        const dm_sobj *o = &d->b->v[k];
+        int calls = 0;
+        if (o->kind == DBMIG_SO_COLUMN)
+            calls = dd_mentions(o->default_expr, base) || dd_mentions(o->generated, base);
+        else if (o->kind == DBMIG_SO_CHECK)
+            calls = dd_mentions(o->definition, base);
+        else if (o->kind == DBMIG_SO_INDEX) {
+            calls = dd_mentions(o->predicate, base);
+            for (size_t c = 0; c < o->ncolumns && !calls; c++)
+                calls = dd_mentions(o->columns[c], base);
+        }
+        if (calls)
+            return 1;
+    }
+    return 0;
+}
+
+void dd_create_functions(dd *d, int early)
 {
     for (size_t j = 0; j < d->b->n; j++)
-        if (d->b->v[j].kind == DBMIG_SO_FUNCTION && (d->fb[j] & DD_MAKES)) {
+        if (d->b->v[j].kind == DBMIG_SO_FUNCTION && (d->fb[j] & DD_MAKES) &&
+            fn_early(d, j) == early) {
             dm_sqlw_statement(&d->wb, d->b->v[j].definition);
             ++*d->nstmt;
         }
+}
+
+void dd_create_code(dd *d)
+{
+    dd_create_functions(d, 0);
     size_t *ord, n;
     if (dm_schema_view_order(d->b, &ord, &n)) {
         d->wb.rc = -1;

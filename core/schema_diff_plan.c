@@ -31,6 +31,7 @@
  */
 #include "schema_diff_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -386,7 +387,13 @@ static void plan_fks(dd *d)
 {
     for (size_t i = 0; i < d->a->n && !d->lite; i++) { /* SQLite: a name, kept by a rebuild */
         const dm_sobj *f = &d->a->v[i];
-        if (f->kind != DBMIG_SO_FOREIGN_KEY || (d->fa[i] & DD_DROPS))
+        if (f->kind != DBMIG_SO_FOREIGN_KEY)
+            continue;
+        if ((dd_tab_a(d, f->table) & DD_GONE) && !dm_streq(f->table, f->ref_table) &&
+            (col_moves(d, f->ref_table, f->ref_columns, f->nref_columns) ||
+             key_moves(d, f->ref_table, f->ref_columns, f->nref_columns)))
+            d->fa[i] |= DD_REDO; /* its table goes too late (phase 4) for the key it uses */
+        if (d->fa[i] & DD_DROPS)
             continue;
         if (col_moves(d, f->table, f->columns, f->ncolumns) ||
             col_moves(d, f->ref_table, f->ref_columns, f->nref_columns) ||
@@ -398,11 +405,49 @@ static void plan_fks(dd *d)
     plan_fk_siblings(d);
 }
 
+/* Does o (a check, index or column of from) call function base? */
+static int calls(const dm_sobj *o, const char *base)
+{
+    for (size_t k = 0; k < o->ncolumns && o->kind == DBMIG_SO_INDEX; k++)
+        if (dd_mentions(o->columns[k], base))
+            return 1;
+    return dd_mentions(o->definition, base) || dd_mentions(o->predicate, base) ||
+           dd_mentions(o->generated, base) || dd_mentions(o->default_expr, base);
+}
+
+/* PostgreSQL: what calls a function that is dropped (its result type
+ * changes, or it goes) in a table that stays is dropped first and created
+ * again: a check or index; a generated column (dropped and added); a
+ * default (dropped in phase 4, set again in 5). */
+static void plan_functions(dd *d)
+{
+    for (size_t i = 0; i < d->a->n && d->pg; i++) {
+        if (!dd_fn_drops(d, i))
+            continue;
+        char base[256];
+        size_t n = strcspn(d->a->v[i].name, "(");
+        snprintf(base, sizeof base, "%.*s", (int)(n < 255 ? n : 255), d->a->v[i].name);
+        for (size_t k = 0; k < d->a->n; k++) {
+            const dm_sobj *o = &d->a->v[k];
+            if ((o->kind != DBMIG_SO_CHECK && o->kind != DBMIG_SO_INDEX &&
+                 o->kind != DBMIG_SO_COLUMN) ||
+                (d->fa[k] & (DD_GONE | DD_READD)) || (dd_tab_a(d, o->table) & DD_GONE) ||
+                !calls(o, base))
+                continue;
+            if (o->kind == DBMIG_SO_COLUMN && o->generated)
+                d->fa[k] |= DD_READD, d->fb[d->ma[k]] |= DD_READD;
+            else /* a check or index; a column's default */
+                dd_redo_a(d, k);
+        }
+    }
+}
+
 void dd_plan(dd *d)
 {
     plan_tables(d);
-    plan_keys(d);
     plan_enums(d);
+    plan_functions(d);
+    plan_keys(d);
     plan_fks(d);
     dd_plan_code(d);
 }

@@ -422,6 +422,43 @@ static void test_drop_order(void **state)
     }
 }
 
+/* A table that goes keeps its foreign keys until phase 4, too late for a
+ * key of a kept table that it points at and that changes in phase 3: such
+ * a foreign key is dropped in phase 2 (found by the closure test). */
+static void test_fk_of_gone_table(void **state)
+{
+    (void)state;
+    dm_schema a, b;
+    M(&a, PG), M(&b, PG);
+    T(&a, "p"), T(&b, "p");
+    C(&a, "p", "c6", 1, "integer", 0, NULL), C(&b, "p", "c6", 1, "integer", 0, NULL);
+    C(&a, "p", "c7", 2, "integer", 0, NULL), C(&b, "p", "c7", 2, "integer", 0, NULL);
+    K(&a, DBMIG_SO_PRIMARY_KEY, "p", "p_pkey", "c6");
+    K(&b, DBMIG_SO_PRIMARY_KEY, "p", "u19", "c7");
+    T(&a, "t8");
+    C(&a, "t8", "c9", 1, "integer", 0, NULL);
+    FK(&a, "t8", "f18", "c9", "p", "c6", NULL);
+    T(&a, "q"), T(&b, "q");
+    C(&a, "q", "id", 1, "integer", 0, NULL), C(&b, "q", "id", 1, "integer", 0, NULL);
+    K(&a, DBMIG_SO_PRIMARY_KEY, "q", "q_pkey", "id"), K(&b, DBMIG_SO_PRIMARY_KEY, "q", "q_pkey", "id");
+    T(&a, "t9"); /* its key points at a key that stays: DROP TABLE takes it */
+    C(&a, "t9", "c7", 1, "integer", 0, NULL);
+    FK(&a, "t9", "f19", "c7", "q", "id", NULL);
+    expect(&a, &b, 0,
+        "ALTER TABLE \"t8\" DROP CONSTRAINT \"f18\";\n"
+        "\n"
+        "ALTER TABLE \"p\" DROP CONSTRAINT \"p_pkey\";\n"
+        "\n"
+        "-- dbmig:destructive drop table t8\n"
+        "DROP TABLE \"t8\";\n"
+        "-- dbmig:destructive drop table t9\n"
+        "DROP TABLE \"t9\";\n"
+        "\n"
+        "ALTER TABLE \"p\" ADD CONSTRAINT \"u19\" PRIMARY KEY (\"c7\");\n",
+        5);
+    free2(&a, &b);
+}
+
 /* Column changes on PostgreSQL: one step per statement, in the order that
  * works. */
 static void pg_cols(dm_schema *s, int after)
@@ -896,40 +933,99 @@ static void test_sequences(void **state)
     free2(&a, &b);
 }
 
-/* Functions and triggers: by digest, dropped and created again; a MySQL
- * procedure is dropped as one. */
+/* Functions and triggers: by digest. A PostgreSQL function whose body
+ * changes is replaced in place (what uses it stays); one whose result type
+ * changes is dropped after everything that uses it (a check and an index
+ * dropped and created again, a default dropped and set again, a trigger);
+ * a MySQL procedure is dropped as one. */
+static void pg_code(dm_schema *s, int after)
+{
+    users(s, PG);
+    C(s, "users", "code", 3, "integer", NUL, "next_code()");
+    C(s, "users", "code2", 4, "integer", NUL, "twice(1)");
+    K(s, DBMIG_SO_CHECK, "users", "users_code_check", "twice(code) < 100");
+    IX(s, "users", "users_tw", "(twice(code))", 0, NULL, NULL);
+    D(s, DBMIG_SO_FUNCTION, NULL, "next_code()",
+      after ? "CREATE OR REPLACE FUNCTION public.next_code()\n RETURNS integer\n LANGUAGE sql\n"
+              "AS $function$SELECT 2$function$\n"
+            : "CREATE OR REPLACE FUNCTION public.next_code()\n RETURNS integer\n LANGUAGE sql\n"
+              "AS $function$SELECT 1$function$\n",
+      NULL);
+    D(s, DBMIG_SO_FUNCTION, NULL, "twice(x integer)",
+      after ? "CREATE OR REPLACE FUNCTION public.twice(x integer)\n RETURNS bigint\n"
+              " LANGUAGE sql IMMUTABLE\nAS $function$SELECT x * 2$function$\n"
+            : "CREATE OR REPLACE FUNCTION public.twice(x integer)\n RETURNS integer\n"
+              " LANGUAGE sql IMMUTABLE\nAS $function$SELECT x * 2$function$\n",
+      NULL);
+    if (!after)
+        D(s, DBMIG_SO_FUNCTION, NULL, "gone()",
+          "CREATE OR REPLACE FUNCTION public.gone()\n RETURNS trigger\n LANGUAGE plpgsql\n"
+          "AS $function$BEGIN RETURN NEW; END$function$\n",
+          NULL);
+    D(s, DBMIG_SO_TRIGGER, "users", "trg",
+      "CREATE TRIGGER trg BEFORE INSERT ON public.users FOR EACH ROW EXECUTE FUNCTION next_code()",
+      NULL);
+    if (!after)
+        D(s, DBMIG_SO_TRIGGER, "users", "trg_gone",
+          "CREATE TRIGGER trg_gone AFTER UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION gone()",
+          NULL);
+}
+
 static void test_code(void **state)
 {
     (void)state;
     dm_schema a, b;
     M(&a, PG), M(&b, PG);
-    users(&a, PG), users(&b, PG);
-    D(&a, DBMIG_SO_FUNCTION, NULL, "f(a integer)",
-      "CREATE OR REPLACE FUNCTION public.f(a integer) RETURNS integer AS 'SELECT 1' LANGUAGE sql", NULL);
-    D(&b, DBMIG_SO_FUNCTION, NULL, "f(a integer)",
-      "CREATE OR REPLACE FUNCTION public.f(a integer) RETURNS integer AS 'SELECT 2' LANGUAGE sql", NULL);
-    D(&a, DBMIG_SO_TRIGGER, "users", "trg",
-      "CREATE TRIGGER trg BEFORE INSERT ON public.users FOR EACH ROW EXECUTE FUNCTION f()", NULL);
-    D(&b, DBMIG_SO_TRIGGER, "users", "trg",
-      "CREATE TRIGGER trg BEFORE INSERT ON public.users FOR EACH ROW EXECUTE FUNCTION f()", NULL);
-    D(&b, DBMIG_SO_TRIGGER, "users", "trg2",
-      "CREATE TRIGGER trg2 AFTER UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION g()", NULL);
+    pg_code(&a, 0), pg_code(&b, 1);
     expect(&a, &b, 0,
-        "DROP TRIGGER \"trg\" ON \"users\";\n"
-        "DROP FUNCTION \"f\"(a integer);\n"
+        "DROP TRIGGER \"trg_gone\" ON \"users\";\n"
         "\n"
-        "CREATE OR REPLACE FUNCTION public.f(a integer) RETURNS integer AS 'SELECT 2' LANGUAGE sql;\n"
-        "CREATE TRIGGER trg BEFORE INSERT ON public.users FOR EACH ROW EXECUTE FUNCTION f();\n"
-        "CREATE TRIGGER trg2 AFTER UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION g();\n",
-        5);
+        "ALTER TABLE \"users\" DROP CONSTRAINT \"users_code_check\";\n"
+        "DROP INDEX \"users_tw\";\n"
+        "\n"
+        "ALTER TABLE \"users\" ALTER COLUMN \"code2\" DROP DEFAULT;\n"
+        "DROP FUNCTION \"gone\"();\n"
+        "DROP FUNCTION \"twice\"(x integer);\n"
+        "\n"
+        "CREATE OR REPLACE FUNCTION public.next_code()\n"
+        " RETURNS integer\n"
+        " LANGUAGE sql\n"
+        "AS $function$SELECT 2$function$;\n"
+        "CREATE OR REPLACE FUNCTION public.twice(x integer)\n"
+        " RETURNS bigint\n"
+        " LANGUAGE sql IMMUTABLE\n"
+        "AS $function$SELECT x * 2$function$;\n"
+        "ALTER TABLE \"users\" ALTER COLUMN \"code2\" SET DEFAULT twice(1);\n"
+        "\n"
+        "ALTER TABLE \"users\" ADD CONSTRAINT \"users_code_check\" CHECK (twice(code) < 100);\n"
+        "CREATE INDEX \"users_tw\" ON \"users\" ((twice(code)));\n",
+        11);
     expect(&b, &a, 0,
-        "DROP TRIGGER \"trg\" ON \"users\";\n"
-        "DROP TRIGGER \"trg2\" ON \"users\";\n"
-        "DROP FUNCTION \"f\"(a integer);\n"
+        "ALTER TABLE \"users\" DROP CONSTRAINT \"users_code_check\";\n"
+        "DROP INDEX \"users_tw\";\n"
         "\n"
-        "CREATE OR REPLACE FUNCTION public.f(a integer) RETURNS integer AS 'SELECT 1' LANGUAGE sql;\n"
-        "CREATE TRIGGER trg BEFORE INSERT ON public.users FOR EACH ROW EXECUTE FUNCTION f();\n",
-        5);
+        "ALTER TABLE \"users\" ALTER COLUMN \"code2\" DROP DEFAULT;\n"
+        "DROP FUNCTION \"twice\"(x integer);\n"
+        "\n"
+        "CREATE OR REPLACE FUNCTION public.next_code()\n"
+        " RETURNS integer\n"
+        " LANGUAGE sql\n"
+        "AS $function$SELECT 1$function$;\n"
+        "CREATE OR REPLACE FUNCTION public.twice(x integer)\n"
+        " RETURNS integer\n"
+        " LANGUAGE sql IMMUTABLE\n"
+        "AS $function$SELECT x * 2$function$;\n"
+        "ALTER TABLE \"users\" ALTER COLUMN \"code2\" SET DEFAULT twice(1);\n"
+        "\n"
+        "ALTER TABLE \"users\" ADD CONSTRAINT \"users_code_check\" CHECK (twice(code) < 100);\n"
+        "CREATE INDEX \"users_tw\" ON \"users\" ((twice(code)));\n"
+        "\n"
+        "CREATE OR REPLACE FUNCTION public.gone()\n"
+        " RETURNS trigger\n"
+        " LANGUAGE plpgsql\n"
+        "AS $function$BEGIN RETURN NEW; END$function$;\n"
+        "CREATE TRIGGER trg_gone AFTER UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION gone();\n",
+        11);
     free2(&a, &b);
     M(&a, MY), M(&b, MY);
     D(&a, DBMIG_SO_FUNCTION, NULL, "p", "CREATE PROCEDURE `p`()\nSELECT 1", NULL);
@@ -1368,6 +1464,7 @@ int main(void)
         cmocka_unit_test(test_no_change),
         cmocka_unit_test(test_tables),
         cmocka_unit_test(test_drop_order),
+        cmocka_unit_test(test_fk_of_gone_table),
         cmocka_unit_test(test_pg_columns),
         cmocka_unit_test(test_my_columns),
         cmocka_unit_test(test_my_ai_keys),
