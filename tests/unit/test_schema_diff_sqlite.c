@@ -413,7 +413,9 @@ static void test_type_change(void **state)
                       "TEXT: SQLite converts the values it can",
                       "DROP TABLE \"t\";");
     assert_note(&r, DM_NOTE_DESTRUCTIVE, "table t: column a", "changes type from TEXT to INTEGER");
-    assert_note(&r, DM_NOTE_INFO, "table t", "rebuilt");
+    assert_note(&r, DM_NOTE_INFO, "table t",
+                "SQLite's ALTER TABLE cannot make this change): a: type TEXT -> INTEGER, "
+                "b: type REAL -> TEXT");
     assert_null(strstr(sql, "pragma_foreign_key_check")); /* no keys: no check */
     assert_null(strstr(sql, "sqlite_sequence"));
     result_free(&r);
@@ -528,6 +530,7 @@ static void test_column_dropped(void **state)
                       "-- dbmig:destructive table t: column b dropped with its data",
                       "DROP TABLE \"t\";");
     assert_note(&r, DM_NOTE_DESTRUCTIVE, "table t: column b", "dropped with its data");
+    assert_note(&r, DM_NOTE_INFO, "table t", "cannot make this change): drops b, drops g");
     assert_contains(dm_buf_str(&r.sql), "(\"id\", \"a\")\nSELECT \"id\", \"a\" FROM \"t\"");
     result_free(&r);
 }
