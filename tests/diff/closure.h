@@ -61,10 +61,12 @@ typedef struct gcol {
     gname ename;        /* G_ENUM: the enum type */
 } gcol;
 
-typedef struct gkey { gname name; int n; gname c[2]; } gkey;
-typedef struct gcheck { gname name; gname col; int grp, op; } gcheck;
+/* anon: written without CONSTRAINT <name> (the database names it) */
+typedef struct gkey { gname name; int n, anon; gname c[2]; } gkey;
+typedef struct gcheck { gname name; gname col; int grp, op, anon; } gcheck;
 typedef struct gfk {
     gname name;
+    int anon;
     int n;
     gname c[2], ref, rc[2];
     int ondel, onupd;   /* 0 none, 1 CASCADE, 2 SET NULL, 3 RESTRICT */
@@ -84,9 +86,9 @@ typedef struct gtable {
     gidx i[MAXI];
 } gtable;
 
-/* SELECT c... FROM base [WHERE c[0] IS NOT NULL]; base a table or an
- * earlier view */
-typedef struct gview { gname name, base; int n; gname c[3]; int where; } gview;
+/* SELECT base.c..., [join.jc] FROM base[, join] [WHERE base.c[0] IS NOT
+ * NULL]; base a table or an earlier view, join another table ("": none) */
+typedef struct gview { gname name, base, join, jc; int n; gname c[3]; int where; } gview;
 typedef struct gseq { gname name; int inc, start; } gseq;
 typedef struct genum { gname name; int n; gname l[MAXL]; } genum;
 
