@@ -50,6 +50,11 @@ static const copt o_schema[] = {{"--format", 1, 0}, {"-o", 1, 0}, {"--output", 1
 static const copt o_drift[] = {{"--scratch-url", 1, 0}, {NULL, 0, 0}};
 static const copt o_test[] = {{"--heads", 0, 0}, {"--junit", 1, 0}, {"--scratch-url", 1, 0},
                               {"--yes-destroy", 0, 0}, {NULL, 0, 0}};
+static const copt o_diff[] = {{"--to", 1, 0},           {"--message", 1, 0},
+                              {"-m", 1, 0},             {"--from-db", 0, 0},
+                              {"--drivers", 1, 0},      {"--scratch-url", 1, 0},
+                              {"--allow-destructive", 0, 0}, {"--concurrently", 0, 0},
+                              {NULL, 0, 0}};
 static const copt o_none[] = {{NULL, 0, 0}};
 
 static const struct {
@@ -63,6 +68,7 @@ static const struct {
     {"schema", o_schema},   {"drift", o_drift},
     {"test", o_test},
     {"init", o_none}, /* init: --driver and --dir are global options */
+    {"diff", o_diff},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -303,12 +309,13 @@ static const char *copt_canon(const char *name)
 
 /* A command option given a second time: refused, as a global one is,
  * instead of the last one silently winning; the lists (--parent, --branch,
- * --depends) excepted. */
+ * --depends, and diff's --scratch-url: one per driver) excepted. */
 static int copt_twice(parser *p, const copt *co)
 {
     static const char *const lists[] = {"--parent", "--branch", "--depends"};
     const char *name = copt_canon(co->name);
-    int many = 0;
+    int many = strcmp(name, "--scratch-url") == 0 && p->a->command &&
+               strcmp(p->a->command, "diff") == 0;
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
         many |= strcmp(name, lists[i]) == 0;
     for (int i = 0; !many && i < p->nseen; i++)

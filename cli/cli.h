@@ -13,7 +13,8 @@
  *   cmd_drivers.c drivers, and the --driver check before any command
  *   cmd_schema.c  schema dump, drift (SPEC section 12)
  *   cmd_test.c    test (with junit.c, its JUnit XML writer)
- *   cmd_init.c    init (a new project: folder, dbmig.conf, first migration) */
+ *   cmd_init.c    init (a new project: folder, dbmig.conf, first migration)
+ *   cmd_diff.c    diff (a revision generated from a desired schema, SPEC 13) */
 #ifndef DBMIG_CLI_CLI_H
 #define DBMIG_CLI_CLI_H
 
@@ -80,6 +81,8 @@ int cmd_merge(cli *c);
 int cmd_test(cli *c);
 /* cmd_init.c */
 int cmd_init(cli *c);
+/* cmd_diff.c */
+int cmd_diff(cli *c);
 
 /* cmd_schema.c: schema dump (and drift); the atomic writer of -o and
  * dump-schema (a temporary file beside path, renamed over it): 0, or -1

@@ -205,6 +205,7 @@ static const struct {
     {"schema", cmd_schema},   {"drift", cmd_drift},
     {"test", cmd_test}, /* mtest */
     {"init", cmd_init},
+    {"diff", cmd_diff},
 };
 
 /* `fleet`: each target is a child dbmig given the same global options
@@ -271,9 +272,12 @@ static int open_handle(cli *c, dbmig_options *o)
                 cli_config_source(&c->cfg, "sql"), c->command);
         return EXIT_USAGE;
     }
-    if (c->sql) {
+    /* diff: --sql prints its up statements and writes no file (cmd_diff.c);
+     * it never writes an offline script, so no sql_out */
+    if (c->sql && strcmp(c->command, "diff") != 0) {
         if (strcmp(c->command, "upgrade") != 0 && strcmp(c->command, "downgrade") != 0) {
-            fprintf(stderr, "dbmig: --sql (from %s) works with upgrade and downgrade, not %s\n",
+            fprintf(stderr, "dbmig: --sql (from %s) works with upgrade and downgrade (and "
+                            "diff, which then prints its statements), not %s\n",
                     cli_config_source(&c->cfg, "sql"), c->command);
             return EXIT_USAGE;
         }

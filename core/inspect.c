@@ -17,6 +17,11 @@
  *     under the parent's child_mu (engine.h).
  *   - The scratch URL may hold a password: only its redacted form (url.c)
  *     is ever put into a message.
+ *   - `dbmig diff --drivers` needs scratch databases of other drivers than
+ *     the handle's (dm_scratch_open_driver): a URL the user gives, or, for
+ *     a driver that needs no server (SQLite), one made and removed through
+ *     a handle without a URL on that driver (s->maker); the same struct and
+ *     close path, so every exit removes it alike.
  *   - dm_scratch_close never asks whether the run was interrupted: it
  *     always closes the scratch handle and then drops the database through
  *     the parent's connection (or, for --scratch-url, drops what the model
@@ -141,6 +146,10 @@ int dm_schema_digest(dbmig *h, char *out, int *have)
 
 struct dm_scratch {
     dbmig *h;       /* the handle on the scratch database */
+    dbmig *maker;   /* another driver's (dm_scratch_open_driver): a handle
+                     * without a URL on that driver, whose scratch_create
+                     * made the database and whose scratch_drop removes it;
+                     * NULL: h's driver and connection did */
     char name[40];  /* dbmig_scratch_<16 hex>; "" for a --scratch-url database */
     char *url;      /* may hold a password: never printed */
     char *where;    /* url, redacted */
@@ -182,6 +191,7 @@ static void scratch_free(dm_scratch *s)
         return;
     free(s->url);
     free(s->where);
+    dbmig_close(s->maker);
     free(s);
 }
 
@@ -198,17 +208,20 @@ static int scratch_set_url(dbmig *h, dm_scratch *s, const char *url)
     return s->where ? DBMIG_OK : dm_err_nomem(&h->err);
 }
 
-/* The driver makes the database (driver.h: scratch_create). */
+/* The driver makes the database (driver.h: scratch_create): h's, on h's
+ * connection, or s->maker's (another driver, no connection). Errors go to
+ * h. */
 static int scratch_create(dbmig *h, dm_scratch *s)
 {
+    dbmig *mk = s->maker ? s->maker : h;
     int (*create)(void *, dbmig_conn *, const char *, char *, size_t, dbmig_db_error *) =
-        DM_DRV_OPT(h->drv, scratch_create);
-    if (!create || !DM_DRV_OPT(h->drv, scratch_drop))
+        DM_DRV_OPT(mk->drv, scratch_create);
+    if (!create || !DM_DRV_OPT(mk->drv, scratch_drop))
         return dm_err_set(&h->err, DBMIG_EUSAGE,
                           "driver %s cannot make a scratch database (it has no scratch_create/"
                           "scratch_drop, driver ABI 2.1): pass --scratch-url URL naming an "
                           "empty database of the same driver to use instead",
-                          h->drv->name);
+                          mk->drv->name);
     int rc = scratch_name(h, s->name, sizeof s->name);
     if (rc != DBMIG_OK)
         return rc;
@@ -216,14 +229,14 @@ static int scratch_create(dbmig *h, dm_scratch *s)
     dbmig_db_error e;
     memset(&e, 0, sizeof e);
     url[0] = '\0';
-    if (create(h->drv_self, h->conn, s->name, url, sizeof url, &e) != DBMIG_DRV_OK) {
+    if (create(mk->drv_self, mk->conn, s->name, url, sizeof url, &e) != DBMIG_DRV_OK) {
         dm_buf m = {0};
         dm_db_error_format(&m, &e);
         dm_err_set(&h->err, DBMIG_ERROR,
                    "cannot create a scratch database %s with driver %s next to %s: %s\n"
                    "fix what the driver says above, or pass --scratch-url URL naming an "
                    "empty database to use instead",
-                   s->name, h->drv->name, h->url_redacted ? h->url_redacted : "(no URL)",
+                   s->name, mk->drv->name, mk->url_redacted ? mk->url_redacted : "(no URL)",
                    dm_buf_str(&m));
         dm_buf_free(&m);
         s->name[0] = '\0'; /* nothing was made: nothing to drop */
@@ -243,15 +256,16 @@ static void scratch_event(void *payload, const dbmig_event *ev)
 }
 
 /* The scratch handle: h's options on the scratch URL; h's driver table
- * itself when h uses one in-process (tests' wrapper drivers). */
-static int scratch_handle(dbmig *h, dm_scratch *s)
+ * itself when h uses one in-process (tests' wrapper drivers); driver
+ * non-NULL: that driver instead of h's. */
+static int scratch_handle(dbmig *h, dm_scratch *s, const char *driver)
 {
     dbmig_options o = DBMIG_OPTIONS_INIT;
     o.url = s->url;
     o.dir = h->dir;
     o.table = h->o.table;
     o.plugin_path = h->plugin_path;
-    o.driver = h->plugin ? h->drv->name : NULL;
+    o.driver = driver ? driver : h->plugin ? h->drv->name : NULL;
     o.on_event = scratch_event;
     o.event_payload = h;
     o.lock_timeout = h->o.lock_timeout;
@@ -260,7 +274,7 @@ static int scratch_handle(dbmig *h, dm_scratch *s)
     o.commit_interval_ms = h->o.commit_interval_ms;
     o.verbose = h->o.verbose;
     int rc = dbmig_open(&s->h, &o);
-    if (rc == DBMIG_OK && !h->plugin)
+    if (rc == DBMIG_OK && !h->plugin && !driver)
         rc = dm_use_driver(s->h, h->drv, h->drv_self);
     if (rc != DBMIG_OK)
         return dm_err_set(&h->err, rc, "cannot open the scratch database %s: %s", s->where,
@@ -349,6 +363,30 @@ static int scratch_check_empty(dbmig *h, dm_scratch *s)
     return rc;
 }
 
+/* The handle on s's database, and the checks of a user's one; on failure
+ * s is closed (never emptied when it was refused). */
+static int scratch_finish(dbmig *h, dm_scratch *s, int rc, const char *driver, dm_scratch **out)
+{
+    if (rc == DBMIG_OK)
+        rc = scratch_handle(h, s, driver);
+    if (rc == DBMIG_OK && s->user_given)
+        rc = scratch_check_empty(h, s);
+    if (rc != DBMIG_OK) {
+        if (s->user_given && s->h) { /* refused: never empty a database we did not accept */
+            pthread_mutex_lock(&h->child_mu);
+            h->child = NULL;
+            pthread_mutex_unlock(&h->child_mu);
+            dbmig_close(s->h);
+            scratch_free(s);
+            return rc;
+        }
+        dm_scratch_close(h, s);
+        return rc;
+    }
+    *out = s;
+    return DBMIG_OK;
+}
+
 int dm_scratch_open(dbmig *h, const char *scratch_url, dm_scratch **out)
 {
     *out = NULL;
@@ -374,24 +412,48 @@ int dm_scratch_open(dbmig *h, const char *scratch_url, dm_scratch **out)
                           h->url_redacted);
     }
     rc = scratch_url ? scratch_set_url(h, s, scratch_url) : scratch_create(h, s);
+    return scratch_finish(h, s, rc, NULL, out);
+}
+
+/* s->maker: a handle on driver without a URL, which must be able to make
+ * a scratch database without a server (its dialect is SQLite's). */
+static int scratch_maker(dbmig *h, dm_scratch *s, const char *driver)
+{
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    o.driver = driver;
+    o.plugin_path = h->plugin_path;
+    o.table = h->o.table;
+    int rc = dbmig_open(&s->maker, &o);
     if (rc == DBMIG_OK)
-        rc = scratch_handle(h, s);
-    if (rc == DBMIG_OK && s->user_given)
-        rc = scratch_check_empty(h, s);
-    if (rc != DBMIG_OK) {
-        if (s->user_given && s->h) { /* refused: never empty a database we did not accept */
-            pthread_mutex_lock(&h->child_mu);
-            h->child = NULL;
-            pthread_mutex_unlock(&h->child_mu);
-            dbmig_close(s->h);
-            scratch_free(s);
-            return rc;
-        }
-        dm_scratch_close(h, s);
+        rc = dm_need_driver(s->maker);
+    if (rc != DBMIG_OK)
+        return dm_err_set(&h->err, rc, "cannot load driver %s for a scratch database: %s",
+                          driver, s->maker ? dbmig_errmsg(s->maker) : "out of memory");
+    if (s->maker->drv->dialect != DBMIG_DIALECT_SQLITE)
+        return dm_err_set(&h->err, DBMIG_EUSAGE,
+                          "a scratch database for driver %s lives on a server, and the %s "
+                          "database is not one of its: pass --scratch-url %s://USER@HOST/DB "
+                          "naming an empty database of that driver",
+                          driver, h->url ? "--url" : "(no --url)", driver);
+    return DBMIG_OK;
+}
+
+int dm_scratch_open_driver(dbmig *h, const char *driver, const char *scratch_url,
+                           dm_scratch **out)
+{
+    *out = NULL;
+    dm_scratch *s = calloc(1, sizeof *s);
+    if (!s)
+        return dm_err_nomem(&h->err);
+    s->user_given = scratch_url != NULL;
+    int rc = scratch_url ? scratch_set_url(h, s, scratch_url) : scratch_maker(h, s, driver);
+    if (rc == DBMIG_OK && !scratch_url)
+        rc = scratch_create(h, s);
+    if (rc != DBMIG_OK && !s->name[0] && !s->user_given) {
+        scratch_free(s); /* nothing was made */
         return rc;
     }
-    *out = s;
-    return DBMIG_OK;
+    return scratch_finish(h, s, rc, driver, out);
 }
 
 dbmig *dm_scratch_handle(dm_scratch *s) { return s ? s->h : NULL; }
@@ -491,12 +553,13 @@ int dm_scratch_close(dbmig *h, dm_scratch *s)
     pthread_mutex_unlock(&h->child_mu);
     dbmig_close(s->h); /* before the drop: a server refuses to drop a database in use */
     s->h = NULL;
-    if (!s->user_given && s->name[0]) {
+    if (!s->user_given && s->name[0] && s->url) {
+        dbmig *mk = s->maker ? s->maker : h;
         int (*drop)(void *, dbmig_conn *, const char *, const char *, dbmig_db_error *) =
-            DM_DRV_OPT(h->drv, scratch_drop);
+            DM_DRV_OPT(mk->drv, scratch_drop);
         dbmig_db_error e;
         memset(&e, 0, sizeof e);
-        if (drop(h->drv_self, h->conn, s->name, s->url, &e) != DBMIG_DRV_OK) {
+        if (drop(mk->drv_self, mk->conn, s->name, s->url, &e) != DBMIG_DRV_OK) {
             dm_buf m = {0};
             dm_db_error_format(&m, &e);
             rc = scratch_report(h, "the scratch database %s (%s) could not be removed: %s; "

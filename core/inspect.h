@@ -47,6 +47,15 @@ typedef struct dm_scratch dm_scratch;
 /* A scratch database next to h's database (scratch_url NULL) or at
  * scratch_url, and a handle open on it. */
 int dm_scratch_open(dbmig *h, const char *scratch_url, dm_scratch **out);
+/* The same for a driver other than h's (`dbmig diff --drivers`): at
+ * scratch_url (an empty database that driver reads: it is emptied again at
+ * the end), or, without one, a new temporary database that the driver can
+ * make without a server (SQLite: a temporary file), made and removed
+ * through a handle of its own on that driver; a server driver without
+ * scratch_url is DBMIG_EUSAGE naming --scratch-url. h need not be
+ * connected. */
+int dm_scratch_open_driver(dbmig *h, const char *driver, const char *scratch_url,
+                           dm_scratch **out);
 dbmig *dm_scratch_handle(dm_scratch *s);
 /* Its URL with any password replaced, for messages. */
 const char *dm_scratch_where(const dm_scratch *s);

@@ -3,7 +3,9 @@
  * transaction, irreversible), the sections (up, down, verify, fixture;
  * generic or per driver) with their offsets and lines in the normalised
  * text, the checksum, and the statements of a section. The flag
- * `irreversible` and a down section exclude each other.
+ * `irreversible` and a down section exclude each other. The annotation
+ * `-- dbmig:destructive <what>` (dbmig diff's marker above a statement that
+ * can lose data, SPEC 13) is accepted in up and down sections only.
  *
  * Three files, one concern each: mftext.c is the text pipeline (check,
  * BOM/CRLF, checksum, cutting lines; one implementation whether the file is
@@ -30,7 +32,7 @@
 
 #define MF_KNOWN_KEYS                                                                          \
     "revision, parents, message (or description), branch, depends, transaction, "              \
-    "irreversible, up, down, verify, fixture, statement"
+    "irreversible, up, down, verify, fixture, statement, destructive"
 
 enum { K_REVISION = 0, K_PARENTS, K_MESSAGE, K_BRANCH, K_DEPENDS, K_TRANSACTION, K_IRREVERSIBLE,
        K_NHEADER };
@@ -119,6 +121,10 @@ typedef struct mf_ctx {
     int first_marker;    /* line of the first section marker */
     size_t body_off;     /* implicit up: after the last header line */
     int body_line;
+    int early_destructive; /* a -- dbmig:destructive line before any SQL and
+                              any marker: the implicit up section's, unless
+                              a header key or a marker follows (then it was
+                              in the header) */
 } mf_ctx;
 
 
@@ -465,7 +471,8 @@ static int mf_glued_key(mf_ctx *c, const dm_mfline *l, int line)
     dm_mfline k = *l;
     k.keylen = n;
     int hk = mf_header_key(&k);
-    if (hk < 0 && mf_section_kind(&k) < 0 && !dm_mfline_keyis(&k, "statement"))
+    if (hk < 0 && mf_section_kind(&k) < 0 && !dm_mfline_keyis(&k, "statement") &&
+        !dm_mfline_keyis(&k, "destructive"))
         return 0;
     const char *g = l->key + n + 1; /* what was glued after the colon */
     size_t gn = l->keylen - n - 1;
@@ -494,13 +501,51 @@ static int mf_unknown_key(mf_ctx *c, const dm_mfline *l, int line)
     static const char *const keys[] = {"up",        "down",        "verify",      "fixture",
                                        "revision",  "parents",     "message",     "branch",
                                        "depends",   "transaction", "irreversible", "statement",
-                                       "description"};
+                                       "description", "destructive"};
     const char *near = dm_mf_nearest(l->key, l->keylen, keys, sizeof keys / sizeof keys[0]);
     return dm_err_set(c->err, DBMIG_EINVALID,
                       "%s:%d: unknown key -- dbmig:%.*s%s%s%s. Known keys: " MF_KNOWN_KEYS
                       "; a plain comment must not start with dbmig:.",
                       c->mf->path, line, (int)l->keylen, l->key,
                       near ? " (did you mean -- dbmig:" : "", near ? near : "", near ? "?)" : "");
+}
+
+/* `-- dbmig:destructive <what>` (written by `dbmig diff` above a statement
+ * that can lose data): an annotation of the statement below it in an up
+ * or down section, which the splitter drops with the statement's leading
+ * comments. Refused in the header and in verify/fixture sections, and
+ * without a value. */
+static int mf_destructive(mf_ctx *c, const dm_mfline *l, int line)
+{
+    dm_migfile *mf = c->mf;
+    if (!l->vallen)
+        return dm_err_set(c->err, DBMIG_EINVALID,
+                          "%s:%d: -- dbmig:destructive needs to say what the statement below it "
+                          "loses, e.g. -- dbmig:destructive drops column users.email",
+                          mf->path, line);
+    int kind = c->first_marker ? mf->sections[mf->nsections - 1].kind : DM_UP;
+    if (kind != DM_UP && kind != DM_DOWN)
+        return dm_err_set(c->err, DBMIG_EINVALID,
+                          "%s:%d: -- dbmig:destructive marks a statement of an up or down "
+                          "section, not of a %s section: remove it, or move it above the "
+                          "statement it marks",
+                          mf->path, line, dm_section_kind_name(kind));
+    if (!c->first_marker && !c->sql_line && !c->early_destructive)
+        c->early_destructive = line;
+    return 0;
+}
+
+/* A header key or a section marker after an early -- dbmig:destructive:
+ * that line was in the header. */
+static int mf_destructive_in_header(mf_ctx *c)
+{
+    if (!c->early_destructive || c->sql_line)
+        return 0;
+    return dm_err_set(c->err, DBMIG_EINVALID,
+                      "%s:%d: -- dbmig:destructive is in the header (before the first section "
+                      "marker); it marks the statement below it in an up or down section: move "
+                      "it there, on the line above that statement",
+                      c->mf->path, c->early_destructive);
 }
 
 static int mf_header_line(mf_ctx *c, int hk, const dm_mfline *l, int line, size_t next)
@@ -516,7 +561,9 @@ static int mf_header_line(mf_ctx *c, int hk, const dm_mfline *l, int line, size_
                           "%s:%d: header key -- dbmig:%.*s after SQL began (line %d). Move it "
                           "to the header at the top of the file.",
                           mf->path, line, (int)l->keylen, l->key, c->sql_line);
-    int rc = mf_header(c, hk, l, line);
+    int rc = mf_destructive_in_header(c);
+    if (!rc)
+        rc = mf_header(c, hk, l, line);
     if (rc)
         return rc;
     c->body_off = next;
@@ -534,8 +581,12 @@ static int mf_on_line(void *payload, const dm_mfline *l, int line, size_t ls, si
             c->sql_line = line;
     } else if (l->kind == MFL_DIRECTIVE) {
         int hk = mf_header_key(l), kind = mf_section_kind(l);
+        if (kind >= 0 && !c->first_marker && mf_destructive_in_header(c))
+            return DBMIG_EINVALID;
         if (kind >= 0)
             return mf_marker(c, l, kind, line, ls, next);
+        if (dm_mfline_keyis(l, "destructive"))
+            return mf_destructive(c, l, line);
         if (dm_mfline_keyis(l, "statement")) {
             if (!dm_mf_ci_eq(l->val, l->vallen, "begin") && !dm_mf_ci_eq(l->val, l->vallen, "end"))
                 return dm_err_set(c->err, DBMIG_EINVALID,

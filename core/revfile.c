@@ -1,8 +1,10 @@
 /* revfile.c — growing the graph: `dbmig revision` and `dbmig merge`. The
  * file-name slug of a message, the text of a new revision or merge file, and
  * the writer that resolves the parents, checks labels and depends, picks a
- * free id and creates the file (O_EXCL, read back through the parser before
- * it is written). Also the public dbmig_revision_new / dbmig_merge_new.
+ * free id and creates the file (read back through the parser before it is
+ * written; written to a temporary file and linked into place, so it appears
+ * whole or not at all and never replaces a file). Also the public
+ * dbmig_revision_new / dbmig_merge_new, and the body `dbmig diff` gives.
  * Moved out of history.c, which keeps the drawing and the read-only views.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -82,6 +84,10 @@ int dm_newrev_text(const char *id, const dm_strv *parents, const char *message,
     }
     if (!rc)
         rc = hs_words(out, "depends", depends);
+    if (!rc && spec->transaction_off)
+        rc = dm_buf_puts(out, "-- dbmig:transaction off\n");
+    if (!rc && spec->body)
+        return dm_buf_printf(out, "\n%s", spec->body);
     if (!rc)
         rc = dm_buf_puts(out, spec->merge ? "\n-- dbmig:up\n\n-- dbmig:down\n"
                                           : "\n-- dbmig:up\n\n\n-- dbmig:down\n\n");
@@ -201,7 +207,6 @@ typedef struct nr_state {
     char *message, *slug;
     dm_buf text, path;   /* the new file's text and path */
     char id[32];
-    int fd;
 } nr_state;
 
 /* The message: one line, blanks around it dropped. */
@@ -384,9 +389,55 @@ static int nr_reads_back(nr_state *s)
     return rc;
 }
 
+/* Writes fd whole, syncs and closes it: 0 or an errno. */
+static int nr_write_fd(int fd, const dm_buf *text)
+{
+    int e = fchmod(fd, 0644) != 0 ? errno : 0;
+    size_t off = 0;
+    while (!e && off < text->len) {
+        ssize_t k = write(fd, text->ptr + off, text->len - off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            e = k < 0 ? errno : EIO;
+        else
+            off += (size_t)k;
+    }
+    if (!e && fsync(fd) != 0)
+        e = errno;
+    if (close(fd) != 0 && !e)
+        e = errno;
+    return e;
+}
+
+/* Puts s->text at s->path whole or not at all: a temporary file beside it
+ * (not named *.sql, so a folder read meanwhile ignores it), synced, then
+ * linked to the new name (link fails rather than replace a file) and
+ * removed. 1 when the name is taken (a file appeared since the folder was
+ * read), else DBMIG_OK or the error. */
+static int nr_place(nr_state *s, const char *dir, const char *sep)
+{
+    dm_buf tmp = {0};
+    if (dm_buf_printf(&tmp, "%s%s.dbmig-new-XXXXXX", dir, sep))
+        return dm_err_nomem(s->err);
+    int fd = mkstemp(tmp.ptr);
+    int e = fd < 0 ? errno : nr_write_fd(fd, &s->text);
+    if (fd >= 0 && !e && link(tmp.ptr, dm_buf_str(&s->path)) != 0)
+        e = errno;
+    if (fd >= 0)
+        unlink(tmp.ptr);
+    int rc = e == EEXIST && fd >= 0 ? 1 : DBMIG_OK;
+    if (e && rc != 1)
+        rc = dm_err_set(s->err, DBMIG_EUSAGE, "cannot %s %s: %s; check the folder's permissions",
+                        fd < 0 ? "create a temporary file for" : "write",
+                        dm_buf_str(&s->path), strerror(e));
+    dm_buf_free(&tmp);
+    return rc;
+}
+
 /* The id: the next number in a numbered folder (nr_numbered), else `now`
  * or the next free second; sets s->id, s->text, s->path and (unless a dry
- * run) s->fd, the new file created with O_EXCL. */
+ * run) writes the new file (nr_place). */
 static int nr_create(nr_state *s, const char *dir, time_t now)
 {
     size_t dlen = strlen(dir);
@@ -423,40 +474,10 @@ static int nr_create(nr_state *s, const char *dir, time_t now)
                 continue;
             return DBMIG_OK;
         }
-        s->fd = open(dm_buf_str(&s->path), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (s->fd >= 0)
-            return DBMIG_OK;
-        if (errno != EEXIST)
-            return dm_err_set(s->err, DBMIG_EUSAGE,
-                              "cannot create %s: %s; check the folder's permissions",
-                              dm_buf_str(&s->path), strerror(errno));
+        if ((rc = nr_place(s, dir, sep)) != 1)
+            return rc;
         /* a file appeared since the folder was read: the next second */
     }
-}
-
-/* Writes s->text to s->fd and closes it; on failure the file is removed. */
-static int nr_write(nr_state *s)
-{
-    int rc = DBMIG_OK;
-    size_t off = 0;
-    while (off < s->text.len) {
-        ssize_t k = write(s->fd, s->text.ptr + off, s->text.len - off);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            rc = dm_err_set(s->err, DBMIG_EUSAGE, "cannot write %s: %s", dm_buf_str(&s->path),
-                            strerror(errno));
-            break;
-        }
-        off += (size_t)k;
-    }
-    if (close(s->fd) != 0 && rc == DBMIG_OK)
-        rc = dm_err_set(s->err, DBMIG_EUSAGE, "cannot write %s: %s", dm_buf_str(&s->path),
-                        strerror(errno));
-    s->fd = -1;
-    if (rc != DBMIG_OK)
-        unlink(dm_buf_str(&s->path));
-    return rc;
 }
 
 /* The checks, in the order of the refusals; then the id and the file. */
@@ -481,7 +502,7 @@ static int nr_run(nr_state *s, const char *dir, time_t now)
         return dm_err_nomem(s->err);
     if ((rc = nr_create(s, dir, now)) != DBMIG_OK)
         return rc;
-    return s->spec->dry_run ? DBMIG_OK : nr_write(s);
+    return DBMIG_OK;
 }
 
 int dm_newrev_write(const dm_graph *g, const char *dir, const dm_newrev *spec, time_t now,
@@ -495,7 +516,6 @@ int dm_newrev_write(const dm_graph *g, const char *dir, const dm_newrev *spec, t
     s.g = g;
     s.spec = spec;
     s.err = err;
-    s.fd = -1;
     s.par = malloc((spec->nparents + n + 1) * sizeof *s.par);
     s.anc = calloc(n ? n : 1, 1);
     s.m = calloc(n ? n : 1, 1);
@@ -507,6 +527,9 @@ int dm_newrev_write(const dm_graph *g, const char *dir, const dm_newrev *spec, t
             if (dm_strv_push(parents_out, s.pids.v[k]))
                 rc = dm_err_nomem(err);
         if (rc == DBMIG_OK && (!*id_out || !*path_out))
+            rc = dm_err_nomem(err);
+        if (rc == DBMIG_OK && spec->text_out &&
+            dm_buf_append(spec->text_out, s.text.ptr ? s.text.ptr : "", s.text.len))
             rc = dm_err_nomem(err);
     }
     free(s.par);
@@ -543,7 +566,7 @@ static int hs_new(dbmig *h, const dbmig_revision_opts *o, int merge, dbmig_new_r
     if (rc != DBMIG_OK)
         return rc;
     dm_newrev spec = {o->message, o->parents, o->nparents, o->branches, o->nbranches,
-                      o->depends, o->ndepends, merge, h->o.dry_run};
+                      o->depends, o->ndepends, merge, h->o.dry_run, NULL, 0, NULL};
     char *id = NULL, *path = NULL;
     dm_strv parents = {0};
     rc = dm_newrev_write(&h->graph, h->dir, &spec, time(NULL), &id, &path, &parents, &h->err);

@@ -27,13 +27,23 @@ typedef struct dm_newrev {
     size_t ndepends;
     int merge;                  /* parents default to all heads; two or more required */
     int dry_run;                /* check everything, work out the name, write nothing */
+    /* `dbmig diff` (core/diff.c): the sections to write instead of the
+     * empty ones (from its first section marker on), and a
+     * `-- dbmig:transaction off` header line. NULL / 0: as `revision`. */
+    const char *body;
+    int transaction_off;
+    dm_buf *text_out;           /* non-NULL: the file's text is appended there */
 } dm_newrev;
 
-/* The file text for a new revision (header and empty sections). */
+/* The file text for a new revision (header, then spec->body or empty
+ * sections). */
 int dm_newrev_text(const char *id, const dm_strv *parents, const char *message,
                    const dm_newrev *spec, const dm_strv *depends, dm_buf *out);
 
 /* Works out and writes the new file in dir for graph g (loaded from dir).
+ * The file appears whole or not at all: its text goes to a temporary file
+ * beside it, which is then linked to the new name (link(2) never replaces
+ * an existing file) and removed.
  * The id is `now` (UTC seconds) as YYYYMMDDHHMMSS, one second later while
  * it is taken (by an id, a branch label or a file). Refusals (DBMIG_EUSAGE)
  * teach: several heads without parents (lists them, names the merge

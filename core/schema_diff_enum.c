@@ -454,8 +454,8 @@ static int mark_lost(dm_sqlw *w, const dm_sobj *a, const dm_sobj *b, const char 
     }
     if (!rc && notes)
         rc = dm_dnotes_add(notes, DM_NOTE_DESTRUCTIVE, dm_buf_str(&obj),
-                           "enum %s loses label %s: converting column %s fails on a row that "
-                           "holds it; update those rows first",
+                           "enum %s loses %s: converting %s fails on a row holding one; "
+                           "update or delete those rows first",
                            a->name, dm_buf_str(&lost), dm_buf_str(cols));
     dm_buf_free(&lost);
     dm_buf_free(&obj);

@@ -620,6 +620,70 @@ static void fk_check(rb *r)
     free(pick);
 }
 
+/* ---- why ---------------------------------------------------------------- */
+
+/* What of a column in both versions differs, appended to b ("c: type A ->
+ * B"). */
+static void why_column(dm_buf *b, const dm_sobj *a, const dm_sobj *c, int *rc)
+{
+    const char *sep = b->len ? ", " : "";
+    if (dm_sstr_cmp(a->type, c->type))
+        *rc |= dm_buf_printf(b, "%s%s: type %s -> %s", sep, c->name,
+                             a->type && a->type[0] ? a->type : "(none)",
+                             c->type && c->type[0] ? c->type : "(none)");
+    else if ((a->flags ^ c->flags) & DBMIG_SO_NULLABLE)
+        *rc |= dm_buf_printf(b, "%s%s: NOT NULL %s", sep, c->name,
+                             c->flags & DBMIG_SO_NULLABLE ? "dropped" : "added");
+    else if (dm_sstr_cmp(a->default_expr, c->default_expr))
+        *rc |= dm_buf_printf(b, "%s%s: default", sep, c->name);
+    else if (dm_sstr_cmp(a->generated, c->generated) ||
+             ((a->flags ^ c->flags) & DBMIG_SO_GENERATED_STORED))
+        *rc |= dm_buf_printf(b, "%s%s: generated expression", sep, c->name);
+    else if (dm_sstr_cmp(a->collation, c->collation))
+        *rc |= dm_buf_printf(b, "%s%s: collation", sep, c->name);
+    else if ((a->flags ^ c->flags) & DBMIG_SO_IDENTITY)
+        *rc |= dm_buf_printf(b, "%s%s: AUTOINCREMENT", sep, c->name);
+    else if (a->position != c->position)
+        *rc |= dm_buf_printf(b, "%s%s: position", sep, c->name);
+}
+
+/* The INFO note of a rebuild, saying what ALTER TABLE could not do:
+ * "rebuilt (...): a: type TEXT -> INTEGER, drops b, primary key". */
+static void why_note(rb *r)
+{
+    dm_buf b = {0};
+    int rc = 0;
+    size_t lo, hi;
+    dm_schema_range(r->from, DBMIG_SO_COLUMN, r->ft, &lo, &hi);
+    for (size_t i = lo; i < hi; i++) {
+        const dm_sobj *a = &r->from->v[i], *c = find_column(r->to, r->t, a->name);
+        if (!c)
+            rc |= dm_buf_printf(&b, "%sdrops %s", b.len ? ", " : "", a->name);
+        else if (!sobj_same(a, c))
+            why_column(&b, a, c, &rc);
+    }
+    dm_schema_range(r->to, DBMIG_SO_COLUMN, r->t, &lo, &hi);
+    for (size_t i = lo; i < hi; i++)
+        if (!find_column(r->from, r->ft, r->to->v[i].name))
+            rc |= dm_buf_printf(&b, "%sadds %s", b.len ? ", " : "", r->to->v[i].name);
+    static const struct {
+        int kind;
+        const char *what;
+    } kinds[] = {{DBMIG_SO_PRIMARY_KEY, "primary key"},
+                 {DBMIG_SO_UNIQUE, "unique constraints"},
+                 {DBMIG_SO_FOREIGN_KEY, "foreign keys"},
+                 {DBMIG_SO_CHECK, "checks"}};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        if (!same_objects(r->from, r->to, r->t, kinds[k].kind))
+            rc |= dm_buf_printf(&b, "%s%s", b.len ? ", " : "", kinds[k].what);
+    if (rc || (r->notes && dm_dnotes_add(r->notes, DM_NOTE_INFO, r->object,
+                            "rebuilt (new table, rows copied, old table dropped, new one "
+                            "renamed; SQLite's ALTER TABLE cannot make this change): %s",
+                            b.len ? dm_buf_str(&b) : "the table's definition")))
+        r->rc = -1;
+    dm_buf_free(&b);
+}
+
 /* ---- the procedure ------------------------------------------------------ */
 
 /* Does a foreign key of s point at t with an ON DELETE action (what DROP
@@ -720,9 +784,7 @@ int dm_sqlite_rebuild(dm_sqlw *w, const dm_schema *from, const char *t, size_t *
         r.object = dm_buf_take(&b);
     dm_buf_free(&b);
     if (r.newname && r.object) {
-        note(&r, DM_NOTE_INFO, NULL,
-             "rebuilt (new table, rows copied, old table dropped, new one renamed): SQLite's "
-             "ALTER TABLE cannot make this change");
+        why_note(&r);
         column_notes(&r);
         dm_sqlw_create_table(w, r.t, r.newname);
         ++*nstmt;

@@ -38,6 +38,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 #   graph:REGEX  tests/graph/graph.sh (TZ=Pacific/Kiritimati), cases matching REGEX
 #   schema:NAME  tests/schema/NAME.sh on SQLite (a fresh database and TMPDIR,
 #                as tests/schema/run.sh gives it)
+#   closure:N    tests/diff/closure on SQLite: N pairs of the closure
+#                property test, seed 1 (the same pairs every run)
+#   closurepg:N  the same on a throwaway PostgreSQL server
+#                (scripts/pg-server.sh, ~10 s to start)
 M_NAME=() M_FILE=() M_OLD=() M_NEW=() M_TESTS=()
 mutant() {
     M_NAME+=("$1") M_FILE+=("$2") M_OLD+=("$3") M_NEW+=("$4")
@@ -212,6 +216,62 @@ mutant sqlite-inspect-drops-checks drivers/sqlite/inspect.c \
     'for (size_t i = 0; i < cur->td.chk_exprs.n && !cur; i++) {' \
     unit:driver_sqlite
 
+# the migration generator (issue 16, dbmig diff): each must be caught by the
+# closure property test (tests/diff: on SQLite, or on a throwaway PostgreSQL
+# server with closurepg:N) or by the generator's unit tests
+mutant gen-drop-columns-skipped core/schema_diff.c \
+    '            dd_drop_columns(d, d->a->v[i].name);' \
+    '            (void)d->a->v[i].name;' \
+    unit:schema_diff closure:300
+mutant gen-keys-added-before-dropped core/schema_diff.c \
+    'dd_drop_code, ph_drop_fks,  ph_drop_keys,
+                                      ph_drop_tables, ph_create,  ph_add_keys,' \
+    'dd_drop_code, ph_drop_fks,  ph_add_keys,
+                                      ph_drop_tables, ph_create,  ph_drop_keys,' \
+    closure:300
+# (SQLite keeps a view across its table's rebuild: only PostgreSQL refuses
+# to alter a column a view reads)
+mutant gen-views-not-redone core/schema_diff_obj.c \
+    'if (x->kind == DBMIG_SO_TABLE && o->kind == DBMIG_SO_VIEW && (f & DD_TOUCH) &&' \
+    'if (x->kind == DBMIG_SO_TABLE && o->kind == DBMIG_SO_VIEW && 0 &&' \
+    closure:300 closurepg:150
+mutant gen-default-change-unseen core/schema_diff_plan.c \
+    '        !sv(a->default_expr, b->default_expr) || !sv(a->collation, b->collation) ||' \
+    '        !sv(a->collation, b->collation) ||' \
+    closure:300
+mutant gen-sqlite-rebuild-no-indexes core/schema_diff_sqlite.c \
+    '    dm_schema_range(r->to, DBMIG_SO_INDEX, r->t, &lo, &hi);
+    for (size_t i = lo; i < hi; i++) {' \
+    '    dm_schema_range(r->to, DBMIG_SO_INDEX, r->t, &lo, &hi);
+    for (size_t i = lo; i < lo; i++) {' \
+    closure:300
+mutant gen-sqlite-rebuild-no-row-copy core/schema_diff_sqlite.c \
+    '        copy_rows(&r);' \
+    '        (void)copy_rows;' \
+    closure:300
+mutant gen-sqlite-column-drop-in-place core/schema_diff_sqlite.c \
+    '    if (bhi - blo < ahi - alo)
+        return 1; /* a column goes away */' \
+    '    if (bhi - blo < ahi - alo)
+        return 0; /* a column goes away */' \
+    closure:300
+mutant gen-pg-not-null-inverted core/schema_diff_col.c \
+    'nb ? "DROP NOT NULL" : "SET NOT NULL"' \
+    'nb ? "SET NOT NULL" : "DROP NOT NULL"' \
+    unit:schema_diff closurepg:150
+mutant gen-pg-type-without-using core/schema_diff_col.c \
+    '    if (type)
+        pg_using(d, a, b);' \
+    '    if (0)
+        pg_using(d, a, b);' \
+    unit:schema_diff closurepg:150
+mutant gen-enum-label-after-the-wrong-one core/schema_diff_enum.c \
+    '            dm_sqlw_put(w, " AFTER ");
+            dm_sqlw_literal(w, b->columns[i - 1]);' \
+    '            dm_sqlw_put(w, " AFTER ");
+            dm_sqlw_literal(w, b->columns[next]);' \
+    unit:schema_diff_enum closurepg:150
+
 # ---- the run -------------------------------------------------------------
 if [ "${1:-}" = --list ]; then
     for i in "${!M_NAME[@]}"; do printf '%-32s %-22s %s\n' "${M_NAME[$i]}" "${M_FILE[$i]}" "${M_TESTS[$i]}"; done
@@ -241,6 +301,8 @@ for i in "${!M_NAME[@]}"; do
     for t in ${M_TESTS[$i]}; do
         [[ $t == unit:* ]] && TARGETS+=("test_${t#unit:}")
         [[ $t == schema:* ]] && TARGETS+=(dbmig_litesql) # the fixture driver without inspect
+        [[ $t == closure:* ]] && TARGETS+=(closure)
+        [[ $t == closurepg:* ]] && TARGETS+=(closure dbmig_postgres)
     done
 done
 mapfile -t TARGETS < <(printf '%s\n' "${TARGETS[@]}" | sort -u)
@@ -268,6 +330,20 @@ run_test() {
                     DBMIG_PLUGIN_DIR=$plugins DBMIG_SOURCE_DIR=$W/src NO_COLOR=1 \
                     DBMIG_FIXTURE_PLUGIN_DIR=$W/build/fixture-plugins \
                     timeout 300 bash "$W/src/tests/schema/$arg.sh") ;;
+        closure) local cw=$W/closure-run plugins
+                plugins=$(dirname "$(find "$W/build" -name dbmig_sqlite.so -print -quit)")
+                rm -rf "$cw" && mkdir -p "$cw/tmp" &&
+                TMPDIR=$cw/tmp DBMIG_PLUGIN_DIR=$plugins timeout 300 "$W/build/tests/diff/closure" \
+                    --url "sqlite:$cw/base.sqlite" --seed 1 --pairs "$arg" --max-report 1 ;;
+        closurepg) local plugins
+                plugins=$(dirname "$(find "$W/build" -name dbmig_postgres.so -print -quit)")
+                DBMIG_PLUGIN_DIR=$plugins timeout 600 bash "$W/src/scripts/pg-server.sh" run bash -c '
+                    as=(); [ "$(id -u)" = 0 ] && as=(runuser -u nobody --)
+                    u=${DBMIG_TEST_PG_URL#*://}; u=${u%%[:@]*}
+                    (cd / && "${as[@]}" psql -X -q -h "$PG_SERVER_SOCKET" -p "$PG_SERVER_PORT" \
+                        -U postgres -d postgres -c "ALTER ROLE $u CREATEDB") >/dev/null &&
+                    "$0" --url "$DBMIG_TEST_PG_URL" --seed 1 --pairs "$1" --max-report 1' \
+                    "$W/build/tests/diff/closure" "$arg" ;;
         *) echo "mutants.sh: unknown test kind in '$tok'" >&2; return 2 ;;
     esac > "$W/test.out" 2>&1
 }

@@ -41,7 +41,10 @@
  *     names it.
  *   - Views. VIEW_DEFINITION qualifies every name with the database
  *     (`db`.`t`): that qualifier is removed, so that a scratch database's
- *     view equals the user's.
+ *     view equals the user's. The same for column defaults and generated
+ *     expressions (MariaDB reads NEXT VALUE FOR s back as
+ *     nextval(`db`.`s`)): a dump or a diff must name the sequence of the
+ *     database it runs in, not the one it was read from.
  *   - CHECK. MySQL wraps CHECK_CLAUSE in one pair of parentheses, MariaDB
  *     does not: MySQL's outer pair is removed.
  *   - Triggers and routines have no CREATE text in information_schema: it
@@ -532,6 +535,24 @@ static int numeric_type(const char *t)
     return 0;
 }
 
+static int unqualify(my_text *t, const char *s, size_t n, const char *db);
+
+/* e without the database's own qualifier (`db`.`s3` -> `s3`: a MariaDB
+ * default NEXT VALUE FOR s3 reads back as nextval(`db`.`s3`)), in x->def,
+ * so that a dump or a diff made from it names the sequence of the database
+ * it runs in. e itself when it holds no backquote. */
+static const char *ic_unqualified(my_ictx *x, const char *e, const char *db)
+{
+    if (!e || !strchr(e, '`') || !db)
+        return e;
+    x->def.len = 0;
+    if (text_str(&x->def, "") || unqualify(&x->def, e, strlen(e), db)) {
+        x->nomem = 1;
+        return e;
+    }
+    return x->def.p;
+}
+
 /* The default in MariaDB's form (see the top): NULL for none. */
 static const char *ic_default(my_ictx *x, const char *d, size_t n, const char *data_type,
                               const char *extra)
@@ -564,7 +585,7 @@ static const char *ic_default(my_ictx *x, const char *d, size_t n, const char *d
 }
 
 /* Row: table, column, position, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT,
- * EXTRA, GENERATION_EXPRESSION, COLLATION_NAME, DATA_TYPE. */
+ * EXTRA, GENERATION_EXPRESSION, COLLATION_NAME, DATA_TYPE, DATABASE(). */
 static int column_row(void *p, int n, const char *const *v, const size_t *l)
 {
     my_ictx *x = p;
@@ -585,11 +606,11 @@ static int column_row(void *p, int n, const char *const *v, const size_t *l)
     if (v[7] && *v[7] &&
         (has_word(extra, "GENERATED") || has_word(extra, "VIRTUAL") ||
          has_word(extra, "PERSISTENT") || has_word(extra, "STORED"))) {
-        o.generated = v[7];
+        o.generated = ic_unqualified(x, v[7], v[10]);
         if (has_word(extra, "STORED") || has_word(extra, "PERSISTENT"))
             o.flags |= DBMIG_SO_GENERATED_STORED;
     } else {
-        o.default_expr = ic_default(x, v[5], l[5], v[9], extra);
+        o.default_expr = ic_unqualified(x, ic_default(x, v[5], l[5], v[9], extra), v[10]);
     }
     if (x->c->mariadb && v[9] && strcasecmp(v[9], "longtext") == 0 && take_json(x, v[0], v[1])) {
         o.type = "json";
@@ -608,7 +629,7 @@ static int ic_columns(my_ictx *x)
     char sql[1024];
     snprintf(sql, sizeof sql,
              "SELECT TABLE_NAME, COLUMN_NAME, ORDINAL_POSITION, COLUMN_TYPE, IS_NULLABLE, "
-             "COLUMN_DEFAULT, EXTRA, %s, COLLATION_NAME, DATA_TYPE "
+             "COLUMN_DEFAULT, EXTRA, %s, COLLATION_NAME, DATA_TYPE, DATABASE() "
              "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()",
              gen ? "GENERATION_EXPRESSION" : "NULL");
     int rc = ic_run(x, sql, column_row);

@@ -574,14 +574,15 @@ typedef struct dbmig_diff_opts {
     int from_db;                 /* 1: the first state is the handle's live
                                   * database (only read), not the migrations
                                   * folder replayed on a scratch database */
-    const char *const *drivers;  /* the dialects to write, e.g. {"sqlite",
-    size_t ndrivers;              * "postgres"}: one section pair each; NULL/0:
-                                  * the handle's driver, generic sections */
-    const char *const *scratch_urls; /* a database per driver for its scratch
-    size_t nscratch_urls;             * work (the scheme says which driver; it
-                                      * must be empty and is emptied again).
-                                      * None: next to the handle's database for
-                                      * its driver, a temporary file for SQLite */
+    /* the dialects to write, e.g. {"sqlite", "postgres"}: one section pair
+     * each; NULL/0: the handle's driver, generic sections */
+    const char *const *drivers;
+    size_t ndrivers;
+    /* a database per driver for its scratch work (the scheme says which
+     * driver; it must be empty and is emptied again). None: next to the
+     * handle's database for its driver, a temporary file for SQLite */
+    const char *const *scratch_urls;
+    size_t nscratch_urls;
     int allow_destructive;       /* 1: write a file whose up section loses data */
     int concurrently;            /* 1: PostgreSQL indexes CONCURRENTLY; the file
                                   * is `transaction off` */
@@ -613,6 +614,8 @@ typedef struct dbmig_diff_result {
     dbmig_diff_note *notes;
     size_t nnotes;
     size_t destructive;          /* destructive notes in up sections */
+    size_t nup, ndown;           /* statements in the up and down sections
+                                  * (summed over the drivers) */
 } dbmig_diff_result;
 
 /* `dbmig diff`: for each driver, the first state (the migrations folder

@@ -6,7 +6,7 @@
  *
  *   closure --url URL [--seed N] [--pairs N] [--walk W] [--steps N]
  *           [--enums auto|on|off] [--verbose] [--max-report N]
- *           [--generator-only]
+ *           [--generator-only] [--profile]
  *
  * How one step runs (two scratch databases, dm_scratch_open, next to URL:
  * two new databases on PostgreSQL and MariaDB, two temporary files for
@@ -18,8 +18,12 @@
  *   Rows go into D1's tables (see gen_data_safe: kept when they survive
  *   A -> B -> A, else the tables are emptied and the statements run on
  *   empty tables). up = dm_schema_diff(A, B), down = dm_schema_diff(B, A).
+ *   With rows, every table A and B both have must still hold its two rows
+ *   after up and after down (a SQLite rebuild copies them).
  *   up runs on D1 (inside one transaction where DDL is transactional,
- *   PostgreSQL and SQLite, as a migration would), D1 is inspected and
+ *   PostgreSQL and SQLite, as a migration would; every other PostgreSQL
+ *   walk is generated with --concurrently and runs without one, as its
+ *   `transaction off` revision would), D1 is inspected and
  *   compared with B (dm_schema_compare: zero differences); down runs, D1
  *   compared with A; up runs again (D1 holds B: its digest must equal the
  *   one after the first up). B becomes the next A.
@@ -59,18 +63,22 @@ typedef struct cdb {
 typedef struct ctx {
     const char *url, *driver;
     int gd, dialect, tx, enums, verbose, steps, max_report, reported, gen_only;
+    int concurrently; /* this walk: PostgreSQL CREATE INDEX CONCURRENTLY, no transaction */
+    long conc_walks;
     uint64_t seed;
     long target, only_walk;
     cdb d1, d2;
-    long pairs, failures, identical, with_rows, walks, stmts;
+    long pairs, failures, identical, with_rows, walks, stmts, counted;
     double t_stmts, t_inspect; /* seconds in statements, in inspections */
+    int profile;               /* --profile: seconds per statement kind */
+    struct { char key[40]; double t; long n; } prof[64];
     long kinds[64];
 } ctx;
 
 /* One walk's state. */
 typedef struct walk {
     long no;
-    int step;
+    int step, rows; /* rows: D1's tables hold A's two rows each */
     gspec a, b;
     dm_schema A; /* D1's model */
     char desc[600];
@@ -123,6 +131,26 @@ static void db_close(cdb *d)
     dm_schema_free(&d->m);
 }
 
+/* --profile: time per (database, first two words of the statement). */
+static void prof_add(ctx *c, const char *db, const char *sql, double t)
+{
+    char key[40];
+    int n = snprintf(key, sizeof key, "%s ", db), words = 0;
+    for (const char *p = sql; *p && n < (int)sizeof key - 1; p++) {
+        if (*p == ' ' || *p == '\n' || *p == '(')
+            if (++words == 2)
+                break;
+        key[n++] = *p == '\n' ? ' ' : *p;
+    }
+    key[n] = 0;
+    for (int i = 0; i < 64; i++)
+        if (!c->prof[i].key[0] || !strcmp(c->prof[i].key, key)) {
+            memcpy(c->prof[i].key, key, sizeof key);
+            c->prof[i].t += t, c->prof[i].n++;
+            return;
+        }
+}
+
 /* Runs each statement of sql (split by the dialect's rules, comments
  * dropped); tx: inside one transaction. 0, or -1 with the error in err. */
 static int db_run(ctx *c, cdb *d, const char *sql, int tx, dm_buf *err)
@@ -141,11 +169,15 @@ static int db_run(ctx *c, cdb *d, const char *sql, int tx, dm_buf *err)
         dm_buf_printf(err, "cannot begin a transaction");
         rc = -1;
     }
-    for (size_t i = 0; !rc && i < l.n; i++, c->stmts++)
+    for (size_t i = 0; !rc && i < l.n; i++, c->stmts++) {
+        double t1 = now();
         if (dm_sql_exec(d->h, l.v[i].sql, NULL) != DBMIG_OK) {
             dm_buf_printf(err, "statement %zu: %s", i + 1, dbmig_errmsg(d->h));
             rc = -1;
         }
+        if (c->profile)
+            prof_add(c, d == &c->d1 ? "D1" : "D2", l.v[i].sql, now() - t1);
+    }
     if (tx && !rc && drv->commit(d->h->drv_self, d->h->conn) != DBMIG_DRV_OK) {
         dm_buf_printf(err, "the commit failed");
         rc = -1;
@@ -295,7 +327,7 @@ static int same(ctx *c, walk *w, const dm_schema *got, const dm_schema *want)
 
 static int diff(ctx *c, const dm_schema *from, const dm_schema *to, dm_buf *sql, size_t *n, dm_buf *err)
 {
-    dm_diff_opts o = {q_ident, c->d1.h, 0};
+    dm_diff_opts o = {q_ident, c->d1.h, c->concurrently};
     dm_err e = {0};
     dm_buf_reset(sql);
     if (dm_schema_diff(from, to, &o, sql, n, NULL, &e) != 0) {
@@ -317,6 +349,7 @@ static int rows(ctx *c, walk *w)
     gen_clear(&w->a, &part);
     dm_buf_puts(&sql, dm_buf_str(&part));
     int safe = gen_data_safe(&w->a, &w->b);
+    w->rows = safe;
     if (safe) {
         gen_rows(&w->a, &part);
         dm_buf_puts(&sql, dm_buf_str(&part));
@@ -349,13 +382,49 @@ static int make_b(ctx *c, walk *w, grng *r)
     return rc;
 }
 
-/* Runs sql on D1 and checks that D1's schema is now `want`; *got: the
- * model inspected. */
+static int count_row(void *p, int n, const char *const *v, const size_t *len)
+{
+    (void)len;
+    *(long *)p = n > 0 && v[0] ? atol(v[0]) : -1;
+    return 0;
+}
+
+/* With rows (w->rows): each table A and B both have still holds its two
+ * rows (a rebuild copies them, ALTER keeps them; a table only A has is
+ * created again by down, empty). */
+static int rows_kept(ctx *c, walk *w)
+{
+    const gspec *x = &w->b;
+    for (int i = 0; w->rows && i < w->a.nt; i++) {
+        const char *t = w->a.t[i].name;
+        int both = 0;
+        for (int j = 0; j < x->nt; j++)
+            both |= !strcmp(x->t[j].name, t);
+        if (!both)
+            continue;
+        char sql[64];
+        long n = -2;
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", t);
+        c->counted++;
+        if (c->d1.h->drv->query(c->d1.h->drv_self, c->d1.h->conn, sql, count_row, &n) != DBMIG_DRV_OK) {
+            dm_buf_printf(&w->err, "%s failed", sql);
+            return -1;
+        }
+        if (n != 2) {
+            dm_buf_printf(&w->err, "table %s holds %ld rows, not the 2 it had", t, n);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Runs sql on D1 and checks that D1's schema is now `want` and that the
+ * rows are still there; *got: the model inspected. */
 static int apply(ctx *c, walk *w, const char *sql, const dm_schema *want, dm_schema *got)
 {
     if (db_run(c, &c->d1, sql, c->tx, &w->err) != 0 || db_inspect(c, &c->d1, got, &w->err) != 0)
         return -1;
-    return same(c, w, got, want);
+    return same(c, w, got, want) == 0 ? rows_kept(c, w) : -1;
 }
 
 /* --generator-only: the generator checked without the diff. B's DDL is
@@ -433,11 +502,11 @@ static int step(ctx *c, walk *w, grng *r)
     char d_up[DM_SHA256_V1_LEN + 1], d_again[DM_SHA256_V1_LEN + 1];
     int have = 0, rc = -1;
     if (apply(c, w, dm_buf_str(&w->up), B, &got) != 0)
-        fail(c, w, "up did not give B");
+        fail(c, w, "up did not give B (or lost rows)");
     else if (dm_schema_digest(c->d1.h, d_up, &have) != DBMIG_OK)
         dm_buf_printf(&w->err, "digest: %s", dbmig_errmsg(c->d1.h)), fail(c, w, "digest");
     else if (apply(c, w, dm_buf_str(&w->down), &w->A, &back) != 0)
-        fail(c, w, "down did not give A");
+        fail(c, w, "down did not give A (or lost rows)");
     else if (db_run(c, &c->d1, dm_buf_str(&w->up), c->tx, &w->err) != 0)
         fail(c, w, "up, run again after down, was refused");
     else if (again(c, w, have, d_up, d_again, B) != 0)
@@ -468,6 +537,11 @@ static void run_walk(ctx *c, long no)
     gen_render(&w.a, &ddl);
     w.A.dialect = c->dialect;
     c->walks++;
+    /* PostgreSQL: every other walk as `diff --concurrently` writes it
+     * (the revision is `transaction off`: no transaction around it) */
+    c->concurrently = c->gd == GD_PG && (no & 1);
+    c->tx = c->gd != GD_MY && !c->concurrently;
+    c->conc_walks += c->concurrently;
     if (db_empty(c, &c->d1, &w.err) != 0 || db_run(c, &c->d1, dm_buf_str(&ddl), 0, &w.err) != 0 ||
         db_inspect(c, &c->d1, &w.A, &w.err) != 0) {
         fail(&*c, &w, "the generator's DDL for A was refused (a bug in tests/diff/gen.c)");
@@ -512,6 +586,7 @@ static int usage(void)
     fputs("usage: closure --url URL [--seed N] [--pairs N] [--walk W] [--steps N]\n"
           "               [--enums auto|on|off] [--max-report N] [--verbose]\n"
           "               [--generator-only]  (the generator alone: no diff)\n"
+          "               [--profile]  (seconds per kind of statement)\n"
           "  (the driver plugins: DBMIG_PLUGIN_DIR or --plugin-dir DIR)\n",
           stderr);
     return 2;
@@ -521,8 +596,8 @@ static int args(ctx *c, int argc, char **argv, const char **plugins, const char 
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--verbose") || !strcmp(a, "--generator-only")) {
-            *(a[2] == 'v' ? &c->verbose : &c->gen_only) = 1;
+        if (!strcmp(a, "--verbose") || !strcmp(a, "--generator-only") || !strcmp(a, "--profile")) {
+            *(a[2] == 'v' ? &c->verbose : a[2] == 'g' ? &c->gen_only : &c->profile) = 1;
             continue;
         }
         if (!v)
@@ -555,12 +630,15 @@ static int args(ctx *c, int argc, char **argv, const char **plugins, const char 
 
 static void summary(ctx *c, double secs)
 {
-    printf("closure %s: %ld pairs (%ld identical, %ld with rows) in %ld walks, %ld failures, %.1f s "
-           "(%.0f ms a pair, %ld statements), seed %" PRIu64 "\n",
-           c->driver, c->pairs, c->identical, c->with_rows, c->walks, c->failures, secs,
+    printf("closure %s: %ld pairs (%ld identical, %ld with rows, %ld row counts checked) in %ld "
+           "walks, %ld failures, %.1f s (%.0f ms a pair, %ld statements), seed %" PRIu64 "\n",
+           c->driver, c->pairs, c->identical, c->with_rows, c->counted, c->walks, c->failures, secs,
            c->pairs ? secs * 1000 / (double)c->pairs : 0.0, c->stmts, c->seed);
-    printf("closure %s: %.1f s in statements, %.1f s in inspections\n", c->driver, c->t_stmts,
-           c->t_inspect);
+    printf("closure %s: %.1f s in statements, %.1f s in inspections; %ld walks with "
+           "--concurrently\n", c->driver, c->t_stmts, c->t_inspect, c->conc_walks);
+    for (int i = 0; c->profile && i < 64 && c->prof[i].key[0]; i++)
+        printf("closure %s: profile %-30s %6ld statements %7.2f s\n", c->driver, c->prof[i].key,
+               c->prof[i].n, c->prof[i].t);
     printf("closure %s: mutations:", c->driver);
     for (int k = 0; k < gen_nkinds(); k++)
         printf(" %s %ld%s", gen_kind_name(k), c->kinds[k], k + 1 < gen_nkinds() ? "," : "\n");

@@ -61,10 +61,12 @@ typedef struct gcol {
     gname ename;        /* G_ENUM: the enum type */
 } gcol;
 
-typedef struct gkey { gname name; int n; gname c[2]; } gkey;
-typedef struct gcheck { gname name; gname col; int grp, op; } gcheck;
+/* anon: written without CONSTRAINT <name> (the database names it) */
+typedef struct gkey { gname name; int n, anon; gname c[2]; } gkey;
+typedef struct gcheck { gname name; gname col; int grp, op, anon; } gcheck;
 typedef struct gfk {
     gname name;
+    int anon;
     int n;
     gname c[2], ref, rc[2];
     int ondel, onupd;   /* 0 none, 1 CASCADE, 2 SET NULL, 3 RESTRICT */
@@ -84,9 +86,9 @@ typedef struct gtable {
     gidx i[MAXI];
 } gtable;
 
-/* SELECT c... FROM base [WHERE c[0] IS NOT NULL]; base a table or an
- * earlier view */
-typedef struct gview { gname name, base; int n; gname c[3]; int where; } gview;
+/* SELECT base.c..., [join.jc] FROM base[, join] [WHERE base.c[0] IS NOT
+ * NULL]; base a table or an earlier view, join another table ("": none) */
+typedef struct gview { gname name, base, join, jc; int n; gname c[3]; int where; } gview;
 typedef struct gseq { gname name; int inc, start; } gseq;
 typedef struct genum { gname name; int n; gname l[MAXL]; } genum;
 
@@ -107,7 +109,7 @@ int grng_int(grng *r, int n); /* 0 .. n-1 */
 /* A random spec of 2-4 tables in dialect d (GD_*); enums: PostgreSQL
  * enum types may appear. */
 void gen_init(gspec *sp, int d, int enums, grng *r);
-/* One or two random mutations; desc gets what they were ("drop column
+/* One to three random mutations; desc gets what they were ("drop column
  * t1.c4; add index i9 on t2"). Returns the kinds applied, one bit each
  * (1 << kind), for the run's per-kind counts. */
 uint64_t gen_mutate(gspec *sp, grng *r, char *desc, size_t cap);

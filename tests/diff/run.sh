@@ -13,7 +13,7 @@
 # DBMIG_CLOSURE_ONLY="sqlite postgres" narrows the targets (a local run).
 set -u
 for v in DBMIG_CLOSURE DBMIG_PLUGIN_DIR DBMIG_TEST_PG_URL PG_SERVER_SOCKET PG_SERVER_PORT \
-         DBMIG_TEST_MYSQL_URL; do
+         DBMIG_TEST_MYSQL_URL DBMIG_TEST_MYSQL_SOCKET; do
     if [ -z "${!v:-}" ]; then
         echo "diff.closure: $v is not set (run through scripts/pg-server.sh run scripts/mariadb-server.sh run ...)" >&2
         exit 1
@@ -39,6 +39,14 @@ pg_user=${DBMIG_TEST_PG_URL#*://}
 pg_user=${pg_user%%[:@]*}
 pg_super -c "ALTER ROLE $pg_user CREATEDB" >/dev/null ||
     { echo "diff.closure: cannot let $pg_user create databases"; exit 1; }
+
+# MariaDB: every table in the system tablespace, .frm files not synced. A
+# table's file is not in the schema model, and the walk creates and drops
+# thousands of tables: this makes the MariaDB run three times faster
+# (100 pairs: 35.6 s -> 10.6 s, measured under load).
+mariadb --no-defaults --socket="$DBMIG_TEST_MYSQL_SOCKET" -uroot \
+    -e "SET GLOBAL innodb_file_per_table = OFF; SET GLOBAL sync_frm = OFF" ||
+    { echo "diff.closure: cannot tune the MariaDB server"; exit 1; }
 
 url_of() {
     case $1 in

@@ -468,4 +468,26 @@ else
     fi
 fi
 
+
+# 4. a default that calls a sequence reads back without the database's
+#    name (MariaDB: NEXT VALUE FOR sq2 -> nextval(`db`.`sq2`)), so that a
+#    dump or a diff made from it calls the sequence of the database it runs
+#    in
+mkdir -p "$W/sq"
+cat > "$W/sq/001_seq.sql" <<'EOF'
+CREATE SEQUENCE sq2;
+CREATE TABLE seqd (id BIGINT NOT NULL DEFAULT (NEXT VALUE FOR sq2) PRIMARY KEY);
+EOF
+sq_db=${base##*/}_sq
+sq_url=${base%/*}/$sq_db
+if ! mysql_root -e "CREATE DATABASE $sq_db" > "$W/err" 2>&1; then
+    fail seqdefault "cannot create $sq_db: $(tr '\n' '|' < "$W/err")"
+elif ! dbmig --url "$sq_url" --dir "$W/sq" upgrade > "$W/err" 2>&1 ||
+     ! dbmig --url "$sq_url" --dir "$W/sq" schema dump > "$W/sq.sql" 2> "$W/err"; then
+    fail seqdefault "upgrade or dump failed: $(tr '\n' '|' < "$W/err" | head -c 600)"
+elif grep -q "$sq_db" "$W/sq.sql" || ! grep -q 'nextval(`sq2`)' "$W/sq.sql"; then
+    fail seqdefault "the default names the database or lost its sequence: $(grep -i nextval "$W/sq.sql")"
+fi
+mysql_root -e "DROP DATABASE IF EXISTS $sq_db" > /dev/null 2>&1
+
 exit "$failed"

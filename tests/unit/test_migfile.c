@@ -1422,6 +1422,93 @@ static void test_irreversible(void **st)
                  "the header");
 }
 
+/* ---- `-- dbmig:destructive <what>` (dbmig diff's marker, SPEC 13) ---------- */
+
+/* The statements of a section: the marker line is dropped with the
+ * statement's leading comments; the line is the statement's own. */
+static void test_destructive(void **st)
+{
+    (void)st;
+    dm_migfile mf;
+    parse_ok("m/1_d.sql", "-- dbmig:up\n-- dbmig:destructive drops table old and its rows\n"
+                          "DROP TABLE old;\nCREATE TABLE n (a int);\n-- dbmig:down\n"
+                          "-- DBMIG:Destructive drops table n\nDROP TABLE n;\n",
+             &mf);
+    dm_stmt_list l = {0};
+    dm_err e = {0};
+    int found = 0;
+    assert_int_equal(dm_migfile_statements(&mf, DM_UP, "sqlite", DBMIG_DIALECT_SQLITE, &l,
+                                           &found, &e),
+                     0);
+    assert_int_equal(found, 1);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.v[0].sql, "DROP TABLE old");
+    assert_int_equal(l.v[0].line, 3);
+    assert_string_equal(l.v[1].sql, "CREATE TABLE n (a int)");
+    assert_int_equal(l.v[1].line, 4);
+    dm_stmt_list_free(&l);
+    memset(&l, 0, sizeof l);
+    assert_int_equal(dm_migfile_statements(&mf, DM_DOWN, "postgres", DBMIG_DIALECT_POSTGRES, &l,
+                                           &found, &e),
+                     0);
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.v[0].sql, "DROP TABLE n");
+    assert_int_equal(l.v[0].line, 7);
+    dm_stmt_list_free(&l);
+    dm_migfile_free(&mf);
+    /* a file without markers: the implicit up section's, after the header */
+    parse_ok("m/2_d.sql", "-- dbmig:message drop it\n-- dbmig:destructive drops table old\n"
+                          "DROP TABLE old;\n",
+             &mf);
+    assert_int_equal(mf.nsections, 1);
+    assert_string_equal(mf.message, "drop it");
+    memset(&l, 0, sizeof l);
+    assert_int_equal(dm_migfile_statements(&mf, DM_UP, NULL, DBMIG_DIALECT_SQLITE, &l, &found,
+                                           &e),
+                     0);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.v[0].line, 3);
+    dm_stmt_list_free(&l);
+    dm_migfile_free(&mf);
+    /* per-driver sections too; the checksum sees the line (it is text) */
+    parse_ok("m/3_d.sql", "-- dbmig:up sqlite\n-- dbmig:destructive drops column t.c\n"
+                          "ALTER TABLE t DROP COLUMN c;\n",
+             &mf);
+    dm_migfile_free(&mf);
+    dm_err_free(&e);
+}
+
+static void test_destructive_errors(void **st)
+{
+    (void)st;
+    /* in the header: before the first marker, or before a header key */
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:destructive drops table old\n-- dbmig:up\nDROP TABLE old;\n",
+                 "m/1_a.sql:1: -- dbmig:destructive is in the header", "move it there");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:message m\n-- dbmig:destructive drops table old\n"
+                 "-- dbmig:transaction off\nDROP TABLE old;\n",
+                 "m/1_a.sql:2: -- dbmig:destructive is in the header", "on the line above");
+    /* no value */
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\n-- dbmig:destructive\nDROP TABLE old;\n",
+                 "m/1_a.sql:2: -- dbmig:destructive needs to say what", "drops column");
+    /* in a verify or fixture section */
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:verify\n"
+                 "-- dbmig:destructive reads\nSELECT 2;\n",
+                 "m/1_a.sql:4:", "not of a verify section");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:fixture\n"
+                 "-- dbmig:destructive x\nINSERT INTO t VALUES (1);\n",
+                 "m/1_a.sql:4:", "not of a fixture section");
+    /* near misses: did you mean, glued, not written as a marker */
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\n-- dbmig:destructve drops t\nDROP TABLE t;\n",
+                 "m/1_a.sql:2:", "(did you mean -- dbmig:destructive?)");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\n-- dbmig:destuctive drops t\nDROP TABLE t;\n",
+                 "m/1_a.sql:2:", "(did you mean -- dbmig:destructive?)");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\n-- dbmig:destructive: drops t\nDROP TABLE t;\n",
+                 "m/1_a.sql:2: '-- dbmig:destructive: drops t' puts ':' after the key",
+                 "Write -- dbmig:destructive drops t");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\n-- dbmig: destructive drops t\nDROP TABLE t;\n",
+                 "m/1_a.sql:2:", "Write it as -- dbmig:destructive drops t");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1448,6 +1535,8 @@ int main(void)
         cmocka_unit_test(test_verify_fixture_sections),
         cmocka_unit_test(test_verify_fixture_errors),
         cmocka_unit_test(test_irreversible),
+        cmocka_unit_test(test_destructive),
+        cmocka_unit_test(test_destructive_errors),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
