@@ -228,9 +228,15 @@ static int my_server_fk_name(const dm_sobj *f)
     return !strncmp(f->name, f->table, tl) && !strncmp(f->name + tl, "_ibfk_", 6);
 }
 
-/* MySQL: the name of the index the server made for foreign key f of s,
- * or NULL when another index of its table starts with its columns. */
-static const char *my_fk_index(const dm_schema *s, const dm_sobj *f)
+const char *dd_my_fk_index_name(const dm_sobj *f)
+{
+    return my_server_fk_name(f) ? f->columns[0] /* the server's own name: after the column */
+                                : f->name;
+}
+
+/* MySQL: does another index of f's table in s start with its columns (so
+ * that the server need not have made one for it)? */
+static int my_fk_covered(const dm_schema *s, const dm_sobj *f)
 {
     for (int kind = DBMIG_SO_PRIMARY_KEY; kind <= DBMIG_SO_INDEX; kind++) {
         size_t lo, hi;
@@ -241,12 +247,31 @@ static const char *my_fk_index(const dm_schema *s, const dm_sobj *f)
             while (k < f->ncolumns && k < x->ncolumns && dm_streq(x->columns[k], f->columns[k]))
                 k++;
             if (k == f->ncolumns && !x->method)
-                return NULL;
+                return 1;
         }
     }
-    if (my_server_fk_name(f))
-        return f->columns[0]; /* the server's own name: the index is after the column */
-    return f->name;
+    return 0;
+}
+
+/* MySQL: the name of the index the server made for foreign key f of s,
+ * or NULL when another index of its table starts with its columns. */
+static const char *my_fk_index(const dm_schema *s, const dm_sobj *f)
+{
+    return my_fk_covered(s, f) ? NULL : dd_my_fk_index_name(f);
+}
+
+/* Is n the name of a key or index the model has on table t (then it is no
+ * hidden index of a foreign key)? */
+static int my_named_key(const dm_schema *s, const char *t, const char *n)
+{
+    for (int kind = DBMIG_SO_PRIMARY_KEY; kind <= DBMIG_SO_INDEX; kind++) {
+        size_t lo, hi;
+        dm_schema_range(s, kind, t, &lo, &hi);
+        for (size_t i = lo; i < hi; i++)
+            if (dd_is_key(kind) && dm_streq(s->v[i].name, n))
+                return 1;
+    }
+    return 0;
 }
 
 static int my_has_sibling(const dm_schema *s, const dm_sobj *f)
@@ -292,32 +317,6 @@ static void my_drop_index_if_exists(dd *d, const char *t, const char *n)
     dd_end(d);
 }
 
-/* MySQL: the index the server made for foreign key f, once every key that
- * goes is gone. Keys sharing one (siblings) leave its name unknown: each
- * name it may have is dropped if it exists. */
-static void my_drop_fk_index(dd *d, size_t i)
-{
-    const dm_sobj *f = &d->a->v[i];
-    const char *ix = my_fk_index(d->a, f);
-    if (!ix)
-        return;
-    if (my_has_sibling(d->a, f)) {
-        my_drop_index_if_exists(d, f->table, f->name);
-        size_t lo, hi;
-        dm_schema_range(d->a, DBMIG_SO_FOREIGN_KEY, f->table, &lo, &hi);
-        for (size_t k = lo; k < i && ix != f->name; k++) /* tried already for a sibling */
-            if (dd_fk_siblings(f, &d->a->v[k]) && my_server_fk_name(&d->a->v[k]) &&
-                dm_streq(d->a->v[k].columns[0], ix))
-                return;
-        if (ix != f->name)
-            my_drop_index_if_exists(d, f->table, ix);
-        return;
-    }
-    dd_alter(d, f->table);
-    dd_drop_named(d, "INDEX", ix);
-    dd_end(d);
-}
-
 /* Does phase 2 drop foreign key i (and does its table stay)? */
 static int fk_drops(const dd *d, size_t i, int *stays)
 {
@@ -330,6 +329,42 @@ static int fk_drops(const dd *d, size_t i, int *stays)
      * at a key that changes (both dropped before phase 4) */
     return !gone || (d->fa[i] & DD_REDO) ||
            ((dd_tab_a(d, f->ref_table) & DD_GONE) && !dm_streq(f->table, f->ref_table));
+}
+
+static int fk_drops_k(const dd *d, size_t k)
+{
+    int stays;
+    return fk_drops(d, k, &stays) && stays;
+}
+
+/* MySQL: the index the server made for foreign key f, once every key that
+ * goes is gone: dropped by name when it surely exists (no other index
+ * serves the key, no other key shares it). Else it may exist (the server
+ * makes one for a key declared in CREATE TABLE before the index that
+ * would serve it) under one of the names it can have: each is dropped if
+ * it exists, unless the model has a key of that name on the table. */
+static void my_drop_fk_index(dd *d, size_t i)
+{
+    const dm_sobj *f = &d->a->v[i];
+    const char *ix = dd_my_fk_index_name(f);
+    int covered = my_fk_covered(d->a, f), siblings = my_has_sibling(d->a, f);
+    if (!covered && !siblings) {
+        dd_alter(d, f->table);
+        dd_drop_named(d, "INDEX", ix);
+        dd_end(d);
+        return;
+    }
+    if ((siblings || ix == f->name) && !my_named_key(d->a, f->table, f->name))
+        my_drop_index_if_exists(d, f->table, f->name);
+    if (ix == f->name || my_named_key(d->a, f->table, ix))
+        return;
+    size_t lo, hi;
+    dm_schema_range(d->a, DBMIG_SO_FOREIGN_KEY, f->table, &lo, &hi);
+    for (size_t k = lo; k < i; k++) /* tried already for a sibling */
+        if (fk_drops_k(d, k) && my_server_fk_name(&d->a->v[k]) &&
+            dm_streq(d->a->v[k].columns[0], ix))
+            return;
+    my_drop_index_if_exists(d, f->table, ix);
 }
 
 static void ph_drop_fks(dd *d)

@@ -82,6 +82,9 @@ void dd_plan(dd *d);
 /* MySQL: do foreign keys f and g of one table share the server's index
  * (the columns of one a prefix of the other's)? */
 int dd_fk_siblings(const dm_sobj *f, const dm_sobj *g);
+/* MySQL: the name of the index the server makes for foreign key f (after
+ * the key, or after its first column when the server named the key). */
+const char *dd_my_fk_index_name(const dm_sobj *f);
 /* Flags from-object i (and its twin) to be dropped and created again. */
 void dd_redo_a(dd *d, size_t i);
 

@@ -383,6 +383,23 @@ static void plan_fk_siblings(dd *d)
     }
 }
 
+/* MySQL: a key or index created under the name of the hidden index the
+ * server may have made for a foreign key that stays would collide with it:
+ * the foreign key goes first (with that index) and comes back. */
+static int my_name_taken(const dd *d, const dm_sobj *f)
+{
+    const char *n = dd_my_fk_index_name(f);
+    for (int kind = DBMIG_SO_UNIQUE; kind <= DBMIG_SO_INDEX; kind++) {
+        size_t lo, hi;
+        dm_schema_range(d->b, kind, f->table, &lo, &hi);
+        for (size_t j = lo; j < hi; j++)
+            if (dd_is_key(kind) && (d->fb[j] & DD_MAKES) && dm_streq(d->b->v[j].name, n) &&
+                (d->mb[j] == DD_NONE || !dm_streq(d->a->v[d->mb[j]].name, n)))
+                return 1;
+    }
+    return 0;
+}
+
 static void plan_fks(dd *d)
 {
     for (size_t i = 0; i < d->a->n && !d->lite; i++) { /* SQLite: a name, kept by a rebuild */
@@ -399,7 +416,7 @@ static void plan_fks(dd *d)
             col_moves(d, f->ref_table, f->ref_columns, f->nref_columns) ||
             key_moves(d, f->table, f->columns, f->ncolumns) ||
             key_moves(d, f->ref_table, f->ref_columns, f->nref_columns) ||
-            (dd_tab_a(d, f->ref_table) & (DD_GONE | DD_REDO)))
+            (dd_tab_a(d, f->ref_table) & (DD_GONE | DD_REDO)) || (d->my && my_name_taken(d, f)))
             dd_redo_a(d, i);
     }
     plan_fk_siblings(d);

@@ -412,12 +412,16 @@ static void test_drop_order(void **state)
             expect(&a, &b, 0,
         "ALTER TABLE `keep` DROP FOREIGN KEY `keep_fk`;\n"
         "ALTER TABLE `z_child` DROP FOREIGN KEY `z_child_fk`;\n"
+        "SET @dbmig_sql = (SELECT IF(COUNT(*) > 0, 'ALTER TABLE `keep` DROP INDEX `keep_fk`', 'DO 0') FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'keep' AND INDEX_NAME = 'keep_fk');\n"
+        "PREPARE dbmig_stmt FROM @dbmig_sql;\n"
+        "EXECUTE dbmig_stmt;\n"
+        "DEALLOCATE PREPARE dbmig_stmt;\n"
         "\n"
         "-- dbmig:destructive drop table a_parent\n"
         "DROP TABLE `a_parent`;\n"
         "-- dbmig:destructive drop table z_child\n"
         "DROP TABLE `z_child`;\n",
-        4);
+        8);
         free2(&a, &b);
     }
 }
@@ -699,6 +703,10 @@ static void test_keys(void **state)
         } else {
             expect(&a, &b, 0,
         "ALTER TABLE `m` DROP FOREIGN KEY `m_user_fk`;\n"
+        "SET @dbmig_sql = (SELECT IF(COUNT(*) > 0, 'ALTER TABLE `m` DROP INDEX `m_user_fk`', 'DO 0') FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'm' AND INDEX_NAME = 'm_user_fk');\n"
+        "PREPARE dbmig_stmt FROM @dbmig_sql;\n"
+        "EXECUTE dbmig_stmt;\n"
+        "DEALLOCATE PREPARE dbmig_stmt;\n"
         "\n"
         "ALTER TABLE `m` DROP INDEX `m_u`;\n"
         "ALTER TABLE `m` DROP CONSTRAINT `m_chk`;\n"
@@ -711,9 +719,13 @@ static void test_keys(void **state)
         "ALTER TABLE `m` ADD CONSTRAINT `m_chk` CHECK (a > 1);\n"
         "\n"
         "ALTER TABLE `m` ADD CONSTRAINT `m_user_fk` FOREIGN KEY (`u`) REFERENCES `users` (`id`) ON DELETE CASCADE;\n",
-        7);
+        11);
             expect(&b, &a, 0,
         "ALTER TABLE `m` DROP FOREIGN KEY `m_user_fk`;\n"
+        "SET @dbmig_sql = (SELECT IF(COUNT(*) > 0, 'ALTER TABLE `m` DROP INDEX `m_user_fk`', 'DO 0') FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'm' AND INDEX_NAME = 'm_user_fk');\n"
+        "PREPARE dbmig_stmt FROM @dbmig_sql;\n"
+        "EXECUTE dbmig_stmt;\n"
+        "DEALLOCATE PREPARE dbmig_stmt;\n"
         "\n"
         "ALTER TABLE `m` DROP INDEX `m_u`;\n"
         "ALTER TABLE `m` DROP CONSTRAINT `m_chk`;\n"
@@ -726,7 +738,7 @@ static void test_keys(void **state)
         "ALTER TABLE `m` ADD CONSTRAINT `m_chk` CHECK (a > 0);\n"
         "\n"
         "ALTER TABLE `m` ADD CONSTRAINT `m_user_fk` FOREIGN KEY (`u`) REFERENCES `users` (`id`);\n",
-        7);
+        11);
         }
         free2(&a, &b);
     }
@@ -771,6 +783,14 @@ static void test_my_fk_index(void **state)
         "ALTER TABLE `o` DROP FOREIGN KEY `o_s2`;\n"
         "ALTER TABLE `o` DROP FOREIGN KEY `o_u_fk`;\n"
         "ALTER TABLE `o` DROP FOREIGN KEY `o_v2_fk`;\n"
+        "SET @dbmig_sql = (SELECT IF(COUNT(*) > 0, 'ALTER TABLE `o` DROP INDEX `o_ibfk_1`', 'DO 0') FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'o' AND INDEX_NAME = 'o_ibfk_1');\n"
+        "PREPARE dbmig_stmt FROM @dbmig_sql;\n"
+        "EXECUTE dbmig_stmt;\n"
+        "DEALLOCATE PREPARE dbmig_stmt;\n"
+        "SET @dbmig_sql = (SELECT IF(COUNT(*) > 0, 'ALTER TABLE `o` DROP INDEX `v`', 'DO 0') FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'o' AND INDEX_NAME = 'v');\n"
+        "PREPARE dbmig_stmt FROM @dbmig_sql;\n"
+        "EXECUTE dbmig_stmt;\n"
+        "DEALLOCATE PREPARE dbmig_stmt;\n"
         "ALTER TABLE `o` DROP INDEX `w`;\n"
         "SET @dbmig_sql = (SELECT IF(COUNT(*) > 0, 'ALTER TABLE `o` DROP INDEX `o_s1`', 'DO 0') FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'o' AND INDEX_NAME = 'o_s1');\n"
         "PREPARE dbmig_stmt FROM @dbmig_sql;\n"
@@ -781,9 +801,13 @@ static void test_my_fk_index(void **state)
         "EXECUTE dbmig_stmt;\n"
         "DEALLOCATE PREPARE dbmig_stmt;\n"
         "ALTER TABLE `o` DROP INDEX `o_u_fk`;\n"
+        "SET @dbmig_sql = (SELECT IF(COUNT(*) > 0, 'ALTER TABLE `o` DROP INDEX `o_v2_fk`', 'DO 0') FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'o' AND INDEX_NAME = 'o_v2_fk');\n"
+        "PREPARE dbmig_stmt FROM @dbmig_sql;\n"
+        "EXECUTE dbmig_stmt;\n"
+        "DEALLOCATE PREPARE dbmig_stmt;\n"
         "\n"
         "ALTER TABLE `o` ADD CONSTRAINT `o_s1` FOREIGN KEY (`s`) REFERENCES `users` (`id`);\n",
-        17);
+        29);
     free2(&a, &b);
 }
 
