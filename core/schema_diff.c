@@ -261,9 +261,16 @@ static const char *my_fk_index(const dm_schema *s, const dm_sobj *f)
 }
 
 /* Is n the name of a key or index the model has on table t (then it is no
- * hidden index of a foreign key)? */
-static int my_named_key(const dm_schema *s, const char *t, const char *n)
+ * hidden index of a foreign key), or the hidden index's name of a foreign
+ * key of t that stays (then it is that key's)? */
+static int my_named_key(const dd *d, const char *t, const char *n)
 {
+    size_t lo, hi;
+    dm_schema_range(d->a, DBMIG_SO_FOREIGN_KEY, t, &lo, &hi);
+    for (size_t k = lo; k < hi; k++)
+        if (!(d->fa[k] & DD_DROPS) && dm_streq(dd_my_fk_index_name(&d->a->v[k]), n))
+            return 1;
+    const dm_schema *s = d->a;
     for (int kind = DBMIG_SO_PRIMARY_KEY; kind <= DBMIG_SO_INDEX; kind++) {
         size_t lo, hi;
         dm_schema_range(s, kind, t, &lo, &hi);
@@ -354,9 +361,9 @@ static void my_drop_fk_index(dd *d, size_t i)
         dd_end(d);
         return;
     }
-    if ((siblings || ix == f->name) && !my_named_key(d->a, f->table, f->name))
+    if ((siblings || ix == f->name) && !my_named_key(d, f->table, f->name))
         my_drop_index_if_exists(d, f->table, f->name);
-    if (ix == f->name || my_named_key(d->a, f->table, ix))
+    if (ix == f->name || my_named_key(d, f->table, ix))
         return;
     size_t lo, hi;
     dm_schema_range(d->a, DBMIG_SO_FOREIGN_KEY, f->table, &lo, &hi);

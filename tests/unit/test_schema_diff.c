@@ -765,6 +765,13 @@ static void test_my_fk_index(void **state)
     C(&a, "o", "s", 4, "int(11)", NUL, NULL), C(&b, "o", "s", 4, "int(11)", NUL, NULL);
     FK(&a, "o", "o_s1", "s", "users", "id", NULL), FK(&b, "o", "o_s1", "s", "users", "id", NULL);
     FK(&a, "o", "o_s2", "s", "users", "id", "CASCADE");
+    /* the hidden index `x` of o_ibfk_5 (x, w), which stays, is not o_ibfk_6's
+     * (x, id: served by o_xid) to drop */
+    C(&a, "o", "x", 5, "int(11)", NUL, NULL), C(&b, "o", "x", 5, "int(11)", NUL, NULL);
+    FK(&a, "o", "o_ibfk_5", "x|w", "users", "id|email", NULL);
+    FK(&b, "o", "o_ibfk_5", "x|w", "users", "id|email", NULL);
+    FK(&a, "o", "o_ibfk_6", "x|id", "users", "id|email", NULL);
+    IX(&a, "o", "o_xid", "x|id", 0, NULL, NULL), IX(&b, "o", "o_xid", "x|id", 0, NULL, NULL);
     IX(&a, "o", "o_vu", "v|u|id", 0, NULL, NULL), IX(&b, "o", "o_vu", "v|u|id", 0, NULL, NULL);
     /* back: a key under a server-made name gets its index first, named as
      * the server would (after the column), not after the key */
@@ -772,13 +779,15 @@ static void test_my_fk_index(void **state)
         "ALTER TABLE `o` ADD CONSTRAINT `o_ibfk_1` FOREIGN KEY (`v`) REFERENCES `users` (`id`);\n"
         "CREATE INDEX `w` ON `o` (`w`);\n"
         "ALTER TABLE `o` ADD CONSTRAINT `o_ibfk_2` FOREIGN KEY (`w`) REFERENCES `users` (`id`);\n"
+        "ALTER TABLE `o` ADD CONSTRAINT `o_ibfk_6` FOREIGN KEY (`x`, `id`) REFERENCES `users` (`id`, `email`);\n"
         "ALTER TABLE `o` ADD CONSTRAINT `o_s2` FOREIGN KEY (`s`) REFERENCES `users` (`id`) ON DELETE CASCADE;\n"
         "ALTER TABLE `o` ADD CONSTRAINT `o_u_fk` FOREIGN KEY (`u`) REFERENCES `users` (`id`);\n"
         "ALTER TABLE `o` ADD CONSTRAINT `o_v2_fk` FOREIGN KEY (`v`, `u`) REFERENCES `users` (`id`, `email`);\n",
-        6);
+        7);
     expect(&a, &b, 0,
         "ALTER TABLE `o` DROP FOREIGN KEY `o_ibfk_1`;\n"
         "ALTER TABLE `o` DROP FOREIGN KEY `o_ibfk_2`;\n"
+        "ALTER TABLE `o` DROP FOREIGN KEY `o_ibfk_6`;\n"
         "ALTER TABLE `o` DROP FOREIGN KEY `o_s1`;\n"
         "ALTER TABLE `o` DROP FOREIGN KEY `o_s2`;\n"
         "ALTER TABLE `o` DROP FOREIGN KEY `o_u_fk`;\n"
@@ -807,7 +816,7 @@ static void test_my_fk_index(void **state)
         "DEALLOCATE PREPARE dbmig_stmt;\n"
         "\n"
         "ALTER TABLE `o` ADD CONSTRAINT `o_s1` FOREIGN KEY (`s`) REFERENCES `users` (`id`);\n",
-        29);
+        30);
     free2(&a, &b);
 }
 
