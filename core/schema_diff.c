@@ -23,14 +23,19 @@
  *   - MySQL specifics: a check is dropped with DROP CONSTRAINT (MariaDB
  *     10.2+ and MySQL 8.0.19+ accept it; MySQL's DROP CHECK is not
  *     MariaDB's); a unique constraint with DROP INDEX. A foreign key
- *     dropped also drops the index the server made for it, which exists
- *     exactly when no other index of the table starts with the key's
- *     columns (the server drops its own when another appears, and refuses
- *     to drop the other while the key needs it); it is named after the key,
- *     or after its first column when the server named the key
- *     (<table>_ibfk_<n>) — so a key added under such a name gets that index
- *     first. The primary key and the keys led by an AUTO_INCREMENT column
- *     move with the table's column changes (schema_diff_col.c).
+ *     dropped also drops the index the server made for it (the inspection
+ *     hides it, and it would show once the key is gone), named after the
+ *     key, or after its first column when the server named the key
+ *     (<table>_ibfk_<n>; so a key added under such a name gets that index
+ *     first). It surely exists when no other index of the table starts
+ *     with the key's columns (the server drops its own when another
+ *     appears, and refuses to drop the other while the key needs it); it
+ *     may exist otherwise (a key declared in CREATE TABLE before the index
+ *     that serves it keeps its own): then it is dropped only if it exists,
+ *     through a statement prepared from information_schema (MySQL has no
+ *     DROP INDEX IF EXISTS). The primary key and the keys led by an
+ *     AUTO_INCREMENT column move with the table's column changes
+ *     (schema_diff_col.c).
  *   - A change a dialect cannot express is refused with the object and what
  *     to do (an unnamed constraint to drop, a SQLite change that needs the
  *     rebuild but did not get one), never skipped.
