@@ -66,9 +66,16 @@
  *     later, in phase 6) or at all (a key on a plain column, which SQLite
  *     accepts while foreign keys are off) leaves that child unchecked,
  *     with an INFO note.
- *   - Not in the model, so not kept: WITHOUT ROWID (the model has no flag
- *     for it) and the hidden rowid of a table without an INTEGER PRIMARY
- *     KEY (rows get new rowids, as in SQLite's own procedure).
+ *   - Notes: an INFO note per rebuild saying why (what ALTER TABLE could
+ *     not do: "a: type TEXT -> INTEGER, drops b, foreign keys"), a
+ *     DESTRUCTIVE note per item of the marker, an INFO note for a new NOT
+ *     NULL column without a default (the copy fails on a table with rows)
+ *     and for the foreign-key check (it also fails on rows that broke a
+ *     key before the migration: SQLite enforces keys only when asked).
+ *   - Not in the model, so not kept: WITHOUT ROWID and STRICT (the model
+ *     has no flag for them: the new table is a plain rowid table) and the
+ *     hidden rowid of a table without an INTEGER PRIMARY KEY (rows get new
+ *     rowids, as in SQLite's own procedure).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -85,6 +92,8 @@
 
 static int ascii_casecmp(const char *a, const char *b)
 {
+    a = a ? a : "";
+    b = b ? b : "";
     for (;; a++, b++) {
         int d = tolower((unsigned char)*a) - tolower((unsigned char)*b);
         if (d || !*a)
