@@ -234,7 +234,7 @@ int dm_sqlite_needs_rebuild(const dm_schema *from, const dm_schema *to, const ch
     static const int kinds[] = {DBMIG_SO_PRIMARY_KEY, DBMIG_SO_UNIQUE, DBMIG_SO_FOREIGN_KEY,
                                 DBMIG_SO_CHECK};
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
-        if (!same_objects(from, to, t, kinds[k]))
+        if (!same_objects(from, to, ta->name, kinds[k])) /* = tb->name */
             return 1;
     return 0;
 }

@@ -383,6 +383,8 @@ static void test_needs_rebuild(void **state)
         model_of(to[i], &b);
         if (dm_sqlite_needs_rebuild(&from, &b, "t") != 1)
             fail_msg("no rebuild for %s", to[i]);
+        if (dm_sqlite_needs_rebuild(&from, &b, "T") != 1) /* SQLite names: any case */
+            fail_msg("no rebuild for %s named T", to[i]);
         dm_schema_free(&b);
     }
     dm_schema_free(&from);
