@@ -12,7 +12,8 @@
  *     column, a non-literal default) rebuilds: a rebuild is always right.
  *     Index and trigger changes are the generator's and never rebuild.
  *   - The rebuild, in statements ending ";\n":
- *       CREATE TABLE "_dbmig_new_<t>" as t is in `to` (the dump's writer);
+ *       CREATE TABLE "_dbmig_new_<t>" as t is in `to` (the dump's writer;
+ *         "_dbmig_new2_<t>", ... when a table has that name already);
  *       [INSERT INTO sqlite_sequence ... the old row, renamed] (AUTOINCREMENT:
  *         ids go on where they were, a deleted highest id is not reused; the
  *         copy below keeps every row's key and only raises the sequence);
@@ -778,6 +779,24 @@ static void indexes_and_triggers(rb *r)
     }
 }
 
+/* "_dbmig_new_<t>", or "_dbmig_new<k>_<t>" when a table of either model
+ * already has that name; NULL on no memory. */
+static char *new_name(const rb *r)
+{
+    dm_buf b = {0};
+    for (unsigned k = 1;; k++) {
+        dm_buf_reset(&b);
+        int rc = k == 1 ? dm_buf_printf(&b, NEW_PREFIX "%s", r->t)
+                        : dm_buf_printf(&b, "_dbmig_new%u_%s", k, r->t);
+        if (rc) {
+            dm_buf_free(&b);
+            return NULL;
+        }
+        if (!find_table(r->from, dm_buf_str(&b)) && !find_table(r->to, dm_buf_str(&b)))
+            return dm_buf_take(&b);
+    }
+}
+
 int dm_sqlite_rebuild(dm_sqlw *w, const dm_schema *from, const char *t, size_t *nstmt,
                       dm_dnotes *notes)
 {
@@ -785,10 +804,8 @@ int dm_sqlite_rebuild(dm_sqlw *w, const dm_schema *from, const char *t, size_t *
     if (!tb || !ta)
         return -1; /* the caller's bug: t is in both models */
     rb r = {w, from, w->s, tb->name, ta->name, NULL, nstmt, notes, {0}, NULL, 0};
+    r.newname = new_name(&r);
     dm_buf b = {0};
-    if (dm_buf_printf(&b, NEW_PREFIX "%s", r.t) == 0)
-        r.newname = dm_buf_take(&b);
-    dm_buf_free(&b);
     if (r.newname && dm_buf_printf(&b, "table %s", r.t) == 0)
         r.object = dm_buf_take(&b);
     dm_buf_free(&b);

@@ -1034,6 +1034,23 @@ static void test_quoted_names(void **state)
 
 /* Every allocation of a rebuild failing in turn: -1 each time, nothing
  * leaked (valgrind / LeakSanitizer), and the same text once none fails. */
+/* A table already named like the new one: another name is taken. */
+static void test_new_name_taken(void **state)
+{
+    (void)state;
+    rcase c = {
+        .from = "CREATE TABLE t (a TEXT); CREATE TABLE _dbmig_new_t (x);",
+        .to = "CREATE TABLE t (a INTEGER); CREATE TABLE _dbmig_new_t (x);",
+        .rows = "INSERT INTO t VALUES ('1'); INSERT INTO _dbmig_new_t VALUES (7);",
+        .query = "SELECT a, typeof(a) FROM t; SELECT x FROM _dbmig_new_t;",
+        .expect = "1|integer\n7\n",
+    };
+    result r;
+    run_case(&c, &r);
+    assert_contains(dm_buf_str(&r.sql), "CREATE TABLE \"_dbmig_new2_t\" (");
+    result_free(&r);
+}
+
 static void test_oom(void **state)
 {
     (void)state;
@@ -1126,6 +1143,7 @@ int main(void)
         cmocka_unit_test(test_key_on_plain_column),
         cmocka_unit_test(test_generated_columns),
         cmocka_unit_test(test_quoted_names),
+        cmocka_unit_test(test_new_name_taken),
         cmocka_unit_test(test_oom),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
