@@ -3,22 +3,25 @@
  *
  * Every case starts from two schemas written as SQL (from, to), loads
  * each into a fresh database (SQLite's library, foreign keys off as on
- * dbmig's connections) and inspects it through
- * a dbmig handle (the SQLite driver, as `diff` would), so the models are
- * the ones diff sees. Then:
+ * dbmig's connections) and inspects it through a dbmig handle (the SQLite
+ * driver, as `diff` would), so the models are the ones diff sees. Then:
  *   - dm_sqlite_needs_rebuild(from, to, t) is what the case says; a case
  *     that needs none is checked by running the ADD COLUMN SQLite would
  *     take on a copy of `from` and inspecting: it must give `to`;
- *   - a rebuild case writes the rebuild, runs `from`'s dump
+ *   - a rebuild case writes the rebuild (as many statements as it counts,
+ *     for its own ";\n" and for dbmig's splitter), runs `from`'s dump
  *     (dm_schema_render_sql) + the case's rows + BEGIN; rebuild; COMMIT in
  *     a third database, inspects it (it must equal `to`, exactly) and runs
  *     the case's queries against the rows (copied, defaults, ids going on
  *     after an AUTOINCREMENT rebuild, triggers firing, children's keys);
  *   - a case that must fail (a NULL into NOT NULL, a foreign-key
- *     violation) checks SQLite's error message.
- * The notes are checked once dm_dnotes_add records them (the generator's
- * placeholder drops them: then the marker line in the SQL is checked
- * alone). */
+ *     violation, foreign keys turned on) checks SQLite's error message;
+ *   - test_oom fails every allocation of a rebuild in turn (the allocator
+ *     is wrapped at link time: tests/unit/CMakeLists.txt).
+ * The notes are checked when dm_dnotes_add records them (a placeholder
+ * generator that drops them leaves the marker lines to check). The whole
+ * product path (diff, upgrade, downgrade on a database with rows) is
+ * tests/schema/diff_rebuild.sqlite.sh. */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
