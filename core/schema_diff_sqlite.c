@@ -12,7 +12,8 @@
  *     column, a non-literal default) rebuilds: a rebuild is always right.
  *     Index and trigger changes are the generator's and never rebuild.
  *   - The rebuild, in statements ending ";\n":
- *       CREATE TABLE "_dbmig_new_<t>" as t is in `to` (the dump's writer);
+ *       CREATE TABLE "_dbmig_new_<t>" as t is in `to` (the dump's writer;
+ *         "_dbmig_new2_<t>", ... when a table has that name already);
  *       [INSERT INTO sqlite_sequence ... the old row, renamed] (AUTOINCREMENT:
  *         ids go on where they were, a deleted highest id is not reused; the
  *         copy below keeps every row's key and only raises the sequence);
@@ -66,9 +67,16 @@
  *     later, in phase 6) or at all (a key on a plain column, which SQLite
  *     accepts while foreign keys are off) leaves that child unchecked,
  *     with an INFO note.
- *   - Not in the model, so not kept: WITHOUT ROWID (the model has no flag
- *     for it) and the hidden rowid of a table without an INTEGER PRIMARY
- *     KEY (rows get new rowids, as in SQLite's own procedure).
+ *   - Notes: an INFO note per rebuild saying why (what ALTER TABLE could
+ *     not do: "a: type TEXT -> INTEGER, drops b, foreign keys"), a
+ *     DESTRUCTIVE note per item of the marker, an INFO note for a new NOT
+ *     NULL column without a default (the copy fails on a table with rows)
+ *     and for the foreign-key check (it also fails on rows that broke a
+ *     key before the migration: SQLite enforces keys only when asked).
+ *   - Not in the model, so not kept: WITHOUT ROWID and STRICT (the model
+ *     has no flag for them: the new table is a plain rowid table) and the
+ *     hidden rowid of a table without an INTEGER PRIMARY KEY (rows get new
+ *     rowids, as in SQLite's own procedure).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -85,6 +93,8 @@
 
 static int ascii_casecmp(const char *a, const char *b)
 {
+    a = a ? a : "";
+    b = b ? b : "";
     for (;; a++, b++) {
         int d = tolower((unsigned char)*a) - tolower((unsigned char)*b);
         if (d || !*a)
@@ -225,7 +235,7 @@ int dm_sqlite_needs_rebuild(const dm_schema *from, const dm_schema *to, const ch
     static const int kinds[] = {DBMIG_SO_PRIMARY_KEY, DBMIG_SO_UNIQUE, DBMIG_SO_FOREIGN_KEY,
                                 DBMIG_SO_CHECK};
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
-        if (!same_objects(from, to, t, kinds[k]))
+        if (!same_objects(from, to, ta->name, kinds[k])) /* = tb->name */
             return 1;
     return 0;
 }
@@ -769,6 +779,24 @@ static void indexes_and_triggers(rb *r)
     }
 }
 
+/* "_dbmig_new_<t>", or "_dbmig_new<k>_<t>" when a table of either model
+ * already has that name; NULL on no memory. */
+static char *new_name(const rb *r)
+{
+    dm_buf b = {0};
+    for (unsigned k = 1;; k++) {
+        dm_buf_reset(&b);
+        int rc = k == 1 ? dm_buf_printf(&b, NEW_PREFIX "%s", r->t)
+                        : dm_buf_printf(&b, "_dbmig_new%u_%s", k, r->t);
+        if (rc) {
+            dm_buf_free(&b);
+            return NULL;
+        }
+        if (!find_table(r->from, dm_buf_str(&b)) && !find_table(r->to, dm_buf_str(&b)))
+            return dm_buf_take(&b);
+    }
+}
+
 int dm_sqlite_rebuild(dm_sqlw *w, const dm_schema *from, const char *t, size_t *nstmt,
                       dm_dnotes *notes)
 {
@@ -776,10 +804,8 @@ int dm_sqlite_rebuild(dm_sqlw *w, const dm_schema *from, const char *t, size_t *
     if (!tb || !ta)
         return -1; /* the caller's bug: t is in both models */
     rb r = {w, from, w->s, tb->name, ta->name, NULL, nstmt, notes, {0}, NULL, 0};
+    r.newname = new_name(&r);
     dm_buf b = {0};
-    if (dm_buf_printf(&b, NEW_PREFIX "%s", r.t) == 0)
-        r.newname = dm_buf_take(&b);
-    dm_buf_free(&b);
     if (r.newname && dm_buf_printf(&b, "table %s", r.t) == 0)
         r.object = dm_buf_take(&b);
     dm_buf_free(&b);

@@ -3,22 +3,25 @@
  *
  * Every case starts from two schemas written as SQL (from, to), loads
  * each into a fresh database (SQLite's library, foreign keys off as on
- * dbmig's connections) and inspects it through
- * a dbmig handle (the SQLite driver, as `diff` would), so the models are
- * the ones diff sees. Then:
+ * dbmig's connections) and inspects it through a dbmig handle (the SQLite
+ * driver, as `diff` would), so the models are the ones diff sees. Then:
  *   - dm_sqlite_needs_rebuild(from, to, t) is what the case says; a case
  *     that needs none is checked by running the ADD COLUMN SQLite would
  *     take on a copy of `from` and inspecting: it must give `to`;
- *   - a rebuild case writes the rebuild, runs `from`'s dump
+ *   - a rebuild case writes the rebuild (as many statements as it counts,
+ *     for its own ";\n" and for dbmig's splitter), runs `from`'s dump
  *     (dm_schema_render_sql) + the case's rows + BEGIN; rebuild; COMMIT in
  *     a third database, inspects it (it must equal `to`, exactly) and runs
  *     the case's queries against the rows (copied, defaults, ids going on
  *     after an AUTOINCREMENT rebuild, triggers firing, children's keys);
  *   - a case that must fail (a NULL into NOT NULL, a foreign-key
- *     violation) checks SQLite's error message.
- * The notes are checked once dm_dnotes_add records them (the generator's
- * placeholder drops them: then the marker line in the SQL is checked
- * alone). */
+ *     violation, foreign keys turned on) checks SQLite's error message;
+ *   - test_oom fails every allocation of a rebuild in turn (the allocator
+ *     is wrapped at link time: tests/unit/CMakeLists.txt).
+ * The notes are checked when dm_dnotes_add records them (a placeholder
+ * generator that drops them leaves the marker lines to check). The whole
+ * product path (diff, upgrade, downgrade on a database with rows) is
+ * tests/schema/diff_rebuild.sqlite.sh. */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
@@ -383,6 +386,8 @@ static void test_needs_rebuild(void **state)
         model_of(to[i], &b);
         if (dm_sqlite_needs_rebuild(&from, &b, "t") != 1)
             fail_msg("no rebuild for %s", to[i]);
+        if (dm_sqlite_needs_rebuild(&from, &b, "T") != 1) /* SQLite names: any case */
+            fail_msg("no rebuild for %s named T", to[i]);
         dm_schema_free(&b);
     }
     dm_schema_free(&from);
@@ -1032,6 +1037,23 @@ static void test_quoted_names(void **state)
 
 /* Every allocation of a rebuild failing in turn: -1 each time, nothing
  * leaked (valgrind / LeakSanitizer), and the same text once none fails. */
+/* A table already named like the new one: another name is taken. */
+static void test_new_name_taken(void **state)
+{
+    (void)state;
+    rcase c = {
+        .from = "CREATE TABLE t (a TEXT); CREATE TABLE _dbmig_new_t (x);",
+        .to = "CREATE TABLE t (a INTEGER); CREATE TABLE _dbmig_new_t (x);",
+        .rows = "INSERT INTO t VALUES ('1'); INSERT INTO _dbmig_new_t VALUES (7);",
+        .query = "SELECT a, typeof(a) FROM t; SELECT x FROM _dbmig_new_t;",
+        .expect = "1|integer\n7\n",
+    };
+    result r;
+    run_case(&c, &r);
+    assert_contains(dm_buf_str(&r.sql), "CREATE TABLE \"_dbmig_new2_t\" (");
+    result_free(&r);
+}
+
 static void test_oom(void **state)
 {
     (void)state;
@@ -1124,6 +1146,7 @@ int main(void)
         cmocka_unit_test(test_key_on_plain_column),
         cmocka_unit_test(test_generated_columns),
         cmocka_unit_test(test_quoted_names),
+        cmocka_unit_test(test_new_name_taken),
         cmocka_unit_test(test_oom),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
