@@ -448,6 +448,59 @@ static void test_enum_type(void **st)
     dm_schema_free(&s);
 }
 
+/* The notes: ADD VALUE's (INFO: PostgreSQL 12+, usable after commit), a
+ * recreation's (INFO: why, and the rewrite), and a destructive one per
+ * converted table when a label goes, naming the label and the columns. */
+static void test_notes(void **st)
+{
+    (void)st;
+    static const struct {
+        const char *a, *b;
+        size_t n;
+        int kind[3];
+        const char *object[3], *text[3];
+    } t[] = {
+        {"a", "a,b", 1, {DM_NOTE_INFO}, {"enum mood"},
+         {"ALTER TYPE ... ADD VALUE runs inside the migration's transaction on PostgreSQL 12 "
+          "and newer only (on 11 make the revision `transaction off`), and a new label can be "
+          "used only after the migration commits"}},
+        {"a,b", "b,a", 1, {DM_NOTE_INFO}, {"enum mood"},
+         {"labels reordered: the type is recreated under its name and every column of it is "
+          "rewritten (an ACCESS EXCLUSIVE lock on each of their tables)"}},
+        {"a,b,c", "c", 3, {DM_NOTE_INFO, DM_NOTE_DESTRUCTIVE, DM_NOTE_DESTRUCTIVE},
+         {"enum mood", "table t", "table u"},
+         {"labels removed: the type is recreated under its name and every column of it is "
+          "rewritten (an ACCESS EXCLUSIVE lock on each of their tables)",
+          "enum mood loses 'a', 'b': converting t.m, t.h fails on a row holding one; update or "
+          "delete those rows first",
+          "enum mood loses 'a', 'b': converting u.x fails on a row holding one; update or "
+          "delete those rows first"}},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        dm_schema from, to;
+        conv_models(&from, &to, t[i].a, t[i].b, i == 2 ? NULL : "'a'::mood");
+        dm_schema_sort(&from);
+        dm_schema_sort(&to);
+        dm_buf sql = {0};
+        dm_dnotes notes = {0};
+        size_t n = 0;
+        dm_sqlw w = {&to, NULL, NULL, &sql, 0};
+        assert_int_equal(dm_diff_enums_before(&w, &from, &n, &notes), 0);
+        assert_int_equal(dm_diff_enums_after(&w, &from, &n, &notes), 0);
+        if (notes.n != t[i].n)
+            fail_msg("case %zu: %zu notes, not %zu", i, notes.n, t[i].n);
+        for (size_t k = 0; k < notes.n; k++) {
+            assert_int_equal(notes.v[k].kind, t[i].kind[k]);
+            assert_string_equal(notes.v[k].object, t[i].object[k]);
+            assert_string_equal(notes.v[k].text, t[i].text[k]);
+        }
+        dm_dnotes_free(&notes);
+        dm_buf_free(&sql);
+        dm_schema_free(&from);
+        dm_schema_free(&to);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -460,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_dependent),
         cmocka_unit_test(test_enum_type),
+        cmocka_unit_test(test_notes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
