@@ -14,7 +14,9 @@
  *     gained label (a default, a CHECK, an index predicate, a view ...:
  *     the deparsed text holds 'x'::mood; a function's body: 'x' anywhere),
  *     the enum is recreated instead, which has no such limit (a type
- *     created in the transaction may be used in it at once).
+ *     created in the transaction may be used in it at once). So it is
+ *     when a column changes type into the enum: its rows, converted
+ *     through text, may hold a gained label.
  *   - Anything else (a label goes, labels are reordered, or the case
  *     above) recreates the type: the old one is renamed to
  *     _dbmig_old_<name>, the new one created under the name, every column
@@ -221,7 +223,25 @@ typedef struct enum_plan {
     int reordered;     /* labels kept but not in their order */
     const char *used;  /* a gained label `to` uses (EP_RECREATE), else NULL */
     const char *where; /* the object of `to` that uses it */
+    int rows;          /* used: by rows converted into the type (a column of where) */
 } enum_plan;
+
+/* The first column of `to` of enum `name` (or an array of it) that `from`
+ * has with another type: the generator converts its rows into the enum,
+ * through text, so they may hold any label. NULL when there is none. */
+static const dm_sobj *converted_into(const dm_schema *from, const dm_schema *to,
+                                     const char *name)
+{
+    for (size_t i = 0; i < to->n; i++) {
+        const dm_sobj *c = &to->v[i];
+        if (c->kind != DBMIG_SO_COLUMN || !type_is(c->type, name))
+            continue;
+        const dm_sobj *old = column_find(from, c->table, c->name);
+        if (old && !dm_streq(old->type, c->type))
+            return c;
+    }
+    return NULL;
+}
 
 /* The first object of `to` that uses a gained label: its name into *where. */
 static const char *gained_used(const dm_schema *to, const dm_sobj *a, const dm_sobj *b,
@@ -249,9 +269,11 @@ static const char *gained_used(const dm_schema *to, const dm_sobj *a, const dm_s
     return NULL;
 }
 
-static enum_plan plan_of(const dm_sobj *a, const dm_sobj *b, const dm_schema *to)
+/* What becomes of enum a (of `from`) that is b in `to` (either NULL). */
+static enum_plan plan_of(const dm_schema *from, const dm_sobj *a, const dm_sobj *b,
+                         const dm_schema *to)
 {
-    enum_plan p = {EP_SAME, 0, 0, NULL, NULL};
+    enum_plan p = {EP_SAME, 0, 0, NULL, NULL, 0};
     if (!a || !b) {
         p.how = a ? EP_DROP : b ? EP_CREATE : EP_SAME;
         return p;
@@ -264,7 +286,14 @@ static enum_plan plan_of(const dm_sobj *a, const dm_sobj *b, const dm_schema *to
     for (size_t i = 0; i < a->ncolumns; i++)
         p.lost += label_at(b, a->columns[i]) < 0;
     p.reordered = !p.lost && j < a->ncolumns;
-    if (j == a->ncolumns && !(p.used = gained_used(to, a, b, &p.where))) {
+    const dm_sobj *conv = j == a->ncolumns ? converted_into(from, to, b->name) : NULL;
+    if (conv) { /* its rows may hold a gained label: the first one says so */
+        for (size_t i = 0; !p.used && i < b->ncolumns; i++)
+            p.used = label_at(a, b->columns[i]) < 0 ? b->columns[i] : NULL;
+        p.where = conv->table;
+        p.rows = 1;
+    }
+    if (j == a->ncolumns && !p.used && !(p.used = gained_used(to, a, b, &p.where))) {
         p.how = EP_ADD;
         return p;
     }
@@ -274,7 +303,7 @@ static enum_plan plan_of(const dm_sobj *a, const dm_sobj *b, const dm_schema *to
 
 static enum_plan plan_named(const dm_schema *from, const dm_schema *to, const char *name)
 {
-    return plan_of(enum_find(from, name), enum_find(to, name), to);
+    return plan_of(from, enum_find(from, name), enum_find(to, name), to);
 }
 
 int dm_diff_enum_recreated(const dm_schema *from, const dm_schema *to, const char *name)
@@ -339,7 +368,7 @@ int dm_diff_enum_dependent(const dm_schema *from, const dm_schema *to, const dm_
     dm_schema_range(from, DBMIG_SO_ENUM, NULL, &lo, &hi);
     for (size_t i = lo; i < hi; i++) {
         const dm_sobj *e = &from->v[i];
-        if (plan_of(e, enum_find(to, e->name), to).how == EP_RECREATE &&
+        if (plan_of(from, e, enum_find(to, e->name), to).how == EP_RECREATE &&
             depends_on(from, to, o, e->name))
             return 1;
     }
@@ -507,7 +536,12 @@ static int recreate_note(dm_dnotes *notes, const dm_sobj *b, const enum_plan *p)
     int rc = dm_buf_printf(&o, "enum %s", b->name);
     const char *tail = "the type is recreated under its name and every column of it is "
                        "rewritten (an ACCESS EXCLUSIVE lock on each of their tables)";
-    if (!rc && p->used)
+    if (!rc && p->used && p->rows)
+        rc = dm_dnotes_add(notes, DM_NOTE_INFO, dm_buf_str(&o),
+                           "rows converted into it (table %s) may hold label '%s', which ALTER "
+                           "TYPE ... ADD VALUE does not allow before the migration commits: %s",
+                           p->where, p->used, tail);
+    else if (!rc && p->used)
         rc = dm_dnotes_add(notes, DM_NOTE_INFO, dm_buf_str(&o),
                            "label '%s' is used in this migration (%s), which ALTER TYPE ... ADD "
                            "VALUE does not allow before the migration commits: %s",
@@ -562,7 +596,7 @@ int dm_diff_enums_before(dm_sqlw *w, const dm_schema *from, size_t *nstmt, dm_dn
     dm_schema_range(to, DBMIG_SO_ENUM, NULL, &lo, &hi);
     for (size_t i = lo; !rc && !w->rc && i < hi; i++) {
         const dm_sobj *b = &to->v[i], *a = enum_find(from, b->name);
-        enum_plan p = plan_of(a, b, to);
+        enum_plan p = plan_of(from, a, b, to);
         if (p.how == EP_CREATE) {
             dm_sqlw_create_enum(w, b, NULL);
             ++*nstmt;
@@ -583,7 +617,7 @@ int dm_diff_enums_after(dm_sqlw *w, const dm_schema *from, size_t *nstmt, dm_dno
     dm_schema_range(from, DBMIG_SO_ENUM, NULL, &lo, &hi);
     for (size_t i = lo; !w->rc && i < hi; i++) {
         const dm_sobj *a = &from->v[i];
-        enum_plan p = plan_of(a, enum_find(w->s, a->name), w->s);
+        enum_plan p = plan_of(from, a, enum_find(w->s, a->name), w->s);
         if (p.how != EP_DROP && p.how != EP_RECREATE)
             continue;
         char *name = p.how == EP_DROP ? NULL : old_name(a->name);

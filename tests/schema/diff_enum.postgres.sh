@@ -23,7 +23,11 @@
 #   to_text        a column goes from the enum to text and the enum goes;
 #                  back again in the down
 #   quoted_array   a name that needs quotes, an array column with a default
+#   other_enum     columns (one an array, both with defaults) move to another
+#                  enum while the old one loses a label and stays for a
+#                  third column
 #
+# KEEP=DIR keeps each case's generated revision as DIR/<case>.sql.
 # Run by tests/schema/run.sh with TARGET=postgres, DBMIG, DBMIG_PLUGIN_DIR,
 # URL (a fresh empty database; the test user may create databases). By
 # hand: URL=postgres://... DBMIG=build/bin/dbmig DBMIG_PLUGIN_DIR=build/lib/dbmig \
@@ -237,6 +241,18 @@ CREATE TABLE t (id integer, h \"My Mood\"[] DEFAULT '{y}');"; then
 CREATE TABLE t (id integer, h \"My Mood\"[] DEFAULT '{y}');" --allow-destructive; then
         has 'ALTER TABLE "t" ALTER COLUMN "h" DROP DEFAULT, ALTER COLUMN "h" TYPE "My Mood"[] USING "h"::text[]::"My Mood"[]' "an array converted"
         round "SELECT id, h FROM t" "1|{y,z}"
+    fi
+fi
+
+if wanted other_enum && start other_enum "CREATE TYPE mood AS ENUM ('a', 'b', 'c');
+CREATE TABLE t (m mood DEFAULT 'a', n mood[] DEFAULT '{a}', k mood);"; then
+    psql_url -c "INSERT INTO t VALUES ('b', '{a,b}', 'c')" >/dev/null
+    if gen "CREATE TYPE mood AS ENUM ('a', 'c');
+CREATE TYPE feeling AS ENUM ('a', 'b', 'c');
+CREATE TABLE t (m feeling DEFAULT 'a', n feeling[] DEFAULT '{a}', k mood);" --allow-destructive; then
+        has "CREATE TYPE \"feeling\" AS ENUM ('a', 'b', 'c');" "the new enum"
+        has 'ALTER TYPE "mood" RENAME TO "_dbmig_old_mood";' "the old one recreated"
+        round "SELECT m, n, k FROM t" "b|{a,b}|c"
     fi
 fi
 
