@@ -176,29 +176,39 @@ static int cast_to(const char *p, const char *name, int array)
     return end && !ident_char(*end) && *end != '"' && *end != '[';
 }
 
+/* Where the literal 'label' (quotes doubled) starting at p ends, or NULL. */
+static const char *literal_end(const char *p, const char *label)
+{
+    if (*p++ != '\'')
+        return NULL;
+    for (const char *l = label; *l; l++, p++) {
+        if (*p != *l)
+            return NULL;
+        if (*l == '\'' && *++p != '\'')
+            return NULL;
+    }
+    return *p == '\'' ? p + 1 : NULL;
+}
+
 /* Does text use `label` of enum `name`: the deparsed constant 'label'::name
  * or an array constant '{..label..}'::name[] (cast: 1), or the literal
- * 'label' anywhere (cast: 0, a function body)? */
+ * 'label' anywhere (cast: 0, a function body)? No allocation: the
+ * generator asks this for every object of a large model. */
 static int text_uses(const char *text, const char *label, const char *name, int cast)
 {
-    dm_buf lit = {0};
-    int rc = dm_buf_puts(&lit, "'");
-    for (const char *p = label; *p; p++)
-        rc |= dm_buf_append(&lit, p, 1) | (*p == '\'' ? dm_buf_append(&lit, p, 1) : 0);
-    rc |= dm_buf_puts(&lit, "'");
-    int hit = 0;
-    for (const char *p = text ? text : ""; !rc && !hit && (p = strstr(p, dm_buf_str(&lit)));) {
-        const char *after = p + lit.len;
-        p++;
-        if (p - 1 != text && (p[-2] == '\'' || p[-2] == '\\'))
-            continue; /* inside another literal */
-        hit = !cast || cast_to(after, name, 0);
+    if (!text)
+        return 0;
+    for (const char *p = strchr(text, '\''); p; p = strchr(p + 1, '\'')) {
+        const char *after = literal_end(p, label);
+        if (!after || (p != text && (p[-1] == '\'' || p[-1] == '\\')))
+            continue; /* not it, or inside another literal */
+        if (!cast || cast_to(after, name, 0))
+            return 1;
     }
-    for (const char *p = cast && text ? strstr(text, "'::") : NULL; !hit && p;
-         p = strstr(p + 1, "'::"))
-        hit = cast_to(p + 1, name, 1) && array_uses(text, p, label);
-    dm_buf_free(&lit);
-    return hit || rc; /* no memory: say "used", the safe answer */
+    for (const char *p = cast ? strstr(text, "'::") : NULL; p; p = strstr(p + 1, "'::"))
+        if (cast_to(p + 1, name, 1) && array_uses(text, p, label))
+            return 1;
+    return 0;
 }
 
 int dm_diff_enum_type(const dm_schema *s, const char *type)
@@ -358,20 +368,49 @@ static int depends_on(const dm_schema *from, const dm_schema *to, const dm_sobj 
     return 0;
 }
 
+static int dependent_kind(int k)
+{
+    return k == DBMIG_SO_CHECK || k == DBMIG_SO_INDEX || k == DBMIG_SO_FOREIGN_KEY ||
+           k == DBMIG_SO_VIEW || k == DBMIG_SO_TRIGGER || k == DBMIG_SO_FUNCTION;
+}
+
 int dm_diff_enum_dependent(const dm_schema *from, const dm_schema *to, const dm_sobj *o)
 {
-    if (o->kind != DBMIG_SO_CHECK && o->kind != DBMIG_SO_INDEX &&
-        o->kind != DBMIG_SO_FOREIGN_KEY && o->kind != DBMIG_SO_VIEW &&
-        o->kind != DBMIG_SO_TRIGGER && o->kind != DBMIG_SO_FUNCTION)
+    if (!dependent_kind(o->kind))
         return 0;
     size_t lo, hi;
     dm_schema_range(from, DBMIG_SO_ENUM, NULL, &lo, &hi);
     for (size_t i = lo; i < hi; i++) {
         const dm_sobj *e = &from->v[i];
-        if (plan_of(from, e, enum_find(to, e->name), to).how == EP_RECREATE &&
-            depends_on(from, to, o, e->name))
+        /* the plan scans `to`: only for an object that would depend */
+        if (depends_on(from, to, o, e->name) &&
+            plan_of(from, e, enum_find(to, e->name), to).how == EP_RECREATE)
             return 1;
     }
+    return 0;
+}
+
+int dm_diff_enums_recreated(const dm_schema *from, const dm_schema *to, dm_strv *names)
+{
+    size_t lo, hi;
+    dm_schema_range(from, DBMIG_SO_ENUM, NULL, &lo, &hi);
+    for (size_t i = lo; i < hi; i++) {
+        const dm_sobj *e = &from->v[i];
+        if (plan_of(from, e, enum_find(to, e->name), to).how == EP_RECREATE &&
+            dm_strv_push(names, e->name))
+            return -1;
+    }
+    return 0;
+}
+
+int dm_diff_enum_dependent_of(const dm_schema *from, const dm_schema *to,
+                              const dm_strv *recreated, const dm_sobj *o)
+{
+    if (!dependent_kind(o->kind))
+        return 0;
+    for (size_t i = 0; i < recreated->n; i++)
+        if (depends_on(from, to, o, recreated->v[i]))
+            return 1;
     return 0;
 }
 

@@ -465,12 +465,23 @@ static void test_dependent(void **st)
     }
     assert_int_equal(dm_diff_enum_recreated(&from, &to, "mood"), 1);
     assert_int_equal(dm_diff_enum_recreated(&from, &to, "nope"), 0);
+    /* the batch form agrees, object by object */
+    dm_strv re = {0};
+    assert_int_equal(dm_diff_enums_recreated(&from, &to, &re), 0);
+    assert_int_equal(re.n, 1);
+    assert_string_equal(re.v[0], "mood");
+    for (size_t k = 0; k < from.n; k++)
+        assert_int_equal(dm_diff_enum_dependent_of(&from, &to, &re, &from.v[k]),
+                         dm_diff_enum_dependent(&from, &to, &from.v[k]));
+    dm_strv_free(&re);
     dm_schema_free(&to);
     m_init(&to);
     m_enum(&to, "mood", "a,b,c,d"); /* only gains: nothing depends */
     dm_schema_sort(&to);
     for (size_t k = 0; k < from.n; k++)
         assert_int_equal(dm_diff_enum_dependent(&from, &to, &from.v[k]), 0);
+    assert_int_equal(dm_diff_enums_recreated(&from, &to, &re), 0);
+    assert_int_equal(re.n, 0);
     dm_schema_free(&from);
     dm_schema_free(&to);
 }
