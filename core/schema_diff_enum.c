@@ -29,10 +29,11 @@
  *     holding it: that statement is marked DESTRUCTIVE.
  *   - The objects that name the type or read such a column cannot live
  *     through the recreation (a CHECK or index predicate is re-parsed with
- *     the renamed type and fails; a view, a function or a foreign key
- *     blocks the type change or the drop): dm_diff_enum_dependent tells
- *     the generator to treat them as changed, so they are dropped before
- *     phase 5 and created after it. One decision (enum_plan) serves the
+ *     the renamed type and fails; a view, a function, a foreign key or a
+ *     generated column blocks the type change or the drop):
+ *     dm_diff_enum_dependent tells the generator to treat them as changed,
+ *     so they are dropped before phase 5 and created after it (a
+ *     generated column dropped and added again, its values recomputed). One decision (enum_plan) serves the
  *     statements and the predicate, so they always agree.
  *   - Everything is derived again from the two models on each call (no
  *     state between the two hooks), and written in canonical order, so the
@@ -130,12 +131,20 @@ static int ident_char(char c)
     return isalnum((unsigned char)c) || c == '_' || c == '$';
 }
 
-/* Does text name type `name` as a whole word: its quoted spelling, or, for
- * a bare name, the name in any case (a function's author may write MOOD)? */
+/* Does text name `name` (a type, a column) as a whole word outside string
+ * literals: its quoted spelling, or, for a bare name, the name in any case
+ * (a function's author may write MOOD)? */
 static int text_names(const char *text, const char *name)
 {
     size_t n = strlen(name);
     for (const char *p = text ? text : ""; *p; p++) {
+        if (*p == '\'') { /* a string literal names nothing: skip it */
+            while (*++p && (*p != '\'' || p[1] == '\''))
+                p += *p == '\'';
+            if (!*p)
+                break;
+            continue;
+        }
         if (p != text && (ident_char(p[-1]) || p[-1] == '"'))
             continue;
         const char *end = *p == '"' ? type_end(p, name) : NULL;
@@ -325,8 +334,8 @@ int dm_diff_enum_recreated(const dm_schema *from, const dm_schema *to, const cha
  * e[]), kept by `to` with the same type. */
 static int converted(const dm_schema *to, const dm_sobj *c, const char *e)
 {
-    if (c->kind != DBMIG_SO_COLUMN || !type_is(c->type, e))
-        return 0;
+    if (c->kind != DBMIG_SO_COLUMN || !type_is(c->type, e) || c->generated)
+        return 0; /* a generated one is dropped and added again (depends_on) */
     const dm_sobj *k = column_find(to, c->table, c->name);
     return k && dm_streq(k->type, c->type);
 }
@@ -358,6 +367,16 @@ static int depends_on(const dm_schema *from, const dm_schema *to, const dm_sobj 
             if (column_converted(from, to, o->ref_table, o->ref_columns[c], e))
                 return 1;
     }
+    if (o->kind == DBMIG_SO_COLUMN && o->generated) { /* PostgreSQL: "cannot alter type of a
+                                                      * column used by a generated column" */
+        if (type_is(o->type, e))
+            return 1;
+        size_t lo, hi;
+        dm_schema_range(from, DBMIG_SO_COLUMN, o->table, &lo, &hi);
+        for (size_t i = lo; i < hi; i++)
+            if (converted(to, &from->v[i], e) && text_names(o->generated, from->v[i].name))
+                return 1;
+    }
     if (o->kind == DBMIG_SO_VIEW) { /* a view blocks the type change of a column it reads */
         for (size_t i = 0; i < from->n; i++) {
             const dm_sobj *c = &from->v[i];
@@ -370,7 +389,8 @@ static int depends_on(const dm_schema *from, const dm_schema *to, const dm_sobj 
 
 static int dependent_kind(int k)
 {
-    return k == DBMIG_SO_CHECK || k == DBMIG_SO_INDEX || k == DBMIG_SO_FOREIGN_KEY ||
+    return k == DBMIG_SO_COLUMN || k == DBMIG_SO_CHECK || k == DBMIG_SO_INDEX ||
+           k == DBMIG_SO_FOREIGN_KEY ||
            k == DBMIG_SO_VIEW || k == DBMIG_SO_TRIGGER || k == DBMIG_SO_FUNCTION;
 }
 

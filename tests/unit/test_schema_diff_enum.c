@@ -448,8 +448,18 @@ static void test_dependent(void **st)
          .ncolumns = 1, .ref_table = "t", .ref_columns = cm, .nref_columns = 1},
         {.kind = DBMIG_SO_FOREIGN_KEY, .table = "t", .name = "fk2", .columns = cn,
          .ncolumns = 1, .ref_table = "t", .ref_columns = cn, .nref_columns = 1},
+        {.kind = DBMIG_SO_COLUMN, .table = "t", .name = "g1", .position = 4, .type = "boolean",
+         .generated = "m = 'a'::mood"},
+        {.kind = DBMIG_SO_COLUMN, .table = "t", .name = "g2", .position = 5, .type = "boolean",
+         .generated = "m IS NULL"},
+        {.kind = DBMIG_SO_COLUMN, .table = "t", .name = "g3", .position = 6, .type = "text",
+         .generated = "n || 'm'::text"},
+        {.kind = DBMIG_SO_COLUMN, .table = "t", .name = "g4", .position = 7, .type = "mood",
+         .generated = "CASE WHEN n IS NULL THEN NULL END"},
+        {.kind = DBMIG_SO_COLUMN, .table = "u", .name = "g5", .position = 2, .type = "text",
+         .generated = "n"}, /* another table's n, and not converted anyway */
     };
-    int want[] = {1, 0, 1, 0, 0, 1, 0, 0, 1, 1, 0};
+    int want[] = {1, 0, 1, 0, 0, 1, 0, 0, 1, 1, 0, 1, 1, 0, 1, 0};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         add(&from, v[i]);
     dm_schema_sort(&from);
