@@ -614,6 +614,32 @@ static int recreate_note(dm_dnotes *notes, const dm_sobj *b, const enum_plan *p)
 }
 
 /* Rename the old type, create the new one, convert the columns. */
+/* One label goes and one appears at the same place: maybe a rename, which
+ * ALTER TYPE ... RENAME VALUE does in place (rows keep their value): said,
+ * never guessed. */
+static int rename_note(dm_dnotes *notes, const dm_sobj *a, const dm_sobj *b, size_t lost)
+{
+    if (!notes || lost != 1 || a->ncolumns != b->ncolumns)
+        return 0;
+    for (size_t i = 0; i < a->ncolumns; i++) {
+        if (!strcmp(a->columns[i], b->columns[i]))
+            continue;
+        if (label_at(b, a->columns[i]) >= 0 || label_at(a, b->columns[i]) >= 0)
+            return 0; /* a move, not a rename */
+        dm_buf o = {0};
+        int rc = dm_buf_printf(&o, "enum %s", a->name);
+        if (!rc)
+            rc = dm_dnotes_add(notes, DM_NOTE_RENAME, dm_buf_str(&o),
+                               "rename? label '%s' goes and '%s' appears in its place: use ALTER "
+                               "TYPE %s RENAME VALUE '%s' TO '%s' in a migration and re-run diff",
+                               a->columns[i], b->columns[i], a->name, a->columns[i],
+                               b->columns[i]);
+        dm_buf_free(&o);
+        return rc;
+    }
+    return 0;
+}
+
 static int write_recreate(dm_sqlw *w, const dm_schema *from, const dm_sobj *a,
                           const dm_sobj *b, const enum_plan *p, size_t *nstmt,
                           dm_dnotes *notes)
@@ -628,7 +654,8 @@ static int write_recreate(dm_sqlw *w, const dm_schema *from, const dm_sobj *a,
     free(old);
     dm_sqlw_create_enum(w, b, NULL);
     ++*nstmt;
-    return recreate_note(notes, b, p) | convert_tables(w, from, a, b, p->lost, nstmt, notes);
+    return recreate_note(notes, b, p) | rename_note(notes, a, b, p->lost) |
+           convert_tables(w, from, a, b, p->lost, nstmt, notes);
 }
 
 static int add_note(dm_dnotes *notes, const dm_sobj *b)

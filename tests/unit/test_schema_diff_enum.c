@@ -377,6 +377,50 @@ static void test_recreate_rows_converted(void **st)
     }
 }
 
+/* One label replaced by another in its place: a rename hint (never a
+ * guess: the type is still recreated); none for a move or two changes. */
+static void test_rename_hint(void **st)
+{
+    (void)st;
+    static const struct {
+        const char *a, *b, *hint;
+    } t[] = {
+        {"a,b,c", "a,x,c",
+         "rename? label 'b' goes and 'x' appears in its place: use ALTER TYPE mood RENAME "
+         "VALUE 'b' TO 'x' in a migration and re-run diff"},
+        {"a,b", "b,x", NULL},
+        {"a,b,c", "a,x,y", NULL},
+        {"a,b", "a", NULL},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        dm_schema from, to;
+        m_init(&from);
+        m_init(&to);
+        m_enum(&from, "mood", t[i].a);
+        m_enum(&to, "mood", t[i].b);
+        dm_schema_sort(&from);
+        dm_schema_sort(&to);
+        dm_buf sql = {0};
+        dm_dnotes notes = {0};
+        size_t n = 0;
+        dm_sqlw w = {&to, NULL, NULL, &sql, 0};
+        assert_int_equal(dm_diff_enums_before(&w, &from, &n, &notes), 0);
+        assert_non_null(strstr(dm_buf_str(&sql), "RENAME TO \"_dbmig_old_mood\""));
+        const char *hint = NULL;
+        for (size_t k = 0; k < notes.n; k++)
+            if (notes.v[k].kind == DM_NOTE_RENAME)
+                hint = notes.v[k].text;
+        if (t[i].hint)
+            assert_string_equal(hint, t[i].hint);
+        else
+            assert_null(hint);
+        dm_dnotes_free(&notes);
+        dm_buf_free(&sql);
+        dm_schema_free(&from);
+        dm_schema_free(&to);
+    }
+}
+
 /* The type's spellings: a name that needs quotes ("Mood" as format_type
  * gives it), and a name so long that _dbmig_old_<name> is cut to 63 bytes
  * (at a character's start) as PostgreSQL would. */
@@ -579,6 +623,7 @@ int main(void)
         cmocka_unit_test(test_recreate_reorder),
         cmocka_unit_test(test_recreate_label_used),
         cmocka_unit_test(test_recreate_rows_converted),
+        cmocka_unit_test(test_rename_hint),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_dependent),
         cmocka_unit_test(test_enum_type),
