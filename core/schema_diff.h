@@ -147,8 +147,22 @@ int dm_diff_enum_recreated(const dm_schema *from, const dm_schema *to, const cha
  * TRIGGER or FUNCTION whose text names a recreated enum, a VIEW that reads
  * a table with a column the recreation converts, a FOREIGN KEY over such a
  * column (either side). The generator treats o as changed even when `to`
- * has it identical: dropped in phases 1-3, created again in 6, 7 or 9. */
+ * has it identical: dropped in phases 1-3, created again in 6, 7 or 9.
+ * Also a generated COLUMN whose expression names the enum or reads a
+ * converted column of its table, or that is of the enum type itself
+ * (PostgreSQL refuses to alter a column a generated one uses): dropped in
+ * phase 4 and added again in phase 5, as for a changed expression (the
+ * hook never converts a generated column). */
 int dm_diff_enum_dependent(const dm_schema *from, const dm_schema *to, const dm_sobj *o);
+/* (added by "enums") The same decision for a whole model at the cost of
+ * one plan: the names of the enums dm_diff_enums_before recreates, pushed
+ * to names (0, or -1 on no memory), then dm_diff_enum_dependent_of per
+ * object. dm_diff_enum_dependent plans again on each call, which scans
+ * `to` once per dependent object when an enum only gains labels
+ * (10,000 tables: seconds). */
+int dm_diff_enums_recreated(const dm_schema *from, const dm_schema *to, dm_strv *names);
+int dm_diff_enum_dependent_of(const dm_schema *from, const dm_schema *to,
+                              const dm_strv *recreated, const dm_sobj *o);
 /* (added by "enums") 1 when `type` (a column's, as inspected: "mood",
  * "\"Mood\"") is an enum of s, 2 when an array of one ("mood[]"), else 0.
  * PostgreSQL has no cast between two enum types (nor from an enum to most

@@ -14,7 +14,9 @@
  *     gained label (a default, a CHECK, an index predicate, a view ...:
  *     the deparsed text holds 'x'::mood; a function's body: 'x' anywhere),
  *     the enum is recreated instead, which has no such limit (a type
- *     created in the transaction may be used in it at once).
+ *     created in the transaction may be used in it at once). So it is
+ *     when a column changes type into the enum: its rows, converted
+ *     through text, may hold a gained label.
  *   - Anything else (a label goes, labels are reordered, or the case
  *     above) recreates the type: the old one is renamed to
  *     _dbmig_old_<name>, the new one created under the name, every column
@@ -27,10 +29,11 @@
  *     holding it: that statement is marked DESTRUCTIVE.
  *   - The objects that name the type or read such a column cannot live
  *     through the recreation (a CHECK or index predicate is re-parsed with
- *     the renamed type and fails; a view, a function or a foreign key
- *     blocks the type change or the drop): dm_diff_enum_dependent tells
- *     the generator to treat them as changed, so they are dropped before
- *     phase 5 and created after it. One decision (enum_plan) serves the
+ *     the renamed type and fails; a view, a function, a foreign key or a
+ *     generated column blocks the type change or the drop):
+ *     dm_diff_enum_dependent tells the generator to treat them as changed,
+ *     so they are dropped before phase 5 and created after it (a
+ *     generated column dropped and added again, its values recomputed). One decision (enum_plan) serves the
  *     statements and the predicate, so they always agree.
  *   - Everything is derived again from the two models on each call (no
  *     state between the two hooks), and written in canonical order, so the
@@ -128,12 +131,20 @@ static int ident_char(char c)
     return isalnum((unsigned char)c) || c == '_' || c == '$';
 }
 
-/* Does text name type `name` as a whole word: its quoted spelling, or, for
- * a bare name, the name in any case (a function's author may write MOOD)? */
+/* Does text name `name` (a type, a column) as a whole word outside string
+ * literals: its quoted spelling, or, for a bare name, the name in any case
+ * (a function's author may write MOOD)? */
 static int text_names(const char *text, const char *name)
 {
     size_t n = strlen(name);
     for (const char *p = text ? text : ""; *p; p++) {
+        if (*p == '\'') { /* a string literal names nothing: skip it */
+            while (*++p && (*p != '\'' || p[1] == '\''))
+                p += *p == '\'';
+            if (!*p)
+                break;
+            continue;
+        }
         if (p != text && (ident_char(p[-1]) || p[-1] == '"'))
             continue;
         const char *end = *p == '"' ? type_end(p, name) : NULL;
@@ -174,29 +185,39 @@ static int cast_to(const char *p, const char *name, int array)
     return end && !ident_char(*end) && *end != '"' && *end != '[';
 }
 
+/* Where the literal 'label' (quotes doubled) starting at p ends, or NULL. */
+static const char *literal_end(const char *p, const char *label)
+{
+    if (*p++ != '\'')
+        return NULL;
+    for (const char *l = label; *l; l++, p++) {
+        if (*p != *l)
+            return NULL;
+        if (*l == '\'' && *++p != '\'')
+            return NULL;
+    }
+    return *p == '\'' ? p + 1 : NULL;
+}
+
 /* Does text use `label` of enum `name`: the deparsed constant 'label'::name
  * or an array constant '{..label..}'::name[] (cast: 1), or the literal
- * 'label' anywhere (cast: 0, a function body)? */
+ * 'label' anywhere (cast: 0, a function body)? No allocation: the
+ * generator asks this for every object of a large model. */
 static int text_uses(const char *text, const char *label, const char *name, int cast)
 {
-    dm_buf lit = {0};
-    int rc = dm_buf_puts(&lit, "'");
-    for (const char *p = label; *p; p++)
-        rc |= dm_buf_append(&lit, p, 1) | (*p == '\'' ? dm_buf_append(&lit, p, 1) : 0);
-    rc |= dm_buf_puts(&lit, "'");
-    int hit = 0;
-    for (const char *p = text ? text : ""; !rc && !hit && (p = strstr(p, dm_buf_str(&lit)));) {
-        const char *after = p + lit.len;
-        p++;
-        if (p - 1 != text && (p[-2] == '\'' || p[-2] == '\\'))
-            continue; /* inside another literal */
-        hit = !cast || cast_to(after, name, 0);
+    if (!text)
+        return 0;
+    for (const char *p = strchr(text, '\''); p; p = strchr(p + 1, '\'')) {
+        const char *after = literal_end(p, label);
+        if (!after || (p != text && (p[-1] == '\'' || p[-1] == '\\')))
+            continue; /* not it, or inside another literal */
+        if (!cast || cast_to(after, name, 0))
+            return 1;
     }
-    for (const char *p = cast && text ? strstr(text, "'::") : NULL; !hit && p;
-         p = strstr(p + 1, "'::"))
-        hit = cast_to(p + 1, name, 1) && array_uses(text, p, label);
-    dm_buf_free(&lit);
-    return hit || rc; /* no memory: say "used", the safe answer */
+    for (const char *p = cast ? strstr(text, "'::") : NULL; p; p = strstr(p + 1, "'::"))
+        if (cast_to(p + 1, name, 1) && array_uses(text, p, label))
+            return 1;
+    return 0;
 }
 
 int dm_diff_enum_type(const dm_schema *s, const char *type)
@@ -221,7 +242,25 @@ typedef struct enum_plan {
     int reordered;     /* labels kept but not in their order */
     const char *used;  /* a gained label `to` uses (EP_RECREATE), else NULL */
     const char *where; /* the object of `to` that uses it */
+    int rows;          /* used: by rows converted into the type (a column of where) */
 } enum_plan;
+
+/* The first column of `to` of enum `name` (or an array of it) that `from`
+ * has with another type: the generator converts its rows into the enum,
+ * through text, so they may hold any label. NULL when there is none. */
+static const dm_sobj *converted_into(const dm_schema *from, const dm_schema *to,
+                                     const char *name)
+{
+    for (size_t i = 0; i < to->n; i++) {
+        const dm_sobj *c = &to->v[i];
+        if (c->kind != DBMIG_SO_COLUMN || !type_is(c->type, name))
+            continue;
+        const dm_sobj *old = column_find(from, c->table, c->name);
+        if (old && !dm_streq(old->type, c->type))
+            return c;
+    }
+    return NULL;
+}
 
 /* The first object of `to` that uses a gained label: its name into *where. */
 static const char *gained_used(const dm_schema *to, const dm_sobj *a, const dm_sobj *b,
@@ -249,9 +288,11 @@ static const char *gained_used(const dm_schema *to, const dm_sobj *a, const dm_s
     return NULL;
 }
 
-static enum_plan plan_of(const dm_sobj *a, const dm_sobj *b, const dm_schema *to)
+/* What becomes of enum a (of `from`) that is b in `to` (either NULL). */
+static enum_plan plan_of(const dm_schema *from, const dm_sobj *a, const dm_sobj *b,
+                         const dm_schema *to)
 {
-    enum_plan p = {EP_SAME, 0, 0, NULL, NULL};
+    enum_plan p = {EP_SAME, 0, 0, NULL, NULL, 0};
     if (!a || !b) {
         p.how = a ? EP_DROP : b ? EP_CREATE : EP_SAME;
         return p;
@@ -264,7 +305,14 @@ static enum_plan plan_of(const dm_sobj *a, const dm_sobj *b, const dm_schema *to
     for (size_t i = 0; i < a->ncolumns; i++)
         p.lost += label_at(b, a->columns[i]) < 0;
     p.reordered = !p.lost && j < a->ncolumns;
-    if (j == a->ncolumns && !(p.used = gained_used(to, a, b, &p.where))) {
+    const dm_sobj *conv = j == a->ncolumns ? converted_into(from, to, b->name) : NULL;
+    if (conv) { /* its rows may hold a gained label: the first one says so */
+        for (size_t i = 0; !p.used && i < b->ncolumns; i++)
+            p.used = label_at(a, b->columns[i]) < 0 ? b->columns[i] : NULL;
+        p.where = conv->table;
+        p.rows = 1;
+    }
+    if (j == a->ncolumns && !p.used && !(p.used = gained_used(to, a, b, &p.where))) {
         p.how = EP_ADD;
         return p;
     }
@@ -274,7 +322,7 @@ static enum_plan plan_of(const dm_sobj *a, const dm_sobj *b, const dm_schema *to
 
 static enum_plan plan_named(const dm_schema *from, const dm_schema *to, const char *name)
 {
-    return plan_of(enum_find(from, name), enum_find(to, name), to);
+    return plan_of(from, enum_find(from, name), enum_find(to, name), to);
 }
 
 int dm_diff_enum_recreated(const dm_schema *from, const dm_schema *to, const char *name)
@@ -286,8 +334,8 @@ int dm_diff_enum_recreated(const dm_schema *from, const dm_schema *to, const cha
  * e[]), kept by `to` with the same type. */
 static int converted(const dm_schema *to, const dm_sobj *c, const char *e)
 {
-    if (c->kind != DBMIG_SO_COLUMN || !type_is(c->type, e))
-        return 0;
+    if (c->kind != DBMIG_SO_COLUMN || !type_is(c->type, e) || c->generated)
+        return 0; /* a generated one is dropped and added again (depends_on) */
     const dm_sobj *k = column_find(to, c->table, c->name);
     return k && dm_streq(k->type, c->type);
 }
@@ -319,6 +367,16 @@ static int depends_on(const dm_schema *from, const dm_schema *to, const dm_sobj 
             if (column_converted(from, to, o->ref_table, o->ref_columns[c], e))
                 return 1;
     }
+    if (o->kind == DBMIG_SO_COLUMN && o->generated) { /* PostgreSQL: "cannot alter type of a
+                                                      * column used by a generated column" */
+        if (type_is(o->type, e))
+            return 1;
+        size_t lo, hi;
+        dm_schema_range(from, DBMIG_SO_COLUMN, o->table, &lo, &hi);
+        for (size_t i = lo; i < hi; i++)
+            if (converted(to, &from->v[i], e) && text_names(o->generated, from->v[i].name))
+                return 1;
+    }
     if (o->kind == DBMIG_SO_VIEW) { /* a view blocks the type change of a column it reads */
         for (size_t i = 0; i < from->n; i++) {
             const dm_sobj *c = &from->v[i];
@@ -329,20 +387,50 @@ static int depends_on(const dm_schema *from, const dm_schema *to, const dm_sobj 
     return 0;
 }
 
+static int dependent_kind(int k)
+{
+    return k == DBMIG_SO_COLUMN || k == DBMIG_SO_CHECK || k == DBMIG_SO_INDEX ||
+           k == DBMIG_SO_FOREIGN_KEY ||
+           k == DBMIG_SO_VIEW || k == DBMIG_SO_TRIGGER || k == DBMIG_SO_FUNCTION;
+}
+
 int dm_diff_enum_dependent(const dm_schema *from, const dm_schema *to, const dm_sobj *o)
 {
-    if (o->kind != DBMIG_SO_CHECK && o->kind != DBMIG_SO_INDEX &&
-        o->kind != DBMIG_SO_FOREIGN_KEY && o->kind != DBMIG_SO_VIEW &&
-        o->kind != DBMIG_SO_TRIGGER && o->kind != DBMIG_SO_FUNCTION)
+    if (!dependent_kind(o->kind))
         return 0;
     size_t lo, hi;
     dm_schema_range(from, DBMIG_SO_ENUM, NULL, &lo, &hi);
     for (size_t i = lo; i < hi; i++) {
         const dm_sobj *e = &from->v[i];
-        if (plan_of(e, enum_find(to, e->name), to).how == EP_RECREATE &&
-            depends_on(from, to, o, e->name))
+        /* the plan scans `to`: only for an object that would depend */
+        if (depends_on(from, to, o, e->name) &&
+            plan_of(from, e, enum_find(to, e->name), to).how == EP_RECREATE)
             return 1;
     }
+    return 0;
+}
+
+int dm_diff_enums_recreated(const dm_schema *from, const dm_schema *to, dm_strv *names)
+{
+    size_t lo, hi;
+    dm_schema_range(from, DBMIG_SO_ENUM, NULL, &lo, &hi);
+    for (size_t i = lo; i < hi; i++) {
+        const dm_sobj *e = &from->v[i];
+        if (plan_of(from, e, enum_find(to, e->name), to).how == EP_RECREATE &&
+            dm_strv_push(names, e->name))
+            return -1;
+    }
+    return 0;
+}
+
+int dm_diff_enum_dependent_of(const dm_schema *from, const dm_schema *to,
+                              const dm_strv *recreated, const dm_sobj *o)
+{
+    if (!dependent_kind(o->kind))
+        return 0;
+    for (size_t i = 0; i < recreated->n; i++)
+        if (depends_on(from, to, o, recreated->v[i]))
+            return 1;
     return 0;
 }
 
@@ -507,7 +595,12 @@ static int recreate_note(dm_dnotes *notes, const dm_sobj *b, const enum_plan *p)
     int rc = dm_buf_printf(&o, "enum %s", b->name);
     const char *tail = "the type is recreated under its name and every column of it is "
                        "rewritten (an ACCESS EXCLUSIVE lock on each of their tables)";
-    if (!rc && p->used)
+    if (!rc && p->used && p->rows)
+        rc = dm_dnotes_add(notes, DM_NOTE_INFO, dm_buf_str(&o),
+                           "rows converted into it (table %s) may hold label '%s', which ALTER "
+                           "TYPE ... ADD VALUE does not allow before the migration commits: %s",
+                           p->where, p->used, tail);
+    else if (!rc && p->used)
         rc = dm_dnotes_add(notes, DM_NOTE_INFO, dm_buf_str(&o),
                            "label '%s' is used in this migration (%s), which ALTER TYPE ... ADD "
                            "VALUE does not allow before the migration commits: %s",
@@ -521,6 +614,32 @@ static int recreate_note(dm_dnotes *notes, const dm_sobj *b, const enum_plan *p)
 }
 
 /* Rename the old type, create the new one, convert the columns. */
+/* One label goes and one appears at the same place: maybe a rename, which
+ * ALTER TYPE ... RENAME VALUE does in place (rows keep their value): said,
+ * never guessed. */
+static int rename_note(dm_dnotes *notes, const dm_sobj *a, const dm_sobj *b, size_t lost)
+{
+    if (!notes || lost != 1 || a->ncolumns != b->ncolumns)
+        return 0;
+    for (size_t i = 0; i < a->ncolumns; i++) {
+        if (!strcmp(a->columns[i], b->columns[i]))
+            continue;
+        if (label_at(b, a->columns[i]) >= 0 || label_at(a, b->columns[i]) >= 0)
+            return 0; /* a move, not a rename */
+        dm_buf o = {0};
+        int rc = dm_buf_printf(&o, "enum %s", a->name);
+        if (!rc)
+            rc = dm_dnotes_add(notes, DM_NOTE_RENAME, dm_buf_str(&o),
+                               "rename? label '%s' goes and '%s' appears in its place: use ALTER "
+                               "TYPE %s RENAME VALUE '%s' TO '%s' in a migration and re-run diff",
+                               a->columns[i], b->columns[i], a->name, a->columns[i],
+                               b->columns[i]);
+        dm_buf_free(&o);
+        return rc;
+    }
+    return 0;
+}
+
 static int write_recreate(dm_sqlw *w, const dm_schema *from, const dm_sobj *a,
                           const dm_sobj *b, const enum_plan *p, size_t *nstmt,
                           dm_dnotes *notes)
@@ -535,7 +654,8 @@ static int write_recreate(dm_sqlw *w, const dm_schema *from, const dm_sobj *a,
     free(old);
     dm_sqlw_create_enum(w, b, NULL);
     ++*nstmt;
-    return recreate_note(notes, b, p) | convert_tables(w, from, a, b, p->lost, nstmt, notes);
+    return recreate_note(notes, b, p) | rename_note(notes, a, b, p->lost) |
+           convert_tables(w, from, a, b, p->lost, nstmt, notes);
 }
 
 static int add_note(dm_dnotes *notes, const dm_sobj *b)
@@ -562,7 +682,7 @@ int dm_diff_enums_before(dm_sqlw *w, const dm_schema *from, size_t *nstmt, dm_dn
     dm_schema_range(to, DBMIG_SO_ENUM, NULL, &lo, &hi);
     for (size_t i = lo; !rc && !w->rc && i < hi; i++) {
         const dm_sobj *b = &to->v[i], *a = enum_find(from, b->name);
-        enum_plan p = plan_of(a, b, to);
+        enum_plan p = plan_of(from, a, b, to);
         if (p.how == EP_CREATE) {
             dm_sqlw_create_enum(w, b, NULL);
             ++*nstmt;
@@ -583,7 +703,7 @@ int dm_diff_enums_after(dm_sqlw *w, const dm_schema *from, size_t *nstmt, dm_dno
     dm_schema_range(from, DBMIG_SO_ENUM, NULL, &lo, &hi);
     for (size_t i = lo; !w->rc && i < hi; i++) {
         const dm_sobj *a = &from->v[i];
-        enum_plan p = plan_of(a, enum_find(w->s, a->name), w->s);
+        enum_plan p = plan_of(from, a, enum_find(w->s, a->name), w->s);
         if (p.how != EP_DROP && p.how != EP_RECREATE)
             continue;
         char *name = p.how == EP_DROP ? NULL : old_name(a->name);

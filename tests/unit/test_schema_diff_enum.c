@@ -330,6 +330,97 @@ static void test_recreate_label_used(void **st)
     }
 }
 
+/* A column that changes type into the enum: its rows, converted through
+ * text, may hold a gained label, which ADD VALUE would not allow before
+ * commit: recreated (and the column left to the generator). A column that
+ * only the new table has, or that keeps its type, is no reason. */
+static void test_recreate_rows_converted(void **st)
+{
+    (void)st;
+    static const char *const types[][2] = {
+        {"text", "mood"}, {"text[]", "mood[]"}, {"mood", "mood"}, {NULL, "mood"}};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        dm_schema from, to;
+        m_init(&from);
+        m_init(&to);
+        m_enum(&from, "mood", "a");
+        m_enum(&to, "mood", "a,b");
+        m_table(&from, "t");
+        m_table(&to, "t");
+        if (types[i][0])
+            m_col(&from, "t", "c", 1, types[i][0], NULL);
+        m_col(&to, "t", "c", 1, types[i][1], NULL);
+        dm_schema_sort(&from);
+        dm_schema_sort(&to);
+        dm_buf sql = {0};
+        dm_dnotes notes = {0};
+        size_t n = 0;
+        dm_sqlw w = {&to, NULL, NULL, &sql, 0};
+        assert_int_equal(dm_diff_enums_before(&w, &from, &n, &notes), 0);
+        if (i < 2) {
+            assert_string_equal(dm_buf_str(&sql),
+                                "ALTER TYPE \"mood\" RENAME TO \"_dbmig_old_mood\";\n"
+                                "CREATE TYPE \"mood\" AS ENUM ('a', 'b');\n");
+            assert_int_equal(notes.n, 1);
+            assert_string_equal(notes.v[0].text,
+                                "rows converted into it (table t) may hold label 'b', which ALTER "
+                                "TYPE ... ADD VALUE does not allow before the migration commits: "
+                                "the type is recreated under its name and every column of it is "
+                                "rewritten (an ACCESS EXCLUSIVE lock on each of their tables)");
+        } else {
+            assert_string_equal(dm_buf_str(&sql), "ALTER TYPE \"mood\" ADD VALUE 'b';\n");
+        }
+        dm_dnotes_free(&notes);
+        dm_buf_free(&sql);
+        dm_schema_free(&from);
+        dm_schema_free(&to);
+    }
+}
+
+/* One label replaced by another in its place: a rename hint (never a
+ * guess: the type is still recreated); none for a move or two changes. */
+static void test_rename_hint(void **st)
+{
+    (void)st;
+    static const struct {
+        const char *a, *b, *hint;
+    } t[] = {
+        {"a,b,c", "a,x,c",
+         "rename? label 'b' goes and 'x' appears in its place: use ALTER TYPE mood RENAME "
+         "VALUE 'b' TO 'x' in a migration and re-run diff"},
+        {"a,b", "b,x", NULL},
+        {"a,b,c", "a,x,y", NULL},
+        {"a,b", "a", NULL},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        dm_schema from, to;
+        m_init(&from);
+        m_init(&to);
+        m_enum(&from, "mood", t[i].a);
+        m_enum(&to, "mood", t[i].b);
+        dm_schema_sort(&from);
+        dm_schema_sort(&to);
+        dm_buf sql = {0};
+        dm_dnotes notes = {0};
+        size_t n = 0;
+        dm_sqlw w = {&to, NULL, NULL, &sql, 0};
+        assert_int_equal(dm_diff_enums_before(&w, &from, &n, &notes), 0);
+        assert_non_null(strstr(dm_buf_str(&sql), "RENAME TO \"_dbmig_old_mood\""));
+        const char *hint = NULL;
+        for (size_t k = 0; k < notes.n; k++)
+            if (notes.v[k].kind == DM_NOTE_RENAME)
+                hint = notes.v[k].text;
+        if (t[i].hint)
+            assert_string_equal(hint, t[i].hint);
+        else
+            assert_null(hint);
+        dm_dnotes_free(&notes);
+        dm_buf_free(&sql);
+        dm_schema_free(&from);
+        dm_schema_free(&to);
+    }
+}
+
 /* The type's spellings: a name that needs quotes ("Mood" as format_type
  * gives it), and a name so long that _dbmig_old_<name> is cut to 63 bytes
  * (at a character's start) as PostgreSQL would. */
@@ -401,8 +492,18 @@ static void test_dependent(void **st)
          .ncolumns = 1, .ref_table = "t", .ref_columns = cm, .nref_columns = 1},
         {.kind = DBMIG_SO_FOREIGN_KEY, .table = "t", .name = "fk2", .columns = cn,
          .ncolumns = 1, .ref_table = "t", .ref_columns = cn, .nref_columns = 1},
+        {.kind = DBMIG_SO_COLUMN, .table = "t", .name = "g1", .position = 4, .type = "boolean",
+         .generated = "m = 'a'::mood"},
+        {.kind = DBMIG_SO_COLUMN, .table = "t", .name = "g2", .position = 5, .type = "boolean",
+         .generated = "m IS NULL"},
+        {.kind = DBMIG_SO_COLUMN, .table = "t", .name = "g3", .position = 6, .type = "text",
+         .generated = "n || 'm'::text"},
+        {.kind = DBMIG_SO_COLUMN, .table = "t", .name = "g4", .position = 7, .type = "mood",
+         .generated = "CASE WHEN n IS NULL THEN NULL END"},
+        {.kind = DBMIG_SO_COLUMN, .table = "u", .name = "g5", .position = 2, .type = "text",
+         .generated = "n"}, /* another table's n, and not converted anyway */
     };
-    int want[] = {1, 0, 1, 0, 0, 1, 0, 0, 1, 1, 0};
+    int want[] = {1, 0, 1, 0, 0, 1, 0, 0, 1, 1, 0, 1, 1, 0, 1, 0};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         add(&from, v[i]);
     dm_schema_sort(&from);
@@ -418,12 +519,23 @@ static void test_dependent(void **st)
     }
     assert_int_equal(dm_diff_enum_recreated(&from, &to, "mood"), 1);
     assert_int_equal(dm_diff_enum_recreated(&from, &to, "nope"), 0);
+    /* the batch form agrees, object by object */
+    dm_strv re = {0};
+    assert_int_equal(dm_diff_enums_recreated(&from, &to, &re), 0);
+    assert_int_equal(re.n, 1);
+    assert_string_equal(re.v[0], "mood");
+    for (size_t k = 0; k < from.n; k++)
+        assert_int_equal(dm_diff_enum_dependent_of(&from, &to, &re, &from.v[k]),
+                         dm_diff_enum_dependent(&from, &to, &from.v[k]));
+    dm_strv_free(&re);
     dm_schema_free(&to);
     m_init(&to);
     m_enum(&to, "mood", "a,b,c,d"); /* only gains: nothing depends */
     dm_schema_sort(&to);
     for (size_t k = 0; k < from.n; k++)
         assert_int_equal(dm_diff_enum_dependent(&from, &to, &from.v[k]), 0);
+    assert_int_equal(dm_diff_enums_recreated(&from, &to, &re), 0);
+    assert_int_equal(re.n, 0);
     dm_schema_free(&from);
     dm_schema_free(&to);
 }
@@ -448,6 +560,59 @@ static void test_enum_type(void **st)
     dm_schema_free(&s);
 }
 
+/* The notes: ADD VALUE's (INFO: PostgreSQL 12+, usable after commit), a
+ * recreation's (INFO: why, and the rewrite), and a destructive one per
+ * converted table when a label goes, naming the label and the columns. */
+static void test_notes(void **st)
+{
+    (void)st;
+    static const struct {
+        const char *a, *b;
+        size_t n;
+        int kind[3];
+        const char *object[3], *text[3];
+    } t[] = {
+        {"a", "a,b", 1, {DM_NOTE_INFO}, {"enum mood"},
+         {"ALTER TYPE ... ADD VALUE runs inside the migration's transaction on PostgreSQL 12 "
+          "and newer only (on 11 make the revision `transaction off`), and a new label can be "
+          "used only after the migration commits"}},
+        {"a,b", "b,a", 1, {DM_NOTE_INFO}, {"enum mood"},
+         {"labels reordered: the type is recreated under its name and every column of it is "
+          "rewritten (an ACCESS EXCLUSIVE lock on each of their tables)"}},
+        {"a,b,c", "c", 3, {DM_NOTE_INFO, DM_NOTE_DESTRUCTIVE, DM_NOTE_DESTRUCTIVE},
+         {"enum mood", "table t", "table u"},
+         {"labels removed: the type is recreated under its name and every column of it is "
+          "rewritten (an ACCESS EXCLUSIVE lock on each of their tables)",
+          "enum mood loses 'a', 'b': converting t.m, t.h fails on a row holding one; update or "
+          "delete those rows first",
+          "enum mood loses 'a', 'b': converting u.x fails on a row holding one; update or "
+          "delete those rows first"}},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        dm_schema from, to;
+        conv_models(&from, &to, t[i].a, t[i].b, i == 2 ? NULL : "'a'::mood");
+        dm_schema_sort(&from);
+        dm_schema_sort(&to);
+        dm_buf sql = {0};
+        dm_dnotes notes = {0};
+        size_t n = 0;
+        dm_sqlw w = {&to, NULL, NULL, &sql, 0};
+        assert_int_equal(dm_diff_enums_before(&w, &from, &n, &notes), 0);
+        assert_int_equal(dm_diff_enums_after(&w, &from, &n, &notes), 0);
+        if (notes.n != t[i].n)
+            fail_msg("case %zu: %zu notes, not %zu", i, notes.n, t[i].n);
+        for (size_t k = 0; k < notes.n; k++) {
+            assert_int_equal(notes.v[k].kind, t[i].kind[k]);
+            assert_string_equal(notes.v[k].object, t[i].object[k]);
+            assert_string_equal(notes.v[k].text, t[i].text[k]);
+        }
+        dm_dnotes_free(&notes);
+        dm_buf_free(&sql);
+        dm_schema_free(&from);
+        dm_schema_free(&to);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -457,9 +622,12 @@ int main(void)
         cmocka_unit_test(test_recreate_lost_label),
         cmocka_unit_test(test_recreate_reorder),
         cmocka_unit_test(test_recreate_label_used),
+        cmocka_unit_test(test_recreate_rows_converted),
+        cmocka_unit_test(test_rename_hint),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_dependent),
         cmocka_unit_test(test_enum_type),
+        cmocka_unit_test(test_notes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
