@@ -17,8 +17,9 @@
 # applied to the first scratch database and compared, down applied and
 # compared); every scratch database is created and dropped inside the
 # timing. The clients load schema.sql once into an empty database:
-# `sqlite3 NEW.db < schema.sql`, `psql -1 -f schema.sql`, `mariadb <
-# schema.sql`. Prints a markdown table: median (min–max) of the runs, the
+# `sqlite3 NEW.db < schema.sql` (with the pragmas dbmig's SQLite scratch
+# files get: synchronous OFF, journal in memory), `psql -1 -f schema.sql`,
+# `mariadb < schema.sql`. Prints a markdown table: median (min–max) of the runs, the
 # ratio dbmig / client, the number of statements generated, and dbmig's
 # peak RSS (GNU time's %M).
 set -euo pipefail
@@ -66,7 +67,11 @@ gen_schema() { # n dialect file (as bench/schema_bench.sh)
 }
 
 # The client loads schema.sql into an empty database (a new file on SQLite).
-sqlite_load() { rm -f "$work/load.db"; sqlite3 "$work/load.db" <"$1" >/dev/null; }
+sqlite_load() { # the pragmas of SQLite's scratch files (its driver's scratch_session)
+    rm -f "$work/load.db"
+    { echo "PRAGMA synchronous = OFF; PRAGMA journal_mode = MEMORY;"; cat "$1"; } |
+        sqlite3 "$work/load.db" >/dev/null
+}
 postgres_load() { postgres_reset && postgres_client_fresh "$1"; }
 mysql_load() { mysql_reset && mysql_client_fresh "$1"; }
 
