@@ -316,29 +316,39 @@ static int df_desired(df *x, df_drv *d, dbmig *sh, dm_schema *b)
     return DBMIG_OK;
 }
 
-/* The live database's dump loaded into the scratch database (--from-db). */
-static int df_load_live(df *x, dbmig *sh)
+/* A model's dump loaded into the (empty) scratch database: the live
+ * database's schema (--from-db), or the first state without its rows
+ * (df_rowless). */
+static int df_load_schema(df *x, dbmig *sh, const dm_schema *m, const char *what)
 {
     dbmig *h = x->h;
-    dm_schema live;
-    int rc = dm_inspect(h, &live);
-    if (rc != DBMIG_OK)
-        return rc;
+    int rc = DBMIG_OK;
     dm_buf sql = {0};
-    if (live.n && dm_schema_render_sql(&live, df_quote, h, &sql))
+    if (m->n && dm_schema_render_sql(m, df_quote, sh, &sql))
         rc = dm_err_nomem(&h->err);
-    dm_schema_free(&live);
     dm_migfile mf;
     if (rc == DBMIG_OK && sql.len &&
         (rc = dm_migfile_parse("database_dump.sql", sql.ptr, sql.len, &mf, &h->err)) ==
             DBMIG_OK) {
         if ((rc = df_exec(x, sh, &mf, DM_UP)) != DBMIG_OK && rc != DBMIG_EINTERRUPTED)
-            rc = dm_err_set(&h->err, rc, "the --url database's schema dump does not load into "
-                            "an empty database (a dbmig bug; please report it with `dbmig schema "
-                            "dump`): %s", dbmig_errmsg(sh));
+            rc = dm_err_set(&h->err, rc, "the schema dump of %s does not load into an empty "
+                            "database (a dbmig bug; please report it with `dbmig schema dump`): "
+                            "%s", what, dbmig_errmsg(sh));
         dm_migfile_free(&mf);
     }
     dm_buf_free(&sql);
+    return rc;
+}
+
+/* The live database's dump loaded into the scratch database (--from-db). */
+static int df_load_live(df *x, dbmig *sh)
+{
+    dm_schema live;
+    int rc = dm_inspect(x->h, &live);
+    if (rc != DBMIG_OK)
+        return rc;
+    rc = df_load_schema(x, sh, &live, "the --url database");
+    dm_schema_free(&live);
     return rc;
 }
 
@@ -410,7 +420,7 @@ static int df_generate(df *x, df_drv *d, dbmig *sh, const dm_schema *a, const dm
 /* The generated `which` statements run on the scratch database, which
  * must then inspect to `want`. */
 static int df_check(df *x, df_drv *d, dbmig *sh, const char *which, const dm_buf *sql,
-                    const dm_schema *want, const char *want_name)
+                    const dm_schema *want, const char *want_name, char **failed)
 {
     dbmig *h = x->h;
     char path[96];
@@ -428,6 +438,8 @@ static int df_check(df *x, df_drv *d, dbmig *sh, const char *which, const dm_buf
     dm_migfile_free(&mf);
     if (rc == DBMIG_EINTERRUPTED)
         return rc;
+    if (rc != DBMIG_OK && failed && !(*failed = dm_strdup(dbmig_errmsg(sh))))
+        return dm_err_nomem(&h->err);
     if (rc != DBMIG_OK)
         return dm_err_set(&h->err, DBMIG_ERROR,
                           "dbmig bug: the generated %s statements for %s fail on a scratch "
@@ -470,6 +482,52 @@ static int df_open(df *x, df_drv *d, dm_scratch **s)
     return rc;
 }
 
+/* The up or the down failed on the replayed folder, whose migrations may
+ * have put rows in: a NOT NULL, a UNIQUE, a CHECK or a foreign key the rows break fails
+ * there although the statements are right. So the scratch database is
+ * emptied and given the first schema without rows: when up and down pass
+ * there, the statements are kept and a note says what the rows do to
+ * them (the file is written); when they fail there too, it is a dbmig
+ * bug (df_check's message). */
+static int df_rowless(df *x, df_drv *d, dbmig *sh, const dm_schema *a, const dm_schema *b,
+                      const char *why)
+{
+    dbmig *h = x->h;
+    df_say(x, "diff: the generated statements fail on the migrations' rows; verifying them "
+              "again on the %s schema without rows%s", d->name, "");
+    int rc = dm_mt_empty(sh);
+    if (rc != DBMIG_OK)
+        return dm_err_set(&h->err, rc, "cannot empty the scratch %s database: %s", d->name,
+                          dbmig_errmsg(sh));
+    if ((rc = df_load_schema(x, sh, a, "the migrations folder")) != DBMIG_OK)
+        return rc;
+    rc = df_check(x, d, sh, "up", &d->up, b, "the desired one", NULL);
+    if (rc == DBMIG_OK)
+        rc = df_check(x, d, sh, "down", &d->down, a, "the first one", NULL);
+    if (rc == DBMIG_OK &&
+        dm_dnotes_add(&d->upn, DM_NOTE_INFO, "the rows the migrations insert",
+                      "the generated statements fail on them when the migrations are "
+                      "replayed (%s); on the schema alone they are right, so the file is "
+                      "written: fix those rows, or add a statement that fixes them before the "
+                      "one that fails, before you apply it",
+                      why))
+        rc = dm_err_nomem(&h->err);
+    return rc;
+}
+
+/* Up then down, run and inspected on the scratch database holding a. */
+static int df_verify(df *x, df_drv *d, dbmig *sh, const dm_schema *a, const dm_schema *b)
+{
+    char *failed = NULL;
+    int rc = df_check(x, d, sh, "up", &d->up, b, "the desired one", &failed);
+    if (rc == DBMIG_OK)
+        rc = df_check(x, d, sh, "down", &d->down, a, "the first one", &failed);
+    if (rc != DBMIG_OK && failed && !x->o->from_db && x->h->graph.n)
+        rc = df_rowless(x, d, sh, a, b, failed);
+    free(failed);
+    return rc;
+}
+
 /* One driver, on its own scratch database (always closed). */
 static int df_driver(df *x, df_drv *d)
 {
@@ -487,9 +545,7 @@ static int df_driver(df *x, df_drv *d)
     if (rc == DBMIG_OK && (d->nup || d->ndown)) {
         df_say(x, "diff: verifying the generated statements for %s on %s", d->name,
                dm_scratch_where(s));
-        rc = df_check(x, d, sh, "up", &d->up, &b, "the desired one");
-        if (rc == DBMIG_OK)
-            rc = df_check(x, d, sh, "down", &d->down, &a, "the first one");
+        rc = df_verify(x, d, sh, &a, &b);
     }
     if (rc == DBMIG_OK)
         rc = df_stopped(x);

@@ -365,12 +365,39 @@ static int scratch_check_empty(dbmig *h, dm_scratch *s)
 
 /* The handle on s's database, and the checks of a user's one; on failure
  * s is closed (never emptied when it was refused). */
+/* A scratch database is thrown away: its commits need not wait for the
+ * disk (thousands of DDL commits would otherwise take minutes on SQLite).
+ * The statements are the driver's (dbmig_dialect_sql.scratch_session).
+ * Run on every scratch handle, here, so drift, test and diff all get
+ * it; never on the user's own database (test --yes-destroy). */
+static int scratch_fast(dbmig *s)
+{
+    int rc = dm_need_conn_create(s);
+    const char *sql = rc == DBMIG_OK ? DM_DRV_SQL(s->drv, scratch_session) : NULL;
+    char *copy = sql ? dm_strdup(sql) : NULL;
+    if (sql && !copy)
+        return dm_err_nomem(&s->err);
+    char *save = NULL;
+    for (char *st = copy ? strtok_r(copy, ";", &save) : NULL; rc == DBMIG_OK && st;
+         st = strtok_r(NULL, ";", &save)) {
+        while (*st == ' ' || *st == '\n')
+            st++;
+        if (*st)
+            rc = dm_sql_exec(s, st, NULL);
+    }
+    free(copy);
+    return rc;
+}
+
 static int scratch_finish(dbmig *h, dm_scratch *s, int rc, const char *driver, dm_scratch **out)
 {
     if (rc == DBMIG_OK)
         rc = scratch_handle(h, s, driver);
     if (rc == DBMIG_OK && s->user_given)
         rc = scratch_check_empty(h, s);
+    if (rc == DBMIG_OK && scratch_fast(s->h) != DBMIG_OK)
+        rc = dm_err_set(&h->err, DBMIG_ERROR, "cannot set up the scratch database %s: %s",
+                        s->where, dbmig_errmsg(s->h));
     if (rc != DBMIG_OK) {
         if (s->user_given && s->h) { /* refused: never empty a database we did not accept */
             pthread_mutex_lock(&h->child_mu);

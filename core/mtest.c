@@ -360,7 +360,6 @@ static int mt_compare(mt *m, size_t rv, const dm_schema *a, const dm_schema *c, 
     return rc;
 }
 
-static int mt_fast(dbmig *s);
 
 /* ---- quick mode: digests instead of inspections -------------------------------- */
 
@@ -390,10 +389,8 @@ static int mt_replay(mt *m, dm_schema *a)
     dm_scratch *sc = NULL;
     int rc = dm_scratch_open(m->s, NULL, &sc);
     dbmig *s = rc == DBMIG_OK ? dm_scratch_handle(sc) : NULL;
-    if (s) {
+    if (s)
         s->o.on_event = NULL;
-        rc = mt_fast(s);
-    }
     const dm_graph *g = &m->s->graph;
     for (size_t k = 0; rc == DBMIG_OK && k < m->pos && !m->h->interrupted; k++) {
         const dm_rev *r = &g->revs[g->order[k]];
@@ -534,29 +531,6 @@ static int mt_revision(mt *m, size_t rv)
 
 /* ---- the run ------------------------------------------------------------------------- */
 
-/* A scratch database is thrown away: its commits need not wait for the
- * disk (thousands of DDL commits would otherwise take minutes on SQLite).
- * The statements are the driver's (dbmig_dialect_sql.scratch_session).
- * Never for the user's own database (--yes-destroy). */
-static int mt_fast(dbmig *s)
-{
-    int rc = dm_need_conn_create(s);
-    const char *sql = rc == DBMIG_OK ? DM_DRV_SQL(s->drv, scratch_session) : NULL;
-    char *copy = sql ? dm_strdup(sql) : NULL;
-    if (sql && !copy)
-        return dm_err_nomem(&s->err);
-    char *save = NULL;
-    for (char *st = copy ? strtok_r(copy, ";", &save) : NULL; rc == DBMIG_OK && st;
-         st = strtok_r(NULL, ";", &save)) {
-        while (*st == ' ' || *st == '\n')
-            st++;
-        if (*st)
-            rc = dm_sql_exec(s, st, NULL);
-    }
-    free(copy);
-    return rc;
-}
-
 /* The database to test on: a scratch one, or (destroy) h's own, emptied. */
 static int mt_open(mt *m, const dbmig_test_opts *o)
 {
@@ -571,8 +545,6 @@ static int mt_open(mt *m, const dbmig_test_opts *o)
         rc = dm_scratch_open(h, o->scratch_url, &m->sc);
         m->s = rc == DBMIG_OK ? dm_scratch_handle(m->sc) : NULL;
     }
-    if (rc == DBMIG_OK && m->sc)
-        rc = mt_fast(m->s);
     if (rc != DBMIG_OK || !m->r)
         return rc != DBMIG_OK ? rc : mt_nomem(m);
     m->r->where = dm_strdup(m->sc ? dm_scratch_where(m->sc) : h->url_redacted);

@@ -27,7 +27,9 @@
  *     settings.
  *   - Drop: DROP DATABASE IF EXISTS ... WITH (FORCE) from PostgreSQL 13 on
  *     (a session left connected by a crash cannot keep it alive), plain
- *     before; so dropping what is gone succeeds.
+ *     before; so dropping what is gone succeeds. When FORCE is refused for
+ *     want of the right to end an autovacuum worker in it (42501), the
+ *     plain form is tried again (see pg_scratch_drop).
  *   - The name comes from the core ([a-z0-9_]); anything else is refused,
  *     so it is quoted by construction.
  */
@@ -277,10 +279,21 @@ int pg_scratch_drop(void *self, dbmig_conn *c, const char *name, const char *url
         return pg_scratch_fail(c, err);
     }
     char sql[160];
+    int force = PQserverVersion(c->pg) >= 130000;
     snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS \"%s\"%s", name,
-             PQserverVersion(c->pg) >= 130000 ? " WITH (FORCE)" : "");
+             force ? " WITH (FORCE)" : "");
     if (pg_command(c, sql) == DBMIG_DRV_OK)
         return DBMIG_DRV_OK;
+    /* FORCE first checks that the caller may signal every backend in the
+     * database, and an autovacuum worker there fails that check for a
+     * role without pg_signal_backend (42501). The plain form ends
+     * autovacuum workers itself (and waits up to 5 s for them). */
+    if (force && strcmp(c->err.code, "42501") == 0) {
+        pg_err_clear(&c->err);
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS \"%s\"", name);
+        if (pg_command(c, sql) == DBMIG_DRV_OK)
+            return DBMIG_DRV_OK;
+    }
     if (strcmp(c->err.code, "55006") == 0 && !c->err.hint[0])
         pg_copy(c->err.hint, sizeof c->err.hint,
                 "sessions are still connected to it (PostgreSQL before 13 cannot force them "
