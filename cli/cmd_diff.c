@@ -121,9 +121,10 @@ static int diff_args_parse(cli *c, diff_args *t)
     return EXIT_OK;
 }
 
-/* The notes as warnings on stderr: the up section's (the down section's
- * drops only undo the up's); destructive ones already listed by a
- * refusal are left to it. */
+/* The notes on stderr: the up section's (the down section's drops only
+ * undo the up's), destructive and rename ones as warnings, the others
+ * (a SQLite rebuild and why, a foreign-key check) as notes; destructive
+ * ones already listed by a refusal are left to it. */
 static void diff_warnings(const dbmig_diff_result *r, int several, int refused)
 {
     for (size_t i = 0; i < r->nnotes; i++) {
@@ -132,7 +133,9 @@ static void diff_warnings(const dbmig_diff_result *r, int several, int refused)
         if (strcmp(n->section, "up") != 0 || (destructive && refused))
             continue;
         char *safe = cli_safe_dup(n->text);
-        fprintf(stderr, "dbmig: warning: %s%s%s: %s%s\n", several ? n->driver : "",
+        int info = strcmp(n->kind, "info") == 0;
+        fprintf(stderr, "dbmig: %s: %s%s%s: %s%s\n", info ? "note" : "warning",
+                several ? n->driver : "",
                 several ? ": " : "", n->object, safe ? safe : n->text,
                 destructive ? " (marked -- dbmig:destructive)" : "");
         free(safe);

@@ -505,7 +505,7 @@ static int df_rowless(df *x, df_drv *d, dbmig *sh, const dm_schema *a, const dm_
     if (rc == DBMIG_OK)
         rc = df_check(x, d, sh, "down", &d->down, a, "the first one", NULL);
     if (rc == DBMIG_OK &&
-        dm_dnotes_add(&d->upn, DM_NOTE_INFO, "the rows the migrations insert",
+        dm_dnotes_add(&d->upn, DM_NOTE_WARNING, "the rows the migrations insert",
                       "the generated statements fail on them when the migrations are "
                       "replayed (%s); on the schema alone they are right, so the file is "
                       "written: fix those rows, or add a statement that fixes them before the "
@@ -583,13 +583,13 @@ static int df_notes(df *x, dbmig_diff_result *r)
         n += x->d[i].upn.n + x->d[i].downn.n;
     if (n && !(r->notes = calloc(n, sizeof *r->notes)))
         return -1;
-    static const char *const kinds[] = {"info", "destructive", "rename", "info"};
+    static const char *const kinds[] = {"info", "destructive", "rename", "info", "warning"};
     for (size_t i = 0; i < x->nd; i++)
         for (int up = 1; up >= 0; up--) {
             const dm_dnotes *ns = up ? &x->d[i].upn : &x->d[i].downn;
             for (size_t k = 0; k < ns->n; k++) {
                 dbmig_diff_note *t = &r->notes[r->nnotes++];
-                int kind = ns->v[k].kind >= 1 && ns->v[k].kind <= 3 ? ns->v[k].kind : 0;
+                int kind = ns->v[k].kind >= 1 && ns->v[k].kind <= 4 ? ns->v[k].kind : 0;
                 t->driver = dm_strdup(x->d[i].name);
                 t->section = up ? "up" : "down";
                 t->kind = kinds[kind];

@@ -598,7 +598,9 @@ typedef struct dbmig_diff_opts {
 
 /* One note about the generated statements. kind: "destructive" (the
  * statement can lose data), "rename" (a drop and an add that may be a
- * rename: never guessed), "info". section: "up" or "down". */
+ * rename: never guessed), "warning" (the file is written, but applying it
+ * as it is may fail: rows the migrations insert break a new key), "info"
+ * (why a SQLite table is rebuilt, ...). section: "up" or "down". */
 typedef struct dbmig_diff_note {
     const char *driver, *section, *kind, *object, *text;
 } dbmig_diff_note;

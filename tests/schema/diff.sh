@@ -14,6 +14,8 @@
 #     it and marked -- dbmig:destructive; a table renamed by hand reported
 #     as a possible rename; a planted generator bug (DBMIG_TEST_DIFF_FAULT=up)
 #     caught by the self-verification as a dbmig bug (exit 1, no file);
+#     statements that fail only on rows the folder's migrations insert are
+#     verified again without rows, written, and the rows named in a warning;
 #   - --drivers sqlite,<target>: a section pair per driver, each applied on
 #     its database (on SQLite: --scratch-url for a PostgreSQL one, its
 #     password never printed);
@@ -194,6 +196,32 @@ BEFORE=$(scratches)
 DBMIG_TEST_DIFF_FAULT=up run diff --to change.sql -m "add projects"
 check planted_bug_caught 1 "dbmig bug: the generated up statements for $TARGET give a schema that differs from the desired one" "please report it"
 [ "$(nfiles)" = "$N0" ] || fail planted_bug_caught "a file was written: $(ls "$M")"
+
+# rows the folder's migrations insert break a key the desired schema adds:
+# the statements are right (verified again on the schema without rows), the
+# file is written, and a warning says what the rows will do to it
+R=$W/rows
+mkdir -p "$R"
+cat > "$R/001_base.sql" <<'SQL'
+-- dbmig:up
+CREATE TABLE rp (id INTEGER NOT NULL PRIMARY KEY);
+CREATE TABLE rc (id INTEGER NOT NULL PRIMARY KEY, rp_id INTEGER);
+INSERT INTO rp VALUES (1);
+INSERT INTO rc VALUES (1, 1), (2, 99);
+-- dbmig:down
+DROP TABLE rc;
+DROP TABLE rp;
+SQL
+cat > "$W/rows.sql" <<'SQL'
+CREATE TABLE rp (id INTEGER NOT NULL PRIMARY KEY);
+CREATE TABLE rc (id INTEGER NOT NULL PRIMARY KEY, rp_id INTEGER,
+  CONSTRAINT rc_rp_fk FOREIGN KEY (rp_id) REFERENCES rp (id));
+SQL
+(cd "$W" && dbm --url "$URL" --dir "$R" diff --to rows.sql -m "rows key") > "$W/out" 2> "$W/err"
+RC=$?
+check rows_break_key 0 "wrote " "warning: the rows the migrations insert" "fix those rows"
+grep -q "dbmig bug" "$W/err" && fail rows_break_key "reported as a dbmig bug: $(errtext)"
+[ "$(find "$R" -name '*rows_key.sql' | wc -l)" = 1 ] || fail rows_break_key "no file: $(ls "$R")"
 
 # ---- errors: schema.sql that fails, several heads ---------------------------------------------
 printf 'CREATE TABLE a1 (id INTEGER);\n\nCREATE TABLE a2 (id INTEGER REFERENCES);\n' > "$W/bad.sql"
