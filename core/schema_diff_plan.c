@@ -345,7 +345,8 @@ static void plan_enums(dd *d)
         if ((k != DBMIG_SO_CHECK && k != DBMIG_SO_INDEX && k != DBMIG_SO_VIEW &&
              k != DBMIG_SO_TRIGGER && k != DBMIG_SO_FUNCTION && k != DBMIG_SO_FOREIGN_KEY &&
              k != DBMIG_SO_COLUMN) ||
-            (d->fa[i] & (DD_DROPS | DD_READD)) || !dm_diff_enum_dependent(d->a, d->b, o))
+            (d->fa[i] & (k == DBMIG_SO_COLUMN ? DD_GONE | DD_READD : DD_DROPS)) ||
+            !dm_diff_enum_dependent(d->a, d->b, o))
             continue;
         if (k != DBMIG_SO_COLUMN) {
             dd_redo_a(d, i);
