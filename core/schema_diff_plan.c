@@ -331,8 +331,8 @@ static int key_moves(const dd *d, const char *t, char *const *cols, size_t n)
 
 /* PostgreSQL: what cannot live through an enum's recreation (a check or
  * index naming it, a view, trigger or function, a foreign key over a
- * converted column) is dropped and created again
- * (core/schema_diff_enum.c decides). */
+ * converted column: dropped and created again; a generated column over
+ * it: dropped and added again) — core/schema_diff_enum.c decides. */
 static void plan_enums(dd *d)
 {
     size_t lo, hi;
@@ -340,11 +340,25 @@ static void plan_enums(dd *d)
     if (!d->pg || lo == hi)
         return;
     for (size_t i = 0; i < d->a->n; i++) {
-        int k = d->a->v[i].kind;
-        if ((k == DBMIG_SO_CHECK || k == DBMIG_SO_INDEX || k == DBMIG_SO_VIEW ||
-             k == DBMIG_SO_TRIGGER || k == DBMIG_SO_FUNCTION || k == DBMIG_SO_FOREIGN_KEY) &&
-            !(d->fa[i] & DD_DROPS) && dm_diff_enum_dependent(d->a, d->b, &d->a->v[i]))
+        const dm_sobj *o = &d->a->v[i];
+        int k = o->kind;
+        if ((k != DBMIG_SO_CHECK && k != DBMIG_SO_INDEX && k != DBMIG_SO_VIEW &&
+             k != DBMIG_SO_TRIGGER && k != DBMIG_SO_FUNCTION && k != DBMIG_SO_FOREIGN_KEY &&
+             k != DBMIG_SO_COLUMN) ||
+            (d->fa[i] & (k == DBMIG_SO_COLUMN ? DD_GONE | DD_READD : DD_DROPS)) ||
+            !dm_diff_enum_dependent(d->a, d->b, o))
+            continue;
+        if (k != DBMIG_SO_COLUMN) {
             dd_redo_a(d, i);
+            continue;
+        }
+        /* a generated column over the enum (PostgreSQL cannot alter a
+         * column a generated one reads): dropped and added again */
+        d->fa[i] |= DD_READD;
+        d->fb[d->ma[i]] |= DD_READD;
+        size_t ti = dd_find_table(d->a, o->table);
+        if (ti != DD_NONE)
+            d->fa[ti] |= DD_TOUCH;
     }
 }
 

@@ -772,22 +772,34 @@ static void test_my_fk_index(void **state)
     FK(&b, "o", "o_ibfk_5", "x|w", "users", "id|email", NULL);
     FK(&a, "o", "o_ibfk_6", "x|id", "users", "id|email", NULL);
     IX(&a, "o", "o_xid", "x|id", 0, NULL, NULL), IX(&b, "o", "o_xid", "x|id", 0, NULL, NULL);
+    /* a unique key created under the name of o_ibfk_7's hidden index `y`
+     * takes the key along (found by the closure test) */
+    C(&a, "o", "y", 6, "int(11)", NUL, NULL), C(&b, "o", "y", 6, "int(11)", NUL, NULL);
+    FK(&a, "o", "o_ibfk_7", "y", "users", "id", NULL), FK(&b, "o", "o_ibfk_7", "y", "users", "id", NULL);
+    K(&b, DBMIG_SO_UNIQUE, "o", "y", "y|id");
     IX(&a, "o", "o_vu", "v|u|id", 0, NULL, NULL), IX(&b, "o", "o_vu", "v|u|id", 0, NULL, NULL);
     /* back: a key under a server-made name gets its index first, named as
      * the server would (after the column), not after the key */
     expect(&b, &a, 0,
+        "ALTER TABLE `o` DROP FOREIGN KEY `o_ibfk_7`;\n"
+        "\n"
+        "ALTER TABLE `o` DROP INDEX `y`;\n"
+        "\n"
         "ALTER TABLE `o` ADD CONSTRAINT `o_ibfk_1` FOREIGN KEY (`v`) REFERENCES `users` (`id`);\n"
         "CREATE INDEX `w` ON `o` (`w`);\n"
         "ALTER TABLE `o` ADD CONSTRAINT `o_ibfk_2` FOREIGN KEY (`w`) REFERENCES `users` (`id`);\n"
         "ALTER TABLE `o` ADD CONSTRAINT `o_ibfk_6` FOREIGN KEY (`x`, `id`) REFERENCES `users` (`id`, `email`);\n"
+        "CREATE INDEX `y` ON `o` (`y`);\n"
+        "ALTER TABLE `o` ADD CONSTRAINT `o_ibfk_7` FOREIGN KEY (`y`) REFERENCES `users` (`id`);\n"
         "ALTER TABLE `o` ADD CONSTRAINT `o_s2` FOREIGN KEY (`s`) REFERENCES `users` (`id`) ON DELETE CASCADE;\n"
         "ALTER TABLE `o` ADD CONSTRAINT `o_u_fk` FOREIGN KEY (`u`) REFERENCES `users` (`id`);\n"
         "ALTER TABLE `o` ADD CONSTRAINT `o_v2_fk` FOREIGN KEY (`v`, `u`) REFERENCES `users` (`id`, `email`);\n",
-        7);
+        11);
     expect(&a, &b, 0,
         "ALTER TABLE `o` DROP FOREIGN KEY `o_ibfk_1`;\n"
         "ALTER TABLE `o` DROP FOREIGN KEY `o_ibfk_2`;\n"
         "ALTER TABLE `o` DROP FOREIGN KEY `o_ibfk_6`;\n"
+        "ALTER TABLE `o` DROP FOREIGN KEY `o_ibfk_7`;\n"
         "ALTER TABLE `o` DROP FOREIGN KEY `o_s1`;\n"
         "ALTER TABLE `o` DROP FOREIGN KEY `o_s2`;\n"
         "ALTER TABLE `o` DROP FOREIGN KEY `o_u_fk`;\n"
@@ -801,6 +813,7 @@ static void test_my_fk_index(void **state)
         "EXECUTE dbmig_stmt;\n"
         "DEALLOCATE PREPARE dbmig_stmt;\n"
         "ALTER TABLE `o` DROP INDEX `w`;\n"
+        "ALTER TABLE `o` DROP INDEX `y`;\n"
         "SET @dbmig_sql = (SELECT IF(COUNT(*) > 0, 'ALTER TABLE `o` DROP INDEX `o_s1`', 'DO 0') FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'o' AND INDEX_NAME = 'o_s1');\n"
         "PREPARE dbmig_stmt FROM @dbmig_sql;\n"
         "EXECUTE dbmig_stmt;\n"
@@ -815,8 +828,11 @@ static void test_my_fk_index(void **state)
         "EXECUTE dbmig_stmt;\n"
         "DEALLOCATE PREPARE dbmig_stmt;\n"
         "\n"
+        "ALTER TABLE `o` ADD CONSTRAINT `y` UNIQUE (`y`, `id`);\n"
+        "\n"
+        "ALTER TABLE `o` ADD CONSTRAINT `o_ibfk_7` FOREIGN KEY (`y`) REFERENCES `users` (`id`);\n"
         "ALTER TABLE `o` ADD CONSTRAINT `o_s1` FOREIGN KEY (`s`) REFERENCES `users` (`id`);\n",
-        30);
+        34);
     free2(&a, &b);
 }
 
