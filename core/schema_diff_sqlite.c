@@ -58,7 +58,10 @@
  *     constraint failed: foreign key check after rebuilding table t: rows
  *     of table c point at no parent row (list them: SELECT * FROM
  *     pragma_foreign_key_check('c'))", and the migration's transaction
- *     rolls back. The pragma fails outright ("foreign key mismatch") when a
+ *     rolls back. The temporary table is dropped first if there (a
+ *     failed check outside a transaction — a `transaction off` revision,
+ *     or diff's verification run again on the same connection — leaves
+ *     it behind in the session), and after. The pragma fails outright ("foreign key mismatch") when a
  *     parent key does not exist yet, so a table's keys are checked once,
  *     at the rebuild of the last (in name order: dm_schema_diff calls the
  *     rebuilds in canonical order) of the rebuilt tables among itself and
@@ -602,6 +605,8 @@ static void fk_check(rb *r)
     }
     dm_sqlw *w = r->w;
     if (n) {
+        dm_sqlw_put(w, "DROP TABLE IF EXISTS temp." CHECK_TABLE); /* one a failure left */
+        stmt_end(r, ";\n");
         dm_sqlw_put(w, "CREATE TEMP TABLE " CHECK_TABLE " (\n");
         for (size_t k = 0; k < n; k++) {
             char col[64];
@@ -720,6 +725,8 @@ static void foreign_keys_off_guard(rb *r)
     if (!has_delete_action(r->from, r->ft) && !has_delete_action(r->to, r->t))
         return;
     dm_sqlw *w = r->w;
+    dm_sqlw_put(w, "DROP TABLE IF EXISTS temp." GUARD_TABLE);
+    stmt_end(r, ";\n");
     dm_sqlw_put(w, "CREATE TEMP TABLE " GUARD_TABLE " (\n  n INTEGER CONSTRAINT ");
     dm_buf m = {0};
     if (dm_buf_printf(&m,

@@ -813,7 +813,8 @@ static void test_referenced_table(void **state)
     result r;
     run_case(&c, &r);
     const char *sql = dm_buf_str(&r.sql);
-    assert_contains(sql, "CREATE TEMP TABLE _dbmig_fk_check (\n  n1 INTEGER CONSTRAINT "
+    assert_contains(sql, "DROP TABLE IF EXISTS temp._dbmig_fk_check;\n"
+                         "CREATE TEMP TABLE _dbmig_fk_check (\n  n1 INTEGER CONSTRAINT "
                          "\"foreign key check after rebuilding table p: rows of table c point "
                          "at no parent row (list them: SELECT * FROM "
                          "pragma_foreign_key_check('c'))\" CHECK (n1 = 0)\n);\n");
@@ -822,6 +823,8 @@ static void test_referenced_table(void **state)
                          "DROP TABLE temp._dbmig_fk_check;\n");
     assert_note(&r, DM_NOTE_INFO, "table p", "ends with a foreign-key check");
     /* c's ON DELETE CASCADE: the guard before the DROP */
+    assert_contains(sql, "DROP TABLE IF EXISTS temp._dbmig_fk_off;\nCREATE TEMP TABLE "
+                         "_dbmig_fk_off (\n");
     assert_contains(sql, "INSERT INTO temp._dbmig_fk_off SELECT foreign_keys FROM "
                          "pragma_foreign_keys;\nDROP TABLE temp._dbmig_fk_off;\n");
     result_free(&r);
@@ -880,6 +883,55 @@ static void test_violation_caught(void **state)
         .fails = "rebuilding table p: rows of table t point at no parent row",
     };
     run_simple(&p);
+}
+
+static void exec_ok(sqlite3 *h, const char *sql)
+{
+    char *err = NULL;
+    if (sqlite3_exec(h, sql, NULL, NULL, &err) != SQLITE_OK)
+        fail_msg("%s\n%s", err ? err : "?", sql);
+    sqlite3_free(err);
+}
+
+/* A check that fails outside a transaction (a `transaction off` revision;
+ * diff verifying again on the same connection) leaves its temporary
+ * tables in the session: the next run on that connection drops them
+ * first instead of failing on "already exists". */
+static void test_failed_check_then_again(void **state)
+{
+    (void)state;
+    const char *from_sql = "CREATE TABLE p (id INTEGER PRIMARY KEY);"
+                           "CREATE TABLE c (id INTEGER PRIMARY KEY, pid INTEGER REFERENCES p (id) "
+                           "ON DELETE CASCADE);";
+    dm_schema from, to;
+    model_of(from_sql, &from);
+    model_of("CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '');"
+             "CREATE TABLE c (id INTEGER PRIMARY KEY, pid INTEGER REFERENCES p (id) "
+             "ON DELETE CASCADE);",
+             &to);
+    result r;
+    memset(&r, 0, sizeof r);
+    write_rebuild(&from, &to, "p", &r);
+    char db[300];
+    new_db(db, sizeof db);
+    sqlite3 *h = NULL;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    exec_ok(h, from_sql);
+    exec_ok(h, "INSERT INTO p VALUES (1); INSERT INTO c VALUES (1, 1), (2, 7);");
+    char *err = NULL;
+    assert_int_not_equal(sqlite3_exec(h, dm_buf_str(&r.sql), NULL, NULL, &err), SQLITE_OK);
+    assert_non_null(err);
+    assert_contains(err, "rows of table c point at no parent row");
+    sqlite3_free(err);
+    /* the same connection, the schema as it was, the bad row gone */
+    exec_ok(h, "DROP TABLE c; DROP TABLE p;");
+    exec_ok(h, from_sql);
+    exec_ok(h, "INSERT INTO p VALUES (1); INSERT INTO c VALUES (1, 1);");
+    exec_ok(h, dm_buf_str(&r.sql));
+    sqlite3_close(h);
+    result_free(&r);
+    dm_schema_free(&from);
+    dm_schema_free(&to);
 }
 
 /* Two tables rebuilt together, in name order: a child's keys are checked
@@ -1141,6 +1193,7 @@ int main(void)
         cmocka_unit_test(test_trigger_elsewhere),
         cmocka_unit_test(test_referenced_table),
         cmocka_unit_test(test_violation_caught),
+        cmocka_unit_test(test_failed_check_then_again),
         cmocka_unit_test(test_rebuilds_in_name_order),
         cmocka_unit_test(test_parent_index_created_later),
         cmocka_unit_test(test_key_on_plain_column),
