@@ -94,6 +94,7 @@ typedef struct genum { gname name; int n; gname l[MAXL]; } genum;
 
 typedef struct gspec {
     int d, enums, counter;
+    int nojoin; /* views read one table only (closure --no-join-views) */
     int nt, nv, ns, ne;
     gtable t[MAXT];
     gview v[MAXV];
@@ -107,7 +108,7 @@ uint64_t grng_next(grng *r);
 int grng_int(grng *r, int n); /* 0 .. n-1 */
 
 /* A random spec of 2-4 tables in dialect d (GD_*); enums: PostgreSQL
- * enum types may appear. */
+ * enum types may appear. sp->nojoin is kept (set it before). */
 void gen_init(gspec *sp, int d, int enums, grng *r);
 /* One to three random mutations; desc gets what they were ("drop column
  * t1.c4; add index i9 on t2"). Returns the kinds applied, one bit each

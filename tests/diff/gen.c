@@ -691,7 +691,8 @@ static void rand_view(gspec *sp, grng *r, gview *v, int upto)
     v->join[0] = v->jc[0] = 0;
     const gtable *jt = &sp->t[grng_int(r, sp->nt)];
     const char *jc = jt->nc ? jt->c[grng_int(r, jt->nc)].name : "";
-    if (grng_int(r, 3) == 0 && strcmp(jt->name, v->base) && *jc && !name_in(v->c, v->n, jc)) {
+    if (!sp->nojoin && grng_int(r, 3) == 0 && strcmp(jt->name, v->base) && *jc &&
+        !name_in(v->c, v->n, jc)) {
         cpy(v->join, jt->name);
         cpy(v->jc, jc);
     }
@@ -870,7 +871,9 @@ uint64_t gen_mutate(gspec *sp, grng *r, char *desc, size_t cap)
 
 void gen_init(gspec *sp, int d, int enums, grng *r)
 {
+    int nojoin = sp->nojoin; /* the caller's choice survives */
     memset(sp, 0, sizeof *sp);
+    sp->nojoin = nojoin;
     sp->d = d, sp->enums = enums && d == GD_PG;
     char tmp[160];
     int nt = 2 + grng_int(r, 3);
