@@ -70,10 +70,11 @@ typedef struct gfk {
     int n;
     gname c[2], ref, rc[2];
     int ondel, onupd;   /* 0 none, 1 CASCADE, 2 SET NULL, 3 RESTRICT */
+    int deferred;       /* DEFERRABLE INITIALLY DEFERRED (PostgreSQL, SQLite) */
 } gfk;
 /* kind: 0 plain, 1 partial (WHERE c[0] IS NOT NULL), 2 expression over
  * c[0] (its group grp), 3 PostgreSQL hash */
-typedef struct gidx { gname name; int n; gname c[3]; int uniq, kind, grp; } gidx;
+typedef struct gidx { gname name; int n; gname c[3]; int uniq, kind, grp, desc; } gidx; /* desc: its last column DESC */
 
 typedef struct gtable {
     gname name;
