@@ -6,7 +6,7 @@
  *
  *   closure --url URL [--seed N] [--pairs N] [--walk W] [--steps N]
  *           [--enums auto|on|off] [--verbose] [--max-report N]
- *           [--generator-only] [--profile]
+ *           [--generator-only] [--profile] [--no-join-views]
  *
  * How one step runs (two scratch databases, dm_scratch_open, next to URL:
  * two new databases on PostgreSQL and MariaDB, two temporary files for
@@ -64,6 +64,7 @@ typedef struct ctx {
     const char *url, *driver;
     int gd, dialect, tx, enums, verbose, steps, max_report, reported, gen_only;
     int concurrently; /* this walk: PostgreSQL CREATE INDEX CONCURRENTLY, no transaction */
+    int nojoin;       /* --no-join-views: views read one table (said in the summary) */
     long conc_walks;
     uint64_t seed;
     long target, only_walk;
@@ -532,6 +533,7 @@ static void run_walk(ctx *c, long no)
     w.no = no;
     grng r = {c->seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(no + 1))};
     grng_next(&r);
+    w.a.nojoin = c->nojoin;
     gen_init(&w.a, c->gd, c->enums, &r);
     dm_buf ddl = {0};
     gen_render(&w.a, &ddl);
@@ -587,6 +589,7 @@ static int usage(void)
           "               [--enums auto|on|off] [--max-report N] [--verbose]\n"
           "               [--generator-only]  (the generator alone: no diff)\n"
           "               [--profile]  (seconds per kind of statement)\n"
+          "               [--no-join-views]  (views read one table only)\n"
           "  (the driver plugins: DBMIG_PLUGIN_DIR or --plugin-dir DIR)\n",
           stderr);
     return 2;
@@ -596,6 +599,10 @@ static int args(ctx *c, int argc, char **argv, const char **plugins, const char 
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--no-join-views")) {
+            c->nojoin = 1;
+            continue;
+        }
         if (!strcmp(a, "--verbose") || !strcmp(a, "--generator-only") || !strcmp(a, "--profile")) {
             *(a[2] == 'v' ? &c->verbose : a[2] == 'g' ? &c->gen_only : &c->profile) = 1;
             continue;
@@ -639,6 +646,8 @@ static void summary(ctx *c, double secs)
     for (int i = 0; c->profile && i < 64 && c->prof[i].key[0]; i++)
         printf("closure %s: profile %-30s %6ld statements %7.2f s\n", c->driver, c->prof[i].key,
                c->prof[i].n, c->prof[i].t);
+    if (c->nojoin)
+        printf("closure %s: --no-join-views: no view read two tables in this run\n", c->driver);
     printf("closure %s: mutations:", c->driver);
     for (int k = 0; k < gen_nkinds(); k++)
         printf(" %s %ld%s", gen_kind_name(k), c->kinds[k], k + 1 < gen_nkinds() ? "," : "\n");

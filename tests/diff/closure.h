@@ -70,10 +70,11 @@ typedef struct gfk {
     int n;
     gname c[2], ref, rc[2];
     int ondel, onupd;   /* 0 none, 1 CASCADE, 2 SET NULL, 3 RESTRICT */
+    int deferred;       /* DEFERRABLE INITIALLY DEFERRED (PostgreSQL, SQLite) */
 } gfk;
 /* kind: 0 plain, 1 partial (WHERE c[0] IS NOT NULL), 2 expression over
  * c[0] (its group grp), 3 PostgreSQL hash */
-typedef struct gidx { gname name; int n; gname c[3]; int uniq, kind, grp; } gidx;
+typedef struct gidx { gname name; int n; gname c[3]; int uniq, kind, grp, desc; } gidx; /* desc: its last column DESC */
 
 typedef struct gtable {
     gname name;
@@ -94,6 +95,7 @@ typedef struct genum { gname name; int n; gname l[MAXL]; } genum;
 
 typedef struct gspec {
     int d, enums, counter;
+    int nojoin; /* views read one table only (closure --no-join-views) */
     int nt, nv, ns, ne;
     gtable t[MAXT];
     gview v[MAXV];
@@ -107,7 +109,7 @@ uint64_t grng_next(grng *r);
 int grng_int(grng *r, int n); /* 0 .. n-1 */
 
 /* A random spec of 2-4 tables in dialect d (GD_*); enums: PostgreSQL
- * enum types may appear. */
+ * enum types may appear. sp->nojoin is kept (set it before). */
 void gen_init(gspec *sp, int d, int enums, grng *r);
 /* One to three random mutations; desc gets what they were ("drop column
  * t1.c4; add index i9 on t2"). Returns the kinds applied, one bit each

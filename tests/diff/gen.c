@@ -599,8 +599,10 @@ static int m_fk(gspec *sp, grng *r, char *d, size_t cap)
         } else {
             t->f[i].ondel = (t->f[i].ondel + 1 + grng_int(r, 3)) % 4;
             t->f[i].onupd = grng_int(r, 2);
-            snprintf(d, cap, "foreign key %s on delete %d on update %d", t->f[i].name,
-                     t->f[i].ondel, t->f[i].onupd);
+            if (sp->d != GD_MY && grng_int(r, 3) == 0)
+                t->f[i].deferred = !t->f[i].deferred;
+            snprintf(d, cap, "foreign key %s on delete %d on update %d%s", t->f[i].name,
+                     t->f[i].ondel, t->f[i].onupd, t->f[i].deferred ? " deferred" : "");
         }
         return 1;
     }
@@ -613,6 +615,7 @@ static int m_fk(gspec *sp, grng *r, char *d, size_t cap)
     if (!fk_cols(sp, r, t, rt, &f))
         return 0;
     f.ondel = grng_int(r, 4), f.onupd = grng_int(r, 3) == 0;
+    f.deferred = sp->d != GD_MY && grng_int(r, 5) == 0;
     f.anon = grng_int(r, 10) < 3;
     t->f[t->nf++] = f;
     snprintf(d, cap, "add foreign key %s %s -> %s", f.name, t->name, rt->name);
@@ -639,6 +642,7 @@ static void rand_index(gspec *sp, grng *r, gtable *t, gidx *x)
         x->kind = 0;
     x->grp = c0 ? c0->grp : 0;
     x->uniq = x->kind != 3 && grng_int(r, 3) == 0;
+    x->desc = x->kind < 2 && grng_int(r, 4) == 0;
 }
 
 static int m_index(gspec *sp, grng *r, char *d, size_t cap)
@@ -691,7 +695,8 @@ static void rand_view(gspec *sp, grng *r, gview *v, int upto)
     v->join[0] = v->jc[0] = 0;
     const gtable *jt = &sp->t[grng_int(r, sp->nt)];
     const char *jc = jt->nc ? jt->c[grng_int(r, jt->nc)].name : "";
-    if (grng_int(r, 3) == 0 && strcmp(jt->name, v->base) && *jc && !name_in(v->c, v->n, jc)) {
+    if (!sp->nojoin && grng_int(r, 3) == 0 && strcmp(jt->name, v->base) && *jc &&
+        !name_in(v->c, v->n, jc)) {
         cpy(v->join, jt->name);
         cpy(v->jc, jc);
     }
@@ -870,7 +875,9 @@ uint64_t gen_mutate(gspec *sp, grng *r, char *desc, size_t cap)
 
 void gen_init(gspec *sp, int d, int enums, grng *r)
 {
+    int nojoin = sp->nojoin; /* the caller's choice survives */
     memset(sp, 0, sizeof *sp);
+    sp->nojoin = nojoin;
     sp->d = d, sp->enums = enums && d == GD_PG;
     char tmp[160];
     int nt = 2 + grng_int(r, 3);
@@ -950,7 +957,8 @@ static void put_fk(dm_buf *o, const gfk *f)
     put_list(o, f->c, f->n);
     dm_buf_printf(o, " REFERENCES %s ", f->ref);
     put_list(o, f->rc, f->n);
-    dm_buf_printf(o, "%s%s", ACTIONS[f->ondel], f->onupd ? " ON UPDATE CASCADE" : "");
+    dm_buf_printf(o, "%s%s%s", ACTIONS[f->ondel], f->onupd ? " ON UPDATE CASCADE" : "",
+                  f->deferred ? " DEFERRABLE INITIALLY DEFERRED" : "");
 }
 
 static void put_check(dm_buf *o, const gspec *sp, const gcheck *k)
@@ -1013,6 +1021,8 @@ static void put_table(dm_buf *o, const gspec *sp, const gtable *t)
     for (int i = 0; sp->d == GD_MY && i < t->ni; i++) {
         dm_buf_printf(o, "  %sINDEX %s ", t->i[i].uniq ? "UNIQUE " : "", t->i[i].name);
         put_list(o, t->i[i].c, t->i[i].n);
+        if (t->i[i].desc)
+            o->len--, dm_buf_puts(o, " DESC)");
         dm_buf_puts(o, --left ? ",\n" : "\n");
     }
     dm_buf_puts(o, ");\n");
@@ -1029,6 +1039,8 @@ static void put_index(dm_buf *o, const gspec *sp, const gtable *t, const gidx *x
             dm_buf_printf(o, "((%s + 1))", x->c[0]);
     } else {
         put_list(o, x->c, x->n);
+        if (x->desc) /* "(a, b)" -> "(a, b DESC)" */
+            o->len--, dm_buf_puts(o, " DESC)");
     }
     if (x->kind == 1)
         dm_buf_printf(o, " WHERE %s IS NOT NULL", x->c[0]);
