@@ -1035,6 +1035,13 @@ SQL
     dbm downgrade -1
     expect_exit 0 "downgrade of the generated file"
     [ "$(sqlite3 "$DB_FILE" "SELECT count(*) FROM items")" = 2 ] || fail "the down's rebuild lost rows"
+    run --url "sqlite:$T/typo.db" --dir "$MIG" diff --to "$T/want.sql" --from-db
+    expect_exit 3 "--from-db on a database that does not exist"
+    expect_contains err "has none of the folder's revisions applied"
+    [ -e "$T/typo.db" ] && fail "--from-db created the database"
+    dbm --sql diff --to "$T/want.sql" --from-db --allow-destructive
+    expect_exit 3 "--from-db on a database behind the folder"
+    expect_contains err "is not at the folder's head"
 }
 
 # ---------------------------------------------------------------------------
