@@ -207,11 +207,13 @@ static int df_scratch_urls(df *x)
     return DBMIG_OK;
 }
 
-/* --from-db: the live database must be exactly at the folder's head (the
- * new revision's parent), settled, or the file would follow a head the
+/* --from-db, writing a file: the live database must be exactly at the
+ * folder's head (the new revision's parent), settled, or the file would
+ * follow a head the
  * database does not have: a database behind the folder (or a mistyped
  * --url, which reads as an empty database) would give a file that redoes
- * the folder's own revisions. */
+ * the folder's own revisions. --sql (write 0) only prints: comparing any
+ * database with schema.sql is then what the user asked for. */
 static int df_live_state(df *x)
 {
     dbmig *h = x->h;
@@ -673,16 +675,19 @@ static int df_notes(df *x, dbmig_diff_result *r)
     return 0;
 }
 
-/* The sections (one driver: generic ones), the up statements (--sql). */
+/* The sections, always named after their driver (`-- dbmig:up sqlite`):
+ * the statements are in that driver's dialect (a SQLite rebuild, MySQL's
+ * MODIFY COLUMN), so another database of the folder gets SPEC's clear
+ * "no section for driver X" before anything runs rather than a syntax
+ * error half-way; and the up statements (--sql). */
 static int df_body(df *x, dm_buf *body, dm_buf *sql, int *txoff)
 {
     int rc = 0, several = x->nd > 1;
     *txoff = 0;
     for (size_t i = 0; i < x->nd && !rc; i++) {
         const df_drv *d = &x->d[i];
-        const char *sp = several ? " " : "", *nm = several ? d->name : "";
-        rc = dm_buf_printf(body, "-- dbmig:up%s%s\n%s\n-- dbmig:down%s%s\n%s%s", sp, nm,
-                           dm_buf_str(&d->up), sp, nm, dm_buf_str(&d->down),
+        rc = dm_buf_printf(body, "-- dbmig:up %s\n%s\n-- dbmig:down %s\n%s%s", d->name,
+                           dm_buf_str(&d->up), d->name, dm_buf_str(&d->down),
                            i + 1 < x->nd ? "\n" : "");
         if (!rc && several)
             rc = dm_buf_printf(sql, "-- %s\n", d->name);
@@ -848,7 +853,7 @@ int dbmig_diff(dbmig *h, const dbmig_diff_opts *o, dbmig_diff_result **out)
         rc = df_scratch_urls(&x);
     if (rc == DBMIG_OK)
         rc = df_parent(&x);
-    if (rc == DBMIG_OK && o->from_db)
+    if (rc == DBMIG_OK && o->from_db && o->write)
         rc = df_live_state(&x);
     if (rc == DBMIG_OK)
         rc = df_read_to(&x);

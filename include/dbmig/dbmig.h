@@ -575,7 +575,7 @@ typedef struct dbmig_diff_opts {
                                   * database (only read), not the migrations
                                   * folder replayed on a scratch database */
     /* the dialects to write, e.g. {"sqlite", "postgres"}: one section pair
-     * each; NULL/0: the handle's driver, generic sections */
+     * each, named after it; NULL/0: the handle's driver */
     const char *const *drivers;
     size_t ndrivers;
     /* a database per driver for its scratch work (the scheme says which
@@ -631,8 +631,8 @@ typedef struct dbmig_diff_result {
  * DBMIG_EINVALID, no file, *out set (the notes say what). Statements that
  * are right on the schema alone but fail on rows the folder's migrations
  * insert: DBMIG_EINVALID, no file, *out NULL (the message names the
- * statement and the database's words). with from_db, the live database
- * must be at the folder's head, settled (DBMIG_EINVALID). The folder must
+ * statement and the database's words). With from_db and write, the live
+ * database must be at the folder's head, settled (DBMIG_EINVALID). The folder must
  * have one head (DBMIG_EUSAGE naming `dbmig merge` otherwise). Every
  * scratch database is removed on every return. */
 DBMIG_API int dbmig_diff(dbmig *h, const dbmig_diff_opts *o, dbmig_diff_result **out);

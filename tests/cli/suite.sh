@@ -1026,6 +1026,10 @@ SQL
     dbm --format json diff --to "$T/want.sql" -m "reshape items" --allow-destructive
     expect_exit 0 "diff --allow-destructive --format json"
     expect_jq '.changed == true and (.file | endswith("_reshape_items.sql")) and (.notes | length) >= 1' "diff json"
+    grep -q '^-- dbmig:up sqlite$' "$MIG"/*_reshape_items.sql || fail "the up section does not name sqlite"
+    run --driver postgres --dir "$MIG" --sql upgrade base:head
+    expect_exit 3 "the generated SQLite file on PostgreSQL"
+    expect_contains err "no section of this file runs on driver postgres"
     dbm upgrade head
     expect_exit 0 "upgrade with the generated file"
     [ "$(sqlite3 "$DB_FILE" "SELECT count(*) FROM items")" = 2 ] || fail "the rebuild lost rows"
@@ -1039,7 +1043,7 @@ SQL
     expect_exit 3 "--from-db on a database that does not exist"
     expect_contains err "has none of the folder's revisions applied"
     [ -e "$T/typo.db" ] && fail "--from-db created the database"
-    dbm --sql diff --to "$T/want.sql" --from-db --allow-destructive
+    dbm diff --to "$T/want.sql" --from-db --allow-destructive
     expect_exit 3 "--from-db on a database behind the folder"
     expect_contains err "is not at the folder's head"
 }

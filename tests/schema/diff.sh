@@ -125,8 +125,8 @@ if [ -z "$NEW" ]; then
     fail change_written "no *_add_projects.sql in $(ls "$M")"
 else
     grep -q '^-- dbmig:parents 010$' "$NEW" || fail change_written "the parent is not the head 010: $(head -5 "$NEW" | tr '\n' '|')"
-    grep -q '^-- dbmig:message add projects$' "$NEW" && grep -q '^-- dbmig:up$' "$NEW" &&
-        grep -q '^-- dbmig:down$' "$NEW" || fail change_written "header or sections missing: $(tr '\n' '|' < "$NEW" | head -c 600)"
+    grep -q '^-- dbmig:message add projects$' "$NEW" && grep -q "^-- dbmig:up $TARGET\$" "$NEW" &&
+        grep -q "^-- dbmig:down $TARGET\$" "$NEW" || fail change_written "header or sections missing: $(tr '\n' '|' < "$NEW" | head -c 600)"
     run -q upgrade head
     check change_applied 0
     run schema dump -o "$W/after_up.sql"
