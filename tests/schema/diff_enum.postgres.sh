@@ -30,6 +30,9 @@
 #                  and added again around the recreation (values recomputed)
 #   rename_hint    one label replaced in its place: the warning suggests
 #                  ALTER TYPE ... RENAME VALUE
+#   dump_same      `schema dump` of a folder with enums (quotes, a
+#                  backslash, an empty one, labels added BEFORE) written as
+#                  schema.sql: diff says "no changes"
 #
 # KEEP=DIR keeps each case's generated revision as DIR/<case>.sql.
 # Run by tests/schema/run.sh with TARGET=postgres, DBMIG, DBMIG_PLUGIN_DIR,
@@ -282,6 +285,22 @@ CREATE TABLE t (m mood);" > "$W/B.sql"
     dbmig diff --to "$W/B.sql" > "$W/out" 2>&1
     grep -qF "rename? label 'b' goes and 'x' appears in its place: use ALTER TYPE mood RENAME VALUE 'b' TO 'x'" "$W/out" ||
         fail "no rename hint: $(head -c 800 "$W/out")"
+fi
+
+if wanted dump_same && start dump_same "CREATE TYPE mood AS ENUM ('sad', 'it''s \\ok');
+ALTER TYPE mood ADD VALUE 'meh' BEFORE 'sad';
+CREATE TYPE \"Empty\" AS ENUM ();
+CREATE TABLE t (m mood DEFAULT 'sad', h mood[], e \"Empty\", CHECK (m <> 'sad'));"; then
+    if ! dbmig schema dump -o "$W/schema.sql" > "$W/out" 2>&1; then
+        fail "schema dump failed: $(head -c 600 "$W/out")"
+    else
+        out=$(dbmig diff --to "$W/schema.sql" 2>&1)
+        case $out in
+            *"no changes"*) ;;
+            *) fail "diff of the folder against its own dump: $(head -c 1500 <<< "$out")" ;;
+        esac
+        [ "$(ls "$W/m" | wc -l)" = 1 ] || fail "a file was written"
+    fi
 fi
 
 empty
