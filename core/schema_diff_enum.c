@@ -33,11 +33,20 @@
  *     generated column blocks the type change or the drop):
  *     dm_diff_enum_dependent tells the generator to treat them as changed,
  *     so they are dropped before phase 5 and created after it (a
- *     generated column dropped and added again, its values recomputed). One decision (enum_plan) serves the
- *     statements and the predicate, so they always agree.
+ *     generated column dropped and added again, its values recomputed).
+ *     One decision (enum_plan) serves the statements and the predicate, so
+ *     they always agree; dm_diff_enums_recreated makes it once for a whole
+ *     model (the plan scans `to`), dm_diff_enum_dependent_of then answers
+ *     per object.
+ *   - One label replaced by another in its place may be a rename (ALTER
+ *     TYPE ... RENAME VALUE keeps the rows): a note says so, nothing is
+ *     guessed.
  *   - Everything is derived again from the two models on each call (no
  *     state between the two hooks), and written in canonical order, so the
- *     same models give the same bytes.
+ *     same models give the same bytes. Known limits: a partitioned or
+ *     inherited table (its partitions are tables of the model and
+ *     PostgreSQL refuses to alter an inherited column), domains and
+ *     policies over an enum (not modelled).
  */
 #include <ctype.h>
 #include <stdlib.h>

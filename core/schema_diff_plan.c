@@ -339,13 +339,17 @@ static void plan_enums(dd *d)
     dm_schema_range(d->a, DBMIG_SO_ENUM, NULL, &lo, &hi);
     if (!d->pg || lo == hi)
         return;
-    dm_strv re = {0}; /* planned once: per object, it would scan `to` again */
+    /* the enums' plan once (it scans the model), then each object */
+    dm_strv re = {0};
     if (dm_diff_enums_recreated(d->a, d->b, &re))
         d->wb.rc = -1;
     for (size_t i = 0; re.n && i < d->a->n; i++) {
         const dm_sobj *o = &d->a->v[i];
         int k = o->kind;
-        if ((d->fa[i] & (k == DBMIG_SO_COLUMN ? DD_GONE | DD_READD : DD_DROPS)) ||
+        if ((k != DBMIG_SO_CHECK && k != DBMIG_SO_INDEX && k != DBMIG_SO_VIEW &&
+             k != DBMIG_SO_TRIGGER && k != DBMIG_SO_FUNCTION && k != DBMIG_SO_FOREIGN_KEY &&
+             k != DBMIG_SO_COLUMN) ||
+            (d->fa[i] & (k == DBMIG_SO_COLUMN ? DD_GONE | DD_READD : DD_DROPS)) ||
             !dm_diff_enum_dependent_of(d->a, d->b, &re, o))
             continue;
         if (k != DBMIG_SO_COLUMN) {

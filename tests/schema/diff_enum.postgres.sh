@@ -26,6 +26,13 @@
 #   other_enum     columns (one an array, both with defaults) move to another
 #                  enum while the old one loses a label and stays for a
 #                  third column
+#   generated      a stored generated column over the enum column: dropped
+#                  and added again around the recreation (values recomputed)
+#   rename_hint    one label replaced in its place: the warning suggests
+#                  ALTER TYPE ... RENAME VALUE
+#   dump_same      `schema dump` of a folder with enums (quotes, a
+#                  backslash, an empty one, labels added BEFORE) written as
+#                  schema.sql: diff says "no changes"
 #
 # KEEP=DIR keeps each case's generated revision as DIR/<case>.sql.
 # Run by tests/schema/run.sh with TARGET=postgres, DBMIG, DBMIG_PLUGIN_DIR,
@@ -253,6 +260,46 @@ CREATE TABLE t (m feeling DEFAULT 'a', n feeling[] DEFAULT '{a}', k mood);" --al
         has "CREATE TYPE \"feeling\" AS ENUM ('a', 'b', 'c');" "the new enum"
         has 'ALTER TYPE "mood" RENAME TO "_dbmig_old_mood";' "the old one recreated"
         round "SELECT m, n, k FROM t" "b|{a,b}|c"
+    fi
+fi
+
+GEN="CREATE TABLE t (id integer PRIMARY KEY, m mood,
+  g boolean GENERATED ALWAYS AS (m = 'a'::mood) STORED,
+  h boolean GENERATED ALWAYS AS (m IS NULL) STORED);"
+if wanted generated && start generated "CREATE TYPE mood AS ENUM ('a', 'b', 'c');
+$GEN"; then
+    psql_url -c "INSERT INTO t (id, m) VALUES (1, 'a'), (2, 'c')" >/dev/null
+    if gen "CREATE TYPE mood AS ENUM ('c', 'b', 'a');
+$GEN"; then
+        has 'ALTER TABLE "t" DROP COLUMN "g";' "the generated column dropped"
+        has 'ALTER TABLE "t" ADD COLUMN "g" boolean GENERATED ALWAYS AS' "and added again"
+        has 'ALTER TABLE "t" DROP COLUMN "h";' "the one that only reads the column too"
+        round "SELECT id, m, g, h FROM t ORDER BY id" "1|a|t|f;2|c|f|f"
+    fi
+fi
+
+if wanted rename_hint && start rename_hint "CREATE TYPE mood AS ENUM ('a', 'b', 'c');
+CREATE TABLE t (m mood);"; then
+    printf '%s\n' "CREATE TYPE mood AS ENUM ('a', 'x', 'c');
+CREATE TABLE t (m mood);" > "$W/B.sql"
+    dbmig diff --to "$W/B.sql" > "$W/out" 2>&1
+    grep -qF "rename? label 'b' goes and 'x' appears in its place: use ALTER TYPE mood RENAME VALUE 'b' TO 'x'" "$W/out" ||
+        fail "no rename hint: $(head -c 800 "$W/out")"
+fi
+
+if wanted dump_same && start dump_same "CREATE TYPE mood AS ENUM ('sad', 'it''s \\ok');
+ALTER TYPE mood ADD VALUE 'meh' BEFORE 'sad';
+CREATE TYPE \"Empty\" AS ENUM ();
+CREATE TABLE t (m mood DEFAULT 'sad', h mood[], e \"Empty\", CHECK (m <> 'sad'));"; then
+    if ! dbmig schema dump -o "$W/schema.sql" > "$W/out" 2>&1; then
+        fail "schema dump failed: $(head -c 600 "$W/out")"
+    else
+        out=$(dbmig diff --to "$W/schema.sql" 2>&1)
+        case $out in
+            *"no changes"*) ;;
+            *) fail "diff of the folder against its own dump: $(head -c 1500 <<< "$out")" ;;
+        esac
+        [ "$(ls "$W/m" | wc -l)" = 1 ] || fail "a file was written"
     fi
 fi
 
