@@ -207,6 +207,45 @@ static int df_scratch_urls(df *x)
     return DBMIG_OK;
 }
 
+/* --from-db: the live database must be exactly at the folder's head (the
+ * new revision's parent), settled, or the file would follow a head the
+ * database does not have: a database behind the folder (or a mistyped
+ * --url, which reads as an empty database) would give a file that redoes
+ * the folder's own revisions. */
+static int df_live_state(df *x)
+{
+    dbmig *h = x->h;
+    dbmig_status *st = NULL;
+    int rc = dbmig_status_get(h, &st);
+    if (rc != DBMIG_OK)
+        return rc;
+    const char *why = NULL;
+    for (size_t i = 0; i < st->nrevs && !why; i++)
+        why = (st->revs[i].flags & DBMIG_REV_DIRTY) ? "has a dirty revision (settle it first: "
+                                                     "upgrade --resume, or repair)"
+              : (st->revs[i].flags & DBMIG_REV_UNKNOWN) ? "has a revision applied that no file "
+                                                          "has"
+              : (st->revs[i].flags & DBMIG_REV_MISSING) ? "misses a revision below its head "
+                                                          "(upgrade --allow-missing first)"
+                                                        : NULL;
+    int at_head = strcmp(x->parent, "base") == 0
+                      ? st->nheads == 0
+                      : st->nheads == 1 && strcmp(st->heads[0], x->parent) == 0;
+    if (!why && !at_head)
+        why = st->nheads == 0 ? "has none of the folder's revisions applied (is --url right? a "
+                                "database that does not exist reads as empty)"
+                              : "is not at the folder's head: upgrade it first";
+    if (why)
+        rc = dm_err_set(&h->err, DBMIG_EINVALID,
+                        "--from-db compares the --url database with schema.sql and writes the "
+                        "revision after the folder's head %s, but the database%s%s%s %s; or "
+                        "diff without --from-db (the folder replayed)",
+                        x->parent, st->nheads ? " (its head: " : "",
+                        st->nheads ? st->heads[0] : "", st->nheads ? ")" : "", why);
+    dbmig_status_free(st);
+    return rc;
+}
+
 /* Parses text as the migration file `path`. A file name that gives no
  * valid revision id ("my schema.sql", "head.sql") is parsed under the name
  * schema.sql beside it, and the messages and mf->path say path again. */
@@ -279,7 +318,13 @@ static int df_read_to(df *x)
         dm_stmt_list_free(&l);
         dm_err_free(&se);
         x->to_empty = none;
-        rc = none ? DBMIG_OK : dm_err_set(&h->err, rc, "%s", dm_err_msg(&pe));
+        rc = none ? dm_err_set(&h->err, DBMIG_EINVALID,
+                               "%s holds no statement: as the desired schema it would drop every "
+                               "table. Put the CREATE statements of the schema you want in it "
+                               "(`dbmig upgrade` then `dbmig schema dump -o %s` writes the "
+                               "current one); to empty a database, `dbmig downgrade base`",
+                               p, p)
+                  : dm_err_set(&h->err, rc, "%s", dm_err_msg(&pe));
     }
     dm_err_free(&pe);
     dm_buf_free(&t);
@@ -368,7 +413,9 @@ static int df_first(df *x, df_drv *d, dbmig *sh, dm_schema *a)
         rc = dbmig_upgrade(sh, "head", 0);
         if (rc != DBMIG_OK && rc != DBMIG_EINTERRUPTED)
             rc = dm_err_set(&h->err, rc, "replaying the migrations folder on a scratch %s "
-                            "database failed: %s", d->name, dbmig_errmsg(sh));
+                            "database failed (the scratch database is removed; your database "
+                            "was not touched and no file was written): %s",
+                            d->name, dbmig_errmsg(sh));
     }
     if (rc == DBMIG_OK || rc == DBMIG_EINTERRUPTED)
         rc = df_stopped(x);
@@ -417,6 +464,27 @@ static int df_generate(df *x, df_drv *d, dbmig *sh, const dm_schema *a, const dm
     return DBMIG_OK;
 }
 
+/* "the up statement 3 (line 7 of what `dbmig diff --sql` prints) fails:
+ * <the database's words>" for a statement of df_check's text that failed
+ * on sh (its text starts with one marker line for up, two for down). */
+static int df_failure(dbmig *sh, const char *which, char **out)
+{
+    dbmig_error_info ei = DBMIG_ERROR_INFO_INIT;
+    dbmig_last_error(sh, &ei);
+    const char *m = ei.message ? ei.message : "";
+    const char *words = strstr(m, "failed: ");
+    words = words ? words + 8 : m;
+    int up = strcmp(which, "up") == 0;
+    dm_buf b = {0};
+    int rc = up ? dm_buf_printf(&b, "the up statement %zu (line %d of what `dbmig diff --sql` "
+                                    "prints) fails: %s",
+                                ei.stmt, ei.line - 1, words)
+                : dm_buf_printf(&b, "the down statement %zu fails: %s", ei.stmt, words);
+    *out = rc ? NULL : dm_buf_take(&b);
+    dm_buf_free(&b);
+    return *out ? 0 : -1;
+}
+
 /* The generated `which` statements run on the scratch database, which
  * must then inspect to `want`. */
 static int df_check(df *x, df_drv *d, dbmig *sh, const char *which, const dm_buf *sql,
@@ -438,7 +506,7 @@ static int df_check(df *x, df_drv *d, dbmig *sh, const char *which, const dm_buf
     dm_migfile_free(&mf);
     if (rc == DBMIG_EINTERRUPTED)
         return rc;
-    if (rc != DBMIG_OK && failed && !(*failed = dm_strdup(dbmig_errmsg(sh))))
+    if (rc != DBMIG_OK && failed && df_failure(sh, which, failed))
         return dm_err_nomem(&h->err);
     if (rc != DBMIG_OK)
         return dm_err_set(&h->err, DBMIG_ERROR,
@@ -483,12 +551,13 @@ static int df_open(df *x, df_drv *d, dm_scratch **s)
 }
 
 /* The up or the down failed on the replayed folder, whose migrations may
- * have put rows in: a NOT NULL, a UNIQUE, a CHECK or a foreign key the rows break fails
- * there although the statements are right. So the scratch database is
- * emptied and given the first schema without rows: when up and down pass
- * there, the statements are kept and a note says what the rows do to
- * them (the file is written); when they fail there too, it is a dbmig
- * bug (df_check's message). */
+ * have put rows in: a NOT NULL, a UNIQUE, a CHECK or a foreign key the
+ * rows break fails there although the statements are right. So the scratch
+ * database is emptied and given the first schema without rows: when up and
+ * down pass there, the statements are right but the folder's own rows
+ * would make the new revision fail (and `dbmig test` with it): refused
+ * (DBMIG_EINVALID, no file), saying which rows and what to do; when they
+ * fail there too, it is a dbmig bug (df_check's message). */
 static int df_rowless(df *x, df_drv *d, dbmig *sh, const dm_schema *a, const dm_schema *b,
                       const char *why)
 {
@@ -504,15 +573,16 @@ static int df_rowless(df *x, df_drv *d, dbmig *sh, const dm_schema *a, const dm_
     rc = df_check(x, d, sh, "up", &d->up, b, "the desired one", NULL);
     if (rc == DBMIG_OK)
         rc = df_check(x, d, sh, "down", &d->down, a, "the first one", NULL);
-    if (rc == DBMIG_OK &&
-        dm_dnotes_add(&d->upn, DM_NOTE_WARNING, "the rows the migrations insert",
-                      "the generated statements fail on them when the migrations are "
-                      "replayed (%s); on the schema alone they are right, so the file is "
-                      "written: fix those rows, or add a statement that fixes them before the "
-                      "one that fails, before you apply it",
-                      why))
-        rc = dm_err_nomem(&h->err);
-    return rc;
+    if (rc != DBMIG_OK)
+        return rc;
+    return dm_err_set(&h->err, DBMIG_EINVALID,
+                      "the change is right on the schema alone, but on %s %s when the "
+                      "migrations folder is replayed, because of rows its migrations insert; "
+                      "a file that fails there would break `dbmig test` and every later diff, "
+                      "so none was written. Fix those rows first (a revision that updates or "
+                      "deletes them, or the migration that inserts them), then run diff again; "
+                      "`dbmig diff --sql` prints the statements",
+                      d->name, why);
 }
 
 /* Up then down, run and inspected on the scratch database holding a. */
@@ -583,13 +653,13 @@ static int df_notes(df *x, dbmig_diff_result *r)
         n += x->d[i].upn.n + x->d[i].downn.n;
     if (n && !(r->notes = calloc(n, sizeof *r->notes)))
         return -1;
-    static const char *const kinds[] = {"info", "destructive", "rename", "info", "warning"};
+    static const char *const kinds[] = {"info", "destructive", "rename", "info"};
     for (size_t i = 0; i < x->nd; i++)
         for (int up = 1; up >= 0; up--) {
             const dm_dnotes *ns = up ? &x->d[i].upn : &x->d[i].downn;
             for (size_t k = 0; k < ns->n; k++) {
                 dbmig_diff_note *t = &r->notes[r->nnotes++];
-                int kind = ns->v[k].kind >= 1 && ns->v[k].kind <= 4 ? ns->v[k].kind : 0;
+                int kind = ns->v[k].kind >= 1 && ns->v[k].kind <= 3 ? ns->v[k].kind : 0;
                 t->driver = dm_strdup(x->d[i].name);
                 t->section = up ? "up" : "down";
                 t->kind = kinds[kind];
@@ -734,6 +804,9 @@ static int df_check_opts(dbmig *h, const dbmig_diff_opts *o)
     if ((o->ndrivers && !o->drivers) || (o->nscratch_urls && !o->scratch_urls))
         return dm_err_set(&h->err, DBMIG_EUSAGE, "dbmig_diff: drivers or scratch_urls is NULL "
                           "with a count");
+    if (o->message && strpbrk(o->message, "\r\n"))
+        return dm_err_set(&h->err, DBMIG_EUSAGE, "the message (-m) must be one line; put "
+                          "details in a SQL comment of the file");
     if (h->o.sql_out)
         return dm_err_set(&h->err, DBMIG_EUSAGE, "diff does not write an offline script: it "
                           "prints its up statements with write = 0 (the CLI's --sql)");
@@ -775,6 +848,8 @@ int dbmig_diff(dbmig *h, const dbmig_diff_opts *o, dbmig_diff_result **out)
         rc = df_scratch_urls(&x);
     if (rc == DBMIG_OK)
         rc = df_parent(&x);
+    if (rc == DBMIG_OK && o->from_db)
+        rc = df_live_state(&x);
     if (rc == DBMIG_OK)
         rc = df_read_to(&x);
     /* the other drivers first: a missing --scratch-url fails before the

@@ -275,12 +275,10 @@ static int my_named_key(const dd *d, const char *t, const char *n)
     for (size_t k = lo; k < hi; k++)
         if (!(d->fa[k] & DD_DROPS) && dm_streq(dd_my_fk_index_name(&d->a->v[k]), n))
             return 1;
-    const dm_schema *s = d->a;
     for (int kind = DBMIG_SO_PRIMARY_KEY; kind <= DBMIG_SO_INDEX; kind++) {
-        size_t lo, hi;
-        dm_schema_range(s, kind, t, &lo, &hi);
+        dm_schema_range(d->a, kind, t, &lo, &hi);
         for (size_t i = lo; i < hi; i++)
-            if (dd_is_key(kind) && dm_streq(s->v[i].name, n))
+            if (dd_is_key(kind) && dm_streq(d->a->v[i].name, n))
                 return 1;
     }
     return 0;

@@ -54,8 +54,7 @@
 enum {
     DM_NOTE_DESTRUCTIVE = 1, /* a statement that can lose data (needs --allow-destructive in up) */
     DM_NOTE_RENAME = 2,      /* a possible rename: drop + add of the same type */
-    DM_NOTE_INFO = 3,        /* anything else worth a line (a rebuild, an unsupported change) */
-    DM_NOTE_WARNING = 4      /* the file is written but may fail as it is (diff.c: seed rows) */
+    DM_NOTE_INFO = 3         /* anything else worth a line (a rebuild, an unsupported change) */
 };
 
 /* One note: kind, object ("table t: column c"), text (one line, the

@@ -251,26 +251,11 @@ static void add_column(dd *d, const dm_sobj *c, int alone)
 /* ---- phase 5: PostgreSQL ------------------------------------------------------- */
 
 
-/* Is type an enum of s: 1 a scalar, 2 an array of one, else 0. */
-static int enum_type(const dm_schema *s, const char *type)
-{
-    size_t lo, hi, n = strlen(type);
-    int array = n > 2 && !strcmp(type + n - 2, "[]");
-    n -= array ? 2 : 0;
-    if (n > 1 && type[0] == '"' && type[n - 1] == '"')
-        type++, n -= 2; /* a quoted name (its doubled quotes are rare enough to miss) */
-    dm_schema_range(s, DBMIG_SO_ENUM, NULL, &lo, &hi);
-    for (size_t i = lo; i < hi; i++)
-        if (strlen(s->v[i].name) == n && !strncmp(s->v[i].name, type, n))
-            return array ? 2 : 1;
-    return 0;
-}
-
 /* USING c::t; from or to an enum through text (PostgreSQL casts no enum to
  * another type directly): c::text::t, c::text[]::t[] for arrays. */
 static void pg_using(dd *d, const dm_sobj *a, const dm_sobj *b)
 {
-    int ea = enum_type(d->a, a->type), eb = enum_type(d->b, b->type);
+    int ea = dm_diff_enum_type(d->a, a->type), eb = dm_diff_enum_type(d->b, b->type);
     dm_sqlw_put(&d->wb, " USING ");
     dm_sqlw_ident(&d->wb, b->name);
     if ((ea || eb) && strcmp(b->type, "text") != 0 && strcmp(b->type, "text[]") != 0)

@@ -339,14 +339,14 @@ static void plan_enums(dd *d)
     dm_schema_range(d->a, DBMIG_SO_ENUM, NULL, &lo, &hi);
     if (!d->pg || lo == hi)
         return;
-    for (size_t i = 0; i < d->a->n; i++) {
+    dm_strv re = {0}; /* planned once: per object, it would scan `to` again */
+    if (dm_diff_enums_recreated(d->a, d->b, &re))
+        d->wb.rc = -1;
+    for (size_t i = 0; re.n && i < d->a->n; i++) {
         const dm_sobj *o = &d->a->v[i];
         int k = o->kind;
-        if ((k != DBMIG_SO_CHECK && k != DBMIG_SO_INDEX && k != DBMIG_SO_VIEW &&
-             k != DBMIG_SO_TRIGGER && k != DBMIG_SO_FUNCTION && k != DBMIG_SO_FOREIGN_KEY &&
-             k != DBMIG_SO_COLUMN) ||
-            (d->fa[i] & (k == DBMIG_SO_COLUMN ? DD_GONE | DD_READD : DD_DROPS)) ||
-            !dm_diff_enum_dependent(d->a, d->b, o))
+        if ((d->fa[i] & (k == DBMIG_SO_COLUMN ? DD_GONE | DD_READD : DD_DROPS)) ||
+            !dm_diff_enum_dependent_of(d->a, d->b, &re, o))
             continue;
         if (k != DBMIG_SO_COLUMN) {
             dd_redo_a(d, i);
@@ -360,6 +360,7 @@ static void plan_enums(dd *d)
         if (ti != DD_NONE)
             d->fa[ti] |= DD_TOUCH;
     }
+    dm_strv_free(&re);
 }
 
 int dd_fk_siblings(const dm_sobj *f, const dm_sobj *g)

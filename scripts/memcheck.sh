@@ -49,7 +49,7 @@ cat > "$logs/dbmig" <<WRAP
 exec ${VG[*]} --log-file=$logs/cli.%p.log "$build/dbmig" "\$@"
 WRAP
 chmod +x "$logs/dbmig"
-cases=${DBMIG_MEMCHECK_CASES:-upgrade_downgrade_rerun|failure_in_k$|exit3_malformed|sql_offline|json_outputs|exit2_usage|notx_dirty_resume|show|config_file|password_redaction}
+cases=${DBMIG_MEMCHECK_CASES:-upgrade_downgrade_rerun|failure_in_k$|exit3_malformed|sql_offline|json_outputs|exit2_usage|notx_dirty_resume|show|config_file|password_redaction|schema_diff}
 jobs=${MEMCHECK_JOBS:-2}
 
 # The jobs: "unit PROGRAM" and "cli CASE", longest first so that the two

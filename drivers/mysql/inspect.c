@@ -44,7 +44,8 @@
  *     view equals the user's. The same for column defaults and generated
  *     expressions (MariaDB reads NEXT VALUE FOR s back as
  *     nextval(`db`.`s`)): a dump or a diff must name the sequence of the
- *     database it runs in, not the one it was read from.
+ *     database it runs in, not the one it was read from. A comma join is
+ *     printed the way MariaDB reads it back (comma_join).
  *   - CHECK. MySQL wraps CHECK_CLAUSE in one pair of parentheses, MariaDB
  *     does not: MySQL's outer pair is removed.
  *   - Triggers and routines have no CREATE text in information_schema: it
@@ -841,6 +842,63 @@ static int unqualify(my_text *t, const char *s, size_t n, const char *db)
     return rc;
 }
 
+/* Where the top-level word w (" from ", " where ", ...) is in s[from..n),
+ * outside quotes and parentheses; n when it is not. */
+static size_t top_word(const char *s, size_t from, size_t n, const char *w)
+{
+    size_t wl = strlen(w);
+    int depth = 0;
+    for (size_t i = from; i < n; i++) {
+        char c = s[i];
+        if (c == '`' || c == '\'' || c == '"') {
+            for (i++; i < n && s[i] != c; i++)
+                i += s[i] == '\\' && c != '`';
+            continue;
+        }
+        depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+        if (!depth && n - i >= wl && strncmp(s + i, w, wl) == 0)
+            return i;
+    }
+    return n;
+}
+
+/* MariaDB prints a comma join `FROM a, b, c` as `from a join b join c`,
+ * and reading that text back prints `from ((a join b) join c)`: the text
+ * of a view made from its own definition would never settle (a dump's
+ * reload, a diff's verification). The first form is written as the
+ * second, which reads back as itself. A FROM clause that starts with a
+ * parenthesis (JOIN ... ON is always printed that way) is left alone. */
+static int comma_join(my_text *t, const char *s, size_t n)
+{
+    size_t f = top_word(s, 0, n, " from ");
+    if (f == n || s[f + 6] == '(')
+        return text_add(t, s, n);
+    size_t start = f + 6, end = n;
+    static const char *const stops[] = {" where ", " group by ", " having ", " order by ",
+                                        " limit ", " union ", " window ", " procedure "};
+    for (size_t k = 0; k < sizeof stops / sizeof stops[0]; k++) {
+        size_t e = top_word(s, start, n, stops[k]);
+        end = e < end ? e : end;
+    }
+    size_t joins = 0;
+    for (size_t i = top_word(s, start, end, " join "); i < end;
+         i = top_word(s, i + 6, end, " join "))
+        joins++;
+    if (!joins)
+        return text_add(t, s, n);
+    int rc = text_add(t, s, start);
+    for (size_t k = 0; k < joins && !rc; k++)
+        rc = text_str(t, "(");
+    size_t item = start;
+    for (size_t i = top_word(s, start, end, " join "), k = 0; !rc && item < end; k++) {
+        rc = text_add(t, s + item, i - item) || (k ? text_str(t, ")") : 0) ||
+             (i < end ? text_str(t, " join ") : 0);
+        item = i < end ? i + 6 : end;
+        i = i < end ? top_word(s, item, end, " join ") : end;
+    }
+    return rc || text_add(t, s + end, n - end);
+}
+
 /* Row: view, VIEW_DEFINITION, DATABASE(). */
 static int view_row(void *p, int n, const char *const *v, const size_t *l)
 {
@@ -848,12 +906,13 @@ static int view_row(void *p, int n, const char *const *v, const size_t *l)
     (void)n;
     if (!v[1] || !*v[1])
         return ic_hidden(x, "view", v[0], "GRANT SHOW VIEW on the database to the user");
-    x->def.len = 0;
+    x->def.len = x->text.len = 0;
     if (text_str(&x->def, "") ||
-        (v[1] && unqualify(&x->def, v[1], l[1], v[2] ? v[2] : "")))
+        (v[1] && unqualify(&x->def, v[1], l[1], v[2] ? v[2] : "")) ||
+        text_str(&x->text, "") || comma_join(&x->text, x->def.p, x->def.len))
         return x->nomem = 1;
     dbmig_schema_object o = {.size = sizeof o, .kind = DBMIG_SO_VIEW, .name = v[0],
-                             .definition = x->def.p};
+                             .definition = x->text.p};
     return ic_emit(x, &o);
 }
 

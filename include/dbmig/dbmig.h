@@ -598,9 +598,8 @@ typedef struct dbmig_diff_opts {
 
 /* One note about the generated statements. kind: "destructive" (the
  * statement can lose data), "rename" (a drop and an add that may be a
- * rename: never guessed), "warning" (the file is written, but applying it
- * as it is may fail: rows the migrations insert break a new key), "info"
- * (why a SQLite table is rebuilt, ...). section: "up" or "down". */
+ * rename: never guessed), "info" (why a SQLite table is rebuilt, ...).
+ * section: "up" or "down". */
 typedef struct dbmig_diff_note {
     const char *driver, *section, *kind, *object, *text;
 } dbmig_diff_note;
@@ -629,7 +628,11 @@ typedef struct dbmig_diff_result {
  * one); a mismatch is DBMIG_ERROR naming it as a dbmig bug, with both
  * schemas' differences, and no file. DBMIG_OK with changed 0 when they are
  * equal. Destructive up statements without allow_destructive:
- * DBMIG_EINVALID, no file, *out set (the notes say what). The folder must
+ * DBMIG_EINVALID, no file, *out set (the notes say what). Statements that
+ * are right on the schema alone but fail on rows the folder's migrations
+ * insert: DBMIG_EINVALID, no file, *out NULL (the message names the
+ * statement and the database's words). with from_db, the live database
+ * must be at the folder's head, settled (DBMIG_EINVALID). The folder must
  * have one head (DBMIG_EUSAGE naming `dbmig merge` otherwise). Every
  * scratch database is removed on every return. */
 DBMIG_API int dbmig_diff(dbmig *h, const dbmig_diff_opts *o, dbmig_diff_result **out);

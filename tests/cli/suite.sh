@@ -998,6 +998,52 @@ $(slow_sql 15000000)"
     expect_exit 0
 }
 
+# dbmig diff on SQLite, end to end (tests/schema/diff.sh covers every
+# database; this case is here so that scripts/memcheck.sh runs the diff
+# paths under valgrind): --sql, a refusal, a written file with a table
+# rebuild, its upgrade and downgrade with rows kept, JSON, "no changes".
+case_schema_diff() {
+    [ "$DBMIG_TEST_DRIVER" = sqlite ] || skip "tests/schema/diff.sh covers diff on every database (a scratch database there needs CREATEDB)"
+    mkmig "$MIG" 001_items "-- dbmig:up
+CREATE TABLE items (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(20), old_note TEXT);
+INSERT INTO items (id, name, old_note) VALUES (1, 'a', 'x'), (2, 'b', NULL);
+-- dbmig:down
+DROP TABLE items;"
+    cat > "$T/want.sql" <<'SQL'
+CREATE TABLE items (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(40) NOT NULL DEFAULT '',
+  qty INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX items_name_idx ON items (name);
+SQL
+    dbm --sql diff --to "$T/want.sql"
+    expect_exit 0 "diff --sql"
+    expect_contains out "_dbmig_new_items"
+    expect_contains out "-- dbmig:destructive"
+    [ "$(ls "$MIG" | wc -l)" = 1 ] || fail "diff --sql wrote a file: $(ls "$MIG")"
+    dbm diff --to "$T/want.sql" -m "reshape items"
+    expect_exit 3 "destructive without --allow-destructive"
+    expect_contains err "--allow-destructive"
+    expect_contains err "old_note"
+    dbm --format json diff --to "$T/want.sql" -m "reshape items" --allow-destructive
+    expect_exit 0 "diff --allow-destructive --format json"
+    expect_jq '.changed == true and (.file | endswith("_reshape_items.sql")) and (.notes | length) >= 1' "diff json"
+    dbm upgrade head
+    expect_exit 0 "upgrade with the generated file"
+    [ "$(sqlite3 "$DB_FILE" "SELECT count(*) FROM items")" = 2 ] || fail "the rebuild lost rows"
+    dbm diff --to "$T/want.sql"
+    expect_exit 0 "diff after the upgrade"
+    expect_contains out "no changes"
+    dbm downgrade -1
+    expect_exit 0 "downgrade of the generated file"
+    [ "$(sqlite3 "$DB_FILE" "SELECT count(*) FROM items")" = 2 ] || fail "the down's rebuild lost rows"
+    run --url "sqlite:$T/typo.db" --dir "$MIG" diff --to "$T/want.sql" --from-db
+    expect_exit 3 "--from-db on a database that does not exist"
+    expect_contains err "has none of the folder's revisions applied"
+    [ -e "$T/typo.db" ] && fail "--from-db created the database"
+    dbm --sql diff --to "$T/want.sql" --from-db --allow-destructive
+    expect_exit 3 "--from-db on a database behind the folder"
+    expect_contains err "is not at the folder's head"
+}
+
 # ---------------------------------------------------------------------------
 # configuration: environment and files
 
@@ -1298,6 +1344,7 @@ case_init_usage_errors() {
 
 CASES=(
     case_upgrade_downgrade_rerun
+    case_schema_diff
     case_targets_relative
     case_failure_in_k
     case_failure_in_k_commit_each

@@ -15,7 +15,9 @@
 #     as a possible rename; a planted generator bug (DBMIG_TEST_DIFF_FAULT=up)
 #     caught by the self-verification as a dbmig bug (exit 1, no file);
 #     statements that fail only on rows the folder's migrations insert are
-#     verified again without rows, written, and the rows named in a warning;
+#     verified again without rows and refused (exit 3) naming the statement,
+#     written once a revision fixes the rows; --from-db on a database not
+#     at the folder's head and an empty schema.sql are refused (exit 3);
 #   - --drivers sqlite,<target>: a section pair per driver, each applied on
 #     its database (on SQLite: --scratch-url for a PostgreSQL one, its
 #     password never printed);
@@ -219,9 +221,26 @@ CREATE TABLE rc (id INTEGER NOT NULL PRIMARY KEY, rp_id INTEGER,
 SQL
 (cd "$W" && dbm --url "$URL" --dir "$R" diff --to rows.sql -m "rows key") > "$W/out" 2> "$W/err"
 RC=$?
-check rows_break_key 0 "wrote " "warning: the rows the migrations insert" "fix those rows"
+check rows_break_key 3 "right on the schema alone" "because of rows its migrations insert" "the up statement" "Fix those rows first"
 grep -q "dbmig bug" "$W/err" && fail rows_break_key "reported as a dbmig bug: $(errtext)"
-[ "$(find "$R" -name '*rows_key.sql' | wc -l)" = 1 ] || fail rows_break_key "no file: $(ls "$R")"
+[ "$(find "$R" -name '*rows_key.sql' | wc -l)" = 0 ] || fail rows_break_key "a file was written: $(ls "$R")"
+# the rows fixed by a revision: the same diff writes the file
+cat > "$R/002_fix_rows.sql" <<'SQL'
+-- dbmig:up
+DELETE FROM rc WHERE rp_id = 99;
+-- dbmig:down
+SQL
+(cd "$W" && dbm --url "$URL" --dir "$R" diff --to rows.sql -m "rows key") > "$W/out" 2> "$W/err"
+RC=$?
+check rows_fixed_written 0 "wrote "
+# --from-db: a database that is not at the folder's head is refused
+(cd "$W" && dbm --url "$URL" --dir "$R" diff --to rows.sql --from-db) > "$W/out" 2> "$W/err"
+RC=$?
+check from_db_not_at_head 3 "has a revision applied that no file has"
+# an empty schema.sql is refused, not read as "drop everything"
+: > "$W/empty.sql"
+run diff --to empty.sql
+check empty_schema_refused 3 "holds no statement"
 
 # ---- errors: schema.sql that fails, several heads ---------------------------------------------
 printf 'CREATE TABLE a1 (id INTEGER);\n\nCREATE TABLE a2 (id INTEGER REFERENCES);\n' > "$W/bad.sql"
