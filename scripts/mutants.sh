@@ -234,7 +234,7 @@ mutant gen-keys-added-before-dropped core/schema_diff.c \
 mutant gen-views-not-redone core/schema_diff_obj.c \
     'if (x->kind == DBMIG_SO_TABLE && o->kind == DBMIG_SO_VIEW && (f & DD_TOUCH) &&' \
     'if (x->kind == DBMIG_SO_TABLE && o->kind == DBMIG_SO_VIEW && 0 &&' \
-    closure:300 closurepg:150
+    closure:300 closurepg:400
 mutant gen-default-change-unseen core/schema_diff_plan.c \
     '        !sv(a->default_expr, b->default_expr) || !sv(a->collation, b->collation) ||' \
     '        !sv(a->collation, b->collation) ||' \
