@@ -239,6 +239,15 @@ const char *dd_my_fk_index_name(const dm_sobj *f)
                                 : f->name;
 }
 
+/* Is key part p column c, ascending or descending ("c DESC": a
+ * descending index serves a foreign key as well, and MariaDB drops its own
+ * index for the key when one appears)? */
+static int my_part_is(const char *p, const char *c)
+{
+    size_t n = strlen(c);
+    return strncmp(p, c, n) == 0 && (!p[n] || strcmp(p + n, " DESC") == 0);
+}
+
 /* MySQL: does another index of f's table in s start with its columns (so
  * that the server need not have made one for it)? */
 static int my_fk_covered(const dm_schema *s, const dm_sobj *f)
@@ -249,7 +258,7 @@ static int my_fk_covered(const dm_schema *s, const dm_sobj *f)
         for (size_t i = lo; i < hi && dd_is_key(kind) && kind != DBMIG_SO_CHECK; i++) {
             const dm_sobj *x = &s->v[i];
             size_t k = 0;
-            while (k < f->ncolumns && k < x->ncolumns && dm_streq(x->columns[k], f->columns[k]))
+            while (k < f->ncolumns && k < x->ncolumns && my_part_is(x->columns[k], f->columns[k]))
                 k++;
             if (k == f->ncolumns && !x->method)
                 return 1;
