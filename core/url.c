@@ -344,15 +344,26 @@ static int u_keychar(char c)
  *     outside the query: the password is exactly the user info after its
  *     first ':' (precise; an '@' in ?application_name=a@b is fine);
  *   - otherwise, if an '@' follows "scheme://": everything from the first
- *     ':' after "://" up to the LAST '@' is treated as the password.
+ *     ':' after "://" up to the LAST '@' is treated as the password;
+ *   - a text without "://" (a mistyped "u:pw@h/db", "postgres:/u:pw@h"):
+ *     from the first ':' after the last '/' before the last '@' up to
+ *     that '@'.
  * The second rule may hide more than the password (a port, when the path
  * or query also holds an '@') but never less. Never by string search: a
  * password equal to the scheme, user, host or port leaves those alone. */
 static void u_mask_userinfo(const char *url, u_mask *m)
 {
     const char *ss = strstr(url, "://");
-    if (!ss)
+    if (!ss) { /* "u:pw@h/db", "postgres:/u:pw@h": no authority marker, and
+                * yet a driver or a message may show it */
+        const char *at = strrchr(url, '@'), *seg = url;
+        for (const char *p = url; at && p < at; p++)
+            seg = *p == '/' ? p + 1 : seg;
+        const char *c = at ? memchr(seg, ':', (size_t)(at - seg)) : NULL;
+        if (c)
+            u_mask_add(m, (size_t)(c + 1 - url), (size_t)(at - url));
         return;
+    }
     const char *auth = ss + 3;
     const char *last_at = strrchr(auth, '@');
     if (!last_at)

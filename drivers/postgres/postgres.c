@@ -536,8 +536,9 @@ int pg_connect(void *self, const dbmig_host *host, const char *url, dbmig_conn *
         /* libpq's own message quotes the piece it choked on: shown only
          * when the string holds no password at all */
         size_t rawn = 0;
+        const char *at = strrchr(url, '@'); /* "u:pw@h" without "://" too */
         int secret = (pg_uri_password(url, &rawn) && rawn) || pg_has_word(url, "pass") ||
-                     pg_has_word(url, "pwd");
+                     pg_has_word(url, "pwd") || (at && memchr(url, ':', (size_t)(at - url)));
         const char *what = pg_is_uri(url) ? "URL" : "connection string";
         static const char enc[] = "percent-encode special characters in the user name and "
                                   "password (@ as %40, / as %2F, : as %3A, ? as %3F, # as %23, "

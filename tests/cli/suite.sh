@@ -1166,7 +1166,8 @@ case_password_redaction() {
     mk_chain3 "$MIG"
     local u
     for u in "postgres://u:secret@127.0.0.1:1/db" "mysql://u:secret@127.0.0.1:1/db" \
-             "nosuchdb://u:secret@127.0.0.1:1/db"; do
+             "nosuchdb://u:secret@127.0.0.1:1/db" "postgres:/u:secret@127.0.0.1:1/db" \
+             "u:secret@127.0.0.1:1/db"; do
         run --url "$u" --dir "$MIG" --lock-timeout 0 status
         expect_nonzero "$u"
         expect_not_contains all secret

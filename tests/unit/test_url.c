@@ -271,6 +271,11 @@ static void test_redact_userinfo(void **st)
     redacts("sqlite:demo.db", "sqlite:demo.db");
     redacts("sqlite::memory:", "sqlite::memory:");
     redacts("sqlite:///abs/x.db", "sqlite:///abs/x.db");
+    /* no "://": a mistyped URL still hides its password (issue 16 review) */
+    redacts("u:s3cr3tpw@127.0.0.1:1/db", "u:***@127.0.0.1:1/db");
+    redacts("postgres:/u:s3cr3tpw@h/db", "postgres:/u:***@h/db");
+    redacts("postgres:u:pw:x@h/db", "postgres:***@h/db");
+    redacts("sqlite:/path/with@sign.db", "sqlite:/path/with@sign.db");
     /* an '@' in the query does not confuse a parsable URL */
     redacts("postgres://u:pw@h/db?application_name=a@b", "postgres://u:***@h/db?application_name=a@b");
 }
