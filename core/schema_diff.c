@@ -680,26 +680,43 @@ static int same_columns(const dd *d, const char *ta, const char *tb)
     return 1;
 }
 
+/* One hint per table that goes: the table that appears with the same
+ * columns when it is the only one (and it matches no other table that
+ * goes), else how many could be it; never a hint per pair (1,000 tables
+ * renamed would give a million). */
 static void table_renames(dd *d)
 {
     for (size_t i = 0; i < d->a->n; i++) {
         if (d->a->v[i].kind != DBMIG_SO_TABLE || !(d->fa[i] & DD_GONE))
             continue;
-        for (size_t j = 0; j < d->b->n; j++) {
-            const char *ta = d->a->v[i].name, *tb = d->b->v[j].name;
-            if (d->b->v[j].kind != DBMIG_SO_TABLE || !(d->fb[j] & DD_NEW) ||
-                !same_columns(d, ta, tb))
-                continue;
-            dm_buf o = {0};
-            if (dm_buf_printf(&o, "table %s", ta) ||
-                dm_dnotes_add(d->notes, DM_NOTE_RENAME, dm_buf_str(&o),
-                              "rename? table %s goes and table %s with the same columns "
-                              "appears: use ALTER TABLE %s RENAME TO %s in a migration and "
-                              "re-run diff",
-                              ta, tb, ta, tb))
-                d->wb.rc = -1;
-            dm_buf_free(&o);
-        }
+        const char *ta = d->a->v[i].name, *tb = NULL;
+        size_t n = 0;
+        for (size_t j = 0; j < d->b->n; j++)
+            if (d->b->v[j].kind == DBMIG_SO_TABLE && (d->fb[j] & DD_NEW) &&
+                same_columns(d, ta, d->b->v[j].name) && !n++)
+                tb = d->b->v[j].name;
+        for (size_t k = 0; n == 1 && k < d->a->n; k++) /* is tb also another one's match? */
+            if (k != i && d->a->v[k].kind == DBMIG_SO_TABLE && (d->fa[k] & DD_GONE) &&
+                same_columns(d, d->a->v[k].name, tb))
+                n = 2;
+        if (!n)
+            continue;
+        dm_buf o = {0};
+        int bad = dm_buf_printf(&o, "table %s", ta);
+        if (!bad && n == 1)
+            bad = dm_dnotes_add(d->notes, DM_NOTE_RENAME, dm_buf_str(&o),
+                                "rename? table %s goes and table %s with the same columns "
+                                "appears: use ALTER TABLE %s RENAME TO %s in a migration and "
+                                "re-run diff",
+                                ta, tb, ta, tb);
+        else if (!bad)
+            bad = dm_dnotes_add(d->notes, DM_NOTE_RENAME, dm_buf_str(&o),
+                                "rename? table %s goes while tables with the same columns "
+                                "appear (%s, ...): if it was renamed, use ALTER TABLE %s RENAME "
+                                "TO <new name> in a migration and re-run diff",
+                                ta, tb, ta);
+        d->wb.rc |= bad ? -1 : 0;
+        dm_buf_free(&o);
     }
 }
 

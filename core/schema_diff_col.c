@@ -504,30 +504,49 @@ void dd_change_columns(dd *d, const char *t)
 
 /* ---- rename hints -------------------------------------------------------------- */
 
+/* Could column a of `from` (gone) be b of `to` (new)? */
+static int col_rename_pair(const dd *d, size_t i, size_t j)
+{
+    const dm_sobj *a = &d->a->v[i], *b = &d->b->v[j];
+    return (d->fa[i] & DD_GONE) && (d->fb[j] & DD_NEW) && dd_sv(a->type, b->type) &&
+           !a->generated && !b->generated;
+}
+
+/* One hint per column that goes: the new column of its type when it is
+ * the only one (and no other column that goes has that type), else that
+ * several could be it; never one per pair. */
 void dd_column_renames(dd *d, const char *t)
 {
     size_t la, ha, lb, hb;
     dm_schema_range(d->a, DBMIG_SO_COLUMN, t, &la, &ha);
     dm_schema_range(d->b, DBMIG_SO_COLUMN, t, &lb, &hb);
     for (size_t i = la; i < ha; i++) {
-        const dm_sobj *a = &d->a->v[i];
-        if (!(d->fa[i] & DD_GONE))
+        size_t n = 0, m = 0;
+        for (size_t j = lb; j < hb; j++)
+            if (col_rename_pair(d, i, j) && !n++)
+                m = j;
+        for (size_t k = la; n == 1 && k < ha; k++)
+            if (k != i && col_rename_pair(d, k, m))
+                n = 2;
+        if (!n)
             continue;
-        for (size_t j = lb; j < hb; j++) {
-            const dm_sobj *b = &d->b->v[j];
-            if (!(d->fb[j] & DD_NEW) || !dd_sv(a->type, b->type) || a->generated ||
-                b->generated)
-                continue;
-            dm_buf o = {0};
-            col_label(&o, a);
-            if (!o.ptr ||
-                dm_dnotes_add(d->notes, DM_NOTE_RENAME, dm_buf_str(&o),
-                              "rename? column %s goes and column %s of the same type appears: "
-                              "use ALTER TABLE %s RENAME COLUMN %s TO %s in a migration and "
-                              "re-run diff",
-                              a->name, b->name, t, a->name, b->name))
-                d->wb.rc = -1;
-            dm_buf_free(&o);
-        }
+        const dm_sobj *a = &d->a->v[i], *b = &d->b->v[m];
+        dm_buf o = {0};
+        col_label(&o, a);
+        int bad = !o.ptr;
+        if (!bad && n == 1)
+            bad = dm_dnotes_add(d->notes, DM_NOTE_RENAME, dm_buf_str(&o),
+                                "rename? column %s goes and column %s of the same type "
+                                "appears: use ALTER TABLE %s RENAME COLUMN %s TO %s in a "
+                                "migration and re-run diff",
+                                a->name, b->name, t, a->name, b->name);
+        else if (!bad)
+            bad = dm_dnotes_add(d->notes, DM_NOTE_RENAME, dm_buf_str(&o),
+                                "rename? column %s goes while columns of its type appear "
+                                "(%s, ...): if it was renamed, use ALTER TABLE %s RENAME COLUMN "
+                                "%s TO <new name> in a migration and re-run diff",
+                                a->name, b->name, t, a->name);
+        d->wb.rc |= bad ? -1 : 0;
+        dm_buf_free(&o);
     }
 }

@@ -1326,6 +1326,24 @@ static void test_notes(void **state)
     assert_non_null(strstr(n, "rename? column handle goes and column nick"));
     free(n);
     free2(&a, &b);
+    /* two columns of one type go and two appear: one hint per column that
+     * goes, naming no pair (the review found a hint per pair: n*n lines,
+     * and nonsense pairs among them) */
+    M(&a, PG), M(&b, PG);
+    users(&a, PG), users(&b, PG);
+    C(&a, "users", "full_name", 3, "text", NUL, NULL), C(&a, "users", "pw", 4, "text", NUL, NULL);
+    C(&b, "users", "first_name", 3, "text", NUL, NULL), C(&b, "users", "pw_digest", 4, "text", NUL, NULL);
+    n = notes_of(&a, &b);
+    assert_non_null(strstr(n, "rename? column full_name goes while columns of its type appear"));
+    assert_non_null(strstr(n, "rename? column pw goes while columns of its type appear"));
+    assert_null(strstr(n, "RENAME COLUMN full_name TO first_name"));
+    assert_null(strstr(n, "RENAME COLUMN full_name TO pw_digest"));
+    size_t hints = 0;
+    for (const char *p = n; (p = strstr(p, "rename?")) != NULL; p++)
+        hints++;
+    assert_int_equal(hints, 2);
+    free(n);
+    free2(&a, &b);
 }
 
 static void test_narrows(void **state)
