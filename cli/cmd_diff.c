@@ -55,6 +55,8 @@ static int diff_drivers(diff_args *t, const char *v)
     for (char *p = t->drivers_copy, *save = NULL, *w; (w = strtok_r(p, ",", &save)); p = NULL) {
         while (*w == ' ')
             w++;
+        for (size_t n = strlen(w); n && w[n - 1] == ' '; n--)
+            w[n - 1] = '\0';
         if (t->o.ndrivers == DIFF_MAX_LIST)
             return cli_usage_error("--drivers names more than %s drivers", "16");
         t->drivers[t->o.ndrivers++] = w;
@@ -125,12 +127,13 @@ static int diff_args_parse(cli *c, diff_args *t)
  * undo the up's), destructive and rename ones as warnings, the others
  * (a SQLite rebuild and why, a foreign-key check) as notes; destructive
  * ones already listed by a refusal are left to it. */
-static void diff_warnings(const dbmig_diff_result *r, int several, int refused)
+static void diff_warnings(const dbmig_diff_result *r, int several, int refused, int quiet)
 {
     for (size_t i = 0; i < r->nnotes; i++) {
         const dbmig_diff_note *n = &r->notes[i];
         int destructive = strcmp(n->kind, "destructive") == 0;
-        if (strcmp(n->section, "up") != 0 || (destructive && refused))
+        if (strcmp(n->section, "up") != 0 || (destructive && refused) ||
+            (quiet && strcmp(n->kind, "info") == 0)) /* -q keeps the warnings */
             continue;
         char *safe = cli_safe_dup(n->text);
         int info = strcmp(n->kind, "info") == 0;
@@ -177,7 +180,7 @@ static int diff_text(cli *c, const diff_args *t, const dbmig_diff_result *r)
                 t->o.to);
         return EXIT_OK;
     }
-    diff_warnings(r, t->o.ndrivers > 1, 0);
+    diff_warnings(r, t->o.ndrivers > 1, 0, c->quiet);
     if (c->sql) {
         fputs(r->sql, stdout);
         return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
@@ -209,7 +212,7 @@ int cmd_diff(cli *c)
     cli_out_begin(run, c->h, "diff", NULL, 0, 1);
     int rc = dbmig_diff(c->h, &t.o, &r);
     if (r && rc != DBMIG_OK && !c->json) /* refused: the warnings before the error */
-        diff_warnings(r, t.o.ndrivers > 1, 1);
+        diff_warnings(r, t.o.ndrivers > 1, 1, c->quiet);
     int code = cli_out_end(run, c->h, rc);
     cli_out_free(run);
     if (c->json)

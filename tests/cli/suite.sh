@@ -1014,8 +1014,13 @@ CREATE TABLE items (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(40) NOT NULL D
   qty INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX items_name_idx ON items (name);
 SQL
-    dbm --sql diff --to "$T/want.sql"
-    expect_exit 0 "diff --sql"
+    dbm --sql diff --to "$T/want.sql" --drivers ' sqlite '
+    expect_exit 0 "diff --sql, a driver name with blanks around it"
+    expect_contains err "note: table items: rebuilt"
+    dbm -q --sql diff --to "$T/want.sql"
+    expect_exit 0 "diff -q --sql"
+    expect_not_contains err "dbmig: note:"
+    expect_contains err "warning: table items: column old_note"
     expect_contains out "_dbmig_new_items"
     expect_contains out "-- dbmig:destructive"
     [ "$(ls "$MIG" | wc -l)" = 1 ] || fail "diff --sql wrote a file: $(ls "$MIG")"
