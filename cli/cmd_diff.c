@@ -173,6 +173,7 @@ static void diff_json(cli *c, const dbmig_diff_result *r, int rc, int exit_code)
 /* Text: the statements (--sql), or what was written. */
 static int diff_text(cli *c, const diff_args *t, const dbmig_diff_result *r)
 {
+    diff_warnings(r, t->o.ndrivers > 1, 0, c->quiet);
     if (!r->changed) {
         fprintf(c->sql ? stderr : stdout, "no changes: %s %s\n",
                 t->o.from_db ? "the database already has the schema in"
@@ -180,7 +181,6 @@ static int diff_text(cli *c, const diff_args *t, const dbmig_diff_result *r)
                 t->o.to);
         return EXIT_OK;
     }
-    diff_warnings(r, t->o.ndrivers > 1, 0, c->quiet);
     if (c->sql) {
         fputs(r->sql, stdout);
         return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "engine.h"
@@ -335,6 +336,40 @@ static int df_read_to(df *x)
 
 /* ---- one driver ---------------------------------------------------------------- */
 
+/* schema.sql describes a schema: a statement that drops, renames or
+ * writes rows only changes what the file itself made (the scratch database
+ * starts empty) and is most likely a migration pasted in by mistake. Each
+ * one is a warning with its line; the run goes on. */
+static int df_to_statements(df *x, df_drv *d, int dialect)
+{
+    static const char *const odd[] = {"DROP", "DELETE", "INSERT", "UPDATE", "TRUNCATE",
+                                       "RENAME", "REPLACE", "MERGE"};
+    dm_stmt_list l = {0};
+    int found = 0;
+    if (x->to_empty ||
+        dm_migfile_statements(&x->to, DM_UP, d->name, dialect, &l, &found, &x->h->err))
+        return x->to_empty ? DBMIG_OK : DBMIG_EINVALID;
+    int rc = DBMIG_OK;
+    for (size_t i = 0; i < l.n && rc == DBMIG_OK; i++) {
+        const char *q = l.v[i].sql;
+        size_t w = 0;
+        while (isalpha((unsigned char)q[w]))
+            w++;
+        for (size_t k = 0; k < sizeof odd / sizeof odd[0]; k++) {
+            if (w != strlen(odd[k]) || strncasecmp(q, odd[k], w) != 0)
+                continue;
+            if (dm_dnotes_add(&d->upn, DM_NOTE_WARNING, x->o->to,
+                              "line %d: a %s statement: the desired schema is what its CREATE "
+                              "statements make (on an empty database), so this only changes "
+                              "what the file itself made; write it in a migration instead",
+                              l.v[i].line, odd[k]))
+                rc = dm_err_nomem(&x->h->err);
+        }
+    }
+    dm_stmt_list_free(&l);
+    return rc;
+}
+
 /* schema.sql applied to the (empty) scratch database, inspected into b,
  * and the database emptied again. */
 static int df_desired(df *x, df_drv *d, dbmig *sh, dm_schema *b)
@@ -348,12 +383,24 @@ static int df_desired(df *x, df_drv *d, dbmig *sh, dm_schema *b)
                           "generic `-- dbmig:up`",
                           p, d->name, d->name);
     df_say(x, "diff: applying %s to a scratch %s database", p, d->name);
-    int rc = x->to_empty ? DBMIG_OK : df_exec(x, sh, &x->to, DM_UP);
+    int rc = df_to_statements(x, d, (int)sh->drv->dialect);
+    if (rc != DBMIG_OK)
+        return rc;
+    rc = x->to_empty ? DBMIG_OK : df_exec(x, sh, &x->to, DM_UP);
     if (rc != DBMIG_OK && rc != DBMIG_EINTERRUPTED)
         return dm_err_set(&h->err, rc, "%s does not load into an empty %s database: %s", p,
                           d->name, dbmig_errmsg(sh));
     if ((rc = df_stopped(x)) != DBMIG_OK)
         return rc;
+    int clash = 0;
+    if ((rc = dm_has_version_table(sh, &clash)) != DBMIG_OK)
+        return dm_err_set(&h->err, rc, "%s", dbmig_errmsg(sh));
+    if (clash) /* inspection leaves it out: the table would vanish from the diff */
+        return dm_err_set(&h->err, DBMIG_EINVALID,
+                          "%s creates table %s, the name of dbmig's version table (--table), "
+                          "which a schema cannot hold: rename that table in %s, or give dbmig "
+                          "another --table",
+                          p, sh->table, p);
     if ((rc = dm_inspect(sh, b)) != DBMIG_OK)
         return dm_err_set(&h->err, rc, "cannot inspect the scratch %s database: %s", d->name,
                           dbmig_errmsg(sh));
@@ -655,13 +702,13 @@ static int df_notes(df *x, dbmig_diff_result *r)
         n += x->d[i].upn.n + x->d[i].downn.n;
     if (n && !(r->notes = calloc(n, sizeof *r->notes)))
         return -1;
-    static const char *const kinds[] = {"info", "destructive", "rename", "info"};
+    static const char *const kinds[] = {"info", "destructive", "rename", "info", "warning"};
     for (size_t i = 0; i < x->nd; i++)
         for (int up = 1; up >= 0; up--) {
             const dm_dnotes *ns = up ? &x->d[i].upn : &x->d[i].downn;
             for (size_t k = 0; k < ns->n; k++) {
                 dbmig_diff_note *t = &r->notes[r->nnotes++];
-                int kind = ns->v[k].kind >= 1 && ns->v[k].kind <= 3 ? ns->v[k].kind : 0;
+                int kind = ns->v[k].kind >= 1 && ns->v[k].kind <= 4 ? ns->v[k].kind : 0;
                 t->driver = dm_strdup(x->d[i].name);
                 t->section = up ? "up" : "down";
                 t->kind = kinds[kind];

@@ -323,7 +323,7 @@ int dm_drop_version_tables(dbmig *h)
 }
 
 /* Whether sh's database has the version table (sh's table, bare name). */
-static int has_version_table(dbmig *sh, int *exists)
+int dm_has_version_table(dbmig *sh, int *exists)
 {
     const char *dot = strchr(sh->table, '.');
     *exists = 0;
@@ -342,7 +342,7 @@ static int scratch_check_empty(dbmig *h, dm_scratch *s)
     int rc = dm_need_conn_create(s->h);
     if (rc == DBMIG_OK)
         rc = dm_inspect(s->h, &m);
-    if (rc == DBMIG_OK && (rc = has_version_table(s->h, &vt)) != DBMIG_OK)
+    if (rc == DBMIG_OK && (rc = dm_has_version_table(s->h, &vt)) != DBMIG_OK)
         dm_schema_free(&m);
     if (rc != DBMIG_OK)
         return dm_err_set(&h->err, rc, "cannot use the scratch database %s: %s", s->where,

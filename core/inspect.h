@@ -42,6 +42,10 @@ int dm_schema_digest(dbmig *h, char *out, int *have);
  * emptying a database drops them by name). */
 int dm_drop_version_tables(dbmig *h);
 
+/* *exists: does the handle's database hold its version table (by the
+ * name --table gives, schema part left out)? Connected handles only. */
+int dm_has_version_table(dbmig *h, int *exists);
+
 typedef struct dm_scratch dm_scratch;
 
 /* A scratch database next to h's database (scratch_url NULL) or at

@@ -54,7 +54,8 @@
 enum {
     DM_NOTE_DESTRUCTIVE = 1, /* a statement that can lose data (needs --allow-destructive in up) */
     DM_NOTE_RENAME = 2,      /* a possible rename: drop + add of the same type */
-    DM_NOTE_INFO = 3         /* anything else worth a line (a rebuild, an unsupported change) */
+    DM_NOTE_INFO = 3,        /* anything else worth a line (a rebuild, an unsupported change) */
+    DM_NOTE_WARNING = 4      /* about the input (diff.c: a DROP or DML statement in schema.sql) */
 };
 
 /* One note: kind, object ("table t: column c"), text (one line, the

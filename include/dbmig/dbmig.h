@@ -598,8 +598,9 @@ typedef struct dbmig_diff_opts {
 
 /* One note about the generated statements. kind: "destructive" (the
  * statement can lose data), "rename" (a drop and an add that may be a
- * rename: never guessed), "info" (why a SQLite table is rebuilt, ...).
- * section: "up" or "down". */
+ * rename: never guessed), "warning" (about schema.sql: a DROP or DML
+ * statement in it, object = its path), "info" (why a SQLite table is
+ * rebuilt, ...). section: "up" or "down". */
 typedef struct dbmig_diff_note {
     const char *driver, *section, *kind, *object, *text;
 } dbmig_diff_note;

@@ -1044,6 +1044,14 @@ SQL
     dbm downgrade -1
     expect_exit 0 "downgrade of the generated file"
     [ "$(sqlite3 "$DB_FILE" "SELECT count(*) FROM items")" = 2 ] || fail "the down's rebuild lost rows"
+    { cat "$T/want.sql"; echo "CREATE TABLE gone (x INTEGER);"; echo "DROP TABLE gone;"; } > "$T/drop.sql"
+    dbm --sql diff --to "$T/drop.sql"
+    expect_exit 0 "a DROP statement in schema.sql"
+    expect_contains err "warning: $T/drop.sql: line 5: a DROP statement"
+    { cat "$T/want.sql"; echo "CREATE TABLE dbmig_version (x INTEGER);"; } > "$T/vt.sql"
+    dbm --sql diff --to "$T/vt.sql"
+    expect_exit 3 "schema.sql creates the version table"
+    expect_contains err "the name of dbmig's version table"
     run --url "sqlite:$T/typo.db" --dir "$MIG" diff --to "$T/want.sql" --from-db
     expect_exit 3 "--from-db on a database that does not exist"
     expect_contains err "has none of the folder's revisions applied"
