@@ -125,6 +125,8 @@ typedef struct mf_ctx {
                               any marker: the implicit up section's, unless
                               a header key or a marker follows (then it was
                               in the header) */
+    int pending_destructive; /* a -- dbmig:destructive line no SQL line has
+                                followed yet (it must mark a statement) */
 } mf_ctx;
 
 
@@ -532,7 +534,21 @@ static int mf_destructive(mf_ctx *c, const dm_mfline *l, int line)
                           mf->path, line, dm_section_kind_name(kind));
     if (!c->first_marker && !c->sql_line && !c->early_destructive)
         c->early_destructive = line;
+    c->pending_destructive = line;
     return 0;
+}
+
+/* A section ends (a marker, the end of the file) with a -- dbmig:destructive
+ * line that no statement followed: it marks nothing, and a reader would
+ * take the statement it was meant for as unmarked. */
+static int mf_destructive_dangling(mf_ctx *c)
+{
+    if (!c->pending_destructive)
+        return 0;
+    return dm_err_set(c->err, DBMIG_EINVALID,
+                      "%s:%d: -- dbmig:destructive marks no statement (none follows it in its "
+                      "section): put it on the line above the statement it marks, or remove it",
+                      c->mf->path, c->pending_destructive);
 }
 
 /* A header key or a section marker after an early -- dbmig:destructive:
@@ -579,9 +595,12 @@ static int mf_on_line(void *payload, const dm_mfline *l, int line, size_t ls, si
     if (l->kind == MFL_SQL) {
         if (!c->first_marker && !c->sql_line)
             c->sql_line = line;
+        c->pending_destructive = 0;
     } else if (l->kind == MFL_DIRECTIVE) {
         int hk = mf_header_key(l), kind = mf_section_kind(l);
         if (kind >= 0 && !c->first_marker && mf_destructive_in_header(c))
+            return DBMIG_EINVALID;
+        if (kind >= 0 && mf_destructive_dangling(c))
             return DBMIG_EINVALID;
         if (kind >= 0)
             return mf_marker(c, l, kind, line, ls, next);
@@ -596,6 +615,7 @@ static int mf_on_line(void *payload, const dm_mfline *l, int line, size_t ls, si
                                   mf->path, line, (int)l->vallen, l->val);
             if (!c->first_marker && !c->sql_line)
                 c->sql_line = line;
+            c->pending_destructive = 0;
             return 0;
         }
         if (hk >= 0)
@@ -635,6 +655,8 @@ static int mf_irreversible_down(mf_ctx *c)
 static int mf_scan_end(mf_ctx *c, size_t n, size_t nst, int probe_rc)
 {
     dm_migfile *mf = c->mf;
+    if (mf_destructive_dangling(c))
+        return DBMIG_EINVALID;
     if (mf->nsections) {
         dm_section *prev = &mf->sections[mf->nsections - 1];
         prev->len = n - prev->off;

@@ -1487,6 +1487,13 @@ static void test_destructive_errors(void **st)
     EXPECT_ERROR("m/1_a.sql", "-- dbmig:message m\n-- dbmig:destructive drops table old\n"
                  "-- dbmig:transaction off\nDROP TABLE old;\n",
                  "m/1_a.sql:2: -- dbmig:destructive is in the header", "on the line above");
+    /* marking no statement: before the next marker, or at the end */
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nCREATE TABLE a (x int);\n-- dbmig:destructive drops a\n"
+                 "-- dbmig:down\nDROP TABLE a;\n",
+                 "m/1_a.sql:3: -- dbmig:destructive marks no statement", "line above the statement");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nCREATE TABLE a (x int);\n-- dbmig:down\n"
+                 "DROP TABLE a;\n-- dbmig:destructive drops a\n-- a comment\n",
+                 "m/1_a.sql:5: -- dbmig:destructive marks no statement", "or remove it");
     /* no value */
     EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\n-- dbmig:destructive\nDROP TABLE old;\n",
                  "m/1_a.sql:2: -- dbmig:destructive needs to say what", "drops column");
