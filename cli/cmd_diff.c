@@ -38,7 +38,7 @@ static const char *diff_value(cli *c, int *i, const char *name)
 {
     const char *a = c->args[*i];
     size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0)
+    if (!a || strncmp(a, name, n) != 0)
         return NULL;
     if (a[n] == '=')
         return a + n + 1;
@@ -217,7 +217,7 @@ int cmd_diff(cli *c)
     cli_out_free(run);
     if (c->json)
         diff_json(c, r, rc, code);
-    else if (rc == DBMIG_OK)
+    else if (rc == DBMIG_OK && r)
         code = diff_text(c, &t, r);
     dbmig_diff_result_free(r);
     free(t.drivers_copy);

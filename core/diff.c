@@ -817,9 +817,11 @@ static int df_finish(df *x, dbmig_diff_result **out)
 {
     dbmig *h = x->h;
     dbmig_diff_result *r = calloc(1, sizeof *r);
+    if (!r)
+        return dm_err_nomem(&h->err);
     dm_buf body = {0}, sql = {0};
     int txoff = 0, rc = DBMIG_OK;
-    if (!r || df_notes(x, r) || df_body(x, &body, &sql, &txoff) ||
+    if (df_notes(x, r) || df_body(x, &body, &sql, &txoff) ||
         !(r->parent = dm_strdup(x->parent)) || !(r->sql = dm_buf_take(&sql)))
         rc = dm_err_nomem(&h->err);
     for (size_t i = 0; rc == DBMIG_OK && i < x->nd; i++) {
