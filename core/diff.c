@@ -36,6 +36,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "ddl.h"
 #include "engine.h"
 #include "exec.h"
 #include "inspect.h"
@@ -106,15 +107,64 @@ static int df_stopped(df *x)
                       "interrupted: the scratch databases are removed and no file was written");
 }
 
-/* A section of mf run on the scratch handle sh, whose running statement
- * dbmig_cancel on h (Ctrl-C) then cancels; stopped that way, it is
- * DBMIG_EINTERRUPTED in h. */
-static int df_exec(df *x, dbmig *sh, const dm_migfile *mf, int kind)
+/* Can the section run inside one transaction on sh (transactional DDL,
+ * and no statement that must run outside one, CONCURRENTLY)? */
+static int df_tx_ok(dbmig *sh, const dm_migfile *mf, int kind)
 {
+    if (!(sh->caps & DBMIG_CAP_TRANSACTIONAL_DDL))
+        return 0;
+    dm_stmt_list l = {0};
+    dm_err e = {0};
+    int found = 0, ok = 0;
+    if (dm_migfile_statements(mf, kind, sh->drv->name, (int)sh->drv->dialect, &l, &found, &e) ==
+        DBMIG_OK) {
+        ok = found;
+        for (size_t i = 0; ok && i < l.n; i++)
+            ok = !dm_ddl_needs_autocommit(l.v[i].sql, l.v[i].len, (int)sh->drv->dialect,
+                                          sh->caps);
+    }
+    dm_stmt_list_free(&l);
+    dm_err_free(&e);
+    return ok;
+}
+
+/* A section of mf run on the scratch handle sh (in one transaction when
+ * tx), whose running statement dbmig_cancel on h (Ctrl-C) then cancels;
+ * stopped that way, it is DBMIG_EINTERRUPTED in h. A failure inside the
+ * transaction is rolled back: the database is as before. */
+static int df_run(df *x, dbmig *sh, const dm_migfile *mf, int kind, int tx)
+{
+    if (tx && sh->drv->begin(sh->drv_self, sh->conn) != DBMIG_DRV_OK)
+        return dm_db_error(sh, "cannot begin a transaction on the scratch database");
     atomic_store(&sh->running, sh->conn);
     int rc = dm_exec_section(sh, mf, kind);
     atomic_store(&sh->running, NULL);
+    if (tx && rc == DBMIG_OK && sh->drv->commit(sh->drv_self, sh->conn) != DBMIG_DRV_OK)
+        rc = dm_db_error(sh, "cannot commit on the scratch database");
+    else if (tx && rc != DBMIG_OK)
+        sh->drv->rollback(sh->drv_self, sh->conn);
     return rc != DBMIG_OK && x->h->interrupted ? df_stopped(x) : rc;
+}
+
+/* A generated section, or a dump: in one transaction where it can be (a
+ * thousand DDL statements commit once; and a generated section is
+ * verified as `upgrade` will run it, inside its revision's transaction). */
+static int df_exec(df *x, dbmig *sh, const dm_migfile *mf, int kind)
+{
+    return df_run(x, sh, mf, kind, df_tx_ok(sh, mf, kind));
+}
+
+/* schema.sql: in one transaction too, and when it fails there, once more
+ * statement by statement (the transaction left nothing behind): a file
+ * that only works outside a transaction (an enum value added, then used)
+ * still loads, and a real error is reported by the second run. */
+static int df_exec_to(df *x, dbmig *sh, const dm_migfile *mf)
+{
+    int tx = df_tx_ok(sh, mf, DM_UP);
+    int rc = df_run(x, sh, mf, DM_UP, tx);
+    if (rc != DBMIG_OK && rc != DBMIG_EINTERRUPTED && tx)
+        rc = df_run(x, sh, mf, DM_UP, 0);
+    return rc;
 }
 
 /* ---- the options ------------------------------------------------------------ */
@@ -386,7 +436,7 @@ static int df_desired(df *x, df_drv *d, dbmig *sh, dm_schema *b)
     int rc = df_to_statements(x, d, (int)sh->drv->dialect);
     if (rc != DBMIG_OK)
         return rc;
-    rc = x->to_empty ? DBMIG_OK : df_exec(x, sh, &x->to, DM_UP);
+    rc = x->to_empty ? DBMIG_OK : df_exec_to(x, sh, &x->to);
     if (rc != DBMIG_OK && rc != DBMIG_EINTERRUPTED)
         return dm_err_set(&h->err, rc, "%s does not load into an empty %s database: %s", p,
                           d->name, dbmig_errmsg(sh));
