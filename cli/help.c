@@ -199,7 +199,10 @@ static const struct {
      "                        on stderr) and write nothing\n"
      "  --format json         {changed, revision, file, notes, exit_code, error, ...}\n"
      "A possible rename (a column dropped and one of its type added) is reported,\n"
-     "never guessed: write ALTER TABLE ... RENAME COLUMN yourself and run diff again.\n"},
+     "never guessed: write ALTER TABLE ... RENAME COLUMN yourself and run diff again.\n"
+     "The sections name their driver (-- dbmig:up sqlite): the statements are in its\n"
+     "dialect. Statements right on the schema alone that fail on rows the folder's\n"
+     "migrations insert are refused (exit 3): fix those rows in a revision first.\n"},
     {"init", "usage: dbmig [--driver sqlite|postgres|mysql] [--dir DIR] [--config FILE] init\n"
              "Start a project in the working folder, offline: the migrations folder\n"
              "(--dir, default migrations/) with a first migration, a commented dbmig.conf\n"
