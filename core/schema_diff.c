@@ -315,8 +315,8 @@ static void my_drop_index_if_exists(dd *d, const char *t, const char *n)
     dm_sqlw_ident(&w, n);
     const char *lit[] = {dm_buf_str(&stmt), t, n};
     static const char *const part[] = {"SET @dbmig_sql = (SELECT IF(COUNT(*) > 0, '",
-                                       "', 'DO 0') FROM information_schema.STATISTICS "
-                                       "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '",
+                                       ("', 'DO 0') FROM information_schema.STATISTICS "
+                                        "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '"),
                                        "' AND INDEX_NAME = '"};
     for (size_t k = 0; k < 3; k++) {
         dm_sqlw_put(&d->wb, part[k]);
