@@ -113,6 +113,12 @@ typedef struct dm_sdiffs {
 int dm_schema_compare(const dm_schema *a, const dm_schema *b, const char *left_name,
                       const char *right_name, dm_sdiffs *out, dm_err *e);
 void dm_sdiffs_free(dm_sdiffs *d);
+/* The identity the comparison (and the diff generator) matches objects on:
+ * kind, table, then the name, or the content when unnamed (unnamed first);
+ * a primary key by its table. */
+int dm_sobj_ident_cmp(const dm_sobj *a, const dm_sobj *b);
+/* s's objects as pointers in identity order (malloc'd; NULL: no memory). */
+const dm_sobj **dm_schema_ident_view(const dm_schema *s);
 
 /* Renderings, appended to out; 0 or -1 on no memory.
  *

@@ -29,7 +29,7 @@
 
 /* Identity order: kind, table, then the name, or the content when unnamed
  * (unnamed sorts before named). */
-static int ident_cmp(const dm_sobj *a, const dm_sobj *b)
+int dm_sobj_ident_cmp(const dm_sobj *a, const dm_sobj *b)
 {
     if (a->kind != b->kind)
         return a->kind < b->kind ? -1 : 1;
@@ -53,10 +53,10 @@ static int ident_cmp(const dm_sobj *a, const dm_sobj *b)
 
 static int ident_qcmp(const void *a, const void *b)
 {
-    return ident_cmp(*(const dm_sobj *const *)a, *(const dm_sobj *const *)b);
+    return dm_sobj_ident_cmp(*(const dm_sobj *const *)a, *(const dm_sobj *const *)b);
 }
 
-static const dm_sobj **ident_view(const dm_schema *s)
+const dm_sobj **dm_schema_ident_view(const dm_schema *s)
 {
     const dm_sobj **v = malloc((s->n ? s->n : 1) * sizeof *v); // NOLINT(bugprone-sizeof-expression): an array of pointers
     if (!v)
@@ -303,12 +303,12 @@ static void cmp_one(cmp_ctx *c, const dm_sobj *a, const dm_sobj *b, const dm_sob
 int dm_schema_compare(const dm_schema *a, const dm_schema *b, const char *left_name,
                       const char *right_name, dm_sdiffs *out, dm_err *e)
 {
-    const dm_sobj **va = ident_view(a), **vb = ident_view(b);
+    const dm_sobj **va = dm_schema_ident_view(a), **vb = dm_schema_ident_view(b);
     cmp_ctx c = {out, NULL, left_name ? left_name : "the left",
                  right_name ? right_name : "the right", !va || !vb};
     size_t i = 0, j = 0;
     while (!c.oom && (i < a->n || j < b->n)) {
-        int k = i == a->n ? 1 : j == b->n ? -1 : ident_cmp(va[i], vb[j]);
+        int k = i == a->n ? 1 : j == b->n ? -1 : dm_sobj_ident_cmp(va[i], vb[j]);
         if (k < 0)
             cmp_one(&c, NULL, NULL, va[i++], 1);
         else if (k > 0)

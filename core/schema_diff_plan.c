@@ -35,45 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- matching (the identity of core/schema_cmp.c) ----------------------------- */
-
-static int ident_cmp(const dm_sobj *a, const dm_sobj *b)
-{
-    if (a->kind != b->kind)
-        return a->kind < b->kind ? -1 : 1;
-    int c = dm_sstr_cmp(a->table, b->table);
-    if (c || a->kind == DBMIG_SO_PRIMARY_KEY)
-        return c;
-    int na = a->name && a->name[0], nb = b->name && b->name[0];
-    if (na != nb)
-        return na ? 1 : -1;
-    if (na)
-        return dm_sstr_cmp(a->name, b->name);
-    c = dm_slist_cmp(a->columns, a->ncolumns, b->columns, b->ncolumns);
-    if (!c)
-        c = dm_sstr_cmp(a->ref_table, b->ref_table);
-    if (!c)
-        c = dm_slist_cmp(a->ref_columns, a->nref_columns, b->ref_columns, b->nref_columns);
-    if (!c)
-        c = dm_sstr_cmp(a->definition, b->definition);
-    return c;
-}
-
-static int ident_qcmp(const void *a, const void *b)
-{
-    return ident_cmp(*(const dm_sobj *const *)a, *(const dm_sobj *const *)b);
-}
-
-static const dm_sobj **ident_view(const dm_schema *s)
-{
-    const dm_sobj **v = malloc((s->n ? s->n : 1) * sizeof *v); // NOLINT(bugprone-sizeof-expression): an array of pointers
-    if (!v)
-        return NULL;
-    for (size_t i = 0; i < s->n; i++)
-        v[i] = &s->v[i];
-    qsort(v, s->n, sizeof *v, ident_qcmp); // NOLINT(bugprone-sizeof-expression): an array of pointers
-    return v;
-}
+/* ---- matching: dm_sobj_ident_cmp, the identity drift compares on (schema_cmp.c) - */
 
 #define sv dd_sv
 
@@ -159,11 +121,11 @@ static void pair_sequences(dd *d)
 int dd_match(dd *d)
 {
     const dm_schema *a = d->a, *b = d->b;
-    const dm_sobj **va = ident_view(a), **vb = ident_view(b);
+    const dm_sobj **va = dm_schema_ident_view(a), **vb = dm_schema_ident_view(b);
     int rc = !va || !vb ? -1 : 0;
     size_t i = 0, j = 0;
     while (!rc && (i < a->n || j < b->n)) {
-        int k = i == a->n ? 1 : j == b->n ? -1 : ident_cmp(va[i], vb[j]);
+        int k = i == a->n ? 1 : j == b->n ? -1 : dm_sobj_ident_cmp(va[i], vb[j]);
         if (k < 0) {
             d->fa[va[i++] - a->v] |= DD_GONE;
         } else if (k > 0) {
