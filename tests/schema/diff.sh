@@ -172,6 +172,19 @@ if [ "$TARGET" = postgres ]; then
     fi
 fi
 
+# PostgreSQL: a schema.sql that only loads outside a transaction (an enum
+# value added, then used) is run again statement by statement
+if [ "$TARGET" = postgres ]; then
+    cp "$W/head.sql" "$W/notx.sql"
+    cat >> "$W/notx.sql" <<'SQL'
+CREATE TYPE notx_mood AS ENUM ('a');
+ALTER TYPE notx_mood ADD VALUE 'b';
+CREATE TABLE notx_t (m notx_mood DEFAULT 'b');
+SQL
+    run --sql diff --to notx.sql
+    check schema_sql_outside_tx 0 "notx_t"
+fi
+
 # ---- safety: destructive, rename, the planted bug -------------------------------------------
 cp "$W/head.sql" "$W/drop.sql"
 echo "DROP TABLE audit_events;" >> "$W/drop.sql"
