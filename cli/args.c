@@ -26,6 +26,8 @@ static const gopt gopts[] = {
     {"lease-seconds", 0, 1}, {"commit-interval", 0, 1}, {"format", 0, 1},
     {"sql", 0, 0},          {"dry-run", 0, 0},       {"single-transaction", 0, 0},
     {"no-color", 0, 0},     {"verbose", 'v', 0},     {"quiet", 'q', 0},
+    {"ddl-lock-timeout", 0, 1}, {"ddl-retries", 0, 1}, {"statement-timeout", 0, 1},
+    {"batch-pause", 0, 1},  {"batch-time", 0, 1},    {"phase", 0, 1},
     {"help", 'h', 0},       {"version", 'V', 0},
 };
 #define NGOPTS (sizeof gopts / sizeof gopts[0])

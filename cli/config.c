@@ -29,7 +29,8 @@
 static const char *const cf_keys[] = {
     "driver", "url", "dir", "table", "plugin-dir", "lock-timeout", "lock", "lease-seconds",
     "commit-interval", "single-transaction", "format", "no-color", "verbose", "quiet", "dry-run",
-    "sql", "env", "config", "dump-schema",
+    "sql", "env", "config", "dump-schema", "ddl-lock-timeout", "ddl-retries", "statement-timeout",
+    "batch-pause", "batch-time", "phase",
 };
 #define CF_NKEYS (sizeof cf_keys / sizeof cf_keys[0])
 
@@ -243,8 +244,11 @@ const char *cli_config_source(const cli_config *cfg, const char *key)
     static const char *const opt[] = {
         "--driver", "--url", "--dir", "--table", "--plugin-dir", "--lock-timeout", "--lock",
         "--lease-seconds", "--commit-interval", "--single-transaction", "--format", "--no-color",
-        "--verbose", "--quiet", "--dry-run", "--sql", "--env", "--config",
+        "--verbose", "--quiet", "--dry-run", "--sql", "--env", "--config", "--dump-schema",
+        "--ddl-lock-timeout", "--ddl-retries", "--statement-timeout", "--batch-pause",
+        "--batch-time", "--phase",
     };
+    _Static_assert(sizeof opt / sizeof opt[0] == CF_NKEYS, "one option name per key");
     for (size_t k = 0; k < CF_NKEYS; k++)
         if (strcmp(cf_keys[k], key) == 0)
             return opt[k];
@@ -286,6 +290,41 @@ int cli_config_number(const cli_config *cfg, const char *key, double min, double
     cf_err(errbuf, errcap, "bad value '%s' for %s (from %s): expected %s %s %s%s", v, key,
            src ? src : "?", whole ? "a whole number of" : "a number of", unit, range,
            whole ? "" : ", like 60 or 2.5");
+    return -1;
+}
+
+int cli_config_duration(const cli_config *cfg, const char *key, int *out_ms, char *errbuf,
+                        size_t errcap)
+{
+    const char *v = cli_config_get(cfg, key);
+    if (!v)
+        return 0;
+    /* digits, an optional fraction, then ms, s or m: "2s", "500ms", "1.5m" */
+    const char *p = v;
+    int digits = 0;
+    while (isdigit((unsigned char)*p))
+        p++, digits++;
+    if (*p == '.' && digits && isdigit((unsigned char)p[1]))
+        for (p++; isdigit((unsigned char)*p); p++)
+            ;
+    double n = digits ? strtod(v, NULL) : -1, mul = 0;
+    if (strcmp(p, "ms") == 0)
+        mul = 1;
+    else if (strcmp(p, "s") == 0)
+        mul = 1000;
+    else if (strcmp(p, "m") == 0)
+        mul = 60000;
+    double ms = n * mul;
+    if (digits && mul > 0 && ms <= 2147483647.0 && (ms >= 1 || ms == 0)) {
+        *out_ms = (int)(ms + 0.5);
+        return 1;
+    }
+    const char *src = cli_config_source(cfg, key);
+    cf_err(errbuf, errcap,
+           "bad value '%s' for %s (from %s): expected a duration, a number with its unit ms, s "
+           "or m, like 2s, 500ms or 1.5m%s",
+           v, key, src ? src : "?",
+           digits && !*p ? " (a bare number has no unit: write it with one)" : "");
     return -1;
 }
 
@@ -552,7 +591,8 @@ static void cf_clean_value(char *v)
 static const char *const cf_file_keys[] = {
     "driver", "url", "dir", "table", "plugin-dir", "lock-timeout", "lock", "lease-seconds",
     "commit-interval", "single-transaction", "format", "no-color", "verbose", "quiet",
-    "dump-schema",
+    "dump-schema", "ddl-lock-timeout", "ddl-retries", "statement-timeout", "batch-pause",
+    "batch-time", "phase",
 };
 
 /* An indented line right after the same key: an attempt at a multi-line
@@ -613,7 +653,8 @@ static const char *cf_known_key(cf_state *s, const char *section, const char *na
     cf_fail(s, line,
             "unknown key '%s' in [%s]%s%s%s; known keys: driver, url, dir, table, plugin-dir, "
             "lock-timeout, lock, lease-seconds, commit-interval, single-transaction, format, "
-            "no-color, verbose, quiet, dump-schema",
+            "no-color, verbose, quiet, dump-schema, ddl-lock-timeout, ddl-retries, "
+            "statement-timeout, batch-pause, batch-time, phase",
             name, section, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
     return NULL;
 }

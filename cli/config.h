@@ -8,8 +8,10 @@
  *
  * Keys are the global long option names: driver, url, dir, table, plugin-dir,
  * lock-timeout, lock, lease-seconds, commit-interval, single-transaction,
- * format, no-color, verbose, quiet, dry-run, sql, env, config, and
- * dump-schema (a file, config and DBMIG_DUMP_SCHEMA only). The file may
+ * format, no-color, verbose, quiet, dry-run, sql, env, config, the
+ * zero-downtime settings (SPEC section 14: ddl-lock-timeout, ddl-retries,
+ * statement-timeout, batch-pause, batch-time, phase), and dump-schema (a
+ * file, config and DBMIG_DUMP_SCHEMA only). The file may
  * not set env, config (they choose the file), dry-run and sql (a per-run
  * choice, not a setting to share). In the file, ${VAR} expands from the
  * environment, and only in the values in use: a value of an [env.NAME] that
@@ -99,6 +101,11 @@ int cli_config_on(const cli_config *cfg, const char *key);
 /* A number setting: 0 when unset, 1 with *out set, -1 with errbuf naming
  * the value, the key, its source and the accepted form (a finite number in
  * [min, max]; a whole number when `whole`). `unit` names it ("seconds"). */
+/* A DURATION setting (SPEC section 14): a number with ms, s or m ("2s",
+ * "500ms", "1.5m"; 0 with a unit is off). 0 when unset, 1 with *out_ms
+ * set, -1 with errbuf naming the value, where it came from and the form. */
+int cli_config_duration(const cli_config *cfg, const char *key, int *out_ms, char *errbuf,
+                        size_t errcap);
 int cli_config_number(const cli_config *cfg, const char *key, double min, double max, int whole,
                       const char *unit, double *out, char *errbuf, size_t errcap);
 void cli_config_free(cli_config *cfg);

@@ -6,6 +6,7 @@
  * progress and errors on stderr). Exit code = -rc. */
 #define _POSIX_C_SOURCE 200809L
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,23 @@ bad:
     return EXIT_USAGE;
 }
 
+/* --phase pre|post|all (SPEC section 14). */
+static int settle_phase(cli *c, dbmig_options *o)
+{
+    const char *v = cli_config_get(&c->cfg, "phase");
+    if (!v || strcmp(v, "all") == 0)
+        return EXIT_OK;
+    if (strcmp(v, "pre") == 0 || strcmp(v, "post") == 0) {
+        o->phase = v[1] == 'r' ? DBMIG_PHASE_PRE : DBMIG_PHASE_POST;
+        return EXIT_OK;
+    }
+    fprintf(stderr,
+            "dbmig: bad value '%s' for phase (from %s): expected pre (leave out the revisions "
+            "marked -- dbmig:phase post), post or all\n",
+            v, cli_config_source(&c->cfg, "phase"));
+    return EXIT_USAGE;
+}
+
 /* The numeric settings: each left at the library's default when unset. */
 static int settle_numbers(cli *c, dbmig_options *o)
 {
@@ -96,7 +114,25 @@ static int settle_numbers(cli *c, dbmig_options *o)
         goto bad;
     if (r)
         o->lease_seconds = (int)d;
-    return EXIT_OK;
+    if ((r = cli_config_number(&c->cfg, "ddl-retries", 0, 1000, 1, "retries", &d, err,
+                               sizeof err)) < 0)
+        goto bad;
+    if (r)
+        o->ddl_retries = (int)d;
+    static const struct {
+        const char *key;
+        size_t off;
+    } durations[] = {
+        {"ddl-lock-timeout", offsetof(dbmig_options, ddl_lock_timeout_ms)},
+        {"statement-timeout", offsetof(dbmig_options, statement_timeout_ms)},
+        {"batch-pause", offsetof(dbmig_options, batch_pause_ms)},
+        {"batch-time", offsetof(dbmig_options, batch_time_ms)},
+    };
+    for (size_t k = 0; k < sizeof durations / sizeof durations[0]; k++)
+        if (cli_config_duration(&c->cfg, durations[k].key,
+                                (int *)((char *)o + durations[k].off), err, sizeof err) < 0)
+            goto bad;
+    return settle_phase(c, o);
 bad:
     fprintf(stderr, "dbmig: %s\n", err);
     return EXIT_USAGE;

@@ -435,6 +435,23 @@ static void ev_result(cli_out *o, const dbmig_event *ev, const char *rev, const 
     say(o, line);
 }
 
+/* A batch of a -- dbmig:batch statement committed (SPEC section 14). Owned
+ * by issue 17's batch work: a live line on a TTY, a log line every few
+ * seconds otherwise. */
+static void ev_batch(cli_out *o, const dbmig_event *ev)
+{
+    (void)o;
+    (void)ev;
+}
+
+/* A lock time-out that is retried (SPEC section 14). Owned by issue 17's
+ * lock-timeout work: one line per retry naming the blocker. */
+static void ev_retry(cli_out *o, const dbmig_event *ev)
+{
+    (void)o;
+    (void)ev;
+}
+
 static void event_locked(cli_out *o, const dbmig_event *ev)
 {
     char rev[96], msg[200];
@@ -457,6 +474,12 @@ static void event_locked(cli_out *o, const dbmig_event *ev)
         break;
     case DBMIG_EV_PLAN:
         keep(o, ev);
+        break;
+    case DBMIG_EV_BATCH:
+        ev_batch(o, ev);
+        break;
+    case DBMIG_EV_RETRY:
+        ev_retry(o, ev);
         break;
     case DBMIG_EV_LOCK_WAIT:
     case DBMIG_EV_LOCKED:

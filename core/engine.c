@@ -78,6 +78,7 @@ static int valid_table_name(const char *t)
 static const size_t options_size[] = {
     0,                      /* 0: never valid (the struct was not initialised) */
     OPTIONS_END(verbose),   /* 1: version .. verbose (dbmig 0.1.0) */
+    OPTIONS_END(phase),     /* 2: .. ddl_lock_timeout_ms .. phase (dbmig 0.3.0) */
 };
 _Static_assert(sizeof options_size / sizeof options_size[0] == DBMIG_OPTIONS_VERSION + 1,
                "options_size needs one row per DBMIG_OPTIONS_VERSION");

@@ -90,7 +90,13 @@ typedef enum dbmig_event_kind {
                              * --single-transaction); text says why */
     DBMIG_EV_STATEMENT,     /* a statement starts: stmt of nstmts, file, line, sql */
     DBMIG_EV_STATEMENT_DONE,/* that statement succeeded; ms is its time */
-    DBMIG_EV_PLAN           /* a dry run: one step of the plan (index of total) */
+    DBMIG_EV_PLAN,          /* a dry run: one step of the plan (index of total) */
+    /* Appended in dbmig 0.3 (SPEC section 14): */
+    DBMIG_EV_BATCH,         /* a batch of a `-- dbmig:batch` statement committed: rows,
+                             * batches, rate and (keyset form) lo, hi, percent, eta_s */
+    DBMIG_EV_RETRY          /* a statement hit --ddl-lock-timeout (or its migration did):
+                             * it was rolled back and is retried after ms milliseconds;
+                             * attempt of attempts, blocker says what held the lock */
 } dbmig_event_kind;
 
 typedef struct dbmig_event {
@@ -116,6 +122,16 @@ typedef struct dbmig_event {
                              * (ROLLED_BACK, a NOTICE that warns), DBMIG_LOG_INFO (START,
                              * DONE, PLAN, the lock events, other NOTICEs), DBMIG_LOG_DEBUG
                              * (STATEMENT*, a NOTICE shown only with verbose) */
+    /* Appended in dbmig 0.3 (SPEC section 14): */
+    int64_t rows;           /* BATCH: rows the statement changed so far (all batches) */
+    int64_t batches;        /* BATCH: batches committed so far */
+    double rate;            /* BATCH: rows per second so far */
+    int64_t lo, hi;         /* BATCH, keyset form: the range just committed [lo, hi) */
+    double percent;         /* BATCH: 0..100 for the keyset form, < 0 when unknown */
+    double eta_s;           /* BATCH: seconds left (keyset form), < 0 when unknown */
+    int attempt, attempts;  /* RETRY: the attempt that failed (1-based) of how many */
+    const char *blocker;    /* RETRY: what held the lock ("pid 4242 (idle in transaction
+                             * 12 s): UPDATE t SET ..."), NULL when it could not be told */
 } dbmig_event;
 
 /* When events arrive (upgrade and downgrade): START, then STATEMENT and
@@ -129,6 +145,16 @@ typedef struct dbmig_event {
 typedef void (*dbmig_event_fn)(void *payload, const dbmig_event *ev);
 /* Writer for --sql output and the like. Returns 0 on success. */
 typedef int (*dbmig_write_fn)(void *payload, const char *data, size_t len);
+
+/* Which revisions a run or a check covers (SPEC section 14): a revision
+ * marked `-- dbmig:phase post` is a post-deployment one. PRE: every other
+ * one (a pre revision that needs an unapplied post one is refused, exit 3,
+ * naming both); ALL (the default) and POST: all of them. */
+typedef enum dbmig_phase {
+    DBMIG_PHASE_ALL = 0,
+    DBMIG_PHASE_PRE = 1,
+    DBMIG_PHASE_POST = 2
+} dbmig_phase;
 
 /* AUTO: the session lock, or the lease lock when the driver reports that a
  * session lock cannot exclude everyone (a Galera cluster). */
@@ -148,8 +174,9 @@ typedef enum dbmig_lock_strategy {
  * struct was not initialised) and a version newer than its own (built
  * against a newer header than the library it runs with). Always start from
  * DBMIG_OPTIONS_INIT and assign fields by name.
- *   version 1 (dbmig 0.1.0): version .. verbose */
-#define DBMIG_OPTIONS_VERSION 1
+ *   version 1 (dbmig 0.1.0): version .. verbose
+ *   version 2 (dbmig 0.3.0): ddl_lock_timeout_ms .. phase */
+#define DBMIG_OPTIONS_VERSION 2
 typedef struct dbmig_options {
     unsigned version;           /* DBMIG_OPTIONS_VERSION: the layout the caller was built with */
     const char *url;            /* required for database commands */
@@ -170,13 +197,24 @@ typedef struct dbmig_options {
     dbmig_event_fn on_event;
     void *event_payload;
     int verbose;                /* 1: also report DEBUG-level notices */
+    /* Version 2 (SPEC section 14): */
+    int ddl_lock_timeout_ms;    /* 0 (default): off. Else each migration statement waits at
+                                 * most this long for a lock; on a lock time-out the migration
+                                 * is rolled back and retried (DBMIG_EV_RETRY) */
+    int ddl_retries;            /* < 0: the default, 5; retries after a lock time-out */
+    int statement_timeout_ms;   /* 0 (default): off. Else the longest a statement may run */
+    int batch_pause_ms;         /* pause between two batches of a -- dbmig:batch statement */
+    int batch_time_ms;          /* 0: keyset batches keep their size; else it adapts so that
+                                 * one batch takes about this long */
+    dbmig_phase phase;          /* upgrade, check, pending: DBMIG_PHASE_ALL */
     /* New fields go here, never above: bump DBMIG_OPTIONS_VERSION, add the
      * version's row to options_size (core/engine.c) and the field's default
      * to DBMIG_OPTIONS_INIT. */
 } dbmig_options;
 
 #define DBMIG_OPTIONS_INIT {DBMIG_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, -1.0, \
-                            DBMIG_LOCK_AUTO, 0, -1, 0, 0, NULL, NULL, NULL, NULL, 0}
+                            DBMIG_LOCK_AUTO, 0, -1, 0, 0, NULL, NULL, NULL, NULL, 0,   \
+                            0, -1, 0, 0, 0, DBMIG_PHASE_ALL}
 
 /* Allocates a handle and copies the options (strings included). Nothing is
  * read or connected yet. On failure *out may still be set so that
@@ -282,7 +320,9 @@ enum {
     DBMIG_REV_MISSING = 1u << 3,  /* not applied, but an applied revision descends from it */
     DBMIG_REV_UNKNOWN = 1u << 4,  /* applied, but no file has this id */
     DBMIG_REV_HEAD = 1u << 5,     /* a head of the graph */
-    DBMIG_REV_NOTX = 1u << 6      /* runs outside a transaction */
+    DBMIG_REV_NOTX = 1u << 6,     /* runs outside a transaction */
+    DBMIG_REV_POST = 1u << 7,     /* marked -- dbmig:phase post (SPEC section 14) */
+    DBMIG_REV_BATCH = 1u << 8     /* has a -- dbmig:batch statement */
 };
 
 typedef struct dbmig_rev_status {
@@ -378,6 +418,8 @@ typedef struct dbmig_show {
     const char *driver;       /* the driver whose sections were chosen ("" for generic) */
     dbmig_stmt_info *up; size_t nup;
     dbmig_stmt_info *down; size_t ndown;
+    /* Appended in dbmig 0.3 (allocated by the library, so appending is safe): */
+    int post;                 /* -- dbmig:phase post */
 } dbmig_show;
 
 DBMIG_API int dbmig_show_get(dbmig *h, const char *rev, dbmig_show **out);

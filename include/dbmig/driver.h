@@ -1,6 +1,6 @@
 /*
  * dbmig/driver.h — the boundary between the dbmig core and a database driver
- * (driver ABI 2.2).
+ * (driver ABI 2.3).
  *
  * This is the only header a driver plugin needs. Applications embedding dbmig
  * include <dbmig/dbmig.h> instead and never see this one. plugins/README.md
@@ -78,7 +78,7 @@ extern "C" {
 #endif
 
 #define DBMIG_DRIVER_ABI_MAJOR 2
-#define DBMIG_DRIVER_ABI_MINOR 2
+#define DBMIG_DRIVER_ABI_MINOR 3
 
 #define DBMIG_DRV_OK 0
 #define DBMIG_DRV_ERROR (-1)
@@ -133,7 +133,14 @@ typedef enum dbmig_db_error_kind {
      * was not created. The message names what is missing. The core reads it
      * as "nothing applied yet" for a read-only command and connects again
      * without the flag just before a command writes. */
-    DBMIG_DB_ERR_NODB = 2
+    DBMIG_DB_ERR_NODB = 2,
+    /* A statement gave up waiting for a lock (PostgreSQL 55P03
+     * lock_not_available, MySQL/MariaDB 1205, SQLite SQLITE_BUSY): with
+     * --ddl-lock-timeout the core rolls the migration back and retries it. */
+    DBMIG_DB_ERR_LOCK_TIMEOUT = 3,
+    /* A statement ran longer than --statement-timeout (PostgreSQL 57014
+     * "canceling statement due to statement timeout", MariaDB 1969). */
+    DBMIG_DB_ERR_STATEMENT_TIMEOUT = 4
 } dbmig_db_error_kind;
 
 /* A database error, filled by the driver. Fixed-size so that ownership never
@@ -256,6 +263,29 @@ typedef struct dbmig_dialect_sql {
      * "PRAGMA synchronous = OFF"). Never run on the user's database. NULL:
      * none. */
     const char *scratch_session;
+
+    /* ABI 2.3 (SPEC section 14): lock and statement time-outs. Templates:
+     * the core replaces {ms} with milliseconds and {s} with whole seconds
+     * rounded up (at least 1), and {id} with a session id; nothing else is
+     * substituted. Each NULL field: the driver cannot do that, and the core
+     * refuses the option naming the driver (never a silent no-op).
+     *
+     * session_id: a query giving one row, one column: this session's id as
+     * the server's lock views name it ("SELECT pg_backend_pid()").
+     * lock_timeout / lock_timeout_reset: statement(s), `;`-separated, that
+     * set how long one statement of this session waits for a lock, and put
+     * back the server's default ("SET lock_timeout = {ms}", "RESET
+     * lock_timeout"). statement_timeout / statement_timeout_reset: the same
+     * for how long a statement may run. blockers: a query run on ANOTHER
+     * connection while session {id} waits, giving one row per session that
+     * blocks it: (its id, its state, how long its transaction has been
+     * open in seconds, its current or last query). */
+    const char *session_id;
+    const char *lock_timeout;
+    const char *lock_timeout_reset;
+    const char *statement_timeout;
+    const char *statement_timeout_reset;
+    const char *blockers;
 } dbmig_dialect_sql;
 
 /* --- Schema inspection (ABI 2.1; SPEC section 12) ---
@@ -480,6 +510,9 @@ typedef struct dbmig_driver {
 #define DBMIG_DRIVER_SIZE_2_1 (offsetof(dbmig_driver, scratch_drop) + sizeof(void (*)(void)))
 /* 2.2 added a schema object kind (DBMIG_SO_ENUM), no method. */
 #define DBMIG_DRIVER_SIZE_2_2 DBMIG_DRIVER_SIZE_2_1
+/* 2.3 appended to dbmig_dialect_sql (time-outs) and two error kinds, no
+ * method. */
+#define DBMIG_DRIVER_SIZE_2_3 DBMIG_DRIVER_SIZE_2_1
 
 #if defined(_WIN32)
 #define DBMIG_DRIVER_EXPORT __declspec(dllexport)

@@ -10,7 +10,7 @@
 m_abi_plugin_built_for_abi1() {
     sec_fixtures
     mk_chain3 "$MIG"
-    mistake_raw 2 "dbmig_abi1.so" "built for driver ABI 1.0" "speaks ABI 2.2" \
+    mistake_raw 2 "dbmig_abi1.so" "built for driver ABI 1.0" "speaks ABI 2.3" \
         "rebuild the plugin against this dbmig's <dbmig/driver.h>" "plugins/README.md" \
         -- --dir "$MIG" --plugin-dir "$FIX" --url abi1:x status
 }

@@ -164,7 +164,7 @@ step_plugin() {
     [ "$rc" = 2 ] || fail "using the ABI-3 plugin: expected exit 2, got $rc"
     grep -qF "$bad" "$log" || fail "the refusal does not name $bad"
     grep -qF "was built for driver ABI 3." "$log" || fail "the refusal does not name the plugin's ABI 3.x"
-    grep -qF "this dbmig speaks ABI 2.2" "$log" || fail "the refusal does not name dbmig's ABI 2.2"
+    grep -qF "this dbmig speaks ABI 2.3" "$log" || fail "the refusal does not name dbmig's ABI 2.3"
     say "plugin ok"
 }
 

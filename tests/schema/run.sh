@@ -26,11 +26,14 @@
 # any other the scripts). ctest removes DBMIG_TEST_ONLY (ctest-env.cmake),
 # so ctest and CI always run everything.
 set -u
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# DBMIG_SUITE_DIR: another folder of scripts run the same way (tests/zdt,
+# the zero-downtime suite of SPEC section 14, uses this harness).
+HERE=${DBMIG_SUITE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
+SUITE=$(basename "$HERE")
 for v in DBMIG DBMIG_PLUGIN_DIR DBMIG_SOURCE_DIR DBMIG_TEST_PG_URL PG_SERVER_SOCKET \
          PG_SERVER_PORT DBMIG_TEST_MYSQL_URL DBMIG_TEST_MYSQL_SOCKET; do
     if [ -z "${!v:-}" ]; then
-        echo "schema: $v is not set (run through scripts/pg-server.sh run scripts/mariadb-server.sh run ...)" >&2
+        echo "$SUITE: $v is not set (run through scripts/pg-server.sh run scripts/mariadb-server.sh run ...)" >&2
         exit 1
     fi
 done
@@ -38,7 +41,7 @@ unset DBMIG_URL DATABASE_URL DBMIG_DIR DBMIG_TABLE DBMIG_DRIVER DBMIG_CONFIG DBM
       DBMIG_LOCK_TIMEOUT DBMIG_COMMIT_INTERVAL DBMIG_FORMAT DBMIG_PLUGIN_PATH DBMIG_SQL
 export NO_COLOR=1 DBMIG DBMIG_PLUGIN_DIR DBMIG_SOURCE_DIR
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/dbmig-schema.XXXXXX")
+W=$(mktemp -d "${TMPDIR:-/tmp}/dbmig-$SUITE.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 
 TARGETS=(sqlite postgres mysql)
@@ -72,7 +75,7 @@ pg_super() {
 pg_user=${DBMIG_TEST_PG_URL#*://}
 pg_user=${pg_user%%[:@]*}
 pg_super -c "ALTER ROLE $pg_user CREATEDB" >/dev/null ||
-    { echo "schema: cannot let $pg_user create databases"; exit 1; }
+    { echo "$SUITE: cannot let $pg_user create databases"; exit 1; }
 pg_base=${DBMIG_TEST_PG_URL%/*}
 mysql_base=${DBMIG_TEST_MYSQL_URL%/*}
 
@@ -129,12 +132,12 @@ for t in "${TARGETS[@]}"; do
 done
 
 if [ "${#failed[@]}" -gt 0 ]; then
-    echo "schema: ${#failed[@]} of $nrun script runs failed:"
+    echo "$SUITE: ${#failed[@]} of $nrun script runs failed:"
     printf '  %s\n' "${failed[@]}"
     exit 1
 fi
 if [ "$nrun" -eq 0 ]; then
-    echo "schema: no script ran (DBMIG_TEST_ONLY=${DBMIG_TEST_ONLY:-})"
+    echo "$SUITE: no script ran (DBMIG_TEST_ONLY=${DBMIG_TEST_ONLY:-})"
     exit 1
 fi
-echo "schema: all $nrun script runs passed"
+echo "$SUITE: all $nrun script runs passed"

@@ -242,14 +242,14 @@ static void test_older_minors_load(void **state)
     dm_err e = {0};
     assert_int_equal(dm_plugin_load(PLUG, "sqlite", &p, &e), DBMIG_OK);
     const dbmig_driver *real = dm_plugin_driver(p);
-    assert_int_equal(real->abi_minor, 2);
+    assert_int_equal(real->abi_minor, 3);
     static const struct {
         uint16_t minor;
         size_t size;
         int ok;
     } cases[] = {
         {0, DBMIG_DRIVER_SIZE_2_0, 1}, {1, DBMIG_DRIVER_SIZE_2_1, 1},
-        {2, DBMIG_DRIVER_SIZE_2_2, 1}, {2, DBMIG_DRIVER_SIZE_2_1, 1},
+        {2, DBMIG_DRIVER_SIZE_2_2, 1}, {2, DBMIG_DRIVER_SIZE_2_1, 1}, {3, DBMIG_DRIVER_SIZE_2_3, 1},
         {1, DBMIG_DRIVER_SIZE_2_0, 0}, {2, DBMIG_DRIVER_SIZE_2_0, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
