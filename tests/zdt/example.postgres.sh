@@ -89,7 +89,7 @@ writer v1 20 || fail "r1_v1: v1 cannot write after the pre migrations"
 writer v2 300 &
 app=$!
 sleep 0.5
-run 0 r1_post "${D[@]}" --phase post upgrade && says r1_post "applied 003" "applied 004"
+run 0 r1_post "${D[@]}" --phase post upgrade && says r1_post "applied 003" "batches" "applied 004"
 wait "$app" || fail "r1_v2: the v2 writer failed while the post migrations ran"
 run 0 r1_check "${D[@]}" check
 is r1_rows "SELECT count(*) FROM users" $((20000 + 20 + 300))
