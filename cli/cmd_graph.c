@@ -33,6 +33,8 @@ static void print_tags(const dbmig_graph_rev *r, int marks)
     }
     if (r->flags & DBMIG_GREV_BRANCHPOINT)
         TAG("branch point");
+    if (r->flags & DBMIG_GREV_POST)
+        TAG("post");
     for (size_t i = 0; i < r->nbranches; i++)
         TAG("branch %s", r->branches[i]);
     if (r->ndepends) {
@@ -63,6 +65,7 @@ static json_t *grev_json(const dbmig_graph_rev *r, int marks, int drawing)
     json_object_set_new(o, "base", json_boolean(r->flags & DBMIG_GREV_BASE));
     json_object_set_new(o, "merge", json_boolean(r->flags & DBMIG_GREV_MERGE));
     json_object_set_new(o, "branch_point", json_boolean(r->flags & DBMIG_GREV_BRANCHPOINT));
+    json_object_set_new(o, "phase", json_string(r->flags & DBMIG_GREV_POST ? "post" : "pre"));
     if (marks) {
         json_object_set_new(o, "state", json_string((r->flags & DBMIG_GREV_APPLIED)   ? "applied"
                                                     : (r->flags & DBMIG_GREV_MISSING) ? "missing"

@@ -82,6 +82,8 @@ static void print_status_text(const dbmig_status *st, const char *table)
             printf("  (no such file)");
         if ((r->flags & DBMIG_REV_HEAD) && !(r->flags & DBMIG_REV_UNKNOWN))
             printf("  (head)");
+        if (r->flags & DBMIG_REV_POST)
+            printf("  (post)");
         putchar('\n');
     }
     /* Each revision counts once (see count_states); "edited" are applied. */
@@ -107,6 +109,8 @@ static json_t *status_json(const dbmig_status *st)
         json_object_set_new(o, "missing", json_boolean(r->flags & DBMIG_REV_MISSING));
         json_object_set_new(o, "head", json_boolean(r->flags & DBMIG_REV_HEAD));
         json_object_set_new(o, "transaction", json_boolean(!(r->flags & DBMIG_REV_NOTX)));
+        json_object_set_new(o, "phase", r->flags & DBMIG_REV_UNKNOWN ? json_null()
+                                        : json_string(r->flags & DBMIG_REV_POST ? "post" : "pre"));
         json_object_set_new(o, "seq", r->seq ? json_integer(r->seq) : json_null());
         char iso[64];
         cli_iso_utc(r->applied_at, iso, sizeof iso);
@@ -177,6 +181,42 @@ int cmd_current(cli *c)
     return EXIT_OK;
 }
 
+/* check --phase pre (SPEC section 14): the readiness gate before new code
+ * ships. */
+static int phase_pre(cli *c)
+{
+    const char *v = cli_config_get(&c->cfg, "phase");
+    return v && strcmp(v, "pre") == 0;
+}
+
+/* The post revisions check --phase pre let pass: not applied, no problem of
+ * their own. */
+static json_t *post_pending(const dbmig_status *st)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < st->nrevs; i++) {
+        const dbmig_rev_status *r = &st->revs[i];
+        if ((r->flags & DBMIG_REV_POST) && strcmp(rev_state(r), "pending") == 0)
+            json_array_append_new(a, json_string(r->revision));
+    }
+    return a;
+}
+
+/* check --phase pre, text: what waits for the deploy, one line. */
+static void print_post_pending(const dbmig_status *st)
+{
+    json_t *a = post_pending(st);
+    size_t n = json_array_size(a);
+    if (n) {
+        printf("note: %zu post-deployment revision%s pending (", n, n == 1 ? "" : "s");
+        for (size_t i = 0; i < n; i++)
+            printf("%s%s", i ? ", " : "", json_string_value(json_array_get(a, i)));
+        printf("): apply %s with `dbmig upgrade --phase post` once the new code is deployed\n",
+               n == 1 ? "it" : "them");
+    }
+    json_decref(a);
+}
+
 /* The rule is the library's (dbmig_check); this prints its findings. */
 int cmd_check(cli *c)
 {
@@ -205,14 +245,22 @@ int cmd_check(cli *c)
         json_object_set_new(j, "ok", json_boolean(n == 0));
         json_object_set_new(j, "problems", problems);
         json_object_set_new(j, "summary", json_summary(res->status));
+        json_object_set_new(j, "phase", json_string(phase_pre(c) ? "pre" : "all"));
+        if (phase_pre(c))
+            json_object_set_new(j, "post_pending", post_pending(res->status));
         cli_json_print(j);
     } else {
         for (size_t i = 0; i < n; i++)
             printf("problem: %s\n", res->problems[i].text);
-        if (n == 0)
+        if (n == 0 && phase_pre(c))
+            printf("ok: %zu revision(s), every pre-deployment one applied, none dirty or "
+                   "edited\n", res->status->nrevs);
+        else if (n == 0)
             printf("ok: %zu revision(s), all applied, none dirty or edited\n", res->status->nrevs);
         else
             printf("check failed: %zu problem(s)\n", n);
+        if (phase_pre(c))
+            print_post_pending(res->status);
     }
     dbmig_check_free(res);
     return n ? EXIT_INVALID : EXIT_OK;
@@ -228,6 +276,7 @@ static void show_json(const dbmig_show *s)
     json_object_set_new(j, "branches", cli_json_strs(s->branches, s->nbranches));
     json_object_set_new(j, "depends", cli_json_strs(s->depends, s->ndepends));
     json_object_set_new(j, "transaction", json_boolean(s->transaction));
+    json_object_set_new(j, "phase", json_string(s->post ? "post" : "pre"));
     json_object_set_new(j, "reversible", json_boolean(s->reversible));
     json_object_set_new(j, "checksum", json_string(s->checksum));
     json_object_set_new(j, "driver", json_string(s->driver));
@@ -260,8 +309,10 @@ static void show_text(const dbmig_show *s)
         for (size_t i = 0; i < s->ndepends; i++)
             printf(" %s", s->depends[i]);
     }
-    printf("\ntransaction: %s\nreversible:  %s\nchecksum:    %s\ndriver:      %s\n",
-           s->transaction ? "on" : "off", s->reversible ? "yes" : "no", s->checksum,
+    printf("\ntransaction: %s\nphase:       %s\nreversible:  %s\nchecksum:    %s\n"
+           "driver:      %s\n",
+           s->transaction ? "on" : "off", s->post ? "post (after the deploy)" : "pre",
+           s->reversible ? "yes" : "no", s->checksum,
            s->driver[0] ? s->driver : "(generic sections)");
     printf("\n-- up: %zu statement(s)\n", s->nup);
     for (size_t i = 0; i < s->nup; i++)

@@ -97,7 +97,9 @@ static const struct {
                 "  --resume         finish a dirty revision from its failed statement\n"
                 "  --verify         after each revision's up statements, run its\n"
                 "                   -- dbmig:verify section; an error fails the revision\n"
-                "With --sql, TARGET may be FROM:TO and nothing is connected (no --verify).\n"},
+                "With --sql, TARGET may be FROM:TO and nothing is connected (no --verify).\n"
+                "--phase pre leaves out revisions marked -- dbmig:phase post (before the\n"
+                "deploy); --phase post, or none, applies them too (after it).\n"},
     {"downgrade", "usage: dbmig [options] downgrade TARGET [--allow-missing]\n"
                   "Revert applied migrations down to TARGET: -N, base, <id>, <id>-N.\n"
                   "  --allow-missing  revert even though an ancestor of an applied revision\n"
@@ -112,7 +114,9 @@ static const struct {
              "A revision's header and the statements the chosen driver would run.\n"},
     {"check", "usage: dbmig [options] check\n"
               "Exit 0 only when the graph is valid, every revision is applied, nothing is\n"
-              "dirty and every checksum matches; else exit 3 and list the problems.\n"},
+              "dirty and every checksum matches; else exit 3 and list the problems.\n"
+              "With --phase pre (the readiness gate before new code ships) revisions\n"
+              "marked -- dbmig:phase post may still be pending; they are listed.\n"},
     {"repair", "usage: dbmig [options] repair --checksums | --applied ID | --reverted ID\n"
                "  --checksums     accept the current content of edited, applied files\n"
                "  --applied ID    settle dirty revision ID as applied\n"

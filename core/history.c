@@ -438,6 +438,8 @@ static int hs_fill(const dm_graph *g, size_t v, const hs_marks *mk, dbmig_graph_
         o->flags |= DBMIG_GREV_MERGE;
     if (r->nchildren > 1)
         o->flags |= DBMIG_GREV_BRANCHPOINT;
+    if (f->post)
+        o->flags |= DBMIG_GREV_POST;
     if (mk->on) {
         if (mk->a.is[v])
             o->flags |= DBMIG_GREV_APPLIED;

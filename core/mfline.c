@@ -64,7 +64,8 @@ static const char *mf_dbmig_no_colon(const char *p, const char *e)
     if (q == p + 5)
         return NULL;
     const char *k = q;
-    static const char *const keys[] = {"down", "up", "verify", "fixture", "irreversible"};
+    static const char *const keys[] = {"down", "up", "verify", "fixture", "irreversible",
+                                       "phase"};
     size_t kl = 0;
     for (size_t i = 0; !kl && i < sizeof keys / sizeof keys[0]; i++)
         kl = dm_mf_ci_prefix(q, e, keys[i]) ? strlen(keys[i]) : 0;
@@ -73,6 +74,11 @@ static const char *mf_dbmig_no_colon(const char *p, const char *e)
         return NULL;
     while (q < e && dm_mf_blank(*q))
         q++;
+    /* `dbmig phase post`: read as a comment it would run a contract step
+     * before the deploy */
+    if (dm_mf_ci_prefix(k, e, "phase") &&
+        (dm_mf_ci_eq(q, (size_t)(e - q), "pre") || dm_mf_ci_eq(q, (size_t)(e - q), "post")))
+        return k;
     static const char *const names[] = {"postgres", "postgresql", "mysql", "mariadb", "sqlite",
                                         "sqlite3"};
     for (size_t i = 0; q < e && i < sizeof names / sizeof names[0]; i++)

@@ -1,6 +1,6 @@
 /* migfile.c — one migration file as the engine sees it (SPEC sections 2
  * and 12): the header (revision, parents, message, branch, depends,
- * transaction, irreversible), the sections (up, down, verify, fixture;
+ * transaction, irreversible, phase), the sections (up, down, verify, fixture;
  * generic or per driver) with their offsets and lines in the normalised
  * text, the checksum, and the statements of a section. The flag
  * `irreversible` and a down section exclude each other. The annotation
@@ -32,13 +32,14 @@
 
 #define MF_KNOWN_KEYS                                                                          \
     "revision, parents, message (or description), branch, depends, transaction, "              \
-    "irreversible, up, down, verify, fixture, statement, destructive"
+    "irreversible, phase, up, down, verify, fixture, statement, destructive"
 
 enum { K_REVISION = 0, K_PARENTS, K_MESSAGE, K_BRANCH, K_DEPENDS, K_TRANSACTION, K_IRREVERSIBLE,
-       K_NHEADER };
+       K_PHASE, K_NHEADER };
 
 static const char *const mf_header_keys[K_NHEADER] = {
-    "revision", "parents", "message", "branch", "depends", "transaction", "irreversible"};
+    "revision", "parents", "message", "branch", "depends", "transaction", "irreversible",
+    "phase"};
 
 /* The section keys, indexed by kind (DM_UP .. DM_FIXTURE). */
 static const char *const mf_kind_names[] = {"up", "down", "verify", "fixture"};
@@ -257,6 +258,31 @@ static int mf_h_irreversible(mf_ctx *c, const dm_mfline *l, int line)
     return 0;
 }
 
+/* `phase pre` (the default) or `phase post` (SPEC section 14): a revision
+ * marked post runs after the new code is deployed. Any other value would
+ * silently move a contract step before the deploy, so it is refused. */
+static int mf_h_phase(mf_ctx *c, const dm_mfline *l, int line)
+{
+    if (dm_mf_ci_eq(l->val, l->vallen, "pre"))
+        c->mf->post = 0;
+    else if (dm_mf_ci_eq(l->val, l->vallen, "post"))
+        c->mf->post = 1;
+    else if (!l->vallen)
+        return dm_err_set(c->err, DBMIG_EINVALID,
+                          "%s:%d: -- dbmig:phase needs a value, `pre` or `post`. Write "
+                          "-- dbmig:phase post for a post-deployment revision, or remove the "
+                          "line for a pre-deployment one.",
+                          c->mf->path, line);
+    else
+        return dm_err_set(c->err, DBMIG_EINVALID,
+                          "%s:%d: -- dbmig:phase must be `pre` or `post`, not '%.*s'. Write "
+                          "-- dbmig:phase post for a post-deployment revision (applied by "
+                          "`dbmig upgrade --phase post` once the new code runs), or remove the "
+                          "line for a pre-deployment one.",
+                          c->mf->path, line, (int)l->vallen, l->val);
+    return 0;
+}
+
 static int mf_h_message(mf_ctx *c, const dm_mfline *l, int line)
 {
     dm_migfile *mf = c->mf;
@@ -300,6 +326,8 @@ static int mf_header(mf_ctx *c, int key, const dm_mfline *l, int line)
         return mf_h_branch(c, l, line);
     case K_IRREVERSIBLE:
         return mf_h_irreversible(c, l, line);
+    case K_PHASE:
+        return mf_h_phase(c, l, line);
     case K_TRANSACTION:
         if (dm_mf_ci_eq(l->val, l->vallen, "on"))
             mf->transaction = 1;
@@ -503,7 +531,7 @@ static int mf_unknown_key(mf_ctx *c, const dm_mfline *l, int line)
     static const char *const keys[] = {"up",        "down",        "verify",      "fixture",
                                        "revision",  "parents",     "message",     "branch",
                                        "depends",   "transaction", "irreversible", "statement",
-                                       "description", "destructive"};
+                                       "description", "destructive", "phase"};
     const char *near = dm_mf_nearest(l->key, l->keylen, keys, sizeof keys / sizeof keys[0]);
     return dm_err_set(c->err, DBMIG_EINVALID,
                       "%s:%d: unknown key -- dbmig:%.*s%s%s%s. Known keys: " MF_KNOWN_KEYS

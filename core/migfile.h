@@ -42,6 +42,8 @@ typedef struct dm_migfile {
     int transaction;    /* 1 (default) or 0 for `transaction off` */
     int irreversible;   /* header key `irreversible` (no value): test runs its
                            up and does not round-trip it (SPEC section 12) */
+    int post;           /* header key `phase post` (SPEC section 14): a
+                           post-deployment revision; 0 for `phase pre` or none */
     int header_line;    /* line of the first header key, 0 if none */
     char *text;         /* the file after BOM removal and CRLF -> LF; NULL when
                            streamed */

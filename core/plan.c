@@ -627,6 +627,98 @@ static int add_missing(dm_run *x, dm_plan *p)
     return DBMIG_OK;
 }
 
+/* ---- --phase pre (SPEC section 14) ------------------------------------------- */
+
+static int pl_post(const dm_graph *g, size_t i) { return g->revs[i].file.post; }
+
+/* For every revision, an unapplied post revision it needs (along parents
+ * and depends, transitively), else DM_NONE: one sweep of g->order, the
+ * nearest one named. */
+static size_t *pl_post_needs(const dm_graph *g, const dm_applied *a)
+{
+    size_t *need = malloc((g->n ? g->n : 1) * sizeof *need);
+    if (!need)
+        return NULL;
+    for (size_t k = 0; k < g->n; k++) {
+        size_t v = g->order[k];
+        const dm_rev *r = &g->revs[v];
+        need[v] = DM_NONE;
+        for (size_t e = 0; e < r->nparents + r->ndepends && need[v] == DM_NONE; e++) {
+            size_t u = e < r->nparents ? r->parents[e] : r->depends[e - r->nparents];
+            need[v] = pl_post(g, u) && !pl_is_applied(a, u) ? u : need[u];
+        }
+    }
+    return need;
+}
+
+/* The refusal: pre revision r of the plan needs unapplied post revision u;
+ * `more` other pre revisions of the plan are in the same case. */
+static int pl_phase_refuse(dm_run *x, size_t r, size_t u, size_t more)
+{
+    const dm_graph *g = x->g;
+    dm_err_set(x->err, DBMIG_EINVALID,
+               "upgrade --phase pre cannot apply %s (%s): it needs %s (%s), a post-deployment "
+               "revision (-- dbmig:phase post) that is not applied",
+               pl_id(g, r), dm_graph_rev_name(g, r), pl_id(g, u), dm_graph_rev_name(g, u));
+    if (more)
+        dm_buf_printf(&x->err->msg, " (and %zu more pre revision%s need%s an unapplied post one)",
+                      more, more == 1 ? "" : "s", more == 1 ? "s" : "");
+    dm_buf_printf(&x->err->msg,
+                  ". Deploy the code %s waits for and run `dbmig upgrade --phase post` first, "
+                  "mark %s -- dbmig:phase post too, or make it not depend on %s",
+                  pl_id(g, u), pl_id(g, r), pl_id(g, u));
+    return DBMIG_EINVALID;
+}
+
+/* What the plan leaves out, as a notice. */
+static void pl_phase_notice(dm_run *x, const size_t *left, size_t n)
+{
+    dm_buf t = {0};
+    dm_buf_printf(&t, "--phase pre leaves out %zu post-deployment revision%s: ", n,
+                  n == 1 ? "" : "s");
+    dm_graph_list_revs(&t, x->g, left, n, 0);
+    dm_buf_printf(&t, "; apply %s with `dbmig upgrade --phase post` once the new code is deployed",
+                  n == 1 ? "it" : "them");
+    dm_emit(x->h, DBMIG_EV_NOTICE, NULL, dm_buf_str(&t), NULL);
+    dm_buf_free(&t);
+}
+
+/* --phase pre: the post revisions leave the plan (a notice names them); a
+ * pre revision of the plan that needs an unapplied post one refuses the
+ * run (exit 3), naming both. Other phases keep the plan as it is. */
+static int pl_phase(dm_run *x, dm_plan *p)
+{
+    if (x->down || x->h->o.phase != DBMIG_PHASE_PRE || p->n == 0)
+        return DBMIG_OK;
+    const dm_graph *g = x->g;
+    size_t *need = pl_post_needs(g, &x->a);
+    size_t *left = malloc(p->n * sizeof *left);
+    if (!need || !left) {
+        free(need);
+        free(left);
+        return nomem(x->h);
+    }
+    size_t n = 0, nleft = 0, bad = DM_NONE, nbad = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        size_t r = p->v[i];
+        if (pl_post(g, r))
+            left[nleft++] = r;
+        else if (need[r] == DM_NONE)
+            p->v[n++] = r;
+        else if (nbad++ == 0)
+            bad = r;
+    }
+    int rc = DBMIG_OK;
+    if (bad != DM_NONE)
+        rc = pl_phase_refuse(x, bad, need[bad], nbad - 1);
+    else if (nleft)
+        pl_phase_notice(x, left, nleft);
+    p->n = n;
+    free(need);
+    free(left);
+    return rc;
+}
+
 /* --single-transaction: only when every step runs inside a transaction. */
 static int check_single(dm_run *x)
 {
@@ -659,6 +751,8 @@ int dm_plan_run(dm_run *x, const char *target, unsigned flags)
                   : dm_plan_upgrade(x->g, &x->a, target, &p, x->err);
     if (rc == DBMIG_OK && !down && (flags & DBMIG_ALLOW_MISSING))
         rc = add_missing(x, &p);
+    if (rc == DBMIG_OK)
+        rc = pl_phase(x, &p);
     if (rc == DBMIG_OK && !down && (flags & DBMIG_RESUME))
         rc = dm_plan_add_resume(x, &p);
     if (rc == DBMIG_OK)
@@ -713,6 +807,8 @@ int dm_plan_offline(dm_run *x, const char *target)
     if (rc == DBMIG_OK)
         rc = x->down ? dm_plan_downgrade(x->g, &x->a, to, &p, x->err)
                      : dm_plan_upgrade(x->g, &x->a, to, &p, x->err);
+    if (rc == DBMIG_OK)
+        rc = pl_phase(x, &p);
     if (rc == DBMIG_OK)
         rc = dm_plan_steps(x, &p);
     dm_plan_free(&p);

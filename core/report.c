@@ -69,6 +69,8 @@ static int status_file_rev(dbmig_status *st, const dm_graph *g, size_t r, const 
         o->flags |= DBMIG_REV_HEAD;
     if (!f->transaction)
         o->flags |= DBMIG_REV_NOTX;
+    if (f->post)
+        o->flags |= DBMIG_REV_POST;
     if (row) {
         if (fill_row(o, row) != 0)
             goto oom;
@@ -196,11 +198,23 @@ int dbmig_pending(dbmig *h, size_t *out)
     rc = dm_vstate_read(h, &vs, 0);
     if (rc != DBMIG_OK)
         return rc;
-    size_t applied = 0;
-    for (size_t i = 0; i < vs.n; i++)
-        if (vs.rows[i].rev != DM_NONE && !vs.rows[i].dirty)
+    /* --phase pre (SPEC 14): a post revision is pending work only when
+     * it is dirty (a run of it stopped part-way) */
+    int pre = h->o.phase == DBMIG_PHASE_PRE;
+    size_t applied = 0, post = 0;
+    for (size_t i = 0; i < h->graph.n; i++)
+        post += pre && h->graph.revs[i].file.post;
+    for (size_t i = 0; i < vs.n; i++) {
+        const dm_vrow *row = &vs.rows[i];
+        if (row->rev == DM_NONE)
+            continue;
+        int is_post = pre && h->graph.revs[row->rev].file.post;
+        if (!row->dirty && !is_post)
             applied++;
-    *out = h->graph.n - applied;
+        else if (row->dirty && is_post)
+            post--; /* dirty: counted as pending after all */
+    }
+    *out = h->graph.n - post - applied;
     dm_vstate_free(&vs);
     return DBMIG_OK;
 }
@@ -220,10 +234,16 @@ void dbmig_check_free(dbmig_check_result *r)
 
 /* The problem of one revision, if it has one: its kind and its sentence in
  * b (the CLI prints these sentences as they are; tests grep them). */
-static int check_one(const dbmig_status *st, const dbmig_rev_status *r, dm_buf *b)
+static int check_one(const dbmig_status *st, const dbmig_rev_status *r, int pre, dm_buf *b)
 {
     int rc;
-    if (r->flags & DBMIG_REV_DIRTY)
+    int pending = !(r->flags & (DBMIG_REV_APPLIED | DBMIG_REV_MISSING | DBMIG_REV_UNKNOWN));
+    if (pre && pending && (r->flags & DBMIG_REV_POST))
+        rc = 0; /* check --phase pre: post revisions wait for the deploy (SPEC 14) */
+    else if (pre && pending)
+        rc = dm_buf_printf(b, "%s (%s) is pending: run `dbmig upgrade --phase pre` before the new code ships",
+                           r->revision, r->file) ? -1 : DBMIG_CHECK_PENDING;
+    else if (r->flags & DBMIG_REV_DIRTY)
         rc = dm_buf_printf(b, "%s is dirty: settle it with `dbmig upgrade --resume` or `dbmig repair`",
                            r->revision) ? -1 : DBMIG_CHECK_DIRTY;
     else if (r->flags & DBMIG_REV_MODIFIED)
@@ -268,7 +288,7 @@ int dbmig_check(dbmig *h, dbmig_check_result **out)
     for (size_t i = 0; i < st->nrevs; i++) {
         const dbmig_rev_status *r = &st->revs[i];
         dm_buf_reset(&b);
-        int kind = check_one(st, r, &b);
+        int kind = check_one(st, r, h->o.phase == DBMIG_PHASE_PRE, &b);
         if (kind < 0)
             goto oom;
         if (kind == 0)
@@ -393,6 +413,7 @@ int dbmig_show_get(dbmig *h, const char *ref, dbmig_show **out)
     if (rc == DBMIG_OK) {
         s->transaction = f->transaction;
         s->reversible = found_down;
+        s->post = f->post;
         if (!(s->revision = dm_strdup(f->revision)) || !(s->message = dm_strdup(f->message ? f->message : "")) ||
             !(s->file = dm_strdup(f->path)) || !(s->checksum = dm_strdup(f->checksum)) ||
             !(s->driver = dm_strdup(dname ? dname : "")) ||

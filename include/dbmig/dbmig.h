@@ -358,7 +358,8 @@ typedef struct dbmig_status {
 
 DBMIG_API int dbmig_status_get(dbmig *h, dbmig_status **out);
 DBMIG_API void dbmig_status_free(dbmig_status *st);
-/* The pending count alone, for readiness checks. */
+/* The pending count alone, for readiness checks. With options.phase PRE
+ * (SPEC section 14) the post revisions are left out unless dirty. */
 DBMIG_API int dbmig_pending(dbmig *h, size_t *out);
 
 /* ---- Check: the readiness rule ----------------------------------------- */
@@ -396,7 +397,10 @@ typedef struct dbmig_check_result {
  * the graph are invalid (then *out is NULL); the other codes for usage and
  * connection failures (*out NULL). Nothing is written: a SQLite file that
  * does not exist is not created (every revision is pending). out may be
- * NULL; else free *out with dbmig_check_free. */
+ * NULL; else free *out with dbmig_check_free. With options.phase PRE (the
+ * readiness gate before new code ships, SPEC section 14) a pending revision
+ * marked -- dbmig:phase post is not a problem (status->revs flags it
+ * DBMIG_REV_POST); a dirty, edited or missing one still is. */
 DBMIG_API int dbmig_check(dbmig *h, dbmig_check_result **out);
 DBMIG_API void dbmig_check_free(dbmig_check_result *r);
 
@@ -453,7 +457,9 @@ enum {
     /* With a database (DBMIG_GRAPH_DB): */
     DBMIG_GREV_APPLIED = 1u << 4,      /* applied */
     DBMIG_GREV_MISSING = 1u << 5,      /* not applied, but a descendant is */
-    DBMIG_GREV_CURRENT = 1u << 6       /* an applied head (what `current` prints) */
+    DBMIG_GREV_CURRENT = 1u << 6,      /* an applied head (what `current` prints) */
+    /* Appended in dbmig 0.3 (SPEC section 14): */
+    DBMIG_GREV_POST = 1u << 7          /* marked -- dbmig:phase post */
 };
 
 typedef struct dbmig_graph_rev {

@@ -619,6 +619,63 @@ static void test_stamp(void **state)
     assert_int_equal(applied_mask(f), 0);
 }
 
+/* --phase pre through the library (SPEC section 14): upgrade, pending and
+ * check honour dbmig_options.phase. 004 is post; 005 first follows it. */
+static dbmig *open_phase(fx *f, dbmig_phase phase)
+{
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    o.phase = phase;
+    return open_with(f, o);
+}
+
+static size_t pending_in(fx *f, dbmig_phase phase)
+{
+    size_t n = 99;
+    dbmig *h = open_phase(f, phase);
+    assert_int_equal(dbmig_pending(h, &n), DBMIG_OK);
+    dbmig_close(h);
+    return n;
+}
+
+static void test_phase_pre(void **state)
+{
+    fx *f = *state;
+    char mig[96];
+    snprintf(mig, sizeof mig, "%s/m", f->dir);
+    write_file(mig, "004_t4.sql", "-- dbmig:phase post\n-- dbmig:up\nCREATE TABLE t4 (id INTEGER);\n");
+    dbmig *h = open_phase(f, DBMIG_PHASE_PRE);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EINVALID); /* 005 needs 004 */
+    assert_non_null(strstr(dbmig_errmsg(h), "cannot apply 005 (005_t5.sql): it needs 004"));
+    assert_int_equal(dbmig_upgrade(h, "003", 0), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x0e);
+    assert_int_equal(pending_in(f, DBMIG_PHASE_PRE), 1); /* 005 */
+    assert_int_equal(pending_in(f, DBMIG_PHASE_ALL), 2);
+    /* 005 on its own branch: applied by --phase pre, 004 left pending */
+    write_file(mig, "005_t5.sql", "-- dbmig:parents 003\n-- dbmig:up\nCREATE TABLE t5 (id INTEGER);\n");
+    h = open_phase(f, DBMIG_PHASE_PRE);
+    assert_int_equal(dbmig_upgrade(h, "heads", 0), DBMIG_OK);
+    dbmig_check_result *res = NULL;
+    assert_int_equal(dbmig_check(h, &res), DBMIG_OK); /* the readiness gate passes */
+    assert_non_null(res);
+    assert_int_equal(res->nproblems, 0);
+    for (size_t i = 0; i < res->status->nrevs; i++)
+        assert_int_equal(!!(res->status->revs[i].flags & DBMIG_REV_POST),
+                         strcmp(res->status->revs[i].revision, "004") == 0);
+    dbmig_check_free(res);
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x2e);
+    assert_int_equal(pending_in(f, DBMIG_PHASE_PRE), 0);
+    assert_int_equal(pending_in(f, DBMIG_PHASE_POST), 1);
+    h = open_phase(f, DBMIG_PHASE_ALL);
+    assert_int_equal(dbmig_check(h, NULL), DBMIG_EINVALID); /* 004 pending */
+    assert_int_equal(dbmig_upgrade(h, "heads", 0), DBMIG_OK);
+    assert_int_equal(dbmig_check(h, NULL), DBMIG_OK);
+    dbmig_close(h);
+    assert_int_equal(applied_mask(f), 0x3e);
+    assert_int_equal(pending_in(f, DBMIG_PHASE_PRE), 0); /* 004 applied is not counted twice */
+}
+
 static int sink(void *payload, const char *data, size_t len)
 {
     return dm_buf_append(payload, data, len);
@@ -2010,6 +2067,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_exec_section, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_verify, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_verify_notx, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_phase_pre, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

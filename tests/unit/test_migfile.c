@@ -137,6 +137,7 @@ static void same_migfile(const dm_migfile *a, const dm_migfile *b)
     assert_int_equal(a->parents_set, b->parents_set);
     assert_int_equal(a->transaction, b->transaction);
     assert_int_equal(a->irreversible, b->irreversible);
+    assert_int_equal(a->post, b->post);
     assert_int_equal(a->header_line, b->header_line);
     assert_int_equal(a->text_len, b->text_len);
     assert_string_equal(a->checksum, b->checksum);
@@ -1358,6 +1359,44 @@ static void test_verify_fixture_errors(void **st)
                  "m/1_a.sql:3: '-- dbmig:verify:' puts ':' after the key", "Write -- dbmig:verify");
 }
 
+/* `-- dbmig:phase pre|post` (SPEC section 14): strict, like every key. */
+static void test_phase(void **st)
+{
+    (void)st;
+    dm_migfile mf;
+    parse_ok("m/1_post.sql", "-- dbmig:phase post\n-- dbmig:up\nALTER TABLE t DROP COLUMN a;\n",
+             &mf);
+    assert_int_equal(mf.post, 1);
+    assert_int_equal(mf.header_line, 1);
+    dm_migfile_free(&mf);
+    parse_ok("m/2_pre.sql", "-- dbmig:phase pre\nSELECT 1;\n", &mf);
+    assert_int_equal(mf.post, 0);
+    dm_migfile_free(&mf);
+    parse_ok("m/3_none.sql", "SELECT 1;\n", &mf);
+    assert_int_equal(mf.post, 0);
+    dm_migfile_free(&mf);
+    parse_ok("m/4_case.sql", "-- DBMIG:Phase POST\nSELECT 1;\n", &mf);
+    assert_int_equal(mf.post, 1);
+    dm_migfile_free(&mf);
+    EXPECT_ERROR("m/1_a.sql", "-- c\n-- dbmig:phase later\nSELECT 1;\n",
+                 "m/1_a.sql:2: -- dbmig:phase must be `pre` or `post`, not 'later'",
+                 "Write -- dbmig:phase post");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:phase\nSELECT 1;\n", "m/1_a.sql:1:",
+                 "-- dbmig:phase needs a value, `pre` or `post`");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:phase post\n-- dbmig:phase pre\nSELECT 1;\n",
+                 "m/1_a.sql:2:", "duplicate header key -- dbmig:phase");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:phase post\n", "m/1_a.sql:3:",
+                 "after the first section marker");
+    EXPECT_ERROR("m/1_a.sql", "SELECT 1;\n-- dbmig:phase post\n", "m/1_a.sql:2:",
+                 "after SQL began");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:phase: post\nSELECT 1;\n", "m/1_a.sql:1:",
+                 "Write -- dbmig:phase post");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig phase post\nSELECT 1;\n", "m/1_a.sql:1:",
+                 "Write it as -- dbmig:phase post");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:phases post\nSELECT 1;\n", "m/1_a.sql:1:",
+                 "(did you mean -- dbmig:phase?)");
+}
+
 static void test_irreversible(void **st)
 {
     (void)st;
@@ -1542,6 +1581,7 @@ int main(void)
         cmocka_unit_test(test_verify_fixture_sections),
         cmocka_unit_test(test_verify_fixture_errors),
         cmocka_unit_test(test_irreversible),
+        cmocka_unit_test(test_phase),
         cmocka_unit_test(test_destructive),
         cmocka_unit_test(test_destructive_errors),
     };
