@@ -186,9 +186,13 @@ static void draw_live(cli_out *o)
     char batch[200] = "";
     if (o->b.on)
         batch_text(&o->b, batch, sizeof batch);
-    snprintf(line, sizeof line, "[%zu/%zu] %s %s%s  %.1f s%s%s", o->live_index, o->live_total,
-             o->live_down ? "reverting" : "applying", o->live_rev, stmt,
-             (now_ms() - o->live_t0) / 1000.0, batch[0] ? "  " : "", batch);
+    if (batch[0]) /* a batch statement: its progress matters more than the clock */
+        snprintf(line, sizeof line, "[%zu/%zu] %s %s  %s", o->live_index, o->live_total,
+                 o->live_down ? "reverting" : "applying", o->live_rev, batch);
+    else
+        snprintf(line, sizeof line, "[%zu/%zu] %s %s%s  %.1f s", o->live_index, o->live_total,
+                 o->live_down ? "reverting" : "applying", o->live_rev, stmt,
+                 (now_ms() - o->live_t0) / 1000.0);
     int w = o->width > 10 ? o->width - 1 : 79;
     if ((int)strlen(line) > w)
         line[w] = '\0';

@@ -548,6 +548,8 @@ static int bx_progress(bx *b, const bstate *q, int64_t lo, int64_t batches, int6
         return dm_err_set(&b->h->err, DBMIG_ERROR,
                           "%s:%d: the batch position (lo %lld) does not fit the version table's "
                           "progress_hash column", b->f->path, q->st->line, (long long)lo);
+    if (b->x->down) /* "bd:": never read as an upgrade's position (resumed, shown) */
+        p[1] = 'd';
     return dm_vt_progress(b->h, b->id, q->k, p);
 }
 

@@ -913,6 +913,14 @@ int dm_plan_offline(dm_run *x, const char *target)
         rc = pl_phase(x, &p);
     if (rc == DBMIG_OK)
         rc = dm_plan_steps(x, &p);
+    for (size_t i = 0; rc == DBMIG_OK && i < x->n; i++) /* SPEC 14: batches run online only */
+        if (x->steps[i].batch)
+            rc = dm_err_set(x->err, DBMIG_EUSAGE,
+                            "cannot write an offline script of revision %s (%s): it has a "
+                            "-- dbmig:batch statement, which runs again and again while dbmig "
+                            "watches its rows and records its progress; apply it online, or "
+                            "stop the script's target before it",
+                            pl_id(x->g, x->steps[i].rev), file_of(h, x->steps[i].rev));
     dm_plan_free(&p);
     return rc;
 }

@@ -99,3 +99,9 @@ WHERE id IN (SELECT id FROM c LIMIT 10);"
     mistake 3 "003_c.sql:5:" "inside the statement that starts at line 4" -- upgrade
     expect_applied "" "a marker inside a statement"
 }
+
+m_batch_offline_script() {
+    # --sql cannot loop over batches nor record them: refused, naming it
+    _batch_five "-- dbmig:batch" "DELETE FROM c WHERE id IN (SELECT id FROM c LIMIT 10);"
+    mistake 2 "cannot write an offline script of revision 003" "apply it online" -- --sql upgrade
+}

@@ -11,7 +11,9 @@
 #  - progress: the final line of a batch statement in a log (and on SQLite
 #    a line every 5 s), the totals in --format json;
 #  - a failing batch names its range, leaves the revision dirty (status
-#    says where), and --resume finishes it once the statement is fixed.
+#    says where), and --resume finishes it once the statement is fixed;
+#  - SIGINT between two batches stops there (exit 130, dirty), and the
+#    next upgrade finishes it.
 set -u
 fails=0
 fail() { echo "FAIL batch.$TARGET $*"; fails=$((fails + 1)); }
@@ -145,11 +147,31 @@ out=$("${D[@]}" upgrade --resume 2>&1) || fail "--resume after the fix failed: $
 [ "$(sql "SELECT count(*) FROM f WHERE u > 200")" = 0 ] || fail "--resume redid committed batches"
 "${D[@]}" check >/dev/null 2>&1 || fail "check fails after the resume: $("${D[@]}" check 2>&1)"
 
+# ---- SIGINT between two batches: a statement boundary, resumed ---------------
+printf -- '-- dbmig:up\n-- dbmig:batch by id size 100\nUPDATE t SET runs = runs + 1 WHERE id >= :lo AND id < :hi;\n' > m/005_again.sql
+"${D[@]}" --batch-pause 200ms upgrade > int.out 2>&1 &
+pid=$!
+for i in $(seq 1 200); do
+    n=$(phash 005 2>/dev/null | awk -F: '/^b1:/ { print $4 }')
+    [ -n "$n" ] && [ "$n" -ge 2 ] && break
+    sleep 0.05
+done
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+[ "$rc" = 130 ] || fail "SIGINT between batches exited $rc, not 130: $(cat int.out)"
+grep -q "stopped inside its batch statement 1 (a batch boundary)" int.out || fail "the stop does not say where: $(cat int.out)"
+n=$(sql "SELECT count(*) FROM t WHERE runs = 2")
+[ "$n" -gt 0 ] && [ "$n" -lt 1500 ] || fail "SIGINT: $n rows changed, not some of them"
+out=$("${D[@]}" upgrade 2>&1) || fail "the upgrade after SIGINT failed: $out"
+[ "$(sql "SELECT count(*) FROM t WHERE runs = 2")" = 1500 ] ||
+    fail "SIGINT then upgrade: not every row changed exactly once: $(sql "SELECT runs, count(*) FROM t GROUP BY runs")"
+
 # ---- a log line every 5 s (SQLite only: it takes 6 s) ----------------------
 if [ "$TARGET" = sqlite ]; then
-    printf -- '-- dbmig:up\n-- dbmig:batch by id size 250\nUPDATE t SET v = v + 1 WHERE id >= :lo AND id < :hi;\n' > m/005_slow.sql
-    out=$("${D[@]}" --batch-pause 500ms upgrade 2>&1) || fail "005 failed: $out"
-    printf '%s' "$out" | grep -q "005 statement 1: batch [0-9]*: [0-9]* rows, [0-9]* rows/s, [0-9]*%, ETA [0-9]* s" ||
+    printf -- '-- dbmig:up\n-- dbmig:batch by id size 250\nUPDATE t SET v = v + 1 WHERE id >= :lo AND id < :hi;\n' > m/006_slow.sql
+    out=$("${D[@]}" --batch-pause 500ms upgrade 2>&1) || fail "006 failed: $out"
+    printf '%s' "$out" | grep -q "006 statement 1: batch [0-9]*: [0-9]* rows, [0-9]* rows/s, [0-9]*%, ETA [0-9]* s" ||
         fail "no periodic progress line in the log: $out"
 fi
 exit $((fails > 0))
