@@ -52,6 +52,10 @@ int cli_need_args(cli *c, int min, int max);
 /* `dbmig help [COMMAND]`, `dbmig COMMAND --help`. */
 int cli_print_help(const char *cmd);
 
+/* draw.c: `history --format dot|mermaid` of l (marks from the database
+ * when l has them); EXIT_OK or the failure's exit code. */
+int cli_history_draw(cli *c, const dbmig_graph_list *l, int mermaid);
+
 /* main.c */
 /* The library's error on stderr, made safe to print; returns -rc (the exit code). */
 int cli_fail(cli *c, int rc);

@@ -90,6 +90,7 @@ static json_t *grev_json(const dbmig_graph_rev *r, int marks, int drawing)
 int cmd_history(cli *c)
 {
     const char *range = NULL;
+    int draw = 0; /* 1 dot, 2 mermaid */
     for (int i = 0; i < c->nargs; i++) {
         const char *a = c->args[i];
         if (strcmp(a, "-r") == 0 || strcmp(a, "--rev-range") == 0) {
@@ -100,14 +101,33 @@ int cmd_history(cli *c)
             range = a + 12;
         } else if (strncmp(a, "-r", 2) == 0 && a[2]) {
             range = a + 2;
+        } else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
+            const char *v = a[8] ? a + 9 : i + 1 < c->nargs ? c->args[++i] : "";
+            if (strcmp(v, "dot") != 0 && strcmp(v, "mermaid") != 0 && strcmp(v, "json") != 0 &&
+                strcmp(v, "text") != 0)
+                return cli_usage_error("bad value '%s' for history --format: expected text, json, "
+                                       "dot (Graphviz) or mermaid",
+                                       v);
+            draw = v[0] == 'd' ? 1 : v[0] == 'm' ? 2 : 0;
+            if (v[0] == 'j')
+                c->json = 1;
+            else if (v[0] == 't')
+                c->json = 0;
         } else {
-            return cli_usage_error("unknown argument '%s' for history (it takes -r A:B)", a);
+            return cli_usage_error("unknown argument '%s' for history (it takes -r A:B and "
+                                   "--format text|json|dot|mermaid)",
+                                   a);
         }
     }
     dbmig_graph_list *l;
     int rc = dbmig_history_get(c->h, range, has_url(c) ? DBMIG_GRAPH_DB : 0, &l);
     if (rc)
         return cli_fail(c, rc);
+    if (draw) {
+        rc = cli_history_draw(c, l, draw == 2);
+        dbmig_graph_list_free(l);
+        return rc;
+    }
     if (c->json) {
         json_t *a = json_array();
         for (size_t i = 0; i < l->n; i++)

@@ -76,7 +76,9 @@ static void print_status_text(const dbmig_status *st, const char *table)
             printf("  [%s, %lld ms]", r->applied_at, (long long)r->duration_ms);
         if (r->flags & DBMIG_REV_MODIFIED)
             printf("  EDITED since applied");
-        if (r->flags & DBMIG_REV_DIRTY)
+        if ((r->flags & DBMIG_REV_DIRTY) && st->batch && st->batch[i])
+            printf("  (dirty: %s)", st->batch[i]); /* SPEC 14 */
+        else if (r->flags & DBMIG_REV_DIRTY)
             printf("  (%lld statement(s) committed)", (long long)r->progress);
         if (r->flags & DBMIG_REV_UNKNOWN)
             printf("  (no such file)");
@@ -118,6 +120,7 @@ static json_t *status_json(const dbmig_status *st)
         json_object_set_new(o, "duration_ms",
                             (r->flags & DBMIG_REV_APPLIED) ? json_integer(r->duration_ms) : json_null());
         json_object_set_new(o, "progress", json_integer(r->progress));
+        json_object_set_new(o, "batch", st->batch && st->batch[i] ? json_string(st->batch[i]) : json_null());
         json_object_set_new(o, "checksum", r->checksum ? json_string(r->checksum) : json_null());
         json_object_set_new(o, "db_checksum", r->db_checksum ? json_string(r->db_checksum) : json_null());
         json_array_append_new(revs, o);

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,7 @@ typedef struct target {
     int status;      /* exit code, or 128+signal */
     double t0, ms;
     int state;       /* 0 waiting, 1 running, 2 done */
+    size_t line;     /* its line in the targets file (the merged order) */
 } target;
 
 static double now_ms(void)
@@ -120,9 +122,25 @@ static int add_target(target **v, size_t *cnt, size_t *alloc, char *url)
     return 0;
 }
 
+/* --shard I/N: whether a target belongs to shard `index` (0-based) of
+ * `count`. Stable by target, not by line order: FNV-1a of the redacted URL
+ * (so a rotated password keeps its shard), modulo count. */
+static int in_shard(const target *t, long index, long count)
+{
+    if (count <= 1)
+        return 1;
+    uint64_t h = 1469598103934665603ull;
+    for (const unsigned char *p = (const unsigned char *)(t->shown ? t->shown : t->url); *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    return (long)(h % (uint64_t)count) == index;
+}
+
 static int read_targets(const char *file, target **out, size_t *n)
 {
-    FILE *f = fopen(file, "r");
+    int is_stdin = strcmp(file, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(file, "r");
+    if (is_stdin)
+        file = "standard input";
     if (!f) {
         fprintf(stderr, "dbmig: fleet: cannot read --targets %s: %s\n", file, strerror(errno));
         return 2;
@@ -147,9 +165,11 @@ static int read_targets(const char *file, target **out, size_t *n)
             rc = 1;
             break;
         }
+        v[cnt - 1].line = lineno;
     }
     free(line);
-    fclose(f);
+    if (!is_stdin)
+        fclose(f);
     if (rc == 0 && cnt == 0) {
         fprintf(stderr, "dbmig: fleet: %s lists no target; write one database URL a line\n", file);
         rc = 2;
@@ -159,15 +179,19 @@ static int read_targets(const char *file, target **out, size_t *n)
     return rc;
 }
 
+static void free_targets_one(target *t)
+{
+    free(t->url);
+    free(t->shown);
+    free(t->out.p);
+    free(t->errline.p);
+    free(t->last_error);
+}
+
 static void free_targets(target *t, size_t n)
 {
-    for (size_t k = 0; k < n; k++) {
-        free(t[k].url);
-        free(t[k].shown);
-        free(t[k].out.p);
-        free(t[k].errline.p);
-        free(t[k].last_error);
-    }
+    for (size_t k = 0; k < n; k++)
+        free_targets_one(&t[k]);
     free(t);
 }
 
@@ -349,41 +373,101 @@ static const char *result_word(int status)
     }
 }
 
-/* --targets FILE, --jobs N, --help before the command. Returns -1 to go
- * on (*i: the index of the command), else the exit code. */
-static int fleet_options(char *const *args, int nargs, const char **file, long *jobs, int *i)
+/* What comes before the command. */
+typedef struct fleet_opts {
+    const char *file;    /* --targets FILE ("-": standard input) */
+    long jobs;           /* --jobs N */
+    long shard, shards;  /* --shard I/N: shard I (1-based) of N; 0 0 for all */
+    const char *results; /* --results FILE: the JSON summary written there too */
+    int merge;           /* --merge-results: the arguments are summaries */
+} fleet_opts;
+
+static void fleet_help(void)
 {
+    printf("usage: dbmig [options] fleet --targets FILE|- [--jobs N] [--shard I/N]\n"
+           "                             [--results FILE] COMMAND [ARGS...]\n"
+           "       dbmig [options] fleet --merge-results FILE...\n"
+           "Run upgrade, downgrade, status or check against every database URL listed\n"
+           "in FILE (one a line, # comments, ${VAR} expanded; - reads standard input),\n"
+           "N at a time (default 4), each in its own process with its own connection and\n"
+           "lock. Prints a summary (--format json for JSON); exits 0 only if every\n"
+           "target succeeded.\n"
+           "  --shard I/N       only the targets of shard I of N: a stable split by target\n"
+           "                    (its URL without the password), so N machines (CI jobs,\n"
+           "                    a Kubernetes Indexed Job) share a fleet with no coordinator\n"
+           "  --results FILE    also write the JSON summary to FILE\n"
+           "  --merge-results   merge the JSON summaries of the shards into one (exit 3\n"
+           "                    when a shard is missing or given twice)\n");
+}
+
+/* --shard I/N: 1 <= I <= N <= 100000. -1 when good (go on), else 2. */
+static int parse_shard(const char *v, fleet_opts *o)
+{
+    char *end;
+    errno = 0;
+    o->shard = strtol(v, &end, 10);
+    if (end != v && *end == '/') {
+        const char *d = end + 1;
+        o->shards = strtol(d, &end, 10);
+        if (end != d && !*end && !errno && o->shards >= 1 && o->shards <= 100000 && o->shard >= 1 &&
+            o->shard <= o->shards)
+            return -1;
+    }
+    fprintf(stderr, "dbmig: fleet: bad --shard '%s': expected I/N with 1 <= I <= N, like 2/3 (the "
+                    "second of three shards)\n",
+            v);
+    return 2;
+}
+
+static int fleet_value(fleet_opts *o, const char *name, const char *v)
+{
+    if (strcmp(name, "--targets") == 0) {
+        o->file = v;
+    } else if (strcmp(name, "--results") == 0) {
+        o->results = v;
+    } else if (strcmp(name, "--shard") == 0) {
+        return parse_shard(v, o);
+    } else {
+        char *end;
+        o->jobs = strtol(v, &end, 10);
+        if (*end || o->jobs < 1 || o->jobs > 256) {
+            fprintf(stderr, "dbmig: fleet: bad --jobs '%s': expected 1 to 256\n", v);
+            return 2;
+        }
+    }
+    return -1;
+}
+
+/* The options before the command. Returns -1 to go on (*i: the index of
+ * the command, or of the first summary file with --merge-results), else
+ * the exit code. */
+static int fleet_options(char *const *args, int nargs, fleet_opts *o, int *i)
+{
+    static const char *const valued[] = {"--targets", "--jobs", "--shard", "--results"};
     for (; *i < nargs; (*i)++) {
         const char *a = args[*i];
-        const char *v = NULL;
-        if (strcmp(a, "--targets") == 0 || strcmp(a, "--jobs") == 0) {
-            if (*i + 1 >= nargs) {
-                fprintf(stderr, "dbmig: fleet: %s needs a value\n", a);
-                return 2;
-            }
-            v = args[++*i];
-        } else if (strncmp(a, "--targets=", 10) == 0 || strncmp(a, "--jobs=", 7) == 0) {
-            v = strchr(a, '=') + 1;
-        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            printf("usage: dbmig [options] fleet --targets FILE [--jobs N] COMMAND [ARGS...]\n"
-                   "Run upgrade, downgrade, status or check against every database URL listed\n"
-                   "in FILE (one a line, # comments, ${VAR} expanded), N at a time (default 4),\n"
-                   "each in its own process with its own connection and lock. Prints a summary\n"
-                   "(--format json for JSON); exits 0 only if every target succeeded.\n");
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fleet_help();
             return 0;
-        } else {
+        }
+        if (strcmp(a, "--merge-results") == 0) {
+            o->merge = 1;
+            continue;
+        }
+        size_t k = 0, len = strcspn(a, "=");
+        while (k < 4 && !(strlen(valued[k]) == len && strncmp(a, valued[k], len) == 0))
+            k++;
+        if (k == 4)
             break;
+        char name[16];
+        snprintf(name, sizeof name, "%s", valued[k]);
+        if (!a[len] && *i + 1 >= nargs) {
+            fprintf(stderr, "dbmig: fleet: %s needs a value\n", a);
+            return 2;
         }
-        if (a[2] == 't')
-            *file = v;
-        else {
-            char *end;
-            *jobs = strtol(v, &end, 10);
-            if (*end || *jobs < 1 || *jobs > 256) {
-                fprintf(stderr, "dbmig: fleet: bad --jobs '%s': expected 1 to 256\n", v);
-                return 2;
-            }
-        }
+        int rc = fleet_value(o, name, a[len] ? a + len + 1 : args[++*i]);
+        if (rc >= 0)
+            return rc;
     }
     return -1;
 }
@@ -449,33 +533,61 @@ static void run_targets(fleet *f, int quiet)
     free(who);
 }
 
-static void print_json_summary(const fleet *f, size_t ok, double total)
+static json_t *json_summary(const fleet *f, size_t ok, double total, const fleet_opts *o)
 {
     const target *t = f->t;
     json_t *arr = json_array();
     for (size_t k = 0; k < f->n; k++) {
-        json_t *o = json_object();
-        json_object_set_new(o, "index", json_integer((json_int_t)k + 1));
-        json_object_set_new(o, "target", json_string(t[k].shown ? t[k].shown : ""));
-        json_object_set_new(o, "exit", json_integer(t[k].status));
-        json_object_set_new(o, "result", json_string(result_word(t[k].status)));
-        json_object_set_new(o, "duration_ms", json_integer((json_int_t)t[k].ms));
-        json_object_set_new(o, "error", t[k].last_error && t[k].status ? json_string(t[k].last_error) : json_null());
+        json_t *x = json_object();
+        json_object_set_new(x, "index", json_integer((json_int_t)k + 1));
+        json_object_set_new(x, "line", json_integer((json_int_t)t[k].line));
+        json_object_set_new(x, "target", json_string(t[k].shown ? t[k].shown : ""));
+        json_object_set_new(x, "exit", json_integer(t[k].status));
+        json_object_set_new(x, "result", json_string(result_word(t[k].status)));
+        json_object_set_new(x, "duration_ms", json_integer((json_int_t)t[k].ms));
+        json_object_set_new(x, "error", t[k].last_error && t[k].status ? json_string(t[k].last_error) : json_null());
         if (f->json_child && t[k].out.p) {
             json_t *child = json_loads(t[k].out.p, 0, NULL);
             if (child)
-                json_object_set_new(o, "output", child);
+                json_object_set_new(x, "output", child);
         }
-        json_array_append_new(arr, o);
+        json_array_append_new(arr, x);
     }
     json_t *j = json_pack("{s:s,s:o,s:{s:I,s:I,s:I,s:I}}", "command", f->command, "targets", arr,
                           "summary", "total", (json_int_t)f->n, "ok", (json_int_t)ok, "failed",
                           (json_int_t)(f->n - ok), "duration_ms", (json_int_t)total);
+    if (o->shards)
+        json_object_set_new(j, "shard", json_pack("{s:I,s:I}", "index", (json_int_t)o->shard,
+                                                  "count", (json_int_t)o->shards));
+    return j;
+}
+
+static void json_print_free(json_t *j)
+{
     char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (s)
         puts(s);
     free(s);
     json_decref(j);
+}
+
+/* --results FILE: the JSON summary, written to FILE.tmp then renamed. */
+static int write_results(const char *file, const json_t *j)
+{
+    size_t n = strlen(file) + 8;
+    char *tmp = malloc(n);
+    if (!tmp)
+        return 1;
+    snprintf(tmp, n, "%s.tmp", file);
+    int rc = json_dump_file(j, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (rc == 0 && rename(tmp, file) != 0)
+        rc = -1;
+    if (rc != 0) {
+        fprintf(stderr, "dbmig: fleet: cannot write --results %s: %s\n", file, strerror(errno));
+        unlink(tmp);
+    }
+    free(tmp);
+    return rc != 0;
 }
 
 static void print_text_summary(const fleet *f, size_t ok, double total)
@@ -497,17 +609,68 @@ static void print_text_summary(const fleet *f, size_t ok, double total)
            ok, n - ok, total / 1000.0, total > 0 ? (double)n * 1000.0 / total : 0.0);
 }
 
+/* Keeps the targets of the shard, in their order; frees the others. */
+static void keep_shard(fleet *f, const fleet_opts *o)
+{
+    size_t w = 0;
+    for (size_t k = 0; k < f->n; k++) {
+        if (in_shard(&f->t[k], o->shard - 1, o->shards))
+            f->t[w++] = f->t[k];
+        else
+            free_targets_one(&f->t[k]);
+    }
+    f->n = w;
+}
+
+static int fleet_command(const char *command)
+{
+    if (strcmp(command, "upgrade") != 0 && strcmp(command, "downgrade") != 0 &&
+        strcmp(command, "status") != 0 && strcmp(command, "check") != 0) {
+        fprintf(stderr, "dbmig: fleet runs upgrade, downgrade, status or check, not '%s'\n", command);
+        return 2;
+    }
+    return 0;
+}
+
+/* The summary, and the exit code: 0 when every target succeeded, else the
+ * highest of theirs; 1 when --results could not be written. */
+static int finish_fleet(fleet *f, double total, int json, const fleet_opts *o)
+{
+    size_t ok = 0;
+    int worst = 0;
+    for (size_t k = 0; k < f->n; k++) {
+        if (f->t[k].status == 0)
+            ok++;
+        else if (f->t[k].status > worst)
+            worst = f->t[k].status;
+    }
+    json_t *j = json || o->results ? json_summary(f, ok, total, o) : NULL;
+    if (o->results && write_results(o->results, j) && !worst)
+        worst = 1;
+    if (json)
+        json_print_free(j);
+    else {
+        json_decref(j);
+        print_text_summary(f, ok, total);
+        if (o->shards)
+            printf("shard %ld/%ld: %zu target(s) of this shard\n", o->shard, o->shards, f->n);
+    }
+    return worst;
+}
+
 int cli_fleet(const char *exe, char *const *globals, int nglobals, char *const *args, int nargs,
               int json, int quiet)
 {
-    const char *file = NULL;
-    long jobs = 4;
+    fleet_opts o = {.jobs = 4};
     int i = 0;
-    int rc = fleet_options(args, nargs, &file, &jobs, &i);
+    int rc = fleet_options(args, nargs, &o, &i);
     if (rc >= 0)
         return rc;
-    if (!file) {
-        fprintf(stderr, "dbmig: fleet needs --targets FILE\nrun `dbmig fleet --help`\n");
+    if (o.merge)
+        return cli_fleet_merge(args + i, nargs - i, json);
+    if (!o.file) {
+        fprintf(stderr, "dbmig: fleet needs --targets FILE (or - for standard input)\nrun `dbmig "
+                        "fleet --help`\n");
         return 2;
     }
     if (i >= nargs) {
@@ -515,32 +678,18 @@ int cli_fleet(const char *exe, char *const *globals, int nglobals, char *const *
         return 2;
     }
     const char *command = args[i++];
-    if (strcmp(command, "upgrade") != 0 && strcmp(command, "downgrade") != 0 &&
-        strcmp(command, "status") != 0 && strcmp(command, "check") != 0) {
-        fprintf(stderr, "dbmig: fleet runs upgrade, downgrade, status or check, not '%s'\n", command);
-        return 2;
-    }
+    if ((rc = fleet_command(command)) != 0)
+        return rc;
     int json_child = json && (strcmp(command, "status") == 0 || strcmp(command, "check") == 0);
-    fleet f = {exe, globals, nglobals, command, args + i, nargs - i, json_child, jobs, NULL, 0};
-    if ((rc = read_targets(file, &f.t, &f.n)) != 0) {
+    fleet f = {exe, globals, nglobals, command, args + i, nargs - i, json_child, o.jobs, NULL, 0};
+    if ((rc = read_targets(o.file, &f.t, &f.n)) != 0) {
         free_targets(f.t, f.n);
         return rc;
     }
+    keep_shard(&f, &o);
     double start = now_ms();
     run_targets(&f, quiet);
-    double total = now_ms() - start;
-    size_t ok = 0;
-    int worst = 0;
-    for (size_t k = 0; k < f.n; k++) {
-        if (f.t[k].status == 0)
-            ok++;
-        else if (f.t[k].status > worst)
-            worst = f.t[k].status;
-    }
-    if (json)
-        print_json_summary(&f, ok, total);
-    else
-        print_text_summary(&f, ok, total);
+    rc = finish_fleet(&f, now_ms() - start, json, &o);
     free_targets(f.t, f.n);
-    return worst;
+    return rc;
 }

@@ -1,6 +1,8 @@
 /* fleet.h — `dbmig fleet`: one command against many databases.
  *
- *   dbmig [options] fleet --targets FILE [--jobs N] COMMAND [ARGS...]
+ *   dbmig [options] fleet --targets FILE|- [--jobs N] [--shard I/N]
+ *                         [--results FILE] COMMAND [ARGS...]
+ *   dbmig [options] fleet --merge-results FILE...
  *
  * COMMAND is upgrade, downgrade, status or check. FILE lists one URL a line
  * (`#` starts a comment, ${VAR} expands from the environment). Each target
@@ -11,6 +13,10 @@
  * progress lines are prefixed with the target's number; a summary table (or
  * JSON with --format json) follows on stdout, passwords redacted. Exit 0
  * only when every target succeeded; else the highest exit code of a target.
+ * --shard I/N keeps the targets whose redacted URL hashes to shard I (a
+ * stable split: N machines share a fleet with no coordinator); --results
+ * writes the JSON summary to a file, and --merge-results merges the
+ * shards' summaries (fleet_merge.c).
  */
 #ifndef DBMIG_CLI_FLEET_H
 #define DBMIG_CLI_FLEET_H
@@ -19,5 +25,8 @@
  * options to hand on (without --url/--format); args: what follows `fleet`. */
 int cli_fleet(const char *exe, char *const *globals, int nglobals, char *const *args, int nargs,
               int json, int quiet);
+
+/* fleet_merge.c: `fleet --merge-results FILE...` (files: the summaries). */
+int cli_fleet_merge(char *const *files, int n, int json);
 
 #endif

@@ -30,6 +30,7 @@ const char cli_usage_main[] =
     "  fleet --targets FILE [--jobs N] COMMAND ...\n"
     "                        run upgrade/downgrade/status/check on many databases\n"
     "  history [-r A:B]      the revision graph, newest first, with branches and merges\n"
+    "                        (--format dot|mermaid: as a picture)\n"
     "  heads                 the heads of the graph\n"
     "  branches              the branch points of the graph\n"
     "  revision -m MSG [--parent ID]... [--branch LABEL] [--depends ID]...\n"
@@ -122,11 +123,13 @@ static const struct {
                "  --reverted ID   settle dirty revision ID as not applied\n"},
     {"drivers", "usage: dbmig [options] drivers\n"
                 "The driver plugins found: name, version, file, capabilities.\n"},
-    {"history", "usage: dbmig [options] history [-r A:B]\n"
+    {"history", "usage: dbmig [options] history [-r A:B] [--format text|json|dot|mermaid]\n"
                 "The revision graph, newest first, drawn like `git log --graph`: merges,\n"
                 "branch points, heads, branch labels and depends. With a database (--url)\n"
                 "each revision is marked applied, pending or MISSING, and the applied heads\n"
                 "current.\n"
+                "  --format dot         the graph for Graphviz (dot -Tsvg); mermaid: for\n"
+                "                       Markdown and GitHub; with --url the states are colours\n"
                 "  -r, --rev-range A:B  only the descendants of A that are ancestors of B\n"
                 "                       (both included); A or B may be left out. Each is\n"
                 "                       base, head, heads, an id or prefix, <label>@head,\n"

@@ -32,7 +32,23 @@ typedef struct rec {
     double ms;
     size_t stmt, nstmts;
     int line, transactional, downgrade;
+    int64_t batches, batch_rows; /* -- dbmig:batch statements' totals (SPEC 14); */
+    int has_batch;               /* set on the revision's DONE or FAILED record */
 } rec;
+
+/* The batch statement under way (ev_batch): its last event, for the live
+ * line, the log lines and the revision's totals. */
+typedef struct batch_now {
+    int on;
+    char rev[96];
+    size_t stmt;
+    int64_t rows, batches, lo, hi;
+    double rate, percent, eta_s;
+    double logged;      /* when its last log line was written (0: none yet) */
+    double since;       /* its first event */
+    int unlogged;       /* events since that line */
+    int64_t tot_batches, tot_rows; /* the revision's batch statements before this one */
+} batch_now;
 
 struct cli_out {
     cli_out_opts o;
@@ -56,6 +72,7 @@ struct cli_out {
     int ticking, stop;
     pthread_t cancel_thread; /* the canceller, while signals are caught */
     int cancelling;
+    batch_now b;
 };
 
 /* ---- time ------------------------------------------------------------------ */
@@ -147,6 +164,18 @@ static void erase_live(cli_out *o)
     }
 }
 
+/* "batch 12: 12000 rows, 3400 rows/s, 45%, ETA 12 s" (% and ETA: the
+ * keyset form). */
+static void batch_text(const batch_now *b, char *out, size_t cap)
+{
+    int n = snprintf(out, cap, "batch %lld: %lld rows, %.0f rows/s", (long long)b->batches,
+                     (long long)b->rows, b->rate);
+    if (n > 0 && (size_t)n < cap && b->percent >= 0)
+        n += snprintf(out + n, cap - (size_t)n, ", %.0f%%", b->percent);
+    if (n > 0 && (size_t)n < cap && b->eta_s >= 0)
+        snprintf(out + n, cap - (size_t)n, ", ETA %.0f s", b->eta_s);
+}
+
 static void draw_live(cli_out *o)
 {
     if (!o->live)
@@ -154,9 +183,16 @@ static void draw_live(cli_out *o)
     char line[512], stmt[64] = "";
     if (o->live_nstmts && o->live_stmt)
         snprintf(stmt, sizeof stmt, "  statement %zu/%zu", o->live_stmt, o->live_nstmts);
-    snprintf(line, sizeof line, "[%zu/%zu] %s %s%s  %.1f s", o->live_index, o->live_total,
-             o->live_down ? "reverting" : "applying", o->live_rev, stmt,
-             (now_ms() - o->live_t0) / 1000.0);
+    char batch[200] = "";
+    if (o->b.on)
+        batch_text(&o->b, batch, sizeof batch);
+    if (batch[0]) /* a batch statement: its progress matters more than the clock */
+        snprintf(line, sizeof line, "[%zu/%zu] %s %s  %s", o->live_index, o->live_total,
+                 o->live_down ? "reverting" : "applying", o->live_rev, batch);
+    else
+        snprintf(line, sizeof line, "[%zu/%zu] %s %s%s  %.1f s", o->live_index, o->live_total,
+                 o->live_down ? "reverting" : "applying", o->live_rev, stmt,
+                 (now_ms() - o->live_t0) / 1000.0);
     int w = o->width > 10 ? o->width - 1 : 79;
     if ((int)strlen(line) > w)
         line[w] = '\0';
@@ -359,11 +395,14 @@ void cli_out_begin(cli_out *o, dbmig *h, const char *command, const char *target
 
 /* ---- events ------------------------------------------------------------------------ */
 
+static void batch_final(cli_out *o);
+
 /* A migration starts: the live line on a terminal, a line in a log. */
 static void ev_start(cli_out *o, const dbmig_event *ev, const char *rev, const char *msg)
 {
     char line[1024];
     int quiet = o->o.quiet;
+    memset(&o->b, 0, sizeof o->b);
     if (o->o.tty && !quiet) {
         o->live = 1;
         snprintf(o->live_rev, sizeof o->live_rev, "%.64s %.90s", rev, msg);
@@ -413,7 +452,15 @@ static void ev_result(cli_out *o, const dbmig_event *ev, const char *rev, const 
 {
     char line[1024];
     const char *verb = ev->downgrade ? "reverted" : "applied";
+    batch_final(o);
     keep(o, ev);
+    if (o->n && o->v[o->n - 1].kind == ev->kind && (o->b.tot_batches || o->b.tot_rows)) {
+        rec *r = &o->v[o->n - 1];
+        r->has_batch = 1;
+        r->batches = o->b.tot_batches;
+        r->batch_rows = o->b.tot_rows;
+    }
+    o->b.tot_batches = o->b.tot_rows = 0;
     if (o->live && ev->index == o->live_index) {
         o->live = 0;
         erase_live(o);
@@ -435,13 +482,57 @@ static void ev_result(cli_out *o, const dbmig_event *ev, const char *rev, const 
     say(o, line);
 }
 
-/* A batch of a -- dbmig:batch statement committed (SPEC section 14). Owned
- * by issue 17's batch work: a live line on a TTY, a log line every few
- * seconds otherwise. */
+/* The last line of a batch statement: its totals (a log gets it even when
+ * no line was due; a terminal keeps it under the erased live line). */
+static void batch_final(cli_out *o)
+{
+    batch_now *b = &o->b;
+    if (!b->on)
+        return;
+    b->tot_batches += b->batches;
+    b->tot_rows += b->rows;
+    if (!o->o.quiet) {
+        char line[512];
+        snprintf(line, sizeof line, "  %s statement %zu: %lld batch%s, %lld rows in %.1f s (%.0f rows/s)",
+                 b->rev, b->stmt, (long long)b->batches, b->batches == 1 ? "" : "es",
+                 (long long)b->rows, b->rate > 0 ? (double)b->rows / b->rate : (now_ms() - b->since) / 1000.0,
+                 b->rate);
+        say(o, line);
+    }
+    b->on = 0;
+}
+
+/* A batch of a -- dbmig:batch statement committed (SPEC section 14): the
+ * live line on a terminal (redrawn by the ticker, at most ten times a
+ * second); in a log a line at most every 5 s, and one at the end. */
 static void ev_batch(cli_out *o, const dbmig_event *ev)
 {
-    (void)o;
-    (void)ev;
+    batch_now *b = &o->b;
+    char rev[96];
+    clean(ev->revision, rev, sizeof rev);
+    double now = now_ms();
+    if (b->on && (b->stmt != ev->stmt || strcmp(b->rev, rev) != 0))
+        batch_final(o);
+    if (!b->on) {
+        b->on = 1;
+        snprintf(b->rev, sizeof b->rev, "%s", rev);
+        b->stmt = ev->stmt;
+        b->since = b->logged = now;
+    }
+    b->rows = ev->rows;
+    b->batches = ev->batches;
+    b->lo = ev->lo;
+    b->hi = ev->hi;
+    b->rate = ev->rate;
+    b->percent = ev->percent;
+    b->eta_s = ev->eta_s;
+    if (o->o.quiet || o->o.tty || now - b->logged < 5000)
+        return;
+    char text[200], line[512];
+    batch_text(b, text, sizeof text);
+    snprintf(line, sizeof line, "  %s statement %zu: %s", b->rev, b->stmt, text);
+    say(o, line);
+    b->logged = now;
 }
 
 /* A lock time-out that is retried (SPEC section 14). Owned by issue 17's
@@ -527,6 +618,9 @@ static json_t *rev_json(const rec *r, int with_ms)
     json_object_set_new(j, "revision", jstr(r->revision));
     json_object_set_new(j, "message", jstr(r->message));
     json_object_set_new(j, "file", jstr(r->file));
+    if (r->has_batch) /* -- dbmig:batch statements' totals (SPEC 14) */
+        json_object_set_new(j, "batch", json_pack("{s:I,s:I}", "batches", (json_int_t)r->batches,
+                                                  "rows", (json_int_t)r->batch_rows));
     if (with_ms)
         json_object_set_new(j, "duration_ms", json_real((double)(long long)(r->ms * 10 + 0.5) / 10));
     return j;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "ddl.h"
 #include "engine.h"
 #include "exec.h"
@@ -280,6 +281,20 @@ static int run_stmt(dm_run *x, size_t r, const dm_stmt *st, size_t k, size_t tot
     dm_buf_free(&sql);
     return rc;
 }
+
+/* For batch.c (exec.h): a statement, its events, a stop. */
+int dm_exec_stmt(dm_run *x, size_t r, const dm_stmt *st, size_t k, size_t total, dm_buf *why)
+{
+    return run_stmt(x, r, st, k, total, why);
+}
+
+void dm_exec_report_stmt(const dm_run *x, const dm_step *s, size_t k, const dm_stmt *st, int done,
+                         double ms)
+{
+    report_stmt(x->h, x, s, k, st, done, ms);
+}
+
+int dm_exec_stopped(const dbmig *h) { return stopped(h); }
 
 /* One round trip for a whole transactional step, where the driver takes
  * several statements in one exec (DBMIG_CAP_MULTI_STATEMENT): SAVEPOINT,
@@ -619,7 +634,7 @@ static int rides(const dm_run *x, const dm_step *s)
 {
     const dbmig *h = x->h;
     return (h->caps & DBMIG_CAP_MULTI_STATEMENT) && !(h->caps & DBMIG_CAP_TRANSACTIONAL_DDL) &&
-           !h->lease && !x->down && !s->resume && !s->streamed && s->stmts.n > 0 &&
+           !h->lease && !x->down && !s->resume && !s->streamed && !s->batch && s->stmts.n > 0 &&
            !h->o.verbose && !s->verify.n && passthrough_all(h, s);
 }
 
@@ -905,18 +920,23 @@ static int run_notx_step(dm_run *x, size_t i, int64_t seq, double t0, dm_buf *wh
         return rc;
     size_t k = (size_t)-1;
     int settled = 0; /* the final row rode with the last statement */
+    int told = 0;    /* batch.c said what is left (SPEC 14) */
     if (ride && (rc = exec_ride(x, s, seq, t0, why, &k, &settled)) != DBMIG_OK && k == (size_t)-1 &&
         !why->len)
         return rc; /* the dirty row was not written: nothing ran */
-    if (!ride)
+    if (s->batch)
+        rc = dm_batch_exec(x, s, why, &k, &told);
+    else if (!ride)
         rc = exec_all(x, s, 1, why, &k);
     if (rc == DBMIG_EINTERRUPTED) {
         *stopped_at = k;
-        notx_stopped(x, id, k, why);
+        if (!told)
+            notx_stopped(x, id, k, why);
         return rc;
     }
     if (rc != DBMIG_OK) {
-        notx_failed(x, id, k, why);
+        if (!told)
+            notx_failed(x, id, k, why);
         return DBMIG_ERROR;
     }
     if (run_verify(x, s, why) != DBMIG_OK) {

@@ -31,4 +31,13 @@ int dm_exec_dry_report(dm_run *x);
  * events, no version-table write. */
 int dm_exec_section(dbmig *h, const dm_migfile *mf, int kind);
 
+/* For batch.c: statement k of `total` of revision r through the
+ * portable-DDL layer (DBMIG_ERROR with `why` filled when the database
+ * refused it, x->fail noted); its STATEMENT (done 0) or STATEMENT_DONE
+ * (done 1, ms) event; whether a stop was asked for. */
+int dm_exec_stmt(dm_run *x, size_t r, const dm_stmt *st, size_t k, size_t total, dm_buf *why);
+void dm_exec_report_stmt(const dm_run *x, const dm_step *s, size_t k, const dm_stmt *st, int done,
+                         double ms);
+int dm_exec_stopped(const dbmig *h);
+
 #endif

@@ -17,6 +17,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "migfile.h"
+#include "batch.h"
 #include "mfline.h"
 #include "ddl.h"
 #include "mftext.h"
@@ -32,7 +33,7 @@
 
 #define MF_KNOWN_KEYS                                                                          \
     "revision, parents, message (or description), branch, depends, transaction, "              \
-    "irreversible, phase, up, down, verify, fixture, statement, destructive"
+    "irreversible, phase, up, down, verify, fixture, statement, destructive, batch"
 
 enum { K_REVISION = 0, K_PARENTS, K_MESSAGE, K_BRANCH, K_DEPENDS, K_TRANSACTION, K_IRREVERSIBLE,
        K_PHASE, K_NHEADER };
@@ -128,6 +129,8 @@ typedef struct mf_ctx {
                               in the header) */
     int pending_destructive; /* a -- dbmig:destructive line no SQL line has
                                 followed yet (it must mark a statement) */
+    int early_batch;     /* the same two for -- dbmig:batch (SPEC 14) */
+    int pending_batch;
 } mf_ctx;
 
 
@@ -502,7 +505,7 @@ static int mf_glued_key(mf_ctx *c, const dm_mfline *l, int line)
     k.keylen = n;
     int hk = mf_header_key(&k);
     if (hk < 0 && mf_section_kind(&k) < 0 && !dm_mfline_keyis(&k, "statement") &&
-        !dm_mfline_keyis(&k, "destructive"))
+        !dm_mfline_keyis(&k, "destructive") && !dm_mfline_keyis(&k, "batch"))
         return 0;
     const char *g = l->key + n + 1; /* what was glued after the colon */
     size_t gn = l->keylen - n - 1;
@@ -531,7 +534,7 @@ static int mf_unknown_key(mf_ctx *c, const dm_mfline *l, int line)
     static const char *const keys[] = {"up",        "down",        "verify",      "fixture",
                                        "revision",  "parents",     "message",     "branch",
                                        "depends",   "transaction", "irreversible", "statement",
-                                       "description", "destructive", "phase"};
+                                       "description", "destructive", "phase", "batch"};
     const char *near = dm_mf_nearest(l->key, l->keylen, keys, sizeof keys / sizeof keys[0]);
     return dm_err_set(c->err, DBMIG_EINVALID,
                       "%s:%d: unknown key -- dbmig:%.*s%s%s%s. Known keys: " MF_KNOWN_KEYS
@@ -592,6 +595,64 @@ static int mf_destructive_in_header(mf_ctx *c)
                       c->mf->path, c->early_destructive);
 }
 
+/* `-- dbmig:batch [by COL size N [from TABLE]]` (SPEC 14): marks the
+ * statement below it in an up or down section. Kept in mf->batches with
+ * its section; dm_migfile_stream hands that statement over with st->batch
+ * set, and checks it (batch.c). */
+static int mf_batch(mf_ctx *c, const dm_mfline *l, int line)
+{
+    dm_migfile *mf = c->mf;
+    int kind = c->first_marker ? mf->sections[mf->nsections - 1].kind : DM_UP;
+    if (kind != DM_UP && kind != DM_DOWN)
+        return dm_err_set(c->err, DBMIG_EINVALID,
+                          "%s:%d: -- dbmig:batch marks a statement of an up or down section, "
+                          "not of a %s section: remove it, or move it above the statement it "
+                          "marks",
+                          mf->path, line, dm_section_kind_name(kind));
+    if (c->pending_batch)
+        return dm_err_set(c->err, DBMIG_EINVALID,
+                          "%s:%d: a second -- dbmig:batch marker for the same statement (the "
+                          "first is at line %d): keep one",
+                          mf->path, line, c->pending_batch);
+    dm_batchmark m = {0};
+    int rc = dm_batch_parse_marker(mf->path, line, l->val, l->vallen, &m, c->err);
+    if (rc)
+        return rc;
+    dm_batchmark *v = realloc(mf->batches, (mf->nbatches + 1) * sizeof *v);
+    if (!v) {
+        dm_batchmark_free(&m);
+        return dm_err_nomem(c->err);
+    }
+    mf->batches = v;
+    m.line = line;
+    m.section = c->first_marker ? mf->nsections - 1 : 0;
+    mf->batches[mf->nbatches++] = m;
+    if (!c->first_marker && !c->sql_line && !c->early_batch)
+        c->early_batch = line;
+    c->pending_batch = line;
+    return 0;
+}
+
+/* A section ends with a -- dbmig:batch line no statement followed, or a
+ * header key or a section marker comes after an early one (it was in the
+ * header). */
+static int mf_batch_misplaced(mf_ctx *c, int header)
+{
+    if (header && c->early_batch && !c->sql_line)
+        return dm_err_set(c->err, DBMIG_EINVALID,
+                          "%s:%d: -- dbmig:batch is in the header (before the first section "
+                          "marker); it marks the statement below it in an up or down section: "
+                          "move it there, on the line above that statement",
+                          c->mf->path, c->early_batch);
+    if (!header && c->pending_batch)
+        return dm_err_set(c->err, DBMIG_EINVALID,
+                          "%s:%d: -- dbmig:batch marks no statement (none follows it in its "
+                          "section): put it on the line above the statement it marks, or "
+                          "remove it",
+                          c->mf->path, c->pending_batch);
+    return 0;
+}
+
 static int mf_header_line(mf_ctx *c, int hk, const dm_mfline *l, int line, size_t next)
 {
     dm_migfile *mf = c->mf;
@@ -606,6 +667,8 @@ static int mf_header_line(mf_ctx *c, int hk, const dm_mfline *l, int line, size_
                           "to the header at the top of the file.",
                           mf->path, line, (int)l->keylen, l->key, c->sql_line);
     int rc = mf_destructive_in_header(c);
+    if (!rc)
+        rc = mf_batch_misplaced(c, 1);
     if (!rc)
         rc = mf_header(c, hk, l, line);
     if (rc)
@@ -624,16 +687,21 @@ static int mf_on_line(void *payload, const dm_mfline *l, int line, size_t ls, si
         if (!c->first_marker && !c->sql_line)
             c->sql_line = line;
         c->pending_destructive = 0;
+        c->pending_batch = 0;
     } else if (l->kind == MFL_DIRECTIVE) {
         int hk = mf_header_key(l), kind = mf_section_kind(l);
         if (kind >= 0 && !c->first_marker && mf_destructive_in_header(c))
             return DBMIG_EINVALID;
         if (kind >= 0 && mf_destructive_dangling(c))
             return DBMIG_EINVALID;
+        if (kind >= 0 && (mf_batch_misplaced(c, !c->first_marker) || mf_batch_misplaced(c, 0)))
+            return DBMIG_EINVALID;
         if (kind >= 0)
             return mf_marker(c, l, kind, line, ls, next);
         if (dm_mfline_keyis(l, "destructive"))
             return mf_destructive(c, l, line);
+        if (dm_mfline_keyis(l, "batch"))
+            return mf_batch(c, l, line);
         if (dm_mfline_keyis(l, "statement")) {
             if (!dm_mf_ci_eq(l->val, l->vallen, "begin") && !dm_mf_ci_eq(l->val, l->vallen, "end"))
                 return dm_err_set(c->err, DBMIG_EINVALID,
@@ -644,6 +712,7 @@ static int mf_on_line(void *payload, const dm_mfline *l, int line, size_t ls, si
             if (!c->first_marker && !c->sql_line)
                 c->sql_line = line;
             c->pending_destructive = 0;
+            c->pending_batch = 0;
             return 0;
         }
         if (hk >= 0)
@@ -683,7 +752,7 @@ static int mf_irreversible_down(mf_ctx *c)
 static int mf_scan_end(mf_ctx *c, size_t n, size_t nst, int probe_rc)
 {
     dm_migfile *mf = c->mf;
-    if (mf_destructive_dangling(c))
+    if (mf_destructive_dangling(c) || mf_batch_misplaced(c, 0))
         return DBMIG_EINVALID;
     if (mf->nsections) {
         dm_section *prev = &mf->sections[mf->nsections - 1];
@@ -1019,6 +1088,9 @@ void dm_migfile_free(dm_migfile *mf)
     for (size_t i = 0; i < mf->nsections; i++)
         free(mf->sections[i].driver);
     free(mf->sections);
+    for (size_t i = 0; i < mf->nbatches; i++)
+        dm_batchmark_free(&mf->batches[i]);
+    free(mf->batches);
     memset(mf, 0, sizeof *mf);
 }
 
@@ -1094,13 +1166,56 @@ typedef struct mf_checked {
     dm_stmt_cb cb;
     void *payload;
     dm_err *err;
+    size_t sec;   /* the section's index: its -- dbmig:batch markers */
+    int prev_end; /* the last line of the statement before (the marker line before the first) */
 } mf_checked;
+
+/* The -- dbmig:batch marker above st (between the statement before it and
+ * st's first line): st->batch. A marker on a line inside st is refused. */
+static int mf_batch_attach(mf_checked *x, dm_stmt *st)
+{
+    const dm_migfile *mf = x->mf;
+    int end = st->line;
+    for (size_t i = 0; i < st->len; i++)
+        end += st->sql[i] == '\n';
+    for (size_t i = 0; i < mf->nbatches; i++) {
+        const dm_batchmark *m = &mf->batches[i];
+        if (m->section != x->sec || m->line <= x->prev_end || m->line > end)
+            continue;
+        if (m->line >= st->line)
+            return dm_err_set(x->err, DBMIG_EINVALID,
+                              "%s:%d: -- dbmig:batch is inside the statement that starts at line "
+                              "%d: put it on the line above that statement",
+                              mf->path, m->line, st->line);
+        st->batch = (int)i + 1;
+    }
+    x->prev_end = end;
+    if (!st->batch)
+        return 0;
+    return dm_batch_check_stmt(mf->path, &mf->batches[st->batch - 1], st, x->dialect, x->err);
+}
+
+/* After the section's last statement: a marker below it marks nothing. */
+static int mf_batch_dangling(const mf_checked *x)
+{
+    for (size_t i = 0; i < x->mf->nbatches; i++)
+        if (x->mf->batches[i].section == x->sec && x->mf->batches[i].line > x->prev_end)
+            return dm_err_set(x->err, DBMIG_EINVALID,
+                              "%s:%d: -- dbmig:batch marks no statement (none follows it in its "
+                              "section): put it on the line above the statement it marks, or "
+                              "remove it",
+                              x->mf->path, x->mf->batches[i].line);
+    return 0;
+}
 
 static int mf_checked_cb(void *payload, const dm_stmt *st)
 {
     mf_checked *x = payload;
+    dm_stmt s = *st;
     int rc = mf_txn_check(x->mf, st, x->dialect, x->err);
-    return rc ? rc : x->cb(x->payload, st);
+    if (!rc && x->mf->nbatches)
+        rc = mf_batch_attach(x, &s);
+    return rc ? rc : x->cb(x->payload, &s);
 }
 
 int dm_migfile_stream(const dm_migfile *mf, int kind, const char *driver, int dialect,
@@ -1114,7 +1229,7 @@ int dm_migfile_stream(const dm_migfile *mf, int kind, const char *driver, int di
     dm_splitter *sp = dm_splitter_new(dialect, s->line, mf->path);
     if (!sp)
         return dm_err_nomem(err);
-    mf_checked x = {mf, dialect, cb, payload, err};
+    mf_checked x = {mf, dialect, cb, payload, err, (size_t)(s - mf->sections), s->line - 1};
     int rc;
     if (mf->streamed) {
         rc = mf_stream_file(mf, s, sp, mf_checked_cb, &x, err);
@@ -1123,6 +1238,8 @@ int dm_migfile_stream(const dm_migfile *mf, int kind, const char *driver, int di
         if (!rc)
             rc = dm_split_finish(sp, mf_checked_cb, &x, err);
     }
+    if (!rc && mf->nbatches)
+        rc = mf_batch_dangling(&x);
     dm_splitter_free(sp);
     return rc;
 }

@@ -29,6 +29,18 @@ typedef struct dm_section {
 
 #define DM_CHECKSUM_LEN 67 /* "v1:" + 64 hex */
 
+/* A `-- dbmig:batch [by COL size N [from TABLE]]` line (SPEC section 14):
+ * it marks the statement that follows it in its section (batch.c parses
+ * it; dm_migfile_stream hands that statement over with st->batch set). */
+typedef struct dm_batchmark {
+    int line;        /* the marker's line */
+    size_t section;  /* index in mf->sections of the section it is in */
+    char *col;       /* keyset form: the column walked; NULL: the plain form */
+    long long size;  /* keyset form: rows of the column's range per batch */
+    char *from;      /* keyset form: the table walked when the statement's own
+                        target cannot be it (INSERT ... SELECT); else NULL */
+} dm_batchmark;
+
 typedef struct dm_migfile {
     char *path;         /* as opened, used in messages: "migrations/003_x.sql" */
     char *filename;     /* base name: "003_x.sql" */
@@ -55,6 +67,8 @@ typedef struct dm_migfile {
     unsigned long long file_ino;
     dm_section *sections;
     size_t nsections;
+    dm_batchmark *batches; /* -- dbmig:batch markers, in file order */
+    size_t nbatches;
     char checksum[DM_CHECKSUM_LEN + 1];
 } dm_migfile;
 

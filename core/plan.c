@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "ddl.h"
 #include "engine.h"
 #include "plan.h"
@@ -282,6 +283,7 @@ typedef struct survey {
     size_t n;
     int all_dml;
     int autocommit_line; /* a statement that cannot run in a transaction, 0 if none */
+    int batch_line;      /* a -- dbmig:batch statement (SPEC 14), 0 if none */
 } survey;
 
 static int survey_one(void *payload, size_t k, const dm_stmt *st)
@@ -289,6 +291,8 @@ static int survey_one(void *payload, size_t k, const dm_stmt *st)
     (void)k;
     survey *v = payload;
     v->n++;
+    if (st->batch && !v->batch_line)
+        v->batch_line = st->line;
     if (!v->autocommit_line && dm_ddl_needs_autocommit(st->sql, st->len, dialect(v->h), v->h->caps))
         v->autocommit_line = st->line;
     if (v->all_dml && !dm_ddl_is_dml(st->sql, st->len, dialect(v->h)))
@@ -303,6 +307,14 @@ static void decide_transaction(dbmig *h, dm_step *s, const dm_migfile *f, const 
 {
     s->transactional = 0;
     s->why_notx[0] = '\0';
+    s->batch = v->batch_line != 0;
+    if (s->batch) { /* batch.c: each batch commits alone (SPEC 14) */
+        snprintf(s->why_notx, sizeof s->why_notx,
+                 "runs outside a group commit: the statement at %s:%d is a -- dbmig:batch one, "
+                 "whose batches commit one by one",
+                 f->filename, v->batch_line);
+        return;
+    }
     if (!f->transaction) {
         if (h->caps & DBMIG_CAP_TRANSACTIONAL_DDL)
             snprintf(s->why_notx, sizeof s->why_notx, "runs outside a transaction (transaction off)");
@@ -360,7 +372,7 @@ int dm_plan_steps(dm_run *x, const dm_plan *p)
         s->rev = p->v[i];
         const dm_migfile *f = &x->g->revs[s->rev].file;
         int found = 0, rc;
-        survey v = {h, 0, 1, 0};
+        survey v = {h, 0, 1, 0, 0};
         if (f->streamed) {
             stream_adapter a = {survey_one, &v, 0};
             s->streamed = 1;
@@ -420,6 +432,30 @@ static int list_missing(dm_run *x, int upgrade, dm_buf *msg, size_t *problems)
     return DBMIG_OK;
 }
 
+/* A dirty row left inside a batch statement (progress_hash "b1:...",
+ * batch.h): a plain upgrade resumes it (SPEC 14: batch statements are
+ * idempotent by construction), saying so. */
+static int pl_in_batch(const dm_vrow *r)
+{
+    char h32[33];
+    int64_t lo, nb, rows;
+    return r->dirty && r->rev != DM_NONE &&
+           dm_batch_progress_parse(r->progress_hash, h32, &lo, &nb, &rows);
+}
+
+static void pl_auto_resume_notice(dbmig *h, const dm_vrow *r)
+{
+    char h32[33], t[400];
+    int64_t lo, nb, rows;
+    dm_batch_progress_parse(r->progress_hash, h32, &lo, &nb, &rows);
+    snprintf(t, sizeof t,
+             "revision %s is dirty inside its batch statement %lld (%lld batch(es), %lld row(s) "
+             "committed): resuming it from the next batch, as `upgrade --resume` would (a "
+             "batch statement is idempotent by construction)",
+             r->revision, (long long)r->progress + 1, (long long)nb, (long long)rows);
+    dm_emit(h, DBMIG_EV_NOTICE, r->revision, t, NULL);
+}
+
 /* Validation before a run (SPEC section 4): checksums, dirty rows, missing
  * ancestors. All problems are listed, each with its fix. */
 int dm_plan_validate(dm_run *x, int upgrade, unsigned flags)
@@ -441,6 +477,10 @@ int dm_plan_validate(dm_run *x, int upgrade, unsigned flags)
         if (r->dirty) {
             if (upgrade && (flags & DBMIG_RESUME))
                 continue;
+            if (upgrade && pl_in_batch(r)) {
+                pl_auto_resume_notice(h, r);
+                continue;
+            }
             problems++;
             dm_buf_printf(&msg,
                           "\n  revision %s (%s) is dirty: it ran outside a transaction and "
@@ -561,6 +601,57 @@ static int progress_hash(dm_run *x, const dm_step *s, size_t n, char out[DM_CHEC
     return rc;
 }
 
+/* Statement k's batch marker (1-based index), 0 if none. */
+typedef struct batch_at {
+    size_t k;
+    int batch;
+} batch_at;
+
+static int batch_at_one(void *payload, size_t k, const dm_stmt *st)
+{
+    batch_at *b = payload;
+    if (k < b->k)
+        return 0;
+    b->batch = st->batch;
+    return 1;
+}
+
+/* A row dirty inside batch statement `done` (b1 progress): that statement
+ * must still be a batch one, and the statements before it unchanged. */
+static int resume_in_batch(dm_run *x, dm_step *s, const dm_vrow *row, size_t done)
+{
+    dbmig *h = x->h;
+    char h32[33], hash[DM_CHECKSUM_LEN + 1];
+    int64_t lo, nb, rows;
+    dm_batch_progress_parse(row->progress_hash, h32, &lo, &nb, &rows);
+    batch_at b = {done, 0};
+    int rc = done < s->nstmts ? dm_step_each(x, s, batch_at_one, &b) : DBMIG_OK;
+    if (rc != DBMIG_OK && rc != 1)
+        return rc;
+    if (!b.batch)
+        return dm_err_set(x->err, DBMIG_EINVALID,
+                          "cannot resume %s: the version table says it stopped inside the "
+                          "-- dbmig:batch statement %zu, but statement %zu of %s is no longer "
+                          "marked -- dbmig:batch; restore the marker, or settle the revision with "
+                          "`dbmig repair --applied %s` or `--reverted %s`",
+                          row->revision, done + 1, done + 1, file_of(h, s->rev), row->revision,
+                          row->revision);
+    if ((rc = progress_hash(x, s, done, hash)) != DBMIG_OK)
+        return rc;
+    if (strncmp(hash + 3, h32, 32) != 0)
+        return dm_err_set(x->err, DBMIG_EINVALID,
+                          "cannot resume %s: its first %zu statement(s), already committed, were "
+                          "changed in %s since they ran; restore them, or settle the revision "
+                          "with `dbmig repair --applied %s` or `--reverted %s`",
+                          row->revision, done, file_of(h, s->rev), row->revision, row->revision);
+    s->in_batch = 1;
+    s->batch_lo = lo;
+    s->batch_done = nb;
+    s->batch_rows = rows;
+    s->start = done;
+    return DBMIG_OK;
+}
+
 int dm_plan_check_resume(dm_run *x)
 {
     dbmig *h = x->h;
@@ -582,6 +673,12 @@ int dm_plan_check_resume(dm_run *x)
                               "--applied %s` or `--reverted %s`",
                               row->revision, done, file_of(h, s->rev), s->nstmts, row->revision,
                               row->revision);
+        if (pl_in_batch(row)) {
+            int rc = resume_in_batch(x, s, row, done);
+            if (rc != DBMIG_OK)
+                return rc;
+            continue;
+        }
         if (done > 0) {
             char hash[DM_CHECKSUM_LEN + 1];
             int rc = progress_hash(x, s, done, hash);
@@ -753,11 +850,16 @@ int dm_plan_run(dm_run *x, const char *target, unsigned flags)
         rc = add_missing(x, &p);
     if (rc == DBMIG_OK)
         rc = pl_phase(x, &p);
-    if (rc == DBMIG_OK && !down && (flags & DBMIG_RESUME))
+    /* a row dirty inside a batch statement is resumed without --resume
+     * (validation let it through only then) */
+    int resume = !down && (flags & DBMIG_RESUME);
+    for (size_t i = 0; !down && i < x->st.n; i++)
+        resume |= pl_in_batch(&x->st.rows[i]);
+    if (rc == DBMIG_OK && resume)
         rc = dm_plan_add_resume(x, &p);
     if (rc == DBMIG_OK)
         rc = dm_plan_steps(x, &p);
-    if (rc == DBMIG_OK && !down && (flags & DBMIG_RESUME))
+    if (rc == DBMIG_OK && resume)
         rc = dm_plan_check_resume(x);
     if (rc == DBMIG_OK && h->o.single_transaction)
         rc = check_single(x);
@@ -811,6 +913,14 @@ int dm_plan_offline(dm_run *x, const char *target)
         rc = pl_phase(x, &p);
     if (rc == DBMIG_OK)
         rc = dm_plan_steps(x, &p);
+    for (size_t i = 0; rc == DBMIG_OK && i < x->n; i++) /* SPEC 14: batches run online only */
+        if (x->steps[i].batch)
+            rc = dm_err_set(x->err, DBMIG_EUSAGE,
+                            "cannot write an offline script of revision %s (%s): it has a "
+                            "-- dbmig:batch statement, which runs again and again while dbmig "
+                            "watches its rows and records its progress; apply it online, or "
+                            "stop the script's target before it",
+                            pl_id(x->g, x->steps[i].rev), file_of(h, x->steps[i].rev));
     dm_plan_free(&p);
     return rc;
 }

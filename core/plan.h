@@ -79,6 +79,12 @@ typedef struct dm_step {
     size_t start;        /* first statement to run (--resume) */
     int resume;          /* this step resumes a dirty row */
     char why_notx[160];  /* why a transactional driver runs it outside a transaction */
+    int batch;           /* a statement is marked -- dbmig:batch: batch.c runs the step
+                            outside any group, with the dirty protocol (SPEC 14) */
+    /* Resuming inside a batch statement (its row's progress_hash is "b1:...",
+     * batch.h): statement `start` is that statement, under way. */
+    int in_batch;
+    int64_t batch_lo, batch_done, batch_rows; /* next lo (keyset), batches, rows done */
     dm_stmt_list verify; /* upgrade --verify: the verify section's statements, run after
                             the step's own, before its version row is final (exec.c) */
 } dm_step;

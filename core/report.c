@@ -1,9 +1,11 @@
 /* report.c — read-only views: status, the pending count, the check rule,
  * one revision's statements, the drivers found. None takes the lock or writes. */
 #define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "engine.h"
 #include "vtable.h"
 
@@ -34,6 +36,7 @@ void dbmig_status_free(dbmig_status *st)
         free((char *)r->db_checksum);
     }
     free(st->revs);
+    free_strs(st->batch, st->nrevs);
     free_strs(st->heads, st->nheads);
     free_strs(st->graph_heads, st->ngraph_heads);
     free((char *)st->driver);
@@ -71,6 +74,20 @@ static int status_file_rev(dbmig_status *st, const dm_graph *g, size_t r, const 
         o->flags |= DBMIG_REV_NOTX;
     if (f->post)
         o->flags |= DBMIG_REV_POST;
+    if (f->nbatches)
+        o->flags |= DBMIG_REV_BATCH;
+    char h32[33];
+    int64_t lo, nb, rows;
+    if (row && row->dirty && dm_batch_progress_parse(row->progress_hash, h32, &lo, &nb, &rows)) {
+        char t[200], lot[48] = "";
+        if (lo)
+            snprintf(lot, sizeof lot, "lo=%lld, ", (long long)lo);
+        snprintf(t, sizeof t, "in batch statement %lld, %s%lld batch%s, %lld rows",
+                 (long long)row->progress + 1, lot, (long long)nb, nb == 1 ? "" : "es",
+                 (long long)rows);
+        if (!(st->batch[st->nrevs - 1] = dm_strdup(t)))
+            goto oom;
+    }
     if (row) {
         if (fill_row(o, row) != 0)
             goto oom;
@@ -161,7 +178,8 @@ int dbmig_status_get(dbmig *h, dbmig_status **out)
     }
     dm_graph_missing(g, &a, miss);
     st->revs = calloc(g->n + unknown + 1, sizeof *st->revs);
-    if (!st->revs)
+    st->batch = calloc(g->n + unknown + 1, sizeof *st->batch);
+    if (!st->revs || !st->batch)
         goto oom;
     for (size_t k = 0; k < g->n; k++)
         if (status_file_rev(st, g, g->order[k], rowof[g->order[k]], miss[g->order[k]]) != 0)

@@ -270,6 +270,7 @@ static int sp_push(sp *s, size_t b, size_t e)
     st.sql = s->scratch.ptr;
     st.len = e - b;
     st.line = sp_line(s, b);
+    st.batch = 0;
     return s->cb(s->payload, &st);
 }
 
@@ -1008,6 +1009,7 @@ int dm_stmt_list_push(dm_stmt_list *l, const dm_stmt *st)
     l->v[l->n].sql = sql;
     l->v[l->n].len = st->len;
     l->v[l->n].line = st->line;
+    l->v[l->n].batch = st->batch;
     l->n++;
     return 0;
 }

@@ -24,6 +24,8 @@ typedef struct dm_stmt {
                     leading comment lines; inner comments are kept */
     size_t len;
     int line;    /* line of the file where the statement's first token is */
+    int batch;   /* 1 + the index in mf->batches of the -- dbmig:batch marker
+                    above it (dm_migfile_stream), 0: none */
 } dm_stmt;
 
 typedef struct dm_stmt_list {

@@ -29,6 +29,8 @@ PACKAGES=(
     libcmocka-dev sqlite3 jq libasan8 libubsan1 libtsan2 libclang-rt-14-dev valgrind
     # tests in a non-UTC time zone (tests/graph), dropping root (setpriv)
     tzdata util-linux
+    # history --format dot is rendered by Graphviz in tests/graph
+    graphviz
     # static analysis (scripts/lint.sh)
     cppcheck clang-tidy
     # throwaway database servers the integration tests start on loopback

@@ -354,6 +354,12 @@ typedef struct dbmig_status {
     const char *driver;
     const char *url;          /* redacted */
     const char *server_version;
+    /* Appended in dbmig 0.3 (allocated by the library, so appending is safe):
+     * nrevs entries, parallel to revs: for a revision left dirty inside a
+     * -- dbmig:batch statement (SPEC section 14) where it stands, "in batch
+     * statement 3, lo=12000, 12 batches, 12000 rows" (no lo for the plain
+     * form); NULL for every other revision. */
+    const char **batch;
 } dbmig_status;
 
 DBMIG_API int dbmig_status_get(dbmig *h, dbmig_status **out);

@@ -54,7 +54,52 @@ grep -q 'fleetuser:\*\*\*@' "$work/out.txt" || fail "the redacted URL is not in 
 [[ $(jq '[.targets[].output.summary.applied] | unique' -c "$work/st.json") == "[12]" ]] ||
     fail "healthy targets did not all reach head next to the failing ones"
 
-# 3. Usage errors.
+# 3. Shards (issue 19): three machines split 30 targets with no coordinator:
+#    --shard I/3 covers each target exactly once, stable by target (the same
+#    split from a shuffled file and from standard input); the summaries merge
+#    into one; a missing or doubled shard is exit 3.
+head -31 "$targets" | tail -30 >"$work/t30"
+shuf "$work/t30" >"$work/t30.shuffled"
+for s in 1 2 3; do
+    "$DBMIG" --dir "$work/m" -q fleet --targets "$work/t30" --shard "$s/3" --results "$work/r$s.json" status \
+        >/dev/null 2>&1 || fail "fleet --shard $s/3 exited $?"
+    cat "$work/t30.shuffled" | "$DBMIG" --dir "$work/m" --format json fleet --targets - --shard "$s/3" status \
+        >"$work/s$s.json" 2>/dev/null || fail "fleet --targets - --shard $s/3"
+    [[ $(jq -c '[.targets[].target] | sort' "$work/r$s.json") == "$(jq -c '[.targets[].target] | sort' "$work/s$s.json")" ]] ||
+        fail "shard $s/3 depends on the line order"
+    [[ $(jq -c .shard "$work/r$s.json") == "{\"index\":$s,\"count\":3}" ]] || fail "shard $s: $(jq -c .shard "$work/r$s.json")"
+done
+cover=$(jq -r '.targets[].target' "$work"/r[123].json | sort | uniq -c | awk '{print $1}' | sort -u | tr '\n' ' ')
+[[ $cover == "1 " ]] || fail "a target is in two shards or none: counts $cover"
+[[ $(jq -r '.targets[].target' "$work"/r[123].json | wc -l) == 30 ]] || fail "the shards do not cover the 30 targets"
+for s in 1 2 3; do [[ $(jq '.targets | length' "$work/r$s.json") -ge 3 ]] || fail "shard $s is nearly empty"; done
+"$DBMIG" --format json fleet --merge-results "$work/r3.json" "$work/r1.json" "$work/r2.json" >"$work/merged.json" ||
+    fail "merge exited $?"
+[[ $(jq '.summary.total' "$work/merged.json") == 30 && $(jq -c '.shards' "$work/merged.json") == '{"count":3,"missing":[]}' ]] ||
+    fail "merged: $(jq -c '.summary,.shards' "$work/merged.json")"
+[[ $(jq -r '[.targets[].line] == ([.targets[].line] | sort)' "$work/merged.json") == true ]] || fail "merged order"
+set +e
+"$DBMIG" fleet --merge-results "$work/r1.json" "$work/r3.json" >"$work/m.txt" 2>&1; rc=$?
+[[ $rc == 3 ]] || fail "a missing shard: exit $rc, want 3"
+grep -q "shard 2/3 is missing" "$work/m.txt" || fail "the missing shard is not named: $(cat "$work/m.txt")"
+"$DBMIG" fleet --merge-results "$work/r1.json" "$work/r1.json" "$work/r2.json" "$work/r3.json" >"$work/m.txt" 2>&1; rc=$?
+[[ $rc == 3 ]] && grep -q "shard 1/3 is given twice" "$work/m.txt" || fail "a doubled shard: exit $rc $(cat "$work/m.txt")"
+echo '{}' >"$work/bad.json"
+"$DBMIG" fleet --merge-results "$work/bad.json" >"$work/m.txt" 2>&1; rc=$?
+[[ $rc == 2 ]] && grep -q "not the JSON summary of a fleet run" "$work/m.txt" || fail "a foreign file: exit $rc"
+for bad in 0/3 4/3 2 x/y 1/0; do
+    "$DBMIG" fleet --targets "$work/t30" --shard "$bad" status >/dev/null 2>"$work/m.txt"; rc=$?
+    [[ $rc == 2 ]] && grep -q "bad --shard '$bad'" "$work/m.txt" || fail "--shard $bad: exit $rc $(cat "$work/m.txt")"
+done
+set -e
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+bash "$here/../../examples/fleet-shards/run-locally.sh" "$DBMIG" >"$work/example.txt" 2>&1 ||
+    fail "examples/fleet-shards/run-locally.sh: $(tail -3 "$work/example.txt")"
+grep -q "fleet upgrade: 30 target(s) from 3 shard(s), 30 ok, 0 failed" "$work/example.txt" ||
+    fail "the worked example: $(tail -3 "$work/example.txt")"
+echo "ok: 3 shards of 30 targets cover each once; merged; missing/doubled shards refused; the example runs"
+
+# 4. Usage errors.
 set +e
 "$DBMIG" fleet --targets "$work/nope" status >/dev/null 2>&1; [[ $? -eq 2 ]] || fail "missing targets file: want exit 2"
 "$DBMIG" fleet --targets "$targets" stamp head >/dev/null 2>&1; [[ $? -eq 2 ]] || fail "fleet stamp: want exit 2"

@@ -442,6 +442,69 @@ case_revision_numbered_folder() {
     grep -qx -- "-- dbmig:parents 010" "$MIG/011_add_invoices.sql" || fail "parents: $(head -5 "$MIG/011_add_invoices.sql")"
 }
 
+# history --format dot|mermaid (issue 19, SPEC section 16): the diamond with
+# a label and a depends edge, states from the database (applied, pending,
+# DIRTY), rendered by Graphviz and checked structurally for Mermaid.
+case_history_pictures() {
+    mk_rev "$MIG" 001_base base base
+    mk_rev "$MIG" 002_left l 001 "-- dbmig:branch left"
+    mk_rev "$MIG" 003_right r 001 '-- dbmig:depends 002
+-- dbmig:message say "hi" <b> \ back'
+    mk_rev "$MIG" 004_join j "002 003"
+    mkmig "$MIG" 005_bad "-- dbmig:parents 004
+-- dbmig:transaction off
+-- dbmig:up
+CREATE TABLE ok5 (id INTEGER);
+CREATE TABLE ok5 (id INTEGER);"
+    run --dir "$MIG" history --format dot
+    expect_exit 0 "history --format dot"
+    expect_contains out 'digraph dbmig {'
+    expect_contains out '"001" -> "002";'
+    expect_contains out '"003" -> "004";'
+    expect_contains out '"002" -> "003" [style=dashed, label="depends"];'
+    expect_contains out 'say \"hi\" <b> \\ back'
+    expect_contains out '"005" [label="005\nbad", fillcolor="#ffffff", color="#555555", penwidth=3];'
+    cp "$T/out" "$T/nodb.dot"
+    dbm upgrade 004
+    expect_exit 0
+    dbm upgrade head
+    expect_exit 1 "005 fails half-way outside a transaction"
+    run --url "$URL" --dir "$MIG" history --format dot
+    expect_exit 0 "history --format dot with a database"
+    expect_contains out '[applied]'
+    expect_contains out 'label="005\nbad\n[DIRTY]"'
+    expect_contains out 'branch left\n[applied]'
+    if command -v dot >/dev/null; then
+        dot -Tsvg "$T/out" >"$T/g.svg" 2>"$T/dot.err" || fail "dot -Tsvg refused it: $(cat "$T/dot.err")"
+        [ -s "$T/dot.err" ] && fail "dot -Tsvg warned: $(cat "$T/dot.err")"
+        grep -q '<svg' "$T/g.svg" || fail "no SVG from dot"
+        [ "$(grep -c 'class="node"' "$T/g.svg")" = 5 ] || fail "SVG nodes: $(grep -c 'class="node"' "$T/g.svg")"
+        [ "$(grep -c 'class="edge"' "$T/g.svg")" = 6 ] || fail "SVG edges"
+        dot -Tsvg "$T/nodb.dot" >/dev/null 2>"$T/dot.err" && [ ! -s "$T/dot.err" ] || fail "nodb dot: $(cat "$T/dot.err")"
+    elif [ -n "${CI:-}${DBMIG_TEST_NEED_DOT:-}" ]; then
+        fail "Graphviz's dot is not installed (scripts/deps.sh installs graphviz)"
+    fi
+    run --url "$URL" --dir "$MIG" history --format mermaid
+    expect_exit 0 "history --format mermaid"
+    [ "$(head -1 "$T/out")" = "flowchart TD" ] || fail "mermaid header: $(head -1 "$T/out")"
+    [ "$(grep -cE '^  r[0-9]+\["' "$T/out")" = 5 ] || fail "mermaid nodes: $(cat "$T/out")"
+    [ "$(grep -cE '^  r[0-9]+ --> r[0-9]+$' "$T/out")" = 5 ] || fail "mermaid edges: $(cat "$T/out")"
+    [ "$(grep -cE '^  r[0-9]+ -\. depends \.-> r[0-9]+$' "$T/out")" = 1 ] || fail "mermaid depends edge"
+    expect_contains out 'say #quot;hi#quot; #60;b#62; \ back'
+    grep -qE '^  class r[0-9]+ dirty$' "$T/out" || fail "no dirty class: $(cat "$T/out")"
+    [ "$(grep -cE '^  class r[0-9]+ applied$' "$T/out")" = 4 ] || fail "applied classes: $(cat "$T/out")"
+    # every node id used by an edge or a class is declared
+    local ids
+    ids=$(grep -oE 'r[0-9]+' "$T/out" | sort -u | tr '\n' ' ')
+    [ "$ids" = "r0 r1 r2 r3 r4 " ] || fail "mermaid ids: $ids"
+    run --dir "$MIG" history --format png
+    expect_exit 2 "an unknown picture format"
+    expect_contains err "expected text, json, dot (Graphviz) or mermaid"
+    run --dir "$MIG" history --format json
+    expect_exit 0 "history --format json is the JSON list"
+    expect_jq '.revisions | length == 5' "history --format json"
+}
+
 CASES=(
     case_revision_numbered_folder
     case_two_developers_merge
@@ -452,6 +515,7 @@ CASES=(
     case_missing_ancestor
     case_revision_and_merge_files
     case_history_drawing
+    case_history_pictures
     case_graph_errors
     case_help_and_usage
 )

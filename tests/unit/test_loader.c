@@ -152,7 +152,7 @@ static void test_abi1_refused(void **state)
     const char *m = expect_refusal(FIX, "abi1", &e);
     assert_contains(m, FIX "/dbmig_abi1.so");
     assert_contains(m, "built for driver ABI 1.0");
-    assert_contains(m, "speaks ABI 2.2");
+    assert_contains(m, "speaks ABI 2.3");
     assert_contains(m, "rebuild the plugin against this dbmig's <dbmig/driver.h>");
     assert_contains(m, "plugins/README.md");
     dm_err_free(&e);

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# run-locally.sh — the three shards and the merge on one machine, with 30
+# SQLite databases and the sample migrations: bash run-locally.sh [DBMIG]
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+dbmig=${1:-dbmig}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/db"
+for i in $(seq -w 1 30); do echo "sqlite:$work/db/tenant_$i.db"; done >"$work/targets"
+for s in 1 2 3; do   # three machines; here one after the other
+    "$dbmig" --dir "$here/../../migrations" -q fleet --targets "$work/targets" \
+        --shard "$s/3" --results "$work/fleet-$s.json" upgrade head
+done
+"$dbmig" fleet --merge-results "$work"/fleet-1.json "$work"/fleet-2.json "$work"/fleet-3.json
