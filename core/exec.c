@@ -976,6 +976,18 @@ static void notx_failed(const dm_run *x, const char *id, size_t k, dm_buf *why)
                       k, id, k + 1, id, id);
 }
 
+/* A lock time-out (--ddl-lock-timeout) that was given up on at the first
+ * statement of an upgrade step outside a transaction: nothing of the step
+ * ran, so its dirty row is removed and a plain run applies it later (no
+ * --resume needed for a wait that was never a fault of the migration).
+ * 1 when removed. */
+static int notx_forget(dm_run *x, const dm_step *s, const char *id, size_t k)
+{
+    if (k != 0 || x->down || s->resume || !dm_ddlwait_retryable(x->h, x->fail.kind))
+        return 0;
+    return dm_vt_delete(x->h, id) == DBMIG_OK;
+}
+
 /* --verify failed after a step outside a transaction: every statement of
  * it is committed (progress n), and no verify can undo them, so the row
  * stays dirty, as after a failed statement: the state is not the one the
@@ -1027,7 +1039,13 @@ static int run_notx_step(dm_run *x, size_t i, int64_t seq, double t0, dm_buf *wh
         return rc;
     }
     if (rc != DBMIG_OK) {
-        notx_failed(x, id, k, why);
+        if (notx_forget(x, s, id, k))
+            dm_buf_printf(why, "\nnothing of %s was applied: none of its statements was "
+                               "committed, so its dirty row was removed; run the command again "
+                               "once the lock is free",
+                          id);
+        else
+            notx_failed(x, id, k, why);
         return DBMIG_ERROR;
     }
     if (run_verify(x, s, why) != DBMIG_OK) {
