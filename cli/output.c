@@ -462,12 +462,12 @@ static void ev_retry(cli_out *o, const dbmig_event *ev, const char *rev)
     if (ev->stmt)
         snprintf(where, sizeof where, " statement %zu (%s:%d)", ev->stmt,
                  ev->file ? ev->file : "?", ev->line);
-    clean(ev->blocker ? ev->blocker : "not seen (it ended before the watcher looked)", blocker,
-          sizeof blocker);
+    clean(ev->blocker ? ev->blocker : "", blocker, sizeof blocker);
     snprintf(line, sizeof line,
-             "lock time-out: %s%s gave up waiting for a lock (attempt %d of %d); blocked by %s; "
+             "lock time-out: %s%s gave up waiting for a lock (attempt %d of %d); %s%s; "
              "%s again in %.1f s",
-             rev, where, ev->attempt, ev->attempts, blocker,
+             rev, where, ev->attempt, ev->attempts,
+             ev->blocker ? "blocked by " : "the blocker is not known", blocker,
              ev->transactional ? "rolled back, running it" : "running the statement",
              ev->ms / 1000.0);
     say(o, line);

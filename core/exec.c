@@ -564,7 +564,9 @@ static int retry_wait(dm_run *x, size_t i, dm_buf *why)
                            "(--ddl-lock-timeout %d ms); the last blocker: %s",
                       r->attempt, r->attempt == 1 ? "y" : "ies", retries,
                       h->o.ddl_lock_timeout_ms,
-                      r->blocker[0] ? r->blocker : "unknown (no session was seen holding the lock)");
+                      r->blocker[0] ? r->blocker
+                                    : "not known (the database does not name it, or the wait "
+                                      "ended before it was looked up)");
         return 0;
     }
     int ms = dm_ddlwait_backoff_ms(x->dw, r->attempt++);
@@ -1148,8 +1150,11 @@ static int run_in_group(dm_run *x, tx *t, size_t i, int64_t seq, double t0, dm_b
 {
     dbmig *h = x->h;
     int rc = tx_open(h, t, i, t0);
-    if (rc != DBMIG_OK)
+    if (rc != DBMIG_OK) { /* SQLite's BEGIN IMMEDIATE may time out on a lock: retried */
+        fail_note(&x->fail, (size_t)-1, 0, 1, h->drv->last_error(h->drv_self, h->conn));
+        dm_buf_puts(why, dm_err_msg(x->err));
         return rc;
+    }
     int sp = use_savepoints(h);
     int batch = batchable(x, &x->steps[i]);
     if (sp && !batch && (rc = sp_exec(h, SP_SET)) != DBMIG_OK)
@@ -1222,7 +1227,10 @@ static void report_failure(dm_run *x, size_t i, dm_buf *why)
                           id, x->down ? "reverted" : "applied", i, i == 1 ? "is" : "are");
         dm_buf_puts(why, x->fail.verify ? "\nfix the migration or its verify section and run "
                                           "the command again"
-                                        : "\nfix the statement and run the command again");
+                         : x->fail.kind == DBMIG_DB_ERR_LOCK_TIMEOUT
+                             ? "\nrun the command again once the lock is free (or give "
+                               "--ddl-lock-timeout or --ddl-retries more)"
+                             : "\nfix the statement and run the command again");
     }
     dm_err_set(x->err, DBMIG_ERROR, "%s", dm_buf_str(why));
     fail_err_db(x->err, &x->fail);
