@@ -419,6 +419,27 @@ void dm_ddlwait_close(dm_ddlwait *w)
     free(w);
 }
 
+int dm_ddlwait_script(dbmig *h, dm_buf *b)
+{
+    int rc = dm_ddlwait_check(h);
+    int oom = 0;
+    if (rc == DBMIG_OK && h->o.ddl_lock_timeout_ms > 0) {
+        oom |= dm_buf_printf(b, "-- dbmig: --ddl-lock-timeout %d ms (a script stops at a lock "
+                                "time-out: it is not retried)\n",
+                             h->o.ddl_lock_timeout_ms);
+        oom |= dm_ddl_template(DM_DRV_SQL(h->drv, lock_timeout), h->o.ddl_lock_timeout_ms, NULL,
+                               b) != 0 ||
+               dm_buf_puts(b, ";\n");
+    }
+    if (rc == DBMIG_OK && h->o.statement_timeout_ms > 0) {
+        oom |= dm_buf_printf(b, "-- dbmig: --statement-timeout %d ms\n", h->o.statement_timeout_ms);
+        oom |= dm_ddl_template(DM_DRV_SQL(h->drv, statement_timeout), h->o.statement_timeout_ms,
+                               NULL, b) != 0 ||
+               dm_buf_puts(b, ";\n");
+    }
+    return rc != DBMIG_OK ? rc : oom ? dm_err_nomem(&h->err) : DBMIG_OK;
+}
+
 void dm_ddlwait_enter(dm_ddlwait *w)
 {
     if (!w || !w->started)

@@ -39,6 +39,11 @@ int dm_ddlwait_open(dbmig *h, dm_ddlwait **out);
  * joins the watcher, closes its connection, frees w. NULL is a no-op. */
 void dm_ddlwait_close(dm_ddlwait *w);
 
+/* An offline script (--sql): the time-outs' statements at its head, so the
+ * script runs under them too (a script cannot retry: a comment says so).
+ * A time-out the driver cannot honour is refused as in a live run. */
+int dm_ddlwait_script(dbmig *h, dm_buf *b);
+
 /* A migration statement starts / has ended on h->conn (w may be NULL). */
 void dm_ddlwait_enter(dm_ddlwait *w);
 void dm_ddlwait_leave(dm_ddlwait *w);

@@ -1419,7 +1419,7 @@ static int script_head(const dm_run *x, const char *ts, dm_buf *b)
                   x->down ? "downgrade" : "upgrade", h->drv->name, x->n, ts);
     int rc = dm_vtable_ddl(h, b);
     dm_buf_puts(b, ";\n");
-    return rc;
+    return rc == DBMIG_OK ? dm_ddlwait_script(h, b) : rc; /* --ddl-lock-timeout & co. */
 }
 
 /* One step of the script: a comment naming it, its statements (inside

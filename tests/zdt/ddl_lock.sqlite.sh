@@ -9,6 +9,8 @@
 #              with --lock-timeout 0 applies it)
 #   refused    --statement-timeout cannot be honoured by SQLite: a usage
 #              error (exit 2) naming the driver and the option, nothing run
+#   script     --sql writes the busy time-out at the script's head, and
+#              refuses --statement-timeout too
 set -u
 fails=0
 fail() { echo "FAIL ddl_lock.$TARGET.$case $*"; fails=$((fails + 1)); }
@@ -89,5 +91,12 @@ out=$(DBMIG_STATEMENT_TIMEOUT=2s "${D[@]}" upgrade --dry-run 2>&1)
 [ $? = 2 ] || fail "a dry run with DBMIG_STATEMENT_TIMEOUT was not refused: $out"
 "${D[@]}" --ddl-lock-timeout 1s upgrade 2>err.txt || fail "--ddl-lock-timeout alone failed: $(cat err.txt)"
 [ "$(has_table z)" = 1 ] || fail "004 was not applied"
+
+case=script
+# an offline script runs under the time-out too; what SQLite cannot do is refused there as well
+out=$("${D[@]}" --ddl-lock-timeout 1500ms upgrade --sql 2>&1) || fail "--sql failed: $out"
+printf '%s\n' "$out" | grep -qx "PRAGMA busy_timeout = 1500;" || fail "the script does not set the busy time-out: $out"
+out=$("${D[@]}" --statement-timeout 1s upgrade --sql 2>&1)
+[ $? = 2 ] || fail "--sql with --statement-timeout was not refused: $out"
 
 exit $((fails > 0))
