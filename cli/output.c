@@ -34,6 +34,8 @@ typedef struct rec {
     int line, transactional, downgrade;
     int64_t batches, batch_rows; /* -- dbmig:batch statements' totals (SPEC 14); */
     int has_batch;               /* set on the revision's DONE or FAILED record */
+    int attempt, attempts; /* RETRY */
+    char *blocker;         /* RETRY */
 } rec;
 
 /* The batch statement under way (ev_batch): its last event, for the live
@@ -324,6 +326,7 @@ void cli_out_free(cli_out *o)
         free(o->v[i].file);
         free(o->v[i].text);
         free(o->v[i].code);
+        free(o->v[i].blocker);
     }
     free(o->v);
     pthread_mutex_destroy(&o->mu);
@@ -356,6 +359,9 @@ static void keep(cli_out *o, const dbmig_event *ev)
     r->line = ev->line;
     r->transactional = ev->transactional;
     r->downgrade = ev->downgrade;
+    r->attempt = ev->attempt;
+    r->attempts = ev->attempts;
+    r->blocker = dup_or_null(ev->blocker);
 }
 
 void cli_out_begin(cli_out *o, dbmig *h, const char *command, const char *target, int dry_run,
@@ -535,12 +541,27 @@ static void ev_batch(cli_out *o, const dbmig_event *ev)
     b->logged = now;
 }
 
-/* A lock time-out that is retried (SPEC section 14). Owned by issue 17's
- * lock-timeout work: one line per retry naming the blocker. */
-static void ev_retry(cli_out *o, const dbmig_event *ev)
+/* A lock time-out that is retried (SPEC section 14): one line per retry,
+ * naming the statement, the attempt, the blocker and the wait; kept for
+ * the JSON result's "retries". */
+static void ev_retry(cli_out *o, const dbmig_event *ev, const char *rev)
 {
-    (void)o;
-    (void)ev;
+    keep(o, ev);
+    if (o->o.quiet)
+        return;
+    char where[400] = "", blocker[300], line[1200];
+    if (ev->stmt)
+        snprintf(where, sizeof where, " statement %zu (%s:%d)", ev->stmt,
+                 ev->file ? ev->file : "?", ev->line);
+    clean(ev->blocker ? ev->blocker : "", blocker, sizeof blocker);
+    snprintf(line, sizeof line,
+             "lock time-out: %s%s gave up waiting for a lock (attempt %d of %d); %s%s; "
+             "%s again in %.1f s",
+             rev, where, ev->attempt, ev->attempts,
+             ev->blocker ? "blocked by " : "the blocker is not known", blocker,
+             ev->transactional ? "rolled back, running it" : "running the statement",
+             ev->ms / 1000.0);
+    say(o, line);
 }
 
 static void event_locked(cli_out *o, const dbmig_event *ev)
@@ -570,7 +591,7 @@ static void event_locked(cli_out *o, const dbmig_event *ev)
         ev_batch(o, ev);
         break;
     case DBMIG_EV_RETRY:
-        ev_retry(o, ev);
+        ev_retry(o, ev, rev);
         break;
     case DBMIG_EV_LOCK_WAIT:
     case DBMIG_EV_LOCKED:
@@ -631,7 +652,7 @@ static json_t *rev_json(const rec *r, int with_ms)
 static void runs_json(const cli_out *o, dbmig *h, json_t *j)
 {
     int down = strcmp(o->command, "downgrade") == 0;
-    json_t *done = json_array(), *rb = json_array(), *plan = json_array();
+    json_t *done = json_array(), *rb = json_array(), *plan = json_array(), *retries = json_array();
     json_t *failed = json_null();
     for (size_t i = 0; i < o->n; i++) {
         const rec *r = &o->v[i];
@@ -650,6 +671,16 @@ static void runs_json(const cli_out *o, dbmig *h, json_t *j)
             json_object_set_new(failed, "code", jstr(r->code && r->code[0] ? r->code : NULL));
             json_object_set_new(failed, "error", json_string(dbmig_errmsg(h)));
             json_object_set_new(failed, "dirty", json_boolean(r->text != NULL));
+        } else if (r->kind == DBMIG_EV_RETRY) {
+            json_t *x = rev_json(r, 0);
+            json_object_set_new(x, "statement", r->stmt ? json_integer((json_int_t)r->stmt) : json_null());
+            json_object_set_new(x, "line", r->line ? json_integer(r->line) : json_null());
+            json_object_set_new(x, "attempt", json_integer(r->attempt));
+            json_object_set_new(x, "attempts", json_integer(r->attempts));
+            json_object_set_new(x, "wait_ms", json_integer((json_int_t)(r->ms + 0.5)));
+            json_object_set_new(x, "blocker", jstr(r->blocker));
+            json_object_set_new(x, "error", jstr(r->text));
+            json_array_append_new(retries, x);
         } else if (r->kind == DBMIG_EV_PLAN) {
             json_t *x = rev_json(r, 0);
             json_object_set_new(x, "action", json_string(r->downgrade ? "revert" : "apply"));
@@ -662,6 +693,7 @@ static void runs_json(const cli_out *o, dbmig *h, json_t *j)
     json_object_set_new(j, down ? "reverted" : "applied", done);
     json_object_set_new(j, "rolled_back", rb);
     json_object_set_new(j, "failed", failed);
+    json_object_set_new(j, "retries", retries); /* lock time-outs retried (SPEC section 14) */
     if (o->dry_run)
         json_object_set_new(j, "plan", plan);
     else

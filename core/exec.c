@@ -22,6 +22,7 @@
 
 #include "batch.h"
 #include "ddl.h"
+#include "ddlwait.h"
 #include "engine.h"
 #include "exec.h"
 #include "lock.h"
@@ -71,6 +72,7 @@ static void fail_note(dm_fail *f, size_t idx, int line, int db, const dbmig_db_e
     f->line = line;
     f->db = db;
     f->verify = 0;
+    f->kind = e ? e->kind : DBMIG_DB_ERR_GENERIC;
     snprintf(f->code, sizeof f->code, "%.*s", e ? (int)sizeof e->code : 0, e ? e->code : "");
     snprintf(f->detail, sizeof f->detail, "%.*s", e ? (int)sizeof e->detail : 0,
              e ? e->detail : "");
@@ -195,6 +197,7 @@ typedef struct tx {
     size_t g0, g1;
     double *ms;
     size_t done; /* steps reported DONE */
+    int broken;  /* a failed step's group could not be committed without it (tx_fail) */
 } tx;
 
 static void tx_settle(dbmig *h, const dm_run *x, tx *t, int committed, const char *why)
@@ -273,10 +276,14 @@ static int run_stmt(dm_run *x, size_t r, const dm_stmt *st, size_t k, size_t tot
         dm_buf_printf(why, "%s:%d: %s", file_of(h, r), st->line, dm_err_msg(x->err));
         return rc;
     }
-    if (!skip &&
-        h->drv->exec(h->drv_self, h->conn, dm_buf_str(&sql), sql.len, NULL) != DBMIG_DRV_OK) {
-        stmt_error(x, h, r, st, k, total, why);
-        rc = DBMIG_ERROR;
+    if (!skip) {
+        dm_ddlwait_enter(x->dw); /* the watcher tells who blocks it, if it waits long */
+        int drc = h->drv->exec(h->drv_self, h->conn, dm_buf_str(&sql), sql.len, NULL);
+        dm_ddlwait_leave(x->dw);
+        if (drc != DBMIG_DRV_OK) {
+            stmt_error(x, h, r, st, k, total, why);
+            rc = DBMIG_ERROR;
+        }
     }
     dm_buf_free(&sql);
     return rc;
@@ -312,9 +319,11 @@ static int passthrough_all(const dbmig *h, const dm_step *s)
 static int batchable(const dm_run *x, const dm_step *s)
 {
     const dbmig *h = x->h;
-    /* -v reports each statement and its time: one at a time then. */
+    /* -v reports each statement and its time: one at a time then. So
+     * under time-outs (x->dw): a time-out names its statement and the
+     * watcher knows what waits. */
     return (h->caps & DBMIG_CAP_MULTI_STATEMENT) && use_savepoints(h) && !h->lease && !s->resume &&
-           !s->streamed && !h->o.verbose && !s->verify.n && passthrough_all(h, s);
+           !s->streamed && !h->o.verbose && !s->verify.n && !x->dw && passthrough_all(h, s);
 }
 
 /* The byte offset inside text of the driver's last error position, or
@@ -503,6 +512,84 @@ static int run_verify(dm_run *x, const dm_step *s, dm_buf *why)
     return DBMIG_OK;
 }
 
+/* ---- lock time-outs (SPEC section 14, ddlwait.h) ------------------------------ */
+
+/* Sleeps ms, in slices, unless a stop comes: 1 when stopped. */
+static int nap(dbmig *h, int ms)
+{
+    double until = dm_now_ms() + ms;
+    for (double left = ms; left > 0 && !stopped(h); left = until - dm_now_ms())
+        dm_sleep_ms(left < 50 ? (int)left + 1 : 50);
+    return stopped(h) != 0;
+}
+
+/* A lock time-out of step i is retried after ms: the RETRY event, with
+ * why's first line (the database's words) as its text. */
+static void report_retry(dm_run *x, size_t i, int attempt, int attempts, int ms,
+                         const char *blocker, const dm_buf *why)
+{
+    dbmig *h = x->h;
+    if (!h->o.on_event)
+        return;
+    const dm_step *s = &x->steps[i];
+    const dm_migfile *f = &x->g->revs[s->rev].file;
+    const char *w = dm_buf_str(why);
+    char text[600];
+    snprintf(text, sizeof text, "%.*s", (int)strcspn(w, "\n"), w);
+    dbmig_event ev = {0};
+    ev.kind = DBMIG_EV_RETRY;
+    ev.level = DBMIG_LOG_WARN;
+    ev.downgrade = x->down;
+    ev.index = i + 1;
+    ev.total = x->n;
+    ev.revision = f->revision;
+    ev.message = f->message;
+    ev.ms = ms;
+    ev.text = text;
+    ev.stmt = x->fail.stmt;
+    ev.nstmts = s->nstmts;
+    ev.file = f->path;
+    ev.line = x->fail.line;
+    ev.code = x->fail.code[0] ? x->fail.code : NULL;
+    ev.transactional = s->transactional;
+    ev.attempt = attempt;
+    ev.attempts = attempts;
+    ev.blocker = blocker;
+    h->o.on_event(h->o.event_payload, &ev);
+}
+
+/* Step i failed, x->fail saying how. A lock time-out (--ddl-lock-timeout)
+ * with retries left is reported (RETRY), waited for with backoff and full
+ * jitter, and gives 1: run it again (why is emptied). 0: it fails as
+ * before; when the retries ran out, why says so with the last blocker.
+ * DBMIG_EINTERRUPTED: a stop came during the wait. */
+static int retry_wait(dm_run *x, size_t i, dm_buf *why)
+{
+    dbmig *h = x->h;
+    dm_retry *r = dm_ddlwait_retry(x->dw);
+    if (!r || !dm_ddlwait_retryable(h, x->fail.kind))
+        return 0;
+    char seen[DM_BLOCKER_CAP];
+    dm_ddlwait_blocker(x->dw, seen, sizeof seen);
+    if (seen[0])
+        snprintf(r->blocker, sizeof r->blocker, "%s", seen);
+    int retries = dm_ddlwait_retries(h);
+    if (r->attempt >= retries) {
+        dm_buf_printf(why, "\ngave up after %d retr%s (--ddl-retries %d) of this lock time-out "
+                           "(--ddl-lock-timeout %d ms); the last blocker: %s",
+                      r->attempt, r->attempt == 1 ? "y" : "ies", retries,
+                      h->o.ddl_lock_timeout_ms,
+                      r->blocker[0] ? r->blocker
+                                    : "not known (the database does not name it, or the wait "
+                                      "ended before it was looked up)");
+        return 0;
+    }
+    int ms = dm_ddlwait_backoff_ms(x->dw, r->attempt++);
+    report_retry(x, i, r->attempt, retries + 1, ms, seen[0] ? seen : NULL, why);
+    dm_buf_reset(why);
+    return nap(h, ms) ? DBMIG_EINTERRUPTED : 1;
+}
+
 /* Running a step's statements, one at a time. Outside a transaction it
  * also keeps the SHA-256 of the statements so far (progress_hash's value,
  * computed incrementally) and records progress after each. */
@@ -515,6 +602,23 @@ typedef struct exec_ctx {
     size_t failed_at;    /* the statement that failed, (size_t)-1 if none */
     size_t stopped_at;   /* dbmig_interrupt: the statement not run, (size_t)-1 if none */
 } exec_ctx;
+
+/* Statement k of c's step. Outside a transaction a lock time-out retries
+ * it alone (the statements before it are committed and recorded). */
+static int run_stmt_retrying(exec_ctx *c, size_t k, const dm_stmt *st)
+{
+    dm_run *x = c->x;
+    for (;;) {
+        x->fail.kind = DBMIG_DB_ERR_GENERIC; /* set again by this attempt's failure */
+        if (run_stmt(x, c->s->rev, st, k, c->s->nstmts, c->why) == DBMIG_OK)
+            return DBMIG_OK;
+        if (!c->notx || stopped(x->h))
+            return DBMIG_ERROR;
+        int again = retry_wait(x, (size_t)(c->s - x->steps), c->why);
+        if (again != 1)
+            return again == DBMIG_EINTERRUPTED ? again : DBMIG_ERROR;
+    }
+}
 
 static int exec_one(void *payload, size_t k, const dm_stmt *st)
 {
@@ -537,7 +641,15 @@ static int exec_one(void *payload, size_t k, const dm_stmt *st)
     }
     double t0 = h->o.on_event ? dm_now_ms() : 0;
     report_stmt(h, x, c->s, k, st, 0, 0);
-    if (run_stmt(x, c->s->rev, st, k, c->s->nstmts, c->why) != DBMIG_OK) {
+    int rc = run_stmt_retrying(c, k, st);
+    if (rc == DBMIG_EINTERRUPTED) { /* stopped while waiting to retry it: not run */
+        c->stopped_at = k;
+        x->fail.stmt = k + 1;
+        x->fail.line = st->line;
+        dm_buf_reset(c->why);
+        return rc;
+    }
+    if (rc != DBMIG_OK) {
         if (stopped(h)) { /* cancelled by dbmig_cancel: it counts as not run */
             c->stopped_at = k;
             x->fail.stmt = k + 1;
@@ -629,13 +741,14 @@ static int run_tx_step(dm_run *x, size_t i, int64_t seq, double t0, dm_buf *why)
  * write's own row count), of statements the portable-DDL layer passes
  * through untouched; not where DDL is transactional (PostgreSQL runs a
  * multi-statement text as one transaction, and its steps run outside one to
- * escape exactly that). */
+ * escape exactly that); not under time-outs (x->dw: a lock time-out retries
+ * its statement alone, ddlwait.h). */
 static int rides(const dm_run *x, const dm_step *s)
 {
     const dbmig *h = x->h;
     return (h->caps & DBMIG_CAP_MULTI_STATEMENT) && !(h->caps & DBMIG_CAP_TRANSACTIONAL_DDL) &&
            !h->lease && !x->down && !s->resume && !s->streamed && !s->batch && s->stmts.n > 0 &&
-           !h->o.verbose && !s->verify.n && passthrough_all(h, s);
+           !h->o.verbose && !s->verify.n && !x->dw && passthrough_all(h, s);
 }
 
 /* One step's riding state. */
@@ -880,6 +993,18 @@ static void notx_failed(const dm_run *x, const char *id, size_t k, dm_buf *why)
                       k, id, k + 1, id, id);
 }
 
+/* A lock time-out (--ddl-lock-timeout) that was given up on at the first
+ * statement of an upgrade step outside a transaction: nothing of the step
+ * ran, so its dirty row is removed and a plain run applies it later (no
+ * --resume needed for a wait that was never a fault of the migration).
+ * 1 when removed. */
+static int notx_forget(dm_run *x, const dm_step *s, const char *id, size_t k)
+{
+    if (k != 0 || x->down || s->resume || !dm_ddlwait_retryable(x->h, x->fail.kind))
+        return 0;
+    return dm_vt_delete(x->h, id) == DBMIG_OK;
+}
+
 /* --verify failed after a step outside a transaction: every statement of
  * it is committed (progress n), and no verify can undo them, so the row
  * stays dirty, as after a failed statement: the state is not the one the
@@ -935,7 +1060,12 @@ static int run_notx_step(dm_run *x, size_t i, int64_t seq, double t0, dm_buf *wh
         return rc;
     }
     if (rc != DBMIG_OK) {
-        if (!told)
+        if (!told && notx_forget(x, s, id, k)) /* told: batch.c said what is left */
+            dm_buf_printf(why, "\nnothing of %s was applied: none of its statements was "
+                               "committed, so its dirty row was removed; run the command again "
+                               "once the lock is free",
+                          id);
+        else if (!told)
             notx_failed(x, id, k, why);
         return DBMIG_ERROR;
     }
@@ -1001,17 +1131,22 @@ static int tx_open(dbmig *h, tx *t, size_t i, double t0)
 }
 
 /* After step i of a group failed: undo it alone (rollback to its savepoint)
- * and commit 1..i-1 of the group, or roll the whole group back. */
+ * and commit 1..i-1 of the group, or roll the whole group back. t->broken:
+ * the steps before it were not committed as they should have been. */
 static void tx_fail(dm_run *x, tx *t, int sp)
 {
     dbmig *h = x->h;
     if (h->o.single_transaction || !sp) {
-        tx_rollback(h, x, t, "the run failed");
+        tx_rollback(h, x, t,
+                    x->fail.kind == DBMIG_DB_ERR_LOCK_TIMEOUT && h->o.single_transaction
+                        ? "a lock time-out rolled back the whole run (--single-transaction)"
+                        : "the run failed");
         return;
     }
-    if (sp_exec(h, SP_ROLLBACK) != DBMIG_OK ||
-        tx_commit(h, x, t) != DBMIG_OK)
+    if (sp_exec(h, SP_ROLLBACK) != DBMIG_OK || tx_commit(h, x, t) != DBMIG_OK) {
+        t->broken = 1;
         tx_rollback(h, x, t, "the run failed");
+    }
 }
 
 /* Whether the group commits after step i: at the commit interval, at the
@@ -1034,8 +1169,11 @@ static int run_in_group(dm_run *x, tx *t, size_t i, int64_t seq, double t0, dm_b
 {
     dbmig *h = x->h;
     int rc = tx_open(h, t, i, t0);
-    if (rc != DBMIG_OK)
+    if (rc != DBMIG_OK) { /* SQLite's BEGIN IMMEDIATE may time out on a lock: retried */
+        fail_note(&x->fail, (size_t)-1, 0, 1, h->drv->last_error(h->drv_self, h->conn));
+        dm_buf_puts(why, dm_err_msg(x->err));
         return rc;
+    }
     int sp = use_savepoints(h);
     int batch = batchable(x, &x->steps[i]);
     if (sp && !batch && (rc = sp_exec(h, SP_SET)) != DBMIG_OK)
@@ -1108,7 +1246,10 @@ static void report_failure(dm_run *x, size_t i, dm_buf *why)
                           id, x->down ? "reverted" : "applied", i, i == 1 ? "is" : "are");
         dm_buf_puts(why, x->fail.verify ? "\nfix the migration or its verify section and run "
                                           "the command again"
-                                        : "\nfix the statement and run the command again");
+                         : x->fail.kind == DBMIG_DB_ERR_LOCK_TIMEOUT
+                             ? "\nrun the command again once the lock is free (or give "
+                               "--ddl-lock-timeout or --ddl-retries more)"
+                             : "\nfix the statement and run the command again");
     }
     dm_err_set(x->err, DBMIG_ERROR, "%s", dm_buf_str(why));
     fail_err_db(x->err, &x->fail);
@@ -1116,18 +1257,65 @@ static void report_failure(dm_run *x, size_t i, dm_buf *why)
     dm_errloc_set(h, f->revision, f->path, x->fail.line, x->fail.stmt, x->fail.code);
 }
 
+/* Runs step i (its START is reported). A transactional step that hit a
+ * lock time-out (--ddl-lock-timeout) was rolled back to its savepoint with
+ * the steps before it in its group committed (tx_fail): it runs again in a
+ * fresh transaction after the backoff (retry_wait). Under
+ * --single-transaction the whole run was rolled back: *restart asks the
+ * caller to run it again from the start. A step outside a transaction
+ * retries its failed statement alone (exec_one). */
+static int run_step(dm_run *x, tx *t, size_t i, int64_t seq, double t0, dm_buf *why,
+                    size_t *stopped_at, int *all_reported, int *restart)
+{
+    dbmig *h = x->h;
+    int rc;
+    if (!x->steps[i].transactional) {
+        if ((rc = tx_commit(h, x, t)) != DBMIG_OK)
+            return rc;
+        t->g0 = t->g1 = i + 1;
+        rc = run_notx_step(x, i, seq, t0, why, stopped_at);
+        if (rc == DBMIG_OK) {
+            report_done(h, x, i, dm_now_ms() - t0, DBMIG_EV_DONE, NULL);
+            t->done++;
+        }
+        return rc;
+    }
+    for (;;) {
+        x->fail.kind = DBMIG_DB_ERR_GENERIC; /* set again by this attempt's failure */
+        rc = run_in_group(x, t, i, seq, t0, why, stopped_at, all_reported);
+        if (rc != DBMIG_ERROR || *all_reported || t->broken || t->open)
+            return rc;
+        int again = retry_wait(x, i, why);
+        if (again == DBMIG_EINTERRUPTED) { /* rolled back, not started again */
+            report_done(h, x, i, 0, DBMIG_EV_ROLLED_BACK,
+                        "stopped while waiting to retry it after a lock time-out");
+            return again;
+        }
+        if (again != 1)
+            return rc;
+        if (h->o.single_transaction) {
+            *restart = 1;
+            return DBMIG_OK;
+        }
+    }
+}
+
 int dm_exec_apply(dm_run *x)
 {
     dbmig *h = x->h;
     tx t = {0};
     int64_t seq = x->st.max_seq;
-    int rc = DBMIG_OK, all_reported = 0;
+    int rc, all_reported = 0;
     dm_buf why = {0};
     size_t i;
     size_t stopped_at = (size_t)-1; /* a stop inside step i: the statement not run */
     t.ms = calloc(x->n ? x->n : 1, sizeof *t.ms);
     if (!t.ms)
         return nomem(h);
+    if ((rc = dm_ddlwait_open(h, &x->dw)) != DBMIG_OK) { /* --ddl-lock-timeout & co. */
+        free(t.ms);
+        return rc;
+    }
     atomic_store(&h->running, h->conn); /* dbmig_cancel may cancel from now */
 
     for (i = 0; i < x->n && rc == DBMIG_OK; i++) {
@@ -1144,15 +1332,15 @@ int dm_exec_apply(dm_run *x)
         report_done(h, x, i, 0, DBMIG_EV_START, s->why_notx[0] ? s->why_notx : NULL);
         if (!x->down && !s->resume)
             seq++; /* a resumed revision keeps its row and its seq */
-        if (s->transactional) {
-            rc = run_in_group(x, &t, i, seq, t0, &why, &stopped_at, &all_reported);
-        } else if ((rc = tx_commit(h, x, &t)) == DBMIG_OK) {
-            t.g0 = t.g1 = i + 1;
-            rc = run_notx_step(x, i, seq, t0, &why, &stopped_at);
-            if (rc == DBMIG_OK) {
-                report_done(h, x, i, dm_now_ms() - t0, DBMIG_EV_DONE, NULL);
-                t.done++;
-            }
+        if (x->dw && !h->o.single_transaction) /* the retries are counted per step */
+            memset(dm_ddlwait_retry(x->dw), 0, sizeof(dm_retry));
+        int restart = 0;
+        rc = run_step(x, &t, i, seq, t0, &why, &stopped_at, &all_reported, &restart);
+        if (restart) { /* --single-transaction: all rolled back, all again */
+            i = (size_t)-1;
+            seq = x->st.max_seq;
+            t.done = 0;
+            continue;
         }
         if (rc != DBMIG_OK)
             break;
@@ -1170,6 +1358,8 @@ int dm_exec_apply(dm_run *x)
     if (rc != DBMIG_OK && i < x->n)
         report_failure(x, i, &why);
     atomic_store(&h->running, NULL);
+    dm_ddlwait_close(x->dw); /* the server's defaults back, the watcher joined */
+    x->dw = NULL;
     free(t.ms);
     dm_buf_free(&why);
     return rc;
@@ -1248,7 +1438,7 @@ static int script_head(const dm_run *x, const char *ts, dm_buf *b)
                   x->down ? "downgrade" : "upgrade", h->drv->name, x->n, ts);
     int rc = dm_vtable_ddl(h, b);
     dm_buf_puts(b, ";\n");
-    return rc;
+    return rc == DBMIG_OK ? dm_ddlwait_script(h, b) : rc; /* --ddl-lock-timeout & co. */
 }
 
 /* One step of the script: a comment naming it, its statements (inside

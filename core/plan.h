@@ -10,6 +10,7 @@
 #define DM_PLAN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dbmig/dbmig.h"
 #include "graph.h"
@@ -67,6 +68,8 @@ typedef struct dm_fail {
     char detail[512], hint[512];
     int verify;    /* a statement of the step's verify section failed (--verify);
                       stmt is 0 then, line the verify statement's */
+    uint32_t kind; /* the database error's dbmig_db_error_kind (a lock time-out is
+                      retried: ddlwait.h) */
 } dm_fail;
 
 /* One step of a run: a revision, its statements and how it runs. */
@@ -103,6 +106,7 @@ typedef struct dm_run {
     int verify;      /* upgrade --verify (DBMIG_VERIFY): steps carry their verify statements */
     dm_fail fail;    /* the failing statement (exec.c) */
     int cancelled;   /* a stop cancelled the running statement (dbmig_cancel) */
+    struct dm_ddlwait *dw; /* the run's time-outs and blocker watcher (ddlwait.h), or NULL */
 } dm_run;
 
 /* A run of h (down: a downgrade): nothing planned yet. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ddlwait.h"
 #include "engine.h"
 #include "exec.h"
 #include "lock.h"
@@ -41,7 +42,11 @@ typedef struct precheck {
 static int check_before_connect(dbmig *h, void *arg)
 {
     const precheck *p = arg;
-    return p && p->target ? dm_target_check(&h->graph, p->target, p->cmd, &h->err) : DBMIG_OK;
+    int rc = p && p->target ? dm_target_check(&h->graph, p->target, p->cmd, &h->err) : DBMIG_OK;
+    /* a time-out the driver cannot honour is refused before anything runs */
+    if (rc == DBMIG_OK && p && (p->cmd == DM_TARGET_UPGRADE || p->cmd == DM_TARGET_DOWNGRADE))
+        rc = dm_ddlwait_check(h);
+    return rc;
 }
 
 /* Loads the folder and the driver, checks the target, connects, takes the

@@ -196,6 +196,14 @@ int my_fail(dbmig_conn *c, const char *sql, size_t len)
         snprintf(e->hint, sizeof e->hint, "%s", hint);
     if (no == 1064 || no == 1149)
         e->position = my_error_position(e->message, sql, len);
+    /* The kinds the core acts on (driver.h): 1205 is both InnoDB's row
+     * lock wait and the metadata lock wait of DDL (lock_wait_timeout);
+     * 1969 is MariaDB's max_statement_time, 3024 MySQL's
+     * max_execution_time. */
+    if (no == 1205)
+        e->kind = DBMIG_DB_ERR_LOCK_TIMEOUT;
+    else if (no == 1969 || no == 3024)
+        e->kind = DBMIG_DB_ERR_STATEMENT_TIMEOUT;
     return DBMIG_DRV_ERROR;
 }
 
@@ -1181,6 +1189,29 @@ static const dbmig_dialect_sql my_sql = {
     .table_schema = "",
     .table_schema_why = "the version table lives in the URL's database; to keep it in another "
                         "database, name that database in the URL (mysql://user@host/DATABASE)",
+    /* ABI 2.3: time-outs (SPEC section 14). Lock waits are whole seconds
+     * ({s}): lock_wait_timeout bounds a metadata lock wait (DDL),
+     * innodb_lock_wait_timeout a row lock wait. The statement time-out is
+     * MariaDB's max_statement_time (fractional seconds); MySQL 8 has no
+     * such variable for DDL, and setting it fails there. blockers: the
+     * other sessions with an open InnoDB transaction, oldest first (the
+     * server does not say which of them holds the metadata lock; PROCESS
+     * privilege needed to see other users' sessions). */
+    .session_id = "SELECT CONNECTION_ID()",
+    .lock_timeout = "SET SESSION lock_wait_timeout = {s}, SESSION innodb_lock_wait_timeout = {s}",
+    .lock_timeout_reset = "SET SESSION lock_wait_timeout = DEFAULT, "
+                          "SESSION innodb_lock_wait_timeout = DEFAULT",
+    .statement_timeout = "SET SESSION max_statement_time = {ms} / 1000",
+    .statement_timeout_reset = "SET SESSION max_statement_time = DEFAULT",
+    .blockers = "SELECT t.trx_mysql_thread_id, "
+                "CASE WHEN p.COMMAND = 'Sleep' THEN 'idle in transaction' "
+                "ELSE COALESCE(NULLIF(p.STATE, ''), p.COMMAND, t.trx_state) END, "
+                "TIMESTAMPDIFF(SECOND, t.trx_started, NOW()), "
+                "COALESCE(t.trx_query, p.INFO, '') "
+                "FROM information_schema.INNODB_TRX t "
+                "LEFT JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id "
+                "WHERE t.trx_mysql_thread_id NOT IN ({id}, CONNECTION_ID()) "
+                "ORDER BY t.trx_started, t.trx_mysql_thread_id",
 };
 
 static const dbmig_driver my_driver = {

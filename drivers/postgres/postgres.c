@@ -206,6 +206,21 @@ int pg_fail_msg(dbmig_conn *c, const char *code, const char *msg, const char *hi
     return DBMIG_DRV_ERROR;
 }
 
+/* The kinds the core acts on (driver.h): 55P03 lock_not_available (a lock
+ * wait that reached lock_timeout, or NOWAIT) and 57014 query_canceled when
+ * it was statement_timeout's (a cancel, dbmig_cancel's too, has the same
+ * code and stays GENERIC). The message is the server's: with lc_messages
+ * set to another language a statement time-out is reported GENERIC. */
+static void pg_error_kind(dbmig_db_error *e, const char *state, const char *primary)
+{
+    if (!state)
+        return;
+    if (strcmp(state, "55P03") == 0)
+        e->kind = DBMIG_DB_ERR_LOCK_TIMEOUT;
+    else if (strcmp(state, "57014") == 0 && primary && strstr(primary, "statement timeout"))
+        e->kind = DBMIG_DB_ERR_STATEMENT_TIMEOUT;
+}
+
 /* Fills c->err from a failed result (r may be NULL: the connection's own
  * message is used). */
 int pg_fail_res(dbmig_conn *c, const PGresult *r)
@@ -248,6 +263,7 @@ int pg_fail_res(dbmig_conn *c, const PGresult *r)
     e->position = pos ? (int)strtol(pos, NULL, 10) : 0;
     if (e->position < 0)
         e->position = 0;
+    pg_error_kind(e, state, primary);
     return DBMIG_DRV_ERROR;
 }
 
@@ -1253,6 +1269,19 @@ static const dbmig_dialect_sql pg_sql = {
     .table_schema = NULL,
     .table_schema_why = NULL,
     .scratch_session = "SET synchronous_commit = off",
+    /* ABI 2.3: time-outs (SPEC section 14). blockers: the sessions
+     * pg_blocking_pids names, the longest-open transaction first, with
+     * their last query (pg_stat_activity keeps it while idle). */
+    .session_id = "SELECT pg_catalog.pg_backend_pid()",
+    .lock_timeout = "SET lock_timeout = {ms}",
+    .lock_timeout_reset = "RESET lock_timeout",
+    .statement_timeout = "SET statement_timeout = {ms}",
+    .statement_timeout_reset = "RESET statement_timeout",
+    .blockers = "SELECT a.pid, COALESCE(a.state, ''), "
+                "COALESCE(CAST(EXTRACT(EPOCH FROM clock_timestamp() - a.xact_start) AS BIGINT), 0), "
+                "COALESCE(a.query, '') FROM pg_catalog.pg_stat_activity a "
+                "WHERE a.pid = ANY (pg_catalog.pg_blocking_pids({id})) "
+                "ORDER BY a.xact_start NULLS LAST, a.pid",
 };
 
 static const dbmig_driver pg_driver = {

@@ -162,6 +162,11 @@ static int sq_fail(dbmig_conn *c, int rc, const char *base, size_t base_len, siz
     if ((ext & 0xff) == SQLITE_BUSY || (ext & 0xff) == SQLITE_LOCKED)
         snprintf(e->hint, sizeof e->hint,
                  "another connection holds the database; raise ?busy_timeout=MS in the URL");
+    /* The kind the core acts on (driver.h): the busy time-out ran out
+     * (another connection holds the write lock; --ddl-lock-timeout sets
+     * it). SQLITE_LOCKED (a conflict inside this connection's own shared
+     * cache) is no wait and stays GENERIC. */
+    e->kind = (ext & 0xff) == SQLITE_BUSY ? DBMIG_DB_ERR_LOCK_TIMEOUT : DBMIG_DB_ERR_GENERIC;
     e->position = 0;
     if (base && c->db) {
         int off = sqlite3_error_offset(c->db);
@@ -1123,6 +1128,12 @@ static const dbmig_dialect_sql sq_sql = {
     .schema_digest = "SELECT type, name, tbl_name, sql FROM main.sqlite_master "
                      "ORDER BY type, name",
     .scratch_session = "PRAGMA synchronous = OFF; PRAGMA journal_mode = MEMORY",
+    /* ABI 2.3: time-outs (SPEC section 14). The lock time-out is the busy
+     * time-out; it stays set after the run (the URL's ?busy_timeout is
+     * per connection, no constant SQL puts it back). SQLite has no server
+     * sessions to name (no session_id, no blockers) and no statement
+     * time-out in SQL: --statement-timeout is refused. */
+    .lock_timeout = "PRAGMA busy_timeout = {ms}",
 };
 
 static const dbmig_driver sq_driver = {

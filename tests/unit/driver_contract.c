@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ddlwait.h" /* dm_ddl_template: the time-out templates as the core fills them */
 #include "loader.h" /* dm_driver_check: the loader's own check */
 #include "util.h"   /* dm_sleep_ms */
 
@@ -135,6 +136,46 @@ void contract_table(const dbmig_driver *d)
     assert_true(d->dialect <= DBMIG_DIALECT_SQLITE);
 }
 
+/* ABI 2.3's time-out templates (SPEC section 14), as the core fills them
+ * (ddlwait.c): each runs, with its reset; the session id is digits; the
+ * blockers query of that session runs and finds nobody blocking it. */
+static void contract_timeouts(const dbmig_driver *d, dbmig_conn *c)
+{
+    const dbmig_dialect_sql *q = d->sql;
+    if (q->size < offsetof(dbmig_dialect_sql, blockers) + sizeof q->blockers)
+        return; /* built before 2.3 */
+    const char *set[2] = {q->lock_timeout, q->statement_timeout};
+    const char *reset[2] = {q->lock_timeout_reset, q->statement_timeout_reset};
+    for (int i = 0; i < 2; i++) {
+        if (!set[i]) {
+            assert_null(reset[i]); /* a reset of nothing */
+            continue;
+        }
+        dm_buf b = {0};
+        assert_int_equal(dm_ddl_template(set[i], 1500, NULL, &b), 0);
+        must_exec(d, c, dm_buf_str(&b));
+        dm_buf_free(&b);
+        if (reset[i])
+            must_exec(d, c, reset[i]);
+    }
+    /* blockers need the session's id */
+    assert_int_equal(q->session_id == NULL, q->blockers == NULL);
+    if (!q->session_id)
+        return;
+    rows r;
+    query_text(d, c, q->session_id, &r);
+    assert_int_equal(r.nrows, 1);
+    size_t n = strlen(r.text);
+    assert_true(n >= 2 && strspn(r.text, "0123456789") == n - 1); /* "4242;" */
+    r.text[n - 1] = '\0';
+    dm_buf b = {0};
+    assert_int_equal(dm_ddl_template(q->blockers, 0, r.text, &b), 0);
+    rows br;
+    query_text(d, c, dm_buf_str(&b), &br);
+    dm_buf_free(&b);
+    assert_int_equal(br.nrows, 0);
+}
+
 /* The dialect SQL the core writes for this driver (driver.h,
  * dbmig_dialect_sql), run on the database: every built-in driver gives all
  * of it, and each piece works there. A driver that gives none (sql NULL)
@@ -194,6 +235,7 @@ void contract_dialect_sql(const dbmig_driver *d, const char *url)
         assert_string_equal(query_text(d, c, sql, &r), "1;");
         assert_int_equal(d->commit(NULL, c), DBMIG_DRV_OK);
     }
+    contract_timeouts(d, c);
     d->close(NULL, c);
     assert_int_equal(cnt.live, 0);
 }

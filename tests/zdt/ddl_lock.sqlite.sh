@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# tests/zdt/ddl_lock.sqlite.sh — --ddl-lock-timeout on SQLite (SPEC section
+# 14): the busy time-out. A sqlite3 shell fed through a FIFO holds the
+# database's write lock (BEGIN IMMEDIATE) in an open transaction.
+#   retry      SQLITE_BUSY after the time-out, retried, applied once the
+#              shell commits
+#   exhausted  retries used up: exit 1, "gave up after 1 retry", nothing
+#              applied (no table, no row), the migration lock free (a run
+#              with --lock-timeout 0 applies it)
+#   refused    --statement-timeout cannot be honoured by SQLite: a usage
+#              error (exit 2) naming the driver and the option, nothing run
+#   script     --sql writes the busy time-out at the script's head, and
+#              refuses --statement-timeout too
+set -u
+fails=0
+fail() { echo "FAIL ddl_lock.$TARGET.$case $*"; fails=$((fails + 1)); }
+db=${URL#sqlite:}
+q() { sqlite3 "$db" "$1"; }
+D=("$DBMIG" --url "$URL" --dir m)
+mkdir -p m
+blk_job=
+
+# hold: a shell that takes the write lock and keeps its transaction open.
+hold() {
+    rm -f blk.fifo blk.out
+    mkfifo blk.fifo
+    sqlite3 "$db" <blk.fifo >blk.out 2>&1 &
+    blk_job=$!
+    exec 3>blk.fifo
+    printf 'BEGIN IMMEDIATE;\nINSERT INTO t VALUES (%s);\nSELECT '"'"'held'"'"';\n' "$1" >&3
+    local i
+    for i in $(seq 100); do
+        grep -q held blk.out 2>/dev/null && return 0
+        sleep 0.1
+    done
+    fail "the blocker never held the lock: $(cat blk.out)"
+}
+release() {
+    if [ $# -gt 0 ]; then
+        (sleep "$1"; printf 'COMMIT;\n' >&3) &
+        exec 3>&-
+    else
+        printf 'COMMIT;\n' >&3
+        exec 3>&-
+    fi
+}
+finish_blocker() { wait "$blk_job" 2>/dev/null; blk_job=; }
+applied() { q "SELECT group_concat(revision, ' ') FROM (SELECT revision FROM dbmig_version WHERE dirty = 0 ORDER BY seq)"; }
+has_table() { q "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '$1'"; }
+
+case=setup
+printf -- '-- dbmig:up\nCREATE TABLE t (id INTEGER PRIMARY KEY);\n' >m/001_t.sql
+"${D[@]}" -q upgrade || fail "the first migration failed"
+
+case=retry
+printf -- '-- dbmig:up\nCREATE TABLE x (id INTEGER);\n' >m/002_x.sql
+hold 1
+release 1.5
+"${D[@]}" --ddl-lock-timeout 300ms --ddl-retries 30 upgrade 2>err.txt
+rc=$?
+finish_blocker
+[ "$rc" = 0 ] || fail "exited $rc: $(cat err.txt)"
+grep -q "^lock time-out: 002 gave up waiting for a lock (attempt 1 of 31); the blocker is not known" err.txt || fail "no retry line: $(cat err.txt)"
+[ "$(applied)" = "001 002" ] || fail "applied: $(applied)"
+[ "$(q 'SELECT count(*) FROM t')" = 1 ] || fail "the blocker's row is missing"
+
+case=exhausted
+printf -- '-- dbmig:up\nCREATE TABLE y (id INTEGER);\n' >m/003_y.sql
+hold 2
+"${D[@]}" --ddl-lock-timeout 200ms --ddl-retries 1 upgrade 2>err.txt
+rc=$?
+[ "$rc" = 1 ] || fail "exited $rc, not 1: $(cat err.txt)"
+[ "$(grep -c '^lock time-out: 003' err.txt)" = 1 ] || fail "not 1 retry line: $(cat err.txt)"
+grep -qF "gave up after 1 retry (--ddl-retries 1)" err.txt || fail "does not say it gave up: $(cat err.txt)"
+release
+finish_blocker
+[ "$(has_table y)" = 0 ] || fail "table y was created"
+[ "$(applied)" = "001 002" ] || fail "applied: $(applied)"
+"${D[@]}" --lock-timeout 0 upgrade 2>err.txt || fail "the next run did not take the lock at once: $(cat err.txt)"
+[ "$(applied)" = "001 002 003" ] || fail "after the blocker: applied $(applied)"
+
+case=refused
+printf -- '-- dbmig:up\nCREATE TABLE z (id INTEGER);\n' >m/004_z.sql
+out=$("${D[@]}" --statement-timeout 1s upgrade 2>&1)
+rc=$?
+[ "$rc" = 2 ] || fail "exited $rc, not 2: $out"
+printf '%s' "$out" | grep -qF "driver sqlite cannot honour --statement-timeout" || fail "does not name the driver and option: $out"
+printf '%s' "$out" | grep -qF "DBMIG_STATEMENT_TIMEOUT" || fail "does not say where else it may come from: $out"
+[ "$(has_table z)" = 0 ] || fail "004 ran"
+out=$(DBMIG_STATEMENT_TIMEOUT=2s "${D[@]}" upgrade --dry-run 2>&1)
+[ $? = 2 ] || fail "a dry run with DBMIG_STATEMENT_TIMEOUT was not refused: $out"
+"${D[@]}" --ddl-lock-timeout 1s upgrade 2>err.txt || fail "--ddl-lock-timeout alone failed: $(cat err.txt)"
+[ "$(has_table z)" = 1 ] || fail "004 was not applied"
+
+case=script
+# an offline script runs under the time-out too; what SQLite cannot do is refused there as well
+out=$("${D[@]}" --ddl-lock-timeout 1500ms upgrade --sql 2>&1) || fail "--sql failed: $out"
+printf '%s\n' "$out" | grep -qx "PRAGMA busy_timeout = 1500;" || fail "the script does not set the busy time-out: $out"
+out=$("${D[@]}" --statement-timeout 1s upgrade --sql 2>&1)
+[ $? = 2 ] || fail "--sql with --statement-timeout was not refused: $out"
+
+exit $((fails > 0))
