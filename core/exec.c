@@ -1216,6 +1216,11 @@ static void report_failure(dm_run *x, size_t i, dm_buf *why)
     if (!why->len)
         return;
     const char *id = x->g->revs[x->steps[i].rev].id;
+    if (x->fail.kind == DBMIG_DB_ERR_STATEMENT_TIMEOUT && h->o.statement_timeout_ms > 0)
+        dm_buf_printf(why, "\nthe statement ran longer than --statement-timeout allows (%d ms): "
+                           "give it more, or make the statement faster (a long data change can "
+                           "run in batches, -- dbmig:batch)",
+                      h->o.statement_timeout_ms);
     if (x->steps[i].transactional) {
         if (h->o.single_transaction)
             dm_buf_printf(why, "\n--single-transaction: the whole run was rolled back; "

@@ -137,6 +137,7 @@ rc=$?
 [ "$rc" = 1 ] || fail "exited $rc, not 1: $(cat err.txt)"
 [ $(($(date +%s) - start)) -lt 4 ] || fail "SLEEP(5) was not stopped"
 grep -qF "(max_statement_time exceeded) [1969/" err.txt || fail "no statement time-out: $(cat err.txt)"
+grep -qF "ran longer than --statement-timeout allows (300 ms)" err.txt || fail "does not name the option: $(cat err.txt)"
 grep -q "lock time-out" err.txt && fail "a statement time-out was retried: $(cat err.txt)"
 printf -- '-- dbmig:up\nSELECT SLEEP(0.2);\n' >m/007_sleep.sql
 "${D[@]}" --statement-timeout 5s upgrade --resume 2>err.txt || fail "a statement under the time-out failed: $(cat err.txt)"

@@ -142,6 +142,7 @@ rc=$?
 [ "$rc" = 1 ] || fail "exited $rc, not 1: $(cat err.txt)"
 [ $(($(date +%s) - start)) -lt 4 ] || fail "pg_sleep(5) was not stopped"
 grep -qF "canceling statement due to statement timeout [57014]" err.txt || fail "no statement time-out: $(cat err.txt)"
+grep -qF "ran longer than --statement-timeout allows (300 ms)" err.txt || fail "does not name the option: $(cat err.txt)"
 grep -q "lock time-out" err.txt && fail "a statement time-out was retried: $(cat err.txt)"
 [ "$(has_table st)" = 0 ] || fail "009 half-applied"
 [ "$(q "SELECT count(*) FROM dbmig_version WHERE revision = '009'")" = 0 ] || fail "009 has a row"
