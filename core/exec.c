@@ -503,8 +503,11 @@ static int run_verify(dm_run *x, const dm_step *s, dm_buf *why)
 static int nap(dbmig *h, int ms)
 {
     double until = dm_now_ms() + ms;
-    for (double left = ms; left > 0 && !stopped(h); left = until - dm_now_ms())
-        dm_sleep_ms(left < 50 ? (int)left + 1 : 50);
+    int left = ms;
+    while (left > 0 && !stopped(h)) {
+        dm_sleep_ms(left < 50 ? left : 50);
+        left = (int)(until - dm_now_ms() + 0.5);
+    }
     return stopped(h) != 0;
 }
 
@@ -626,15 +629,15 @@ static int exec_one(void *payload, size_t k, const dm_stmt *st)
     }
     double t0 = h->o.on_event ? dm_now_ms() : 0;
     report_stmt(h, x, c->s, k, st, 0, 0);
-    int rc = run_stmt_retrying(c, k, st);
-    if (rc == DBMIG_EINTERRUPTED) { /* stopped while waiting to retry it: not run */
+    int ran = run_stmt_retrying(c, k, st);
+    if (ran == DBMIG_EINTERRUPTED) { /* stopped while waiting to retry it: not run */
         c->stopped_at = k;
         x->fail.stmt = k + 1;
         x->fail.line = st->line;
         dm_buf_reset(c->why);
-        return rc;
+        return ran;
     }
-    if (rc != DBMIG_OK) {
+    if (ran != DBMIG_OK) {
         if (stopped(h)) { /* cancelled by dbmig_cancel: it counts as not run */
             c->stopped_at = k;
             x->fail.stmt = k + 1;
