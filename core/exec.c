@@ -591,6 +591,24 @@ typedef struct exec_ctx {
     size_t stopped_at;   /* dbmig_interrupt: the statement not run, (size_t)-1 if none */
 } exec_ctx;
 
+/* A CREATE INDEX CONCURRENTLY that failed (PostgreSQL) has left an
+ * INVALID index behind: run again it fails on it ("already exists"), or
+ * skips it with IF NOT EXISTS. Its lock time-out is not retried: the
+ * failure stands as any other, the row dirty, with the driver's hint to
+ * drop the index. 1 when st is one. */
+static int concurrent_build(dm_run *x, const dm_stmt *st, dm_buf *why)
+{
+    dm_ddl d;
+    dm_ddl_classify(st->sql, st->len, (int)x->h->drv->dialect, &d);
+    if (d.kind != DM_DDL_CREATE_INDEX || !d.concurrently ||
+        !(x->h->caps & DBMIG_CAP_CONCURRENT_INDEX) || x->fail.kind != DBMIG_DB_ERR_LOCK_TIMEOUT)
+        return 0;
+    x->fail.kind = DBMIG_DB_ERR_GENERIC;
+    dm_buf_puts(why, "\na concurrent index build is not retried after a lock time-out: its "
+                     "failed run leaves an INVALID index behind");
+    return 1;
+}
+
 /* Statement k of c's step. Outside a transaction a lock time-out retries
  * it alone (the statements before it are committed and recorded). */
 static int run_stmt_retrying(exec_ctx *c, size_t k, const dm_stmt *st)
@@ -600,7 +618,7 @@ static int run_stmt_retrying(exec_ctx *c, size_t k, const dm_stmt *st)
         x->fail.kind = DBMIG_DB_ERR_GENERIC; /* set again by this attempt's failure */
         if (run_stmt(x, c->s->rev, st, k, c->s->nstmts, c->why) == DBMIG_OK)
             return DBMIG_OK;
-        if (!c->notx || stopped(x->h))
+        if (!c->notx || stopped(x->h) || concurrent_build(x, st, c->why))
             return DBMIG_ERROR;
         int again = retry_wait(x, (size_t)(c->s - x->steps), c->why);
         if (again != 1)

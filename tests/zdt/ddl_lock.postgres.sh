@@ -16,6 +16,8 @@
 #   notx       outside a transaction only the blocked statement is retried
 #              (the one before it is not run twice)
 #   stmt       --statement-timeout stops pg_sleep; not retried, not applied
+#   concurrent a CREATE INDEX CONCURRENTLY that times out is not retried (it
+#              leaves an INVALID index): dirty, with the hint to drop it
 set -u
 fails=0
 fail() { echo "FAIL ddl_lock.$TARGET.$case $*"; fails=$((fails + 1)); }
@@ -148,5 +150,22 @@ grep -q "lock time-out" err.txt && fail "a statement time-out was retried: $(cat
 [ "$(q "SELECT count(*) FROM dbmig_version WHERE revision = '009'")" = 0 ] || fail "009 has a row"
 printf -- '-- dbmig:up\nCREATE TABLE st (id int);\nSELECT pg_sleep(0.2);\n' >m/009_sleep.sql
 "${D[@]}" --statement-timeout 5s upgrade 2>err.txt || fail "a statement under the time-out failed: $(cat err.txt)"
+
+# ---- concurrent: a CREATE INDEX CONCURRENTLY that times out leaves an
+# INVALID index: not retried, left dirty with the hint to drop it
+case=concurrent
+printf -- '-- dbmig:up\nCREATE INDEX CONCURRENTLY t_v ON t (v);\n' >m/010_idx.sql
+hold "UPDATE t SET v = 6 WHERE id = 1"
+"${D[@]}" --ddl-lock-timeout 300ms --ddl-retries 5 upgrade 2>err.txt
+rc=$?
+release
+[ "$rc" = 1 ] || fail "exited $rc, not 1: $(cat err.txt)"
+grep -q "^lock time-out:" err.txt && fail "the concurrent build was retried: $(cat err.txt)"
+grep -qF "a concurrent index build is not retried after a lock time-out" err.txt || fail "does not say why: $(cat err.txt)"
+grep -qF "DROP INDEX CONCURRENTLY t_v" err.txt || fail "no hint to drop the INVALID index: $(cat err.txt)"
+[ "$(q "SELECT dirty FROM dbmig_version WHERE revision = '010'")" = t ] || fail "010 is not dirty"
+q "DROP INDEX CONCURRENTLY t_v" >/dev/null
+"${D[@]}" --ddl-lock-timeout 300ms upgrade --resume 2>err.txt || fail "--resume failed: $(cat err.txt)"
+[ "$(applied)" = "001 002 003 004 005 006 007 008 009 010" ] || fail "applied: $(applied)"
 
 exit $((fails > 0))
