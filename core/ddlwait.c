@@ -371,7 +371,7 @@ int dm_ddlwait_open(dbmig *h, dm_ddlwait **out)
     dm_ddlwait *w = NULL;
     if (rc == DBMIG_OK)
         rc = ddlwait_new(h, &w);
-    if (rc != DBMIG_OK)
+    if (rc != DBMIG_OK || !w)
         return rc;
     if (h->o.ddl_lock_timeout_ms > 0) {
         rc = apply(h, DM_DRV_SQL(h->drv, lock_timeout), h->o.ddl_lock_timeout_ms,

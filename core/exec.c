@@ -518,8 +518,11 @@ static int run_verify(dm_run *x, const dm_step *s, dm_buf *why)
 static int nap(dbmig *h, int ms)
 {
     double until = dm_now_ms() + ms;
-    for (double left = ms; left > 0 && !stopped(h); left = until - dm_now_ms())
-        dm_sleep_ms(left < 50 ? (int)left + 1 : 50);
+    int left = ms;
+    while (left > 0 && !stopped(h)) {
+        dm_sleep_ms(left < 50 ? left : 50);
+        left = (int)(until - dm_now_ms() + 0.5);
+    }
     return stopped(h) != 0;
 }
 
@@ -603,6 +606,24 @@ typedef struct exec_ctx {
     size_t stopped_at;   /* dbmig_interrupt: the statement not run, (size_t)-1 if none */
 } exec_ctx;
 
+/* A CREATE INDEX CONCURRENTLY that failed (PostgreSQL) has left an
+ * INVALID index behind: run again it fails on it ("already exists"), or
+ * skips it with IF NOT EXISTS. Its lock time-out is not retried: the
+ * failure stands as any other, the row dirty, with the driver's hint to
+ * drop the index. 1 when st is one. */
+static int concurrent_build(dm_run *x, const dm_stmt *st, dm_buf *why)
+{
+    dm_ddl d;
+    dm_ddl_classify(st->sql, st->len, (int)x->h->drv->dialect, &d);
+    if (d.kind != DM_DDL_CREATE_INDEX || !d.concurrently ||
+        !(x->h->caps & DBMIG_CAP_CONCURRENT_INDEX) || x->fail.kind != DBMIG_DB_ERR_LOCK_TIMEOUT)
+        return 0;
+    x->fail.kind = DBMIG_DB_ERR_GENERIC;
+    dm_buf_puts(why, "\na concurrent index build is not retried after a lock time-out: its "
+                     "failed run leaves an INVALID index behind");
+    return 1;
+}
+
 /* Statement k of c's step. Outside a transaction a lock time-out retries
  * it alone (the statements before it are committed and recorded). */
 static int run_stmt_retrying(exec_ctx *c, size_t k, const dm_stmt *st)
@@ -612,7 +633,7 @@ static int run_stmt_retrying(exec_ctx *c, size_t k, const dm_stmt *st)
         x->fail.kind = DBMIG_DB_ERR_GENERIC; /* set again by this attempt's failure */
         if (run_stmt(x, c->s->rev, st, k, c->s->nstmts, c->why) == DBMIG_OK)
             return DBMIG_OK;
-        if (!c->notx || stopped(x->h))
+        if (!c->notx || stopped(x->h) || concurrent_build(x, st, c->why))
             return DBMIG_ERROR;
         int again = retry_wait(x, (size_t)(c->s - x->steps), c->why);
         if (again != 1)
@@ -641,15 +662,15 @@ static int exec_one(void *payload, size_t k, const dm_stmt *st)
     }
     double t0 = h->o.on_event ? dm_now_ms() : 0;
     report_stmt(h, x, c->s, k, st, 0, 0);
-    int rc = run_stmt_retrying(c, k, st);
-    if (rc == DBMIG_EINTERRUPTED) { /* stopped while waiting to retry it: not run */
+    int ran = run_stmt_retrying(c, k, st);
+    if (ran == DBMIG_EINTERRUPTED) { /* stopped while waiting to retry it: not run */
         c->stopped_at = k;
         x->fail.stmt = k + 1;
         x->fail.line = st->line;
         dm_buf_reset(c->why);
-        return rc;
+        return ran;
     }
-    if (rc != DBMIG_OK) {
+    if (ran != DBMIG_OK) {
         if (stopped(h)) { /* cancelled by dbmig_cancel: it counts as not run */
             c->stopped_at = k;
             x->fail.stmt = k + 1;
@@ -1235,6 +1256,11 @@ static void report_failure(dm_run *x, size_t i, dm_buf *why)
     if (!why->len)
         return;
     const char *id = x->g->revs[x->steps[i].rev].id;
+    if (x->fail.kind == DBMIG_DB_ERR_STATEMENT_TIMEOUT && h->o.statement_timeout_ms > 0)
+        dm_buf_printf(why, "\nthe statement ran longer than --statement-timeout allows (%d ms): "
+                           "give it more, or make the statement faster (a long data change can "
+                           "run in batches, -- dbmig:batch)",
+                      h->o.statement_timeout_ms);
     if (x->steps[i].transactional) {
         if (h->o.single_transaction)
             dm_buf_printf(why, "\n--single-transaction: the whole run was rolled back; "
