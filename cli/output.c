@@ -481,6 +481,8 @@ static void ev_result(cli_out *o, const dbmig_event *ev, const char *rev, const 
     else if (ev->kind == DBMIG_EV_ROLLED_BACK)
         snprintf(line, sizeof line, "%srolled back %s %s: not %s (%s)", counter, rev, msg,
                  verb, ev->text ? ev->text : "its transaction was rolled back");
+    else if (ev->text && strncmp(ev->text, "left dirty", 10) == 0)
+        snprintf(line, sizeof line, "%sFAILED %s %s: %s", counter, rev, msg, ev->text);
     else if (ev->text)
         snprintf(line, sizeof line, "%sSTOPPED %s %s: %s", counter, rev, msg, ev->text);
     else

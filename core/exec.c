@@ -1252,7 +1252,13 @@ static int settle_stop(dm_run *x, tx *t, size_t i, size_t stopped_at, const dm_b
 static void report_failure(dm_run *x, size_t i, dm_buf *why)
 {
     dbmig *h = x->h;
-    report_done(h, x, i, 0, DBMIG_EV_FAILED, NULL);
+    /* Outside a transaction a failure leaves the row dirty, unless nothing
+     * of the step ran (its row was never written, or removed again): the
+     * FAILED event says so (JSON: failed.dirty). */
+    const char *id0 = x->g->revs[x->steps[i].rev].id;
+    int dirty = !x->steps[i].transactional && dm_vt_landed(h, id0, 0) == 1;
+    report_done(h, x, i, 0, DBMIG_EV_FAILED,
+                dirty ? "left dirty with its progress recorded (see `dbmig status`)" : NULL);
     if (!why->len)
         return;
     const char *id = x->g->revs[x->steps[i].rev].id;

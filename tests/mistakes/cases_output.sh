@@ -168,8 +168,27 @@ SELECT 1;"
                and .failed.line == 2 and .failed.statement == 1
                and (.failed.file | endswith("002_bad.sql"))
                and (.failed.error | test("nosuch_table"))
-               and (.error | type) == "string" and .applied == []' "failure JSON"
+               and (.error | type) == "string" and .applied == []
+               and .failed.dirty == false' "failure JSON"
     [ "$DB_KIND" = sqlite ] || _out_jq '.failed.code != null' "the database's code"
+}
+
+# A failure outside a transaction leaves the revision dirty: the JSON says
+# so (failed.dirty), and the text line says FAILED ... left dirty.
+m_output_json_failure_left_dirty() {
+    mkmig "$MIG" 001_half "-- dbmig:transaction off
+-- dbmig:up
+CREATE TABLE half_done (id INTEGER);
+INSERT INTO nosuch_table VALUES (1);"
+    dbm --format json upgrade
+    expect_exit 1 "a failure outside a transaction"
+    expect_contains err "001_half.sql:4"
+    _out_jq '.failed.revision == "001" and .failed.statement == 2 and .failed.dirty == true' \
+        "failed.dirty outside a transaction"
+    dbm repair --reverted 001; expect_exit 0
+    dbm upgrade
+    expect_exit 1
+    expect_contains err "FAILED 001 half: left dirty with its progress recorded"
 }
 
 # A dry run in JSON lists the plan and changes nothing.
