@@ -293,8 +293,8 @@ int cli_config_number(const cli_config *cfg, const char *key, double min, double
     return -1;
 }
 
-int cli_config_duration(const cli_config *cfg, const char *key, int *out_ms, char *errbuf,
-                        size_t errcap)
+int cli_config_duration(const cli_config *cfg, const char *key, int bare_ms, int *out_ms,
+                        char *errbuf, size_t errcap)
 {
     const char *v = cli_config_get(cfg, key);
     if (!v)
@@ -314,6 +314,8 @@ int cli_config_duration(const cli_config *cfg, const char *key, int *out_ms, cha
         mul = 1000;
     else if (strcmp(p, "m") == 0)
         mul = 60000;
+    else if (!*p && bare_ms)
+        mul = 1; /* --batch-pause MS, --batch-time MS (SPEC 14): milliseconds */
     double ms = n * mul;
     if (digits && mul > 0 && ms <= 2147483647.0 && (ms >= 1 || ms == 0)) {
         *out_ms = (int)(ms + 0.5);

@@ -102,10 +102,12 @@ int cli_config_on(const cli_config *cfg, const char *key);
  * the value, the key, its source and the accepted form (a finite number in
  * [min, max]; a whole number when `whole`). `unit` names it ("seconds"). */
 /* A DURATION setting (SPEC section 14): a number with ms, s or m ("2s",
- * "500ms", "1.5m"; 0 with a unit is off). 0 when unset, 1 with *out_ms
- * set, -1 with errbuf naming the value, where it came from and the form. */
-int cli_config_duration(const cli_config *cfg, const char *key, int *out_ms, char *errbuf,
-                        size_t errcap);
+ * "500ms", "1.5m"; 0 with a unit is off); bare_ms: a bare number is
+ * milliseconds too (--batch-pause MS, --batch-time MS). 0 when unset, 1
+ * with *out_ms set, -1 with errbuf naming the value, where it came from and
+ * the form. */
+int cli_config_duration(const cli_config *cfg, const char *key, int bare_ms, int *out_ms,
+                        char *errbuf, size_t errcap);
 int cli_config_number(const cli_config *cfg, const char *key, double min, double max, int whole,
                       const char *unit, double *out, char *errbuf, size_t errcap);
 void cli_config_free(cli_config *cfg);

@@ -122,14 +122,15 @@ static int settle_numbers(cli *c, dbmig_options *o)
     static const struct {
         const char *key;
         size_t off;
+        int bare_ms; /* SPEC 14 writes these two as MS */
     } durations[] = {
-        {"ddl-lock-timeout", offsetof(dbmig_options, ddl_lock_timeout_ms)},
-        {"statement-timeout", offsetof(dbmig_options, statement_timeout_ms)},
-        {"batch-pause", offsetof(dbmig_options, batch_pause_ms)},
-        {"batch-time", offsetof(dbmig_options, batch_time_ms)},
+        {"ddl-lock-timeout", offsetof(dbmig_options, ddl_lock_timeout_ms), 0},
+        {"statement-timeout", offsetof(dbmig_options, statement_timeout_ms), 0},
+        {"batch-pause", offsetof(dbmig_options, batch_pause_ms), 1},
+        {"batch-time", offsetof(dbmig_options, batch_time_ms), 1},
     };
     for (size_t k = 0; k < sizeof durations / sizeof durations[0]; k++)
-        if (cli_config_duration(&c->cfg, durations[k].key,
+        if (cli_config_duration(&c->cfg, durations[k].key, durations[k].bare_ms,
                                 (int *)((char *)o + durations[k].off), err, sizeof err) < 0)
             goto bad;
     return settle_phase(c, o);

@@ -35,6 +35,7 @@
 /* ---- lexical helpers ---------------------------------------------------------- */
 
 static int word_ch(unsigned char c) { return isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
+static size_t word_end(const char *s, size_t n, size_t i);
 
 static int ci_word(const char *p, size_t n, const char *w)
 {
@@ -139,6 +140,30 @@ static unsigned placeholder_at(const char *s, size_t n, size_t i)
     if (i + 3 < n && word_ch((unsigned char)s[i + 3]))
         return 0;
     return memcmp(s + i + 1, "lo", 2) == 0 ? 1u : memcmp(s + i + 1, "hi", 2) == 0 ? 2u : 0u;
+}
+
+/* A `:name` that is not :lo or :hi (outside quotes and comments; not a
+ * `::` cast, `:=`, or a slice bound after a word): its offset and length
+ * in *off, *nlen, and 1; else 0. SQLite would bind it as NULL and
+ * PostgreSQL refuse it at the first batch: a misspelt :lo is a file error. */
+static int unknown_param(const char *s, size_t n, int d, size_t *off, size_t *nlen)
+{
+    for (size_t i = 0; i < n;) {
+        size_t e = skip_opaque(s, n, i, d);
+        if (e != i) {
+            i = e;
+            continue;
+        }
+        if (s[i] == ':' && i + 1 < n && (isalpha((unsigned char)s[i + 1]) || s[i + 1] == '_') &&
+            (i == 0 || (s[i - 1] != ':' && !word_ch((unsigned char)s[i - 1]))) &&
+            !placeholder_at(s, n, i)) {
+            *off = i;
+            *nlen = word_end(s, n, i + 1) - i;
+            return 1;
+        }
+        i++;
+    }
+    return 0;
 }
 
 int dm_batch_subst(const char *sql, size_t len, int dialect, int64_t lo, int64_t hi,
@@ -382,6 +407,13 @@ int dm_batch_check_stmt(const char *path, const dm_batchmark *m, const dm_stmt *
                           "or remove it",
                           path, st->line, m->line, kw);
     unsigned found = 0;
+    size_t off = 0, nlen = 0;
+    if (unknown_param(st->sql, st->len, dialect, &off, &nlen))
+        return dm_err_set(err, DBMIG_EINVALID,
+                          "%s:%d: %.*s in the statement marked -- dbmig:batch (line %d) is not a "
+                          "placeholder dbmig fills: a batch statement may use only :lo and :hi "
+                          "(the keyset form). Fix the name (:lo, :hi) or write the value itself",
+                          path, st->line, (int)nlen, st->sql + off, m->line);
     dm_batch_subst(st->sql, st->len, dialect, 0, 0, NULL, &found);
     if (m->col && found != 3)
         return dm_err_set(err, DBMIG_EINVALID,
@@ -726,6 +758,19 @@ static int minmax_row(void *payload, int ncols, const char *const *values, const
     return 1;
 }
 
+/* The range could not be read before anything of the step ran (its first
+ * statement, not a resume): the dirty row goes, so that fixing the marker
+ * is all that is needed, and the message says so. */
+static void bx_range_forget(bx *b, bstate *q)
+{
+    if (q->k != 0 || b->s->resume || b->x->down || dm_vt_delete(b->h, b->id) != DBMIG_OK)
+        return;
+    dm_buf_printf(b->why, "\nnothing of %s was applied (its batch statement never started), so "
+                          "it is not marked dirty; fix the file and run the command again",
+                  b->id);
+    b->told = 1;
+}
+
 static int bx_range(bx *b, bstate *q, int *empty)
 {
     dbmig *h = b->h;
@@ -736,18 +781,32 @@ static int bx_range(bx *b, bstate *q, int *empty)
              : dm_buf_printf(&sql, "SELECT MIN(%s), MAX(%s) FROM %s", q->m->col, q->m->col, dm_buf_str(&t))
                  ? dm_err_nomem(&h->err)
                  : DBMIG_OK;
-    if (rc == DBMIG_OK && h->drv->query(h->drv_self, h->conn, dm_buf_str(&sql), minmax_row, &mm) != DBMIG_DRV_OK)
-        rc = dm_db_error(h, dm_buf_str(&sql));
+    if (rc == DBMIG_OK && h->drv->query(h->drv_self, h->conn, dm_buf_str(&sql), minmax_row, &mm) != DBMIG_DRV_OK) {
+        dm_buf what = {0};
+        dm_buf_printf(&what, "%s:%d: -- dbmig:batch by %s (line %d) cannot read the range to walk "
+                             "(%s); check the column and table it names",
+                      b->f->path, q->m->line, q->m->col, q->m->line, dm_buf_str(&sql));
+        rc = dm_db_error(h, what.len ? dm_buf_str(&what) : dm_buf_str(&sql));
+        dm_buf_free(&what);
+    }
     if (rc == DBMIG_OK && mm.bad)
         rc = dm_err_set(&h->err, DBMIG_EINVALID,
                         "%s:%d: -- dbmig:batch by %s (line %d): %s is not an integer column of %s; "
                         "the keyset form walks an integer column (the primary key, usually)",
+                        b->f->path, q->st->line, q->m->col, q->m->line, q->m->col, dm_buf_str(&t));
+    if (rc == DBMIG_OK && !mm.null && mm.v[1] == INT64_MAX)
+        rc = dm_err_set(&h->err, DBMIG_EINVALID,
+                        "%s:%d: -- dbmig:batch by %s (line %d): the largest %s of %s is "
+                        "9223372036854775807, which no range [:lo, :hi) can reach (:hi is "
+                        "exclusive and cannot go past it); use the plain form -- dbmig:batch "
+                        "with a bounded statement for this table",
                         b->f->path, q->st->line, q->m->col, q->m->line, q->m->col, dm_buf_str(&t));
     dm_buf_free(&sql);
     dm_buf_free(&t);
     if (rc != DBMIG_OK) {
         b->at = q->k;
         dm_buf_puts(b->why, dm_err_msg(&h->err));
+        bx_range_forget(b, q);
         return rc;
     }
     *empty = mm.null;

@@ -783,7 +783,7 @@ static void pl_phase_notice(dm_run *x, const size_t *left, size_t n)
 /* --phase pre: the post revisions leave the plan (a notice names them); a
  * pre revision of the plan that needs an unapplied post one refuses the
  * run (exit 3), naming both. Other phases keep the plan as it is. */
-static int pl_phase(dm_run *x, dm_plan *p)
+static int pl_phase(dm_run *x, dm_plan *p, const char *target)
 {
     if (x->down || x->h->o.phase != DBMIG_PHASE_PRE || p->n == 0)
         return DBMIG_OK;
@@ -806,8 +806,22 @@ static int pl_phase(dm_run *x, dm_plan *p)
             bad = r;
     }
     int rc = DBMIG_OK;
+    /* A target other than head, heads or LABEL@head whose closure holds a
+     * post revision and no pre one needing it: the target is post itself
+     * (or +N counts one), so --phase pre cannot reach it. */
+    size_t tl = target ? strlen(target) : 0;
+    int named = target && strcmp(target, "head") != 0 && strcmp(target, "heads") != 0 &&
+                !(tl > 5 && strcmp(target + tl - 5, "@head") == 0);
     if (bad != DM_NONE)
         rc = pl_phase_refuse(x, bad, need[bad], nbad - 1);
+    else if (nleft && named)
+        rc = dm_err_set(x->err, DBMIG_EUSAGE,
+                        "upgrade --phase pre %s: the target is (or counts) %s (%s), a "
+                        "post-deployment revision (-- dbmig:phase post), which --phase pre never "
+                        "applies; name a pre revision, or run `dbmig upgrade --phase post %s` "
+                        "once the new code is deployed",
+                        target, pl_id(g, left[nleft - 1]), dm_graph_rev_name(g, left[nleft - 1]),
+                        target);
     else if (nleft)
         pl_phase_notice(x, left, nleft);
     p->n = n;
@@ -849,7 +863,7 @@ int dm_plan_run(dm_run *x, const char *target, unsigned flags)
     if (rc == DBMIG_OK && !down && (flags & DBMIG_ALLOW_MISSING))
         rc = add_missing(x, &p);
     if (rc == DBMIG_OK)
-        rc = pl_phase(x, &p);
+        rc = pl_phase(x, &p, target);
     /* a row dirty inside a batch statement is resumed without --resume
      * (validation let it through only then) */
     int resume = !down && (flags & DBMIG_RESUME);
@@ -910,7 +924,7 @@ int dm_plan_offline(dm_run *x, const char *target)
         rc = x->down ? dm_plan_downgrade(x->g, &x->a, to, &p, x->err)
                      : dm_plan_upgrade(x->g, &x->a, to, &p, x->err);
     if (rc == DBMIG_OK)
-        rc = pl_phase(x, &p);
+        rc = pl_phase(x, &p, to);
     if (rc == DBMIG_OK)
         rc = dm_plan_steps(x, &p);
     for (size_t i = 0; rc == DBMIG_OK && i < x->n; i++) /* SPEC 14: batches run online only */

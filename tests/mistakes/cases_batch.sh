@@ -105,3 +105,27 @@ m_batch_offline_script() {
     _batch_five "-- dbmig:batch" "DELETE FROM c WHERE id IN (SELECT id FROM c LIMIT 10);"
     mistake 2 "cannot write an offline script of revision 003" "apply it online" -- --sql upgrade
 }
+
+m_batch_unknown_placeholder() {
+    # SQLite would bind a misspelt :lo as NULL (0 rows, "applied"): refused
+    _batch_five "-- dbmig:batch by id size 10" "UPDATE c SET v = 1 WHERE id >= :lo AND id < :hi AND :lowest = 1;"
+    mistake 3 "003_c.sql:4:" ":lowest in the statement marked -- dbmig:batch (line 3)" "only :lo and :hi" -- upgrade
+    expect_applied "" "a misspelt placeholder"
+}
+
+# Found when the batch statement starts (the column's range is read then):
+# the marker's file:line, and no dirty row is left behind.
+m_batch_keyset_unknown_column() {
+    mkmig "$MIG" 001_c "-- dbmig:up
+CREATE TABLE c (id INTEGER PRIMARY KEY, v INTEGER);
+INSERT INTO c (id, v) VALUES (1, 0);"
+    dbm upgrade; expect_exit 0
+    mkmig "$MIG" 002_fill "-- dbmig:up
+-- dbmig:batch by nosuch size 10
+UPDATE c SET v = 1 WHERE nosuch >= :lo AND nosuch < :hi;"
+    mistake 1 "002_fill.sql:2: -- dbmig:batch by nosuch (line 2) cannot read the range" \
+        "nothing of 002 was applied" -- upgrade
+    dbm status
+    expect_contains out "pending  002"
+    expect_contains out "0 dirty"
+}

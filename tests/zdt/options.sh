@@ -28,6 +28,8 @@ printf '[dbmig]\nddl-lock-timeout = 2\n' > bad.conf
 expect 2 "bad.conf:2" "${D[@]}" --config bad.conf status
 printf '[dbmig]\nddl-lock-timout = 2s\n' > typo.conf
 expect 2 "did you mean 'ddl-lock-timeout'" "${D[@]}" --config typo.conf status
+# --batch-pause MS and --batch-time MS (SPEC 14): a bare number is milliseconds
+expect 0 "" "${D[@]}" --batch-pause 50 --batch-time 200 status
 # well-formed values are accepted
 expect 0 "" "${D[@]}" --ddl-lock-timeout 1.5s --ddl-retries 3 --statement-timeout 1m \
     --batch-pause 10ms --batch-time 250ms --phase all status

@@ -113,6 +113,12 @@ is_state upgrade_pre 003 pending
 # old code still writes users.name: it must still be there
 run 0 old_code_works "${D[@]}" --phase pre upgrade && says old_code_works "nothing to do"
 
+# --- a post revision named as the target of --phase pre: refused (exit 2)
+run 2 pre_post_target "${D[@]}" --phase pre upgrade 003 &&
+    says pre_post_target "the target is (or counts) 003" "--phase pre never applies" \
+        "dbmig upgrade --phase post 003"
+is_state pre_post_target 003 pending
+
 # --- readiness: the post revision pending passes, and is mentioned
 run 0 check_pre_ready "${D[@]}" --phase pre check &&
     says check_pre_ready "every pre-deployment one applied" \
