@@ -1156,6 +1156,10 @@ int dm_migfile_statements(const dm_migfile *mf, int kind, const char *driver, in
         for (size_t k = before; k < out->n; k++)
             free(out->v[k].sql);
         out->n = before;
+        if (before == 0) { /* as it was: no array the caller never asked for */
+            free(out->v);
+            memset(out, 0, sizeof *out);
+        }
     }
     return rc;
 }
