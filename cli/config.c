@@ -308,14 +308,12 @@ int cli_config_duration(const cli_config *cfg, const char *key, int bare_ms, int
         for (p++; isdigit((unsigned char)*p); p++)
             ;
     double n = digits ? strtod(v, NULL) : -1, mul = 0;
-    if (strcmp(p, "ms") == 0)
+    if (strcmp(p, "ms") == 0 || (!*p && bare_ms)) /* --batch-pause MS, --batch-time MS (SPEC 14) */
         mul = 1;
     else if (strcmp(p, "s") == 0)
         mul = 1000;
     else if (strcmp(p, "m") == 0)
         mul = 60000;
-    else if (!*p && bare_ms)
-        mul = 1; /* --batch-pause MS, --batch-time MS (SPEC 14): milliseconds */
     double ms = n * mul;
     if (digits && mul > 0 && ms <= 2147483647.0 && (ms >= 1 || ms == 0)) {
         *out_ms = (int)(ms + 0.5);

@@ -499,8 +499,8 @@ static void run_targets(fleet *f, int quiet)
 {
     size_t n = f->n, next = 0, done = 0, running = 0;
     target *t = f->t;
-    struct pollfd *pfd = calloc(2 * n, sizeof *pfd);
-    size_t *who = calloc(2 * n, sizeof *who);
+    struct pollfd *pfd = calloc(2 * n + 1, sizeof *pfd); /* + 1: an empty shard has none */
+    size_t *who = calloc(2 * n + 1, sizeof *who);
     while (pfd && who && done < n) {
         start_more(f, &next, &running, &done, quiet);
         size_t np = 0;
@@ -614,10 +614,14 @@ static void keep_shard(fleet *f, const fleet_opts *o)
 {
     size_t w = 0;
     for (size_t k = 0; k < f->n; k++) {
-        if (in_shard(&f->t[k], o->shard - 1, o->shards))
-            f->t[w++] = f->t[k];
-        else
+        if (in_shard(&f->t[k], o->shard - 1, o->shards)) {
+            target keep = f->t[k];
+            memset(&f->t[k], 0, sizeof f->t[k]); /* moved: nothing left to free here */
+            f->t[w++] = keep;
+        } else {
             free_targets_one(&f->t[k]);
+            memset(&f->t[k], 0, sizeof f->t[k]);
+        }
     }
     f->n = w;
 }

@@ -62,9 +62,8 @@ static int merge_one(merge *m, const char *file, json_t *j)
                 index, count, file);
         m->worst = m->worst > 3 ? m->worst : 3;
     }
-    size_t k;
-    json_t *t;
-    json_array_foreach(targets, k, t) {
+    for (size_t k = 0; k < json_array_size(targets); k++) {
+        json_t *t = json_array_get(targets, k);
         json_int_t e = json_integer_value(json_object_get(t, "exit"));
         if (e > m->worst)
             m->worst = (int)e;
@@ -89,14 +88,14 @@ static int by_line(const void *a, const void *b)
 static json_t *sorted(json_t *targets, size_t *ok, json_int_t *ms)
 {
     size_t n = json_array_size(targets);
-    json_t **v = malloc((n ? n : 1) * sizeof *v);
+    json_t **v = malloc((n ? n : 1) * sizeof *v); // NOLINT(bugprone-sizeof-expression): an array of pointers
     json_t *out = json_array();
     *ok = 0;
     *ms = 0;
     for (size_t k = 0; v && k < n; k++)
         v[k] = json_array_get(targets, k);
     if (v)
-        qsort(v, n, sizeof *v, by_line);
+        qsort(v, n, sizeof *v, by_line); // NOLINT(bugprone-sizeof-expression): an array of pointers
     for (size_t k = 0; v && k < n; k++) {
         json_object_set_new(v[k], "index", json_integer((json_int_t)k + 1));
         *ok += json_integer_value(json_object_get(v[k], "exit")) == 0;
@@ -110,10 +109,9 @@ static json_t *sorted(json_t *targets, size_t *ok, json_int_t *ms)
 
 static void print_text(json_t *targets, const merge *m, size_t ok, json_t *missing)
 {
-    size_t k;
-    json_t *t;
     printf("%-4s %-8s %-5s %9s  %s\n", "#", "result", "exit", "time", "target");
-    json_array_foreach(targets, k, t) {
+    for (size_t k = 0; k < json_array_size(targets); k++) {
+        json_t *t = json_array_get(targets, k);
         const char *err = json_string_value(json_object_get(t, "error"));
         printf("%-4zu %-8s %-5d %7lldms  %s\n", k + 1,
                json_string_value(json_object_get(t, "result")) ? json_string_value(json_object_get(t, "result")) : "?",
@@ -125,9 +123,9 @@ static void print_text(json_t *targets, const merge *m, size_t ok, json_t *missi
     }
     printf("fleet %s: %zu target(s) from %ld shard(s), %zu ok, %zu failed\n", m->command,
            json_array_size(targets), m->count, ok, json_array_size(targets) - ok);
-    json_array_foreach(missing, k, t)
+    for (size_t k = 0; k < json_array_size(missing); k++)
         printf("shard %lld/%ld is missing: its targets are not in this summary\n",
-               (long long)json_integer_value(t), m->count);
+               (long long)json_integer_value(json_array_get(missing, k)), m->count);
 }
 
 static int merge_out(merge *m, int json)
@@ -167,7 +165,7 @@ int cli_fleet_merge(char *const *files, int n, int json)
         return 2;
     }
     merge m = {.targets = json_array()};
-    json_t **docs = calloc((size_t)n, sizeof *docs);
+    json_t **docs = calloc((size_t)n, sizeof *docs); // NOLINT(bugprone-sizeof-expression): an array of pointers
     int rc = docs ? 0 : 1;
     for (int i = 0; i < n && rc == 0; i++) {
         json_error_t e;

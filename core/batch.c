@@ -54,10 +54,8 @@ static size_t skip_quoted(const char *s, size_t n, size_t i, char q, int bs)
 {
     size_t j = i + 1;
     while (j < n) {
-        if (bs && s[j] == '\\')
-            j += 2;
-        else if (s[j] == q && j + 1 < n && s[j + 1] == q)
-            j += 2;
+        if ((bs && s[j] == '\\') || (s[j] == q && j + 1 < n && s[j + 1] == q))
+            j += 2; /* an escaped or a doubled quote */
         else if (s[j] == q)
             return j + 1;
         else
@@ -388,7 +386,9 @@ int dm_batch_parse_marker(const char *path, int line, const char *val, size_t va
 static void first_word(const char *sql, size_t len, int d, char kw[16])
 {
     size_t i = skip_space(sql, len, 0, d), e = word_end(sql, len, i);
-    size_t n = e - i < 15 ? e - i : 15;
+    size_t n = e > i ? e - i : 0;
+    if (n > 15)
+        n = 15;
     for (size_t k = 0; k < n; k++)
         kw[k] = (char)tolower((unsigned char)sql[i + k]);
     kw[n] = '\0';
@@ -399,7 +399,8 @@ int dm_batch_check_stmt(const char *path, const dm_batchmark *m, const dm_stmt *
 {
     char kw[16];
     first_word(st->sql, st->len, dialect, kw);
-    if (strcmp(kw, "insert") && strcmp(kw, "update") && strcmp(kw, "delete") && strcmp(kw, "with"))
+    if (strcmp(kw, "insert") != 0 && strcmp(kw, "update") != 0 && strcmp(kw, "delete") != 0 &&
+        strcmp(kw, "with") != 0)
         return dm_err_set(err, DBMIG_EINVALID,
                           "%s:%d: -- dbmig:batch (line %d) marks a statement that is not INSERT, "
                           "UPDATE or DELETE ('%s'): only a statement that changes a bounded number "
@@ -624,7 +625,7 @@ static int bx_failed(bx *b, const bstate *q, const dbmig_db_error *le)
     snprintf(x->fail.hint, sizeof x->fail.hint, "%.*s", (int)sizeof e.hint, e.hint);
     e.position = 0;
     dm_buf_printf(b->why, "%s:%d: batch %lld%s of statement %zu of %zu of revision %s failed: ",
-                  b->f->path, q->st->line, (long long)(q->batches + 1), range, q->k + 1,
+                  b->f->path, q->st->line, (long long)q->batches + 1, range, q->k + 1,
                   b->s->nstmts, b->id);
     dm_db_error_format(b->why, &e);
     dm_buf_printf(b->why,
@@ -634,7 +635,7 @@ static int bx_failed(bx *b, const bstate *q, const dbmig_db_error *le)
                   "on from batch %lld, or settle it with `dbmig repair --applied %s` or "
                   "`--reverted %s`",
                   b->id, (long long)q->batches, q->k + 1, (long long)q->rows,
-                  (long long)(q->batches + 1), b->id, b->id);
+                  (long long)q->batches + 1, b->id, b->id);
     return DBMIG_ERROR;
 }
 

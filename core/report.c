@@ -257,8 +257,8 @@ static int check_one(const dbmig_status *st, const dbmig_rev_status *r, int pre,
     int rc;
     int pending = !(r->flags & (DBMIG_REV_APPLIED | DBMIG_REV_MISSING | DBMIG_REV_UNKNOWN));
     if (pre && pending && (r->flags & DBMIG_REV_POST))
-        rc = 0; /* check --phase pre: post revisions wait for the deploy (SPEC 14) */
-    else if (pre && pending)
+        return 0; /* check --phase pre: post revisions wait for the deploy (SPEC 14) */
+    if (pre && pending)
         rc = dm_buf_printf(b, "%s (%s) is pending: run `dbmig upgrade --phase pre` before the new code ships",
                            r->revision, r->file) ? -1 : DBMIG_CHECK_PENDING;
     else if (r->flags & DBMIG_REV_DIRTY)
