@@ -9,7 +9,7 @@ fail=0
 echo "cppcheck $(cppcheck --version | cut -d' ' -f2)"
 cppcheck --enable=warning,style,performance,portability --std=c11 --inline-suppr \
     --suppressions-list=cppcheck-suppressions.txt --error-exitcode=1 -q \
-    -I include -I core -I cli core cli drivers || fail=1
+    -j "$(nproc)" -I include -I core -I cli core cli drivers || fail=1
 # compile_commands.json from a configure-only tree (nothing is built).
 cmake -S . -B build-lint -DCMAKE_EXPORT_COMPILE_COMMANDS=ON -DDBMIG_TESTS=OFF >/dev/null
 echo "clang-tidy $(clang-tidy --version | sed -n 's/.*version \([0-9.]*\).*/\1/p' | head -1)"

@@ -56,7 +56,7 @@ jobs=${MEMCHECK_JOBS:-2}
 # slots end together: the unit programs valgrind makes slowest (measured:
 # each 1-4 minutes on a busy 2-core machine), then the CLI cases (10-60 s
 # each), then the other unit programs (seconds).
-SLOW_UNITS=(test_migfile test_graph_props test_faults test_split test_engine)
+SLOW_UNITS=(test_schema_diff_sqlite test_migfile test_engine test_faults test_split test_graph_props)
 JOBS=()
 for t in "${SLOW_UNITS[@]}"; do
     [ -x "$build/tests/unit/$t" ] && JOBS+=("unit $build/tests/unit/$t")
