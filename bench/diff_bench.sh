@@ -36,15 +36,7 @@ NS=${BENCH_N:-500}
 RUNS=${BENCH_RUNS:-3}
 
 if [[ -z "${BENCH_INNER:-}" ]]; then
-    need=0
-    [[ -x $BUILD/dbmig ]] || need=1
-    for db in $DBS; do [[ -e $BUILD/lib/dbmig/dbmig_$db.so ]] || need=1; done
-    if ((need)) || [[ -n ${BENCH_REBUILD:-} ]]; then
-        cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DDBMIG_TESTS=OFF >/dev/null
-        targets=(dbmig_cli)
-        for db in $DBS; do targets+=("dbmig_$db"); done
-        cmake --build "$BUILD" -j2 --target "${targets[@]}" >/dev/null
-    fi
+    bench_build
 fi
 DBMIG=$BUILD/dbmig
 export DBMIG_PLUGIN_DIR=$BUILD/lib/dbmig

@@ -77,3 +77,13 @@ mysql_url() {
     alembic) echo "mysql+pymysql://$rest" ;; sqitch) echo "db:mysql://$rest" ;;
     esac
 }
+
+# bench_build: the Release dbmig and the plugins of $DBS in $BUILD. Always
+# asks cmake (incremental: a second call does nothing), so a benchmark
+# never measures a binary older than the sources.
+bench_build() {
+    cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DDBMIG_TESTS=OFF >/dev/null
+    local targets=(dbmig_cli) db
+    for db in $DBS; do targets+=("dbmig_$db"); done
+    cmake --build "$BUILD" -j"$(nproc)" --target "${targets[@]}" >/dev/null
+}

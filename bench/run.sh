@@ -23,10 +23,7 @@ cd "$root"
 if [[ -z "${BENCH_INNER:-}" ]]; then
     bash scripts/deps.sh
     command -v python3 >/dev/null || apt-get install -y -qq python3 >/dev/null
-    cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DDBMIG_TESTS=OFF >/dev/null
-    targets=(dbmig_cli)
-    for db in $DBS; do targets+=("dbmig_$db"); done
-    cmake --build "$BUILD" -j"$(nproc)" --target "${targets[@]}" >/dev/null
+    bench_build
 fi
 DBMIG=$BUILD/dbmig
 work=$(mktemp -d)

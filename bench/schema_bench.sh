@@ -28,10 +28,7 @@ NS=${BENCH_N:-"500 2000"}
 
 if [[ -z "${BENCH_INNER:-}" ]]; then
     bash scripts/deps.sh >/dev/null
-    cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DDBMIG_TESTS=OFF >/dev/null
-    targets=(dbmig_cli)
-    for db in $DBS; do targets+=("dbmig_$db"); done
-    cmake --build "$BUILD" -j"$(nproc)" --target "${targets[@]}" >/dev/null
+    bench_build
 fi
 DBMIG=$BUILD/dbmig
 

@@ -43,15 +43,7 @@ BF_ROWS=${BENCH_BACKFILL_ROWS:-1000000}
 LQ_ROWS=${BENCH_LOCKQUEUE_ROWS:-1000000}
 
 if [[ -z "${BENCH_INNER:-}" ]]; then
-    need=0
-    [[ -x $BUILD/dbmig ]] || need=1
-    for db in $DBS; do [[ -e $BUILD/lib/dbmig/dbmig_$db.so ]] || need=1; done
-    if ((need)) || [[ -n ${BENCH_REBUILD:-} ]]; then
-        cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DDBMIG_TESTS=OFF >/dev/null
-        targets=(dbmig_cli)
-        for db in $DBS; do targets+=("dbmig_$db"); done
-        cmake --build "$BUILD" -j2 --target "${targets[@]}" >/dev/null
-    fi
+    bench_build
     # shellcheck disable=SC2046
     cc -std=c11 -O2 -Wall -Wextra -Werror -o "$BUILD/zdt_load" bench/zdt_load.c \
         $(pkg-config --cflags --libs libpq mysqlclient sqlite3) -lpthread
