@@ -138,6 +138,12 @@ static int in_shard(const target *t, long index, long count)
 static int read_targets(const char *file, target **out, size_t *n)
 {
     int is_stdin = strcmp(file, "-") == 0;
+    if (is_stdin && isatty(STDIN_FILENO)) {
+        fprintf(stderr, "dbmig: fleet: --targets - reads the targets from standard input, which "
+                        "is a terminal here; pipe them in (`... | dbmig fleet --targets - ...`) "
+                        "or name a file\n");
+        return 2;
+    }
     FILE *f = is_stdin ? stdin : fopen(file, "r");
     if (is_stdin)
         file = "standard input";
@@ -459,13 +465,11 @@ static int fleet_options(char *const *args, int nargs, fleet_opts *o, int *i)
             k++;
         if (k == 4)
             break;
-        char name[16];
-        snprintf(name, sizeof name, "%s", valued[k]);
         if (!a[len] && *i + 1 >= nargs) {
             fprintf(stderr, "dbmig: fleet: %s needs a value\n", a);
             return 2;
         }
-        int rc = fleet_value(o, name, a[len] ? a + len + 1 : args[++*i]);
+        int rc = fleet_value(o, valued[k], a[len] ? a + len + 1 : args[++*i]);
         if (rc >= 0)
             return rc;
     }
@@ -670,6 +674,12 @@ int cli_fleet(const char *exe, char *const *globals, int nglobals, char *const *
     int rc = fleet_options(args, nargs, &o, &i);
     if (rc >= 0)
         return rc;
+    if (o.merge && (o.file || o.shards || o.results)) {
+        fprintf(stderr, "dbmig: fleet --merge-results takes only the summary files; %s belongs to "
+                        "the runs that write them (`fleet --shard I/N --results FILE ...`)\n",
+                o.file ? "--targets" : o.shards ? "--shard" : "--results");
+        return 2;
+    }
     if (o.merge)
         return cli_fleet_merge(args + i, nargs - i, json);
     if (!o.file) {

@@ -72,6 +72,13 @@ static int merge_one(merge *m, const char *file, json_t *j)
     return 0;
 }
 
+/* t[key] as a string, "" when absent. */
+static const char *str(json_t *t, const char *key)
+{
+    const char *v = json_string_value(json_object_get(t, key));
+    return v ? v : "";
+}
+
 static int by_line(const void *a, const void *b)
 {
     json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
@@ -79,9 +86,7 @@ static int by_line(const void *a, const void *b)
     json_int_t ly = json_integer_value(json_object_get(y, "line"));
     if (lx != ly)
         return lx < ly ? -1 : 1;
-    const char *ux = json_string_value(json_object_get(x, "target"));
-    const char *uy = json_string_value(json_object_get(y, "target"));
-    return strcmp(ux ? ux : "", uy ? uy : "");
+    return strcmp(str(x, "target"), str(y, "target"));
 }
 
 /* The merged targets in order, renumbered; the counts. */
@@ -113,11 +118,9 @@ static void print_text(json_t *targets, const merge *m, size_t ok, json_t *missi
     for (size_t k = 0; k < json_array_size(targets); k++) {
         json_t *t = json_array_get(targets, k);
         const char *err = json_string_value(json_object_get(t, "error"));
-        printf("%-4zu %-8s %-5d %7lldms  %s\n", k + 1,
-               json_string_value(json_object_get(t, "result")) ? json_string_value(json_object_get(t, "result")) : "?",
+        printf("%-4zu %-8s %-5d %7lldms  %s\n", k + 1, str(t, "result"),
                (int)json_integer_value(json_object_get(t, "exit")),
-               (long long)json_integer_value(json_object_get(t, "duration_ms")),
-               json_string_value(json_object_get(t, "target")) ? json_string_value(json_object_get(t, "target")) : "");
+               (long long)json_integer_value(json_object_get(t, "duration_ms")), str(t, "target"));
         if (err)
             printf("     %s\n", err);
     }

@@ -84,6 +84,11 @@ set +e
 grep -q "shard 2/3 is missing" "$work/m.txt" || fail "the missing shard is not named: $(cat "$work/m.txt")"
 "$DBMIG" fleet --merge-results "$work/r1.json" "$work/r1.json" "$work/r2.json" "$work/r3.json" >"$work/m.txt" 2>&1; rc=$?
 [[ $rc == 3 ]] && grep -q "shard 1/3 is given twice" "$work/m.txt" || fail "a doubled shard: exit $rc $(cat "$work/m.txt")"
+"$DBMIG" fleet --merge-results --shard 1/3 "$work/r1.json" >"$work/m.txt" 2>&1; rc=$?
+[[ $rc == 2 ]] && grep -q "takes only the summary files; --shard belongs" "$work/m.txt" || fail "--merge-results with --shard: exit $rc $(cat "$work/m.txt")"
+"$DBMIG" --dir "$work/m" --format json fleet --targets "$work/t30" --shard 1/3 upgrade >"$work/up1.json" 2>/dev/null || fail "shard 1 upgrade"
+"$DBMIG" fleet --merge-results "$work/up1.json" "$work/r2.json" "$work/r3.json" >"$work/m.txt" 2>&1; rc=$?
+[[ $rc == 2 ]] && grep -q "the first file is of \`fleet upgrade\`" "$work/m.txt" || fail "summaries of two commands merged: exit $rc $(cat "$work/m.txt")"
 echo '{}' >"$work/bad.json"
 "$DBMIG" fleet --merge-results "$work/bad.json" >"$work/m.txt" 2>&1; rc=$?
 [[ $rc == 2 ]] && grep -q "not the JSON summary of a fleet run" "$work/m.txt" || fail "a foreign file: exit $rc"
