@@ -76,6 +76,25 @@ bad:
     return EXIT_USAGE;
 }
 
+/* --ddl-retries counts retries after a lock time-out, so without
+ * --ddl-lock-timeout it does nothing: refused when typed on the command
+ * line, a note when a file or the environment sets it (a shared setting
+ * whose time-out may come per run). */
+static int settle_retries(cli *c)
+{
+    const char *src = cli_config_source(&c->cfg, "ddl-retries");
+    if (!src || cli_config_get(&c->cfg, "ddl-lock-timeout"))
+        return EXIT_OK;
+    if (strncmp(src, "--", 2) == 0) {
+        fprintf(stderr, "dbmig: --ddl-retries needs --ddl-lock-timeout: retries happen only after "
+                        "a statement gave up waiting for a lock; add e.g. --ddl-lock-timeout 2s\n");
+        return EXIT_USAGE;
+    }
+    if (!c->quiet)
+        fprintf(stderr, "note: ddl-retries (from %s) does nothing without ddl-lock-timeout\n", src);
+    return EXIT_OK;
+}
+
 /* --phase pre|post|all (SPEC section 14). */
 static int settle_phase(cli *c, dbmig_options *o)
 {
@@ -194,7 +213,7 @@ static int settle_options(cli *c, dbmig_options *o)
         return rc;
     o->verbose = c->verbose;
     /* DBMIG_PLUGIN_PATH comes after --plugin-dir (plugin_path). */
-    return EXIT_OK;
+    return settle_retries(c);
 }
 
 static int write_stdout(void *payload, const char *data, size_t len)

@@ -23,13 +23,18 @@ expect 2 "a bare number has no unit" "${D[@]}" --statement-timeout 30 status
 expect 2 "bad value '2h' for batch-pause" "${D[@]}" --batch-pause 2h status
 expect 2 "bad value 'prod' for phase (from --phase)" "${D[@]}" --phase prod status
 expect 2 "from DBMIG_BATCH_TIME" env DBMIG_BATCH_TIME=fast "${D[@]}" status
-expect 2 "bad value '-1' for ddl-retries" "${D[@]}" --ddl-retries -1 status
+expect 2 "bad value '-1' for ddl-retries" "${D[@]}" --ddl-lock-timeout 1s --ddl-retries -1 status
 printf '[dbmig]\nddl-lock-timeout = 2\n' > bad.conf
 expect 2 "bad.conf:2" "${D[@]}" --config bad.conf status
 printf '[dbmig]\nddl-lock-timout = 2s\n' > typo.conf
 expect 2 "did you mean 'ddl-lock-timeout'" "${D[@]}" --config typo.conf status
 # --batch-pause MS and --batch-time MS (SPEC 14): a bare number is milliseconds
 expect 0 "" "${D[@]}" --batch-pause 50 --batch-time 200 status
+# --ddl-retries without --ddl-lock-timeout does nothing: refused when typed,
+# a note when a setting
+expect 2 "--ddl-retries needs --ddl-lock-timeout" "${D[@]}" --ddl-retries 3 status
+expect 0 "note: ddl-retries (from DBMIG_DDL_RETRIES) does nothing without ddl-lock-timeout" \
+    env DBMIG_DDL_RETRIES=3 "${D[@]}" status
 # well-formed values are accepted
 expect 0 "" "${D[@]}" --ddl-lock-timeout 1.5s --ddl-retries 3 --statement-timeout 1m \
     --batch-pause 10ms --batch-time 250ms --phase all status
