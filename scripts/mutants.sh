@@ -38,6 +38,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 #   graph:REGEX  tests/graph/graph.sh (TZ=Pacific/Kiritimati), cases matching REGEX
 #   schema:NAME  tests/schema/NAME.sh on SQLite (a fresh database and TMPDIR,
 #                as tests/schema/run.sh gives it)
+#   zdt:NAME     tests/zdt/NAME.sh on SQLite, the same way
 #   closure:N    tests/diff/closure on SQLite: N pairs of the closure
 #                property test, seed 1 (the same pairs every run)
 #   closurepg:N  the same on a throwaway PostgreSQL server
@@ -323,13 +324,13 @@ run_test() {
                 timeout 300 bash "$W/src/tests/cli/suite.sh" ;;
         graph) DBMIG=$W/build/dbmig DBMIG_SOURCE_DIR=$W/src DBMIG_TEST_DRIVER=sqlite DBMIG_TEST_ONLY=$arg \
                 TZ=Pacific/Kiritimati timeout 300 bash "$W/src/tests/graph/graph.sh" ;;
-        schema) local sw=$W/schema-run plugins
+        schema | zdt) local sw=$W/schema-run plugins
                 plugins=$(dirname "$(find "$W/build" -name dbmig_sqlite.so -print -quit)")
                 rm -rf "$sw" && mkdir -p "$sw/tmp" &&
                 (cd "$sw" && TARGET=sqlite URL=sqlite:$sw/db.sqlite TMPDIR=$sw/tmp DBMIG=$W/build/dbmig \
                     DBMIG_PLUGIN_DIR=$plugins DBMIG_SOURCE_DIR=$W/src NO_COLOR=1 \
                     DBMIG_FIXTURE_PLUGIN_DIR=$W/build/fixture-plugins \
-                    timeout 300 bash "$W/src/tests/schema/$arg.sh") ;;
+                    timeout 300 bash "$W/src/tests/$kind/$arg.sh") ;;
         closure) local cw=$W/closure-run plugins
                 plugins=$(dirname "$(find "$W/build" -name dbmig_sqlite.so -print -quit)")
                 rm -rf "$cw" && mkdir -p "$cw/tmp" &&
