@@ -2,7 +2,8 @@
 # tests/schema/diff.sh — `dbmig diff` (SPEC section 13, issue 16), run by
 # run.sh on every target with a fresh empty database in URL:
 #   - the sample project (migrations/): its head dumped as schema.sql
-#     gives "no changes", and no file;
+#     gives "no changes", and no file; -v shows no notice of dbmig's own
+#     statements on the scratch database;
 #   - a real change (a table, a column, an index) is written, read back as
 #     the next revision after the head, applied with `upgrade` (the
 #     database then dumps as the desired schema) and reverted with
@@ -105,6 +106,11 @@ check sample_no_changes 0 "no changes"
 [ "$(nfiles)" = "$N0" ] || fail sample_no_changes "a file was written: $(ls "$M")"
 run diff --to schema.sql --from-db
 check sample_no_changes_from_db 0 "no changes: the database already has"
+# -v shows the database's notices, not those of dbmig's own housekeeping
+# (PostgreSQL: DROP TABLE IF EXISTS of a version table the scratch lacks)
+run -v diff --to schema.sql
+check sample_verbose 0 "no changes"
+! grep -q "does not exist, skipping" "$W/err" || fail sample_verbose "notices of emptying the scratch database: $(errtext)"
 
 # ---- a real change: written, applied, reverted ---------------------------------------------
 cp "$W/head.sql" "$W/change.sql"
