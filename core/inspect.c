@@ -370,8 +370,6 @@ static int scratch_check_empty(dbmig *h, dm_scratch *s)
     return rc;
 }
 
-/* The handle on s's database, and the checks of a user's one; on failure
- * s is closed (never emptied when it was refused). */
 /* A scratch database is thrown away: its commits need not wait for the
  * disk (thousands of DDL commits would otherwise take minutes on SQLite).
  * The statements are the driver's (dbmig_dialect_sql.scratch_session).
@@ -396,6 +394,8 @@ static int scratch_fast(dbmig *s)
     return rc;
 }
 
+/* The handle on s's database, and the checks of a user's one; on failure
+ * s is closed (never emptied when it was refused). */
 static int scratch_finish(dbmig *h, dm_scratch *s, int rc, const char *driver, dm_scratch **out)
 {
     if (rc == DBMIG_OK)
