@@ -1,9 +1,9 @@
 /* draw.c — `history --format dot|mermaid`: the revision graph as a picture
  * (issue 19, SPEC section 16). Graphviz's DOT and Mermaid's flowchart
  * (which GitHub renders in pull requests and Markdown files) from the same
- * list `history` prints: one node per revision (its id, its message, its
- * branch labels, and with a database its state: applied, pending, MISSING,
- * DIRTY), an edge from each parent to its child, a dashed edge from each
+ * list `history` prints: one node per revision (its id, its message, post
+ * for a post-deployment revision, its branch labels, and with a database its
+ * state: applied, pending, MISSING, DIRTY), an edge from each parent to its child, a dashed edge from each
  * revision a `depends` names. Heads have a bold border; the colours say
  * the state. Parents are drawn above their children (bases at the top). Labels are escaped for each language; node names are
  * "r<index>" in Mermaid (its ids cannot hold every revision id character)
@@ -56,7 +56,7 @@ static void put_escaped(const char *s, int mermaid)
     }
 }
 
-/* The label's lines: id, message, branch labels, state. */
+/* The label's lines: id, message, post and branch labels, state. */
 static void put_label(const dbmig_graph_rev *r, state s, int mermaid)
 {
     const char *nl = mermaid ? "<br/>" : "\\n";
@@ -65,8 +65,14 @@ static void put_label(const dbmig_graph_rev *r, state s, int mermaid)
         fputs(nl, stdout);
         put_escaped(r->message, mermaid);
     }
+    size_t tags = 0; /* one line: post (SPEC 14), then the branch labels */
+    if (r->flags & DBMIG_GREV_POST) {
+        fputs(nl, stdout);
+        fputs("post", stdout);
+        tags++;
+    }
     for (size_t b = 0; b < r->nbranches; b++) {
-        fputs(b ? ", " : nl, stdout);
+        fputs(tags++ ? ", " : nl, stdout);
         fputs("branch ", stdout);
         put_escaped(r->branches[b], mermaid);
     }

@@ -112,6 +112,22 @@ static int settle_phase(cli *c, dbmig_options *o)
     return EXIT_USAGE;
 }
 
+/* --phase pre|post typed on the command line for a command that has no
+ * phases (only upgrade and check leave post revisions out): a note, not a
+ * refusal, since a config or DBMIG_PHASE may set it for every command of
+ * an environment (those stay silent). */
+static void phase_note(const cli *c)
+{
+    const char *v = cli_config_get(&c->cfg, "phase");
+    const char *src = cli_config_source(&c->cfg, "phase");
+    if (c->quiet || !v || strcmp(v, "all") == 0 || !src || strcmp(src, "--phase") != 0 ||
+        strcmp(c->command, "upgrade") == 0 || strcmp(c->command, "check") == 0)
+        return;
+    fprintf(stderr, "dbmig: note: --phase %s has no effect on %s (only upgrade and check leave "
+                    "out post-deployment revisions)\n",
+            v, c->command);
+}
+
 /* The numeric settings: each left at the library's default when unset. */
 static int settle_numbers(cli *c, dbmig_options *o)
 {
@@ -211,6 +227,7 @@ static int settle_options(cli *c, dbmig_options *o)
     c->json = fmt == 1;
     if ((rc = settle_verbosity(c)) != EXIT_OK)
         return rc;
+    phase_note(c);
     o->verbose = c->verbose;
     /* DBMIG_PLUGIN_PATH comes after --plugin-dir (plugin_path). */
     return settle_retries(c);

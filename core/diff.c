@@ -409,10 +409,11 @@ static int df_to_statements(df *x, df_drv *d, int dialect)
             if (w != strlen(odd[k]) || strncasecmp(q, odd[k], w) != 0)
                 continue;
             if (dm_dnotes_add(&d->upn, DM_NOTE_WARNING, x->o->to,
-                              "line %d: a %s statement: the desired schema is what its CREATE "
-                              "statements make (on an empty database), so this only changes "
-                              "what the file itself made; write it in a migration instead",
-                              l.v[i].line, odd[k]))
+                              "line %d: %s %s statement: the desired schema is what its "
+                              "CREATE statements make (on an empty database), so this only "
+                              "changes what the file itself made; write it in a migration "
+                              "instead",
+                              l.v[i].line, strchr("AEIOU", odd[k][0]) ? "an" : "a", odd[k]))
                 rc = dm_err_nomem(&x->h->err);
         }
     }

@@ -304,17 +304,24 @@ static void list_names(const dm_schema *m, dm_buf *b)
         dm_buf_printf(b, " and %zu more", named - shown);
 }
 
+/* Each dropped only when it is there: DROP TABLE IF EXISTS of a missing
+ * one is a PostgreSQL NOTICE ("does not exist, skipping"), which -v would
+ * print for every scratch database emptied. */
 int dm_drop_version_tables(dbmig *h)
 {
     int rc = dm_need_driver(h);
     for (int lock = 0; rc == DBMIG_OK && lock < 2; lock++) {
         dm_buf name = {0}, sql = {0};
+        int exists = 0;
         if (dm_buf_printf(&name, "%s%s", h->table, lock ? "_lock" : "") ||
             dm_buf_puts(&sql, "DROP TABLE IF EXISTS "))
             rc = dm_err_nomem(&h->err);
-        if (rc == DBMIG_OK)
+        if (rc == DBMIG_OK && h->drv->table_exists(h->drv_self, h->conn, dm_buf_str(&name),
+                                                   &exists) != DBMIG_DRV_OK)
+            rc = dm_db_error(h, "cannot look for the version table");
+        if (rc == DBMIG_OK && exists)
             rc = dm_quote_qualified(h, dm_buf_str(&name), &sql);
-        if (rc == DBMIG_OK)
+        if (rc == DBMIG_OK && exists)
             rc = dm_sql_exec(h, dm_buf_str(&sql), NULL);
         dm_buf_free(&name);
         dm_buf_free(&sql);
@@ -363,8 +370,6 @@ static int scratch_check_empty(dbmig *h, dm_scratch *s)
     return rc;
 }
 
-/* The handle on s's database, and the checks of a user's one; on failure
- * s is closed (never emptied when it was refused). */
 /* A scratch database is thrown away: its commits need not wait for the
  * disk (thousands of DDL commits would otherwise take minutes on SQLite).
  * The statements are the driver's (dbmig_dialect_sql.scratch_session).
@@ -389,6 +394,8 @@ static int scratch_fast(dbmig *s)
     return rc;
 }
 
+/* The handle on s's database, and the checks of a user's one; on failure
+ * s is closed (never emptied when it was refused). */
 static int scratch_finish(dbmig *h, dm_scratch *s, int rc, const char *driver, dm_scratch **out)
 {
     if (rc == DBMIG_OK)

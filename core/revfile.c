@@ -392,7 +392,7 @@ static int nr_reads_back(nr_state *s)
 /* Writes fd whole, syncs and closes it: 0 or an errno. */
 static int nr_write_fd(int fd, const dm_buf *text)
 {
-    int e = fchmod(fd, 0644) != 0 ? errno : 0;
+    int e = 0;
     size_t off = 0;
     while (!e && off < text->len) {
         ssize_t k = write(fd, text->ptr + off, text->len - off);
@@ -410,6 +410,25 @@ static int nr_write_fd(int fd, const dm_buf *text)
     return e;
 }
 
+/* A new temporary file beside the revision, mode 0644 less the umask as
+ * `revision` always made them (mkstemp's 0600 widened by fchmod would
+ * ignore a stricter umask): -1 with errno when none could be made. */
+static int nr_tmp_open(dm_buf *tmp, const char *dir, const char *sep)
+{
+    int fd = -1;
+    for (unsigned n = 0; fd < 0 && n < 1000; n++) {
+        dm_buf_reset(tmp);
+        if (dm_buf_printf(tmp, "%s%s.dbmig-new-%ld-%u", dir, sep, (long)getpid(), n)) {
+            errno = ENOMEM;
+            return -1;
+        }
+        fd = open(tmp->ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0 && errno != EEXIST)
+            return -1;
+    }
+    return fd;
+}
+
 /* Puts s->text at s->path whole or not at all: a temporary file beside it
  * (not named *.sql, so a folder read meanwhile ignores it), synced, then
  * linked to the new name (link fails rather than replace a file) and
@@ -418,9 +437,11 @@ static int nr_write_fd(int fd, const dm_buf *text)
 static int nr_place(nr_state *s, const char *dir, const char *sep)
 {
     dm_buf tmp = {0};
-    if (dm_buf_printf(&tmp, "%s%s.dbmig-new-XXXXXX", dir, sep))
+    int fd = nr_tmp_open(&tmp, dir, sep);
+    if (fd < 0 && errno == ENOMEM) {
+        dm_buf_free(&tmp);
         return dm_err_nomem(s->err);
-    int fd = mkstemp(tmp.ptr);
+    }
     int e = fd < 0 ? errno : nr_write_fd(fd, &s->text);
     if (fd >= 0 && !e && link(tmp.ptr, dm_buf_str(&s->path)) != 0)
         e = errno;

@@ -443,11 +443,12 @@ case_revision_numbered_folder() {
 }
 
 # history --format dot|mermaid (issue 19, SPEC section 16): the diamond with
-# a label and a depends edge, states from the database (applied, pending,
+# a label, a post revision and a depends edge, states from the database (applied, pending,
 # DIRTY), rendered by Graphviz and checked structurally for Mermaid.
 case_history_pictures() {
     mk_rev "$MIG" 001_base base base
-    mk_rev "$MIG" 002_left l 001 "-- dbmig:branch left"
+    mk_rev "$MIG" 002_left l 001 "-- dbmig:branch left
+-- dbmig:phase post"
     mk_rev "$MIG" 003_right r 001 '-- dbmig:depends 002
 -- dbmig:message say "hi" <b> \ back'
     mk_rev "$MIG" 004_join j "002 003"
@@ -464,6 +465,7 @@ CREATE TABLE ok5 (id INTEGER);"
     expect_contains out '"002" -> "003" [style=dashed, label="depends"];'
     expect_contains out 'say \"hi\" <b> \\ back'
     expect_contains out '"005" [label="005\nbad", fillcolor="#ffffff", color="#555555", penwidth=3];'
+    expect_contains out '"002" [label="002\nleft\npost, branch left", fillcolor="#ffffff", color="#555555"];'
     cp "$T/out" "$T/nodb.dot"
     dbm upgrade 004
     expect_exit 0
@@ -491,6 +493,7 @@ CREATE TABLE ok5 (id INTEGER);"
     [ "$(grep -cE '^  r[0-9]+ --> r[0-9]+$' "$T/out")" = 5 ] || fail "mermaid edges: $(cat "$T/out")"
     [ "$(grep -cE '^  r[0-9]+ -\. depends \.-> r[0-9]+$' "$T/out")" = 1 ] || fail "mermaid depends edge"
     expect_contains out 'say #quot;hi#quot; #60;b#62; \ back'
+    expect_contains out '["002<br/>left<br/>post, branch left<br/>[applied]"]'
     grep -qE '^  class r[0-9]+ dirty$' "$T/out" || fail "no dirty class: $(cat "$T/out")"
     [ "$(grep -cE '^  class r[0-9]+ applied$' "$T/out")" = 4 ] || fail "applied classes: $(cat "$T/out")"
     # every node id used by an edge or a class is declared

@@ -1,9 +1,11 @@
 # Mistakes with `dbmig diff` (SPEC section 13, issue 16) and the
 # `-- dbmig:destructive <what>` line it writes: a missing or unreadable
-# --to, options given twice or combined wrongly, a driver without a scratch
-# database, a schema.sql that does not load, the destructive line in the
-# wrong place. Each is refused with what to do; no file is written and the
-# database is left as it was. Sourced by run.sh; see there for `mistake`.
+# --to, options given twice or combined wrongly (two --scratch-url for one
+# driver), a message of two lines, a driver without a scratch database, a
+# schema.sql that does not load (or writes rows: a warning, the schema still
+# compared), the destructive line in the wrong place. Each is refused with
+# what to do; no file is written and the database is left as it was.
+# Sourced by run.sh; see there for `mistake`.
 
 # _diff_no_new_file: the folder holds only the files the case wrote.
 _diff_no_new_file() {
@@ -44,6 +46,33 @@ m_diff_drivers_list_malformed() {
     mistake 2 "bad value 'sqlite,,postgres' for --drivers" "--drivers sqlite,postgres" -- \
         diff --to schema.sql --drivers sqlite,,postgres
     mistake 2 "--drivers names sqlite twice" -- diff --to schema.sql --drivers sqlite,SQLite3
+}
+
+m_diff_message_two_lines() {
+    mk_table "$MIG" 001_a a
+    echo "CREATE TABLE a (id INTEGER PRIMARY KEY, v VARCHAR(20));" > schema.sql
+    mistake 2 "the message (-m) must be one line" -- diff --to schema.sql -m "$(printf 'one\ntwo')"
+    _diff_no_new_file 1
+}
+
+m_diff_scratch_url_twice() {
+    mk_table "$MIG" 001_a a
+    echo "CREATE TABLE a (id INTEGER PRIMARY KEY, v VARCHAR(20));" > schema.sql
+    mistake 2 "two --scratch-url for driver sqlite (the second: sqlite:b.db); give one per driver" \
+        -- diff --to schema.sql --drivers sqlite --scratch-url sqlite:a.db --scratch-url sqlite:b.db
+    _diff_no_new_file 1
+}
+
+m_diff_schema_sql_writes_rows() {
+    # rows and drops in schema.sql change only what the file made: a
+    # warning with the line, the schema still compared
+    [ "$DB_KIND" = sqlite ] || skip "needs a scratch database (CREATEDB)"
+    mk_table "$MIG" 001_a a
+    printf 'CREATE TABLE a (id INTEGER PRIMARY KEY, v VARCHAR(20));\nINSERT INTO a VALUES (1, NULL);\nDROP TABLE IF EXISTS zz;\n' > schema.sql
+    mistake 0 "schema.sql: line 2: an INSERT statement: the desired schema is what its CREATE" \
+        "line 3: a DROP statement" "write it in a migration instead" "no changes" -- \
+        diff --to schema.sql
+    _diff_no_new_file 1
 }
 
 m_diff_from_db_with_drivers() {

@@ -2,8 +2,10 @@
 # tests/schema/diff.sh — `dbmig diff` (SPEC section 13, issue 16), run by
 # run.sh on every target with a fresh empty database in URL:
 #   - the sample project (migrations/): its head dumped as schema.sql
-#     gives "no changes", and no file;
-#   - a real change (a table, a column, an index) is written, read back as
+#     gives "no changes", and no file; -v shows no notice of dbmig's own
+#     statements on the scratch database;
+#   - a real change (a table, a column, an index) is written (its mode
+#     0644 less the umask), read back as
 #     the next revision after the head, applied with `upgrade` (the
 #     database then dumps as the desired schema) and reverted with
 #     `downgrade` (it dumps as before); --from-db then sees no changes;
@@ -105,6 +107,11 @@ check sample_no_changes 0 "no changes"
 [ "$(nfiles)" = "$N0" ] || fail sample_no_changes "a file was written: $(ls "$M")"
 run diff --to schema.sql --from-db
 check sample_no_changes_from_db 0 "no changes: the database already has"
+# -v shows the database's notices, not those of dbmig's own housekeeping
+# (PostgreSQL: DROP TABLE IF EXISTS of a version table the scratch lacks)
+run -v diff --to schema.sql
+check sample_verbose 0 "no changes"
+! grep -q "does not exist, skipping" "$W/err" || fail sample_verbose "notices of emptying the scratch database: $(errtext)"
 
 # ---- a real change: written, applied, reverted ---------------------------------------------
 cp "$W/head.sql" "$W/change.sql"
@@ -118,12 +125,15 @@ run --sql diff --to change.sql
 check sql_prints 0 "CREATE TABLE" "projects_name_idx"
 [ "$(nfiles)" = "$N0" ] || fail sql_writes_nothing "--sql wrote a file: $(ls "$M")"
 
-run diff --to change.sql -m "add projects"
+(umask 027 && run diff --to change.sql -m "add projects"; echo "$RC" > "$W/rc")
+RC=$(cat "$W/rc")
 check change_written 0 "wrote $M/" "(up: "
 NEW=$(find "$M" -maxdepth 1 -name '*add_projects.sql' | head -1)
 if [ -z "$NEW" ]; then
     fail change_written "no *_add_projects.sql in $(ls "$M")"
 else
+    # made as `dbmig revision` makes a file: 0644 less the umask
+    [ "$(stat -c %a "$NEW")" = 640 ] || fail change_written "mode $(stat -c %a "$NEW") under umask 027, expected 640"
     grep -q '^-- dbmig:parents 010$' "$NEW" || fail change_written "the parent is not the head 010: $(head -5 "$NEW" | tr '\n' '|')"
     grep -q '^-- dbmig:message add projects$' "$NEW" && grep -q "^-- dbmig:up $TARGET\$" "$NEW" &&
         grep -q "^-- dbmig:down $TARGET\$" "$NEW" || fail change_written "header or sections missing: $(tr '\n' '|' < "$NEW" | head -c 600)"

@@ -6,8 +6,9 @@
 # needs an unapplied post one, by parent or by depends, with or without a
 # target; check --phase pre is the readiness gate (post ones pending pass,
 # a pre one pending fails); --phase post and a plain upgrade apply all;
-# status, show and history show the phase (text and JSON); a mistyped
-# header is exit 3 with file:line.
+# status, show and history show the phase (text and JSON); --phase typed
+# for a command without phases (downgrade, stamp) is a note, silent when it
+# comes from the environment; a mistyped header is exit 3 with file:line.
 set -u
 fails=0
 fail() { echo "FAIL phase.$TARGET $*"; fails=$((fails + 1)); }
@@ -180,6 +181,17 @@ printf -- '-- dbmig:up\nCREATE TABLE p_a (id INTEGER PRIMARY KEY);\n' >p/001_a.s
 printf -- '-- dbmig:phase post\n-- dbmig:up\nCREATE TABLE p_b (id INTEGER PRIMARY KEY);\n' >p/002_b.sql
 run 0 plain "$DBMIG" --url "$URL" --dir p --table p_version upgrade
 run 0 plain_check "$DBMIG" --url "$URL" --dir p --table p_version check
+
+# --- --phase typed for a command without phases: a note, nothing refused;
+# the same from the environment (a whole environment's setting) is silent
+NOTE="has no effect on"
+run 0 note_downgrade "${D[@]}" --phase pre --dry-run downgrade 005 &&
+    says note_downgrade "dbmig: note: --phase pre $NOTE downgrade (only upgrade and check"
+run 0 note_stamp "${D[@]}" --phase=post --dry-run stamp head && says note_stamp "--phase post $NOTE stamp"
+run 0 note_env env DBMIG_PHASE=pre "${D[@]}" --dry-run downgrade 005 && lacks note_env "$NOTE"
+run 0 note_all "${D[@]}" --phase all --dry-run downgrade 005 && lacks note_all "$NOTE"
+run 0 note_quiet "${D[@]}" --phase pre -q --dry-run stamp head && lacks note_quiet "$NOTE"
+run 0 note_upgrade "${D[@]}" --phase pre upgrade && lacks note_upgrade "$NOTE"
 
 # --- header mistakes: exit 3, file:line, the fix
 mkdir -p bad
