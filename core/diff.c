@@ -363,6 +363,7 @@ static int df_read_to(df *x)
     dm_err pe = {0};
     int rc = df_parse(p, dm_buf_str(&t), t.len, &x->to, &pe);
     x->to_parsed = rc == DBMIG_OK;
+    x->to.not_revision = 1; /* its errors name the file, not "revision schema" */
     if (rc != DBMIG_OK) {
         dm_stmt_list l = {0};
         dm_err se = {0};

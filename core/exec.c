@@ -440,7 +440,9 @@ static int section_stmt(dbmig *h, const dm_migfile *mf, int kind, const dm_stmt 
         const dbmig_db_error *e = h->drv->last_error(h->drv_self, h->conn);
         int line = dm_error_line(st->sql, st->line, e ? e->position : 0);
         fail_note(f, k, line, 1, e);
-        if (kind == DM_VERIFY)
+        if (mf->not_revision)
+            dm_buf_printf(why, "%s:%d: statement %zu of %zu failed: ", mf->path, line, k + 1, n);
+        else if (kind == DM_VERIFY)
             dm_buf_printf(why, "%s:%d: verify failed: statement %zu of %zu of the verify section "
                                "of revision %s raised an error: ",
                           mf->path, line, k + 1, n, mf->revision);
@@ -481,7 +483,7 @@ int dm_exec_section(dbmig *h, const dm_migfile *mf, int kind)
     if (rc != DBMIG_OK && why.len) {
         dm_err_set(&h->err, rc, "%s", dm_buf_str(&why));
         fail_err_db(&h->err, &f);
-        dm_errloc_set(h, mf->revision, mf->path, f.line, f.stmt, f.code);
+        dm_errloc_set(h, mf->not_revision ? NULL : mf->revision, mf->path, f.line, f.stmt, f.code);
     }
     dm_stmt_list_free(&l);
     dm_buf_free(&why);

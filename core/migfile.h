@@ -57,6 +57,8 @@ typedef struct dm_migfile {
     int post;           /* header key `phase post` (SPEC section 14): a
                            post-deployment revision; 0 for `phase pre` or none */
     int header_line;    /* line of the first header key, 0 if none */
+    int not_revision;   /* parsed as a migration file but not one (dbmig diff's
+                           schema.sql): messages name the file, not a revision */
     char *text;         /* the file after BOM removal and CRLF -> LF; NULL when
                            streamed */
     size_t text_len;

@@ -268,7 +268,9 @@ check empty_schema_refused 3 "holds no statement"
 # ---- errors: schema.sql that fails, several heads ---------------------------------------------
 printf 'CREATE TABLE a1 (id INTEGER);\n\nCREATE TABLE a2 (id INTEGER REFERENCES);\n' > "$W/bad.sql"
 run diff --to bad.sql
-check schema_sql_fails 1 "bad.sql:3:" "does not load into an empty $TARGET database"
+check schema_sql_fails 1 "bad.sql:3: statement 2 of 2 failed:" "does not load into an empty $TARGET database"
+# the desired schema is a file, not a revision: no "of revision bad" in its errors
+! grep -qF "of revision" "$W/err" || fail schema_sql_fails "it calls schema.sql a revision: $(errtext)"
 
 mkdir -p "$W/heads"
 printf -- '-- dbmig:up\nCREATE TABLE h1 (id INTEGER);\n-- dbmig:down\nDROP TABLE h1;\n' > "$W/heads/001_h1.sql"
