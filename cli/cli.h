@@ -57,6 +57,10 @@ int cli_print_help(const char *cmd);
 int cli_history_draw(cli *c, const dbmig_graph_list *l, int mermaid);
 
 /* main.c */
+/* The value of `NAME VALUE` or `NAME=VALUE` at args[*i] (advancing *i past
+ * a separate value), or NULL when args[*i] is not that option. args.c has
+ * already checked that a value follows a command's valued option. */
+const char *cli_opt_value(cli *c, int *i, const char *name);
 /* The library's error on stderr, made safe to print; returns -rc (the exit code). */
 int cli_fail(cli *c, int rc);
 /* Prints j indented on stdout and frees it. */

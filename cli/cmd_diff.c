@@ -32,21 +32,6 @@ typedef struct diff_args {
     char *drivers_copy; /* --drivers, cut at the commas */
 } diff_args;
 
-/* The value of `--name VALUE` or `--name=VALUE` at args[*i], or NULL
- * when args[*i] is not that option (args.c checked that a value follows). */
-static const char *diff_value(cli *c, int *i, const char *name)
-{
-    const char *a = c->args[*i];
-    size_t n = strlen(name);
-    if (!a || strncmp(a, name, n) != 0)
-        return NULL;
-    if (a[n] == '=')
-        return a + n + 1;
-    if (a[n] || *i + 1 >= c->nargs)
-        return NULL;
-    return c->args[++*i];
-}
-
 /* --drivers a,b,c: each name non-empty. */
 static int diff_drivers(diff_args *t, const char *v)
 {
@@ -77,13 +62,13 @@ static int diff_option(cli *c, diff_args *t, int *i)
         t->o.allow_destructive = 1;
     else if (strcmp(a, "--concurrently") == 0)
         t->o.concurrently = 1;
-    else if ((v = diff_value(c, i, "--to")) != NULL)
+    else if ((v = cli_opt_value(c, i, "--to")) != NULL)
         t->o.to = v;
-    else if ((v = diff_value(c, i, "--message")) || (v = diff_value(c, i, "-m")))
+    else if ((v = cli_opt_value(c, i, "--message")) || (v = cli_opt_value(c, i, "-m")))
         t->o.message = v;
-    else if ((v = diff_value(c, i, "--drivers")) != NULL)
+    else if ((v = cli_opt_value(c, i, "--drivers")) != NULL)
         return diff_drivers(t, v);
-    else if ((v = diff_value(c, i, "--scratch-url")) != NULL) {
+    else if ((v = cli_opt_value(c, i, "--scratch-url")) != NULL) {
         if (t->o.nscratch_urls == DIFF_MAX_LIST)
             return cli_usage_error("more than %s --scratch-url", "16");
         t->urls[t->o.nscratch_urls++] = v;

@@ -23,40 +23,18 @@ typedef struct test_args {
     const char *junit;
 } test_args;
 
-/* The value of `--name VALUE` or `--name=VALUE` at args[*i], or NULL
- * when args[*i] is not that option. */
-static const char *opt_value(cli *c, int *i, const char *name, int *missing)
-{
-    const char *a = c->args[*i];
-    size_t n = strlen(name);
-    if (!a || strncmp(a, name, n) != 0)
-        return NULL;
-    if (a[n] == '=')
-        return a + n + 1;
-    if (a[n])
-        return NULL;
-    if (*i + 1 >= c->nargs) {
-        *missing = 1;
-        return NULL;
-    }
-    return c->args[++*i];
-}
-
 static int parse_args(cli *c, test_args *t)
 {
     for (int i = 0; i < c->nargs; i++) {
         const char *a = c->args[i], *v = NULL;
-        int missing = 0;
         if (strcmp(a, "--heads") == 0)
             t->o.allow_heads = 1;
         else if (strcmp(a, "--yes-destroy") == 0)
             t->o.destroy = 1;
-        else if ((v = opt_value(c, &i, "--junit", &missing)) != NULL)
+        else if ((v = cli_opt_value(c, &i, "--junit")) != NULL)
             t->junit = v;
-        else if ((v = opt_value(c, &i, "--scratch-url", &missing)) != NULL)
+        else if ((v = cli_opt_value(c, &i, "--scratch-url")) != NULL)
             t->o.scratch_url = v;
-        else if (missing)
-            return cli_usage_error("%s needs a value", a);
         else
             return cli_usage_error("unknown argument '%s' for test", a);
         if (v && !*v)

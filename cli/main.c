@@ -76,6 +76,19 @@ bad:
     return EXIT_USAGE;
 }
 
+const char *cli_opt_value(cli *c, int *i, const char *name)
+{
+    const char *a = c->args[*i];
+    size_t n = strlen(name);
+    if (!a || strncmp(a, name, n) != 0)
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (a[n] || *i + 1 >= c->nargs)
+        return NULL;
+    return c->args[++*i];
+}
+
 /* --ddl-retries counts retries after a lock time-out, so without
  * --ddl-lock-timeout it does nothing: refused when typed on the command
  * line, a note when a file or the environment sets it (a shared setting
