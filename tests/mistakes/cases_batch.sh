@@ -112,6 +112,15 @@ m_batch_offline_script() {
     mistake 2 "cannot write an offline script of revision 003" "apply it online" -- --sql upgrade
 }
 
+m_batch_single_transaction() {
+    # each batch commits alone: --single-transaction is refused, naming the
+    # statement and its marker's line
+    _batch_five "-- dbmig:batch" "DELETE FROM c WHERE id IN (SELECT id FROM c LIMIT 10);"
+    mistake 2 "cannot include revision 003" "003_c.sql:4 is marked -- dbmig:batch (line 3)" \
+        -- upgrade --single-transaction
+    expect_applied "" "a batch revision under --single-transaction"
+}
+
 m_batch_unknown_placeholder() {
     # SQLite would bind a misspelt :lo as NULL (0 rows, "applied"): refused
     _batch_five "-- dbmig:batch by id size 10" "UPDATE c SET v = 1 WHERE id >= :lo AND id < :hi AND :lowest = 1;"
