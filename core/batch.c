@@ -970,7 +970,8 @@ int dm_batch_exec(dm_run *x, dm_step *s, dm_buf *why, size_t *at, int *told)
         dm_buf_puts(why, dm_err_msg(x->err));
     *at = b.at;
     *told = b.told;
-    if (rc == DBMIG_EINTERRUPTED && b.told)
+    x->batch_stop = rc == DBMIG_EINTERRUPTED && b.told;
+    if (x->batch_stop)
         dm_buf_printf(why,
                       "revision %s was stopped inside its batch statement %zu (a batch boundary): "
                       "the batches before it are committed and recorded, and it is marked dirty. "

@@ -106,6 +106,7 @@ typedef struct dm_run {
     int verify;      /* upgrade --verify (DBMIG_VERIFY): steps carry their verify statements */
     dm_fail fail;    /* the failing statement (exec.c) */
     int cancelled;   /* a stop cancelled the running statement (dbmig_cancel) */
+    int batch_stop;  /* the stop came inside a -- dbmig:batch statement (batch.c) */
     struct dm_ddlwait *dw; /* the run's time-outs and blocker watcher (ddlwait.h), or NULL */
 } dm_run;
 

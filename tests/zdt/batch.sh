@@ -161,6 +161,13 @@ wait "$pid"
 rc=$?
 [ "$rc" = 130 ] || fail "SIGINT between batches exited $rc, not 130: $(cat int.out)"
 grep -q "stopped inside its batch statement 1 (a batch boundary)" int.out || fail "the stop does not say where: $(cat int.out)"
+# every line says the same place: between two batches, not two statements
+grep -q "STOPPED 005 again: stopped between two batches of its -- dbmig:batch statement" int.out ||
+    fail "the STOPPED line does not say between two batches: $(cat int.out)"
+grep -q "interrupted: stopped inside statement 1 of 1 of revision 005, between two of its batches" int.out ||
+    fail "the error's first line does not say inside the batch statement: $(cat int.out)"
+grep -q "between two statements\|stopped before statement" int.out &&
+    fail "a stop between two batches is called a statement boundary: $(cat int.out)"
 n=$(sql "SELECT count(*) FROM t WHERE runs = 2")
 [ "$n" -gt 0 ] && [ "$n" -lt 1500 ] || fail "SIGINT: $n rows changed, not some of them"
 out=$("${D[@]}" upgrade 2>&1) || fail "the upgrade after SIGINT failed: $out"
