@@ -181,4 +181,25 @@ if [ "$TARGET" = sqlite ]; then
     printf '%s' "$out" | grep -q "006 statement 1: batch [0-9]*: [0-9]* rows, [0-9]* rows/s, [0-9]*%, ETA [0-9]* s" ||
         fail "no periodic progress line in the log: $out"
 fi
+
+# ---- a batch commits with its progress write or not at all (SQLite) --------
+# A trigger fails the version table's write of batch 3's progress: batch 3's
+# rows must be rolled back with it (else the resume would change them twice).
+if [ "$TARGET" = sqlite ]; then
+    printf -- '-- dbmig:up\nCREATE TABLE a (id INTEGER PRIMARY KEY, runs INTEGER NOT NULL DEFAULT 0);\nWITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 50) INSERT INTO a (id) SELECT i FROM g;\n' > m/007_a.sql
+    "${D[@]}" upgrade >/dev/null 2>&1 || fail "007 does not apply"
+    printf -- '-- dbmig:up\n-- dbmig:batch by id size 10\nUPDATE a SET runs = runs + 1 WHERE id >= :lo AND id < :hi;\n' > m/008_atomic.sql
+    sql "CREATE TRIGGER fault BEFORE UPDATE ON dbmig_version WHEN NEW.progress_hash LIKE 'b1:%:%:3:%'
+         BEGIN SELECT RAISE(ABORT, 'fault injected'); END" >/dev/null
+    out=$("${D[@]}" upgrade 2>&1) && fail "a failing progress write did not fail the run: $out"
+    printf '%s' "$out" | grep -q "fault injected" || fail "the progress write's error is not shown: $out"
+    [ "$(sql "SELECT group_concat(runs, '') FROM (SELECT runs FROM a ORDER BY id)")" = \
+      "$(printf '1%.0s' $(seq 20))$(printf '0%.0s' $(seq 30))" ] ||
+        fail "batch 3 was not rolled back with its progress write: $(sql "SELECT runs, count(*) FROM a GROUP BY runs")"
+    printf '%s' "$(phash 008)" | grep -q ':21:2:20$' || fail "008's progress is not batch 2's: $(phash 008)"
+    sql "DROP TRIGGER fault" >/dev/null
+    out=$("${D[@]}" upgrade 2>&1) || fail "the upgrade after the fault failed: $out"
+    [ "$(sql "SELECT count(*) FROM a WHERE runs = 1")" = 50 ] ||
+        fail "after the fault, not every row changed exactly once: $(sql "SELECT runs, count(*) FROM a GROUP BY runs")"
+fi
 exit $((fails > 0))
