@@ -182,13 +182,26 @@ if [ "$TARGET" = sqlite ]; then
         fail "no periodic progress line in the log: $out"
 fi
 
+# ---- --batch-time adapts the keyset size; a plain statement is told it does not
+# 3000 ids in steps of 10 are 300 batches; each far under 10 s, the size
+# doubles each time: 9 batches
+printf -- '-- dbmig:up\n-- dbmig:batch by id size 10\nUPDATE t SET v = 0 WHERE id >= :lo AND id < :hi;\n' > m/009_adapt.sql
+printf -- '-- dbmig:up\n-- dbmig:batch\n%s\n' "$(printf '%s' "$plain" | sed 's/w = id/w = NULL/; s/w IS NULL/w IS NOT NULL/')" > m/010_plain_time.sql
+out=$("${D[@]}" --format json --batch-time 10s upgrade 2>err.txt) || fail "--batch-time upgrade failed: $out $(cat err.txt)"
+nb=$(printf '%s' "$out" | tr -d ' \n' | sed -n 's/.*"revision":"009",[^}]*"batch":{"batches":\([0-9]*\),.*/\1/p')
+[ -n "$nb" ] && [ "$nb" -le 20 ] || fail "--batch-time did not grow the batches (009: ${nb:-no} batches, 300 without it): $out"
+[ "$(sql "SELECT count(*) FROM t WHERE v = 0")" = 1500 ] || fail "--batch-time: not every row of t changed"
+grep -q "010_plain_time.sql:3: --batch-time does not apply to a plain -- dbmig:batch statement" err.txt ||
+    fail "no notice that --batch-time does not apply to a plain statement: $(cat err.txt)"
+[ "$(sql "SELECT count(*) FROM t WHERE w IS NULL")" = 1500 ] || fail "--batch-time: the plain statement did not finish"
+
 # ---- a batch commits with its progress write or not at all (SQLite) --------
 # A trigger fails the version table's write of batch 3's progress: batch 3's
 # rows must be rolled back with it (else the resume would change them twice).
 if [ "$TARGET" = sqlite ]; then
-    printf -- '-- dbmig:up\nCREATE TABLE a (id INTEGER PRIMARY KEY, runs INTEGER NOT NULL DEFAULT 0);\nWITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 50) INSERT INTO a (id) SELECT i FROM g;\n' > m/007_a.sql
-    "${D[@]}" upgrade >/dev/null 2>&1 || fail "007 does not apply"
-    printf -- '-- dbmig:up\n-- dbmig:batch by id size 10\nUPDATE a SET runs = runs + 1 WHERE id >= :lo AND id < :hi;\n' > m/008_atomic.sql
+    printf -- '-- dbmig:up\nCREATE TABLE a (id INTEGER PRIMARY KEY, runs INTEGER NOT NULL DEFAULT 0);\nWITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 50) INSERT INTO a (id) SELECT i FROM g;\n' > m/011_a.sql
+    "${D[@]}" upgrade >/dev/null 2>&1 || fail "011 does not apply"
+    printf -- '-- dbmig:up\n-- dbmig:batch by id size 10\nUPDATE a SET runs = runs + 1 WHERE id >= :lo AND id < :hi;\n' > m/012_atomic.sql
     sql "CREATE TRIGGER fault BEFORE UPDATE ON dbmig_version WHEN NEW.progress_hash LIKE 'b1:%:%:3:%'
          BEGIN SELECT RAISE(ABORT, 'fault injected'); END" >/dev/null
     out=$("${D[@]}" upgrade 2>&1) && fail "a failing progress write did not fail the run: $out"
@@ -196,7 +209,7 @@ if [ "$TARGET" = sqlite ]; then
     [ "$(sql "SELECT group_concat(runs, '') FROM (SELECT runs FROM a ORDER BY id)")" = \
       "$(printf '1%.0s' $(seq 20))$(printf '0%.0s' $(seq 30))" ] ||
         fail "batch 3 was not rolled back with its progress write: $(sql "SELECT runs, count(*) FROM a GROUP BY runs")"
-    printf '%s' "$(phash 008)" | grep -q ':21:2:20$' || fail "008's progress is not batch 2's: $(phash 008)"
+    printf '%s' "$(phash 012)" | grep -q ':21:2:20$' || fail "012's progress is not batch 2's: $(phash 012)"
     sql "DROP TRIGGER fault" >/dev/null
     out=$("${D[@]}" upgrade 2>&1) || fail "the upgrade after the fault failed: $out"
     [ "$(sql "SELECT count(*) FROM a WHERE runs = 1")" = 50 ] ||
