@@ -672,7 +672,9 @@ static int bx_one(bx *b, bstate *q, const char *sql, size_t len, int64_t next_lo
     return rc;
 }
 
-/* DBMIG_EV_BATCH after a committed batch that took ms. */
+/* DBMIG_EV_BATCH after a committed batch that took ms; once with 0
+ * batches when the statement had nothing to do (an empty table, a plain
+ * statement's first run changed no row), so that its totals are shown. */
 static void bx_event(bx *b, const bstate *q, double ms)
 {
     dbmig *h = b->h;
@@ -696,7 +698,10 @@ static void bx_event(bx *b, const bstate *q, double ms)
     ev.batches = q->batches;
     ev.rate = secs > 0 ? (double)(q->rows - q->rows0) / secs : 0;
     ev.percent = ev.eta_s = -1;
-    if (q->m->col) {
+    if (q->m->col && q->batches == 0) { /* an empty table: nothing to walk */
+        ev.percent = 100.0;
+        ev.eta_s = 0;
+    } else if (q->m->col) {
         ev.lo = q->lo;
         ev.hi = q->hi;
         double all = (double)q->max + 1 - (double)q->min, now = (double)q->hi - (double)q->min;
@@ -921,6 +926,8 @@ static int bx_batch(bx *b, size_t k, const dm_stmt *st)
     rc = q.m->col ? bx_keyset(b, &q) : bx_plain(b, &q);
     if (rc != DBMIG_OK)
         return rc;
+    if (q.batches == 0)
+        bx_event(b, &q, 0);
     dm_exec_report_stmt(b->x, b->s, k, st, 1, dm_now_ms() - q.t0);
     dm_sha256_update(&b->md, st->sql, st->len + 1);
     char hash[DM_CHECKSUM_LEN + 1];

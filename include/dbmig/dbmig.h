@@ -93,7 +93,8 @@ typedef enum dbmig_event_kind {
     DBMIG_EV_PLAN,          /* a dry run: one step of the plan (index of total) */
     /* Appended in dbmig 0.3 (SPEC section 14): */
     DBMIG_EV_BATCH,         /* a batch of a `-- dbmig:batch` statement committed: rows,
-                             * batches, rate and (keyset form) lo, hi, percent, eta_s */
+                             * batches, rate and (keyset form) lo, hi, percent, eta_s;
+                             * once with batches 0 when the statement had nothing to do */
     DBMIG_EV_RETRY          /* a statement hit --ddl-lock-timeout (or its migration did):
                              * it was rolled back and is retried after ms milliseconds;
                              * attempt of attempts, blocker says what held the lock */

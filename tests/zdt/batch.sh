@@ -215,4 +215,13 @@ if [ "$TARGET" = sqlite ]; then
     [ "$(sql "SELECT count(*) FROM a WHERE runs = 1")" = 50 ] ||
         fail "after the fault, not every row changed exactly once: $(sql "SELECT runs, count(*) FROM a GROUP BY runs")"
 fi
+
+# ---- an empty table: the JSON result still gives the totals (0 and 0) --------
+printf -- '-- dbmig:up\nCREATE TABLE e (id INTEGER PRIMARY KEY, v INTEGER);\n-- dbmig:batch by id size 10\nUPDATE e SET v = 1 WHERE id >= :lo AND id < :hi;\n' > m/013_empty.sql
+printf -- '-- dbmig:up\n-- dbmig:batch\nDELETE FROM e WHERE id IN (SELECT id FROM (SELECT id FROM e LIMIT 10) AS x);\n' > m/014_empty_plain.sql
+out=$("${D[@]}" --format json upgrade 2>err.txt) || fail "batches over an empty table failed: $out $(cat err.txt)"
+for r in 013 014; do
+    printf '%s' "$out" | tr -d ' \n' | grep -q "\"revision\":\"$r\",[^}]*\"batch\":{\"batches\":0,\"rows\":0}" ||
+        fail "$r over an empty table: no batch totals in the JSON result: $out"
+done
 exit $((fails > 0))
