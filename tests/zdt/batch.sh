@@ -141,6 +141,11 @@ printf '%s' "$out" | grep -q "3 batch(es) of statement 3 are committed" || fail 
 [ "$(sql "SELECT count(*) FROM f WHERE u > 100")" = 12 ] || fail "the batches before the failing one are not committed"
 st=$("${D[@]}" status 2>&1)
 printf '%s' "$st" | grep -q "dirty: in batch statement 3, lo=13, 3 batches, 12 rows" || fail "status after the failure: $st"
+st=$("${D[@]}" --format json status 2>&1)
+printf '%s' "$st" | tr -d ' \n' | grep -q '"batch_position":{"statement":3,"batches":3,"rows":12,"next_lo":13}' ||
+    fail "status --format json does not give the batch position as numbers: $st"
+printf '%s' "$st" | tr -d ' \n' | grep -q '"revision":"003",[^}]*"batch_position":null' ||
+    fail "status --format json: a clean revision's batch_position is not null: $st"
 sed -i 's/THEN 18 ELSE/THEN 150 ELSE/' m/004_fail.sql
 out=$("${D[@]}" upgrade --resume 2>&1) || fail "--resume after the fix failed: $out"
 [ "$(sql "SELECT count(*) FROM f WHERE u > 100")" = 18 ] || fail "--resume: not every row of f is done: $(sql "SELECT id, u FROM f")"
