@@ -32,7 +32,15 @@
 #include "exec.h"
 #include "sha256.h"
 
-/* ---- lexical helpers ---------------------------------------------------------- */
+/* ---- lexical helpers ----------------------------------------------------------
+ * Kept apart from the project's two other lexers on purpose (checked in
+ * review): split.c's token skippers work on its streaming window (hints,
+ * SP_NEED for a token cut by a chunk, the error of an unterminated one) and
+ * are not callable on a whole statement; ddl.c's classifier tokenizer has
+ * no dollar bodies, E'...' or MySQL backslash escapes, so a ':lo' inside
+ * one would be taken for a placeholder. Finding :lo/:hi needs exactly the
+ * splitter's rules over one finished statement (dm_split already checked
+ * that every quote and comment is closed), which is what these do. */
 
 static int word_ch(unsigned char c) { return isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
 static size_t word_end(const char *s, size_t n, size_t i);
@@ -875,7 +883,11 @@ static int bx_keyset(bx *b, bstate *q)
     return rc;
 }
 
-/* The plain form: again until a run changes no row. */
+/* The plain form: again until a run changes no row (SPEC 14). A statement
+ * that keeps matching what it changed never gets there; no guard is
+ * guessed (a sound backfill changes its LIMIT every run, the same count
+ * again and again, and nothing here knows the table's size): the progress
+ * shows it, a stop ends it between two batches (docs/zero-downtime.md). */
 static int bx_plain(bx *b, bstate *q)
 {
     dbmig *h = b->h;
