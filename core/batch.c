@@ -341,7 +341,8 @@ static int marker_word(const char *path, int line, const dm_strv *w, size_t *k, 
         long long n = strtoll(v, &end, 10);
         if (isdigit((unsigned char)*v) && !*end && errno == ERANGE)
             return dm_err_set(err, DBMIG_EINVALID,
-                              "%s:%d: -- dbmig:batch: size '%s' is too large (at most %lld). "
+                              "%s:%d: -- dbmig:batch: size '%s' is not a positive integer of 64 "
+                              "bits: it is too large (at most %lld). "
                               "Write the rows of the column's range one batch covers, e.g. "
                               "size 1000",
                               path, line, v, (long long)INT64_MAX);

@@ -27,7 +27,7 @@ m_batch_size_zero() {
 m_batch_size_too_large() {
     # a size past the 64-bit range is a valid number, too large: said so
     _batch_five "-- dbmig:batch by id size 99999999999999999999" "UPDATE c SET v = 1 WHERE id >= :lo AND id < :hi;"
-    _refused "003_c.sql:3:" "size '99999999999999999999' is too large (at most 9223372036854775807)"
+    _refused "003_c.sql:3:" "size '99999999999999999999' is not a positive integer of 64 bits: it is too large (at most 9223372036854775807)"
 }
 
 m_batch_by_without_size() {
