@@ -95,6 +95,17 @@ static void print_status_text(const dbmig_status *st, const char *table)
            n.total, n.applied, n.modified, n.pending, n.dirty, n.missing, n.unknown);
 }
 
+/* Where revision i stands inside its batch statement (SPEC 14), or null. */
+static json_t *batch_pos_json(const dbmig_status *st, size_t i)
+{
+    const dbmig_batch_pos *p = st->batch_pos ? &st->batch_pos[i] : NULL;
+    if (!p || !p->statement)
+        return json_null();
+    return json_pack("{s:I,s:I,s:I,s:o}", "statement", (json_int_t)p->statement, "batches",
+                     (json_int_t)p->batches, "rows", (json_int_t)p->rows, "next_lo",
+                     p->keyset ? json_integer((json_int_t)p->next_lo) : json_null());
+}
+
 static json_t *status_json(const dbmig_status *st)
 {
     json_t *revs = json_array();
@@ -121,6 +132,7 @@ static json_t *status_json(const dbmig_status *st)
                             (r->flags & DBMIG_REV_APPLIED) ? json_integer(r->duration_ms) : json_null());
         json_object_set_new(o, "progress", json_integer(r->progress));
         json_object_set_new(o, "batch", st->batch && st->batch[i] ? json_string(st->batch[i]) : json_null());
+        json_object_set_new(o, "batch_position", batch_pos_json(st, i));
         json_object_set_new(o, "checksum", r->checksum ? json_string(r->checksum) : json_null());
         json_object_set_new(o, "db_checksum", r->db_checksum ? json_string(r->db_checksum) : json_null());
         json_array_append_new(revs, o);

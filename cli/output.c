@@ -50,6 +50,7 @@ typedef struct batch_now {
     double since;       /* its first event */
     int unlogged;       /* events since that line */
     int64_t tot_batches, tot_rows; /* the revision's batch statements before this one */
+    int tot_seen;                  /* it had one (totals of 0 are shown too) */
 } batch_now;
 
 struct cli_out {
@@ -460,13 +461,14 @@ static void ev_result(cli_out *o, const dbmig_event *ev, const char *rev, const 
     const char *verb = ev->downgrade ? "reverted" : "applied";
     batch_final(o);
     keep(o, ev);
-    if (o->n && o->v[o->n - 1].kind == ev->kind && (o->b.tot_batches || o->b.tot_rows)) {
+    if (o->n && o->v[o->n - 1].kind == ev->kind && o->b.tot_seen) {
         rec *r = &o->v[o->n - 1];
         r->has_batch = 1;
         r->batches = o->b.tot_batches;
         r->batch_rows = o->b.tot_rows;
     }
     o->b.tot_batches = o->b.tot_rows = 0;
+    o->b.tot_seen = 0;
     if (o->live && ev->index == o->live_index) {
         o->live = 0;
         erase_live(o);
@@ -497,6 +499,7 @@ static void batch_final(cli_out *o)
     batch_now *b = &o->b;
     if (!b->on)
         return;
+    b->tot_seen = 1;
     b->tot_batches += b->batches;
     b->tot_rows += b->rows;
     if (!o->o.quiet) {

@@ -8,7 +8,11 @@
  * committed before it) and `progress_hash` =
  *   "b1:<first 32 hex of the v1 hash of statements 0..k-1>:<next lo>:<batches>:<rows>"
  * (next lo is 0 for the plain form), written in the same transaction as
- * each batch, so a kill never loses or doubles one. */
+ * each batch, so a kill never loses or doubles one. A downgrade writes the
+ * same with "bd:" (batch.c's bx_progress), which dm_batch_progress_parse
+ * does not take: a downgrade is never resumed, nor shown, as an upgrade's
+ * position. dm_batch_progress_fmt / _parse are the only writer and reader
+ * (plan.c's resume and report.c's status go through _parse). */
 #ifndef DM_BATCH_H
 #define DM_BATCH_H
 

@@ -1109,7 +1109,11 @@ static int stop_error(dm_run *x, size_t i, size_t committed, size_t rb0, size_t 
     dbmig *h = x->h;
     dm_buf m = {0};
     const char *verb = x->down ? "reverted" : "applied";
-    if (i < x->n && x->cancelled && stopped_at != (size_t)-1)
+    if (i < x->n && x->batch_stop && stopped_at != (size_t)-1) /* why says where */
+        dm_buf_printf(&m, "interrupted: stopped inside statement %zu of %zu of revision %s, "
+                          "between two of its batches",
+                      stopped_at + 1, x->steps[i].nstmts, x->g->revs[x->steps[i].rev].id);
+    else if (i < x->n && x->cancelled && stopped_at != (size_t)-1)
         dm_buf_printf(&m, "interrupted: statement %zu of %zu of revision %s was cancelled",
                       stopped_at + 1, x->steps[i].nstmts, x->g->revs[x->steps[i].rev].id);
     else if (i < x->n && x->cancelled)
@@ -1242,10 +1246,16 @@ static int settle_stop(dm_run *x, tx *t, size_t i, size_t stopped_at, const dm_b
         report_done(h, x, k, 0, DBMIG_EV_ROLLED_BACK, "interrupted: its group was rolled back");
     if (i < x->n && !x->steps[i].transactional && stopped_at != (size_t)-1)
         report_done(h, x, i, 0, DBMIG_EV_FAILED,
-                    x->cancelled ? "its running statement was cancelled outside a "
-                                   "transaction: left dirty with its progress recorded"
-                                 : "stopped between two statements outside a transaction: "
-                                   "left dirty with its progress recorded");
+                    x->batch_stop ? (x->cancelled ? "its running batch was cancelled and rolled "
+                                                    "back: left dirty with the batches before it "
+                                                    "recorded"
+                                                  : "stopped between two batches of its -- "
+                                                    "dbmig:batch statement: left dirty with its "
+                                                    "progress recorded")
+                    : x->cancelled ? "its running statement was cancelled outside a "
+                                     "transaction: left dirty with its progress recorded"
+                                   : "stopped between two statements outside a transaction: "
+                                     "left dirty with its progress recorded");
     return stop_error(x, i, t->done, rb0, rb1, stopped_at, why);
 }
 

@@ -284,6 +284,7 @@ typedef struct survey {
     int all_dml;
     int autocommit_line; /* a statement that cannot run in a transaction, 0 if none */
     int batch_line;      /* a -- dbmig:batch statement (SPEC 14), 0 if none */
+    int batch;           /* its marker (st->batch: 1 + index in f->batches) */
 } survey;
 
 static int survey_one(void *payload, size_t k, const dm_stmt *st)
@@ -291,8 +292,10 @@ static int survey_one(void *payload, size_t k, const dm_stmt *st)
     (void)k;
     survey *v = payload;
     v->n++;
-    if (st->batch && !v->batch_line)
+    if (st->batch && !v->batch_line) {
         v->batch_line = st->line;
+        v->batch = st->batch;
+    }
     if (!v->autocommit_line && dm_ddl_needs_autocommit(st->sql, st->len, dialect(v->h), v->h->caps))
         v->autocommit_line = st->line;
     if (v->all_dml && !dm_ddl_is_dml(st->sql, st->len, dialect(v->h)))
@@ -310,9 +313,9 @@ static void decide_transaction(dbmig *h, dm_step *s, const dm_migfile *f, const 
     s->batch = v->batch_line != 0;
     if (s->batch) { /* batch.c: each batch commits alone (SPEC 14) */
         snprintf(s->why_notx, sizeof s->why_notx,
-                 "runs outside a group commit: the statement at %s:%d is a -- dbmig:batch one, "
-                 "whose batches commit one by one",
-                 f->filename, v->batch_line);
+                 "runs outside a group commit: the statement at %s:%d is marked -- dbmig:batch "
+                 "(line %d), whose batches commit one by one",
+                 f->filename, v->batch_line, f->batches[v->batch - 1].line);
         return;
     }
     if (!f->transaction) {
@@ -372,7 +375,7 @@ int dm_plan_steps(dm_run *x, const dm_plan *p)
         s->rev = p->v[i];
         const dm_migfile *f = &x->g->revs[s->rev].file;
         int found = 0, rc;
-        survey v = {h, 0, 1, 0, 0};
+        survey v = {h, 0, 1, 0, 0, 0};
         if (f->streamed) {
             stream_adapter a = {survey_one, &v, 0};
             s->streamed = 1;
@@ -840,7 +843,13 @@ static int check_single(dm_run *x)
                           "not have; drop the option",
                           h->drv->name);
     for (size_t i = 0; i < x->n; i++)
-        if (!x->steps[i].transactional)
+        if (x->steps[i].batch) /* why_notx names the statement and its marker */
+            return dm_err_set(x->err, DBMIG_EUSAGE,
+                              "--single-transaction cannot include revision %s (%s): it %s; "
+                              "drop the option or migrate up to it first",
+                              x->g->revs[x->steps[i].rev].id, file_of(h, x->steps[i].rev),
+                              x->steps[i].why_notx);
+        else if (!x->steps[i].transactional)
             return dm_err_set(x->err, DBMIG_EUSAGE,
                               "--single-transaction cannot include revision %s (%s): it runs "
                               "outside a transaction; drop the option or migrate up to it first",

@@ -81,7 +81,7 @@ typedef struct dm_step {
     int transactional;
     size_t start;        /* first statement to run (--resume) */
     int resume;          /* this step resumes a dirty row */
-    char why_notx[160];  /* why a transactional driver runs it outside a transaction */
+    char why_notx[256];  /* why a transactional driver runs it outside a transaction */
     int batch;           /* a statement is marked -- dbmig:batch: batch.c runs the step
                             outside any group, with the dirty protocol (SPEC 14) */
     /* Resuming inside a batch statement (its row's progress_hash is "b1:...",
@@ -106,6 +106,7 @@ typedef struct dm_run {
     int verify;      /* upgrade --verify (DBMIG_VERIFY): steps carry their verify statements */
     dm_fail fail;    /* the failing statement (exec.c) */
     int cancelled;   /* a stop cancelled the running statement (dbmig_cancel) */
+    int batch_stop;  /* the stop came inside a -- dbmig:batch statement (batch.c) */
     struct dm_ddlwait *dw; /* the run's time-outs and blocker watcher (ddlwait.h), or NULL */
 } dm_run;
 

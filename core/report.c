@@ -37,6 +37,7 @@ void dbmig_status_free(dbmig_status *st)
     }
     free(st->revs);
     free_strs(st->batch, st->nrevs);
+    free(st->batch_pos);
     free_strs(st->heads, st->nheads);
     free_strs(st->graph_heads, st->ngraph_heads);
     free((char *)st->driver);
@@ -58,6 +59,30 @@ static int fill_row(dbmig_rev_status *o, const dm_vrow *row)
     return o->applied_at && o->db_checksum ? 0 : -1;
 }
 
+/* A row dirty inside a batch statement ("b1:..." progress, batch.h): where
+ * it stands, as numbers and as text, for the last revision of st. The
+ * encoding's lo is 0 for the plain form; which form it is comes from the
+ * file's markers (when they are of both forms, from lo). -1: out of memory. */
+static int status_batch(dbmig_status *st, const dm_migfile *f, const dm_vrow *row)
+{
+    char h32[33];
+    dbmig_batch_pos *p = &st->batch_pos[st->nrevs - 1];
+    if (!dm_batch_progress_parse(row->progress_hash, h32, &p->next_lo, &p->batches, &p->rows))
+        return 0;
+    size_t keyset = 0;
+    for (size_t i = 0; i < f->nbatches; i++)
+        keyset += f->batches[i].col != NULL;
+    p->keyset = keyset == f->nbatches ? 1 : keyset == 0 ? 0 : p->next_lo != 0;
+    p->statement = row->progress + 1;
+    char t[200], lot[48] = "";
+    if (p->keyset)
+        snprintf(lot, sizeof lot, "lo=%lld, ", (long long)p->next_lo);
+    snprintf(t, sizeof t, "in batch statement %lld, %s%lld batch%s, %lld rows",
+             (long long)p->statement, lot, (long long)p->batches, p->batches == 1 ? "" : "es",
+             (long long)p->rows);
+    return (st->batch[st->nrevs - 1] = dm_strdup(t)) ? 0 : -1;
+}
+
 /* One revision with a file: its flags, its row if applied, the counts. */
 static int status_file_rev(dbmig_status *st, const dm_graph *g, size_t r, const dm_vrow *row,
                            int missing)
@@ -76,18 +101,8 @@ static int status_file_rev(dbmig_status *st, const dm_graph *g, size_t r, const 
         o->flags |= DBMIG_REV_POST;
     if (f->nbatches)
         o->flags |= DBMIG_REV_BATCH;
-    char h32[33];
-    int64_t lo, nb, rows;
-    if (row && row->dirty && dm_batch_progress_parse(row->progress_hash, h32, &lo, &nb, &rows)) {
-        char t[200], lot[48] = "";
-        if (lo)
-            snprintf(lot, sizeof lot, "lo=%lld, ", (long long)lo);
-        snprintf(t, sizeof t, "in batch statement %lld, %s%lld batch%s, %lld rows",
-                 (long long)row->progress + 1, lot, (long long)nb, nb == 1 ? "" : "es",
-                 (long long)rows);
-        if (!(st->batch[st->nrevs - 1] = dm_strdup(t)))
-            goto oom;
-    }
+    if (row && row->dirty && status_batch(st, f, row) != 0)
+        goto oom;
     if (row) {
         if (fill_row(o, row) != 0)
             goto oom;
@@ -179,7 +194,8 @@ int dbmig_status_get(dbmig *h, dbmig_status **out)
     dm_graph_missing(g, &a, miss);
     st->revs = calloc(g->n + unknown + 1, sizeof *st->revs);
     st->batch = calloc(g->n + unknown + 1, sizeof *st->batch);
-    if (!st->revs || !st->batch)
+    st->batch_pos = calloc(g->n + unknown + 1, sizeof *st->batch_pos);
+    if (!st->revs || !st->batch || !st->batch_pos)
         goto oom;
     for (size_t k = 0; k < g->n; k++)
         if (status_file_rev(st, g, g->order[k], rowof[g->order[k]], miss[g->order[k]]) != 0)

@@ -93,7 +93,8 @@ typedef enum dbmig_event_kind {
     DBMIG_EV_PLAN,          /* a dry run: one step of the plan (index of total) */
     /* Appended in dbmig 0.3 (SPEC section 14): */
     DBMIG_EV_BATCH,         /* a batch of a `-- dbmig:batch` statement committed: rows,
-                             * batches, rate and (keyset form) lo, hi, percent, eta_s */
+                             * batches, rate and (keyset form) lo, hi, percent, eta_s;
+                             * once with batches 0 when the statement had nothing to do */
     DBMIG_EV_RETRY          /* a statement hit --ddl-lock-timeout (or its migration did):
                              * it was rolled back and is retried after ms milliseconds;
                              * attempt of attempts, blocker says what held the lock */
@@ -360,7 +361,19 @@ typedef struct dbmig_status {
      * statement 3, lo=12000, 12 batches, 12000 rows" (no lo for the plain
      * form); NULL for every other revision. */
     const char **batch;
+    /* Appended in dbmig 0.3: the same, as numbers (nrevs entries, parallel
+     * to revs; statement 0 for a revision not inside a batch statement). */
+    struct dbmig_batch_pos *batch_pos;
 } dbmig_status;
+
+/* Where a dirty revision stands inside its -- dbmig:batch statement. */
+typedef struct dbmig_batch_pos {
+    int64_t statement; /* the batch statement under way, 1-based; 0: none */
+    int64_t batches;   /* its batches committed */
+    int64_t rows;      /* the rows they changed */
+    int keyset;        /* the keyset form (next_lo is meaningful) */
+    int64_t next_lo;   /* keyset form: :lo of the next batch */
+} dbmig_batch_pos;
 
 DBMIG_API int dbmig_status_get(dbmig *h, dbmig_status **out);
 DBMIG_API void dbmig_status_free(dbmig_status *st);

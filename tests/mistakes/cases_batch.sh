@@ -24,6 +24,12 @@ m_batch_size_zero() {
     _refused "003_c.sql:3:" "size '0' is not a positive integer"
 }
 
+m_batch_size_too_large() {
+    # a size past the 64-bit range is a valid number, too large: said so
+    _batch_five "-- dbmig:batch by id size 99999999999999999999" "UPDATE c SET v = 1 WHERE id >= :lo AND id < :hi;"
+    _refused "003_c.sql:3:" "size '99999999999999999999' is not a positive integer of 64 bits: it is too large (at most 9223372036854775807)"
+}
+
 m_batch_by_without_size() {
     _batch_five "-- dbmig:batch by id" "UPDATE c SET v = 1 WHERE id >= :lo AND id < :hi;"
     _refused "003_c.sql:3:" "\`by\` needs \`size N\`"
@@ -104,6 +110,15 @@ m_batch_offline_script() {
     # --sql cannot loop over batches nor record them: refused, naming it
     _batch_five "-- dbmig:batch" "DELETE FROM c WHERE id IN (SELECT id FROM c LIMIT 10);"
     mistake 2 "cannot write an offline script of revision 003" "apply it online" -- --sql upgrade
+}
+
+m_batch_single_transaction() {
+    # each batch commits alone: --single-transaction is refused, naming the
+    # statement and its marker's line
+    _batch_five "-- dbmig:batch" "DELETE FROM c WHERE id IN (SELECT id FROM c LIMIT 10);"
+    mistake 2 "cannot include revision 003" "003_c.sql:4 is marked -- dbmig:batch (line 3)" \
+        -- upgrade --single-transaction
+    expect_applied "" "a batch revision under --single-transaction"
 }
 
 m_batch_unknown_placeholder() {

@@ -57,6 +57,7 @@ static void test_marker_mistakes(void **state)
         {"by id size -3", "size '-3' is not a positive integer"},
         {"by id size 10x", "size '10x' is not"},
         {"by id size 99999999999999999999", "is not a positive integer"},
+        {"by id size 99999999999999999999", "too large (at most 9223372036854775807)"},
         {"by id", "`by` needs `size N`"},
         {"size 10", "`size` needs `by COLUMN`"},
         {"by id size 10 chunk 3", "unknown word 'chunk'"},

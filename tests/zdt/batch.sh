@@ -141,6 +141,11 @@ printf '%s' "$out" | grep -q "3 batch(es) of statement 3 are committed" || fail 
 [ "$(sql "SELECT count(*) FROM f WHERE u > 100")" = 12 ] || fail "the batches before the failing one are not committed"
 st=$("${D[@]}" status 2>&1)
 printf '%s' "$st" | grep -q "dirty: in batch statement 3, lo=13, 3 batches, 12 rows" || fail "status after the failure: $st"
+st=$("${D[@]}" --format json status 2>&1)
+printf '%s' "$st" | tr -d ' \n' | grep -q '"batch_position":{"statement":3,"batches":3,"rows":12,"next_lo":13}' ||
+    fail "status --format json does not give the batch position as numbers: $st"
+printf '%s' "$st" | tr -d ' \n' | grep -q '"revision":"003",[^}]*"batch_position":null' ||
+    fail "status --format json: a clean revision's batch_position is not null: $st"
 sed -i 's/THEN 18 ELSE/THEN 150 ELSE/' m/004_fail.sql
 out=$("${D[@]}" upgrade --resume 2>&1) || fail "--resume after the fix failed: $out"
 [ "$(sql "SELECT count(*) FROM f WHERE u > 100")" = 18 ] || fail "--resume: not every row of f is done: $(sql "SELECT id, u FROM f")"
@@ -161,6 +166,13 @@ wait "$pid"
 rc=$?
 [ "$rc" = 130 ] || fail "SIGINT between batches exited $rc, not 130: $(cat int.out)"
 grep -q "stopped inside its batch statement 1 (a batch boundary)" int.out || fail "the stop does not say where: $(cat int.out)"
+# every line says the same place: between two batches, not two statements
+grep -q "STOPPED 005 again: stopped between two batches of its -- dbmig:batch statement" int.out ||
+    fail "the STOPPED line does not say between two batches: $(cat int.out)"
+grep -q "interrupted: stopped inside statement 1 of 1 of revision 005, between two of its batches" int.out ||
+    fail "the error's first line does not say inside the batch statement: $(cat int.out)"
+grep -q "between two statements\|stopped before statement" int.out &&
+    fail "a stop between two batches is called a statement boundary: $(cat int.out)"
 n=$(sql "SELECT count(*) FROM t WHERE runs = 2")
 [ "$n" -gt 0 ] && [ "$n" -lt 1500 ] || fail "SIGINT: $n rows changed, not some of them"
 out=$("${D[@]}" upgrade 2>&1) || fail "the upgrade after SIGINT failed: $out"
@@ -174,4 +186,47 @@ if [ "$TARGET" = sqlite ]; then
     printf '%s' "$out" | grep -q "006 statement 1: batch [0-9]*: [0-9]* rows, [0-9]* rows/s, [0-9]*%, ETA [0-9]* s" ||
         fail "no periodic progress line in the log: $out"
 fi
+
+# ---- --batch-time adapts the keyset size; a plain statement is told it does not
+# 3000 ids in steps of 10 are 300 batches; each far under 10 s, the size
+# doubles each time: 9 batches
+printf -- '-- dbmig:up\n-- dbmig:batch by id size 10\nUPDATE t SET v = 0 WHERE id >= :lo AND id < :hi;\n' > m/009_adapt.sql
+printf -- '-- dbmig:up\n-- dbmig:batch\n%s\n' "$(printf '%s' "$plain" | sed 's/w = id/w = NULL/; s/w IS NULL/w IS NOT NULL/')" > m/010_plain_time.sql
+out=$("${D[@]}" --format json --batch-time 10s upgrade 2>err.txt) || fail "--batch-time upgrade failed: $out $(cat err.txt)"
+nb=$(printf '%s' "$out" | tr -d ' \n' | sed -n 's/.*"revision":"009",[^}]*"batch":{"batches":\([0-9]*\),.*/\1/p')
+[ -n "$nb" ] && [ "$nb" -le 20 ] || fail "--batch-time did not grow the batches (009: ${nb:-no} batches, 300 without it): $out"
+[ "$(sql "SELECT count(*) FROM t WHERE v = 0")" = 1500 ] || fail "--batch-time: not every row of t changed"
+grep -q "010_plain_time.sql:3: --batch-time does not apply to a plain -- dbmig:batch statement" err.txt ||
+    fail "no notice that --batch-time does not apply to a plain statement: $(cat err.txt)"
+[ "$(sql "SELECT count(*) FROM t WHERE w IS NULL")" = 1500 ] || fail "--batch-time: the plain statement did not finish"
+
+# ---- a batch commits with its progress write or not at all (SQLite) --------
+# A trigger fails the version table's write of batch 3's progress: batch 3's
+# rows must be rolled back with it (else the resume would change them twice).
+if [ "$TARGET" = sqlite ]; then
+    printf -- '-- dbmig:up\nCREATE TABLE a (id INTEGER PRIMARY KEY, runs INTEGER NOT NULL DEFAULT 0);\nWITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 50) INSERT INTO a (id) SELECT i FROM g;\n' > m/011_a.sql
+    "${D[@]}" upgrade >/dev/null 2>&1 || fail "011 does not apply"
+    printf -- '-- dbmig:up\n-- dbmig:batch by id size 10\nUPDATE a SET runs = runs + 1 WHERE id >= :lo AND id < :hi;\n' > m/012_atomic.sql
+    sql "CREATE TRIGGER fault BEFORE UPDATE ON dbmig_version WHEN NEW.progress_hash LIKE 'b1:%:%:3:%'
+         BEGIN SELECT RAISE(ABORT, 'fault injected'); END" >/dev/null
+    out=$("${D[@]}" upgrade 2>&1) && fail "a failing progress write did not fail the run: $out"
+    printf '%s' "$out" | grep -q "fault injected" || fail "the progress write's error is not shown: $out"
+    [ "$(sql "SELECT group_concat(runs, '') FROM (SELECT runs FROM a ORDER BY id)")" = \
+      "$(printf '1%.0s' $(seq 20))$(printf '0%.0s' $(seq 30))" ] ||
+        fail "batch 3 was not rolled back with its progress write: $(sql "SELECT runs, count(*) FROM a GROUP BY runs")"
+    printf '%s' "$(phash 012)" | grep -q ':21:2:20$' || fail "012's progress is not batch 2's: $(phash 012)"
+    sql "DROP TRIGGER fault" >/dev/null
+    out=$("${D[@]}" upgrade 2>&1) || fail "the upgrade after the fault failed: $out"
+    [ "$(sql "SELECT count(*) FROM a WHERE runs = 1")" = 50 ] ||
+        fail "after the fault, not every row changed exactly once: $(sql "SELECT runs, count(*) FROM a GROUP BY runs")"
+fi
+
+# ---- an empty table: the JSON result still gives the totals (0 and 0) --------
+printf -- '-- dbmig:up\nCREATE TABLE e (id INTEGER PRIMARY KEY, v INTEGER);\n-- dbmig:batch by id size 10\nUPDATE e SET v = 1 WHERE id >= :lo AND id < :hi;\n' > m/013_empty.sql
+printf -- '-- dbmig:up\n-- dbmig:batch\nDELETE FROM e WHERE id IN (SELECT id FROM (SELECT id FROM e LIMIT 10) AS x);\n' > m/014_empty_plain.sql
+out=$("${D[@]}" --format json upgrade 2>err.txt) || fail "batches over an empty table failed: $out $(cat err.txt)"
+for r in 013 014; do
+    printf '%s' "$out" | tr -d ' \n' | grep -q "\"revision\":\"$r\",[^}]*\"batch\":{\"batches\":0,\"rows\":0}" ||
+        fail "$r over an empty table: no batch totals in the JSON result: $out"
+done
 exit $((fails > 0))
