@@ -149,6 +149,13 @@ int dm_ddlwait_check(dbmig *h)
                       h->drv->dialect == DBMIG_DIALECT_SQLITE
                           ? "SQLite has no statement time-out that SQL can set"
                           : "it cannot bound how long a statement runs");
+    /* the server reached (h->conn): MySQL vs MariaDB */
+    if (h->o.statement_timeout_ms > 0 && h->conn && (h->caps & DBMIG_CAP_NO_STATEMENT_TIMEOUT))
+        return refuse(h, "statement-timeout", "STATEMENT_TIMEOUT",
+                      h->drv->dialect == DBMIG_DIALECT_MYSQL
+                          ? "MySQL has no statement time-out for DDL (max_statement_time is "
+                            "MariaDB's; max_execution_time bounds a SELECT only)"
+                          : "the server it reached cannot bound how long a statement runs");
     return DBMIG_OK;
 }
 

@@ -28,8 +28,9 @@ typedef struct dm_ddlwait dm_ddlwait;
 #define DM_BLOCKER_CAP 256
 
 /* Refuses (DBMIG_EUSAGE) an option of SPEC section 14 that h's loaded
- * driver cannot honour (its template is NULL), naming the driver and the
- * option. Never a silent no-op. */
+ * driver cannot honour (its template is NULL), or, once connected, the
+ * server it reached (DBMIG_CAP_NO_STATEMENT_TIMEOUT), naming the driver and
+ * the option. Never a silent no-op. */
 int dm_ddlwait_check(dbmig *h);
 
 /* When --ddl-lock-timeout or --statement-timeout is set: applies them on

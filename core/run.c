@@ -61,6 +61,8 @@ static int begin_run(dm_run *x, const precheck *pre)
     dbmig *h = x->h;
     int rc = dm_need_graph_conn_then(h, check_before_connect, (void *)pre);
     int timed = pre && (pre->cmd == DM_TARGET_UPGRADE || pre->cmd == DM_TARGET_DOWNGRADE);
+    if (rc == DBMIG_OK && timed) /* again with the server's own caps (MySQL vs MariaDB) */
+        rc = dm_ddlwait_check(h);
     if (rc == DBMIG_OK && !h->o.dry_run)
         rc = dm_lock_acquire(h);
     if (rc == DBMIG_OK && timed && !h->o.dry_run)

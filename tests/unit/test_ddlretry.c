@@ -11,7 +11,9 @@
  *   - outside a transaction only the blocked statement runs again; blocked
  *     at its first statement and given up on, the step leaves no row;
  *   - a statement time-out, or a lock time-out without --ddl-lock-timeout,
- *     is not retried. */
+ *     is not retried;
+ *   - a server without a statement time-out (conn_caps, MySQL 8) has
+ *     --statement-timeout refused before anything runs. */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
@@ -312,6 +314,34 @@ static void test_not_retried(void **state)
     dbmig_close(h);
 }
 
+/* A MySQL 8 server (conn_caps: NO_STATEMENT_TIMEOUT) behind a driver whose
+ * template exists for MariaDB: --statement-timeout is refused (usage)
+ * before anything is read or written. */
+static uint32_t w_caps_no_stmt_timeout(void *self, const dbmig_conn *c)
+{
+    wrap *w = self;
+    (void)c;
+    return w->real->caps | DBMIG_CAP_NO_STATEMENT_TIMEOUT;
+}
+
+static void test_statement_timeout_refused_by_server(void **state)
+{
+    fx *f = *state;
+    dbmig_dialect_sql sql = *f->w.real->sql;
+    sql.statement_timeout = "PRAGMA busy_timeout = {ms}"; /* stands for MariaDB's */
+    f->w.table.sql = &sql;
+    f->w.table.conn_caps = w_caps_no_stmt_timeout;
+    dbmig *h = open_h(f, 0, -1, 0);
+    h->o.statement_timeout_ms = 1000;
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EUSAGE);
+    assert_non_null(strstr(dbmig_errmsg(h), "cannot honour --statement-timeout"));
+    assert_int_equal(f->starts[1], 0);
+    assert_int_equal(has_table(h, "dbmig_version"), 0); /* nothing written */
+    h->o.statement_timeout_ms = 0;
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    dbmig_close(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +351,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_notx_statement_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_notx_first_given_up, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_statement_timeout_refused_by_server, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
