@@ -162,6 +162,20 @@ static dbmig *open_h(fx *f, int timeout_ms, int retries, int single)
     return h;
 }
 
+/* The one statement a blocked migration 002 runs. */
+#define BLOCKED_B "-- dbmig:up\nCREATE TABLE blocked_b (id INTEGER);\n"
+
+/* 002 as text, whose "blocked" statement fails its next fail_left runs
+ * with kind; a handle as open_h's. */
+static dbmig *open_blocked(fx *f, const char *text, int fail_left, uint32_t kind, int timeout_ms,
+                           int retries, int single)
+{
+    write_file(f, "002_b.sql", text);
+    f->w.fail_left = fail_left;
+    f->w.kind = kind;
+    return open_h(f, timeout_ms, retries, single);
+}
+
 static int count_row(void *p, int n, const char *const *v, const size_t *l)
 {
     (void)n;
@@ -195,10 +209,7 @@ static long has_row(dbmig *h, const char *rev)
 static void test_tx_retried(void **state)
 {
     fx *f = *state;
-    write_file(f, "002_b.sql", "-- dbmig:up\nCREATE TABLE blocked_b (id INTEGER);\n");
-    f->w.fail_left = 2;
-    f->w.kind = DBMIG_DB_ERR_LOCK_TIMEOUT;
-    dbmig *h = open_h(f, 1000, -1, 0);
+    dbmig *h = open_blocked(f, BLOCKED_B, 2, DBMIG_DB_ERR_LOCK_TIMEOUT, 1000, -1, 0);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
     assert_int_equal(f->retries, 2);
     assert_int_equal(f->attempt[0], 1);
@@ -217,10 +228,7 @@ static void test_tx_retried(void **state)
 static void test_tx_exhausted(void **state)
 {
     fx *f = *state;
-    write_file(f, "002_b.sql", "-- dbmig:up\nCREATE TABLE blocked_b (id INTEGER);\n");
-    f->w.fail_left = 100;
-    f->w.kind = DBMIG_DB_ERR_LOCK_TIMEOUT;
-    dbmig *h = open_h(f, 1000, 2, 0);
+    dbmig *h = open_blocked(f, BLOCKED_B, 100, DBMIG_DB_ERR_LOCK_TIMEOUT, 1000, 2, 0);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
     const char *m = dbmig_errmsg(h);
     assert_non_null(strstr(m, "injected time-out"));
@@ -237,10 +245,7 @@ static void test_tx_exhausted(void **state)
 static void test_single_transaction(void **state)
 {
     fx *f = *state;
-    write_file(f, "002_b.sql", "-- dbmig:up\nCREATE TABLE blocked_b (id INTEGER);\n");
-    f->w.fail_left = 1;
-    f->w.kind = DBMIG_DB_ERR_LOCK_TIMEOUT;
-    dbmig *h = open_h(f, 1000, -1, 1);
+    dbmig *h = open_blocked(f, BLOCKED_B, 1, DBMIG_DB_ERR_LOCK_TIMEOUT, 1000, -1, 1);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
     assert_int_equal(f->retries, 1);
     assert_int_equal(f->rolled_back[1], 1); /* the whole run went back */
@@ -256,12 +261,10 @@ static void test_single_transaction(void **state)
 static void test_notx_statement_alone(void **state)
 {
     fx *f = *state;
-    write_file(f, "002_b.sql",
-               "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE first_b (id INTEGER);\n"
-               "CREATE TABLE blocked_b (id INTEGER);\n");
-    f->w.fail_left = 2;
-    f->w.kind = DBMIG_DB_ERR_LOCK_TIMEOUT;
-    dbmig *h = open_h(f, 1000, -1, 0);
+    dbmig *h = open_blocked(f,
+                            "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE first_b (id "
+                            "INTEGER);\nCREATE TABLE blocked_b (id INTEGER);\n",
+                            2, DBMIG_DB_ERR_LOCK_TIMEOUT, 1000, -1, 0);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
     assert_int_equal(f->retries, 2);
     assert_int_equal(f->transactional, 0);
@@ -275,12 +278,10 @@ static void test_notx_statement_alone(void **state)
 static void test_notx_first_given_up(void **state)
 {
     fx *f = *state;
-    write_file(f, "002_b.sql",
-               "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE blocked_b (id INTEGER);\n"
-               "CREATE TABLE c (id INTEGER);\n");
-    f->w.fail_left = 100;
-    f->w.kind = DBMIG_DB_ERR_LOCK_TIMEOUT;
-    dbmig *h = open_h(f, 1000, 0, 0);
+    dbmig *h = open_blocked(f,
+                            "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE blocked_b (id "
+                            "INTEGER);\nCREATE TABLE c (id INTEGER);\n",
+                            100, DBMIG_DB_ERR_LOCK_TIMEOUT, 1000, 0, 0);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
     assert_non_null(strstr(dbmig_errmsg(h), "gave up after 0 retries"));
     assert_non_null(strstr(dbmig_errmsg(h), "its dirty row was removed"));
@@ -295,18 +296,13 @@ static void test_notx_first_given_up(void **state)
 static void test_not_retried(void **state)
 {
     fx *f = *state;
-    write_file(f, "002_b.sql", "-- dbmig:up\nCREATE TABLE blocked_b (id INTEGER);\n");
-    f->w.fail_left = 1;
-    f->w.kind = DBMIG_DB_ERR_STATEMENT_TIMEOUT;
-    dbmig *h = open_h(f, 1000, 5, 0);
+    dbmig *h = open_blocked(f, BLOCKED_B, 1, DBMIG_DB_ERR_STATEMENT_TIMEOUT, 1000, 5, 0);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
     assert_int_equal(f->retries, 0);
     assert_null(strstr(dbmig_errmsg(h), "gave up"));
     dbmig_close(h);
     /* a lock time-out without --ddl-lock-timeout fails as any error */
-    f->w.fail_left = 1;
-    f->w.kind = DBMIG_DB_ERR_LOCK_TIMEOUT;
-    h = open_h(f, 0, 5, 0);
+    h = open_blocked(f, BLOCKED_B, 1, DBMIG_DB_ERR_LOCK_TIMEOUT, 0, 5, 0);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
     assert_int_equal(f->retries, 0);
     assert_int_equal(has_row(h, "002"), 0);
