@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exec.h"
 #include "loader.h"
 #include "thread.h"
 
@@ -37,7 +38,7 @@ struct dm_ddlwait {
     const char *who;        /* "pid" or "connection" */
     int delay_ms;           /* a statement's first poll after this long */
     pthread_t thread;
-    int started;
+    int watch_tried, started;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     /* under mu */
@@ -148,6 +149,13 @@ int dm_ddlwait_check(dbmig *h)
                       h->drv->dialect == DBMIG_DIALECT_SQLITE
                           ? "SQLite has no statement time-out that SQL can set"
                           : "it cannot bound how long a statement runs");
+    /* the server reached (h->conn): MySQL vs MariaDB */
+    if (h->o.statement_timeout_ms > 0 && h->conn && (h->caps & DBMIG_CAP_NO_STATEMENT_TIMEOUT))
+        return refuse(h, "statement-timeout", "STATEMENT_TIMEOUT",
+                      h->drv->dialect == DBMIG_DIALECT_MYSQL
+                          ? "MySQL has no statement time-out for DDL (max_statement_time is "
+                            "MariaDB's; max_execution_time bounds a SELECT only)"
+                          : "the server it reached cannot bound how long a statement runs");
     return DBMIG_OK;
 }
 
@@ -310,9 +318,11 @@ static char *blockers_sql(dbmig *h)
     return dm_buf_take(&b);
 }
 
-/* Starts the watcher; on any failure there is none (blockers untold). */
-static void watch_start(dm_ddlwait *w)
+void dm_ddlwait_watch(dm_ddlwait *w)
 {
+    if (!w || w->watch_tried || w->h->o.ddl_lock_timeout_ms <= 0)
+        return; /* tried already, or nothing to watch for */
+    w->watch_tried = 1;
     dbmig *h = w->h;
     int t = h->o.ddl_lock_timeout_ms / 2;
     w->delay_ms = t < FIRST_POLL_MAX_MS ? t : FIRST_POLL_MAX_MS;
@@ -387,10 +397,41 @@ int dm_ddlwait_open(dbmig *h, dm_ddlwait **out)
         dm_ddlwait_close(w);
         return rc;
     }
-    if (h->o.ddl_lock_timeout_ms > 0)
-        watch_start(w);
     *out = w;
     return DBMIG_OK;
+}
+
+int dm_ddlwait_nap(dbmig *h, int ms)
+{
+    double until = dm_now_ms() + ms;
+    int left = ms;
+    while (left > 0 && !dm_exec_stopped(h)) {
+        dm_sleep_ms(left < 50 ? left : 50);
+        left = (int)(until - dm_now_ms() + 0.5);
+    }
+    return dm_exec_stopped(h) != 0;
+}
+
+int dm_ddlwait_own(dbmig *h, dm_ddlwait *w, const char *what, int (*fn)(void *arg), void *arg)
+{
+    int retries = dm_ddlwait_retries(h);
+    for (int attempt = 0;; attempt++) {
+        int rc = fn(arg);
+        const dbmig_db_error *e =
+            rc == DBMIG_ERROR && w && h->conn ? h->drv->last_error(h->drv_self, h->conn) : NULL;
+        if (!e || !dm_ddlwait_retryable(h, e->kind) || attempt >= retries)
+            return rc;
+        int ms = dm_ddlwait_backoff_ms(w, attempt);
+        char msg[200];
+        snprintf(msg, sizeof msg,
+                 "lock time-out: %s (attempt %d of %d, --ddl-lock-timeout %d ms); trying again "
+                 "in %.1f s",
+                 what, attempt + 1, retries + 1, h->o.ddl_lock_timeout_ms, ms / 1000.0);
+        dm_emit_level(h, DBMIG_EV_NOTICE, DBMIG_LOG_WARN, NULL, msg, NULL);
+        if (dm_ddlwait_nap(h, ms))
+            return rc;
+        dm_err_clear(&h->err);
+    }
 }
 
 void dm_ddlwait_close(dm_ddlwait *w)

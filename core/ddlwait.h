@@ -3,11 +3,14 @@
  * retry policy of a lock time-out (--ddl-retries, backoff with full
  * jitter), and the watcher that tells what blocked a statement.
  *
- * The executor (exec.c) opens one dm_ddlwait per run: the time-outs are set
- * on the run's connection with the driver's templates (driver.h,
- * dbmig_dialect_sql ABI 2.3), and with --ddl-lock-timeout and a driver that
- * can name blockers, a watcher thread with its own connection polls the
- * driver's blockers query while a migration statement runs longer than
+ * An upgrade or downgrade (run.c) opens one dm_ddlwait once it holds the
+ * migration lock: the time-outs are set on the run's connection with the
+ * driver's templates (driver.h, dbmig_dialect_sql ABI 2.3) before dbmig's
+ * own look-ups (dm_ddlwait_own), so no statement of the run waits longer.
+ * When there is something to apply, the executor (exec.c) starts the
+ * watcher (dm_ddlwait_watch): with --ddl-lock-timeout and a driver that can
+ * name blockers, a thread with its own connection polls the driver's
+ * blockers query while a migration statement runs longer than
  * min(timeout / 2, 500 ms). close() puts the server's defaults back, stops
  * and joins the thread and closes its connection. Internal. */
 #ifndef DM_DDLWAIT_H
@@ -25,16 +28,28 @@ typedef struct dm_ddlwait dm_ddlwait;
 #define DM_BLOCKER_CAP 256
 
 /* Refuses (DBMIG_EUSAGE) an option of SPEC section 14 that h's loaded
- * driver cannot honour (its template is NULL), naming the driver and the
- * option. Never a silent no-op. */
+ * driver cannot honour (its template is NULL), or, once connected, the
+ * server it reached (DBMIG_CAP_NO_STATEMENT_TIMEOUT), naming the driver and
+ * the option. Never a silent no-op. */
 int dm_ddlwait_check(dbmig *h);
 
 /* When --ddl-lock-timeout or --statement-timeout is set: applies them on
- * h->conn and starts the watcher where it can (a watcher that cannot start
- * is no failure: blockers are then not told). *out stays NULL when neither
- * option is set. A template the server refuses is DBMIG_ERROR naming the
- * option and the database's words. */
+ * h->conn. *out stays NULL when neither option is set. A template the
+ * server refuses is DBMIG_ERROR naming the option and the database's
+ * words. */
 int dm_ddlwait_open(dbmig *h, dm_ddlwait **out);
+/* Starts the watcher where it can (--ddl-lock-timeout, a driver with
+ * blockers; once): a watcher that cannot start is no failure, blockers are
+ * then not told. NULL is a no-op. */
+void dm_ddlwait_watch(dm_ddlwait *w);
+/* Runs fn(arg), dbmig's own statements before the migrations' (the version
+ * table's look-up): a lock time-out there (w not NULL) is retried as a
+ * migration's is (--ddl-retries, backoff), each retry a warning naming
+ * what. */
+int dm_ddlwait_own(dbmig *h, dm_ddlwait *w, const char *what, int (*fn)(void *arg), void *arg);
+/* Sleeps ms in slices unless a stop (dbmig_interrupt, dbmig_cancel)
+ * comes: 1 when stopped. */
+int dm_ddlwait_nap(dbmig *h, int ms);
 /* Resets the time-outs (errors ignored: the run's outcome is decided),
  * joins the watcher, closes its connection, frees w. NULL is a no-op. */
 void dm_ddlwait_close(dm_ddlwait *w);

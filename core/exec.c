@@ -516,18 +516,6 @@ static int run_verify(dm_run *x, const dm_step *s, dm_buf *why)
 
 /* ---- lock time-outs (SPEC section 14, ddlwait.h) ------------------------------ */
 
-/* Sleeps ms, in slices, unless a stop comes: 1 when stopped. */
-static int nap(dbmig *h, int ms)
-{
-    double until = dm_now_ms() + ms;
-    int left = ms;
-    while (left > 0 && !stopped(h)) {
-        dm_sleep_ms(left < 50 ? left : 50);
-        left = (int)(until - dm_now_ms() + 0.5);
-    }
-    return stopped(h) != 0;
-}
-
 /* A lock time-out of step i is retried after ms: the RETRY event, with
  * why's first line (the database's words) as its text. */
 static void report_retry(dm_run *x, size_t i, int attempt, int attempts, int ms,
@@ -592,7 +580,7 @@ static int retry_wait(dm_run *x, size_t i, dm_buf *why)
     int ms = dm_ddlwait_backoff_ms(x->dw, r->attempt++);
     report_retry(x, i, r->attempt, retries + 1, ms, seen[0] ? seen : NULL, why);
     dm_buf_reset(why);
-    return nap(h, ms) ? DBMIG_EINTERRUPTED : 1;
+    return dm_ddlwait_nap(h, ms) ? DBMIG_EINTERRUPTED : 1;
 }
 
 /* Running a step's statements, one at a time. Outside a transaction it
@@ -1349,17 +1337,14 @@ int dm_exec_apply(dm_run *x)
     dbmig *h = x->h;
     tx t = {0};
     int64_t seq = x->st.max_seq;
-    int rc, all_reported = 0;
+    int rc = DBMIG_OK, all_reported = 0;
     dm_buf why = {0};
     size_t i;
     size_t stopped_at = (size_t)-1; /* a stop inside step i: the statement not run */
     t.ms = calloc(x->n ? x->n : 1, sizeof *t.ms);
     if (!t.ms)
         return nomem(h);
-    if ((rc = dm_ddlwait_open(h, &x->dw)) != DBMIG_OK) { /* --ddl-lock-timeout & co. */
-        free(t.ms);
-        return rc;
-    }
+    dm_ddlwait_watch(x->dw); /* run.c set the time-outs (--ddl-lock-timeout & co.) */
     atomic_store(&h->running, h->conn); /* dbmig_cancel may cancel from now */
 
     for (i = 0; i < x->n && rc == DBMIG_OK; i++) {
@@ -1402,8 +1387,6 @@ int dm_exec_apply(dm_run *x)
     if (rc != DBMIG_OK && i < x->n)
         report_failure(x, i, &why);
     atomic_store(&h->running, NULL);
-    dm_ddlwait_close(x->dw); /* the server's defaults back, the watcher joined */
-    x->dw = NULL;
     free(t.ms);
     dm_buf_free(&why);
     return rc;

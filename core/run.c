@@ -49,16 +49,26 @@ static int check_before_connect(dbmig *h, void *arg)
     return rc;
 }
 
+static int load_state_fn(void *x) { return load_state(x); }
+
 /* Loads the folder and the driver, checks the target, connects, takes the
- * lock (not for a dry run, which writes nothing) and reads the state. */
+ * lock (not for a dry run, which writes nothing) and reads the state. An
+ * upgrade or downgrade sets its time-outs (x->dw, ddlwait.h) first: the
+ * look-up waits no longer than a migration's statements, and is retried
+ * the same way. */
 static int begin_run(dm_run *x, const precheck *pre)
 {
     dbmig *h = x->h;
     int rc = dm_need_graph_conn_then(h, check_before_connect, (void *)pre);
+    int timed = pre && (pre->cmd == DM_TARGET_UPGRADE || pre->cmd == DM_TARGET_DOWNGRADE);
+    if (rc == DBMIG_OK && timed) /* again with the server's own caps (MySQL vs MariaDB) */
+        rc = dm_ddlwait_check(h);
     if (rc == DBMIG_OK && !h->o.dry_run)
         rc = dm_lock_acquire(h);
+    if (rc == DBMIG_OK && timed && !h->o.dry_run)
+        rc = dm_ddlwait_open(h, &x->dw);
     if (rc == DBMIG_OK)
-        rc = load_state(x);
+        rc = dm_ddlwait_own(h, x->dw, "reading the version table", load_state_fn, x);
     return rc;
 }
 
@@ -95,6 +105,7 @@ static int migrate(dbmig *h, const char *target, unsigned flags, int down)
         else if ((rc = dm_vt_ensure(h, &x.st)) == DBMIG_OK)
             rc = dm_exec_apply(&x);
     }
+    dm_ddlwait_close(x.dw); /* the server's defaults back, the watcher joined */
     dm_lock_release(h);
     dm_run_free(&x);
     return rc;

@@ -1163,6 +1163,8 @@ static uint32_t my_conn_caps(void *self, const dbmig_conn *c)
     uint32_t caps = MY_BASE_CAPS;
     if (c && c->wsrep)
         caps |= DBMIG_CAP_SESSION_LOCK_UNSAFE;
+    if (c && !c->mariadb) /* max_statement_time is MariaDB's (my_sql) */
+        caps |= DBMIG_CAP_NO_STATEMENT_TIMEOUT;
     if (!c || !c->mariadb || c->emulate)
         return caps;
     if (c->version >= 100002)
@@ -1193,7 +1195,9 @@ static const dbmig_dialect_sql my_sql = {
      * ({s}): lock_wait_timeout bounds a metadata lock wait (DDL),
      * innodb_lock_wait_timeout a row lock wait. The statement time-out is
      * MariaDB's max_statement_time (fractional seconds); MySQL 8 has no
-     * such variable for DDL, and setting it fails there. blockers: the
+     * such variable for DDL (max_execution_time bounds a SELECT only):
+     * conn_caps reports DBMIG_CAP_NO_STATEMENT_TIMEOUT there, and the core
+     * refuses the option. blockers: the
      * other sessions with an open InnoDB transaction, oldest first (the
      * server does not say which of them holds the metadata lock; PROCESS
      * privilege needed to see other users' sessions). */

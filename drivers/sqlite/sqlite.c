@@ -161,7 +161,9 @@ static int sq_fail(dbmig_conn *c, int rc, const char *base, size_t base_len, siz
     }
     if ((ext & 0xff) == SQLITE_BUSY || (ext & 0xff) == SQLITE_LOCKED)
         snprintf(e->hint, sizeof e->hint,
-                 "another connection holds the database; raise ?busy_timeout=MS in the URL");
+                 "another connection holds the database: let it finish, or let each statement "
+                 "wait longer (--ddl-lock-timeout DURATION when given, else ?busy_timeout=MS "
+                 "in the URL)");
     /* The kind the core acts on (driver.h): the busy time-out ran out
      * (another connection holds the write lock; --ddl-lock-timeout sets
      * it). SQLITE_LOCKED (a conflict inside this connection's own shared

@@ -116,7 +116,12 @@ enum {
      * a transactional migration (savepoint, statements, version row) as one
      * text, and outside a transaction (no TRANSACTIONAL_DDL) each
      * version-table write together with the statement after it. */
-    DBMIG_CAP_MULTI_STATEMENT = 1u << 11
+    DBMIG_CAP_MULTI_STATEMENT = 1u << 11,
+    /* ABI 2.3: the server this connection reached cannot run
+     * dbmig_dialect_sql.statement_timeout (MySQL, where the template's
+     * max_statement_time is MariaDB's): the core refuses
+     * --statement-timeout before anything runs. Reported by conn_caps(). */
+    DBMIG_CAP_NO_STATEMENT_TIMEOUT = 1u << 12
 };
 
 /* What kind of failure a dbmig_db_error reports: only the kinds the core

@@ -11,7 +11,9 @@
  *   - outside a transaction only the blocked statement runs again; blocked
  *     at its first statement and given up on, the step leaves no row;
  *   - a statement time-out, or a lock time-out without --ddl-lock-timeout,
- *     is not retried. */
+ *     is not retried;
+ *   - a server without a statement time-out (conn_caps, MySQL 8) has
+ *     --statement-timeout refused before anything runs. */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
@@ -160,6 +162,20 @@ static dbmig *open_h(fx *f, int timeout_ms, int retries, int single)
     return h;
 }
 
+/* The one statement a blocked migration 002 runs. */
+#define BLOCKED_B "-- dbmig:up\nCREATE TABLE blocked_b (id INTEGER);\n"
+
+/* 002 as text, whose "blocked" statement fails its next fail_left runs
+ * with kind; a handle as open_h's. */
+static dbmig *open_blocked(fx *f, const char *text, int fail_left, uint32_t kind, int timeout_ms,
+                           int retries, int single)
+{
+    write_file(f, "002_b.sql", text);
+    f->w.fail_left = fail_left;
+    f->w.kind = kind;
+    return open_h(f, timeout_ms, retries, single);
+}
+
 static int count_row(void *p, int n, const char *const *v, const size_t *l)
 {
     (void)n;
@@ -193,10 +209,7 @@ static long has_row(dbmig *h, const char *rev)
 static void test_tx_retried(void **state)
 {
     fx *f = *state;
-    write_file(f, "002_b.sql", "-- dbmig:up\nCREATE TABLE blocked_b (id INTEGER);\n");
-    f->w.fail_left = 2;
-    f->w.kind = DBMIG_DB_ERR_LOCK_TIMEOUT;
-    dbmig *h = open_h(f, 1000, -1, 0);
+    dbmig *h = open_blocked(f, BLOCKED_B, 2, DBMIG_DB_ERR_LOCK_TIMEOUT, 1000, -1, 0);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
     assert_int_equal(f->retries, 2);
     assert_int_equal(f->attempt[0], 1);
@@ -215,10 +228,7 @@ static void test_tx_retried(void **state)
 static void test_tx_exhausted(void **state)
 {
     fx *f = *state;
-    write_file(f, "002_b.sql", "-- dbmig:up\nCREATE TABLE blocked_b (id INTEGER);\n");
-    f->w.fail_left = 100;
-    f->w.kind = DBMIG_DB_ERR_LOCK_TIMEOUT;
-    dbmig *h = open_h(f, 1000, 2, 0);
+    dbmig *h = open_blocked(f, BLOCKED_B, 100, DBMIG_DB_ERR_LOCK_TIMEOUT, 1000, 2, 0);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
     const char *m = dbmig_errmsg(h);
     assert_non_null(strstr(m, "injected time-out"));
@@ -235,10 +245,7 @@ static void test_tx_exhausted(void **state)
 static void test_single_transaction(void **state)
 {
     fx *f = *state;
-    write_file(f, "002_b.sql", "-- dbmig:up\nCREATE TABLE blocked_b (id INTEGER);\n");
-    f->w.fail_left = 1;
-    f->w.kind = DBMIG_DB_ERR_LOCK_TIMEOUT;
-    dbmig *h = open_h(f, 1000, -1, 1);
+    dbmig *h = open_blocked(f, BLOCKED_B, 1, DBMIG_DB_ERR_LOCK_TIMEOUT, 1000, -1, 1);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
     assert_int_equal(f->retries, 1);
     assert_int_equal(f->rolled_back[1], 1); /* the whole run went back */
@@ -254,12 +261,10 @@ static void test_single_transaction(void **state)
 static void test_notx_statement_alone(void **state)
 {
     fx *f = *state;
-    write_file(f, "002_b.sql",
-               "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE first_b (id INTEGER);\n"
-               "CREATE TABLE blocked_b (id INTEGER);\n");
-    f->w.fail_left = 2;
-    f->w.kind = DBMIG_DB_ERR_LOCK_TIMEOUT;
-    dbmig *h = open_h(f, 1000, -1, 0);
+    dbmig *h = open_blocked(f,
+                            "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE first_b (id "
+                            "INTEGER);\nCREATE TABLE blocked_b (id INTEGER);\n",
+                            2, DBMIG_DB_ERR_LOCK_TIMEOUT, 1000, -1, 0);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
     assert_int_equal(f->retries, 2);
     assert_int_equal(f->transactional, 0);
@@ -273,12 +278,10 @@ static void test_notx_statement_alone(void **state)
 static void test_notx_first_given_up(void **state)
 {
     fx *f = *state;
-    write_file(f, "002_b.sql",
-               "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE blocked_b (id INTEGER);\n"
-               "CREATE TABLE c (id INTEGER);\n");
-    f->w.fail_left = 100;
-    f->w.kind = DBMIG_DB_ERR_LOCK_TIMEOUT;
-    dbmig *h = open_h(f, 1000, 0, 0);
+    dbmig *h = open_blocked(f,
+                            "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE blocked_b (id "
+                            "INTEGER);\nCREATE TABLE c (id INTEGER);\n",
+                            100, DBMIG_DB_ERR_LOCK_TIMEOUT, 1000, 0, 0);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
     assert_non_null(strstr(dbmig_errmsg(h), "gave up after 0 retries"));
     assert_non_null(strstr(dbmig_errmsg(h), "its dirty row was removed"));
@@ -293,21 +296,44 @@ static void test_notx_first_given_up(void **state)
 static void test_not_retried(void **state)
 {
     fx *f = *state;
-    write_file(f, "002_b.sql", "-- dbmig:up\nCREATE TABLE blocked_b (id INTEGER);\n");
-    f->w.fail_left = 1;
-    f->w.kind = DBMIG_DB_ERR_STATEMENT_TIMEOUT;
-    dbmig *h = open_h(f, 1000, 5, 0);
+    dbmig *h = open_blocked(f, BLOCKED_B, 1, DBMIG_DB_ERR_STATEMENT_TIMEOUT, 1000, 5, 0);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
     assert_int_equal(f->retries, 0);
     assert_null(strstr(dbmig_errmsg(h), "gave up"));
     dbmig_close(h);
     /* a lock time-out without --ddl-lock-timeout fails as any error */
-    f->w.fail_left = 1;
-    f->w.kind = DBMIG_DB_ERR_LOCK_TIMEOUT;
-    h = open_h(f, 0, 5, 0);
+    h = open_blocked(f, BLOCKED_B, 1, DBMIG_DB_ERR_LOCK_TIMEOUT, 0, 5, 0);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
     assert_int_equal(f->retries, 0);
     assert_int_equal(has_row(h, "002"), 0);
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
+    dbmig_close(h);
+}
+
+/* A MySQL 8 server (conn_caps: NO_STATEMENT_TIMEOUT) behind a driver whose
+ * template exists for MariaDB: --statement-timeout is refused (usage)
+ * before anything is read or written. */
+static uint32_t w_caps_no_stmt_timeout(void *self, const dbmig_conn *c)
+{
+    wrap *w = self;
+    (void)c;
+    return w->real->caps | DBMIG_CAP_NO_STATEMENT_TIMEOUT;
+}
+
+static void test_statement_timeout_refused_by_server(void **state)
+{
+    fx *f = *state;
+    dbmig_dialect_sql sql = *f->w.real->sql;
+    sql.statement_timeout = "PRAGMA busy_timeout = {ms}"; /* stands for MariaDB's */
+    f->w.table.sql = &sql;
+    f->w.table.conn_caps = w_caps_no_stmt_timeout;
+    dbmig *h = open_h(f, 0, -1, 0);
+    h->o.statement_timeout_ms = 1000;
+    assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EUSAGE);
+    assert_non_null(strstr(dbmig_errmsg(h), "cannot honour --statement-timeout"));
+    assert_int_equal(f->starts[1], 0);
+    assert_int_equal(has_table(h, "dbmig_version"), 0); /* nothing written */
+    h->o.statement_timeout_ms = 0;
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
     dbmig_close(h);
 }
@@ -321,6 +347,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_notx_statement_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_notx_first_given_up, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_statement_timeout_refused_by_server, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

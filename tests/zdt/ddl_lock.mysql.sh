@@ -16,9 +16,7 @@
 #              committed, the row dirty with progress 1, and --resume
 #              finishes it without running statement 1 again
 #   stmt       --statement-timeout stops SLEEP (max_statement_time, 1969)
-set -u
-fails=0
-fail() { echo "FAIL ddl_lock.$TARGET.$case $*"; fails=$((fails + 1)); }
+. "$(dirname "${BASH_SOURCE[0]}")/ddl_lock.lib"
 # the client's connection from the URL mysql://user:pw@host:port/db
 u=${URL#*://}
 my_user=${u%%:*}
@@ -31,37 +29,21 @@ my_port=${u%%/*}
 my_db=${u#*/}
 my() { mariadb --no-defaults -h "$my_host" -P "$my_port" -u "$my_user" -p"$my_pw" -N -B "$my_db" "$@"; }
 q() { my -e "$1"; }
-D=("$DBMIG" --url "$URL" --dir m)
-mkdir -p m
-blk_job=
 
-# hold SQL: a session that starts a transaction and runs SQL, then runs
-# WAIT (nothing, or a statement such as SELECT SLEEP(2) that keeps it busy
-# while it holds the lock); its connection id in blk_id.
+# hold SQL: a session that starts a transaction and runs SQL, holding its
+# locks until release (or busy meanwhile: printf 'SELECT SLEEP(3);' >&3);
+# its connection id in blk_id.
+in_trx() {
+    local n=
+    blk_id=$(head -n1 blk.out 2>/dev/null)
+    [ -n "$blk_id" ] && n=$(q "SELECT count(*) FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = $blk_id")
+    [ "$n" = 1 ]
+}
 hold() {
-    rm -f blk.fifo blk.out
-    mkfifo blk.fifo
-    my --unbuffered <blk.fifo >blk.out 2>&1 &
-    blk_job=$!
-    exec 3>blk.fifo
+    blocker_start my --unbuffered
     printf 'SELECT CONNECTION_ID();\nSTART TRANSACTION;\n%s;\n' "$1" >&3
-    local i n=
-    for i in $(seq 100); do
-        blk_id=$(head -n1 blk.out 2>/dev/null)
-        [ -n "$blk_id" ] && n=$(q "SELECT count(*) FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = $blk_id")
-        [ "$n" = 1 ] && return 0
-        sleep 0.1
-    done
-    fail "the blocker never held its lock: $(cat blk.out)"
+    blocker_wait in_trx
 }
-# release [SQL]: the blocker runs SQL (if any), commits, and ends; run in
-# the background when SQL takes time.
-release() {
-    printf '%sCOMMIT;\n' "${1:+$1;
-}" >&3
-    exec 3>&-
-}
-finish_blocker() { wait "$blk_job" 2>/dev/null; blk_job=; }
 applied() { q "SELECT GROUP_CONCAT(revision ORDER BY seq SEPARATOR ' ') FROM dbmig_version WHERE dirty = 0"; }
 has_col() { q "SELECT count(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 't' AND column_name = '$1'"; }
 has_table() { q "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '$1'"; }
@@ -75,7 +57,8 @@ case=retry
 printf -- '-- dbmig:up\nCREATE TABLE x (id int);\n' >m/002_x.sql
 printf -- '-- dbmig:up\nALTER TABLE t ADD COLUMN w int;\n' >m/003_w.sql
 hold "UPDATE t SET v = 2 WHERE id = 1"
-release "SELECT SLEEP(3)"
+printf 'SELECT SLEEP(3);\n' >&3
+release 0
 "${D[@]}" --ddl-lock-timeout 1s --ddl-retries 30 --format json upgrade >out.json 2>err.txt
 rc=$?
 finish_blocker
@@ -97,9 +80,7 @@ printf -- '-- dbmig:up\nALTER TABLE t ADD COLUMN z int;\n' >m/005_z.sql
 hold "UPDATE t SET v = 3 WHERE id = 1"
 "${D[@]}" --ddl-lock-timeout 1s --ddl-retries 1 upgrade 2>err.txt
 rc=$?
-[ "$rc" = 1 ] || fail "exited $rc, not 1: $(cat err.txt)"
-[ "$(grep -c '^lock time-out: 005' err.txt)" = 1 ] || fail "not 1 retry line: $(cat err.txt)"
-grep -qF "gave up after 1 retry (--ddl-retries 1)" err.txt || fail "does not say it gave up: $(cat err.txt)"
+expect_gave_up 005 1
 grep -qF "the last blocker: connection $blk_id (idle in transaction" err.txt ||
     fail "does not name the last blocker: $(cat err.txt)"
 grep -qF "nothing of 005 was applied" err.txt || fail "does not say nothing was applied: $(cat err.txt)"
@@ -107,9 +88,7 @@ grep -qF "nothing of 005 was applied" err.txt || fail "does not say nothing was 
 [ "$(q "SELECT count(*) FROM dbmig_version WHERE revision = '005'")" = 0 ] || fail "005 has a row"
 [ "$(has_col z)$(has_table y)" = 01 ] || fail "half-applied: column z, table y: $(has_col z)$(has_table y)"
 release
-finish_blocker
-"${D[@]}" --lock-timeout 0 upgrade 2>err.txt || fail "the next run did not take the lock at once: $(cat err.txt)"
-[ "$(applied)" = "001 002 003 004 005" ] || fail "after the blocker: applied $(applied)"
+expect_lock_free "001 002 003 004 005"
 
 # ---- partial: the second statement is blocked and given up on
 case=partial
@@ -117,13 +96,11 @@ printf -- '-- dbmig:up\nCREATE TABLE p1 (id int);\nALTER TABLE t ADD COLUMN p in
 hold "UPDATE t SET v = 4 WHERE id = 1"
 "${D[@]}" --ddl-lock-timeout 1s --ddl-retries 0 upgrade 2>err.txt
 rc=$?
-[ "$rc" = 1 ] || fail "exited $rc, not 1: $(cat err.txt)"
-grep -qF "gave up after 0 retries (--ddl-retries 0)" err.txt || fail "does not say it gave up: $(cat err.txt)"
+expect_gave_up 006 0
 grep -qF "statements 1..1 of 006 were committed" err.txt || fail "does not say what is committed: $(cat err.txt)"
 [ "$(q "SELECT CONCAT(dirty, ' ', progress) FROM dbmig_version WHERE revision = '006'")" = "1 1" ] ||
     fail "006 is not dirty with progress 1"
 release
-finish_blocker
 "${D[@]}" --ddl-lock-timeout 1s upgrade --resume 2>err.txt || fail "--resume failed (statement 1 run again?): $(cat err.txt)"
 [ "$(applied)" = "001 002 003 004 005 006" ] || fail "after --resume: applied $(applied)"
 [ "$(has_col p)$(has_table p1)" = 11 ] || fail "006 not applied in full"
@@ -131,14 +108,7 @@ finish_blocker
 # ---- stmt: --statement-timeout
 case=stmt
 printf -- '-- dbmig:up\nSELECT SLEEP(5);\n' >m/007_sleep.sql
-start=$(date +%s)
-"${D[@]}" --statement-timeout 300ms --ddl-lock-timeout 1s upgrade 2>err.txt
-rc=$?
-[ "$rc" = 1 ] || fail "exited $rc, not 1: $(cat err.txt)"
-[ $(($(date +%s) - start)) -lt 4 ] || fail "SLEEP(5) was not stopped"
-grep -qF "(max_statement_time exceeded) [1969/" err.txt || fail "no statement time-out: $(cat err.txt)"
-grep -qF "ran longer than --statement-timeout allows (300 ms)" err.txt || fail "does not name the option: $(cat err.txt)"
-grep -q "lock time-out" err.txt && fail "a statement time-out was retried: $(cat err.txt)"
+expect_stmt_timeout "SLEEP(5)" "(max_statement_time exceeded) [1969/"
 printf -- '-- dbmig:up\nSELECT SLEEP(0.2);\n' >m/007_sleep.sql
 "${D[@]}" --statement-timeout 5s upgrade --resume 2>err.txt || fail "a statement under the time-out failed: $(cat err.txt)"
 [ "$(applied)" = "001 002 003 004 005 006 007" ] || fail "applied: $(applied)"

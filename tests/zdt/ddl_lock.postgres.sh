@@ -18,45 +18,22 @@
 #   stmt       --statement-timeout stops pg_sleep; not retried, not applied
 #   concurrent a CREATE INDEX CONCURRENTLY that times out is not retried (it
 #              leaves an INVALID index): dirty, with the hint to drop it
-set -u
-fails=0
-fail() { echo "FAIL ddl_lock.$TARGET.$case $*"; fails=$((fails + 1)); }
+. "$(dirname "${BASH_SOURCE[0]}")/ddl_lock.lib"
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$URL" -c "$1"; }
-D=("$DBMIG" --url "$URL" --dir m)
-mkdir -p m
-blk_job=
 
 # hold SQL: a session that runs BEGIN and SQL, then sits idle in its
 # transaction (holding SQL's locks) until release; its pid in blk_pid.
+idle_in_tx() {
+    local state=
+    blk_pid=$(head -n1 blk.out 2>/dev/null)
+    [ -n "$blk_pid" ] && state=$(q "SELECT state FROM pg_stat_activity WHERE pid = $blk_pid")
+    [ "$state" = "idle in transaction" ]
+}
 hold() {
-    rm -f blk.fifo blk.out
-    mkfifo blk.fifo
-    psql -X -q -At -v ON_ERROR_STOP=1 -d "$URL" <blk.fifo >blk.out 2>&1 &
-    blk_job=$!
-    exec 3>blk.fifo
+    blocker_start psql -X -q -At -v ON_ERROR_STOP=1 -d "$URL"
     printf 'SELECT pg_backend_pid();\nBEGIN;\n%s;\n' "$1" >&3
-    local i state=
-    for i in $(seq 100); do
-        blk_pid=$(head -n1 blk.out 2>/dev/null)
-        [ -n "$blk_pid" ] && state=$(q "SELECT state FROM pg_stat_activity WHERE pid = $blk_pid")
-        [ "$state" = "idle in transaction" ] && return 0
-        sleep 0.1
-    done
-    fail "the blocker never held its lock: $(cat blk.out)"
+    blocker_wait idle_in_tx
 }
-# release [SECONDS]: the blocker commits, now or after SECONDS (in the
-# background); the FIFO's last writer closing ends psql.
-release() {
-    if [ $# -gt 0 ]; then
-        (sleep "$1"; printf 'COMMIT;\n' >&3) &
-        exec 3>&-
-    else
-        printf 'COMMIT;\n' >&3
-        exec 3>&-
-        wait "$blk_job"
-    fi
-}
-finish_blocker() { wait "$blk_job" 2>/dev/null; blk_job=; }
 applied() { q "SELECT string_agg(revision, ' ' ORDER BY seq) FROM dbmig_version WHERE NOT dirty"; }
 has_col() { q "SELECT count(*) FROM information_schema.columns WHERE table_name = 't' AND column_name = '$1'"; }
 has_table() { q "SELECT count(*) FROM information_schema.tables WHERE table_name = '$1'"; }
@@ -90,12 +67,9 @@ case=exhausted
 printf -- '-- dbmig:up\nCREATE TABLE y (id int);\n' >m/004_y.sql
 printf -- '-- dbmig:up\nALTER TABLE t ADD COLUMN z int;\nCREATE TABLE z (id int);\n' >m/005_z.sql
 hold "UPDATE t SET v = 3 WHERE id = 1"
-start=$(date +%s)
 "${D[@]}" --ddl-lock-timeout 300ms --ddl-retries 2 upgrade 2>err.txt
 rc=$?
-[ "$rc" = 1 ] || fail "exited $rc, not 1: $(cat err.txt)"
-[ "$(grep -c '^lock time-out: 005' err.txt)" = 2 ] || fail "not 2 retry lines: $(cat err.txt)"
-grep -qF "gave up after 2 retries (--ddl-retries 2)" err.txt || fail "does not say it gave up: $(cat err.txt)"
+expect_gave_up 005 2
 grep -qF "the last blocker: pid $blk_pid (idle in transaction" err.txt || fail "does not name the last blocker: $(cat err.txt)"
 grep -qF "UPDATE t SET v = 3 WHERE id = 1" err.txt || fail "does not name the blocker's query: $(cat err.txt)"
 [ "$(applied)" = "001 002 003 004" ] || fail "applied: $(applied)"
@@ -103,8 +77,7 @@ grep -qF "UPDATE t SET v = 3 WHERE id = 1" err.txt || fail "does not name the bl
 [ "$(has_col z)$(has_table z)$(has_table y)" = 001 ] || fail "half-applied: z column/table, y table: $(has_col z)$(has_table z)$(has_table y)"
 [ "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")" = 0 ] || fail "the migration lock is still held"
 release
-"${D[@]}" --lock-timeout 0 upgrade 2>err.txt || fail "the next run did not take the lock at once: $(cat err.txt)"
-[ "$(applied)" = "001 002 003 004 005" ] || fail "after the blocker: applied $(applied)"
+expect_lock_free "001 002 003 004 005"
 
 # ---- single: --single-transaction retries the whole run
 case=single
@@ -138,14 +111,7 @@ grep -q "^lock time-out: 008 statement 2 (m/008_n.sql:4).*running the statement 
 # ---- stmt: --statement-timeout
 case=stmt
 printf -- '-- dbmig:up\nCREATE TABLE st (id int);\nSELECT pg_sleep(5);\n' >m/009_sleep.sql
-start=$(date +%s)
-"${D[@]}" --statement-timeout 300ms --ddl-lock-timeout 1s upgrade 2>err.txt
-rc=$?
-[ "$rc" = 1 ] || fail "exited $rc, not 1: $(cat err.txt)"
-[ $(($(date +%s) - start)) -lt 4 ] || fail "pg_sleep(5) was not stopped"
-grep -qF "canceling statement due to statement timeout [57014]" err.txt || fail "no statement time-out: $(cat err.txt)"
-grep -qF "ran longer than --statement-timeout allows (300 ms)" err.txt || fail "does not name the option: $(cat err.txt)"
-grep -q "lock time-out" err.txt && fail "a statement time-out was retried: $(cat err.txt)"
+expect_stmt_timeout "pg_sleep(5)" "canceling statement due to statement timeout [57014]"
 [ "$(has_table st)" = 0 ] || fail "009 half-applied"
 [ "$(q "SELECT count(*) FROM dbmig_version WHERE revision = '009'")" = 0 ] || fail "009 has a row"
 printf -- '-- dbmig:up\nCREATE TABLE st (id int);\nSELECT pg_sleep(0.2);\n' >m/009_sleep.sql
