@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "ddl.h"
+#include "ddlwait.h"
 #include "engine.h"
 #include "exec.h"
 #include "sha256.h"
@@ -654,9 +655,51 @@ static int bx_failed(bx *b, const bstate *q, const dbmig_db_error *le)
     return DBMIG_ERROR;
 }
 
+/* A batch's statement failed (its transaction still open). A lock
+ * time-out under --ddl-lock-timeout with retries left: rolled back, the
+ * retry reported and waited for, and DM_BATCH_AGAIN (the batch is its own
+ * transaction and idempotent, so running it again is safe). Else the
+ * failure as bx_failed says it, with "gave up after N retries" when they
+ * ran out. */
+#define DM_BATCH_AGAIN 1
+static int bx_stop_check(bx *b, const bstate *q);
+static int bx_exec_failed(bx *b, const bstate *q)
+{
+    dbmig *h = b->h;
+    const dbmig_db_error *le = h->drv->last_error(h->drv_self, h->conn);
+    dbmig_db_error e;
+    if (le)
+        e = *le;
+    else
+        memset(&e, 0, sizeof e);
+    dm_buf gave = {0};
+    int again = 0;
+    if (!dm_exec_stopped(h) && dm_ddlwait_retryable(h, e.kind)) {
+        h->drv->rollback(h->drv_self, h->conn);
+        char range[160];
+        range_text(q, range);
+        b->x->fail.stmt = q->k + 1; /* the RETRY event's statement, line and text */
+        b->x->fail.line = q->st->line;
+        dm_buf_printf(&gave, "batch %lld%s failed: ", (long long)q->batches + 1, range);
+        dm_db_error_format(&gave, &e);
+        again = dm_exec_retry_wait(b->x, (size_t)(b->s - b->x->steps), e.kind, &gave);
+    }
+    if (again == 1) {
+        dm_buf_free(&gave);
+        return DM_BATCH_AGAIN;
+    }
+    int rc = again == DBMIG_EINTERRUPTED ? bx_stop_check(b, q) : bx_failed(b, q, &e);
+    const char *out = gave.len ? strstr(dm_buf_str(&gave), "\ngave up") : NULL;
+    if (rc == DBMIG_ERROR && out) /* the error itself is bx_failed's */
+        dm_buf_puts(b->why, out);
+    dm_buf_free(&gave);
+    return rc;
+}
+
 /* One batch: the statement (sql) and the progress after it, in one
- * transaction. *aff: the rows it changed. */
-static int bx_one(bx *b, bstate *q, const char *sql, size_t len, int64_t next_lo, int64_t *aff)
+ * transaction. *aff: the rows it changed; DM_BATCH_AGAIN when it was
+ * rolled back to be run again (a lock time-out, see bx_exec_failed). */
+static int bx_try(bx *b, bstate *q, const char *sql, size_t len, int64_t next_lo, int64_t *aff)
 {
     dbmig *h = b->h;
     *aff = 0;
@@ -666,8 +709,14 @@ static int bx_one(bx *b, bstate *q, const char *sql, size_t len, int64_t next_lo
         b->at = q->k;
         return DBMIG_ERROR;
     }
-    if (h->drv->exec(h->drv_self, h->conn, sql, len, aff) != DBMIG_DRV_OK)
-        return bx_failed(b, q, h->drv->last_error(h->drv_self, h->conn));
+    dm_ddlwait_enter(b->x->dw); /* the watcher names who blocks a waiting batch */
+    int drc = h->drv->exec(h->drv_self, h->conn, sql, len, aff);
+    dm_ddlwait_leave(b->x->dw);
+    if (drc != DBMIG_DRV_OK)
+        return bx_exec_failed(b, q);
+    dm_retry *r = dm_ddlwait_retry(b->x->dw);
+    if (r)
+        r->attempt = 0; /* --ddl-retries counts per batch, not per backfill */
     int rc = DBMIG_OK;
     if (*aff > 0 || q->m->col) /* the plain form's last run changed nothing: no record */
         rc = bx_progress(b, q, next_lo, q->batches + 1, q->rows + (*aff > 0 ? *aff : 0));
@@ -678,6 +727,16 @@ static int bx_one(bx *b, bstate *q, const char *sql, size_t len, int64_t next_lo
         b->at = q->k;
         dm_buf_puts(b->why, dm_err_msg(&h->err));
     }
+    return rc;
+}
+
+/* One batch, run again after each lock time-out that is retried. */
+static int bx_one(bx *b, bstate *q, const char *sql, size_t len, int64_t next_lo, int64_t *aff)
+{
+    int rc;
+    do
+        rc = bx_try(b, q, sql, len, next_lo, aff);
+    while (rc == DM_BATCH_AGAIN);
     return rc;
 }
 

@@ -289,6 +289,14 @@ static int run_stmt(dm_run *x, size_t r, const dm_stmt *st, size_t k, size_t tot
     return rc;
 }
 
+static int retry_wait(dm_run *x, size_t i, dm_buf *why);
+
+int dm_exec_retry_wait(dm_run *x, size_t i, uint32_t kind, dm_buf *why)
+{
+    x->fail.kind = kind;
+    return retry_wait(x, i, why);
+}
+
 /* For batch.c (exec.h): a statement, its events, a stop. */
 int dm_exec_stmt(dm_run *x, size_t r, const dm_stmt *st, size_t k, size_t total, dm_buf *why)
 {

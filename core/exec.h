@@ -39,5 +39,12 @@ int dm_exec_stmt(dm_run *x, size_t r, const dm_stmt *st, size_t k, size_t total,
 void dm_exec_report_stmt(const dm_run *x, const dm_step *s, size_t k, const dm_stmt *st, int done,
                          double ms);
 int dm_exec_stopped(const dbmig *h);
+/* A statement of step i failed with a database error of kind `kind`: when
+ * it is a lock time-out with retries left (--ddl-lock-timeout,
+ * --ddl-retries), reports the retry (DBMIG_EV_RETRY), waits the backoff
+ * and gives 1 (run it again); DBMIG_EINTERRUPTED when a stop came during
+ * the wait; 0 when it fails as it is (why then says when the retries ran
+ * out, with the last blocker). */
+int dm_exec_retry_wait(dm_run *x, size_t i, uint32_t kind, dm_buf *why);
 
 #endif

@@ -18,6 +18,9 @@
 #   stmt       --statement-timeout stops pg_sleep; not retried, not applied
 #   concurrent a CREATE INDEX CONCURRENTLY that times out is not retried (it
 #              leaves an INVALID index): dirty, with the hint to drop it
+#   batch      a -- dbmig:batch whose batch meets a row the application
+#              holds: that one batch is rolled back and retried (naming
+#              the blocker), the backfill goes on; every row changed once
 . "$(dirname "${BASH_SOURCE[0]}")/ddl_lock.lib"
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$URL" -c "$1"; }
 
@@ -133,5 +136,21 @@ grep -qF "DROP INDEX CONCURRENTLY t_v" err.txt || fail "no hint to drop the INVA
 q "DROP INDEX CONCURRENTLY t_v" >/dev/null
 "${D[@]}" --ddl-lock-timeout 300ms upgrade --resume 2>err.txt || fail "--resume failed: $(cat err.txt)"
 [ "$(applied)" = "001 002 003 004 005 006 007 008 009 010" ] || fail "applied: $(applied)"
+
+# ---- batch: a lock time-out retries the one batch, not the backfill
+case=batch
+q "CREATE TABLE b (id int PRIMARY KEY, runs int NOT NULL DEFAULT 0); INSERT INTO b (id) SELECT generate_series(1, 50)" >/dev/null
+printf -- '-- dbmig:up\n-- dbmig:batch by id size 10\nUPDATE b SET runs = runs + 1 WHERE id >= :lo AND id < :hi;\n' >m/011_fill.sql
+hold "UPDATE b SET runs = runs WHERE id = 25"
+release 2
+"${D[@]}" --ddl-lock-timeout 300ms --ddl-retries 30 upgrade 2>err.txt
+rc=$?
+finish_blocker
+[ "$rc" = 0 ] || fail "exited $rc: $(cat err.txt)"
+grep -q "^lock time-out: 011 statement 1 (m/011_fill.sql:3)" err.txt || fail "no retry line for the batch: $(cat err.txt)"
+grep -qF "blocked by pid $blk_pid" err.txt || fail "the blocker $blk_pid is not named: $(cat err.txt)"
+[ "$(q "SELECT min(runs) || ' ' || max(runs) FROM b")" = "1 1" ] ||
+    fail "rows not changed exactly once: $(q "SELECT runs, count(*) FROM b GROUP BY runs")"
+[ "$(applied)" = "001 002 003 004 005 006 007 008 009 010 011" ] || fail "applied: $(applied)"
 
 exit $((fails > 0))
