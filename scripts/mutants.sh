@@ -39,6 +39,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 #   schema:NAME  tests/schema/NAME.sh on SQLite (a fresh database and TMPDIR,
 #                as tests/schema/run.sh gives it)
 #   zdt:NAME     tests/zdt/NAME.sh on SQLite, the same way
+#   mistakes:REGEX  tests/mistakes/run.sh on SQLite, the cases matching REGEX
 #   closure:N    tests/diff/closure on SQLite: N pairs of the closure
 #                property test, seed 1 (the same pairs every run)
 #   closurepg:N  the same on a throwaway PostgreSQL server
@@ -273,6 +274,34 @@ mutant gen-enum-label-after-the-wrong-one core/schema_diff_enum.c \
             dm_sqlw_literal(w, b->columns[next]);' \
     unit:schema_diff_enum closurepg:150
 
+# zero-downtime (issue 17): batches, phases, lock time-outs
+mutant batch-resume-from-the-start core/batch.c \
+    'if (!(b->s->in_batch && q->k == b->s->start)) {' \
+    'if (1) {' \
+    zdt:batch
+mutant batch-keyset-skips-a-key core/batch.c \
+    '        q->lo = q->hi;' \
+    '        q->lo = q->hi + 1;' \
+    zdt:batch
+mutant batch-misspelt-placeholder-allowed core/batch.c \
+    '            !placeholder_at(s, n, i)) {' \
+    '            !placeholder_at(s, n, i) && 0) {' \
+    mistakes:m_batch_unknown_placeholder
+mutant phase-pre-applies-post core/plan.c \
+    '        if (pl_post(g, r))
+            left[nleft++] = r;' \
+    '        if (0)
+            left[nleft++] = r;' \
+    unit:engine zdt:phase
+mutant phase-pre-needs-post-allowed core/plan.c \
+    '        rc = pl_phase_refuse(x, bad, need[bad], nbad - 1);' \
+    '        rc = DBMIG_OK;' \
+    unit:engine zdt:phase
+mutant ddl-lock-timeout-not-retried core/ddlwait.c \
+    'return h->o.ddl_lock_timeout_ms > 0 && kind == DBMIG_DB_ERR_LOCK_TIMEOUT;' \
+    'return 0;' \
+    unit:ddlretry zdt:ddl_lock.sqlite
+
 # ---- the run -------------------------------------------------------------
 if [ "${1:-}" = --list ]; then
     for i in "${!M_NAME[@]}"; do printf '%-32s %-22s %s\n' "${M_NAME[$i]}" "${M_FILE[$i]}" "${M_TESTS[$i]}"; done
@@ -324,6 +353,8 @@ run_test() {
                 timeout 300 bash "$W/src/tests/cli/suite.sh" ;;
         graph) DBMIG=$W/build/dbmig DBMIG_SOURCE_DIR=$W/src DBMIG_TEST_DRIVER=sqlite DBMIG_TEST_ONLY=$arg \
                 TZ=Pacific/Kiritimati timeout 300 bash "$W/src/tests/graph/graph.sh" ;;
+        mistakes) DBMIG=$W/build/dbmig DBMIG_SOURCE_DIR=$W/src DBMIG_TEST_DRIVER=sqlite DBMIG_TEST_ONLY=$arg \
+                timeout 300 bash "$W/src/tests/mistakes/run.sh" ;;
         schema | zdt) local sw=$W/schema-run plugins
                 plugins=$(dirname "$(find "$W/build" -name dbmig_sqlite.so -print -quit)")
                 rm -rf "$sw" && mkdir -p "$sw/tmp" &&

@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit_files.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,16 +80,6 @@ typedef struct fx {
     char url[160];
 } fx;
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char p[256];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
@@ -106,24 +98,24 @@ static int setup(void **state)
     snprintf(f->url, sizeof f->url, "sqlite:%s", f->db);
     /* A chain, a branch and its merge, a non-transactional migration and a
      * portable-DDL form the core rewrites for SQLite. */
-    write_file(f->mig, "001_orgs.sql",
+    ut_write_file(f->mig, "001_orgs.sql",
                "-- dbmig:message organisations\n-- dbmig:up\n"
                "CREATE TABLE orgs (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n"
                "INSERT INTO orgs (name) VALUES ('it''s; fine');\n"
                "-- dbmig:down\nDROP TABLE orgs;\n");
-    write_file(f->mig, "002_users.sql",
+    ut_write_file(f->mig, "002_users.sql",
                "-- dbmig:up\nCREATE TABLE users (id INTEGER PRIMARY KEY, org INTEGER);\n"
                "CREATE INDEX IF NOT EXISTS users_org ON users (org);\n"
                "-- dbmig:down\nDROP TABLE users;\n");
-    write_file(f->mig, "003_a.sql",
+    ut_write_file(f->mig, "003_a.sql",
                "-- dbmig:parents 002\n-- dbmig:branch feature\n-- dbmig:up\n"
                "ALTER TABLE users ADD COLUMN IF NOT EXISTS email TEXT;\n"
                "-- dbmig:down\nALTER TABLE users DROP COLUMN email;\n");
-    write_file(f->mig, "004_b.sql",
+    ut_write_file(f->mig, "004_b.sql",
                "-- dbmig:parents 002\n-- dbmig:transaction off\n-- dbmig:up\n"
                "CREATE TABLE b (x INTEGER);\nINSERT INTO b VALUES (1);\n"
                "-- dbmig:down\nDROP TABLE b;\n");
-    write_file(f->mig, "005_merge.sql",
+    ut_write_file(f->mig, "005_merge.sql",
                "-- dbmig:parents 003 004\n-- dbmig:up\n"
                "CREATE TRIGGER t_b AFTER INSERT ON b BEGIN UPDATE orgs SET name = name; END;\n"
                "-- dbmig:down\nDROP TRIGGER t_b;\n");
@@ -134,11 +126,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx *f = *state;
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system(cmd);
+    int rc = ut_rmrf(f->dir);
     free(f);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 static dbmig *open_plain(fx *f)

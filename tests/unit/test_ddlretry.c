@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit_files.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,16 +100,6 @@ static void on_event(void *p, const dbmig_event *ev)
     }
 }
 
-static void write_file(const fx *f, const char *name, const char *text)
-{
-    char p[256];
-    snprintf(p, sizeof p, "%s/%s", f->mig, name);
-    FILE *o = fopen(p, "w");
-    assert_non_null(o);
-    fputs(text, o);
-    fclose(o);
-}
-
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
@@ -128,7 +120,7 @@ static int setup(void **state)
     snprintf(f->mig, sizeof f->mig, "%s/m", f->dir);
     mkdir(f->mig, 0755);
     snprintf(f->url, sizeof f->url, "sqlite:%s/t.db", f->dir);
-    write_file(f, "001_a.sql", "-- dbmig:up\nCREATE TABLE a (id INTEGER);\n");
+    ut_write_file(f->mig, "001_a.sql", "-- dbmig:up\nCREATE TABLE a (id INTEGER);\n");
     *state = f;
     return 0;
 }
@@ -136,12 +128,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx *f = *state;
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system(cmd);
+    int rc = ut_rmrf(f->dir);
     dm_plugin_unload(f->plugin);
     free(f);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 /* A handle on f's folder with --ddl-lock-timeout (0: off) and retries. */
@@ -170,7 +160,7 @@ static dbmig *open_h(fx *f, int timeout_ms, int retries, int single)
 static dbmig *open_blocked(fx *f, const char *text, int fail_left, uint32_t kind, int timeout_ms,
                            int retries, int single)
 {
-    write_file(f, "002_b.sql", text);
+    ut_write_file(f->mig, "002_b.sql", text);
     f->w.fail_left = fail_left;
     f->w.kind = kind;
     return open_h(f, timeout_ms, retries, single);

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit_files.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,16 +157,6 @@ typedef struct fx {
     char url[160];
 } fx;
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char p[256];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
@@ -210,7 +202,7 @@ static int setup(void **state)
                  "-- dbmig:up\nCREATE TABLE t%d (id INTEGER);\n%s"
                  "-- dbmig:down\nDROP TABLE t%d;\n",
                  i, i == 3 ? "INSERT INTO t3 VALUES (3);\n" : "", i);
-        write_file(mig, name, body);
+        ut_write_file(mig, name, body);
     }
     *state = f;
     return 0;
@@ -219,9 +211,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx *f = *state;
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
+    if (ut_rmrf(f->dir) != 0)
         return -1;
     dm_plugin_unload(f->plugin);
     free(f);
@@ -334,7 +324,7 @@ static void test_failure_in_k_keeps_earlier(void **state)
     /* Break 004 so that it fails on its statement. */
     char mig[96];
     snprintf(mig, sizeof mig, "%s/m", f->dir);
-    write_file(mig, "004_t4.sql", "-- dbmig:up\nCREATE TABLE t4 (id INTEGER);\nINSERT INTO nope VALUES (1);\n-- dbmig:down\nDROP TABLE t4;\n");
+    ut_write_file(mig, "004_t4.sql", "-- dbmig:up\nCREATE TABLE t4 (id INTEGER);\nINSERT INTO nope VALUES (1);\n-- dbmig:down\nDROP TABLE t4;\n");
     for (int interval = 0; interval <= 1; interval++) {
         dbmig *h = open_h(f, interval ? 60000 : 0, 0);
         assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
@@ -358,7 +348,7 @@ static void test_no_savepoints_commits_each(void **state)
     fx *f = *state;
     char mig[96];
     snprintf(mig, sizeof mig, "%s/m", f->dir);
-    write_file(mig, "004_t4.sql", "CREATE TABLE t4 (id INTEGER);\nINSERT INTO nope VALUES (1);\n");
+    ut_write_file(mig, "004_t4.sql", "CREATE TABLE t4 (id INTEGER);\nINSERT INTO nope VALUES (1);\n");
     f->w.table.caps &= ~(uint32_t)DBMIG_CAP_SAVEPOINTS;
     dbmig *h = open_h(f, 60000, 0);
     memset(f->w.calls, 0, sizeof f->w.calls);
@@ -375,7 +365,7 @@ static void test_single_transaction_all_or_nothing(void **state)
     fx *f = *state;
     char mig[96];
     snprintf(mig, sizeof mig, "%s/m", f->dir);
-    write_file(mig, "005_t5.sql", "CREATE TABLE t5 (id INTEGER);\nSELECT * FROM nope;\n");
+    ut_write_file(mig, "005_t5.sql", "CREATE TABLE t5 (id INTEGER);\nSELECT * FROM nope;\n");
     dbmig *h = open_h(f, 0, 1);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
     assert_non_null(strstr(dbmig_errmsg(h), "single-transaction"));
@@ -449,7 +439,7 @@ static void test_error_kinds(void **state)
     snprintf(mig, sizeof mig, "%s/m", f->dir);
     /* DATABASE: a statement refused, with the database's detail and hint,
      * which the message keeps as before. */
-    write_file(mig, "004_t4.sql", "-- dbmig:up\nCREATE TABLE t4 (id INTEGER);\n"
+    ut_write_file(mig, "004_t4.sql", "-- dbmig:up\nCREATE TABLE t4 (id INTEGER);\n"
                                   "INSERT INTO nope VALUES (1);\n");
     f->w.add_detail = "the detail";
     f->w.add_hint = "the hint";
@@ -473,7 +463,7 @@ static void test_error_kinds(void **state)
     assert_null(e.hint);
     /* A driver call that fails outside a statement (a commit): DATABASE. */
     dbmig_close(h);
-    write_file(mig, "004_t4.sql", "CREATE TABLE t4 (id INTEGER);\n");
+    ut_write_file(mig, "004_t4.sql", "CREATE TABLE t4 (id INTEGER);\n");
     h = open_h(f, 0, 0);
     memset(f->w.calls, 0, sizeof f->w.calls);
     f->w.fail_fn = F_COMMIT;
@@ -512,7 +502,7 @@ static void test_error_kinds(void **state)
     assert_int_equal(last_error_of(h).kind, DBMIG_KIND_INTERRUPTED);
     dbmig_close(h);
     /* INVALID: a file that does not parse. */
-    write_file(mig, "006_bad.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:bogus\n");
+    ut_write_file(mig, "006_bad.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:bogus\n");
     h = open_h(f, 0, 0);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EINVALID);
     e = last_error_of(h);
@@ -529,7 +519,7 @@ static void test_checksum_validation(void **state)
     dbmig_close(h);
     char mig[96];
     snprintf(mig, sizeof mig, "%s/m", f->dir);
-    write_file(mig, "001_t1.sql", "-- dbmig:up\nCREATE TABLE t1 (id INTEGER, x INTEGER);\n-- dbmig:down\nDROP TABLE t1;\n");
+    ut_write_file(mig, "001_t1.sql", "-- dbmig:up\nCREATE TABLE t1 (id INTEGER, x INTEGER);\n-- dbmig:down\nDROP TABLE t1;\n");
     h = open_h(f, 200, 0);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EINVALID);
     assert_non_null(strstr(dbmig_errmsg(h), "001_t1.sql"));
@@ -548,7 +538,7 @@ static void test_dirty_protocol_and_resume(void **state)
     fx *f = *state;
     char mig[96];
     snprintf(mig, sizeof mig, "%s/m", f->dir);
-    write_file(mig, "003_t3.sql",
+    ut_write_file(mig, "003_t3.sql",
                "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE t3 (id INTEGER);\n"
                "INSERT INTO t3 VALUES (1);\nINSERT INTO missing_table VALUES (2);\n"
                "INSERT INTO t3 VALUES (3);\n-- dbmig:down\nDROP TABLE t3;\n");
@@ -574,7 +564,7 @@ static void test_dirty_protocol_and_resume(void **state)
 
     /* Fix the cause: the committed statements are unchanged, so resume runs
      * statement 3 onwards, then the rest. */
-    write_file(mig, "003_t3.sql",
+    ut_write_file(mig, "003_t3.sql",
                "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE t3 (id INTEGER);\n"
                "INSERT INTO t3 VALUES (1);\nINSERT INTO t3 VALUES (2);\n"
                "INSERT INTO t3 VALUES (3);\n-- dbmig:down\nDROP TABLE t3;\n");
@@ -587,13 +577,13 @@ static void test_dirty_protocol_and_resume(void **state)
     h = open_h(f, 200, 0);
     assert_int_equal(dbmig_downgrade(h, "002", 0), DBMIG_OK);
     dbmig_close(h);
-    write_file(mig, "003_t3.sql",
+    ut_write_file(mig, "003_t3.sql",
                "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE t3 (id INTEGER);\n"
                "INSERT INTO nope VALUES (1);\n-- dbmig:down\nDROP TABLE t3;\n");
     h = open_h(f, 200, 0);
     assert_int_equal(dbmig_upgrade(h, "003", 0), DBMIG_ERROR);
     dbmig_close(h);
-    write_file(mig, "003_t3.sql",
+    ut_write_file(mig, "003_t3.sql",
                "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE t3 (id INTEGER, y INTEGER);\n"
                "INSERT INTO t3 VALUES (1, 1);\n-- dbmig:down\nDROP TABLE t3;\n");
     h = open_h(f, 200, 0);
@@ -642,7 +632,7 @@ static void test_phase_pre(void **state)
     fx *f = *state;
     char mig[96];
     snprintf(mig, sizeof mig, "%s/m", f->dir);
-    write_file(mig, "004_t4.sql", "-- dbmig:phase post\n-- dbmig:up\nCREATE TABLE t4 (id INTEGER);\n");
+    ut_write_file(mig, "004_t4.sql", "-- dbmig:phase post\n-- dbmig:up\nCREATE TABLE t4 (id INTEGER);\n");
     dbmig *h = open_phase(f, DBMIG_PHASE_PRE);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_EINVALID); /* 005 needs 004 */
     assert_non_null(strstr(dbmig_errmsg(h), "cannot apply 005 (005_t5.sql): it needs 004"));
@@ -652,7 +642,7 @@ static void test_phase_pre(void **state)
     assert_int_equal(pending_in(f, DBMIG_PHASE_PRE), 1); /* 005 */
     assert_int_equal(pending_in(f, DBMIG_PHASE_ALL), 2);
     /* 005 on its own branch: applied by --phase pre, 004 left pending */
-    write_file(mig, "005_t5.sql", "-- dbmig:parents 003\n-- dbmig:up\nCREATE TABLE t5 (id INTEGER);\n");
+    ut_write_file(mig, "005_t5.sql", "-- dbmig:parents 003\n-- dbmig:up\nCREATE TABLE t5 (id INTEGER);\n");
     h = open_phase(f, DBMIG_PHASE_PRE);
     assert_int_equal(dbmig_upgrade(h, "heads", 0), DBMIG_OK);
     dbmig_check_result *res = NULL;
@@ -737,7 +727,7 @@ static void test_batched_steps(void **state)
     char mig[96];
     snprintf(mig, sizeof mig, "%s/m", f->dir);
     /* A syntax error: the database gives a position. */
-    write_file(mig, "004_t4.sql", "-- dbmig:up\nCREATE TABLE t4 (id INTEGER);\n\nINSERT INTO t4\n  VALUES (1,, 2);\n-- dbmig:down\nDROP TABLE t4;\n");
+    ut_write_file(mig, "004_t4.sql", "-- dbmig:up\nCREATE TABLE t4 (id INTEGER);\n\nINSERT INTO t4\n  VALUES (1,, 2);\n-- dbmig:down\nDROP TABLE t4;\n");
     h = open_h(f, 60000, 0);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
     assert_non_null(strstr(dbmig_errmsg(h), "004_t4.sql:5: statement 2 of 2"));
@@ -746,7 +736,7 @@ static void test_batched_steps(void **state)
     assert_int_equal(table_mask(f), 0x0e);
     /* Positions count characters: multi-byte text before the error must
      * not shift the line. */
-    write_file(mig, "004_t4.sql", "-- dbmig:up\nCREATE TABLE t4 (id INTEGER, n TEXT DEFAULT '\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9');\n"
+    ut_write_file(mig, "004_t4.sql", "-- dbmig:up\nCREATE TABLE t4 (id INTEGER, n TEXT DEFAULT '\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9');\n"
                                   "INSERT INTO t4 VALUES ('\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac', 1);\n\nINSERT INTO t4\n  VALUES (1,, 2);\n"
                                   "-- dbmig:down\nDROP TABLE t4;\n");
     h = open_h(f, 60000, 0);
@@ -760,7 +750,7 @@ static void test_batched_steps(void **state)
     dbmig_close(h);
     f->w.table.caps |= DBMIG_CAP_MULTI_STATEMENT;
     /* A run-time error without a position: found by re-running. */
-    write_file(mig, "004_t4.sql", "-- dbmig:up\nCREATE TABLE t4 (id INTEGER PRIMARY KEY);\nINSERT INTO t4 VALUES (1);\nINSERT INTO t4 VALUES (1);\n-- dbmig:down\nDROP TABLE t4;\n");
+    ut_write_file(mig, "004_t4.sql", "-- dbmig:up\nCREATE TABLE t4 (id INTEGER PRIMARY KEY);\nINSERT INTO t4 VALUES (1);\nINSERT INTO t4 VALUES (1);\n-- dbmig:down\nDROP TABLE t4;\n");
     h = open_h(f, 60000, 0);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
     assert_non_null(strstr(dbmig_errmsg(h), "004_t4.sql:4: statement 3 of 3"));
@@ -837,14 +827,14 @@ static void test_dry_run_never_writes(void **state)
     free(before);
 
     /* 001, 002 applied; 003 dirty (outside a transaction, failed at 2) */
-    write_file(mig, "003_t3.sql",
+    ut_write_file(mig, "003_t3.sql",
                "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE t3 (id INTEGER);\n"
                "INSERT INTO missing_table VALUES (2);\n-- dbmig:down\nDROP TABLE t3;\n");
     h = open_h(f, 200, 0);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_ERROR);
     dbmig_close(h);
     /* 001 edited since */
-    write_file(mig, "001_t1.sql",
+    ut_write_file(mig, "001_t1.sql",
                "-- dbmig:up\nCREATE TABLE t1 (id INTEGER, x INTEGER);\n-- dbmig:down\nDROP TABLE t1;\n");
     before = vrows(f);
     static const struct {
@@ -903,7 +893,7 @@ static void test_bad_target_creates_nothing(void **state)
     assert_non_null(strstr(dbmig_errmsg(h), "ambiguous"));
     dbmig_close(h);
     /* two heads: head is ambiguous for upgrade, downgrade and stamp */
-    write_file(mig, "006_side.sql",
+    ut_write_file(mig, "006_side.sql",
                "-- dbmig:parents 004\n-- dbmig:up\nCREATE TABLE t6 (id INTEGER);\n"
                "-- dbmig:down\nDROP TABLE t6;\n");
     h = open_h(f, 200, 0);
@@ -1008,7 +998,7 @@ static void test_downgrade_missing_ancestor(void **state)
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
     dbmig_close(h);
     /* a file merged late: 0025 sorts between 001 and 002 and becomes 002's parent */
-    write_file(mig, "0025_late.sql",
+    ut_write_file(mig, "0025_late.sql",
                "-- dbmig:up\nCREATE TABLE late (id INTEGER);\n-- dbmig:down\nDROP TABLE late;\n");
     char *before = vrows(f);
     h = open_h(f, 200, 0);
@@ -1223,7 +1213,7 @@ static void test_riding_dirty_protocol(void **state)
     /* statement 3 of 4 fails: 1..2 ran and are recorded */
     char mig[96];
     snprintf(mig, sizeof mig, "%s/m", f->dir);
-    write_file(mig, "003_t3.sql",
+    ut_write_file(mig, "003_t3.sql",
                "-- dbmig:up\nCREATE TABLE t3 (id INTEGER);\nINSERT INTO t3 VALUES (1);\n"
                "INSERT INTO missing_table VALUES (2);\nINSERT INTO t3 VALUES (3);\n"
                "-- dbmig:down\nDROP TABLE t3;\n");
@@ -1242,7 +1232,7 @@ static void test_riding_dirty_protocol(void **state)
     dbmig_status_free(st);
     dbmig_close(h);
     /* fixed: --resume accepts the recorded progress_hash and runs 3..4 */
-    write_file(mig, "003_t3.sql",
+    ut_write_file(mig, "003_t3.sql",
                "-- dbmig:up\nCREATE TABLE t3 (id INTEGER);\nINSERT INTO t3 VALUES (1);\n"
                "INSERT INTO t3 VALUES (2);\nINSERT INTO t3 VALUES (3);\n"
                "-- dbmig:down\nDROP TABLE t3;\n");
@@ -1258,7 +1248,7 @@ static void test_riding_dirty_protocol(void **state)
     h = open_h(f, 200, 0);
     assert_int_equal(dbmig_downgrade(h, "003", 0), DBMIG_OK);
     dbmig_close(h);
-    write_file(mig, "004_t4.sql",
+    ut_write_file(mig, "004_t4.sql",
                "-- dbmig:up\nCREATE TABLE t4 (id INTEGER PRIMARY KEY);\nINSERT INTO t4 VALUES (1);\n"
                "INSERT INTO t4 VALUES (1);\n-- dbmig:down\nDROP TABLE t4;\n");
     h = open_h(f, 200, 0);
@@ -1296,7 +1286,7 @@ static void test_riding_dirty_protocol(void **state)
     assert_int_equal(dm_need_conn(h), DBMIG_OK);
     must_drop_t4(h);
     dbmig_close(h);
-    write_file(mig, "004_t4.sql", "-- dbmig:up\nCREATE TABLE t4 (id INTEGER);\n-- dbmig:down\nDROP TABLE t4;\n");
+    ut_write_file(mig, "004_t4.sql", "-- dbmig:up\nCREATE TABLE t4 (id INTEGER);\n-- dbmig:down\nDROP TABLE t4;\n");
 
     /* every exec failing in turn, before it reaches the database */
     for (int n = 1;; n++) {
@@ -1434,7 +1424,7 @@ static void test_event_levels(void **state)
     assert_int_equal(dbmig_repair(h, DBMIG_REPAIR_REVERTED, "005"), DBMIG_OK);
     assert_int_equal(dbmig_downgrade(h, "base", 0), DBMIG_OK);
     dbmig_close(h);
-    write_file(mig, "004_t4.sql", "CREATE TABLE t4 (id INTEGER);\nINSERT INTO nope VALUES (1);\n");
+    ut_write_file(mig, "004_t4.sql", "CREATE TABLE t4 (id INTEGER);\nINSERT INTO nope VALUES (1);\n");
     memset(&l, 0, sizeof l);
     o.verbose = 0;
     o.single_transaction = 1;
@@ -1521,7 +1511,7 @@ static void test_done_only_after_commit(void **state)
     dbmig_close(h);
     char mig[96];
     snprintf(mig, sizeof mig, "%s/m", f->dir);
-    write_file(mig, "004_t4.sql", "CREATE TABLE t4 (id INTEGER);\nINSERT INTO nope VALUES (1);\n");
+    ut_write_file(mig, "004_t4.sql", "CREATE TABLE t4 (id INTEGER);\nINSERT INTO nope VALUES (1);\n");
     memset(&l, 0, sizeof l);
     l.w = &f->w;
     dbmig_options o = DBMIG_OPTIONS_INIT;
@@ -1543,7 +1533,7 @@ static void test_done_only_after_commit(void **state)
 
     /* The group's commit fails: each of its migrations is reported rolled
      * back, once, and none applied or failed besides. */
-    write_file(mig, "004_t4.sql", "CREATE TABLE t4 (id INTEGER);\n");
+    ut_write_file(mig, "004_t4.sql", "CREATE TABLE t4 (id INTEGER);\n");
     memset(&l, 0, sizeof l);
     l.w = &f->w;
     h = open_ev(f, 60000, &l);
@@ -1610,7 +1600,7 @@ static void test_interrupt_rolls_back_open_group(void **state)
     dbmig_close(h);
     char mig[96];
     snprintf(mig, sizeof mig, "%s/m", f->dir);
-    write_file(mig, "003_t3.sql", "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE t3 (id INTEGER);\n"
+    ut_write_file(mig, "003_t3.sql", "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE t3 (id INTEGER);\n"
                                   "INSERT INTO t3 VALUES (3);\n-- dbmig:down\nDROP TABLE t3;\n");
     memset(&l, 0, sizeof l);
     l.w = &f->w;
@@ -1677,7 +1667,7 @@ static void test_riding_row_changes(void **state)
     dbmig_close(h);
     /* two row changes alone (transaction off): one exec each, no dirty row
      * before the first, the final row with the second */
-    write_file(mig, "006_rows.sql",
+    ut_write_file(mig, "006_rows.sql",
                "-- dbmig:transaction off\n-- dbmig:up\nINSERT INTO t3 VALUES (6);\n"
                "UPDATE t3 SET id = 7 WHERE id = 6;\n-- dbmig:down\nDELETE FROM t3 WHERE id = 7;\n");
     h = open_h(f, 200, 0);
@@ -1691,7 +1681,7 @@ static void test_riding_row_changes(void **state)
     dbmig_close(h);
     /* a first row change that fails: rolled back, and the dirty row with
      * progress 0 says that nothing of it committed, as before */
-    write_file(mig, "006_rows.sql",
+    ut_write_file(mig, "006_rows.sql",
                "-- dbmig:up\nINSERT INTO nope VALUES (1);\nCREATE TABLE t6 (id INTEGER);\n"
                "-- dbmig:down\nDROP TABLE t6;\n");
     h = open_h(f, 200, 0);
@@ -1708,7 +1698,7 @@ static void test_riding_row_changes(void **state)
     dbmig_close(h);
     /* DDL, a row change, DDL that fails: the row change's record came with
      * it (progress 2, no write between), and --resume runs statement 3 */
-    write_file(mig, "006_rows.sql",
+    ut_write_file(mig, "006_rows.sql",
                "-- dbmig:up\nCREATE TABLE t6 (id INTEGER);\nINSERT INTO t6 VALUES (1);\n"
                "CREATE TABLE t3 (id INTEGER);\n-- dbmig:down\nDROP TABLE t6;\n");
     h = open_h(f, 200, 0);
@@ -1720,7 +1710,7 @@ static void test_riding_row_changes(void **state)
     assert_int_equal(st->revs[5].progress, 2);
     dbmig_status_free(st);
     dbmig_close(h);
-    write_file(mig, "006_rows.sql",
+    ut_write_file(mig, "006_rows.sql",
                "-- dbmig:up\nCREATE TABLE t6 (id INTEGER);\nINSERT INTO t6 VALUES (1);\n"
                "CREATE TABLE t7 (id INTEGER);\n-- dbmig:down\nDROP TABLE t7;\nDROP TABLE t6;\n");
     h = open_h(f, 200, 0);
@@ -1764,7 +1754,7 @@ static void test_cancel_abandons_long_statement(void **state)
     char mig[96];
     snprintf(mig, sizeof mig, "%s/m", f->dir);
     /* ~10 s of work for SQLite, then a row. */
-    write_file(mig, "006_long.sql",
+    ut_write_file(mig, "006_long.sql",
                "-- dbmig:up\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x "
                "< 50000000) SELECT count(*) FROM c;\nCREATE TABLE t6 (id INTEGER);\n"
                "-- dbmig:down\nDROP TABLE t6;\n");
@@ -1834,7 +1824,7 @@ static void test_check_rule(void **state)
 
     char mig[96];
     snprintf(mig, sizeof mig, "%s/m", f->dir);
-    write_file(mig, "002_t2.sql", "-- dbmig:up\nCREATE TABLE t2 (id INTEGER, x INTEGER);\n-- dbmig:down\nDROP TABLE t2;\n");
+    ut_write_file(mig, "002_t2.sql", "-- dbmig:up\nCREATE TABLE t2 (id INTEGER, x INTEGER);\n-- dbmig:down\nDROP TABLE t2;\n");
     h = open_h(f, 200, 0);
     assert_int_equal(dbmig_check(h, &res), DBMIG_EINVALID);
     assert_int_equal(res->nproblems, 1);
@@ -1934,10 +1924,10 @@ static void test_upgrade_verify(void **state)
     char mig[96];
     snprintf(mig, sizeof mig, "%s/m", f->dir);
     /* 002 verifies its row, 004 checks a column that is not there */
-    write_file(mig, "002_t2.sql",
+    ut_write_file(mig, "002_t2.sql",
                "-- dbmig:up\nCREATE TABLE t2 (id INTEGER);\nINSERT INTO t2 VALUES (2);\n"
                "-- dbmig:verify\nSELECT id FROM t2;\n-- dbmig:down\nDROP TABLE t2;\n");
-    write_file(mig, "004_t4.sql",
+    ut_write_file(mig, "004_t4.sql",
                "-- dbmig:up\nCREATE TABLE t4 (id INTEGER);\n-- dbmig:verify\n"
                "SELECT id FROM t4;\nSELECT name FROM t4;\n-- dbmig:down\nDROP TABLE t4;\n");
     /* without --verify the verify sections are not run */
@@ -1973,7 +1963,7 @@ static void test_upgrade_verify(void **state)
         dbmig_close(h);
     }
     /* fixed: every verify passes */
-    write_file(mig, "004_t4.sql",
+    ut_write_file(mig, "004_t4.sql",
                "-- dbmig:up\nCREATE TABLE t4 (id INTEGER, name TEXT);\n-- dbmig:verify\n"
                "SELECT id FROM t4;\nSELECT name FROM t4;\n-- dbmig:down\nDROP TABLE t4;\n");
     h = open_h(f, 200, 0);
@@ -2003,7 +1993,7 @@ static void test_upgrade_verify_notx(void **state)
     fx *f = *state;
     char mig[96];
     snprintf(mig, sizeof mig, "%s/m", f->dir);
-    write_file(mig, "003_t3.sql",
+    ut_write_file(mig, "003_t3.sql",
                "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE t3 (id INTEGER);\n"
                "INSERT INTO t3 VALUES (3);\n-- dbmig:verify\nSELECT id FROM t3 WHERE id = 3;\n"
                "SELECT id FROM t3_expected;\n-- dbmig:down\nDROP TABLE t3;\n");

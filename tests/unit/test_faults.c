@@ -23,6 +23,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit_files.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,16 +148,6 @@ typedef struct fx {
     char dir[64], mig[96], db[128], url[160];
 } fx;
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char p[256];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof *f);
@@ -198,20 +190,20 @@ static int setup(void **state)
     mkdir(f->mig, 0755);
     snprintf(f->db, sizeof f->db, "%s/t.db", f->dir);
     snprintf(f->url, sizeof f->url, "sqlite:%s", f->db);
-    write_file(f->mig, "001_t1.sql",
+    ut_write_file(f->mig, "001_t1.sql",
                "-- dbmig:up\nCREATE TABLE t1 (id INTEGER);\n"
                "CREATE INDEX IF NOT EXISTS i1 ON t1 (id);\n"
                "-- dbmig:down\nDROP INDEX IF EXISTS i1;\nDROP TABLE t1;\n");
-    write_file(f->mig, "002_t2.sql",
+    ut_write_file(f->mig, "002_t2.sql",
                "-- dbmig:up\nCREATE TABLE t2 (id INTEGER);\nINSERT INTO t2 VALUES (2);\n"
                "-- dbmig:down\nDROP TABLE t2;\n");
-    write_file(f->mig, "003_c.sql",
+    ut_write_file(f->mig, "003_c.sql",
                "-- dbmig:up\nALTER TABLE t1 ADD COLUMN IF NOT EXISTS c INTEGER;\n"
                "-- dbmig:down\nALTER TABLE t1 DROP COLUMN IF EXISTS c;\n");
-    write_file(f->mig, "004_t4.sql",
+    ut_write_file(f->mig, "004_t4.sql",
                "-- dbmig:transaction off\n-- dbmig:up\nCREATE TABLE t4 (id INTEGER);\n"
                "INSERT INTO t4 VALUES (4);\n-- dbmig:down\nDROP TABLE t4;\n");
-    write_file(f->mig, "005_t5.sql",
+    ut_write_file(f->mig, "005_t5.sql",
                "-- dbmig:up\nCREATE TABLE t5 (id INTEGER);\n-- dbmig:down\nDROP TABLE t5;\n");
     *state = f;
     return 0;
@@ -220,12 +212,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx *f = *state;
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system(cmd);
+    int rc = ut_rmrf(f->dir);
     dm_plugin_unload(f->plugin);
     free(f);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 typedef struct op {

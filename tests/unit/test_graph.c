@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "unit_files.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1110,16 +1112,6 @@ static void test_load_dir_missing(void **state)
     dm_err_free(&err);
 }
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    fclose(fp);
-}
-
 static void test_load_dir_files(void **state)
 {
     (void)state;
@@ -1128,13 +1120,13 @@ static void test_load_dir_files(void **state)
     char sub[600];
     snprintf(sub, sizeof sub, "%s/sub.sql", dir);
     assert_int_equal(mkdir(sub, 0700), 0); /* a folder named *.sql is ignored */
-    write_file(dir, "002_users.sql", "-- dbmig:up\nCREATE TABLE users (id int);\n"
+    ut_write_file(dir, "002_users.sql", "-- dbmig:up\nCREATE TABLE users (id int);\n"
                                      "-- dbmig:down\nDROP TABLE users;\n");
-    write_file(dir, "001_init.sql", "CREATE TABLE t (id int);\n");
-    write_file(dir, "003_side.sql", "-- dbmig:parents 001\n-- dbmig:branch side\n"
+    ut_write_file(dir, "001_init.sql", "CREATE TABLE t (id int);\n");
+    ut_write_file(dir, "003_side.sql", "-- dbmig:parents 001\n-- dbmig:branch side\n"
                                     "CREATE TABLE s (id int);\n");
-    write_file(dir, "README.md", "not a migration\n");
-    write_file(dir, ".004_hidden.sql", "CREATE TABLE h (id int);\n");
+    ut_write_file(dir, "README.md", "not a migration\n");
+    ut_write_file(dir, ".004_hidden.sql", "CREATE TABLE h (id int);\n");
     dm_graph g;
     dm_err err = {0};
     int rc = dm_graph_load_dir(&g, dir, &err);
@@ -1156,7 +1148,7 @@ static void test_load_dir_files(void **state)
     dm_graph_free(&g);
 
     /* an error in one file names it */
-    write_file(dir, "004_bad.sql", "-- dbmig:parents 00x\nSELECT 1;\n");
+    ut_write_file(dir, "004_bad.sql", "-- dbmig:parents 00x\nSELECT 1;\n");
     assert_int_equal(dm_graph_load_dir(&g, dir, &err), DBMIG_EINVALID);
     assert_non_null(strstr(dm_err_msg(&err), "004_bad.sql"));
     assert_non_null(strstr(dm_err_msg(&err), "unknown parent '00x'"));
