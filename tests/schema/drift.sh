@@ -27,27 +27,8 @@ NFAIL=0
 fail() { echo "FAIL $1 $2"; NFAIL=$((NFAIL + 1)); }
 DBNAME=${URL##*/}
 EXTRA=${DBNAME}_x # a second database for --scratch-url
-
-mysql_root() { mariadb --no-defaults --socket="$DBMIG_TEST_MYSQL_SOCKET" -uroot "$@"; }
-pg() { PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
-
-# sql STATEMENTS: run by hand on the URL's database, with the database's client
-sql() {
-    case $TARGET in
-        sqlite) sqlite3 "${URL#sqlite:}" "$1" ;;
-        postgres) pg -d "$URL" -c "$1" ;;
-        mysql) mysql_root "$DBNAME" -e "$1" ;;
-    esac
-}
-
-# reset: the URL's database empty again
-reset() {
-    case $TARGET in
-        sqlite) rm -f "${URL#sqlite:}"* ;;
-        postgres) pg -d "$URL" -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public" ;;
-        mysql) mysql_root -e "DROP DATABASE $DBNAME; CREATE DATABASE $DBNAME" ;;
-    esac
-}
+# mysql_root, pg, sql, reset
+. "$(dirname "${BASH_SOURCE[0]}")/targets.lib"
 
 # scratches: the scratch databases that exist now
 scratches() {
