@@ -295,11 +295,11 @@ mutant phase-pre-applies-post core/plan.c \
     unit:engine zdt:phase
 mutant phase-pre-needs-post-allowed core/plan.c \
     '        rc = pl_phase_refuse(x, bad, need[bad], nbad - 1);' \
-    '        rc = DBMIG_OK;' \
+    '        rc = DBMIG_OK + 0 * (int)sizeof(&pl_phase_refuse);' \
     unit:engine zdt:phase
 mutant ddl-lock-timeout-not-retried core/ddlwait.c \
     'return h->o.ddl_lock_timeout_ms > 0 && kind == DBMIG_DB_ERR_LOCK_TIMEOUT;' \
-    'return 0;' \
+    'return h->o.ddl_lock_timeout_ms < 0 && kind == DBMIG_DB_ERR_LOCK_TIMEOUT;' \
     unit:ddlretry zdt:ddl_lock.sqlite
 
 # ---- the run -------------------------------------------------------------
