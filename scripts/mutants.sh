@@ -190,7 +190,7 @@ mutant schema-nullability-not-compared core/schema_cmp.c \
     ';' \
     unit:schema
 mutant scratch-never-dropped core/inspect.c \
-    'if (!s->user_given && s->name[0]) {' \
+    '    if (!s->user_given && s->name[0] && s->url) {' \
     'if (0) {' \
     schema:drift
 mutant drift-differences-dropped core/drift.c \
