@@ -35,6 +35,7 @@ typedef struct diff_args {
 /* --drivers a,b,c: each name non-empty. */
 static int diff_drivers(diff_args *t, const char *v)
 {
+    free(t->drivers_copy); /* NULL: args.c refuses a second --drivers */
     if (!(t->drivers_copy = strdup(v)))
         return EXIT_FAIL;
     for (char *p = t->drivers_copy, *save = NULL, *w; (w = strtok_r(p, ",", &save)); p = NULL) {
