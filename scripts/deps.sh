@@ -31,6 +31,12 @@ PACKAGES=(
     tzdata util-linux
     # history --format dot is rendered by Graphviz in tests/graph
     graphviz
+    # man pages (pandoc builds them, man-db checks them), shell completion
+    # tests (bash-completion, zsh, fish), the Debian package test (dpkg-dev,
+    # file), lint on PostgreSQL with the real parser (libpg-query-dev), the
+    # SARIF schema check (python3-jsonschema)
+    pandoc man-db groff-base bash-completion zsh fish dpkg-dev file libpg-query-dev
+    python3-jsonschema
     # static analysis (scripts/lint.sh)
     cppcheck clang-tidy
     # throwaway database servers the integration tests start on loopback
