@@ -46,8 +46,10 @@ static const copt o_repair[] = {
 static const copt o_history[] = {{"--rev-range", 1, 0}, {"-r", 1, 1}, {"--format", 1, 0},
                                  {NULL, 0, 0}};
 static const copt o_revision[] = {{"--message", 1, 0}, {"-m", 1, 0}, {"--parent", 1, 0},
-                                  {"--branch", 1, 0},  {"--depends", 1, 0}, {NULL, 0, 0}};
-static const copt o_merge[] = {{"--message", 1, 0}, {"-m", 1, 0}, {NULL, 0, 0}};
+                                  {"--branch", 1, 0},  {"--depends", 1, 0},
+                                  {"--timestamp", 0, 0}, {"--sequential", 0, 0}, {NULL, 0, 0}};
+static const copt o_merge[] = {{"--message", 1, 0}, {"-m", 1, 0}, {"--timestamp", 0, 0},
+                               {"--sequential", 0, 0}, {NULL, 0, 0}};
 static const copt o_fleet[] = {{"--targets", 1, 0}, {"--jobs", 1, 0}, {"--shard", 1, 0},
                                {"--results", 1, 0}, {"--merge-results", 0, 0}, {NULL, 0, 0}};
 static const copt o_schema[] = {{"--format", 1, 0}, {"-o", 1, 0}, {"--output", 1, 0}, {NULL, 0, 0}};

@@ -1,6 +1,7 @@
 /* cmd_rev.c — the commands that write a migration file: revision and
  * merge. They share one argument reader (-m, --parent, --branch,
- * --depends; a merge takes its parents as arguments) and one result line;
+ * --depends, --timestamp, --sequential; a merge takes its parents as
+ * arguments) and one result line;
  * the file itself is written by the library (dbmig_revision_new,
  * dbmig_merge_new). */
 #define _POSIX_C_SOURCE 200809L
@@ -38,6 +39,7 @@ typedef struct rev_args {
     const char *msg;
     const char **list[R_NLISTS];
     size_t n[R_NLISTS];
+    unsigned idstyle; /* DBMIG_REVID_TIMESTAMP | DBMIG_REVID_SEQUENTIAL */
 } rev_args;
 
 /* Reads the argument at *i (and its value): EXIT_OK or EXIT_USAGE. */
@@ -50,6 +52,11 @@ static int take_rev_arg(cli *c, int merge, int *i, rev_args *r)
         if (t < 0 || r->msg)
             return t < 0 ? EXIT_USAGE : cli_usage_error("%s: give the message once", c->command);
         r->msg = v;
+        return EXIT_OK;
+    }
+    if (strcmp(a, "--timestamp") == 0 || strcmp(a, "--sequential") == 0) {
+        /* both at once is refused by the library, which says why */
+        r->idstyle |= a[2] == 't' ? DBMIG_REVID_TIMESTAMP : DBMIG_REVID_SEQUENTIAL;
         return EXIT_OK;
     }
     for (int k = 0; !merge && k < R_NLISTS; k++)
@@ -113,7 +120,8 @@ static int cmd_new_revision(cli *c, int merge)
         dbmig_revision_opts o = {r.msg, r.list[R_PARENTS], r.n[R_PARENTS], r.list[R_BRANCHES],
                                  r.n[R_BRANCHES], r.list[R_DEPENDS], r.n[R_DEPENDS]};
         dbmig_new_revision *nr;
-        int lrc = merge ? dbmig_merge_new(c->h, &o, &nr) : dbmig_revision_new(c->h, &o, &nr);
+        int lrc = merge ? dbmig_merge_new_ex(c->h, &o, r.idstyle, &nr)
+                        : dbmig_revision_new_ex(c->h, &o, r.idstyle, &nr);
         if (lrc) {
             rc = cli_fail(c, lrc);
         } else {

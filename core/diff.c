@@ -830,7 +830,7 @@ static int df_write(df *x, dbmig_diff_result *r, const char *body, int txoff)
     const char *msg = x->o->message ? x->o->message : "schema diff";
     const char *par[1] = {x->parent};
     dm_buf text = {0};
-    dm_newrev spec = {msg, par, 1, NULL, 0, NULL, 0, 0, !x->o->write, body, txoff, &text};
+    dm_newrev spec = {msg, par, 1, NULL, 0, NULL, 0, 0, !x->o->write, body, txoff, &text, 0};
     char *id = NULL, *path = NULL;
     dm_strv parents = {0};
     int rc = dm_newrev_write(&h->graph, h->dir, &spec, time(NULL), &id, &path, &parents,

@@ -152,27 +152,32 @@ static void hs_format_id(time_t t, char *out, size_t cap)
  * next id is the largest plus one, zero-padded to that width, so that a
  * hand-written next file and `dbmig revision` agree instead of making a
  * second head. Not when the next number needs another digit: "10_x.sql"
- * would sort before "9_y.sql", and file names order header-less files. An
- * empty folder, or any other id, gets the time. */
-static int nr_numbered(const dm_graph *g, int *width, unsigned long long *max)
+ * would sort before "9_y.sql", and file names order header-less files.
+ * Returns 1 (numbered: *width, *max), 0 (an empty folder, or *odd is the
+ * first id that is not a number of the folder's width) or -1 (numbered,
+ * but the next number needs another digit). */
+static int nr_numbered(const dm_graph *g, int *width, unsigned long long *max, const char **odd)
 {
     size_t w = 0;
     unsigned long long m = 0;
+    *odd = NULL;
     for (size_t i = 0; i < g->n; i++) {
         const char *id = g->revs[i].id;
         size_t n = strspn(id, "0123456789");
-        if (n == 0 || id[n] != '\0' || n >= 14 || (w && n != w))
+        if (n == 0 || id[n] != '\0' || n >= 14 || (w && n != w)) {
+            *odd = id;
             return 0;
+        }
         unsigned long long v = strtoull(id, NULL, 10);
         w = n;
         m = v > m ? v : m;
     }
-    char next[32];
-    if (g->n == 0 || (size_t)snprintf(next, sizeof next, "%llu", m + 1) > w)
-        return 0;
     *width = (int)w;
     *max = m;
-    return 1;
+    char next[32];
+    if (g->n == 0)
+        return 0;
+    return (size_t)snprintf(next, sizeof next, "%llu", m + 1) > w ? -1 : 1;
 }
 
 /* Is the id taken by a revision, a label, or a file named "<id>_..."? */
@@ -456,6 +461,40 @@ static int nr_place(nr_state *s, const char *dir, const char *sep)
     return rc;
 }
 
+/* How the id is made (nr_numbered, spec->idstyle): 1 numbered (*width,
+ * *max), 0 the time, or an error for --sequential where it cannot be. */
+static int nr_idstyle(nr_state *s, int *width, unsigned long long *max)
+{
+    const char *odd;
+    int numbered = nr_numbered(s->g, width, max, &odd);
+    unsigned style = s->spec->idstyle; /* not both: hs_new */
+    if (style == DBMIG_REVID_TIMESTAMP)
+        return 0;
+    if (style != DBMIG_REVID_SEQUENTIAL)
+        return numbered == 1;
+    if (numbered == 1)
+        return 1;
+    if (numbered < 0)
+        return dm_err_set(s->err, DBMIG_EUSAGE,
+                          "--sequential: the next number, %llu, needs more digits than the "
+                          "folder's %d-digit ids, and a longer name would sort before the "
+                          "others; rename the files with one more leading 0, or use "
+                          "--timestamp",
+                          *max + 1, *width);
+    if (odd) {
+        size_t v = dm_graph_find(s->g, odd);
+        const char *f = v != DM_NONE ? s->g->revs[v].file.filename : NULL;
+        return dm_err_set(s->err, DBMIG_EUSAGE,
+                          "--sequential: revision '%s'%s%s%s is not numbered like the others "
+                          "(ids of digits only, all of one width, such as 001); leave out "
+                          "--sequential (the id is then the UTC time) or use --timestamp",
+                          odd, f ? " (" : "", f ? f : "", f ? ")" : "");
+    }
+    *width = 3; /* an empty folder: 001 */
+    *max = 0;
+    return 1;
+}
+
 /* The id: the next number in a numbered folder (nr_numbered), else `now`
  * or the next free second; sets s->id, s->text, s->path and (unless a dry
  * run) writes the new file (nr_place). */
@@ -465,7 +504,9 @@ static int nr_create(nr_state *s, const char *dir, time_t now)
     const char *sep = dlen && dir[dlen - 1] == '/' ? "" : "/";
     int width = 0;
     unsigned long long max = 0;
-    int numbered = nr_numbered(s->g, &width, &max);
+    int numbered = nr_idstyle(s, &width, &max);
+    if (numbered < 0)
+        return numbered;
     for (int tries = 0;; tries++) {
         if (tries > 100000)
             return dm_err_set(s->err, DBMIG_EUSAGE, "cannot find a free revision id near %s",
@@ -577,17 +618,21 @@ void dbmig_new_revision_free(dbmig_new_revision *r)
     free(r);
 }
 
-static int hs_new(dbmig *h, const dbmig_revision_opts *o, int merge, dbmig_new_revision **out)
+static int hs_new(dbmig *h, const dbmig_revision_opts *o, int merge, unsigned flags,
+                  dbmig_new_revision **out)
 {
     *out = NULL;
     dm_err_clear(&h->err);
     if (!o)
         return dm_err_set(&h->err, DBMIG_EUSAGE, "no options given");
+    if ((flags & DBMIG_REVID_TIMESTAMP) && (flags & DBMIG_REVID_SEQUENTIAL))
+        return dm_err_set(&h->err, DBMIG_EUSAGE,
+                          "--timestamp and --sequential ask for two id styles; give one");
     int rc = dm_need_graph(h);
     if (rc != DBMIG_OK)
         return rc;
     dm_newrev spec = {o->message, o->parents, o->nparents, o->branches, o->nbranches,
-                      o->depends, o->ndepends, merge, h->o.dry_run, NULL, 0, NULL};
+                      o->depends, o->ndepends, merge, h->o.dry_run, NULL, 0, NULL, flags};
     char *id = NULL, *path = NULL;
     dm_strv parents = {0};
     rc = dm_newrev_write(&h->graph, h->dir, &spec, time(NULL), &id, &path, &parents, &h->err);
@@ -641,10 +686,22 @@ out:
 
 int dbmig_revision_new(dbmig *h, const dbmig_revision_opts *o, dbmig_new_revision **out)
 {
-    return hs_new(h, o, 0, out);
+    return hs_new(h, o, 0, 0, out);
 }
 
 int dbmig_merge_new(dbmig *h, const dbmig_revision_opts *o, dbmig_new_revision **out)
 {
-    return hs_new(h, o, 1, out);
+    return hs_new(h, o, 1, 0, out);
+}
+
+int dbmig_revision_new_ex(dbmig *h, const dbmig_revision_opts *o, unsigned flags,
+                          dbmig_new_revision **out)
+{
+    return hs_new(h, o, 0, flags, out);
+}
+
+int dbmig_merge_new_ex(dbmig *h, const dbmig_revision_opts *o, unsigned flags,
+                       dbmig_new_revision **out)
+{
+    return hs_new(h, o, 1, flags, out);
 }

@@ -33,6 +33,7 @@ typedef struct dm_newrev {
     const char *body;
     int transaction_off;
     dm_buf *text_out;           /* non-NULL: the file's text is appended there */
+    unsigned idstyle;           /* 0, DBMIG_REVID_TIMESTAMP or DBMIG_REVID_SEQUENTIAL */
 } dm_newrev;
 
 /* The file text for a new revision (header, then spec->body or empty
@@ -45,7 +46,8 @@ int dm_newrev_text(const char *id, const dm_strv *parents, const char *message,
  * beside it, which is then linked to the new name (link(2) never replaces
  * an existing file) and removed.
  * The id is `now` (UTC seconds) as YYYYMMDDHHMMSS, one second later while
- * it is taken (by an id, a branch label or a file). Refusals (DBMIG_EUSAGE)
+ * it is taken (by an id, a branch label or a file); in a folder of numbered
+ * ids, the next number (spec->idstyle forces one style). Refusals (DBMIG_EUSAGE)
  * teach: several heads without parents (lists them, names the merge
  * command), an unknown parent (did you mean), a merge of fewer than two
  * revisions or of a revision with its own ancestor, a label used on another

@@ -515,10 +515,11 @@ DBMIG_API int dbmig_heads_get(dbmig *h, unsigned flags, dbmig_graph_list **out);
 DBMIG_API int dbmig_branches_get(dbmig *h, unsigned flags, dbmig_graph_list **out);
 DBMIG_API void dbmig_graph_list_free(dbmig_graph_list *l);
 
-/* A new migration file: <UTC YYYYMMDDHHMMSS>_<slug>.sql in the migrations
- * folder, with an explicit header (revision, parents, message, branch,
- * depends) and empty up and down sections. The id is the current UTC time,
- * one second later while it is taken. */
+/* A new migration file: <id>_<slug>.sql in the migrations folder, with an
+ * explicit header (revision, parents, message, branch, depends) and empty up
+ * and down sections. The id is the next number in a folder of numbered ids
+ * (001, 002, ...), else the current UTC time as YYYYMMDDHHMMSS, one second
+ * later while it is taken (dbmig_revision_new_ex below forces a style). */
 typedef struct dbmig_revision_opts {
     const char *message;                          /* required, one line */
     const char *const *parents; size_t nparents;  /* ids or unique prefixes */
@@ -539,6 +540,22 @@ DBMIG_API int dbmig_revision_new(dbmig *h, const dbmig_revision_opts *o, dbmig_n
  * parents, or a parent that is an ancestor of another, is DBMIG_EUSAGE. */
 DBMIG_API int dbmig_merge_new(dbmig *h, const dbmig_revision_opts *o, dbmig_new_revision **out);
 DBMIG_API void dbmig_new_revision_free(dbmig_new_revision *r);
+
+/* The id style (SPEC section 16). By default a folder whose ids are all
+ * numbers of one width (001, 002, ...) gets the next number, zero-padded
+ * alike, and any other folder the UTC time. Flags for the _ex functions:
+ *   DBMIG_REVID_TIMESTAMP   the UTC time, even in a numbered folder;
+ *   DBMIG_REVID_SEQUENTIAL  the next number (001 in an empty folder);
+ *                           DBMIG_EUSAGE, naming a file, where the ids are
+ *                           not all numbers of one width or the next one
+ *                           needs another digit.
+ * Both at once is DBMIG_EUSAGE. flags 0: the plain functions. */
+#define DBMIG_REVID_TIMESTAMP 0x1u
+#define DBMIG_REVID_SEQUENTIAL 0x2u
+DBMIG_API int dbmig_revision_new_ex(dbmig *h, const dbmig_revision_opts *o, unsigned flags,
+                                    dbmig_new_revision **out);
+DBMIG_API int dbmig_merge_new_ex(dbmig *h, const dbmig_revision_opts *o, unsigned flags,
+                                 dbmig_new_revision **out);
 
 /* ---- upgrade --verify (issue 15, SPEC section 12) ----
  * Flag for dbmig_upgrade: after each revision's up statements, run its

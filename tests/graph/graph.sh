@@ -440,6 +440,25 @@ case_revision_numbered_folder() {
     [ "$(jq -r .revision "$T/out")" = 011 ] || fail "id: $(cat "$T/out")"
     [ -f "$MIG/011_add_invoices.sql" ] || fail "file: $(ls "$MIG")"
     grep -qx -- "-- dbmig:parents 010" "$MIG/011_add_invoices.sql" || fail "parents: $(head -5 "$MIG/011_add_invoices.sql")"
+    # --sequential agrees; --timestamp forces the time (and then --sequential
+    # is refused there, naming the odd file); both at once is a usage error
+    run --dir "$MIG" --format json revision -m "Add refunds" --sequential
+    expect_exit 0 "revision --sequential"
+    [ "$(jq -r .revision "$T/out")" = 012 ] || fail "--sequential id: $(cat "$T/out")"
+    run --dir "$MIG" merge -m "x" --timestamp --sequential
+    expect_exit 2 "--timestamp with --sequential"
+    expect_contains err "give one"
+    run --dir "$MIG" --format json revision -m "Timed" --timestamp
+    expect_exit 0 "revision --timestamp"
+    local tid
+    tid=$(jq -r .revision "$T/out")
+    [[ $tid =~ ^[0-9]{14}$ ]] || fail "--timestamp id: $tid"
+    grep -qx -- "-- dbmig:parents 012" "$MIG/${tid}_timed.sql" || fail "--timestamp parents"
+    run --dir "$MIG" revision -m "next" --sequential
+    expect_exit 2 "--sequential in a mixed folder"
+    expect_contains err "revision '$tid' (${tid}_timed.sql) is not numbered"
+    expect_contains err "--timestamp"
+    [ "$(ls "$MIG" | wc -l)" = 13 ] || fail "a refused revision wrote a file: $(ls "$MIG")"
 }
 
 # history --format dot|mermaid (issue 19, SPEC section 16): the diamond with

@@ -636,6 +636,46 @@ static void test_revision_numbered_folder(void **state)
     id = newrev(&spec, T0, DBMIG_OK, NULL);
     assert_string_equal(id, "20251116120000");
     free(id);
+    /* --sequential there: refused, naming the odd one out and its file */
+    spec.idstyle = DBMIG_REVID_SEQUENTIAL;
+    free(newrev(&spec, T0 + 60, DBMIG_EUSAGE,
+                "revision '20250101000000' (20250101000000_c.sql) is not numbered"));
+}
+
+static void test_revision_forced_styles(void **state)
+{
+    (void)state;
+    dm_newrev spec = {0};
+    spec.message = "first";
+    /* --sequential in an empty folder: 001 */
+    spec.idstyle = DBMIG_REVID_SEQUENTIAL;
+    char *id = newrev(&spec, T0, DBMIG_OK, NULL);
+    assert_string_equal(id, "001");
+    free(id);
+    /* --timestamp in a numbered folder: the time */
+    spec.idstyle = DBMIG_REVID_TIMESTAMP;
+    spec.message = "timed";
+    id = newrev(&spec, T0, DBMIG_OK, NULL);
+    assert_string_equal(id, "20251116120000");
+    expect_parents(id, "001");
+    free(id);
+}
+
+static void test_revision_sequential_full(void **state)
+{
+    (void)state;
+    /* 9 is the last one-digit number: plain revision falls back to the time,
+     * --sequential refuses and says why */
+    write_file("8_a.sql", "-- dbmig:parents base\nCREATE TABLE a (id int);\n");
+    write_file("9_b.sql", "-- dbmig:parents 8\nCREATE TABLE b (id int);\n");
+    dm_newrev spec = {0};
+    spec.message = "ten";
+    spec.idstyle = DBMIG_REVID_SEQUENTIAL;
+    free(newrev(&spec, T0, DBMIG_EUSAGE, "the next number, 10, needs more digits"));
+    spec.idstyle = 0;
+    char *id = newrev(&spec, T0, DBMIG_OK, NULL);
+    assert_string_equal(id, "20251116120000");
+    free(id);
 }
 
 int main(void)
@@ -651,6 +691,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_revision_default_parent_hazard, setup_dir,
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(test_revision_numbered_folder, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_revision_forced_styles, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_revision_sequential_full, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
