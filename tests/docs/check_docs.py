@@ -239,7 +239,7 @@ def units(text):
             para.clear()
     for line in prose:
         s = line.strip()
-        if not s or re.match(r'^#{1,6}\s', s):
+        if not s or re.match(r'^#{1,6}\s', s) or s.startswith('<!--'):
             flush()
         elif s.startswith('|'):
             flush()
