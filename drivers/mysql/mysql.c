@@ -269,7 +269,7 @@ static int my_key_is(const char *k, const char *want)
     return *k == '\0' && *want == '\0';
 }
 
-#define URL_HINT "write mysql://user:password@host:port/database (see the README's MySQL section)"
+#define URL_HINT "write mysql://user:password@host:port/database (see docs/drivers.md, MySQL and MariaDB)"
 
 static int my_parse_param(my_url *u, char *key, char *val, dbmig_db_error *err)
 {

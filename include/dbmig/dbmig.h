@@ -346,7 +346,7 @@ typedef struct dbmig_status {
      * unknown ones included); pending = revisions with a file and no row
      * (missing ones included); dirty, modified, missing and unknown are
      * subsets of those. The CLI's `status` prints counts that do not
-     * overlap, computed from revs[].flags (README, "Output"). */
+     * overlap, computed from revs[].flags (docs/commands.md, "Output"). */
     size_t applied, pending, dirty, modified, missing, unknown;
     const char **heads;       /* the applied heads */
     size_t nheads;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/embed/exports.sh LIB HEADER — libdbmig.so exports the public API and
-# nothing else (README, "Embedding").
+# nothing else (docs/library.md).
 #   Fails on any defined dynamic symbol whose name does not start with
 #   dbmig_ (an internal dm_* function made visible), ignoring what the
 #   linker defines itself (_init, _fini, __bss_start, _edata, _end, ...),

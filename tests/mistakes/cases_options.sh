@@ -131,7 +131,7 @@ m_options_unknown_env_var_warns() {
 # ---- 8. ${VAR} only in the sections in use ---------------------------------------------
 
 m_options_unset_var_in_unused_section() {
-    # the README's own example: [env.prod] needs PGPASSWORD
+    # docs/configuration.md's own example: [env.prod] needs PGPASSWORD
     mk_chain3 "$MIG"
     unset DM_NEVER_SET
     cat > dbmig.conf <<EOF

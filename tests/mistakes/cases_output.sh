@@ -265,7 +265,7 @@ m_output_status_missing_is_not_pending() {
 # driver's optional cancel; PostgreSQL and SQLite), so the stop does not
 # wait for its end (~10 s here) and nothing of it is applied.
 m_output_sigterm_cancels_long_statement() {
-    [ "$DB_KIND" = mysql ] && skip "the MySQL driver has no cancel: the stop waits for the statement's end (README)"
+    [ "$DB_KIND" = mysql ] && skip "the MySQL driver has no cancel: the stop waits for the statement's end (docs/transactions-and-locking.md)"
     # The cancel method is ABI 1.1: a plugin found first on the search path
     # (an older install) may not have it.
     local abi file

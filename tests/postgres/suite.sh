@@ -114,7 +114,7 @@ SELECT pg_sleep(5);"
     no_lock_held || fail "the finished run left its lock"
 }
 
-# The README's advice: with client_connection_check_interval the server
+# docs/drivers.md's advice (PostgreSQL, "The lock"): with client_connection_check_interval the server
 # notices a kill -9 during a long statement and frees the lock early.
 case_pg_kill9_check_interval() {
     mk_table "$MIG" 001_a a

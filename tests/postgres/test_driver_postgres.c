@@ -376,8 +376,8 @@ static void test_search_path(void **state)
     assert_int_equal(cnt.live, 0);
 }
 
-/* The key is hashtextextended(current_schema() || '.' || table, 0), as the
- * README documents, and survives a search_path change. */
+/* The key is hashtextextended(current_schema() || '.' || table, 0), as
+ * docs/drivers.md documents, and survives a search_path change. */
 static void test_lock_key_formula(void **state)
 {
     FX;

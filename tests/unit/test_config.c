@@ -480,7 +480,7 @@ static void test_precedence_full(void **st)
 static void test_lazy_expansion(void **st)
 {
     (void)st;
-    /* the README's own example: [env.prod] needs PGPASSWORD; a run without
+    /* docs/configuration.md's own example: [env.prod] needs PGPASSWORD; a run without
      * --env prod must not care */
     const char *p = write_file("lazy.conf", "[dbmig]\n"
                                             "dir = /m\n"
