@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dbmig/driver.h"
 #include "tty.h"
 
 enum { F_TEXT, F_JSON, F_SARIF, F_GITHUB };
@@ -152,11 +153,20 @@ static json_t *sarif_rules(void)
     size_t n;
     const dbmig_lint_rule *rules = dbmig_lint_rules(&n);
     json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
+    static const char *const dialects[] = {"postgres", "mysql", "sqlite"};
+    static const int bits[] = {DBMIG_DIALECT_POSTGRES, DBMIG_DIALECT_MYSQL, DBMIG_DIALECT_SQLITE};
+    for (size_t i = 0; i < n; i++) {
+        json_t *d = json_array();
+        for (int k = 0; k < 3; k++)
+            if (rules[i].dialects & (1u << bits[k]))
+                json_array_append_new(d, json_string(dialects[k]));
+        /* properties: SARIF's bag for what the format has no field for */
         json_array_append_new(
-            a, json_pack("{s:s,s:{s:s},s:{s:s},s:{s:s}}", "id", rules[i].id, "shortDescription",
-                         "text", rules[i].why, "help", "text", rules[i].fix,
-                         "defaultConfiguration", "level", sarif_level(rules[i].severity)));
+            a, json_pack("{s:s,s:{s:s},s:{s:s},s:{s:s},s:{s:o,s:b}}", "id", rules[i].id,
+                         "shortDescription", "text", rules[i].why, "help", "text", rules[i].fix,
+                         "defaultConfiguration", "level", sarif_level(rules[i].severity),
+                         "properties", "dialects", d, "upOnly", rules[i].up_only));
+    }
     json_array_append_new(
         a, json_pack("{s:s,s:{s:s},s:{s:s}}", "id", "lint-ignore", "shortDescription", "text",
                      "a -- dbmig:lint-ignore line that is misplaced, names no known rule or "

@@ -232,6 +232,7 @@ static int alter_cmd(json_t *c, const char *tbl, size_t off, dm_lfacts *f)
             return -1;
         cpy(a->name, sizeof a->name, str(json_object_get(def, "ColumnDef"), "colname"));
         cpy(a->type, sizeof a->type, ty);
+        a->type_len = f->v[f->n - 2].type_len; /* the COLUMN_TYPE just added */
         a->flags = fl | (flag(c, "missing_ok") ? LF_IF_EXISTS : 0);
     } else if (strcmp(st, "AT_DropColumn") == 0) {
         if (!(a = add(f, LA_DROP_COLUMN, off, tbl)))

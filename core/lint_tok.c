@@ -313,8 +313,12 @@ static void read_type(const lx *x, size_t *i, size_t stop, char *ty, size_t cap,
 
 /* The type's canonical name, as libpg_query writes them (int4, varchar,
  * bpchar, timestamptz, ...); serial types set *serial. */
-static void canon_type(char *ty, size_t cap, unsigned *flags)
+static void canon_type(char *ty, size_t cap, unsigned *flags, int dialect)
 {
+    if (dialect == DBMIG_DIALECT_MYSQL && strcmp(ty, "serial") == 0) {
+        strncpy(ty, "int8", cap - 1); /* MySQL: BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE */
+        return;
+    }
     static const char *const map[][2] = {
         {"integer", "int4"}, {"int", "int4"}, {"int4", "int4"}, {"mediumint", "int4"},
         {"smallint", "int2"}, {"int2", "int2"}, {"tinyint", "int1"},
@@ -419,7 +423,7 @@ static int column_def(const lx *x, size_t i, size_t stop, const char *table, dm_
     int tl;
     read_type(x, &i, stop, ty, sizeof ty, &tl);
     unsigned fl = col_constraints(x, i, stop);
-    canon_type(ty, sizeof ty, &fl);
+    canon_type(ty, sizeof ty, &fl, x->dialect);
     if (addc) {
         strncpy(addc->name, col, sizeof addc->name - 1);
         strncpy(addc->type, ty, sizeof addc->type - 1);
@@ -663,7 +667,7 @@ static int alter_column(const lx *x, size_t i, size_t e, const char *tbl, dm_lfa
             return -1;
         strncpy(t->name, col, sizeof t->name - 1);
         read_type(x, &i, e, t->type, sizeof t->type, &t->type_len);
-        canon_type(t->type, sizeof t->type, &t->flags);
+        canon_type(t->type, sizeof t->type, &t->flags, x->dialect);
         return 0;
     }
     if (accept(x, &i, "set not null")) {
