@@ -150,8 +150,8 @@ static const char *sarif_level(int s)
 /* tool.driver.rules: every rule, and lint-ignore (bad suppressions). */
 static json_t *sarif_rules(void)
 {
-    size_t n;
-    const dbmig_lint_rule *rules = dbmig_lint_rules(&n);
+    const dbmig_lint_rule *rules;
+    size_t n = dbmig_lint_rules(&rules);
     json_t *a = json_array();
     static const char *const dialects[] = {"postgres", "mysql", "sqlite"};
     static const int bits[] = {DBMIG_DIALECT_POSTGRES, DBMIG_DIALECT_MYSQL, DBMIG_DIALECT_SQLITE};
@@ -178,8 +178,8 @@ static json_t *sarif_rules(void)
 
 static void print_sarif(const dbmig_lint_report *r)
 {
-    size_t nrules;
-    const dbmig_lint_rule *rules = dbmig_lint_rules(&nrules);
+    const dbmig_lint_rule *rules;
+    size_t nrules = dbmig_lint_rules(&rules);
     json_t *results = json_array();
     for (size_t i = 0; i < r->n; i++) {
         const dbmig_lint_finding *f = &r->findings[i];

@@ -365,7 +365,12 @@ static int select_revs(lrun *r, const dbmig_lint_opts *o, unsigned char *mark)
 
 /* ---- the public API -------------------------------------------------------------------- */
 
-const dbmig_lint_rule *dbmig_lint_rules(size_t *n) { return dm_lint_rules(n); }
+size_t dbmig_lint_rules(const dbmig_lint_rule **out)
+{
+    size_t n;
+    *out = dm_lint_rules(&n);
+    return n;
+}
 
 void dbmig_lint_report_free(dbmig_lint_report *r)
 {

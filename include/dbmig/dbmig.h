@@ -723,8 +723,9 @@ typedef struct dbmig_lint_rule {
     const char *fix;      /* one line: what to write instead */
 } dbmig_lint_rule;
 
-/* Every rule, in a stable order (static: nothing to free). */
-DBMIG_API const dbmig_lint_rule *dbmig_lint_rules(size_t *n);
+/* Every rule, in a stable order, in *out (static: nothing to free);
+ * returns how many. */
+DBMIG_API size_t dbmig_lint_rules(const dbmig_lint_rule **out);
 
 /* A [lint] line of the config: rule = off|info|warning|error. source says
  * where it was written ("dbmig.conf:12"), for the messages. */
