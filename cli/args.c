@@ -61,6 +61,8 @@ static const copt o_diff[] = {{"--to", 1, 0},           {"--message", 1, 0},
                               {"--drivers", 1, 0},      {"--scratch-url", 1, 0},
                               {"--allow-destructive", 0, 0}, {"--concurrently", 0, 0},
                               {NULL, 0, 0}};
+static const copt o_lint[] = {{"--pending", 0, 0}, {"--since", 1, 0}, {"--strict", 0, 0},
+                              {"--format", 1, 0}, {NULL, 0, 0}};
 static const copt o_none[] = {{NULL, 0, 0}};
 
 static const struct {
@@ -75,6 +77,7 @@ static const struct {
     {"test", o_test},
     {"init", o_none}, /* init: --driver and --dir are global options */
     {"diff", o_diff},
+    {"lint", o_lint},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

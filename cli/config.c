@@ -335,6 +335,14 @@ void cli_config_free(cli_config *cfg)
         free(cfg->val[i]);
         free(cfg->src[i]);
     }
+    for (size_t i = 0; i < cfg->nlint; i++) {
+        free(cfg->lint_rule[i]);
+        free(cfg->lint_sev[i]);
+        free(cfg->lint_src[i]);
+    }
+    free(cfg->lint_rule);
+    free(cfg->lint_sev);
+    free(cfg->lint_src);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -441,6 +449,7 @@ typedef struct cf_state {
     char prev_key[64];    /* the key of the previous handler call */
     int prev_line;
     cf_section base, envsec;
+    cli_config lint;      /* the [lint] lines, moved to the result (lint_* only) */
     int failed;
     int err_line; /* the line of the error, 0 for none */
     char err[1024];
@@ -480,7 +489,7 @@ static void cf_section_line(cf_state *s, const char *p, const char *end)
     while (b > a && isspace((unsigned char)b[-1]))
         b--;
     size_t n = (size_t)(b - a);
-    if (n == 5 && memcmp(a, "dbmig", 5) == 0)
+    if ((n == 5 && memcmp(a, "dbmig", 5) == 0) || (n == 4 && memcmp(a, "lint", 4) == 0))
         return;
     if (n > 4 && memcmp(a, "env.", 4) == 0) {
         if (s->envname && strlen(s->envname) == n - 4 && memcmp(a + 4, s->envname, n - 4) == 0)
@@ -503,7 +512,7 @@ static void cf_section_line(cf_state *s, const char *p, const char *end)
     } else if (cli_edit_distance(name, "dbmig") <= 2) {
         snprintf(want, sizeof want, "dbmig");
     }
-    cf_fail(s, s->lineno, "unknown section [%s]%s%s%s; the sections are [dbmig] and [env.NAME]",
+    cf_fail(s, s->lineno, "unknown section [%s]%s%s%s; the sections are [dbmig], [env.NAME] and [lint]",
             name, want[0] ? " (did you mean [" : "", want, want[0] ? "]?)" : "");
 }
 
@@ -624,7 +633,7 @@ static int cf_pick_section(cf_state *s, const char *section, const char *name, i
         cf_fail(s, line, "'%s' is outside any section; put it under [dbmig]", name);
         return -1;
     } else {
-        cf_fail(s, line, "unknown section [%s]; the sections are [dbmig] and [env.NAME]", section);
+        cf_fail(s, line, "unknown section [%s]; the sections are [dbmig], [env.NAME] and [lint]", section);
         return -1;
     }
     return 0;
@@ -659,12 +668,51 @@ static const char *cf_known_key(cf_state *s, const char *section, const char *na
     return NULL;
 }
 
+/* A [lint] line: kept as written (the library knows the rules and checks
+ * them); a rule set twice is refused here, where the lines are known. */
+static int cf_lint_line(cf_state *s, const char *name, const char *value, int line)
+{
+    cli_config *l = &s->lint;
+    for (size_t i = 0; i < l->nlint; i++) {
+        if (strcmp(l->lint_rule[i], name) == 0) {
+            cf_fail(s, line, "'%s' is set twice in [lint] (first on %s); keep one", name,
+                    l->lint_src[i]);
+            return 0;
+        }
+    }
+    char src[600];
+    snprintf(src, sizeof src, "%s:%d", s->file, line);
+    char **r = realloc(l->lint_rule, (l->nlint + 1) * sizeof *r);
+    if (r)
+        l->lint_rule = r;
+    char **v = r ? realloc(l->lint_sev, (l->nlint + 1) * sizeof *v) : NULL;
+    if (v)
+        l->lint_sev = v;
+    char **o = v ? realloc(l->lint_src, (l->nlint + 1) * sizeof *o) : NULL;
+    if (o)
+        l->lint_src = o;
+    char *a = o ? cf_strdup(name) : NULL, *b = a ? cf_strdup(value) : NULL;
+    char *c = b ? cf_strdup(src) : NULL;
+    if (!c) {
+        free(a);
+        free(b);
+        cf_fail(s, line, "out of memory");
+        return 0;
+    }
+    l->lint_rule[l->nlint] = a;
+    l->lint_sev[l->nlint] = b;
+    l->lint_src[l->nlint++] = c;
+    return 1;
+}
+
 static int cf_handler(void *user, const char *section, const char *name, const char *value)
 {
     cf_state *s = user;
     int line = s->lineno;
     if (s->failed)
         return 1;
+    if (strcmp(section, "lint") == 0)
+        return cf_continued(s, name, line) ? 0 : cf_lint_line(s, name, value, line);
     cf_section *dst;
     const char *key;
     if (cf_continued(s, name, line) || cf_pick_section(s, section, name, line, &dst) != 0 ||
@@ -912,9 +960,15 @@ int cli_config_load_file(cli_config *cfg, const char *file, int required, const 
     }
     cli_config_free(cfg);
     *cfg = tmp;
+    cfg->lint_rule = s.lint.lint_rule; /* [lint]: moved */
+    cfg->lint_sev = s.lint.lint_sev;
+    cfg->lint_src = s.lint.lint_src;
+    cfg->nlint = s.lint.nlint;
+    memset(&s.lint, 0, sizeof s.lint);
     memset(&tmp, 0, sizeof tmp);
     rc = 0;
 out:
+    cli_config_free(&s.lint);
     cli_config_free(&tmp);
     free(s.longval);
     free(s.dir);

@@ -37,6 +37,11 @@ typedef struct cli_config {
     char *val[CLI_CONF_MAX];
     char *src[CLI_CONF_MAX]; /* NULL: the command line, "--<key>" */
     size_t n;
+    /* The [lint] section (SPEC 15): `RULE = off|info|warning|error` lines as
+     * written, with their "file:line"; dbmig_lint checks the names and
+     * values (it knows the rules). */
+    char **lint_rule, **lint_sev, **lint_src;
+    size_t nlint;
 } cli_config;
 
 /* 1 if key is a known setting name. */
@@ -55,7 +60,9 @@ const char *cli_suggest(const char *word, const char *const *cands, size_t n);
 /* The edit distance used by cli_suggest (lower-cased, optimal string alignment). */
 size_t cli_edit_distance(const char *a, const char *b);
 
-/* Reads an INI file: [dbmig] then [env.<envname>] (envname may be NULL).
+/* Reads an INI file: [dbmig] then [env.<envname>] (envname may be NULL),
+ * and [lint] into cfg->lint_* (only from the file; a rule set twice there
+ * is an error).
  * `required` = 0 for the default ./dbmig.conf (a missing file is then fine).
  * Values already set in cfg are NOT overwritten, so call this after the
  * command line and the environment have been applied. Returns 0, or -1 with

@@ -48,6 +48,8 @@ const char cli_usage_main[] =
     "       [--allow-destructive] [--concurrently]\n"
     "                        write the migration that turns the migrations' schema into\n"
     "                        the one in FILE (up and down, verified first; --sql: print)\n"
+    "  lint [REV...|--pending|--since REV] [--strict] [--format text|json|sarif|github]\n"
+    "                        find dangerous migrations: locks, rewrites, lost data\n"
     "\n"
     "  help [COMMAND]        this text, or a command's (same as dbmig COMMAND --help)\n"
     "\n"
@@ -225,6 +227,24 @@ static const struct {
              "  --driver D  the URL examples to write: sqlite (default), postgres, mysql\n"
              "Nothing is overwritten: an existing config file or a non-empty migrations\n"
              "folder is refused (exit 2) before anything is written.\n"},
+    {"lint",
+     "usage: dbmig [options] lint [REV...|--pending|--since REV] [--strict]\n"
+     "                            [--format text|json|sarif|github]\n"
+     "Check migrations for what breaks production: long locks, table rewrites, lost\n"
+     "data, code that breaks during a deploy, statements a transaction cannot hold.\n"
+     "PostgreSQL statements are read by PostgreSQL's parser (libpg_query); each\n"
+     "file's sections are read in their driver's dialect (--driver or the URL's).\n"
+     "  REV...              these revisions\n"
+     "  --since REV         the revisions after REV\n"
+     "  --pending           the revisions not applied (the default with a --url;\n"
+     "                      without one: every file)\n"
+     "  --strict            warnings fail too (exit 3)\n"
+     "  --format F          text, json, sarif (SARIF 2.1.0, for code scanning) or\n"
+     "                      github (::error file=...,line=...:: annotations)\n"
+     "Silence one statement with `-- dbmig:lint-ignore RULE reason` on the line above\n"
+     "it; change a rule's severity in dbmig.conf: [lint] RULE = off|info|warning|error.\n"
+     "Exit 0 clean, 3 on an error (or a warning with --strict). The rules, with why\n"
+     "and fix for each dialect: docs/lint.md.\n"},
 };
 
 const char *cli_help_for(const char *cmd)

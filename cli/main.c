@@ -292,6 +292,7 @@ static const struct {
     {"test", cmd_test}, /* mtest */
     {"init", cmd_init},
     {"diff", cmd_diff},
+    {"lint", cmd_lint},
 };
 
 /* `fleet`: each target is a child dbmig given the same global options

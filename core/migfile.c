@@ -33,7 +33,7 @@
 
 #define MF_KNOWN_KEYS                                                                          \
     "revision, parents, message (or description), branch, depends, transaction, "              \
-    "irreversible, phase, up, down, verify, fixture, statement, destructive, batch"
+    "irreversible, phase, up, down, verify, fixture, statement, destructive, batch, lint-ignore"
 
 enum { K_REVISION = 0, K_PARENTS, K_MESSAGE, K_BRANCH, K_DEPENDS, K_TRANSACTION, K_IRREVERSIBLE,
        K_PHASE, K_NHEADER };
@@ -505,7 +505,8 @@ static int mf_glued_key(mf_ctx *c, const dm_mfline *l, int line)
     k.keylen = n;
     int hk = mf_header_key(&k);
     if (hk < 0 && mf_section_kind(&k) < 0 && !dm_mfline_keyis(&k, "statement") &&
-        !dm_mfline_keyis(&k, "destructive") && !dm_mfline_keyis(&k, "batch"))
+        !dm_mfline_keyis(&k, "destructive") && !dm_mfline_keyis(&k, "batch") &&
+        !dm_mfline_keyis(&k, "lint-ignore"))
         return 0;
     const char *g = l->key + n + 1; /* what was glued after the colon */
     size_t gn = l->keylen - n - 1;
@@ -534,7 +535,8 @@ static int mf_unknown_key(mf_ctx *c, const dm_mfline *l, int line)
     static const char *const keys[] = {"up",        "down",        "verify",      "fixture",
                                        "revision",  "parents",     "message",     "branch",
                                        "depends",   "transaction", "irreversible", "statement",
-                                       "description", "destructive", "phase", "batch"};
+                                       "description", "destructive", "phase", "batch",
+                                       "lint-ignore"};
     const char *near = dm_mf_nearest(l->key, l->keylen, keys, sizeof keys / sizeof keys[0]);
     return dm_err_set(c->err, DBMIG_EINVALID,
                       "%s:%d: unknown key -- dbmig:%.*s%s%s%s. Known keys: " MF_KNOWN_KEYS
@@ -702,6 +704,10 @@ static int mf_on_line(void *payload, const dm_mfline *l, int line, size_t ls, si
             return mf_destructive(c, l, line);
         if (dm_mfline_keyis(l, "batch"))
             return mf_batch(c, l, line);
+        /* `-- dbmig:lint-ignore RULE reason` (SPEC 15): a comment for
+         * `dbmig lint`, which checks where it is and what it says */
+        if (dm_mfline_keyis(l, "lint-ignore"))
+            return 0;
         if (dm_mfline_keyis(l, "statement")) {
             if (!dm_mf_ci_eq(l->val, l->vallen, "begin") && !dm_mf_ci_eq(l->val, l->vallen, "end"))
                 return dm_err_set(c->err, DBMIG_EINVALID,

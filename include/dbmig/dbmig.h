@@ -723,6 +723,79 @@ typedef struct dbmig_diff_result {
 DBMIG_API int dbmig_diff(dbmig *h, const dbmig_diff_opts *o, dbmig_diff_result **out);
 DBMIG_API void dbmig_diff_result_free(dbmig_diff_result *r);
 
+/* ---- dbmig lint: dangerous migrations caught in review (SPEC 15) ------- */
+
+/* Severities of a finding (and of a rule's setting: 0 is off). */
+enum { DBMIG_LINT_OFF = 0, DBMIG_LINT_INFO = 1, DBMIG_LINT_WARNING = 2, DBMIG_LINT_ERROR = 3 };
+
+/* A rule. dialects: bits (1u << DBMIG_DIALECT_POSTGRES / _MYSQL / _SQLITE
+ * of <dbmig/driver.h>) of the dialects it checks; up_only: 1 when down
+ * sections are not checked (a down section drops what its up created). */
+typedef struct dbmig_lint_rule {
+    const char *id;       /* squawk's name where squawk has the rule */
+    int severity;         /* the default, DBMIG_LINT_* */
+    unsigned dialects;
+    int up_only;
+    const char *why;      /* one line: what goes wrong */
+    const char *fix;      /* one line: what to write instead */
+} dbmig_lint_rule;
+
+/* Every rule, in a stable order, in *out (static: nothing to free);
+ * returns how many. */
+DBMIG_API size_t dbmig_lint_rules(const dbmig_lint_rule **out);
+
+/* A [lint] line of the config: rule = off|info|warning|error. source says
+ * where it was written ("dbmig.conf:12"), for the messages. */
+typedef struct dbmig_lint_setting {
+    const char *rule, *severity, *source;
+} dbmig_lint_setting;
+
+/* Versioned like dbmig_options: start from DBMIG_LINT_OPTS_INIT. At most
+ * one of revisions, since and pending; none: the revisions not applied
+ * when the handle has a URL, every revision when it has none (the dialect
+ * then comes from options.driver). */
+#define DBMIG_LINT_OPTS_VERSION 1
+typedef struct dbmig_lint_opts {
+    unsigned version;                 /* DBMIG_LINT_OPTS_VERSION */
+    const char *const *revisions;     /* these revisions (ids, prefixes, head, ...) */
+    size_t nrevisions;
+    const char *since;                /* the revisions after this one (its descendants) */
+    int pending;                      /* the revisions not applied (needs the database) */
+    const dbmig_lint_setting *settings;
+    size_t nsettings;
+} dbmig_lint_opts;
+#define DBMIG_LINT_OPTS_INIT {DBMIG_LINT_OPTS_VERSION, NULL, 0, NULL, 0, NULL, 0}
+
+typedef struct dbmig_lint_finding {
+    const char *rule;     /* a rule id, or "lint-ignore" for a bad suppression */
+    int severity;         /* DBMIG_LINT_INFO .. DBMIG_LINT_ERROR */
+    const char *revision; /* NULL when not a revision's */
+    const char *file;
+    int line;
+    const char *message;  /* what and why */
+    const char *fix;
+} dbmig_lint_finding;
+
+typedef struct dbmig_lint_report {
+    dbmig_lint_finding *findings; /* by revision in graph order, then by line */
+    size_t n;
+    size_t errors, warnings, infos;
+    size_t revisions;     /* revisions linted */
+    const char *driver;   /* the driver whose dialect the generic sections were read in */
+    const char *note;     /* NULL, or a sentence to show once (the PostgreSQL parser is
+                           * not built in: statements were classified from tokens) */
+} dbmig_lint_report;
+
+/* Lints the chosen revisions: each file's up and down sections for the
+ * handle's driver, and its sections for other built-in drivers in their
+ * own dialects. DBMIG_OK with *out set (findings or none); a bad option or
+ * setting (unknown rule: with the nearest one) is DBMIG_EUSAGE; a folder
+ * that does not load is its error. Suppressions (`-- dbmig:lint-ignore
+ * RULE reason` on the line above a statement) are applied; a bad one is an
+ * error finding. */
+DBMIG_API int dbmig_lint(dbmig *h, const dbmig_lint_opts *o, dbmig_lint_report **out);
+DBMIG_API void dbmig_lint_report_free(dbmig_lint_report *r);
+
 #ifdef __cplusplus
 }
 #endif

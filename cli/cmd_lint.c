@@ -1,0 +1,279 @@
+/* cmd_lint.c — `dbmig lint [REV...|--pending|--since REV] [--strict]
+ * [--format text|json|sarif|github]` (SPEC section 15): reads its options
+ * and the [lint] settings, calls dbmig_lint and prints the findings.
+ *
+ * Why it is built this way: the library finds the problems (it knows the
+ * files, the dialects and what is applied); this file only prints, in the
+ * four forms a reviewer or a CI system reads: text for people, the JSON of
+ * SPEC 15 for scripts, SARIF 2.1.0 for code-scanning dashboards, and
+ * GitHub workflow commands (::error file=...,line=...::) that GitHub shows
+ * on the pull request's lines. Exit 0 clean, 3 on an error finding (and on
+ * a warning with --strict); usage mistakes are 2. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dbmig/driver.h"
+#include "tty.h"
+
+enum { F_TEXT, F_JSON, F_SARIF, F_GITHUB };
+
+typedef struct lint_args {
+    dbmig_lint_opts o;
+    const char **revs;
+    int strict;
+    int format;
+} lint_args;
+
+static int parse_format(const char *v, int *out)
+{
+    static const char *const names[] = {"text", "json", "sarif", "github"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(v, names[i]) == 0) {
+            *out = i;
+            return EXIT_OK;
+        }
+    return cli_usage_error("bad value '%s' for lint --format: expected text, json, sarif (for "
+                           "code scanning) or github (annotations in a GitHub workflow)",
+                           v);
+}
+
+static int parse_args(cli *c, lint_args *t)
+{
+    t->format = c->json ? F_JSON : F_TEXT;
+    t->revs = calloc((size_t)c->nargs + 1, sizeof *t->revs);
+    if (!t->revs)
+        return EXIT_FAIL;
+    for (int i = 0; i < c->nargs; i++) {
+        const char *a = c->args[i], *v = NULL;
+        if (strcmp(a, "--pending") == 0)
+            t->o.pending = 1;
+        else if (strcmp(a, "--strict") == 0)
+            t->strict = 1;
+        else if ((v = cli_opt_value(c, &i, "--since")) != NULL)
+            t->o.since = v;
+        else if ((v = cli_opt_value(c, &i, "--format")) != NULL) {
+            if (parse_format(v, &t->format))
+                return EXIT_USAGE;
+        } else if (a[0] == '-' && a[1] == '-')
+            return cli_usage_error("unknown argument '%s' for lint (it takes REV..., --pending, "
+                                   "--since REV, --strict, --format text|json|sarif|github)",
+                                   a);
+        else
+            t->revs[t->o.nrevisions++] = a;
+        if (v && !*v)
+            return cli_usage_error("%s needs a value", a);
+    }
+    t->o.revisions = t->revs;
+    int given = (t->o.nrevisions != 0) + (t->o.since != NULL) + t->o.pending;
+    if (given > 1)
+        return cli_usage_error("lint takes revisions, --since REV or --pending: give one of "
+                               "them%s", "");
+    return EXIT_OK;
+}
+
+/* The [lint] lines of the config file as the library's settings. */
+static dbmig_lint_setting *settings(const cli_config *cfg)
+{
+    dbmig_lint_setting *s = calloc(cfg->nlint + 1, sizeof *s);
+    for (size_t i = 0; s && i < cfg->nlint; i++)
+        s[i] = (dbmig_lint_setting){cfg->lint_rule[i], cfg->lint_sev[i], cfg->lint_src[i]};
+    return s;
+}
+
+static const char *sev_word(int s)
+{
+    return s == DBMIG_LINT_ERROR ? "error" : s == DBMIG_LINT_WARNING ? "warning" : "info";
+}
+
+static void print_text(const dbmig_lint_report *r, int quiet)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const dbmig_lint_finding *f = &r->findings[i];
+        char *msg = cli_safe_dup(f->message), *fix = cli_safe_dup(f->fix);
+        printf("%s:%d: %s: [%s] %s\n    fix: %s\n", f->file, f->line, sev_word(f->severity),
+               f->rule, msg ? msg : "", fix ? fix : "");
+        free(msg);
+        free(fix);
+    }
+    if (!quiet)
+        printf("%zu error%s, %zu warning%s, %zu info%s in %zu revision%s (%s)\n", r->errors,
+               r->errors == 1 ? "" : "s", r->warnings, r->warnings == 1 ? "" : "s", r->infos,
+               r->infos == 1 ? "" : "s", r->revisions, r->revisions == 1 ? "" : "s", r->driver);
+}
+
+static json_t *opt_str(const char *s) { return s ? json_string(s) : json_null(); }
+
+static void print_json(const dbmig_lint_report *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < r->n; i++) {
+        const dbmig_lint_finding *f = &r->findings[i];
+        json_array_append_new(a, json_pack("{s:s,s:s,s:o,s:s,s:i,s:s,s:s}", "rule", f->rule,
+                                           "severity", sev_word(f->severity), "revision",
+                                           opt_str(f->revision), "file", f->file, "line", f->line,
+                                           "message", f->message, "fix", f->fix));
+    }
+    cli_json_print(json_pack("{s:o,s:{s:I,s:I,s:I}}", "findings", a, "summary", "errors",
+                             (json_int_t)r->errors, "warnings", (json_int_t)r->warnings, "infos",
+                             (json_int_t)r->infos));
+}
+
+/* A file path as a relative URI reference: unreserved characters and '/'
+ * as they are, the rest percent-encoded. */
+static json_t *uri_of(const char *path)
+{
+    size_t n = strlen(path);
+    char *u = malloc(n * 3 + 1), *o = u;
+    if (!u)
+        return json_string(path);
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~/", *p))
+            *o++ = (char)*p;
+        else
+            o += sprintf(o, "%%%02X", *p);
+    }
+    *o = '\0';
+    json_t *j = json_string(u);
+    free(u);
+    return j;
+}
+
+static const char *sarif_level(int s)
+{
+    return s == DBMIG_LINT_ERROR ? "error" : s == DBMIG_LINT_WARNING ? "warning" : "note";
+}
+
+/* tool.driver.rules: every rule, and lint-ignore (bad suppressions). */
+static json_t *sarif_rules(void)
+{
+    const dbmig_lint_rule *rules;
+    size_t n = dbmig_lint_rules(&rules);
+    json_t *a = json_array();
+    static const char *const dialects[] = {"postgres", "mysql", "sqlite"};
+    static const int bits[] = {DBMIG_DIALECT_POSTGRES, DBMIG_DIALECT_MYSQL, DBMIG_DIALECT_SQLITE};
+    for (size_t i = 0; i < n; i++) {
+        json_t *d = json_array();
+        for (int k = 0; k < 3; k++)
+            if (rules[i].dialects & (1u << bits[k]))
+                json_array_append_new(d, json_string(dialects[k]));
+        /* properties: SARIF's bag for what the format has no field for */
+        json_array_append_new(
+            a, json_pack("{s:s,s:{s:s},s:{s:s},s:{s:s},s:{s:o,s:b}}", "id", rules[i].id,
+                         "shortDescription", "text", rules[i].why, "help", "text", rules[i].fix,
+                         "defaultConfiguration", "level", sarif_level(rules[i].severity),
+                         "properties", "dialects", d, "upOnly", rules[i].up_only));
+    }
+    json_array_append_new(
+        a, json_pack("{s:s,s:{s:s},s:{s:s}}", "id", "lint-ignore", "shortDescription", "text",
+                     "a -- dbmig:lint-ignore line that is misplaced, names no known rule or "
+                     "gives no reason",
+                     "help", "text", "-- dbmig:lint-ignore RULE reason, on the line above the "
+                                     "statement"));
+    return a;
+}
+
+static void print_sarif(const dbmig_lint_report *r)
+{
+    const dbmig_lint_rule *rules;
+    size_t nrules = dbmig_lint_rules(&rules);
+    json_t *results = json_array();
+    for (size_t i = 0; i < r->n; i++) {
+        const dbmig_lint_finding *f = &r->findings[i];
+        size_t idx = nrules; /* lint-ignore is last */
+        for (size_t k = 0; k < nrules; k++)
+            if (strcmp(rules[k].id, f->rule) == 0)
+                idx = k;
+        char text[4096];
+        snprintf(text, sizeof text, "%s Fix: %s", f->message, f->fix);
+        json_array_append_new(
+            results,
+            json_pack("{s:s,s:I,s:s,s:{s:s},s:[{s:{s:{s:o},s:{s:i}}}]}", "ruleId", f->rule,
+                      "ruleIndex", (json_int_t)idx, "level", sarif_level(f->severity), "message",
+                      "text", text, "locations", "physicalLocation", "artifactLocation", "uri",
+                      uri_of(f->file), "region", "startLine", f->line > 0 ? f->line : 1));
+    }
+    json_t *run = json_pack("{s:{s:{s:s,s:s,s:o}},s:o}", "tool", "driver", "name", "dbmig",
+                            "version", dbmig_version(), "rules", sarif_rules(), "results",
+                            results);
+    cli_json_print(json_pack("{s:s,s:s,s:[o]}", "$schema",
+                             "https://json.schemastore.org/sarif-2.1.0.json", "version", "2.1.0",
+                             "runs", run));
+}
+
+/* GitHub workflow commands: data escapes %, CR and LF; properties also
+ * ':' and ','. */
+static void gh_escape(const char *s, int property)
+{
+    for (; s && *s; s++) {
+        if (*s == '%')
+            fputs("%25", stdout);
+        else if (*s == '\r')
+            fputs("%0D", stdout);
+        else if (*s == '\n')
+            fputs("%0A", stdout);
+        else if (property && *s == ':')
+            fputs("%3A", stdout);
+        else if (property && *s == ',')
+            fputs("%2C", stdout);
+        else
+            putchar(*s);
+    }
+}
+
+static void print_github(const dbmig_lint_report *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const dbmig_lint_finding *f = &r->findings[i];
+        printf("::%s file=", f->severity == DBMIG_LINT_ERROR     ? "error"
+                             : f->severity == DBMIG_LINT_WARNING ? "warning"
+                                                                 : "notice");
+        gh_escape(f->file, 1);
+        printf(",line=%d,title=", f->line > 0 ? f->line : 1);
+        gh_escape(f->rule, 1);
+        fputs("::", stdout);
+        gh_escape(f->message, 0);
+        fputs("%0AFix: ", stdout);
+        gh_escape(f->fix, 0);
+        putchar('\n');
+    }
+}
+
+int cmd_lint(cli *c)
+{
+    lint_args t;
+    memset(&t, 0, sizeof t);
+    t.o = (dbmig_lint_opts)DBMIG_LINT_OPTS_INIT;
+    int e = parse_args(c, &t);
+    dbmig_lint_setting *s = e ? NULL : settings(&c->cfg);
+    if (!e && !s)
+        e = EXIT_FAIL;
+    if (e) {
+        free(t.revs);
+        return e;
+    }
+    t.o.settings = s;
+    t.o.nsettings = c->cfg.nlint;
+    dbmig_lint_report *r = NULL;
+    int rc = dbmig_lint(c->h, &t.o, &r);
+    free(s);
+    free(t.revs);
+    if (rc != DBMIG_OK)
+        return cli_fail(c, rc);
+    if (r->note && !c->quiet)
+        fprintf(stderr, "dbmig: note: %s\n", r->note);
+    if (t.format == F_JSON)
+        print_json(r);
+    else if (t.format == F_SARIF)
+        print_sarif(r);
+    else if (t.format == F_GITHUB)
+        print_github(r);
+    else
+        print_text(r, c->quiet);
+    int code = r->errors || (t.strict && r->warnings) ? EXIT_INVALID : EXIT_OK;
+    dbmig_lint_report_free(r);
+    return code;
+}

@@ -1,0 +1,467 @@
+/* lint.c — `dbmig lint` (SPEC section 15): which revisions, which sections
+ * in which dialect, the statements of each section with their facts and
+ * suppressions, the [lint] settings, and the public dbmig_lint(). The rules
+ * themselves are lint_rules.c's (see lint.h for the whole picture).
+ *
+ * What dbmig knows that a file-by-file linter cannot: which statements
+ * share a transaction (the header's `transaction off`, a CONCURRENTLY
+ * statement taking its migration out of one, MySQL's implicit commits),
+ * which revisions are already applied (only the pending ones need linting
+ * by default, and an applied file that was edited is a finding), and which
+ * driver runs which section. */
+#define _POSIX_C_SOURCE 200809L
+#include "lint.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "migfile.h"
+#include "mfline.h"
+#include "split.h"
+
+#define LINT_IGNORE "lint-ignore" /* the pseudo-rule of bad suppressions */
+
+typedef struct lrun {
+    dbmig *h;
+    int sev[64];          /* per rule */
+    dm_lfindings out;
+    int used_tokens_pg;   /* a PostgreSQL section was read without the parser */
+    int pg_major;
+} lrun;
+
+/* ---- settings -------------------------------------------------------------------- */
+
+static int apply_settings(lrun *r, const dbmig_lint_opts *o)
+{
+    size_t n;
+    const dm_lint_rule *rules = dm_lint_rules(&n);
+    for (size_t i = 0; i < n && i < 64; i++)
+        r->sev[i] = rules[i].severity;
+    for (size_t i = 0; i < o->nsettings; i++) {
+        const dbmig_lint_setting *s = &o->settings[i];
+        const char *src = s->source ? s->source : "[lint]";
+        int k = dm_lint_rule_index(s->rule);
+        if (k < 0) {
+            const char *near = dm_lint_rule_nearest(s->rule);
+            return dm_err_set(&r->h->err, DBMIG_EUSAGE,
+                              "%s: unknown lint rule '%s'%s%s%s; `dbmig lint --help` and "
+                              "docs/lint.md list the rules",
+                              src, s->rule ? s->rule : "", near ? " (did you mean " : "",
+                              near ? near : "", near ? "?)" : "");
+        }
+        int v = dm_lint_severity_parse(s->severity);
+        if (v < 0)
+            return dm_err_set(&r->h->err, DBMIG_EUSAGE,
+                              "%s: bad value '%s' for lint rule %s: expected off, info, warning "
+                              "or error",
+                              src, s->severity ? s->severity : "", s->rule);
+        r->sev[k] = v;
+    }
+    return DBMIG_OK;
+}
+
+/* ---- suppressions ------------------------------------------------------------------ */
+
+/* Line `line` of the section body (1-based file lines): its text in
+ * [*b, *e), 0 when it is outside the section. */
+static int sect_line(const char *body, size_t len, int first, int line, const char **b,
+                     const char **e)
+{
+    if (line < first)
+        return 0;
+    const char *p = body, *end = body + len;
+    for (int l = first; l < line; l++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl)
+            return 0;
+        p = nl + 1;
+    }
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    *b = p;
+    *e = nl ? nl : end;
+    return 1;
+}
+
+/* A `-- dbmig:lint-ignore ...` line: the position after the key, else NULL. */
+static const char *ignore_line(const char *b, const char *e)
+{
+    while (b < e && dm_mf_blank(*b))
+        b++;
+    if (e - b < 2 || b[0] != '-' || b[1] != '-')
+        return NULL;
+    b += 2;
+    while (b < e && dm_mf_blank(*b))
+        b++;
+    if (!dm_mf_ci_prefix(b, e, "dbmig:lint-ignore"))
+        return NULL;
+    b += strlen("dbmig:lint-ignore");
+    return b == e || dm_mf_blank(*b) ? b : NULL;
+}
+
+/* Reads one suppression at file line `line` (value at v..e) into st, or
+ * reports what is wrong with it. */
+static int take_ignore(lrun *r, const dm_lctx *cx, dm_lstmt *st, int line, const char *v,
+                       const char *e)
+{
+    while (v < e && dm_mf_blank(*v))
+        v++;
+    const char *w = v;
+    while (w < e && !dm_mf_blank(*w))
+        w++;
+    char rule[96];
+    snprintf(rule, sizeof rule, "%.*s", (int)(w - v), v);
+    while (w < e && dm_mf_blank(*w))
+        w++;
+    int has_reason = w < e;
+    const dm_lint_rule *known = dm_lint_rule_find(rule, NULL);
+    const char *fix = "write -- dbmig:lint-ignore RULE why it is safe, on the line above the "
+                      "statement";
+    if (!rule[0])
+        return dm_lfinding_add(&r->out, LINT_IGNORE, DM_LINT_ERROR, cx->revision, cx->file, line,
+                               fix, "-- dbmig:lint-ignore names no rule");
+    if (!known) {
+        const char *near = dm_lint_rule_nearest(rule);
+        return dm_lfinding_add(&r->out, LINT_IGNORE, DM_LINT_ERROR, cx->revision, cx->file, line,
+                               fix, "-- dbmig:lint-ignore names an unknown rule '%s'%s%s%s", rule,
+                               near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
+    }
+    if (!has_reason)
+        return dm_lfinding_add(&r->out, LINT_IGNORE, DM_LINT_ERROR, cx->revision, cx->file, line,
+                               fix, "-- dbmig:lint-ignore %s gives no reason: say why the "
+                                    "statement is safe", rule);
+    if (st->suppressed_n < 8) {
+        st->suppressed[st->suppressed_n] = known->id;
+        st->suppress_line[st->suppressed_n] = line;
+        st->suppress_used[st->suppressed_n++] = 0;
+    }
+    return 0;
+}
+
+/* The suppressions directly above each statement (consecutive
+ * lint-ignore lines), and an error for every lint-ignore line of the
+ * section that is not directly above a statement. */
+static int read_ignores(lrun *r, const dm_lctx *cx, const char *body, size_t len, int first,
+                        dm_lstmt *st, size_t n)
+{
+    int last = first;
+    for (const char *p = body; p < body + len; p++)
+        last += *p == '\n';
+    unsigned char *attached = calloc((size_t)(last - first + 2), 1);
+    if (!attached)
+        return -1;
+    int rc = 0;
+    for (size_t k = 0; k < n && !rc; k++) {
+        const char *b, *e, *v;
+        for (int l = st[k].line - 1; !rc && sect_line(body, len, first, l, &b, &e) &&
+                                     (v = ignore_line(b, e)) != NULL;
+             l--) {
+            attached[l - first] = 1;
+            rc = take_ignore(r, cx, &st[k], l, v, e);
+        }
+    }
+    for (int l = first; l <= last && !rc; l++) {
+        const char *b, *e;
+        if (!attached[l - first] && sect_line(body, len, first, l, &b, &e) && ignore_line(b, e))
+            rc = dm_lfinding_add(&r->out, LINT_IGNORE, DM_LINT_ERROR, cx->revision, cx->file, l,
+                                 "put it on the line directly above the statement it is for",
+                                 "-- dbmig:lint-ignore is not on the line directly above a "
+                                 "statement, so it suppresses nothing");
+    }
+    free(attached);
+    return rc;
+}
+
+/* ---- one section ------------------------------------------------------------------- */
+
+static int collect(void *payload, const dm_stmt *st)
+{
+    return dm_stmt_list_push(payload, st) ? DBMIG_EINVALID : 0;
+}
+
+/* The statements of a section: split from the text (transaction control
+ * included: the transaction-nesting rule reports it, with the others). */
+static int split_section(const dm_migfile *mf, const dm_section *sec, int kind, int dialect,
+                         dm_stmt_list *l, dm_err *err)
+{
+    if (mf->text)
+        return dm_split(mf->text + sec->off, sec->len, dialect, sec->line, mf->path, l, err);
+    int found;
+    return dm_migfile_stream(mf, kind, sec->driver, dialect, collect, l, &found, err);
+}
+
+static int stmt_facts(lrun *r, int dialect, dm_lstmt *s)
+{
+    if (dialect == DBMIG_DIALECT_POSTGRES) {
+        int rc = dm_lint_pg_facts(s->sql, s->len, &s->facts);
+        if (rc <= 0)
+            return rc;
+        r->used_tokens_pg = 1;
+    }
+    return dm_lint_tok_facts(s->sql, s->len, dialect, &s->facts);
+}
+
+static int lint_statements(lrun *r, const dm_lctx *cx, const dm_migfile *mf, const dm_section *sec,
+                           dm_stmt_list *l)
+{
+    dm_lstmt *st = calloc(l->n ? l->n : 1, sizeof *st);
+    if (!st)
+        return dm_err_nomem(&r->h->err);
+    int rc = 0;
+    for (size_t k = 0; k < l->n && !rc; k++) {
+        st[k].sql = l->v[k].sql;
+        st[k].len = l->v[k].len;
+        st[k].line = l->v[k].line;
+        rc = stmt_facts(r, cx->dialect, &st[k]);
+    }
+    if (!rc && mf->text)
+        rc = read_ignores(r, cx, mf->text + sec->off, sec->len, sec->line, st, l->n);
+    if (!rc)
+        rc = dm_lint_section(cx, st, l->n, &r->out);
+    for (size_t k = 0; k < l->n && !rc; k++)
+        for (int i = 0; i < st[k].suppressed_n && !rc; i++)
+            if (!st[k].suppress_used[i])
+                rc = dm_lfinding_add(&r->out, LINT_IGNORE, DM_LINT_WARNING, cx->revision,
+                                     cx->file, st[k].suppress_line[i],
+                                     "remove the line, or move it above the statement it is for",
+                                     "-- dbmig:lint-ignore %s suppresses nothing: the rule does "
+                                     "not fire on the statement below it (for %s)",
+                                     st[k].suppressed[i], cx->driver);
+    for (size_t k = 0; k < l->n; k++)
+        dm_lfacts_free(&st[k].facts);
+    free(st);
+    return rc ? dm_err_nomem(&r->h->err) : DBMIG_OK;
+}
+
+static int lint_section(lrun *r, const dm_migfile *mf, const dm_section *sec, const char *driver,
+                        int dialect)
+{
+    dm_lctx cx;
+    memset(&cx, 0, sizeof cx);
+    cx.dialect = dialect;
+    cx.driver = driver;
+    cx.kind = sec->kind;
+    cx.file_transaction = mf->transaction;
+    cx.pg_major = r->pg_major;
+    cx.revision = mf->revision;
+    cx.file = mf->path;
+    cx.severity = r->sev;
+    cx.lock_timeout_configured = r->h->o.ddl_lock_timeout_ms > 0;
+    dm_stmt_list l = {0};
+    int rc = split_section(mf, sec, sec->kind, dialect, &l, &r->h->err);
+    if (rc == DBMIG_OK)
+        rc = lint_statements(r, &cx, mf, sec, &l);
+    dm_stmt_list_free(&l);
+    return rc;
+}
+
+static int builtin_dialect(const char *driver)
+{
+    if (!driver)
+        return -1;
+    if (strcmp(driver, "postgres") == 0)
+        return DBMIG_DIALECT_POSTGRES;
+    if (strcmp(driver, "mysql") == 0)
+        return DBMIG_DIALECT_MYSQL;
+    if (strcmp(driver, "sqlite") == 0)
+        return DBMIG_DIALECT_SQLITE;
+    return -1;
+}
+
+/* A file: the up and down sections the driver uses, in its dialect, and
+ * every section naming another built-in driver, in that one's. */
+static int lint_file(lrun *r, const dm_migfile *mf, const char *driver, int dialect)
+{
+    int rc = DBMIG_OK;
+    for (int kind = DM_UP; kind <= DM_DOWN && rc == DBMIG_OK; kind++) {
+        const dm_section *sec = dm_migfile_section(mf, kind, driver);
+        if (sec)
+            rc = lint_section(r, mf, sec, driver, dialect);
+        else if (kind == DM_DOWN && !mf->irreversible) {
+            size_t k = (size_t)dm_lint_rule_index("require-down-section");
+            const dm_lint_rule *rules = dm_lint_rules(&(size_t){0});
+            if (r->sev[k] != DM_LINT_OFF &&
+                dm_lfinding_add(&r->out, rules[k].id, r->sev[k], mf->revision, mf->path,
+                                mf->header_line ? mf->header_line : 1, rules[k].fix,
+                                "%s has no down section for %s: %s", mf->filename, driver,
+                                rules[k].why) != 0)
+                rc = dm_err_nomem(&r->h->err);
+        }
+    }
+    for (size_t i = 0; i < mf->nsections && rc == DBMIG_OK; i++) {
+        const dm_section *s = &mf->sections[i];
+        int d = builtin_dialect(s->driver);
+        if ((s->kind == DM_UP || s->kind == DM_DOWN) && d >= 0 && strcmp(s->driver, driver) != 0)
+            rc = lint_section(r, mf, s, s->driver, d);
+    }
+    return rc;
+}
+
+/* ---- which revisions ----------------------------------------------------------------- */
+
+/* Flags the revisions to lint in mark (g->n); edited applied files are
+ * findings already. */
+static int select_revs(lrun *r, const dbmig_lint_opts *o, unsigned char *mark)
+{
+    dbmig *h = r->h;
+    const dm_graph *g = &h->graph;
+    int rc;
+    if (o->nrevisions) {
+        for (size_t i = 0; i < o->nrevisions; i++) {
+            size_t k;
+            if ((rc = dm_graph_resolve(g, o->revisions[i], &k, &h->err)) != DBMIG_OK)
+                return rc;
+            mark[k] = 1;
+        }
+        return DBMIG_OK;
+    }
+    if (o->since) {
+        size_t k;
+        if ((rc = dm_graph_resolve(g, o->since, &k, &h->err)) != DBMIG_OK)
+            return rc;
+        mark[k] = 1;
+        dm_graph_descendants(g, mark);
+        mark[k] = 0;
+        return DBMIG_OK;
+    }
+    if (!h->url) {
+        if (o->pending)
+            return dm_err_set(&h->err, DBMIG_EUSAGE,
+                              "lint --pending needs the database (--url) to know what is "
+                              "applied; without one, lint checks every file");
+        memset(mark, 1, g->n);
+        return DBMIG_OK;
+    }
+    dbmig_status *st;
+    if ((rc = dbmig_status_get(h, &st)) != DBMIG_OK)
+        return rc;
+    for (size_t i = 0; i < st->nrevs; i++) {
+        const dbmig_rev_status *rv = &st->revs[i];
+        size_t k = rv->file ? dm_graph_find(g, rv->revision) : DM_NONE;
+        if (k == DM_NONE)
+            continue;
+        if (!(rv->flags & DBMIG_REV_APPLIED) || (rv->flags & DBMIG_REV_DIRTY))
+            mark[k] = 1;
+        int ek = dm_lint_rule_index("applied-file-edited");
+        if ((rv->flags & DBMIG_REV_MODIFIED) && r->sev[ek] != DM_LINT_OFF &&
+            dm_lfinding_add(&r->out, "applied-file-edited", r->sev[ek], rv->revision, rv->file, 1,
+                            dm_lint_rules(&(size_t){0})[ek].fix,
+                            "%s was edited after it was applied (checksum %s, applied %s)",
+                            rv->revision, rv->checksum, rv->db_checksum ? rv->db_checksum : "?") != 0) {
+            dbmig_status_free(st);
+            return dm_err_nomem(&h->err);
+        }
+    }
+    dbmig_status_free(st);
+    /* the server's major version: PostgreSQL before 11 rewrites for any default */
+    const char *v = h->server_version;
+    while (*v && !isdigit((unsigned char)*v))
+        v++;
+    r->pg_major = atoi(v);
+    return DBMIG_OK;
+}
+
+/* ---- the public API -------------------------------------------------------------------- */
+
+size_t dbmig_lint_rules(const dbmig_lint_rule **out)
+{
+    size_t n;
+    *out = dm_lint_rules(&n);
+    return n;
+}
+
+void dbmig_lint_report_free(dbmig_lint_report *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n; i++) {
+        free((char *)r->findings[i].revision);
+        free((char *)r->findings[i].file);
+        free((char *)r->findings[i].message);
+        free((char *)r->findings[i].fix);
+    }
+    free(r->findings);
+    free((char *)r->driver);
+    free(r);
+}
+
+/* Hands the findings over to a public report. */
+static int make_report(lrun *r, const char *driver, size_t nrevs, dbmig_lint_report **out)
+{
+    dbmig_lint_report *rep = calloc(1, sizeof *rep);
+    if (!rep || !(rep->findings = calloc(r->out.n ? r->out.n : 1, sizeof *rep->findings)) ||
+        !(rep->driver = dm_strdup(driver))) {
+        dbmig_lint_report_free(rep);
+        return dm_err_nomem(&r->h->err);
+    }
+    for (size_t i = 0; i < r->out.n; i++) {
+        dm_lfinding *f = &r->out.v[i];
+        rep->findings[i] = (dbmig_lint_finding){f->rule, f->severity, f->revision, f->file,
+                                                f->line, f->message, f->fix};
+        rep->errors += f->severity == DM_LINT_ERROR;
+        rep->warnings += f->severity == DM_LINT_WARNING;
+        rep->infos += f->severity == DM_LINT_INFO;
+        f->revision = f->file = f->message = f->fix = NULL; /* moved */
+    }
+    rep->n = r->out.n;
+    rep->revisions = nrevs;
+    if (r->used_tokens_pg)
+        rep->note = "this dbmig was built without libpg_query, so PostgreSQL statements were "
+                    "read by the token-level classifier, which knows fewer forms";
+    *out = rep;
+    return DBMIG_OK;
+}
+
+/* The driver whose dialect the generic sections are read in. */
+static int lint_driver(dbmig *h)
+{
+    if (!h->driver_name && !h->url)
+        return dm_err_set(&h->err, DBMIG_EUSAGE,
+                          "lint needs to know the SQL dialect: give --driver (postgres, mysql "
+                          "or sqlite) or a database --url");
+    return dm_need_driver(h);
+}
+
+int dbmig_lint(dbmig *h, const dbmig_lint_opts *o, dbmig_lint_report **out)
+{
+    *out = NULL;
+    dm_err_clear(&h->err);
+    if (!o || o->version != DBMIG_LINT_OPTS_VERSION)
+        return dm_err_set(&h->err, DBMIG_EUSAGE, "dbmig_lint: start the options from "
+                                                 "DBMIG_LINT_OPTS_INIT (version %u)",
+                          (unsigned)DBMIG_LINT_OPTS_VERSION);
+    if ((o->nrevisions != 0) + (o->since != NULL) + (o->pending != 0) > 1)
+        return dm_err_set(&h->err, DBMIG_EUSAGE,
+                          "lint takes revisions, --since REV or --pending: give one of them");
+    lrun *r = calloc(1, sizeof *r);
+    if (!r)
+        return dm_err_nomem(&h->err);
+    r->h = h;
+    unsigned char *mark = NULL;
+    int rc = apply_settings(r, o);
+    if (rc == DBMIG_OK)
+        rc = dm_need_graph(h);
+    if (rc == DBMIG_OK)
+        rc = lint_driver(h);
+    if (rc == DBMIG_OK && !(mark = calloc(h->graph.n ? h->graph.n : 1, 1)))
+        rc = dm_err_nomem(&h->err);
+    if (rc == DBMIG_OK)
+        rc = select_revs(r, o, mark);
+    size_t nrevs = 0;
+    int dialect = h->drv ? (int)h->drv->dialect : 0;
+    for (size_t k = 0; rc == DBMIG_OK && k < h->graph.n; k++) {
+        size_t i = h->graph.order[k];
+        if (!mark[i])
+            continue;
+        nrevs++;
+        rc = lint_file(r, &h->graph.revs[i].file, h->drv->name, dialect);
+    }
+    if (rc == DBMIG_OK)
+        rc = make_report(r, h->drv->name, nrevs, out);
+    free(mark);
+    dm_lfindings_free(&r->out);
+    free(r);
+    return rc;
+}

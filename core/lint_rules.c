@@ -1,0 +1,615 @@
+/* lint_rules.c — the rule table and the rules of `dbmig lint` (lint.h).
+ *
+ * A rule reads the facts of a section's statements in order, with what the
+ * section did before (tables it created: a new table is empty and nobody
+ * reads it yet, so locks and rewrites on it do not matter) and what dbmig
+ * knows of the run (is the file one transaction, on which dialect, does a
+ * lock time-out apply). Names follow squawk's where squawk has the rule
+ * (https://squawkhq.com/docs/rules), so a team moving from squawk keeps its
+ * suppressions and settings. */
+#define _POSIX_C_SOURCE 200809L
+#include "lint.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mfline.h"
+#include "migfile.h"
+
+enum {
+    R_RENAMING_COLUMN, R_RENAMING_TABLE, R_ADDING_REQUIRED_FIELD, R_ADDING_FIELD_WITH_DEFAULT,
+    R_ADDING_NOT_NULLABLE_FIELD, R_BAN_DROP_COLUMN, R_BAN_DROP_TABLE, R_BAN_DROP_DATABASE,
+    R_REQ_CONC_CREATE, R_REQ_CONC_DELETE, R_BAN_CONC_IN_TXN, R_ADDING_FK,
+    R_CONSTRAINT_NOT_VALID, R_DISALLOWED_UNIQUE, R_CHANGING_TYPE, R_PREFER_ROBUST,
+    R_BAN_TRUNCATE_CASCADE, R_PREFER_BIGINT, R_PREFER_BIGINT_SMALL, R_PREFER_IDENTITY,
+    R_PREFER_TEXT, R_PREFER_TSTZ, R_BAN_CHAR, R_REQ_TIMEOUT, R_TXN_NESTING,
+    R_REQUIRE_DOWN, R_APPLIED_EDITED, R_PARSE_ERROR, R_MY_IMPLICIT_COMMIT, R_MY_COPY,
+    R_LITE_PRAGMA_FK, R_LITE_REBUILD, R_LITE_STRICT, R_NRULES
+};
+
+static const dm_lint_rule rules[R_NRULES] = {
+    {"renaming-column", DM_LINT_WARNING, DM_LD_ALL, 1,
+     "code still running during the deploy reads and writes the old column name and fails",
+     "expand and contract: add the new column, write both, backfill, move the readers, drop "
+     "the old column in a later release"},
+    {"renaming-table", DM_LINT_WARNING, DM_LD_ALL, 1,
+     "code still running during the deploy uses the old table name and fails",
+     "create the new table (or a view under the old name), move the code, drop the old name "
+     "in a later release"},
+    {"adding-required-field", DM_LINT_ERROR, DM_LD_PG | DM_LD_LITE, 0,
+     "a NOT NULL column without a default cannot be added to a table that has rows "
+     "(PostgreSQL: 'contains null values'; SQLite refuses it even on an empty table)",
+     "give it a DEFAULT (PostgreSQL 11+ adds a constant default without rewriting the table), "
+     "or add it nullable, backfill, then SET NOT NULL"},
+    {"adding-field-with-default", DM_LINT_WARNING, DM_LD_PG, 0,
+     "a volatile default (random(), gen_random_uuid(), clock_timestamp()) or a stored "
+     "generated column rewrites the whole table under an ACCESS EXCLUSIVE lock (before "
+     "PostgreSQL 11: any default)",
+     "add the column without the default, set the default, backfill in batches "
+     "(-- dbmig:batch)"},
+    {"adding-not-nullable-field", DM_LINT_WARNING, DM_LD_PG, 0,
+     "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock",
+     "add CHECK (col IS NOT NULL) NOT VALID, VALIDATE it in a later migration, then SET NOT "
+     "NULL (PostgreSQL 12+ uses the check and skips the scan) and drop the check"},
+    {"ban-drop-column", DM_LINT_WARNING, DM_LD_ALL, 1,
+     "the column's data is lost, and code still running during the deploy that reads it fails",
+     "stop using the column in a release first; archive the data if it matters; then drop it"},
+    {"ban-drop-table", DM_LINT_WARNING, DM_LD_ALL, 1,
+     "the table's data is lost, and code still running during the deploy that uses it fails",
+     "stop using the table in a release first; archive or rename it; drop it later"},
+    {"ban-drop-database", DM_LINT_ERROR, DM_LD_ALL, 0,
+     "a migration that drops a database loses everything in it",
+     "do not drop databases from migrations"},
+    {"require-concurrent-index-creation", DM_LINT_WARNING, DM_LD_PG, 0,
+     "CREATE INDEX blocks writes to the table for as long as the build takes",
+     "CREATE INDEX CONCURRENTLY, alone in its migration (dbmig then runs it outside a "
+     "transaction)"},
+    {"require-concurrent-index-deletion", DM_LINT_WARNING, DM_LD_PG, 0,
+     "DROP INDEX takes an ACCESS EXCLUSIVE lock on the table, blocking reads and writes",
+     "DROP INDEX CONCURRENTLY, alone in its migration"},
+    {"ban-concurrent-index-creation-in-transaction", DM_LINT_WARNING, DM_LD_PG, 0,
+     "CONCURRENTLY cannot run in a transaction, so dbmig runs this whole migration outside "
+     "one: its other statements are no longer atomic",
+     "put the CONCURRENTLY statement in a migration of its own"},
+    {"adding-foreign-key-constraint", DM_LINT_WARNING, DM_LD_PG | DM_LD_MY, 0,
+     "adding a foreign key checks every row while it locks both tables (PostgreSQL: SHARE ROW "
+     "EXCLUSIVE; MySQL: the table is copied unless foreign_key_checks=0)",
+     "PostgreSQL: ADD CONSTRAINT ... NOT VALID, then VALIDATE CONSTRAINT in a later migration; "
+     "MySQL: an online schema change tool, or add it while the table is small"},
+    {"constraint-missing-not-valid", DM_LINT_WARNING, DM_LD_PG, 0,
+     "a CHECK or FOREIGN KEY constraint added without NOT VALID scans the table under a lock "
+     "that blocks writes; validated in the same transaction, NOT VALID gains nothing",
+     "ADD CONSTRAINT ... NOT VALID, then VALIDATE CONSTRAINT in a later migration"},
+    {"disallowed-unique-constraint", DM_LINT_WARNING, DM_LD_PG, 0,
+     "ADD UNIQUE builds its index under an ACCESS EXCLUSIVE lock",
+     "CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... UNIQUE USING INDEX"},
+    {"changing-column-type", DM_LINT_WARNING, DM_LD_PG | DM_LD_MY, 0,
+     "changing a column's type usually rewrites the table under a lock that blocks reads and "
+     "writes (MySQL: ALGORITHM=COPY), and breaks clients that read the old type",
+     "add a column of the new type, backfill, move the code, drop the old column"},
+    {"prefer-robust-stmts", DM_LINT_INFO, DM_LD_PG, 0,
+     "outside a transaction a failure leaves the statements before it done; a re-run (or "
+     "upgrade --resume after a CONCURRENTLY build failed) meets what is already there",
+     "write IF NOT EXISTS / IF EXISTS"},
+    {"ban-truncate-cascade", DM_LINT_ERROR, DM_LD_PG, 0,
+     "TRUNCATE ... CASCADE also empties every table with a foreign key to it, and theirs",
+     "truncate the tables you mean by name"},
+    {"prefer-bigint-over-int", DM_LINT_INFO, DM_LD_PG | DM_LD_MY, 0,
+     "a 32-bit integer runs out at 2,147,483,647; changing it later rewrites the table",
+     "use bigint"},
+    {"prefer-bigint-over-smallint", DM_LINT_INFO, DM_LD_PG | DM_LD_MY, 0,
+     "a 16-bit integer runs out at 32,767; changing it later rewrites the table",
+     "use bigint"},
+    {"prefer-identity", DM_LINT_INFO, DM_LD_PG, 0,
+     "serial types have surprising permissions and ownership behaviour; identity columns are "
+     "the SQL standard",
+     "bigint GENERATED BY DEFAULT AS IDENTITY"},
+    {"prefer-text-field", DM_LINT_INFO, DM_LD_PG, 0,
+     "changing a varchar(n) limit later takes an ACCESS EXCLUSIVE lock; PostgreSQL stores text "
+     "the same way",
+     "use text, with a CHECK (char_length(col) <= n) if a limit matters"},
+    {"prefer-timestamp-tz", DM_LINT_WARNING, DM_LD_PG, 0,
+     "timestamp without time zone stores wall-clock times whose meaning depends on the "
+     "writer's zone",
+     "use timestamptz"},
+    {"ban-char-field", DM_LINT_WARNING, DM_LD_PG, 0,
+     "char(n) pads with blanks and is no faster than text",
+     "use text (or varchar)"},
+    {"require-timeout-settings", DM_LINT_WARNING, DM_LD_PG | DM_LD_MY, 0,
+     "a schema change waiting for its lock queues every query behind it; without a lock "
+     "time-out that wait has no end (MySQL's lock_wait_timeout is a year by default)",
+     "run with --ddl-lock-timeout (or ddl-lock-timeout in dbmig.conf), or SET lock_timeout "
+     "(MySQL: lock_wait_timeout) before the statement"},
+    {"transaction-nesting", DM_LINT_ERROR, DM_LD_ALL, 0,
+     "dbmig already runs this migration in a transaction and records it in the same one; a "
+     "BEGIN or COMMIT of its own breaks that",
+     "remove it, or write -- dbmig:transaction off"},
+    {"require-down-section", DM_LINT_WARNING, DM_LD_ALL, 0,
+     "without a down section the revision cannot be downgraded on this driver",
+     "write a -- dbmig:down section, or mark the file -- dbmig:irreversible"},
+    {"applied-file-edited", DM_LINT_ERROR, DM_LD_ALL, 0,
+     "the file was edited after it was applied: databases that ran it have the old version",
+     "restore the file and write a new revision; `dbmig repair --checksums` accepts the edit"},
+    {"parse-error", DM_LINT_WARNING, DM_LD_PG, 0,
+     "the PostgreSQL 15 parser does not accept the statement, so no rule could check it",
+     "check the statement (newer syntax is fine, but no rule looked at it)"},
+    {"mysql-implicit-commit", DM_LINT_WARNING, DM_LD_MY, 0,
+     "MySQL commits every DDL statement on its own: this migration is not atomic, and a "
+     "failure part-way leaves it dirty with the statements before committed",
+     "one DDL statement per migration (then a failure leaves nothing half-done)"},
+    {"mysql-alter-copies-table", DM_LINT_WARNING, DM_LD_MY, 0,
+     "this ALTER copies the whole table (ALGORITHM=COPY), blocking writes for the duration",
+     "add ALGORITHM=INPLACE, LOCK=NONE (MySQL then refuses instead of copying), or use an "
+     "online schema change tool (gh-ost, pt-online-schema-change)"},
+    {"sqlite-pragma-foreign-keys-in-transaction", DM_LINT_ERROR, DM_LD_LITE, 0,
+     "PRAGMA foreign_keys is a no-op inside a transaction, and this migration runs in one",
+     "write -- dbmig:transaction off in this file, or set foreign_keys on the connection"},
+    {"sqlite-alter-needs-rebuild", DM_LINT_ERROR, DM_LD_LITE, 0,
+     "SQLite's ALTER TABLE only renames, adds and drops columns; this form fails",
+     "rebuild the table: CREATE TABLE new, INSERT ... SELECT, DROP the old, RENAME (dbmig "
+     "diff writes it for you)"},
+    {"sqlite-missing-strict", DM_LINT_INFO, DM_LD_LITE, 0,
+     "without STRICT, SQLite stores any value in any column ('abc' in an INTEGER column)",
+     "end the CREATE TABLE with STRICT (SQLite 3.37+)"},
+};
+
+const dm_lint_rule *dm_lint_rules(size_t *n)
+{
+    *n = R_NRULES;
+    return rules;
+}
+
+const dm_lint_rule *dm_lint_rule_find(const char *id, size_t *idx)
+{
+    for (size_t i = 0; id && i < R_NRULES; i++) {
+        if (strcmp(rules[i].id, id) == 0) {
+            if (idx)
+                *idx = i;
+            return &rules[i];
+        }
+    }
+    return NULL;
+}
+
+const char *dm_lint_rule_nearest(const char *id)
+{
+    const char *ids[R_NRULES];
+    for (size_t i = 0; i < R_NRULES; i++)
+        ids[i] = rules[i].id;
+    return id ? dm_mf_nearest(id, strlen(id), ids, R_NRULES) : NULL;
+}
+
+static const char *const sev_names[] = {"off", "info", "warning", "error"};
+
+const char *dm_lint_severity_name(int sev)
+{
+    return sev >= 0 && sev <= DM_LINT_ERROR ? sev_names[sev] : "?";
+}
+
+int dm_lint_severity_parse(const char *s)
+{
+    for (int i = 0; s && i <= DM_LINT_ERROR; i++)
+        if (strcmp(s, sev_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* ---- facts and findings ------------------------------------------------------ */
+
+dm_lact *dm_lfacts_add(dm_lfacts *f, dm_lact_kind kind, size_t off)
+{
+    if (f->n == f->cap) {
+        size_t nc = f->cap ? f->cap * 2 : 8;
+        dm_lact *nv = realloc(f->v, nc * sizeof *nv);
+        if (!nv)
+            return NULL;
+        f->v = nv;
+        f->cap = nc;
+    }
+    dm_lact *a = &f->v[f->n++];
+    memset(a, 0, sizeof *a);
+    a->kind = kind;
+    a->off = off;
+    a->type_len = -1;
+    return a;
+}
+
+void dm_lfacts_free(dm_lfacts *f)
+{
+    free(f->v);
+    memset(f, 0, sizeof *f);
+}
+
+void dm_lfindings_free(dm_lfindings *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].revision);
+        free(l->v[i].file);
+        free(l->v[i].message);
+        free(l->v[i].fix);
+    }
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+int dm_lfinding_add(dm_lfindings *l, const char *rule, int severity, const char *revision,
+                    const char *file, int line, const char *fix, const char *fmt, ...)
+{
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 16;
+        dm_lfinding *nv = realloc(l->v, nc * sizeof *nv);
+        if (!nv)
+            return -1;
+        l->v = nv;
+        l->cap = nc;
+    }
+    dm_buf m = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    int bad = dm_buf_vprintf(&m, fmt, ap);
+    va_end(ap);
+    dm_lfinding *f = &l->v[l->n];
+    f->rule = rule;
+    f->severity = severity;
+    f->revision = dm_strdup(revision);
+    f->file = dm_strdup(file);
+    f->line = line;
+    f->message = bad ? NULL : dm_buf_take(&m);
+    f->fix = dm_strdup(fix);
+    dm_buf_free(&m);
+    if (!f->message || !f->fix || (revision && !f->revision) || (file && !f->file)) {
+        free(f->revision);
+        free(f->file);
+        free(f->message);
+        free(f->fix);
+        return -1;
+    }
+    l->n++;
+    return 0;
+}
+
+/* ---- running the rules ------------------------------------------------------------ */
+
+typedef struct sect {
+    const dm_lctx *cx;
+    dm_lfindings *out;
+    dm_strv created;    /* tables created earlier in the section */
+    dm_strv not_valid;  /* constraints added NOT VALID earlier */
+    int lock_set;       /* SET lock_timeout / lock_wait_timeout seen */
+    int timeout_done;   /* require-timeout-settings reported once */
+    int commit_done;    /* mysql-implicit-commit reported once */
+    int concurrent;     /* some statement of the section is CONCURRENTLY */
+    size_t nstmts;
+    int oom;
+} sect;
+
+static int line_of(const dm_lstmt *st, size_t off)
+{
+    int line = st->line;
+    for (size_t i = 0; i < off && i < st->len; i++)
+        line += st->sql[i] == '\n';
+    return line;
+}
+
+/* Reports rule r at action a of statement st unless it is off, not for
+ * this dialect or section, or suppressed there. */
+static void emit(sect *s, dm_lstmt *st, int r, size_t off, const char *fmt, ...) DM_PRINTF(5, 6);
+static void emit(sect *s, dm_lstmt *st, int r, size_t off, const char *fmt, ...)
+{
+    const dm_lctx *cx = s->cx;
+    const dm_lint_rule *rule = &rules[r];
+    int sev = cx->severity ? cx->severity[r] : rule->severity;
+    if (sev == DM_LINT_OFF || !(rule->dialects & (1u << cx->dialect)) ||
+        (rule->up_only && cx->kind != DM_UP))
+        return;
+    for (int k = 0; k < st->suppressed_n; k++) {
+        if (strcmp(st->suppressed[k], rule->id) == 0) {
+            st->suppress_used[k] = 1;
+            return;
+        }
+    }
+    dm_buf m = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    int bad = dm_buf_vprintf(&m, fmt, ap);
+    va_end(ap);
+    if (bad || dm_lfinding_add(s->out, rule->id, sev, cx->revision, cx->file, line_of(st, off),
+                               rule->fix, "%s: %s", dm_buf_str(&m), rule->why) != 0)
+        s->oom = 1;
+    dm_buf_free(&m);
+}
+
+static int created(const sect *s, const char *table)
+{
+    for (size_t i = 0; i < s->created.n; i++)
+        if (strcmp(s->created.v[i], table) == 0)
+            return 1;
+    return 0;
+}
+
+static int in_strv(const dm_strv *v, const char *x)
+{
+    for (size_t i = 0; x[0] && i < v->n; i++)
+        if (strcmp(v->v[i], x) == 0)
+            return 1;
+    return 0;
+}
+
+/* The section runs in one transaction (PostgreSQL and SQLite roll DDL back;
+ * a CONCURRENTLY statement takes the whole migration out of it). */
+static int in_txn(const sect *s)
+{
+    return s->cx->file_transaction && s->cx->dialect != DBMIG_DIALECT_MYSQL && !s->concurrent;
+}
+
+static void robust(sect *s, dm_lstmt *st, const dm_lact *a, const char *what, const char *clause)
+{
+    if (!(a->flags & LF_IF_EXISTS) && !in_txn(s))
+        emit(s, st, R_PREFER_ROBUST, a->off, "%s without %s outside a transaction", what, clause);
+}
+
+static void column_type(sect *s, dm_lstmt *st, const dm_lact *a)
+{
+    const char *c = a->name, *t = a->type;
+    if (strcmp(t, "int4") == 0)
+        emit(s, st, R_PREFER_BIGINT, a->off, "column %s is a 32-bit integer", c);
+    else if (strcmp(t, "int2") == 0)
+        emit(s, st, R_PREFER_BIGINT_SMALL, a->off, "column %s is a 16-bit integer", c);
+    if (a->flags & LF_SERIAL)
+        emit(s, st, R_PREFER_IDENTITY, a->off, "column %s is a serial", c);
+    if (strcmp(t, "varchar") == 0 && a->type_len >= 0)
+        emit(s, st, R_PREFER_TEXT, a->off, "column %s is varchar(%d)", c, a->type_len);
+    if (strcmp(t, "timestamp") == 0)
+        emit(s, st, R_PREFER_TSTZ, a->off, "column %s is timestamp without time zone", c);
+    if (strcmp(t, "bpchar") == 0)
+        emit(s, st, R_BAN_CHAR, a->off, "column %s is char(%d)", c, a->type_len > 0 ? a->type_len : 1);
+}
+
+static void add_column(sect *s, dm_lstmt *st, const dm_lact *a)
+{
+    const dm_lctx *cx = s->cx;
+    unsigned f = a->flags;
+    robust(s, st, a, "ADD COLUMN", "IF NOT EXISTS");
+    if (cx->dialect == DBMIG_DIALECT_SQLITE && (f & (LF_PK | LF_UNIQUE)))
+        emit(s, st, R_LITE_REBUILD, a->off, "ADD COLUMN %s with PRIMARY KEY or UNIQUE", a->name);
+    if (created(s, a->table))
+        return;
+    if ((f & LF_NOT_NULL) && !(f & (LF_HAS_DEFAULT | LF_GENERATED | LF_IDENTITY | LF_SERIAL)))
+        emit(s, st, R_ADDING_REQUIRED_FIELD, a->off, "column %s.%s is NOT NULL without a default",
+             a->table, a->name);
+    if (f & (LF_VOLATILE_DEFAULT | LF_GENERATED))
+        emit(s, st, R_ADDING_FIELD_WITH_DEFAULT, a->off, "column %s.%s has a %s", a->table, a->name,
+             f & LF_GENERATED ? "stored generated value" : "volatile default");
+    else if ((f & LF_HAS_DEFAULT) && cx->pg_major > 0 && cx->pg_major < 11)
+        emit(s, st, R_ADDING_FIELD_WITH_DEFAULT, a->off,
+             "column %s.%s has a default, on PostgreSQL %d", a->table, a->name, cx->pg_major);
+    if (f & LF_FK)
+        emit(s, st, R_ADDING_FK, a->off, "column %s.%s REFERENCES another table", a->table, a->name);
+}
+
+static void add_constraint(sect *s, dm_lstmt *st, const dm_lact *a)
+{
+    unsigned f = a->flags;
+    const char *nm = a->name[0] ? a->name : "(unnamed)";
+    emit(s, st, R_LITE_REBUILD, a->off, "ALTER TABLE %s ADD CONSTRAINT", a->table);
+    if ((f & LF_NOT_VALID) && a->name[0] && dm_strv_push(&s->not_valid, a->name) != 0)
+        s->oom = 1;
+    if (created(s, a->table))
+        return;
+    if ((f & LF_FK) && !(f & LF_NOT_VALID))
+        emit(s, st, R_ADDING_FK, a->off, "foreign key %s added to %s", nm, a->table);
+    if ((f & (LF_FK | LF_CHECK)) && !(f & LF_NOT_VALID))
+        emit(s, st, R_CONSTRAINT_NOT_VALID, a->off, "%s constraint %s on %s without NOT VALID",
+             f & LF_FK ? "foreign key" : "check", nm, a->table);
+    if ((f & LF_UNIQUE) && !(f & LF_USING_INDEX))
+        emit(s, st, R_DISALLOWED_UNIQUE, a->off, "unique constraint %s on %s without USING INDEX",
+             nm, a->table);
+}
+
+static void index_action(sect *s, dm_lstmt *st, const dm_lact *a)
+{
+    int create = a->kind == LA_CREATE_INDEX;
+    const char *nm = a->name[0] ? a->name : "(unnamed)";
+    if (a->flags & LF_CONCURRENTLY) {
+        if (s->cx->file_transaction && s->nstmts > 1)
+            emit(s, st, R_BAN_CONC_IN_TXN, a->off,
+                 "%s INDEX CONCURRENTLY %s shares its migration with %zu other statement%s",
+                 create ? "CREATE" : "DROP", nm, s->nstmts - 1, s->nstmts == 2 ? "" : "s");
+    } else if (create && !created(s, a->table)) {
+        emit(s, st, R_REQ_CONC_CREATE, a->off, "index %s on %s built without CONCURRENTLY", nm,
+             a->table);
+    } else if (!create) {
+        emit(s, st, R_REQ_CONC_DELETE, a->off, "index %s dropped without CONCURRENTLY", nm);
+    }
+    robust(s, st, a, create ? "CREATE INDEX" : "DROP INDEX", create ? "IF NOT EXISTS" : "IF EXISTS");
+}
+
+/* MySQL: an ALTER form that copies the table, unless the statement asks
+ * for INPLACE or INSTANT (then MySQL refuses rather than copy). */
+static int mysql_no_copy(const dm_lstmt *st)
+{
+    for (size_t i = 0; i < st->facts.n; i++) {
+        const char *v = st->facts.v[i].name;
+        if (st->facts.v[i].kind == LA_ALGORITHM &&
+            (strcmp(v, "algorithm=inplace") == 0 || strcmp(v, "algorithm=instant") == 0))
+            return 1;
+    }
+    return 0;
+}
+
+static void alter_other(sect *s, dm_lstmt *st, const dm_lact *a)
+{
+    const char *n = a->name;
+    if (s->cx->dialect == DBMIG_DIALECT_SQLITE &&
+        strncmp(n, "add ", 4) != 0) /* ADD INDEX/KEY is MySQL only: a syntax error anyway */
+        emit(s, st, R_LITE_REBUILD, a->off, "ALTER TABLE %s %s", a->table, n);
+    if (s->cx->dialect == DBMIG_DIALECT_MYSQL && !mysql_no_copy(st) &&
+        (strcmp(n, "engine") == 0 || strcmp(n, "force") == 0 || strcmp(n, "order") == 0 ||
+         strcmp(n, "drop primary") == 0))
+        emit(s, st, R_MY_COPY, a->off, "ALTER TABLE %s %s", a->table,
+             strcmp(n, "drop primary") == 0 ? "DROP PRIMARY KEY" : n);
+}
+
+/* The rules that look at one action. */
+static void action(sect *s, dm_lstmt *st, const dm_lact *a)
+{
+    const dm_lctx *cx = s->cx;
+    int fresh = a->table[0] && created(s, a->table);
+    switch (a->kind) {
+    case LA_CREATE_TABLE:
+        if (!(a->flags & (LF_STRICT | LF_TEMP)))
+            emit(s, st, R_LITE_STRICT, a->off, "table %s is not STRICT", a->table);
+        if (dm_strv_push(&s->created, a->table) != 0)
+            s->oom = 1;
+        break;
+    case LA_RENAME_COLUMN:
+        if (!fresh)
+            emit(s, st, R_RENAMING_COLUMN, a->off, "column %s.%s is renamed", a->table, a->name);
+        break;
+    case LA_RENAME_TABLE:
+        if (!fresh)
+            emit(s, st, R_RENAMING_TABLE, a->off, "table %s is renamed", a->table);
+        break;
+    case LA_ADD_COLUMN:
+        add_column(s, st, a);
+        break;
+    case LA_COLUMN_TYPE:
+        column_type(s, st, a);
+        break;
+    case LA_DROP_COLUMN:
+        emit(s, st, R_BAN_DROP_COLUMN, a->off, "column %s.%s is dropped", a->table, a->name);
+        robust(s, st, a, "DROP COLUMN", "IF EXISTS");
+        break;
+    case LA_DROP_TABLE:
+        if (!fresh)
+            emit(s, st, R_BAN_DROP_TABLE, a->off, "table %s is dropped", a->table);
+        robust(s, st, a, "DROP TABLE", "IF EXISTS");
+        break;
+    case LA_DROP_DATABASE:
+        emit(s, st, R_BAN_DROP_DATABASE, a->off, "database %s is dropped", a->name);
+        break;
+    case LA_CREATE_INDEX:
+    case LA_DROP_INDEX:
+        index_action(s, st, a);
+        break;
+    case LA_ADD_CONSTRAINT:
+        add_constraint(s, st, a);
+        break;
+    case LA_VALIDATE_CONSTRAINT:
+        if (in_txn(s) && in_strv(&s->not_valid, a->name))
+            emit(s, st, R_CONSTRAINT_NOT_VALID, a->off,
+                 "constraint %s is validated in the transaction that added it NOT VALID", a->name);
+        break;
+    case LA_ALTER_TYPE:
+        emit(s, st, R_LITE_REBUILD, a->off, "ALTER TABLE %s changes the type of %s", a->table, a->name);
+        if (!fresh)
+            emit(s, st, R_CHANGING_TYPE, a->off, "column %s.%s changes type", a->table, a->name);
+        break;
+    case LA_SET_NOT_NULL:
+        emit(s, st, R_LITE_REBUILD, a->off, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", a->table, a->name);
+        if (!fresh)
+            emit(s, st, R_ADDING_NOT_NULLABLE_FIELD, a->off, "column %s.%s is SET NOT NULL", a->table,
+                 a->name);
+        break;
+    case LA_TRUNCATE:
+        if (a->flags & LF_CASCADE)
+            emit(s, st, R_BAN_TRUNCATE_CASCADE, a->off, "TRUNCATE %s ... CASCADE", a->table);
+        break;
+    case LA_SET:
+        if (strcmp(a->name, "lock_timeout") == 0 || strcmp(a->name, "lock_wait_timeout") == 0)
+            s->lock_set = 1;
+        break;
+    case LA_TXN:
+        if (cx->file_transaction)
+            emit(s, st, R_TXN_NESTING, a->off, "%s in a migration that runs in a transaction",
+                 a->name);
+        break;
+    case LA_PRAGMA_FK:
+        if (cx->file_transaction)
+            emit(s, st, R_LITE_PRAGMA_FK, a->off, "PRAGMA foreign_keys in a migration that runs "
+                                                  "in a transaction");
+        break;
+    case LA_ALTER_OTHER:
+        alter_other(s, st, a);
+        break;
+    case LA_CONVERT_CHARSET:
+        if (!mysql_no_copy(st))
+            emit(s, st, R_MY_COPY, a->off, "ALTER TABLE %s CONVERT TO CHARACTER SET", a->table);
+        break;
+    default:
+        break;
+    }
+}
+
+/* A statement that takes a lock other sessions queue behind, on a table
+ * the section did not create. */
+static int takes_lock(const sect *s, const dm_lstmt *st)
+{
+    for (size_t i = 0; i < st->facts.n; i++) {
+        const dm_lact *a = &st->facts.v[i];
+        switch (a->kind) {
+        case LA_RENAME_COLUMN: case LA_RENAME_TABLE: case LA_ADD_COLUMN: case LA_DROP_COLUMN:
+        case LA_DROP_TABLE: case LA_ADD_CONSTRAINT: case LA_VALIDATE_CONSTRAINT:
+        case LA_ALTER_TYPE: case LA_SET_NOT_NULL: case LA_TRUNCATE: case LA_ALTER_OTHER:
+        case LA_CONVERT_CHARSET:
+            if (!created(s, a->table))
+                return 1;
+            break;
+        case LA_CREATE_INDEX:
+            if (!(a->flags & LF_CONCURRENTLY) && !created(s, a->table))
+                return 1;
+            break;
+        case LA_DROP_INDEX:
+            if (!(a->flags & LF_CONCURRENTLY))
+                return 1;
+            break;
+        default:
+            break;
+        }
+    }
+    return 0;
+}
+
+static void statement(sect *s, dm_lstmt *st)
+{
+    const dm_lctx *cx = s->cx;
+    if (st->facts.parse_failed)
+        emit(s, st, R_PARSE_ERROR, 0, "the statement could not be parsed (%s)", st->facts.why);
+    if (!s->timeout_done && !s->lock_set && !cx->lock_timeout_configured && takes_lock(s, st)) {
+        s->timeout_done = 1;
+        emit(s, st, R_REQ_TIMEOUT, 0, "this statement waits for its lock without a time-out");
+    }
+    if (cx->dialect == DBMIG_DIALECT_MYSQL && cx->file_transaction && st->facts.ddl &&
+        s->nstmts > 1 && !s->commit_done) {
+        s->commit_done = 1;
+        emit(s, st, R_MY_IMPLICIT_COMMIT, 0,
+             "this DDL statement commits implicitly, in a migration of %zu statements", s->nstmts);
+    }
+    for (size_t i = 0; i < st->facts.n && !s->oom; i++)
+        action(s, st, &st->facts.v[i]);
+}
+
+int dm_lint_section(const dm_lctx *cx, dm_lstmt *st, size_t n, dm_lfindings *out)
+{
+    sect s;
+    memset(&s, 0, sizeof s);
+    s.cx = cx;
+    s.out = out;
+    s.nstmts = n;
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = 0; i < st[k].facts.n; i++)
+            s.concurrent |= (st[k].facts.v[i].flags & LF_CONCURRENTLY) != 0;
+    for (size_t k = 0; k < n && !s.oom; k++)
+        statement(&s, &st[k]);
+    dm_strv_free(&s.created);
+    dm_strv_free(&s.not_valid);
+    return s.oom ? -1 : 0;
+}
+
+/* The index of a rule by id, for lint.c's file-level rules. */
+int dm_lint_rule_index(const char *id)
+{
+    size_t i;
+    return dm_lint_rule_find(id, &i) ? (int)i : -1;
+}

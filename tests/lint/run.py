@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+# tests/lint/run.py — the lint suite (ctest lint.cli): the rule cases of
+# cases.py (every rule: a positive and a negative case per dialect, checked
+# against the rule list dbmig itself reports), then the interface: exit
+# codes, --strict, suppressions, [lint] settings, revision selection, the
+# database-aware default and applied-file-edited (on SQLite), and the four
+# output formats (SARIF validated against the vendored SARIF 2.1.0 schema
+# with python3-jsonschema). Needs DBMIG (the binary). Prints one line per
+# failure and exits 1 when any.
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import jsonschema
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from cases import CASES  # noqa: E402
+
+DBMIG = os.environ["DBMIG"]
+ONLY = os.environ.get("DBMIG_TEST_ONLY")
+failures = []
+
+
+def fail(msg):
+    failures.append(msg)
+    print("FAIL", msg)
+
+
+def run(args, cwd, env=None):
+    e = dict(os.environ)
+    for k in ("DATABASE_URL", "DBMIG_URL", "DBMIG_DRIVER", "DBMIG_CONFIG", "DBMIG_FORMAT"):
+        e.pop(k, None)
+    e.update(env or {})
+    p = subprocess.run([DBMIG] + args, cwd=cwd, env=e, capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def body(text):
+    if "-- dbmig:" in text:
+        return text + "\n"
+    return "-- dbmig:up\n" + text + "\n-- dbmig:down\nSELECT 1;\n"
+
+
+def write(folder, name, text):
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), "w") as f:
+        f.write(text)
+
+
+def rules_of(tmp):
+    """The rule list as dbmig reports it (SARIF tool.driver.rules)."""
+    write(os.path.join(tmp, "empty"), "001_x.sql", body("SELECT 1;"))
+    rc, out, err = run(["--dir", "empty", "--driver", "sqlite", "lint", "--format", "sarif"], tmp)
+    if rc != 0:
+        fail("sarif of an empty project: exit %d %s" % (rc, err))
+        return {}
+    drv = json.loads(out)["runs"][0]["tool"]["driver"]
+    return {r["id"]: r["properties"]["dialects"] for r in drv["rules"] if "properties" in r}
+
+
+def rule_cases(tmp):
+    seen = set()
+    for d in ("postgres", "mysql", "sqlite"):
+        folder = os.path.join(tmp, "cases_" + d)
+        mine = [c for c in CASES if d in c[1]]
+        for i, (rule, _, _, text) in enumerate(mine):
+            write(folder, "%03d_%s.sql" % (i + 1, rule.replace("-", "_")), body(text))
+        rc, out, err = run(["--dir", folder, "--driver", d, "lint", "--format", "json"], tmp)
+        if rc not in (0, 3):
+            fail("%s: lint exit %d: %s" % (d, rc, err.strip()))
+            continue
+        got = {}
+        for f in json.loads(out)["findings"]:
+            got.setdefault(os.path.basename(f["file"]), set()).add(f["rule"])
+        # a build without libpg_query says so once; only the parser reports parse-error
+        no_parser = "without libpg_query" in err
+        for i, (rule, _, fires, text) in enumerate(mine):
+            name = "%03d_%s.sql" % (i + 1, rule.replace("-", "_"))
+            if no_parser and rule == "parse-error" and fires:
+                seen.add((rule, d, fires))
+                continue
+            if (rule in got.get(name, set())) != fires:
+                fail("%s %s: expected %s on %r; got %s" % (
+                    d, rule, "a finding" if fires else "none", text, sorted(got.get(name, set()))))
+            seen.add((rule, d, fires))
+    return seen
+
+
+def coverage(rules, seen):
+    for rule, dialects in sorted(rules.items()):
+        if rule == "applied-file-edited":
+            continue  # needs a database: interface() covers it on SQLite
+        for d in dialects:
+            for fires in (True, False):
+                if (rule, d, fires) not in seen:
+                    fail("rule %s has no %s case on %s" % (rule, "positive" if fires else "negative", d))
+
+
+def expect(cond, what):
+    if not cond:
+        fail(what)
+
+
+def interface(tmp):
+    p = os.path.join(tmp, "proj")
+    m = os.path.join(p, "migrations")
+    write(m, "001_init.sql", body("CREATE TABLE users (id INTEGER PRIMARY KEY) STRICT;"))
+    write(m, "002_warn.sql", body("ALTER TABLE users RENAME COLUMN a TO b;"))
+    # clean: exit 0; warnings: 0, but 3 with --strict; errors: 3
+    rc, out, err = run(["--driver", "sqlite", "lint", "001"], p)
+    expect(rc == 0 and "0 errors, 0 warnings, 0 infos in 1 revision" in out, "clean: %d %s %s" % (rc, out, err))
+    rc, out, _ = run(["--driver", "sqlite", "lint", "002"], p)
+    expect(rc == 0 and "[renaming-column]" in out and "002_warn.sql:2:" in out, "warning exit 0: %d %s" % (rc, out))
+    rc, out, _ = run(["--driver", "sqlite", "lint", "--strict", "002"], p)
+    expect(rc == 3, "--strict: a warning is exit 3, got %d" % rc)
+    write(m, "003_err.sql", body("ALTER TABLE users ADD COLUMN org INTEGER NOT NULL;"))
+    rc, out, _ = run(["--driver", "sqlite", "lint", "--since", "002"], p)
+    expect(rc == 3 and "003_err.sql:2: error: [adding-required-field]" in out and "002_warn" not in out,
+           "--since 002: only 003, exit 3: %d %s" % (rc, out))
+    # the dialect comes from the URL's scheme too; JSON exactly as SPEC 15
+    rc, out, _ = run(["--url", "sqlite:" + os.path.join(tmp, "none.db"), "lint", "003", "--format", "json"], p)
+    j = json.loads(out)
+    expect(set(j) == {"findings", "summary"} and j["summary"] == {"errors": 1, "warnings": 0, "infos": 0},
+           "json summary: %s" % out)
+    f = j["findings"][0]
+    expect(list(f) == ["rule", "severity", "revision", "file", "line", "message", "fix"] and
+           f["revision"] == "003" and f["line"] == 2 and f["severity"] == "error", "json finding: %s" % f)
+    # github annotations
+    rc, out, _ = run(["--driver", "sqlite", "lint", "002", "003", "--format", "github"], p)
+    expect(out.startswith("::warning file=migrations/002_warn.sql,line=2,title=renaming-column::") and
+           "\n::error file=migrations/003_err.sql,line=2,title=adding-required-field::" in out and
+           "%0AFix: " in out, "github: %s" % out)
+    # SARIF against the SARIF 2.1.0 schema
+    with open(os.path.join(HERE, "sarif-schema-2.1.0.json")) as fh:
+        schema = json.load(fh)
+    write(os.path.join(p, "odd dir"), "001_x y.sql", body("DROP TABLE users;"))
+    for args in (["--dir", "migrations"], ["--dir", "odd dir"]):
+        rc, out, _ = run(args + ["--driver", "postgres", "lint", "--format", "sarif"], p)
+        doc = json.loads(out)
+        try:
+            jsonschema.Draft4Validator(schema).validate(doc)
+        except jsonschema.ValidationError as e:
+            fail("SARIF does not validate: %s" % e.message)
+        res = doc["runs"][0]["results"]
+        expect(res and all(r["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1 for r in res),
+               "SARIF results: %s" % res)
+        rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        expect(all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in res), "SARIF ruleIndex")
+    expect("odd%20dir/001_x%20y.sql" in out, "SARIF uri percent-encoded: %s" % out[:300])
+    # suppressions
+    write(m, "004_ignore.sql", "-- dbmig:up\n-- dbmig:lint-ignore renaming-column the old name is unused since v3\n"
+          "ALTER TABLE users RENAME COLUMN c TO d;\n-- dbmig:down\nSELECT 1;\n")
+    rc, out, _ = run(["--driver", "sqlite", "lint", "004"], p)
+    expect(rc == 0 and "[renaming-column]" not in out and "[lint-ignore]" not in out, "suppressed: %s" % out)
+    bad = {
+        "005_noreason.sql": ("-- dbmig:lint-ignore renaming-column\n", "gives no reason"),
+        "006_unknown.sql": ("-- dbmig:lint-ignore renaming-colum because\n", "unknown rule 'renaming-colum' (did you mean renaming-column?)"),
+        "007_misplaced.sql": ("-- dbmig:lint-ignore renaming-column because\n\n", "not on the line directly above"),
+        "008_unused.sql": ("-- dbmig:lint-ignore ban-drop-table because\n", "suppresses nothing"),
+    }
+    for name, (line, msg) in sorted(bad.items()):
+        write(m, name, "-- dbmig:up\n" + line + "ALTER TABLE users RENAME COLUMN c TO d;\n-- dbmig:down\nSELECT 1;\n")
+        rc, out, _ = run(["--driver", "sqlite", "lint", name[:3]], p)
+        expect(("%s:2:" % name) in out and "[lint-ignore]" in out and msg in out,
+               "%s: expected '%s' at line 2: %s" % (name, msg, out))
+        expect(rc == (0 if name.startswith("008") else 3), "%s: exit %d" % (name, rc))
+        if name.startswith("008"):  # a suppression of another rule hides nothing
+            expect("[renaming-column]" in out, "%s: the statement's own finding: %s" % (name, out))
+        os.remove(os.path.join(m, name))
+    # [lint] settings: off, a changed severity, mistakes with file:line and the nearest rule
+    write(p, "dbmig.conf", "[lint]\nrenaming-column = error\nadding-required-field = off\n")
+    rc, out, _ = run(["--driver", "sqlite", "lint", "002", "003"], p)
+    expect(rc == 3 and "002_warn.sql:2: error: [renaming-column]" in out and "adding-required-field" not in out,
+           "[lint] severities: %d %s" % (rc, out))
+    for conf, msg in (("[lint]\nrenaming-colum = off\n", "dbmig.conf:2: unknown lint rule 'renaming-colum' (did you mean renaming-column?)"),
+                      ("[lint]\nrenaming-column = loud\n", "dbmig.conf:2: bad value 'loud' for lint rule renaming-column"),
+                      ("[lint]\nrenaming-column = off\nrenaming-column = info\n", "dbmig.conf:3: 'renaming-column' is set twice in [lint]")):
+        write(p, "dbmig.conf", conf)
+        rc, out, err = run(["--driver", "sqlite", "lint"], p)
+        expect(rc == 2 and msg in err, "config %r: %d %s" % (conf, rc, err))
+    os.remove(os.path.join(p, "dbmig.conf"))
+    # usage mistakes: exit 2 with the reason
+    for args, msg in ((["lint"], "lint needs to know the SQL dialect"),
+                      (["--driver", "sqlite", "lint", "--pending"], "--pending needs the database"),
+                      (["--driver", "sqlite", "lint", "--format", "xml"], "bad value 'xml' for lint --format"),
+                      (["--driver", "sqlite", "lint", "001", "--pending"], "give one of them"),
+                      (["--driver", "sqlite", "lint", "--frobnicate"], "unknown"),
+                      (["--driver", "sqlite", "lint", "999"], "999")):
+        rc, out, err = run(args, p)
+        expect(rc == 2 and msg in err, "%s: expected exit 2 with %r, got %d %s" % (args, msg, rc, err))
+    # with a database: the default is the pending revisions; an edited applied file is reported
+    for n in ("003", "004"):
+        os.remove(os.path.join(m, [f for f in os.listdir(m) if f.startswith(n)][0]))
+    db = "sqlite:" + os.path.join(tmp, "app.db")
+    rc, out, err = run(["--url", db, "upgrade", "001"], p)
+    expect(rc == 0, "upgrade 001: %s" % err)
+    rc, out, _ = run(["--url", db, "lint"], p)
+    expect(rc == 0 and "002_warn" in out and "in 1 revision" in out, "default with a database: pending only: %s" % out)
+    with open(os.path.join(m, "001_init.sql"), "a") as fh:
+        fh.write("-- an edit\nCREATE TABLE later (a INTEGER) STRICT;\n")
+    rc, out, _ = run(["--url", db, "lint", "--pending"], p)
+    expect(rc == 3 and "001_init.sql:1: error: [applied-file-edited]" in out, "edited: %d %s" % (rc, out))
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="dbmig-lint-")
+    try:
+        if not ONLY or ONLY == "rules":
+            rules = rules_of(tmp)
+            coverage(rules, rule_cases(tmp))
+        if not ONLY or ONLY == "interface":
+            interface(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%d failure(s)" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
