@@ -50,6 +50,8 @@ const char cli_usage_main[] =
     "                        the one in FILE (up and down, verified first; --sql: print)\n"
     "\n"
     "  help [COMMAND]        this text, or a command's (same as dbmig COMMAND --help)\n"
+    "  completion bash|zsh|fish\n"
+    "                        print the shell's completion script (see dbmig help completion)\n"
     "\n"
     "options (before or after the command; also from dbmig.conf or DBMIG_<NAME>):\n"
     "  --url URL             database URL (else DATABASE_URL)\n"
@@ -87,9 +89,31 @@ const char cli_usage_main[] =
     "targets: head, heads, base, <id>, <unique prefix>, <label>@head, +N, -N, <id>+N, <id>-N\n"
     "exit codes: 0 ok, 1 migration/database failed, 2 usage, 3 validation, 4 lock time-out\n";
 
+/* Each command's help: `dbmig help NAME` and `dbmig NAME --help` print it,
+ * the man page dbmig(1) shows it (manpage.c), and shell completion reads
+ * its option values from it (complete.c), so keep its shape (helptext.h):
+ * the usage line(s), prose, and option lines "  --name VALUE  what it does".
+ * A new command adds {"name", "usage: ..."} at the end. */
 static const struct {
     const char *name, *usage;
 } cmd_help[] = {
+    /* `dbmig help help` prints the main usage (cli_print_help); this is the
+     * man page's entry for help */
+    {"help", "usage: dbmig help [COMMAND]\n"
+             "Print the main usage (the commands, the global options, the targets and the\n"
+             "exit codes), or COMMAND's help: the same as dbmig COMMAND --help.\n"},
+    {"completion",
+     "usage: dbmig completion bash|zsh|fish\n"
+     "Print the shell's completion script. It completes the commands, their options\n"
+     "and the global ones, the values of --format, --lock, --phase and of --driver\n"
+     "(the drivers found), and revision ids, head, base and <label>@head read from\n"
+     "the migrations folder (--dir, --config, --env, dbmig.conf and DBMIG_DIR are\n"
+     "honoured; a folder that does not load completes nothing). Packages install the\n"
+     "scripts where the shells find them; to enable one by hand:\n"
+     "  bash  in ~/.bashrc: source <(dbmig completion bash)\n"
+     "  zsh   dbmig completion zsh > ~/.zfunc/_dbmig, with fpath+=(~/.zfunc)\n"
+     "        before compinit in ~/.zshrc\n"
+     "  fish  dbmig completion fish > ~/.config/fish/completions/dbmig.fish\n"},
     {"upgrade", "usage: dbmig [options] upgrade [TARGET] [--allow-missing] [--resume] "
                 "[--verify]\n"
                 "Apply every pending migration up to TARGET (default head).\n"
@@ -225,6 +249,17 @@ static const struct {
              "  --driver D  the URL examples to write: sqlite (default), postgres, mysql\n"
              "Nothing is overwritten: an existing config file or a non-empty migrations\n"
              "folder is refused (exit 2) before anything is written.\n"},
+};
+
+/* The settings that are no option (dbmig.conf(5)): key, value, what it does.
+ * A key of config.c that is neither here nor a global option in
+ * cli_usage_main shows as undocumented in the man page, and its test fails. */
+const cli_key_doc cli_key_help[] = {
+    {"dump-schema", "FILE",
+     "write the schema dump (as schema dump does, SQL) to FILE after every successful "
+     "upgrade or downgrade (not with --dry-run or --sql); relative to the config file's "
+     "folder; a failure to write it is exit 1 and the migrations stay applied"},
+    {NULL, NULL, NULL},
 };
 
 const char *cli_help_for(const char *cmd)
