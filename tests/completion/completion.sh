@@ -139,6 +139,55 @@ else
     echo "note: bash-completion is not installed: its loader is not tested"
 fi
 
+# bash for real: an interactive bash on a pty, keys typed, TAB pressed, the
+# line readline completed read back (readline's own word splitting at = and
+# :, which the cases above imitate).
+if command -v python3 >/dev/null; then
+    cat >"$T/bash_on_pty.py" <<'EOP'
+import os, pty, select, sys, time
+script, cases = sys.argv[1], sys.argv[2:]
+def read_until(fd, want, limit):
+    out, end = "", time.time() + limit
+    while time.time() < end and want not in out:
+        if select.select([fd], [], [], 0.1)[0]:
+            try:
+                out += os.read(fd, 4096).decode(errors="replace")
+            except OSError:
+                break
+    return out
+bad = 0
+for case in cases: # a fresh bash for each: no state left by the one before
+    typed, want = case.split("=>")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ["PS1"] = "$ "
+        os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
+    # READ''Y: the line typed echoes READ''Y, only its output is READY
+    os.write(fd, ("bind 'set enable-bracketed-paste off'; source '%s'; echo READ''Y\n"
+                  % script).encode())
+    read_until(fd, "READY", 10.0)
+    read_until(fd, "$ ", 2.0)
+    os.write(fd, typed.encode() + b"\t")
+    got = read_until(fd, want, 10.0)
+    if want not in got:
+        print("FAIL: bash on a pty: %r<TAB> gave %r, expected %r" % (typed, got[-80:], want))
+        bad += 1
+    os.write(fd, b"\x15exit\n") # ^U: the line erased
+    read_until(fd, "\x00", 0.3)
+    os.close(fd)
+    os.waitpid(pid, 0)
+sys.exit(1 if bad else 0)
+EOP
+    python3 "$T/bash_on_pty.py" "$BASH_SCRIPT" \
+        'dbmig history --format=j=>history --format=json ' \
+        'dbmig history -r base:fea=>-r base:feature@head ' \
+        'dbmig upgr=>dbmig upgrade ' \
+        'dbmig --dir oth=>dbmig --dir other/' ||
+        fail "bash on a pty: readline did not complete as expected"
+else
+    echo "note: python3 is not installed: bash is not tested on a pty"
+fi
+
 # ---- zsh ---------------------------------------------------------------------------
 if command -v zsh >/dev/null; then
     mkdir -p "$T/zfunc" && cp "$ZSH_SCRIPT" "$T/zfunc/_dbmig"
