@@ -121,10 +121,8 @@ static void walk(cstate *s, char **words, int n)
             s->ended = 1;
         else if (!s->ended && !is_argument(w))
             walk_option(s, words, n, &i);
-        else if (!s->cmd && cli_command_known(w))
-            set_command(s, w);
-        else if (s->cmd && strcmp(s->cmd, "fleet") == 0 && cli_command_known(w))
-            set_command(s, w); /* fleet COMMAND: that command's words */
+        else if ((!s->cmd || !strcmp(s->cmd, "fleet")) && cli_command_known(w))
+            set_command(s, w); /* the command; after fleet, the one it runs */
         else if (s->cmd)
             s->npos++;
     }

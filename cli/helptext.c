@@ -143,18 +143,16 @@ int ht_parse(const char *text, ht_doc *d)
         size_t n = strcspn(l, "\n"), k = indent(l, n);
         if (k == n) {
             cur = NULL; /* a blank line ends a paragraph or a list */
-        } else if (k == 2) {
+        } else if (k == 2) { /* an item: in the list under way, or a new one */
             if ((!cur || cur->para) && !(cur = new_block(d)))
                 err = 1;
-            else if (add_item(cur, l, n, col))
-                err = 1;
+            err = err || add_item(cur, l, n, col);
         } else if (k > 2 && cur && !cur->para && cur->n) {
             err = append(&cur->items[cur->n - 1].desc, l + k, n - k);
-        } else {
+        } else { /* prose: the paragraph under way, or a new one */
             if ((!cur || !cur->para || label_line(l, n)) && !(cur = new_block(d)))
                 err = 1;
-            else if (append(&cur->para, l + k, n - k))
-                err = 1;
+            err = err || append(&cur->para, l + k, n - k);
         }
         l += n + (l[n] == '\n');
     }
