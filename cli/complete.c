@@ -187,14 +187,23 @@ static int enumeration(const cstate *s, const char *pre, const char *value)
     return 1;
 }
 
-/* The migrations folder's revisions, as the command would read it. */
-static dbmig_graph_list *load_graph(cstate *s, dbmig **h)
+/* The settings below the command line, as main.c reads them: DBMIG_*,
+ * then the config file. 0, or -1 (a broken file: complete nothing). */
+static int load_settings(cstate *s)
 {
     char err[1024];
     const char *file = cli_config_get(&s->cfg, "config");
     if (cli_config_load_env(&s->cfg, err, sizeof err) != 0 ||
         cli_config_load_file(&s->cfg, file ? file : "dbmig.conf", file != NULL,
                              cli_config_get(&s->cfg, "env"), err, sizeof err) != 0)
+        return -1;
+    return 0;
+}
+
+/* The migrations folder's revisions, as the command would read it. */
+static dbmig_graph_list *load_graph(cstate *s, dbmig **h)
+{
+    if (load_settings(s) != 0)
         return NULL;
     dbmig_options o = DBMIG_OPTIONS_INIT;
     o.dir = cli_config_get(&s->cfg, "dir");
@@ -241,11 +250,7 @@ static void revisions(cstate *s, const char *pre, int kind)
 
 static void drivers(cstate *s, const char *pre)
 {
-    char err[1024];
-    const char *file = cli_config_get(&s->cfg, "config");
-    if (cli_config_load_env(&s->cfg, err, sizeof err) != 0 ||
-        cli_config_load_file(&s->cfg, file ? file : "dbmig.conf", file != NULL,
-                             cli_config_get(&s->cfg, "env"), err, sizeof err) != 0)
+    if (load_settings(s) != 0)
         return;
     dbmig_options o = DBMIG_OPTIONS_INIT;
     o.plugin_path = cli_config_get(&s->cfg, "plugin-dir");
