@@ -78,6 +78,7 @@ static const struct {
     {"init", o_none}, /* init: --driver and --dir are global options */
     {"diff", o_diff},
     {"lint", o_lint},
+    {"completion", o_none},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -471,4 +472,36 @@ int cli_verbosity(const char *v)
     if (end != v && *end == '\0' && errno == 0)
         return n < 0 ? 0 : n > 9 ? 9 : (int)n;
     return 1; /* a boolean word already accepted as true: verbose once */
+}
+
+/* ---- the tables, read by help.c (man pages) and complete.c ------------------ */
+
+/* Read at run time, so that an entry added to a table above is listed in
+ * the man page and completed by the shells without another edit. */
+size_t cli_gopt_count(void) { return NGOPTS; }
+
+int cli_gopt_at(size_t i, const char **name, char *shrt, int *value)
+{
+    if (i >= NGOPTS)
+        return 0;
+    *name = gopts[i].name;
+    *shrt = gopts[i].shrt;
+    *value = gopts[i].value;
+    return 1;
+}
+
+size_t cli_command_count(void) { return NCOMMANDS; }
+
+const char *cli_command_at(size_t i) { return i < NCOMMANDS ? commands[i].name : NULL; }
+
+int cli_copt_at(const char *cmd, size_t i, const char **name, int *value)
+{
+    const copt *o = cmd_opts(cmd);
+    for (size_t k = 0; o && o[k].name; k++)
+        if (k == i) {
+            *name = o[k].name;
+            *value = o[k].value;
+            return 1;
+        }
+    return 0;
 }

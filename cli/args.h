@@ -51,4 +51,16 @@ const char *cli_command_suggest(const char *name);
  * 1 for a true word (yes, on, true), 0 for NULL. */
 int cli_verbosity(const char *v);
 
+/* The tables, for the man pages and shell completion (they read them at run
+ * time, never a copy). Commands whose name starts with "__" are hidden. */
+size_t cli_gopt_count(void);
+/* The i-th global option: long name without "--", short letter or 0,
+ * whether it takes a value; 0 past the end. */
+int cli_gopt_at(size_t i, const char **name, char *shrt, int *value);
+size_t cli_command_count(void);
+const char *cli_command_at(size_t i); /* NULL past the end */
+/* The i-th option of cmd as written ("--resume", "-m"), whether it takes a
+ * value; 0 past the end or for an unknown command. */
+int cli_copt_at(const char *cmd, size_t i, const char **name, int *value);
+
 #endif

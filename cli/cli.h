@@ -107,4 +107,19 @@ int cli_write_atomic(const char *path, const char *text, char *err, size_t errca
  * cli_out_end_after (so the summary and the JSON result carry it). */
 const char *cli_dump_after(cli *c, int rc, char *err, size_t errcap);
 
+/* help.c: the settings that are no option, for dbmig.conf(5); ends with a
+ * NULL key. */
+typedef struct cli_key_doc {
+    const char *key, *value, *text;
+} cli_key_doc;
+extern const cli_key_doc cli_key_help[];
+/* complete.c: `dbmig completion SHELL` (offline, like init); `dbmig
+ * __complete WORDS...`, the candidates the scripts offer (main() calls it
+ * before parsing, argv[1] being "__complete"). */
+int cmd_completion(cli *c);
+int cli_complete_main(int argc, char **argv);
+/* manpage.c: `dbmig __man commands|options|notes|config`, pandoc Markdown
+ * for the man pages (cmake/DbmigDocs.cmake), argv[1] being "__man". */
+int cli_man_main(int argc, char **argv);
+
 #endif

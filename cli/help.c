@@ -34,7 +34,8 @@ const char cli_usage_main[] =
     "  heads                 the heads of the graph\n"
     "  branches              the branch points of the graph\n"
     "  revision -m MSG [--parent ID]... [--branch LABEL] [--depends ID]...\n"
-    "                        write a new migration file (id: the UTC time)\n"
+    "                        write a new migration file (id: the next number in a\n"
+    "                        numbered folder, else the UTC time)\n"
     "  merge -m MSG [ID...]  write a merge revision (default: of every head)\n"
     "  schema dump [--format sql|json] [-o FILE]\n"
     "                        the database's schema as DDL or JSON\n"
@@ -52,6 +53,8 @@ const char cli_usage_main[] =
     "                        find dangerous migrations: locks, rewrites, lost data\n"
     "\n"
     "  help [COMMAND]        this text, or a command's (same as dbmig COMMAND --help)\n"
+    "  completion bash|zsh|fish\n"
+    "                        print the shell's completion script (see dbmig help completion)\n"
     "\n"
     "options (before or after the command; also from dbmig.conf or DBMIG_<NAME>):\n"
     "  --url URL             database URL (else DATABASE_URL)\n"
@@ -89,9 +92,31 @@ const char cli_usage_main[] =
     "targets: head, heads, base, <id>, <unique prefix>, <label>@head, +N, -N, <id>+N, <id>-N\n"
     "exit codes: 0 ok, 1 migration/database failed, 2 usage, 3 validation, 4 lock time-out\n";
 
+/* Each command's help: `dbmig help NAME` and `dbmig NAME --help` print it,
+ * the man page dbmig(1) shows it (manpage.c), and shell completion reads
+ * its option values from it (complete.c), so keep its shape (helptext.h):
+ * the usage line(s), prose, and option lines "  --name VALUE  what it does".
+ * A new command adds {"name", "usage: ..."} at the end. */
 static const struct {
     const char *name, *usage;
 } cmd_help[] = {
+    /* `dbmig help help` prints the main usage (cli_print_help); this is the
+     * man page's entry for help */
+    {"help", "usage: dbmig help [COMMAND]\n"
+             "Print the main usage (the commands, the global options, the targets and the\n"
+             "exit codes), or COMMAND's help: the same as dbmig COMMAND --help.\n"},
+    {"completion",
+     "usage: dbmig completion bash|zsh|fish\n"
+     "Print the shell's completion script. It completes the commands, their options\n"
+     "and the global ones, the values of --format, --lock, --phase and of --driver\n"
+     "(the drivers found), and revision ids, head, base and <label>@head read from\n"
+     "the migrations folder (--dir, --config, --env, dbmig.conf and DBMIG_DIR are\n"
+     "honoured; a folder that does not load completes nothing). Packages install the\n"
+     "scripts where the shells find them; to enable one by hand:\n"
+     "  bash  in ~/.bashrc: source <(dbmig completion bash)\n"
+     "  zsh   dbmig completion zsh > ~/.zfunc/_dbmig, with fpath+=(~/.zfunc)\n"
+     "        before compinit in ~/.zshrc\n"
+     "  fish  dbmig completion fish > ~/.config/fish/completions/dbmig.fish\n"},
     {"upgrade", "usage: dbmig [options] upgrade [TARGET] [--allow-missing] [--resume] "
                 "[--verify]\n"
                 "Apply every pending migration up to TARGET (default head).\n"
@@ -144,19 +169,25 @@ static const struct {
                  "The branch points of the graph (revisions with two or more children)\n"
                  "and the revisions that start each branch.\n"},
     {"revision", "usage: dbmig [options] revision -m MSG [--parent ID]... [--branch LABEL]...\n"
-                 "                                 [--depends ID]...\n"
-                 "Write a new migration file <UTC YYYYMMDDHHMMSS>_<slug>.sql in the migrations\n"
-                 "folder, with an explicit header and empty up and down sections.\n"
+                 "                                 [--depends ID]... [--timestamp|--sequential]\n"
+                 "Write a new migration file <id>_<slug>.sql in the migrations folder, with an\n"
+                 "explicit header and empty up and down sections. The id is the next number in\n"
+                 "a folder of numbered files (001, 002, ...), else the UTC time YYYYMMDDHHMMSS.\n"
                  "  -m, --message MSG  its one-line description (also the file's slug)\n"
                  "  --parent ID        a parent (repeat for several; `base` for a new root);\n"
                  "                     default: the single head. With several heads, name\n"
                  "                     one, or join them first with `dbmig merge`.\n"
                  "  --branch LABEL     a branch label, so that LABEL@head names its head\n"
-                 "  --depends ID       a revision it needs applied first (not a parent)\n"},
-    {"merge", "usage: dbmig [options] merge -m MSG [ID...]\n"
+                 "  --depends ID       a revision it needs applied first (not a parent)\n"
+                 "  --timestamp        the id is the UTC time, even in a numbered folder\n"
+                 "  --sequential       the id is the next number (001 in an empty folder);\n"
+                 "                     refused where the ids are not numbered alike\n"},
+    {"merge", "usage: dbmig [options] merge -m MSG [ID...] [--timestamp|--sequential]\n"
               "Write a merge revision whose parents are the given revisions (default: every\n"
               "head); it joins the branches so that `head` names one revision again.\n"
-              "  -m, --message MSG  its one-line description\n"},
+              "  -m, --message MSG  its one-line description\n"
+              "  --timestamp        the id is the UTC time, even in a numbered folder\n"
+              "  --sequential       the id is the next number, as for revision\n"},
     {"schema", "usage: dbmig [options] schema dump [--format sql|json] [-o FILE]\n"
                "The database's schema (without dbmig's version and lock tables): DDL in the\n"
                "driver's dialect that recreates it in an empty database, or JSON. The same\n"
@@ -245,6 +276,17 @@ static const struct {
      "it; change a rule's severity in dbmig.conf: [lint] RULE = off|info|warning|error.\n"
      "Exit 0 clean, 3 on an error (or a warning with --strict). The rules, with why\n"
      "and fix for each dialect: docs/lint.md.\n"},
+};
+
+/* The settings that are no option (dbmig.conf(5)): key, value, what it does.
+ * A key of config.c that is neither here nor a global option in
+ * cli_usage_main shows as undocumented in the man page, and its test fails. */
+const cli_key_doc cli_key_help[] = {
+    {"dump-schema", "FILE",
+     "write the schema dump (as schema dump does, SQL) to FILE after every successful "
+     "upgrade or downgrade (not with --dry-run or --sql); relative to the config file's "
+     "folder; a failure to write it is exit 1 and the migrations stay applied"},
+    {NULL, NULL, NULL},
 };
 
 const char *cli_help_for(const char *cmd)

@@ -293,6 +293,7 @@ static const struct {
     {"init", cmd_init},
     {"diff", cmd_diff},
     {"lint", cmd_lint},
+    {"completion", cmd_completion},
 };
 
 /* `fleet`: each target is a child dbmig given the same global options
@@ -401,8 +402,8 @@ static int run_command(cli *c, const cli_args *a)
             fn = commands[i].fn;
     if (!fn)
         return cli_usage_error("unknown command '%s'", c->command);
-    if (fn == cmd_init) /* offline: no config file read, no handle of main's */
-        return cmd_init(c);
+    if (fn == cmd_init || fn == cmd_completion) /* offline: no config file read, no handle */
+        return fn(c);
     dbmig_options o = DBMIG_OPTIONS_INIT;
     int rc = settle_options(c, &o);
     if (rc != EXIT_OK)
@@ -441,6 +442,11 @@ int main(int argc, char **argv)
     memset(&c, 0, sizeof c);
     cli_args a;
     char err[1024];
+    /* hidden, for the shells and the build: the raw words, no parsing */
+    if (argc > 1 && strcmp(argv[1], "__complete") == 0)
+        return cli_complete_main(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "__man") == 0)
+        return cli_man_main(argc, argv);
     int rc = cli_args_parse(&a, &c.cfg, argc, argv, err, sizeof err);
     if (rc)
         rc = cli_usage_error("%s", err);
