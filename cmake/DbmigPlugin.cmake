@@ -14,5 +14,5 @@ function(dbmig_add_plugin name)
     target_link_libraries(${t} PRIVATE ${P_LIBS})
   endif()
   # relative: `cmake --install --prefix DIR` puts it under DIR
-  install(TARGETS ${t} LIBRARY DESTINATION "${DBMIG_PLUGIN_INSTALL_RELDIR}")
+  install(TARGETS ${t} LIBRARY DESTINATION "${DBMIG_PLUGIN_INSTALL_RELDIR}" COMPONENT dbmig)
 endfunction()

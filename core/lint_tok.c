@@ -19,6 +19,13 @@
 
 #include "ddl.h"
 
+/* src into dst[cap], cut at cap - 1 bytes (snprintf: strncpy's truncation
+ * warning fires under -O2 -D_FORTIFY_SOURCE, the package build). */
+static void lcpy(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src);
+}
+
 enum { TK_WORD, TK_QUOTED, TK_STRING, TK_NUM, TK_PUNCT };
 
 typedef struct ltok {
@@ -264,7 +271,7 @@ static dm_lact *add(dm_lfacts *f, const lx *x, dm_lact_kind k, size_t tok, const
 {
     dm_lact *a = dm_lfacts_add(f, k, tok < x->n ? x->t[tok].start : 0);
     if (a && table)
-        strncpy(a->table, table, sizeof a->table - 1);
+        lcpy(a->table, sizeof a->table, table);
     return a;
 }
 
@@ -316,7 +323,7 @@ static void read_type(const lx *x, size_t *i, size_t stop, char *ty, size_t cap,
 static void canon_type(char *ty, size_t cap, unsigned *flags, int dialect)
 {
     if (dialect == DBMIG_DIALECT_MYSQL && strcmp(ty, "serial") == 0) {
-        strncpy(ty, "int8", cap - 1); /* MySQL: BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE */
+        lcpy(ty, cap, "int8"); /* MySQL: BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE */
         return;
     }
     static const char *const map[][2] = {
@@ -335,7 +342,7 @@ static void canon_type(char *ty, size_t cap, unsigned *flags, int dialect)
         if (strcmp(ty, map[i][0]) == 0) {
             if (strstr(ty, "serial"))
                 *flags |= LF_SERIAL;
-            strncpy(ty, map[i][1], cap - 1);
+            lcpy(ty, cap, map[i][1]);
             ty[cap - 1] = '\0';
             return;
         }
@@ -425,16 +432,16 @@ static int column_def(const lx *x, size_t i, size_t stop, const char *table, dm_
     unsigned fl = col_constraints(x, i, stop);
     canon_type(ty, sizeof ty, &fl, x->dialect);
     if (addc) {
-        strncpy(addc->name, col, sizeof addc->name - 1);
-        strncpy(addc->type, ty, sizeof addc->type - 1);
+        lcpy(addc->name, sizeof addc->name, col);
+        lcpy(addc->type, sizeof addc->type, ty);
         addc->type_len = tl;
         addc->flags |= fl;
     }
     dm_lact *a = add(f, x, LA_COLUMN_TYPE, at, table);
     if (!a)
         return -1;
-    strncpy(a->name, col, sizeof a->name - 1);
-    strncpy(a->type, ty, sizeof a->type - 1);
+    lcpy(a->name, sizeof a->name, col);
+    lcpy(a->type, sizeof a->type, ty);
     a->type_len = tl;
     a->flags = fl;
     return 0;
@@ -473,7 +480,7 @@ static int create_table(const lx *x, size_t i, dm_lfacts *f)
     if (!a)
         return -1;
     a->flags = fl;
-    strncpy(a->name, tbl, sizeof a->name - 1);
+    lcpy(a->name, sizeof a->name, tbl);
     if (!punct(x, i, '('))
         return 0; /* CREATE TABLE ... AS, LIKE, PARTITION OF: no columns to read */
     size_t close = close_paren(x, i);
@@ -508,7 +515,7 @@ static int create_index(const lx *x, size_t i, dm_lfacts *f, unsigned fl)
     if (!a)
         return -1;
     a->flags = fl;
-    strncpy(a->name, name, sizeof a->name - 1);
+    lcpy(a->name, sizeof a->name, name);
     return 0;
 }
 
@@ -538,7 +545,7 @@ static int drop(const lx *x, size_t i, dm_lfacts *f)
         if (!a)
             return -1;
         a->flags = fl;
-        strncpy(a->name, name, sizeof a->name - 1);
+        lcpy(a->name, sizeof a->name, name);
         if (!punct(x, i, ','))
             return 0;
         i++;
@@ -584,7 +591,7 @@ static int add_constraint(const lx *x, size_t i, size_t e, const char *tbl, dm_l
     if (!a)
         return -1;
     a->flags = fl;
-    strncpy(a->name, name, sizeof a->name - 1);
+    lcpy(a->name, sizeof a->name, name);
     return 0;
 }
 
@@ -617,7 +624,7 @@ static int alter_add(const lx *x, size_t i, size_t e, const char *tbl, dm_lfacts
     a->kind = LA_ADD_COLUMN;
     a->off = off;
     a->flags |= fl;
-    strncpy(a->table, tbl, sizeof a->table - 1);
+    lcpy(a->table, sizeof a->table, tbl);
     return 0;
 }
 
@@ -645,7 +652,7 @@ static int alter_drop(const lx *x, size_t i, size_t e, const char *tbl, dm_lfact
     if (!a)
         return -1;
     a->flags = fl;
-    strncpy(a->name, col, sizeof a->name - 1);
+    lcpy(a->name, sizeof a->name, col);
     return 0;
 }
 
@@ -661,11 +668,11 @@ static int alter_column(const lx *x, size_t i, size_t e, const char *tbl, dm_lfa
     if (accept(x, &i, "type") || accept(x, &i, "set data type")) {
         if (!(a = add(f, x, LA_ALTER_TYPE, at, tbl)))
             return -1;
-        strncpy(a->name, col, sizeof a->name - 1);
+        lcpy(a->name, sizeof a->name, col);
         dm_lact *t = add(f, x, LA_COLUMN_TYPE, i, tbl);
         if (!t)
             return -1;
-        strncpy(t->name, col, sizeof t->name - 1);
+        lcpy(t->name, sizeof t->name, col);
         read_type(x, &i, e, t->type, sizeof t->type, &t->type_len);
         canon_type(t->type, sizeof t->type, &t->flags, x->dialect);
         return 0;
@@ -673,7 +680,7 @@ static int alter_column(const lx *x, size_t i, size_t e, const char *tbl, dm_lfa
     if (accept(x, &i, "set not null")) {
         if (!(a = add(f, x, LA_SET_NOT_NULL, at, tbl)))
             return -1;
-        strncpy(a->name, col, sizeof a->name - 1);
+        lcpy(a->name, sizeof a->name, col);
         return 0;
     }
     if (!(a = add(f, x, LA_ALTER_OTHER, at, tbl)))
@@ -697,7 +704,7 @@ static int alter_modify(const lx *x, size_t i, size_t e, const char *tbl, dm_lfa
             dm_lact *r = add(f, x, LA_RENAME_COLUMN, at, tbl);
             if (!r)
                 return -1;
-            strncpy(r->name, old, sizeof r->name - 1);
+            lcpy(r->name, sizeof r->name, old);
         }
     }
     dm_lact a0;
@@ -707,8 +714,8 @@ static int alter_modify(const lx *x, size_t i, size_t e, const char *tbl, dm_lfa
     dm_lact *a = add(f, x, LA_ALTER_TYPE, at, tbl);
     if (!a)
         return -1;
-    strncpy(a->name, a0.name, sizeof a->name - 1);
-    strncpy(a->type, a0.type, sizeof a->type - 1);
+    lcpy(a->name, sizeof a->name, a0.name);
+    lcpy(a->type, sizeof a->type, a0.type);
     return 0;
 }
 
@@ -736,7 +743,7 @@ static int alter_rename(const lx *x, size_t i, const char *tbl, dm_lfacts *f)
     dm_lact *a = add(f, x, LA_RENAME_COLUMN, at, tbl);
     if (!a)
         return -1;
-    strncpy(a->name, col, sizeof a->name - 1);
+    lcpy(a->name, sizeof a->name, col);
     return 0;
 }
 
@@ -834,7 +841,7 @@ static int set_stmt(const lx *x, size_t i, dm_lfacts *f, int pragma)
     dm_lact *a = add(f, x, LA_SET, at, NULL);
     if (!a)
         return -1;
-    strncpy(a->name, name, sizeof a->name - 1);
+    lcpy(a->name, sizeof a->name, name);
     return 0;
 }
 
@@ -875,7 +882,7 @@ int dm_lint_tok_facts(const char *sql, size_t len, int dialect, dm_lfacts *out)
         if (!a)
             rc = -1;
         else
-            strncpy(a->name, txn, sizeof a->name - 1);
+            lcpy(a->name, sizeof a->name, txn);
     }
     out->ddl = dm_ddl_is_schema_change(sql, len, dialect);
     out->dml = !out->ddl && dm_ddl_is_dml(sql, len, dialect);

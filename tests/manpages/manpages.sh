@@ -85,8 +85,11 @@ grep -qF 'exit codes: 0 ok' "$T/dbmig.1.txt" || fail "dbmig(1) lacks the exit co
 
 # 4. installed where man finds them (the dbmig component)
 if cmake --install "$DBMIG_BUILD_DIR" --component dbmig --prefix "$T/inst" >"$T/install" 2>&1; then
+    # gzipped (Debian policy 12.1), and the same page
     for p in share/man/man1/dbmig.1 share/man/man5/dbmig.conf.5; do
-        cmp -s "$T/inst/$p" "$DBMIG_SHARE/${p#share/}" || fail "cmake --install did not put $p"
+        [ -f "$T/inst/$p.gz" ] && [ ! -e "$T/inst/$p" ] &&
+            zcat "$T/inst/$p.gz" | cmp -s - "$DBMIG_SHARE/${p#share/}" ||
+            fail "cmake --install did not put $p.gz (the page, gzipped)"
     done
     MANPATH=$T/inst/share/man man -w dbmig.conf >/dev/null 2>&1 ||
         fail "man -w dbmig.conf does not find the installed page"
