@@ -90,7 +90,7 @@ static const char *ignore_line(const char *b, const char *e)
 {
     while (b < e && dm_mf_blank(*b))
         b++;
-    if (e - b < 2 || b[0] != '-' || b[1] != '-')
+    if (!(b + 1 < e && b[0] == '-' && b[1] == '-'))
         return NULL;
     b += 2;
     while (b < e && dm_mf_blank(*b))
@@ -149,7 +149,7 @@ static int read_ignores(lrun *r, const dm_lctx *cx, const char *body, size_t len
     int last = first;
     for (const char *p = body; p < body + len; p++)
         last += *p == '\n';
-    unsigned char *attached = calloc((size_t)(last - first + 2), 1);
+    unsigned char *attached = calloc((size_t)(last - first) + 2, 1);
     if (!attached)
         return -1;
     int rc = 0;
@@ -359,7 +359,8 @@ static int select_revs(lrun *r, const dbmig_lint_opts *o, unsigned char *mark)
     const char *v = h->server_version;
     while (*v && !isdigit((unsigned char)*v))
         v++;
-    r->pg_major = atoi(v);
+    long major = strtol(v, NULL, 10);
+    r->pg_major = major > 0 && major < 1000 ? (int)major : 0;
     return DBMIG_OK;
 }
 
@@ -451,15 +452,16 @@ int dbmig_lint(dbmig *h, const dbmig_lint_opts *o, dbmig_lint_report **out)
         rc = select_revs(r, o, mark);
     size_t nrevs = 0;
     int dialect = h->drv ? (int)h->drv->dialect : 0;
-    for (size_t k = 0; rc == DBMIG_OK && k < h->graph.n; k++) {
+    const char *dname = h->drv ? h->drv->name : ""; /* lint_driver set it when rc is OK */
+    for (size_t k = 0; rc == DBMIG_OK && mark && k < h->graph.n; k++) {
         size_t i = h->graph.order[k];
         if (!mark[i])
             continue;
         nrevs++;
-        rc = lint_file(r, &h->graph.revs[i].file, h->drv->name, dialect);
+        rc = lint_file(r, &h->graph.revs[i].file, dname, dialect);
     }
     if (rc == DBMIG_OK)
-        rc = make_report(r, h->drv->name, nrevs, out);
+        rc = make_report(r, dname, nrevs, out);
     free(mark);
     dm_lfindings_free(&r->out);
     free(r);

@@ -241,7 +241,7 @@ static int alter_cmd(json_t *c, const char *tbl, size_t off, dm_lfacts *f)
         a->flags = flag(c, "missing_ok") ? LF_IF_EXISTS : 0;
     } else if (strcmp(st, "AT_AlterColumnType") == 0) {
         json_t *cd = json_object_get(def, "ColumnDef");
-        if (!(a = add(f, LA_ALTER_TYPE, off, tbl)) || column_def(cd, tbl, f, &fl, NULL, 0) < 0)
+        if (!add(f, LA_ALTER_TYPE, off, tbl) || column_def(cd, tbl, f, &fl, NULL, 0) < 0)
             return -1;
         dm_lact *t = &f->v[f->n - 1];
         cpy(t->name, sizeof t->name, str(c, "name"));
