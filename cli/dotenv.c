@@ -140,7 +140,7 @@ static int de_unquoted(de_state *s, char **bad)
 {
     size_t b = s->pos, e = b;
     while (e < s->len && s->t[e] != '\n' && s->t[e] != '\r' &&
-           !(s->t[e] == '#' && e > b && de_blank(s->t[e - 1])))
+           !(s->t[e] == '#' && de_blank(s->t[e - 1]))) /* e > 0: '=' came before */
         e++;
     size_t end = e;
     while (end > b && de_blank(s->t[end - 1]))
