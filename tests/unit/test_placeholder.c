@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "engine.h"
 #include "migfile.h"
 #include "placeholder.h"
 
@@ -244,6 +245,39 @@ static void test_streamed_refused(void **st)
     unlink(path);
 }
 
+/* dbmig_open checks the values and keeps its own copies (SPEC 16). */
+static void test_open_copies_vars(void **st)
+{
+    (void)st;
+    char name[] = "tbl", value[] = "users";
+    dbmig_var v[] = {{name, value}};
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    o.vars = v;
+    o.nvars = 1;
+    dbmig *h = NULL;
+    assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
+    strcpy(name, "xxx");
+    strcpy(value, "xxxxx");
+    assert_int_equal(h->o.nvars, 1);
+    assert_string_equal(h->o.vars[0].name, "tbl");
+    assert_string_equal(h->o.vars[0].value, "users");
+    dbmig_close(h);
+    dbmig_var dup[] = {{"tbl", "a"}, {"Tbl", "s3cret"}};
+    o.vars = dup;
+    o.nvars = 2;
+    assert_int_equal(dbmig_open(&h, &o), DBMIG_EUSAGE);
+    assert_non_null(strstr(dbmig_errmsg(h), "placeholder Tbl is given twice"));
+    assert_null(strstr(dbmig_errmsg(h), "s3cret"));
+    dbmig_close(h);
+    /* an application built before version 3 passes no values */
+    o = (dbmig_options)DBMIG_OPTIONS_INIT;
+    o.version = 2;
+    assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
+    assert_int_equal(h->o.nvars, 0);
+    assert_null(h->o.vars);
+    dbmig_close(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,7 +285,7 @@ int main(void)
         cmocka_unit_test(test_check_vars),      cmocka_unit_test(test_file),
         cmocka_unit_test(test_checksum_ignores_values),
         cmocka_unit_test(test_moved_boundaries), cmocka_unit_test(test_marker_mistakes),
-        cmocka_unit_test(test_streamed_refused),
+        cmocka_unit_test(test_streamed_refused), cmocka_unit_test(test_open_copies_vars),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
