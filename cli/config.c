@@ -1432,6 +1432,7 @@ typedef struct cf_envnames {
 
 static void cf_envnames_init(cf_envnames *e)
 {
+    memset(e, 0, sizeof *e);
     for (size_t i = 0; i < CF_NKEYS; i++) {
         cf_env_name(cf_keys[i], e->names[i], sizeof e->names[i]);
         e->cands[i] = e->names[i];

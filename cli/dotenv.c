@@ -44,7 +44,7 @@ static int de_fail(de_state *s, int line, const char *fmt, ...)
 
 static int de_put(de_state *s, const char *p, size_t n)
 {
-    if (s->blen + n + 1 > s->bcap) {
+    if (!s->buf || s->blen + n + 1 > s->bcap) {
         size_t cap = s->bcap ? s->bcap : 64;
         while (s->blen + n + 1 > cap)
             cap *= 2;
@@ -352,25 +352,25 @@ int cli_dotenv_load(const char *file, int required, cli_dotenv *out, char *errbu
     }
     size_t cap = 4096, len = 0;
     char *text = malloc(cap);
-    while (text) {
+    int oom = text == NULL;
+    while (!oom) {
         if (len + 1 >= cap) {
             char *n = realloc(text, cap * 2);
             if (!n) {
-                free(text);
-                text = NULL;
+                oom = 1;
                 break;
             }
             text = n;
             cap *= 2;
         }
-        size_t r = fread(text + len, 1, cap - len - 1, f);
+        size_t r = fread(&text[len], 1, cap - len - 1, f);
         len += r;
         if (r == 0)
             break;
     }
     int bad = ferror(f);
     fclose(f);
-    if (!text || bad) {
+    if (oom || bad) {
         free(text);
         snprintf(errbuf, errcap, "%s: cannot read the .env file: %s", file,
                  bad ? "read error" : "out of memory");
