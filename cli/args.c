@@ -29,6 +29,7 @@ static const gopt gopts[] = {
     {"ddl-lock-timeout", 0, 1}, {"ddl-retries", 0, 1}, {"statement-timeout", 0, 1},
     {"batch-pause", 0, 1},  {"batch-time", 0, 1},    {"phase", 0, 1},
     {"help", 'h', 0},       {"version", 'V', 0},
+    {"env-file", 0, 1},     {"no-env-file", 0, 0},   {"var", 0, 1},
 };
 #define NGOPTS (sizeof gopts / sizeof gopts[0])
 
@@ -426,6 +427,8 @@ static int take_long_option(parser *p, const char *t, int first)
         a->nglobals = first; /* the token is not kept: the parse fails anyway */
         return ar_err(p->errbuf, p->errcap, "option '--%s' needs a value", g->name);
     }
+    if (strcmp(g->name, "var") == 0) /* repeatable: one placeholder value each (SPEC 16) */
+        return cli_config_add_var(p->cfg, v, p->errbuf, p->errcap) ? 2 : 0;
     return set_global(p->cfg, g->name, v, p->errbuf, p->errcap);
 }
 

@@ -16,7 +16,9 @@
  * the nearest known one), a value missing, empty (`--env "$UNSET"`; only
  * --plugin-dir "" is fine: no extra folder) or replaced by another option, a
  * command option before its command, an option given twice with different
- * values (the same value twice is fine; -v may be repeated: -vv).
+ * values (the same value twice is fine; -v may be repeated: -vv; --var
+ * NAME=VALUE is repeatable, one placeholder each, and refused only for the
+ * same NAME twice with different values).
  */
 #ifndef DBMIG_CLI_ARGS_H
 #define DBMIG_CLI_ARGS_H

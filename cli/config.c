@@ -30,15 +30,17 @@ static const char *const cf_keys[] = {
     "driver", "url", "dir", "table", "plugin-dir", "lock-timeout", "lock", "lease-seconds",
     "commit-interval", "single-transaction", "format", "no-color", "verbose", "quiet", "dry-run",
     "sql", "env", "config", "dump-schema", "ddl-lock-timeout", "ddl-retries", "statement-timeout",
-    "batch-pause", "batch-time", "phase",
+    "batch-pause", "batch-time", "phase", "env-file", "no-env-file",
 };
 #define CF_NKEYS (sizeof cf_keys / sizeof cf_keys[0])
 
 static const char *const cf_bools[] = {
-    "single-transaction", "no-color", "verbose", "quiet", "dry-run", "sql",
+    "single-transaction", "no-color", "verbose", "quiet", "dry-run", "sql", "no-env-file",
 };
 
 #define CF_LONGMARK "\x01"
+
+extern char **environ;
 
 static void cf_err(char *errbuf, size_t errcap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -246,7 +248,7 @@ const char *cli_config_source(const cli_config *cfg, const char *key)
         "--lease-seconds", "--commit-interval", "--single-transaction", "--format", "--no-color",
         "--verbose", "--quiet", "--dry-run", "--sql", "--env", "--config", "--dump-schema",
         "--ddl-lock-timeout", "--ddl-retries", "--statement-timeout", "--batch-pause",
-        "--batch-time", "--phase",
+        "--batch-time", "--phase", "--env-file", "--no-env-file",
     };
     _Static_assert(sizeof opt / sizeof opt[0] == CF_NKEYS, "one option name per key");
     for (size_t k = 0; k < CF_NKEYS; k++)
@@ -343,7 +345,124 @@ void cli_config_free(cli_config *cfg)
     free(cfg->lint_rule);
     free(cfg->lint_sev);
     free(cfg->lint_src);
+    for (size_t i = 0; i < cfg->nvars; i++) {
+        free(cfg->vars[i].name);
+        free(cfg->vars[i].val);
+        free(cfg->vars[i].src);
+    }
+    free(cfg->vars);
+    free(cfg->var_array);
+    cli_dotenv_free(&cfg->dotenv);
     memset(cfg, 0, sizeof *cfg);
+}
+
+/* ---- placeholder values (SPEC 16) -------------------------------------------- */
+
+/* A placeholder name: 1-64 letters, digits and _, not starting with a digit
+ * (the core's rule, placeholder.h). */
+static int cf_var_name_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > 64 || isdigit((unsigned char)s[0]))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+            return 0;
+    return 1;
+}
+
+static long cf_var_find(const cli_config *cfg, const char *name, size_t n)
+{
+    for (size_t i = 0; i < cfg->nvars; i++)
+        if (strlen(cfg->vars[i].name) == n && strncasecmp(cfg->vars[i].name, name, n) == 0)
+            return (long)i;
+    return -1;
+}
+
+static int cf_var_push(cli_config *cfg, const char *name, size_t n, const char *val,
+                       const char *src)
+{
+    cli_var *nv = realloc(cfg->vars, (cfg->nvars + 1) * sizeof *nv);
+    if (!nv)
+        return -1;
+    cfg->vars = nv;
+    cli_var *v = &nv[cfg->nvars];
+    v->name = cf_strndup(name, n);
+    v->val = cf_strdup(val);
+    v->src = cf_strdup(src);
+    if (!v->name || !v->val || !v->src) {
+        free(v->name);
+        free(v->val);
+        free(v->src);
+        return -1;
+    }
+    for (char *p = v->name; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    cfg->nvars++;
+    free(cfg->var_array); /* rebuilt on demand */
+    cfg->var_array = NULL;
+    return 0;
+}
+
+int cli_config_default_var(cli_config *cfg, const char *name, size_t namelen, const char *val,
+                           const char *src, char *errbuf, size_t errcap)
+{
+    if (!cf_var_name_ok(name, namelen)) {
+        cf_err(errbuf, errcap,
+               "%s: '%.*s' is not a placeholder name: use 1-64 letters, digits and _, not "
+               "starting with a digit (such as schema or tenant_id)",
+               src, (int)(namelen > 80 ? 80 : namelen), name);
+        return -1;
+    }
+    if (strpbrk(val, "\r\n")) {
+        cf_err(errbuf, errcap,
+               "%s: the value of placeholder %.*s holds a line break: a placeholder value is one "
+               "line; write multi-line SQL in the migration itself",
+               src, (int)namelen, name);
+        return -1;
+    }
+    if (cf_var_find(cfg, name, namelen) >= 0)
+        return 0;
+    if (cf_var_push(cfg, name, namelen, val, src) != 0) {
+        cf_err(errbuf, errcap, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+int cli_config_add_var(cli_config *cfg, const char *assignment, char *errbuf, size_t errcap)
+{
+    const char *eq = strchr(assignment, '=');
+    if (!eq || eq == assignment) {
+        cf_err(errbuf, errcap,
+               "--var needs NAME=VALUE (such as --var schema=tenant_a)%s",
+               eq ? ": the name before '=' is missing" : "");
+        return -1;
+    }
+    size_t n = (size_t)(eq - assignment);
+    long i = cf_var_find(cfg, assignment, n);
+    if (i >= 0 && strcmp(cfg->vars[i].val, eq + 1) != 0) {
+        cf_err(errbuf, errcap,
+               "option '--var %.*s' is given twice with different values; give it once "
+               "(names ignore case)",
+               (int)n, assignment);
+        return -1;
+    }
+    return cli_config_default_var(cfg, assignment, n, eq + 1, "--var", errbuf, errcap);
+}
+
+const dbmig_var *cli_config_var_array(cli_config *cfg, size_t *n)
+{
+    *n = 0;
+    if (!cfg->nvars)
+        return NULL;
+    if (!cfg->var_array && !(cfg->var_array = calloc(cfg->nvars, sizeof *cfg->var_array)))
+        return NULL;
+    for (size_t i = 0; i < cfg->nvars; i++) {
+        cfg->var_array[i].name = cfg->vars[i].name;
+        cfg->var_array[i].value = cfg->vars[i].val;
+    }
+    *n = cfg->nvars;
+    return cfg->var_array;
 }
 
 /* ---- ${VAR} ----------------------------------------------------------------- */
@@ -435,6 +554,13 @@ typedef struct cf_section {
     size_t n;
 } cf_section;
 
+/* A `name = value` line of [vars] (SPEC 16). */
+typedef struct cf_varline {
+    char *name; /* as written */
+    char *raw;
+    int line;
+} cf_varline;
+
 typedef struct cf_state {
     const char *file;    /* as given, for messages */
     char *dir;           /* the file's folder, NULL when the file has none */
@@ -450,6 +576,8 @@ typedef struct cf_state {
     int prev_line;
     cf_section base, envsec;
     cli_config lint;      /* the [lint] lines, moved to the result (lint_* only) */
+    cf_varline *vars;     /* the [vars] section */
+    size_t nvars;
     int failed;
     int err_line; /* the line of the error, 0 for none */
     char err[1024];
@@ -489,7 +617,8 @@ static void cf_section_line(cf_state *s, const char *p, const char *end)
     while (b > a && isspace((unsigned char)b[-1]))
         b--;
     size_t n = (size_t)(b - a);
-    if ((n == 5 && memcmp(a, "dbmig", 5) == 0) || (n == 4 && memcmp(a, "lint", 4) == 0))
+    if ((n == 5 && memcmp(a, "dbmig", 5) == 0) || (n == 4 && memcmp(a, "lint", 4) == 0) ||
+        (n == 4 && memcmp(a, "vars", 4) == 0))
         return;
     if (n > 4 && memcmp(a, "env.", 4) == 0) {
         if (s->envname && strlen(s->envname) == n - 4 && memcmp(a + 4, s->envname, n - 4) == 0)
@@ -511,8 +640,12 @@ static void cf_section_line(cf_state *s, const char *p, const char *end)
         *(char *)dot = '.';
     } else if (cli_edit_distance(name, "dbmig") <= 2) {
         snprintf(want, sizeof want, "dbmig");
+    } else if (cli_edit_distance(name, "vars") <= 1 || strcasecmp(name, "variables") == 0 ||
+               strcasecmp(name, "placeholders") == 0) {
+        snprintf(want, sizeof want, "vars");
     }
-    cf_fail(s, s->lineno, "unknown section [%s]%s%s%s; the sections are [dbmig], [env.NAME] and [lint]",
+    cf_fail(s, s->lineno,
+            "unknown section [%s]%s%s%s; the sections are [dbmig], [env.NAME], [vars] and [lint]",
             name, want[0] ? " (did you mean [" : "", want, want[0] ? "]?)" : "");
 }
 
@@ -633,7 +766,9 @@ static int cf_pick_section(cf_state *s, const char *section, const char *name, i
         cf_fail(s, line, "'%s' is outside any section; put it under [dbmig]", name);
         return -1;
     } else {
-        cf_fail(s, line, "unknown section [%s]; the sections are [dbmig], [env.NAME] and [lint]", section);
+        cf_fail(s, line,
+                "unknown section [%s]; the sections are [dbmig], [env.NAME], [vars] and [lint]",
+                section);
         return -1;
     }
     return 0;
@@ -646,6 +781,13 @@ static const char *cf_known_key(cf_state *s, const char *section, const char *na
     if (strcmp(name, "env") == 0 || strcmp(name, "config") == 0) {
         cf_fail(s, line, "'%s' cannot be set in the config file; use --%s or DBMIG_%s", name, name,
                 strcmp(name, "env") == 0 ? "ENV" : "CONFIG");
+        return NULL;
+    }
+    if (strcmp(name, "env-file") == 0 || strcmp(name, "no-env-file") == 0) {
+        cf_fail(s, line,
+                "'%s' cannot be set in the config file: the .env file is read before it; use "
+                "--%s or DBMIG_%s",
+                name, name, name[0] == 'e' ? "ENV_FILE" : "NO_ENV_FILE");
         return NULL;
     }
     if (strcmp(name, "dry-run") == 0 || strcmp(name, "sql") == 0) {
@@ -705,6 +847,45 @@ static int cf_lint_line(cf_state *s, const char *name, const char *value, int li
     return 1;
 }
 
+/* A line of [vars]: a placeholder name (once, ignoring case) and its raw
+ * value, expanded when applied. */
+static int cf_var_line(cf_state *s, const char *name, const char *value, int line)
+{
+    if (!cf_var_name_ok(name, strlen(name))) {
+        cf_fail(s, line,
+                "'%s' in [vars] is not a placeholder name: use 1-64 letters, digits and _, not "
+                "starting with a digit (such as schema or tenant_id)",
+                name);
+        return 0;
+    }
+    for (size_t i = 0; i < s->nvars; i++)
+        if (strcasecmp(s->vars[i].name, name) == 0) {
+            cf_fail(s, line, "'%s' is set twice in [vars] (first on line %d; names ignore case); "
+                             "keep one", name, s->vars[i].line);
+            return 0;
+        }
+    char *raw = NULL;
+    if (strcmp(value, CF_LONGMARK) == 0 && s->longval) {
+        raw = s->longval;
+        s->longval = NULL;
+        cf_clean_value(raw);
+    } else {
+        raw = cf_strdup(value);
+    }
+    cf_varline *nv = raw ? realloc(s->vars, (s->nvars + 1) * sizeof *nv) : NULL;
+    char *nm = nv ? cf_strdup(name) : NULL;
+    if (!nm) {
+        if (nv)
+            s->vars = nv;
+        free(raw);
+        cf_fail(s, line, "out of memory");
+        return 0;
+    }
+    s->vars = nv;
+    s->vars[s->nvars++] = (cf_varline){nm, raw, line};
+    return 1;
+}
+
 static int cf_handler(void *user, const char *section, const char *name, const char *value)
 {
     cf_state *s = user;
@@ -713,6 +894,8 @@ static int cf_handler(void *user, const char *section, const char *name, const c
         return 1;
     if (strcmp(section, "lint") == 0)
         return cf_continued(s, name, line) ? 0 : cf_lint_line(s, name, value, line);
+    if (strcmp(section, "vars") == 0)
+        return cf_continued(s, name, line) ? 0 : cf_var_line(s, name, value, line);
     cf_section *dst;
     const char *key;
     if (cf_continued(s, name, line) || cf_pick_section(s, section, name, line, &dst) != 0 ||
@@ -856,6 +1039,35 @@ static int cf_apply(cf_state *s, const cf_section *sec, const char *secname, cli
     return 0;
 }
 
+/* The [vars] lines whose names have no value yet (the command line and
+ * the environment come first), ${VAR} expanded. */
+static int cf_apply_vars(cf_state *s, cli_config *cfg)
+{
+    for (size_t i = 0; i < s->nvars; i++) {
+        const cf_varline *e = &s->vars[i];
+        if (cf_var_find(cfg, e->name, strlen(e->name)) >= 0)
+            continue;
+        char msg[512];
+        char *v = cli_expand_env(e->raw, msg, sizeof msg);
+        if (!v) {
+            cf_fail(s, e->line, "%s (in '%s' of [vars])", msg, e->name);
+            return -1;
+        }
+        char src[600];
+        snprintf(src, sizeof src, "%s:%d", s->file, e->line);
+        int rc = cli_config_default_var(cfg, e->name, strlen(e->name), v, src, msg, sizeof msg);
+        free(v);
+        if (rc != 0) {
+            /* msg starts with src already */
+            s->failed = 1;
+            s->err_line = e->line;
+            snprintf(s->err, sizeof s->err, "%s", msg);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static void cf_section_free(cf_section *sec)
 {
     for (size_t i = 0; i < sec->n; i++)
@@ -952,12 +1164,21 @@ int cli_config_load_file(cli_config *cfg, const char *file, int required, const 
     for (size_t i = 0; !s.failed && i < cfg->n; i++)
         if (cli_config_set_from(&tmp, cfg->key[i], cfg->val[i], cfg->src[i]) != 0)
             cf_fail(&s, 0, "out of memory");
-    if (!s.failed && cf_apply(&s, &s.envsec, s.envname ? s.envname : "", &tmp) == 0)
-        (void)cf_apply(&s, &s.base, "dbmig", &tmp);
+    for (size_t i = 0; !s.failed && i < cfg->nvars; i++)
+        if (cf_var_push(&tmp, cfg->vars[i].name, strlen(cfg->vars[i].name), cfg->vars[i].val,
+                        cfg->vars[i].src) != 0)
+            cf_fail(&s, 0, "out of memory");
+    if (!s.failed && cf_apply(&s, &s.envsec, s.envname ? s.envname : "", &tmp) == 0 &&
+        cf_apply(&s, &s.base, "dbmig", &tmp) == 0)
+        (void)cf_apply_vars(&s, &tmp);
     if (s.failed) {
         cf_err(errbuf, errcap, "%s", s.err);
         goto out;
     }
+    /* the .env file read stays with the settings */
+    tmp.dotenv = cfg->dotenv;
+    tmp.dotenv_missing = cfg->dotenv_missing;
+    memset(&cfg->dotenv, 0, sizeof cfg->dotenv);
     cli_config_free(cfg);
     *cfg = tmp;
     cfg->lint_rule = s.lint.lint_rule; /* [lint]: moved */
@@ -974,6 +1195,11 @@ out:
     free(s.dir);
     cf_section_free(&s.base);
     cf_section_free(&s.envsec);
+    for (size_t i = 0; i < s.nvars; i++) {
+        free(s.vars[i].name);
+        free(s.vars[i].raw);
+    }
+    free(s.vars);
     free(text);
     return rc;
 }
@@ -988,49 +1214,258 @@ static void cf_env_name(const char *key, char *var, size_t cap)
     var[n] = '\0';
 }
 
-int cli_config_load_env(cli_config *cfg, char *errbuf, size_t errcap)
+/* A setting's value from the environment or the .env file, checked as
+ * cf_apply checks a file's; `where` names it for messages ("the environment
+ * variable DBMIG_SQL", "DBMIG_SQL at .env:3"); src is what
+ * cli_config_source will say. */
+static int cf_env_value(cli_config *cfg, const char *key, const char *v, const char *where,
+                        const char *src, char *errbuf, size_t errcap)
 {
-    for (size_t i = 0; i < CF_NKEYS; i++) {
-        char var[64];
-        cf_env_name(cf_keys[i], var, sizeof var);
-        const char *v = getenv(var);
-        if (!v || !*v || cli_config_get(cfg, cf_keys[i]))
-            continue;
-        char msg[300];
-        if (cf_path_mistake(cf_keys[i], v, msg, sizeof msg)) {
-            cf_err(errbuf, errcap, "%s (in the environment variable %s)", msg, var);
-            return -1;
-        }
-        if (cli_config_is_bool(cf_keys[i])) {
-            int b = cli_parse_bool(v);
-            if (b < 0) {
-                cf_err(errbuf, errcap,
-                       "bad value '%s' in the environment variable %s: expected true/false, "
-                       "yes/no, on/off or 1/0",
-                       v, var);
-                return -1;
-            }
-            v = b ? "1" : "0";
-        }
-        if (cli_config_default_from(cfg, cf_keys[i], v, var) != 0) {
-            cf_err(errbuf, errcap, "out of memory");
-            return -1;
-        }
+    char msg[300];
+    if (cf_path_mistake(key, v, msg, sizeof msg)) {
+        cf_err(errbuf, errcap, "%s (in %s)", msg, where);
+        return -1;
     }
-    return 0;
-}
-
-int cli_config_load_database_url(cli_config *cfg, char *errbuf, size_t errcap)
-{
-    const char *du = getenv("DATABASE_URL");
-    if (du && *du && cli_config_default_from(cfg, "url", du, "DATABASE_URL") != 0) {
+    if (cli_config_is_bool(key)) {
+        int b = cli_parse_bool(v);
+        if (b < 0) {
+            cf_err(errbuf, errcap,
+                   "bad value '%s' in %s: expected true/false, yes/no, on/off or 1/0", v, where);
+            return -1;
+        }
+        v = b ? "1" : "0";
+    }
+    if (cli_config_default_from(cfg, key, v, src) != 0) {
         cf_err(errbuf, errcap, "out of memory");
         return -1;
     }
     return 0;
 }
 
-extern char **environ;
+static int cf_env_settings(cli_config *cfg, char *errbuf, size_t errcap)
+{
+    for (size_t i = 0; i < CF_NKEYS; i++) {
+        char var[64], where[96];
+        cf_env_name(cf_keys[i], var, sizeof var);
+        const char *v = getenv(var);
+        if (!v || !*v || cli_config_get(cfg, cf_keys[i]))
+            continue;
+        snprintf(where, sizeof where, "the environment variable %s", var);
+        if (cf_env_value(cfg, cf_keys[i], v, where, var, errbuf, errcap) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- the .env file (SPEC 16) ----------------------------------------------------- */
+
+/* A key dbmig reads from a .env file. */
+static int cf_dotenv_ours(const char *key)
+{
+    return strcmp(key, "DATABASE_URL") == 0 || strncmp(key, "DBMIG_", 6) == 0;
+}
+
+/* Which file, if any: --env-file / DBMIG_ENV_FILE (required), else ./.env
+ * (optional); none with --no-env-file / DBMIG_NO_ENV_FILE. Read into
+ * cfg->dotenv. */
+static int cf_dotenv_read(cli_config *cfg, char *errbuf, size_t errcap)
+{
+    cli_dotenv_free(&cfg->dotenv);
+    cfg->dotenv_missing = 0;
+    const char *file = cli_config_get(cfg, "env-file");
+    int no = cli_config_on(cfg, "no-env-file");
+    if (file && no) {
+        const char *sf = cli_config_source(cfg, "env-file");
+        const char *sn = cli_config_source(cfg, "no-env-file");
+        int cf = strncmp(sf, "--", 2) == 0, cn = strncmp(sn, "--", 2) == 0;
+        if (cf == cn) {
+            cf_err(errbuf, errcap,
+                   "env-file (from %s) and no-env-file (from %s) contradict each other; give "
+                   "one",
+                   sf, sn);
+            return -1;
+        }
+        if (cf) /* the command line beats the environment */
+            no = 0;
+        else
+            file = NULL;
+    }
+    if (no)
+        return 0;
+    int rc = cli_dotenv_load(file ? file : ".env", file != NULL, &cfg->dotenv, errbuf, errcap);
+    if (rc == 1)
+        cfg->dotenv_missing = 1;
+    return rc < 0 ? -1 : 0;
+}
+
+/* The keys of ours that no .env file may set, with why; NULL for others. */
+static const char *cf_dotenv_forbidden(const char *key)
+{
+    if (strcmp(key, "DBMIG_ENV_FILE") == 0 || strcmp(key, "DBMIG_NO_ENV_FILE") == 0)
+        return "it chooses the .env file itself; set it in the environment, or use --env-file "
+               "or --no-env-file";
+    if (strcmp(key, "DBMIG_PLUGIN_PATH") == 0)
+        return "plugin folders hold code dbmig loads, so they come from the environment or the "
+               "command line; set DBMIG_PLUGIN_PATH there, or use --plugin-dir";
+    return NULL;
+}
+
+/* The file's lines for keys of ours: no bare KEY, none twice, none that a
+ * .env may not set, DBMIG_VAR_ names that are placeholder names. */
+static int cf_dotenv_check(const cli_dotenv *d, char *errbuf, size_t errcap)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        const cli_dotenv_entry *e = &d->v[i];
+        if (!cf_dotenv_ours(e->key))
+            continue;
+        const char *why = cf_dotenv_forbidden(e->key);
+        if (why) {
+            cf_err(errbuf, errcap, "%s:%d: %s cannot be set in a .env file: %s", d->file, e->line,
+                   e->key, why);
+            return -1;
+        }
+        if (e->bare) {
+            cf_err(errbuf, errcap, "%s:%d: %s has no '=' and no value; write %s=value", d->file,
+                   e->line, e->key, e->key);
+            return -1;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(d->v[j].key, e->key) == 0) {
+                cf_err(errbuf, errcap, "%s:%d: %s is set twice (first on line %d); keep one",
+                       d->file, e->line, e->key, d->v[j].line);
+                return -1;
+            }
+        if (strncmp(e->key, "DBMIG_VAR_", 10) == 0 &&
+            !cf_var_name_ok(e->key + 10, strlen(e->key + 10))) {
+            cf_err(errbuf, errcap,
+                   "%s:%d: %s names no placeholder: DBMIG_VAR_<NAME> sets ${name}, and a name is "
+                   "1-64 letters, digits and _, not starting with a digit",
+                   d->file, e->line, e->key);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The value of a .env entry of ours that is in use: NULL when it is empty
+ * (which counts as unset), -1 in *bad with the error when a ${NAME} in it
+ * is set nowhere. */
+static const char *cf_dotenv_value(const cli_dotenv *d, const cli_dotenv_entry *e, int *bad,
+                                   char *errbuf, size_t errcap)
+{
+    *bad = 0;
+    if (e->bad_ref) {
+        cf_err(errbuf, errcap,
+               "%s:%d: the value of %s uses ${%s}, which is set neither in the environment nor "
+               "on a line above in %s; set it, or write a literal ${ inside single quotes",
+               d->file, e->line, e->key, e->bad_ref, d->file);
+        *bad = -1;
+        return NULL;
+    }
+    return e->val && *e->val ? e->val : NULL;
+}
+
+/* The file's DBMIG_<NAME> for the settings still unset. */
+static int cf_dotenv_settings(cli_config *cfg, char *errbuf, size_t errcap)
+{
+    const cli_dotenv *d = &cfg->dotenv;
+    for (size_t i = 0; d->file && i < CF_NKEYS; i++) {
+        char var[64];
+        cf_env_name(cf_keys[i], var, sizeof var);
+        const cli_dotenv_entry *e = cli_dotenv_get(d, var);
+        if (!e || cf_dotenv_forbidden(var) || cli_config_get(cfg, cf_keys[i]))
+            continue;
+        int bad;
+        const char *v = cf_dotenv_value(d, e, &bad, errbuf, errcap);
+        if (bad)
+            return -1;
+        if (!v)
+            continue;
+        char where[700], src[600];
+        snprintf(src, sizeof src, "%s:%d", d->file, e->line);
+        snprintf(where, sizeof where, "%s at %s", var, src);
+        if (cf_env_value(cfg, cf_keys[i], v, where, src, errbuf, errcap) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* DBMIG_VAR_<NAME> of the environment, then of the .env file. */
+static int cf_env_vars(cli_config *cfg, char *errbuf, size_t errcap)
+{
+    for (char **e = environ; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        if (strncmp(*e, "DBMIG_VAR_", 10) != 0 || !eq || !eq[1])
+            continue;
+        char src[160];
+        snprintf(src, sizeof src, "%.*s", (int)(eq - *e > 150 ? 150 : eq - *e), *e);
+        size_t n = (size_t)(eq - *e) - 10;
+        if (!cf_var_name_ok(*e + 10, n)) {
+            cf_err(errbuf, errcap,
+                   "the environment variable %s names no placeholder: DBMIG_VAR_<NAME> sets "
+                   "${name}, and a name is 1-64 letters, digits and _, not starting with a digit",
+                   src);
+            return -1;
+        }
+        if (cli_config_default_var(cfg, *e + 10, n, eq + 1, src, errbuf, errcap) != 0)
+            return -1;
+    }
+    const cli_dotenv *d = &cfg->dotenv;
+    for (size_t i = 0; d->file && i < d->n; i++) {
+        const cli_dotenv_entry *e = &d->v[i];
+        const char *name = e->key + 10;
+        if (strncmp(e->key, "DBMIG_VAR_", 10) != 0 || cf_var_find(cfg, name, strlen(name)) >= 0)
+            continue;
+        int bad;
+        const char *v = cf_dotenv_value(d, e, &bad, errbuf, errcap);
+        if (bad)
+            return -1;
+        char src[600];
+        snprintf(src, sizeof src, "%s:%d", d->file, e->line);
+        if (v && cli_config_default_var(cfg, name, strlen(name), v, src, errbuf, errcap) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int cli_config_load_env(cli_config *cfg, char *errbuf, size_t errcap)
+{
+    if (cf_env_settings(cfg, errbuf, errcap) != 0 || cf_dotenv_read(cfg, errbuf, errcap) != 0 ||
+        cf_dotenv_check(&cfg->dotenv, errbuf, errcap) != 0 ||
+        cf_dotenv_settings(cfg, errbuf, errcap) != 0)
+        return -1;
+    return cf_env_vars(cfg, errbuf, errcap);
+}
+
+int cli_config_load_database_url(cli_config *cfg, char *errbuf, size_t errcap)
+{
+    if (cli_config_get(cfg, "url"))
+        return 0;
+    const char *du = getenv("DATABASE_URL");
+    char src[600] = "DATABASE_URL";
+    const cli_dotenv *d = &cfg->dotenv;
+    const cli_dotenv_entry *e = (!du || !*du) && d->file ? cli_dotenv_get(d, "DATABASE_URL") : NULL;
+    if (e) {
+        int bad;
+        du = cf_dotenv_value(d, e, &bad, errbuf, errcap);
+        if (bad)
+            return -1;
+        snprintf(src, sizeof src, "%s:%d", d->file, e->line);
+    }
+    if (du && *du && cli_config_default_from(cfg, "url", du, src) != 0) {
+        cf_err(errbuf, errcap, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+const char *cli_config_dotenv_file(const cli_config *cfg, const char *key)
+{
+    const char *src = cli_config_source(cfg, key);
+    const char *f = cfg->dotenv.file;
+    size_t n = f ? strlen(f) : 0;
+    return src && n && strncmp(src, f, n) == 0 && src[n] == ':' ? f : NULL;
+}
 
 /* Other tools' names for dbmig's settings, after DBMIG_. */
 static const char *const cf_synonyms[][2] = {
@@ -1045,17 +1480,65 @@ static const char *const cf_synonyms[][2] = {
     {"DRIVER_NAME", "DBMIG_DRIVER"},   {"OUTPUT", "DBMIG_FORMAT"},
 };
 
+/* The variable names of the settings, for suggestions. */
+typedef struct cf_envnames {
+    char names[CF_NKEYS + 1][64];
+    const char *cands[CF_NKEYS + 1];
+} cf_envnames;
+
+static void cf_envnames_init(cf_envnames *e)
+{
+    memset(e, 0, sizeof *e);
+    for (size_t i = 0; i < CF_NKEYS; i++) {
+        cf_env_name(cf_keys[i], e->names[i], sizeof e->names[i]);
+        e->cands[i] = e->names[i];
+    }
+    snprintf(e->names[CF_NKEYS], sizeof e->names[CF_NKEYS], "DBMIG_PLUGIN_PATH");
+    e->cands[CF_NKEYS] = e->names[CF_NKEYS];
+}
+
+/* For a DBMIG_ name: 1 when dbmig reads it or reserves it (DBMIG_TEST_*,
+ * DBMIG_VAR_*, DBMIG_VERSION); else 0 with *near the setting's variable it
+ * looks meant for, or NULL (not ours: scripts and test harnesses use the
+ * prefix too). */
+static int cf_env_near(const cf_envnames *en, const char *name, const char **near)
+{
+    *near = NULL;
+    for (size_t i = 0; i <= CF_NKEYS; i++)
+        if (strcmp(name, en->cands[i]) == 0)
+            return 1;
+    if (strncmp(name, "DBMIG_TEST_", 11) == 0 || strncmp(name, "DBMIG_VAR_", 10) == 0 ||
+        strcmp(name, "DBMIG_VERSION") == 0)
+        return 1;
+    /* a misspelling of a setting (the typo is in the part after the prefix) */
+    const char *tail = name + 6;
+    const char *tails[CF_NKEYS + 1];
+    for (size_t i = 0; i <= CF_NKEYS; i++)
+        tails[i] = en->cands[i] + 6;
+    const char *t = cli_suggest(tail, tails, CF_NKEYS + 1);
+    if (t)
+        *near = t - 6;
+    /* another tool's name for a setting */
+    for (size_t i = 0; !*near && i < sizeof cf_synonyms / sizeof cf_synonyms[0]; i++)
+        if (strcmp(tail, cf_synonyms[i][0]) == 0)
+            *near = cf_synonyms[i][1];
+    /* a setting with something after it: DBMIG_LOCK_TIMEOUT_SECS */
+    size_t best = 0;
+    for (size_t i = 0; !t && i <= CF_NKEYS; i++) {
+        size_t n = strlen(tails[i]);
+        if (n > best && strncmp(tail, tails[i], n) == 0 && tail[n] == '_') {
+            best = n;
+            *near = en->cands[i];
+        }
+    }
+    return 0;
+}
+
 size_t cli_config_unknown_env(void (*fn)(void *payload, const char *name, const char *suggestion),
                               void *payload)
 {
-    char names[CF_NKEYS + 1][64];
-    const char *cands[CF_NKEYS + 1];
-    for (size_t i = 0; i < CF_NKEYS; i++) {
-        cf_env_name(cf_keys[i], names[i], sizeof names[i]);
-        cands[i] = names[i];
-    }
-    snprintf(names[CF_NKEYS], sizeof names[CF_NKEYS], "DBMIG_PLUGIN_PATH");
-    cands[CF_NKEYS] = names[CF_NKEYS];
+    cf_envnames en;
+    cf_envnames_init(&en);
     size_t count = 0;
     for (char **e = environ; e && *e; e++) {
         const char *eq = strchr(*e, '=');
@@ -1063,37 +1546,123 @@ size_t cli_config_unknown_env(void (*fn)(void *payload, const char *name, const 
             continue;
         char name[128];
         snprintf(name, sizeof name, "%.*s", (int)(eq - *e), *e);
-        int known = 0;
-        for (size_t i = 0; i <= CF_NKEYS && !known; i++)
-            known = strcmp(name, cands[i]) == 0;
-        if (known || strncmp(name, "DBMIG_TEST_", 11) == 0 ||
-            strncmp(name, "DBMIG_VAR_", 10) == 0 || strcmp(name, "DBMIG_VERSION") == 0)
+        const char *near;
+        if (cf_env_near(&en, name, &near) || !near)
             continue;
-        /* a misspelling of a setting (the typo is in the part after the prefix) */
-        const char *near = NULL, *tail = name + 6;
-        const char *tails[CF_NKEYS + 1];
-        for (size_t i = 0; i <= CF_NKEYS; i++)
-            tails[i] = cands[i] + 6;
-        const char *t = cli_suggest(tail, tails, CF_NKEYS + 1);
-        if (t)
-            near = t - 6;
-        /* another tool's name for a setting */
-        for (size_t i = 0; !near && i < sizeof cf_synonyms / sizeof cf_synonyms[0]; i++)
-            if (strcmp(tail, cf_synonyms[i][0]) == 0)
-                near = cf_synonyms[i][1];
-        /* a setting with something after it: DBMIG_LOCK_TIMEOUT_SECS */
-        size_t best = 0;
-        for (size_t i = 0; !t && i <= CF_NKEYS; i++) {
-            size_t n = strlen(tails[i]);
-            if (n > best && strncmp(tail, tails[i], n) == 0 && tail[n] == '_') {
-                best = n;
-                near = cands[i];
-            }
-        }
-        if (!near)
-            continue; /* not ours: scripts and test harnesses use the prefix too */
         fn(payload, name, near);
         count++;
     }
     return count;
+}
+
+/* A key of ours written in another case (dbmig_url, Database_Url): the
+ * right spelling into out, else 0. Environment names are case-sensitive. */
+static int cf_dotenv_case(const char *key, char *out, size_t cap)
+{
+    if (cf_dotenv_ours(key) || strlen(key) >= cap ||
+        (strncasecmp(key, "DBMIG_", 6) != 0 && strcasecmp(key, "DATABASE_URL") != 0))
+        return 0;
+    size_t i = 0;
+    for (; key[i]; i++)
+        out[i] = (char)toupper((unsigned char)key[i]);
+    out[i] = '\0';
+    return 1;
+}
+
+size_t cli_config_dotenv_unknown(const cli_config *cfg,
+                                 void (*fn)(void *payload, const char *msg), void *payload)
+{
+    const cli_dotenv *d = &cfg->dotenv;
+    cf_envnames en;
+    cf_envnames_init(&en);
+    size_t count = 0;
+    for (size_t i = 0; d->file && i < d->n; i++) {
+        const cli_dotenv_entry *e = &d->v[i];
+        char msg[1024], up[128];
+        const char *near = NULL;
+        if (cf_dotenv_case(e->key, up, sizeof up))
+            snprintf(msg, sizeof msg,
+                     "%s:%d: %s is ignored: names are case-sensitive; write %s", d->file, e->line,
+                     e->key, up);
+        else if (strncmp(e->key, "DBMIG_", 6) == 0 && !cf_env_near(&en, e->key, &near) && near)
+            snprintf(msg, sizeof msg,
+                     "%s:%d: %s is not a dbmig setting and is ignored; did you mean %s?", d->file,
+                     e->line, e->key, near);
+        else
+            continue;
+        fn(payload, msg);
+        count++;
+    }
+    return count;
+}
+
+/* Appends to b (cap bytes) the way printf would, never past the end. */
+static void cf_cat(char *b, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void cf_cat(char *b, size_t cap, const char *fmt, ...)
+{
+    size_t n = strlen(b);
+    if (n + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b + n, cap - n, fmt, ap);
+    va_end(ap);
+}
+
+/* Is the entry e of the .env file what its key's value came from? */
+static int cf_dotenv_used(const cli_config *cfg, const cli_dotenv_entry *e)
+{
+    char src[600];
+    snprintf(src, sizeof src, "%s:%d", cfg->dotenv.file, e->line);
+    const char *key = NULL;
+    if (strcmp(e->key, "DATABASE_URL") == 0) {
+        key = "url";
+    } else if (strncmp(e->key, "DBMIG_VAR_", 10) == 0) {
+        long v = cf_var_find(cfg, e->key + 10, strlen(e->key + 10));
+        return v >= 0 && strcmp(cfg->vars[v].src, src) == 0;
+    } else {
+        for (size_t k = 0; k < CF_NKEYS && !key; k++) {
+            char var[64];
+            cf_env_name(cf_keys[k], var, sizeof var);
+            if (strcmp(var, e->key) == 0)
+                key = cf_keys[k];
+        }
+    }
+    const char *s = key ? cli_config_source(cfg, key) : NULL;
+    return s && strcmp(s, src) == 0;
+}
+
+void cli_config_explain(const cli_config *cfg, void (*fn)(void *payload, const char *msg),
+                        void *payload)
+{
+    const cli_dotenv *d = &cfg->dotenv;
+    char line[2048];
+    if (cfg->dotenv_missing)
+        fn(payload, "no .env file in this folder (none read)");
+    if (d->file) {
+        snprintf(line, sizeof line, "read %s:", d->file);
+        size_t used = 0, unused = 0, other = 0;
+        for (size_t i = 0; i < d->n; i++)
+            if (cf_dotenv_ours(d->v[i].key) && cf_dotenv_used(cfg, &d->v[i]))
+                cf_cat(line, sizeof line, "%s %s (line %d)", used++ ? "," : "", d->v[i].key,
+                       d->v[i].line);
+        if (!used)
+            cf_cat(line, sizeof line, " nothing used");
+        for (size_t i = 0; i < d->n; i++)
+            if (cf_dotenv_ours(d->v[i].key) && !cf_dotenv_used(cfg, &d->v[i]))
+                cf_cat(line, sizeof line, "%s %s (line %d)", unused++ ? "," : "; not used (set "
+                       "by a higher source, empty, or not read):", d->v[i].key, d->v[i].line);
+        for (size_t i = 0; i < d->n; i++)
+            if (!cf_dotenv_ours(d->v[i].key))
+                cf_cat(line, sizeof line, "%s %s", other++ ? "," : "; ignored (not dbmig's):",
+                       d->v[i].key);
+        fn(payload, line);
+    }
+    if (cfg->nvars) {
+        snprintf(line, sizeof line, "placeholder values:");
+        for (size_t i = 0; i < cfg->nvars; i++)
+            cf_cat(line, sizeof line, "%s %s (from %s)", i ? "," : "", cfg->vars[i].name,
+                   cfg->vars[i].src);
+        fn(payload, line);
+    }
 }

@@ -1,10 +1,30 @@
-/* config.h — the CLI's settings: the INI file (libinih), the environment and
- * the command line, merged with the precedence of SPEC section 4, highest
- * first:
- *   command line  >  DBMIG_<NAME>  >  the selected [env.NAME]  >  [dbmig]  >  DATABASE_URL
+/* config.h — the CLI's settings: the INI file (libinih), the environment, a
+ * .env file (dotenv.h) and the command line, merged with the precedence of
+ * SPEC sections 4 and 16, highest first:
+ *   command line  >  DBMIG_<NAME>  >  .env's DBMIG_<NAME>  >  the selected
+ *   [env.NAME]  >  [dbmig]  >  DATABASE_URL  >  .env's DATABASE_URL
  * The caller applies them in that order (each later source only fills what
- * is still unset): the command line (cli_config_set), cli_config_load_env,
- * cli_config_load_file, cli_config_load_database_url.
+ * is still unset): the command line (cli_config_set), cli_config_load_env
+ * (the environment, then the .env file), cli_config_load_file,
+ * cli_config_load_database_url.
+ *
+ * The .env file (SPEC 16): ./.env when it exists, or --env-file FILE /
+ * DBMIG_ENV_FILE (then it must exist); none with --no-env-file /
+ * DBMIG_NO_ENV_FILE. Only DATABASE_URL and DBMIG_* are read from it; other
+ * keys are the application's and are ignored. The real environment wins:
+ * a variable set in it (and not empty: an empty variable counts as unset,
+ * as everywhere in dbmig) is never replaced by the file's. Relative paths
+ * in it are relative to the working folder, as the environment's are.
+ * These cannot come from .env: DBMIG_ENV_FILE, DBMIG_NO_ENV_FILE (they
+ * choose the file) and DBMIG_PLUGIN_PATH (code to load: set it in the
+ * environment); DBMIG_PLUGIN_DIR from .env must pass the same ownership
+ * check as a config file's plugin-dir (trust.h).
+ *
+ * Placeholder values (SPEC 16, the core's placeholder.h): --var NAME=VALUE
+ * (repeatable) > DBMIG_VAR_<NAME> > .env's DBMIG_VAR_<NAME> > the [vars]
+ * section of the config file. Names are case-insensitive (stored lower
+ * case: DBMIG_VAR_TBL sets tbl). Values are never printed, only names and
+ * where each came from.
  *
  * Keys are the global long option names: driver, url, dir, table, plugin-dir,
  * lock-timeout, lock, lease-seconds, commit-interval, single-transaction,
@@ -30,7 +50,17 @@
 
 #include <stddef.h>
 
+#include "dbmig/dbmig.h"
+#include "dotenv.h"
+
 #define CLI_CONF_MAX 32
+
+/* A placeholder value (SPEC 16). */
+typedef struct cli_var {
+    char *name; /* lower case */
+    char *val;
+    char *src;  /* "--var", "DBMIG_VAR_TBL", ".env:3", "dbmig.conf:12" */
+} cli_var;
 
 typedef struct cli_config {
     char *key[CLI_CONF_MAX];
@@ -42,6 +72,11 @@ typedef struct cli_config {
      * values (it knows the rules). */
     char **lint_rule, **lint_sev, **lint_src;
     size_t nlint;
+    cli_var *vars;           /* placeholder values, by precedence */
+    size_t nvars;
+    dbmig_var *var_array;    /* cli_config_var_array's copy */
+    cli_dotenv dotenv;       /* the .env file read (file NULL: none) */
+    int dotenv_missing;      /* ./.env was looked for and is not there */
 } cli_config;
 
 /* 1 if key is a known setting name. */
@@ -62,7 +97,8 @@ size_t cli_edit_distance(const char *a, const char *b);
 
 /* Reads an INI file: [dbmig] then [env.<envname>] (envname may be NULL),
  * and [lint] into cfg->lint_* (only from the file; a rule set twice there
- * is an error).
+ * is an error), and [vars] (placeholder values: `name = value`, ${VAR}
+ * expanded from the environment, each name once).
  * `required` = 0 for the default ./dbmig.conf (a missing file is then fine).
  * Values already set in cfg are NOT overwritten, so call this after the
  * command line and the environment have been applied. Returns 0, or -1 with
@@ -76,10 +112,47 @@ int cli_config_load_file(cli_config *cfg, const char *file, int required, const 
 
 /* Applies DBMIG_<NAME> (NAME = key upper-cased, '-' → '_') for every known
  * key not already set; an empty variable counts as unset. A boolean that is
- * not one is an error naming the variable. */
+ * not one is an error naming the variable. Then reads the .env file (see
+ * the top) and applies its DBMIG_<NAME> the same way, each with the source
+ * "FILE:LINE"; then the placeholder values of DBMIG_VAR_<NAME>, from the
+ * environment and then from the file. Errors (exit 2): the .env file's
+ * syntax, a missing --env-file, --env-file with --no-env-file, a key of ours
+ * set twice in the file or without '=', a ${NAME} set nowhere in a value of
+ * ours, a key the file may not set, a bad boolean; each with FILE:LINE and
+ * never with a value. */
 int cli_config_load_env(cli_config *cfg, char *errbuf, size_t errcap);
-/* Applies DATABASE_URL to url when nothing else set it (the lowest source). */
+/* Applies DATABASE_URL to url when nothing else set it (the lowest source),
+ * else the .env file's DATABASE_URL. */
 int cli_config_load_database_url(cli_config *cfg, char *errbuf, size_t errcap);
+
+/* The .env file's name when key's value came from it, else NULL. */
+const char *cli_config_dotenv_file(const cli_config *cfg, const char *key);
+/* Calls fn with a message for each DBMIG_* key of the .env file that dbmig
+ * does not read but that looks meant for a setting (as
+ * cli_config_unknown_env: ".env:3: DBMIG_LOCKTIMEOUT is not a dbmig
+ * setting ...; did you mean DBMIG_LOCK_TIMEOUT?"), or a key of ours in the
+ * wrong case (dbmig_url). Returns the number reported. */
+size_t cli_config_dotenv_unknown(const cli_config *cfg,
+                                 void (*fn)(void *payload, const char *msg), void *payload);
+/* Calls fn with the lines `-v` prints about where settings came from: the
+ * .env file read and the keys taken from it (with their lines), the keys
+ * it has that dbmig ignores, and each placeholder's name and source. Never
+ * a value. */
+void cli_config_explain(const cli_config *cfg, void (*fn)(void *payload, const char *msg),
+                        void *payload);
+
+/* Adds a placeholder value from "NAME=VALUE" (--var; src NULL) unless the
+ * name has one already. The same name twice on the command line with
+ * different values is an error, as for any option. 0, or -1 with errbuf
+ * (no '=', a bad name, a line break in the value; never the value). */
+int cli_config_add_var(cli_config *cfg, const char *assignment, char *errbuf, size_t errcap);
+/* Adds name = val from src unless name has a value already (lower sources
+ * come later). 0, or -1 with errbuf. */
+int cli_config_default_var(cli_config *cfg, const char *name, size_t namelen, const char *val,
+                           const char *src, char *errbuf, size_t errcap);
+/* The placeholder values for dbmig_options (owned by cfg; NULL with *n = 0
+ * when there are none or no memory). */
+const dbmig_var *cli_config_var_array(cli_config *cfg, size_t *n);
 
 /* Calls fn for every DBMIG_* variable of the environment that dbmig does not
  * read but that looks meant for a setting, with that setting's variable: a

@@ -50,25 +50,33 @@ static int pick(cli *c, const char *key, const char *const *vals, size_t n, int 
     return EXIT_USAGE;
 }
 
-/* The environment, then the config file, then DATABASE_URL, each below
- * what is already set; a plugin folder named by the config file must be
- * safe (trust.h). */
+static void warn_msg(void *payload, const char *msg)
+{
+    (void)payload;
+    fprintf(stderr, "dbmig: warning: %s\n", msg);
+}
+
+/* The environment and the .env file, then the config file, then
+ * DATABASE_URL, each below what is already set; a plugin folder named by
+ * the config file or the .env file must be safe (trust.h). */
 static int load_settings(cli *c)
 {
     char err[1024];
     if (cli_config_load_env(&c->cfg, err, sizeof err) != 0)
         goto bad;
+    cli_config_dotenv_unknown(&c->cfg, warn_msg, NULL);
     const char *file = cli_config_get(&c->cfg, "config");
     int required = file != NULL;
     if (!file)
         file = "dbmig.conf";
-    int typed_plugin_dir = cli_config_get(&c->cfg, "plugin-dir") != NULL;
+    const char *dotenv_pd = cli_config_dotenv_file(&c->cfg, "plugin-dir");
+    int typed_plugin_dir = cli_config_get(&c->cfg, "plugin-dir") != NULL && !dotenv_pd;
     if (cli_config_load_file(&c->cfg, file, required, cli_config_get(&c->cfg, "env"), err,
                              sizeof err) != 0 ||
         cli_config_load_database_url(&c->cfg, err, sizeof err) != 0)
         goto bad;
-    if (!typed_plugin_dir &&
-        cli_plugin_dir_trusted(cli_config_get(&c->cfg, "plugin-dir"), file, err, sizeof err))
+    if (!typed_plugin_dir && cli_plugin_dir_trusted(cli_config_get(&c->cfg, "plugin-dir"),
+                                                    dotenv_pd ? dotenv_pd : file, err, sizeof err))
         goto bad;
     return EXIT_OK;
 bad:
@@ -187,6 +195,12 @@ bad:
     return EXIT_USAGE;
 }
 
+static void note_msg(void *payload, const char *msg)
+{
+    (void)payload;
+    fprintf(stderr, "dbmig: %s\n", msg);
+}
+
 /* -q and -v: the command line beats a lower source; two of the same rank
  * contradict. */
 static int settle_verbosity(cli *c)
@@ -212,8 +226,8 @@ static int settle_verbosity(cli *c)
 }
 
 /* Merges environment and config file, then fills the library's options.
- * Precedence (config.h): command line > DBMIG_<NAME> > [env.NAME] > [dbmig]
- * > DATABASE_URL. */
+ * Precedence (config.h): command line > DBMIG_<NAME> > .env's DBMIG_<NAME>
+ * > [env.NAME] > [dbmig] > DATABASE_URL > .env's DATABASE_URL. */
 static int settle_options(cli *c, dbmig_options *o)
 {
     int rc = load_settings(c);
@@ -240,6 +254,9 @@ static int settle_options(cli *c, dbmig_options *o)
     c->json = fmt == 1;
     if ((rc = settle_verbosity(c)) != EXIT_OK)
         return rc;
+    if (c->verbose)
+        cli_config_explain(&c->cfg, note_msg, NULL);
+    o->vars = cli_config_var_array(&c->cfg, &o->nvars); /* SPEC 16 */
     phase_note(c);
     o->verbose = c->verbose;
     /* DBMIG_PLUGIN_PATH comes after --plugin-dir (plugin_path). */

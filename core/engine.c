@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "placeholder.h"
 #include "thread.h"
 #include "url.h"
 #include "loader.h"
@@ -79,6 +80,7 @@ static const size_t options_size[] = {
     0,                      /* 0: never valid (the struct was not initialised) */
     OPTIONS_END(verbose),   /* 1: version .. verbose (dbmig 0.1.0) */
     OPTIONS_END(phase),     /* 2: .. ddl_lock_timeout_ms .. phase (dbmig 0.3.0) */
+    OPTIONS_END(nvars),     /* 3: .. vars, nvars (dbmig 0.4.0) */
 };
 _Static_assert(sizeof options_size / sizeof options_size[0] == DBMIG_OPTIONS_VERSION + 1,
                "options_size needs one row per DBMIG_OPTIONS_VERSION");
@@ -107,6 +109,32 @@ static int options_copy(dbmig *h, const dbmig_options *opts)
     return DBMIG_OK;
 }
 
+/* The placeholder values (SPEC 16), checked and copied: h->o.vars points
+ * to the handle's own copy (a scratch handle is given the same). */
+static int copy_vars(dbmig *h)
+{
+    const dbmig_var *v = h->o.vars;
+    size_t n = h->o.nvars;
+    h->o.vars = NULL;
+    h->o.nvars = 0;
+    int rc = dm_ph_check_vars(v, n, &h->err);
+    if (rc != DBMIG_OK || n == 0)
+        return rc;
+    if (!(h->vars = calloc(n, sizeof *h->vars)))
+        return dm_err_nomem(&h->err);
+    for (size_t i = 0; i < n; i++, h->nvars++) {
+        h->vars[i].name = dm_strdup(v[i].name);
+        h->vars[i].value = dm_strdup(v[i].value);
+        if (!h->vars[i].name || !h->vars[i].value) {
+            h->nvars++; /* free what this one got too */
+            return dm_err_nomem(&h->err);
+        }
+    }
+    h->o.vars = h->vars;
+    h->o.nvars = h->nvars;
+    return DBMIG_OK;
+}
+
 int dbmig_open(dbmig **out, const dbmig_options *opts)
 {
     *out = NULL;
@@ -132,6 +160,8 @@ int dbmig_open(dbmig **out, const dbmig_options *opts)
     h->o.dir = h->dir;
     h->o.table = h->table;
     h->o.plugin_path = h->plugin_path;
+    if ((rc = copy_vars(h)) != DBMIG_OK)
+        return rc;
     if (h->o.lock_timeout < 0)
         h->o.lock_timeout = 60;
     if (h->o.commit_interval_ms < 0)
@@ -192,6 +222,11 @@ void dbmig_close(dbmig *h)
     free(h->dir);
     free(h->table);
     free(h->plugin_path);
+    for (size_t i = 0; i < h->nvars; i++) {
+        free((char *)h->vars[i].name);
+        free((char *)h->vars[i].value);
+    }
+    free(h->vars);
     free(h->password);
     free(h->url_redacted);
     free(h->qtable);
@@ -336,6 +371,11 @@ void dm_emit(dbmig *h, dbmig_event_kind kind, const char *rev, const char *msg, 
  * as if it had not loaded. */
 static int check_markers(dbmig *h)
 {
+    /* every file reads its placeholders' values from the handle (SPEC 16) */
+    for (size_t i = 0; i < h->graph.n; i++) {
+        h->graph.revs[i].file.vars = h->vars;
+        h->graph.revs[i].file.nvars = h->nvars;
+    }
     int rc = dm_graph_check_drivers(&h->graph, h->plugin_path, h->drv ? h->drv->name : NULL,
                                     &h->err);
     if (rc != DBMIG_OK) {

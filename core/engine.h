@@ -23,6 +23,8 @@ typedef struct dm_lease dm_lease;
 struct dbmig {
     dbmig_options o; /* strings point into the owned copies below */
     char *url, *driver_name, *dir, *table, *plugin_path;
+    dbmig_var *vars; /* the placeholder values (owned copies; h->o.vars points here) */
+    size_t nvars;
     char *password;  /* from the URL, scrubbed from every message */
     char *url_redacted;
     dm_err err;

@@ -273,6 +273,8 @@ static int scratch_handle(dbmig *h, dm_scratch *s, const char *driver)
     o.lease_seconds = h->o.lease_seconds;
     o.commit_interval_ms = h->o.commit_interval_ms;
     o.verbose = h->o.verbose;
+    o.vars = h->o.vars; /* the placeholders' values (SPEC 16): replayed files need them */
+    o.nvars = h->o.nvars;
     int rc = dbmig_open(&s->h, &o);
     if (rc == DBMIG_OK && !h->plugin && !driver)
         rc = dm_use_driver(s->h, h->drv, h->drv_self);

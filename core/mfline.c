@@ -65,7 +65,7 @@ static const char *mf_dbmig_no_colon(const char *p, const char *e)
         return NULL;
     const char *k = q;
     static const char *const keys[] = {"down", "up", "verify", "fixture", "irreversible",
-                                       "phase"};
+                                       "phase", "placeholders"};
     size_t kl = 0;
     for (size_t i = 0; !kl && i < sizeof keys / sizeof keys[0]; i++)
         kl = dm_mf_ci_prefix(q, e, keys[i]) ? strlen(keys[i]) : 0;
@@ -78,6 +78,10 @@ static const char *mf_dbmig_no_colon(const char *p, const char *e)
      * before the deploy */
     if (dm_mf_ci_prefix(k, e, "phase") &&
         (dm_mf_ci_eq(q, (size_t)(e - q), "pre") || dm_mf_ci_eq(q, (size_t)(e - q), "post")))
+        return k;
+    /* `dbmig placeholders on`: read as a comment, ${...} would stay as written */
+    if (dm_mf_ci_prefix(k, e, "placeholders") &&
+        (dm_mf_ci_eq(q, (size_t)(e - q), "on") || dm_mf_ci_eq(q, (size_t)(e - q), "off")))
         return k;
     static const char *const names[] = {"postgres", "postgresql", "mysql", "mariadb", "sqlite",
                                         "sqlite3"};

@@ -1,6 +1,6 @@
 /* migfile.c — one migration file as the engine sees it (SPEC sections 2
  * and 12): the header (revision, parents, message, branch, depends,
- * transaction, irreversible, phase), the sections (up, down, verify, fixture;
+ * transaction, irreversible, phase, placeholders), the sections (up, down, verify, fixture;
  * generic or per driver) with their offsets and lines in the normalised
  * text, the checksum, and the statements of a section. The flag
  * `irreversible` and a down section exclude each other. The annotation
@@ -21,6 +21,7 @@
 #include "mfline.h"
 #include "ddl.h"
 #include "mftext.h"
+#include "placeholder.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,14 +34,15 @@
 
 #define MF_KNOWN_KEYS                                                                          \
     "revision, parents, message (or description), branch, depends, transaction, "              \
-    "irreversible, phase, up, down, verify, fixture, statement, destructive, batch, lint-ignore"
+    "irreversible, phase, placeholders, up, down, verify, fixture, statement, destructive, "    \
+    "batch, lint-ignore"
 
 enum { K_REVISION = 0, K_PARENTS, K_MESSAGE, K_BRANCH, K_DEPENDS, K_TRANSACTION, K_IRREVERSIBLE,
-       K_PHASE, K_NHEADER };
+       K_PHASE, K_PLACEHOLDERS, K_NHEADER };
 
 static const char *const mf_header_keys[K_NHEADER] = {
     "revision", "parents", "message", "branch", "depends", "transaction", "irreversible",
-    "phase"};
+    "phase", "placeholders"};
 
 /* The section keys, indexed by kind (DM_UP .. DM_FIXTURE). */
 static const char *const mf_kind_names[] = {"up", "down", "verify", "fixture"};
@@ -286,6 +288,25 @@ static int mf_h_phase(mf_ctx *c, const dm_mfline *l, int line)
     return 0;
 }
 
+/* `placeholders on` (SPEC 16): ${name} in the sections is substituted;
+ * `off` is the default, written out. Any other value would leave ${...}
+ * unsubstituted (or substitute a function body) on a guess, so it is
+ * refused. */
+static int mf_h_placeholders(mf_ctx *c, const dm_mfline *l, int line)
+{
+    if (dm_mf_ci_eq(l->val, l->vallen, "on") || dm_mf_ci_eq(l->val, l->vallen, "off")) {
+        c->mf->placeholders = dm_mf_ci_eq(l->val, l->vallen, "on");
+        c->mf->placeholders_line = line;
+        return 0;
+    }
+    return dm_err_set(c->err, DBMIG_EINVALID,
+                      "%s:%d: -- dbmig:placeholders must be `on` or `off`, not '%.*s'. Write "
+                      "-- dbmig:placeholders on to replace ${name} in this file with the "
+                      "values of --var, [vars] or DBMIG_VAR_<NAME>, or remove the line to "
+                      "keep ${...} as written.",
+                      c->mf->path, line, (int)(l->vallen > 80 ? 80 : l->vallen), l->val);
+}
+
 static int mf_h_message(mf_ctx *c, const dm_mfline *l, int line)
 {
     dm_migfile *mf = c->mf;
@@ -331,6 +352,8 @@ static int mf_header(mf_ctx *c, int key, const dm_mfline *l, int line)
         return mf_h_irreversible(c, l, line);
     case K_PHASE:
         return mf_h_phase(c, l, line);
+    case K_PLACEHOLDERS:
+        return mf_h_placeholders(c, l, line);
     case K_TRANSACTION:
         if (dm_mf_ci_eq(l->val, l->vallen, "on"))
             mf->transaction = 1;
@@ -536,7 +559,7 @@ static int mf_unknown_key(mf_ctx *c, const dm_mfline *l, int line)
                                        "revision",  "parents",     "message",     "branch",
                                        "depends",   "transaction", "irreversible", "statement",
                                        "description", "destructive", "phase", "batch",
-                                       "lint-ignore"};
+                                       "placeholders", "lint-ignore"};
     const char *near = dm_mf_nearest(l->key, l->keylen, keys, sizeof keys / sizeof keys[0]);
     return dm_err_set(c->err, DBMIG_EINVALID,
                       "%s:%d: unknown key -- dbmig:%.*s%s%s%s. Known keys: " MF_KNOWN_KEYS
@@ -872,6 +895,14 @@ static int mf_load_end(mf_load *ld)
     dm_migfile *mf = ld->c.mf;
     mf->text_len = ld->t.off;
     dm_mftext_checksum(&ld->t, mf->checksum);
+    /* a streamed file is read again in chunks: a placeholder cut by a chunk
+     * boundary, and a value that moves a statement, cannot be checked there */
+    if (mf->streamed && mf->placeholders)
+        return dm_err_set(ld->c.err, DBMIG_EINVALID,
+                          "%s:%d: -- dbmig:placeholders on in a file of more than %zu MiB, "
+                          "which dbmig streams; placeholders work in smaller files: split the "
+                          "file, or keep its large data part in a file without placeholders",
+                          mf->path, mf->placeholders_line, DM_MIGFILE_STREAM_MIN >> 20);
     int rc = mf_scan_end(&ld->c, ld->t.off, ld->nst, ld->probe_rc);
     return rc ? rc : mf_defaults(&ld->c);
 }
@@ -1228,6 +1259,99 @@ static int mf_checked_cb(void *payload, const dm_stmt *st)
     return rc ? rc : x->cb(x->payload, &s);
 }
 
+/* ---------------------------------------------- placeholders (SPEC 16) */
+
+typedef struct mf_lines {
+    int *v;
+    size_t n, cap;
+    int oom;
+} mf_lines;
+
+static int mf_lines_cb(void *payload, const dm_stmt *st)
+{
+    mf_lines *l = payload;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        int *nv = realloc(l->v, cap * sizeof *nv);
+        if (!nv) {
+            l->oom = 1;
+            return DBMIG_ERROR;
+        }
+        l->v = nv;
+        l->cap = cap;
+    }
+    l->v[l->n++] = st->line;
+    return 0;
+}
+
+/* The first line of each statement of text[0..n) into out: 0, or the
+ * splitter's error (in err; out->oom: out of memory). */
+static int mf_stmt_lines(const char *text, size_t n, int dialect, int line, const char *path,
+                         mf_lines *out, dm_err *err)
+{
+    dm_splitter *sp = dm_splitter_new(dialect, line, path);
+    if (!sp) {
+        out->oom = 1;
+        return DBMIG_ERROR;
+    }
+    int rc = dm_split_feed(sp, text, n, mf_lines_cb, out, err);
+    if (!rc)
+        rc = dm_split_finish(sp, mf_lines_cb, out, err);
+    dm_splitter_free(sp);
+    return rc;
+}
+
+/* A value moved a statement boundary: names the placeholder most likely to
+ * have done it (the first whose value holds SQL structure), never its value. */
+static int mf_ph_moved(const dm_migfile *mf, const dm_ph_uses *u, dm_err *err)
+{
+    size_t pick = 0;
+    for (size_t i = u->n; i-- > 0;)
+        if (dm_ph_value_risky(mf->vars[u->v[i].var].value))
+            pick = i;
+    return dm_err_set(err, DBMIG_EINVALID,
+                      "%s:%d: the value of ${%s} changes where this section's statements begin "
+                      "or end (a `;`, a quote or a comment start in it is read as SQL: values "
+                      "are substituted before the file is split). If the value is data, put the "
+                      "placeholder inside a quoted string and write each quote in the value "
+                      "twice (''); statements belong in the file itself",
+                      mf->path, u->v[pick].line, mf->vars[u->v[pick].var].name);
+}
+
+/* The section's text with its placeholders substituted, into out; checked
+ * to split into statements that begin on the same lines as the text as
+ * written (so a value never adds, removes or merges a statement). The text
+ * as written splits as the file would without placeholders (`${x}` is no
+ * token of any dialect), so its error is the file's own; an error that only
+ * the substituted text has is a value's doing. */
+static int mf_ph_section(const dm_migfile *mf, const dm_section *s, int dialect, dm_buf *out,
+                         dm_err *err)
+{
+    const char *text = mf->text + s->off;
+    dm_ph_uses u = {0};
+    mf_lines a = {0}, b = {0};
+    int rc = dm_ph_subst(mf->path, s->line, text, s->len, mf->vars, mf->nvars, out, &u, err);
+    if (rc || u.n == 0)
+        goto done;
+    rc = mf_stmt_lines(text, s->len, dialect, s->line, mf->path, &a, err);
+    if (rc && a.oom)
+        rc = dm_err_nomem(err);
+    if (rc)
+        goto done;
+    dm_err sub = {0};
+    int rb = mf_stmt_lines(dm_buf_str(out), out->len, dialect, s->line, mf->path, &b, &sub);
+    dm_err_free(&sub);
+    if (a.oom || b.oom)
+        rc = dm_err_nomem(err);
+    else if (rb || a.n != b.n || (a.n && memcmp(a.v, b.v, a.n * sizeof *a.v) != 0))
+        rc = mf_ph_moved(mf, &u, err);
+done:
+    free(a.v);
+    free(b.v);
+    dm_ph_uses_free(&u);
+    return rc;
+}
+
 int dm_migfile_stream(const dm_migfile *mf, int kind, const char *driver, int dialect,
                       dm_stmt_cb cb, void *payload, int *found, dm_err *err)
 {
@@ -1241,8 +1365,15 @@ int dm_migfile_stream(const dm_migfile *mf, int kind, const char *driver, int di
         return dm_err_nomem(err);
     mf_checked x = {mf, dialect, cb, payload, err, (size_t)(s - mf->sections), s->line - 1};
     int rc;
+    dm_buf sub = {0};
     if (mf->streamed) {
         rc = mf_stream_file(mf, s, sp, mf_checked_cb, &x, err);
+    } else if (mf->placeholders) {
+        rc = mf_ph_section(mf, s, dialect, &sub, err);
+        if (!rc)
+            rc = dm_split_feed(sp, dm_buf_str(&sub), sub.len, mf_checked_cb, &x, err);
+        if (!rc)
+            rc = dm_split_finish(sp, mf_checked_cb, &x, err);
     } else {
         rc = dm_split_feed(sp, mf->text + s->off, s->len, mf_checked_cb, &x, err);
         if (!rc)
@@ -1251,6 +1382,7 @@ int dm_migfile_stream(const dm_migfile *mf, int kind, const char *driver, int di
     if (!rc && mf->nbatches)
         rc = mf_batch_dangling(&x);
     dm_splitter_free(sp);
+    dm_buf_free(&sub);
     return rc;
 }
 

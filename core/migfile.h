@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "dbmig/dbmig.h"
 #include "split.h"
 #include "util.h"
 
@@ -56,6 +57,12 @@ typedef struct dm_migfile {
                            up and does not round-trip it (SPEC section 12) */
     int post;           /* header key `phase post` (SPEC section 14): a
                            post-deployment revision; 0 for `phase pre` or none */
+    int placeholders;   /* header key `placeholders on` (SPEC 16): ${name} in the
+                           sections is substituted (placeholder.h) before splitting */
+    int placeholders_line; /* its line, 0 if none */
+    const dbmig_var *vars; /* the values, not owned (the engine points it at the
+                              handle's; NULL: none defined) */
+    size_t nvars;
     int header_line;    /* line of the first header key, 0 if none */
     int not_revision;   /* parsed as a migration file but not one (dbmig diff's
                            schema.sql): messages name the file, not a revision */
@@ -113,7 +120,11 @@ int dm_migfile_statements(const dm_migfile *mf, int kind, const char *driver, in
                           dm_stmt_list *out, int *found, dm_err *err);
 
 /* Calls cb for each statement of the chosen section, in order, with its file
- * line; cb's non-zero return stops and is returned (see dm_stmt_cb in
+ * line (in a file with `-- dbmig:placeholders on`: of the section's text
+ * with mf->vars substituted, see placeholder.h; an undefined placeholder, a
+ * malformed one, or a value that changes where a statement begins or ends
+ * -- a `;` or a quote outside one -- is DBMIG_EINVALID "<path>:<line>: ..."
+ * before the first statement is handed over); cb's non-zero return stops and is returned (see dm_stmt_cb in
  * split.h: st->sql lives only during the call). A missing section returns 0
  * with *found = 0 (found may be NULL). Errors: the splitter's DBMIG_EINVALID
  * ("<file>:<line>: unterminated ..."); for a streamed file DBMIG_EUSAGE when

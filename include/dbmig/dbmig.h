@@ -176,8 +176,21 @@ typedef enum dbmig_lock_strategy {
  * against a newer header than the library it runs with). Always start from
  * DBMIG_OPTIONS_INIT and assign fields by name.
  *   version 1 (dbmig 0.1.0): version .. verbose
- *   version 2 (dbmig 0.3.0): ddl_lock_timeout_ms .. phase */
-#define DBMIG_OPTIONS_VERSION 2
+ *   version 2 (dbmig 0.3.0): ddl_lock_timeout_ms .. phase
+ *   version 3 (dbmig 0.4.0): vars, nvars */
+#define DBMIG_OPTIONS_VERSION 3
+
+/* A placeholder's value (SPEC section 16): in a migration file whose header
+ * says `-- dbmig:placeholders on`, ${name} is replaced by value before the
+ * file is split into statements (`$${` is a literal `${`). Names are 1-64
+ * letters, digits and _ (not starting with a digit), matched ignoring case;
+ * a value is one line. The checksum covers the file as written, never the
+ * values: changing a value does not make an applied revision "modified". */
+typedef struct dbmig_var {
+    const char *name;
+    const char *value;
+} dbmig_var;
+
 typedef struct dbmig_options {
     unsigned version;           /* DBMIG_OPTIONS_VERSION: the layout the caller was built with */
     const char *url;            /* required for database commands */
@@ -208,6 +221,10 @@ typedef struct dbmig_options {
     int batch_time_ms;          /* 0: keyset batches keep their size; else it adapts so that
                                  * one batch takes about this long */
     dbmig_phase phase;          /* upgrade, check, pending: DBMIG_PHASE_ALL */
+    /* Version 3 (SPEC section 16): */
+    const dbmig_var *vars;      /* placeholder values, copied by dbmig_open; each name once
+                                 * (ignoring case), else DBMIG_EUSAGE naming it */
+    size_t nvars;
     /* New fields go here, never above: bump DBMIG_OPTIONS_VERSION, add the
      * version's row to options_size (core/engine.c) and the field's default
      * to DBMIG_OPTIONS_INIT. */
@@ -215,7 +232,7 @@ typedef struct dbmig_options {
 
 #define DBMIG_OPTIONS_INIT {DBMIG_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, -1.0, \
                             DBMIG_LOCK_AUTO, 0, -1, 0, 0, NULL, NULL, NULL, NULL, 0,   \
-                            0, -1, 0, 0, 0, DBMIG_PHASE_ALL}
+                            0, -1, 0, 0, 0, DBMIG_PHASE_ALL, NULL, 0}
 
 /* Allocates a handle and copies the options (strings included). Nothing is
  * read or connected yet. On failure *out may still be set so that

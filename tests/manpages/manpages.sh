@@ -74,7 +74,8 @@ done
 awk '/^OPTIONS/ { on = 1; next } /^[^ ]/ { on = 0 } on' "$T/dbmig.1.txt" >"$T/options"
 for o in $globals; do
     grep -qE -- "^       (-[a-zA-Z], )?$o( |\$)" "$T/options" || fail "dbmig(1) OPTIONS lacks $o"
-    case $o in --help | --version) continue ;; esac # actions, not settings
+    # actions, not settings; --var sets placeholders ([vars], DBMIG_VAR_<NAME>)
+    case $o in --help | --version | --var) continue ;; esac
     grep -qE -- "^       ${o#--} = " "$T/dbmig.conf.5.txt" || fail "dbmig.conf(5) lacks the key ${o#--}"
     grep -qF -- "DBMIG_$(echo "${o#--}" | tr a-z- A-Z_)" "$T/dbmig.conf.5.txt" ||
         fail "dbmig.conf(5) does not name the variable of ${o#--}"
@@ -82,6 +83,9 @@ done
 grep -qE '^       dump-schema = FILE' "$T/dbmig.conf.5.txt" || fail "dbmig.conf(5) lacks dump-schema"
 # the main usage's closing notes
 grep -qF 'exit codes: 0 ok' "$T/dbmig.1.txt" || fail "dbmig(1) lacks the exit codes of dbmig --help"
+for sec in '[vars]' '[lint]' '.env'; do
+    grep -qF -- "$sec" "$T/dbmig.conf.5.txt" || fail "dbmig.conf(5) does not describe $sec"
+done
 
 # 4. installed where man finds them (the dbmig component)
 if cmake --install "$DBMIG_BUILD_DIR" --component dbmig --prefix "$T/inst" >"$T/install" 2>&1; then

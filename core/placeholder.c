@@ -1,0 +1,193 @@
+/* placeholder.c — ${name} placeholders (see placeholder.h). */
+#include "placeholder.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mfline.h"
+
+static int ph_lower(int c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
+static int ph_upper(int c) { return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c; }
+
+static int ph_name_char(unsigned char c, int first)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+           (!first && c >= '0' && c <= '9');
+}
+
+int dm_ph_valid_name(const char *s, size_t n)
+{
+    if (!s || n == 0 || n > DM_PH_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!ph_name_char((unsigned char)s[i], i == 0))
+            return 0;
+    return 1;
+}
+
+static int ph_same(const char *a, size_t an, const char *b)
+{
+    size_t bn = strlen(b);
+    if (an != bn)
+        return 0;
+    for (size_t i = 0; i < an; i++)
+        if (ph_lower((unsigned char)a[i]) != ph_lower((unsigned char)b[i]))
+            return 0;
+    return 1;
+}
+
+long dm_ph_find(const dbmig_var *v, size_t nv, const char *name, size_t n)
+{
+    for (size_t i = 0; v && i < nv; i++)
+        if (v[i].name && ph_same(name, n, v[i].name))
+            return (long)i;
+    return -1;
+}
+
+int dm_ph_check_vars(const dbmig_var *v, size_t n, dm_err *err)
+{
+    if (n && !v)
+        return dm_err_set(err, DBMIG_EUSAGE,
+                          "dbmig_options.nvars is %zu but vars is NULL: pass the array of "
+                          "placeholder values, or set nvars to 0",
+                          n);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = v[i].name;
+        if (!name || !dm_ph_valid_name(name, strlen(name)))
+            return dm_err_set(err, DBMIG_EUSAGE,
+                              "'%.80s' is not a placeholder name: use 1-64 letters, digits and _, "
+                              "not starting with a digit (such as schema or tenant_id)",
+                              name ? name : "(null)");
+        if (!v[i].value)
+            return dm_err_set(err, DBMIG_EUSAGE,
+                              "placeholder %s has no value (NULL): give it one, \"\" for an "
+                              "empty one",
+                              name);
+        if (strpbrk(v[i].value, "\r\n"))
+            return dm_err_set(err, DBMIG_EUSAGE,
+                              "the value of placeholder %s holds a line break: a placeholder "
+                              "value is one line (so that every statement keeps its line in "
+                              "the file); write multi-line SQL in the migration itself",
+                              name);
+        long j = dm_ph_find(v, i, name, strlen(name));
+        if (j >= 0)
+            return dm_err_set(err, DBMIG_EUSAGE,
+                              "placeholder %s is given twice (also as %s; names ignore case): "
+                              "give it once",
+                              name, v[j].name);
+    }
+    return 0;
+}
+
+void dm_ph_uses_free(dm_ph_uses *u)
+{
+    free(u->v);
+    memset(u, 0, sizeof *u);
+}
+
+static int ph_use_push(dm_ph_uses *u, size_t var, int line)
+{
+    if (u->n == u->cap) {
+        size_t cap = u->cap ? u->cap * 2 : 8;
+        dm_ph_use *nv = realloc(u->v, cap * sizeof *nv);
+        if (!nv)
+            return -1;
+        u->v = nv;
+        u->cap = cap;
+    }
+    u->v[u->n].var = var;
+    u->v[u->n].line = line;
+    u->n++;
+    return 0;
+}
+
+/* An undefined ${name} on line: its name, the nearest defined one, and the
+ * three ways to give it a value. */
+static int ph_undefined(const char *path, int line, const char *name, size_t n,
+                        const dbmig_var *vars, size_t nvars, dm_err *err)
+{
+    const char *near = NULL;
+    const char **cands = nvars ? calloc(nvars, sizeof *cands) : NULL;
+    if (cands) {
+        for (size_t i = 0; i < nvars; i++)
+            cands[i] = vars[i].name;
+        near = dm_mf_nearest(name, n, cands, nvars);
+    }
+    char env[DM_PH_NAME_MAX + 1];
+    for (size_t i = 0; i < n; i++)
+        env[i] = (char)ph_upper((unsigned char)name[i]);
+    env[n] = '\0';
+    dm_err_set(err, DBMIG_EINVALID,
+               "%s:%d: placeholder ${%.*s} has no value%s%s%s. Give it one with --var %.*s=VALUE, "
+               "a `%.*s = VALUE` line in the [vars] section of dbmig.conf, or the environment "
+               "variable DBMIG_VAR_%s (a library passes dbmig_options.vars); or write $${%.*s} "
+               "for the literal text",
+               path, line, (int)n, name, near ? " (did you mean ${" : "", near ? near : "",
+               near ? "}?)" : "", (int)n, name, (int)n, name, env, (int)n, name);
+    free(cands);
+    return DBMIG_EINVALID;
+}
+
+/* A `${` at text[i] that starts no placeholder. */
+static int ph_malformed(const char *path, int line, const char *text, size_t i, size_t len,
+                        dm_err *err)
+{
+    size_t show = 0;
+    while (i + show < len && show < 40 && text[i + show] != '\n' && text[i + show] != '}')
+        show++;
+    if (i + show < len && text[i + show] == '}')
+        show++;
+    return dm_err_set(err, DBMIG_EINVALID,
+                      "%s:%d: '%.*s' is not a placeholder: this file has -- dbmig:placeholders "
+                      "on, where ${ starts one. Write ${name} (1-64 letters, digits and _, no "
+                      "blanks), or $${ for a literal ${",
+                      path, line, (int)show, text + i);
+}
+
+int dm_ph_subst(const char *path, int first_line, const char *text, size_t len,
+                const dbmig_var *vars, size_t nvars, dm_buf *out, dm_ph_uses *uses, dm_err *err)
+{
+    int line = first_line;
+    size_t done = 0; /* text[done..i) is copied at the next placeholder */
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '\n') {
+            line++;
+            continue;
+        }
+        if (text[i] != '$')
+            continue;
+        int literal = i + 2 < len && text[i + 1] == '$' && text[i + 2] == '{';
+        if (!literal && !(i + 1 < len && text[i + 1] == '{'))
+            continue;
+        if (dm_buf_append(out, text + done, i - done))
+            return dm_err_nomem(err);
+        if (literal) { /* $${ → ${ */
+            if (dm_buf_append(out, "${", 2))
+                return dm_err_nomem(err);
+            i += 2;
+            done = i + 1;
+            continue;
+        }
+        size_t b = i + 2, e = b;
+        while (e < len && e - b <= DM_PH_NAME_MAX && ph_name_char((unsigned char)text[e], e == b))
+            e++;
+        if (e >= len || text[e] != '}' || !dm_ph_valid_name(text + b, e - b))
+            return ph_malformed(path, line, text, i, len, err);
+        long v = dm_ph_find(vars, nvars, text + b, e - b);
+        if (v < 0)
+            return ph_undefined(path, line, text + b, e - b, vars, nvars, err);
+        if (dm_buf_puts(out, vars[v].value) || (uses && ph_use_push(uses, (size_t)v, line)))
+            return dm_err_nomem(err);
+        i = e;
+        done = e + 1;
+    }
+    if (dm_buf_append(out, text + done, len - done))
+        return dm_err_nomem(err);
+    return 0;
+}
+
+int dm_ph_value_risky(const char *value)
+{
+    return strpbrk(value, ";'\"`\\$#") != NULL || strstr(value, "--") != NULL ||
+           strstr(value, "/*") != NULL;
+}
