@@ -59,6 +59,7 @@ static const copt o_diff[] = {{"--to", 1, 0},           {"--message", 1, 0},
                               {"--drivers", 1, 0},      {"--scratch-url", 1, 0},
                               {"--allow-destructive", 0, 0}, {"--concurrently", 0, 0},
                               {NULL, 0, 0}};
+static const copt o_wait[] = {{"--timeout", 1, 0}, {"--reachable", 0, 0}, {NULL, 0, 0}};
 static const copt o_none[] = {{NULL, 0, 0}};
 
 static const struct {
@@ -73,6 +74,7 @@ static const struct {
     {"test", o_test},
     {"init", o_none}, /* init: --driver and --dir are global options */
     {"diff", o_diff},
+    {"wait", o_wait},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

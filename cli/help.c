@@ -48,6 +48,9 @@ const char cli_usage_main[] =
     "       [--allow-destructive] [--concurrently]\n"
     "                        write the migration that turns the migrations' schema into\n"
     "                        the one in FILE (up and down, verified first; --sql: print)\n"
+    "  wait [--timeout D] [--reachable]\n"
+    "                        wait until the database is reachable and nothing is pending\n"
+    "                        (exit 4 on time-out; for init containers and start scripts)\n"
     "\n"
     "  help [COMMAND]        this text, or a command's (same as dbmig COMMAND --help)\n"
     "\n"
@@ -225,6 +228,27 @@ static const struct {
              "  --driver D  the URL examples to write: sqlite (default), postgres, mysql\n"
              "Nothing is overwritten: an existing config file or a non-empty migrations\n"
              "folder is refused (exit 2) before anything is written.\n"},
+    {"wait",
+     "usage: dbmig [options] wait [--timeout D] [--reachable] [--phase pre]\n"
+     "Wait until the database is reachable and has nothing pending, then exit 0;\n"
+     "exit 4 when the time-out runs out first, saying what it still waited for\n"
+     "(the last connection error, the pending or dirty revisions). The readiness\n"
+     "gate of a Kubernetes init container or a start script: it only reads (no\n"
+     "lock, nothing created), so it waits for the `dbmig upgrade` that another\n"
+     "process (a Job, a deploy step) runs. It looks again after 100 ms, then\n"
+     "doubling up to 2 s, jittered; a connection error, a database not created\n"
+     "yet and a dirty revision are waited for (a running upgrade holds its\n"
+     "revision dirty outside a transaction); a bad URL, driver or migration file\n"
+     "fails at once (exit 2 or 3).\n"
+     "  --timeout D    how long: 90s, 500ms, 5m, or seconds (default 60; 0: one\n"
+     "                 look, exit 4 unless ready)\n"
+     "  --reachable    only wait for a connection; the migrations folder is not\n"
+     "                 read\n"
+     "  --phase pre    revisions marked -- dbmig:phase post may stay pending (the\n"
+     "                 gate before the new code ships, as check --phase pre)\n"
+     "A line on stderr each time what it waits for changes (-v: every look);\n"
+     "--format json prints the final state {ready, state, pending, dirty, ...}.\n"
+     "Ctrl-C stops it (exit 130; SIGTERM 143).\n"},
 };
 
 const char *cli_help_for(const char *cmd)
