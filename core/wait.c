@@ -69,7 +69,8 @@ typedef struct look {
     int state;
     size_t applied;
     dm_strv pending, dirty, post;
-    dm_buf error; /* the connection's or the read's failure */
+    dm_buf error;    /* the connection's or the read's failure */
+    int read_failed; /* connected, but the read failed (a permission, a restart) */
 } look;
 
 static void look_free(look *l)
@@ -163,12 +164,13 @@ static int look_once(dbmig *h, int reachable, int pre, look *l)
 {
     look_free(l);
     dm_err_clear(&h->err);
-    int rc = dm_need_conn(h);
+    int rc = dm_need_conn(h), reading = 0;
     if (rc == DBMIG_OK && !h->conn && h->nodb) {
         l->seen.nodb = 1;
         if (dm_buf_puts(&l->error, h->nodb_msg ? h->nodb_msg : "the database does not exist"))
             return dm_err_nomem(&h->err);
     } else if (rc == DBMIG_OK) {
+        reading = 1;
         rc = look_read(h, reachable, pre, l);
         if (rc != DBMIG_OK && transient(h, rc))
             drop_conn(h);
@@ -177,6 +179,7 @@ static int look_once(dbmig *h, int reachable, int pre, look *l)
         if (!transient(h, rc))
             return rc;
         look_free(l);
+        l->read_failed = reading;
         if ((rc = keep_error(h, l)) != DBMIG_OK)
             return rc;
         dm_err_clear(&h->err);
@@ -204,7 +207,10 @@ static void describe(const look *l, dm_buf *b)
     const char *err = dm_buf_str(&l->error);
     switch (l->state) {
     case DBMIG_WS_UNREACHABLE:
-        dm_buf_printf(b, "the database is not reachable: %.*s", (int)strcspn(err, "\n"), err);
+        dm_buf_printf(b, "%s: %.*s",
+                      l->read_failed ? "connected, but the read failed"
+                                     : "the database is not reachable",
+                      (int)strcspn(err, "\n"), err);
         break;
     case DBMIG_WS_NO_DATABASE:
         dm_buf_printf(b, "the database does not exist yet (%s); `dbmig upgrade` creates it", err);
@@ -265,7 +271,10 @@ static int timed_out(dbmig *h, const look *l, int limit_ms, unsigned polls, int 
         dm_buf_printf(&b, "timed out after %g s (%u looks) waiting for ", limit_ms / 1000.0, polls);
     const char *err = dm_buf_str(&l->error);
     if (l->state == DBMIG_WS_UNREACHABLE) {
-        dm_buf_printf(&b, "the database to be reachable; the last attempt: %s", err);
+        dm_buf_printf(&b, "%s: %s",
+                      l->read_failed ? "the database to answer; it connected, but the last read failed"
+                                     : "the database to be reachable; the last attempt",
+                      err);
     } else if (l->state == DBMIG_WS_NO_DATABASE) {
         dm_buf_printf(&b, "the database to exist: %s; `dbmig upgrade` creates it", err);
     } else if (l->state == DBMIG_WS_DIRTY) {

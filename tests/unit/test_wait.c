@@ -293,6 +293,7 @@ static void test_read_failure_reconnects(void **state)
     assert_int_equal(f->w.closes, 1);
     assert_int_equal(r->applied, 2);
     assert_int_equal(f->ev.info_notices, 1);
+    assert_non_null(strstr(f->ev.last, "connected, but the read failed"));
     assert_non_null(strstr(f->ev.last, "server closed the connection"));
     dbmig_wait_result_free(r);
     dbmig_close(h);

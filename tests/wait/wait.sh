@@ -329,6 +329,25 @@ case_pg_closed_port() {
     expect_not_contains all "s3cr3tpw"
 }
 
+# Connected, but the version table cannot be read (owned by another role):
+# waited for like a connection error, and said as what it is.
+case_pg_read_denied() {
+    [ "$DB_KIND" = postgres ] || skip "PostgreSQL"
+    [ -n "${PG_SERVER_SOCKET:-}" ] || skip "needs the server of scripts/pg-server.sh"
+    mk_chain3 "$MIG"
+    dbm upgrade 001
+    psql -X -q -h "$PG_SERVER_SOCKET" -p "$PGPORT" -U postgres -d "$PGDATABASE" -v ON_ERROR_STOP=1 \
+        -c "ALTER TABLE public.$VT OWNER TO postgres" ||
+        fail "could not give the version table to postgres"
+    dbm wait --timeout 1
+    expect_exit 4 "an unreadable version table"
+    expect_contains err "waiting up to 1 s: connected, but the read failed: cannot read the version table"
+    expect_contains err "waiting for the database to answer; it connected, but the last read failed"
+    expect_contains err "permission denied"
+    dbm --format json wait --reachable --timeout 0
+    expect_exit 0 "--reachable does not read the version table"
+}
+
 # The server is down when wait starts, and comes back on the same port.
 case_pg_server_starts_late() {
     [ "$DB_KIND" = postgres ] || skip "PostgreSQL"
@@ -371,6 +390,7 @@ CASES=(
     case_json_timeout
     case_sqlite_file_missing
     case_pg_closed_port
+    case_pg_read_denied
     case_pg_server_starts_late
 )
 
