@@ -103,7 +103,8 @@ static void print_ready(const dbmig_wait_result *r, unsigned flags)
            flags & DBMIG_WAIT_PHASE_PRE ? " before the deploy" : "", r->applied,
            r->applied == 1 ? "" : "s", r->elapsed_ms / 1000.0, r->polls, r->polls == 1 ? "" : "s");
     if (r->npost) {
-        printf("note: %zu post-deployment revision%s pending (", r->npost, r->npost == 1 ? "" : "s");
+        printf("note: %zu post-deployment revision%s pending (", r->npost,
+               r->npost == 1 ? "" : "s");
         for (size_t i = 0; i < r->npost; i++)
             printf("%s%s", i ? ", " : "", r->post[i]);
         printf("): apply %s with `dbmig upgrade --phase post` once the new code is deployed\n",

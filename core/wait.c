@@ -118,7 +118,8 @@ static int classify(dbmig *h, const dm_vstate *vs, int pre, look *l)
         if (row && !row->dirty)
             l->applied++;
         else if (row) /* a dirty post revision is pending even before the deploy */
-            fail = dm_strv_push(&l->pending, g->revs[r].id) || dm_strv_push(&l->dirty, g->revs[r].id);
+            fail = dm_strv_push(&l->pending, g->revs[r].id) ||
+                   dm_strv_push(&l->dirty, g->revs[r].id);
         else if (pre && g->revs[r].file.post)
             fail = dm_strv_push(&l->post, g->revs[r].id);
         else
@@ -272,8 +273,9 @@ static int timed_out(dbmig *h, const look *l, int limit_ms, unsigned polls, int 
     const char *err = dm_buf_str(&l->error);
     if (l->state == DBMIG_WS_UNREACHABLE) {
         dm_buf_printf(&b, "%s: %s",
-                      l->read_failed ? "the database to answer; it connected, but the last read failed"
-                                     : "the database to be reachable; the last attempt",
+                      l->read_failed
+                          ? "the database to answer; it connected, but the last read failed"
+                          : "the database to be reachable; the last attempt",
                       err);
     } else if (l->state == DBMIG_WS_NO_DATABASE) {
         dm_buf_printf(&b, "the database to exist: %s; `dbmig upgrade` creates it", err);
