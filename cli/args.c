@@ -64,6 +64,7 @@ static const copt o_diff[] = {{"--to", 1, 0},           {"--message", 1, 0},
                               {NULL, 0, 0}};
 static const copt o_lint[] = {{"--pending", 0, 0}, {"--since", 1, 0}, {"--strict", 0, 0},
                               {"--format", 1, 0}, {NULL, 0, 0}};
+static const copt o_wait[] = {{"--timeout", 1, 0}, {"--reachable", 0, 0}, {NULL, 0, 0}};
 static const copt o_none[] = {{NULL, 0, 0}};
 
 static const struct {
@@ -80,6 +81,7 @@ static const struct {
     {"diff", o_diff},
     {"lint", o_lint},
     {"completion", o_none},
+    {"wait", o_wait},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

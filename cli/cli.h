@@ -15,7 +15,8 @@
  *   cmd_test.c    test (with junit.c, its JUnit XML writer)
  *   cmd_init.c    init (a new project: folder, dbmig.conf, first migration)
  *   cmd_diff.c    diff (a revision generated from a desired schema, SPEC 13)
- *   cmd_lint.c    lint (dangerous migrations caught in review, SPEC 15) */
+ *   cmd_lint.c    lint (dangerous migrations caught in review, SPEC 15)
+ *   cmd_wait.c    wait (the readiness gate of init containers, SPEC 16) */
 #ifndef DBMIG_CLI_CLI_H
 #define DBMIG_CLI_CLI_H
 
@@ -94,6 +95,8 @@ int cmd_init(cli *c);
 int cmd_diff(cli *c);
 /* cmd_lint.c */
 int cmd_lint(cli *c);
+/* cmd_wait.c */
+int cmd_wait(cli *c);
 
 /* cmd_schema.c: schema dump (and drift); the atomic writer of -o and
  * dump-schema (a temporary file beside path, renamed over it): 0, or -1

@@ -295,12 +295,8 @@ int cli_config_number(const cli_config *cfg, const char *key, double min, double
     return -1;
 }
 
-int cli_config_duration(const cli_config *cfg, const char *key, int bare_ms, int *out_ms,
-                        char *errbuf, size_t errcap)
+int cli_parse_duration(const char *v, double bare_mul, int *out_ms)
 {
-    const char *v = cli_config_get(cfg, key);
-    if (!v)
-        return 0;
     /* digits, an optional fraction, then ms, s or m: "2s", "500ms", "1.5m" */
     const char *p = v;
     int digits = 0;
@@ -310,23 +306,37 @@ int cli_config_duration(const cli_config *cfg, const char *key, int bare_ms, int
         for (p++; isdigit((unsigned char)*p); p++)
             ;
     double n = digits ? strtod(v, NULL) : -1, mul = 0;
-    if (strcmp(p, "ms") == 0 || (!*p && bare_ms)) /* --batch-pause MS, --batch-time MS (SPEC 14) */
+    if (strcmp(p, "ms") == 0)
         mul = 1;
     else if (strcmp(p, "s") == 0)
         mul = 1000;
     else if (strcmp(p, "m") == 0)
         mul = 60000;
+    else if (!*p) /* --batch-pause MS, --batch-time MS (SPEC 14); wait --timeout S */
+        mul = bare_mul;
     double ms = n * mul;
     if (digits && mul > 0 && ms <= 2147483647.0 && (ms >= 1 || ms == 0)) {
         *out_ms = (int)(ms + 0.5);
         return 1;
     }
+    return digits && !*p ? -1 : 0;
+}
+
+int cli_config_duration(const cli_config *cfg, const char *key, int bare_ms, int *out_ms,
+                        char *errbuf, size_t errcap)
+{
+    const char *v = cli_config_get(cfg, key);
+    if (!v)
+        return 0;
+    int r = cli_parse_duration(v, bare_ms ? 1 : 0, out_ms);
+    if (r > 0)
+        return 1;
     const char *src = cli_config_source(cfg, key);
     cf_err(errbuf, errcap,
            "bad value '%s' for %s (from %s): expected a duration, a number with its unit ms, s "
            "or m, like 2s, 500ms or 1.5m%s",
            v, key, src ? src : "?",
-           digits && !*p ? " (a bare number has no unit: write it with one)" : "");
+           r < 0 ? " (a bare number has no unit: write it with one)" : "");
     return -1;
 }
 

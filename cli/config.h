@@ -188,6 +188,11 @@ int cli_config_on(const cli_config *cfg, const char *key);
  * the form. */
 int cli_config_duration(const cli_config *cfg, const char *key, int bare_ms, int *out_ms,
                         char *errbuf, size_t errcap);
+/* The DURATION syntax alone (for a command's option, such as wait
+ * --timeout): v with ms, s or m; a bare number times bare_mul (0: refused).
+ * 1 with *out_ms set; 0 when v is no duration; -1 when it is a bare number
+ * and bare_mul is 0 (it needs a unit). */
+int cli_parse_duration(const char *v, double bare_mul, int *out_ms);
 int cli_config_number(const cli_config *cfg, const char *key, double min, double max, int whole,
                       const char *unit, double *out, char *errbuf, size_t errcap);
 void cli_config_free(cli_config *cfg);

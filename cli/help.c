@@ -51,6 +51,9 @@ const char cli_usage_main[] =
     "                        the one in FILE (up and down, verified first; --sql: print)\n"
     "  lint [REV...|--pending|--since REV] [--strict] [--format text|json|sarif|github]\n"
     "                        find dangerous migrations: locks, rewrites, lost data\n"
+    "  wait [--timeout D] [--reachable]\n"
+    "                        wait until the database is reachable, nothing pending\n"
+    "                        (exit 4 on time-out; init containers, start scripts)\n"
     "\n"
     "  help [COMMAND]        this text, or a command's (same as dbmig COMMAND --help)\n"
     "  completion bash|zsh|fish\n"
@@ -94,7 +97,7 @@ const char cli_usage_main[] =
     "[dbmig] > DATABASE_URL > .env's DATABASE_URL.\n"
     "\n"
     "targets: head, heads, base, <id>, <unique prefix>, <label>@head, +N, -N, <id>+N, <id>-N\n"
-    "exit codes: 0 ok, 1 migration/database failed, 2 usage, 3 validation, 4 lock time-out\n";
+    "exit codes: 0 ok, 1 migration/database failed, 2 usage, 3 validation, 4 time-out (lock, wait)\n";
 
 /* Each command's help: `dbmig help NAME` and `dbmig NAME --help` print it,
  * the man page dbmig(1) shows it (manpage.c), and shell completion reads
@@ -280,6 +283,27 @@ static const struct {
      "it; change a rule's severity in dbmig.conf: [lint] RULE = off|info|warning|error.\n"
      "Exit 0 clean, 3 on an error (or a warning with --strict). The rules, with why\n"
      "and fix for each dialect: docs/lint.md.\n"},
+    {"wait",
+     "usage: dbmig [options] wait [--timeout D] [--reachable] [--phase pre]\n"
+     "Wait until the database is reachable and has nothing pending, then exit 0;\n"
+     "exit 4 when the time-out runs out first, saying what it still waited for\n"
+     "(the last connection error, the pending or dirty revisions). The readiness\n"
+     "gate of a Kubernetes init container or a start script: it only reads (no\n"
+     "lock, nothing created), so it waits for the `dbmig upgrade` that another\n"
+     "process (a Job, a deploy step) runs. It looks again after 100 ms, then\n"
+     "doubling up to 2 s, jittered; a connection error, a database not created\n"
+     "yet and a dirty revision are waited for (a running upgrade holds its\n"
+     "revision dirty outside a transaction); a bad URL, driver or migration file\n"
+     "fails at once (exit 2 or 3).\n"
+     "  --timeout D    how long: 90s, 500ms, 5m, or seconds (default 60; 0: one\n"
+     "                 look, exit 4 unless ready)\n"
+     "  --reachable    only wait for a connection; the migrations folder is not\n"
+     "                 read\n"
+     "  --phase pre    revisions marked -- dbmig:phase post may stay pending (the\n"
+     "                 gate before the new code ships, as check --phase pre)\n"
+     "A line on stderr each time what it waits for changes (-v: every look);\n"
+     "--format json prints the final state {ready, state, pending, dirty, ...}.\n"
+     "Ctrl-C stops it (exit 130; SIGTERM 143).\n"},
 };
 
 /* The settings that are no option (dbmig.conf(5)): key, value, what it does.

@@ -134,7 +134,7 @@ static int settle_phase(cli *c, dbmig_options *o)
 }
 
 /* --phase pre|post typed on the command line for a command that has no
- * phases (only upgrade and check leave post revisions out): a note, not a
+ * phases (only upgrade, check and wait leave post revisions out): a note, not a
  * refusal, since a config or DBMIG_PHASE may set it for every command of
  * an environment (those stay silent). */
 static void phase_note(const cli *c)
@@ -142,10 +142,11 @@ static void phase_note(const cli *c)
     const char *v = cli_config_get(&c->cfg, "phase");
     const char *src = cli_config_source(&c->cfg, "phase");
     if (c->quiet || !v || strcmp(v, "all") == 0 || !src || strcmp(src, "--phase") != 0 ||
-        strcmp(c->command, "upgrade") == 0 || strcmp(c->command, "check") == 0)
+        strcmp(c->command, "upgrade") == 0 || strcmp(c->command, "check") == 0 ||
+        strcmp(c->command, "wait") == 0)
         return;
-    fprintf(stderr, "dbmig: note: --phase %s has no effect on %s (only upgrade and check leave "
-                    "out post-deployment revisions)\n",
+    fprintf(stderr, "dbmig: note: --phase %s has no effect on %s (only upgrade and check, and "
+                    "wait, leave out post-deployment revisions)\n",
             v, c->command);
 }
 
@@ -311,6 +312,7 @@ static const struct {
     {"diff", cmd_diff},
     {"lint", cmd_lint},
     {"completion", cmd_completion},
+    {"wait", cmd_wait},
 };
 
 /* `fleet`: each target is a child dbmig given the same global options

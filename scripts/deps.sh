@@ -39,6 +39,8 @@ PACKAGES=(
     python3-jsonschema
     # static analysis (scripts/lint.sh)
     cppcheck clang-tidy
+    # the Kubernetes example's manifests parsed in tests/wait (PyYAML)
+    python3-yaml
     # throwaway database servers the integration tests start on loopback
     postgresql postgresql-client mariadb-server mariadb-client
     # a 3-node Galera cluster (scripts/galera-cluster.sh) and PgBouncer (scripts/pgbouncer.sh)

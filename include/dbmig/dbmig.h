@@ -813,6 +813,88 @@ typedef struct dbmig_lint_report {
 DBMIG_API int dbmig_lint(dbmig *h, const dbmig_lint_opts *o, dbmig_lint_report **out);
 DBMIG_API void dbmig_lint_report_free(dbmig_lint_report *r);
 
+/* ---- dbmig wait: the readiness gate (SPEC section 16) ------------------- */
+
+/* dbmig_wait's time-out: exit code 4, as the lock's (the same value as
+ * DBMIG_ELOCKED; -rc is the exit code). */
+#define DBMIG_ETIMEOUT DBMIG_ELOCKED
+/* The dbmig_error_kind of that time-out (dbmig_last_error; appended after
+ * DBMIG_KIND_INTERRUPTED). */
+#define DBMIG_KIND_TIMEOUT (DBMIG_KIND_INTERRUPTED + 1)
+
+/* Flags for dbmig_wait. */
+#define DBMIG_WAIT_REACHABLE 0x1u /* ready once connected: the migrations
+                                     folder is not read, nothing else asked */
+#define DBMIG_WAIT_PHASE_PRE 0x2u /* revisions marked -- dbmig:phase post may
+                                     stay pending (as options.phase PRE, which
+                                     has the same effect) */
+
+/* What the last look saw: what dbmig_wait was still waiting for. */
+typedef enum dbmig_wait_state {
+    DBMIG_WS_READY = 0,        /* reachable and (unless REACHABLE) nothing pending */
+    DBMIG_WS_UNREACHABLE = 1,  /* no connection, or reading the version table
+                                * failed: error says why */
+    DBMIG_WS_NO_DATABASE = 2,  /* the server answered, but the database does not
+                                * exist yet (`dbmig upgrade` creates it) */
+    DBMIG_WS_PENDING = 3,      /* reachable; revisions are pending */
+    DBMIG_WS_DIRTY = 4         /* reachable; a revision is dirty: an upgrade is
+                                * applying it outside a transaction, or one failed
+                                * there (then it waits for --resume or repair) */
+} dbmig_wait_state;
+
+/* Allocated and freed by the library (fields may be appended: never
+ * allocate or copy one yourself). */
+typedef struct dbmig_wait_result {
+    int state;               /* dbmig_wait_state of the last look */
+    int reachable;           /* the last look connected and read */
+    size_t applied;          /* the folder's revisions applied and clean (0 with REACHABLE) */
+    const char **pending;    /* the revisions still pending, graph order: unapplied ones
+                              * and dirty ones (post ones left out under PHASE_PRE
+                              * unless dirty) */
+    size_t npending;
+    const char **dirty;      /* those of them that are dirty */
+    size_t ndirty;
+    const char **post;       /* PHASE_PRE: the post revisions left pending, for
+                              * `upgrade --phase post` after the deploy */
+    size_t npost;
+    const char *error;       /* UNREACHABLE, NO_DATABASE: the last connection or read
+                              * error (password redacted); else NULL */
+    unsigned polls;          /* looks taken */
+    double elapsed_ms;
+} dbmig_wait_result;
+
+/* Waits until h's database is reachable and has nothing pending (with
+ * DBMIG_WAIT_REACHABLE: only reachable), looking again with a backoff:
+ * 100 ms doubling up to 2 s, each pause jittered to between half and all
+ * of it (so many replicas do not look in step), never past the deadline;
+ * the last look is made at the deadline. timeout_ms < 0: 60 s; 0: look
+ * once. Pending means what dbmig_pending counts: a revision of the folder
+ * not applied, or applied but dirty. A dirty revision is waited for, not
+ * refused: an upgrade running it outside a transaction (every migration on
+ * MySQL) holds it dirty until it ends, and the version table cannot tell
+ * that from one that failed; the time-out's message says both. A database
+ * (or SQLite file) that does not exist yet, or whose version table does
+ * not, is reachable with every revision pending; nothing is created.
+ * Edited and unknown revisions (applied, no file: older code running
+ * against a newer database) do not keep it from being ready.
+ *
+ * Returns DBMIG_OK when ready; DBMIG_ETIMEOUT when the time ran out
+ * (dbmig_errmsg says what it still waited for: the last connection error,
+ * the pending or dirty revisions, and what to run); DBMIG_EINTERRUPTED
+ * after dbmig_interrupt or dbmig_cancel (from another thread or a signal
+ * handler: checked every 50 ms); at once, without waiting, what waiting
+ * cannot fix: DBMIG_EUSAGE (no or bad URL, unknown driver, offline mode),
+ * DBMIG_EINVALID (a bad migration file or graph). Connection and read
+ * failures are retried. One look may take as long as the driver's own
+ * time-outs (PostgreSQL: connect_timeout in the URL; SQLite:
+ * ?busy_timeout=MS), which can carry it past the deadline. Events: a
+ * DBMIG_EV_NOTICE each time what it waits for changes (never one per
+ * look), and with options.verbose one at DBMIG_LOG_DEBUG per look. out may
+ * be NULL; else *out is set on DBMIG_OK, DBMIG_ETIMEOUT and
+ * DBMIG_EINTERRUPTED (NULL otherwise): free it with dbmig_wait_result_free. */
+DBMIG_API int dbmig_wait(dbmig *h, int timeout_ms, unsigned flags, dbmig_wait_result **out);
+DBMIG_API void dbmig_wait_result_free(dbmig_wait_result *r);
+
 #ifdef __cplusplus
 }
 #endif
