@@ -407,11 +407,21 @@ static int ld_open(const char *full, const char *sym, lt_dlhandle *h, void **fp,
     if (!*h) {
         const char *e = lt_dlerror();
         /* libltdl says "file not found" for a file that exists but cannot be
-         * loaded (a missing dependency, a wrong architecture). */
+         * loaded (a missing dependency, a wrong architecture); the dynamic
+         * loader's own message names the library that is missing
+         * ("libpq.so.5: cannot open shared object file"), so ask it. */
+        char why[512] = "";
+        void *d = dlopen(full, RTLD_LAZY | RTLD_LOCAL);
+        const char *de = d ? NULL : dlerror();
+        if (d)
+            dlclose(d);
+        if (de)
+            snprintf(why, sizeof why, "%s", de);
         rc = dm_err_set(err, DBMIG_EUSAGE,
                         "cannot load plugin %s: %s (the file exists: is a shared library it "
-                        "needs missing, or was it built for another system? check with `ldd %s`)",
-                        full, e ? e : "unknown error", full);
+                        "needs missing, or was it built for another system? install the "
+                        "library named, or check with `ldd %s`)",
+                        full, why[0] ? why : e ? e : "unknown error", full);
         lt_dlexit();
         goto out;
     }

@@ -44,6 +44,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 #                property test, seed 1 (the same pairs every run)
 #   closurepg:N  the same on a throwaway PostgreSQL server
 #                (scripts/pg-server.sh, ~10 s to start)
+#   script:PATH  a bash suite (tests/env/env.sh, tests/wait/wait.sh, ...) on
+#                SQLite, with DBMIG, DBMIG_SOURCE_DIR and DBMIG_TEST_DRIVER
+#                set as ctest sets them
+#   py:PATH      the same for a python3 suite (tests/lint/run.py)
 M_NAME=() M_FILE=() M_OLD=() M_NEW=() M_TESTS=()
 mutant() {
     M_NAME+=("$1") M_FILE+=("$2") M_OLD+=("$3") M_NEW+=("$4")
@@ -301,6 +305,34 @@ mutant ddl-lock-timeout-not-retried core/ddlwait.c \
     'return h->o.ddl_lock_timeout_ms > 0 && kind == DBMIG_DB_ERR_LOCK_TIMEOUT;' \
     'return h->o.ddl_lock_timeout_ms < 0 && kind == DBMIG_DB_ERR_LOCK_TIMEOUT;' \
     unit:ddlretry zdt:ddl_lock.sqlite
+# issue 19: fitting in (.env, placeholders, wait, revision ids)
+mutant env-dotenv-url-beats-real cli/config.c \
+    'const cli_dotenv_entry *e = (!du || !*du) && d->file ? cli_dotenv_get(d, "DATABASE_URL") : NULL;' \
+    'const cli_dotenv_entry *e = d->file ? cli_dotenv_get(d, "DATABASE_URL") : NULL;' \
+    script:tests/env/env.sh
+mutant placeholder-undefined-allowed core/placeholder.c \
+    '            return ph_undefined(path, line, text + b, e - b, vars, nvars, err);' \
+    '            { i = e; done = e + 1; continue; }' \
+    unit:placeholder script:tests/env/env.sh
+mutant wait-dirty-is-ready core/wait.c \
+    '    if (s->dirty)
+        return DBMIG_WS_DIRTY;' \
+    '    if (0)
+        return DBMIG_WS_DIRTY;' \
+    unit:wait script:tests/wait/wait.sh
+mutant revision-sequential-ignored core/revfile.c \
+    '    if (style != DBMIG_REVID_SEQUENTIAL)
+        return numbered == 1;' \
+    '    if (1)
+        return numbered == 1;' \
+    unit:graph_history graph:case_revision_numbered_folder
+# issue 18: lint
+mutant lint-suppression-ignored core/lint_rules.c \
+    '        if (strcmp(st->suppressed[k], rule->id) == 0) {
+            st->suppress_used[k] = 1;' \
+    '        if (0) {
+            st->suppress_used[k] = 1;' \
+    py:tests/lint/run.py
 
 # ---- the run -------------------------------------------------------------
 if [ "${1:-}" = --list ]; then
@@ -376,6 +408,9 @@ run_test() {
                         -U postgres -d postgres -c "ALTER ROLE $u CREATEDB") >/dev/null &&
                     "$0" --url "$DBMIG_TEST_PG_URL" --seed 1 --pairs "$1" --max-report 1' \
                     "$W/build/tests/diff/closure" "$arg" ;;
+        script) (cd "$W" && DBMIG=$W/build/dbmig DBMIG_SOURCE_DIR=$W/src DBMIG_TEST_DRIVER=sqlite \
+                timeout 300 bash "$W/src/$arg") ;;
+        py) (cd "$W" && DBMIG=$W/build/dbmig DBMIG_SOURCE_DIR=$W/src timeout 300 python3 "$W/src/$arg") ;;
         *) echo "mutants.sh: unknown test kind in '$tok'" >&2; return 2 ;;
     esac > "$W/test.out" 2>&1
 }

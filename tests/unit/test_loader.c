@@ -442,6 +442,20 @@ static void test_load_file(void **state)
     dm_err_free(&e);
 }
 
+/* A plugin whose client library is not installed (as Debian's dbmig with
+ * --no-install-recommends and no libpq5): the refusal names the library
+ * that is missing, not libltdl's "file not found". */
+static void test_missing_dependency(void **state)
+{
+    (void)state;
+    dm_err e = {0};
+    const char *m = expect_refusal(FIX, "needslib", &e);
+    assert_contains(m, FIX "/dbmig_needslib.so");
+    assert_contains(m, "libfxgone.so: cannot open shared object file");
+    assert_contains(m, "install the library named");
+    dm_err_free(&e);
+}
+
 /* A required function that is NULL (table_exists, which the core called
  * blindly: exit 139) is refused at load time, naming the file and the
  * function. */
@@ -527,18 +541,19 @@ static void test_search_dirs(void **state)
 
 /* ---- listing ------------------------------------------------------------ */
 
+#define SEEN_MAX 32 /* more than the fixture folder and the drivers hold */
 typedef struct seen {
     int n;
-    char name[16][64];
-    char file[16][512];
-    int loaded[16];
-    char refusal[16][512];
+    char name[SEEN_MAX][64];
+    char file[SEEN_MAX][512];
+    int loaded[SEEN_MAX];
+    char refusal[SEEN_MAX][512];
 } seen;
 
 static void collect(void *payload, const char *file, const dbmig_driver *drv, const char *refusal)
 {
     seen *s = payload;
-    assert_true(s->n < 16);
+    assert_true(s->n < SEEN_MAX);
     assert_true((drv == NULL) != (refusal == NULL));
     const char *base = strrchr(file, '/') + 1;
     snprintf(s->name[s->n], sizeof s->name[0], "%.*s", (int)(strlen(base) - 9), base + 6);
@@ -631,6 +646,7 @@ int main(void)
         cmocka_unit_test(test_load_sqlite),
         cmocka_unit_test(test_load_file),
         cmocka_unit_test(test_null_table_exists),
+        cmocka_unit_test(test_missing_dependency),
         cmocka_unit_test(test_scheme_routing),
         cmocka_unit_test(test_search_dirs),
         cmocka_unit_test(test_foreach),
