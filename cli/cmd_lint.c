@@ -106,19 +106,40 @@ static void print_text(const dbmig_lint_report *r, int quiet)
 
 static json_t *opt_str(const char *s) { return s ? json_string(s) : json_null(); }
 
+/* One value as cli_json_print would indent it at depth `depth` (2 spaces a
+ * level): json_dumps' lines, each but the first prefixed. */
+static void put_indented(json_t *j, int depth)
+{
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    for (char *p = s; p && *p; p++) {
+        putchar(*p);
+        if (*p == '\n')
+            printf("%*s", depth * 2, "");
+    }
+    free(s);
+    json_decref(j);
+}
+
+/* The JSON of SPEC 15, written finding by finding: the same text as one
+ * json_dumps of the whole document, without holding a tree of every
+ * finding as well as the text of all of them (10,000 files with 26,000
+ * findings: 65 MiB and a quarter of the run). */
 static void print_json(const dbmig_lint_report *r)
 {
-    json_t *a = json_array();
+    fputs("{\n  \"findings\": [", stdout);
     for (size_t i = 0; i < r->n; i++) {
         const dbmig_lint_finding *f = &r->findings[i];
-        json_array_append_new(a, json_pack("{s:s,s:s,s:o,s:s,s:i,s:s,s:s}", "rule", f->rule,
-                                           "severity", sev_word(f->severity), "revision",
-                                           opt_str(f->revision), "file", f->file, "line", f->line,
-                                           "message", f->message, "fix", f->fix));
+        fputs(i ? ",\n    " : "\n    ", stdout);
+        put_indented(json_pack("{s:s,s:s,s:o,s:s,s:i,s:s,s:s}", "rule", f->rule, "severity",
+                               sev_word(f->severity), "revision", opt_str(f->revision), "file",
+                               f->file, "line", f->line, "message", f->message, "fix", f->fix),
+                     2);
     }
-    cli_json_print(json_pack("{s:o,s:{s:I,s:I,s:I}}", "findings", a, "summary", "errors",
-                             (json_int_t)r->errors, "warnings", (json_int_t)r->warnings, "infos",
-                             (json_int_t)r->infos));
+    fputs(r->n ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ", stdout);
+    put_indented(json_pack("{s:I,s:I,s:I}", "errors", (json_int_t)r->errors, "warnings",
+                           (json_int_t)r->warnings, "infos", (json_int_t)r->infos),
+                 1);
+    fputs("\n}\n", stdout);
 }
 
 /* A file path as a relative URI reference: unreserved characters and '/'

@@ -206,6 +206,18 @@ def interface(tmp):
     expect(rc == 3 and "001_init.sql:1: error: [applied-file-edited]" in out, "edited: %d %s" % (rc, out))
 
 
+def many_files(tmp):
+    """Over 64 files lint splits the work between two threads
+    (core/lint.c): the findings still come in revision order, all of them."""
+    m = os.path.join(tmp, "many")
+    for i in range(150):
+        write(m, "%03d_f.sql" % (i + 1), body("ALTER TABLE users RENAME COLUMN a%d TO b%d;" % (i, i)))
+    rc, out, err = run(["--dir", m, "--driver", "postgres", "lint", "--format", "json"], tmp)
+    files = [os.path.basename(f["file"]) for f in json.loads(out)["findings"] if f["rule"] == "renaming-column"]
+    expect(files == ["%03d_f.sql" % (i + 1) for i in range(150)],
+           "150 files: findings in revision order, one each: %s" % files[:5])
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="dbmig-lint-")
     try:
@@ -214,6 +226,7 @@ def main():
             coverage(rules, rule_cases(tmp))
         if not ONLY or ONLY == "interface":
             interface(tmp)
+            many_files(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d failure(s)" % len(failures))
