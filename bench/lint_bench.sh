@@ -37,41 +37,42 @@ for sub in ("sq_txn", "sq_notxn"):
         os.rename(os.path.join(work, sub, fn), os.path.join(work, "sq", fn))
 PY
 
-# run LABEL CMD... -> "seconds KiB" (the command's exit 0/1/3 = findings are fine)
+# run CMD... -> "wall-seconds KiB cpu-seconds" (exit 0/1/3 = findings are fine)
 run() {
     local rc=0
-    /usr/bin/time -o "$work/time" -f '%e %M' "$@" >/dev/null 2>"$work/err" || rc=$?
+    /usr/bin/time -o "$work/time" -f '%e %M %U %S' "$@" >/dev/null 2>"$work/err" || rc=$?
     if [[ $rc -ne 0 && $rc -ne 1 && $rc -ne 3 ]]; then
         echo "$* failed ($rc):" >&2
         tail -5 "$work/err" >&2
         exit 1
     fi
-    tail -1 "$work/time" # time -o writes "Command exited with non-zero status N" first
+    # time -o writes "Command exited with non-zero status N" first
+    tail -1 "$work/time" | awk '{printf "%s %s %.2f\n", $1, $2, $3 + $4}'
 }
 median() { sort -n | awk '{a[NR]=$1} END{print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }
 
-d_t="" d_m="" s_t="" s_m=""
+d_t="" d_m="" d_c="" s_t="" s_m="" s_c=""
 for ((i = 0; i < RUNS; i++)); do
     # alternate which tool goes first, so that neither always finds the cache warm
     if ((i % 2 == 0)); then order="d s"; else order="s d"; fi
     for who in $order; do
         if [[ $who == d ]]; then
-            read -r t m < <(cd "$work" && run "$DBMIG" --dir migrations --driver postgres lint --format json)
-            d_t+="$t "; d_m+="$m "
+            read -r t m c < <(cd "$work" && run "$DBMIG" --dir migrations --driver postgres lint --format json)
+            d_t+="$t "; d_m+="$m "; d_c+="$c "
         else
-            read -r t m < <(cd "$work" && run "$SQUAWK" --reporter json 'sq/*.sql')
-            s_t+="$t "; s_m+="$m "
+            read -r t m c < <(cd "$work" && run "$SQUAWK" --reporter json 'sq/*.sql')
+            s_t+="$t "; s_m+="$m "; s_c+="$c "
         fi
     done
 done
-dt=$(printf '%s\n' $d_t | median); dm=$(printf '%s\n' $d_m | median)
-st=$(printf '%s\n' $s_t | median); sm=$(printf '%s\n' $s_m | median)
-echo "lint of $FILES generated PostgreSQL migrations, median of $RUNS runs ($(nproc) CPUs):"
+dt=$(printf '%s\n' $d_t | median); dm=$(printf '%s\n' $d_m | median); dc=$(printf '%s\n' $d_c | median)
+st=$(printf '%s\n' $s_t | median); sm=$(printf '%s\n' $s_m | median); sc=$(printf '%s\n' $s_c | median)
+echo "lint of $FILES generated PostgreSQL migrations, median of $RUNS runs ($(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg) at the end):"
 echo
-echo "| tool | wall time | peak RSS |"
-echo "|------|-----------|----------|"
-awk -v t="$dt" -v m="$dm" -v v="$("$DBMIG" --version | head -1)" 'BEGIN{printf "| %s | %.2f s | %.1f MiB |\n", v, t, m/1024}'
-awk -v t="$st" -v m="$sm" -v v="$("$SQUAWK" --version)" 'BEGIN{printf "| %s | %.2f s | %.1f MiB |\n", v, t, m/1024}'
+echo "| tool | wall time | CPU time (user + sys) | peak RSS |"
+echo "|------|-----------|-----------------------|----------|"
+awk -v t="$dt" -v c="$dc" -v m="$dm" -v v="$("$DBMIG" --version | head -1)" 'BEGIN{printf "| %s | %.2f s | %.2f s | %.1f MiB |\n", v, t, c, m/1024}'
+awk -v t="$st" -v c="$sc" -v m="$sm" -v v="$("$SQUAWK" --version)" 'BEGIN{printf "| %s | %.2f s | %.2f s | %.1f MiB |\n", v, t, c, m/1024}'
 echo
-awk -v a="$dt" -v b="$st" -v c="$dm" -v d="$sm" 'BEGIN{printf "squawk / dbmig: %.2f× the wall time, %.2f× the peak RSS\n", b/a, d/c}'
+awk -v a="$dt" -v b="$st" -v c="$dm" -v d="$sm" -v e="$dc" -v f="$sc" 'BEGIN{printf "squawk / dbmig: %.2f× the wall time, %.2f× the CPU time, %.2f× the peak RSS\n", b/a, f/e, d/c}'
 awk -v a="$dt" -v b="$st" 'BEGIN{exit !(a < b)}' || { echo "dbmig is NOT faster than squawk" >&2; exit 1; }

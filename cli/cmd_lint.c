@@ -111,10 +111,13 @@ static json_t *opt_str(const char *s) { return s ? json_string(s) : json_null();
 static void put_indented(json_t *j, int depth)
 {
     char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    for (char *p = s; p && *p; p++) {
-        putchar(*p);
-        if (*p == '\n')
-            printf("%*s", depth * 2, "");
+    for (char *p = s, *nl; p && *p; p = nl + 1) {
+        if (!(nl = strchr(p, '\n'))) {
+            fputs(p, stdout);
+            break;
+        }
+        fwrite(p, 1, (size_t)(nl + 1 - p), stdout);
+        printf("%*s", depth * 2, "");
     }
     free(s);
     json_decref(j);

@@ -27,7 +27,7 @@ enum {
     R_PREFER_TEXT, R_PREFER_TSTZ, R_BAN_CHAR, R_REQ_TIMEOUT, R_TXN_NESTING,
     R_REQUIRE_DOWN, R_APPLIED_EDITED, R_PARSE_ERROR, R_MY_IMPLICIT_COMMIT, R_MY_COPY,
     R_LITE_PRAGMA_FK, R_LITE_REBUILD, R_LITE_STRICT, R_SERIAL_PK, R_BAN_DROP_NOT_NULL,
-    R_REQ_CONC_REINDEX, R_NRULES
+    R_REQ_CONC_REINDEX, R_NONTX_MIGRATION, R_NRULES
 };
 
 static const dm_lint_rule rules[R_NRULES] = {
@@ -71,9 +71,10 @@ static const dm_lint_rule rules[R_NRULES] = {
      "DROP INDEX takes an ACCESS EXCLUSIVE lock on the table, blocking reads and writes",
      "DROP INDEX CONCURRENTLY, alone in its migration"},
     {"ban-concurrent-index-creation-in-transaction", DM_LINT_WARNING, DM_LD_PG, 0,
-     "CONCURRENTLY cannot run in a transaction, so dbmig runs this whole migration outside "
-     "one: its other statements are no longer atomic",
-     "put the CONCURRENTLY statement in a migration of its own"},
+     "PostgreSQL refuses CONCURRENTLY in a transaction block, and the file's own BEGIN ... "
+     "COMMIT makes one (dbmig itself runs a migration holding CONCURRENTLY outside a "
+     "transaction: see non-transactional-migration)",
+     "remove the BEGIN and COMMIT around it"},
     {"adding-foreign-key-constraint", DM_LINT_WARNING, DM_LD_PG | DM_LD_MY, 0,
      "adding a foreign key checks every row while it locks both tables (PostgreSQL: SHARE ROW "
      "EXCLUSIVE; MySQL: the table is copied unless foreign_key_checks=0)",
@@ -169,6 +170,12 @@ static const dm_lint_rule rules[R_NRULES] = {
      "table against writes for the whole rebuild",
      "REINDEX ... CONCURRENTLY (PostgreSQL 12+), alone in its migration (dbmig then runs it "
      "outside a transaction)"},
+    /* dbmig's own: what squawk's file-by-file view cannot know */
+    {"non-transactional-migration", DM_LINT_WARNING, DM_LD_PG | DM_LD_LITE, 0,
+     "a statement that cannot run in a transaction (CREATE or DROP INDEX CONCURRENTLY, REINDEX "
+     "CONCURRENTLY, VACUUM...) makes dbmig run the whole migration outside one: its other "
+     "statements are no longer atomic, and a failure part-way leaves the ones before it done",
+     "put that statement in a migration of its own"},
 };
 
 const dm_lint_rule *dm_lint_rules(size_t *n)
@@ -297,6 +304,7 @@ typedef struct sect {
     int lock_set;       /* SET lock_timeout / lock_wait_timeout seen */
     int timeout_done;   /* require-timeout-settings reported once */
     int commit_done;    /* mysql-implicit-commit reported once */
+    int nontx_done;     /* non-transactional-migration reported once */
     int concurrent;     /* a statement of the section cannot run in a transaction
                            (CONCURRENTLY, VACUUM...): dbmig runs it outside one */
     int explicit_txn;   /* inside the file's own BEGIN ... COMMIT */
@@ -464,12 +472,8 @@ static void index_action(sect *s, dm_lstmt *st, const dm_lact *a)
     if (a->flags & LF_CONCURRENTLY) {
         if (s->explicit_txn)
             emit(s, st, R_BAN_CONC_IN_TXN, a->off,
-                 "%s INDEX CONCURRENTLY %s is inside the file's BEGIN ... COMMIT: PostgreSQL "
-                 "refuses it there", create ? "CREATE" : "DROP", nm);
-        else if (s->cx->file_transaction && s->nreal > 1)
-            emit(s, st, R_BAN_CONC_IN_TXN, a->off,
-                 "%s INDEX CONCURRENTLY %s shares its migration with %zu other statement%s",
-                 create ? "CREATE" : "DROP", nm, s->nreal - 1, s->nreal == 2 ? "" : "s");
+                 "%s INDEX CONCURRENTLY %s is inside the file's BEGIN ... COMMIT",
+                 create ? "CREATE" : "DROP", nm);
     } else if (create && !created(s, a->table)) {
         emit(s, st, R_REQ_CONC_CREATE, a->off, "index %s on %s built without CONCURRENTLY", nm,
              a->table);
@@ -697,6 +701,16 @@ static void statement(sect *s, dm_lstmt *st)
     if (!s->timeout_done && !s->lock_set && !cx->lock_timeout_configured && takes_lock(s, st)) {
         s->timeout_done = 1;
         emit(s, st, R_REQ_TIMEOUT, 0, "this statement waits for its lock without a time-out");
+    }
+    /* the first statement that takes the migration out of its transaction */
+    if (s->concurrent && cx->file_transaction && s->nreal > 1 && !s->nontx_done &&
+        dm_ddl_needs_autocommit(st->sql, st->len, cx->dialect,
+                                cx->dialect == DBMIG_DIALECT_POSTGRES ? DBMIG_CAP_CONCURRENT_INDEX
+                                                                      : 0)) {
+        s->nontx_done = 1;
+        emit(s, st, R_NONTX_MIGRATION, 0,
+             "this statement cannot run in a transaction, in a migration of %zu statements",
+             s->nreal);
     }
     if (cx->dialect == DBMIG_DIALECT_MYSQL && cx->file_transaction && st->facts.ddl &&
         s->nstmts > 1 && !s->commit_done) {

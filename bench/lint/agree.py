@@ -52,8 +52,6 @@ I = re.I | re.S
 CLASSES = [
     ("ban-concurrent-index-creation-in-transaction", "dbmig", "drop-concurrently-in-begin",
      re.compile(r"\bbegin\s*;.*drop\s+index\s+concurrently", I)),
-    ("ban-concurrent-index-creation-in-transaction", "dbmig", "concurrently-shares-migration",
-     re.compile(r"\bconcurrently\b", I)),
     ("require-timeout-settings", "dbmig", "zero-timeout",
      re.compile(r"lock_timeout\s*(=\s*0\b|to\s+default)|\breset\s+(lock_timeout|all)", I)),
     ("require-timeout-settings", "dbmig", "partition-of", re.compile(r"\bpartition\s+of\b", I)),
