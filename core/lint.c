@@ -525,13 +525,14 @@ int dbmig_lint(dbmig *h, const dbmig_lint_opts *o, dbmig_lint_report **out)
 {
     *out = NULL;
     dm_err_clear(&h->err);
-    if (!o || o->version != DBMIG_LINT_OPTS_VERSION)
+    if (!o || o->version < 1 || o->version > DBMIG_LINT_OPTS_VERSION)
         return dm_err_set(&h->err, DBMIG_EUSAGE, "dbmig_lint: start the options from "
                                                  "DBMIG_LINT_OPTS_INIT (version %u)",
                           (unsigned)DBMIG_LINT_OPTS_VERSION);
-    if ((o->nrevisions != 0) + (o->since != NULL) + (o->pending != 0) > 1)
+    int all = o->version >= 2 && o->all; /* a version 1 struct has no such field */
+    if ((o->nrevisions != 0) + (o->since != NULL) + (o->pending != 0) + (all != 0) > 1)
         return dm_err_set(&h->err, DBMIG_EUSAGE,
-                          "lint takes revisions, --since REV or --pending: give one of them");
+                          "lint takes revisions, --since REV, --pending or all: give one of them");
     lrun *r = calloc(1, sizeof *r);
     if (!r)
         return dm_err_nomem(&h->err);
@@ -545,7 +546,7 @@ int dbmig_lint(dbmig *h, const dbmig_lint_opts *o, dbmig_lint_report **out)
     if (rc == DBMIG_OK && !(mark = calloc(h->graph.n ? h->graph.n : 1, 1)))
         rc = dm_err_nomem(&h->err);
     if (rc == DBMIG_OK)
-        rc = select_revs(r, o, mark);
+        rc = all ? (memset(mark, 1, h->graph.n), DBMIG_OK) : select_revs(r, o, mark);
     size_t nrevs = 0;
     if (rc == DBMIG_OK)
         rc = lint_files(r, mark, &nrevs);
