@@ -251,6 +251,15 @@ int cmd_check(cli *c)
         }
         return cli_fail(c, rc);
     }
+    /* SPEC 15: the lint findings of the pending revisions, as warnings;
+     * check's exit code stays its own (docs/lint.md) */
+    json_t *lint = NULL;
+    size_t lint_errors;
+    int le = cli_lint_for(c, 0, c->json ? &lint : NULL, &lint_errors);
+    if (le) {
+        dbmig_check_free(res);
+        return le;
+    }
     size_t n = res->nproblems;
     if (c->json) {
         json_t *problems = json_array();
@@ -263,6 +272,7 @@ int cmd_check(cli *c)
         json_object_set_new(j, "phase", json_string(phase_pre(c) ? "pre" : "all"));
         if (phase_pre(c))
             json_object_set_new(j, "post_pending", post_pending(res->status));
+        json_object_set_new(j, "lint", lint);
         cli_json_print(j);
     } else {
         for (size_t i = 0; i < n; i++)

@@ -77,7 +77,7 @@ static void print_text(const dbmig_test_report *r)
            r->skipped ? ", some skipped" : "", r->duration_ms / 1000.0, r->where);
 }
 
-static void print_json(const dbmig_test_report *r)
+static void print_json(const dbmig_test_report *r, json_t *lint)
 {
     json_t *cases = json_array();
     for (size_t i = 0; i < r->n; i++) {
@@ -91,6 +91,7 @@ static void print_json(const dbmig_test_report *r)
                           "checks", (json_int_t)r->n, "failed", (json_int_t)r->failed,
                           "skipped", (json_int_t)r->skipped, "duration_ms", ms3(r->duration_ms),
                           "database", r->where, "cases", cases);
+    json_object_set_new(j, "lint", lint);
     char *out = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     if (out)
         puts(out);
@@ -109,14 +110,23 @@ int cmd_test(cli *c)
         fprintf(stderr, "dbmig: error: %s\n", err);
         return EXIT_FAIL;
     }
+    /* SPEC 15: test lints every file too (before the test run, so that a
+     * wrong [lint] setting stops it at once); an error finding fails test */
+    json_t *lint = NULL;
+    size_t lint_errors;
+    e = cli_lint_for(c, 1, c->json ? &lint : NULL, &lint_errors);
+    if (e)
+        return e;
     dbmig_test_report *r = NULL;
     cli_out_begin(c->out, c->h, "test", NULL, 0, 1);
     int rc = dbmig_test(c->h, &t.o, &r);
     int code = cli_out_end(c->out, c->h, r ? DBMIG_OK : rc);
-    if (!r)
+    if (!r) {
+        json_decref(lint);
         return code;
+    }
     if (c->json)
-        print_json(r);
+        print_json(r, lint);
     else
         print_text(r);
     if (t.junit) {
@@ -126,7 +136,7 @@ int cmd_test(cli *c)
             return EXIT_FAIL;
         }
     }
-    code = r->failed ? EXIT_INVALID : code;
+    code = r->failed || lint_errors ? EXIT_INVALID : code;
     dbmig_test_report_free(r);
     return code;
 }

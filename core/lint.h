@@ -72,13 +72,22 @@ typedef enum dm_lact_kind {
     LA_ALTER_TYPE,       /* table, name: the column (MySQL MODIFY/CHANGE too) */
     LA_SET_NOT_NULL,     /* table, name */
     LA_TRUNCATE,         /* table; CASCADE */
-    LA_SET,              /* name: the setting (lock_timeout, statement_timeout, ...) */
+    LA_SET,              /* name: the setting (lock_timeout, statement_timeout, ...;
+                            "all" for RESET ALL); ZERO */
     LA_TXN,              /* name: BEGIN, COMMIT, ... */
     LA_PRAGMA_FK,        /* SQLite PRAGMA foreign_keys = ... */
     LA_ALTER_OTHER,      /* an ALTER TABLE action no rule knows: name says which
                             (SQLite: what needs a rebuild; MySQL: what copies) */
     LA_ALGORITHM,        /* MySQL ALGORITHM= / LOCK= given: name is the value */
-    LA_CONVERT_CHARSET   /* MySQL CONVERT TO CHARACTER SET */
+    LA_CONVERT_CHARSET,  /* MySQL CONVERT TO CHARACTER SET */
+    LA_LOCK,             /* a lock that blocks reads or writes of relation `table`
+                            (a referenced table, a view, a trigger's table...):
+                            name says which statement takes it */
+    LA_DROP_OTHER,       /* DROP of another object: name is its kind ("view"),
+                            table its name; IF_EXISTS; LOCK when it locks a relation */
+    LA_DROP_CONSTRAINT,  /* table, name; IF_EXISTS */
+    LA_DROP_NOT_NULL,    /* table, name: the column */
+    LA_REINDEX           /* table: the index or table; CONCURRENTLY */
 } dm_lact_kind;
 
 enum {
@@ -98,7 +107,9 @@ enum {
     LF_CASCADE = 1u << 13,
     LF_TEMP = 1u << 14,
     LF_SERIAL = 1u << 15,    /* serial/bigserial/smallserial column */
-    LF_STRICT = 1u << 16     /* SQLite CREATE TABLE ... STRICT */
+    LF_STRICT = 1u << 16,    /* SQLite CREATE TABLE ... STRICT */
+    LF_LOCK = 1u << 17,      /* LA_DROP_OTHER: the object is a relation queries use */
+    LF_ZERO = 1u << 18       /* LA_SET: to 0, DEFAULT or RESET (no time-out) */
 };
 
 typedef struct dm_lact {
@@ -137,6 +148,10 @@ int dm_lint_tok_facts(const char *sql, size_t len, int dialect, dm_lfacts *out);
 int dm_lint_pg_facts(const char *sql, size_t len, dm_lfacts *out);
 /* 1 when the build has libpg_query. */
 int dm_lint_have_pg_parser(void);
+/* Call before a second thread parses: jansson seeds its hash function on
+ * its first object, a one-time write that must not race (jansson's
+ * json_object_seed documentation). */
+void dm_lint_pg_before_threads(void);
 
 /* ---- findings ------------------------------------------------------------------- */
 

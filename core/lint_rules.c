@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ddl.h"
 #include "mfline.h"
 #include "migfile.h"
 
@@ -25,7 +26,8 @@ enum {
     R_BAN_TRUNCATE_CASCADE, R_PREFER_BIGINT, R_PREFER_BIGINT_SMALL, R_PREFER_IDENTITY,
     R_PREFER_TEXT, R_PREFER_TSTZ, R_BAN_CHAR, R_REQ_TIMEOUT, R_TXN_NESTING,
     R_REQUIRE_DOWN, R_APPLIED_EDITED, R_PARSE_ERROR, R_MY_IMPLICIT_COMMIT, R_MY_COPY,
-    R_LITE_PRAGMA_FK, R_LITE_REBUILD, R_LITE_STRICT, R_NRULES
+    R_LITE_PRAGMA_FK, R_LITE_REBUILD, R_LITE_STRICT, R_SERIAL_PK, R_BAN_DROP_NOT_NULL,
+    R_REQ_CONC_REINDEX, R_NONTX_MIGRATION, R_NRULES
 };
 
 static const dm_lint_rule rules[R_NRULES] = {
@@ -69,9 +71,10 @@ static const dm_lint_rule rules[R_NRULES] = {
      "DROP INDEX takes an ACCESS EXCLUSIVE lock on the table, blocking reads and writes",
      "DROP INDEX CONCURRENTLY, alone in its migration"},
     {"ban-concurrent-index-creation-in-transaction", DM_LINT_WARNING, DM_LD_PG, 0,
-     "CONCURRENTLY cannot run in a transaction, so dbmig runs this whole migration outside "
-     "one: its other statements are no longer atomic",
-     "put the CONCURRENTLY statement in a migration of its own"},
+     "PostgreSQL refuses CONCURRENTLY in a transaction block, and the file's own BEGIN ... "
+     "COMMIT makes one (dbmig itself runs a migration holding CONCURRENTLY outside a "
+     "transaction: see non-transactional-migration)",
+     "remove the BEGIN and COMMIT around it"},
     {"adding-foreign-key-constraint", DM_LINT_WARNING, DM_LD_PG | DM_LD_MY, 0,
      "adding a foreign key checks every row while it locks both tables (PostgreSQL: SHARE ROW "
      "EXCLUSIVE; MySQL: the table is copied unless foreign_key_checks=0)",
@@ -152,6 +155,27 @@ static const dm_lint_rule rules[R_NRULES] = {
     {"sqlite-missing-strict", DM_LINT_INFO, DM_LD_LITE, 0,
      "without STRICT, SQLite stores any value in any column ('abc' in an INTEGER column)",
      "end the CREATE TABLE with STRICT (SQLite 3.37+)"},
+    /* squawk's name: it also covers a plain ADD PRIMARY KEY */
+    {"adding-serial-primary-key-field", DM_LINT_WARNING, DM_LD_PG, 0,
+     "adding a primary key builds its unique index under an ACCESS EXCLUSIVE lock, blocking "
+     "reads and writes for the whole build",
+     "CREATE UNIQUE INDEX CONCURRENTLY first (a migration of its own), then ADD CONSTRAINT ... "
+     "PRIMARY KEY USING INDEX"},
+    {"ban-drop-not-null", DM_LINT_WARNING, DM_LD_PG, 1,
+     "code still running during the deploy, and other readers of the table, assume the column "
+     "is never NULL; the first NULL written breaks them",
+     "move every reader to handle NULL in a release first, then drop the NOT NULL"},
+    {"require-concurrent-reindex", DM_LINT_WARNING, DM_LD_PG, 0,
+     "REINDEX without CONCURRENTLY locks the index against reads (ACCESS EXCLUSIVE) and the "
+     "table against writes for the whole rebuild",
+     "REINDEX ... CONCURRENTLY (PostgreSQL 12+), alone in its migration (dbmig then runs it "
+     "outside a transaction)"},
+    /* dbmig's own: what squawk's file-by-file view cannot know */
+    {"non-transactional-migration", DM_LINT_WARNING, DM_LD_PG | DM_LD_LITE, 0,
+     "a statement that cannot run in a transaction (CREATE or DROP INDEX CONCURRENTLY, REINDEX "
+     "CONCURRENTLY, VACUUM...) makes dbmig run the whole migration outside one: its other "
+     "statements are no longer atomic, and a failure part-way leaves the ones before it done",
+     "put that statement in a migration of its own"},
 };
 
 const dm_lint_rule *dm_lint_rules(size_t *n)
@@ -276,11 +300,16 @@ typedef struct sect {
     dm_lfindings *out;
     dm_strv created;    /* tables created earlier in the section */
     dm_strv not_valid;  /* constraints added NOT VALID earlier */
+    dm_strv redropped;  /* constraints dropped IF EXISTS earlier (re-adding them is robust) */
     int lock_set;       /* SET lock_timeout / lock_wait_timeout seen */
     int timeout_done;   /* require-timeout-settings reported once */
     int commit_done;    /* mysql-implicit-commit reported once */
-    int concurrent;     /* some statement of the section is CONCURRENTLY */
+    int nontx_done;     /* non-transactional-migration reported once */
+    int concurrent;     /* a statement of the section cannot run in a transaction
+                           (CONCURRENTLY, VACUUM...): dbmig runs it outside one */
+    int explicit_txn;   /* inside the file's own BEGIN ... COMMIT */
     size_t nstmts;
+    size_t nreal;       /* statements other than SET, RESET, BEGIN, COMMIT */
     int oom;
 } sect;
 
@@ -336,17 +365,32 @@ static int in_strv(const dm_strv *v, const char *x)
     return 0;
 }
 
-/* The section runs in one transaction (PostgreSQL and SQLite roll DDL back;
- * a CONCURRENTLY statement takes the whole migration out of it). */
-static int in_txn(const sect *s)
+/* dbmig runs the section in one transaction (PostgreSQL and SQLite roll
+ * DDL back; a statement that cannot run in one, CONCURRENTLY, takes the
+ * whole migration out of it) */
+static int dbmig_txn(const sect *s)
 {
     return s->cx->file_transaction && s->cx->dialect != DBMIG_DIALECT_MYSQL && !s->concurrent;
+}
+
+/* The statement runs in a transaction: dbmig's, or the file's own BEGIN. */
+static int in_txn(const sect *s)
+{
+    return dbmig_txn(s) || (s->explicit_txn && s->cx->dialect != DBMIG_DIALECT_MYSQL);
 }
 
 static void robust(sect *s, dm_lstmt *st, const dm_lact *a, const char *what, const char *clause)
 {
     if (!(a->flags & LF_IF_EXISTS) && !in_txn(s))
         emit(s, st, R_PREFER_ROBUST, a->off, "%s without %s outside a transaction", what, clause);
+}
+
+/* Statements a re-run fails on whatever they are written with (there is no
+ * IF EXISTS for them): reported outside a transaction, with why. */
+static void robust_rerun(sect *s, dm_lstmt *st, const dm_lact *a, const char *what)
+{
+    if (!in_txn(s))
+        emit(s, st, R_PREFER_ROBUST, a->off, "%s outside a transaction: a re-run fails", what);
 }
 
 static void column_type(sect *s, dm_lstmt *st, const dm_lact *a)
@@ -378,14 +422,22 @@ static void add_column(sect *s, dm_lstmt *st, const dm_lact *a)
     if ((f & LF_NOT_NULL) && !(f & (LF_HAS_DEFAULT | LF_GENERATED | LF_IDENTITY | LF_SERIAL)))
         emit(s, st, R_ADDING_REQUIRED_FIELD, a->off, "column %s.%s is NOT NULL without a default",
              a->table, a->name);
-    if (f & (LF_VOLATILE_DEFAULT | LF_GENERATED))
+    if (f & (LF_VOLATILE_DEFAULT | LF_GENERATED | LF_IDENTITY | LF_SERIAL))
         emit(s, st, R_ADDING_FIELD_WITH_DEFAULT, a->off, "column %s.%s has a %s", a->table, a->name,
-             f & LF_GENERATED ? "stored generated value" : "volatile default");
+             f & LF_GENERATED  ? "stored generated value"
+             : f & LF_IDENTITY ? "value from a sequence for every row (identity)"
+             : f & LF_SERIAL   ? "value from a sequence for every row (serial)"
+                               : "volatile default");
     else if ((f & LF_HAS_DEFAULT) && cx->pg_major > 0 && cx->pg_major < 11)
         emit(s, st, R_ADDING_FIELD_WITH_DEFAULT, a->off,
              "column %s.%s has a default, on PostgreSQL %d", a->table, a->name, cx->pg_major);
     if (f & LF_FK)
         emit(s, st, R_ADDING_FK, a->off, "column %s.%s REFERENCES another table", a->table, a->name);
+    if (f & LF_PK)
+        emit(s, st, R_SERIAL_PK, a->off, "column %s.%s is added as the PRIMARY KEY", a->table,
+             a->name);
+    else if (f & LF_UNIQUE)
+        emit(s, st, R_DISALLOWED_UNIQUE, a->off, "column %s.%s is added UNIQUE", a->table, a->name);
 }
 
 static void add_constraint(sect *s, dm_lstmt *st, const dm_lact *a)
@@ -395,6 +447,10 @@ static void add_constraint(sect *s, dm_lstmt *st, const dm_lact *a)
     emit(s, st, R_LITE_REBUILD, a->off, "ALTER TABLE %s ADD CONSTRAINT", a->table);
     if ((f & LF_NOT_VALID) && a->name[0] && dm_strv_push(&s->not_valid, a->name) != 0)
         s->oom = 1;
+    if (!in_strv(&s->redropped, a->name))
+        robust_rerun(s, st, a, a->name[0] ? "ADD CONSTRAINT (named; no DROP CONSTRAINT IF EXISTS "
+                                            "before it)"
+                                          : "ADD CONSTRAINT (unnamed: a re-run adds a second one)");
     if (created(s, a->table))
         return;
     if ((f & LF_FK) && !(f & LF_NOT_VALID))
@@ -405,6 +461,8 @@ static void add_constraint(sect *s, dm_lstmt *st, const dm_lact *a)
     if ((f & LF_UNIQUE) && !(f & LF_USING_INDEX))
         emit(s, st, R_DISALLOWED_UNIQUE, a->off, "unique constraint %s on %s without USING INDEX",
              nm, a->table);
+    if ((f & LF_PK) && !(f & LF_USING_INDEX))
+        emit(s, st, R_SERIAL_PK, a->off, "primary key %s on %s without USING INDEX", nm, a->table);
 }
 
 static void index_action(sect *s, dm_lstmt *st, const dm_lact *a)
@@ -412,17 +470,27 @@ static void index_action(sect *s, dm_lstmt *st, const dm_lact *a)
     int create = a->kind == LA_CREATE_INDEX;
     const char *nm = a->name[0] ? a->name : "(unnamed)";
     if (a->flags & LF_CONCURRENTLY) {
-        if (s->cx->file_transaction && s->nstmts > 1)
+        if (s->explicit_txn)
             emit(s, st, R_BAN_CONC_IN_TXN, a->off,
-                 "%s INDEX CONCURRENTLY %s shares its migration with %zu other statement%s",
-                 create ? "CREATE" : "DROP", nm, s->nstmts - 1, s->nstmts == 2 ? "" : "s");
+                 "%s INDEX CONCURRENTLY %s is inside the file's BEGIN ... COMMIT",
+                 create ? "CREATE" : "DROP", nm);
     } else if (create && !created(s, a->table)) {
         emit(s, st, R_REQ_CONC_CREATE, a->off, "index %s on %s built without CONCURRENTLY", nm,
              a->table);
     } else if (!create) {
         emit(s, st, R_REQ_CONC_DELETE, a->off, "index %s dropped without CONCURRENTLY", nm);
     }
-    robust(s, st, a, create ? "CREATE INDEX" : "DROP INDEX", create ? "IF NOT EXISTS" : "IF EXISTS");
+    /* a concurrent build never runs in a transaction, even inside the
+     * file's own BEGIN (which fails it), and a failed one leaves an INVALID
+     * index that a re-run meets */
+    if (!(create && (a->flags & LF_CONCURRENTLY)) && in_txn(s))
+        return;
+    if (create && !a->name[0])
+        emit(s, st, R_PREFER_ROBUST, a->off, "CREATE INDEX without a name outside a transaction: a "
+                                             "re-run builds a second copy (name it, with IF NOT EXISTS)");
+    else if (!(a->flags & LF_IF_EXISTS))
+        emit(s, st, R_PREFER_ROBUST, a->off, "%s without %s outside a transaction",
+             create ? "CREATE INDEX" : "DROP INDEX", create ? "IF NOT EXISTS" : "IF EXISTS");
 }
 
 /* MySQL: an ALTER form that copies the table, unless the statement asks
@@ -451,6 +519,8 @@ static void alter_other(sect *s, dm_lstmt *st, const dm_lact *a)
              strcmp(n, "drop primary") == 0 ? "DROP PRIMARY KEY" : n);
 }
 
+static void other_action(sect *s, dm_lstmt *st, const dm_lact *a);
+
 /* The rules that look at one action. */
 static void action(sect *s, dm_lstmt *st, const dm_lact *a)
 {
@@ -460,16 +530,20 @@ static void action(sect *s, dm_lstmt *st, const dm_lact *a)
     case LA_CREATE_TABLE:
         if (!(a->flags & (LF_STRICT | LF_TEMP)))
             emit(s, st, R_LITE_STRICT, a->off, "table %s is not STRICT", a->table);
+        if (!(a->flags & LF_TEMP))
+            robust(s, st, a, "CREATE TABLE", "IF NOT EXISTS");
         if (dm_strv_push(&s->created, a->table) != 0)
             s->oom = 1;
         break;
     case LA_RENAME_COLUMN:
         if (!fresh)
             emit(s, st, R_RENAMING_COLUMN, a->off, "column %s.%s is renamed", a->table, a->name);
+        robust_rerun(s, st, a, "RENAME COLUMN");
         break;
     case LA_RENAME_TABLE:
         if (!fresh)
             emit(s, st, R_RENAMING_TABLE, a->off, "table %s is renamed", a->table);
+        robust_rerun(s, st, a, "RENAME TO");
         break;
     case LA_ADD_COLUMN:
         add_column(s, st, a);
@@ -517,13 +591,19 @@ static void action(sect *s, dm_lstmt *st, const dm_lact *a)
             emit(s, st, R_BAN_TRUNCATE_CASCADE, a->off, "TRUNCATE %s ... CASCADE", a->table);
         break;
     case LA_SET:
-        if (strcmp(a->name, "lock_timeout") == 0 || strcmp(a->name, "lock_wait_timeout") == 0)
-            s->lock_set = 1;
+        /* SET lock_timeout = 0, DEFAULT or RESET: no time-out any more */
+        if (strcmp(a->name, "lock_timeout") == 0 || strcmp(a->name, "lock_wait_timeout") == 0 ||
+            (strcmp(a->name, "all") == 0 && (a->flags & LF_ZERO)))
+            s->lock_set = !(a->flags & LF_ZERO);
         break;
     case LA_TXN:
-        if (cx->file_transaction)
+        /* the MySQL and SQLite migrations dbmig runs in a transaction, and
+         * PostgreSQL's unless a statement takes it out of one */
+        if (cx->file_transaction &&
+            (cx->dialect != DBMIG_DIALECT_POSTGRES || dbmig_txn(s)))
             emit(s, st, R_TXN_NESTING, a->off, "%s in a migration that runs in a transaction",
                  a->name);
+        s->explicit_txn = strcmp(a->name, "BEGIN") == 0 || strcmp(a->name, "START TRANSACTION") == 0;
         break;
     case LA_PRAGMA_FK:
         if (cx->file_transaction)
@@ -536,6 +616,36 @@ static void action(sect *s, dm_lstmt *st, const dm_lact *a)
     case LA_CONVERT_CHARSET:
         if (!mysql_no_copy(st))
             emit(s, st, R_MY_COPY, a->off, "ALTER TABLE %s CONVERT TO CHARACTER SET", a->table);
+        break;
+    default:
+        other_action(s, st, a);
+        break;
+    }
+}
+
+/* The actions only the newer rules read. */
+static void other_action(sect *s, dm_lstmt *st, const dm_lact *a)
+{
+    switch (a->kind) {
+    case LA_DROP_OTHER:
+        robust(s, st, a, "DROP", "IF EXISTS");
+        break;
+    case LA_DROP_CONSTRAINT:
+        if (a->flags & LF_IF_EXISTS) {
+            if (dm_strv_push(&s->redropped, a->name) != 0)
+                s->oom = 1;
+        } else {
+            robust(s, st, a, "DROP CONSTRAINT", "IF EXISTS");
+        }
+        break;
+    case LA_DROP_NOT_NULL:
+        if (!created(s, a->table))
+            emit(s, st, R_BAN_DROP_NOT_NULL, a->off, "column %s.%s drops its NOT NULL", a->table,
+                 a->name);
+        break;
+    case LA_REINDEX:
+        if (!(a->flags & LF_CONCURRENTLY))
+            emit(s, st, R_REQ_CONC_REINDEX, a->off, "REINDEX %s without CONCURRENTLY", a->table);
         break;
     default:
         break;
@@ -564,6 +674,18 @@ static int takes_lock(const sect *s, const dm_lstmt *st)
             if (!(a->flags & LF_CONCURRENTLY))
                 return 1;
             break;
+        case LA_LOCK: case LA_DROP_CONSTRAINT: case LA_DROP_NOT_NULL:
+            if (!created(s, a->table))
+                return 1;
+            break;
+        case LA_DROP_OTHER:
+            if ((a->flags & LF_LOCK) && !created(s, a->table))
+                return 1;
+            break;
+        case LA_REINDEX:
+            if (!(a->flags & LF_CONCURRENTLY))
+                return 1;
+            break;
         default:
             break;
         }
@@ -579,6 +701,16 @@ static void statement(sect *s, dm_lstmt *st)
     if (!s->timeout_done && !s->lock_set && !cx->lock_timeout_configured && takes_lock(s, st)) {
         s->timeout_done = 1;
         emit(s, st, R_REQ_TIMEOUT, 0, "this statement waits for its lock without a time-out");
+    }
+    /* the first statement that takes the migration out of its transaction */
+    if (s->concurrent && cx->file_transaction && s->nreal > 1 && !s->nontx_done &&
+        dm_ddl_needs_autocommit(st->sql, st->len, cx->dialect,
+                                cx->dialect == DBMIG_DIALECT_POSTGRES ? DBMIG_CAP_CONCURRENT_INDEX
+                                                                      : 0)) {
+        s->nontx_done = 1;
+        emit(s, st, R_NONTX_MIGRATION, 0,
+             "this statement cannot run in a transaction, in a migration of %zu statements",
+             s->nreal);
     }
     if (cx->dialect == DBMIG_DIALECT_MYSQL && cx->file_transaction && st->facts.ddl &&
         s->nstmts > 1 && !s->commit_done) {
@@ -597,13 +729,23 @@ int dm_lint_section(const dm_lctx *cx, dm_lstmt *st, size_t n, dm_lfindings *out
     s.cx = cx;
     s.out = out;
     s.nstmts = n;
-    for (size_t k = 0; k < n; k++)
-        for (size_t i = 0; i < st[k].facts.n; i++)
+    uint32_t caps = cx->dialect == DBMIG_DIALECT_POSTGRES ? DBMIG_CAP_CONCURRENT_INDEX : 0;
+    for (size_t k = 0; k < n; k++) {
+        /* the engine's own test (plan.c): such a statement takes the
+         * migration out of its transaction */
+        s.concurrent |= dm_ddl_needs_autocommit(st[k].sql, st[k].len, cx->dialect, caps);
+        int trivial = st[k].facts.n > 0; /* only SETs and transaction control */
+        for (size_t i = 0; i < st[k].facts.n; i++) {
             s.concurrent |= (st[k].facts.v[i].flags & LF_CONCURRENTLY) != 0;
+            trivial &= st[k].facts.v[i].kind == LA_SET || st[k].facts.v[i].kind == LA_TXN;
+        }
+        s.nreal += !trivial;
+    }
     for (size_t k = 0; k < n && !s.oom; k++)
         statement(&s, &st[k]);
     dm_strv_free(&s.created);
     dm_strv_free(&s.not_valid);
+    dm_strv_free(&s.redropped);
     return s.oom ? -1 : 0;
 }
 

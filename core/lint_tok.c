@@ -19,13 +19,6 @@
 
 #include "ddl.h"
 
-/* src into dst[cap], cut at cap - 1 bytes (snprintf: strncpy's truncation
- * warning fires under -O2 -D_FORTIFY_SOURCE, the package build). */
-static void lcpy(char *dst, size_t cap, const char *src)
-{
-    snprintf(dst, cap, "%s", src);
-}
-
 enum { TK_WORD, TK_QUOTED, TK_STRING, TK_NUM, TK_PUNCT };
 
 typedef struct ltok {
@@ -104,6 +97,10 @@ static size_t skip_blank(const lx *x, size_t i)
     }
     return i;
 }
+
+/* Copies s, cut to cap - 1 bytes (snprintf, not strncpy: GCC's
+ * -Wstringop-truncation flags the latter in Release builds). */
+static void cpy(char *dst, size_t cap, const char *s) { snprintf(dst, cap, "%s", s); }
 
 static int is_wordc(unsigned char c) { return isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
 
@@ -271,7 +268,7 @@ static dm_lact *add(dm_lfacts *f, const lx *x, dm_lact_kind k, size_t tok, const
 {
     dm_lact *a = dm_lfacts_add(f, k, tok < x->n ? x->t[tok].start : 0);
     if (a && table)
-        lcpy(a->table, sizeof a->table, table);
+        cpy(a->table, sizeof a->table, table);
     return a;
 }
 
@@ -323,7 +320,7 @@ static void read_type(const lx *x, size_t *i, size_t stop, char *ty, size_t cap,
 static void canon_type(char *ty, size_t cap, unsigned *flags, int dialect)
 {
     if (dialect == DBMIG_DIALECT_MYSQL && strcmp(ty, "serial") == 0) {
-        lcpy(ty, cap, "int8"); /* MySQL: BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE */
+        cpy(ty, cap, "int8"); /* MySQL: BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE */
         return;
     }
     static const char *const map[][2] = {
@@ -342,7 +339,7 @@ static void canon_type(char *ty, size_t cap, unsigned *flags, int dialect)
         if (strcmp(ty, map[i][0]) == 0) {
             if (strstr(ty, "serial"))
                 *flags |= LF_SERIAL;
-            lcpy(ty, cap, map[i][1]);
+            cpy(ty, cap, map[i][1]);
             ty[cap - 1] = '\0';
             return;
         }
@@ -406,6 +403,8 @@ static unsigned col_constraints(const lx *x, size_t i, size_t stop)
             f |= LF_FK;
         } else if (identity_at(x, i)) {
             f |= LF_IDENTITY;
+            if (kw(x, i, "generated") && kw(x, i + 1, "by"))
+                i += 2; /* BY DEFAULT AS IDENTITY: that DEFAULT is no default value */
         } else if ((kw(x, i, "generated") || kw(x, i, "as")) && i + 1 < stop) {
             size_t k = i + 1;
             while (k < stop && !punct(x, k, '('))
@@ -435,16 +434,16 @@ static int column_def(const lx *x, size_t i, size_t stop, const char *table, dm_
     unsigned fl = col_constraints(x, i, stop);
     canon_type(ty, sizeof ty, &fl, x->dialect);
     if (addc) {
-        lcpy(addc->name, sizeof addc->name, col);
-        lcpy(addc->type, sizeof addc->type, ty);
+        cpy(addc->name, sizeof addc->name, col);
+        cpy(addc->type, sizeof addc->type, ty);
         addc->type_len = tl;
         addc->flags |= fl;
     }
     dm_lact *a = add(f, x, LA_COLUMN_TYPE, at, table);
     if (!a)
         return -1;
-    lcpy(a->name, sizeof a->name, col);
-    lcpy(a->type, sizeof a->type, ty);
+    cpy(a->name, sizeof a->name, col);
+    cpy(a->type, sizeof a->type, ty);
     a->type_len = tl;
     a->flags = fl;
     return 0;
@@ -483,7 +482,7 @@ static int create_table(const lx *x, size_t i, dm_lfacts *f)
     if (!a)
         return -1;
     a->flags = fl;
-    lcpy(a->name, sizeof a->name, tbl);
+    cpy(a->name, sizeof a->name, tbl);
     if (!punct(x, i, '('))
         return 0; /* CREATE TABLE ... AS, LIKE, PARTITION OF: no columns to read */
     size_t close = close_paren(x, i);
@@ -518,7 +517,32 @@ static int create_index(const lx *x, size_t i, dm_lfacts *f, unsigned fl)
     if (!a)
         return -1;
     a->flags = fl;
-    lcpy(a->name, sizeof a->name, name);
+    cpy(a->name, sizeof a->name, name);
+    return 0;
+}
+
+/* DROP VIEW / MATERIALIZED VIEW / SEQUENCE / TYPE name: LA_DROP_OTHER (a
+ * view or sequence is a relation queries lock). */
+static int drop_other(const lx *x, size_t i, dm_lfacts *f)
+{
+    static const char *const kinds[][2] = {{"view", "1"}, {"materialized view", "1"},
+                                           {"sequence", "1"}, {"type", "0"}};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        if (!accept(x, &i, kinds[k][0]))
+            continue;
+        unsigned fl = (accept(x, &i, "if exists") ? LF_IF_EXISTS : 0) |
+                      (kinds[k][1][0] == '1' ? LF_LOCK : 0);
+        char name[128];
+        size_t at = i;
+        if (!read_name(x, &i, name, sizeof name))
+            return 0;
+        dm_lact *a = add(f, x, LA_DROP_OTHER, at, name);
+        if (!a)
+            return -1;
+        a->flags = fl;
+        cpy(a->name, sizeof a->name, kinds[k][0]);
+        return 0;
+    }
     return 0;
 }
 
@@ -528,7 +552,7 @@ static int drop(const lx *x, size_t i, dm_lfacts *f)
     int table = kw(x, i, "table"), index = kw(x, i, "index");
     int db = kw(x, i, "database") || (x->dialect == DBMIG_DIALECT_MYSQL && kw(x, i, "schema"));
     if (!table && !index && !db)
-        return 0;
+        return x->dialect == DBMIG_DIALECT_POSTGRES ? drop_other(x, i, f) : 0;
     i++;
     unsigned fl = 0;
     if (index && accept(x, &i, "concurrently"))
@@ -548,7 +572,7 @@ static int drop(const lx *x, size_t i, dm_lfacts *f)
         if (!a)
             return -1;
         a->flags = fl;
-        lcpy(a->name, sizeof a->name, name);
+        cpy(a->name, sizeof a->name, name);
         if (!punct(x, i, ','))
             return 0;
         i++;
@@ -594,7 +618,7 @@ static int add_constraint(const lx *x, size_t i, size_t e, const char *tbl, dm_l
     if (!a)
         return -1;
     a->flags = fl;
-    lcpy(a->name, sizeof a->name, name);
+    cpy(a->name, sizeof a->name, name);
     return 0;
 }
 
@@ -627,7 +651,7 @@ static int alter_add(const lx *x, size_t i, size_t e, const char *tbl, dm_lfacts
     a->kind = LA_ADD_COLUMN;
     a->off = off;
     a->flags |= fl;
-    lcpy(a->table, sizeof a->table, tbl);
+    cpy(a->table, sizeof a->table, tbl);
     return 0;
 }
 
@@ -637,13 +661,22 @@ static int alter_drop(const lx *x, size_t i, size_t e, const char *tbl, dm_lfact
     static const char *const other[] = {"constraint", "index", "key", "primary", "foreign",
                                         "check", "default", "partition", NULL};
     for (size_t k = 0; other[k]; k++) {
-        if (kw(x, i, other[k])) {
-            dm_lact *o = add(f, x, LA_ALTER_OTHER, i, tbl);
-            if (!o)
+        if (!kw(x, i, other[k]))
+            continue;
+        dm_lact *o;
+        if (k == 0 && x->dialect == DBMIG_DIALECT_POSTGRES) {
+            size_t at = ++i; /* DROP CONSTRAINT [IF EXISTS] name, as the parser reads it */
+            unsigned fl = accept(x, &i, "if exists") ? LF_IF_EXISTS : 0;
+            if (!(o = add(f, x, LA_DROP_CONSTRAINT, at, tbl)))
                 return -1;
-            snprintf(o->name, sizeof o->name, "drop %s", other[k]);
+            o->flags = fl;
+            tok_name(x, i, o->name, sizeof o->name);
             return 0;
         }
+        if (!(o = add(f, x, LA_ALTER_OTHER, i, tbl)))
+            return -1;
+        snprintf(o->name, sizeof o->name, "drop %s", other[k]);
+        return 0;
     }
     accept(x, &i, "column");
     unsigned fl = accept(x, &i, "if exists") ? LF_IF_EXISTS : 0;
@@ -655,7 +688,7 @@ static int alter_drop(const lx *x, size_t i, size_t e, const char *tbl, dm_lfact
     if (!a)
         return -1;
     a->flags = fl;
-    lcpy(a->name, sizeof a->name, col);
+    cpy(a->name, sizeof a->name, col);
     return 0;
 }
 
@@ -671,19 +704,19 @@ static int alter_column(const lx *x, size_t i, size_t e, const char *tbl, dm_lfa
     if (accept(x, &i, "type") || accept(x, &i, "set data type")) {
         if (!(a = add(f, x, LA_ALTER_TYPE, at, tbl)))
             return -1;
-        lcpy(a->name, sizeof a->name, col);
+        cpy(a->name, sizeof a->name, col);
         dm_lact *t = add(f, x, LA_COLUMN_TYPE, i, tbl);
         if (!t)
             return -1;
-        lcpy(t->name, sizeof t->name, col);
+        cpy(t->name, sizeof t->name, col);
         read_type(x, &i, e, t->type, sizeof t->type, &t->type_len);
         canon_type(t->type, sizeof t->type, &t->flags, x->dialect);
         return 0;
     }
-    if (accept(x, &i, "set not null")) {
-        if (!(a = add(f, x, LA_SET_NOT_NULL, at, tbl)))
+    if (accept(x, &i, "set not null") || accept(x, &i, "drop not null")) {
+        if (!(a = add(f, x, kw(x, i - 3, "set") ? LA_SET_NOT_NULL : LA_DROP_NOT_NULL, at, tbl)))
             return -1;
-        lcpy(a->name, sizeof a->name, col);
+        cpy(a->name, sizeof a->name, col);
         return 0;
     }
     if (!(a = add(f, x, LA_ALTER_OTHER, at, tbl)))
@@ -707,7 +740,7 @@ static int alter_modify(const lx *x, size_t i, size_t e, const char *tbl, dm_lfa
             dm_lact *r = add(f, x, LA_RENAME_COLUMN, at, tbl);
             if (!r)
                 return -1;
-            lcpy(r->name, sizeof r->name, old);
+            cpy(r->name, sizeof r->name, old);
         }
     }
     dm_lact a0;
@@ -717,8 +750,8 @@ static int alter_modify(const lx *x, size_t i, size_t e, const char *tbl, dm_lfa
     dm_lact *a = add(f, x, LA_ALTER_TYPE, at, tbl);
     if (!a)
         return -1;
-    lcpy(a->name, sizeof a->name, a0.name);
-    lcpy(a->type, sizeof a->type, a0.type);
+    cpy(a->name, sizeof a->name, a0.name);
+    cpy(a->type, sizeof a->type, a0.type);
     return 0;
 }
 
@@ -746,7 +779,7 @@ static int alter_rename(const lx *x, size_t i, const char *tbl, dm_lfacts *f)
     dm_lact *a = add(f, x, LA_RENAME_COLUMN, at, tbl);
     if (!a)
         return -1;
-    lcpy(a->name, sizeof a->name, col);
+    cpy(a->name, sizeof a->name, col);
     return 0;
 }
 
@@ -844,7 +877,54 @@ static int set_stmt(const lx *x, size_t i, dm_lfacts *f, int pragma)
     dm_lact *a = add(f, x, LA_SET, at, NULL);
     if (!a)
         return -1;
-    lcpy(a->name, sizeof a->name, name);
+    cpy(a->name, sizeof a->name, name);
+    /* = 0, = '0', TO DEFAULT: no time-out */
+    size_t v = punct(x, i, '=') || kw(x, i, "to") ? i + 1 : x->n;
+    char val[32];
+    tok_name(x, v, val, sizeof val);
+    if (kw(x, v, "default") || (v < x->n && x->t[v].type != TK_WORD && val[0] == '0' &&
+                                strtod(val, NULL) == 0.0))
+        a->flags |= LF_ZERO;
+    return 0;
+}
+
+/* RESET name | ALL (PostgreSQL). */
+static int reset_stmt(const lx *x, size_t i, dm_lfacts *f)
+{
+    dm_lact *a = add(f, x, LA_SET, i, NULL);
+    if (!a)
+        return -1;
+    tok_name(x, i, a->name, sizeof a->name);
+    a->flags |= LF_ZERO;
+    return 0;
+}
+
+/* REINDEX [(CONCURRENTLY)] {INDEX|TABLE|SCHEMA|DATABASE} [CONCURRENTLY] name
+ * (PostgreSQL; SYSTEM has no CONCURRENTLY form). */
+static int reindex_stmt(const lx *x, size_t i, dm_lfacts *f)
+{
+    unsigned fl = 0;
+    if (punct(x, i, '(')) {
+        size_t cl = close_paren(x, i);
+        for (size_t k = i; k < cl; k++)
+            if (kw(x, k, "concurrently"))
+                fl |= LF_CONCURRENTLY;
+        i = cl + 1;
+    }
+    if (kw(x, i, "system") || !(kw(x, i, "index") || kw(x, i, "table") || kw(x, i, "schema") ||
+                                kw(x, i, "database")))
+        return 0;
+    i++;
+    if (accept(x, &i, "concurrently"))
+        fl |= LF_CONCURRENTLY;
+    char name[128];
+    size_t at = i;
+    if (!read_name(x, &i, name, sizeof name))
+        return 0;
+    dm_lact *a = add(f, x, LA_REINDEX, at, name);
+    if (!a)
+        return -1;
+    a->flags = fl;
     return 0;
 }
 
@@ -870,6 +950,29 @@ static int facts(const lx *x, dm_lfacts *f)
         return set_stmt(x, i, f, 0);
     if (accept(x, &i, "pragma"))
         return set_stmt(x, i, f, 1);
+    if (x->dialect == DBMIG_DIALECT_POSTGRES && accept(x, &i, "reset"))
+        return reset_stmt(x, i, f);
+    if (x->dialect == DBMIG_DIALECT_POSTGRES && accept(x, &i, "reindex"))
+        return reindex_stmt(x, i, f);
+    return 0;
+}
+
+/* PostgreSQL: each REFERENCES t of a CREATE or ALTER TABLE locks t too
+ * (SHARE ROW EXCLUSIVE, for the foreign key's triggers). */
+static int references(const lx *x, dm_lfacts *f)
+{
+    if (x->dialect != DBMIG_DIALECT_POSTGRES || !(kw(x, 0, "create") || kw(x, 0, "alter")))
+        return 0;
+    for (size_t i = 0; i + 1 < x->n; i++) {
+        char tbl[128];
+        size_t k = i + 1, at = k;
+        if (!kw(x, i, "references") || !read_name(x, &k, tbl, sizeof tbl))
+            continue;
+        dm_lact *a = add(f, x, LA_LOCK, at, tbl);
+        if (!a)
+            return -1;
+        cpy(a->name, sizeof a->name, "a foreign key to it");
+    }
     return 0;
 }
 
@@ -879,13 +982,15 @@ int dm_lint_tok_facts(const char *sql, size_t len, int dialect, dm_lfacts *out)
     int rc = tokenize(&x);
     if (rc == 0)
         rc = facts(&x, out);
+    if (rc == 0)
+        rc = references(&x, out);
     const char *txn = dm_ddl_txn_control(sql, len, dialect);
     if (rc == 0 && txn) {
         dm_lact *a = dm_lfacts_add(out, LA_TXN, 0);
         if (!a)
             rc = -1;
         else
-            lcpy(a->name, sizeof a->name, txn);
+            cpy(a->name, sizeof a->name, txn);
     }
     out->ddl = dm_ddl_is_schema_change(sql, len, dialect);
     out->dml = !out->ddl && dm_ddl_is_dml(sql, len, dialect);

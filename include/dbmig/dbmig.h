@@ -771,17 +771,20 @@ typedef struct dbmig_lint_setting {
  * one of revisions, since and pending; none: the revisions not applied
  * when the handle has a URL, every revision when it has none (the dialect
  * then comes from options.driver). */
-#define DBMIG_LINT_OPTS_VERSION 1
+#define DBMIG_LINT_OPTS_VERSION 2
 typedef struct dbmig_lint_opts {
-    unsigned version;                 /* DBMIG_LINT_OPTS_VERSION */
+    unsigned version;                 /* DBMIG_LINT_OPTS_VERSION (1 is still accepted:
+                                         the fields up to nsettings) */
     const char *const *revisions;     /* these revisions (ids, prefixes, head, ...) */
     size_t nrevisions;
     const char *since;                /* the revisions after this one (its descendants) */
     int pending;                      /* the revisions not applied (needs the database) */
     const dbmig_lint_setting *settings;
     size_t nsettings;
+    int all;                          /* version 2: every revision, even with a database
+                                         (what `dbmig test` lints) */
 } dbmig_lint_opts;
-#define DBMIG_LINT_OPTS_INIT {DBMIG_LINT_OPTS_VERSION, NULL, 0, NULL, 0, NULL, 0}
+#define DBMIG_LINT_OPTS_INIT {DBMIG_LINT_OPTS_VERSION, NULL, 0, NULL, 0, NULL, 0, 0}
 
 typedef struct dbmig_lint_finding {
     const char *rule;     /* a rule id, or "lint-ignore" for a bad suppression */

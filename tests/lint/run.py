@@ -206,6 +206,65 @@ def interface(tmp):
     expect(rc == 3 and "001_init.sql:1: error: [applied-file-edited]" in out, "edited: %d %s" % (rc, out))
 
 
+def many_files(tmp):
+    """Over 64 files lint splits the work between two threads
+    (core/lint.c): the findings still come in revision order, all of them."""
+    m = os.path.join(tmp, "many")
+    for i in range(150):
+        write(m, "%03d_f.sql" % (i + 1), body("ALTER TABLE users RENAME COLUMN a%d TO b%d;" % (i, i)))
+    rc, out, err = run(["--dir", m, "--driver", "postgres", "lint", "--format", "json"], tmp)
+    files = [os.path.basename(f["file"]) for f in json.loads(out)["findings"] if f["rule"] == "renaming-column"]
+    expect(files == ["%03d_f.sql" % (i + 1) for i in range(150)],
+           "150 files: findings in revision order, one each: %s" % files[:5])
+
+
+def attached(tmp):
+    """SPEC 15: check prints the lint findings of the pending revisions
+    (stderr; "lint" in JSON) and keeps its exit code; test lints every file
+    and fails on an error finding; a wrong [lint] setting stops both (exit 2)."""
+    p = os.path.join(tmp, "att")
+    m = os.path.join(p, "migrations")
+    write(m, "001_init.sql", body("CREATE TABLE users (id INTEGER PRIMARY KEY, a TEXT) STRICT;"))
+    write(m, "002_ren.sql", "-- dbmig:up\nALTER TABLE users RENAME COLUMN a TO b;\n"
+          "-- dbmig:down\nALTER TABLE users RENAME COLUMN b TO a;\n")
+    db = "sqlite:" + os.path.join(tmp, "att.db")
+    run(["--url", db, "upgrade", "001"], p)
+    rc, out, err = run(["--url", db, "check"], p)
+    expect(rc == 3 and "002 (002_ren.sql) is pending" in out and
+           "lint: migrations/002_ren.sql:2: warning: [renaming-column]" in err and "lint:" not in out,
+           "check: pending 002's finding on stderr, exit 3 as before: %d %s %s" % (rc, out, err))
+    rc, out, err = run(["--url", db, "check", "--format", "json"], p)
+    j = json.loads(out)
+    expect(rc == 3 and j["lint"]["summary"] == {"errors": 0, "warnings": 1, "infos": 0} and
+           j["lint"]["findings"][0]["revision"] == "002", "check json lint: %s" % out)
+    run(["--url", db, "upgrade"], p)
+    with open(os.path.join(m, "001_init.sql"), "a") as fh:
+        fh.write("-- edited\n")
+    rc, out, err = run(["--url", db, "check"], p)
+    expect(rc == 3 and "checksum" in out and "applied-file-edited" not in err and "lint:" not in err,
+           "check: an edited file is check's problem, not repeated by lint: %s %s" % (out, err))
+    os.remove(os.path.join(tmp, "att.db"))
+    # test: clean lint passes; an error finding fails it, warnings do not
+    write(m, "001_init.sql", "-- dbmig:up\nCREATE TABLE users (id INTEGER PRIMARY KEY, a TEXT) STRICT;\n"
+          "-- dbmig:down\nDROP TABLE users;\n")
+    rc, out, err = run(["--url", db, "test"], p)
+    expect(rc == 0 and "[renaming-column]" in err and "in every revision" in err,
+           "test with a warning: exit 0, the warning on stderr: %d %s %s" % (rc, out, err))
+    write(m, "003_pragma.sql", "-- dbmig:up\nPRAGMA foreign_keys = OFF;\n-- dbmig:down\nSELECT 1;\n")
+    rc, out, err = run(["--url", db, "test"], p)
+    expect(rc == 3 and "error: [sqlite-pragma-foreign-keys-in-transaction]" in err and " 0 failed" in out,
+           "test: a lint error fails it (its checks passed): %d %s %s" % (rc, out, err))
+    rc, out, err = run(["--url", db, "test", "--format", "json"], p)
+    j = json.loads(out)
+    expect(rc == 3 and j["failed"] == 0 and j["lint"]["summary"]["errors"] == 1, "test json lint: %s" % out)
+    write(p, "dbmig.conf", "[lint]\nrenaming-colum = off\n")
+    for cmd in ("check", "test"):
+        rc, out, err = run(["--url", db, cmd], p)
+        expect(rc == 2 and "dbmig.conf:2: unknown lint rule 'renaming-colum'" in err,
+               "%s with a wrong [lint]: exit 2: %d %s" % (cmd, rc, err))
+    os.remove(os.path.join(p, "dbmig.conf"))
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="dbmig-lint-")
     try:
@@ -214,6 +273,8 @@ def main():
             coverage(rules, rule_cases(tmp))
         if not ONLY or ONLY == "interface":
             interface(tmp)
+            many_files(tmp)
+            attached(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d failure(s)" % len(failures))
