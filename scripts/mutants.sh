@@ -312,7 +312,7 @@ mutant env-dotenv-url-beats-real cli/config.c \
     script:tests/env/env.sh
 mutant placeholder-undefined-allowed core/placeholder.c \
     '            return ph_undefined(path, line, text + b, e - b, vars, nvars, err);' \
-    '            { i = e; done = e + 1; continue; }' \
+    '            { if (0) return ph_undefined(path, line, text + b, e - b, vars, nvars, err); i = e; done = e + 1; continue; }' \
     unit:placeholder script:tests/env/env.sh
 mutant wait-dirty-is-ready core/wait.c \
     '    if (s->dirty)
