@@ -747,6 +747,14 @@ static const char *const cf_file_keys[] = {
     "batch-time", "phase",
 };
 
+int cli_config_file_key(const char *key)
+{
+    for (size_t i = 0; key && i < sizeof cf_file_keys / sizeof cf_file_keys[0]; i++)
+        if (strcmp(cf_file_keys[i], key) == 0)
+            return 1;
+    return 0;
+}
+
 /* An indented line right after the same key: an attempt at a multi-line
  * value, which inih would join. Returns 1 (and fails) when it is one. */
 static int cf_continued(cf_state *s, const char *name, int line)

@@ -85,6 +85,10 @@ int cli_config_known(const char *key);
 int cli_config_is_bool(const char *key);
 /* The known keys, for suggestions and lists. */
 const char *const *cli_config_keys(size_t *n);
+/* 1 if a config file may set key (the others are refused there: env,
+ * config, env-file, no-env-file, dry-run, sql; dbmig.conf(5) lists only
+ * these). */
+int cli_config_file_key(const char *key);
 
 /* true/yes/on/1 → 1, false/no/off/0 → 0 (any case, no spaces), else -1. */
 int cli_parse_bool(const char *s);

@@ -178,6 +178,8 @@ static int man_config(FILE *f, const ht_doc *u)
     size_t n;
     const char *const *keys = cli_config_keys(&n);
     for (size_t i = 0; i < n; i++) {
+        if (!cli_config_file_key(keys[i]))
+            continue; /* refused in the file: dbmig(1)'s options and ENVIRONMENT */
         char flag[64], value[64] = "", env[64];
         snprintf(flag, sizeof flag, "--%s", keys[i]);
         const ht_item *it = ht_find_option(u, flag);

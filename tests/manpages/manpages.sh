@@ -46,6 +46,18 @@ echo "$commands" | grep -qx completion || fail "the command list lacks completio
 [ "$(echo "$globals" | wc -l)" -ge 20 ] || fail "dbmig __complete -- lists too few options"
 
 # A command's section of dbmig(1): from its subsection title to the next.
+# the main usage (`dbmig help`, written by hand in cli/help.c) names every
+# command option of the parser's tables, so that its summary does not fall
+# behind the per-command help (the long forms of -m, -r, -o are spelt short)
+"$DBMIG" help >"$T/usage"
+for c in $commands; do
+    for o in $("$DBMIG" __complete -- "$c" -- | cut -f1); do
+        case $o in --message | --rev-range | --output) continue ;; esac
+        echo "$globals" | grep -qx -- "$o" && continue
+        grep -qF -- "$o" "$T/usage" || fail "dbmig help (cli_usage_main) does not name $c's option $o"
+    done
+done
+
 section() {
     awk -v c="$1" '/^   [^ ]/ { on = ($0 == "   " c) } /^[^ ]/ { on = 0 } on' "$T/dbmig.1.txt"
 }
@@ -76,6 +88,12 @@ for o in $globals; do
     grep -qE -- "^       (-[a-zA-Z], )?$o( |\$)" "$T/options" || fail "dbmig(1) OPTIONS lacks $o"
     # actions, not settings; --var sets placeholders ([vars], DBMIG_VAR_<NAME>)
     case $o in --help | --version | --var) continue ;; esac
+    # refused in the file (cli/config.c cf_known_key): not a key of the page
+    case $o in --env | --config | --env-file | --no-env-file | --dry-run | --sql)
+        grep -qE -- "^       ${o#--} = " "$T/dbmig.conf.5.txt" &&
+            fail "dbmig.conf(5) lists ${o#--}, which the file refuses"
+        continue ;;
+    esac
     grep -qE -- "^       ${o#--} = " "$T/dbmig.conf.5.txt" || fail "dbmig.conf(5) lacks the key ${o#--}"
     grep -qF -- "DBMIG_$(echo "${o#--}" | tr a-z- A-Z_)" "$T/dbmig.conf.5.txt" ||
         fail "dbmig.conf(5) does not name the variable of ${o#--}"
