@@ -231,6 +231,7 @@ void dbmig_close(dbmig *h)
     free(h->url_redacted);
     free(h->qtable);
     free(h->nodb_msg);
+    free(h->nodb_hint);
     free(h->errloc.revision);
     free(h->errloc.file);
     free(h->errloc.code);
@@ -545,8 +546,10 @@ static int connect_with(dbmig *h, uint32_t flags)
         h->conn = NULL;
         if ((flags & DBMIG_HOST_NO_CREATE) && e.kind == DBMIG_DB_ERR_NODB) {
             free(h->nodb_msg);
+            free(h->nodb_hint);
             h->nodb_msg = dm_strdup(e.message);
-            if (!h->nodb_msg)
+            h->nodb_hint = dm_strdup(e.hint);
+            if (!h->nodb_msg || !h->nodb_hint)
                 return dm_err_nomem(&h->err);
             h->nodb = 1;
             return DBMIG_OK;

@@ -58,6 +58,7 @@ struct dbmig {
      * (dm_need_conn_create) before a command writes. nodb_msg: its words. */
     int nodb;
     char *nodb_msg;
+    char *nodb_hint; /* the driver's hint with it ("" or NULL: none) */
     volatile sig_atomic_t interrupted; /* dbmig_interrupt() was called (exec.c) */
     dbmig_conn *_Atomic running;       /* conn while migrations run, for dbmig_cancel */
     /* Scratch databases (inspect.c): a scratch handle's parent is the

@@ -369,7 +369,9 @@ static int nr_check_order(nr_state *s)
     return dm_err_set(s->err, DBMIG_EUSAGE,
                       "the new file %s would sort before %s, which has no "
                       "`-- dbmig:parents` header and would take the new revision as its "
-                      "parent; add `-- dbmig:parents %s` to %s first",
+                      "parent; add `-- dbmig:parents %s` to %s first (where that file is "
+                      "applied, its checksum then changes: record it with `dbmig repair "
+                      "--checksums` once the header is reviewed)",
                       fname, g->revs[next].file.path, prev != DM_NONE ? g->revs[prev].id : "base",
                       g->revs[next].file.path);
 }
@@ -478,8 +480,9 @@ static int nr_idstyle(nr_state *s, int *width, unsigned long long *max)
         return dm_err_set(s->err, DBMIG_EUSAGE,
                           "--sequential: the next number, %llu, needs more digits than the "
                           "folder's %d-digit ids, and a longer name would sort before the "
-                          "others; rename the files with one more leading 0, or use "
-                          "--timestamp",
+                          "others; rename the files with one more leading 0 where none is "
+                          "applied yet (a header-less file's id is its number: 9 would "
+                          "become 09), or use --timestamp",
                           *max + 1, *width);
     if (odd) {
         size_t v = dm_graph_find(s->g, odd);

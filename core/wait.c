@@ -70,6 +70,7 @@ typedef struct look {
     size_t applied;
     dm_strv pending, dirty, post;
     dm_buf error;    /* the connection's or the read's failure */
+    dm_buf advice;   /* the driver's hint for a database that does not exist */
     int read_failed; /* connected, but the read failed (a permission, a restart) */
 } look;
 
@@ -79,6 +80,7 @@ static void look_free(look *l)
     dm_strv_free(&l->dirty);
     dm_strv_free(&l->post);
     dm_buf_free(&l->error);
+    dm_buf_free(&l->advice);
     memset(l, 0, sizeof *l);
 }
 
@@ -168,7 +170,12 @@ static int look_once(dbmig *h, int reachable, int pre, look *l)
     int rc = dm_need_conn(h), reading = 0;
     if (rc == DBMIG_OK && !h->conn && h->nodb) {
         l->seen.nodb = 1;
-        if (dm_buf_puts(&l->error, h->nodb_msg ? h->nodb_msg : "the database does not exist"))
+        /* the driver's own advice when it gives one: `dbmig upgrade`
+         * creates a SQLite file, but not a folder that is missing too */
+        const char *hint = h->nodb_hint && *h->nodb_hint ? h->nodb_hint
+                                                         : "`dbmig upgrade` creates it";
+        if (dm_buf_puts(&l->error, h->nodb_msg ? h->nodb_msg : "the database does not exist") ||
+            dm_buf_puts(&l->advice, hint))
             return dm_err_nomem(&h->err);
     } else if (rc == DBMIG_OK) {
         reading = 1;
@@ -214,7 +221,7 @@ static void describe(const look *l, dm_buf *b)
                       (int)strcspn(err, "\n"), err);
         break;
     case DBMIG_WS_NO_DATABASE:
-        dm_buf_printf(b, "the database does not exist yet (%s); `dbmig upgrade` creates it", err);
+        dm_buf_printf(b, "the database does not exist yet (%s); %s", err, dm_buf_str(&l->advice));
         break;
     case DBMIG_WS_DIRTY:
         dm_buf_printf(b, "%zu dirty revision%s", l->dirty.n, l->dirty.n == 1 ? "" : "s");
@@ -278,7 +285,7 @@ static int timed_out(dbmig *h, const look *l, int limit_ms, unsigned polls, int 
                           : "the database to be reachable; the last attempt",
                       err);
     } else if (l->state == DBMIG_WS_NO_DATABASE) {
-        dm_buf_printf(&b, "the database to exist: %s; `dbmig upgrade` creates it", err);
+        dm_buf_printf(&b, "the database to exist: %s; %s", err, dm_buf_str(&l->advice));
     } else if (l->state == DBMIG_WS_DIRTY) {
         dm_buf_printf(&b, "%zu dirty revision%s", l->dirty.n, l->dirty.n == 1 ? "" : "s");
         list_ids(&b, &l->dirty);

@@ -359,8 +359,11 @@ static int sq_check_path(const char *file, int no_create, dbmig_db_error *err)
             sq_set_kind(err, DBMIG_DB_ERR_NODB, NULL,
                        "the SQLite database file %s does not exist%s", shown,
                        dir_missing ? " (nor does its folder)" : "");
-            snprintf(err->hint, sizeof err->hint,
-                     "check the path in the URL; `dbmig upgrade` creates a new database");
+            snprintf(err->hint, sizeof err->hint, "%s",
+                     dir_missing ? "create the folder (mkdir -p) or fix the path in the URL: "
+                                   "`dbmig upgrade` creates the database file, not its folder"
+                                 : "check the path in the URL; `dbmig upgrade` creates a new "
+                                   "database");
         }
         return -1;
     }

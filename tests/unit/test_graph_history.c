@@ -609,6 +609,8 @@ static void test_revision_default_parent_hazard(void **state)
     dm_newrev spec = {0};
     spec.message = "new";
     free(newrev(&spec, T0, DBMIG_EUSAGE, "add `-- dbmig:parents 1` to"));
+    /* and it says what that edit costs where the file is applied */
+    free(newrev(&spec, T0, DBMIG_EUSAGE, "dbmig repair --checksums"));
     write_file("9_z.sql", "-- dbmig:parents 1\nCREATE TABLE z (id int);\n");
     char *id = newrev(&spec, T0, DBMIG_OK, NULL);
     expect_parents(id, "9");

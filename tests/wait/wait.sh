@@ -28,6 +28,10 @@ now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
 # bg_wait ARGS...: `dbmig --url URL --dir MIG wait ARGS...` in the
 # background; stdout in $T/w.out, stderr in $T/w.err, pid in $WPID.
 bg_wait() {
+    # emptied here, not by the background redirection: a wait_until right
+    # after must not read the previous run's lines (a race seen in CI)
+    : > "$T/w.out"
+    : > "$T/w.err"
     "$DBMIG" --url "$URL" --dir "$MIG" wait "$@" > "$T/w.out" 2> "$T/w.err" &
     WPID=$!
     BG_PIDS="$BG_PIDS $WPID"
@@ -292,10 +296,18 @@ case_sqlite_file_missing() {
     dbm wait --reachable --timeout 200ms
     expect_exit 4 "--reachable, no file"
     expect_contains err "waiting for the database to exist"
-    expect_contains err "\`dbmig upgrade\` creates it"
+    expect_contains err "\`dbmig upgrade\` creates a new database"
     [ ! -e "$DB_FILE" ] || fail "wait created $DB_FILE"
     dbm --format json wait --timeout 0
     expect_jq '.state == "no_database" and .reachable == false and (.last_error | test("does not exist"))'
+    # its folder is missing too: upgrade would not create that, and the
+    # advice says so (review of issue 19, finding 9)
+    run --dir "$MIG" --url "sqlite:$T/nodir/x.db" wait --timeout 0
+    expect_exit 4 "no folder"
+    expect_contains err "nor does its folder"
+    expect_contains err "create the folder (mkdir -p)"
+    expect_not_contains err "creates it"
+    [ ! -e "$T/nodir" ] || fail "wait created the folder"
 }
 
 # ---- PostgreSQL only ---------------------------------------------------------
