@@ -273,11 +273,46 @@ case_placeholder_checksum() {
     expect_contains out "0 of them edited"
     dbm --var tbl=t2 --var note=b check
     expect_exit 0 "check with another value"
-    # without values at all: nothing to run, nothing undefined
+    # without values: status reads no SQL and needs none ...
     dbm status
     expect_exit 0 "status needs no values"
+    # ... but upgrade does, even with nothing pending: the applied file's
+    # values are what a downgrade needs, and which files are pending is not
+    # known before connecting (docs/placeholders.md)
     dbm upgrade
-    expect_exit 0 "upgrade with nothing pending needs no values"
+    expect_exit 3 "upgrade with nothing pending still needs the values"
+    expect_contains err "001_ph.sql:3: placeholder \${tbl} has no value"
+}
+
+# An undefined placeholder is found before connecting: no SQLite file is
+# created, an unreachable server is exit 3 (not 1), for every command that
+# runs the files' SQL.
+case_placeholder_before_connect() {
+    mk_ph
+    local c
+    for c in "upgrade" "downgrade base" "--dry-run upgrade" "test" "test --yes-destroy" "drift"; do
+        # shellcheck disable=SC2086 # c is several words
+        run --dir "$MIG" --url "sqlite:$T/new.db" --var note=n $c
+        expect_exit 3 "$c with an undefined placeholder"
+        expect_contains err "001_ph.sql:3: placeholder \${tbl} has no value"
+        [ ! -e "$T/new.db" ] || fail "$c created the SQLite file new.db before refusing"
+        expect_not_contains out "scratch" # refused before a scratch database is made
+    done
+    run --dir "$MIG" --url "postgres://app:$PW@127.0.0.1:1/app" --var note=n upgrade
+    expect_exit 3 "an unreachable server: the placeholder's exit 3, not the connection's 1"
+    expect_contains err "001_ph.sql:3: placeholder \${tbl} has no value"
+    expect_not_contains all "$PW"
+    # a section of another driver needs no value on this one
+    mkmig "$MIG" 001_ph "-- dbmig:placeholders on
+-- dbmig:up
+CREATE TABLE t (id INTEGER);
+-- dbmig:up postgres
+CREATE TABLE \${pg_only} (id INTEGER);"
+    run --dir "$MIG" --url "sqlite:$T/new.db" upgrade
+    expect_exit 0 "a placeholder in another driver's section"
+    run --dir "$MIG" --url "postgres://app:$PW@127.0.0.1:1/app" upgrade
+    expect_exit 3 "... is needed on that driver"
+    expect_contains err "001_ph.sql:5: placeholder \${pg_only} has no value"
 }
 
 case_placeholder_undefined() {
@@ -366,6 +401,7 @@ CASES=(
     case_placeholder_sources
     case_placeholder_sql_and_show
     case_placeholder_checksum
+    case_placeholder_before_connect
     case_placeholder_undefined
     case_placeholder_mistakes
 )
