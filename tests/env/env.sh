@@ -259,6 +259,18 @@ case_placeholder_sql_and_show() {
     [ "$(db_query "SELECT v FROM plain")" = '${tbl}' ] || fail "\${tbl} without the marker was changed"
 }
 
+# $$${name}$$: the placeholder right inside a PostgreSQL dollar quote is
+# substituted ($$ then the value); the $${ escape is for the other places.
+case_placeholder_dollar_quote() {
+    mkmig "$MIG" 001_fn "-- dbmig:placeholders on
+CREATE FUNCTION \${schema}.f() RETURNS text AS \$fn\$\${schema}.f says \$\${x}\$fn\$ LANGUAGE sql;
+SELECT \$\$\${schema}\$\$, ' \$\${schema}';"
+    run --dir "$MIG" --url postgres://app@127.0.0.1:1/app --var schema=t1 --sql upgrade
+    expect_exit 0 "--sql on PostgreSQL (no connection)"
+    expect_contains out 'CREATE FUNCTION t1.f() RETURNS text AS $fn$t1.f says ${x}$fn$ LANGUAGE sql;'
+    expect_contains out "SELECT \$\$t1\$\$, ' \${schema}';"
+}
+
 case_placeholder_checksum() {
     mk_ph
     dbm --var tbl=t1 --var note=a upgrade
@@ -400,6 +412,7 @@ CASES=(
     case_dotenv_plugin_dir_trust
     case_placeholder_sources
     case_placeholder_sql_and_show
+    case_placeholder_dollar_quote
     case_placeholder_checksum
     case_placeholder_before_connect
     case_placeholder_undefined
