@@ -1317,6 +1317,16 @@ static const char *cf_dotenv_forbidden(const char *key)
     if (strcmp(key, "DBMIG_PLUGIN_PATH") == 0)
         return "plugin folders hold code dbmig loads, so they come from the environment or the "
                "command line; set DBMIG_PLUGIN_PATH there, or use --plugin-dir";
+    /* as in dbmig.conf: a shared file (often baked into an image) must not
+     * be able to turn every upgrade into one that applies nothing */
+    if (strcmp(key, "DBMIG_DRY_RUN") == 0)
+        return "it is a choice for one run, not a setting to share (every upgrade would apply "
+               "nothing); remove the line, and pass --dry-run or set DBMIG_DRY_RUN in the "
+               "environment for the run that wants it";
+    if (strcmp(key, "DBMIG_SQL") == 0)
+        return "it is a choice for one run, not a setting to share (every upgrade would print "
+               "a script and apply nothing); remove the line, and pass --sql or set DBMIG_SQL "
+               "in the environment for the run that wants it";
     return NULL;
 }
 

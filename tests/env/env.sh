@@ -158,6 +158,22 @@ case_dotenv_mistakes() {
     _dotenv_refused 2 ".env:1: DBMIG_PLUGIN_PATH cannot be set in a .env file" \
         "DBMIG_PLUGIN_PATH=/tmp\n"
     _dotenv_refused 2 ".env:1: DBMIG_ENV_FILE cannot be set in a .env file" "DBMIG_ENV_FILE=x\n"
+    # a per-run choice, refused as dbmig.conf refuses dry-run and sql
+    _dotenv_refused 2 ".env:2: DBMIG_DRY_RUN cannot be set in a .env file: it is a choice for one run" \
+        "DBMIG_URL=sqlite:t.db\nDBMIG_DRY_RUN=1\n"
+    expect_contains err "pass --dry-run"
+    _dotenv_refused 2 ".env:3: DBMIG_SQL cannot be set in a .env file: it is a choice for one run" \
+        "DBMIG_URL=sqlite:t.db\n# x\nDBMIG_SQL=true\n"
+    expect_contains err "pass --sql"
+    printf 'DBMIG_URL=sqlite:t.db\nDBMIG_DRY_RUN=1\n' > .env
+    run --dir "$MIG" upgrade
+    expect_exit 2 "upgrade with DBMIG_DRY_RUN in .env"
+    expect_no_match all "dry run"
+    # the same choice in the real environment is still a choice for this run
+    printf 'DBMIG_URL=sqlite:t.db\n' > .env
+    DBMIG_DRY_RUN=1 run --dir "$MIG" upgrade
+    expect_exit 0 "DBMIG_DRY_RUN in the environment"
+    expect_contains all "dry run: would apply"
     # `KEY = value` is what it looks like (as the dotenv libraries read it)
     printf 'DBMIG_URL = sqlite:spaced.db   # note\n' > .env
     run --dir "$MIG" upgrade
