@@ -226,7 +226,9 @@ static const char conf_head[] =
     "dir = %s\n";
 
 static const char *const conf_body[K_N] = {
-    "# the development database: a SQLite file in the working folder\n"
+    "# the development database: a SQLite file in the working folder. This\n"
+    "# line wins over DATABASE_URL (dbmig says so in a note when both are\n"
+    "# set), not over DBMIG_URL or --url: comment it out to use DATABASE_URL.\n"
     "url = sqlite:" LOCAL_DB "\n"
     "# seconds to wait for another run's migration lock (default 60)\n"
     "# lock-timeout = 60\n"

@@ -71,6 +71,37 @@ case_dotenv_sources() {
     [ -f realdu.db ] && [ ! -f du3.db ] || fail "the real DATABASE_URL should win over .env's"
 }
 
+# DATABASE_URL set in the real environment but beaten by a file's url: one
+# note (the documented precedence surprises a dbmate user), passwords
+# redacted, none with -q or when the user's own --url / DBMIG_URL wins.
+case_dotenv_database_url_notice() {
+    mk_t
+    printf 'DBMIG_URL=sqlite:dev.db\n' > .env
+    DATABASE_URL="postgres://u:$PW@prod.example/app" run --dir "$MIG" status
+    expect_exit 0 ".env's DBMIG_URL over a real DATABASE_URL"
+    expect_contains err "dbmig: note: using the url from .env:1 (sqlite:dev.db); DATABASE_URL is set (postgres://u:***@prod.example/app) and ignored: .env's DBMIG_URL ranks above it"
+    expect_not_contains all "$PW"
+    [ "$(grep -c 'DATABASE_URL is set' "$T/err")" = 1 ] || fail "the note should be printed once"
+    DATABASE_URL="postgres://u:$PW@prod.example/app" run -q --dir "$MIG" status
+    expect_not_contains err "DATABASE_URL is set"
+    rm .env
+    printf '[dbmig]\n# dev\nurl = sqlite:dev.db\n' > dbmig.conf
+    DATABASE_URL=sqlite:prod.db run --dir "$MIG" status
+    expect_contains err "note: using the url from dbmig.conf:3 (sqlite:dev.db); DATABASE_URL is set (sqlite:prod.db) and ignored: dbmig.conf's url ranks above it"
+    # no note: the same URL, the user's own choice, DATABASE_URL empty
+    DATABASE_URL=sqlite:dev.db run --dir "$MIG" status
+    expect_not_contains err "DATABASE_URL is set"
+    DATABASE_URL=sqlite:prod.db run --url sqlite:cmd.db --dir "$MIG" status
+    expect_not_contains err "DATABASE_URL is set"
+    DATABASE_URL=sqlite:prod.db DBMIG_URL=sqlite:env.db run --dir "$MIG" status
+    expect_not_contains err "DATABASE_URL is set"
+    DATABASE_URL= run --dir "$MIG" status
+    expect_not_contains err "DATABASE_URL is set"
+    rm dbmig.conf
+    DATABASE_URL=sqlite:prod.db run --dir "$MIG" status
+    expect_not_contains err "DATABASE_URL is set"
+}
+
 case_dotenv_settings_and_sources() {
     mk_t
     printf 'DBMIG_URL=sqlite:t.db\nDBMIG_DIR=%s\nDBMIG_FORMAT=json\nDBMIG_TABLE=my_versions\n' "$MIG" > .env
@@ -421,6 +452,7 @@ CREATE TABLE \${ tbl } (id INTEGER);"
 
 CASES=(
     case_dotenv_sources
+    case_dotenv_database_url_notice
     case_dotenv_settings_and_sources
     case_dotenv_files
     case_dotenv_mistakes
