@@ -248,6 +248,53 @@ case_dotenv_plugin_dir_trust() {
     expect_exit 0 "the same folder typed by the user"
 }
 
+# ---- init ---------------------------------------------------------------------
+
+# init reads .env (DBMIG_DIR: where the project keeps its migrations) but
+# no config file; a --dir under missing folders is made with them.
+case_init_dotenv_and_parents() {
+    printf 'DBMIG_DIR=db/from_dotenv\n' > .env
+    run init
+    expect_exit 0 "init with DBMIG_DIR from .env, under a missing db/"
+    [ -d db/from_dotenv ] || fail "init did not create db/from_dotenv (mkdir -p)"
+    expect_contains out "created db/from_dotenv/"
+    grep -qx 'dir = db/from_dotenv' dbmig.conf || fail "dbmig.conf: $(grep '^dir' dbmig.conf)"
+    rm -rf db dbmig.conf .gitignore .env
+    run init --dir a/b/c/mig
+    expect_exit 0 "init --dir a/b/c/mig"
+    ls a/b/c/mig/*_first_migration.sql >/dev/null 2>&1 || fail "no first migration in a/b/c/mig"
+    rm -rf a dbmig.conf .gitignore
+    # a folder on the way that is a file: exit 2 naming it, nothing written
+    : > db
+    run init --dir db/mig
+    expect_exit 2 "a file where a folder of --dir goes"
+    expect_contains err "a folder above the migrations folder is a file: db; nothing was written"
+    [ ! -e dbmig.conf ] && [ ! -e .gitignore ] || fail "init wrote something before refusing"
+    rm db
+}
+
+case_init_json() {
+    run --format json --dry-run init --dir db/m
+    expect_exit 0 "init --dry-run --format json"
+    expect_jq '.dry_run == true and .revision == null and .created[0] == "db/m/" and .exit_code == 0' "dry run JSON"
+    [ ! -e db ] && [ ! -e dbmig.conf ] || fail "a dry run wrote something"
+    run --format json init --dir db/m
+    expect_exit 0 "init --format json"
+    expect_jq '.dry_run == false and .driver == "sqlite" and .config == "dbmig.conf"' "init JSON"
+    expect_jq '(.created | length) == 3 and (.created[1] | startswith("db/m/")) and .created[2] == "dbmig.conf"' "created"
+    expect_jq '.gitignore.created == true and (.gitignore.added | index("dev.db")) != null' ".gitignore"
+    expect_jq '(.next | contains("dbmig upgrade")) and (.revision | test("^[0-9]+$"))' "next and revision"
+    [ -f "$(jq -r '.created[1]' "$T/out")" ] || fail "the JSON's first migration does not exist"
+    # a refusal in JSON: exit_code and error too
+    run --format json init --dir db/m
+    expect_exit 2 "init again"
+    [ -s "$T/out" ] || fail "a refusal with --format json printed no JSON"
+    expect_jq '.exit_code == 2 and (.error | contains("the config file already exists"))' "JSON refusal"
+    run --format jsn init
+    expect_exit 2 "a bad --format"
+    expect_contains err "did you mean json?"
+}
+
 # ---- placeholders ------------------------------------------------------------
 
 case_placeholder_sources() {
@@ -458,6 +505,8 @@ CASES=(
     case_dotenv_mistakes
     case_dotenv_secrets_and_verbose
     case_dotenv_plugin_dir_trust
+    case_init_dotenv_and_parents
+    case_init_json
     case_placeholder_sources
     case_placeholder_sql_and_show
     case_placeholder_dollar_quote
