@@ -11,11 +11,19 @@
  * library (dbmig_revision_new), so its name and header are exactly those of
  * `dbmig revision`; init then adds a comment to its up and down sections.
  * Only keys that cli/config.c knows are written, and no password: the
- * server examples point at DATABASE_URL, PGPASSWORD/~/.pgpass or ${VAR}. */
+ * server examples point at DATABASE_URL, PGPASSWORD/~/.pgpass or ${VAR}.
+ *
+ * init reads the environment and the .env file (DBMIG_DIR, DBMIG_DRIVER,
+ * DBMIG_CONFIG, DBMIG_FORMAT: where the project says its migrations live),
+ * but no config file: it writes one. A --dir whose parents are missing is
+ * created with them (mkdir -p, as dbmate creates db/migrations); a parent
+ * that is a file is refused up front. --format json prints what was (or, with
+ * --dry-run, would be) created, or {"exit_code", "error"}. */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,12 +48,33 @@ typedef struct init_plan {
     int gi_needs_newline;/* its last line has no '\n' */
     const char *gi_add[4];
     size_t ngi_add;
+    int json;            /* --format json */
 } init_plan;
 
-static int refuse(const char *what, const char *path, const char *todo)
+/* A failure: the message on stderr, and with --format json also
+ * {"exit_code", "error"} on stdout (as every JSON result carries). */
+static int init_fail(const init_plan *p, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int init_fail(const init_plan *p, int code, const char *fmt, ...)
 {
-    fprintf(stderr, "dbmig: init: %s %s; nothing was written. %s\n", what, path, todo);
-    return EXIT_USAGE;
+    char msg[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "dbmig: init: %s\n", msg);
+    if (p->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "exit_code", json_integer(code));
+        json_object_set_new(j, "error", json_string(msg));
+        cli_json_print(j);
+    }
+    return code;
+}
+
+static int refuse(const init_plan *p, const char *what, const char *path, const char *todo)
+{
+    return init_fail(p, EXIT_USAGE, "%s %s; nothing was written. %s", what, path, todo);
 }
 
 /* The driver from --driver / DBMIG_DRIVER (default sqlite). */
@@ -61,12 +90,11 @@ static int pick_driver(cli *c, init_plan *p)
             return EXIT_OK;
         }
     const char *near = cli_suggest(d, init_drivers, K_N);
-    fprintf(stderr,
-            "dbmig: init: no driver '%s' (from %s)%s%s%s: init writes examples for sqlite, "
-            "postgres and mysql\n",
-            d, cli_config_source(&c->cfg, "driver"), near ? "; did you mean " : "",
-            near ? near : "", near ? "?" : "");
-    return EXIT_USAGE;
+    return init_fail(p, EXIT_USAGE,
+                     "no driver '%s' (from %s)%s%s%s: init writes examples for sqlite, postgres "
+                     "and mysql",
+                     d, cli_config_source(&c->cfg, "driver"), near ? "; did you mean " : "",
+                     near ? near : "", near ? "?" : "");
 }
 
 /* Lines in text equal to line (trailing blanks and '\r' ignored). */
@@ -118,10 +146,10 @@ static int check_gitignore(init_plan *p)
     char *text = NULL;
     if (lstat(".gitignore", &st) == 0) {
         if (!S_ISREG(st.st_mode))
-            return refuse(".gitignore is not a regular file:", ".gitignore",
+            return refuse(p, ".gitignore is not a regular file:", ".gitignore",
                           "Move it away and run `dbmig init` again.");
         if (!(text = slurp(".gitignore")))
-            return refuse("cannot read", ".gitignore", "Make it readable and run again.");
+            return refuse(p, "cannot read", ".gitignore", "Make it readable and run again.");
         p->gi_exists = 1;
         size_t len = strlen(text);
         p->gi_needs_newline = len > 0 && text[len - 1] != '\n';
@@ -147,23 +175,62 @@ static int dir_has_entries(const char *dir)
     return found;
 }
 
+/* The folders above the migrations folder: each one there is a folder
+ * (else exit 2 naming it); missing ones are created with it (mkdir_p). */
+static int check_dir_parents(const init_plan *p)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", p->dir) >= (int)sizeof path)
+        return refuse(p, "the migrations folder's name is too long:", p->dir,
+                      "Name a shorter folder with --dir DIR.");
+    for (char *s = strchr(path + 1, '/'); s; s = strchr(s + 1, '/')) {
+        *s = '\0';
+        struct stat st;
+        int there = stat(path, &st) == 0;
+        if (there && !S_ISDIR(st.st_mode))
+            return refuse(p, "a folder above the migrations folder is a file:", path,
+                          "Move it away, or name another folder with --dir DIR.");
+        *s = '/';
+        if (!there)
+            break; /* everything below is created */
+    }
+    return EXIT_OK;
+}
+
+/* mkdir -p: dir and the folders above it that are missing. */
+static int mkdir_p(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *s = strchr(path + 1, '/'); s; s = strchr(s + 1, '/')) {
+        *s = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *s = '/';
+    }
+    return mkdir(path, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 /* Every path, before anything is written. */
 static int plan_check(init_plan *p)
 {
     struct stat st;
+    int rc = check_dir_parents(p);
+    if (rc != EXIT_OK)
+        return rc;
     if (lstat(p->conf, &st) == 0)
-        return refuse("the config file already exists:", p->conf,
+        return refuse(p, "the config file already exists:", p->conf,
                       "Edit it, or move it away and run `dbmig init` again (or name another "
                       "file with --config FILE).");
     if (lstat(p->dir, &st) == 0) {
         if (!S_ISDIR(st.st_mode))
-            return refuse("the migrations folder is not a folder:", p->dir,
+            return refuse(p, "the migrations folder is not a folder:", p->dir,
                           "Move it away, or name another folder with --dir DIR.");
         int nonempty = dir_has_entries(p->dir);
         if (nonempty < 0)
-            return refuse("cannot read the migrations folder", p->dir, "Check its permissions.");
+            return refuse(p, "cannot read the migrations folder", p->dir, "Check its permissions.");
         if (nonempty)
-            return refuse("the migrations folder is not empty:", p->dir,
+            return refuse(p, "the migrations folder is not empty:", p->dir,
                           "This project is set up already: add a migration with `dbmig "
                           "revision -m MSG`, or name another folder with --dir DIR.");
         p->dir_exists = 1;
@@ -173,7 +240,7 @@ static int plan_check(init_plan *p)
         char parent[4096];
         snprintf(parent, sizeof parent, "%.*s", (int)(slash - p->conf), p->conf);
         if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode))
-            return refuse("there is no folder for the config file", p->conf,
+            return refuse(p, "there is no folder for the config file", p->conf,
                           "Create its folder first, or name another file with --config FILE.");
     }
     return check_gitignore(p);
@@ -226,7 +293,9 @@ static const char conf_head[] =
     "dir = %s\n";
 
 static const char *const conf_body[K_N] = {
-    "# the development database: a SQLite file in the working folder\n"
+    "# the development database: a SQLite file in the working folder. This\n"
+    "# line wins over DATABASE_URL (dbmig says so in a note when both are\n"
+    "# set), not over DBMIG_URL or --url: comment it out to use DATABASE_URL.\n"
     "url = sqlite:" LOCAL_DB "\n"
     "# seconds to wait for another run's migration lock (default 60)\n"
     "# lock-timeout = 60\n"
@@ -330,9 +399,60 @@ static int write_first(cli *c, const init_plan *p, dbmig_new_revision **nr)
     return ok ? EXIT_OK : EXIT_FAIL;
 }
 
-static void print_done(const init_plan *p, const dbmig_new_revision *nr)
+/* The next step, for the text and the JSON. */
+static void next_step(const init_plan *p, const char *file, char *buf, size_t cap)
 {
     int dflt = strcmp(p->conf, "dbmig.conf") == 0; /* found without --config */
+    if (p->kind == K_SQLITE)
+        snprintf(buf, cap, "write your schema in %s, then run `dbmig%s%s upgrade`", file,
+                 dflt ? "" : " --config ", dflt ? "" : p->conf);
+    else
+        snprintf(buf, cap,
+                 "write your schema in %s, set DATABASE_URL=%s://USER@HOST/DATABASE (or the url "
+                 "in %s), then run `dbmig%s%s upgrade`",
+                 file, init_drivers[p->kind], p->conf, dflt ? "" : " --config ",
+                 dflt ? "" : p->conf);
+}
+
+/* --format json: {"dry_run", "driver", "dir", "config", "revision",
+ * "created": [paths, folders ending in /], "gitignore": {"file", "created",
+ * "added"}, "next", "exit_code": 0}. nr is NULL for a dry run (the first
+ * migration's name is then a pattern, "revision" null). */
+static void print_json(const init_plan *p, const dbmig_new_revision *nr)
+{
+    char dir[4200], first[4400], next[9000];
+    snprintf(dir, sizeof dir, "%s/", p->dir);
+    snprintf(first, sizeof first, "%s", nr ? nr->file : "");
+    if (!nr)
+        snprintf(first, sizeof first, "%s/<UTC time>_first_migration.sql", p->dir);
+    next_step(p, first, next, sizeof next);
+    json_t *j = json_object(), *created = json_array(), *gi = json_object();
+    json_object_set_new(j, "dry_run", json_boolean(nr == NULL));
+    json_object_set_new(j, "driver", json_string(init_drivers[p->kind]));
+    json_object_set_new(j, "dir", json_string(p->dir));
+    json_object_set_new(j, "config", json_string(p->conf));
+    json_object_set_new(j, "revision", nr ? json_string(nr->revision) : json_null());
+    if (!p->dir_exists)
+        json_array_append_new(created, json_string(dir));
+    json_array_append_new(created, json_string(first));
+    json_array_append_new(created, json_string(p->conf));
+    json_object_set_new(j, "created", created);
+    json_object_set_new(gi, "file", json_string(".gitignore"));
+    json_object_set_new(gi, "created", json_boolean(!p->gi_exists && p->ngi_add));
+    json_object_set_new(gi, "added", cli_json_strs(p->gi_add, p->ngi_add));
+    json_object_set_new(j, "gitignore", gi);
+    json_object_set_new(j, "next", json_string(next));
+    json_object_set_new(j, "exit_code", json_integer(EXIT_OK));
+    cli_json_print(j);
+}
+
+static void print_done(const init_plan *p, const dbmig_new_revision *nr)
+{
+    if (p->json) {
+        print_json(p, nr);
+        return;
+    }
+    char next[9000];
     if (!p->dir_exists)
         printf("created %s/\n", p->dir);
     printf("created %s: revision %s, parent base\n", nr->file, nr->revision);
@@ -343,20 +463,18 @@ static void print_done(const init_plan *p, const dbmig_new_revision *nr)
             printf(" %s", p->gi_add[i]);
         putchar('\n');
     }
-    if (p->kind == K_SQLITE)
-        printf("next: write your schema in %s, then run `dbmig%s%s upgrade`\n", nr->file,
-               dflt ? "" : " --config ", dflt ? "" : p->conf);
-    else
-        printf("next: write your schema in %s, set DATABASE_URL=%s://USER@HOST/DATABASE "
-               "(or the url in %s), then run `dbmig%s%s upgrade`\n",
-               nr->file, init_drivers[p->kind], p->conf, dflt ? "" : " --config ",
-               dflt ? "" : p->conf);
+    next_step(p, nr->file, next, sizeof next);
+    printf("next: %s\n", next);
 }
 
 /* --dry-run: what init would create, and nothing written (a dry run never
  * writes). The first migration's name is the UTC time of the real run. */
 static int print_dry(const init_plan *p)
 {
+    if (p->json) {
+        print_json(p, NULL);
+        return EXIT_OK;
+    }
     if (!p->dir_exists)
         printf("would create %s/\n", p->dir);
     printf("would create %s/<UTC time>_first_migration.sql (revision <UTC time>, parent base)\n",
@@ -372,10 +490,27 @@ static int print_dry(const init_plan *p)
     return EXIT_OK;
 }
 
-static int fail_errno(const char *what, const char *path)
+static int fail_errno(const init_plan *p, const char *what, const char *path)
 {
-    fprintf(stderr, "dbmig: init: cannot %s %s: %s\n", what, path, strerror(errno));
-    return EXIT_FAIL;
+    return init_fail(p, EXIT_FAIL, "cannot %s %s: %s", what, path, strerror(errno));
+}
+
+/* --format: text (the default) or json; anything else is exit 2. */
+static int pick_format(cli *c, init_plan *p)
+{
+    static const char *const formats[] = {"text", "json"};
+    const char *f = cli_config_get(&c->cfg, "format");
+    if (!f || strcmp(f, "text") == 0)
+        return EXIT_OK;
+    if (strcmp(f, "json") == 0) {
+        p->json = 1;
+        return EXIT_OK;
+    }
+    const char *near = cli_suggest(f, formats, 2);
+    fprintf(stderr, "dbmig: init: bad value '%s' for format (from %s): expected text or json%s%s%s\n",
+            f, cli_config_source(&c->cfg, "format"), near ? " (did you mean " : "",
+            near ? near : "", near ? "?)" : "");
+    return EXIT_USAGE;
 }
 
 int cmd_init(cli *c)
@@ -390,7 +525,7 @@ int cmd_init(cli *c)
         fprintf(stderr, "dbmig: %s\n", err);
         return EXIT_USAGE;
     }
-    if ((rc = pick_driver(c, &p)) != EXIT_OK)
+    if ((rc = pick_format(c, &p)) != EXIT_OK || (rc = pick_driver(c, &p)) != EXIT_OK)
         return rc;
     p.conf = cli_config_get(&c->cfg, "config");
     p.conf = p.conf ? p.conf : "dbmig.conf";
@@ -401,16 +536,16 @@ int cmd_init(cli *c)
     if (cli_config_on(&c->cfg, "dry-run"))
         return print_dry(&p);
     if (!(p.conf_dir = conf_dir_value(&p)))
-        return fail_errno("find the working folder for", p.dir);
+        return fail_errno(&p, "find the working folder for", p.dir);
     dbmig_new_revision *nr = NULL;
-    if (!p.dir_exists && mkdir(p.dir, 0755) != 0)
-        rc = fail_errno("create the folder", p.dir);
+    if (!p.dir_exists && mkdir_p(p.dir) != 0)
+        rc = fail_errno(&p, "create the folder", p.dir);
     if (rc == EXIT_OK)
         rc = write_first(c, &p, &nr);
     if (rc == EXIT_OK && write_conf(&p) != 0)
-        rc = fail_errno("write", p.conf);
+        rc = fail_errno(&p, "write", p.conf);
     if (rc == EXIT_OK && write_gitignore(&p) != 0)
-        rc = fail_errno("write", ".gitignore");
+        rc = fail_errno(&p, "write", ".gitignore");
     if (rc == EXIT_OK && nr)
         print_done(&p, nr);
     dbmig_new_revision_free(nr);

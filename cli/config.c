@@ -1325,6 +1325,16 @@ static const char *cf_dotenv_forbidden(const char *key)
     if (strcmp(key, "DBMIG_PLUGIN_PATH") == 0)
         return "plugin folders hold code dbmig loads, so they come from the environment or the "
                "command line; set DBMIG_PLUGIN_PATH there, or use --plugin-dir";
+    /* as in dbmig.conf: a shared file (often baked into an image) must not
+     * be able to turn every upgrade into one that applies nothing */
+    if (strcmp(key, "DBMIG_DRY_RUN") == 0)
+        return "it is a choice for one run, not a setting to share (every upgrade would apply "
+               "nothing); remove the line, and pass --dry-run or set DBMIG_DRY_RUN in the "
+               "environment for the run that wants it";
+    if (strcmp(key, "DBMIG_SQL") == 0)
+        return "it is a choice for one run, not a setting to share (every upgrade would print "
+               "a script and apply nothing); remove the line, and pass --sql or set DBMIG_SQL "
+               "in the environment for the run that wants it";
     return NULL;
 }
 
@@ -1475,6 +1485,30 @@ int cli_config_load_database_url(cli_config *cfg, char *errbuf, size_t errcap)
         return -1;
     }
     return 0;
+}
+
+int cli_config_url_notice(const cli_config *cfg, char *buf, size_t cap)
+{
+    const char *du = getenv("DATABASE_URL");
+    const char *url = cli_config_get(cfg, "url");
+    const char *src = cli_config_source(cfg, "url");
+    if (!du || !*du || !url || !src || strcmp(du, url) == 0 || strncmp(src, "--", 2) == 0 ||
+        strcmp(src, "DBMIG_URL") == 0 || strcmp(src, "DATABASE_URL") == 0)
+        return 0;
+    /* from .env it is DBMIG_URL: .env's DATABASE_URL is read only when the
+     * real one is unset or empty */
+    const char *dotenv = cli_config_dotenv_file(cfg, "url");
+    char used[512], ignored[512], file[512];
+    dbmig_redact_url(url, used, sizeof used);
+    dbmig_redact_url(du, ignored, sizeof ignored);
+    const char *colon = strrchr(src, ':');
+    snprintf(file, sizeof file, "%.*s", colon ? (int)(colon - src) : (int)strlen(src), src);
+    snprintf(buf, cap,
+             "note: using the url from %s (%s); DATABASE_URL is set (%s) and ignored: %s's %s "
+             "ranks above it (docs/configuration.md). Remove one of the two if that is not "
+             "what you mean",
+             src, used, ignored, file, dotenv ? "DBMIG_URL" : "url");
+    return 1;
 }
 
 const char *cli_config_dotenv_file(const cli_config *cfg, const char *key)

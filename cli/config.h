@@ -129,6 +129,14 @@ int cli_config_load_env(cli_config *cfg, char *errbuf, size_t errcap);
  * else the .env file's DATABASE_URL. */
 int cli_config_load_database_url(cli_config *cfg, char *errbuf, size_t errcap);
 
+/* A note (into buf; 1 returned, else 0) when DATABASE_URL is set, not
+ * empty, in the real environment but a file's url wins over it (.env's
+ * DBMIG_URL or dbmig.conf's url: the documented precedence, which surprises
+ * a dbmate or Heroku user whose platform sets DATABASE_URL). Both URLs are
+ * shown with their passwords redacted; none when --url or DBMIG_URL (the
+ * user's own choice) wins, or when the two URLs are the same. */
+int cli_config_url_notice(const cli_config *cfg, char *buf, size_t cap);
+
 /* The .env file's name when key's value came from it, else NULL. */
 const char *cli_config_dotenv_file(const cli_config *cfg, const char *key);
 /* Calls fn with a message for each DBMIG_* key of the .env file that dbmig

@@ -255,6 +255,9 @@ static int settle_options(cli *c, dbmig_options *o)
     c->json = fmt == 1;
     if ((rc = settle_verbosity(c)) != EXIT_OK)
         return rc;
+    char url_note[1600];
+    if (!c->quiet && cli_config_url_notice(&c->cfg, url_note, sizeof url_note))
+        note_msg(NULL, url_note);
     if (c->verbose)
         cli_config_explain(&c->cfg, note_msg, NULL);
     o->vars = cli_config_var_array(&c->cfg, &o->nvars); /* SPEC 16 */

@@ -131,7 +131,11 @@ int dbmig_drift(dbmig *h, const char *scratch_url, int json, char **out)
     dm_buf b = {0};
     size_t ndiff = 0;
     dm_scratch *s = NULL;
-    int rc = drift_heads(h, &heads);
+    /* the replay reads the files' SQL: their placeholders need values, and
+     * that is known before connecting (SPEC 16) */
+    int rc = dm_need_placeholders(h);
+    if (rc == DBMIG_OK)
+        rc = drift_heads(h, &heads);
     if (rc == DBMIG_OK)
         rc = dm_scratch_open(h, scratch_url, &s);
     if (rc == DBMIG_OK)

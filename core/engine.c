@@ -434,6 +434,26 @@ static int driver_name(dbmig *h, dm_buf *name)
     return DBMIG_OK;
 }
 
+/* The driver's sections are the ones checked: its name once loaded, else
+ * --driver or the URL's scheme (no plugin is loaded for this), else every
+ * section (no driver named at all). */
+int dm_need_placeholders(dbmig *h)
+{
+    int rc = dm_need_graph(h);
+    if (rc != DBMIG_OK)
+        return rc;
+    dm_buf name = {0};
+    if (!h->drv && (h->driver_name || h->url) && driver_name(h, &name) != DBMIG_OK) {
+        dm_buf_reset(&name); /* a bad URL is its own error, where it is used */
+        dm_err_clear(&h->err);
+    }
+    const char *drv = h->drv ? h->drv->name : name.len ? dm_buf_str(&name) : NULL;
+    for (size_t i = 0; rc == DBMIG_OK && i < h->graph.n; i++)
+        rc = dm_migfile_ph_check(&h->graph.revs[i].file, drv, &h->err);
+    dm_buf_free(&name);
+    return rc;
+}
+
 int dm_use_driver(dbmig *h, const dbmig_driver *drv, void *self)
 {
     int rc = dm_driver_check("(in-process driver table)", drv && drv->name ? drv->name : "?", drv,

@@ -78,6 +78,14 @@ struct dbmig {
 int dm_use_driver(dbmig *h, const dbmig_driver *drv, void *self);
 
 int dm_need_graph(dbmig *h);
+/* Every placeholder of the loaded folder's `-- dbmig:placeholders on` files
+ * has a value (dm_migfile_ph_check; the driver's sections once it is
+ * known). Called before connecting by the commands that run or print SQL:
+ * the pending files cannot be told apart before the version table is read,
+ * and a downgrade needs the applied files' values, so a name missing from
+ * the run's values is a misconfiguration of the deploy, reported at once
+ * (exit 3) instead of after a connection or an empty SQLite file. */
+int dm_need_placeholders(dbmig *h);
 int dm_need_driver(dbmig *h);
 /* Connects without letting the driver create a missing database (a
  * read-only command must not): when it does not exist, h->conn stays NULL

@@ -1352,6 +1352,38 @@ done:
     return rc;
 }
 
+/* One section's placeholders, substituted into a scratch buffer that is
+ * dropped: only the error matters. */
+static int mf_ph_check_section(const dm_migfile *mf, const dm_section *s, dm_err *err)
+{
+    dm_buf out = {0};
+    int rc = dm_ph_subst(mf->path, s->line, mf->text + s->off, s->len, mf->vars, mf->nvars, &out,
+                         NULL, err);
+    dm_buf_free(&out);
+    return rc;
+}
+
+int dm_migfile_ph_check(const dm_migfile *mf, const char *driver, dm_err *err)
+{
+    if (!mf->placeholders || mf->streamed)
+        return 0;
+    if (!driver) { /* the driver is not known yet: every section */
+        for (size_t i = 0; i < mf->nsections; i++) {
+            int rc = mf_ph_check_section(mf, &mf->sections[i], err);
+            if (rc)
+                return rc;
+        }
+        return 0;
+    }
+    for (int kind = DM_UP; kind <= DM_FIXTURE; kind++) {
+        const dm_section *s = dm_migfile_section(mf, kind, driver);
+        int rc = s ? mf_ph_check_section(mf, s, err) : 0;
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 int dm_migfile_stream(const dm_migfile *mf, int kind, const char *driver, int dialect,
                       dm_stmt_cb cb, void *payload, int *found, dm_err *err)
 {

@@ -173,6 +173,14 @@ int dm_migfile_statements(const dm_migfile *mf, int kind, const char *driver, in
 int dm_migfile_stream(const dm_migfile *mf, int kind, const char *driver, int dialect,
                       dm_stmt_cb cb, void *payload, int *found, dm_err *err);
 
+/* In a file with `-- dbmig:placeholders on`: every ${name} of the sections
+ * the driver uses (every section when driver is NULL) has a value in
+ * mf->vars, and every `${` starts a placeholder. 0 (also for a file without
+ * the marker), or dm_ph_subst's DBMIG_EINVALID "<path>:<line>: ...". The
+ * engine calls it before connecting (SPEC 16: an undefined placeholder is
+ * exit 3 before anything runs, nothing created). */
+int dm_migfile_ph_check(const dm_migfile *mf, const char *driver, dm_err *err);
+
 /* Markers against the drivers (SPEC section 2; the parser alone cannot
  * know the plugins or the driver in use).
  *

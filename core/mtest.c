@@ -639,6 +639,8 @@ int dbmig_test(dbmig *h, const dbmig_test_opts *o, dbmig_test_report **out)
     mt m = {.h = h};
     m.r = calloc(1, sizeof *m.r);
     rc = m.r ? dm_need_graph(h) : mt_nomem(&m);
+    if (rc == DBMIG_OK) /* before a scratch database is made (SPEC 16) */
+        rc = dm_need_placeholders(h);
     if (rc == DBMIG_OK)
         rc = mt_heads(&m, o->allow_heads);
     if (rc == DBMIG_OK)

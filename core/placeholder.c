@@ -144,6 +144,27 @@ static int ph_malformed(const char *path, int line, const char *text, size_t i, 
                       path, line, (int)show, text + i);
 }
 
+/* 1 when the `$` at text[i] closes a dollar-quote tag: `$$` (a `$` right
+ * after another) or `$tag$` (a tag of letters, digits and _, not starting
+ * with a digit, whose opening `$` does not continue a word, as `a$b$` in a
+ * PostgreSQL identifier does). Such a `$` never starts the `$${` escape, so
+ * `$$${tbl}$$` and `$fn$${schema}.f()$fn$` are a dollar-quoted placeholder:
+ * the SQL reading wins over the escape. */
+static int ph_closes_tag(const char *text, size_t i)
+{
+    if (i == 0)
+        return 0;
+    if (text[i - 1] == '$')
+        return 1;
+    size_t j = i;
+    while (j > 0 && ph_name_char((unsigned char)text[j - 1], 0))
+        j--;
+    if (j == i || j == 0 || text[j - 1] != '$' || !ph_name_char((unsigned char)text[j], 1))
+        return 0;
+    j--; /* the opening $ */
+    return j == 0 || !(ph_name_char((unsigned char)text[j - 1], 0) || text[j - 1] == '$');
+}
+
 int dm_ph_subst(const char *path, int first_line, const char *text, size_t len,
                 const dbmig_var *vars, size_t nvars, dm_buf *out, dm_ph_uses *uses, dm_err *err)
 {
@@ -156,7 +177,8 @@ int dm_ph_subst(const char *path, int first_line, const char *text, size_t len,
         }
         if (text[i] != '$')
             continue;
-        int literal = i + 2 < len && text[i + 1] == '$' && text[i + 2] == '{';
+        int literal = i + 2 < len && text[i + 1] == '$' && text[i + 2] == '{' &&
+                      !ph_closes_tag(text, i);
         if (!literal && !(i + 1 < len && text[i + 1] == '{'))
             continue;
         if (dm_buf_append(out, text + done, i - done))

@@ -7,7 +7,9 @@
  * In a placeholder file:
  *   ${name}   the value of name (letters, digits, _; first not a digit;
  *             at most 64; case-insensitive: ${TBL} is ${tbl});
- *   $${       a literal ${ (so $${name} is the text ${name});
+ *   $${       a literal ${ (so $${name} is the text ${name}), except where
+ *             its first $ closes a dollar-quote tag ($$ or $tag$): there
+ *             `$$${name}` is `$$` then the value (PostgreSQL's reading wins);
  *   anything else starting with ${ (`${ tbl }`, `${tbl`, `${}`) is an error,
  *   never passed through: the file asked for substitution.
  * Substitution is one pass: a value is inserted as it is, a ${...} inside a

@@ -46,6 +46,10 @@ static int check_before_connect(dbmig *h, void *arg)
     /* a time-out the driver cannot honour is refused before anything runs */
     if (rc == DBMIG_OK && p && (p->cmd == DM_TARGET_UPGRADE || p->cmd == DM_TARGET_DOWNGRADE))
         rc = dm_ddlwait_check(h);
+    /* an undefined placeholder too (SPEC 16), before a connection could
+     * fail with exit 1 or create an empty SQLite file */
+    if (rc == DBMIG_OK && p && (p->cmd == DM_TARGET_UPGRADE || p->cmd == DM_TARGET_DOWNGRADE))
+        rc = dm_need_placeholders(h);
     return rc;
 }
 

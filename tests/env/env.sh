@@ -71,6 +71,37 @@ case_dotenv_sources() {
     [ -f realdu.db ] && [ ! -f du3.db ] || fail "the real DATABASE_URL should win over .env's"
 }
 
+# DATABASE_URL set in the real environment but beaten by a file's url: one
+# note (the documented precedence surprises a dbmate user), passwords
+# redacted, none with -q or when the user's own --url / DBMIG_URL wins.
+case_dotenv_database_url_notice() {
+    mk_t
+    printf 'DBMIG_URL=sqlite:dev.db\n' > .env
+    DATABASE_URL="postgres://u:$PW@prod.example/app" run --dir "$MIG" status
+    expect_exit 0 ".env's DBMIG_URL over a real DATABASE_URL"
+    expect_contains err "dbmig: note: using the url from .env:1 (sqlite:dev.db); DATABASE_URL is set (postgres://u:***@prod.example/app) and ignored: .env's DBMIG_URL ranks above it"
+    expect_not_contains all "$PW"
+    [ "$(grep -c 'DATABASE_URL is set' "$T/err")" = 1 ] || fail "the note should be printed once"
+    DATABASE_URL="postgres://u:$PW@prod.example/app" run -q --dir "$MIG" status
+    expect_not_contains err "DATABASE_URL is set"
+    rm .env
+    printf '[dbmig]\n# dev\nurl = sqlite:dev.db\n' > dbmig.conf
+    DATABASE_URL=sqlite:prod.db run --dir "$MIG" status
+    expect_contains err "note: using the url from dbmig.conf:3 (sqlite:dev.db); DATABASE_URL is set (sqlite:prod.db) and ignored: dbmig.conf's url ranks above it"
+    # no note: the same URL, the user's own choice, DATABASE_URL empty
+    DATABASE_URL=sqlite:dev.db run --dir "$MIG" status
+    expect_not_contains err "DATABASE_URL is set"
+    DATABASE_URL=sqlite:prod.db run --url sqlite:cmd.db --dir "$MIG" status
+    expect_not_contains err "DATABASE_URL is set"
+    DATABASE_URL=sqlite:prod.db DBMIG_URL=sqlite:env.db run --dir "$MIG" status
+    expect_not_contains err "DATABASE_URL is set"
+    DATABASE_URL= run --dir "$MIG" status
+    expect_not_contains err "DATABASE_URL is set"
+    rm dbmig.conf
+    DATABASE_URL=sqlite:prod.db run --dir "$MIG" status
+    expect_not_contains err "DATABASE_URL is set"
+}
+
 case_dotenv_settings_and_sources() {
     mk_t
     printf 'DBMIG_URL=sqlite:t.db\nDBMIG_DIR=%s\nDBMIG_FORMAT=json\nDBMIG_TABLE=my_versions\n' "$MIG" > .env
@@ -158,6 +189,22 @@ case_dotenv_mistakes() {
     _dotenv_refused 2 ".env:1: DBMIG_PLUGIN_PATH cannot be set in a .env file" \
         "DBMIG_PLUGIN_PATH=/tmp\n"
     _dotenv_refused 2 ".env:1: DBMIG_ENV_FILE cannot be set in a .env file" "DBMIG_ENV_FILE=x\n"
+    # a per-run choice, refused as dbmig.conf refuses dry-run and sql
+    _dotenv_refused 2 ".env:2: DBMIG_DRY_RUN cannot be set in a .env file: it is a choice for one run" \
+        "DBMIG_URL=sqlite:t.db\nDBMIG_DRY_RUN=1\n"
+    expect_contains err "pass --dry-run"
+    _dotenv_refused 2 ".env:3: DBMIG_SQL cannot be set in a .env file: it is a choice for one run" \
+        "DBMIG_URL=sqlite:t.db\n# x\nDBMIG_SQL=true\n"
+    expect_contains err "pass --sql"
+    printf 'DBMIG_URL=sqlite:t.db\nDBMIG_DRY_RUN=1\n' > .env
+    run --dir "$MIG" upgrade
+    expect_exit 2 "upgrade with DBMIG_DRY_RUN in .env"
+    expect_no_match all "dry run"
+    # the same choice in the real environment is still a choice for this run
+    printf 'DBMIG_URL=sqlite:t.db\n' > .env
+    DBMIG_DRY_RUN=1 run --dir "$MIG" upgrade
+    expect_exit 0 "DBMIG_DRY_RUN in the environment"
+    expect_contains all "dry run: would apply"
     # `KEY = value` is what it looks like (as the dotenv libraries read it)
     printf 'DBMIG_URL = sqlite:spaced.db   # note\n' > .env
     run --dir "$MIG" upgrade
@@ -199,6 +246,53 @@ case_dotenv_plugin_dir_trust() {
     expect_contains err ".env"
     DBMIG_PLUGIN_DIR=$T/plugins run --dir "$MIG" status
     expect_exit 0 "the same folder typed by the user"
+}
+
+# ---- init ---------------------------------------------------------------------
+
+# init reads .env (DBMIG_DIR: where the project keeps its migrations) but
+# no config file; a --dir under missing folders is made with them.
+case_init_dotenv_and_parents() {
+    printf 'DBMIG_DIR=db/from_dotenv\n' > .env
+    run init
+    expect_exit 0 "init with DBMIG_DIR from .env, under a missing db/"
+    [ -d db/from_dotenv ] || fail "init did not create db/from_dotenv (mkdir -p)"
+    expect_contains out "created db/from_dotenv/"
+    grep -qx 'dir = db/from_dotenv' dbmig.conf || fail "dbmig.conf: $(grep '^dir' dbmig.conf)"
+    rm -rf db dbmig.conf .gitignore .env
+    run init --dir a/b/c/mig
+    expect_exit 0 "init --dir a/b/c/mig"
+    ls a/b/c/mig/*_first_migration.sql >/dev/null 2>&1 || fail "no first migration in a/b/c/mig"
+    rm -rf a dbmig.conf .gitignore
+    # a folder on the way that is a file: exit 2 naming it, nothing written
+    : > db
+    run init --dir db/mig
+    expect_exit 2 "a file where a folder of --dir goes"
+    expect_contains err "a folder above the migrations folder is a file: db; nothing was written"
+    [ ! -e dbmig.conf ] && [ ! -e .gitignore ] || fail "init wrote something before refusing"
+    rm db
+}
+
+case_init_json() {
+    run --format json --dry-run init --dir db/m
+    expect_exit 0 "init --dry-run --format json"
+    expect_jq '.dry_run == true and .revision == null and .created[0] == "db/m/" and .exit_code == 0' "dry run JSON"
+    [ ! -e db ] && [ ! -e dbmig.conf ] || fail "a dry run wrote something"
+    run --format json init --dir db/m
+    expect_exit 0 "init --format json"
+    expect_jq '.dry_run == false and .driver == "sqlite" and .config == "dbmig.conf"' "init JSON"
+    expect_jq '(.created | length) == 3 and (.created[1] | startswith("db/m/")) and .created[2] == "dbmig.conf"' "created"
+    expect_jq '.gitignore.created == true and (.gitignore.added | index("dev.db")) != null' ".gitignore"
+    expect_jq '(.next | contains("dbmig upgrade")) and (.revision | test("^[0-9]+$"))' "next and revision"
+    [ -f "$(jq -r '.created[1]' "$T/out")" ] || fail "the JSON's first migration does not exist"
+    # a refusal in JSON: exit_code and error too
+    run --format json init --dir db/m
+    expect_exit 2 "init again"
+    [ -s "$T/out" ] || fail "a refusal with --format json printed no JSON"
+    expect_jq '.exit_code == 2 and (.error | contains("the config file already exists"))' "JSON refusal"
+    run --format jsn init
+    expect_exit 2 "a bad --format"
+    expect_contains err "did you mean json?"
 }
 
 # ---- placeholders ------------------------------------------------------------
@@ -259,6 +353,18 @@ case_placeholder_sql_and_show() {
     [ "$(db_query "SELECT v FROM plain")" = '${tbl}' ] || fail "\${tbl} without the marker was changed"
 }
 
+# $$${name}$$: the placeholder right inside a PostgreSQL dollar quote is
+# substituted ($$ then the value); the $${ escape is for the other places.
+case_placeholder_dollar_quote() {
+    mkmig "$MIG" 001_fn "-- dbmig:placeholders on
+CREATE FUNCTION \${schema}.f() RETURNS text AS \$fn\$\${schema}.f says \$\${x}\$fn\$ LANGUAGE sql;
+SELECT \$\$\${schema}\$\$, ' \$\${schema}';"
+    run --dir "$MIG" --url postgres://app@127.0.0.1:1/app --var schema=t1 --sql upgrade
+    expect_exit 0 "--sql on PostgreSQL (no connection)"
+    expect_contains out 'CREATE FUNCTION t1.f() RETURNS text AS $fn$t1.f says ${x}$fn$ LANGUAGE sql;'
+    expect_contains out "SELECT \$\$t1\$\$, ' \${schema}';"
+}
+
 case_placeholder_checksum() {
     mk_ph
     dbm --var tbl=t1 --var note=a upgrade
@@ -273,11 +379,46 @@ case_placeholder_checksum() {
     expect_contains out "0 of them edited"
     dbm --var tbl=t2 --var note=b check
     expect_exit 0 "check with another value"
-    # without values at all: nothing to run, nothing undefined
+    # without values: status reads no SQL and needs none ...
     dbm status
     expect_exit 0 "status needs no values"
+    # ... but upgrade does, even with nothing pending: the applied file's
+    # values are what a downgrade needs, and which files are pending is not
+    # known before connecting (docs/placeholders.md)
     dbm upgrade
-    expect_exit 0 "upgrade with nothing pending needs no values"
+    expect_exit 3 "upgrade with nothing pending still needs the values"
+    expect_contains err "001_ph.sql:3: placeholder \${tbl} has no value"
+}
+
+# An undefined placeholder is found before connecting: no SQLite file is
+# created, an unreachable server is exit 3 (not 1), for every command that
+# runs the files' SQL.
+case_placeholder_before_connect() {
+    mk_ph
+    local c
+    for c in "upgrade" "downgrade base" "--dry-run upgrade" "test" "test --yes-destroy" "drift"; do
+        # shellcheck disable=SC2086 # c is several words
+        run --dir "$MIG" --url "sqlite:$T/new.db" --var note=n $c
+        expect_exit 3 "$c with an undefined placeholder"
+        expect_contains err "001_ph.sql:3: placeholder \${tbl} has no value"
+        [ ! -e "$T/new.db" ] || fail "$c created the SQLite file new.db before refusing"
+        expect_not_contains out "scratch" # refused before a scratch database is made
+    done
+    run --dir "$MIG" --url "postgres://app:$PW@127.0.0.1:1/app" --var note=n upgrade
+    expect_exit 3 "an unreachable server: the placeholder's exit 3, not the connection's 1"
+    expect_contains err "001_ph.sql:3: placeholder \${tbl} has no value"
+    expect_not_contains all "$PW"
+    # a section of another driver needs no value on this one
+    mkmig "$MIG" 001_ph "-- dbmig:placeholders on
+-- dbmig:up
+CREATE TABLE t (id INTEGER);
+-- dbmig:up postgres
+CREATE TABLE \${pg_only} (id INTEGER);"
+    run --dir "$MIG" --url "sqlite:$T/new.db" upgrade
+    expect_exit 0 "a placeholder in another driver's section"
+    run --dir "$MIG" --url "postgres://app:$PW@127.0.0.1:1/app" upgrade
+    expect_exit 3 "... is needed on that driver"
+    expect_contains err "001_ph.sql:5: placeholder \${pg_only} has no value"
 }
 
 case_placeholder_undefined() {
@@ -358,14 +499,19 @@ CREATE TABLE \${ tbl } (id INTEGER);"
 
 CASES=(
     case_dotenv_sources
+    case_dotenv_database_url_notice
     case_dotenv_settings_and_sources
     case_dotenv_files
     case_dotenv_mistakes
     case_dotenv_secrets_and_verbose
     case_dotenv_plugin_dir_trust
+    case_init_dotenv_and_parents
+    case_init_json
     case_placeholder_sources
     case_placeholder_sql_and_show
+    case_placeholder_dollar_quote
     case_placeholder_checksum
+    case_placeholder_before_connect
     case_placeholder_undefined
     case_placeholder_mistakes
 )

@@ -6,9 +6,9 @@
 # see there for `mistake`.
 
 # _env_five CONTENT: 001..005 creating tables a..e, where 003_c.sql is CONTENT.
-# The database exists before the case (a placeholder is checked when the
-# plan is made, after `upgrade` has created a missing SQLite file), so that
-# "unchanged" is about the migrations.
+# The database exists before the case, so that "unchanged" is about the
+# migrations (a placeholder is checked before connecting: tests/env/env.sh
+# case_placeholder_before_connect shows that no SQLite file is created).
 _env_five() {
     db_query "CREATE TABLE keep (id INTEGER)" >/dev/null || fail "cannot create table keep"
     mk_table "$MIG" 001_a a

@@ -304,7 +304,11 @@ static void test_dotenv_mistakes(void **st)
         {"DBMIG_PLUGIN_PATH=/tmp\n", ".env:1: DBMIG_PLUGIN_PATH cannot be set in a .env file"},
         {"X=1\nDBMIG_ENV_FILE=a.env\n", ".env:2: DBMIG_ENV_FILE cannot be set"},
         {"DBMIG_VAR_9LIVES=1\n", ".env:1: DBMIG_VAR_9LIVES names no placeholder"},
-        {"DBMIG_SQL=maybe\n", "DBMIG_SQL at .env:1"},
+        {"DBMIG_SINGLE_TRANSACTION=maybe\n", "DBMIG_SINGLE_TRANSACTION at .env:1"},
+        /* per-run choices, refused as dbmig.conf refuses them */
+        {"X=1\nDBMIG_DRY_RUN=1\n", ".env:2: DBMIG_DRY_RUN cannot be set in a .env file: it is a "
+                                    "choice for one run"},
+        {"DBMIG_SQL=0\n", ".env:1: DBMIG_SQL cannot be set in a .env file"},
         {"DBMIG_URL=sqlite:${DM_DOTENV_NONE}\n", ".env:1: the value of DBMIG_URL uses ${DM_DOTENV_NONE}"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

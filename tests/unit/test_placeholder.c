@@ -45,6 +45,24 @@ static void test_subst(void **st)
     /* $${ is a literal ${; a lone $ and $name are text */
     assert_int_equal(subst("x $${tbl} $$ $tbl $ {tbl} $", vars, NVARS), 0);
     assert_string_equal(msg, "x ${tbl} $$ $tbl $ {tbl} $");
+    /* a $ that closes a dollar-quote tag ($$ or $tag$) never starts the $${
+     * escape: the placeholder right inside a dollar-quoted body is one */
+    static const char *const dq[][2] = {
+        {"SELECT $$${tbl}$$;", "SELECT $$users$$;"},
+        {"AS $fn$${schema}.f()$fn$", "AS $fn$tenant_a.f()$fn$"},
+        {"AS $_b1$${tbl}$_b1$", "AS $_b1$users$_b1$"},
+        {"$$$${tbl}", "$$$users"},
+        {"$${tbl}", "${tbl}"},          /* at the start: the escape */
+        {"x$${tbl}", "x${tbl}"},        /* after a word: the escape */
+        {"a$b$${tbl}", "a$b${tbl}"},    /* a$b$ is an identifier, not a tag */
+        {"$1$${tbl}", "$1${tbl}"},      /* $1 is a parameter, not a tag */
+        {"$$ $${tbl}$$", "$$ ${tbl}$$"}, /* a blank after $$: the escape again */
+    };
+    for (size_t i = 0; i < sizeof dq / sizeof dq[0]; i++) {
+        assert_int_equal(subst(dq[i][0], vars, NVARS), 0);
+        if (strcmp(msg, dq[i][1]) != 0)
+            fail_msg("%s gave %s, not %s", dq[i][0], msg, dq[i][1]);
+    }
     /* one pass: a value's own ${...} is not expanded again */
     static const dbmig_var self[] = {{"a", "${b}"}, {"b", "no"}};
     assert_int_equal(subst("${a}", self, 2), 0);
