@@ -137,6 +137,7 @@ merge "$work/p1.json" "$work/q2.json" "$work/p3.json"; rc=$?
 [[ $rc == 3 ]] && grep -q "shard 2/3 failed before its targets ran (.*q2.json): exit 2: .*FLEET_NOT_SET_31" "$work/m.txt" &&
     grep -q "from 2 of 3 shard(s)" "$work/m.txt" || fail "merge of a failed shard: exit $rc $(cat "$work/m.txt")"
 # b. a shard still running (or killed): its file is the "started" marker
+cp "$work/q2.old" "$work/q2.json"
 rm -f "$work/fifo"; mkfifo "$work/fifo"
 "$DBMIG" --dir "$work/m" -q fleet --targets "$work/fifo" --shard 2/3 --run-id run-7 --results "$work/q2.json" status >/dev/null 2>&1 &
 bg=$!
