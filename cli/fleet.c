@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -766,8 +767,34 @@ static int write_json_file(const char *file, const json_t *j)
  * the last run's summary in place for the merge to count as this run's,
  * and a path that cannot be written fails now (exit 2), before any
  * migration runs, not after all of them. */
+/* Whether FILE may be replaced: it does not exist, is empty, or is a
+ * fleet summary. Anything else (the targets file itself, a migration, a
+ * typo's victim) is refused by name, not overwritten. */
+static int results_replaceable(fleet_opts *o)
+{
+    struct stat rs, ts;
+    if (stat(o->results, &rs) != 0 || (S_ISREG(rs.st_mode) && rs.st_size == 0))
+        return 0;
+    if (o->file && strcmp(o->file, "-") != 0 && stat(o->file, &ts) == 0 &&
+        rs.st_dev == ts.st_dev && rs.st_ino == ts.st_ino)
+        return ferr(o, 2, "fleet: --results %s is the --targets file; name another file for the "
+                          "summary",
+                    o->results);
+    json_t *j = S_ISREG(rs.st_mode) ? json_load_file(o->results, 0, NULL) : NULL;
+    int ours = json_is_object(j) && (json_object_get(j, "state") ||
+                                     (json_object_get(j, "command") && json_object_get(j, "targets")));
+    json_decref(j);
+    if (!ours)
+        return ferr(o, 2, "fleet: --results %s exists and is not a fleet summary, which it would "
+                          "replace; remove it or name another file",
+                    o->results);
+    return 0;
+}
+
 static int results_started(fleet_opts *o, const char *command, char *const *cargs, int ncargs)
 {
+    if (results_replaceable(o) != 0)
+        return 2;
     char when[32], why[160];
     time_t now = time(NULL);
     struct tm tm;

@@ -189,6 +189,14 @@ printf 'sqlite:%s/db/new%d.db\n' "$work" 1 "$work" 2 >"$work/tnew"
 [[ $rc == 2 ]] && grep -q "cannot write --results $work/no/such/dir/r.json: No such file or directory (checked before anything runs)" "$work/e.txt" ||
     fail "--results in a missing folder: exit $rc $(cat "$work/e.txt")"
 [[ ! -e $work/db/new1.db && ! -e $work/db/new2.db ]] || fail "targets ran although --results cannot be written"
+#    nor over a file that is not a fleet summary (the targets file itself)
+cp "$work/t30" "$work/t30.keep"
+"$DBMIG" --dir "$work/m" fleet --targets "$work/t30" --results "$work/t30" status >/dev/null 2>"$work/e.txt"; rc=$?
+[[ $rc == 2 ]] && grep -q "is the --targets file" "$work/e.txt" && cmp -s "$work/t30" "$work/t30.keep" ||
+    fail "--results over the targets file: exit $rc $(cat "$work/e.txt")"
+"$DBMIG" --dir "$work/m" fleet --targets "$work/t30" --results "$work/m/001_f1.sql" status >/dev/null 2>"$work/e.txt"; rc=$?
+[[ $rc == 2 ]] && grep -q "001_f1.sql exists and is not a fleet summary" "$work/e.txt" && grep -q "CREATE TABLE f1" "$work/m/001_f1.sql" ||
+    fail "--results over a migration: exit $rc $(cat "$work/e.txt")"
 # h. --results - is the JSON summary on standard output
 (cd "$work" && "$DBMIG" --dir m fleet --targets t30 --shard 1/3 --results - status >"$work/dash.json" 2>/dev/null); rc=$?
 [[ $rc == 0 && ! -e $work/- && $(jq -r '.state, .shard.index, .exit_code' "$work/dash.json" | tr '\n' ' ') == "finished 1 0 " ]] ||
