@@ -82,7 +82,8 @@ typedef struct fleet_opts {
 
 /* Prints "dbmig: MESSAGE" and keeps MESSAGE in o->err (the first one
  * wins: it is the cause); returns rc. */
-__attribute__((format(printf, 3, 4))) static int ferr(fleet_opts *o, int rc, const char *fmt, ...)
+static int ferr(fleet_opts *o, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int ferr(fleet_opts *o, int rc, const char *fmt, ...)
 {
     char m[sizeof o->err];
     va_list ap;
@@ -661,11 +662,9 @@ static int targets_digest(const target *t, size_t n, char out[72])
     for (size_t k = 0; ok && k < n; k++)
         ok = EVP_DigestUpdate(ctx, v[k], strlen(v[k])) && EVP_DigestUpdate(ctx, "\n", 1);
     ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) && mdlen == 32;
-    if (ok) {
-        memcpy(out, "sha256:", 7);
-        for (unsigned k = 0; k < mdlen; k++)
-            snprintf(out + 7 + 2 * k, 3, "%02x", md[k]);
-    }
+    size_t len = ok ? (size_t)snprintf(out, 72, "sha256:") : 0;
+    for (unsigned k = 0; ok && k < mdlen; k++)
+        len += (size_t)snprintf(out + len, 72 - len, "%02x", md[k]);
     EVP_MD_CTX_free(ctx);
     free(v);
     return ok ? 0 : -1;
@@ -938,8 +937,8 @@ int cli_fleet(const char *exe, char *const *globals, int nglobals, char *const *
     }
     if (o.results && (rc = results_started(&o, command, cargs, ncargs)) != 0)
         return rc;
-    if ((rc = fleet_check(&o, command)) >= 0)
-        return fleet_failed(&o, command, cargs, ncargs, rc, json);
+    if ((rc = fleet_check(&o, command)) >= 0 || !command)
+        return fleet_failed(&o, command, cargs, ncargs, rc >= 0 ? rc : 2, json);
     int json_child = json && (strcmp(command, "status") == 0 || strcmp(command, "check") == 0);
     fleet f = {exe, globals, nglobals, command, cargs, ncargs, json_child, o.jobs, NULL, 0};
     if ((rc = read_targets(&o, &f.t, &f.n)) != 0 ||

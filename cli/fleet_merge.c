@@ -21,7 +21,6 @@
  * summary. */
 #define _POSIX_C_SOURCE 200809L
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,16 +127,9 @@ static void check_identity(merge *m, const char *file, json_t *j, int finished)
     }
 }
 
-/* The problem sentences, for the text output and the JSON "error". */
-__attribute__((format(printf, 2, 3))) static void problem(merge *m, const char *fmt, ...)
-{
-    char s[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(s, sizeof s, fmt, ap);
-    va_end(ap);
-    json_array_append_new(m->problems, json_string(s));
-}
+/* One problem sentence, for the text output and the JSON "error"
+ * (jansson's json_sprintf formats it). */
+#define problem(m, ...) json_array_append_new((m)->problems, json_sprintf(__VA_ARGS__))
 
 /* A shard whose file says it did not run its targets: "started" (never
  * finished) or "failed" (ended before its targets ran). */
