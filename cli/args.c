@@ -52,7 +52,8 @@ static const copt o_revision[] = {{"--message", 1, 0}, {"-m", 1, 0}, {"--parent"
 static const copt o_merge[] = {{"--message", 1, 0}, {"-m", 1, 0}, {"--timestamp", 0, 0},
                                {"--sequential", 0, 0}, {NULL, 0, 0}};
 static const copt o_fleet[] = {{"--targets", 1, 0}, {"--jobs", 1, 0}, {"--shard", 1, 0},
-                               {"--results", 1, 0}, {"--merge-results", 0, 0}, {NULL, 0, 0}};
+                               {"--results", 1, 0}, {"--merge-results", 0, 0}, {"--run-id", 1, 0},
+                               {NULL, 0, 0}};
 static const copt o_schema[] = {{"--format", 1, 0}, {"-o", 1, 0}, {"--output", 1, 0}, {NULL, 0, 0}};
 static const copt o_drift[] = {{"--scratch-url", 1, 0}, {NULL, 0, 0}};
 static const copt o_test[] = {{"--heads", 0, 0}, {"--junit", 1, 0}, {"--scratch-url", 1, 0},

@@ -7,13 +7,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,6 +61,40 @@ typedef struct target {
     int state;       /* 0 waiting, 1 running, 2 done */
     size_t line;     /* its line in the targets file (the merged order) */
 } target;
+
+/* What comes before the command, and the error that ended the run early
+ * (kept for the --results file and the JSON summary: a shard that fails
+ * must say so where the merge looks, not only on its stderr). */
+typedef struct fleet_opts {
+    const char *file;    /* --targets FILE ("-": standard input) */
+    long jobs;           /* --jobs N */
+    long shard, shards;  /* --shard I/N: shard I (1-based) of N; 0 0 for all */
+    const char *results; /* --results FILE: the JSON summary written there too */
+    const char *run_id;  /* --run-id ID: the same in every shard of one run */
+    int merge;           /* --merge-results: the arguments are summaries */
+    int jobs_set;        /* --jobs was given */
+    const char *misplaced; /* a run's option after --merge-results */
+    char digest[72];     /* targets_digest: "sha256:" and 64 hex digits, "" before */
+    int help;            /* --help */
+    int rc;              /* the first usage error (2), -1 for none */
+    char err[768];       /* its message, without "dbmig: " */
+} fleet_opts;
+
+/* Prints "dbmig: MESSAGE" and keeps MESSAGE in o->err (the first one
+ * wins: it is the cause); returns rc. */
+static int ferr(fleet_opts *o, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int ferr(fleet_opts *o, int rc, const char *fmt, ...)
+{
+    char m[sizeof o->err];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m, sizeof m, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "dbmig: %s\n", m);
+    if (!o->err[0])
+        memcpy(o->err, m, sizeof m);
+    return rc;
+}
 
 static double now_ms(void)
 {
@@ -135,22 +172,19 @@ static int in_shard(const target *t, long index, long count)
     return (long)(h % (uint64_t)count) == index;
 }
 
-static int read_targets(const char *file, target **out, size_t *n)
+static int read_targets(fleet_opts *o, target **out, size_t *n)
 {
+    const char *file = o->file;
     int is_stdin = strcmp(file, "-") == 0;
-    if (is_stdin && isatty(STDIN_FILENO)) {
-        fprintf(stderr, "dbmig: fleet: --targets - reads the targets from standard input, which "
-                        "is a terminal here; pipe them in (`... | dbmig fleet --targets - ...`) "
-                        "or name a file\n");
-        return 2;
-    }
+    if (is_stdin && isatty(STDIN_FILENO))
+        return ferr(o, 2, "fleet: --targets - reads the targets from standard input, which is a "
+                          "terminal here; pipe them in (`... | dbmig fleet --targets - ...`) or "
+                          "name a file");
     FILE *f = is_stdin ? stdin : fopen(file, "r");
     if (is_stdin)
         file = "standard input";
-    if (!f) {
-        fprintf(stderr, "dbmig: fleet: cannot read --targets %s: %s\n", file, strerror(errno));
-        return 2;
-    }
+    if (!f)
+        return ferr(o, 2, "fleet: cannot read --targets %s: %s", file, strerror(errno));
     char *line = NULL;
     size_t cap = 0, lineno = 0, cnt = 0, alloc = 0;
     target *v = NULL;
@@ -163,8 +197,7 @@ static int read_targets(const char *file, target **out, size_t *n)
         char err[256];
         char *url = cli_expand_env(s, err, sizeof err);
         if (!url) {
-            fprintf(stderr, "dbmig: fleet: %s:%zu: %s\n", file, lineno, err);
-            rc = 2;
+            rc = ferr(o, 2, "fleet: %s:%zu: %s", file, lineno, err);
             break;
         }
         if (add_target(&v, &cnt, &alloc, url) != 0) {
@@ -176,10 +209,8 @@ static int read_targets(const char *file, target **out, size_t *n)
     free(line);
     if (!is_stdin)
         fclose(f);
-    if (rc == 0 && cnt == 0) {
-        fprintf(stderr, "dbmig: fleet: %s lists no target; write one database URL a line\n", file);
-        rc = 2;
-    }
+    if (rc == 0 && cnt == 0)
+        rc = ferr(o, 2, "fleet: %s lists no target; write one database URL a line", file);
     *out = v;
     *n = cnt;
     return rc;
@@ -379,20 +410,11 @@ static const char *result_word(int status)
     }
 }
 
-/* What comes before the command. */
-typedef struct fleet_opts {
-    const char *file;    /* --targets FILE ("-": standard input) */
-    long jobs;           /* --jobs N */
-    long shard, shards;  /* --shard I/N: shard I (1-based) of N; 0 0 for all */
-    const char *results; /* --results FILE: the JSON summary written there too */
-    int merge;           /* --merge-results: the arguments are summaries */
-} fleet_opts;
-
 static void fleet_help(void)
 {
     printf("usage: dbmig [options] fleet --targets FILE|- [--jobs N] [--shard I/N]\n"
-           "                             [--results FILE] COMMAND [ARGS...]\n"
-           "       dbmig [options] fleet --merge-results FILE...\n"
+           "                             [--results FILE|-] [--run-id ID] COMMAND [ARGS...]\n"
+           "       dbmig [options] fleet --merge-results [--run-id ID] FILE...\n"
            "Run upgrade, downgrade, status or check against every database URL listed\n"
            "in FILE (one a line, # comments, ${VAR} expanded; - reads standard input),\n"
            "N at a time (default 4), each in its own process with its own connection and\n"
@@ -401,9 +423,15 @@ static void fleet_help(void)
            "  --shard I/N       only the targets of shard I of N: a stable split by target\n"
            "                    (its URL without the password), so N machines (CI jobs,\n"
            "                    a Kubernetes Indexed Job) share a fleet with no coordinator\n"
-           "  --results FILE    also write the JSON summary to FILE\n"
-           "  --merge-results   merge the JSON summaries of the shards into one (exit 3\n"
-           "                    when a shard is missing or given twice)\n");
+           "  --results FILE    also write the JSON summary to FILE; FILE is replaced by a\n"
+           "                    \"started\" marker before anything runs (a bad path is\n"
+           "                    exit 2 at once); - prints the JSON summary on stdout\n"
+           "  --run-id ID       the run's identity, the same in every shard (in CI the\n"
+           "                    pipeline's run id), kept in the summary; with\n"
+           "                    --merge-results, every summary must carry this ID\n"
+           "  --merge-results   merge the JSON summaries of the shards of one run (exit 3\n"
+           "                    when a shard is missing, doubled, failed or unfinished, or\n"
+           "                    when the files differ in command, N, targets or run id)\n");
 }
 
 /* --shard I/N: 1 <= I <= N <= 100000. -1 when good (go on), else 2. */
@@ -419,10 +447,29 @@ static int parse_shard(const char *v, fleet_opts *o)
             o->shard <= o->shards)
             return -1;
     }
-    fprintf(stderr, "dbmig: fleet: bad --shard '%s': expected I/N with 1 <= I <= N, like 2/3 (the "
-                    "second of three shards)\n",
-            v);
-    return 2;
+    o->shard = o->shards = 0;
+    return ferr(o, 2, "fleet: bad --shard '%s': expected I/N with 1 <= I <= N, like 2/3 (the "
+                      "second of three shards)",
+                v);
+}
+
+/* --run-id ID: 1 to 200 printable characters. An empty one is nearly
+ * always a variable that is not set (`--run-id "$GITHUB_RUN_ID"` outside
+ * CI): taken as "no run id", the check it asks for would silently vanish. */
+static int parse_run_id(const char *v, fleet_opts *o)
+{
+    if (!*v)
+        return ferr(o, 2, "fleet: --run-id is empty: is the variable you gave it set (like "
+                          "\"$GITHUB_RUN_ID\")? Give every shard of one run the same ID");
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return ferr(o, 2, "fleet: --run-id has a control character at byte %zu; use letters, "
+                              "digits and punctuation",
+                        (size_t)(p - (const unsigned char *)v) + 1);
+    if (strlen(v) > 200)
+        return ferr(o, 2, "fleet: --run-id is %zu characters long; at most 200", strlen(v));
+    o->run_id = v;
+    return -1;
 }
 
 static int fleet_value(fleet_opts *o, const char *name, const char *v)
@@ -433,47 +480,100 @@ static int fleet_value(fleet_opts *o, const char *name, const char *v)
         o->results = v;
     } else if (strcmp(name, "--shard") == 0) {
         return parse_shard(v, o);
+    } else if (strcmp(name, "--run-id") == 0) {
+        return parse_run_id(v, o);
     } else {
         char *end;
         o->jobs = strtol(v, &end, 10);
-        if (*end || o->jobs < 1 || o->jobs > 256) {
-            fprintf(stderr, "dbmig: fleet: bad --jobs '%s': expected 1 to 256\n", v);
-            return 2;
-        }
+        o->jobs_set = 1;
+        if (*end || o->jobs < 1 || o->jobs > 256)
+            return ferr(o, 2, "fleet: bad --jobs '%s': expected 1 to 256", v);
     }
     return -1;
 }
 
-/* The options before the command. Returns -1 to go on (*i: the index of
- * the command, or of the first summary file with --merge-results), else
- * the exit code. */
-static int fleet_options(char *const *args, int nargs, fleet_opts *o, int *i)
+/* The option at args[*i], if it is one of fleet's: 1 (*i: its last
+ * token), else 0. A bad value is kept in o->rc/o->err and parsing goes on,
+ * so that --results is known even after an earlier mistake: the results
+ * file must say that this run failed (see results_started). */
+static int fleet_option(char *const *args, int nargs, fleet_opts *o, int *i)
 {
-    static const char *const valued[] = {"--targets", "--jobs", "--shard", "--results"};
-    for (; *i < nargs; (*i)++) {
-        const char *a = args[*i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fleet_help();
-            return 0;
-        }
-        if (strcmp(a, "--merge-results") == 0) {
-            o->merge = 1;
-            continue;
-        }
-        size_t k = 0, len = strcspn(a, "=");
-        while (k < 4 && !(strlen(valued[k]) == len && strncmp(a, valued[k], len) == 0))
-            k++;
-        if (k == 4)
-            break;
-        if (!a[len] && *i + 1 >= nargs) {
-            fprintf(stderr, "dbmig: fleet: %s needs a value\n", a);
-            return 2;
-        }
-        int rc = fleet_value(o, valued[k], a[len] ? a + len + 1 : args[++*i]);
-        if (rc >= 0)
-            return rc;
+    static const char *const valued[] = {"--targets", "--jobs", "--shard", "--results",
+                                         "--run-id"};
+    const size_t nvalued = sizeof valued / sizeof valued[0];
+    const char *a = args[*i];
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        o->help = 1;
+        return 1;
     }
-    return -1;
+    if (strcmp(a, "--merge-results") == 0) {
+        o->merge = 1;
+        return 1;
+    }
+    size_t k = 0, len = strcspn(a, "=");
+    while (k < nvalued && !(strlen(valued[k]) == len && strncmp(a, valued[k], len) == 0))
+        k++;
+    if (k == nvalued)
+        return 0;
+    int rc;
+    if (!a[len] && *i + 1 >= nargs) {
+        rc = ferr(o, 2, "fleet: %s needs a value", a);
+    } else if (o->merge && k != nvalued - 1) {
+        o->misplaced = valued[k]; /* not the merge's: refused by name, its value unread */
+        *i += !a[len];
+        return 1;
+    } else
+        rc = fleet_value(o, valued[k], a[len] ? a + len + 1 : args[++*i]);
+    if (rc >= 0 && o->rc < 0)
+        o->rc = rc;
+    return 1;
+}
+
+/* The options before the command; *i: then the index of the command (or
+ * of the first summary file with --merge-results). */
+static void fleet_options(char *const *args, int nargs, fleet_opts *o, int *i)
+{
+    for (; *i < nargs; (*i)++)
+        if (!fleet_option(args, nargs, o, i))
+            break;
+}
+
+/* `fleet --merge-results`: options anywhere (`a.json --shard 1/3` is a
+ * misplaced option, not a file named --shard), the rest summary files.
+ * Options of the runs (--targets, --shard...) are refused by name. */
+static int fleet_merge(char *const *args, int nargs, fleet_opts *o, int i, int json)
+{
+    char **files = calloc((size_t)nargs + 1, sizeof *files);
+    int n = 0;
+    if (!files)
+        return 1;
+    for (; i < nargs; i++) {
+        if (fleet_option(args, nargs, o, &i))
+            continue;
+        if (args[i][0] == '-' && args[i][1] && o->rc < 0)
+            o->rc = ferr(o, 2, "fleet --merge-results: '%s' is not one of its options: it takes "
+                               "[--run-id ID] and the summary files (a file whose name starts "
+                               "with '-': write ./%s)",
+                         args[i], args[i]);
+        else
+            files[n++] = args[i];
+    }
+    int rc = o->rc;
+    const char *run = o->misplaced   ? o->misplaced
+                      : o->file      ? "--targets"
+                      : o->shards    ? "--shard"
+                      : o->results   ? "--results"
+                      : o->jobs_set  ? "--jobs"
+                                     : NULL;
+    if (run)
+        rc = ferr(o, 2, "fleet --merge-results takes only the summary files (and --run-id); %s "
+                        "belongs to the runs that write them (`fleet --shard I/N --results FILE "
+                        "...`)",
+                  run);
+    if (rc < 0)
+        rc = cli_fleet_merge(files, n, o->run_id, json);
+    free(files);
+    return rc;
 }
 
 /* Starts waiting targets while fewer than --jobs run. */
@@ -537,7 +637,71 @@ static void run_targets(fleet *f, int quiet)
     free(who);
 }
 
-static json_t *json_summary(const fleet *f, size_t ok, double total, const fleet_opts *o)
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The targets list's identity, the same in every shard of one run:
+ * SHA-256 of the URLs after ${VAR} expansion, redacted, sorted, one a line.
+ * Redacted: a digest of URLs with their passwords would let whoever holds a
+ * summary test password guesses offline, and a rotated password is still
+ * the same fleet. Sorted: the split does not depend on the line order, so
+ * neither does the identity. 0, or -1 when out of memory. */
+static int targets_digest(const target *t, size_t n, char out[72])
+{
+    const char **v = malloc((n ? n : 1) * sizeof *v); // NOLINT(bugprone-sizeof-expression): an array of pointers
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned mdlen = 0;
+    int ok = v && ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    for (size_t k = 0; ok && k < n; k++)
+        v[k] = t[k].shown ? t[k].shown : "";
+    if (ok)
+        qsort(v, n, sizeof *v, by_string); // NOLINT(bugprone-sizeof-expression): an array of pointers
+    for (size_t k = 0; ok && k < n; k++)
+        ok = EVP_DigestUpdate(ctx, v[k], strlen(v[k])) && EVP_DigestUpdate(ctx, "\n", 1);
+    ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) && mdlen == 32;
+    size_t len = ok ? (size_t)snprintf(out, 72, "sha256:") : 0;
+    for (unsigned k = 0; ok && k < mdlen; k++)
+        len += (size_t)snprintf(out + len, 72 - len, "%02x", md[k]);
+    EVP_MD_CTX_free(ctx);
+    free(v);
+    return ok ? 0 : -1;
+}
+
+/* What makes the shards of one run comparable, which the merge checks:
+ * the command and its arguments, the shard (I/N), --run-id and the targets
+ * digest (null before the targets were read). */
+static void identity(json_t *j, const fleet_opts *o, const char *command, char *const *cargs,
+                     int ncargs)
+{
+    json_object_set_new(j, "command", command ? json_string(command) : json_null());
+    json_t *a = json_array();
+    for (int k = 0; k < ncargs; k++)
+        json_array_append_new(a, json_string(cargs[k]));
+    json_object_set_new(j, "arguments", a);
+    if (o->shards)
+        json_object_set_new(j, "shard", json_pack("{s:I,s:I}", "index", (json_int_t)o->shard,
+                                                  "count", (json_int_t)o->shards));
+    json_object_set_new(j, "run_id", o->run_id ? json_string(o->run_id) : json_null());
+    json_object_set_new(j, "targets_digest", o->digest[0] ? json_string(o->digest) : json_null());
+}
+
+/* The summary's head: state (started, failed: ended before its targets
+ * ran, finished), the identity, exit_code and error. */
+static json_t *summary_head(const char *state, const fleet_opts *o, const char *command,
+                            char *const *cargs, int ncargs, json_t *exit_code, const char *error)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "state", json_string(state));
+    identity(j, o, command, cargs, ncargs);
+    json_object_set_new(j, "exit_code", exit_code);
+    json_object_set_new(j, "error", error ? json_string(error) : json_null());
+    return j;
+}
+
+static json_t *json_summary(const fleet *f, size_t ok, double total, const fleet_opts *o, int rc)
 {
     const target *t = f->t;
     json_t *arr = json_array();
@@ -557,12 +721,14 @@ static json_t *json_summary(const fleet *f, size_t ok, double total, const fleet
         }
         json_array_append_new(arr, x);
     }
-    json_t *j = json_pack("{s:s,s:o,s:{s:I,s:I,s:I,s:I}}", "command", f->command, "targets", arr,
-                          "summary", "total", (json_int_t)f->n, "ok", (json_int_t)ok, "failed",
-                          (json_int_t)(f->n - ok), "duration_ms", (json_int_t)total);
-    if (o->shards)
-        json_object_set_new(j, "shard", json_pack("{s:I,s:I}", "index", (json_int_t)o->shard,
-                                                  "count", (json_int_t)o->shards));
+    char err[64];
+    snprintf(err, sizeof err, "%zu of %zu target(s) failed", f->n - ok, f->n);
+    json_t *j = summary_head("finished", o, f->command, f->args, f->nargs, json_integer(rc),
+                             rc ? err : NULL);
+    json_object_set_new(j, "targets", arr);
+    json_object_set_new(j, "summary", json_pack("{s:I,s:I,s:I,s:I}", "total", (json_int_t)f->n, "ok",
+                                                (json_int_t)ok, "failed", (json_int_t)(f->n - ok),
+                                                "duration_ms", (json_int_t)total));
     return j;
 }
 
@@ -575,23 +741,94 @@ static void json_print_free(json_t *j)
     json_decref(j);
 }
 
-/* --results FILE: the JSON summary, written to FILE.tmp then renamed. */
-static int write_results(const char *file, const json_t *j)
+/* j written to FILE.tmp, then renamed over FILE (a reader never sees half
+ * a file): 0, or the errno of the failure. */
+static int write_json_file(const char *file, const json_t *j)
 {
     size_t n = strlen(file) + 8;
     char *tmp = malloc(n);
     if (!tmp)
-        return 1;
+        return ENOMEM;
     snprintf(tmp, n, "%s.tmp", file);
-    int rc = json_dump_file(j, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (rc == 0 && rename(tmp, file) != 0)
-        rc = -1;
-    if (rc != 0) {
-        fprintf(stderr, "dbmig: fleet: cannot write --results %s: %s\n", file, strerror(errno));
+    int e = 0;
+    if (json_dump_file(j, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+        e = errno ? errno : EIO;
+    else if (rename(tmp, file) != 0)
+        e = errno;
+    if (e)
         unlink(tmp);
-    }
     free(tmp);
-    return rc != 0;
+    return e;
+}
+
+/* --results FILE, first of all: FILE replaced by a "started" marker. So a
+ * run that dies later (killed, a bad targets file, a crash) never leaves
+ * the last run's summary in place for the merge to count as this run's,
+ * and a path that cannot be written fails now (exit 2), before any
+ * migration runs, not after all of them. */
+/* Whether FILE may be replaced: it does not exist, is empty, or is a
+ * fleet summary. Anything else (the targets file itself, a migration, a
+ * typo's victim) is refused by name, not overwritten. */
+static int results_replaceable(fleet_opts *o)
+{
+    struct stat rs, ts;
+    if (stat(o->results, &rs) != 0 || (S_ISREG(rs.st_mode) && rs.st_size == 0))
+        return 0;
+    if (o->file && strcmp(o->file, "-") != 0 && stat(o->file, &ts) == 0 &&
+        rs.st_dev == ts.st_dev && rs.st_ino == ts.st_ino)
+        return ferr(o, 2, "fleet: --results %s is the --targets file; name another file for the "
+                          "summary",
+                    o->results);
+    json_t *j = S_ISREG(rs.st_mode) ? json_load_file(o->results, 0, NULL) : NULL;
+    int ours = json_is_object(j) && (json_object_get(j, "state") ||
+                                     (json_object_get(j, "command") && json_object_get(j, "targets")));
+    json_decref(j);
+    if (!ours)
+        return ferr(o, 2, "fleet: --results %s exists and is not a fleet summary, which it would "
+                          "replace; remove it or name another file",
+                    o->results);
+    return 0;
+}
+
+static int results_started(fleet_opts *o, const char *command, char *const *cargs, int ncargs)
+{
+    if (results_replaceable(o) != 0)
+        return 2;
+    char when[32], why[160];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    snprintf(why, sizeof why, "this run started at %s and has not finished: it is still running, "
+                              "or it ended without writing its summary (killed?)", when);
+    json_t *j = summary_head("started", o, command, cargs, ncargs, json_null(), why);
+    int e = write_json_file(o->results, j);
+    json_decref(j);
+    if (e)
+        return ferr(o, 2, "fleet: cannot write --results %s: %s (checked before anything runs); "
+                          "name a file in a folder that exists and can be written",
+                    o->results, strerror(e));
+    return 0;
+}
+
+/* A run that ended before its targets ran (a usage mistake, a bad targets
+ * file): that, with o->err, in the --results file and the JSON summary,
+ * where the merge and a CI step look. Returns rc. */
+static int fleet_failed(const fleet_opts *o, const char *command, char *const *cargs, int ncargs,
+                        int rc, int json)
+{
+    json_t *j = summary_head("failed", o, command, cargs, ncargs, json_integer(rc),
+                             o->err[0] ? o->err : "out of memory");
+    json_object_set_new(j, "targets", json_array());
+    json_object_set_new(j, "summary", json_null());
+    int e = o->results ? write_json_file(o->results, j) : 0;
+    if (e)
+        fprintf(stderr, "dbmig: fleet: cannot write --results %s: %s\n", o->results, strerror(e));
+    if (json)
+        json_print_free(j);
+    else
+        json_decref(j);
+    return rc;
 }
 
 static void print_text_summary(const fleet *f, size_t ok, double total)
@@ -630,14 +867,20 @@ static void keep_shard(fleet *f, const fleet_opts *o)
     f->n = w;
 }
 
-static int fleet_command(const char *command)
+/* The mistakes found before reading the targets: -1 when none, else 2. */
+static int fleet_check(fleet_opts *o, const char *command)
 {
+    if (o->rc >= 0)
+        return o->rc;
+    if (!o->file)
+        return ferr(o, 2, "fleet needs --targets FILE (or - for standard input); run `dbmig fleet "
+                          "--help`");
+    if (!command)
+        return ferr(o, 2, "fleet needs a command: upgrade, downgrade, status or check");
     if (strcmp(command, "upgrade") != 0 && strcmp(command, "downgrade") != 0 &&
-        strcmp(command, "status") != 0 && strcmp(command, "check") != 0) {
-        fprintf(stderr, "dbmig: fleet runs upgrade, downgrade, status or check, not '%s'\n", command);
-        return 2;
-    }
-    return 0;
+        strcmp(command, "status") != 0 && strcmp(command, "check") != 0)
+        return ferr(o, 2, "fleet runs upgrade, downgrade, status or check, not '%s'", command);
+    return -1;
 }
 
 /* The summary, and the exit code: 0 when every target succeeded, else the
@@ -652,9 +895,16 @@ static int finish_fleet(fleet *f, double total, int json, const fleet_opts *o)
         else if (f->t[k].status > worst)
             worst = f->t[k].status;
     }
-    json_t *j = json || o->results ? json_summary(f, ok, total, o) : NULL;
-    if (o->results && write_results(o->results, j) && !worst)
-        worst = 1;
+    json_t *j = json || o->results ? json_summary(f, ok, total, o, worst) : NULL;
+    int e = o->results ? write_json_file(o->results, j) : 0;
+    if (e) {
+        fprintf(stderr, "dbmig: fleet: cannot write --results %s: %s\n", o->results, strerror(e));
+        if (!worst) {
+            worst = 1;
+            json_object_set_new(j, "exit_code", json_integer(1));
+            json_object_set_new(j, "error", json_string("cannot write --results"));
+        }
+    }
     if (json)
         json_print_free(j);
     else {
@@ -669,36 +919,32 @@ static int finish_fleet(fleet *f, double total, int json, const fleet_opts *o)
 int cli_fleet(const char *exe, char *const *globals, int nglobals, char *const *args, int nargs,
               int json, int quiet)
 {
-    fleet_opts o = {.jobs = 4};
-    int i = 0;
-    int rc = fleet_options(args, nargs, &o, &i);
-    if (rc >= 0)
-        return rc;
-    if (o.merge && (o.file || o.shards || o.results)) {
-        fprintf(stderr, "dbmig: fleet --merge-results takes only the summary files; %s belongs to "
-                        "the runs that write them (`fleet --shard I/N --results FILE ...`)\n",
-                o.file ? "--targets" : o.shards ? "--shard" : "--results");
-        return 2;
+    fleet_opts o = {.jobs = 4, .rc = -1};
+    int i = 0, rc;
+    fleet_options(args, nargs, &o, &i);
+    if (o.help) {
+        fleet_help();
+        return 0;
     }
     if (o.merge)
-        return cli_fleet_merge(args + i, nargs - i, json);
-    if (!o.file) {
-        fprintf(stderr, "dbmig: fleet needs --targets FILE (or - for standard input)\nrun `dbmig "
-                        "fleet --help`\n");
-        return 2;
+        return fleet_merge(args, nargs, &o, i, json);
+    const char *command = i < nargs ? args[i++] : NULL;
+    char *const *cargs = args + i;
+    int ncargs = nargs - i;
+    if (o.results && strcmp(o.results, "-") == 0) {
+        o.results = NULL; /* `-` is standard output, as for --targets: --format json */
+        json = 1;
     }
-    if (i >= nargs) {
-        fprintf(stderr, "dbmig: fleet needs a command: upgrade, downgrade, status or check\n");
-        return 2;
-    }
-    const char *command = args[i++];
-    if ((rc = fleet_command(command)) != 0)
+    if (o.results && (rc = results_started(&o, command, cargs, ncargs)) != 0)
         return rc;
+    if ((rc = fleet_check(&o, command)) >= 0 || !command)
+        return fleet_failed(&o, command, cargs, ncargs, rc >= 0 ? rc : 2, json);
     int json_child = json && (strcmp(command, "status") == 0 || strcmp(command, "check") == 0);
-    fleet f = {exe, globals, nglobals, command, args + i, nargs - i, json_child, o.jobs, NULL, 0};
-    if ((rc = read_targets(o.file, &f.t, &f.n)) != 0) {
+    fleet f = {exe, globals, nglobals, command, cargs, ncargs, json_child, o.jobs, NULL, 0};
+    if ((rc = read_targets(&o, &f.t, &f.n)) != 0 ||
+        (rc = targets_digest(f.t, f.n, o.digest) ? 1 : 0) != 0) {
         free_targets(f.t, f.n);
-        return rc;
+        return fleet_failed(&o, command, cargs, ncargs, rc, json);
     }
     keep_shard(&f, &o);
     double start = now_ms();

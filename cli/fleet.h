@@ -1,8 +1,8 @@
 /* fleet.h — `dbmig fleet`: one command against many databases.
  *
  *   dbmig [options] fleet --targets FILE|- [--jobs N] [--shard I/N]
- *                         [--results FILE] COMMAND [ARGS...]
- *   dbmig [options] fleet --merge-results FILE...
+ *                         [--results FILE|-] [--run-id ID] COMMAND [ARGS...]
+ *   dbmig [options] fleet --merge-results [--run-id ID] FILE...
  *
  * COMMAND is upgrade, downgrade, status or check. FILE lists one URL a line
  * (`#` starts a comment, ${VAR} expands from the environment). Each target
@@ -15,8 +15,11 @@
  * only when every target succeeded; else the highest exit code of a target.
  * --shard I/N keeps the targets whose redacted URL hashes to shard I (a
  * stable split: N machines share a fleet with no coordinator); --results
- * writes the JSON summary to a file, and --merge-results merges the
- * shards' summaries (fleet_merge.c).
+ * writes the JSON summary to a file (replaced by a "started" marker before
+ * anything runs, so no earlier run's file survives a failed one), and
+ * --merge-results merges the shards' summaries (fleet_merge.c), refusing
+ * summaries of different runs: each records its command and arguments,
+ * N, --run-id and a digest of the whole targets list.
  */
 #ifndef DBMIG_CLI_FLEET_H
 #define DBMIG_CLI_FLEET_H
@@ -26,7 +29,8 @@
 int cli_fleet(const char *exe, char *const *globals, int nglobals, char *const *args, int nargs,
               int json, int quiet);
 
-/* fleet_merge.c: `fleet --merge-results FILE...` (files: the summaries). */
-int cli_fleet_merge(char *const *files, int n, int json);
+/* fleet_merge.c: `fleet --merge-results FILE...` (files: the summaries;
+ * run_id: --run-id, which every summary must then carry, or NULL). */
+int cli_fleet_merge(char *const *files, int n, const char *run_id, int json);
 
 #endif

@@ -8,8 +8,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/db"
 for i in $(seq -w 1 30); do echo "sqlite:$work/db/tenant_$i.db"; done >"$work/targets"
+run="local-$(date +%s)-$$"   # one id for the run's shards (CI: its run id)
 for s in 1 2 3; do   # three machines; here one after the other
     "$dbmig" --dir "$here/../../migrations" -q fleet --targets "$work/targets" \
-        --shard "$s/3" --results "$work/fleet-$s.json" upgrade head
+        --shard "$s/3" --run-id "$run" --results "$work/fleet-$s.json" upgrade head
 done
-"$dbmig" fleet --merge-results "$work"/fleet-1.json "$work"/fleet-2.json "$work"/fleet-3.json
+"$dbmig" fleet --merge-results --run-id "$run" \
+    "$work"/fleet-1.json "$work"/fleet-2.json "$work"/fleet-3.json
