@@ -88,20 +88,66 @@ static const char *sev_word(int s)
     return s == DBMIG_LINT_ERROR ? "error" : s == DBMIG_LINT_WARNING ? "warning" : "info";
 }
 
+/* The driver of a finding's section when it is not the run's (a
+ * `-- dbmig:up mysql` section linted by `--driver sqlite lint`), else NULL:
+ * such findings say so, so that a reader of the sqlite run knows the
+ * statement is not one sqlite runs. */
+static const char *other_driver(const dbmig_lint_report *r, const dbmig_lint_finding *f)
+{
+    return f->driver && r->driver && strcmp(f->driver, r->driver) != 0 ? f->driver : NULL;
+}
+
+/* "(postgres section) " for such a finding, else "". */
+static const char *section_tag(const dbmig_lint_report *r, const dbmig_lint_finding *f, char *buf,
+                               size_t cap)
+{
+    const char *d = other_driver(r, f);
+    if (!d)
+        return "";
+    snprintf(buf, cap, "(%s section) ", d);
+    return buf;
+}
+
+/* The summary's parenthesis: the run's driver, and how many findings are
+ * in sections of other drivers (per driver, in the order seen). */
+static void print_summary_drivers(const dbmig_lint_report *r)
+{
+    printf("(%s", r->driver);
+    const char *seen[8];
+    size_t nseen = 0;
+    for (size_t i = 0; i < r->n && nseen < 8; i++) {
+        const char *d = other_driver(r, &r->findings[i]);
+        size_t k = 0;
+        while (d && k < nseen && strcmp(seen[k], d) != 0)
+            k++;
+        if (d && k == nseen)
+            seen[nseen++] = d;
+    }
+    for (size_t k = 0; k < nseen; k++) {
+        size_t n = 0;
+        for (size_t i = 0; i < r->n; i++)
+            n += other_driver(r, &r->findings[i]) && strcmp(r->findings[i].driver, seen[k]) == 0;
+        printf("%s%zu in %s sections", k ? ", " : "; of them ", n, seen[k]);
+    }
+    printf(")\n");
+}
+
 static void print_text(const dbmig_lint_report *r, int quiet)
 {
     for (size_t i = 0; i < r->n; i++) {
         const dbmig_lint_finding *f = &r->findings[i];
-        char *msg = cli_safe_dup(f->message), *fix = cli_safe_dup(f->fix);
-        printf("%s:%d: %s: [%s] %s\n    fix: %s\n", f->file, f->line, sev_word(f->severity),
-               f->rule, msg ? msg : "", fix ? fix : "");
+        char *msg = cli_safe_dup(f->message), *fix = cli_safe_dup(f->fix), tag[64];
+        printf("%s:%d: %s: [%s] %s%s\n    fix: %s\n", f->file, f->line, sev_word(f->severity),
+               f->rule, section_tag(r, f, tag, sizeof tag), msg ? msg : "", fix ? fix : "");
         free(msg);
         free(fix);
     }
-    if (!quiet)
-        printf("%zu error%s, %zu warning%s, %zu info%s in %zu revision%s (%s)\n", r->errors,
+    if (!quiet) {
+        printf("%zu error%s, %zu warning%s, %zu info%s in %zu revision%s ", r->errors,
                r->errors == 1 ? "" : "s", r->warnings, r->warnings == 1 ? "" : "s", r->infos,
-               r->infos == 1 ? "" : "s", r->revisions, r->revisions == 1 ? "" : "s", r->driver);
+               r->infos == 1 ? "" : "s", r->revisions, r->revisions == 1 ? "" : "s");
+        print_summary_drivers(r);
+    }
 }
 
 static json_t *opt_str(const char *s) { return s ? json_string(s) : json_null(); }
@@ -133,9 +179,10 @@ static void print_json(const dbmig_lint_report *r)
     for (size_t i = 0; i < r->n; i++) {
         const dbmig_lint_finding *f = &r->findings[i];
         fputs(i ? ",\n    " : "\n    ", stdout);
-        put_indented(json_pack("{s:s,s:s,s:o,s:s,s:i,s:s,s:s}", "rule", f->rule, "severity",
+        put_indented(json_pack("{s:s,s:s,s:o,s:s,s:i,s:s,s:s,s:o}", "rule", f->rule, "severity",
                                sev_word(f->severity), "revision", opt_str(f->revision), "file",
-                               f->file, "line", f->line, "message", f->message, "fix", f->fix),
+                               f->file, "line", f->line, "message", f->message, "fix", f->fix,
+                               "driver", opt_str(f->driver)),
                      2);
     }
     fputs(r->n ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ", stdout);
@@ -211,14 +258,16 @@ static void print_sarif(const dbmig_lint_report *r)
         for (size_t k = 0; k < nrules; k++)
             if (strcmp(rules[k].id, f->rule) == 0)
                 idx = k;
-        char text[4096];
-        snprintf(text, sizeof text, "%s Fix: %s", f->message, f->fix);
+        char text[4096], tag[64];
+        snprintf(text, sizeof text, "%s%s Fix: %s", section_tag(r, f, tag, sizeof tag),
+                 f->message, f->fix);
         json_array_append_new(
             results,
-            json_pack("{s:s,s:I,s:s,s:{s:s},s:[{s:{s:{s:o},s:{s:i}}}]}", "ruleId", f->rule,
-                      "ruleIndex", (json_int_t)idx, "level", sarif_level(f->severity), "message",
-                      "text", text, "locations", "physicalLocation", "artifactLocation", "uri",
-                      uri_of(f->file), "region", "startLine", f->line > 0 ? f->line : 1));
+            json_pack("{s:s,s:I,s:s,s:{s:s},s:[{s:{s:{s:o},s:{s:i}}}],s:{s:o}}", "ruleId",
+                      f->rule, "ruleIndex", (json_int_t)idx, "level", sarif_level(f->severity),
+                      "message", "text", text, "locations", "physicalLocation",
+                      "artifactLocation", "uri", uri_of(f->file), "region", "startLine",
+                      f->line > 0 ? f->line : 1, "properties", "driver", opt_str(f->driver)));
     }
     json_t *run = json_pack("{s:{s:{s:s,s:s,s:o}},s:o}", "tool", "driver", "name", "dbmig",
                             "version", dbmig_version(), "rules", sarif_rules(), "results",
@@ -259,6 +308,8 @@ static void print_github(const dbmig_lint_report *r)
         printf(",line=%d,title=", f->line > 0 ? f->line : 1);
         gh_escape(f->rule, 1);
         fputs("::", stdout);
+        char tag[64];
+        gh_escape(section_tag(r, f, tag, sizeof tag), 0);
         gh_escape(f->message, 0);
         fputs("%0AFix: ", stdout);
         gh_escape(f->fix, 0);
@@ -277,10 +328,11 @@ static json_t *report_json(const dbmig_lint_report *r, const char *skip_rule)
         if (skip_rule && strcmp(f->rule, skip_rule) == 0)
             continue;
         n[f->severity & 3]++;
-        json_array_append_new(a, json_pack("{s:s,s:s,s:o,s:s,s:i,s:s,s:s}", "rule", f->rule,
+        json_array_append_new(a, json_pack("{s:s,s:s,s:o,s:s,s:i,s:s,s:s,s:o}", "rule", f->rule,
                                            "severity", sev_word(f->severity), "revision",
                                            opt_str(f->revision), "file", f->file, "line", f->line,
-                                           "message", f->message, "fix", f->fix));
+                                           "message", f->message, "fix", f->fix, "driver",
+                                           opt_str(f->driver)));
     }
     return json_pack("{s:o,s:{s:I,s:I,s:I}}", "findings", a, "summary", "errors",
                      n[DBMIG_LINT_ERROR], "warnings", n[DBMIG_LINT_WARNING], "infos",
@@ -301,9 +353,9 @@ static void print_attached(cli *c, const dbmig_lint_report *r, const char *what,
         n[f->severity & 3]++;
         if (f->severity < DBMIG_LINT_WARNING || (c->quiet && f->severity < DBMIG_LINT_ERROR))
             continue;
-        char *msg = cli_safe_dup(f->message);
-        fprintf(stderr, "lint: %s:%d: %s: [%s] %s\n", f->file, f->line, sev_word(f->severity),
-                f->rule, msg ? msg : "");
+        char *msg = cli_safe_dup(f->message), tag[64];
+        fprintf(stderr, "lint: %s:%d: %s: [%s] %s%s\n", f->file, f->line, sev_word(f->severity),
+                f->rule, section_tag(r, f, tag, sizeof tag), msg ? msg : "");
         free(msg);
         shown++;
     }

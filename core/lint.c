@@ -33,9 +33,58 @@ typedef struct lrun {
     int pg_major;
     dm_err err;           /* the files' failures: this run's own, not h's, so
                              that the helper thread never writes the handle */
+    dm_lph ph;            /* the file's placeholders without a value (lint_ph.c) */
+    unsigned drivers;     /* the project's built-in drivers (DM_LD_* bits): [lint]
+                             drivers, else inferred (project_drivers) */
+    int drivers_set;      /* [lint] drivers = ... was given */
+    struct lcreated {     /* what each up section of the file creates */
+        const dm_section *sec;
+        dm_strv objs;     /* "table t", "index i" */
+    } created[8];
+    size_t ncreated;
 } lrun;
 
+static int builtin_dialect(const char *driver);
+
 /* ---- settings -------------------------------------------------------------------- */
+
+/* `drivers = postgres, sqlite` in [lint]: the drivers the project deploys
+ * to, for the cross-database rules (docs/lint.md). */
+static int parse_drivers(lrun *r, const char *src, const char *v)
+{
+    r->drivers_set = 1;
+    r->drivers = 0;
+    for (const char *p = v ? v : ""; *p;) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        size_t n = strcspn(p, " \t,");
+        if (!n)
+            break;
+        char name[32];
+        snprintf(name, sizeof name, "%.*s", (int)n, p);
+        for (char *c = name; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        const char *alias = strcmp(name, "postgresql") == 0 ? "postgres"
+                            : strcmp(name, "sqlite3") == 0  ? "sqlite"
+                            : strcmp(name, "mariadb") == 0  ? "mysql"
+                                                            : name;
+        int d = builtin_dialect(alias);
+        if (d < 0)
+            return dm_err_set(&r->h->err, DBMIG_EUSAGE,
+                              "%s: lint drivers: '%.*s' is not a built-in driver; the "
+                              "cross-database rules know postgres, mysql and sqlite (write "
+                              "drivers = postgres, sqlite)",
+                              src, (int)n, p);
+        r->drivers |= 1u << d;
+        p += n;
+    }
+    if (!r->drivers)
+        return dm_err_set(&r->h->err, DBMIG_EUSAGE,
+                          "%s: lint drivers is empty: list the drivers the project deploys "
+                          "to (drivers = postgres, sqlite)",
+                          src);
+    return DBMIG_OK;
+}
 
 static int apply_settings(lrun *r, const dbmig_lint_opts *o)
 {
@@ -46,6 +95,12 @@ static int apply_settings(lrun *r, const dbmig_lint_opts *o)
     for (size_t i = 0; i < o->nsettings; i++) {
         const dbmig_lint_setting *s = &o->settings[i];
         const char *src = s->source ? s->source : "[lint]";
+        if (s->rule && strcmp(s->rule, "drivers") == 0) {
+            int rc = parse_drivers(r, src, s->severity);
+            if (rc != DBMIG_OK)
+                return rc;
+            continue;
+        }
         int k = dm_lint_rule_index(s->rule);
         if (k < 0) {
             const char *near = dm_lint_rule_nearest(s->rule);
@@ -184,15 +239,40 @@ static int collect(void *payload, const dm_stmt *st)
     return dm_stmt_list_push(payload, st) ? DBMIG_EINVALID : 0;
 }
 
-/* The statements of a section: split from the text (transaction control
- * included: the transaction-nesting rule reports it, with the others). */
-static int split_section(const dm_migfile *mf, const dm_section *sec, int kind, int dialect,
-                         dm_stmt_list *l, dm_err *err)
+/* placeholder-without-value for each name lint_ph.c listed since `from`:
+ * once per file, at its first use. */
+static int report_undefined(lrun *r, const dm_migfile *mf, size_t from)
 {
+    int k = dm_lint_rule_index("placeholder-without-value");
+    const dm_lint_rule *rule = &dm_lint_rules(&(size_t){0})[k];
+    for (size_t i = from; i < r->ph.n && r->sev[k] != DM_LINT_OFF; i++) {
+        const dm_lph_name *p = &r->ph.v[i];
+        if (dm_lfinding_add(&r->out, rule->id, r->sev[k], mf->revision, mf->path, p->line,
+                            rule->fix,
+                            "placeholder ${%s} has no value here; linted with the identifier "
+                            "%s in its place: %s",
+                            p->name, p->ident, rule->why) != 0)
+            return dm_err_nomem(&r->err);
+    }
+    return DBMIG_OK;
+}
+
+/* The statements of a section: split from the text (transaction control
+ * included: the transaction-nesting rule reports it, with the others); in
+ * a placeholder file, from the text a run would split (lint_ph.c). */
+static int split_section(lrun *r, const dm_migfile *mf, const dm_section *sec, int dialect,
+                         dm_stmt_list *l)
+{
+    if (mf->text && mf->placeholders) {
+        size_t had = r->ph.n;
+        int rc = dm_lint_ph_split(mf->path, sec->line, mf->text + sec->off, sec->len, dialect,
+                                  mf->vars, mf->nvars, l, &r->ph, &r->err);
+        return rc == DBMIG_OK ? report_undefined(r, mf, had) : rc;
+    }
     if (mf->text)
-        return dm_split(mf->text + sec->off, sec->len, dialect, sec->line, mf->path, l, err);
+        return dm_split(mf->text + sec->off, sec->len, dialect, sec->line, mf->path, l, &r->err);
     int found;
-    return dm_migfile_stream(mf, kind, sec->driver, dialect, collect, l, &found, err);
+    return dm_migfile_stream(mf, sec->kind, sec->driver, dialect, collect, l, &found, &r->err);
 }
 
 static int stmt_facts(lrun *r, int dialect, dm_lstmt *s)
@@ -204,6 +284,30 @@ static int stmt_facts(lrun *r, int dialect, dm_lstmt *s)
         r->used_tokens_pg = 1;
     }
     return dm_lint_tok_facts(s->sql, s->len, dialect, &s->facts);
+}
+
+/* Keeps what an up section creates (tables, named indexes), for
+ * cross-db-sections-differ. */
+static int note_created(lrun *r, const dm_section *sec, const dm_lstmt *st, size_t n)
+{
+    if (r->ncreated == sizeof r->created / sizeof r->created[0])
+        return 0;
+    struct lcreated *c = &r->created[r->ncreated++];
+    c->sec = sec;
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = 0; i < st[k].facts.n; i++) {
+            const dm_lact *a = &st[k].facts.v[i];
+            char obj[160];
+            if (a->kind == LA_CREATE_TABLE && !(a->flags & LF_TEMP) && (a->name[0] || a->table[0]))
+                snprintf(obj, sizeof obj, "table %s", a->name[0] ? a->name : a->table);
+            else if (a->kind == LA_CREATE_INDEX && a->name[0])
+                snprintf(obj, sizeof obj, "index %s", a->name);
+            else
+                continue;
+            if (dm_strv_push(&c->objs, obj))
+                return -1;
+        }
+    return 0;
 }
 
 static int lint_statements(lrun *r, const dm_lctx *cx, const dm_migfile *mf, const dm_section *sec,
@@ -221,9 +325,13 @@ static int lint_statements(lrun *r, const dm_lctx *cx, const dm_migfile *mf, con
     }
     if (!rc && mf->text)
         rc = read_ignores(r, cx, mf->text + sec->off, sec->len, sec->line, st, l->n);
-    if (!rc)
+    if (!rc && !cx->xdb_only)
         rc = dm_lint_section(cx, st, l->n, &r->out);
-    for (size_t k = 0; k < l->n && !rc; k++)
+    if (!rc && cx->xdb_targets)
+        rc = dm_lint_xdb(cx, st, l->n, cx->xdb_targets, &r->out);
+    if (!rc && sec->kind == DM_UP)
+        rc = note_created(r, sec, st, l->n);
+    for (size_t k = 0; k < l->n && !rc && !cx->xdb_only; k++)
         for (int i = 0; i < st[k].suppressed_n && !rc; i++)
             if (!st[k].suppress_used[i])
                 rc = dm_lfinding_add(&r->out, LINT_IGNORE, DM_LINT_WARNING, cx->revision,
@@ -238,9 +346,19 @@ static int lint_statements(lrun *r, const dm_lctx *cx, const dm_migfile *mf, con
     return rc ? dm_err_nomem(&r->err) : DBMIG_OK;
 }
 
-static int lint_section(lrun *r, const dm_migfile *mf, const dm_section *sec, const char *driver,
-                        int dialect)
+/* Names the driver in the findings from `from` on that have none. */
+static int tag_driver(lrun *r, size_t from, const char *driver)
 {
+    for (size_t i = from; i < r->out.n; i++)
+        if (!r->out.v[i].driver && !(r->out.v[i].driver = dm_strdup(driver)))
+            return dm_err_nomem(&r->err);
+    return DBMIG_OK;
+}
+
+static int lint_section(lrun *r, const dm_migfile *mf, const dm_section *sec, const char *driver,
+                        int dialect, unsigned xdb_targets, int xdb_only)
+{
+    size_t from = r->out.n;
     dm_lctx cx;
     memset(&cx, 0, sizeof cx);
     cx.dialect = dialect;
@@ -252,12 +370,14 @@ static int lint_section(lrun *r, const dm_migfile *mf, const dm_section *sec, co
     cx.file = mf->path;
     cx.severity = r->sev;
     cx.lock_timeout_configured = r->h->o.ddl_lock_timeout_ms > 0;
+    cx.xdb_targets = xdb_targets;
+    cx.xdb_only = xdb_only;
     dm_stmt_list l = {0};
-    int rc = split_section(mf, sec, sec->kind, dialect, &l, &r->err);
+    int rc = split_section(r, mf, sec, dialect, &l);
     if (rc == DBMIG_OK)
         rc = lint_statements(r, &cx, mf, sec, &l);
     dm_stmt_list_free(&l);
-    return rc;
+    return rc == DBMIG_OK ? tag_driver(r, from, driver) : rc;
 }
 
 static int builtin_dialect(const char *driver)
@@ -275,30 +395,162 @@ static int builtin_dialect(const char *driver)
 
 /* A file: the up and down sections the driver uses, in its dialect, and
  * every section naming another built-in driver, in that one's. */
+static const char *const builtin_names[] = {"postgres", "mysql", "sqlite"};
+
+static const char *dialect_driver(int d)
+{
+    return d == DBMIG_DIALECT_POSTGRES ? "postgres" : d == DBMIG_DIALECT_MYSQL ? "mysql" : "sqlite";
+}
+
+/* The project's drivers when [lint] does not list them: the run's own and
+ * every built-in driver a section of any file names (a project that writes
+ * `-- dbmig:up sqlite` somewhere runs on SQLite). */
+static unsigned project_drivers(const dbmig *h)
+{
+    int own = h->drv ? builtin_dialect(h->drv->name) : -1;
+    unsigned bits = own >= 0 ? 1u << own : 0;
+    for (size_t i = 0; i < h->graph.n; i++) {
+        const dm_migfile *mf = &h->graph.revs[i].file;
+        for (size_t k = 0; k < mf->nsections; k++) {
+            int d = builtin_dialect(mf->sections[k].driver);
+            if (d >= 0)
+                bits |= 1u << d;
+        }
+    }
+    return bits;
+}
+
+/* The project's built-in drivers that run the file's plain up section:
+ * those without an up section of their own. */
+static unsigned plain_up_drivers(const lrun *r, const dm_migfile *mf)
+{
+    unsigned t = 0;
+    for (int d = 0; d < 3; d++) {
+        int dia = builtin_dialect(builtin_names[d]);
+        const dm_section *s = dm_migfile_section(mf, DM_UP, builtin_names[d]);
+        if ((r->drivers & (1u << dia)) && s && !s->driver)
+            t |= 1u << dia;
+    }
+    return t;
+}
+
+static void created_free(lrun *r)
+{
+    for (size_t i = 0; i < r->ncreated; i++)
+        dm_strv_free(&r->created[i].objs);
+    r->ncreated = 0;
+}
+
+static const dm_strv *created_of(const lrun *r, const dm_section *sec)
+{
+    for (size_t i = 0; i < r->ncreated; i++)
+        if (r->created[i].sec == sec)
+            return &r->created[i].objs;
+    return NULL;
+}
+
+static int has_obj(const dm_strv *v, const char *o)
+{
+    for (size_t i = 0; i < v->n; i++)
+        if (strcmp(v->v[i], o) == 0)
+            return 1;
+    return 0;
+}
+
+/* cross-db-sections-differ: for each up section a project's driver runs,
+ * what the others' create and it does not; one finding per such section,
+ * at its marker, naming up to three objects and the drivers that have them. */
+static int section_lacks(lrun *r, const dm_migfile *mf, int b, int k)
+{
+    const dm_lint_rule *rule = &dm_lint_rules(&(size_t){0})[k];
+    const dm_section *sb = dm_migfile_section(mf, DM_UP, builtin_names[b]);
+    const dm_strv *cb = sb ? created_of(r, sb) : NULL;
+    if (!cb || !(r->drivers & (1u << builtin_dialect(builtin_names[b]))))
+        return DBMIG_OK;
+    dm_strv miss = {0};
+    dm_buf who = {0};
+    int rc = 0;
+    for (int a = 0; a < 3 && !rc; a++) {
+        const dm_section *sa = dm_migfile_section(mf, DM_UP, builtin_names[a]);
+        const dm_strv *ca = sa ? created_of(r, sa) : NULL;
+        if (!ca || sa == sb || !(r->drivers & (1u << builtin_dialect(builtin_names[a]))))
+            continue;
+        size_t had = miss.n;
+        for (size_t i = 0; i < ca->n && !rc; i++)
+            if (!has_obj(cb, ca->v[i]) && !has_obj(&miss, ca->v[i]))
+                rc = dm_strv_push(&miss, ca->v[i]);
+        if (!rc && miss.n > had)
+            rc = dm_buf_printf(&who, "%s%s", who.len ? " and " : "", builtin_names[a]);
+    }
+    if (!rc && miss.n)
+        rc = dm_lfinding_add(&r->out, rule->id, r->sev[k], mf->revision, mf->path,
+                             sb->marker_line ? sb->marker_line : sb->line, rule->fix,
+                             "the up section %s runs does not create %s%s%s%s%s, which %s's "
+                             "creates: %s",
+                             builtin_names[b], miss.v[0], miss.n > 1 ? ", " : "",
+                             miss.n > 1 ? miss.v[1] : "", miss.n > 2 ? ", " : "",
+                             miss.n > 2 ? (miss.n > 3 ? "... (more)" : miss.v[2]) : "",
+                             dm_buf_str(&who), rule->why);
+    if (!rc && miss.n)
+        rc = tag_driver(r, r->out.n - 1, builtin_names[b]);
+    dm_strv_free(&miss);
+    dm_buf_free(&who);
+    return rc ? dm_err_nomem(&r->err) : DBMIG_OK;
+}
+
+static int sections_differ(lrun *r, const dm_migfile *mf)
+{
+    int k = dm_lint_rule_index("cross-db-sections-differ");
+    int rc = DBMIG_OK;
+    for (int b = 0; b < 3 && rc == DBMIG_OK && r->sev[k] != DM_LINT_OFF; b++)
+        rc = section_lacks(r, mf, b, k);
+    return rc;
+}
+
+static int missing_down(lrun *r, const dm_migfile *mf, const char *driver)
+{
+    size_t k = (size_t)dm_lint_rule_index("require-down-section");
+    const dm_lint_rule *rules = dm_lint_rules(&(size_t){0});
+    if (r->sev[k] != DM_LINT_OFF &&
+        dm_lfinding_add(&r->out, rules[k].id, r->sev[k], mf->revision, mf->path,
+                        mf->header_line ? mf->header_line : 1, rules[k].fix,
+                        "%s has no down section for %s: %s", mf->filename, driver,
+                        rules[k].why) != 0)
+        return dm_err_nomem(&r->err);
+    return DBMIG_OK;
+}
+
 static int lint_file(lrun *r, const dm_migfile *mf, const char *driver, int dialect)
 {
     int rc = DBMIG_OK;
+    dm_lph_free(&r->ph); /* placeholders are reported once per file */
+    created_free(r);
+    unsigned plain = plain_up_drivers(r, mf);
+    const dm_section *generic = dm_migfile_section(mf, DM_UP, NULL);
     for (int kind = DM_UP; kind <= DM_DOWN && rc == DBMIG_OK; kind++) {
         const dm_section *sec = dm_migfile_section(mf, kind, driver);
         if (sec)
-            rc = lint_section(r, mf, sec, driver, dialect);
-        else if (kind == DM_DOWN && !mf->irreversible) {
-            size_t k = (size_t)dm_lint_rule_index("require-down-section");
-            const dm_lint_rule *rules = dm_lint_rules(&(size_t){0});
-            if (r->sev[k] != DM_LINT_OFF &&
-                dm_lfinding_add(&r->out, rules[k].id, r->sev[k], mf->revision, mf->path,
-                                mf->header_line ? mf->header_line : 1, rules[k].fix,
-                                "%s has no down section for %s: %s", mf->filename, driver,
-                                rules[k].why) != 0)
-                rc = dm_err_nomem(&r->err);
+            rc = lint_section(r, mf, sec, driver, dialect,
+                              kind == DM_UP && !sec->driver ? plain : 0, 0);
+        else if (kind == DM_DOWN && !mf->irreversible)
+            rc = missing_down(r, mf, driver);
+        if (rc == DBMIG_OK && kind == DM_UP && generic && generic != sec && plain) {
+            /* the run's driver has its own up section: the plain one is
+             * still run by others, read in the first one's dialect */
+            int d = 0;
+            while (!(plain & (1u << d)))
+                d++;
+            rc = lint_section(r, mf, generic, dialect_driver(d), d, plain, 1);
         }
     }
     for (size_t i = 0; i < mf->nsections && rc == DBMIG_OK; i++) {
         const dm_section *s = &mf->sections[i];
         int d = builtin_dialect(s->driver);
         if ((s->kind == DM_UP || s->kind == DM_DOWN) && d >= 0 && strcmp(s->driver, driver) != 0)
-            rc = lint_section(r, mf, s, s->driver, d);
+            rc = lint_section(r, mf, s, s->driver, d, 0, 0);
     }
+    if (rc == DBMIG_OK)
+        rc = sections_differ(r, mf);
     return rc;
 }
 
@@ -437,6 +689,8 @@ static int lint_files(lrun *r, const unsigned char *mark, size_t *nrevs)
         j.r.h = h;
         memcpy(j.r.sev, r->sev, sizeof r->sev);
         j.r.pg_major = r->pg_major;
+        j.r.drivers = r->drivers;
+        j.r.drivers_set = r->drivers_set;
         j.idx = idx + n / 2;
         j.n = n - n / 2;
         dm_lint_pg_before_threads();
@@ -453,6 +707,8 @@ static int lint_files(lrun *r, const unsigned char *mark, size_t *nrevs)
             rc = dm_err_nomem(&r->err);
         }
         dm_lfindings_free(&j.r.out);
+        dm_lph_free(&j.r.ph);
+        created_free(&j.r);
         dm_err_free(&j.r.err);
     }
     if (rc != DBMIG_OK)
@@ -479,6 +735,7 @@ void dbmig_lint_report_free(dbmig_lint_report *r)
         free((char *)r->findings[i].file);
         free((char *)r->findings[i].message);
         free((char *)r->findings[i].fix);
+        free((char *)r->findings[i].driver);
     }
     free(r->findings);
     free((char *)r->driver);
@@ -494,14 +751,18 @@ static int make_report(lrun *r, const char *driver, size_t nrevs, dbmig_lint_rep
         dbmig_lint_report_free(rep);
         return dm_err_nomem(&r->h->err);
     }
+    if (tag_driver(r, 0, driver) != DBMIG_OK) { /* file-level findings: the run's driver */
+        dbmig_lint_report_free(rep);
+        return dm_err_nomem(&r->h->err);
+    }
     for (size_t i = 0; i < r->out.n; i++) {
         dm_lfinding *f = &r->out.v[i];
-        rep->findings[i] = (dbmig_lint_finding){f->rule, f->severity, f->revision, f->file,
-                                                f->line, f->message, f->fix};
+        rep->findings[i] = (dbmig_lint_finding){f->rule,    f->severity, f->revision, f->file,
+                                                f->line,    f->message,  f->fix,      f->driver};
         rep->errors += f->severity == DM_LINT_ERROR;
         rep->warnings += f->severity == DM_LINT_WARNING;
         rep->infos += f->severity == DM_LINT_INFO;
-        f->revision = f->file = f->message = f->fix = NULL; /* moved */
+        f->revision = f->file = f->message = f->fix = f->driver = NULL; /* moved */
     }
     rep->n = r->out.n;
     rep->revisions = nrevs;
@@ -550,12 +811,16 @@ int dbmig_lint(dbmig *h, const dbmig_lint_opts *o, dbmig_lint_report **out)
         rc = all ? (memset(mark, 1, h->graph.n), DBMIG_OK) : select_revs(r, o, mark);
     size_t nrevs = 0;
     const char *dname = h->drv ? h->drv->name : ""; /* lint_driver set it when rc is OK */
+    if (rc == DBMIG_OK && !r->drivers_set)
+        r->drivers = project_drivers(h);
     if (rc == DBMIG_OK)
         rc = lint_files(r, mark, &nrevs);
     if (rc == DBMIG_OK)
         rc = make_report(r, dname, nrevs, out);
     free(mark);
     dm_lfindings_free(&r->out);
+    dm_lph_free(&r->ph);
+    created_free(r);
     dm_err_free(&r->err);
     free(r);
     return rc;

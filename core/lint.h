@@ -24,6 +24,7 @@
 #include <stddef.h>
 
 #include "dbmig/driver.h"
+#include "split.h"
 #include "util.h"
 
 /* Severities; the order matters (a higher one is worse). */
@@ -141,6 +142,16 @@ void dm_lfacts_free(dm_lfacts *f);
  * fails but for memory: -1. */
 int dm_lint_tok_facts(const char *sql, size_t len, int dialect, dm_lfacts *out);
 
+/* The tokens of a statement as dm_lint_tok_facts reads them (strings,
+ * quoted identifiers, comments, dollar bodies and MySQL escapes
+ * understood): *out malloc'd (free it), *n of them; -1 on OOM. */
+enum { DM_LT_WORD, DM_LT_QUOTED, DM_LT_STRING, DM_LT_NUM, DM_LT_PUNCT };
+typedef struct dm_ltok {
+    int type;
+    size_t start, end; /* byte range in the statement */
+} dm_ltok;
+int dm_lint_tokens(const char *sql, size_t len, int dialect, dm_ltok **out, size_t *n);
+
 /* PostgreSQL facts through libpg_query (lint_pg.c): 0 done, -1 out of
  * memory, 1 when the build has no libpg_query (the caller falls back on
  * dm_lint_tok_facts). A statement the parser refuses is 0 with
@@ -163,6 +174,7 @@ typedef struct dm_lfinding {
     int line;
     char *message;
     char *fix;
+    char *driver;      /* the driver whose section it is in (NULL: set by lint.c) */
 } dm_lfinding;
 
 typedef struct dm_lfindings {
@@ -197,11 +209,56 @@ typedef struct dm_lctx {
     const char *revision, *file;
     const int *severity;     /* per rule (index in the table): the setting */
     int lock_timeout_configured; /* --ddl-lock-timeout applies to the run */
+    unsigned xdb_targets;    /* a plain up section: the other built-in drivers of the
+                                project that run it (DM_LD_* bits; lint_xdb.c) */
+    int xdb_only;            /* only the cross-database rules (a plain up section the
+                                run's driver does not use) */
 } dm_lctx;
 
 /* Runs every rule over a section's statements and appends the findings
  * (suppressed ones left out, the suppressions marked used). -1 on OOM. */
 int dm_lint_section(const dm_lctx *cx, dm_lstmt *st, size_t n, dm_lfindings *out);
+
+/* ---- placeholders (lint_ph.c) ---------------------------------------------------- */
+
+/* A ${name} without a value: the identifier linted in its place. */
+typedef struct dm_lph_name {
+    char *name;  /* as first written */
+    char *ident; /* the stand-in: the name, with a '_' after a reserved word */
+    int line;    /* where it is first used */
+} dm_lph_name;
+
+typedef struct dm_lph {
+    dm_lph_name *v;
+    size_t n, cap;
+} dm_lph;
+
+void dm_lph_free(dm_lph *p);
+
+/* The statements of a `-- dbmig:placeholders on` section text[0..len)
+ * (beginning at line first_line of path), substituted as a run does with
+ * vars; a name without a value is appended to undef (unless listed: one
+ * list per file) and linted as an identifier. Errors are the run's:
+ * DBMIG_EINVALID "<path>:<line>: ..." for a malformed placeholder or a
+ * value that moves a statement boundary, the splitter's. */
+int dm_lint_ph_split(const char *path, int first_line, const char *text, size_t len,
+                     int dialect, const dbmig_var *vars, size_t nvars,
+                     dm_stmt_list *out, dm_lph *undef, dm_err *err);
+
+/* ---- cross-database rules (lint_xdb.c) ------------------------------------------- */
+
+/* Runs the cross-db-* statement rules over a plain up section's statements
+ * for the drivers in `targets` (DM_LD_* bits of the built-in drivers that
+ * run this section: the project's drivers without an up section of their
+ * own). -1 on OOM. */
+int dm_lint_xdb(const dm_lctx *cx, dm_lstmt *st, size_t n, unsigned targets, dm_lfindings *out);
+
+/* Reports rule `rule` (its index) at byte off of statement st with the
+ * message msg (the rule's why is appended), unless the rule is off, not for
+ * this dialect or section, or suppressed there (the suppression is marked
+ * used). -1 on OOM. */
+int dm_lint_emit(const dm_lctx *cx, dm_lstmt *st, int rule, size_t off, dm_lfindings *out,
+                 const char *msg);
 
 /* Appends one finding (copies the strings); -1 on OOM. */
 int dm_lfinding_add(dm_lfindings *l, const char *rule, int severity, const char *revision,

@@ -27,7 +27,8 @@ enum {
     R_PREFER_TEXT, R_PREFER_TSTZ, R_BAN_CHAR, R_REQ_TIMEOUT, R_TXN_NESTING,
     R_REQUIRE_DOWN, R_APPLIED_EDITED, R_PARSE_ERROR, R_MY_IMPLICIT_COMMIT, R_MY_COPY,
     R_LITE_PRAGMA_FK, R_LITE_REBUILD, R_LITE_STRICT, R_SERIAL_PK, R_BAN_DROP_NOT_NULL,
-    R_REQ_CONC_REINDEX, R_NONTX_MIGRATION, R_NRULES
+    R_REQ_CONC_REINDEX, R_NONTX_MIGRATION, R_PH_NO_VALUE, R_XDB_IF_EXISTS, R_XDB_AUTOINC,
+    R_XDB_TYPE, R_XDB_DROP_CASCADE, R_XDB_SECTIONS, R_NRULES
 };
 
 static const dm_lint_rule rules[R_NRULES] = {
@@ -176,6 +177,39 @@ static const dm_lint_rule rules[R_NRULES] = {
      "CONCURRENTLY, VACUUM...) makes dbmig run the whole migration outside one: its other "
      "statements are no longer atomic, and a failure part-way leaves the ones before it done",
      "put that statement in a migration of its own"},
+    /* placeholders (lint_ph.c): lint runs in review and CI, where the
+     * deploy's values are often absent; not a fault of the file */
+    {"placeholder-without-value", DM_LINT_INFO, DM_LD_ALL, 0,
+     "without the deploy's value lint checked the statement with an identifier in the "
+     "placeholder's place; a rule may see it otherwise than the real value",
+     "give lint the value the deploy uses (--var NAME=VALUE, [vars] in dbmig.conf or "
+     "DBMIG_VAR_<NAME>), or ignore this where any value is a plain name"},
+    /* cross-database (lint_xdb.c): a plain up section runs on every driver
+     * of the project that has no section of its own */
+    {"cross-db-if-exists", DM_LINT_ERROR, DM_LD_ALL, 1,
+     "dbmig emulates IF [NOT] EXISTS only in a single ADD or DROP COLUMN, CREATE INDEX or DROP "
+     "INDEX (docs/writing-migrations.md, portable DDL); anywhere else the words go to the "
+     "database, and this one has no such syntax",
+     "one action per ALTER TABLE (ADD COLUMN IF NOT EXISTS c ...), or a -- dbmig:up DRIVER "
+     "section for that driver"},
+    {"cross-db-auto-increment", DM_LINT_ERROR, DM_LD_ALL, 1,
+     "each database spells an auto-numbered column its own way (PostgreSQL serial or GENERATED "
+     "AS IDENTITY, MySQL AUTO_INCREMENT, SQLite INTEGER PRIMARY KEY [AUTOINCREMENT]); the "
+     "others refuse the statement, or (SQLite and serial) number nothing",
+     "write the column in a -- dbmig:up DRIVER section per driver"},
+    {"cross-db-type", DM_LINT_ERROR, DM_LD_ALL, 1,
+     "the type exists in one database only, and this one refuses the statement",
+     "use a type every driver has (text, bigint, boolean, timestamp...), or a -- dbmig:up "
+     "DRIVER section per driver"},
+    {"cross-db-drop-cascade", DM_LINT_ERROR, DM_LD_ALL, 1,
+     "SQLite's DROP has no CASCADE or RESTRICT: the statement is a syntax error there",
+     "drop the dependent objects first and leave out CASCADE, or write a -- dbmig:up sqlite "
+     "section"},
+    {"cross-db-sections-differ", DM_LINT_WARNING, DM_LD_ALL, 1,
+     "the drivers' up sections create different tables or indexes, so the databases' schemas "
+     "differ after this revision, and a later revision written for one fails on another",
+     "create the same objects in every driver's section (or say why in a -- dbmig:lint-ignore "
+     "line)"},
 };
 
 const dm_lint_rule *dm_lint_rules(size_t *n)
@@ -252,6 +286,7 @@ void dm_lfindings_free(dm_lfindings *l)
         free(l->v[i].file);
         free(l->v[i].message);
         free(l->v[i].fix);
+        free(l->v[i].driver);
     }
     free(l->v);
     memset(l, 0, sizeof *l);
@@ -281,6 +316,7 @@ int dm_lfinding_add(dm_lfindings *l, const char *rule, int severity, const char 
     f->line = line;
     f->message = bad ? NULL : dm_buf_take(&m);
     f->fix = dm_strdup(fix);
+    f->driver = NULL;
     dm_buf_free(&m);
     if (!f->message || !f->fix || (revision && !f->revision) || (file && !f->file)) {
         free(f->revision);
@@ -347,6 +383,18 @@ static void emit(sect *s, dm_lstmt *st, int r, size_t off, const char *fmt, ...)
                                rule->fix, "%s: %s", dm_buf_str(&m), rule->why) != 0)
         s->oom = 1;
     dm_buf_free(&m);
+}
+
+int dm_lint_emit(const dm_lctx *cx, dm_lstmt *st, int r, size_t off, dm_lfindings *out,
+                 const char *msg)
+{
+    sect s;
+    memset(&s, 0, sizeof s);
+    s.cx = cx;
+    s.out = out;
+    if (r >= 0 && r < R_NRULES)
+        emit(&s, st, r, off, "%s", msg);
+    return s.oom ? -1 : 0;
 }
 
 static int created(const sect *s, const char *table)

@@ -19,12 +19,10 @@
 
 #include "ddl.h"
 
-enum { TK_WORD, TK_QUOTED, TK_STRING, TK_NUM, TK_PUNCT };
+enum { TK_WORD = DM_LT_WORD, TK_QUOTED = DM_LT_QUOTED, TK_STRING = DM_LT_STRING,
+       TK_NUM = DM_LT_NUM, TK_PUNCT = DM_LT_PUNCT };
 
-typedef struct ltok {
-    int type;
-    size_t start, end;
-} ltok;
+typedef dm_ltok ltok;
 
 typedef struct lx {
     const char *s;
@@ -996,4 +994,16 @@ int dm_lint_tok_facts(const char *sql, size_t len, int dialect, dm_lfacts *out)
     out->dml = !out->ddl && dm_ddl_is_dml(sql, len, dialect);
     free(x.t);
     return rc;
+}
+
+int dm_lint_tokens(const char *sql, size_t len, int dialect, dm_ltok **out, size_t *n)
+{
+    lx x = {sql, len, dialect, NULL, 0, 0};
+    if (tokenize(&x) != 0) {
+        free(x.t);
+        return -1;
+    }
+    *out = x.t;
+    *n = x.n;
+    return 0;
 }

@@ -794,6 +794,8 @@ typedef struct dbmig_lint_finding {
     int line;
     const char *message;  /* what and why */
     const char *fix;
+    const char *driver;   /* the driver whose section it is in: the report's driver, or
+                             another built-in one for a `-- dbmig:up mysql` section */
 } dbmig_lint_finding;
 
 typedef struct dbmig_lint_report {

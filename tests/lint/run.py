@@ -69,7 +69,10 @@ def rule_cases(tmp):
         mine = [c for c in CASES if d in c[1]]
         for i, (rule, _, _, text) in enumerate(mine):
             write(folder, "%03d_%s.sql" % (i + 1, rule.replace("-", "_")), body(text))
-        rc, out, err = run(["--dir", folder, "--driver", d, "lint", "--format", "json"], tmp)
+        # the project runs on all three drivers (cross-db-*), and `region` has a value
+        conf = os.path.join(tmp, "cases.conf")
+        write(tmp, "cases.conf", "[lint]\ndrivers = postgres, mysql, sqlite\n[vars]\nregion = eu\n")
+        rc, out, err = run(["--config", conf, "--dir", folder, "--driver", d, "lint", "--format", "json"], tmp)
         if rc not in (0, 3):
             fail("%s: lint exit %d: %s" % (d, rc, err.strip()))
             continue
@@ -127,7 +130,7 @@ def interface(tmp):
     expect(set(j) == {"findings", "summary"} and j["summary"] == {"errors": 1, "warnings": 0, "infos": 0},
            "json summary: %s" % out)
     f = j["findings"][0]
-    expect(list(f) == ["rule", "severity", "revision", "file", "line", "message", "fix"] and
+    expect(list(f) == ["rule", "severity", "revision", "file", "line", "message", "fix", "driver"] and
            f["revision"] == "003" and f["line"] == 2 and f["severity"] == "error", "json finding: %s" % f)
     # github annotations
     rc, out, _ = run(["--driver", "sqlite", "lint", "002", "003", "--format", "github"], p)
@@ -265,6 +268,82 @@ def attached(tmp):
     os.remove(os.path.join(p, "dbmig.conf"))
 
 
+def findings(out):
+    return json.loads(out)["findings"]
+
+
+def placeholders(tmp):
+    """A `-- dbmig:placeholders on` file is linted as a run would read it:
+    the values substituted, a name without one linted as an identifier and
+    reported once per file (info); the project's multi-tenant example."""
+    src = os.path.join(os.environ["DBMIG_SOURCE_DIR"], "examples", "multi-tenant")
+    p = os.path.join(tmp, "mt")
+    shutil.copytree(src, p)
+    rc, out, err = run(["--driver", "postgres", "lint", "--format", "json"], p)
+    fs = findings(out)
+    ph = [(os.path.basename(f["file"]), f["line"]) for f in fs if f["rule"] == "placeholder-without-value"]
+    expect(rc == 0 and not [f for f in fs if f["rule"] == "parse-error"] and
+           ph == [("001_tenant_schema.sql", 4), ("002_orders.sql", 4), ("003_settings.sql", 4)] and
+           all(f["severity"] == "info" for f in fs if f["rule"] == "placeholder-without-value"),
+           "multi-tenant without values: one info per file, no parse-error: %d %s %s" % (rc, ph, err))
+    expect(any(f["rule"] == "prefer-identity" and f["line"] == 6 for f in fs),
+           "multi-tenant: the rules see the statements (prefer-identity at 001:6): %s" % fs)
+    rc, out, err = run(["--driver", "postgres", "--var", "schema=t1", "--ddl-lock-timeout", "5s",
+                        "lint", "--strict"], p)
+    expect(rc == 0 and "parse-error" not in out and "placeholder-without-value" not in out,
+           "multi-tenant with --var: clean under --strict: %d %s %s" % (rc, out, err))
+    for d in ("mysql", "sqlite"):
+        rc, out, err = run(["--driver", d, "lint", "--format", "json"], p)
+        # (exit 3: a PostgreSQL example, whose BIGSERIAL and TIMESTAMPTZ are cross-db-* there)
+        expect(rc == 3 and len([f for f in findings(out) if f["rule"] == "placeholder-without-value"]) == 3,
+               "%s: the placeholders read too: %d %s" % (d, rc, out))
+    # a value that adds a statement: the run's error, exit 3, never its value
+    rc, out, err = run(["--driver", "postgres", "--var", "schema=t1; DROP TABLE x", "lint"], p)
+    expect(rc == 3 and "001_tenant_schema.sql:4: a placeholder's value changes" in err and "DROP TABLE x" not in err,
+           "a value that moves a boundary: %d %s" % (rc, err))
+
+
+def drivers(tmp):
+    """Findings of another driver's section name it (text, JSON, SARIF,
+    GitHub, the summary); the project's drivers come from [lint] drivers or
+    the sections the files name."""
+    p = os.path.join(tmp, "drv")
+    m = os.path.join(p, "migrations")
+    write(m, "001_seen.sql", "-- dbmig:up postgres\nALTER TABLE users ADD COLUMN seen timestamp;\n"
+          "-- dbmig:up\nALTER TABLE users ADD COLUMN seen text;\n-- dbmig:down\nSELECT 1;\n")
+    rc, out, err = run(["--driver", "sqlite", "lint"], p)
+    expect("001_seen.sql:2: warning: [prefer-timestamp-tz] (postgres section) column seen" in out and
+           "in 1 revision (sqlite; of them 2 in postgres sections)" in out,
+           "text names the section's driver: %s" % out)
+    rc, out, err = run(["--driver", "sqlite", "lint", "--format", "json"], p)
+    expect(sorted((f["rule"], f["driver"]) for f in findings(out)) ==
+           [("prefer-timestamp-tz", "postgres"), ("require-timeout-settings", "postgres")],
+           "json driver: %s" % out)
+    rc, out, err = run(["--driver", "postgres", "lint", "--format", "json"], p)
+    expect(all(f["driver"] == "postgres" for f in findings(out)), "json driver, own sections: %s" % out)
+    rc, out, err = run(["--driver", "sqlite", "lint", "--format", "github"], p)
+    expect("title=prefer-timestamp-tz::(postgres section) column seen" in out, "github: %s" % out)
+    rc, out, err = run(["--driver", "sqlite", "lint", "--format", "sarif"], p)
+    res = json.loads(out)["runs"][0]["results"]
+    expect(res and all(r["properties"]["driver"] == "postgres" and r["message"]["text"].startswith("(postgres section) ")
+                       for r in res), "sarif driver: %s" % res)
+    # the project's drivers: the run's and those the sections name
+    write(m, "002_doc.sql", body("CREATE TABLE docs (id bigint, body jsonb);"))
+    rc, out, err = run(["--driver", "postgres", "lint", "002"], p)
+    expect("cross-db-type" not in out, "postgres and sqlite only: jsonb is fine: %s" % out)
+    write(m, "003_my.sql", "-- dbmig:up mysql\nSELECT 1;\n-- dbmig:up\nSELECT 1;\n-- dbmig:down\nSELECT 1;\n")
+    rc, out, err = run(["--driver", "postgres", "lint", "002"], p)
+    expect(rc == 3 and "002_doc.sql:2: error: [cross-db-type] type jsonb is refused on mysql" in out,
+           "a mysql section elsewhere: mysql runs 002 too: %d %s" % (rc, out))
+    write(p, "dbmig.conf", "[lint]\ndrivers = postgres, sqlite\n")
+    rc, out, err = run(["--driver", "postgres", "lint", "002"], p)
+    expect(rc == 0 and "cross-db-type" not in out, "[lint] drivers = postgres, sqlite: %d %s" % (rc, out))
+    write(p, "dbmig.conf", "[lint]\ndrivers = postgres, oracle\n")
+    rc, out, err = run(["--driver", "postgres", "lint"], p)
+    expect(rc == 2 and "dbmig.conf:2: lint drivers: 'oracle' is not a built-in driver" in err,
+           "[lint] drivers mistake: %d %s" % (rc, err))
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="dbmig-lint-")
     try:
@@ -275,6 +354,8 @@ def main():
             interface(tmp)
             many_files(tmp)
             attached(tmp)
+            placeholders(tmp)
+            drivers(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d failure(s)" % len(failures))

@@ -200,7 +200,7 @@ static void test_section_filters(void **state)
     const dm_lint_rule *r = dm_lint_rules(&n);
     for (size_t i = 0; i < n; i++)
         sev[i] = r[i].severity;
-    dm_lctx cx = {DBMIG_DIALECT_POSTGRES, "postgres", DM_UP, 1, 1, 0, "003", "m/003.sql", sev, 1};
+    dm_lctx cx = {DBMIG_DIALECT_POSTGRES, "postgres", DM_UP, 1, 1, 0, "003", "m/003.sql", sev, 1, 0, 0};
     dm_lstmt *st = stmts(cx.dialect, sql, 2);
     dm_lfindings f = {0};
     assert_int_equal(dm_lint_section(&cx, st, 2, &f), 0);
@@ -250,7 +250,7 @@ static void test_dialect_knowledge(void **state)
     /* MySQL: a NOT NULL column gets the type's implicit default (no
      * adding-required-field); its DDL commits on its own */
     const char *my[] = {"ALTER TABLE users ADD COLUMN n INT NOT NULL", "INSERT INTO users VALUES (1)"};
-    dm_lctx cx = {DBMIG_DIALECT_MYSQL, "mysql", DM_UP, 0, 1, 0, "1", "f.sql", sev, 0};
+    dm_lctx cx = {DBMIG_DIALECT_MYSQL, "mysql", DM_UP, 0, 1, 0, "1", "f.sql", sev, 0, 0, 0};
     dm_lstmt *st = stmts(cx.dialect, my, 2);
     dm_lfindings f = {0};
     assert_int_equal(dm_lint_section(&cx, st, 2, &f), 0);
@@ -262,7 +262,7 @@ static void test_dialect_knowledge(void **state)
 
     /* PostgreSQL 10 rewrites the table for any default; 11+ does not */
     const char *pg[] = {"ALTER TABLE users ADD COLUMN n int DEFAULT 0"};
-    dm_lctx pcx = {DBMIG_DIALECT_POSTGRES, "postgres", DM_UP, 1, 1, 10, "1", "f.sql", sev, 1};
+    dm_lctx pcx = {DBMIG_DIALECT_POSTGRES, "postgres", DM_UP, 1, 1, 10, "1", "f.sql", sev, 1, 0, 0};
     st = stmts(pcx.dialect, pg, 1);
     assert_int_equal(dm_lint_section(&pcx, st, 1, &f), 0);
     assert_int_equal(count(&f, "adding-field-with-default", NULL, NULL), 1);
@@ -274,6 +274,43 @@ static void test_dialect_knowledge(void **state)
     free_stmts(st, 1);
 }
 
+/* lint_ph.c: a placeholder section splits as a run splits it, on the same
+ * lines; a name without a value becomes an identifier (with '_' after a
+ * reserved word), listed once with its first line; $${ stays literal. */
+static void test_placeholders(void **state)
+{
+    (void)state;
+    const char *text = "CREATE TABLE ${user}.t (a text DEFAULT '$${x}');\n\n"
+                       "ALTER TABLE ${Tbl}\n  ADD COLUMN ${user} int;\n";
+    dbmig_var vars[] = {{"tbl", "orders"}};
+    for (int d = DBMIG_DIALECT_POSTGRES; d <= DBMIG_DIALECT_SQLITE; d++) {
+        dm_stmt_list l = {0};
+        dm_lph u = {0};
+        dm_err err = {0};
+        assert_int_equal(dm_lint_ph_split("f.sql", 7, text, strlen(text), d, vars, 1, &l, &u, &err),
+                         0);
+        assert_int_equal(l.n, 2);
+        assert_string_equal(l.v[0].sql, "CREATE TABLE user_.t (a text DEFAULT '${x}')");
+        assert_int_equal(l.v[0].line, 7);
+        assert_string_equal(l.v[1].sql, "ALTER TABLE orders\n  ADD COLUMN user_ int");
+        assert_int_equal(l.v[1].line, 9);
+        assert_int_equal(u.n, 1);
+        assert_string_equal(u.v[0].name, "user");
+        assert_string_equal(u.v[0].ident, "user_");
+        assert_int_equal(u.v[0].line, 7);
+        dm_stmt_list_free(&l);
+        dm_lph_free(&u);
+        /* a value that adds a statement is the run's error, with file:line */
+        dbmig_var bad[] = {{"tbl", "t; DROP TABLE x"}, {"user", "u"}};
+        assert_int_equal(dm_lint_ph_split("f.sql", 7, text, strlen(text), d, bad, 2, &l, &u, &err),
+                         DBMIG_EINVALID);
+        assert_non_null(strstr(dm_err_msg(&err), "f.sql:7: a placeholder's value changes"));
+        assert_int_equal(l.n, 0);
+        dm_lph_free(&u);
+        dm_err_free(&err);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -282,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_tok_not_fooled),
         cmocka_unit_test(test_section_filters),
         cmocka_unit_test(test_dialect_knowledge),
+        cmocka_unit_test(test_placeholders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
