@@ -27,9 +27,10 @@ const char cli_usage_main[] =
     "  repair --checksums | --applied ID | --reverted ID\n"
     "                        settle the version table after a manual fix\n"
     "  drivers               the driver plugins found\n"
-    "  fleet --targets FILE|- [--jobs N] [--shard I/N] [--results FILE] COMMAND ...\n"
+    "  fleet --targets FILE|- [--jobs N] [--shard I/N] [--results FILE|-]\n"
+    "        [--run-id ID] COMMAND ...\n"
     "                        run upgrade/downgrade/status/check on many databases\n"
-    "  fleet --merge-results FILE...\n"
+    "  fleet --merge-results [--run-id ID] FILE...\n"
     "                        merge the JSON summaries of fleet --shard runs\n"
     "  history [-r A:B]      the revision graph, newest first, with branches and merges\n"
     "                        (--format dot|mermaid: as a picture)\n"
@@ -266,8 +267,11 @@ static const struct {
              "(--config FILE to name it) with a [dbmig] section and an [env.production]\n"
              "example, and .gitignore lines (the lock files, a local SQLite database).\n"
              "  --driver D  the URL examples to write: sqlite (default), postgres, mysql\n"
-             "Nothing is overwritten: an existing config file or a non-empty migrations\n"
-             "folder is refused (exit 2) before anything is written.\n"},
+             "Missing parent folders of --dir are created (as mkdir -p). DBMIG_DIR and\n"
+             "DBMIG_DRIVER are read from the environment and ./.env as for any command;\n"
+             "--format json prints what was created. Nothing is overwritten: an existing\n"
+             "config file or a non-empty migrations folder is refused (exit 2) before\n"
+             "anything is written.\n"},
     {"lint",
      "usage: dbmig [options] lint [REV...|--pending|--since REV] [--strict]\n"
      "                            [--format text|json|sarif|github]\n"

@@ -135,6 +135,8 @@ _stream() {
 
 # expect_jq FILTER [what]: stdout is JSON and `jq -e FILTER` holds.
 expect_jq() {
+    # jq reads no document from an empty file and exits 0: empty is a failure
+    [ -n "$(tr -d ' \t\n' < "$T/out")" ] || fail "${2:+$2: }stdout is empty, JSON was expected"
     jq -e . "$T/out" >/dev/null 2>&1 || fail "${2:+$2: }stdout is not JSON: $(_snip "$T/out")"
     jq -e "$1" "$T/out" >/dev/null 2>&1 && return 0
     fail "${2:+$2: }JSON check failed: $1 on $(head -c 800 "$T/out" | tr -d '\n')"
