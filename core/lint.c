@@ -465,7 +465,8 @@ static int section_lacks(lrun *r, const dm_migfile *mf, int b, int k)
     const dm_lint_rule *rule = &dm_lint_rules(&(size_t){0})[k];
     const dm_section *sb = dm_migfile_section(mf, DM_UP, builtin_names[b]);
     const dm_strv *cb = sb ? created_of(r, sb) : NULL;
-    if (!cb || !(r->drivers & (1u << builtin_dialect(builtin_names[b]))))
+    int bd = builtin_dialect(builtin_names[b]);
+    if (!cb || bd < 0 || !(r->drivers & (1u << bd)))
         return DBMIG_OK;
     dm_strv miss = {0};
     dm_buf who = {0};

@@ -87,8 +87,10 @@ static int lph_add(dm_lph *p, const char *name, size_t n, int line)
     memcpy(e->name, name, n);
     e->name[n] = '\0';
     memcpy(e->ident, e->name, n + 1);
-    if (is_reserved(e->ident))
-        strcat(e->ident, "_");
+    if (is_reserved(e->ident)) { /* room for it: malloc(n + 2) above */
+        e->ident[n] = '_';
+        e->ident[n + 1] = '\0';
+    }
     p->n++;
     return 0;
 }

@@ -252,10 +252,8 @@ static size_t item_end(const xs *x, size_t i)
     for (; i < x->n; i++) {
         if (p(x, i, '('))
             depth++;
-        else if (p(x, i, ')') && depth-- == 0)
-            return i;
-        else if (depth == 0 && p(x, i, ','))
-            return i;
+        else if ((p(x, i, ')') && depth-- == 0) || (depth == 0 && p(x, i, ',')))
+            return i; /* the list's closing parenthesis, or a comma at its level */
     }
     return x->n;
 }
