@@ -519,17 +519,23 @@ static int create_index(const lx *x, size_t i, dm_lfacts *f, unsigned fl)
     return 0;
 }
 
-/* DROP VIEW / MATERIALIZED VIEW / SEQUENCE / TYPE name: LA_DROP_OTHER (a
- * view or sequence is a relation queries lock). */
+/* DROP VIEW / MATERIALIZED VIEW / SEQUENCE / TYPE / DOMAIN / SCHEMA /
+ * EXTENSION / FUNCTION name: LA_DROP_OTHER (a view or sequence is a
+ * relation queries lock; with CASCADE, so are the tables whose columns,
+ * triggers or defaults depend on the object). */
 static int drop_other(const lx *x, size_t i, dm_lfacts *f)
 {
-    static const char *const kinds[][2] = {{"view", "1"}, {"materialized view", "1"},
-                                           {"sequence", "1"}, {"type", "0"}};
+    static const char *const kinds[][2] = {
+        {"view", "1"}, {"materialized view", "1"}, {"sequence", "1"}, {"type", "0"},
+        {"domain", "0"}, {"schema", "0"}, {"extension", "0"}, {"function", "0"}};
+    int cascade = 0;
+    for (size_t k = i; k < x->n; k++)
+        cascade |= kw(x, k, "cascade");
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         if (!accept(x, &i, kinds[k][0]))
             continue;
         unsigned fl = (accept(x, &i, "if exists") ? LF_IF_EXISTS : 0) |
-                      (kinds[k][1][0] == '1' ? LF_LOCK : 0);
+                      (kinds[k][1][0] == '1' || cascade ? LF_LOCK : 0) | (cascade ? LF_CASCADE : 0);
         char name[128];
         size_t at = i;
         if (!read_name(x, &i, name, sizeof name))
@@ -909,8 +915,15 @@ static int reindex_stmt(const lx *x, size_t i, dm_lfacts *f)
                 fl |= LF_CONCURRENTLY;
         i = cl + 1;
     }
-    if (kw(x, i, "system") || !(kw(x, i, "index") || kw(x, i, "table") || kw(x, i, "schema") ||
-                                kw(x, i, "database")))
+    if (kw(x, i, "system")) { /* no CONCURRENTLY form; locks the catalogs' indexes */
+        dm_lact *s = add(f, x, LA_LOCK, i, NULL);
+        if (!s)
+            return -1;
+        tok_name(x, i + 1, s->table, sizeof s->table);
+        cpy(s->name, sizeof s->name, "REINDEX SYSTEM");
+        return 0;
+    }
+    if (!(kw(x, i, "index") || kw(x, i, "table") || kw(x, i, "schema") || kw(x, i, "database")))
         return 0;
     i++;
     if (accept(x, &i, "concurrently"))

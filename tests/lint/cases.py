@@ -226,6 +226,13 @@ CASES = [
     ("cross-db-sections-differ", ALL, False,
      "-- dbmig:up postgres\nCREATE TABLE t35 (a bigint);\nCREATE INDEX CONCURRENTLY t35_a ON t35 (a);\n"
      "-- dbmig:up\nCREATE TABLE t35 (a bigint);\nCREATE INDEX t35_a ON t35 (a);\n-- dbmig:down\nDROP TABLE t35;"),
+    # what squawk's require-lock-timeout rightly reports: CASCADE drops the
+    # dependants' tables too; REINDEX SYSTEM locks the catalogs' indexes
+    ("require-timeout-settings", (P,), True, "DROP SCHEMA IF EXISTS staging CASCADE;"),
+    ("require-timeout-settings", (P,), True, "DROP TYPE mood CASCADE;"),
+    ("require-timeout-settings", (P,), True, "-- dbmig:up\nREINDEX SYSTEM app;\n-- dbmig:down\nSELECT 1;"),
+    ("require-timeout-settings", (P,), False, "DROP SCHEMA IF EXISTS staging;"),
+    ("require-timeout-settings", (P,), False, "DROP TYPE mood;"),
     # a rule never reports a dialect it does not know (negative on the others)
     ("prefer-timestamp-tz", (M, S), False, "ALTER TABLE users ADD COLUMN seen timestamp;"),
     ("ban-truncate-cascade", (M,), False, "TRUNCATE users;"),
