@@ -88,7 +88,11 @@ typedef enum dm_lact_kind {
                             table its name; IF_EXISTS; LOCK when it locks a relation */
     LA_DROP_CONSTRAINT,  /* table, name; IF_EXISTS */
     LA_DROP_NOT_NULL,    /* table, name: the column */
-    LA_REINDEX           /* table: the index or table; CONCURRENTLY */
+    LA_REINDEX,          /* table: the index or table; CONCURRENTLY */
+    LA_COLUMN_CHARSET,   /* MySQL MODIFY / CHANGE of a column with CHARACTER SET or
+                            COLLATE: table, name (the column) */
+    LA_LOCK_TABLES       /* MySQL LOCK TABLES (table: the first one) or FLUSH TABLES
+                            ... WITH READ LOCK: name says which */
 } dm_lact_kind;
 
 enum {
@@ -110,7 +114,10 @@ enum {
     LF_SERIAL = 1u << 15,    /* serial/bigserial/smallserial column */
     LF_STRICT = 1u << 16,    /* SQLite CREATE TABLE ... STRICT */
     LF_LOCK = 1u << 17,      /* LA_DROP_OTHER: the object is a relation queries use */
-    LF_ZERO = 1u << 18       /* LA_SET: to 0, DEFAULT or RESET (no time-out) */
+    LF_ZERO = 1u << 18,      /* LA_SET: to 0, DEFAULT or RESET (no time-out); for
+                                foreign_key_checks: 0 or OFF */
+    LF_POSITIONED = 1u << 19, /* MySQL ADD COLUMN ... FIRST / AFTER c */
+    LF_STORED = 1u << 20     /* MySQL generated column ... STORED (VIRTUAL is the default) */
 };
 
 typedef struct dm_lact {
@@ -119,7 +126,9 @@ typedef struct dm_lact {
     char table[128];       /* unquoted, lower-cased when it was not quoted */
     char name[128];
     char type[64];         /* lower-case base type: int4 / integer as written by the
-                              token path is normalised (see lint_tok.c) */
+                              token path is normalised (see lint_tok.c); LA_SET
+                              (token path): the value; LA_ALTER_OTHER "engine": the
+                              engine */
     int type_len;          /* varchar(n): n; -1 when none */
     size_t off;            /* byte offset in the statement (for the line) */
 } dm_lact;

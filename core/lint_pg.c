@@ -254,10 +254,13 @@ static int drop_stmt(json_t *s, dm_lfacts *f)
     const char *other = table || index ? NULL : drop_kind(t, &locks, &on_table);
     if (!table && !index && !other)
         return 0;
+    int cascade = strcmp(str(s, "behavior"), "DROP_CASCADE") == 0;
+    /* CASCADE drops what depends on the object too: a schema's tables, a
+     * type's columns, a function's triggers and defaults, each under ACCESS
+     * EXCLUSIVE on its table */
     unsigned fl = (flag(s, "missing_ok") ? LF_IF_EXISTS : 0) |
-                  (flag(s, "concurrent") ? LF_CONCURRENTLY : 0) |
-                  (strcmp(str(s, "behavior"), "DROP_CASCADE") == 0 ? LF_CASCADE : 0) |
-                  (locks ? LF_LOCK : 0);
+                  (flag(s, "concurrent") ? LF_CONCURRENTLY : 0) | (cascade ? LF_CASCADE : 0) |
+                  (locks || (other && cascade) ? LF_LOCK : 0);
     size_t i;
     json_t *o;
     json_array_foreach(json_object_get(s, "objects"), i, o)
@@ -361,6 +364,13 @@ static int alter_cmd(json_t *c, const char *tbl, size_t off, dm_lfacts *f)
     return 0;
 }
 
+/* A lock (LA_LOCK) on what `name` names, taken by the statement `what`. */
+static int lock_on_name(const char *name, const char *what, dm_lfacts *f)
+{
+    dm_lact *a = add(f, LA_LOCK, 0, name);
+    return a ? (cpy(a->name, sizeof a->name, what), 0) : -1;
+}
+
 /* A lock on a relation (LA_LOCK), taken by the statement `what`. */
 static int lock_on(json_t *rel, const char *what, dm_lfacts *f)
 {
@@ -453,8 +463,10 @@ static int has_option(json_t *opts, const char *name)
 
 static int reindex_stmt(json_t *s, dm_lfacts *f)
 {
+    /* REINDEX SYSTEM has no CONCURRENTLY form, but it locks every system
+     * catalog's indexes (ACCESS EXCLUSIVE), which other sessions read */
     if (strcmp(str(s, "kind"), "REINDEX_OBJECT_SYSTEM") == 0)
-        return 0; /* REINDEX SYSTEM has no CONCURRENTLY form */
+        return lock_on_name(str(s, "name"), "REINDEX SYSTEM", f);
     json_t *rel = json_object_get(s, "relation");
     dm_lact *a = add(f, LA_REINDEX, loc(rel), rel ? str(rel, "relname") : str(s, "name"));
     if (!a)

@@ -11,6 +11,7 @@
 #include "lint.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +29,8 @@ enum {
     R_REQUIRE_DOWN, R_APPLIED_EDITED, R_PARSE_ERROR, R_MY_IMPLICIT_COMMIT, R_MY_COPY,
     R_LITE_PRAGMA_FK, R_LITE_REBUILD, R_LITE_STRICT, R_SERIAL_PK, R_BAN_DROP_NOT_NULL,
     R_REQ_CONC_REINDEX, R_NONTX_MIGRATION, R_PH_NO_VALUE, R_XDB_IF_EXISTS, R_XDB_AUTOINC,
-    R_XDB_TYPE, R_XDB_DROP_CASCADE, R_XDB_SECTIONS, R_NRULES
+    R_XDB_TYPE, R_XDB_DROP_CASCADE, R_XDB_SECTIONS, R_MY_CHARSET, R_MY_ALGORITHM, R_MY_FK,
+    R_MY_MDL, R_NRULES
 };
 
 static const dm_lint_rule rules[R_NRULES] = {
@@ -76,11 +78,11 @@ static const dm_lint_rule rules[R_NRULES] = {
      "COMMIT makes one (dbmig itself runs a migration holding CONCURRENTLY outside a "
      "transaction: see non-transactional-migration)",
      "remove the BEGIN and COMMIT around it"},
-    {"adding-foreign-key-constraint", DM_LINT_WARNING, DM_LD_PG | DM_LD_MY, 0,
-     "adding a foreign key checks every row while it locks both tables (PostgreSQL: SHARE ROW "
-     "EXCLUSIVE; MySQL: the table is copied unless foreign_key_checks=0)",
-     "PostgreSQL: ADD CONSTRAINT ... NOT VALID, then VALIDATE CONSTRAINT in a later migration; "
-     "MySQL: an online schema change tool, or add it while the table is small"},
+    /* MySQL's side of it is mysql-foreign-key-copies-table (another fix) */
+    {"adding-foreign-key-constraint", DM_LINT_WARNING, DM_LD_PG, 0,
+     "adding a foreign key checks every row while it locks both tables against writes (SHARE "
+     "ROW EXCLUSIVE)",
+     "ADD CONSTRAINT ... NOT VALID, then VALIDATE CONSTRAINT in a later migration"},
     {"constraint-missing-not-valid", DM_LINT_WARNING, DM_LD_PG, 0,
      "a CHECK or FOREIGN KEY constraint added without NOT VALID scans the table under a lock "
      "that blocks writes; validated in the same transaction, NOT VALID gains nothing",
@@ -143,9 +145,10 @@ static const dm_lint_rule rules[R_NRULES] = {
      "failure part-way leaves it dirty with the statements before committed",
      "one DDL statement per migration (then a failure leaves nothing half-done)"},
     {"mysql-alter-copies-table", DM_LINT_WARNING, DM_LD_MY, 0,
-     "this ALTER copies the whole table (ALGORITHM=COPY), blocking writes for the duration",
-     "add ALGORITHM=INPLACE, LOCK=NONE (MySQL then refuses instead of copying), or use an "
-     "online schema change tool (gh-ost, pt-online-schema-change)"},
+     "this ALTER copies the whole table (ALGORITHM=COPY) on MySQL 8 and MariaDB, blocking "
+     "writes for the duration",
+     "use an online schema change tool (gh-ost, pt-online-schema-change) on a big table; "
+     "ALGORITHM=INPLACE, LOCK=NONE makes MySQL refuse it instead of copying"},
     {"sqlite-pragma-foreign-keys-in-transaction", DM_LINT_ERROR, DM_LD_LITE, 0,
      "PRAGMA foreign_keys is a no-op inside a transaction, and this migration runs in one",
      "write -- dbmig:transaction off in this file, or set foreign_keys on the connection"},
@@ -210,6 +213,35 @@ static const dm_lint_rule rules[R_NRULES] = {
      "differ after this revision, and a later revision written for one fails on another",
      "create the same objects in every driver's section (or say why in a -- dbmig:lint-ignore "
      "line)"},
+    /* MySQL/MariaDB: what the online DDL tables of MySQL 8.0 and MariaDB 10.6
+     * say (docs/lint.md, "Per dialect") */
+    {"mysql-column-charset-change", DM_LINT_WARNING, DM_LD_MY, 0,
+     "changing one column's character set or collation converts every value: MySQL copies the "
+     "table (MariaDB 10.4+ does utf8mb3 to utf8mb4 instantly on a column without an index); "
+     "characters the new set lacks are lost or refused, and the column no longer matches the "
+     "columns it is compared or joined with (Illegal mix of collations, an index not used)",
+     "convert whole tables with CONVERT TO CHARACTER SET (an online schema change tool on a "
+     "big one), the tables joined with it too; on MariaDB add ALGORITHM=INSTANT to be told "
+     "when it cannot be done without a copy"},
+    {"mysql-alter-without-algorithm", DM_LINT_WARNING, DM_LD_MY, 0,
+     "how this ALTER runs depends on the server version or on the column as it is now, and "
+     "without ALGORITHM= MySQL silently falls back to the slower way: a table copy that blocks "
+     "writes (ALGORITHM=COPY) or a rebuild of the whole table",
+     "add ALGORITHM=INSTANT (or INPLACE), LOCK=NONE: MySQL then runs it that way or refuses "
+     "with the reason, instead of copying; run what it refuses with an online schema change "
+     "tool (gh-ost, pt-online-schema-change)"},
+    {"mysql-foreign-key-copies-table", DM_LINT_WARNING, DM_LD_MY, 0,
+     "with foreign_key_checks=1 MySQL adds a foreign key only by copying the table "
+     "(ALGORITHM=COPY), checking every row while writes are blocked",
+     "SET foreign_key_checks = 0 before it and add ALGORITHM=INPLACE, LOCK=NONE (MySQL's online "
+     "way; existing rows are then not checked: look for orphans first with a LEFT JOIN), then "
+     "SET foreign_key_checks = 1"},
+    {"mysql-long-metadata-lock", DM_LINT_WARNING, DM_LD_MY, 0,
+     "this holds a lock that blocks other sessions' writes (or reads) of the table for as long "
+     "as it lasts, and every query of the table queues behind it (LOCK TABLES: until UNLOCK "
+     "TABLES or the connection ends; it also commits the migration's transaction)",
+     "leave the locking to the ALTER itself (LOCK=NONE where it can); to keep writers out of "
+     "a data change, use a transaction with SELECT ... FOR UPDATE, or -- dbmig:batch"},
 };
 
 const dm_lint_rule *dm_lint_rules(size_t *n)
@@ -344,6 +376,8 @@ typedef struct sect {
     int concurrent;     /* a statement of the section cannot run in a transaction
                            (CONCURRENTLY, VACUUM...): dbmig runs it outside one */
     int explicit_txn;   /* inside the file's own BEGIN ... COMMIT */
+    int fk_checks_off;  /* MySQL: SET foreign_key_checks = 0 in force */
+    int algo_pinned;    /* MariaDB: SET alter_algorithm = INPLACE / NOCOPY / INSTANT */
     size_t nstmts;
     size_t nreal;       /* statements other than SET, RESET, BEGIN, COMMIT */
     int oom;
@@ -488,6 +522,8 @@ static void add_column(sect *s, dm_lstmt *st, const dm_lact *a)
         emit(s, st, R_DISALLOWED_UNIQUE, a->off, "column %s.%s is added UNIQUE", a->table, a->name);
 }
 
+static int my_pinned(const sect *s, const dm_lstmt *st, const char **algo);
+
 static void add_constraint(sect *s, dm_lstmt *st, const dm_lact *a)
 {
     unsigned f = a->flags;
@@ -503,6 +539,12 @@ static void add_constraint(sect *s, dm_lstmt *st, const dm_lact *a)
         return;
     if ((f & LF_FK) && !(f & LF_NOT_VALID))
         emit(s, st, R_ADDING_FK, a->off, "foreign key %s added to %s", nm, a->table);
+    if ((f & LF_FK) && s->cx->dialect == DBMIG_DIALECT_MYSQL && !s->fk_checks_off) {
+        const char *algo;
+        int pinned = my_pinned(s, st, &algo);
+        emit(s, st, R_MY_FK, a->off, "foreign key %s added to %s with foreign_key_checks=1%s", nm,
+             a->table, pinned ? " (so MySQL refuses this ALGORITHM=INPLACE / LOCK=NONE)" : "");
+    }
     if ((f & (LF_FK | LF_CHECK)) && !(f & LF_NOT_VALID))
         emit(s, st, R_CONSTRAINT_NOT_VALID, a->off, "%s constraint %s on %s without NOT VALID",
              f & LF_FK ? "foreign key" : "check", nm, a->table);
@@ -541,30 +583,153 @@ static void index_action(sect *s, dm_lstmt *st, const dm_lact *a)
              create ? "CREATE INDEX" : "DROP INDEX", create ? "IF NOT EXISTS" : "IF EXISTS");
 }
 
-/* MySQL: an ALTER form that copies the table, unless the statement asks
- * for INPLACE or INSTANT (then MySQL refuses rather than copy). */
-static int mysql_no_copy(const dm_lstmt *st)
-{
-    for (size_t i = 0; i < st->facts.n; i++) {
-        const char *v = st->facts.v[i].name;
-        if (st->facts.v[i].kind == LA_ALGORITHM &&
-            (strcmp(v, "algorithm=inplace") == 0 || strcmp(v, "algorithm=instant") == 0))
-            return 1;
-    }
-    return 0;
-}
-
 static void alter_other(sect *s, dm_lstmt *st, const dm_lact *a)
 {
     const char *n = a->name;
     if (s->cx->dialect == DBMIG_DIALECT_SQLITE &&
         strncmp(n, "add ", 4) != 0) /* ADD INDEX/KEY is MySQL only: a syntax error anyway */
         emit(s, st, R_LITE_REBUILD, a->off, "ALTER TABLE %s %s", a->table, n);
-    if (s->cx->dialect == DBMIG_DIALECT_MYSQL && !mysql_no_copy(st) &&
-        (strcmp(n, "engine") == 0 || strcmp(n, "force") == 0 || strcmp(n, "order") == 0 ||
-         strcmp(n, "drop primary") == 0))
-        emit(s, st, R_MY_COPY, a->off, "ALTER TABLE %s %s", a->table,
-             strcmp(n, "drop primary") == 0 ? "DROP PRIMARY KEY" : n);
+}
+
+/* ---- MySQL/MariaDB online DDL ------------------------------------------------
+ * The tables "Online DDL Operations" of MySQL 8.0 and "InnoDB Online DDL
+ * Operations" of MariaDB 10.6: without ALGORITHM= the server picks the
+ * fastest way it supports (INSTANT, INPLACE, then COPY) and says nothing;
+ * with ALGORITHM=INPLACE / NOCOPY / INSTANT, or LOCK=NONE (a copy always
+ * blocks writes), it refuses what needs more. */
+
+/* The statement's ALGORITHM= value ("" when none) and whether it (or
+ * MariaDB's SET alter_algorithm before it) rules out a copy. */
+static int my_pinned(const sect *s, const dm_lstmt *st, const char **algo)
+{
+    int pinned = 0;
+    *algo = "";
+    for (size_t i = 0; i < st->facts.n; i++) {
+        const char *v = st->facts.v[i].name;
+        if (st->facts.v[i].kind != LA_ALGORITHM)
+            continue;
+        if (strncmp(v, "algorithm=", 10) == 0 && strcmp(v + 10, "default") != 0)
+            *algo = v + 10;
+        pinned |= strcmp(v, "lock=none") == 0;
+    }
+    if (**algo)
+        return strcmp(*algo, "copy") != 0;
+    return pinned || s->algo_pinned;
+}
+
+static int has_pk_add(const dm_lstmt *st)
+{
+    for (size_t i = 0; i < st->facts.n; i++)
+        if (st->facts.v[i].kind == LA_ADD_CONSTRAINT && (st->facts.v[i].flags & LF_PK))
+            return 1;
+    return 0;
+}
+
+/* An action every MySQL 8.0 and MariaDB 10.6 runs as a table copy: what
+ * it is, or NULL. */
+static const char *my_copies(const dm_lstmt *st, const dm_lact *a, char *buf, size_t cap)
+{
+    const char *n = a->name;
+    if (a->kind == LA_CONVERT_CHARSET)
+        return "CONVERT TO CHARACTER SET";
+    if (a->kind == LA_ADD_COLUMN && (a->flags & LF_GENERATED) && (a->flags & LF_STORED))
+        return "ADD COLUMN ... STORED (a stored generated column: MySQL 8 copies the table)";
+    if (a->kind != LA_ALTER_OTHER)
+        return NULL;
+    if (strcmp(n, "engine") == 0 && a->type[0] && strcmp(a->type, "innodb") != 0) {
+        snprintf(buf, cap, "ENGINE=%s (another storage engine)", a->type);
+        return buf;
+    }
+    if (strcmp(n, "order") == 0)
+        return "ORDER BY";
+    if (strcmp(n, "drop primary") == 0 && !has_pk_add(st)) /* with a new one: INPLACE */
+        return "DROP PRIMARY KEY (without adding another in the same ALTER)";
+    return NULL;
+}
+
+/* An action whose algorithm depends on the version or on the column as it
+ * is: what happens, or NULL. */
+static const char *my_depends(const dm_lact *a)
+{
+    const char *n = a->name;
+    switch (a->kind) {
+    case LA_ALTER_TYPE:
+        return "MODIFY / CHANGE of a column: a table copy when its type changes (another type, a "
+               "VARCHAR growing past 255 bytes, ENUM values added other than at the end), a "
+               "rebuild for NULL / NOT NULL, INSTANT or in place otherwise";
+    case LA_ADD_COLUMN:
+        if (a->flags & LF_IDENTITY)
+            return "ADD COLUMN ... AUTO_INCREMENT: a rebuild that blocks writes";
+        if (a->flags & LF_POSITIONED)
+            return "ADD COLUMN ... FIRST / AFTER: INSTANT on MySQL 8.0.29+ and MariaDB 10.4+, a "
+                   "rebuild of the table before";
+        return NULL;
+    case LA_DROP_COLUMN:
+        return "DROP COLUMN: INSTANT on MySQL 8.0.29+ and MariaDB 10.4+, a rebuild of the table "
+               "before";
+    case LA_ADD_CONSTRAINT:
+        return (a->flags & LF_PK) ? "ADD PRIMARY KEY: a rebuild, and a table copy when a column "
+                                    "has to become NOT NULL"
+                                  : NULL;
+    case LA_ALTER_OTHER:
+        if (strcmp(n, "engine") == 0 || strcmp(n, "force") == 0)
+            return "ENGINE=InnoDB / FORCE: a rebuild of the table (a copy when it is in another "
+                   "engine now, or has a FULLTEXT index)";
+        if (strcmp(n, "row_format") == 0 || strcmp(n, "key_block_size") == 0)
+            return "ROW_FORMAT / KEY_BLOCK_SIZE: a rebuild of the table";
+        if (strcmp(n, "add fulltext") == 0 || strcmp(n, "add spatial") == 0)
+            return "ADD FULLTEXT / SPATIAL INDEX: blocks writes while it builds (the first "
+                   "FULLTEXT index rebuilds the table)";
+        return NULL;
+    default:
+        return NULL;
+    }
+}
+
+/* mysql-alter-copies-table, mysql-column-charset-change and
+ * mysql-alter-without-algorithm for one statement: at most one of them,
+ * the surest (an explicit ALGORITHM=COPY is a copy too). */
+static void my_online_ddl(sect *s, dm_lstmt *st)
+{
+    const char *algo;
+    int pinned = my_pinned(s, st, &algo);
+    const dm_lact *dep = NULL;
+    char buf[160];
+    for (size_t i = 0; i < st->facts.n; i++) {
+        const dm_lact *a = &st->facts.v[i];
+        if (a->table[0] && created(s, a->table))
+            continue; /* a new table is empty: nothing to copy */
+        const char *why = my_copies(st, a, buf, sizeof buf);
+        if (why && !pinned) {
+            emit(s, st, R_MY_COPY, a->off, "ALTER TABLE %s %s", a->table, why);
+            return;
+        }
+        if (a->kind == LA_COLUMN_CHARSET) {
+            emit(s, st, R_MY_CHARSET, a->off, "column %s.%s gets another character set or "
+                                              "collation", a->table, a->name);
+            return;
+        }
+        if (!dep && my_depends(a))
+            dep = a;
+    }
+    if (dep && !strcmp(algo, "copy"))
+        emit(s, st, R_MY_COPY, dep->off, "ALTER TABLE %s ... ALGORITHM=COPY", dep->table);
+    else if (dep && !pinned && !algo[0])
+        emit(s, st, R_MY_ALGORITHM, dep->off, "ALTER TABLE %s without ALGORITHM=: %s",
+             dep->table, my_depends(dep));
+}
+
+/* MySQL statements that hold a table lock for long; LOCK=SHARED or
+ * EXCLUSIVE asked for in an ALTER. */
+static void my_locks(sect *s, dm_lstmt *st, const dm_lact *a)
+{
+    if (a->kind == LA_LOCK_TABLES && !(a->table[0] && created(s, a->table)))
+        emit(s, st, R_MY_MDL, a->off, "%s%s%s", a->name, a->table[0] ? " " : "", a->table);
+    else if (a->kind == LA_ALGORITHM &&
+             (strcmp(a->name, "lock=shared") == 0 || strcmp(a->name, "lock=exclusive") == 0) &&
+             !created(s, a->table))
+        emit(s, st, R_MY_MDL, a->off, "ALTER TABLE %s ... LOCK=%s blocks %s for the whole ALTER",
+             a->table, a->name + 5, a->name[5] == 's' ? "writes" : "reads and writes");
 }
 
 static void other_action(sect *s, dm_lstmt *st, const dm_lact *a);
@@ -643,6 +808,11 @@ static void action(sect *s, dm_lstmt *st, const dm_lact *a)
         if (strcmp(a->name, "lock_timeout") == 0 || strcmp(a->name, "lock_wait_timeout") == 0 ||
             (strcmp(a->name, "all") == 0 && (a->flags & LF_ZERO)))
             s->lock_set = !(a->flags & LF_ZERO);
+        if (strcmp(a->name, "foreign_key_checks") == 0)
+            s->fk_checks_off = (a->flags & LF_ZERO) != 0;
+        if (strcmp(a->name, "alter_algorithm") == 0) /* MariaDB 10.3+ */
+            s->algo_pinned = strcmp(a->type, "inplace") == 0 || strcmp(a->type, "nocopy") == 0 ||
+                             strcmp(a->type, "instant") == 0;
         break;
     case LA_TXN:
         /* the MySQL and SQLite migrations dbmig runs in a transaction, and
@@ -661,9 +831,9 @@ static void action(sect *s, dm_lstmt *st, const dm_lact *a)
     case LA_ALTER_OTHER:
         alter_other(s, st, a);
         break;
-    case LA_CONVERT_CHARSET:
-        if (!mysql_no_copy(st))
-            emit(s, st, R_MY_COPY, a->off, "ALTER TABLE %s CONVERT TO CHARACTER SET", a->table);
+    case LA_LOCK_TABLES:
+    case LA_ALGORITHM:
+        my_locks(s, st, a);
         break;
     default:
         other_action(s, st, a);
@@ -710,7 +880,7 @@ static int takes_lock(const sect *s, const dm_lstmt *st)
         case LA_RENAME_COLUMN: case LA_RENAME_TABLE: case LA_ADD_COLUMN: case LA_DROP_COLUMN:
         case LA_DROP_TABLE: case LA_ADD_CONSTRAINT: case LA_VALIDATE_CONSTRAINT:
         case LA_ALTER_TYPE: case LA_SET_NOT_NULL: case LA_TRUNCATE: case LA_ALTER_OTHER:
-        case LA_CONVERT_CHARSET:
+        case LA_CONVERT_CHARSET: case LA_COLUMN_CHARSET: case LA_LOCK_TABLES:
             if (!created(s, a->table))
                 return 1;
             break;
@@ -768,6 +938,8 @@ static void statement(sect *s, dm_lstmt *st)
     }
     for (size_t i = 0; i < st->facts.n && !s->oom; i++)
         action(s, st, &st->facts.v[i]);
+    if (cx->dialect == DBMIG_DIALECT_MYSQL)
+        my_online_ddl(s, st);
 }
 
 int dm_lint_section(const dm_lctx *cx, dm_lstmt *st, size_t n, dm_lfindings *out)

@@ -374,9 +374,14 @@ static int identity_at(const lx *x, size_t i)
 static unsigned col_constraints(const lx *x, size_t i, size_t stop)
 {
     unsigned f = 0;
+    int my = x->dialect == DBMIG_DIALECT_MYSQL;
     for (; i < stop; i++) {
         if (punct(x, i, '(')) {
             i = close_paren(x, i);
+        } else if (my && (kw(x, i, "first") || (kw(x, i, "after") && i + 1 < stop))) {
+            f |= LF_POSITIONED; /* MySQL: where the column goes */
+        } else if (my && kw(x, i, "stored")) {
+            f |= LF_STORED; /* MySQL: a generated column is VIRTUAL unless STORED */
         } else if (kw(x, i, "not") && kw(x, i + 1, "null")) {
             f |= LF_NOT_NULL;
             i++;
@@ -519,17 +524,23 @@ static int create_index(const lx *x, size_t i, dm_lfacts *f, unsigned fl)
     return 0;
 }
 
-/* DROP VIEW / MATERIALIZED VIEW / SEQUENCE / TYPE name: LA_DROP_OTHER (a
- * view or sequence is a relation queries lock). */
+/* DROP VIEW / MATERIALIZED VIEW / SEQUENCE / TYPE / DOMAIN / SCHEMA /
+ * EXTENSION / FUNCTION name: LA_DROP_OTHER (a view or sequence is a
+ * relation queries lock; with CASCADE, so are the tables whose columns,
+ * triggers or defaults depend on the object). */
 static int drop_other(const lx *x, size_t i, dm_lfacts *f)
 {
-    static const char *const kinds[][2] = {{"view", "1"}, {"materialized view", "1"},
-                                           {"sequence", "1"}, {"type", "0"}};
+    static const char *const kinds[][2] = {
+        {"view", "1"}, {"materialized view", "1"}, {"sequence", "1"}, {"type", "0"},
+        {"domain", "0"}, {"schema", "0"}, {"extension", "0"}, {"function", "0"}};
+    int cascade = 0;
+    for (size_t k = i; k < x->n; k++)
+        cascade |= kw(x, k, "cascade");
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         if (!accept(x, &i, kinds[k][0]))
             continue;
         unsigned fl = (accept(x, &i, "if exists") ? LF_IF_EXISTS : 0) |
-                      (kinds[k][1][0] == '1' ? LF_LOCK : 0);
+                      (kinds[k][1][0] == '1' || cascade ? LF_LOCK : 0) | (cascade ? LF_CASCADE : 0);
         char name[128];
         size_t at = i;
         if (!read_name(x, &i, name, sizeof name))
@@ -629,7 +640,11 @@ static int alter_add(const lx *x, size_t i, size_t e, const char *tbl, dm_lfacts
         dm_lact *o = add(f, x, LA_ALTER_OTHER, i, tbl);
         if (!o)
             return -1;
-        snprintf(o->name, sizeof o->name, "add %s", kw(x, i, "constraint") ? "constraint" : "index");
+        snprintf(o->name, sizeof o->name, "add %s",
+                 kw(x, i, "constraint")  ? "constraint"
+                 : kw(x, i, "fulltext") ? "fulltext"
+                 : kw(x, i, "spatial")  ? "spatial"
+                                        : "index");
         return 0;
     }
     accept(x, &i, "column");
@@ -750,6 +765,17 @@ static int alter_modify(const lx *x, size_t i, size_t e, const char *tbl, dm_lfa
         return -1;
     cpy(a->name, sizeof a->name, a0.name);
     cpy(a->type, sizeof a->type, a0.type);
+    a->flags = a0.flags & (LF_POSITIONED | LF_STORED);
+    for (size_t k = i; k < e; k++) {
+        if ((kw(x, k, "character") && kw(x, k + 1, "set")) || kw(x, k, "charset") ||
+            kw(x, k, "collate")) {
+            dm_lact *c = add(f, x, LA_COLUMN_CHARSET, k, tbl);
+            if (!c)
+                return -1;
+            cpy(c->name, sizeof c->name, a0.name);
+            break;
+        }
+    }
     return 0;
 }
 
@@ -816,6 +842,8 @@ static int alter_action(const lx *x, size_t i, size_t e, const char *tbl, dm_lfa
     if (!(a = add(f, x, LA_ALTER_OTHER, i, tbl)))
         return -1;
     tok_name(x, i, a->name, sizeof a->name);
+    if (kw(x, i, "engine")) /* ENGINE [=] name: which one decides whether it copies */
+        tok_name(x, punct(x, i + 1, '=') ? i + 2 : i + 1, a->type, sizeof a->type);
     return 0;
 }
 
@@ -880,9 +908,39 @@ static int set_stmt(const lx *x, size_t i, dm_lfacts *f, int pragma)
     size_t v = punct(x, i, '=') || kw(x, i, "to") ? i + 1 : x->n;
     char val[32];
     tok_name(x, v, val, sizeof val);
-    if (kw(x, v, "default") || (v < x->n && x->t[v].type != TK_WORD && val[0] == '0' &&
-                                strtod(val, NULL) == 0.0))
+    int fkc = strcmp(name, "foreign_key_checks") == 0;
+    if ((kw(x, v, "default") && !fkc) ||
+        (v < x->n && x->t[v].type != TK_WORD && val[0] == '0' && strtod(val, NULL) == 0.0) ||
+        (fkc && (kw(x, v, "off") || kw(x, v, "false"))))
         a->flags |= LF_ZERO;
+    /* MySQL: the value, for SET alter_algorithm (MariaDB); the parser path
+     * of PostgreSQL has no such field, so only here */
+    if (x->dialect == DBMIG_DIALECT_MYSQL)
+        for (size_t k = 0; val[k] && k + 1 < sizeof a->type; k++)
+            a->type[k] = (char)tolower((unsigned char)val[k]), a->type[k + 1] = '\0';
+    return 0;
+}
+
+/* MySQL LOCK TABLE[S] t [AS a] {READ | WRITE} [, ...] and FLUSH TABLE[S]
+ * [t, ...] WITH READ LOCK: locks held until UNLOCK TABLES. */
+static int lock_tables(const lx *x, size_t i, dm_lfacts *f, int flush)
+{
+    if (!kw(x, i, "tables") && !kw(x, i, "table"))
+        return 0;
+    size_t at = i++;
+    if (flush) {
+        size_t k = i;
+        while (k < x->n && !kw(x, k, "with"))
+            k++;
+        if (!(kw(x, k, "with") && kw(x, k + 1, "read") && kw(x, k + 2, "lock")))
+            return 0; /* FLUSH TABLES alone: closes tables, holds nothing */
+    }
+    dm_lact *a = add(f, x, LA_LOCK_TABLES, at, NULL);
+    if (!a)
+        return -1;
+    if (!kw(x, i, "with"))
+        read_name(x, &i, a->table, sizeof a->table);
+    cpy(a->name, sizeof a->name, flush ? "FLUSH TABLES WITH READ LOCK" : "LOCK TABLES");
     return 0;
 }
 
@@ -909,8 +967,15 @@ static int reindex_stmt(const lx *x, size_t i, dm_lfacts *f)
                 fl |= LF_CONCURRENTLY;
         i = cl + 1;
     }
-    if (kw(x, i, "system") || !(kw(x, i, "index") || kw(x, i, "table") || kw(x, i, "schema") ||
-                                kw(x, i, "database")))
+    if (kw(x, i, "system")) { /* no CONCURRENTLY form; locks the catalogs' indexes */
+        dm_lact *s = add(f, x, LA_LOCK, i, NULL);
+        if (!s)
+            return -1;
+        tok_name(x, i + 1, s->table, sizeof s->table);
+        cpy(s->name, sizeof s->name, "REINDEX SYSTEM");
+        return 0;
+    }
+    if (!(kw(x, i, "index") || kw(x, i, "table") || kw(x, i, "schema") || kw(x, i, "database")))
         return 0;
     i++;
     if (accept(x, &i, "concurrently"))
@@ -950,6 +1015,8 @@ static int facts(const lx *x, dm_lfacts *f)
         return set_stmt(x, i, f, 1);
     if (x->dialect == DBMIG_DIALECT_POSTGRES && accept(x, &i, "reset"))
         return reset_stmt(x, i, f);
+    if (x->dialect == DBMIG_DIALECT_MYSQL && (kw(x, 0, "lock") || kw(x, 0, "flush")))
+        return lock_tables(x, 1, f, kw(x, 0, "flush"));
     if (x->dialect == DBMIG_DIALECT_POSTGRES && accept(x, &i, "reindex"))
         return reindex_stmt(x, i, f);
     return 0;

@@ -49,15 +49,25 @@ TXN_OFF = "-- dbmig:transaction off"
 # pattern that matches names the class; a disagreement none matches is
 # "unexplained" (the test fails on it).
 I = re.I | re.S
+NO_BLOCK = (r"^(?!.*\b(alter\s+table|drop\s+table|truncate)\b)(?!.*\bcreate\s+(unique\s+)?index\s+(?!concurrently))"
+            r"(?!.*\breferences\b)(?!.*\bdrop\s+index\s+(?!concurrently))(?!.*\bcascade\b)(?!.*\breindex\s+system\b)")
 CLASSES = [
     ("ban-concurrent-index-creation-in-transaction", "dbmig", "drop-concurrently-in-begin",
      re.compile(r"\bbegin\s*;.*drop\s+index\s+concurrently", I)),
     ("require-timeout-settings", "dbmig", "zero-timeout",
      re.compile(r"lock_timeout\s*(=\s*0\b|to\s+default)|\breset\s+(lock_timeout|all)", I)),
     ("require-timeout-settings", "dbmig", "partition-of", re.compile(r"\bpartition\s+of\b", I)),
-    ("require-timeout-settings", "squawk", "no-blocking-lock",
-     re.compile(r"^(?!.*\b(alter\s+table|drop\s+table|truncate)\b)(?!.*\bcreate\s+(unique\s+)?index\s+(?!concurrently))"
-                r"(?!.*\breferences\b)(?!.*\bdrop\s+index\s+(?!concurrently))", I)),
+    # squawk's require-lock-timeout on statements whose lock no query waits
+    # behind, by kind (the first that matches); NO_BLOCK rules out every
+    # statement that does lock a table against reads or writes
+    ("require-timeout-settings", "squawk", "concurrently",
+     re.compile(NO_BLOCK + r"(?=.*\bconcurrently\b)", I)),
+    ("require-timeout-settings", "squawk", "index-rename",
+     re.compile(NO_BLOCK + r"(?=.*\balter\s+index\b)", I)),
+    ("require-timeout-settings", "squawk", "type",
+     re.compile(NO_BLOCK + r"(?=.*\b(create|alter|drop)\s+type\b)", I)),
+    ("require-timeout-settings", "squawk", "comment", re.compile(NO_BLOCK + r"(?=.*\bcomment\s+on\b)", I)),
+    ("require-timeout-settings", "squawk", "no-table-lock", re.compile(NO_BLOCK, I)),
     ("require-timeout-settings", "squawk", "fresh-table", re.compile(r"\bcreate\s+table\b", I)),
     ("constraint-missing-not-valid", "squawk", "not-valid-impossible",
      re.compile(r"\b(unique|primary\s+key|exclude)\b", I)),
