@@ -358,23 +358,38 @@ const char *dm_ddl_txn_control(const char *sql, size_t len, int dialect)
     return NULL;
 }
 
+/* After REINDEX on PostgreSQL: CONCURRENTLY anywhere, or SCHEMA, DATABASE or
+ * SYSTEM as the object kind (after an optional option list), cannot run in
+ * a transaction block. */
+static int pg_reindex_autocommit(lexer *lx)
+{
+    tok u = next(lx);
+    if (is_punct(lx, u, '(')) /* REINDEX (VERBOSE, ...) SCHEMA s */
+        while (u.type != T_END && !is_punct(lx, u, ')'))
+            u = next(lx);
+    if (u.type != T_END && is_punct(lx, u, ')'))
+        u = next(lx);
+    if (is_kw(lx, u, "SCHEMA") || is_kw(lx, u, "DATABASE") || is_kw(lx, u, "SYSTEM"))
+        return 1;
+    for (; u.type != T_END; u = next(lx))
+        if (is_kw(lx, u, "CONCURRENTLY"))
+            return 1;
+    return 0;
+}
+
 int dm_ddl_needs_autocommit(const char *sql, size_t len, int dialect, uint32_t caps)
 {
     /* Statements no transaction may hold: VACUUM everywhere; on PostgreSQL
-     * also REINDEX ... CONCURRENTLY, CREATE/DROP DATABASE and TABLESPACE,
-     * ALTER SYSTEM. */
+     * also REINDEX ... CONCURRENTLY, REINDEX SCHEMA/DATABASE/SYSTEM (they
+     * commit per table), CREATE/DROP DATABASE and TABLESPACE, ALTER SYSTEM. */
     {
         lexer lx = {sql, len, 0, dialect};
         tok t = next(&lx);
         if (is_kw(&lx, t, "VACUUM"))
             return 1;
         if (dialect == DBMIG_DIALECT_POSTGRES) {
-            if (is_kw(&lx, t, "REINDEX")) {
-                for (tok u = next(&lx); u.type != T_END; u = next(&lx))
-                    if (is_kw(&lx, u, "CONCURRENTLY"))
-                        return 1;
-                return 0;
-            }
+            if (is_kw(&lx, t, "REINDEX"))
+                return pg_reindex_autocommit(&lx);
             tok u = next(&lx);
             if ((is_kw(&lx, t, "CREATE") || is_kw(&lx, t, "DROP")) &&
                 (is_kw(&lx, u, "DATABASE") || is_kw(&lx, u, "TABLESPACE")))

@@ -137,7 +137,9 @@ else
     t0=$SECONDS
     if CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDBMIG_FUZZ=ON \
             -DDBMIG_TESTS=OFF > /dev/null &&
-        cmake --build build-fuzz -j"$jobs"; then
+        cmake --build build-fuzz -j"$jobs" --target $(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//'); then
+        # only the fuzz programs (libdbmig's objects and the CLI's library
+        # come with them): no driver plugin is loaded by a fuzz target
         if ! bash tests/fuzz/run.sh build-fuzz "${DBMIG_FUZZ_SECONDS:-20}"; then
             failed+=("fuzz")
         fi

@@ -98,6 +98,15 @@ static void test_dml_and_autocommit(void **state)
     assert_true(dm_ddl_needs_autocommit(r, strlen(r), DBMIG_DIALECT_POSTGRES, DBMIG_CAP_CONCURRENT_INDEX));
     const char *r2 = "REINDEX INDEX i";
     assert_false(dm_ddl_needs_autocommit(r2, strlen(r2), DBMIG_DIALECT_POSTGRES, DBMIG_CAP_CONCURRENT_INDEX));
+    /* PostgreSQL: "REINDEX SCHEMA cannot run inside a transaction block",
+     * and so for DATABASE and SYSTEM; a table named schema is no schema */
+    const char *const whole[] = {"REINDEX SCHEMA public", "reindex database app",
+                                 "REINDEX SYSTEM app", "REINDEX (VERBOSE) SCHEMA public"};
+    for (size_t k = 0; k < 4; k++)
+        assert_true(dm_ddl_needs_autocommit(whole[k], strlen(whole[k]), DBMIG_DIALECT_POSTGRES,
+                                            DBMIG_CAP_CONCURRENT_INDEX));
+    const char *rt = "REINDEX TABLE schema";
+    assert_false(dm_ddl_needs_autocommit(rt, strlen(rt), DBMIG_DIALECT_POSTGRES, DBMIG_CAP_CONCURRENT_INDEX));
     const char *cd = "CREATE DATABASE x";
     assert_true(dm_ddl_needs_autocommit(cd, strlen(cd), DBMIG_DIALECT_POSTGRES, DBMIG_CAP_CONCURRENT_INDEX));
     const char *d = "DROP INDEX CONCURRENTLY IF EXISTS i";
