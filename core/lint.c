@@ -611,13 +611,19 @@ static int select_revs(lrun *r, const dbmig_lint_opts *o, unsigned char *mark)
         }
     }
     dbmig_status_free(st);
-    /* the server's major version: PostgreSQL before 11 rewrites for any default */
+    return DBMIG_OK;
+}
+
+/* The server's major version when the handle has talked to it (a status
+ * read here, or the caller's: check), else 0 (a modern server assumed):
+ * PostgreSQL before 11 rewrites the table for any default. */
+static int server_major(const dbmig *h)
+{
     const char *v = h->server_version;
     while (*v && !isdigit((unsigned char)*v))
         v++;
     long major = strtol(v, NULL, 10);
-    r->pg_major = major > 0 && major < 1000 ? (int)major : 0;
-    return DBMIG_OK;
+    return major > 0 && major < 1000 ? (int)major : 0;
 }
 
 /* ---- the files, on two threads --------------------------------------------------------- */
@@ -810,6 +816,7 @@ int dbmig_lint(dbmig *h, const dbmig_lint_opts *o, dbmig_lint_report **out)
         rc = dm_err_nomem(&h->err);
     if (rc == DBMIG_OK)
         rc = all ? (memset(mark, 1, h->graph.n), DBMIG_OK) : select_revs(r, o, mark);
+    r->pg_major = server_major(h);
     size_t nrevs = 0;
     const char *dname = h->drv ? h->drv->name : ""; /* lint_driver set it when rc is OK */
     if (rc == DBMIG_OK && !r->drivers_set)

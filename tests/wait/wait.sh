@@ -312,24 +312,15 @@ case_sqlite_file_missing() {
 
 # ---- PostgreSQL only ---------------------------------------------------------
 
-# A free port: nothing listens there.
-free_port() {
-    local p i
-    for i in $(seq 1 50); do
-        p=$((20000 + RANDOM % 40000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            echo "$p"
-            return 0
-        fi
-    done
-    return 1
-}
+# Its helpers: _pg_free_port (a port nothing listens on), _pg_as_owner.
+# shellcheck source=../../scripts/pg-server.sh
+. "$HERE/../../scripts/pg-server.sh"
 
 case_pg_closed_port() {
     [ "$DB_KIND" = postgres ] || skip "PostgreSQL"
     mk_chain3 "$MIG"
     local port
-    port=$(free_port) || fail "no free port"
+    port=$(_pg_free_port) || fail "no free port"
     run --url "postgres://someone:s3cr3tpw@127.0.0.1:$port/db?connect_timeout=2" --dir "$MIG" wait --timeout 1
     expect_exit 4 "a closed port"
     expect_contains err "waiting for the database to be reachable; the last attempt: cannot connect to postgres://someone:***@127.0.0.1:$port/db"
@@ -366,8 +357,6 @@ case_pg_server_starts_late() {
     [ -n "${PG_SERVER_DIR:-}" ] || skip "needs the server of scripts/pg-server.sh"
     mk_chain3 "$MIG"
     dbm upgrade
-    # shellcheck source=../../scripts/pg-server.sh
-    . "$HERE/../../scripts/pg-server.sh"
     _pg_as_owner "$PG_SERVER_BINDIR/pg_ctl" -D "$PG_SERVER_DIR/data" -m fast -w stop > /dev/null ||
         fail "could not stop the server"
     bg_wait --reachable --timeout 30
