@@ -564,6 +564,8 @@ static int select_revs(lrun *r, const dbmig_lint_opts *o, unsigned char *mark)
     dbmig *h = r->h;
     const dm_graph *g = &h->graph;
     int rc;
+    if (!mark) /* dbmig_lint allocates it first; said for the analyzer too */
+        return dm_err_nomem(&h->err);
     if (o->nrevisions) {
         for (size_t i = 0; i < o->nrevisions; i++) {
             size_t k;
@@ -681,8 +683,8 @@ static int findings_append(dm_lfindings *dst, dm_lfindings *src)
 static int lint_files(lrun *r, const unsigned char *mark, size_t *nrevs)
 {
     dbmig *h = r->h;
-    size_t *idx = malloc((h->graph.n ? h->graph.n : 1) * sizeof *idx), n = 0;
-    if (!idx)
+    size_t *idx = mark ? malloc((h->graph.n ? h->graph.n : 1) * sizeof *idx) : NULL, n = 0;
+    if (!idx) /* (mark is never NULL here: dbmig_lint failed before) */
         return dm_err_nomem(&h->err);
     for (size_t k = 0; k < h->graph.n; k++)
         if (mark[h->graph.order[k]])
