@@ -9,14 +9,14 @@
 #      threaded tests' targets, and runs them (ctest -L tsan: tests/threads,
 #      8 threads at once; any race fails): under a minute;
 #   4. static analysis: cppcheck and clang-tidy, zero findings (scripts/lint.sh),
-#      started in the background at the lowest priority (nice 19) as soon
-#      as build/ is built, so that it uses the cycles ctest leaves idle
-#      (servers starting, lock waits, pauses) instead of adding ~3 minutes
-#      after it; its output is printed when it is waited for, here;
-#      valgrind memcheck of the unit tests and the SQLite CLI suite
-#      (scripts/memcheck.sh build): no error, no definite leak;
+#      and valgrind memcheck of the unit tests and the SQLite CLI suite
+#      (scripts/memcheck.sh build): no error, no definite leak. Both start
+#      in the background at the lowest priority (nice 19) as soon as build/
+#      is built, so that they use the cycles ctest leaves idle (servers
+#      starting, lock waits, pauses) instead of adding ~5 minutes after it;
+#      their output is printed when they are waited for, after step 3b;
 #   5. builds build-fuzz/ with clang (-DDBMIG_FUZZ=ON) and runs every libFuzzer
-#      target for DBMIG_FUZZ_SECONDS (default 20) under ASan + UBSan
+#      target for DBMIG_FUZZ_SECONDS (default 10; soak runs use more) under ASan + UBSan
 #      (tests/fuzz/run.sh).
 # Each step prints its time, and a summary of the step times at the end;
 # DBMIG_SKIP_FUZZ=1 / DBMIG_SKIP_MEMCHECK=1 skip steps 5 / 4 for a quick
@@ -62,13 +62,39 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDBMIG_TESTS=ON \
 cmake --build build -j"$jobs"
 step_time "build" "$t0"
 
-# static analysis in the background, at the lowest priority (step 4)
-lint_log=$(mktemp "${TMPDIR:-/tmp}/dbmig-lint.XXXXXX")
-t_lint=$SECONDS
-nice -n 19 bash scripts/lint.sh > "$lint_log" 2>&1 &
+# static analysis and valgrind memcheck in the background, at the lowest
+# priority (step 4): ctest leaves a core idle for long stretches (servers
+# starting, lock waits, pauses); nice 19 gives these two only what it leaves.
+# Their output is printed when they are waited for, after the sanitizer builds.
+bg_logs=$(mktemp -d "${TMPDIR:-/tmp}/dbmig-bg.XXXXXX")
+t_bg=$SECONDS
+nice -n 19 bash scripts/lint.sh > "$bg_logs/lint" 2>&1 &
 lint_pid=$!
-# a step that ends the script early must not leave it running
-trap 'kill "$lint_pid" 2>/dev/null; rm -f "$lint_log"' EXIT
+memcheck_pid=
+if [[ "${DBMIG_SKIP_MEMCHECK:-}" != 1 ]]; then
+    nice -n 19 bash scripts/memcheck.sh build > "$bg_logs/memcheck" 2>&1 &
+    memcheck_pid=$!
+fi
+# a step that ends the script early must not leave them running. set +e:
+# under set -e a failing command in an EXIT trap becomes the script's exit
+# status, and kill fails once a job has been waited for (a green run of
+# 7f8e439 exited 1 after printing "all tests passed")
+stop_background() {
+    set +e
+    kill $lint_pid $memcheck_pid 2>/dev/null
+    rm -rf "$bg_logs"
+}
+trap stop_background EXIT
+# wait_background NAME PID STEP: waits for a background step, prints its
+# output and records its failure and the time waited for it.
+wait_background() {
+    local name=$1 pid=$2 step=$3 rc=0 t=$SECONDS
+    wait "$pid" || rc=$?
+    cat "$bg_logs/$name"
+    ((rc == 0)) || failed+=("$step")
+    step_time "$step (waited for)" "$t"
+    step_time "$step (background, in all)" "$t_bg"
+}
 
 say "ctest in build/ (all tests)"
 t0=$SECONDS
@@ -108,39 +134,26 @@ fi
 step_time "tsan (build + ctest)" "$t0"
 
 say "static analysis: cppcheck and clang-tidy (scripts/lint.sh, started after the build)"
-t0=$SECONDS
-lint_rc=0
-wait "$lint_pid" || lint_rc=$?
-cat "$lint_log"
-rm -f "$lint_log"
-if ((lint_rc != 0)); then
-    failed+=("lint")
-fi
-step_time "lint (waited for)" "$t0"
-step_time "lint (background, in all)" "$t_lint"
+wait_background lint "$lint_pid" lint
 
 if [[ "${DBMIG_SKIP_MEMCHECK:-}" == 1 ]]; then
     skip_step "valgrind memcheck" DBMIG_SKIP_MEMCHECK
 else
-    say "valgrind memcheck: unit tests and the SQLite CLI suite (build/)"
-    t0=$SECONDS
-    if ! bash scripts/memcheck.sh build; then
-        failed+=("memcheck")
-    fi
-    step_time "memcheck" "$t0"
+    say "valgrind memcheck: unit tests and the SQLite CLI suite (build/, started after the build)"
+    wait_background memcheck "$memcheck_pid" memcheck
 fi
 
 if [[ "${DBMIG_SKIP_FUZZ:-}" == 1 ]]; then
     skip_step "fuzzing" DBMIG_SKIP_FUZZ
 else
-    say "build-fuzz/ (clang, libFuzzer + ASan + UBSan) and ${DBMIG_FUZZ_SECONDS:-20} s per fuzz target"
+    say "build-fuzz/ (clang, libFuzzer + ASan + UBSan) and ${DBMIG_FUZZ_SECONDS:-10} s per fuzz target"
     t0=$SECONDS
     if CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDBMIG_FUZZ=ON \
             -DDBMIG_TESTS=OFF > /dev/null &&
         cmake --build build-fuzz -j"$jobs" --target $(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//'); then
         # only the fuzz programs (libdbmig's objects and the CLI's library
         # come with them): no driver plugin is loaded by a fuzz target
-        if ! bash tests/fuzz/run.sh build-fuzz "${DBMIG_FUZZ_SECONDS:-20}"; then
+        if ! bash tests/fuzz/run.sh build-fuzz "${DBMIG_FUZZ_SECONDS:-10}"; then
             failed+=("fuzz")
         fi
     else
