@@ -97,12 +97,13 @@ int cmd_diff(cli *c);
 int cmd_lint(cli *c);
 /* cmd_wait.c */
 int cmd_wait(cli *c);
-/* What `check` (the pending revisions) and `test` (every = 1: every file)
- * show of lint (SPEC 15): without json_out, the errors and warnings on
- * stderr; with it, lint's JSON document (or {"error"} / {"skipped"}) for
- * their own under "lint". *errors: the error findings. Returns EXIT_OK, or
- * a [lint] setting's usage error; a lint that cannot run is a warning. */
-int cli_lint_for(cli *c, int every, json_t **json_out, size_t *errors);
+/* What `check` (the pending revisions of st, the status it read: lint
+ * does not read it again) and `test` (st NULL: every file) show of lint
+ * (SPEC 15): without json_out, the errors and warnings on stderr; with it,
+ * lint's JSON document (or {"error"} / {"skipped"}) for their own under
+ * "lint". *errors: the error findings. Returns EXIT_OK, or a [lint]
+ * setting's usage error; a lint that cannot run is a warning. */
+int cli_lint_for(cli *c, const dbmig_status *st, json_t **json_out, size_t *errors);
 
 /* cmd_schema.c: schema dump (and drift); the atomic writer of -o and
  * dump-schema (a temporary file beside path, renamed over it): 0, or -1

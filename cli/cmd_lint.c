@@ -367,8 +367,23 @@ static void print_attached(cli *c, const dbmig_lint_report *r, const char *what,
                 strcmp(what, "every revision") == 0 ? "" : " --pending");
 }
 
-int cli_lint_for(cli *c, int every, json_t **json_out, size_t *errors)
+/* The revisions check lints: those of st with a file, not applied or
+ * dirty (what dbmig_lint's --pending selects from its own read). */
+static const char **pending_of(const dbmig_status *st, size_t *n)
 {
+    const char **v = malloc((st->nrevs ? st->nrevs : 1) * sizeof *v);
+    *n = 0;
+    for (size_t i = 0; v && i < st->nrevs; i++) {
+        const dbmig_rev_status *rv = &st->revs[i];
+        if (rv->file && (!(rv->flags & DBMIG_REV_APPLIED) || (rv->flags & DBMIG_REV_DIRTY)))
+            v[(*n)++] = rv->revision;
+    }
+    return v;
+}
+
+int cli_lint_for(cli *c, const dbmig_status *st, json_t **json_out, size_t *errors)
+{
+    int every = st == NULL;
     *errors = 0;
     if (json_out)
         *json_out = NULL;
@@ -382,15 +397,21 @@ int cli_lint_for(cli *c, int every, json_t **json_out, size_t *errors)
     }
     dbmig_lint_opts o = DBMIG_LINT_OPTS_INIT;
     o.all = every;
-    o.pending = !every;
+    o.exact = !every;
+    const char **pending = every ? NULL : pending_of(st, &o.nrevisions);
     dbmig_lint_setting *s = settings(&c->cfg);
-    if (!s)
+    if (!s || (!every && !pending)) {
+        free(s);
+        free(pending);
         return EXIT_FAIL;
+    }
+    o.revisions = pending;
     o.settings = s;
     o.nsettings = c->cfg.nlint;
     dbmig_lint_report *r = NULL;
     int rc = dbmig_lint(c->h, &o, &r);
     free(s);
+    free(pending);
     if (rc == DBMIG_EUSAGE) /* a [lint] setting is wrong: as `dbmig lint` says it */
         return cli_fail(c, rc);
     if (rc != DBMIG_OK) {

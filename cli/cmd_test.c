@@ -114,7 +114,7 @@ int cmd_test(cli *c)
      * wrong [lint] setting stops it at once); an error finding fails test */
     json_t *lint = NULL;
     size_t lint_errors;
-    e = cli_lint_for(c, 1, c->json ? &lint : NULL, &lint_errors);
+    e = cli_lint_for(c, NULL, c->json ? &lint : NULL, &lint_errors);
     if (e)
         return e;
     dbmig_test_report *r = NULL;

@@ -487,10 +487,14 @@ static int prep_drop_index(const dbmig_driver *drv, void *self, dbmig_conn *conn
         (caps & DBMIG_CAP_DROP_INDEX_NEEDS_TABLE) && d->table_tok.start == d->table_tok.end;
     int exists = 0;
     *emulate = d->if_exists && !(caps & DBMIG_CAP_DROP_INDEX_IF_EXISTS);
-    if ((needs_table || *emulate) && conn) {
+    /* dm_ddl_prepare sends the statement as written when the driver has no
+     * index_exists; checked here too, where it is called */
+    int (*index_exists)(void *, dbmig_conn *, const char *, const char *, int *, char *,
+                        size_t) = DM_DRV_OPT(drv, index_exists);
+    if ((needs_table || *emulate) && conn && index_exists) {
         char tbl[128] = "";
-        if (DM_DRV_OPT(drv, index_exists)(self, conn, d->table[0] ? d->table : NULL, d->name,
-                                          &exists, tbl, sizeof tbl) != DBMIG_DRV_OK)
+        if (index_exists(self, conn, d->table[0] ? d->table : NULL, d->name, &exists, tbl,
+                         sizeof tbl) != DBMIG_DRV_OK)
             return catalog_error(drv, self, conn, d, err);
         if (!exists && d->if_exists)
             *skip = 1;

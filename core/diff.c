@@ -752,7 +752,9 @@ static int df_notes(df *x, dbmig_diff_result *r)
     size_t n = 0;
     for (size_t i = 0; i < x->nd; i++)
         n += x->d[i].upn.n + x->d[i].downn.n;
-    if (n && !(r->notes = calloc(n, sizeof *r->notes)))
+    if (n == 0) /* nothing to copy (and no array to index) */
+        return 0;
+    if (!(r->notes = calloc(n, sizeof *r->notes)))
         return -1;
     static const char *const kinds[] = {"info", "destructive", "rename", "info", "warning"};
     for (size_t i = 0; i < x->nd; i++)

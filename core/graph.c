@@ -478,7 +478,8 @@ static int gr_report_cycle(const dm_graph *g, const size_t *indeg, dm_err *err)
     for (size_t k = 0; k < n && start == DM_NONE; k++)
         if (indeg[g->by_id[k]] > 0)
             start = g->by_id[k];
-    size_t *pos = malloc(n * sizeof *pos), *path = malloc(n * sizeof *path);
+    /* (n > 0: a cycle has revisions; at least 1 for the analyzer) */
+    size_t *pos = malloc((n ? n : 1) * sizeof *pos), *path = malloc((n ? n : 1) * sizeof *path);
     if (!pos || !path) {
         free(pos);
         free(path);

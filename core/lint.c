@@ -566,7 +566,7 @@ static int select_revs(lrun *r, const dbmig_lint_opts *o, unsigned char *mark)
     int rc;
     if (!mark) /* dbmig_lint allocates it first; said for the analyzer too */
         return dm_err_nomem(&h->err);
-    if (o->nrevisions) {
+    if (o->nrevisions || (o->version >= 3 && o->exact)) {
         for (size_t i = 0; i < o->nrevisions; i++) {
             size_t k;
             if ((rc = dm_graph_resolve(g, o->revisions[i], &k, &h->err)) != DBMIG_OK)
@@ -801,7 +801,8 @@ int dbmig_lint(dbmig *h, const dbmig_lint_opts *o, dbmig_lint_report **out)
                                                  "DBMIG_LINT_OPTS_INIT (version %u)",
                           (unsigned)DBMIG_LINT_OPTS_VERSION);
     int all = o->version >= 2 && o->all; /* a version 1 struct has no such field */
-    if ((o->nrevisions != 0) + (o->since != NULL) + (o->pending != 0) + (all != 0) > 1)
+    int exact = o->version >= 3 && o->exact;
+    if ((o->nrevisions != 0 || exact) + (o->since != NULL) + (o->pending != 0) + (all != 0) > 1)
         return dm_err_set(&h->err, DBMIG_EUSAGE,
                           "lint takes revisions, --since REV, --pending or all: give one of them");
     lrun *r = calloc(1, sizeof *r);

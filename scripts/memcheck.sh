@@ -23,15 +23,8 @@
 # cores CI has) run at once, longest first (the CLI cases used to run one
 # after another while the other core sat idle). The cases are independent
 # (each has its own folder and SQLite file), so running them side by side
-# changes nothing but the wall time. One trim: test_graph_props checks its
-# graph invariants on 8 random DAGs under valgrind instead of 24
-# (DBMIG_GRAPH_CASES; the same code paths on fewer random inputs: it was one
-# of the slowest programs under valgrind); build-asan/ runs all 24. Another:
-# test_migfile tries the streamed loader's chunk boundary at fewer offsets
-# (DBMIG_STREAM_SPARSE: the first 3 bytes, every 509th and the last, instead
-# of the first 32 and every 7th: 460 s under valgrind otherwise, 66 s with
-# every 127th); test_schema_diff_sqlite rebuilds every 5th pair of its
-# matrix (DBMIG_MATRIX_STRIDE=5: 36 s otherwise); build-asan/ runs them all.
+# changes nothing but the wall time. Four unit programs that walk large
+# generated inputs are left to ASan (see the list of exclusions below).
 # This step runs in the background during ctest (scripts/test.sh).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -58,7 +51,7 @@ jobs=${MEMCHECK_JOBS:-2}
 # slots end together: the unit programs valgrind makes slowest (measured:
 # each 1-4 minutes on a busy 2-core machine), then the CLI cases (10-60 s
 # each), then the other unit programs (seconds).
-SLOW_UNITS=(test_schema_diff_sqlite test_migfile test_engine test_faults test_split test_graph_props)
+SLOW_UNITS=(test_engine test_faults test_driver_sqlite)
 JOBS=()
 for t in "${SLOW_UNITS[@]}"; do
     [ -x "$build/tests/unit/$t" ] && JOBS+=("unit $build/tests/unit/$t")
@@ -74,7 +67,17 @@ for t in "$build"/tests/unit/test_*; do
     # build-asan/ instead (scripts/test.sh), which checks the same leaks.
     # test_stream measures its own peak RSS, which valgrind inflates; ASan
     # covers it in build-asan/.
-    case $(basename "$t") in test_alloc|test_stream) continue ;; esac
+    # test_migfile, test_split, test_graph_props and test_schema_diff_sqlite
+    # walk large generated inputs (chunk boundaries, every dialect, random
+    # graphs, a rebuild matrix): 126 CPU-seconds under valgrind, a third of
+    # this step, in a CI run that is CPU-bound. They run under ASan + UBSan
+    # + LSan in build-asan/, their parsers are fuzzed under ASan too
+    # (tests/fuzz), and the CLI cases below take the same code (loading,
+    # splitting, the graph, SQLite rebuilds) through valgrind.
+    case $(basename "$t") in
+        test_alloc | test_stream | test_migfile | test_split | test_graph_props | \
+            test_schema_diff_sqlite) continue ;;
+    esac
     [[ " ${SLOW_UNITS[*]} " == *" $(basename "$t") "* ]] && continue
     JOBS+=("unit $t")
 done
@@ -84,7 +87,7 @@ job() {
     local kind=$1 what=$2 n rc=0 t0=$SECONDS
     n=$(basename "$what")
     if [ "$kind" = unit ]; then
-        DBMIG_GRAPH_CASES=${DBMIG_GRAPH_CASES:-8} DBMIG_STREAM_SPARSE=1 DBMIG_MATRIX_STRIDE=5 "${VG[@]}" --error-exitcode=99 --log-file="$logs/unit.$n.log" "$what" > "$logs/job.$n.out" 2>&1 || rc=$?
+        "${VG[@]}" --error-exitcode=99 --log-file="$logs/unit.$n.log" "$what" > "$logs/job.$n.out" 2>&1 || rc=$?
     else
         DBMIG="$logs/dbmig" DBMIG_SOURCE_DIR="$PWD" DBMIG_TEST_DRIVER=sqlite DBMIG_TEST_ONLY="^$what\$" \
             bash tests/cli/suite.sh > "$logs/job.$n.out" 2>&1 || rc=$?

@@ -964,7 +964,9 @@ static void routine_flush(my_ictx *x)
 {
     const my_strs *g = &x->grp;
     const char *type = strs_get(g, 0), *access = strs_get(g, 4), *comment = strs_get(g, 6);
-    if (!strs_get(g, 7)) {
+    if (!type) /* ROUTINE_TYPE is NOT NULL in information_schema.ROUTINES */
+        type = "";
+    if (!strs_get(g, 7) || !*type) {
         ic_hidden(x, strcmp(type, "FUNCTION") == 0 ? "function" : "procedure", strs_get(g, 1),
                   "inspect as the routine's definer, or give the user the right to read "
                   "routines: GRANT SELECT ON mysql.proc (MariaDB), GRANT SHOW_ROUTINE ON *.* "

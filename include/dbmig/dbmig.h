@@ -771,7 +771,7 @@ typedef struct dbmig_lint_setting {
  * one of revisions, since and pending; none: the revisions not applied
  * when the handle has a URL, every revision when it has none (the dialect
  * then comes from options.driver). */
-#define DBMIG_LINT_OPTS_VERSION 2
+#define DBMIG_LINT_OPTS_VERSION 3
 typedef struct dbmig_lint_opts {
     unsigned version;                 /* DBMIG_LINT_OPTS_VERSION (1 is still accepted:
                                          the fields up to nsettings) */
@@ -783,8 +783,12 @@ typedef struct dbmig_lint_opts {
     size_t nsettings;
     int all;                          /* version 2: every revision, even with a database
                                          (what `dbmig test` lints) */
+    int exact;                        /* version 3: 1 = exactly `revisions`, none when
+                                         nrevisions is 0 (a caller that has read the
+                                         status already: `check` lints the pending ones
+                                         without a second read) */
 } dbmig_lint_opts;
-#define DBMIG_LINT_OPTS_INIT {DBMIG_LINT_OPTS_VERSION, NULL, 0, NULL, 0, NULL, 0, 0}
+#define DBMIG_LINT_OPTS_INIT {DBMIG_LINT_OPTS_VERSION, NULL, 0, NULL, 0, NULL, 0, 0, 0}
 
 typedef struct dbmig_lint_finding {
     const char *rule;     /* a rule id, or "lint-ignore" for a bad suppression */

@@ -2,8 +2,10 @@
 # tests/odbc/run.sh — the ODBC plugin end to end, as a third party builds and
 # uses it. One step per call (ctest runs them as a fixture, see CMakeLists.txt):
 #
-#   run.sh setup     build + install dbmig into a temp prefix (its path is
-#                    written to $DBMIG_ODBC_STATE), build plugins/odbc from a
+#   run.sh setup     install dbmig into a temp prefix (DBMIG_BUILD_DIR's tree,
+#                    as ctest gives it, else a Release build of its own; the
+#                    prefix's path is written to $DBMIG_ODBC_STATE), build
+#                    plugins/odbc from a
 #                    copy outside the source tree against that prefix alone
 #                    (find_package(dbmig)), install it into the prefix
 #   run.sh plugin    `dbmig drivers` lists it (--plugin-dir, DBMIG_PLUGIN_PATH,
@@ -45,7 +47,8 @@ load_state() {
     [ -d "$tmp/prefix" ] || fail "$tmp/prefix is missing: run '$0 setup' again"
     prefix=$tmp/prefix
     dbmig=$prefix/bin/dbmig
-    plugindir=$prefix/lib/dbmig
+    libdir=$(cat "$tmp/libdir")
+    plugindir=$prefix/$libdir/dbmig
     log=$(mktemp "$tmp/log.XXXXXX")
     # Our own unixODBC configuration: Debian registers psqlODBC with
     # CommLog=1, which writes a /tmp/psqlodbc_*.log for every connection (and
@@ -78,15 +81,27 @@ step_setup() {
     log=$tmp/setup.log
     local t0=$SECONDS
 
-    say "building and installing dbmig into $prefix"
-    cmake -S "$src" -B "$tmp/build" -DDBMIG_TESTS=OFF -DCMAKE_BUILD_TYPE=Release \
-        -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_INSTALL_LIBDIR=lib > "$log" 2>&1 ||
-        fail "configuring dbmig"
-    cmake --build "$tmp/build" -j "$jobs" > "$log" 2>&1 || fail "building dbmig"
-    cmake --install "$tmp/build" > "$log" 2>&1 || fail "installing dbmig"
-    [ -f "$prefix/lib/cmake/dbmig/dbmigConfig.cmake" ] || fail "dbmigConfig.cmake not installed"
-    [ -f "$prefix/lib/cmake/dbmig/DbmigDriver.cmake" ] || fail "DbmigDriver.cmake not installed"
-    rm -rf "$tmp/build" # nothing below may reach into a dbmig build tree
+    if [ -n "${DBMIG_BUILD_DIR:-}" ]; then
+        # the build tree ctest runs from, installed as it is (relocatable:
+        # tests/install checks it); a build of its own was ~60 CPU-seconds
+        say "installing the build tree $DBMIG_BUILD_DIR into $prefix"
+        libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:PATH=//p' "$DBMIG_BUILD_DIR/CMakeCache.txt")
+        # one install of the tree at a time: each writes its install manifest
+        flock "$DBMIG_BUILD_DIR/.install.lock" cmake --install "$DBMIG_BUILD_DIR" \
+            --prefix "$prefix" > "$log" 2>&1 || fail "installing dbmig from $DBMIG_BUILD_DIR"
+    else
+        say "building and installing dbmig into $prefix"
+        libdir=lib
+        cmake -S "$src" -B "$tmp/build" -DDBMIG_TESTS=OFF -DCMAKE_BUILD_TYPE=Release \
+            -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_INSTALL_LIBDIR=lib > "$log" 2>&1 ||
+            fail "configuring dbmig"
+        cmake --build "$tmp/build" -j "$jobs" > "$log" 2>&1 || fail "building dbmig"
+        cmake --install "$tmp/build" > "$log" 2>&1 || fail "installing dbmig"
+        rm -rf "$tmp/build" # nothing below may reach into a dbmig build tree
+    fi
+    echo "$libdir" > "$tmp/libdir"
+    [ -f "$prefix/$libdir/cmake/dbmig/dbmigConfig.cmake" ] || fail "dbmigConfig.cmake not installed"
+    [ -f "$prefix/$libdir/cmake/dbmig/DbmigDriver.cmake" ] || fail "DbmigDriver.cmake not installed"
 
     say "building plugins/odbc against $prefix alone"
     # A copy outside the source tree: no path into core/ or drivers/ exists.
@@ -110,7 +125,7 @@ step_setup() {
     grep -rq "$src" "$tmp/odbc-build/CMakeCache.txt" &&
         fail "the plugin's build refers to the source tree $src"
     cmake --install "$tmp/odbc-build" > "$log" 2>&1 || fail "installing plugins/odbc"
-    [ -f "$prefix/lib/dbmig/dbmig_odbc.so" ] || fail "dbmig_odbc.so not installed into $prefix/lib/dbmig"
+    [ -f "$prefix/$libdir/dbmig/dbmig_odbc.so" ] || fail "dbmig_odbc.so not installed into $prefix/$libdir/dbmig"
     say "setup ok ($((SECONDS - t0))s)"
 }
 

@@ -15,6 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dbmig/dbmig.h"
 #include "lint.h"
 #include "migfile.h"
 
@@ -311,6 +315,69 @@ static void test_placeholders(void **state)
     }
 }
 
+/* dbmig_lint_opts version 3, exact: exactly the revisions given, none when
+ * none are (check hands over the pending ones it read: lint must not fall
+ * back to its default selection, every file, when nothing is pending). */
+static void test_exact_selection(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/dbmig-lint-exact.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/001_a.sql", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("-- dbmig:up\nALTER TABLE t RENAME COLUMN a TO b;\n", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/002_b.sql", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("-- dbmig:parents 001\n-- dbmig:up\nDROP TABLE t;\n", f);
+    fclose(f);
+    dbmig_options o = DBMIG_OPTIONS_INIT;
+    o.driver = "sqlite";
+    o.dir = dir;
+    o.plugin_path = DBMIG_PLUGIN_DIR;
+    dbmig *h = NULL;
+    assert_int_equal(dbmig_open(&h, &o), DBMIG_OK);
+    dbmig_lint_report *r = NULL;
+
+    dbmig_lint_opts lo = DBMIG_LINT_OPTS_INIT;
+    lo.exact = 1; /* and no revisions: nothing */
+    assert_int_equal(dbmig_lint(h, &lo, &r), DBMIG_OK);
+    assert_int_equal(r->revisions, 0);
+    assert_int_equal(r->n, 0);
+    dbmig_lint_report_free(r);
+
+    const char *one[] = {"002"};
+    lo.revisions = one;
+    lo.nrevisions = 1;
+    assert_int_equal(dbmig_lint(h, &lo, &r), DBMIG_OK);
+    assert_int_equal(r->revisions, 1);
+    assert_true(r->n > 0);
+    for (size_t i = 0; i < r->n; i++)
+        assert_string_equal(r->findings[i].revision, "002");
+    dbmig_lint_report_free(r);
+
+    lo.pending = 1; /* two selections at once */
+    assert_int_equal(dbmig_lint(h, &lo, &r), DBMIG_EUSAGE);
+    assert_null(r);
+
+    /* a version 2 caller has no exact field: the default, every file */
+    dbmig_lint_opts v2 = DBMIG_LINT_OPTS_INIT;
+    v2.version = 2;
+    v2.exact = 1; /* not read */
+    assert_int_equal(dbmig_lint(h, &v2, &r), DBMIG_OK);
+    assert_int_equal(r->revisions, 2);
+    dbmig_lint_report_free(r);
+    dbmig_close(h);
+    snprintf(path, sizeof path, "%s/001_a.sql", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/002_b.sql", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_section_filters),
         cmocka_unit_test(test_dialect_knowledge),
         cmocka_unit_test(test_placeholders),
+        cmocka_unit_test(test_exact_selection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
