@@ -101,9 +101,12 @@ int cmd_wait(cli *c);
  * does not read it again) and `test` (st NULL: every file) show of lint
  * (SPEC 15): without json_out, the errors and warnings on stderr; with it,
  * lint's JSON document (or {"error"} / {"skipped"}) for their own under
- * "lint". *errors: the error findings. Returns EXIT_OK, or a [lint]
- * setting's usage error; a lint that cannot run is a warning. */
-int cli_lint_for(cli *c, const dbmig_status *st, json_t **json_out, size_t *errors);
+ * "lint". *errors: the error findings. keep (may be NULL): the report is
+ * handed over there (NULL when lint did not run; the caller frees it) for
+ * test's JUnit file. Returns EXIT_OK, or a [lint] setting's usage error; a
+ * lint that cannot run is a warning. */
+int cli_lint_for(cli *c, const dbmig_status *st, json_t **json_out, size_t *errors,
+                 dbmig_lint_report **keep);
 
 /* cmd_schema.c: schema dump (and drift); the atomic writer of -o and
  * dump-schema (a temporary file beside path, renamed over it): 0, or -1

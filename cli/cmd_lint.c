@@ -381,10 +381,13 @@ static const char **pending_of(const dbmig_status *st, size_t *n)
     return v;
 }
 
-int cli_lint_for(cli *c, const dbmig_status *st, json_t **json_out, size_t *errors)
+int cli_lint_for(cli *c, const dbmig_status *st, json_t **json_out, size_t *errors,
+                 dbmig_lint_report **keep)
 {
     int every = st == NULL;
     *errors = 0;
+    if (keep)
+        *keep = NULL;
     if (json_out)
         *json_out = NULL;
     if (every && !cli_config_get(&c->cfg, "url") && !cli_config_get(&c->cfg, "driver")) {
@@ -431,7 +434,10 @@ int cli_lint_for(cli *c, const dbmig_status *st, json_t **json_out, size_t *erro
         *json_out = report_json(r, skip);
     else
         print_attached(c, r, every ? "every revision" : "the pending revisions", skip);
-    dbmig_lint_report_free(r);
+    if (keep)
+        *keep = r;
+    else
+        dbmig_lint_report_free(r);
     return EXIT_OK;
 }
 

@@ -255,7 +255,7 @@ int cmd_check(cli *c)
      * check's exit code stays its own (docs/lint.md) */
     json_t *lint = NULL;
     size_t lint_errors;
-    int le = cli_lint_for(c, res->status, c->json ? &lint : NULL, &lint_errors);
+    int le = cli_lint_for(c, res->status, c->json ? &lint : NULL, &lint_errors, NULL);
     if (le) {
         dbmig_check_free(res);
         return le;

@@ -114,7 +114,8 @@ int cmd_test(cli *c)
      * wrong [lint] setting stops it at once); an error finding fails test */
     json_t *lint = NULL;
     size_t lint_errors;
-    e = cli_lint_for(c, NULL, c->json ? &lint : NULL, &lint_errors);
+    dbmig_lint_report *lrep = NULL; /* for the JUnit file: its errors are failures there */
+    e = cli_lint_for(c, NULL, c->json ? &lint : NULL, &lint_errors, t.junit ? &lrep : NULL);
     if (e)
         return e;
     dbmig_test_report *r = NULL;
@@ -123,6 +124,7 @@ int cmd_test(cli *c)
     int code = cli_out_end(c->out, c->h, r ? DBMIG_OK : rc);
     if (!r) {
         json_decref(lint);
+        dbmig_lint_report_free(lrep);
         return code;
     }
     if (c->json)
@@ -130,7 +132,9 @@ int cmd_test(cli *c)
     else
         print_text(r);
     if (t.junit) {
-        if (cli_junit_write(t.junit, r, err, sizeof err) != 0) {
+        int bad = cli_junit_write(t.junit, r, lrep, err, sizeof err) != 0;
+        dbmig_lint_report_free(lrep);
+        if (bad) {
             fprintf(stderr, "dbmig: error: %s\n", err);
             dbmig_test_report_free(r);
             return EXIT_FAIL;

@@ -82,13 +82,62 @@ static void write_case(FILE *f, const dbmig_test_case *c)
     fputs("    </testcase>\n", f);
 }
 
-static void write_report(FILE *f, const dbmig_test_report *r)
+/* A lint error finding: a failed test case of the "dbmig lint" suite,
+ * named after the revision and the rule, at file:line. */
+static void write_lint_case(FILE *f, const dbmig_lint_finding *x)
 {
+    const char *rev = x->revision ? x->revision : "(folder)";
+    fputs("    <testcase classname=\"", f);
+    xml_text(f, rev);
+    fputs("\" name=\"", f);
+    xml_text(f, rev);
+    fputs(" lint ", f);
+    xml_text(f, x->rule);
+    fputs("\"", f);
+    if (x->file && *x->file) {
+        fputs(" file=\"", f);
+        xml_text(f, x->file);
+        fprintf(f, "\" line=\"%d\"", x->line);
+    }
+    fputs(" time=\"0\">\n      <failure message=\"", f);
+    xml_first_line(f, x->message);
+    fputs("\" type=\"", f);
+    xml_text(f, x->rule);
+    fputs("\">", f);
+    fprintf(f, "%s:%d: ", x->file ? x->file : "", x->line);
+    xml_text(f, x->message);
+    if (x->fix && *x->fix) {
+        fputs("\nfix: ", f);
+        xml_text(f, x->fix);
+    }
+    fputs("</failure>\n    </testcase>\n", f);
+}
+
+static void write_lint_suite(FILE *f, const dbmig_lint_report *l)
+{
+    fprintf(f,
+            "  <testsuite name=\"dbmig lint\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
+            "skipped=\"0\" time=\"0\">\n",
+            l->errors, l->errors);
+    fprintf(f,
+            "    <properties>\n      <property name=\"revisions\" value=\"%zu\"/>\n"
+            "      <property name=\"warnings\" value=\"%zu\"/>\n"
+            "      <property name=\"infos\" value=\"%zu\"/>\n    </properties>\n",
+            l->revisions, l->warnings, l->infos);
+    for (size_t i = 0; i < l->n; i++)
+        if (l->findings[i].severity == DBMIG_LINT_ERROR)
+            write_lint_case(f, &l->findings[i]);
+    fputs("  </testsuite>\n", f);
+}
+
+static void write_report(FILE *f, const dbmig_test_report *r, const dbmig_lint_report *l)
+{
+    size_t le = l ? l->errors : 0;
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
     fprintf(f,
             "<testsuites name=\"dbmig test\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
             "skipped=\"%zu\" time=\"%.3f\">\n",
-            r->n, r->failed, r->skipped, r->duration_ms / 1000.0);
+            r->n + le, r->failed + le, r->skipped, r->duration_ms / 1000.0);
     fprintf(f,
             "  <testsuite name=\"dbmig test\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
             "skipped=\"%zu\" time=\"%.3f\">\n",
@@ -99,7 +148,10 @@ static void write_report(FILE *f, const dbmig_test_report *r)
     fputs("\"/>\n    </properties>\n", f);
     for (size_t i = 0; i < r->n; i++)
         write_case(f, &r->cases[i]);
-    fputs("  </testsuite>\n</testsuites>\n", f);
+    fputs("  </testsuite>\n", f);
+    if (l)
+        write_lint_suite(f, l);
+    fputs("</testsuites>\n", f);
 }
 
 int cli_junit_check(const char *path, char *err, size_t cap)
@@ -114,7 +166,8 @@ int cli_junit_check(const char *path, char *err, size_t cap)
     return bad ? -1 : 0;
 }
 
-int cli_junit_write(const char *path, const dbmig_test_report *r, char *err, size_t cap)
+int cli_junit_write(const char *path, const dbmig_test_report *r, const dbmig_lint_report *lint,
+                    char *err, size_t cap)
 {
     char *text = NULL;
     size_t len = 0;
@@ -123,7 +176,7 @@ int cli_junit_write(const char *path, const dbmig_test_report *r, char *err, siz
         snprintf(err, cap, "out of memory");
         return -1;
     }
-    write_report(f, r);
+    write_report(f, r, lint);
     int bad = fclose(f) != 0 || !text;
     if (bad)
         snprintf(err, cap, "out of memory");

@@ -6,10 +6,13 @@
 
 #include "dbmig/dbmig.h"
 
-/* Writes r to path atomically (a temporary file renamed over it). 0, or -1
- * with err saying what failed and where. */
 /* 0 when path's folder exists and is writable, else -1 with err. */
 int cli_junit_check(const char *path, char *err, size_t cap);
-int cli_junit_write(const char *path, const dbmig_test_report *r, char *err, size_t cap);
+/* Writes r to path atomically (a temporary file renamed over it), and
+ * lint's error findings (lint may be NULL: lint did not run) as failed
+ * test cases of a second suite, "dbmig lint": `test` fails on them, so the
+ * report must show them. 0, or -1 with err saying what failed and where. */
+int cli_junit_write(const char *path, const dbmig_test_report *r, const dbmig_lint_report *lint,
+                    char *err, size_t cap);
 
 #endif

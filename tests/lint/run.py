@@ -254,9 +254,27 @@ def attached(tmp):
     expect(rc == 0 and "[renaming-column]" in err and "in every revision" in err,
            "test with a warning: exit 0, the warning on stderr: %d %s %s" % (rc, out, err))
     write(m, "003_pragma.sql", "-- dbmig:up\nPRAGMA foreign_keys = OFF;\n-- dbmig:down\nSELECT 1;\n")
-    rc, out, err = run(["--url", db, "test"], p)
+    junit = os.path.join(tmp, "att.xml")
+    rc, out, err = run(["--url", db, "test", "--junit", junit], p)
     expect(rc == 3 and "error: [sqlite-pragma-foreign-keys-in-transaction]" in err and " 0 failed" in out,
            "test: a lint error fails it (its checks passed): %d %s %s" % (rc, out, err))
+    # the JUnit file shows why test failed: the lint error is a failed case
+    # of a "dbmig lint" suite, counted in the totals; warnings only counted
+    import xml.etree.ElementTree as ET
+    root = ET.parse(junit).getroot()
+    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    ls = suites.get("dbmig lint")
+    cases = ls.findall("testcase") if ls is not None else []
+    fails = [c.find("failure") for c in cases]
+    props = {q.get("name"): q.get("value") for q in ls.iter("property")} if ls is not None else {}
+    expect(ls is not None and len(cases) == 1 and fails[0] is not None and
+           fails[0].get("type") == "sqlite-pragma-foreign-keys-in-transaction" and
+           cases[0].get("name") == "003 lint sqlite-pragma-foreign-keys-in-transaction" and
+           cases[0].get("file") == "migrations/003_pragma.sql" and cases[0].get("line") == "2" and
+           "fix: " in fails[0].text and props.get("warnings") == "1" and
+           int(root.get("failures")) == 1 and
+           int(root.get("tests")) == len(suites["dbmig test"].findall("testcase")) + 1,
+           "test --junit: the lint error as a failed case: %s" % open(junit).read()[-1500:])
     rc, out, err = run(["--url", db, "test", "--format", "json"], p)
     j = json.loads(out)
     expect(rc == 3 and j["failed"] == 0 and j["lint"]["summary"]["errors"] == 1, "test json lint: %s" % out)
