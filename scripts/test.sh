@@ -8,6 +8,8 @@
 #   3b. builds build-tsan/ with ThreadSanitizer (-DDBMIG_TSAN=ON), only the
 #      threaded tests' targets, and runs them (ctest -L tsan: tests/threads,
 #      8 threads at once; any race fails): under a minute;
+#      (the trees of steps 3, 3b and 5 are built in the background, one
+#      after the other at nice 19, while ctest runs);
 #   4. static analysis: cppcheck and clang-tidy, zero findings (scripts/lint.sh),
 #      and valgrind memcheck of the unit tests and the SQLite CLI suite
 #      (scripts/memcheck.sh build): no error, no definite leak. Both start
@@ -81,10 +83,44 @@ fi
 # 7f8e439 exited 1 after printing "all tests passed")
 stop_background() {
     set +e
-    kill $lint_pid $memcheck_pid 2>/dev/null
+    kill $lint_pid $memcheck_pid $builds_pid 2>/dev/null
     rm -rf "$bg_logs"
 }
 trap stop_background EXIT
+
+# The sanitizer and fuzz trees are built in the background too, one after
+# the other at nice 19 (a build needs no quiet machine; ~70 s of the steps
+# after ctest were these builds). Each leaves its output in
+# $bg_logs/build-NAME and its exit code in $bg_logs/build-NAME.rc.
+fuzz_targets=$(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//')
+bg_build() { # NAME CMAKE-CONFIGURE-ARGS... -- BUILD-ARGS...
+    local name=$1 conf=() rc=0
+    shift
+    while [ "$1" != -- ]; do conf+=("$1"); shift; done
+    shift
+    { cmake -S . -B "$name" "${conf[@]}" && cmake --build "$name" -j"$jobs" "$@"; } \
+        > "$bg_logs/$name" 2>&1 || rc=$?
+    echo "$rc" > "$bg_logs/$name.rc"
+}
+(
+    renice -n 19 -p "$BASHPID" > /dev/null # before any child: they inherit it
+    bg_build build-asan -DCMAKE_BUILD_TYPE=Debug -DDBMIG_SANITIZE=ON --
+    bg_build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDBMIG_TSAN=ON -- \
+        --target test_threads test_thread_internals
+    # only the fuzz programs (libdbmig's objects and the CLI's library come
+    # with them): no driver plugin is loaded by a fuzz target
+    [[ "${DBMIG_SKIP_FUZZ:-}" == 1 ]] ||
+        CC=clang bg_build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDBMIG_FUZZ=ON \
+            -DDBMIG_TESTS=OFF -- --target $fuzz_targets
+) &
+builds_pid=$!
+# built NAME: 0 when the background build of tree NAME succeeded, else its
+# output is printed and 1
+built() {
+    [ "$(cat "$bg_logs/$1.rc" 2>/dev/null)" = 0 ] && return 0
+    tail -n 60 "$bg_logs/$1" 2>/dev/null
+    return 1
+}
 # wait_background NAME PID STEP: waits for a background step, prints its
 # output and records its failure and the time waited for it.
 wait_background() {
@@ -103,11 +139,13 @@ if ! ctest --test-dir build --output-on-failure --no-tests=error -j2; then
 fi
 step_time "ctest" "$t0"
 
-say "build-asan/ (AddressSanitizer + UndefinedBehaviorSanitizer)"
+say "build-asan/, build-tsan/, build-fuzz/ (built in the background since the build)"
 t0=$SECONDS
-if cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDBMIG_SANITIZE=ON &&
-    cmake --build build-asan -j"$jobs"; then
-    step_time "build-asan" "$t0"
+wait "$builds_pid" || true
+step_time "sanitizer builds (waited for)" "$t0"
+
+say "build-asan/ (AddressSanitizer + UndefinedBehaviorSanitizer)"
+if built build-asan; then
     say "ctest -L 'unit|hostile' in build-asan/"
     t0=$SECONDS
     if ! ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
@@ -122,8 +160,7 @@ fi
 
 say "build-tsan/ (ThreadSanitizer): the threaded tests only (tests/threads)"
 t0=$SECONDS
-if cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDBMIG_TSAN=ON > /dev/null &&
-    cmake --build build-tsan -j"$jobs" --target test_threads test_thread_internals; then
+if built build-tsan; then
     # TSAN_OPTIONS (halt_on_error=1 exitcode=66) come from the tests' ENVIRONMENT
     if ! ctest --test-dir build-tsan -L tsan --output-on-failure --no-tests=error; then
         failed+=("build-tsan/: ctest -L tsan")
@@ -131,7 +168,7 @@ if cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDBMIG_TSAN=ON > 
 else
     failed+=("build-tsan/: build")
 fi
-step_time "tsan (build + ctest)" "$t0"
+step_time "tsan (ctest)" "$t0"
 
 say "static analysis: cppcheck and clang-tidy (scripts/lint.sh, started after the build)"
 wait_background lint "$lint_pid" lint
@@ -148,11 +185,7 @@ if [[ "${DBMIG_SKIP_FUZZ:-}" == 1 ]]; then
 else
     say "build-fuzz/ (clang, libFuzzer + ASan + UBSan) and ${DBMIG_FUZZ_SECONDS:-10} s per fuzz target"
     t0=$SECONDS
-    if CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDBMIG_FUZZ=ON \
-            -DDBMIG_TESTS=OFF > /dev/null &&
-        cmake --build build-fuzz -j"$jobs" --target $(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//'); then
-        # only the fuzz programs (libdbmig's objects and the CLI's library
-        # come with them): no driver plugin is loaded by a fuzz target
+    if built build-fuzz; then
         if ! bash tests/fuzz/run.sh build-fuzz "${DBMIG_FUZZ_SECONDS:-10}"; then
             failed+=("fuzz")
         fi
