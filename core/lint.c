@@ -42,6 +42,15 @@ typedef struct lrun {
         dm_strv objs;     /* "table t", "index i" */
     } created[8];
     size_t ncreated;
+    struct lmark {        /* -- dbmig:lint-ignore cross-db-sections-differ on the
+                             line above a section's marker (where that rule
+                             reports): the file's, in file order */
+        int marker_line;  /* the marker's line */
+        int line;         /* the lint-ignore line */
+        int used;
+        int bad;          /* no reason: reported, suppresses nothing */
+    } marks[8];
+    size_t nmarks;
 } lrun;
 
 static int builtin_dialect(const char *driver);
@@ -201,6 +210,14 @@ static int take_ignore(lrun *r, const dm_lctx *cx, dm_lstmt *st, int line, const
 /* The suppressions directly above each statement (consecutive
  * lint-ignore lines), and an error for every lint-ignore line of the
  * section that is not directly above a statement. */
+static int marked(const lrun *r, int line)
+{
+    for (size_t i = 0; i < r->nmarks; i++)
+        if (r->marks[i].line == line)
+            return 1;
+    return 0;
+}
+
 static int read_ignores(lrun *r, const dm_lctx *cx, const char *body, size_t len, int first,
                         dm_lstmt *st, size_t n)
 {
@@ -222,7 +239,8 @@ static int read_ignores(lrun *r, const dm_lctx *cx, const char *body, size_t len
     }
     for (int l = first; l <= last && !rc; l++) {
         const char *b, *e;
-        if (!attached[l - first] && sect_line(body, len, first, l, &b, &e) && ignore_line(b, e))
+        if (!attached[l - first] && !marked(r, l) && sect_line(body, len, first, l, &b, &e) &&
+            ignore_line(b, e))
             rc = dm_lfinding_add(&r->out, LINT_IGNORE, DM_LINT_ERROR, cx->revision, cx->file, l,
                                  "put it on the line directly above the statement it is for",
                                  "-- dbmig:lint-ignore is not on the line directly above a "
@@ -483,7 +501,13 @@ static int section_lacks(lrun *r, const dm_migfile *mf, int b, int k)
         if (!rc && miss.n > had)
             rc = dm_buf_printf(&who, "%s%s", who.len ? " and " : "", builtin_names[a]);
     }
-    if (!rc && miss.n)
+    struct lmark *m = NULL; /* silenced on the line above the marker? */
+    for (size_t i = 0; i < r->nmarks && sb->marker_line; i++)
+        if (r->marks[i].marker_line == sb->marker_line && !r->marks[i].bad)
+            m = &r->marks[i];
+    if (m && miss.n)
+        m->used = 1;
+    else if (!rc && miss.n)
         rc = dm_lfinding_add(&r->out, rule->id, r->sev[k], mf->revision, mf->path,
                              sb->marker_line ? sb->marker_line : sb->line, rule->fix,
                              "the up section %s runs does not create %s%s%s%s%s, which %s's "
@@ -492,7 +516,7 @@ static int section_lacks(lrun *r, const dm_migfile *mf, int b, int k)
                              miss.n > 1 ? miss.v[1] : "", miss.n > 2 ? ", " : "",
                              miss.n > 2 ? (miss.n > 3 ? "... (more)" : miss.v[2]) : "",
                              dm_buf_str(&who), rule->why);
-    if (!rc && miss.n)
+    if (!rc && miss.n && !m)
         rc = tag_driver(r, r->out.n - 1, builtin_names[b]);
     dm_strv_free(&miss);
     dm_buf_free(&who);
@@ -505,6 +529,98 @@ static int sections_differ(lrun *r, const dm_migfile *mf)
     int rc = DBMIG_OK;
     for (int b = 0; b < 3 && rc == DBMIG_OK && r->sev[k] != DM_LINT_OFF; b++)
         rc = section_lacks(r, mf, b, k);
+    for (size_t i = 0; i < r->nmarks && rc == DBMIG_OK && r->sev[k] != DM_LINT_OFF; i++)
+        if (!r->marks[i].used && !r->marks[i].bad &&
+            dm_lfinding_add(&r->out, LINT_IGNORE, DM_LINT_WARNING, mf->revision, mf->path,
+                            r->marks[i].line, "remove the line",
+                            "-- dbmig:lint-ignore cross-db-sections-differ suppresses nothing: "
+                            "the section below it creates what the project's other drivers' "
+                            "sections create") != 0)
+            rc = dm_err_nomem(&r->err);
+    return rc;
+}
+
+/* One lint-ignore line of the stack directly above a section's marker
+ * (value at v..e): cross-db-sections-differ with a reason is recorded in
+ * r->marks (it reports at the marker); anything else is reported here and
+ * recorded as bad, so that the section body it ends does not report it
+ * again as "not above a statement". */
+static int marker_ignore(lrun *r, const dm_migfile *mf, int marker_line, int l, const char *v,
+                         const char *e)
+{
+    while (v < e && dm_mf_blank(*v))
+        v++;
+    const char *w = v;
+    while (w < e && !dm_mf_blank(*w))
+        w++;
+    char rule[96];
+    snprintf(rule, sizeof rule, "%.*s", (int)(w - v), v);
+    while (w < e && dm_mf_blank(*w))
+        w++;
+    int ours = strcmp(rule, "cross-db-sections-differ") == 0, bad = !ours || w == e;
+    r->marks[r->nmarks++] = (struct lmark){marker_line, l, 0, bad};
+    if (!bad)
+        return DBMIG_OK;
+    const dm_lint_rule *known = dm_lint_rule_find(rule, NULL);
+    const char *near = known ? NULL : dm_lint_rule_nearest(rule);
+    const char *fix = "on the line above a marker, write -- dbmig:lint-ignore "
+                      "cross-db-sections-differ why the sections may differ; any other rule "
+                      "goes on the line directly above its statement";
+    int rc;
+    if (ours)
+        rc = dm_lfinding_add(&r->out, LINT_IGNORE, DM_LINT_ERROR, mf->revision, mf->path, l, fix,
+                             "-- dbmig:lint-ignore cross-db-sections-differ gives no reason: "
+                             "say why this section may create other objects");
+    else if (!known)
+        rc = dm_lfinding_add(&r->out, LINT_IGNORE, DM_LINT_ERROR, mf->revision, mf->path, l, fix,
+                             "-- dbmig:lint-ignore names %s rule '%s'%s%s%s", rule[0] ? "an unknown" : "no",
+                             rule, near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
+    else
+        rc = dm_lfinding_add(&r->out, LINT_IGNORE, DM_LINT_ERROR, mf->revision, mf->path, l, fix,
+                             "-- dbmig:lint-ignore %s is above a -- dbmig: marker, not above a "
+                             "statement, so it suppresses nothing (only "
+                             "cross-db-sections-differ, reported at a marker, is silenced there)",
+                             rule);
+    return rc ? dm_err_nomem(&r->err) : DBMIG_OK;
+}
+
+/* -- dbmig:lint-ignore lines directly above a section's marker
+ * (marker_ignore), and those above the file's first section, which
+ * suppress nothing: an error each (a body's own lines are read_ignores').
+ * mf->text is NULL for a streamed file: no suppression is read there
+ * (docs/lint.md). */
+static int marker_ignores(lrun *r, const dm_migfile *mf)
+{
+    r->nmarks = 0;
+    if (!mf->text)
+        return DBMIG_OK;
+    int header_end = 0, rc = DBMIG_OK; /* the first line of the first section (its marker) */
+    for (size_t i = 0; i < mf->nsections && rc == DBMIG_OK; i++) {
+        const dm_section *s = &mf->sections[i];
+        int at = s->marker_line ? s->marker_line : s->line;
+        if (!header_end || at < header_end)
+            header_end = at;
+        const char *b, *e, *v;
+        for (int l = s->marker_line - 1; rc == DBMIG_OK && s->marker_line > 1 && l >= 1 &&
+                                         r->nmarks < sizeof r->marks / sizeof r->marks[0] &&
+                                         sect_line(mf->text, mf->text_len, 1, l, &b, &e) &&
+                                         (v = ignore_line(b, e)) != NULL;
+             l--)
+            rc = marker_ignore(r, mf, s->marker_line, l, v, e);
+    }
+    for (int l = 1; l < header_end && rc == DBMIG_OK; l++) {
+        const char *b, *e;
+        if (!marked(r, l) && sect_line(mf->text, mf->text_len, 1, l, &b, &e) &&
+            ignore_line(b, e) &&
+            dm_lfinding_add(&r->out, LINT_IGNORE, DM_LINT_ERROR, mf->revision, mf->path, l,
+                            "put it on the line directly above the statement it is for, "
+                            "below the -- dbmig:up marker",
+                            "-- dbmig:lint-ignore is above the file's first marker, not above "
+                            "a statement, so it suppresses nothing (only "
+                            "cross-db-sections-differ, reported at a marker, is silenced on "
+                            "the line above that marker)") != 0)
+            rc = dm_err_nomem(&r->err);
+    }
     return rc;
 }
 
@@ -526,6 +642,8 @@ static int lint_file(lrun *r, const dm_migfile *mf, const char *driver, int dial
     int rc = DBMIG_OK;
     dm_lph_free(&r->ph); /* placeholders are reported once per file */
     created_free(r);
+    if ((rc = marker_ignores(r, mf)) != DBMIG_OK)
+        return rc;
     unsigned plain = plain_up_drivers(r, mf);
     const dm_section *generic = dm_migfile_section(mf, DM_UP, NULL);
     for (int kind = DM_UP; kind <= DM_DOWN && rc == DBMIG_OK; kind++) {

@@ -174,6 +174,46 @@ def interface(tmp):
         if name.startswith("008"):  # a suppression of another rule hides nothing
             expect("[renaming-column]" in out, "%s: the statement's own finding: %s" % (name, out))
         os.remove(os.path.join(m, name))
+    # above the first marker a lint-ignore suppresses nothing: an error, not a
+    # silent no-op (it was read as a comment)
+    write(m, "009_header.sql", "-- dbmig:lint-ignore renaming-column because\n-- dbmig:up\n"
+          "ALTER TABLE users RENAME COLUMN c TO d;\n-- dbmig:down\nSELECT 1;\n")
+    rc, out, _ = run(["--driver", "sqlite", "lint", "009"], p)
+    expect(rc == 3 and "009_header.sql:1: error: [lint-ignore]" in out and
+           "suppresses nothing" in out and "[renaming-column]" in out,
+           "lint-ignore above the first marker: %d %s" % (rc, out))
+    os.remove(os.path.join(m, "009_header.sql"))
+    write(m, "009_header.sql", "-- dbmig:lint-ignore renaming-column because\n\n-- dbmig:up\n"
+          "ALTER TABLE users RENAME COLUMN c TO d;\n-- dbmig:down\nSELECT 1;\n")
+    rc, out, _ = run(["--driver", "sqlite", "lint", "009"], p)
+    expect(rc == 3 and "009_header.sql:1: error: [lint-ignore]" in out and
+           "above the file's first marker" in out, "lint-ignore in the header: %d %s" % (rc, out))
+    os.remove(os.path.join(m, "009_header.sql"))
+    # cross-db-sections-differ reports at a section's marker: the line above
+    # that marker silences it (with a reason); unused there, a warning
+    differ = ("-- dbmig:up postgres\nCREATE TABLE t90 (a bigint);\nCREATE TABLE t91 (a bigint);\n"
+              "%s-- dbmig:up sqlite\nCREATE TABLE t90 (a INTEGER);\n-- dbmig:down\nSELECT 1;\n")
+    for name, above, want in (
+            ("010_differ.sql", "", "010_differ.sql:4: warning: [cross-db-sections-differ]"),
+            ("011_silenced.sql", "-- dbmig:lint-ignore cross-db-sections-differ sqlite gets t91 in 012\n", None),
+            ("012_noreason.sql", "-- dbmig:lint-ignore cross-db-sections-differ\n", "012_noreason.sql:4: error: [lint-ignore] -- dbmig:lint-ignore cross-db-sections-differ gives no reason"),
+            ("014_typo.sql", "-- dbmig:lint-ignore cross-db-section-differ sqlite gets t91 in 012\n", "014_typo.sql:4: error: [lint-ignore] -- dbmig:lint-ignore names an unknown rule 'cross-db-section-differ' (did you mean cross-db-sections-differ?)"),
+    ):
+        write(m, name, differ % above)
+        rc, out, _ = run(["--driver", "sqlite", "lint", name[:3]], p)
+        if want:
+            expect(want in out, "%s: expected '%s': %s" % (name, want, out))
+        else:
+            expect(rc == 0 and "[cross-db-sections-differ]" not in out and "[lint-ignore]" not in out,
+                   "%s: silenced above the marker: %s" % (name, out))
+        os.remove(os.path.join(m, name))
+    write(m, "013_unused.sql", "-- dbmig:up postgres\nCREATE TABLE t92 (a bigint);\n"
+          "-- dbmig:lint-ignore cross-db-sections-differ just in case\n-- dbmig:up sqlite\n"
+          "CREATE TABLE t92 (a INTEGER);\n-- dbmig:down\nSELECT 1;\n")
+    rc, out, _ = run(["--driver", "sqlite", "lint", "013"], p)
+    expect(rc == 0 and "013_unused.sql:3: warning: [lint-ignore] -- dbmig:lint-ignore cross-db-sections-differ "
+           "suppresses nothing" in out, "an unused section suppression: %d %s" % (rc, out))
+    os.remove(os.path.join(m, "013_unused.sql"))
     # [lint] settings: off, a changed severity, mistakes with file:line and the nearest rule
     write(p, "dbmig.conf", "[lint]\nrenaming-column = error\nadding-required-field = off\n")
     rc, out, _ = run(["--driver", "sqlite", "lint", "002", "003"], p)
