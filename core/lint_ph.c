@@ -125,17 +125,6 @@ static int find_undefined(const char *text, size_t len, int line, const dbmig_va
     return 0;
 }
 
-/* 1 when both lists have their statements on the same lines. */
-static int same_lines(const dm_stmt_list *a, const dm_stmt_list *b)
-{
-    if (a->n != b->n)
-        return 0;
-    for (size_t i = 0; i < a->n; i++)
-        if (a->v[i].line != b->v[i].line)
-            return 0;
-    return 1;
-}
-
 int dm_lint_ph_split(const char *path, int first_line, const char *text, size_t len,
                      int dialect, const dbmig_var *vars, size_t nvars, dm_stmt_list *out,
                      dm_lph *undef, dm_err *err)
@@ -152,25 +141,16 @@ int dm_lint_ph_split(const char *path, int first_line, const char *text, size_t 
     for (size_t i = 0; i < undef->n; i++)
         all[nvars + i] = (dbmig_var){undef->v[i].name, undef->v[i].ident};
     dm_buf sub = {0};
-    dm_stmt_list asis = {0};
-    int rc = dm_ph_subst(path, first_line, text, len, all, nall, &sub, NULL, err);
-    /* as a run does (migfile.c): the text as written must split where the
-     * substituted text does, or a value added or merged statements */
-    if (rc == DBMIG_OK)
-        rc = dm_split(text, len, dialect, first_line, path, &asis, err);
+    dm_ph_uses uses = {0};
+    int rc = dm_ph_subst(path, first_line, text, len, all, nall, &sub, &uses, err);
+    /* as a run does (migfile.c), with the run's message: the values must
+     * not move a statement's start or end */
+    if (rc == DBMIG_OK && uses.n)
+        rc = dm_ph_check_split(path, first_line, text, len, dm_buf_str(&sub), sub.len, dialect,
+                               all, nall, &uses, err);
     if (rc == DBMIG_OK)
         rc = dm_split(dm_buf_str(&sub), sub.len, dialect, first_line, path, out, err);
-    if (rc == DBMIG_OK && !same_lines(&asis, out)) {
-        dm_stmt_list_free(out);
-        rc = dm_err_set(err, DBMIG_EINVALID,
-                        "%s:%d: a placeholder's value changes where this section's statements "
-                        "begin or end (a `;`, a quote or a comment start in it is read as SQL), "
-                        "so `dbmig upgrade` refuses it too. If the value is data, put the "
-                        "placeholder inside a quoted string and write each quote in the value "
-                        "twice ('')",
-                        path, first_line);
-    }
-    dm_stmt_list_free(&asis);
+    dm_ph_uses_free(&uses);
     dm_buf_free(&sub);
     free(all);
     return rc;

@@ -1261,93 +1261,19 @@ static int mf_checked_cb(void *payload, const dm_stmt *st)
 
 /* ---------------------------------------------- placeholders (SPEC 16) */
 
-typedef struct mf_lines {
-    int *v;
-    size_t n, cap;
-    int oom;
-} mf_lines;
-
-static int mf_lines_cb(void *payload, const dm_stmt *st)
-{
-    mf_lines *l = payload;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        int *nv = realloc(l->v, cap * sizeof *nv);
-        if (!nv) {
-            l->oom = 1;
-            return DBMIG_ERROR;
-        }
-        l->v = nv;
-        l->cap = cap;
-    }
-    l->v[l->n++] = st->line;
-    return 0;
-}
-
-/* The first line of each statement of text[0..n) into out: 0, or the
- * splitter's error (in err; out->oom: out of memory). */
-static int mf_stmt_lines(const char *text, size_t n, int dialect, int line, const char *path,
-                         mf_lines *out, dm_err *err)
-{
-    dm_splitter *sp = dm_splitter_new(dialect, line, path);
-    if (!sp) {
-        out->oom = 1;
-        return DBMIG_ERROR;
-    }
-    int rc = dm_split_feed(sp, text, n, mf_lines_cb, out, err);
-    if (!rc)
-        rc = dm_split_finish(sp, mf_lines_cb, out, err);
-    dm_splitter_free(sp);
-    return rc;
-}
-
-/* A value moved a statement boundary: names the placeholder most likely to
- * have done it (the first whose value holds SQL structure), never its value. */
-static int mf_ph_moved(const dm_migfile *mf, const dm_ph_uses *u, dm_err *err)
-{
-    size_t pick = 0;
-    for (size_t i = u->n; i-- > 0;)
-        if (dm_ph_value_risky(mf->vars[u->v[i].var].value))
-            pick = i;
-    return dm_err_set(err, DBMIG_EINVALID,
-                      "%s:%d: the value of ${%s} changes where this section's statements begin "
-                      "or end (a `;`, a quote or a comment start in it is read as SQL: values "
-                      "are substituted before the file is split). If the value is data, put the "
-                      "placeholder inside a quoted string and write each quote in the value "
-                      "twice (''); statements belong in the file itself",
-                      mf->path, u->v[pick].line, mf->vars[u->v[pick].var].name);
-}
-
 /* The section's text with its placeholders substituted, into out; checked
- * to split into statements that begin on the same lines as the text as
- * written (so a value never adds, removes or merges a statement). The text
- * as written splits as the file would without placeholders (`${x}` is no
- * token of any dialect), so its error is the file's own; an error that only
- * the substituted text has is a value's doing. */
+ * (dm_ph_check_split) to split into the statements of the text as written,
+ * each substituted on its own: a value never adds, removes or merges a
+ * statement, nor moves where one ends. */
 static int mf_ph_section(const dm_migfile *mf, const dm_section *s, int dialect, dm_buf *out,
                          dm_err *err)
 {
     const char *text = mf->text + s->off;
     dm_ph_uses u = {0};
-    mf_lines a = {0}, b = {0};
     int rc = dm_ph_subst(mf->path, s->line, text, s->len, mf->vars, mf->nvars, out, &u, err);
-    if (rc || u.n == 0)
-        goto done;
-    rc = mf_stmt_lines(text, s->len, dialect, s->line, mf->path, &a, err);
-    if (rc && a.oom)
-        rc = dm_err_nomem(err);
-    if (rc)
-        goto done;
-    dm_err sub = {0};
-    int rb = mf_stmt_lines(dm_buf_str(out), out->len, dialect, s->line, mf->path, &b, &sub);
-    dm_err_free(&sub);
-    if (a.oom || b.oom)
-        rc = dm_err_nomem(err);
-    else if (rb || a.n != b.n || (a.n && memcmp(a.v, b.v, a.n * sizeof *a.v) != 0))
-        rc = mf_ph_moved(mf, &u, err);
-done:
-    free(a.v);
-    free(b.v);
+    if (rc == 0 && u.n)
+        rc = dm_ph_check_split(mf->path, s->line, text, s->len, dm_buf_str(out), out->len,
+                               dialect, mf->vars, mf->nvars, &u, err);
     dm_ph_uses_free(&u);
     return rc;
 }

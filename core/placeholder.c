@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mfline.h"
+#include "split.h"
 
 static int ph_lower(int c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
 static int ph_upper(int c) { return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c; }
@@ -212,4 +213,95 @@ int dm_ph_value_risky(const char *value)
 {
     return strpbrk(value, ";'\"`\\$#") != NULL || strstr(value, "--") != NULL ||
            strstr(value, "/*") != NULL;
+}
+
+/* s[0..n) without blanks at either end, as the splitter trims a statement
+ * (a value may end a statement with a blank the splitter drops). */
+static int ph_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static void ph_trim(const char **s, size_t *n)
+{
+    while (*n && ph_space(**s)) {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n && ph_space((*s)[*n - 1]))
+        (*n)--;
+}
+
+/* The index in a of the first statement that differs from b's: a's
+ * statements substituted one by one against b's; -1 when none does (and the
+ * counts agree), a->n when b has more. */
+static long ph_first_moved(const char *path, const dm_stmt_list *a, const dm_stmt_list *b,
+                           const dbmig_var *vars, size_t nvars, int *oom)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        if (i >= b->n || a->v[i].line != b->v[i].line)
+            return (long)i;
+        dm_buf one = {0};
+        dm_err e = {0};
+        int rc = dm_ph_subst(path, a->v[i].line, a->v[i].sql, a->v[i].len, vars, nvars, &one,
+                             NULL, &e);
+        dm_err_free(&e);
+        const char *x = dm_buf_str(&one), *y = b->v[i].sql;
+        size_t xn = one.len, yn = b->v[i].len;
+        ph_trim(&x, &xn);
+        ph_trim(&y, &yn);
+        int same = rc == 0 && xn == yn && memcmp(x, y, xn) == 0;
+        *oom = rc != 0 && rc != DBMIG_EINVALID; /* (the whole text substituted) */
+        dm_buf_free(&one);
+        if (!same)
+            return (long)i;
+    }
+    return b->n > a->n ? (long)a->n : -1;
+}
+
+int dm_ph_check_split(const char *path, int first_line, const char *text, size_t len,
+                      const char *sub, size_t sublen, int dialect, const dbmig_var *vars,
+                      size_t nvars, const dm_ph_uses *uses, dm_err *err)
+{
+    dm_stmt_list a = {0}, b = {0};
+    int rc = dm_split(text, len, dialect, first_line, path, &a, err);
+    if (rc)
+        return rc;
+    dm_err e = {0};
+    int rb = dm_split(sub, sublen, dialect, first_line, path, &b, &e);
+    dm_err_free(&e);
+    int oom = 0;
+    long k = rb ? 0 : ph_first_moved(path, &a, &b, vars, nvars, &oom);
+    if (oom)
+        rc = dm_err_nomem(err);
+    else if (rb || k >= 0) {
+        /* the placeholder: one on or after the first statement that differs
+         * whose value holds SQL structure, else the first such, else the
+         * first of all */
+        int from = rb || (size_t)k >= a.n ? 0 : a.v[k].line;
+        size_t pick = 0, risky = (size_t)-1;
+        for (size_t i = 0; uses && i < uses->n; i++)
+            if (dm_ph_value_risky(vars[uses->v[i].var].value) &&
+                (risky == (size_t)-1 || (uses->v[risky].line < from && uses->v[i].line >= from)))
+                risky = i;
+        if (risky != (size_t)-1)
+            pick = risky;
+        if (uses && uses->n)
+            rc = dm_err_set(err, DBMIG_EINVALID,
+                            "%s:%d: the value of ${%s} changes where this section's statements "
+                            "begin or end (a `;`, a quote or a comment start in it is read as "
+                            "SQL: values are substituted before the file is split). If the "
+                            "value is data, put the placeholder inside a quoted string and "
+                            "write each quote in the value twice (''); statements belong in "
+                            "the file itself",
+                            path, uses->v[pick].line, vars[uses->v[pick].var].name);
+        else
+            rc = dm_err_set(err, DBMIG_EINVALID,
+                            "%s:%d: a placeholder's value changes where this section's "
+                            "statements begin or end",
+                            path, rb || (size_t)k >= a.n ? first_line : a.v[k].line);
+    }
+    dm_stmt_list_free(&a);
+    dm_stmt_list_free(&b);
+    return rc;
 }

@@ -63,4 +63,19 @@ int dm_ph_subst(const char *path, int first_line, const char *text, size_t len,
  * slash-star. */
 int dm_ph_value_risky(const char *value);
 
+/* Whether the values changed the statements of a section (text[0..len) as
+ * written, sub[0..sublen) substituted, both beginning at first_line, split
+ * in `dialect`): the text as written must split into statements on the
+ * same lines, and each of those statements, substituted on its own, must
+ * be the substituted text's statement (so a value that comments out or
+ * quotes the terminating `;` of the last statement is caught, not only one
+ * that adds or merges statements). 0 when nothing moved; DBMIG_EINVALID
+ * naming the placeholder (from uses: one on the first statement that
+ * differs whose value holds SQL structure), never its value; the text as
+ * written splits as the file would without placeholders, so its own error
+ * is returned as it is. */
+int dm_ph_check_split(const char *path, int first_line, const char *text, size_t len,
+                      const char *sub, size_t sublen, int dialect, const dbmig_var *vars,
+                      size_t nvars, const dm_ph_uses *uses, dm_err *err);
+
 #endif

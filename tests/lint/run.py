@@ -357,8 +357,12 @@ def placeholders(tmp):
                "%s: the placeholders read too: %d %s" % (d, rc, out))
     # a value that adds a statement: the run's error, exit 3, never its value
     rc, out, err = run(["--driver", "postgres", "--var", "schema=t1; DROP TABLE x", "lint"], p)
-    expect(rc == 3 and "001_tenant_schema.sql:4: a placeholder's value changes" in err and "DROP TABLE x" not in err,
-           "a value that moves a boundary: %d %s" % (rc, err))
+    expect(rc == 3 and "001_tenant_schema.sql:4: the value of ${schema} changes where" in err and
+           "DROP TABLE x" not in err, "a value that moves a boundary: %d %s" % (rc, err))
+    # a value that comments out the last statement's `;`: the run's error too
+    rc, out, err = run(["--driver", "postgres", "--var", "schema=t1 --", "lint"], p)
+    expect(rc == 3 and "the value of ${schema} changes where" in err,
+           "a value that comments out a statement's end: %d %s" % (rc, err))
 
 
 def drivers(tmp):

@@ -61,6 +61,19 @@ CREATE TABLE \${tbl} (id INTEGER);"
     expect_no_table c
 }
 
+# A value holding `--` in the LAST statement of a section: its `;` became
+# part of a comment, so the statement ran to the end of the section, and a
+# DELETE lost its last condition (found by a review: exit 0, rows gone).
+m_env_placeholder_value_comments_out_the_end() {
+    _env_five "-- dbmig:placeholders on
+CREATE TABLE c (org INTEGER, id INTEGER);
+DELETE FROM c WHERE org = \${org} AND id = 2;"
+    mistake 3 "003_c.sql:3: the value of \${org} changes where this section's statements begin" \
+        -- --var "org=1 --" upgrade
+    expect_applied "" "a value with --"
+    expect_no_table c
+}
+
 m_env_var_without_value() {
     mk_table "$MIG" 001_a a
     mistake 2 "--var needs NAME=VALUE" -- --var tbl upgrade

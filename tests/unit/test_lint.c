@@ -308,7 +308,7 @@ static void test_placeholders(void **state)
         dbmig_var bad[] = {{"tbl", "t; DROP TABLE x"}, {"user", "u"}};
         assert_int_equal(dm_lint_ph_split("f.sql", 7, text, strlen(text), d, bad, 2, &l, &u, &err),
                          DBMIG_EINVALID);
-        assert_non_null(strstr(dm_err_msg(&err), "f.sql:7: a placeholder's value changes"));
+        assert_non_null(strstr(dm_err_msg(&err), "f.sql:9: the value of ${tbl} changes where"));
         assert_int_equal(l.n, 0);
         dm_lph_free(&u);
         dm_err_free(&err);

@@ -209,6 +209,16 @@ static void test_moved_boundaries(void **st)
     /* ${v}; with an empty value is no statement any more */
     assert_int_equal(up_of("-- dbmig:placeholders on\n${v};\nSELECT 2;\n", empty, 1, NULL),
                      DBMIG_EINVALID);
+    /* the LAST statement's `;` commented out or quoted: the statement then
+     * runs to the end of the section (a DELETE lost its last condition) */
+    const char *last = "-- dbmig:placeholders on\nDELETE FROM u WHERE org = ${v} AND id = 2;\n";
+    assert_int_equal(up_of(last, comment, 1, NULL), DBMIG_EINVALID);
+    assert_non_null(strstr(msg, ":2: the value of ${v} changes where"));
+    static const dbmig_var dash[] = {{"v", "1 --"}}, blank[] = {{"v", "1 "}};
+    assert_int_equal(up_of("-- dbmig:placeholders on\nSELECT ${v};\n", dash, 1, NULL),
+                     DBMIG_EINVALID);
+    /* a value ending in a blank moves nothing (the splitter trims it) */
+    assert_int_equal(up_of("-- dbmig:placeholders on\nSELECT ${v};\n", blank, 1, NULL), 0);
     /* inside a string, a ; is data */
     assert_int_equal(up_of(q, semi, 1, NULL), 0);
     assert_string_equal(msg, "SELECT '1; DROP TABLE users'@2 | SELECT 2@3");
