@@ -40,19 +40,26 @@ typedef struct cli {
     int sql, dry_run;
     dbmig *h;
     cli_out *out;  /* progress, summaries, JSON results (output.c) */
+    /* For main.c's JSON fallback (every run with --format json prints one
+     * document, on failure too): what was printed (output.h), whether the
+     * settings were read (the config file's format is then known) and
+     * whether c->json holds the settled format. */
+    cli_said said;
+    int settings_read, json_settled;
 } cli;
 
 /* help.c */
 extern const char cli_usage_main[];
 /* A command's help text, NULL for an unknown command. */
 const char *cli_help_for(const char *cmd);
-/* "dbmig: <fmt with arg>" and the pointer to --help on stderr; EXIT_USAGE. */
-int cli_usage_error(const char *fmt, const char *arg);
+/* "dbmig: <fmt with arg>" and the pointer to --help on stderr (the message
+ * kept as the run's error, c->said); EXIT_USAGE. */
+int cli_usage_error(cli *c, const char *fmt, const char *arg);
 /* Between min and max arguments and no --option, else the refusal with the
  * command's help on stderr: EXIT_USAGE. */
 int cli_need_args(cli *c, int min, int max);
 /* `dbmig help [COMMAND]`, `dbmig COMMAND --help`. */
-int cli_print_help(const char *cmd);
+int cli_print_help(cli *c, const char *cmd);
 
 /* draw.c: `history --format dot|mermaid` of l (marks from the database
  * when l has them); EXIT_OK or the failure's exit code. */
@@ -63,10 +70,14 @@ int cli_history_draw(cli *c, const dbmig_graph_list *l, int mermaid);
  * a separate value), or NULL when args[*i] is not that option. args.c has
  * already checked that a value follows a command's valued option. */
 const char *cli_opt_value(cli *c, int *i, const char *name);
-/* The library's error on stderr, made safe to print; returns -rc (the exit code). */
+/* The library's error on stderr, made safe to print (and kept as the run's
+ * error, c->said); returns -rc (the exit code). */
 int cli_fail(cli *c, int rc);
-/* Prints j indented on stdout and frees it. */
-void cli_json_print(json_t *j);
+/* "dbmig: MESSAGE" on stderr, MESSAGE kept as the run's error (c->said: the
+ * JSON fallback of main.c says it); returns rc. */
+int cli_errorf(cli *c, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Prints j indented on stdout, counts it as the run's document and frees it. */
+void cli_json_print(cli *c, json_t *j);
 json_t *cli_json_strs(const char *const *v, size_t n);
 
 /* cmd_drivers.c */

@@ -33,7 +33,7 @@ typedef struct diff_args {
 } diff_args;
 
 /* --drivers a,b,c: each name non-empty. */
-static int diff_drivers(diff_args *t, const char *v)
+static int diff_drivers(cli *c, diff_args *t, const char *v)
 {
     free(t->drivers_copy); /* NULL: args.c refuses a second --drivers */
     if (!(t->drivers_copy = strdup(v)))
@@ -44,11 +44,11 @@ static int diff_drivers(diff_args *t, const char *v)
         for (size_t n = strlen(w); n && w[n - 1] == ' '; n--)
             w[n - 1] = '\0';
         if (t->o.ndrivers == DIFF_MAX_LIST)
-            return cli_usage_error("--drivers names more than %s drivers", "16");
+            return cli_usage_error(c, "--drivers names more than %s drivers", "16");
         t->drivers[t->o.ndrivers++] = w;
     }
     if (!t->o.ndrivers || v[0] == ',' || v[strlen(v) - 1] == ',' || strstr(v, ",,"))
-        return cli_usage_error("bad value '%s' for --drivers: a comma-separated list of driver "
+        return cli_usage_error(c, "bad value '%s' for --drivers: a comma-separated list of driver "
                                "names, e.g. --drivers sqlite,postgres",
                                v);
     return EXIT_OK;
@@ -68,17 +68,18 @@ static int diff_option(cli *c, diff_args *t, int *i)
     else if ((v = cli_opt_value(c, i, "--message")) || (v = cli_opt_value(c, i, "-m")))
         t->o.message = v;
     else if ((v = cli_opt_value(c, i, "--drivers")) != NULL)
-        return diff_drivers(t, v);
+        return diff_drivers(c, t, v);
     else if ((v = cli_opt_value(c, i, "--scratch-url")) != NULL) {
         if (t->o.nscratch_urls == DIFF_MAX_LIST)
-            return cli_usage_error("more than %s --scratch-url", "16");
+            return cli_usage_error(c, "more than %s --scratch-url", "16");
         t->urls[t->o.nscratch_urls++] = v;
     } else {
-        fprintf(stderr, "dbmig: diff takes no argument '%s'\n%s", a, cli_help_for("diff"));
+        cli_errorf(c, EXIT_USAGE, "diff takes no argument '%s'", a);
+        fputs(cli_help_for("diff"), stderr);
         return EXIT_USAGE;
     }
     if (v && !*v)
-        return cli_usage_error("%s of diff needs a value", a);
+        return cli_usage_error(c, "%s of diff needs a value", a);
     return EXIT_OK;
 }
 
@@ -90,9 +91,9 @@ static int diff_args_parse(cli *c, diff_args *t)
             return e;
     }
     if (!t->o.to) {
-        fprintf(stderr, "dbmig: diff needs --to FILE: the schema you want, a file of CREATE "
-                        "statements (`dbmig schema dump -o schema.sql` writes one)\n%s",
-                cli_help_for("diff"));
+        cli_errorf(c, EXIT_USAGE, "diff needs --to FILE: the schema you want, a file of CREATE "
+                                  "statements (`dbmig schema dump -o schema.sql` writes one)");
+        fputs(cli_help_for("diff"), stderr);
         return EXIT_USAGE;
     }
     t->o.drivers = t->o.ndrivers ? t->drivers : NULL;
@@ -102,7 +103,7 @@ static int diff_args_parse(cli *c, diff_args *t)
     const char *fault = getenv("DBMIG_TEST_DIFF_FAULT");
     if (fault && *fault) {
         if (strcmp(fault, "up") != 0)
-            return cli_usage_error("bad value '%s' for DBMIG_TEST_DIFF_FAULT (dbmig's own "
+            return cli_usage_error(c, "bad value '%s' for DBMIG_TEST_DIFF_FAULT (dbmig's own "
                                    "tests): expected up", fault);
         t->o.test_faults = DBMIG_DIFF_FAULT_UP;
     }
@@ -153,7 +154,7 @@ static void diff_json(cli *c, const dbmig_diff_result *r, int rc, int exit_code)
     json_object_set_new(j, "notes", notes);
     json_object_set_new(j, "exit_code", json_integer(exit_code));
     json_object_set_new(j, "error", rc == DBMIG_OK ? json_null() : json_string(dbmig_errmsg(c->h)));
-    cli_json_print(j);
+    cli_json_print(c, j);
 }
 
 /* Text: the statements (--sql), or what was written. */
@@ -188,7 +189,7 @@ int cmd_diff(cli *c)
     }
     /* SIGINT/SIGTERM stop the scratch work (the library removes the
      * scratch databases all the same); this file prints the result. */
-    cli_out_opts oo = {0, c->quiet, c->verbose, 0};
+    cli_out_opts oo = {0, c->quiet, c->verbose, 0, &c->said};
     cli_out *run = cli_out_new(&oo);
     if (!run) {
         free(t.drivers_copy);

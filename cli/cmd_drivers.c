@@ -37,14 +37,19 @@ int cli_check_driver(cli *c)
     int rc = EXIT_OK;
     if (!found && names) {
         const char *near = cli_suggest(d, names, k);
-        fprintf(stderr, "dbmig: no driver '%s' (from %s%s%s%s); the drivers found:", d,
-                cli_config_source(&c->cfg, "driver"), near ? "; did you mean " : "",
-                near ? near : "", near ? "?" : "");
-        for (size_t i = 0; i < n; i++)
-            fprintf(stderr, "%s %s", i ? "," : "", v[i].name ? v[i].name : v[i].file);
-        fprintf(stderr, "%s; see `dbmig drivers`, --plugin-dir, DBMIG_PLUGIN_PATH\n",
-                n ? "" : " none");
-        rc = EXIT_USAGE;
+        char *found_list = NULL; /* ", a, b": one message, for stderr and the JSON */
+        size_t len = 0;
+        FILE *f = open_memstream(&found_list, &len);
+        for (size_t i = 0; f && i < n; i++)
+            fprintf(f, "%s %s", i ? "," : "", v[i].name ? v[i].name : v[i].file);
+        if (f)
+            fclose(f);
+        rc = cli_errorf(c, EXIT_USAGE, "no driver '%s' (from %s%s%s%s); the drivers found:%s%s; "
+                                       "see `dbmig drivers`, --plugin-dir, DBMIG_PLUGIN_PATH",
+                        d, cli_config_source(&c->cfg, "driver"), near ? "; did you mean " : "",
+                        near ? near : "", near ? "?" : "", found_list ? found_list : "",
+                        n ? "" : " none");
+        free(found_list);
     }
     free(names);
     dbmig_drivers_free(v, n);
@@ -81,7 +86,7 @@ int cmd_drivers(cli *c)
             json_object_set_new(o, "error", v[i].error ? json_string(v[i].error) : json_null());
             json_array_append_new(a, o);
         }
-        cli_json_print(a);
+        cli_json_print(c, a);
     } else if (n == 0) {
         printf("no driver plugins found\n");
     } else {

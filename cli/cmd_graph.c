@@ -95,7 +95,7 @@ int cmd_history(cli *c)
         const char *a = c->args[i];
         if (strcmp(a, "-r") == 0 || strcmp(a, "--rev-range") == 0) {
             if (i + 1 >= c->nargs)
-                return cli_usage_error("%s needs a range A:B", a);
+                return cli_usage_error(c, "%s needs a range A:B", a);
             range = c->args[++i];
         } else if (strncmp(a, "--rev-range=", 12) == 0) {
             range = a + 12;
@@ -105,7 +105,7 @@ int cmd_history(cli *c)
             const char *v = a[8] ? a + 9 : i + 1 < c->nargs ? c->args[++i] : "";
             if (strcmp(v, "dot") != 0 && strcmp(v, "mermaid") != 0 && strcmp(v, "json") != 0 &&
                 strcmp(v, "text") != 0)
-                return cli_usage_error("bad value '%s' for history --format: expected text, json, "
+                return cli_usage_error(c, "bad value '%s' for history --format: expected text, json, "
                                        "dot (Graphviz) or mermaid",
                                        v);
             draw = v[0] == 'd' ? 1 : v[0] == 'm' ? 2 : 0;
@@ -114,7 +114,7 @@ int cmd_history(cli *c)
             else if (v[0] == 't')
                 c->json = 0;
         } else {
-            return cli_usage_error("unknown argument '%s' for history (it takes -r A:B and "
+            return cli_usage_error(c, "unknown argument '%s' for history (it takes -r A:B and "
                                    "--format text|json|dot|mermaid)",
                                    a);
         }
@@ -134,7 +134,7 @@ int cmd_history(cli *c)
             json_array_append_new(a, grev_json(&l->revs[i], l->marks, 1));
         json_t *j = json_object();
         json_object_set_new(j, "revisions", a);
-        cli_json_print(j);
+        cli_json_print(c, j);
     } else if (l->n == 0) {
         printf(range ? "no revision in the range %s\n" : "no revisions%s\n", range ? range : "");
     } else {
@@ -168,7 +168,7 @@ static int cmd_heads_branches(cli *c, int branches)
             json_array_append_new(a, grev_json(&l->revs[i], l->marks, 0));
         json_t *j = json_object();
         json_object_set_new(j, branches ? "branch_points" : "heads", a);
-        cli_json_print(j);
+        cli_json_print(c, j);
     } else if (l->n == 0) {
         printf(branches ? "no branch points: the graph does not fork\n" : "no heads: no revisions\n");
     } else {

@@ -39,6 +39,7 @@ static const char *const init_drivers[K_N] = {"sqlite", "postgres", "mysql"};
 #define FIRST_MESSAGE "first migration"
 
 typedef struct init_plan {
+    cli *c;              /* the run: its printed document and error (main.c) */
     int kind;
     const char *conf;    /* the config file to write */
     const char *dir;     /* the migrations folder, from the working folder */
@@ -62,12 +63,14 @@ static int init_fail(const init_plan *p, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "dbmig: init: %s\n", msg);
+    cli_errorf(p->c, code, "init: %s", msg);
     if (p->json) {
         json_t *j = json_object();
+        json_object_set_new(j, "command", json_string("init"));
+        json_object_set_new(j, "ok", json_false());
         json_object_set_new(j, "exit_code", json_integer(code));
         json_object_set_new(j, "error", json_string(msg));
-        cli_json_print(j);
+        cli_json_print(p->c, j);
     }
     return code;
 }
@@ -395,8 +398,8 @@ static int write_first(cli *c, const init_plan *p, dbmig_new_revision **nr)
     }
     free(text);
     if (!ok)
-        fprintf(stderr, "dbmig: init: cannot add the comments to %s\n", (*nr)->file);
-    return ok ? EXIT_OK : EXIT_FAIL;
+        return cli_errorf(c, EXIT_FAIL, "init: cannot add the comments to %s", (*nr)->file);
+    return EXIT_OK;
 }
 
 /* The next step, for the text and the JSON. */
@@ -427,6 +430,8 @@ static void print_json(const init_plan *p, const dbmig_new_revision *nr)
         snprintf(first, sizeof first, "%s/<UTC time>_first_migration.sql", p->dir);
     next_step(p, first, next, sizeof next);
     json_t *j = json_object(), *created = json_array(), *gi = json_object();
+    json_object_set_new(j, "command", json_string("init"));
+    json_object_set_new(j, "ok", json_true());
     json_object_set_new(j, "dry_run", json_boolean(nr == NULL));
     json_object_set_new(j, "driver", json_string(init_drivers[p->kind]));
     json_object_set_new(j, "dir", json_string(p->dir));
@@ -443,7 +448,8 @@ static void print_json(const init_plan *p, const dbmig_new_revision *nr)
     json_object_set_new(j, "gitignore", gi);
     json_object_set_new(j, "next", json_string(next));
     json_object_set_new(j, "exit_code", json_integer(EXIT_OK));
-    cli_json_print(j);
+    json_object_set_new(j, "error", json_null());
+    cli_json_print(p->c, j);
 }
 
 static void print_done(const init_plan *p, const dbmig_new_revision *nr)
@@ -507,10 +513,10 @@ static int pick_format(cli *c, init_plan *p)
         return EXIT_OK;
     }
     const char *near = cli_suggest(f, formats, 2);
-    fprintf(stderr, "dbmig: init: bad value '%s' for format (from %s): expected text or json%s%s%s\n",
-            f, cli_config_source(&c->cfg, "format"), near ? " (did you mean " : "",
-            near ? near : "", near ? "?)" : "");
-    return EXIT_USAGE;
+    return cli_errorf(c, EXIT_USAGE,
+                      "init: bad value '%s' for format (from %s): expected text or json%s%s%s", f,
+                      cli_config_source(&c->cfg, "format"), near ? " (did you mean " : "",
+                      near ? near : "", near ? "?)" : "");
 }
 
 int cmd_init(cli *c)
@@ -518,14 +524,18 @@ int cmd_init(cli *c)
     char err[1024];
     init_plan p;
     memset(&p, 0, sizeof p);
+    p.c = c;
+    c->settings_read = 1; /* init reads no config file: nor does main.c's JSON fallback */
     int rc = cli_need_args(c, 0, 0);
     if (rc != EXIT_OK)
         return rc;
-    if (cli_config_load_env(&c->cfg, err, sizeof err) != 0) {
-        fprintf(stderr, "dbmig: %s\n", err);
-        return EXIT_USAGE;
-    }
-    if ((rc = pick_format(c, &p)) != EXIT_OK || (rc = pick_driver(c, &p)) != EXIT_OK)
+    if (cli_config_load_env(&c->cfg, err, sizeof err) != 0)
+        return cli_errorf(c, EXIT_USAGE, "%s", err);
+    if ((rc = pick_format(c, &p)) != EXIT_OK)
+        return rc;
+    c->json = p.json;
+    c->json_settled = 1;
+    if ((rc = pick_driver(c, &p)) != EXIT_OK)
         return rc;
     p.conf = cli_config_get(&c->cfg, "config");
     p.conf = p.conf ? p.conf : "dbmig.conf";

@@ -27,7 +27,7 @@ typedef struct lint_args {
     int format;
 } lint_args;
 
-static int parse_format(const char *v, int *out)
+static int parse_format(cli *c, const char *v, int *out)
 {
     static const char *const names[] = {"text", "json", "sarif", "github"};
     for (int i = 0; i < 4; i++)
@@ -35,7 +35,7 @@ static int parse_format(const char *v, int *out)
             *out = i;
             return EXIT_OK;
         }
-    return cli_usage_error("bad value '%s' for lint --format: expected text, json, sarif (for "
+    return cli_usage_error(c, "bad value '%s' for lint --format: expected text, json, sarif (for "
                            "code scanning) or github (annotations in a GitHub workflow)",
                            v);
 }
@@ -55,21 +55,21 @@ static int parse_args(cli *c, lint_args *t)
         else if ((v = cli_opt_value(c, &i, "--since")) != NULL)
             t->o.since = v;
         else if ((v = cli_opt_value(c, &i, "--format")) != NULL) {
-            if (parse_format(v, &t->format))
+            if (parse_format(c, v, &t->format))
                 return EXIT_USAGE;
         } else if (a[0] == '-' && a[1] == '-')
-            return cli_usage_error("unknown argument '%s' for lint (it takes REV..., --pending, "
+            return cli_usage_error(c, "unknown argument '%s' for lint (it takes REV..., --pending, "
                                    "--since REV, --strict, --format text|json|sarif|github)",
                                    a);
         else
             t->revs[t->o.nrevisions++] = a;
         if (v && !*v)
-            return cli_usage_error("%s needs a value", a);
+            return cli_usage_error(c, "%s needs a value", a);
     }
     t->o.revisions = t->revs;
     int given = (t->o.nrevisions != 0) + (t->o.since != NULL) + t->o.pending;
     if (given > 1)
-        return cli_usage_error("lint takes revisions, --since REV or --pending: give one of "
+        return cli_usage_error(c, "lint takes revisions, --since REV or --pending: give one of "
                                "them%s", "");
     return EXIT_OK;
 }
@@ -247,7 +247,7 @@ static json_t *sarif_rules(void)
     return a;
 }
 
-static void print_sarif(const dbmig_lint_report *r)
+static void print_sarif(cli *c, const dbmig_lint_report *r)
 {
     const dbmig_lint_rule *rules;
     size_t nrules = dbmig_lint_rules(&rules);
@@ -272,7 +272,7 @@ static void print_sarif(const dbmig_lint_report *r)
     json_t *run = json_pack("{s:{s:{s:s,s:s,s:o}},s:o}", "tool", "driver", "name", "dbmig",
                             "version", dbmig_version(), "rules", sarif_rules(), "results",
                             results);
-    cli_json_print(json_pack("{s:s,s:s,s:[o]}", "$schema",
+    cli_json_print(c, json_pack("{s:s,s:s,s:[o]}", "$schema",
                              "https://json.schemastore.org/sarif-2.1.0.json", "version", "2.1.0",
                              "runs", run));
 }
@@ -464,14 +464,16 @@ int cmd_lint(cli *c)
         return cli_fail(c, rc);
     if (r->note && !c->quiet)
         fprintf(stderr, "dbmig: note: %s\n", r->note);
-    if (t.format == F_JSON)
-        print_json(r);
-    else if (t.format == F_SARIF)
-        print_sarif(r);
-    else if (t.format == F_GITHUB)
+    if (t.format == F_JSON) {
+        print_json(r); /* SPEC 15's document, streamed: counted here */
+        c->said.docs++;
+    } else if (t.format == F_SARIF) {
+        print_sarif(c, r);
+    } else if (t.format == F_GITHUB) {
         print_github(r);
-    else
+    } else {
         print_text(r, c->quiet);
+    }
     int code = r->errors || (t.strict && r->warnings) ? EXIT_INVALID : EXIT_OK;
     dbmig_lint_report_free(r);
     return code;

@@ -19,7 +19,7 @@ static int take_value(cli *c, int *i, const char *lng, const char *shrt, const c
     size_t n = strlen(lng);
     if (strcmp(a, lng) == 0 || (shrt && strcmp(a, shrt) == 0)) {
         if (*i + 1 >= c->nargs) {
-            cli_usage_error("%s needs a value", a);
+            cli_usage_error(c, "%s needs a value", a);
             return -1;
         }
         *out = c->args[++*i];
@@ -50,7 +50,7 @@ static int take_rev_arg(cli *c, int merge, int *i, rev_args *r)
     int t;
     if ((t = take_value(c, i, "--message", "-m", &v)) != 0) {
         if (t < 0 || r->msg)
-            return t < 0 ? EXIT_USAGE : cli_usage_error("%s: give the message once", c->command);
+            return t < 0 ? EXIT_USAGE : cli_usage_error(c, "%s: give the message once", c->command);
         r->msg = v;
         return EXIT_OK;
     }
@@ -67,16 +67,16 @@ static int take_rev_arg(cli *c, int merge, int *i, rev_args *r)
             return EXIT_OK;
         }
     if (a[0] == '-') {
-        fprintf(stderr, "dbmig: unknown option '%s' for %s\n%s", a, c->command,
-                cli_help_for(c->command));
+        cli_errorf(c, EXIT_USAGE, "unknown option '%s' for %s", a, c->command);
+        fputs(cli_help_for(c->command), stderr);
         return EXIT_USAGE;
     }
     if (merge) {
         r->list[R_PARENTS][r->n[R_PARENTS]++] = a;
         return EXIT_OK;
     }
-    fprintf(stderr, "dbmig: revision takes no argument '%s'; give parents with --parent\n%s", a,
-            cli_help_for(c->command));
+    cli_errorf(c, EXIT_USAGE, "revision takes no argument '%s'; give parents with --parent", a);
+    fputs(cli_help_for(c->command), stderr);
     return EXIT_USAGE;
 }
 
@@ -90,7 +90,7 @@ static void print_new_revision(cli *c, const dbmig_new_revision *r)
         json_object_set_new(j, "parents", cli_json_strs(r->parents, r->nparents));
         if (c->dry_run)
             json_object_set_new(j, "dry_run", json_true());
-        cli_json_print(j);
+        cli_json_print(c, j);
         return;
     }
     printf("%s %s: revision %s, parent%s", c->dry_run ? "dry run: would create" : "created",
@@ -112,9 +112,8 @@ static int cmd_new_revision(cli *c, int merge)
     for (int i = 0; i < c->nargs && rc == EXIT_OK; i++)
         rc = take_rev_arg(c, merge, &i, &r);
     if (rc == EXIT_OK && !r.msg) {
-        fprintf(stderr, "dbmig: %s needs a message: -m \"what it does\"\n%s", c->command,
-                cli_help_for(c->command));
-        rc = EXIT_USAGE;
+        rc = cli_errorf(c, EXIT_USAGE, "%s needs a message: -m \"what it does\"", c->command);
+        fputs(cli_help_for(c->command), stderr);
     }
     if (rc == EXIT_OK) {
         dbmig_revision_opts o = {r.msg, r.list[R_PARENTS], r.n[R_PARENTS], r.list[R_BRANCHES],

@@ -21,9 +21,9 @@ int cmd_upgrade(cli *c)
         else if (strcmp(a, "--verify") == 0)
             flags |= DBMIG_VERIFY;
         else if (a[0] == '-' && a[1] == '-')
-            return cli_usage_error("unknown option '%s' for upgrade", a);
+            return cli_usage_error(c, "unknown option '%s' for upgrade", a);
         else if (target)
-            return cli_usage_error("upgrade takes one target, got another: '%s'", a);
+            return cli_usage_error(c, "upgrade takes one target, got another: '%s'", a);
         else
             target = a;
     }
@@ -46,8 +46,8 @@ int cmd_downgrade(cli *c)
             target = c->args[i], ntargets++;
     }
     if (ntargets != 1) {
-        fprintf(stderr, "dbmig: downgrade needs exactly one target (-1, base, an id)\n%s",
-                cli_help_for("downgrade"));
+        cli_errorf(c, EXIT_USAGE, "downgrade needs exactly one target (-1, base, an id)");
+        fputs(cli_help_for("downgrade"), stderr);
         return EXIT_USAGE;
     }
     cli_out_begin(c->out, c->h, "downgrade", target, c->dry_run, !c->sql);
@@ -78,9 +78,9 @@ int cmd_repair(cli *c)
                 : strncmp(a, "--reverted=", 11) == 0 ? -DBMIG_REPAIR_REVERTED
                                                      : 0;
         if (!w)
-            return cli_usage_error("unknown argument '%s' for repair", a);
+            return cli_usage_error(c, "unknown argument '%s' for repair", a);
         if (what)
-            return cli_usage_error("repair takes one of --checksums, --applied ID, --reverted ID%s", "");
+            return cli_usage_error(c, "repair takes one of --checksums, --applied ID, --reverted ID%s", "");
         if (w < 0) {
             what = -w;
             id = strchr(a, '=') + 1;
@@ -88,13 +88,13 @@ int cmd_repair(cli *c)
             what = w;
             if (w != DBMIG_REPAIR_CHECKSUMS) {
                 if (i + 1 >= c->nargs)
-                    return cli_usage_error("%s needs a revision id", a);
+                    return cli_usage_error(c, "%s needs a revision id", a);
                 id = c->args[++i];
             }
         }
     }
     if (!what)
-        return cli_usage_error("repair needs one of --checksums, --applied ID, --reverted ID%s", "");
+        return cli_usage_error(c, "repair needs one of --checksums, --applied ID, --reverted ID%s", "");
     cli_out_begin(c->out, c->h, "repair", id, c->dry_run, 0);
     return cli_out_end(c->out, c->h, dbmig_repair(c->h, what, id));
 }

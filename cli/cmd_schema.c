@@ -84,18 +84,18 @@ static int dump_args(cli *c, int *format, const char **file)
         else if ((is_format || is_out) && i + 1 < c->nargs)
             v = c->args[++i];
         if (!is_format && !is_out) {
-            fprintf(stderr, "dbmig: schema dump takes no argument '%s'\n%s", a,
-                    cli_help_for("schema"));
+            cli_errorf(c, EXIT_USAGE, "schema dump takes no argument '%s'", a);
+            fputs(cli_help_for("schema"), stderr);
             return EXIT_USAGE;
         }
         if (!v || !*v)
-            return cli_usage_error("%s of schema dump needs a value", a);
+            return cli_usage_error(c, "%s of schema dump needs a value", a);
         if (is_out)
             *file = v;
         else if (strcmp(v, "sql") == 0 || strcmp(v, "json") == 0)
             *format = v[0] == 's' ? DBMIG_SCHEMA_SQL : DBMIG_SCHEMA_JSON;
         else
-            return cli_usage_error("bad value '%s' for schema dump --format: expected sql or json",
+            return cli_usage_error(c, "bad value '%s' for schema dump --format: expected sql or json",
                                    v);
     }
     return EXIT_OK;
@@ -108,24 +108,31 @@ static int cmd_schema_dump(cli *c)
     int e = dump_args(c, &format, &file);
     if (e)
         return e;
+    c->json = format == DBMIG_SCHEMA_JSON; /* its own --format decides (main.c's fallback) */
     char *text = NULL;
     int rc = dbmig_schema_dump(c->h, format, &text);
     if (rc != DBMIG_OK)
         return cli_fail(c, rc);
     int ex = EXIT_OK;
-    if (file && c->dry_run) { /* a dry run never writes */
+    if (file && c->dry_run && !c->json) { /* a dry run never writes */
         printf("dry run: would write the schema (%zu bytes) to %s; nothing was written\n",
                strlen(text), file);
-    } else if (file) {
+    } else if (file && !c->dry_run) {
         char err[4200];
-        if (cli_write_atomic(file, text, err, sizeof err) != 0) {
-            fprintf(stderr, "dbmig: error: %s\n", err);
-            ex = EXIT_FAIL;
-        }
-    } else if (fputs(text, stdout) == EOF || fflush(stdout) != 0) {
-        fprintf(stderr, "dbmig: error: cannot write the dump on stdout: %s\n", strerror(errno));
-        ex = EXIT_FAIL;
+        if (cli_write_atomic(file, text, err, sizeof err) != 0)
+            ex = cli_errorf(c, EXIT_FAIL, "error: %s", err);
+    } else if (!file && (fputs(text, stdout) == EOF || fflush(stdout) != 0)) {
+        ex = cli_errorf(c, EXIT_FAIL, "error: cannot write the dump on stdout: %s",
+                        strerror(errno));
+    } else if (!file && format == DBMIG_SCHEMA_JSON) {
+        c->said.docs++; /* the dump is the document */
     }
+    /* -o FILE with JSON: the dump went to the file, stdout says where (a
+     * JSON run prints one document, on success too) */
+    if (file && c->json && ex == EXIT_OK)
+        cli_json_print(c, json_pack("{s:s,s:b,s:b,s:s,s:I,s:i,s:n}", "command", "schema",
+                                    "ok", 1, "dry_run", c->dry_run, "file", file, "bytes",
+                                    (json_int_t)strlen(text), "exit_code", 0, "error"));
     dbmig_free(text);
     return ex;
 }
@@ -133,8 +140,9 @@ static int cmd_schema_dump(cli *c)
 int cmd_schema(cli *c)
 {
     if (c->nargs < 1 || strcmp(c->args[0], "dump") != 0) {
-        fprintf(stderr, "dbmig: schema needs a subcommand%s%s: dump\n%s",
-                c->nargs ? ", not " : "", c->nargs ? c->args[0] : "", cli_help_for("schema"));
+        cli_errorf(c, EXIT_USAGE, "schema needs a subcommand%s%s: dump",
+                   c->nargs ? ", not " : "", c->nargs ? c->args[0] : "");
+        fputs(cli_help_for("schema"), stderr);
         return EXIT_USAGE;
     }
     return cmd_schema_dump(c);
@@ -179,7 +187,7 @@ static void drift_json(cli *c, const char *text, int rc, int exit_code)
     json_object_set_new(j, "error", rc == DBMIG_OK || (d && json_array_size(d))
                                         ? json_null()
                                         : json_string(dbmig_errmsg(c->h)));
-    cli_json_print(j);
+    cli_json_print(c, j);
 }
 
 int cmd_drift(cli *c)
@@ -192,18 +200,19 @@ int cmd_drift(cli *c)
         else if (strcmp(a, "--scratch-url") == 0 && i + 1 < c->nargs)
             scratch = c->args[++i];
         else if (strcmp(a, "--scratch-url") == 0)
-            return cli_usage_error("%s of drift needs a value: the URL of an empty database", a);
+            return cli_usage_error(c, "%s of drift needs a value: the URL of an empty database", a);
         else {
-            fprintf(stderr, "dbmig: drift takes no argument '%s'\n%s", a, cli_help_for("drift"));
+            cli_errorf(c, EXIT_USAGE, "drift takes no argument '%s'", a);
+            fputs(cli_help_for("drift"), stderr);
             return EXIT_USAGE;
         }
         if (!*scratch)
-            return cli_usage_error("--scratch-url of drift needs a value: the URL of an empty "
+            return cli_usage_error(c, "--scratch-url of drift needs a value: the URL of an empty "
                                    "database%s", "");
     }
     /* SIGINT/SIGTERM stop the replay (the library removes the scratch
      * database all the same); this run's own output is printed below. */
-    cli_out_opts oo = {0, c->quiet, c->verbose, 0};
+    cli_out_opts oo = {0, c->quiet, c->verbose, 0, &c->said};
     cli_out *run = cli_out_new(&oo);
     if (!run)
         return EXIT_FAIL;

@@ -164,7 +164,7 @@ int cmd_status(cli *c)
     if (e)
         return e;
     if (c->json)
-        cli_json_print(status_json(st));
+        cli_json_print(c, status_json(st));
     else
         print_status_text(st, cli_config_get(&c->cfg, "table") ? cli_config_get(&c->cfg, "table")
                                                                : "dbmig_version");
@@ -181,7 +181,7 @@ int cmd_current(cli *c)
     if (c->json) {
         json_t *j = json_object();
         json_object_set_new(j, "heads", cli_json_strs(st->heads, st->nheads));
-        cli_json_print(j);
+        cli_json_print(c, j);
     } else if (st->nheads == 0) {
         printf("base (nothing applied)\n");
     } else {
@@ -241,15 +241,18 @@ int cmd_check(cli *c)
     dbmig_check_result *res;
     int rc = dbmig_check(c->h, &res);
     if (!res) {
+        int code = cli_fail(c, rc);
         if (c->json && rc == DBMIG_EINVALID) {
             json_t *j = json_object();
             json_object_set_new(j, "ok", json_false());
             json_t *p = json_array();
             json_array_append_new(p, json_string(dbmig_errmsg(c->h)));
             json_object_set_new(j, "problems", p);
-            cli_json_print(j);
+            json_object_set_new(j, "exit_code", json_integer(code));
+            json_object_set_new(j, "error", json_string(c->said.error));
+            cli_json_print(c, j);
         }
-        return cli_fail(c, rc);
+        return code;
     }
     /* SPEC 15: the lint findings of the pending revisions, as warnings;
      * check's exit code stays its own (docs/lint.md) */
@@ -273,7 +276,12 @@ int cmd_check(cli *c)
         if (phase_pre(c))
             json_object_set_new(j, "post_pending", post_pending(res->status));
         json_object_set_new(j, "lint", lint);
-        cli_json_print(j);
+        /* as every failing command's document: the exit code and why */
+        json_object_set_new(j, "exit_code", json_integer(n ? EXIT_INVALID : EXIT_OK));
+        json_object_set_new(j, "error", n ? json_sprintf("check failed: %zu problem(s), the "
+                                                         "first: %s", n, res->problems[0].text)
+                                          : json_null());
+        cli_json_print(c, j);
     } else {
         for (size_t i = 0; i < n; i++)
             printf("problem: %s\n", res->problems[i].text);
@@ -291,7 +299,7 @@ int cmd_check(cli *c)
     return n ? EXIT_INVALID : EXIT_OK;
 }
 
-static void show_json(const dbmig_show *s)
+static void show_json(cli *c, const dbmig_show *s)
 {
     json_t *j = json_object();
     json_object_set_new(j, "revision", json_string(s->revision));
@@ -312,7 +320,7 @@ static void show_json(const dbmig_show *s)
         json_array_append_new(down, json_pack("{s:s,s:i}", "sql", s->down[i].sql, "line", s->down[i].line));
     json_object_set_new(j, "up", up);
     json_object_set_new(j, "down", down);
-    cli_json_print(j);
+    cli_json_print(c, j);
 }
 
 static void show_text(const dbmig_show *s)
@@ -357,7 +365,7 @@ int cmd_show(cli *c)
     if (rc)
         return cli_fail(c, rc);
     if (c->json)
-        show_json(s);
+        show_json(c, s);
     else
         show_text(s);
     dbmig_show_free(s);

@@ -36,20 +36,19 @@ static int parse_args(cli *c, test_args *t)
         else if ((v = cli_opt_value(c, &i, "--scratch-url")) != NULL)
             t->o.scratch_url = v;
         else
-            return cli_usage_error("unknown argument '%s' for test", a);
+            return cli_usage_error(c, "unknown argument '%s' for test", a);
         if (v && !*v)
-            return cli_usage_error("%s needs a value", a);
+            return cli_usage_error(c, "%s needs a value", a);
     }
     if (t->o.destroy) {
         const char *src = cli_config_source(&c->cfg, "url");
-        if (!src || strcmp(src, "--url") != 0) {
-            fprintf(stderr,
-                    "dbmig: --yes-destroy empties the database it tests on, so it takes the "
-                    "database only from --url on the command line%s%s%s; without "
-                    "--yes-destroy, test runs on a scratch database and touches nothing\n",
-                    src ? " (the URL came from " : "", src ? src : "", src ? ")" : "");
-            return EXIT_USAGE;
-        }
+        if (!src || strcmp(src, "--url") != 0)
+            return cli_errorf(c, EXIT_USAGE,
+                              "--yes-destroy empties the database it tests on, so it takes the "
+                              "database only from --url on the command line%s%s%s; without "
+                              "--yes-destroy, test runs on a scratch database and touches "
+                              "nothing",
+                              src ? " (the URL came from " : "", src ? src : "", src ? ")" : "");
     }
     return EXIT_OK;
 }
@@ -77,7 +76,10 @@ static void print_text(const dbmig_test_report *r)
            r->skipped ? ", some skipped" : "", r->duration_ms / 1000.0, r->where);
 }
 
-static void print_json(const dbmig_test_report *r, json_t *lint)
+/* The report; with ok, exit_code and error as every failing command's
+ * document (error: why test failed, or null). */
+static void print_json(cli *c, const dbmig_test_report *r, json_t *lint, int code,
+                       const char *error)
 {
     json_t *cases = json_array();
     for (size_t i = 0; i < r->n; i++) {
@@ -92,9 +94,14 @@ static void print_json(const dbmig_test_report *r, json_t *lint)
                           "skipped", (json_int_t)r->skipped, "duration_ms", ms3(r->duration_ms),
                           "database", r->where, "cases", cases);
     json_object_set_new(j, "lint", lint);
+    json_object_set_new(j, "ok", json_boolean(code == EXIT_OK));
+    json_object_set_new(j, "exit_code", json_integer(code));
+    json_object_set_new(j, "error", error ? json_string(error) : json_null());
     char *out = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-    if (out)
+    if (out) {
         puts(out);
+        c->said.docs++;
+    }
     free(out);
     json_decref(j);
 }
@@ -106,10 +113,8 @@ int cmd_test(cli *c)
     if (e)
         return e;
     char err[512];
-    if (t.junit && cli_junit_check(t.junit, err, sizeof err) != 0) {
-        fprintf(stderr, "dbmig: error: %s\n", err);
-        return EXIT_FAIL;
-    }
+    if (t.junit && cli_junit_check(t.junit, err, sizeof err) != 0)
+        return cli_errorf(c, EXIT_FAIL, "error: %s", err);
     /* SPEC 15: test lints every file too (before the test run, so that a
      * wrong [lint] setting stops it at once); an error finding fails test */
     json_t *lint = NULL;
@@ -127,20 +132,23 @@ int cmd_test(cli *c)
         dbmig_lint_report_free(lrep);
         return code;
     }
+    /* the JUnit file first: its failure is the exit code the report says */
+    char why[600] = "";
+    code = r->failed || lint_errors ? EXIT_INVALID : code;
+    int jbad = t.junit && cli_junit_write(t.junit, r, lrep, err, sizeof err) != 0;
+    dbmig_lint_report_free(lrep);
+    if (jbad) {
+        code = cli_errorf(c, EXIT_FAIL, "error: %s", err);
+        snprintf(why, sizeof why, "%s", err);
+    } else if (r->failed)
+        snprintf(why, sizeof why, "%zu of %zu checks failed", r->failed, r->n);
+    else if (lint_errors)
+        snprintf(why, sizeof why, "lint found %zu error(s) (`dbmig lint` shows them)",
+                 lint_errors);
     if (c->json)
-        print_json(r, lint);
+        print_json(c, r, lint, code, why[0] ? why : NULL);
     else
         print_text(r);
-    if (t.junit) {
-        int bad = cli_junit_write(t.junit, r, lrep, err, sizeof err) != 0;
-        dbmig_lint_report_free(lrep);
-        if (bad) {
-            fprintf(stderr, "dbmig: error: %s\n", err);
-            dbmig_test_report_free(r);
-            return EXIT_FAIL;
-        }
-    }
-    code = r->failed || lint_errors ? EXIT_INVALID : code;
     dbmig_test_report_free(r);
     return code;
 }

@@ -29,14 +29,15 @@ static const char *state_name(int s)
 
 /* --timeout's value: a DURATION (SPEC 14), a bare number being seconds
  * (SPEC 16 writes it `--timeout S`). */
-static int timeout_value(const char *v, int *ms)
+static int timeout_value(cli *c, const char *v, int *ms)
 {
     if (*v && cli_parse_duration(v, 1000, ms) > 0)
         return EXIT_OK;
-    fprintf(stderr,
-            "dbmig: bad value '%s' for --timeout of wait: expected a duration: seconds, or a "
-            "number with its unit ms, s or m, like 60, 90s, 500ms or 5m (0: look once)\n%s",
-            v, cli_help_for("wait"));
+    cli_errorf(c, EXIT_USAGE,
+               "bad value '%s' for --timeout of wait: expected a duration: seconds, or a number "
+               "with its unit ms, s or m, like 60, 90s, 500ms or 5m (0: look once)",
+               v);
+    fputs(cli_help_for("wait"), stderr);
     return EXIT_USAGE;
 }
 
@@ -49,11 +50,12 @@ static int wait_args(cli *c, int *timeout_ms, unsigned *flags)
         if (strcmp(a, "--reachable") == 0) {
             *flags |= DBMIG_WAIT_REACHABLE;
         } else if ((v = cli_opt_value(c, &i, "--timeout")) != NULL) {
-            int rc = timeout_value(v, timeout_ms);
+            int rc = timeout_value(c, v, timeout_ms);
             if (rc != EXIT_OK)
                 return rc;
         } else {
-            fprintf(stderr, "dbmig: wait takes no argument '%s'\n%s", a, cli_help_for("wait"));
+            cli_errorf(c, EXIT_USAGE, "wait takes no argument '%s'", a);
+            fputs(cli_help_for("wait"), stderr);
             return EXIT_USAGE;
         }
     }
@@ -70,6 +72,7 @@ static void print_json(cli *c, const dbmig_wait_result *r, unsigned flags, int t
 {
     json_t *j = json_object();
     json_object_set_new(j, "command", json_string("wait"));
+    json_object_set_new(j, "ok", json_boolean(exit_code == EXIT_OK));
     json_object_set_new(j, "ready", json_boolean(rc == DBMIG_OK));
     json_object_set_new(j, "state", r ? json_string(state_name(r->state)) : json_null());
     json_object_set_new(j, "reachable_only", json_boolean(flags & DBMIG_WAIT_REACHABLE));
@@ -87,7 +90,7 @@ static void print_json(cli *c, const dbmig_wait_result *r, unsigned flags, int t
     json_object_set_new(j, "timeout_ms", json_integer(timeout_ms));
     json_object_set_new(j, "exit_code", json_integer(exit_code));
     json_object_set_new(j, "error", rc != DBMIG_OK ? json_string(dbmig_errmsg(c->h)) : json_null());
-    cli_json_print(j);
+    cli_json_print(c, j);
 }
 
 /* Ready, on stdout: what was seen, and with --phase pre what waits for
@@ -121,7 +124,7 @@ int cmd_wait(cli *c)
         return e;
     /* A run's own output object, for SIGINT/SIGTERM and the exit code
      * (130/143); it prints nothing but the error (as drift's). */
-    cli_out_opts oo = {0, c->quiet, c->verbose, 0};
+    cli_out_opts oo = {0, c->quiet, c->verbose, 0, &c->said};
     cli_out *run = cli_out_new(&oo);
     if (!run)
         return EXIT_FAIL;

@@ -508,8 +508,8 @@ int cmd_completion(cli *c)
         const char *shell, *script;
     } scripts[] = {{"bash", bash_script}, {"zsh", zsh_script}, {"fish", fish_script}};
     if (c->nargs != 1 || c->args[0][0] == '-') {
-        fprintf(stderr, "dbmig: completion takes the shell: bash, zsh or fish\n%s",
-                cli_help_for("completion"));
+        cli_errorf(c, EXIT_USAGE, "completion takes the shell: bash, zsh or fish");
+        fputs(cli_help_for("completion"), stderr);
         return EXIT_USAGE;
     }
     for (size_t i = 0; i < sizeof scripts / sizeof scripts[0]; i++)
@@ -519,7 +519,7 @@ int cmd_completion(cli *c)
         }
     const char *names[] = {"bash", "zsh", "fish"};
     const char *near = cli_suggest(c->args[0], names, 3);
-    fprintf(stderr, "dbmig: completion: unknown shell '%s'%s%s%s: bash, zsh or fish\n",
-            c->args[0], near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
-    return EXIT_USAGE;
+    return cli_errorf(c, EXIT_USAGE, "completion: unknown shell '%s'%s%s%s: bash, zsh or fish",
+                      c->args[0], near ? " (did you mean " : "", near ? near : "",
+                      near ? "?)" : "");
 }

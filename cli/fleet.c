@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "output.h"
 #include "dbmig/dbmig.h"
 
 extern char **environ;
@@ -78,6 +79,7 @@ typedef struct fleet_opts {
     int help;            /* --help */
     int rc;              /* the first usage error (2), -1 for none */
     char err[768];       /* its message, without "dbmig: " */
+    cli_said *said;      /* main.c's: the JSON printed, the error (may be NULL) */
 } fleet_opts;
 
 /* Prints "dbmig: MESSAGE" and keeps MESSAGE in o->err (the first one
@@ -91,8 +93,10 @@ static int ferr(fleet_opts *o, int rc, const char *fmt, ...)
     vsnprintf(m, sizeof m, fmt, ap);
     va_end(ap);
     fprintf(stderr, "dbmig: %s\n", m);
-    if (!o->err[0])
+    if (!o->err[0]) {
         memcpy(o->err, m, sizeof m);
+        cli_said_error(o->said, m);
+    }
     return rc;
 }
 
@@ -571,7 +575,7 @@ static int fleet_merge(char *const *args, int nargs, fleet_opts *o, int i, int j
                         "...`)",
                   run);
     if (rc < 0)
-        rc = cli_fleet_merge(files, n, o->run_id, json);
+        rc = cli_fleet_merge(files, n, o->run_id, json, o->said);
     free(files);
     return rc;
 }
@@ -696,6 +700,9 @@ static json_t *summary_head(const char *state, const fleet_opts *o, const char *
     json_t *j = json_object();
     json_object_set_new(j, "state", json_string(state));
     identity(j, o, command, cargs, ncargs);
+    /* ok, exit_code, error: as every JSON result of dbmig */
+    json_object_set_new(j, "ok", json_boolean(json_is_integer(exit_code) &&
+                                              json_integer_value(exit_code) == 0));
     json_object_set_new(j, "exit_code", exit_code);
     json_object_set_new(j, "error", error ? json_string(error) : json_null());
     return j;
@@ -732,11 +739,14 @@ static json_t *json_summary(const fleet *f, size_t ok, double total, const fleet
     return j;
 }
 
-static void json_print_free(json_t *j)
+static void json_print_free(cli_said *said, json_t *j)
 {
     char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (s)
+    if (s) {
         puts(s);
+        if (said)
+            said->docs++;
+    }
     free(s);
     json_decref(j);
 }
@@ -825,7 +835,7 @@ static int fleet_failed(const fleet_opts *o, const char *command, char *const *c
     if (e)
         fprintf(stderr, "dbmig: fleet: cannot write --results %s: %s\n", o->results, strerror(e));
     if (json)
-        json_print_free(j);
+        json_print_free(o->said, j);
     else
         json_decref(j);
     return rc;
@@ -901,12 +911,13 @@ static int finish_fleet(fleet *f, double total, int json, const fleet_opts *o)
         fprintf(stderr, "dbmig: fleet: cannot write --results %s: %s\n", o->results, strerror(e));
         if (!worst) {
             worst = 1;
+            json_object_set_new(j, "ok", json_false());
             json_object_set_new(j, "exit_code", json_integer(1));
             json_object_set_new(j, "error", json_string("cannot write --results"));
         }
     }
     if (json)
-        json_print_free(j);
+        json_print_free(o->said, j);
     else {
         json_decref(j);
         print_text_summary(f, ok, total);
@@ -917,9 +928,9 @@ static int finish_fleet(fleet *f, double total, int json, const fleet_opts *o)
 }
 
 int cli_fleet(const char *exe, char *const *globals, int nglobals, char *const *args, int nargs,
-              int json, int quiet)
+              int json, int quiet, cli_said *said)
 {
-    fleet_opts o = {.jobs = 4, .rc = -1};
+    fleet_opts o = {.jobs = 4, .rc = -1, .said = said};
     int i = 0, rc;
     fleet_options(args, nargs, &o, &i);
     if (o.help) {

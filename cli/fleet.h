@@ -24,13 +24,17 @@
 #ifndef DBMIG_CLI_FLEET_H
 #define DBMIG_CLI_FLEET_H
 
+struct cli_said; /* output.h: the documents printed and the last error, for main.c */
+
 /* exe: the dbmig binary to run for each target; globals: the global
- * options to hand on (without --url/--format); args: what follows `fleet`. */
+ * options to hand on (without --url/--format); args: what follows `fleet`;
+ * said (may be NULL): counts the JSON printed, keeps the error. */
 int cli_fleet(const char *exe, char *const *globals, int nglobals, char *const *args, int nargs,
-              int json, int quiet);
+              int json, int quiet, struct cli_said *said);
 
 /* fleet_merge.c: `fleet --merge-results FILE...` (files: the summaries;
  * run_id: --run-id, which every summary must then carry, or NULL). */
-int cli_fleet_merge(char *const *files, int n, const char *run_id, int json);
+int cli_fleet_merge(char *const *files, int n, const char *run_id, int json,
+                    struct cli_said *said);
 
 #endif

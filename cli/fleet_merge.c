@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "fleet.h"
+#include "output.h"
 
 /* One identity field of the run, and the first file that set it. */
 typedef struct ref {
@@ -44,11 +45,15 @@ typedef struct merge {
     json_t *problems;    /* one sentence each: the JSON "error" */
     int worst;
     int mismatch;        /* files of different runs: refused */
+    cli_said *said;      /* main.c's: the JSON printed, the error (may be NULL) */
 } merge;
 
-static int bad_file(const char *file, const char *why)
+static int bad_file(merge *m, const char *file, const char *why)
 {
-    fprintf(stderr, "dbmig: fleet --merge-results: %s: %s\n", file, why);
+    char msg[sizeof m->said->error];
+    snprintf(msg, sizeof msg, "fleet --merge-results: %s: %s", file, why);
+    fprintf(stderr, "dbmig: %s\n", msg);
+    cli_said_error(m->said, msg);
     return 2;
 }
 
@@ -188,11 +193,11 @@ static int merge_one(merge *m, const char *file, json_t *j)
     const char *state = json_string_value(json_object_get(j, "state"));
     int finished = !state || strcmp(state, "finished") == 0;
     if (!is_summary(j, state, finished))
-        return bad_file(file, "not the JSON summary of a fleet run (write one with `dbmig fleet "
+        return bad_file(m, file, "not the JSON summary of a fleet run (write one with `dbmig fleet "
                               "--shard I/N --results FILE ...` or --format json)");
     long index, count;
     if (shard_of(j, finished, &index, &count) != 0)
-        return bad_file(file, "its \"shard\" is not I/N with 1 <= I <= N");
+        return bad_file(m, file, "its \"shard\" is not I/N with 1 <= I <= N");
     check_identity(m, file, j, finished);
     if (count) {
         json_t *c = json_integer(count);
@@ -341,16 +346,20 @@ static json_t *merged_json(const merge *m, json_t *targets, json_t *missing, siz
                                   "ok", (json_int_t)ok, "failed",
                                   (json_int_t)(json_array_size(targets) - ok),
                                   "longest_target_ms", ms));
+    json_object_set_new(j, "ok", json_boolean(m->worst == 0));
     json_object_set_new(j, "exit_code", json_integer(m->worst));
     json_object_set_new(j, "error", error_of(m));
     return j;
 }
 
-static void json_print_free(json_t *j)
+static void json_print_free(cli_said *said, json_t *j)
 {
     char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (s)
+    if (s) {
         puts(s);
+        if (said)
+            said->docs++;
+    }
     free(s);
     json_decref(j);
 }
@@ -372,7 +381,7 @@ static int merge_out(merge *m, int json)
     if (bad)
         problem(m, "%zu of %zu target(s) failed", bad, json_array_size(targets));
     if (json)
-        json_print_free(merged_json(m, targets, missing, ok, ms));
+        json_print_free(m->said, merged_json(m, targets, missing, ok, ms));
     else
         print_text(targets, m, ok);
     json_decref(targets);
@@ -382,11 +391,12 @@ static int merge_out(merge *m, int json)
 
 /* Files of different runs: refused, exit 3 (the reasons are on stderr);
  * with --format json, a JSON result saying so on stdout too. */
-static int refused(int json)
+static int refused(const merge *m, int json)
 {
     if (json)
-        json_print_free(json_pack("{s:n,s:i,s:s}", "command", "exit_code", 3, "error",
-                                  "the summaries are not of one run (see the messages on stderr)"));
+        json_print_free(m->said, json_pack("{s:n,s:b,s:i,s:s}", "command", "ok", 0, "exit_code",
+                                           3, "error", "the summaries are not of one run (see "
+                                                       "the messages on stderr)"));
     return 3;
 }
 
@@ -408,13 +418,16 @@ static json_t *load(const char *file, json_error_t *e)
     return strcmp(file, "-") == 0 ? json_loadf(stdin, 0, e) : json_load_file(file, 0, e);
 }
 
-int cli_fleet_merge(char *const *files, int n, const char *run_id, int json)
+int cli_fleet_merge(char *const *files, int n, const char *run_id, int json, cli_said *said)
 {
     if (n < 1) {
-        fprintf(stderr, "dbmig: fleet --merge-results needs the summary files of the shards\n");
+        const char *msg = "fleet --merge-results needs the summary files of the shards";
+        fprintf(stderr, "dbmig: %s\n", msg);
+        cli_said_error(said, msg);
         return 2;
     }
-    merge m = {.run_id = run_id,
+    merge m = {.said = said,
+               .run_id = run_id,
                .targets = json_array(),
                .failed = json_array(),
                .problems = json_array()};
@@ -426,13 +439,13 @@ int cli_fleet_merge(char *const *files, int n, const char *run_id, int json)
         if (!docs[i]) {
             char why[300];
             snprintf(why, sizeof why, "cannot read it as JSON: %s (line %d)", e.text, e.line);
-            rc = bad_file(files[i], why);
+            rc = bad_file(&m, files[i], why);
         } else {
             rc = merge_one(&m, files[i], docs[i]);
         }
     }
     if (rc == 0)
-        rc = m.mismatch ? refused(json) : merge_out(&m, json);
+        rc = m.mismatch ? refused(&m, json) : merge_out(&m, json);
     for (int i = 0; docs && i < n; i++)
         json_decref(docs[i]);
     free(docs);

@@ -85,7 +85,8 @@ const char cli_usage_main[] =
     "  --batch-pause D       pause between two batches of a -- dbmig:batch statement\n"
     "  --batch-time D        adapt keyset batch sizes so one batch takes about D\n"
     "  --phase pre|post|all  pre: leave out -- dbmig:phase post revisions (default all)\n"
-    "  --format text|json    output format\n"
+    "  --format text|json    output format (json: one document on stdout, on failure\n"
+    "                        too: {command, ok, exit_code, error})\n"
     "  -v, --verbose         more output (-vv: the same today)\n"
     "  -q, --quiet           less output\n"
     "  --no-color            no colour (dbmig prints none anyway)\n"
@@ -204,7 +205,8 @@ static const struct {
                "driver's dialect that recreates it in an empty database, or JSON. The same\n"
                "database gives the same bytes.\n"
                "  --format sql|json  default sql (json with the global --format json)\n"
-               "  -o, --output FILE  write FILE atomically instead of stdout\n"},
+               "  -o, --output FILE  write FILE atomically instead of stdout (with JSON,\n"
+               "                     stdout gets {ok, dry_run, file, bytes, exit_code})\n"},
     {"drift", "usage: dbmig [options] drift [--scratch-url URL]\n"
               "Replay the applied revisions on a scratch database of the same driver,\n"
               "inspect both and compare: exit 0 when the database's schema is what its\n"
@@ -213,7 +215,7 @@ static const struct {
               "always removed, also on failure and Ctrl-C.\n"
               "  --scratch-url URL  replay there instead: an empty database of the same\n"
               "                     driver, emptied again (not dropped) at the end\n"
-              "--format json prints {drift, differences, exit_code, error}.\n"},
+              "--format json prints {ok, drift, differences, exit_code, error}.\n"},
     {"test", "usage: dbmig [options] test [--heads] [--junit FILE] [--scratch-url URL]\n"
              "                             [--yes-destroy]\n"
              "Test the migrations on a scratch database (a temporary database on the\n"
@@ -228,7 +230,7 @@ static const struct {
              "  --scratch-url URL  test on this (empty) database instead\n"
              "  --yes-destroy      test on the --url database itself, emptying it first\n"
              "                     (only with --url given on the command line)\n"
-             "  --format json      the report as JSON\n"},
+             "  --format json      the report as JSON (with ok, exit_code, error)\n"},
     {"diff",
      "usage: dbmig [options] diff --to FILE [-m MSG] [--from-db] [--drivers D1,D2]\n"
      "                             [--scratch-url URL]... [--allow-destructive]\n"
@@ -255,7 +257,7 @@ static const struct {
      "                        `-- dbmig:transaction off` revision\n"
      "  --sql                 print the up statements (with their markers; warnings\n"
      "                        on stderr) and write nothing\n"
-     "  --format json         {changed, revision, file, notes, exit_code, error, ...}\n"
+     "  --format json         {ok, changed, revision, file, notes, exit_code, error, ...}\n"
      "A possible rename (a column dropped and one of its type added) is reported,\n"
      "never guessed: write ALTER TABLE ... RENAME COLUMN yourself and run diff again.\n"
      "The sections name their driver (-- dbmig:up sqlite): the statements are in its\n"
@@ -309,7 +311,8 @@ static const struct {
      "  --phase pre    revisions marked -- dbmig:phase post may stay pending (the\n"
      "                 gate before the new code ships, as check --phase pre)\n"
      "A line on stderr each time what it waits for changes (-v: every look);\n"
-     "--format json prints the final state {ready, state, pending, dirty, ...}.\n"
+     "--format json prints the final state {ok, ready, state, pending, dirty, ...,\n"
+     "exit_code, error}.\n"
      "Ctrl-C stops it (exit 130; SIGTERM 143).\n"},
 };
 
@@ -332,34 +335,35 @@ const char *cli_help_for(const char *cmd)
     return NULL;
 }
 
-int cli_usage_error(const char *fmt, const char *arg)
+int cli_usage_error(cli *c, const char *fmt, const char *arg)
 {
-    fprintf(stderr, "dbmig: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nrun `dbmig --help` for the options and commands\n");
+    char msg[sizeof c->said.error];
+    snprintf(msg, sizeof msg, fmt, arg);
+    fprintf(stderr, "dbmig: %s\nrun `dbmig --help` for the options and commands\n", msg);
+    cli_said_error(&c->said, msg);
     return EXIT_USAGE;
 }
 
 int cli_need_args(cli *c, int min, int max)
 {
     if (c->nargs < min || c->nargs > max) {
-        fprintf(stderr, "dbmig: %s takes %s\n%s", c->command,
-                min == max ? (min ? "exactly one argument" : "no argument")
-                           : "at most one argument",
-                cli_help_for(c->command));
+        cli_errorf(c, EXIT_USAGE, "%s takes %s", c->command,
+                   min == max ? (min ? "exactly one argument" : "no argument")
+                              : "at most one argument");
+        fputs(cli_help_for(c->command), stderr);
         return EXIT_USAGE;
     }
     for (int i = 0; i < c->nargs; i++)
         if (c->args[i][0] == '-' && c->args[i][1] == '-') {
-            fprintf(stderr, "dbmig: unknown option '%s' for %s\n%s", c->args[i], c->command,
-                    cli_help_for(c->command));
+            cli_errorf(c, EXIT_USAGE, "unknown option '%s' for %s", c->args[i], c->command);
+            fputs(cli_help_for(c->command), stderr);
             return EXIT_USAGE;
         }
     return EXIT_OK;
 }
 
 /* `dbmig help [COMMAND]`, `dbmig COMMAND --help`: the same text. */
-int cli_print_help(const char *cmd)
+int cli_print_help(cli *c, const char *cmd)
 {
     if (!cmd || strcmp(cmd, "help") == 0) {
         fputs(cli_usage_main, stdout);
@@ -367,13 +371,14 @@ int cli_print_help(const char *cmd)
     }
     if (strcmp(cmd, "fleet") == 0) {
         char *h[] = {"--help", NULL};
-        return cli_fleet("dbmig", NULL, 0, h, 1, 0, 0);
+        return cli_fleet("dbmig", NULL, 0, h, 1, 0, 0, NULL);
     }
     const char *t = cli_help_for(cmd);
     if (!t) {
         const char *near = cli_command_suggest(cmd);
-        fprintf(stderr, "dbmig: help: unknown command '%s'%s%s%s\nrun `dbmig help` for the commands\n",
-                cmd, near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
+        cli_errorf(c, EXIT_USAGE, "help: unknown command '%s'%s%s%s", cmd,
+                   near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
+        fputs("run `dbmig help` for the commands\n", stderr);
         return EXIT_USAGE;
     }
     fputs(t, stdout);

@@ -190,7 +190,9 @@ static char *capture_help(const char *cmd)
     fflush(stdout);
     int saved = dup(1), rc = -1;
     if (saved >= 0 && dup2(fileno(tf), 1) >= 0) {
-        rc = cli_print_help(cmd);
+        cli c; /* a run of its own: cli_print_help keeps its error there */
+        memset(&c, 0, sizeof c);
+        rc = cli_print_help(&c, cmd);
         fflush(stdout);
         dup2(saved, 1);
     }

@@ -6,6 +6,7 @@
  * progress and errors on stderr). Exit code = -rc. */
 #define _POSIX_C_SOURCE 200809L
 #include <jansson.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,10 +45,9 @@ static int pick(cli *c, const char *key, const char *const *vals, size_t n, int 
             return EXIT_OK;
         }
     const char *near = cli_suggest(v, vals, n);
-    fprintf(stderr, "dbmig: bad value '%s' for %s (from %s): expected %s or %s%s%s%s\n", v, key,
-            cli_config_source(&c->cfg, key), vals[0], vals[1], near ? " (did you mean " : "",
-            near ? near : "", near ? "?)" : "");
-    return EXIT_USAGE;
+    return cli_errorf(c, EXIT_USAGE, "bad value '%s' for %s (from %s): expected %s or %s%s%s%s",
+                      v, key, cli_config_source(&c->cfg, key), vals[0], vals[1],
+                      near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
 }
 
 static void warn_msg(void *payload, const char *msg)
@@ -62,6 +62,7 @@ static void warn_msg(void *payload, const char *msg)
 static int load_settings(cli *c)
 {
     char err[1024];
+    c->settings_read = 1; /* tried: main.c's JSON fallback reads no file again */
     if (cli_config_load_env(&c->cfg, err, sizeof err) != 0)
         goto bad;
     cli_config_dotenv_unknown(&c->cfg, warn_msg, NULL);
@@ -80,8 +81,7 @@ static int load_settings(cli *c)
         goto bad;
     return EXIT_OK;
 bad:
-    fprintf(stderr, "dbmig: %s\n", err);
-    return EXIT_USAGE;
+    return cli_errorf(c, EXIT_USAGE, "%s", err);
 }
 
 const char *cli_opt_value(cli *c, int *i, const char *name)
@@ -106,11 +106,10 @@ static int settle_retries(cli *c)
     const char *src = cli_config_source(&c->cfg, "ddl-retries");
     if (!src || cli_config_get(&c->cfg, "ddl-lock-timeout"))
         return EXIT_OK;
-    if (strncmp(src, "--", 2) == 0) {
-        fprintf(stderr, "dbmig: --ddl-retries needs --ddl-lock-timeout: retries happen only after "
-                        "a statement gave up waiting for a lock; add e.g. --ddl-lock-timeout 2s\n");
-        return EXIT_USAGE;
-    }
+    if (strncmp(src, "--", 2) == 0)
+        return cli_errorf(c, EXIT_USAGE, "--ddl-retries needs --ddl-lock-timeout: retries happen "
+                                         "only after a statement gave up waiting for a lock; add "
+                                         "e.g. --ddl-lock-timeout 2s");
     if (!c->quiet)
         fprintf(stderr, "note: ddl-retries (from %s) does nothing without ddl-lock-timeout\n", src);
     return EXIT_OK;
@@ -126,11 +125,10 @@ static int settle_phase(cli *c, dbmig_options *o)
         o->phase = v[1] == 'r' ? DBMIG_PHASE_PRE : DBMIG_PHASE_POST;
         return EXIT_OK;
     }
-    fprintf(stderr,
-            "dbmig: bad value '%s' for phase (from %s): expected pre (leave out the revisions "
-            "marked -- dbmig:phase post), post or all\n",
-            v, cli_config_source(&c->cfg, "phase"));
-    return EXIT_USAGE;
+    return cli_errorf(c, EXIT_USAGE,
+                      "bad value '%s' for phase (from %s): expected pre (leave out the revisions "
+                      "marked -- dbmig:phase post), post or all",
+                      v, cli_config_source(&c->cfg, "phase"));
 }
 
 /* --phase pre|post typed on the command line for a command that has no
@@ -192,8 +190,7 @@ static int settle_numbers(cli *c, dbmig_options *o)
             goto bad;
     return settle_phase(c, o);
 bad:
-    fprintf(stderr, "dbmig: %s\n", err);
-    return EXIT_USAGE;
+    return cli_errorf(c, EXIT_USAGE, "%s", err);
 }
 
 static void note_msg(void *payload, const char *msg)
@@ -213,12 +210,10 @@ static int settle_verbosity(cli *c)
     const char *sq = cli_config_source(&c->cfg, "quiet");
     const char *sv = cli_config_source(&c->cfg, "verbose");
     int cq = strncmp(sq, "--", 2) == 0, cv = strncmp(sv, "--", 2) == 0;
-    if (cq == cv) {
-        fprintf(stderr, "dbmig: quiet (from %s) and verbose (from %s) contradict each other; "
-                        "give one\n",
-                sq, sv);
-        return EXIT_USAGE;
-    }
+    if (cq == cv)
+        return cli_errorf(c, EXIT_USAGE,
+                          "quiet (from %s) and verbose (from %s) contradict each other; give one",
+                          sq, sv);
     if (cq)
         c->verbose = 0;
     else
@@ -234,6 +229,13 @@ static int settle_options(cli *c, dbmig_options *o)
     int rc = load_settings(c);
     if (rc)
         return rc;
+    /* the format first: a later setting's mistake is then said in JSON */
+    static const char *const formats[] = {"text", "json"};
+    int fmt = 0;
+    if (pick(c, "format", formats, 2, &fmt))
+        return EXIT_USAGE;
+    c->json = fmt == 1;
+    c->json_settled = 1;
     o->url = cli_config_get(&c->cfg, "url");
     o->driver = cli_config_get(&c->cfg, "driver");
     o->dir = cli_config_get(&c->cfg, "dir");
@@ -246,13 +248,11 @@ static int settle_options(cli *c, dbmig_options *o)
     if ((rc = settle_numbers(c, o)) != EXIT_OK)
         return rc;
     static const char *const locks[] = {"session", "lease"};
-    static const char *const formats[] = {"text", "json"};
-    int lock = -1, fmt = 0;
-    if (pick(c, "lock", locks, 2, &lock) || pick(c, "format", formats, 2, &fmt))
+    int lock = -1;
+    if (pick(c, "lock", locks, 2, &lock))
         return EXIT_USAGE;
     if (lock >= 0)
         o->lock = lock == 0 ? DBMIG_LOCK_SESSION : DBMIG_LOCK_LEASE;
-    c->json = fmt == 1;
     if ((rc = settle_verbosity(c)) != EXIT_OK)
         return rc;
     char url_note[1600];
@@ -277,17 +277,39 @@ int cli_fail(cli *c, int rc)
 {
     char *safe = cli_safe_dup(dbmig_errmsg(c->h)); /* no raw control characters */
     fprintf(stderr, "dbmig: error: %s\n", safe ? safe : dbmig_errmsg(c->h));
+    cli_said_error(&c->said, safe ? safe : dbmig_errmsg(c->h));
     free(safe);
     return -rc;
 }
 
+int cli_errorf(cli *c, int rc, const char *fmt, ...)
+{
+    va_list ap, again;
+    va_start(ap, fmt);
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *msg = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (msg)
+        vsnprintf(msg, (size_t)n + 1, fmt, again);
+    va_end(again);
+    fprintf(stderr, "dbmig: %s\n", msg ? msg : "out of memory");
+    /* "dbmig: error: X" on stderr is the error X (as cli_fail's) */
+    if (msg)
+        cli_said_error(&c->said, strncmp(msg, "error: ", 7) == 0 ? msg + 7 : msg);
+    free(msg);
+    return rc;
+}
+
 /* ---- JSON helpers ----------------------------------------------------------- */
 
-void cli_json_print(json_t *j)
+void cli_json_print(cli *c, json_t *j)
 {
     char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (s)
+    if (s) {
         puts(s);
+        c->said.docs++;
+    }
     free(s);
     json_decref(j);
 }
@@ -325,10 +347,8 @@ static int run_fleet(cli *c, char **argv, int next)
     /* argv[0..next) are the global option tokens (cli_args.globals) */
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) {
-        fprintf(stderr, "dbmig: fleet: cannot find my own executable\n");
-        return EXIT_FAIL;
-    }
+    if (n <= 0)
+        return cli_errorf(c, EXIT_FAIL, "fleet: cannot find my own executable");
     exe[n] = '\0';
     char **globals = calloc((size_t)next + 1, sizeof *globals);
     int ng = 0;
@@ -348,8 +368,10 @@ static int run_fleet(cli *c, char **argv, int next)
     if (!fmt)
         fmt = getenv("DBMIG_FORMAT");
     int json = fmt && strcmp(fmt, "json") == 0;
+    c->json = json;
+    c->json_settled = 1;
     int rc = cli_fleet(exe, globals, ng, c->args, c->nargs, json,
-                       cli_config_on(&c->cfg, "quiet"));
+                       cli_config_on(&c->cfg, "quiet"), &c->said);
     free(globals);
     return rc;
 }
@@ -376,31 +398,28 @@ static char *plugin_path(dbmig_options *o)
  * downgrade only, not with JSON) writes the script on stdout. */
 static int open_handle(cli *c, dbmig_options *o)
 {
-    if (c->sql && (strcmp(c->command, "schema") == 0 || strcmp(c->command, "drift") == 0)) {
-        fprintf(stderr, "dbmig: --sql (offline mode, from %s) cannot be used with %s: it "
-                        "reads the live database's catalog; leave --sql out\n",
-                cli_config_source(&c->cfg, "sql"), c->command);
-        return EXIT_USAGE;
-    }
+    if (c->sql && (strcmp(c->command, "schema") == 0 || strcmp(c->command, "drift") == 0))
+        return cli_errorf(c, EXIT_USAGE, "--sql (offline mode, from %s) cannot be used with %s: "
+                                         "it reads the live database's catalog; leave --sql out",
+                          cli_config_source(&c->cfg, "sql"), c->command);
     /* diff: --sql prints its up statements and writes no file (cmd_diff.c);
      * it never writes an offline script, so no sql_out */
     if (c->sql && strcmp(c->command, "diff") != 0) {
-        if (strcmp(c->command, "upgrade") != 0 && strcmp(c->command, "downgrade") != 0) {
-            fprintf(stderr, "dbmig: --sql (from %s) works with upgrade and downgrade (and "
-                            "diff, which then prints its statements), not %s\n",
-                    cli_config_source(&c->cfg, "sql"), c->command);
-            return EXIT_USAGE;
-        }
+        if (strcmp(c->command, "upgrade") != 0 && strcmp(c->command, "downgrade") != 0)
+            return cli_errorf(c, EXIT_USAGE, "--sql (from %s) works with upgrade and downgrade "
+                                             "(and diff, which then prints its statements), not %s",
+                              cli_config_source(&c->cfg, "sql"), c->command);
         if (c->json)
-            return cli_usage_error("--sql writes the SQL script on stdout, so it cannot be "
+            return cli_usage_error(c, "--sql writes the SQL script on stdout, so it cannot be "
                                    "combined with --format json%s", "");
         o->sql_out = write_stdout;
     }
     c->tty = isatty(2);
     /* `test` prints its own JSON report (cmd_test.c), not a run's. */
-    cli_out_opts oo = {c->tty, c->quiet, c->verbose, c->json && strcmp(c->command, "test") != 0};
+    cli_out_opts oo = {c->tty, c->quiet, c->verbose, c->json && strcmp(c->command, "test") != 0,
+                       &c->said};
     if (!(c->out = cli_out_new(&oo)))
-        return EXIT_FAIL;
+        return cli_errorf(c, EXIT_FAIL, "out of memory");
     o->on_event = cli_out_event;
     o->event_payload = c->out;
     int orc = dbmig_open(&c->h, o);
@@ -423,7 +442,7 @@ static int run_command(cli *c, const cli_args *a)
         if (strcmp(commands[i].name, c->command) == 0)
             fn = commands[i].fn;
     if (!fn)
-        return cli_usage_error("unknown command '%s'", c->command);
+        return cli_usage_error(c, "unknown command '%s'", c->command);
     if (fn == cmd_init || fn == cmd_completion) /* offline: no config file read, no handle */
         return fn(c);
     dbmig_options o = DBMIG_OPTIONS_INIT;
@@ -439,7 +458,7 @@ static int run_command(cli *c, const cli_args *a)
 }
 
 /* -V, -h, `help [COMMAND]`, or no command at all (the usage, exit 2). */
-static int answer_without_command(const cli_args *a)
+static int answer_without_command(cli *c, const cli_args *a)
 {
     if (a->version) {
         printf("dbmig %s\n", dbmig_version());
@@ -449,13 +468,86 @@ static int answer_without_command(const cli_args *a)
         const char *cmd = a->command;
         if (cmd && strcmp(cmd, "help") == 0) {
             if (a->nargs > 1)
-                return cli_usage_error("help takes one command, got '%s' too", a->args[1]);
+                return cli_usage_error(c, "help takes one command, got '%s' too", a->args[1]);
             cmd = a->nargs ? a->args[0] : NULL;
         }
-        return cli_print_help(cmd);
+        return cli_print_help(c, cmd);
     }
     fputs(cli_usage_main, stderr);
+    cli_said_error(&c->said, "no command given: dbmig [options] <command> [args]; run `dbmig "
+                             "--help` for the commands");
     return EXIT_USAGE;
+}
+
+/* The value of the command's own --format (history, schema dump, lint: their
+ * values are not only text and json), or NULL when it has none or none was
+ * given. The options' values are skipped (`lint --since --format`). */
+static const char *own_format(const cli_args *a)
+{
+    const char *name, *v = NULL;
+    int valued, has = 0;
+    for (size_t k = 0; a->command && cli_copt_at(a->command, k, &name, &valued); k++)
+        has |= strcmp(name, "--format") == 0;
+    for (int i = 0; has && i < a->nargs; i++) {
+        const char *t = a->args[i];
+        if (strncmp(t, "--format=", 9) == 0) {
+            v = t + 9;
+            continue;
+        }
+        for (size_t k = 0; cli_copt_at(a->command, k, &name, &valued); k++)
+            if (valued && strcmp(t, name) == 0 && i + 1 < a->nargs) {
+                if (strcmp(name, "--format") == 0)
+                    v = a->args[i + 1];
+                i++;
+                break;
+            }
+    }
+    return v;
+}
+
+/* Whether the run asked for JSON: the command's own --format, else the
+ * settled format, else (a usage error came before the settings were
+ * settled) the command line's, DBMIG_FORMAT's or the config file's. */
+static int json_asked(cli *c, const cli_args *a)
+{
+    const char *f = own_format(a);
+    if (f)
+        return strcmp(f, "json") == 0;
+    if (c->json_settled)
+        return c->json;
+    if (!(f = cli_config_get(&c->cfg, "format")) && !c->settings_read) {
+        /* a mistake on the command line stopped the run before the
+         * environment and the config file were read: read them quietly
+         * (their own mistakes are not this run's message) */
+        char err[1024];
+        const char *file = cli_config_get(&c->cfg, "config");
+        if (cli_config_load_env(&c->cfg, err, sizeof err) == 0)
+            (void)cli_config_load_file(&c->cfg, file ? file : "dbmig.conf", 0,
+                                       cli_config_get(&c->cfg, "env"), err, sizeof err);
+        f = cli_config_get(&c->cfg, "format");
+    }
+    if (!f) /* init, fleet: the environment, as they read it */
+        f = getenv("DBMIG_FORMAT");
+    return f && strcmp(f, "json") == 0;
+}
+
+/* A run asked for JSON that failed without printing its document prints
+ * this one, so that `dbmig --format json status | jq .pending` never reads
+ * an empty stdout (jq takes it for no input and exits 0): the command (null
+ * when none was read), ok false, the exit code and the last error said on
+ * stderr (the same text, redacted as it was). */
+static void json_fallback(cli *c, const cli_args *a, int rc)
+{
+    if (rc == EXIT_OK || c->said.docs || !json_asked(c, a))
+        return;
+    char why[80];
+    snprintf(why, sizeof why, "exit code %d (the messages are on stderr)", rc);
+    json_t *j = json_object();
+    json_object_set_new(j, "command", a->command ? json_string(a->command) : json_null());
+    json_object_set_new(j, "ok", json_false());
+    json_object_set_new(j, "exit_code", json_integer(rc));
+    json_object_set_new(j, "error", json_string(c->said.error[0] ? c->said.error : why));
+    cli_json_print(c, j);
 }
 
 int main(int argc, char **argv)
@@ -471,11 +563,12 @@ int main(int argc, char **argv)
         return cli_man_main(argc, argv);
     int rc = cli_args_parse(&a, &c.cfg, argc, argv, err, sizeof err);
     if (rc)
-        rc = cli_usage_error("%s", err);
+        rc = cli_usage_error(&c, "%s", err);
     else if (a.version || a.help || !a.command || strcmp(a.command, "help") == 0)
-        rc = answer_without_command(&a);
+        rc = answer_without_command(&c, &a);
     else
         rc = run_command(&c, &a);
+    json_fallback(&c, &a, rc);
     dbmig_close(c.h);
     cli_out_free(c.out);
     cli_config_free(&c.cfg);

@@ -737,9 +737,17 @@ static void print_json(const cli_out *o, dbmig *h, int rc, int exit_code, double
     if (s) {
         fputs(s, stdout);
         fputc('\n', stdout);
+        if (o->o.said)
+            o->o.said->docs++;
     }
     free(s);
     json_decref(j);
+}
+
+void cli_said_error(cli_said *s, const char *msg)
+{
+    if (s && msg)
+        snprintf(s->error, sizeof s->error, "%s", msg);
 }
 
 /* Appends to line[*k..cap), keeping it terminated. */
@@ -822,10 +830,13 @@ int cli_out_end_after(cli_out *o, dbmig *h, int rc, const char *after)
             }
         }
     }
-    if (rc != DBMIG_OK)
+    if (rc != DBMIG_OK) {
         fprintf(stderr, "dbmig: error: %s\n", dbmig_errmsg(h));
+        cli_said_error(o->o.said, dbmig_errmsg(h));
+    }
     if (after) {
         fprintf(stderr, "dbmig: error: %s\n", after);
+        cli_said_error(o->o.said, after);
         exit_code = 1; /* EXIT_FAIL (cli.h): the run is committed, the step after it failed */
     }
     if (o->o.json)

@@ -12,11 +12,26 @@
 
 typedef struct cli_out cli_out;
 
+/* What a run has said, for the JSON fallback of main.c (a run asked for
+ * JSON that fails without printing its document gets {"command", "ok":
+ * false, "exit_code", "error"}): the JSON documents printed on stdout, and
+ * the last error message printed on stderr, without "dbmig: " (already
+ * redacted and made safe, as printed). Filled by every printer: main.c's
+ * helpers, output.c, fleet.c. */
+typedef struct cli_said {
+    int docs;
+    char error[1024];
+} cli_said;
+
+/* Keeps msg (at most 1023 bytes) as s's last error (s may be NULL). */
+void cli_said_error(cli_said *s, const char *msg);
+
 typedef struct cli_out_opts {
     int tty;     /* stderr is a terminal: a live line, [k/n] counters */
     int quiet;   /* -q: only failures */
     int verbose; /* -v: every statement's first line and time */
     int json;    /* --format json: a JSON result on stdout */
+    cli_said *said; /* counts the JSON result, keeps the error; may be NULL */
 } cli_out_opts;
 
 /* NULL when out of memory. */

@@ -1360,6 +1360,181 @@ case_init_usage_errors() {
     expect_contains out "--driver"
 }
 
+# ---------------------------------------------------------------------------
+# --format json: one document on stdout, on failure too
+
+# A password that must never show, in a URL nothing listens on.
+JSON_PW=s3cretJsonPw
+JSON_BAD_URL="postgres://u:$JSON_PW@127.0.0.1:1/db"
+
+# json_fails WHAT ARGS...: dbmig ARGS (--format json in them, or in the
+# environment or a config file) fails and stdout holds exactly one JSON
+# document: ok false, exit_code the process's, an error without the
+# password (the same message as on stderr). One jq for all of it: jq's
+# start-up is most of this case's time.
+json_fails() {
+    local what=$1
+    shift
+    run "$@"
+    [ "$RC" != 0 ] || fail "$what: expected a failure, got exit 0; stdout: $(_snip "$T/out")"
+    jq -se --argjson rc "$RC" 'length == 1 and (.[0] | type == "object" and .ok == false
+        and .exit_code == $rc and (.error | type) == "string" and (.error | length) > 0)' \
+        "$T/out" > /dev/null 2>&1 ||
+        fail "$what: expected one JSON document with ok false, exit_code $RC and an error; stdout: $(_snip "$T/out") stderr: $(_snip "$T/err")"
+    expect_not_contains out "$JSON_PW"
+    # the message stays on stderr (check's problems are its result, on stdout)
+    [ -s "$T/err" ] || [ -n "${JSON_NO_ERR:-}" ] || fail "$what: nothing on stderr (its message must stay there)"
+}
+
+# json_one WHAT ARGS...: dbmig ARGS succeeds with exactly one JSON document.
+json_one() {
+    local what=$1
+    shift
+    run "$@"
+    expect_exit 0 "$what"
+    jq -se 'length == 1' "$T/out" > /dev/null 2>&1 ||
+        fail "$what: expected one JSON document on stdout: $(_snip "$T/out")"
+}
+
+# json_has FILTER WHAT: after json_fails or json_one, FILTER holds (one jq).
+json_has() {
+    jq -e "$1" "$T/out" > /dev/null 2>&1 || fail "$2: JSON check failed: $1 on $(_snip "$T/out")"
+}
+
+case_json_failures() {
+    mk_chain3 "$MIG"
+    local bad=(--format json --url "$JSON_BAD_URL" --dir "$MIG") nodir=(--format json --dir "$T/nope")
+    local c
+    # the database cannot be reached (or, without the postgres plugin, no driver)
+    for c in status current check upgrade stamp drift "schema dump"; do
+        # shellcheck disable=SC2086 # "schema dump": two words
+        json_fails "$c, unreachable" "${bad[@]}" $c $([ "$c" = stamp ] && echo head)
+        json_has ".command == \"${c%% *}\"" "$c: command"
+    done
+    json_fails "wait, unreachable" "${bad[@]}" wait --timeout 0
+    expect_exit 4 "wait --timeout 0 on nothing"
+    # the migrations folder is missing
+    for c in history heads branches lint revision; do
+        json_fails "$c, no folder" "${nodir[@]}" --driver "$DRIVER" "$c" $([ "$c" = revision ] && echo -m x)
+    done
+    json_fails "lint --format json, no folder" --dir "$T/nope" --driver "$DRIVER" lint --format json
+    json_fails "history --format json, no folder" --dir "$T/nope" history --format=json
+    json_fails "schema dump --format json, unreachable" --url "$JSON_BAD_URL" schema dump --format json
+    # usage mistakes after the command word, and the commands' own checks
+    json_fails "status --bogus" --format json --url "$URL" --dir "$MIG" status --bogus
+    expect_exit 2 "status --bogus"
+    json_has '.command == "status" and (.error | test("--bogus"))' "status --bogus"
+    json_fails "show an unknown revision" --format json --url "$URL" --dir "$MIG" show nosuch
+    json_fails "drivers extra" --format json drivers extra
+    json_fails "revision without -m" --format json --dir "$MIG" revision
+    json_fails "merge of one head" --format json --dir "$MIG" merge -m join
+    json_fails "schema without dump" --format json --url "$URL" schema nope
+    json_fails "downgrade without a target" --format json --url "$URL" --dir "$MIG" downgrade
+    json_fails "repair without an action" --format json --url "$URL" --dir "$MIG" repair
+    json_fails "upgrade --sql" --format json --sql --url "$URL" --dir "$MIG" upgrade
+    json_fails "test --bogus" --format json --url "$URL" --dir "$MIG" test --bogus
+    json_fails "test --yes-destroy without --url" --format json --dir "$MIG" test --yes-destroy
+    json_fails "diff without --to" --format json --url "$URL" --dir "$MIG" diff
+    json_fails "wait --timeout xx" --format json --url "$URL" --dir "$MIG" wait --timeout xx
+    json_fails "init extra" --format json init extra
+    json_fails "fleet without --targets" --format json fleet status
+    json_fails "fleet --merge-results without files" --format json fleet --merge-results
+    json_fails "completion nosh" --format json completion nosh
+    json_fails "help nosuch" --format json help nosuch
+    json_fails "no command" --format json
+    json_has '.command == null and .exit_code == 2' "no command"
+    json_fails "--lock-timeout abc" --format json --lock-timeout abc --url "$URL" --dir "$MIG" status
+    # JSON asked by the environment or the config file, the mistake before
+    # they are read
+    DBMIG_FORMAT=json json_fails "DBMIG_FORMAT=json, status --bogus" --url "$URL" status --bogus
+    printf '[dbmig]\nformat = json\n' > "$T/json.conf"
+    json_fails "format = json in the config file, status --bogus" --config "$T/json.conf" status --bogus
+    # a checksum error (an applied file edited)
+    dbm upgrade
+    expect_exit 0 "upgrade"
+    printf -- '-- edited\n' >> "$MIG/002_b.sql"
+    JSON_NO_ERR=1 json_fails "check, an edited file" --format json --url "$URL" --dir "$MIG" check
+    expect_exit 3 "check, an edited file"
+    json_has '(.problems | length) >= 1 and (.error | test("002"))' "check, an edited file"
+    json_fails "upgrade, an edited file" --format json --url "$URL" --dir "$MIG" upgrade
+    # lint's findings (exit 3): SPEC 15's document, once
+    mkmig "$T/lintm" 001_req "-- dbmig:up
+ALTER TABLE t ADD COLUMN org INTEGER NOT NULL;
+-- dbmig:down
+ALTER TABLE t DROP COLUMN org;"
+    run --dir "$T/lintm" --driver sqlite lint --format json
+    expect_exit 3 "lint, an error finding"
+    jq -se 'length == 1 and .[0].summary.errors >= 1' "$T/out" > /dev/null ||
+        fail "lint, an error finding: one document: $(_snip "$T/out")"
+    if [ "$DBMIG_TEST_DRIVER" = sqlite ]; then # test: a scratch database
+        # a down that does not undo its up: test's report, exit 3
+        mkmig "$T/testm" 001_keep "-- dbmig:up
+CREATE TABLE keep (id INTEGER);
+-- dbmig:down
+SELECT 1;"
+        JSON_NO_ERR=1 json_fails "test, a failing check" --format json --url "$URL" --dir "$T/testm" test
+        expect_exit 3 "test, a failing check"
+        json_has '.failed >= 1 and (.error | test("failed"))' "test, a failing check"
+    fi
+    # not JSON: nothing on stdout, as before
+    run --url "$JSON_BAD_URL" --dir "$MIG" status
+    expect_nonzero "status in text"
+    [ ! -s "$T/out" ] || fail "status in text, failing: stdout must stay empty: $(_snip "$T/out")"
+    run --format json --dir "$T/nope" --driver "$DRIVER" lint --format sarif
+    expect_nonzero "lint --format sarif, no folder"
+    [ ! -s "$T/out" ] || fail "lint --format sarif: its own format is not JSON: $(_snip "$T/out")"
+}
+
+case_json_successes() {
+    mk_chain3 "$MIG"
+    local c
+    json_one "upgrade --dry-run" --format json --url "$URL" --dir "$MIG" upgrade --dry-run
+    json_one "upgrade 002" --format json --url "$URL" --dir "$MIG" upgrade 002
+    for c in status current history heads branches drivers; do
+        json_one "$c" --format json --url "$URL" --dir "$MIG" "$c"
+    done
+    json_one "show" --format json --url "$URL" --dir "$MIG" show 001
+    json_one "lint" --format json --url "$URL" --dir "$MIG" lint
+    json_one "upgrade" --format json --url "$URL" --dir "$MIG" upgrade
+    json_one "check" --format json --url "$URL" --dir "$MIG" check
+    json_has '.ok == true and .exit_code == 0 and .error == null' "check"
+    json_one "wait" --format json --url "$URL" --dir "$MIG" wait --timeout 0
+    json_has '.ok == true and .exit_code == 0' "wait"
+    if [ "$DBMIG_TEST_DRIVER" = sqlite ]; then # scratch databases, the catalog
+        json_one "schema dump" --format json --url "$URL" schema dump
+        json_one "schema dump -o" --url "$URL" schema dump --format json -o "$T/schema.json"
+        json_has '.ok == true and .file == "'"$T/schema.json"'" and .bytes > 0 and .dry_run == false' "schema dump -o"
+        jq -e .dialect "$T/schema.json" > /dev/null || fail "schema dump -o: the file holds the dump"
+        run --format json --url "$URL" schema dump --format sql -o "$T/s.sql"
+        expect_exit 0 "schema dump --format sql -o"
+        [ ! -s "$T/out" ] || fail "schema dump --format sql -o: its own format is not JSON: $(_snip "$T/out")"
+        json_one "drift" --format json --url "$URL" --dir "$MIG" drift
+        json_one "test" --format json --url "$URL" --dir "$MIG" test
+        json_has '.ok == true and .exit_code == 0 and .error == null' "test"
+        cp -r "$MIG" "$T/m3"
+        for c in a b c; do
+            printf 'CREATE TABLE %s (id INTEGER PRIMARY KEY, v VARCHAR(20));\n' "$c"
+        done > "$T/want.sql"
+        printf 'CREATE TABLE d (id INTEGER PRIMARY KEY);\n' >> "$T/want.sql"
+        json_one "diff" --format json --url "$URL" --dir "$T/m3" diff --to "$T/want.sql" -m want
+        json_has '.ok == true and .changed == true' "diff"
+    fi
+    json_one "downgrade" --format json --url "$URL" --dir "$MIG" downgrade 002
+    json_one "stamp" --format json --url "$URL" --dir "$MIG" stamp head
+    json_one "repair" --format json --url "$URL" --dir "$MIG" repair --checksums
+    printf '%s\n' "$URL" > "$T/targets"
+    json_one "fleet status" --format json --dir "$MIG" fleet --targets "$T/targets" status
+    json_has '.ok == true and .exit_code == 0' "fleet"
+    # the files written in a copy of the folder
+    cp -r "$MIG" "$T/m2"
+    json_one "revision" --format json --dir "$T/m2" revision -m more --parent 002
+    json_one "merge" --format json --dir "$T/m2" merge -m join
+    mkdir "$T/proj"
+    (cd "$T/proj" && "$DBMIG" --format json init > "$T/out" 2> "$T/err") || fail "init: $(_snip "$T/err")"
+    jq -se 'length == 1 and .[0].command == "init" and .[0].ok == true and .[0].exit_code == 0' \
+        "$T/out" > /dev/null || fail "init: one JSON document: $(_snip "$T/out")"
+}
+
 CASES=(
     case_upgrade_downgrade_rerun
     case_schema_diff
@@ -1409,6 +1584,8 @@ CASES=(
     case_init_config_elsewhere
     case_init_dry_run
     case_init_usage_errors
+    case_json_failures
+    case_json_successes
 )
 
 [ -x "$DBMIG" ] || { echo "suite.sh: $DBMIG is not executable" >&2; exit 2; }
