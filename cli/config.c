@@ -659,6 +659,30 @@ static void cf_section_line(cf_state *s, const char *p, const char *end)
             name, want[0] ? " (did you mean [" : "", want, want[0] ? "]?)" : "");
 }
 
+/* ` # text` after a value is a comment, as ` ; text` is for inih: the
+ * file `dbmig init` writes uses # comments, and `.env` strips ` #` too;
+ * `url = sqlite:dev.db  # local` used to name a file "dev.db  # local".
+ * The # of the first blank-then-# after the value's first character
+ * becomes inih's ; (as for ;, a value that starts with # keeps it:
+ * `color = #fff`; a whole-line comment, a section line and a line without
+ * '=' are left as they are). */
+static void cf_hash_comment(char *line)
+{
+    const char *t = line;
+    while (*t == ' ' || *t == '\t')
+        t++;
+    if (*t == '#' || *t == ';' || *t == '[' || !strpbrk(t, "=:"))
+        return;
+    char *v = strpbrk(line, "=:") + 1;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    for (char *q = *v ? v + 1 : v; *q; q++)
+        if (*q == '#' && isspace((unsigned char)q[-1])) {
+            *q = ';';
+            return;
+        }
+}
+
 /* fgets-style reader over the file's text. */
 static char *cf_reader(char *str, int num, void *stream)
 {
@@ -686,6 +710,7 @@ static char *cf_reader(char *str, int num, void *stream)
         memcpy(str, p, clen);
         str[clen] = '\n';
         str[clen + 1] = '\0';
+        cf_hash_comment(str);
         return str;
     }
     /* A long line: only a comment or `key = value` can be long. */
@@ -721,11 +746,15 @@ static char *cf_reader(char *str, int num, void *stream)
 }
 
 /* inih's treatment of a value, for the long-line path: inline comments
- * (white space then ';') removed, white space trimmed. */
+ * (white space then ';' or '#', cf_hash_comment) removed, white space
+ * trimmed. */
 static void cf_clean_value(char *v)
 {
-    for (char *q = v; *q; q++) {
-        if (*q == ';' && q > v && isspace((unsigned char)q[-1])) {
+    size_t lead0 = 0;
+    while (isspace((unsigned char)v[lead0]))
+        lead0++;
+    for (char *q = v + lead0; *q; q++) {
+        if ((*q == ';' || *q == '#') && q > v + lead0 && isspace((unsigned char)q[-1])) {
             *q = '\0';
             break;
         }

@@ -399,3 +399,21 @@ m_options_command_option_twice() {
     run --dry-run revision -m x --depends 001 --depends 002
     expect_exit 0 "--depends twice is a list"
 }
+
+# ` # text` after a value in dbmig.conf is a comment (as ` ; text` is):
+# `url = sqlite:dev.db  # local` named a file "dev.db  # local", silently,
+# and `[lint] ban-drop-table = off # legacy` was a bad value. A value that
+# starts with # keeps it (`color = #fff`), as inih keeps a leading ;.
+m_options_conf_hash_comment() {
+    mk_table "$MIG" 001_a a
+    mkmig "$MIG" 002_b "-- dbmig:placeholders on
+CREATE TABLE b (c VARCHAR(10) DEFAULT '\${color}');"
+    printf '[dbmig]\nurl = %s   # the test database\ndir = %s # the folder\n[vars]\ncolor = #fff\n' \
+        "$URL" "$MIG" > dbmig.conf
+    run upgrade
+    expect_exit 0 "a # comment after the url and the dir"
+    expect_applied "001 002"
+    if ls "$T" | grep -q '#'; then fail "a file named after the comment: $(ls "$T")"; fi
+    run show 002
+    expect_contains out "DEFAULT '#fff'"
+}
