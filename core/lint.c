@@ -675,8 +675,12 @@ static int lint_file(lrun *r, const dm_migfile *mf, const char *driver, int dial
 
 /* ---- which revisions ----------------------------------------------------------------- */
 
-/* Flags the revisions to lint in mark (g->n); edited applied files are
- * findings already. */
+/* Flags the revisions to lint in mark (g->n). With a database, edited
+ * applied files are findings too: every one for the default selection
+ * (the pending revisions), the chosen ones for REV... and --since (which
+ * then read the database as well, so that an edited file or an
+ * unreachable server is not passed over in silence). check's exact list
+ * comes with its own status read: the database is not read again. */
 static int select_revs(lrun *r, const dbmig_lint_opts *o, unsigned char *mark)
 {
     dbmig *h = r->h;
@@ -684,14 +688,12 @@ static int select_revs(lrun *r, const dbmig_lint_opts *o, unsigned char *mark)
     int rc;
     if (!mark) /* dbmig_lint allocates it first; said for the analyzer too */
         return dm_err_nomem(&h->err);
-    if (o->nrevisions || (o->version >= 3 && o->exact)) {
-        for (size_t i = 0; i < o->nrevisions; i++) {
-            size_t k;
-            if ((rc = dm_graph_resolve(g, o->revisions[i], &k, &h->err)) != DBMIG_OK)
-                return rc;
-            mark[k] = 1;
-        }
-        return DBMIG_OK;
+    int exact = o->version >= 3 && o->exact, chosen = o->nrevisions || o->since;
+    for (size_t i = 0; i < o->nrevisions; i++) {
+        size_t k;
+        if ((rc = dm_graph_resolve(g, o->revisions[i], &k, &h->err)) != DBMIG_OK)
+            return rc;
+        mark[k] = 1;
     }
     if (o->since) {
         size_t k;
@@ -700,30 +702,34 @@ static int select_revs(lrun *r, const dbmig_lint_opts *o, unsigned char *mark)
         mark[k] = 1;
         dm_graph_descendants(g, mark);
         mark[k] = 0;
-        return DBMIG_OK;
     }
+    if (exact)
+        return DBMIG_OK;
     if (!h->url) {
         if (o->pending)
             return dm_err_set(&h->err, DBMIG_EUSAGE,
                               "lint --pending needs the database (--url) to know what is "
                               "applied; without one, lint checks every file");
-        memset(mark, 1, g->n);
+        if (!chosen)
+            memset(mark, 1, g->n);
         return DBMIG_OK;
     }
     dbmig_status *st;
     if ((rc = dbmig_status_get(h, &st)) != DBMIG_OK)
         return rc;
+    int ek = dm_lint_rule_index("applied-file-edited");
     for (size_t i = 0; i < st->nrevs; i++) {
         const dbmig_rev_status *rv = &st->revs[i];
         size_t k = rv->file ? dm_graph_find(g, rv->revision) : DM_NONE;
         if (k == DM_NONE)
             continue;
-        if (!(rv->flags & DBMIG_REV_APPLIED) || (rv->flags & DBMIG_REV_DIRTY))
+        if (!chosen && (!(rv->flags & DBMIG_REV_APPLIED) || (rv->flags & DBMIG_REV_DIRTY)))
             mark[k] = 1;
-        int ek = dm_lint_rule_index("applied-file-edited");
-        if ((rv->flags & DBMIG_REV_MODIFIED) && r->sev[ek] != DM_LINT_OFF &&
-            dm_lfinding_add(&r->out, "applied-file-edited", r->sev[ek], rv->revision, rv->file, 1,
-                            dm_lint_rules(&(size_t){0})[ek].fix,
+        /* the file's path as every other finding gives it (the status has
+         * its base name), so that annotations land on the file */
+        if ((rv->flags & DBMIG_REV_MODIFIED) && r->sev[ek] != DM_LINT_OFF && (!chosen || mark[k]) &&
+            dm_lfinding_add(&r->out, "applied-file-edited", r->sev[ek], rv->revision,
+                            g->revs[k].file.path, 1, dm_lint_rules(&(size_t){0})[ek].fix,
                             "%s was edited after it was applied (checksum %s, applied %s)",
                             rv->revision, rv->checksum, rv->db_checksum ? rv->db_checksum : "?") != 0) {
             dbmig_status_free(st);

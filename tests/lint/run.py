@@ -286,6 +286,19 @@ def attached(tmp):
     rc, out, err = run(["--url", db, "check"], p)
     expect(rc == 3 and "checksum" in out and "applied-file-edited" not in err and "lint:" not in err,
            "check: an edited file is check's problem, not repeated by lint: %s %s" % (out, err))
+    # lint names the edited file by the path every finding uses (a GitHub
+    # annotation must land on it), also for `lint REV` (which read nothing)
+    for args in (["lint", "--format", "github"], ["lint", "001"], ["lint", "--since", "001", "--format", "github"]):
+        rc, out, err = run(["--url", db] + args, p)
+        want = "file=migrations/001_init.sql,line=1,title=applied-file-edited" if "github" in args and "--since" not in args \
+            else "migrations/001_init.sql:1: error: [applied-file-edited]"
+        if "--since" in args:  # 001 itself is not after 001
+            expect(rc == 0 and "applied-file-edited" not in out, "lint --since 001: %d %s" % (rc, out))
+        else:
+            expect(rc == 3 and want in out, "lint %s, the edited file: %d %s %s" % (args, rc, out, err))
+    rc, out, err = run(["--url", "postgres://u:pw@127.0.0.1:1/x", "lint", "001"], p)
+    expect(rc == 1 and "cannot connect" in err and "pw" not in err,
+           "lint REV with an unreachable URL fails: %d %s" % (rc, err))
     os.remove(os.path.join(tmp, "att.db"))
     # test: clean lint passes; an error finding fails it, warnings do not
     write(m, "001_init.sql", "-- dbmig:up\nCREATE TABLE users (id INTEGER PRIMARY KEY, a TEXT) STRICT;\n"
