@@ -497,6 +497,38 @@ static void test_pg_begin_atomic_and_parens(void **st)
            W("CREATE TRIGGER t BEFORE INSERT ON x EXECUTE FUNCTION f()", "BEGIN", "END"));
 }
 
+/* Found by the cross-check against PostgreSQL's own scanner and grammar
+ * (libpg_query: tests/fuzz/fuzz_pgsplit.c, test_pg_cross_check_* below):
+ * where dm_split cut a PostgreSQL text elsewhere than PostgreSQL does. */
+static void test_pg_scanner_agreement(void **st)
+{
+    (void)st;
+    /* a -- comment ends at a carriage return too (scan.l: non_newline is
+     * [^\n\r]); it swallowed the next statement, which was never run */
+    expect(PG, "SELECT 1 -- x\r; SELECT 2", W("SELECT 1 -- x", "SELECT 2"));
+    expect(PG, "-- header\rCREATE TABLE t (id int);", W("CREATE TABLE t (id int)"));
+    expect(PG, "SELECT 1; -- a\r\n-- b\rSELECT 2;\r\n", W("SELECT 1", "SELECT 2"));
+    /* (the other dialects' own scanners end it at a newline only) */
+    expect(GEN, "SELECT 1 -- x\r; SELECT 2", W("SELECT 1 -- x\r; SELECT 2"));
+    expect(MY, "SELECT 1 # x\r; SELECT 2", W("SELECT 1 # x\r; SELECT 2"));
+    /* a number (or the number of $1) ends before a `$`, which may open a
+     * dollar quote: 1$a$ is not one word */
+    expect(PG, "SELECT 1$a$;$a$; SELECT 2", W("SELECT 1$a$;$a$", "SELECT 2"));
+    expect(PG, "SELECT $1$a$;$a$; SELECT 2.5$b$;$b$",
+           W("SELECT $1$a$;$a$", "SELECT 2.5$b$;$b$"));
+    expect(PG, "SELECT x1$a$; SELECT 2", W("SELECT x1$a$", "SELECT 2")); /* identifier */
+    /* BEGIN ATOMIC opens a body only in CREATE [OR REPLACE] FUNCTION or
+     * PROCEDURE, the statements whose grammar has one (as in psql) */
+    expect(PG, "CREATE VIEW v AS SELECT begin atomic FROM t; SELECT 1;",
+           W("CREATE VIEW v AS SELECT begin atomic FROM t", "SELECT 1"));
+    expect(PG,
+           "CREATE OR REPLACE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (1); "
+           "END; CALL p()",
+           W("CREATE OR REPLACE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES "
+             "(1); END",
+             "CALL p()"));
+}
+
 static void test_escape_hatch(void **st)
 {
     (void)st;
@@ -750,6 +782,7 @@ int main(void)
         cmocka_unit_test(test_mysql_delimiter),
         cmocka_unit_test(test_mysql_lexing),
         cmocka_unit_test(test_pg_begin_atomic_and_parens),
+        cmocka_unit_test(test_pg_scanner_agreement),
         cmocka_unit_test(test_escape_hatch),
         cmocka_unit_test(test_unterminated_lines),
         cmocka_unit_test(test_list_untouched_on_error),
