@@ -9,10 +9,14 @@
  * Lexical rules by dialect:
  *   all       '...' with '' escapes, "..." with "" escapes, -- line comments,
  *             block comments
- *   postgres  E'...' with backslash escapes, $tag$...$tag$ bodies, nested
- *             block comments, BEGIN ATOMIC ... END bodies, and like psql a `;`
- *             inside parentheses does not end a statement (CREATE RULE ...
- *             DO (a; b))
+ *   postgres  E'...' with backslash escapes, $tag$...$tag$ bodies (a
+ *             number takes no `$`: 1$a$ is 1 and a tag), nested block
+ *             comments, -- comments end at a newline or a carriage return,
+ *             BEGIN ATOMIC ... END bodies of CREATE [OR REPLACE]
+ *             FUNCTION|PROCEDURE, and like psql a `;` inside parentheses does
+ *             not end a statement (CREATE RULE ... DO (a; b)). These rules
+ *             are cross-checked against PostgreSQL's own scanner and parser
+ *             (libpg_query: tests/fuzz/fuzz_pgsplit.c, unit.split).
  *   mysql     backslash escapes in '...' and "...", # comments, `-- ` needs a
  *             blank after it, `backticks`, DELIMITER lines, executable
  *             comments (a statement may consist of one), BEGIN ... END bodies
@@ -147,7 +151,7 @@ struct dm_splitter {
 
 typedef struct dm_splitter sp;
 
-enum { HK_NONE = 0, HK_EOL, HK_HATCH, HK_QUOTE, HK_BLOCK, HK_DOLLAR, HK_WORD };
+enum { HK_NONE = 0, HK_EOL, HK_EOLCR, HK_HATCH, HK_QUOTE, HK_BLOCK, HK_DOLLAR, HK_WORD };
 
 /* Where the scan of the token at `at` of kind `kind` goes on: the hint left
  * by the last feed, else dflt. */
@@ -238,6 +242,21 @@ static size_t sp_eol_tok(sp *s, size_t i)
     size_t e = sp_eol(s, sp_hint(s, i, HK_EOL, i));
     if (e == s->n)
         sp_set_hint(s, i, HK_EOL, e, 0);
+    return e;
+}
+
+/* The end of a PostgreSQL -- comment at i: a newline or a carriage return,
+ * as in PostgreSQL's scanner (scan.l: non_newline is [^\n\r]), else a text
+ * with old Mac line ends would be one comment and run nothing. */
+static size_t sp_eol_cr_tok(sp *s, size_t i)
+{
+    size_t from = sp_hint(s, i, HK_EOLCR, i);
+    size_t e = sp_eol(s, from);
+    const char *cr = memchr(s->t + from, '\r', e - from);
+    if (cr)
+        e = (size_t)(cr - s->t);
+    if (e == s->n)
+        sp_set_hint(s, i, HK_EOLCR, e, 0);
     return e;
 }
 
@@ -482,6 +501,20 @@ static int sp_delimiter(sp *s, size_t i, size_t wl, size_t *next)
 
 static int sp_custom_delim(const sp *s) { return !(s->delim.len == 1 && s->delim.ptr[0] == ';'); }
 
+/* Whether a CREATE of this kind (the keyword after CREATE and its
+ * modifiers) has a BEGIN ... END body: a trigger on MySQL and SQLite, also a
+ * procedure, function or event on MySQL; on PostgreSQL a function or a
+ * procedure (BEGIN ATOMIC: the only statements whose grammar has one, as
+ * psql decides too; `CREATE VIEW v AS SELECT begin atomic FROM t` is a
+ * column and its alias). */
+static int sp_body_kind(const sp *s, int kw)
+{
+    if (s->dia == DBMIG_DIALECT_POSTGRES)
+        return kw == KW_FUNCTION || kw == KW_PROCEDURE;
+    return kw == KW_TRIGGER || (s->dia == DBMIG_DIALECT_MYSQL &&
+                                (kw == KW_PROCEDURE || kw == KW_FUNCTION || kw == KW_EVENT));
+}
+
 static void sp_word(sp *s, const char *w, size_t wl, int after_dot)
 {
     int kw = after_dot ? KW_NONE : sp_kw(w, wl);
@@ -515,9 +548,7 @@ static void sp_word(sp *s, const char *w, size_t wl, int after_dot)
         s->widx++;
         return;
     }
-    int kind = kw == KW_TRIGGER ||
-               (s->dia == DBMIG_DIALECT_MYSQL &&
-                (kw == KW_PROCEDURE || kw == KW_FUNCTION || kw == KW_EVENT));
+    int kind = sp_body_kind(s, kw);
     if (s->cre == CRE_PREFIX) {
         if (kind)
             s->cre = CRE_BODY;
@@ -543,7 +574,7 @@ static void sp_word(sp *s, const char *w, size_t wl, int after_dot)
         if (s->cre == CRE_BODY &&
             (s->dia == DBMIG_DIALECT_MYSQL || s->dia == DBMIG_DIALECT_SQLITE))
             s->bdepth = 1;
-        else if (s->dia == DBMIG_DIALECT_POSTGRES && s->is_create)
+        else if (s->dia == DBMIG_DIALECT_POSTGRES && s->cre == CRE_BODY)
             s->pend_begin = 1;
     }
     s->widx++;
@@ -606,7 +637,7 @@ static int sp_tok_comment(sp *s, size_t *pi)
     if ((c == '-' && c1 == '-' &&
          (dia != DBMIG_DIALECT_MYSQL || i + 2 >= n || (unsigned char)t[i + 2] <= ' ')) ||
         (c == '#' && dia == DBMIG_DIALECT_MYSQL)) {
-        size_t le = sp_eol_tok(s, i);
+        size_t le = dia == DBMIG_DIALECT_POSTGRES ? sp_eol_cr_tok(s, i) : sp_eol_tok(s, i);
         if (le == n && !eof)
             SP_NEED(i);
         *pi = le;
@@ -731,8 +762,11 @@ static int sp_tok_word(sp *s, size_t *pi)
     if (!sp_word_start(c))
         return 0;
     int first = !s->has_tok;
+    /* PostgreSQL: a number takes no `$` (only identifiers do), so in 1$a$ or
+     * $1$a$ the `$a$` opens a dollar quote, as in PostgreSQL's scanner */
+    int number = s->dia == DBMIG_DIALECT_POSTGRES && c >= '0' && c <= '9';
     size_t j = sp_hint(s, i, HK_WORD, i + 1);
-    while (j < n && sp_word_char((unsigned char)t[j])) {
+    while (j < n && sp_word_char((unsigned char)t[j]) && !(number && t[j] == '$')) {
         /* `END$$` with DELIMITER $$: the delimiter ends the word */
         if (custom && t[j] == s->delim.ptr[0]) {
             if (n - j < dlen && !eof) {

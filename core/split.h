@@ -3,8 +3,9 @@
  *
  * Rules, all dialects: '...' with '' escapes, "..." identifiers, -- line
  * comments, slash-star block comments. PostgreSQL adds E'...' (backslash
- * escapes), $tag$...$tag$ bodies, nested block comments and
- * BEGIN ATOMIC ... END. MySQL adds backslash escapes in '...' and "...",
+ * escapes), $tag$...$tag$ bodies, nested block comments, -- comments ending
+ * at a carriage return too, and BEGIN ATOMIC ... END in CREATE FUNCTION and
+ * PROCEDURE. MySQL adds backslash escapes in '...' and "...",
  * # comments, `backticks`, the DELIMITER command, BEGIN ... END bodies of
  * CREATE TRIGGER/PROCEDURE/FUNCTION/EVENT. SQLite adds `backticks`, [brackets]
  * and BEGIN ... END trigger bodies. Lines `-- dbmig:statement begin` and

@@ -1,4 +1,5 @@
 /* test_split.c — the statement splitter on nasty inputs, per dialect. */
+#define _POSIX_C_SOURCE 200809L /* lstat, strncasecmp (the libpg_query cross-check) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,15 @@
 #include <cmocka.h>
 
 #include "split.h"
+
+#ifdef DBMIG_HAVE_PG_QUERY
+#include <dirent.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "migfile.h"
+#include "pgsplit_cmp.h"
+#endif
 
 enum { GEN = DBMIG_DIALECT_GENERIC, PG = DBMIG_DIALECT_POSTGRES, MY = DBMIG_DIALECT_MYSQL,
        LITE = DBMIG_DIALECT_SQLITE };
@@ -497,6 +507,38 @@ static void test_pg_begin_atomic_and_parens(void **st)
            W("CREATE TRIGGER t BEFORE INSERT ON x EXECUTE FUNCTION f()", "BEGIN", "END"));
 }
 
+/* Found by the cross-check against PostgreSQL's own scanner and grammar
+ * (libpg_query: tests/fuzz/fuzz_pgsplit.c, test_pg_cross_check_* below):
+ * where dm_split cut a PostgreSQL text elsewhere than PostgreSQL does. */
+static void test_pg_scanner_agreement(void **st)
+{
+    (void)st;
+    /* a -- comment ends at a carriage return too (scan.l: non_newline is
+     * [^\n\r]); it swallowed the next statement, which was never run */
+    expect(PG, "SELECT 1 -- x\r; SELECT 2", W("SELECT 1 -- x", "SELECT 2"));
+    expect(PG, "-- header\rCREATE TABLE t (id int);", W("CREATE TABLE t (id int)"));
+    expect(PG, "SELECT 1; -- a\r\n-- b\rSELECT 2;\r\n", W("SELECT 1", "SELECT 2"));
+    /* (the other dialects' own scanners end it at a newline only) */
+    expect(GEN, "SELECT 1 -- x\r; SELECT 2", W("SELECT 1 -- x\r; SELECT 2"));
+    expect(MY, "SELECT 1 # x\r; SELECT 2", W("SELECT 1 # x\r; SELECT 2"));
+    /* a number (or the number of $1) ends before a `$`, which may open a
+     * dollar quote: 1$a$ is not one word */
+    expect(PG, "SELECT 1$a$;$a$; SELECT 2", W("SELECT 1$a$;$a$", "SELECT 2"));
+    expect(PG, "SELECT $1$a$;$a$; SELECT 2.5$b$;$b$",
+           W("SELECT $1$a$;$a$", "SELECT 2.5$b$;$b$"));
+    expect(PG, "SELECT x1$a$; SELECT 2", W("SELECT x1$a$", "SELECT 2")); /* identifier */
+    /* BEGIN ATOMIC opens a body only in CREATE [OR REPLACE] FUNCTION or
+     * PROCEDURE, the statements whose grammar has one (as in psql) */
+    expect(PG, "CREATE VIEW v AS SELECT begin atomic FROM t; SELECT 1;",
+           W("CREATE VIEW v AS SELECT begin atomic FROM t", "SELECT 1"));
+    expect(PG,
+           "CREATE OR REPLACE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (1); "
+           "END; CALL p()",
+           W("CREATE OR REPLACE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES "
+             "(1); END",
+             "CALL p()"));
+}
+
 static void test_escape_hatch(void **st)
 {
     (void)st;
@@ -734,6 +776,217 @@ static void test_stream_callback_stops(void **st)
     dm_err_free(&err);
 }
 
+#ifdef DBMIG_HAVE_PG_QUERY
+/* ---- the cross-check against libpg_query (tests/unit/pgsplit_cmp.c) -------
+ * The same comparison as tests/fuzz/fuzz_pgsplit.c (which lists the
+ * documented exceptions E1-E9), deterministic and in every ctest run: over
+ * the tricky snippets below and over the PostgreSQL sections of every .sql
+ * file under migrations/, examples/ and tests/. */
+
+typedef struct pgx_tally {
+    size_t files, texts, compared, parsed, stmts, skipped, other_dialect;
+} pgx_tally;
+
+/* One text must not disagree; returns the verdict. */
+static int pgx_one(const char *where, const char *text, pgx_tally *t, pgx_result *r)
+{
+    pgx_compare(text, r);
+    t->texts++;
+    if (r->verdict == PGX_DIFFER || r->verdict == PGX_HARNESS)
+        fail_msg("%s: %s", where, r->why);
+    if (r->verdict == PGX_AGREE) {
+        t->compared++;
+        t->parsed += (size_t)r->parsed;
+        t->stmts += r->nstmts;
+    } else {
+        t->skipped++;
+    }
+    return r->verdict;
+}
+
+static int ci_contains(const char *s, const char *w)
+{
+    size_t n = strlen(w);
+    for (; *s; s++)
+        if (strncasecmp(s, w, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* A file's dialect: a path naming another database (mysql, mariadb,
+ * sqlite: tests/fuzz/corpus/split/mysql.sql, tests/hostile/corpus/
+ * unterminated_backtick_mysql/...) is that database's; in the others, each
+ * section is compared whose marker names postgres or no driver (a generic
+ * section must be portable, so PostgreSQL's rules hold there too), and a
+ * file that is not a valid migration file is compared whole. */
+static void pgx_file(const char *path, const char *rel, pgx_tally *t)
+{
+    if (ci_contains(rel, "mysql") || ci_contains(rel, "mariadb") || ci_contains(rel, "sqlite")) {
+        t->other_dialect++;
+        return;
+    }
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    dm_buf b = {0};
+    char chunk[8192];
+    size_t k;
+    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
+        assert_int_equal(dm_buf_append(&b, chunk, k), 0);
+    fclose(f);
+    t->files++;
+    dm_migfile mf = {0};
+    dm_err err = {0};
+    pgx_result r;
+    char where[600];
+    if (dm_migfile_parse(rel, b.ptr ? b.ptr : "", b.len, &mf, &err) != 0) {
+        snprintf(where, sizeof where, "%s (whole: %s)", rel, dm_err_msg(&err));
+        pgx_one(where, b.ptr ? b.ptr : "", t, &r);
+    }
+    for (size_t i = 0; i < mf.nsections; i++) {
+        const dm_section *sec = &mf.sections[i];
+        if (sec->driver && strcmp(sec->driver, "postgres") != 0) {
+            t->other_dialect++;
+            continue;
+        }
+        char *text = dm_strndup(mf.text + sec->off, sec->len);
+        assert_non_null(text);
+        snprintf(where, sizeof where, "%s:%d (%s section)", rel, sec->line,
+                 dm_section_kind_name(sec->kind));
+        pgx_one(where, text, t, &r);
+        free(text);
+    }
+    dm_migfile_free(&mf);
+    dm_err_free(&err);
+    dm_buf_free(&b);
+}
+
+/* Every *.sql file under dir (rel: its path from the source tree). */
+static void pgx_walk(const char *dir, const char *rel, int depth, pgx_tally *t)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[1024], sub[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        snprintf(sub, sizeof sub, "%s/%s", rel, e->d_name);
+        struct stat sb;
+        if (lstat(path, &sb) != 0)
+            continue;
+        size_t n = strlen(e->d_name);
+        if (S_ISDIR(sb.st_mode) && depth < 8)
+            pgx_walk(path, sub, depth + 1, t);
+        else if (S_ISREG(sb.st_mode) && n > 4 && strcmp(e->d_name + n - 4, ".sql") == 0)
+            pgx_file(path, sub, t);
+    }
+    closedir(d);
+}
+
+static void test_pg_cross_check_files(void **st)
+{
+    (void)st;
+    pgx_tally t = {0};
+    static const char *const dirs[] = {"migrations", "examples", "tests"};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", DBMIG_SOURCE_DIR, dirs[i]);
+        pgx_walk(path, dirs[i], 0, &t);
+    }
+    print_message("libpg_query cross-check: %zu files, %zu texts: %zu compared (%zu statements, "
+                  "%zu also by the parser), %zu skipped (E5/E7), %zu of another dialect\n",
+                  t.files, t.texts, t.compared, t.stmts, t.parsed, t.skipped, t.other_dialect);
+    /* not vacuous: most of the repository's SQL is compared, much of it parses */
+    assert_true(t.files >= 50);
+    assert_true(t.compared >= 60);
+    assert_true(t.stmts >= 150);
+    assert_true(t.parsed >= 40);
+}
+
+typedef struct pgx_case {
+    const char *sql;
+    int verdict;       /* PGX_* */
+    size_t n;          /* dbmig's statements (PGX_AGREE) */
+    unsigned x;        /* exceptions that must have applied */
+    int parsed;        /* 1: PostgreSQL's parser must accept it (and agree) */
+} pgx_case;
+
+static const pgx_case pgx_cases[] = {
+    /* the brief's list: where the two could differ */
+    {"SELECT 1;;SELECT 2", PGX_AGREE, 2, 0, 1},
+    {"SELECT 1; SELECT 2 -- no semicolon", PGX_AGREE, 2, 0, 1},
+    {"CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT CASE WHEN a > 0 "
+     "THEN 1 ELSE 0 END;\n  SELECT 2;\nEND;\nSELECT 3;",
+     PGX_AGREE, 2, PGX_X_ATOMIC, 1},
+    {"CREATE OR REPLACE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (1); END; "
+     "CALL p();",
+     PGX_AGREE, 2, PGX_X_ATOMIC, 1},
+    {"CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END; CREATE FUNCTION "
+     "g() RETURNS int LANGUAGE sql RETURN 1; SELECT 1",
+     PGX_AGREE, 3, PGX_X_ATOMIC, 1},
+    {"CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES "
+     "(2)); SELECT ')';",
+     PGX_AGREE, 2, 0, 1},
+    {"CREATE FUNCTION f() RETURNS text AS $body$ SELECT 'a;b'; $x$ ; $body$ LANGUAGE sql; "
+     "SELECT $$;$$, $_1$;$_1$, $a1$;$a1$;",
+     PGX_AGREE, 2, 0, 1},
+    {"DO $$ BEGIN RAISE NOTICE ';'; END $$; SELECT 1", PGX_AGREE, 2, 0, 1},
+    {"SELECT E'\\';', 'a\\'; SELECT e'\\\\'; SELECT 3", PGX_AGREE, 3, 0, 1},
+    {"SELECT U&'\\0041;' UESCAPE '!', U&\"a;\" FROM t; SELECT U&'d\\0061t;'", PGX_AGREE, 2, 0, 1},
+    {"/* a /* nested; */ still a comment; */ SELECT 1; -- c;\nSELECT 2 /* x; */;", PGX_AGREE, 2,
+     0, 1},
+    {"SELECT 'it''s; fine', \"a \"\"b;\" FROM t; SELECT B'10', X'1F', N'x;';", PGX_AGREE, 2, 0,
+     1},
+    {"SELECT 'a' -- c;\n 'b;'; SELECT 2", PGX_AGREE, 2, 0, 0},
+    {"SELECT 'a'\n 'b;'; SELECT 2", PGX_AGREE, 2, 0, 1},
+    /* disagreements the cross-check found, fixed in core/split.c */
+    {"SELECT 1 -- x\r; SELECT 2", PGX_AGREE, 2, 0, 1},
+    {"-- header\rCREATE TABLE t (id int);", PGX_AGREE, 1, 0, 1},
+    {"SELECT 1$a$;$a$; SELECT 2", PGX_AGREE, 2, 0, 0},
+    {"SELECT $1$a$;$a$; SELECT 2.5$b$;$b$", PGX_AGREE, 2, 0, 0},
+    {"CREATE VIEW v AS SELECT begin atomic FROM t; SELECT 1;", PGX_AGREE, 2, 0, 1},
+    {"SELECT 1 \\gset\nSELECT 2;", PGX_AGREE, 1, 0, 0},
+    {"PREPARE p(int) AS SELECT $1; SELECT a$b$; SELECT 2", PGX_AGREE, 3, 0, 1},
+    /* E1-E3, E6: the reference corrects libpg_query */
+    {"foo; SELECT 1; 42;", PGX_AGREE, 3, PGX_X_NOKEYWORD, 0},
+    {"SELECT 1); SELECT 2;", PGX_AGREE, 2, PGX_X_PAREN_UNDER, 0},
+    {"SELECT 1; SELECT (2;", PGX_AGREE, 2, PGX_X_PAREN_EOF, 0},
+    {"SELECT 1 \v; \v; SELECT 2", PGX_AGREE, 2, PGX_X_VTAB, 0},
+    /* E5, E7: not compared; an unterminated token must fail on both sides */
+    {"SELECT 1;\n-- dbmig:statement begin\nSELECT ';\n-- dbmig:statement end\n", PGX_SKIP_HATCH,
+     0, 0, 0},
+    {"SELECT 1abc; SELECT 2", PGX_SKIP_PGERROR, 0, 0, 0},
+    {"SELECT 'abc", PGX_SKIP_PGERROR, 0, 0, 0},
+    {"SELECT 1; /* a /* b */", PGX_SKIP_PGERROR, 0, 0, 0},
+    {"SELECT $a$ x $b$;", PGX_SKIP_PGERROR, 0, 0, 0},
+};
+
+static void test_pg_cross_check_snippets(void **st)
+{
+    (void)st;
+    pgx_tally t = {0};
+    for (size_t i = 0; i < sizeof pgx_cases / sizeof pgx_cases[0]; i++) {
+        const pgx_case *c = &pgx_cases[i];
+        char where[64];
+        snprintf(where, sizeof where, "snippet %zu", i + 1);
+        pgx_result r;
+        int v = pgx_one(where, c->sql, &t, &r);
+        if (v != c->verdict)
+            fail_msg("%s: verdict %d, want %d (%s)", where, v, c->verdict, r.why);
+        if (v != PGX_AGREE)
+            continue;
+        if (r.nstmts != c->n)
+            fail_msg("%s: %zu statements, want %zu", where, r.nstmts, c->n);
+        if ((r.exceptions & c->x) != c->x)
+            fail_msg("%s: exceptions %#x, want %#x among them", where, r.exceptions, c->x);
+        if (c->parsed && !r.parsed)
+            fail_msg("%s: PostgreSQL's parser did not check it", where);
+    }
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -750,12 +1003,23 @@ int main(void)
         cmocka_unit_test(test_mysql_delimiter),
         cmocka_unit_test(test_mysql_lexing),
         cmocka_unit_test(test_pg_begin_atomic_and_parens),
+        cmocka_unit_test(test_pg_scanner_agreement),
         cmocka_unit_test(test_escape_hatch),
         cmocka_unit_test(test_unterminated_lines),
         cmocka_unit_test(test_list_untouched_on_error),
         cmocka_unit_test(test_chunked_nasty),
         cmocka_unit_test(test_stream_bounded),
         cmocka_unit_test(test_stream_callback_stops),
+#ifdef DBMIG_HAVE_PG_QUERY
+        cmocka_unit_test(test_pg_cross_check_snippets),
+        cmocka_unit_test(test_pg_cross_check_files),
+#endif
     };
+#ifdef DBMIG_HAVE_PG_QUERY
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    pgx_done();
+    return rc;
+#else
     return cmocka_run_group_tests(tests, NULL, NULL);
+#endif
 }

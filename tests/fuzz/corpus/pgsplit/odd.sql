@@ -1,0 +1,4 @@
+foo; SELECT 1); SELECT 2; 42;
+SELECT 1 \gset
+;;
+SELECT (2;
