@@ -837,7 +837,7 @@ static void pgx_file(const char *path, const char *rel, pgx_tally *t)
     dm_migfile mf = {0};
     dm_err err = {0};
     pgx_result r;
-    char where[600];
+    char where[2200]; /* rel (a path, < 1024) and an error message */
     if (dm_migfile_parse(rel, b.ptr ? b.ptr : "", b.len, &mf, &err) != 0) {
         snprintf(where, sizeof where, "%s (whole: %s)", rel, dm_err_msg(&err));
         pgx_one(where, b.ptr ? b.ptr : "", t, &r);
