@@ -117,7 +117,9 @@ enum {
     LF_ZERO = 1u << 18,      /* LA_SET: to 0, DEFAULT or RESET (no time-out); for
                                 foreign_key_checks: 0 or OFF */
     LF_POSITIONED = 1u << 19, /* MySQL ADD COLUMN ... FIRST / AFTER c */
-    LF_STORED = 1u << 20     /* MySQL generated column ... STORED (VIRTUAL is the default) */
+    LF_STORED = 1u << 20,    /* MySQL/SQLite generated column ... STORED (VIRTUAL is the
+                                default) */
+    LF_TIME_DEFAULT = 1u << 21 /* DEFAULT CURRENT_TIMESTAMP / _TIME / _DATE */
 };
 
 typedef struct dm_lact {

@@ -497,8 +497,22 @@ static void add_column(sect *s, dm_lstmt *st, const dm_lact *a)
     const dm_lctx *cx = s->cx;
     unsigned f = a->flags;
     robust(s, st, a, "ADD COLUMN", "IF NOT EXISTS");
-    if (cx->dialect == DBMIG_DIALECT_SQLITE && (f & (LF_PK | LF_UNIQUE)))
-        emit(s, st, R_LITE_REBUILD, a->off, "ADD COLUMN %s with PRIMARY KEY or UNIQUE", a->name);
+    if (cx->dialect == DBMIG_DIALECT_SQLITE) {
+        /* what SQLite's ALTER TABLE ADD COLUMN refuses, on any table
+         * (sqlite.org/lang_altertable.html) */
+        const char *why = (f & (LF_PK | LF_UNIQUE)) ? "with PRIMARY KEY or UNIQUE"
+                          : (f & (LF_TIME_DEFAULT | LF_VOLATILE_DEFAULT))
+                              ? "with a default that is not a constant (CURRENT_TIMESTAMP, an "
+                                "expression in parentheses)"
+                          : (f & LF_GENERATED) && (f & LF_STORED) ? "as a STORED generated column"
+                          /* (on a table of its own, adding-required-field says it) */
+                          : (f & LF_NOT_NULL) && !(f & (LF_HAS_DEFAULT | LF_GENERATED)) &&
+                                  created(s, a->table)
+                              ? "NOT NULL without a default (even on an empty table)"
+                              : NULL;
+        if (why)
+            emit(s, st, R_LITE_REBUILD, a->off, "ADD COLUMN %s %s", a->name, why);
+    }
     if (created(s, a->table))
         return;
     if ((f & LF_NOT_NULL) && !(f & (LF_HAS_DEFAULT | LF_GENERATED | LF_IDENTITY | LF_SERIAL)))

@@ -380,8 +380,8 @@ static unsigned col_constraints(const lx *x, size_t i, size_t stop)
             i = close_paren(x, i);
         } else if (my && (kw(x, i, "first") || (kw(x, i, "after") && i + 1 < stop))) {
             f |= LF_POSITIONED; /* MySQL: where the column goes */
-        } else if (my && kw(x, i, "stored")) {
-            f |= LF_STORED; /* MySQL: a generated column is VIRTUAL unless STORED */
+        } else if ((my || x->dialect == DBMIG_DIALECT_SQLITE) && kw(x, i, "stored")) {
+            f |= LF_STORED; /* MySQL, SQLite: a generated column is VIRTUAL unless STORED */
         } else if (kw(x, i, "not") && kw(x, i + 1, "null")) {
             f |= LF_NOT_NULL;
             i++;
@@ -390,6 +390,9 @@ static unsigned col_constraints(const lx *x, size_t i, size_t stop)
             /* DEFAULT NULL is no default at all */
             if (kw(x, i + 1, "null"))
                 f &= ~(unsigned)LF_HAS_DEFAULT;
+            else if (kw(x, i + 1, "current_timestamp") || kw(x, i + 1, "current_time") ||
+                     kw(x, i + 1, "current_date"))
+                f |= LF_TIME_DEFAULT;
             else if (i + 2 < stop && x->t[i + 1].type == TK_WORD && punct(x, i + 2, '(')) {
                 char fn[64];
                 tok_name(x, i + 1, fn, sizeof fn);

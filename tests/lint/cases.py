@@ -134,6 +134,15 @@ CASES = [
     ("sqlite-alter-needs-rebuild", (S,), True, "ALTER TABLE users ADD CONSTRAINT c CHECK (id > 0);"),
     ("sqlite-alter-needs-rebuild", (S,), True, "ALTER TABLE users ADD COLUMN k text UNIQUE;"),
     ("sqlite-alter-needs-rebuild", (S,), False, "ALTER TABLE users ADD COLUMN k text;"),
+    # ADD COLUMN forms SQLite refuses on any table (found by a review: lint
+    # was clean, the upgrade failed)
+    ("sqlite-alter-needs-rebuild", (S,), True, "ALTER TABLE users ADD COLUMN seen text DEFAULT CURRENT_TIMESTAMP;"),
+    ("sqlite-alter-needs-rebuild", (S,), True, "ALTER TABLE users ADD COLUMN seen text DEFAULT (datetime('now'));"),
+    ("sqlite-alter-needs-rebuild", (S,), True, "ALTER TABLE users ADD COLUMN twice integer GENERATED ALWAYS AS (id * 2) STORED;"),
+    ("sqlite-alter-needs-rebuild", (S,), True, "CREATE TABLE t93 (id integer);\nALTER TABLE t93 ADD COLUMN n integer NOT NULL;"),
+    ("sqlite-alter-needs-rebuild", (S,), False, "ALTER TABLE users ADD COLUMN twice integer GENERATED ALWAYS AS (id * 2) VIRTUAL;"),
+    ("sqlite-alter-needs-rebuild", (S,), False, "ALTER TABLE users ADD COLUMN seen text DEFAULT 'never';"),
+    ("sqlite-alter-needs-rebuild", (S,), False, "ALTER TABLE users ADD COLUMN n integer NOT NULL DEFAULT 0;"),
     ("sqlite-alter-needs-rebuild", (S,), False, "ALTER TABLE users RENAME COLUMN a TO b;"),
     ("sqlite-missing-strict", (S,), True, "CREATE TABLE t14 (a INTEGER);"),
     ("sqlite-missing-strict", (S,), False, "CREATE TABLE t14 (a INTEGER) STRICT;"),
