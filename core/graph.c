@@ -741,6 +741,207 @@ static int gr_list_dir(DIR *d, const char *dir, dm_strv *paths, dm_err *err)
     return rc;
 }
 
+/* ---- other tools' file names --------------------------------------------- */
+
+/* Flyway's undo script name: U, a version (digits, single . or _ between
+ * digit groups, as Flyway's V1_1__x.sql), then "__". Upper case only, as
+ * Flyway: a dbmig id such as Users_table.sql or U1_x.sql is not one. */
+static int gr_flyway_undo(const char *name)
+{
+    const char *p = name + 1;
+    if (name[0] != 'U' || !isdigit((unsigned char)*p))
+        return 0;
+    while (isdigit((unsigned char)*p) ||
+           ((*p == '.' || *p == '_') && isdigit((unsigned char)p[1])))
+        p++;
+    return p[0] == '_' && p[1] == '_';
+}
+
+/* Names other tools give their undo, down and repeatable scripts (SPEC 16):
+ * loaded as revisions they would run forward, in name order (U1__ sorts
+ * before V1__), so they are refused before any file is read. names: sorted. */
+static int gr_foreign_names(const dm_strv *names, const char *dir, dm_err *err)
+{
+    const char *sep = dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/";
+    for (size_t i = 0; i < names->n; i++) {
+        const char *f = names->v[i];
+        size_t len = strlen(f);
+        if (gr_flyway_undo(f)) {
+            size_t vl = strstr(f, "__") + 2 - f; /* "U1__": the V file starts "V1__" */
+            const char *v = NULL;
+            for (size_t k = 0; k < names->n && !v; k++)
+                if (names->v[k][0] == 'V' && strncmp(names->v[k] + 1, f + 1, vl - 1) == 0)
+                    v = names->v[k];
+            dm_err_set(err, DBMIG_EINVALID,
+                       "%s%s%s: a Flyway undo script (U<version>__), which dbmig would run as a "
+                       "forward migration (U sorts before V: before the file it undoes). In "
+                       "dbmig an undo is the `-- dbmig:down` section of the versioned file: move "
+                       "these statements under `-- dbmig:down` in ",
+                       dir, sep, f);
+            if (v)
+                dm_buf_printf(&err->msg, "%s", v);
+            else
+                dm_buf_printf(&err->msg, "the V%.*s file", (int)(vl - 3), f + 1);
+            dm_buf_printf(&err->msg, " and remove this one");
+            return DBMIG_EINVALID;
+        }
+        if (strncmp(f, "R__", 3) == 0)
+            return dm_err_set(err, DBMIG_EINVALID,
+                              "%s%s%s: a Flyway repeatable migration (R__), which dbmig would "
+                              "run once as an ordinary revision, never again. dbmig has no "
+                              "repeatable migrations: each change is a new revision (`dbmig "
+                              "revision`) holding the new version of the statements (a CREATE "
+                              "OR REPLACE); remove this file",
+                              dir, sep, f);
+        if (len > 9 && strcmp(f + len - 9, ".down.sql") == 0) {
+            int stem = (int)(len - 9);
+            int paired = 0;
+            for (size_t k = 0; k < names->n && !paired; k++) /* errors only: no index */
+                paired = strncmp(names->v[k], f, (size_t)stem) == 0 &&
+                         strcmp(names->v[k] + stem, ".up.sql") == 0;
+            if (paired)
+                return dm_err_set(err, DBMIG_EINVALID,
+                                  "%s%s%.*s.up.sql and %.*s.down.sql are a golang-migrate "
+                                  "up/down pair, which dbmig would run as two forward "
+                                  "migrations (the down one too). Merge them into one file, "
+                                  "%.*s.sql: the up statements under `-- dbmig:up`, the down "
+                                  "statements under `-- dbmig:down`",
+                                  dir, sep, stem, f, stem, f, stem, f);
+            return dm_err_set(err, DBMIG_EINVALID,
+                              "%s%s%s: a golang-migrate down script (.down.sql), which dbmig "
+                              "would run as a forward migration. Move its statements under "
+                              "`-- dbmig:down` in the file of the migration it reverts (after "
+                              "that file's statements, marked `-- dbmig:up`) and remove this "
+                              "file",
+                              dir, sep, f);
+        }
+    }
+    return DBMIG_OK;
+}
+
+/* ---- name order against number order ------------------------------------- */
+
+/* A file name's leading number: digits at the start, or after one letter
+ * (Flyway's V10__x.sql). *cls: the letter, or 0; *d, *nd: the digits without
+ * their leading zeros (at least one). 0 when the name has none. */
+typedef struct {
+    int cls;
+    const char *d;
+    size_t nd, width; /* width: with the leading zeros */
+} gr_num;
+
+static int gr_lead_num(const char *name, gr_num *o)
+{
+    const char *p = name;
+    o->cls = 0;
+    if (isalpha((unsigned char)p[0]) && isdigit((unsigned char)p[1]))
+        o->cls = (unsigned char)*p++;
+    if (!isdigit((unsigned char)*p))
+        return 0;
+    o->width = o->nd = strspn(p, "0123456789");
+    while (o->nd > 1 && *p == '0') {
+        p++;
+        o->nd--;
+    }
+    o->d = p;
+    return 1;
+}
+
+/* -1, 0, 1 as a's number is smaller, equal, larger than b's. */
+static int gr_num_cmp(const gr_num *a, const gr_num *b)
+{
+    if (a->nd != b->nd)
+        return a->nd < b->nd ? -1 : 1;
+    int c = memcmp(a->d, b->d, a->nd);
+    return (c > 0) - (c < 0);
+}
+
+/* The error for a header-less file x whose parent by name order is wrong:
+ * files[a] sorts before files[b] by name but has the higher number. */
+static int gr_order_err(const dm_migfile *files, const gr_num *num, const int *has, size_t n,
+                        size_t a, size_t b, size_t x, dm_err *err)
+{
+    size_t pred = DM_NONE; /* x's parent by number: the largest smaller one */
+    for (size_t k = 0; k < n; k++)
+        if (has[k] && num[k].cls == num[x].cls && gr_num_cmp(&num[k], &num[x]) < 0 &&
+            (pred == DM_NONE || gr_num_cmp(&num[k], &num[pred]) > 0))
+            pred = k;
+    dm_err_set(err, DBMIG_EINVALID,
+               "%s sorts before %s by name, but its number is higher (%.*s > %.*s): a file "
+               "without `-- dbmig:parents` follows the previous file in name order, so revision "
+               "%s would ",
+               files[a].path, files[b].path, (int)num[a].nd, num[a].d, (int)num[b].nd, num[b].d,
+               files[x].revision);
+    if (x > 0)
+        dm_buf_printf(&err->msg, "follow %s", files[x - 1].revision);
+    else
+        dm_buf_printf(&err->msg, "be the first revision");
+    dm_buf_printf(&err->msg, " instead of %s%s", pred == DM_NONE ? "being the first" : "following ",
+                  pred == DM_NONE ? "" : files[pred].revision);
+    /* the rename example: the shorter name padded to the longer's width */
+    size_t s = num[a].width < num[b].width ? a : b, l = s == a ? b : a;
+    const char *fn = files[s].filename;
+    size_t pre = num[s].cls != 0;
+    static const char zeros[] = "0000000000000000000000000000000000000000000000000000000000000000";
+    int pad = (int)(num[l].width - num[s].width);
+    pad = pad < 1 ? 1 : pad > (int)sizeof zeros - 1 ? (int)sizeof zeros - 1 : pad;
+    dm_buf_printf(&err->msg,
+                  ". Rename the files with leading zeros so that name order is number order "
+                  "(%s -> %.*s%.*s%s; the revision id changes with the name, so only where none "
+                  "is applied yet), or give %s the header `-- dbmig:parents %s` (where it is "
+                  "applied, `dbmig repair --checksums` then records its new checksum)",
+                  fn, (int)pre, fn, pad, zeros, fn + pre,
+                  files[x].path, pred == DM_NONE ? "base" : files[pred].revision);
+    return DBMIG_EINVALID;
+}
+
+/* Header-less files chain in name order (SPEC 3), which is number order
+ * only while the leading numbers have one width: golang-migrate's 1_..10_
+ * and Flyway's V1__..V10__ put 10 before 2, silently. Refused when the
+ * parent a header-less file x gets by name is not the one its number gives:
+ * the previous file has a higher number, or a later file (by name) a lower
+ * one. Files with a header keep the order they state; numbers compare only
+ * within one prefix letter (V1 and 2 are unrelated). Linear: min[i] is the
+ * file of lowest number after i of i's class (suffix minima). */
+static int gr_check_name_order(const dm_migfile *files, size_t n, dm_err *err)
+{
+    gr_num *num = malloc((n ? n : 1) * sizeof *num);
+    int *has = malloc((n ? n : 1) * sizeof *has);
+    size_t *min = malloc((n ? n : 1) * sizeof *min);
+    size_t low[256]; /* per class: the lowest-numbered file seen (from the end) */
+    int rc = DBMIG_OK;
+    if (!num || !has || !min) {
+        rc = dm_err_nomem(err);
+        goto out;
+    }
+    for (size_t c = 0; c < 256; c++)
+        low[c] = DM_NONE;
+    for (size_t i = n; i-- > 0;) {
+        has[i] = files[i].filename && gr_lead_num(files[i].filename, &num[i]);
+        min[i] = DM_NONE;
+        if (!has[i])
+            continue;
+        size_t *lo = &low[num[i].cls];
+        min[i] = *lo;
+        if (*lo == DM_NONE || gr_num_cmp(&num[i], &num[*lo]) < 0)
+            *lo = i;
+    }
+    for (size_t i = 0; i < n && rc == DBMIG_OK; i++) {
+        if (!has[i] || files[i].parents_set)
+            continue;
+        if (i > 0 && has[i - 1] && num[i - 1].cls == num[i].cls &&
+            gr_num_cmp(&num[i - 1], &num[i]) > 0)
+            rc = gr_order_err(files, num, has, n, i - 1, i, i, err);
+        else if (min[i] != DM_NONE && gr_num_cmp(&num[min[i]], &num[i]) < 0)
+            rc = gr_order_err(files, num, has, n, i, min[i], i, err);
+    }
+out:
+    free(num);
+    free(has);
+    free(min);
+    return rc;
+}
+
 int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err)
 {
     memset(g, 0, sizeof *g);
@@ -759,6 +960,9 @@ int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err)
     if (rc == DBMIG_OK) {
         if (paths.n) /* qsort(NULL, 0, ...) is undefined */
             qsort(paths.v, paths.n, sizeof *paths.v, gr_name_cmp);
+        rc = gr_foreign_names(&paths, dir, err);
+    }
+    if (rc == DBMIG_OK) {
         files = calloc(paths.n ? paths.n : 1, sizeof *files);
         if (!files)
             rc = dm_err_nomem(err);
@@ -776,6 +980,8 @@ int dm_graph_load_dir(dm_graph *g, const char *dir, dm_err *err)
         }
     }
     dm_buf_free(&path);
+    if (rc == DBMIG_OK)
+        rc = gr_check_name_order(files, loaded, err);
     if (rc == DBMIG_OK) {
         rc = dm_graph_build(g, files, paths.n, err);
     } else if (files) {

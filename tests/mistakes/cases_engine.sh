@@ -122,8 +122,8 @@ m_engine_repair_reverted_without_file() {
 m_engine_downgrade_missing_ancestor() {
     mk_chain3 "$MIG"
     dbm upgrade head; expect_exit 0
-    mk_table "$MIG" 0015_late late   # sorts first: the parent of 001
-    mistake 3 "revision 0015" "dbmig upgrade --allow-missing" "dbmig downgrade --allow-missing" \
+    mk_table "$MIG" 000_late late   # sorts first: the parent of 001 (0015 would be refused: 15 > 1)
+    mistake 3 "revision 000" "dbmig upgrade --allow-missing" "dbmig downgrade --allow-missing" \
         -- downgrade -1
     dbm downgrade -1 --allow-missing
     expect_exit 0 "downgrade --allow-missing"
