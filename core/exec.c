@@ -1435,6 +1435,41 @@ static void script_text(dm_buf *b, const char *s)
     }
 }
 
+/* Whether the n bytes of needle occur in the len bytes of text. */
+static int text_has(const char *text, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; n && i + n <= len; i++)
+        if (memcmp(text + i, needle, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* Appends one statement of the script with what ends it. The mysql and
+ * mariadb clients cut their input at every `;` they take for the end of a
+ * statement, so a trigger or procedure body (`BEGIN ... ; ... END`) would
+ * reach the server in pieces: as mysqldump does, such a statement goes
+ * between `DELIMITER X` and `DELIMITER ;`, X a delimiter the statement does
+ * not hold. Any `;` counts, even in a string or comment: the client's idea
+ * of a string is not the server's (NO_BACKSLASH_ESCAPES, `--` without a
+ * space), and a needless DELIMITER is harmless. X goes on a line of its own,
+ * after any line comment that ends the statement. psql and sqlite3 need
+ * nothing of the kind: they know dollar quotes and trigger bodies. */
+static void script_stmt(const dbmig *h, dm_buf *b, const char *sql, size_t len)
+{
+    if (h->drv->dialect != DBMIG_DIALECT_MYSQL || !memchr(sql, ';', len)) {
+        dm_buf_append(b, sql, len);
+        dm_buf_puts(b, stmt_end(h, sql, len));
+        return;
+    }
+    char delim[32] = "//";
+    for (unsigned n = 1; text_has(sql, len, delim); n++) /* ends: sql is finite */
+        snprintf(delim, sizeof delim, n == 1 ? "$$" : "//%u", n);
+    dm_buf_printf(b, "DELIMITER %s\n", delim);
+    dm_buf_append(b, sql, len);
+    dm_buf_printf(b, "\n%s\nDELIMITER ;\n", delim);
+}
+
 typedef struct offline_ctx {
     dbmig *h;
     dm_buf *b, *sql;
@@ -1456,8 +1491,7 @@ static int offline_one(void *payload, size_t k, const dm_stmt *st)
         script_text(c->b, note.ptr);
         dm_buf_puts(c->b, "\n");
     }
-    dm_buf_append(c->b, dm_buf_str(c->sql), c->sql->len);
-    dm_buf_puts(c->b, stmt_end(c->h, dm_buf_str(c->sql), c->sql->len));
+    script_stmt(c->h, c->b, dm_buf_str(c->sql), c->sql->len);
     dm_buf_reset(c->sql);
     dm_buf_free(&note);
     if (rc == DBMIG_OK && c->b->len > 65536)

@@ -635,6 +635,13 @@ int dbmig_schema_dump(dbmig *h, int format, char **out)
     int rc = dm_inspect(h, &m);
     if (rc != DBMIG_OK)
         return rc;
+    if (!h->conn && h->nodb) { /* an empty dump, but a typo'd path must not pass unseen */
+        char msg[1200];
+        snprintf(msg, sizeof msg, "%s: the dump is that of an empty database; %s",
+                 h->nodb_msg ? h->nodb_msg : "the database does not exist",
+                 h->nodb_hint && *h->nodb_hint ? h->nodb_hint : "`dbmig upgrade` creates it");
+        dm_emit(h, DBMIG_EV_NOTICE, NULL, msg, NULL);
+    }
     dm_buf b = {0};
     if (format == DBMIG_SCHEMA_SQL)
         rc = dm_schema_render_sql(&m, quote_cb, h, &b);

@@ -55,6 +55,25 @@ static int check_before_connect(dbmig *h, void *arg)
 
 static int load_state_fn(void *x) { return load_state(x); }
 
+/* A database that does not exist (a SQLite file: the driver said NODB)
+ * holds nothing to revert or repair: for downgrade and repair a missing
+ * file is a wrong path (a typo in a rollback URL), refused before the lock
+ * would create the file, with exit 1 as for a server database that is not
+ * there. A dry run says the same, so that it foretells the real run.
+ * upgrade and stamp, which make the version table say something, create
+ * it (docs/drivers.md). */
+static int refuse_missing_db(dbmig *h, const precheck *pre)
+{
+    if (h->conn || !h->nodb || (pre && pre->cmd != DM_TARGET_DOWNGRADE))
+        return DBMIG_OK;
+    return dm_err_set(&h->err, DBMIG_ERROR,
+                      "cannot %s: %s, so %s; only `dbmig upgrade` creates a database. Check the "
+                      "path in the URL (a typo?); nothing was created",
+                      pre ? "downgrade" : "repair",
+                      h->nodb_msg ? h->nodb_msg : "the database does not exist",
+                      pre ? "nothing is applied in it to revert" : "it has no version table to repair");
+}
+
 /* Loads the folder and the driver, checks the target, connects, takes the
  * lock (not for a dry run, which writes nothing) and reads the state. An
  * upgrade or downgrade sets its time-outs (x->dw, ddlwait.h) first: the
@@ -65,6 +84,8 @@ static int begin_run(dm_run *x, const precheck *pre)
     dbmig *h = x->h;
     int rc = dm_need_graph_conn_then(h, check_before_connect, (void *)pre);
     int timed = pre && (pre->cmd == DM_TARGET_UPGRADE || pre->cmd == DM_TARGET_DOWNGRADE);
+    if (rc == DBMIG_OK)
+        rc = refuse_missing_db(h, pre);
     if (rc == DBMIG_OK && timed) /* again with the server's own caps (MySQL vs MariaDB) */
         rc = dm_ddlwait_check(h);
     if (rc == DBMIG_OK && !h->o.dry_run)

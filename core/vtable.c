@@ -360,8 +360,11 @@ int dm_vstate_read(dbmig *h, dm_vstate *st, int full)
     if (!h->conn && h->nodb) {
         /* A read-only command on a database that does not exist yet. */
         char msg[1200];
-        snprintf(msg, sizeof msg, "%s: nothing is applied; `dbmig upgrade` creates it",
-                 h->nodb_msg ? h->nodb_msg : "the database does not exist");
+        /* the driver's own advice when it gives one, as wait's: `dbmig
+         * upgrade` creates a SQLite file, but not a folder missing too */
+        snprintf(msg, sizeof msg, "%s: nothing is applied; %s",
+                 h->nodb_msg ? h->nodb_msg : "the database does not exist",
+                 h->nodb_hint && *h->nodb_hint ? h->nodb_hint : "`dbmig upgrade` creates it");
         dm_emit(h, DBMIG_EV_NOTICE, NULL, msg, NULL);
         return DBMIG_OK;
     }

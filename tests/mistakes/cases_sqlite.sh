@@ -254,20 +254,6 @@ $(slow_sql 25000000)"
     expect_applied "001 002"
 }
 
-# A command that writes, on a path with no database: it creates the file
-# (documented: upgrade, downgrade, stamp and repair do), and says so, so a
-# typo is seen at once rather than discovered later.
-m_sqlite_typo_downgrade() {
-    _sq_typo_setup
-    run --url "sqlite:$TYPO" --dir "$MIG" downgrade base
-    expect_exit 0 "downgrade base on a new file"
-    expect_contains err "tset.db"
-    expect_contains err "so it was created"
-    [ -f "$TYPO" ] || fail "downgrade did not create $TYPO"
-    expect_eq "$(DB_FILE=$TYPO applied)" "" "revisions applied in the new file"
-    expect_applied "001" "the real database"
-}
-
 # `sudo dbmig upgrade` once, then the application's user: the lock file is
 # root's and not writable for that user. Refused (exit 1) naming the owner
 # and what to do, not "make the folder writable". Needs root (runs as nobody).

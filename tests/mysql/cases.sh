@@ -104,11 +104,62 @@ INSERT INTO a (id, v) VALUES (1, 'duplicate key');"
     expect_eq "$(db_query "SELECT COUNT(*) FROM $VT WHERE $DIRTY = 1")" 0 "no dirty row"
 }
 
+# The offline script (--sql upgrade) of a trigger written with DELIMITER (as
+# docs/drivers.md shows it) and of a -- dbmig:statement block holding a
+# procedure, fed to the mariadb client: each statement with a `;` inside is
+# wrapped in DELIMITER (the client would split it there), so the objects
+# AND the version rows are there after it, and `status` agrees.
+case_mysql_sql_script_delimiter() {
+    mkmig "$MIG" 001_touch "-- dbmig:up
+CREATE TABLE users (id int, updated_at timestamp NULL);
+DELIMITER //
+CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW
+BEGIN
+  SET NEW.updated_at = CURRENT_TIMESTAMP;
+END//
+DELIMITER ;
+-- dbmig:down
+DROP TABLE users;"
+    mkmig "$MIG" 002_proc "-- dbmig:up
+-- dbmig:statement begin
+CREATE PROCEDURE count_users()
+BEGIN
+  SELECT 'a // b \$\$ c';
+  SELECT COUNT(*) FROM users; -- a comment; with a ;
+END;
+-- dbmig:statement end
+INSERT INTO users (id) VALUES (1);
+-- dbmig:down
+DROP PROCEDURE count_users;"
+    dbm --sql upgrade head
+    expect_exit 0 "--sql upgrade of a trigger and a procedure"
+    cp "$T/out" "$T/script.sql"
+    grep -q '^DELIMITER ;$' "$T/script.sql" || fail "no DELIMITER in the script: $(_snip "$T/script.sql")"
+    # the procedure holds // and $$ (in a string, which the client skips):
+    # its delimiter is neither, so no client can cut it there
+    local d
+    d=$(grep -B1 '^CREATE PROCEDURE count_users' "$T/script.sql" | sed -n 's/^DELIMITER //p')
+    case $d in ''|//|'$$') fail "the procedure's delimiter is '$d'" ;; esac
+    _mysql_client < "$T/script.sql" > "$T/script.log" 2>&1 ||
+        fail "the mariadb client refused the --sql script: $(head -c 300 "$T/script.log")"
+    expect_applied "001 002" "the script writes the version rows"
+    expect_eq "$(db_query "SELECT COUNT(*) FROM information_schema.triggers WHERE trigger_schema = DATABASE() AND trigger_name = 'users_touch'")" 1 "the trigger"
+    expect_eq "$(db_query "SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema = DATABASE() AND routine_name = 'count_users'")" 1 "the procedure"
+    db_query "UPDATE users SET id = 2" >/dev/null
+    expect_eq "$(db_query "SELECT updated_at IS NOT NULL FROM users")" 1 "the trigger's body ran whole"
+    expect_eq "$(_mysql_client -N -B -e 'CALL count_users()' | tr '\n' ' ')" 'a // b $$ c 1 ' "the procedure's body"
+    dbm status
+    expect_exit 0 "status after the script"
+    expect_contains out "2 applied"
+    expect_contains out "0 pending"
+}
+
 CASES=(
     case_mysql_dialect
     case_mysql_lock_holder_named
     case_mysql_special_password
     case_mysql_dml_group
+    case_mysql_sql_script_delimiter
 )
 
 [ -x "$DBMIG" ] || { echo "cases.sh: $DBMIG is not executable" >&2; exit 2; }

@@ -819,7 +819,8 @@ static void test_dry_run_never_writes(void **state)
     memset(f->w.calls, 0, sizeof f->w.calls);
     assert_int_equal(dbmig_upgrade(h, "head", 0), DBMIG_OK);
     assert_int_equal(dbmig_stamp(h, "head"), DBMIG_OK);
-    assert_int_equal(dbmig_repair(h, DBMIG_REPAIR_CHECKSUMS, NULL), DBMIG_OK);
+    /* refused as the real one is: no database, no version table to repair */
+    assert_int_equal(dbmig_repair(h, DBMIG_REPAIR_CHECKSUMS, NULL), DBMIG_ERROR);
     dbmig_close(h);
     assert_int_equal(f->w.calls[F_EXEC] + f->w.calls[F_BEGIN] + f->w.calls[F_TRYLOCK], 0);
     char *before = vrows(f), *after;
@@ -906,8 +907,12 @@ static void test_bad_target_creates_nothing(void **state)
     assert_false(db_exists(f));
     /* with a database: refusals leave no version table behind */
     h = open_h(f, 200, 0);
+    /* no database yet: downgrade has nothing to revert, creates nothing */
+    assert_int_equal(dbmig_downgrade(h, "base", 0), DBMIG_ERROR);
+    assert_non_null(strstr(dbmig_errmsg(h), "only `dbmig upgrade` creates"));
+    assert_false(db_exists(f));
+    assert_int_equal(dbmig_upgrade(h, "base", 0), DBMIG_OK); /* creates it */
     assert_int_equal(dbmig_downgrade(h, "base", 0), DBMIG_OK); /* nothing to do */
-    assert_int_equal(dbmig_upgrade(h, "base", 0), DBMIG_OK);
     assert_int_equal(dbmig_downgrade(h, "-1", 0), DBMIG_EUSAGE);
     assert_int_equal(dbmig_downgrade(h, "002", 0), DBMIG_EUSAGE);
     assert_non_null(strstr(dbmig_errmsg(h), "nothing is applied"));
