@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- the tables -------------------------------------------------------------- */
 
@@ -98,6 +99,19 @@ int cli_command_known(const char *name) { return cmd_opts(name) != NULL; }
 
 const char *cli_command_suggest(const char *name)
 {
+    /* other tools' words for the same commands (golang-migrate, goose,
+     * dbmate, Flyway, Rails, Alembic), which are too far from ours for the
+     * edit distance */
+    static const char *const other[][2] = {
+        {"up", "upgrade"},         {"down", "downgrade"},          {"migrate", "upgrade"},
+        {"apply", "upgrade"},      {"rollback", "downgrade -1"},   {"undo", "downgrade -1"},
+        {"redo", "downgrade -1, then upgrade"}, {"version", "current"}, {"info", "status"},
+        {"validate", "check"},     {"new", "revision -m MESSAGE"}, {"create", "revision -m MESSAGE"},
+        {"generate", "revision -m MESSAGE (or diff)"}, {"baseline", "stamp"}, {"force", "stamp"},
+        {"fix", "repair"},         {"dump", "schema dump"},        {"log", "history"}};
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+        if (strcasecmp(name, other[i][0]) == 0)
+            return other[i][1];
     const char *names[NCOMMANDS];
     for (size_t i = 0; i < NCOMMANDS; i++)
         names[i] = commands[i].name;
@@ -110,12 +124,11 @@ static int ar_err(char *errbuf, size_t errcap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int ar_err(char *errbuf, size_t errcap, const char *fmt, ...)
 {
-    if (errbuf && errcap) {
-        va_list ap;
-        va_start(ap, fmt);
+    va_list ap; /* started unconditionally: the analyzer's budget lost track of it */
+    va_start(ap, fmt);
+    if (errbuf && errcap)
         vsnprintf(errbuf, errcap, fmt, ap);
-        va_end(ap);
-    }
+    va_end(ap);
     return 2;
 }
 

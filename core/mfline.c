@@ -16,7 +16,8 @@
 #include <string.h>
 
 /* MFL_NEAR: what is wrong with a dbmig marker */
-enum { NEAR_DASHES = 1, NEAR_BLANK_BEFORE, NEAR_BLANK_AFTER, NEAR_BLOCK, NEAR_HASH, NEAR_NO_COLON };
+enum { NEAR_DASHES = 1, NEAR_BLANK_BEFORE, NEAR_BLANK_AFTER, NEAR_BLOCK, NEAR_HASH, NEAR_NO_COLON,
+       NEAR_TRAILING };
 /* MFL_FOREIGN: whose marker it is */
 enum { TOOL_GOOSE = 1, TOOL_SQL_MIGRATE, TOOL_DBMATE };
 
@@ -48,6 +49,36 @@ static const char *mf_dbmig_colon(const char *p, const char *e, int *blank_befor
         return NULL;
     *blank_before = q != p + 5;
     return q + 1;
+}
+
+/* A `-- dbmig:KEY` comment after SQL on the line b[0..e) (`DROP TABLE z;
+ * -- dbmig:down`): the position after its colon, else NULL. The splitter
+ * reads it as a plain comment, so the down statements would run in up
+ * and a suppression would silence nothing. Only where the `--` is surely a
+ * comment: nothing before it opens a quote (an even number of each quote
+ * character), a block comment or a dollar quote ($): a marker-like text
+ * inside a string is left alone. */
+static const char *mf_trailing_marker(const char *b, const char *e)
+{
+    int q1 = 0, q2 = 0, q3 = 0;
+    for (const char *p = b; p + 1 < e; p++) {
+        if (*p == '\'')
+            q1 ^= 1;
+        else if (*p == '"')
+            q2 ^= 1;
+        else if (*p == '`')
+            q3 ^= 1;
+        else if (*p == '$' || (*p == '/' && p[1] == '*'))
+            return NULL;
+        else if (*p == '-' && p[1] == '-' && !q1 && !q2 && !q3) {
+            const char *w = p + 2;
+            while (w < e && dm_mf_blank(*w))
+                w++;
+            int bb;
+            return mf_dbmig_colon(w, e, &bb);
+        }
+    }
+    return NULL;
 }
 
 /* `dbmig up`, `dbmig-down postgres`, `dbmig verify`: the colon forgotten
@@ -171,6 +202,12 @@ void dm_mfline_decide(const char *b, const char *e, dm_mfline *l)
             return;
         }
     }
+    if ((q = mf_trailing_marker(b, e)) != NULL) {
+        l->kind = MFL_NEAR;
+        l->why = NEAR_TRAILING;
+        mf_split_word(q, e, l);
+        return;
+    }
     l->kind = MFL_SQL;
 }
 
@@ -251,6 +288,9 @@ int dm_mfline_near_error(const char *path, const dm_mfline *l, int line, dm_err 
                       : l->why == NEAR_BLANK_BEFORE ? "no blank may come before the colon"
                       : l->why == NEAR_BLANK_AFTER  ? "no blank may come after the colon"
                       : l->why == NEAR_NO_COLON     ? "the key follows dbmig and a colon"
+                      : l->why == NEAR_TRAILING     ? "a marker is a line of its own: after "
+                                                      "SQL, -- starts a plain comment, so the "
+                                                      "line before it would run with it"
                       : l->why == NEAR_BLOCK        ? "a marker is a -- line comment, not a "
                                                       "block comment"
                                                     : "a marker is a -- line comment, not a # "

@@ -417,3 +417,21 @@ CREATE TABLE b (c VARCHAR(10) DEFAULT '\${color}');"
     run show 002
     expect_contains out "DEFAULT '#fff'"
 }
+
+# `dbmig init --driver postgres` writes `driver = postgres`; a URL of
+# another built-in driver then went to libpq, whose complaint ("missing =",
+# percent-encode the password) pointed nowhere near the cause. Named now,
+# with both sources and the fix, before anything connects.
+m_options_driver_url_clash() {
+    mk_table "$MIG" 001_a a
+    local other=postgres
+    [ "$DB_KIND" = postgres ] && other=mysql
+    printf '[dbmig]\ndriver = %s\n' "$other" > dbmig.conf
+    mistake 2 "for driver $DB_KIND, but the driver is $other (from dbmig.conf:2)" \
+        "remove that driver setting" -- status
+    expect_not_contains all "percent-encode"
+    # the same driver as the scheme, or no driver line: as before
+    printf '[dbmig]\ndriver = %s\n' "$DB_KIND" > dbmig.conf
+    dbm status
+    expect_exit 0 "driver = the URL's own"
+}

@@ -752,6 +752,12 @@ static void test_args_mistakes(void **st)
 {
     (void)st;
     args_fail(1 + 1, ARGV("upgarde"), "unknown command 'upgarde'", "did you mean upgrade?");
+    /* other tools' words (golang-migrate, goose, dbmate, Rails, Flyway) */
+    args_fail(2, ARGV("up"), "unknown command 'up'", "did you mean upgrade?");
+    args_fail(2, ARGV("down"), "unknown command 'down'", "did you mean downgrade?");
+    args_fail(2, ARGV("rollback"), "unknown command 'rollback'", "did you mean downgrade -1?");
+    args_fail(2, ARGV("Migrate"), "unknown command 'Migrate'", "did you mean upgrade?");
+    args_fail(2, ARGV("baseline"), "unknown command 'baseline'", "did you mean stamp?");
     args_fail(2, ARGV("--dryrun"), "unknown option '--dryrun'", "did you mean --dry-run?");
     args_fail(3, ARGV("status", "--lock-timout=5"), "unknown option '--lock-timout' for status",
               "did you mean --lock-timeout?");

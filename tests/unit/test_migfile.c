@@ -891,6 +891,22 @@ static void test_markers_near_misses(void **st)
                  "m/1_a.sql:1:", "follows dbmig and a colon). Write it as -- dbmig:up");
     EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig-down postgres\nSELECT 2;\n",
                  "m/1_a.sql:3:", "Write it as -- dbmig:down postgres");
+    /* after SQL on the same line, -- is a plain comment to the splitter: the
+     * down statements would run in up, a suppression silence nothing */
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nCREATE TABLE z (id int); -- dbmig:down\nDROP TABLE z;\n",
+                 "m/1_a.sql:2: 'CREATE TABLE z (id int); -- dbmig:down' looks like a dbmig marker",
+                 "a marker is a line of its own");
+    EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nDROP TABLE e;--dbmig:lint-ignore ban-drop-table x\n",
+                 "m/1_a.sql:2:", "Write it as -- dbmig:lint-ignore ban-drop-table x");
+    {   /* inside a string, or after a word that is not dbmig's, it is text */
+        dm_migfile mf;
+        dm_err err = {0};
+        const char *ok = "-- dbmig:up\nINSERT INTO n VALUES ('x -- dbmig:up');\n"
+                         "SELECT 1; -- dbmig is fine\nSELECT \"a -- dbmig:down\";\n";
+        assert_int_equal(dm_migfile_parse("m/1_a.sql", ok, strlen(ok), &mf, &err), 0);
+        dm_migfile_free(&mf);
+        dm_err_free(&err);
+    }
     EXPECT_ERROR("m/1_a.sql", "-- dbmig:upgrade\nSELECT 1;\n", "m/1_a.sql:1:",
                  "unknown key -- dbmig:upgrade (did you mean -- dbmig:up?)");
     EXPECT_ERROR("m/1_a.sql", "-- dbmig:up\nSELECT 1;\n-- dbmig:downgrade\nSELECT 2;\n",
