@@ -695,7 +695,9 @@ static int select_revs(lrun *r, const dbmig_lint_opts *o, unsigned char *mark)
             return rc;
         mark[k] = 1;
     }
-    if (o->since) {
+    if (o->since && strcmp(o->since, "base") == 0) /* every revision, as a target says */
+        memset(mark, 1, g->n);
+    else if (o->since) {
         size_t k;
         if ((rc = dm_graph_resolve(g, o->since, &k, &h->err)) != DBMIG_OK)
             return rc;

@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1380,6 +1381,14 @@ int dm_migfile_check_drivers(const dm_migfile *mf, const dm_strv *plugins, const
             if (!dm_driver_builtin(plugins->v[k]))
                 cands[nc++] = plugins->v[k];
         const char *near = dm_mf_nearest(s->driver, strlen(s->driver), cands, nc);
+        /* the usual short names, too far from ours for the edit distance */
+        static const char *const alias[][2] = {{"pg", "postgres"},   {"psql", "postgres"},
+                                               {"pgsql", "postgres"}, {"postgre", "postgres"},
+                                               {"my", "mysql"},       {"maria", "mysql"},
+                                               {"lite", "sqlite"},    {"sqlite2", "sqlite"}};
+        for (size_t k = 0; !near && k < sizeof alias / sizeof alias[0]; k++)
+            if (strcasecmp(s->driver, alias[k][0]) == 0)
+                near = alias[k][1];
         dm_buf known = {0};
         for (size_t k = 0; k < nc; k++)
             dm_buf_printf(&known, "%s%s", k ? ", " : "", cands[k]);

@@ -296,6 +296,9 @@ def attached(tmp):
             expect(rc == 0 and "applied-file-edited" not in out, "lint --since 001: %d %s" % (rc, out))
         else:
             expect(rc == 3 and want in out, "lint %s, the edited file: %d %s %s" % (args, rc, out, err))
+    rc, out, err = run(["--url", db, "lint", "--since", "base"], p)
+    expect(rc == 3 and "applied-file-edited" in out and "in 2 revisions" in out,
+           "lint --since base: every revision: %d %s %s" % (rc, out, err))
     rc, out, err = run(["--url", "postgres://u:pw@127.0.0.1:1/x", "lint", "001"], p)
     expect(rc == 1 and "cannot connect" in err and "pw" not in err,
            "lint REV with an unreachable URL fails: %d %s" % (rc, err))

@@ -66,6 +66,16 @@ SELECT id FROM b;"
         "did you mean postgres?"
 }
 
+# `pg` (and psql, maria, lite...) are too far from the names for the edit
+# distance; they got no suggestion (found by review)
+m_format15_up_driver_alias() {
+    _f15_three "-- dbmig:up
+CREATE TABLE b (id INTEGER);
+-- dbmig:up pg
+CREATE TABLE b (id BIGINT);"
+    _f15_refused "002_b.sql:3:" "-- dbmig:up pg names no known driver" "did you mean postgres?"
+}
+
 m_format15_verify_before_up() {
     # SQL, then a verify marker: the up marker was forgotten
     _f15_three "CREATE TABLE b (id INTEGER);
