@@ -166,7 +166,15 @@ static void options(const cstate *s)
             emit(s, "", name, describe(s, name));
     for (size_t i = 0; cli_gopt_at(i, &name, &shrt, &value); i++) {
         snprintf(flag, sizeof flag, "--%s", name);
-        emit(s, "", flag, describe(s, flag));
+        /* a command's own option of the same name (lint --format) is the one
+         * listed above: once is enough */
+        const char *own = NULL;
+        int ov;
+        for (size_t k = 0; s->cmd && !own && cli_copt_at(s->cmd, k, &own, &ov); k++)
+            if (strcmp(own, flag) != 0)
+                own = NULL;
+        if (!own)
+            emit(s, "", flag, describe(s, flag));
     }
 }
 

@@ -55,6 +55,12 @@ done
 "$DBMIG" completion bsh >"$T/out" 2>"$T/err"
 [ $? = 2 ] && grep -q "unknown shell 'bsh' (did you mean bash?)" "$T/err" ||
     fail "dbmig completion bsh: not exit 2 with a suggestion ($(cat "$T/err"))"
+# a command's own option of a global option's name is offered once (lint
+# --format listed --format twice)
+n=$("$DBMIG" __complete lint --for | grep -c '^--format')
+[ "$n" = 1 ] || fail "lint --for: --format offered $n times"
+"$DBMIG" __complete lint --format= | grep -q '^--format=sarif' ||
+    fail "lint --format=: sarif is not offered"
 "$DBMIG" completion bash zsh >"$T/out" 2>"$T/err"
 [ $? = 2 ] || fail "dbmig completion bash zsh: not refused"
 "$DBMIG" completion --help | grep -q '^usage: dbmig completion bash|zsh|fish' ||
