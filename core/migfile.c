@@ -477,6 +477,8 @@ static int mf_defaults(mf_ctx *c)
     }
     if (!mf->message) {
         size_t sb = us ? rl + 1 : n;
+        while (sb < n && fn[sb] == '_') /* Flyway's V1__add_users: "add users" */
+            sb++;
         char *m = dm_strndup(fn + sb, n - sb);
         if (!m)
             return dm_err_nomem(c->err);

@@ -317,6 +317,13 @@ static void test_defaults_from_file_name(void **st)
                      0);
     assert_string_equal(mf.revision, "003");
     assert_string_equal(mf.message, "add users table");
+    {   /* Flyway's double underscore: no leading blank in the message */
+        dm_migfile fw;
+        assert_int_equal(parse("migrations/V1__add_users.sql", "SELECT 1;\n", &fw, &err), 0);
+        assert_string_equal(fw.revision, "V1");
+        assert_string_equal(fw.message, "add users");
+        dm_migfile_free(&fw);
+    }
     assert_int_equal(mf.parents_set, 0);
     assert_int_equal(mf.parents.n, 0);
     assert_int_equal(mf.transaction, 1);
