@@ -2,7 +2,6 @@
  * lists what the library found, and cli_check_driver refuses a --driver
  * that no plugin provides before any command runs (with the nearest name). */
 #define _POSIX_C_SOURCE 200809L
-#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,56 +12,11 @@
 /* --driver NAME that no plugin file has: refuse before anything runs, with
  * the nearest name (a plugin that exists but is refused is left to the
  * loader, whose message says why). */
-/* The built-in driver a URL's scheme names (postgresql, sqlite3 and
- * mariadb are aliases), else NULL (no scheme, or another driver's). */
-static const char *builtin_of_url(const char *url, char *scheme, size_t cap)
-{
-    static const char *const map[][2] = {
-        {"postgres", "postgres"}, {"postgresql", "postgres"}, {"mysql", "mysql"},
-        {"mariadb", "mysql"},     {"sqlite", "sqlite"},       {"sqlite3", "sqlite"}};
-    const char *colon = url ? strchr(url, ':') : NULL;
-    size_t n = colon ? (size_t)(colon - url) : 0;
-    if (n == 0 || n >= cap)
-        return NULL;
-    for (size_t i = 0; i < n; i++)
-        scheme[i] = (char)tolower((unsigned char)url[i]);
-    scheme[n] = '\0';
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (strcmp(scheme, map[i][0]) == 0)
-            return map[i][1];
-    return NULL;
-}
-
-/* A built-in driver chosen (--driver, DBMIG_DRIVER, dbmig.conf's `driver
- * =`, which `dbmig init --driver` writes) with a URL whose scheme names
- * another built-in driver: the URL was handed to the wrong client library,
- * whose complaint (libpq: "missing =", percent-encode the password) points
- * nowhere near the cause. A third-party driver may take any URL. */
-static int driver_url_clash(cli *c, const char *d)
-{
-    char scheme[16];
-    const char *u = builtin_of_url(cli_config_get(&c->cfg, "url"), scheme, sizeof scheme);
-    int builtin = strcmp(d, "sqlite") == 0 || strcmp(d, "postgres") == 0 ||
-                  strcmp(d, "mysql") == 0;
-    if (!u || !builtin || strcmp(u, d) == 0)
-        return EXIT_OK;
-    char dsrc[256];
-    snprintf(dsrc, sizeof dsrc, "%s", cli_config_source(&c->cfg, "driver"));
-    return cli_errorf(c, EXIT_USAGE,
-                      "error: the URL (from %s) is a %s: URL, for driver %s, but the driver is %s (from "
-                      "%s); remove that driver setting (the URL's scheme chooses the driver) or "
-                      "give a %s URL",
-                      cli_config_source(&c->cfg, "url"), scheme, u, d, dsrc, d);
-}
-
 int cli_check_driver(cli *c)
 {
     const char *d = cli_config_get(&c->cfg, "driver");
     if (!d || strcmp(c->command, "drivers") == 0)
         return EXIT_OK;
-    int clash = driver_url_clash(c, d);
-    if (clash != EXIT_OK)
-        return clash;
     dbmig_driver_info *v;
     size_t n;
     if (dbmig_drivers_list(c->h, &v, &n) != DBMIG_OK)

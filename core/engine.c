@@ -555,8 +555,47 @@ int dm_quote_qualified(dbmig *h, const char *name, dm_buf *out)
     return rc == DBMIG_OK ? dm_quote_ident(h, dot + 1, out) : rc;
 }
 
+/* A built-in driver chosen by name (--driver, DBMIG_DRIVER, `driver =`,
+ * which `dbmig init --driver` writes) for a URL whose scheme names another
+ * built-in driver: the URL would reach the wrong client library, whose
+ * complaint (libpq: "missing =", percent-encode the password) points
+ * nowhere near the cause. Checked when connecting only, so a file can still
+ * be validated in another driver's dialect; a third-party driver may take
+ * any URL. */
+static int driver_url_clash(dbmig *h)
+{
+    static const char *const builtin[] = {"postgres", "mysql", "sqlite"};
+    int named = 0;
+    for (size_t i = 0; h->driver_name && i < 3; i++)
+        named |= strcmp(h->driver_name, builtin[i]) == 0;
+    if (!named)
+        return DBMIG_OK;
+    char *saved = h->driver_name;
+    h->driver_name = NULL; /* what the URL's scheme alone would choose */
+    dm_buf scheme = {0};
+    int rc = driver_name(h, &scheme);
+    h->driver_name = saved;
+    dm_err_clear(&h->err);
+    const char *u = rc == DBMIG_OK ? dm_buf_str(&scheme) : "";
+    int other = 0;
+    for (size_t i = 0; i < 3; i++)
+        other |= strcmp(u, builtin[i]) == 0 && strcmp(u, h->driver_name) != 0;
+    rc = other ? dm_err_set(&h->err, DBMIG_EUSAGE,
+                            "the URL %s is for driver %s, but the driver is %s (set by --driver, "
+                            "DBMIG_DRIVER or `driver =` in dbmig.conf, which `dbmig init "
+                            "--driver` writes; `dbmig -v` names it): remove that driver setting "
+                            "(the URL's scheme chooses the driver) or give a %s URL",
+                            h->url_redacted, u, h->driver_name, h->driver_name)
+               : DBMIG_OK;
+    dm_buf_free(&scheme);
+    return rc;
+}
+
 static int connect_with(dbmig *h, uint32_t flags)
 {
+    int crc = driver_url_clash(h);
+    if (crc != DBMIG_OK)
+        return crc;
     dbmig_db_error e;
     memset(&e, 0, sizeof e);
     h->host.flags = flags;

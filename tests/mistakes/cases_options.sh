@@ -427,7 +427,7 @@ m_options_driver_url_clash() {
     local other=postgres
     [ "$DB_KIND" = postgres ] && other=mysql
     printf '[dbmig]\ndriver = %s\n' "$other" > dbmig.conf
-    mistake 2 "for driver $DB_KIND, but the driver is $other (from dbmig.conf:2)" \
+    mistake 2 "is for driver $DB_KIND, but the driver is $other (set by --driver, DBMIG_DRIVER or \`driver =\` in dbmig.conf" \
         "remove that driver setting" -- status
     expect_not_contains all "percent-encode"
     # the same driver as the scheme, or no driver line: as before

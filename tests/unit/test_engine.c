@@ -1159,9 +1159,15 @@ static void test_lease_lock(void **state)
     assert_false(dm_lease_lost(a));
     assert_true(scalar(b, "SELECT count(*) FROM dbmig_version_lock WHERE expires_at > "
                           "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)") == 1);
-    /* Simulate a holder that stopped renewing long ago: expire the row; b
-     * takes it over, and a's renewal then finds the lease gone. */
-    assert_int_equal(b->drv->exec(b->drv_self, b->conn, "UPDATE dbmig_version_lock SET expires_at = 0", 45, NULL), DBMIG_DRV_OK);
+    /* Simulate a holder that stopped renewing long ago: expire the row (and
+     * its token, as a takeover does, so that a renewal of a's that comes
+     * before c's takeover cannot extend it again: under valgrind at nice 19
+     * that gap exceeded a renewal period); c takes it over, and a's
+     * renewal then finds the lease gone. */
+    static const char expire[] =
+        "UPDATE dbmig_version_lock SET expires_at = 0, token = 'expired-by-test'";
+    assert_int_equal(b->drv->exec(b->drv_self, b->conn, expire, sizeof expire - 1, NULL),
+                     DBMIG_DRV_OK);
     dbmig *c = open_lease(f, 5);
     assert_int_equal(dm_lock_acquire(c), DBMIG_OK);
     /* a's next renewal (every 667 ms) finds it gone: wait for it, up to 10 s
