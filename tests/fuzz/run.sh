@@ -32,11 +32,17 @@ if ((${#targets[@]} == 0)); then
 fi
 
 one() { # one NAME: fuzz it, then replay its regression inputs
-    local t=$1 name=${1#fuzz_} rc=0
+    local t=$1 name=${1#fuzz_} rc=0 seeds=() d
     mkdir -p "$work/$name"
+    # corpus/NAME.seeds: repository folders read as more seeds (no copies)
+    if [ -f "$src/corpus/$name.seeds" ]; then
+        while read -r d; do
+            [ -n "$d" ] && [ "${d#\#}" = "$d" ] && seeds+=("$src/../../$d")
+        done < "$src/corpus/$name.seeds"
+    fi
     "$bin/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
         -print_final_stats=1 -artifact_prefix="$art/$name-" \
-        "$work/$name" "$src/corpus/$name" > "$work/$name.log" 2>&1 || rc=$?
+        "$work/$name" "$src/corpus/$name" "${seeds[@]}" > "$work/$name.log" 2>&1 || rc=$?
     if ((rc == 0)) && [ -d "$src/regress/$name" ] && ls "$src/regress/$name"/* > /dev/null 2>&1; then
         "$bin/$t" "$src/regress/$name"/* >> "$work/$name.log" 2>&1 || rc=$?
     fi
