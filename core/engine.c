@@ -397,12 +397,10 @@ int dm_need_graph(dbmig *h)
     return check_markers(h);
 }
 
-/* The driver's name: --driver, else the URL's scheme (postgresql and
- * sqlite3 are aliases). */
-static int driver_name(dbmig *h, dm_buf *name)
+/* The driver the URL's scheme names (postgresql, sqlite3 and mariadb are
+ * aliases). */
+static int url_driver(dbmig *h, dm_buf *name)
 {
-    if (h->driver_name)
-        return dm_buf_puts(name, h->driver_name) ? dm_err_nomem(&h->err) : DBMIG_OK;
     if (!h->url)
         return dm_err_set(&h->err, DBMIG_EUSAGE,
                           "no database URL: pass --url, or set DBMIG_URL or DATABASE_URL "
@@ -432,6 +430,14 @@ static int driver_name(dbmig *h, dm_buf *name)
         dm_buf_puts(name, "mysql");
     }
     return DBMIG_OK;
+}
+
+/* The driver's name: --driver, else the URL's scheme. */
+static int driver_name(dbmig *h, dm_buf *name)
+{
+    if (h->driver_name)
+        return dm_buf_puts(name, h->driver_name) ? dm_err_nomem(&h->err) : DBMIG_OK;
+    return url_driver(h, name);
 }
 
 /* The driver's sections are the ones checked: its name once loaded, else
@@ -570,11 +576,8 @@ static int driver_url_clash(dbmig *h)
         named |= strcmp(h->driver_name, builtin[i]) == 0;
     if (!named)
         return DBMIG_OK;
-    char *saved = h->driver_name;
-    h->driver_name = NULL; /* what the URL's scheme alone would choose */
     dm_buf scheme = {0};
-    int rc = driver_name(h, &scheme);
-    h->driver_name = saved;
+    int rc = url_driver(h, &scheme); /* what the URL's scheme alone would choose */
     dm_err_clear(&h->err);
     const char *u = rc == DBMIG_OK ? dm_buf_str(&scheme) : "";
     int other = 0;

@@ -168,21 +168,28 @@ static const char *ignore_line(const char *b, const char *e)
     return b == e || dm_mf_blank(*b) ? b : NULL;
 }
 
-/* Reads one suppression at file line `line` (value at v..e) into st, or
- * reports what is wrong with it. */
-static int take_ignore(lrun *r, const dm_lctx *cx, dm_lstmt *st, int line, const char *v,
-                       const char *e)
+/* The RULE of a lint-ignore value v..e into rule (cap bytes); returns
+ * where its reason begins (e when there is none). */
+static const char *ignore_rule(const char *v, const char *e, char *rule, size_t cap)
 {
     while (v < e && dm_mf_blank(*v))
         v++;
     const char *w = v;
     while (w < e && !dm_mf_blank(*w))
         w++;
-    char rule[96];
-    snprintf(rule, sizeof rule, "%.*s", (int)(w - v), v);
+    snprintf(rule, cap, "%.*s", (int)(w - v), v);
     while (w < e && dm_mf_blank(*w))
         w++;
-    int has_reason = w < e;
+    return w;
+}
+
+/* Reads one suppression at file line `line` (value at v..e) into st, or
+ * reports what is wrong with it. */
+static int take_ignore(lrun *r, const dm_lctx *cx, dm_lstmt *st, int line, const char *v,
+                       const char *e)
+{
+    char rule[96];
+    int has_reason = ignore_rule(v, e, rule, sizeof rule) < e;
     const dm_lint_rule *known = dm_lint_rule_find(rule, NULL);
     const char *fix = "write -- dbmig:lint-ignore RULE why it is safe, on the line above the "
                       "statement";
@@ -548,16 +555,9 @@ static int sections_differ(lrun *r, const dm_migfile *mf)
 static int marker_ignore(lrun *r, const dm_migfile *mf, int marker_line, int l, const char *v,
                          const char *e)
 {
-    while (v < e && dm_mf_blank(*v))
-        v++;
-    const char *w = v;
-    while (w < e && !dm_mf_blank(*w))
-        w++;
     char rule[96];
-    snprintf(rule, sizeof rule, "%.*s", (int)(w - v), v);
-    while (w < e && dm_mf_blank(*w))
-        w++;
-    int ours = strcmp(rule, "cross-db-sections-differ") == 0, bad = !ours || w == e;
+    const char *reason = ignore_rule(v, e, rule, sizeof rule);
+    int ours = strcmp(rule, "cross-db-sections-differ") == 0, bad = !ours || reason == e;
     r->marks[r->nmarks++] = (struct lmark){marker_line, l, 0, bad};
     if (!bad)
         return DBMIG_OK;

@@ -2,49 +2,37 @@
 # Mistakes around a database that is not there yet, and the offline script
 # (--sql) run by the database's own client. Sourced by run.sh.
 
-_off_sqlite_only() { [ "$DRIVER" = sqlite ] || skip "SQLite file paths only (a server has no file to create)"; }
-
-# Neither PATH nor its lock file exists.
-_off_absent() {
-    [ ! -e "$1" ] || fail "$1 was created"
-    [ ! -e "$1.dbmig-lock" ] || fail "$1.dbmig-lock was created"
-}
-
-# The real database has 001 applied; TYPO is a mistyped path beside it.
-_off_typo_setup() {
-    _off_sqlite_only
-    mk_chain3 "$MIG"
-    dbm upgrade 001; expect_exit 0
-    TYPO=$T/tset.db
-}
+# The SQLite helpers are cases_sqlite.sh's (run.sh sources every cases
+# file into one shell): _sq_only, _sq_absent PATH, _sq_typo_setup (001
+# applied, TYPO a mistyped path beside the database).
 
 # A typo in a rollback URL: downgrade has nothing to revert in a file that
 # does not exist. Refused (exit 1, as for a server database that is not
 # there) naming the path and that only upgrade creates a database; the file
 # is not created. It used to be created, with "nothing to do" and exit 0.
 m_offline_typo_downgrade() {
-    _off_typo_setup
+    _sq_typo_setup
     mistake_raw 1 "cannot downgrade" "tset.db" "$TYPO" "does not exist" "only \`dbmig upgrade\` creates" \
         -- --url "sqlite:$TYPO" --dir "$MIG" downgrade base
     expect_not_contains all "so it was created"
-    _off_absent "$TYPO"
+    _sq_absent "$TYPO"
     mistake_raw 1 "cannot downgrade" "does not exist" -- --url "sqlite:$TYPO" --dir "$MIG" downgrade -- -1
-    _off_absent "$TYPO"
+    _sq_absent "$TYPO"
     mistake_raw 1 "cannot downgrade" "does not exist" -- --url "sqlite:$TYPO" --dir "$MIG" --dry-run downgrade base
-    _off_absent "$TYPO"
+    _sq_absent "$TYPO"
 }
 
 # repair has no version table to repair in a file that does not exist:
 # refused the same way, nothing created; in a missing folder too.
 m_offline_typo_repair() {
-    _off_typo_setup
+    _sq_typo_setup
     mistake_raw 1 "cannot repair" "$TYPO" "does not exist" "only \`dbmig upgrade\` creates" \
         -- --url "sqlite:$TYPO" --dir "$MIG" repair --checksums
-    _off_absent "$TYPO"
+    _sq_absent "$TYPO"
     mistake_raw 1 "cannot repair" "does not exist" -- --url "sqlite:$TYPO" --dir "$MIG" repair --applied 001
-    _off_absent "$TYPO"
+    _sq_absent "$TYPO"
     mistake_raw 1 "cannot repair" "does not exist" -- --url "sqlite:$TYPO" --dir "$MIG" --dry-run repair --checksums
-    _off_absent "$TYPO"
+    _sq_absent "$TYPO"
     mistake_raw 1 "cannot downgrade" "nor does its folder" -- --url "sqlite:$T/nodir/x.db" --dir "$MIG" downgrade base
     [ ! -e "$T/nodir" ] || fail "the folder nodir was created"
 }
@@ -52,7 +40,7 @@ m_offline_typo_repair() {
 # stamp writes the version table (as upgrade does, it makes the database
 # say something): it still creates a missing file, and says so.
 m_offline_typo_stamp_creates() {
-    _off_typo_setup
+    _sq_typo_setup
     mistake_raw 0 "tset.db" "so it was created" -- --url "sqlite:$TYPO" --dir "$MIG" stamp head
     [ -f "$TYPO" ] || fail "stamp did not create $TYPO"
     expect_eq "$(DB_FILE=$TYPO applied)" "001 002 003" "revisions stamped in the new file"
@@ -60,15 +48,15 @@ m_offline_typo_stamp_creates() {
 
 # schema dump of a missing file: the empty dump, and a notice saying why.
 m_offline_typo_schema_dump() {
-    _off_typo_setup
+    _sq_typo_setup
     mistake_raw 0 "$TYPO" "does not exist" "an empty database" -- --url "sqlite:$TYPO" --dir "$MIG" schema dump
-    _off_absent "$TYPO"
+    _sq_absent "$TYPO"
 }
 
 # status in a folder that does not exist: its hint is wait's (upgrade would
 # refuse a missing folder), not "`dbmig upgrade` creates it".
 m_offline_typo_folder_hint() {
-    _off_typo_setup
+    _sq_typo_setup
     mistake_raw 0 "nor does its folder" "not its folder" "mkdir -p" -- --url "sqlite:$T/nodir/x.db" --dir "$MIG" status
     expect_not_contains all "\`dbmig upgrade\` creates it"
     [ ! -e "$T/nodir" ] || fail "the folder nodir was created"
